@@ -1,0 +1,333 @@
+//! The occlusion / ablation primitive family: what a perturbation is (a sliding window or
+//! a feature group), what it is replaced with (the baseline), and the per-worker batch
+//! buffer the backends build perturbed rows into.
+
+use crate::error::{ensure_finite, Error, Result};
+
+/// The reference values that perturbed elements are set to.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", content = "values", rename_all = "snake_case")]
+pub enum Baselines {
+    /// One value for every element of every row.
+    Scalar(f32),
+    /// One row shared by all input rows.
+    Shared(Vec<f32>),
+    /// One row per input row, `rows × row_len`, row-major.
+    PerRow(Vec<f32>),
+}
+
+/// One row's baseline.
+#[derive(Debug, Clone, Copy)]
+pub enum BaselineRow<'a> {
+    /// Every element takes this value.
+    Scalar(f32),
+    /// Element `e` takes `values[e]`.
+    Values(&'a [f32]),
+}
+
+impl Baselines {
+    /// Interprets a caller's baseline buffer: empty → `scalar`, `row_len` values → one
+    /// shared row, `rows × row_len` values → one row per input row.
+    pub fn from_buffer(values: &[f32], scalar: f32, rows: usize, row_len: usize) -> Result<Self> {
+        let baselines = if values.is_empty() {
+            Self::Scalar(scalar)
+        } else if values.len() == row_len {
+            Self::Shared(values.to_vec())
+        } else {
+            Self::PerRow(values.to_vec())
+        };
+        baselines.validate(rows, row_len)?;
+        Ok(baselines)
+    }
+
+    /// Checks lengths against `rows` rows of `row_len` elements, and finiteness.
+    pub fn validate(&self, rows: usize, row_len: usize) -> Result<()> {
+        let expected = |len| {
+            Error::length("baseline", len, format!("0 (scalar), {row_len} (one row) or {} (one per row)", rows * row_len))
+        };
+        match self {
+            Self::Scalar(v) => ensure_finite("baseline scalar", std::slice::from_ref(v)),
+            Self::Shared(v) if v.len() != row_len => Err(expected(v.len())),
+            Self::PerRow(v) if v.len() != rows * row_len => Err(expected(v.len())),
+            Self::Shared(v) | Self::PerRow(v) => ensure_finite("baseline", v),
+        }
+    }
+
+    /// The baseline of input row `row` (rows of `row_len` elements).
+    pub fn row(&self, row: usize, row_len: usize) -> BaselineRow<'_> {
+        match self {
+            Self::Scalar(v) => BaselineRow::Scalar(*v),
+            Self::Shared(v) => BaselineRow::Values(v),
+            Self::PerRow(v) => BaselineRow::Values(&v[row * row_len..(row + 1) * row_len]),
+        }
+    }
+
+    /// Writes row `row`'s whole baseline into `out`.
+    pub fn write_row(&self, row: usize, out: &mut [f32]) {
+        match self.row(row, out.len()) {
+            BaselineRow::Scalar(v) => out.fill(v),
+            BaselineRow::Values(values) => out.copy_from_slice(values),
+        }
+    }
+}
+
+/// Captum-style sliding windows over an N-d row: window `w`, stride `s`, and along each
+/// dimension `ceil((n - w) / s) + 1` positions, the last one clipped at the border.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowGrid {
+    shape: Vec<usize>,
+    window: Vec<usize>,
+    strides: Vec<usize>,
+    positions: Vec<usize>,
+    element_strides: Vec<usize>,
+}
+
+impl WindowGrid {
+    /// Windows of `window` moved by `strides` over rows of `shape` (all the same rank).
+    pub fn new(shape: &[usize], window: &[usize], strides: &[usize]) -> Result<Self> {
+        let rank = shape.len();
+        if window.len() != rank {
+            return Err(Error::length("window_shape", window.len(), format!("{rank} (the input rank, shape {shape:?})")));
+        }
+        if strides.len() != rank {
+            return Err(Error::length("strides", strides.len(), format!("{rank} (the input rank, shape {shape:?})")));
+        }
+        for d in 0..rank {
+            if window[d] == 0 || window[d] > shape[d] {
+                return Err(Error::invalid(
+                    "window_shape",
+                    format!("{window:?} does not fit the input shape {shape:?}: dimension {d} must be in 1..={}", shape[d]),
+                ));
+            }
+            if strides[d] == 0 {
+                return Err(Error::invalid("strides", format!("{strides:?} has a zero in dimension {d}; expected >= 1")));
+            }
+        }
+        let positions = (0..rank).map(|d| (shape[d] - window[d]).div_ceil(strides[d]) + 1).collect();
+        let mut element_strides = vec![1; rank];
+        for d in (0..rank.saturating_sub(1)).rev() {
+            element_strides[d] = element_strides[d + 1] * shape[d + 1];
+        }
+        Ok(Self { shape: shape.to_vec(), window: window.to_vec(), strides: strides.to_vec(), positions, element_strides })
+    }
+
+    /// Number of windows.
+    pub fn len(&self) -> usize {
+        self.positions.iter().product()
+    }
+
+    /// Whether there are no windows (never, for a valid grid).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `f(start, len)` for each contiguous run of elements in window `p`.
+    pub fn for_each_run(&self, p: usize, mut f: impl FnMut(usize, usize)) {
+        let rank = self.shape.len();
+        let mut lo = vec![0; rank];
+        let mut hi = vec![0; rank];
+        let mut rest = p;
+        for d in (0..rank).rev() {
+            let k = rest % self.positions[d];
+            rest /= self.positions[d];
+            lo[d] = k * self.strides[d];
+            hi[d] = (lo[d] + self.window[d]).min(self.shape[d]);
+        }
+        let run = hi[rank - 1] - lo[rank - 1];
+        let mut at = lo.clone();
+        loop {
+            let start: usize = (0..rank).map(|d| at[d] * self.element_strides[d]).sum();
+            f(start, run);
+            // Odometer over every dimension but the last (which is the contiguous run).
+            let mut d = rank - 1;
+            loop {
+                if d == 0 {
+                    return;
+                }
+                d -= 1;
+                at[d] += 1;
+                if at[d] < hi[d] {
+                    break;
+                }
+                at[d] = lo[d];
+            }
+        }
+    }
+
+    /// Calls `f(p)` for every window `p` covering element `element`, in increasing `p`,
+    /// and returns how many there were.
+    pub fn for_each_covering(&self, element: usize, mut f: impl FnMut(usize)) -> usize {
+        let rank = self.shape.len();
+        let mut first = vec![0; rank];
+        let mut last = vec![0; rank];
+        let mut rest = element;
+        for d in (0..rank).rev() {
+            let c = rest % self.shape[d];
+            rest /= self.shape[d];
+            // Window k covers c when k·s <= c < k·s + w.
+            first[d] = (c + 1).saturating_sub(self.window[d]).div_ceil(self.strides[d]);
+            last[d] = (c / self.strides[d]).min(self.positions[d] - 1);
+            if first[d] > last[d] {
+                return 0;
+            }
+        }
+        let mut k = first.clone();
+        let mut count = 0;
+        loop {
+            let p = (0..rank).fold(0, |acc, d| acc * self.positions[d] + k[d]);
+            f(p);
+            count += 1;
+            let mut d = rank;
+            loop {
+                if d == 0 {
+                    return count;
+                }
+                d -= 1;
+                k[d] += 1;
+                if k[d] <= last[d] {
+                    break;
+                }
+                k[d] = first[d];
+            }
+        }
+    }
+}
+
+/// A feature mask: element `e` belongs to group `mask[e]`; groups are `0..groups`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMap {
+    mask: Vec<u32>,
+    run_offsets: Vec<usize>,
+    runs: Vec<(usize, usize)>,
+}
+
+impl GroupMap {
+    /// Validates `mask`: group ids must be `0..G` with every id used.
+    pub fn new(mask: &[u32]) -> Result<Self> {
+        let groups = mask.iter().max().map_or(0, |&m| m as usize + 1);
+        let mut sizes = vec![0usize; groups];
+        for &g in mask {
+            sizes[g as usize] += 1;
+        }
+        if let Some(missing) = sizes.iter().position(|&s| s == 0) {
+            return Err(Error::invalid(
+                "feature_mask",
+                format!("group ids must be 0..{groups} with every id used; id {missing} has no elements"),
+            ));
+        }
+        let mut runs_per_group: Vec<Vec<(usize, usize)>> = vec![Vec::new(); groups];
+        for (e, &g) in mask.iter().enumerate() {
+            let runs = &mut runs_per_group[g as usize];
+            match runs.last_mut() {
+                Some((start, len)) if *start + *len == e => *len += 1,
+                _ => runs.push((e, 1)),
+            }
+        }
+        let mut run_offsets = Vec::with_capacity(groups + 1);
+        run_offsets.push(0);
+        let mut runs = Vec::new();
+        for group_runs in runs_per_group {
+            runs.extend(group_runs);
+            run_offsets.push(runs.len());
+        }
+        Ok(Self { mask: mask.to_vec(), run_offsets, runs })
+    }
+
+    /// Number of groups.
+    pub fn len(&self) -> usize {
+        self.run_offsets.len() - 1
+    }
+
+    /// Whether the mask is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The group of element `element`.
+    pub fn group_of(&self, element: usize) -> usize {
+        self.mask[element] as usize
+    }
+
+    /// Calls `f(start, len)` for each contiguous run of elements in group `g`.
+    pub fn for_each_run(&self, g: usize, mut f: impl FnMut(usize, usize)) {
+        for &(start, len) in &self.runs[self.run_offsets[g]..self.run_offsets[g + 1]] {
+            f(start, len);
+        }
+    }
+}
+
+/// The perturbations of one explanation: each sets a set of elements to the baseline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Masks {
+    /// Occlusion's sliding windows.
+    Windows(WindowGrid),
+    /// Feature Ablation's groups.
+    Groups(GroupMap),
+}
+
+impl Masks {
+    /// Number of perturbations per input row.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Windows(w) => w.len(),
+            Self::Groups(g) => g.len(),
+        }
+    }
+
+    /// Whether there are no perturbations.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `f(start, len)` for each contiguous run of elements perturbed by `p`.
+    pub fn for_each_run(&self, p: usize, f: impl FnMut(usize, usize)) {
+        match self {
+            Self::Windows(w) => w.for_each_run(p, f),
+            Self::Groups(g) => g.for_each_run(p, f),
+        }
+    }
+}
+
+/// A batched ablation run: item `i` is input row `i / masks.len()` with perturbation
+/// `i % masks.len()` applied.
+#[derive(Debug, Clone, Copy)]
+pub struct AblationJob<'a> {
+    /// The rows being explained, `rows × row_len`.
+    pub inputs: &'a [f32],
+    /// Elements per row.
+    pub row_len: usize,
+    /// What perturbed elements become.
+    pub baselines: &'a Baselines,
+    /// The perturbations.
+    pub masks: &'a Masks,
+}
+
+impl AblationJob<'_> {
+    /// Input row `row`.
+    pub fn input_row(&self, row: usize) -> &[f32] {
+        &self.inputs[row * self.row_len..(row + 1) * self.row_len]
+    }
+
+    /// Number of items (input rows × perturbations).
+    pub fn items(&self) -> usize {
+        self.inputs.len() / self.row_len.max(1) * self.masks.len()
+    }
+}
+
+/// A worker's reusable batch buffer. Each slot remembers which item it holds, so the
+/// next item of the same input row only restores and re-applies the perturbed elements
+/// instead of copying a whole row.
+#[derive(Debug, Clone, Default)]
+pub struct AblationScratch {
+    /// `batch_rows × row_len` perturbed rows.
+    pub rows: Vec<f32>,
+    /// The item each slot currently holds.
+    pub held: Vec<Option<usize>>,
+}
+
+impl AblationScratch {
+    /// A buffer of `batch_rows` empty slots of `row_len` elements.
+    pub fn new(batch_rows: usize, row_len: usize) -> Self {
+        Self { rows: vec![0.0; batch_rows * row_len], held: vec![None; batch_rows] }
+    }
+}

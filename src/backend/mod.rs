@@ -1,0 +1,45 @@
+//! Compute backends: the primitives every explanation method is built from. The CPU
+//! backend ([`cpu`]) defines their semantics; a CUDA backend must match it by test.
+
+pub mod ablation;
+pub mod cpu;
+
+use std::fmt;
+use std::ops::Range;
+
+pub use ablation::{AblationJob, AblationScratch, BaselineRow, Baselines, GroupMap, Masks, WindowGrid};
+pub use cpu::CpuBackend;
+
+/// Which implementation runs the primitives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendKind {
+    /// rayon on the host: the reference.
+    Cpu,
+    /// Hand-written kernels on an NVIDIA GPU.
+    Cuda,
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Cpu => "cpu",
+            Self::Cuda => "cuda",
+        })
+    }
+}
+
+/// The primitives shared by the backends. Every method is deterministic: its result
+/// does not depend on the thread count or on scheduling.
+pub trait Backend: Send + Sync + fmt::Debug {
+    /// Which backend this is.
+    fn kind(&self) -> BackendKind;
+
+    /// Builds items `items` of `job` into the first `items.len()` slots of `scratch`.
+    fn build_ablation_batch(&self, job: &AblationJob<'_>, items: Range<usize>, scratch: &mut AblationScratch);
+
+    /// Turns per-perturbation output deltas `f(x) - f(x_p)` into per-element
+    /// attributions: a window's delta is averaged over the windows covering each element
+    /// (elements no window covers get 0); a group's delta goes to each of its elements.
+    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f32]);
+}

@@ -1,0 +1,135 @@
+//! The engine: a chosen backend, a thread pool, the caller's seed and the memory budget
+//! for perturbation batches. One engine may serve many explanations, from many threads.
+
+use std::fmt;
+
+use crate::backend::{Backend, BackendKind, CpuBackend};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Default memory budget for the input batches an explanation holds at once.
+pub const DEFAULT_MEMORY_BUDGET_BYTES: usize = 256 << 20;
+
+/// The backend a caller asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendChoice {
+    /// CUDA when a driver and a device are present, otherwise the CPU.
+    #[default]
+    Auto,
+    /// The rayon CPU backend.
+    Cpu,
+    /// The CUDA backend, or an error when it cannot run.
+    Cuda,
+}
+
+/// How an engine is set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// Requested backend.
+    pub backend: BackendChoice,
+    /// Worker threads; 0 means one per available core.
+    pub threads: usize,
+    /// Seed of every random choice the engine makes.
+    pub seed: u64,
+    /// Bytes of perturbed input rows an explanation may hold at once.
+    pub memory_budget_bytes: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self { backend: BackendChoice::Auto, threads: 0, seed: 0, memory_budget_bytes: DEFAULT_MEMORY_BUDGET_BYTES }
+    }
+}
+
+/// A configured engine.
+pub struct Engine {
+    config: EngineConfig,
+    threads: usize,
+    pool: rayon::ThreadPool,
+    backend: Box<dyn Backend>,
+    backend_note: Option<String>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .field("threads", &self.threads)
+            .field("backend", &self.backend.kind())
+            .field("backend_note", &self.backend_note)
+            .finish()
+    }
+}
+
+/// Why the CUDA backend cannot be used by this build.
+const CUDA_NOT_BUILT: &str = "the CUDA backend is not part of this build of lumen yet";
+
+impl Engine {
+    /// Builds an engine; fails when the backend is unavailable or the budget is zero.
+    pub fn new(config: EngineConfig) -> Result<Self> {
+        if config.memory_budget_bytes == 0 {
+            return Err(Error::invalid("memory_budget_bytes", "is 0, expected a positive number of bytes"));
+        }
+        let (backend, backend_note): (Box<dyn Backend>, _) = match config.backend {
+            BackendChoice::Cpu => (Box::new(CpuBackend), None),
+            BackendChoice::Auto => (Box::new(CpuBackend), Some(format!("auto chose cpu: {CUDA_NOT_BUILT}"))),
+            BackendChoice::Cuda => {
+                return Err(Error::new(
+                    ErrorKind::BackendUnavailable,
+                    format!("backend: cuda was requested but {CUDA_NOT_BUILT}; use cpu or auto"),
+                ))
+            }
+        };
+        let threads = if config.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            config.threads
+        };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("lumen-worker-{i}"))
+            .build()
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("threads: could not start {threads} worker threads: {e}")))?;
+        Ok(Self { config, threads, pool, backend, backend_note })
+    }
+
+    /// The configuration the engine was built with.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Worker threads actually running.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// The caller's seed.
+    pub fn seed(&self) -> u64 {
+        self.config.seed
+    }
+
+    /// The memory budget for perturbation batches.
+    pub fn memory_budget_bytes(&self) -> usize {
+        self.config.memory_budget_bytes
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> &dyn Backend {
+        self.backend.as_ref()
+    }
+
+    /// The backend kind in use.
+    pub fn backend_kind(&self) -> BackendKind {
+        self.backend.kind()
+    }
+
+    /// Why `auto` chose what it chose, when it fell back.
+    pub fn backend_note(&self) -> Option<&str> {
+        self.backend_note.as_deref()
+    }
+
+    /// The engine's thread pool.
+    pub fn pool(&self) -> &rayon::ThreadPool {
+        &self.pool
+    }
+}

@@ -1,0 +1,129 @@
+//! The evaluation shared by Occlusion and Feature Ablation: f(x), f(baseline) and
+//! f(x with perturbation p) for every row and perturbation, as output deltas.
+
+use std::ops::Range;
+
+use crate::backend::{AblationJob, AblationScratch, Backend, Baselines, Masks};
+use crate::engine::Engine;
+use crate::error::Result;
+use crate::model::evaluator::BatchSource;
+use crate::model::{BatchPlan, Evaluator, Model};
+
+/// What the model said about the rows, their baselines and their perturbations.
+pub(super) struct AblationRun {
+    /// `rows × targets` outputs at the input.
+    pub predictions: Vec<f32>,
+    /// `rows × targets` outputs at the baseline.
+    pub base_values: Vec<f32>,
+    /// `rows × targets × perturbations` deltas f(x) − f(x_p).
+    pub deltas: Vec<f64>,
+    /// Model rows evaluated for each input row (its own reference rows and perturbations).
+    pub rows_per_input_row: u64,
+    /// Model rows evaluated in all.
+    pub rows_evaluated: u64,
+}
+
+/// Plain copies of rows from two row sets laid end to end.
+struct ReferenceRows<'a> {
+    row_len: usize,
+    inputs: &'a [f32],
+    baselines: &'a Baselines,
+}
+
+impl BatchSource for ReferenceRows<'_> {
+    type Scratch = Vec<f32>;
+
+    fn new_scratch(&self, batch_rows: usize) -> Vec<f32> {
+        vec![0.0; batch_rows * self.row_len]
+    }
+
+    fn fill<'s>(&self, scratch: &'s mut Vec<f32>, rows: Range<usize>) -> &'s [f32] {
+        let n = self.row_len;
+        let input_rows = self.inputs.len() / n;
+        for (slot, row) in rows.clone().enumerate() {
+            let out = &mut scratch[slot * n..(slot + 1) * n];
+            if row < input_rows {
+                out.copy_from_slice(&self.inputs[row * n..(row + 1) * n]);
+            } else {
+                self.baselines.write_row(row - input_rows, out);
+            }
+        }
+        &scratch[..rows.len() * n]
+    }
+}
+
+/// Perturbed rows built by the engine's backend.
+struct PerturbedRows<'a> {
+    backend: &'a dyn Backend,
+    job: AblationJob<'a>,
+    batch_capacity: usize,
+}
+
+impl BatchSource for PerturbedRows<'_> {
+    type Scratch = AblationScratch;
+
+    fn new_scratch(&self, batch_rows: usize) -> AblationScratch {
+        AblationScratch::new(batch_rows.min(self.batch_capacity), self.job.row_len)
+    }
+
+    fn fill<'s>(&self, scratch: &'s mut AblationScratch, rows: Range<usize>) -> &'s [f32] {
+        let used = rows.len() * self.job.row_len;
+        self.backend.build_ablation_batch(&self.job, rows, scratch);
+        &scratch.rows[..used]
+    }
+}
+
+/// Evaluates every row, its baseline and each of its perturbations.
+pub(super) fn run(
+    engine: &Engine,
+    model: &dyn Model,
+    inputs: &[f32],
+    rows: usize,
+    baselines: &Baselines,
+    masks: &Masks,
+    targets: &[u32],
+    perturbations_per_eval: Option<usize>,
+) -> Result<AblationRun> {
+    let evaluator = Evaluator::new(model);
+    let signature = model.signature();
+    let (row_len, output_len) = (signature.input_len(), signature.output_len);
+    let budget = engine.memory_budget_bytes();
+    let threads = engine.threads();
+
+    let baseline_rows = match baselines {
+        Baselines::PerRow(_) => rows,
+        Baselines::Scalar(_) | Baselines::Shared(_) => 1,
+    };
+    let reference = ReferenceRows { row_len, inputs, baselines };
+    let reference_rows = rows + baseline_rows;
+    let mut reference_out = vec![0.0f32; reference_rows * output_len];
+    let plan = BatchPlan::new(signature, reference_rows, row_len, budget, None, threads)?;
+    evaluator.run(engine.pool(), plan, &reference, &mut reference_out)?;
+
+    let per_row = masks.len();
+    let job = AblationJob { inputs, row_len, baselines, masks };
+    let items = rows * per_row;
+    let plan = BatchPlan::new(signature, items, row_len, budget, perturbations_per_eval, threads)?;
+    let source = PerturbedRows { backend: engine.backend(), job, batch_capacity: plan.batch_rows };
+    let mut perturbed_out = vec![0.0f32; items * output_len];
+    evaluator.run(engine.pool(), plan, &source, &mut perturbed_out)?;
+
+    let t = targets.len();
+    let mut predictions = Vec::with_capacity(rows * t);
+    let mut base_values = Vec::with_capacity(rows * t);
+    let mut deltas = Vec::with_capacity(rows * t * per_row);
+    for r in 0..rows {
+        let x_out = &reference_out[r * output_len..(r + 1) * output_len];
+        let b = rows + if baseline_rows == rows { r } else { 0 };
+        let b_out = &reference_out[b * output_len..(b + 1) * output_len];
+        for &target in targets {
+            let target = target as usize;
+            predictions.push(x_out[target]);
+            base_values.push(b_out[target]);
+            let fx = f64::from(x_out[target]);
+            deltas.extend((0..per_row).map(|p| fx - f64::from(perturbed_out[(r * per_row + p) * output_len + target])));
+        }
+    }
+    let rows_per_input_row = per_row as u64 + 1 + u64::from(baseline_rows == rows);
+    Ok(AblationRun { predictions, base_values, deltas, rows_per_input_row, rows_evaluated: evaluator.rows_evaluated() })
+}

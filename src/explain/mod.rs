@@ -1,0 +1,76 @@
+//! The explanation methods: each plans its perturbations, calls the model through the
+//! [`Evaluator`](crate::model::Evaluator) and reduces with the engine's backend.
+
+mod ablation_run;
+pub mod feature_ablation;
+pub mod occlusion;
+
+pub use feature_ablation::{feature_ablation, FeatureAblationParams};
+pub use occlusion::{occlusion, OcclusionParams};
+
+use crate::error::{ensure_finite, Error, ErrorKind, Result};
+use crate::model::{MemorySpace, ModelSignature};
+
+/// Checks the rows to explain against the model's signature.
+fn check_inputs(signature: &ModelSignature, inputs: &[f32], rows: usize) -> Result<()> {
+    if signature.memory_space != MemorySpace::Host {
+        return Err(Error::new(
+            ErrorKind::BackendUnavailable,
+            "model: device-memory models need the CUDA backend, which is not part of this build yet",
+        ));
+    }
+    if rows == 0 {
+        return Err(Error::invalid("rows", "is 0, expected at least one row to explain"));
+    }
+    let input_len = signature.input_len();
+    let expected = rows.checked_mul(input_len).ok_or_else(|| Error::invalid("rows", "rows × input_len overflows"))?;
+    if inputs.len() != expected {
+        return Err(Error::length("inputs", inputs.len(), format!("rows × input_len = {rows} × {input_len} = {expected}")));
+    }
+    ensure_finite("inputs", inputs)
+}
+
+/// The outputs to explain: all of them by default, else the caller's distinct indices.
+fn resolve_targets(signature: &ModelSignature, targets: Option<&[u32]>) -> Result<Vec<u32>> {
+    let output_len = signature.output_len;
+    let Some(targets) = targets else {
+        return Ok((0..output_len as u32).collect());
+    };
+    if targets.is_empty() {
+        return Err(Error::invalid("targets", "is an empty list; pass none to explain every output"));
+    }
+    for (i, &t) in targets.iter().enumerate() {
+        if t as usize >= output_len {
+            return Err(Error::invalid("targets", format!("element {i} is {t}, expected an output index < {output_len}")));
+        }
+        if targets[..i].contains(&t) {
+            return Err(Error::invalid("targets", format!("output {t} is listed twice")));
+        }
+    }
+    Ok(targets.to_vec())
+}
+
+/// Captum's `perturbations_per_eval`: `None` lets the engine choose; `Some(0)` is invalid.
+fn check_batch_request(perturbations_per_eval: Option<usize>) -> Result<()> {
+    if perturbations_per_eval == Some(0) {
+        return Err(Error::invalid("perturbations_per_eval", "is 0 inside Some; use None to let the engine choose"));
+    }
+    Ok(())
+}
+
+/// The audit block of an explanation run on `engine`.
+fn audit(engine: &crate::engine::Engine, model_rows_evaluated: u64) -> crate::explanation::Audit {
+    crate::explanation::Audit {
+        library_version: crate::explanation::LIBRARY_VERSION,
+        seed: engine.seed(),
+        backend: engine.backend_kind(),
+        backend_note: engine.backend_note().map(str::to_owned),
+        model_rows_evaluated,
+    }
+}
+
+/// A method's parameters as JSON for the audit record.
+fn parameters_json(params: &impl serde::Serialize) -> Result<serde_json::Value> {
+    serde_json::to_value(params)
+        .map_err(|e| Error::new(ErrorKind::Internal, format!("parameters: JSON serialisation failed: {e}")))
+}

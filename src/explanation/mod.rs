@@ -1,0 +1,104 @@
+//! The result of an explanation: attributions, base values, per-row diagnostics and the
+//! audit metadata that lets a reviewer reproduce it, serialisable to JSON.
+
+mod json;
+
+use serde::Serialize;
+
+use crate::backend::BackendKind;
+
+/// The library version recorded in every explanation.
+pub const LIBRARY_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The method that produced an explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Sliding-window occlusion (Captum's `Occlusion`).
+    Occlusion,
+    /// Group-wise ablation (Captum's `FeatureAblation`).
+    FeatureAblation,
+}
+
+/// What the last axis of the attributions indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureAxis {
+    /// One value per element of an input row.
+    Elements,
+    /// One value per feature group.
+    Groups,
+}
+
+/// Facts a reviewer needs to reproduce an explanation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Audit {
+    /// Lumen's version.
+    pub library_version: &'static str,
+    /// The engine's seed.
+    pub seed: u64,
+    /// The backend that ran the primitives.
+    pub backend: BackendKind,
+    /// Why `auto` chose that backend, when it fell back.
+    pub backend_note: Option<String>,
+    /// Model rows evaluated for the whole explanation.
+    pub model_rows_evaluated: u64,
+}
+
+/// Per-row correctness figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowDiagnostics {
+    /// Model rows evaluated to explain this row.
+    pub model_rows_evaluated: u64,
+    /// Per explained output, Σ attributions − (f(x) − f(baseline)), where the method
+    /// defines it (Feature Ablation: over groups; Occlusion: not defined).
+    pub completeness_gap: Option<Vec<f64>>,
+}
+
+/// An explanation of `rows` input rows. Attributions are laid out
+/// `rows × outputs × features`, row-major.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The method.
+    pub method: Method,
+    /// The method's parameters, as given and as defaulted.
+    pub parameters: serde_json::Value,
+    /// Reproducibility metadata.
+    pub audit: Audit,
+    /// Shape of one input row.
+    pub input_shape: Vec<usize>,
+    /// Rows explained.
+    pub rows: usize,
+    /// The model outputs explained (indices into the model's outputs).
+    pub outputs: Vec<u32>,
+    /// What the feature axis indexes.
+    pub feature_axis: FeatureAxis,
+    /// Length of the feature axis.
+    pub features: usize,
+    /// Names along the feature axis, when known.
+    pub feature_names: Option<Vec<String>>,
+    /// `rows × outputs × features` attributions.
+    pub attributions: Vec<f32>,
+    /// `rows × outputs` model outputs at the input, f(x).
+    pub predictions: Vec<f32>,
+    /// `rows × outputs` model outputs at the baseline, f(baseline).
+    pub base_values: Vec<f32>,
+    /// One entry per row.
+    pub diagnostics: Vec<RowDiagnostics>,
+}
+
+impl Explanation {
+    /// The attributions of row `row` for the `k`-th explained output.
+    pub fn row_attributions(&self, row: usize, k: usize) -> &[f32] {
+        let start = (row * self.outputs.len() + k) * self.features;
+        &self.attributions[start..start + self.features]
+    }
+
+    /// The name of feature `feature`, or its index as text.
+    pub fn feature_name(&self, feature: usize) -> String {
+        self.feature_names
+            .as_ref()
+            .and_then(|names| names.get(feature).cloned())
+            .unwrap_or_else(|| format!("feature {feature}"))
+    }
+}

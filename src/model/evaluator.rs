@@ -1,0 +1,181 @@
+//! Calls a model within its limits: batches no larger than the model accepts or the
+//! memory budget allows, calls serialised unless the model is concurrent, outputs
+//! checked for NaN/Inf, model rows counted. Batch boundaries never depend on the thread
+//! count, so a model that is deterministic per batch gives bit-identical results.
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use super::{Model, ModelSignature};
+use crate::error::{Error, ErrorKind, Result};
+
+/// Rows per batch when the caller does not choose: at least this many...
+const DEFAULT_MIN_BATCH_ROWS: usize = 32;
+/// ...or as many as fit in this many bytes of inputs, whichever is larger.
+const DEFAULT_BATCH_BYTES: usize = 4 << 20;
+
+/// How a run of model rows is cut into batches and spread over workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchPlan {
+    /// Rows per model call (the last call may have fewer).
+    pub batch_rows: usize,
+    /// Batches evaluated at the same time, each with its own scratch buffer.
+    pub workers: usize,
+}
+
+impl BatchPlan {
+    /// Plans `total_rows` rows of `row_len` floats for `signature`, holding at most
+    /// `budget_bytes` of batch inputs at once. `requested` caps the batch size (Captum's
+    /// `perturbations_per_eval`); `threads` caps the workers of a concurrent model.
+    pub fn new(
+        signature: &ModelSignature,
+        total_rows: usize,
+        row_len: usize,
+        budget_bytes: usize,
+        requested: Option<usize>,
+        threads: usize,
+    ) -> Result<Self> {
+        let row_bytes = row_len.max(1) * std::mem::size_of::<f32>();
+        let budget_rows = budget_bytes / row_bytes;
+        if budget_rows == 0 {
+            return Err(Error::new(
+                ErrorKind::BudgetTooSmall,
+                format!(
+                    "memory_budget_bytes: {budget_bytes} cannot hold one input row of {row_bytes} bytes; expected >= {row_bytes}"
+                ),
+            ));
+        }
+        let preferred = requested.unwrap_or(DEFAULT_MIN_BATCH_ROWS.max(DEFAULT_BATCH_BYTES / row_bytes));
+        let batch_rows = preferred
+            .min(signature.max_batch_rows.unwrap_or(usize::MAX))
+            .min(budget_rows)
+            .min(total_rows.max(1))
+            .max(1);
+        let batches = total_rows.div_ceil(batch_rows).max(1);
+        let workers = if signature.concurrent {
+            threads.max(1).min(budget_rows / batch_rows).min(batches).max(1)
+        } else {
+            1
+        };
+        Ok(Self { batch_rows, workers })
+    }
+}
+
+/// Produces the input rows of a batched run, one batch at a time, into per-worker scratch.
+pub trait BatchSource: Sync {
+    /// Per-worker scratch space (e.g. a reusable batch buffer).
+    type Scratch: Send;
+    /// A scratch able to hold `batch_rows` rows.
+    fn new_scratch(&self, batch_rows: usize) -> Self::Scratch;
+    /// Builds rows `rows` of the run into `scratch` and returns them, row-major.
+    fn fill<'s>(&self, scratch: &'s mut Self::Scratch, rows: Range<usize>) -> &'s [f32];
+}
+
+/// Calls one model on behalf of one explanation and counts the rows it evaluated.
+pub struct Evaluator<'m> {
+    model: &'m dyn Model,
+    serial: Mutex<()>,
+    rows_evaluated: AtomicU64,
+}
+
+impl<'m> Evaluator<'m> {
+    /// An evaluator for `model`.
+    pub fn new(model: &'m dyn Model) -> Self {
+        Self { model, serial: Mutex::new(()), rows_evaluated: AtomicU64::new(0) }
+    }
+
+    /// The model's signature.
+    pub fn signature(&self) -> &ModelSignature {
+        self.model.signature()
+    }
+
+    /// Model rows evaluated so far.
+    pub fn rows_evaluated(&self) -> u64 {
+        self.rows_evaluated.load(Ordering::Relaxed)
+    }
+
+    /// Evaluates `rows` rows, split at the model's batch limit, serialised unless the
+    /// model is concurrent, and fails on any non-finite output.
+    pub fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> Result<()> {
+        let signature = self.model.signature();
+        let (input_len, output_len) = (signature.input_len(), signature.output_len);
+        if inputs.len() != rows * input_len || outputs.len() != rows * output_len {
+            return Err(Error::new(ErrorKind::Internal, "evaluator: batch buffers do not match the row count"));
+        }
+        let limit = signature.max_batch_rows.unwrap_or(usize::MAX).max(1);
+        let mut done = 0;
+        while done < rows {
+            let n = limit.min(rows - done);
+            let batch_in = &inputs[done * input_len..(done + n) * input_len];
+            let batch_out = &mut outputs[done * output_len..(done + n) * output_len];
+            if signature.concurrent {
+                self.model.predict(batch_in, n, batch_out)?;
+            } else {
+                let _turn = self.serial.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                self.model.predict(batch_in, n, batch_out)?;
+            }
+            self.rows_evaluated.fetch_add(n as u64, Ordering::Relaxed);
+            if let Some(i) = batch_out.iter().position(|v| !v.is_finite()) {
+                return Err(Error::new(
+                    ErrorKind::ModelNonFiniteOutput,
+                    format!(
+                        "model: the predict callback wrote {} to output {} of row {} of a {n}-row batch; outputs must be finite",
+                        batch_out[i],
+                        i % output_len,
+                        i / output_len
+                    ),
+                ));
+            }
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Evaluates every row of `source` (`outputs.len() / output_len` rows) under `plan`,
+    /// on `pool`. Each batch's outputs land at that batch's place, whichever worker ran it.
+    /// On failure, the error of the lowest failing batch is returned.
+    pub fn run<S: BatchSource>(
+        &self,
+        pool: &rayon::ThreadPool,
+        plan: BatchPlan,
+        source: &S,
+        outputs: &mut [f32],
+    ) -> Result<()> {
+        let output_len = self.signature().output_len;
+        let chunks = Mutex::new(outputs.chunks_mut(plan.batch_rows * output_len).enumerate());
+        let failure: Mutex<Option<(usize, Error)>> = Mutex::new(None);
+        let cancelled = AtomicBool::new(false);
+        let worker = || {
+            let mut scratch: Option<S::Scratch> = None;
+            while !cancelled.load(Ordering::Relaxed) {
+                let next = chunks.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).next();
+                let Some((batch, batch_out)) = next else { break };
+                let rows = batch_out.len() / output_len;
+                let start = batch * plan.batch_rows;
+                let scratch = scratch.get_or_insert_with(|| source.new_scratch(plan.batch_rows));
+                let inputs = source.fill(scratch, start..start + rows);
+                if let Err(error) = self.predict(inputs, rows, batch_out) {
+                    cancelled.store(true, Ordering::Relaxed);
+                    let mut slot = failure.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    if slot.as_ref().is_none_or(|(first, _)| batch < *first) {
+                        *slot = Some((batch, error));
+                    }
+                }
+            }
+        };
+        if plan.workers <= 1 {
+            pool.install(worker);
+        } else {
+            pool.scope(|scope| {
+                for _ in 0..plan.workers {
+                    scope.spawn(|_| worker());
+                }
+            });
+        }
+        match failure.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
+            Some((_, error)) => Err(error),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! A model that lives in the caller's process behind C function pointers.
+
+use std::ffi::c_void;
+
+use super::{Model, ModelSignature};
+use crate::error::{Error, ErrorKind, Result};
+
+/// `predict(user_data, inputs, rows, outputs)`: reads `rows × input_len` floats, writes
+/// `rows × output_len` floats, returns 0 on success or any non-zero error code.
+pub type PredictFn =
+    unsafe extern "C" fn(user_data: *mut c_void, inputs: *const f32, rows: usize, outputs: *mut f32) -> i32;
+
+/// `gradient(user_data, inputs, rows, targets, gradients, outputs)`: for each row, writes
+/// ∂f_target/∂input into `gradients` (`rows × input_len`) and, when `outputs` is not NULL,
+/// the model's outputs (`rows × output_len`). Returns 0 on success.
+pub type GradientFn = unsafe extern "C" fn(
+    user_data: *mut c_void,
+    inputs: *const f32,
+    rows: usize,
+    targets: *const u32,
+    gradients: *mut f32,
+    outputs: *mut f32,
+) -> i32;
+
+/// `finalize(user_data)`: called exactly once when the model handle is freed.
+pub type FinalizeFn = unsafe extern "C" fn(user_data: *mut c_void);
+
+/// The callbacks and opaque state handed over by a C caller.
+#[derive(Debug)]
+pub struct HostCallbacks {
+    /// Required forward pass.
+    pub predict: PredictFn,
+    /// Optional gradient pass.
+    pub gradient: Option<GradientFn>,
+    /// Optional finaliser of `user_data`.
+    pub finalize: Option<FinalizeFn>,
+    /// Passed back unchanged to every callback.
+    pub user_data: *mut c_void,
+}
+
+/// A [`Model`] backed by C callbacks.
+#[derive(Debug)]
+pub struct HostModel {
+    signature: ModelSignature,
+    callbacks: HostCallbacks,
+}
+
+// SAFETY: the caller's descriptor promises that its callbacks and `user_data` may be used
+// from any thread; when it does not allow concurrent calls the `Evaluator` serialises them
+// behind a mutex, so no two calls ever overlap.
+unsafe impl Send for HostModel {}
+// SAFETY: as above; `HostModel` itself holds no interior mutability.
+unsafe impl Sync for HostModel {}
+
+impl HostModel {
+    /// Wraps validated callbacks; `signature` must already be consistent.
+    pub fn new(signature: ModelSignature, callbacks: HostCallbacks) -> Result<Self> {
+        signature.validate()?;
+        Ok(Self { signature, callbacks })
+    }
+}
+
+fn callback_failed(which: &str, code: i32, rows: usize) -> Error {
+    Error::new(
+        ErrorKind::ModelFailed,
+        format!("model: the {which} callback returned error code {code} for a batch of {rows} rows"),
+    )
+}
+
+impl Model for HostModel {
+    fn signature(&self) -> &ModelSignature {
+        &self.signature
+    }
+
+    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> Result<()> {
+        debug_assert_eq!(inputs.len(), rows * self.signature.input_len());
+        debug_assert_eq!(outputs.len(), rows * self.signature.output_len);
+        // SAFETY: `inputs` and `outputs` are live slices of exactly the lengths the
+        // descriptor promised the callback; `user_data` is the caller's own pointer.
+        let code = unsafe {
+            (self.callbacks.predict)(self.callbacks.user_data, inputs.as_ptr(), rows, outputs.as_mut_ptr())
+        };
+        if code == 0 {
+            Ok(())
+        } else {
+            Err(callback_failed("predict", code, rows))
+        }
+    }
+
+    fn gradient(
+        &self,
+        inputs: &[f32],
+        rows: usize,
+        targets: &[u32],
+        gradients: &mut [f32],
+        outputs: Option<&mut [f32]>,
+    ) -> Result<()> {
+        let Some(gradient) = self.callbacks.gradient else {
+            return Err(Error::new(
+                ErrorKind::ModelCapabilityMissing,
+                "model: the descriptor has no gradient callback (gradient is NULL)",
+            ));
+        };
+        debug_assert_eq!(targets.len(), rows);
+        let outputs_ptr = outputs.map_or(std::ptr::null_mut(), |o| o.as_mut_ptr());
+        // SAFETY: every slice has the length the callback's contract promises; `outputs_ptr`
+        // is either NULL (documented as "not wanted") or a live `rows × output_len` buffer.
+        let code = unsafe {
+            gradient(
+                self.callbacks.user_data,
+                inputs.as_ptr(),
+                rows,
+                targets.as_ptr(),
+                gradients.as_mut_ptr(),
+                outputs_ptr,
+            )
+        };
+        if code == 0 {
+            Ok(())
+        } else {
+            Err(callback_failed("gradient", code, rows))
+        }
+    }
+}
+
+impl Drop for HostModel {
+    fn drop(&mut self) {
+        if let Some(finalize) = self.callbacks.finalize {
+            // SAFETY: the handle owns `user_data` once it has a finaliser; this is the one
+            // and only call, made when the last reference to the model goes away.
+            unsafe { finalize(self.callbacks.user_data) };
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! The caller's model: its signature, the [`Model`] trait every model implements, the
+//! function-pointer adapter for C callers ([`host`]) and the batch scheduler that calls a
+//! model within its limits ([`evaluator`]).
+
+pub mod evaluator;
+pub mod host;
+
+use crate::error::{Error, ErrorKind, Result};
+
+pub use evaluator::{BatchPlan, Evaluator};
+pub use host::HostModel;
+
+/// Where a model's input and output buffers live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemorySpace {
+    /// Ordinary host memory (the only space this version evaluates).
+    Host,
+    /// CUDA device memory (served by the CUDA backend, not yet part of this build).
+    Device,
+}
+
+/// What the engine needs to know about a model before calling it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ModelSignature {
+    /// Shape of one input row, e.g. `[3, 224, 224]`; its product is the row length.
+    pub input_shape: Vec<usize>,
+    /// Number of outputs per row (classes, scores).
+    pub output_len: usize,
+    /// The largest number of rows one call accepts; `None` means no limit.
+    pub max_batch_rows: Option<usize>,
+    /// Whether the callbacks may run on several threads at once.
+    pub concurrent: bool,
+    /// Where the buffers handed to the callbacks live.
+    pub memory_space: MemorySpace,
+    /// Optional names of the input elements (one per element of a row).
+    pub feature_names: Option<Vec<String>>,
+}
+
+impl ModelSignature {
+    /// A signature for flat rows of `input_len` elements and `output_len` outputs.
+    pub fn flat(input_len: usize, output_len: usize) -> Self {
+        Self {
+            input_shape: vec![input_len],
+            output_len,
+            max_batch_rows: None,
+            concurrent: true,
+            memory_space: MemorySpace::Host,
+            feature_names: None,
+        }
+    }
+
+    /// Number of elements in one input row.
+    pub fn input_len(&self) -> usize {
+        self.input_shape.iter().product()
+    }
+
+    /// Checks the signature's own consistency.
+    pub fn validate(&self) -> Result<()> {
+        if self.input_shape.is_empty() || self.input_shape.contains(&0) {
+            return Err(Error::invalid(
+                "input_shape",
+                format!("{:?} has a zero or missing dimension; expected every dimension >= 1", self.input_shape),
+            ));
+        }
+        if self.output_len == 0 {
+            return Err(Error::invalid("output_len", "is 0, expected >= 1"));
+        }
+        if self.max_batch_rows == Some(0) {
+            return Err(Error::invalid("max_batch_rows", "is 0 inside Some; use None for no limit"));
+        }
+        if let Some(names) = &self.feature_names {
+            if names.len() != self.input_len() {
+                return Err(Error::length("feature_names", names.len(), self.input_len()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A model the engine can explain. Implemented by [`HostModel`] for C callers and by the
+/// built-in demo models; implementations must be deterministic functions of each row.
+pub trait Model: Send + Sync {
+    /// The model's shape, limits and concurrency policy.
+    fn signature(&self) -> &ModelSignature;
+
+    /// Writes `rows × output_len` outputs for `rows × input_len` inputs.
+    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> Result<()>;
+
+    /// Writes ∂f_target/∂input (`rows × input_len`) for each row's target output and,
+    /// when `outputs` is given, the model's outputs (`rows × output_len`) too.
+    fn gradient(
+        &self,
+        inputs: &[f32],
+        rows: usize,
+        targets: &[u32],
+        gradients: &mut [f32],
+        outputs: Option<&mut [f32]>,
+    ) -> Result<()> {
+        let _ = (inputs, rows, targets, gradients, outputs);
+        Err(Error::new(
+            ErrorKind::ModelCapabilityMissing,
+            "model: this model has no gradient callback",
+        ))
+    }
+}
