@@ -1,1 +1,18 @@
-//! placeholder
+//! The C ABI. Every export runs inside a panic boundary, checks each pointer and length,
+//! writes outputs only on success and reports failures as a [`lumen_status`] with
+//! detail in `lumen_last_error_message()`. No maths happens here.
+
+pub mod boundary;
+pub mod engine;
+pub mod explain;
+pub mod explanation;
+pub mod model;
+pub mod pointers;
+pub mod status;
+pub mod version;
+
+pub use engine::{lumen_engine, lumen_engine_options};
+pub use explain::{lumen_feature_ablation_options, lumen_occlusion_options};
+pub use explanation::{lumen_explanation, lumen_explanation_shape, lumen_row_diagnostics};
+pub use model::{lumen_model, lumen_model_desc, model_into_handle};
+pub use status::lumen_status;

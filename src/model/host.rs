@@ -6,34 +6,35 @@ use super::{Model, ModelSignature};
 use crate::error::{Error, ErrorKind, Result};
 
 /// `predict(user_data, inputs, rows, outputs)`: reads `rows × input_len` floats, writes
-/// `rows × output_len` floats, returns 0 on success or any non-zero error code.
+/// `rows × output_len` floats, returns 0 on success or any non-zero error code. Must not
+/// write to `inputs`. Nullable in the type so that a C descriptor's NULL is representable.
 pub type PredictFn =
-    unsafe extern "C" fn(user_data: *mut c_void, inputs: *const f32, rows: usize, outputs: *mut f32) -> i32;
+    Option<unsafe extern "C" fn(user_data: *mut c_void, inputs: *const f32, rows: usize, outputs: *mut f32) -> i32>;
 
 /// `gradient(user_data, inputs, rows, targets, gradients, outputs)`: for each row, writes
 /// ∂f_target/∂input into `gradients` (`rows × input_len`) and, when `outputs` is not NULL,
-/// the model's outputs (`rows × output_len`). Returns 0 on success.
-pub type GradientFn = unsafe extern "C" fn(
+/// the model's outputs (`rows × output_len`). Returns 0 on success. Nullable.
+pub type GradientFn = Option<unsafe extern "C" fn(
     user_data: *mut c_void,
     inputs: *const f32,
     rows: usize,
     targets: *const u32,
     gradients: *mut f32,
     outputs: *mut f32,
-) -> i32;
+) -> i32>;
 
-/// `finalize(user_data)`: called exactly once when the model handle is freed.
-pub type FinalizeFn = unsafe extern "C" fn(user_data: *mut c_void);
+/// `finalize(user_data)`: called exactly once when the model handle is freed. Nullable.
+pub type FinalizeFn = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
 
 /// The callbacks and opaque state handed over by a C caller.
 #[derive(Debug)]
 pub struct HostCallbacks {
-    /// Required forward pass.
+    /// Required forward pass (`None` is rejected by [`HostModel::new`]).
     pub predict: PredictFn,
     /// Optional gradient pass.
-    pub gradient: Option<GradientFn>,
+    pub gradient: GradientFn,
     /// Optional finaliser of `user_data`.
-    pub finalize: Option<FinalizeFn>,
+    pub finalize: FinalizeFn,
     /// Passed back unchanged to every callback.
     pub user_data: *mut c_void,
 }
@@ -56,6 +57,9 @@ impl HostModel {
     /// Wraps validated callbacks; `signature` must already be consistent.
     pub fn new(signature: ModelSignature, callbacks: HostCallbacks) -> Result<Self> {
         signature.validate()?;
+        if callbacks.predict.is_none() {
+            return Err(Error::invalid("predict", "is NULL, expected the model's forward-pass callback"));
+        }
         Ok(Self { signature, callbacks })
     }
 }
@@ -75,11 +79,12 @@ impl Model for HostModel {
     fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> Result<()> {
         debug_assert_eq!(inputs.len(), rows * self.signature.input_len());
         debug_assert_eq!(outputs.len(), rows * self.signature.output_len);
+        let Some(predict) = self.callbacks.predict else {
+            return Err(Error::new(ErrorKind::Internal, "model: predict callback vanished after validation"));
+        };
         // SAFETY: `inputs` and `outputs` are live slices of exactly the lengths the
         // descriptor promised the callback; `user_data` is the caller's own pointer.
-        let code = unsafe {
-            (self.callbacks.predict)(self.callbacks.user_data, inputs.as_ptr(), rows, outputs.as_mut_ptr())
-        };
+        let code = unsafe { predict(self.callbacks.user_data, inputs.as_ptr(), rows, outputs.as_mut_ptr()) };
         if code == 0 {
             Ok(())
         } else {

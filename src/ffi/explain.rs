@@ -1,0 +1,250 @@
+//! The explanation methods' options and entry points.
+
+use std::ffi::c_char;
+
+use super::boundary::{boundary, FfiError};
+use super::engine::lumen_engine;
+use super::explanation::lumen_explanation;
+use super::model::lumen_model;
+use super::pointers::{check_out, reference, slice, strings, write_out};
+use crate::backend::Baselines;
+use crate::explain::{feature_ablation, occlusion, FeatureAblationParams, OcclusionParams};
+use crate::explanation::Explanation;
+use crate::model::Model;
+
+/// Options of `lumen_engine_explain_occlusion` (Captum's `Occlusion`). Start from
+/// `lumen_occlusion_options_default()`. Every array is borrowed only during the call.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lumen_occlusion_options {
+    /// Window extent per dimension of the model's input shape (required).
+    pub window_shape: *const usize,
+    /// Entries in `window_shape`: the model's input rank.
+    pub window_rank: usize,
+    /// Step per dimension; with `strides_rank == 0` every stride is 1 (Captum's default).
+    pub strides: *const usize,
+    /// Entries in `strides`: 0 or the input rank.
+    pub strides_rank: usize,
+    /// Baseline values: `input_len` (shared) or `rows × input_len` (one per row) floats.
+    pub baseline: *const f32,
+    /// Entries in `baseline`; 0 uses `baseline_scalar` everywhere.
+    pub baseline_len: usize,
+    /// The baseline value when `baseline_len == 0`.
+    pub baseline_scalar: f32,
+    /// Output indices to explain; with `targets_len == 0` every output is explained.
+    pub targets: *const u32,
+    /// Entries in `targets`.
+    pub targets_len: usize,
+    /// Largest number of perturbed rows per model call; 0 lets the engine choose.
+    pub perturbations_per_eval: usize,
+}
+
+/// Options of `lumen_engine_explain_feature_ablation` (Captum's `FeatureAblation`). Start
+/// from `lumen_feature_ablation_options_default()`. Arrays are borrowed during the call.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lumen_feature_ablation_options {
+    /// Group id of each input element, ids `0..G` all used; with length 0 each element is
+    /// its own group.
+    pub feature_mask: *const u32,
+    /// Entries in `feature_mask`: 0 or `input_len`.
+    pub feature_mask_len: usize,
+    /// Optional UTF-8 names of the `G` groups (copied into the explanation).
+    pub group_names: *const *const c_char,
+    /// Entries in `group_names`: 0 or `G`.
+    pub group_names_len: usize,
+    /// Baseline values: `input_len` (shared) or `rows × input_len` (one per row) floats.
+    pub baseline: *const f32,
+    /// Entries in `baseline`; 0 uses `baseline_scalar` everywhere.
+    pub baseline_len: usize,
+    /// The baseline value when `baseline_len == 0`.
+    pub baseline_scalar: f32,
+    /// Output indices to explain; with `targets_len == 0` every output is explained.
+    pub targets: *const u32,
+    /// Entries in `targets`.
+    pub targets_len: usize,
+    /// Largest number of perturbed rows per model call; 0 lets the engine choose.
+    pub perturbations_per_eval: usize,
+    /// Non-zero: one attribution per group (feature axis = groups); zero: one per input
+    /// element, each element carrying its group's value (Captum's layout).
+    pub group_attributions: u32,
+}
+
+/// Occlusion defaults: no window (must be set), stride 1, baseline 0, every output.
+#[no_mangle]
+pub extern "C" fn lumen_occlusion_options_default() -> lumen_occlusion_options {
+    lumen_occlusion_options {
+        window_shape: std::ptr::null(),
+        window_rank: 0,
+        strides: std::ptr::null(),
+        strides_rank: 0,
+        baseline: std::ptr::null(),
+        baseline_len: 0,
+        baseline_scalar: 0.0,
+        targets: std::ptr::null(),
+        targets_len: 0,
+        perturbations_per_eval: 0,
+    }
+}
+
+/// Feature Ablation defaults: each element its own group, baseline 0, every output,
+/// per-element attributions.
+#[no_mangle]
+pub extern "C" fn lumen_feature_ablation_options_default() -> lumen_feature_ablation_options {
+    lumen_feature_ablation_options {
+        feature_mask: std::ptr::null(),
+        feature_mask_len: 0,
+        group_names: std::ptr::null(),
+        group_names_len: 0,
+        baseline: std::ptr::null(),
+        baseline_len: 0,
+        baseline_scalar: 0.0,
+        targets: std::ptr::null(),
+        targets_len: 0,
+        perturbations_per_eval: 0,
+        group_attributions: 0,
+    }
+}
+
+/// The arguments every explain export shares, checked.
+struct Call<'a> {
+    engine: &'a crate::engine::Engine,
+    model: &'a dyn Model,
+    inputs: &'a [f32],
+    rows: usize,
+}
+
+/// # Safety
+/// Pointers follow the explain exports' documentation.
+unsafe fn call<'a>(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f32,
+    inputs_len: usize,
+    rows: usize,
+) -> Result<Call<'a>, FfiError> {
+    // SAFETY: validity of each pointer is the caller's contract.
+    let engine = unsafe { reference(engine, "engine")? };
+    // SAFETY: as above.
+    let model = unsafe { reference(model, "model")? };
+    // SAFETY: as above.
+    let inputs = unsafe { slice(inputs, inputs_len, "inputs")? };
+    Ok(Call { engine: &engine.engine, model: model.model.as_ref(), inputs, rows })
+}
+
+/// # Safety
+/// `values` points to `len` floats when `len > 0`.
+unsafe fn baselines(values: *const f32, len: usize, scalar: f32, rows: usize, row_len: usize) -> Result<Baselines, FfiError> {
+    // SAFETY: forwarded contract.
+    let values = unsafe { slice(values, len, "options.baseline")? };
+    Ok(Baselines::from_buffer(values, scalar, rows, row_len)?)
+}
+
+/// # Safety
+/// `targets` points to `len` indices when `len > 0`.
+unsafe fn targets(targets: *const u32, len: usize) -> Result<Option<Vec<u32>>, FfiError> {
+    // SAFETY: forwarded contract.
+    let targets = unsafe { slice(targets, len, "options.targets")? };
+    Ok((!targets.is_empty()).then(|| targets.to_vec()))
+}
+
+fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) {
+    // SAFETY: every caller checked `out` with `check_out` before doing any work.
+    unsafe { write_out(out, Box::into_raw(Box::new(lumen_explanation { explanation }))) };
+}
+
+/// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
+/// by occlusion. On success `*out` holds a new explanation (free it with
+/// `lumen_explanation_free`): attributions `rows × outputs × input_len`. On failure
+/// nothing is written. Thread-safe for distinct `out` pointers; the model's callbacks are
+/// called from engine threads as its `LUMEN_MODEL_CONCURRENT` flag allows.
+///
+/// # Safety
+/// `engine`, `model`, `options` are valid handles/pointers; `inputs` holds `inputs_len`
+/// floats; `out` is a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_occlusion(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f32,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_occlusion_options,
+    out: *mut *mut lumen_explanation,
+) -> super::status::lumen_status {
+    boundary("lumen_engine_explain_occlusion", || {
+        check_out(out, "out")?;
+        // SAFETY: the caller's contract covers every pointer.
+        let call = unsafe { call(engine, model, inputs, inputs_len, rows)? };
+        // SAFETY: as above.
+        let o = unsafe { reference(options, "options")? };
+        let row_len = call.model.signature().input_len();
+        // SAFETY: each array's pointer and length come from the caller's options.
+        let params = unsafe {
+            let window_shape = slice(o.window_shape, o.window_rank, "options.window_shape")?;
+            if window_shape.is_empty() {
+                return Err(FfiError::new(
+                    super::status::lumen_status::InvalidArgument,
+                    "options.window_shape: is empty, expected one extent per input dimension",
+                ));
+            }
+            let strides = slice(o.strides, o.strides_rank, "options.strides")?;
+            OcclusionParams {
+                window_shape: window_shape.to_vec(),
+                strides: (!strides.is_empty()).then(|| strides.to_vec()),
+                baseline: baselines(o.baseline, o.baseline_len, o.baseline_scalar, rows, row_len)?,
+                targets: targets(o.targets, o.targets_len)?,
+                perturbations_per_eval: (o.perturbations_per_eval > 0).then_some(o.perturbations_per_eval),
+            }
+        };
+        publish(out, occlusion(call.engine, call.model, call.inputs, call.rows, &params)?);
+        Ok(())
+    })
+}
+
+/// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats) by feature
+/// ablation. On success `*out` holds a new explanation: attributions `rows × outputs ×
+/// input_len`, or `rows × outputs × G` with `group_attributions`; each row's diagnostics
+/// carry the completeness gap Σ group values − (f(x) − f(baseline)). On failure nothing
+/// is written. Thread-safety as for occlusion.
+///
+/// # Safety
+/// As for `lumen_engine_explain_occlusion`.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_feature_ablation(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f32,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_feature_ablation_options,
+    out: *mut *mut lumen_explanation,
+) -> super::status::lumen_status {
+    boundary("lumen_engine_explain_feature_ablation", || {
+        check_out(out, "out")?;
+        // SAFETY: the caller's contract covers every pointer.
+        let call = unsafe { call(engine, model, inputs, inputs_len, rows)? };
+        // SAFETY: as above.
+        let o = unsafe { reference(options, "options")? };
+        let row_len = call.model.signature().input_len();
+        // SAFETY: each array's pointer and length come from the caller's options.
+        let params = unsafe {
+            let mask = slice(o.feature_mask, o.feature_mask_len, "options.feature_mask")?;
+            FeatureAblationParams {
+                feature_mask: (!mask.is_empty()).then(|| mask.to_vec()),
+                group_names: match o.group_names_len {
+                    0 => None,
+                    n => Some(strings(o.group_names, n, "options.group_names")?),
+                },
+                baseline: baselines(o.baseline, o.baseline_len, o.baseline_scalar, rows, row_len)?,
+                targets: targets(o.targets, o.targets_len)?,
+                perturbations_per_eval: (o.perturbations_per_eval > 0).then_some(o.perturbations_per_eval),
+                group_attributions: o.group_attributions != 0,
+            }
+        };
+        publish(out, feature_ablation(call.engine, call.model, call.inputs, call.rows, &params)?);
+        Ok(())
+    })
+}

@@ -1,0 +1,280 @@
+//! `lumen_explanation`: read-only access to a finished explanation.
+
+use std::ffi::{c_char, CString};
+
+use super::boundary::{boundary, boundary_or, FfiError};
+use super::pointers::{check_out, reference, slice_mut, write_out};
+use super::status::lumen_status;
+use crate::explanation::{Explanation, FeatureAxis};
+
+/// `lumen_explanation_shape.feature_axis`: one value per input element.
+pub const LUMEN_FEATURE_AXIS_ELEMENTS: u32 = 0;
+/// `lumen_explanation_shape.feature_axis`: one value per feature group.
+pub const LUMEN_FEATURE_AXIS_GROUPS: u32 = 1;
+
+/// An explanation. Immutable: every getter is thread-safe.
+#[allow(non_camel_case_types)]
+pub struct lumen_explanation {
+    pub(crate) explanation: Explanation,
+}
+
+/// The shape of an explanation's attributions: `rows × outputs × features`, row-major.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct lumen_explanation_shape {
+    /// Input rows explained.
+    pub rows: usize,
+    /// Model outputs explained per row.
+    pub outputs: usize,
+    /// Length of the feature axis.
+    pub features: usize,
+    /// `LUMEN_FEATURE_AXIS_ELEMENTS` or `LUMEN_FEATURE_AXIS_GROUPS`.
+    pub feature_axis: u32,
+}
+
+/// Per-row diagnostics.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct lumen_row_diagnostics {
+    /// Model rows evaluated to explain this row.
+    pub model_rows_evaluated: u64,
+    /// Non-zero when the method defines a completeness gap (see
+    /// `lumen_explanation_completeness_gaps`).
+    pub has_completeness_gap: u32,
+}
+
+/// # Safety
+/// `explanation` is NULL or a valid explanation.
+unsafe fn explanation<'a>(explanation: *const lumen_explanation) -> Result<&'a Explanation, FfiError> {
+    // SAFETY: forwarded contract.
+    Ok(&unsafe { reference(explanation, "explanation")? }.explanation)
+}
+
+/// # Safety
+/// `out` holds `out_len` writable elements.
+unsafe fn copy_out<T: Copy>(values: &[T], out: *mut T, out_len: usize) -> Result<(), FfiError> {
+    if out_len < values.len() {
+        return Err(FfiError::new(
+            lumen_status::BufferTooSmall,
+            format!("out_len: is {out_len}, expected at least {}", values.len()),
+        ));
+    }
+    // SAFETY: forwarded contract.
+    let out = unsafe { slice_mut(out, values.len(), "out")? };
+    out.copy_from_slice(values);
+    Ok(())
+}
+
+/// Writes the attributions' shape into `*out`.
+///
+/// # Safety
+/// `explanation` is a valid explanation; `out` a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_shape(
+    explanation: *const lumen_explanation,
+    out: *mut lumen_explanation_shape,
+) -> lumen_status {
+    boundary("lumen_explanation_shape", || {
+        check_out(out, "out")?;
+        // SAFETY: caller's contract.
+        let e = unsafe { self::explanation(explanation)? };
+        let feature_axis = match e.feature_axis {
+            FeatureAxis::Elements => LUMEN_FEATURE_AXIS_ELEMENTS,
+            FeatureAxis::Groups => LUMEN_FEATURE_AXIS_GROUPS,
+        };
+        let shape = lumen_explanation_shape { rows: e.rows, outputs: e.outputs.len(), features: e.features, feature_axis };
+        // SAFETY: `out` passed `check_out`.
+        unsafe { write_out(out, shape) };
+        Ok(())
+    })
+}
+
+/// Copies the `rows × outputs × features` attributions into `out` (room for `out_len`
+/// floats; `LUMEN_STATUS_BUFFER_TOO_SMALL` if fewer than needed, nothing written).
+///
+/// # Safety
+/// `explanation` is valid; `out` holds `out_len` writable floats.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_attributions(
+    explanation: *const lumen_explanation,
+    out: *mut f32,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_explanation_attributions", || {
+        // SAFETY: caller's contract.
+        unsafe { copy_out(&self::explanation(explanation)?.attributions, out, out_len) }
+    })
+}
+
+/// Copies the `rows × outputs` model outputs at the inputs, f(x), into `out`.
+///
+/// # Safety
+/// As for `lumen_explanation_attributions`.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_predictions(
+    explanation: *const lumen_explanation,
+    out: *mut f32,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_explanation_predictions", || {
+        // SAFETY: caller's contract.
+        unsafe { copy_out(&self::explanation(explanation)?.predictions, out, out_len) }
+    })
+}
+
+/// Copies the `rows × outputs` base values, f(baseline), into `out`.
+///
+/// # Safety
+/// As for `lumen_explanation_attributions`.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_base_values(
+    explanation: *const lumen_explanation,
+    out: *mut f32,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_explanation_base_values", || {
+        // SAFETY: caller's contract.
+        unsafe { copy_out(&self::explanation(explanation)?.base_values, out, out_len) }
+    })
+}
+
+/// Copies the indices of the explained model outputs (`outputs` of them) into `out`.
+///
+/// # Safety
+/// `explanation` is valid; `out` holds `out_len` writable `uint32_t`.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_outputs(
+    explanation: *const lumen_explanation,
+    out: *mut u32,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_explanation_outputs", || {
+        // SAFETY: caller's contract.
+        unsafe { copy_out(&self::explanation(explanation)?.outputs, out, out_len) }
+    })
+}
+
+/// Writes row `row`'s diagnostics into `*out`; `LUMEN_STATUS_INVALID_ARGUMENT` if `row`
+/// is out of range.
+///
+/// # Safety
+/// `explanation` is valid; `out` a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_row_diagnostics(
+    explanation: *const lumen_explanation,
+    row: usize,
+    out: *mut lumen_row_diagnostics,
+) -> lumen_status {
+    boundary("lumen_explanation_row_diagnostics", || {
+        check_out(out, "out")?;
+        // SAFETY: caller's contract.
+        let e = unsafe { self::explanation(explanation)? };
+        let d = e.diagnostics.get(row).ok_or_else(|| {
+            FfiError::new(lumen_status::InvalidArgument, format!("row: is {row}, expected < {}", e.rows))
+        })?;
+        let value = lumen_row_diagnostics {
+            model_rows_evaluated: d.model_rows_evaluated,
+            has_completeness_gap: u32::from(d.completeness_gap.is_some()),
+        };
+        // SAFETY: `out` passed `check_out`.
+        unsafe { write_out(out, value) };
+        Ok(())
+    })
+}
+
+/// Copies the `rows × outputs` completeness gaps Σ attributions − (f(x) − f(baseline))
+/// into `out`; `LUMEN_STATUS_NOT_AVAILABLE` when the method does not define them.
+///
+/// # Safety
+/// `explanation` is valid; `out` holds `out_len` writable doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_completeness_gaps(
+    explanation: *const lumen_explanation,
+    out: *mut f64,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_explanation_completeness_gaps", || {
+        // SAFETY: caller's contract.
+        let e = unsafe { self::explanation(explanation)? };
+        let gaps: Option<Vec<f64>> = e
+            .diagnostics
+            .iter()
+            .map(|d| d.completeness_gap.as_deref())
+            .collect::<Option<Vec<_>>>()
+            .map(|rows| rows.concat());
+        let gaps = gaps.ok_or_else(|| {
+            FfiError::new(lumen_status::NotAvailable, "explanation: this method does not define a completeness gap")
+        })?;
+        // SAFETY: caller's contract.
+        unsafe { copy_out(&gaps, out, out_len) }
+    })
+}
+
+/// Writes the total number of model rows the explanation evaluated into `*out`.
+///
+/// # Safety
+/// `explanation` is valid; `out` a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_model_rows_evaluated(
+    explanation: *const lumen_explanation,
+    out: *mut u64,
+) -> lumen_status {
+    boundary("lumen_explanation_model_rows_evaluated", || {
+        check_out(out, "out")?;
+        // SAFETY: caller's contract.
+        let rows = unsafe { self::explanation(explanation)? }.audit.model_rows_evaluated;
+        // SAFETY: `out` passed `check_out`.
+        unsafe { write_out(out, rows) };
+        Ok(())
+    })
+}
+
+/// Serialises the explanation to its audit JSON (method, parameters, seed, library
+/// version, backend, shapes, values, diagnostics). On success `*out` holds a new
+/// NUL-terminated UTF-8 string that the caller frees with `lumen_string_free`.
+///
+/// # Safety
+/// `explanation` is valid; `out` a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_to_json(explanation: *const lumen_explanation, out: *mut *mut c_char) -> lumen_status {
+    boundary("lumen_explanation_to_json", || {
+        check_out(out, "out")?;
+        // SAFETY: caller's contract.
+        let json = unsafe { self::explanation(explanation)? }.to_json()?;
+        let json = CString::new(json)
+            .map_err(|_| FfiError::new(lumen_status::Internal, "explanation: JSON text contains a NUL byte"))?;
+        // SAFETY: `out` passed `check_out`.
+        unsafe { write_out(out, json.into_raw()) };
+        Ok(())
+    })
+}
+
+/// Frees a string returned by Lumen (e.g. by `lumen_explanation_to_json`). `NULL` is a no-op.
+///
+/// # Safety
+/// `text` is NULL or a string returned by Lumen and not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_string_free(text: *mut c_char) {
+    boundary_or("lumen_string_free", (), || {
+        if !text.is_null() {
+            // SAFETY: the pointer came from `CString::into_raw` and is freed once.
+            drop(unsafe { CString::from_raw(text) });
+        }
+    })
+}
+
+/// Frees an explanation. `NULL` is a no-op.
+///
+/// # Safety
+/// `explanation` is NULL or a pointer returned by Lumen and not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_free(explanation: *mut lumen_explanation) {
+    boundary_or("lumen_explanation_free", (), || {
+        if !explanation.is_null() {
+            // SAFETY: the pointer came from `Box::into_raw` and is freed once.
+            drop(unsafe { Box::from_raw(explanation) });
+        }
+    })
+}

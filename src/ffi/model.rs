@@ -1,0 +1,171 @@
+//! `lumen_model`: the caller's model behind function pointers.
+
+use std::ffi::{c_char, c_void};
+
+use super::boundary::{boundary, boundary_or, FfiError};
+use super::pointers::{check_out, reference, slice, strings, write_out};
+use super::status::lumen_status;
+use super::version::LUMEN_MODEL_ABI_VERSION;
+use crate::model::host::{FinalizeFn, GradientFn, HostCallbacks, PredictFn};
+use crate::model::{HostModel, MemorySpace, Model, ModelSignature};
+
+/// `lumen_model_desc.flags`: the callbacks may be called from several threads at once.
+/// Without it the engine never overlaps two calls.
+pub const LUMEN_MODEL_CONCURRENT: u32 = 1;
+/// `lumen_model_desc.memory_space`: buffers are in host memory.
+pub const LUMEN_MEMORY_HOST: u32 = 0;
+/// `lumen_model_desc.memory_space`: buffers are CUDA device pointers (needs the CUDA backend).
+pub const LUMEN_MEMORY_DEVICE: u32 = 1;
+
+/// Describes a model to Lumen. Zero-initialise, set `abi_version = LUMEN_MODEL_ABI_VERSION`
+/// and fill in the rest; `lumen_model_new` copies what it needs.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lumen_model_desc {
+    /// Must be `LUMEN_MODEL_ABI_VERSION`.
+    pub abi_version: u32,
+    /// Bitwise OR of `LUMEN_MODEL_*` flags.
+    pub flags: u32,
+    /// `LUMEN_MEMORY_HOST` or `LUMEN_MEMORY_DEVICE`.
+    pub memory_space: u32,
+    /// Elements per input row (flattened).
+    pub input_len: usize,
+    /// Optional shape of one row (e.g. {3, 224, 224}); its product must equal `input_len`.
+    /// With `input_rank == 0` the row is 1-D.
+    pub input_shape: *const usize,
+    /// Number of entries in `input_shape`.
+    pub input_rank: usize,
+    /// Outputs per row.
+    pub output_len: usize,
+    /// Largest number of rows one call accepts; 0 means no limit.
+    pub max_batch_rows: usize,
+    /// Required forward pass.
+    pub predict: PredictFn,
+    /// Optional gradient pass (used by gradient methods); NULL if unavailable.
+    pub gradient: GradientFn,
+    /// Passed unchanged to every callback.
+    pub user_data: *mut c_void,
+    /// Optional; called once with `user_data` when the model is freed (not on failure of
+    /// `lumen_model_new`, where the caller keeps ownership of `user_data`).
+    pub finalize: FinalizeFn,
+    /// Optional names of the `input_len` input elements (UTF-8, copied).
+    pub feature_names: *const *const c_char,
+    /// Number of entries in `feature_names`: 0 or `input_len`.
+    pub feature_names_len: usize,
+}
+
+/// A model handle. Thread-safe as far as Lumen is concerned; calls into the callbacks
+/// follow `LUMEN_MODEL_CONCURRENT`.
+#[allow(non_camel_case_types)]
+pub struct lumen_model {
+    pub(crate) model: Box<dyn Model>,
+}
+
+/// Wraps a Rust [`Model`] (e.g. a built-in model) into a handle the C API accepts.
+/// Free it with `lumen_model_free`.
+pub fn model_into_handle(model: Box<dyn Model>) -> *mut lumen_model {
+    Box::into_raw(Box::new(lumen_model { model }))
+}
+
+/// Checks a descriptor and builds the signature and callbacks from it.
+///
+/// # Safety
+/// The descriptor's pointers must satisfy `lumen_model_desc`'s documentation.
+unsafe fn host_model_from(desc: &lumen_model_desc) -> Result<HostModel, FfiError> {
+    if desc.abi_version != LUMEN_MODEL_ABI_VERSION {
+        return Err(FfiError::new(
+            lumen_status::AbiVersionMismatch,
+            format!(
+                "desc.abi_version: is {}, this library speaks LUMEN_MODEL_ABI_VERSION {LUMEN_MODEL_ABI_VERSION}",
+                desc.abi_version
+            ),
+        ));
+    }
+    if desc.predict.is_none() {
+        return Err(FfiError::null("desc.predict"));
+    }
+    let unknown_flags = desc.flags & !LUMEN_MODEL_CONCURRENT;
+    if unknown_flags != 0 {
+        return Err(FfiError::new(
+            lumen_status::InvalidArgument,
+            format!("desc.flags: unknown bits {unknown_flags:#x}; expected a combination of LUMEN_MODEL_CONCURRENT"),
+        ));
+    }
+    let memory_space = match desc.memory_space {
+        LUMEN_MEMORY_HOST => MemorySpace::Host,
+        LUMEN_MEMORY_DEVICE => MemorySpace::Device,
+        other => {
+            return Err(FfiError::new(
+                lumen_status::InvalidArgument,
+                format!("desc.memory_space: is {other}, expected LUMEN_MEMORY_HOST (0) or LUMEN_MEMORY_DEVICE (1)"),
+            ))
+        }
+    };
+    if desc.input_len == 0 {
+        return Err(FfiError::new(lumen_status::InvalidArgument, "desc.input_len: is 0, expected >= 1"));
+    }
+    // SAFETY: forwarded contract of the descriptor.
+    let shape = unsafe { slice(desc.input_shape, desc.input_rank, "desc.input_shape")? };
+    let input_shape = if shape.is_empty() { vec![desc.input_len] } else { shape.to_vec() };
+    let product = input_shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    if product != Some(desc.input_len) {
+        return Err(FfiError::new(
+            lumen_status::LengthMismatch,
+            format!("desc.input_shape: {input_shape:?} has {product:?} elements, expected desc.input_len = {}", desc.input_len),
+        ));
+    }
+    let feature_names = match desc.feature_names_len {
+        0 => None,
+        // SAFETY: forwarded contract of the descriptor.
+        n => Some(unsafe { strings(desc.feature_names, n, "desc.feature_names")? }),
+    };
+    let signature = ModelSignature {
+        input_shape,
+        output_len: desc.output_len,
+        max_batch_rows: (desc.max_batch_rows > 0).then_some(desc.max_batch_rows),
+        concurrent: desc.flags & LUMEN_MODEL_CONCURRENT != 0,
+        memory_space,
+        feature_names,
+    };
+    signature.validate()?;
+    let callbacks = HostCallbacks { predict: desc.predict, gradient: desc.gradient, finalize: desc.finalize, user_data: desc.user_data };
+    Ok(HostModel::new(signature, callbacks)?)
+}
+
+/// Creates a model from a descriptor. On success `*out` holds a new model (free it with
+/// `lumen_model_free`, which calls `finalize`); on failure nothing is written and
+/// `user_data` still belongs to the caller. `LUMEN_STATUS_ABI_VERSION_MISMATCH` when
+/// `abi_version` is not `LUMEN_MODEL_ABI_VERSION`.
+///
+/// # Safety
+/// `desc` points to a valid descriptor whose pointers follow its field documentation;
+/// `out` is a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_model_new(desc: *const lumen_model_desc, out: *mut *mut lumen_model) -> lumen_status {
+    boundary("lumen_model_new", || {
+        check_out(out, "out")?;
+        // SAFETY: validity is the caller's contract.
+        let desc = unsafe { reference(desc, "desc")? };
+        // SAFETY: as above.
+        let model = unsafe { host_model_from(desc)? };
+        // SAFETY: `out` passed `check_out`.
+        unsafe { write_out(out, model_into_handle(Box::new(model))) };
+        Ok(())
+    })
+}
+
+/// Frees a model and calls its `finalize`. `NULL` is a no-op. No explanation may be
+/// running with it.
+///
+/// # Safety
+/// `model` is NULL or a pointer returned by `lumen_model_new` and not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_model_free(model: *mut lumen_model) {
+    boundary_or("lumen_model_free", (), || {
+        if !model.is_null() {
+            // SAFETY: the pointer came from `Box::into_raw` and is freed once, per the contract.
+            drop(unsafe { Box::from_raw(model) });
+        }
+    })
+}

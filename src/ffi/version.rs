@@ -1,0 +1,25 @@
+//! Library and ABI versions.
+
+use std::ffi::c_char;
+
+/// Major version of the library (changes break the C ABI).
+pub const LUMEN_VERSION_MAJOR: u32 = 0;
+/// Minor version of the library (additions only).
+pub const LUMEN_VERSION_MINOR: u32 = 1;
+/// Patch version of the library (fixes only).
+pub const LUMEN_VERSION_PATCH: u32 = 0;
+/// The model-descriptor ABI this header describes: put it in `lumen_model_desc.abi_version`.
+pub const LUMEN_MODEL_ABI_VERSION: u32 = 1;
+
+/// The library's version as `"MAJOR.MINOR.PATCH"`; compare with the `LUMEN_VERSION_*`
+/// macros to detect a header/library mismatch. Static string: never free it. Thread-safe.
+#[no_mangle]
+pub extern "C" fn lumen_version() -> *const c_char {
+    static VERSION: &std::ffi::CStr = match std::ffi::CStr::from_bytes_with_nul(
+        concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes(),
+    ) {
+        Ok(version) => version,
+        Err(_) => c"unknown",
+    };
+    VERSION.as_ptr()
+}
