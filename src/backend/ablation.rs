@@ -73,6 +73,8 @@ impl Baselines {
 
 /// Captum-style sliding windows over an N-d row: window `w`, stride `s`, and along each
 /// dimension `ceil((n - w) / s) + 1` positions, the last one clipped at the border.
+/// When `s > w` Captum's last position can start past the border and cover nothing;
+/// such empty windows are left out (they change no attribution, only cost model rows).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowGrid {
     shape: Vec<usize>,
@@ -103,7 +105,9 @@ impl WindowGrid {
                 return Err(Error::invalid("strides", format!("{strides:?} has a zero in dimension {d}; expected >= 1")));
             }
         }
-        let positions = (0..rank).map(|d| (shape[d] - window[d]).div_ceil(strides[d]) + 1).collect();
+        let positions = (0..rank)
+            .map(|d| ((shape[d] - window[d]).div_ceil(strides[d]) + 1).min(shape[d].div_ceil(strides[d])))
+            .collect();
         let mut element_strides = vec![1; rank];
         for d in (0..rank.saturating_sub(1)).rev() {
             element_strides[d] = element_strides[d + 1] * shape[d + 1];
@@ -329,5 +333,65 @@ impl AblationScratch {
     /// A buffer of `batch_rows` empty slots of `row_len` elements.
     pub fn new(batch_rows: usize, row_len: usize) -> Self {
         Self { rows: vec![0.0; batch_rows * row_len], held: vec![None; batch_rows] }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs(grid: &WindowGrid, p: usize) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        grid.for_each_run(p, |start, len| out.push((start, len)));
+        out
+    }
+
+    #[test]
+    fn windows_follow_captum_positions_and_clip_at_the_border() {
+        // 5×6 input, window 2×4, stride 2×3: rows ceil(3/2)+1 = 3 positions, columns
+        // ceil(2/3)+1 = 2 positions; the last row window and last column window are clipped.
+        let grid = WindowGrid::new(&[5, 6], &[2, 4], &[2, 3]).unwrap();
+        assert_eq!(grid.len(), 6);
+        assert_eq!(runs(&grid, 0), vec![(0, 4), (6, 4)]);
+        assert_eq!(runs(&grid, 1), vec![(3, 3), (9, 3)]);
+        assert_eq!(runs(&grid, 5), vec![(27, 3)]);
+    }
+
+    #[test]
+    fn covering_windows_are_exactly_those_whose_runs_contain_the_element() {
+        let grid = WindowGrid::new(&[4, 5, 6], &[2, 3, 2], &[1, 2, 3]).unwrap();
+        let n = 4 * 5 * 6;
+        let mut covered_by: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for p in 0..grid.len() {
+            grid.for_each_run(p, |start, len| (start..start + len).for_each(|e| covered_by[e].push(p)));
+        }
+        for (e, expected) in covered_by.iter().enumerate() {
+            let mut got = Vec::new();
+            let count = grid.for_each_covering(e, |p| got.push(p));
+            assert_eq!(&got, expected, "element {e}");
+            assert_eq!(count, expected.len());
+        }
+    }
+
+    #[test]
+    fn group_runs_merge_contiguous_elements() {
+        let groups = GroupMap::new(&[1, 1, 0, 1, 0, 0]).unwrap();
+        let collect = |g| {
+            let mut out = Vec::new();
+            groups.for_each_run(g, |s, l| out.push((s, l)));
+            out
+        };
+        assert_eq!(collect(0), vec![(2, 1), (4, 2)]);
+        assert_eq!(collect(1), vec![(0, 2), (3, 1)]);
+        assert!(GroupMap::new(&[0, 2]).is_err());
+    }
+
+    #[test]
+    fn baselines_are_read_by_length() {
+        assert_eq!(Baselines::from_buffer(&[], 0.5, 2, 3).unwrap(), Baselines::Scalar(0.5));
+        assert!(matches!(Baselines::from_buffer(&[1.0; 3], 0.0, 2, 3).unwrap(), Baselines::Shared(_)));
+        assert!(matches!(Baselines::from_buffer(&[1.0; 6], 0.0, 2, 3).unwrap(), Baselines::PerRow(_)));
+        let e = Baselines::from_buffer(&[1.0; 4], 0.0, 2, 3).unwrap_err();
+        assert_eq!(e.message(), "baseline: length 4, expected 0 (scalar), 3 (one row) or 6 (one per row)");
     }
 }

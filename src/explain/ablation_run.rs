@@ -124,6 +124,7 @@ pub(super) fn run(
             deltas.extend((0..per_row).map(|p| fx - f64::from(perturbed_out[(r * per_row + p) * output_len + target])));
         }
     }
-    let rows_per_input_row = per_row as u64 + 1 + u64::from(baseline_rows == rows);
+    let per_row_baseline = matches!(baselines, Baselines::PerRow(_));
+    let rows_per_input_row = per_row as u64 + 1 + u64::from(per_row_baseline);
     Ok(AblationRun { predictions, base_values, deltas, rows_per_input_row, rows_evaluated: evaluator.rows_evaluated() })
 }

@@ -179,3 +179,25 @@ impl<'m> Evaluator<'m> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_size_respects_model_limit_budget_and_request() {
+        let mut signature = ModelSignature::flat(1000, 1);
+        let row = 4000;
+        // Default: max(32, 4 MiB / 4000 B) = 1048 rows, capped by the 100 rows of work.
+        assert_eq!(BatchPlan::new(&signature, 100, 1000, 256 << 20, None, 4).unwrap().batch_rows, 100);
+        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 256 << 20, None, 4).unwrap().batch_rows, 1048);
+        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 10 * row, None, 4).unwrap(), BatchPlan { batch_rows: 10, workers: 1 });
+        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 40 * row, Some(10), 4).unwrap(), BatchPlan { batch_rows: 10, workers: 4 });
+        signature.max_batch_rows = Some(7);
+        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 256 << 20, Some(10), 2).unwrap().batch_rows, 7);
+        signature.concurrent = false;
+        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 256 << 20, None, 8).unwrap().workers, 1);
+        let e = BatchPlan::new(&signature, 5000, 1000, row - 1, None, 8).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BudgetTooSmall);
+    }
+}

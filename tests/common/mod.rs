@@ -1,0 +1,117 @@
+//! Shared test models and the per-backend test macro.
+#![allow(dead_code)]
+
+use lumen::backend::BackendKind;
+use lumen::{BackendChoice, Engine, EngineConfig, ErrorKind, Model, ModelSignature};
+
+/// An engine on `backend` with `threads` workers, or `None` (with a note) when that
+/// backend cannot run on this machine.
+pub fn engine(backend: BackendKind, threads: usize) -> Option<Engine> {
+    let choice = match backend {
+        BackendKind::Cpu => BackendChoice::Cpu,
+        BackendKind::Cuda => BackendChoice::Cuda,
+    };
+    match Engine::new(EngineConfig { backend: choice, threads, seed: 7, ..Default::default() }) {
+        Ok(engine) => Some(engine),
+        Err(e) if e.kind() == ErrorKind::BackendUnavailable && backend == BackendKind::Cuda => {
+            eprintln!("skipped on cuda: {e}");
+            None
+        }
+        Err(e) => panic!("engine on {backend} failed: {e}"),
+    }
+}
+
+/// Writes one test body as a `_cpu` and a `_cuda` test. The body receives
+/// `(backend: BackendKind)`; the `_cuda` test returns early where CUDA cannot run.
+#[macro_export]
+macro_rules! backend_tests {
+    ($(fn $name:ident($backend:ident) $body:block)*) => {
+        $(
+            mod $name {
+                use super::*;
+                fn body($backend: lumen::backend::BackendKind) $body
+                #[test]
+                fn cpu() { body(lumen::backend::BackendKind::Cpu) }
+                #[test]
+                fn cuda() { body(lumen::backend::BackendKind::Cuda) }
+            }
+        )*
+    };
+}
+
+/// f_k(x) = Σ_i w[k][i]·x_i + b_k.
+pub struct Linear {
+    pub signature: ModelSignature,
+    pub weights: Vec<Vec<f32>>,
+    pub bias: Vec<f32>,
+}
+
+impl Linear {
+    /// A linear model over rows of `shape` with the given per-output weights.
+    pub fn new(shape: &[usize], weights: Vec<Vec<f32>>, bias: Vec<f32>) -> Self {
+        let mut signature = ModelSignature::flat(shape.iter().product(), weights.len());
+        signature.input_shape = shape.to_vec();
+        Self { signature, weights, bias }
+    }
+}
+
+impl Model for Linear {
+    fn signature(&self) -> &ModelSignature {
+        &self.signature
+    }
+    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+        let n = self.signature.input_len();
+        let k = self.weights.len();
+        for r in 0..rows {
+            for (o, w) in self.weights.iter().enumerate() {
+                let x = &inputs[r * n..(r + 1) * n];
+                outputs[r * k + o] = w.iter().zip(x).map(|(a, b)| a * b).sum::<f32>() + self.bias[o];
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A smooth non-linear model with interactions: f(x) = tanh(Σ a_i x_i) + Π_{i<3} x_i.
+pub struct Nonlinear {
+    pub signature: ModelSignature,
+}
+
+impl Nonlinear {
+    /// Over rows of `shape`, flagged concurrent or not.
+    pub fn new(shape: &[usize], concurrent: bool) -> Self {
+        let mut signature = ModelSignature::flat(shape.iter().product(), 2);
+        signature.input_shape = shape.to_vec();
+        signature.concurrent = concurrent;
+        signature.max_batch_rows = Some(13);
+        Self { signature }
+    }
+}
+
+impl Model for Nonlinear {
+    fn signature(&self) -> &ModelSignature {
+        &self.signature
+    }
+    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+        let n = self.signature.input_len();
+        for (x, out) in inputs.chunks(n).zip(outputs.chunks_mut(2)).take(rows) {
+            let s: f32 = x.iter().enumerate().map(|(i, v)| v * ((i % 7) as f32 - 3.0) * 0.1).sum();
+            out[0] = s.tanh() + x.iter().take(3).product::<f32>();
+            out[1] = (s * 0.5).sin();
+        }
+        Ok(())
+    }
+}
+
+/// A deterministic pseudo-random vector in [-1, 1).
+pub fn values(len: usize, seed: u64) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
