@@ -7,9 +7,9 @@ use super::pointers::{check_out, reference, slice_mut, write_out};
 use super::status::lumen_status;
 use crate::explanation::{Explanation, FeatureAxis};
 
-/// `lumen_explanation_shape.feature_axis`: one value per input element.
+/// `lumen_attribution_shape.feature_axis`: one value per input element.
 pub const LUMEN_FEATURE_AXIS_ELEMENTS: u32 = 0;
-/// `lumen_explanation_shape.feature_axis`: one value per feature group.
+/// `lumen_attribution_shape.feature_axis`: one value per feature group.
 pub const LUMEN_FEATURE_AXIS_GROUPS: u32 = 1;
 
 /// An explanation. Immutable: every getter is thread-safe.
@@ -22,7 +22,7 @@ pub struct lumen_explanation {
 #[allow(non_camel_case_types)]
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct lumen_explanation_shape {
+pub struct lumen_attribution_shape {
     /// Input rows explained.
     pub rows: usize,
     /// Model outputs explained per row.
@@ -74,7 +74,7 @@ unsafe fn copy_out<T: Copy>(values: &[T], out: *mut T, out_len: usize) -> Result
 #[no_mangle]
 pub unsafe extern "C" fn lumen_explanation_shape(
     explanation: *const lumen_explanation,
-    out: *mut lumen_explanation_shape,
+    out: *mut lumen_attribution_shape,
 ) -> lumen_status {
     boundary("lumen_explanation_shape", || {
         check_out(out, "out")?;
@@ -84,7 +84,7 @@ pub unsafe extern "C" fn lumen_explanation_shape(
             FeatureAxis::Elements => LUMEN_FEATURE_AXIS_ELEMENTS,
             FeatureAxis::Groups => LUMEN_FEATURE_AXIS_GROUPS,
         };
-        let shape = lumen_explanation_shape { rows: e.rows, outputs: e.outputs.len(), features: e.features, feature_axis };
+        let shape = lumen_attribution_shape { rows: e.rows, outputs: e.outputs.len(), features: e.features, feature_axis };
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, shape) };
         Ok(())

@@ -13,6 +13,6 @@ pub mod version;
 
 pub use engine::{lumen_engine, lumen_engine_options};
 pub use explain::{lumen_feature_ablation_options, lumen_occlusion_options};
-pub use explanation::{lumen_explanation, lumen_explanation_shape, lumen_row_diagnostics};
+pub use explanation::{lumen_attribution_shape, lumen_explanation, lumen_row_diagnostics};
 pub use model::{lumen_model, lumen_model_desc, model_into_handle};
 pub use status::lumen_status;

@@ -1,7 +1,11 @@
 //! The engine: a chosen backend, a thread pool, the caller's seed and the memory budget
 //! for perturbation batches. One engine may serve many explanations, from many threads.
 
+mod pool;
+
 use std::fmt;
+
+use pool::WorkerPool;
 
 use crate::backend::{Backend, BackendKind, CpuBackend};
 use crate::error::{Error, ErrorKind, Result};
@@ -45,7 +49,7 @@ impl Default for EngineConfig {
 pub struct Engine {
     config: EngineConfig,
     threads: usize,
-    pool: rayon::ThreadPool,
+    pool: WorkerPool,
     backend: Box<dyn Backend>,
     backend_note: Option<String>,
 }
@@ -85,11 +89,7 @@ impl Engine {
         } else {
             config.threads
         };
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .thread_name(|i| format!("lumen-worker-{i}"))
-            .build()
-            .map_err(|e| Error::new(ErrorKind::Internal, format!("threads: could not start {threads} worker threads: {e}")))?;
+        let pool = WorkerPool::new(threads)?;
         Ok(Self { config, threads, pool, backend, backend_note })
     }
 
@@ -130,6 +130,6 @@ impl Engine {
 
     /// The engine's thread pool.
     pub fn pool(&self) -> &rayon::ThreadPool {
-        &self.pool
+        self.pool.pool()
     }
 }
