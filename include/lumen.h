@@ -36,12 +36,12 @@
 #define LUMEN_DEFAULT_MEMORY_BUDGET_BYTES 268435456
 
 /**
- * `lumen_explanation_shape.feature_axis`: one value per input element.
+ * `lumen_attribution_shape.feature_axis`: one value per input element.
  */
 #define LUMEN_FEATURE_AXIS_ELEMENTS 0
 
 /**
- * `lumen_explanation_shape.feature_axis`: one value per feature group.
+ * `lumen_attribution_shape.feature_axis`: one value per feature group.
  */
 #define LUMEN_FEATURE_AXIS_GROUPS 1
 
@@ -305,7 +305,7 @@ typedef struct lumen_feature_ablation_options {
 /**
  * The shape of an explanation's attributions: `rows × outputs × features`, row-major.
  */
-typedef struct lumen_explanation_shape {
+typedef struct lumen_attribution_shape {
   /**
    * Input rows explained.
    */
@@ -322,7 +322,7 @@ typedef struct lumen_explanation_shape {
    * `LUMEN_FEATURE_AXIS_ELEMENTS` or `LUMEN_FEATURE_AXIS_GROUPS`.
    */
   uint32_t feature_axis;
-} lumen_explanation_shape;
+} lumen_attribution_shape;
 
 /**
  * Per-row diagnostics.
@@ -530,7 +530,7 @@ lumen_status lumen_engine_explain_feature_ablation(const struct lumen_engine *en
  * `explanation` is a valid explanation; `out` a valid pointer.
  */
 lumen_status lumen_explanation_shape(const struct lumen_explanation *explanation,
-                                     struct lumen_explanation_shape *out);
+                                     struct lumen_attribution_shape *out);
 
 /**
  * Copies the `rows × outputs × features` attributions into `out` (room for `out_len`
