@@ -50,8 +50,8 @@ backend_tests! {
             for g in 0..3 {
                 assert!((grouped.row_attributions(r, 0)[g] - group_value(g as u32)).abs() < 1e-5);
             }
-            for i in 0..6 {
-                assert!((per_element.row_attributions(r, 0)[i] - group_value(mask[i])).abs() < 1e-5);
+            for (attribution, &group) in per_element.row_attributions(r, 0).iter().zip(&mask) {
+                assert!((attribution - group_value(group)).abs() < 1e-5);
             }
             let gap = grouped.diagnostics[r].completeness_gap.as_ref().unwrap()[0];
             assert!(gap.abs() < 1e-5, "a linear model is additive over groups; gap {gap}");

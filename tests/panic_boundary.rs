@@ -45,7 +45,7 @@ fn panic_in_engine_becomes_status_panic() {
     let model_handle = model_into_handle(Box::new(PanicsOnCall { signature, panic_on_rows: 4 }));
     let options = lumen_feature_ablation_options_default();
     let inputs = [1.0f32, 2.0, 3.0, 4.0];
-    let sentinel = 0x1 as *mut lumen::ffi::lumen_explanation;
+    let sentinel = std::ptr::dangling_mut::<lumen::ffi::lumen_explanation>();
     let mut out = sentinel;
     // SAFETY: every pointer is valid for the duration of the call.
     let status = unsafe {

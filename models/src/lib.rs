@@ -1,1 +1,7 @@
-//! Built-in models.
+//! Lumen's built-in demo models, each trained deterministically in Rust on a small public
+//! data set that ships with the repository, so that examples, tests and the command line
+//! have a real model to explain without any download.
+//!
+//! - [`german_credit`]: a small neural network scoring the UCI Statlog German Credit data.
+
+pub mod german_credit;

@@ -73,17 +73,25 @@ impl BatchSource for PerturbedRows<'_> {
     }
 }
 
+/// The rows to explain and how to perturb them, already validated by the method.
+pub(super) struct AblationRequest<'a> {
+    /// `rows × input_len` inputs.
+    pub inputs: &'a [f32],
+    /// Rows to explain.
+    pub rows: usize,
+    /// What perturbed elements become.
+    pub baselines: &'a Baselines,
+    /// The perturbations of each row.
+    pub masks: &'a Masks,
+    /// The model outputs to explain.
+    pub targets: &'a [u32],
+    /// Caller's cap on rows per model call.
+    pub perturbations_per_eval: Option<usize>,
+}
+
 /// Evaluates every row, its baseline and each of its perturbations.
-pub(super) fn run(
-    engine: &Engine,
-    model: &dyn Model,
-    inputs: &[f32],
-    rows: usize,
-    baselines: &Baselines,
-    masks: &Masks,
-    targets: &[u32],
-    perturbations_per_eval: Option<usize>,
-) -> Result<AblationRun> {
+pub(super) fn run(engine: &Engine, model: &dyn Model, request: &AblationRequest<'_>) -> Result<AblationRun> {
+    let &AblationRequest { inputs, rows, baselines, masks, targets, perturbations_per_eval } = request;
     let evaluator = Evaluator::new(model);
     let signature = model.signature();
     let (row_len, output_len) = (signature.input_len(), signature.output_len);

@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use super::{ablation_run, check_batch_request, check_inputs, resolve_targets};
+use super::ablation_run::{self, AblationRequest};
+use super::{check_batch_request, check_inputs, resolve_targets};
 use crate::backend::{Baselines, GroupMap, Masks};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -68,7 +69,15 @@ pub fn feature_ablation(
     }
     let masks = Masks::Groups(groups);
 
-    let run = ablation_run::run(engine, model, inputs, rows, &params.baseline, &masks, &targets, params.perturbations_per_eval)?;
+    let request = AblationRequest {
+        inputs,
+        rows,
+        baselines: &params.baseline,
+        masks: &masks,
+        targets: &targets,
+        perturbations_per_eval: params.perturbations_per_eval,
+    };
+    let run = ablation_run::run(engine, model, &request)?;
     let t = targets.len();
     let diagnostics = (0..rows)
         .map(|r| {

@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use super::{ablation_run, check_batch_request, check_inputs, resolve_targets};
+use super::ablation_run::{self, AblationRequest};
+use super::{check_batch_request, check_inputs, resolve_targets};
 use crate::backend::{Baselines, Masks, WindowGrid};
 use crate::engine::Engine;
 use crate::error::Result;
@@ -52,7 +53,15 @@ pub fn occlusion(
     params.baseline.validate(rows, row_len)?;
     let masks = Masks::Windows(grid);
 
-    let run = ablation_run::run(engine, model, inputs, rows, &params.baseline, &masks, &targets, params.perturbations_per_eval)?;
+    let request = AblationRequest {
+        inputs,
+        rows,
+        baselines: &params.baseline,
+        masks: &masks,
+        targets: &targets,
+        perturbations_per_eval: params.perturbations_per_eval,
+    };
+    let run = ablation_run::run(engine, model, &request)?;
     let per_row = masks.len();
     let mut attributions = vec![0.0f32; rows * targets.len() * row_len];
     engine.pool().install(|| {
