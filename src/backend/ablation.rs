@@ -42,13 +42,15 @@ impl Baselines {
 
     /// Checks lengths against `rows` rows of `row_len` elements, and finiteness.
     pub fn validate(&self, rows: usize, row_len: usize) -> Result<()> {
-        let expected = |len| {
-            Error::length("baseline", len, format!("0 (scalar), {row_len} (one row) or {} (one per row)", rows * row_len))
-        };
+        let all_rows = rows
+            .checked_mul(row_len)
+            .ok_or_else(|| Error::invalid("rows", format!("{rows} rows × {row_len} elements overflows")))?;
+        let expected =
+            |len| Error::length("baseline", len, format!("0 (scalar), {row_len} (one row) or {all_rows} (one per row)"));
         match self {
             Self::Scalar(v) => ensure_finite("baseline scalar", std::slice::from_ref(v)),
             Self::Shared(v) if v.len() != row_len => Err(expected(v.len())),
-            Self::PerRow(v) if v.len() != rows * row_len => Err(expected(v.len())),
+            Self::PerRow(v) if v.len() != all_rows => Err(expected(v.len())),
             Self::Shared(v) | Self::PerRow(v) => ensure_finite("baseline", v),
         }
     }
@@ -209,6 +211,16 @@ impl GroupMap {
     /// Validates `mask`: group ids must be `0..G` with every id used.
     pub fn new(mask: &[u32]) -> Result<Self> {
         let groups = mask.iter().max().map_or(0, |&m| m as usize + 1);
+        if groups > mask.len() {
+            return Err(Error::invalid(
+                "feature_mask",
+                format!(
+                    "group id {} is too large: ids must be 0..G with every id used, so G <= {} elements",
+                    groups - 1,
+                    mask.len()
+                ),
+            ));
+        }
         let mut sizes = vec![0usize; groups];
         for &g in mask {
             sizes[g as usize] += 1;
@@ -384,6 +396,8 @@ mod tests {
         assert_eq!(collect(0), vec![(2, 1), (4, 2)]);
         assert_eq!(collect(1), vec![(0, 2), (3, 1)]);
         assert!(GroupMap::new(&[0, 2]).is_err());
+        let e = GroupMap::new(&[0, 0, u32::MAX]).unwrap_err();
+        assert!(e.message().contains("group id 4294967295 is too large"), "{e}");
     }
 
     #[test]

@@ -73,16 +73,20 @@ pub trait BatchSource: Sync {
 }
 
 /// Calls one model on behalf of one explanation and counts the rows it evaluated.
+/// A model that is not concurrent gets one worker per explanation ([`BatchPlan`]); calls
+/// from explanations running at once are serialised by the model itself ([`HostModel`]
+/// holds the lock for C callbacks).
+///
+/// [`HostModel`]: super::HostModel
 pub struct Evaluator<'m> {
     model: &'m dyn Model,
-    serial: Mutex<()>,
     rows_evaluated: AtomicU64,
 }
 
 impl<'m> Evaluator<'m> {
     /// An evaluator for `model`.
     pub fn new(model: &'m dyn Model) -> Self {
-        Self { model, serial: Mutex::new(()), rows_evaluated: AtomicU64::new(0) }
+        Self { model, rows_evaluated: AtomicU64::new(0) }
     }
 
     /// The model's signature.
@@ -95,8 +99,8 @@ impl<'m> Evaluator<'m> {
         self.rows_evaluated.load(Ordering::Relaxed)
     }
 
-    /// Evaluates `rows` rows, split at the model's batch limit, serialised unless the
-    /// model is concurrent, and fails on any non-finite output.
+    /// Evaluates `rows` rows, split at the model's batch limit, and fails on any
+    /// non-finite output.
     pub fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> Result<()> {
         let signature = self.model.signature();
         let (input_len, output_len) = (signature.input_len(), signature.output_len);
@@ -109,12 +113,7 @@ impl<'m> Evaluator<'m> {
             let n = limit.min(rows - done);
             let batch_in = &inputs[done * input_len..(done + n) * input_len];
             let batch_out = &mut outputs[done * output_len..(done + n) * output_len];
-            if signature.concurrent {
-                self.model.predict(batch_in, n, batch_out)?;
-            } else {
-                let _turn = self.serial.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                self.model.predict(batch_in, n, batch_out)?;
-            }
+            self.model.predict(batch_in, n, batch_out)?;
             self.rows_evaluated.fetch_add(n as u64, Ordering::Relaxed);
             if let Some(i) = batch_out.iter().position(|v| !v.is_finite()) {
                 return Err(Error::new(

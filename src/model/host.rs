@@ -1,6 +1,7 @@
 //! A model that lives in the caller's process behind C function pointers.
 
 use std::ffi::c_void;
+use std::sync::{Mutex, MutexGuard};
 
 use super::{Model, ModelSignature};
 use crate::error::{Error, ErrorKind, Result};
@@ -39,18 +40,21 @@ pub struct HostCallbacks {
     pub user_data: *mut c_void,
 }
 
-/// A [`Model`] backed by C callbacks.
+/// A [`Model`] backed by C callbacks. Without the concurrent flag every callback runs
+/// under the model's own lock, so no two calls overlap, whichever explanations or host
+/// threads make them.
 #[derive(Debug)]
 pub struct HostModel {
     signature: ModelSignature,
     callbacks: HostCallbacks,
+    serial: Mutex<()>,
 }
 
-// SAFETY: the caller's descriptor promises that its callbacks and `user_data` may be used
-// from any thread; when it does not allow concurrent calls the `Evaluator` serialises them
-// behind a mutex, so no two calls ever overlap.
+// SAFETY: the C contract lets callbacks and `user_data` be used from any thread, and
+// calls overlap only when the descriptor says the model is concurrent; otherwise every
+// call holds `serial` (see `HostModel::turn`).
 unsafe impl Send for HostModel {}
-// SAFETY: as above; `HostModel` itself holds no interior mutability.
+// SAFETY: as above; the only shared mutable state is behind `serial`.
 unsafe impl Sync for HostModel {}
 
 impl HostModel {
@@ -60,7 +64,12 @@ impl HostModel {
         if callbacks.predict.is_none() {
             return Err(Error::invalid("predict", "is NULL, expected the model's forward-pass callback"));
         }
-        Ok(Self { signature, callbacks })
+        Ok(Self { signature, callbacks, serial: Mutex::new(()) })
+    }
+
+    /// The right to call the callbacks now: the model's lock unless it is concurrent.
+    fn turn(&self) -> Option<MutexGuard<'_, ()>> {
+        (!self.signature.concurrent).then(|| self.serial.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 }
 
@@ -84,6 +93,8 @@ impl Model for HostModel {
         };
         // SAFETY: `inputs` and `outputs` are live slices of exactly the lengths the
         // descriptor promised the callback; `user_data` is the caller's own pointer.
+        let _turn = self.turn();
+        // SAFETY: see above; `_turn` keeps a non-concurrent model's calls apart.
         let code = unsafe { predict(self.callbacks.user_data, inputs.as_ptr(), rows, outputs.as_mut_ptr()) };
         if code == 0 {
             Ok(())
@@ -108,6 +119,7 @@ impl Model for HostModel {
         };
         debug_assert_eq!(targets.len(), rows);
         let outputs_ptr = outputs.map_or(std::ptr::null_mut(), |o| o.as_mut_ptr());
+        let _turn = self.turn();
         // SAFETY: every slice has the length the callback's contract promises; `outputs_ptr`
         // is either NULL (documented as "not wanted") or a live `rows × output_len` buffer.
         let code = unsafe {

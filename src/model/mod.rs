@@ -29,7 +29,9 @@ pub struct ModelSignature {
     pub output_len: usize,
     /// The largest number of rows one call accepts; `None` means no limit.
     pub max_batch_rows: Option<usize>,
-    /// Whether the callbacks may run on several threads at once.
+    /// Whether the model may be called from several threads at once. When false, an
+    /// explanation calls it from one thread at a time; a [`HostModel`] also serialises
+    /// calls from explanations that run at once.
     pub concurrent: bool,
     /// Where the buffers handed to the callbacks live.
     pub memory_space: MemorySpace,
