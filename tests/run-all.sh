@@ -21,3 +21,19 @@ cargo build --benches --examples --workspace --quiet
 
 step "C ABI tests under valgrind"
 bash tests/c/run.sh
+
+step "README quickstarts (C and C++) build and run under valgrind"
+quick=tests/c/build/quickstart
+mkdir -p "$quick"
+lib="$PWD/target/release"
+gcc -std=c11 -Wall -Wextra -Werror -pedantic -I include examples/c/quickstart.c -L "$lib" -llumen \
+    -Wl,-rpath,"$lib" -o "$quick/c"
+g++ -std=c++17 -Wall -Wextra -Werror -I include examples/cpp/quickstart.cpp -L "$lib" -llumen \
+    -Wl,-rpath,"$lib" -o "$quick/cpp"
+for program in c cpp; do
+  valgrind -q --error-exitcode=99 --leak-check=full --show-possibly-lost=no --errors-for-leak-kinds=definite,indirect \
+    "$quick/$program" > "$quick/$program.out"
+done
+grep -q '^debt  *-1.200$' "$quick/c.out"
+grep -q '^x1 +6.500$' "$quick/cpp.out"
+echo "quickstarts: 2 passed, 0 failed"
