@@ -73,6 +73,9 @@ impl Baselines {
     }
 }
 
+/// The largest input rank Occlusion accepts.
+pub const MAX_WINDOW_RANK: usize = 8;
+
 /// Captum-style sliding windows over an N-d row: window `w`, stride `s`, and along each
 /// dimension `ceil((n - w) / s) + 1` positions, the last one clipped at the border.
 /// When `s > w` Captum's last position can start past the border and cover nothing;
@@ -90,6 +93,12 @@ impl WindowGrid {
     /// Windows of `window` moved by `strides` over rows of `shape` (all the same rank).
     pub fn new(shape: &[usize], window: &[usize], strides: &[usize]) -> Result<Self> {
         let rank = shape.len();
+        if rank > MAX_WINDOW_RANK {
+            return Err(Error::invalid(
+                "input_shape",
+                format!("rank {rank} is above the {MAX_WINDOW_RANK} dimensions occlusion supports"),
+            ));
+        }
         if window.len() != rank {
             return Err(Error::length("window_shape", window.len(), format!("{rank} (the input rank, shape {shape:?})")));
         }
@@ -127,11 +136,12 @@ impl WindowGrid {
         self.len() == 0
     }
 
-    /// Calls `f(start, len)` for each contiguous run of elements in window `p`.
+    /// Calls `f(start, len)` for each contiguous run of elements in window `p`, in
+    /// increasing `start`. Allocation-free: it runs once per perturbed row.
     pub fn for_each_run(&self, p: usize, mut f: impl FnMut(usize, usize)) {
         let rank = self.shape.len();
-        let mut lo = vec![0; rank];
-        let mut hi = vec![0; rank];
+        let mut lo = [0; MAX_WINDOW_RANK];
+        let mut hi = [0; MAX_WINDOW_RANK];
         let mut rest = p;
         for d in (0..rank).rev() {
             let k = rest % self.positions[d];
@@ -140,7 +150,7 @@ impl WindowGrid {
             hi[d] = (lo[d] + self.window[d]).min(self.shape[d]);
         }
         let run = hi[rank - 1] - lo[rank - 1];
-        let mut at = lo.clone();
+        let mut at = lo;
         loop {
             let start: usize = (0..rank).map(|d| at[d] * self.element_strides[d]).sum();
             f(start, run);
@@ -156,44 +166,6 @@ impl WindowGrid {
                     break;
                 }
                 at[d] = lo[d];
-            }
-        }
-    }
-
-    /// Calls `f(p)` for every window `p` covering element `element`, in increasing `p`,
-    /// and returns how many there were.
-    pub fn for_each_covering(&self, element: usize, mut f: impl FnMut(usize)) -> usize {
-        let rank = self.shape.len();
-        let mut first = vec![0; rank];
-        let mut last = vec![0; rank];
-        let mut rest = element;
-        for d in (0..rank).rev() {
-            let c = rest % self.shape[d];
-            rest /= self.shape[d];
-            // Window k covers c when k·s <= c < k·s + w.
-            first[d] = (c + 1).saturating_sub(self.window[d]).div_ceil(self.strides[d]);
-            last[d] = (c / self.strides[d]).min(self.positions[d] - 1);
-            if first[d] > last[d] {
-                return 0;
-            }
-        }
-        let mut k = first.clone();
-        let mut count = 0;
-        loop {
-            let p = (0..rank).fold(0, |acc, d| acc * self.positions[d] + k[d]);
-            f(p);
-            count += 1;
-            let mut d = rank;
-            loop {
-                if d == 0 {
-                    return count;
-                }
-                d -= 1;
-                k[d] += 1;
-                if k[d] <= last[d] {
-                    break;
-                }
-                k[d] = first[d];
             }
         }
     }
@@ -370,18 +342,26 @@ mod tests {
     }
 
     #[test]
-    fn covering_windows_are_exactly_those_whose_runs_contain_the_element() {
-        let grid = WindowGrid::new(&[4, 5, 6], &[2, 3, 2], &[1, 2, 3]).unwrap();
-        let n = 4 * 5 * 6;
-        let mut covered_by: Vec<Vec<usize>> = vec![Vec::new(); n];
+    fn every_window_run_lies_inside_its_clipped_box() {
+        let (shape, window, strides) = ([4, 5, 6], [2, 3, 2], [1, 2, 3]);
+        let grid = WindowGrid::new(&shape, &window, &strides).unwrap();
+        // Positions: 3 along d0; ceil(2/2)+1 = 2 along d1; along d2 Captum's third window
+        // would start at 6, past the border, so 2.
+        let positions = [3, 2, 2];
+        assert_eq!(grid.len(), 12);
         for p in 0..grid.len() {
-            grid.for_each_run(p, |start, len| (start..start + len).for_each(|e| covered_by[e].push(p)));
-        }
-        for (e, expected) in covered_by.iter().enumerate() {
+            let k = [p / 4, p / 2 % 2, p % 2];
+            let mut expected = Vec::new();
+            for a in k[0] * strides[0]..(k[0] * strides[0] + window[0]).min(shape[0]) {
+                for b in k[1] * strides[1]..(k[1] * strides[1] + window[1]).min(shape[1]) {
+                    for c in k[2] * strides[2]..(k[2] * strides[2] + window[2]).min(shape[2]) {
+                        expected.push((a * 5 + b) * 6 + c);
+                    }
+                }
+            }
             let mut got = Vec::new();
-            let count = grid.for_each_covering(e, |p| got.push(p));
-            assert_eq!(&got, expected, "element {e}");
-            assert_eq!(count, expected.len());
+            grid.for_each_run(p, |start, len| got.extend(start..start + len));
+            assert_eq!(got, expected, "window {p} of {positions:?}");
         }
     }
 

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::{AblationJob, AblationScratch, Backend, BackendKind, BaselineRow, Masks};
+use super::{AblationJob, AblationScratch, Backend, BackendKind, BaselineRow, Masks, WindowGrid};
 
 /// Work below this many elements per rayon task is not worth a task.
 const MIN_ELEMENTS_PER_TASK: usize = 1 << 14;
@@ -38,18 +38,25 @@ fn build_slot(job: &AblationJob<'_>, item: usize, held: &mut Option<usize>, row:
     *held = Some(item);
 }
 
-fn gather_one(masks: &Masks, deltas: &[f64], element: usize) -> f32 {
-    match masks {
-        Masks::Groups(groups) => deltas[groups.group_of(element)] as f32,
-        Masks::Windows(windows) => {
-            let mut sum = 0.0f64;
-            let count = windows.for_each_covering(element, |p| sum += deltas[p]);
-            if count == 0 {
-                0.0
-            } else {
-                (sum / count as f64) as f32
-            }
-        }
+/// How many windows cover each element.
+fn cover_counts(windows: &WindowGrid, row_len: usize) -> Vec<u32> {
+    let mut counts = vec![0u32; row_len];
+    for p in 0..windows.len() {
+        windows.for_each_run(p, |start, len| counts[start..start + len].iter_mut().for_each(|c| *c += 1));
+    }
+    counts
+}
+
+/// One block of the window gather: scatter each window's delta onto its elements in
+/// increasing window order (the same order for every element whatever the threads),
+/// then divide by the cover counts.
+fn gather_windows(windows: &WindowGrid, counts: &[u32], deltas: &[f64], sums: &mut [f64], out: &mut [f32]) {
+    sums.fill(0.0);
+    for (p, &delta) in deltas.iter().enumerate() {
+        windows.for_each_run(p, |start, len| sums[start..start + len].iter_mut().for_each(|s| *s += delta));
+    }
+    for ((out, &sum), &count) in out.iter_mut().zip(sums.iter()).zip(counts) {
+        *out = if count == 0 { 0.0 } else { (sum / f64::from(count)) as f32 };
     }
 }
 
@@ -61,20 +68,51 @@ impl Backend for CpuBackend {
     fn build_ablation_batch(&self, job: &AblationJob<'_>, items: Range<usize>, scratch: &mut AblationScratch) {
         let n = job.row_len;
         let slots = items.len();
-        let min_slots = (MIN_ELEMENTS_PER_TASK / n.max(1)).max(1);
-        scratch.rows[..slots * n]
-            .par_chunks_mut(n)
-            .zip(scratch.held[..slots].par_iter_mut())
-            .zip(items)
-            .with_min_len(min_slots)
-            .for_each(|((row, held), item)| build_slot(job, item, held, row));
+        let per_row = job.masks.len();
+        // Slots that must copy a whole row (first use, or a new input row) are worth
+        // spreading over threads; the usual restore-and-reapply of one perturbation is not.
+        let full_copies = scratch.held[..slots]
+            .iter()
+            .zip(items.clone())
+            .filter(|(held, item)| held.is_none_or(|previous| previous / per_row != item / per_row))
+            .count();
+        let rows = scratch.rows[..slots * n].chunks_mut(n);
+        if full_copies * n < 2 * MIN_ELEMENTS_PER_TASK {
+            for ((row, held), item) in rows.zip(&mut scratch.held[..slots]).zip(items) {
+                build_slot(job, item, held, row);
+            }
+        } else {
+            scratch.rows[..slots * n]
+                .par_chunks_mut(n)
+                .zip(scratch.held[..slots].par_iter_mut())
+                .zip(items)
+                .with_min_len((MIN_ELEMENTS_PER_TASK / n.max(1)).max(1))
+                .for_each(|((row, held), item)| build_slot(job, item, held, row));
+        }
     }
 
     fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f32]) {
-        attributions
-            .par_iter_mut()
-            .enumerate()
-            .with_min_len(MIN_ELEMENTS_PER_TASK / 16)
-            .for_each(|(element, out)| *out = gather_one(masks, deltas, element));
+        let per_block = masks.len();
+        let blocks = deltas.len() / per_block.max(1);
+        if blocks == 0 {
+            return;
+        }
+        let row_len = attributions.len() / blocks;
+        let pairs = deltas.par_chunks(per_block).zip(attributions.par_chunks_mut(row_len));
+        match masks {
+            Masks::Groups(groups) => pairs.for_each(|(deltas, out)| {
+                out.par_iter_mut()
+                    .enumerate()
+                    .with_min_len(MIN_ELEMENTS_PER_TASK)
+                    .for_each(|(element, out)| *out = deltas[groups.group_of(element)] as f32);
+            }),
+            Masks::Windows(windows) => {
+                let counts = cover_counts(windows, row_len);
+                pairs.for_each_init(
+                    || vec![0.0f64; row_len],
+                    |sums, (deltas, out)| gather_windows(windows, &counts, deltas, sums, out),
+                );
+            }
+        }
     }
 }

@@ -39,7 +39,9 @@ pub trait Backend: Send + Sync + fmt::Debug {
     fn build_ablation_batch(&self, job: &AblationJob<'_>, items: Range<usize>, scratch: &mut AblationScratch);
 
     /// Turns per-perturbation output deltas `f(x) - f(x_p)` into per-element
-    /// attributions: a window's delta is averaged over the windows covering each element
-    /// (elements no window covers get 0); a group's delta goes to each of its elements.
+    /// attributions, for independent blocks (one per explained row and output): `deltas`
+    /// holds `blocks × masks.len()` values and `attributions` `blocks × row_len`. Each
+    /// element gets the mean of the deltas of the windows covering it, summed in
+    /// increasing window order (0 where no window covers it), or its group's delta.
     fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f32]);
 }

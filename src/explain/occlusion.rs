@@ -62,13 +62,8 @@ pub fn occlusion(
         perturbations_per_eval: params.perturbations_per_eval,
     };
     let run = ablation_run::run(engine, model, &request)?;
-    let per_row = masks.len();
     let mut attributions = vec![0.0f32; rows * targets.len() * row_len];
-    engine.pool().install(|| {
-        for (deltas, out) in run.deltas.chunks(per_row).zip(attributions.chunks_mut(row_len)) {
-            engine.backend().gather_ablation(&masks, deltas, out);
-        }
-    });
+    engine.pool().install(|| engine.backend().gather_ablation(&masks, &run.deltas, &mut attributions));
     let diagnostics =
         vec![RowDiagnostics { model_rows_evaluated: run.rows_per_input_row, completeness_gap: None }; rows];
     Ok(Explanation {

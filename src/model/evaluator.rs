@@ -10,9 +10,9 @@ use std::sync::Mutex;
 use super::{Model, ModelSignature};
 use crate::error::{Error, ErrorKind, Result};
 
-/// Rows per batch when the caller does not choose: at least this many...
-const DEFAULT_MIN_BATCH_ROWS: usize = 32;
-/// ...or as many as fit in this many bytes of inputs, whichever is larger.
+/// Rows per batch when the caller does not choose: as many as fit in this many bytes of
+/// inputs (at least one). Large enough to amortise a model call, small enough that the
+/// first fill of a batch (a full copy of every row) stays cheap for 600 KB image rows.
 const DEFAULT_BATCH_BYTES: usize = 4 << 20;
 
 /// How a run of model rows is cut into batches and spread over workers.
@@ -46,7 +46,7 @@ impl BatchPlan {
                 ),
             ));
         }
-        let preferred = requested.unwrap_or(DEFAULT_MIN_BATCH_ROWS.max(DEFAULT_BATCH_BYTES / row_bytes));
+        let preferred = requested.unwrap_or((DEFAULT_BATCH_BYTES / row_bytes).max(1));
         let batch_rows = preferred
             .min(signature.max_batch_rows.unwrap_or(usize::MAX))
             .min(budget_rows)
@@ -187,7 +187,7 @@ mod tests {
     fn batch_size_respects_model_limit_budget_and_request() {
         let mut signature = ModelSignature::flat(1000, 1);
         let row = 4000;
-        // Default: max(32, 4 MiB / 4000 B) = 1048 rows, capped by the 100 rows of work.
+        // Default: 4 MiB / 4000 B = 1048 rows, capped by the 100 rows of work.
         assert_eq!(BatchPlan::new(&signature, 100, 1000, 256 << 20, None, 4).unwrap().batch_rows, 100);
         assert_eq!(BatchPlan::new(&signature, 5000, 1000, 256 << 20, None, 4).unwrap().batch_rows, 1048);
         assert_eq!(BatchPlan::new(&signature, 5000, 1000, 10 * row, None, 4).unwrap(), BatchPlan { batch_rows: 10, workers: 1 });

@@ -1,0 +1,267 @@
+//! Engine overhead of occlusion next to a model of known cost.
+//!
+//! The seed setting of the overhead issue: one 3×224×224 input row, a 3×8×8 window moved
+//! by 3×4×4 (55 × 55 = 3025 windows, plus the input and baseline reference rows), a
+//! 10-output model handed over as a C `predict` callback through [`HostModel`], exactly as
+//! a C caller would. The callback busy-waits `cost × rows` and sums the time it really
+//! spent inside itself in an `AtomicU64`, so that everything else in the wall time is the
+//! engine's.
+//!
+//! For callback costs of 0, 1 and 20 µs per row, on 1 and 2 engine threads, with a serial
+//! model (`concurrent: false`, so calls never overlap and in-callback time is a share of
+//! wall time), it runs the explanation several times and reports the repetition with the
+//! median wall time:
+//!
+//! * `engine µs/row` = (wall − in-callback) / model rows;
+//! * `outside model %` = (wall − in-callback) / wall.
+//!
+//! A second table places the engine's time relative to the callback's calls (their entry
+//! and exit times), so it needs no change to the engine: before the first call (checks,
+//! window grid, the reference rows' batch), the gap before the first perturbed batch (batch
+//! planning, scratch allocation, full copies of the input into every slot), the other gaps
+//! between calls (incremental batch building, output checks, scheduling; with the median
+//! gap per batch) and after the last call (deltas turned into attributions).
+//!
+//! Run with:
+//!
+//! ```text
+//! cargo run --release --example occlusion_overhead
+//! LUMEN_REPS=15 LUMEN_TARGETS=one cargo run --release --example occlusion_overhead
+//! ```
+//!
+//! `LUMEN_REPS` sets the repetitions per setting (default 7); `LUMEN_TARGETS=one` explains
+//! output 0 only instead of every output (the default, `targets: None`).
+
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use lumen::backend::Baselines;
+use lumen::model::host::{HostCallbacks, HostModel};
+use lumen::model::MemorySpace;
+use lumen::{BackendChoice, Engine, EngineConfig, ModelSignature, OcclusionParams};
+
+/// Input shape of the seed setting.
+const SHAPE: [usize; 3] = [3, 224, 224];
+/// Outputs per row.
+const OUTPUTS: usize = 10;
+/// Input elements the model reads per row (spread evenly over the row).
+const TAPS: usize = 16;
+
+/// What the callback knows and what it records; handed over as `user_data`.
+struct CallbackState {
+    /// Busy-wait per row.
+    cost_per_row: Duration,
+    /// Elements per input row.
+    input_len: usize,
+    /// Nanoseconds spent inside the callback, summed over calls.
+    inside_ns: AtomicU64,
+    /// Rows the callback was asked for.
+    rows: AtomicU64,
+    /// Entry and exit time of every call, in call order (calls never overlap: the model is
+    /// serial).
+    calls: Mutex<Vec<(Instant, Instant)>>,
+}
+
+impl CallbackState {
+    fn new(cost_per_row: Duration, input_len: usize) -> Self {
+        Self {
+            cost_per_row,
+            input_len,
+            inside_ns: AtomicU64::new(0),
+            rows: AtomicU64::new(0),
+            calls: Mutex::new(Vec::with_capacity(256)),
+        }
+    }
+
+    fn reset(&self) {
+        self.inside_ns.store(0, Ordering::Relaxed);
+        self.rows.store(0, Ordering::Relaxed);
+        self.calls.lock().expect("call log").clear();
+    }
+}
+
+/// The model: reads `TAPS` elements of each row, writes `OUTPUTS` deterministic outputs
+/// and busy-waits until `cost_per_row × rows` has passed since entry.
+unsafe extern "C" fn predict(user_data: *mut c_void, inputs: *const f32, rows: usize, outputs: *mut f32) -> i32 {
+    let entry = Instant::now();
+    // SAFETY: `user_data` is the `CallbackState` that `main` owns and keeps alive for as
+    // long as the model exists; it is only read here (counters are atomics, the log is
+    // behind a mutex).
+    let state = unsafe { &*user_data.cast::<CallbackState>() };
+    let n = state.input_len;
+    // SAFETY: the engine's predict contract: `inputs` holds `rows × input_len` floats and
+    // `outputs` `rows × OUTPUTS` floats, both live and not aliased for this call.
+    let (inputs, outputs) = unsafe {
+        (std::slice::from_raw_parts(inputs, rows * n), std::slice::from_raw_parts_mut(outputs, rows * OUTPUTS))
+    };
+    for (row, out) in inputs.chunks_exact(n).zip(outputs.chunks_exact_mut(OUTPUTS)) {
+        let mut acc = 0.0f32;
+        for t in 0..TAPS {
+            acc += row[t * (n / TAPS) + t] * (t as f32 + 1.0);
+        }
+        for (k, o) in out.iter_mut().enumerate() {
+            *o = acc * (k as f32 + 1.0) * 0.01 + k as f32;
+        }
+    }
+    let cost = state.cost_per_row * u32::try_from(rows).unwrap_or(u32::MAX);
+    while entry.elapsed() < cost {
+        std::hint::spin_loop();
+    }
+    let exit = Instant::now();
+    state.inside_ns.fetch_add(u64::try_from((exit - entry).as_nanos()).unwrap_or(u64::MAX), Ordering::Relaxed);
+    state.rows.fetch_add(rows as u64, Ordering::Relaxed);
+    if let Ok(mut calls) = state.calls.lock() {
+        calls.push((entry, exit));
+    }
+    0
+}
+
+/// A deterministic input row in [0, 1).
+fn input_row(len: usize) -> Vec<f32> {
+    (0..len).map(|i| ((i as u64 * 2_654_435_761) % 1000) as f32 / 1000.0).collect()
+}
+
+/// One repetition, as seen from outside the engine.
+#[derive(Debug, Clone, Copy)]
+struct Rep {
+    wall: Duration,
+    inside: Duration,
+    rows: u64,
+    /// Start of the explanation to the first call's entry.
+    before_first: Duration,
+    /// First call's exit to the second call's entry (the first perturbed batch).
+    first_gap: Duration,
+    /// Sum of the gaps between the later calls.
+    other_gaps: Duration,
+    /// Median of those gaps.
+    median_gap: Duration,
+    /// Last call's exit to the end of the explanation.
+    after_last: Duration,
+}
+
+fn measure(engine: &Engine, model: &HostModel, state: &CallbackState, input: &[f32], params: &OcclusionParams) -> Rep {
+    state.reset();
+    let start = Instant::now();
+    let explanation = lumen::occlusion(engine, model, input, 1, params).expect("occlusion failed");
+    let end = Instant::now();
+    std::hint::black_box(&explanation);
+    let rows = state.rows.load(Ordering::Relaxed);
+    assert_eq!(rows, explanation.audit.model_rows_evaluated, "callback rows and audit rows disagree");
+    let calls = state.calls.lock().expect("call log");
+    assert!(calls.len() >= 3, "expected a reference call and at least two perturbed batches");
+    let mut gaps: Vec<Duration> = calls[1..].windows(2).map(|w| w[1].0 - w[0].1).collect();
+    let other_gaps = gaps.iter().sum();
+    gaps.sort();
+    Rep {
+        wall: end - start,
+        inside: Duration::from_nanos(state.inside_ns.load(Ordering::Relaxed)),
+        rows,
+        before_first: calls[0].0 - start,
+        first_gap: calls[1].0 - calls[0].1,
+        other_gaps,
+        median_gap: gaps[gaps.len() / 2],
+        after_last: end - calls[calls.len() - 1].1,
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn main() {
+    let reps: usize = std::env::var("LUMEN_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(7).max(1);
+    let input_len: usize = SHAPE.iter().product();
+    let input = input_row(input_len);
+    let mut params = OcclusionParams::new(vec![3, 8, 8]);
+    params.strides = Some(vec![3, 4, 4]);
+    params.baseline = Baselines::Scalar(0.0);
+    if std::env::var("LUMEN_TARGETS").as_deref() == Ok("one") {
+        params.targets = Some(vec![0]);
+    }
+    let target_note = if params.targets.is_some() { "output 0" } else { "all 10 outputs" };
+
+    println!(
+        "occlusion {SHAPE:?}, window [3, 8, 8], strides [3, 4, 4], serial C-callback model, \
+         targets: {target_note}, median of {reps} repetitions"
+    );
+    println!();
+    println!(
+        "{:>11} | {:>7} | {:>10} | {:>9} | {:>14} | {:>13} | {:>15}",
+        "cost µs/row", "threads", "model rows", "wall ms", "in-callback ms", "engine µs/row", "outside model %"
+    );
+    println!("{}", "-".repeat(101));
+    let mut medians = Vec::new();
+    for cost_us in [0u64, 1, 20] {
+        for threads in [1usize, 2] {
+            let engine = Engine::new(EngineConfig {
+                backend: BackendChoice::Cpu,
+                threads,
+                seed: 0,
+                memory_budget_bytes: lumen::engine::DEFAULT_MEMORY_BUDGET_BYTES,
+            })
+            .expect("engine");
+            let state = CallbackState::new(Duration::from_micros(cost_us), input_len);
+            let signature = ModelSignature {
+                input_shape: SHAPE.to_vec(),
+                output_len: OUTPUTS,
+                max_batch_rows: None,
+                concurrent: false,
+                memory_space: MemorySpace::Host,
+                feature_names: None,
+            };
+            let callbacks = HostCallbacks {
+                predict: Some(predict),
+                gradient: None,
+                finalize: None,
+                user_data: std::ptr::from_ref(&state).cast_mut().cast(),
+            };
+            // Declared after `state`, so dropped before it: the callback never outlives its state.
+            let model = HostModel::new(signature, callbacks).expect("model");
+            measure(&engine, &model, &state, &input, &params);
+            let mut runs: Vec<Rep> = (0..reps).map(|_| measure(&engine, &model, &state, &input, &params)).collect();
+            runs.sort_by_key(|r| r.wall);
+            let m = runs[runs.len() / 2];
+            let outside = m.wall.saturating_sub(m.inside);
+            println!(
+                "{:>11} | {:>7} | {:>10} | {:>9.2} | {:>14.2} | {:>13.2} | {:>15.1}",
+                cost_us,
+                threads,
+                m.rows,
+                ms(m.wall),
+                ms(m.inside),
+                outside.as_secs_f64() * 1e6 / m.rows as f64,
+                100.0 * outside.as_secs_f64() / m.wall.as_secs_f64(),
+            );
+            medians.push((cost_us, threads, m));
+        }
+    }
+    println!();
+    println!("where the engine's time falls in the same repetitions (ms, except the median gap):");
+    println!(
+        "{:>11} | {:>7} | {:>15} | {:>17} | {:>10} | {:>14} | {:>15} | {:>12}",
+        "cost µs/row",
+        "threads",
+        "before 1st call",
+        "1st perturbed gap",
+        "other gaps",
+        "median gap µs",
+        "after last call",
+        "engine total"
+    );
+    println!("{}", "-".repeat(125));
+    for (cost_us, threads, m) in medians {
+        println!(
+            "{:>11} | {:>7} | {:>15.2} | {:>17.2} | {:>10.2} | {:>14.1} | {:>15.2} | {:>12.2}",
+            cost_us,
+            threads,
+            ms(m.before_first),
+            ms(m.first_gap),
+            ms(m.other_gaps),
+            m.median_gap.as_secs_f64() * 1e6,
+            ms(m.after_last),
+            ms(m.wall.saturating_sub(m.inside)),
+        );
+    }
+}
