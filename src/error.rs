@@ -49,10 +49,7 @@ impl Error {
 
     /// `argument` has `actual` elements where `expected` were needed.
     pub fn length(argument: &str, actual: usize, expected: impl fmt::Display) -> Self {
-        Self::new(
-            ErrorKind::LengthMismatch,
-            format!("{argument}: length {actual}, expected {expected}"),
-        )
+        Self::new(ErrorKind::LengthMismatch, format!("{argument}: length {actual}, expected {expected}"))
     }
 
     /// The kind of failure.

@@ -45,8 +45,9 @@ impl Baselines {
         let all_rows = rows
             .checked_mul(row_len)
             .ok_or_else(|| Error::invalid("rows", format!("{rows} rows × {row_len} elements overflows")))?;
-        let expected =
-            |len| Error::length("baseline", len, format!("0 (scalar), {row_len} (one row) or {all_rows} (one per row)"));
+        let expected = |len| {
+            Error::length("baseline", len, format!("0 (scalar), {row_len} (one row) or {all_rows} (one per row)"))
+        };
         match self {
             Self::Scalar(v) => ensure_finite("baseline scalar", std::slice::from_ref(v)),
             Self::Shared(v) if v.len() != row_len => Err(expected(v.len())),
@@ -100,7 +101,11 @@ impl WindowGrid {
             ));
         }
         if window.len() != rank {
-            return Err(Error::length("window_shape", window.len(), format!("{rank} (the input rank, shape {shape:?})")));
+            return Err(Error::length(
+                "window_shape",
+                window.len(),
+                format!("{rank} (the input rank, shape {shape:?})"),
+            ));
         }
         if strides.len() != rank {
             return Err(Error::length("strides", strides.len(), format!("{rank} (the input rank, shape {shape:?})")));
@@ -109,11 +114,17 @@ impl WindowGrid {
             if window[d] == 0 || window[d] > shape[d] {
                 return Err(Error::invalid(
                     "window_shape",
-                    format!("{window:?} does not fit the input shape {shape:?}: dimension {d} must be in 1..={}", shape[d]),
+                    format!(
+                        "{window:?} does not fit the input shape {shape:?}: dimension {d} must be in 1..={}",
+                        shape[d]
+                    ),
                 ));
             }
             if strides[d] == 0 {
-                return Err(Error::invalid("strides", format!("{strides:?} has a zero in dimension {d}; expected >= 1")));
+                return Err(Error::invalid(
+                    "strides",
+                    format!("{strides:?} has a zero in dimension {d}; expected >= 1"),
+                ));
             }
         }
         let positions = (0..rank)
@@ -123,7 +134,13 @@ impl WindowGrid {
         for d in (0..rank.saturating_sub(1)).rev() {
             element_strides[d] = element_strides[d + 1] * shape[d + 1];
         }
-        Ok(Self { shape: shape.to_vec(), window: window.to_vec(), strides: strides.to_vec(), positions, element_strides })
+        Ok(Self {
+            shape: shape.to_vec(),
+            window: window.to_vec(),
+            strides: strides.to_vec(),
+            positions,
+            element_strides,
+        })
     }
 
     /// Number of windows.

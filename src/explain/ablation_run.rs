@@ -37,10 +37,10 @@ impl BatchSource for ReferenceRows<'_> {
         vec![0.0; batch_rows * self.row_len]
     }
 
-    fn fill<'s>(&self, scratch: &'s mut Vec<f32>, rows: Range<usize>) -> &'s [f32] {
+    fn fill(&self, scratch: &mut Vec<f32>, rows: Range<usize>) {
         let n = self.row_len;
         let input_rows = self.inputs.len() / n;
-        for (slot, row) in rows.clone().enumerate() {
+        for (slot, row) in rows.enumerate() {
             let out = &mut scratch[slot * n..(slot + 1) * n];
             if row < input_rows {
                 out.copy_from_slice(&self.inputs[row * n..(row + 1) * n]);
@@ -48,7 +48,10 @@ impl BatchSource for ReferenceRows<'_> {
                 self.baselines.write_row(row - input_rows, out);
             }
         }
-        &scratch[..rows.len() * n]
+    }
+
+    fn rows<'s>(&self, scratch: &'s Vec<f32>, count: usize) -> &'s [f32] {
+        &scratch[..count * self.row_len]
     }
 }
 
@@ -66,10 +69,12 @@ impl BatchSource for PerturbedRows<'_> {
         AblationScratch::new(batch_rows.min(self.batch_capacity), self.job.row_len)
     }
 
-    fn fill<'s>(&self, scratch: &'s mut AblationScratch, rows: Range<usize>) -> &'s [f32] {
-        let used = rows.len() * self.job.row_len;
+    fn fill(&self, scratch: &mut AblationScratch, rows: Range<usize>) {
         self.backend.build_ablation_batch(&self.job, rows, scratch);
-        &scratch.rows[..used]
+    }
+
+    fn rows<'s>(&self, scratch: &'s AblationScratch, count: usize) -> &'s [f32] {
+        &scratch.rows[..count * self.job.row_len]
     }
 }
 

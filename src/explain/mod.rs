@@ -25,7 +25,11 @@ fn check_inputs(signature: &ModelSignature, inputs: &[f32], rows: usize) -> Resu
     let input_len = signature.input_len();
     let expected = rows.checked_mul(input_len).ok_or_else(|| Error::invalid("rows", "rows × input_len overflows"))?;
     if inputs.len() != expected {
-        return Err(Error::length("inputs", inputs.len(), format!("rows × input_len = {rows} × {input_len} = {expected}")));
+        return Err(Error::length(
+            "inputs",
+            inputs.len(),
+            format!("rows × input_len = {rows} × {input_len} = {expected}"),
+        ));
     }
     ensure_finite("inputs", inputs)
 }
@@ -41,7 +45,10 @@ fn resolve_targets(signature: &ModelSignature, targets: Option<&[u32]>) -> Resul
     }
     for (i, &t) in targets.iter().enumerate() {
         if t as usize >= output_len {
-            return Err(Error::invalid("targets", format!("element {i} is {t}, expected an output index < {output_len}")));
+            return Err(Error::invalid(
+                "targets",
+                format!("element {i} is {t}, expected an output index < {output_len}"),
+            ));
         }
         if targets[..i].contains(&t) {
             return Err(Error::invalid("targets", format!("output {t} is listed twice")));

@@ -30,7 +30,13 @@ pub struct OcclusionParams {
 impl OcclusionParams {
     /// Windows of `window_shape`, stride 1, baseline 0, every output.
     pub fn new(window_shape: Vec<usize>) -> Self {
-        Self { window_shape, strides: None, baseline: Baselines::Scalar(0.0), targets: None, perturbations_per_eval: None }
+        Self {
+            window_shape,
+            strides: None,
+            baseline: Baselines::Scalar(0.0),
+            targets: None,
+            perturbations_per_eval: None,
+        }
     }
 }
 

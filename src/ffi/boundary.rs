@@ -74,7 +74,10 @@ pub fn boundary(function: &str, body: impl FnOnce() -> Result<(), FfiError>) -> 
 /// any panic so it never unwinds into the caller; returns `fallback` in that case.
 pub fn boundary_or<T>(function: &str, fallback: T, body: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| {
-        set_last_error(&format!("{function}: internal panic contained at the C boundary: {}", panic_message(payload.as_ref())));
+        set_last_error(&format!(
+            "{function}: internal panic contained at the C boundary: {}",
+            panic_message(payload.as_ref())
+        ));
         fallback
     })
 }

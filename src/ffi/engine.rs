@@ -3,8 +3,8 @@
 use super::boundary::{boundary, boundary_or, FfiError};
 use super::pointers::{check_out, reference, write_out};
 use super::status::lumen_status;
-use crate::engine::{BackendChoice, Engine, EngineConfig, DEFAULT_MEMORY_BUDGET_BYTES};
 use crate::backend::BackendKind;
+use crate::engine::{BackendChoice, Engine, EngineConfig, DEFAULT_MEMORY_BUDGET_BYTES};
 
 /// `lumen_engine_options.backend`: CUDA when available, else the CPU (the reason is recorded).
 pub const LUMEN_BACKEND_AUTO: u32 = 0;
@@ -76,7 +76,10 @@ fn config_from(options: &lumen_engine_options) -> Result<EngineConfig, FfiError>
 /// # Safety
 /// `options` is NULL or points to a valid `lumen_engine_options`; `out` is a valid pointer.
 #[no_mangle]
-pub unsafe extern "C" fn lumen_engine_new(options: *const lumen_engine_options, out: *mut *mut lumen_engine) -> lumen_status {
+pub unsafe extern "C" fn lumen_engine_new(
+    options: *const lumen_engine_options,
+    out: *mut *mut lumen_engine,
+) -> lumen_status {
     boundary("lumen_engine_new", || {
         check_out(out, "out")?;
         let options = if options.is_null() {

@@ -136,7 +136,13 @@ unsafe fn call<'a>(
 
 /// # Safety
 /// `values` points to `len` floats when `len > 0`.
-unsafe fn baselines(values: *const f32, len: usize, scalar: f32, rows: usize, row_len: usize) -> Result<Baselines, FfiError> {
+unsafe fn baselines(
+    values: *const f32,
+    len: usize,
+    scalar: f32,
+    rows: usize,
+    row_len: usize,
+) -> Result<Baselines, FfiError> {
     // SAFETY: forwarded contract.
     let values = unsafe { slice(values, len, "options.baseline")? };
     Ok(Baselines::from_buffer(values, scalar, rows, row_len)?)

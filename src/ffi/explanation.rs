@@ -84,7 +84,8 @@ pub unsafe extern "C" fn lumen_explanation_shape(
             FeatureAxis::Elements => LUMEN_FEATURE_AXIS_ELEMENTS,
             FeatureAxis::Groups => LUMEN_FEATURE_AXIS_GROUPS,
         };
-        let shape = lumen_attribution_shape { rows: e.rows, outputs: e.outputs.len(), features: e.features, feature_axis };
+        let shape =
+            lumen_attribution_shape { rows: e.rows, outputs: e.outputs.len(), features: e.features, feature_axis };
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, shape) };
         Ok(())
@@ -238,7 +239,10 @@ pub unsafe extern "C" fn lumen_explanation_model_rows_evaluated(
 /// # Safety
 /// `explanation` is valid; `out` a valid pointer.
 #[no_mangle]
-pub unsafe extern "C" fn lumen_explanation_to_json(explanation: *const lumen_explanation, out: *mut *mut c_char) -> lumen_status {
+pub unsafe extern "C" fn lumen_explanation_to_json(
+    explanation: *const lumen_explanation,
+    out: *mut *mut c_char,
+) -> lumen_status {
     boundary("lumen_explanation_to_json", || {
         check_out(out, "out")?;
         // SAFETY: caller's contract.

@@ -112,7 +112,10 @@ unsafe fn host_model_from(desc: &lumen_model_desc) -> Result<HostModel, FfiError
     if product != Some(desc.input_len) {
         return Err(FfiError::new(
             lumen_status::LengthMismatch,
-            format!("desc.input_shape: {input_shape:?} has {product:?} elements, expected desc.input_len = {}", desc.input_len),
+            format!(
+                "desc.input_shape: {input_shape:?} has {product:?} elements, expected desc.input_len = {}",
+                desc.input_len
+            ),
         ));
     }
     let feature_names = match desc.feature_names_len {
@@ -129,7 +132,12 @@ unsafe fn host_model_from(desc: &lumen_model_desc) -> Result<HostModel, FfiError
         feature_names,
     };
     signature.validate()?;
-    let callbacks = HostCallbacks { predict: desc.predict, gradient: desc.gradient, finalize: desc.finalize, user_data: desc.user_data };
+    let callbacks = HostCallbacks {
+        predict: desc.predict,
+        gradient: desc.gradient,
+        finalize: desc.finalize,
+        user_data: desc.user_data,
+    };
     Ok(HostModel::new(signature, callbacks)?)
 }
 

@@ -106,8 +106,5 @@ impl lumen_status {
 /// for a number no status has. The string is static: never free it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn lumen_status_name(status: u32) -> *const std::ffi::c_char {
-    ALL_STATUSES
-        .iter()
-        .find(|s| **s as u32 == status)
-        .map_or(c"LUMEN_STATUS_UNKNOWN".as_ptr(), |s| s.name().as_ptr())
+    ALL_STATUSES.iter().find(|s| **s as u32 == status).map_or(c"LUMEN_STATUS_UNKNOWN".as_ptr(), |s| s.name().as_ptr())
 }

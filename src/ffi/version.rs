@@ -15,11 +15,10 @@ pub const LUMEN_MODEL_ABI_VERSION: u32 = 1;
 /// macros to detect a header/library mismatch. Static string: never free it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn lumen_version() -> *const c_char {
-    static VERSION: &std::ffi::CStr = match std::ffi::CStr::from_bytes_with_nul(
-        concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes(),
-    ) {
-        Ok(version) => version,
-        Err(_) => c"unknown",
-    };
+    static VERSION: &std::ffi::CStr =
+        match std::ffi::CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(version) => version,
+            Err(_) => c"unknown",
+        };
     VERSION.as_ptr()
 }

@@ -53,11 +53,8 @@ impl BatchPlan {
             .min(total_rows.max(1))
             .max(1);
         let batches = total_rows.div_ceil(batch_rows).max(1);
-        let workers = if signature.concurrent {
-            threads.max(1).min(budget_rows / batch_rows).min(batches).max(1)
-        } else {
-            1
-        };
+        let workers =
+            if signature.concurrent { threads.max(1).min(budget_rows / batch_rows).min(batches).max(1) } else { 1 };
         Ok(Self { batch_rows, workers })
     }
 }
@@ -68,8 +65,10 @@ pub trait BatchSource: Sync {
     type Scratch: Send;
     /// A scratch able to hold `batch_rows` rows.
     fn new_scratch(&self, batch_rows: usize) -> Self::Scratch;
-    /// Builds rows `rows` of the run into `scratch` and returns them, row-major.
-    fn fill<'s>(&self, scratch: &'s mut Self::Scratch, rows: Range<usize>) -> &'s [f32];
+    /// Builds rows `rows` of the run into `scratch`.
+    fn fill(&self, scratch: &mut Self::Scratch, rows: Range<usize>);
+    /// The first `count` rows held by `scratch`, row-major.
+    fn rows<'s>(&self, scratch: &'s Self::Scratch, count: usize) -> &'s [f32];
 }
 
 /// Calls one model on behalf of one explanation and counts the rows it evaluated.
@@ -141,6 +140,37 @@ impl<'m> Evaluator<'m> {
         source: &S,
         outputs: &mut [f32],
     ) -> Result<()> {
+        if plan.workers > 1 {
+            self.run_workers(pool, plan, source, outputs)
+        } else {
+            pool.install(|| self.run_in_order(plan, source, outputs))
+        }
+    }
+
+    /// One batch after the other on one thread. (Building batch k + 1 on a second thread
+    /// while the model runs batch k was measured slower: a rayon join per batch costs more
+    /// than the incremental build it hides.)
+    fn run_in_order<S: BatchSource>(&self, plan: BatchPlan, source: &S, outputs: &mut [f32]) -> Result<()> {
+        let output_len = self.signature().output_len;
+        let mut scratch = source.new_scratch(plan.batch_rows);
+        for (batch, batch_out) in outputs.chunks_mut(plan.batch_rows * output_len).enumerate() {
+            let rows = batch_out.len() / output_len;
+            let start = batch * plan.batch_rows;
+            source.fill(&mut scratch, start..start + rows);
+            self.predict(source.rows(&scratch, rows), rows, batch_out)?;
+        }
+        Ok(())
+    }
+
+    /// `plan.workers` workers, each with its own scratch, taking batches in turn (for
+    /// models that may be called concurrently).
+    fn run_workers<S: BatchSource>(
+        &self,
+        pool: &rayon::ThreadPool,
+        plan: BatchPlan,
+        source: &S,
+        outputs: &mut [f32],
+    ) -> Result<()> {
         let output_len = self.signature().output_len;
         let chunks = Mutex::new(outputs.chunks_mut(plan.batch_rows * output_len).enumerate());
         let failure: Mutex<Option<(usize, Error)>> = Mutex::new(None);
@@ -153,8 +183,8 @@ impl<'m> Evaluator<'m> {
                 let rows = batch_out.len() / output_len;
                 let start = batch * plan.batch_rows;
                 let scratch = scratch.get_or_insert_with(|| source.new_scratch(plan.batch_rows));
-                let inputs = source.fill(scratch, start..start + rows);
-                if let Err(error) = self.predict(inputs, rows, batch_out) {
+                source.fill(scratch, start..start + rows);
+                if let Err(error) = self.predict(source.rows(scratch, rows), rows, batch_out) {
                     cancelled.store(true, Ordering::Relaxed);
                     let mut slot = failure.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                     if slot.as_ref().is_none_or(|(first, _)| batch < *first) {
@@ -163,15 +193,11 @@ impl<'m> Evaluator<'m> {
                 }
             }
         };
-        if plan.workers <= 1 {
-            pool.install(worker);
-        } else {
-            pool.scope(|scope| {
-                for _ in 0..plan.workers {
-                    scope.spawn(|_| worker());
-                }
-            });
-        }
+        pool.scope(|scope| {
+            for _ in 0..plan.workers {
+                scope.spawn(|_| worker());
+            }
+        });
         match failure.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
             Some((_, error)) => Err(error),
             None => Ok(()),
@@ -190,8 +216,14 @@ mod tests {
         // Default: 4 MiB / 4000 B = 1048 rows, capped by the 100 rows of work.
         assert_eq!(BatchPlan::new(&signature, 100, 1000, 256 << 20, None, 4).unwrap().batch_rows, 100);
         assert_eq!(BatchPlan::new(&signature, 5000, 1000, 256 << 20, None, 4).unwrap().batch_rows, 1048);
-        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 10 * row, None, 4).unwrap(), BatchPlan { batch_rows: 10, workers: 1 });
-        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 40 * row, Some(10), 4).unwrap(), BatchPlan { batch_rows: 10, workers: 4 });
+        assert_eq!(
+            BatchPlan::new(&signature, 5000, 1000, 10 * row, None, 4).unwrap(),
+            BatchPlan { batch_rows: 10, workers: 1 }
+        );
+        assert_eq!(
+            BatchPlan::new(&signature, 5000, 1000, 40 * row, Some(10), 4).unwrap(),
+            BatchPlan { batch_rows: 10, workers: 4 }
+        );
         signature.max_batch_rows = Some(7);
         assert_eq!(BatchPlan::new(&signature, 5000, 1000, 256 << 20, Some(10), 2).unwrap().batch_rows, 7);
         signature.concurrent = false;

@@ -15,14 +15,16 @@ pub type PredictFn =
 /// `gradient(user_data, inputs, rows, targets, gradients, outputs)`: for each row, writes
 /// ∂f_target/∂input into `gradients` (`rows × input_len`) and, when `outputs` is not NULL,
 /// the model's outputs (`rows × output_len`). Returns 0 on success. Nullable.
-pub type GradientFn = Option<unsafe extern "C" fn(
-    user_data: *mut c_void,
-    inputs: *const f32,
-    rows: usize,
-    targets: *const u32,
-    gradients: *mut f32,
-    outputs: *mut f32,
-) -> i32>;
+pub type GradientFn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        inputs: *const f32,
+        rows: usize,
+        targets: *const u32,
+        gradients: *mut f32,
+        outputs: *mut f32,
+    ) -> i32,
+>;
 
 /// `finalize(user_data)`: called exactly once when the model handle is freed. Nullable.
 pub type FinalizeFn = Option<unsafe extern "C" fn(user_data: *mut c_void)>;

@@ -100,9 +100,6 @@ pub trait Model: Send + Sync {
         outputs: Option<&mut [f32]>,
     ) -> Result<()> {
         let _ = (inputs, rows, targets, gradients, outputs);
-        Err(Error::new(
-            ErrorKind::ModelCapabilityMissing,
-            "model: this model has no gradient callback",
-        ))
+        Err(Error::new(ErrorKind::ModelCapabilityMissing, "model: this model has no gradient callback"))
     }
 }
