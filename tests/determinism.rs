@@ -52,12 +52,16 @@ fn small_budget_gives_the_same_bits() {
     let x = values(360 * 2, 41);
     let params = OcclusionParams::new(vec![1, 4, 4]);
     let run = |budget| {
-        let engine = Engine::new(EngineConfig { backend: BackendChoice::Cpu, threads: 2, seed: 1, memory_budget_bytes: budget }).unwrap();
+        let engine =
+            Engine::new(EngineConfig { backend: BackendChoice::Cpu, threads: 2, seed: 1, memory_budget_bytes: budget })
+                .unwrap();
         occlusion(&engine, &model, &x, 2, &params).unwrap().attributions
     };
     // One row is 1440 bytes: a budget of 3 rows forces batches of at most 3 and one worker.
     assert_eq!(run(3 * 1440), run(256 << 20));
-    let engine = Engine::new(EngineConfig { backend: BackendChoice::Cpu, threads: 2, seed: 1, memory_budget_bytes: 1000 }).unwrap();
+    let engine =
+        Engine::new(EngineConfig { backend: BackendChoice::Cpu, threads: 2, seed: 1, memory_budget_bytes: 1000 })
+            .unwrap();
     let e = occlusion(&engine, &model, &x, 2, &params).unwrap_err();
     assert_eq!(e.kind(), lumen::ErrorKind::BudgetTooSmall);
 }

@@ -14,7 +14,14 @@ fn starts(n: usize, w: usize, s: usize) -> Vec<usize> {
 
 /// The reference: enumerate every window, accumulate its closed-form delta on the
 /// elements it covers (clipped at the border), divide by the cover count.
-fn reference_2d(shape: [usize; 2], window: [usize; 2], strides: [usize; 2], w: &[f32], x: &[f32], b: &[f32]) -> Vec<f32> {
+fn reference_2d(
+    shape: [usize; 2],
+    window: [usize; 2],
+    strides: [usize; 2],
+    w: &[f32],
+    x: &[f32],
+    b: &[f32],
+) -> Vec<f32> {
     let (h, wd) = (shape[0], shape[1]);
     let mut sum = vec![0.0f64; h * wd];
     let mut count = vec![0u32; h * wd];

@@ -58,7 +58,8 @@ fn panic_in_engine_becomes_status_panic() {
     assert!(message.starts_with("lumen_engine_explain_feature_ablation"), "{message}");
 
     // The same engine keeps working afterwards.
-    let model_ok = model_into_handle(Box::new(PanicsOnCall { signature: ModelSignature::flat(4, 1), panic_on_rows: 0 }));
+    let model_ok =
+        model_into_handle(Box::new(PanicsOnCall { signature: ModelSignature::flat(4, 1), panic_on_rows: 0 }));
     // SAFETY: as above.
     let status = unsafe {
         lumen_engine_explain_feature_ablation(engine_handle, model_ok, inputs.as_ptr(), 4, 1, &options, &mut out)

@@ -57,7 +57,10 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
     let explanation = feature_ablation(&engine, model, data.encoded_range(first..first + rows), rows, &params)
         .map_err(|e| e.to_string())?;
 
-    println!("Lumen {} demo: German Credit (UCI Statlog, 1000 applicants, 20 attributes)", lumen::explanation::LIBRARY_VERSION);
+    println!(
+        "Lumen {} demo: German Credit (UCI Statlog, 1000 applicants, 20 attributes)",
+        lumen::explanation::LIBRARY_VERSION
+    );
     println!(
         "Model: MLP 61→16→1 trained on rows 0..800 in Rust; hold-out ({} applicants): accuracy {:.3}, AUC {:.3}",
         metrics.rows, metrics.accuracy, metrics.auc
@@ -86,7 +89,10 @@ fn print_applicant(data: &GermanCredit, explanation: &Explanation, data_row: usi
     let score = explanation.predictions[row];
     let base = explanation.base_values[row];
     let gap = explanation.diagnostics[row].completeness_gap.as_ref().map_or(0.0, |g| g[0]);
-    println!("\nApplicant #{data_row}: score {score:.3} (average applicant {base:.3}, difference {:+.3})", score - base);
+    println!(
+        "\nApplicant #{data_row}: score {score:.3} (average applicant {base:.3}, difference {:+.3})",
+        score - base
+    );
     let values = data.describe_applicant(data_row).unwrap_or_default();
     let attributions = explanation.row_attributions(row, 0);
     let mut order: Vec<usize> = (0..attributions.len()).collect();

@@ -26,7 +26,17 @@ fn demo_writes_a_reproducible_audit_record() {
     std::fs::create_dir_all(&dir).unwrap();
     let paths = [dir.join("one-thread.json"), dir.join("two-threads.json")];
     for (path, threads) in paths.iter().zip(["1", "2"]) {
-        let out = lumen(&["demo", "--applicants", "3", "--seed", "42", "--threads", threads, "--json", path.to_str().unwrap()]);
+        let out = lumen(&[
+            "demo",
+            "--applicants",
+            "3",
+            "--seed",
+            "42",
+            "--threads",
+            threads,
+            "--json",
+            path.to_str().unwrap(),
+        ]);
         assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     }
     let first = std::fs::read_to_string(&paths[0]).unwrap();
