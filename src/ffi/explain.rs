@@ -109,29 +109,34 @@ pub extern "C" fn lumen_feature_ablation_options_default() -> lumen_feature_abla
 }
 
 /// The arguments every explain export shares, checked.
-struct Call<'a> {
+struct Call<'a, O> {
     engine: &'a crate::engine::Engine,
     model: &'a dyn Model,
     inputs: &'a [f32],
     rows: usize,
+    row_len: usize,
+    options: &'a O,
 }
 
 /// # Safety
 /// Pointers follow the explain exports' documentation.
-unsafe fn call<'a>(
+unsafe fn call<'a, O>(
     engine: *const lumen_engine,
     model: *const lumen_model,
     inputs: *const f32,
     inputs_len: usize,
     rows: usize,
-) -> Result<Call<'a>, FfiError> {
+    options: *const O,
+) -> Result<Call<'a, O>, FfiError> {
     // SAFETY: validity of each pointer is the caller's contract.
     let engine = unsafe { reference(engine, "engine")? };
     // SAFETY: as above.
-    let model = unsafe { reference(model, "model")? };
+    let model = unsafe { reference(model, "model")? }.model.as_ref();
     // SAFETY: as above.
     let inputs = unsafe { slice(inputs, inputs_len, "inputs")? };
-    Ok(Call { engine: &engine.engine, model: model.model.as_ref(), inputs, rows })
+    // SAFETY: as above.
+    let options = unsafe { reference(options, "options")? };
+    Ok(Call { engine: &engine.engine, model, inputs, rows, row_len: model.signature().input_len(), options })
 }
 
 /// # Safety
@@ -183,10 +188,8 @@ pub unsafe extern "C" fn lumen_engine_explain_occlusion(
     boundary("lumen_engine_explain_occlusion", || {
         check_out(out, "out")?;
         // SAFETY: the caller's contract covers every pointer.
-        let call = unsafe { call(engine, model, inputs, inputs_len, rows)? };
-        // SAFETY: as above.
-        let o = unsafe { reference(options, "options")? };
-        let row_len = call.model.signature().input_len();
+        let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
+        let (o, row_len) = (call.options, call.row_len);
         // SAFETY: each array's pointer and length come from the caller's options.
         let params = unsafe {
             let window_shape = slice(o.window_shape, o.window_rank, "options.window_shape")?;
@@ -231,10 +234,8 @@ pub unsafe extern "C" fn lumen_engine_explain_feature_ablation(
     boundary("lumen_engine_explain_feature_ablation", || {
         check_out(out, "out")?;
         // SAFETY: the caller's contract covers every pointer.
-        let call = unsafe { call(engine, model, inputs, inputs_len, rows)? };
-        // SAFETY: as above.
-        let o = unsafe { reference(options, "options")? };
-        let row_len = call.model.signature().input_len();
+        let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
+        let (o, row_len) = (call.options, call.row_len);
         // SAFETY: each array's pointer and length come from the caller's options.
         let params = unsafe {
             let mask = slice(o.feature_mask, o.feature_mask_len, "options.feature_mask")?;

@@ -154,12 +154,24 @@ impl<'m> Evaluator<'m> {
         let output_len = self.signature().output_len;
         let mut scratch = source.new_scratch(plan.batch_rows);
         for (batch, batch_out) in outputs.chunks_mut(plan.batch_rows * output_len).enumerate() {
-            let rows = batch_out.len() / output_len;
-            let start = batch * plan.batch_rows;
-            source.fill(&mut scratch, start..start + rows);
-            self.predict(source.rows(&scratch, rows), rows, batch_out)?;
+            self.evaluate_batch(plan, source, &mut scratch, batch, batch_out)?;
         }
         Ok(())
+    }
+
+    /// Builds batch `batch` of `plan` into `scratch` and evaluates it into `batch_out`.
+    fn evaluate_batch<S: BatchSource>(
+        &self,
+        plan: BatchPlan,
+        source: &S,
+        scratch: &mut S::Scratch,
+        batch: usize,
+        batch_out: &mut [f32],
+    ) -> Result<()> {
+        let rows = batch_out.len() / self.signature().output_len;
+        let start = batch * plan.batch_rows;
+        source.fill(scratch, start..start + rows);
+        self.predict(source.rows(scratch, rows), rows, batch_out)
     }
 
     /// `plan.workers` workers, each with its own scratch, taking batches in turn (for
@@ -180,11 +192,8 @@ impl<'m> Evaluator<'m> {
             while !cancelled.load(Ordering::Relaxed) {
                 let next = chunks.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).next();
                 let Some((batch, batch_out)) = next else { break };
-                let rows = batch_out.len() / output_len;
-                let start = batch * plan.batch_rows;
                 let scratch = scratch.get_or_insert_with(|| source.new_scratch(plan.batch_rows));
-                source.fill(scratch, start..start + rows);
-                if let Err(error) = self.predict(source.rows(scratch, rows), rows, batch_out) {
+                if let Err(error) = self.evaluate_batch(plan, source, scratch, batch, batch_out) {
                     cancelled.store(true, Ordering::Relaxed);
                     let mut slot = failure.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                     if slot.as_ref().is_none_or(|(first, _)| batch < *first) {
