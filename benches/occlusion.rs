@@ -20,110 +20,59 @@
 //! cargo bench --bench occlusion -- cost_20us      # one group only
 //! ```
 
+#[path = "support/seed_setting.rs"]
+mod seed_setting;
+
 use std::ffi::c_void;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
-use lumen::backend::Baselines;
-use lumen::model::host::{HostCallbacks, HostModel};
-use lumen::model::MemorySpace;
-use lumen::{BackendChoice, Engine, EngineConfig, ModelSignature, OcclusionParams};
+use lumen::model::host::HostModel;
 
-/// Input shape of the seed setting.
-const SHAPE: [usize; 3] = [3, 224, 224];
-/// Outputs per row.
-const OUTPUTS: usize = 10;
-/// Input elements the model reads per row (spread evenly over the row).
-const TAPS: usize = 16;
+use seed_setting::{INPUT_LEN, OUTPUTS};
 
 /// The callback's configuration, handed over as `user_data`.
 struct CallbackState {
     /// Busy-wait per row.
     cost_per_row: Duration,
-    /// Elements per input row.
-    input_len: usize,
 }
 
-/// The model: reads `TAPS` elements of each row, writes `OUTPUTS` deterministic outputs
+/// The model: reads a few elements of each row, writes `OUTPUTS` deterministic outputs
 /// and busy-waits until `cost_per_row × rows` has passed since entry.
 unsafe extern "C" fn predict(user_data: *mut c_void, inputs: *const f32, rows: usize, outputs: *mut f32) -> i32 {
     let entry = Instant::now();
-    // SAFETY: `user_data` points at the `CallbackState` that `model` borrows for as long as
-    // the model exists; it is only read.
+    // SAFETY: `user_data` points at the `CallbackState` that `callback_model` borrows for as long
+    // as the model exists; it is only read.
     let state = unsafe { &*user_data.cast::<CallbackState>() };
-    let n = state.input_len;
-    // SAFETY: the engine's predict contract: `inputs` holds `rows × input_len` floats and
+    // SAFETY: the engine's predict contract: `inputs` holds `rows × INPUT_LEN` floats and
     // `outputs` `rows × OUTPUTS` floats, both live and not aliased for this call.
     let (inputs, outputs) = unsafe {
-        (std::slice::from_raw_parts(inputs, rows * n), std::slice::from_raw_parts_mut(outputs, rows * OUTPUTS))
+        (std::slice::from_raw_parts(inputs, rows * INPUT_LEN), std::slice::from_raw_parts_mut(outputs, rows * OUTPUTS))
     };
-    for (row, out) in inputs.chunks_exact(n).zip(outputs.chunks_exact_mut(OUTPUTS)) {
-        let mut acc = 0.0f32;
-        for t in 0..TAPS {
-            acc += row[t * (n / TAPS) + t] * (t as f32 + 1.0);
-        }
-        for (k, o) in out.iter_mut().enumerate() {
-            *o = acc * (k as f32 + 1.0) * 0.01 + k as f32;
-        }
-    }
-    let cost = state.cost_per_row * u32::try_from(rows).unwrap_or(u32::MAX);
-    while entry.elapsed() < cost {
-        std::hint::spin_loop();
-    }
+    seed_setting::score_rows(inputs, INPUT_LEN, outputs);
+    seed_setting::spin_until(entry, state.cost_per_row, rows);
     0
 }
 
 /// A C-callback model over `state`; `state` must outlive the returned model.
-fn host_model(state: &CallbackState, concurrent: bool) -> HostModel {
-    let signature = ModelSignature {
-        input_shape: SHAPE.to_vec(),
-        output_len: OUTPUTS,
-        max_batch_rows: None,
-        concurrent,
-        memory_space: MemorySpace::Host,
-        feature_names: None,
-    };
-    let callbacks = HostCallbacks {
-        predict: Some(predict),
-        gradient: None,
-        finalize: None,
-        user_data: std::ptr::from_ref(state).cast_mut().cast(),
-    };
-    HostModel::new(signature, callbacks).expect("valid signature")
-}
-
-fn engine(threads: usize) -> Engine {
-    Engine::new(EngineConfig {
-        backend: BackendChoice::Cpu,
-        threads,
-        seed: 0,
-        memory_budget_bytes: lumen::engine::DEFAULT_MEMORY_BUDGET_BYTES,
-    })
-    .expect("cpu engine")
-}
-
-/// A deterministic input row in [0, 1).
-fn input_row(len: usize) -> Vec<f32> {
-    (0..len).map(|i| ((i as u64 * 2_654_435_761) % 1000) as f32 / 1000.0).collect()
+fn callback_model(state: &CallbackState, concurrent: bool) -> HostModel {
+    seed_setting::host_model(Some(predict), std::ptr::from_ref(state).cast_mut().cast(), concurrent)
 }
 
 fn bench_occlusion(c: &mut Criterion) {
-    let input_len: usize = SHAPE.iter().product();
-    let input = input_row(input_len);
-    let mut params = OcclusionParams::new(vec![3, 8, 8]);
-    params.strides = Some(vec![3, 4, 4]);
-    params.baseline = Baselines::Scalar(0.0);
-    let engines = [(1, engine(1)), (2, engine(2))];
+    let input = seed_setting::input_row(INPUT_LEN);
+    let params = seed_setting::params();
+    let engines = [(1, seed_setting::engine(1)), (2, seed_setting::engine(2))];
 
-    let probe_state = CallbackState { cost_per_row: Duration::ZERO, input_len };
-    let rows = lumen::occlusion(&engines[0].1, &host_model(&probe_state, false), &input, 1, &params)
+    let probe_state = CallbackState { cost_per_row: Duration::ZERO };
+    let rows = lumen::occlusion(&engines[0].1, &callback_model(&probe_state, false), &input, 1, &params)
         .expect("occlusion")
         .audit
         .model_rows_evaluated;
 
     for cost_us in [0u64, 1, 20] {
-        let state = CallbackState { cost_per_row: Duration::from_micros(cost_us), input_len };
+        let state = CallbackState { cost_per_row: Duration::from_micros(cost_us) };
         let mut group = c.benchmark_group(format!("occlusion_3x224x224_cost_{cost_us}us"));
         group
             .throughput(Throughput::Elements(rows))
@@ -132,7 +81,7 @@ fn bench_occlusion(c: &mut Criterion) {
             .warm_up_time(Duration::from_millis(300))
             .measurement_time(Duration::from_secs(3));
         for (kind, concurrent) in [("serial", false), ("concurrent", true)] {
-            let model = host_model(&state, concurrent);
+            let model = callback_model(&state, concurrent);
             for (threads, engine) in &engines {
                 group.bench_with_input(BenchmarkId::new(kind, format!("{threads}t")), &model, |b, model| {
                     b.iter(|| lumen::occlusion(engine, model, black_box(&input), 1, &params).expect("occlusion"));

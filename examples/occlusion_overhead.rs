@@ -32,22 +32,18 @@
 //! `LUMEN_REPS` sets the repetitions per setting (default 7); `LUMEN_TARGETS=one` explains
 //! output 0 only instead of every output (the default, `targets: None`).
 
+#[path = "../benches/support/seed_setting.rs"]
+mod seed_setting;
+
 use std::ffi::c_void;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use lumen::backend::Baselines;
-use lumen::model::host::{HostCallbacks, HostModel};
-use lumen::model::MemorySpace;
-use lumen::{BackendChoice, Engine, EngineConfig, ModelSignature, OcclusionParams};
+use lumen::model::host::HostModel;
+use lumen::{Engine, OcclusionParams};
 
-/// Input shape of the seed setting.
-const SHAPE: [usize; 3] = [3, 224, 224];
-/// Outputs per row.
-const OUTPUTS: usize = 10;
-/// Input elements the model reads per row (spread evenly over the row).
-const TAPS: usize = 16;
+use seed_setting::{OUTPUTS, SHAPE};
 
 /// What the callback knows and what it records; handed over as `user_data`.
 struct CallbackState {
@@ -82,8 +78,8 @@ impl CallbackState {
     }
 }
 
-/// The model: reads `TAPS` elements of each row, writes `OUTPUTS` deterministic outputs
-/// and busy-waits until `cost_per_row × rows` has passed since entry.
+/// The model: reads a few elements of each row, writes `OUTPUTS` deterministic outputs,
+/// busy-waits until `cost_per_row × rows` has passed since entry and records the call.
 unsafe extern "C" fn predict(user_data: *mut c_void, inputs: *const f32, rows: usize, outputs: *mut f32) -> i32 {
     let entry = Instant::now();
     // SAFETY: `user_data` is the `CallbackState` that `main` owns and keeps alive for as
@@ -96,19 +92,8 @@ unsafe extern "C" fn predict(user_data: *mut c_void, inputs: *const f32, rows: u
     let (inputs, outputs) = unsafe {
         (std::slice::from_raw_parts(inputs, rows * n), std::slice::from_raw_parts_mut(outputs, rows * OUTPUTS))
     };
-    for (row, out) in inputs.chunks_exact(n).zip(outputs.chunks_exact_mut(OUTPUTS)) {
-        let mut acc = 0.0f32;
-        for t in 0..TAPS {
-            acc += row[t * (n / TAPS) + t] * (t as f32 + 1.0);
-        }
-        for (k, o) in out.iter_mut().enumerate() {
-            *o = acc * (k as f32 + 1.0) * 0.01 + k as f32;
-        }
-    }
-    let cost = state.cost_per_row * u32::try_from(rows).unwrap_or(u32::MAX);
-    while entry.elapsed() < cost {
-        std::hint::spin_loop();
-    }
+    seed_setting::score_rows(inputs, n, outputs);
+    seed_setting::spin_until(entry, state.cost_per_row, rows);
     let exit = Instant::now();
     state.inside_ns.fetch_add(u64::try_from((exit - entry).as_nanos()).unwrap_or(u64::MAX), Ordering::Relaxed);
     state.rows.fetch_add(rows as u64, Ordering::Relaxed);
@@ -116,11 +101,6 @@ unsafe extern "C" fn predict(user_data: *mut c_void, inputs: *const f32, rows: u
         calls.push((entry, exit));
     }
     0
-}
-
-/// A deterministic input row in [0, 1).
-fn input_row(len: usize) -> Vec<f32> {
-    (0..len).map(|i| ((i as u64 * 2_654_435_761) % 1000) as f32 / 1000.0).collect()
 }
 
 /// One repetition, as seen from outside the engine.
@@ -172,11 +152,9 @@ fn ms(d: Duration) -> f64 {
 
 fn main() {
     let reps: usize = std::env::var("LUMEN_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(7).max(1);
-    let input_len: usize = SHAPE.iter().product();
-    let input = input_row(input_len);
-    let mut params = OcclusionParams::new(vec![3, 8, 8]);
-    params.strides = Some(vec![3, 4, 4]);
-    params.baseline = Baselines::Scalar(0.0);
+    let input_len = seed_setting::INPUT_LEN;
+    let input = seed_setting::input_row(input_len);
+    let mut params = seed_setting::params();
     if std::env::var("LUMEN_TARGETS").as_deref() == Ok("one") {
         params.targets = Some(vec![0]);
     }
@@ -195,30 +173,10 @@ fn main() {
     let mut medians = Vec::new();
     for cost_us in [0u64, 1, 20] {
         for threads in [1usize, 2] {
-            let engine = Engine::new(EngineConfig {
-                backend: BackendChoice::Cpu,
-                threads,
-                seed: 0,
-                memory_budget_bytes: lumen::engine::DEFAULT_MEMORY_BUDGET_BYTES,
-            })
-            .expect("engine");
+            let engine = seed_setting::engine(threads);
             let state = CallbackState::new(Duration::from_micros(cost_us), input_len);
-            let signature = ModelSignature {
-                input_shape: SHAPE.to_vec(),
-                output_len: OUTPUTS,
-                max_batch_rows: None,
-                concurrent: false,
-                memory_space: MemorySpace::Host,
-                feature_names: None,
-            };
-            let callbacks = HostCallbacks {
-                predict: Some(predict),
-                gradient: None,
-                finalize: None,
-                user_data: std::ptr::from_ref(&state).cast_mut().cast(),
-            };
             // Declared after `state`, so dropped before it: the callback never outlives its state.
-            let model = HostModel::new(signature, callbacks).expect("model");
+            let model = seed_setting::host_model(Some(predict), std::ptr::from_ref(&state).cast_mut().cast(), false);
             measure(&engine, &model, &state, &input, &params);
             let mut runs: Vec<Rep> = (0..reps).map(|_| measure(&engine, &model, &state, &input, &params)).collect();
             runs.sort_by_key(|r| r.wall);
