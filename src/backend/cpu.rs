@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::{AblationJob, AblationScratch, Backend, BackendKind, BaselineRow, Masks, WindowGrid};
+use super::{AblationJob, AblationScratch, Backend, BackendKind, BaselineRow, CoalitionJob, Masks, WindowGrid};
 
 /// Work below this many elements per rayon task is not worth a task.
 const MIN_ELEMENTS_PER_TASK: usize = 1 << 14;
@@ -114,5 +114,43 @@ impl Backend for CpuBackend {
                 );
             }
         }
+    }
+
+    fn build_coalition_batch(&self, job: &CoalitionJob<'_>, items: Range<usize>, rows: &mut [f32]) {
+        let n = job.row_len();
+        let background_rows = job.background_rows();
+        rows[..items.len() * n]
+            .par_chunks_mut(n)
+            .zip(items)
+            .with_min_len((MIN_ELEMENTS_PER_TASK / n.max(1)).max(1))
+            .for_each(|(row, item)| {
+                let (c, b) = (item / background_rows, item % background_rows);
+                row.copy_from_slice(&job.background[b * n..(b + 1) * n]);
+                job.for_each_member(c, |player| {
+                    job.players.for_each_run(player, |start, len| {
+                        row[start..start + len].copy_from_slice(&job.x[start..start + len]);
+                    });
+                });
+            });
+    }
+
+    fn reduce_background(
+        &self,
+        outputs: &[f32],
+        output_len: usize,
+        weights: &[f64],
+        targets: &[u32],
+        values: &mut [f64],
+    ) {
+        let per_coalition = weights.len() * output_len;
+        values.par_chunks_mut(targets.len()).zip(outputs.par_chunks(per_coalition)).for_each(|(values, outputs)| {
+            for (value, &target) in values.iter_mut().zip(targets) {
+                *value = outputs
+                    .chunks_exact(output_len)
+                    .zip(weights)
+                    .map(|(row, &w)| w * f64::from(row[target as usize]))
+                    .sum();
+            }
+        });
     }
 }

@@ -2,12 +2,14 @@
 //! backend ([`cpu`]) defines their semantics; a CUDA backend must match it by test.
 
 pub mod ablation;
+pub mod coalition;
 pub mod cpu;
 
 use std::fmt;
 use std::ops::Range;
 
 pub use ablation::{AblationJob, AblationScratch, BaselineRow, Baselines, GroupMap, Masks, WindowGrid};
+pub use coalition::CoalitionJob;
 pub use cpu::CpuBackend;
 
 /// Which implementation runs the primitives.
@@ -44,4 +46,21 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// element gets the mean of the deltas of the windows covering it, summed in
     /// increasing window order (0 where no window covers it), or its group's delta.
     fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f32]);
+
+    /// Builds items `items` of `job` into `rows` (`items.len() × row_len`): each row is
+    /// its background row with the coalition's players copied from `x`.
+    fn build_coalition_batch(&self, job: &CoalitionJob<'_>, items: Range<usize>, rows: &mut [f32]);
+
+    /// The weighted mean over background rows of each coalition's outputs: `outputs` holds
+    /// `coalitions × background_rows × output_len` model outputs, `weights` one weight per
+    /// background row (summing to 1); `values` receives `coalitions × targets.len()`
+    /// means, each summed in background-row order.
+    fn reduce_background(
+        &self,
+        outputs: &[f32],
+        output_len: usize,
+        weights: &[f64],
+        targets: &[u32],
+        values: &mut [f64],
+    );
 }

@@ -117,6 +117,7 @@ pub fn feature_ablation(
         attributions,
         predictions: run.predictions,
         base_values: run.base_values,
+        standard_errors: None,
         diagnostics,
     })
 }

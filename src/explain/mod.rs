@@ -4,6 +4,7 @@
 mod ablation_run;
 pub mod feature_ablation;
 pub mod occlusion;
+pub mod shapley;
 
 pub use feature_ablation::{feature_ablation, FeatureAblationParams};
 pub use occlusion::{occlusion, OcclusionParams};

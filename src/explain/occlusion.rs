@@ -85,6 +85,7 @@ pub fn occlusion(
         attributions,
         predictions: run.predictions,
         base_values: run.base_values,
+        standard_errors: None,
         diagnostics,
     })
 }

@@ -2,6 +2,9 @@
 //! audit metadata that lets a reviewer reproduce it, serialisable to JSON.
 
 mod json;
+mod reason_codes;
+
+pub use reason_codes::{Direction, ReasonCode};
 
 use serde::Serialize;
 
@@ -18,6 +21,10 @@ pub enum Method {
     Occlusion,
     /// Group-wise ablation (Captum's `FeatureAblation`).
     FeatureAblation,
+    /// KernelSHAP: Shapley values by weighted regression over coalitions.
+    KernelShap,
+    /// Shapley Value Sampling: the antithetic permutation estimator.
+    ShapleyValueSampling,
 }
 
 /// What the last axis of the attributions indexes.
@@ -50,8 +57,9 @@ pub struct Audit {
 pub struct RowDiagnostics {
     /// Model rows evaluated to explain this row.
     pub model_rows_evaluated: u64,
-    /// Per explained output, Σ attributions − (f(x) − f(baseline)), where the method
-    /// defines it (Feature Ablation: over groups; Occlusion: not defined).
+    /// Per explained output, Σ attributions − (f(x) − base value), where the method
+    /// defines it (Feature Ablation: over groups; Shapley methods: the local-accuracy gap;
+    /// Occlusion: not defined).
     pub completeness_gap: Option<Vec<f64>>,
 }
 
@@ -81,8 +89,12 @@ pub struct Explanation {
     pub attributions: Vec<f32>,
     /// `rows × outputs` model outputs at the input, f(x).
     pub predictions: Vec<f32>,
-    /// `rows × outputs` model outputs at the baseline, f(baseline).
+    /// `rows × outputs` base values: f(baseline), or for Shapley methods the expected
+    /// model output over the background (in the link's space).
     pub base_values: Vec<f32>,
+    /// `rows × outputs × features` standard errors of sampled estimates (0 where the
+    /// value is exact); `None` for methods that are not sampled.
+    pub standard_errors: Option<Vec<f32>>,
     /// One entry per row.
     pub diagnostics: Vec<RowDiagnostics>,
 }

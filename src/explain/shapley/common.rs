@@ -1,0 +1,153 @@
+//! What KernelSHAP and Shapley Value Sampling share: the game's parameters, the players,
+//! the per-row random stream, and turning per-row estimates into an [`Explanation`].
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use serde::Serialize;
+
+use super::game::{Background, Link};
+use crate::backend::GroupMap;
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
+use crate::model::ModelSignature;
+
+/// The game every Shapley method plays: background, players, outputs and link.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShapleyGame {
+    /// The background set and its weights (the value of absent players is drawn from it).
+    pub background: Background,
+    /// The player of each input element (`0..M`, every id used): grouped elements switch
+    /// on and off together. `None` makes every element its own player.
+    pub players: Option<Vec<u32>>,
+    /// Optional names of the `M` players.
+    pub player_names: Option<Vec<String>>,
+    /// Outputs to explain; `None` explains every output.
+    pub targets: Option<Vec<u32>>,
+    /// The space values are computed in.
+    pub link: Link,
+}
+
+impl ShapleyGame {
+    /// A game over `background` (uniform weights), every element a player, every output,
+    /// identity link.
+    pub fn new(background: Background) -> Self {
+        Self { background, players: None, player_names: None, targets: None, link: Link::Identity }
+    }
+
+    /// The checked player map for rows of `row_len` elements (at least two players).
+    pub(super) fn player_map(&self, row_len: usize) -> Result<GroupMap> {
+        let map = match &self.players {
+            Some(players) if players.len() != row_len => {
+                return Err(Error::length("players", players.len(), format!("input_len = {row_len}")))
+            }
+            Some(players) => GroupMap::new(players)?,
+            None => GroupMap::new(&(0..row_len as u32).collect::<Vec<_>>())?,
+        };
+        if map.len() < 2 {
+            return Err(Error::invalid("players", format!("{} player(s), Shapley values need at least 2", map.len())));
+        }
+        if let Some(names) = &self.player_names {
+            if names.len() != map.len() {
+                return Err(Error::length("player_names", names.len(), format!("{} (one per player)", map.len())));
+            }
+        }
+        if self.background.rows.len() != self.background.len() * row_len {
+            return Err(Error::length(
+                "background",
+                self.background.rows.len(),
+                format!("background rows × input_len = {} × {row_len}", self.background.len()),
+            ));
+        }
+        Ok(map)
+    }
+
+    /// Names along the feature axis: the player names, else (one player per element) the
+    /// model's feature names.
+    fn feature_names(&self, signature: &ModelSignature) -> Option<Vec<String>> {
+        self.player_names.clone().or_else(|| self.players.is_none().then(|| signature.feature_names.clone()).flatten())
+    }
+}
+
+/// The random stream of explained row `row`: the engine's seed, stream `row`, so rows
+/// never share draws and results do not depend on how rows are scheduled.
+pub(super) fn row_rng(engine: &Engine, row: usize) -> ChaCha20Rng {
+    let mut rng = ChaCha20Rng::seed_from_u64(engine.seed());
+    rng.set_stream(row as u64);
+    rng
+}
+
+/// One row's estimate, `targets × players` values in f64.
+pub(super) struct RowEstimate {
+    /// Shapley values.
+    pub values: Vec<f64>,
+    /// Their standard errors (0 where exact).
+    pub standard_errors: Vec<f64>,
+    /// link(f(x)) per target.
+    pub prediction: Vec<f64>,
+    /// The base value per target.
+    pub base: Vec<f64>,
+    /// Model rows evaluated for this row.
+    pub rows_evaluated: u64,
+}
+
+/// What a Shapley method reports besides its estimates.
+pub(super) struct Report<'a> {
+    pub engine: &'a Engine,
+    pub signature: &'a ModelSignature,
+    pub game: &'a ShapleyGame,
+    pub method: Method,
+    pub parameters: serde_json::Value,
+    pub targets: Vec<u32>,
+    pub players: usize,
+}
+
+impl Report<'_> {
+    /// The explanation of `estimates` (one per row).
+    pub fn explanation(self, estimates: Vec<RowEstimate>) -> Explanation {
+        let rows = estimates.len();
+        let t = self.targets.len();
+        let mut attributions = Vec::with_capacity(rows * t * self.players);
+        let mut standard_errors = Vec::with_capacity(rows * t * self.players);
+        let mut predictions = Vec::with_capacity(rows * t);
+        let mut base_values = Vec::with_capacity(rows * t);
+        let mut diagnostics = Vec::with_capacity(rows);
+        let mut rows_evaluated = 0;
+        for estimate in estimates {
+            attributions.extend(estimate.values.iter().map(|&v| v as f32));
+            standard_errors.extend(estimate.standard_errors.iter().map(|&v| v as f32));
+            predictions.extend(estimate.prediction.iter().map(|&v| v as f32));
+            base_values.extend(estimate.base.iter().map(|&v| v as f32));
+            // The gap of what is reported: the f32 values against the f32 prediction and base.
+            let first = attributions.len() - t * self.players;
+            let gaps = (0..t)
+                .map(|k| {
+                    let phi = &attributions[first + k * self.players..first + (k + 1) * self.players];
+                    let sum: f64 = phi.iter().map(|&v| f64::from(v)).sum();
+                    let p = predictions.len() - t + k;
+                    sum - (f64::from(predictions[p]) - f64::from(base_values[p]))
+                })
+                .collect();
+            diagnostics
+                .push(RowDiagnostics { model_rows_evaluated: estimate.rows_evaluated, completeness_gap: Some(gaps) });
+            rows_evaluated += estimate.rows_evaluated;
+        }
+        let per_element = self.game.players.is_none();
+        Explanation {
+            method: self.method,
+            parameters: self.parameters,
+            audit: super::super::audit(self.engine, rows_evaluated),
+            input_shape: self.signature.input_shape.clone(),
+            rows,
+            outputs: self.targets,
+            feature_axis: if per_element { FeatureAxis::Elements } else { FeatureAxis::Groups },
+            features: self.players,
+            feature_names: self.game.feature_names(self.signature),
+            attributions,
+            predictions,
+            base_values,
+            standard_errors: Some(standard_errors),
+            diagnostics,
+        }
+    }
+}
