@@ -160,3 +160,133 @@ fn bad_games_are_rejected() {
     let wide = Background::new(vec![0.0; 8], 4, None).unwrap();
     assert!(run(ShapleyGame::new(wide)).message().contains("background"));
 }
+
+mod kernel {
+    use super::*;
+    use lumen::explain::shapley::{kernel_shap, KernelShapParams};
+
+    fn game(background: Vec<f32>, row_len: usize, weights: Option<Vec<f64>>, players: Option<Vec<u32>>) -> ShapleyGame {
+        let mut game = ShapleyGame::new(Background::new(background, row_len, weights).unwrap());
+        game.players = players;
+        game
+    }
+
+    #[test]
+    fn exact_mode_equals_brute_force_with_groups_and_weights() {
+        // M = 12 players over 14 elements (two groups of two), weighted background.
+        let model = Nonlinear::new(&[14], true);
+        let x = values(14, 21);
+        let background = values(14 * 3, 22);
+        let weights = vec![0.5, 1.5, 2.0];
+        let players: Vec<u32> = vec![0, 1, 1, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10, 11];
+        let mut params =
+            KernelShapParams::new(game(background.clone(), 14, Some(weights.clone()), Some(players.clone())));
+        params.budget = Some((1 << 12) - 2);
+        let e = kernel_shap(&engine(2, 1), &model, &x, 1, &params).unwrap();
+        let normalised: Vec<f64> = weights.iter().map(|w| w / 4.0).collect();
+        for target in 0..2 {
+            let v = brute_force_values(&model, &x, &background, &normalised, &players, target);
+            let exact = brute_force_shapley(&v, 12);
+            for (i, want) in exact.iter().enumerate() {
+                let got = f64::from(e.row_attributions(0, target)[i]);
+                assert!((got - want).abs() < 1e-5, "output {target} player {i}: {got} vs {want}");
+            }
+            assert!((f64::from(e.base_values[target]) - v[0]).abs() < 1e-6);
+        }
+        assert!(e.standard_errors.as_ref().unwrap().iter().all(|&s| s == 0.0), "exact mode has no sampling error");
+        assert_eq!(e.parameters["budget"], 4094);
+    }
+
+    #[test]
+    fn sampled_mode_is_exact_for_a_linear_model() {
+        let w = values(20, 31);
+        let model = Linear::new(&[20], vec![w.clone()], vec![1.0]);
+        let x = values(40, 32);
+        let background = values(20 * 5, 33);
+        let e =
+            kernel_shap(&engine(2, 3), &model, &x, 2, &KernelShapParams::new(game(background.clone(), 20, None, None)))
+                .unwrap();
+        for r in 0..2 {
+            for i in 0..20 {
+                let mean_b: f64 = (0..5).map(|b| f64::from(background[b * 20 + i]) / 5.0).sum();
+                let want = f64::from(w[i]) * (f64::from(x[r * 20 + i]) - mean_b);
+                assert!((f64::from(e.row_attributions(r, 0)[i]) - want).abs() < 1e-5, "row {r} player {i}");
+            }
+            let gap = e.diagnostics[r].completeness_gap.as_ref().unwrap()[0];
+            assert!(gap.abs() < 1e-5, "local accuracy gap {gap}");
+            // Budget 2M + 2048 coalitions plus the empty one, each over 5 background rows, plus f(x).
+            assert!(e.diagnostics[r].model_rows_evaluated <= (2 * 20 + 2048 + 1) * 5 + 1);
+        }
+    }
+
+    /// Mean absolute error against brute force and the share of errors within 2 SE.
+    fn sampled_accuracy(budget: usize, seeds: u64) -> (f64, f64) {
+        let model = Nonlinear::new(&[10], true);
+        let x = values(10, 41);
+        let background = values(10 * 2, 42);
+        let v = brute_force_values(&model, &x, &background, &[0.5, 0.5], &(0..10).collect::<Vec<_>>(), 0);
+        let exact = brute_force_shapley(&v, 10);
+        let mut params = KernelShapParams::new(game(background, 10, None, None));
+        params.budget = Some(budget);
+        params.game.targets = Some(vec![0]);
+        let (mut error, mut covered, mut count) = (0.0, 0usize, 0usize);
+        for seed in 0..seeds {
+            let e = kernel_shap(&engine(1, seed), &model, &x, 1, &params).unwrap();
+            let se = e.standard_errors.as_ref().unwrap();
+            for i in 0..10 {
+                let err = (f64::from(e.attributions[i]) - exact[i]).abs();
+                error += err;
+                covered += usize::from(err <= 2.0 * f64::from(se[i]));
+                count += 1;
+            }
+        }
+        (error / count as f64, covered as f64 / count as f64)
+    }
+
+    #[test]
+    fn sampled_error_falls_with_budget_and_standard_errors_cover_it() {
+        let (small_error, small_coverage) = sampled_accuracy(120, 40);
+        let (large_error, large_coverage) = sampled_accuracy(600, 40);
+        assert!(large_error < small_error, "error {large_error} at budget 600 vs {small_error} at 120");
+        // Nominal coverage of ±2 SE is 95%; batch-based SEs from 10 batches are rough.
+        assert!(small_coverage > 0.8 && large_coverage > 0.8, "coverage {small_coverage}, {large_coverage}");
+    }
+
+    #[test]
+    fn reproducible_across_threads_and_seed_dependent() {
+        let model = Nonlinear::new(&[16], true);
+        let x = values(32, 51);
+        let mut params = KernelShapParams::new(game(values(16 * 4, 52), 16, None, None));
+        params.budget = Some(300);
+        let run = |threads, seed| kernel_shap(&engine(threads, seed), &model, &x, 2, &params).unwrap();
+        let reference = run(1, 4);
+        assert_eq!(run(2, 4).to_json().unwrap(), reference.to_json().unwrap());
+        assert_eq!(run(8, 4).attributions, reference.attributions);
+        assert_ne!(run(1, 5).attributions, reference.attributions);
+    }
+
+    #[test]
+    fn bad_budgets_and_batches_are_rejected() {
+        let model = Linear::new(&[6], vec![vec![1.0; 6]], vec![0.0]);
+        let mut params = KernelShapParams::new(game(vec![0.0; 6], 6, None, None));
+        params.error_batches = 1;
+        let e = kernel_shap(&engine(1, 0), &model, &[1.0; 6], 1, &params).unwrap_err();
+        assert!(e.message().starts_with("error_batches"), "{e}");
+        params.error_batches = 10;
+        params.budget = Some(4);
+        let e = kernel_shap(&engine(1, 0), &model, &[1.0; 6], 1, &params).unwrap_err();
+        assert!(e.message().contains("budget"), "{e}");
+    }
+
+    #[test]
+    fn sixty_four_players_stay_stable() {
+        let w = values(64, 61);
+        let model = Linear::new(&[64], vec![w.clone()], vec![0.0]);
+        let x = values(64, 62);
+        let e = kernel_shap(&engine(2, 7), &model, &x, 1, &KernelShapParams::new(game(vec![0.0; 64], 64, None, None)))
+            .unwrap();
+        for i in 0..64 {
+            assert!((e.attributions[i] - w[i] * x[i]).abs() < 1e-5, "player {i}");
+        }
+    }
+}

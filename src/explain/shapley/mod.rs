@@ -3,8 +3,12 @@
 
 mod common;
 pub mod game;
+pub mod kernel_shap;
 pub mod sampling;
+pub mod schedule;
+pub mod solve;
 
 pub use common::ShapleyGame;
 pub use game::{Background, Link};
+pub use kernel_shap::{kernel_shap, KernelShapParams};
 pub use sampling::{shapley_value_sampling, ShapleySamplingParams};

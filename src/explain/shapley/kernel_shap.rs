@@ -1,0 +1,122 @@
+//! KernelSHAP (Lundberg & Lee, 2017): Shapley values as the solution of a weighted
+//! linear regression over coalitions, constrained to local accuracy. Coalitions follow
+//! shap's `KernelExplainer` schedule ([`schedule`](super::schedule)): exact enumeration
+//! when the budget allows, else complete subset sizes from the outside in and paired
+//! samples for the rest. Standard errors repeat the solve on disjoint batches of the
+//! sampled pairs (each batch with every enumerated coalition) and report the spread of
+//! the batch estimates divided by √batches.
+
+use serde::Serialize;
+
+use super::common::{row_rng, Report, RowEstimate, ShapleyGame};
+use super::game::Game;
+use super::schedule::{default_budget, kernel_schedule, Schedule};
+use super::solve::constrained_wls;
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::explanation::{Explanation, Method};
+use crate::model::Model;
+
+/// Sample batches used for standard errors when the caller does not choose.
+pub const DEFAULT_ERROR_BATCHES: u32 = 10;
+
+/// KernelSHAP's parameters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KernelShapParams {
+    /// The game: background, players, outputs, link.
+    #[serde(flatten)]
+    pub game: ShapleyGame,
+    /// Coalitions evaluated per row (each over every background row); `None` means
+    /// 2M + 2048, shap's default.
+    pub budget: Option<usize>,
+    /// Disjoint batches of sampled pairs for the standard errors (at least 2).
+    pub error_batches: u32,
+}
+
+impl KernelShapParams {
+    /// Default budget and error batches over `game`.
+    pub fn new(game: ShapleyGame) -> Self {
+        Self { game, budget: None, error_batches: DEFAULT_ERROR_BATCHES }
+    }
+}
+
+/// Explains `rows` rows of `inputs` by KernelSHAP. Deterministic given the engine's seed,
+/// whatever the thread count.
+pub fn kernel_shap(
+    engine: &Engine,
+    model: &dyn Model,
+    inputs: &[f32],
+    rows: usize,
+    params: &KernelShapParams,
+) -> Result<Explanation> {
+    let signature = model.signature();
+    super::super::check_inputs(signature, inputs, rows)?;
+    let targets = super::super::resolve_targets(signature, params.game.targets.as_deref())?;
+    let row_len = signature.input_len();
+    let players = params.game.player_map(row_len)?;
+    let budget = params.budget.unwrap_or_else(|| default_budget(players.len()));
+    if params.error_batches < 2 {
+        return Err(Error::invalid(
+            "error_batches",
+            format!("is {}, expected at least 2 (a standard error needs two batches)", params.error_batches),
+        ));
+    }
+    let estimates = inputs
+        .chunks_exact(row_len)
+        .enumerate()
+        .map(|(row, x)| {
+            let schedule = kernel_schedule(players.len(), budget, params.error_batches, &mut row_rng(engine, row))?;
+            let game = Game::new(engine, model, x, &params.game.background, &players, &targets, params.game.link);
+            estimate_row(&game, &schedule)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut parameters = super::super::parameters_json(params)?;
+    parameters["budget"] = budget.into();
+    let report = Report {
+        engine,
+        signature,
+        game: &params.game,
+        method: Method::KernelShap,
+        parameters,
+        targets,
+        players: players.len(),
+    };
+    Ok(report.explanation(estimates))
+}
+
+fn estimate_row(game: &Game<'_>, schedule: &Schedule) -> Result<RowEstimate> {
+    let m = game.players();
+    let prediction = game.prediction()?;
+    let base = game.base()?;
+    let t = prediction.len();
+    let coalitions = &schedule.coalitions;
+    let all_values = game.values(coalitions.packed(), coalitions.words())?;
+    let mut values = Vec::with_capacity(t * m);
+    let mut standard_errors = Vec::with_capacity(t * m);
+    for k in 0..t {
+        let y: Vec<f64> = (0..coalitions.len()).map(|c| all_values[c * t + k]).collect();
+        let phi = constrained_wls(coalitions, &schedule.weights, &y, base[k], prediction[k])?;
+        standard_errors.extend(batch_standard_errors(schedule, &y, base[k], prediction[k], &phi)?);
+        values.extend(phi);
+    }
+    Ok(RowEstimate { values, standard_errors, prediction, base, rows_evaluated: game.rows_evaluated() })
+}
+
+/// Standard errors from disjoint batches of the sampled pairs: each batch estimate uses
+/// every enumerated coalition plus its own samples, rescaled to carry the whole sampled
+/// weight ([`Schedule::batch_weights`]). Each batch holds 1/B of the samples, so the
+/// variance of the full estimate is about the batch estimates' variance divided by B.
+/// Exact schedules (and schedules with fewer than two batches) give zeros.
+fn batch_standard_errors(schedule: &Schedule, y: &[f64], base: f64, total: f64, phi: &[f64]) -> Result<Vec<f64>> {
+    let batches = schedule.batches;
+    if schedule.exact || batches < 2 {
+        return Ok(vec![0.0; phi.len()]);
+    }
+    let mut spread = vec![0.0f64; phi.len()];
+    for batch in 0..batches {
+        let estimate = constrained_wls(&schedule.coalitions, &schedule.batch_weights(batch), y, base, total)?;
+        spread.iter_mut().zip(estimate.iter().zip(phi)).for_each(|(s, (e, p))| *s += (e - p).powi(2));
+    }
+    let b = f64::from(batches);
+    Ok(spread.into_iter().map(|s| (s / (b - 1.0) / b).sqrt()).collect())
+}

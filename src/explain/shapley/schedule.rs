@@ -1,0 +1,808 @@
+//! KernelSHAP's coalition schedule: which coalitions to evaluate and their Shapley-kernel
+//! regression weights.
+//!
+//! # The kernel
+//! For `M` players, a coalition of size `s` (`0 < s < M`) has the Shapley-kernel weight
+//! `k(s) = (M − 1) / (C(M, s) · s · (M − s))` (Lundberg & Lee 2017, theorem 2). The empty
+//! and the full coalition have infinite weight: the solver turns them into the constraints
+//! `φ₀ = v(∅)` and `Σφ = v(N) − v(∅)`, so they are never part of a schedule.
+//!
+//! # Normalisation
+//! Every schedule's weights sum to 1, as in shap. In exact mode the weight of a coalition
+//! of size `s` is `k(s) / Z`, `Z = Σ_{s=1}^{M−1} C(M, s) · k(s) = Σ_{s=1}^{M−1} (M − 1) / (s (M − s))`.
+//!
+//! # Exact mode
+//! When `budget ≥ 2^M − 2` every non-trivial coalition is enumerated once with its kernel
+//! weight, in shap's order (sizes `s = 1, 2, …`, each combination in lexicographic order
+//! followed by its complement). shap reaches the same set through its size loop (it caps
+//! `nsamples` at `2^M − 2` for `M ≤ 30`, and then every size fits); here the loop is run
+//! without the fit test.
+//!
+//! # Sampled mode (shap's `KernelExplainer.explain`, followed step by step)
+//! 1. Subset sizes `s = 1..=ceil((M − 1) / 2)`; size `s` is *paired* with size `M − s` when
+//!    `s ≤ floor((M − 1) / 2)`, i.e. unless `s = M / 2` (`M` even).
+//! 2. `weight_vector[s] ∝ (M − 1) / (s (M − s))`, doubled for paired sizes, normalised to 1.
+//! 3. From the outside in, size `s` is enumerated completely (with its partner) when the
+//!    remaining budget holds it under shap's test
+//!    `remaining_budget · remaining_weight[s] / nsubsets ≥ 1 − 1e-8`, where `nsubsets` is
+//!    `C(M, s)`, doubled when paired. Each such coalition gets `weight_vector[s] / nsubsets`;
+//!    the remaining weight vector is then divided by `1 − remaining_weight[s]`. The walk
+//!    stops at the first size that does not fit.
+//! 4. The rest of the budget is sampled: a size is drawn from the normalised
+//!    `weight_vector` over the sizes not enumerated (inverse CDF of one uniform, as
+//!    `numpy.random.choice`), then a uniformly random subset of that size (partial
+//!    Fisher–Yates, as the head of `numpy.random.permutation`). A new subset is added with
+//!    its complement, each with count 1; a subset drawn again (or the complement of one
+//!    drawn before) adds 1 to the counts of both rows of its pair instead (shap's
+//!    `used_masks` dict). At most `4 ×` the remaining budget draws are made (shap's
+//!    `4 * samples_left`).
+//! 5. The sampled counts are rescaled to sum to `weight_left = Σ weight_vector[s]` over the
+//!    sizes not enumerated, so all weights sum to 1.
+//!
+//! # Where this differs from shap
+//! - **The middle size is sampled in pairs too** (`s = M / 2`, `M` even): shap adds such a
+//!   subset alone, this schedule adds its complement (also of size `M / 2`) as well, so every
+//!   sampled row has its complement in the schedule with the same weight (antithetic pairs,
+//!   and sample batches made of whole pairs). The size is drawn with the same probability
+//!   as in shap relative to the paired sizes *per coalition added*: shap draws sizes from
+//!   `weight_vector` with paired sizes halved (two rows per draw), here every draw adds two
+//!   rows, so all sizes are halved, which is `weight_vector` itself after normalisation. The
+//!   expected weight of every coalition is therefore the same as in shap.
+//! - **No lone last sample**: a new pair is added only while two coalitions of the budget
+//!   remain; shap may add a last subset without its complement when its budget is odd.
+//! - **Random numbers** come from the caller's [`rand::Rng`] (ChaCha20 in Lumen), not from
+//!   NumPy's global generator, so draws differ from shap's for the same seed; the schedule is
+//!   a deterministic function of `(players, budget, batches, rng state)`.
+//! - **Sample batches** (for standard errors) are Lumen's addition: new pairs are dealt
+//!   round-robin, in draw order, to `batches` batches.
+//! - shap drops players whose value is the same in the explained row and every background
+//!   row before building its schedule; that choice belongs to the caller here.
+
+use std::collections::HashMap;
+
+use rand::{Rng, RngExt};
+
+use crate::error::{Error, Result};
+
+/// Bits per packed word.
+const WORD_BITS: usize = 64;
+
+/// shap's tolerance in the test "does this subset size fit the remaining budget?".
+const FIT_TOLERANCE: f64 = 1e-8;
+
+/// shap draws at most this many subset sizes per remaining coalition of the budget.
+const DRAWS_PER_REMAINING: usize = 4;
+
+/// The most coalitions reserved up front (more are added as they come).
+const MAX_RESERVED: usize = 1 << 16;
+
+/// `k` coalitions over `players` players, packed as bits: `words = players.div_ceil(64)`
+/// `u64` per coalition, bit `j % 64` of word `j / 64` set when player `j` is present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coalitions {
+    players: usize,
+    words: usize,
+    len: usize,
+    bits: Vec<u64>,
+}
+
+impl Coalitions {
+    /// No coalitions over `players` players.
+    pub fn new(players: usize) -> Self {
+        Self::with_capacity(players, 0)
+    }
+
+    /// No coalitions over `players` players, with room for `capacity` of them.
+    pub fn with_capacity(players: usize, capacity: usize) -> Self {
+        let words = players.div_ceil(WORD_BITS);
+        Self { players, words, len: 0, bits: Vec::with_capacity(capacity.saturating_mul(words)) }
+    }
+
+    /// The number of players `M`.
+    pub fn players(&self) -> usize {
+        self.players
+    }
+
+    /// Packed `u64` words per coalition: `ceil(M / 64)`.
+    pub fn words(&self) -> usize {
+        self.words
+    }
+
+    /// The number of coalitions.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are no coalitions.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// All coalitions' bits, coalition after coalition (`len() × words()` words).
+    pub fn packed(&self) -> &[u64] {
+        &self.bits
+    }
+
+    /// Appends the coalition of `members` (repeats are harmless). Fails, appending
+    /// nothing, when a member is not a player (`≥ players()`).
+    pub fn push(&mut self, members: impl IntoIterator<Item = usize>) -> Result<()> {
+        let start = self.bits.len();
+        self.bits.resize(start + self.words, 0);
+        for player in members {
+            if player >= self.players {
+                self.bits.truncate(start);
+                return Err(Error::invalid(
+                    "members",
+                    format!("player {player} is out of range, expected < {}", self.players),
+                ));
+            }
+            self.bits[start + player / WORD_BITS] |= 1 << (player % WORD_BITS);
+        }
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Appends a coalition given as packed bits. Fails when `bits` is not `words()` long or
+    /// sets a bit at or beyond `players()`.
+    pub fn push_bits(&mut self, bits: &[u64]) -> Result<()> {
+        if bits.len() != self.words {
+            return Err(Error::length("bits", bits.len(), format!("ceil(players / 64) = {}", self.words)));
+        }
+        if bits.iter().zip(self.word_masks()).any(|(word, mask)| word & !mask != 0) {
+            return Err(Error::invalid("bits", format!("sets a player ≥ players = {}", self.players)));
+        }
+        self.bits.extend_from_slice(bits);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Whether `player` is in coalition `coalition` (`false` for a player ≥ `players()`).
+    ///
+    /// # Panics
+    /// When `coalition ≥ len()`, as slice indexing does.
+    pub fn contains(&self, coalition: usize, player: usize) -> bool {
+        player < self.players && (self.bits(coalition)[player / WORD_BITS] >> (player % WORD_BITS)) & 1 == 1
+    }
+
+    /// The packed bits of coalition `coalition` (`words()` words).
+    ///
+    /// # Panics
+    /// When `coalition ≥ len()`, as slice indexing does.
+    pub fn bits(&self, coalition: usize) -> &[u64] {
+        assert!(coalition < self.len, "coalition {coalition} out of range for {} coalitions", self.len);
+        &self.bits[coalition * self.words..(coalition + 1) * self.words]
+    }
+
+    /// The number of players in coalition `coalition`.
+    ///
+    /// # Panics
+    /// When `coalition ≥ len()`, as slice indexing does.
+    pub fn size(&self, coalition: usize) -> usize {
+        self.bits(coalition).iter().map(|word| word.count_ones() as usize).sum()
+    }
+
+    /// The players of coalition `coalition`, in increasing order.
+    ///
+    /// # Panics
+    /// When `coalition ≥ len()`, as slice indexing does.
+    pub fn members(&self, coalition: usize) -> impl Iterator<Item = usize> + '_ {
+        let bits = self.bits(coalition);
+        (0..self.players).filter(move |&player| (bits[player / WORD_BITS] >> (player % WORD_BITS)) & 1 == 1)
+    }
+
+    /// Each word's mask of valid player bits.
+    fn word_masks(&self) -> impl Iterator<Item = u64> + '_ {
+        (0..self.words).map(|word| {
+            let used = (self.players - word * WORD_BITS).min(WORD_BITS);
+            if used == WORD_BITS {
+                u64::MAX
+            } else {
+                (1u64 << used) - 1
+            }
+        })
+    }
+
+    /// Appends the complement of `bits` (a valid coalition of these players).
+    fn push_complement(&mut self, bits: &[u64]) {
+        let complement: Vec<u64> = bits.iter().zip(self.word_masks()).map(|(word, mask)| !word & mask).collect();
+        self.bits.extend_from_slice(&complement);
+        self.len += 1;
+    }
+
+    /// Appends, unchecked, coalition `bits` (built for these players).
+    fn push_valid(&mut self, bits: &[u64]) {
+        self.bits.extend_from_slice(bits);
+        self.len += 1;
+    }
+}
+
+/// The coalitions KernelSHAP evaluates and their regression weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    /// The coalitions, never the empty or the full one.
+    pub coalitions: Coalitions,
+    /// One weight per coalition, `> 0`; they sum to 1 (see the module documentation).
+    pub weights: Vec<f64>,
+    /// Whether all `2^M − 2` coalitions are enumerated (the solve then gives the exact
+    /// Shapley values of the game).
+    pub exact: bool,
+    /// For a sampled coalition, the sample batch (`0..batches`) of its pair; `None` for an
+    /// enumerated one (complete subset sizes). Standard errors repeat the solve per batch,
+    /// each time with every enumerated coalition and that batch's samples.
+    pub sample_batch: Vec<Option<u32>>,
+    /// The number of sample batches in use: the requested number, or fewer when fewer pairs
+    /// were sampled (so no batch is empty); 0 when nothing was sampled.
+    pub batches: u32,
+}
+
+impl Schedule {
+    /// The number of coalitions.
+    pub fn len(&self) -> usize {
+        self.coalitions.len()
+    }
+
+    /// Whether the schedule has no coalitions.
+    pub fn is_empty(&self) -> bool {
+        self.coalitions.is_empty()
+    }
+
+    /// The rows of the solve for sample batch `batch`: every enumerated coalition and the
+    /// sampled ones of that batch.
+    pub fn batch_rows(&self, batch: u32) -> Vec<usize> {
+        (0..self.len()).filter(|&row| self.sample_batch[row].is_none_or(|b| b == batch)).collect()
+    }
+
+    /// The weights of the solve for sample batch `batch` (one per coalition): enumerated
+    /// coalitions keep theirs, the batch's samples are scaled so they carry the whole sampled
+    /// weight (as if the batch were the only sample), other batches' samples get 0.
+    pub fn batch_weights(&self, batch: u32) -> Vec<f64> {
+        let (mut total, mut own) = (0.0, 0.0);
+        for (&w, b) in self.weights.iter().zip(&self.sample_batch) {
+            if let Some(b) = b {
+                total += w;
+                if *b == batch {
+                    own += w;
+                }
+            }
+        }
+        let scale = if own > 0.0 { total / own } else { 0.0 };
+        self.weights
+            .iter()
+            .zip(&self.sample_batch)
+            .map(|(&w, b)| match b {
+                None => w,
+                Some(b) if *b == batch => w * scale,
+                Some(_) => 0.0,
+            })
+            .collect()
+    }
+}
+
+/// shap's default budget: `2M + 2048` coalitions.
+pub fn default_budget(players: usize) -> usize {
+    2 * players + 2048
+}
+
+/// The KernelSHAP schedule for `players` players (`≥ 2`) within `budget` coalitions (model
+/// evaluations per background row, `≥ 2`), sampled pairs dealt to `batches` (`≥ 1`) sample
+/// batches. Exact when `budget ≥ 2^M − 2`, else shap's scheme (see the module
+/// documentation). Deterministic given the state of `rng`, which exact mode does not use.
+pub fn kernel_schedule(players: usize, budget: usize, batches: u32, rng: &mut impl Rng) -> Result<Schedule> {
+    check_arguments(players, budget, batches)?;
+    let sizes = SubsetSizes::new(players);
+    let mut builder = Builder::new(players, budget);
+    let exact = all_coalitions(players).is_some_and(|all| budget as u128 >= all);
+    let mut remaining_budget = budget;
+    let mut remaining_weight = sizes.weights.clone();
+    let mut enumerated = 0;
+    for size in 1..=sizes.count() {
+        let nsubsets = sizes.subsets(size);
+        if !exact {
+            let Some(taken) = sizes.fits(size, remaining_budget, remaining_weight[size - 1]) else { break };
+            remaining_budget -= taken;
+            renormalise(&mut remaining_weight, size - 1);
+        }
+        builder.enumerate(size, sizes.is_paired(size), sizes.weights[size - 1] / nsubsets);
+        enumerated = size;
+    }
+    if enumerated < sizes.count() {
+        builder.sample(&sizes, enumerated, remaining_budget, batches, rng);
+    }
+    Ok(builder.finish(exact, batches))
+}
+
+/// Fails on the first argument out of range.
+fn check_arguments(players: usize, budget: usize, batches: u32) -> Result<()> {
+    if players < 2 {
+        return Err(Error::invalid(
+            "players",
+            format!("is {players}, expected at least 2 (a single player takes the whole difference, no solve needed)"),
+        ));
+    }
+    if budget < 2 {
+        return Err(Error::invalid("budget", format!("is {budget}, expected at least 2 coalitions")));
+    }
+    if batches == 0 {
+        return Err(Error::invalid("batches", "is 0, expected at least 1 sample batch"));
+    }
+    Ok(())
+}
+
+/// `2^M − 2`, the number of coalitions other than the empty and the full one; `None` when
+/// it does not fit in a `u128` (no budget can reach it then).
+fn all_coalitions(players: usize) -> Option<u128> {
+    u32::try_from(players).ok().and_then(|m| 1u128.checked_shl(m)).map(|all| all - 2)
+}
+
+/// Divides the weights after `used` by `1 − weights[used]` (shap's renormalisation after
+/// enumerating a size), unless that size held all the remaining weight.
+fn renormalise(weights: &mut [f64], used: usize) {
+    let rest = 1.0 - weights[used];
+    if weights[used] < 1.0 {
+        weights.iter_mut().for_each(|w| *w /= rest);
+    }
+}
+
+/// shap's subset sizes `1..=ceil((M − 1) / 2)`, their pairing and their normalised weights.
+struct SubsetSizes {
+    players: usize,
+    paired: usize,
+    /// `weight_vector[s − 1]`: `(M − 1) / (s (M − s))`, doubled when paired, summing to 1.
+    weights: Vec<f64>,
+}
+
+impl SubsetSizes {
+    fn new(players: usize) -> Self {
+        let count = (players - 1).div_ceil(2);
+        let paired = (players - 1) / 2;
+        let m = players as f64;
+        let mut weights: Vec<f64> = (1..=count)
+            .map(|s| {
+                let kernel = (m - 1.0) / (s as f64 * (m - s as f64));
+                if s <= paired {
+                    2.0 * kernel
+                } else {
+                    kernel
+                }
+            })
+            .collect();
+        let sum: f64 = weights.iter().sum();
+        weights.iter_mut().for_each(|w| *w /= sum);
+        Self { players, paired, weights }
+    }
+
+    /// The number of subset sizes walked.
+    fn count(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// Whether `size` is paired with `M − size`.
+    fn is_paired(&self, size: usize) -> bool {
+        size <= self.paired
+    }
+
+    /// The coalitions of `size` and, when paired, of `M − size` (shap's `nsubsets`), as f64.
+    fn subsets(&self, size: usize) -> f64 {
+        let factor = if self.is_paired(size) { 2.0 } else { 1.0 };
+        factor * binomial_f64(self.players, size)
+    }
+
+    /// shap's test: the coalitions `size` takes when it fits the remaining budget with its
+    /// remaining weight, else `None`.
+    fn fits(&self, size: usize, remaining_budget: usize, remaining_weight: f64) -> Option<usize> {
+        let factor = if self.is_paired(size) { 2 } else { 1 };
+        let count = binomial_u128(self.players, size)?.checked_mul(factor)?;
+        let count = usize::try_from(count).ok().filter(|&c| c <= remaining_budget)?;
+        let share = remaining_budget as f64 * remaining_weight / self.subsets(size);
+        (share >= 1.0 - FIT_TOLERANCE).then_some(count)
+    }
+
+    /// The size drawn by uniform `u ∈ [0, 1)` from the normalised weights of the sizes after
+    /// the first `enumerated` (inverse CDF, as `numpy.random.choice`).
+    fn draw(&self, enumerated: usize, u: f64) -> usize {
+        let rest = &self.weights[enumerated..];
+        let total: f64 = rest.iter().sum();
+        let mut target = u * total;
+        for (offset, &w) in rest.iter().enumerate() {
+            if target < w {
+                return enumerated + offset + 1;
+            }
+            target -= w;
+        }
+        self.count()
+    }
+}
+
+/// `C(n, k)` in f64 (relative error a few ulps; `inf` beyond f64's range).
+fn binomial_f64(n: usize, k: usize) -> f64 {
+    let k = k.min(n - k);
+    (1..=k).fold(1.0, |c, i| c * (n - k + i) as f64 / i as f64)
+}
+
+/// `C(n, k)` exactly, `None` when it overflows a `u128`.
+fn binomial_u128(n: usize, k: usize) -> Option<u128> {
+    let k = k.min(n - k);
+    (1..=k as u128).try_fold(1u128, |c, i| Some(c.checked_mul((n - k) as u128 + i)? / i))
+}
+
+/// Calls `visit` with every `k`-subset of `0..n` in lexicographic order
+/// (`itertools.combinations`).
+fn for_each_combination(n: usize, k: usize, mut visit: impl FnMut(&[usize])) {
+    let mut index: Vec<usize> = (0..k).collect();
+    loop {
+        visit(&index);
+        let Some(i) = (0..k).rev().find(|&i| index[i] != i + n - k) else { return };
+        index[i] += 1;
+        for j in i + 1..k {
+            index[j] = index[j - 1] + 1;
+        }
+    }
+}
+
+/// The schedule under construction.
+struct Builder {
+    coalitions: Coalitions,
+    weights: Vec<f64>,
+    sample_batch: Vec<Option<u32>>,
+    scratch: Vec<u64>,
+}
+
+impl Builder {
+    fn new(players: usize, budget: usize) -> Self {
+        // The budget may be far above what can be added: reserve at most a modest amount.
+        let all = all_coalitions(players).and_then(|all| usize::try_from(all).ok()).unwrap_or(usize::MAX);
+        let capacity = budget.min(all).min(MAX_RESERVED);
+        let coalitions = Coalitions::with_capacity(players, capacity);
+        let words = coalitions.words();
+        Self { coalitions, weights: Vec::with_capacity(capacity), sample_batch: Vec::new(), scratch: vec![0; words] }
+    }
+
+    /// Adds every coalition of `size` (and, when `paired`, its complement right after it),
+    /// each with `weight`.
+    fn enumerate(&mut self, size: usize, paired: bool, weight: f64) {
+        let players = self.coalitions.players();
+        let mut bits = std::mem::take(&mut self.scratch);
+        for_each_combination(players, size, |members| {
+            bits.fill(0);
+            members.iter().for_each(|&p| bits[p / WORD_BITS] |= 1 << (p % WORD_BITS));
+            self.coalitions.push_valid(&bits);
+            self.weights.push(weight);
+            if paired {
+                self.coalitions.push_complement(&bits);
+                self.weights.push(weight);
+            }
+        });
+        self.scratch = bits;
+    }
+
+    /// Spends `budget` coalitions on sampled pairs of the sizes after `enumerated`, dealt
+    /// round-robin to `batches` batches, and rescales their counts to the weight left.
+    fn sample(&mut self, sizes: &SubsetSizes, enumerated: usize, budget: usize, batches: u32, rng: &mut impl Rng) {
+        let players = self.coalitions.players();
+        let first = self.coalitions.len();
+        let mut seen: HashMap<Box<[u64]>, usize> = HashMap::new();
+        let mut order: Vec<usize> = Vec::with_capacity(players);
+        let mut bits = std::mem::take(&mut self.scratch);
+        let mut remaining = budget;
+        let mut pairs: u32 = 0;
+        for _ in 0..budget.saturating_mul(DRAWS_PER_REMAINING) {
+            if remaining < 2 {
+                break;
+            }
+            let size = sizes.draw(enumerated, rng.random::<f64>());
+            random_subset(players, size, rng, &mut order, &mut bits);
+            if let Some(&row) = seen.get(&bits[..]) {
+                let partner = first + ((row - first) ^ 1);
+                self.weights[row] += 1.0;
+                self.weights[partner] += 1.0;
+                continue;
+            }
+            let row = self.coalitions.len();
+            self.coalitions.push_valid(&bits);
+            self.coalitions.push_complement(&bits);
+            seen.insert(bits.clone().into_boxed_slice(), row);
+            seen.insert(self.coalitions.bits(row + 1).into(), row + 1);
+            let batch = pairs % batches;
+            self.weights.extend([1.0, 1.0]);
+            self.sample_batch.extend([Some(batch), Some(batch)]);
+            pairs += 1;
+            remaining -= 2;
+        }
+        self.scratch = bits;
+        let weight_left: f64 = sizes.weights[enumerated..].iter().sum();
+        let counts: f64 = self.weights[first..].iter().sum();
+        if counts > 0.0 {
+            self.weights[first..].iter_mut().for_each(|w| *w *= weight_left / counts);
+        }
+    }
+
+    fn finish(mut self, exact: bool, batches: u32) -> Schedule {
+        let sampled = self.sample_batch.len();
+        let enumerated = self.coalitions.len() - sampled;
+        let pairs = u32::try_from(sampled / 2).unwrap_or(u32::MAX);
+        self.sample_batch.splice(0..0, std::iter::repeat_n(None, enumerated));
+        Schedule {
+            coalitions: self.coalitions,
+            weights: self.weights,
+            exact,
+            sample_batch: self.sample_batch,
+            batches: batches.min(pairs),
+        }
+    }
+}
+
+/// Sets `bits` to a uniformly random subset of `size` of the `players` players: the first
+/// `size` entries of a partial Fisher–Yates shuffle of `0..players`.
+fn random_subset(players: usize, size: usize, rng: &mut impl Rng, order: &mut Vec<usize>, bits: &mut [u64]) {
+    order.clear();
+    order.extend(0..players);
+    bits.fill(0);
+    for i in 0..size {
+        let j = rng.random_range(i..players);
+        order.swap(i, j);
+        let player = order[i];
+        bits[player / WORD_BITS] |= 1 << (player % WORD_BITS);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    use super::*;
+
+    fn rng(seed: u64) -> ChaCha20Rng {
+        ChaCha20Rng::seed_from_u64(seed)
+    }
+
+    fn schedule(players: usize, budget: usize, seed: u64) -> Schedule {
+        kernel_schedule(players, budget, 10, &mut rng(seed)).expect("valid schedule arguments")
+    }
+
+    /// The Shapley kernel `(M − 1) / (C(M, s) s (M − s))`, straight from the formula.
+    fn kernel(players: usize, size: usize) -> f64 {
+        let m = players as f64;
+        (m - 1.0) / (binomial_f64(players, size) * size as f64 * (m - size as f64))
+    }
+
+    /// The complement of coalition `c`, as packed bits.
+    fn complement(coalitions: &Coalitions, c: usize) -> Vec<u64> {
+        let mut other = Coalitions::new(coalitions.players());
+        other.push_complement(coalitions.bits(c));
+        other.bits(0).to_vec()
+    }
+
+    fn row_of(schedule: &Schedule) -> HashMap<Vec<u64>, usize> {
+        (0..schedule.len()).map(|c| (schedule.coalitions.bits(c).to_vec(), c)).collect()
+    }
+
+    fn assert_complements_paired(schedule: &Schedule) {
+        let rows = row_of(schedule);
+        for c in 0..schedule.len() {
+            let partner = rows[&complement(&schedule.coalitions, c)];
+            assert_eq!(schedule.weights[c], schedule.weights[partner], "coalition {c} and its complement");
+            assert_eq!(schedule.sample_batch[c], schedule.sample_batch[partner]);
+        }
+    }
+
+    #[test]
+    fn coalitions_pack_players() {
+        let mut coalitions = Coalitions::new(100);
+        coalitions.push([0, 63, 64, 99]).expect("valid members");
+        coalitions.push_bits(&[1, 1 << 35]).expect("valid bits");
+        assert_eq!((coalitions.players(), coalitions.words(), coalitions.len()), (100, 2, 2));
+        assert_eq!(coalitions.members(0).collect::<Vec<_>>(), [0, 63, 64, 99]);
+        assert_eq!(coalitions.size(0), 4);
+        assert!(coalitions.contains(1, 99) && coalitions.contains(1, 0) && !coalitions.contains(1, 1));
+        assert!(!coalitions.contains(0, 100));
+        assert!(coalitions.push([100]).is_err());
+        assert!(coalitions.push_bits(&[0, 1 << 36]).is_err());
+        assert!(coalitions.push_bits(&[0]).is_err());
+        assert_eq!(coalitions.len(), 2);
+        assert_eq!(coalitions.packed().len(), 4);
+        assert_eq!(complement(&coalitions, 0), [!(1 | 1 << 63), (1 << 36) - 1 - 1 - (1 << 35)]);
+    }
+
+    #[test]
+    fn arguments_are_checked() {
+        assert!(kernel_schedule(1, 100, 10, &mut rng(0)).is_err_and(|e| e.message().starts_with("players")));
+        assert!(kernel_schedule(5, 1, 10, &mut rng(0)).is_err_and(|e| e.message().starts_with("budget")));
+        assert!(kernel_schedule(5, 100, 0, &mut rng(0)).is_err_and(|e| e.message().starts_with("batches")));
+    }
+
+    #[test]
+    fn exact_mode_enumerates_every_coalition_with_kernel_weights() {
+        for players in 2..=10 {
+            let all = (1usize << players) - 2;
+            for budget in [all, all + 1, usize::MAX] {
+                let schedule = schedule(players, budget, 0);
+                assert!(schedule.exact && schedule.batches == 0);
+                assert_eq!(schedule.len(), all);
+                let distinct: HashSet<&[u64]> = (0..all).map(|c| schedule.coalitions.bits(c)).collect();
+                assert_eq!(distinct.len(), all);
+                let z: f64 = (1..players).map(|s| binomial_f64(players, s) * kernel(players, s)).sum();
+                for c in 0..all {
+                    let size = schedule.coalitions.size(c);
+                    assert!(size > 0 && size < players);
+                    let expected = kernel(players, size) / z;
+                    assert!((schedule.weights[c] - expected).abs() <= 1e-14 * expected, "M = {players}, size {size}");
+                    assert_eq!(schedule.sample_batch[c], None);
+                }
+                assert!((schedule.weights.iter().sum::<f64>() - 1.0).abs() < 1e-13);
+            }
+        }
+    }
+
+    #[test]
+    fn exact_mode_follows_shap_order() {
+        let schedule = schedule(4, 14, 0);
+        let members: Vec<Vec<usize>> = (0..schedule.len()).map(|c| schedule.coalitions.members(c).collect()).collect();
+        let expected: Vec<Vec<usize>> = vec![
+            vec![0],
+            vec![1, 2, 3],
+            vec![1],
+            vec![0, 2, 3],
+            vec![2],
+            vec![0, 1, 3],
+            vec![3],
+            vec![0, 1, 2],
+            vec![0, 1],
+            vec![0, 2],
+            vec![0, 3],
+            vec![1, 2],
+            vec![1, 3],
+            vec![2, 3],
+        ];
+        assert_eq!(members, expected);
+    }
+
+    #[test]
+    fn sampled_mode_respects_budget_and_pairs_complements() {
+        for (players, budget) in [(3, 5), (4, 13), (6, 20), (8, 101), (10, 1000), (11, 300), (20, 2088), (100, 2248)] {
+            for seed in 0..5 {
+                let schedule = schedule(players, budget, seed);
+                assert!(!schedule.exact);
+                assert!(schedule.len() <= budget, "M = {players}, budget {budget}: {} coalitions", schedule.len());
+                assert!(schedule.weights.iter().all(|&w| w > 0.0));
+                assert!((schedule.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+                let distinct: HashSet<&[u64]> = (0..schedule.len()).map(|c| schedule.coalitions.bits(c)).collect();
+                assert_eq!(distinct.len(), schedule.len());
+                assert!((0..schedule.len()).all(|c| (1..players).contains(&schedule.coalitions.size(c))));
+                assert_complements_paired(&schedule);
+            }
+        }
+    }
+
+    #[test]
+    fn sampled_mode_spends_the_budget_when_the_space_is_large() {
+        let schedule = schedule(30, 1001, 3);
+        assert_eq!(schedule.len(), 1000, "pairs only: one coalition of an odd budget stays unused");
+    }
+
+    #[test]
+    fn sampled_mode_is_deterministic_per_seed_and_differs_across_seeds() {
+        let a = schedule(16, 500, 7);
+        assert_eq!(a, schedule(16, 500, 7));
+        let b = schedule(16, 500, 8);
+        assert_ne!(a.coalitions, b.coalitions);
+    }
+
+    #[test]
+    fn outer_sizes_are_complete_as_in_shap() {
+        // M = 20, budget 2088: shap enumerates sizes 1, 2 (and 19, 18), then samples.
+        let players = 20;
+        let schedule = schedule(players, default_budget(players), 1);
+        let count = |size: usize| (0..schedule.len()).filter(|&c| schedule.coalitions.size(c) == size).count();
+        for size in [1, 2] {
+            let all = binomial_u128(players, size).map(|c| c as usize);
+            assert_eq!(Some(count(size)), all);
+            assert_eq!(Some(count(players - size)), all);
+        }
+        let enumerated = schedule.sample_batch.iter().filter(|b| b.is_none()).count();
+        assert_eq!(enumerated, 2 * (20 + 190));
+        assert!((0..schedule.len()).all(|c| schedule.sample_batch[c].is_none() == (count_size(&schedule, c) <= 2)));
+        assert_eq!(schedule.batches, 10);
+        assert_eq!(schedule.len(), default_budget(players));
+    }
+
+    fn count_size(schedule: &Schedule, c: usize) -> usize {
+        let size = schedule.coalitions.size(c);
+        size.min(schedule.coalitions.players() - size)
+    }
+
+    #[test]
+    fn enumerated_weights_match_shap() {
+        // M = 20, budget 2088: enumerated coalitions of size s get weight_vector[s] / (2 C(20, s)).
+        let players = 20;
+        let schedule = schedule(players, default_budget(players), 1);
+        let z: f64 = (1..players).map(|s| 19.0 / (s * (players - s)) as f64).sum();
+        for c in (0..schedule.len()).filter(|&c| schedule.sample_batch[c].is_none()) {
+            let expected = kernel(players, schedule.coalitions.size(c)) / z;
+            assert!((schedule.weights[c] - expected).abs() < 1e-14 * expected);
+        }
+        let sampled: f64 =
+            (0..schedule.len()).filter(|&c| schedule.sample_batch[c].is_some()).map(|c| schedule.weights[c]).sum();
+        let weight_left: f64 = (3..=17).map(|s| 19.0 / (s * (players - s)) as f64).sum::<f64>() / z;
+        assert!((sampled - weight_left).abs() < 1e-12);
+    }
+
+    #[test]
+    fn sampled_weights_have_the_kernel_mass_per_size_on_average() {
+        // M = 10 (middle size 5 paired here, unpaired in shap): the average sampled weight
+        // per size must follow the kernel's mass per size, C(M, s) k(s) ∝ 1 / (s (M − s)).
+        let players = 10;
+        let budget = 200;
+        let mut mass = [0.0f64; 10];
+        let runs = 300;
+        for seed in 0..runs {
+            let schedule = schedule(players, budget, seed);
+            for c in (0..schedule.len()).filter(|&c| schedule.sample_batch[c].is_some()) {
+                mass[schedule.coalitions.size(c)] += schedule.weights[c] / runs as f64;
+            }
+        }
+        let z: f64 = (1..players).map(|s| 1.0 / (s * (players - s)) as f64).sum();
+        let sampled_sizes: Vec<usize> = (1..players).filter(|&s| mass[s] > 0.0).collect();
+        assert_eq!(sampled_sizes, [2, 3, 4, 5, 6, 7, 8], "sizes 1 and 9 are enumerated at this budget");
+        for s in sampled_sizes {
+            let expected = 1.0 / (s * (players - s)) as f64 / z;
+            assert!((mass[s] - expected).abs() < 0.05 * expected, "size {s}: {} vs {expected}", mass[s]);
+        }
+    }
+
+    #[test]
+    fn batches_are_dealt_round_robin_by_pair() {
+        let schedule = schedule(12, 300, 2);
+        let first = schedule.sample_batch.iter().position(Option::is_some).expect("some samples");
+        for (pair, rows) in schedule.sample_batch[first..].chunks(2).enumerate() {
+            assert_eq!(rows, [Some(pair as u32 % 10); 2]);
+        }
+        for batch in 0..schedule.batches {
+            let rows = schedule.batch_rows(batch);
+            let weights = schedule.batch_weights(batch);
+            assert_eq!(weights.len(), schedule.len());
+            assert!((rows.iter().map(|&r| weights[r]).sum::<f64>() - 1.0).abs() < 1e-12);
+            assert!((0..schedule.len()).all(|r| rows.contains(&r) == (weights[r] > 0.0)));
+        }
+    }
+
+    #[test]
+    fn few_pairs_use_fewer_batches() {
+        // M = 4, budget 12: sizes 1 and 3 enumerated (8), 4 left for 2 pairs of size 2.
+        let schedule = schedule(4, 12, 0);
+        assert_eq!(schedule.len(), 12);
+        assert_eq!(schedule.batches, 2);
+    }
+
+    #[test]
+    fn many_players_run_fast_with_full_size_one() {
+        for players in [64, 100] {
+            let start = std::time::Instant::now();
+            let schedule = schedule(players, default_budget(players), 5);
+            assert!(start.elapsed().as_secs_f64() < 1.0);
+            assert_eq!(schedule.len(), default_budget(players));
+            assert_eq!(schedule.coalitions.words(), players.div_ceil(64));
+            let singletons = (0..schedule.len()).filter(|&c| schedule.coalitions.size(c) == 1).count();
+            assert_eq!(singletons, players);
+            assert_complements_paired(&schedule);
+        }
+    }
+
+    #[test]
+    fn huge_player_counts_sample_without_enumerating() {
+        let schedule = schedule(2000, 100, 0);
+        assert_eq!(schedule.len(), 100);
+        assert!(schedule.sample_batch.iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn combinations_are_lexicographic() {
+        let mut all = Vec::new();
+        for_each_combination(4, 2, |c| all.push(c.to_vec()));
+        assert_eq!(all, [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]);
+        assert_eq!(binomial_u128(64, 32), Some(1_832_624_140_942_590_534));
+        assert_eq!(binomial_u128(1000, 500), None);
+    }
+}
