@@ -16,8 +16,13 @@ fn demo_explains_applicants_by_attribute_name() {
     assert!(!text.contains("Applicant #802"), "{text}");
     assert!(text.contains("raised the score:") && text.contains("lowered the score:"), "{text}");
     assert!(text.contains("checking account = "), "{text}");
-    // 2 applicants × (20 attributes + the applicant itself) + the shared baseline row.
-    assert!(text.contains("43 model rows evaluated"), "{text}");
+    // Feature Ablation: 2 applicants × (20 attributes + the applicant) + the shared baseline row.
+    assert!(text.contains("Model rows evaluated: 43 (Feature Ablation)"), "{text}");
+    assert!(text.contains("base value (average over the background applicants)"), "{text}");
+    assert!(text.contains("KernelSHAP (2088 coalitions of the 20 attributes"), "{text}");
+    // Applicant #800 scores below the 5/6 cutoff: declined, with reason codes.
+    assert!(text.contains("DECLINED. Reason codes"), "{text}");
+    assert!(text.contains("      1. "), "{text}");
 }
 
 #[test]
@@ -42,8 +47,10 @@ fn demo_writes_a_reproducible_audit_record() {
     let first = std::fs::read_to_string(&paths[0]).unwrap();
     assert_eq!(first, std::fs::read_to_string(&paths[1]).unwrap(), "the audit record must not depend on threads");
     assert!(first.contains("\"method\":\"feature_ablation\""), "{first}");
+    assert!(first.contains("\"method\":\"kernel_shap\""), "{first}");
     assert!(first.contains("\"seed\":42"), "{first}");
     assert!(first.contains("\"feature_names\":[\"checking account\""), "{first}");
+    assert!(first.contains("\"standard_errors\":["), "{first}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
