@@ -290,3 +290,29 @@ mod kernel {
         }
     }
 }
+
+#[test]
+fn per_feature_values_sum_into_groups_after_the_fact() {
+    let model = Nonlinear::new(&[6], true);
+    let x = values(12, 71);
+    let params = ShapleySamplingParams::new(ShapleyGame::new(Background::new(values(6 * 3, 72), 6, None).unwrap()));
+    let e = shapley_value_sampling(&engine(2, 1), &model, &x, 2, &params).unwrap();
+    let groups = [1, 0, 1, 2, 0, 2];
+    let names = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+    let grouped = e.sum_into_groups(&groups, Some(names.clone())).unwrap();
+    assert_eq!((grouped.features, grouped.feature_names.as_ref()), (3, Some(&names)));
+    for r in 0..2 {
+        for k in 0..2 {
+            let per_feature = e.row_attributions(r, k);
+            for g in 0..3u32 {
+                let want: f32 = (0..6).filter(|&f| groups[f] == g).map(|f| per_feature[f]).sum();
+                assert!((grouped.row_attributions(r, k)[g as usize] - want).abs() < 1e-6);
+            }
+        }
+    }
+    assert!(grouped.standard_errors.is_none());
+    assert_eq!(grouped.diagnostics, e.diagnostics);
+    assert!(grouped.to_json().unwrap().contains("\"post_hoc_groups\":[1,0,1,2,0,2]"));
+    assert!(e.sum_into_groups(&[0, 1], None).is_err());
+    assert!(e.sum_into_groups(&[0, 0, 0, 2, 2, 2], None).unwrap_err().message().contains("id 1"));
+}

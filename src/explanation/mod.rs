@@ -1,6 +1,7 @@
 //! The result of an explanation: attributions, base values, per-row diagnostics and the
 //! audit metadata that lets a reviewer reproduce it, serialisable to JSON.
 
+mod grouping;
 mod json;
 mod reason_codes;
 

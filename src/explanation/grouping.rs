@@ -1,0 +1,44 @@
+//! Post-hoc grouping: per-feature attributions summed into groups (e.g. the one-hot
+//! columns of one categorical attribute), after the explanation was computed.
+
+use super::{Explanation, FeatureAxis};
+use crate::backend::GroupMap;
+use crate::error::{Error, Result};
+
+impl Explanation {
+    /// A new explanation whose feature axis is the groups of `groups` (`groups[f]` is the
+    /// group of feature `f`, ids `0..G` all used), each value the sum of its features'
+    /// values. Sums preserve local accuracy, so the diagnostics carry over. Standard errors
+    /// are dropped: the error of a sum needs the covariances of its terms, which the
+    /// estimators do not report.
+    pub fn sum_into_groups(&self, groups: &[u32], names: Option<Vec<String>>) -> Result<Explanation> {
+        if groups.len() != self.features {
+            return Err(Error::length("groups", groups.len(), format!("{} (one per feature)", self.features)));
+        }
+        let count = GroupMap::new(groups)?.len();
+        if let Some(names) = &names {
+            if names.len() != count {
+                return Err(Error::length("group_names", names.len(), format!("{count} (one per group)")));
+            }
+        }
+        let mut attributions = vec![0.0f32; self.rows * self.outputs.len() * count];
+        for (values, sums) in self.attributions.chunks_exact(self.features).zip(attributions.chunks_exact_mut(count)) {
+            let mut wide = vec![0.0f64; count];
+            for (&value, &group) in values.iter().zip(groups) {
+                wide[group as usize] += f64::from(value);
+            }
+            sums.iter_mut().zip(wide).for_each(|(sum, value)| *sum = value as f32);
+        }
+        let mut parameters = self.parameters.clone();
+        parameters["post_hoc_groups"] = serde_json::json!(groups);
+        Ok(Explanation {
+            parameters,
+            feature_axis: FeatureAxis::Groups,
+            features: count,
+            feature_names: names,
+            attributions,
+            standard_errors: None,
+            ..self.clone()
+        })
+    }
+}
