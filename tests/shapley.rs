@@ -316,3 +316,28 @@ fn per_feature_values_sum_into_groups_after_the_fact() {
     assert!(e.sum_into_groups(&[0, 1], None).is_err());
     assert!(e.sum_into_groups(&[0, 0, 0, 2, 2, 2], None).unwrap_err().message().contains("id 1"));
 }
+
+#[test]
+fn a_tiny_memory_budget_gives_the_same_bits() {
+    use lumen::explain::shapley::{kernel_shap, KernelShapParams};
+    let model = Nonlinear::new(&[12], true);
+    let x = values(12, 81);
+    let mut params = KernelShapParams::new(ShapleyGame::new(Background::new(values(12 * 40, 82), 12, None).unwrap()));
+    params.budget = Some(500);
+    let run = |budget_bytes| {
+        let engine = lumen::Engine::new(lumen::EngineConfig {
+            backend: lumen::BackendChoice::Cpu,
+            threads: 2,
+            seed: 3,
+            memory_budget_bytes: budget_bytes,
+        })
+        .unwrap();
+        kernel_shap(&engine, &model, &x, 1, &params).unwrap()
+    };
+    // 4 KiB holds 85 rows of 48 bytes: coalitions are evaluated a few at a time.
+    let small = run(4 << 10);
+    let large = run(256 << 20);
+    assert_eq!(small.attributions, large.attributions);
+    assert_eq!(small.standard_errors, large.standard_errors);
+    assert_eq!(small.audit.model_rows_evaluated, large.audit.model_rows_evaluated);
+}
