@@ -46,6 +46,16 @@
 #define LUMEN_FEATURE_AXIS_GROUPS 1
 
 /**
+ * `lumen_explanation_reason_codes` direction: features that lowered the output.
+ */
+#define LUMEN_DIRECTION_LOWERED 0
+
+/**
+ * `lumen_explanation_reason_codes` direction: features that raised the output.
+ */
+#define LUMEN_DIRECTION_RAISED 1
+
+/**
  * `lumen_model_desc.flags`: the callbacks may be called from several threads at once.
  * Without it the engine never overlaps two calls.
  */
@@ -60,6 +70,17 @@
  * `lumen_model_desc.memory_space`: buffers are CUDA device pointers (needs the CUDA backend).
  */
 #define LUMEN_MEMORY_DEVICE 1
+
+/**
+ * `lumen_shapley_game.link`: values in the model's own output space.
+ */
+#define LUMEN_LINK_IDENTITY 0
+
+/**
+ * `lumen_shapley_game.link`: values in log-odds, log(p / (1 − p)); the model's explained
+ * outputs must be probabilities strictly between 0 and 1.
+ */
+#define LUMEN_LINK_LOGIT 1
 
 /**
  * Major version of the library (changes break the C ABI).
@@ -340,6 +361,22 @@ typedef struct lumen_row_diagnostics {
 } lumen_row_diagnostics;
 
 /**
+ * One reason code: a feature (index along the feature axis) and its contribution.
+ */
+typedef struct lumen_reason_code {
+  /**
+   * Index along the explanation's feature axis; `lumen_explanation_feature_name`
+   * gives its name.
+   */
+  size_t feature;
+  /**
+   * Its attribution: negative for `LUMEN_DIRECTION_LOWERED`, positive for
+   * `LUMEN_DIRECTION_RAISED`.
+   */
+  float contribution;
+} lumen_reason_code;
+
+/**
  * `predict(user_data, inputs, rows, outputs)`: reads `rows × input_len` floats, writes
  * `rows × output_len` floats, returns 0 on success or any non-zero error code. Must not
  * write to `inputs`. Nullable in the type so that a C descriptor's NULL is representable.
@@ -430,6 +467,101 @@ typedef struct lumen_model_desc {
    */
   size_t feature_names_len;
 } lumen_model_desc;
+
+/**
+ * The cooperative game both Shapley methods play: the value of a coalition S of players
+ * is link(Σ_b w_b · f(x_S, b_notS)) over a weighted background set. Every array is
+ * borrowed only during the explain call (the player names are copied).
+ */
+typedef struct lumen_shapley_game {
+  /**
+   * Background rows, `B × input_len` floats, row-major (required, `B >= 1`): absent
+   * players take their values from these rows.
+   */
+  const float *background;
+  /**
+   * Entries in `background`: a non-zero multiple of the model's `input_len`.
+   */
+  size_t background_len;
+  /**
+   * One finite, non-negative weight per background row, with a positive sum (they are
+   * normalised); with `background_weights_len == 0` the rows weigh the same.
+   */
+  const double *background_weights;
+  /**
+   * Entries in `background_weights`: 0 or `B`.
+   */
+  size_t background_weights_len;
+  /**
+   * The player of each input element, ids `0..M` all used (at least 2 players):
+   * elements of one player switch on and off together. With `players_len == 0` every
+   * element is its own player.
+   */
+  const uint32_t *players;
+  /**
+   * Entries in `players`: 0 or `input_len`.
+   */
+  size_t players_len;
+  /**
+   * Optional UTF-8 names of the `M` players (copied into the explanation). Without
+   * them, and with one player per element, the model's feature names are used.
+   */
+  const char *const *player_names;
+  /**
+   * Entries in `player_names`: 0 or `M`.
+   */
+  size_t player_names_len;
+  /**
+   * Output indices to explain; with `targets_len == 0` every output is explained.
+   */
+  const uint32_t *targets;
+  /**
+   * Entries in `targets`.
+   */
+  size_t targets_len;
+  /**
+   * `LUMEN_LINK_IDENTITY` or `LUMEN_LINK_LOGIT`.
+   */
+  uint32_t link;
+} lumen_shapley_game;
+
+/**
+ * Options of `lumen_engine_explain_kernel_shap`. Start from
+ * `lumen_kernel_shap_options_default()` and set at least `game.background`.
+ */
+typedef struct lumen_kernel_shap_options {
+  /**
+   * The game: background, players, outputs, link.
+   */
+  struct lumen_shapley_game game;
+  /**
+   * Coalitions evaluated per row (each over every background row); 0 uses shap's
+   * default, 2M + 2048. When the budget covers all 2^M − 2 proper coalitions the
+   * values are exact (and their standard errors 0).
+   */
+  size_t budget;
+  /**
+   * Disjoint batches of the sampled coalitions used for the standard errors; 0 uses
+   * the default, 10; otherwise at least 2.
+   */
+  uint32_t error_batches;
+} lumen_kernel_shap_options;
+
+/**
+ * Options of `lumen_engine_explain_shapley_sampling`. Start from
+ * `lumen_shapley_sampling_options_default()` and set at least `game.background`.
+ */
+typedef struct lumen_shapley_sampling_options {
+  /**
+   * The game: background, players, outputs, link.
+   */
+  struct lumen_shapley_game game;
+  /**
+   * Antithetic pairs of permutations per row (each pair walks a random order and its
+   * reverse); 0 uses the default, 25; otherwise at least 2, for a standard error.
+   */
+  size_t permutation_pairs;
+} lumen_shapley_sampling_options;
 
 #ifdef __cplusplus
 extern "C" {
@@ -596,6 +728,62 @@ lumen_status lumen_explanation_completeness_gaps(const struct lumen_explanation 
                                                  size_t out_len);
 
 /**
+ * Copies the `rows × outputs × features` standard errors of a sampled estimate into
+ * `out` (room for `out_len` floats; `LUMEN_STATUS_BUFFER_TOO_SMALL` if fewer than
+ * needed). A value computed exactly has a standard error of 0. Methods that do not
+ * sample (occlusion, feature ablation) give `LUMEN_STATUS_NOT_AVAILABLE`. Nothing is
+ * written on failure. Thread-safe; `out` stays the caller's.
+ *
+ * # Safety
+ * `explanation` is valid (NULL gives `LUMEN_STATUS_NULL_POINTER`); `out` holds `out_len`
+ * writable floats.
+ */
+lumen_status lumen_explanation_standard_errors(const struct lumen_explanation *explanation,
+                                               float *out,
+                                               size_t out_len);
+
+/**
+ * Writes into `*out` the name of feature `feature` (an index along the feature axis,
+ * `< features`): the player, group or element name given when the explanation was
+ * made, else `"feature N"`. The string is NUL-terminated UTF-8 borrowed from the
+ * explanation: it stays valid until `lumen_explanation_free`; never free it yourself.
+ * `LUMEN_STATUS_INVALID_ARGUMENT` if `feature` is out of range; a NULL `explanation` or
+ * `out` gives `LUMEN_STATUS_NULL_POINTER`. Nothing is written on failure. Thread-safe:
+ * concurrent calls on one explanation return the same pointers.
+ *
+ * # Safety
+ * `explanation` is valid; `out` a valid pointer.
+ */
+lumen_status lumen_explanation_feature_name(const struct lumen_explanation *explanation,
+                                            size_t feature,
+                                            const char **out);
+
+/**
+ * Writes the reason codes of row `row` and explained output `output` (an index into
+ * `lumen_explanation_outputs`, not a model output number): up to `min(k, out_len)`
+ * features that moved the output in `direction` (`LUMEN_DIRECTION_LOWERED`: negative
+ * contributions, most negative first; `LUMEN_DIRECTION_RAISED`: positive ones, most
+ * positive first; ties go to the lower feature index; zero contributions never appear).
+ * `*written` receives how many were written to `out`, which may be fewer than `k` when
+ * fewer features moved the output that way. `LUMEN_STATUS_INVALID_ARGUMENT` for a `row`,
+ * `output` or `direction` out of range; NULL `explanation` or `written`, or a NULL `out`
+ * with `out_len > 0`, gives `LUMEN_STATUS_NULL_POINTER`. Nothing is written on failure.
+ * Thread-safe; `out` and `written` stay the caller's.
+ *
+ * # Safety
+ * `explanation` is valid; `out` holds `out_len` writable `lumen_reason_code`; `written`
+ * is a valid pointer.
+ */
+lumen_status lumen_explanation_reason_codes(const struct lumen_explanation *explanation,
+                                            size_t row,
+                                            size_t output,
+                                            size_t k,
+                                            uint32_t direction,
+                                            struct lumen_reason_code *out,
+                                            size_t out_len,
+                                            size_t *written);
+
+/**
  * Writes the total number of model rows the explanation evaluated into `*out`.
  *
  * # Safety
@@ -650,6 +838,65 @@ lumen_status lumen_model_new(const struct lumen_model_desc *desc, struct lumen_m
  * `model` is NULL or a pointer returned by `lumen_model_new` and not yet freed.
  */
 void lumen_model_free(struct lumen_model *model);
+
+/**
+ * KernelSHAP defaults: no background (must be set), uniform weights, each element its
+ * own player, every output, identity link, default budget (0) and error batches (0).
+ * Thread-safe; the struct is the caller's.
+ */
+struct lumen_kernel_shap_options lumen_kernel_shap_options_default(void);
+
+/**
+ * Shapley Value Sampling defaults: no background (must be set), uniform weights, each
+ * element its own player, every output, identity link, the default number of
+ * permutation pairs (0). Thread-safe; the struct is the caller's.
+ */
+struct lumen_shapley_sampling_options lumen_shapley_sampling_options_default(void);
+
+/**
+ * Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
+ * by KernelSHAP. On success `*out` holds a new explanation (free it with
+ * `lumen_explanation_free`): Shapley values `rows × outputs × M` (M players; the feature
+ * axis is `LUMEN_FEATURE_AXIS_GROUPS` with a players map, else
+ * `LUMEN_FEATURE_AXIS_ELEMENTS`), base values link(Σ_b w_b f(b)), predictions link(f(x)),
+ * local-accuracy gaps in the completeness gaps and standard errors (0 when every
+ * coalition was enumerated). Results depend only on the engine's seed, not on its thread
+ * count. On failure nothing is written. A NULL `engine`, `model`, `options` or `out`, or
+ * a NULL array with a non-zero length, gives `LUMEN_STATUS_NULL_POINTER`. Thread-safe
+ * for distinct `out` pointers; the model's callbacks are called from engine threads as
+ * its `LUMEN_MODEL_CONCURRENT` flag allows.
+ *
+ * # Safety
+ * `engine`, `model`, `options` are valid handles/pointers; `inputs` holds `inputs_len`
+ * floats; every array in `options` holds its stated length; `out` is a valid pointer.
+ */
+lumen_status lumen_engine_explain_kernel_shap(const struct lumen_engine *engine,
+                                              const struct lumen_model *model,
+                                              const float *inputs,
+                                              size_t inputs_len,
+                                              size_t rows,
+                                              const struct lumen_kernel_shap_options *options,
+                                              struct lumen_explanation **out);
+
+/**
+ * Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
+ * by Shapley Value Sampling (antithetic permutation pairs). On success `*out` holds a
+ * new explanation (free it with `lumen_explanation_free`) laid out as for
+ * `lumen_engine_explain_kernel_shap`, with standard errors from the spread of the pairs;
+ * local accuracy holds exactly. Results depend only on the engine's seed, not on its
+ * thread count. On failure nothing is written. NULL handling and thread-safety as for
+ * `lumen_engine_explain_kernel_shap`.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_kernel_shap`.
+ */
+lumen_status lumen_engine_explain_shapley_sampling(const struct lumen_engine *engine,
+                                                   const struct lumen_model *model,
+                                                   const float *inputs,
+                                                   size_t inputs_len,
+                                                   size_t rows,
+                                                   const struct lumen_shapley_sampling_options *options,
+                                                   struct lumen_explanation **out);
 
 /**
  * The name of `status` (e.g. `"LUMEN_STATUS_MODEL_FAILED"`), or `"LUMEN_STATUS_UNKNOWN"`

@@ -341,3 +341,23 @@ fn a_tiny_memory_budget_gives_the_same_bits() {
     assert_eq!(small.standard_errors, large.standard_errors);
     assert_eq!(small.audit.model_rows_evaluated, large.audit.model_rows_evaluated);
 }
+
+#[test]
+fn small_budgets_merge_error_batches_instead_of_failing() {
+    use lumen::explain::shapley::{kernel_shap, KernelShapParams};
+    // M = 12 with budget 60: ten batches of three pairs cannot determine 11 directions,
+    // but the whole sample can; the batches are merged until each solves.
+    let w = values(12, 91);
+    let model = Linear::new(&[12], vec![w.clone()], vec![0.0]);
+    let x = values(12, 92);
+    let mut params = KernelShapParams::new(ShapleyGame::new(Background::new(vec![0.0; 24], 12, None).unwrap()));
+    params.budget = Some(60);
+    let e = kernel_shap(&engine(1, 0), &model, &x, 1, &params).unwrap();
+    for i in 0..12 {
+        assert!((e.attributions[i] - w[i] * x[i]).abs() < 1e-5, "player {i}");
+    }
+    let mut game = ShapleyGame::new(Background::new(vec![0.0; 24], 12, None).unwrap());
+    game.players = Some(vec![0, 0, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]);
+    let e = kernel_shap(&engine(1, 0), &model, &x, 1, &KernelShapParams::new(game)).unwrap_err();
+    assert!(e.message().starts_with("players: group ids"), "{e}");
+}

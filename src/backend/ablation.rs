@@ -197,12 +197,13 @@ pub struct GroupMap {
 }
 
 impl GroupMap {
-    /// Validates `mask`: group ids must be `0..G` with every id used.
-    pub fn new(mask: &[u32]) -> Result<Self> {
+    /// Validates `mask`: group ids must be `0..G` with every id used. Errors name
+    /// `argument` (the caller's name for the map).
+    pub fn new(mask: &[u32], argument: &str) -> Result<Self> {
         let groups = mask.iter().max().map_or(0, |&m| m as usize + 1);
         if groups > mask.len() {
             return Err(Error::invalid(
-                "feature_mask",
+                argument,
                 format!(
                     "group id {} is too large: ids must be 0..G with every id used, so G <= {} elements",
                     groups - 1,
@@ -216,7 +217,7 @@ impl GroupMap {
         }
         if let Some(missing) = sizes.iter().position(|&s| s == 0) {
             return Err(Error::invalid(
-                "feature_mask",
+                argument,
                 format!("group ids must be 0..{groups} with every id used; id {missing} has no elements"),
             ));
         }
@@ -384,7 +385,7 @@ mod tests {
 
     #[test]
     fn group_runs_merge_contiguous_elements() {
-        let groups = GroupMap::new(&[1, 1, 0, 1, 0, 0]).unwrap();
+        let groups = GroupMap::new(&[1, 1, 0, 1, 0, 0], "mask").unwrap();
         let collect = |g| {
             let mut out = Vec::new();
             groups.for_each_run(g, |s, l| out.push((s, l)));
@@ -392,9 +393,9 @@ mod tests {
         };
         assert_eq!(collect(0), vec![(2, 1), (4, 2)]);
         assert_eq!(collect(1), vec![(0, 2), (3, 1)]);
-        assert!(GroupMap::new(&[0, 2]).is_err());
-        let e = GroupMap::new(&[0, 0, u32::MAX]).unwrap_err();
-        assert!(e.message().contains("group id 4294967295 is too large"), "{e}");
+        assert!(GroupMap::new(&[0, 2], "mask").is_err());
+        let e = GroupMap::new(&[0, 0, u32::MAX], "mask").unwrap_err();
+        assert!(e.message().starts_with("mask: group id 4294967295 is too large"), "{e}");
     }
 
     #[test]

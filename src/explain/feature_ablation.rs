@@ -58,8 +58,8 @@ pub fn feature_ablation(
     params.baseline.validate(rows, row_len)?;
     let groups = match &params.feature_mask {
         Some(mask) if mask.len() != row_len => return Err(Error::length("feature_mask", mask.len(), row_len)),
-        Some(mask) => GroupMap::new(mask)?,
-        None => GroupMap::new(&(0..row_len as u32).collect::<Vec<_>>())?,
+        Some(mask) => GroupMap::new(mask, "feature_mask")?,
+        None => GroupMap::new(&(0..row_len as u32).collect::<Vec<_>>(), "feature_mask")?,
     };
     let group_count = groups.len();
     if let Some(names) = &params.group_names {

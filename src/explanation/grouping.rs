@@ -15,7 +15,7 @@ impl Explanation {
         if groups.len() != self.features {
             return Err(Error::length("groups", groups.len(), format!("{} (one per feature)", self.features)));
         }
-        let count = GroupMap::new(groups)?.len();
+        let count = GroupMap::new(groups, "groups")?.len();
         if let Some(names) = &names {
             if names.len() != count {
                 return Err(Error::length("group_names", names.len(), format!("{count} (one per group)")));

@@ -109,18 +109,18 @@ pub extern "C" fn lumen_feature_ablation_options_default() -> lumen_feature_abla
 }
 
 /// The arguments every explain export shares, checked.
-struct Call<'a, O> {
-    engine: &'a crate::engine::Engine,
-    model: &'a dyn Model,
-    inputs: &'a [f32],
-    rows: usize,
-    row_len: usize,
-    options: &'a O,
+pub(super) struct Call<'a, O> {
+    pub(super) engine: &'a crate::engine::Engine,
+    pub(super) model: &'a dyn Model,
+    pub(super) inputs: &'a [f32],
+    pub(super) rows: usize,
+    pub(super) row_len: usize,
+    pub(super) options: &'a O,
 }
 
 /// # Safety
 /// Pointers follow the explain exports' documentation.
-unsafe fn call<'a, O>(
+pub(super) unsafe fn call<'a, O>(
     engine: *const lumen_engine,
     model: *const lumen_model,
     inputs: *const f32,
@@ -163,7 +163,7 @@ unsafe fn targets(targets: *const u32, len: usize) -> Result<Option<Vec<u32>>, F
 
 fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) {
     // SAFETY: every caller checked `out` with `check_out` before doing any work.
-    unsafe { write_out(out, Box::into_raw(Box::new(lumen_explanation { explanation }))) };
+    unsafe { write_out(out, Box::into_raw(Box::new(lumen_explanation::new(explanation)))) };
 }
 
 /// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)

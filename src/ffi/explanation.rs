@@ -1,21 +1,64 @@
 //! `lumen_explanation`: read-only access to a finished explanation.
 
 use std::ffi::{c_char, CString};
+use std::sync::OnceLock;
 
 use super::boundary::{boundary, boundary_or, FfiError};
 use super::pointers::{check_out, reference, slice_mut, write_out};
 use super::status::lumen_status;
-use crate::explanation::{Explanation, FeatureAxis};
+use crate::explanation::{Direction, Explanation, FeatureAxis};
 
 /// `lumen_attribution_shape.feature_axis`: one value per input element.
 pub const LUMEN_FEATURE_AXIS_ELEMENTS: u32 = 0;
 /// `lumen_attribution_shape.feature_axis`: one value per feature group.
 pub const LUMEN_FEATURE_AXIS_GROUPS: u32 = 1;
 
+/// `lumen_explanation_reason_codes` direction: features that lowered the output.
+pub const LUMEN_DIRECTION_LOWERED: u32 = 0;
+/// `lumen_explanation_reason_codes` direction: features that raised the output.
+pub const LUMEN_DIRECTION_RAISED: u32 = 1;
+
 /// An explanation. Immutable: every getter is thread-safe.
 #[allow(non_camel_case_types)]
 pub struct lumen_explanation {
     pub(crate) explanation: Explanation,
+    /// NUL-terminated feature names, built on the first `lumen_explanation_feature_name`
+    /// and owned by the handle, so the pointers it hands out live as long as it does.
+    names: OnceLock<Vec<CString>>,
+}
+
+impl lumen_explanation {
+    /// A handle owning `explanation`.
+    pub(crate) fn new(explanation: Explanation) -> Self {
+        Self { explanation, names: OnceLock::new() }
+    }
+
+    /// The C names of every feature, built once.
+    fn names(&self) -> &[CString] {
+        self.names.get_or_init(|| {
+            (0..self.explanation.features)
+                .map(|f| {
+                    let name = self.explanation.feature_name(f);
+                    // A name never holds NUL when it came through the C ABI; escape one
+                    // from the Rust API rather than truncate it.
+                    CString::new(name.replace('\0', "\\0")).unwrap_or_default()
+                })
+                .collect()
+        })
+    }
+}
+
+/// One reason code: a feature (index along the feature axis) and its contribution.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct lumen_reason_code {
+    /// Index along the explanation's feature axis; `lumen_explanation_feature_name`
+    /// gives its name.
+    pub feature: usize,
+    /// Its attribution: negative for `LUMEN_DIRECTION_LOWERED`, positive for
+    /// `LUMEN_DIRECTION_RAISED`.
+    pub contribution: f32,
 }
 
 /// The shape of an explanation's attributions: `rows × outputs × features`, row-major.
@@ -210,6 +253,119 @@ pub unsafe extern "C" fn lumen_explanation_completeness_gaps(
         })?;
         // SAFETY: caller's contract.
         unsafe { copy_out(&gaps, out, out_len) }
+    })
+}
+
+/// Copies the `rows × outputs × features` standard errors of a sampled estimate into
+/// `out` (room for `out_len` floats; `LUMEN_STATUS_BUFFER_TOO_SMALL` if fewer than
+/// needed). A value computed exactly has a standard error of 0. Methods that do not
+/// sample (occlusion, feature ablation) give `LUMEN_STATUS_NOT_AVAILABLE`. Nothing is
+/// written on failure. Thread-safe; `out` stays the caller's.
+///
+/// # Safety
+/// `explanation` is valid (NULL gives `LUMEN_STATUS_NULL_POINTER`); `out` holds `out_len`
+/// writable floats.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_standard_errors(
+    explanation: *const lumen_explanation,
+    out: *mut f32,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_explanation_standard_errors", || {
+        // SAFETY: caller's contract.
+        let e = unsafe { self::explanation(explanation)? };
+        let errors = e.standard_errors.as_deref().ok_or_else(|| {
+            FfiError::new(
+                lumen_status::NotAvailable,
+                "explanation: this method is not sampled and has no standard errors",
+            )
+        })?;
+        // SAFETY: caller's contract.
+        unsafe { copy_out(errors, out, out_len) }
+    })
+}
+
+/// Writes into `*out` the name of feature `feature` (an index along the feature axis,
+/// `< features`): the player, group or element name given when the explanation was
+/// made, else `"feature N"`. The string is NUL-terminated UTF-8 borrowed from the
+/// explanation: it stays valid until `lumen_explanation_free`; never free it yourself.
+/// `LUMEN_STATUS_INVALID_ARGUMENT` if `feature` is out of range; a NULL `explanation` or
+/// `out` gives `LUMEN_STATUS_NULL_POINTER`. Nothing is written on failure. Thread-safe:
+/// concurrent calls on one explanation return the same pointers.
+///
+/// # Safety
+/// `explanation` is valid; `out` a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_feature_name(
+    explanation: *const lumen_explanation,
+    feature: usize,
+    out: *mut *const c_char,
+) -> lumen_status {
+    boundary("lumen_explanation_feature_name", || {
+        check_out(out, "out")?;
+        // SAFETY: caller's contract.
+        let handle = unsafe { reference(explanation, "explanation")? };
+        let features = handle.explanation.features;
+        let name = handle.names().get(feature).ok_or_else(|| {
+            FfiError::new(lumen_status::InvalidArgument, format!("feature: is {feature}, expected < {features}"))
+        })?;
+        // SAFETY: `out` passed `check_out`; the string lives in the handle.
+        unsafe { write_out(out, name.as_ptr()) };
+        Ok(())
+    })
+}
+
+/// Writes the reason codes of row `row` and explained output `output` (an index into
+/// `lumen_explanation_outputs`, not a model output number): up to `min(k, out_len)`
+/// features that moved the output in `direction` (`LUMEN_DIRECTION_LOWERED`: negative
+/// contributions, most negative first; `LUMEN_DIRECTION_RAISED`: positive ones, most
+/// positive first; ties go to the lower feature index; zero contributions never appear).
+/// `*written` receives how many were written to `out`, which may be fewer than `k` when
+/// fewer features moved the output that way. `LUMEN_STATUS_INVALID_ARGUMENT` for a `row`,
+/// `output` or `direction` out of range; NULL `explanation` or `written`, or a NULL `out`
+/// with `out_len > 0`, gives `LUMEN_STATUS_NULL_POINTER`. Nothing is written on failure.
+/// Thread-safe; `out` and `written` stay the caller's.
+///
+/// # Safety
+/// `explanation` is valid; `out` holds `out_len` writable `lumen_reason_code`; `written`
+/// is a valid pointer.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn lumen_explanation_reason_codes(
+    explanation: *const lumen_explanation,
+    row: usize,
+    output: usize,
+    k: usize,
+    direction: u32,
+    out: *mut lumen_reason_code,
+    out_len: usize,
+    written: *mut usize,
+) -> lumen_status {
+    boundary("lumen_explanation_reason_codes", || {
+        check_out(written, "written")?;
+        // SAFETY: caller's contract.
+        let e = unsafe { self::explanation(explanation)? };
+        // SAFETY: caller's contract.
+        let out = unsafe { slice_mut(out, out_len, "out")? };
+        let direction = match direction {
+            LUMEN_DIRECTION_LOWERED => Direction::Lowered,
+            LUMEN_DIRECTION_RAISED => Direction::Raised,
+            other => {
+                return Err(FfiError::new(
+                    lumen_status::InvalidArgument,
+                    format!(
+                        "direction: is {other}, expected LUMEN_DIRECTION_LOWERED (0) or LUMEN_DIRECTION_RAISED (1)"
+                    ),
+                ))
+            }
+        };
+        let codes = e.reason_codes(row, output, k.min(out_len), direction)?;
+        for (slot, code) in out.iter_mut().zip(&codes) {
+            *slot = lumen_reason_code { feature: code.feature, contribution: code.contribution };
+        }
+        // SAFETY: `written` passed `check_out`.
+        unsafe { write_out(written, codes.len()) };
+        Ok(())
     })
 }
 

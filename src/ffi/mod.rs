@@ -8,11 +8,13 @@ pub mod explain;
 pub mod explanation;
 pub mod model;
 pub mod pointers;
+pub mod shapley;
 pub mod status;
 pub mod version;
 
 pub use engine::{lumen_engine, lumen_engine_options};
 pub use explain::{lumen_feature_ablation_options, lumen_occlusion_options};
-pub use explanation::{lumen_attribution_shape, lumen_explanation, lumen_row_diagnostics};
+pub use explanation::{lumen_attribution_shape, lumen_explanation, lumen_reason_code, lumen_row_diagnostics};
 pub use model::{lumen_model, lumen_model_desc, model_into_handle};
+pub use shapley::{lumen_kernel_shap_options, lumen_shapley_game, lumen_shapley_sampling_options};
 pub use status::lumen_status;

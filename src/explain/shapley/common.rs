@@ -41,8 +41,8 @@ impl ShapleyGame {
             Some(players) if players.len() != row_len => {
                 return Err(Error::length("players", players.len(), format!("input_len = {row_len}")))
             }
-            Some(players) => GroupMap::new(players)?,
-            None => GroupMap::new(&(0..row_len as u32).collect::<Vec<_>>())?,
+            Some(players) => GroupMap::new(players, "players")?,
+            None => GroupMap::new(&(0..row_len as u32).collect::<Vec<_>>(), "players")?,
         };
         if map.len() < 2 {
             return Err(Error::invalid("players", format!("{} player(s), Shapley values need at least 2", map.len())));

@@ -13,7 +13,7 @@ use super::game::Game;
 use super::schedule::{default_budget, kernel_schedule, Schedule};
 use super::solve::constrained_wls;
 use crate::engine::Engine;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::explanation::{Explanation, Method};
 use crate::model::Model;
 
@@ -104,17 +104,37 @@ fn estimate_row(game: &Game<'_>, schedule: &Schedule) -> Result<RowEstimate> {
 
 /// Standard errors from disjoint batches of the sampled pairs: each batch estimate uses
 /// every enumerated coalition plus its own samples, rescaled to carry the whole sampled
-/// weight ([`Schedule::batch_weights`]). Each batch holds 1/B of the samples, so the
-/// variance of the full estimate is about the batch estimates' variance divided by B.
-/// Exact schedules (and schedules with fewer than two batches) give zeros.
+/// weight. Each batch holds 1/B of the samples, so the variance of the full estimate is
+/// about the batch estimates' variance divided by B. When the batches are too small to
+/// determine every player (a small budget), neighbouring batches are merged (B halves)
+/// until each batch solves; exact schedules give zeros.
 fn batch_standard_errors(schedule: &Schedule, y: &[f64], base: f64, total: f64, phi: &[f64]) -> Result<Vec<f64>> {
-    let batches = schedule.batches;
-    if schedule.exact || batches < 2 {
+    if schedule.exact || schedule.batches < 2 {
         return Ok(vec![0.0; phi.len()]);
     }
+    let mut batches = schedule.batches;
+    loop {
+        match batch_spread(schedule, batches, y, base, total, phi) {
+            Ok(errors) => return Ok(errors),
+            Err(e) if e.kind() == ErrorKind::InvalidArgument && batches > 2 => batches /= 2,
+            Err(e) => {
+                return Err(Error::invalid(
+                    "budget",
+                    format!(
+                        "the sampled coalitions are too few to estimate standard errors even in 2 batches ({}); raise the budget",
+                        e.message()
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// The standard errors from `batches` batches (sample batch `b` in batch `b % batches`).
+fn batch_spread(schedule: &Schedule, batches: u32, y: &[f64], base: f64, total: f64, phi: &[f64]) -> Result<Vec<f64>> {
     let mut spread = vec![0.0f64; phi.len()];
     for batch in 0..batches {
-        let estimate = constrained_wls(&schedule.coalitions, &schedule.batch_weights(batch), y, base, total)?;
+        let estimate = constrained_wls(&schedule.coalitions, &schedule.batch_weights(batch, batches), y, base, total)?;
         spread.iter_mut().zip(estimate.iter().zip(phi)).for_each(|(s, (e, p))| *s += (e - p).powi(2));
     }
     let b = f64::from(batches);

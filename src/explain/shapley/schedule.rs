@@ -246,21 +246,23 @@ impl Schedule {
         self.coalitions.is_empty()
     }
 
-    /// The rows of the solve for sample batch `batch`: every enumerated coalition and the
-    /// sampled ones of that batch.
-    pub fn batch_rows(&self, batch: u32) -> Vec<usize> {
-        (0..self.len()).filter(|&row| self.sample_batch[row].is_none_or(|b| b == batch)).collect()
+    /// The rows of the solve for batch `batch` of `batches` (sample batch `b` belongs to
+    /// batch `b % batches`, so `batches < self.batches` merges neighbouring batches): every
+    /// enumerated coalition and the sampled ones of that batch.
+    pub fn batch_rows(&self, batch: u32, batches: u32) -> Vec<usize> {
+        (0..self.len()).filter(|&row| self.sample_batch[row].is_none_or(|b| b % batches == batch)).collect()
     }
 
-    /// The weights of the solve for sample batch `batch` (one per coalition): enumerated
-    /// coalitions keep theirs, the batch's samples are scaled so they carry the whole sampled
-    /// weight (as if the batch were the only sample), other batches' samples get 0.
-    pub fn batch_weights(&self, batch: u32) -> Vec<f64> {
+    /// The weights of the solve for batch `batch` of `batches` (one per coalition):
+    /// enumerated coalitions keep theirs, the batch's samples are scaled so they carry the
+    /// whole sampled weight (as if the batch were the only sample), other samples get 0.
+    pub fn batch_weights(&self, batch: u32, batches: u32) -> Vec<f64> {
+        let in_batch = |b: u32| b % batches == batch;
         let (mut total, mut own) = (0.0, 0.0);
         for (&w, b) in self.weights.iter().zip(&self.sample_batch) {
             if let Some(b) = b {
                 total += w;
-                if *b == batch {
+                if in_batch(*b) {
                     own += w;
                 }
             }
@@ -271,7 +273,7 @@ impl Schedule {
             .zip(&self.sample_batch)
             .map(|(&w, b)| match b {
                 None => w,
-                Some(b) if *b == batch => w * scale,
+                Some(b) if in_batch(*b) => w * scale,
                 Some(_) => 0.0,
             })
             .collect()
@@ -760,8 +762,8 @@ mod tests {
             assert_eq!(rows, [Some(pair as u32 % 10); 2]);
         }
         for batch in 0..schedule.batches {
-            let rows = schedule.batch_rows(batch);
-            let weights = schedule.batch_weights(batch);
+            let rows = schedule.batch_rows(batch, schedule.batches);
+            let weights = schedule.batch_weights(batch, schedule.batches);
             assert_eq!(weights.len(), schedule.len());
             assert!((rows.iter().map(|&r| weights[r]).sum::<f64>() - 1.0).abs() < 1e-12);
             assert!((0..schedule.len()).all(|r| rows.contains(&r) == (weights[r] > 0.0)));

@@ -501,8 +501,8 @@ mod tests {
         assert_eq!(full, by_rows);
         assert!(schedule.batches > 1);
         for batch in 0..schedule.batches {
-            let rows = schedule.batch_rows(batch);
-            let weights = schedule.batch_weights(batch);
+            let rows = schedule.batch_rows(batch, schedule.batches);
+            let weights = schedule.batch_weights(batch, schedule.batches);
             let phi = constrained_wls_rows(&schedule.coalitions, &weights, &values, &rows, base, total)
                 .expect("enumerated sizes 1 and M − 1 keep every batch at full rank");
             assert_local_accuracy(&phi, total - base);

@@ -1,0 +1,240 @@
+//! The Shapley methods' options and entry points: KernelSHAP and Shapley Value Sampling,
+//! both playing the interventional game described by `lumen_shapley_game`.
+
+use std::ffi::c_char;
+
+use super::boundary::{boundary, FfiError};
+use super::engine::lumen_engine;
+use super::explain::call;
+use super::explanation::lumen_explanation;
+use super::model::lumen_model;
+use super::pointers::{check_out, slice, strings, write_out};
+use super::status::lumen_status;
+use crate::explain::shapley::{
+    kernel_shap, shapley_value_sampling, Background, KernelShapParams, Link, ShapleyGame, ShapleySamplingParams,
+};
+use crate::explanation::Explanation;
+
+/// `lumen_shapley_game.link`: values in the model's own output space.
+pub const LUMEN_LINK_IDENTITY: u32 = 0;
+/// `lumen_shapley_game.link`: values in log-odds, log(p / (1 − p)); the model's explained
+/// outputs must be probabilities strictly between 0 and 1.
+pub const LUMEN_LINK_LOGIT: u32 = 1;
+
+/// The cooperative game both Shapley methods play: the value of a coalition S of players
+/// is link(Σ_b w_b · f(x_S, b_notS)) over a weighted background set. Every array is
+/// borrowed only during the explain call (the player names are copied).
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lumen_shapley_game {
+    /// Background rows, `B × input_len` floats, row-major (required, `B >= 1`): absent
+    /// players take their values from these rows.
+    pub background: *const f32,
+    /// Entries in `background`: a non-zero multiple of the model's `input_len`.
+    pub background_len: usize,
+    /// One finite, non-negative weight per background row, with a positive sum (they are
+    /// normalised); with `background_weights_len == 0` the rows weigh the same.
+    pub background_weights: *const f64,
+    /// Entries in `background_weights`: 0 or `B`.
+    pub background_weights_len: usize,
+    /// The player of each input element, ids `0..M` all used (at least 2 players):
+    /// elements of one player switch on and off together. With `players_len == 0` every
+    /// element is its own player.
+    pub players: *const u32,
+    /// Entries in `players`: 0 or `input_len`.
+    pub players_len: usize,
+    /// Optional UTF-8 names of the `M` players (copied into the explanation). Without
+    /// them, and with one player per element, the model's feature names are used.
+    pub player_names: *const *const c_char,
+    /// Entries in `player_names`: 0 or `M`.
+    pub player_names_len: usize,
+    /// Output indices to explain; with `targets_len == 0` every output is explained.
+    pub targets: *const u32,
+    /// Entries in `targets`.
+    pub targets_len: usize,
+    /// `LUMEN_LINK_IDENTITY` or `LUMEN_LINK_LOGIT`.
+    pub link: u32,
+}
+
+/// Options of `lumen_engine_explain_kernel_shap`. Start from
+/// `lumen_kernel_shap_options_default()` and set at least `game.background`.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lumen_kernel_shap_options {
+    /// The game: background, players, outputs, link.
+    pub game: lumen_shapley_game,
+    /// Coalitions evaluated per row (each over every background row); 0 uses shap's
+    /// default, 2M + 2048. When the budget covers all 2^M − 2 proper coalitions the
+    /// values are exact (and their standard errors 0).
+    pub budget: usize,
+    /// Disjoint batches of the sampled coalitions used for the standard errors; 0 uses
+    /// the default, 10; otherwise at least 2.
+    pub error_batches: u32,
+}
+
+/// Options of `lumen_engine_explain_shapley_sampling`. Start from
+/// `lumen_shapley_sampling_options_default()` and set at least `game.background`.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lumen_shapley_sampling_options {
+    /// The game: background, players, outputs, link.
+    pub game: lumen_shapley_game,
+    /// Antithetic pairs of permutations per row (each pair walks a random order and its
+    /// reverse); 0 uses the default, 25; otherwise at least 2, for a standard error.
+    pub permutation_pairs: usize,
+}
+
+fn game_default() -> lumen_shapley_game {
+    lumen_shapley_game {
+        background: std::ptr::null(),
+        background_len: 0,
+        background_weights: std::ptr::null(),
+        background_weights_len: 0,
+        players: std::ptr::null(),
+        players_len: 0,
+        player_names: std::ptr::null(),
+        player_names_len: 0,
+        targets: std::ptr::null(),
+        targets_len: 0,
+        link: LUMEN_LINK_IDENTITY,
+    }
+}
+
+/// KernelSHAP defaults: no background (must be set), uniform weights, each element its
+/// own player, every output, identity link, default budget (0) and error batches (0).
+/// Thread-safe; the struct is the caller's.
+#[no_mangle]
+pub extern "C" fn lumen_kernel_shap_options_default() -> lumen_kernel_shap_options {
+    lumen_kernel_shap_options { game: game_default(), budget: 0, error_batches: 0 }
+}
+
+/// Shapley Value Sampling defaults: no background (must be set), uniform weights, each
+/// element its own player, every output, identity link, the default number of
+/// permutation pairs (0). Thread-safe; the struct is the caller's.
+#[no_mangle]
+pub extern "C" fn lumen_shapley_sampling_options_default() -> lumen_shapley_sampling_options {
+    lumen_shapley_sampling_options { game: game_default(), permutation_pairs: 0 }
+}
+
+/// The checked game of `g` for rows of `row_len` elements.
+///
+/// # Safety
+/// Each array of `g` holds its stated number of elements.
+unsafe fn game(g: &lumen_shapley_game, row_len: usize) -> Result<ShapleyGame, FfiError> {
+    // SAFETY: each array's pointer and length come from the caller's options.
+    let (background, weights, players, targets) = unsafe {
+        (
+            slice(g.background, g.background_len, "options.game.background")?,
+            slice(g.background_weights, g.background_weights_len, "options.game.background_weights")?,
+            slice(g.players, g.players_len, "options.game.players")?,
+            slice(g.targets, g.targets_len, "options.game.targets")?,
+        )
+    };
+    let player_names = match g.player_names_len {
+        0 => None,
+        // SAFETY: as above.
+        n => Some(unsafe { strings(g.player_names, n, "options.game.player_names")? }),
+    };
+    let link = match g.link {
+        LUMEN_LINK_IDENTITY => Link::Identity,
+        LUMEN_LINK_LOGIT => Link::Logit,
+        other => {
+            return Err(FfiError::new(
+                lumen_status::InvalidArgument,
+                format!("options.game.link: is {other}, expected LUMEN_LINK_IDENTITY (0) or LUMEN_LINK_LOGIT (1)"),
+            ))
+        }
+    };
+    let weights = (!weights.is_empty()).then(|| weights.to_vec());
+    Ok(ShapleyGame {
+        background: Background::new(background.to_vec(), row_len, weights)?,
+        players: (!players.is_empty()).then(|| players.to_vec()),
+        player_names,
+        targets: (!targets.is_empty()).then(|| targets.to_vec()),
+        link,
+    })
+}
+
+fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) {
+    // SAFETY: every caller checked `out` with `check_out` before doing any work.
+    unsafe { write_out(out, Box::into_raw(Box::new(lumen_explanation::new(explanation)))) };
+}
+
+/// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
+/// by KernelSHAP. On success `*out` holds a new explanation (free it with
+/// `lumen_explanation_free`): Shapley values `rows × outputs × M` (M players; the feature
+/// axis is `LUMEN_FEATURE_AXIS_GROUPS` with a players map, else
+/// `LUMEN_FEATURE_AXIS_ELEMENTS`), base values link(Σ_b w_b f(b)), predictions link(f(x)),
+/// local-accuracy gaps in the completeness gaps and standard errors (0 when every
+/// coalition was enumerated). Results depend only on the engine's seed, not on its thread
+/// count. On failure nothing is written. A NULL `engine`, `model`, `options` or `out`, or
+/// a NULL array with a non-zero length, gives `LUMEN_STATUS_NULL_POINTER`. Thread-safe
+/// for distinct `out` pointers; the model's callbacks are called from engine threads as
+/// its `LUMEN_MODEL_CONCURRENT` flag allows.
+///
+/// # Safety
+/// `engine`, `model`, `options` are valid handles/pointers; `inputs` holds `inputs_len`
+/// floats; every array in `options` holds its stated length; `out` is a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_kernel_shap(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f32,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_kernel_shap_options,
+    out: *mut *mut lumen_explanation,
+) -> lumen_status {
+    boundary("lumen_engine_explain_kernel_shap", || {
+        check_out(out, "out")?;
+        // SAFETY: the caller's contract covers every pointer.
+        let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
+        let o = call.options;
+        // SAFETY: the game's arrays come from the caller's options.
+        let mut params = KernelShapParams::new(unsafe { game(&o.game, call.row_len)? });
+        params.budget = (o.budget > 0).then_some(o.budget);
+        if o.error_batches > 0 {
+            params.error_batches = o.error_batches;
+        }
+        publish(out, kernel_shap(call.engine, call.model, call.inputs, call.rows, &params)?);
+        Ok(())
+    })
+}
+
+/// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
+/// by Shapley Value Sampling (antithetic permutation pairs). On success `*out` holds a
+/// new explanation (free it with `lumen_explanation_free`) laid out as for
+/// `lumen_engine_explain_kernel_shap`, with standard errors from the spread of the pairs;
+/// local accuracy holds exactly. Results depend only on the engine's seed, not on its
+/// thread count. On failure nothing is written. NULL handling and thread-safety as for
+/// `lumen_engine_explain_kernel_shap`.
+///
+/// # Safety
+/// As for `lumen_engine_explain_kernel_shap`.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_shapley_sampling(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f32,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_shapley_sampling_options,
+    out: *mut *mut lumen_explanation,
+) -> lumen_status {
+    boundary("lumen_engine_explain_shapley_sampling", || {
+        check_out(out, "out")?;
+        // SAFETY: the caller's contract covers every pointer.
+        let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
+        let o = call.options;
+        // SAFETY: the game's arrays come from the caller's options.
+        let mut params = ShapleySamplingParams::new(unsafe { game(&o.game, call.row_len)? });
+        if o.permutation_pairs > 0 {
+            params.permutation_pairs = o.permutation_pairs;
+        }
+        publish(out, shapley_value_sampling(call.engine, call.model, call.inputs, call.rows, &params)?);
+        Ok(())
+    })
+}
