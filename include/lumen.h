@@ -819,6 +819,26 @@ void lumen_string_free(char *text);
 void lumen_explanation_free(struct lumen_explanation *explanation);
 
 /**
+ * Sums the attributions along the feature axis into groups after the fact:
+ * `groups[f]` is the group of feature `f` (`groups_len` = the explanation's `features`,
+ * ids `0..G` all used), with optional UTF-8 `group_names` (0 or G, copied). On success
+ * `*out` holds a new explanation (free it with `lumen_explanation_free`) whose feature
+ * axis is the G groups; diagnostics carry over (sums keep local accuracy); standard
+ * errors are dropped (`LUMEN_STATUS_NOT_AVAILABLE`), since the error of a sum needs
+ * covariances. On failure nothing is written. Thread-safe.
+ *
+ * # Safety
+ * `explanation` is valid; `groups` holds `groups_len` ids; `group_names` holds
+ * `group_names_len` NUL-terminated strings; `out` is a valid pointer.
+ */
+lumen_status lumen_explanation_sum_groups(const struct lumen_explanation *explanation,
+                                          const uint32_t *groups,
+                                          size_t groups_len,
+                                          const char *const *group_names,
+                                          size_t group_names_len,
+                                          struct lumen_explanation **out);
+
+/**
  * Creates a model from a descriptor. On success `*out` holds a new model (free it with
  * `lumen_model_free`, which calls `finalize`); on failure nothing is written and
  * `user_data` still belongs to the caller. `LUMEN_STATUS_ABI_VERSION_MISMATCH` when

@@ -438,3 +438,41 @@ pub unsafe extern "C" fn lumen_explanation_free(explanation: *mut lumen_explanat
         }
     })
 }
+
+/// Sums the attributions along the feature axis into groups after the fact:
+/// `groups[f]` is the group of feature `f` (`groups_len` = the explanation's `features`,
+/// ids `0..G` all used), with optional UTF-8 `group_names` (0 or G, copied). On success
+/// `*out` holds a new explanation (free it with `lumen_explanation_free`) whose feature
+/// axis is the G groups; diagnostics carry over (sums keep local accuracy); standard
+/// errors are dropped (`LUMEN_STATUS_NOT_AVAILABLE`), since the error of a sum needs
+/// covariances. On failure nothing is written. Thread-safe.
+///
+/// # Safety
+/// `explanation` is valid; `groups` holds `groups_len` ids; `group_names` holds
+/// `group_names_len` NUL-terminated strings; `out` is a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_sum_groups(
+    explanation: *const lumen_explanation,
+    groups: *const u32,
+    groups_len: usize,
+    group_names: *const *const c_char,
+    group_names_len: usize,
+    out: *mut *mut lumen_explanation,
+) -> lumen_status {
+    boundary("lumen_explanation_sum_groups", || {
+        check_out(out, "out")?;
+        // SAFETY: caller's contract.
+        let e = unsafe { self::explanation(explanation)? };
+        // SAFETY: caller's contract.
+        let groups = unsafe { super::pointers::slice(groups, groups_len, "groups")? };
+        let names = match group_names_len {
+            0 => None,
+            // SAFETY: caller's contract.
+            n => Some(unsafe { super::pointers::strings(group_names, n, "group_names")? }),
+        };
+        let grouped = e.sum_into_groups(groups, names)?;
+        // SAFETY: `out` passed `check_out`.
+        unsafe { write_out(out, Box::into_raw(Box::new(lumen_explanation::new(grouped)))) };
+        Ok(())
+    })
+}

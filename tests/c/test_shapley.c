@@ -916,6 +916,63 @@ static void check_game_fails(lumen_engine *engine, lumen_model *model, const flo
     CHECK(ex == SENTINEL);
 }
 
+static void test_sum_groups(lumen_engine *engine) {
+    SECTION("lumen_explanation_sum_groups: per-feature values summed into named groups after the fact");
+    poly_model m = {GR_N, 1};
+    lumen_model_desc desc = poly_desc(&m);
+    lumen_model *model = new_model(&desc);
+    if (model == NULL) {
+        return;
+    }
+    float x[GR_N], background[2 * GR_N];
+    fill(x, GR_N, 5);
+    fill(background, 2 * GR_N, 6);
+    lumen_shapley_sampling_options options = lumen_shapley_sampling_options_default();
+    options.game.background = background;
+    options.game.background_len = 2 * GR_N;
+    lumen_explanation *per_feature = NULL;
+    CHECK_OK(lumen_engine_explain_shapley_sampling(engine, model, x, GR_N, 1, &options, &per_feature));
+    lumen_explanation *grouped = NULL;
+    if (per_feature != NULL) {
+        CHECK_OK(lumen_explanation_sum_groups(per_feature, group_of, GR_N, group_names, GR_M, &grouped));
+    }
+    if (grouped != NULL) {
+        float features[GR_N], sums[GR_M];
+        CHECK_OK(lumen_explanation_attributions(per_feature, features, GR_N));
+        CHECK_OK(lumen_explanation_attributions(grouped, sums, GR_M));
+        for (uint32_t g = 0; g < GR_M; g++) {
+            double want = 0.0;
+            for (size_t f = 0; f < GR_N; f++) {
+                want += group_of[f] == g ? features[f] : 0.0;
+            }
+            CHECK_NEAR(sums[g], want, 1e-6);
+            const char *name = NULL;
+            CHECK_OK(lumen_explanation_feature_name(grouped, g, &name));
+            CHECK(name != NULL && strcmp(name, group_names[g]) == 0);
+        }
+        lumen_attribution_shape shape;
+        CHECK_OK(lumen_explanation_shape(grouped, &shape));
+        CHECK(shape.features == GR_M && shape.feature_axis == LUMEN_FEATURE_AXIS_GROUPS);
+        check_local_accuracy(grouped);
+        float errors[GR_M];
+        CHECK_STATUS(lumen_explanation_standard_errors(grouped, errors, GR_M), LUMEN_STATUS_NOT_AVAILABLE);
+    }
+    lumen_explanation *untouched = (lumen_explanation *)&untouched;
+    CHECK_STATUS(lumen_explanation_sum_groups(per_feature, group_of, GR_N - 1, NULL, 0, &untouched),
+                 LUMEN_STATUS_LENGTH_MISMATCH);
+    CHECK_MESSAGE("groups");
+    uint32_t gap[GR_N] = {0};
+    gap[0] = 2; /* ids 0 and 2 used, 1 missing */
+    CHECK_STATUS(lumen_explanation_sum_groups(per_feature, gap, GR_N, NULL, 0, &untouched),
+                 LUMEN_STATUS_INVALID_ARGUMENT);
+    CHECK_MESSAGE("groups: group ids");
+    CHECK_STATUS(lumen_explanation_sum_groups(NULL, group_of, GR_N, NULL, 0, &untouched), LUMEN_STATUS_NULL_POINTER);
+    CHECK(untouched == (lumen_explanation *)&untouched);
+    lumen_explanation_free(grouped);
+    lumen_explanation_free(per_feature);
+    lumen_model_free(model);
+}
+
 static void test_errors(lumen_engine *engine) {
     SECTION("errors: statuses, messages naming the argument, nothing written");
     const float w[ER_N] = {1, 2, 3, 4, 5, 6}, bias[1] = {0};
@@ -1087,6 +1144,7 @@ int main(void) {
         test_reason_codes(engine);
         test_logit_link(engine);
         test_sampling(engine);
+        test_sum_groups(engine);
         test_errors(engine);
     }
     lumen_engine_free(engine);
