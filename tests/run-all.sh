@@ -35,5 +35,7 @@ for program in c cpp; do
     "$quick/$program" > "$quick/$program.out"
 done
 grep -q '^debt  *-1.200$' "$quick/c.out"
+# KernelSHAP over the background: debt 2.5 against a mean of 1.1667 → −0.8 × 1.3333.
+grep -q '^reason 1: debt (-1.067)$' "$quick/c.out"
 grep -q '^x1 +6.500$' "$quick/cpp.out"
 echo "quickstarts: 2 passed, 0 failed"

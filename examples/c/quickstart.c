@@ -1,4 +1,5 @@
-/* Lumen quickstart in C: explain a scoring function with Feature Ablation.
+/* Lumen quickstart in C: explain a scoring function with Feature Ablation, then with
+ * KernelSHAP over a background set, and print the reason codes that lowered the score.
  * Build: cargo build --release -p lumen
  *        gcc -std=c11 -I include examples/c/quickstart.c -L target/release -llumen \
  *            -Wl,-rpath,target/release -o quickstart && ./quickstart */
@@ -36,11 +37,32 @@ int main(void) {
           && lumen_model_new(&desc, &model) == LUMEN_STATUS_OK
           && lumen_engine_explain_feature_ablation(engine, model, applicant, 3, 1, &options,
                                                    &explanation) == LUMEN_STATUS_OK;
+    const char *names[3] = {"income", "debt", "years at address"};
     if (ok) {
         float attributions[3];
         lumen_explanation_attributions(explanation, attributions, 3);
-        const char *names[3] = {"income", "debt", "years at address"};
         for (int i = 0; i < 3; i++) printf("%-17s %+.3f\n", names[i], attributions[i]);
+    }
+    lumen_explanation_free(explanation);
+    explanation = NULL;
+
+    /* KernelSHAP: absent features take their values from past applicants (the background). */
+    const float past_applicants[3 * 3] = {3.0f, 1.0f, 5.0f, 2.0f, 0.5f, 9.0f, 5.0f, 2.0f, 1.0f};
+    lumen_kernel_shap_options shap = lumen_kernel_shap_options_default();
+    shap.game.background = past_applicants;
+    shap.game.background_len = 9;
+    shap.game.player_names = names;
+    shap.game.player_names_len = 3;
+    ok = ok && lumen_engine_explain_kernel_shap(engine, model, applicant, 3, 1, &shap, &explanation) == LUMEN_STATUS_OK;
+    if (ok) {
+        lumen_reason_code codes[3];
+        size_t written = 0;
+        lumen_explanation_reason_codes(explanation, 0, 0, 3, LUMEN_DIRECTION_LOWERED, codes, 3, &written);
+        for (size_t i = 0; i < written; i++) {
+            const char *name = NULL;
+            lumen_explanation_feature_name(explanation, codes[i].feature, &name);
+            printf("reason %zu: %s (%+.3f)\n", i + 1, name, codes[i].contribution);
+        }
     } else {
         fprintf(stderr, "lumen: %s\n", lumen_last_error_message());
     }
