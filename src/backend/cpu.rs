@@ -119,19 +119,29 @@ impl Backend for CpuBackend {
     fn build_coalition_batch(&self, job: &CoalitionJob<'_>, items: Range<usize>, rows: &mut [f32]) {
         let n = job.row_len();
         let background_rows = job.background_rows();
+        // Consecutive items share a coalition (one per background row): each task keeps
+        // the element mask of the coalition it built last and rebuilds it only on change.
         rows[..items.len() * n]
             .par_chunks_mut(n)
             .zip(items)
-            .with_min_len((MIN_ELEMENTS_PER_TASK / n.max(1)).max(1))
-            .for_each(|(row, item)| {
-                let (c, b) = (item / background_rows, item % background_rows);
-                row.copy_from_slice(&job.background[b * n..(b + 1) * n]);
-                job.for_each_member(c, |player| {
-                    job.players.for_each_run(player, |start, len| {
-                        row[start..start + len].copy_from_slice(&job.x[start..start + len]);
-                    });
-                });
-            });
+            .with_min_len((MIN_ELEMENTS_PER_TASK / n.max(1)).max(background_rows.min(64)))
+            .for_each_init(
+                || (usize::MAX, vec![false; n]),
+                |(cached, from_x), (row, item)| {
+                    let (c, b) = (item / background_rows, item % background_rows);
+                    if *cached != c {
+                        from_x.fill(false);
+                        job.for_each_member(c, |player| {
+                            job.players.for_each_run(player, |start, len| from_x[start..start + len].fill(true));
+                        });
+                        *cached = c;
+                    }
+                    let background = &job.background[b * n..(b + 1) * n];
+                    for (((out, &x), &b), &take_x) in row.iter_mut().zip(job.x).zip(background).zip(from_x.iter()) {
+                        *out = if take_x { x } else { b };
+                    }
+                },
+            );
     }
 
     fn reduce_background(

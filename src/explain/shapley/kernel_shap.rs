@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::common::{row_rng, Report, RowEstimate, ShapleyGame};
 use super::game::Game;
 use super::schedule::{default_budget, kernel_schedule, Schedule};
-use super::solve::constrained_wls;
+use super::solve::{constrained_wls, constrained_wls_rows};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::explanation::{Explanation, Method};
@@ -134,7 +134,10 @@ fn batch_standard_errors(schedule: &Schedule, y: &[f64], base: f64, total: f64, 
 fn batch_spread(schedule: &Schedule, batches: u32, y: &[f64], base: f64, total: f64, phi: &[f64]) -> Result<Vec<f64>> {
     let mut spread = vec![0.0f64; phi.len()];
     for batch in 0..batches {
-        let estimate = constrained_wls(&schedule.coalitions, &schedule.batch_weights(batch, batches), y, base, total)?;
+        // Only the batch's own rows: the other samples have weight 0 and would only cost time.
+        let rows = schedule.batch_rows(batch, batches);
+        let weights = schedule.batch_weights(batch, batches);
+        let estimate = constrained_wls_rows(&schedule.coalitions, &weights, y, &rows, base, total)?;
         spread.iter_mut().zip(estimate.iter().zip(phi)).for_each(|(s, (e, p))| *s += (e - p).powi(2));
     }
     let b = f64::from(batches);

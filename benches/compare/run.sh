@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# KernelSHAP side by side: shap's KernelExplainer against Lumen on the same MLP and data.
+#
+# Builds examples/kernel_shap_compare.rs in release, writes the shared setting (MLP weights,
+# background and explained rows), runs Lumen (exact reference, then every budget), then
+# benches/compare/compare_shap.py, which installs shap from PyPI into a virtual environment
+# when it is missing, runs shap on the same numbers and prints the table. Not part of CI:
+# the first run installs shap (about a minute); the rest takes about half a minute.
+#
+# Environment (all optional):
+#   LUMEN_BUDGETS   comma-separated coalition budgets      (default 200,500,1000,2080)
+#   LUMEN_REPS      repetitions of every row per budget     (default 3)
+#   LUMEN_THREADS   Lumen engine thread counts              (default 1,2)
+#   LUMEN_VENV      virtual environment for shap            (default target/shap-venv)
+#   LUMEN_COMPARE   folder for the setting and the results  (default target/compare)
+#   PYTHON          the Python that runs the script         (default python3)
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+budgets=${LUMEN_BUDGETS:-200,500,1000,2080}
+reps=${LUMEN_REPS:-3}
+threads=${LUMEN_THREADS:-1,2}
+venv=${LUMEN_VENV:-target/shap-venv}
+out=${LUMEN_COMPARE:-target/compare}
+python=${PYTHON:-python3}
+
+mkdir -p "$out"
+cargo build --quiet --release --example kernel_shap_compare
+run_example() { cargo run --quiet --release --example kernel_shap_compare -- "$@"; }
+run_example setup "$out/setting.json"
+run_example run "$out/setting.json" --budgets "$budgets" --reps "$reps" --threads "$threads" >"$out/lumen.json"
+"$python" benches/compare/compare_shap.py --setting "$out/setting.json" --lumen "$out/lumen.json" \
+    --reps "$reps" --venv "$venv" --output "$out/table.json"
