@@ -5,12 +5,12 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
 
-use super::game::{Background, Link};
+use super::game::{Background, Game, Link};
 use crate::backend::GroupMap;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
-use crate::model::ModelSignature;
+use crate::model::{Model, ModelSignature};
 
 /// The game every Shapley method plays: background, players, outputs and link.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -71,7 +71,7 @@ impl ShapleyGame {
 
 /// The random stream of explained row `row`: the engine's seed, stream `row`, so rows
 /// never share draws and results do not depend on how rows are scheduled.
-pub(super) fn row_rng(engine: &Engine, row: usize) -> ChaCha20Rng {
+fn row_rng(engine: &Engine, row: usize) -> ChaCha20Rng {
     let mut rng = ChaCha20Rng::seed_from_u64(engine.seed());
     rng.set_stream(row as u64);
     rng
@@ -91,24 +91,68 @@ pub(super) struct RowEstimate {
     pub rows_evaluated: u64,
 }
 
-/// What a Shapley method reports besides its estimates.
-pub(super) struct Report<'a> {
-    pub engine: &'a Engine,
-    pub signature: &'a ModelSignature,
-    pub game: &'a ShapleyGame,
-    pub method: Method,
-    pub parameters: serde_json::Value,
-    pub targets: Vec<u32>,
-    pub players: usize,
+/// A checked Shapley explanation: the rows, the game, the outputs and the players.
+pub(super) struct Request<'a> {
+    engine: &'a Engine,
+    model: &'a dyn Model,
+    inputs: &'a [f32],
+    game: &'a ShapleyGame,
+    targets: Vec<u32>,
+    players: GroupMap,
 }
 
-impl Report<'_> {
-    /// The explanation of `estimates` (one per row).
-    pub fn explanation(self, estimates: Vec<RowEstimate>) -> Explanation {
+impl<'a> Request<'a> {
+    /// Checks `rows` rows of `inputs` and `game` against `model`.
+    pub fn new(
+        engine: &'a Engine,
+        model: &'a dyn Model,
+        inputs: &'a [f32],
+        rows: usize,
+        game: &'a ShapleyGame,
+    ) -> Result<Self> {
+        let signature = model.signature();
+        super::super::check_inputs(signature, inputs, rows)?;
+        let targets = super::super::resolve_targets(signature, game.targets.as_deref())?;
+        let players = game.player_map(signature.input_len())?;
+        Ok(Self { engine, model, inputs, game, targets, players })
+    }
+
+    /// Number of players.
+    pub fn players(&self) -> usize {
+        self.players.len()
+    }
+
+    /// Estimates every row with `estimate`, given the row's game and random stream.
+    pub fn estimate_rows(
+        &self,
+        estimate: impl Fn(&Game<'_>, &mut ChaCha20Rng) -> Result<RowEstimate>,
+    ) -> Result<Vec<RowEstimate>> {
+        let row_len = self.model.signature().input_len();
+        let game = self.game;
+        self.inputs
+            .chunks_exact(row_len)
+            .enumerate()
+            .map(|(row, x)| {
+                let row_game =
+                    Game::new(self.engine, self.model, x, &game.background, &self.players, &self.targets, game.link);
+                estimate(&row_game, &mut row_rng(self.engine, row))
+            })
+            .collect()
+    }
+
+    /// The explanation of `estimates` (one per row) by `method` with `parameters`.
+    pub fn explanation(
+        self,
+        method: Method,
+        parameters: serde_json::Value,
+        estimates: Vec<RowEstimate>,
+    ) -> Explanation {
+        let signature = self.model.signature();
+        let players = self.players.len();
         let rows = estimates.len();
         let t = self.targets.len();
-        let mut attributions = Vec::with_capacity(rows * t * self.players);
-        let mut standard_errors = Vec::with_capacity(rows * t * self.players);
+        let mut attributions = Vec::with_capacity(rows * t * players);
+        let mut standard_errors = Vec::with_capacity(rows * t * players);
         let mut predictions = Vec::with_capacity(rows * t);
         let mut base_values = Vec::with_capacity(rows * t);
         let mut diagnostics = Vec::with_capacity(rows);
@@ -119,10 +163,10 @@ impl Report<'_> {
             predictions.extend(estimate.prediction.iter().map(|&v| v as f32));
             base_values.extend(estimate.base.iter().map(|&v| v as f32));
             // The gap of what is reported: the f32 values against the f32 prediction and base.
-            let first = attributions.len() - t * self.players;
+            let first = attributions.len() - t * players;
             let gaps = (0..t)
                 .map(|k| {
-                    let phi = &attributions[first + k * self.players..first + (k + 1) * self.players];
+                    let phi = &attributions[first + k * players..first + (k + 1) * players];
                     let sum: f64 = phi.iter().map(|&v| f64::from(v)).sum();
                     let p = predictions.len() - t + k;
                     sum - (f64::from(predictions[p]) - f64::from(base_values[p]))
@@ -134,15 +178,15 @@ impl Report<'_> {
         }
         let per_element = self.game.players.is_none();
         Explanation {
-            method: self.method,
-            parameters: self.parameters,
+            method,
+            parameters,
             audit: super::super::audit(self.engine, rows_evaluated),
-            input_shape: self.signature.input_shape.clone(),
+            input_shape: signature.input_shape.clone(),
             rows,
             outputs: self.targets,
             feature_axis: if per_element { FeatureAxis::Elements } else { FeatureAxis::Groups },
-            features: self.players,
-            feature_names: self.game.feature_names(self.signature),
+            features: players,
+            feature_names: self.game.feature_names(signature),
             attributions,
             predictions,
             base_values,

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::common::{row_rng, Report, RowEstimate, ShapleyGame};
+use super::common::{Request, RowEstimate, ShapleyGame};
 use super::game::Game;
 use super::schedule::{default_budget, kernel_schedule, Schedule};
 use super::solve::{constrained_wls, constrained_wls_rows};
@@ -49,39 +49,20 @@ pub fn kernel_shap(
     rows: usize,
     params: &KernelShapParams,
 ) -> Result<Explanation> {
-    let signature = model.signature();
-    super::super::check_inputs(signature, inputs, rows)?;
-    let targets = super::super::resolve_targets(signature, params.game.targets.as_deref())?;
-    let row_len = signature.input_len();
-    let players = params.game.player_map(row_len)?;
-    let budget = params.budget.unwrap_or_else(|| default_budget(players.len()));
+    let request = Request::new(engine, model, inputs, rows, &params.game)?;
+    let players = request.players();
+    let budget = params.budget.unwrap_or_else(|| default_budget(players));
     if params.error_batches < 2 {
         return Err(Error::invalid(
             "error_batches",
             format!("is {}, expected at least 2 (a standard error needs two batches)", params.error_batches),
         ));
     }
-    let estimates = inputs
-        .chunks_exact(row_len)
-        .enumerate()
-        .map(|(row, x)| {
-            let schedule = kernel_schedule(players.len(), budget, params.error_batches, &mut row_rng(engine, row))?;
-            let game = Game::new(engine, model, x, &params.game.background, &players, &targets, params.game.link);
-            estimate_row(&game, &schedule)
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let estimates = request
+        .estimate_rows(|game, rng| estimate_row(game, &kernel_schedule(players, budget, params.error_batches, rng)?))?;
     let mut parameters = super::super::parameters_json(params)?;
     parameters["budget"] = budget.into();
-    let report = Report {
-        engine,
-        signature,
-        game: &params.game,
-        method: Method::KernelShap,
-        parameters,
-        targets,
-        players: players.len(),
-    };
-    Ok(report.explanation(estimates))
+    Ok(request.explanation(Method::KernelShap, parameters, estimates))
 }
 
 fn estimate_row(game: &Game<'_>, schedule: &Schedule) -> Result<RowEstimate> {

@@ -7,7 +7,7 @@
 use rand::seq::SliceRandom;
 use serde::Serialize;
 
-use super::common::{row_rng, Report, RowEstimate, ShapleyGame};
+use super::common::{Request, RowEstimate, ShapleyGame};
 use super::game::Game;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -41,35 +41,16 @@ pub fn shapley_value_sampling(
     rows: usize,
     params: &ShapleySamplingParams,
 ) -> Result<Explanation> {
-    let signature = model.signature();
-    super::super::check_inputs(signature, inputs, rows)?;
-    let targets = super::super::resolve_targets(signature, params.game.targets.as_deref())?;
-    let row_len = signature.input_len();
-    let players = params.game.player_map(row_len)?;
+    let request = Request::new(engine, model, inputs, rows, &params.game)?;
     if params.permutation_pairs < 2 {
         return Err(Error::invalid(
             "permutation_pairs",
             format!("is {}, expected at least 2 (a standard error needs two pairs)", params.permutation_pairs),
         ));
     }
-    let estimates = inputs
-        .chunks_exact(row_len)
-        .enumerate()
-        .map(|(row, x)| {
-            let game = Game::new(engine, model, x, &params.game.background, &players, &targets, params.game.link);
-            estimate_row(&game, params.permutation_pairs, &mut row_rng(engine, row))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let report = Report {
-        engine,
-        signature,
-        game: &params.game,
-        method: Method::ShapleyValueSampling,
-        parameters: super::super::parameters_json(params)?,
-        targets,
-        players: players.len(),
-    };
-    Ok(report.explanation(estimates))
+    let estimates = request.estimate_rows(|game, rng| estimate_row(game, params.permutation_pairs, rng))?;
+    let parameters = super::super::parameters_json(params)?;
+    Ok(request.explanation(Method::ShapleyValueSampling, parameters, estimates))
 }
 
 /// The permutations walked for one row: `pairs` random ones, each followed by its reverse.
