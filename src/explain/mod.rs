@@ -2,6 +2,7 @@
 //! [`Evaluator`](crate::model::Evaluator) and reduces with the engine's backend.
 
 mod ablation_run;
+pub mod counterfactual;
 pub mod feature_ablation;
 pub mod occlusion;
 pub mod shapley;

@@ -1,0 +1,268 @@
+//! One run of PermuteAttack's genetic search (the paper's Algorithm 1) for one instance.
+//!
+//! A generation is evaluated in one model call. Fitness is
+//! |p_t(x) − p_t(x₀)| − ρ0·L0(x − x₀) − ρ1·L2(x − x₀), where p_t is the target class's
+//! probability, L0 counts changed logical features and L2 is measured in model-input
+//! space. The best candidate survives unchanged (elitism). Parents are drawn with
+//! probability softmax(fitness / τ). Children take each feature from one of two parents
+//! (uniform crossover). Each child then mutates one feature, drawn from a new value of
+//! the training data (through the resampler). The feature is chosen with probability
+//! proportional to how much changing it moved p_t in the previous generation. Lumen adds
+//! one step to the paper: a child may restore one changed feature to its original value,
+//! so sparser candidates keep appearing. While no candidate succeeds, ρ0 and ρ1 decay
+//! by `decay` per generation.
+
+use rand::RngExt;
+use rand_chacha::ChaCha20Rng;
+
+use super::schema::{Resampler, Schema};
+use crate::error::Result;
+use crate::model::Evaluator;
+
+/// Chance that a child restores one of its changed features to the original value.
+const RESTORE_PROBABILITY: f64 = 0.3;
+/// Floor of a feature's mutation weight, so every mutable feature stays reachable.
+const MIN_MUTATION_WEIGHT: f64 = 1e-3;
+
+/// What every run of one instance shares.
+pub(super) struct Instance<'a> {
+    pub evaluator: &'a Evaluator<'a>,
+    pub schema: &'a Schema,
+    pub resampler: &'a dyn Resampler,
+    /// The instance as a model row and as logical values.
+    pub row: &'a [f32],
+    pub logical: &'a [f32],
+    /// The target class and the instance's probability of it.
+    pub target: usize,
+    pub original_probability: f64,
+    /// Features the search may change.
+    pub mutable: &'a [usize],
+    /// Per feature, the allowed value range (numeric features only).
+    pub ranges: &'a [Option<(f32, f32)>],
+    pub settings: &'a Settings,
+}
+
+/// The search's tuning.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Settings {
+    pub population: usize,
+    pub parents: usize,
+    pub generations: usize,
+    pub rho0: f64,
+    pub rho1: f64,
+    pub temperature: f64,
+    pub decay: f64,
+    pub max_changed: Option<usize>,
+    pub max_distance: Option<f64>,
+}
+
+/// An evaluated candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Candidate {
+    pub logical: Vec<f32>,
+    pub row: Vec<f32>,
+    pub changed: Vec<usize>,
+    pub distance: f64,
+    pub target_probability: f64,
+    pub predicted_class: usize,
+    pub fitness: f64,
+    pub success: bool,
+}
+
+/// What one run found: every distinct successful candidate, in discovery order, and the
+/// fittest candidate of the last generation.
+pub(super) struct RunResult {
+    pub successes: Vec<Candidate>,
+    pub best: Option<Candidate>,
+}
+
+/// The probability of class `class` in one row's outputs (one output: binary P(class 1)).
+pub(super) fn class_probability(outputs: &[f32], class: usize) -> f64 {
+    if outputs.len() == 1 {
+        let p1 = f64::from(outputs[0]);
+        if class == 1 {
+            p1
+        } else {
+            1.0 - p1
+        }
+    } else {
+        f64::from(outputs[class])
+    }
+}
+
+/// The predicted class of one row's outputs (ties go to the lower class).
+pub(super) fn predicted_class(outputs: &[f32]) -> usize {
+    if outputs.len() == 1 {
+        return usize::from(outputs[0] > 0.5);
+    }
+    (0..outputs.len()).fold(0, |best, c| if outputs[c] > outputs[best] { c } else { best })
+}
+
+impl Instance<'_> {
+    /// Runs the search once with `rng`.
+    pub fn run(&self, rng: &mut ChaCha20Rng) -> Result<RunResult> {
+        let s = self.settings;
+        let (mut rho0, mut rho1) = (s.rho0, s.rho1);
+        let mut population: Vec<Vec<f32>> = (0..s.population).map(|_| self.initial(rng)).collect();
+        let mut successes: Vec<Candidate> = Vec::new();
+        let mut best = None;
+        for _ in 0..s.generations {
+            let evaluated = self.evaluate(&population, rho0, rho1)?;
+            let mut any_success = false;
+            for candidate in &evaluated {
+                if candidate.success {
+                    any_success = true;
+                    if !successes.iter().any(|known| known.logical == candidate.logical) {
+                        successes.push(candidate.clone());
+                    }
+                }
+            }
+            if !any_success {
+                rho0 *= s.decay;
+                rho1 *= s.decay;
+            }
+            let weights = self.mutation_weights(&evaluated);
+            let elite =
+                (0..evaluated.len()).fold(0, |b, i| if evaluated[i].fitness > evaluated[b].fitness { i } else { b });
+            let parents = self.select_parents(&evaluated, rng);
+            let mut next = Vec::with_capacity(s.population);
+            next.push(evaluated[elite].logical.clone());
+            while next.len() < s.population {
+                let a = &evaluated[parents[rng.random_range(0..parents.len())]].logical;
+                let b = &evaluated[parents[rng.random_range(0..parents.len())]].logical;
+                next.push(self.child(a, b, &weights, rng));
+            }
+            best = Some(evaluated[elite].clone());
+            population = next;
+        }
+        Ok(RunResult { successes, best })
+    }
+
+    /// A first-generation candidate: one to three mutable features drawn anew.
+    fn initial(&self, rng: &mut ChaCha20Rng) -> Vec<f32> {
+        let mut candidate = self.logical.to_vec();
+        let count = rng.random_range(1..=self.mutable.len().min(3));
+        let mut features: Vec<usize> = Vec::with_capacity(count);
+        while features.len() < count {
+            let f = self.mutable[rng.random_range(0..self.mutable.len())];
+            if !features.contains(&f) {
+                features.push(f);
+            }
+        }
+        self.resampler.resample(&mut candidate, &features, rng);
+        self.repair(&mut candidate, rng);
+        candidate
+    }
+
+    /// Crossover of `a` and `b`, one mutation, an optional restore, then repair.
+    fn child(&self, a: &[f32], b: &[f32], weights: &[f64], rng: &mut ChaCha20Rng) -> Vec<f32> {
+        let mut child: Vec<f32> = a.iter().zip(b).map(|(&x, &y)| if rng.random::<bool>() { x } else { y }).collect();
+        let feature = self.mutable[weighted_index(weights, rng)];
+        self.resampler.resample(&mut child, &[feature], rng);
+        if rng.random::<f64>() < RESTORE_PROBABILITY {
+            let changed: Vec<usize> = self.mutable.iter().copied().filter(|&f| child[f] != self.logical[f]).collect();
+            if !changed.is_empty() {
+                let f = changed[rng.random_range(0..changed.len())];
+                child[f] = self.logical[f];
+            }
+        }
+        self.repair(&mut child, rng);
+        child
+    }
+
+    /// Enforces actionability: immovable features and out-of-range values go back to the
+    /// original, and changes beyond `max_changed` are undone at random.
+    fn repair(&self, candidate: &mut [f32], rng: &mut ChaCha20Rng) {
+        for (f, value) in candidate.iter_mut().enumerate() {
+            let in_range = self.ranges[f].is_none_or(|(lo, hi)| (lo..=hi).contains(value));
+            if !self.mutable.contains(&f) || !in_range {
+                *value = self.logical[f];
+            }
+        }
+        if let Some(max) = self.settings.max_changed {
+            let mut changed: Vec<usize> = (0..candidate.len()).filter(|&f| candidate[f] != self.logical[f]).collect();
+            while changed.len() > max {
+                let f = changed.swap_remove(rng.random_range(0..changed.len()));
+                candidate[f] = self.logical[f];
+            }
+        }
+    }
+
+    /// Evaluates a population in one model call.
+    fn evaluate(&self, population: &[Vec<f32>], rho0: f64, rho1: f64) -> Result<Vec<Candidate>> {
+        let n = self.row.len();
+        let output_len = self.evaluator.signature().output_len;
+        let mut rows = vec![0.0f32; population.len() * n];
+        for (row, candidate) in rows.chunks_exact_mut(n).zip(population) {
+            row.copy_from_slice(self.row);
+            self.schema.encode_into(candidate, row);
+        }
+        let mut outputs = vec![0.0f32; population.len() * output_len];
+        self.evaluator.predict(&rows, population.len(), &mut outputs)?;
+        Ok(population
+            .iter()
+            .zip(rows.chunks_exact(n))
+            .zip(outputs.chunks_exact(output_len))
+            .map(|((logical, row), out)| {
+                let changed: Vec<usize> = (0..logical.len()).filter(|&f| logical[f] != self.logical[f]).collect();
+                let distance = row.iter().zip(self.row).map(|(a, b)| f64::from(a - b).powi(2)).sum::<f64>().sqrt();
+                let target_probability = class_probability(out, self.target);
+                let predicted_class = predicted_class(out);
+                let fitness = (target_probability - self.original_probability).abs()
+                    - rho0 * changed.len() as f64
+                    - rho1 * distance;
+                let success = predicted_class == self.target
+                    && !changed.is_empty()
+                    && self.settings.max_distance.is_none_or(|max| distance <= max);
+                Candidate {
+                    logical: logical.clone(),
+                    row: row.to_vec(),
+                    changed,
+                    distance,
+                    target_probability,
+                    predicted_class,
+                    fitness,
+                    success,
+                }
+            })
+            .collect())
+    }
+
+    /// Per mutable feature: the mean |Δp_t| of the candidates that changed it (the
+    /// paper's outcome-weighted feature choice), floored so every feature stays reachable.
+    fn mutation_weights(&self, evaluated: &[Candidate]) -> Vec<f64> {
+        self.mutable
+            .iter()
+            .map(|&f| {
+                let moves: Vec<f64> = evaluated
+                    .iter()
+                    .filter(|c| c.changed.contains(&f))
+                    .map(|c| (c.target_probability - self.original_probability).abs())
+                    .collect();
+                let mean = if moves.is_empty() { 0.0 } else { moves.iter().sum::<f64>() / moves.len() as f64 };
+                mean + MIN_MUTATION_WEIGHT
+            })
+            .collect()
+    }
+
+    /// `parents` indices drawn with probability softmax(fitness / τ).
+    fn select_parents(&self, evaluated: &[Candidate], rng: &mut ChaCha20Rng) -> Vec<usize> {
+        let top = evaluated.iter().map(|c| c.fitness).fold(f64::NEG_INFINITY, f64::max);
+        let weights: Vec<f64> =
+            evaluated.iter().map(|c| ((c.fitness - top) / self.settings.temperature).exp()).collect();
+        (0..self.settings.parents).map(|_| weighted_index(&weights, rng)).collect()
+    }
+}
+
+/// An index drawn with probability proportional to `weights` (all ≥ 0, sum > 0).
+fn weighted_index(weights: &[f64], rng: &mut ChaCha20Rng) -> usize {
+    let total: f64 = weights.iter().sum();
+    let mut point = rng.random::<f64>() * total;
+    for (i, &w) in weights.iter().enumerate() {
+        if point < w {
+            return i;
+        }
+        point -= w;
+    }
+    weights.len() - 1
+}

@@ -1,0 +1,62 @@
+//! The result of a counterfactual search: per instance, a few diverse counterfactuals
+//! with their changed features, new probability and success flag, plus audit metadata.
+
+use serde::Serialize;
+
+use super::Audit;
+use crate::error::{Error, ErrorKind, Result};
+
+/// One counterfactual of one instance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Counterfactual {
+    /// The counterfactual as a model input row.
+    pub row: Vec<f32>,
+    /// The logical features it changes, in increasing order.
+    pub changed: Vec<usize>,
+    /// The model's probability of the target class for it.
+    pub target_probability: f32,
+    /// The class the model predicts for it.
+    pub predicted_class: u32,
+    /// Whether the model predicts the target class (and every limit is met).
+    pub success: bool,
+    /// Euclidean distance to the instance in model-input space.
+    pub distance: f32,
+}
+
+/// The counterfactuals of one instance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstanceCounterfactuals {
+    /// The class the model predicts for the instance.
+    pub original_class: u32,
+    /// The class the search aimed for.
+    pub target_class: u32,
+    /// The instance's probability of the target class.
+    pub original_probability: f32,
+    /// Up to `k` counterfactuals, successful ones first, fewest changes first.
+    pub counterfactuals: Vec<Counterfactual>,
+    /// Model rows evaluated for this instance.
+    pub model_rows_evaluated: u64,
+}
+
+/// A counterfactual search over several instances.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Counterfactuals {
+    /// `"permute_attack"`.
+    pub method: &'static str,
+    /// The search's parameters.
+    pub parameters: serde_json::Value,
+    /// Reproducibility metadata.
+    pub audit: Audit,
+    /// The names of the logical features.
+    pub feature_names: Vec<String>,
+    /// One entry per instance.
+    pub instances: Vec<InstanceCounterfactuals>,
+}
+
+impl Counterfactuals {
+    /// The search as one JSON object (deterministic text).
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(self)
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("counterfactuals: JSON serialisation failed: {e}")))
+    }
+}
