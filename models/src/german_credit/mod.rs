@@ -22,6 +22,8 @@
 pub mod data;
 pub mod describe;
 pub mod encoding;
+pub mod forest;
+pub mod layout;
 pub mod metrics;
 pub mod mlp;
 pub mod model;
@@ -32,6 +34,13 @@ pub mod training;
 pub use data::{Applicant, AttributeValue, CodeDescriptions, CreditRisk, DataError, Dataset};
 pub use describe::describe_applicant;
 pub use encoding::{Column, ColumnKind, Encoding};
+pub use forest::{
+    ForestConfig, GermanCreditForest, BAD_CREDIT_CLASS, FOREST_SEED, FOREST_SPLIT_SEED, FOREST_TRAINING_ROWS,
+    FOREST_TREES, GOOD_CREDIT_CLASS,
+};
+pub use layout::{
+    AttributeLayout, AGE_ATTRIBUTE, FOREIGN_WORKER_ATTRIBUTE, PERSONAL_STATUS_AND_SEX_ATTRIBUTE, SENSITIVE_ATTRIBUTES,
+};
 pub use metrics::HoldoutMetrics;
 pub use mlp::{Mlp, HIDDEN_UNITS};
 pub use model::GermanCreditModel;
