@@ -173,3 +173,34 @@ fn bad_input_is_rejected() {
     let e = permute_attack(&engine(1, 0), &Nan(ModelSignature::flat(6, 2)), &x, 1, &small(schema, rows)).unwrap_err();
     assert_eq!(e.kind(), lumen::ErrorKind::ModelNonFiniteOutput);
 }
+
+#[test]
+fn a_probability_cutoff_defines_success() {
+    // One output = P(class 1) = x0 / 10: class 1 is predicted from x0 = 6, but the
+    // cutoff 0.85 needs x0 >= 9 (8.5 is not a training value).
+    struct Ramp(ModelSignature);
+    impl Model for Ramp {
+        fn signature(&self) -> &ModelSignature {
+            &self.0
+        }
+        fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+            for r in 0..rows {
+                outputs[r] = inputs[r * 6] / 10.0;
+            }
+            Ok(())
+        }
+    }
+    let (schema, rows) = training();
+    let mut params = small(schema, rows);
+    params.target = TargetClass::Class(1);
+    params.success_probability = Some(0.85);
+    let result =
+        permute_attack(&engine(2, 6), &Ramp(ModelSignature::flat(6, 1)), &[2.0, 4.0, 7.0, 0.0, 1.0, 0.0], 1, &params)
+            .unwrap();
+    let best = &result.instances[0].counterfactuals[0];
+    assert!(best.success);
+    assert_eq!((best.changed.clone(), best.row[0]), (vec![0], 9.0));
+    params.success_probability = Some(1.5);
+    let e = permute_attack(&engine(1, 6), &Ramp(ModelSignature::flat(6, 1)), &[2.0; 6], 1, &params).unwrap_err();
+    assert!(e.message().starts_with("success_probability"), "{e}");
+}

@@ -17,7 +17,8 @@ pub struct Counterfactual {
     pub target_probability: f32,
     /// The class the model predicts for it.
     pub predicted_class: u32,
-    /// Whether the model predicts the target class (and every limit is met).
+    /// Whether it reaches the target (the predicted class, or the target class's
+    /// `success_probability`) within every limit.
     pub success: bool,
     /// Euclidean distance to the instance in model-input space.
     pub distance: f32,

@@ -90,6 +90,9 @@ pub struct PermuteAttackParams {
     pub max_changed: Option<usize>,
     /// Largest L2 distance a counterfactual may have (δ2,max).
     pub max_distance: Option<f64>,
+    /// The target class's probability a counterfactual must reach, e.g. a bank's approval
+    /// cutoff; `None`: the model must predict the target class (its largest output).
+    pub success_probability: Option<f64>,
     /// Counterfactuals reported per instance (k).
     pub counterfactuals: usize,
     /// Where new values come from.
@@ -119,6 +122,7 @@ impl PermuteAttackParams {
             decay: 0.96,
             max_changed: None,
             max_distance: None,
+            success_probability: None,
             counterfactuals: 3,
             sampling: Sampling::Gibbs { bins: 5, iterations: 5 },
         }
@@ -135,6 +139,7 @@ impl PermuteAttackParams {
             decay: self.decay,
             max_changed: self.max_changed,
             max_distance: self.max_distance,
+            success_probability: self.success_probability,
         }
     }
 
@@ -166,6 +171,11 @@ impl PermuteAttackParams {
         }
         if !(self.decay > 0.0 && self.decay <= 1.0) {
             return Err(Error::invalid("decay", format!("is {}, expected in (0, 1]", self.decay)));
+        }
+        if let Some(p) = self.success_probability {
+            if !(p > 0.0 && p <= 1.0) {
+                return Err(Error::invalid("success_probability", format!("is {p}, expected in (0, 1]")));
+            }
         }
         if let Sampling::Gibbs { bins, iterations } = self.sampling {
             positive("sampling.bins", bins)?;

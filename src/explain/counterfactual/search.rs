@@ -54,6 +54,7 @@ pub(super) struct Settings {
     pub decay: f64,
     pub max_changed: Option<usize>,
     pub max_distance: Option<f64>,
+    pub success_probability: Option<f64>,
 }
 
 /// An evaluated candidate.
@@ -211,9 +212,12 @@ impl Instance<'_> {
                 let fitness = (target_probability - self.original_probability).abs()
                     - rho0 * changed.len() as f64
                     - rho1 * distance;
-                let success = predicted_class == self.target
-                    && !changed.is_empty()
-                    && self.settings.max_distance.is_none_or(|max| distance <= max);
+                let reached = match self.settings.success_probability {
+                    Some(cutoff) => target_probability >= cutoff,
+                    None => predicted_class == self.target,
+                };
+                let success =
+                    reached && !changed.is_empty() && self.settings.max_distance.is_none_or(|max| distance <= max);
                 Candidate {
                     logical: logical.clone(),
                     row: row.to_vec(),
