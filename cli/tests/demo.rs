@@ -23,6 +23,10 @@ fn demo_explains_applicants_by_attribute_name() {
     // Applicant #800 scores below the 5/6 cutoff: declined, with reason codes.
     assert!(text.contains("DECLINED. Reason codes"), "{text}");
     assert!(text.contains("      1. "), "{text}");
+    // ...and counterfactuals that would be approved, with credit scores and sentences.
+    assert!(text.contains("Counterfactuals for applicant #800 (PermuteAttack"), "{text}");
+    assert!(text.contains("credit score (600 at 20:1, PDO 15)"), "{text}");
+    assert!(text.contains("  CF1: if ") && text.contains("the applicant would be approved"), "{text}");
 }
 
 #[test]
@@ -51,6 +55,7 @@ fn demo_writes_a_reproducible_audit_record() {
     assert!(first.contains("\"seed\":42"), "{first}");
     assert!(first.contains("\"feature_names\":[\"checking account\""), "{first}");
     assert!(first.contains("\"standard_errors\":["), "{first}");
+    assert!(first.contains("\"method\":\"permute_attack\""), "{first}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -145,3 +145,13 @@ fn feature_ablation_explains_each_attribute() {
         assert!(gaps[0].is_finite());
     }
 }
+
+#[test]
+fn encoded_rows_describe_like_the_raw_applicants() {
+    let data = lumen_models::german_credit::GermanCredit::shared();
+    for row in [0, 1, 500, 999] {
+        let encoded = data.encoded_range(row..row + 1);
+        assert_eq!(data.describe_encoded(encoded), data.describe_applicant(row), "row {row}");
+    }
+    assert!(data.describe_encoded(&[0.0; 3]).is_none());
+}

@@ -1,9 +1,11 @@
 //! `lumen demo`: the built-in German Credit model and a few hold-out applicants, each
 //! explained by Feature Ablation (the attributes that raised and lowered the score) and
 //! by KernelSHAP (a waterfall from the base value to the score, with standard errors),
-//! with reason codes for the applicants the bank would decline.
+//! with reason codes for the applicants the bank would decline; for the first declined
+//! applicant, PermuteAttack counterfactuals that would be approved.
 
 mod ablation;
+mod counterfactuals;
 mod kernel_shap;
 
 use std::path::PathBuf;
@@ -37,7 +39,7 @@ pub struct DemoArgs {
     /// Compute backend.
     #[arg(long, value_enum, default_value_t = crate::Backend::Auto)]
     backend: crate::Backend,
-    /// Write both explanations' audit JSON to this file.
+    /// Write the explanations' audit JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
 }
@@ -99,13 +101,28 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
         ablation::print(&applicants, &ablation, i, args.top);
         kernel_shap::print(&applicants, &shap, i, args.top)?;
     }
+    let declined = (0..count).find(|&i| shap.predictions[i] < APPROVAL_CUTOFF).map(|i| applicants.rows.start + i);
+    let counterfactuals = match declined {
+        Some(row) => {
+            let result = counterfactuals::explain(&engine, model, data, row)?;
+            counterfactuals::print(data, row, &result)?;
+            Some(result)
+        }
+        None => None,
+    };
     println!(
-        "\nModel rows evaluated: {} (Feature Ablation), {} (KernelSHAP).",
-        ablation.audit.model_rows_evaluated, shap.audit.model_rows_evaluated
+        "\nModel rows evaluated: {} (Feature Ablation), {} (KernelSHAP), {} (PermuteAttack).",
+        ablation.audit.model_rows_evaluated,
+        shap.audit.model_rows_evaluated,
+        counterfactuals.as_ref().map_or(0, |c| c.audit.model_rows_evaluated)
     );
     if let Some(path) = &args.json {
+        let counterfactuals_json = match &counterfactuals {
+            Some(c) => c.to_json().map_err(|e| e.to_string())?,
+            None => "null".to_owned(),
+        };
         let json = format!(
-            "{{\"feature_ablation\":{},\"kernel_shap\":{}}}",
+            "{{\"feature_ablation\":{},\"kernel_shap\":{},\"counterfactuals\":{counterfactuals_json}}}",
             ablation.to_json().map_err(|e| e.to_string())?,
             shap.to_json().map_err(|e| e.to_string())?
         );

@@ -93,6 +93,39 @@ impl GermanCredit {
     }
 }
 
+impl GermanCredit {
+    /// Every attribute of an encoded row (e.g. a counterfactual) as display text, in
+    /// attribute order: numerical attributes de-standardised and rounded to whole units
+    /// (every numerical attribute of the data set is a whole number), categorical ones by
+    /// their code's description. `None` when the row has the wrong length or a one-hot
+    /// group without exactly one hot column.
+    pub fn describe_encoded(&self, row: &[f32]) -> Option<Vec<(&'static str, String)>> {
+        let columns = self.encoding().columns();
+        if row.len() != columns.len() {
+            return None;
+        }
+        ATTRIBUTES
+            .iter()
+            .enumerate()
+            .map(|(attribute, definition)| {
+                let mut hot = columns.iter().enumerate().filter(|(_, c)| c.attribute == attribute).filter_map(
+                    |(index, column)| match &column.kind {
+                        ColumnKind::Standardised { mean, std_dev } => {
+                            Some(format!("{}", (f64::from(row[index]) * std_dev + mean).round()))
+                        }
+                        ColumnKind::OneHot { code } if row[index] == 1.0 => {
+                            Some(self.dataset().descriptions().describe(attribute, code).unwrap_or(code).to_owned())
+                        }
+                        ColumnKind::OneHot { .. } => None,
+                    },
+                );
+                let value = hot.next()?;
+                hot.next().is_none().then_some((definition.name, value))
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,87 @@
+//! The demo's PermuteAttack: for a declined applicant, three counterfactuals that would be
+//! approved, as a table beside the original (with credit scores) and one sentence each.
+//! Age, personal status and sex, and foreign-worker status are immutable: a bank cannot
+//! ask an applicant to change them.
+
+use lumen::explain::counterfactual::scorecard::Scorecard;
+use lumen::explain::counterfactual::{permute_attack, PermuteAttackParams, TargetClass};
+use lumen::explanation::Counterfactuals;
+use lumen::{Engine, Model};
+use lumen_models::german_credit::{GermanCredit, SENSITIVE_ATTRIBUTES, TRAINING_ROWS};
+
+use super::APPROVAL_CUTOFF;
+
+/// Searches counterfactuals of data row `row`: the MLP's single output is P(good), so
+/// class 1 is "good" and success means reaching the approval cutoff.
+pub fn explain(engine: &Engine, model: &dyn Model, data: &GermanCredit, row: usize) -> Result<Counterfactuals, String> {
+    let schema = data.counterfactual_schema().map_err(|e| e.to_string())?;
+    let mut params = PermuteAttackParams::new(schema, data.encoded_range(TRAINING_ROWS).to_vec());
+    params.target = TargetClass::Class(1);
+    params.success_probability = Some(f64::from(APPROVAL_CUTOFF));
+    params.immutable = SENSITIVE_ATTRIBUTES.to_vec();
+    permute_attack(engine, model, data.encoded_range(row..row + 1), 1, &params).map_err(|e| e.to_string())
+}
+
+fn credit_score(p_good: f32) -> String {
+    Scorecard::default().score(f64::from(p_good)).map_or_else(|_| "-".to_owned(), |s| format!("{s:.0}"))
+}
+
+/// Prints the table and the sentences.
+pub fn print(data: &GermanCredit, row: usize, result: &Counterfactuals) -> Result<(), String> {
+    let instance = &result.instances[0];
+    let original = data.describe_encoded(data.encoded_range(row..row + 1)).ok_or("applicant row does not decode")?;
+    let counterfactuals: Vec<Vec<(&str, String)>> = instance
+        .counterfactuals
+        .iter()
+        .map(|cf| data.describe_encoded(&cf.row).ok_or_else(|| "counterfactual does not decode".to_owned()))
+        .collect::<Result<_, _>>()?;
+    let mut changed: Vec<usize> = instance.counterfactuals.iter().flat_map(|cf| cf.changed.iter().copied()).collect();
+    changed.sort_unstable();
+    changed.dedup();
+    println!(
+        "\nCounterfactuals for applicant #{row} (PermuteAttack, {} model rows; age, sex and foreign-worker status held fixed):",
+        instance.model_rows_evaluated
+    );
+    let header: Vec<String> = (1..=counterfactuals.len()).map(|i| format!("CF{i}")).collect();
+    println!(
+        "  {:<36} {:<26} {}",
+        "attribute",
+        "original",
+        header.iter().map(|h| format!("{h:<26}")).collect::<String>()
+    );
+    let cell = |text: &str| format!("{:<26}", text.chars().take(25).collect::<String>());
+    for &attribute in &changed {
+        let row_cells: String = counterfactuals
+            .iter()
+            .map(|cf| if cf[attribute].1 == original[attribute].1 { cell("·") } else { cell(&cf[attribute].1) })
+            .collect();
+        println!("  {:<36} {}{}", original[attribute].0, cell(&original[attribute].1), row_cells);
+    }
+    let p_row: String =
+        instance.counterfactuals.iter().map(|cf| cell(&format!("{:.3}", cf.target_probability))).collect();
+    println!("  {:<36} {}{}", "P(good credit)", cell(&format!("{:.3}", instance.original_probability)), p_row);
+    let score_row: String =
+        instance.counterfactuals.iter().map(|cf| cell(&credit_score(cf.target_probability))).collect();
+    println!(
+        "  {:<36} {}{}",
+        "credit score (600 at 20:1, PDO 15)",
+        cell(&credit_score(instance.original_probability)),
+        score_row
+    );
+    for (i, (cf, described)) in instance.counterfactuals.iter().zip(&counterfactuals).enumerate() {
+        let changes: Vec<String> = cf
+            .changed
+            .iter()
+            .map(|&a| format!("{} were '{}' instead of '{}'", original[a].0, described[a].1, original[a].1))
+            .collect();
+        let verdict = if cf.success { "approved" } else { "still declined" };
+        println!(
+            "  CF{}: if {}, the applicant would be {verdict} (P(good) {:.3}, credit score {}).",
+            i + 1,
+            changes.join(" and "),
+            cf.target_probability,
+            credit_score(cf.target_probability)
+        );
+    }
+    Ok(())
+}
