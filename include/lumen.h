@@ -16,6 +16,35 @@
 #include <stdint.h>
 
 /**
+ * `lumen_tabular_feature.kind`: one model column holding a number.
+ */
+#define LUMEN_FEATURE_NUMERIC 0
+
+/**
+ * `lumen_tabular_feature.kind`: a one-hot group of at least two columns (category `c`
+ * sets `columns[c]` to 1 and the others to 0), changed as one feature.
+ */
+#define LUMEN_FEATURE_CATEGORICAL 1
+
+/**
+ * `lumen_permute_attack_options.sampling`: a new value is a uniform draw from the
+ * feature's training column.
+ */
+#define LUMEN_SAMPLING_COLUMN 0
+
+/**
+ * `lumen_permute_attack_options.sampling`: a new value is drawn by Gibbs sampling from
+ * the feature's training distribution given the other features' quantile bins.
+ */
+#define LUMEN_SAMPLING_GIBBS 1
+
+/**
+ * `lumen_permute_attack_options.target_class`: aim for the other class of a binary
+ * model, or the most probable other class of a multi-class model.
+ */
+#define LUMEN_TARGET_OPPOSITE -1
+
+/**
  * `lumen_engine_options.backend`: CUDA when available, else the CPU (the reason is recorded).
  */
 #define LUMEN_BACKEND_AUTO 0
@@ -185,6 +214,11 @@ typedef uint32_t lumen_status;
 #endif // __cplusplus
 
 /**
+ * The result of a counterfactual search. Immutable: every getter is thread-safe.
+ */
+typedef struct lumen_counterfactuals lumen_counterfactuals;
+
+/**
  * An engine: a backend, a thread pool, a seed and a memory budget. Thread-safe: one
  * engine may run explanations from several threads at once.
  */
@@ -200,6 +234,225 @@ typedef struct lumen_explanation lumen_explanation;
  * follow `LUMEN_MODEL_CONCURRENT`.
  */
 typedef struct lumen_model lumen_model;
+
+/**
+ * One logical feature of a tabular model row. Borrowed during the explain call; the
+ * name is copied.
+ */
+typedef struct lumen_tabular_feature {
+  /**
+   * NUL-terminated UTF-8 name (copied); NULL names it `feature N` (N its index).
+   */
+  const char *name;
+  /**
+   * `LUMEN_FEATURE_NUMERIC` or `LUMEN_FEATURE_CATEGORICAL`.
+   */
+  uint32_t kind;
+  /**
+   * The model columns (indices `< input_len`) of the feature; no column may belong to
+   * two features. Columns no feature claims keep the instance's values.
+   */
+  const size_t *columns;
+  /**
+   * Entries in `columns`: exactly 1 for a numeric feature, at least 2 for a
+   * categorical one.
+   */
+  size_t columns_len;
+} lumen_tabular_feature;
+
+/**
+ * The allowed values `[min, max]` of a numeric feature (finite, `min <= max`): a
+ * candidate value outside it is put back to the instance's value.
+ */
+typedef struct lumen_feature_range {
+  /**
+   * The logical feature (an index into the features).
+   */
+  uint32_t feature;
+  /**
+   * Smallest allowed value.
+   */
+  float min;
+  /**
+   * Largest allowed value.
+   */
+  float max;
+} lumen_feature_range;
+
+/**
+ * Options of `lumen_engine_explain_counterfactuals` (PermuteAttack, Hashemi & Fathi
+ * 2020). Start from `lumen_permute_attack_options_default()` and set at least
+ * `training`. Every array is borrowed only during the call.
+ */
+typedef struct lumen_permute_attack_options {
+  /**
+   * The logical features of the model's rows; with `features_len == 0` every column
+   * is its own numeric feature, named `feature N`.
+   */
+  const struct lumen_tabular_feature *features;
+  /**
+   * Entries in `features`.
+   */
+  size_t features_len;
+  /**
+   * Training rows, `n × input_len` floats, row-major (required, `n >= 1`; categorical
+   * groups one-hot): every new feature value is drawn from them.
+   */
+  const float *training;
+  /**
+   * Entries in `training`: a non-zero multiple of the model's `input_len`.
+   */
+  size_t training_len;
+  /**
+   * `LUMEN_TARGET_OPPOSITE` or a class index (`< output_len`, or `< 2` for a model
+   * with one output, read as P(class 1)).
+   */
+  int64_t target_class;
+  /**
+   * Logical features that must never change.
+   */
+  const uint32_t *immutable;
+  /**
+   * Entries in `immutable`.
+   */
+  size_t immutable_len;
+  /**
+   * If given, only these logical features may change; with `allow_list_len == 0`
+   * every feature that is not immutable may change.
+   */
+  const uint32_t *allow_list;
+  /**
+   * Entries in `allow_list`.
+   */
+  size_t allow_list_len;
+  /**
+   * Allowed value ranges of numeric features.
+   */
+  const struct lumen_feature_range *ranges;
+  /**
+   * Entries in `ranges`.
+   */
+  size_t ranges_len;
+  /**
+   * Candidates per generation (at least 2).
+   */
+  size_t population;
+  /**
+   * Parents drawn per generation (at least 1).
+   */
+  size_t parents;
+  /**
+   * Generations per run (at least 1).
+   */
+  size_t generations;
+  /**
+   * Independent runs per instance (at least 1).
+   */
+  size_t runs;
+  /**
+   * Fitness penalty per changed feature (ρ0, finite, `>= 0`).
+   */
+  double rho0;
+  /**
+   * Fitness penalty per unit of L2 distance (ρ1, finite, `>= 0`).
+   */
+  double rho1;
+  /**
+   * Softmax temperature of parent selection (τ, finite, `> 0`).
+   */
+  double temperature;
+  /**
+   * Factor applied to ρ0 and ρ1 after a generation without success (in `(0, 1]`).
+   */
+  double decay;
+  /**
+   * Most features a counterfactual may change; 0: no limit.
+   */
+  size_t max_changed;
+  /**
+   * Largest L2 distance (in model-input space) a successful counterfactual may have:
+   * finite, `>= 0`; 0: no limit.
+   */
+  double max_distance;
+  /**
+   * The target class's probability a counterfactual must reach (e.g. an approval
+   * cutoff, in (0, 1]); 0: the model must predict the target class instead.
+   */
+  double success_probability;
+  /**
+   * Counterfactuals reported per instance (k, at least 1).
+   */
+  size_t counterfactuals;
+  /**
+   * `LUMEN_SAMPLING_COLUMN` or `LUMEN_SAMPLING_GIBBS`.
+   */
+  uint32_t sampling;
+  /**
+   * Quantile bins per numeric feature for Gibbs sampling (at least 1).
+   */
+  size_t gibbs_bins;
+  /**
+   * Gibbs sweeps per draw (at least 1).
+   */
+  size_t gibbs_iterations;
+} lumen_permute_attack_options;
+
+/**
+ * The outcome of one instance's search.
+ */
+typedef struct lumen_instance_counterfactuals {
+  /**
+   * The class the model predicts for the instance.
+   */
+  uint32_t original_class;
+  /**
+   * The class the search aimed for.
+   */
+  uint32_t target_class;
+  /**
+   * The instance's probability of the target class.
+   */
+  float original_probability;
+  /**
+   * Non-zero when the instance already reaches the target (nothing was searched, `count` is 0).
+   */
+  uint32_t already_at_target;
+  /**
+   * Counterfactuals reported for it (`index < count` in the per-counterfactual getters).
+   */
+  size_t count;
+  /**
+   * Model rows evaluated for it.
+   */
+  uint64_t model_rows_evaluated;
+} lumen_instance_counterfactuals;
+
+/**
+ * One counterfactual of one instance.
+ */
+typedef struct lumen_counterfactual {
+  /**
+   * 1 when the model predicts the target class for it (and every limit is met), else
+   * 0: the fittest candidate found, reported when no search succeeded.
+   */
+  uint32_t success;
+  /**
+   * The class the model predicts for it.
+   */
+  uint32_t predicted_class;
+  /**
+   * The model's probability of the target class for it.
+   */
+  float target_probability;
+  /**
+   * Euclidean distance to the instance in model-input space.
+   */
+  float distance;
+  /**
+   * Number of logical features it changes (`lumen_counterfactuals_changed` lists them).
+   */
+  size_t changed_len;
+} lumen_counterfactual;
 
 /**
  * How to build an engine. Start from `lumen_engine_options_default()` and change fields.
@@ -573,6 +826,154 @@ extern "C" {
  * same thread; copy it if you need it longer. Never returns NULL; never free it.
  */
 const char *lumen_last_error_message(void);
+
+/**
+ * PermuteAttack defaults (the paper's settings): every column its own numeric feature,
+ * no training rows (must be set), the opposite class, nothing immutable, no allow-list
+ * or ranges, population 30, 10 parents, 100 generations, 10 runs, ρ0 = 0.05, ρ1 = 0.01,
+ * τ = 0.5, decay 0.96, no limit on changes or distance, 3 counterfactuals, Gibbs
+ * sampling with 5 bins and 5 sweeps. Thread-safe; the struct is the caller's.
+ */
+struct lumen_permute_attack_options lumen_permute_attack_options_default(void);
+
+/**
+ * Searches counterfactuals for `rows` rows of `inputs` (`inputs_len == rows × input_len`
+ * floats, row-major; categorical groups one-hot) with PermuteAttack: a genetic search for
+ * the smallest change of each instance, drawn from the training rows, that makes the
+ * model predict the target class. The model's outputs are class probabilities (one
+ * output: P(class 1) of a binary model). On success `*out` holds a new result (free it
+ * with `lumen_counterfactuals_free`) with up to `options->counterfactuals` per
+ * instance, successful ones first, fewest changes and then smallest distance first.
+ * Results depend only on the engine's seed, not on its thread count. On failure nothing
+ * is written. A NULL `engine`, `model`, `options` or `out`, or a NULL array with a
+ * non-zero length, gives `LUMEN_STATUS_NULL_POINTER`. Thread-safe for distinct `out`
+ * pointers; the model's callbacks are called from engine threads as its
+ * `LUMEN_MODEL_CONCURRENT` flag allows.
+ *
+ * # Safety
+ * `engine`, `model`, `options` are valid handles/pointers; `inputs` holds `inputs_len`
+ * floats; every array in `options` holds its stated length; `out` is a valid pointer.
+ */
+lumen_status lumen_engine_explain_counterfactuals(const struct lumen_engine *engine,
+                                                  const struct lumen_model *model,
+                                                  const float *inputs,
+                                                  size_t inputs_len,
+                                                  size_t rows,
+                                                  const struct lumen_permute_attack_options *options,
+                                                  struct lumen_counterfactuals **out);
+
+/**
+ * Frees a counterfactual search result. `NULL` is a no-op. It must not be in use by
+ * another thread.
+ *
+ * # Safety
+ * `counterfactuals` is NULL or a pointer returned by Lumen and not yet freed.
+ */
+void lumen_counterfactuals_free(struct lumen_counterfactuals *counterfactuals);
+
+/**
+ * Writes the number of instances searched (the `rows` of the explain call) into `*out`.
+ * A NULL `counterfactuals` or `out` gives `LUMEN_STATUS_NULL_POINTER`; nothing is
+ * written on failure. Thread-safe.
+ *
+ * # Safety
+ * `counterfactuals` is a valid result; `out` a valid pointer.
+ */
+lumen_status lumen_counterfactuals_count(const struct lumen_counterfactuals *counterfactuals,
+                                         size_t *out);
+
+/**
+ * Writes the outcome of instance `instance` (`< lumen_counterfactuals_count`) into
+ * `*out`. `LUMEN_STATUS_INVALID_ARGUMENT` if `instance` is out of range; a NULL
+ * `counterfactuals` or `out` gives `LUMEN_STATUS_NULL_POINTER`. Nothing is written on
+ * failure. Thread-safe.
+ *
+ * # Safety
+ * `counterfactuals` is a valid result; `out` a valid pointer.
+ */
+lumen_status lumen_counterfactuals_instance(const struct lumen_counterfactuals *counterfactuals,
+                                            size_t instance,
+                                            struct lumen_instance_counterfactuals *out);
+
+/**
+ * Writes counterfactual `index` (`< count` of its instance) of instance `instance` into
+ * `*out`. `LUMEN_STATUS_INVALID_ARGUMENT` if `instance` or `index` is out of range; a
+ * NULL `counterfactuals` or `out` gives `LUMEN_STATUS_NULL_POINTER`. Nothing is written
+ * on failure. Thread-safe.
+ *
+ * # Safety
+ * `counterfactuals` is a valid result; `out` a valid pointer.
+ */
+lumen_status lumen_counterfactuals_get(const struct lumen_counterfactuals *counterfactuals,
+                                       size_t instance,
+                                       size_t index,
+                                       struct lumen_counterfactual *out);
+
+/**
+ * Copies counterfactual `index` of instance `instance` as a model input row
+ * (`input_len` floats) into `out` (room for `out_len` floats;
+ * `LUMEN_STATUS_BUFFER_TOO_SMALL` if fewer than `input_len`). Out-of-range `instance` or
+ * `index` gives `LUMEN_STATUS_INVALID_ARGUMENT`; a NULL `counterfactuals`, or a NULL
+ * `out` with `out_len > 0`, gives `LUMEN_STATUS_NULL_POINTER`. Nothing is written on
+ * failure. Thread-safe; `out` stays the caller's.
+ *
+ * # Safety
+ * `counterfactuals` is a valid result; `out` holds `out_len` writable floats.
+ */
+lumen_status lumen_counterfactuals_row(const struct lumen_counterfactuals *counterfactuals,
+                                       size_t instance,
+                                       size_t index,
+                                       float *out,
+                                       size_t out_len);
+
+/**
+ * Copies the logical features (indices into the features, increasing) that
+ * counterfactual `index` of instance `instance` changes into `out` (room for `out_len`
+ * indices; `LUMEN_STATUS_BUFFER_TOO_SMALL` if fewer than its `changed_len`). Out-of-range
+ * `instance` or `index` gives `LUMEN_STATUS_INVALID_ARGUMENT`; a NULL `counterfactuals`,
+ * or a NULL `out` with a non-zero length needed, gives `LUMEN_STATUS_NULL_POINTER`.
+ * Nothing is written on failure. Thread-safe; `out` stays the caller's.
+ *
+ * # Safety
+ * `counterfactuals` is a valid result; `out` holds `out_len` writable indices.
+ */
+lumen_status lumen_counterfactuals_changed(const struct lumen_counterfactuals *counterfactuals,
+                                           size_t instance,
+                                           size_t index,
+                                           uint32_t *out,
+                                           size_t out_len);
+
+/**
+ * Serialises the result to its audit JSON (method, parameters, seed, library version,
+ * backend, feature names, and per instance every counterfactual). On success `*out`
+ * holds a new NUL-terminated UTF-8 string that the caller frees with
+ * `lumen_string_free`. A NULL `counterfactuals` or `out` gives
+ * `LUMEN_STATUS_NULL_POINTER`; nothing is written on failure. Thread-safe.
+ *
+ * # Safety
+ * `counterfactuals` is a valid result; `out` a valid pointer.
+ */
+lumen_status lumen_counterfactuals_to_json(const struct lumen_counterfactuals *counterfactuals,
+                                           char **out);
+
+/**
+ * Writes the credit-scorecard points of a probability of good `p_good` (strictly
+ * between 0 and 1) into `*out` (PermuteAttack's equation 4):
+ * `base_score + points_to_double_odds / ln 2 · ln(odds / base_odds)` with
+ * `odds = p_good / (1 − p_good)`. The usual scaling is 600 points at odds 20 with 15
+ * points to double the odds. `LUMEN_STATUS_INVALID_ARGUMENT` for a `p_good` outside
+ * (0, 1), a non-finite `base_score`, or a `base_odds` or `points_to_double_odds` that
+ * is not finite and positive; a NULL `out` gives `LUMEN_STATUS_NULL_POINTER`. Nothing
+ * is written on failure. Thread-safe.
+ *
+ * # Safety
+ * `out` is a valid pointer.
+ */
+lumen_status lumen_scorecard_score(double p_good,
+                                   double base_score,
+                                   double base_odds,
+                                   double points_to_double_odds,
+                                   double *out);
 
 /**
  * The defaults: `LUMEN_BACKEND_AUTO`, all cores, seed 0, 256 MiB budget.

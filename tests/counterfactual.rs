@@ -204,3 +204,35 @@ fn a_probability_cutoff_defines_success() {
     let e = permute_attack(&engine(1, 6), &Ramp(ModelSignature::flat(6, 1)), &[2.0; 6], 1, &params).unwrap_err();
     assert!(e.message().starts_with("success_probability"), "{e}");
 }
+
+#[test]
+fn fallbacks_are_distinct_changes_and_reached_targets_are_not_searched() {
+    let (schema, rows) = training();
+    let model = Threshold::new(6, 0, 5.5);
+    let instance = [2.0, 4.0, 7.0, 0.0, 1.0, 0.0];
+    let mut params = small(schema.clone(), rows.clone());
+    params.immutable = vec![0];
+    let found = permute_attack(&engine(1, 1), &model, &instance, 1, &params).unwrap().instances.remove(0);
+    assert!(!found.counterfactuals.is_empty());
+    for (i, cf) in found.counterfactuals.iter().enumerate() {
+        assert!(!cf.success && !cf.changed.is_empty(), "fallback {i} changes something");
+        assert!(found.counterfactuals[..i].iter().all(|other| other.row != cf.row), "fallback {i} is distinct");
+    }
+    let mut params = small(schema.clone(), rows.clone());
+    params.target = TargetClass::Class(0);
+    let found = permute_attack(&engine(1, 1), &model, &instance, 1, &params).unwrap().instances.remove(0);
+    assert!(found.already_at_target && found.counterfactuals.is_empty());
+    assert_eq!(found.model_rows_evaluated, 1);
+    let mut params = small(schema.clone(), rows.clone());
+    params.max_changed = Some(0);
+    assert!(permute_attack(&engine(1, 1), &model, &instance, 1, &params)
+        .unwrap_err()
+        .message()
+        .starts_with("max_changed"));
+    params.max_changed = None;
+    params.max_distance = Some(f64::NAN);
+    assert!(permute_attack(&engine(1, 1), &model, &instance, 1, &params)
+        .unwrap_err()
+        .message()
+        .starts_with("max_distance"));
+}

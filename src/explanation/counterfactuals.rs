@@ -33,6 +33,9 @@ pub struct InstanceCounterfactuals {
     pub target_class: u32,
     /// The instance's probability of the target class.
     pub original_probability: f32,
+    /// The instance already reaches the target (its predicted class, or the success
+    /// probability): nothing was searched and `counterfactuals` is empty.
+    pub already_at_target: bool,
     /// Up to `k` counterfactuals, successful ones first, fewest changes first.
     pub counterfactuals: Vec<Counterfactual>,
     /// Model rows evaluated for this instance.

@@ -3,6 +3,7 @@
 //! detail in `lumen_last_error_message()`. No maths happens here.
 
 pub mod boundary;
+pub mod counterfactual;
 pub mod engine;
 pub mod explain;
 pub mod explanation;
@@ -12,6 +13,10 @@ pub mod shapley;
 pub mod status;
 pub mod version;
 
+pub use counterfactual::{
+    lumen_counterfactual, lumen_counterfactuals, lumen_feature_range, lumen_instance_counterfactuals,
+    lumen_permute_attack_options, lumen_tabular_feature,
+};
 pub use engine::{lumen_engine, lumen_engine_options};
 pub use explain::{lumen_feature_ablation_options, lumen_occlusion_options};
 pub use explanation::{lumen_attribution_shape, lumen_explanation, lumen_reason_code, lumen_row_diagnostics};

@@ -172,6 +172,14 @@ impl PermuteAttackParams {
         if !(self.decay > 0.0 && self.decay <= 1.0) {
             return Err(Error::invalid("decay", format!("is {}, expected in (0, 1]", self.decay)));
         }
+        if self.max_changed == Some(0) {
+            return Err(Error::invalid("max_changed", "is 0, expected at least 1 (or no limit)"));
+        }
+        if let Some(d) = self.max_distance {
+            if !(d.is_finite() && d > 0.0) {
+                return Err(Error::invalid("max_distance", format!("is {d}, expected a finite distance > 0")));
+            }
+        }
         if let Some(p) = self.success_probability {
             if !(p > 0.0 && p <= 1.0) {
                 return Err(Error::invalid("success_probability", format!("is {p}, expected in (0, 1]")));
@@ -266,6 +274,21 @@ pub fn permute_attack(
                 TargetClass::Class(c) => c as usize,
                 TargetClass::Opposite => opposite(&outputs, original_class, classes),
             };
+            let original_probability = class_probability(&outputs, target);
+            let already_at_target = match params.success_probability {
+                Some(cutoff) => original_probability >= cutoff,
+                None => original_class == target,
+            };
+            if already_at_target {
+                return Ok(InstanceCounterfactuals {
+                    original_class: original_class as u32,
+                    target_class: target as u32,
+                    original_probability: original_probability as f32,
+                    already_at_target,
+                    counterfactuals: Vec::new(),
+                    model_rows_evaluated: evaluator.rows_evaluated(),
+                });
+            }
             let instance = Instance {
                 evaluator: &evaluator,
                 schema: &params.schema,
@@ -273,7 +296,7 @@ pub fn permute_attack(
                 row,
                 logical: &logical,
                 target,
-                original_probability: class_probability(&outputs, target),
+                original_probability,
                 mutable: &mutable,
                 ranges: &ranges,
                 settings: &settings,
@@ -292,6 +315,7 @@ pub fn permute_attack(
                 original_class: original_class as u32,
                 target_class: target as u32,
                 original_probability: instance.original_probability as f32,
+                already_at_target,
                 counterfactuals: choose(results, params.counterfactuals),
                 model_rows_evaluated: evaluator.rows_evaluated(),
             })
@@ -322,7 +346,8 @@ fn opposite(outputs: &[f32], original: usize, classes: usize) -> usize {
 
 /// Up to `k` counterfactuals: successes ordered by fewest changes, then distance, then
 /// target probability, taking distinct sets of changed features first (diversity);
-/// without any success, the fittest candidates of the runs, flagged unsuccessful.
+/// without any success, the runs' distinct fittest candidates that change something,
+/// flagged unsuccessful.
 fn choose(results: Vec<RunResult>, k: usize) -> Vec<Counterfactual> {
     let mut successes: Vec<Candidate> = Vec::new();
     let mut fallbacks: Vec<Candidate> = Vec::new();
@@ -336,7 +361,13 @@ fn choose(results: Vec<RunResult>, k: usize) -> Vec<Counterfactual> {
     }
     let pool = if successes.is_empty() {
         fallbacks.sort_by(|a, b| b.fitness.total_cmp(&a.fitness));
-        fallbacks
+        let mut distinct: Vec<Candidate> = Vec::with_capacity(fallbacks.len());
+        for candidate in fallbacks {
+            if !distinct.iter().any(|known| known.logical == candidate.logical) {
+                distinct.push(candidate);
+            }
+        }
+        distinct
     } else {
         successes.sort_by(|a, b| {
             a.changed

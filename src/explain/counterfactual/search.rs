@@ -71,7 +71,7 @@ pub(super) struct Candidate {
 }
 
 /// What one run found: every distinct successful candidate, in discovery order, and the
-/// fittest candidate of the last generation.
+/// fittest candidate that changes something (the fallback when nothing succeeds).
 pub(super) struct RunResult {
     pub successes: Vec<Candidate>,
     pub best: Option<Candidate>,
@@ -125,6 +125,11 @@ impl Instance<'_> {
             let weights = self.mutation_weights(&evaluated);
             let elite =
                 (0..evaluated.len()).fold(0, |b, i| if evaluated[i].fitness > evaluated[b].fitness { i } else { b });
+            for candidate in evaluated.iter().filter(|c| !c.changed.is_empty()) {
+                if best.as_ref().is_none_or(|known: &Candidate| candidate.fitness > known.fitness) {
+                    best = Some(candidate.clone());
+                }
+            }
             let parents = self.select_parents(&evaluated, rng);
             let mut next = Vec::with_capacity(s.population);
             next.push(evaluated[elite].logical.clone());
@@ -133,7 +138,6 @@ impl Instance<'_> {
                 let b = &evaluated[parents[rng.random_range(0..parents.len())]].logical;
                 next.push(self.child(a, b, &weights, rng));
             }
-            best = Some(evaluated[elite].clone());
             population = next;
         }
         Ok(RunResult { successes, best })
