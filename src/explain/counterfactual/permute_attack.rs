@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::gibbs::{GibbsOptions, GibbsResampler};
 use super::schema::{ColumnResampler, FeatureKind, Resampler, Schema, TrainingTable};
-use super::search::{class_probability, predicted_class, Candidate, Instance, RunResult, Settings};
+use super::search::{bit_pattern, class_probability, predicted_class, Candidate, Instance, RunResult, Settings};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explanation::{Counterfactual, Counterfactuals, InstanceCounterfactuals};
@@ -293,6 +293,7 @@ pub fn permute_attack(
                 evaluator: &evaluator,
                 schema: &params.schema,
                 resampler,
+                column,
                 row,
                 logical: &logical,
                 target,
@@ -347,27 +348,23 @@ fn opposite(outputs: &[f32], original: usize, classes: usize) -> usize {
 /// Up to `k` counterfactuals: successes ordered by fewest changes, then distance, then
 /// target probability, taking distinct sets of changed features first (diversity);
 /// without any success, the runs' distinct fittest candidates that change something,
-/// flagged unsuccessful.
+/// closest to the target first, flagged unsuccessful.
 fn choose(results: Vec<RunResult>, k: usize) -> Vec<Counterfactual> {
+    let mut seen = std::collections::HashSet::new();
     let mut successes: Vec<Candidate> = Vec::new();
     let mut fallbacks: Vec<Candidate> = Vec::new();
     for result in results {
-        for candidate in result.successes {
-            if !successes.iter().any(|known| known.logical == candidate.logical) {
-                successes.push(candidate);
-            }
-        }
+        successes.extend(result.successes.into_iter().filter(|c| seen.insert(bit_pattern(&c.logical))));
         fallbacks.extend(result.best);
     }
     let pool = if successes.is_empty() {
-        fallbacks.sort_by(|a, b| b.fitness.total_cmp(&a.fitness));
-        let mut distinct: Vec<Candidate> = Vec::with_capacity(fallbacks.len());
-        for candidate in fallbacks {
-            if !distinct.iter().any(|known| known.logical == candidate.logical) {
-                distinct.push(candidate);
-            }
-        }
-        distinct
+        // Runs decay their penalties differently, so rank fallbacks by what they reach.
+        fallbacks.sort_by(|a, b| {
+            b.target_probability.total_cmp(&a.target_probability).then(a.changed.len().cmp(&b.changed.len()))
+        });
+        let mut distinct = std::collections::HashSet::new();
+        fallbacks.retain(|c| distinct.insert(bit_pattern(&c.logical)));
+        fallbacks
     } else {
         successes.sort_by(|a, b| {
             a.changed
