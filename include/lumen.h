@@ -128,8 +128,9 @@
 
 /**
  * The model-descriptor ABI this header describes: put it in `lumen_model_desc.abi_version`.
+ * Version 2 added `layer_gradient` and `layer_shape`.
  */
-#define LUMEN_MODEL_ABI_VERSION 1
+#define LUMEN_MODEL_ABI_VERSION 2
 
 /**
  * The result of a fallible Lumen call. `LUMEN_STATUS_OK` is 0; every other value is a
@@ -657,6 +658,18 @@ typedef int32_t (*lumen_gradient_fn)(void *user_data,
 typedef void (*lumen_finalize_fn)(void *user_data);
 
 /**
+ * `layer_gradient(user_data, inputs, rows, targets, activations, gradients)`: for each
+ * row, writes the exposed layer's activations (`rows × C × h × w`) and the gradients of
+ * the row's target output with respect to them (same shape). Returns 0 on success. Nullable.
+ */
+typedef int32_t (*lumen_layer_gradient_fn)(void *user_data,
+                                           const float *inputs,
+                                           size_t rows,
+                                           const uint32_t *targets,
+                                           float *activations,
+                                           float *gradients);
+
+/**
  * Describes a model to Lumen. Zero-initialise, set `abi_version = LUMEN_MODEL_ABI_VERSION`
  * and fill in the rest; `lumen_model_new` copies what it needs.
  */
@@ -719,6 +732,14 @@ typedef struct lumen_model_desc {
    * Number of entries in `feature_names`: 0 or `input_len`.
    */
   size_t feature_names_len;
+  /**
+   * Optional layer activations and gradients for Grad-CAM; NULL if unavailable.
+   */
+  lumen_layer_gradient_fn layer_gradient;
+  /**
+   * Shape `{C, h, w}` of that layer; all zero without `layer_gradient`.
+   */
+  size_t layer_shape[3];
 } lumen_model_desc;
 
 /**

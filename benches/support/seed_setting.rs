@@ -60,6 +60,7 @@ pub fn host_model(predict: PredictFn, user_data: *mut c_void, concurrent: bool) 
         concurrent,
         memory_space: MemorySpace::Host,
         feature_names: None,
+        layer_shape: None,
     };
     let callbacks = HostCallbacks { predict, gradient: None, finalize: None, user_data };
     HostModel::new(signature, callbacks).expect("valid signature")

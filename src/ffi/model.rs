@@ -6,7 +6,7 @@ use super::boundary::{boundary, boundary_or, FfiError};
 use super::pointers::{check_out, reference, slice, strings, write_out};
 use super::status::lumen_status;
 use super::version::LUMEN_MODEL_ABI_VERSION;
-use crate::model::host::{FinalizeFn, GradientFn, HostCallbacks, PredictFn};
+use crate::model::host::{FinalizeFn, GradientFn, HostCallbacks, LayerGradientFn, PredictFn};
 use crate::model::{HostModel, MemorySpace, Model, ModelSignature};
 
 /// `lumen_model_desc.flags`: the callbacks may be called from several threads at once.
@@ -53,6 +53,10 @@ pub struct lumen_model_desc {
     pub feature_names: *const *const c_char,
     /// Number of entries in `feature_names`: 0 or `input_len`.
     pub feature_names_len: usize,
+    /// Optional layer activations and gradients for Grad-CAM; NULL if unavailable.
+    pub layer_gradient: LayerGradientFn,
+    /// Shape `{C, h, w}` of that layer; all zero without `layer_gradient`.
+    pub layer_shape: [usize; 3],
 }
 
 /// A model handle. Thread-safe as far as Lumen is concerned; calls into the callbacks
@@ -130,11 +134,22 @@ unsafe fn host_model_from(desc: &lumen_model_desc) -> Result<HostModel, FfiError
         concurrent: desc.flags & LUMEN_MODEL_CONCURRENT != 0,
         memory_space,
         feature_names,
+        layer_shape: match (desc.layer_gradient.is_some(), desc.layer_shape) {
+            (false, [0, 0, 0]) => None,
+            (true, shape) if !shape.contains(&0) => Some(shape),
+            (_, shape) => return Err(FfiError::new(
+                lumen_status::InvalidArgument,
+                format!(
+                    "desc.layer_shape: is {shape:?}, expected all zero without layer_gradient and all non-zero with it"
+                ),
+            )),
+        },
     };
     signature.validate()?;
     let callbacks = HostCallbacks {
         predict: desc.predict,
         gradient: desc.gradient,
+        layer_gradient: desc.layer_gradient,
         finalize: desc.finalize,
         user_data: desc.user_data,
     };

@@ -26,6 +26,20 @@ pub type GradientFn = Option<
     ) -> i32,
 >;
 
+/// `layer_gradient(user_data, inputs, rows, targets, activations, gradients)`: for each
+/// row, writes the exposed layer's activations (`rows × C × h × w`) and the gradients of
+/// the row's target output with respect to them (same shape). Returns 0 on success. Nullable.
+pub type LayerGradientFn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        inputs: *const f32,
+        rows: usize,
+        targets: *const u32,
+        activations: *mut f32,
+        gradients: *mut f32,
+    ) -> i32,
+>;
+
 /// `finalize(user_data)`: called exactly once when the model handle is freed. Nullable.
 pub type FinalizeFn = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
 
@@ -36,6 +50,8 @@ pub struct HostCallbacks {
     pub predict: PredictFn,
     /// Optional gradient pass.
     pub gradient: GradientFn,
+    /// Optional layer activations and gradients (Grad-CAM).
+    pub layer_gradient: LayerGradientFn,
     /// Optional finaliser of `user_data`.
     pub finalize: FinalizeFn,
     /// Passed back unchanged to every callback.
@@ -138,6 +154,41 @@ impl Model for HostModel {
             Ok(())
         } else {
             Err(callback_failed("gradient", code, rows))
+        }
+    }
+    fn layer_gradient(
+        &self,
+        inputs: &[f32],
+        rows: usize,
+        targets: &[u32],
+        activations: &mut [f32],
+        gradients: &mut [f32],
+    ) -> Result<()> {
+        let Some(layer_gradient) = self.callbacks.layer_gradient else {
+            return Err(Error::new(
+                ErrorKind::ModelCapabilityMissing,
+                "model: the descriptor has no layer callback (layer_gradient is NULL)",
+            ));
+        };
+        debug_assert_eq!(targets.len(), rows);
+        let _turn = self.turn();
+        // SAFETY: every slice has the length the callback's contract promises
+        // (`rows × C × h × w` for both layer buffers); `_turn` keeps a non-concurrent
+        // model's calls apart.
+        let code = unsafe {
+            layer_gradient(
+                self.callbacks.user_data,
+                inputs.as_ptr(),
+                rows,
+                targets.as_ptr(),
+                activations.as_mut_ptr(),
+                gradients.as_mut_ptr(),
+            )
+        };
+        if code == 0 {
+            Ok(())
+        } else {
+            Err(callback_failed("layer_gradient", code, rows))
         }
     }
 }

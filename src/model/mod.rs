@@ -37,6 +37,9 @@ pub struct ModelSignature {
     pub memory_space: MemorySpace,
     /// Optional names of the input elements (one per element of a row).
     pub feature_names: Option<Vec<String>>,
+    /// Shape `[C, h, w]` of the layer the `layer_gradient` callback exposes (Grad-CAM),
+    /// when the model has one.
+    pub layer_shape: Option<[usize; 3]>,
 }
 
 impl ModelSignature {
@@ -49,6 +52,7 @@ impl ModelSignature {
             concurrent: true,
             memory_space: MemorySpace::Host,
             feature_names: None,
+            layer_shape: None,
         }
     }
 
@@ -76,6 +80,11 @@ impl ModelSignature {
                 return Err(Error::length("feature_names", names.len(), self.input_len()));
             }
         }
+        if let Some(shape) = self.layer_shape {
+            if shape.contains(&0) {
+                return Err(Error::invalid("layer_shape", format!("{shape:?} has a zero dimension")));
+            }
+        }
         Ok(())
     }
 }
@@ -101,5 +110,20 @@ pub trait Model: Send + Sync {
     ) -> Result<()> {
         let _ = (inputs, rows, targets, gradients, outputs);
         Err(Error::new(ErrorKind::ModelCapabilityMissing, "model: this model has no gradient callback"))
+    }
+
+    /// Grad-CAM's access to a layer: for each row, writes the layer's activations and the
+    /// gradients of the row's target output with respect to them (both
+    /// `rows × C × h × w`, with `[C, h, w]` = `signature().layer_shape`).
+    fn layer_gradient(
+        &self,
+        inputs: &[f32],
+        rows: usize,
+        targets: &[u32],
+        activations: &mut [f32],
+        gradients: &mut [f32],
+    ) -> Result<()> {
+        let _ = (inputs, rows, targets, activations, gradients);
+        Err(Error::new(ErrorKind::ModelCapabilityMissing, "model: this model has no layer callback"))
     }
 }
