@@ -62,7 +62,7 @@ pub fn host_model(predict: PredictFn, user_data: *mut c_void, concurrent: bool) 
         feature_names: None,
         layer_shape: None,
     };
-    let callbacks = HostCallbacks { predict, gradient: None, finalize: None, user_data };
+    let callbacks = HostCallbacks { predict, gradient: None, layer_gradient: None, finalize: None, user_data };
     HostModel::new(signature, callbacks).expect("valid signature")
 }
 
