@@ -5,7 +5,9 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use super::{AblationJob, AblationScratch, Backend, BackendKind, BaselineRow, CoalitionJob, Masks, WindowGrid};
+use super::{
+    AblationJob, AblationScratch, Backend, BackendKind, BaselineRow, CoalitionJob, Masks, PathJob, WindowGrid,
+};
 
 /// Work below this many elements per rayon task is not worth a task.
 const MIN_ELEMENTS_PER_TASK: usize = 1 << 14;
@@ -160,6 +162,49 @@ impl Backend for CpuBackend {
                     .zip(weights)
                     .map(|(row, &w)| w * f64::from(row[target as usize]))
                     .sum();
+            }
+        });
+    }
+
+    fn build_path_batch(&self, job: &PathJob<'_>, points: Range<usize>, rows: &mut [f32]) {
+        let n = job.row_len;
+        rows[..points.len() * n]
+            .par_chunks_mut(n)
+            .zip(&job.points[points])
+            .with_min_len((MIN_ELEMENTS_PER_TASK / n.max(1)).max(1))
+            .for_each(|(row, point)| {
+                let (x, b) = (job.input(point.input), job.baseline(point.baseline));
+                for ((out, &x), &b) in row.iter_mut().zip(x).zip(b) {
+                    *out = b + point.alpha * (x - b);
+                }
+            });
+    }
+
+    fn accumulate_path_gradients(
+        &self,
+        job: &PathJob<'_>,
+        points: Range<usize>,
+        gradients: &[f32],
+        accumulator: &mut [f64],
+    ) {
+        let n = job.row_len;
+        let points = &job.points[points];
+        // Elements are independent; each one adds the points in order.
+        accumulator.par_chunks_mut(n).enumerate().for_each(|(target, acc)| {
+            for (point, gradient) in points.iter().zip(gradients.chunks_exact(n)) {
+                if point.target != target {
+                    continue;
+                }
+                if job.times_difference {
+                    let (x, b) = (job.input(point.input), job.baseline(point.baseline));
+                    for (((a, &g), &x), &b) in acc.iter_mut().zip(gradient).zip(x).zip(b) {
+                        *a += point.weight * f64::from(g) * (f64::from(x) - f64::from(b));
+                    }
+                } else {
+                    for (a, &g) in acc.iter_mut().zip(gradient) {
+                        *a += point.weight * f64::from(g);
+                    }
+                }
             }
         });
     }

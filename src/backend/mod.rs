@@ -4,6 +4,7 @@
 pub mod ablation;
 pub mod coalition;
 pub mod cpu;
+pub mod path;
 
 use std::fmt;
 use std::ops::Range;
@@ -11,6 +12,7 @@ use std::ops::Range;
 pub use ablation::{AblationJob, AblationScratch, BaselineRow, Baselines, GroupMap, Masks, WindowGrid};
 pub use coalition::CoalitionJob;
 pub use cpu::CpuBackend;
+pub use path::{PathJob, PathPoint};
 
 /// Which implementation runs the primitives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -62,5 +64,19 @@ pub trait Backend: Send + Sync + fmt::Debug {
         weights: &[f64],
         targets: &[u32],
         values: &mut [f64],
+    );
+
+    /// Writes points `points` of `job` (a range of its point list) into `rows`.
+    fn build_path_batch(&self, job: &PathJob<'_>, points: Range<usize>, rows: &mut [f32]);
+
+    /// Adds each point's weighted gradient to its accumulator row: for point `i` of
+    /// `points`, `accumulator[target] += weight · gradients[i - points.start]` (times
+    /// `input − baseline` with `times_difference`), in point order (deterministic).
+    fn accumulate_path_gradients(
+        &self,
+        job: &PathJob<'_>,
+        points: Range<usize>,
+        gradients: &[f32],
+        accumulator: &mut [f64],
     );
 }

@@ -4,6 +4,7 @@
 mod ablation_run;
 pub mod counterfactual;
 pub mod feature_ablation;
+pub mod gradient;
 pub mod occlusion;
 pub mod shapley;
 

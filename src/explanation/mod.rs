@@ -28,6 +28,16 @@ pub enum Method {
     KernelShap,
     /// Shapley Value Sampling: the antithetic permutation estimator.
     ShapleyValueSampling,
+    /// Integrated Gradients along the straight path from the baseline.
+    IntegratedGradients,
+    /// The gradient (or its absolute value) at the input.
+    Saliency,
+    /// GradientSHAP: expected gradients over a baseline distribution.
+    GradientShap,
+    /// NoiseTunnel: a gradient method averaged over noisy copies of the input.
+    NoiseTunnel,
+    /// Grad-CAM: a layer's gradient-weighted activations, upsampled to the input.
+    GradCam,
 }
 
 /// What the last axis of the attributions indexes.

@@ -127,6 +127,15 @@ unsafe fn host_model_from(desc: &lumen_model_desc) -> Result<HostModel, FfiError
         // SAFETY: forwarded contract of the descriptor.
         n => Some(unsafe { strings(desc.feature_names, n, "desc.feature_names")? }),
     };
+    let layer_shape = match (desc.layer_gradient.is_some(), desc.layer_shape) {
+        (false, [0, 0, 0]) => None,
+        (true, shape) if !shape.contains(&0) => Some(shape),
+        (with_callback, shape) => {
+            let expected = if with_callback { "all non-zero with layer_gradient" } else { "all zero without it" };
+            let message = format!("desc.layer_shape: is {shape:?}, expected {expected}");
+            return Err(FfiError::new(lumen_status::InvalidArgument, message));
+        }
+    };
     let signature = ModelSignature {
         input_shape,
         output_len: desc.output_len,
@@ -134,16 +143,7 @@ unsafe fn host_model_from(desc: &lumen_model_desc) -> Result<HostModel, FfiError
         concurrent: desc.flags & LUMEN_MODEL_CONCURRENT != 0,
         memory_space,
         feature_names,
-        layer_shape: match (desc.layer_gradient.is_some(), desc.layer_shape) {
-            (false, [0, 0, 0]) => None,
-            (true, shape) if !shape.contains(&0) => Some(shape),
-            (_, shape) => return Err(FfiError::new(
-                lumen_status::InvalidArgument,
-                format!(
-                    "desc.layer_shape: is {shape:?}, expected all zero without layer_gradient and all non-zero with it"
-                ),
-            )),
-        },
+        layer_shape,
     };
     signature.validate()?;
     let callbacks = HostCallbacks {

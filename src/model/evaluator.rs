@@ -130,6 +130,55 @@ impl<'m> Evaluator<'m> {
         Ok(())
     }
 
+    /// ∂ output_target / ∂ input for `rows` rows (one target per row), split at the
+    /// model's batch limit; fails on any non-finite gradient or output. `outputs`, when
+    /// given, receives the model's outputs too.
+    pub fn gradient(
+        &self,
+        inputs: &[f32],
+        rows: usize,
+        targets: &[u32],
+        gradients: &mut [f32],
+        mut outputs: Option<&mut [f32]>,
+    ) -> Result<()> {
+        let signature = self.model.signature();
+        let (input_len, output_len) = (signature.input_len(), signature.output_len);
+        if inputs.len() != rows * input_len || gradients.len() != rows * input_len || targets.len() != rows {
+            return Err(Error::new(ErrorKind::Internal, "evaluator: gradient buffers do not match the row count"));
+        }
+        let limit = signature.max_batch_rows.unwrap_or(usize::MAX).max(1);
+        let mut done = 0;
+        while done < rows {
+            let n = limit.min(rows - done);
+            let range = done * input_len..(done + n) * input_len;
+            let batch_outputs = outputs.as_deref_mut().map(|o| &mut o[done * output_len..(done + n) * output_len]);
+            let batch_gradients = &mut gradients[range.clone()];
+            self.model.gradient(&inputs[range], n, &targets[done..done + n], batch_gradients, batch_outputs)?;
+            self.rows_evaluated.fetch_add(n as u64, Ordering::Relaxed);
+            if let Some(i) = batch_gradients.iter().position(|v| !v.is_finite()) {
+                return Err(Error::new(
+                    ErrorKind::ModelNonFiniteOutput,
+                    format!(
+                        "model: the gradient callback wrote {} to element {} of row {} of a {n}-row batch; gradients must be finite",
+                        batch_gradients[i],
+                        i % input_len,
+                        i / input_len
+                    ),
+                ));
+            }
+            done += n;
+        }
+        if let Some(outputs) = outputs {
+            if let Some(i) = outputs.iter().position(|v| !v.is_finite()) {
+                return Err(Error::new(
+                    ErrorKind::ModelNonFiniteOutput,
+                    format!("model: the gradient callback wrote {} to output {i}; outputs must be finite", outputs[i]),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Evaluates every row of `source` (`outputs.len() / output_len` rows) under `plan`,
     /// on `pool`. Each batch's outputs land at that batch's place, whichever worker ran it.
     /// On failure, the error of the lowest failing batch is returned.

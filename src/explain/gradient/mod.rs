@@ -1,0 +1,109 @@
+//! The gradient methods (Captum's semantics and defaults): Integrated Gradients,
+//! Saliency, GradientSHAP, NoiseTunnel and Grad-CAM. They run on the model's `gradient`
+//! (and `layer_gradient`) callbacks, in batches bounded by an internal batch size and the
+//! engine's memory budget, so memory never grows with the number of steps or samples.
+
+pub mod gradient_shap;
+pub mod integrated_gradients;
+pub mod noise_tunnel;
+pub mod quadrature;
+pub mod saliency;
+
+pub use gradient_shap::{gradient_shap, GradientShapParams};
+pub use integrated_gradients::{integrated_gradients, IntegratedGradientsParams};
+pub use noise_tunnel::{noise_tunnel, NoiseTunnelBase, NoiseTunnelParams, NoiseType};
+pub use quadrature::Quadrature;
+pub use saliency::{saliency, SaliencyParams};
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use rand_distr::{Distribution, Normal};
+
+use crate::backend::{PathJob, PathPoint};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::model::{BatchPlan, Evaluator};
+
+/// Evaluates every point of `job` on the model's gradient and accumulates the weighted
+/// gradients into `accumulator` (`targets × row_len` per accumulator row). At most
+/// `internal_batch_size` points (or what the memory budget allows) go to one call.
+fn run_paths(
+    engine: &Engine,
+    evaluator: &Evaluator<'_>,
+    job: &PathJob<'_>,
+    targets: &[u32],
+    internal_batch_size: Option<usize>,
+    accumulator: &mut [f64],
+) -> Result<()> {
+    let n = job.row_len;
+    // Batch inputs and gradients are both held: each point costs two rows.
+    let plan = BatchPlan::new(
+        evaluator.signature(),
+        job.points.len(),
+        2 * n,
+        engine.memory_budget_bytes(),
+        internal_batch_size,
+        1,
+    )?;
+    let mut rows = vec![0.0f32; plan.batch_rows * n];
+    let mut gradients = vec![0.0f32; plan.batch_rows * n];
+    let mut start = 0;
+    while start < job.points.len() {
+        let end = (start + plan.batch_rows).min(job.points.len());
+        let k = end - start;
+        engine.pool().install(|| engine.backend().build_path_batch(job, start..end, &mut rows));
+        evaluator.gradient(&rows[..k * n], k, &targets[start..end], &mut gradients[..k * n], None)?;
+        engine
+            .pool()
+            .install(|| engine.backend().accumulate_path_gradients(job, start..end, &gradients[..k * n], accumulator));
+        start = end;
+    }
+    Ok(())
+}
+
+/// `rows × outputs` model outputs of `inputs`.
+fn predict(evaluator: &Evaluator<'_>, inputs: &[f32], rows: usize) -> Result<Vec<f32>> {
+    let mut outputs = vec![0.0f32; rows * evaluator.signature().output_len];
+    evaluator.predict(inputs, rows, &mut outputs)?;
+    Ok(outputs)
+}
+
+/// Random streams of different purposes never overlap: the purpose sits in the top bits.
+#[derive(Debug, Clone, Copy)]
+#[repr(u64)]
+enum Stream {
+    /// GradientSHAP's baselines, noise and α.
+    GradientShap = 1,
+    /// NoiseTunnel's noise.
+    NoiseTunnel = 2,
+}
+
+/// The random stream of `purpose` for explained row `row` (ChaCha20, the engine's seed).
+fn row_rng(engine: &Engine, purpose: Stream, row: usize) -> ChaCha20Rng {
+    let mut rng = ChaCha20Rng::seed_from_u64(engine.seed());
+    rng.set_stream(((purpose as u64) << 48) | row as u64);
+    rng
+}
+
+/// A checked N(0, σ²) distribution.
+fn gaussian(stdev: f32, argument: &str) -> Result<Normal<f32>> {
+    if !stdev.is_finite() || stdev < 0.0 {
+        return Err(Error::invalid(argument, format!("is {stdev}, expected a finite standard deviation >= 0")));
+    }
+    Normal::new(0.0, stdev).map_err(|e| Error::invalid(argument, e.to_string()))
+}
+
+/// `row` plus Gaussian noise drawn from `rng`.
+fn add_noise(row: &[f32], noise: &Normal<f32>, rng: &mut ChaCha20Rng, out: &mut Vec<f32>) {
+    out.extend(row.iter().map(|&x| x + noise.sample(rng)));
+}
+
+/// Rows explained × targets points helper: the accumulator row of (row, target k).
+fn accumulator_row(row: usize, k: usize, targets: usize) -> usize {
+    row * targets + k
+}
+
+/// A path point, for the methods' plans.
+fn point(input: usize, baseline: usize, alpha: f64, weight: f64, target: usize) -> PathPoint {
+    PathPoint { input, baseline, alpha: alpha as f32, weight, target }
+}

@@ -1,0 +1,148 @@
+//! Integration rules along the path from the baseline (α = 0) to the input (α = 1), with
+//! Captum's conventions (`captum.attr._utils.approximation_methods`).
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// How Integrated Gradients approximates the path integral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Quadrature {
+    /// α_k = k/n, weights 1/n.
+    RiemannLeft,
+    /// α_k = (k+1)/n, weights 1/n.
+    RiemannRight,
+    /// α_k = (k+½)/n, weights 1/n.
+    RiemannMiddle,
+    /// α_k = k/(n−1) (n ≥ 2), weights 1/(n−1) with half weights at both ends.
+    RiemannTrapezoid,
+    /// Gauss–Legendre nodes and weights on [0, 1] (Captum's default).
+    #[default]
+    GaussLegendre,
+}
+
+impl Quadrature {
+    /// The `steps` points α and their weights (summing to 1).
+    pub fn rule(self, steps: usize) -> Result<(Vec<f64>, Vec<f64>)> {
+        if steps == 0 {
+            return Err(Error::invalid("n_steps", "is 0, expected at least 1"));
+        }
+        let n = steps as f64;
+        let uniform = |offset: f64| ((0..steps).map(|k| (k as f64 + offset) / n).collect(), vec![1.0 / n; steps]);
+        Ok(match self {
+            Self::RiemannLeft => uniform(0.0),
+            Self::RiemannRight => uniform(1.0),
+            Self::RiemannMiddle => uniform(0.5),
+            Self::RiemannTrapezoid => {
+                if steps < 2 {
+                    return Err(Error::invalid("n_steps", "is 1, the trapezoid rule needs at least 2"));
+                }
+                let h = 1.0 / (n - 1.0);
+                let alphas = (0..steps).map(|k| k as f64 * h).collect();
+                let mut weights = vec![h; steps];
+                weights[0] = h / 2.0;
+                weights[steps - 1] = h / 2.0;
+                (alphas, weights)
+            }
+            Self::GaussLegendre => {
+                let (nodes, weights) = gauss_legendre(steps);
+                (nodes.iter().map(|x| (x + 1.0) / 2.0).collect(), weights.iter().map(|w| w / 2.0).collect())
+            }
+        })
+    }
+}
+
+/// Gauss–Legendre nodes (ascending) and weights on [−1, 1], by Newton's method on the
+/// Legendre polynomial P_n from the Chebyshev-like initial guesses.
+fn gauss_legendre(n: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut nodes = vec![0.0; n];
+    let mut weights = vec![0.0; n];
+    for i in 0..n.div_ceil(2) {
+        let mut x = (std::f64::consts::PI * (i as f64 + 0.75) / (n as f64 + 0.5)).cos();
+        let mut derivative = 0.0;
+        for _ in 0..100 {
+            let (p, dp) = legendre(n, x);
+            derivative = dp;
+            let step = p / dp;
+            x -= step;
+            if step.abs() < 1e-16 {
+                break;
+            }
+        }
+        let (_, dp) = legendre(n, x);
+        derivative = if dp != 0.0 { dp } else { derivative };
+        let w = 2.0 / ((1.0 - x * x) * derivative * derivative);
+        nodes[i] = -x;
+        nodes[n - 1 - i] = x;
+        weights[i] = w;
+        weights[n - 1 - i] = w;
+    }
+    (nodes, weights)
+}
+
+/// P_n(x) and P_n'(x) by the three-term recurrence.
+fn legendre(n: usize, x: f64) -> (f64, f64) {
+    let (mut p0, mut p1) = (1.0, x);
+    if n == 0 {
+        return (1.0, 0.0);
+    }
+    for k in 2..=n {
+        let k = k as f64;
+        let p2 = ((2.0 * k - 1.0) * x * p1 - (k - 1.0) * p0) / k;
+        p0 = p1;
+        p1 = p2;
+    }
+    let dp = n as f64 * (x * p1 - p0) / (x * x - 1.0);
+    (p1, dp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gauss_legendre_matches_published_values() {
+        // Abramowitz & Stegun, table 25.4: n = 3 nodes ±√(3/5), 0; weights 5/9, 8/9.
+        let (x, w) = gauss_legendre(3);
+        let r = (0.6f64).sqrt();
+        for (got, want) in x.iter().zip([-r, 0.0, r]).chain(w.iter().zip([5.0 / 9.0, 8.0 / 9.0, 5.0 / 9.0])) {
+            assert!((got - want).abs() < 1e-15, "{got} vs {want}");
+        }
+        // n = 5: 0.9061798459386640, 0.5384693101056831; weights 0.2369268850561891,
+        // 0.4786286704993665, 0.5688888888888889.
+        let (x, w) = gauss_legendre(5);
+        let want_x =
+            [-0.906_179_845_938_664, -0.538_469_310_105_683_1, 0.0, 0.538_469_310_105_683_1, 0.906_179_845_938_664];
+        let want_w = [
+            0.236_926_885_056_189_1,
+            0.478_628_670_499_366_5,
+            0.568_888_888_888_888_9,
+            0.478_628_670_499_366_5,
+            0.236_926_885_056_189_1,
+        ];
+        for i in 0..5 {
+            assert!((x[i] - want_x[i]).abs() < 1e-14 && (w[i] - want_w[i]).abs() < 1e-14, "node {i}");
+        }
+        for n in [1, 2, 7, 50, 100] {
+            let (_, w) = gauss_legendre(n);
+            assert!((w.iter().sum::<f64>() - 2.0).abs() < 1e-12, "weights of n = {n} sum to 2");
+        }
+    }
+
+    #[test]
+    fn riemann_rules_match_hand_computed_sums() {
+        let (a, w) = Quadrature::RiemannLeft.rule(4).unwrap();
+        assert_eq!((a, w), (vec![0.0, 0.25, 0.5, 0.75], vec![0.25; 4]));
+        assert_eq!(Quadrature::RiemannRight.rule(2).unwrap().0, vec![0.5, 1.0]);
+        assert_eq!(Quadrature::RiemannMiddle.rule(2).unwrap().0, vec![0.25, 0.75]);
+        let (a, w) = Quadrature::RiemannTrapezoid.rule(3).unwrap();
+        assert_eq!((a, w), (vec![0.0, 0.5, 1.0], vec![0.25, 0.5, 0.25]));
+        // ∫₀¹ α² dα = 1/3: exact for Gauss–Legendre with 2 nodes.
+        let (a, w) = Quadrature::GaussLegendre.rule(2).unwrap();
+        let integral: f64 = a.iter().zip(&w).map(|(a, w)| w * a * a).sum();
+        assert!((integral - 1.0 / 3.0).abs() < 1e-15);
+        assert!(Quadrature::RiemannTrapezoid.rule(1).is_err());
+        assert!(Quadrature::GaussLegendre.rule(0).unwrap_err().message().starts_with("n_steps"));
+    }
+}
