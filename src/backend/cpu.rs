@@ -189,23 +189,104 @@ impl Backend for CpuBackend {
     ) {
         let n = job.row_len;
         let points = &job.points[points];
-        // Elements are independent; each one adds the points in order.
+        // Elements are independent: split every accumulator row into chunks and let each
+        // chunk add the points in order (deterministic whatever the threads).
         accumulator.par_chunks_mut(n).enumerate().for_each(|(target, acc)| {
-            for (point, gradient) in points.iter().zip(gradients.chunks_exact(n)) {
-                if point.target != target {
-                    continue;
-                }
-                if job.times_difference {
-                    let (x, b) = (job.input(point.input), job.baseline(point.baseline));
-                    for (((a, &g), &x), &b) in acc.iter_mut().zip(gradient).zip(x).zip(b) {
-                        *a += point.weight * f64::from(g) * (f64::from(x) - f64::from(b));
+            acc.par_chunks_mut(MIN_ELEMENTS_PER_TASK).enumerate().for_each(|(chunk, acc)| {
+                let offset = chunk * MIN_ELEMENTS_PER_TASK;
+                let span = offset..offset + acc.len();
+                for (point, gradient) in points.iter().zip(gradients.chunks_exact(n)) {
+                    if point.target != target {
+                        continue;
                     }
-                } else {
-                    for (a, &g) in acc.iter_mut().zip(gradient) {
-                        *a += point.weight * f64::from(g);
+                    let gradient = &gradient[span.clone()];
+                    if job.times_difference {
+                        let x = &job.input(point.input)[span.clone()];
+                        let b = &job.baseline(point.baseline)[span.clone()];
+                        for (((a, &g), &x), &b) in acc.iter_mut().zip(gradient).zip(x).zip(b) {
+                            *a += point.weight * f64::from(g) * (f64::from(x) - f64::from(b));
+                        }
+                    } else {
+                        for (a, &g) in acc.iter_mut().zip(gradient) {
+                            *a += point.weight * f64::from(g);
+                        }
                     }
                 }
+            });
+        });
+    }
+
+    fn scale_by_difference(
+        &self,
+        inputs: &[f32],
+        baselines: &[f32],
+        row_len: usize,
+        per_input: usize,
+        accumulator: &mut [f64],
+    ) {
+        accumulator.par_chunks_mut(row_len).enumerate().for_each(|(row, acc)| {
+            let r = row / per_input;
+            let (x, b) = (&inputs[r * row_len..(r + 1) * row_len], &baselines[r * row_len..(r + 1) * row_len]);
+            for ((a, &x), &b) in acc.iter_mut().zip(x).zip(b) {
+                *a *= f64::from(x) - f64::from(b);
             }
         });
+    }
+    fn grad_cam_map(&self, layer: [usize; 3], activations: &[f32], gradients: &[f32], relu: bool, maps: &mut [f32]) {
+        let [channels, h, w] = layer;
+        let plane = h * w;
+        let row_len = channels * plane;
+        if row_len == 0 {
+            return;
+        }
+        // Rows are independent; within a row, channels are added in order.
+        maps.par_chunks_mut(plane)
+            .zip(activations.par_chunks(row_len))
+            .zip(gradients.par_chunks(row_len))
+            .with_min_len((MIN_ELEMENTS_PER_TASK / row_len).max(1))
+            .for_each_init(
+                || vec![0.0f64; plane],
+                |sums, ((map, activations), gradients)| grad_cam_row(plane, activations, gradients, relu, sums, map),
+            );
+    }
+
+    fn upsample_bilinear(&self, maps: &[f32], from: [usize; 2], to: [usize; 2], resampled: &mut [f32]) {
+        let ([h, w], [out_h, out_w]) = (from, to);
+        if h * w == 0 || out_h * out_w == 0 {
+            return;
+        }
+        let (rows, cols) = (super::bilinear_taps(h, out_h), super::bilinear_taps(w, out_w));
+        // Each output line (one output y of one map) is independent of the others.
+        resampled[..maps.len() / (h * w) * out_h * out_w]
+            .par_chunks_mut(out_w)
+            .enumerate()
+            .with_min_len((MIN_ELEMENTS_PER_TASK / out_w).max(1))
+            .for_each(|(line, out)| {
+                let (map, y) = (line / out_h, line % out_h);
+                let map = &maps[map * h * w..(map + 1) * h * w];
+                let tap = rows[y];
+                let (lo, hi) = (&map[tap.lo * w..(tap.lo + 1) * w], &map[tap.hi * w..(tap.hi + 1) * w]);
+                for (out, col) in out.iter_mut().zip(&cols) {
+                    let at = |line: &[f32]| {
+                        col.lo_weight * f64::from(line[col.lo]) + col.hi_weight * f64::from(line[col.hi])
+                    };
+                    *out = (tap.lo_weight * at(lo) + tap.hi_weight * at(hi)) as f32;
+                }
+            });
+    }
+}
+
+/// One row of the Grad-CAM map: channel weights are the mean of each channel's
+/// gradients, the map their weighted sum of activation planes (f64, channel order).
+fn grad_cam_row(plane: usize, activations: &[f32], gradients: &[f32], relu: bool, sums: &mut [f64], map: &mut [f32]) {
+    sums.fill(0.0);
+    for (activation, gradient) in activations.chunks_exact(plane).zip(gradients.chunks_exact(plane)) {
+        let weight = gradient.iter().map(|&g| f64::from(g)).sum::<f64>() / plane as f64;
+        for (sum, &a) in sums.iter_mut().zip(activation) {
+            *sum += weight * f64::from(a);
+        }
+    }
+    for (out, &sum) in map.iter_mut().zip(sums.iter()) {
+        *out = if relu { sum.max(0.0) as f32 } else { sum as f32 };
     }
 }

@@ -4,6 +4,7 @@
 pub mod ablation;
 pub mod coalition;
 pub mod cpu;
+pub mod grad_cam;
 pub mod path;
 
 use std::fmt;
@@ -12,6 +13,7 @@ use std::ops::Range;
 pub use ablation::{AblationJob, AblationScratch, BaselineRow, Baselines, GroupMap, Masks, WindowGrid};
 pub use coalition::CoalitionJob;
 pub use cpu::CpuBackend;
+pub use grad_cam::{bilinear_taps, BilinearTap};
 pub use path::{PathJob, PathPoint};
 
 /// Which implementation runs the primitives.
@@ -79,4 +81,27 @@ pub trait Backend: Send + Sync + fmt::Debug {
         gradients: &[f32],
         accumulator: &mut [f64],
     );
+
+    /// Multiplies accumulator rows (of `row_len`) by `input − baseline` elementwise:
+    /// accumulator row `r · per_input + k` by input row `r` minus baseline row `r`.
+    fn scale_by_difference(
+        &self,
+        inputs: &[f32],
+        baselines: &[f32],
+        row_len: usize,
+        per_input: usize,
+        accumulator: &mut [f64],
+    );
+
+    /// Grad-CAM's map for each of `maps.len() / (h · w)` rows, with `layer = [C, h, w]`:
+    /// `activations` and `gradients` hold `rows × C × h × w` values (finite), and row `r`'s
+    /// map is `Σ_c w_c · A_c` with `w_c` the mean over the h × w positions of channel
+    /// `c`'s gradients, summed in f64 in channel order; with `relu`, negative values
+    /// become 0. `maps` receives `rows × h × w` values.
+    fn grad_cam_map(&self, layer: [usize; 3], activations: &[f32], gradients: &[f32], relu: bool, maps: &mut [f32]);
+
+    /// Resamples each `from = [h, w]` map of `maps` to `to = [H, W]` (PyTorch's
+    /// `F.interpolate(mode="bilinear", align_corners=False)`, taps from
+    /// [`bilinear_taps`]): `resampled` receives `maps.len() / (h · w)` maps of `H × W`.
+    fn upsample_bilinear(&self, maps: &[f32], from: [usize; 2], to: [usize; 2], resampled: &mut [f32]);
 }

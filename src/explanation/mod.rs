@@ -1,11 +1,13 @@
 //! The result of an explanation: attributions, base values, per-row diagnostics and the
 //! audit metadata that lets a reviewer reproduce it, serialisable to JSON.
 
+mod analytics;
 mod counterfactuals;
 mod grouping;
 mod json;
 mod reason_codes;
 
+pub use analytics::{concentration, consistency, magnitude, sparsity, AttributionSummary};
 pub use counterfactuals::{Counterfactual, Counterfactuals, InstanceCounterfactuals};
 pub use reason_codes::{Direction, ReasonCode};
 

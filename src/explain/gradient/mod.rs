@@ -3,12 +3,14 @@
 //! (and `layer_gradient`) callbacks, in batches bounded by an internal batch size and the
 //! engine's memory budget, so memory never grows with the number of steps or samples.
 
+pub mod grad_cam;
 pub mod gradient_shap;
 pub mod integrated_gradients;
 pub mod noise_tunnel;
 pub mod quadrature;
 pub mod saliency;
 
+pub use grad_cam::{grad_cam, GradCamParams};
 pub use gradient_shap::{gradient_shap, GradientShapParams};
 pub use integrated_gradients::{integrated_gradients, IntegratedGradientsParams};
 pub use noise_tunnel::{noise_tunnel, NoiseTunnelBase, NoiseTunnelParams, NoiseType};

@@ -1,0 +1,146 @@
+//! Integrated Gradients' engine overhead and memory at the seed notebook's size.
+//!
+//! A 3×224×224 input, `n_steps` = 50 (and 200), Gauss–Legendre, a C-callback model
+//! whose gradient busy-waits a fixed cost per row. The time spent inside the callback is
+//! summed, so the rest of the wall time is the engine's: it reports the engine's time
+//! per gradient row and its share of the wall time, for 0 and 20 µs per row. A counting
+//! global allocator measures the peak of heap memory held during the explanation. The
+//! peak depends on the internal batch size, not on `n_steps`.
+//!
+//! ```text
+//! cargo run --release --example gradient_overhead
+//! ```
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::ffi::c_void;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use lumen::explain::gradient::{integrated_gradients, IntegratedGradientsParams};
+use lumen::model::host::{HostCallbacks, HostModel};
+use lumen::{BackendChoice, Engine, EngineConfig, ModelSignature};
+
+/// The system allocator, counting bytes held now and at the peak.
+struct Counting;
+
+static HELD: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call forwards to the system allocator with the same layout; the counters
+// are plain atomics and never affect the returned memory.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            let now = HELD.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: `ptr` came from `alloc` with this `layout`.
+        unsafe { System.dealloc(ptr, layout) };
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const SHAPE: [usize; 3] = [3, 224, 224];
+const OUTPUTS: usize = 10;
+
+/// The callback's cost and what it measured.
+struct State {
+    cost_per_row: Duration,
+    inside_ns: AtomicU64,
+    rows: AtomicU64,
+}
+
+/// f(x) = Σ x_i / n per output; the gradient is a constant row, after a busy wait.
+unsafe extern "C" fn predict(_: *mut c_void, inputs: *const f32, rows: usize, outputs: *mut f32) -> i32 {
+    let n: usize = SHAPE.iter().product();
+    // SAFETY: the engine's predict contract gives `rows × n` inputs and `rows × OUTPUTS` outputs.
+    let (inputs, outputs) = unsafe {
+        (std::slice::from_raw_parts(inputs, rows * n), std::slice::from_raw_parts_mut(outputs, rows * OUTPUTS))
+    };
+    for (row, out) in inputs.chunks_exact(n).zip(outputs.chunks_exact_mut(OUTPUTS)) {
+        out.fill(row.iter().sum::<f32>() / n as f32);
+    }
+    0
+}
+
+unsafe extern "C" fn gradient(
+    user_data: *mut c_void,
+    _inputs: *const f32,
+    rows: usize,
+    _targets: *const u32,
+    gradients: *mut f32,
+    _outputs: *mut f32,
+) -> i32 {
+    let entry = Instant::now();
+    // SAFETY: `user_data` is the `State` that `main` keeps alive while the model exists.
+    let state = unsafe { &*user_data.cast::<State>() };
+    let n: usize = SHAPE.iter().product();
+    // SAFETY: the gradient contract gives `rows × n` writable floats.
+    let gradients = unsafe { std::slice::from_raw_parts_mut(gradients, rows * n) };
+    gradients.fill(1.0 / n as f32);
+    while entry.elapsed() < state.cost_per_row * rows as u32 {
+        std::hint::spin_loop();
+    }
+    state.inside_ns.fetch_add(entry.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    state.rows.fetch_add(rows as u64, Ordering::Relaxed);
+    0
+}
+
+fn main() {
+    let n: usize = SHAPE.iter().product();
+    let input: Vec<f32> = (0..n).map(|i| (i % 255) as f32 / 255.0).collect();
+    let engine = Engine::new(EngineConfig { backend: BackendChoice::Cpu, threads: 2, ..Default::default() })
+        .expect("cpu engine");
+    println!("Integrated Gradients, input {SHAPE:?}, Gauss-Legendre, one target, C callbacks, 2 engine threads");
+    println!(
+        "{:>11} | {:>7} | {:>14} | {:>9} | {:>13} | {:>15} | {:>12}",
+        "cost µs/row", "n_steps", "internal batch", "wall ms", "engine µs/row", "outside model %", "peak MiB"
+    );
+    for (cost_us, n_steps, batch) in
+        [(0, 50, None), (0, 50, Some(8)), (0, 200, Some(8)), (20, 50, None), (20, 50, Some(8)), (20, 200, Some(8))]
+    {
+        let state = State { cost_per_row: Duration::from_micros(cost_us), inside_ns: 0.into(), rows: 0.into() };
+        let mut signature = ModelSignature::flat(n, OUTPUTS);
+        signature.input_shape = SHAPE.to_vec();
+        let callbacks = HostCallbacks {
+            predict: Some(predict),
+            gradient: Some(gradient),
+            layer_gradient: None,
+            finalize: None,
+            user_data: std::ptr::from_ref(&state).cast_mut().cast(),
+        };
+        let model = HostModel::new(signature, callbacks).expect("valid model");
+        let params = IntegratedGradientsParams {
+            n_steps,
+            internal_batch_size: batch,
+            targets: Some(vec![0]),
+            ..Default::default()
+        };
+        let before = HELD.load(Ordering::Relaxed);
+        PEAK.store(before, Ordering::Relaxed);
+        let start = Instant::now();
+        let explanation = integrated_gradients(&engine, &model, &input, 1, &params).expect("explanation");
+        let wall = start.elapsed().as_secs_f64();
+        let peak = PEAK.load(Ordering::Relaxed) - before;
+        drop(explanation);
+        let inside = state.inside_ns.load(Ordering::Relaxed) as f64 * 1e-9;
+        let rows = state.rows.load(Ordering::Relaxed) as f64;
+        let batch_text = batch.map_or_else(|| "budget".to_owned(), |b| b.to_string());
+        println!(
+            "{cost_us:>11} | {n_steps:>7} | {batch_text:>14} | {:>9.2} | {:>13.2} | {:>15.1} | {:>12.1}",
+            wall * 1e3,
+            (wall - inside) / rows * 1e6,
+            (wall - inside) / wall * 100.0,
+            peak as f64 / (1 << 20) as f64
+        );
+    }
+}
