@@ -85,6 +85,64 @@
 #define LUMEN_DIRECTION_RAISED 1
 
 /**
+ * `lumen_integrated_gradients_options.method`: left Riemann sum, α_k = k/n.
+ */
+#define LUMEN_IG_RIEMANN_LEFT 0
+
+/**
+ * `lumen_integrated_gradients_options.method`: right Riemann sum, α_k = (k+1)/n.
+ */
+#define LUMEN_IG_RIEMANN_RIGHT 1
+
+/**
+ * `lumen_integrated_gradients_options.method`: midpoint Riemann sum, α_k = (k+½)/n.
+ */
+#define LUMEN_IG_RIEMANN_MIDDLE 2
+
+/**
+ * `lumen_integrated_gradients_options.method`: trapezoid rule, α_k = k/(n−1) (n ≥ 2).
+ */
+#define LUMEN_IG_RIEMANN_TRAPEZOID 3
+
+/**
+ * `lumen_integrated_gradients_options.method`: Gauss–Legendre nodes and weights on
+ * [0, 1] (Captum's default; exact for polynomial paths of degree < 2n).
+ */
+#define LUMEN_IG_GAUSS_LEGENDRE 4
+
+/**
+ * `lumen_noise_tunnel_options.nt_type`: the mean of the noisy attributions.
+ */
+#define LUMEN_NOISE_SMOOTHGRAD 0
+
+/**
+ * `lumen_noise_tunnel_options.nt_type`: the mean of their squares.
+ */
+#define LUMEN_NOISE_SMOOTHGRAD_SQ 1
+
+/**
+ * `lumen_noise_tunnel_options.nt_type`: their variance.
+ */
+#define LUMEN_NOISE_VARGRAD 2
+
+/**
+ * `lumen_noise_tunnel_options.base`: Saliency under the tunnel (`saliency` options).
+ */
+#define LUMEN_NT_BASE_SALIENCY 0
+
+/**
+ * `lumen_noise_tunnel_options.base`: Integrated Gradients under the tunnel
+ * (`integrated_gradients` options).
+ */
+#define LUMEN_NT_BASE_INTEGRATED_GRADIENTS 1
+
+/**
+ * `lumen_noise_tunnel_options.base`: GradientSHAP under the tunnel (`gradient_shap`
+ * options).
+ */
+#define LUMEN_NT_BASE_GRADIENT_SHAP 2
+
+/**
  * `lumen_model_desc.flags`: the callbacks may be called from several threads at once.
  * Without it the engine never overlaps two calls.
  */
@@ -629,6 +687,174 @@ typedef struct lumen_reason_code {
    */
   float contribution;
 } lumen_reason_code;
+
+/**
+ * Options of `lumen_engine_explain_integrated_gradients` (Captum's
+ * `IntegratedGradients`). Start from `lumen_integrated_gradients_options_default()`.
+ * Every array is borrowed only during the call.
+ */
+typedef struct lumen_integrated_gradients_options {
+  /**
+   * Where the paths start: `input_len` (shared) or `rows × input_len` (one per row)
+   * floats.
+   */
+  const float *baseline;
+  /**
+   * Entries in `baseline`; 0 uses `baseline_scalar` everywhere.
+   */
+  size_t baseline_len;
+  /**
+   * The baseline value when `baseline_len == 0`.
+   */
+  float baseline_scalar;
+  /**
+   * Points on each path (at least 1; at least 2 for the trapezoid rule).
+   */
+  size_t n_steps;
+  /**
+   * The integration rule: one of the `LUMEN_IG_*` numbers.
+   */
+  uint32_t method;
+  /**
+   * Most path points per gradient call; 0 lets the engine's memory budget decide.
+   */
+  size_t internal_batch_size;
+  /**
+   * Non-zero: multiply the path integral by (input − baseline) (Captum's default);
+   * zero: report the integral of the gradient alone (no completeness gaps then).
+   */
+  uint32_t multiply_by_inputs;
+  /**
+   * Output indices to explain; with `targets_len == 0` every output is explained.
+   */
+  const uint32_t *targets;
+  /**
+   * Entries in `targets`.
+   */
+  size_t targets_len;
+} lumen_integrated_gradients_options;
+
+/**
+ * Options of `lumen_engine_explain_saliency` (Captum's `Saliency`). Start from
+ * `lumen_saliency_options_default()`. Arrays are borrowed only during the call.
+ */
+typedef struct lumen_saliency_options {
+  /**
+   * Non-zero: report |∇f| (Captum's default); zero: the signed gradient.
+   */
+  uint32_t abs;
+  /**
+   * Output indices to explain; with `targets_len == 0` every output is explained.
+   */
+  const uint32_t *targets;
+  /**
+   * Entries in `targets`.
+   */
+  size_t targets_len;
+} lumen_saliency_options;
+
+/**
+ * Options of `lumen_engine_explain_gradient_shap` (Captum's `GradientShap`). Start from
+ * `lumen_gradient_shap_options_default()` and set `baselines`. Arrays are borrowed only
+ * during the call.
+ */
+typedef struct lumen_gradient_shap_options {
+  /**
+   * The baseline distribution: `m × input_len` floats, row-major, `m >= 1` (required).
+   */
+  const float *baselines;
+  /**
+   * Entries in `baselines`: a non-zero multiple of `input_len`.
+   */
+  size_t baselines_len;
+  /**
+   * Samples per input row (at least 1).
+   */
+  size_t n_samples;
+  /**
+   * Standard deviation of the Gaussian noise added to the input (finite, >= 0).
+   */
+  float stdevs;
+  /**
+   * Most path points per gradient call; 0 lets the engine's memory budget decide.
+   */
+  size_t internal_batch_size;
+  /**
+   * Output indices to explain; with `targets_len == 0` every output is explained.
+   */
+  const uint32_t *targets;
+  /**
+   * Entries in `targets`.
+   */
+  size_t targets_len;
+} lumen_gradient_shap_options;
+
+/**
+ * Options of `lumen_engine_explain_noise_tunnel` (Captum's `NoiseTunnel`). Start from
+ * `lumen_noise_tunnel_options_default()`. Only the options of the chosen `base` are
+ * read; the other two members are ignored. Arrays are borrowed only during the call.
+ */
+typedef struct lumen_noise_tunnel_options {
+  /**
+   * The aggregation: one of the `LUMEN_NOISE_*` numbers.
+   */
+  uint32_t nt_type;
+  /**
+   * Noisy copies per input row (at least 1).
+   */
+  size_t nt_samples;
+  /**
+   * Standard deviation of the Gaussian noise (finite, >= 0).
+   */
+  float stdevs;
+  /**
+   * The method under the tunnel: one of the `LUMEN_NT_BASE_*` numbers.
+   */
+  uint32_t base;
+  /**
+   * Options of Saliency, read when `base == LUMEN_NT_BASE_SALIENCY`.
+   */
+  struct lumen_saliency_options saliency;
+  /**
+   * Options of Integrated Gradients, read when `base == LUMEN_NT_BASE_INTEGRATED_GRADIENTS`.
+   * A per-row baseline holds one row per explained row (not per noisy copy).
+   */
+  struct lumen_integrated_gradients_options integrated_gradients;
+  /**
+   * Options of GradientSHAP, read when `base == LUMEN_NT_BASE_GRADIENT_SHAP`.
+   */
+  struct lumen_gradient_shap_options gradient_shap;
+} lumen_noise_tunnel_options;
+
+/**
+ * Options of `lumen_engine_explain_grad_cam` (Captum's `LayerGradCam` followed by
+ * `LayerAttribution.interpolate`). Start from `lumen_grad_cam_options_default()`.
+ * Arrays are borrowed only during the call.
+ */
+typedef struct lumen_grad_cam_options {
+  /**
+   * Output indices to explain; with `targets_len == 0` every output is explained.
+   */
+  const uint32_t *targets;
+  /**
+   * Entries in `targets`.
+   */
+  size_t targets_len;
+  /**
+   * Non-zero: pass the map through a ReLU before upsampling (default 0).
+   */
+  uint32_t relu_attributions;
+  /**
+   * Non-zero (default): resample the layer's h × w map bilinearly
+   * (`align_corners=False`) to the last two dimensions H × W of the model's input
+   * shape, which must have at least two dimensions; zero: report the h × w map.
+   */
+  uint32_t upsample;
+  /**
+   * Most rows per `layer_gradient` call; 0 lets the engine's memory budget decide.
+   */
+  size_t internal_batch_size;
+} lumen_grad_cam_options;
 
 /**
  * `predict(user_data, inputs, rows, outputs)`: reads `rows × input_len` floats, writes
@@ -1259,6 +1485,156 @@ lumen_status lumen_explanation_sum_groups(const struct lumen_explanation *explan
                                           const char *const *group_names,
                                           size_t group_names_len,
                                           struct lumen_explanation **out);
+
+/**
+ * Integrated Gradients defaults (Captum's): baseline 0, 50 steps, Gauss–Legendre,
+ * engine-chosen batches, multiplied by inputs, every output. Thread-safe; the struct is
+ * the caller's.
+ */
+struct lumen_integrated_gradients_options lumen_integrated_gradients_options_default(void);
+
+/**
+ * Saliency defaults (Captum's): absolute gradients, every output. Thread-safe; the
+ * struct is the caller's.
+ */
+struct lumen_saliency_options lumen_saliency_options_default(void);
+
+/**
+ * GradientSHAP defaults (Captum's): no baselines (must be set), 5 samples, no input
+ * noise (stdevs 0), engine-chosen batches, every output. Thread-safe; the struct is the
+ * caller's.
+ */
+struct lumen_gradient_shap_options lumen_gradient_shap_options_default(void);
+
+/**
+ * NoiseTunnel defaults (Captum's): smoothgrad over 5 noisy copies with σ = 1, Saliency
+ * under the tunnel, each base's own defaults. Thread-safe; the struct is the caller's.
+ */
+struct lumen_noise_tunnel_options lumen_noise_tunnel_options_default(void);
+
+/**
+ * Grad-CAM defaults (Captum's): every output, no ReLU, upsampled to the input's H × W,
+ * engine-chosen batches. Thread-safe; the struct is the caller's.
+ */
+struct lumen_grad_cam_options lumen_grad_cam_options_default(void);
+
+/**
+ * Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
+ * by Integrated Gradients along straight paths from the baseline. On success `*out`
+ * holds a new explanation (free it with `lumen_explanation_free`): attributions
+ * `rows × outputs × input_len`, predictions f(x), base values f(baseline) and, with
+ * `multiply_by_inputs`, the convergence deltas Σ attributions − (f(x) − f(baseline)) as
+ * completeness gaps. The model needs a `gradient` callback
+ * (`LUMEN_STATUS_MODEL_CAPABILITY_MISSING` otherwise); a gradient holding NaN or ±Inf
+ * gives `LUMEN_STATUS_MODEL_NON_FINITE_OUTPUT`. On failure nothing is written. A NULL
+ * `engine`, `model`, `options` or `out`, or a NULL array with a non-zero length, gives
+ * `LUMEN_STATUS_NULL_POINTER`. Thread-safe for distinct `out` pointers; the model's
+ * callbacks are called from engine threads as its `LUMEN_MODEL_CONCURRENT` flag allows.
+ *
+ * # Safety
+ * `engine`, `model`, `options` are valid handles/pointers; `inputs` holds `inputs_len`
+ * floats; every array in `options` holds its stated length; `out` is a valid pointer.
+ */
+lumen_status lumen_engine_explain_integrated_gradients(const struct lumen_engine *engine,
+                                                       const struct lumen_model *model,
+                                                       const float *inputs,
+                                                       size_t inputs_len,
+                                                       size_t rows,
+                                                       const struct lumen_integrated_gradients_options *options,
+                                                       struct lumen_explanation **out);
+
+/**
+ * Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
+ * by Saliency: the gradient of each explained output at the input, or its absolute value
+ * with `abs`. On success `*out` holds a new explanation (free it with
+ * `lumen_explanation_free`): attributions `rows × outputs × input_len`, predictions f(x),
+ * base values 0, no completeness gaps. Needs the model's `gradient` callback. On failure
+ * nothing is written. NULL handling and thread-safety as for
+ * `lumen_engine_explain_integrated_gradients`.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_integrated_gradients`.
+ */
+lumen_status lumen_engine_explain_saliency(const struct lumen_engine *engine,
+                                           const struct lumen_model *model,
+                                           const float *inputs,
+                                           size_t inputs_len,
+                                           size_t rows,
+                                           const struct lumen_saliency_options *options,
+                                           struct lumen_explanation **out);
+
+/**
+ * Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
+ * by GradientSHAP (expected gradients): per sample a baseline row drawn uniformly from
+ * `baselines`, Gaussian input noise of deviation `stdevs` and α ~ U(0, 1); the
+ * attribution is the mean of ∇f(b + α(x' − b)) ⊙ (x' − b). On success `*out` holds a new
+ * explanation (free it with `lumen_explanation_free`): attributions
+ * `rows × outputs × input_len`, predictions f(x), base values mean_b f(b) and completeness
+ * gaps Σ attributions − (f(x) − mean_b f(b)). Results depend only on the engine's seed,
+ * not on its thread count. Needs the model's `gradient` callback. On failure nothing is
+ * written. NULL handling and thread-safety as for
+ * `lumen_engine_explain_integrated_gradients`.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_integrated_gradients`.
+ */
+lumen_status lumen_engine_explain_gradient_shap(const struct lumen_engine *engine,
+                                                const struct lumen_model *model,
+                                                const float *inputs,
+                                                size_t inputs_len,
+                                                size_t rows,
+                                                const struct lumen_gradient_shap_options *options,
+                                                struct lumen_explanation **out);
+
+/**
+ * Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
+ * by NoiseTunnel: the `base` method run on `nt_samples` copies of each row with Gaussian
+ * noise N(0, stdevs²), its attributions aggregated per row by `nt_type`. On success
+ * `*out` holds a new explanation (free it with `lumen_explanation_free`): attributions
+ * `rows × outputs × input_len`, predictions f(x), base values the mean of the copies'
+ * base values, no completeness gaps. Results depend only on the engine's seed, not on
+ * its thread count. Needs the model's `gradient` callback. On failure nothing is
+ * written; a NULL array or an unknown number in the chosen base's options is reported
+ * as `options.<base member>.<field>` (e.g. `options.integrated_gradients.method`). NULL
+ * handling and thread-safety as for `lumen_engine_explain_integrated_gradients`.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_integrated_gradients`; the arrays of the chosen base's
+ * options hold their stated lengths.
+ */
+lumen_status lumen_engine_explain_noise_tunnel(const struct lumen_engine *engine,
+                                               const struct lumen_model *model,
+                                               const float *inputs,
+                                               size_t inputs_len,
+                                               size_t rows,
+                                               const struct lumen_noise_tunnel_options *options,
+                                               struct lumen_explanation **out);
+
+/**
+ * Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
+ * by Grad-CAM on the layer the model's `layer_gradient` callback exposes
+ * (`layer_shape = {C, h, w}`): per row and output, the channel weights w_c = the mean over
+ * h × w of ∂f/∂A_c, the map Σ_c w_c A_c (through a ReLU with `relu_attributions`) and,
+ * with `upsample`, its bilinear resampling to the input's last two dimensions. On success
+ * `*out` holds a new explanation (free it with `lumen_explanation_free`): attributions
+ * `rows × outputs × features` with `features = H × W` (upsampled) or `h × w`,
+ * predictions f(x), base values 0, no completeness gaps. A model without
+ * `layer_gradient` gives `LUMEN_STATUS_MODEL_CAPABILITY_MISSING`; a NaN or ±Inf
+ * activation or gradient gives `LUMEN_STATUS_MODEL_NON_FINITE_OUTPUT`; `upsample` with
+ * a 1-D input shape gives `LUMEN_STATUS_INVALID_ARGUMENT`. On failure nothing is
+ * written. NULL handling and thread-safety as for
+ * `lumen_engine_explain_integrated_gradients`.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_integrated_gradients`.
+ */
+lumen_status lumen_engine_explain_grad_cam(const struct lumen_engine *engine,
+                                           const struct lumen_model *model,
+                                           const float *inputs,
+                                           size_t inputs_len,
+                                           size_t rows,
+                                           const struct lumen_grad_cam_options *options,
+                                           struct lumen_explanation **out);
 
 /**
  * Creates a model from a descriptor. On success `*out` holds a new model (free it with

@@ -52,7 +52,7 @@ pub fn feature_ablation(
 ) -> Result<Explanation> {
     let signature = model.signature();
     check_inputs(signature, inputs, rows)?;
-    check_batch_request(params.perturbations_per_eval)?;
+    check_batch_request("perturbations_per_eval", params.perturbations_per_eval)?;
     let targets = resolve_targets(signature, params.targets.as_deref())?;
     let row_len = signature.input_len();
     params.baseline.validate(rows, row_len)?;

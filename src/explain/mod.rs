@@ -60,10 +60,11 @@ fn resolve_targets(signature: &ModelSignature, targets: Option<&[u32]>) -> Resul
     Ok(targets.to_vec())
 }
 
-/// Captum's `perturbations_per_eval`: `None` lets the engine choose; `Some(0)` is invalid.
-fn check_batch_request(perturbations_per_eval: Option<usize>) -> Result<()> {
-    if perturbations_per_eval == Some(0) {
-        return Err(Error::invalid("perturbations_per_eval", "is 0 inside Some; use None to let the engine choose"));
+/// A requested batch size (`perturbations_per_eval`, `internal_batch_size`): `None` lets
+/// the engine choose; `Some(0)` is invalid. Errors name `argument`.
+fn check_batch_request(argument: &str, requested: Option<usize>) -> Result<()> {
+    if requested == Some(0) {
+        return Err(Error::invalid(argument, "is 0 inside Some; use None to let the engine choose"));
     }
     Ok(())
 }

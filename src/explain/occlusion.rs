@@ -50,7 +50,7 @@ pub fn occlusion(
 ) -> Result<Explanation> {
     let signature = model.signature();
     check_inputs(signature, inputs, rows)?;
-    check_batch_request(params.perturbations_per_eval)?;
+    check_batch_request("perturbations_per_eval", params.perturbations_per_eval)?;
     let targets = resolve_targets(signature, params.targets.as_deref())?;
     let shape = &signature.input_shape;
     let ones = vec![1; shape.len()];

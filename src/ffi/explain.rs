@@ -141,7 +141,7 @@ pub(super) unsafe fn call<'a, O>(
 
 /// # Safety
 /// `values` points to `len` floats when `len > 0`.
-unsafe fn baselines(
+pub(super) unsafe fn baselines(
     values: *const f32,
     len: usize,
     scalar: f32,
@@ -155,13 +155,13 @@ unsafe fn baselines(
 
 /// # Safety
 /// `targets` points to `len` indices when `len > 0`.
-unsafe fn targets(targets: *const u32, len: usize) -> Result<Option<Vec<u32>>, FfiError> {
+pub(super) unsafe fn targets(targets: *const u32, len: usize) -> Result<Option<Vec<u32>>, FfiError> {
     // SAFETY: forwarded contract.
     let targets = unsafe { slice(targets, len, "options.targets")? };
     Ok((!targets.is_empty()).then(|| targets.to_vec()))
 }
 
-fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) {
+pub(super) fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) {
     // SAFETY: every caller checked `out` with `check_out` before doing any work.
     unsafe { write_out(out, Box::into_raw(Box::new(lumen_explanation::new(explanation)))) };
 }

@@ -7,6 +7,7 @@ pub mod counterfactual;
 pub mod engine;
 pub mod explain;
 pub mod explanation;
+pub mod gradient;
 pub mod model;
 pub mod pointers;
 pub mod shapley;
@@ -20,6 +21,10 @@ pub use counterfactual::{
 pub use engine::{lumen_engine, lumen_engine_options};
 pub use explain::{lumen_feature_ablation_options, lumen_occlusion_options};
 pub use explanation::{lumen_attribution_shape, lumen_explanation, lumen_reason_code, lumen_row_diagnostics};
+pub use gradient::{
+    lumen_grad_cam_options, lumen_gradient_shap_options, lumen_integrated_gradients_options,
+    lumen_noise_tunnel_options, lumen_saliency_options,
+};
 pub use model::{lumen_model, lumen_model_desc, model_into_handle};
 pub use shapley::{lumen_kernel_shap_options, lumen_shapley_game, lumen_shapley_sampling_options};
 pub use status::lumen_status;

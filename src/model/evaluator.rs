@@ -42,7 +42,7 @@ impl BatchPlan {
             return Err(Error::new(
                 ErrorKind::BudgetTooSmall,
                 format!(
-                    "memory_budget_bytes: {budget_bytes} cannot hold one input row of {row_bytes} bytes; expected >= {row_bytes}"
+                    "memory_budget_bytes: {budget_bytes} cannot hold one batch row of {row_bytes} bytes (the input, and for gradient methods its gradient); expected >= {row_bytes}"
                 ),
             ));
         }

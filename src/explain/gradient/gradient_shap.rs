@@ -46,7 +46,7 @@ pub fn gradient_shap(
 ) -> Result<Explanation> {
     let signature = model.signature();
     check_inputs(signature, inputs, rows)?;
-    check_batch_request(params.internal_batch_size)?;
+    check_batch_request("internal_batch_size", params.internal_batch_size)?;
     let targets = resolve_targets(signature, params.targets.as_deref())?;
     let n = signature.input_len();
     if params.baselines.is_empty() {

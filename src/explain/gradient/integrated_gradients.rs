@@ -52,7 +52,7 @@ pub fn integrated_gradients(
 ) -> Result<Explanation> {
     let signature = model.signature();
     check_inputs(signature, inputs, rows)?;
-    check_batch_request(params.internal_batch_size)?;
+    check_batch_request("internal_batch_size", params.internal_batch_size)?;
     let targets = resolve_targets(signature, params.targets.as_deref())?;
     let n = signature.input_len();
     params.baseline.validate(rows, n)?;
@@ -74,15 +74,14 @@ pub fn integrated_gradients(
             }
         }
     }
-    let job = PathJob {
-        inputs,
-        baselines: &baselines,
-        row_len: n,
-        points: &points,
-        times_difference: params.multiply_by_inputs,
-    };
+    // (x − b) is the same for every point of a path: sum the weighted gradients, then
+    // multiply once.
+    let job = PathJob { inputs, baselines: &baselines, row_len: n, points: &points, times_difference: false };
     let mut accumulator = vec![0.0f64; rows * t * n];
     run_paths(engine, &evaluator, &job, &point_targets, params.internal_batch_size, &mut accumulator)?;
+    if params.multiply_by_inputs {
+        engine.pool().install(|| engine.backend().scale_by_difference(inputs, &baselines, n, t, &mut accumulator));
+    }
 
     let at_inputs = predict(&evaluator, inputs, rows)?;
     let at_baselines = predict(&evaluator, &baselines, rows)?;
