@@ -3,5 +3,8 @@
 //! have a real model to explain without any download.
 //!
 //! - [`german_credit`]: a small neural network scoring the UCI Statlog German Credit data.
+//! - [`digits`]: a small convolutional network classifying scikit-learn's 8 × 8 handwritten
+//!   digits, with the gradients that Saliency, Integrated Gradients and Grad-CAM need.
 
+pub mod digits;
 pub mod german_credit;
