@@ -16,7 +16,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Explain applicants of the built-in German Credit model with Feature Ablation.
+    /// Explain German Credit applicants (Feature Ablation, KernelSHAP, reason codes, counterfactuals) and a digit (Integrated Gradients, Occlusion, Grad-CAM).
     Demo(demo::DemoArgs),
 }
 

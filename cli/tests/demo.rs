@@ -27,6 +27,59 @@ fn demo_explains_applicants_by_attribute_name() {
     assert!(text.contains("Counterfactuals for applicant #800 (PermuteAttack"), "{text}");
     assert!(text.contains("credit score (600 at 20:1, PDO 15)"), "{text}");
     assert!(text.contains("  CF1: if ") && text.contains("the applicant would be approved"), "{text}");
+    // Then the digits CNN on the first held-out image, explained three ways.
+    assert!(text.contains("\nDigits: scikit-learn's 8×8 handwritten digits"), "{text}");
+    assert!(
+        text.contains("Test image #1500 (the first held-out image), a 1: predicted class 1 with probability"),
+        "{text}"
+    );
+    let titles = format!("\n  {:<22}{:<22}{:<22}{}\n", "digit", "Integrated Gradients", "Occlusion 2×2", "Grad-CAM");
+    assert!(text.contains(&titles), "{text}");
+    assert!(
+        text.contains("  Integrated Gradients (zero baseline, 50 Gauss–Legendre steps): concentration (Gini) "),
+        "{text}"
+    );
+    assert!(text.contains("    convergence delta Σ attributions − (f(x) − f(baseline)): "), "{text}");
+    assert!(text.contains("  Occlusion (2×2 windows of zeros, stride 1): concentration (Gini) "), "{text}");
+    assert!(
+        text.contains("  Grad-CAM (16×8×8 layer, ReLU, bilinear upsampling to 8×8): concentration (Gini) "),
+        "{text}"
+    );
+    assert!(text.contains("  Consistency (|correlation| over the 64 pixels): IG vs Occlusion "), "{text}");
+    // IG: 50 path points + f(x) + f(baseline); Occlusion: 7 × 7 windows + the image + the baseline.
+    assert!(text.contains("Model rows evaluated: 52 (Integrated Gradients), 51 (Occlusion), 2 (Grad-CAM)."), "{text}");
+    // Eight map rows, each with the four framed maps side by side.
+    let map_rows = text.lines().filter(|line| line.starts_with("  |") && line.matches('|').count() == 8).count();
+    assert_eq!(map_rows, 8, "{text}");
+    assert!(!text.contains("Images ("), "no images without --images: {text}");
+}
+
+#[test]
+fn demo_writes_the_digit_and_its_maps_as_png_images() {
+    let dir = std::env::temp_dir().join(format!("lumen-demo-images-{}", std::process::id())).join("maps");
+    let _ = std::fs::remove_dir_all(dir.parent().unwrap());
+    let out = lumen(&["demo", "--applicants", "1", "--images", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Images (128×128 pixels, each map cell 16×16):"), "{text}");
+    for name in ["digit.png", "integrated_gradients.png", "occlusion.png", "grad_cam.png"] {
+        let path = dir.join(name);
+        assert!(text.contains(&format!("  {}  (", path.display())), "{name}: {text}");
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{name} is not a PNG");
+        let mut reader = png::Decoder::new(std::io::Cursor::new(&bytes)).read_info().unwrap();
+        let info = reader.info();
+        assert_eq!((info.width, info.height), (128, 128), "{name}");
+        assert_eq!((info.color_type, info.bit_depth), (png::ColorType::Rgb, png::BitDepth::Eight), "{name}");
+        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+        reader.next_frame(&mut pixels).unwrap();
+        // Not a blank image: the map's cells take several colours.
+        let mut colours: Vec<&[u8]> = pixels.chunks_exact(3).collect();
+        colours.sort_unstable();
+        colours.dedup();
+        assert!(colours.len() > 4, "{name}: {} colours", colours.len());
+    }
+    std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
 }
 
 #[test]
@@ -56,6 +109,10 @@ fn demo_writes_a_reproducible_audit_record() {
     assert!(first.contains("\"feature_names\":[\"checking account\""), "{first}");
     assert!(first.contains("\"standard_errors\":["), "{first}");
     assert!(first.contains("\"method\":\"permute_attack\""), "{first}");
+    assert!(first.contains(",\"digits\":{\"row\":1500,\"label\":1,\"predicted_class\":1,"), "{first}");
+    for method in ["integrated_gradients", "occlusion", "grad_cam"] {
+        assert!(first.contains(&format!("\"method\":\"{method}\"")), "{method}: {first}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -2,10 +2,14 @@
 //! explained by Feature Ablation (the attributes that raised and lowered the score) and
 //! by KernelSHAP (a waterfall from the base value to the score, with standard errors),
 //! with reason codes for the applicants the bank would decline; for the first declined
-//! applicant, PermuteAttack counterfactuals that would be approved.
+//! applicant, PermuteAttack counterfactuals that would be approved. Then the built-in
+//! digits CNN on its first held-out 8 × 8 image: the predicted class explained by
+//! Integrated Gradients, Occlusion and Grad-CAM, printed as text heat maps beside the digit
+//! with each map's analytics, and written as PNG images with `--images DIR`.
 
 mod ablation;
 mod counterfactuals;
+mod digits;
 mod kernel_shap;
 
 use std::path::PathBuf;
@@ -42,6 +46,10 @@ pub struct DemoArgs {
     /// Write the explanations' audit JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Write the digit and its three attribution maps as PNG images into this folder
+    /// (created if missing): digit.png, integrated_gradients.png, occlusion.png, grad_cam.png.
+    #[arg(long, value_name = "DIR")]
+    images: Option<PathBuf>,
 }
 
 /// The applicants to explain.
@@ -116,15 +124,21 @@ pub fn run(args: &DemoArgs) -> Result<(), String> {
         shap.audit.model_rows_evaluated,
         counterfactuals.as_ref().map_or(0, |c| c.audit.model_rows_evaluated)
     );
+    let digits = digits::explain(&engine)?;
+    digits::print(&digits)?;
+    if let Some(dir) = &args.images {
+        digits::write_images(&digits, dir)?;
+    }
     if let Some(path) = &args.json {
         let counterfactuals_json = match &counterfactuals {
             Some(c) => c.to_json().map_err(|e| e.to_string())?,
             None => "null".to_owned(),
         };
         let json = format!(
-            "{{\"feature_ablation\":{},\"kernel_shap\":{},\"counterfactuals\":{counterfactuals_json}}}",
+            "{{\"feature_ablation\":{},\"kernel_shap\":{},\"counterfactuals\":{counterfactuals_json},\"digits\":{}}}",
             ablation.to_json().map_err(|e| e.to_string())?,
-            shap.to_json().map_err(|e| e.to_string())?
+            shap.to_json().map_err(|e| e.to_string())?,
+            digits.to_json()?
         );
         std::fs::write(path, json).map_err(|e| format!("--json {}: {e}", path.display()))?;
         println!("Audit records written to {}", path.display());
