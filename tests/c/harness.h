@@ -100,4 +100,34 @@ static inline int harness_report(const char *program) {
         CHECK_MESSAGE(needle);            \
     } while (0)
 
+/* Test data and value checks shared by the test programs. */
+
+/* A deterministic, irregular value in about [-2, 2] for index `i` of stream `salt`. */
+static inline float wobble(size_t i, size_t salt) {
+    return (float)((int)((i * 37 + salt * 11) % 29) - 14) / 7.0f + 0.01f * (float)(salt % 5);
+}
+
+static inline void fill(float *values, size_t n, size_t salt) {
+    for (size_t i = 0; i < n; i++) {
+        values[i] = wobble(i, salt);
+    }
+}
+
+/* Records one check that `got` matches `want` (n values) within `tol`. */
+static inline void check_values(const float *got, const double *want, size_t n, double tol, const char *label) {
+    size_t bad = 0, first = 0;
+    for (size_t i = 0; i < n; i++) {
+        double diff = (double)got[i] - want[i];
+        if (!(diff <= tol && diff >= -tol)) {
+            if (bad++ == 0) {
+                first = i;
+            }
+        }
+    }
+    if (!CHECK(bad == 0)) {
+        fprintf(stderr, "     %s: %zu of %zu values differ; first at [%zu]: got %.9g, expected %.9g\n", label, bad, n,
+                first, (double)got[first], want[first]);
+    }
+}
+
 #endif /* LUMEN_TEST_HARNESS_H */

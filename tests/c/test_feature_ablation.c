@@ -39,23 +39,6 @@ static lumen_explanation *ablate(lumen_engine *engine, lumen_model *model, const
     return ex;
 }
 
-/* Records one check that `got` matches `want` (n values) within `tol`. */
-static void check_values(const float *got, const double *want, size_t n, double tol, const char *label) {
-    size_t bad = 0, first = 0;
-    for (size_t i = 0; i < n; i++) {
-        double diff = (double)got[i] - want[i];
-        if (diff > tol || diff < -tol) {
-            if (bad++ == 0) {
-                first = i;
-            }
-        }
-    }
-    if (!CHECK(bad == 0)) {
-        fprintf(stderr, "     %s: %zu of %zu values differ; first at [%zu]: got %.9g, expected %.9g\n", label, bad, n,
-                first, (double)got[first], want[first]);
-    }
-}
-
 /* Records that the explanation has `rows × outputs` gaps, all within GAP_TOLERANCE of `want`. */
 static void check_gaps(const lumen_explanation *ex, size_t rows, size_t outputs, const double *want) {
     double gaps[64];

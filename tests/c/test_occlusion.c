@@ -37,23 +37,6 @@ static size_t window_positions(size_t n, size_t w, size_t s) {
     return captum < inside ? captum : inside;
 }
 
-/* Records one check: `got` (n floats) matches `want` (n doubles) within TOLERANCE. */
-static void check_values(const float *got, const double *want, size_t n, const char *label) {
-    size_t bad = 0, first = 0;
-    for (size_t i = 0; i < n; i++) {
-        double diff = (double)got[i] - want[i];
-        if (diff > TOLERANCE || diff < -TOLERANCE) {
-            if (bad++ == 0) {
-                first = i;
-            }
-        }
-    }
-    if (!CHECK(bad == 0)) {
-        fprintf(stderr, "     %s: %zu of %zu values differ; first at [%zu]: got %.9g, expected %.9g\n", label, bad, n,
-                first, (double)got[first], want[first]);
-    }
-}
-
 /* The explanation's attributions, malloc'ed (NULL and a failed check on failure). */
 static float *attributions_of(const lumen_explanation *ex, size_t expected_len) {
     lumen_attribution_shape shape;
@@ -93,7 +76,7 @@ static void check_1d_case(lumen_engine *engine, lumen_model *model, size_t windo
     }
     float *got = attributions_of(ex, 6);
     if (got != NULL) {
-        check_values(got, expected, 6, label);
+        check_values(got, expected, 6, TOLERANCE, label);
     }
     free(got);
     lumen_explanation_free(ex);
@@ -190,7 +173,7 @@ static void test_2d_hand_computed(lumen_engine *engine) {
     if (CHECK_OK(lumen_engine_explain_occlusion(engine, model, x, GRID_LEN, 1, &options, &ex))) {
         float *got = attributions_of(ex, GRID_LEN);
         if (got != NULL) {
-            check_values(got, expected, GRID_LEN, "2x2 stride 2");
+            check_values(got, expected, GRID_LEN, TOLERANCE, "2x2 stride 2");
         }
         free(got);
         /* 2 × 3 windows, plus the input row and the (scalar) baseline row. */
@@ -284,7 +267,7 @@ static void check_2d_reference(lumen_engine *engine, lumen_model *model, const l
             CHECK(reference_occlusion(m, outputs[k], shape, 2, wc->window, strides, x + r * GRID_LEN,
                                       expanded + r * GRID_LEN, want));
             if (got != NULL) {
-                check_values(got + (r * n_outputs + k) * GRID_LEN, want, GRID_LEN, wc->label);
+                check_values(got + (r * n_outputs + k) * GRID_LEN, want, GRID_LEN, TOLERANCE, wc->label);
             }
         }
     }
@@ -370,7 +353,7 @@ static void check_sparse_case(lumen_engine *engine, lumen_model *model, const li
         float *got = attributions_of(ex, m->input_len);
         if (CHECK(want != NULL && zero != NULL) &&
             CHECK(reference_occlusion(m, 0, shape, rank, window, strides, x, zero, want)) && got != NULL) {
-            check_values(got, want, m->input_len, label);
+            check_values(got, want, m->input_len, TOLERANCE, label);
         }
         free(want);
         free(zero);
