@@ -6,12 +6,12 @@
 use rand::RngExt;
 use serde::Serialize;
 
-use super::{accumulator_row, add_noise, gaussian, point, predict, row_rng, run_paths, Stream};
+use super::{accumulator_row, add_noise, gaussian, point, predict, row_rng, run_paths, PathOutcome, Stream};
 use crate::backend::PathJob;
 use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, Result};
 use crate::explain::{check_batch_request, check_inputs, resolve_targets};
-use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
+use crate::explanation::{Explanation, Method};
 use crate::model::{Evaluator, Model};
 
 /// GradientSHAP's parameters (Captum's names and defaults).
@@ -95,41 +95,21 @@ pub fn gradient_shap(
     let at_inputs = predict(&evaluator, inputs, rows)?;
     let at_baselines = predict(&evaluator, &params.baselines, distribution)?;
     let output_len = signature.output_len;
-    let attributions: Vec<f32> = accumulator.iter().map(|&v| v as f32).collect();
-    let (mut predictions, mut base_values, mut diagnostics) = (Vec::new(), Vec::new(), Vec::with_capacity(rows));
-    for r in 0..rows {
-        let gaps = targets
-            .iter()
-            .enumerate()
-            .map(|(k, &target)| {
-                let fx = at_inputs[r * output_len + target as usize];
-                let mean_fb: f64 =
-                    (0..distribution).map(|b| f64::from(at_baselines[b * output_len + target as usize])).sum::<f64>()
-                        / distribution as f64;
-                predictions.push(fx);
-                base_values.push(mean_fb as f32);
-                let row = accumulator_row(r, k, t);
-                let sum: f64 = attributions[row * n..(row + 1) * n].iter().map(|&v| f64::from(v)).sum();
-                sum - (f64::from(fx) - mean_fb)
-            })
-            .collect();
-        diagnostics
-            .push(RowDiagnostics { model_rows_evaluated: (t * samples + 1) as u64, completeness_gap: Some(gaps) });
-    }
-    Ok(Explanation {
+    let outcome = PathOutcome {
+        engine,
+        signature,
         method: Method::GradientShap,
         parameters: super::super::parameters_json(params)?,
-        audit: super::super::audit(engine, evaluator.rows_evaluated()),
-        input_shape: signature.input_shape.clone(),
-        rows,
-        outputs: targets,
-        feature_axis: FeatureAxis::Elements,
-        features: n,
-        feature_names: signature.feature_names.clone(),
-        attributions,
-        predictions,
-        base_values,
-        standard_errors: None,
-        diagnostics,
-    })
+        targets,
+        accumulator,
+        at_inputs,
+        rows_per_input: (t * samples + 1) as u64,
+        rows_evaluated: evaluator.rows_evaluated(),
+        with_gaps: true,
+    };
+    // The base value is the model's mean output over the baseline distribution.
+    Ok(outcome.explanation(|_, target| {
+        (0..distribution).map(|b| f64::from(at_baselines[b * output_len + target as usize])).sum::<f64>()
+            / distribution as f64
+    }))
 }

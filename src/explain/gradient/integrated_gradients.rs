@@ -4,12 +4,12 @@
 
 use serde::Serialize;
 
-use super::{accumulator_row, point, predict, run_paths, Quadrature};
+use super::{accumulator_row, point, predict, run_paths, PathOutcome, Quadrature};
 use crate::backend::{Baselines, PathJob};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::explain::{check_batch_request, check_inputs, resolve_targets};
-use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
+use crate::explanation::{Explanation, Method};
 use crate::model::{Evaluator, Model};
 
 /// Integrated Gradients' parameters (Captum's names and defaults).
@@ -86,44 +86,17 @@ pub fn integrated_gradients(
     let at_inputs = predict(&evaluator, inputs, rows)?;
     let at_baselines = predict(&evaluator, &baselines, rows)?;
     let output_len = signature.output_len;
-    let mut predictions = Vec::with_capacity(rows * t);
-    let mut base_values = Vec::with_capacity(rows * t);
-    let mut diagnostics = Vec::with_capacity(rows);
-    let attributions: Vec<f32> = accumulator.iter().map(|&v| v as f32).collect();
-    for r in 0..rows {
-        let gaps = targets
-            .iter()
-            .enumerate()
-            .map(|(k, &target)| {
-                let fx = at_inputs[r * output_len + target as usize];
-                let fb = at_baselines[r * output_len + target as usize];
-                predictions.push(fx);
-                base_values.push(fb);
-                let row = accumulator_row(r, k, t);
-                let sum: f64 = attributions[row * n..(row + 1) * n].iter().map(|&v| f64::from(v)).sum();
-                sum - (f64::from(fx) - f64::from(fb))
-            })
-            .collect();
-        let per_row = (t * alphas.len() + 2) as u64;
-        diagnostics.push(RowDiagnostics {
-            model_rows_evaluated: per_row,
-            completeness_gap: params.multiply_by_inputs.then_some(gaps),
-        });
-    }
-    Ok(Explanation {
+    let outcome = PathOutcome {
+        engine,
+        signature,
         method: Method::IntegratedGradients,
         parameters: super::super::parameters_json(params)?,
-        audit: super::super::audit(engine, evaluator.rows_evaluated()),
-        input_shape: signature.input_shape.clone(),
-        rows,
-        outputs: targets,
-        feature_axis: FeatureAxis::Elements,
-        features: n,
-        feature_names: signature.feature_names.clone(),
-        attributions,
-        predictions,
-        base_values,
-        standard_errors: None,
-        diagnostics,
-    })
+        targets,
+        accumulator,
+        at_inputs,
+        rows_per_input: (t * alphas.len() + 2) as u64,
+        rows_evaluated: evaluator.rows_evaluated(),
+        with_gaps: params.multiply_by_inputs,
+    };
+    Ok(outcome.explanation(|r, target| f64::from(at_baselines[r * output_len + target as usize])))
 }

@@ -109,3 +109,68 @@ fn accumulator_row(row: usize, k: usize, targets: usize) -> usize {
 fn point(input: usize, baseline: usize, alpha: f64, weight: f64, target: usize) -> PathPoint {
     PathPoint { input, baseline, alpha: alpha as f32, weight, target }
 }
+
+/// What a path method (Integrated Gradients, GradientSHAP) hands over to become an
+/// explanation.
+struct PathOutcome<'a> {
+    engine: &'a Engine,
+    signature: &'a crate::model::ModelSignature,
+    method: crate::explanation::Method,
+    parameters: serde_json::Value,
+    targets: Vec<u32>,
+    /// `rows × targets × input_len` attributions, summed in f64.
+    accumulator: Vec<f64>,
+    /// `rows × output_len` outputs at the inputs.
+    at_inputs: Vec<f32>,
+    /// Model rows evaluated per explained row, and in all.
+    rows_per_input: u64,
+    rows_evaluated: u64,
+    /// Whether Σ attr − (f(x) − base) is a meaningful completeness gap.
+    with_gaps: bool,
+}
+
+impl PathOutcome<'_> {
+    /// The explanation, with base value `base_of(row, target)` for each row and target.
+    fn explanation(self, base_of: impl Fn(usize, u32) -> f64) -> crate::explanation::Explanation {
+        use crate::explanation::{Explanation, FeatureAxis, RowDiagnostics};
+        let n = self.signature.input_len();
+        let (output_len, t) = (self.signature.output_len, self.targets.len());
+        let rows = self.accumulator.len() / (t * n).max(1);
+        let attributions: Vec<f32> = self.accumulator.iter().map(|&v| v as f32).collect();
+        let mut predictions = Vec::with_capacity(rows * t);
+        let mut base_values = Vec::with_capacity(rows * t);
+        let mut diagnostics = Vec::with_capacity(rows);
+        for r in 0..rows {
+            let mut gaps = Vec::with_capacity(t);
+            for (k, &target) in self.targets.iter().enumerate() {
+                let fx = self.at_inputs[r * output_len + target as usize];
+                let base = base_of(r, target);
+                predictions.push(fx);
+                base_values.push(base as f32);
+                let row = accumulator_row(r, k, t);
+                let sum: f64 = attributions[row * n..(row + 1) * n].iter().map(|&v| f64::from(v)).sum();
+                gaps.push(sum - (f64::from(fx) - base));
+            }
+            diagnostics.push(RowDiagnostics {
+                model_rows_evaluated: self.rows_per_input,
+                completeness_gap: self.with_gaps.then_some(gaps),
+            });
+        }
+        Explanation {
+            method: self.method,
+            parameters: self.parameters,
+            audit: super::audit(self.engine, self.rows_evaluated),
+            input_shape: self.signature.input_shape.clone(),
+            rows,
+            outputs: self.targets,
+            feature_axis: FeatureAxis::Elements,
+            features: n,
+            feature_names: self.signature.feature_names.clone(),
+            attributions,
+            predictions,
+            base_values,
+            standard_errors: None,
+            diagnostics,
+        }
+    }
+}
