@@ -7,7 +7,7 @@ use super::boundary::{boundary, boundary_or, FfiError};
 use super::engine::lumen_engine;
 use super::explain::call;
 use super::model::lumen_model;
-use super::pointers::{check_out, reference, slice, slice_mut, write_out};
+use super::pointers::{check_out, copy_out, reference, slice, write_out};
 use super::status::lumen_status;
 use crate::explain::counterfactual::gibbs::GibbsOptions;
 use crate::explain::counterfactual::schema::{Feature, FeatureKind, Schema};
@@ -425,23 +425,6 @@ fn counterfactual(result: &Counterfactuals, at: usize, index: usize) -> Result<&
     let found = &instance(result, at)?.counterfactuals;
     let count = found.len();
     found.get(index).ok_or_else(|| invalid(format!("index: is {index}, expected < {count} (instance {at})")))
-}
-
-/// Copies `values` into the caller's `out` (room for `out_len`).
-///
-/// # Safety
-/// `out` holds `out_len` writable elements.
-unsafe fn copy_out<T: Copy>(values: &[T], out: *mut T, out_len: usize) -> Result<(), FfiError> {
-    if out_len < values.len() {
-        return Err(FfiError::new(
-            lumen_status::BufferTooSmall,
-            format!("out_len: is {out_len}, expected at least {}", values.len()),
-        ));
-    }
-    // SAFETY: forwarded contract.
-    let out = unsafe { slice_mut(out, values.len(), "out")? };
-    out.copy_from_slice(values);
-    Ok(())
 }
 
 /// Writes the number of instances searched (the `rows` of the explain call) into `*out`.

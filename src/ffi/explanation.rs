@@ -4,7 +4,7 @@ use std::ffi::{c_char, CString};
 use std::sync::OnceLock;
 
 use super::boundary::{boundary, boundary_or, FfiError};
-use super::pointers::{check_out, reference, slice_mut, write_out};
+use super::pointers::{check_out, copy_out, reference, slice_mut, write_out};
 use super::status::lumen_status;
 use crate::explanation::{Direction, Explanation, FeatureAxis};
 
@@ -93,21 +93,6 @@ pub struct lumen_row_diagnostics {
 unsafe fn explanation<'a>(explanation: *const lumen_explanation) -> Result<&'a Explanation, FfiError> {
     // SAFETY: forwarded contract.
     Ok(&unsafe { reference(explanation, "explanation")? }.explanation)
-}
-
-/// # Safety
-/// `out` holds `out_len` writable elements.
-unsafe fn copy_out<T: Copy>(values: &[T], out: *mut T, out_len: usize) -> Result<(), FfiError> {
-    if out_len < values.len() {
-        return Err(FfiError::new(
-            lumen_status::BufferTooSmall,
-            format!("out_len: is {out_len}, expected at least {}", values.len()),
-        ));
-    }
-    // SAFETY: forwarded contract.
-    let out = unsafe { slice_mut(out, values.len(), "out")? };
-    out.copy_from_slice(values);
-    Ok(())
 }
 
 /// Writes the attributions' shape into `*out`.

@@ -102,3 +102,22 @@ pub unsafe fn strings(ptr: *const *const c_char, len: usize, argument: &str) -> 
         })
         .collect()
 }
+
+/// Copies `values` into the caller's buffer `out` of `out_len` elements: at least
+/// `values.len()` are needed (`LUMEN_STATUS_BUFFER_TOO_SMALL` otherwise, nothing written);
+/// a larger buffer keeps its tail.
+///
+/// # Safety
+/// When `out_len > 0` and `out` is not NULL, `out` must hold `out_len` writable elements.
+pub unsafe fn copy_out<T: Copy>(values: &[T], out: *mut T, out_len: usize) -> Result<(), FfiError> {
+    if out_len < values.len() {
+        return Err(FfiError::new(
+            lumen_status::BufferTooSmall,
+            format!("out_len: is {out_len}, expected at least {}", values.len()),
+        ));
+    }
+    // SAFETY: forwarded contract; `values.len() <= out_len`.
+    let out = unsafe { slice_mut(out, values.len(), "out")? };
+    out.copy_from_slice(values);
+    Ok(())
+}
