@@ -71,6 +71,30 @@ pub trait BatchSource: Sync {
     fn rows<'s>(&self, scratch: &'s Self::Scratch, count: usize) -> &'s [f32];
 }
 
+/// Fails on the first NaN or ±Inf of a batch of `rows` rows of `width` values that the
+/// `callback` wrote (each value a `unit`, all of them `plural`).
+fn ensure_finite_batch(
+    values: &[f32],
+    width: usize,
+    rows: usize,
+    callback: &str,
+    unit: &str,
+    plural: &str,
+) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(i) => Err(Error::new(
+            ErrorKind::ModelNonFiniteOutput,
+            format!(
+                "model: the {callback} callback wrote {} to {unit} {} of row {} of a {rows}-row batch; {plural} must be finite",
+                values[i],
+                i % width,
+                i / width
+            ),
+        )),
+    }
+}
+
 /// Calls one model on behalf of one explanation and counts the rows it evaluated.
 /// A model that is not concurrent gets one worker per explanation ([`BatchPlan`]); calls
 /// from explanations running at once are serialised by the model itself ([`HostModel`]
@@ -106,28 +130,20 @@ impl<'m> Evaluator<'m> {
         if inputs.len() != rows * input_len || outputs.len() != rows * output_len {
             return Err(Error::new(ErrorKind::Internal, "evaluator: batch buffers do not match the row count"));
         }
-        let limit = signature.max_batch_rows.unwrap_or(usize::MAX).max(1);
-        let mut done = 0;
-        while done < rows {
-            let n = limit.min(rows - done);
-            let batch_in = &inputs[done * input_len..(done + n) * input_len];
-            let batch_out = &mut outputs[done * output_len..(done + n) * output_len];
-            self.model.predict(batch_in, n, batch_out)?;
+        for batch in self.batches(rows) {
+            let n = batch.len();
+            let batch_out = &mut outputs[batch.start * output_len..batch.end * output_len];
+            self.model.predict(&inputs[batch.start * input_len..batch.end * input_len], n, batch_out)?;
             self.rows_evaluated.fetch_add(n as u64, Ordering::Relaxed);
-            if let Some(i) = batch_out.iter().position(|v| !v.is_finite()) {
-                return Err(Error::new(
-                    ErrorKind::ModelNonFiniteOutput,
-                    format!(
-                        "model: the predict callback wrote {} to output {} of row {} of a {n}-row batch; outputs must be finite",
-                        batch_out[i],
-                        i % output_len,
-                        i / output_len
-                    ),
-                ));
-            }
-            done += n;
+            ensure_finite_batch(batch_out, output_len, n, "predict", "output", "outputs")?;
         }
         Ok(())
+    }
+
+    /// Consecutive row ranges no larger than the model's batch limit.
+    fn batches(&self, rows: usize) -> impl Iterator<Item = Range<usize>> {
+        let limit = self.model.signature().max_batch_rows.unwrap_or(usize::MAX).max(1);
+        (0..rows).step_by(limit).map(move |start| start..(start + limit).min(rows))
     }
 
     /// ∂ output_target / ∂ input for `rows` rows (one target per row), split at the
@@ -146,27 +162,15 @@ impl<'m> Evaluator<'m> {
         if inputs.len() != rows * input_len || gradients.len() != rows * input_len || targets.len() != rows {
             return Err(Error::new(ErrorKind::Internal, "evaluator: gradient buffers do not match the row count"));
         }
-        let limit = signature.max_batch_rows.unwrap_or(usize::MAX).max(1);
-        let mut done = 0;
-        while done < rows {
-            let n = limit.min(rows - done);
-            let range = done * input_len..(done + n) * input_len;
-            let batch_outputs = outputs.as_deref_mut().map(|o| &mut o[done * output_len..(done + n) * output_len]);
+        for batch in self.batches(rows) {
+            let n = batch.len();
+            let range = batch.start * input_len..batch.end * input_len;
+            let batch_outputs =
+                outputs.as_deref_mut().map(|o| &mut o[batch.start * output_len..batch.end * output_len]);
             let batch_gradients = &mut gradients[range.clone()];
-            self.model.gradient(&inputs[range], n, &targets[done..done + n], batch_gradients, batch_outputs)?;
+            self.model.gradient(&inputs[range], n, &targets[batch.clone()], batch_gradients, batch_outputs)?;
             self.rows_evaluated.fetch_add(n as u64, Ordering::Relaxed);
-            if let Some(i) = batch_gradients.iter().position(|v| !v.is_finite()) {
-                return Err(Error::new(
-                    ErrorKind::ModelNonFiniteOutput,
-                    format!(
-                        "model: the gradient callback wrote {} to element {} of row {} of a {n}-row batch; gradients must be finite",
-                        batch_gradients[i],
-                        i % input_len,
-                        i / input_len
-                    ),
-                ));
-            }
-            done += n;
+            ensure_finite_batch(batch_gradients, input_len, n, "gradient", "element", "gradients")?;
         }
         if let Some(outputs) = outputs {
             if let Some(i) = outputs.iter().position(|v| !v.is_finite()) {
