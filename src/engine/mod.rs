@@ -108,6 +108,15 @@ impl Engine {
         self.config.seed
     }
 
+    /// Random stream `stream` of the engine's seed (ChaCha20). Methods give every
+    /// independent unit of work (an explained row, a search run) its own stream, so
+    /// results never depend on how the work is scheduled.
+    pub fn random_stream(&self, stream: u64) -> rand_chacha::ChaCha20Rng {
+        let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(self.config.seed);
+        rng.set_stream(stream);
+        rng
+    }
+
     /// The memory budget for perturbation batches.
     pub fn memory_budget_bytes(&self) -> usize {
         self.config.memory_budget_bytes

@@ -1,8 +1,6 @@
 //! PermuteAttack's entry point: parameters, checks, the runs of every instance and the
 //! choice of `k` diverse counterfactuals among what the runs found.
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha20Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -302,11 +300,7 @@ pub fn permute_attack(
                 ranges: &ranges,
                 settings: &settings,
             };
-            let run = |r: usize| {
-                let mut rng = ChaCha20Rng::seed_from_u64(engine.seed());
-                rng.set_stream(((index as u64) << 32) | r as u64);
-                instance.run(&mut rng)
-            };
+            let run = |r: usize| instance.run(&mut engine.random_stream(((index as u64) << 32) | r as u64));
             let results: Vec<RunResult> = if signature.concurrent {
                 engine.pool().install(|| (0..params.runs).into_par_iter().map(run).collect::<Result<_>>())?
             } else {

@@ -17,7 +17,6 @@ pub use noise_tunnel::{noise_tunnel, NoiseTunnelBase, NoiseTunnelParams, NoiseTy
 pub use quadrature::Quadrature;
 pub use saliency::{saliency, SaliencyParams};
 
-use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use rand_distr::{Distribution, Normal};
 
@@ -82,9 +81,7 @@ enum Stream {
 
 /// The random stream of `purpose` for explained row `row` (ChaCha20, the engine's seed).
 fn row_rng(engine: &Engine, purpose: Stream, row: usize) -> ChaCha20Rng {
-    let mut rng = ChaCha20Rng::seed_from_u64(engine.seed());
-    rng.set_stream(((purpose as u64) << 48) | row as u64);
-    rng
+    engine.random_stream(((purpose as u64) << 48) | row as u64)
 }
 
 /// A checked N(0, σ²) distribution.

@@ -1,7 +1,6 @@
 //! What KernelSHAP and Shapley Value Sampling share: the game's parameters, the players,
 //! the per-row random stream, and turning per-row estimates into an [`Explanation`].
 
-use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
 
@@ -72,9 +71,7 @@ impl ShapleyGame {
 /// The random stream of explained row `row`: the engine's seed, stream `row`, so rows
 /// never share draws and results do not depend on how rows are scheduled.
 fn row_rng(engine: &Engine, row: usize) -> ChaCha20Rng {
-    let mut rng = ChaCha20Rng::seed_from_u64(engine.seed());
-    rng.set_stream(row as u64);
-    rng
+    engine.random_stream(row as u64)
 }
 
 /// One row's estimate, `targets × players` values in f64.
