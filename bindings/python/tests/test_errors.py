@@ -189,3 +189,24 @@ def test_closed_handles_fail_cleanly(linear):
     model.close()
     with lumen.Engine(backend="cpu") as other, pytest.raises(lumen.InvalidInputError, match="model"):
         other.feature_ablation(model, X)
+
+
+def test_missing_library_is_a_clear_error(tmp_path):
+    """A LUMEN_LIBRARY naming no file fails on first use with LibraryNotFoundError (an OSError)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import lumen\n"
+        "try:\n"
+        "    lumen.Engine()\n"
+        "except lumen.LibraryNotFoundError as error:\n"
+        "    assert isinstance(error, OSError)\n"
+        "    print('not found:', error)\n"
+    )
+    env = dict(os.environ, LUMEN_LIBRARY=str(tmp_path / "liblumen.so"))
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(lumen.__file__)))
+    env["PYTHONPATH"] = package_root
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert "not found: LUMEN_LIBRARY=" in result.stdout and "does not name a file" in result.stdout
