@@ -11,7 +11,8 @@ The library is found through ``$LUMEN_LIBRARY``, then next to this package, then
 repository's ``target/release`` (see :func:`lumen._native.candidate_paths`).
 """
 
-from ._native import LibraryNotFoundError, lib as _lib
+from ._native import LibraryNotFoundError
+from ._native import lib as _lib
 from .engine import Engine
 from .errors import (
     InternalError,

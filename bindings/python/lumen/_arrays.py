@@ -4,7 +4,8 @@ converted array is returned with the object that keeps its memory alive."""
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -10,7 +10,8 @@ back for each call (see :mod:`lumen.model`).
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -79,10 +80,10 @@ class Engine:
         if handle:
             _native.lib.lumen_engine_free(handle)
 
-    def __enter__(self) -> "Engine":
+    def __enter__(self) -> Engine:
         return self
 
-    def __exit__(self, *_: Any) -> None:
+    def __exit__(self, *_: object) -> None:
         self.close()
 
     def __del__(self) -> None:
@@ -129,7 +130,9 @@ class Engine:
         each replaced by the baseline (a scalar, one row or one per row; default 0)."""
         keep = _arrays.Keep()
         options = _native.lib.lumen_occlusion_options_default()
-        options.window_shape, options.window_rank = keep.sizes(_arrays.required(window_shape, "window_shape"), "window_shape")
+        options.window_shape, options.window_rank = keep.sizes(
+            _arrays.required(window_shape, "window_shape"), "window_shape"
+        )
         if strides is not None:
             options.strides, options.strides_rank = keep.sizes(strides, "strides")
         _baseline(options, keep, baseline)
@@ -178,7 +181,9 @@ class Engine:
     ) -> None:
         game.background, game.background_len = keep.floats(background, "background")
         if background_weights is not None:
-            game.background_weights, game.background_weights_len = keep.doubles(background_weights, "background_weights")
+            game.background_weights, game.background_weights_len = keep.doubles(
+                background_weights, "background_weights"
+            )
         if players is not None:
             game.players, game.players_len = keep.uint32s(players, "players")
         game.player_names, game.player_names_len = keep.strings(player_names, "player_names")

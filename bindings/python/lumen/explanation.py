@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import ctypes
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -47,10 +48,10 @@ class Explanation:
         if handle:
             _native.lib.lumen_explanation_free(handle)
 
-    def __enter__(self) -> "Explanation":
+    def __enter__(self) -> Explanation:
         return self
 
-    def __exit__(self, *_: Any) -> None:
+    def __exit__(self, *_: object) -> None:
         self.close()
 
     def __del__(self) -> None:
@@ -137,7 +138,9 @@ class Explanation:
         for row in range(self.shape[0]):
             d = _native.RowDiagnostics()
             check(_native.lib.lumen_explanation_row_diagnostics(self._handle, row, ctypes.byref(d)))
-            out.append({"model_rows_evaluated": d.model_rows_evaluated, "has_completeness_gap": bool(d.has_completeness_gap)})
+            out.append(
+                {"model_rows_evaluated": d.model_rows_evaluated, "has_completeness_gap": bool(d.has_completeness_gap)}
+            )
         return out
 
     @property
@@ -186,7 +189,7 @@ class Explanation:
         """The audit record as a dict: method, parameters, seed, version, backend, values."""
         return json.loads(self.to_json())
 
-    def sum_groups(self, groups: Sequence[int], names: Sequence[str] | None = None) -> "Explanation":
+    def sum_groups(self, groups: Sequence[int], names: Sequence[str] | None = None) -> Explanation:
         """A new explanation whose features are the sums over ``groups`` (``groups[f]`` the
         group of feature f, ids ``0..G`` all used), with optional group names."""
         keep = _arrays.Keep()
@@ -239,10 +242,10 @@ class Counterfactuals:
         if handle:
             _native.lib.lumen_counterfactuals_free(handle)
 
-    def __enter__(self) -> "Counterfactuals":
+    def __enter__(self) -> Counterfactuals:
         return self
 
-    def __exit__(self, *_: Any) -> None:
+    def __exit__(self, *_: object) -> None:
         self.close()
 
     def __del__(self) -> None:

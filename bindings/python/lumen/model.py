@@ -19,7 +19,8 @@ import ctypes
 import math
 import re
 import threading
-from typing import Any, Callable, Sequence
+from collections.abc import Sequence
+from typing import Any, Callable
 
 import numpy as np
 
@@ -205,10 +206,10 @@ class Model:
         if handle:
             _native.lib.lumen_model_free(handle)
 
-    def __enter__(self) -> "Model":
+    def __enter__(self) -> Model:
         return self
 
-    def __exit__(self, *_: Any) -> None:
+    def __exit__(self, *_: object) -> None:
         self.close()
 
     def __del__(self) -> None:

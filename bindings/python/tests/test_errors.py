@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from conftest import BASELINE, X, linear_predict
 
 import lumen
-from conftest import BASELINE, X, linear_predict
 
 
 class ScoringBackendDown(Exception):
@@ -16,7 +16,9 @@ def test_exception_hierarchy():
     assert issubclass(lumen.ModelCallbackError, lumen.ModelError)
     assert issubclass(lumen.ModelError, RuntimeError)
     assert issubclass(lumen.NotAvailableError, LookupError)
-    assert all(issubclass(c, lumen.LumenError) for c in (lumen.InvalidInputError, lumen.ModelError, lumen.InternalError))
+    assert all(
+        issubclass(c, lumen.LumenError) for c in (lumen.InvalidInputError, lumen.ModelError, lumen.InternalError)
+    )
 
 
 def test_none_inputs(engine, linear):
@@ -157,7 +159,9 @@ def test_nan_model(engine):
         engine.kernel_shap(model, X, BASELINE)
     assert caught.value.status == lumen.Status.MODEL_NON_FINITE_OUTPUT
     assert not isinstance(caught.value, lumen.ModelCallbackError)
-    nan_gradient = lumen.Model(linear_predict, input_len=4, output_len=2, gradient=lambda x, t: np.full(x.shape, np.inf))
+    nan_gradient = lumen.Model(
+        linear_predict, input_len=4, output_len=2, gradient=lambda x, t: np.full(x.shape, np.inf)
+    )
     with pytest.raises(lumen.ModelError) as caught:
         engine.saliency(nan_gradient, X)
     assert caught.value.status == lumen.Status.MODEL_NON_FINITE_OUTPUT
@@ -183,7 +187,7 @@ def test_closed_handles_fail_cleanly(linear):
     ex.close()
     ex.close()
     with pytest.raises(lumen.InvalidInputError, match="explanation"):
-        ex.attributions
+        _ = ex.attributions
     assert attributions.shape == (2, 2, 4)  # copies stay valid
     model = lumen.Model(linear_predict, input_len=4, output_len=2)
     model.close()

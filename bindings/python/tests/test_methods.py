@@ -4,9 +4,9 @@ import math
 
 import numpy as np
 import pytest
+from conftest import BASELINE, W, X, linear_attributions, linear_predict
 
 import lumen
-from conftest import BASELINE, W, X, linear_attributions, linear_predict
 
 
 def test_version_and_backend(engine):
@@ -35,7 +35,12 @@ def test_occlusion_closed_form(engine, linear):
 
 def test_feature_ablation_groups(engine, linear):
     ex = engine.feature_ablation(
-        linear, X, feature_mask=[0, 0, 1, 1], group_names=["first", "second"], baseline=BASELINE, group_attributions=True
+        linear,
+        X,
+        feature_mask=[0, 0, 1, 1],
+        group_names=["first", "second"],
+        baseline=BASELINE,
+        group_attributions=True,
     )
     assert ex.shape == (2, 2, 2) and ex.feature_axis == "groups"
     assert ex.feature_names == ["first", "second"]
@@ -112,9 +117,7 @@ def test_integrated_gradients(engine, linear):
 
 def test_integrated_gradients_quadratic():
     """∫ of a linear gradient: Gauss–Legendre is exact; IG of x² from 0 is x²."""
-    model = lumen.Model(
-        lambda x: (x.astype(np.float64) ** 2).sum(1), input_len=3, gradient=lambda x, t: 2.0 * x
-    )
+    model = lumen.Model(lambda x: (x.astype(np.float64) ** 2).sum(1), input_len=3, gradient=lambda x, t: 2.0 * x)
     with lumen.Engine(backend="cpu", seed=1) as engine:
         x = np.array([1.0, -2.0, 0.5], dtype=np.float32)
         ex = engine.integrated_gradients(model, x, n_steps=2)

@@ -75,7 +75,7 @@ def test_kernel_shap_groups_and_logit_match_the_definition(setup):
     model = lumen.Model(probability, input_len=5)
     with lumen.Engine(backend="cpu", seed=5) as engine:
         ex = engine.kernel_shap(model, x, background, background_weights=weights, players=players, link="logit")
-    logit = lambda p: np.log(p / (1 - p))  # noqa: E731
+    logit = lambda p: np.log(p / (1 - p))
     for r in range(3):
         want = brute_force_shapley(probability, x[r], background, weights, players, link=logit)
         np.testing.assert_allclose(ex.attributions[r], want, atol=5e-5)
@@ -107,7 +107,7 @@ def test_sampled_kernel_shap_is_close_and_reports_errors():
 def test_against_shap_exact_explainer(setup):
     shap = pytest.importorskip("shap", reason="shap is not installed (pip install shap to compare)")
     background, _, x = setup
-    f = lambda rows: nonlinear(rows.astype(np.float32))[:, 0]  # noqa: E731
+    f = lambda rows: nonlinear(rows.astype(np.float32))[:, 0]
     explainer = shap.explainers.Exact(f, shap.maskers.Independent(background, max_samples=len(background)))
     reference = explainer(x).values
     model = lumen.Model(lambda rows: nonlinear(rows)[:, 0], input_len=5)
