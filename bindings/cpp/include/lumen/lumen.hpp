@@ -554,6 +554,7 @@ struct ModelState {
     }
 };
 
+/// lumen_predict_fn trampoline: calls the model's PredictFunction; an exception becomes its error code.
 inline std::int32_t call_predict(void* user_data, const float* inputs, std::size_t rows, float* outputs) noexcept {
     ModelState* state = static_cast<ModelState*>(user_data);
     try {
@@ -565,6 +566,7 @@ inline std::int32_t call_predict(void* user_data, const float* inputs, std::size
     }
 }
 
+/// lumen_gradient_fn trampoline: calls the GradientFunction (empty `outputs` when Lumen passes NULL).
 inline std::int32_t call_gradient(void* user_data, const float* inputs, std::size_t rows,
                                   const std::uint32_t* targets, float* gradients, float* outputs) noexcept {
     ModelState* state = static_cast<ModelState*>(user_data);
@@ -578,6 +580,7 @@ inline std::int32_t call_gradient(void* user_data, const float* inputs, std::siz
     }
 }
 
+/// lumen_layer_gradient_fn trampoline: calls the LayerGradientFunction.
 inline std::int32_t call_layer_gradient(void* user_data, const float* inputs, std::size_t rows,
                                         const std::uint32_t* targets, float* activations,
                                         float* gradients) noexcept {
@@ -593,6 +596,7 @@ inline std::int32_t call_layer_gradient(void* user_data, const float* inputs, st
     }
 }
 
+/// lumen_finalize_fn: frees the ModelState when Lumen frees the model.
 inline void finalize_state(void* user_data) noexcept { delete static_cast<ModelState*>(user_data); }
 
 }  // namespace detail
@@ -957,6 +961,7 @@ inline double scorecard_score(double p_good, double base_score = 600.0, double b
 
 namespace detail {
 
+/// The C game of `game`; `names` must outlive the call that uses it.
 inline lumen_shapley_game to_c(const ShapleyGame& game, const CStrings& names) {
     lumen_shapley_game c{};
     c.background = game.background.data();
@@ -973,6 +978,7 @@ inline lumen_shapley_game to_c(const ShapleyGame& game, const CStrings& names) {
     return c;
 }
 
+/// The C options of Integrated Gradients (borrowing `o`'s vectors).
 inline lumen_integrated_gradients_options to_c(const IntegratedGradientsOptions& o) {
     lumen_integrated_gradients_options c = lumen_integrated_gradients_options_default();
     c.baseline = o.baseline.data();
@@ -987,6 +993,7 @@ inline lumen_integrated_gradients_options to_c(const IntegratedGradientsOptions&
     return c;
 }
 
+/// The C options of Saliency (borrowing `o`'s vectors).
 inline lumen_saliency_options to_c(const SaliencyOptions& o) {
     lumen_saliency_options c = lumen_saliency_options_default();
     c.abs = o.abs ? 1u : 0u;
@@ -995,6 +1002,7 @@ inline lumen_saliency_options to_c(const SaliencyOptions& o) {
     return c;
 }
 
+/// The C options of GradientSHAP (borrowing `o`'s vectors).
 inline lumen_gradient_shap_options to_c(const GradientShapOptions& o) {
     lumen_gradient_shap_options c = lumen_gradient_shap_options_default();
     c.baselines = o.baselines.data();
@@ -1193,6 +1201,8 @@ class Engine {
     }
 
    private:
+    /// Rows in `inputs`: its length over the model's input length (a remainder is
+    /// reported by Lumen as a length mismatch).
     static std::size_t rows_of(const Model& model, Span<const float> inputs) noexcept {
         return model.input_len() == 0 ? 0 : inputs.size() / model.input_len();
     }
@@ -1204,6 +1214,7 @@ class Engine {
         detail::throw_status(status);
     }
 
+    /// Runs one explain export with C options and wraps the result.
     template <class Options, class Explain>
     Explanation explain(const Model& model, Span<const float> inputs, const Options& options,
                         Explain explain_fn) const {
