@@ -4,7 +4,10 @@
 // "test_wrapper: N passed, N failed" and exits non-zero when a check failed.
 #include <lumen/lumen.hpp>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -506,6 +509,13 @@ void test_errors() {
                  engine.feature_ablation(model, seven, options));
     CHECK_THROWS(lumen::InvalidInputError, lumen::Status::InvalidArgument, "rows",
                  engine.feature_ablation(model, std::vector<float>{}, options));
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::NullPointer, "inputs",
+                 engine.feature_ablation(model, lumen::Span<const float>(nullptr, 8), options));
+    // std::array and C arrays convert to spans too.
+    const std::array<float, 4> array_row = {1.0f, 2.0f, -1.0f, 0.5f};
+    float c_row[4] = {1.0f, 2.0f, -1.0f, 0.5f};
+    CHECK(engine.feature_ablation(model, array_row).attributions() ==
+          engine.feature_ablation(model, c_row).attributions());
     std::vector<float> nan_row = {1.0f, NAN, 0.0f, 0.0f};
     CHECK_THROWS(lumen::InvalidInputError, lumen::Status::NonFiniteInput, "inputs",
                  engine.feature_ablation(model, nan_row, options));
