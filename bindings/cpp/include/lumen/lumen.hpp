@@ -1,0 +1,1233 @@
+// lumen.hpp: a header-only C++17 wrapper over Lumen's C ABI (include/lumen.h).
+//
+// Move-only RAII handles (Engine, Model, Explanation, Counterfactuals), exceptions from
+// statuses (a lumen::Error hierarchy carrying the status and lumen_last_error_message()),
+// models written as any C++ callable, and option structs with the library's defaults.
+// The wrapper does no maths: every number comes from the C ABI.
+//
+// Exceptions never cross the C ABI: a model callable that throws is caught in the
+// trampoline, the engine stops with LUMEN_STATUS_MODEL_FAILED, and the original exception
+// is rethrown from the Engine method that ran the explanation.
+//
+// Threading: Engine, Model, Explanation and Counterfactuals may be used from several
+// threads at once (all their methods are const); a handle must not be destroyed or moved
+// from while another thread uses it. A model's callables run on engine worker threads;
+// with ModelConfig::concurrent = false (the default) the engine never overlaps two calls
+// of one model.
+#ifndef LUMEN_LUMEN_HPP
+#define LUMEN_LUMEN_HPP
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "lumen.h"
+
+namespace lumen {
+
+// ---------------------------------------------------------------------------------------
+// Buffers
+
+/// A non-owning view of `size()` contiguous elements (C++17 has no std::span). Built from
+/// a pointer and a length, a std::vector, a std::array or a C array.
+template <class T>
+class Span {
+   public:
+    /// The element type, const-qualified for read-only views.
+    using element_type = T;
+
+    /// An empty view.
+    constexpr Span() noexcept = default;
+    /// A view of `size` elements starting at `data`.
+    constexpr Span(T* data, std::size_t size) noexcept : data_(data), size_(size) {}
+    /// A view of a vector's elements (const vectors give read-only views).
+    template <class U, class A,
+              class = std::enable_if_t<std::is_convertible<U (*)[], T (*)[]>::value>>
+    Span(std::vector<U, A>& values) noexcept : data_(values.data()), size_(values.size()) {}
+    /// A read-only view of a const vector's elements.
+    template <class U, class A,
+              class = std::enable_if_t<std::is_convertible<const U (*)[], T (*)[]>::value>>
+    Span(const std::vector<U, A>& values) noexcept : data_(values.data()), size_(values.size()) {}
+    /// A view of a std::array's elements.
+    template <class U, std::size_t N, class = std::enable_if_t<std::is_convertible<U (*)[], T (*)[]>::value>>
+    constexpr Span(std::array<U, N>& values) noexcept : data_(values.data()), size_(N) {}
+    /// A read-only view of a const std::array's elements.
+    template <class U, std::size_t N,
+              class = std::enable_if_t<std::is_convertible<const U (*)[], T (*)[]>::value>>
+    constexpr Span(const std::array<U, N>& values) noexcept : data_(values.data()), size_(N) {}
+    /// A view of a C array.
+    template <std::size_t N>
+    constexpr Span(T (&values)[N]) noexcept : data_(values), size_(N) {}
+
+    /// The first element (may be NULL when empty).
+    constexpr T* data() const noexcept { return data_; }
+    /// The number of elements.
+    constexpr std::size_t size() const noexcept { return size_; }
+    /// Whether the view holds no element.
+    constexpr bool empty() const noexcept { return size_ == 0; }
+    /// Element `i` (unchecked).
+    constexpr T& operator[](std::size_t i) const noexcept { return data_[i]; }
+    /// Iterator to the first element.
+    constexpr T* begin() const noexcept { return data_; }
+    /// Iterator past the last element.
+    constexpr T* end() const noexcept { return data_ + size_; }
+    /// The `count` elements starting at `offset` (unchecked).
+    constexpr Span subspan(std::size_t offset, std::size_t count) const noexcept {
+        return Span(data_ + offset, count);
+    }
+
+   private:
+    T* data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------
+// Statuses and errors
+
+/// The C ABI's statuses (`lumen_status`), with the same numbers.
+enum class Status : std::uint32_t {
+    Ok = LUMEN_STATUS_OK,                                          ///< Success.
+    NullPointer = LUMEN_STATUS_NULL_POINTER,                       ///< A required pointer was NULL.
+    InvalidArgument = LUMEN_STATUS_INVALID_ARGUMENT,               ///< An argument is out of range.
+    LengthMismatch = LUMEN_STATUS_LENGTH_MISMATCH,                 ///< A buffer has the wrong length.
+    NonFiniteInput = LUMEN_STATUS_NON_FINITE_INPUT,                ///< An input holds NaN or ±Inf.
+    ModelFailed = LUMEN_STATUS_MODEL_FAILED,                       ///< A model callback failed.
+    ModelNonFiniteOutput = LUMEN_STATUS_MODEL_NON_FINITE_OUTPUT,   ///< The model wrote NaN or ±Inf.
+    ModelCapabilityMissing = LUMEN_STATUS_MODEL_CAPABILITY_MISSING,///< The model lacks a callback.
+    BackendUnavailable = LUMEN_STATUS_BACKEND_UNAVAILABLE,         ///< The backend cannot run here.
+    BudgetTooSmall = LUMEN_STATUS_BUDGET_TOO_SMALL,                ///< The memory budget is too small.
+    AbiVersionMismatch = LUMEN_STATUS_ABI_VERSION_MISMATCH,        ///< Wrong model ABI version.
+    BufferTooSmall = LUMEN_STATUS_BUFFER_TOO_SMALL,                ///< An output buffer is too small.
+    InvalidUtf8 = LUMEN_STATUS_INVALID_UTF8,                       ///< A string is not UTF-8.
+    NotAvailable = LUMEN_STATUS_NOT_AVAILABLE,                     ///< The value is not defined here.
+    Internal = LUMEN_STATUS_INTERNAL,                              ///< A bug in Lumen.
+    Panic = LUMEN_STATUS_PANIC,                                    ///< Lumen panicked (contained).
+};
+
+/// The C name of a status, e.g. "LUMEN_STATUS_MODEL_FAILED".
+inline const char* status_name(Status status) noexcept {
+    return lumen_status_name(static_cast<std::uint32_t>(status));
+}
+
+/// The library's version, "MAJOR.MINOR.PATCH" (compare with LUMEN_VERSION_* of the header).
+inline std::string version() { return lumen_version(); }
+
+/// Base of every exception the wrapper throws for a failing status: `what()` is
+/// lumen_last_error_message() of the failing call, `status()` its status.
+class Error : public std::runtime_error {
+   public:
+    /// An error for `status` with Lumen's message.
+    Error(Status status, const std::string& message) : std::runtime_error(message), status_(status) {}
+    /// The status of the failing call.
+    Status status() const noexcept { return status_; }
+    /// The C name of the status.
+    const char* status_name() const noexcept { return lumen::status_name(status_); }
+
+   private:
+    Status status_;
+};
+
+/// Bad input from the caller: NULL, wrong lengths, NaN/Inf, out-of-range options, a buffer
+/// too small, invalid UTF-8, a model descriptor of another ABI version, a budget too small.
+class InvalidInputError : public Error {
+    using Error::Error;
+};
+
+/// The model failed: a callback returned an error (or threw and the exception was not
+/// kept), wrote NaN/Inf, or lacks a callback the method needs.
+class ModelError : public Error {
+    using Error::Error;
+};
+
+/// The value or backend asked for is not available (e.g. standard errors of occlusion,
+/// the CUDA backend on a machine without a GPU).
+class NotAvailableError : public Error {
+    using Error::Error;
+};
+
+/// A bug in Lumen (an internal invariant or a contained panic).
+class InternalError : public Error {
+    using Error::Error;
+};
+
+namespace detail {
+
+/// Throws the Error subclass of a failing status with the thread's last error message.
+[[noreturn]] inline void throw_status(lumen_status raw) {
+    const Status status = static_cast<Status>(raw);
+    const std::string message = lumen_last_error_message();
+    switch (status) {
+        case Status::ModelFailed:
+        case Status::ModelNonFiniteOutput:
+        case Status::ModelCapabilityMissing:
+            throw ModelError(status, message);
+        case Status::BackendUnavailable:
+        case Status::NotAvailable:
+            throw NotAvailableError(status, message);
+        case Status::Internal:
+        case Status::Panic:
+            throw InternalError(status, message);
+        default:
+            throw InvalidInputError(status, message);
+    }
+}
+
+/// Throws when `status` is not LUMEN_STATUS_OK.
+inline void check(lumen_status status) {
+    if (status != LUMEN_STATUS_OK) throw_status(status);
+}
+
+/// The error code a model callback returned, parsed from a LUMEN_STATUS_MODEL_FAILED
+/// message ("... returned error code N ..."); 0 when the message carries none.
+inline std::int32_t callback_code(const char* message) {
+    static const char marker[] = "returned error code ";
+    const std::string text = message;
+    const std::size_t at = text.find(marker);
+    if (at == std::string::npos) return 0;
+    return static_cast<std::int32_t>(std::strtol(text.c_str() + at + sizeof marker - 1, nullptr, 10));
+}
+
+/// Frees a handle with its C `_free` function.
+template <class T, void (*Free)(T*)>
+struct Deleter {
+    void operator()(T* handle) const noexcept { Free(handle); }
+};
+
+/// NUL-terminated pointers into a list of strings, kept alive for one C call.
+struct CStrings {
+    std::vector<const char*> pointers;
+    explicit CStrings(const std::vector<std::string>& strings) {
+        pointers.reserve(strings.size());
+        for (const std::string& s : strings) pointers.push_back(s.c_str());
+    }
+    const char* const* data() const noexcept { return pointers.empty() ? nullptr : pointers.data(); }
+    std::size_t size() const noexcept { return pointers.size(); }
+};
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------
+// Enumerations of the options
+
+/// Where an engine computes (`lumen_engine_options.backend`).
+enum class Backend : std::uint32_t {
+    Auto = LUMEN_BACKEND_AUTO,  ///< CUDA when available, else the CPU.
+    Cpu = LUMEN_BACKEND_CPU,    ///< The rayon CPU backend, the reference.
+    Cuda = LUMEN_BACKEND_CUDA,  ///< The CUDA backend (NotAvailableError where it cannot run).
+};
+
+/// The Shapley methods' link (`lumen_shapley_game.link`).
+enum class Link : std::uint32_t {
+    Identity = LUMEN_LINK_IDENTITY,  ///< Values in the model's output space.
+    Logit = LUMEN_LINK_LOGIT,        ///< Values in log-odds (outputs must be probabilities).
+};
+
+/// Which reason codes to list (`lumen_explanation_reason_codes` direction).
+enum class Direction : std::uint32_t {
+    Lowered = LUMEN_DIRECTION_LOWERED,  ///< Negative contributions, most negative first.
+    Raised = LUMEN_DIRECTION_RAISED,    ///< Positive contributions, most positive first.
+};
+
+/// What the feature axis of an explanation counts.
+enum class FeatureAxis : std::uint32_t {
+    Elements = LUMEN_FEATURE_AXIS_ELEMENTS,  ///< One value per input element.
+    Groups = LUMEN_FEATURE_AXIS_GROUPS,      ///< One value per group or player.
+};
+
+/// Integrated Gradients' integration rule.
+enum class IgMethod : std::uint32_t {
+    RiemannLeft = LUMEN_IG_RIEMANN_LEFT,            ///< α_k = k/n.
+    RiemannRight = LUMEN_IG_RIEMANN_RIGHT,          ///< α_k = (k+1)/n.
+    RiemannMiddle = LUMEN_IG_RIEMANN_MIDDLE,        ///< α_k = (k+½)/n.
+    RiemannTrapezoid = LUMEN_IG_RIEMANN_TRAPEZOID,  ///< Trapezoid rule (n ≥ 2).
+    GaussLegendre = LUMEN_IG_GAUSS_LEGENDRE,        ///< Gauss–Legendre (Captum's default).
+};
+
+/// NoiseTunnel's aggregation of the noisy attributions.
+enum class NoiseType : std::uint32_t {
+    SmoothGrad = LUMEN_NOISE_SMOOTHGRAD,       ///< Their mean.
+    SmoothGradSq = LUMEN_NOISE_SMOOTHGRAD_SQ,  ///< The mean of their squares.
+    VarGrad = LUMEN_NOISE_VARGRAD,             ///< Their variance.
+};
+
+/// The method under NoiseTunnel.
+enum class NoiseTunnelBase : std::uint32_t {
+    Saliency = LUMEN_NT_BASE_SALIENCY,                          ///< Saliency.
+    IntegratedGradients = LUMEN_NT_BASE_INTEGRATED_GRADIENTS,  ///< Integrated Gradients.
+    GradientShap = LUMEN_NT_BASE_GRADIENT_SHAP,                 ///< GradientSHAP.
+};
+
+/// How PermuteAttack draws new feature values.
+enum class Sampling : std::uint32_t {
+    Column = LUMEN_SAMPLING_COLUMN,  ///< Uniform draws from the training column.
+    Gibbs = LUMEN_SAMPLING_GIBBS,    ///< Gibbs sampling over quantile bins.
+};
+
+/// PermuteAttack's `target_class` meaning "the other class".
+constexpr std::int64_t target_opposite = LUMEN_TARGET_OPPOSITE;
+
+// ---------------------------------------------------------------------------------------
+// Option structs (defaults come from the library's lumen_*_options_default())
+
+/// How to build an Engine.
+struct EngineOptions {
+    Backend backend;                  ///< Where to compute (default Auto).
+    std::uint32_t threads;            ///< Worker threads; 0: one per core. Results never depend on it.
+    std::uint64_t seed;               ///< Seed of every random choice.
+    std::size_t memory_budget_bytes;  ///< Bytes of perturbed rows held at once (> 0).
+
+    /// The library's defaults: auto backend, all cores, seed 0, 256 MiB.
+    EngineOptions() {
+        const lumen_engine_options d = lumen_engine_options_default();
+        backend = static_cast<Backend>(d.backend);
+        threads = d.threads;
+        seed = d.seed;
+        memory_budget_bytes = d.memory_budget_bytes;
+    }
+};
+
+/// Options of Engine::occlusion (Captum's Occlusion).
+struct OcclusionOptions {
+    std::vector<std::size_t> window_shape;  ///< Window extent per input dimension (required).
+    std::vector<std::size_t> strides;       ///< Step per dimension; empty: all 1.
+    std::vector<float> baseline;            ///< input_len (shared) or rows × input_len floats; empty: scalar.
+    float baseline_scalar = 0.0f;           ///< The baseline value when `baseline` is empty.
+    std::vector<std::uint32_t> targets;     ///< Outputs to explain; empty: all.
+    std::size_t perturbations_per_eval = 0; ///< Most perturbed rows per model call; 0: engine's choice.
+};
+
+/// Options of Engine::feature_ablation (Captum's FeatureAblation).
+struct FeatureAblationOptions {
+    std::vector<std::uint32_t> feature_mask;  ///< Group id of each input element (0..G); empty: one group each.
+    std::vector<std::string> group_names;     ///< Optional names of the G groups.
+    std::vector<float> baseline;              ///< input_len or rows × input_len floats; empty: scalar.
+    float baseline_scalar = 0.0f;             ///< The baseline value when `baseline` is empty.
+    std::vector<std::uint32_t> targets;       ///< Outputs to explain; empty: all.
+    std::size_t perturbations_per_eval = 0;   ///< Most perturbed rows per model call; 0: engine's choice.
+    bool group_attributions = false;          ///< One value per group instead of per element.
+};
+
+/// The cooperative game of the Shapley methods.
+struct ShapleyGame {
+    std::vector<float> background;           ///< B × input_len rows (required).
+    std::vector<double> background_weights;  ///< One weight per background row; empty: equal.
+    std::vector<std::uint32_t> players;      ///< Player of each input element (0..M); empty: one each.
+    std::vector<std::string> player_names;   ///< Optional names of the M players.
+    std::vector<std::uint32_t> targets;      ///< Outputs to explain; empty: all.
+    Link link = Link::Identity;              ///< Identity or logit link.
+};
+
+/// Options of Engine::kernel_shap.
+struct KernelShapOptions {
+    ShapleyGame game;                ///< Background, players, outputs, link.
+    std::size_t budget = 0;          ///< Coalitions per row; 0: 2M + 2048.
+    std::uint32_t error_batches = 0; ///< Batches for the standard errors; 0: 10.
+};
+
+/// Options of Engine::shapley_sampling.
+struct ShapleySamplingOptions {
+    ShapleyGame game;                   ///< Background, players, outputs, link.
+    std::size_t permutation_pairs = 0;  ///< Antithetic permutation pairs per row; 0: 25.
+};
+
+/// Options of Engine::integrated_gradients (Captum's IntegratedGradients).
+struct IntegratedGradientsOptions {
+    std::vector<float> baseline;         ///< input_len or rows × input_len floats; empty: scalar.
+    float baseline_scalar;               ///< The baseline value when `baseline` is empty.
+    std::size_t n_steps;                 ///< Points on each path.
+    IgMethod method;                     ///< The integration rule.
+    std::size_t internal_batch_size;     ///< Path points per gradient call; 0: engine's choice.
+    bool multiply_by_inputs;             ///< Multiply by (x − baseline) (Captum's default).
+    std::vector<std::uint32_t> targets;  ///< Outputs to explain; empty: all.
+
+    /// The library's defaults: baseline 0, 50 steps, Gauss–Legendre, multiplied by inputs.
+    IntegratedGradientsOptions() {
+        const lumen_integrated_gradients_options d = lumen_integrated_gradients_options_default();
+        baseline_scalar = d.baseline_scalar;
+        n_steps = d.n_steps;
+        method = static_cast<IgMethod>(d.method);
+        internal_batch_size = d.internal_batch_size;
+        multiply_by_inputs = d.multiply_by_inputs != 0;
+    }
+};
+
+/// Options of Engine::saliency (Captum's Saliency).
+struct SaliencyOptions {
+    bool abs;                            ///< Report |∇f| (default) or the signed gradient.
+    std::vector<std::uint32_t> targets;  ///< Outputs to explain; empty: all.
+
+    /// The library's defaults: absolute gradients, every output.
+    SaliencyOptions() { abs = lumen_saliency_options_default().abs != 0; }
+};
+
+/// Options of Engine::gradient_shap (Captum's GradientShap).
+struct GradientShapOptions {
+    std::vector<float> baselines;        ///< m × input_len baseline rows (required).
+    std::size_t n_samples;               ///< Samples per input row.
+    float stdevs;                        ///< Deviation of the Gaussian input noise.
+    std::size_t internal_batch_size;     ///< Path points per gradient call; 0: engine's choice.
+    std::vector<std::uint32_t> targets;  ///< Outputs to explain; empty: all.
+
+    /// The library's defaults: 5 samples, no noise.
+    GradientShapOptions() {
+        const lumen_gradient_shap_options d = lumen_gradient_shap_options_default();
+        n_samples = d.n_samples;
+        stdevs = d.stdevs;
+        internal_batch_size = d.internal_batch_size;
+    }
+};
+
+/// Options of Engine::noise_tunnel (Captum's NoiseTunnel); only the chosen base's options are read.
+struct NoiseTunnelOptions {
+    NoiseType nt_type;                                ///< The aggregation.
+    std::size_t nt_samples;                           ///< Noisy copies per row.
+    float stdevs;                                     ///< Deviation of the noise.
+    NoiseTunnelBase base;                             ///< The method under the tunnel.
+    SaliencyOptions saliency;                         ///< Read when base is Saliency.
+    IntegratedGradientsOptions integrated_gradients;  ///< Read when base is IntegratedGradients.
+    GradientShapOptions gradient_shap;                ///< Read when base is GradientShap.
+
+    /// The library's defaults: smoothgrad over 5 copies, σ = 1, Saliency.
+    NoiseTunnelOptions() {
+        const lumen_noise_tunnel_options d = lumen_noise_tunnel_options_default();
+        nt_type = static_cast<NoiseType>(d.nt_type);
+        nt_samples = d.nt_samples;
+        stdevs = d.stdevs;
+        base = static_cast<NoiseTunnelBase>(d.base);
+    }
+};
+
+/// Options of Engine::grad_cam (Captum's LayerGradCam + interpolate).
+struct GradCamOptions {
+    std::vector<std::uint32_t> targets;  ///< Outputs to explain; empty: all.
+    bool relu_attributions;              ///< ReLU on the map before upsampling.
+    bool upsample;                       ///< Resample bilinearly to the input's H × W.
+    std::size_t internal_batch_size;     ///< Rows per layer_gradient call; 0: engine's choice.
+
+    /// The library's defaults: no ReLU, upsampled.
+    GradCamOptions() {
+        const lumen_grad_cam_options d = lumen_grad_cam_options_default();
+        relu_attributions = d.relu_attributions != 0;
+        upsample = d.upsample != 0;
+        internal_batch_size = d.internal_batch_size;
+    }
+};
+
+/// One logical feature of a tabular row for PermuteAttack.
+struct TabularFeature {
+    std::string name;                  ///< Its name (empty: "feature N").
+    bool categorical = false;          ///< A one-hot group (at least 2 columns) or a numeric column.
+    std::vector<std::size_t> columns;  ///< Its model columns.
+};
+
+/// Allowed values [min, max] of a numeric feature.
+struct FeatureRange {
+    std::uint32_t feature = 0;  ///< Index of the logical feature.
+    float min = 0.0f;           ///< Smallest allowed value.
+    float max = 0.0f;           ///< Largest allowed value.
+};
+
+/// Options of Engine::counterfactuals (PermuteAttack).
+struct PermuteAttackOptions {
+    std::vector<TabularFeature> features;  ///< Logical features; empty: one numeric per column.
+    std::vector<float> training;           ///< n × input_len training rows (required).
+    std::int64_t target_class;             ///< target_opposite or a class index.
+    std::vector<std::uint32_t> immutable;  ///< Features that never change.
+    std::vector<std::uint32_t> allow_list; ///< Only these may change; empty: all but immutable.
+    std::vector<FeatureRange> ranges;      ///< Allowed ranges of numeric features.
+    std::size_t population;                ///< Candidates per generation.
+    std::size_t parents;                   ///< Parents per generation.
+    std::size_t generations;               ///< Generations per run.
+    std::size_t runs;                      ///< Runs per instance.
+    double rho0;                           ///< Penalty per changed feature.
+    double rho1;                           ///< Penalty per unit of L2 distance.
+    double temperature;                    ///< Softmax temperature of parent selection.
+    double decay;                          ///< Penalty decay after a generation without success.
+    std::size_t max_changed;               ///< Most features changed; 0: no limit.
+    double max_distance;                   ///< Largest L2 distance; 0: no limit.
+    double success_probability;            ///< Target probability to reach; 0: predicted class.
+    std::size_t counterfactuals;           ///< Counterfactuals reported per instance.
+    Sampling sampling;                     ///< Column draws or Gibbs sampling.
+    std::size_t gibbs_bins;                ///< Quantile bins per numeric feature.
+    std::size_t gibbs_iterations;          ///< Gibbs sweeps per draw.
+
+    /// The library's defaults (the paper's settings).
+    PermuteAttackOptions() {
+        const lumen_permute_attack_options d = lumen_permute_attack_options_default();
+        target_class = d.target_class;
+        population = d.population;
+        parents = d.parents;
+        generations = d.generations;
+        runs = d.runs;
+        rho0 = d.rho0;
+        rho1 = d.rho1;
+        temperature = d.temperature;
+        decay = d.decay;
+        max_changed = d.max_changed;
+        max_distance = d.max_distance;
+        success_probability = d.success_probability;
+        counterfactuals = d.counterfactuals;
+        sampling = static_cast<Sampling>(d.sampling);
+        gibbs_bins = d.gibbs_bins;
+        gibbs_iterations = d.gibbs_iterations;
+    }
+};
+
+// ---------------------------------------------------------------------------------------
+// Models
+
+/// `predict(inputs, rows, outputs)`: reads `rows × input_len` floats, writes
+/// `rows × output_len` floats. Throw to fail the explanation.
+using PredictFunction = std::function<void(Span<const float> inputs, std::size_t rows, Span<float> outputs)>;
+
+/// `gradient(inputs, rows, targets, gradients, outputs)`: per row, ∂f_targets[r]/∂input into
+/// `gradients` (`rows × input_len`) and, when `outputs` is not empty, f(x) into it
+/// (`rows × output_len`). Throw to fail the explanation.
+using GradientFunction = std::function<void(Span<const float> inputs, std::size_t rows,
+                                            Span<const std::uint32_t> targets, Span<float> gradients,
+                                            Span<float> outputs)>;
+
+/// `layer_gradient(inputs, rows, targets, activations, gradients)`: per row, the exposed
+/// layer's activations and ∂f_targets[r]/∂activations (`rows × C × h × w` each).
+using LayerGradientFunction = std::function<void(Span<const float> inputs, std::size_t rows,
+                                                 Span<const std::uint32_t> targets, Span<float> activations,
+                                                 Span<float> gradients)>;
+
+/// The shape and capabilities of a model.
+struct ModelConfig {
+    std::size_t input_len = 0;                    ///< Elements per input row (flattened).
+    std::size_t output_len = 1;                   ///< Outputs per row.
+    std::vector<std::size_t> input_shape;         ///< Optional shape of a row (product = input_len).
+    std::size_t max_batch_rows = 0;               ///< Most rows per call; 0: no limit.
+    bool concurrent = false;                      ///< The callables may run on several threads at once.
+    std::vector<std::string> feature_names;       ///< Optional names of the input_len elements.
+    std::array<std::size_t, 3> layer_shape{};     ///< {C, h, w} of the Grad-CAM layer (with layer_gradient).
+};
+
+namespace detail {
+
+/// What a model's trampolines reach through `user_data`: the callables and the exceptions
+/// they threw, each kept under the unique error code its trampoline returned.
+struct ModelState {
+    std::size_t input_len;
+    std::size_t output_len;
+    std::size_t layer_len;
+    PredictFunction predict;
+    GradientFunction gradient;
+    LayerGradientFunction layer_gradient;
+    std::mutex mutex;
+    std::map<std::int32_t, std::exception_ptr> thrown;
+    std::int32_t next_code = 1;
+
+    /// Keeps `error` and returns the code that identifies it (never 0; 1 if keeping failed).
+    std::int32_t keep(std::exception_ptr error) noexcept {
+        try {
+            std::lock_guard<std::mutex> lock(mutex);
+            const std::int32_t code = next_code;
+            next_code = next_code == INT32_MAX ? 1 : next_code + 1;
+            thrown[code] = std::move(error);
+            return code;
+        } catch (...) {
+            return 1;
+        }
+    }
+
+    /// Removes and returns the exception kept under `code` (null if none).
+    std::exception_ptr take(std::int32_t code) noexcept {
+        std::lock_guard<std::mutex> lock(mutex);
+        const auto found = thrown.find(code);
+        if (found == thrown.end()) return nullptr;
+        std::exception_ptr error = std::move(found->second);
+        thrown.erase(found);
+        return error;
+    }
+};
+
+/// lumen_predict_fn trampoline: calls the model's PredictFunction; an exception becomes its error code.
+inline std::int32_t call_predict(void* user_data, const float* inputs, std::size_t rows, float* outputs) noexcept {
+    ModelState* state = static_cast<ModelState*>(user_data);
+    try {
+        state->predict(Span<const float>(inputs, rows * state->input_len), rows,
+                       Span<float>(outputs, rows * state->output_len));
+        return 0;
+    } catch (...) {
+        return state->keep(std::current_exception());
+    }
+}
+
+/// lumen_gradient_fn trampoline: calls the GradientFunction (empty `outputs` when Lumen passes NULL).
+inline std::int32_t call_gradient(void* user_data, const float* inputs, std::size_t rows,
+                                  const std::uint32_t* targets, float* gradients, float* outputs) noexcept {
+    ModelState* state = static_cast<ModelState*>(user_data);
+    try {
+        state->gradient(Span<const float>(inputs, rows * state->input_len), rows,
+                        Span<const std::uint32_t>(targets, rows), Span<float>(gradients, rows * state->input_len),
+                        outputs != nullptr ? Span<float>(outputs, rows * state->output_len) : Span<float>());
+        return 0;
+    } catch (...) {
+        return state->keep(std::current_exception());
+    }
+}
+
+/// lumen_layer_gradient_fn trampoline: calls the LayerGradientFunction.
+inline std::int32_t call_layer_gradient(void* user_data, const float* inputs, std::size_t rows,
+                                        const std::uint32_t* targets, float* activations,
+                                        float* gradients) noexcept {
+    ModelState* state = static_cast<ModelState*>(user_data);
+    try {
+        state->layer_gradient(Span<const float>(inputs, rows * state->input_len), rows,
+                              Span<const std::uint32_t>(targets, rows),
+                              Span<float>(activations, rows * state->layer_len),
+                              Span<float>(gradients, rows * state->layer_len));
+        return 0;
+    } catch (...) {
+        return state->keep(std::current_exception());
+    }
+}
+
+/// lumen_finalize_fn: frees the ModelState when Lumen frees the model.
+inline void finalize_state(void* user_data) noexcept { delete static_cast<ModelState*>(user_data); }
+
+}  // namespace detail
+
+class Engine;
+
+/// A model: C++ callables behind Lumen's model descriptor. Move-only; thread-safe (its
+/// callables run as ModelConfig::concurrent allows).
+class Model {
+   public:
+    /// A model with a forward pass only (enough for occlusion, ablation, the Shapley
+    /// methods and counterfactuals). Any callable converts to PredictFunction.
+    Model(const ModelConfig& config, PredictFunction predict) : Model(config, std::move(predict), nullptr, nullptr) {}
+
+    /// A model with a forward pass and a gradient (for the gradient methods).
+    Model(const ModelConfig& config, PredictFunction predict, GradientFunction gradient)
+        : Model(config, std::move(predict), std::move(gradient), nullptr) {}
+
+    /// A model with every callback; `gradient` and `layer_gradient` may be empty.
+    Model(const ModelConfig& config, PredictFunction predict, GradientFunction gradient,
+          LayerGradientFunction layer_gradient) {
+        if (!predict) throw InvalidInputError(Status::NullPointer, "lumen::Model: predict is empty");
+        std::unique_ptr<detail::ModelState> state(new detail::ModelState());
+        state->input_len = config.input_len;
+        state->output_len = config.output_len;
+        state->layer_len = config.layer_shape[0] * config.layer_shape[1] * config.layer_shape[2];
+        state->predict = std::move(predict);
+        state->gradient = std::move(gradient);
+        state->layer_gradient = std::move(layer_gradient);
+
+        const detail::CStrings names(config.feature_names);
+        lumen_model_desc desc{};
+        desc.abi_version = LUMEN_MODEL_ABI_VERSION;
+        desc.flags = config.concurrent ? LUMEN_MODEL_CONCURRENT : 0u;
+        desc.memory_space = LUMEN_MEMORY_HOST;
+        desc.input_len = config.input_len;
+        desc.input_shape = config.input_shape.data();
+        desc.input_rank = config.input_shape.size();
+        desc.output_len = config.output_len;
+        desc.max_batch_rows = config.max_batch_rows;
+        desc.predict = detail::call_predict;
+        desc.gradient = state->gradient ? detail::call_gradient : nullptr;
+        desc.layer_gradient = state->layer_gradient ? detail::call_layer_gradient : nullptr;
+        desc.user_data = state.get();
+        desc.finalize = detail::finalize_state;
+        desc.feature_names = names.data();
+        desc.feature_names_len = names.size();
+        for (std::size_t d = 0; d < 3; ++d) desc.layer_shape[d] = config.layer_shape[d];
+
+        lumen_model* raw = nullptr;
+        detail::check(lumen_model_new(&desc, &raw));  // on failure `state` is still ours
+        handle_.reset(raw);
+        state_ = state.release();  // now owned by the handle's finalize
+        input_len_ = config.input_len;
+        output_len_ = config.output_len;
+    }
+
+    /// Takes over `other`'s handle; `other` is left empty (explaining with it throws).
+    Model(Model&& other) noexcept
+        : handle_(std::move(other.handle_)),
+          state_(std::exchange(other.state_, nullptr)),
+          input_len_(std::exchange(other.input_len_, 0)),
+          output_len_(std::exchange(other.output_len_, 0)) {}
+    /// Frees this model's handle and takes over `other`'s.
+    Model& operator=(Model&& other) noexcept {
+        if (this != &other) {
+            handle_ = std::move(other.handle_);
+            state_ = std::exchange(other.state_, nullptr);
+            input_len_ = std::exchange(other.input_len_, 0);
+            output_len_ = std::exchange(other.output_len_, 0);
+        }
+        return *this;
+    }
+    Model(const Model&) = delete;
+    Model& operator=(const Model&) = delete;
+    ~Model() = default;
+
+    /// Elements per input row.
+    std::size_t input_len() const noexcept { return input_len_; }
+    /// Outputs per row.
+    std::size_t output_len() const noexcept { return output_len_; }
+    /// The C handle (still owned by this object).
+    const lumen_model* get() const noexcept { return handle_.get(); }
+
+    /// Rethrows the exception a callable threw during a failed call, if the status and the
+    /// message show one; returns otherwise. Used by Engine after every failing call.
+    void rethrow_callback_exception(lumen_status status) const {
+        if (status != LUMEN_STATUS_MODEL_FAILED || state_ == nullptr) return;
+        const std::int32_t code = detail::callback_code(lumen_last_error_message());
+        if (code == 0) return;
+        std::exception_ptr error = state_->take(code);
+        if (error) std::rethrow_exception(error);
+    }
+
+   private:
+    std::unique_ptr<lumen_model, detail::Deleter<lumen_model, lumen_model_free>> handle_;
+    detail::ModelState* state_ = nullptr;
+    std::size_t input_len_ = 0;
+    std::size_t output_len_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------
+// Results
+
+/// The shape of an explanation's attributions: rows × outputs × features, row-major.
+struct AttributionShape {
+    std::size_t rows = 0;                        ///< Input rows explained.
+    std::size_t outputs = 0;                     ///< Model outputs explained per row.
+    std::size_t features = 0;                    ///< Length of the feature axis.
+    FeatureAxis feature_axis = FeatureAxis::Elements;  ///< What the feature axis counts.
+    /// rows × outputs × features.
+    std::size_t size() const noexcept { return rows * outputs * features; }
+};
+
+/// Diagnostics of one explained row.
+struct RowDiagnostics {
+    std::uint64_t model_rows_evaluated = 0;  ///< Model rows evaluated for it.
+    bool has_completeness_gap = false;       ///< Whether the method defines a completeness gap.
+};
+
+/// One reason code: a feature and its contribution.
+struct ReasonCode {
+    std::size_t feature = 0;     ///< Index along the feature axis.
+    std::string name;            ///< Its name.
+    float contribution = 0.0f;   ///< Its attribution.
+};
+
+/// An explanation: attributions, predictions, base values, diagnostics and the audit JSON.
+/// Move-only and immutable; every method is thread-safe.
+class Explanation {
+   public:
+    /// Takes ownership of a C explanation.
+    explicit Explanation(lumen_explanation* raw) noexcept : handle_(raw) {}
+
+    /// The C handle (still owned by this object).
+    const lumen_explanation* get() const noexcept { return handle_.get(); }
+
+    /// The attributions' shape.
+    AttributionShape shape() const {
+        lumen_attribution_shape s{};
+        detail::check(lumen_explanation_shape(handle_.get(), &s));
+        AttributionShape shape;
+        shape.rows = s.rows;
+        shape.outputs = s.outputs;
+        shape.features = s.features;
+        shape.feature_axis = static_cast<FeatureAxis>(s.feature_axis);
+        return shape;
+    }
+
+    /// The rows × outputs × features attributions.
+    std::vector<float> attributions() const {
+        std::vector<float> out(shape().size());
+        detail::check(lumen_explanation_attributions(handle_.get(), out.data(), out.size()));
+        return out;
+    }
+    /// Copies the attributions into `out` (InvalidInputError if it is too small).
+    void attributions(Span<float> out) const {
+        detail::check(lumen_explanation_attributions(handle_.get(), out.data(), out.size()));
+    }
+    /// The rows × outputs model outputs f(x).
+    std::vector<float> predictions() const {
+        std::vector<float> out(per_output());
+        detail::check(lumen_explanation_predictions(handle_.get(), out.data(), out.size()));
+        return out;
+    }
+    /// The rows × outputs base values f(baseline).
+    std::vector<float> base_values() const {
+        std::vector<float> out(per_output());
+        detail::check(lumen_explanation_base_values(handle_.get(), out.data(), out.size()));
+        return out;
+    }
+    /// The model output indices explained (`outputs` of them).
+    std::vector<std::uint32_t> outputs() const {
+        std::vector<std::uint32_t> out(shape().outputs);
+        detail::check(lumen_explanation_outputs(handle_.get(), out.data(), out.size()));
+        return out;
+    }
+    /// Row `row`'s diagnostics (InvalidInputError if out of range).
+    RowDiagnostics row_diagnostics(std::size_t row) const {
+        lumen_row_diagnostics d{};
+        detail::check(lumen_explanation_row_diagnostics(handle_.get(), row, &d));
+        RowDiagnostics out;
+        out.model_rows_evaluated = d.model_rows_evaluated;
+        out.has_completeness_gap = d.has_completeness_gap != 0;
+        return out;
+    }
+    /// The rows × outputs completeness gaps (NotAvailableError if the method has none).
+    std::vector<double> completeness_gaps() const {
+        std::vector<double> out(per_output());
+        detail::check(lumen_explanation_completeness_gaps(handle_.get(), out.data(), out.size()));
+        return out;
+    }
+    /// The rows × outputs × features standard errors (NotAvailableError if not sampled).
+    std::vector<float> standard_errors() const {
+        std::vector<float> out(shape().size());
+        detail::check(lumen_explanation_standard_errors(handle_.get(), out.data(), out.size()));
+        return out;
+    }
+    /// The name of feature `feature` along the feature axis.
+    std::string feature_name(std::size_t feature) const {
+        const char* name = nullptr;
+        detail::check(lumen_explanation_feature_name(handle_.get(), feature, &name));
+        return name;
+    }
+    /// The names of every feature along the feature axis.
+    std::vector<std::string> feature_names() const {
+        const std::size_t n = shape().features;
+        std::vector<std::string> out;
+        out.reserve(n);
+        for (std::size_t f = 0; f < n; ++f) out.push_back(feature_name(f));
+        return out;
+    }
+    /// Up to `k` reason codes of row `row` and explained output `output` (an index into
+    /// outputs()) in `direction`, strongest first, with their names.
+    std::vector<ReasonCode> reason_codes(std::size_t row, std::size_t output, std::size_t k,
+                                         Direction direction = Direction::Lowered) const {
+        std::vector<lumen_reason_code> raw(k);
+        std::size_t written = 0;
+        detail::check(lumen_explanation_reason_codes(handle_.get(), row, output, k,
+                                                     static_cast<std::uint32_t>(direction), raw.data(), raw.size(),
+                                                     &written));
+        std::vector<ReasonCode> out;
+        out.reserve(written);
+        for (std::size_t i = 0; i < written; ++i) {
+            ReasonCode code;
+            code.feature = raw[i].feature;
+            code.name = feature_name(raw[i].feature);
+            code.contribution = raw[i].contribution;
+            out.push_back(std::move(code));
+        }
+        return out;
+    }
+    /// Total model rows evaluated.
+    std::uint64_t model_rows_evaluated() const {
+        std::uint64_t n = 0;
+        detail::check(lumen_explanation_model_rows_evaluated(handle_.get(), &n));
+        return n;
+    }
+    /// The audit record as JSON text.
+    std::string to_json() const {
+        char* text = nullptr;
+        detail::check(lumen_explanation_to_json(handle_.get(), &text));
+        std::unique_ptr<char, detail::Deleter<char, lumen_string_free>> owned(text);
+        return std::string(owned.get());
+    }
+    /// A new explanation whose features are the sums of this one's over `groups`
+    /// (`groups[f]` the group of feature f, ids 0..G all used), with optional names.
+    Explanation sum_groups(Span<const std::uint32_t> groups, const std::vector<std::string>& names = {}) const {
+        const detail::CStrings c_names(names);
+        lumen_explanation* raw = nullptr;
+        detail::check(lumen_explanation_sum_groups(handle_.get(), groups.data(), groups.size(), c_names.data(),
+                                                   c_names.size(), &raw));
+        return Explanation(raw);
+    }
+
+   private:
+    std::size_t per_output() const {
+        const AttributionShape s = shape();
+        return s.rows * s.outputs;
+    }
+    std::unique_ptr<lumen_explanation, detail::Deleter<lumen_explanation, lumen_explanation_free>> handle_;
+};
+
+/// The outcome of one instance's counterfactual search.
+struct InstanceCounterfactuals {
+    std::uint32_t original_class = 0;      ///< The class predicted for the instance.
+    std::uint32_t target_class = 0;        ///< The class aimed for.
+    float original_probability = 0.0f;    ///< The instance's probability of the target class.
+    bool already_at_target = false;        ///< Nothing was searched: it already reaches the target.
+    std::size_t count = 0;                 ///< Counterfactuals reported for it.
+    std::uint64_t model_rows_evaluated = 0;///< Model rows evaluated for it.
+};
+
+/// One counterfactual.
+struct Counterfactual {
+    bool success = false;                ///< The model predicts the target (and every limit holds).
+    std::uint32_t predicted_class = 0;   ///< The class the model predicts for it.
+    float target_probability = 0.0f;     ///< The model's probability of the target class.
+    float distance = 0.0f;               ///< Euclidean distance to the instance.
+    std::vector<float> row;              ///< The counterfactual model input.
+    std::vector<std::uint32_t> changed;  ///< The logical features it changes, increasing.
+};
+
+/// The result of a counterfactual search. Move-only and immutable; thread-safe.
+class Counterfactuals {
+   public:
+    /// Takes ownership of a C result; `input_len` is the model's row length.
+    Counterfactuals(lumen_counterfactuals* raw, std::size_t input_len) noexcept
+        : handle_(raw), input_len_(input_len) {}
+
+    /// The C handle (still owned by this object).
+    const lumen_counterfactuals* get() const noexcept { return handle_.get(); }
+
+    /// Instances searched.
+    std::size_t count() const {
+        std::size_t n = 0;
+        detail::check(lumen_counterfactuals_count(handle_.get(), &n));
+        return n;
+    }
+    /// The outcome of instance `instance`.
+    InstanceCounterfactuals instance(std::size_t instance) const {
+        lumen_instance_counterfactuals raw{};
+        detail::check(lumen_counterfactuals_instance(handle_.get(), instance, &raw));
+        InstanceCounterfactuals out;
+        out.original_class = raw.original_class;
+        out.target_class = raw.target_class;
+        out.original_probability = raw.original_probability;
+        out.already_at_target = raw.already_at_target != 0;
+        out.count = raw.count;
+        out.model_rows_evaluated = raw.model_rows_evaluated;
+        return out;
+    }
+    /// Counterfactual `index` of instance `instance`, with its row and changed features.
+    Counterfactual get(std::size_t instance, std::size_t index) const {
+        lumen_counterfactual raw{};
+        detail::check(lumen_counterfactuals_get(handle_.get(), instance, index, &raw));
+        Counterfactual out;
+        out.success = raw.success != 0;
+        out.predicted_class = raw.predicted_class;
+        out.target_probability = raw.target_probability;
+        out.distance = raw.distance;
+        out.row.resize(input_len_);
+        detail::check(lumen_counterfactuals_row(handle_.get(), instance, index, out.row.data(), out.row.size()));
+        out.changed.resize(raw.changed_len);
+        detail::check(
+            lumen_counterfactuals_changed(handle_.get(), instance, index, out.changed.data(), out.changed.size()));
+        return out;
+    }
+    /// Every counterfactual of instance `instance`, best first.
+    std::vector<Counterfactual> all(std::size_t instance) const {
+        const std::size_t n = this->instance(instance).count;
+        std::vector<Counterfactual> out;
+        out.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) out.push_back(get(instance, i));
+        return out;
+    }
+    /// The audit record as JSON text.
+    std::string to_json() const {
+        char* text = nullptr;
+        detail::check(lumen_counterfactuals_to_json(handle_.get(), &text));
+        std::unique_ptr<char, detail::Deleter<char, lumen_string_free>> owned(text);
+        return std::string(owned.get());
+    }
+
+   private:
+    std::unique_ptr<lumen_counterfactuals, detail::Deleter<lumen_counterfactuals, lumen_counterfactuals_free>>
+        handle_;
+    std::size_t input_len_;
+};
+
+/// Credit-scorecard points of a probability of good `p_good` in (0, 1):
+/// base_score + points_to_double_odds / ln 2 · ln(odds / base_odds).
+inline double scorecard_score(double p_good, double base_score = 600.0, double base_odds = 20.0,
+                              double points_to_double_odds = 15.0) {
+    double out = 0.0;
+    detail::check(lumen_scorecard_score(p_good, base_score, base_odds, points_to_double_odds, &out));
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// The engine
+
+namespace detail {
+
+/// The C game of `game`; `names` must outlive the call that uses it.
+inline lumen_shapley_game to_c(const ShapleyGame& game, const CStrings& names) {
+    lumen_shapley_game c{};
+    c.background = game.background.data();
+    c.background_len = game.background.size();
+    c.background_weights = game.background_weights.data();
+    c.background_weights_len = game.background_weights.size();
+    c.players = game.players.data();
+    c.players_len = game.players.size();
+    c.player_names = names.data();
+    c.player_names_len = names.size();
+    c.targets = game.targets.data();
+    c.targets_len = game.targets.size();
+    c.link = static_cast<std::uint32_t>(game.link);
+    return c;
+}
+
+/// The C options of Integrated Gradients (borrowing `o`'s vectors).
+inline lumen_integrated_gradients_options to_c(const IntegratedGradientsOptions& o) {
+    lumen_integrated_gradients_options c = lumen_integrated_gradients_options_default();
+    c.baseline = o.baseline.data();
+    c.baseline_len = o.baseline.size();
+    c.baseline_scalar = o.baseline_scalar;
+    c.n_steps = o.n_steps;
+    c.method = static_cast<std::uint32_t>(o.method);
+    c.internal_batch_size = o.internal_batch_size;
+    c.multiply_by_inputs = o.multiply_by_inputs ? 1u : 0u;
+    c.targets = o.targets.data();
+    c.targets_len = o.targets.size();
+    return c;
+}
+
+/// The C options of Saliency (borrowing `o`'s vectors).
+inline lumen_saliency_options to_c(const SaliencyOptions& o) {
+    lumen_saliency_options c = lumen_saliency_options_default();
+    c.abs = o.abs ? 1u : 0u;
+    c.targets = o.targets.data();
+    c.targets_len = o.targets.size();
+    return c;
+}
+
+/// The C options of GradientSHAP (borrowing `o`'s vectors).
+inline lumen_gradient_shap_options to_c(const GradientShapOptions& o) {
+    lumen_gradient_shap_options c = lumen_gradient_shap_options_default();
+    c.baselines = o.baselines.data();
+    c.baselines_len = o.baselines.size();
+    c.n_samples = o.n_samples;
+    c.stdevs = o.stdevs;
+    c.internal_batch_size = o.internal_batch_size;
+    c.targets = o.targets.data();
+    c.targets_len = o.targets.size();
+    return c;
+}
+
+}  // namespace detail
+
+/// An engine: backend, worker threads, seed and memory budget. Move-only; thread-safe:
+/// several threads may run explanations on one engine at once.
+class Engine {
+   public:
+    /// An engine with the library's defaults.
+    Engine() : Engine(EngineOptions()) {}
+
+    /// An engine built from `options` (NotAvailableError for a backend that cannot run).
+    explicit Engine(const EngineOptions& options) {
+        lumen_engine_options c = lumen_engine_options_default();
+        c.backend = static_cast<std::uint32_t>(options.backend);
+        c.threads = options.threads;
+        c.seed = options.seed;
+        c.memory_budget_bytes = options.memory_budget_bytes;
+        lumen_engine* raw = nullptr;
+        detail::check(lumen_engine_new(&c, &raw));
+        handle_.reset(raw);
+    }
+
+    /// The C handle (still owned by this object).
+    const lumen_engine* get() const noexcept { return handle_.get(); }
+
+    /// The backend the engine runs (Auto resolved).
+    Backend backend() const {
+        std::uint32_t out = 0;
+        detail::check(lumen_engine_backend(handle_.get(), &out));
+        return static_cast<Backend>(out);
+    }
+
+    /// Occlusion of the rows in `inputs` (rows = inputs.size() / model.input_len()).
+    Explanation occlusion(const Model& model, Span<const float> inputs, const OcclusionOptions& options) const {
+        lumen_occlusion_options c = lumen_occlusion_options_default();
+        c.window_shape = options.window_shape.data();
+        c.window_rank = options.window_shape.size();
+        c.strides = options.strides.data();
+        c.strides_rank = options.strides.size();
+        c.baseline = options.baseline.data();
+        c.baseline_len = options.baseline.size();
+        c.baseline_scalar = options.baseline_scalar;
+        c.targets = options.targets.data();
+        c.targets_len = options.targets.size();
+        c.perturbations_per_eval = options.perturbations_per_eval;
+        return explain(model, inputs, c, lumen_engine_explain_occlusion);
+    }
+
+    /// Feature Ablation of the rows in `inputs`.
+    Explanation feature_ablation(const Model& model, Span<const float> inputs,
+                                 const FeatureAblationOptions& options = FeatureAblationOptions()) const {
+        const detail::CStrings names(options.group_names);
+        lumen_feature_ablation_options c = lumen_feature_ablation_options_default();
+        c.feature_mask = options.feature_mask.data();
+        c.feature_mask_len = options.feature_mask.size();
+        c.group_names = names.data();
+        c.group_names_len = names.size();
+        c.baseline = options.baseline.data();
+        c.baseline_len = options.baseline.size();
+        c.baseline_scalar = options.baseline_scalar;
+        c.targets = options.targets.data();
+        c.targets_len = options.targets.size();
+        c.perturbations_per_eval = options.perturbations_per_eval;
+        c.group_attributions = options.group_attributions ? 1u : 0u;
+        return explain(model, inputs, c, lumen_engine_explain_feature_ablation);
+    }
+
+    /// KernelSHAP values of the rows in `inputs` over `options.game.background`.
+    Explanation kernel_shap(const Model& model, Span<const float> inputs, const KernelShapOptions& options) const {
+        const detail::CStrings names(options.game.player_names);
+        lumen_kernel_shap_options c = lumen_kernel_shap_options_default();
+        c.game = detail::to_c(options.game, names);
+        c.budget = options.budget;
+        c.error_batches = options.error_batches;
+        return explain(model, inputs, c, lumen_engine_explain_kernel_shap);
+    }
+
+    /// Shapley Value Sampling of the rows in `inputs`.
+    Explanation shapley_sampling(const Model& model, Span<const float> inputs,
+                                 const ShapleySamplingOptions& options) const {
+        const detail::CStrings names(options.game.player_names);
+        lumen_shapley_sampling_options c = lumen_shapley_sampling_options_default();
+        c.game = detail::to_c(options.game, names);
+        c.permutation_pairs = options.permutation_pairs;
+        return explain(model, inputs, c, lumen_engine_explain_shapley_sampling);
+    }
+
+    /// Integrated Gradients of the rows in `inputs` (needs the model's gradient).
+    Explanation integrated_gradients(
+        const Model& model, Span<const float> inputs,
+        const IntegratedGradientsOptions& options = IntegratedGradientsOptions()) const {
+        const lumen_integrated_gradients_options c = detail::to_c(options);
+        return explain(model, inputs, c, lumen_engine_explain_integrated_gradients);
+    }
+
+    /// Saliency of the rows in `inputs` (needs the model's gradient).
+    Explanation saliency(const Model& model, Span<const float> inputs,
+                         const SaliencyOptions& options = SaliencyOptions()) const {
+        const lumen_saliency_options c = detail::to_c(options);
+        return explain(model, inputs, c, lumen_engine_explain_saliency);
+    }
+
+    /// GradientSHAP of the rows in `inputs` over `options.baselines` (needs the gradient).
+    Explanation gradient_shap(const Model& model, Span<const float> inputs,
+                              const GradientShapOptions& options) const {
+        const lumen_gradient_shap_options c = detail::to_c(options);
+        return explain(model, inputs, c, lumen_engine_explain_gradient_shap);
+    }
+
+    /// NoiseTunnel over the chosen base method (needs the model's gradient).
+    Explanation noise_tunnel(const Model& model, Span<const float> inputs,
+                             const NoiseTunnelOptions& options = NoiseTunnelOptions()) const {
+        lumen_noise_tunnel_options c = lumen_noise_tunnel_options_default();
+        c.nt_type = static_cast<std::uint32_t>(options.nt_type);
+        c.nt_samples = options.nt_samples;
+        c.stdevs = options.stdevs;
+        c.base = static_cast<std::uint32_t>(options.base);
+        c.saliency = detail::to_c(options.saliency);
+        c.integrated_gradients = detail::to_c(options.integrated_gradients);
+        c.gradient_shap = detail::to_c(options.gradient_shap);
+        return explain(model, inputs, c, lumen_engine_explain_noise_tunnel);
+    }
+
+    /// Grad-CAM on the model's layer_gradient layer.
+    Explanation grad_cam(const Model& model, Span<const float> inputs,
+                         const GradCamOptions& options = GradCamOptions()) const {
+        lumen_grad_cam_options c = lumen_grad_cam_options_default();
+        c.targets = options.targets.data();
+        c.targets_len = options.targets.size();
+        c.relu_attributions = options.relu_attributions ? 1u : 0u;
+        c.upsample = options.upsample ? 1u : 0u;
+        c.internal_batch_size = options.internal_batch_size;
+        return explain(model, inputs, c, lumen_engine_explain_grad_cam);
+    }
+
+    /// PermuteAttack counterfactuals of the rows in `inputs`.
+    Counterfactuals counterfactuals(const Model& model, Span<const float> inputs,
+                                    const PermuteAttackOptions& options) const {
+        std::vector<lumen_tabular_feature> features(options.features.size());
+        for (std::size_t i = 0; i < features.size(); ++i) {
+            const TabularFeature& f = options.features[i];
+            features[i].name = f.name.empty() ? nullptr : f.name.c_str();
+            features[i].kind = f.categorical ? LUMEN_FEATURE_CATEGORICAL : LUMEN_FEATURE_NUMERIC;
+            features[i].columns = f.columns.data();
+            features[i].columns_len = f.columns.size();
+        }
+        std::vector<lumen_feature_range> ranges(options.ranges.size());
+        for (std::size_t i = 0; i < ranges.size(); ++i) {
+            ranges[i].feature = options.ranges[i].feature;
+            ranges[i].min = options.ranges[i].min;
+            ranges[i].max = options.ranges[i].max;
+        }
+        lumen_permute_attack_options c = lumen_permute_attack_options_default();
+        c.features = features.data();
+        c.features_len = features.size();
+        c.training = options.training.data();
+        c.training_len = options.training.size();
+        c.target_class = options.target_class;
+        c.immutable = options.immutable.data();
+        c.immutable_len = options.immutable.size();
+        c.allow_list = options.allow_list.data();
+        c.allow_list_len = options.allow_list.size();
+        c.ranges = ranges.data();
+        c.ranges_len = ranges.size();
+        c.population = options.population;
+        c.parents = options.parents;
+        c.generations = options.generations;
+        c.runs = options.runs;
+        c.rho0 = options.rho0;
+        c.rho1 = options.rho1;
+        c.temperature = options.temperature;
+        c.decay = options.decay;
+        c.max_changed = options.max_changed;
+        c.max_distance = options.max_distance;
+        c.success_probability = options.success_probability;
+        c.counterfactuals = options.counterfactuals;
+        c.sampling = static_cast<std::uint32_t>(options.sampling);
+        c.gibbs_bins = options.gibbs_bins;
+        c.gibbs_iterations = options.gibbs_iterations;
+        lumen_counterfactuals* raw = nullptr;
+        const lumen_status status = lumen_engine_explain_counterfactuals(
+            handle_.get(), model.get(), inputs.data(), inputs.size(), rows_of(model, inputs), &c, &raw);
+        fail_unless_ok(model, status);
+        return Counterfactuals(raw, model.input_len());
+    }
+
+   private:
+    /// Rows in `inputs`: its length over the model's input length (a remainder is
+    /// reported by Lumen as a length mismatch).
+    static std::size_t rows_of(const Model& model, Span<const float> inputs) noexcept {
+        return model.input_len() == 0 ? 0 : inputs.size() / model.input_len();
+    }
+
+    /// Rethrows a model callable's exception, else throws the status's Error.
+    static void fail_unless_ok(const Model& model, lumen_status status) {
+        if (status == LUMEN_STATUS_OK) return;
+        model.rethrow_callback_exception(status);
+        detail::throw_status(status);
+    }
+
+    /// Runs one explain export with C options and wraps the result.
+    template <class Options, class Explain>
+    Explanation explain(const Model& model, Span<const float> inputs, const Options& options,
+                        Explain explain_fn) const {
+        lumen_explanation* raw = nullptr;
+        const lumen_status status =
+            explain_fn(handle_.get(), model.get(), inputs.data(), inputs.size(), rows_of(model, inputs), &options, &raw);
+        fail_unless_ok(model, status);
+        return Explanation(raw);
+    }
+
+    std::unique_ptr<lumen_engine, detail::Deleter<lumen_engine, lumen_engine_free>> handle_;
+};
+
+}  // namespace lumen
+
+#endif  // LUMEN_LUMEN_HPP

@@ -1,0 +1,725 @@
+// Tests of the C++ wrapper (bindings/cpp/include/lumen/lumen.hpp): every engine method
+// against closed forms on linear models, every accessor, error mapping, exceptions from
+// model callables, move semantics and use from several threads. Prints
+// "test_wrapper: N passed, N failed" and exits non-zero when a check failed.
+#include <lumen/lumen.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <numeric>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace {
+
+int passed = 0;
+int failed = 0;
+
+void record(bool ok, const char* what, const char* file, int line) {
+    if (ok) {
+        ++passed;
+    } else {
+        ++failed;
+        std::fflush(stdout);
+        std::fprintf(stderr, "FAIL %s:%d: %s\n", file, line, what);
+    }
+}
+
+#define CHECK(condition) record((condition), #condition, __FILE__, __LINE__)
+
+void check_near(double got, double want, double tol, const char* what, const char* file, int line) {
+    const bool ok = std::fabs(got - want) <= tol;
+    record(ok, what, file, line);
+    if (!ok) std::fprintf(stderr, "     got %.9g, expected %.9g (tolerance %.3g)\n", got, want, tol);
+}
+
+#define CHECK_NEAR(got, want, tol) check_near((got), (want), (tol), #got " ~ " #want, __FILE__, __LINE__)
+
+// Runs `body` and checks that it throws `E` with `status` (and `needle` in the message).
+template <class E, class Body>
+void check_throws(Body body, lumen::Status status, const char* needle, const char* what, const char* file,
+                  int line) {
+    try {
+        body();
+        record(false, what, file, line);
+        std::fprintf(stderr, "     nothing was thrown\n");
+    } catch (const E& e) {
+        const bool ok = e.status() == status && std::strstr(e.what(), needle) != nullptr;
+        record(ok, what, file, line);
+        if (!ok) std::fprintf(stderr, "     got %s \"%s\", expected %s with \"%s\"\n", e.status_name(), e.what(),
+                              lumen::status_name(status), needle);
+    } catch (const std::exception& e) {
+        record(false, what, file, line);
+        std::fprintf(stderr, "     threw another type: \"%s\"\n", e.what());
+    }
+}
+
+#define CHECK_THROWS(E, status, needle, ...) \
+    check_throws<E>([&] { __VA_ARGS__; }, (status), (needle), #__VA_ARGS__, __FILE__, __LINE__)
+
+void section(const char* name) { std::printf("-- %s\n", name); }
+
+// f_o(x) = W[o]·x + b[o], accumulated in double.
+struct Linear {
+    std::size_t n;
+    std::vector<float> w;  // outputs × n
+    std::vector<float> b;  // outputs
+
+    std::size_t outputs() const { return b.size(); }
+    double eval(std::size_t o, const float* x) const {
+        double acc = b[o];
+        for (std::size_t i = 0; i < n; ++i) acc += double(w[o * n + i]) * x[i];
+        return acc;
+    }
+    lumen::PredictFunction predict() const {
+        return [this](lumen::Span<const float> in, std::size_t rows, lumen::Span<float> out) {
+            for (std::size_t r = 0; r < rows; ++r)
+                for (std::size_t o = 0; o < outputs(); ++o) out[r * outputs() + o] = float(eval(o, &in[r * n]));
+        };
+    }
+    lumen::GradientFunction gradient() const {
+        return [this](lumen::Span<const float> in, std::size_t rows, lumen::Span<const std::uint32_t> targets,
+                      lumen::Span<float> grads, lumen::Span<float> out) {
+            for (std::size_t r = 0; r < rows; ++r) {
+                for (std::size_t i = 0; i < n; ++i) grads[r * n + i] = w[targets[r] * n + i];
+                if (!out.empty())
+                    for (std::size_t o = 0; o < outputs(); ++o) out[r * outputs() + o] = float(eval(o, &in[r * n]));
+            }
+        };
+    }
+    lumen::ModelConfig config(bool concurrent = true) const {
+        lumen::ModelConfig c;
+        c.input_len = n;
+        c.output_len = outputs();
+        c.concurrent = concurrent;
+        return c;
+    }
+};
+
+// Two outputs over four inputs.
+const Linear linear{4, {0.5f, -1.0f, 2.0f, 0.25f, -0.75f, 1.5f, 0.5f, -2.0f}, {0.1f, -0.3f}};
+const std::vector<float> rows2 = {1.0f, 2.0f, -1.0f, 0.5f, -0.5f, 1.0f, 3.0f, 2.0f};
+const std::vector<float> baseline = {0.25f, -0.5f, 1.0f, 0.0f};
+
+lumen::Engine cpu_engine(std::uint32_t threads = 2, std::uint64_t seed = 7) {
+    lumen::EngineOptions options;
+    options.backend = lumen::Backend::Cpu;
+    options.threads = threads;
+    options.seed = seed;
+    return lumen::Engine(options);
+}
+
+// Checks attributions rows × outputs × n against w[o][i] (x_i − b_i) (`scale` of it).
+void check_linear_attributions(const std::vector<float>& got, const std::vector<float>& x,
+                               const std::vector<float>& b, double tol, const char* what) {
+    const std::size_t n = linear.n, outs = linear.outputs(), rows = x.size() / n;
+    bool shape_ok = got.size() == rows * outs * n;
+    record(shape_ok, what, __FILE__, __LINE__);
+    if (!shape_ok) return;
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t o = 0; o < outs; ++o)
+            for (std::size_t i = 0; i < n; ++i)
+                check_near(got[(r * outs + o) * n + i], double(linear.w[o * n + i]) * (x[r * n + i] - b[i]), tol,
+                           what, __FILE__, __LINE__);
+}
+
+void test_engine_and_version() {
+    section("engine, version, status names");
+    lumen::Engine engine = cpu_engine();
+    CHECK(engine.backend() == lumen::Backend::Cpu);
+    const std::string v = lumen::version();
+    CHECK(v == std::to_string(LUMEN_VERSION_MAJOR) + "." + std::to_string(LUMEN_VERSION_MINOR) + "." +
+                   std::to_string(LUMEN_VERSION_PATCH));
+    CHECK(std::string(lumen::status_name(lumen::Status::ModelFailed)) == "LUMEN_STATUS_MODEL_FAILED");
+    lumen::Engine defaults;
+    CHECK(defaults.get() != nullptr);
+    lumen::EngineOptions zero_budget;
+    zero_budget.memory_budget_bytes = 0;
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::InvalidArgument, "memory_budget_bytes",
+                 lumen::Engine{zero_budget});
+}
+
+void test_occlusion() {
+    section("occlusion: w (x - b) per element with 1-wide windows; window 2 averages");
+    lumen::Engine engine = cpu_engine();
+    lumen::Model model(linear.config(), linear.predict());
+    lumen::OcclusionOptions options;
+    options.window_shape = {1};
+    options.baseline = baseline;
+    lumen::Explanation ex = engine.occlusion(model, rows2, options);
+    check_linear_attributions(ex.attributions(), rows2, baseline, 1e-5, "occlusion attributions");
+    const lumen::AttributionShape shape = ex.shape();
+    CHECK(shape.rows == 2 && shape.outputs == 2 && shape.features == 4);
+    CHECK(shape.feature_axis == lumen::FeatureAxis::Elements);
+    // Predictions f(x), base values f(baseline).
+    const std::vector<float> pred = ex.predictions(), base = ex.base_values();
+    CHECK(pred.size() == 4 && base.size() == 4);
+    for (std::size_t r = 0; r < 2; ++r)
+        for (std::size_t o = 0; o < 2; ++o) {
+            CHECK_NEAR(pred[r * 2 + o], linear.eval(o, &rows2[r * 4]), 1e-5);
+            CHECK_NEAR(base[r * 2 + o], linear.eval(o, baseline.data()), 1e-5);
+        }
+    CHECK((ex.outputs() == std::vector<std::uint32_t>{0, 1}));
+    // Occlusion has no standard errors.
+    CHECK_THROWS(lumen::NotAvailableError, lumen::Status::NotAvailable, "", ex.standard_errors());
+    // Targets and a scalar baseline; the caller's buffer overload.
+    lumen::OcclusionOptions one;
+    one.window_shape = {1};
+    one.targets = {1};
+    one.baseline_scalar = 0.5f;
+    lumen::Explanation ex1 = engine.occlusion(model, rows2, one);
+    std::vector<float> buffer(8);
+    ex1.attributions(buffer);
+    for (std::size_t r = 0; r < 2; ++r)
+        for (std::size_t i = 0; i < 4; ++i) CHECK_NEAR(buffer[r * 4 + i], linear.w[4 + i] * (rows2[r * 4 + i] - 0.5), 1e-5);
+    std::vector<float> small(3);
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::BufferTooSmall, "", ex1.attributions(small));
+    CHECK(ex1.outputs() == std::vector<std::uint32_t>{1});
+    // Window 2, stride 2 over 4 elements: each window's delta lands on its two elements.
+    lumen::OcclusionOptions pairs;
+    pairs.window_shape = {2};
+    pairs.strides = {2};
+    pairs.baseline = baseline;
+    pairs.targets = {0};
+    const std::vector<float> got = engine.occlusion(model, lumen::Span<const float>(rows2.data(), 4), pairs).attributions();
+    for (std::size_t i = 0; i < 4; ++i) {
+        const std::size_t lo = i / 2 * 2;
+        double delta = 0;
+        for (std::size_t j = lo; j < lo + 2; ++j) delta += linear.w[j] * (rows2[j] - baseline[j]);
+        CHECK_NEAR(got[i], delta, 1e-5);
+    }
+}
+
+void test_feature_ablation() {
+    section("feature ablation: group sums of w (x - b), both layouts, names, gaps");
+    lumen::Engine engine = cpu_engine();
+    lumen::Model model(linear.config(), linear.predict());
+    lumen::FeatureAblationOptions options;
+    options.feature_mask = {0, 0, 1, 1};
+    options.group_names = {"first", "second"};
+    options.baseline = baseline;
+    options.group_attributions = true;
+    lumen::Explanation ex = engine.feature_ablation(model, rows2, options);
+    const lumen::AttributionShape shape = ex.shape();
+    CHECK(shape.features == 2 && shape.feature_axis == lumen::FeatureAxis::Groups);
+    CHECK((ex.feature_names() == std::vector<std::string>{"first", "second"}));
+    const std::vector<float> got = ex.attributions();
+    for (std::size_t r = 0; r < 2; ++r)
+        for (std::size_t o = 0; o < 2; ++o)
+            for (std::size_t g = 0; g < 2; ++g) {
+                double want = 0;
+                for (std::size_t i = 2 * g; i < 2 * g + 2; ++i)
+                    want += linear.w[o * 4 + i] * (rows2[r * 4 + i] - baseline[i]);
+                CHECK_NEAR(got[(r * 2 + o) * 2 + g], want, 1e-5);
+            }
+    // An additive model has no completeness gap; every row reports one.
+    for (double gap : ex.completeness_gaps()) CHECK_NEAR(gap, 0.0, 1e-5);
+    CHECK(ex.row_diagnostics(0).has_completeness_gap);
+    // Per row: the row itself and one perturbation per group, at least; the total also
+    // counts the shared evaluations (the baseline).
+    const std::uint64_t row0 = ex.row_diagnostics(0).model_rows_evaluated;
+    const std::uint64_t row1 = ex.row_diagnostics(1).model_rows_evaluated;
+    CHECK(row0 >= 3 && row1 >= 3 && ex.model_rows_evaluated() >= row0 + row1);
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::InvalidArgument, "row", ex.row_diagnostics(2));
+    // Defaults: each element its own group, baseline 0.
+    lumen::Explanation plain = engine.feature_ablation(model, rows2);
+    check_linear_attributions(plain.attributions(), rows2, {0, 0, 0, 0}, 1e-5, "ablation, defaults");
+}
+
+// Background rows for the Shapley tests and their (weighted) mean.
+const std::vector<float> background = {0.0f, 1.0f, -1.0f, 2.0f, 1.0f, -1.0f, 0.5f, 0.0f, 2.0f, 0.0f, 1.5f, -2.0f};
+const std::vector<double> weights = {1.0, 2.0, 1.0};
+
+std::vector<float> weighted_mean(const std::vector<float>& rows, const std::vector<double>& w) {
+    std::vector<float> mean(4, 0.0f);
+    double total = std::accumulate(w.begin(), w.end(), 0.0);
+    for (std::size_t r = 0; r < w.size(); ++r)
+        for (std::size_t i = 0; i < 4; ++i) mean[i] += float(w[r] / total * rows[r * 4 + i]);
+    return mean;
+}
+
+void test_kernel_shap() {
+    section("KernelSHAP: w (x - E_w[b]) for a linear model, exact; reason codes; groups; JSON");
+    lumen::Engine engine = cpu_engine();
+    lumen::ModelConfig config = linear.config();
+    config.feature_names = {"income", "debt", "age", "tenure"};
+    lumen::Model model(config, linear.predict());
+    lumen::KernelShapOptions options;
+    options.game.background = background;
+    options.game.background_weights = weights;
+    lumen::Explanation ex = engine.kernel_shap(model, rows2, options);
+    const std::vector<float> mean = weighted_mean(background, weights);
+    check_linear_attributions(ex.attributions(), rows2, mean, 1e-4, "KernelSHAP values");
+    for (float se : ex.standard_errors()) CHECK(se == 0.0f);  // 4 players: every coalition enumerated
+    for (double gap : ex.completeness_gaps()) CHECK_NEAR(gap, 0.0, 1e-4);
+    const std::vector<float> base = ex.base_values();
+    CHECK_NEAR(base[0], linear.eval(0, mean.data()), 1e-5);
+    CHECK(ex.feature_name(1) == "debt");
+    // Row 0, output 0: contributions 0.5·(1−mean0), −1·(2−mean1), 2·(−1−mean2), 0.25·(0.5−mean3).
+    std::vector<std::pair<double, std::size_t>> lowered;
+    for (std::size_t i = 0; i < 4; ++i) {
+        const double c = linear.w[i] * (rows2[i] - mean[i]);
+        if (c < 0) lowered.emplace_back(c, i);
+    }
+    std::sort(lowered.begin(), lowered.end());
+    const std::vector<lumen::ReasonCode> codes = ex.reason_codes(0, 0, 4, lumen::Direction::Lowered);
+    CHECK(codes.size() == lowered.size());
+    for (std::size_t k = 0; k < codes.size() && k < lowered.size(); ++k) {
+        CHECK(codes[k].feature == lowered[k].second);
+        CHECK(codes[k].name == config.feature_names[lowered[k].second]);
+        CHECK_NEAR(codes[k].contribution, lowered[k].first, 1e-4);
+    }
+    const std::vector<lumen::ReasonCode> raised = ex.reason_codes(0, 0, 1, lumen::Direction::Raised);
+    CHECK(raised.size() == 1 && raised[0].contribution > 0);
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::InvalidArgument, "output", ex.reason_codes(0, 5, 2));
+    // Post-hoc group sums keep local accuracy and name the groups.
+    lumen::Explanation grouped = ex.sum_groups(std::vector<std::uint32_t>{0, 1, 1, 0}, {"stable", "volatile"});
+    CHECK(grouped.shape().features == 2 && grouped.feature_name(1) == "volatile");
+    const std::vector<float> all = ex.attributions(), sums = grouped.attributions();
+    CHECK_NEAR(sums[0], all[0] + all[3], 1e-5);
+    CHECK_NEAR(sums[1], all[1] + all[2], 1e-5);
+    // Player groups in the game itself: a linear model's group value is the group's sum.
+    lumen::KernelShapOptions players = options;
+    players.game.players = {0, 1, 1, 0};
+    players.game.player_names = {"stable", "volatile"};
+    players.game.targets = {0};
+    const std::vector<float> by_player = engine.kernel_shap(model, rows2, players).attributions();
+    CHECK(by_player.size() == 4);
+    CHECK_NEAR(by_player[0], all[0] + all[3], 1e-4);
+    CHECK_NEAR(by_player[1], all[1] + all[2], 1e-4);
+    // The audit JSON names the method and the seed.
+    const std::string json = ex.to_json();
+    CHECK(json.find("kernel_shap") != std::string::npos);
+    CHECK(json.find("\"seed\":7") != std::string::npos);
+    CHECK(json.front() == '{' && json.back() == '}');
+}
+
+void test_shapley_sampling() {
+    section("Shapley Value Sampling: exact on a linear model (every permutation agrees)");
+    lumen::Engine engine = cpu_engine();
+    lumen::Model model(linear.config(), linear.predict());
+    lumen::ShapleySamplingOptions options;
+    options.game.background = background;
+    options.permutation_pairs = 4;
+    lumen::Explanation ex = engine.shapley_sampling(model, rows2, options);
+    check_linear_attributions(ex.attributions(), rows2, weighted_mean(background, {1, 1, 1}), 1e-4,
+                              "sampling values");
+    for (float se : ex.standard_errors()) CHECK_NEAR(se, 0.0, 1e-5);
+}
+
+void test_gradient_methods() {
+    section("gradient methods: IG, Saliency, GradientSHAP, NoiseTunnel on a linear model");
+    lumen::Engine engine = cpu_engine();
+    lumen::Model model(linear.config(), linear.predict(), linear.gradient());
+
+    lumen::IntegratedGradientsOptions ig;
+    ig.baseline = baseline;
+    ig.n_steps = 8;
+    lumen::Explanation ex = engine.integrated_gradients(model, rows2, ig);
+    check_linear_attributions(ex.attributions(), rows2, baseline, 1e-5, "IG, Gauss-Legendre");
+    for (double gap : ex.completeness_gaps()) CHECK_NEAR(gap, 0.0, 1e-4);
+    ig.method = lumen::IgMethod::RiemannTrapezoid;
+    check_linear_attributions(engine.integrated_gradients(model, rows2, ig).attributions(), rows2, baseline, 1e-5,
+                              "IG, trapezoid");
+    ig.multiply_by_inputs = false;
+    ig.targets = {1};
+    const std::vector<float> integral = engine.integrated_gradients(model, rows2, ig).attributions();
+    for (std::size_t r = 0; r < 2; ++r)
+        for (std::size_t i = 0; i < 4; ++i) CHECK_NEAR(integral[r * 4 + i], linear.w[4 + i], 1e-5);
+
+    const std::vector<float> sal = engine.saliency(model, rows2).attributions();
+    lumen::SaliencyOptions signed_options;
+    signed_options.abs = false;
+    const std::vector<float> sal_signed = engine.saliency(model, rows2, signed_options).attributions();
+    for (std::size_t r = 0; r < 2; ++r)
+        for (std::size_t k = 0; k < 8; ++k) {
+            CHECK_NEAR(sal[r * 8 + k], std::fabs(linear.w[k]), 1e-6);
+            CHECK_NEAR(sal_signed[r * 8 + k], linear.w[k], 1e-6);
+        }
+
+    lumen::GradientShapOptions gs;
+    gs.baselines = baseline;  // one baseline row: every sample has the same x − b
+    gs.n_samples = 6;
+    lumen::Explanation gse = engine.gradient_shap(model, rows2, gs);
+    check_linear_attributions(gse.attributions(), rows2, baseline, 1e-5, "GradientSHAP, one baseline");
+    for (double gap : gse.completeness_gaps()) CHECK_NEAR(gap, 0.0, 1e-4);
+
+    lumen::NoiseTunnelOptions nt;
+    nt.nt_samples = 4;
+    nt.stdevs = 0.5f;
+    nt.saliency.abs = false;
+    const std::vector<float> smooth = engine.noise_tunnel(model, rows2, nt).attributions();
+    nt.nt_type = lumen::NoiseType::SmoothGradSq;
+    const std::vector<float> squares = engine.noise_tunnel(model, rows2, nt).attributions();
+    nt.nt_type = lumen::NoiseType::VarGrad;
+    const std::vector<float> variance = engine.noise_tunnel(model, rows2, nt).attributions();
+    for (std::size_t r = 0; r < 2; ++r)
+        for (std::size_t k = 0; k < 8; ++k) {
+            CHECK_NEAR(smooth[r * 8 + k], linear.w[k], 1e-6);  // a constant gradient is noise-free
+            CHECK_NEAR(squares[r * 8 + k], double(linear.w[k]) * linear.w[k], 1e-6);
+            CHECK_NEAR(variance[r * 8 + k], 0.0, 1e-6);
+        }
+    nt.nt_type = lumen::NoiseType::SmoothGrad;
+    nt.base = lumen::NoiseTunnelBase::IntegratedGradients;
+    nt.stdevs = 0.0f;
+    nt.integrated_gradients.baseline = baseline;
+    check_linear_attributions(engine.noise_tunnel(model, rows2, nt).attributions(), rows2, baseline, 1e-5,
+                              "NoiseTunnel over IG, no noise");
+    nt.base = lumen::NoiseTunnelBase::GradientShap;
+    nt.gradient_shap.baselines = baseline;
+    check_linear_attributions(engine.noise_tunnel(model, rows2, nt).attributions(), rows2, baseline, 1e-5,
+                              "NoiseTunnel over GradientSHAP, no noise");
+
+    // A model without a gradient.
+    lumen::Model forward_only(linear.config(), linear.predict());
+    CHECK_THROWS(lumen::ModelError, lumen::Status::ModelCapabilityMissing, "gradient",
+                 engine.saliency(forward_only, rows2));
+}
+
+void test_grad_cam() {
+    section("Grad-CAM: identity layer {2, 2, 3} with constant gradients G[o][c]: map = sum_c G[o][c] x_c");
+    // Input shape {2, 2, 3}; f_o(x) = Σ_c G[o][c] Σ_p x[c][p]; the layer is the input itself.
+    const float G[2][2] = {{1.0f, -0.5f}, {0.25f, 2.0f}};
+    const std::size_t C = 2, P = 6;
+    lumen::ModelConfig config;
+    config.input_len = C * P;
+    config.output_len = 2;
+    config.input_shape = {2, 2, 3};
+    config.layer_shape = {2, 2, 3};
+    auto predict = [&](lumen::Span<const float> in, std::size_t rows, lumen::Span<float> out) {
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t o = 0; o < 2; ++o) {
+                double acc = 0;
+                for (std::size_t c = 0; c < C; ++c)
+                    for (std::size_t p = 0; p < P; ++p) acc += G[o][c] * in[r * C * P + c * P + p];
+                out[r * 2 + o] = float(acc);
+            }
+    };
+    auto layer = [&](lumen::Span<const float> in, std::size_t rows, lumen::Span<const std::uint32_t> targets,
+                     lumen::Span<float> activations, lumen::Span<float> gradients) {
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t c = 0; c < C; ++c)
+                for (std::size_t p = 0; p < P; ++p) {
+                    activations[r * C * P + c * P + p] = in[r * C * P + c * P + p];
+                    gradients[r * C * P + c * P + p] = G[targets[r]][c];
+                }
+    };
+    lumen::Model model(config, predict, nullptr, layer);
+    lumen::Engine engine = cpu_engine();
+    std::vector<float> x(2 * C * P);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(int(i % 7) - 3) * 0.5f;
+    for (bool upsample : {false, true}) {
+        lumen::GradCamOptions options;
+        options.upsample = upsample;  // the layer is already H × W: upsampling is the identity
+        lumen::Explanation ex = engine.grad_cam(model, x, options);
+        const std::vector<float> got = ex.attributions();
+        CHECK(ex.shape().features == P && got.size() == 2 * 2 * P);
+        for (std::size_t r = 0; r < 2; ++r)
+            for (std::size_t o = 0; o < 2; ++o)
+                for (std::size_t p = 0; p < P; ++p) {
+                    double want = 0;
+                    for (std::size_t c = 0; c < C; ++c) want += G[o][c] * x[r * C * P + c * P + p];
+                    CHECK_NEAR(got[(r * 2 + o) * P + p], want, 1e-5);
+                }
+    }
+    lumen::GradCamOptions relu;
+    relu.relu_attributions = true;
+    for (float v : engine.grad_cam(model, x, relu).attributions()) CHECK(v >= 0.0f);
+}
+
+// P(class 1) = sigmoid(2 x0 − x1 + 0.5 x2 − 1).
+float logistic(const float* x) { return float(1.0 / (1.0 + std::exp(-(2.0 * x[0] - x[1] + 0.5 * x[2] - 1.0)))); }
+
+void test_counterfactuals_and_scorecard() {
+    section("PermuteAttack counterfactuals on a logistic model; scorecard points");
+    lumen::ModelConfig config;
+    config.input_len = 3;
+    config.output_len = 1;
+    config.concurrent = true;
+    lumen::Model model(config, [](lumen::Span<const float> in, std::size_t rows, lumen::Span<float> out) {
+        for (std::size_t r = 0; r < rows; ++r) out[r] = logistic(&in[r * 3]);
+    });
+    lumen::Engine engine = cpu_engine(2, 42);
+    lumen::PermuteAttackOptions options;
+    for (int i = 0; i < 40; ++i) {
+        options.training.push_back(float(i % 8) * 0.5f - 1.0f);
+        options.training.push_back(float(i % 5) * 0.5f);
+        options.training.push_back(float(i % 3) - 1.0f);
+    }
+    options.features = {{"income", false, {0}}, {"debt", false, {1}}, {"age", false, {2}}};
+    options.immutable = {2};
+    options.generations = 30;
+    options.runs = 3;
+    options.sampling = lumen::Sampling::Column;
+    const std::vector<float> declined = {-0.5f, 1.0f, 0.0f};  // p ≈ 0.047: class 0
+    lumen::Counterfactuals found = engine.counterfactuals(model, declined, options);
+    CHECK(found.count() == 1);
+    const lumen::InstanceCounterfactuals outcome = found.instance(0);
+    CHECK(outcome.original_class == 0 && outcome.target_class == 1 && !outcome.already_at_target);
+    CHECK_NEAR(outcome.original_probability, logistic(declined.data()), 1e-6);
+    CHECK(outcome.count >= 1 && outcome.model_rows_evaluated > 0);
+    const std::vector<lumen::Counterfactual> all = found.all(0);
+    CHECK(all.size() == outcome.count);
+    for (const lumen::Counterfactual& cf : all) {
+        CHECK(cf.success && cf.predicted_class == 1);
+        CHECK_NEAR(cf.target_probability, logistic(cf.row.data()), 1e-6);
+        CHECK(cf.row[2] == declined[2]);  // immutable
+        double d2 = 0;
+        for (std::size_t i = 0; i < 3; ++i) d2 += double(cf.row[i] - declined[i]) * (cf.row[i] - declined[i]);
+        CHECK_NEAR(cf.distance, std::sqrt(d2), 1e-5);
+        for (std::size_t i = 0; i < 3; ++i) {
+            const bool listed = std::find(cf.changed.begin(), cf.changed.end(), i) != cf.changed.end();
+            CHECK(listed == (cf.row[i] != declined[i]));
+        }
+    }
+    CHECK(found.to_json().find("\"income\"") != std::string::npos);
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::InvalidArgument, "instance", found.instance(1));
+    // A row already approved is not searched.
+    const std::vector<float> approved = {2.0f, 0.0f, 0.0f};  // p ≈ 0.95: class 1
+    options.target_class = 1;
+    lumen::Counterfactuals none = engine.counterfactuals(model, approved, options);
+    CHECK(none.instance(0).already_at_target && none.instance(0).count == 0);
+
+    CHECK_NEAR(lumen::scorecard_score(0.8), 600.0 + 15.0 / std::log(2.0) * std::log(4.0 / 20.0), 1e-9);
+    CHECK_NEAR(lumen::scorecard_score(0.5, 500.0, 1.0, 20.0), 500.0, 1e-12);
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::InvalidArgument, "p_good", lumen::scorecard_score(1.5));
+    lumen::PermuteAttackOptions no_training;
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::InvalidArgument, "training",
+                 engine.counterfactuals(model, declined, no_training));
+}
+
+struct ModelBroke : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+void test_errors() {
+    section("errors: lengths, NaN, empty input, throwing and NaN models");
+    lumen::Engine engine = cpu_engine();
+    lumen::Model model(linear.config(), linear.predict());
+    lumen::FeatureAblationOptions options;
+    const std::vector<float> seven(7, 1.0f);
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::LengthMismatch, "inputs",
+                 engine.feature_ablation(model, seven, options));
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::InvalidArgument, "rows",
+                 engine.feature_ablation(model, std::vector<float>{}, options));
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::NullPointer, "inputs",
+                 engine.feature_ablation(model, lumen::Span<const float>(nullptr, 8), options));
+    // std::array and C arrays convert to spans too.
+    const std::array<float, 4> array_row = {1.0f, 2.0f, -1.0f, 0.5f};
+    float c_row[4] = {1.0f, 2.0f, -1.0f, 0.5f};
+    CHECK(engine.feature_ablation(model, array_row).attributions() ==
+          engine.feature_ablation(model, c_row).attributions());
+    std::vector<float> nan_row = {1.0f, NAN, 0.0f, 0.0f};
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::NonFiniteInput, "inputs",
+                 engine.feature_ablation(model, nan_row, options));
+    options.baseline = {1.0f, 2.0f};
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::LengthMismatch, "baseline",
+                 engine.feature_ablation(model, rows2, options));
+    lumen::KernelShapOptions no_background;
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::InvalidArgument, "background",
+                 engine.kernel_shap(model, rows2, no_background));
+    lumen::OcclusionOptions no_window;
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::InvalidArgument, "window",
+                 engine.occlusion(model, rows2, no_window));
+    lumen::ModelConfig bad_shape = linear.config();
+    bad_shape.input_shape = {3, 2};
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::LengthMismatch, "input_shape",
+                 lumen::Model(bad_shape, linear.predict()));
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::NullPointer, "predict",
+                 lumen::Model(linear.config(), lumen::PredictFunction()));
+    lumen::EngineOptions cuda;
+    cuda.backend = lumen::Backend::Cuda;
+    try {
+        lumen::Engine gpu(cuda);
+        CHECK(gpu.backend() == lumen::Backend::Cuda);  // a build and machine with CUDA
+    } catch (const lumen::NotAvailableError& e) {
+        CHECK(e.status() == lumen::Status::BackendUnavailable);
+    }
+
+    // A throwing callable: its own exception comes back, after the engine stopped cleanly.
+    std::atomic<int> calls{0};
+    lumen::Model throwing(linear.config(false), [&](lumen::Span<const float>, std::size_t, lumen::Span<float>) {
+        if (++calls >= 2) throw ModelBroke("scoring backend down");
+    });
+    try {
+        engine.feature_ablation(throwing, rows2);
+        CHECK(!"a throwing model must fail the explanation");
+    } catch (const ModelBroke& e) {
+        CHECK(std::string(e.what()) == "scoring backend down");
+    } catch (const std::exception& e) {
+        CHECK(!"the model's own exception type must come back");
+        std::fprintf(stderr, "     got \"%s\"\n", e.what());
+    }
+    // A callable throwing something that is not a std::exception.
+    lumen::Model throws_int(linear.config(), [](lumen::Span<const float>, std::size_t, lumen::Span<float>) {
+        throw 42;
+    });
+    try {
+        engine.feature_ablation(throws_int, rows2);
+        CHECK(!"expected the int");
+    } catch (int value) {
+        CHECK(value == 42);
+    }
+    // A gradient callable that throws.
+    lumen::Model bad_gradient(linear.config(), linear.predict(),
+                              [](lumen::Span<const float>, std::size_t, lumen::Span<const std::uint32_t>,
+                                 lumen::Span<float>, lumen::Span<float>) { throw ModelBroke("no gradient today"); });
+    try {
+        engine.integrated_gradients(bad_gradient, rows2);
+        CHECK(!"expected ModelBroke");
+    } catch (const ModelBroke& e) {
+        CHECK(std::string(e.what()) == "no gradient today");
+    }
+    // A model writing NaN.
+    lumen::Model nan_model(linear.config(), [](lumen::Span<const float>, std::size_t, lumen::Span<float> out) {
+        for (float& v : out) v = NAN;
+    });
+    CHECK_THROWS(lumen::ModelError, lumen::Status::ModelNonFiniteOutput, "", engine.feature_ablation(nan_model, rows2));
+    lumen::KernelShapOptions shap;
+    shap.game.background = background;
+    CHECK_THROWS(lumen::ModelError, lumen::Status::ModelNonFiniteOutput, "", engine.kernel_shap(nan_model, rows2, shap));
+    // The Error base catches everything, with its status name.
+    try {
+        engine.feature_ablation(model, seven);
+    } catch (const lumen::Error& e) {
+        CHECK(std::string(e.status_name()) == "LUMEN_STATUS_LENGTH_MISMATCH");
+    }
+}
+
+void test_move_semantics() {
+    section("move semantics: handles move, moved-from handles fail cleanly");
+    static_assert(!std::is_copy_constructible<lumen::Engine>::value, "Engine is move-only");
+    static_assert(!std::is_copy_constructible<lumen::Model>::value, "Model is move-only");
+    static_assert(!std::is_copy_constructible<lumen::Explanation>::value, "Explanation is move-only");
+    static_assert(!std::is_copy_constructible<lumen::Counterfactuals>::value, "Counterfactuals is move-only");
+    static_assert(std::is_nothrow_move_constructible<lumen::Engine>::value, "Engine moves");
+    static_assert(std::is_nothrow_move_constructible<lumen::Model>::value, "Model moves");
+    static_assert(std::is_nothrow_move_constructible<lumen::Explanation>::value, "Explanation moves");
+    lumen::Engine a = cpu_engine();
+    lumen::Engine b = std::move(a);
+    lumen::Model m1(linear.config(), linear.predict());
+    lumen::Model m2(std::move(m1));
+    lumen::Model m3(linear.config(), linear.predict());
+    m3 = std::move(m2);  // frees m3's own model
+    lumen::Explanation e1 = b.feature_ablation(m3, rows2);
+    lumen::Explanation e2 = std::move(e1);
+    check_linear_attributions(e2.attributions(), rows2, {0, 0, 0, 0}, 1e-5, "after moves");
+    CHECK(a.get() == nullptr && m1.get() == nullptr && m2.get() == nullptr && e1.get() == nullptr);
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::NullPointer, "engine", a.feature_ablation(m3, rows2));
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::NullPointer, "model", b.feature_ablation(m1, rows2));
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::NullPointer, "explanation", e1.shape());
+    std::vector<lumen::Model> models;
+    for (int i = 0; i < 3; ++i) models.emplace_back(linear.config(), linear.predict());  // reallocation moves
+    for (const lumen::Model& m : models) CHECK(b.feature_ablation(m, rows2).shape().rows == 2);
+}
+
+void test_threads() {
+    section("threads: one engine and model shared by four threads; serialised models never overlap");
+    lumen::Engine engine = cpu_engine(4, 11);
+    lumen::Model model(linear.config(true), linear.predict());
+    // Eight players and a small budget: sampled, so the seed matters.
+    const Linear wide{8, {0.5f, -1.0f, 2.0f, 0.25f, 1.0f, -0.5f, 0.75f, -2.0f}, {0.0f}};
+    lumen::Model wide_model(wide.config(true), [&](lumen::Span<const float> in, std::size_t rows, lumen::Span<float> out) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            const float* x = &in[r * 8];
+            out[r] = float(wide.eval(0, x) + 0.3 * x[0] * x[1] - 0.2 * x[2] * x[5]);
+        }
+    });
+    std::vector<float> x(8), bg(16);
+    for (std::size_t i = 0; i < 8; ++i) x[i] = float(i) * 0.5f - 1.0f;
+    for (std::size_t i = 0; i < 16; ++i) bg[i] = float(i % 5) * 0.25f;
+    lumen::KernelShapOptions shap;
+    shap.game.background = bg;
+    shap.budget = 40;
+    const std::vector<float> reference = engine.kernel_shap(wide_model, x, shap).attributions();
+    CHECK(!engine.kernel_shap(wide_model, x, shap).standard_errors().empty());
+
+    std::vector<std::vector<float>> results(4);
+    std::vector<int> errors_seen(4, 0);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            try {
+                results[t] = engine.kernel_shap(wide_model, x, shap).attributions();
+                engine.feature_ablation(model, std::vector<float>(7, 1.0f));
+            } catch (const lumen::InvalidInputError& e) {
+                errors_seen[t] = e.status() == lumen::Status::LengthMismatch ? 1 : 2;
+            }
+        });
+    for (std::thread& thread : threads) thread.join();
+    for (std::size_t t = 0; t < 4; ++t) {
+        CHECK(results[t] == reference);  // bit-identical: same seed, same numbers
+        CHECK(errors_seen[t] == 1);      // each thread got its own error message
+    }
+    // Results do not depend on the engine's thread count.
+    lumen::Engine single = cpu_engine(1, 11);
+    CHECK(single.kernel_shap(wide_model, x, shap).attributions() == reference);
+
+    // A model without the concurrent flag is never called twice at once.
+    std::atomic<int> in_flight{0}, overlaps{0};
+    lumen::Model serial(linear.config(false), [&](lumen::Span<const float> in, std::size_t rows, lumen::Span<float> out) {
+        if (++in_flight > 1) ++overlaps;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+        linear.predict()(in, rows, out);
+        --in_flight;
+    });
+    lumen::FeatureAblationOptions small_batches;
+    small_batches.perturbations_per_eval = 1;
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 3; ++t) callers.emplace_back([&] { engine.feature_ablation(serial, rows2, small_batches); });
+    for (std::thread& thread : callers) thread.join();
+    CHECK(overlaps.load() == 0);
+
+    // Exceptions thrown concurrently come back to the thread whose call failed.
+    lumen::Model throwing(linear.config(true), [](lumen::Span<const float> in, std::size_t, lumen::Span<float>) {
+        throw ModelBroke("row starts with " + std::to_string(int(in[0])));
+    });
+    std::vector<std::string> messages(4);
+    std::vector<std::thread> failing;
+    for (std::size_t t = 0; t < 4; ++t)
+        failing.emplace_back([&, t] {
+            const std::vector<float> row = {float(t), 0.0f, 0.0f, 0.0f};
+            try {
+                engine.feature_ablation(throwing, row);
+            } catch (const ModelBroke& e) {
+                messages[t] = e.what();
+            } catch (...) {
+                messages[t] = "wrong exception";
+            }
+        });
+    for (std::thread& thread : failing) thread.join();
+    for (std::size_t t = 0; t < 4; ++t) {
+        const bool ok = messages[t].rfind("row starts with", 0) == 0;
+        CHECK(ok);
+    }
+}
+
+}  // namespace
+
+int main() {
+    try {
+        test_engine_and_version();
+        test_occlusion();
+        test_feature_ablation();
+        test_kernel_shap();
+        test_shapley_sampling();
+        test_gradient_methods();
+        test_grad_cam();
+        test_counterfactuals_and_scorecard();
+        test_errors();
+        test_move_semantics();
+        test_threads();
+    } catch (const std::exception& e) {
+        ++failed;
+        std::fprintf(stderr, "FAIL: unexpected exception: %s\n", e.what());
+    }
+    std::printf("test_wrapper: %d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,437 @@
+"""The C ABI of liblumen through ctypes: finding the library, the structs of
+``include/lumen.h`` and the prototypes of every export. Nothing here does maths."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import threading
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    Structure,
+    c_char_p,
+    c_double,
+    c_float,
+    c_int32,
+    c_int64,
+    c_size_t,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+)
+from pathlib import Path
+
+#: The model descriptor ABI this module writes (``LUMEN_MODEL_ABI_VERSION``).
+MODEL_ABI_VERSION = 2
+#: ``lumen_model_desc.flags``: the callbacks may run on several threads at once.
+MODEL_CONCURRENT = 1
+#: ``lumen_model_desc.memory_space``: host memory.
+MEMORY_HOST = 0
+#: ``lumen_permute_attack_options.target_class`` for "the other class".
+TARGET_OPPOSITE = -1
+#: ``lumen_tabular_feature.kind`` values.
+FEATURE_NUMERIC, FEATURE_CATEGORICAL = 0, 1
+
+c_size_p = POINTER(c_size_t)
+c_float_p = POINTER(c_float)
+c_double_p = POINTER(c_double)
+c_uint32_p = POINTER(c_uint32)
+c_char_pp = POINTER(c_char_p)
+
+PREDICT_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_size_t, c_float_p)
+GRADIENT_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_size_t, c_uint32_p, c_float_p, c_float_p)
+LAYER_GRADIENT_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_size_t, c_uint32_p, c_float_p, c_float_p)
+FINALIZE_FN = CFUNCTYPE(None, c_void_p)
+
+
+class ModelDesc(Structure):
+    """``lumen_model_desc``."""
+
+    _fields_ = [
+        ("abi_version", c_uint32),
+        ("flags", c_uint32),
+        ("memory_space", c_uint32),
+        ("input_len", c_size_t),
+        ("input_shape", c_size_p),
+        ("input_rank", c_size_t),
+        ("output_len", c_size_t),
+        ("max_batch_rows", c_size_t),
+        ("predict", PREDICT_FN),
+        ("gradient", GRADIENT_FN),
+        ("user_data", c_void_p),
+        ("finalize", FINALIZE_FN),
+        ("feature_names", c_char_pp),
+        ("feature_names_len", c_size_t),
+        ("layer_gradient", LAYER_GRADIENT_FN),
+        ("layer_shape", c_size_t * 3),
+    ]
+
+
+class EngineOptions(Structure):
+    """``lumen_engine_options``."""
+
+    _fields_ = [("backend", c_uint32), ("threads", c_uint32), ("seed", c_uint64), ("memory_budget_bytes", c_size_t)]
+
+
+class OcclusionOptions(Structure):
+    """``lumen_occlusion_options``."""
+
+    _fields_ = [
+        ("window_shape", c_size_p),
+        ("window_rank", c_size_t),
+        ("strides", c_size_p),
+        ("strides_rank", c_size_t),
+        ("baseline", c_float_p),
+        ("baseline_len", c_size_t),
+        ("baseline_scalar", c_float),
+        ("targets", c_uint32_p),
+        ("targets_len", c_size_t),
+        ("perturbations_per_eval", c_size_t),
+    ]
+
+
+class FeatureAblationOptions(Structure):
+    """``lumen_feature_ablation_options``."""
+
+    _fields_ = [
+        ("feature_mask", c_uint32_p),
+        ("feature_mask_len", c_size_t),
+        ("group_names", c_char_pp),
+        ("group_names_len", c_size_t),
+        ("baseline", c_float_p),
+        ("baseline_len", c_size_t),
+        ("baseline_scalar", c_float),
+        ("targets", c_uint32_p),
+        ("targets_len", c_size_t),
+        ("perturbations_per_eval", c_size_t),
+        ("group_attributions", c_uint32),
+    ]
+
+
+class ShapleyGame(Structure):
+    """``lumen_shapley_game``."""
+
+    _fields_ = [
+        ("background", c_float_p),
+        ("background_len", c_size_t),
+        ("background_weights", c_double_p),
+        ("background_weights_len", c_size_t),
+        ("players", c_uint32_p),
+        ("players_len", c_size_t),
+        ("player_names", c_char_pp),
+        ("player_names_len", c_size_t),
+        ("targets", c_uint32_p),
+        ("targets_len", c_size_t),
+        ("link", c_uint32),
+    ]
+
+
+class KernelShapOptions(Structure):
+    """``lumen_kernel_shap_options``."""
+
+    _fields_ = [("game", ShapleyGame), ("budget", c_size_t), ("error_batches", c_uint32)]
+
+
+class ShapleySamplingOptions(Structure):
+    """``lumen_shapley_sampling_options``."""
+
+    _fields_ = [("game", ShapleyGame), ("permutation_pairs", c_size_t)]
+
+
+class IntegratedGradientsOptions(Structure):
+    """``lumen_integrated_gradients_options``."""
+
+    _fields_ = [
+        ("baseline", c_float_p),
+        ("baseline_len", c_size_t),
+        ("baseline_scalar", c_float),
+        ("n_steps", c_size_t),
+        ("method", c_uint32),
+        ("internal_batch_size", c_size_t),
+        ("multiply_by_inputs", c_uint32),
+        ("targets", c_uint32_p),
+        ("targets_len", c_size_t),
+    ]
+
+
+class SaliencyOptions(Structure):
+    """``lumen_saliency_options``."""
+
+    _fields_ = [("abs", c_uint32), ("targets", c_uint32_p), ("targets_len", c_size_t)]
+
+
+class GradientShapOptions(Structure):
+    """``lumen_gradient_shap_options``."""
+
+    _fields_ = [
+        ("baselines", c_float_p),
+        ("baselines_len", c_size_t),
+        ("n_samples", c_size_t),
+        ("stdevs", c_float),
+        ("internal_batch_size", c_size_t),
+        ("targets", c_uint32_p),
+        ("targets_len", c_size_t),
+    ]
+
+
+class NoiseTunnelOptions(Structure):
+    """``lumen_noise_tunnel_options``."""
+
+    _fields_ = [
+        ("nt_type", c_uint32),
+        ("nt_samples", c_size_t),
+        ("stdevs", c_float),
+        ("base", c_uint32),
+        ("saliency", SaliencyOptions),
+        ("integrated_gradients", IntegratedGradientsOptions),
+        ("gradient_shap", GradientShapOptions),
+    ]
+
+
+class GradCamOptions(Structure):
+    """``lumen_grad_cam_options``."""
+
+    _fields_ = [
+        ("targets", c_uint32_p),
+        ("targets_len", c_size_t),
+        ("relu_attributions", c_uint32),
+        ("upsample", c_uint32),
+        ("internal_batch_size", c_size_t),
+    ]
+
+
+class TabularFeature(Structure):
+    """``lumen_tabular_feature``."""
+
+    _fields_ = [("name", c_char_p), ("kind", c_uint32), ("columns", c_size_p), ("columns_len", c_size_t)]
+
+
+class FeatureRange(Structure):
+    """``lumen_feature_range``."""
+
+    _fields_ = [("feature", c_uint32), ("min", c_float), ("max", c_float)]
+
+
+class PermuteAttackOptions(Structure):
+    """``lumen_permute_attack_options``."""
+
+    _fields_ = [
+        ("features", POINTER(TabularFeature)),
+        ("features_len", c_size_t),
+        ("training", c_float_p),
+        ("training_len", c_size_t),
+        ("target_class", c_int64),
+        ("immutable", c_uint32_p),
+        ("immutable_len", c_size_t),
+        ("allow_list", c_uint32_p),
+        ("allow_list_len", c_size_t),
+        ("ranges", POINTER(FeatureRange)),
+        ("ranges_len", c_size_t),
+        ("population", c_size_t),
+        ("parents", c_size_t),
+        ("generations", c_size_t),
+        ("runs", c_size_t),
+        ("rho0", c_double),
+        ("rho1", c_double),
+        ("temperature", c_double),
+        ("decay", c_double),
+        ("max_changed", c_size_t),
+        ("max_distance", c_double),
+        ("success_probability", c_double),
+        ("counterfactuals", c_size_t),
+        ("sampling", c_uint32),
+        ("gibbs_bins", c_size_t),
+        ("gibbs_iterations", c_size_t),
+    ]
+
+
+class InstanceCounterfactuals(Structure):
+    """``lumen_instance_counterfactuals``."""
+
+    _fields_ = [
+        ("original_class", c_uint32),
+        ("target_class", c_uint32),
+        ("original_probability", c_float),
+        ("already_at_target", c_uint32),
+        ("count", c_size_t),
+        ("model_rows_evaluated", c_uint64),
+    ]
+
+
+class Counterfactual(Structure):
+    """``lumen_counterfactual``."""
+
+    _fields_ = [
+        ("success", c_uint32),
+        ("predicted_class", c_uint32),
+        ("target_probability", c_float),
+        ("distance", c_float),
+        ("changed_len", c_size_t),
+    ]
+
+
+class AttributionShape(Structure):
+    """``lumen_attribution_shape``."""
+
+    _fields_ = [("rows", c_size_t), ("outputs", c_size_t), ("features", c_size_t), ("feature_axis", c_uint32)]
+
+
+class RowDiagnostics(Structure):
+    """``lumen_row_diagnostics``."""
+
+    _fields_ = [("model_rows_evaluated", c_uint64), ("has_completeness_gap", c_uint32)]
+
+
+class ReasonCode(Structure):
+    """``lumen_reason_code``."""
+
+    _fields_ = [("feature", c_size_t), ("contribution", c_float)]
+
+
+_HANDLE = c_void_p
+_OUT_HANDLE = POINTER(c_void_p)
+_STATUS = c_uint32
+
+# name: (restype, argtypes)
+_PROTOTYPES = {
+    "lumen_last_error_message": (c_char_p, []),
+    "lumen_status_name": (c_char_p, [c_uint32]),
+    "lumen_version": (c_char_p, []),
+    "lumen_string_free": (None, [c_void_p]),
+    "lumen_engine_options_default": (EngineOptions, []),
+    "lumen_engine_new": (_STATUS, [POINTER(EngineOptions), _OUT_HANDLE]),
+    "lumen_engine_free": (None, [_HANDLE]),
+    "lumen_engine_backend": (_STATUS, [_HANDLE, c_uint32_p]),
+    "lumen_model_new": (_STATUS, [POINTER(ModelDesc), _OUT_HANDLE]),
+    "lumen_model_free": (None, [_HANDLE]),
+    "lumen_occlusion_options_default": (OcclusionOptions, []),
+    "lumen_feature_ablation_options_default": (FeatureAblationOptions, []),
+    "lumen_kernel_shap_options_default": (KernelShapOptions, []),
+    "lumen_shapley_sampling_options_default": (ShapleySamplingOptions, []),
+    "lumen_integrated_gradients_options_default": (IntegratedGradientsOptions, []),
+    "lumen_saliency_options_default": (SaliencyOptions, []),
+    "lumen_gradient_shap_options_default": (GradientShapOptions, []),
+    "lumen_noise_tunnel_options_default": (NoiseTunnelOptions, []),
+    "lumen_grad_cam_options_default": (GradCamOptions, []),
+    "lumen_permute_attack_options_default": (PermuteAttackOptions, []),
+    "lumen_explanation_free": (None, [_HANDLE]),
+    "lumen_explanation_shape": (_STATUS, [_HANDLE, POINTER(AttributionShape)]),
+    "lumen_explanation_attributions": (_STATUS, [_HANDLE, c_float_p, c_size_t]),
+    "lumen_explanation_predictions": (_STATUS, [_HANDLE, c_float_p, c_size_t]),
+    "lumen_explanation_base_values": (_STATUS, [_HANDLE, c_float_p, c_size_t]),
+    "lumen_explanation_outputs": (_STATUS, [_HANDLE, c_uint32_p, c_size_t]),
+    "lumen_explanation_row_diagnostics": (_STATUS, [_HANDLE, c_size_t, POINTER(RowDiagnostics)]),
+    "lumen_explanation_completeness_gaps": (_STATUS, [_HANDLE, c_double_p, c_size_t]),
+    "lumen_explanation_standard_errors": (_STATUS, [_HANDLE, c_float_p, c_size_t]),
+    "lumen_explanation_feature_name": (_STATUS, [_HANDLE, c_size_t, POINTER(c_char_p)]),
+    "lumen_explanation_reason_codes": (
+        _STATUS,
+        [_HANDLE, c_size_t, c_size_t, c_size_t, c_uint32, POINTER(ReasonCode), c_size_t, c_size_p],
+    ),
+    "lumen_explanation_model_rows_evaluated": (_STATUS, [_HANDLE, POINTER(c_uint64)]),
+    "lumen_explanation_to_json": (_STATUS, [_HANDLE, POINTER(c_void_p)]),
+    "lumen_explanation_sum_groups": (_STATUS, [_HANDLE, c_uint32_p, c_size_t, c_char_pp, c_size_t, _OUT_HANDLE]),
+    "lumen_counterfactuals_free": (None, [_HANDLE]),
+    "lumen_counterfactuals_count": (_STATUS, [_HANDLE, c_size_p]),
+    "lumen_counterfactuals_instance": (_STATUS, [_HANDLE, c_size_t, POINTER(InstanceCounterfactuals)]),
+    "lumen_counterfactuals_get": (_STATUS, [_HANDLE, c_size_t, c_size_t, POINTER(Counterfactual)]),
+    "lumen_counterfactuals_row": (_STATUS, [_HANDLE, c_size_t, c_size_t, c_float_p, c_size_t]),
+    "lumen_counterfactuals_changed": (_STATUS, [_HANDLE, c_size_t, c_size_t, c_uint32_p, c_size_t]),
+    "lumen_counterfactuals_to_json": (_STATUS, [_HANDLE, POINTER(c_void_p)]),
+    "lumen_scorecard_score": (_STATUS, [c_double, c_double, c_double, c_double, c_double_p]),
+}
+
+_EXPLAIN_OPTIONS = {
+    "occlusion": OcclusionOptions,
+    "feature_ablation": FeatureAblationOptions,
+    "kernel_shap": KernelShapOptions,
+    "shapley_sampling": ShapleySamplingOptions,
+    "integrated_gradients": IntegratedGradientsOptions,
+    "saliency": SaliencyOptions,
+    "gradient_shap": GradientShapOptions,
+    "noise_tunnel": NoiseTunnelOptions,
+    "grad_cam": GradCamOptions,
+    "counterfactuals": PermuteAttackOptions,
+}
+for _method, _options in _EXPLAIN_OPTIONS.items():
+    _PROTOTYPES[f"lumen_engine_explain_{_method}"] = (
+        _STATUS,
+        [_HANDLE, _HANDLE, c_float_p, c_size_t, c_size_t, POINTER(_options), _OUT_HANDLE],
+    )
+
+
+class LibraryNotFoundError(OSError):
+    """liblumen could not be found or loaded; the message lists every place tried."""
+
+
+def candidate_paths() -> list[Path]:
+    """Where the library is looked for, in order: ``$LUMEN_LIBRARY``, next to this package,
+    ``$CARGO_TARGET_DIR/release`` and the repository's ``target/release``."""
+    names = ["liblumen.so", "liblumen.dylib", "lumen.dll"]
+    here = Path(__file__).resolve().parent
+    places: list[Path] = []
+    env = os.environ.get("LUMEN_LIBRARY")
+    if env:
+        places.append(Path(env))
+    places += [here / name for name in names]
+    target = os.environ.get("CARGO_TARGET_DIR")
+    if target:
+        places += [Path(target) / "release" / name for name in names]
+    repository = here.parent.parent.parent  # bindings/python/lumen -> repository root
+    places += [repository / "target" / "release" / name for name in names]
+    return places
+
+
+def _load() -> ctypes.CDLL:
+    tried = []
+    env = os.environ.get("LUMEN_LIBRARY")
+    for path in candidate_paths():
+        if not path.is_file():
+            tried.append(f"{path} (absent)")
+            if env and path == Path(env):
+                raise LibraryNotFoundError(f"LUMEN_LIBRARY={env} does not name a file")
+            continue
+        try:
+            return ctypes.CDLL(str(path))
+        except OSError as error:
+            tried.append(f"{path} ({error})")
+            if env and path == Path(env):
+                raise LibraryNotFoundError(f"LUMEN_LIBRARY={env} cannot be loaded: {error}") from error
+    system = ctypes.util.find_library("lumen")
+    if system:
+        try:
+            return ctypes.CDLL(system)
+        except OSError as error:
+            tried.append(f"{system} ({error})")
+    raise LibraryNotFoundError(
+        "liblumen not found; build it with `cargo build --release -p lumen` or set LUMEN_LIBRARY "
+        "to its path. Tried: " + "; ".join(tried)
+    )
+
+
+class _Library:
+    """The loaded library with typed prototypes, loaded on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cdll: ctypes.CDLL | None = None
+
+    def _get(self) -> ctypes.CDLL:
+        with self._lock:
+            if self._cdll is None:
+                cdll = _load()
+                for name, (restype, argtypes) in _PROTOTYPES.items():
+                    function = getattr(cdll, name)
+                    function.restype = restype
+                    function.argtypes = argtypes
+                self._cdll = cdll
+            return self._cdll
+
+    def __getattr__(self, name: str):
+        return getattr(self._get(), name)
+
+
+#: The library; attribute access loads it on first use (LibraryNotFoundError if it cannot).
+lib = _Library()

@@ -1,0 +1,435 @@
+"""The engine: every explanation method of Lumen's C ABI.
+
+Every keyword left as ``None`` keeps the library's default (read from its
+``lumen_*_options_default()``), so the defaults are the C ABI's. ``inputs`` is one row
+(1-D, ``input_len`` values) or a batch ``(rows, *input_shape)``; arrays are converted to
+C-contiguous float32. The engine releases the GIL while it works; a Python model takes it
+back for each call (see :mod:`lumen.model`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import _arrays, _native
+from .errors import InvalidInputError, Status, check
+from .explanation import Counterfactuals, Explanation
+from .model import Model
+
+BACKENDS = {"auto": 0, "cpu": 1, "cuda": 2}
+LINKS = {"identity": 0, "logit": 1}
+IG_METHODS = {"riemann_left": 0, "riemann_right": 1, "riemann_middle": 2, "riemann_trapezoid": 3, "gausslegendre": 4}
+NOISE_TYPES = {"smoothgrad": 0, "smoothgrad_sq": 1, "vargrad": 2}
+NOISE_BASES = {"saliency": 0, "integrated_gradients": 1, "gradient_shap": 2}
+SAMPLINGS = {"column": 0, "gibbs": 1}
+
+
+def _choice(table: dict[str, int], value: str, name: str) -> int:
+    if value not in table:
+        raise InvalidInputError(Status.INVALID_ARGUMENT, f"{name}: is {value!r}, expected one of {sorted(table)}")
+    return table[value]
+
+
+def _set(options: Any, **values: Any) -> None:
+    """Sets the fields whose value is not None."""
+    for field, value in values.items():
+        if value is not None:
+            setattr(options, field, value)
+
+
+def _baseline(options: Any, keep: _arrays.Keep, baseline: Any, name: str = "baseline") -> None:
+    """A scalar baseline goes to ``baseline_scalar``, an array to ``baseline``."""
+    if baseline is None:
+        return
+    if np.isscalar(baseline):
+        options.baseline_scalar = float(baseline)
+    else:
+        options.baseline, options.baseline_len = keep.floats(baseline, name)
+
+
+def _targets(options: Any, keep: _arrays.Keep, targets: Any) -> None:
+    if targets is not None:
+        options.targets, options.targets_len = keep.uint32s(np.atleast_1d(targets), "targets")
+
+
+class Engine:
+    """A Lumen engine: backend (``"auto"``, ``"cpu"``, ``"cuda"``), worker ``threads``
+    (0: one per core; results never depend on it), ``seed`` of every random choice, and
+    the memory budget. Thread-safe: several Python threads may explain with one engine at
+    once. Close it with :meth:`close` or a ``with`` block."""
+
+    def __init__(
+        self, backend: str = "auto", threads: int = 0, seed: int = 0, memory_budget_bytes: int | None = None
+    ) -> None:
+        self._handle = ctypes.c_void_p()
+        options = _native.lib.lumen_engine_options_default()
+        options.backend = _choice(BACKENDS, backend, "backend")
+        options.threads = int(threads)
+        options.seed = int(seed)
+        _set(options, memory_budget_bytes=memory_budget_bytes)
+        check(_native.lib.lumen_engine_new(ctypes.byref(options), ctypes.byref(self._handle)))
+        self.seed = int(seed)
+
+    def close(self) -> None:
+        """Frees the engine (idempotent). No explanation may be running on it."""
+        handle, self._handle = getattr(self, "_handle", None), ctypes.c_void_p()
+        if handle:
+            _native.lib.lumen_engine_free(handle)
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    @property
+    def backend(self) -> str:
+        """The backend the engine runs (``"cpu"`` or ``"cuda"``)."""
+        out = ctypes.c_uint32()
+        check(_native.lib.lumen_engine_backend(self._handle, ctypes.byref(out)))
+        return {v: k for k, v in BACKENDS.items()}[out.value]
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _call(self, method: str, model: Model, inputs: Any, options: Any, keep: _arrays.Keep) -> ctypes.c_void_p:
+        if not isinstance(model, Model):
+            raise InvalidInputError(Status.NULL_POINTER, f"model: is {model!r}, expected a lumen.Model")
+        array = np.asarray(_arrays.required(inputs, "inputs"))
+        rows = 1 if array.ndim <= 1 else array.shape[0]
+        pointer, length = keep.floats(array, "inputs")
+        out = ctypes.c_void_p()
+        function = getattr(_native.lib, f"lumen_engine_explain_{method}")
+        status = function(self._handle, model._handle, pointer, length, rows, ctypes.byref(options), ctypes.byref(out))
+        model.raise_for(status)
+        return out
+
+    def _explain(self, method: str, model: Model, inputs: Any, options: Any, keep: _arrays.Keep) -> Explanation:
+        return Explanation(self._call(method, model, inputs, options, keep))
+
+    # -- perturbation methods -------------------------------------------------------------
+
+    def occlusion(
+        self,
+        model: Model,
+        inputs: Any,
+        window_shape: Sequence[int],
+        *,
+        strides: Sequence[int] | None = None,
+        baseline: Any = None,
+        targets: Any = None,
+        perturbations_per_eval: int | None = None,
+    ) -> Explanation:
+        """Occlusion (Captum's): sliding windows of ``window_shape`` over the input shape,
+        each replaced by the baseline (a scalar, one row or one per row; default 0)."""
+        keep = _arrays.Keep()
+        options = _native.lib.lumen_occlusion_options_default()
+        options.window_shape, options.window_rank = keep.sizes(
+            _arrays.required(window_shape, "window_shape"), "window_shape"
+        )
+        if strides is not None:
+            options.strides, options.strides_rank = keep.sizes(strides, "strides")
+        _baseline(options, keep, baseline)
+        _targets(options, keep, targets)
+        _set(options, perturbations_per_eval=perturbations_per_eval)
+        return self._explain("occlusion", model, inputs, options, keep)
+
+    def feature_ablation(
+        self,
+        model: Model,
+        inputs: Any,
+        *,
+        feature_mask: Sequence[int] | None = None,
+        group_names: Sequence[str] | None = None,
+        baseline: Any = None,
+        targets: Any = None,
+        perturbations_per_eval: int | None = None,
+        group_attributions: bool = False,
+    ) -> Explanation:
+        """Feature Ablation (Captum's): each group of ``feature_mask`` (default: every
+        element its own) replaced by the baseline; per element or, with
+        ``group_attributions``, per group; completeness gaps per row."""
+        keep = _arrays.Keep()
+        options = _native.lib.lumen_feature_ablation_options_default()
+        if feature_mask is not None:
+            options.feature_mask, options.feature_mask_len = keep.uint32s(feature_mask, "feature_mask")
+        options.group_names, options.group_names_len = keep.strings(group_names, "group_names")
+        _baseline(options, keep, baseline)
+        _targets(options, keep, targets)
+        _set(options, perturbations_per_eval=perturbations_per_eval)
+        options.group_attributions = 1 if group_attributions else 0
+        return self._explain("feature_ablation", model, inputs, options, keep)
+
+    # -- Shapley methods --------------------------------------------------------------------
+
+    @staticmethod
+    def _game(
+        game: _native.ShapleyGame,
+        keep: _arrays.Keep,
+        background: Any,
+        background_weights: Any,
+        players: Any,
+        player_names: Any,
+        targets: Any,
+        link: str,
+    ) -> None:
+        game.background, game.background_len = keep.floats(background, "background")
+        if background_weights is not None:
+            game.background_weights, game.background_weights_len = keep.doubles(
+                background_weights, "background_weights"
+            )
+        if players is not None:
+            game.players, game.players_len = keep.uint32s(players, "players")
+        game.player_names, game.player_names_len = keep.strings(player_names, "player_names")
+        _targets(game, keep, targets)
+        game.link = _choice(LINKS, link, "link")
+
+    def kernel_shap(
+        self,
+        model: Model,
+        inputs: Any,
+        background: Any,
+        *,
+        background_weights: Any = None,
+        players: Sequence[int] | None = None,
+        player_names: Sequence[str] | None = None,
+        targets: Any = None,
+        link: str = "identity",
+        budget: int | None = None,
+        error_batches: int | None = None,
+    ) -> Explanation:
+        """KernelSHAP over a weighted ``background`` (rows of the model's input), with
+        optional player groups, an ``identity`` or ``logit`` link, a coalition ``budget``
+        (default 2M + 2048; exact when it covers every coalition) and standard errors."""
+        keep = _arrays.Keep()
+        options = _native.lib.lumen_kernel_shap_options_default()
+        self._game(options.game, keep, background, background_weights, players, player_names, targets, link)
+        _set(options, budget=budget, error_batches=error_batches)
+        return self._explain("kernel_shap", model, inputs, options, keep)
+
+    def shapley_sampling(
+        self,
+        model: Model,
+        inputs: Any,
+        background: Any,
+        *,
+        background_weights: Any = None,
+        players: Sequence[int] | None = None,
+        player_names: Sequence[str] | None = None,
+        targets: Any = None,
+        link: str = "identity",
+        permutation_pairs: int | None = None,
+    ) -> Explanation:
+        """Shapley Value Sampling over antithetic permutation pairs (default 25)."""
+        keep = _arrays.Keep()
+        options = _native.lib.lumen_shapley_sampling_options_default()
+        self._game(options.game, keep, background, background_weights, players, player_names, targets, link)
+        _set(options, permutation_pairs=permutation_pairs)
+        return self._explain("shapley_sampling", model, inputs, options, keep)
+
+    # -- gradient methods -----------------------------------------------------------------
+
+    @staticmethod
+    def _ig_options(
+        options: _native.IntegratedGradientsOptions,
+        keep: _arrays.Keep,
+        baseline: Any = None,
+        n_steps: int | None = None,
+        method: str | None = None,
+        internal_batch_size: int | None = None,
+        multiply_by_inputs: bool | None = None,
+        targets: Any = None,
+    ) -> None:
+        _baseline(options, keep, baseline)
+        _set(options, n_steps=n_steps, internal_batch_size=internal_batch_size)
+        if method is not None:
+            options.method = _choice(IG_METHODS, method, "method")
+        if multiply_by_inputs is not None:
+            options.multiply_by_inputs = 1 if multiply_by_inputs else 0
+        _targets(options, keep, targets)
+
+    @staticmethod
+    def _saliency_options(
+        options: _native.SaliencyOptions, keep: _arrays.Keep, abs: bool | None = None, targets: Any = None
+    ) -> None:
+        if abs is not None:
+            options.abs = 1 if abs else 0
+        _targets(options, keep, targets)
+
+    @staticmethod
+    def _gradient_shap_options(
+        options: _native.GradientShapOptions,
+        keep: _arrays.Keep,
+        baselines: Any = None,
+        n_samples: int | None = None,
+        stdevs: float | None = None,
+        internal_batch_size: int | None = None,
+        targets: Any = None,
+    ) -> None:
+        if baselines is not None:
+            options.baselines, options.baselines_len = keep.floats(baselines, "baselines")
+        _set(options, n_samples=n_samples, stdevs=stdevs, internal_batch_size=internal_batch_size)
+        _targets(options, keep, targets)
+
+    def integrated_gradients(
+        self,
+        model: Model,
+        inputs: Any,
+        *,
+        baseline: Any = None,
+        n_steps: int | None = None,
+        method: str | None = None,
+        internal_batch_size: int | None = None,
+        multiply_by_inputs: bool | None = None,
+        targets: Any = None,
+    ) -> Explanation:
+        """Integrated Gradients (Captum's): ``method`` one of ``riemann_left``,
+        ``riemann_right``, ``riemann_middle``, ``riemann_trapezoid``, ``gausslegendre``
+        (default, 50 steps); convergence deltas as completeness gaps. Needs ``gradient``."""
+        keep = _arrays.Keep()
+        options = _native.lib.lumen_integrated_gradients_options_default()
+        self._ig_options(options, keep, baseline, n_steps, method, internal_batch_size, multiply_by_inputs, targets)
+        return self._explain("integrated_gradients", model, inputs, options, keep)
+
+    def saliency(self, model: Model, inputs: Any, *, abs: bool | None = None, targets: Any = None) -> Explanation:
+        """Saliency (Captum's): the gradient at the input, absolute by default."""
+        keep = _arrays.Keep()
+        options = _native.lib.lumen_saliency_options_default()
+        self._saliency_options(options, keep, abs, targets)
+        return self._explain("saliency", model, inputs, options, keep)
+
+    def gradient_shap(
+        self,
+        model: Model,
+        inputs: Any,
+        baselines: Any,
+        *,
+        n_samples: int | None = None,
+        stdevs: float | None = None,
+        internal_batch_size: int | None = None,
+        targets: Any = None,
+    ) -> Explanation:
+        """GradientSHAP (expected gradients) over the baseline rows ``baselines``."""
+        keep = _arrays.Keep()
+        options = _native.lib.lumen_gradient_shap_options_default()
+        self._gradient_shap_options(
+            options, keep, _arrays.required(baselines, "baselines"), n_samples, stdevs, internal_batch_size, targets
+        )
+        return self._explain("gradient_shap", model, inputs, options, keep)
+
+    def noise_tunnel(
+        self,
+        model: Model,
+        inputs: Any,
+        *,
+        base: str = "saliency",
+        nt_type: str = "smoothgrad",
+        nt_samples: int | None = None,
+        stdevs: float | None = None,
+        **base_options: Any,
+    ) -> Explanation:
+        """NoiseTunnel (Captum's): ``base`` (``saliency``, ``integrated_gradients`` or
+        ``gradient_shap``) on ``nt_samples`` noisy copies, aggregated by ``nt_type``
+        (``smoothgrad``, ``smoothgrad_sq``, ``vargrad``). ``base_options`` are the base
+        method's keywords (e.g. ``baseline``, ``baselines``, ``abs``, ``targets``)."""
+        keep = _arrays.Keep()
+        options = _native.lib.lumen_noise_tunnel_options_default()
+        options.nt_type = _choice(NOISE_TYPES, nt_type, "nt_type")
+        options.base = _choice(NOISE_BASES, base, "base")
+        _set(options, nt_samples=nt_samples, stdevs=stdevs)
+        setter = {
+            "saliency": (self._saliency_options, options.saliency),
+            "integrated_gradients": (self._ig_options, options.integrated_gradients),
+            "gradient_shap": (self._gradient_shap_options, options.gradient_shap),
+        }[base]
+        try:
+            setter[0](setter[1], keep, **base_options)
+        except TypeError as error:
+            raise InvalidInputError(Status.INVALID_ARGUMENT, f"options of {base}: {error}") from error
+        return self._explain("noise_tunnel", model, inputs, options, keep)
+
+    def grad_cam(
+        self,
+        model: Model,
+        inputs: Any,
+        *,
+        targets: Any = None,
+        relu_attributions: bool | None = None,
+        upsample: bool | None = None,
+        internal_batch_size: int | None = None,
+    ) -> Explanation:
+        """Grad-CAM on the model's ``layer_gradient`` layer, upsampled bilinearly to the
+        input's last two dimensions unless ``upsample=False``."""
+        keep = _arrays.Keep()
+        options = _native.lib.lumen_grad_cam_options_default()
+        _targets(options, keep, targets)
+        if relu_attributions is not None:
+            options.relu_attributions = 1 if relu_attributions else 0
+        if upsample is not None:
+            options.upsample = 1 if upsample else 0
+        _set(options, internal_batch_size=internal_batch_size)
+        return self._explain("grad_cam", model, inputs, options, keep)
+
+    # -- counterfactuals --------------------------------------------------------------------
+
+    def counterfactuals(
+        self,
+        model: Model,
+        inputs: Any,
+        training: Any,
+        *,
+        features: Sequence[dict[str, Any]] | None = None,
+        target_class: int | None = None,
+        immutable: Sequence[int] | None = None,
+        allow_list: Sequence[int] | None = None,
+        ranges: dict[int, tuple[float, float]] | None = None,
+        sampling: str | None = None,
+        **settings: Any,
+    ) -> Counterfactuals:
+        """PermuteAttack counterfactuals (Hashemi & Fathi 2020): new values drawn from the
+        ``training`` rows. ``features`` lists logical features as dicts
+        ``{"name": str, "columns": [..], "categorical": bool}`` (default: one numeric per
+        column); ``target_class`` None aims for the other class; ``ranges`` maps a numeric
+        feature to its allowed ``(min, max)``; ``sampling`` is ``"gibbs"`` (default) or
+        ``"column"``. ``settings`` are the other fields of ``lumen_permute_attack_options``
+        (``population``, ``parents``, ``generations``, ``runs``, ``rho0``, ``rho1``,
+        ``temperature``, ``decay``, ``max_changed``, ``max_distance``,
+        ``success_probability``, ``counterfactuals``, ``gibbs_bins``,
+        ``gibbs_iterations``)."""
+        keep = _arrays.Keep()
+        options = _native.lib.lumen_permute_attack_options_default()
+        options.training, options.training_len = keep.floats(training, "training")
+        if features is not None:
+            array = (_native.TabularFeature * max(len(features), 1))()
+            for i, feature in enumerate(features):
+                name = feature.get("name")
+                array[i].name = name.encode("utf-8") if name is not None else None
+                array[i].kind = _native.FEATURE_CATEGORICAL if feature.get("categorical") else _native.FEATURE_NUMERIC
+                array[i].columns, array[i].columns_len = keep.sizes(feature.get("columns"), f"features[{i}].columns")
+            keep.objects.append(array)
+            options.features, options.features_len = array, len(features)
+        options.target_class = _native.TARGET_OPPOSITE if target_class is None else int(target_class)
+        if immutable is not None:
+            options.immutable, options.immutable_len = keep.uint32s(immutable, "immutable")
+        if allow_list is not None:
+            options.allow_list, options.allow_list_len = keep.uint32s(allow_list, "allow_list")
+        if ranges:
+            array = (_native.FeatureRange * len(ranges))()
+            for i, (feature, (low, high)) in enumerate(sorted(ranges.items())):
+                array[i].feature, array[i].min, array[i].max = int(feature), float(low), float(high)
+            keep.objects.append(array)
+            options.ranges, options.ranges_len = array, len(ranges)
+        if sampling is not None:
+            options.sampling = _choice(SAMPLINGS, sampling, "sampling")
+        fields = {name for name, _ in _native.PermuteAttackOptions._fields_}
+        for name, value in settings.items():
+            if name not in fields or name.endswith("_len"):
+                raise InvalidInputError(Status.INVALID_ARGUMENT, f"counterfactuals: unknown setting {name!r}")
+            setattr(options, name, value)
+        return Counterfactuals(self._call("counterfactuals", model, inputs, options, keep), model.input_len)

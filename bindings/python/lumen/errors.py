@@ -1,0 +1,109 @@
+"""Lumen statuses as Python exceptions.
+
+Every failing call raises a subclass of :class:`LumenError` carrying the status and
+``lumen_last_error_message()``:
+
+* :class:`InvalidInputError` (also a ``ValueError``): NULL/None, wrong lengths, NaN/Inf,
+  out-of-range options, a buffer too small, invalid UTF-8, an ABI version or memory budget
+  that cannot work;
+* :class:`ModelError` (also a ``RuntimeError``): the model failed, wrote NaN/Inf or lacks
+  a callback; :class:`ModelCallbackError` when a Python model raised (the exception it
+  raised is the ``__cause__``);
+* :class:`NotAvailableError` (also a ``LookupError``): a value or backend that is not
+  available;
+* :class:`InternalError` (also a ``RuntimeError``): a bug in Lumen.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Status(enum.IntEnum):
+    """The C ABI's ``lumen_status`` numbers."""
+
+    OK = 0
+    NULL_POINTER = 1
+    INVALID_ARGUMENT = 2
+    LENGTH_MISMATCH = 3
+    NON_FINITE_INPUT = 4
+    MODEL_FAILED = 5
+    MODEL_NON_FINITE_OUTPUT = 6
+    MODEL_CAPABILITY_MISSING = 7
+    BACKEND_UNAVAILABLE = 8
+    BUDGET_TOO_SMALL = 9
+    ABI_VERSION_MISMATCH = 10
+    BUFFER_TOO_SMALL = 11
+    INVALID_UTF8 = 12
+    NOT_AVAILABLE = 13
+    INTERNAL = 14
+    PANIC = 15
+
+
+class LumenError(Exception):
+    """A failing Lumen call: ``status`` (a :class:`Status`) and Lumen's message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        try:
+            self.status: Status | int = Status(status)
+        except ValueError:
+            self.status = status
+        self.message = message
+
+    @property
+    def status_name(self) -> str:
+        """The C name of the status, e.g. ``LUMEN_STATUS_MODEL_FAILED``."""
+        if isinstance(self.status, Status):
+            return f"LUMEN_STATUS_{self.status.name}"
+        return "LUMEN_STATUS_UNKNOWN"
+
+
+class InvalidInputError(LumenError, ValueError):
+    """Bad input from the caller."""
+
+
+class ModelError(LumenError, RuntimeError):
+    """The model failed, wrote NaN/Inf, or lacks a callback the method needs."""
+
+
+class ModelCallbackError(ModelError):
+    """A Python model callable raised; the exception it raised is ``__cause__``."""
+
+
+class NotAvailableError(LumenError, LookupError):
+    """The value or backend asked for is not available."""
+
+
+class InternalError(LumenError, RuntimeError):
+    """A bug in Lumen (an internal invariant or a contained panic)."""
+
+
+_CLASSES = {
+    Status.MODEL_FAILED: ModelError,
+    Status.MODEL_NON_FINITE_OUTPUT: ModelError,
+    Status.MODEL_CAPABILITY_MISSING: ModelError,
+    Status.BACKEND_UNAVAILABLE: NotAvailableError,
+    Status.NOT_AVAILABLE: NotAvailableError,
+    Status.INTERNAL: InternalError,
+    Status.PANIC: InternalError,
+}
+
+
+def error_for(status: int, message: str) -> LumenError:
+    """The exception of a failing status."""
+    return _CLASSES.get(status, InvalidInputError)(status, message)
+
+
+def last_error_message() -> str:
+    """``lumen_last_error_message()`` of the calling thread."""
+    from ._native import lib
+
+    raw = lib.lumen_last_error_message()
+    return raw.decode("utf-8", "replace") if raw else ""
+
+
+def check(status: int) -> None:
+    """Raises the exception of ``status`` unless it is ``OK``."""
+    if status != Status.OK:
+        raise error_for(status, last_error_message())

@@ -1,0 +1,318 @@
+"""Results: :class:`Explanation` (attributions and their audit record),
+:class:`Counterfactuals` and the scorecard conversion."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import _arrays, _native
+from .errors import NotAvailableError, check
+
+#: ``direction`` values of :meth:`Explanation.reason_codes`.
+DIRECTIONS = {"lowered": 0, "raised": 1}
+
+
+def _take_string(pointer: ctypes.c_void_p) -> str:
+    try:
+        return ctypes.string_at(pointer.value).decode("utf-8")
+    finally:
+        _native.lib.lumen_string_free(pointer)
+
+
+class ReasonCode(NamedTuple):
+    """A feature that moved the output, and by how much."""
+
+    feature: int
+    name: str
+    contribution: float
+
+
+class Explanation:
+    """Attributions of ``rows × outputs × features`` (numpy), predictions f(x), base
+    values, diagnostics and the audit record. Immutable; safe to read from several
+    threads. Close it with :meth:`close` or a ``with`` block (garbage collection closes it
+    too)."""
+
+    def __init__(self, handle: ctypes.c_void_p) -> None:
+        self._handle = handle
+
+    def close(self) -> None:
+        """Frees the explanation (idempotent)."""
+        handle, self._handle = getattr(self, "_handle", None), ctypes.c_void_p()
+        if handle:
+            _native.lib.lumen_explanation_free(handle)
+
+    def __enter__(self) -> Explanation:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        rows, outputs, features = self.shape
+        return f"<lumen.Explanation {rows} rows × {outputs} outputs × {features} features>"
+
+    def _floats(self, function: Any, count: int, dtype: Any = np.float32) -> np.ndarray:
+        out = np.empty(count, dtype=dtype)
+        ctype = ctypes.c_double if dtype == np.float64 else ctypes.c_float
+        check(function(self._handle, _arrays.pointer(out, ctype), count))
+        return out
+
+    def _raw_shape(self) -> _native.AttributionShape:
+        shape = _native.AttributionShape()
+        check(_native.lib.lumen_explanation_shape(self._handle, ctypes.byref(shape)))
+        return shape
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(rows, outputs, features)``."""
+        s = self._raw_shape()
+        return (s.rows, s.outputs, s.features)
+
+    @property
+    def feature_axis(self) -> str:
+        """``"elements"`` (one value per input element) or ``"groups"``."""
+        return "groups" if self._raw_shape().feature_axis == 1 else "elements"
+
+    @property
+    def attributions(self) -> np.ndarray:
+        """float32 array ``(rows, outputs, features)``."""
+        shape = self.shape
+        return self._floats(_native.lib.lumen_explanation_attributions, int(np.prod(shape))).reshape(shape)
+
+    @property
+    def predictions(self) -> np.ndarray:
+        """f(x): float32 array ``(rows, outputs)``."""
+        rows, outputs, _ = self.shape
+        return self._floats(_native.lib.lumen_explanation_predictions, rows * outputs).reshape(rows, outputs)
+
+    @property
+    def base_values(self) -> np.ndarray:
+        """f(baseline) (the Shapley methods: link of the background's mean): ``(rows, outputs)``."""
+        rows, outputs, _ = self.shape
+        return self._floats(_native.lib.lumen_explanation_base_values, rows * outputs).reshape(rows, outputs)
+
+    @property
+    def outputs(self) -> np.ndarray:
+        """The model output indices explained (uint32)."""
+        count = self.shape[1]
+        out = np.empty(count, dtype=np.uint32)
+        check(_native.lib.lumen_explanation_outputs(self._handle, _arrays.pointer(out, ctypes.c_uint32), count))
+        return out
+
+    @property
+    def completeness_gaps(self) -> np.ndarray | None:
+        """Σ attributions − (f(x) − base value), float64 ``(rows, outputs)``; None when the
+        method does not define it."""
+        rows, outputs, _ = self.shape
+        try:
+            gaps = self._floats(_native.lib.lumen_explanation_completeness_gaps, rows * outputs, np.float64)
+        except NotAvailableError:
+            return None
+        return gaps.reshape(rows, outputs)
+
+    @property
+    def standard_errors(self) -> np.ndarray | None:
+        """Standard errors of sampled values ``(rows, outputs, features)`` (0 where exact);
+        None for methods that do not sample."""
+        shape = self.shape
+        try:
+            values = self._floats(_native.lib.lumen_explanation_standard_errors, int(np.prod(shape)))
+        except NotAvailableError:
+            return None
+        return values.reshape(shape)
+
+    @property
+    def diagnostics(self) -> list[dict[str, Any]]:
+        """Per row: ``model_rows_evaluated`` and ``has_completeness_gap``."""
+        out = []
+        for row in range(self.shape[0]):
+            d = _native.RowDiagnostics()
+            check(_native.lib.lumen_explanation_row_diagnostics(self._handle, row, ctypes.byref(d)))
+            out.append(
+                {"model_rows_evaluated": d.model_rows_evaluated, "has_completeness_gap": bool(d.has_completeness_gap)}
+            )
+        return out
+
+    @property
+    def model_rows_evaluated(self) -> int:
+        """Model rows evaluated for the whole explanation."""
+        n = ctypes.c_uint64()
+        check(_native.lib.lumen_explanation_model_rows_evaluated(self._handle, ctypes.byref(n)))
+        return n.value
+
+    def feature_name(self, feature: int) -> str:
+        """The name of feature ``feature`` along the feature axis."""
+        name = ctypes.c_char_p()
+        check(_native.lib.lumen_explanation_feature_name(self._handle, feature, ctypes.byref(name)))
+        return name.value.decode("utf-8")
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The names along the feature axis."""
+        return [self.feature_name(f) for f in range(self.shape[2])]
+
+    def reason_codes(self, row: int = 0, output: int = 0, k: int = 4, direction: str = "lowered") -> list[ReasonCode]:
+        """Up to ``k`` features that moved output ``output`` (an index into ``outputs``) of
+        row ``row`` in ``direction`` (``"lowered"`` or ``"raised"``), strongest first."""
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction: is {direction!r}, expected 'lowered' or 'raised'")
+        codes = (_native.ReasonCode * max(k, 1))()
+        written = ctypes.c_size_t()
+        check(
+            _native.lib.lumen_explanation_reason_codes(
+                self._handle, row, output, k, DIRECTIONS[direction], codes, k, ctypes.byref(written)
+            )
+        )
+        return [
+            ReasonCode(codes[i].feature, self.feature_name(codes[i].feature), codes[i].contribution)
+            for i in range(written.value)
+        ]
+
+    def to_json(self) -> str:
+        """The audit record as JSON text (deterministic)."""
+        text = ctypes.c_void_p()
+        check(_native.lib.lumen_explanation_to_json(self._handle, ctypes.byref(text)))
+        return _take_string(text)
+
+    @property
+    def audit(self) -> dict[str, Any]:
+        """The audit record as a dict: method, parameters, seed, version, backend, values."""
+        return json.loads(self.to_json())
+
+    def sum_groups(self, groups: Sequence[int], names: Sequence[str] | None = None) -> Explanation:
+        """A new explanation whose features are the sums over ``groups`` (``groups[f]`` the
+        group of feature f, ids ``0..G`` all used), with optional group names."""
+        keep = _arrays.Keep()
+        groups_p, groups_len = keep.uint32s(groups, "groups")
+        names_p, names_len = keep.strings(names, "names")
+        out = ctypes.c_void_p()
+        check(
+            _native.lib.lumen_explanation_sum_groups(
+                self._handle, groups_p, groups_len, names_p, names_len, ctypes.byref(out)
+            )
+        )
+        return Explanation(out)
+
+
+@dataclass(frozen=True)
+class InstanceOutcome:
+    """The outcome of one instance's counterfactual search."""
+
+    original_class: int
+    target_class: int
+    original_probability: float
+    already_at_target: bool
+    count: int
+    model_rows_evaluated: int
+
+
+@dataclass(frozen=True)
+class Counterfactual:
+    """One counterfactual: its model input row and the logical features it changes."""
+
+    success: bool
+    predicted_class: int
+    target_probability: float
+    distance: float
+    row: np.ndarray
+    changed: list[int]
+
+
+class Counterfactuals:
+    """The result of a PermuteAttack search. ``len()`` is the number of instances;
+    ``result[i]`` lists instance i's counterfactuals, best first. Immutable."""
+
+    def __init__(self, handle: ctypes.c_void_p, input_len: int) -> None:
+        self._handle = handle
+        self._input_len = input_len
+
+    def close(self) -> None:
+        """Frees the result (idempotent)."""
+        handle, self._handle = getattr(self, "_handle", None), ctypes.c_void_p()
+        if handle:
+            _native.lib.lumen_counterfactuals_free(handle)
+
+    def __enter__(self) -> Counterfactuals:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        n = ctypes.c_size_t()
+        check(_native.lib.lumen_counterfactuals_count(self._handle, ctypes.byref(n)))
+        return n.value
+
+    def instance(self, instance: int) -> InstanceOutcome:
+        """The outcome of instance ``instance``."""
+        raw = _native.InstanceCounterfactuals()
+        check(_native.lib.lumen_counterfactuals_instance(self._handle, instance, ctypes.byref(raw)))
+        return InstanceOutcome(
+            raw.original_class,
+            raw.target_class,
+            raw.original_probability,
+            bool(raw.already_at_target),
+            raw.count,
+            raw.model_rows_evaluated,
+        )
+
+    def get(self, instance: int, index: int) -> Counterfactual:
+        """Counterfactual ``index`` of instance ``instance``."""
+        raw = _native.Counterfactual()
+        check(_native.lib.lumen_counterfactuals_get(self._handle, instance, index, ctypes.byref(raw)))
+        row = np.empty(self._input_len, dtype=np.float32)
+        check(
+            _native.lib.lumen_counterfactuals_row(
+                self._handle, instance, index, _arrays.pointer(row, ctypes.c_float), row.size
+            )
+        )
+        changed = np.empty(raw.changed_len, dtype=np.uint32)
+        check(
+            _native.lib.lumen_counterfactuals_changed(
+                self._handle, instance, index, _arrays.pointer(changed, ctypes.c_uint32), changed.size
+            )
+        )
+        return Counterfactual(
+            bool(raw.success), raw.predicted_class, raw.target_probability, raw.distance, row, changed.tolist()
+        )
+
+    def __getitem__(self, instance: int) -> list[Counterfactual]:
+        return [self.get(instance, i) for i in range(self.instance(instance).count)]
+
+    def to_json(self) -> str:
+        """The audit record as JSON text."""
+        text = ctypes.c_void_p()
+        check(_native.lib.lumen_counterfactuals_to_json(self._handle, ctypes.byref(text)))
+        return _take_string(text)
+
+    @property
+    def audit(self) -> dict[str, Any]:
+        """The audit record as a dict."""
+        return json.loads(self.to_json())
+
+
+def scorecard_score(
+    p_good: float, base_score: float = 600.0, base_odds: float = 20.0, points_to_double_odds: float = 15.0
+) -> float:
+    """Credit-scorecard points of a probability of good in (0, 1):
+    ``base_score + points_to_double_odds / ln 2 · ln(odds / base_odds)``."""
+    out = ctypes.c_double()
+    check(
+        _native.lib.lumen_scorecard_score(
+            float(p_good), float(base_score), float(base_odds), float(points_to_double_odds), ctypes.byref(out)
+        )
+    )
+    return out.value

@@ -1,0 +1,231 @@
+"""Python callables as Lumen models.
+
+A model's callables receive numpy views of Lumen's batch buffers, valid only during the
+call (copy them to keep them), and return numpy arrays (or anything ``np.asarray``
+accepts). Whatever a callable raises is caught in the ctypes trampoline: the engine gets
+a failing status and stops, and the Engine method raises :class:`ModelCallbackError`
+with the original exception as ``__cause__`` (``KeyboardInterrupt`` and other
+non-``Exception`` errors are re-raised as they are).
+
+Threading: the callables run on Lumen's worker threads, each call holding the GIL. With
+``concurrent=False`` (the default) Lumen never overlaps two calls of one model; with
+``concurrent=True`` several workers may call it at once, which only helps when the
+callable releases the GIL (large numpy operations, most ML runtimes).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+import threading
+from collections.abc import Sequence
+from typing import Any, Callable
+
+import numpy as np
+
+from . import _arrays, _native
+from .errors import InvalidInputError, ModelCallbackError, Status, check, error_for, last_error_message
+
+_CODE = re.compile(r"returned error code (-?\d+)")
+
+
+def _view(pointer: Any, count: int) -> np.ndarray:
+    return np.ctypeslib.as_array(pointer, shape=(count,))
+
+
+def _result(value: Any, rows: int, per_row: int, what: str) -> np.ndarray:
+    array = np.asarray(value, dtype=np.float32)
+    if array.ndim == 0 or array.shape[0] != rows or array.size != rows * per_row:
+        raise ValueError(f"{what} returned shape {array.shape}, expected {rows} rows of {per_row} values")
+    return array.reshape(-1)
+
+
+class _Callbacks:
+    """The trampolines of one model and the exceptions its callables raised, each kept
+    under the unique error code its trampoline returned to Lumen."""
+
+    def __init__(
+        self,
+        predict: Callable,
+        gradient: Callable | None,
+        layer_gradient: Callable | None,
+        input_shape: tuple[int, ...],
+        output_len: int,
+        layer_len: int,
+    ) -> None:
+        self.predict = predict
+        self.gradient = gradient
+        self.layer_gradient = layer_gradient
+        self.input_shape = input_shape
+        self.input_len = math.prod(input_shape)
+        self.output_len = output_len
+        self.layer_len = layer_len
+        self.lock = threading.Lock()
+        self.raised: dict[int, BaseException] = {}
+        self.next_code = 1
+
+    def keep(self, error: BaseException) -> int:
+        with self.lock:
+            code = self.next_code
+            self.next_code = 1 if code == 2**31 - 1 else code + 1
+            self.raised[code] = error
+            return code
+
+    def take(self, code: int) -> BaseException | None:
+        with self.lock:
+            return self.raised.pop(code, None)
+
+    def inputs(self, pointer: Any, rows: int) -> np.ndarray:
+        x = _view(pointer, rows * self.input_len).reshape((rows, *self.input_shape))
+        x.flags.writeable = False
+        return x
+
+    def call_predict(self, _user_data: Any, inputs: Any, rows: int, outputs: Any) -> int:
+        try:
+            y = _result(self.predict(self.inputs(inputs, rows)), rows, self.output_len, "predict")
+            _view(outputs, rows * self.output_len)[:] = y
+            return 0
+        except BaseException as error:  # noqa: BLE001 - nothing may unwind through the C ABI
+            return self.keep(error)
+
+    def call_gradient(self, _user_data: Any, inputs: Any, rows: int, targets: Any, gradients: Any, outputs: Any) -> int:
+        try:
+            x = self.inputs(inputs, rows)
+            t = _view(targets, rows).copy()
+            result = self.gradient(x, t)
+            y = None
+            if isinstance(result, tuple):
+                result, y = result
+            g = _result(result, rows, self.input_len, "gradient")
+            if outputs:
+                if y is None:
+                    y = self.predict(x)
+                _view(outputs, rows * self.output_len)[:] = _result(y, rows, self.output_len, "gradient outputs")
+            _view(gradients, rows * self.input_len)[:] = g
+            return 0
+        except BaseException as error:  # noqa: BLE001
+            return self.keep(error)
+
+    def call_layer_gradient(
+        self, _user_data: Any, inputs: Any, rows: int, targets: Any, activations: Any, gradients: Any
+    ) -> int:
+        try:
+            x = self.inputs(inputs, rows)
+            t = _view(targets, rows).copy()
+            a, g = self.layer_gradient(x, t)
+            a = _result(a, rows, self.layer_len, "layer_gradient activations")
+            g = _result(g, rows, self.layer_len, "layer_gradient gradients")
+            _view(activations, rows * self.layer_len)[:] = a
+            _view(gradients, rows * self.layer_len)[:] = g
+            return 0
+        except BaseException as error:  # noqa: BLE001
+            return self.keep(error)
+
+
+class Model:
+    """A model for Lumen: ``predict(x) -> y`` over a batch ``x`` of shape
+    ``(rows, *input_shape)`` returning ``(rows, output_len)`` (or ``(rows,)`` with one
+    output), optionally ``gradient(x, targets) -> grads`` (``(rows, *input_shape)``: per
+    row ∂f_targets[r]/∂x, or a tuple ``(grads, outputs)``) and
+    ``layer_gradient(x, targets) -> (activations, gradients)`` (each
+    ``(rows, C, h, w)``, with ``layer_shape = (C, h, w)``) for Grad-CAM.
+
+    ``concurrent`` allows Lumen to call the callables from several threads at once.
+    Close it with :meth:`close` or a ``with`` block (garbage collection closes it too).
+    """
+
+    def __init__(
+        self,
+        predict: Callable[[np.ndarray], Any],
+        input_len: int | None = None,
+        output_len: int = 1,
+        *,
+        input_shape: Sequence[int] | None = None,
+        gradient: Callable[[np.ndarray, np.ndarray], Any] | None = None,
+        layer_gradient: Callable[[np.ndarray, np.ndarray], Any] | None = None,
+        layer_shape: Sequence[int] | None = None,
+        feature_names: Sequence[str] | None = None,
+        max_batch_rows: int = 0,
+        concurrent: bool = False,
+    ) -> None:
+        self._handle = ctypes.c_void_p()
+        if not callable(predict):
+            raise InvalidInputError(Status.NULL_POINTER, f"predict: is {predict!r}, expected a callable")
+        for name, value in (("gradient", gradient), ("layer_gradient", layer_gradient)):
+            if value is not None and not callable(value):
+                raise InvalidInputError(Status.INVALID_ARGUMENT, f"{name}: is {value!r}, expected a callable")
+        if input_shape is not None:
+            shape = tuple(int(d) for d in input_shape)
+            if input_len is None:
+                input_len = math.prod(shape)
+        elif input_len is None:
+            raise InvalidInputError(Status.INVALID_ARGUMENT, "input_len: give input_len or input_shape")
+        else:
+            shape = (int(input_len),)
+        keep = _arrays.Keep()
+        desc = _native.ModelDesc()
+        desc.abi_version = _native.MODEL_ABI_VERSION
+        desc.flags = _native.MODEL_CONCURRENT if concurrent else 0
+        desc.memory_space = _native.MEMORY_HOST
+        desc.input_len = int(input_len)
+        if input_shape is not None:
+            desc.input_shape, desc.input_rank = keep.sizes(shape, "input_shape")
+        desc.output_len = int(output_len)
+        desc.max_batch_rows = int(max_batch_rows)
+        desc.feature_names, desc.feature_names_len = keep.strings(feature_names, "feature_names")
+        layer = tuple(int(d) for d in layer_shape) if layer_shape is not None else (0, 0, 0)
+        if len(layer) != 3:
+            raise InvalidInputError(Status.INVALID_ARGUMENT, f"layer_shape: is {layer}, expected (C, h, w)")
+        desc.layer_shape[:] = layer
+        # A shape inconsistent with input_len is reported by Lumen; the trampolines use the
+        # flat length until then.
+        trampoline_shape = shape if math.prod(shape) == int(input_len) else (int(input_len),)
+        self._callbacks = _Callbacks(
+            predict, gradient, layer_gradient, trampoline_shape, int(output_len), math.prod(layer)
+        )
+        self._c_predict = _native.PREDICT_FN(self._callbacks.call_predict)
+        self._c_gradient = _native.GRADIENT_FN(self._callbacks.call_gradient) if gradient else _native.GRADIENT_FN()
+        self._c_layer_gradient = (
+            _native.LAYER_GRADIENT_FN(self._callbacks.call_layer_gradient)
+            if layer_gradient
+            else _native.LAYER_GRADIENT_FN()
+        )
+        desc.predict = self._c_predict
+        desc.gradient = self._c_gradient
+        desc.layer_gradient = self._c_layer_gradient
+        check(_native.lib.lumen_model_new(ctypes.byref(desc), ctypes.byref(self._handle)))
+        self.input_len = int(input_len)
+        self.input_shape = shape
+        self.output_len = int(output_len)
+        self.concurrent = bool(concurrent)
+
+    def close(self) -> None:
+        """Frees the model (idempotent). No explanation may be running with it."""
+        handle, self._handle = getattr(self, "_handle", None), ctypes.c_void_p()
+        if handle:
+            _native.lib.lumen_model_free(handle)
+
+    def __enter__(self) -> Model:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def raise_for(self, status: int) -> None:
+        """Raises the exception of a failing explain call: ModelCallbackError from the
+        callable's own exception when one caused it, else the status's exception."""
+        if status == Status.OK:
+            return
+        message = last_error_message()
+        if status == Status.MODEL_FAILED:
+            found = _CODE.search(message)
+            error = self._callbacks.take(int(found.group(1))) if found else None
+            if error is not None:
+                if not isinstance(error, Exception):
+                    raise error
+                raise ModelCallbackError(status, f"{message}: {type(error).__name__}: {error}") from error
+        raise error_for(status, message)
