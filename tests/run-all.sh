@@ -39,3 +39,6 @@ grep -q '^debt  *-1.200$' "$quick/c.out"
 grep -q '^reason 1: debt (-1.067)$' "$quick/c.out"
 grep -q '^x1 +6.500$' "$quick/cpp.out"
 echo "quickstarts: 2 passed, 0 failed"
+
+step "C++ wrapper, packaging and Python binding"
+bash bindings/run-tests.sh
