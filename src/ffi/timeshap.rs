@@ -335,7 +335,7 @@ pub unsafe extern "C" fn lumen_engine_timeshap_prune(
 /// pruning when `options.prune` is set. On success `*out` holds a new explanation (free it
 /// with `lumen_explanation_free`): one row, one output, feature axis
 /// `LUMEN_FEATURE_AXIS_GROUPS` with one value per player, player names from
-/// `lumen_explanation_feature_name` ("Event -1" is the most recent event, "Pruned events"
+/// `lumen_explanation_feature_name` ("Event -1" is the most recent event, "Pruned Events"
 /// the lumped ones), prediction link(f(x)), base value link(f(background sequence)),
 /// local-accuracy gap, standard errors (0 when exact); its JSON holds the parameters,
 /// players, pruning curve and pruned length. Cell level first explains events and

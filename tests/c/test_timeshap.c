@@ -358,7 +358,7 @@ static void test_levels_and_state_path(lumen_engine *engine) {
             }
             const char *last = NULL;
             CHECK_OK(lumen_explanation_feature_name(a, sa.features - 1, &last));
-            CHECK(last != NULL && strcmp(last, "Pruned events") == 0);
+            CHECK(last != NULL && strcmp(last, "Pruned Events") == 0);
         }
         lumen_explanation_free(a);
         lumen_explanation_free(b);

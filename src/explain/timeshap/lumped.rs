@@ -7,6 +7,10 @@
 //! model left after them (the state-carrying path: both states are computed once). Both
 //! give the model's output on the same whole sequence, so the game, and every value, is
 //! the same.
+//!
+//! The engine's memory budget plans batches by the game row (the tail); full
+//! re-evaluation expands each batch row to the whole sequence inside the model call, so a
+//! batch may briefly hold `L / tail` times the planned input bytes.
 
 use crate::error::Result;
 use crate::model::{Model, ModelSignature, SequenceModel};

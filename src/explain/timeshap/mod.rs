@@ -11,6 +11,13 @@
 //! player order and names ([`Player`]), pruning comparison (`≤ η`, [`pruning`]), cell
 //! relevance ([`CellRelevance`]), the default budget of 32000 coalitions.
 //!
+//! Departures from the package: every player is kept (the package, like shap, drops
+//! features equal to the background in every event, whose value is 0 anyway), and sampled
+//! values are never L1-selected (the package inherits shap's `l1_reg="auto"`, which may
+//! zero weak players when under 20 % of the coalitions are evaluated); η = 0 is a real
+//! tolerance ([`pruning`]). `benches/compare/timeshap_conventions.py` checks pruning and all
+//! three levels against the package on the same model (equal to 1e-6 where exact).
+//!
 //! Randomness: an explanation of one sequence draws from the engine's random stream 0;
 //! in [`timeshap_global`], sequence i draws from stream i and repeat r of the seed study
 //! from stream `r · 2^32 + i`. Thread counts never change a value.

@@ -45,7 +45,8 @@ pub enum Player {
 
 impl Player {
     /// A readable name: events by their distance from the end ("Event -1" is the most
-    /// recent, as in `timeshap`), features by `names` when given.
+    /// recent), features by `names` when given, and `timeshap`'s "Pruned Events" and
+    /// "Other Cells" for those groups.
     pub fn name(&self, seq_len: usize, names: Option<&[String]>) -> String {
         let feature = |j: usize| names.and_then(|n| n.get(j).cloned()).unwrap_or_else(|| format!("Feature {j}"));
         let event = |e: usize| format!("Event -{}", seq_len - e);
@@ -55,8 +56,8 @@ impl Player {
             Self::Cell { event: e, feature: j } => format!("{}, {}", event(*e), feature(*j)),
             Self::OtherFeaturesOfEvent { event: e } => format!("Other features of {}", event(*e)),
             Self::OtherEventsOfFeature { feature: j } => format!("Other events of {}", feature(*j)),
-            Self::OtherCells => "Other cells".to_owned(),
-            Self::PrunedEvents => "Pruned events".to_owned(),
+            Self::OtherCells => "Other Cells".to_owned(),
+            Self::PrunedEvents => "Pruned Events".to_owned(),
         }
     }
 }
