@@ -6,16 +6,16 @@
 //! [`kernel_schedule`](crate::explain::shapley::schedule::kernel_schedule),
 //! [`constrained_wls`](crate::explain::shapley::solve::constrained_wls)): a player is a set
 //! of (event, feature) cells that take the background's values when the player is off,
-//! and the pruned events are one more player (see [`lumped`]). Where the paper is silent
+//! and the pruned events are one more player (a flag element of the game row, turned back into those events by the game's model). Where the paper is silent
 //! the `timeshap` package (1.0.4) is followed, each choice documented where it is made:
-//! player order and names ([`Player`]), pruning comparison (`≤ η`, [`pruning`]), cell
+//! player order and names ([`Player`]), pruning comparison (`≤ η`, [`Pruning`]), cell
 //! relevance ([`CellRelevance`]), the default budget of 32000 coalitions.
 //!
 //! Departures from the package: every player is kept (the package, like shap, drops
 //! features equal to the background in every event, whose value is 0 anyway), and sampled
 //! values are never L1-selected (the package inherits shap's `l1_reg="auto"`, which may
 //! zero weak players when under 20 % of the coalitions are evaluated); η = 0 is a real
-//! tolerance ([`pruning`]). `benches/compare/timeshap_conventions.py` checks pruning and all
+//! tolerance ([`Pruning`]). `benches/compare/timeshap_conventions.py` checks pruning and all
 //! three levels against the package on the same model (equal to 1e-6 where exact).
 //!
 //! Randomness: an explanation of one sequence draws from the engine's random stream 0;
