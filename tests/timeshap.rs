@@ -148,6 +148,58 @@ impl SequenceModel for Broken {
     }
 }
 
+/// Wraps a model with a batch limit it enforces and a count of every row it was handed.
+struct Counted {
+    inner: TinyRnn,
+    rows: std::sync::atomic::AtomicU64,
+}
+
+impl Counted {
+    fn new(limit: usize) -> Self {
+        let mut inner = TinyRnn::new(2, true);
+        inner.signature.max_batch_rows = Some(limit);
+        Self { inner, rows: Default::default() }
+    }
+
+    fn take(&self, rows: usize) -> lumen::Result<()> {
+        assert!(rows <= self.inner.signature.max_batch_rows.unwrap(), "batch of {rows} rows over the limit");
+        self.rows.fetch_add(rows as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+impl SequenceModel for Counted {
+    fn signature(&self) -> &SequenceSignature {
+        self.inner.signature()
+    }
+    fn predict(&self, inputs: &[f32], rows: usize, seq_len: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+        self.take(rows)?;
+        self.inner.predict(inputs, rows, seq_len, outputs)
+    }
+    fn run_prefix(
+        &self,
+        initial: Option<&[f32]>,
+        inputs: &[f32],
+        rows: usize,
+        seq_len: usize,
+        states: &mut [f32],
+    ) -> lumen::Result<()> {
+        self.take(rows)?;
+        self.inner.run_prefix(initial, inputs, rows, seq_len, states)
+    }
+    fn predict_from_state(
+        &self,
+        states: &[f32],
+        inputs: &[f32],
+        rows: usize,
+        seq_len: usize,
+        outputs: &mut [f32],
+    ) -> lumen::Result<()> {
+        self.take(rows)?;
+        self.inner.predict_from_state(states, inputs, rows, seq_len, outputs)
+    }
+}
+
 fn sequence(seq_len: usize, features: usize, seed: u64) -> Vec<f32> {
     common::values(seq_len * features, seed).iter().map(|v| v * 1.5).collect()
 }
@@ -453,6 +505,23 @@ backend_tests! {
         let most_recent = f64::from(first.values()[0]);
         assert!(report.event_importance[0].summary.min <= most_recent + 1e-9);
         assert!(report.to_json().unwrap().contains("\"pruning_table\""));
+    }
+
+    fn batch_limits_hold_and_every_model_row_is_counted(backend) {
+        let Some(engine) = common::engine(backend, 2) else { return };
+        let x = sequence(16, 2, 32);
+        for (limit, use_state) in [(1, true), (1, false), (3, true)] {
+            let model = Counted::new(limit);
+            let mut p = params(2);
+            p.tolerance = Some(0.005);
+            p.use_state = use_state;
+            let explanation = timeshap_event(&engine, &model, &x, 16, &p).unwrap();
+            assert_eq!(explanation.pruning.used_state, use_state);
+            let seen = model.rows.load(std::sync::atomic::Ordering::Relaxed);
+            assert_eq!(explanation.explanation.audit.model_rows_evaluated, seen);
+            assert_eq!(explanation.explanation.diagnostics[0].model_rows_evaluated, seen);
+            assert!(explanation.pruning.model_rows_evaluated < seen);
+        }
     }
 
     fn bad_input_is_rejected_with_clear_errors(backend) {
