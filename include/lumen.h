@@ -170,6 +170,35 @@
 #define LUMEN_LINK_LOGIT 1
 
 /**
+ * `level` of `lumen_engine_explain_timeshap`: one value per unpruned event (most recent
+ * first), then one for the pruned events.
+ */
+#define LUMEN_TIMESHAP_EVENT 0
+
+/**
+ * `level`: one value per feature (over the unpruned events), then the pruned events.
+ */
+#define LUMEN_TIMESHAP_FEATURE 1
+
+/**
+ * `level`: the paper's cell groups (relevant cells alone, the other cells of each
+ * relevant event, of each relevant feature, the rest, the pruned events).
+ */
+#define LUMEN_TIMESHAP_CELL 2
+
+/**
+ * `lumen_timeshap_options.relevance`: the `top_events` events and `top_features`
+ * features of largest |value| are relevant.
+ */
+#define LUMEN_TIMESHAP_RELEVANCE_TOP_K 0
+
+/**
+ * `lumen_timeshap_options.relevance`: events with |value| >= `event_threshold` and
+ * features with |value| >= `feature_threshold` are relevant.
+ */
+#define LUMEN_TIMESHAP_RELEVANCE_THRESHOLD 1
+
+/**
  * Major version of the library (changes break the C ABI).
  */
 #define LUMEN_VERSION_MAJOR 0
@@ -189,6 +218,12 @@
  * Version 2 added `layer_gradient` and `layer_shape`.
  */
 #define LUMEN_MODEL_ABI_VERSION 2
+
+/**
+ * The sequence-model descriptor ABI this header describes: put it in
+ * `lumen_sequence_model_desc.abi_version`.
+ */
+#define LUMEN_SEQUENCE_MODEL_ABI_VERSION 1
 
 /**
  * The result of a fallible Lumen call. `LUMEN_STATUS_OK` is 0; every other value is a
@@ -293,6 +328,17 @@ typedef struct lumen_explanation lumen_explanation;
  * follow `LUMEN_MODEL_CONCURRENT`.
  */
 typedef struct lumen_model lumen_model;
+
+/**
+ * A sequence-model handle. Thread-safe as far as Lumen is concerned; calls into the
+ * callbacks follow `LUMEN_MODEL_CONCURRENT`.
+ */
+typedef struct lumen_sequence_model lumen_sequence_model;
+
+/**
+ * A global TimeSHAP report. Immutable: every getter is thread-safe.
+ */
+typedef struct lumen_timeshap_global lumen_timeshap_global;
 
 /**
  * One logical feature of a tabular model row. Borrowed during the explain call; the
@@ -969,6 +1015,110 @@ typedef struct lumen_model_desc {
 } lumen_model_desc;
 
 /**
+ * `predict(user_data, inputs, rows, seq_len, outputs)`: reads `rows × seq_len × features`
+ * floats (event-major within a row), writes `rows × output_len` floats, returns 0 on
+ * success or any non-zero error code. Must not write to `inputs`. Nullable in the type so
+ * that a C descriptor's NULL is representable.
+ */
+typedef int32_t (*lumen_sequence_predict_fn)(void *user_data,
+                                             const float *inputs,
+                                             size_t rows,
+                                             size_t seq_len,
+                                             float *outputs);
+
+/**
+ * `run_prefix(user_data, initial_states, inputs, rows, seq_len, states)`: runs `rows`
+ * sequences of `seq_len` events from `initial_states` (`rows × state_len`, or NULL for the
+ * model's own initial state) and writes the hidden states after the last event
+ * (`rows × state_len`). Returns 0 on success. Nullable.
+ */
+typedef int32_t (*lumen_run_prefix_fn)(void *user_data,
+                                       const float *initial_states,
+                                       const float *inputs,
+                                       size_t rows,
+                                       size_t seq_len,
+                                       float *states);
+
+/**
+ * `predict_from_state(user_data, states, inputs, rows, seq_len, outputs)`: for each of
+ * `rows` tails of `seq_len` events, continues from its state (`rows × state_len`) and
+ * writes the model's outputs (`rows × output_len`). Returns 0 on success. Nullable.
+ */
+typedef int32_t (*lumen_predict_from_state_fn)(void *user_data,
+                                               const float *states,
+                                               const float *inputs,
+                                               size_t rows,
+                                               size_t seq_len,
+                                               float *outputs);
+
+/**
+ * Describes a sequence model to Lumen: a row is a sequence of `seq_len` events of
+ * `features` floats (event-major), and `seq_len` may differ from call to call.
+ * Zero-initialise, set `abi_version = LUMEN_SEQUENCE_MODEL_ABI_VERSION` and fill in the
+ * rest; `lumen_sequence_model_new` copies what it needs.
+ */
+typedef struct lumen_sequence_model_desc {
+  /**
+   * Must be `LUMEN_SEQUENCE_MODEL_ABI_VERSION`.
+   */
+  uint32_t abi_version;
+  /**
+   * Bitwise OR of `LUMEN_MODEL_*` flags (`LUMEN_MODEL_CONCURRENT`: the callbacks may
+   * be called from several threads at once; without it Lumen never overlaps two calls).
+   */
+  uint32_t flags;
+  /**
+   * Floats per event (F >= 1).
+   */
+  size_t features;
+  /**
+   * Outputs per sequence (>= 1).
+   */
+  size_t output_len;
+  /**
+   * Largest number of sequences one call accepts; 0 means no limit.
+   */
+  size_t max_batch_rows;
+  /**
+   * Floats of hidden state per sequence when `run_prefix` and `predict_from_state` are
+   * set; 0 without them.
+   */
+  size_t state_len;
+  /**
+   * Required: `predict(user_data, inputs, rows, seq_len, outputs)`.
+   */
+  lumen_sequence_predict_fn predict;
+  /**
+   * Optional: `run_prefix(user_data, initial_states or NULL, inputs, rows, seq_len,
+   * states)`; running a sequence in two pieces, the second from the state the first
+   * left, must give the state of running it whole.
+   */
+  lumen_run_prefix_fn run_prefix;
+  /**
+   * Optional (with `run_prefix`): `predict_from_state(user_data, states, inputs, rows,
+   * seq_len, outputs)`, the outputs of the whole sequences whose prefixes left `states`.
+   */
+  lumen_predict_from_state_fn predict_from_state;
+  /**
+   * Passed unchanged to every callback.
+   */
+  void *user_data;
+  /**
+   * Optional; called once with `user_data` when the model is freed (not on failure of
+   * `lumen_sequence_model_new`, where the caller keeps ownership of `user_data`).
+   */
+  lumen_finalize_fn finalize;
+  /**
+   * Optional UTF-8 names of the F features (copied).
+   */
+  const char *const *feature_names;
+  /**
+   * Entries in `feature_names`: 0 or `features`.
+   */
+  size_t feature_names_len;
+} lumen_sequence_model_desc;
+
+/**
  * The cooperative game both Shapley methods play: the value of a coalition S of players
  * is link(Σ_b w_b · f(x_S, b_notS)) over a weighted background set. Every array is
  * borrowed only during the explain call (the player names are copied).
@@ -1062,6 +1212,184 @@ typedef struct lumen_shapley_sampling_options {
    */
   size_t permutation_pairs;
 } lumen_shapley_sampling_options;
+
+/**
+ * Options of the TimeSHAP exports. Start from `lumen_timeshap_options_default()` and set
+ * a background (`background` or `training_events`). Arrays are borrowed during the call.
+ */
+typedef struct lumen_timeshap_options {
+  /**
+   * The background: one event (F floats, repeated at every position) or a whole
+   * sequence (`seq_len × F` floats, for sequences of exactly that length).
+   */
+  const float *background;
+  /**
+   * Entries in `background`; 0 uses the mean event of `training_events` instead.
+   */
+  size_t background_len;
+  /**
+   * Training events, `n × F` floats (one event per row): their mean event is the
+   * background (the paper's choice) when `background_len == 0`.
+   */
+  const float *training_events;
+  /**
+   * Entries in `training_events`.
+   */
+  size_t training_events_len;
+  /**
+   * Non-zero: prune with `tolerance`; zero: no pruning.
+   */
+  uint32_t prune;
+  /**
+   * η, finite and >= 0: the older events are lumped at the first split (walking back
+   * from the most recent event) where their Shapley value is at most η in magnitude.
+   */
+  double tolerance;
+  /**
+   * Coalitions per explanation; 0 uses 32000 (the paper's). Exact when 2^M − 2 fit.
+   */
+  size_t budget;
+  /**
+   * Sample batches for standard errors; 0 uses 10; otherwise at least 2.
+   */
+  uint32_t error_batches;
+  /**
+   * The output explained (index < output_len).
+   */
+  uint32_t target;
+  /**
+   * `LUMEN_LINK_IDENTITY` or `LUMEN_LINK_LOGIT`.
+   */
+  uint32_t link;
+  /**
+   * Non-zero: re-evaluate whole sequences even when the model has state callbacks.
+   */
+  uint32_t disable_state;
+  /**
+   * Cell level: `LUMEN_TIMESHAP_RELEVANCE_TOP_K` or `LUMEN_TIMESHAP_RELEVANCE_THRESHOLD`.
+   */
+  uint32_t relevance;
+  /**
+   * Relevant events kept by top-k.
+   */
+  size_t top_events;
+  /**
+   * Relevant features kept by top-k.
+   */
+  size_t top_features;
+  /**
+   * Event threshold (finite, >= 0).
+   */
+  double event_threshold;
+  /**
+   * Feature threshold (finite, >= 0).
+   */
+  double feature_threshold;
+} lumen_timeshap_options;
+
+/**
+ * One point of the pruning curve.
+ */
+typedef struct lumen_pruning_point {
+  /**
+   * Split index s: events `[0, s)` are the older part.
+   */
+  size_t split;
+  /**
+   * Events in the newer part, L − s.
+   */
+  size_t newer_len;
+  /**
+   * Exact Shapley value of the older events.
+   */
+  double older_value;
+  /**
+   * Exact Shapley value of the newer events.
+   */
+  double newer_value;
+} lumen_pruning_point;
+
+/**
+ * The sizes of a global report's arrays.
+ */
+typedef struct lumen_timeshap_global_sizes {
+  /**
+   * Sequences explained.
+   */
+  size_t sequences;
+  /**
+   * Entries of the event importance (distances 0 .. longest kept length − 1).
+   */
+  size_t distances;
+  /**
+   * Entries of the feature importance (F).
+   */
+  size_t features;
+  /**
+   * Rows of the pruning table.
+   */
+  size_t tolerances;
+} lumen_timeshap_global_sizes;
+
+/**
+ * Summary statistics of a set of values (all zero when it is empty).
+ */
+typedef struct lumen_summary {
+  /**
+   * Number of values.
+   */
+  size_t count;
+  /**
+   * Mean.
+   */
+  double mean;
+  /**
+   * Sample standard deviation.
+   */
+  double std;
+  /**
+   * Median.
+   */
+  double median;
+  /**
+   * Smallest value.
+   */
+  double min;
+  /**
+   * Largest value.
+   */
+  double max;
+} lumen_summary;
+
+/**
+ * One row of the pruning table.
+ */
+typedef struct lumen_pruning_row {
+  /**
+   * η.
+   */
+  double tolerance;
+  /**
+   * Mean pruned length.
+   */
+  double mean_len;
+  /**
+   * Median pruned length.
+   */
+  double median_len;
+  /**
+   * Largest pruned length.
+   */
+  size_t max_len;
+  /**
+   * Share of sequences whose event-level players fit exact enumeration.
+   */
+  double exact_share;
+  /**
+   * Mean relative standard deviation of event-level values over the seeds.
+   */
+  double relative_std;
+} lumen_pruning_row;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1658,6 +1986,31 @@ lumen_status lumen_model_new(const struct lumen_model_desc *desc, struct lumen_m
 void lumen_model_free(struct lumen_model *model);
 
 /**
+ * Creates a sequence model from a descriptor. On success `*out` holds a new model (free
+ * it with `lumen_sequence_model_free`, which calls `finalize`); on failure nothing is
+ * written and `user_data` still belongs to the caller. `LUMEN_STATUS_ABI_VERSION_MISMATCH`
+ * when `abi_version` is not `LUMEN_SEQUENCE_MODEL_ABI_VERSION`; `LUMEN_STATUS_NULL_POINTER`
+ * for a NULL `desc`, `out` or `predict`; `LUMEN_STATUS_INVALID_ARGUMENT` for zero
+ * `features`/`output_len`, or state callbacks that do not come together with a non-zero
+ * `state_len`. Thread-safe.
+ *
+ * # Safety
+ * `desc` points to a valid descriptor whose pointers follow its field documentation;
+ * `out` is a valid pointer.
+ */
+lumen_status lumen_sequence_model_new(const struct lumen_sequence_model_desc *desc,
+                                      struct lumen_sequence_model **out);
+
+/**
+ * Frees a sequence model and calls its `finalize`. `NULL` is a no-op. No explanation may
+ * be running with it.
+ *
+ * # Safety
+ * `model` is NULL or a pointer returned by `lumen_sequence_model_new` and not yet freed.
+ */
+void lumen_sequence_model_free(struct lumen_sequence_model *model);
+
+/**
  * KernelSHAP defaults: no background (must be set), uniform weights, each element its
  * own player, every output, identity link, default budget (0) and error batches (0).
  * Thread-safe; the struct is the caller's.
@@ -1721,6 +2074,164 @@ lumen_status lumen_engine_explain_shapley_sampling(const struct lumen_engine *en
  * for a number no status has. The string is static: never free it. Thread-safe.
  */
 const char *lumen_status_name(uint32_t status);
+
+/**
+ * TimeSHAP defaults: no background (must be set), no pruning (tolerance 0), budget
+ * 32000 (0), 10 error batches (0), output 0, identity link, state path when the model has
+ * one, top-k relevance with 3 events and 3 features, thresholds 0. Thread-safe.
+ */
+struct lumen_timeshap_options lumen_timeshap_options_default(void);
+
+/**
+ * Temporal coalition pruning of one sequence (`sequence_len == seq_len × F` floats,
+ * event-major, `seq_len >= 2`). With `full_curve` non-zero every split is evaluated
+ * (`seq_len − 1` points, splits `seq_len − 1` down to 1); otherwise the walk stops where
+ * pruning does (cost proportional to the pruned length). On success `*pruned_len` holds
+ * the pruned length (`seq_len` without pruning), `*curve_written` the number of points,
+ * and `curve` (capacity `curve_len`; NULL with 0 to skip it) the points from the most
+ * recent split back. `LUMEN_STATUS_BUFFER_TOO_SMALL` (nothing written) when `curve_len`
+ * is non-zero but smaller than the points computed. On failure nothing is written.
+ * Thread-safe; the model's callbacks follow its `LUMEN_MODEL_CONCURRENT` flag.
+ *
+ * # Safety
+ * `engine`, `model`, `options` are valid; `sequence` holds `sequence_len` floats;
+ * `curve` holds `curve_len` writable points; `pruned_len` and `curve_written` are valid.
+ */
+lumen_status lumen_engine_timeshap_prune(const struct lumen_engine *engine,
+                                         const struct lumen_sequence_model *model,
+                                         const float *sequence,
+                                         size_t sequence_len,
+                                         size_t seq_len,
+                                         const struct lumen_timeshap_options *options,
+                                         uint32_t full_curve,
+                                         size_t *pruned_len,
+                                         struct lumen_pruning_point *curve,
+                                         size_t curve_len,
+                                         size_t *curve_written);
+
+/**
+ * Explains one sequence (`sequence_len == seq_len × F` floats, event-major,
+ * `seq_len >= 2`) at `level` (`LUMEN_TIMESHAP_EVENT`, `_FEATURE` or `_CELL`), after
+ * pruning when `options.prune` is set. On success `*out` holds a new explanation (free it
+ * with `lumen_explanation_free`): one row, one output, feature axis
+ * `LUMEN_FEATURE_AXIS_GROUPS` with one value per player, player names from
+ * `lumen_explanation_feature_name` ("Event -1" is the most recent event, "Pruned Events"
+ * the lumped ones), prediction link(f(x)), base value link(f(background sequence)),
+ * local-accuracy gap, standard errors (0 when exact); its JSON holds the parameters,
+ * players, pruning curve and pruned length. Cell level first explains events and
+ * features to find the relevant ones (`options.relevance`). Results depend only on the
+ * engine's seed, not on its thread count. On failure nothing is written. Thread-safe for
+ * distinct `out` pointers.
+ *
+ * # Safety
+ * `engine`, `model`, `options` are valid; `sequence` holds `sequence_len` floats; every
+ * array in `options` holds its stated length; `out` is a valid pointer.
+ */
+lumen_status lumen_engine_explain_timeshap(const struct lumen_engine *engine,
+                                           const struct lumen_sequence_model *model,
+                                           const float *sequence,
+                                           size_t sequence_len,
+                                           size_t seq_len,
+                                           uint32_t level,
+                                           const struct lumen_timeshap_options *options,
+                                           struct lumen_explanation **out);
+
+/**
+ * Global TimeSHAP over `count` sequences concatenated in `sequences`
+ * (`sequences_len == Σ lengths[i] × F` floats; `lengths[i] >= 2`): event- and
+ * feature-level explanations of each at `options` (pruned when `options.prune` is set),
+ * event importance by distance from the most recent event, feature importance
+ * distributions, the most recent event's share of f(x) − base, and the pruning table for
+ * each of the `tolerances_len` η in `tolerances` (relative std over `seeds >= 2` random
+ * streams; the paper uses 10). The background must be one event (or training events).
+ * On success `*out` holds a new report (free it with `lumen_timeshap_global_free`); on
+ * failure nothing is written. Deterministic per engine seed. Thread-safe for distinct
+ * `out` pointers.
+ *
+ * # Safety
+ * `engine`, `model`, `options` are valid; `sequences` holds `sequences_len` floats,
+ * `lengths` `count` sizes, `tolerances` `tolerances_len` doubles; `out` is valid.
+ */
+lumen_status lumen_engine_timeshap_global(const struct lumen_engine *engine,
+                                          const struct lumen_sequence_model *model,
+                                          const float *sequences,
+                                          size_t sequences_len,
+                                          const size_t *lengths,
+                                          size_t count,
+                                          const struct lumen_timeshap_options *options,
+                                          const double *tolerances,
+                                          size_t tolerances_len,
+                                          uint32_t seeds,
+                                          struct lumen_timeshap_global **out);
+
+/**
+ * Writes the sizes of the report's arrays into `*out`.
+ *
+ * # Safety
+ * `global` is a valid report; `out` a valid pointer.
+ */
+lumen_status lumen_timeshap_global_shape(const struct lumen_timeshap_global *global,
+                                         struct lumen_timeshap_global_sizes *out);
+
+/**
+ * Copies the event importance by distance (entry d: distance d from the most recent
+ * event) into `out` (capacity `out_len` >= `shape.distances`).
+ *
+ * # Safety
+ * `global` is valid; `out` holds `out_len` writable summaries.
+ */
+lumen_status lumen_timeshap_global_event_importance(const struct lumen_timeshap_global *global,
+                                                    struct lumen_summary *out,
+                                                    size_t out_len);
+
+/**
+ * Copies one summary per feature (its feature-level values over the sequences) into
+ * `out` (capacity `out_len` >= `shape.features`).
+ *
+ * # Safety
+ * `global` is valid; `out` holds `out_len` writable summaries.
+ */
+lumen_status lumen_timeshap_global_feature_importance(const struct lumen_timeshap_global *global,
+                                                      struct lumen_summary *out,
+                                                      size_t out_len);
+
+/**
+ * Writes the summary of φ(most recent event) / (f(x) − base) over the sequences.
+ *
+ * # Safety
+ * `global` is valid; `out` a valid pointer.
+ */
+lumen_status lumen_timeshap_global_most_recent_share(const struct lumen_timeshap_global *global,
+                                                     struct lumen_summary *out);
+
+/**
+ * Copies the pruning table (one row per η, in the order given) into `out` (capacity
+ * `out_len` >= `shape.tolerances`).
+ *
+ * # Safety
+ * `global` is valid; `out` holds `out_len` writable rows.
+ */
+lumen_status lumen_timeshap_global_pruning_table(const struct lumen_timeshap_global *global,
+                                                 struct lumen_pruning_row *out,
+                                                 size_t out_len);
+
+/**
+ * Serialises the report (parameters, every summary, the feature value distributions,
+ * the pruning table, audit). On success `*out` holds a new NUL-terminated UTF-8 string
+ * that the caller frees with `lumen_string_free`.
+ *
+ * # Safety
+ * `global` is valid; `out` a valid pointer.
+ */
+lumen_status lumen_timeshap_global_to_json(const struct lumen_timeshap_global *global, char **out);
+
+/**
+ * Frees a global report. `NULL` is a no-op.
+ *
+ * # Safety
+ * `global` is NULL or a pointer returned by `lumen_engine_timeshap_global`, not yet freed.
+ */
+void lumen_timeshap_global_free(struct lumen_timeshap_global *global);
 
 /**
  * The library's version as `"MAJOR.MINOR.PATCH"`; compare with the `LUMEN_VERSION_*`

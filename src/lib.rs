@@ -18,4 +18,4 @@ pub use engine::{BackendChoice, Engine, EngineConfig};
 pub use error::{Error, ErrorKind, Result};
 pub use explain::{feature_ablation, occlusion, FeatureAblationParams, OcclusionParams};
 pub use explanation::Explanation;
-pub use model::{Model, ModelSignature};
+pub use model::{Model, ModelSignature, SequenceModel, SequenceSignature};

@@ -7,6 +7,7 @@ pub mod feature_ablation;
 pub mod gradient;
 pub mod occlusion;
 pub mod shapley;
+pub mod timeshap;
 
 pub use feature_ablation::{feature_ablation, FeatureAblationParams};
 pub use occlusion::{occlusion, OcclusionParams};

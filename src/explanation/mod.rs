@@ -40,6 +40,9 @@ pub enum Method {
     NoiseTunnel,
     /// Grad-CAM: a layer's gradient-weighted activations, upsampled to the input.
     GradCam,
+    /// TimeSHAP: KernelSHAP over a sequence's events, features or cells after temporal
+    /// coalition pruning (the level and pruning are in the parameters).
+    TimeShap,
 }
 
 /// What the last axis of the attributions indexes.

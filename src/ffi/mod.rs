@@ -10,8 +10,10 @@ pub mod explanation;
 pub mod gradient;
 pub mod model;
 pub mod pointers;
+pub mod sequence_model;
 pub mod shapley;
 pub mod status;
+pub mod timeshap;
 pub mod version;
 
 pub use counterfactual::{
@@ -26,5 +28,10 @@ pub use gradient::{
     lumen_noise_tunnel_options, lumen_saliency_options,
 };
 pub use model::{lumen_model, lumen_model_desc, model_into_handle};
+pub use sequence_model::{lumen_sequence_model, lumen_sequence_model_desc, sequence_model_into_handle};
 pub use shapley::{lumen_kernel_shap_options, lumen_shapley_game, lumen_shapley_sampling_options};
 pub use status::lumen_status;
+pub use timeshap::{
+    lumen_pruning_point, lumen_pruning_row, lumen_summary, lumen_timeshap_global, lumen_timeshap_global_sizes,
+    lumen_timeshap_options,
+};

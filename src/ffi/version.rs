@@ -11,6 +11,9 @@ pub const LUMEN_VERSION_PATCH: u32 = 0;
 /// The model-descriptor ABI this header describes: put it in `lumen_model_desc.abi_version`.
 /// Version 2 added `layer_gradient` and `layer_shape`.
 pub const LUMEN_MODEL_ABI_VERSION: u32 = 2;
+/// The sequence-model descriptor ABI this header describes: put it in
+/// `lumen_sequence_model_desc.abi_version`.
+pub const LUMEN_SEQUENCE_MODEL_ABI_VERSION: u32 = 1;
 
 /// The library's version as `"MAJOR.MINOR.PATCH"`; compare with the `LUMEN_VERSION_*`
 /// macros to detect a header/library mismatch. Static string: never free it. Thread-safe.

@@ -4,11 +4,17 @@
 
 pub mod evaluator;
 pub mod host;
+pub mod host_sequence;
+pub mod sequence;
+pub mod sequence_evaluator;
 
 use crate::error::{Error, ErrorKind, Result};
 
 pub use evaluator::{BatchPlan, Evaluator};
 pub use host::HostModel;
+pub use host_sequence::HostSequenceModel;
+pub use sequence::{SequenceModel, SequenceSignature};
+pub use sequence_evaluator::SequenceEvaluator;
 
 /// Where a model's input and output buffers live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -75,7 +75,7 @@ fn row_rng(engine: &Engine, row: usize) -> ChaCha20Rng {
 }
 
 /// One row's estimate, `targets × players` values in f64.
-pub(super) struct RowEstimate {
+pub(crate) struct RowEstimate {
     /// Shapley values.
     pub values: Vec<f64>,
     /// Their standard errors (0 where exact).

@@ -65,7 +65,9 @@ pub fn kernel_shap(
     Ok(request.explanation(Method::KernelShap, parameters, estimates))
 }
 
-fn estimate_row(game: &Game<'_>, schedule: &Schedule) -> Result<RowEstimate> {
+/// One row's KernelSHAP estimate on `game` over the coalitions of `schedule`: the
+/// constrained weighted least-squares values per target and their batch standard errors.
+pub(crate) fn estimate_row(game: &Game<'_>, schedule: &Schedule) -> Result<RowEstimate> {
     let m = game.players();
     let prediction = game.prediction()?;
     let base = game.base()?;

@@ -8,7 +8,9 @@ pub mod sampling;
 pub mod schedule;
 pub mod solve;
 
+pub(crate) use common::RowEstimate;
 pub use common::ShapleyGame;
 pub use game::{Background, Link};
+pub(crate) use kernel_shap::estimate_row;
 pub use kernel_shap::{kernel_shap, KernelShapParams};
 pub use sampling::{shapley_value_sampling, ShapleySamplingParams};

@@ -1,0 +1,598 @@
+//! TimeSHAP's options and entry points: temporal coalition pruning, event-, feature- and
+//! cell-level explanations of one sequence, and the global report over many sequences.
+
+use std::ffi::c_char;
+use std::ffi::CString;
+
+use super::boundary::{boundary, boundary_or, FfiError};
+use super::engine::lumen_engine;
+use super::explanation::lumen_explanation;
+use super::pointers::{check_out, copy_out, reference, slice, write_out};
+use super::sequence_model::lumen_sequence_model;
+use super::shapley::{LUMEN_LINK_IDENTITY, LUMEN_LINK_LOGIT};
+use super::status::lumen_status;
+use crate::explain::shapley::Link;
+use crate::explain::timeshap::{
+    timeshap_cell, timeshap_event, timeshap_feature, timeshap_global, timeshap_prune, CellRelevance, GlobalParams,
+    GlobalReport, SequenceBackground, Summary, TimeShapParams, DEFAULT_BUDGET,
+};
+use crate::model::SequenceModel;
+
+/// `level` of `lumen_engine_explain_timeshap`: one value per unpruned event (most recent
+/// first), then one for the pruned events.
+pub const LUMEN_TIMESHAP_EVENT: u32 = 0;
+/// `level`: one value per feature (over the unpruned events), then the pruned events.
+pub const LUMEN_TIMESHAP_FEATURE: u32 = 1;
+/// `level`: the paper's cell groups (relevant cells alone, the other cells of each
+/// relevant event, of each relevant feature, the rest, the pruned events).
+pub const LUMEN_TIMESHAP_CELL: u32 = 2;
+/// `lumen_timeshap_options.relevance`: the `top_events` events and `top_features`
+/// features of largest |value| are relevant.
+pub const LUMEN_TIMESHAP_RELEVANCE_TOP_K: u32 = 0;
+/// `lumen_timeshap_options.relevance`: events with |value| >= `event_threshold` and
+/// features with |value| >= `feature_threshold` are relevant.
+pub const LUMEN_TIMESHAP_RELEVANCE_THRESHOLD: u32 = 1;
+
+/// Options of the TimeSHAP exports. Start from `lumen_timeshap_options_default()` and set
+/// a background (`background` or `training_events`). Arrays are borrowed during the call.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lumen_timeshap_options {
+    /// The background: one event (F floats, repeated at every position) or a whole
+    /// sequence (`seq_len × F` floats, for sequences of exactly that length).
+    pub background: *const f32,
+    /// Entries in `background`; 0 uses the mean event of `training_events` instead.
+    pub background_len: usize,
+    /// Training events, `n × F` floats (one event per row): their mean event is the
+    /// background (the paper's choice) when `background_len == 0`.
+    pub training_events: *const f32,
+    /// Entries in `training_events`.
+    pub training_events_len: usize,
+    /// Non-zero: prune with `tolerance`; zero: no pruning.
+    pub prune: u32,
+    /// η, finite and >= 0: the older events are lumped at the first split (walking back
+    /// from the most recent event) where their Shapley value is at most η in magnitude.
+    pub tolerance: f64,
+    /// Coalitions per explanation; 0 uses 32000 (the paper's). Exact when 2^M − 2 fit.
+    pub budget: usize,
+    /// Sample batches for standard errors; 0 uses 10; otherwise at least 2.
+    pub error_batches: u32,
+    /// The output explained (index < output_len).
+    pub target: u32,
+    /// `LUMEN_LINK_IDENTITY` or `LUMEN_LINK_LOGIT`.
+    pub link: u32,
+    /// Non-zero: re-evaluate whole sequences even when the model has state callbacks.
+    pub disable_state: u32,
+    /// Cell level: `LUMEN_TIMESHAP_RELEVANCE_TOP_K` or `LUMEN_TIMESHAP_RELEVANCE_THRESHOLD`.
+    pub relevance: u32,
+    /// Relevant events kept by top-k.
+    pub top_events: usize,
+    /// Relevant features kept by top-k.
+    pub top_features: usize,
+    /// Event threshold (finite, >= 0).
+    pub event_threshold: f64,
+    /// Feature threshold (finite, >= 0).
+    pub feature_threshold: f64,
+}
+
+/// One point of the pruning curve.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct lumen_pruning_point {
+    /// Split index s: events `[0, s)` are the older part.
+    pub split: usize,
+    /// Events in the newer part, L − s.
+    pub newer_len: usize,
+    /// Exact Shapley value of the older events.
+    pub older_value: f64,
+    /// Exact Shapley value of the newer events.
+    pub newer_value: f64,
+}
+
+/// Summary statistics of a set of values (all zero when it is empty).
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct lumen_summary {
+    /// Number of values.
+    pub count: usize,
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation.
+    pub std: f64,
+    /// Median.
+    pub median: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+/// One row of the pruning table.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct lumen_pruning_row {
+    /// η.
+    pub tolerance: f64,
+    /// Mean pruned length.
+    pub mean_len: f64,
+    /// Median pruned length.
+    pub median_len: f64,
+    /// Largest pruned length.
+    pub max_len: usize,
+    /// Share of sequences whose event-level players fit exact enumeration.
+    pub exact_share: f64,
+    /// Mean relative standard deviation of event-level values over the seeds.
+    pub relative_std: f64,
+}
+
+/// The sizes of a global report's arrays.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct lumen_timeshap_global_sizes {
+    /// Sequences explained.
+    pub sequences: usize,
+    /// Entries of the event importance (distances 0 .. longest kept length − 1).
+    pub distances: usize,
+    /// Entries of the feature importance (F).
+    pub features: usize,
+    /// Rows of the pruning table.
+    pub tolerances: usize,
+}
+
+/// A global TimeSHAP report. Immutable: every getter is thread-safe.
+#[allow(non_camel_case_types)]
+pub struct lumen_timeshap_global {
+    report: GlobalReport,
+}
+
+/// TimeSHAP defaults: no background (must be set), no pruning (tolerance 0), budget
+/// 32000 (0), 10 error batches (0), output 0, identity link, state path when the model has
+/// one, top-k relevance with 3 events and 3 features, thresholds 0. Thread-safe.
+#[no_mangle]
+pub extern "C" fn lumen_timeshap_options_default() -> lumen_timeshap_options {
+    lumen_timeshap_options {
+        background: std::ptr::null(),
+        background_len: 0,
+        training_events: std::ptr::null(),
+        training_events_len: 0,
+        prune: 0,
+        tolerance: 0.0,
+        budget: 0,
+        error_batches: 0,
+        target: 0,
+        link: LUMEN_LINK_IDENTITY,
+        disable_state: 0,
+        relevance: LUMEN_TIMESHAP_RELEVANCE_TOP_K,
+        top_events: 3,
+        top_features: 3,
+        event_threshold: 0.0,
+        feature_threshold: 0.0,
+    }
+}
+
+/// The checked parameters of `o` for a model with `features` values per event and
+/// sequences of `seq_len` events (`None`: the background must be an event).
+///
+/// # Safety
+/// Each array of `o` holds its stated number of elements.
+unsafe fn params(
+    o: &lumen_timeshap_options,
+    features: usize,
+    seq_len: Option<usize>,
+) -> Result<TimeShapParams, FfiError> {
+    // SAFETY: the arrays come from the caller's options.
+    let (background, training) = unsafe {
+        (
+            slice(o.background, o.background_len, "options.background")?,
+            slice(o.training_events, o.training_events_len, "options.training_events")?,
+        )
+    };
+    let background = if !background.is_empty() {
+        if background.len() == features {
+            SequenceBackground::Event(background.to_vec())
+        } else if seq_len.is_some_and(|l| background.len() == l * features) {
+            SequenceBackground::Sequence(background.to_vec())
+        } else {
+            let sequence = seq_len.map_or(String::new(), |l| format!(" or seq_len × features = {}", l * features));
+            return Err(FfiError::new(
+                lumen_status::LengthMismatch,
+                format!("options.background: length {}, expected features = {features}{sequence}", background.len()),
+            ));
+        }
+    } else if !training.is_empty() {
+        SequenceBackground::average_event(training, features)
+            .map_err(|e| FfiError::new(e.kind().into(), format!("options.{}", e.message())))?
+    } else {
+        return Err(FfiError::new(
+            lumen_status::InvalidArgument,
+            "options.background: is empty and so is options.training_events; set one of them",
+        ));
+    };
+    let link = match o.link {
+        LUMEN_LINK_IDENTITY => Link::Identity,
+        LUMEN_LINK_LOGIT => Link::Logit,
+        other => {
+            return Err(FfiError::new(
+                lumen_status::InvalidArgument,
+                format!("options.link: is {other}, expected LUMEN_LINK_IDENTITY (0) or LUMEN_LINK_LOGIT (1)"),
+            ))
+        }
+    };
+    let mut params = TimeShapParams::new(background);
+    params.tolerance = (o.prune != 0).then_some(o.tolerance);
+    params.budget = if o.budget == 0 { DEFAULT_BUDGET } else { o.budget };
+    if o.error_batches != 0 {
+        params.error_batches = o.error_batches;
+    }
+    params.target = o.target;
+    params.link = link;
+    params.use_state = o.disable_state == 0;
+    Ok(params)
+}
+
+fn relevance(o: &lumen_timeshap_options) -> Result<CellRelevance, FfiError> {
+    match o.relevance {
+        LUMEN_TIMESHAP_RELEVANCE_TOP_K => Ok(CellRelevance::TopK { events: o.top_events, features: o.top_features }),
+        LUMEN_TIMESHAP_RELEVANCE_THRESHOLD => {
+            Ok(CellRelevance::Threshold { events: o.event_threshold, features: o.feature_threshold })
+        }
+        other => Err(FfiError::new(
+            lumen_status::InvalidArgument,
+            format!(
+                "options.relevance: is {other}, expected LUMEN_TIMESHAP_RELEVANCE_TOP_K (0) or LUMEN_TIMESHAP_RELEVANCE_THRESHOLD (1)"
+            ),
+        )),
+    }
+}
+
+/// The checked handles and options shared by the exports.
+///
+/// # Safety
+/// Pointers follow the exports' documentation.
+unsafe fn handles<'a>(
+    engine: *const lumen_engine,
+    model: *const lumen_sequence_model,
+    options: *const lumen_timeshap_options,
+) -> Result<(&'a crate::engine::Engine, &'a dyn SequenceModel, &'a lumen_timeshap_options), FfiError> {
+    // SAFETY: validity of each pointer is the caller's contract.
+    unsafe {
+        Ok((
+            &reference(engine, "engine")?.engine,
+            reference(model, "model")?.model.as_ref(),
+            reference(options, "options")?,
+        ))
+    }
+}
+
+/// Temporal coalition pruning of one sequence (`sequence_len == seq_len × F` floats,
+/// event-major, `seq_len >= 2`). With `full_curve` non-zero every split is evaluated
+/// (`seq_len − 1` points, splits `seq_len − 1` down to 1); otherwise the walk stops where
+/// pruning does (cost proportional to the pruned length). On success `*pruned_len` holds
+/// the pruned length (`seq_len` without pruning), `*curve_written` the number of points,
+/// and `curve` (capacity `curve_len`; NULL with 0 to skip it) the points from the most
+/// recent split back. `LUMEN_STATUS_BUFFER_TOO_SMALL` (nothing written) when `curve_len`
+/// is non-zero but smaller than the points computed. On failure nothing is written.
+/// Thread-safe; the model's callbacks follow its `LUMEN_MODEL_CONCURRENT` flag.
+///
+/// # Safety
+/// `engine`, `model`, `options` are valid; `sequence` holds `sequence_len` floats;
+/// `curve` holds `curve_len` writable points; `pruned_len` and `curve_written` are valid.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_timeshap_prune(
+    engine: *const lumen_engine,
+    model: *const lumen_sequence_model,
+    sequence: *const f32,
+    sequence_len: usize,
+    seq_len: usize,
+    options: *const lumen_timeshap_options,
+    full_curve: u32,
+    pruned_len: *mut usize,
+    curve: *mut lumen_pruning_point,
+    curve_len: usize,
+    curve_written: *mut usize,
+) -> lumen_status {
+    boundary("lumen_engine_timeshap_prune", || {
+        check_out(pruned_len, "pruned_len")?;
+        check_out(curve_written, "curve_written")?;
+        // SAFETY: the caller's contract covers every pointer.
+        let (engine, model, o) = unsafe { handles(engine, model, options)? };
+        // SAFETY: as above.
+        let sequence = unsafe { slice(sequence, sequence_len, "sequence")? };
+        // SAFETY: as above.
+        let params = unsafe { params(o, model.signature().features, Some(seq_len))? };
+        let pruning = timeshap_prune(engine, model, sequence, seq_len, &params, full_curve != 0)?;
+        let points: Vec<lumen_pruning_point> = pruning
+            .curve
+            .iter()
+            .map(|p| lumen_pruning_point {
+                split: p.split,
+                newer_len: p.newer_len,
+                older_value: p.older_value,
+                newer_value: p.newer_value,
+            })
+            .collect();
+        if curve_len > 0 {
+            // SAFETY: `curve` holds `curve_len` points per the contract.
+            unsafe { copy_out(&points, curve, curve_len) }
+                .map_err(|e| FfiError::new(e.status, format!("curve_len: {}", e.message)))?;
+        }
+        // SAFETY: both passed `check_out`.
+        unsafe {
+            write_out(pruned_len, pruning.pruned_len);
+            write_out(curve_written, points.len());
+        }
+        Ok(())
+    })
+}
+
+/// Explains one sequence (`sequence_len == seq_len × F` floats, event-major,
+/// `seq_len >= 2`) at `level` (`LUMEN_TIMESHAP_EVENT`, `_FEATURE` or `_CELL`), after
+/// pruning when `options.prune` is set. On success `*out` holds a new explanation (free it
+/// with `lumen_explanation_free`): one row, one output, feature axis
+/// `LUMEN_FEATURE_AXIS_GROUPS` with one value per player, player names from
+/// `lumen_explanation_feature_name` ("Event -1" is the most recent event, "Pruned Events"
+/// the lumped ones), prediction link(f(x)), base value link(f(background sequence)),
+/// local-accuracy gap, standard errors (0 when exact); its JSON holds the parameters,
+/// players, pruning curve and pruned length. Cell level first explains events and
+/// features to find the relevant ones (`options.relevance`). Results depend only on the
+/// engine's seed, not on its thread count. On failure nothing is written. Thread-safe for
+/// distinct `out` pointers.
+///
+/// # Safety
+/// `engine`, `model`, `options` are valid; `sequence` holds `sequence_len` floats; every
+/// array in `options` holds its stated length; `out` is a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_timeshap(
+    engine: *const lumen_engine,
+    model: *const lumen_sequence_model,
+    sequence: *const f32,
+    sequence_len: usize,
+    seq_len: usize,
+    level: u32,
+    options: *const lumen_timeshap_options,
+    out: *mut *mut lumen_explanation,
+) -> lumen_status {
+    boundary("lumen_engine_explain_timeshap", || {
+        check_out(out, "out")?;
+        // SAFETY: the caller's contract covers every pointer.
+        let (engine, model, o) = unsafe { handles(engine, model, options)? };
+        // SAFETY: as above.
+        let sequence = unsafe { slice(sequence, sequence_len, "sequence")? };
+        // SAFETY: as above.
+        let params = unsafe { params(o, model.signature().features, Some(seq_len))? };
+        let explanation = match level {
+            LUMEN_TIMESHAP_EVENT => timeshap_event(engine, model, sequence, seq_len, &params)?,
+            LUMEN_TIMESHAP_FEATURE => timeshap_feature(engine, model, sequence, seq_len, &params)?,
+            LUMEN_TIMESHAP_CELL => timeshap_cell(engine, model, sequence, seq_len, &params, &relevance(o)?)?,
+            other => {
+                return Err(FfiError::new(
+                    lumen_status::InvalidArgument,
+                    format!("level: is {other}, expected LUMEN_TIMESHAP_EVENT (0), _FEATURE (1) or _CELL (2)"),
+                ))
+            }
+        };
+        let handle = Box::new(lumen_explanation::new(explanation.explanation));
+        // SAFETY: `out` passed `check_out`.
+        unsafe { write_out(out, Box::into_raw(handle)) };
+        Ok(())
+    })
+}
+
+/// Global TimeSHAP over `count` sequences concatenated in `sequences`
+/// (`sequences_len == Σ lengths[i] × F` floats; `lengths[i] >= 2`): event- and
+/// feature-level explanations of each at `options` (pruned when `options.prune` is set),
+/// event importance by distance from the most recent event, feature importance
+/// distributions, the most recent event's share of f(x) − base, and the pruning table for
+/// each of the `tolerances_len` η in `tolerances` (relative std over `seeds >= 2` random
+/// streams; the paper uses 10). The background must be one event (or training events).
+/// On success `*out` holds a new report (free it with `lumen_timeshap_global_free`); on
+/// failure nothing is written. Deterministic per engine seed. Thread-safe for distinct
+/// `out` pointers.
+///
+/// # Safety
+/// `engine`, `model`, `options` are valid; `sequences` holds `sequences_len` floats,
+/// `lengths` `count` sizes, `tolerances` `tolerances_len` doubles; `out` is valid.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_timeshap_global(
+    engine: *const lumen_engine,
+    model: *const lumen_sequence_model,
+    sequences: *const f32,
+    sequences_len: usize,
+    lengths: *const usize,
+    count: usize,
+    options: *const lumen_timeshap_options,
+    tolerances: *const f64,
+    tolerances_len: usize,
+    seeds: u32,
+    out: *mut *mut lumen_timeshap_global,
+) -> lumen_status {
+    boundary("lumen_engine_timeshap_global", || {
+        check_out(out, "out")?;
+        // SAFETY: the caller's contract covers every pointer.
+        let (engine, model, o) = unsafe { handles(engine, model, options)? };
+        // SAFETY: as above.
+        let (data, lengths, tolerances) = unsafe {
+            (
+                slice(sequences, sequences_len, "sequences")?,
+                slice(lengths, count, "lengths")?,
+                slice(tolerances, tolerances_len, "tolerances")?,
+            )
+        };
+        // SAFETY: as above.
+        let local = unsafe { params(o, model.signature().features, None)? };
+        let mut global = GlobalParams::new(local, tolerances.to_vec());
+        global.seeds = seeds;
+        let report = timeshap_global(engine, model, data, lengths, &global)?;
+        // SAFETY: `out` passed `check_out`.
+        unsafe { write_out(out, Box::into_raw(Box::new(lumen_timeshap_global { report }))) };
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `global` is NULL or valid.
+unsafe fn report<'a>(global: *const lumen_timeshap_global) -> Result<&'a GlobalReport, FfiError> {
+    // SAFETY: forwarded contract.
+    Ok(&unsafe { reference(global, "global")? }.report)
+}
+
+fn summary(s: &Summary) -> lumen_summary {
+    lumen_summary { count: s.count, mean: s.mean, std: s.std, median: s.median, min: s.min, max: s.max }
+}
+
+/// Writes the sizes of the report's arrays into `*out`.
+///
+/// # Safety
+/// `global` is a valid report; `out` a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_timeshap_global_shape(
+    global: *const lumen_timeshap_global,
+    out: *mut lumen_timeshap_global_sizes,
+) -> lumen_status {
+    boundary("lumen_timeshap_global_shape", || {
+        check_out(out, "out")?;
+        // SAFETY: caller's contract.
+        let r = unsafe { report(global)? };
+        let shape = lumen_timeshap_global_sizes {
+            sequences: r.sequences,
+            distances: r.event_importance.len(),
+            features: r.feature_importance.len(),
+            tolerances: r.pruning_table.len(),
+        };
+        // SAFETY: `out` passed `check_out`.
+        unsafe { write_out(out, shape) };
+        Ok(())
+    })
+}
+
+/// Copies the event importance by distance (entry d: distance d from the most recent
+/// event) into `out` (capacity `out_len` >= `shape.distances`).
+///
+/// # Safety
+/// `global` is valid; `out` holds `out_len` writable summaries.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_timeshap_global_event_importance(
+    global: *const lumen_timeshap_global,
+    out: *mut lumen_summary,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_timeshap_global_event_importance", || {
+        // SAFETY: caller's contract.
+        let r = unsafe { report(global)? };
+        let values: Vec<lumen_summary> = r.event_importance.iter().map(|d| summary(&d.summary)).collect();
+        // SAFETY: as above.
+        unsafe { copy_out(&values, out, out_len) }
+    })
+}
+
+/// Copies one summary per feature (its feature-level values over the sequences) into
+/// `out` (capacity `out_len` >= `shape.features`).
+///
+/// # Safety
+/// `global` is valid; `out` holds `out_len` writable summaries.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_timeshap_global_feature_importance(
+    global: *const lumen_timeshap_global,
+    out: *mut lumen_summary,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_timeshap_global_feature_importance", || {
+        // SAFETY: caller's contract.
+        let r = unsafe { report(global)? };
+        let values: Vec<lumen_summary> = r.feature_importance.iter().map(|f| summary(&f.summary)).collect();
+        // SAFETY: as above.
+        unsafe { copy_out(&values, out, out_len) }
+    })
+}
+
+/// Writes the summary of φ(most recent event) / (f(x) − base) over the sequences.
+///
+/// # Safety
+/// `global` is valid; `out` a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_timeshap_global_most_recent_share(
+    global: *const lumen_timeshap_global,
+    out: *mut lumen_summary,
+) -> lumen_status {
+    boundary("lumen_timeshap_global_most_recent_share", || {
+        check_out(out, "out")?;
+        // SAFETY: caller's contract.
+        let r = unsafe { report(global)? };
+        // SAFETY: `out` passed `check_out`.
+        unsafe { write_out(out, summary(&r.most_recent_share)) };
+        Ok(())
+    })
+}
+
+/// Copies the pruning table (one row per η, in the order given) into `out` (capacity
+/// `out_len` >= `shape.tolerances`).
+///
+/// # Safety
+/// `global` is valid; `out` holds `out_len` writable rows.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_timeshap_global_pruning_table(
+    global: *const lumen_timeshap_global,
+    out: *mut lumen_pruning_row,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_timeshap_global_pruning_table", || {
+        // SAFETY: caller's contract.
+        let r = unsafe { report(global)? };
+        let rows: Vec<lumen_pruning_row> = r
+            .pruning_table
+            .iter()
+            .map(|row| lumen_pruning_row {
+                tolerance: row.tolerance,
+                mean_len: row.mean_len,
+                median_len: row.median_len,
+                max_len: row.max_len,
+                exact_share: row.exact_share,
+                relative_std: row.relative_std,
+            })
+            .collect();
+        // SAFETY: as above.
+        unsafe { copy_out(&rows, out, out_len) }
+    })
+}
+
+/// Serialises the report (parameters, every summary, the feature value distributions,
+/// the pruning table, audit). On success `*out` holds a new NUL-terminated UTF-8 string
+/// that the caller frees with `lumen_string_free`.
+///
+/// # Safety
+/// `global` is valid; `out` a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_timeshap_global_to_json(
+    global: *const lumen_timeshap_global,
+    out: *mut *mut c_char,
+) -> lumen_status {
+    boundary("lumen_timeshap_global_to_json", || {
+        check_out(out, "out")?;
+        // SAFETY: caller's contract.
+        let json = unsafe { report(global)? }.to_json()?;
+        let json = CString::new(json)
+            .map_err(|_| FfiError::new(lumen_status::Internal, "report: JSON text contains a NUL byte"))?;
+        // SAFETY: `out` passed `check_out`.
+        unsafe { write_out(out, json.into_raw()) };
+        Ok(())
+    })
+}
+
+/// Frees a global report. `NULL` is a no-op.
+///
+/// # Safety
+/// `global` is NULL or a pointer returned by `lumen_engine_timeshap_global`, not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_timeshap_global_free(global: *mut lumen_timeshap_global) {
+    boundary_or("lumen_timeshap_global_free", (), || {
+        if !global.is_null() {
+            // SAFETY: the pointer came from `Box::into_raw` and is freed once.
+            drop(unsafe { Box::from_raw(global) });
+        }
+    })
+}
