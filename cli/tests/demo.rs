@@ -72,7 +72,9 @@ fn demo_explains_applicants_by_attribute_name() {
     assert!(text.contains(&format!("Report: {} (7 explanations, ", report.join("report.html").display())), "{text}");
     let html = std::fs::read_to_string(report.join("report.html")).unwrap();
     assert!(html.contains("data:image/svg+xml;base64,") && !html.contains("src=\"http"), "self-contained");
-    for name in ["01-credit-kernel-shap", "03-credit-counterfactuals", "04-credit-counterfactual-audit", "07-digits-grad-cam"] {
+    for name in
+        ["01-credit-kernel-shap", "03-credit-counterfactuals", "04-credit-counterfactual-audit", "07-digits-grad-cam"]
+    {
         assert!(report.join("explanations").join(format!("{name}.json")).is_file(), "{name}");
     }
     std::fs::remove_dir_all(&report).unwrap();
@@ -83,7 +85,8 @@ fn demo_writes_the_digit_and_its_maps_as_png_images() {
     let dir = std::env::temp_dir().join(format!("lumen-demo-images-{}", std::process::id())).join("maps");
     let _ = std::fs::remove_dir_all(dir.parent().unwrap());
     let report = dir.parent().unwrap().join("report");
-    let out = lumen(&["demo", "--applicants", "1", "--images", dir.to_str().unwrap(), "--output", report.to_str().unwrap()]);
+    let out =
+        lumen(&["demo", "--applicants", "1", "--images", dir.to_str().unwrap(), "--output", report.to_str().unwrap()]);
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Images (128×128 pixels, each map cell 16×16):"), "{text}");
