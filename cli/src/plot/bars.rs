@@ -64,13 +64,22 @@ pub fn category_chart<'a, DB: DrawingBackend>(
         .x_labels(8)
         .y_labels(rows)
         .y_label_formatter(&label_of)
-        .x_label_formatter(&|x| number(*x))
+        .x_label_formatter(&|x| axis_number(*x, x_range.1 - x_range.0))
         .label_style((FONT, LABEL))
         .axis_desc_style((FONT, LABEL))
         .x_desc(x_label)
         .draw()
         .map_err(drawing)?;
     Ok(chart)
+}
+
+/// An axis tick: `number`, with values within rounding noise of 0 shown as 0.
+pub fn axis_number(value: f64, span: f64) -> String {
+    if value.abs() < span.abs() * 1e-9 {
+        "0".to_owned()
+    } else {
+        number(value)
+    }
 }
 
 /// A bar of row `y` from `x0` to `x1`, inset from the row's edges.
@@ -139,6 +148,23 @@ impl Bars {
     }
 }
 
+impl Bars {
+    /// The `top` largest |values| of one row, signed, largest first.
+    pub fn top_signed(name: &str, title: &str, x_label: &str, labels: &[String], values: &[f64], top: usize) -> Self {
+        let mut order: Vec<usize> = (0..values.len().min(labels.len())).collect();
+        order.sort_by(|&a, &b| values[b].abs().total_cmp(&values[a].abs()).then(a.cmp(&b)));
+        order.truncate(top);
+        Self {
+            name: name.to_owned(),
+            title: title.to_owned(),
+            x_label: x_label.to_owned(),
+            labels: order.iter().map(|&f| labels[f].clone()).collect(),
+            values: order.iter().map(|&f| values[f]).collect(),
+            signed: true,
+        }
+    }
+}
+
 impl Plot for Bars {
     fn name(&self) -> String {
         self.name.clone()
@@ -174,6 +200,15 @@ mod tests {
     use super::super::render;
     use super::super::test_support::{assert_png, count, text_count};
     use super::*;
+
+    #[test]
+    fn top_signed_keeps_the_largest_magnitudes_and_ticks_snap_to_zero() {
+        let labels: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let bars = Bars::top_signed("s", "t", "x", &labels, &[0.1, -0.5, 0.3], 2);
+        assert_eq!((bars.labels.clone(), bars.values.clone()), (vec!["b".to_owned(), "c".to_owned()], vec![-0.5, 0.3]));
+        assert_eq!(axis_number(-1.39e-17, 0.3), "0");
+        assert_eq!(axis_number(0.05, 0.3), "0.050");
+    }
 
     #[test]
     fn mean_abs_orders_features_and_sums_the_rest() {

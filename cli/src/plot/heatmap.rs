@@ -204,9 +204,10 @@ fn draw_colour_bar<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, scale: f64
     let mut chart = ChartBuilder::on(area)
         .margin_top(44)
         .margin_bottom(56)
-        .margin_right(70)
+        .margin_left(8)
+        .margin_right(8)
         .y_label_area_size(0)
-        .right_y_label_area_size(60)
+        .right_y_label_area_size(64)
         .build_cartesian_2d(0.0..1.0, -scale..scale)
         .map_err(drawing)?;
     chart
@@ -243,9 +244,25 @@ mod tests {
         let map = Heatmap::over_image("digit", "Integrated Gradients, class 1", &image, 8, 8, &values, "attribution");
         assert_eq!(map.scale(), 1.0);
         let figure = render(&map).expect("renders");
-        // 64 cells + 60 colour-bar steps, each a filled rect; plus the background.
-        let filled = figure.svg.matches("<rect").filter(|_| true).count();
-        assert!(filled >= 124, "{filled}");
+        // 64 square cells and a visible colour bar of 60 wide, flat steps.
+        let rects: Vec<(f64, f64)> = figure
+            .svg
+            .split("<rect")
+            .skip(1)
+            .map(|r| {
+                let attr = |name: &str| -> f64 {
+                    r.split(&format!(" {name}=\""))
+                        .nth(1)
+                        .and_then(|v| v.split('"').next())
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0.0)
+                };
+                (attr("width"), attr("height"))
+            })
+            .collect();
+        let cells = rects.iter().filter(|(w, h)| *w >= 40.0 && (w - h).abs() <= 2.0 && *w < 60.0).count();
+        let steps = rects.iter().filter(|(w, h)| *w >= 20.0 && *h <= 10.0).count();
+        assert_eq!((cells, steps), (64, 60), "{rects:?}");
         assert!((text_count(&figure, "pixel column") == 1) && (text_count(&figure, "pixel row") == 1));
         assert!((text_count(&figure, "attribution") == 1));
         assert_eq!(text_count(&figure, "Integrated Gradients, class 1"), 1);

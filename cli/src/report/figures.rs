@@ -31,6 +31,15 @@ pub fn method_title(method: &str) -> String {
     .to_owned()
 }
 
+/// Whether a method's values add up to f(x) − base (exactly, or up to a reported gap), so
+/// that a waterfall from the base to f(x) is meaningful.
+pub fn additive(method: &str) -> bool {
+    matches!(
+        method,
+        "kernel_shap" | "shapley_value_sampling" | "feature_ablation" | "integrated_gradients" | "gradient_shap"
+    )
+}
+
 /// `(height, width, channels)` when the explanation is a map over an image.
 fn image_shape(record: &ExplanationRecord) -> Option<(usize, usize, usize)> {
     let input_len: usize = record.input_shape.iter().product();
@@ -78,15 +87,8 @@ pub fn explanation_figures(record: &ExplanationRecord, stem: &str, max_rows: usi
                     Some(i) => i.pixels.iter().skip(row * h * w).take(h * w).map(|&v| f64::from(v)).collect(),
                     None => vec![0.0; h * w],
                 };
-                let mut heatmap = Heatmap::over_image(
-                    &format!("{stem}-row{row}"),
-                    &heading,
-                    &pixels,
-                    h,
-                    w,
-                    &map,
-                    &format!("attribution ({output})"),
-                );
+                let mut heatmap =
+                    Heatmap::over_image(&format!("{stem}-row{row}"), &heading, &pixels, h, w, &map, "attribution");
                 if image.is_none() {
                     heatmap.background = None;
                 }
@@ -99,16 +101,27 @@ pub fn explanation_figures(record: &ExplanationRecord, stem: &str, max_rows: usi
                     }
                     _ => names.clone(),
                 };
-                let waterfall = Waterfall::top(
-                    &format!("{stem}-row{row}"),
-                    &heading,
-                    &output,
-                    record.base_values[index],
-                    &labels,
-                    values,
-                    TOP_FEATURES,
-                );
-                figures.push(render(&waterfall)?);
+                let name = format!("{stem}-row{row}");
+                if additive(&record.method) {
+                    let base = record.base_values[index];
+                    let mut waterfall = Waterfall::top(&name, &heading, &output, base, &labels, values, TOP_FEATURES);
+                    // Feature Ablation's interactions, IG's convergence delta: what the values
+                    // leave unattributed, so that the waterfall ends at f(x).
+                    let residual = record.predictions[index] - waterfall.score();
+                    if residual.abs() > 1e-6 * record.predictions[index].abs().max(1.0) {
+                        waterfall.steps.push(("not attributed (interactions, error)".to_owned(), residual));
+                    }
+                    figures.push(render(&waterfall)?);
+                } else {
+                    figures.push(render(&Bars::top_signed(
+                        &name,
+                        &heading,
+                        &format!("attribution ({output})"),
+                        &labels,
+                        values,
+                        TOP_FEATURES,
+                    ))?);
+                }
             }
         }
     }
