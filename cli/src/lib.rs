@@ -11,6 +11,8 @@
 //! missing or malformed input file, 4 a model that cannot be loaded or used, 5 an output
 //! that cannot be written. Every failure prints one line `lumen: <reason>` on stderr.
 
+#![warn(missing_docs)]
+
 pub mod demo;
 pub mod error;
 pub mod explain;
