@@ -8,7 +8,7 @@ fn lumen(args: &[&str]) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lumen"));
     command.args(args);
     if args.first() == Some(&"demo") {
-        command.args(["--portfolio", "6", "--audit", "3"]);
+        command.args(["--portfolio", "6", "--audit", "3", "--background", "10"]);
     }
     command.output().expect("the lumen binary runs")
 }
