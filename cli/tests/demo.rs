@@ -2,13 +2,28 @@
 
 use std::process::Command;
 
+/// Runs `lumen`; demo runs get a small portfolio and audit (the core is not optimised in
+/// test builds).
 fn lumen(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_lumen")).args(args).output().expect("the lumen binary runs")
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lumen"));
+    command.args(args);
+    if args.first() == Some(&"demo") {
+        command.args(["--portfolio", "6", "--audit", "3", "--background", "10"]);
+    }
+    command.output().expect("the lumen binary runs")
+}
+
+/// A fresh folder for one test's report.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lumen-demo-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
 }
 
 #[test]
 fn demo_explains_applicants_by_attribute_name() {
-    let out = lumen(&["demo", "--applicants", "2", "--threads", "2"]);
+    let report = scratch("summary");
+    let out = lumen(&["demo", "--applicants", "2", "--threads", "2", "--output", report.to_str().unwrap()]);
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Applicant #800: score"), "{text}");
@@ -52,13 +67,26 @@ fn demo_explains_applicants_by_attribute_name() {
     let map_rows = text.lines().filter(|line| line.starts_with("  |") && line.matches('|').count() == 8).count();
     assert_eq!(map_rows, 8, "{text}");
     assert!(!text.contains("Images ("), "no images without --images: {text}");
+    // The report and its records.
+    assert!(text.contains("Dataset audit: counterfactuals for "), "{text}");
+    assert!(text.contains(&format!("Report: {} (7 explanations, ", report.join("report.html").display())), "{text}");
+    let html = std::fs::read_to_string(report.join("report.html")).unwrap();
+    assert!(html.contains("data:image/svg+xml;base64,") && !html.contains("src=\"http"), "self-contained");
+    for name in
+        ["01-credit-kernel-shap", "03-credit-counterfactuals", "04-credit-counterfactual-audit", "07-digits-grad-cam"]
+    {
+        assert!(report.join("explanations").join(format!("{name}.json")).is_file(), "{name}");
+    }
+    std::fs::remove_dir_all(&report).unwrap();
 }
 
 #[test]
 fn demo_writes_the_digit_and_its_maps_as_png_images() {
     let dir = std::env::temp_dir().join(format!("lumen-demo-images-{}", std::process::id())).join("maps");
     let _ = std::fs::remove_dir_all(dir.parent().unwrap());
-    let out = lumen(&["demo", "--applicants", "1", "--images", dir.to_str().unwrap()]);
+    let report = dir.parent().unwrap().join("report");
+    let out =
+        lumen(&["demo", "--applicants", "1", "--images", dir.to_str().unwrap(), "--output", report.to_str().unwrap()]);
     assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("Images (128×128 pixels, each map cell 16×16):"), "{text}");
@@ -98,6 +126,8 @@ fn demo_writes_a_reproducible_audit_record() {
             threads,
             "--json",
             path.to_str().unwrap(),
+            "--output",
+            dir.join(format!("report-{threads}")).to_str().unwrap(),
         ]);
         assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     }
@@ -109,7 +139,9 @@ fn demo_writes_a_reproducible_audit_record() {
     assert!(first.contains("\"feature_names\":[\"checking account\""), "{first}");
     assert!(first.contains("\"standard_errors\":["), "{first}");
     assert!(first.contains("\"method\":\"permute_attack\""), "{first}");
-    assert!(first.contains(",\"digits\":{\"row\":1500,\"label\":1,\"predicted_class\":1,"), "{first}");
+    assert!(first.contains("\"digits-integrated-gradients\":{"), "{first}");
+    assert!(first.contains("\"row_labels\":[\"image #1500 (a 1)\"]"), "{first}");
+    assert!(first.contains("\"kind\":\"counterfactual_dataset_audit\""), "{first}");
     for method in ["integrated_gradients", "occlusion", "grad_cam"] {
         assert!(first.contains(&format!("\"method\":\"{method}\"")), "{method}: {first}");
     }
@@ -121,7 +153,7 @@ fn bad_arguments_fail_with_a_reason() {
     let out = lumen(&["demo", "--applicants", "0"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--applicants"));
-    let out = lumen(&["demo", "--backend", "cuda"]);
+    let out = lumen(&["demo", "--backend", "cuda", "--output", scratch("cuda").to_str().unwrap()]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.starts_with("lumen: backend: cuda was requested"), "{stderr}");

@@ -66,6 +66,14 @@ pub struct lumen_model {
     pub(crate) model: Box<dyn Model>,
 }
 
+impl lumen_model {
+    /// The model behind the handle, for Rust hosts that build models from C descriptors
+    /// (e.g. the `lumen` command's plugins, checked by `lumen_model_new`).
+    pub fn model(&self) -> &dyn Model {
+        self.model.as_ref()
+    }
+}
+
 /// Wraps a Rust [`Model`] (e.g. a built-in model) into a handle the C API accepts.
 /// Free it with `lumen_model_free`.
 pub fn model_into_handle(model: Box<dyn Model>) -> *mut lumen_model {

@@ -6,9 +6,10 @@ use lumen::{feature_ablation, Engine, Explanation, FeatureAblationParams, Model}
 use lumen_models::german_credit::attribute_names;
 
 use super::Applicants;
+use crate::error::CliResult;
 
 /// Feature Ablation of every applicant over the 20 attribute groups.
-pub fn explain(engine: &Engine, model: &dyn Model, applicants: &Applicants<'_>) -> Result<Explanation, String> {
+pub fn explain(engine: &Engine, model: &dyn Model, applicants: &Applicants<'_>) -> CliResult<Explanation> {
     let params = FeatureAblationParams {
         feature_mask: Some(applicants.data.feature_mask().to_vec()),
         group_names: Some(attribute_names().iter().map(|name| name.to_string()).collect()),
@@ -16,7 +17,7 @@ pub fn explain(engine: &Engine, model: &dyn Model, applicants: &Applicants<'_>) 
         group_attributions: true,
         ..Default::default()
     };
-    feature_ablation(engine, model, applicants.inputs(), applicants.rows.len(), &params).map_err(|e| e.to_string())
+    Ok(feature_ablation(engine, model, applicants.inputs(), applicants.rows.len(), &params)?)
 }
 
 /// Prints applicant `i`'s strongest attributes on each side.

@@ -10,16 +10,20 @@ use lumen::{Engine, Model};
 use lumen_models::german_credit::{GermanCredit, SENSITIVE_ATTRIBUTES, TRAINING_ROWS};
 
 use super::APPROVAL_CUTOFF;
+use crate::error::{CliError, CliResult};
+use crate::explain::counterfactual_context;
+use crate::model::LoadedModel;
+use crate::report::record::CounterfactualContext;
 
 /// Searches counterfactuals of data row `row`: the MLP's single output is P(good), so
 /// class 1 is "good" and success means reaching the approval cutoff.
-pub fn explain(engine: &Engine, model: &dyn Model, data: &GermanCredit, row: usize) -> Result<Counterfactuals, String> {
-    let schema = data.counterfactual_schema().map_err(|e| e.to_string())?;
+pub fn explain(engine: &Engine, model: &dyn Model, data: &GermanCredit, row: usize) -> CliResult<Counterfactuals> {
+    let schema = data.counterfactual_schema()?;
     let mut params = PermuteAttackParams::new(schema, data.encoded_range(TRAINING_ROWS).to_vec());
     params.target = TargetClass::Class(1);
-    params.success_probability = Some(f64::from(APPROVAL_CUTOFF));
+    params.success_probability = Some(APPROVAL_CUTOFF);
     params.immutable = SENSITIVE_ATTRIBUTES.to_vec();
-    permute_attack(engine, model, data.encoded_range(row..row + 1), 1, &params).map_err(|e| e.to_string())
+    Ok(permute_attack(engine, model, data.encoded_range(row..row + 1), 1, &params)?)
 }
 
 fn credit_score(p_good: f32) -> String {
@@ -27,13 +31,15 @@ fn credit_score(p_good: f32) -> String {
 }
 
 /// Prints the table and the sentences.
-pub fn print(data: &GermanCredit, row: usize, result: &Counterfactuals) -> Result<(), String> {
+pub fn print(data: &GermanCredit, row: usize, result: &Counterfactuals) -> CliResult {
     let instance = &result.instances[0];
-    let original = data.describe_encoded(data.encoded_range(row..row + 1)).ok_or("applicant row does not decode")?;
+    let original = data
+        .describe_encoded(data.encoded_range(row..row + 1))
+        .ok_or_else(|| CliError::input("applicant row does not decode"))?;
     let counterfactuals: Vec<Vec<(&str, String)>> = instance
         .counterfactuals
         .iter()
-        .map(|cf| data.describe_encoded(&cf.row).ok_or_else(|| "counterfactual does not decode".to_owned()))
+        .map(|cf| data.describe_encoded(&cf.row).ok_or_else(|| CliError::input("counterfactual does not decode")))
         .collect::<Result<_, _>>()?;
     let mut changed: Vec<usize> = instance.counterfactuals.iter().flat_map(|cf| cf.changed.iter().copied()).collect();
     changed.sort_unstable();
@@ -84,4 +90,29 @@ pub fn print(data: &GermanCredit, row: usize, result: &Counterfactuals) -> Resul
         );
     }
     Ok(())
+}
+
+/// The report context of `result`: the applicant's and the counterfactuals' attributes in
+/// words, and their credit scores.
+pub fn context(
+    model: &LoadedModel,
+    data: &GermanCredit,
+    row: usize,
+    result: &Counterfactuals,
+) -> CounterfactualContext {
+    let source = format!("German Credit hold-out applicant #{row}");
+    let mut context = counterfactual_context(
+        model,
+        result,
+        data.encoded_range(row..row + 1),
+        &source,
+        vec![format!("applicant #{row}")],
+    );
+    let instance = &result.instances[0];
+    context.summary = vec![vec![(
+        "credit score (600 at 20:1, PDO 15)".to_owned(),
+        credit_score(instance.original_probability),
+        instance.counterfactuals.iter().map(|c| credit_score(c.target_probability)).collect(),
+    )]];
+    context
 }

@@ -11,10 +11,14 @@ use std::path::Path;
 use lumen::backend::Baselines;
 use lumen::explain::gradient::{grad_cam, integrated_gradients, GradCamParams, IntegratedGradientsParams};
 use lumen::explanation::{consistency, AttributionSummary};
+
+use crate::error::{create_dir, CliError, CliResult};
+use crate::plot::colour;
 use lumen::{occlusion, Engine, Explanation, Model, OcclusionParams};
 use lumen_models::digits::{
     most_probable, render_heatmap, Digits, DigitsCnn, HeatmapStyle, WeightsFile, CLASSES, IMAGE_SIDE, TEST_ROWS,
 };
+use plotters::style::RGBColor;
 
 /// The image explained: the first of the held-out test images.
 pub const IMAGE_ROW: usize = TEST_ROWS.start;
@@ -53,21 +57,6 @@ pub struct DigitsDemo {
 }
 
 impl DigitsDemo {
-    /// The three explanations' audit records as one JSON object.
-    pub fn to_json(&self) -> Result<String, String> {
-        let json = |explanation: &Explanation| explanation.to_json().map_err(|e| e.to_string());
-        Ok(format!(
-            "{{\"row\":{},\"label\":{},\"predicted_class\":{},\"probability\":{},\"integrated_gradients\":{},\"occlusion\":{},\"grad_cam\":{}}}",
-            self.row,
-            self.label,
-            self.class,
-            self.probability,
-            json(&self.integrated_gradients)?,
-            json(&self.occlusion)?,
-            json(&self.grad_cam)?
-        ))
-    }
-
     /// The explained class's map of an explanation (its only row and output).
     fn map(explanation: &Explanation) -> &[f32] {
         explanation.row_attributions(0, 0)
@@ -75,27 +64,29 @@ impl DigitsDemo {
 }
 
 /// Predicts the class of test image [`IMAGE_ROW`] and explains it three ways.
-pub fn explain(engine: &Engine) -> Result<DigitsDemo, String> {
+pub fn explain(engine: &Engine) -> CliResult<DigitsDemo> {
     let data = Digits::shared();
     let model = DigitsCnn::shared();
     let image = data.image(IMAGE_ROW);
     let mut probabilities = [0.0f32; CLASSES];
-    model.predict(image, 1, &mut probabilities).map_err(|e| e.to_string())?;
+    model.predict(image, 1, &mut probabilities)?;
     let class = most_probable(&probabilities);
     let targets = Some(vec![class as u32]);
 
     let ig_params = IntegratedGradientsParams { targets: targets.clone(), ..Default::default() };
-    let integrated_gradients =
-        integrated_gradients(engine, model, image, 1, &ig_params).map_err(|e| format!("Integrated Gradients: {e}"))?;
+    let integrated_gradients = integrated_gradients(engine, model, image, 1, &ig_params)
+        .map_err(|e| CliError::new(crate::error::Category::Explanation, format!("Integrated Gradients: {e}")))?;
     let occlusion_params = OcclusionParams {
         strides: Some(vec![1, 1, 1]),
         baseline: Baselines::Scalar(0.0),
         targets: targets.clone(),
         ..OcclusionParams::new(OCCLUSION_WINDOW.to_vec())
     };
-    let occlusion = occlusion(engine, model, image, 1, &occlusion_params).map_err(|e| format!("Occlusion: {e}"))?;
+    let occlusion = occlusion(engine, model, image, 1, &occlusion_params)
+        .map_err(|e| CliError::new(crate::error::Category::Explanation, format!("Occlusion: {e}")))?;
     let cam_params = GradCamParams { targets, relu_attributions: true, upsample: true, ..Default::default() };
-    let grad_cam = grad_cam(engine, model, image, 1, &cam_params).map_err(|e| format!("Grad-CAM: {e}"))?;
+    let grad_cam = grad_cam(engine, model, image, 1, &cam_params)
+        .map_err(|e| CliError::new(crate::error::Category::Explanation, format!("Grad-CAM: {e}")))?;
 
     Ok(DigitsDemo {
         row: IMAGE_ROW,
@@ -110,8 +101,8 @@ pub fn explain(engine: &Engine) -> Result<DigitsDemo, String> {
 }
 
 /// One line of a map's analytics.
-fn describe(map: &[f32]) -> Result<String, String> {
-    let summary = AttributionSummary::of(map).map_err(|e| e.to_string())?;
+fn describe(map: &[f32]) -> CliResult<String> {
+    let summary = AttributionSummary::of(map)?;
     Ok(format!(
         "concentration (Gini) {:.3}, magnitude (mean |a|) {:.4}, sparsity {:.3}",
         summary.concentration, summary.magnitude, summary.sparsity
@@ -120,8 +111,8 @@ fn describe(map: &[f32]) -> Result<String, String> {
 
 /// Prints the digits section: the image and its prediction, the four maps side by side,
 /// each explanation's analytics, the IG convergence delta and the maps' agreement.
-pub fn print(demo: &DigitsDemo) -> Result<(), String> {
-    let accuracy = WeightsFile::embedded().map_err(|e| e.to_string())?.accuracy;
+pub fn print(demo: &DigitsDemo) -> CliResult {
+    let accuracy = WeightsFile::embedded().map_err(|e| CliError::model(e.to_string()))?.accuracy;
     let ig = DigitsDemo::map(&demo.integrated_gradients);
     let occ = DigitsDemo::map(&demo.occlusion);
     let cam = DigitsDemo::map(&demo.grad_cam);
@@ -168,7 +159,7 @@ pub fn print(demo: &DigitsDemo) -> Result<(), String> {
     );
     println!("  Occlusion (2×2 windows of zeros, stride 1): {}", describe(occ)?);
     println!("  Grad-CAM (16×8×8 layer, ReLU, bilinear upsampling to 8×8): {}", describe(cam)?);
-    let agreement = |other: &[f32]| consistency(ig, other).map_err(|e| e.to_string());
+    let agreement = |other: &[f32]| consistency(ig, other);
     println!(
         "  Consistency (|correlation| over the 64 pixels): IG vs Occlusion {:.3}, IG vs Grad-CAM {:.3}",
         agreement(occ)?,
@@ -186,39 +177,21 @@ pub fn print(demo: &DigitsDemo) -> Result<(), String> {
 /// An RGB colour.
 type Rgb = [u8; 3];
 
-const WHITE: Rgb = [255, 255, 255];
-
-/// Linear interpolation between two colours, `t` in [0, 1].
-fn mix(from: Rgb, to: Rgb, t: f32) -> Rgb {
-    let t = t.clamp(0.0, 1.0);
-    std::array::from_fn(|i| (f32::from(from[i]) + (f32::from(to[i]) - f32::from(from[i])) * t).round() as u8)
+/// A plot colour as RGB bytes.
+fn rgb(colour: RGBColor) -> Rgb {
+    [colour.0, colour.1, colour.2]
 }
 
-/// The diverging colour map of signed maps, `t` in [−1, 1]: blue (−1) through white (0)
-/// to red (+1), symmetric around 0 (the end colours of ColorBrewer's RdBu).
 fn diverging(t: f32) -> Rgb {
-    if t < 0.0 {
-        mix(WHITE, [33, 102, 172], -t)
-    } else {
-        mix(WHITE, [178, 24, 43], t)
-    }
+    rgb(colour::diverging(f64::from(t)))
 }
 
-/// The sequential colour map of magnitudes, `t` in [0, 1]: white through yellow and
-/// orange to dark red (after ColorBrewer's YlOrRd).
 fn sequential(t: f32) -> Rgb {
-    const STOPS: [(f32, Rgb); 4] =
-        [(0.0, WHITE), (1.0 / 3.0, [254, 217, 118]), (2.0 / 3.0, [240, 59, 32]), (1.0, [128, 0, 38])];
-    let t = t.clamp(0.0, 1.0);
-    STOPS
-        .windows(2)
-        .find(|pair| t <= pair[1].0)
-        .map_or(STOPS[3].1, |pair| mix(pair[0].1, pair[1].1, (t - pair[0].0) / (pair[1].0 - pair[0].0)))
+    rgb(colour::sequential(f64::from(t)))
 }
 
-/// The pixel colour map of the digit itself, `t` in [0, 1]: white paper, black ink.
 fn ink(t: f32) -> Rgb {
-    mix(WHITE, [0, 0, 0], t)
+    rgb(colour::ink(f64::from(t)))
 }
 
 /// The largest finite |value| of a map, or 1 for a map of zeros (so that it stays white).
@@ -233,14 +206,14 @@ fn largest(map: &[f32]) -> f32 {
 
 /// Writes an 8 × 8 map as a [`PNG_SIDE`]-pixel square RGB PNG, each cell a
 /// [`PNG_SCALE`]-pixel square of `colour(value)`.
-fn write_png(path: &Path, map: &[f32], colour: impl Fn(f32) -> Rgb) -> Result<(), String> {
+fn write_png(path: &Path, map: &[f32], colour: impl Fn(f32) -> Rgb) -> CliResult {
     let mut pixels = Vec::with_capacity(PNG_SIDE * PNG_SIDE * 3);
     for y in 0..PNG_SIDE {
         for x in 0..PNG_SIDE {
             pixels.extend(colour(map[(y / PNG_SCALE) * IMAGE_SIDE + x / PNG_SCALE]));
         }
     }
-    let context = |e: &dyn std::fmt::Display| format!("--images: {}: {e}", path.display());
+    let context = |e: &dyn std::fmt::Display| CliError::output(format!("--images: {}: {e}", path.display()));
     let file = File::create(path).map_err(|e| context(&e))?;
     let mut encoder = png::Encoder::new(BufWriter::new(file), PNG_SIDE as u32, PNG_SIDE as u32);
     encoder.set_color(png::ColorType::Rgb);
@@ -253,8 +226,8 @@ fn write_png(path: &Path, map: &[f32], colour: impl Fn(f32) -> Rgb) -> Result<()
 /// Creates `dir` and writes the digit and the three maps into it as PNG images
 /// (digit.png, integrated_gradients.png, occlusion.png, grad_cam.png), printing each
 /// path with its colour scale.
-pub fn write_images(demo: &DigitsDemo, dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("--images: {}: {e}", dir.display()))?;
+pub fn write_images(demo: &DigitsDemo, dir: &Path) -> CliResult {
+    create_dir(dir)?;
     let ig = DigitsDemo::map(&demo.integrated_gradients);
     let occ = DigitsDemo::map(&demo.occlusion);
     let cam = DigitsDemo::map(&demo.grad_cam);
@@ -270,7 +243,7 @@ pub fn write_images(demo: &DigitsDemo, dir: &Path) -> Result<(), String> {
         let path = dir.join(name);
         write_png(&path, map, colour)?;
         println!("  {}  ({legend})", path.display());
-        Ok::<(), String>(())
+        Ok::<(), CliError>(())
     };
     write("digit.png", &demo.image, &ink, "white 0 · black 16/16".to_owned())?;
     write("integrated_gradients.png", ig, &ig_colour, ig_legend)?;
@@ -283,30 +256,55 @@ pub fn write_images(demo: &DigitsDemo, dir: &Path) -> Result<(), String> {
     )
 }
 
+/// The digits section of the demo.
+pub struct DigitsSection;
+
+impl super::DemoSection for DigitsSection {
+    fn name(&self) -> &'static str {
+        "digits"
+    }
+
+    fn introduction(&self) -> String {
+        "Digits (scikit-learn's 8×8 handwritten digits): the built-in CNN's predicted class of a held-out image, \
+         explained by Integrated Gradients, Occlusion and Grad-CAM over the image."
+            .to_owned()
+    }
+
+    fn run(&self, context: &super::DemoContext<'_>) -> CliResult<Vec<super::DemoRecord>> {
+        let demo = explain(context.engine)?;
+        print(&demo)?;
+        if let Some(dir) = &context.args.images {
+            write_images(&demo, dir)?;
+        }
+        let model = crate::model::builtin::load("digits-cnn")?;
+        let source = format!("digits test image #{} (a {})", demo.row, demo.label);
+        let labels = vec![format!("image #{} (a {})", demo.row, demo.label)];
+        let io = |e: lumen::Error| CliError::output(e.to_string());
+        [
+            ("digits-integrated-gradients", &demo.integrated_gradients),
+            ("digits-occlusion", &demo.occlusion),
+            ("digits-grad-cam", &demo.grad_cam),
+        ]
+        .into_iter()
+        .map(|(name, explanation)| {
+            let context = crate::explain::context(&model, explanation, &demo.image, &source, labels.clone());
+            Ok(super::DemoRecord {
+                name: name.to_owned(),
+                json: crate::report::record::with_context(&explanation.to_json().map_err(io)?, &context)?,
+            })
+        })
+        .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn signed_maps_are_white_at_zero_and_symmetric() {
-        assert_eq!(diverging(0.0), WHITE);
-        assert_eq!(diverging(1.0), [178, 24, 43]);
-        assert_eq!(diverging(-1.0), [33, 102, 172]);
-        assert_eq!(diverging(2.0), diverging(1.0), "values beyond the scale saturate");
-        // Equal magnitudes fade from white by the same share on both sides.
-        let fade = |c: Rgb, end: Rgb| (255.0 - f32::from(c[1])) / (255.0 - f32::from(end[1]));
-        assert!((fade(diverging(0.5), [178, 24, 43]) - fade(diverging(-0.5), [33, 102, 172])).abs() < 0.01);
-    }
-
-    #[test]
-    fn magnitudes_darken_from_white() {
-        let brightness = |c: Rgb| c.iter().map(|&v| u32::from(v)).sum::<u32>();
-        assert_eq!(sequential(0.0), WHITE);
-        assert_eq!(sequential(1.0), [128, 0, 38]);
-        let steps: Vec<u32> = (0..=10).map(|i| brightness(sequential(i as f32 / 10.0))).collect();
-        assert!(steps.windows(2).all(|pair| pair[1] < pair[0]), "{steps:?}");
-        assert_eq!((ink(0.0), ink(1.0)), (WHITE, [0, 0, 0]));
+    fn largest_ignores_non_finite_values_and_keeps_zero_maps_white() {
         assert_eq!(largest(&[0.0; 4]), 1.0);
         assert_eq!(largest(&[0.5, -2.0, f32::NAN]), 2.0);
+        assert_eq!(ink(0.0), [255, 255, 255]);
     }
 }

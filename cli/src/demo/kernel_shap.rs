@@ -7,6 +7,7 @@ use lumen::{Engine, Explanation, Model};
 use lumen_models::german_credit::{attribute_names, TRAINING_ROWS};
 
 use super::{Applicants, APPROVAL_CUTOFF};
+use crate::error::CliResult;
 
 /// KernelSHAP of every applicant with `background` training applicants as background.
 pub fn explain(
@@ -14,21 +15,22 @@ pub fn explain(
     model: &dyn Model,
     applicants: &Applicants<'_>,
     background: usize,
-) -> Result<Explanation, String> {
+    budget: Option<usize>,
+) -> CliResult<Explanation> {
     let data = applicants.data;
     let rows = TRAINING_ROWS.start..TRAINING_ROWS.start + background.min(TRAINING_ROWS.len());
-    let background =
-        Background::new(data.encoded_range(rows).to_vec(), data.encoded_len(), None).map_err(|e| e.to_string())?;
+    let background = Background::new(data.encoded_range(rows).to_vec(), data.encoded_len(), None)?;
     let mut game = ShapleyGame::new(background);
     game.players = Some(data.feature_mask().to_vec());
     game.player_names = Some(attribute_names().iter().map(|name| name.to_string()).collect());
-    kernel_shap(engine, model, applicants.inputs(), applicants.rows.len(), &KernelShapParams::new(game))
-        .map_err(|e| e.to_string())
+    let mut params = KernelShapParams::new(game);
+    params.budget = budget;
+    Ok(kernel_shap(engine, model, applicants.inputs(), applicants.rows.len(), &params)?)
 }
 
 /// Prints applicant `i`'s waterfall (base value, the `top` largest contributions, the
 /// rest, the score) and, when the score is below the approval cutoff, the reason codes.
-pub fn print(applicants: &Applicants<'_>, explanation: &Explanation, i: usize, top: usize) -> Result<(), String> {
+pub fn print(applicants: &Applicants<'_>, explanation: &Explanation, i: usize, top: usize) -> CliResult {
     let values = explanation.row_attributions(i, 0);
     let errors = &explanation.standard_errors.as_deref().unwrap_or_default()[i * values.len()..];
     let (base, score) = (explanation.base_values[i], explanation.predictions[i]);
@@ -51,8 +53,8 @@ pub fn print(applicants: &Applicants<'_>, explanation: &Explanation, i: usize, t
     let rest: f32 = order.iter().skip(top).map(|&g| values[g]).sum();
     println!("    {:>+7.3}  the other {} attributes", rest, values.len().saturating_sub(top));
     println!("    {:>7.3}  score", score);
-    if score < APPROVAL_CUTOFF {
-        let codes = explanation.reason_codes(i, 0, top, Direction::Lowered).map_err(|e| e.to_string())?;
+    if f64::from(score) < APPROVAL_CUTOFF {
+        let codes = explanation.reason_codes(i, 0, top, Direction::Lowered)?;
         println!("    DECLINED. Reason codes (what lowered the score most):");
         for (rank, code) in codes.iter().enumerate() {
             println!(

@@ -1,49 +1,62 @@
-//! `lumen demo`: the built-in German Credit model and a few hold-out applicants, each
-//! explained by Feature Ablation (the attributes that raised and lowered the score) and
-//! by KernelSHAP (a waterfall from the base value to the score, with standard errors),
-//! with reason codes for the applicants the bank would decline; for the first declined
-//! applicant, PermuteAttack counterfactuals that would be approved. Then the built-in
-//! digits CNN on its first held-out 8 × 8 image: the predicted class explained by
-//! Integrated Gradients, Occlusion and Grad-CAM, printed as text heat maps beside the digit
-//! with each map's analytics, and written as PNG images with `--images DIR`.
+//! `lumen demo`: the built-in models on the shipped data, section by section. Each
+//! [`DemoSection`] prints its part of the summary and hands back explanation records; the
+//! demo writes them to `OUTPUT/explanations/` and builds the report from what it wrote.
+//!
+//! - [`credit`]: German Credit applicants, each explained by Feature Ablation and by a
+//!   KernelSHAP waterfall with reason codes for declined ones; PermuteAttack counterfactuals
+//!   with credit scores for the first declined applicant; a dataset audit of
+//!   counterfactuals over the declined applicants of the portfolio.
+//! - [`digits`]: the digits CNN on a held-out image: Integrated Gradients, Occlusion and
+//!   Grad-CAM as text heat maps, analytics, PNGs with `--images DIR`.
+//!
+//! A new section (e.g. TimeSHAP on fraud sequences) implements [`DemoSection`] and joins
+//! [`sections`].
 
 mod ablation;
+mod audit;
 mod counterfactuals;
+mod credit;
 mod digits;
 mod kernel_shap;
 
 use std::path::PathBuf;
 
 use clap::Args;
-use lumen::{Engine, EngineConfig};
-use lumen_models::german_credit::{GermanCredit, GermanCreditModel, HOLDOUT_ROWS};
+use lumen::Engine;
+use lumen_models::german_credit::GermanCredit;
 
-/// The data set's cost matrix: approving a bad applicant costs 5, declining a good one 1,
-/// so approving pays off when P(good) ≥ 5/6.
-pub const APPROVAL_CUTOFF: f32 = 5.0 / 6.0;
+use crate::error::{create_dir, write_file, CliError, CliResult};
+use crate::report::record::Record;
+use crate::report::{self, Report};
+use crate::EngineArgs;
+
+pub use crate::model::builtin::APPROVAL_CUTOFF;
 
 /// Options of `lumen demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Number of hold-out applicants to explain (starting at the first hold-out row).
+    /// Number of hold-out applicants printed in detail (starting at the first hold-out row).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=200))]
     applicants: u16,
+    /// Hold-out applicants explained by KernelSHAP for the report's global plots (at least
+    /// --applicants).
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u16).range(1..=200))]
+    portfolio: u16,
+    /// Declined applicants of the portfolio searched for counterfactuals in the dataset audit.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(0..=200))]
+    audit: u16,
     /// Attributes listed per side (Feature Ablation), in the waterfall and as reason codes.
     #[arg(long, default_value_t = 4)]
     top: usize,
     /// Training applicants in KernelSHAP's background set.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=800))]
     background: u16,
-    /// Seed of KernelSHAP's coalition sampling, recorded in the audit record.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Worker threads (0: one per core); results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
-    /// Compute backend.
-    #[arg(long, value_enum, default_value_t = crate::Backend::Auto)]
-    backend: crate::Backend,
-    /// Write the explanations' audit JSON to this file.
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// Folder for the report (report.html, plots/) and the explanation records (explanations/).
+    #[arg(long, default_value = "lumen-report")]
+    output: PathBuf,
+    /// Also write every audit record as one JSON object to this file.
     #[arg(long)]
     json: Option<PathBuf>,
     /// Write the digit and its three attribution maps as PNG images into this folder
@@ -71,77 +84,88 @@ impl Applicants<'_> {
         let described = self.data.describe_applicant(self.rows.start + i).unwrap_or_default();
         described.get(attribute).map_or_else(|| "?".to_owned(), |(_, value)| value.clone())
     }
+
+    /// "applicant #N" for each.
+    pub fn labels(&self) -> Vec<String> {
+        self.rows.clone().map(|row| format!("applicant #{row}")).collect()
+    }
 }
 
-/// Runs the demo, printing to stdout.
-pub fn run(args: &DemoArgs) -> Result<(), String> {
-    let data = GermanCredit::shared();
-    let model = GermanCreditModel::shared();
-    let metrics = model.holdout_metrics();
-    let engine = Engine::new(EngineConfig {
-        backend: args.backend.into(),
-        threads: args.threads,
-        seed: args.seed,
-        ..Default::default()
-    })
-    .map_err(|e| e.to_string())?;
-    let count = usize::from(args.applicants).min(HOLDOUT_ROWS.len());
-    let applicants = Applicants { data, rows: HOLDOUT_ROWS.start..HOLDOUT_ROWS.start + count };
+/// A named explanation record (JSON text) a section produced.
+pub struct DemoRecord {
+    /// File stem under `explanations/`.
+    pub name: String,
+    /// The record.
+    pub json: String,
+}
 
-    let ablation = ablation::explain(&engine, model, &applicants)?;
-    let shap = kernel_shap::explain(&engine, model, &applicants, usize::from(args.background))?;
+/// What every section reads.
+pub struct DemoContext<'a> {
+    /// The command's options.
+    pub args: &'a DemoArgs,
+    /// The engine.
+    pub engine: &'a Engine,
+}
 
-    println!(
-        "Lumen {} demo: German Credit (UCI Statlog, 1000 applicants, 20 attributes)",
-        lumen::explanation::LIBRARY_VERSION
-    );
-    println!(
-        "Model: MLP 61→16→1 trained on rows 0..800 in Rust; hold-out ({} applicants): accuracy {:.3}, AUC {:.3}",
-        metrics.rows, metrics.accuracy, metrics.auc
-    );
-    println!(
-        "Score = probability of good credit; the bank approves at {APPROVAL_CUTOFF:.3} or more (cost matrix 5:1). Backend {}{}",
-        shap.audit.backend,
-        shap.audit.backend_note.as_deref().map(|note| format!(" ({note})")).unwrap_or_default()
-    );
-    for i in 0..count {
-        println!("\nApplicant #{}: score {:.3}", applicants.rows.start + i, shap.predictions[i]);
-        ablation::print(&applicants, &ablation, i, args.top);
-        kernel_shap::print(&applicants, &shap, i, args.top)?;
+/// One part of the demo.
+pub trait DemoSection {
+    /// A short name for the progress bar.
+    fn name(&self) -> &'static str;
+    /// A line about the section for the report's header.
+    fn introduction(&self) -> String;
+    /// Prints the section's summary and returns its records, in report order.
+    fn run(&self, context: &DemoContext<'_>) -> CliResult<Vec<DemoRecord>>;
+}
+
+/// The demo's sections, in order.
+pub fn sections() -> Vec<Box<dyn DemoSection>> {
+    vec![Box::new(credit::CreditSection), Box::new(digits::DigitsSection)]
+}
+
+/// Runs the demo: prints the summary, writes the records and the report.
+pub fn run(args: &DemoArgs) -> CliResult {
+    let engine = args.engine.engine()?;
+    let context = DemoContext { args, engine: &engine };
+    let sections = sections();
+    let bar = crate::progress::steps(sections.len() as u64 + 1);
+    let mut records = Vec::new();
+    for section in &sections {
+        bar.set_message(section.name());
+        records.extend(section.run(&context)?);
+        bar.inc(1);
     }
-    let declined = (0..count).find(|&i| shap.predictions[i] < APPROVAL_CUTOFF).map(|i| applicants.rows.start + i);
-    let counterfactuals = match declined {
-        Some(row) => {
-            let result = counterfactuals::explain(&engine, model, data, row)?;
-            counterfactuals::print(data, row, &result)?;
-            Some(result)
-        }
-        None => None,
+    bar.set_message("report");
+    let dir = args.output.join("explanations");
+    create_dir(&dir)?;
+    let mut report_sections = Vec::with_capacity(records.len());
+    for (index, record) in records.iter().enumerate() {
+        let path = dir.join(format!("{:02}-{}.json", index + 1, record.name));
+        write_file(&path, &record.json)?;
+        let parsed = Record::parse(&record.json, &path.display().to_string())?;
+        report_sections.push(report::section(&parsed, &path.display().to_string(), index, report::DEFAULT_ROW_PLOTS)?);
+    }
+    let report = Report {
+        title: "Lumen demo: German Credit and digits".to_owned(),
+        introduction: sections.iter().map(|s| s.introduction()).collect(),
+        sections: report_sections,
     };
+    let path = report::write(&report, &args.output)?;
+    bar.finish_and_clear();
+    if let Some(json_path) = &args.json {
+        let mut all = serde_json::Map::new();
+        for record in &records {
+            let value = serde_json::from_str(&record.json).map_err(|e| CliError::output(format!("--json: {e}")))?;
+            all.insert(record.name.clone(), value);
+        }
+        write_file(json_path, serde_json::Value::Object(all).to_string())?;
+        println!("Audit records written to {}", json_path.display());
+    }
+    let plots: usize = report.sections.iter().map(|s| s.figures.len()).sum();
     println!(
-        "\nModel rows evaluated: {} (Feature Ablation), {} (KernelSHAP), {} (PermuteAttack).",
-        ablation.audit.model_rows_evaluated,
-        shap.audit.model_rows_evaluated,
-        counterfactuals.as_ref().map_or(0, |c| c.audit.model_rows_evaluated)
+        "\nReport: {} ({} explanations, {plots} plots; records in {})",
+        path.display(),
+        records.len(),
+        dir.display()
     );
-    let digits = digits::explain(&engine)?;
-    digits::print(&digits)?;
-    if let Some(dir) = &args.images {
-        digits::write_images(&digits, dir)?;
-    }
-    if let Some(path) = &args.json {
-        let counterfactuals_json = match &counterfactuals {
-            Some(c) => c.to_json().map_err(|e| e.to_string())?,
-            None => "null".to_owned(),
-        };
-        let json = format!(
-            "{{\"feature_ablation\":{},\"kernel_shap\":{},\"counterfactuals\":{counterfactuals_json},\"digits\":{}}}",
-            ablation.to_json().map_err(|e| e.to_string())?,
-            shap.to_json().map_err(|e| e.to_string())?,
-            digits.to_json()?
-        );
-        std::fs::write(path, json).map_err(|e| format!("--json {}: {e}", path.display()))?;
-        println!("Audit records written to {}", path.display());
-    }
     Ok(())
 }

@@ -1,0 +1,168 @@
+//! The `lumen` command's library: its subcommands, the model registry, the method registry,
+//! the plots and the HTML report. The binary (`src/main.rs`) only calls [`main`].
+//!
+//! - `lumen demo`: the built-in models on the shipped data, a printed summary and a report;
+//! - `lumen explain`: rows from a CSV file, a model (built-in or plugin), a method → the
+//!   explanation's audit JSON and a CSV;
+//! - `lumen report`: one self-contained HTML report from explanation JSON files;
+//! - `lumen models`: the built-in models, and sample rows in their CSV format.
+//!
+//! Exit codes: 0 success, 1 the explanation failed, 2 a malformed command line, 3 a
+//! missing or malformed input file, 4 a model that cannot be loaded or used, 5 an output
+//! that cannot be written. Every failure prints one line `lumen: <reason>` on stderr.
+
+#![warn(missing_docs)]
+
+pub mod demo;
+pub mod error;
+pub mod explain;
+pub mod input;
+pub mod methods;
+pub mod model;
+pub mod plot;
+pub mod progress;
+pub mod report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use error::{CliError, CliResult};
+use lumen::{Engine, EngineConfig};
+
+/// Lumen: attributions and counterfactuals for models you can call.
+#[derive(Debug, Parser)]
+#[command(name = "lumen", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Explain the built-in models on the shipped data (German Credit: KernelSHAP, reason
+    /// codes, counterfactuals; digits: Occlusion, Integrated Gradients, Grad-CAM), print a
+    /// summary and write a report.
+    Demo(demo::DemoArgs),
+    /// Explain rows of a CSV file with a built-in model or a plugin.
+    Explain(explain::ExplainArgs),
+    /// Write one self-contained HTML report from explanation JSON files.
+    Report(report::ReportArgs),
+    /// List the built-in models, or print sample rows of one in its CSV format.
+    Models(ModelsArgs),
+}
+
+/// The compute backend, as on the C ABI.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Backend {
+    /// CUDA when available, else the CPU.
+    Auto,
+    /// The rayon CPU backend.
+    Cpu,
+    /// The CUDA backend (an error when unavailable).
+    Cuda,
+}
+
+impl From<Backend> for lumen::BackendChoice {
+    fn from(backend: Backend) -> Self {
+        match backend {
+            Backend::Auto => Self::Auto,
+            Backend::Cpu => Self::Cpu,
+            Backend::Cuda => Self::Cuda,
+        }
+    }
+}
+
+/// The engine flags every explaining command takes.
+#[derive(Debug, Clone, Args)]
+pub struct EngineArgs {
+    /// Seed of every random choice (sampled coalitions, noise, searches); recorded in the audit.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Compute backend.
+    #[arg(long, value_enum, default_value_t = Backend::Auto)]
+    pub backend: Backend,
+    /// Worker threads (0: one per core); results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Evaluation budget of sampled methods: KernelSHAP coalitions per row, Shapley
+    /// sampling permutation pairs, IG steps, GradientSHAP / NoiseTunnel samples,
+    /// PermuteAttack generations (default: each method's own).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub budget: Option<u64>,
+    /// Memory the engine may hold for perturbed rows at once, in MiB.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..))]
+    pub memory_mib: u64,
+}
+
+impl EngineArgs {
+    /// The engine these flags describe.
+    pub fn engine(&self) -> CliResult<Engine> {
+        Ok(Engine::new(EngineConfig {
+            backend: self.backend.into(),
+            threads: self.threads,
+            seed: self.seed,
+            memory_budget_bytes: usize::try_from(self.memory_mib << 20).unwrap_or(usize::MAX),
+        })?)
+    }
+
+    /// `--budget` as a count.
+    pub fn budget(&self) -> Option<usize> {
+        self.budget.map(|b| usize::try_from(b).unwrap_or(usize::MAX))
+    }
+}
+
+/// Options of `lumen models`.
+#[derive(Debug, Args)]
+struct ModelsArgs {
+    /// Print `--rows` rows of this model's shipped data that it was not trained on, as a
+    /// CSV with its column names (input for `lumen explain`).
+    #[arg(long, value_name = "MODEL")]
+    sample: Option<String>,
+    /// Rows to print with --sample.
+    #[arg(long, default_value_t = 5)]
+    rows: usize,
+    /// Write the sample to this file instead of stdout.
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+fn models(args: &ModelsArgs) -> CliResult {
+    match &args.sample {
+        None => {
+            for (name, about) in model::builtin::BUILTIN {
+                println!("{name:<22} {about}");
+            }
+            Ok(())
+        }
+        Some(name) => {
+            let csv = model::builtin::sample_csv(name, args.rows)?;
+            match &args.output {
+                Some(path) => error::write_file(path, csv),
+                None => {
+                    print!("{csv}");
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+/// Parses the command line, runs the subcommand and turns its failure into one line on
+/// stderr and the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result: Result<(), CliError> = match cli.command {
+        Command::Demo(args) => demo::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Report(args) => report::run(&args),
+        Command::Models(args) => models(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("lumen: {error}");
+            error.exit_code()
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! The models `lumen explain` can explain: the built-in ones by name ([`builtin`]) or a
+//! plugin shared library ([`plugin`]), each with what the methods need to know about it
+//! (column names, groups, a reference row, background rows, a counterfactual schema).
+
+pub mod builtin;
+pub mod plugin;
+
+use lumen::explain::counterfactual::schema::Schema;
+use lumen::Model;
+
+use plugin::Plugin;
+
+/// Feature groups: the group of each input column and the groups' names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Groups {
+    /// The group (`0..names.len()`) of each input column.
+    pub mask: Vec<u32>,
+    /// The groups' names.
+    pub names: Vec<String>,
+}
+
+/// What PermuteAttack needs beyond the model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CounterfactualSetup {
+    /// The logical features.
+    pub schema: Schema,
+    /// Features that must not change (e.g. protected attributes).
+    pub immutable: Vec<usize>,
+    /// The class to reach.
+    pub target_class: Option<u32>,
+    /// The probability of the target class that counts as success (an approval cutoff).
+    pub success_probability: Option<f64>,
+}
+
+/// Where the model's code lives.
+pub enum Source {
+    /// A built-in model, alive for the whole process.
+    Builtin(&'static dyn Model),
+    /// A loaded plugin.
+    Plugin(Plugin),
+}
+
+/// Turns an encoded row into display values, one per group (e.g. "< 0 DM").
+pub type Describe = fn(&[f32]) -> Option<Vec<String>>;
+
+/// A model ready to explain, with what the methods and the report need to know about it.
+pub struct LoadedModel {
+    /// Its name (a built-in name, or the plugin's file name).
+    pub name: String,
+    /// The model's code.
+    pub source: Source,
+    /// The names of the input columns (the CSV header).
+    pub columns: Vec<String>,
+    /// Whether `columns` are the model's own names (else generated `x0`, `x1`, …).
+    pub named_columns: bool,
+    /// What the explained output is, with its unit, e.g. "P(good credit)".
+    pub output_label: String,
+    /// The output explained when `--target` is not given.
+    pub default_target: Option<u32>,
+    /// Column groups, explained as one player each by the Shapley and ablation methods.
+    pub groups: Option<Groups>,
+    /// A neutral reference row (the `mean` baseline).
+    pub reference: Option<Vec<f32>>,
+    /// Background rows (KernelSHAP, GradientSHAP) and training rows (PermuteAttack).
+    pub background: Option<Vec<f32>>,
+    /// PermuteAttack's schema and constraints.
+    pub counterfactual: Option<CounterfactualSetup>,
+    /// Display values of a row's groups, when the model knows its encoding.
+    pub describe: Option<Describe>,
+    /// `(height, width)` when a row is an image.
+    pub image: Option<(usize, usize)>,
+}
+
+impl LoadedModel {
+    /// The model.
+    pub fn model(&self) -> &dyn Model {
+        match &self.source {
+            Source::Builtin(model) => *model,
+            Source::Plugin(plugin) => plugin.model(),
+        }
+    }
+
+    /// A plugin's model, with generated column names when its descriptor has none.
+    pub fn from_plugin(path: &std::path::Path) -> crate::error::CliResult<Self> {
+        let plugin = Plugin::load(path)?;
+        let signature = plugin.model().signature().clone();
+        let (columns, named_columns) = match &signature.feature_names {
+            Some(names) => (names.clone(), true),
+            None => ((0..signature.input_len()).map(|i| format!("x{i}")).collect(), false),
+        };
+        let image = match signature.input_shape.as_slice() {
+            [.., h, w] if *h > 1 && *w > 1 => Some((*h, *w)),
+            _ => None,
+        };
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        Ok(Self {
+            name,
+            output_label: plugin.output_label.clone().unwrap_or_else(|| "model output".to_owned()),
+            source: Source::Plugin(plugin),
+            columns,
+            named_columns,
+            default_target: (signature.output_len == 1).then_some(0),
+            groups: None,
+            reference: None,
+            background: None,
+            counterfactual: None,
+            describe: None,
+            image,
+        })
+    }
+}
