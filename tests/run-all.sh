@@ -42,3 +42,6 @@ echo "quickstarts: 2 passed, 0 failed"
 
 step "C++ wrapper, packaging and Python binding"
 bash bindings/run-tests.sh
+
+step "CLI report opened in headless Chromium (every image must load)"
+bash cli/tests/report-screenshot.sh
