@@ -53,13 +53,17 @@ class FraudGru:
         self.bias_out = float(array("bias_out", (1,))[0])
         self.evaluated_rows = 0
 
-    def final_state(self, batch):
-        """The hidden state after the last event of every sequence, (rows, H)."""
+    def final_state(self, batch, initial_state=None):
+        """The hidden state after the last event of every sequence, (rows, H), starting
+        from ``initial_state`` (rows, H) or from zeros."""
         batch = np.asarray(batch, dtype=np.float64)
         if batch.ndim != 3 or batch.shape[2] != self.features:
             raise ValueError(f"expected a (rows, L, {self.features}) batch, got shape {batch.shape}")
         h = self.hidden
-        state = np.zeros((batch.shape[0], h))
+        if initial_state is None:
+            state = np.zeros((batch.shape[0], h))
+        else:
+            state = np.asarray(initial_state, dtype=np.float64).reshape(batch.shape[0], h)
         # The input side of every event at once: (rows, L, 3H).
         from_input = batch @ self.weight_ih.T + self.bias_ih
         for t in range(batch.shape[1]):
@@ -76,6 +80,17 @@ class FraudGru:
         state = self.final_state(batch)
         self.evaluated_rows += state.shape[0]
         return _sigmoid(state @ self.weight_out + self.bias_out)[:, None]
+
+
+    def with_state(self, batch, hidden_state=None):
+        """TimeSHAP's state-carrying model convention (as for a PyTorch GRU): scores the
+        batch continuing from ``hidden_state`` (1, rows, H), or from zeros, and returns
+        ``(scores (rows, 1), final hidden state (1, rows, H))``."""
+        batch = np.asarray(batch, dtype=np.float64)
+        initial = None if hidden_state is None else np.asarray(hidden_state)[0]
+        state = self.final_state(batch, initial)
+        self.evaluated_rows += state.shape[0]
+        return _sigmoid(state @ self.weight_out + self.bias_out)[:, None], state[None, :, :]
 
 
 _DEFAULT = None

@@ -14,6 +14,7 @@ use lumen::error::ensure_finite;
 use lumen::{Error, Result};
 use rayon::prelude::*;
 
+use super::activation;
 use super::features::{FEATURES, FEATURE_NAMES};
 use super::layout::GruShape;
 use super::weights::{WeightsError, WeightsFile};
@@ -214,8 +215,81 @@ impl FraudGru {
         });
     }
 
-    /// Advances `state` over `events` (whole events of [`FEATURES`] numbers).
+    /// Advances `state` over `events` (whole events of [`FEATURES`] numbers), with the
+    /// widest vector instructions the CPU offers. The arithmetic is the same on every path
+    /// (no fused multiply-adds), so the bits are too.
     fn run_events(&self, events: &[f32], state: &mut [f32], workspace: &mut Workspace) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { self.run_events_avx2(events, state, workspace) };
+        }
+        self.run_events_portable(events, state, workspace);
+    }
+
+    /// [`FraudGru::run_events`] compiled for AVX2.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn run_events_avx2(&self, events: &[f32], state: &mut [f32], workspace: &mut Workspace) {
+        self.run_events_portable(events, state, workspace);
+    }
+
+    /// Dispatches to a kernel compiled for the hidden size when there is one (16, 24 or
+    /// 32 units: the gate sums then live in registers), to the general one otherwise. Both
+    /// perform the same operations in the same order, so they give the same bits.
+    #[inline(always)]
+    fn run_events_portable(&self, events: &[f32], state: &mut [f32], workspace: &mut Workspace) {
+        match self.shape.hidden {
+            16 => self.run_events_sized::<16, 48>(events, state),
+            24 => self.run_events_sized::<24, 72>(events, state),
+            32 => self.run_events_sized::<32, 96>(events, state),
+            _ => self.run_events_any_size(events, state, workspace),
+        }
+    }
+
+    /// The GRU step over every event for `H` hidden units and `G` = 3H gate values.
+    #[inline(always)]
+    fn run_events_sized<const H: usize, const G: usize>(&self, events: &[f32], state: &mut [f32]) {
+        let layers = self.shape.layers(&self.parameters);
+        let (Ok(bias_ih), Ok(bias_hh), Ok(current)) = (
+            <&[f32; G]>::try_from(layers.bias_ih),
+            <&[f32; G]>::try_from(layers.bias_hh),
+            <&mut [f32; H]>::try_from(state),
+        ) else {
+            unreachable!("the dispatch matches H to the shape");
+        };
+        for event in events.chunks_exact(FEATURES) {
+            let mut from_input = *bias_ih;
+            for (&value, weights) in event.iter().zip(fixed_rows::<G>(&self.input_weights_by_feature)) {
+                for (sum, &weight) in from_input.iter_mut().zip(weights) {
+                    *sum += value * weight;
+                }
+            }
+            let mut from_state = *bias_hh;
+            for (&value, weights) in current.iter().zip(fixed_rows::<G>(&self.hidden_weights_by_unit)) {
+                for (sum, &weight) in from_state.iter_mut().zip(weights) {
+                    *sum += value * weight;
+                }
+            }
+            for (gate, &from_state) in from_input[..2 * H].iter_mut().zip(&from_state[..2 * H]) {
+                *gate = activation::sigmoid(*gate + from_state);
+            }
+            for unit in 0..H {
+                let candidate =
+                    activation::tanh(from_input[2 * H + unit] + from_input[unit] * from_state[2 * H + unit]);
+                let update = from_input[H + unit];
+                current[unit] = (1.0 - update) * candidate + update * current[unit];
+            }
+        }
+    }
+
+    /// The GRU step over every event for any hidden size: the gate pre-activations as sums
+    /// of weight rows scaled by the inputs and the state (contiguous, so they vectorise),
+    /// then the gates.
+    fn run_events_any_size(&self, events: &[f32], state: &mut [f32], workspace: &mut Workspace) {
         let hidden = self.shape.hidden;
         let gates = 3 * hidden;
         let layers = self.shape.layers(&self.parameters);
@@ -233,13 +307,17 @@ impl FraudGru {
                     *sum += value * weight;
                 }
             }
-            let (input_rz, input_n) = from_input.split_at(2 * hidden);
-            let (state_rz, state_n) = from_state.split_at(2 * hidden);
-            for unit in 0..hidden {
-                let reset = sigmoid(input_rz[unit] + state_rz[unit]);
-                let update = sigmoid(input_rz[hidden + unit] + state_rz[hidden + unit]);
-                let candidate = (input_n[unit] + reset * state_n[unit]).tanh();
-                state[unit] = (1.0 - update) * candidate + update * state[unit];
+            let (reset_update, candidate) = from_input.split_at_mut(2 * hidden);
+            let (state_reset_update, state_candidate) = from_state.split_at(2 * hidden);
+            for (gate, &from_state) in reset_update.iter_mut().zip(state_reset_update) {
+                *gate = activation::sigmoid(*gate + from_state);
+            }
+            let (reset, update) = reset_update.split_at(hidden);
+            for ((value, &reset), &from_state) in candidate.iter_mut().zip(reset).zip(state_candidate) {
+                *value = activation::tanh(*value + reset * from_state);
+            }
+            for ((unit, &update), &candidate) in state.iter_mut().zip(update).zip(candidate.iter()) {
+                *unit = (1.0 - update) * candidate + update * *unit;
             }
         }
     }
@@ -248,18 +326,18 @@ impl FraudGru {
     fn head(&self, state: &[f32]) -> f32 {
         let layers = self.shape.layers(&self.parameters);
         let logit = layers.weight_out.iter().zip(state).fold(layers.bias_out[0], |sum, (&w, &h)| sum + w * h);
-        sigmoid(logit)
+        activation::sigmoid(logit)
     }
-}
-
-/// The logistic function 1 / (1 + e^−x).
-pub fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 /// The events of sequence `row`.
 fn row_events(inputs: &[f32], row: usize, seq_len: usize) -> &[f32] {
     &inputs[row * seq_len * FEATURES..][..seq_len * FEATURES]
+}
+
+/// `weights` as rows of `G` values.
+fn fixed_rows<const G: usize>(weights: &[f32]) -> impl Iterator<Item = &[f32; G]> {
+    weights.chunks_exact(G).filter_map(|row| row.try_into().ok())
 }
 
 /// `matrix` (rows × columns, row-major) transposed.

@@ -42,6 +42,7 @@
 //! # Ok::<(), lumen::Error>(())
 //! ```
 
+pub mod activation;
 pub mod backward;
 pub mod evaluation;
 pub mod features;
