@@ -13,7 +13,8 @@ with timeshap, as the TimeSHAP paper does, with the average event as background:
 3. feature level (``TimeShapKernel(..., "feature")``, what ``feature_level`` runs).
 
 It prints one JSON object per sequence (one per line) with the pruned length, every value,
-the top events and features, the model rows evaluated and the wall time of each step, so
+the top events and features, the model rows evaluated and the wall and CPU time
+(``time.process_time``, all threads of the process) of each step, so
 that Lumen's numbers can be printed beside them. The model is ``fraud_gru.FraudGru`` (numpy,
 float64 on the committed float32 weights); its scores are checked against Lumen's first.
 
@@ -26,10 +27,10 @@ otherwise. With ``--hidden-state`` the model returns and accepts its hidden stat
 (timeshap's faster path for recurrent models): the pruned prefix is run once.
 
 timeshap 1.0.4 needs ``shap.explainers._kernel.Kernel`` (gone from shap 0.51), so the
-script sets ``Kernel = KernelExplainer`` before importing it. When timeshap cannot be
-imported, the script creates a virtual environment (``--venv``, default
-``target/timeshap-venv``), installs ``shap==0.51.*`` and ``timeshap==1.0.4`` there from PyPI
-and re-runs itself there.
+script sets ``Kernel = KernelExplainer`` before importing it. The script always runs in a
+virtual environment (``--venv``, default ``target/timeshap-venv``): it creates it and
+installs ``shap==0.51.*`` and ``timeshap==1.0.4`` there from PyPI when they are missing,
+then re-runs itself there (a system-wide timeshap is ignored).
 
 Usage::
 
@@ -72,22 +73,22 @@ def parse_args():
 
 
 def import_timeshap(venv):
-    """Imports timeshap (after the shap 0.51 shim), or installs it into `venv` and re-runs there."""
-    try:
+    """Imports timeshap (after the shap 0.51 shim) inside the virtual environment `venv`,
+    first creating it, installing the pinned versions and re-running the script there.
+    The system Python's packages are never used, so the versions compared are known."""
+    if os.environ.get(IN_VENV_FLAG):
         import shap.explainers._kernel as kernel
         kernel.Kernel = kernel.KernelExplainer
         import timeshap.explainer as explainer
         from timeshap.explainer.kernel import TimeShapKernel
         return explainer, TimeShapKernel
-    except ImportError:
-        if os.environ.get(IN_VENV_FLAG):
-            raise
     venv = pathlib.Path(venv)
     python = venv / "bin" / "python"
     if not python.exists():
         print(f"creating a virtual environment in {venv}", file=sys.stderr)
         subprocess.check_call([sys.executable, "-m", "venv", str(venv)])
-    probe = "import shap.explainers._kernel as k; k.Kernel = k.KernelExplainer; import timeshap"
+    probe = ("import shap, timeshap.version as v, shap.explainers._kernel as k; k.Kernel = k.KernelExplainer; "
+             "import timeshap.explainer; assert shap.__version__.startswith('0.51') and v.__version__ == '1.0.4'")
     if subprocess.run([str(python), "-c", probe], capture_output=True).returncode != 0:
         print(f"installing {' '.join(REQUIREMENTS)} from PyPI into {venv}", file=sys.stderr)
         subprocess.check_call([str(python), "-m", "pip", "install", "--quiet", *REQUIREMENTS])
@@ -125,22 +126,24 @@ def explain(sequence, baseline, names, args, explainer, kernel_class, model, np)
     data = np.asarray(sequence["events"], dtype=np.float64)[None, :, :]
     length = data.shape[1]
     l1_reg = parse_l1_reg(args.l1_reg)
-    timings, rows = {}, {}
+    timings, cpu, rows = {}, {}, {}
 
     model.rows = 0
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     curve, pruning_index = explainer.local_pruning(model, data, {"tol": args.tolerance}, baseline)
     timings["pruning"] = time.perf_counter() - start
+    cpu["pruning"] = time.process_time() - start_cpu
     rows["pruning"] = model.rows
     pruned_length = -int(pruning_index)
     split = length + int(pruning_index)  # events before `split` are grouped
 
     def kernel_values(mode, pruned_idx):
         model.rows = 0
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         kernel = kernel_class(model, baseline, args.seed, mode)
         values = kernel.shap_values(data, pruning_idx=pruned_idx, nsamples=args.nsamples, l1_reg=l1_reg)
         timings[mode] = time.perf_counter() - start
+        cpu[mode] = time.process_time() - start_cpu
         rows[mode] = model.rows
         return np.asarray(values, dtype=np.float64).ravel(), kernel
 
@@ -149,6 +152,7 @@ def explain(sequence, baseline, names, args, explainer, kernel_class, model, np)
     feature_values, _ = kernel_values("feature", 0 if split == -1 else split)
     feature_labels = list(names) + (["Pruned Events"] if split > 0 else [])
     timings["total"] = timings["pruning"] + timings["event"] + timings["feature"]
+    cpu["total"] = cpu["pruning"] + cpu["event"] + cpu["feature"]
 
     score = float(event_kernel.fx[0])
     base_score = float(event_kernel.fnull[0])
@@ -188,6 +192,7 @@ def explain(sequence, baseline, names, args, explainer, kernel_class, model, np)
         "hidden_state": args.hidden_state,
         "model_rows": rows,
         "wall_s": timings,
+        "cpu_s": cpu,
     }
 
 
@@ -219,9 +224,10 @@ def main():
         print(json.dumps(result), flush=True)
         results.append(result)
     if results:
-        totals = sorted(r["wall_s"]["total"] for r in results)
-        print(f"timeshap: {len(results)} sequences, wall time per sequence median {totals[len(totals) // 2]:.2f} s, "
-              f"min {totals[0]:.2f} s, max {totals[-1]:.2f} s", file=sys.stderr)
+        for clock in ("wall_s", "cpu_s"):
+            totals = sorted(r[clock]["total"] for r in results)
+            print(f"timeshap: {len(results)} sequences, {clock[:-2]} time per sequence: median "
+                  f"{totals[len(totals) // 2]:.2f} s, min {totals[0]:.2f} s, max {totals[-1]:.2f} s", file=sys.stderr)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as file:
             json.dump(results, file, indent=1)
