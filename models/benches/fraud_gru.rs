@@ -9,6 +9,10 @@
 //! * `predict_from_state/4096x20`: 20-event tails from a carried state, the pruned
 //!   TimeSHAP path.
 //!
+//! Measured CPU time per event on one thread (`RAYON_NUM_THREADS=1`, `perf stat` task-clock of
+//! 1000 × `predict` 1 × 2000 and 40 × `predict` 1000 × 50, on a loaded 2-core Xeon with AVX2):
+//! about 90 ns for one long sequence and 95 ns per event in batches.
+//!
 //! Run with (about half a minute on two cores):
 //!
 //! ```text
