@@ -7,9 +7,10 @@
 //! **A client** has an age (18–85 years, uniform), a typical payment (log-normal, median
 //! 40 €) and a typical time between events (log-normal, median 10 h).
 //!
-//! **Everyday activity** is a stream of events: transactions 70 %, logins 27 %,
-//! enrollments 3 % (a login is followed by a transaction 80 % of the time, a few minutes
-//! later). Payments scatter around the typical amount (log-normal, σ 0.7), and 1 % are
+//! **Everyday activity** is a stream of events drawn as transactions 70 %, logins 27 %,
+//! enrollments 3 %, except that a login is followed by a transaction 80 % of the time, a
+//! few minutes later; the resulting mix is about 75 % transactions, 22 % logins and 3 %
+//! enrollments. Payments scatter around the typical amount (log-normal, σ 0.7), and 1 % are
 //! large legitimate purchases (5–25 × typical). Events happen near home (exponential,
 //! mean 4 km) except during trips (0.5 % of events start one, about 12 events long,
 //! 600 km median distance) whose first login usually comes from a new IP. Logins come
