@@ -83,6 +83,9 @@ fn run() -> Result<(), String> {
     let mut histories = Vec::with_capacity(options.count);
     let mut index = 0u64;
     while histories.len() < options.count {
+        if index > 1000 * options.count as u64 + 1000 {
+            return Err(format!("found only {} takeovers in the first {index} histories", histories.len()));
+        }
         let history = generate_history(&options.config, index);
         if history.is_fraud() || !options.fraud_only {
             histories.push(history);
