@@ -334,6 +334,9 @@ fn bad_input_is_an_error_not_a_panic() {
     assert_eq!(outputs[0], outputs[1]);
 
     assert!(FraudGru::from_parameters(0, vec![]).is_err());
+    assert!(FraudGru::from_parameters(usize::MAX, vec![]).is_err());
+    let huge = lumen_models::fraud::weights::WEIGHTS_JSON.replace("\"hidden\": 16", "\"hidden\": 18446744073709551615");
+    assert!(WeightsFile::parse(&huge).unwrap_err().message().contains("hidden units"));
     assert!(FraudGru::from_parameters(4, vec![0.0; 3]).is_err());
     let shape = GruShape { features: FEATURES, hidden: 4 };
     assert!(FraudGru::from_parameters(4, vec![f32::NAN; shape.parameter_count()]).is_err());

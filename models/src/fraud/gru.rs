@@ -22,6 +22,10 @@ use super::weights::{WeightsError, WeightsFile};
 /// Sequences one parallel task scores together.
 const ROWS_PER_TASK: usize = 8;
 
+/// The most hidden units a [`FraudGru`] accepts (a bound that keeps every size
+/// computation far from overflow; the built-in model has 16).
+pub const MAX_HIDDEN: usize = 4096;
+
 /// The account-takeover GRU: one GRU layer over the events (see [`super::layout`] for the
 /// equations) and a logistic head on the last hidden state. Its score is the probability
 /// that the history ends in an account takeover.
@@ -45,8 +49,8 @@ impl FraudGru {
     /// A GRU over [`FEATURES`] features with `hidden` units and the given parameters (the
     /// layout of [`super::layout::GruLayers`]).
     pub fn from_parameters(hidden: usize, parameters: Vec<f32>) -> std::result::Result<Self, WeightsError> {
-        if hidden == 0 {
-            return Err(WeightsError::new("the GRU needs at least one hidden unit"));
+        if hidden == 0 || hidden > MAX_HIDDEN {
+            return Err(WeightsError::new(format!("{hidden} hidden units, expected 1 to {MAX_HIDDEN}")));
         }
         let shape = GruShape { features: FEATURES, hidden };
         if parameters.len() != shape.parameter_count() {

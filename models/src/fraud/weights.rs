@@ -6,7 +6,7 @@ use std::fmt::{self, Write as _};
 
 use super::features::{FEATURES, FEATURE_NAMES};
 use super::generator::GeneratorConfig;
-use super::gru::FraudGru;
+use super::gru::{FraudGru, MAX_HIDDEN};
 use super::layout::GruShape;
 use super::training::TrainingConfig;
 
@@ -153,6 +153,9 @@ impl WeightsFile {
 
     /// The model these weights define.
     pub fn model(&self) -> Result<FraudGru, WeightsError> {
+        if self.hidden == 0 || self.hidden > MAX_HIDDEN {
+            return Err(WeightsError::new(format!("{} hidden units, expected 1 to {MAX_HIDDEN}", self.hidden)));
+        }
         let shape = GruShape { features: FEATURES, hidden: self.hidden };
         let gates = 3 * self.hidden;
         let mut parameters = Vec::with_capacity(shape.parameter_count());
