@@ -5,6 +5,9 @@
 //! - [`german_credit`]: a small neural network scoring the UCI Statlog German Credit data.
 //! - [`digits`]: a small convolutional network classifying scikit-learn's 8 × 8 handwritten
 //!   digits, with the gradients that Saliency, Integrated Gradients and Grad-CAM need.
+//! - [`fraud`]: a GRU detecting account takeovers in synthetic banking event histories,
+//!   the sequence model TimeSHAP explains.
 
 pub mod digits;
+pub mod fraud;
 pub mod german_credit;
