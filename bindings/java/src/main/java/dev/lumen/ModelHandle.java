@@ -1,0 +1,43 @@
+package dev.lumen;
+
+/**
+ * A {@link Model} registered with Lumen. It holds a reference to the model until closed;
+ * closing twice is safe, and closing while an explanation runs defers the release until it
+ * ends.
+ */
+public final class ModelHandle extends NativeHandle {
+    private final ModelSpec spec;
+
+    /**
+     * Registers {@code model} as described by {@code spec}.
+     *
+     * @throws InvalidArgumentException when the model or spec is null or the spec is inconsistent
+     */
+    public ModelHandle(Model model, ModelSpec spec) {
+        super("model", register(model, spec));
+        this.spec = spec;
+    }
+
+    private static long register(Model model, ModelSpec spec) {
+        Checks.notNull(model, "model");
+        Checks.notNull(spec, "spec");
+        NativeLibrary.ensureLoaded();
+        return NativeLumen.modelNew(new ModelBridge(model), spec.inputShape, spec.outputLen, spec.maxBatchRows,
+                spec.concurrent, spec.featureNames, spec.layerShape, spec.gradient);
+    }
+
+    /** Elements in one input row. */
+    public int inputLen() {
+        return spec.inputLen();
+    }
+
+    /** Outputs per row. */
+    public int outputLen() {
+        return spec.outputLen();
+    }
+
+    @Override
+    void free(long address) {
+        NativeLumen.modelFree(address);
+    }
+}
