@@ -18,7 +18,7 @@ public final class Engine extends NativeHandle {
 
     /** An engine set up by {@code options}. */
     public Engine(EngineOptions options) {
-        super("engine", create(options));
+        super("engine", create(options), NativeLumen::engineFree);
     }
 
     private static long create(EngineOptions options) {
@@ -27,11 +27,6 @@ public final class Engine extends NativeHandle {
         NativeLibrary.ensureLoaded();
         return NativeLumen.engineNew(options.backend.ordinal(), options.threads, options.seed,
                 options.memoryBudgetBytes);
-    }
-
-    @Override
-    void free(long address) {
-        NativeLumen.engineFree(address);
     }
 
     /** Lumen's version, e.g. {@code 0.1.0}. */

@@ -18,7 +18,7 @@ public final class Explanation extends NativeHandle {
     }
 
     private Explanation(long handle, int[] shape) {
-        super("explanation", handle);
+        super("explanation", handle, NativeLumen::explanationFree);
         this.rows = shape[0];
         this.outputs = shape[1];
         this.features = shape[2];
@@ -33,11 +33,6 @@ public final class Explanation extends NativeHandle {
             NativeLumen.explanationFree(handle);
             throw e;
         }
-    }
-
-    @Override
-    void free(long address) {
-        NativeLumen.explanationFree(address);
     }
 
     /** Rows explained. */

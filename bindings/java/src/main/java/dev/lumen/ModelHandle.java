@@ -6,7 +6,8 @@ package dev.lumen;
  * ends.
  */
 public final class ModelHandle extends NativeHandle {
-    private final ModelSpec spec;
+    private final int inputLen;
+    private final int outputLen;
 
     /**
      * Registers {@code model} as described by {@code spec}.
@@ -14,8 +15,9 @@ public final class ModelHandle extends NativeHandle {
      * @throws InvalidArgumentException when the model or spec is null or the spec is inconsistent
      */
     public ModelHandle(Model model, ModelSpec spec) {
-        super("model", register(model, spec));
-        this.spec = spec;
+        super("model", register(model, spec), NativeLumen::modelFree);
+        this.inputLen = spec.inputLen();
+        this.outputLen = spec.outputLen();
     }
 
     private static long register(Model model, ModelSpec spec) {
@@ -28,16 +30,11 @@ public final class ModelHandle extends NativeHandle {
 
     /** Elements in one input row. */
     public int inputLen() {
-        return spec.inputLen();
+        return inputLen;
     }
 
     /** Outputs per row. */
     public int outputLen() {
-        return spec.outputLen();
-    }
-
-    @Override
-    void free(long address) {
-        NativeLumen.modelFree(address);
+        return outputLen;
     }
 }

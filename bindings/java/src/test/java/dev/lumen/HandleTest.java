@@ -58,6 +58,22 @@ class HandleTest {
     }
 
     @Test
+    void anUnclosedModelHandleIsReleasedOnceUnreachable() throws InterruptedException {
+        java.lang.ref.WeakReference<Model> weak = registerAndForget();
+        for (int i = 0; i < 100 && weak.get() != null; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertTrue(weak.get() == null, "the cleaner freed the native model and its global reference");
+    }
+
+    private java.lang.ref.WeakReference<Model> registerAndForget() {
+        Model model = (inputs, rows, outputs) -> linear.predict(inputs, rows, outputs);
+        new ModelHandle(model, ModelSpec.of(4, 1));
+        return new java.lang.ref.WeakReference<>(model);
+    }
+
+    @Test
     void engineReportsItsSetup() {
         try (Engine engine = new Engine(new EngineOptions().backend(Backend.CPU).threads(3))) {
             assertEquals(Backend.CPU, engine.backend());
