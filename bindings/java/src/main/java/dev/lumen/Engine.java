@@ -3,7 +3,10 @@ package dev.lumen;
 /**
  * A Lumen engine: a backend, worker threads, a seed and a memory budget. One engine serves
  * many explanations, from many threads at once. Close it when done (closing twice is safe;
- * closing while explanations run defers the release until they end).
+ * closing while explanations run defers the release until they end). Like an
+ * {@code ExecutorService}'s threads, the worker threads that have called a Java model stay
+ * attached to the JVM, which waits for them when {@code main} returns: {@link #close()}
+ * detaches them (and the cleaner closes an engine that becomes unreachable).
  *
  * <p>Every method takes the rows to explain as one row-major array of {@code rows × inputLen}
  * floats and throws {@link InvalidArgumentException} on bad input (null, wrong length, NaN),

@@ -82,15 +82,35 @@ class HandleTest {
         }
     }
 
-    @Test
-    void aMissingLibraryGivesAClearError() throws Exception {
+    /** Runs {@code main} of {@code probe} in a child JVM with {@code libraryPath}; returns its output. */
+    private static String child(String probe, String libraryPath, Process[] started) throws Exception {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "-Dlumen.library.path=/nonexistent/lumen", "dev.lumen.LibraryProbe")
+                "-Dlumen.library.path=" + libraryPath, probe)
                 .redirectErrorStream(true)
                 .start();
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        started[0] = process;
+        boolean exited = process.waitFor(60, TimeUnit.SECONDS);
+        if (!exited) {
+            process.destroyForcibly();
+        }
+        assertTrue(exited, probe + " did not exit within 60 s");
+        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theJvmExitsOnceTheEngineIsClosed() throws Exception {
+        Process[] process = new Process[1];
+        String output = child("dev.lumen.ExitProbe", System.getProperty("lumen.library.path"), process);
+        assertEquals(0, process[0].exitValue(), output);
+        assertTrue(output.contains("explained 16 rows"), output);
+    }
+
+    @Test
+    void aMissingLibraryGivesAClearError() throws Exception {
+        Process[] started = new Process[1];
+        String output = child("dev.lumen.LibraryProbe", "/nonexistent/lumen", started);
+        Process process = started[0];
         assertEquals(0, process.exitValue(), output);
         assertTrue(output.contains("Lumen's JNI library was not found: -Dlumen.library.path=/nonexistent/lumen"),
                 output);
