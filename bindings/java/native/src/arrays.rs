@@ -128,3 +128,22 @@ pub fn new_ints<'local>(
     array.set_region(env, 0, &values)?;
     Ok(array)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_refuse_negative_values_by_name() {
+        assert_eq!(count(3, "rows").unwrap(), 3);
+        let error = count(-1, "rows").unwrap_err().to_string();
+        assert_eq!(error, "rows: is -1, expected >= 0");
+    }
+
+    #[test]
+    fn batch_requests_read_zero_as_engine_choice() {
+        assert_eq!(batch_request(0, "perturbationsPerEval").unwrap(), None);
+        assert_eq!(batch_request(16, "perturbationsPerEval").unwrap(), Some(16));
+        assert!(batch_request(-2, "perturbationsPerEval").is_err());
+    }
+}

@@ -142,3 +142,27 @@ impl<T: Default> jni::errors::ErrorPolicy<T, BindingError> for ThrowLumenExcepti
         Ok(T::default())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_keep_lumens_status_and_message() {
+        let error = BindingError::from(lumen::Error::length("inputs", 7, 8));
+        let (status, message, cause) = status_of(&error);
+        assert_eq!(status, lumen_status::LengthMismatch);
+        assert_eq!(message, "inputs: length 7, expected 8");
+        assert!(cause.is_none());
+        let null = BindingError::Null { argument: "inputs", expected: "a float[]" };
+        assert_eq!(status_of(&null).0, lumen_status::NullPointer);
+        assert_eq!(null.to_string(), "inputs: is null, expected a float[]");
+    }
+
+    #[test]
+    fn panic_payloads_become_text() {
+        assert_eq!(panic_text(&"static text"), "static text");
+        assert_eq!(panic_text(&String::from("owned text")), "owned text");
+        assert_eq!(panic_text(&42u8), "a panic with a non-text payload");
+    }
+}

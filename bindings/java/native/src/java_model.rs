@@ -6,8 +6,11 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use jni::ids::JMethodID;
 use jni::objects::{JByteBuffer, JObject, JString, JThrowable, JValue};
 use jni::refs::Global;
+use jni::signature::{Primitive, ReturnType};
+use jni::sys::jvalue;
 use jni::vm::JavaVM;
 use jni::{jni_sig, jni_str, Env};
 use lumen::{Error, ErrorKind, Model, ModelSignature};
@@ -21,6 +24,34 @@ pub struct Capabilities {
     pub layer_gradient: bool,
 }
 
+/// The `dev.lumen.ModelBridge` methods the engine calls, looked up once: the bridge's
+/// class stays loaded while the model's global reference to the bridge lives.
+#[derive(Debug, Clone, Copy)]
+struct BridgeMethods {
+    /// `void predict(ByteBuffer, int, ByteBuffer)`.
+    predict: JMethodID,
+    /// `void gradient(ByteBuffer, int, ByteBuffer, ByteBuffer, ByteBuffer)`.
+    gradient: JMethodID,
+    /// `void layerGradient(ByteBuffer, int, ByteBuffer, ByteBuffer, ByteBuffer)`.
+    layer_gradient: JMethodID,
+}
+
+impl BridgeMethods {
+    fn of(env: &mut Env<'_>, bridge: &JObject<'_>) -> jni::errors::Result<Self> {
+        let class = env.get_object_class(bridge)?;
+        let five = jni_sig!("(Ljava/nio/ByteBuffer;ILjava/nio/ByteBuffer;Ljava/nio/ByteBuffer;Ljava/nio/ByteBuffer;)V");
+        Ok(Self {
+            predict: env.get_method_id(
+                &class,
+                jni_str!("predict"),
+                jni_sig!("(Ljava/nio/ByteBuffer;ILjava/nio/ByteBuffer;)V"),
+            )?,
+            gradient: env.get_method_id(&class, jni_str!("gradient"), &five)?,
+            layer_gradient: env.get_method_id(&class, jni_str!("layerGradient"), &five)?,
+        })
+    }
+}
+
 /// The Java model registered with Lumen (behind a `dev.lumen.ModelHandle`).
 #[derive(Debug)]
 pub struct JavaModel {
@@ -28,6 +59,7 @@ pub struct JavaModel {
     capabilities: Capabilities,
     vm: JavaVM,
     bridge: Global<JObject<'static>>,
+    methods: BridgeMethods,
     serial: Mutex<()>,
 }
 
@@ -35,7 +67,7 @@ impl JavaModel {
     /// Wraps the Java `ModelBridge` `bridge`; the global reference keeps it alive until
     /// the handle is closed, whichever thread drops it.
     pub fn new(
-        env: &Env<'_>,
+        env: &mut Env<'_>,
         bridge: &JObject<'_>,
         signature: ModelSignature,
         capabilities: Capabilities,
@@ -48,9 +80,15 @@ impl JavaModel {
             signature,
             capabilities,
             vm: env.get_java_vm()?,
+            methods: BridgeMethods::of(env, bridge)?,
             bridge: env.new_global_ref(bridge)?,
             serial: Mutex::new(()),
         })
+    }
+
+    /// The model's signature.
+    pub fn signature(&self) -> &ModelSignature {
+        &self.signature
     }
 
     /// The right to call the model now: its lock unless it is concurrent, so that a
@@ -142,6 +180,23 @@ fn describe(env: &mut Env<'_>, throwable: &JThrowable<'_>) -> String {
     })
 }
 
+/// Calls the bridge's void method `method` with `args`.
+///
+/// # Safety
+/// `method` is one of the bridge's [`BridgeMethods`], and `args` match its signature.
+unsafe fn call_void(
+    env: &mut Env<'_>,
+    bridge: &JObject<'_>,
+    method: JMethodID,
+    args: &[JValue<'_>],
+) -> jni::errors::Result<()> {
+    let args: Vec<jvalue> = args.iter().map(JValue::as_jni).collect();
+    // SAFETY: per this function's contract, `method` belongs to `bridge`'s class and `args`
+    // match its signature; it returns void.
+    unsafe { env.call_method_unchecked(bridge, method, ReturnType::Primitive(Primitive::Void), &args) }?;
+    Ok(())
+}
+
 /// A direct `ByteBuffer` over `values` for the duration of one callback.
 ///
 /// The buffer aliases Lumen's batch memory, which outlives the callback; the bridge
@@ -157,8 +212,11 @@ fn buffer<'local, T>(env: &mut Env<'local>, values: &[T]) -> jni::errors::Result
     unsafe { env.new_direct_byte_buffer(values.as_ptr() as *mut u8, std::mem::size_of_val(values)) }
 }
 
-fn rows_arg(rows: usize) -> jni::errors::Result<i32> {
-    i32::try_from(rows).map_err(|_| jni::errors::Error::WrongJValueType("int", "a batch of more than 2^31 rows"))
+/// A batch's row count as a Java `int`.
+fn rows_arg(rows: usize) -> lumen::Result<i32> {
+    i32::try_from(rows).map_err(|_| {
+        Error::new(ErrorKind::ModelFailed, format!("model: a batch of {rows} rows does not fit a Java int"))
+    })
 }
 
 impl Model for ModelCall<'_> {
@@ -167,16 +225,13 @@ impl Model for ModelCall<'_> {
     }
 
     fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+        let rows = rows_arg(rows)?;
         self.call("predict", |env, bridge| {
             let input = buffer(env, inputs)?;
             let output = buffer(env, outputs)?;
-            env.call_method(
-                bridge,
-                jni_str!("predict"),
-                jni_sig!("(Ljava/nio/ByteBuffer;ILjava/nio/ByteBuffer;)V"),
-                &[JValue::Object(&input), JValue::Int(rows_arg(rows)?), JValue::Object(&output)],
-            )?;
-            Ok(())
+            let args = [JValue::Object(&input), JValue::Int(rows), JValue::Object(&output)];
+            // SAFETY: `predict` takes (ByteBuffer, int, ByteBuffer) and returns void.
+            unsafe { call_void(env, bridge, self.model.methods.predict, &args) }
         })
     }
 
@@ -194,6 +249,7 @@ impl Model for ModelCall<'_> {
                 "model: the Java model declares no gradient (ModelSpec.withGradient)",
             ));
         }
+        let rows = rows_arg(rows)?;
         self.call("gradient", |env, bridge| {
             let input = buffer(env, inputs)?;
             let target = buffer(env, targets)?;
@@ -202,19 +258,15 @@ impl Model for ModelCall<'_> {
                 Some(o) => JObject::from(buffer(env, o)?),
                 None => JObject::null(),
             };
-            env.call_method(
-                bridge,
-                jni_str!("gradient"),
-                jni_sig!("(Ljava/nio/ByteBuffer;ILjava/nio/ByteBuffer;Ljava/nio/ByteBuffer;Ljava/nio/ByteBuffer;)V"),
-                &[
-                    JValue::Object(&input),
-                    JValue::Int(rows_arg(rows)?),
-                    JValue::Object(&target),
-                    JValue::Object(&gradient),
-                    JValue::Object(&output),
-                ],
-            )?;
-            Ok(())
+            let args = [
+                JValue::Object(&input),
+                JValue::Int(rows),
+                JValue::Object(&target),
+                JValue::Object(&gradient),
+                JValue::Object(&output),
+            ];
+            // SAFETY: `gradient` takes (ByteBuffer, int, ByteBuffer, ByteBuffer, ByteBuffer).
+            unsafe { call_void(env, bridge, self.model.methods.gradient, &args) }
         })
     }
 
@@ -232,24 +284,21 @@ impl Model for ModelCall<'_> {
                 "model: the Java model declares no layer gradient (ModelSpec.withLayer)",
             ));
         }
+        let rows = rows_arg(rows)?;
         self.call("layerGradient", |env, bridge| {
             let input = buffer(env, inputs)?;
             let target = buffer(env, targets)?;
             let activation = buffer(env, activations)?;
             let gradient = buffer(env, gradients)?;
-            env.call_method(
-                bridge,
-                jni_str!("layerGradient"),
-                jni_sig!("(Ljava/nio/ByteBuffer;ILjava/nio/ByteBuffer;Ljava/nio/ByteBuffer;Ljava/nio/ByteBuffer;)V"),
-                &[
-                    JValue::Object(&input),
-                    JValue::Int(rows_arg(rows)?),
-                    JValue::Object(&target),
-                    JValue::Object(&activation),
-                    JValue::Object(&gradient),
-                ],
-            )?;
-            Ok(())
+            let args = [
+                JValue::Object(&input),
+                JValue::Int(rows),
+                JValue::Object(&target),
+                JValue::Object(&activation),
+                JValue::Object(&gradient),
+            ];
+            // SAFETY: `layerGradient` takes (ByteBuffer, int, ByteBuffer, ByteBuffer, ByteBuffer).
+            unsafe { call_void(env, bridge, self.model.methods.layer_gradient, &args) }
         })
     }
 }

@@ -38,5 +38,5 @@ fn explain<R>(
 fn input_len(model: jlong) -> BindingResult<usize> {
     // SAFETY: the handle comes from the Java handle that guards this call.
     let model = unsafe { borrow::<JavaModel>(model, "model") }?;
-    Ok(lumen::Model::signature(&ModelCall::new(model)).input_len())
+    Ok(model.signature().input_len())
 }
