@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * FloatBuffer variants), interleaved repetition by repetition in one run so that all three
  * paths see the same machine load. Reports medians, and the binding's overhead as the median
  * of the paired differences (JNI − C of the same repetition) per explanation, per model batch
- * and as a share of the C path's time.
+ * and as a share of the C path's time. At 0 µs/row the difference also holds the Java model's
+ * own arithmetic (JIT-compiled Java against gcc -O2 C); from a few µs per row on, the busy-wait
+ * absorbs it and the difference is the binding's.
  *
  * <p>usage: java -Dlumen.library.path=DIR -cp CLASSES:. OverheadBench C_PROGRAM [COST_US...]
  * (environment: BENCH_FEATURES 32, BENCH_ROWS 8, BENCH_PER_EVAL 16, BENCH_THREADS 1,
@@ -213,6 +215,10 @@ public final class OverheadBench {
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
     }
 
+    /**
+     * Runs the benchmark: {@code args[0]} is the c_overhead program, the other arguments the model
+     * costs in µs per row (default 0 and 20).
+     */
     public static void main(String[] args) throws Exception {
         String program = args[0];
         double[] costsUs = args.length > 1
