@@ -246,7 +246,7 @@ impl Model for ModelCall<'_> {
         if !self.model.capabilities.gradient {
             return Err(Error::new(
                 ErrorKind::ModelCapabilityMissing,
-                "model: the Java model declares no gradient (ModelSpec.withGradient)",
+                "model: the Java model declares no gradient (ModelSpec.withGradient())",
             ));
         }
         let rows = rows_arg(rows)?;
@@ -281,7 +281,7 @@ impl Model for ModelCall<'_> {
         if !self.model.capabilities.layer_gradient {
             return Err(Error::new(
                 ErrorKind::ModelCapabilityMissing,
-                "model: the Java model declares no layer gradient (ModelSpec.withLayer)",
+                "model: the Java model declares no layer gradient (ModelSpec.layerShape)",
             ));
         }
         let rows = rows_arg(rows)?;

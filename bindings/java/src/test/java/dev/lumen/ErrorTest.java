@@ -164,10 +164,11 @@ class ErrorTest {
     @Test
     void missingCapabilitiesAndBackends() {
         try (ModelHandle predictOnly = new ModelHandle(linear, ModelSpec.of(4, 1))) {
-            assertEquals(Status.MODEL_CAPABILITY_MISSING, assertThrows(ModelException.class,
-                    () -> engine.saliency(predictOnly, X, 2, new SaliencyOptions())).status());
-            assertEquals(Status.MODEL_CAPABILITY_MISSING, assertThrows(ModelException.class,
-                    () -> engine.gradCam(predictOnly, X, 2, new GradCamOptions())).status());
+            expect(ModelException.class, Status.MODEL_CAPABILITY_MISSING,
+                    "model: the Java model declares no gradient (ModelSpec.withGradient())",
+                    () -> engine.saliency(predictOnly, X, 2, new SaliencyOptions()));
+            expect(ModelException.class, Status.MODEL_CAPABILITY_MISSING, "model: ",
+                    () -> engine.gradCam(predictOnly, X, 2, new GradCamOptions()));
         }
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
                 () -> new Engine(new EngineOptions().backend(Backend.CUDA)).close());
