@@ -6,9 +6,10 @@
  * Java harness runs through JNI with a Java model.
  *
  * usage: c_overhead FEATURES ROWS PER_EVAL COST_NS THREADS
- * For every "run" line on stdin it runs one explanation and prints "ns N batches B rows M":
- * its wall time, model calls and model rows. The harness interleaves these runs with its
- * own JNI runs, so both paths see the same machine load.
+ * For every "run" line on stdin it runs one explanation and prints
+ * "ns N inside I batches B rows M": its wall time, the time spent inside the model callback
+ * (entry to exit, summed), model calls and model rows. The harness interleaves these runs with
+ * its own JNI runs, so both paths see the same machine load.
  */
 #define _POSIX_C_SOURCE 199309L
 #include <stdatomic.h>
@@ -24,6 +25,7 @@ typedef struct {
     int64_t cost_ns;
     atomic_ullong batches;
     atomic_ullong rows;
+    atomic_ullong inside_ns;
 } bench_model;
 
 static int64_t now_ns(void) {
@@ -35,7 +37,8 @@ static int64_t now_ns(void) {
 /* out[r] = Σ_i w_i · x_ri with w_i = 1 / (i + 1), then a busy-wait of rows × cost_ns. */
 static int32_t predict(void *user_data, const float *inputs, size_t rows, float *outputs) {
     bench_model *m = user_data;
-    int64_t end = now_ns() + (int64_t)rows * m->cost_ns;
+    int64_t start = now_ns();
+    int64_t end = start + (int64_t)rows * m->cost_ns;
     for (size_t r = 0; r < rows; r++) {
         float sum = 0.0f;
         for (size_t i = 0; i < m->features; i++) {
@@ -43,8 +46,10 @@ static int32_t predict(void *user_data, const float *inputs, size_t rows, float 
         }
         outputs[r] = sum;
     }
-    while (now_ns() < end) {
+    int64_t exit_time;
+    while ((exit_time = now_ns()) < end) {
     }
+    atomic_fetch_add(&m->inside_ns, (unsigned long long)(exit_time - start));
     atomic_fetch_add(&m->batches, 1);
     atomic_fetch_add(&m->rows, rows);
     return 0;
@@ -62,7 +67,7 @@ int main(int argc, char **argv) {
     }
     size_t features = strtoul(argv[1], NULL, 10), rows = strtoul(argv[2], NULL, 10);
     size_t per_eval = strtoul(argv[3], NULL, 10);
-    bench_model model_state = {features, strtoll(argv[4], NULL, 10), 0, 0};
+    bench_model model_state = {features, strtoll(argv[4], NULL, 10), 0, 0, 0};
     uint32_t threads = (uint32_t)strtoul(argv[5], NULL, 10);
 
     lumen_engine_options engine_options = lumen_engine_options_default();
@@ -90,6 +95,7 @@ int main(int argc, char **argv) {
     while (fgets(command, sizeof command, stdin) != NULL) {
         atomic_store(&model_state.batches, 0);
         atomic_store(&model_state.rows, 0);
+        atomic_store(&model_state.inside_ns, 0);
         lumen_explanation *explanation;
         int64_t start = now_ns();
         if (lumen_engine_explain_feature_ablation(engine, model, inputs, rows * features, rows, &options,
@@ -97,7 +103,8 @@ int main(int argc, char **argv) {
             fail("lumen_engine_explain_feature_ablation");
         int64_t elapsed = now_ns() - start;
         lumen_explanation_free(explanation);
-        printf("ns %lld batches %llu rows %llu\n", (long long)elapsed,
+        printf("ns %lld inside %llu batches %llu rows %llu\n", (long long)elapsed,
+               (unsigned long long)atomic_load(&model_state.inside_ns),
                (unsigned long long)atomic_load(&model_state.batches), (unsigned long long)atomic_load(&model_state.rows));
         fflush(stdout);
     }
