@@ -32,5 +32,17 @@ if [ ! -f "$library_dir/liblumen_jni.so" ]; then
     exit 1
 fi
 
-echo "== mvn test (offline, $repo)"
-mvn -o -B -Dmaven.repo.local="$repo" -f "$here/pom.xml" -Dlumen.library.path="$library_dir" test
+echo "== mvn test (offline, $repo; the forked JVM runs with -Xcheck:jni)"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+mvn -o -B -Dmaven.repo.local="$repo" -f "$here/pom.xml" -Dlumen.library.path="$library_dir" test 2>&1 | tee "$log"
+
+# -Xcheck:jni reports JNI misuse on the forked JVM's native output, which surefire relays as
+# warnings (lumen-jni itself never writes there): any such report fails the run.
+pattern="WARNING in native method|JNI local refs|exceeds capacity|FATAL ERROR in native method|Corrupted STDOUT by directly writing to native stream"
+if grep -qE "$pattern" "$log"; then
+    echo "run-tests.sh: -Xcheck:jni reported JNI misuse:" >&2
+    grep -E "$pattern" "$log" | head -20 >&2
+    exit 1
+fi
+echo "== -Xcheck:jni: no JNI misuse reported"

@@ -2,6 +2,7 @@
 //! export shares. Required arrays fail on `null`; optional ones read `null` as "not given".
 
 use jni::objects::{JDoubleArray, JFloatArray, JIntArray, JObjectArray, JString};
+use jni::refs::IntoAuto;
 use jni::sys::jint;
 use jni::Env;
 use lumen::Error;
@@ -85,7 +86,7 @@ pub fn optional_strings(
     let len = array.len(env)?;
     let mut strings = Vec::with_capacity(len);
     for i in 0..len {
-        let element = array.get_element(env, i)?;
+        let element = array.get_element(env, i)?.auto();
         if element.is_null() {
             return Err(Error::invalid(argument, format!("element {i} is null, expected a string")).into());
         }

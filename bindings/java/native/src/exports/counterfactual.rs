@@ -2,6 +2,7 @@
 //! Java side, which copies it into immutable Java objects and frees the handle.
 
 use jni::objects::{JClass, JDoubleArray, JFloatArray, JIntArray, JObject, JObjectArray, JString};
+use jni::refs::IntoAuto;
 use jni::sys::{jdouble, jint, jlong};
 use jni::{Env, EnvUnowned};
 use lumen::explain::counterfactual::schema::{Feature, FeatureKind, Schema};
@@ -67,7 +68,7 @@ fn schema(
     }
     let mut features = Vec::with_capacity(kinds.len());
     for (f, &kind) in kinds.iter().enumerate() {
-        let list = columns.get_element(env, f)?;
+        let list = columns.get_element(env, f)?.auto();
         let cols = indices(env, &list, "featureColumns")?;
         let kind = match (kind, cols.as_slice()) {
             (0, [column]) => FeatureKind::Numeric { column: *column },
@@ -374,8 +375,8 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_counterfactualsFeatureNames<'l
         let names = &result(handle)?.feature_names;
         let array = JObjectArray::<JString>::new(env, names.len(), JString::null())?;
         for (i, name) in names.iter().enumerate() {
-            let name = env.new_string(name)?;
-            array.set_element(env, i, &name)?;
+            let name = env.new_string(name)?.auto();
+            array.set_element(env, i, &*name)?;
         }
         Ok(array)
     })

@@ -2,6 +2,7 @@
 //! groups, analytics and the audit JSON.
 
 use jni::objects::{JClass, JFloatArray, JIntArray, JLongArray, JObject, JObjectArray, JString, JValue};
+use jni::refs::IntoAuto;
 use jni::sys::{jboolean, jdouble, jint, jlong};
 use jni::{jni_sig, jni_str, Env, EnvUnowned};
 use lumen::explanation::{consistency, Direction, FeatureAxis};
@@ -141,8 +142,8 @@ fn inner_texts<'l>(env: &mut Env<'l>, handle: jlong) -> BindingResult<JObjectArr
     let texts: Vec<String> = std::iter::once(method).chain((0..e.features).map(|f| e.feature_name(f))).collect();
     let array = JObjectArray::<JString>::new(env, texts.len(), JString::null())?;
     for (i, text) in texts.iter().enumerate() {
-        let text = env.new_string(text)?;
-        array.set_element(env, i, &text)?;
+        let text = env.new_string(text)?.auto();
+        array.set_element(env, i, &*text)?;
     }
     Ok(array)
 }
@@ -172,13 +173,15 @@ fn inner_reason_codes<'l>(
     let class = env.find_class(jni_str!("dev/lumen/ReasonCode"))?;
     let array = env.new_object_array(codes.len() as jint, &class, JObject::null())?;
     for (i, code) in codes.iter().enumerate() {
-        let name = env.new_string(&code.name)?;
-        let object = env.new_object(
-            &class,
-            jni_sig!("(ILjava/lang/String;F)V"),
-            &[JValue::Int(code.feature as jint), JValue::Object(&name), JValue::Float(code.contribution)],
-        )?;
-        array.set_element(env, i, &object)?;
+        let name = env.new_string(&code.name)?.auto();
+        let object = env
+            .new_object(
+                &class,
+                jni_sig!("(ILjava/lang/String;F)V"),
+                &[JValue::Int(code.feature as jint), JValue::Object(&name), JValue::Float(code.contribution)],
+            )?
+            .auto();
+        array.set_element(env, i, &*object)?;
     }
     Ok(array)
 }

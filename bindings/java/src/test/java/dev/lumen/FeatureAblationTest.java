@@ -72,4 +72,34 @@ class FeatureAblationTest {
             assertClose(expected, e.attributions(), TOLERANCE);
         }
     }
+
+    @Test
+    void wideRowsWithManyNamesAndReasonCodes() {
+        int n = 1500;
+        float[] weights = new float[n];
+        String[] names = new String[n];
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            weights[i] = (i % 7) - 3;
+            names[i] = "f" + i;
+            x[i] = 1 + i % 5;
+        }
+        LinearModel wide = LinearModel.of(0, weights);
+        try (Engine engine = new Engine();
+                ModelHandle model = new ModelHandle(wide, wide.spec().featureNames(names));
+                Explanation e = engine.featureAblation(model, x, 1, new FeatureAblationOptions())) {
+            List<String> got = e.featureNames();
+            assertEquals(n, got.size());
+            assertEquals("f1499", got.get(n - 1));
+            List<ReasonCode> raised = e.reasonCodes(0, 0, n, Direction.RAISED);
+            float[] phi = e.attributions();
+            long positive = 0;
+            for (int i = 0; i < n; i++) {
+                assertEquals(weights[i] * x[i], phi[i], TOLERANCE);
+                positive += phi[i] > 0 ? 1 : 0;
+            }
+            assertEquals(positive, raised.size());
+            assertEquals(3 * 5, raised.get(0).contribution(), TOLERANCE);
+        }
+    }
 }
