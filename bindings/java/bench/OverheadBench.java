@@ -141,7 +141,7 @@ public final class OverheadBench {
 
         JniPath(SpinModel model) {
             this.model = model;
-            this.handle = new ModelHandle(model, ModelSpec.of(FEATURES, 1));
+            this.handle = new ModelHandle(model, ModelSpec.of(FEATURES, 1).concurrent(true));
         }
 
         @Override

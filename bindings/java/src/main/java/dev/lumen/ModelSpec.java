@@ -8,7 +8,7 @@ public final class ModelSpec {
     int[] inputShape;
     int outputLen;
     int maxBatchRows;
-    boolean concurrent = true;
+    boolean concurrent;
     String[] featureNames;
     int[] layerShape;
     boolean gradient;
@@ -35,8 +35,10 @@ public final class ModelSpec {
     }
 
     /**
-     * Whether the model may be called from several threads at once (default true). When false,
-     * Lumen never overlaps two calls.
+     * Whether the model may be called from several threads at once. The default, false, is the
+     * safe choice for models that are not thread-safe: Lumen never overlaps two calls, even
+     * across explanations. Say true for a thread-safe model to let Lumen's workers call it in
+     * parallel.
      */
     public ModelSpec concurrent(boolean concurrent) {
         this.concurrent = concurrent;

@@ -31,14 +31,19 @@ class ConcurrencyTest {
     @Test
     void manyJavaThreadsShareOneEngineAndModel() throws Exception {
         Set<String> callbackThreads = ConcurrentHashMap.newKeySet();
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
         Model recording = (inputs, rows, outputs) -> {
             callbackThreads.add(Thread.currentThread().getName());
+            most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            Thread.sleep(1);
             linear.predict(inputs, rows, outputs);
+            inside.decrementAndGet();
         };
         float[] expected = linearAttributions(BASELINE);
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try (Engine engine = new Engine(new EngineOptions().threads(4));
-                ModelHandle model = new ModelHandle(recording, ModelSpec.of(4, 1).maxBatchRows(2))) {
+                ModelHandle model = new ModelHandle(recording, ModelSpec.of(4, 1).maxBatchRows(2).concurrent(true))) {
             List<Future<float[]>> results = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
                 final int which = t;
@@ -61,10 +66,11 @@ class ConcurrencyTest {
             pool.shutdown();
         }
         assertTrue(callbackThreads.size() > 1, "the model runs on Lumen's worker threads: " + callbackThreads);
+        assertTrue(most.get() > 1, "a concurrent model is called in parallel");
     }
 
     @Test
-    void aSerialModelIsNeverEnteredTwiceEvenAcrossExplanations() throws Exception {
+    void byDefaultAModelIsNeverEnteredTwiceEvenAcrossExplanations() throws Exception {
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
         Model serial = (inputs, rows, outputs) -> {
@@ -75,7 +81,7 @@ class ConcurrencyTest {
         };
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try (Engine engine = new Engine(new EngineOptions().threads(4));
-                ModelHandle model = new ModelHandle(serial, ModelSpec.of(4, 1).concurrent(false).maxBatchRows(1))) {
+                ModelHandle model = new ModelHandle(serial, ModelSpec.of(4, 1).maxBatchRows(1))) {
             List<Future<float[]>> results = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 results.add(pool.submit(() -> {
