@@ -82,11 +82,10 @@ class HandleTest {
         }
     }
 
-    /** Runs {@code main} of {@code probe} in a child JVM with {@code libraryPath}; returns its output. */
-    private static String child(String probe, String libraryPath, Process[] started) throws Exception {
+    /** Runs {@code main} of {@code probe} in a child JVM with {@code property}; returns its output. */
+    private static String child(String probe, String property, Process[] started) throws Exception {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "-Dlumen.library.path=" + libraryPath, probe)
+        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), property, probe)
                 .redirectErrorStream(true)
                 .start();
         started[0] = process;
@@ -99,9 +98,29 @@ class HandleTest {
     }
 
     @Test
+    void theLibraryIsFoundOnJavaLibraryPathToo() throws Exception {
+        Process[] process = new Process[1];
+        String output = child("dev.lumen.ExitProbe",
+                "-Djava.library.path=" + System.getProperty("lumen.library.path"), process);
+        assertEquals(0, process[0].exitValue(), output);
+        assertTrue(output.contains("explained 16 rows"), output);
+    }
+
+    @Test
+    void aLibraryMissingFromJavaLibraryPathSaysHowToProvideIt() throws Exception {
+        Process[] process = new Process[1];
+        String output = child("dev.lumen.LibraryProbe", "-Djava.library.path=/nonexistent", process);
+        assertEquals(0, process[0].exitValue(), output);
+        assertTrue(output.contains("Lumen's JNI library liblumen_jni.so could not be loaded"), output);
+        assertTrue(output.contains("Set -Dlumen.library.path=/path/to/liblumen_jni.so"), output);
+        assertTrue(output.contains("(now: /nonexistent)"), output);
+    }
+
+    @Test
     void theJvmExitsOnceTheEngineIsClosed() throws Exception {
         Process[] process = new Process[1];
-        String output = child("dev.lumen.ExitProbe", System.getProperty("lumen.library.path"), process);
+        String output = child("dev.lumen.ExitProbe", "-Dlumen.library.path=" + System.getProperty("lumen.library.path"),
+                process);
         assertEquals(0, process[0].exitValue(), output);
         assertTrue(output.contains("explained 16 rows"), output);
     }
@@ -109,7 +128,7 @@ class HandleTest {
     @Test
     void aMissingLibraryGivesAClearError() throws Exception {
         Process[] started = new Process[1];
-        String output = child("dev.lumen.LibraryProbe", "/nonexistent/lumen", started);
+        String output = child("dev.lumen.LibraryProbe", "-Dlumen.library.path=/nonexistent/lumen", started);
         Process process = started[0];
         assertEquals(0, process.exitValue(), output);
         assertTrue(output.contains("Lumen's JNI library was not found: -Dlumen.library.path=/nonexistent/lumen"),
