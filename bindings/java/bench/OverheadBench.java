@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A loaded machine still lengthens the outside time of long runs (a preempted thread waits
  * for a core outside the model too), so the last lines also derive the share of a 20 µs/row
  * model (BENCH_TARGET_US) from the per-batch overhead measured at the cheapest model cost,
- * whose short runs the machine's load disturbs least.
+ * whose short runs the machine's load disturbs least, and the table gives each path's fastest
+ * repetition ("best"), which a preemption by another process cannot lengthen.
  *
  * <p>usage: java -Dlumen.library.path=DIR -cp CLASSES:. OverheadBench C_PROGRAM [COST_US...]
  * (environment: BENCH_FEATURES 32, BENCH_ROWS 8, BENCH_PER_EVAL 16, BENCH_THREADS 1,
@@ -257,8 +258,8 @@ public final class OverheadBench {
         System.out.printf("Feature Ablation: %d rows x %d features, at most %d perturbed rows per model call,"
                 + " %d engine thread(s); %d interleaved repetitions per path after %d warm-up runs%n", ROWS, FEATURES,
                 PER_EVAL, THREADS, REPS, WARMUP);
-        System.out.printf("%-12s %-16s %9s %8s %8s %13s %13s %13s %8s%n", "model", "path", "wall ms", "batches",
-                "rows", "outside µs", "over µs/expl", "over µs/batch", "over %");
+        System.out.printf("%-12s %-16s %9s %8s %8s %11s %13s %13s %8s %8s %9s%n", "model", "path", "wall ms",
+                "batches", "rows", "outside µs", "over µs/expl", "over µs/batch", "over %", "best ms", "best over");
         String[] names = {"C ABI", "JNI float[]", "JNI FloatBuffer"};
         double[] cheapestPerBatchUs = null;
         double cheapestRowsPerBatch = 0;
@@ -285,8 +286,9 @@ public final class OverheadBench {
                 }
                 String label = String.format("%.1f µs/row", costUs);
                 double base = median(wall[0]);
-                System.out.printf("%-12s %-16s %9.3f %8d %8d %13.1f %13s %13s %8s%n", label, names[0], base / 1e6,
-                        c.batches(), c.rows(), median(outside[0]) / 1e3, "-", "-", "-");
+                long fastest = Arrays.stream(wall[0]).min().getAsLong();
+                System.out.printf("%-12s %-16s %9.3f %8d %8d %11.1f %13s %13s %8s %8.3f %9s%n", label, names[0],
+                        base / 1e6, c.batches(), c.rows(), median(outside[0]) / 1e3, "-", "-", "-", fastest / 1e6, "-");
                 for (int p = 1; p < paths.length; p++) {
                     long[] paired = new long[REPS];
                     for (int rep = 0; rep < REPS; rep++) {
@@ -301,9 +303,11 @@ public final class OverheadBench {
                         cheapestPerBatchUs[p] = over / 1e3 / paths[p].batches();
                         cheapestRowsPerBatch = (double) paths[p].rows() / paths[p].batches();
                     }
-                    System.out.printf("%-12s %-16s %9.3f %8d %8d %13.1f %13.1f %13.2f %7.2f%%%n", label, names[p],
-                            median(wall[p]) / 1e6, paths[p].batches(), paths[p].rows(), median(outside[p]) / 1e3,
-                            over / 1e3, over / 1e3 / paths[p].batches(), 100 * over / base);
+                    long best = Arrays.stream(wall[p]).min().getAsLong();
+                    System.out.printf("%-12s %-16s %9.3f %8d %8d %11.1f %13.1f %13.2f %7.2f%% %8.3f %8.2f%%%n", label,
+                            names[p], median(wall[p]) / 1e6, paths[p].batches(), paths[p].rows(),
+                            median(outside[p]) / 1e3, over / 1e3, over / 1e3 / paths[p].batches(), 100 * over / base,
+                            best / 1e6, 100.0 * (best - fastest) / fastest);
                 }
             }
         }
