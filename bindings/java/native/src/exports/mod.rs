@@ -1,0 +1,42 @@
+//! The `native` methods of `dev.lumen.NativeLumen`, one module per family. Every export
+//! is a thin wrapper: `with_env` (which runs the body inside `catch_unwind`) around an
+//! `inner_*` function returning a [`BindingResult`](crate::error::BindingResult),
+//! resolved by [`ThrowLumenException`](crate::error::ThrowLumenException).
+
+pub mod counterfactual;
+pub mod engine;
+pub mod explanation;
+pub mod gradient;
+pub mod perturbation;
+pub mod shapley;
+
+use jni::sys::jlong;
+use lumen::Engine;
+
+use crate::error::BindingResult;
+use crate::handles::{borrow, into_handle};
+use crate::java_model::{JavaModel, ModelCall};
+
+/// Runs one explanation of the model behind `model` on the engine behind `engine` and
+/// returns the handle of its result. A Java exception thrown by the model becomes the
+/// cause of the error.
+fn explain<R>(
+    engine: jlong,
+    model: jlong,
+    run: impl FnOnce(&Engine, &ModelCall<'_>) -> lumen::Result<R>,
+) -> BindingResult<jlong> {
+    // SAFETY: both handles come from the Java handles that guard this call (see `handles`).
+    let engine = unsafe { borrow::<Engine>(engine, "engine") }?;
+    // SAFETY: as above.
+    let model = unsafe { borrow::<JavaModel>(model, "model") }?;
+    let call = ModelCall::new(model);
+    let result = call.check(run(engine, &call))?;
+    Ok(into_handle(result))
+}
+
+/// The input length of the model behind `model`.
+fn input_len(model: jlong) -> BindingResult<usize> {
+    // SAFETY: the handle comes from the Java handle that guards this call.
+    let model = unsafe { borrow::<JavaModel>(model, "model") }?;
+    Ok(model.signature().input_len())
+}

@@ -1,0 +1,150 @@
+//! KernelSHAP and Shapley Value Sampling.
+
+use jni::objects::{JClass, JDoubleArray, JFloatArray, JIntArray, JObjectArray, JString};
+use jni::sys::{jboolean, jint, jlong};
+use jni::{Env, EnvUnowned};
+use lumen::explain::shapley::{
+    kernel_shap, shapley_value_sampling, Background, KernelShapParams, Link, ShapleyGame, ShapleySamplingParams,
+};
+use lumen::Error;
+
+use super::{explain, input_len};
+use crate::arrays::{count, floats, optional_doubles, optional_ids, optional_strings};
+use crate::error::{BindingResult, ThrowLumenException};
+
+/// The Java arguments that describe a Shapley game.
+struct GameArguments<'a, 'l> {
+    background: &'a JFloatArray<'l>,
+    weights: &'a JDoubleArray<'l>,
+    players: &'a JIntArray<'l>,
+    player_names: &'a JObjectArray<'l, JString<'l>>,
+    targets: &'a JIntArray<'l>,
+    logit: jboolean,
+}
+
+impl GameArguments<'_, '_> {
+    fn game(&self, env: &mut Env<'_>, model: jlong) -> BindingResult<ShapleyGame> {
+        let background = Background::new(
+            floats(env, self.background, "background")?,
+            input_len(model)?,
+            optional_doubles(env, self.weights)?,
+        )?;
+        Ok(ShapleyGame {
+            background,
+            players: optional_ids(env, self.players, "players")?,
+            player_names: optional_strings(env, self.player_names, "playerNames")?,
+            targets: optional_ids(env, self.targets, "targets")?,
+            link: if self.logit { Link::Logit } else { Link::Identity },
+        })
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn inner_kernel_shap(
+    env: &mut Env<'_>,
+    engine: jlong,
+    model: jlong,
+    inputs: &JFloatArray<'_>,
+    rows: jint,
+    game: GameArguments<'_, '_>,
+    budget: jint,
+    error_batches: jint,
+) -> BindingResult<jlong> {
+    let inputs = floats(env, inputs, "inputs")?;
+    let rows = count(rows, "rows")?;
+    let error_batches = u32::try_from(error_batches)
+        .map_err(|_| Error::invalid("errorBatches", format!("is {error_batches}, expected >= 2")))?;
+    let params = KernelShapParams {
+        game: game.game(env, model)?,
+        budget: Some(count(budget, "budget")?).filter(|&b| b > 0),
+        error_batches,
+    };
+    explain(engine, model, |engine, model| kernel_shap(engine, model, &inputs, rows, &params))
+}
+
+/// `long kernelShap(long engine, long model, float[] inputs, int rows, float[] background,
+/// double[] backgroundWeights, int[] players, String[] playerNames, int[] targets, boolean
+/// logit, int budget, int errorBatches)`: the explanation handle (budget 0: 2M + 2048).
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn Java_dev_lumen_NativeLumen_kernelShap<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    engine: jlong,
+    model: jlong,
+    inputs: JFloatArray<'l>,
+    rows: jint,
+    background: JFloatArray<'l>,
+    weights: JDoubleArray<'l>,
+    players: JIntArray<'l>,
+    player_names: JObjectArray<'l, JString<'l>>,
+    targets: JIntArray<'l>,
+    logit: jboolean,
+    budget: jint,
+    error_batches: jint,
+) -> jlong {
+    env.with_env(|env| {
+        let game = GameArguments {
+            background: &background,
+            weights: &weights,
+            players: &players,
+            player_names: &player_names,
+            targets: &targets,
+            logit,
+        };
+        inner_kernel_shap(env, engine, model, &inputs, rows, game, budget, error_batches)
+    })
+    .resolve::<ThrowLumenException>()
+}
+
+fn inner_shapley_sampling(
+    env: &mut Env<'_>,
+    engine: jlong,
+    model: jlong,
+    inputs: &JFloatArray<'_>,
+    rows: jint,
+    game: GameArguments<'_, '_>,
+    permutation_pairs: jint,
+) -> BindingResult<jlong> {
+    let inputs = floats(env, inputs, "inputs")?;
+    let rows = count(rows, "rows")?;
+    let params = ShapleySamplingParams {
+        game: game.game(env, model)?,
+        permutation_pairs: count(permutation_pairs, "permutationPairs")?,
+    };
+    explain(engine, model, |engine, model| shapley_value_sampling(engine, model, &inputs, rows, &params))
+}
+
+/// `long shapleySampling(long engine, long model, float[] inputs, int rows, float[]
+/// background, double[] backgroundWeights, int[] players, String[] playerNames, int[]
+/// targets, boolean logit, int permutationPairs)`: the explanation handle.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn Java_dev_lumen_NativeLumen_shapleySampling<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    engine: jlong,
+    model: jlong,
+    inputs: JFloatArray<'l>,
+    rows: jint,
+    background: JFloatArray<'l>,
+    weights: JDoubleArray<'l>,
+    players: JIntArray<'l>,
+    player_names: JObjectArray<'l, JString<'l>>,
+    targets: JIntArray<'l>,
+    logit: jboolean,
+    permutation_pairs: jint,
+) -> jlong {
+    env.with_env(|env| {
+        let game = GameArguments {
+            background: &background,
+            weights: &weights,
+            players: &players,
+            player_names: &player_names,
+            targets: &targets,
+            logit,
+        };
+        inner_shapley_sampling(env, engine, model, &inputs, rows, game, permutation_pairs)
+    })
+    .resolve::<ThrowLumenException>()
+}

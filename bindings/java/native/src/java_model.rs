@@ -1,0 +1,304 @@
+//! A Lumen [`Model`] backed by a Java object: the engine's worker threads attach to the
+//! JVM and call the Java `dev.lumen.ModelBridge` with direct `ByteBuffer`s over Lumen's
+//! own batch buffers (no copy on this side). A Java exception is caught on the worker
+//! thread, kept as a global reference and reported as Lumen's `ModelFailed`, which stops
+//! the explanation; the export then rethrows it as the cause of a `ModelException`.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use jni::ids::JMethodID;
+use jni::objects::{JByteBuffer, JObject, JString, JThrowable, JValue};
+use jni::refs::Global;
+use jni::signature::{Primitive, ReturnType};
+use jni::sys::jvalue;
+use jni::vm::JavaVM;
+use jni::{jni_sig, jni_str, Env};
+use lumen::{Error, ErrorKind, Model, ModelSignature};
+
+/// What the Java model can do beyond `predict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// The model implements `gradient`.
+    pub gradient: bool,
+    /// The model implements `layerGradient` (Grad-CAM).
+    pub layer_gradient: bool,
+}
+
+/// The `dev.lumen.ModelBridge` methods the engine calls, looked up once: the bridge's
+/// class stays loaded while the model's global reference to the bridge lives.
+#[derive(Debug, Clone, Copy)]
+struct BridgeMethods {
+    /// `void predict(ByteBuffer, int, ByteBuffer)`.
+    predict: JMethodID,
+    /// `void gradient(ByteBuffer, int, ByteBuffer, ByteBuffer, ByteBuffer)`.
+    gradient: JMethodID,
+    /// `void layerGradient(ByteBuffer, int, ByteBuffer, ByteBuffer, ByteBuffer)`.
+    layer_gradient: JMethodID,
+}
+
+impl BridgeMethods {
+    fn of(env: &mut Env<'_>, bridge: &JObject<'_>) -> jni::errors::Result<Self> {
+        let class = env.get_object_class(bridge)?;
+        let five = jni_sig!("(Ljava/nio/ByteBuffer;ILjava/nio/ByteBuffer;Ljava/nio/ByteBuffer;Ljava/nio/ByteBuffer;)V");
+        Ok(Self {
+            predict: env.get_method_id(
+                &class,
+                jni_str!("predict"),
+                jni_sig!("(Ljava/nio/ByteBuffer;ILjava/nio/ByteBuffer;)V"),
+            )?,
+            gradient: env.get_method_id(&class, jni_str!("gradient"), &five)?,
+            layer_gradient: env.get_method_id(&class, jni_str!("layerGradient"), &five)?,
+        })
+    }
+}
+
+/// The Java model registered with Lumen (behind a `dev.lumen.ModelHandle`).
+#[derive(Debug)]
+pub struct JavaModel {
+    signature: ModelSignature,
+    capabilities: Capabilities,
+    vm: JavaVM,
+    bridge: Global<JObject<'static>>,
+    methods: BridgeMethods,
+    serial: Mutex<()>,
+}
+
+impl JavaModel {
+    /// Wraps the Java `ModelBridge` `bridge`; the global reference keeps it alive until
+    /// the handle is closed, whichever thread drops it.
+    pub fn new(
+        env: &mut Env<'_>,
+        bridge: &JObject<'_>,
+        signature: ModelSignature,
+        capabilities: Capabilities,
+    ) -> crate::error::BindingResult<Self> {
+        signature.validate()?;
+        if bridge.is_null() {
+            return Err(crate::error::BindingError::Null { argument: "model", expected: "a dev.lumen.Model" });
+        }
+        Ok(Self {
+            signature,
+            capabilities,
+            vm: env.get_java_vm()?,
+            methods: BridgeMethods::of(env, bridge)?,
+            bridge: env.new_global_ref(bridge)?,
+            serial: Mutex::new(()),
+        })
+    }
+
+    /// The model's signature.
+    pub fn signature(&self) -> &ModelSignature {
+        &self.signature
+    }
+
+    /// The right to call the model now: its lock unless it is concurrent, so that a
+    /// serial model is never entered twice, whichever explanations or threads call it.
+    fn turn(&self) -> Option<MutexGuard<'_, ()>> {
+        (!self.signature.concurrent).then(|| self.serial.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// One explanation's use of a [`JavaModel`]: it records the first exception the Java
+/// model throws during this call, so that concurrent explanations never see each
+/// other's exceptions.
+pub struct ModelCall<'a> {
+    model: &'a JavaModel,
+    thrown: Mutex<Option<Global<JThrowable<'static>>>>,
+}
+
+impl<'a> ModelCall<'a> {
+    /// A fresh call on `model`.
+    pub fn new(model: &'a JavaModel) -> Self {
+        Self { model, thrown: Mutex::new(None) }
+    }
+
+    /// Turns the engine's error into the binding's, attaching the Java exception that
+    /// caused it when the model threw.
+    pub fn failure(&self, error: Error) -> crate::error::BindingError {
+        let thrown = self.thrown.lock().unwrap_or_else(PoisonError::into_inner).take();
+        match thrown {
+            Some(cause) if error.kind() == ErrorKind::ModelFailed => {
+                crate::error::BindingError::ModelThrew { error, cause }
+            }
+            _ => crate::error::BindingError::Lumen(error),
+        }
+    }
+
+    /// Maps an engine result through [`ModelCall::failure`].
+    pub fn check<T>(&self, result: lumen::Result<T>) -> crate::error::BindingResult<T> {
+        result.map_err(|e| self.failure(e))
+    }
+
+    /// Runs `invoke` on the bridge from the current thread (attached to the JVM for as
+    /// long as the thread lives). A Java exception is cleared, kept and reported as
+    /// `ModelFailed`.
+    fn call(
+        &self,
+        method: &str,
+        invoke: impl FnOnce(&mut Env<'_>, &JObject<'static>) -> jni::errors::Result<()>,
+    ) -> lumen::Result<()> {
+        let _turn = self.model.turn();
+        let outcome = self.model.vm.attach_current_thread(
+            |env| -> jni::errors::Result<Option<(Global<JThrowable<'static>>, String)>> {
+                match invoke(env, self.model.bridge.as_obj()) {
+                    Ok(()) => Ok(None),
+                    Err(jni::errors::Error::JavaException) => match env.exception_occurred() {
+                        Some(throwable) => {
+                            env.exception_clear();
+                            let description = describe(env, &throwable);
+                            Ok(Some((env.new_global_ref(&throwable)?, description)))
+                        }
+                        None => Err(jni::errors::Error::JavaException),
+                    },
+                    Err(other) => Err(other),
+                }
+            },
+        );
+        match outcome {
+            Ok(None) => Ok(()),
+            Ok(Some((throwable, description))) => {
+                self.thrown.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(throwable);
+                Err(Error::new(ErrorKind::ModelFailed, format!("model: the Java {method} method threw {description}")))
+            }
+            Err(e) => {
+                Err(Error::new(ErrorKind::ModelFailed, format!("model: calling the Java {method} method failed: {e}")))
+            }
+        }
+    }
+}
+
+/// `throwable.toString()`, or its absence explained.
+fn describe(env: &mut Env<'_>, throwable: &JThrowable<'_>) -> String {
+    let text = env
+        .call_method(throwable, jni_str!("toString"), jni_sig!("()Ljava/lang/String;"), &[])
+        .and_then(|v| v.l())
+        .and_then(|o| env.cast_local::<JString>(o))
+        .and_then(|s| s.try_to_string(env));
+    text.unwrap_or_else(|_| {
+        env.exception_clear();
+        "an exception that could not be described".to_owned()
+    })
+}
+
+/// Calls the bridge's void method `method` with `args`.
+///
+/// # Safety
+/// `method` is one of the bridge's [`BridgeMethods`], and `args` match its signature.
+unsafe fn call_void(
+    env: &mut Env<'_>,
+    bridge: &JObject<'_>,
+    method: JMethodID,
+    args: &[JValue<'_>],
+) -> jni::errors::Result<()> {
+    let args: Vec<jvalue> = args.iter().map(JValue::as_jni).collect();
+    // SAFETY: per this function's contract, `method` belongs to `bridge`'s class and `args`
+    // match its signature; it returns void.
+    unsafe { env.call_method_unchecked(bridge, method, ReturnType::Primitive(Primitive::Void), &args) }?;
+    Ok(())
+}
+
+/// A direct `ByteBuffer` over `values` for the duration of one callback.
+///
+/// The buffer aliases Lumen's batch memory, which outlives the callback; the bridge
+/// makes read-only views of input buffers and the Java `Model` contract forbids keeping
+/// any buffer after the call returns.
+fn buffer<'local, T>(env: &mut Env<'local>, values: &[T]) -> jni::errors::Result<JByteBuffer<'local>> {
+    if values.is_empty() {
+        return Err(jni::errors::Error::NullPtr("an empty model buffer"));
+    }
+    // SAFETY: `values` is a live allocation of `size_of_val(values)` bytes for the whole
+    // callback (see above); Java writes only into the output buffers, which Lumen handed
+    // over as `&mut` slices.
+    unsafe { env.new_direct_byte_buffer(values.as_ptr() as *mut u8, std::mem::size_of_val(values)) }
+}
+
+/// A batch's row count as a Java `int`.
+fn rows_arg(rows: usize) -> lumen::Result<i32> {
+    i32::try_from(rows).map_err(|_| {
+        Error::new(ErrorKind::ModelFailed, format!("model: a batch of {rows} rows does not fit a Java int"))
+    })
+}
+
+impl Model for ModelCall<'_> {
+    fn signature(&self) -> &ModelSignature {
+        &self.model.signature
+    }
+
+    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+        let rows = rows_arg(rows)?;
+        self.call("predict", |env, bridge| {
+            let input = buffer(env, inputs)?;
+            let output = buffer(env, outputs)?;
+            let args = [JValue::Object(&input), JValue::Int(rows), JValue::Object(&output)];
+            // SAFETY: `predict` takes (ByteBuffer, int, ByteBuffer) and returns void.
+            unsafe { call_void(env, bridge, self.model.methods.predict, &args) }
+        })
+    }
+
+    fn gradient(
+        &self,
+        inputs: &[f32],
+        rows: usize,
+        targets: &[u32],
+        gradients: &mut [f32],
+        outputs: Option<&mut [f32]>,
+    ) -> lumen::Result<()> {
+        if !self.model.capabilities.gradient {
+            return Err(Error::new(
+                ErrorKind::ModelCapabilityMissing,
+                "model: the Java model declares no gradient (ModelSpec.withGradient())",
+            ));
+        }
+        let rows = rows_arg(rows)?;
+        self.call("gradient", |env, bridge| {
+            let input = buffer(env, inputs)?;
+            let target = buffer(env, targets)?;
+            let gradient = buffer(env, gradients)?;
+            let output = match outputs.as_deref() {
+                Some(o) => JObject::from(buffer(env, o)?),
+                None => JObject::null(),
+            };
+            let args = [
+                JValue::Object(&input),
+                JValue::Int(rows),
+                JValue::Object(&target),
+                JValue::Object(&gradient),
+                JValue::Object(&output),
+            ];
+            // SAFETY: `gradient` takes (ByteBuffer, int, ByteBuffer, ByteBuffer, ByteBuffer).
+            unsafe { call_void(env, bridge, self.model.methods.gradient, &args) }
+        })
+    }
+
+    fn layer_gradient(
+        &self,
+        inputs: &[f32],
+        rows: usize,
+        targets: &[u32],
+        activations: &mut [f32],
+        gradients: &mut [f32],
+    ) -> lumen::Result<()> {
+        if !self.model.capabilities.layer_gradient {
+            return Err(Error::new(
+                ErrorKind::ModelCapabilityMissing,
+                "model: the Java model declares no layer gradient (ModelSpec.layerShape)",
+            ));
+        }
+        let rows = rows_arg(rows)?;
+        self.call("layerGradient", |env, bridge| {
+            let input = buffer(env, inputs)?;
+            let target = buffer(env, targets)?;
+            let activation = buffer(env, activations)?;
+            let gradient = buffer(env, gradients)?;
+            let args = [
+                JValue::Object(&input),
+                JValue::Int(rows),
+                JValue::Object(&target),
+                JValue::Object(&activation),
+                JValue::Object(&gradient),
+            ];
+            // SAFETY: `layerGradient` takes (ByteBuffer, int, ByteBuffer, ByteBuffer, ByteBuffer).
+            unsafe { call_void(env, bridge, self.model.methods.layer_gradient, &args) }
+        })
+    }
+}

@@ -1,0 +1,15 @@
+//! JNI glue between Lumen and its Java API (`dev.lumen`, in `bindings/java`).
+//!
+//! The Java classes call the `native` methods of `dev.lumen.NativeLumen` ([`exports`]);
+//! each is a thin wrapper that runs an `inner_*` function returning a `Result` inside
+//! `catch_unwind` (jni's `EnvUnowned::with_env`) and resolves failures with
+//! [`error::ThrowLumenException`]: a Lumen error becomes the matching Java exception and a
+//! panic a `LumenException`, never an abort of the JVM. The glue calls Lumen's Rust API
+//! directly; the Java model runs behind [`java_model::JavaModel`], called from the
+//! engine's worker threads, which attach to the JVM. No maths happens here.
+
+pub mod arrays;
+pub mod error;
+pub mod exports;
+pub mod handles;
+pub mod java_model;

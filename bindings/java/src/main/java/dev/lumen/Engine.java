@@ -1,0 +1,149 @@
+package dev.lumen;
+
+/**
+ * A Lumen engine: a backend, worker threads, a seed and a memory budget. One engine serves
+ * many explanations, from many threads at once. Close it when done (closing twice is safe;
+ * closing while explanations run defers the release until they end). Like an
+ * {@code ExecutorService}'s threads, the worker threads that have called a Java model stay
+ * attached to the JVM, which waits for them when {@code main} returns: {@link #close()}
+ * detaches them (and the cleaner closes an engine that becomes unreachable).
+ *
+ * <p>Every method takes the rows to explain as one row-major array of {@code rows × inputLen}
+ * floats and throws {@link InvalidArgumentException} on bad input (null, wrong length, NaN),
+ * {@link ModelException} when the model throws or returns NaN, and
+ * {@link IllegalStateException} when this engine or the model is closed.
+ */
+public final class Engine extends NativeHandle {
+    /** An engine with the defaults: auto backend, one thread per core, seed 0. */
+    public Engine() {
+        this(new EngineOptions());
+    }
+
+    /** An engine set up by {@code options}. */
+    public Engine(EngineOptions options) {
+        super("engine", create(options), NativeLumen::engineFree);
+    }
+
+    private static long create(EngineOptions options) {
+        Checks.notNull(options, "options");
+        Checks.notNull(options.backend, "options.backend");
+        NativeLibrary.ensureLoaded();
+        return NativeLumen.engineNew(options.backend.ordinal(), options.threads, options.seed,
+                options.memoryBudgetBytes);
+    }
+
+    /** Lumen's version, e.g. {@code 0.1.0}. */
+    public static String version() {
+        NativeLibrary.ensureLoaded();
+        return NativeLumen.version();
+    }
+
+    private long info() {
+        long handle = acquire();
+        try {
+            return NativeLumen.engineInfo(handle);
+        } finally {
+            release();
+        }
+    }
+
+    /** The backend in use ({@link Backend#CPU} or {@link Backend#CUDA}). */
+    public Backend backend() {
+        return (info() & 0xff) == 2 ? Backend.CUDA : Backend.CPU;
+    }
+
+    /** Worker threads running. */
+    public int threads() {
+        return (int) (info() >>> 8);
+    }
+
+    /** One native explanation call on this engine and {@code model}, both held open for its duration. */
+    @FunctionalInterface
+    private interface Call {
+        long run(long engine, long model);
+    }
+
+    private long call(ModelHandle model, Call call) {
+        Checks.notNull(model, "model");
+        long engine = acquire();
+        try {
+            long m = model.acquire();
+            try {
+                return call.run(engine, m);
+            } finally {
+                model.release();
+            }
+        } finally {
+            release();
+        }
+    }
+
+    private Explanation explain(ModelHandle model, Object options, Call call) {
+        Checks.notNull(options, "options");
+        return new Explanation(call(model, call));
+    }
+
+    /** Occlusion (Captum's semantics): sliding windows set to the baseline. */
+    public Explanation occlusion(ModelHandle model, float[] inputs, int rows, OcclusionOptions o) {
+        return explain(model, o, (e, m) -> NativeLumen.occlusion(e, m, inputs, rows, o.windowShape, o.strides,
+                o.baseline, o.baselineScalar, o.targets, o.perturbationsPerEval));
+    }
+
+    /** Feature Ablation (Captum's semantics): each group of the feature mask set to the baseline. */
+    public Explanation featureAblation(ModelHandle model, float[] inputs, int rows, FeatureAblationOptions o) {
+        return explain(model, o, (e, m) -> NativeLumen.featureAblation(e, m, inputs, rows, o.featureMask,
+                o.groupNames, o.baseline, o.baselineScalar, o.targets, o.perturbationsPerEval, o.groupAttributions));
+    }
+
+    /** KernelSHAP over a background set, with standard errors; deterministic given the seed. */
+    public Explanation kernelShap(ModelHandle model, float[] inputs, int rows, KernelShapOptions o) {
+        return explain(model, o, (e, m) -> NativeLumen.kernelShap(e, m, inputs, rows, o.background,
+                o.backgroundWeights, o.players, o.playerNames, o.targets, o.logit, o.budget, o.errorBatches));
+    }
+
+    /** Shapley Value Sampling (antithetic permutations); deterministic given the seed. */
+    public Explanation shapleySampling(ModelHandle model, float[] inputs, int rows, ShapleySamplingOptions o) {
+        return explain(model, o, (e, m) -> NativeLumen.shapleySampling(e, m, inputs, rows, o.background,
+                o.backgroundWeights, o.players, o.playerNames, o.targets, o.logit, o.permutationPairs));
+    }
+
+    /** Integrated Gradients; needs the model's gradient. */
+    public Explanation integratedGradients(ModelHandle model, float[] inputs, int rows,
+            IntegratedGradientsOptions o) {
+        return explain(model, o, (e, m) -> o.run(e, m, inputs, rows, 0, 0, 0f));
+    }
+
+    /** Saliency (the gradient at the input); needs the model's gradient. */
+    public Explanation saliency(ModelHandle model, float[] inputs, int rows, SaliencyOptions o) {
+        return explain(model, o, (e, m) -> o.run(e, m, inputs, rows, 0, 0, 0f));
+    }
+
+    /** GradientSHAP (expected gradients); needs the model's gradient; deterministic given the seed. */
+    public Explanation gradientShap(ModelHandle model, float[] inputs, int rows, GradientShapOptions o) {
+        return explain(model, o, (e, m) -> o.run(e, m, inputs, rows, 0, 0, 0f));
+    }
+
+    /** NoiseTunnel over a gradient method; deterministic given the seed. */
+    public Explanation noiseTunnel(ModelHandle model, float[] inputs, int rows, NoiseTunnelOptions o) {
+        Checks.notNull(o, "options");
+        Checks.notNull(o.base, "options.base");
+        Checks.notNull(o.type, "options.type");
+        if (o.samples <= 0) {
+            throw new InvalidArgumentException(Status.INVALID_ARGUMENT,
+                    "samples: is " + o.samples + ", expected at least 1");
+        }
+        return explain(model, o, (e, m) -> o.base.run(e, m, inputs, rows, o.type.ordinal(), o.samples, o.stdevs));
+    }
+
+    /** Grad-CAM on the layer the model exposes ({@link ModelSpec#layerShape}). */
+    public Explanation gradCam(ModelHandle model, float[] inputs, int rows, GradCamOptions o) {
+        return explain(model, o, (e, m) -> NativeLumen.gradCam(e, m, inputs, rows, o.targets, o.reluAttributions,
+                o.upsample, o.internalBatchSize));
+    }
+
+    /** PermuteAttack counterfactuals; deterministic given the seed. */
+    public Counterfactuals counterfactuals(ModelHandle model, float[] inputs, int rows, PermuteAttackOptions o) {
+        Checks.notNull(o, "options");
+        return Counterfactuals.read(call(model, (e, m) -> o.run(e, m, inputs, rows)));
+    }
+}

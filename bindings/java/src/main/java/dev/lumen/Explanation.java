@@ -1,0 +1,213 @@
+package dev.lumen;
+
+import java.util.List;
+
+/**
+ * The result of an explanation: attributions laid out {@code rows × outputs × features},
+ * row-major, with predictions, base values, diagnostics and the audit record. Close it to
+ * release its native memory (closing twice is safe). Safe to read from several threads.
+ */
+public final class Explanation extends NativeHandle {
+    private final int rows;
+    private final int outputs;
+    private final int features;
+    private final boolean groupAxis;
+
+    Explanation(long handle) {
+        this(handle, shapeOrFree(handle));
+    }
+
+    private Explanation(long handle, int[] shape) {
+        super("explanation", handle, NativeLumen::explanationFree);
+        this.rows = shape[0];
+        this.outputs = shape[1];
+        this.features = shape[2];
+        this.groupAxis = shape[3] == 1;
+    }
+
+    /** The shape of the new explanation {@code handle}; frees it when even that fails. */
+    private static int[] shapeOrFree(long handle) {
+        try {
+            return NativeLumen.explanationShape(handle);
+        } catch (RuntimeException | Error e) {
+            NativeLumen.explanationFree(handle);
+            throw e;
+        }
+    }
+
+    /** Rows explained. */
+    public int rows() {
+        return rows;
+    }
+
+    /** Outputs explained per row (see {@link #explainedOutputs()}). */
+    public int outputs() {
+        return outputs;
+    }
+
+    /** Length of the feature axis: input elements, groups or players. */
+    public int features() {
+        return features;
+    }
+
+    /** Whether the feature axis indexes groups (Feature Ablation per group, summed groups). */
+    public boolean groupAxis() {
+        return groupAxis;
+    }
+
+    private float[] floats(int which) {
+        long handle = acquire();
+        try {
+            return NativeLumen.explanationFloats(handle, which);
+        } finally {
+            release();
+        }
+    }
+
+    /** A copy of all attributions, {@code rows × outputs × features}. */
+    public float[] attributions() {
+        return floats(0);
+    }
+
+    /** A copy of the attributions of {@code row} for the {@code output}-th explained output. */
+    public float[] attributions(int row, int output) {
+        if (row < 0 || row >= rows || output < 0 || output >= outputs) {
+            throw new InvalidArgumentException(Status.INVALID_ARGUMENT, "row/output: (" + row + ", " + output
+                    + ") is outside rows × outputs = " + rows + " × " + outputs);
+        }
+        float[] all = attributions();
+        int start = (row * outputs + output) * features;
+        return java.util.Arrays.copyOfRange(all, start, start + features);
+    }
+
+    /** f(x), {@code rows × outputs}. */
+    public float[] predictions() {
+        return floats(1);
+    }
+
+    /** Base values ({@code rows × outputs}): f(baseline), or the background mean for Shapley methods. */
+    public float[] baseValues() {
+        return floats(2);
+    }
+
+    /** Standard errors of sampled estimates ({@code rows × outputs × features}), or null when not sampled. */
+    public float[] standardErrors() {
+        return floats(3);
+    }
+
+    /** The model outputs explained (indices into the model's outputs). */
+    public int[] explainedOutputs() {
+        long handle = acquire();
+        try {
+            return NativeLumen.explanationOutputs(handle);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Σ attributions − (f(x) − base value) per row and output ({@code rows × outputs}), or null
+     * when the method does not define it (Occlusion, Saliency, Grad-CAM).
+     */
+    public double[] completenessGaps() {
+        long handle = acquire();
+        try {
+            return NativeLumen.explanationGaps(handle);
+        } finally {
+            release();
+        }
+    }
+
+    private long[] modelRows() {
+        long handle = acquire();
+        try {
+            return NativeLumen.explanationModelRows(handle);
+        } finally {
+            release();
+        }
+    }
+
+    /** Model rows evaluated to explain each row. */
+    public long[] modelRowsEvaluated() {
+        return java.util.Arrays.copyOf(modelRows(), rows);
+    }
+
+    /** Model rows evaluated for the whole explanation. */
+    public long totalModelRowsEvaluated() {
+        return modelRows()[rows];
+    }
+
+    private String[] texts() {
+        long handle = acquire();
+        try {
+            return NativeLumen.explanationTexts(handle);
+        } finally {
+            release();
+        }
+    }
+
+    /** The method, as in the audit record: {@code occlusion}, {@code kernel_shap}, ... */
+    public String method() {
+        return texts()[0];
+    }
+
+    /** The name of every feature ({@code feature N} when unnamed). */
+    public List<String> featureNames() {
+        String[] texts = texts();
+        return List.of(java.util.Arrays.copyOfRange(texts, 1, texts.length));
+    }
+
+    /**
+     * Up to {@code k} players of {@code row} that moved the {@code output}-th explained output in
+     * {@code direction}, strongest first (ties to the lower index; zero contributions never).
+     */
+    public List<ReasonCode> reasonCodes(int row, int output, int k, Direction direction) {
+        Checks.notNull(direction, "direction");
+        long handle = acquire();
+        try {
+            return List.of(NativeLumen.explanationReasonCodes(handle, row, output, k, direction == Direction.RAISED));
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * A new explanation whose features are groups: {@code groups[f]} is the group of feature
+     * {@code f} (ids {@code 0..G-1}, all used); {@code names} (optional) names the G groups.
+     */
+    public Explanation sumGroups(int[] groups, String... names) {
+        long handle = acquire();
+        try {
+            return new Explanation(NativeLumen.explanationSumGroups(handle, groups, names));
+        } finally {
+            release();
+        }
+    }
+
+    /** Concentration, magnitude and sparsity of the attributions of {@code row} for the {@code output}-th output. */
+    public AttributionSummary summary(int row, int output) {
+        long handle = acquire();
+        try {
+            double[] s = NativeLumen.explanationSummary(handle, row, output);
+            return new AttributionSummary(s[0], s[1], s[2]);
+        } finally {
+            release();
+        }
+    }
+
+    /** The audit record as JSON: method, parameters, seed, version, backend, shapes, values, diagnostics. */
+    public String toJson() {
+        long handle = acquire();
+        try {
+            return NativeLumen.explanationToJson(handle);
+        } finally {
+            release();
+        }
+    }
+
+    /** How much two attribution maps of the same length agree: |Pearson correlation| in [0, 1]. */
+    public static double consistency(float[] a, float[] b) {
+        NativeLibrary.ensureLoaded();
+        return NativeLumen.consistency(a, b);
+    }
+}

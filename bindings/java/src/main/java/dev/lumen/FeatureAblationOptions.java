@@ -1,0 +1,57 @@
+package dev.lumen;
+
+/**
+ * Feature Ablation's options (Captum's semantics): each group of the feature mask in turn is
+ * set to the baseline. Setters return {@code this}.
+ */
+public final class FeatureAblationOptions {
+    int[] featureMask;
+    String[] groupNames;
+    float[] baseline;
+    float baselineScalar;
+    int[] targets;
+    int perturbationsPerEval;
+    boolean groupAttributions;
+
+    /** The group ({@code 0..G-1}, all used) of each input element; default: each element alone. */
+    public FeatureAblationOptions featureMask(int... mask) {
+        this.featureMask = mask;
+        return this;
+    }
+
+    /** Names of the G groups. */
+    public FeatureAblationOptions groupNames(String... names) {
+        this.groupNames = names;
+        return this;
+    }
+
+    /** One baseline row shared by all rows ({@code inputLen} values) or one per row. */
+    public FeatureAblationOptions baseline(float[] baseline) {
+        this.baseline = baseline;
+        return this;
+    }
+
+    /** One baseline value for every element (default 0; ignored when a baseline array is set). */
+    public FeatureAblationOptions baseline(float value) {
+        this.baselineScalar = value;
+        return this;
+    }
+
+    /** The outputs to explain (default: all). */
+    public FeatureAblationOptions targets(int... targets) {
+        this.targets = targets;
+        return this;
+    }
+
+    /** Most perturbed rows per model call; 0 (default) lets the engine choose. */
+    public FeatureAblationOptions perturbationsPerEval(int rows) {
+        this.perturbationsPerEval = rows;
+        return this;
+    }
+
+    /** Report one value per group instead of one per element (Captum reports per element). */
+    public FeatureAblationOptions groupAttributions(boolean perGroup) {
+        this.groupAttributions = perGroup;
+        return this;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.lumen;
+
+/** Integrated Gradients' options (Captum's defaults: 50 steps, Gauss–Legendre). */
+public final class IntegratedGradientsOptions extends GradientMethodOptions {
+    float[] baseline;
+    float baselineScalar;
+    int nSteps = 50;
+    Quadrature method = Quadrature.GAUSS_LEGENDRE;
+    int internalBatchSize;
+    boolean multiplyByInputs = true;
+    int[] targets;
+
+    /** One baseline row shared by all rows ({@code inputLen} values) or one per row. */
+    public IntegratedGradientsOptions baseline(float[] baseline) {
+        this.baseline = baseline;
+        return this;
+    }
+
+    /** One baseline value for every element (default 0; ignored when a baseline array is set). */
+    public IntegratedGradientsOptions baseline(float value) {
+        this.baselineScalar = value;
+        return this;
+    }
+
+    /** Points on each path (default 50). */
+    public IntegratedGradientsOptions steps(int steps) {
+        this.nSteps = steps;
+        return this;
+    }
+
+    /** The integration rule (default Gauss–Legendre). */
+    public IntegratedGradientsOptions method(Quadrature method) {
+        this.method = method;
+        return this;
+    }
+
+    /** Most path points per gradient call; 0 (default) lets the memory budget decide. */
+    public IntegratedGradientsOptions internalBatchSize(int points) {
+        this.internalBatchSize = points;
+        return this;
+    }
+
+    /** Multiply the integrated gradient by (x − baseline) (default true). */
+    public IntegratedGradientsOptions multiplyByInputs(boolean multiply) {
+        this.multiplyByInputs = multiply;
+        return this;
+    }
+
+    /** The outputs to explain (default: all). */
+    public IntegratedGradientsOptions targets(int... targets) {
+        this.targets = targets;
+        return this;
+    }
+
+    @Override
+    long run(long engine, long model, float[] inputs, int rows, int ntType, int ntSamples, float ntStdevs) {
+        Checks.notNull(method, "method");
+        return NativeLumen.integratedGradients(engine, model, inputs, rows, baseline, baselineScalar, nSteps,
+                method.ordinal(), internalBatchSize, multiplyByInputs, targets, ntType, ntSamples, ntStdevs);
+    }
+}

@@ -1,0 +1,53 @@
+package dev.lumen;
+
+/**
+ * A failure reported by Lumen: its {@link Status} and Lumen's message, which names the
+ * argument and what was expected. Subclasses group the statuses a caller handles alike.
+ */
+public class LumenException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final Status status;
+
+    /** An exception of {@code status} with Lumen's {@code message} and an optional cause. */
+    public LumenException(Status status, String message, Throwable cause) {
+        super(message, cause);
+        this.status = status;
+    }
+
+    /** The status Lumen reported. */
+    public Status status() {
+        return status;
+    }
+
+    /**
+     * The exception class for a status: {@link InvalidArgumentException}, {@link ModelException},
+     * {@link BackendUnavailableException} or {@link InternalException}. Called by the native
+     * library.
+     */
+    static LumenException of(int code, String message, Throwable cause) {
+        Status status = Status.of(code);
+        switch (status) {
+            case NULL_POINTER:
+            case INVALID_ARGUMENT:
+            case LENGTH_MISMATCH:
+            case NON_FINITE_INPUT:
+            case BUDGET_TOO_SMALL:
+            case BUFFER_TOO_SMALL:
+            case INVALID_UTF8:
+            case ABI_VERSION_MISMATCH:
+                return new InvalidArgumentException(status, message);
+            case MODEL_FAILED:
+            case MODEL_NON_FINITE_OUTPUT:
+            case MODEL_CAPABILITY_MISSING:
+                return new ModelException(status, message, cause);
+            case BACKEND_UNAVAILABLE:
+                return new BackendUnavailableException(message);
+            case INTERNAL:
+            case PANIC:
+                return new InternalException(status, message);
+            default:
+                return new LumenException(status, message, cause);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.lumen;
+
+/** NoiseTunnel's options (Captum's defaults: smoothgrad, 5 samples, σ = 1) over a gradient method. */
+public final class NoiseTunnelOptions {
+    final GradientMethodOptions base;
+    NoiseType type = NoiseType.SMOOTHGRAD;
+    int samples = 5;
+    float stdevs = 1.0f;
+
+    /** NoiseTunnel over {@code base}. */
+    public NoiseTunnelOptions(GradientMethodOptions base) {
+        this.base = base;
+    }
+
+    /** The aggregation (default smoothgrad). */
+    public NoiseTunnelOptions type(NoiseType type) {
+        this.type = type;
+        return this;
+    }
+
+    /** Noisy copies per input (default 5, at least 1). */
+    public NoiseTunnelOptions samples(int samples) {
+        this.samples = samples;
+        return this;
+    }
+
+    /** Standard deviation of the noise (default 1). */
+    public NoiseTunnelOptions stdevs(float stdevs) {
+        this.stdevs = stdevs;
+        return this;
+    }
+}

@@ -1,0 +1,183 @@
+package dev.lumen;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * PermuteAttack's options (Hashemi &amp; Fathi, 2020; the paper's settings by default):
+ * population 30, 10 parents, 100 generations, 10 runs, ρ0 = 0.05, ρ1 = 0.01, τ = 0.5, decay
+ * 0.96, Gibbs sampling with 5 bins and 5 sweeps, 3 counterfactuals. Setters return {@code this}.
+ */
+public final class PermuteAttackOptions {
+    /** {@link #targetClass(int)} value that aims for the other (most probable other) class. */
+    public static final int TARGET_OPPOSITE = -1;
+
+    final float[] training;
+    List<TabularFeature> features;
+    int targetClass = TARGET_OPPOSITE;
+    int[] immutable;
+    int[] allowList;
+    final List<int[]> rangeFeatures = new ArrayList<>();
+    final List<float[]> rangeBounds = new ArrayList<>();
+    int population = 30;
+    int parents = 10;
+    int generations = 100;
+    int runs = 10;
+    double rho0 = 0.05;
+    double rho1 = 0.01;
+    double temperature = 0.5;
+    double decay = 0.96;
+    int maxChanged;
+    double maxDistance;
+    double successProbability;
+    int counterfactuals = 3;
+    boolean gibbs = true;
+    int gibbsBins = 5;
+    int gibbsIterations = 5;
+
+    /** A search drawing new values from {@code training} ({@code n × inputLen} rows, n ≥ 1). */
+    public PermuteAttackOptions(float[] training) {
+        this.training = training;
+    }
+
+    /** The logical features (default: every column a numeric feature). */
+    public PermuteAttackOptions features(List<TabularFeature> features) {
+        this.features = features == null ? null : List.copyOf(features);
+        return this;
+    }
+
+    /** The class to reach, or {@link #TARGET_OPPOSITE} (the default). */
+    public PermuteAttackOptions targetClass(int targetClass) {
+        this.targetClass = targetClass;
+        return this;
+    }
+
+    /** Logical features that must never change. */
+    public PermuteAttackOptions immutable(int... features) {
+        this.immutable = features;
+        return this;
+    }
+
+    /** If set, only these logical features may change. */
+    public PermuteAttackOptions allowList(int... features) {
+        this.allowList = features;
+        return this;
+    }
+
+    /** Allowed values {@code [min, max]} of a numeric feature. */
+    public PermuteAttackOptions range(int feature, float min, float max) {
+        rangeFeatures.add(new int[] {feature});
+        rangeBounds.add(new float[] {min, max});
+        return this;
+    }
+
+    /** Candidates per generation (default 30). */
+    public PermuteAttackOptions population(int population) {
+        this.population = population;
+        return this;
+    }
+
+    /** Parents drawn per generation (default 10). */
+    public PermuteAttackOptions parents(int parents) {
+        this.parents = parents;
+        return this;
+    }
+
+    /** Generations per run (default 100). */
+    public PermuteAttackOptions generations(int generations) {
+        this.generations = generations;
+        return this;
+    }
+
+    /** Independent runs per instance (default 10). */
+    public PermuteAttackOptions runs(int runs) {
+        this.runs = runs;
+        return this;
+    }
+
+    /** Fitness penalties per changed feature (ρ0) and per unit of L2 distance (ρ1). */
+    public PermuteAttackOptions penalties(double rho0, double rho1) {
+        this.rho0 = rho0;
+        this.rho1 = rho1;
+        return this;
+    }
+
+    /** Softmax temperature of parent selection (default 0.5). */
+    public PermuteAttackOptions temperature(double temperature) {
+        this.temperature = temperature;
+        return this;
+    }
+
+    /** Factor applied to the penalties after a generation without success (default 0.96). */
+    public PermuteAttackOptions decay(double decay) {
+        this.decay = decay;
+        return this;
+    }
+
+    /** Most features a counterfactual may change; 0 (default) means no limit. */
+    public PermuteAttackOptions maxChanged(int features) {
+        this.maxChanged = features;
+        return this;
+    }
+
+    /** Largest L2 distance of a counterfactual; 0 (default) means no limit. */
+    public PermuteAttackOptions maxDistance(double distance) {
+        this.maxDistance = distance;
+        return this;
+    }
+
+    /** The target class's probability to reach (e.g. an approval cutoff); 0 (default): its prediction. */
+    public PermuteAttackOptions successProbability(double probability) {
+        this.successProbability = probability;
+        return this;
+    }
+
+    /** Counterfactuals reported per instance (default 3). */
+    public PermuteAttackOptions counterfactuals(int k) {
+        this.counterfactuals = k;
+        return this;
+    }
+
+    /** New values as uniform draws from the training column instead of Gibbs sampling. */
+    public PermuteAttackOptions columnSampling() {
+        this.gibbs = false;
+        return this;
+    }
+
+    /** Gibbs sampling with {@code bins} quantile bins and {@code iterations} sweeps (the default, 5 and 5). */
+    public PermuteAttackOptions gibbsSampling(int bins, int iterations) {
+        this.gibbs = true;
+        this.gibbsBins = bins;
+        this.gibbsIterations = iterations;
+        return this;
+    }
+
+    /** Runs the search; returns the result handle. */
+    long run(long engine, long model, float[] inputs, int rows) {
+        String[] names = null;
+        int[] kinds = null;
+        int[][] columns = null;
+        if (features != null) {
+            names = new String[features.size()];
+            kinds = new int[features.size()];
+            columns = new int[features.size()][];
+            for (int f = 0; f < features.size(); f++) {
+                TabularFeature feature = Checks.notNull(features.get(f), "features[" + f + "]");
+                names[f] = feature.name() == null ? "feature " + f : feature.name();
+                kinds[f] = feature.categorical() ? 1 : 0;
+                columns[f] = feature.columns();
+            }
+        }
+        int[] ranged = rangeFeatures.stream().mapToInt(r -> r[0]).toArray();
+        float[] bounds = new float[2 * rangeBounds.size()];
+        for (int i = 0; i < rangeBounds.size(); i++) {
+            bounds[2 * i] = rangeBounds.get(i)[0];
+            bounds[2 * i + 1] = rangeBounds.get(i)[1];
+        }
+        int[] settings = {population, parents, generations, runs, maxChanged, counterfactuals, gibbs ? 1 : 0,
+            gibbsBins, gibbsIterations, targetClass};
+        double[] weights = {rho0, rho1, temperature, decay, maxDistance, successProbability};
+        return NativeLumen.counterfactuals(engine, model, inputs, rows, names, kinds, columns, training, immutable,
+                allowList, ranged, bounds, settings, weights);
+    }
+}

@@ -1,0 +1,24 @@
+package dev.lumen;
+
+/** Saliency's options: the gradient at the input, by default its absolute value. */
+public final class SaliencyOptions extends GradientMethodOptions {
+    boolean abs = true;
+    int[] targets;
+
+    /** Report |∇f| (default true) or ∇f. */
+    public SaliencyOptions abs(boolean abs) {
+        this.abs = abs;
+        return this;
+    }
+
+    /** The outputs to explain (default: all). */
+    public SaliencyOptions targets(int... targets) {
+        this.targets = targets;
+        return this;
+    }
+
+    @Override
+    long run(long engine, long model, float[] inputs, int rows, int ntType, int ntSamples, float ntStdevs) {
+        return NativeLumen.saliency(engine, model, inputs, rows, abs, targets, ntType, ntSamples, ntStdevs);
+    }
+}

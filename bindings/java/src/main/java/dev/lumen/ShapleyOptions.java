@@ -1,0 +1,52 @@
+package dev.lumen;
+
+/**
+ * The game every Shapley method plays: a weighted background set, players (groups of
+ * elements), outputs and link. Setters return {@code this}.
+ *
+ * @param <T> the concrete options type
+ */
+public abstract class ShapleyOptions<T extends ShapleyOptions<T>> {
+    final float[] background;
+    double[] backgroundWeights;
+    int[] players;
+    String[] playerNames;
+    int[] targets;
+    boolean logit;
+
+    ShapleyOptions(float[] background) {
+        this.background = background;
+    }
+
+    abstract T self();
+
+    /** One weight per background row (default uniform). */
+    public T backgroundWeights(double... weights) {
+        this.backgroundWeights = weights;
+        return self();
+    }
+
+    /** The player ({@code 0..M-1}, all used) of each input element; default: each element alone. */
+    public T players(int... players) {
+        this.players = players;
+        return self();
+    }
+
+    /** Names of the M players. */
+    public T playerNames(String... names) {
+        this.playerNames = names;
+        return self();
+    }
+
+    /** The outputs to explain (default: all). */
+    public T targets(int... targets) {
+        this.targets = targets;
+        return self();
+    }
+
+    /** Explain a probability in log-odds (default: the model's own output). */
+    public T logitLink(boolean logit) {
+        this.logit = logit;
+        return self();
+    }
+}

@@ -1,0 +1,22 @@
+package dev.lumen;
+
+/** Shapley Value Sampling's options: antithetic permutation pairs over a background set. */
+public final class ShapleySamplingOptions extends ShapleyOptions<ShapleySamplingOptions> {
+    int permutationPairs = 25;
+
+    /** Shapley Value Sampling over {@code background} ({@code n × inputLen} values, n ≥ 1). */
+    public ShapleySamplingOptions(float[] background) {
+        super(background);
+    }
+
+    @Override
+    ShapleySamplingOptions self() {
+        return this;
+    }
+
+    /** Antithetic pairs of permutations per row (default 25, at least 2). */
+    public ShapleySamplingOptions permutationPairs(int pairs) {
+        this.permutationPairs = pairs;
+        return this;
+    }
+}
