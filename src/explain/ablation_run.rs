@@ -37,7 +37,7 @@ impl BatchSource for ReferenceRows<'_> {
         vec![0.0; batch_rows * self.row_len]
     }
 
-    fn fill(&self, scratch: &mut Vec<f32>, rows: Range<usize>) {
+    fn fill(&self, scratch: &mut Vec<f32>, rows: Range<usize>) -> Result<()> {
         let n = self.row_len;
         let input_rows = self.inputs.len() / n;
         for (slot, row) in rows.enumerate() {
@@ -48,6 +48,7 @@ impl BatchSource for ReferenceRows<'_> {
                 self.baselines.write_row(row - input_rows, out);
             }
         }
+        Ok(())
     }
 
     fn rows<'s>(&self, scratch: &'s Vec<f32>, count: usize) -> &'s [f32] {
@@ -69,8 +70,8 @@ impl BatchSource for PerturbedRows<'_> {
         AblationScratch::new(batch_rows.min(self.batch_capacity), self.job.row_len)
     }
 
-    fn fill(&self, scratch: &mut AblationScratch, rows: Range<usize>) {
-        self.backend.build_ablation_batch(&self.job, rows, scratch);
+    fn fill(&self, scratch: &mut AblationScratch, rows: Range<usize>) -> Result<()> {
+        self.backend.build_ablation_batch(&self.job, rows, scratch)
     }
 
     fn rows<'s>(&self, scratch: &'s AblationScratch, count: usize) -> &'s [f32] {

@@ -101,7 +101,7 @@ pub fn feature_ablation(
         (FeatureAxis::Groups, group_count, values, names)
     } else {
         let mut values = vec![0.0f32; rows * t * row_len];
-        engine.pool().install(|| engine.backend().gather_ablation(&masks, &run.deltas, &mut values));
+        engine.pool().install(|| engine.backend().gather_ablation(&masks, &run.deltas, &mut values))?;
         (FeatureAxis::Elements, row_len, values, signature.feature_names.clone())
     };
     Ok(Explanation {

@@ -69,7 +69,7 @@ pub fn occlusion(
     };
     let run = ablation_run::run(engine, model, &request)?;
     let mut attributions = vec![0.0f32; rows * targets.len() * row_len];
-    engine.pool().install(|| engine.backend().gather_ablation(&masks, &run.deltas, &mut attributions));
+    engine.pool().install(|| engine.backend().gather_ablation(&masks, &run.deltas, &mut attributions))?;
     let diagnostics =
         vec![RowDiagnostics { model_rows_evaluated: run.rows_per_input_row, completeness_gap: None }; rows];
     Ok(Explanation {

@@ -66,7 +66,7 @@ pub trait BatchSource: Sync {
     /// A scratch able to hold `batch_rows` rows.
     fn new_scratch(&self, batch_rows: usize) -> Self::Scratch;
     /// Builds rows `rows` of the run into `scratch`.
-    fn fill(&self, scratch: &mut Self::Scratch, rows: Range<usize>);
+    fn fill(&self, scratch: &mut Self::Scratch, rows: Range<usize>) -> Result<()>;
     /// The first `count` rows held by `scratch`, row-major.
     fn rows<'s>(&self, scratch: &'s Self::Scratch, count: usize) -> &'s [f32];
 }
@@ -223,7 +223,7 @@ impl<'m> Evaluator<'m> {
     ) -> Result<()> {
         let rows = batch_out.len() / self.signature().output_len;
         let start = batch * plan.batch_rows;
-        source.fill(scratch, start..start + rows);
+        source.fill(scratch, start..start + rows)?;
         self.predict(source.rows(scratch, rows), rows, batch_out)
     }
 

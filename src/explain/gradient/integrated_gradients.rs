@@ -80,7 +80,7 @@ pub fn integrated_gradients(
     let mut accumulator = vec![0.0f64; rows * t * n];
     run_paths(engine, &evaluator, &job, &point_targets, params.internal_batch_size, &mut accumulator)?;
     if params.multiply_by_inputs {
-        engine.pool().install(|| engine.backend().scale_by_difference(inputs, &baselines, n, t, &mut accumulator));
+        engine.pool().install(|| engine.backend().scale_by_difference(inputs, &baselines, n, t, &mut accumulator))?;
     }
 
     let at_inputs = predict(&evaluator, inputs, rows)?;

@@ -52,11 +52,11 @@ fn run_paths(
     while start < job.points.len() {
         let end = (start + plan.batch_rows).min(job.points.len());
         let k = end - start;
-        engine.pool().install(|| engine.backend().build_path_batch(job, start..end, &mut rows));
+        engine.pool().install(|| engine.backend().build_path_batch(job, start..end, &mut rows))?;
         evaluator.gradient(&rows[..k * n], k, &targets[start..end], &mut gradients[..k * n], None)?;
-        engine
-            .pool()
-            .install(|| engine.backend().accumulate_path_gradients(job, start..end, &gradients[..k * n], accumulator));
+        engine.pool().install(|| {
+            engine.backend().accumulate_path_gradients(job, start..end, &gradients[..k * n], accumulator)
+        })?;
         start = end;
     }
     Ok(())

@@ -109,8 +109,8 @@ impl BatchSource for CoalitionRows<'_> {
         vec![0.0; batch_rows * self.job.row_len()]
     }
 
-    fn fill(&self, scratch: &mut Vec<f32>, rows: Range<usize>) {
-        self.backend.build_coalition_batch(&self.job, rows, scratch);
+    fn fill(&self, scratch: &mut Vec<f32>, rows: Range<usize>) -> Result<()> {
+        self.backend.build_coalition_batch(&self.job, rows, scratch)
     }
 
     fn rows<'s>(&self, scratch: &'s Vec<f32>, count: usize) -> &'s [f32] {
@@ -206,7 +206,7 @@ impl<'a> Game<'a> {
                     self.targets,
                     chunk_values,
                 )
-            });
+            })?;
         }
         for value in &mut values {
             *value = self.link.apply(*value)?;

@@ -1,0 +1,2 @@
+//! The CUDA backend (feature `cuda`).
+pub mod kernels;
