@@ -21,6 +21,30 @@ pub use cpu::CpuBackend;
 pub use grad_cam::{bilinear_taps, BilinearTap};
 pub use path::{GradientShapDrawJob, PathJob, PathPoint};
 
+/// Element type of the batches a backend builds for a device model (outputs and
+/// gradients are f32; the CPU backend builds f32 only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputDtype {
+    /// IEEE binary32.
+    #[default]
+    F32,
+    /// IEEE binary16 (rounded to nearest even from the f32 the engine computes).
+    F16,
+    /// bfloat16 (rounded to nearest even from f32).
+    Bf16,
+}
+
+impl InputDtype {
+    /// Bytes per element.
+    pub fn size(self) -> usize {
+        match self {
+            Self::F32 => 4,
+            Self::F16 | Self::Bf16 => 2,
+        }
+    }
+}
+
 /// Which implementation runs the primitives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -45,9 +45,9 @@ impl PathJob<'_> {
 }
 
 /// Stream purpose of GradientSHAP's per-sample draws (baseline and α) on the device RNG.
-pub const GRADIENT_SHAP_DRAWS_STREAM: u64 = 3;
+const GRADIENT_SHAP_DRAWS_STREAM: u64 = 3;
 /// Stream purpose of GradientSHAP's input noise on the device RNG.
-pub const GRADIENT_SHAP_NOISE_STREAM: u64 = 4;
+const GRADIENT_SHAP_NOISE_STREAM: u64 = 4;
 
 /// GradientSHAP's random draws for one explained row `x`, from the counter-based
 /// [`philox`](super::philox) generator keyed by `seed` (so a device draws exactly what the

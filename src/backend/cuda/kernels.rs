@@ -64,7 +64,11 @@ pub const FAMILIES: [Family; 6] = [
         source: include_str!("../../../kernels/solve.cu"),
         kernels: &["wls_normal_equations", "wls_cholesky_solve"],
     },
-    Family { file: "checks.cu", source: include_str!("../../../kernels/checks.cu"), kernels: &["first_non_finite"] },
+    Family {
+        file: "buffers.cu",
+        source: include_str!("../../../kernels/buffers.cu"),
+        kernels: &["convert_f32_to_f16", "convert_f32_to_bf16", "first_non_finite"],
+    },
 ];
 
 /// The full source of `family` as NVRTC compiles it.

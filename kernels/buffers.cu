@@ -1,3 +1,13 @@
+// Buffers handed to and from device models: f32 rows converted to the model's input type,
+// and the finiteness of model outputs and gradients.
+
+#define LUMEN_CONVERT(SUFFIX, T, STORE)                                                         \
+    extern "C" __global__ void convert_f32_to_##SUFFIX(const float* values, lumen_u64 count, T* out) { \
+        LUMEN_FOR_EACH(i, count) { STORE(out, i, values[i]); }                                  \
+    }
+LUMEN_CONVERT(f16, lumen_u16, lumen_store_f16)
+LUMEN_CONVERT(bf16, lumen_u16, lumen_store_bf16)
+
 // Finiteness of model outputs and gradients on the device. Each block writes the smallest
 // index of a NaN or infinity it saw (or `count` when none) into block_first[blockIdx.x];
 // the host takes the minimum over the blocks. A shared-memory tree inside the block, no

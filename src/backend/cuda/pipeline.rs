@@ -1,0 +1,1 @@
+//! Device-resident models (placeholder, filled below).

@@ -1,0 +1,1 @@
+//! KernelSHAP's solve on the device (placeholder, filled below).
