@@ -56,3 +56,16 @@ fn every_kernel_file_is_embedded() {
     embedded.sort();
     assert_eq!(on_disk, embedded);
 }
+
+#[test]
+fn the_device_mlp_of_the_gpu_checks_compiles() {
+    if !nvrtc_or_skip() {
+        return;
+    }
+    let options = cudarc::nvrtc::CompileOptions { fmad: Some(false), arch: Some("sm_80"), ..Default::default() };
+    let ptx = cudarc::nvrtc::compile_ptx_with_opts(include_str!("gpu_support/mlp.cu"), options)
+        .unwrap_or_else(|e| panic!("tests/gpu_support/mlp.cu: {e}"));
+    for kernel in ["mlp_hidden", "mlp_output", "mlp_gradient"] {
+        assert!(ptx.to_src().contains(&format!(".entry {kernel}(")), "{kernel}");
+    }
+}

@@ -71,6 +71,12 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// Which backend this is.
     fn kind(&self) -> BackendKind;
 
+    /// The CUDA backend itself, for device-resident runs (`None` on every other backend).
+    #[cfg(feature = "cuda")]
+    fn as_cuda(&self) -> Option<&cuda::CudaBackend> {
+        None
+    }
+
     /// Builds items `items` of `job` into the first `items.len()` slots of `scratch`.
     fn build_ablation_batch(
         &self,

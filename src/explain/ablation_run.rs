@@ -6,7 +6,7 @@ use std::ops::Range;
 use crate::backend::{AblationJob, AblationScratch, Backend, Baselines, Masks};
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::model::evaluator::BatchSource;
+use crate::model::evaluator::{BatchSource, DeviceJob};
 use crate::model::{BatchPlan, Evaluator, Model};
 
 /// What the model said about the rows, their baselines and their perturbations.
@@ -77,6 +77,10 @@ impl BatchSource for PerturbedRows<'_> {
     fn rows<'s>(&self, scratch: &'s AblationScratch, count: usize) -> &'s [f32] {
         &scratch.rows[..count * self.job.row_len]
     }
+
+    fn device_job(&self) -> Option<DeviceJob<'_>> {
+        Some(DeviceJob::Ablation(self.job))
+    }
 }
 
 /// The rows to explain and how to perturb them, already validated by the method.
@@ -98,7 +102,7 @@ pub(super) struct AblationRequest<'a> {
 /// Evaluates every row, its baseline and each of its perturbations.
 pub(super) fn run(engine: &Engine, model: &dyn Model, request: &AblationRequest<'_>) -> Result<AblationRun> {
     let &AblationRequest { inputs, rows, baselines, masks, targets, perturbations_per_eval } = request;
-    let evaluator = Evaluator::new(model);
+    let evaluator = Evaluator::with_backend(model, engine.backend());
     let signature = model.signature();
     let (row_len, output_len) = (signature.input_len(), signature.output_len);
     let budget = engine.memory_budget_bytes();

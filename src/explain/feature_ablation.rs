@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::ablation_run::{self, AblationRequest};
-use super::{check_batch_request, check_inputs, resolve_targets};
+use super::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::backend::{Baselines, GroupMap, Masks};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -51,7 +51,7 @@ pub fn feature_ablation(
     params: &FeatureAblationParams,
 ) -> Result<Explanation> {
     let signature = model.signature();
-    check_inputs(signature, inputs, rows)?;
+    check_device_inputs(engine, signature, inputs, rows)?;
     check_batch_request("perturbations_per_eval", params.perturbations_per_eval)?;
     let targets = resolve_targets(signature, params.targets.as_deref())?;
     let row_len = signature.input_len();

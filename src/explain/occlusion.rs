@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::ablation_run::{self, AblationRequest};
-use super::{check_batch_request, check_inputs, resolve_targets};
+use super::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::backend::{Baselines, Masks, WindowGrid};
 use crate::engine::Engine;
 use crate::error::Result;
@@ -49,7 +49,7 @@ pub fn occlusion(
     params: &OcclusionParams,
 ) -> Result<Explanation> {
     let signature = model.signature();
-    check_inputs(signature, inputs, rows)?;
+    check_device_inputs(engine, signature, inputs, rows)?;
     check_batch_request("perturbations_per_eval", params.perturbations_per_eval)?;
     let targets = resolve_targets(signature, params.targets.as_deref())?;
     let shape = &signature.input_shape;

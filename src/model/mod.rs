@@ -3,6 +3,7 @@
 //! model within its limits ([`evaluator`]).
 
 pub mod device;
+pub mod device_run;
 pub mod evaluator;
 pub mod host;
 

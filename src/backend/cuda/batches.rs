@@ -97,6 +97,11 @@ impl CudaBackend {
         download(self.device.stream(), src, out)
     }
 
+    /// The raw bytes of `batch` (its first `out.len()`), for checks.
+    pub fn download_batch(&self, batch: &DeviceBatch, out: &mut [u8]) -> Result<()> {
+        download(self.device.stream(), &batch.bytes, out)
+    }
+
     /// The device address of a buffer, for a model callback (valid while `buffer` lives).
     pub fn address<T>(&self, buffer: &CudaSlice<T>) -> u64 {
         let (address, _synced) = buffer.device_ptr(self.device.stream());
@@ -279,6 +284,22 @@ impl CudaBackend {
         // SAFETY: matches path_accumulate in kernels/path.cu; segment targets are relative to
         // the accumulator view starting at the chunk's first row.
         launched("path_accumulate", unsafe { launch.launch(grid(segment_count * job.row_len)) })
+    }
+
+    /// `count` raw Philox words quadruples from `kernels/path.cu` (indices `start..`), for
+    /// checking the device RNG against its CPU twin (`backend::philox`).
+    pub fn philox_words(&self, seed: u64, stream_id: u64, start: u64, count: usize) -> Result<Vec<u32>> {
+        let stream = self.device.stream();
+        let mut words = zeros::<u32>(stream, 4 * count)?;
+        let count_u = count as u64;
+        let function = self.device.function("philox_words")?;
+        let mut launch = stream.launch_builder(&function);
+        launch.arg(&seed).arg(&stream_id).arg(&start).arg(&count_u).arg(&mut words);
+        // SAFETY: matches philox_words in kernels/path.cu; `words` holds 4 × count values.
+        launched("philox_words", unsafe { launch.launch(grid(count_u)) })?;
+        let mut host = vec![0u32; 4 * count];
+        download(stream, &words, &mut host)?;
+        Ok(host)
     }
 
     /// The index of the first NaN or infinity among the first `count` values, if any.

@@ -64,6 +64,10 @@ impl Backend for CudaBackend {
         BackendKind::Cuda
     }
 
+    fn as_cuda(&self) -> Option<&CudaBackend> {
+        Some(self)
+    }
+
     fn build_ablation_batch(
         &self,
         job: &AblationJob<'_>,

@@ -46,6 +46,9 @@ fn run_paths(
         internal_batch_size,
         1,
     )?;
+    if evaluator.on_device()? {
+        return evaluator.device_path_gradients(job, targets, plan.batch_rows, accumulator);
+    }
     let mut rows = vec![0.0f32; plan.batch_rows * n];
     let mut gradients = vec![0.0f32; plan.batch_rows * n];
     let mut start = 0;

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::backend::{Backend, CoalitionJob, GroupMap};
 use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, ErrorKind, Result};
-use crate::model::evaluator::BatchSource;
+use crate::model::evaluator::{BatchSource, DeviceJob};
 use crate::model::{BatchPlan, Evaluator, Model};
 
 /// Background rows and their weights (normalised to sum to 1).
@@ -116,6 +116,10 @@ impl BatchSource for CoalitionRows<'_> {
     fn rows<'s>(&self, scratch: &'s Vec<f32>, count: usize) -> &'s [f32] {
         &scratch[..count * self.job.row_len()]
     }
+
+    fn device_job(&self) -> Option<DeviceJob<'_>> {
+        Some(DeviceJob::Coalitions(self.job))
+    }
 }
 
 /// The game of one explained row.
@@ -140,7 +144,15 @@ impl<'a> Game<'a> {
         targets: &'a [u32],
         link: Link,
     ) -> Self {
-        Self { engine, evaluator: Evaluator::new(model), x, background, players, targets, link }
+        Self {
+            engine,
+            evaluator: Evaluator::with_backend(model, engine.backend()),
+            x,
+            background,
+            players,
+            targets,
+            link,
+        }
     }
 
     /// Number of players.
