@@ -17,6 +17,10 @@ use crate::error::{Error, ErrorKind, Result};
 /// first fill of a batch (a full copy of every row) stays cheap for 600 KB image rows.
 const DEFAULT_BATCH_BYTES: usize = 4 << 20;
 
+/// The same default for a device-memory model: a GPU needs far larger batches to amortise
+/// a launch and a model call (still bounded by the memory budget).
+const DEVICE_BATCH_BYTES: usize = 64 << 20;
+
 /// How a run of model rows is cut into batches and spread over workers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchPlan {
@@ -48,7 +52,9 @@ impl BatchPlan {
                 ),
             ));
         }
-        let preferred = requested.unwrap_or((DEFAULT_BATCH_BYTES / row_bytes).max(1));
+        let default_bytes =
+            if signature.memory_space == MemorySpace::Device { DEVICE_BATCH_BYTES } else { DEFAULT_BATCH_BYTES };
+        let preferred = requested.unwrap_or((default_bytes / row_bytes).max(1));
         let batch_rows = preferred
             .min(signature.max_batch_rows.unwrap_or(usize::MAX))
             .min(budget_rows)
@@ -200,7 +206,7 @@ impl<'m> Evaluator<'m> {
             return Err(Error::new(ErrorKind::Internal, "evaluator: batch buffers do not match the row count"));
         }
         if let Some(device) = self.device()? {
-            let evaluated = device.predict(inputs, rows, outputs, DEFAULT_BATCH_BYTES / (4 * input_len).max(1))?;
+            let evaluated = device.predict(inputs, rows, outputs, DEVICE_BATCH_BYTES / (4 * input_len).max(1))?;
             self.rows_evaluated.fetch_add(evaluated, Ordering::Relaxed);
             return Ok(());
         }
@@ -237,7 +243,7 @@ impl<'m> Evaluator<'m> {
             return Err(Error::new(ErrorKind::Internal, "evaluator: gradient buffers do not match the row count"));
         }
         if let Some(device) = self.device()? {
-            let batch_rows = DEFAULT_BATCH_BYTES / (4 * input_len).max(1);
+            let batch_rows = DEVICE_BATCH_BYTES / (8 * input_len).max(1);
             let evaluated = device.gradient(inputs, rows, targets, gradients, outputs, batch_rows)?;
             self.rows_evaluated.fetch_add(evaluated, Ordering::Relaxed);
             return Ok(());
