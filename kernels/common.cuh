@@ -15,6 +15,7 @@ typedef unsigned long long lumen_u64;
 // Model input element types: f32, f16 and bf16 (round to nearest even from f32).
 __device__ __forceinline__ void lumen_store_f32(float* out, lumen_u64 i, float v) { out[i] = v; }
 
+#ifdef __CUDACC_RTC__
 __device__ __forceinline__ void lumen_store_f16(lumen_u16* out, lumen_u64 i, float v) {
     lumen_u16 h;
     asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(v));
@@ -26,6 +27,12 @@ __device__ __forceinline__ void lumen_store_bf16(lumen_u16* out, lumen_u64 i, fl
     asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(h) : "f"(v));
     out[i] = h;
 }
+#else
+// Host emulation of the kernels (tests/kernel_emulation.rs): the shim provides the
+// conversions that the device does with cvt.rn instructions.
+__device__ __forceinline__ void lumen_store_f16(lumen_u16* out, lumen_u64 i, float v) { out[i] = lumen_host_f16(v); }
+__device__ __forceinline__ void lumen_store_bf16(lumen_u16* out, lumen_u64 i, float v) { out[i] = lumen_host_bf16(v); }
+#endif
 
 // Instantiates one batch-building kernel body for the three input types:
 // LUMEN_FOR_EACH_DTYPE(MACRO) expands MACRO(suffix, element type, store function).

@@ -1,7 +1,10 @@
 //! Every kernel in `kernels/` compiles with NVRTC for sm_80 and sm_90, and the PTX
 //! defines every kernel the backend loads. Needs the NVRTC library, not a GPU: with
 //! `LUMEN_REQUIRE_NVRTC=1` a missing NVRTC fails the test, otherwise it is skipped with a
-//! message (CI sets the variable; see scripts/cuda-ci.sh).
+//! message (CI sets the variable; see scripts/cuda-ci.sh). When `LUMEN_PTXAS` names a
+//! `ptxas` (pip's nvidia-cuda-nvcc-cu12 ships one), the PTX is also assembled into
+//! machine code for the same target, which catches what NVRTC leaves to the assembler
+//! (invalid instructions for the target, resource limits).
 #![cfg(feature = "cuda")]
 
 use lumen::backend::cuda::kernels::{self, FAMILIES};
@@ -30,7 +33,32 @@ fn compiles_for(arch: &'static str) {
         }
         // No float atomics anywhere: reductions are gathers in a fixed order.
         assert!(!text.contains("atom.global.add.f") && !text.contains("red.global.add.f"), "{}", family.file);
+        assemble(family.file, arch, &text);
     }
+}
+
+/// Assembles `ptx` with `$LUMEN_PTXAS` when it is set.
+fn assemble(file: &str, arch: &str, ptx: &str) {
+    let Ok(ptxas) = std::env::var("LUMEN_PTXAS") else { return };
+    let dir = std::env::temp_dir().join(format!("lumen-ptxas-{}-{arch}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = dir.join(file.replace(".cu", ".ptx"));
+    std::fs::write(&source, ptx).unwrap();
+    let output = std::process::Command::new(&ptxas)
+        .arg(format!("-arch={arch}"))
+        .arg("-v")
+        .arg("-o")
+        .arg(dir.join("out.cubin"))
+        .arg(&source)
+        .output()
+        .unwrap_or_else(|e| panic!("LUMEN_PTXAS={ptxas} cannot run: {e}"));
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "ptxas rejected kernels/{file} for {arch}:\n{log}");
+    let spills = log.lines().filter(|l| l.contains("bytes spill stores") && !l.contains(" 0 bytes spill stores"));
+    for line in spills {
+        eprintln!("{file} ({arch}): {}", line.trim());
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
