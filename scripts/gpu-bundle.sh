@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bundle=carry/gpu-bundle
-tests=(cuda_compile cuda_differential cuda_unavailable occlusion feature_ablation grad_cam determinism)
+tests=(cuda_compile cuda_differential cuda_unavailable occlusion feature_ablation grad_cam determinism shapley gradient)
 
 rm -rf "$bundle"
 mkdir -p "$bundle"

@@ -45,6 +45,12 @@ run() { # name, binary, args...
   local name=$1
   shift
   echo "==> $name"
+  if [[ ! -x $1 ]]; then
+    echo "    missing $1: rebuild the bundle with scripts/gpu-bundle.sh"
+    status=1
+    failed=$((failed + 1))
+    return
+  fi
   "$@" >"$log/$name.out" 2>&1
   local rc=$?
   grep -E '^(test result|GPU-CHECK|random data seed|skipped)' "$log/$name.out" | sed 's/^/    /'
@@ -55,7 +61,7 @@ run() { # name, binary, args...
   failed=$((failed + f))
   if [[ $rc -ne 0 ]]; then
     status=1
-    grep -E 'panicked|FAILED|error' "$log/$name.out" | head -20 | sed 's/^/    /'
+    grep -E -A2 'panicked' "$log/$name.out" | grep -v '^stack backtrace' | head -30 | sed 's/^/    /'
   fi
 }
 
@@ -63,8 +69,10 @@ run() { # name, binary, args...
 run cuda_compile "$bundle/cuda_compile" --skip every_kernel_file_is_embedded
 run cuda_differential "$bundle/cuda_differential" --test-threads=1 --nocapture
 run cuda_unavailable "$bundle/cuda_unavailable" --nocapture
-for t in occlusion feature_ablation grad_cam determinism; do
-  run "$t (cpu and cuda)" "$bundle/$t"
+# backend_tests! bodies run as _cpu and _cuda; the other suites build engines with
+# backend=auto, which picks the GPU here, so host models go through the CUDA primitives.
+for t in occlusion feature_ablation grad_cam determinism shapley gradient; do
+  run "$t" "$bundle/$t"
 done
 echo "==> gpu_bench"
 "$bundle/gpu_bench" >"$log/bench.out" 2>&1 || { status=1; tail -5 "$log/bench.out"; }

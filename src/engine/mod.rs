@@ -69,15 +69,17 @@ impl fmt::Debug for Engine {
 #[cfg(not(feature = "cuda"))]
 const CUDA_NOT_BUILT: &str = "this build of lumen has no CUDA backend (built without the `cuda` feature)";
 
-/// The CUDA backend, or why it cannot run here.
+/// The CUDA backend on device 0 and a description of the device, or why it cannot run here.
 #[cfg(feature = "cuda")]
-fn cuda_backend() -> Result<Box<dyn Backend>> {
-    Ok(Box::new(crate::backend::cuda::CudaBackend::new(0)?))
+fn cuda_backend() -> Result<(Box<dyn Backend>, String)> {
+    let backend = crate::backend::cuda::CudaBackend::new(0)?;
+    let device = backend.device().describe();
+    Ok((Box::new(backend), device))
 }
 
 /// The CUDA backend, or why it cannot run here.
 #[cfg(not(feature = "cuda"))]
-fn cuda_backend() -> Result<Box<dyn Backend>> {
+fn cuda_backend() -> Result<(Box<dyn Backend>, String)> {
     Err(Error::new(ErrorKind::BackendUnavailable, CUDA_NOT_BUILT))
 }
 
@@ -86,10 +88,10 @@ fn choose_backend(choice: BackendChoice) -> Result<(Box<dyn Backend>, Option<Str
     match choice {
         BackendChoice::Cpu => Ok((Box::new(CpuBackend), None)),
         BackendChoice::Auto => Ok(match cuda_backend() {
-            Ok(cuda) => (cuda, Some("auto chose cuda: a CUDA driver, device and NVRTC are present".to_owned())),
+            Ok((cuda, device)) => (cuda, Some(format!("auto chose cuda: device 0 is {device}"))),
             Err(e) => (Box::new(CpuBackend), Some(format!("auto chose cpu: {}", e.message()))),
         }),
-        BackendChoice::Cuda => cuda_backend().map(|cuda| (cuda, None)).map_err(|e| {
+        BackendChoice::Cuda => cuda_backend().map(|(cuda, _)| (cuda, None)).map_err(|e| {
             Error::new(
                 ErrorKind::BackendUnavailable,
                 format!("backend: cuda was requested but {}; use cpu or auto", e.message()),

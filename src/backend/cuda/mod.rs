@@ -3,8 +3,8 @@
 //! device), launched through cudarc with dynamic loading, so a build with this feature
 //! still runs on machines without CUDA. For host-memory models every primitive copies its
 //! operands to the device, launches, and copies the result back (batches move in the
-//! chunks the evaluator plans); device-resident models are served by [`pipeline`], which
-//! keeps batches on the device. Reductions are gathers in a fixed order (no atomics) and
+//! chunks the evaluator plans); device-resident models are served by [`batches`] (driven
+//! by `model::device_run`), which keeps batches on the device. Reductions are gathers in a fixed order (no atomics) and
 //! kernels are compiled without FMA contraction, so results are deterministic and follow
 //! the CPU reference's operation order.
 
@@ -13,7 +13,6 @@ pub mod device;
 mod gpu;
 pub mod kernels;
 mod layout;
-pub mod pipeline;
 pub mod solve;
 
 use std::ops::Range;
@@ -47,10 +46,16 @@ pub struct CudaBackend {
 }
 
 impl CudaBackend {
-    /// The backend on device `ordinal`; fails with `BackendUnavailable` and the reason
-    /// when CUDA cannot run here (no driver, no device, no NVRTC, too old a device).
+    /// The backend on device `ordinal`, its kernels compiled and loaded (once per device
+    /// and process); fails with `BackendUnavailable` and the reason when CUDA cannot run
+    /// here (no driver, no device, no NVRTC, too old a device, or a driver that cannot load
+    /// the PTX), so that `auto` can fall back before any work starts.
     pub fn new(ordinal: usize) -> Result<Self> {
-        Ok(Self { device: CudaDevice::open(ordinal)? })
+        let device = CudaDevice::open(ordinal)?;
+        device.function(kernels::FAMILIES[0].kernels[0]).map_err(|e| {
+            crate::error::Error::new(crate::error::ErrorKind::BackendUnavailable, e.message().to_owned())
+        })?;
+        Ok(Self { device })
     }
 
     /// The device this backend launches on.
@@ -224,7 +229,7 @@ impl Backend for CudaBackend {
         // SAFETY: matches path_build_f32 in kernels/path.cu; every point's rows exist in
         // `inputs` and `baselines` (the job's contract).
         launched("path_build_f32", unsafe { launch.launch(grid(count * row_len)) })?;
-        download(stream, &out, &mut rows[..points_len(count) * n])
+        download(stream, &out, &mut rows[..count as usize * n])
     }
 
     fn accumulate_path_gradients(
@@ -377,11 +382,6 @@ impl Backend for CudaBackend {
         launched("upsample_bilinear", unsafe { launch.launch(grid(count * out_h * out_w)) })?;
         download(stream, &out, &mut resampled[..(count * out_h * out_w) as usize])
     }
-}
-
-/// `count` as a host length.
-fn points_len(count: u64) -> usize {
-    count as usize
 }
 
 /// A chunk of path points grouped by accumulator row for `path_accumulate`: segment `s`

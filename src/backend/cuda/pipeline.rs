@@ -1,1 +1,0 @@
-//! Device-resident models (placeholder, filled below).
