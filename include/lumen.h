@@ -154,9 +154,27 @@
 #define LUMEN_MEMORY_HOST 0
 
 /**
- * `lumen_model_desc.memory_space`: buffers are CUDA device pointers (needs the CUDA backend).
+ * `lumen_model_desc.memory_space`: buffers are CUDA device pointers and the model runs
+ * through `predict_device` / `gradient_device` on the engine's stream (needs an engine on
+ * the CUDA backend).
  */
 #define LUMEN_MEMORY_DEVICE 1
+
+/**
+ * `lumen_model_desc.input_dtype`: input rows are f32 (the default, and the only type of
+ * host-memory models).
+ */
+#define LUMEN_DTYPE_F32 0
+
+/**
+ * `lumen_model_desc.input_dtype`: a device model's input rows are IEEE f16.
+ */
+#define LUMEN_DTYPE_F16 1
+
+/**
+ * `lumen_model_desc.input_dtype`: a device model's input rows are bfloat16.
+ */
+#define LUMEN_DTYPE_BF16 2
 
 /**
  * `lumen_shapley_game.link`: values in the model's own output space.
@@ -215,9 +233,16 @@
 
 /**
  * The model-descriptor ABI this header describes: put it in `lumen_model_desc.abi_version`.
- * Version 2 added `layer_gradient` and `layer_shape`.
+ * Version 2 added `layer_gradient` and `layer_shape`; version 3 added `input_dtype`,
+ * `predict_device` and `gradient_device` (device-memory models). Descriptors of version 2
+ * are still accepted (they describe host-memory models).
  */
-#define LUMEN_MODEL_ABI_VERSION 2
+#define LUMEN_MODEL_ABI_VERSION 3
+
+/**
+ * The oldest `lumen_model_desc.abi_version` this library still reads.
+ */
+#define LUMEN_MODEL_ABI_VERSION_OLDEST 2
 
 /**
  * The sequence-model descriptor ABI this header describes: put it in
@@ -942,12 +967,38 @@ typedef int32_t (*lumen_layer_gradient_fn)(void *user_data,
                                            float *gradients);
 
 /**
+ * `predict_device(user_data, inputs, rows, outputs, stream)`: `inputs` is a device
+ * pointer to `rows × input_len` elements of the model's input dtype, `outputs` a device
+ * pointer to `rows × output_len` f32; work is enqueued on `stream` (a `CUstream`) and
+ * may still be running when the callback returns. Returns 0 on success. Nullable.
+ */
+typedef int32_t (*PredictDeviceFn)(void *user_data,
+                                   uint64_t inputs,
+                                   size_t rows,
+                                   uint64_t outputs,
+                                   void *stream);
+
+/**
+ * `gradient_device(user_data, inputs, rows, targets, gradients, outputs, stream)`: device
+ * pointers to the inputs (input dtype), `rows` u32 targets, `rows × input_len` f32
+ * gradients of each row's target output, and `rows × output_len` f32 outputs (0 when not
+ * wanted); work on `stream`. Returns 0 on success. Nullable.
+ */
+typedef int32_t (*GradientDeviceFn)(void *user_data,
+                                    uint64_t inputs,
+                                    size_t rows,
+                                    uint64_t targets,
+                                    uint64_t gradients,
+                                    uint64_t outputs,
+                                    void *stream);
+
+/**
  * Describes a model to Lumen. Zero-initialise, set `abi_version = LUMEN_MODEL_ABI_VERSION`
  * and fill in the rest; `lumen_model_new` copies what it needs.
  */
 typedef struct lumen_model_desc {
   /**
-   * Must be `LUMEN_MODEL_ABI_VERSION`.
+   * `LUMEN_MODEL_ABI_VERSION` (or `LUMEN_MODEL_ABI_VERSION_OLDEST` for a version-2 layout).
    */
   uint32_t abi_version;
   /**
@@ -1012,6 +1063,22 @@ typedef struct lumen_model_desc {
    * Shape `{C, h, w}` of that layer; all zero without `layer_gradient`.
    */
   size_t layer_shape[3];
+  /**
+   * ABI 3: element type of the input rows a device model reads (`LUMEN_DTYPE_*`);
+   * `LUMEN_DTYPE_F32` for host models. Outputs and gradients are always f32.
+   */
+  uint32_t input_dtype;
+  /**
+   * ABI 3: the forward pass of a `LUMEN_MEMORY_DEVICE` model, required for one and NULL
+   * otherwise: `inputs` and `outputs` are device addresses, work goes on `stream` (a
+   * `CUstream` of the device's primary context).
+   */
+  PredictDeviceFn predict_device;
+  /**
+   * ABI 3: the optional gradient pass of a device model (device addresses; `outputs` 0
+   * when not wanted; work on `stream`); NULL if unavailable.
+   */
+  GradientDeviceFn gradient_device;
 } lumen_model_desc;
 
 /**
@@ -1968,7 +2035,8 @@ lumen_status lumen_engine_explain_grad_cam(const struct lumen_engine *engine,
  * Creates a model from a descriptor. On success `*out` holds a new model (free it with
  * `lumen_model_free`, which calls `finalize`); on failure nothing is written and
  * `user_data` still belongs to the caller. `LUMEN_STATUS_ABI_VERSION_MISMATCH` when
- * `abi_version` is not `LUMEN_MODEL_ABI_VERSION`.
+ * `abi_version` is neither `LUMEN_MODEL_ABI_VERSION` nor `LUMEN_MODEL_ABI_VERSION_OLDEST`
+ * (a version-2 descriptor is read without the version-3 fields).
  *
  * # Safety
  * `desc` points to a valid descriptor whose pointers follow its field documentation;

@@ -158,7 +158,7 @@ backend_tests! {
         let Some(engine) = engine(backend, 3) else { return };
         // PyTorch: F.interpolate([[1, 2], [3, 4]], size=(4, 4), mode="bilinear").
         let mut out = vec![0.0f32; 16];
-        engine.backend().upsample_bilinear(&[1.0, 2.0, 3.0, 4.0], [2, 2], [4, 4], &mut out);
+        engine.backend().upsample_bilinear(&[1.0, 2.0, 3.0, 4.0], [2, 2], [4, 4], &mut out).unwrap();
         let torch = [1.0, 1.25, 1.75, 2.0, 1.5, 1.75, 2.25, 2.5, 2.5, 2.75, 3.25, 3.5, 3.0, 3.25, 3.75, 4.0];
         assert_close(&out, &torch, "2x2 -> 4x4 against PyTorch");
         let sizes = [([2, 2], [4, 4]), ([3, 3], [8, 8]), ([4, 4], [7, 5]), ([5, 3], [2, 7]), ([3, 4], [3, 4]), ([1, 1], [3, 2])];
@@ -166,7 +166,7 @@ backend_tests! {
             // Three maps at once: each is resampled on its own.
             let maps = values(3 * h * w, seed as u64 + 1);
             let mut out = vec![f32::NAN; 3 * out_h * out_w];
-            engine.backend().upsample_bilinear(&maps, [h, w], [out_h, out_w], &mut out);
+            engine.backend().upsample_bilinear(&maps, [h, w], [out_h, out_w], &mut out).unwrap();
             for m in 0..3 {
                 let want = reference_bilinear(&maps[m * h * w..(m + 1) * h * w], h, w, out_h, out_w);
                 assert_close(&out[m * out_h * out_w..(m + 1) * out_h * out_w], &want, &format!("{h}x{w} -> {out_h}x{out_w}, map {m}"));

@@ -148,6 +148,26 @@ impl WindowGrid {
         self.positions.iter().product()
     }
 
+    /// The row shape the windows slide over.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// The window's extent per dimension.
+    pub fn window(&self) -> &[usize] {
+        &self.window
+    }
+
+    /// The step between windows per dimension.
+    pub fn strides(&self) -> &[usize] {
+        &self.strides
+    }
+
+    /// Window positions per dimension (window `p` enumerates them, last dimension fastest).
+    pub fn positions(&self) -> &[usize] {
+        &self.positions
+    }
+
     /// Whether there are no windows (never, for a valid grid).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -247,6 +267,11 @@ impl GroupMap {
     /// Whether the mask is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The group of every element.
+    pub fn mask(&self) -> &[u32] {
+        &self.mask
     }
 
     /// The group of element `element`.

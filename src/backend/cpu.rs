@@ -5,8 +5,11 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use crate::error::Result;
+
 use super::{
-    AblationJob, AblationScratch, Backend, BackendKind, BaselineRow, CoalitionJob, Masks, PathJob, WindowGrid,
+    AblationJob, AblationScratch, Backend, BackendKind, BaselineRow, CoalitionJob, GradientShapDrawJob, Masks, PathJob,
+    WindowGrid,
 };
 
 /// Work below this many elements per rayon task is not worth a task.
@@ -67,7 +70,12 @@ impl Backend for CpuBackend {
         BackendKind::Cpu
     }
 
-    fn build_ablation_batch(&self, job: &AblationJob<'_>, items: Range<usize>, scratch: &mut AblationScratch) {
+    fn build_ablation_batch(
+        &self,
+        job: &AblationJob<'_>,
+        items: Range<usize>,
+        scratch: &mut AblationScratch,
+    ) -> Result<()> {
         let n = job.row_len;
         let slots = items.len();
         let per_row = job.masks.len();
@@ -91,13 +99,14 @@ impl Backend for CpuBackend {
                 .with_min_len((MIN_ELEMENTS_PER_TASK / n.max(1)).max(1))
                 .for_each(|((row, held), item)| build_slot(job, item, held, row));
         }
+        Ok(())
     }
 
-    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f32]) {
+    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f32]) -> Result<()> {
         let per_block = masks.len();
         let blocks = deltas.len() / per_block.max(1);
         if blocks == 0 {
-            return;
+            return Ok(());
         }
         let row_len = attributions.len() / blocks;
         let pairs = deltas.par_chunks(per_block).zip(attributions.par_chunks_mut(row_len));
@@ -116,9 +125,10 @@ impl Backend for CpuBackend {
                 );
             }
         }
+        Ok(())
     }
 
-    fn build_coalition_batch(&self, job: &CoalitionJob<'_>, items: Range<usize>, rows: &mut [f32]) {
+    fn build_coalition_batch(&self, job: &CoalitionJob<'_>, items: Range<usize>, rows: &mut [f32]) -> Result<()> {
         let n = job.row_len();
         let background_rows = job.background_rows();
         // Consecutive items share a coalition (one per background row): each task keeps
@@ -144,6 +154,7 @@ impl Backend for CpuBackend {
                     }
                 },
             );
+        Ok(())
     }
 
     fn reduce_background(
@@ -153,7 +164,7 @@ impl Backend for CpuBackend {
         weights: &[f64],
         targets: &[u32],
         values: &mut [f64],
-    ) {
+    ) -> Result<()> {
         let per_coalition = weights.len() * output_len;
         values.par_chunks_mut(targets.len()).zip(outputs.par_chunks(per_coalition)).for_each(|(values, outputs)| {
             for (value, &target) in values.iter_mut().zip(targets) {
@@ -164,9 +175,10 @@ impl Backend for CpuBackend {
                     .sum();
             }
         });
+        Ok(())
     }
 
-    fn build_path_batch(&self, job: &PathJob<'_>, points: Range<usize>, rows: &mut [f32]) {
+    fn build_path_batch(&self, job: &PathJob<'_>, points: Range<usize>, rows: &mut [f32]) -> Result<()> {
         let n = job.row_len;
         rows[..points.len() * n]
             .par_chunks_mut(n)
@@ -178,6 +190,7 @@ impl Backend for CpuBackend {
                     *out = b + point.alpha * (x - b);
                 }
             });
+        Ok(())
     }
 
     fn accumulate_path_gradients(
@@ -186,7 +199,7 @@ impl Backend for CpuBackend {
         points: Range<usize>,
         gradients: &[f32],
         accumulator: &mut [f64],
-    ) {
+    ) -> Result<()> {
         let n = job.row_len;
         let points = &job.points[points];
         // Elements are independent: split every accumulator row into chunks and let each
@@ -214,6 +227,7 @@ impl Backend for CpuBackend {
                 }
             });
         });
+        Ok(())
     }
 
     fn scale_by_difference(
@@ -223,7 +237,7 @@ impl Backend for CpuBackend {
         row_len: usize,
         per_input: usize,
         accumulator: &mut [f64],
-    ) {
+    ) -> Result<()> {
         accumulator.par_chunks_mut(row_len).enumerate().for_each(|(row, acc)| {
             let r = row / per_input;
             let (x, b) = (&inputs[r * row_len..(r + 1) * row_len], &baselines[r * row_len..(r + 1) * row_len]);
@@ -231,13 +245,42 @@ impl Backend for CpuBackend {
                 *a *= f64::from(x) - f64::from(b);
             }
         });
+        Ok(())
     }
-    fn grad_cam_map(&self, layer: [usize; 3], activations: &[f32], gradients: &[f32], relu: bool, maps: &mut [f32]) {
+    fn draw_gradient_shap(
+        &self,
+        job: &GradientShapDrawJob<'_>,
+        samples: Range<usize>,
+        baseline_index: &mut [u32],
+        alpha: &mut [f32],
+        noisy_inputs: &mut [f32],
+    ) -> Result<()> {
+        let n = job.x.len();
+        baseline_index[..samples.len()]
+            .par_iter_mut()
+            .zip(&mut alpha[..samples.len()])
+            .zip(noisy_inputs[..samples.len() * n].par_chunks_mut(n.max(1)))
+            .zip(samples)
+            .for_each(|(((index, alpha), row), j)| {
+                (*index, *alpha) = job.sample(j as u64);
+                job.noisy_input(j as u64, row);
+            });
+        Ok(())
+    }
+
+    fn grad_cam_map(
+        &self,
+        layer: [usize; 3],
+        activations: &[f32],
+        gradients: &[f32],
+        relu: bool,
+        maps: &mut [f32],
+    ) -> Result<()> {
         let [channels, h, w] = layer;
         let plane = h * w;
         let row_len = channels * plane;
         if row_len == 0 {
-            return;
+            return Ok(());
         }
         // Rows are independent; within a row, channels are added in order.
         maps.par_chunks_mut(plane)
@@ -248,12 +291,13 @@ impl Backend for CpuBackend {
                 || vec![0.0f64; plane],
                 |sums, ((map, activations), gradients)| grad_cam_row(plane, activations, gradients, relu, sums, map),
             );
+        Ok(())
     }
 
-    fn upsample_bilinear(&self, maps: &[f32], from: [usize; 2], to: [usize; 2], resampled: &mut [f32]) {
+    fn upsample_bilinear(&self, maps: &[f32], from: [usize; 2], to: [usize; 2], resampled: &mut [f32]) -> Result<()> {
         let ([h, w], [out_h, out_w]) = (from, to);
         if h * w == 0 || out_h * out_w == 0 {
-            return;
+            return Ok(());
         }
         let (rows, cols) = (super::bilinear_taps(h, out_h), super::bilinear_taps(w, out_w));
         // Each output line (one output y of one map) is independent of the others.
@@ -273,6 +317,7 @@ impl Backend for CpuBackend {
                     *out = (tap.lo_weight * at(lo) + tap.hi_weight * at(hi)) as f32;
                 }
             });
+        Ok(())
     }
 }
 

@@ -4,17 +4,46 @@
 pub mod ablation;
 pub mod coalition;
 pub mod cpu;
+#[cfg(feature = "cuda")]
+pub mod cuda;
 pub mod grad_cam;
 pub mod path;
+pub mod philox;
 
 use std::fmt;
 use std::ops::Range;
+
+use crate::error::Result;
 
 pub use ablation::{AblationJob, AblationScratch, BaselineRow, Baselines, GroupMap, Masks, WindowGrid};
 pub use coalition::CoalitionJob;
 pub use cpu::CpuBackend;
 pub use grad_cam::{bilinear_taps, BilinearTap};
-pub use path::{PathJob, PathPoint};
+pub use path::{GradientShapDrawJob, PathJob, PathPoint};
+
+/// Element type of the batches a backend builds for a device model (outputs and
+/// gradients are f32; the CPU backend builds f32 only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputDtype {
+    /// IEEE binary32.
+    #[default]
+    F32,
+    /// IEEE binary16 (rounded to nearest even from the f32 the engine computes).
+    F16,
+    /// bfloat16 (rounded to nearest even from f32).
+    Bf16,
+}
+
+impl InputDtype {
+    /// Bytes per element.
+    pub fn size(self) -> usize {
+        match self {
+            Self::F32 => 4,
+            Self::F16 | Self::Bf16 => 2,
+        }
+    }
+}
 
 /// Which implementation runs the primitives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -36,24 +65,36 @@ impl fmt::Display for BackendKind {
 }
 
 /// The primitives shared by the backends. Every method is deterministic: its result
-/// does not depend on the thread count or on scheduling.
+/// does not depend on the thread count or on scheduling. The CPU backend never fails; a
+/// device backend reports launch, copy and memory failures as errors.
 pub trait Backend: Send + Sync + fmt::Debug {
     /// Which backend this is.
     fn kind(&self) -> BackendKind;
 
+    /// The CUDA backend itself, for device-resident runs (`None` on every other backend).
+    #[cfg(feature = "cuda")]
+    fn as_cuda(&self) -> Option<&cuda::CudaBackend> {
+        None
+    }
+
     /// Builds items `items` of `job` into the first `items.len()` slots of `scratch`.
-    fn build_ablation_batch(&self, job: &AblationJob<'_>, items: Range<usize>, scratch: &mut AblationScratch);
+    fn build_ablation_batch(
+        &self,
+        job: &AblationJob<'_>,
+        items: Range<usize>,
+        scratch: &mut AblationScratch,
+    ) -> Result<()>;
 
     /// Turns per-perturbation output deltas `f(x) - f(x_p)` into per-element
     /// attributions, for independent blocks (one per explained row and output): `deltas`
     /// holds `blocks × masks.len()` values and `attributions` `blocks × row_len`. Each
     /// element gets the mean of the deltas of the windows covering it, summed in
     /// increasing window order (0 where no window covers it), or its group's delta.
-    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f32]);
+    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f32]) -> Result<()>;
 
     /// Builds items `items` of `job` into `rows` (`items.len() × row_len`): each row is
     /// its background row with the coalition's players copied from `x`.
-    fn build_coalition_batch(&self, job: &CoalitionJob<'_>, items: Range<usize>, rows: &mut [f32]);
+    fn build_coalition_batch(&self, job: &CoalitionJob<'_>, items: Range<usize>, rows: &mut [f32]) -> Result<()>;
 
     /// The weighted mean over background rows of each coalition's outputs: `outputs` holds
     /// `coalitions × background_rows × output_len` model outputs, `weights` one weight per
@@ -66,10 +107,10 @@ pub trait Backend: Send + Sync + fmt::Debug {
         weights: &[f64],
         targets: &[u32],
         values: &mut [f64],
-    );
+    ) -> Result<()>;
 
     /// Writes points `points` of `job` (a range of its point list) into `rows`.
-    fn build_path_batch(&self, job: &PathJob<'_>, points: Range<usize>, rows: &mut [f32]);
+    fn build_path_batch(&self, job: &PathJob<'_>, points: Range<usize>, rows: &mut [f32]) -> Result<()>;
 
     /// Adds each point's weighted gradient to its accumulator row: for point `i` of
     /// `points`, `accumulator[target] += weight · gradients[i - points.start]` (times
@@ -80,7 +121,7 @@ pub trait Backend: Send + Sync + fmt::Debug {
         points: Range<usize>,
         gradients: &[f32],
         accumulator: &mut [f64],
-    );
+    ) -> Result<()>;
 
     /// Multiplies accumulator rows (of `row_len`) by `input − baseline` elementwise:
     /// accumulator row `r · per_input + k` by input row `r` minus baseline row `r`.
@@ -91,17 +132,36 @@ pub trait Backend: Send + Sync + fmt::Debug {
         row_len: usize,
         per_input: usize,
         accumulator: &mut [f64],
-    );
+    ) -> Result<()>;
+
+    /// GradientSHAP's draws for samples `samples` of `job` (see [`GradientShapDrawJob`]):
+    /// `baseline_index` and `alpha` receive one value per sample, `noisy_inputs` one row
+    /// per sample. Bit-identical on every backend (counter-based RNG).
+    fn draw_gradient_shap(
+        &self,
+        job: &GradientShapDrawJob<'_>,
+        samples: Range<usize>,
+        baseline_index: &mut [u32],
+        alpha: &mut [f32],
+        noisy_inputs: &mut [f32],
+    ) -> Result<()>;
 
     /// Grad-CAM's map for each of `maps.len() / (h · w)` rows, with `layer = [C, h, w]`:
     /// `activations` and `gradients` hold `rows × C × h × w` values (finite), and row `r`'s
     /// map is `Σ_c w_c · A_c` with `w_c` the mean over the h × w positions of channel
     /// `c`'s gradients, summed in f64 in channel order; with `relu`, negative values
     /// become 0. `maps` receives `rows × h × w` values.
-    fn grad_cam_map(&self, layer: [usize; 3], activations: &[f32], gradients: &[f32], relu: bool, maps: &mut [f32]);
+    fn grad_cam_map(
+        &self,
+        layer: [usize; 3],
+        activations: &[f32],
+        gradients: &[f32],
+        relu: bool,
+        maps: &mut [f32],
+    ) -> Result<()>;
 
     /// Resamples each `from = [h, w]` map of `maps` to `to = [H, W]` (PyTorch's
     /// `F.interpolate(mode="bilinear", align_corners=False)`, taps from
     /// [`bilinear_taps`]): `resampled` receives `maps.len() / (h · w)` maps of `H × W`.
-    fn upsample_bilinear(&self, maps: &[f32], from: [usize; 2], to: [usize; 2], resampled: &mut [f32]);
+    fn upsample_bilinear(&self, maps: &[f32], from: [usize; 2], to: [usize; 2], resampled: &mut [f32]) -> Result<()>;
 }

@@ -66,7 +66,39 @@ impl fmt::Debug for Engine {
 }
 
 /// Why the CUDA backend cannot be used by this build.
-const CUDA_NOT_BUILT: &str = "the CUDA backend is not part of this build of lumen yet";
+#[cfg(not(feature = "cuda"))]
+const CUDA_NOT_BUILT: &str = "this build of lumen has no CUDA backend (built without the `cuda` feature)";
+
+/// The CUDA backend on device 0 and a description of the device, or why it cannot run here.
+#[cfg(feature = "cuda")]
+fn cuda_backend() -> Result<(Box<dyn Backend>, String)> {
+    let backend = crate::backend::cuda::CudaBackend::new(0)?;
+    let device = backend.device().describe();
+    Ok((Box::new(backend), device))
+}
+
+/// The CUDA backend, or why it cannot run here.
+#[cfg(not(feature = "cuda"))]
+fn cuda_backend() -> Result<(Box<dyn Backend>, String)> {
+    Err(Error::new(ErrorKind::BackendUnavailable, CUDA_NOT_BUILT))
+}
+
+/// The backend for `choice`, and for `auto` a note saying why it chose what it chose.
+fn choose_backend(choice: BackendChoice) -> Result<(Box<dyn Backend>, Option<String>)> {
+    match choice {
+        BackendChoice::Cpu => Ok((Box::new(CpuBackend), None)),
+        BackendChoice::Auto => Ok(match cuda_backend() {
+            Ok((cuda, device)) => (cuda, Some(format!("auto chose cuda: device 0 is {device}"))),
+            Err(e) => (Box::new(CpuBackend), Some(format!("auto chose cpu: {}", e.message()))),
+        }),
+        BackendChoice::Cuda => cuda_backend().map(|(cuda, _)| (cuda, None)).map_err(|e| {
+            Error::new(
+                ErrorKind::BackendUnavailable,
+                format!("backend: cuda was requested but {}; use cpu or auto", e.message()),
+            )
+        }),
+    }
+}
 
 impl Engine {
     /// Builds an engine; fails when the backend is unavailable or the budget is zero.
@@ -74,16 +106,7 @@ impl Engine {
         if config.memory_budget_bytes == 0 {
             return Err(Error::invalid("memory_budget_bytes", "is 0, expected a positive number of bytes"));
         }
-        let (backend, backend_note): (Box<dyn Backend>, _) = match config.backend {
-            BackendChoice::Cpu => (Box::new(CpuBackend), None),
-            BackendChoice::Auto => (Box::new(CpuBackend), Some(format!("auto chose cpu: {CUDA_NOT_BUILT}"))),
-            BackendChoice::Cuda => {
-                return Err(Error::new(
-                    ErrorKind::BackendUnavailable,
-                    format!("backend: cuda was requested but {CUDA_NOT_BUILT}; use cpu or auto"),
-                ))
-            }
-        };
+        let (backend, backend_note) = choose_backend(config.backend)?;
         let threads = if config.threads == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {

@@ -6,7 +6,7 @@ use std::ops::Range;
 use crate::backend::{AblationJob, AblationScratch, Backend, Baselines, Masks};
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::model::evaluator::BatchSource;
+use crate::model::evaluator::{BatchSource, DeviceJob};
 use crate::model::{BatchPlan, Evaluator, Model};
 
 /// What the model said about the rows, their baselines and their perturbations.
@@ -37,7 +37,7 @@ impl BatchSource for ReferenceRows<'_> {
         vec![0.0; batch_rows * self.row_len]
     }
 
-    fn fill(&self, scratch: &mut Vec<f32>, rows: Range<usize>) {
+    fn fill(&self, scratch: &mut Vec<f32>, rows: Range<usize>) -> Result<()> {
         let n = self.row_len;
         let input_rows = self.inputs.len() / n;
         for (slot, row) in rows.enumerate() {
@@ -48,6 +48,7 @@ impl BatchSource for ReferenceRows<'_> {
                 self.baselines.write_row(row - input_rows, out);
             }
         }
+        Ok(())
     }
 
     fn rows<'s>(&self, scratch: &'s Vec<f32>, count: usize) -> &'s [f32] {
@@ -69,12 +70,16 @@ impl BatchSource for PerturbedRows<'_> {
         AblationScratch::new(batch_rows.min(self.batch_capacity), self.job.row_len)
     }
 
-    fn fill(&self, scratch: &mut AblationScratch, rows: Range<usize>) {
-        self.backend.build_ablation_batch(&self.job, rows, scratch);
+    fn fill(&self, scratch: &mut AblationScratch, rows: Range<usize>) -> Result<()> {
+        self.backend.build_ablation_batch(&self.job, rows, scratch)
     }
 
     fn rows<'s>(&self, scratch: &'s AblationScratch, count: usize) -> &'s [f32] {
         &scratch.rows[..count * self.job.row_len]
+    }
+
+    fn device_job(&self) -> Option<DeviceJob<'_>> {
+        Some(DeviceJob::Ablation(self.job))
     }
 }
 
@@ -97,7 +102,7 @@ pub(super) struct AblationRequest<'a> {
 /// Evaluates every row, its baseline and each of its perturbations.
 pub(super) fn run(engine: &Engine, model: &dyn Model, request: &AblationRequest<'_>) -> Result<AblationRun> {
     let &AblationRequest { inputs, rows, baselines, masks, targets, perturbations_per_eval } = request;
-    let evaluator = Evaluator::new(model);
+    let evaluator = Evaluator::with_backend(model, engine.backend());
     let signature = model.signature();
     let (row_len, output_len) = (signature.input_len(), signature.output_len);
     let budget = engine.memory_budget_bytes();

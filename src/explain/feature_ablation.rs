@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::ablation_run::{self, AblationRequest};
-use super::{check_batch_request, check_inputs, resolve_targets};
+use super::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::backend::{Baselines, GroupMap, Masks};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -51,7 +51,7 @@ pub fn feature_ablation(
     params: &FeatureAblationParams,
 ) -> Result<Explanation> {
     let signature = model.signature();
-    check_inputs(signature, inputs, rows)?;
+    check_device_inputs(engine, signature, inputs, rows)?;
     check_batch_request("perturbations_per_eval", params.perturbations_per_eval)?;
     let targets = resolve_targets(signature, params.targets.as_deref())?;
     let row_len = signature.input_len();
@@ -101,7 +101,7 @@ pub fn feature_ablation(
         (FeatureAxis::Groups, group_count, values, names)
     } else {
         let mut values = vec![0.0f32; rows * t * row_len];
-        engine.pool().install(|| engine.backend().gather_ablation(&masks, &run.deltas, &mut values));
+        engine.pool().install(|| engine.backend().gather_ablation(&masks, &run.deltas, &mut values))?;
         (FeatureAxis::Elements, row_len, values, signature.feature_names.clone())
     };
     Ok(Explanation {

@@ -15,14 +15,41 @@ pub use occlusion::{occlusion, OcclusionParams};
 use crate::error::{ensure_finite, Error, ErrorKind, Result};
 use crate::model::{MemorySpace, ModelSignature};
 
-/// Checks the rows to explain against the model's signature.
+/// Checks the rows to explain against the model's signature, for a method that evaluates
+/// host-memory models only.
 fn check_inputs(signature: &ModelSignature, inputs: &[f32], rows: usize) -> Result<()> {
     if signature.memory_space != MemorySpace::Host {
         return Err(Error::new(
             ErrorKind::BackendUnavailable,
-            "model: device-memory models need the CUDA backend, which is not part of this build yet",
+            "model: this method has no device-memory path; device-memory models are explained by Occlusion, Feature Ablation, KernelSHAP, Shapley Value Sampling, Integrated Gradients, Saliency and GradientSHAP on the CUDA backend",
         ));
     }
+    check_rows(signature, inputs, rows)
+}
+
+/// Checks the rows to explain for a method that also runs device-memory models (on an
+/// engine whose backend is CUDA; the rows to explain are host memory either way).
+fn check_device_inputs(
+    engine: &crate::engine::Engine,
+    signature: &ModelSignature,
+    inputs: &[f32],
+    rows: usize,
+) -> Result<()> {
+    if signature.memory_space == MemorySpace::Device && engine.backend_kind() != crate::backend::BackendKind::Cuda {
+        let why = engine.backend_note().map(|note| format!(" ({note})")).unwrap_or_default();
+        return Err(Error::new(
+            ErrorKind::BackendUnavailable,
+            format!(
+                "model: device-memory models need an engine on the CUDA backend; this engine runs {}{why}",
+                engine.backend_kind()
+            ),
+        ));
+    }
+    check_rows(signature, inputs, rows)
+}
+
+/// Row count, length and finiteness of the rows to explain.
+fn check_rows(signature: &ModelSignature, inputs: &[f32], rows: usize) -> Result<()> {
     if rows == 0 {
         return Err(Error::invalid("rows", "is 0, expected at least one row to explain"));
     }

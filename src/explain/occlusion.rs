@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::ablation_run::{self, AblationRequest};
-use super::{check_batch_request, check_inputs, resolve_targets};
+use super::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::backend::{Baselines, Masks, WindowGrid};
 use crate::engine::Engine;
 use crate::error::Result;
@@ -49,7 +49,7 @@ pub fn occlusion(
     params: &OcclusionParams,
 ) -> Result<Explanation> {
     let signature = model.signature();
-    check_inputs(signature, inputs, rows)?;
+    check_device_inputs(engine, signature, inputs, rows)?;
     check_batch_request("perturbations_per_eval", params.perturbations_per_eval)?;
     let targets = resolve_targets(signature, params.targets.as_deref())?;
     let shape = &signature.input_shape;
@@ -69,7 +69,7 @@ pub fn occlusion(
     };
     let run = ablation_run::run(engine, model, &request)?;
     let mut attributions = vec![0.0f32; rows * targets.len() * row_len];
-    engine.pool().install(|| engine.backend().gather_ablation(&masks, &run.deltas, &mut attributions));
+    engine.pool().install(|| engine.backend().gather_ablation(&masks, &run.deltas, &mut attributions))?;
     let diagnostics =
         vec![RowDiagnostics { model_rows_evaluated: run.rows_per_input_row, completeness_gap: None }; rows];
     Ok(Explanation {

@@ -5,17 +5,27 @@ use std::ffi::{c_char, c_void};
 use super::boundary::{boundary, boundary_or, FfiError};
 use super::pointers::{check_out, reference, slice, strings, write_out};
 use super::status::lumen_status;
-use super::version::LUMEN_MODEL_ABI_VERSION;
-use crate::model::host::{FinalizeFn, GradientFn, HostCallbacks, LayerGradientFn, PredictFn};
-use crate::model::{HostModel, MemorySpace, Model, ModelSignature};
+use super::version::{LUMEN_MODEL_ABI_VERSION, LUMEN_MODEL_ABI_VERSION_OLDEST};
+use crate::model::device::{GradientDeviceFn, PredictDeviceFn};
+use crate::model::host::{DeviceCallbacks, FinalizeFn, GradientFn, HostCallbacks, LayerGradientFn, PredictFn};
+use crate::model::{HostModel, InputDtype, MemorySpace, Model, ModelSignature};
 
 /// `lumen_model_desc.flags`: the callbacks may be called from several threads at once.
 /// Without it the engine never overlaps two calls.
 pub const LUMEN_MODEL_CONCURRENT: u32 = 1;
 /// `lumen_model_desc.memory_space`: buffers are in host memory.
 pub const LUMEN_MEMORY_HOST: u32 = 0;
-/// `lumen_model_desc.memory_space`: buffers are CUDA device pointers (needs the CUDA backend).
+/// `lumen_model_desc.memory_space`: buffers are CUDA device pointers and the model runs
+/// through `predict_device` / `gradient_device` on the engine's stream (needs an engine on
+/// the CUDA backend).
 pub const LUMEN_MEMORY_DEVICE: u32 = 1;
+/// `lumen_model_desc.input_dtype`: input rows are f32 (the default, and the only type of
+/// host-memory models).
+pub const LUMEN_DTYPE_F32: u32 = 0;
+/// `lumen_model_desc.input_dtype`: a device model's input rows are IEEE f16.
+pub const LUMEN_DTYPE_F16: u32 = 1;
+/// `lumen_model_desc.input_dtype`: a device model's input rows are bfloat16.
+pub const LUMEN_DTYPE_BF16: u32 = 2;
 
 /// Describes a model to Lumen. Zero-initialise, set `abi_version = LUMEN_MODEL_ABI_VERSION`
 /// and fill in the rest; `lumen_model_new` copies what it needs.
@@ -23,7 +33,7 @@ pub const LUMEN_MEMORY_DEVICE: u32 = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lumen_model_desc {
-    /// Must be `LUMEN_MODEL_ABI_VERSION`.
+    /// `LUMEN_MODEL_ABI_VERSION` (or `LUMEN_MODEL_ABI_VERSION_OLDEST` for a version-2 layout).
     pub abi_version: u32,
     /// Bitwise OR of `LUMEN_MODEL_*` flags.
     pub flags: u32,
@@ -57,6 +67,91 @@ pub struct lumen_model_desc {
     pub layer_gradient: LayerGradientFn,
     /// Shape `{C, h, w}` of that layer; all zero without `layer_gradient`.
     pub layer_shape: [usize; 3],
+    /// ABI 3: element type of the input rows a device model reads (`LUMEN_DTYPE_*`);
+    /// `LUMEN_DTYPE_F32` for host models. Outputs and gradients are always f32.
+    pub input_dtype: u32,
+    /// ABI 3: the forward pass of a `LUMEN_MEMORY_DEVICE` model, required for one and NULL
+    /// otherwise: `inputs` and `outputs` are device addresses, work goes on `stream` (a
+    /// `CUstream` of the device's primary context).
+    pub predict_device: PredictDeviceFn,
+    /// ABI 3: the optional gradient pass of a device model (device addresses; `outputs` 0
+    /// when not wanted; work on `stream`); NULL if unavailable.
+    pub gradient_device: GradientDeviceFn,
+}
+
+/// The descriptor of ABI version 2 (a prefix of the current one), read for callers that
+/// were compiled against it.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct ModelDescV2 {
+    abi_version: u32,
+    flags: u32,
+    memory_space: u32,
+    input_len: usize,
+    input_shape: *const usize,
+    input_rank: usize,
+    output_len: usize,
+    max_batch_rows: usize,
+    predict: PredictFn,
+    gradient: GradientFn,
+    user_data: *mut c_void,
+    finalize: FinalizeFn,
+    feature_names: *const *const c_char,
+    feature_names_len: usize,
+    layer_gradient: LayerGradientFn,
+    layer_shape: [usize; 3],
+}
+
+impl ModelDescV2 {
+    /// The current descriptor with the version-3 fields absent.
+    fn upgrade(self) -> lumen_model_desc {
+        lumen_model_desc {
+            abi_version: self.abi_version,
+            flags: self.flags,
+            memory_space: self.memory_space,
+            input_len: self.input_len,
+            input_shape: self.input_shape,
+            input_rank: self.input_rank,
+            output_len: self.output_len,
+            max_batch_rows: self.max_batch_rows,
+            predict: self.predict,
+            gradient: self.gradient,
+            user_data: self.user_data,
+            finalize: self.finalize,
+            feature_names: self.feature_names,
+            feature_names_len: self.feature_names_len,
+            layer_gradient: self.layer_gradient,
+            layer_shape: self.layer_shape,
+            input_dtype: LUMEN_DTYPE_F32,
+            predict_device: None,
+            gradient_device: None,
+        }
+    }
+}
+
+/// Reads the caller's descriptor according to its `abi_version` (current or version 2).
+///
+/// # Safety
+/// `desc` is NULL or points to a descriptor of the version its first field names.
+unsafe fn read_desc(desc: *const lumen_model_desc) -> Result<lumen_model_desc, FfiError> {
+    // SAFETY: every descriptor version starts with `abi_version: u32`.
+    let version = *unsafe { reference(desc.cast::<u32>(), "desc")? };
+    match version {
+        LUMEN_MODEL_ABI_VERSION => {
+            // SAFETY: a current-version descriptor, by the caller's contract.
+            Ok(*unsafe { reference(desc, "desc")? })
+        }
+        2 => {
+            // SAFETY: a version-2 descriptor is the prefix the caller's header declared.
+            Ok(unsafe { reference(desc.cast::<ModelDescV2>(), "desc")? }.upgrade())
+        }
+        other => Err(FfiError::new(
+            lumen_status::AbiVersionMismatch,
+            format!(
+                "desc.abi_version: is {other}, this library reads LUMEN_MODEL_ABI_VERSION {LUMEN_MODEL_ABI_VERSION} (and {LUMEN_MODEL_ABI_VERSION_OLDEST})"
+            ),
+        )),
+    }
 }
 
 /// A model handle. Thread-safe as far as Lumen is concerned; calls into the callbacks
@@ -85,18 +180,35 @@ pub fn model_into_handle(model: Box<dyn Model>) -> *mut lumen_model {
 /// # Safety
 /// The descriptor's pointers must satisfy `lumen_model_desc`'s documentation.
 unsafe fn host_model_from(desc: &lumen_model_desc) -> Result<HostModel, FfiError> {
-    if desc.abi_version != LUMEN_MODEL_ABI_VERSION {
-        return Err(FfiError::new(
-            lumen_status::AbiVersionMismatch,
-            format!(
-                "desc.abi_version: is {}, this library speaks LUMEN_MODEL_ABI_VERSION {LUMEN_MODEL_ABI_VERSION}",
-                desc.abi_version
-            ),
-        ));
-    }
-    if desc.predict.is_none() {
+    let device = desc.memory_space == LUMEN_MEMORY_DEVICE;
+    if desc.predict.is_none() && !device {
         return Err(FfiError::null("desc.predict"));
     }
+    if device && desc.predict_device.is_none() {
+        return Err(FfiError::new(
+            lumen_status::InvalidArgument,
+            "desc.predict_device: is NULL, expected the forward pass of a LUMEN_MEMORY_DEVICE model (ABI version 3)",
+        ));
+    }
+    if !device && (desc.predict_device.is_some() || desc.gradient_device.is_some()) {
+        return Err(FfiError::new(
+            lumen_status::InvalidArgument,
+            "desc.predict_device: device callbacks need memory_space = LUMEN_MEMORY_DEVICE",
+        ));
+    }
+    let input_dtype = match (desc.input_dtype, device) {
+        (LUMEN_DTYPE_F32, _) => InputDtype::F32,
+        (LUMEN_DTYPE_F16, true) => InputDtype::F16,
+        (LUMEN_DTYPE_BF16, true) => InputDtype::Bf16,
+        (other, _) => {
+            return Err(FfiError::new(
+                lumen_status::InvalidArgument,
+                format!(
+                    "desc.input_dtype: is {other}, expected LUMEN_DTYPE_F32 (0), or for a device model LUMEN_DTYPE_F16 (1) or LUMEN_DTYPE_BF16 (2)"
+                ),
+            ))
+        }
+    };
     let unknown_flags = desc.flags & !LUMEN_MODEL_CONCURRENT;
     if unknown_flags != 0 {
         return Err(FfiError::new(
@@ -161,13 +273,20 @@ unsafe fn host_model_from(desc: &lumen_model_desc) -> Result<HostModel, FfiError
         finalize: desc.finalize,
         user_data: desc.user_data,
     };
-    Ok(HostModel::new(signature, callbacks)?)
+    let model = HostModel::new(signature, callbacks)?;
+    if !device {
+        return Ok(model);
+    }
+    let device_callbacks =
+        DeviceCallbacks { predict: desc.predict_device, gradient: desc.gradient_device, input_dtype };
+    Ok(model.with_device(device_callbacks)?)
 }
 
 /// Creates a model from a descriptor. On success `*out` holds a new model (free it with
 /// `lumen_model_free`, which calls `finalize`); on failure nothing is written and
 /// `user_data` still belongs to the caller. `LUMEN_STATUS_ABI_VERSION_MISMATCH` when
-/// `abi_version` is not `LUMEN_MODEL_ABI_VERSION`.
+/// `abi_version` is neither `LUMEN_MODEL_ABI_VERSION` nor `LUMEN_MODEL_ABI_VERSION_OLDEST`
+/// (a version-2 descriptor is read without the version-3 fields).
 ///
 /// # Safety
 /// `desc` points to a valid descriptor whose pointers follow its field documentation;
@@ -177,9 +296,9 @@ pub unsafe extern "C" fn lumen_model_new(desc: *const lumen_model_desc, out: *mu
     boundary("lumen_model_new", || {
         check_out(out, "out")?;
         // SAFETY: validity is the caller's contract.
-        let desc = unsafe { reference(desc, "desc")? };
+        let desc = unsafe { read_desc(desc)? };
         // SAFETY: as above.
-        let model = unsafe { host_model_from(desc)? };
+        let model = unsafe { host_model_from(&desc)? };
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, model_into_handle(Box::new(model))) };
         Ok(())

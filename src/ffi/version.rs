@@ -9,8 +9,14 @@ pub const LUMEN_VERSION_MINOR: u32 = 1;
 /// Patch version of the library (fixes only).
 pub const LUMEN_VERSION_PATCH: u32 = 0;
 /// The model-descriptor ABI this header describes: put it in `lumen_model_desc.abi_version`.
-/// Version 2 added `layer_gradient` and `layer_shape`.
-pub const LUMEN_MODEL_ABI_VERSION: u32 = 2;
+/// Version 2 added `layer_gradient` and `layer_shape`; version 3 added `input_dtype`,
+/// `predict_device` and `gradient_device` (device-memory models). Descriptors of version 2
+/// are still accepted (they describe host-memory models).
+pub const LUMEN_MODEL_ABI_VERSION: u32 = 3;
+
+/// The oldest `lumen_model_desc.abi_version` this library still reads.
+pub const LUMEN_MODEL_ABI_VERSION_OLDEST: u32 = 2;
+
 /// The sequence-model descriptor ABI this header describes: put it in
 /// `lumen_sequence_model_desc.abi_version`.
 pub const LUMEN_SEQUENCE_MODEL_ABI_VERSION: u32 = 1;

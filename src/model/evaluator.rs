@@ -7,13 +7,19 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use super::{Model, ModelSignature};
+use super::device_run::DeviceRunner;
+use super::{MemorySpace, Model, ModelSignature};
+use crate::backend::{AblationJob, Backend, CoalitionJob, PathJob};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Rows per batch when the caller does not choose: as many as fit in this many bytes of
 /// inputs (at least one). Large enough to amortise a model call, small enough that the
 /// first fill of a batch (a full copy of every row) stays cheap for 600 KB image rows.
 const DEFAULT_BATCH_BYTES: usize = 4 << 20;
+
+/// The same default for a device-memory model: a GPU needs far larger batches to amortise
+/// a launch and a model call (still bounded by the memory budget).
+const DEVICE_BATCH_BYTES: usize = 64 << 20;
 
 /// How a run of model rows is cut into batches and spread over workers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +52,9 @@ impl BatchPlan {
                 ),
             ));
         }
-        let preferred = requested.unwrap_or((DEFAULT_BATCH_BYTES / row_bytes).max(1));
+        let default_bytes =
+            if signature.memory_space == MemorySpace::Device { DEVICE_BATCH_BYTES } else { DEFAULT_BATCH_BYTES };
+        let preferred = requested.unwrap_or((default_bytes / row_bytes).max(1));
         let batch_rows = preferred
             .min(signature.max_batch_rows.unwrap_or(usize::MAX))
             .min(budget_rows)
@@ -66,14 +74,28 @@ pub trait BatchSource: Sync {
     /// A scratch able to hold `batch_rows` rows.
     fn new_scratch(&self, batch_rows: usize) -> Self::Scratch;
     /// Builds rows `rows` of the run into `scratch`.
-    fn fill(&self, scratch: &mut Self::Scratch, rows: Range<usize>);
+    fn fill(&self, scratch: &mut Self::Scratch, rows: Range<usize>) -> Result<()>;
     /// The first `count` rows held by `scratch`, row-major.
     fn rows<'s>(&self, scratch: &'s Self::Scratch, count: usize) -> &'s [f32];
+    /// The primitive job behind the rows, when a device can build them itself (the
+    /// evaluator of a device-memory model then never builds them on the host).
+    fn device_job(&self) -> Option<DeviceJob<'_>> {
+        None
+    }
+}
+
+/// A batch source's rows as a primitive job a device backend can build.
+#[derive(Debug, Clone, Copy)]
+pub enum DeviceJob<'a> {
+    /// Occlusion / ablation items.
+    Ablation(AblationJob<'a>),
+    /// Coalition × background items.
+    Coalitions(CoalitionJob<'a>),
 }
 
 /// Fails on the first NaN or ±Inf of a batch of `rows` rows of `width` values that the
 /// `callback` wrote (each value a `unit`, all of them `plural`).
-fn ensure_finite_batch(
+pub(super) fn ensure_finite_batch(
     values: &[f32],
     width: usize,
     rows: usize,
@@ -104,12 +126,65 @@ fn ensure_finite_batch(
 pub struct Evaluator<'m> {
     model: &'m dyn Model,
     rows_evaluated: AtomicU64,
+    backend: Option<&'m dyn Backend>,
 }
 
 impl<'m> Evaluator<'m> {
-    /// An evaluator for `model`.
+    /// An evaluator for `model` on the host. A device-memory model fails with
+    /// `BackendUnavailable` (use [`Evaluator::with_backend`] where a method has a device path).
     pub fn new(model: &'m dyn Model) -> Self {
-        Self { model, rows_evaluated: AtomicU64::new(0) }
+        Self { model, rows_evaluated: AtomicU64::new(0), backend: None }
+    }
+
+    /// An evaluator that runs a device-memory model on `backend` (the CUDA backend),
+    /// and a host model as [`Evaluator::new`] does.
+    pub fn with_backend(model: &'m dyn Model, backend: &'m dyn Backend) -> Self {
+        Self { model, rows_evaluated: AtomicU64::new(0), backend: Some(backend) }
+    }
+
+    /// The device runner for a device-memory model, `None` for a host model.
+    fn device(&self) -> Result<Option<DeviceRunner<'m>>> {
+        if self.model.signature().memory_space != MemorySpace::Device {
+            return Ok(None);
+        }
+        let Some(device_model) = self.model.device() else {
+            return Err(Error::new(
+                ErrorKind::ModelCapabilityMissing,
+                "model: its memory space is device but it has no device callbacks",
+            ));
+        };
+        let Some(backend) = self.backend else {
+            return Err(Error::new(
+                ErrorKind::BackendUnavailable,
+                "model: this method has no device-memory path; device-memory models are explained by Occlusion, Feature Ablation, KernelSHAP, Shapley Value Sampling, Integrated Gradients, Saliency and GradientSHAP on the CUDA backend",
+            ));
+        };
+        DeviceRunner::new(backend, device_model).map(Some)
+    }
+
+    /// Whether the model runs on the device (a device-memory model on the CUDA backend);
+    /// fails when it is a device-memory model that cannot run here.
+    pub fn on_device(&self) -> Result<bool> {
+        Ok(self.device()?.is_some())
+    }
+
+    /// Runs the points of `job` on the device: builds them, calls the model's device
+    /// gradient and accumulates `weight · gradient` (⊙ (x − b) with `times_difference`)
+    /// into `accumulator` on the device, at most `batch_rows` points per call. Only for a
+    /// model for which [`Evaluator::on_device`] is true.
+    pub fn device_path_gradients(
+        &self,
+        job: &PathJob<'_>,
+        targets: &[u32],
+        batch_rows: usize,
+        accumulator: &mut [f64],
+    ) -> Result<()> {
+        let Some(device) = self.device()? else {
+            return Err(Error::new(ErrorKind::Internal, "evaluator: device path requested for a host model"));
+        };
+        let rows = device.paths(job, targets, batch_rows, accumulator)?;
+        self.rows_evaluated.fetch_add(rows, Ordering::Relaxed);
+        Ok(())
     }
 
     /// The model's signature.
@@ -129,6 +204,11 @@ impl<'m> Evaluator<'m> {
         let (input_len, output_len) = (signature.input_len(), signature.output_len);
         if inputs.len() != rows * input_len || outputs.len() != rows * output_len {
             return Err(Error::new(ErrorKind::Internal, "evaluator: batch buffers do not match the row count"));
+        }
+        if let Some(device) = self.device()? {
+            let evaluated = device.predict(inputs, rows, outputs, DEVICE_BATCH_BYTES / (4 * input_len).max(1))?;
+            self.rows_evaluated.fetch_add(evaluated, Ordering::Relaxed);
+            return Ok(());
         }
         for batch in self.batches(rows) {
             let n = batch.len();
@@ -162,6 +242,12 @@ impl<'m> Evaluator<'m> {
         if inputs.len() != rows * input_len || gradients.len() != rows * input_len || targets.len() != rows {
             return Err(Error::new(ErrorKind::Internal, "evaluator: gradient buffers do not match the row count"));
         }
+        if let Some(device) = self.device()? {
+            let batch_rows = DEVICE_BATCH_BYTES / (8 * input_len).max(1);
+            let evaluated = device.gradient(inputs, rows, targets, gradients, outputs, batch_rows)?;
+            self.rows_evaluated.fetch_add(evaluated, Ordering::Relaxed);
+            return Ok(());
+        }
         for batch in self.batches(rows) {
             let n = batch.len();
             let range = batch.start * input_len..batch.end * input_len;
@@ -193,6 +279,15 @@ impl<'m> Evaluator<'m> {
         source: &S,
         outputs: &mut [f32],
     ) -> Result<()> {
+        if let Some(device) = self.device()? {
+            let evaluated = match source.device_job() {
+                Some(DeviceJob::Ablation(job)) => device.ablation(&job, plan.batch_rows, outputs)?,
+                Some(DeviceJob::Coalitions(job)) => device.coalitions(&job, plan.batch_rows, outputs)?,
+                None => device.host_built(source, plan.batch_rows, outputs)?,
+            };
+            self.rows_evaluated.fetch_add(evaluated, Ordering::Relaxed);
+            return Ok(());
+        }
         if plan.workers > 1 {
             self.run_workers(pool, plan, source, outputs)
         } else {
@@ -223,7 +318,7 @@ impl<'m> Evaluator<'m> {
     ) -> Result<()> {
         let rows = batch_out.len() / self.signature().output_len;
         let start = batch * plan.batch_rows;
-        source.fill(scratch, start..start + rows);
+        source.fill(scratch, start..start + rows)?;
         self.predict(source.rows(scratch, rows), rows, batch_out)
     }
 

@@ -3,7 +3,8 @@
 use std::ffi::c_void;
 use std::sync::{Mutex, MutexGuard};
 
-use super::{Model, ModelSignature};
+use super::device::{DevicePtr, GradientDeviceFn, PredictDeviceFn};
+use super::{DeviceModel, InputDtype, MemorySpace, Model, ModelSignature};
 use crate::error::{Error, ErrorKind, Result};
 
 /// `predict(user_data, inputs, rows, outputs)`: reads `rows × input_len` floats, writes
@@ -58,6 +59,17 @@ pub struct HostCallbacks {
     pub user_data: *mut c_void,
 }
 
+/// The device-memory callbacks of a model whose buffers live on a CUDA device.
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceCallbacks {
+    /// Required forward pass on device pointers.
+    pub predict: PredictDeviceFn,
+    /// Optional gradient pass on device pointers.
+    pub gradient: GradientDeviceFn,
+    /// Element type of the input rows.
+    pub input_dtype: InputDtype,
+}
+
 /// A [`Model`] backed by C callbacks. Without the concurrent flag every callback runs
 /// under the model's own lock, so no two calls overlap, whichever explanations or host
 /// threads make them.
@@ -65,6 +77,7 @@ pub struct HostCallbacks {
 pub struct HostModel {
     signature: ModelSignature,
     callbacks: HostCallbacks,
+    device: Option<DeviceCallbacks>,
     serial: Mutex<()>,
 }
 
@@ -76,13 +89,31 @@ unsafe impl Send for HostModel {}
 unsafe impl Sync for HostModel {}
 
 impl HostModel {
-    /// Wraps validated callbacks; `signature` must already be consistent.
+    /// Wraps validated callbacks; `signature` must already be consistent. A host-memory
+    /// model needs `predict`; a device-memory model gets its callbacks from
+    /// [`HostModel::with_device`].
     pub fn new(signature: ModelSignature, callbacks: HostCallbacks) -> Result<Self> {
         signature.validate()?;
-        if callbacks.predict.is_none() {
+        if callbacks.predict.is_none() && signature.memory_space == MemorySpace::Host {
             return Err(Error::invalid("predict", "is NULL, expected the model's forward-pass callback"));
         }
-        Ok(Self { signature, callbacks, serial: Mutex::new(()) })
+        Ok(Self { signature, callbacks, device: None, serial: Mutex::new(()) })
+    }
+
+    /// Adds the device-memory callbacks; the signature's memory space must be `Device`
+    /// and `device.predict` must be set.
+    pub fn with_device(mut self, device: DeviceCallbacks) -> Result<Self> {
+        if self.signature.memory_space != MemorySpace::Device {
+            return Err(Error::invalid("predict_device", "is set, but the model's memory space is host"));
+        }
+        if device.predict.is_none() {
+            return Err(Error::invalid(
+                "predict_device",
+                "is NULL, expected the forward pass of a device-memory model",
+            ));
+        }
+        self.device = Some(device);
+        Ok(self)
     }
 
     /// The right to call the callbacks now: the model's lock unless it is concurrent.
@@ -107,7 +138,10 @@ impl Model for HostModel {
         debug_assert_eq!(inputs.len(), rows * self.signature.input_len());
         debug_assert_eq!(outputs.len(), rows * self.signature.output_len);
         let Some(predict) = self.callbacks.predict else {
-            return Err(Error::new(ErrorKind::Internal, "model: predict callback vanished after validation"));
+            return Err(Error::new(
+                ErrorKind::ModelCapabilityMissing,
+                "model: the descriptor has no host predict callback (a device-memory model runs on the CUDA backend)",
+            ));
         };
         // SAFETY: `inputs` and `outputs` are live slices of exactly the lengths the
         // descriptor promised the callback; `user_data` is the caller's own pointer.
@@ -189,6 +223,66 @@ impl Model for HostModel {
             Ok(())
         } else {
             Err(callback_failed("layer_gradient", code, rows))
+        }
+    }
+
+    fn device(&self) -> Option<&dyn DeviceModel> {
+        self.device.is_some().then_some(self as &dyn DeviceModel)
+    }
+}
+
+impl DeviceModel for HostModel {
+    fn signature(&self) -> &ModelSignature {
+        &self.signature
+    }
+
+    fn input_dtype(&self) -> InputDtype {
+        self.device.map_or(InputDtype::F32, |d| d.input_dtype)
+    }
+
+    unsafe fn predict_device(
+        &self,
+        inputs: DevicePtr,
+        rows: usize,
+        outputs: DevicePtr,
+        stream: *mut c_void,
+    ) -> Result<()> {
+        let Some(predict) = self.device.and_then(|d| d.predict) else {
+            return Err(Error::new(ErrorKind::ModelCapabilityMissing, "model: the descriptor has no predict_device"));
+        };
+        let _turn = self.turn();
+        // SAFETY: the caller guarantees live device buffers of the documented sizes and a
+        // stream of the current context; `_turn` keeps a non-concurrent model's calls apart.
+        let code = unsafe { predict(self.callbacks.user_data, inputs, rows, outputs, stream) };
+        if code == 0 {
+            Ok(())
+        } else {
+            Err(callback_failed("predict_device", code, rows))
+        }
+    }
+
+    unsafe fn gradient_device(
+        &self,
+        inputs: DevicePtr,
+        rows: usize,
+        targets: DevicePtr,
+        gradients: DevicePtr,
+        outputs: DevicePtr,
+        stream: *mut c_void,
+    ) -> Result<()> {
+        let Some(gradient) = self.device.and_then(|d| d.gradient) else {
+            return Err(Error::new(
+                ErrorKind::ModelCapabilityMissing,
+                "model: the descriptor has no gradient_device callback (gradient_device is NULL)",
+            ));
+        };
+        let _turn = self.turn();
+        // SAFETY: as in `predict_device`.
+        let code = unsafe { gradient(self.callbacks.user_data, inputs, rows, targets, gradients, outputs, stream) };
+        if code == 0 {
+            Ok(())
+        } else {
+            Err(callback_failed("gradient_device", code, rows))
         }
     }
 }

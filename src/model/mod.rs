@@ -2,6 +2,8 @@
 //! function-pointer adapter for C callers ([`host`]) and the batch scheduler that calls a
 //! model within its limits ([`evaluator`]).
 
+pub mod device;
+pub mod device_run;
 pub mod evaluator;
 pub mod host;
 pub mod host_sequence;
@@ -10,6 +12,7 @@ pub mod sequence_evaluator;
 
 use crate::error::{Error, ErrorKind, Result};
 
+pub use device::{DeviceModel, InputDtype};
 pub use evaluator::{BatchPlan, Evaluator};
 pub use host::HostModel;
 pub use host_sequence::HostSequenceModel;
@@ -20,9 +23,9 @@ pub use sequence_evaluator::SequenceEvaluator;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MemorySpace {
-    /// Ordinary host memory (the only space this version evaluates).
+    /// Ordinary host memory.
     Host,
-    /// CUDA device memory (served by the CUDA backend, not yet part of this build).
+    /// CUDA device memory: the model is a [`DeviceModel`], served by the CUDA backend.
     Device,
 }
 
@@ -131,5 +134,11 @@ pub trait Model: Send + Sync {
     ) -> Result<()> {
         let _ = (inputs, rows, targets, activations, gradients);
         Err(Error::new(ErrorKind::ModelCapabilityMissing, "model: this model has no layer callback"))
+    }
+
+    /// The model's device-memory interface, when its buffers live on a CUDA device
+    /// (`signature().memory_space == Device`).
+    fn device(&self) -> Option<&dyn DeviceModel> {
+        None
     }
 }

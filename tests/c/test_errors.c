@@ -157,6 +157,19 @@ static void test_model_descriptor(fixture *f) {
     desc.predict = NULL;
     CHECK_FAILS(lumen_model_new(&desc, &model), LUMEN_STATUS_NULL_POINTER, "desc.predict");
 
+    /* ABI 2 descriptors (no device fields) are still read; they cannot describe a device model. */
+    desc = linear_desc(&f->linear);
+    desc.abi_version = LUMEN_MODEL_ABI_VERSION_OLDEST;
+    lumen_model *old = NULL;
+    if (CHECK_OK(lumen_model_new(&desc, &old))) {
+        lumen_model_free(old);
+    }
+    desc.memory_space = LUMEN_MEMORY_DEVICE;
+    CHECK_FAILS(lumen_model_new(&desc, &model), LUMEN_STATUS_INVALID_ARGUMENT, "predict_device");
+    desc = linear_desc(&f->linear);
+    desc.input_dtype = LUMEN_DTYPE_BF16; /* only device models read f16/bf16 */
+    CHECK_FAILS(lumen_model_new(&desc, &model), LUMEN_STATUS_INVALID_ARGUMENT, "input_dtype");
+
     desc = linear_desc(&f->linear);
     desc.input_len = 0;
     CHECK_FAILS(lumen_model_new(&desc, &model), LUMEN_STATUS_INVALID_ARGUMENT, "input_len");
@@ -413,6 +426,13 @@ static void test_model_failures(fixture *f) {
     lumen_model_free(model);
 }
 
+/* A device-memory forward pass that a CPU engine must never call. */
+static int32_t device_predict_never_called(void *user_data, uint64_t inputs, size_t rows, uint64_t outputs,
+                                           void *stream) {
+    (void)user_data, (void)inputs, (void)rows, (void)outputs, (void)stream;
+    return 99;
+}
+
 static void test_budget_and_memory_space(fixture *f) {
     SECTION("memory budget smaller than one row; device-memory model");
     lumen_engine_options options = lumen_engine_options_default();
@@ -437,6 +457,7 @@ static void test_budget_and_memory_space(fixture *f) {
 
     lumen_model_desc desc = linear_desc(&f->linear);
     desc.memory_space = LUMEN_MEMORY_DEVICE;
+    desc.predict_device = device_predict_never_called;
     lumen_model *device = new_model(&desc);
     if (device != NULL) {
         CHECK_OCCLUSION_FAILS(f->engine, device, x, N, 1, &o, LUMEN_STATUS_BACKEND_UNAVAILABLE, "model");

@@ -5,7 +5,7 @@ use lumen::backend::BackendKind;
 use lumen::{BackendChoice, Engine, EngineConfig, ErrorKind, Model, ModelSignature};
 
 /// An engine on `backend` with `threads` workers, or `None` (with a note) when that
-/// backend cannot run on this machine.
+/// backend cannot run on this machine (a failure instead with `LUMEN_REQUIRE_GPU=1`).
 pub fn engine(backend: BackendKind, threads: usize) -> Option<Engine> {
     let choice = match backend {
         BackendKind::Cpu => BackendChoice::Cpu,
@@ -14,6 +14,9 @@ pub fn engine(backend: BackendKind, threads: usize) -> Option<Engine> {
     match Engine::new(EngineConfig { backend: choice, threads, seed: 7, ..Default::default() }) {
         Ok(engine) => Some(engine),
         Err(e) if e.kind() == ErrorKind::BackendUnavailable && backend == BackendKind::Cuda => {
+            // scripts/gpu-check.sh sets LUMEN_REQUIRE_GPU=1: there a skip would hide a failure.
+            let required = std::env::var("LUMEN_REQUIRE_GPU").is_ok_and(|v| v == "1");
+            assert!(!required, "LUMEN_REQUIRE_GPU=1 but the CUDA backend cannot run: {e}");
             eprintln!("skipped on cuda: {e}");
             None
         }

@@ -108,7 +108,7 @@ pub fn grad_cam(
         let batch_maps = &mut maps[start * plane..end * plane];
         engine.pool().install(|| {
             engine.backend().grad_cam_map(layer, activations, gradients, params.relu_attributions, batch_maps)
-        });
+        })?;
         start = end;
     }
     if let Some(i) = maps.iter().position(|v| !v.is_finite()) {
@@ -127,7 +127,9 @@ pub fn grad_cam(
     let (attributions, features, feature_names) = match upsample_to {
         Some([out_h, out_w]) => {
             let mut resampled = vec![0.0f32; points * out_h * out_w];
-            engine.pool().install(|| engine.backend().upsample_bilinear(&maps, [h, w], [out_h, out_w], &mut resampled));
+            engine
+                .pool()
+                .install(|| engine.backend().upsample_bilinear(&maps, [h, w], [out_h, out_w], &mut resampled))?;
             // The signature's names fit only when the plane is the whole input row.
             let names = if out_h * out_w == n { signature.feature_names.clone() } else { None };
             (resampled, out_h * out_w, names)

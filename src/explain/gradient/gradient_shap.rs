@@ -10,7 +10,7 @@ use super::{accumulator_row, add_noise, gaussian, point, predict, row_rng, run_p
 use crate::backend::PathJob;
 use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, Result};
-use crate::explain::{check_batch_request, check_inputs, resolve_targets};
+use crate::explain::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::explanation::{Explanation, Method};
 use crate::model::{Evaluator, Model};
 
@@ -45,7 +45,7 @@ pub fn gradient_shap(
     params: &GradientShapParams,
 ) -> Result<Explanation> {
     let signature = model.signature();
-    check_inputs(signature, inputs, rows)?;
+    check_device_inputs(engine, signature, inputs, rows)?;
     check_batch_request("internal_batch_size", params.internal_batch_size)?;
     let targets = resolve_targets(signature, params.targets.as_deref())?;
     let n = signature.input_len();
@@ -86,7 +86,7 @@ pub fn gradient_shap(
             }
         }
     }
-    let evaluator = Evaluator::new(model);
+    let evaluator = Evaluator::with_backend(model, engine.backend());
     let job =
         PathJob { inputs: &noisy, baselines: &params.baselines, row_len: n, points: &points, times_difference: true };
     let mut accumulator = vec![0.0f64; rows * t * n];

@@ -8,7 +8,7 @@ use super::{accumulator_row, point, predict, run_paths, PathOutcome, Quadrature}
 use crate::backend::{Baselines, PathJob};
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::explain::{check_batch_request, check_inputs, resolve_targets};
+use crate::explain::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::explanation::{Explanation, Method};
 use crate::model::{Evaluator, Model};
 
@@ -51,7 +51,7 @@ pub fn integrated_gradients(
     params: &IntegratedGradientsParams,
 ) -> Result<Explanation> {
     let signature = model.signature();
-    check_inputs(signature, inputs, rows)?;
+    check_device_inputs(engine, signature, inputs, rows)?;
     check_batch_request("internal_batch_size", params.internal_batch_size)?;
     let targets = resolve_targets(signature, params.targets.as_deref())?;
     let n = signature.input_len();
@@ -62,7 +62,7 @@ pub fn integrated_gradients(
         params.baseline.write_row(r, row);
     }
 
-    let evaluator = Evaluator::new(model);
+    let evaluator = Evaluator::with_backend(model, engine.backend());
     let t = targets.len();
     let mut points = Vec::with_capacity(rows * t * alphas.len());
     let mut point_targets = Vec::with_capacity(points.capacity());
@@ -80,7 +80,7 @@ pub fn integrated_gradients(
     let mut accumulator = vec![0.0f64; rows * t * n];
     run_paths(engine, &evaluator, &job, &point_targets, params.internal_batch_size, &mut accumulator)?;
     if params.multiply_by_inputs {
-        engine.pool().install(|| engine.backend().scale_by_difference(inputs, &baselines, n, t, &mut accumulator));
+        engine.pool().install(|| engine.backend().scale_by_difference(inputs, &baselines, n, t, &mut accumulator))?;
     }
 
     let at_inputs = predict(&evaluator, inputs, rows)?;

@@ -46,17 +46,20 @@ fn run_paths(
         internal_batch_size,
         1,
     )?;
+    if evaluator.on_device()? {
+        return evaluator.device_path_gradients(job, targets, plan.batch_rows, accumulator);
+    }
     let mut rows = vec![0.0f32; plan.batch_rows * n];
     let mut gradients = vec![0.0f32; plan.batch_rows * n];
     let mut start = 0;
     while start < job.points.len() {
         let end = (start + plan.batch_rows).min(job.points.len());
         let k = end - start;
-        engine.pool().install(|| engine.backend().build_path_batch(job, start..end, &mut rows));
+        engine.pool().install(|| engine.backend().build_path_batch(job, start..end, &mut rows))?;
         evaluator.gradient(&rows[..k * n], k, &targets[start..end], &mut gradients[..k * n], None)?;
-        engine
-            .pool()
-            .install(|| engine.backend().accumulate_path_gradients(job, start..end, &gradients[..k * n], accumulator));
+        engine.pool().install(|| {
+            engine.backend().accumulate_path_gradients(job, start..end, &gradients[..k * n], accumulator)
+        })?;
         start = end;
     }
     Ok(())

@@ -7,7 +7,7 @@ use super::{accumulator_row, point, predict, run_paths};
 use crate::backend::PathJob;
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::explain::{check_inputs, resolve_targets};
+use crate::explain::{check_device_inputs, resolve_targets};
 use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
 use crate::model::{Evaluator, Model};
 
@@ -35,11 +35,11 @@ pub fn saliency(
     params: &SaliencyParams,
 ) -> Result<Explanation> {
     let signature = model.signature();
-    check_inputs(signature, inputs, rows)?;
+    check_device_inputs(engine, signature, inputs, rows)?;
     let targets = resolve_targets(signature, params.targets.as_deref())?;
     let n = signature.input_len();
     let t = targets.len();
-    let evaluator = Evaluator::new(model);
+    let evaluator = Evaluator::with_backend(model, engine.backend());
     let mut points = Vec::with_capacity(rows * t);
     let mut point_targets = Vec::with_capacity(rows * t);
     for r in 0..rows {

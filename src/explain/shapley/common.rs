@@ -108,7 +108,7 @@ impl<'a> Request<'a> {
         game: &'a ShapleyGame,
     ) -> Result<Self> {
         let signature = model.signature();
-        super::super::check_inputs(signature, inputs, rows)?;
+        super::super::check_device_inputs(engine, signature, inputs, rows)?;
         let targets = super::super::resolve_targets(signature, game.targets.as_deref())?;
         let players = game.player_map(signature.input_len())?;
         Ok(Self { engine, model, inputs, game, targets, players })

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::backend::{Backend, CoalitionJob, GroupMap};
 use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, ErrorKind, Result};
-use crate::model::evaluator::BatchSource;
+use crate::model::evaluator::{BatchSource, DeviceJob};
 use crate::model::{BatchPlan, Evaluator, Model};
 
 /// Background rows and their weights (normalised to sum to 1).
@@ -109,12 +109,16 @@ impl BatchSource for CoalitionRows<'_> {
         vec![0.0; batch_rows * self.job.row_len()]
     }
 
-    fn fill(&self, scratch: &mut Vec<f32>, rows: Range<usize>) {
-        self.backend.build_coalition_batch(&self.job, rows, scratch);
+    fn fill(&self, scratch: &mut Vec<f32>, rows: Range<usize>) -> Result<()> {
+        self.backend.build_coalition_batch(&self.job, rows, scratch)
     }
 
     fn rows<'s>(&self, scratch: &'s Vec<f32>, count: usize) -> &'s [f32] {
         &scratch[..count * self.job.row_len()]
+    }
+
+    fn device_job(&self) -> Option<DeviceJob<'_>> {
+        Some(DeviceJob::Coalitions(self.job))
     }
 }
 
@@ -140,7 +144,15 @@ impl<'a> Game<'a> {
         targets: &'a [u32],
         link: Link,
     ) -> Self {
-        Self { engine, evaluator: Evaluator::new(model), x, background, players, targets, link }
+        Self {
+            engine,
+            evaluator: Evaluator::with_backend(model, engine.backend()),
+            x,
+            background,
+            players,
+            targets,
+            link,
+        }
     }
 
     /// Number of players.
@@ -206,7 +218,7 @@ impl<'a> Game<'a> {
                     self.targets,
                     chunk_values,
                 )
-            });
+            })?;
         }
         for value in &mut values {
             *value = self.link.apply(*value)?;

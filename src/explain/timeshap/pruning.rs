@@ -111,7 +111,7 @@ impl BatchSource for SplitRows<'_> {
         vec![0.0; batch_rows * self.x.len()]
     }
 
-    fn fill(&self, scratch: &mut Vec<f32>, rows: Range<usize>) {
+    fn fill(&self, scratch: &mut Vec<f32>, rows: Range<usize>) -> Result<()> {
         let len = self.x.len();
         for (row, out) in rows.zip(scratch.chunks_exact_mut(len)) {
             let cut = (self.first - row / 2) * self.features;
@@ -119,6 +119,7 @@ impl BatchSource for SplitRows<'_> {
             out[..cut].copy_from_slice(&older[..cut]);
             out[cut..].copy_from_slice(&newer[cut..]);
         }
+        Ok(())
     }
 
     fn rows<'s>(&self, scratch: &'s Vec<f32>, count: usize) -> &'s [f32] {

@@ -1,0 +1,251 @@
+//! GPU benches (feature `cuda`, needs a GPU): the achieved bandwidth of each memory-bound
+//! kernel against a device-to-device copy measured in the same run (bytes read + written),
+//! and, end to end with a device-resident model (the MLP of tests/gpu_support), the share
+//! of wall time the engine spends outside the model callback for KernelSHAP (M = 20,
+//! 2M + 2048 coalitions, 100 background rows), Integrated Gradients (3×224×224, 50 steps)
+//! and Occlusion (3×224×224, window 3×8×8, strides 3×4×4), with the same runs on the CPU
+//! backend (host twin of the model) as a GPU/CPU wall-time ratio. Prints a table last.
+//!
+//! Run: `cargo run --release --features cuda --example gpu_bench` (or the prebuilt binary
+//! from scripts/gpu-bundle.sh). Targets: kernels ≥ 70% of the copy; engine share < 5%.
+
+#[path = "../tests/gpu_support/mod.rs"]
+mod gpu_support;
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use gpu_support::{uniform, DeviceMlp, HostMlp, MlpWeights};
+use lumen::backend::cuda::CudaBackend;
+use lumen::backend::{
+    AblationJob, Baselines, CoalitionJob, GroupMap, InputDtype, Masks, PathJob, PathPoint, WindowGrid,
+};
+use lumen::explain::gradient::{integrated_gradients, IntegratedGradientsParams};
+use lumen::explain::shapley::{kernel_shap, Background, KernelShapParams, ShapleyGame};
+use lumen::{occlusion, BackendChoice, Engine, EngineConfig, Explanation, Model, ModelSignature, OcclusionParams};
+
+type Failure = Box<dyn std::error::Error>;
+
+/// Seconds per call of `f` (after one warm-up), waiting for the device each time.
+fn time(backend: &CudaBackend, iterations: u32, mut f: impl FnMut() -> lumen::Result<()>) -> Result<f64, Failure> {
+    f()?;
+    backend.device().stream().synchronize()?;
+    let start = Instant::now();
+    for _ in 0..iterations {
+        f()?;
+    }
+    backend.device().stream().synchronize()?;
+    Ok(start.elapsed().as_secs_f64() / f64::from(iterations))
+}
+
+struct Row {
+    name: String,
+    value: String,
+    target: String,
+}
+
+fn bandwidth(backend: &CudaBackend, rows: &mut Vec<Row>) -> Result<(), Failure> {
+    let stream = backend.device().stream().clone();
+    let copy_len = 64 << 20; // 256 MiB of f32
+    let source = stream.alloc_zeros::<f32>(copy_len)?;
+    let mut target = stream.alloc_zeros::<f32>(copy_len)?;
+    let copy = time(backend, 20, || {
+        stream
+            .memcpy_dtod(&source, &mut target)
+            .map_err(|e| lumen::Error::new(lumen::ErrorKind::Internal, e.to_string()))
+    })?;
+    let copy_gbs = 2.0 * (copy_len * 4) as f64 / copy / 1e9;
+    rows.push(Row {
+        name: "device-to-device copy".into(),
+        value: format!("{copy_gbs:.0} GB/s"),
+        target: "reference".into(),
+    });
+    let mut kernel = |name: &str, bytes: f64, seconds: f64| {
+        let gbs = bytes / seconds / 1e9;
+        rows.push(Row {
+            name: name.into(),
+            value: format!("{gbs:.0} GB/s ({:.0}% of copy)", 100.0 * gbs / copy_gbs),
+            target: ">= 70%".into(),
+        });
+    };
+
+    // Occlusion batch: 256 windows of a 3×224×224 row; each element reads one f32
+    // (input or baseline) and writes one.
+    let shape = [3, 224, 224];
+    let n: usize = shape.iter().product();
+    let x = uniform(n, 1, -1.0, 1.0);
+    let masks = Masks::Windows(WindowGrid::new(&shape, &[3, 8, 8], &[3, 4, 4])?);
+    let baseline = Baselines::Scalar(0.0);
+    let job = AblationJob { inputs: &x, row_len: n, baselines: &baseline, masks: &masks };
+    let operands = backend.upload_ablation(&job)?;
+    let items = 256;
+    for dtype in [InputDtype::F32, InputDtype::Bf16] {
+        let mut batch = backend.batch_buffer(items, n, dtype)?;
+        let seconds = time(backend, 20, || backend.build_ablation_device(&operands, 0..items, &mut batch))?;
+        kernel(&format!("occlusion batch build ({dtype:?})"), (items * n * (4 + dtype.size())) as f64, seconds);
+    }
+
+    // Coalition batch: 4096-element rows, 64 players, 256 coalitions × 16 background rows;
+    // each element reads its player id and one f32 and writes one.
+    let (cn, background_rows, players) = (4096, 16, 64);
+    let cx = uniform(cn, 2, -1.0, 1.0);
+    let background = uniform(background_rows * cn, 3, -1.0, 1.0);
+    let mask: Vec<u32> = (0..cn).map(|e| (e % players) as u32).collect();
+    let groups = GroupMap::new(&mask, "players")?;
+    let coalitions: Vec<u64> = (0..256u64).map(|c| c.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect();
+    let cjob = CoalitionJob { x: &cx, background: &background, players: &groups, coalitions: &coalitions, words: 1 };
+    let coperands = backend.upload_coalitions(&cjob)?;
+    let citems = cjob.items();
+    let mut cbatch = backend.batch_buffer(citems, cn, InputDtype::F32)?;
+    let seconds = time(backend, 20, || backend.build_coalitions_device(&coperands, 0..citems, &mut cbatch))?;
+    kernel("coalition batch build (f32)", (citems * cn * 12) as f64, seconds);
+
+    // Path batch and accumulation: 50 points of a 3×224×224 path.
+    let b = vec![0.0f32; n];
+    let points: Vec<PathPoint> = (0..50)
+        .map(|k| PathPoint { input: 0, baseline: 0, alpha: (k as f32 + 0.5) / 50.0, weight: 0.02, target: 0 })
+        .collect();
+    let pjob = PathJob { inputs: &x, baselines: &b, row_len: n, points: &points, times_difference: true };
+    let poperands = backend.upload_paths(&pjob)?;
+    let mut pbatch = backend.batch_buffer(50, n, InputDtype::F32)?;
+    let seconds = time(backend, 20, || backend.build_paths_device(&poperands, 0..50, &mut pbatch))?;
+    kernel("path batch build (f32)", (50 * n * 12) as f64, seconds);
+    let gradients = backend.f32_buffer(50 * n)?;
+    let mut accumulator = backend.upload_f64(&vec![0.0; n])?;
+    let seconds =
+        time(backend, 20, || backend.accumulate_paths_device(&poperands, 0..50, &gradients, &mut accumulator))?;
+    kernel("path gradient accumulation", (n * (50 * 12 + 16)) as f64, seconds);
+    Ok(())
+}
+
+/// A host model that adds the time spent inside its callbacks to `inside`.
+struct Timed<'a> {
+    model: &'a HostMlp,
+    inside: Mutex<Duration>,
+}
+
+impl Model for Timed<'_> {
+    fn signature(&self) -> &ModelSignature {
+        self.model.signature()
+    }
+    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+        let start = Instant::now();
+        let result = self.model.predict(inputs, rows, outputs);
+        *self.inside.lock().unwrap() += start.elapsed();
+        result
+    }
+    fn gradient(
+        &self,
+        inputs: &[f32],
+        rows: usize,
+        targets: &[u32],
+        gradients: &mut [f32],
+        outputs: Option<&mut [f32]>,
+    ) -> lumen::Result<()> {
+        let start = Instant::now();
+        let result = self.model.gradient(inputs, rows, targets, gradients, outputs);
+        *self.inside.lock().unwrap() += start.elapsed();
+        result
+    }
+}
+
+/// Wall time and time inside the model for `explain` on the GPU (device model) and the CPU.
+fn end_to_end(
+    backend: &CudaBackend,
+    name: &str,
+    shape: &[usize],
+    explain: impl Fn(&Engine, &dyn Model) -> lumen::Result<Explanation>,
+    rows: &mut Vec<Row>,
+) -> Result<(), Failure> {
+    let n = shape.iter().product();
+    let weights = MlpWeights::random(n, 16, 4, 42);
+    let mut device_model = DeviceMlp::new(backend, shape, weights.clone())?;
+    let host_model = HostMlp::new(shape, weights);
+    let config = |backend| EngineConfig { backend, seed: 3, ..Default::default() };
+    let (cuda, cpu) = (Engine::new(config(BackendChoice::Cuda))?, Engine::new(config(BackendChoice::Cpu))?);
+    explain(&cuda, &device_model)?; // warm-up: NVRTC compile, allocations
+    device_model.timing = true;
+    *device_model.model_time.lock().unwrap() = Duration::ZERO;
+    let start = Instant::now();
+    explain(&cuda, &device_model)?;
+    let gpu_wall = start.elapsed();
+    let gpu_model = *device_model.model_time.lock().unwrap();
+    let timed = Timed { model: &host_model, inside: Mutex::new(Duration::ZERO) };
+    let start = Instant::now();
+    explain(&cpu, &timed)?;
+    let cpu_wall = start.elapsed();
+    let cpu_model = *timed.inside.lock().unwrap();
+    let share =
+        |wall: Duration, model: Duration| 100.0 * (wall.saturating_sub(model)).as_secs_f64() / wall.as_secs_f64();
+    rows.push(Row {
+        name: format!("{name}: engine share, GPU"),
+        value: format!("{:.1}% of {:.1} ms", share(gpu_wall, gpu_model), gpu_wall.as_secs_f64() * 1e3),
+        target: "< 5%".into(),
+    });
+    rows.push(Row {
+        name: format!("{name}: engine share, CPU"),
+        value: format!("{:.1}% of {:.1} ms", share(cpu_wall, cpu_model), cpu_wall.as_secs_f64() * 1e3),
+        target: "(reference)".into(),
+    });
+    rows.push(Row {
+        name: format!("{name}: wall GPU/CPU"),
+        value: format!("{:.3}", gpu_wall.as_secs_f64() / cpu_wall.as_secs_f64()),
+        target: "(ratio)".into(),
+    });
+    Ok(())
+}
+
+fn main() -> Result<(), Failure> {
+    let backend = CudaBackend::new(0)?;
+    println!("device: {}", backend.device().describe());
+    let mut rows = Vec::new();
+    bandwidth(&backend, &mut rows)?;
+
+    let players = 20;
+    let x = uniform(players, 4, -1.0, 1.0);
+    let background = uniform(100 * players, 5, -1.0, 1.0);
+    end_to_end(
+        &backend,
+        "KernelSHAP M=20, 2088 coalitions, 100 background",
+        &[players],
+        |engine, model| {
+            let mut params =
+                KernelShapParams::new(ShapleyGame::new(Background::new(background.clone(), players, None)?));
+            params.budget = Some(2 * players + 2048);
+            params.game.targets = Some(vec![0]);
+            kernel_shap(engine, model, &x, 1, &params)
+        },
+        &mut rows,
+    )?;
+    let image = uniform(3 * 224 * 224, 6, 0.0, 1.0);
+    end_to_end(
+        &backend,
+        "IG 3x224x224, 50 steps",
+        &[3, 224, 224],
+        |engine, model| {
+            let params = IntegratedGradientsParams { n_steps: 50, targets: Some(vec![0]), ..Default::default() };
+            integrated_gradients(engine, model, &image, 1, &params)
+        },
+        &mut rows,
+    )?;
+    end_to_end(
+        &backend,
+        "Occlusion 3x224x224, 3x8x8 / 3x4x4",
+        &[3, 224, 224],
+        |engine, model| {
+            let mut params = OcclusionParams::new(vec![3, 8, 8]);
+            params.strides = Some(vec![3, 4, 4]);
+            params.targets = Some(vec![0]);
+            occlusion(engine, model, &image, 1, &params)
+        },
+        &mut rows,
+    )?;
+
+    let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let value_width = rows.iter().map(|r| r.value.len()).max().unwrap_or(0);
+    println!("\n{:width$}  {:value_width$}  target", "measurement", "value");
+    for row in &rows {
+        println!("{:width$}  {:value_width$}  {}", row.name, row.value, row.target);
+    }
+    Ok(())
+}

@@ -1,0 +1,144 @@
+// Occlusion and Feature Ablation: batches of perturbed rows built straight from the
+// inputs and the baseline, the output deltas f(x) - f(x_p), and the gather that turns
+// per-perturbation deltas into per-element attributions. Semantics: src/backend/cpu.rs
+// (build_ablation_batch, gather_ablation) and src/explain/ablation_run.rs.
+
+#define LUMEN_MAX_RANK 8
+
+// Captum's sliding windows (src/backend/ablation.rs, WindowGrid): along dimension d,
+// positions[d] windows start at k * strides[d] and cover [start, min(start + window, shape)).
+// Window p enumerates the positions with the last dimension fastest.
+struct WindowGeometry {
+    lumen_u32 rank;
+    lumen_u32 shape[LUMEN_MAX_RANK];
+    lumen_u32 window[LUMEN_MAX_RANK];
+    lumen_u32 strides[LUMEN_MAX_RANK];
+    lumen_u32 positions[LUMEN_MAX_RANK];
+};
+
+__device__ __forceinline__ lumen_u64 window_count(const WindowGeometry& g) {
+    lumen_u64 n = 1;
+    for (lumen_u32 d = 0; d < g.rank; ++d) n *= g.positions[d];
+    return n;
+}
+
+// Whether window p covers element e (both row-major, last dimension fastest).
+__device__ __forceinline__ bool window_covers(const WindowGeometry& g, lumen_u64 p, lumen_u64 e) {
+    for (int d = (int)g.rank - 1; d >= 0; --d) {
+        lumen_u64 k = p % g.positions[d];
+        p /= g.positions[d];
+        lumen_u64 c = e % g.shape[d];
+        e /= g.shape[d];
+        lumen_u64 lo = k * g.strides[d];
+        lumen_u64 hi = lo + g.window[d] < g.shape[d] ? lo + g.window[d] : g.shape[d];
+        if (c < lo || c >= hi) return false;
+    }
+    return true;
+}
+
+// Slot s of the batch holds item item_start + s: input row item / P with window item % P
+// set to the baseline (P = number of windows).
+#define LUMEN_OCCLUSION_BUILD(SUFFIX, T, STORE)                                                 \
+    extern "C" __global__ void occlusion_build_##SUFFIX(                                       \
+        const float* inputs, const float* baseline, float baseline_scalar, lumen_u32 baseline_mode, \
+        WindowGeometry grid, lumen_u64 row_len, lumen_u64 item_start, lumen_u64 items, T* out) { \
+        lumen_u64 per_row = window_count(grid);                                                 \
+        LUMEN_FOR_EACH(i, items * row_len) {                                                    \
+            lumen_u64 item = item_start + i / row_len, e = i % row_len;                         \
+            lumen_u64 row = item / per_row, p = item % per_row;                                 \
+            float v = window_covers(grid, p, e)                                                 \
+                          ? lumen_baseline_at(baseline, baseline_scalar, baseline_mode, row, row_len, e) \
+                          : inputs[row * row_len + e];                                          \
+            STORE(out, i, v);                                                                   \
+        }                                                                                       \
+    }
+LUMEN_FOR_EACH_DTYPE(LUMEN_OCCLUSION_BUILD)
+
+// Feature Ablation: item = input row item / groups with group item % groups at the baseline.
+#define LUMEN_GROUP_BUILD(SUFFIX, T, STORE)                                                     \
+    extern "C" __global__ void group_ablation_build_##SUFFIX(                                  \
+        const float* inputs, const float* baseline, float baseline_scalar, lumen_u32 baseline_mode, \
+        const lumen_u32* group_of, lumen_u64 groups, lumen_u64 row_len, lumen_u64 item_start,  \
+        lumen_u64 items, T* out) {                                                              \
+        LUMEN_FOR_EACH(i, items * row_len) {                                                    \
+            lumen_u64 item = item_start + i / row_len, e = i % row_len;                         \
+            lumen_u64 row = item / groups, g = item % groups;                                   \
+            float v = group_of[e] == g                                                          \
+                          ? lumen_baseline_at(baseline, baseline_scalar, baseline_mode, row, row_len, e) \
+                          : inputs[row * row_len + e];                                          \
+            STORE(out, i, v);                                                                   \
+        }                                                                                       \
+    }
+LUMEN_FOR_EACH_DTYPE(LUMEN_GROUP_BUILD)
+
+// deltas[(r * T + k) * P + p] = f(x_r)[targets[k]] - f(x_r with p)[targets[k]], in f64.
+// reference holds rows × output_len outputs at the inputs; perturbed (rows × P) × output_len.
+extern "C" __global__ void ablation_deltas(const float* reference, const float* perturbed, const lumen_u32* targets,
+                                           lumen_u64 target_count, lumen_u64 output_len, lumen_u64 per_row,
+                                           lumen_u64 rows, double* deltas) {
+    LUMEN_FOR_EACH(i, rows * target_count * per_row) {
+        lumen_u64 p = i % per_row, k = (i / per_row) % target_count, r = i / (per_row * target_count);
+        lumen_u64 t = targets[k];
+        deltas[i] = (double)reference[r * output_len + t] - (double)perturbed[(r * per_row + p) * output_len + t];
+    }
+}
+
+// Per element: the mean of the deltas of the windows covering it, summed in increasing
+// window order (0 where none covers it). Gather, not scatter: no atomics, deterministic.
+// deltas holds blocks × P values; out blocks × row_len.
+extern "C" __global__ void occlusion_gather(const double* deltas, WindowGeometry grid, lumen_u64 row_len,
+                                            lumen_u64 blocks, float* out) {
+    lumen_u64 per_block = window_count(grid);
+    LUMEN_FOR_EACH(i, blocks * row_len) {
+        lumen_u64 block = i / row_len, e = i % row_len;
+        lumen_u32 first[LUMEN_MAX_RANK], last[LUMEN_MAX_RANK], at[LUMEN_MAX_RANK];
+        lumen_u64 place[LUMEN_MAX_RANK];
+        lumen_u64 rest = e, count = 1, stride = 1;
+        for (int d = (int)grid.rank - 1; d >= 0; --d) {
+            lumen_u32 c = (lumen_u32)(rest % grid.shape[d]);
+            rest /= grid.shape[d];
+            // Windows k with k * s <= c < k * s + w, among positions[d].
+            lumen_u32 lo = c >= grid.window[d] ? (c - grid.window[d]) / grid.strides[d] + 1 : 0;
+            lumen_u32 hi = c / grid.strides[d];
+            if (hi > grid.positions[d] - 1) hi = grid.positions[d] - 1;
+            first[d] = lo;
+            last[d] = hi;
+            at[d] = lo;
+            place[d] = stride;
+            stride *= grid.positions[d];
+            count = lo <= hi ? count * (hi - lo + 1) : 0;
+        }
+        if (count == 0) {
+            out[i] = 0.0f;
+            continue;
+        }
+        const double* block_deltas = deltas + block * per_block;
+        double sum = 0.0;
+        // Odometer over the covering windows, last dimension fastest: increasing p.
+        for (;;) {
+            lumen_u64 p = 0;
+            for (lumen_u32 d = 0; d < grid.rank; ++d) p += at[d] * place[d];
+            sum += block_deltas[p];
+            int d = (int)grid.rank - 1;
+            while (d >= 0) {
+                if (at[d] < last[d]) {
+                    ++at[d];
+                    break;
+                }
+                at[d] = first[d];
+                --d;
+            }
+            if (d < 0) break;
+        }
+        out[i] = (float)(sum / (double)count);
+    }
+}
+
+// Feature Ablation's gather: every element takes its group's delta.
+extern "C" __global__ void group_gather(const double* deltas, const lumen_u32* group_of, lumen_u64 groups,
+                                       lumen_u64 row_len, lumen_u64 blocks, float* out) {
+    LUMEN_FOR_EACH(i, blocks * row_len) {
+        lumen_u64 block = i / row_len, e = i % row_len;
+        out[i] = (float)deltas[block * groups + group_of[e]];
+    }
+}
