@@ -972,11 +972,11 @@ typedef int32_t (*lumen_layer_gradient_fn)(void *user_data,
  * pointer to `rows × output_len` f32; work is enqueued on `stream` (a `CUstream`) and
  * may still be running when the callback returns. Returns 0 on success. Nullable.
  */
-typedef int32_t (*PredictDeviceFn)(void *user_data,
-                                   uint64_t inputs,
-                                   size_t rows,
-                                   uint64_t outputs,
-                                   void *stream);
+typedef int32_t (*lumen_predict_device_fn)(void *user_data,
+                                           uint64_t inputs,
+                                           size_t rows,
+                                           uint64_t outputs,
+                                           void *stream);
 
 /**
  * `gradient_device(user_data, inputs, rows, targets, gradients, outputs, stream)`: device
@@ -984,13 +984,13 @@ typedef int32_t (*PredictDeviceFn)(void *user_data,
  * gradients of each row's target output, and `rows × output_len` f32 outputs (0 when not
  * wanted); work on `stream`. Returns 0 on success. Nullable.
  */
-typedef int32_t (*GradientDeviceFn)(void *user_data,
-                                    uint64_t inputs,
-                                    size_t rows,
-                                    uint64_t targets,
-                                    uint64_t gradients,
-                                    uint64_t outputs,
-                                    void *stream);
+typedef int32_t (*lumen_gradient_device_fn)(void *user_data,
+                                            uint64_t inputs,
+                                            size_t rows,
+                                            uint64_t targets,
+                                            uint64_t gradients,
+                                            uint64_t outputs,
+                                            void *stream);
 
 /**
  * Describes a model to Lumen. Zero-initialise, set `abi_version = LUMEN_MODEL_ABI_VERSION`
@@ -1073,12 +1073,12 @@ typedef struct lumen_model_desc {
    * otherwise: `inputs` and `outputs` are device addresses, work goes on `stream` (a
    * `CUstream` of the device's primary context).
    */
-  PredictDeviceFn predict_device;
+  lumen_predict_device_fn predict_device;
   /**
    * ABI 3: the optional gradient pass of a device model (device addresses; `outputs` 0
    * when not wanted; work on `stream`); NULL if unavailable.
    */
-  GradientDeviceFn gradient_device;
+  lumen_gradient_device_fn gradient_device;
 } lumen_model_desc;
 
 /**

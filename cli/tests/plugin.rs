@@ -120,7 +120,7 @@ fn plugins_that_break_the_contract_are_refused_with_a_reason() {
     fails(
         &explain(library.to_str().unwrap()),
         4,
-        "old_abi.so: the plugin's model descriptor is invalid: lumen_model_new: desc.abi_version: is 1, this library speaks LUMEN_MODEL_ABI_VERSION 2",
+        "old_abi.so: the plugin's model descriptor is invalid: lumen_model_new: desc.abi_version: is 1, this library reads LUMEN_MODEL_ABI_VERSION 3 (and 2)",
     );
 
     let not_a_library = write(&dir, "text.so", "not an ELF file");
