@@ -19,7 +19,7 @@
 //!
 //! The pieces, in the order data flows through them: [`features`] (events and their
 //! encoding) → [`generator`] (seeded histories) → [`layout`] (the parameters) →
-//! [`gru`] (the fast forward pass) → [`backward`] and [`training`] (how the weights were
+//! [`gru`] (the fast forward pass) → [`sequence_model`] (the GRU as Lumen's `SequenceModel`) → [`backward`] and [`training`] (how the weights were
 //! fitted) → [`weights`] (the committed file); [`evaluation`] measures the model.
 //!
 //! ```
@@ -49,6 +49,7 @@ pub mod features;
 pub mod generator;
 pub mod gru;
 pub mod layout;
+pub mod sequence_model;
 pub mod training;
 pub mod weights;
 
@@ -57,5 +58,6 @@ pub use features::{Event, EventKind, FEATURES, FEATURE_NAMES};
 pub use generator::{average_event, generate_histories, generate_history, AccountHistory, Ending, GeneratorConfig};
 pub use gru::FraudGru;
 pub use layout::{GruLayers, GruShape};
+pub use sequence_model::FraudSequenceModel;
 pub use training::{train, LabelledSequence, TrainingConfig, TrainingRun};
 pub use weights::{DataDescription, RecordedMetrics, WeightsError, WeightsFile};
