@@ -36,14 +36,17 @@ step "clippy with --features cuda"
 cargo clippy --all-targets --features cuda --quiet -- -D warnings
 
 log=$(mktemp)
+# A failing cargo (a build error, a failed test) makes the pipeline fail under pipefail.
+status=0
 step "kernels compile with NVRTC and assemble with ptxas (sm_80, sm_90)"
 LD_LIBRARY_PATH="$nvrtc_lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" LUMEN_REQUIRE_NVRTC=1 LUMEN_PTXAS="$ptxas" \
-  cargo test --features cuda --test cuda_compile 2>&1 | tee -a "$log" | grep -E '^test |test result' || true
+  cargo test --features cuda --test cuda_compile 2>&1 | tee -a "$log" | grep -E '^test |test result' || status=$?
 
 step "lumen tests with --features cuda (no driver here: the CUDA paths must refuse or skip cleanly)"
-LUMEN_REQUIRE_EMULATION=1 cargo test --features cuda -p lumen --quiet 2>&1 | tee -a "$log" | grep -E 'test result|FAILED|panicked' || true
+LUMEN_REQUIRE_EMULATION=1 cargo test --features cuda -p lumen --quiet 2>&1 | tee -a "$log" | grep -E 'test result|FAILED|panicked' ||
+  status=$?
 
 passed=$(grep -Eo '[0-9]+ passed' "$log" | awk '{s+=$1} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]] && ! grep -q 'test result: FAILED' "$log"
+[[ $status -eq 0 && $failed -eq 0 && $passed -gt 0 ]] && ! grep -q 'test result: FAILED' "$log"

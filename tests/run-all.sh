@@ -45,3 +45,12 @@ bash bindings/run-tests.sh
 
 step "CLI report opened in headless Chromium (every image must load)"
 bash cli/tests/report-screenshot.sh
+
+step "Java binding (JNI, Maven offline, JUnit 5)"
+bash bindings/java/run-tests.sh
+
+step "CUDA backend without a GPU (NVRTC/ptxas compile, host emulation of the kernels, no-driver paths)"
+bash scripts/cuda-ci.sh
+
+step "fraud GRU: the numpy twin used by the timeshap comparison agrees with Rust"
+python3 benches/compare/timeshap/check_fraud_gru.py
