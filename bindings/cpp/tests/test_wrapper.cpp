@@ -701,6 +701,298 @@ void test_threads() {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// TimeSHAP
+
+// f(seq) = Σ_t γ^(L−1−t) Σ_j w_j x_{t,j}: additive over cells, so every TimeSHAP value
+// is the sum of its cells' γ^(L−1−t) w_j (x_{t,j} − b_j).
+struct Decaying {
+    static constexpr std::size_t F = 2;
+    double gamma = 0.7;
+    std::array<double, F> w{{0.8, -0.5}};
+    std::array<float, F> b{{0.1f, 0.2f}};
+
+    double event_sum(const float* event) const {
+        double acc = 0.0;
+        for (std::size_t j = 0; j < F; ++j) acc += w[j] * event[j];
+        return acc;
+    }
+    // The recurrence h_t = γ h_{t−1} + w·x_t from `h`, over `seq_len` events.
+    double run(double h, const float* x, std::size_t seq_len) const {
+        for (std::size_t t = 0; t < seq_len; ++t) h = gamma * h + event_sum(x + t * F);
+        return h;
+    }
+    double cell(const std::vector<float>& x, std::size_t seq_len, std::size_t t, std::size_t j) const {
+        return std::pow(gamma, double(seq_len - 1 - t)) * w[j] * (double(x[t * F + j]) - b[j]);
+    }
+    lumen::SequencePredictFunction predict() const {
+        return [this](lumen::Span<const float> in, std::size_t rows, std::size_t seq_len, lumen::Span<float> out) {
+            for (std::size_t r = 0; r < rows; ++r) out[r] = float(run(0.0, in.data() + r * seq_len * F, seq_len));
+        };
+    }
+};
+
+lumen::SequenceModelConfig sequence_config(std::size_t state_len = 0) {
+    lumen::SequenceModelConfig config;
+    config.features = Decaying::F;
+    config.state_len = state_len;
+    config.feature_names = {"amount", "hour"};
+    return config;
+}
+
+std::vector<float> make_sequence(std::size_t seq_len, std::size_t salt) {
+    std::vector<float> x(seq_len * Decaying::F);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(std::sin(0.37 * double(i + 1) + double(salt)));
+    return x;
+}
+
+void test_timeshap_local() {
+    section("TimeSHAP: event, feature and cell level against the decaying linear model");
+    using namespace lumen;
+    const Decaying d;
+    const SequenceModel model(sequence_config(), d.predict());
+    const Engine engine;
+    const std::size_t L = 6;
+    const std::vector<float> x = make_sequence(L, 1);
+    TimeShapOptions o;
+    o.background.assign(d.b.begin(), d.b.end());
+
+    const TimeShapExplanation events = engine.explain_timeshap(model, x, L, TimeShapLevel::Event, o);
+    const std::vector<float> ev = events.values();
+    CHECK(ev.size() == L && events.players().size() == L && events.exact());
+    CHECK(events.level() == TimeShapLevel::Event);
+    double sum = 0.0;
+    for (std::size_t i = 0; i < ev.size(); ++i) {
+        const std::size_t t = L - 1 - i;  // most recent first
+        CHECK(events.players()[i].kind == PlayerKind::Event && events.players()[i].event == std::int64_t(t));
+        CHECK(events.players()[i].feature == -1);
+        CHECK(events.players()[i].name == "Event -" + std::to_string(i + 1));
+        CHECK_NEAR(ev[i], d.cell(x, L, t, 0) + d.cell(x, L, t, 1), 1e-5);
+        sum += ev[i];
+    }
+    CHECK_NEAR(events.prediction(), d.run(0.0, x.data(), L), 1e-5);
+    const std::vector<float> background_sequence = [&] {
+        std::vector<float> s;
+        for (std::size_t t = 0; t < L; ++t) s.insert(s.end(), d.b.begin(), d.b.end());
+        return s;
+    }();
+    CHECK_NEAR(events.base_value(), d.run(0.0, background_sequence.data(), L), 1e-5);
+    CHECK_NEAR(sum, double(events.prediction()) - events.base_value(), 1e-5);
+    CHECK(events.to_json().find("\"method\":\"time_shap\"") != std::string::npos);
+    for (float se : events.standard_errors()) CHECK(se == 0.0f);
+
+    const TimeShapExplanation features = engine.explain_timeshap(model, x, L, TimeShapLevel::Feature, o);
+    CHECK(features.values().size() == Decaying::F && features.exact());
+    for (std::size_t j = 0; j < Decaying::F; ++j) {
+        double want = 0.0;
+        for (std::size_t t = 0; t < L; ++t) want += d.cell(x, L, t, j);
+        CHECK(features.players()[j].kind == PlayerKind::Feature && features.players()[j].feature == std::int64_t(j));
+        CHECK_NEAR(features.values()[j], want, 1e-5);
+    }
+    CHECK(features.players()[0].name == "amount" && features.players()[1].name == "hour");
+
+    o.top_events = 2;
+    o.top_features = 1;
+    const TimeShapExplanation cells = engine.explain_timeshap(model, x, L, TimeShapLevel::Cell, o);
+    const std::vector<float> cv = cells.values();
+    std::size_t cell_players = 0;
+    bool has_other = false;
+    double cell_sum = 0.0;
+    for (std::size_t i = 0; i < cv.size(); ++i) {
+        const Player& p = cells.players()[i];
+        cell_sum += cv[i];
+        if (p.kind == PlayerKind::Cell) {
+            ++cell_players;
+            CHECK_NEAR(cv[i], d.cell(x, L, std::size_t(p.event), std::size_t(p.feature)), 1e-5);
+        }
+        has_other = has_other || p.kind == PlayerKind::OtherCells;
+    }
+    CHECK(cell_players == 2 && has_other);
+    CHECK_NEAR(cell_sum, double(cells.prediction()) - cells.base_value(), 1e-5);
+}
+
+void test_timeshap_pruning() {
+    section("TimeSHAP: pruning keeps exactly the events a model reads");
+    using namespace lumen;
+    const std::size_t K = 3;
+    const Decaying d;
+    // Reads only the last K events.
+    const SequenceModel last_k(sequence_config(),
+                               [&d, K](Span<const float> in, std::size_t rows, std::size_t seq_len, Span<float> out) {
+                                   for (std::size_t r = 0; r < rows; ++r)
+                                       out[r] = float(d.run(0.0, in.data() + (r * seq_len + seq_len - K) * 2, K));
+                               });
+    const Engine engine;
+    const std::size_t L = 12;
+    const std::vector<float> x = make_sequence(L, 2);
+    TimeShapOptions o;
+    o.background.assign(d.b.begin(), d.b.end());
+    o.prune = true;
+    o.tolerance = 0.0;
+    const Pruning pruning = engine.timeshap_prune(last_k, x, L, o);
+    CHECK(pruning.pruned_len == K && pruning.curve.size() == K);
+    CHECK(pruning.curve.front().split == L - 1 && pruning.curve.front().newer_len == 1);
+    CHECK(pruning.curve.back().older_value == 0.0 && pruning.curve.back().newer_len == K);
+    const Pruning full = engine.timeshap_prune(last_k, x, L, o, true);
+    CHECK(full.pruned_len == K && full.curve.size() == L - 1 && full.curve.back().split == 1);
+    for (const PruningPoint& p : full.curve)
+        CHECK_NEAR(p.older_value + p.newer_value, full.curve.front().older_value + full.curve.front().newer_value,
+                   1e-5);
+
+    const TimeShapExplanation events = engine.explain_timeshap(last_k, x, L, TimeShapLevel::Event, o);
+    CHECK(events.players().size() == K + 1 && events.players().back().kind == PlayerKind::PrunedEvents);
+    CHECK(events.players().back().name == "Pruned Events");
+    CHECK_NEAR(events.values().back(), 0.0, 1e-6);
+    CHECK(events.to_json().find("\"pruned_len\":3") != std::string::npos);
+
+    // The decaying model: a large η prunes more than a small one.
+    const SequenceModel decaying(sequence_config(), d.predict());
+    o.tolerance = 0.05;
+    const std::size_t loose = engine.timeshap_prune(decaying, x, L, o).pruned_len;
+    o.tolerance = 1e-4;
+    const std::size_t tight = engine.timeshap_prune(decaying, x, L, o).pruned_len;
+    CHECK(loose < tight && tight <= L);
+}
+
+void test_timeshap_state_path() {
+    section("TimeSHAP: the state path gives the same values");
+    using namespace lumen;
+    const Decaying d;
+    std::atomic<int> from_state_calls{0};
+    const SequenceModel stateful(
+        sequence_config(1), d.predict(),
+        [&d](Span<const float> initial, Span<const float> in, std::size_t rows, std::size_t seq_len,
+             Span<float> states) {
+            for (std::size_t r = 0; r < rows; ++r)
+                states[r] = float(d.run(initial.empty() ? 0.0 : initial[r], in.data() + r * seq_len * 2, seq_len));
+        },
+        [&d, &from_state_calls](Span<const float> states, Span<const float> in, std::size_t rows, std::size_t seq_len,
+                                Span<float> out) {
+            ++from_state_calls;
+            for (std::size_t r = 0; r < rows; ++r) out[r] = float(d.run(states[r], in.data() + r * seq_len * 2, seq_len));
+        });
+    const SequenceModel plain(sequence_config(), d.predict());
+    const Engine engine;
+    const std::size_t L = 10;
+    const std::vector<float> x = make_sequence(L, 3);
+    TimeShapOptions o;
+    o.background.assign(d.b.begin(), d.b.end());
+    o.prune = true;
+    o.tolerance = 0.01;
+    const std::vector<float> with_state = engine.explain_timeshap(stateful, x, L, TimeShapLevel::Event, o).values();
+    CHECK(from_state_calls.load() > 0);
+    const std::vector<float> without = engine.explain_timeshap(plain, x, L, TimeShapLevel::Event, o).values();
+    CHECK(with_state.size() == without.size());
+    for (std::size_t i = 0; i < std::min(with_state.size(), without.size()); ++i)
+        CHECK_NEAR(with_state[i], without[i], 1e-5);
+    o.use_state = false;
+    from_state_calls = 0;
+    engine.explain_timeshap(stateful, x, L, TimeShapLevel::Event, o);
+    CHECK(from_state_calls.load() == 0);
+}
+
+void test_timeshap_global() {
+    section("TimeSHAP: the global report");
+    using namespace lumen;
+    const Decaying d;
+    const SequenceModel model(sequence_config(), d.predict());
+    const Engine engine;
+    const std::vector<std::size_t> lengths = {5, 6, 7};
+    std::vector<float> all;
+    std::vector<std::vector<float>> each;
+    for (std::size_t i = 0; i < lengths.size(); ++i) {
+        each.push_back(make_sequence(lengths[i], 10 + i));
+        all.insert(all.end(), each.back().begin(), each.back().end());
+    }
+    TimeShapOptions o;
+    o.background.assign(d.b.begin(), d.b.end());
+    const std::vector<double> tolerances = {0.0, 0.05};
+    const TimeShapGlobal report = engine.timeshap_global(model, all, lengths, o, tolerances, 2);
+    CHECK(report.sequences() == 3);
+    const std::vector<Summary> by_distance = report.event_importance();
+    CHECK(by_distance.size() == 7);
+    double last_mean = 0.0, amount_mean = 0.0;
+    for (std::size_t i = 0; i < each.size(); ++i) {
+        const std::size_t L = lengths[i];
+        last_mean += (d.cell(each[i], L, L - 1, 0) + d.cell(each[i], L, L - 1, 1)) / 3.0;
+        for (std::size_t t = 0; t < L; ++t) amount_mean += d.cell(each[i], L, t, 0) / 3.0;
+    }
+    CHECK(by_distance[0].count == 3 && by_distance[6].count == 1);
+    CHECK_NEAR(by_distance[0].mean, last_mean, 1e-5);
+    const std::vector<Summary> features = report.feature_importance();
+    CHECK(features.size() == 2 && features[0].count == 3);
+    CHECK_NEAR(features[0].mean, amount_mean, 1e-5);
+    CHECK(report.most_recent_share().count == 3);
+    const std::vector<PruningRow> table = report.pruning_table();
+    CHECK(table.size() == 2 && table[0].tolerance == 0.0 && table[1].tolerance == 0.05);
+    CHECK(table[1].mean_len <= table[0].mean_len && table[0].max_len <= 7);
+    CHECK(report.to_json().find("\"pruning_table\"") != std::string::npos);
+}
+
+struct SequenceBroke : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+void test_timeshap_errors() {
+    section("TimeSHAP: bad input and failing models");
+    using namespace lumen;
+    const Decaying d;
+    const SequenceModel model(sequence_config(), d.predict());
+    const Engine engine;
+    const std::size_t L = 4;
+    const std::vector<float> x = make_sequence(L, 4);
+    TimeShapOptions o;
+    CHECK_THROWS(InvalidInputError, Status::InvalidArgument, "background",
+                 engine.explain_timeshap(model, x, L, TimeShapLevel::Event, o));
+    o.background.assign(d.b.begin(), d.b.end());
+    CHECK_THROWS(InvalidInputError, Status::InvalidArgument, "seq_len",
+                 engine.explain_timeshap(model, Span<const float>(x.data(), 2), 1, TimeShapLevel::Event, o));
+    CHECK_THROWS(InvalidInputError, Status::LengthMismatch, "sequence",
+                 engine.explain_timeshap(model, Span<const float>(x.data(), x.size() - 1), L, TimeShapLevel::Event, o));
+    std::vector<float> nan = x;
+    nan[3] = std::nanf("");
+    CHECK_THROWS(InvalidInputError, Status::NonFiniteInput, "sequence",
+                 engine.explain_timeshap(model, nan, L, TimeShapLevel::Event, o));
+    o.prune = true;
+    o.tolerance = -0.5;
+    CHECK_THROWS(InvalidInputError, Status::InvalidArgument, "tolerance", engine.timeshap_prune(model, x, L, o));
+    o.prune = false;
+    o.background = {0.1f, 0.2f, 0.3f};
+    CHECK_THROWS(InvalidInputError, Status::LengthMismatch, "background",
+                 engine.explain_timeshap(model, x, L, TimeShapLevel::Event, o));
+    o.background.assign(d.b.begin(), d.b.end());
+    const std::vector<std::size_t> short_lengths = {L, 1};
+    std::vector<float> two = x;
+    two.insert(two.end(), x.begin(), x.begin() + 2);
+    const std::vector<double> tolerances = {0.0};
+    CHECK_THROWS(InvalidInputError, Status::InvalidArgument, "sequence 1: seq_len",
+                 engine.timeshap_global(model, two, short_lengths, o, tolerances, 2));
+    CHECK_THROWS(InvalidInputError, Status::NullPointer, "predict",
+                 SequenceModel(sequence_config(), SequencePredictFunction()));
+    CHECK_THROWS(InvalidInputError, Status::InvalidArgument, "features",
+                 SequenceModel(SequenceModelConfig(), d.predict()));
+
+    const SequenceModel throwing(sequence_config(), [](Span<const float>, std::size_t, std::size_t seq_len,
+                                                       Span<float>) {
+        throw SequenceBroke("sequence of " + std::to_string(seq_len) + " events refused");
+    });
+    std::string message;
+    try {
+        engine.explain_timeshap(throwing, x, L, TimeShapLevel::Event, o);
+    } catch (const SequenceBroke& e) {
+        message = e.what();
+    } catch (const std::exception& e) {
+        message = std::string("wrong exception: ") + e.what();
+    }
+    CHECK(message.find("events refused") != std::string::npos);
+    const SequenceModel nan_model(sequence_config(), [](Span<const float>, std::size_t rows, std::size_t,
+                                                        Span<float> out) {
+        for (std::size_t r = 0; r < rows; ++r) out[r] = std::nanf("");
+    });
+    CHECK_THROWS(ModelError, Status::ModelNonFiniteOutput, "",
+                 engine.explain_timeshap(nan_model, x, L, TimeShapLevel::Event, o));
+}
+
 }  // namespace
 
 int main() {
@@ -716,6 +1008,11 @@ int main() {
         test_errors();
         test_move_semantics();
         test_threads();
+        test_timeshap_local();
+        test_timeshap_pruning();
+        test_timeshap_state_path();
+        test_timeshap_global();
+        test_timeshap_errors();
     } catch (const std::exception& e) {
         ++failed;
         std::fprintf(stderr, "FAIL: unexpected exception: %s\n", e.what());

@@ -25,6 +25,8 @@ from .errors import (
 )
 from .explanation import Counterfactual, Counterfactuals, Explanation, InstanceOutcome, ReasonCode, scorecard_score
 from .model import Model
+from .sequence_model import SequenceModel
+from .timeshap import Player, Pruning, PruningPoint, PruningRow, Summary, TimeShapExplanation, TimeShapGlobal
 
 __all__ = [
     "Counterfactual",
@@ -40,8 +42,16 @@ __all__ = [
     "ModelCallbackError",
     "ModelError",
     "NotAvailableError",
+    "Player",
+    "Pruning",
+    "PruningPoint",
+    "PruningRow",
     "ReasonCode",
+    "SequenceModel",
     "Status",
+    "Summary",
+    "TimeShapExplanation",
+    "TimeShapGlobal",
     "library_version",
     "scorecard_score",
 ]

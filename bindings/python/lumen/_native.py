@@ -27,6 +27,8 @@ from pathlib import Path
 MODEL_ABI_VERSION = 2
 #: ``lumen_model_desc.flags``: the callbacks may run on several threads at once.
 MODEL_CONCURRENT = 1
+#: The sequence-model descriptor ABI this module writes (``LUMEN_SEQUENCE_MODEL_ABI_VERSION``).
+SEQUENCE_MODEL_ABI_VERSION = 1
 #: ``lumen_model_desc.memory_space``: host memory.
 MEMORY_HOST = 0
 #: ``lumen_permute_attack_options.target_class`` for "the other class".
@@ -44,6 +46,9 @@ PREDICT_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_size_t, c_float_p)
 GRADIENT_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_size_t, c_uint32_p, c_float_p, c_float_p)
 LAYER_GRADIENT_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_size_t, c_uint32_p, c_float_p, c_float_p)
 FINALIZE_FN = CFUNCTYPE(None, c_void_p)
+SEQUENCE_PREDICT_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_size_t, c_size_t, c_float_p)
+RUN_PREFIX_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_float_p, c_size_t, c_size_t, c_float_p)
+PREDICT_FROM_STATE_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_float_p, c_size_t, c_size_t, c_float_p)
 
 
 class ModelDesc(Structure):
@@ -290,6 +295,87 @@ class ReasonCode(Structure):
     _fields_ = [("feature", c_size_t), ("contribution", c_float)]
 
 
+class SequenceModelDesc(Structure):
+    """``lumen_sequence_model_desc``."""
+
+    _fields_ = [
+        ("abi_version", c_uint32),
+        ("flags", c_uint32),
+        ("features", c_size_t),
+        ("output_len", c_size_t),
+        ("max_batch_rows", c_size_t),
+        ("state_len", c_size_t),
+        ("predict", SEQUENCE_PREDICT_FN),
+        ("run_prefix", RUN_PREFIX_FN),
+        ("predict_from_state", PREDICT_FROM_STATE_FN),
+        ("user_data", c_void_p),
+        ("finalize", FINALIZE_FN),
+        ("feature_names", c_char_pp),
+        ("feature_names_len", c_size_t),
+    ]
+
+
+class TimeShapOptions(Structure):
+    """``lumen_timeshap_options``."""
+
+    _fields_ = [
+        ("background", c_float_p),
+        ("background_len", c_size_t),
+        ("training_events", c_float_p),
+        ("training_events_len", c_size_t),
+        ("prune", c_uint32),
+        ("tolerance", c_double),
+        ("budget", c_size_t),
+        ("error_batches", c_uint32),
+        ("target", c_uint32),
+        ("link", c_uint32),
+        ("disable_state", c_uint32),
+        ("relevance", c_uint32),
+        ("top_events", c_size_t),
+        ("top_features", c_size_t),
+        ("event_threshold", c_double),
+        ("feature_threshold", c_double),
+    ]
+
+
+class PruningPoint(Structure):
+    """``lumen_pruning_point``."""
+
+    _fields_ = [("split", c_size_t), ("newer_len", c_size_t), ("older_value", c_double), ("newer_value", c_double)]
+
+
+class TimeShapGlobalSizes(Structure):
+    """``lumen_timeshap_global_sizes``."""
+
+    _fields_ = [("sequences", c_size_t), ("distances", c_size_t), ("features", c_size_t), ("tolerances", c_size_t)]
+
+
+class Summary(Structure):
+    """``lumen_summary``."""
+
+    _fields_ = [
+        ("count", c_size_t),
+        ("mean", c_double),
+        ("std", c_double),
+        ("median", c_double),
+        ("min", c_double),
+        ("max", c_double),
+    ]
+
+
+class PruningRow(Structure):
+    """``lumen_pruning_row``."""
+
+    _fields_ = [
+        ("tolerance", c_double),
+        ("mean_len", c_double),
+        ("median_len", c_double),
+        ("max_len", c_size_t),
+        ("exact_share", c_double),
+        ("relative_std", c_double),
+    ]
+
+
 _HANDLE = c_void_p
 _OUT_HANDLE = POINTER(c_void_p)
 _STATUS = c_uint32
@@ -341,6 +427,52 @@ _PROTOTYPES = {
     "lumen_counterfactuals_changed": (_STATUS, [_HANDLE, c_size_t, c_size_t, c_uint32_p, c_size_t]),
     "lumen_counterfactuals_to_json": (_STATUS, [_HANDLE, POINTER(c_void_p)]),
     "lumen_scorecard_score": (_STATUS, [c_double, c_double, c_double, c_double, c_double_p]),
+    "lumen_sequence_model_new": (_STATUS, [POINTER(SequenceModelDesc), _OUT_HANDLE]),
+    "lumen_sequence_model_free": (None, [_HANDLE]),
+    "lumen_timeshap_options_default": (TimeShapOptions, []),
+    "lumen_engine_timeshap_prune": (
+        _STATUS,
+        [
+            _HANDLE,
+            _HANDLE,
+            c_float_p,
+            c_size_t,
+            c_size_t,
+            POINTER(TimeShapOptions),
+            c_uint32,
+            c_size_p,
+            POINTER(PruningPoint),
+            c_size_t,
+            c_size_p,
+        ],
+    ),
+    "lumen_engine_explain_timeshap": (
+        _STATUS,
+        [_HANDLE, _HANDLE, c_float_p, c_size_t, c_size_t, c_uint32, POINTER(TimeShapOptions), _OUT_HANDLE],
+    ),
+    "lumen_engine_timeshap_global": (
+        _STATUS,
+        [
+            _HANDLE,
+            _HANDLE,
+            c_float_p,
+            c_size_t,
+            c_size_p,
+            c_size_t,
+            POINTER(TimeShapOptions),
+            c_double_p,
+            c_size_t,
+            c_uint32,
+            _OUT_HANDLE,
+        ],
+    ),
+    "lumen_timeshap_global_shape": (_STATUS, [_HANDLE, POINTER(TimeShapGlobalSizes)]),
+    "lumen_timeshap_global_event_importance": (_STATUS, [_HANDLE, POINTER(Summary), c_size_t]),
+    "lumen_timeshap_global_feature_importance": (_STATUS, [_HANDLE, POINTER(Summary), c_size_t]),
+    "lumen_timeshap_global_most_recent_share": (_STATUS, [_HANDLE, POINTER(Summary)]),
+    "lumen_timeshap_global_pruning_table": (_STATUS, [_HANDLE, POINTER(PruningRow), c_size_t]),
+    "lumen_timeshap_global_to_json": (_STATUS, [_HANDLE, POINTER(c_void_p)]),
+    "lumen_timeshap_global_free": (None, [_HANDLE]),
 }
 
 _EXPLAIN_OPTIONS = {

@@ -15,10 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from . import _arrays, _native
+from . import _arrays, _native, timeshap
 from .errors import InvalidInputError, Status, check
 from .explanation import Counterfactuals, Explanation
 from .model import Model
+from .sequence_model import SequenceModel
 
 BACKENDS = {"auto": 0, "cpu": 1, "cuda": 2}
 LINKS = {"identity": 0, "logit": 1}
@@ -433,3 +434,105 @@ class Engine:
                 raise InvalidInputError(Status.INVALID_ARGUMENT, f"counterfactuals: unknown setting {name!r}")
             setattr(options, name, value)
         return Counterfactuals(self._call("counterfactuals", model, inputs, options, keep), model.input_len)
+
+    # -- TimeSHAP -------------------------------------------------------------------------
+
+    @staticmethod
+    def _sequence_model(model: SequenceModel) -> SequenceModel:
+        if not isinstance(model, SequenceModel):
+            raise InvalidInputError(Status.NULL_POINTER, f"model: is {model!r}, expected a lumen.SequenceModel")
+        return model
+
+    def timeshap_prune(
+        self, model: SequenceModel, sequence: Any, *, full_curve: bool = False, **settings: Any
+    ) -> timeshap.Pruning:
+        """Temporal coalition pruning of one sequence (``(seq_len, features)``, or flat
+        event-major; ``seq_len >= 2``) with ``tolerance`` (no pruning without it). With
+        ``full_curve`` every split is evaluated; otherwise the walk stops where pruning
+        does. Settings: see :mod:`lumen.timeshap`."""
+        model = self._sequence_model(model)
+        keep = _arrays.Keep()
+        options = timeshap.options(keep, **settings)
+        array = np.asarray(_arrays.required(sequence, "sequence"))
+        seq_len = timeshap.sequence_length(array, model.features)
+        pointer, length = keep.floats(array, "sequence")
+        capacity = max(seq_len - 1, 1)
+        curve = (_native.PruningPoint * capacity)()
+        pruned, written = ctypes.c_size_t(), ctypes.c_size_t()
+        status = _native.lib.lumen_engine_timeshap_prune(
+            self._handle,
+            model._handle,
+            pointer,
+            length,
+            seq_len,
+            ctypes.byref(options),
+            1 if full_curve else 0,
+            ctypes.byref(pruned),
+            curve,
+            capacity,
+            ctypes.byref(written),
+        )
+        model.raise_for(status)
+        points = [
+            timeshap.PruningPoint(p.split, p.newer_len, p.older_value, p.newer_value) for p in curve[: written.value]
+        ]
+        return timeshap.Pruning(pruned.value, points)
+
+    def explain_timeshap(
+        self, model: SequenceModel, sequence: Any, level: str = "event", **settings: Any
+    ) -> timeshap.TimeShapExplanation:
+        """TimeSHAP of one sequence (``(seq_len, features)``, or flat event-major;
+        ``seq_len >= 2``) at ``level`` (``"event"``, ``"feature"`` or ``"cell"``), after
+        pruning when ``tolerance`` is given. Settings: see :mod:`lumen.timeshap`."""
+        model = self._sequence_model(model)
+        level_code = timeshap._choice(timeshap.LEVELS, level, "level")
+        keep = _arrays.Keep()
+        options = timeshap.options(keep, **settings)
+        array = np.asarray(_arrays.required(sequence, "sequence"))
+        seq_len = timeshap.sequence_length(array, model.features)
+        pointer, length = keep.floats(array, "sequence")
+        out = ctypes.c_void_p()
+        status = _native.lib.lumen_engine_explain_timeshap(
+            self._handle, model._handle, pointer, length, seq_len, level_code, ctypes.byref(options), ctypes.byref(out)
+        )
+        model.raise_for(status)
+        return timeshap.TimeShapExplanation(Explanation(out), level)
+
+    def timeshap_global(
+        self,
+        model: SequenceModel,
+        sequences: Sequence[Any],
+        *,
+        tolerances: Sequence[float] = (),
+        seeds: int = 10,
+        **settings: Any,
+    ) -> timeshap.TimeShapGlobal:
+        """Global TimeSHAP over ``sequences`` (each ``(seq_len_i, features)``, ``seq_len_i
+        >= 2``): event importance by distance, feature importance, the most recent event's
+        share and the pruning table at each η of ``tolerances`` over ``seeds`` (>= 2)
+        random streams. The background must be one event (or ``training_events``)."""
+        model = self._sequence_model(model)
+        keep = _arrays.Keep()
+        options = timeshap.options(keep, **settings)
+        arrays = [np.asarray(s, dtype=np.float32) for s in _arrays.required(sequences, "sequences")]
+        lengths = [timeshap.sequence_length(a, model.features) for a in arrays]
+        flat = np.concatenate([a.reshape(-1) for a in arrays]) if arrays else np.empty(0, dtype=np.float32)
+        pointer, length = keep.floats(flat, "sequences")
+        lengths_pointer, count = keep.sizes(np.asarray(lengths, dtype=np.uintp), "lengths")
+        tolerances_pointer, tolerances_len = keep.doubles(np.asarray(tolerances, dtype=np.float64), "tolerances")
+        out = ctypes.c_void_p()
+        status = _native.lib.lumen_engine_timeshap_global(
+            self._handle,
+            model._handle,
+            pointer,
+            length,
+            lengths_pointer,
+            count,
+            ctypes.byref(options),
+            tolerances_pointer,
+            tolerances_len,
+            int(seeds),
+            ctypes.byref(out),
+        )
+        model.raise_for(status)
+        return timeshap.TimeShapGlobal(out)

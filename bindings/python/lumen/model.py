@@ -41,26 +41,11 @@ def _result(value: Any, rows: int, per_row: int, what: str) -> np.ndarray:
     return array.reshape(-1)
 
 
-class _Callbacks:
-    """The trampolines of one model and the exceptions its callables raised, each kept
-    under the unique error code its trampoline returned to Lumen."""
+class _Raised:
+    """The exceptions a model's callables raised, each kept under the unique error code
+    its trampoline returned to Lumen until the Engine method that ran the call raises it."""
 
-    def __init__(
-        self,
-        predict: Callable,
-        gradient: Callable | None,
-        layer_gradient: Callable | None,
-        input_shape: tuple[int, ...],
-        output_len: int,
-        layer_len: int,
-    ) -> None:
-        self.predict = predict
-        self.gradient = gradient
-        self.layer_gradient = layer_gradient
-        self.input_shape = input_shape
-        self.input_len = math.prod(input_shape)
-        self.output_len = output_len
-        self.layer_len = layer_len
+    def __init__(self) -> None:
         self.lock = threading.Lock()
         self.raised: dict[int, BaseException] = {}
         self.next_code = 1
@@ -75,6 +60,43 @@ class _Callbacks:
     def take(self, code: int) -> BaseException | None:
         with self.lock:
             return self.raised.pop(code, None)
+
+    def raise_for(self, status: int) -> None:
+        """Raises the exception of a failing call: ModelCallbackError from the callable's
+        own exception when one caused it, else the status's exception."""
+        if status == Status.OK:
+            return
+        message = last_error_message()
+        if status == Status.MODEL_FAILED:
+            found = _CODE.search(message)
+            error = self.take(int(found.group(1))) if found else None
+            if error is not None:
+                if not isinstance(error, Exception):
+                    raise error
+                raise ModelCallbackError(status, f"{message}: {type(error).__name__}: {error}") from error
+        raise error_for(status, message)
+
+
+class _Callbacks(_Raised):
+    """The trampolines of one model."""
+
+    def __init__(
+        self,
+        predict: Callable,
+        gradient: Callable | None,
+        layer_gradient: Callable | None,
+        input_shape: tuple[int, ...],
+        output_len: int,
+        layer_len: int,
+    ) -> None:
+        super().__init__()
+        self.predict = predict
+        self.gradient = gradient
+        self.layer_gradient = layer_gradient
+        self.input_shape = input_shape
+        self.input_len = math.prod(input_shape)
+        self.output_len = output_len
+        self.layer_len = layer_len
 
     def inputs(self, pointer: Any, rows: int) -> np.ndarray:
         x = _view(pointer, rows * self.input_len).reshape((rows, *self.input_shape))
@@ -218,14 +240,4 @@ class Model:
     def raise_for(self, status: int) -> None:
         """Raises the exception of a failing explain call: ModelCallbackError from the
         callable's own exception when one caused it, else the status's exception."""
-        if status == Status.OK:
-            return
-        message = last_error_message()
-        if status == Status.MODEL_FAILED:
-            found = _CODE.search(message)
-            error = self._callbacks.take(int(found.group(1))) if found else None
-            if error is not None:
-                if not isinstance(error, Exception):
-                    raise error
-                raise ModelCallbackError(status, f"{message}: {type(error).__name__}: {error}") from error
-        raise error_for(status, message)
+        self._callbacks.raise_for(status)

@@ -1,6 +1,7 @@
 // lumen.hpp: a header-only C++17 wrapper over Lumen's C ABI (include/lumen.h).
 //
-// Move-only RAII handles (Engine, Model, Explanation, Counterfactuals), exceptions from
+// Move-only RAII handles (Engine, Model, Explanation, Counterfactuals, and for TimeSHAP
+// SequenceModel, TimeShapExplanation, TimeShapGlobal), exceptions from
 // statuses (a lumen::Error hierarchy carrying the status and lumen_last_error_message()),
 // models written as any C++ callable, and option structs with the library's defaults.
 // The wrapper does no maths: every number comes from the C ABI.
@@ -20,7 +21,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cctype>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <functional>
 #include <map>
@@ -517,15 +520,9 @@ struct ModelConfig {
 
 namespace detail {
 
-/// What a model's trampolines reach through `user_data`: the callables and the exceptions
-/// they threw, each kept under the unique error code its trampoline returned.
-struct ModelState {
-    std::size_t input_len;
-    std::size_t output_len;
-    std::size_t layer_len;
-    PredictFunction predict;
-    GradientFunction gradient;
-    LayerGradientFunction layer_gradient;
+/// The exceptions model callables threw, each kept under the unique error code its
+/// trampoline returned, until the Engine method that ran the explanation rethrows it.
+struct ThrownExceptions {
     std::mutex mutex;
     std::map<std::int32_t, std::exception_ptr> thrown;
     std::int32_t next_code = 1;
@@ -552,6 +549,27 @@ struct ModelState {
         thrown.erase(found);
         return error;
     }
+
+    /// Rethrows the exception a callable threw during a failed call, if the status and
+    /// the thread's last error message show one; returns otherwise.
+    void rethrow_for(lumen_status status) {
+        if (status != LUMEN_STATUS_MODEL_FAILED) return;
+        const std::int32_t code = callback_code(lumen_last_error_message());
+        if (code == 0) return;
+        std::exception_ptr error = take(code);
+        if (error) std::rethrow_exception(error);
+    }
+};
+
+/// What a model's trampolines reach through `user_data`: the callables and the exceptions
+/// they threw.
+struct ModelState : ThrownExceptions {
+    std::size_t input_len;
+    std::size_t output_len;
+    std::size_t layer_len;
+    PredictFunction predict;
+    GradientFunction gradient;
+    LayerGradientFunction layer_gradient;
 };
 
 /// lumen_predict_fn trampoline: calls the model's PredictFunction; an exception becomes its error code.
@@ -684,11 +702,7 @@ class Model {
     /// Rethrows the exception a callable threw during a failed call, if the status and the
     /// message show one; returns otherwise. Used by Engine after every failing call.
     void rethrow_callback_exception(lumen_status status) const {
-        if (status != LUMEN_STATUS_MODEL_FAILED || state_ == nullptr) return;
-        const std::int32_t code = detail::callback_code(lumen_last_error_message());
-        if (code == 0) return;
-        std::exception_ptr error = state_->take(code);
-        if (error) std::rethrow_exception(error);
+        if (state_ != nullptr) state_->rethrow_for(status);
     }
 
    private:
@@ -1017,6 +1031,517 @@ inline lumen_gradient_shap_options to_c(const GradientShapOptions& o) {
 
 }  // namespace detail
 
+// ---------------------------------------------------------------------------------------
+// TimeSHAP: sequence models, options and results
+
+/// `predict(inputs, rows, seq_len, outputs)`: reads `rows × seq_len × features` floats
+/// (event-major within a row), writes `rows × output_len` floats. Throw to fail.
+using SequencePredictFunction =
+    std::function<void(Span<const float> inputs, std::size_t rows, std::size_t seq_len, Span<float> outputs)>;
+
+/// `run_prefix(initial_states, inputs, rows, seq_len, states)`: runs `rows` sequences of
+/// `seq_len` events from `initial_states` (`rows × state_len`; empty: the model's own
+/// initial state) and writes the hidden states after the last event (`rows × state_len`).
+using RunPrefixFunction = std::function<void(Span<const float> initial_states, Span<const float> inputs,
+                                             std::size_t rows, std::size_t seq_len, Span<float> states)>;
+
+/// `predict_from_state(states, inputs, rows, seq_len, outputs)`: the outputs of the whole
+/// sequences whose prefixes left `states` (`rows × state_len`), given their tails.
+using PredictFromStateFunction = std::function<void(Span<const float> states, Span<const float> inputs,
+                                                    std::size_t rows, std::size_t seq_len, Span<float> outputs)>;
+
+/// The shape and capabilities of a sequence model.
+struct SequenceModelConfig {
+    std::size_t features = 0;                ///< Floats per event (F >= 1).
+    std::size_t output_len = 1;              ///< Outputs per sequence.
+    std::size_t max_batch_rows = 0;          ///< Most sequences per call; 0: no limit.
+    bool concurrent = false;                 ///< The callables may run on several threads at once.
+    std::size_t state_len = 0;               ///< Floats of hidden state (with the state callables), else 0.
+    std::vector<std::string> feature_names;  ///< Optional names of the F features.
+};
+
+namespace detail {
+
+/// What a sequence model's trampolines reach through `user_data`.
+struct SequenceModelState : ThrownExceptions {
+    std::size_t features;
+    std::size_t output_len;
+    std::size_t state_len;
+    SequencePredictFunction predict;
+    RunPrefixFunction run_prefix;
+    PredictFromStateFunction predict_from_state;
+};
+
+/// lumen_sequence_predict_fn trampoline.
+inline std::int32_t call_sequence_predict(void* user_data, const float* inputs, std::size_t rows,
+                                          std::size_t seq_len, float* outputs) noexcept {
+    SequenceModelState* state = static_cast<SequenceModelState*>(user_data);
+    try {
+        state->predict(Span<const float>(inputs, rows * seq_len * state->features), rows, seq_len,
+                       Span<float>(outputs, rows * state->output_len));
+        return 0;
+    } catch (...) {
+        return state->keep(std::current_exception());
+    }
+}
+
+/// lumen_run_prefix_fn trampoline (empty `initial_states` when Lumen passes NULL).
+inline std::int32_t call_run_prefix(void* user_data, const float* initial_states, const float* inputs,
+                                    std::size_t rows, std::size_t seq_len, float* states) noexcept {
+    SequenceModelState* state = static_cast<SequenceModelState*>(user_data);
+    try {
+        const std::size_t state_floats = rows * state->state_len;
+        state->run_prefix(
+            initial_states != nullptr ? Span<const float>(initial_states, state_floats) : Span<const float>(),
+            Span<const float>(inputs, rows * seq_len * state->features), rows, seq_len,
+            Span<float>(states, state_floats));
+        return 0;
+    } catch (...) {
+        return state->keep(std::current_exception());
+    }
+}
+
+/// lumen_predict_from_state_fn trampoline.
+inline std::int32_t call_predict_from_state(void* user_data, const float* states, const float* inputs,
+                                            std::size_t rows, std::size_t seq_len, float* outputs) noexcept {
+    SequenceModelState* state = static_cast<SequenceModelState*>(user_data);
+    try {
+        state->predict_from_state(Span<const float>(states, rows * state->state_len),
+                                  Span<const float>(inputs, rows * seq_len * state->features), rows, seq_len,
+                                  Span<float>(outputs, rows * state->output_len));
+        return 0;
+    } catch (...) {
+        return state->keep(std::current_exception());
+    }
+}
+
+/// lumen_finalize_fn: frees the SequenceModelState when Lumen frees the model.
+inline void finalize_sequence_state(void* user_data) noexcept {
+    delete static_cast<SequenceModelState*>(user_data);
+}
+
+}  // namespace detail
+
+/// A sequence model for TimeSHAP: C++ callables behind Lumen's sequence-model descriptor.
+/// A row is a sequence of `seq_len` events of `features` floats, and `seq_len` may change
+/// from call to call. Move-only; thread-safe (its callables run as `concurrent` allows).
+class SequenceModel {
+   public:
+    /// A model that predicts whole sequences only.
+    SequenceModel(const SequenceModelConfig& config, SequencePredictFunction predict)
+        : SequenceModel(config, std::move(predict), nullptr, nullptr) {}
+
+    /// A model that also exposes its hidden state (`config.state_len` floats per
+    /// sequence): TimeSHAP then runs shared prefixes once. Both state callables or neither.
+    SequenceModel(const SequenceModelConfig& config, SequencePredictFunction predict, RunPrefixFunction run_prefix,
+                  PredictFromStateFunction predict_from_state) {
+        if (!predict) throw InvalidInputError(Status::NullPointer, "lumen::SequenceModel: predict is empty");
+        if (bool(run_prefix) != bool(predict_from_state))
+            throw InvalidInputError(Status::InvalidArgument,
+                                    "lumen::SequenceModel: run_prefix and predict_from_state go together");
+        std::unique_ptr<detail::SequenceModelState> state(new detail::SequenceModelState());
+        state->features = config.features;
+        state->output_len = config.output_len;
+        state->state_len = config.state_len;
+        state->predict = std::move(predict);
+        state->run_prefix = std::move(run_prefix);
+        state->predict_from_state = std::move(predict_from_state);
+
+        const detail::CStrings names(config.feature_names);
+        lumen_sequence_model_desc desc{};
+        desc.abi_version = LUMEN_SEQUENCE_MODEL_ABI_VERSION;
+        desc.flags = config.concurrent ? LUMEN_MODEL_CONCURRENT : 0u;
+        desc.features = config.features;
+        desc.output_len = config.output_len;
+        desc.max_batch_rows = config.max_batch_rows;
+        desc.state_len = config.state_len;
+        desc.predict = detail::call_sequence_predict;
+        desc.run_prefix = state->run_prefix ? detail::call_run_prefix : nullptr;
+        desc.predict_from_state = state->predict_from_state ? detail::call_predict_from_state : nullptr;
+        desc.user_data = state.get();
+        desc.finalize = detail::finalize_sequence_state;
+        desc.feature_names = names.data();
+        desc.feature_names_len = names.size();
+
+        lumen_sequence_model* raw = nullptr;
+        detail::check(lumen_sequence_model_new(&desc, &raw));  // on failure `state` is still ours
+        handle_.reset(raw);
+        state_ = state.release();  // now owned by the handle's finalize
+        features_ = config.features;
+    }
+
+    /// Takes over `other`'s handle; `other` is left empty (explaining with it throws).
+    SequenceModel(SequenceModel&& other) noexcept
+        : handle_(std::move(other.handle_)),
+          state_(std::exchange(other.state_, nullptr)),
+          features_(std::exchange(other.features_, 0)) {}
+    /// Frees this model's handle and takes over `other`'s.
+    SequenceModel& operator=(SequenceModel&& other) noexcept {
+        if (this != &other) {
+            handle_ = std::move(other.handle_);
+            state_ = std::exchange(other.state_, nullptr);
+            features_ = std::exchange(other.features_, 0);
+        }
+        return *this;
+    }
+    SequenceModel(const SequenceModel&) = delete;
+    SequenceModel& operator=(const SequenceModel&) = delete;
+    ~SequenceModel() = default;
+
+    /// Floats per event.
+    std::size_t features() const noexcept { return features_; }
+    /// The C handle (still owned by this object).
+    const lumen_sequence_model* get() const noexcept { return handle_.get(); }
+
+    /// Rethrows the exception a callable threw during a failed call, if any; returns otherwise.
+    void rethrow_callback_exception(lumen_status status) const {
+        if (state_ != nullptr) state_->rethrow_for(status);
+    }
+
+   private:
+    std::unique_ptr<lumen_sequence_model, detail::Deleter<lumen_sequence_model, lumen_sequence_model_free>> handle_;
+    detail::SequenceModelState* state_ = nullptr;
+    std::size_t features_ = 0;
+};
+
+/// The granularity of a TimeSHAP explanation.
+enum class TimeShapLevel : std::uint32_t {
+    Event = LUMEN_TIMESHAP_EVENT,      ///< One value per unpruned event (most recent first), then the pruned events.
+    Feature = LUMEN_TIMESHAP_FEATURE,  ///< One value per feature, then the pruned events.
+    Cell = LUMEN_TIMESHAP_CELL,        ///< The paper's cell groups.
+};
+
+/// How cell level picks the relevant events and features.
+enum class CellRelevance : std::uint32_t {
+    TopK = LUMEN_TIMESHAP_RELEVANCE_TOP_K,            ///< The top_events / top_features of largest |value|.
+    Threshold = LUMEN_TIMESHAP_RELEVANCE_THRESHOLD,   ///< |value| >= event_threshold / feature_threshold.
+};
+
+/// Options of the TimeSHAP methods (defaults from lumen_timeshap_options_default()). Set
+/// a background: `background` (one event of F floats, or a whole sequence of seq_len × F)
+/// or `training_events` (n × F; their mean event is the background).
+struct TimeShapOptions {
+    std::vector<float> background;       ///< One event or one whole sequence.
+    std::vector<float> training_events;  ///< Used (their mean event) when `background` is empty.
+    bool prune;                          ///< Temporal coalition pruning with `tolerance` (default off).
+    double tolerance;                    ///< η, finite and >= 0.
+    std::size_t budget;                  ///< Coalitions per explanation; 0: 32000.
+    std::uint32_t error_batches;         ///< Sample batches for standard errors; 0: 10.
+    std::uint32_t target;                ///< The output explained.
+    Link link;                           ///< Identity or logit.
+    bool use_state;                      ///< Use the model's state callables when it has them.
+    CellRelevance relevance;             ///< Cell level's relevance rule.
+    std::size_t top_events;              ///< Relevant events kept by TopK.
+    std::size_t top_features;            ///< Relevant features kept by TopK.
+    double event_threshold;              ///< Threshold's event threshold.
+    double feature_threshold;            ///< Threshold's feature threshold.
+
+    /// The library's defaults.
+    TimeShapOptions() {
+        const lumen_timeshap_options d = lumen_timeshap_options_default();
+        prune = d.prune != 0;
+        tolerance = d.tolerance;
+        budget = d.budget;
+        error_batches = d.error_batches;
+        target = d.target;
+        link = static_cast<Link>(d.link);
+        use_state = d.disable_state == 0;
+        relevance = static_cast<CellRelevance>(d.relevance);
+        top_events = d.top_events;
+        top_features = d.top_features;
+        event_threshold = d.event_threshold;
+        feature_threshold = d.feature_threshold;
+    }
+};
+
+/// One point of the pruning curve.
+struct PruningPoint {
+    std::size_t split = 0;     ///< Events [0, split) are the older part.
+    std::size_t newer_len = 0; ///< Events in the newer part.
+    double older_value = 0.0;  ///< Exact Shapley value of the older events.
+    double newer_value = 0.0;  ///< Exact Shapley value of the newer events.
+};
+
+/// The result of temporal coalition pruning.
+struct Pruning {
+    std::size_t pruned_len = 0;        ///< Events kept (seq_len without pruning).
+    std::vector<PruningPoint> curve;   ///< From the most recent split back.
+};
+
+/// What a TimeSHAP player stands for.
+enum class PlayerKind {
+    Event,                 ///< One event (`event`).
+    Feature,               ///< One feature over the unpruned events (`feature`).
+    Cell,                  ///< One cell (`event`, `feature`).
+    OtherFeaturesOfEvent,  ///< The other features of relevant event `event`.
+    OtherEventsOfFeature,  ///< Relevant feature `feature` on the other unpruned events.
+    OtherCells,            ///< Every other unpruned cell.
+    PrunedEvents,          ///< The events lumped by pruning.
+};
+
+/// One player of a TimeSHAP explanation; `event` (0 = oldest) and `feature` are -1 where
+/// the kind has none.
+struct Player {
+    PlayerKind kind = PlayerKind::Event;  ///< What it stands for.
+    std::int64_t event = -1;              ///< Position in the sequence, or -1.
+    std::int64_t feature = -1;            ///< Feature index, or -1.
+    std::string name;                     ///< Its name ("Event -1" is the most recent event).
+};
+
+namespace detail {
+
+/// Reads the TimeSHAP parts of an explanation's JSON (written by Lumen with serde_json):
+/// the `parameters.players` array of flat objects and `parameters.exact`.
+class TimeShapJson {
+   public:
+    explicit TimeShapJson(std::string text) : text_(std::move(text)) {}
+
+    /// The players (kinds and indices; names are filled in by the caller).
+    std::vector<Player> players() {
+        at_ = find("\"players\":");
+        std::vector<Player> out;
+        expect('[');
+        if (peek() == ']') return out;
+        for (;;) {
+            out.push_back(player());
+            const char next = take();
+            if (next == ']') return out;
+            if (next != ',') fail("',' or ']' after a player");
+        }
+    }
+
+    /// `parameters.exact`.
+    bool exact() {
+        at_ = find("\"exact\":");
+        skip_spaces();
+        return text_.compare(at_, 4, "true") == 0;
+    }
+
+   private:
+    std::size_t find(const char* key) const {
+        const std::size_t at = text_.find(key);
+        if (at == std::string::npos) fail(key);
+        return at + std::strlen(key);
+    }
+    void skip_spaces() {
+        while (at_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[at_]))) ++at_;
+    }
+    char peek() {
+        skip_spaces();
+        return at_ < text_.size() ? text_[at_] : '\0';
+    }
+    char take() {
+        const char c = peek();
+        if (at_ < text_.size()) ++at_;
+        return c;
+    }
+    void expect(char c) {
+        if (take() != c) fail(std::string(1, c).c_str());
+    }
+    std::string string() {
+        expect('"');
+        const std::size_t end = text_.find('"', at_);
+        if (end == std::string::npos) fail("end of a string");
+        std::string out = text_.substr(at_, end - at_);
+        at_ = end + 1;
+        return out;
+    }
+    Player player() {
+        Player p;
+        std::string kind;
+        expect('{');
+        for (;;) {
+            const std::string key = string();
+            expect(':');
+            if (key == "kind") {
+                kind = string();
+            } else {
+                skip_spaces();
+                char* end = nullptr;
+                const long long value = std::strtoll(text_.c_str() + at_, &end, 10);
+                if (end == text_.c_str() + at_) fail("an index");
+                at_ = static_cast<std::size_t>(end - text_.c_str());
+                if (key == "event") p.event = value;
+                if (key == "feature") p.feature = value;
+            }
+            const char next = take();
+            if (next == '}') break;
+            if (next != ',') fail("',' or '}' in a player");
+        }
+        static const std::pair<const char*, PlayerKind> kinds[] = {
+            {"event", PlayerKind::Event},
+            {"feature", PlayerKind::Feature},
+            {"cell", PlayerKind::Cell},
+            {"other_features_of_event", PlayerKind::OtherFeaturesOfEvent},
+            {"other_events_of_feature", PlayerKind::OtherEventsOfFeature},
+            {"other_cells", PlayerKind::OtherCells},
+            {"pruned_events", PlayerKind::PrunedEvents},
+        };
+        for (const auto& k : kinds)
+            if (kind == k.first) {
+                p.kind = k.second;
+                return p;
+            }
+        fail(("a known player kind, not \"" + kind + "\"").c_str());
+    }
+    [[noreturn]] void fail(const char* what) const {
+        throw InternalError(Status::Internal, std::string("lumen::TimeShapExplanation: the JSON lacks ") + what);
+    }
+
+    std::string text_;
+    std::size_t at_ = 0;
+};
+
+}  // namespace detail
+
+/// A TimeSHAP explanation of one sequence: one value per player, the players, base value
+/// link(f(background)), prediction link(f(x)), whether the values are exact, and the
+/// underlying Explanation (standard errors, audit JSON with the pruning curve).
+/// Move-only and immutable; every method is thread-safe.
+class TimeShapExplanation {
+   public:
+    /// Wraps the explanation of a TimeSHAP call at `level`.
+    TimeShapExplanation(Explanation explanation, TimeShapLevel level)
+        : explanation_(std::move(explanation)), level_(level) {
+        detail::TimeShapJson json(explanation_.to_json());
+        players_ = json.players();
+        exact_ = json.exact();
+        const std::vector<std::string> names = explanation_.feature_names();
+        if (names.size() != players_.size())
+            throw InternalError(Status::Internal, "lumen::TimeShapExplanation: players and names differ in number");
+        for (std::size_t i = 0; i < names.size(); ++i) players_[i].name = names[i];
+    }
+
+    /// The level.
+    TimeShapLevel level() const noexcept { return level_; }
+    /// One value per player; they sum to prediction() − base_value().
+    std::vector<float> values() const { return explanation_.attributions(); }
+    /// The players, in the order of values().
+    const std::vector<Player>& players() const noexcept { return players_; }
+    /// link(f(background sequence)).
+    float base_value() const { return explanation_.base_values().at(0); }
+    /// link(f(x)).
+    float prediction() const { return explanation_.predictions().at(0); }
+    /// Whether every coalition was enumerated (values exact, standard errors 0).
+    bool exact() const noexcept { return exact_; }
+    /// Standard errors of the values (0 when exact).
+    std::vector<float> standard_errors() const { return explanation_.standard_errors(); }
+    /// The audit record as JSON text (parameters, players, pruning curve and length).
+    std::string to_json() const { return explanation_.to_json(); }
+    /// The underlying explanation.
+    const Explanation& explanation() const noexcept { return explanation_; }
+
+   private:
+    Explanation explanation_;
+    TimeShapLevel level_;
+    std::vector<Player> players_;
+    bool exact_ = false;
+};
+
+/// Summary statistics of a set of values (all zero when it is empty).
+struct Summary {
+    std::size_t count = 0;  ///< Number of values.
+    double mean = 0.0;      ///< Mean.
+    double std = 0.0;       ///< Sample standard deviation.
+    double median = 0.0;    ///< Median.
+    double min = 0.0;       ///< Smallest value.
+    double max = 0.0;       ///< Largest value.
+};
+
+/// One row of the global pruning table.
+struct PruningRow {
+    double tolerance = 0.0;     ///< η.
+    double mean_len = 0.0;      ///< Mean pruned length.
+    double median_len = 0.0;    ///< Median pruned length.
+    std::size_t max_len = 0;    ///< Largest pruned length.
+    double exact_share = 0.0;   ///< Share of sequences whose event-level players fit exact enumeration.
+    double relative_std = 0.0;  ///< Mean relative std of event-level values over the seeds.
+};
+
+/// A global TimeSHAP report over many sequences. Move-only and immutable; thread-safe.
+class TimeShapGlobal {
+   public:
+    /// Takes ownership of a C report.
+    explicit TimeShapGlobal(lumen_timeshap_global* raw) noexcept : handle_(raw) {}
+
+    /// Sequences explained.
+    std::size_t sequences() const { return sizes().sequences; }
+    /// Event importance by distance d from the most recent event (entry d).
+    std::vector<Summary> event_importance() const {
+        std::vector<lumen_summary> raw(sizes().distances);
+        detail::check(lumen_timeshap_global_event_importance(handle_.get(), raw.data(), raw.size()));
+        return convert(raw);
+    }
+    /// One summary per feature of its feature-level values over the sequences.
+    std::vector<Summary> feature_importance() const {
+        std::vector<lumen_summary> raw(sizes().features);
+        detail::check(lumen_timeshap_global_feature_importance(handle_.get(), raw.data(), raw.size()));
+        return convert(raw);
+    }
+    /// φ(most recent event) / (f(x) − base) over the sequences.
+    Summary most_recent_share() const {
+        lumen_summary raw{};
+        detail::check(lumen_timeshap_global_most_recent_share(handle_.get(), &raw));
+        return convert(std::vector<lumen_summary>{raw}).front();
+    }
+    /// The pruning table, one row per η in the order given.
+    std::vector<PruningRow> pruning_table() const {
+        std::vector<lumen_pruning_row> raw(sizes().tolerances);
+        detail::check(lumen_timeshap_global_pruning_table(handle_.get(), raw.data(), raw.size()));
+        std::vector<PruningRow> out;
+        for (const lumen_pruning_row& r : raw)
+            out.push_back({r.tolerance, r.mean_len, r.median_len, r.max_len, r.exact_share, r.relative_std});
+        return out;
+    }
+    /// The report as JSON text.
+    std::string to_json() const {
+        char* text = nullptr;
+        detail::check(lumen_timeshap_global_to_json(handle_.get(), &text));
+        std::unique_ptr<char, detail::Deleter<char, lumen_string_free>> owned(text);
+        return std::string(owned.get());
+    }
+
+   private:
+    lumen_timeshap_global_sizes sizes() const {
+        lumen_timeshap_global_sizes s{};
+        detail::check(lumen_timeshap_global_shape(handle_.get(), &s));
+        return s;
+    }
+    static std::vector<Summary> convert(const std::vector<lumen_summary>& raw) {
+        std::vector<Summary> out;
+        for (const lumen_summary& s : raw) out.push_back({s.count, s.mean, s.std, s.median, s.min, s.max});
+        return out;
+    }
+    std::unique_ptr<lumen_timeshap_global, detail::Deleter<lumen_timeshap_global, lumen_timeshap_global_free>>
+        handle_;
+};
+
+namespace detail {
+
+/// The C options of `o` (borrowing its vectors).
+inline lumen_timeshap_options to_c(const TimeShapOptions& o) {
+    lumen_timeshap_options c = lumen_timeshap_options_default();
+    c.background = o.background.data();
+    c.background_len = o.background.size();
+    c.training_events = o.training_events.data();
+    c.training_events_len = o.training_events.size();
+    c.prune = o.prune ? 1u : 0u;
+    c.tolerance = o.tolerance;
+    c.budget = o.budget;
+    c.error_batches = o.error_batches;
+    c.target = o.target;
+    c.link = static_cast<std::uint32_t>(o.link);
+    c.disable_state = o.use_state ? 0u : 1u;
+    c.relevance = static_cast<std::uint32_t>(o.relevance);
+    c.top_events = o.top_events;
+    c.top_features = o.top_features;
+    c.event_threshold = o.event_threshold;
+    c.feature_threshold = o.feature_threshold;
+    return c;
+}
+
+}  // namespace detail
+
 /// An engine: backend, worker threads, seed and memory budget. Move-only; thread-safe:
 /// several threads may run explanations on one engine at once.
 class Engine {
@@ -1200,6 +1725,56 @@ class Engine {
         return Counterfactuals(raw, model.input_len());
     }
 
+
+    /// Temporal coalition pruning of one sequence (`sequence` holds seq_len × F floats,
+    /// event-major, seq_len >= 2) with `options.tolerance` when `options.prune` is set.
+    /// With `full_curve` every split is evaluated; otherwise the walk stops where pruning does.
+    Pruning timeshap_prune(const SequenceModel& model, Span<const float> sequence, std::size_t seq_len,
+                           const TimeShapOptions& options, bool full_curve = false) const {
+        const lumen_timeshap_options c = detail::to_c(options);
+        std::vector<lumen_pruning_point> curve(seq_len > 1 ? seq_len - 1 : 1);
+        std::size_t pruned_len = 0;
+        std::size_t written = 0;
+        const lumen_status status =
+            lumen_engine_timeshap_prune(handle_.get(), model.get(), sequence.data(), sequence.size(), seq_len, &c,
+                                        full_curve ? 1u : 0u, &pruned_len, curve.data(), curve.size(), &written);
+        fail_unless_ok(model, status);
+        Pruning out;
+        out.pruned_len = pruned_len;
+        for (std::size_t i = 0; i < written; ++i)
+            out.curve.push_back({curve[i].split, curve[i].newer_len, curve[i].older_value, curve[i].newer_value});
+        return out;
+    }
+
+    /// TimeSHAP of one sequence (seq_len × F floats, event-major, seq_len >= 2) at `level`,
+    /// after pruning when `options.prune` is set.
+    TimeShapExplanation explain_timeshap(const SequenceModel& model, Span<const float> sequence, std::size_t seq_len,
+                                         TimeShapLevel level, const TimeShapOptions& options) const {
+        const lumen_timeshap_options c = detail::to_c(options);
+        lumen_explanation* raw = nullptr;
+        const lumen_status status = lumen_engine_explain_timeshap(handle_.get(), model.get(), sequence.data(),
+                                                                  sequence.size(), seq_len,
+                                                                  static_cast<std::uint32_t>(level), &c, &raw);
+        fail_unless_ok(model, status);
+        return TimeShapExplanation(Explanation(raw), level);
+    }
+
+    /// Global TimeSHAP over sequences concatenated in `sequences` (`lengths[i]` events
+    /// each, >= 2): event importance by distance, feature importance, the most recent
+    /// event's share and the pruning table at each η in `tolerances` over `seeds` (>= 2)
+    /// random streams. The background must be one event (or training events).
+    TimeShapGlobal timeshap_global(const SequenceModel& model, Span<const float> sequences,
+                                   Span<const std::size_t> lengths, const TimeShapOptions& options,
+                                   Span<const double> tolerances, std::uint32_t seeds = 10) const {
+        const lumen_timeshap_options c = detail::to_c(options);
+        lumen_timeshap_global* raw = nullptr;
+        const lumen_status status = lumen_engine_timeshap_global(
+            handle_.get(), model.get(), sequences.data(), sequences.size(), lengths.data(), lengths.size(), &c,
+            tolerances.data(), tolerances.size(), seeds, &raw);
+        fail_unless_ok(model, status);
+        return TimeShapGlobal(raw);
+    }
+
    private:
     /// Rows in `inputs`: its length over the model's input length (a remainder is
     /// reported by Lumen as a length mismatch).
@@ -1209,6 +1784,13 @@ class Engine {
 
     /// Rethrows a model callable's exception, else throws the status's Error.
     static void fail_unless_ok(const Model& model, lumen_status status) {
+        if (status == LUMEN_STATUS_OK) return;
+        model.rethrow_callback_exception(status);
+        detail::throw_status(status);
+    }
+
+    /// Rethrows a sequence model callable's exception, else throws the status's Error.
+    static void fail_unless_ok(const SequenceModel& model, lumen_status status) {
         if (status == LUMEN_STATUS_OK) return;
         model.rethrow_callback_exception(status);
         detail::throw_status(status);

@@ -4,16 +4,14 @@
 //! thread, kept as a global reference and reported as Lumen's `ModelFailed`, which stops
 //! the explanation; the export then rethrows it as the cause of a `ModelException`.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
 use jni::ids::JMethodID;
-use jni::objects::{JByteBuffer, JObject, JString, JThrowable, JValue};
-use jni::refs::Global;
+use jni::objects::{JByteBuffer, JObject, JValue};
 use jni::signature::{Primitive, ReturnType};
 use jni::sys::jvalue;
-use jni::vm::JavaVM;
 use jni::{jni_sig, jni_str, Env};
 use lumen::{Error, ErrorKind, Model, ModelSignature};
+
+use crate::java_call::{JavaTarget, Thrown};
 
 /// What the Java model can do beyond `predict`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,10 +55,8 @@ impl BridgeMethods {
 pub struct JavaModel {
     signature: ModelSignature,
     capabilities: Capabilities,
-    vm: JavaVM,
-    bridge: Global<JObject<'static>>,
+    target: JavaTarget,
     methods: BridgeMethods,
-    serial: Mutex<()>,
 }
 
 impl JavaModel {
@@ -76,115 +72,54 @@ impl JavaModel {
         if bridge.is_null() {
             return Err(crate::error::BindingError::Null { argument: "model", expected: "a dev.lumen.Model" });
         }
-        Ok(Self {
-            signature,
-            capabilities,
-            vm: env.get_java_vm()?,
-            methods: BridgeMethods::of(env, bridge)?,
-            bridge: env.new_global_ref(bridge)?,
-            serial: Mutex::new(()),
-        })
+        let methods = BridgeMethods::of(env, bridge)?;
+        let target = JavaTarget::new(env, bridge, signature.concurrent)?;
+        Ok(Self { signature, capabilities, target, methods })
     }
 
     /// The model's signature.
     pub fn signature(&self) -> &ModelSignature {
         &self.signature
     }
-
-    /// The right to call the model now: its lock unless it is concurrent, so that a
-    /// serial model is never entered twice, whichever explanations or threads call it.
-    fn turn(&self) -> Option<MutexGuard<'_, ()>> {
-        (!self.signature.concurrent).then(|| self.serial.lock().unwrap_or_else(PoisonError::into_inner))
-    }
 }
 
-/// One explanation's use of a [`JavaModel`]: it records the first exception the Java
-/// model throws during this call, so that concurrent explanations never see each
-/// other's exceptions.
+/// One explanation's use of a [`JavaModel`], keeping the first exception it throws.
 pub struct ModelCall<'a> {
     model: &'a JavaModel,
-    thrown: Mutex<Option<Global<JThrowable<'static>>>>,
+    thrown: Thrown,
 }
 
 impl<'a> ModelCall<'a> {
     /// A fresh call on `model`.
     pub fn new(model: &'a JavaModel) -> Self {
-        Self { model, thrown: Mutex::new(None) }
+        Self { model, thrown: Thrown::default() }
     }
 
     /// Turns the engine's error into the binding's, attaching the Java exception that
     /// caused it when the model threw.
     pub fn failure(&self, error: Error) -> crate::error::BindingError {
-        let thrown = self.thrown.lock().unwrap_or_else(PoisonError::into_inner).take();
-        match thrown {
-            Some(cause) if error.kind() == ErrorKind::ModelFailed => {
-                crate::error::BindingError::ModelThrew { error, cause }
-            }
-            _ => crate::error::BindingError::Lumen(error),
-        }
+        self.thrown.failure(error)
     }
 
     /// Maps an engine result through [`ModelCall::failure`].
     pub fn check<T>(&self, result: lumen::Result<T>) -> crate::error::BindingResult<T> {
-        result.map_err(|e| self.failure(e))
+        self.thrown.check(result)
     }
 
-    /// Runs `invoke` on the bridge from the current thread (attached to the JVM for as
-    /// long as the thread lives). A Java exception is cleared, kept and reported as
-    /// `ModelFailed`.
     fn call(
         &self,
         method: &str,
         invoke: impl FnOnce(&mut Env<'_>, &JObject<'static>) -> jni::errors::Result<()>,
     ) -> lumen::Result<()> {
-        let _turn = self.model.turn();
-        let outcome = self.model.vm.attach_current_thread(
-            |env| -> jni::errors::Result<Option<(Global<JThrowable<'static>>, String)>> {
-                match invoke(env, self.model.bridge.as_obj()) {
-                    Ok(()) => Ok(None),
-                    Err(jni::errors::Error::JavaException) => match env.exception_occurred() {
-                        Some(throwable) => {
-                            env.exception_clear();
-                            let description = describe(env, &throwable);
-                            Ok(Some((env.new_global_ref(&throwable)?, description)))
-                        }
-                        None => Err(jni::errors::Error::JavaException),
-                    },
-                    Err(other) => Err(other),
-                }
-            },
-        );
-        match outcome {
-            Ok(None) => Ok(()),
-            Ok(Some((throwable, description))) => {
-                self.thrown.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(throwable);
-                Err(Error::new(ErrorKind::ModelFailed, format!("model: the Java {method} method threw {description}")))
-            }
-            Err(e) => {
-                Err(Error::new(ErrorKind::ModelFailed, format!("model: calling the Java {method} method failed: {e}")))
-            }
-        }
+        self.thrown.call(&self.model.target, method, invoke)
     }
-}
-
-/// `throwable.toString()`, or its absence explained.
-fn describe(env: &mut Env<'_>, throwable: &JThrowable<'_>) -> String {
-    let text = env
-        .call_method(throwable, jni_str!("toString"), jni_sig!("()Ljava/lang/String;"), &[])
-        .and_then(|v| v.l())
-        .and_then(|o| env.cast_local::<JString>(o))
-        .and_then(|s| s.try_to_string(env));
-    text.unwrap_or_else(|_| {
-        env.exception_clear();
-        "an exception that could not be described".to_owned()
-    })
 }
 
 /// Calls the bridge's void method `method` with `args`.
 ///
 /// # Safety
 /// `method` is one of the bridge's [`BridgeMethods`], and `args` match its signature.
-unsafe fn call_void(
+pub(crate) unsafe fn call_void(
     env: &mut Env<'_>,
     bridge: &JObject<'_>,
     method: JMethodID,
@@ -202,7 +137,7 @@ unsafe fn call_void(
 /// The buffer aliases Lumen's batch memory, which outlives the callback; the bridge
 /// makes read-only views of input buffers and the Java `Model` contract forbids keeping
 /// any buffer after the call returns.
-fn buffer<'local, T>(env: &mut Env<'local>, values: &[T]) -> jni::errors::Result<JByteBuffer<'local>> {
+pub(crate) fn buffer<'local, T>(env: &mut Env<'local>, values: &[T]) -> jni::errors::Result<JByteBuffer<'local>> {
     if values.is_empty() {
         return Err(jni::errors::Error::NullPtr("an empty model buffer"));
     }
@@ -213,7 +148,7 @@ fn buffer<'local, T>(env: &mut Env<'local>, values: &[T]) -> jni::errors::Result
 }
 
 /// A batch's row count as a Java `int`.
-fn rows_arg(rows: usize) -> lumen::Result<i32> {
+pub(crate) fn rows_arg(rows: usize) -> lumen::Result<i32> {
     i32::try_from(rows).map_err(|_| {
         Error::new(ErrorKind::ModelFailed, format!("model: a batch of {rows} rows does not fit a Java int"))
     })

@@ -9,6 +9,7 @@ pub mod explanation;
 pub mod gradient;
 pub mod perturbation;
 pub mod shapley;
+pub mod timeshap;
 
 use jni::sys::jlong;
 use lumen::Engine;

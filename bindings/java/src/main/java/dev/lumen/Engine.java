@@ -63,7 +63,7 @@ public final class Engine extends NativeHandle {
         long run(long engine, long model);
     }
 
-    private long call(ModelHandle model, Call call) {
+    private long call(NativeHandle model, Call call) {
         Checks.notNull(model, "model");
         long engine = acquire();
         try {
@@ -145,5 +145,48 @@ public final class Engine extends NativeHandle {
     public Counterfactuals counterfactuals(ModelHandle model, float[] inputs, int rows, PermuteAttackOptions o) {
         Checks.notNull(o, "options");
         return Counterfactuals.read(call(model, (e, m) -> o.run(e, m, inputs, rows)));
+    }
+
+    /**
+     * Temporal coalition pruning of one sequence ({@code seqLen × features} values, event-major,
+     * {@code seqLen ≥ 2}) with the options' tolerance (no pruning without one). With
+     * {@code fullCurve} every split is evaluated; otherwise the walk stops where pruning does.
+     */
+    public Pruning timeshapPrune(SequenceModelHandle model, float[] sequence, int seqLen, TimeShapOptions o,
+            boolean fullCurve) {
+        Checks.notNull(o, "options");
+        double[][] out = new double[1][];
+        call(model, (e, m) -> {
+            out[0] = NativeLumen.timeshapPrune(e, m, sequence, seqLen, o.background, o.trainingEvents, o.ints(),
+                    o.reals(), fullCurve);
+            return 0;
+        });
+        return Pruning.decode(out[0]);
+    }
+
+    /**
+     * TimeSHAP of one sequence ({@code seqLen × features} values, event-major, {@code seqLen ≥ 2})
+     * at {@code level}, after pruning when the options set a tolerance; deterministic given the
+     * seed.
+     */
+    public TimeShapExplanation explainTimeShap(SequenceModelHandle model, float[] sequence, int seqLen,
+            TimeShapLevel level, TimeShapOptions o) {
+        Checks.notNull(o, "options");
+        Checks.notNull(level, "level");
+        return TimeShapExplanation.read(call(model, (e, m) -> NativeLumen.timeshapExplain(e, m, sequence, seqLen,
+                level.ordinal(), o.background, o.trainingEvents, o.ints(), o.reals())), level);
+    }
+
+    /**
+     * Global TimeSHAP over the sequences concatenated in {@code sequences} ({@code lengths[i]}
+     * events each, ≥ 2): event importance by distance, feature importance, the most recent event's
+     * share and the pruning table at each η of {@code tolerances} over {@code seeds} (≥ 2) random
+     * streams. The background must be one event (or the mean of training events).
+     */
+    public TimeShapGlobal timeshapGlobal(SequenceModelHandle model, float[] sequences, int[] lengths,
+            TimeShapOptions o, double[] tolerances, int seeds) {
+        Checks.notNull(o, "options");
+        return TimeShapGlobal.read(call(model, (e, m) -> NativeLumen.timeshapGlobal(e, m, sequences, lengths,
+                o.background, o.trainingEvents, o.ints(), o.reals(), tolerances, seeds)));
     }
 }

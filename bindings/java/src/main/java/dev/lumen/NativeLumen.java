@@ -98,4 +98,30 @@ final class NativeLumen {
 
     static native double scorecardScore(double baseScore, double baseOdds, double pointsToDoubleOdds,
             double pGood);
+
+    static native long sequenceModelNew(SequenceModelBridge bridge, int features, int outputLen, int maxBatchRows,
+            boolean concurrent, String[] featureNames, int stateLen);
+
+    static native void sequenceModelFree(long model);
+
+    static native double[] timeshapPrune(long engine, long model, float[] sequence, int seqLen, float[] background,
+            float[] trainingEvents, int[] ints, double[] reals, boolean fullCurve);
+
+    static native long timeshapExplain(long engine, long model, float[] sequence, int seqLen, int level,
+            float[] background, float[] trainingEvents, int[] ints, double[] reals);
+
+    static native int[] timeshapParts(long explanation);
+
+    static native long timeshapExplanation(long explanation);
+
+    static native void timeshapFree(long explanation);
+
+    static native long timeshapGlobal(long engine, long model, float[] sequences, int[] lengths,
+            float[] background, float[] trainingEvents, int[] ints, double[] reals, double[] tolerances, int seeds);
+
+    static native double[] timeshapGlobalValues(long report, int which);
+
+    static native String timeshapGlobalToJson(long report);
+
+    static native void timeshapGlobalFree(long report);
 }

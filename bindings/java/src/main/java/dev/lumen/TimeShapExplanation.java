@@ -1,0 +1,101 @@
+package dev.lumen;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A TimeSHAP explanation of one sequence: one value per player (summing to
+ * {@code prediction − baseValue}), the players, whether the values are exact, the pruned length,
+ * and the underlying {@link Explanation} (standard errors, audit JSON with the pruning curve).
+ * Close it to release the native memory (closing twice is safe). Safe to read from several
+ * threads.
+ */
+public final class TimeShapExplanation implements AutoCloseable {
+    private final TimeShapLevel level;
+    private final List<Player> players;
+    private final boolean exact;
+    private final int prunedLength;
+    private final Explanation explanation;
+
+    private TimeShapExplanation(TimeShapLevel level, List<Player> players, boolean exact, int prunedLength,
+            Explanation explanation) {
+        this.level = level;
+        this.players = players;
+        this.exact = exact;
+        this.prunedLength = prunedLength;
+        this.explanation = explanation;
+    }
+
+    /** Copies the native TimeSHAP explanation behind {@code handle} and frees it. */
+    static TimeShapExplanation read(long handle, TimeShapLevel level) {
+        try {
+            int[] parts = NativeLumen.timeshapParts(handle);
+            Explanation explanation = new Explanation(NativeLumen.timeshapExplanation(handle));
+            List<String> names = explanation.featureNames();
+            Player.Kind[] kinds = Player.Kind.values();
+            List<Player> players = new ArrayList<>();
+            for (int i = 0; i < parts[2]; i++) {
+                int at = 3 + 3 * i;
+                players.add(new Player(kinds[parts[at]], parts[at + 1], parts[at + 2], names.get(i)));
+            }
+            return new TimeShapExplanation(level, List.copyOf(players), parts[0] != 0, parts[1], explanation);
+        } finally {
+            NativeLumen.timeshapFree(handle);
+        }
+    }
+
+    /** The level. */
+    public TimeShapLevel level() {
+        return level;
+    }
+
+    /** One value per player. */
+    public float[] values() {
+        return explanation.attributions();
+    }
+
+    /** The players, in the order of {@link #values()}. */
+    public List<Player> players() {
+        return players;
+    }
+
+    /** link(f(background sequence)). */
+    public float baseValue() {
+        return explanation.baseValues()[0];
+    }
+
+    /** link(f(x)). */
+    public float prediction() {
+        return explanation.predictions()[0];
+    }
+
+    /** Whether every coalition was enumerated (values exact, standard errors 0). */
+    public boolean exact() {
+        return exact;
+    }
+
+    /** Events kept by pruning (the sequence's length without pruning). */
+    public int prunedLength() {
+        return prunedLength;
+    }
+
+    /** Standard errors of the values (0 when exact). */
+    public float[] standardErrors() {
+        return explanation.standardErrors();
+    }
+
+    /** The audit record (parameters, players, pruning curve and length) as JSON. */
+    public String toJson() {
+        return explanation.toJson();
+    }
+
+    /** The underlying explanation (closed with this one). */
+    public Explanation explanation() {
+        return explanation;
+    }
+
+    @Override
+    public void close() {
+        explanation.close();
+    }
+}

@@ -1,0 +1,164 @@
+"""Python callables as Lumen sequence models (for TimeSHAP).
+
+A sequence is ``seq_len`` events of ``features`` values, and ``seq_len`` may change from
+call to call. ``predict(x)`` receives a read-only batch of shape ``(rows, seq_len,
+features)``, valid only during the call, and returns ``(rows, output_len)`` (or
+``(rows,)`` with one output). A recurrent model may also expose its hidden state
+(``state_len`` values per sequence) with ``run_prefix(initial_states, x) -> states``
+(``initial_states`` is ``None`` for the model's own initial state, else ``(rows,
+state_len)``) and ``predict_from_state(states, x) -> outputs``: TimeSHAP then runs shared
+prefixes once. Exceptions and threading follow :mod:`lumen.model`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Sequence
+from typing import Any, Callable
+
+import numpy as np
+
+from . import _arrays, _native
+from .errors import InvalidInputError, Status, check
+from .model import _Raised, _result, _view
+
+
+class _SequenceCallbacks(_Raised):
+    """The trampolines of one sequence model."""
+
+    def __init__(
+        self,
+        predict: Callable,
+        run_prefix: Callable | None,
+        predict_from_state: Callable | None,
+        features: int,
+        output_len: int,
+        state_len: int,
+    ) -> None:
+        super().__init__()
+        self.predict = predict
+        self.run_prefix = run_prefix
+        self.predict_from_state = predict_from_state
+        self.features = features
+        self.output_len = output_len
+        self.state_len = state_len
+
+    def inputs(self, pointer: Any, rows: int, seq_len: int) -> np.ndarray:
+        x = _view(pointer, rows * seq_len * self.features).reshape((rows, seq_len, self.features))
+        x.flags.writeable = False
+        return x
+
+    def states(self, pointer: Any, rows: int) -> np.ndarray:
+        s = _view(pointer, rows * self.state_len).reshape((rows, self.state_len))
+        s.flags.writeable = False
+        return s
+
+    def call_predict(self, _user_data: Any, inputs: Any, rows: int, seq_len: int, outputs: Any) -> int:
+        try:
+            y = _result(self.predict(self.inputs(inputs, rows, seq_len)), rows, self.output_len, "predict")
+            _view(outputs, rows * self.output_len)[:] = y
+            return 0
+        except BaseException as error:  # noqa: BLE001 - nothing may unwind through the C ABI
+            return self.keep(error)
+
+    def call_run_prefix(
+        self, _user_data: Any, initial: Any, inputs: Any, rows: int, seq_len: int, states: Any
+    ) -> int:
+        try:
+            start = self.states(initial, rows) if initial else None
+            s = _result(self.run_prefix(start, self.inputs(inputs, rows, seq_len)), rows, self.state_len, "run_prefix")
+            _view(states, rows * self.state_len)[:] = s
+            return 0
+        except BaseException as error:  # noqa: BLE001
+            return self.keep(error)
+
+    def call_predict_from_state(
+        self, _user_data: Any, states: Any, inputs: Any, rows: int, seq_len: int, outputs: Any
+    ) -> int:
+        try:
+            y = self.predict_from_state(self.states(states, rows), self.inputs(inputs, rows, seq_len))
+            _view(outputs, rows * self.output_len)[:] = _result(y, rows, self.output_len, "predict_from_state")
+            return 0
+        except BaseException as error:  # noqa: BLE001
+            return self.keep(error)
+
+
+class SequenceModel:
+    """A sequence model for TimeSHAP: ``predict(x) -> y`` over ``x`` of shape ``(rows,
+    seq_len, features)``, optionally with ``run_prefix`` and ``predict_from_state`` (both
+    or neither, with ``state_len``; see :mod:`lumen.sequence_model`).
+
+    ``concurrent`` allows Lumen to call the callables from several threads at once.
+    Close it with :meth:`close` or a ``with`` block (garbage collection closes it too).
+    """
+
+    def __init__(
+        self,
+        predict: Callable[[np.ndarray], Any],
+        features: int,
+        output_len: int = 1,
+        *,
+        run_prefix: Callable[[np.ndarray | None, np.ndarray], Any] | None = None,
+        predict_from_state: Callable[[np.ndarray, np.ndarray], Any] | None = None,
+        state_len: int = 0,
+        feature_names: Sequence[str] | None = None,
+        max_batch_rows: int = 0,
+        concurrent: bool = False,
+    ) -> None:
+        self._handle = ctypes.c_void_p()
+        if not callable(predict):
+            raise InvalidInputError(Status.NULL_POINTER, f"predict: is {predict!r}, expected a callable")
+        for name, value in (("run_prefix", run_prefix), ("predict_from_state", predict_from_state)):
+            if value is not None and not callable(value):
+                raise InvalidInputError(Status.INVALID_ARGUMENT, f"{name}: is {value!r}, expected a callable")
+        if (run_prefix is None) != (predict_from_state is None):
+            raise InvalidInputError(
+                Status.INVALID_ARGUMENT, "run_prefix, predict_from_state: give both state callables or neither"
+            )
+        keep = _arrays.Keep()
+        desc = _native.SequenceModelDesc()
+        desc.abi_version = _native.SEQUENCE_MODEL_ABI_VERSION
+        desc.flags = _native.MODEL_CONCURRENT if concurrent else 0
+        desc.features = int(features)
+        desc.output_len = int(output_len)
+        desc.max_batch_rows = int(max_batch_rows)
+        desc.state_len = int(state_len)
+        desc.feature_names, desc.feature_names_len = keep.strings(feature_names, "feature_names")
+        self._callbacks = _SequenceCallbacks(
+            predict, run_prefix, predict_from_state, int(features), int(output_len), int(state_len)
+        )
+        self._c_predict = _native.SEQUENCE_PREDICT_FN(self._callbacks.call_predict)
+        if run_prefix is not None:
+            self._c_run_prefix = _native.RUN_PREFIX_FN(self._callbacks.call_run_prefix)
+            self._c_from_state = _native.PREDICT_FROM_STATE_FN(self._callbacks.call_predict_from_state)
+        else:
+            self._c_run_prefix = _native.RUN_PREFIX_FN()
+            self._c_from_state = _native.PREDICT_FROM_STATE_FN()
+        desc.predict = self._c_predict
+        desc.run_prefix = self._c_run_prefix
+        desc.predict_from_state = self._c_from_state
+        check(_native.lib.lumen_sequence_model_new(ctypes.byref(desc), ctypes.byref(self._handle)))
+        self.features = int(features)
+        self.output_len = int(output_len)
+        self.state_len = int(state_len)
+        self.concurrent = bool(concurrent)
+
+    def close(self) -> None:
+        """Frees the model (idempotent). No explanation may be running with it."""
+        handle, self._handle = getattr(self, "_handle", None), ctypes.c_void_p()
+        if handle:
+            _native.lib.lumen_sequence_model_free(handle)
+
+    def __enter__(self) -> SequenceModel:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def raise_for(self, status: int) -> None:
+        """Raises the exception of a failing TimeSHAP call: ModelCallbackError from the
+        callable's own exception when one caused it, else the status's exception."""
+        self._callbacks.raise_for(status)
