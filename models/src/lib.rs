@@ -11,3 +11,4 @@
 pub mod digits;
 pub mod fraud;
 pub mod german_credit;
+mod weights_json;

@@ -2,7 +2,9 @@
 //! compile time): how they were trained, the accuracy they measured, and each layer's
 //! parameters as a flat array of numbers rounded to [`SIGNIFICANT_DIGITS`] digits.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
+
+use crate::weights_json::{encode, write_weights_json, WeightsArray};
 
 use super::data::{TEST_ROWS, TRAINING_ROWS};
 use super::network::{layers, Cnn, KERNEL_SIDE, PARAMETER_COUNT};
@@ -182,19 +184,20 @@ impl WeightsFile {
     /// The file as JSON: one field per line, each kernel (convolutions) or each pooled
     /// channel's 16 weights (dense layer) on a line of its own.
     pub fn to_json(&self) -> Result<String, WeightsError> {
-        let mut out = String::from("{\n");
-        for (name, value) in [
+        self.write_json().map_err(|error| WeightsError::new(error.to_string()))
+    }
+
+    fn write_json(&self) -> Result<String, serde_json::Error> {
+        let fields = [
             ("format", encode(&self.format)?),
             ("architecture", encode(&self.architecture)?),
             ("training", encode(&self.training)?),
             ("training_rows", encode(&self.training_rows)?),
             ("test_rows", encode(&self.test_rows)?),
             ("accuracy", encode(&self.accuracy)?),
-        ] {
-            let _ = writeln!(out, "  \"{name}\": {value},");
-        }
+        ];
         let kernel = KERNEL_SIDE * KERNEL_SIDE;
-        let arrays: [(&str, &[f32], usize); 6] = [
+        let arrays: [WeightsArray<'_>; 6] = [
             ("conv1_weights", &self.conv1_weights, kernel),
             ("conv1_biases", &self.conv1_biases, usize::MAX),
             ("conv2_weights", &self.conv2_weights, kernel),
@@ -202,25 +205,6 @@ impl WeightsFile {
             ("dense_weights", &self.dense_weights, 16),
             ("dense_biases", &self.dense_biases, usize::MAX),
         ];
-        for (index, (name, values, per_line)) in arrays.iter().enumerate() {
-            let _ = write!(out, "  \"{name}\": [");
-            let lines: Vec<String> = values
-                .chunks((*per_line).min(values.len()).max(1))
-                .map(|chunk| chunk.iter().map(encode).collect::<Result<Vec<_>, _>>().map(|n| n.join(", ")))
-                .collect::<Result<_, _>>()?;
-            if *per_line == usize::MAX {
-                let _ = write!(out, "{}]", lines.join(", "));
-            } else {
-                let _ = write!(out, "\n    {}\n  ]", lines.join(",\n    "));
-            }
-            out.push_str(if index + 1 < arrays.len() { ",\n" } else { "\n" });
-        }
-        out.push_str("}\n");
-        Ok(out)
+        write_weights_json(&fields, &arrays)
     }
-}
-
-/// A value as compact JSON.
-fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, WeightsError> {
-    serde_json::to_string(value).map_err(|error| WeightsError::new(error.to_string()))
 }

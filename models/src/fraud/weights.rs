@@ -2,7 +2,9 @@
 //! time): the data they were trained on, how they were trained, what they measured, and
 //! the parameters as exact `f32` values (shortest round-trip decimals).
 
-use std::fmt::{self, Write as _};
+use std::fmt;
+
+use crate::weights_json::{encode, write_weights_json, WeightsArray};
 
 use super::features::{FEATURES, FEATURE_NAMES};
 use super::generator::GeneratorConfig;
@@ -177,8 +179,11 @@ impl WeightsFile {
 
     /// The file as JSON: one field per line, each weight matrix one gate row per line.
     pub fn to_json(&self) -> Result<String, WeightsError> {
-        let mut out = String::from("{\n");
-        for (name, value) in [
+        self.write_json().map_err(|error| WeightsError::new(error.to_string()))
+    }
+
+    fn write_json(&self) -> Result<String, serde_json::Error> {
+        let fields = [
             ("format", encode(&self.format)?),
             ("architecture", encode(&self.architecture)?),
             ("feature_names", encode(&self.feature_names)?),
@@ -186,10 +191,8 @@ impl WeightsFile {
             ("data", encode(&self.data)?),
             ("training", encode(&self.training)?),
             ("metrics", encode(&self.metrics)?),
-        ] {
-            let _ = writeln!(out, "  \"{name}\": {value},");
-        }
-        let arrays: [(&str, &[f32], usize); 6] = [
+        ];
+        let arrays: [WeightsArray<'_>; 6] = [
             ("weight_ih", &self.weight_ih, FEATURES),
             ("weight_hh", &self.weight_hh, self.hidden),
             ("bias_ih", &self.bias_ih, usize::MAX),
@@ -197,25 +200,6 @@ impl WeightsFile {
             ("weight_out", &self.weight_out, usize::MAX),
             ("bias_out", &self.bias_out, usize::MAX),
         ];
-        for (index, (name, values, per_line)) in arrays.iter().enumerate() {
-            let _ = write!(out, "  \"{name}\": [");
-            let lines: Vec<String> = values
-                .chunks((*per_line).min(values.len()).max(1))
-                .map(|chunk| chunk.iter().map(encode).collect::<Result<Vec<_>, _>>().map(|n| n.join(", ")))
-                .collect::<Result<_, _>>()?;
-            if *per_line == usize::MAX {
-                let _ = write!(out, "{}]", lines.join(", "));
-            } else {
-                let _ = write!(out, "\n    {}\n  ]", lines.join(",\n    "));
-            }
-            out.push_str(if index + 1 < arrays.len() { ",\n" } else { "\n" });
-        }
-        out.push_str("}\n");
-        Ok(out)
+        write_weights_json(&fields, &arrays)
     }
-}
-
-/// A value as compact JSON.
-fn encode<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, WeightsError> {
-    serde_json::to_string(value).map_err(|error| WeightsError::new(error.to_string()))
 }
