@@ -5,6 +5,7 @@
 pub mod figures;
 pub mod html;
 pub mod record;
+pub mod timeshap;
 
 use std::path::{Path, PathBuf};
 
@@ -136,8 +137,14 @@ pub fn section(record: &Record, source: &str, index: usize, row_plots: usize) ->
             facts.push(("rows explained".to_owned(), r.rows.to_string()));
             facts.push(("outputs explained".to_owned(), outputs.join(", ")));
             facts.push(("features".to_owned(), format!("{} ({})", r.features, r.feature_axis)));
+            facts.extend(timeshap::facts(r));
             facts.extend(audit_facts(&r.audit));
             facts.extend(error_figures(r));
+            let plots = if timeshap::is_timeshap(r) {
+                timeshap::figures(r, &stem)
+            } else {
+                figures::explanation_figures(r, &stem, row_plots)
+            };
             Section {
                 heading: format!(
                     "{}. {} — {}",
@@ -148,7 +155,7 @@ pub fn section(record: &Record, source: &str, index: usize, row_plots: usize) ->
                 source: source.to_owned(),
                 facts,
                 parameters: parameters(&r.parameters),
-                figures: figures::explanation_figures(r, &stem, row_plots).map_err(plot_error)?,
+                figures: plots.map_err(plot_error)?,
             }
         }
         Record::Counterfactuals(r) => {
@@ -169,6 +176,18 @@ pub fn section(record: &Record, source: &str, index: usize, row_plots: usize) ->
                 facts,
                 parameters: parameters(&r.parameters),
                 figures: figures::counterfactual_figures(r, &stem, row_plots).map_err(plot_error)?,
+            }
+        }
+        Record::TimeShapGlobal(r) => {
+            let mut facts = vec![("method".to_owned(), "TimeSHAP, global study".to_owned())];
+            facts.extend(timeshap::global_facts(r));
+            facts.extend(audit_facts(&r.audit));
+            Section {
+                heading: format!("{}. TimeSHAP over {} sequences", index + 1, r.sequences),
+                source: source.to_owned(),
+                facts,
+                parameters: parameters(&r.parameters),
+                figures: timeshap::global_figures(r, &stem).map_err(plot_error)?,
             }
         }
         Record::DatasetAudit(r) => {
