@@ -43,6 +43,14 @@ fn pruning_field(record: &ExplanationRecord, field: &str) -> Option<u64> {
     record.parameters.get("pruning")?.get(field)?.as_u64()
 }
 
+/// " (event level)" and so on for a TimeSHAP record; empty for other records.
+pub fn level_title(record: &ExplanationRecord) -> String {
+    match record.parameters.get("level").and_then(Value::as_str).filter(|_| is_timeshap(record)) {
+        Some(level) => format!(" ({level} level)"),
+        None => String::new(),
+    }
+}
+
 /// The level, sequence length and pruned length as report facts.
 pub fn facts(record: &ExplanationRecord) -> Vec<(String, String)> {
     let mut facts = Vec::new();
