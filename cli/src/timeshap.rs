@@ -180,14 +180,23 @@ pub fn player_label(explanation: &TimeShapExplanation, player: usize, events: &[
     }
 }
 
+/// A signed value with four decimals, or in e-notation when those would show only zeros.
+fn signed(value: f32) -> String {
+    if value == 0.0 || value.abs() >= 5e-5 {
+        format!("{value:+.4}")
+    } else {
+        format!("{value:+.1e}")
+    }
+}
+
 /// Prints the `top` players of `explanation`, one per line, indented by `indent`.
 pub fn print_top(explanation: &TimeShapExplanation, top: usize, events: &[String], indent: &str) {
     let errors = explanation.explanation.standard_errors.as_deref().unwrap_or_default();
     for player in top_players(explanation, top) {
         let error = errors.get(player).filter(|e| **e > 0.0).map(|e| format!(" ± {e:.4}")).unwrap_or_default();
         println!(
-            "{indent}{:>+8.4}{error}  {}",
-            explanation.values()[player],
+            "{indent}{:>8}{error}  {}",
+            signed(explanation.values()[player]),
             player_label(explanation, player, events)
         );
     }

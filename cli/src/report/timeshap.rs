@@ -362,3 +362,60 @@ pub fn global_figures(record: &GlobalRecord, stem: &str) -> PlotResult<Vec<Figur
     };
     Ok(vec![render(&events)?, render(&features)?])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A cell-level record over a 10-event sequence of features a, b, c: events 8 and 9
+    /// and features a and c relevant, values 1 … 10 in player order.
+    fn cell_record() -> ExplanationRecord {
+        let players = serde_json::json!([
+            {"kind": "cell", "event": 8, "feature": 0}, {"kind": "cell", "event": 8, "feature": 2},
+            {"kind": "cell", "event": 9, "feature": 0}, {"kind": "cell", "event": 9, "feature": 2},
+            {"kind": "other_features_of_event", "event": 8}, {"kind": "other_features_of_event", "event": 9},
+            {"kind": "other_events_of_feature", "feature": 0}, {"kind": "other_events_of_feature", "feature": 2},
+            {"kind": "other_cells"}, {"kind": "pruned_events"}
+        ]);
+        let names = [
+            "Event -2, a",
+            "Event -2, c",
+            "Event -1, a",
+            "Event -1, c",
+            "Other features of Event -2",
+            "Other features of Event -1",
+            "Other events of a",
+            "Other events of c",
+            "Other Cells",
+            "Pruned Events",
+        ];
+        serde_json::from_value(serde_json::json!({
+            "method": "time_shap",
+            "parameters": {"level": "cell", "players": players,
+                           "pruning": {"sequence_len": 10, "pruned_len": 4, "tolerance": 0.025}},
+            "audit": {"library_version": "0.1.0", "seed": 0, "backend": "cpu", "model_rows_evaluated": 1},
+            "input_shape": [10, 3], "rows": 1, "outputs": [0], "feature_axis": "groups", "features": 10,
+            "feature_names": names,
+            "attributions": (1..=10).map(f64::from).collect::<Vec<_>>(),
+            "predictions": [55.5], "base_values": [0.5],
+            "diagnostics": [{"model_rows_evaluated": 1, "completeness_gap": [0.0]}]
+        }))
+        .expect("a record")
+    }
+
+    #[test]
+    fn cell_groups_land_in_their_rows_and_columns() {
+        let record = cell_record();
+        let players = players(&record).expect("players parse");
+        let map = cell_map(&record, &players, "cells", "sequence s", "score");
+        assert_eq!(map.row_labels, ["Event -1", "Event -2", "other unpruned events"]);
+        assert_eq!(map.col_labels, ["a", "c", "other features"]);
+        assert_eq!(map.values, [3.0, 4.0, 6.0, 1.0, 2.0, 5.0, 7.0, 8.0, 9.0]);
+        assert!(map.title.ends_with("; pruned events 10.000"), "{}", map.title);
+        assert_eq!(level_title(&record), " (cell level)");
+        let facts = facts(&record);
+        assert!(facts.contains(&("pruning".to_owned(), "4 of 10 events kept as players (η = 0.025)".to_owned())));
+        let figures = figures(&record, "07").expect("renders");
+        assert_eq!(figures.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["07-cells"]);
+    }
+}
