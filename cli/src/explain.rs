@@ -23,10 +23,13 @@ pub struct ExplainArgs {
     /// The rows to explain: a CSV file whose header names the model's input columns.
     #[arg(long, short, value_name = "CSV")]
     input: Option<PathBuf>,
-    /// Sequences to explain (for sequence methods such as TimeSHAP; none in this build).
+    /// Sequences to explain with --method timeshap: a CSV file with a `sequence_id` column
+    /// and the model's feature columns, one line per event, oldest first (see
+    /// `lumen models --sample fraud-gru`).
     #[arg(long, value_name = "FILE")]
     sequences: Option<PathBuf>,
-    /// A built-in model: german-credit-mlp, german-credit-forest or digits-cnn.
+    /// A built-in model: german-credit-mlp, german-credit-forest, digits-cnn, or the
+    /// sequence model fraud-gru.
     #[arg(long, short)]
     model: Option<String>,
     /// A model plugin: a shared library exporting `lumen_plugin_model` (see
@@ -39,8 +42,11 @@ pub struct ExplainArgs {
     #[command(flatten)]
     options: MethodOptions,
     #[command(flatten)]
+    timeshap: crate::timeshap::TimeShapOptions,
+    #[command(flatten)]
     engine: EngineArgs,
-    /// Folder for explanation.json and attributions.csv (or counterfactuals.csv).
+    /// Folder for explanation.json and attributions.csv (or counterfactuals.csv); for
+    /// TimeSHAP, explanation-<k>-<level>.json per sequence and level, and timeshap.csv.
     #[arg(long, short, default_value = "lumen-explanation")]
     output: PathBuf,
 }
@@ -97,6 +103,7 @@ pub fn context(
         value_text,
         feature_values,
         image: image.filter(|i| i.height * i.width == n),
+        sequence: None,
     }
 }
 
@@ -186,12 +193,30 @@ pub fn counterfactual_context(
 /// Runs `lumen explain`.
 pub fn run(args: &ExplainArgs) -> CliResult {
     let spec = args.method.spec();
-    let requested = if args.sequences.is_some() { InputKind::Sequences } else { InputKind::Rows };
-    if requested != spec.input {
-        return Err(CliError::input(format!(
-            "{} explains rows of a CSV file (--input); --sequences is for sequence methods such as TimeSHAP, which this build does not include",
-            args.method.cli_name()
-        )));
+    match (&args.sequences, spec.input) {
+        (Some(sequences), InputKind::Sequences) => {
+            return crate::timeshap::run(&crate::timeshap::SequenceRequest {
+                model: args.model.as_deref(),
+                plugin: args.plugin.as_deref(),
+                sequences,
+                options: &args.timeshap,
+                engine: &args.engine,
+                output: &args.output,
+            })
+        }
+        (Some(_), InputKind::Rows) => {
+            return Err(CliError::input(format!(
+                "{} explains rows of a CSV file (--input); --sequences is for sequence methods such as TimeSHAP (--method timeshap)",
+                args.method.cli_name()
+            )))
+        }
+        (None, InputKind::Sequences) => {
+            return Err(CliError::input(format!(
+                "{} explains sequences: give them with --sequences FILE (see lumen models --sample fraud-gru)",
+                args.method.cli_name()
+            )))
+        }
+        (None, InputKind::Rows) => {}
     }
     let model = load_model(args.model.as_deref(), args.plugin.as_deref())?;
     let input = args.input.as_deref().ok_or_else(|| CliError::input("--input CSV is required"))?;

@@ -43,7 +43,7 @@ fn expected(columns: &[String]) -> String {
 }
 
 /// For each column of the file, its index in the model's columns.
-fn column_order(source: &str, header: &csv::StringRecord, columns: Columns<'_>) -> CliResult<Vec<usize>> {
+pub(crate) fn column_order(source: &str, header: &csv::StringRecord, columns: Columns<'_>) -> CliResult<Vec<usize>> {
     let names: Vec<&str> = header.iter().map(str::trim).collect();
     match columns {
         Columns::Count(n) if names.len() != n => Err(CliError::input(format!(

@@ -3,9 +3,10 @@
 //!
 //! - `lumen demo`: the built-in models on the shipped data, a printed summary and a report;
 //! - `lumen explain`: rows from a CSV file, a model (built-in or plugin), a method → the
-//!   explanation's audit JSON and a CSV;
+//!   explanation's audit JSON and a CSV; or sequences from a sequence file ([`sequences`])
+//!   explained by TimeSHAP on the built-in `fraud-gru` ([`timeshap`]);
 //! - `lumen report`: one self-contained HTML report from explanation JSON files;
-//! - `lumen models`: the built-in models, and sample rows in their CSV format.
+//! - `lumen models`: the built-in models, and sample rows (or sequences) in their file format.
 //!
 //! Exit codes: 0 success, 1 the explanation failed, 2 a malformed command line, 3 a
 //! missing or malformed input file, 4 a model that cannot be loaded or used, 5 an output
@@ -22,6 +23,8 @@ pub mod model;
 pub mod plot;
 pub mod progress;
 pub mod report;
+pub mod sequences;
+pub mod timeshap;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,11 +44,12 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Explain the built-in models on the shipped data (German Credit: KernelSHAP, reason
-    /// codes, counterfactuals; digits: Occlusion, Integrated Gradients, Grad-CAM), print a
-    /// summary and write a report.
+    /// codes, counterfactuals; fraud sequences: TimeSHAP pruning, events, features, cells;
+    /// digits: Occlusion, Integrated Gradients, Grad-CAM), print a summary and write a report.
     Demo(demo::DemoArgs),
-    /// Explain rows of a CSV file with a built-in model or a plugin.
-    Explain(explain::ExplainArgs),
+    /// Explain rows of a CSV file with a built-in model or a plugin, or sequences of events
+    /// (--sequences) with TimeSHAP.
+    Explain(Box<explain::ExplainArgs>),
     /// Write one self-contained HTML report from explanation JSON files.
     Report(report::ReportArgs),
     /// List the built-in models, or print sample rows of one in its CSV format.
@@ -116,10 +120,11 @@ impl EngineArgs {
 #[derive(Debug, Args)]
 struct ModelsArgs {
     /// Print `--rows` rows of this model's shipped data that it was not trained on, as a
-    /// CSV with its column names (input for `lumen explain`).
+    /// CSV with its column names (input for `lumen explain`); for the sequence model
+    /// fraud-gru, `--rows` hold-out sequences as a sequence file (input for --sequences).
     #[arg(long, value_name = "MODEL")]
     sample: Option<String>,
-    /// Rows to print with --sample.
+    /// Rows (sequences for fraud-gru) to print with --sample.
     #[arg(long, default_value_t = 5)]
     rows: usize,
     /// Write the sample to this file instead of stdout.

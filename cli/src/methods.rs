@@ -1,6 +1,7 @@
 //! The method registry of `lumen explain`: each method's name, what it needs from the
 //! model, what input it reads, and how its options map onto the engine's parameters.
-//! Sequence methods (TimeSHAP) register here with [`InputKind::Sequences`] when they land.
+//! The sequence method TimeSHAP registers here with [`InputKind::Sequences`]; it runs in
+//! [`crate::timeshap`].
 
 use clap::{Args, ValueEnum};
 use lumen::backend::Baselines;
@@ -42,6 +43,10 @@ pub enum MethodName {
     GradCam,
     /// Counterfactuals by genetic search over training values.
     PermuteAttack,
+    /// KernelSHAP over a sequence's events, features and cells after temporal pruning
+    /// (sequences only: --sequences FILE).
+    #[value(name = "timeshap")]
+    TimeShap,
 }
 
 /// What a method needs the model to provide.
@@ -76,7 +81,7 @@ pub struct MethodSpec {
 }
 
 /// Every method `lumen explain` knows.
-pub const REGISTRY: [MethodSpec; 10] = [
+pub const REGISTRY: [MethodSpec; 11] = [
     MethodSpec { method: MethodName::Occlusion, needs: Needs::Predict, input: InputKind::Rows },
     MethodSpec { method: MethodName::FeatureAblation, needs: Needs::Predict, input: InputKind::Rows },
     MethodSpec { method: MethodName::KernelShap, needs: Needs::Predict, input: InputKind::Rows },
@@ -87,6 +92,7 @@ pub const REGISTRY: [MethodSpec; 10] = [
     MethodSpec { method: MethodName::NoiseTunnel, needs: Needs::Gradient, input: InputKind::Rows },
     MethodSpec { method: MethodName::GradCam, needs: Needs::Layer, input: InputKind::Rows },
     MethodSpec { method: MethodName::PermuteAttack, needs: Needs::Predict, input: InputKind::Rows },
+    MethodSpec { method: MethodName::TimeShap, needs: Needs::Predict, input: InputKind::Sequences },
 ];
 
 impl MethodName {
@@ -391,6 +397,9 @@ pub fn run(method: MethodName, request: &Request<'_>) -> CliResult<Outcome> {
             let params = GradCamParams { targets: request.targets()?, relu_attributions: true, ..Default::default() };
             grad_cam(engine, model, inputs, rows, &params)
         }
+        MethodName::TimeShap => {
+            return Err(CliError::input("timeshap explains sequences: give them with --sequences FILE"));
+        }
         MethodName::PermuteAttack => {
             let params = request.permute_attack_params()?;
             return permute_attack(engine, model, inputs, rows, &params)
@@ -409,8 +418,10 @@ mod tests {
     fn every_method_is_registered_once() {
         for method in MethodName::value_variants() {
             assert_eq!(REGISTRY.iter().filter(|s| s.method == *method).count(), 1, "{method:?}");
-            assert_eq!(method.spec().input, InputKind::Rows);
+            let sequences = *method == MethodName::TimeShap;
+            assert_eq!(method.spec().input == InputKind::Sequences, sequences, "{method:?}");
         }
+        assert_eq!(MethodName::TimeShap.cli_name(), "timeshap");
         assert_eq!(MethodName::KernelShap.cli_name(), "kernel-shap");
         assert_eq!(mean_row(&[1.0, 2.0, 3.0, 6.0], 2), [2.0, 4.0]);
     }

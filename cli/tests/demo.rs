@@ -2,13 +2,13 @@
 
 use std::process::Command;
 
-/// Runs `lumen`; demo runs get a small portfolio and audit (the core is not optimised in
-/// test builds).
+/// Runs `lumen`; demo runs get a small portfolio, audit and TimeSHAP global study (the core
+/// is not optimised in test builds).
 fn lumen(args: &[&str]) -> std::process::Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_lumen"));
     command.args(args);
     if args.first() == Some(&"demo") {
-        command.args(["--portfolio", "6", "--audit", "3", "--background", "10"]);
+        command.args(["--portfolio", "6", "--audit", "3", "--background", "10", "--histories", "8"]);
     }
     command.output().expect("the lumen binary runs")
 }
@@ -42,6 +42,21 @@ fn demo_explains_applicants_by_attribute_name() {
     assert!(text.contains("Counterfactuals for applicant #800 (PermuteAttack"), "{text}");
     assert!(text.contains("credit score (600 at 20:1, PDO 15)"), "{text}");
     assert!(text.contains("  CF1: if ") && text.contains("the applicant would be approved"), "{text}");
+    // Then TimeSHAP on the first hold-out takeover: pruning keeps the takeover's 5 events.
+    assert!(text.contains("\nFraud sequences: account-takeover GRU"), "{text}");
+    assert!(text.contains("Hold-out history holdout-0: 48 events, the takeover starts at event 44 of 48"), "{text}");
+    assert!(
+        text.contains("  Pruning (η = 0.025): 5 of 48 events kept as players, the 43 older events lumped"),
+        "{text}"
+    );
+    assert!(text.contains("  Top events (6 players, exact):\n"), "{text}");
+    assert!(text.contains("  Event -5 (enrollment of a new device, "), "{text}");
+    assert!(text.contains("  Top features (9 players, exact):\n"), "{text}");
+    assert!(text.contains("  Top cells (17 players, sampled):\n"), "{text}");
+    assert!(text.contains("  Global study of 8 hold-out histories (pruning table, as in the paper):"), "{text}");
+    for eta in ["0.005", "0.025", "0.1"] {
+        assert!(text.lines().any(|l| l.trim_start().starts_with(&format!("{eta} "))), "η = {eta}: {text}");
+    }
     // Then the digits CNN on the first held-out image, explained three ways.
     assert!(text.contains("\nDigits: scikit-learn's 8×8 handwritten digits"), "{text}");
     assert!(
@@ -69,13 +84,34 @@ fn demo_explains_applicants_by_attribute_name() {
     assert!(!text.contains("Images ("), "no images without --images: {text}");
     // The report and its records.
     assert!(text.contains("Dataset audit: counterfactuals for "), "{text}");
-    assert!(text.contains(&format!("Report: {} (7 explanations, ", report.join("report.html").display())), "{text}");
+    assert!(text.contains(&format!("Report: {} (11 explanations, ", report.join("report.html").display())), "{text}");
     let html = std::fs::read_to_string(report.join("report.html")).unwrap();
     assert!(html.contains("data:image/svg+xml;base64,") && !html.contains("src=\"http"), "self-contained");
-    for name in
-        ["01-credit-kernel-shap", "03-credit-counterfactuals", "04-credit-counterfactual-audit", "07-digits-grad-cam"]
-    {
+    for name in [
+        "01-credit-kernel-shap",
+        "03-credit-counterfactuals",
+        "04-credit-counterfactual-audit",
+        "05-fraud-timeshap-event",
+        "08-fraud-timeshap-global",
+        "11-digits-grad-cam",
+    ] {
         assert!(report.join("explanations").join(format!("{name}.json")).is_file(), "{name}");
+    }
+    // TimeSHAP's plots: pruning curve, event and feature bars, cell heat map, global bars.
+    for plot in ["05-pruning", "05-events", "06-features", "07-cells", "08-event-importance", "08-feature-importance"] {
+        let png =
+            std::fs::read(report.join("plots").join(format!("{plot}.png"))).unwrap_or_else(|e| panic!("{plot}: {e}"));
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{plot}");
+    }
+    for caption in [
+        "TimeSHAP pruning of sequence holdout-0: 5 of 48 events kept",
+        "TimeSHAP events of sequence holdout-0",
+        "TimeSHAP features of sequence holdout-0",
+        "TimeSHAP cells of sequence holdout-0",
+        "TimeSHAP event importance by distance, 8 sequences",
+        "pruning at η = 0.025",
+    ] {
+        assert!(html.contains(caption), "{caption}");
     }
     std::fs::remove_dir_all(&report).unwrap();
 }
@@ -142,6 +178,9 @@ fn demo_writes_a_reproducible_audit_record() {
     assert!(first.contains("\"digits-integrated-gradients\":{"), "{first}");
     assert!(first.contains("\"row_labels\":[\"image #1500 (a 1)\"]"), "{first}");
     assert!(first.contains("\"kind\":\"counterfactual_dataset_audit\""), "{first}");
+    // TimeSHAP's records, local and global, are thread-independent too.
+    assert!(first.contains("\"fraud-timeshap-cell\":{") && first.contains("\"method\":\"time_shap\""), "{first}");
+    assert!(first.contains("\"kind\":\"timeshap_global\""), "{first}");
     for method in ["integrated_gradients", "occlusion", "grad_cam"] {
         assert!(first.contains(&format!("\"method\":\"{method}\"")), "{method}: {first}");
     }

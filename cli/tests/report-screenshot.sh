@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Opens the demo's HTML report in headless Chromium, takes a full-page screenshot and checks
-# that every image of the report loaded (none broken, as many as the demo wrote plots).
+# Opens the demo's HTML report in headless Chromium, takes a screenshot of its top
+# (report.png) and one of its TimeSHAP sections (report-timeshap.png), and checks that every
+# image of the report loaded (none broken, as many as the demo wrote plots) and that the
+# four TimeSHAP sections (event, feature, cell level, global study) are there.
 #
 # Usage: cli/tests/report-screenshot.sh [OUT_DIR]     (default target/report-screenshot)
 # Needs: chromium (Debian: apt-get install chromium), cargo. LUMEN_BIN may name a prebuilt
@@ -26,13 +28,30 @@ plots="$(sed -n 's/^Report: .* explanations, \([0-9]*\) plots;.*/\1/p' "$out/dem
 profile="$(mktemp -d)"
 trap 'rm -rf "$profile"' EXIT
 browse() {
+    local page="$1"
+    shift
     "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
         --user-data-dir="$profile" --run-all-compositor-stages-before-draw \
-        --virtual-time-budget=10000 "$@" "file://$out/demo/report.html" 2> "$out/chromium.log"
+        --virtual-time-budget=10000 "$@" "file://$out/$page" 2> "$out/chromium.log"
 }
-browse --dump-dom > "$out/dom.html"
-browse --screenshot="$out/report.png" --window-size=1280,5200 > /dev/null
+browse demo/report.html --dump-dom > "$out/dom.html"
+browse demo/report.html --screenshot="$out/report.png" --window-size=1280,5200 > /dev/null
+# The TimeSHAP sections lie below the first screen: a page that frames the report shifted
+# up to the first section whose heading names TimeSHAP (headless Chromium cannot scroll).
+cat > "$out/timeshap-view.html" <<'HTML'
+<!doctype html><html><body style="margin:0;overflow:hidden">
+<iframe id="report" src="demo/report.html" style="border:0;width:1280px;height:40000px;display:block"></iframe>
+<script>
+document.getElementById('report').addEventListener('load', function () {
+  var headings = Array.prototype.slice.call(this.contentDocument.querySelectorAll('section > h2'));
+  var first = headings.filter(function (h) { return h.textContent.indexOf('TimeSHAP') >= 0; })[0];
+  if (first) { this.style.marginTop = (-first.parentNode.getBoundingClientRect().top) + 'px'; }
+});
+</script></body></html>
+HTML
+browse timeshap-view.html --allow-file-access-from-files --screenshot="$out/report-timeshap.png" \
+    --window-size=1280,4400 > /dev/null
 
 check="$(grep -o '<div id="lumen-image-check"[^>]*>[^<]*' "$out/dom.html" || true)"
 total="$(printf '%s' "$check" | sed -n 's/.*data-total="\([0-9]*\)".*/\1/p')"
@@ -49,6 +68,13 @@ if [ "$total" != "$plots" ]; then
     echo "report-screenshot: $total images in the page, the demo wrote $plots plots" >&2
     exit 1
 fi
-[ "$(head -c 8 "$out/report.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
-    { echo "report-screenshot: no PNG screenshot at $out/report.png" >&2; exit 1; }
-echo "report-screenshot: $total images loaded, 0 broken; screenshot $out/report.png"
+sections="$(grep -o '<h2>[0-9]*\. TimeSHAP[^<]*' "$out/dom.html" | wc -l)"
+if [ "$sections" != 4 ]; then
+    echo "report-screenshot: $sections TimeSHAP sections in the page, expected 4 (event, feature, cell, global)" >&2
+    exit 1
+fi
+for shot in report.png report-timeshap.png; do
+    [ "$(head -c 8 "$out/$shot" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
+        { echo "report-screenshot: no PNG screenshot at $out/$shot" >&2; exit 1; }
+done
+echo "report-screenshot: $total images loaded, 0 broken; screenshots $out/report.png and $out/report-timeshap.png"

@@ -6,17 +6,19 @@
 //!   KernelSHAP waterfall with reason codes for declined ones; PermuteAttack counterfactuals
 //!   with credit scores for the first declined applicant; a dataset audit of
 //!   counterfactuals over the declined applicants of the portfolio.
+//! - [`fraud`]: the account-takeover GRU on synthetic event histories: TimeSHAP pruning,
+//!   event, feature and cell level on a hold-out takeover, and a global study.
 //! - [`digits`]: the digits CNN on a held-out image: Integrated Gradients, Occlusion and
 //!   Grad-CAM as text heat maps, analytics, PNGs with `--images DIR`.
 //!
-//! A new section (e.g. TimeSHAP on fraud sequences) implements [`DemoSection`] and joins
-//! [`sections`].
+//! A new section implements [`DemoSection`] and joins [`sections`].
 
 mod ablation;
 mod audit;
 mod counterfactuals;
 mod credit;
 mod digits;
+mod fraud;
 mod kernel_shap;
 
 use std::path::PathBuf;
@@ -48,6 +50,9 @@ pub struct DemoArgs {
     /// Attributes listed per side (Feature Ablation), in the waterfall and as reason codes.
     #[arg(long, default_value_t = 4)]
     top: usize,
+    /// Hold-out fraud histories in the TimeSHAP global study.
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u16).range(1..=500))]
+    histories: u16,
     /// Training applicants in KernelSHAP's background set.
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=800))]
     background: u16,
@@ -119,7 +124,7 @@ pub trait DemoSection {
 
 /// The demo's sections, in order.
 pub fn sections() -> Vec<Box<dyn DemoSection>> {
-    vec![Box::new(credit::CreditSection), Box::new(digits::DigitsSection)]
+    vec![Box::new(credit::CreditSection), Box::new(fraud::FraudSection), Box::new(digits::DigitsSection)]
 }
 
 /// Runs the demo: prints the summary, writes the records and the report.
@@ -145,7 +150,7 @@ pub fn run(args: &DemoArgs) -> CliResult {
         report_sections.push(report::section(&parsed, &path.display().to_string(), index, report::DEFAULT_ROW_PLOTS)?);
     }
     let report = Report {
-        title: "Lumen demo: German Credit and digits".to_owned(),
+        title: "Lumen demo: German Credit, fraud sequences and digits".to_owned(),
         introduction: sections.iter().map(|s| s.introduction()).collect(),
         sections: report_sections,
     };

@@ -1,4 +1,5 @@
-//! The built-in models by name: the German Credit MLP and random forest, and the digits CNN.
+//! The built-in models by name: the German Credit MLP and random forest, the digits CNN,
+//! and the sequence model `fraud-gru` (TimeSHAP only, see [`super::fraud`]).
 
 use lumen::Model;
 use lumen_models::digits::{Digits, DigitsCnn, IMAGE_SIDE, TEST_ROWS};
@@ -18,10 +19,11 @@ pub const APPROVAL_CUTOFF: f64 = 5.0 / 6.0;
 pub const BACKGROUND_ROWS: usize = 100;
 
 /// The built-in models: name and one line about each.
-pub const BUILTIN: [(&str, &str); 3] = [
+pub const BUILTIN: [(&str, &str); 4] = [
     ("german-credit-mlp", "German Credit MLP 61→16→1; output: P(good credit); 61 encoded columns, 20 attributes"),
     ("german-credit-forest", "German Credit random forest, 10 trees; outputs: P(good credit), P(bad credit)"),
     ("digits-cnn", "8×8 digits CNN; 64 pixels in [0, 1] (columns r0c0 … r7c7); outputs: P(digit 0) … P(digit 9)"),
+    (super::fraud::NAME, super::fraud::ABOUT),
 ];
 
 /// The built-in model called `name`.
@@ -30,6 +32,9 @@ pub fn load(name: &str) -> CliResult<LoadedModel> {
         "german-credit-mlp" => Ok(german_credit(name, GermanCreditModel::shared(), None)),
         "german-credit-forest" => Ok(german_credit(name, GermanCreditForest::shared(), Some(GOOD_CREDIT_CLASS as u32))),
         "digits-cnn" => Ok(digits()),
+        super::fraud::NAME => Err(CliError::model(format!(
+            "{name} is a sequence model: explain it with --sequences FILE --method timeshap"
+        ))),
         other => {
             let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
             Err(CliError::model(format!(
@@ -101,8 +106,12 @@ fn digits() -> LoadedModel {
 }
 
 /// `count` rows of the model's shipped data that it was not trained on, as a CSV with the
-/// model's column names: the German Credit hold-out applicants or the digits test images.
+/// model's column names: the German Credit hold-out applicants or the digits test images
+/// (for `fraud-gru`, `count` hold-out sequences as a sequence file).
 pub fn sample_csv(name: &str, count: usize) -> CliResult<String> {
+    if name == super::fraud::NAME {
+        return super::fraud::sample_csv(count);
+    }
     let model = load(name)?;
     let (rows, values): (usize, Vec<f32>) = match name {
         "digits-cnn" => {

@@ -1,8 +1,10 @@
-//! The models `lumen explain` can explain: the built-in ones by name ([`builtin`]) or a
+//! The models `lumen explain` can explain: the built-in ones by name ([`builtin`]; the
+//! sequence model [`fraud`] for TimeSHAP) or a
 //! plugin shared library ([`plugin`]), each with what the methods need to know about it
 //! (column names, groups, a reference row, background rows, a counterfactual schema).
 
 pub mod builtin;
+pub mod fraud;
 pub mod plugin;
 
 use lumen::explain::counterfactual::schema::Schema;

@@ -4,6 +4,7 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::colour::{diverging, ink, TEXT};
 use super::{drawing, number, shorten, Plot, PlotResult, FONT, LABEL, SMALL, TITLE};
@@ -38,7 +39,12 @@ pub struct Heatmap {
     pub value_label: String,
     /// Pixel size of one cell.
     pub cell: (u32, u32),
+    /// Write each cell's value in it (for small labelled maps).
+    pub annotate: bool,
 }
+
+/// Most characters of a row label.
+const ROW_LABEL_CHARS: usize = 40;
 
 impl Heatmap {
     /// Attributions over an image of `height × width` pixels (intensities in [0, 1]).
@@ -65,6 +71,7 @@ impl Heatmap {
             y_label: "pixel row".to_owned(),
             value_label: value_label.to_owned(),
             cell: (side, side),
+            annotate: false,
         }
     }
 
@@ -91,6 +98,7 @@ impl Heatmap {
             y_label: axes.1.to_owned(),
             value_label: value_label.to_owned(),
             cell: (84, 28),
+            annotate: false,
         }
     }
 
@@ -105,7 +113,7 @@ impl Heatmap {
     }
 
     fn row_label_width(&self) -> u32 {
-        let longest = self.row_labels.iter().map(|l| l.chars().count().min(28)).max().unwrap_or(2) as u32;
+        let longest = self.row_labels.iter().map(|l| l.chars().count().min(ROW_LABEL_CHARS)).max().unwrap_or(2) as u32;
         longest * 8 + 34
     }
 
@@ -157,7 +165,7 @@ impl Plot for Heatmap {
             } else if labels.is_empty() {
                 i.to_string()
             } else {
-                shorten(&labels[i as usize], 28)
+                shorten(&labels[i as usize], ROW_LABEL_CHARS)
             }
         };
         let col_label = |v: &SegmentValue<i32>| match v {
@@ -195,6 +203,20 @@ impl Plot for Heatmap {
                 )
             }))
             .map_err(drawing)?;
+        if self.annotate {
+            chart
+                .draw_series((0..rows * cols).filter(|&i| self.values[i].is_finite()).map(|i| {
+                    let (r, c) = ((i / cols) as i32, (i % cols) as i32);
+                    let strong = (self.values[i] / scale).abs() > 0.6;
+                    let colour = if strong { WHITE } else { TEXT };
+                    Text::new(
+                        number(self.values[i]),
+                        (SegmentValue::CenterOf(c), SegmentValue::CenterOf(rows as i32 - 1 - r)),
+                        (FONT, SMALL).into_font().color(&colour).pos(Pos::new(HPos::Center, VPos::Center)),
+                    )
+                }))
+                .map_err(drawing)?;
+        }
         draw_colour_bar(&bar_area, scale, &self.value_label)
     }
 }

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::colour::{LOWERS, NEUTRAL, RAISES, TEXT};
+use super::colour::{LIGHT, LOWERS, NEUTRAL, RAISES, TEXT};
 use super::{drawing, number, Plot, PlotResult, FONT, LABEL, SMALL, TITLE};
 
 /// A pruning curve.
@@ -54,6 +54,8 @@ impl Plot for PruningCurve {
             .map_err(drawing)?;
         chart
             .configure_mesh()
+            .light_line_style(WHITE.mix(0.0))
+            .bold_line_style(LIGHT)
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_label_formatter(&|y| number(*y))
             .label_style((FONT, LABEL))

@@ -26,6 +26,7 @@ pub fn method_title(method: &str) -> String {
         "noise_tunnel" => "NoiseTunnel",
         "grad_cam" => "Grad-CAM",
         "permute_attack" => "PermuteAttack counterfactuals",
+        "time_shap" => "TimeSHAP",
         other => other,
     }
     .to_owned()

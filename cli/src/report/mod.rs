@@ -5,6 +5,7 @@
 pub mod figures;
 pub mod html;
 pub mod record;
+pub mod timeshap;
 
 use std::path::{Path, PathBuf};
 
@@ -133,22 +134,35 @@ pub fn section(record: &Record, source: &str, index: usize, row_plots: usize) ->
                 facts.push(("rows from".to_owned(), context.source.clone()));
             }
             let outputs: Vec<String> = (0..r.outputs.len()).map(|k| figures::output_label(r, k)).collect();
-            facts.push(("rows explained".to_owned(), r.rows.to_string()));
+            let sequence = timeshap::is_timeshap(r);
+            facts.push(if sequence {
+                ("sequence".to_owned(), context.row_labels.first().cloned().unwrap_or_else(|| "1".to_owned()))
+            } else {
+                ("rows explained".to_owned(), r.rows.to_string())
+            });
             facts.push(("outputs explained".to_owned(), outputs.join(", ")));
-            facts.push(("features".to_owned(), format!("{} ({})", r.features, r.feature_axis)));
+            facts.push(if sequence {
+                ("players".to_owned(), r.features.to_string())
+            } else {
+                ("features".to_owned(), format!("{} ({})", r.features, r.feature_axis))
+            });
+            facts.extend(timeshap::facts(r));
             facts.extend(audit_facts(&r.audit));
             facts.extend(error_figures(r));
+            let plots =
+                if sequence { timeshap::figures(r, &stem) } else { figures::explanation_figures(r, &stem, row_plots) };
             Section {
                 heading: format!(
-                    "{}. {} — {}",
+                    "{}. {}{} — {}",
                     index + 1,
                     figures::method_title(&r.method),
+                    timeshap::level_title(r),
                     if context.model.is_empty() { "model" } else { &context.model }
                 ),
                 source: source.to_owned(),
                 facts,
                 parameters: parameters(&r.parameters),
-                figures: figures::explanation_figures(r, &stem, row_plots).map_err(plot_error)?,
+                figures: plots.map_err(plot_error)?,
             }
         }
         Record::Counterfactuals(r) => {
@@ -169,6 +183,18 @@ pub fn section(record: &Record, source: &str, index: usize, row_plots: usize) ->
                 facts,
                 parameters: parameters(&r.parameters),
                 figures: figures::counterfactual_figures(r, &stem, row_plots).map_err(plot_error)?,
+            }
+        }
+        Record::TimeShapGlobal(r) => {
+            let mut facts = vec![("method".to_owned(), "TimeSHAP, global study".to_owned())];
+            facts.extend(timeshap::global_facts(r));
+            facts.extend(audit_facts(&r.audit));
+            Section {
+                heading: format!("{}. TimeSHAP over {} sequences", index + 1, r.sequences),
+                source: source.to_owned(),
+                facts,
+                parameters: parameters(&r.parameters),
+                figures: timeshap::global_figures(r, &stem).map_err(plot_error)?,
             }
         }
         Record::DatasetAudit(r) => {

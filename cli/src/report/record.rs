@@ -1,7 +1,8 @@
 //! The records `lumen report` reads: an explanation's audit JSON (as `Explanation::to_json`
-//! writes it), a counterfactual search (`Counterfactuals::to_json`) or a counterfactual
-//! dataset audit, each optionally with a `context` object that the command adds (the
-//! model, the input file, display values of the rows, the image under an attribution map).
+//! writes it), a counterfactual search (`Counterfactuals::to_json`), a counterfactual
+//! dataset audit or a global TimeSHAP study, each optionally with a `context` object that
+//! the command adds (the model, the input file, display values of the rows, the image
+//! under an attribution map, the explained sequence).
 
 use std::path::Path;
 
@@ -68,6 +69,31 @@ pub struct Context {
     /// The image under the maps, for image inputs.
     #[serde(default)]
     pub image: Option<ImageContext>,
+    /// The explained sequence, for TimeSHAP explanations.
+    #[serde(default)]
+    pub sequence: Option<SequenceContext>,
+}
+
+/// One point of a full pruning curve: the older events' exact two-player Shapley value
+/// when the `newer_len` most recent events are kept apart.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+pub struct CurvePoint {
+    /// Most recent events kept apart.
+    pub newer_len: usize,
+    /// The older events' value.
+    pub older_value: f64,
+}
+
+/// What the command knows about an explained sequence.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+pub struct SequenceContext {
+    /// The sequence's id (from the sequence file, or the demo's history).
+    pub id: String,
+    /// Each event in words, oldest first.
+    pub events: Vec<String>,
+    /// The full pruning curve (every split, most recent first); the explanation's own
+    /// curve stops at the pruned length.
+    pub curve: Vec<CurvePoint>,
 }
 
 /// An attribution explanation.
@@ -266,6 +292,8 @@ pub enum Record {
     Counterfactuals(Box<CounterfactualsRecord>),
     /// A dataset audit.
     DatasetAudit(Box<DatasetAuditRecord>),
+    /// A global TimeSHAP study over many sequences.
+    TimeShapGlobal(Box<super::timeshap::GlobalRecord>),
 }
 
 impl Record {
@@ -285,6 +313,9 @@ impl Record {
                 return Err(CliError::input(format!("{source}: the audit's arrays do not match its {n} features")));
             }
             return Ok(Self::DatasetAudit(Box::new(record)));
+        }
+        if value.get("kind").and_then(Value::as_str) == Some(super::timeshap::GLOBAL_KIND) {
+            return Ok(Self::TimeShapGlobal(Box::new(serde_json::from_value(value).map_err(shape_error)?)));
         }
         match value.get("method").and_then(Value::as_str) {
             None => Err(CliError::input(format!("{source}: not a Lumen explanation record: no 'method' field"))),
