@@ -15,7 +15,8 @@
 # 3. runs compare_timeshap.py (creating target/timeshap-venv with shap==0.51.*, timeshap==1.0.4
 #    from PyPI when missing) with l1_reg off, and the Lumen example (state path and full
 #    re-evaluation, median of --reps runs, --threads engine threads, default 1);
-# 4. prints the table (side_by_side.py) and writes it to $out/table.md.
+# 4. prints the table (side_by_side.py) and writes it to $out/table.md; exits 1 when the
+#    pruned lengths or the values disagree (a missed speed target is only reported).
 #
 # Same settings on both sides: background = the average event of the first 1000 training
 # histories, η = 0.025 (1e-9 for the sampled set), budget/nsamples 32000, seed 42, no L1
@@ -66,6 +67,9 @@ for set in "${sets[@]}"; do
     table_args+=(--set "$set" "$out/$set.timeshap.json" "$out/$set.lumen.jsonl")
 done
 
-"$python" benches/compare/timeshap/side_by_side.py "${table_args[@]}"
-"$python" benches/compare/timeshap/side_by_side.py "${table_args[@]}" --markdown >"$out/table.md"
+# side_by_side.py exits 1 when pruning or values disagree: keep the table, then fail.
+status=0
+"$python" benches/compare/timeshap/side_by_side.py "${table_args[@]}" || status=$?
+"$python" benches/compare/timeshap/side_by_side.py "${table_args[@]}" --markdown >"$out/table.md" || true
 echo "Markdown table: $out/table.md" >&2
+exit "$status"

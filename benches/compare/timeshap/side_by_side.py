@@ -14,13 +14,15 @@ pruning and values agree. Needs only the standard library. Usage::
 
     side_by_side.py --set NAME TIMESHAP.json LUMEN.jsonl [--set ...] [--markdown] [--target 20]
 
-Exit status 0 whatever the outcome: it reports, it does not gate.
+Exit status 1 when the pruned lengths or the values disagree (a missed speed target is
+reported, not an error).
 """
 
 import argparse
 import json
 import math
 import statistics
+import sys
 
 EXACT_TOLERANCE = 1e-5  # float32 GRU (Lumen) against float64 numpy twin: scores agree to 2e-7
 SAMPLED_Z = 4.0  # sampled values agree when every |Δ| ≤ 4 · √2 · standard error
@@ -157,7 +159,8 @@ def main():
           f"curves within {curve_gap:.1e}; values: "
           f"{'agree' if values_ok else 'DISAGREE'} (exact: |Δ| <= {EXACT_TOLERANCE:g}; sampled: "
           f"|Δ| <= {SAMPLED_Z:g}·√2·SE); Lumen with and without the state path within {state_gap:.1e}")
+    return 0 if pruning_ok and values_ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
