@@ -217,6 +217,41 @@
 #define LUMEN_TIMESHAP_RELEVANCE_THRESHOLD 1
 
 /**
+ * `lumen_timeshap_player.kind`: one event (all its features).
+ */
+#define LUMEN_TIMESHAP_PLAYER_EVENT 0
+
+/**
+ * `kind`: one feature over every unpruned event.
+ */
+#define LUMEN_TIMESHAP_PLAYER_FEATURE 1
+
+/**
+ * `kind`: one cell, a relevant event's relevant feature.
+ */
+#define LUMEN_TIMESHAP_PLAYER_CELL 2
+
+/**
+ * `kind`: the other features of a relevant event.
+ */
+#define LUMEN_TIMESHAP_PLAYER_OTHER_FEATURES_OF_EVENT 3
+
+/**
+ * `kind`: a relevant feature on the other unpruned events.
+ */
+#define LUMEN_TIMESHAP_PLAYER_OTHER_EVENTS_OF_FEATURE 4
+
+/**
+ * `kind`: every other unpruned cell.
+ */
+#define LUMEN_TIMESHAP_PLAYER_OTHER_CELLS 5
+
+/**
+ * `kind`: the events lumped by pruning, as one player.
+ */
+#define LUMEN_TIMESHAP_PLAYER_PRUNED_EVENTS 6
+
+/**
  * Major version of the library (changes break the C ABI).
  */
 #define LUMEN_VERSION_MAJOR 0
@@ -1458,6 +1493,52 @@ typedef struct lumen_pruning_row {
   double relative_std;
 } lumen_pruning_row;
 
+/**
+ * The TimeSHAP facts of an explanation.
+ */
+typedef struct lumen_timeshap_summary {
+  /**
+   * `LUMEN_TIMESHAP_EVENT`, `_FEATURE` or `_CELL`.
+   */
+  uint32_t level;
+  /**
+   * Non-zero when every coalition was enumerated (values exact, standard errors 0).
+   */
+  uint32_t exact;
+  /**
+   * L, the explained sequence's length.
+   */
+  size_t sequence_len;
+  /**
+   * Events kept as individual players (L when nothing was pruned).
+   */
+  size_t pruned_len;
+  /**
+   * Number of players: the explanation's feature axis, and the entries
+   * `lumen_explanation_timeshap_players` writes.
+   */
+  size_t players;
+} lumen_timeshap_summary;
+
+/**
+ * What one value of a TimeSHAP explanation stands for. `event` (0 = oldest event of the
+ * explained sequence) and `feature` are -1 where the kind has none.
+ */
+typedef struct lumen_timeshap_player {
+  /**
+   * One of `LUMEN_TIMESHAP_PLAYER_*`.
+   */
+  uint32_t kind;
+  /**
+   * Position of the event in the sequence, or -1.
+   */
+  int64_t event;
+  /**
+   * Feature index, or -1.
+   */
+  int64_t feature;
+} lumen_timeshap_player;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -2300,6 +2381,30 @@ lumen_status lumen_timeshap_global_to_json(const struct lumen_timeshap_global *g
  * `global` is NULL or a pointer returned by `lumen_engine_timeshap_global`, not yet freed.
  */
 void lumen_timeshap_global_free(struct lumen_timeshap_global *global);
+
+/**
+ * Writes the TimeSHAP facts of `explanation` (level, exact, sequence and pruned length,
+ * number of players) into `*out`. `LUMEN_STATUS_INVALID_ARGUMENT` for an explanation
+ * that did not come from `lumen_engine_explain_timeshap`. Thread-safe.
+ *
+ * # Safety
+ * `explanation` is a valid explanation; `out` a valid pointer.
+ */
+lumen_status lumen_explanation_timeshap_summary(const struct lumen_explanation *explanation,
+                                                struct lumen_timeshap_summary *out);
+
+/**
+ * Copies the players of a TimeSHAP explanation, in the order of its values, into `out`
+ * (room for `out_len`; `LUMEN_STATUS_BUFFER_TOO_SMALL` when fewer than
+ * `lumen_timeshap_summary.players`, nothing written). Their names are the explanation's
+ * feature names (`lumen_explanation_feature_name`). Thread-safe.
+ *
+ * # Safety
+ * `explanation` is a valid explanation; `out` holds `out_len` writable entries.
+ */
+lumen_status lumen_explanation_timeshap_players(const struct lumen_explanation *explanation,
+                                                struct lumen_timeshap_player *out,
+                                                size_t out_len);
 
 /**
  * The library's version as `"MAJOR.MINOR.PATCH"`; compare with the `LUMEN_VERSION_*`

@@ -6,6 +6,8 @@ use std::sync::OnceLock;
 use super::boundary::{boundary, boundary_or, FfiError};
 use super::pointers::{check_out, copy_out, reference, slice_mut, write_out};
 use super::status::lumen_status;
+use super::timeshap_explanation::TimeShapFacts;
+use crate::explain::timeshap::TimeShapExplanation;
 use crate::explanation::{Direction, Explanation, FeatureAxis};
 
 /// `lumen_attribution_shape.feature_axis`: one value per input element.
@@ -25,12 +27,25 @@ pub struct lumen_explanation {
     /// NUL-terminated feature names, built on the first `lumen_explanation_feature_name`
     /// and owned by the handle, so the pointers it hands out live as long as it does.
     names: OnceLock<Vec<CString>>,
+    /// What a TimeSHAP explanation adds (players, pruning, exactness); `None` otherwise.
+    timeshap: Option<TimeShapFacts>,
 }
 
 impl lumen_explanation {
     /// A handle owning `explanation`.
     pub(crate) fn new(explanation: Explanation) -> Self {
-        Self { explanation, names: OnceLock::new() }
+        Self { explanation, names: OnceLock::new(), timeshap: None }
+    }
+
+    /// A handle owning a TimeSHAP result: its explanation and its TimeSHAP facts.
+    pub(crate) fn from_timeshap(result: TimeShapExplanation) -> Self {
+        let timeshap = Some(TimeShapFacts::of(&result));
+        Self { explanation: result.explanation, names: OnceLock::new(), timeshap }
+    }
+
+    /// The TimeSHAP facts, for a TimeSHAP explanation.
+    pub(crate) fn timeshap(&self) -> Option<&TimeShapFacts> {
+        self.timeshap.as_ref()
     }
 
     /// The C names of every feature, built once.

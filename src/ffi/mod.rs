@@ -14,6 +14,7 @@ pub mod sequence_model;
 pub mod shapley;
 pub mod status;
 pub mod timeshap;
+pub mod timeshap_explanation;
 pub mod version;
 
 pub use counterfactual::{
@@ -35,3 +36,4 @@ pub use timeshap::{
     lumen_pruning_point, lumen_pruning_row, lumen_summary, lumen_timeshap_global, lumen_timeshap_global_sizes,
     lumen_timeshap_options,
 };
+pub use timeshap_explanation::{lumen_timeshap_player, lumen_timeshap_summary};

@@ -376,7 +376,7 @@ pub unsafe extern "C" fn lumen_engine_explain_timeshap(
                 ))
             }
         };
-        let handle = Box::new(lumen_explanation::new(explanation.explanation));
+        let handle = Box::new(lumen_explanation::from_timeshap(explanation));
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, Box::into_raw(handle)) };
         Ok(())

@@ -295,6 +295,21 @@ static void test_event_level_exact(lumen_engine *engine) {
         const char *name = NULL;
         CHECK_OK(lumen_explanation_feature_name(ex, 0, &name));
         CHECK(name != NULL && strcmp(name, "Event -1") == 0);
+        lumen_timeshap_summary summary;
+        if (CHECK_OK(lumen_explanation_timeshap_summary(ex, &summary))) {
+            CHECK(summary.level == LUMEN_TIMESHAP_EVENT && summary.exact != 0);
+            CHECK(summary.sequence_len == L && summary.pruned_len == L && summary.players == L);
+        }
+        lumen_timeshap_player players[L];
+        CHECK_FAILS(lumen_explanation_timeshap_players(ex, players, L - 1), LUMEN_STATUS_BUFFER_TOO_SMALL, "out_len");
+        if (CHECK_OK(lumen_explanation_timeshap_players(ex, players, L))) {
+            for (size_t i = 0; i < L; i++) {
+                /* Most recent event first. */
+                CHECK(players[i].kind == LUMEN_TIMESHAP_PLAYER_EVENT);
+                CHECK(players[i].event == (int64_t)(L - 1 - i) && players[i].feature == -1);
+            }
+        }
+        CHECK_FAILS(lumen_explanation_timeshap_summary(NULL, &summary), LUMEN_STATUS_NULL_POINTER, "explanation");
         char *json = NULL;
         if (CHECK_OK(lumen_explanation_to_json(ex, &json))) {
             CHECK_CONTAINS(json, "\"method\":\"time_shap\"");
@@ -359,6 +374,22 @@ static void test_levels_and_state_path(lumen_engine *engine) {
             const char *last = NULL;
             CHECK_OK(lumen_explanation_feature_name(a, sa.features - 1, &last));
             CHECK(last != NULL && strcmp(last, "Pruned Events") == 0);
+            lumen_timeshap_summary summary;
+            lumen_timeshap_player players[64];
+            if (CHECK_OK(lumen_explanation_timeshap_summary(a, &summary)) &&
+                CHECK(summary.players == sa.features && summary.level == levels[k]) &&
+                CHECK_OK(lumen_explanation_timeshap_players(a, players, 64))) {
+                CHECK(summary.pruned_len == pruned_a && summary.sequence_len == L);
+                CHECK(players[sa.features - 1].kind == LUMEN_TIMESHAP_PLAYER_PRUNED_EVENTS);
+                for (size_t i = 0; i + 1 < sa.features; i++) {
+                    const lumen_timeshap_player p = players[i];
+                    /* Every named event is one of the unpruned ones; every feature index is in range. */
+                    CHECK(p.event == -1 || (p.event >= (int64_t)(L - pruned_a) && p.event < L));
+                    CHECK(p.feature == -1 || (p.feature >= 0 && p.feature < F));
+                    CHECK(levels[k] != LUMEN_TIMESHAP_EVENT || p.kind == LUMEN_TIMESHAP_PLAYER_EVENT);
+                    CHECK(levels[k] != LUMEN_TIMESHAP_FEATURE || p.kind == LUMEN_TIMESHAP_PLAYER_FEATURE);
+                }
+            }
         }
         lumen_explanation_free(a);
         lumen_explanation_free(b);

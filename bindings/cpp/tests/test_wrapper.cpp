@@ -844,6 +844,10 @@ void test_timeshap_pruning() {
     CHECK(events.players().back().name == "Pruned Events");
     CHECK_NEAR(events.values().back(), 0.0, 1e-6);
     CHECK(events.to_json().find("\"pruned_len\":3") != std::string::npos);
+    CHECK(events.pruned_len() == K);
+    for (std::size_t i = 0; i < K; ++i)  // most recent event first
+        CHECK(events.players()[i].kind == PlayerKind::Event &&
+              events.players()[i].event == static_cast<std::int64_t>(L - 1 - i) && events.players()[i].feature == -1);
 
     // The decaying model: a large η prunes more than a small one.
     const SequenceModel decaying(sequence_config(), d.predict());

@@ -21,9 +21,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cctype>
 #include <cstdlib>
-#include <cstring>
 #include <exception>
 #include <functional>
 #include <map>
@@ -1269,14 +1267,14 @@ struct Pruning {
 };
 
 /// What a TimeSHAP player stands for.
-enum class PlayerKind {
-    Event,                 ///< One event (`event`).
-    Feature,               ///< One feature over the unpruned events (`feature`).
-    Cell,                  ///< One cell (`event`, `feature`).
-    OtherFeaturesOfEvent,  ///< The other features of relevant event `event`.
-    OtherEventsOfFeature,  ///< Relevant feature `feature` on the other unpruned events.
-    OtherCells,            ///< Every other unpruned cell.
-    PrunedEvents,          ///< The events lumped by pruning.
+enum class PlayerKind : std::uint32_t {
+    Event = LUMEN_TIMESHAP_PLAYER_EVENT,                                  ///< One event (`event`).
+    Feature = LUMEN_TIMESHAP_PLAYER_FEATURE,                              ///< One feature (`feature`).
+    Cell = LUMEN_TIMESHAP_PLAYER_CELL,                                    ///< One cell (`event`, `feature`).
+    OtherFeaturesOfEvent = LUMEN_TIMESHAP_PLAYER_OTHER_FEATURES_OF_EVENT,  ///< Other features of event `event`.
+    OtherEventsOfFeature = LUMEN_TIMESHAP_PLAYER_OTHER_EVENTS_OF_FEATURE,  ///< Feature `feature` on other events.
+    OtherCells = LUMEN_TIMESHAP_PLAYER_OTHER_CELLS,                       ///< Every other unpruned cell.
+    PrunedEvents = LUMEN_TIMESHAP_PLAYER_PRUNED_EVENTS,                   ///< The events lumped by pruning.
 };
 
 /// One player of a TimeSHAP explanation; `event` (0 = oldest) and `feature` are -1 where
@@ -1288,111 +1286,6 @@ struct Player {
     std::string name;                     ///< Its name ("Event -1" is the most recent event).
 };
 
-namespace detail {
-
-/// Reads the TimeSHAP parts of an explanation's JSON (written by Lumen with serde_json):
-/// the `parameters.players` array of flat objects and `parameters.exact`.
-class TimeShapJson {
-   public:
-    explicit TimeShapJson(std::string text) : text_(std::move(text)) {}
-
-    /// The players (kinds and indices; names are filled in by the caller).
-    std::vector<Player> players() {
-        at_ = find("\"players\":");
-        std::vector<Player> out;
-        expect('[');
-        if (peek() == ']') return out;
-        for (;;) {
-            out.push_back(player());
-            const char next = take();
-            if (next == ']') return out;
-            if (next != ',') fail("',' or ']' after a player");
-        }
-    }
-
-    /// `parameters.exact`.
-    bool exact() {
-        at_ = find("\"exact\":");
-        skip_spaces();
-        return text_.compare(at_, 4, "true") == 0;
-    }
-
-   private:
-    std::size_t find(const char* key) const {
-        const std::size_t at = text_.find(key);
-        if (at == std::string::npos) fail(key);
-        return at + std::strlen(key);
-    }
-    void skip_spaces() {
-        while (at_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[at_]))) ++at_;
-    }
-    char peek() {
-        skip_spaces();
-        return at_ < text_.size() ? text_[at_] : '\0';
-    }
-    char take() {
-        const char c = peek();
-        if (at_ < text_.size()) ++at_;
-        return c;
-    }
-    void expect(char c) {
-        if (take() != c) fail(std::string(1, c).c_str());
-    }
-    std::string string() {
-        expect('"');
-        const std::size_t end = text_.find('"', at_);
-        if (end == std::string::npos) fail("end of a string");
-        std::string out = text_.substr(at_, end - at_);
-        at_ = end + 1;
-        return out;
-    }
-    Player player() {
-        Player p;
-        std::string kind;
-        expect('{');
-        for (;;) {
-            const std::string key = string();
-            expect(':');
-            if (key == "kind") {
-                kind = string();
-            } else {
-                skip_spaces();
-                char* end = nullptr;
-                const long long value = std::strtoll(text_.c_str() + at_, &end, 10);
-                if (end == text_.c_str() + at_) fail("an index");
-                at_ = static_cast<std::size_t>(end - text_.c_str());
-                if (key == "event") p.event = value;
-                if (key == "feature") p.feature = value;
-            }
-            const char next = take();
-            if (next == '}') break;
-            if (next != ',') fail("',' or '}' in a player");
-        }
-        static const std::pair<const char*, PlayerKind> kinds[] = {
-            {"event", PlayerKind::Event},
-            {"feature", PlayerKind::Feature},
-            {"cell", PlayerKind::Cell},
-            {"other_features_of_event", PlayerKind::OtherFeaturesOfEvent},
-            {"other_events_of_feature", PlayerKind::OtherEventsOfFeature},
-            {"other_cells", PlayerKind::OtherCells},
-            {"pruned_events", PlayerKind::PrunedEvents},
-        };
-        for (const auto& k : kinds)
-            if (kind == k.first) {
-                p.kind = k.second;
-                return p;
-            }
-        fail(("a known player kind, not \"" + kind + "\"").c_str());
-    }
-    [[noreturn]] void fail(const char* what) const {
-        throw InternalError(Status::Internal, std::string("lumen::TimeShapExplanation: the JSON lacks ") + what);
-    }
-
-    std::string text_;
-    std::size_t at_ = 0;
-};
-
-}  // namespace detail
 
 /// A TimeSHAP explanation of one sequence: one value per player, the players, base value
 /// link(f(background)), prediction link(f(x)), whether the values are exact, and the
@@ -1403,13 +1296,18 @@ class TimeShapExplanation {
     /// Wraps the explanation of a TimeSHAP call at `level`.
     TimeShapExplanation(Explanation explanation, TimeShapLevel level)
         : explanation_(std::move(explanation)), level_(level) {
-        detail::TimeShapJson json(explanation_.to_json());
-        players_ = json.players();
-        exact_ = json.exact();
+        lumen_timeshap_summary summary{};
+        detail::check(lumen_explanation_timeshap_summary(explanation_.get(), &summary));
+        std::vector<lumen_timeshap_player> raw(summary.players);
+        detail::check(lumen_explanation_timeshap_players(explanation_.get(), raw.data(), raw.size()));
         const std::vector<std::string> names = explanation_.feature_names();
-        if (names.size() != players_.size())
+        if (names.size() != raw.size())
             throw InternalError(Status::Internal, "lumen::TimeShapExplanation: players and names differ in number");
-        for (std::size_t i = 0; i < names.size(); ++i) players_[i].name = names[i];
+        players_.reserve(raw.size());
+        for (std::size_t i = 0; i < raw.size(); ++i)
+            players_.push_back(Player{static_cast<PlayerKind>(raw[i].kind), raw[i].event, raw[i].feature, names[i]});
+        exact_ = summary.exact != 0;
+        pruned_len_ = summary.pruned_len;
     }
 
     /// The level.
@@ -1424,6 +1322,8 @@ class TimeShapExplanation {
     float prediction() const { return explanation_.predictions().at(0); }
     /// Whether every coalition was enumerated (values exact, standard errors 0).
     bool exact() const noexcept { return exact_; }
+    /// Events kept as individual players (the sequence length when nothing was pruned).
+    std::size_t pruned_len() const noexcept { return pruned_len_; }
     /// Standard errors of the values (0 when exact).
     std::vector<float> standard_errors() const { return explanation_.standard_errors(); }
     /// The audit record as JSON text (parameters, players, pruning curve and length).
@@ -1436,6 +1336,7 @@ class TimeShapExplanation {
     TimeShapLevel level_;
     std::vector<Player> players_;
     bool exact_ = false;
+    std::size_t pruned_len_ = 0;
 };
 
 /// Summary statistics of a set of values (all zero when it is empty).
