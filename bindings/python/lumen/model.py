@@ -145,7 +145,38 @@ class _Callbacks(_Raised):
             return self.keep(error)
 
 
-class Model:
+class _ModelHandle:
+    """What row and sequence models share: the owned C handle (freed by ``close``, the
+    ``with`` block's end or garbage collection) and the callbacks' error state."""
+
+    _handle: ctypes.c_void_p
+    _callbacks: _Raised
+
+    def _free(self, handle: ctypes.c_void_p) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Frees the model (idempotent). No explanation may be running with it."""
+        handle, self._handle = getattr(self, "_handle", None), ctypes.c_void_p()
+        if handle:
+            self._free(handle)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    def raise_for(self, status: int) -> None:
+        """Raises the exception of a failing call: ModelCallbackError from the callable's
+        own exception when one caused it, else the status's exception."""
+        self._callbacks.raise_for(status)
+
+
+class Model(_ModelHandle):
     """A model for Lumen: ``predict(x) -> y`` over a batch ``x`` of shape
     ``(rows, *input_shape)`` returning ``(rows, output_len)`` (or ``(rows,)`` with one
     output), optionally ``gradient(x, targets) -> grads`` (``(rows, *input_shape)``: per
@@ -222,22 +253,5 @@ class Model:
         self.output_len = int(output_len)
         self.concurrent = bool(concurrent)
 
-    def close(self) -> None:
-        """Frees the model (idempotent). No explanation may be running with it."""
-        handle, self._handle = getattr(self, "_handle", None), ctypes.c_void_p()
-        if handle:
-            _native.lib.lumen_model_free(handle)
-
-    def __enter__(self) -> Model:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        self.close()
-
-    def raise_for(self, status: int) -> None:
-        """Raises the exception of a failing explain call: ModelCallbackError from the
-        callable's own exception when one caused it, else the status's exception."""
-        self._callbacks.raise_for(status)
+    def _free(self, handle: ctypes.c_void_p) -> None:
+        _native.lib.lumen_model_free(handle)

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _arrays, _native
 from .errors import InvalidInputError, Status, check
-from .model import _Raised, _result, _view
+from .model import _ModelHandle, _Raised, _result, _view
 
 
 class _SequenceCallbacks(_Raised):
@@ -83,7 +83,7 @@ class _SequenceCallbacks(_Raised):
             return self.keep(error)
 
 
-class SequenceModel:
+class SequenceModel(_ModelHandle):
     """A sequence model for TimeSHAP: ``predict(x) -> y`` over ``x`` of shape ``(rows,
     seq_len, features)``, optionally with ``run_prefix`` and ``predict_from_state`` (both
     or neither, with ``state_len``; see :mod:`lumen.sequence_model`).
@@ -143,22 +143,5 @@ class SequenceModel:
         self.state_len = int(state_len)
         self.concurrent = bool(concurrent)
 
-    def close(self) -> None:
-        """Frees the model (idempotent). No explanation may be running with it."""
-        handle, self._handle = getattr(self, "_handle", None), ctypes.c_void_p()
-        if handle:
-            _native.lib.lumen_sequence_model_free(handle)
-
-    def __enter__(self) -> SequenceModel:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        self.close()
-
-    def raise_for(self, status: int) -> None:
-        """Raises the exception of a failing TimeSHAP call: ModelCallbackError from the
-        callable's own exception when one caused it, else the status's exception."""
-        self._callbacks.raise_for(status)
+    def _free(self, handle: ctypes.c_void_p) -> None:
+        _native.lib.lumen_sequence_model_free(handle)
