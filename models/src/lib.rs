@@ -7,8 +7,9 @@
 //!   digits, with the gradients that Saliency, Integrated Gradients and Grad-CAM need.
 //! - [`fraud`]: a GRU detecting account takeovers in synthetic banking event histories,
 //!   the sequence model TimeSHAP explains.
+//! - [`weights_json`]: the weights-file layout and error type these models share.
 
 pub mod digits;
 pub mod fraud;
 pub mod german_credit;
-mod weights_json;
+pub mod weights_json;

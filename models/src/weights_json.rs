@@ -2,7 +2,34 @@
 //! line, then each parameter array, wrapped so that a diff of a retrained file stays
 //! readable (one kernel, gate row or similar unit per line).
 
-use std::fmt::Write;
+use std::fmt::{self, Write};
+
+/// Why a built-in model's weights file or parameter vector could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeightsError {
+    model: &'static str,
+    message: String,
+}
+
+impl WeightsError {
+    /// An error about `model`'s weights (e.g. "fraud GRU") saying `message`.
+    pub fn new(model: &'static str, message: impl Into<String>) -> Self {
+        Self { model, message: message.into() }
+    }
+
+    /// What was wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for WeightsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} weights: {}", self.model, self.message)
+    }
+}
+
+impl std::error::Error for WeightsError {}
 
 /// A parameter array in a weights file: its field name, its values and how many values go
 /// on one line (`usize::MAX` puts the whole array on the field's line).

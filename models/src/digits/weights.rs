@@ -2,8 +2,7 @@
 //! compile time): how they were trained, the accuracy they measured, and each layer's
 //! parameters as a flat array of numbers rounded to [`SIGNIFICANT_DIGITS`] digits.
 
-use std::fmt;
-
+pub use crate::weights_json::WeightsError;
 use crate::weights_json::{encode, write_weights_json, WeightsArray};
 
 use super::data::{TEST_ROWS, TRAINING_ROWS};
@@ -88,30 +87,8 @@ pub struct WeightsFile {
     pub dense_biases: Vec<f32>,
 }
 
-/// Why a weights file could not be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WeightsError {
-    message: String,
-}
-
-impl WeightsError {
-    fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into() }
-    }
-
-    /// What was wrong.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl fmt::Display for WeightsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "digits weights: {}", self.message)
-    }
-}
-
-impl std::error::Error for WeightsError {}
+/// The model these weights belong to, as error messages name it.
+const MODEL: &str = "digits";
 
 /// `value` rounded to `digits` significant decimal digits (then to the nearest `f32`).
 pub fn round_significant(value: f32, digits: usize) -> f32 {
@@ -146,9 +123,9 @@ impl WeightsFile {
 
     /// Parses a weights file and checks its format and array lengths.
     pub fn parse(text: &str) -> Result<Self, WeightsError> {
-        let file: Self = serde_json::from_str(text).map_err(|error| WeightsError::new(error.to_string()))?;
+        let file: Self = serde_json::from_str(text).map_err(|error| WeightsError::new(MODEL, error.to_string()))?;
         if file.format != FORMAT {
-            return Err(WeightsError::new(format!("format is {:?}, expected {FORMAT:?}", file.format)));
+            return Err(WeightsError::new(MODEL, format!("format is {:?}, expected {FORMAT:?}", file.format)));
         }
         file.network().map(|_| file)
     }
@@ -171,20 +148,23 @@ impl WeightsFile {
             ("dense_biases", &self.dense_biases, reference.dense_biases.len()),
         ] {
             if values.len() != expected {
-                return Err(WeightsError::new(format!("{name} has {} values, expected {expected}", values.len())));
+                return Err(WeightsError::new(
+                    MODEL,
+                    format!("{name} has {} values, expected {expected}", values.len()),
+                ));
             }
             if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
-                return Err(WeightsError::new(format!("{name} holds the non-finite value {bad}")));
+                return Err(WeightsError::new(MODEL, format!("{name} holds the non-finite value {bad}")));
             }
             parameters.extend_from_slice(values);
         }
-        Cnn::from_parameters(parameters).ok_or_else(|| WeightsError::new("wrong parameter count"))
+        Cnn::from_parameters(parameters).ok_or_else(|| WeightsError::new(MODEL, "wrong parameter count"))
     }
 
     /// The file as JSON: one field per line, each kernel (convolutions) or each pooled
     /// channel's 16 weights (dense layer) on a line of its own.
     pub fn to_json(&self) -> Result<String, WeightsError> {
-        self.write_json().map_err(|error| WeightsError::new(error.to_string()))
+        self.write_json().map_err(|error| WeightsError::new(MODEL, error.to_string()))
     }
 
     fn write_json(&self) -> Result<String, serde_json::Error> {

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use super::activation;
 use super::features::{FEATURES, FEATURE_NAMES};
 use super::layout::GruShape;
-use super::weights::{WeightsError, WeightsFile};
+use super::weights::{WeightsError, WeightsFile, MODEL};
 
 /// Sequences one parallel task scores together.
 const ROWS_PER_TASK: usize = 8;
@@ -50,18 +50,21 @@ impl FraudGru {
     /// layout of [`super::layout::GruLayers`]).
     pub fn from_parameters(hidden: usize, parameters: Vec<f32>) -> std::result::Result<Self, WeightsError> {
         if hidden == 0 || hidden > MAX_HIDDEN {
-            return Err(WeightsError::new(format!("{hidden} hidden units, expected 1 to {MAX_HIDDEN}")));
+            return Err(WeightsError::new(MODEL, format!("{hidden} hidden units, expected 1 to {MAX_HIDDEN}")));
         }
         let shape = GruShape { features: FEATURES, hidden };
         if parameters.len() != shape.parameter_count() {
-            return Err(WeightsError::new(format!(
-                "{} parameters, a GRU with {hidden} hidden units over {FEATURES} features has {}",
-                parameters.len(),
-                shape.parameter_count()
-            )));
+            return Err(WeightsError::new(
+                MODEL,
+                format!(
+                    "{} parameters, a GRU with {hidden} hidden units over {FEATURES} features has {}",
+                    parameters.len(),
+                    shape.parameter_count()
+                ),
+            ));
         }
         if let Some(bad) = parameters.iter().position(|v| !v.is_finite()) {
-            return Err(WeightsError::new(format!("parameter {bad} is {}", parameters[bad])));
+            return Err(WeightsError::new(MODEL, format!("parameter {bad} is {}", parameters[bad])));
         }
         let layers = shape.layers(&parameters);
         let input_weights_by_feature = transpose(layers.weight_ih, 3 * hidden, FEATURES);

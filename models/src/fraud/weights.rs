@@ -2,8 +2,7 @@
 //! time): the data they were trained on, how they were trained, what they measured, and
 //! the parameters as exact `f32` values (shortest round-trip decimals).
 
-use std::fmt;
-
+pub use crate::weights_json::WeightsError;
 use crate::weights_json::{encode, write_weights_json, WeightsArray};
 
 use super::features::{FEATURES, FEATURE_NAMES};
@@ -86,31 +85,8 @@ pub struct WeightsFile {
     pub bias_out: Vec<f32>,
 }
 
-/// Why a weights file or parameter vector could not be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WeightsError {
-    message: String,
-}
-
-impl WeightsError {
-    /// An error saying `message`.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into() }
-    }
-
-    /// What was wrong.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl fmt::Display for WeightsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "fraud GRU weights: {}", self.message)
-    }
-}
-
-impl std::error::Error for WeightsError {}
+/// The model these weights belong to, as error messages name it.
+pub(crate) const MODEL: &str = "fraud GRU";
 
 impl WeightsFile {
     /// Describes `model`, trained on `data` with `training`, which scored `metrics`.
@@ -135,15 +111,15 @@ impl WeightsFile {
 
     /// Parses a weights file and checks its format, features and array lengths.
     pub fn parse(text: &str) -> Result<Self, WeightsError> {
-        let file: Self = serde_json::from_str(text).map_err(|error| WeightsError::new(error.to_string()))?;
+        let file: Self = serde_json::from_str(text).map_err(|error| WeightsError::new(MODEL, error.to_string()))?;
         if file.format != FORMAT {
-            return Err(WeightsError::new(format!("format is {:?}, expected {FORMAT:?}", file.format)));
+            return Err(WeightsError::new(MODEL, format!("format is {:?}, expected {FORMAT:?}", file.format)));
         }
         if file.feature_names != FEATURE_NAMES {
-            return Err(WeightsError::new(format!(
-                "features are {:?}, expected {FEATURE_NAMES:?}",
-                file.feature_names
-            )));
+            return Err(WeightsError::new(
+                MODEL,
+                format!("features are {:?}, expected {FEATURE_NAMES:?}", file.feature_names),
+            ));
         }
         file.model().map(|_| file)
     }
@@ -156,7 +132,7 @@ impl WeightsFile {
     /// The model these weights define.
     pub fn model(&self) -> Result<FraudGru, WeightsError> {
         if self.hidden == 0 || self.hidden > MAX_HIDDEN {
-            return Err(WeightsError::new(format!("{} hidden units, expected 1 to {MAX_HIDDEN}", self.hidden)));
+            return Err(WeightsError::new(MODEL, format!("{} hidden units, expected 1 to {MAX_HIDDEN}", self.hidden)));
         }
         let shape = GruShape { features: FEATURES, hidden: self.hidden };
         let gates = 3 * self.hidden;
@@ -170,7 +146,10 @@ impl WeightsFile {
             ("bias_out", &self.bias_out, 1),
         ] {
             if values.len() != expected {
-                return Err(WeightsError::new(format!("{name} has {} values, expected {expected}", values.len())));
+                return Err(WeightsError::new(
+                    MODEL,
+                    format!("{name} has {} values, expected {expected}", values.len()),
+                ));
             }
             parameters.extend_from_slice(values);
         }
@@ -179,7 +158,7 @@ impl WeightsFile {
 
     /// The file as JSON: one field per line, each weight matrix one gate row per line.
     pub fn to_json(&self) -> Result<String, WeightsError> {
-        self.write_json().map_err(|error| WeightsError::new(error.to_string()))
+        self.write_json().map_err(|error| WeightsError::new(MODEL, error.to_string()))
     }
 
     fn write_json(&self) -> Result<String, serde_json::Error> {
