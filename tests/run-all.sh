@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "installing what the tests need (scripts/test-deps.sh)"
+bash scripts/test-deps.sh
+
 step "formatting"
 cargo fmt --all -- --check
 
