@@ -56,7 +56,12 @@ __all__ = [
     "scorecard_score",
 ]
 
-__version__ = "0.1.0"
+try:
+    from ._version import __version__  # written into the wheel by setup.py
+except ImportError:  # a source checkout: Cargo.toml's workspace version is the one source
+    from ._source import workspace_version
+
+    __version__ = workspace_version()
 
 
 def library_version() -> str:
