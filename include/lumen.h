@@ -259,7 +259,7 @@
 /**
  * Minor version of the library (additions only).
  */
-#define LUMEN_VERSION_MINOR 1
+#define LUMEN_VERSION_MINOR 2
 
 /**
  * Patch version of the library (fixes only).
@@ -335,7 +335,9 @@ enum lumen_status
    */
   LUMEN_STATUS_BUDGET_TOO_SMALL = 9,
   /**
-   * The model descriptor was written for an ABI version this library does not speak.
+   * A model descriptor's `abi_version` or an options struct's `struct_size` names a
+   * layout this library does not know (a newer header, or a struct not started from its
+   * `_default()` function).
    */
   LUMEN_STATUS_ABI_VERSION_MISMATCH = 10,
   /**
@@ -450,6 +452,11 @@ typedef struct lumen_feature_range {
  * `training`. Every array is borrowed only during the call.
  */
 typedef struct lumen_permute_attack_options {
+  /**
+   * This struct's size as the caller's header declares it, filled by
+   * `lumen_permute_attack_options_default()`: leave it as it is (see "Extensible options" in the README).
+   */
+  size_t struct_size;
   /**
    * The logical features of the model's rows; with `features_len == 0` every column
    * is its own numeric feature, named `feature N`.
@@ -624,6 +631,11 @@ typedef struct lumen_counterfactual {
  */
 typedef struct lumen_engine_options {
   /**
+   * This struct's size as the caller's header declares it, filled by
+   * `lumen_engine_options_default()`: leave it as it is (see "Extensible options" in the README).
+   */
+  size_t struct_size;
+  /**
    * One of `LUMEN_BACKEND_AUTO`, `LUMEN_BACKEND_CPU`, `LUMEN_BACKEND_CUDA`.
    */
   uint32_t backend;
@@ -646,6 +658,11 @@ typedef struct lumen_engine_options {
  * `lumen_occlusion_options_default()`. Every array is borrowed only during the call.
  */
 typedef struct lumen_occlusion_options {
+  /**
+   * This struct's size as the caller's header declares it, filled by
+   * `lumen_occlusion_options_default()`: leave it as it is (see "Extensible options" in the README).
+   */
+  size_t struct_size;
   /**
    * Window extent per dimension of the model's input shape (required).
    */
@@ -693,6 +710,11 @@ typedef struct lumen_occlusion_options {
  * from `lumen_feature_ablation_options_default()`. Arrays are borrowed during the call.
  */
 typedef struct lumen_feature_ablation_options {
+  /**
+   * This struct's size as the caller's header declares it, filled by
+   * `lumen_feature_ablation_options_default()`: leave it as it is (see "Extensible options" in the README).
+   */
+  size_t struct_size;
   /**
    * Group id of each input element, ids `0..G` all used; with length 0 each element is
    * its own group.
@@ -801,6 +823,11 @@ typedef struct lumen_reason_code {
  */
 typedef struct lumen_integrated_gradients_options {
   /**
+   * This struct's size as the caller's header declares it, filled by
+   * `lumen_integrated_gradients_options_default()`: leave it as it is (see "Extensible options" in the README).
+   */
+  size_t struct_size;
+  /**
    * Where the paths start: `input_len` (shared) or `rows × input_len` (one per row)
    * floats.
    */
@@ -846,6 +873,11 @@ typedef struct lumen_integrated_gradients_options {
  */
 typedef struct lumen_saliency_options {
   /**
+   * This struct's size as the caller's header declares it, filled by
+   * `lumen_saliency_options_default()`: leave it as it is (see "Extensible options" in the README).
+   */
+  size_t struct_size;
+  /**
    * Non-zero: report |∇f| (Captum's default); zero: the signed gradient.
    */
   uint32_t abs;
@@ -865,6 +897,11 @@ typedef struct lumen_saliency_options {
  * during the call.
  */
 typedef struct lumen_gradient_shap_options {
+  /**
+   * This struct's size as the caller's header declares it, filled by
+   * `lumen_gradient_shap_options_default()`: leave it as it is (see "Extensible options" in the README).
+   */
+  size_t struct_size;
   /**
    * The baseline distribution: `m × input_len` floats, row-major, `m >= 1` (required).
    */
@@ -898,9 +935,16 @@ typedef struct lumen_gradient_shap_options {
 /**
  * Options of `lumen_engine_explain_noise_tunnel` (Captum's `NoiseTunnel`). Start from
  * `lumen_noise_tunnel_options_default()`. Only the options of the chosen `base` are
- * read; the other two members are ignored. Arrays are borrowed only during the call.
+ * read; the other two members are ignored. The base's options are pointed to, not
+ * embedded, so that each options struct can grow on its own (see `struct_size`).
+ * Arrays are borrowed only during the call.
  */
 typedef struct lumen_noise_tunnel_options {
+  /**
+   * This struct's size as the caller's header declares it, filled by
+   * `lumen_noise_tunnel_options_default()`: leave it as it is (see "Extensible options" in the README).
+   */
+  size_t struct_size;
   /**
    * The aggregation: one of the `LUMEN_NOISE_*` numbers.
    */
@@ -918,18 +962,21 @@ typedef struct lumen_noise_tunnel_options {
    */
   uint32_t base;
   /**
-   * Options of Saliency, read when `base == LUMEN_NT_BASE_SALIENCY`.
+   * Options of Saliency, read when `base == LUMEN_NT_BASE_SALIENCY`; NULL means
+   * `lumen_saliency_options_default()`. Borrowed only during the call.
    */
-  struct lumen_saliency_options saliency;
+  const struct lumen_saliency_options *saliency;
   /**
-   * Options of Integrated Gradients, read when `base == LUMEN_NT_BASE_INTEGRATED_GRADIENTS`.
-   * A per-row baseline holds one row per explained row (not per noisy copy).
+   * Options of Integrated Gradients, read when `base == LUMEN_NT_BASE_INTEGRATED_GRADIENTS`;
+   * NULL means `lumen_integrated_gradients_options_default()`. A per-row baseline holds
+   * one row per explained row (not per noisy copy). Borrowed only during the call.
    */
-  struct lumen_integrated_gradients_options integrated_gradients;
+  const struct lumen_integrated_gradients_options *integrated_gradients;
   /**
-   * Options of GradientSHAP, read when `base == LUMEN_NT_BASE_GRADIENT_SHAP`.
+   * Options of GradientSHAP, read when `base == LUMEN_NT_BASE_GRADIENT_SHAP` (required
+   * then: GradientSHAP needs `baselines`). Borrowed only during the call.
    */
-  struct lumen_gradient_shap_options gradient_shap;
+  const struct lumen_gradient_shap_options *gradient_shap;
 } lumen_noise_tunnel_options;
 
 /**
@@ -938,6 +985,11 @@ typedef struct lumen_noise_tunnel_options {
  * Arrays are borrowed only during the call.
  */
 typedef struct lumen_grad_cam_options {
+  /**
+   * This struct's size as the caller's header declares it, filled by
+   * `lumen_grad_cam_options_default()`: leave it as it is (see "Extensible options" in the README).
+   */
+  size_t struct_size;
   /**
    * Output indices to explain; with `targets_len == 0` every output is explained.
    */
@@ -1283,6 +1335,11 @@ typedef struct lumen_shapley_game {
  */
 typedef struct lumen_kernel_shap_options {
   /**
+   * This struct's size as the caller's header declares it, filled by
+   * `lumen_kernel_shap_options_default()`: leave it as it is (see "Extensible options" in the README).
+   */
+  size_t struct_size;
+  /**
    * The game: background, players, outputs, link.
    */
   struct lumen_shapley_game game;
@@ -1305,6 +1362,11 @@ typedef struct lumen_kernel_shap_options {
  */
 typedef struct lumen_shapley_sampling_options {
   /**
+   * This struct's size as the caller's header declares it, filled by
+   * `lumen_shapley_sampling_options_default()`: leave it as it is (see "Extensible options" in the README).
+   */
+  size_t struct_size;
+  /**
    * The game: background, players, outputs, link.
    */
   struct lumen_shapley_game game;
@@ -1320,6 +1382,11 @@ typedef struct lumen_shapley_sampling_options {
  * a background (`background` or `training_events`). Arrays are borrowed during the call.
  */
 typedef struct lumen_timeshap_options {
+  /**
+   * This struct's size as the caller's header declares it, filled by
+   * `lumen_timeshap_options_default()`: leave it as it is (see "Extensible options" in the README).
+   */
+  size_t struct_size;
   /**
    * The background: one event (F floats, repeated at every position) or a whole
    * sequence (`seq_len × F` floats, for sequences of exactly that length).
@@ -1984,7 +2051,7 @@ struct lumen_gradient_shap_options lumen_gradient_shap_options_default(void);
 
 /**
  * NoiseTunnel defaults (Captum's): smoothgrad over 5 noisy copies with σ = 1, Saliency
- * under the tunnel, each base's own defaults. Thread-safe; the struct is the caller's.
+ * under the tunnel with its defaults, no base options set (NULL). Thread-safe; the struct is the caller's.
  */
 struct lumen_noise_tunnel_options lumen_noise_tunnel_options_default(void);
 

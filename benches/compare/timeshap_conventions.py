@@ -79,11 +79,12 @@ class SequenceDesc(C.Structure):
 
 
 class EngineOptions(C.Structure):
-    _fields_ = [("backend", C.c_uint32), ("threads", C.c_uint32), ("seed", C.c_uint64), ("budget", C.c_size_t)]
+    _fields_ = [("struct_size", C.c_size_t), ("backend", C.c_uint32), ("threads", C.c_uint32), ("seed", C.c_uint64),
+                ("budget", C.c_size_t)]
 
 
 class Options(C.Structure):
-    _fields_ = [("background", C.POINTER(C.c_float)), ("background_len", C.c_size_t),
+    _fields_ = [("struct_size", C.c_size_t), ("background", C.POINTER(C.c_float)), ("background_len", C.c_size_t),
                 ("training_events", C.c_void_p), ("training_events_len", C.c_size_t), ("prune", C.c_uint32),
                 ("tolerance", C.c_double), ("budget", C.c_size_t), ("error_batches", C.c_uint32),
                 ("target", C.c_uint32), ("link", C.c_uint32), ("disable_state", C.c_uint32),

@@ -7,6 +7,7 @@ use super::boundary::{boundary, boundary_or, FfiError};
 use super::engine::lumen_engine;
 use super::explain::call;
 use super::model::lumen_model;
+use super::options::{current_size, versioned_options};
 use super::pointers::{check_out, copy_out, reference, slice, write_out};
 use super::status::lumen_status;
 use crate::explain::counterfactual::gibbs::GibbsOptions;
@@ -69,6 +70,9 @@ pub struct lumen_feature_range {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lumen_permute_attack_options {
+    /// This struct's size as the caller's header declares it, filled by
+    /// `lumen_permute_attack_options_default()`: leave it as it is (see "Extensible options" in the README).
+    pub struct_size: usize,
     /// The logical features of the model's rows; with `features_len == 0` every column
     /// is its own numeric feature, named `feature N`.
     pub features: *const lumen_tabular_feature,
@@ -172,8 +176,11 @@ pub struct lumen_counterfactuals {
     pub(crate) result: Counterfactuals,
 }
 
+versioned_options!(lumen_permute_attack_options => lumen_permute_attack_options_default);
+
 fn zeroed_options() -> lumen_permute_attack_options {
     lumen_permute_attack_options {
+        struct_size: current_size::<lumen_permute_attack_options>(),
         features: std::ptr::null(),
         features_len: 0,
         training: std::ptr::null(),
@@ -220,6 +227,7 @@ pub extern "C" fn lumen_permute_attack_options_default() -> lumen_permute_attack
             }
         };
         lumen_permute_attack_options {
+            struct_size: current_size::<lumen_permute_attack_options>(),
             target_class: match defaults.target {
                 TargetClass::Opposite => LUMEN_TARGET_OPPOSITE,
                 TargetClass::Class(c) => i64::from(c),
@@ -386,7 +394,7 @@ pub unsafe extern "C" fn lumen_engine_explain_counterfactuals(
         // SAFETY: the caller's contract covers every pointer.
         let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
         // SAFETY: the options' arrays come from the caller.
-        let params = unsafe { params(call.options, call.row_len)? };
+        let params = unsafe { params(&call.options, call.row_len)? };
         let result = permute_attack(call.engine, call.model, call.inputs, call.rows, &params)?;
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, Box::into_raw(Box::new(lumen_counterfactuals { result }))) };

@@ -1,6 +1,7 @@
 //! `lumen_engine`: backend, threads, seed and memory budget.
 
 use super::boundary::{boundary, boundary_or, FfiError};
+use super::options::{current_size, read_options, versioned_options};
 use super::pointers::{check_out, reference, write_out};
 use super::status::lumen_status;
 use crate::backend::BackendKind;
@@ -21,6 +22,9 @@ const _: () = assert!(LUMEN_DEFAULT_MEMORY_BUDGET_BYTES == DEFAULT_MEMORY_BUDGET
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lumen_engine_options {
+    /// This struct's size as the caller's header declares it, filled by
+    /// `lumen_engine_options_default()`: leave it as it is (see "Extensible options" in the README).
+    pub struct_size: usize,
     /// One of `LUMEN_BACKEND_AUTO`, `LUMEN_BACKEND_CPU`, `LUMEN_BACKEND_CUDA`.
     pub backend: u32,
     /// Worker threads; 0 means one per available core. Results never depend on it.
@@ -42,12 +46,15 @@ pub struct lumen_engine {
 #[no_mangle]
 pub extern "C" fn lumen_engine_options_default() -> lumen_engine_options {
     lumen_engine_options {
+        struct_size: current_size::<lumen_engine_options>(),
         backend: LUMEN_BACKEND_AUTO,
         threads: 0,
         seed: 0,
         memory_budget_bytes: DEFAULT_MEMORY_BUDGET_BYTES,
     }
 }
+
+versioned_options!(lumen_engine_options => lumen_engine_options_default);
 
 fn config_from(options: &lumen_engine_options) -> Result<EngineConfig, FfiError> {
     let backend = match options.backend {
@@ -86,7 +93,7 @@ pub unsafe extern "C" fn lumen_engine_new(
             lumen_engine_options_default()
         } else {
             // SAFETY: non-NULL; validity is the caller's contract.
-            *unsafe { reference(options, "options")? }
+            unsafe { read_options(options, "options")? }
         };
         let engine = Engine::new(config_from(&options)?)?;
         // SAFETY: `out` passed `check_out`.

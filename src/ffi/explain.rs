@@ -6,6 +6,7 @@ use super::boundary::{boundary, FfiError};
 use super::engine::lumen_engine;
 use super::explanation::lumen_explanation;
 use super::model::lumen_model;
+use super::options::{current_size, read_options, versioned_options, VersionedOptions};
 use super::pointers::{check_out, reference, slice, strings, write_out};
 use crate::backend::Baselines;
 use crate::explain::{feature_ablation, occlusion, FeatureAblationParams, OcclusionParams};
@@ -18,6 +19,9 @@ use crate::model::Model;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lumen_occlusion_options {
+    /// This struct's size as the caller's header declares it, filled by
+    /// `lumen_occlusion_options_default()`: leave it as it is (see "Extensible options" in the README).
+    pub struct_size: usize,
     /// Window extent per dimension of the model's input shape (required).
     pub window_shape: *const usize,
     /// Entries in `window_shape`: the model's input rank.
@@ -46,6 +50,9 @@ pub struct lumen_occlusion_options {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lumen_feature_ablation_options {
+    /// This struct's size as the caller's header declares it, filled by
+    /// `lumen_feature_ablation_options_default()`: leave it as it is (see "Extensible options" in the README).
+    pub struct_size: usize,
     /// Group id of each input element, ids `0..G` all used; with length 0 each element is
     /// its own group.
     pub feature_mask: *const u32,
@@ -76,6 +83,7 @@ pub struct lumen_feature_ablation_options {
 #[no_mangle]
 pub extern "C" fn lumen_occlusion_options_default() -> lumen_occlusion_options {
     lumen_occlusion_options {
+        struct_size: current_size::<lumen_occlusion_options>(),
         window_shape: std::ptr::null(),
         window_rank: 0,
         strides: std::ptr::null(),
@@ -94,6 +102,7 @@ pub extern "C" fn lumen_occlusion_options_default() -> lumen_occlusion_options {
 #[no_mangle]
 pub extern "C" fn lumen_feature_ablation_options_default() -> lumen_feature_ablation_options {
     lumen_feature_ablation_options {
+        struct_size: current_size::<lumen_feature_ablation_options>(),
         feature_mask: std::ptr::null(),
         feature_mask_len: 0,
         group_names: std::ptr::null(),
@@ -108,6 +117,11 @@ pub extern "C" fn lumen_feature_ablation_options_default() -> lumen_feature_abla
     }
 }
 
+versioned_options!(
+    lumen_occlusion_options => lumen_occlusion_options_default,
+    lumen_feature_ablation_options => lumen_feature_ablation_options_default,
+);
+
 /// The arguments every explain export shares, checked.
 pub(super) struct Call<'a, O> {
     pub(super) engine: &'a crate::engine::Engine,
@@ -115,12 +129,12 @@ pub(super) struct Call<'a, O> {
     pub(super) inputs: &'a [f32],
     pub(super) rows: usize,
     pub(super) row_len: usize,
-    pub(super) options: &'a O,
+    pub(super) options: O,
 }
 
 /// # Safety
 /// Pointers follow the explain exports' documentation.
-pub(super) unsafe fn call<'a, O>(
+pub(super) unsafe fn call<'a, O: VersionedOptions>(
     engine: *const lumen_engine,
     model: *const lumen_model,
     inputs: *const f32,
@@ -135,7 +149,7 @@ pub(super) unsafe fn call<'a, O>(
     // SAFETY: as above.
     let inputs = unsafe { slice(inputs, inputs_len, "inputs")? };
     // SAFETY: as above.
-    let options = unsafe { reference(options, "options")? };
+    let options = unsafe { read_options(options, "options")? };
     Ok(Call { engine: &engine.engine, model, inputs, rows, row_len: model.signature().input_len(), options })
 }
 

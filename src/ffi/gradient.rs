@@ -7,6 +7,7 @@ use super::engine::lumen_engine;
 use super::explain::{baselines, call, publish, targets};
 use super::explanation::lumen_explanation;
 use super::model::lumen_model;
+use super::options::{current_size, read_options, versioned_options, VersionedOptions};
 use super::pointers::{check_out, slice};
 use super::status::lumen_status;
 use crate::explain::gradient::{
@@ -49,6 +50,9 @@ pub const LUMEN_NT_BASE_GRADIENT_SHAP: u32 = 2;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lumen_integrated_gradients_options {
+    /// This struct's size as the caller's header declares it, filled by
+    /// `lumen_integrated_gradients_options_default()`: leave it as it is (see "Extensible options" in the README).
+    pub struct_size: usize,
     /// Where the paths start: `input_len` (shared) or `rows × input_len` (one per row)
     /// floats.
     pub baseline: *const f32,
@@ -77,6 +81,9 @@ pub struct lumen_integrated_gradients_options {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lumen_saliency_options {
+    /// This struct's size as the caller's header declares it, filled by
+    /// `lumen_saliency_options_default()`: leave it as it is (see "Extensible options" in the README).
+    pub struct_size: usize,
     /// Non-zero: report |∇f| (Captum's default); zero: the signed gradient.
     pub abs: u32,
     /// Output indices to explain; with `targets_len == 0` every output is explained.
@@ -92,6 +99,9 @@ pub struct lumen_saliency_options {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lumen_gradient_shap_options {
+    /// This struct's size as the caller's header declares it, filled by
+    /// `lumen_gradient_shap_options_default()`: leave it as it is (see "Extensible options" in the README).
+    pub struct_size: usize,
     /// The baseline distribution: `m × input_len` floats, row-major, `m >= 1` (required).
     pub baselines: *const f32,
     /// Entries in `baselines`: a non-zero multiple of `input_len`.
@@ -110,11 +120,16 @@ pub struct lumen_gradient_shap_options {
 
 /// Options of `lumen_engine_explain_noise_tunnel` (Captum's `NoiseTunnel`). Start from
 /// `lumen_noise_tunnel_options_default()`. Only the options of the chosen `base` are
-/// read; the other two members are ignored. Arrays are borrowed only during the call.
+/// read; the other two members are ignored. The base's options are pointed to, not
+/// embedded, so that each options struct can grow on its own (see `struct_size`).
+/// Arrays are borrowed only during the call.
 #[allow(non_camel_case_types)]
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lumen_noise_tunnel_options {
+    /// This struct's size as the caller's header declares it, filled by
+    /// `lumen_noise_tunnel_options_default()`: leave it as it is (see "Extensible options" in the README).
+    pub struct_size: usize,
     /// The aggregation: one of the `LUMEN_NOISE_*` numbers.
     pub nt_type: u32,
     /// Noisy copies per input row (at least 1).
@@ -123,13 +138,16 @@ pub struct lumen_noise_tunnel_options {
     pub stdevs: f32,
     /// The method under the tunnel: one of the `LUMEN_NT_BASE_*` numbers.
     pub base: u32,
-    /// Options of Saliency, read when `base == LUMEN_NT_BASE_SALIENCY`.
-    pub saliency: lumen_saliency_options,
-    /// Options of Integrated Gradients, read when `base == LUMEN_NT_BASE_INTEGRATED_GRADIENTS`.
-    /// A per-row baseline holds one row per explained row (not per noisy copy).
-    pub integrated_gradients: lumen_integrated_gradients_options,
-    /// Options of GradientSHAP, read when `base == LUMEN_NT_BASE_GRADIENT_SHAP`.
-    pub gradient_shap: lumen_gradient_shap_options,
+    /// Options of Saliency, read when `base == LUMEN_NT_BASE_SALIENCY`; NULL means
+    /// `lumen_saliency_options_default()`. Borrowed only during the call.
+    pub saliency: *const lumen_saliency_options,
+    /// Options of Integrated Gradients, read when `base == LUMEN_NT_BASE_INTEGRATED_GRADIENTS`;
+    /// NULL means `lumen_integrated_gradients_options_default()`. A per-row baseline holds
+    /// one row per explained row (not per noisy copy). Borrowed only during the call.
+    pub integrated_gradients: *const lumen_integrated_gradients_options,
+    /// Options of GradientSHAP, read when `base == LUMEN_NT_BASE_GRADIENT_SHAP` (required
+    /// then: GradientSHAP needs `baselines`). Borrowed only during the call.
+    pub gradient_shap: *const lumen_gradient_shap_options,
 }
 
 /// Options of `lumen_engine_explain_grad_cam` (Captum's `LayerGradCam` followed by
@@ -139,6 +157,9 @@ pub struct lumen_noise_tunnel_options {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lumen_grad_cam_options {
+    /// This struct's size as the caller's header declares it, filled by
+    /// `lumen_grad_cam_options_default()`: leave it as it is (see "Extensible options" in the README).
+    pub struct_size: usize,
     /// Output indices to explain; with `targets_len == 0` every output is explained.
     pub targets: *const u32,
     /// Entries in `targets`.
@@ -159,6 +180,7 @@ pub struct lumen_grad_cam_options {
 #[no_mangle]
 pub extern "C" fn lumen_integrated_gradients_options_default() -> lumen_integrated_gradients_options {
     lumen_integrated_gradients_options {
+        struct_size: current_size::<lumen_integrated_gradients_options>(),
         baseline: std::ptr::null(),
         baseline_len: 0,
         baseline_scalar: 0.0,
@@ -175,7 +197,12 @@ pub extern "C" fn lumen_integrated_gradients_options_default() -> lumen_integrat
 /// struct is the caller's.
 #[no_mangle]
 pub extern "C" fn lumen_saliency_options_default() -> lumen_saliency_options {
-    lumen_saliency_options { abs: 1, targets: std::ptr::null(), targets_len: 0 }
+    lumen_saliency_options {
+        struct_size: current_size::<lumen_saliency_options>(),
+        abs: 1,
+        targets: std::ptr::null(),
+        targets_len: 0,
+    }
 }
 
 /// GradientSHAP defaults (Captum's): no baselines (must be set), 5 samples, no input
@@ -184,6 +211,7 @@ pub extern "C" fn lumen_saliency_options_default() -> lumen_saliency_options {
 #[no_mangle]
 pub extern "C" fn lumen_gradient_shap_options_default() -> lumen_gradient_shap_options {
     lumen_gradient_shap_options {
+        struct_size: current_size::<lumen_gradient_shap_options>(),
         baselines: std::ptr::null(),
         baselines_len: 0,
         n_samples: 5,
@@ -195,17 +223,18 @@ pub extern "C" fn lumen_gradient_shap_options_default() -> lumen_gradient_shap_o
 }
 
 /// NoiseTunnel defaults (Captum's): smoothgrad over 5 noisy copies with σ = 1, Saliency
-/// under the tunnel, each base's own defaults. Thread-safe; the struct is the caller's.
+/// under the tunnel with its defaults, no base options set (NULL). Thread-safe; the struct is the caller's.
 #[no_mangle]
 pub extern "C" fn lumen_noise_tunnel_options_default() -> lumen_noise_tunnel_options {
     lumen_noise_tunnel_options {
+        struct_size: current_size::<lumen_noise_tunnel_options>(),
         nt_type: LUMEN_NOISE_SMOOTHGRAD,
         nt_samples: 5,
         stdevs: 1.0,
         base: LUMEN_NT_BASE_SALIENCY,
-        saliency: lumen_saliency_options_default(),
-        integrated_gradients: lumen_integrated_gradients_options_default(),
-        gradient_shap: lumen_gradient_shap_options_default(),
+        saliency: std::ptr::null(),
+        integrated_gradients: std::ptr::null(),
+        gradient_shap: std::ptr::null(),
     }
 }
 
@@ -214,6 +243,7 @@ pub extern "C" fn lumen_noise_tunnel_options_default() -> lumen_noise_tunnel_opt
 #[no_mangle]
 pub extern "C" fn lumen_grad_cam_options_default() -> lumen_grad_cam_options {
     lumen_grad_cam_options {
+        struct_size: current_size::<lumen_grad_cam_options>(),
         targets: std::ptr::null(),
         targets_len: 0,
         relu_attributions: 0,
@@ -221,6 +251,14 @@ pub extern "C" fn lumen_grad_cam_options_default() -> lumen_grad_cam_options {
         internal_batch_size: 0,
     }
 }
+
+versioned_options!(
+    lumen_integrated_gradients_options => lumen_integrated_gradients_options_default,
+    lumen_saliency_options => lumen_saliency_options_default,
+    lumen_gradient_shap_options => lumen_gradient_shap_options_default,
+    lumen_noise_tunnel_options => lumen_noise_tunnel_options_default,
+    lumen_grad_cam_options => lumen_grad_cam_options_default,
+);
 
 /// Renames the `options.` argument of a nested options struct's error to
 /// `options.<member>.`, so the message names the field the caller set.
@@ -234,6 +272,19 @@ fn within<T>(member: &str, result: Result<T, FfiError>) -> Result<T, FfiError> {
         }
         error
     })
+}
+
+/// The options of NoiseTunnel's base method: the pointed-to struct, or its defaults
+/// when the pointer is NULL.
+///
+/// # Safety
+/// A non-NULL `options` points to a struct started from its `_default()` function.
+unsafe fn base_options<T: VersionedOptions>(options: *const T, argument: &str) -> Result<T, FfiError> {
+    if options.is_null() {
+        return Ok(T::defaults());
+    }
+    // SAFETY: forwarded contract.
+    unsafe { read_options(options, argument) }
 }
 
 fn unknown(field: &str, value: u32, expected: &str) -> FfiError {
@@ -347,7 +398,7 @@ pub unsafe extern "C" fn lumen_engine_explain_integrated_gradients(
         // SAFETY: the caller's contract covers every pointer.
         let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
         // SAFETY: the options' arrays come from the caller.
-        let params = unsafe { ig_params(call.options, "", rows, call.row_len)? };
+        let params = unsafe { ig_params(&call.options, "", rows, call.row_len)? };
         publish(out, integrated_gradients(call.engine, call.model, call.inputs, call.rows, &params)?);
         Ok(())
     })
@@ -378,7 +429,7 @@ pub unsafe extern "C" fn lumen_engine_explain_saliency(
         // SAFETY: the caller's contract covers every pointer.
         let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
         // SAFETY: the options' arrays come from the caller.
-        let params = unsafe { saliency_params(call.options, "")? };
+        let params = unsafe { saliency_params(&call.options, "")? };
         publish(out, saliency(call.engine, call.model, call.inputs, call.rows, &params)?);
         Ok(())
     })
@@ -412,7 +463,7 @@ pub unsafe extern "C" fn lumen_engine_explain_gradient_shap(
         // SAFETY: the caller's contract covers every pointer.
         let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
         // SAFETY: the options' arrays come from the caller.
-        let params = unsafe { gradient_shap_params(call.options, "")? };
+        let params = unsafe { gradient_shap_params(&call.options, "")? };
         publish(out, gradient_shap(call.engine, call.model, call.inputs, call.rows, &params)?);
         Ok(())
     })
@@ -462,15 +513,17 @@ pub unsafe extern "C" fn lumen_engine_explain_noise_tunnel(
         // SAFETY: the chosen base's arrays come from the caller's options.
         let base = unsafe {
             match o.base {
-                LUMEN_NT_BASE_SALIENCY => NoiseTunnelBase::Saliency(saliency_params(&o.saliency, "saliency")?),
-                LUMEN_NT_BASE_INTEGRATED_GRADIENTS => NoiseTunnelBase::IntegratedGradients(ig_params(
-                    &o.integrated_gradients,
-                    "integrated_gradients",
-                    rows,
-                    call.row_len,
-                )?),
+                LUMEN_NT_BASE_SALIENCY => {
+                    let saliency = base_options(o.saliency, "options.saliency")?;
+                    NoiseTunnelBase::Saliency(saliency_params(&saliency, "saliency")?)
+                }
+                LUMEN_NT_BASE_INTEGRATED_GRADIENTS => {
+                    let ig = base_options(o.integrated_gradients, "options.integrated_gradients")?;
+                    NoiseTunnelBase::IntegratedGradients(ig_params(&ig, "integrated_gradients", rows, call.row_len)?)
+                }
                 LUMEN_NT_BASE_GRADIENT_SHAP => {
-                    NoiseTunnelBase::GradientShap(gradient_shap_params(&o.gradient_shap, "gradient_shap")?)
+                    let gradient_shap = read_options(o.gradient_shap, "options.gradient_shap")?;
+                    NoiseTunnelBase::GradientShap(gradient_shap_params(&gradient_shap, "gradient_shap")?)
                 }
                 other => {
                     return Err(unknown(

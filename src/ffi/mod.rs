@@ -9,6 +9,7 @@ pub mod explain;
 pub mod explanation;
 pub mod gradient;
 pub mod model;
+pub(crate) mod options;
 pub mod pointers;
 pub mod sequence_model;
 pub mod shapley;

@@ -8,6 +8,7 @@ use super::engine::lumen_engine;
 use super::explain::call;
 use super::explanation::lumen_explanation;
 use super::model::lumen_model;
+use super::options::{current_size, versioned_options};
 use super::pointers::{check_out, slice, strings, write_out};
 use super::status::lumen_status;
 use crate::explain::shapley::{
@@ -63,6 +64,9 @@ pub struct lumen_shapley_game {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lumen_kernel_shap_options {
+    /// This struct's size as the caller's header declares it, filled by
+    /// `lumen_kernel_shap_options_default()`: leave it as it is (see "Extensible options" in the README).
+    pub struct_size: usize,
     /// The game: background, players, outputs, link.
     pub game: lumen_shapley_game,
     /// Coalitions evaluated per row (each over every background row); 0 uses shap's
@@ -80,6 +84,9 @@ pub struct lumen_kernel_shap_options {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lumen_shapley_sampling_options {
+    /// This struct's size as the caller's header declares it, filled by
+    /// `lumen_shapley_sampling_options_default()`: leave it as it is (see "Extensible options" in the README).
+    pub struct_size: usize,
     /// The game: background, players, outputs, link.
     pub game: lumen_shapley_game,
     /// Antithetic pairs of permutations per row (each pair walks a random order and its
@@ -103,12 +110,22 @@ fn game_default() -> lumen_shapley_game {
     }
 }
 
+versioned_options!(
+    lumen_kernel_shap_options => lumen_kernel_shap_options_default,
+    lumen_shapley_sampling_options => lumen_shapley_sampling_options_default,
+);
+
 /// KernelSHAP defaults: no background (must be set), uniform weights, each element its
 /// own player, every output, identity link, default budget (0) and error batches (0).
 /// Thread-safe; the struct is the caller's.
 #[no_mangle]
 pub extern "C" fn lumen_kernel_shap_options_default() -> lumen_kernel_shap_options {
-    lumen_kernel_shap_options { game: game_default(), budget: 0, error_batches: 0 }
+    lumen_kernel_shap_options {
+        struct_size: current_size::<lumen_kernel_shap_options>(),
+        game: game_default(),
+        budget: 0,
+        error_batches: 0,
+    }
 }
 
 /// Shapley Value Sampling defaults: no background (must be set), uniform weights, each
@@ -116,7 +133,11 @@ pub extern "C" fn lumen_kernel_shap_options_default() -> lumen_kernel_shap_optio
 /// permutation pairs (0). Thread-safe; the struct is the caller's.
 #[no_mangle]
 pub extern "C" fn lumen_shapley_sampling_options_default() -> lumen_shapley_sampling_options {
-    lumen_shapley_sampling_options { game: game_default(), permutation_pairs: 0 }
+    lumen_shapley_sampling_options {
+        struct_size: current_size::<lumen_shapley_sampling_options>(),
+        game: game_default(),
+        permutation_pairs: 0,
+    }
 }
 
 /// The checked game of `g` for rows of `row_len` elements.

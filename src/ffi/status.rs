@@ -28,7 +28,9 @@ pub enum lumen_status {
     BackendUnavailable = 8,
     /// The memory budget cannot hold one row of the work.
     BudgetTooSmall = 9,
-    /// The model descriptor was written for an ABI version this library does not speak.
+    /// A model descriptor's `abi_version` or an options struct's `struct_size` names a
+    /// layout this library does not know (a newer header, or a struct not started from its
+    /// `_default()` function).
     AbiVersionMismatch = 10,
     /// An output buffer is smaller than the result.
     BufferTooSmall = 11,

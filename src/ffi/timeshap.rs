@@ -7,6 +7,7 @@ use std::ffi::CString;
 use super::boundary::{boundary, boundary_or, FfiError};
 use super::engine::lumen_engine;
 use super::explanation::lumen_explanation;
+use super::options::{current_size, read_options, versioned_options};
 use super::pointers::{check_out, copy_out, reference, slice, write_out};
 use super::sequence_model::lumen_sequence_model;
 use super::shapley::{LUMEN_LINK_IDENTITY, LUMEN_LINK_LOGIT};
@@ -39,6 +40,9 @@ pub const LUMEN_TIMESHAP_RELEVANCE_THRESHOLD: u32 = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct lumen_timeshap_options {
+    /// This struct's size as the caller's header declares it, filled by
+    /// `lumen_timeshap_options_default()`: leave it as it is (see "Extensible options" in the README).
+    pub struct_size: usize,
     /// The background: one event (F floats, repeated at every position) or a whole
     /// sequence (`seq_len × F` floats, for sequences of exactly that length).
     pub background: *const f32,
@@ -156,6 +160,7 @@ pub struct lumen_timeshap_global {
 #[no_mangle]
 pub extern "C" fn lumen_timeshap_options_default() -> lumen_timeshap_options {
     lumen_timeshap_options {
+        struct_size: current_size::<lumen_timeshap_options>(),
         background: std::ptr::null(),
         background_len: 0,
         training_events: std::ptr::null(),
@@ -250,6 +255,8 @@ fn relevance(o: &lumen_timeshap_options) -> Result<CellRelevance, FfiError> {
     }
 }
 
+versioned_options!(lumen_timeshap_options => lumen_timeshap_options_default);
+
 /// The checked handles and options shared by the exports.
 ///
 /// # Safety
@@ -258,13 +265,13 @@ unsafe fn handles<'a>(
     engine: *const lumen_engine,
     model: *const lumen_sequence_model,
     options: *const lumen_timeshap_options,
-) -> Result<(&'a crate::engine::Engine, &'a dyn SequenceModel, &'a lumen_timeshap_options), FfiError> {
+) -> Result<(&'a crate::engine::Engine, &'a dyn SequenceModel, lumen_timeshap_options), FfiError> {
     // SAFETY: validity of each pointer is the caller's contract.
     unsafe {
         Ok((
             &reference(engine, "engine")?.engine,
             reference(model, "model")?.model.as_ref(),
-            reference(options, "options")?,
+            read_options(options, "options")?,
         ))
     }
 }
@@ -301,6 +308,7 @@ pub unsafe extern "C" fn lumen_engine_timeshap_prune(
         check_out(curve_written, "curve_written")?;
         // SAFETY: the caller's contract covers every pointer.
         let (engine, model, o) = unsafe { handles(engine, model, options)? };
+        let o = &o;
         // SAFETY: as above.
         let sequence = unsafe { slice(sequence, sequence_len, "sequence")? };
         // SAFETY: as above.
@@ -361,6 +369,7 @@ pub unsafe extern "C" fn lumen_engine_explain_timeshap(
         check_out(out, "out")?;
         // SAFETY: the caller's contract covers every pointer.
         let (engine, model, o) = unsafe { handles(engine, model, options)? };
+        let o = &o;
         // SAFETY: as above.
         let sequence = unsafe { slice(sequence, sequence_len, "sequence")? };
         // SAFETY: as above.
@@ -415,6 +424,7 @@ pub unsafe extern "C" fn lumen_engine_timeshap_global(
         check_out(out, "out")?;
         // SAFETY: the caller's contract covers every pointer.
         let (engine, model, o) = unsafe { handles(engine, model, options)? };
+        let o = &o;
         // SAFETY: as above.
         let (data, lengths, tolerances) = unsafe {
             (

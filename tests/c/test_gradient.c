@@ -77,8 +77,10 @@ static void test_defaults(void) {
     CHECK(gs.internal_batch_size == 0 && gs.targets == NULL && gs.targets_len == 0);
     lumen_noise_tunnel_options nt = lumen_noise_tunnel_options_default();
     CHECK(nt.nt_type == LUMEN_NOISE_SMOOTHGRAD && nt.nt_samples == 5 && nt.stdevs == 1.0f);
-    CHECK(nt.base == LUMEN_NT_BASE_SALIENCY && nt.saliency.abs == 1 && nt.integrated_gradients.n_steps == 50);
-    CHECK(nt.gradient_shap.n_samples == 5);
+    CHECK(nt.base == LUMEN_NT_BASE_SALIENCY && nt.saliency == NULL && nt.integrated_gradients == NULL);
+    CHECK(nt.gradient_shap == NULL);
+    CHECK(nt.struct_size == sizeof nt && ig_opt.struct_size == sizeof ig_opt && sal.struct_size == sizeof sal);
+    CHECK(gs.struct_size == sizeof gs);
     lumen_grad_cam_options gc = lumen_grad_cam_options_default();
     CHECK(gc.targets == NULL && gc.targets_len == 0 && gc.relu_attributions == 0 && gc.upsample == 1);
     CHECK(gc.internal_batch_size == 0);
@@ -530,9 +532,11 @@ static void test_noise_tunnel(lumen_engine *engine) {
         }
     }
     float got[LEN];
+    lumen_saliency_options saliency = lumen_saliency_options_default();
     lumen_noise_tunnel_options options = lumen_noise_tunnel_options_default();
+    options.saliency = &saliency;
     options.nt_samples = 10;
-    options.saliency.abs = 0;
+    saliency.abs = 0;
     lumen_explanation *ex = tunnel(engine, model, x, IG_ROWS, &options);
     if (ex != NULL) {
         if (attributions(ex, got, LEN)) {
@@ -556,7 +560,7 @@ static void test_noise_tunnel(lumen_engine *engine) {
         lumen_string_free(json);
         lumen_explanation_free(ex);
     }
-    options.saliency.abs = 1;
+    saliency.abs = 1;
     ex = tunnel(engine, model, x, IG_ROWS, &options);
     if (ex != NULL) {
         if (attributions(ex, got, LEN)) {
@@ -564,7 +568,7 @@ static void test_noise_tunnel(lumen_engine *engine) {
         }
         lumen_explanation_free(ex);
     }
-    options.saliency.abs = 0;
+    saliency.abs = 0;
     options.nt_type = LUMEN_NOISE_SMOOTHGRAD_SQ;
     ex = tunnel(engine, model, x, IG_ROWS, &options);
     if (ex != NULL) {
@@ -599,16 +603,22 @@ static void test_noise_tunnel_bases(lumen_engine *engine) {
     enum { LEN = IG_ROWS * IG_OUTPUTS * IG_N };
     double want[LEN];
     float got[LEN];
+    lumen_integrated_gradients_options ig = lumen_integrated_gradients_options_default();
+    lumen_gradient_shap_options gs = lumen_gradient_shap_options_default();
+    lumen_saliency_options saliency = lumen_saliency_options_default();
     lumen_noise_tunnel_options options = lumen_noise_tunnel_options_default();
+    options.saliency = &saliency;
+    options.integrated_gradients = &ig;
+    options.gradient_shap = &gs;
     options.stdevs = 0.0f;
     options.nt_samples = 3;
     options.base = LUMEN_NT_BASE_INTEGRATED_GRADIENTS;
-    options.integrated_gradients.baseline = b;
-    options.integrated_gradients.baseline_len = IG_ROWS * IG_N;
-    options.integrated_gradients.n_steps = 4;
+    ig.baseline = b;
+    ig.baseline_len = IG_ROWS * IG_N;
+    ig.n_steps = 4;
     /* An unused member's bad number is ignored. */
-    options.gradient_shap.n_samples = 0;
-    options.saliency.targets_len = 3;
+    gs.n_samples = 0;
+    saliency.targets_len = 3;
     lumen_explanation *ex = tunnel(engine, model, x, IG_ROWS, &options);
     if (ex != NULL) {
         ig_expected(&m, x, b, IG_N, IG_ROWS, all, IG_OUTPUTS, want);
@@ -623,10 +633,12 @@ static void test_noise_tunnel_bases(lumen_engine *engine) {
     lumen_model_desc lin_desc = grad_poly_desc(&lin);
     lumen_model *linear = new_model(&lin_desc);
     options = lumen_noise_tunnel_options_default();
+    gs = lumen_gradient_shap_options_default();
+    options.gradient_shap = &gs;
     options.stdevs = 0.0f;
     options.base = LUMEN_NT_BASE_GRADIENT_SHAP;
-    options.gradient_shap.baselines = b;
-    options.gradient_shap.baselines_len = IG_N;
+    gs.baselines = b;
+    gs.baselines_len = IG_N;
     ex = linear != NULL ? tunnel(engine, linear, x, IG_ROWS, &options) : NULL;
     if (ex != NULL) {
         ig_expected(&lin, x, b, 0, IG_ROWS, all, IG_OUTPUTS, want);
@@ -639,10 +651,12 @@ static void test_noise_tunnel_bases(lumen_engine *engine) {
 
     /* With noise: the same JSON for 1 and 8 threads. */
     options = lumen_noise_tunnel_options_default();
+    ig = lumen_integrated_gradients_options_default();
+    options.integrated_gradients = &ig;
     options.base = LUMEN_NT_BASE_INTEGRATED_GRADIENTS;
     options.nt_type = LUMEN_NOISE_VARGRAD;
     options.stdevs = 0.5f;
-    options.integrated_gradients.n_steps = 8;
+    ig.n_steps = 8;
     char *json[2] = {NULL, NULL};
     for (size_t t = 0; t < 2; t++) {
         lumen_engine *e = new_engine(t == 0 ? 1 : 8, 3);
@@ -1097,7 +1111,11 @@ static void test_option_errors(lumen_engine *engine) {
     CHECK(ex == SENTINEL);
 
     /* NoiseTunnel: its own numbers, then errors in the chosen base's options. */
+    lumen_saliency_options nt_saliency = lumen_saliency_options_default();
+    lumen_integrated_gradients_options nt_ig = lumen_integrated_gradients_options_default();
+    lumen_gradient_shap_options nt_gs = lumen_gradient_shap_options_default();
     lumen_noise_tunnel_options nt = lumen_noise_tunnel_options_default();
+    nt.saliency = &nt_saliency;
     nt.nt_type = 3;
     CHECK_FAILS(lumen_engine_explain_noise_tunnel(engine, model, x, IG_N, 1, &nt, &ex), LUMEN_STATUS_INVALID_ARGUMENT,
                 "options.nt_type: is 3");
@@ -1114,31 +1132,39 @@ static void test_option_errors(lumen_engine *engine) {
     CHECK_FAILS(lumen_engine_explain_noise_tunnel(engine, model, x, IG_N, 1, &nt, &ex), LUMEN_STATUS_INVALID_ARGUMENT,
                 "stdevs");
     nt.stdevs = 1.0f;
-    nt.saliency.targets = NULL;
-    nt.saliency.targets_len = 1;
+    nt_saliency.targets = NULL;
+    nt_saliency.targets_len = 1;
     CHECK_FAILS(lumen_engine_explain_noise_tunnel(engine, model, x, IG_N, 1, &nt, &ex), LUMEN_STATUS_NULL_POINTER,
                 "options.saliency.targets");
-    nt.saliency.targets = &wrong_target;
+    nt_saliency.targets = &wrong_target;
     CHECK_FAILS(lumen_engine_explain_noise_tunnel(engine, model, x, IG_N, 1, &nt, &ex), LUMEN_STATUS_INVALID_ARGUMENT,
                 "targets");
     nt = lumen_noise_tunnel_options_default();
+    nt.integrated_gradients = &nt_ig;
     nt.base = LUMEN_NT_BASE_INTEGRATED_GRADIENTS;
-    nt.integrated_gradients.method = 9;
+    nt_ig.method = 9;
     CHECK_FAILS(lumen_engine_explain_noise_tunnel(engine, model, x, IG_N, 1, &nt, &ex), LUMEN_STATUS_INVALID_ARGUMENT,
                 "options.integrated_gradients.method: is 9");
-    nt.integrated_gradients.method = LUMEN_IG_RIEMANN_LEFT;
-    nt.integrated_gradients.n_steps = 0;
+    nt_ig.method = LUMEN_IG_RIEMANN_LEFT;
+    nt_ig.n_steps = 0;
     CHECK_FAILS(lumen_engine_explain_noise_tunnel(engine, model, x, IG_N, 1, &nt, &ex), LUMEN_STATUS_INVALID_ARGUMENT,
                 "n_steps");
-    nt.integrated_gradients.n_steps = 4;
-    nt.integrated_gradients.baseline_len = IG_N;
+    nt_ig.n_steps = 4;
+    nt_ig.baseline_len = IG_N;
     CHECK_FAILS(lumen_engine_explain_noise_tunnel(engine, model, x, IG_N, 1, &nt, &ex), LUMEN_STATUS_NULL_POINTER,
                 "options.integrated_gradients.baseline");
     nt = lumen_noise_tunnel_options_default();
     nt.base = LUMEN_NT_BASE_GRADIENT_SHAP;
+    CHECK_FAILS(lumen_engine_explain_noise_tunnel(engine, model, x, IG_N, 1, &nt, &ex), LUMEN_STATUS_NULL_POINTER,
+                "options.gradient_shap: is NULL");
+    nt.gradient_shap = &nt_gs;
     CHECK_FAILS(lumen_engine_explain_noise_tunnel(engine, model, x, IG_N, 1, &nt, &ex), LUMEN_STATUS_INVALID_ARGUMENT,
                 "baselines: is empty");
-    nt.gradient_shap.baselines_len = IG_N;
+    nt_gs.struct_size = 0;
+    CHECK_FAILS(lumen_engine_explain_noise_tunnel(engine, model, x, IG_N, 1, &nt, &ex), LUMEN_STATUS_ABI_VERSION_MISMATCH,
+                "options.gradient_shap.struct_size: is 0");
+    nt_gs.struct_size = sizeof nt_gs;
+    nt_gs.baselines_len = IG_N;
     CHECK_FAILS(lumen_engine_explain_noise_tunnel(engine, model, x, IG_N, 1, &nt, &ex), LUMEN_STATUS_NULL_POINTER,
                 "options.gradient_shap.baselines");
     CHECK_FAILS(lumen_engine_explain_noise_tunnel(engine, model, x, IG_N, 1, &nt, NULL), LUMEN_STATUS_NULL_POINTER,

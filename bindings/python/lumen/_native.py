@@ -77,13 +77,20 @@ class ModelDesc(Structure):
 class EngineOptions(Structure):
     """``lumen_engine_options``."""
 
-    _fields_ = [("backend", c_uint32), ("threads", c_uint32), ("seed", c_uint64), ("memory_budget_bytes", c_size_t)]
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("backend", c_uint32),
+        ("threads", c_uint32),
+        ("seed", c_uint64),
+        ("memory_budget_bytes", c_size_t),
+    ]
 
 
 class OcclusionOptions(Structure):
     """``lumen_occlusion_options``."""
 
     _fields_ = [
+        ("struct_size", c_size_t),
         ("window_shape", c_size_p),
         ("window_rank", c_size_t),
         ("strides", c_size_p),
@@ -101,6 +108,7 @@ class FeatureAblationOptions(Structure):
     """``lumen_feature_ablation_options``."""
 
     _fields_ = [
+        ("struct_size", c_size_t),
         ("feature_mask", c_uint32_p),
         ("feature_mask_len", c_size_t),
         ("group_names", c_char_pp),
@@ -136,19 +144,25 @@ class ShapleyGame(Structure):
 class KernelShapOptions(Structure):
     """``lumen_kernel_shap_options``."""
 
-    _fields_ = [("game", ShapleyGame), ("budget", c_size_t), ("error_batches", c_uint32)]
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("game", ShapleyGame),
+        ("budget", c_size_t),
+        ("error_batches", c_uint32),
+    ]
 
 
 class ShapleySamplingOptions(Structure):
     """``lumen_shapley_sampling_options``."""
 
-    _fields_ = [("game", ShapleyGame), ("permutation_pairs", c_size_t)]
+    _fields_ = [("struct_size", c_size_t), ("game", ShapleyGame), ("permutation_pairs", c_size_t)]
 
 
 class IntegratedGradientsOptions(Structure):
     """``lumen_integrated_gradients_options``."""
 
     _fields_ = [
+        ("struct_size", c_size_t),
         ("baseline", c_float_p),
         ("baseline_len", c_size_t),
         ("baseline_scalar", c_float),
@@ -164,13 +178,19 @@ class IntegratedGradientsOptions(Structure):
 class SaliencyOptions(Structure):
     """``lumen_saliency_options``."""
 
-    _fields_ = [("abs", c_uint32), ("targets", c_uint32_p), ("targets_len", c_size_t)]
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("abs", c_uint32),
+        ("targets", c_uint32_p),
+        ("targets_len", c_size_t),
+    ]
 
 
 class GradientShapOptions(Structure):
     """``lumen_gradient_shap_options``."""
 
     _fields_ = [
+        ("struct_size", c_size_t),
         ("baselines", c_float_p),
         ("baselines_len", c_size_t),
         ("n_samples", c_size_t),
@@ -185,13 +205,14 @@ class NoiseTunnelOptions(Structure):
     """``lumen_noise_tunnel_options``."""
 
     _fields_ = [
+        ("struct_size", c_size_t),
         ("nt_type", c_uint32),
         ("nt_samples", c_size_t),
         ("stdevs", c_float),
         ("base", c_uint32),
-        ("saliency", SaliencyOptions),
-        ("integrated_gradients", IntegratedGradientsOptions),
-        ("gradient_shap", GradientShapOptions),
+        ("saliency", POINTER(SaliencyOptions)),
+        ("integrated_gradients", POINTER(IntegratedGradientsOptions)),
+        ("gradient_shap", POINTER(GradientShapOptions)),
     ]
 
 
@@ -199,6 +220,7 @@ class GradCamOptions(Structure):
     """``lumen_grad_cam_options``."""
 
     _fields_ = [
+        ("struct_size", c_size_t),
         ("targets", c_uint32_p),
         ("targets_len", c_size_t),
         ("relu_attributions", c_uint32),
@@ -223,6 +245,7 @@ class PermuteAttackOptions(Structure):
     """``lumen_permute_attack_options``."""
 
     _fields_ = [
+        ("struct_size", c_size_t),
         ("features", POINTER(TabularFeature)),
         ("features_len", c_size_t),
         ("training", c_float_p),
@@ -319,6 +342,7 @@ class TimeShapOptions(Structure):
     """``lumen_timeshap_options``."""
 
     _fields_ = [
+        ("struct_size", c_size_t),
         ("background", c_float_p),
         ("background_len", c_size_t),
         ("training_events", c_float_p),

@@ -344,15 +344,18 @@ class Engine:
         options.nt_type = _choice(NOISE_TYPES, nt_type, "nt_type")
         options.base = _choice(NOISE_BASES, base, "base")
         _set(options, nt_samples=nt_samples, stdevs=stdevs)
-        setter = {
-            "saliency": (self._saliency_options, options.saliency),
-            "integrated_gradients": (self._ig_options, options.integrated_gradients),
-            "gradient_shap": (self._gradient_shap_options, options.gradient_shap),
+        setter, default = {
+            "saliency": (self._saliency_options, _native.lib.lumen_saliency_options_default),
+            "integrated_gradients": (self._ig_options, _native.lib.lumen_integrated_gradients_options_default),
+            "gradient_shap": (self._gradient_shap_options, _native.lib.lumen_gradient_shap_options_default),
         }[base]
+        base_struct = default()
         try:
-            setter[0](setter[1], keep, **base_options)
+            setter(base_struct, keep, **base_options)
         except TypeError as error:
             raise InvalidInputError(Status.INVALID_ARGUMENT, f"options of {base}: {error}") from error
+        # The struct stays alive until this method returns, past the call that reads it.
+        setattr(options, base, ctypes.pointer(base_struct))
         return self._explain("noise_tunnel", model, inputs, options, keep)
 
     def grad_cam(

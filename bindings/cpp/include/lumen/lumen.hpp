@@ -1557,9 +1557,12 @@ class Engine {
         c.nt_samples = options.nt_samples;
         c.stdevs = options.stdevs;
         c.base = static_cast<std::uint32_t>(options.base);
-        c.saliency = detail::to_c(options.saliency);
-        c.integrated_gradients = detail::to_c(options.integrated_gradients);
-        c.gradient_shap = detail::to_c(options.gradient_shap);
+        const lumen_saliency_options saliency = detail::to_c(options.saliency);
+        const lumen_integrated_gradients_options integrated_gradients = detail::to_c(options.integrated_gradients);
+        const lumen_gradient_shap_options gradient_shap = detail::to_c(options.gradient_shap);
+        c.saliency = &saliency;
+        c.integrated_gradients = &integrated_gradients;
+        c.gradient_shap = &gradient_shap;
         return explain(model, inputs, c, lumen_engine_explain_noise_tunnel);
     }
 
