@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Builds liblumen (release) and installs it for linkers:
-#   PREFIX/lib/liblumen.so, PREFIX/lib/liblumen.a
+# Builds liblumen (release) and installs it for linkers, with debug info split off:
+#   PREFIX/lib/liblumen.so.X.Y.Z (stripped; SONAME liblumen.so.X) and the links
+#   liblumen.so.X -> liblumen.so.X.Y.Z and liblumen.so -> liblumen.so.X,
+#   PREFIX/lib/liblumen.so.X.Y.Z.debug (its debug info; gdb finds it by .gnu_debuglink),
+#   PREFIX/lib/liblumen.a (debug info stripped, as Debian ships static libraries)
 #   PREFIX/include/lumen.h, PREFIX/include/lumen/lumen.hpp (the C++17 wrapper)
 #   PREFIX/lib/cmake/lumen/lumenConfig.cmake + lumenConfigVersion.cmake (find_package(lumen))
 #   PREFIX/lib/pkgconfig/lumen.pc (pkg-config --cflags --libs lumen)
@@ -11,7 +14,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -55,8 +58,18 @@ static_libs_cmake="gcc_s;util;rt;pthread;m;dl;c"
 
 echo "==> installing lumen $version into $prefix"
 install -d "$prefix/lib/cmake/lumen" "$prefix/lib/pkgconfig" "$prefix/include/lumen"
-install -m 755 "$libdir/liblumen.so" "$prefix/lib/liblumen.so"
-install -m 644 "$libdir/liblumen.a" "$prefix/lib/liblumen.a"
+soname="$(readelf -d "$libdir/liblumen.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')"
+[[ $soname == "liblumen.so.$major" ]] || { echo "install.sh: liblumen.so has SONAME '$soname', expected liblumen.so.$major" >&2; exit 1; }
+real="liblumen.so.$version"
+# Debug info goes to a file beside the library, linked by .gnu_debuglink (gdb looks there).
+objcopy --only-keep-debug "$libdir/liblumen.so" "$prefix/lib/$real.debug"
+chmod 644 "$prefix/lib/$real.debug"
+objcopy --strip-debug --strip-unneeded --add-gnu-debuglink="$prefix/lib/$real.debug" "$libdir/liblumen.so" "$prefix/lib/$real"
+chmod 755 "$prefix/lib/$real"
+ln -sfn "$real" "$prefix/lib/$soname"
+ln -sfn "$soname" "$prefix/lib/liblumen.so"
+objcopy --strip-debug "$libdir/liblumen.a" "$prefix/lib/liblumen.a"
+chmod 644 "$prefix/lib/liblumen.a"
 install -m 644 "$root/include/lumen.h" "$prefix/include/lumen.h"
 install -m 644 "$root/bindings/cpp/include/lumen/lumen.hpp" "$prefix/include/lumen/lumen.hpp"
 
@@ -74,5 +87,5 @@ fill "$packaging/lumenConfigVersion.cmake.in" "$prefix/lib/cmake/lumen/lumenConf
 fill "$packaging/lumen.pc.in" "$prefix/lib/pkgconfig/lumen.pc"
 
 echo "installed:"
-(cd "$prefix" && find lib/liblumen.so lib/liblumen.a include/lumen.h include/lumen/lumen.hpp \
-  lib/cmake/lumen lib/pkgconfig/lumen.pc -type f | sort | sed 's/^/  /')
+(cd "$prefix" && find lib/liblumen.so* lib/liblumen.a include/lumen.h include/lumen/lumen.hpp \
+  lib/cmake/lumen lib/pkgconfig/lumen.pc \( -type f -o -type l \) | sort | sed 's/^/  /')

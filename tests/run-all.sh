@@ -29,6 +29,7 @@ step "README quickstarts (C and C++) build and run under valgrind"
 quick=tests/c/build/quickstart
 mkdir -p "$quick"
 lib="$PWD/target/release"
+bash scripts/link-soname.sh "$lib"
 gcc -std=c11 -Wall -Wextra -Werror -pedantic -I include examples/c/quickstart.c -L "$lib" -llumen \
     -Wl,-rpath,"$lib" -o "$quick/c"
 g++ -std=c++17 -Wall -Wextra -Werror -I include examples/cpp/quickstart.cpp -L "$lib" -llumen \

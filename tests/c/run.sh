@@ -34,6 +34,7 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}"
 [[ $target_dir == /* ]] || target_dir="$root/$target_dir"
 libdir="$target_dir/release"
 [[ -f $libdir/liblumen.so ]] || die "$libdir/liblumen.so was not built"
+bash "$root/scripts/link-soname.sh" "$libdir"
 
 echo "==> compiling the C tests into ${build#"$root"/}"
 mkdir -p "$build"

@@ -5,7 +5,8 @@
 #      and lumen::lumen_static (C, static);
 #   2. with pkg-config: g++ $(pkg-config --cflags --libs lumen);
 #   3. with the installed tree moved elsewhere (the package is relocatable);
-# and checks the version file (the installed version is accepted, 99.0 refused).
+# and checks the shared library's SONAME, links and split debug info, and the version
+# file (the installed version and an older minor are accepted, 99.0 and 0.1 refused).
 # Ends with "test_packaging: N passed, N failed". Usage: test_packaging.sh [--no-build]
 set -euo pipefail
 
@@ -36,10 +37,23 @@ prefix="$work/prefix"
 bash "$root/scripts/install.sh" --prefix "$prefix" "$@"
 version="$(sed -n '/^\[workspace.package\]/,/^\[/s/^version *= *"\([0-9.]*\)".*/\1/p' "$root/Cargo.toml" | head -n 1)"
 
-for file in lib/liblumen.so lib/liblumen.a include/lumen.h include/lumen/lumen.hpp \
+major="${version%%.*}"
+for file in lib/liblumen.so lib/liblumen.so.$major lib/liblumen.so.$version lib/liblumen.so.$version.debug \
+  lib/liblumen.a include/lumen.h include/lumen/lumen.hpp \
   lib/cmake/lumen/lumenConfig.cmake lib/cmake/lumen/lumenConfigVersion.cmake lib/pkgconfig/lumen.pc; do
   check "installed $file" test -s "$prefix/$file"
 done
+check "liblumen.so -> liblumen.so.$major -> liblumen.so.$version" bash -c \
+  "[ \"\$(readlink '$prefix/lib/liblumen.so')\" = liblumen.so.$major ] && [ \"\$(readlink '$prefix/lib/liblumen.so.$major')\" = liblumen.so.$version ]"
+check "readelf -d shows the SONAME liblumen.so.$major" bash -c \
+  "readelf -d '$prefix/lib/liblumen.so.$version' | grep -q 'Library soname: \[liblumen.so.$major\]'"
+check "the installed library carries no debug info, only a .gnu_debuglink to its .debug file" bash -c \
+  "! readelf -S '$prefix/lib/liblumen.so.$version' | grep -q '\.debug_info' &&
+   readelf -p .gnu_debuglink '$prefix/lib/liblumen.so.$version' | grep -q 'liblumen.so.$version.debug' &&
+   readelf -S '$prefix/lib/liblumen.so.$version.debug' | grep -q '\.debug_info'"
+check "the installed liblumen.a carries no debug info" bash -c \
+  "! readelf -S '$prefix/lib/liblumen.a' 2>/dev/null | grep -q '\.debug_info'"
+check "the stripped library is under 4 MB" bash -c "[ \$(stat -c %s '$prefix/lib/liblumen.so.$version') -lt 4000000 ]"
 
 cmake_consumer() { # prefix build-dir [cmake args...]
   local at="$1" build="$2"
@@ -58,6 +72,10 @@ check "find_package(lumen $version) accepts the installed version" \
   cmake_consumer "$prefix" "$work/cmake-exact" -DLUMEN_REQUEST="$version"
 check "find_package(lumen 99.0) refuses it" bash -c "! cmake -S '$here/consumer' -B '$work/cmake-99' \
   -DCMAKE_PREFIX_PATH='$prefix' -DLUMEN_REQUEST=99.0"
+check "find_package(lumen 0.1) refuses it (0.1 predates the ABI policy)" bash -c "! cmake -S '$here/consumer' \
+  -B '$work/cmake-01' -DCMAKE_PREFIX_PATH='$prefix' -DLUMEN_REQUEST=0.1"
+check "the shared consumer records the SONAME, not the file name" bash -c \
+  "readelf -d '$work/cmake/consumer_shared' | grep -q 'Shared library: \[liblumen.so.$major\]'"
 
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 check "pkg-config --modversion lumen is $version" bash -c "[ \"\$(pkg-config --modversion lumen)\" = '$version' ]"
