@@ -49,6 +49,7 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}"
 [[ $target_dir == /* ]] || target_dir="$root/$target_dir"
 libdir="$target_dir/release"
 [[ -f $libdir/liblumen.so ]] || die "$libdir/liblumen.so was not built"
+bash "$root/scripts/link-soname.sh" "$libdir"
 
 step "C++: compiling the wrapper's test and the scoring-service example (g++ -std=c++17 -Werror)"
 mkdir -p "$build"
