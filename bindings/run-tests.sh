@@ -99,11 +99,14 @@ bash "$root/bindings/cpp/tests/test_packaging.sh" --no-build >"$build/test_packa
 grep -E '^(ok|FAIL|    )|test_packaging:' "$build/test_packaging.out" || true
 tally test_packaging "$build/test_packaging.out" "$status"
 
-step "Python: pytest bindings/python/tests"
-if ! python3 -c 'import numpy, pytest' 2>/dev/null; then
-  echo "installing numpy and pytest with pip"
-  python3 -m pip install --quiet numpy pytest 2>/dev/null ||
-    python3 -m pip install --quiet --break-system-packages numpy pytest
+# The suite includes tests/test_wheel.py (pip wheel ./bindings/python, installed into a
+# fresh venv outside the repository, examples/python/quickstart.py run against it; needs
+# PyPI) and tests/test_typing.py (mypy --strict on the package and the example).
+step "Python: pytest bindings/python/tests (unit tests, the wheel in a fresh venv, the example, mypy --strict)"
+if ! python3 -c 'import numpy, pytest, mypy' 2>/dev/null; then
+  echo "installing numpy, pytest and mypy with pip"
+  python3 -m pip install --quiet numpy pytest mypy 2>/dev/null ||
+    python3 -m pip install --quiet --break-system-packages numpy pytest mypy
 fi
 status=0
 (cd "$root/bindings/python" && LUMEN_LIBRARY="$libdir/liblumen.so" PYTHONDONTWRITEBYTECODE=1 \

@@ -13,7 +13,7 @@ set -euo pipefail
 packages=(gcc g++ valgrind binutils cmake pkg-config openjdk-17-jdk-headless maven junit5
   libmaven-resources-plugin-java libmaven-compiler-plugin-java libsurefire-java
   libmaven-install-plugin-java libmaven-jar-plugin-java libmaven-source-plugin-java
-  libmaven-javadoc-plugin-java chromium)
+  libmaven-javadoc-plugin-java chromium python3-venv)
 need=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || need+=("$package")
@@ -29,8 +29,9 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# Python packages: numpy and pytest (Python binding tests); setuptools-rust, wheel and
-# build back ends come from PyPI inside pip's isolated build.
-python3 -c 'import numpy, pytest' 2>/dev/null || python3 -m pip install -q numpy pytest
+# Python packages: numpy, pytest and mypy (Python binding tests; the wheel test builds in
+# pip's isolated environment, which fetches setuptools from PyPI, and installs into a
+# fresh venv, for which Debian's python3 needs python3-venv).
+python3 -c 'import numpy, pytest, mypy' 2>/dev/null || python3 -m pip install -q numpy pytest mypy
 
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt

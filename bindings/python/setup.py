@@ -10,8 +10,8 @@ setuptools' PEP 517 backend. Besides the Python package it:
   (``liblumen.so`` on Linux, ``liblumen.dylib`` on macOS, ``lumen.dll`` on Windows),
   where :func:`lumen._native.candidate_paths` looks first after ``$LUMEN_LIBRARY``, and
   strips its debug info (``strip --strip-debug``; the release profile keeps ``debug = 1``);
-* writes ``lumen/_version.py`` with the Cargo workspace version, the package's only
-  version source;
+* rewrites the wheel's ``lumen/_version.py`` with the Cargo workspace version, the
+  package's only version source;
 * tags the wheel ``py3-none-<platform>``: it holds native code for one platform but no
   Python extension, so one wheel serves every CPython 3 on that platform.
 
@@ -88,11 +88,9 @@ def cargo_build_cdylib() -> Path:
         except ValueError:
             continue
         target = message.get("target", {})
-        if message.get("reason") == "compiler-artifact" and target.get("name") == "lumen":
-            if "cdylib" in target.get("kind", []):
-                libraries += [
-                    Path(f) for f in message.get("filenames", []) if Path(f).suffix in (".so", ".dylib", ".dll")
-                ]
+        built = message.get("reason") == "compiler-artifact" and target.get("name") == "lumen"
+        if built and "cdylib" in target.get("kind", []):
+            libraries += [Path(f) for f in message.get("filenames", []) if Path(f).suffix in (".so", ".dylib", ".dll")]
     if len(libraries) != 1:
         raise ExecError(f"lumen-explain: expected cargo to report one lumen cdylib, got {libraries}")
     return libraries[0]
@@ -132,14 +130,14 @@ class build_py_with_library(build_py):
         os.replace(partial, destination)
         (package / "_version.py").write_text(
             '"""The version of this build of lumen-explain (written by setup.py from Cargo.toml)."""\n\n'
-            f'__version__ = "{self.distribution.get_version()}"\n',
+            "from typing import Optional\n\n"
+            f'BUILT_VERSION: Optional[str] = "{self.distribution.get_version()}"\n',
             encoding="utf-8",
         )
 
     def get_outputs(self, include_bytecode: bool = True) -> list[str]:
-        """The package's files plus the library and ``_version.py``."""
-        package = Path(self.build_lib) / "lumen"
-        return [*super().get_outputs(include_bytecode), str(package / _library_name()), str(package / "_version.py")]
+        """The package's files plus the library."""
+        return [*super().get_outputs(include_bytecode), str(Path(self.build_lib) / "lumen" / _library_name())]
 
 
 class NativeDistribution(Distribution):

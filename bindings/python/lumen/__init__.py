@@ -13,6 +13,8 @@ repository's ``target/release`` (see :func:`lumen._native.candidate_paths`).
 
 from ._native import LibraryNotFoundError
 from ._native import lib as _lib
+from ._source import workspace_version as _workspace_version
+from ._version import BUILT_VERSION as _BUILT_VERSION
 from .engine import Engine
 from .errors import (
     InternalError,
@@ -56,14 +58,12 @@ __all__ = [
     "scorecard_score",
 ]
 
-try:
-    from ._version import __version__  # written into the wheel by setup.py
-except ImportError:  # a source checkout: Cargo.toml's workspace version is the one source
-    from ._source import workspace_version
-
-    __version__ = workspace_version()
+#: The distribution's version (the Cargo workspace's; equal to :func:`library_version` for
+#: a wheel built with its liblumen).
+__version__: str = _BUILT_VERSION or _workspace_version()
 
 
 def library_version() -> str:
     """The loaded liblumen's version, ``"MAJOR.MINOR.PATCH"``."""
-    return _lib.lumen_version().decode("ascii")
+    version: bytes = _lib.lumen_version()
+    return version.decode("ascii")
