@@ -22,6 +22,7 @@ from ctypes import (
     c_void_p,
 )
 from pathlib import Path
+from typing import Any
 
 #: The model descriptor ABI this module writes (``LUMEN_MODEL_ABI_VERSION``).
 MODEL_ABI_VERSION = 2
@@ -585,7 +586,7 @@ class _Library:
                 self._cdll = cdll
             return self._cdll
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._get(), name)
 
 

@@ -10,8 +10,8 @@ back for each call (see :mod:`lumen.model`).
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, SupportsFloat, cast
 
 import numpy as np
 
@@ -47,7 +47,7 @@ def _baseline(options: Any, keep: _arrays.Keep, baseline: Any, name: str = "base
     if baseline is None:
         return
     if np.isscalar(baseline):
-        options.baseline_scalar = float(baseline)
+        options.baseline_scalar = float(cast(SupportsFloat, baseline))
     else:
         options.baseline, options.baseline_len = keep.floats(baseline, name)
 
@@ -344,11 +344,12 @@ class Engine:
         options.nt_type = _choice(NOISE_TYPES, nt_type, "nt_type")
         options.base = _choice(NOISE_BASES, base, "base")
         _set(options, nt_samples=nt_samples, stdevs=stdevs)
-        setter, default = {
+        bases: dict[str, tuple[Callable[..., None], Callable[[], Any]]] = {
             "saliency": (self._saliency_options, _native.lib.lumen_saliency_options_default),
             "integrated_gradients": (self._ig_options, _native.lib.lumen_integrated_gradients_options_default),
             "gradient_shap": (self._gradient_shap_options, _native.lib.lumen_gradient_shap_options_default),
-        }[base]
+        }
+        setter, default = bases[base]
         base_struct = default()
         try:
             setter(base_struct, keep, **base_options)
@@ -424,14 +425,14 @@ class Engine:
         if allow_list is not None:
             options.allow_list, options.allow_list_len = keep.uint32s(allow_list, "allow_list")
         if ranges:
-            array = (_native.FeatureRange * len(ranges))()
-            for i, (feature, (low, high)) in enumerate(sorted(ranges.items())):
-                array[i].feature, array[i].min, array[i].max = int(feature), float(low), float(high)
-            keep.objects.append(array)
-            options.ranges, options.ranges_len = array, len(ranges)
+            bounds = (_native.FeatureRange * len(ranges))()
+            for i, (index, (low, high)) in enumerate(sorted(ranges.items())):
+                bounds[i].feature, bounds[i].min, bounds[i].max = int(index), float(low), float(high)
+            keep.objects.append(bounds)
+            options.ranges, options.ranges_len = bounds, len(ranges)
         if sampling is not None:
             options.sampling = _choice(SAMPLINGS, sampling, "sampling")
-        fields = {name for name, _ in _native.PermuteAttackOptions._fields_}
+        fields = {field[0] for field in _native.PermuteAttackOptions._fields_}
         for name, value in settings.items():
             if name not in fields or name.endswith("_len"):
                 raise InvalidInputError(Status.INVALID_ARGUMENT, f"counterfactuals: unknown setting {name!r}")

@@ -79,7 +79,7 @@ class InternalError(LumenError, RuntimeError):
     """A bug in Lumen (an internal invariant or a contained panic)."""
 
 
-_CLASSES = {
+_CLASSES: dict[int, type[LumenError]] = {
     Status.MODEL_FAILED: ModelError,
     Status.MODEL_NON_FINITE_OUTPUT: ModelError,
     Status.MODEL_CAPABILITY_MISSING: ModelError,

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from . import _arrays, _native
-from .errors import NotAvailableError, check
+from .errors import InternalError, NotAvailableError, Status, check
 
 #: ``direction`` values of :meth:`Explanation.reason_codes`.
 DIRECTIONS = {"lowered": 0, "raised": 1}
@@ -20,6 +21,8 @@ DIRECTIONS = {"lowered": 0, "raised": 1}
 
 def _take_string(pointer: ctypes.c_void_p) -> str:
     try:
+        if not pointer.value:
+            raise InternalError(Status.INTERNAL, "liblumen returned OK and a NULL string")
         return ctypes.string_at(pointer.value).decode("utf-8")
     finally:
         _native.lib.lumen_string_free(pointer)
@@ -61,7 +64,7 @@ class Explanation:
         rows, outputs, features = self.shape
         return f"<lumen.Explanation {rows} rows × {outputs} outputs × {features} features>"
 
-    def _floats(self, function: Any, count: int, dtype: Any = np.float32) -> np.ndarray:
+    def _floats(self, function: Any, count: int, dtype: Any = np.float32) -> NDArray[Any]:
         out = np.empty(count, dtype=dtype)
         ctype = ctypes.c_double if dtype == np.float64 else ctypes.c_float
         check(function(self._handle, _arrays.pointer(out, ctype), count))
@@ -84,25 +87,25 @@ class Explanation:
         return "groups" if self._raw_shape().feature_axis == 1 else "elements"
 
     @property
-    def attributions(self) -> np.ndarray:
+    def attributions(self) -> NDArray[np.float32]:
         """float32 array ``(rows, outputs, features)``."""
         shape = self.shape
         return self._floats(_native.lib.lumen_explanation_attributions, int(np.prod(shape))).reshape(shape)
 
     @property
-    def predictions(self) -> np.ndarray:
+    def predictions(self) -> NDArray[np.float32]:
         """f(x): float32 array ``(rows, outputs)``."""
         rows, outputs, _ = self.shape
         return self._floats(_native.lib.lumen_explanation_predictions, rows * outputs).reshape(rows, outputs)
 
     @property
-    def base_values(self) -> np.ndarray:
+    def base_values(self) -> NDArray[np.float32]:
         """f(baseline) (the Shapley methods: link of the background's mean): ``(rows, outputs)``."""
         rows, outputs, _ = self.shape
         return self._floats(_native.lib.lumen_explanation_base_values, rows * outputs).reshape(rows, outputs)
 
     @property
-    def outputs(self) -> np.ndarray:
+    def outputs(self) -> NDArray[np.uint32]:
         """The model output indices explained (uint32)."""
         count = self.shape[1]
         out = np.empty(count, dtype=np.uint32)
@@ -110,7 +113,7 @@ class Explanation:
         return out
 
     @property
-    def completeness_gaps(self) -> np.ndarray | None:
+    def completeness_gaps(self) -> NDArray[np.float64] | None:
         """Σ attributions − (f(x) − base value), float64 ``(rows, outputs)``; None when the
         method does not define it."""
         rows, outputs, _ = self.shape
@@ -121,7 +124,7 @@ class Explanation:
         return gaps.reshape(rows, outputs)
 
     @property
-    def standard_errors(self) -> np.ndarray | None:
+    def standard_errors(self) -> NDArray[np.float32] | None:
         """Standard errors of sampled values ``(rows, outputs, features)`` (0 where exact);
         None for methods that do not sample."""
         shape = self.shape
@@ -154,6 +157,8 @@ class Explanation:
         """The name of feature ``feature`` along the feature axis."""
         name = ctypes.c_char_p()
         check(_native.lib.lumen_explanation_feature_name(self._handle, feature, ctypes.byref(name)))
+        if name.value is None:
+            raise InternalError(Status.INTERNAL, f"liblumen returned OK and no name for feature {feature}")
         return name.value.decode("utf-8")
 
     @property
@@ -187,7 +192,8 @@ class Explanation:
     @property
     def audit(self) -> dict[str, Any]:
         """The audit record as a dict: method, parameters, seed, version, backend, values."""
-        return json.loads(self.to_json())
+        record: dict[str, Any] = json.loads(self.to_json())
+        return record
 
     def sum_groups(self, groups: Sequence[int], names: Sequence[str] | None = None) -> Explanation:
         """A new explanation whose features are the sums over ``groups`` (``groups[f]`` the
@@ -224,7 +230,7 @@ class Counterfactual:
     predicted_class: int
     target_probability: float
     distance: float
-    row: np.ndarray
+    row: NDArray[np.float32]
     changed: list[int]
 
 
@@ -301,7 +307,8 @@ class Counterfactuals:
     @property
     def audit(self) -> dict[str, Any]:
         """The audit record as a dict."""
-        return json.loads(self.to_json())
+        record: dict[str, Any] = json.loads(self.to_json())
+        return record
 
 
 def scorecard_score(

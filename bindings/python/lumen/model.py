@@ -20,21 +20,34 @@ import math
 import re
 import threading
 from collections.abc import Sequence
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _arrays, _native
 from .errors import InvalidInputError, ModelCallbackError, Status, check, error_for, last_error_message
 
 _CODE = re.compile(r"returned error code (-?\d+)")
 
+#: ``predict(x) -> outputs``: a read-only float32 batch ``(rows, *input_shape)`` in,
+#: ``(rows, output_len)`` (or ``(rows,)`` with one output) out.
+PredictFn = Callable[[NDArray[np.float32]], ArrayLike]
+#: ``gradient(x, targets) -> gradients`` (``(rows, *input_shape)``, row r holding
+#: ∂f_targets[r]/∂x) or ``-> (gradients, outputs)``; ``targets`` is uint32 ``(rows,)``.
+GradientFn = Callable[[NDArray[np.float32], NDArray[np.uint32]], Union[ArrayLike, tuple[ArrayLike, ArrayLike]]]
+#: ``layer_gradient(x, targets) -> (activations, gradients)``, each ``(rows, C, h, w)``.
+LayerGradientFn = Callable[[NDArray[np.float32], NDArray[np.uint32]], tuple[ArrayLike, ArrayLike]]
 
-def _view(pointer: Any, count: int) -> np.ndarray:
-    return np.ctypeslib.as_array(pointer, shape=(count,))
+_Handle = TypeVar("_Handle", bound="_ModelHandle")
 
 
-def _result(value: Any, rows: int, per_row: int, what: str) -> np.ndarray:
+def _view(pointer: Any, count: int) -> NDArray[Any]:
+    view: NDArray[Any] = np.ctypeslib.as_array(pointer, shape=(count,))
+    return view
+
+
+def _result(value: Any, rows: int, per_row: int, what: str) -> NDArray[np.float32]:
     array = np.asarray(value, dtype=np.float32)
     if array.ndim == 0 or array.shape[0] != rows or array.size != rows * per_row:
         raise ValueError(f"{what} returned shape {array.shape}, expected {rows} rows of {per_row} values")
@@ -82,9 +95,9 @@ class _Callbacks(_Raised):
 
     def __init__(
         self,
-        predict: Callable,
-        gradient: Callable | None,
-        layer_gradient: Callable | None,
+        predict: PredictFn,
+        gradient: GradientFn | None,
+        layer_gradient: LayerGradientFn | None,
         input_shape: tuple[int, ...],
         output_len: int,
         layer_len: int,
@@ -98,7 +111,7 @@ class _Callbacks(_Raised):
         self.output_len = output_len
         self.layer_len = layer_len
 
-    def inputs(self, pointer: Any, rows: int) -> np.ndarray:
+    def inputs(self, pointer: Any, rows: int) -> NDArray[np.float32]:
         x = _view(pointer, rows * self.input_len).reshape((rows, *self.input_shape))
         x.flags.writeable = False
         return x
@@ -113,10 +126,12 @@ class _Callbacks(_Raised):
 
     def call_gradient(self, _user_data: Any, inputs: Any, rows: int, targets: Any, gradients: Any, outputs: Any) -> int:
         try:
+            if self.gradient is None:
+                raise RuntimeError("gradient called on a model that has no gradient callable")
             x = self.inputs(inputs, rows)
             t = _view(targets, rows).copy()
             result = self.gradient(x, t)
-            y = None
+            y: ArrayLike | None = None
             if isinstance(result, tuple):
                 result, y = result
             g = _result(result, rows, self.input_len, "gradient")
@@ -133,13 +148,15 @@ class _Callbacks(_Raised):
         self, _user_data: Any, inputs: Any, rows: int, targets: Any, activations: Any, gradients: Any
     ) -> int:
         try:
+            if self.layer_gradient is None:
+                raise RuntimeError("layer_gradient called on a model that has no layer_gradient callable")
             x = self.inputs(inputs, rows)
             t = _view(targets, rows).copy()
             a, g = self.layer_gradient(x, t)
-            a = _result(a, rows, self.layer_len, "layer_gradient activations")
-            g = _result(g, rows, self.layer_len, "layer_gradient gradients")
-            _view(activations, rows * self.layer_len)[:] = a
-            _view(gradients, rows * self.layer_len)[:] = g
+            layer_activations = _result(a, rows, self.layer_len, "layer_gradient activations")
+            layer_gradients = _result(g, rows, self.layer_len, "layer_gradient gradients")
+            _view(activations, rows * self.layer_len)[:] = layer_activations
+            _view(gradients, rows * self.layer_len)[:] = layer_gradients
             return 0
         except BaseException as error:  # noqa: BLE001
             return self.keep(error)
@@ -161,7 +178,7 @@ class _ModelHandle:
         if handle:
             self._free(handle)
 
-    def __enter__(self):
+    def __enter__(self: _Handle) -> _Handle:
         return self
 
     def __exit__(self, *_: object) -> None:
@@ -190,13 +207,13 @@ class Model(_ModelHandle):
 
     def __init__(
         self,
-        predict: Callable[[np.ndarray], Any],
+        predict: PredictFn,
         input_len: int | None = None,
         output_len: int = 1,
         *,
         input_shape: Sequence[int] | None = None,
-        gradient: Callable[[np.ndarray, np.ndarray], Any] | None = None,
-        layer_gradient: Callable[[np.ndarray, np.ndarray], Any] | None = None,
+        gradient: GradientFn | None = None,
+        layer_gradient: LayerGradientFn | None = None,
         layer_shape: Sequence[int] | None = None,
         feature_names: Sequence[str] | None = None,
         max_batch_rows: int = 0,

@@ -14,13 +14,23 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Sequence
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _arrays, _native
 from .errors import InvalidInputError, Status, check
 from .model import _ModelHandle, _Raised, _result, _view
+
+#: ``predict(x) -> outputs``: a read-only float32 batch ``(rows, seq_len, features)`` in,
+#: ``(rows, output_len)`` (or ``(rows,)`` with one output) out.
+SequencePredictFn = Callable[[NDArray[np.float32]], ArrayLike]
+#: ``run_prefix(initial_states, x) -> states``: ``initial_states`` is None (the model's own
+#: initial state) or float32 ``(rows, state_len)``; returns ``(rows, state_len)``.
+RunPrefixFn = Callable[[Optional[NDArray[np.float32]], NDArray[np.float32]], ArrayLike]
+#: ``predict_from_state(states, x) -> outputs``: the model run from ``states`` over ``x``.
+PredictFromStateFn = Callable[[NDArray[np.float32], NDArray[np.float32]], ArrayLike]
 
 
 class _SequenceCallbacks(_Raised):
@@ -28,9 +38,9 @@ class _SequenceCallbacks(_Raised):
 
     def __init__(
         self,
-        predict: Callable,
-        run_prefix: Callable | None,
-        predict_from_state: Callable | None,
+        predict: SequencePredictFn,
+        run_prefix: RunPrefixFn | None,
+        predict_from_state: PredictFromStateFn | None,
         features: int,
         output_len: int,
         state_len: int,
@@ -43,12 +53,12 @@ class _SequenceCallbacks(_Raised):
         self.output_len = output_len
         self.state_len = state_len
 
-    def inputs(self, pointer: Any, rows: int, seq_len: int) -> np.ndarray:
+    def inputs(self, pointer: Any, rows: int, seq_len: int) -> NDArray[np.float32]:
         x = _view(pointer, rows * seq_len * self.features).reshape((rows, seq_len, self.features))
         x.flags.writeable = False
         return x
 
-    def states(self, pointer: Any, rows: int) -> np.ndarray:
+    def states(self, pointer: Any, rows: int) -> NDArray[np.float32]:
         s = _view(pointer, rows * self.state_len).reshape((rows, self.state_len))
         s.flags.writeable = False
         return s
@@ -61,10 +71,10 @@ class _SequenceCallbacks(_Raised):
         except BaseException as error:  # noqa: BLE001 - nothing may unwind through the C ABI
             return self.keep(error)
 
-    def call_run_prefix(
-        self, _user_data: Any, initial: Any, inputs: Any, rows: int, seq_len: int, states: Any
-    ) -> int:
+    def call_run_prefix(self, _user_data: Any, initial: Any, inputs: Any, rows: int, seq_len: int, states: Any) -> int:
         try:
+            if self.run_prefix is None:
+                raise RuntimeError("run_prefix called on a model that has no state callables")
             start = self.states(initial, rows) if initial else None
             s = _result(self.run_prefix(start, self.inputs(inputs, rows, seq_len)), rows, self.state_len, "run_prefix")
             _view(states, rows * self.state_len)[:] = s
@@ -76,6 +86,8 @@ class _SequenceCallbacks(_Raised):
         self, _user_data: Any, states: Any, inputs: Any, rows: int, seq_len: int, outputs: Any
     ) -> int:
         try:
+            if self.predict_from_state is None:
+                raise RuntimeError("predict_from_state called on a model that has no state callables")
             y = self.predict_from_state(self.states(states, rows), self.inputs(inputs, rows, seq_len))
             _view(outputs, rows * self.output_len)[:] = _result(y, rows, self.output_len, "predict_from_state")
             return 0
@@ -94,12 +106,12 @@ class SequenceModel(_ModelHandle):
 
     def __init__(
         self,
-        predict: Callable[[np.ndarray], Any],
+        predict: SequencePredictFn,
         features: int,
         output_len: int = 1,
         *,
-        run_prefix: Callable[[np.ndarray | None, np.ndarray], Any] | None = None,
-        predict_from_state: Callable[[np.ndarray, np.ndarray], Any] | None = None,
+        run_prefix: RunPrefixFn | None = None,
+        predict_from_state: PredictFromStateFn | None = None,
         state_len: int = 0,
         feature_names: Sequence[str] | None = None,
         max_batch_rows: int = 0,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from . import _arrays, _native
 from .errors import InternalError, InvalidInputError, Status, check
@@ -55,7 +56,7 @@ def options(
     feature_threshold: float | None = None,
 ) -> _native.TimeShapOptions:
     """The C options of the keywords (arrays kept alive by ``keep``)."""
-    o = _native.lib.lumen_timeshap_options_default()
+    o: _native.TimeShapOptions = _native.lib.lumen_timeshap_options_default()
     if background is not None:
         o.background, o.background_len = keep.floats(background, "background")
     if training_events is not None:
@@ -80,16 +81,16 @@ def options(
             if int(value) < 0:
                 raise InvalidInputError(Status.INVALID_ARGUMENT, f"{field}: is {value}, expected >= 0")
             setattr(o, field, int(value))
-    for field, value in (("event_threshold", event_threshold), ("feature_threshold", feature_threshold)):
-        if value is not None:
-            setattr(o, field, float(value))
+    for field, threshold in (("event_threshold", event_threshold), ("feature_threshold", feature_threshold)):
+        if threshold is not None:
+            setattr(o, field, float(threshold))
     return o
 
 
-def sequence_length(sequence: np.ndarray, features: int) -> int:
+def sequence_length(sequence: NDArray[Any], features: int) -> int:
     """Events in ``sequence``: its first dimension when 2-D, else its size over ``features``."""
     if sequence.ndim == 2:
-        return sequence.shape[0]
+        return int(sequence.shape[0])
     return sequence.size // features if features else 0
 
 
@@ -144,7 +145,7 @@ class TimeShapExplanation:
         self.pruned_len = int(parameters["pruning"]["pruned_len"])
 
     @property
-    def values(self) -> np.ndarray:
+    def values(self) -> NDArray[np.float32]:
         """One value per player (float32)."""
         return self.explanation.attributions.reshape(-1)
 
@@ -159,9 +160,12 @@ class TimeShapExplanation:
         return float(self.explanation.predictions.reshape(-1)[0])
 
     @property
-    def standard_errors(self) -> np.ndarray:
+    def standard_errors(self) -> NDArray[np.float32]:
         """Standard errors of the values (0 when exact)."""
-        return self.explanation.standard_errors.reshape(-1)
+        errors = self.explanation.standard_errors
+        if errors is None:
+            raise InternalError(Status.INTERNAL, "TimeSHAP explanation without standard errors")
+        return errors.reshape(-1)
 
     def to_json(self) -> str:
         """The audit record (parameters, players, pruning curve and length) as JSON text."""
@@ -184,7 +188,7 @@ class TimeShapExplanation:
 class Summary(NamedTuple):
     """Summary statistics of a set of values (all zero when it is empty)."""
 
-    count: int
+    count: int  # type: ignore[assignment]  # the field shadows tuple.count, as it always has
     mean: float
     std: float
     median: float
@@ -243,7 +247,7 @@ class TimeShapGlobal:
     @property
     def sequences(self) -> int:
         """Sequences explained."""
-        return self._sizes().sequences
+        return int(self._sizes().sequences)
 
     @property
     def event_importance(self) -> list[Summary]:
