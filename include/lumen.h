@@ -65,6 +65,11 @@
 #define LUMEN_DEFAULT_MEMORY_BUDGET_BYTES 268435456
 
 /**
+ * The largest `lumen_engine_options.threads` (`LUMEN_STATUS_INVALID_ARGUMENT` above it).
+ */
+#define LUMEN_MAX_THREADS 1024
+
+/**
  * `lumen_attribution_shape.feature_axis`: one value per input element.
  */
 #define LUMEN_FEATURE_AXIS_ELEMENTS 0
@@ -640,7 +645,8 @@ typedef struct lumen_engine_options {
    */
   uint32_t backend;
   /**
-   * Worker threads; 0 means one per available core. Results never depend on it.
+   * Worker threads, at most `LUMEN_MAX_THREADS`; 0 means one per available core (at most
+   * `LUMEN_MAX_THREADS`). Results never depend on it.
    */
   uint32_t threads;
   /**

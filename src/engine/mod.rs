@@ -2,6 +2,7 @@
 //! for perturbation batches. One engine may serve many explanations, from many threads.
 
 mod pool;
+pub mod quiet_panics;
 
 use std::fmt;
 
@@ -12,6 +13,9 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// Default memory budget for the input batches an explanation holds at once.
 pub const DEFAULT_MEMORY_BUDGET_BYTES: usize = 256 << 20;
+/// The most worker threads an engine may have: more only costs memory and start-up time
+/// (a request of 100 000 threads would hang the host for minutes).
+pub const MAX_THREADS: usize = 1024;
 
 /// The backend a caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -107,8 +111,14 @@ impl Engine {
             return Err(Error::invalid("memory_budget_bytes", "is 0, expected a positive number of bytes"));
         }
         let (backend, backend_note) = choose_backend(config.backend)?;
+        if config.threads > MAX_THREADS {
+            return Err(Error::invalid(
+                "threads",
+                format!("is {}, expected at most {MAX_THREADS} (0 means one per core)", config.threads),
+            ));
+        }
         let threads = if config.threads == 0 {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
+            std::thread::available_parallelism().map_or(1, |n| n.get()).min(MAX_THREADS)
         } else {
             config.threads
         };

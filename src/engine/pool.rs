@@ -20,7 +20,10 @@ impl WorkerPool {
             .num_threads(threads)
             .spawn_handler(|worker| {
                 let name = format!("lumen-worker-{}", worker.index());
-                handles.push(std::thread::Builder::new().name(name).spawn(move || worker.run())?);
+                handles.push(std::thread::Builder::new().name(name).spawn(move || {
+                    super::quiet_panics::mark_worker_thread();
+                    worker.run()
+                })?);
                 Ok(())
             })
             .build()

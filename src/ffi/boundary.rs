@@ -5,6 +5,7 @@ use std::ffi::{c_char, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::status::lumen_status;
+use crate::engine::quiet_panics::quietly;
 use crate::error::Error;
 
 /// A failure at the C boundary: a status and its message.
@@ -52,9 +53,10 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 }
 
 /// Runs an export's body: a returned error or a caught panic becomes a status and the
-/// thread's last error message; nothing unwinds into the caller.
+/// thread's last error message; nothing unwinds into the caller, and the panic prints
+/// nothing on stderr (see [`crate::engine::quiet_panics`]).
 pub fn boundary(function: &str, body: impl FnOnce() -> Result<(), FfiError>) -> lumen_status {
-    match catch_unwind(AssertUnwindSafe(body)) {
+    match quietly(|| catch_unwind(AssertUnwindSafe(body))) {
         Ok(Ok(())) => lumen_status::Ok,
         Ok(Err(error)) => {
             set_last_error(&format!("{function}: {}", error.message));
@@ -73,7 +75,7 @@ pub fn boundary(function: &str, body: impl FnOnce() -> Result<(), FfiError>) -> 
 /// Runs an infallible export's body (a `_free` or a getter without status), swallowing
 /// any panic so it never unwinds into the caller; returns `fallback` in that case.
 pub fn boundary_or<T>(function: &str, fallback: T, body: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| {
+    quietly(|| catch_unwind(AssertUnwindSafe(body))).unwrap_or_else(|payload| {
         set_last_error(&format!(
             "{function}: internal panic contained at the C boundary: {}",
             panic_message(payload.as_ref())

@@ -15,6 +15,9 @@ pub const LUMEN_BACKEND_CPU: u32 = 1;
 pub const LUMEN_BACKEND_CUDA: u32 = 2;
 /// The default `memory_budget_bytes` (256 MiB).
 pub const LUMEN_DEFAULT_MEMORY_BUDGET_BYTES: usize = 268_435_456;
+/// The largest `lumen_engine_options.threads` (`LUMEN_STATUS_INVALID_ARGUMENT` above it).
+pub const LUMEN_MAX_THREADS: u32 = 1024;
+const _: () = assert!(LUMEN_MAX_THREADS as usize == crate::engine::MAX_THREADS);
 const _: () = assert!(LUMEN_DEFAULT_MEMORY_BUDGET_BYTES == DEFAULT_MEMORY_BUDGET_BYTES);
 
 /// How to build an engine. Start from `lumen_engine_options_default()` and change fields.
@@ -27,7 +30,8 @@ pub struct lumen_engine_options {
     pub struct_size: usize,
     /// One of `LUMEN_BACKEND_AUTO`, `LUMEN_BACKEND_CPU`, `LUMEN_BACKEND_CUDA`.
     pub backend: u32,
-    /// Worker threads; 0 means one per available core. Results never depend on it.
+    /// Worker threads, at most `LUMEN_MAX_THREADS`; 0 means one per available core (at most
+    /// `LUMEN_MAX_THREADS`). Results never depend on it.
     pub threads: u32,
     /// Seed of every random choice the engine makes.
     pub seed: u64,
