@@ -10,17 +10,19 @@
 //!
 //! * `setup PATH [--inputs M] [--hidden H] [--background B] [--rows R] [--seed S]` writes
 //!   the setting (defaults: M = 16, H = 16, B = 50, R = 20, S = 2024).
-//! * `run PATH [--budgets 200,500,1000,2080] [--reps 3] [--threads 1,2] [--error-batches 10]`
-//!   explains every row of the setting with KernelSHAP, one row per call, on a CPU engine:
+//! * `run PATH [--budgets 200,500,1000,2080] [--reps 3] [--threads 1,2] [--error-batches 64]
+//!   [--estimators shap,leverage,leverage_stratified]` explains every row of the setting
+//!   with KernelSHAP, one row per call, on a CPU engine:
 //!   - in exact mode (budget `2^M − 2`, every coalition once), the reference values;
-//!   - at each sampled budget and engine thread count, `reps` times with engine seeds
-//!     `0..reps` (`--error-batches`: KernelSHAP's sample batches for standard errors,
-//!     Lumen's default 10).
+//!   - for each estimator (default: all), at each sampled budget and engine thread count,
+//!     `reps` times with engine seeds `0..reps` (`--error-batches`: KernelSHAP's jackknife
+//!     groups for standard errors, Lumen's default 64).
 //!
 //!   It prints one JSON object on stdout: per budget and thread count, the median wall
 //!   time per explanation, the median time spent inside the model's `predict` per explanation, the
 //!   model rows evaluated per explanation, the mean absolute error against Lumen's exact
-//!   values, and every attribution (so that the Python side can score them against its own
+//!   values, the share of values within ±1.96 standard errors of them (and the share of
+//!   explanations whose standard errors were available), and every attribution (so that the Python side can score them against its own
 //!   brute-force Shapley values).
 //!
 //! Run it through `benches/compare/run.sh`, or by hand:
@@ -36,7 +38,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use lumen::explain::shapley::{kernel_shap, Background, KernelShapParams, ShapleyGame};
+use lumen::explain::shapley::{kernel_shap, Background, Estimator, KernelShapParams, ShapleyGame};
 use lumen::{BackendChoice, Engine, EngineConfig, Model, ModelSignature};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -351,6 +353,8 @@ struct Runs {
     model_seconds: Vec<f64>,
     /// Model rows evaluated per explanation.
     model_rows: Vec<u64>,
+    /// Standard errors per repetition, per row (`None` where unavailable).
+    errors: Vec<Vec<Option<Vec<f32>>>>,
 }
 
 /// Explains every row of `rows` one call at a time with `params`, `reps` times (engine
@@ -362,11 +366,18 @@ fn explain_rows(
     reps: usize,
     threads: usize,
 ) -> AnyResult<Runs> {
-    let mut runs = Runs { values: Vec::new(), seconds: Vec::new(), model_seconds: Vec::new(), model_rows: Vec::new() };
+    let mut runs = Runs {
+        values: Vec::new(),
+        seconds: Vec::new(),
+        model_seconds: Vec::new(),
+        model_rows: Vec::new(),
+        errors: Vec::new(),
+    };
     kernel_shap(&engine(threads, 0)?, model, &rows[0], 1, params)?;
     for rep in 0..reps {
         let engine = engine(threads, rep as u64)?;
         let mut rep_values = Vec::with_capacity(rows.len());
+        let mut rep_errors = Vec::with_capacity(rows.len());
         for x in rows {
             let inside = model.inside_ns();
             let start = Instant::now();
@@ -375,8 +386,10 @@ fn explain_rows(
             runs.model_seconds.push((model.inside_ns() - inside) as f64 * 1e-9);
             runs.model_rows.push(explanation.audit.model_rows_evaluated);
             rep_values.push(explanation.attributions);
+            rep_errors.push(explanation.standard_errors);
         }
         runs.values.push(rep_values);
+        runs.errors.push(rep_errors);
     }
     Ok(runs)
 }
@@ -393,9 +406,28 @@ fn mean_absolute_error(values: &[Vec<Vec<f32>>], exact: &[Vec<f32>]) -> f64 {
     sum / count as f64
 }
 
+/// The share of values within ±1.96 standard errors of `exact` (over rows whose errors
+/// are available), and the share of rows whose errors are available.
+fn coverage(runs: &Runs, exact: &[Vec<f32>]) -> (Option<f64>, f64) {
+    let (mut covered, mut count, mut available, mut rows) = (0usize, 0usize, 0usize, 0usize);
+    for (rep_values, rep_errors) in runs.values.iter().zip(&runs.errors) {
+        for ((values, errors), reference) in rep_values.iter().zip(rep_errors).zip(exact) {
+            rows += 1;
+            let Some(errors) = errors else { continue };
+            available += 1;
+            for ((v, e), r) in values.iter().zip(errors).zip(reference) {
+                covered += usize::from((f64::from(*v) - f64::from(*r)).abs() <= 1.96 * f64::from(*e));
+                count += 1;
+            }
+        }
+    }
+    ((count > 0).then(|| covered as f64 / count as f64), available as f64 / rows.max(1) as f64)
+}
+
 /// The JSON summary of `runs` at `budget`, scored against `exact` when given.
 fn summary(budget: usize, mut runs: Runs, exact: Option<&[Vec<f32>]>) -> serde_json::Value {
     let mae = exact.map(|exact| mean_absolute_error(&runs.values, exact));
+    let (covered, available) = exact.map(|exact| coverage(&runs, exact)).unwrap_or((None, 1.0));
     runs.model_rows.sort_unstable();
     json!({
         "budget": budget,
@@ -404,6 +436,8 @@ fn summary(budget: usize, mut runs: Runs, exact: Option<&[Vec<f32>]>) -> serde_j
         "model_seconds_per_explanation": median(&mut runs.model_seconds),
         "model_rows_per_explanation": runs.model_rows[runs.model_rows.len() / 2],
         "mae_vs_lumen_exact": mae,
+        "coverage_1_96_se": covered,
+        "standard_errors_available": available,
         "values": runs.values,
     })
 }
@@ -427,6 +461,13 @@ fn run(path: &str, options: &HashMap<String, String>) -> AnyResult<()> {
     let reps = option(options, "reps", 3)?.max(1);
     let thread_counts = list_option(options, "threads", vec![1, 2])?;
     let budgets = list_option(options, "budgets", vec![200, 500, 1000, 2 * m + 2048])?;
+    let estimators: Vec<Estimator> = match options.get("estimators") {
+        Some(list) => list
+            .split(',')
+            .map(|name| serde_json::from_value(json!(name.trim())).map_err(|e| format!("--estimators {name}: {e}")))
+            .collect::<Result<_, _>>()?,
+        None => Estimator::ALL.to_vec(),
+    };
     let model = Mlp::new(&setting);
     let background: Vec<f32> = setting.background.iter().flatten().map(|&v| v as f32).collect();
     let rows: Vec<Vec<f32>> = setting.rows.iter().map(|row| row.iter().map(|&v| v as f32).collect()).collect();
@@ -442,14 +483,18 @@ fn run(path: &str, options: &HashMap<String, String>) -> AnyResult<()> {
     let mut exact_summary = summary(exact_budget, exact_runs, None);
     exact_summary["threads"] = exact_threads.into();
     let mut sampled = Vec::new();
-    for &budget in &budgets {
-        params.budget = Some(budget);
-        for &threads in &thread_counts {
-            eprintln!("lumen: budget {budget}, {threads} thread(s)");
-            let runs = explain_rows(&model, &rows, &params, reps, threads)?;
-            let mut entry = summary(budget, runs, Some(&exact));
-            entry["threads"] = threads.into();
-            sampled.push(entry);
+    for &estimator in &estimators {
+        params.estimator = estimator;
+        for &budget in &budgets {
+            params.budget = Some(budget);
+            for &threads in &thread_counts {
+                eprintln!("lumen: {}, budget {budget}, {threads} thread(s)", estimator.name());
+                let runs = explain_rows(&model, &rows, &params, reps, threads)?;
+                let mut entry = summary(budget, runs, Some(&exact));
+                entry["threads"] = threads.into();
+                entry["estimator"] = estimator.name().into();
+                sampled.push(entry);
+            }
         }
     }
     let report = json!({
@@ -459,6 +504,7 @@ fn run(path: &str, options: &HashMap<String, String>) -> AnyResult<()> {
         "explained_rows": rows.len(),
         "reps": reps,
         "error_batches": params.error_batches,
+        "estimators": estimators.iter().map(|e| e.name()).collect::<Vec<_>>(),
         "model_simd": if model.avx2_fma { "avx2+fma" } else { "portable" },
         "exact": exact_summary,
         "sampled": sampled,
@@ -482,7 +528,8 @@ fn dispatch() -> AnyResult<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let usage =
         "usage: kernel_shap_compare setup PATH [--inputs M --hidden H --background B --rows R --seed S]\n       \
-                 kernel_shap_compare run PATH [--budgets 200,500,1000,2080 --reps 3 --threads 1,2 --error-batches 10]";
+                 kernel_shap_compare run PATH [--budgets 200,500,1000,2080 --reps 3 --threads 1,2 --error-batches 64 \
+                 --estimators shap,leverage,leverage_stratified]";
     let (Some(command), Some(path)) = (args.first(), args.get(1)) else {
         return Err(usage.into());
     };

@@ -6,10 +6,12 @@ mod counterfactuals;
 mod grouping;
 mod json;
 mod reason_codes;
+mod sampling;
 
 pub use analytics::{concentration, consistency, magnitude, sparsity, AttributionSummary};
 pub use counterfactuals::{Counterfactual, Counterfactuals, InstanceCounterfactuals};
 pub use reason_codes::{Direction, ReasonCode};
+pub use sampling::{SamplingDiagnostics, SAMPLING_KEY};
 
 use serde::Serialize;
 

@@ -8,7 +8,7 @@ use super::game::{Background, Game, Link};
 use crate::backend::GroupMap;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
+use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics, SamplingDiagnostics, SAMPLING_KEY};
 use crate::model::{Model, ModelSignature};
 
 /// The game every Shapley method plays: background, players, outputs and link.
@@ -78,7 +78,8 @@ fn row_rng(engine: &Engine, row: usize) -> ChaCha20Rng {
 pub(crate) struct RowEstimate {
     /// Shapley values.
     pub values: Vec<f64>,
-    /// Their standard errors (0 where exact).
+    /// Their standard errors (0 where exact; NaN when they cannot be estimated, which
+    /// `sampling` then records).
     pub standard_errors: Vec<f64>,
     /// link(f(x)) per target.
     pub prediction: Vec<f64>,
@@ -86,6 +87,15 @@ pub(crate) struct RowEstimate {
     pub base: Vec<f64>,
     /// Model rows evaluated for this row.
     pub rows_evaluated: u64,
+    /// How a regression estimate was sampled; `None` for permutation sampling.
+    pub sampling: Option<SamplingDiagnostics>,
+}
+
+impl RowEstimate {
+    /// Whether the standard errors are all finite (available).
+    pub fn standard_errors_available(&self) -> bool {
+        self.standard_errors.iter().all(|e| e.is_finite())
+    }
 }
 
 /// A checked Shapley explanation: the rows, the game, the outputs and the players.
@@ -137,13 +147,20 @@ impl<'a> Request<'a> {
             .collect()
     }
 
-    /// The explanation of `estimates` (one per row) by `method` with `parameters`.
+    /// The explanation of `estimates` (one per row) by `method` with `parameters`. Their
+    /// sampling facts go to `parameters["sampling"]` (one per row); when any row's standard
+    /// errors are unavailable the explanation reports none (every number it holds is finite).
     pub fn explanation(
         self,
         method: Method,
-        parameters: serde_json::Value,
+        mut parameters: serde_json::Value,
         estimates: Vec<RowEstimate>,
     ) -> Explanation {
+        let errors_available = estimates.iter().all(RowEstimate::standard_errors_available);
+        let sampling: Option<Vec<SamplingDiagnostics>> = estimates.iter().map(|e| e.sampling.clone()).collect();
+        if let Some(sampling) = sampling {
+            parameters[SAMPLING_KEY] = serde_json::to_value(sampling).unwrap_or_default();
+        }
         let signature = self.model.signature();
         let players = self.players.len();
         let rows = estimates.len();
@@ -187,7 +204,7 @@ impl<'a> Request<'a> {
             attributions,
             predictions,
             base_values,
-            standard_errors: Some(standard_errors),
+            standard_errors: errors_available.then_some(standard_errors),
             diagnostics,
         }
     }

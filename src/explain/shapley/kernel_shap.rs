@@ -1,24 +1,45 @@
 //! KernelSHAP (Lundberg & Lee, 2017): Shapley values as the solution of a weighted
-//! linear regression over coalitions, constrained to local accuracy. Coalitions follow
-//! shap's `KernelExplainer` schedule ([`schedule`](super::schedule)): exact enumeration
-//! when the budget allows, else complete subset sizes from the outside in and paired
-//! samples for the rest. Standard errors repeat the solve on disjoint batches of the
-//! sampled pairs (each batch with every enumerated coalition) and report the spread of
-//! the batch estimates divided by √batches.
+//! linear regression over coalitions, constrained to local accuracy.
+//!
+//! Coalitions come from the chosen [`Estimator`] (exact enumeration whenever the budget
+//! covers every coalition). Standard errors come from the delete-a-group jackknife over
+//! the sampled units ([`jackknife`](super::jackknife)); when they cannot be estimated the
+//! values are still returned and the errors reported as unavailable.
+//!
+//! With a `target_standard_error`, sampling runs in rounds: after each round the values
+//! and their standard errors are recomputed, and the schedule grows (keeping every
+//! coalition already evaluated) until every standard error is at or below the target or
+//! the budget cap is spent.
 
+use rand::Rng;
 use serde::Serialize;
 
 use super::common::{Request, RowEstimate, ShapleyGame};
+use super::estimator::{Estimator, Sampler};
 use super::game::Game;
-use super::schedule::{default_budget, kernel_schedule, Schedule};
-use super::solve::{constrained_wls, constrained_wls_rows};
+use super::jackknife::jackknife_standard_errors;
+use super::schedule::default_budget;
+use super::solve::constrained_wls;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
-use crate::explanation::{Explanation, Method};
+use crate::explanation::{Explanation, Method, SamplingDiagnostics};
 use crate::model::Model;
 
-/// Sample batches used for standard errors when the caller does not choose.
-pub const DEFAULT_ERROR_BATCHES: u32 = 10;
+/// Jackknife groups used for standard errors when the caller does not choose.
+pub const DEFAULT_ERROR_BATCHES: u32 = 64;
+
+/// With a target standard error and no budget, the first round's coalitions per player
+/// (at least [`MIN_FIRST_ROUND`]).
+const FIRST_ROUND_PER_PLAYER: usize = 8;
+
+/// See [`FIRST_ROUND_PER_PLAYER`].
+const MIN_FIRST_ROUND: usize = 64;
+
+/// With a target standard error and no cap, the cap is this many times shap's default budget.
+const DEFAULT_CAP_FACTOR: usize = 16;
+
+/// A later round plans for this much more than the 1/√n law predicts it needs.
+const ROUND_MARGIN: f64 = 1.2;
 
 /// KernelSHAP's parameters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,16 +48,90 @@ pub struct KernelShapParams {
     #[serde(flatten)]
     pub game: ShapleyGame,
     /// Coalitions evaluated per row (each over every background row); `None` means
-    /// 2M + 2048, shap's default.
+    /// 2M + 2048, shap's default. With `target_standard_error`, the first round's budget
+    /// (`None`: 8M, at least 64).
     pub budget: Option<usize>,
-    /// Disjoint batches of sampled pairs for the standard errors (at least 2).
+    /// The most jackknife groups the standard errors use (at least 2): sampled pairs are
+    /// dealt to `min(pairs, error_batches)` groups, each left out once.
     pub error_batches: u32,
+    /// How coalitions are sampled and weighted.
+    pub estimator: Estimator,
+    /// Sample in rounds until every value's standard error is at or below this (finite,
+    /// `> 0`, in the units of the explained output), or until `max_budget` is spent.
+    pub target_standard_error: Option<f64>,
+    /// The most coalitions per row with `target_standard_error` (`None`: 16 × (2M + 2048)).
+    pub max_budget: Option<usize>,
 }
 
 impl KernelShapParams {
-    /// Default budget and error batches over `game`.
+    /// Default budget, error groups and estimator over `game`, a fixed budget.
     pub fn new(game: ShapleyGame) -> Self {
-        Self { game, budget: None, error_batches: DEFAULT_ERROR_BATCHES }
+        Self {
+            game,
+            budget: None,
+            error_batches: DEFAULT_ERROR_BATCHES,
+            estimator: Estimator::default(),
+            target_standard_error: None,
+            max_budget: None,
+        }
+    }
+
+    /// The checked sampling plan for `players` players.
+    fn plan(&self, players: usize) -> Result<SamplingPlan> {
+        if self.error_batches < 2 {
+            return Err(Error::invalid(
+                "error_batches",
+                format!("is {}, expected at least 2 (a standard error needs two jackknife groups)", self.error_batches),
+            ));
+        }
+        let Some(target) = self.target_standard_error else {
+            if let Some(cap) = self.max_budget {
+                return Err(Error::invalid(
+                    "max_budget",
+                    format!("is {cap}, but caps only rounds driven by target_standard_error, which is not set"),
+                ));
+            }
+            let budget = self.budget.unwrap_or_else(|| default_budget(players));
+            return Ok(SamplingPlan::fixed(self.estimator, budget, self.error_batches));
+        };
+        if !(target.is_finite() && target > 0.0) {
+            return Err(Error::invalid(
+                "target_standard_error",
+                format!("is {target}, expected a finite standard error > 0"),
+            ));
+        }
+        let first = self.budget.unwrap_or((FIRST_ROUND_PER_PLAYER * players).max(MIN_FIRST_ROUND));
+        let cap = self.max_budget.unwrap_or(DEFAULT_CAP_FACTOR * default_budget(players)).max(2);
+        if cap < first {
+            return Err(Error::invalid(
+                "max_budget",
+                format!("is {cap}, expected at least the first round's budget {first}"),
+            ));
+        }
+        Ok(SamplingPlan {
+            estimator: self.estimator,
+            budget: first,
+            max_groups: self.error_batches,
+            target: Some((target, cap)),
+        })
+    }
+}
+
+/// How one row is sampled: the estimator, the (first round's) budget, the jackknife
+/// groups and, for accuracy-driven budgets, the target standard error and the cap.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct SamplingPlan {
+    estimator: Estimator,
+    budget: usize,
+    max_groups: u32,
+    target: Option<(f64, usize)>,
+}
+
+impl SamplingPlan {
+    /// One round of `budget` coalitions by `estimator`, standard errors over at most
+    /// `max_groups` jackknife groups.
+    pub(crate) fn fixed(estimator: Estimator, budget: usize, max_groups: u32) -> Self {
+        Self { estimator, budget, max_groups, target: None }
     }
 }
 
@@ -50,79 +145,131 @@ pub fn kernel_shap(
     params: &KernelShapParams,
 ) -> Result<Explanation> {
     let request = Request::new(engine, model, inputs, rows, &params.game)?;
-    let players = request.players();
-    let budget = params.budget.unwrap_or_else(|| default_budget(players));
-    if params.error_batches < 2 {
-        return Err(Error::invalid(
-            "error_batches",
-            format!("is {}, expected at least 2 (a standard error needs two batches)", params.error_batches),
-        ));
-    }
-    let estimates = request
-        .estimate_rows(|game, rng| estimate_row(game, &kernel_schedule(players, budget, params.error_batches, rng)?))?;
+    let plan = params.plan(request.players())?;
+    let estimates = request.estimate_rows(|game, rng| estimate_row(game, &plan, rng))?;
     let mut parameters = super::super::parameters_json(params)?;
-    parameters["budget"] = budget.into();
+    parameters["budget"] = plan.budget.into();
+    if let Some((_, cap)) = plan.target {
+        parameters["max_budget"] = cap.into();
+    }
     Ok(request.explanation(Method::KernelShap, parameters, estimates))
 }
 
-/// One row's KernelSHAP estimate on `game` over the coalitions of `schedule`: the
-/// constrained weighted least-squares values per target and their batch standard errors.
-pub(crate) fn estimate_row(game: &Game<'_>, schedule: &Schedule) -> Result<RowEstimate> {
+/// One row's KernelSHAP estimate on `game` by `plan`, drawing from `rng`: the constrained
+/// weighted least-squares values per target, their jackknife standard errors (NaN when
+/// unavailable, with the flag in the diagnostics) and the sampling facts.
+pub(crate) fn estimate_row(game: &Game<'_>, plan: &SamplingPlan, rng: &mut impl Rng) -> Result<RowEstimate> {
     let m = game.players();
     let prediction = game.prediction()?;
     let base = game.base()?;
     let t = prediction.len();
-    let coalitions = &schedule.coalitions;
-    let all_values = game.values(coalitions.packed(), coalitions.words())?;
-    let mut values = Vec::with_capacity(t * m);
-    let mut standard_errors = Vec::with_capacity(t * m);
-    for k in 0..t {
-        let y: Vec<f64> = (0..coalitions.len()).map(|c| all_values[c * t + k]).collect();
-        let phi = constrained_wls(coalitions, &schedule.weights, &y, base[k], prediction[k])?;
-        standard_errors.extend(batch_standard_errors(schedule, &y, base[k], prediction[k], &phi)?);
-        values.extend(phi);
-    }
-    Ok(RowEstimate { values, standard_errors, prediction, base, rows_evaluated: game.rows_evaluated() })
-}
-
-/// Standard errors from disjoint batches of the sampled pairs: each batch estimate uses
-/// every enumerated coalition plus its own samples, rescaled to carry the whole sampled
-/// weight. Each batch holds 1/B of the samples, so the variance of the full estimate is
-/// about the batch estimates' variance divided by B. When the batches are too small to
-/// determine every player (a small budget), neighbouring batches are merged (B halves)
-/// until each batch solves; exact schedules give zeros.
-fn batch_standard_errors(schedule: &Schedule, y: &[f64], base: f64, total: f64, phi: &[f64]) -> Result<Vec<f64>> {
-    if schedule.exact || schedule.batches < 2 {
-        return Ok(vec![0.0; phi.len()]);
-    }
-    let mut batches = schedule.batches;
+    let mut sampler = Sampler::new(plan.estimator, m, plan.budget, rng)?;
+    let mut values: Vec<f64> = Vec::new();
+    let mut rounds = 0u32;
     loop {
-        match batch_spread(schedule, batches, y, base, total, phi) {
-            Ok(errors) => return Ok(errors),
-            Err(e) if e.kind() == ErrorKind::InvalidArgument && batches > 2 => batches /= 2,
-            Err(e) => {
-                return Err(Error::invalid(
-                    "budget",
-                    format!(
-                        "the sampled coalitions are too few to estimate standard errors even in 2 batches ({}); raise the budget",
-                        e.message()
-                    ),
-                ))
+        let schedule = sampler.schedule();
+        let words = schedule.coalitions.words();
+        let evaluated = values.len() / t;
+        values.extend(game.values(&schedule.coalitions.packed()[evaluated * words..], words)?);
+        rounds += 1;
+        let solved = Round::solve(schedule, &values, &base, &prediction, plan.max_groups);
+        let next = plan.target.and_then(|(target, cap)| {
+            if schedule.exact || schedule.len() >= cap {
+                return None;
+            }
+            let next = match &solved {
+                // Not identified yet: double the budget while rounds remain.
+                Err(e) if e.kind() == ErrorKind::InvalidArgument => 2 * schedule.len(),
+                Err(_) => return None,
+                Ok(round) if round.meets(target) => return None,
+                Ok(round) => round.next_budget(schedule.len(), target),
+            };
+            Some(next.min(cap))
+        });
+        if let Some(next) = next {
+            let before = schedule.len();
+            sampler.grow(next, rng);
+            if sampler.schedule().len() > before {
+                continue;
             }
         }
+        // Done, or nothing left to add (shap's draw limit, or every coalition drawn).
+        let round = solved?;
+        let sampling = round.diagnostics(rounds, sampler.schedule(), plan.target.map(|(target, _)| target));
+        return Ok(RowEstimate {
+            values: round.values,
+            standard_errors: round.errors.unwrap_or_else(|| vec![f64::NAN; t * m]),
+            prediction,
+            base,
+            rows_evaluated: game.rows_evaluated(),
+            sampling: Some(sampling),
+        });
     }
 }
 
-/// The standard errors from `batches` batches (sample batch `b` in batch `b % batches`).
-fn batch_spread(schedule: &Schedule, batches: u32, y: &[f64], base: f64, total: f64, phi: &[f64]) -> Result<Vec<f64>> {
-    let mut spread = vec![0.0f64; phi.len()];
-    for batch in 0..batches {
-        // Only the batch's own rows: the other samples have weight 0 and would only cost time.
-        let rows = schedule.batch_rows(batch, batches);
-        let weights = schedule.batch_weights(batch, batches);
-        let estimate = constrained_wls_rows(&schedule.coalitions, &weights, y, &rows, base, total)?;
-        spread.iter_mut().zip(estimate.iter().zip(phi)).for_each(|(s, (e, p))| *s += (e - p).powi(2));
+/// The values and standard errors after one round.
+struct Round {
+    /// `targets × M` values.
+    values: Vec<f64>,
+    /// Their standard errors; `None` when unavailable.
+    errors: Option<Vec<f64>>,
+}
+
+impl Round {
+    /// Solves every target on `schedule` with coalition values `values`.
+    fn solve(
+        schedule: &super::schedule::Schedule,
+        values: &[f64],
+        base: &[f64],
+        prediction: &[f64],
+        max_groups: u32,
+    ) -> Result<Self> {
+        let t = base.len();
+        let mut phi = Vec::with_capacity(t * schedule.coalitions.players());
+        for k in 0..t {
+            let y: Vec<f64> = (0..schedule.len()).map(|c| values[c * t + k]).collect();
+            phi.extend(constrained_wls(&schedule.coalitions, &schedule.weights, &y, base[k], prediction[k])?);
+        }
+        let errors = jackknife_standard_errors(schedule, values, base, prediction, max_groups);
+        Ok(Self { values: phi, errors })
     }
-    let b = f64::from(batches);
-    Ok(spread.into_iter().map(|s| (s / (b - 1.0) / b).sqrt()).collect())
+
+    /// The largest standard error; `None` when unavailable.
+    fn largest_error(&self) -> Option<f64> {
+        self.errors.as_ref().map(|e| e.iter().copied().fold(0.0, f64::max))
+    }
+
+    /// Whether every standard error is available and at or below `target`.
+    fn meets(&self, target: f64) -> bool {
+        self.largest_error().is_some_and(|e| e <= target)
+    }
+
+    /// The next round's budget after `len` coalitions: what the 1/√n law predicts for
+    /// `target` (with a margin), at least 1.25× and at most 4× the current one; 2× when
+    /// the errors are unavailable.
+    fn next_budget(&self, len: usize, target: f64) -> usize {
+        let n = len as f64;
+        let wanted = match self.largest_error() {
+            Some(error) => ROUND_MARGIN * n * (error / target).powi(2),
+            None => 2.0 * n,
+        };
+        wanted.clamp(1.25 * n, 4.0 * n).ceil() as usize
+    }
+
+    fn diagnostics(
+        &self,
+        rounds: u32,
+        schedule: &super::schedule::Schedule,
+        target: Option<f64>,
+    ) -> SamplingDiagnostics {
+        SamplingDiagnostics {
+            rounds,
+            coalitions: schedule.len(),
+            exact: schedule.exact,
+            standard_errors_available: self.errors.is_some(),
+            largest_standard_error: self.largest_error(),
+            target_standard_error: target,
+            target_met: target.map(|t| schedule.exact || self.meets(t)),
+        }
+    }
 }

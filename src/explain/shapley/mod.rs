@@ -2,15 +2,19 @@
 //! interventional game of [`game`].
 
 mod common;
+pub mod estimator;
 pub mod game;
+mod jackknife;
 pub mod kernel_shap;
+mod leverage;
 pub mod sampling;
 pub mod schedule;
 pub mod solve;
 
 pub(crate) use common::RowEstimate;
 pub use common::ShapleyGame;
+pub use estimator::Estimator;
 pub use game::{Background, Link};
-pub(crate) use kernel_shap::estimate_row;
+pub(crate) use kernel_shap::{estimate_row, SamplingPlan};
 pub use kernel_shap::{kernel_shap, KernelShapParams};
 pub use sampling::{shapley_value_sampling, ShapleySamplingParams};

@@ -118,5 +118,12 @@ fn estimate_row(game: &Game<'_>, pairs: usize, rng: &mut impl rand::Rng) -> Resu
             (variance / pairs as f64).sqrt()
         })
         .collect();
-    Ok(RowEstimate { values: estimate, standard_errors, prediction, base, rows_evaluated: game.rows_evaluated() })
+    Ok(RowEstimate {
+        values: estimate,
+        standard_errors,
+        prediction,
+        base,
+        rows_evaluated: game.rows_evaluated(),
+        sampling: None,
+    })
 }

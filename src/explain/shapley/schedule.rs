@@ -43,7 +43,7 @@
 //! - **The middle size is sampled in pairs too** (`s = M / 2`, `M` even): shap adds such a
 //!   subset alone, this schedule adds its complement (also of size `M / 2`) as well, so every
 //!   sampled row has its complement in the schedule with the same weight (antithetic pairs,
-//!   and sample batches made of whole pairs). The size is drawn with the same probability
+//!   and sampling units made of whole pairs). The size is drawn with the same probability
 //!   as in shap relative to the paired sizes *per coalition added*: shap draws sizes from
 //!   `weight_vector` with paired sizes halved (two rows per draw), here every draw adds two
 //!   rows, so all sizes are halved, which is `weight_vector` itself after normalisation. The
@@ -52,9 +52,11 @@
 //!   remain; shap may add a last subset without its complement when its budget is odd.
 //! - **Random numbers** come from the caller's [`rand::Rng`] (ChaCha20 in Lumen), not from
 //!   NumPy's global generator, so draws differ from shap's for the same seed; the schedule is
-//!   a deterministic function of `(players, budget, batches, rng state)`.
-//! - **Sample batches** (for standard errors) are Lumen's addition: new pairs are dealt
-//!   round-robin, in draw order, to `batches` batches.
+//!   a deterministic function of `(players, budget, rng state)`.
+//! - **Sampling units** (for standard errors) are Lumen's addition: every new pair is one
+//!   unit, numbered in draw order.
+//! - **Rounds** (accuracy-driven budgets) are Lumen's addition: a later round keeps the
+//!   complete sizes of the first and only draws more pairs.
 //! - shap drops players whose value is the same in the explained row and every background
 //!   row before building its schedule; that choice belongs to the caller here.
 
@@ -65,7 +67,7 @@ use rand::{Rng, RngExt};
 use crate::error::{Error, Result};
 
 /// Bits per packed word.
-const WORD_BITS: usize = 64;
+pub(super) const WORD_BITS: usize = 64;
 
 /// shap's tolerance in the test "does this subset size fit the remaining budget?".
 const FIT_TOLERANCE: f64 = 1e-8;
@@ -203,14 +205,14 @@ impl Coalitions {
     }
 
     /// Appends the complement of `bits` (a valid coalition of these players).
-    fn push_complement(&mut self, bits: &[u64]) {
+    pub(super) fn push_complement(&mut self, bits: &[u64]) {
         let complement: Vec<u64> = bits.iter().zip(self.word_masks()).map(|(word, mask)| !word & mask).collect();
         self.bits.extend_from_slice(&complement);
         self.len += 1;
     }
 
     /// Appends, unchecked, coalition `bits` (built for these players).
-    fn push_valid(&mut self, bits: &[u64]) {
+    pub(super) fn push_valid(&mut self, bits: &[u64]) {
         self.bits.extend_from_slice(bits);
         self.len += 1;
     }
@@ -226,13 +228,18 @@ pub struct Schedule {
     /// Whether all `2^M − 2` coalitions are enumerated (the solve then gives the exact
     /// Shapley values of the game).
     pub exact: bool,
-    /// For a sampled coalition, the sample batch (`0..batches`) of its pair; `None` for an
-    /// enumerated one (complete subset sizes). Standard errors repeat the solve per batch,
-    /// each time with every enumerated coalition and that batch's samples.
-    pub sample_batch: Vec<Option<u32>>,
-    /// The number of sample batches in use: the requested number, or fewer when fewer pairs
-    /// were sampled (so no batch is empty); 0 when nothing was sampled.
-    pub batches: u32,
+    /// For a sampled coalition, its sampling unit (`0..units`): the two coalitions of a
+    /// sampled pair share one. `None` for a coalition every draw of the schedule would
+    /// include (a complete subset size). The standard errors leave units out in turn.
+    pub unit: Vec<Option<u32>>,
+    /// The number of sampling units (sampled pairs, or lone samples); 0 when nothing was
+    /// sampled.
+    pub units: u32,
+    /// Per unit, the factor on its share of the jackknife variance: `1 − f` for a unit
+    /// drawn without replacement from a class of which a share `f` was drawn (finite
+    /// population correction), `1 / c` for a pair drawn `c` times with replacement (its
+    /// leave-one-out removes `c` draws at once).
+    pub unit_factors: Vec<f64>,
 }
 
 impl Schedule {
@@ -246,37 +253,24 @@ impl Schedule {
         self.coalitions.is_empty()
     }
 
-    /// The rows of the solve for batch `batch` of `batches` (sample batch `b` belongs to
-    /// batch `b % batches`, so `batches < self.batches` merges neighbouring batches): every
-    /// enumerated coalition and the sampled ones of that batch.
-    pub fn batch_rows(&self, batch: u32, batches: u32) -> Vec<usize> {
-        (0..self.len()).filter(|&row| self.sample_batch[row].is_none_or(|b| b % batches == batch)).collect()
+    /// An empty schedule over `players` players with room for `capacity` coalitions.
+    pub(super) fn with_capacity(players: usize, capacity: usize) -> Self {
+        Self {
+            coalitions: Coalitions::with_capacity(players, capacity),
+            weights: Vec::with_capacity(capacity),
+            exact: false,
+            unit: Vec::with_capacity(capacity),
+            units: 0,
+            unit_factors: Vec::new(),
+        }
     }
 
-    /// The weights of the solve for batch `batch` of `batches` (one per coalition):
-    /// enumerated coalitions keep theirs, the batch's samples are scaled so they carry the
-    /// whole sampled weight (as if the batch were the only sample), other samples get 0.
-    pub fn batch_weights(&self, batch: u32, batches: u32) -> Vec<f64> {
-        let in_batch = |b: u32| b % batches == batch;
-        let (mut total, mut own) = (0.0, 0.0);
-        for (&w, b) in self.weights.iter().zip(&self.sample_batch) {
-            if let Some(b) = b {
-                total += w;
-                if in_batch(*b) {
-                    own += w;
-                }
-            }
+    /// Divides every weight by their sum, so that they sum to 1.
+    pub(super) fn normalise(&mut self) {
+        let sum: f64 = self.weights.iter().sum();
+        if sum > 0.0 {
+            self.weights.iter_mut().for_each(|w| *w /= sum);
         }
-        let scale = if own > 0.0 { total / own } else { 0.0 };
-        self.weights
-            .iter()
-            .zip(&self.sample_batch)
-            .map(|(&w, b)| match b {
-                None => w,
-                Some(b) if in_batch(*b) => w * scale,
-                Some(_) => 0.0,
-            })
-            .collect()
     }
 }
 
@@ -285,36 +279,16 @@ pub fn default_budget(players: usize) -> usize {
     2 * players + 2048
 }
 
-/// The KernelSHAP schedule for `players` players (`≥ 2`) within `budget` coalitions (model
-/// evaluations per background row, `≥ 2`), sampled pairs dealt to `batches` (`≥ 1`) sample
-/// batches. Exact when `budget ≥ 2^M − 2`, else shap's scheme (see the module
-/// documentation). Deterministic given the state of `rng`, which exact mode does not use.
-pub fn kernel_schedule(players: usize, budget: usize, batches: u32, rng: &mut impl Rng) -> Result<Schedule> {
-    check_arguments(players, budget, batches)?;
-    let sizes = SubsetSizes::new(players);
-    let mut builder = Builder::new(players, budget);
-    let exact = all_coalitions(players).is_some_and(|all| budget as u128 >= all);
-    let mut remaining_budget = budget;
-    let mut remaining_weight = sizes.weights.clone();
-    let mut enumerated = 0;
-    for size in 1..=sizes.count() {
-        let nsubsets = sizes.subsets(size);
-        if !exact {
-            let Some(taken) = sizes.fits(size, remaining_budget, remaining_weight[size - 1]) else { break };
-            remaining_budget -= taken;
-            renormalise(&mut remaining_weight, size - 1);
-        }
-        builder.enumerate(size, sizes.is_paired(size), sizes.weights[size - 1] / nsubsets);
-        enumerated = size;
-    }
-    if enumerated < sizes.count() {
-        builder.sample(&sizes, enumerated, remaining_budget, batches, rng);
-    }
-    Ok(builder.finish(exact, batches))
+/// The KernelSHAP schedule of shap's `KernelExplainer` for `players` players (`≥ 2`) within
+/// `budget` coalitions (model evaluations per background row, `≥ 2`). Exact when
+/// `budget ≥ 2^M − 2`, else shap's scheme (see the module documentation). Deterministic
+/// given the state of `rng`, which exact mode does not use.
+pub fn kernel_schedule(players: usize, budget: usize, rng: &mut impl Rng) -> Result<Schedule> {
+    Ok(ShapSampler::new(players, budget, rng)?.schedule)
 }
 
 /// Fails on the first argument out of range.
-fn check_arguments(players: usize, budget: usize, batches: u32) -> Result<()> {
+pub(super) fn check_arguments(players: usize, budget: usize) -> Result<()> {
     if players < 2 {
         return Err(Error::invalid(
             "players",
@@ -324,16 +298,18 @@ fn check_arguments(players: usize, budget: usize, batches: u32) -> Result<()> {
     if budget < 2 {
         return Err(Error::invalid("budget", format!("is {budget}, expected at least 2 coalitions")));
     }
-    if batches == 0 {
-        return Err(Error::invalid("batches", "is 0, expected at least 1 sample batch"));
-    }
     Ok(())
 }
 
 /// `2^M − 2`, the number of coalitions other than the empty and the full one; `None` when
 /// it does not fit in a `u128` (no budget can reach it then).
-fn all_coalitions(players: usize) -> Option<u128> {
+pub(super) fn all_coalitions(players: usize) -> Option<u128> {
     u32::try_from(players).ok().and_then(|m| 1u128.checked_shl(m)).map(|all| all - 2)
+}
+
+/// Whether `budget` coalitions cover all `2^M − 2` of `players` players.
+pub(super) fn covers_all(players: usize, budget: usize) -> bool {
+    all_coalitions(players).is_some_and(|all| budget as u128 >= all)
 }
 
 /// Divides the weights after `used` by `1 − weights[used]` (shap's renormalisation after
@@ -416,20 +392,20 @@ impl SubsetSizes {
 }
 
 /// `C(n, k)` in f64 (relative error a few ulps; `inf` beyond f64's range).
-fn binomial_f64(n: usize, k: usize) -> f64 {
+pub(super) fn binomial_f64(n: usize, k: usize) -> f64 {
     let k = k.min(n - k);
     (1..=k).fold(1.0, |c, i| c * (n - k + i) as f64 / i as f64)
 }
 
 /// `C(n, k)` exactly, `None` when it overflows a `u128`.
-fn binomial_u128(n: usize, k: usize) -> Option<u128> {
+pub(super) fn binomial_u128(n: usize, k: usize) -> Option<u128> {
     let k = k.min(n - k);
     (1..=k as u128).try_fold(1u128, |c, i| Some(c.checked_mul((n - k) as u128 + i)? / i))
 }
 
 /// Calls `visit` with every `k`-subset of `0..n` in lexicographic order
 /// (`itertools.combinations`).
-fn for_each_combination(n: usize, k: usize, mut visit: impl FnMut(&[usize])) {
+pub(super) fn for_each_combination(n: usize, k: usize, mut visit: impl FnMut(&[usize])) {
     let mut index: Vec<usize> = (0..k).collect();
     loop {
         visit(&index);
@@ -441,101 +417,142 @@ fn for_each_combination(n: usize, k: usize, mut visit: impl FnMut(&[usize])) {
     }
 }
 
-/// The schedule under construction.
-struct Builder {
-    coalitions: Coalitions,
-    weights: Vec<f64>,
-    sample_batch: Vec<Option<u32>>,
+/// shap's schedule, grown in rounds: the complete subset sizes are fixed by the first
+/// budget, later rounds only add sampled pairs (drawn as in the first round).
+pub(super) struct ShapSampler {
+    sizes: SubsetSizes,
+    /// Subset sizes enumerated completely.
+    enumerated: usize,
+    /// The schedule so far (sampled rows carry their normalised counts).
+    pub(super) schedule: Schedule,
+    /// The first sampled row.
+    first: usize,
+    /// Draw counts of the sampled rows (`first..`).
+    counts: Vec<f64>,
+    /// Row of every sampled coalition.
+    seen: HashMap<Box<[u64]>, usize>,
+    order: Vec<usize>,
     scratch: Vec<u64>,
 }
 
-impl Builder {
-    fn new(players: usize, budget: usize) -> Self {
+impl ShapSampler {
+    /// The first round: shap's schedule within `budget` coalitions.
+    pub(super) fn new(players: usize, budget: usize, rng: &mut impl Rng) -> Result<Self> {
+        check_arguments(players, budget)?;
+        let sizes = SubsetSizes::new(players);
         // The budget may be far above what can be added: reserve at most a modest amount.
         let all = all_coalitions(players).and_then(|all| usize::try_from(all).ok()).unwrap_or(usize::MAX);
-        let capacity = budget.min(all).min(MAX_RESERVED);
-        let coalitions = Coalitions::with_capacity(players, capacity);
-        let words = coalitions.words();
-        Self { coalitions, weights: Vec::with_capacity(capacity), sample_batch: Vec::new(), scratch: vec![0; words] }
+        let mut schedule = Schedule::with_capacity(players, budget.min(all).min(MAX_RESERVED));
+        schedule.exact = covers_all(players, budget);
+        let words = schedule.coalitions.words();
+        let mut sampler = Self {
+            sizes,
+            enumerated: 0,
+            schedule,
+            first: 0,
+            counts: Vec::new(),
+            seen: HashMap::new(),
+            order: Vec::with_capacity(players),
+            scratch: vec![0; words],
+        };
+        let mut remaining_budget = budget;
+        let mut remaining_weight = sampler.sizes.weights.clone();
+        for size in 1..=sampler.sizes.count() {
+            let nsubsets = sampler.sizes.subsets(size);
+            if !sampler.schedule.exact {
+                let Some(taken) = sampler.sizes.fits(size, remaining_budget, remaining_weight[size - 1]) else {
+                    break;
+                };
+                remaining_budget -= taken;
+                renormalise(&mut remaining_weight, size - 1);
+            }
+            let weight = sampler.sizes.weights[size - 1] / nsubsets;
+            sampler.enumerate(size, sampler.sizes.is_paired(size), weight);
+            sampler.enumerated = size;
+        }
+        sampler.first = sampler.schedule.len();
+        sampler.grow(budget, rng);
+        Ok(sampler)
+    }
+
+    /// Adds sampled pairs until the schedule holds `budget` coalitions (or shap's draw
+    /// limit is reached), then rescales the sampled counts to the weight left.
+    pub(super) fn grow(&mut self, budget: usize, rng: &mut impl Rng) {
+        if self.enumerated == self.sizes.count() {
+            return;
+        }
+        let remaining = budget.saturating_sub(self.schedule.len());
+        self.sample(remaining, rng);
+        let weight_left: f64 = self.sizes.weights[self.enumerated..].iter().sum();
+        let total: f64 = self.counts.iter().sum();
+        if total > 0.0 {
+            let rows = &mut self.schedule.weights[self.first..];
+            rows.iter_mut().zip(&self.counts).for_each(|(w, c)| *w = c * weight_left / total);
+        }
+        self.schedule.unit_factors = self.counts.chunks_exact(2).map(|pair| 1.0 / pair[0]).collect();
     }
 
     /// Adds every coalition of `size` (and, when `paired`, its complement right after it),
     /// each with `weight`.
     fn enumerate(&mut self, size: usize, paired: bool, weight: f64) {
-        let players = self.coalitions.players();
+        let players = self.schedule.coalitions.players();
         let mut bits = std::mem::take(&mut self.scratch);
+        let schedule = &mut self.schedule;
         for_each_combination(players, size, |members| {
             bits.fill(0);
             members.iter().for_each(|&p| bits[p / WORD_BITS] |= 1 << (p % WORD_BITS));
-            self.coalitions.push_valid(&bits);
-            self.weights.push(weight);
+            schedule.coalitions.push_valid(&bits);
+            schedule.weights.push(weight);
+            schedule.unit.push(None);
             if paired {
-                self.coalitions.push_complement(&bits);
-                self.weights.push(weight);
+                schedule.coalitions.push_complement(&bits);
+                schedule.weights.push(weight);
+                schedule.unit.push(None);
             }
         });
         self.scratch = bits;
     }
 
-    /// Spends `budget` coalitions on sampled pairs of the sizes after `enumerated`, dealt
-    /// round-robin to `batches` batches, and rescales their counts to the weight left.
-    fn sample(&mut self, sizes: &SubsetSizes, enumerated: usize, budget: usize, batches: u32, rng: &mut impl Rng) {
-        let players = self.coalitions.players();
-        let first = self.coalitions.len();
-        let mut seen: HashMap<Box<[u64]>, usize> = HashMap::new();
-        let mut order: Vec<usize> = Vec::with_capacity(players);
+    /// Spends `budget` coalitions on new sampled pairs of the sizes not enumerated (a pair
+    /// drawn again adds to its counts instead).
+    fn sample(&mut self, budget: usize, rng: &mut impl Rng) {
+        let players = self.schedule.coalitions.players();
         let mut bits = std::mem::take(&mut self.scratch);
+        let mut order = std::mem::take(&mut self.order);
         let mut remaining = budget;
-        let mut pairs: u32 = 0;
         for _ in 0..budget.saturating_mul(DRAWS_PER_REMAINING) {
             if remaining < 2 {
                 break;
             }
-            let size = sizes.draw(enumerated, rng.random::<f64>());
+            let size = self.sizes.draw(self.enumerated, rng.random::<f64>());
             random_subset(players, size, rng, &mut order, &mut bits);
-            if let Some(&row) = seen.get(&bits[..]) {
-                let partner = first + ((row - first) ^ 1);
-                self.weights[row] += 1.0;
-                self.weights[partner] += 1.0;
+            if let Some(&row) = self.seen.get(&bits[..]) {
+                let partner = self.first + ((row - self.first) ^ 1);
+                self.counts[row - self.first] += 1.0;
+                self.counts[partner - self.first] += 1.0;
                 continue;
             }
-            let row = self.coalitions.len();
-            self.coalitions.push_valid(&bits);
-            self.coalitions.push_complement(&bits);
-            seen.insert(bits.clone().into_boxed_slice(), row);
-            seen.insert(self.coalitions.bits(row + 1).into(), row + 1);
-            let batch = pairs % batches;
-            self.weights.extend([1.0, 1.0]);
-            self.sample_batch.extend([Some(batch), Some(batch)]);
-            pairs += 1;
+            let schedule = &mut self.schedule;
+            let row = schedule.coalitions.len();
+            schedule.coalitions.push_valid(&bits);
+            schedule.coalitions.push_complement(&bits);
+            self.seen.insert(bits.clone().into_boxed_slice(), row);
+            self.seen.insert(schedule.coalitions.bits(row + 1).into(), row + 1);
+            let unit = schedule.units;
+            schedule.weights.extend([1.0, 1.0]);
+            schedule.unit.extend([Some(unit), Some(unit)]);
+            schedule.units += 1;
+            self.counts.extend([1.0, 1.0]);
             remaining -= 2;
         }
         self.scratch = bits;
-        let weight_left: f64 = sizes.weights[enumerated..].iter().sum();
-        let counts: f64 = self.weights[first..].iter().sum();
-        if counts > 0.0 {
-            self.weights[first..].iter_mut().for_each(|w| *w *= weight_left / counts);
-        }
-    }
-
-    fn finish(mut self, exact: bool, batches: u32) -> Schedule {
-        let sampled = self.sample_batch.len();
-        let enumerated = self.coalitions.len() - sampled;
-        let pairs = u32::try_from(sampled / 2).unwrap_or(u32::MAX);
-        self.sample_batch.splice(0..0, std::iter::repeat_n(None, enumerated));
-        Schedule {
-            coalitions: self.coalitions,
-            weights: self.weights,
-            exact,
-            sample_batch: self.sample_batch,
-            batches: batches.min(pairs),
-        }
+        self.order = order;
     }
 }
 
 /// Sets `bits` to a uniformly random subset of `size` of the `players` players: the first
 /// `size` entries of a partial Fisher–Yates shuffle of `0..players`.
-fn random_subset(players: usize, size: usize, rng: &mut impl Rng, order: &mut Vec<usize>, bits: &mut [u64]) {
+pub(super) fn random_subset(players: usize, size: usize, rng: &mut impl Rng, order: &mut Vec<usize>, bits: &mut [u64]) {
     order.clear();
     order.extend(0..players);
     bits.fill(0);
@@ -561,7 +578,7 @@ mod tests {
     }
 
     fn schedule(players: usize, budget: usize, seed: u64) -> Schedule {
-        kernel_schedule(players, budget, 10, &mut rng(seed)).expect("valid schedule arguments")
+        kernel_schedule(players, budget, &mut rng(seed)).expect("valid schedule arguments")
     }
 
     /// The Shapley kernel `(M − 1) / (C(M, s) s (M − s))`, straight from the formula.
@@ -586,7 +603,7 @@ mod tests {
         for c in 0..schedule.len() {
             let partner = rows[&complement(&schedule.coalitions, c)];
             assert_eq!(schedule.weights[c], schedule.weights[partner], "coalition {c} and its complement");
-            assert_eq!(schedule.sample_batch[c], schedule.sample_batch[partner]);
+            assert_eq!(schedule.unit[c], schedule.unit[partner]);
         }
     }
 
@@ -610,9 +627,8 @@ mod tests {
 
     #[test]
     fn arguments_are_checked() {
-        assert!(kernel_schedule(1, 100, 10, &mut rng(0)).is_err_and(|e| e.message().starts_with("players")));
-        assert!(kernel_schedule(5, 1, 10, &mut rng(0)).is_err_and(|e| e.message().starts_with("budget")));
-        assert!(kernel_schedule(5, 100, 0, &mut rng(0)).is_err_and(|e| e.message().starts_with("batches")));
+        assert!(kernel_schedule(1, 100, &mut rng(0)).is_err_and(|e| e.message().starts_with("players")));
+        assert!(kernel_schedule(5, 1, &mut rng(0)).is_err_and(|e| e.message().starts_with("budget")));
     }
 
     #[test]
@@ -621,7 +637,7 @@ mod tests {
             let all = (1usize << players) - 2;
             for budget in [all, all + 1, usize::MAX] {
                 let schedule = schedule(players, budget, 0);
-                assert!(schedule.exact && schedule.batches == 0);
+                assert!(schedule.exact && schedule.units == 0);
                 assert_eq!(schedule.len(), all);
                 let distinct: HashSet<&[u64]> = (0..all).map(|c| schedule.coalitions.bits(c)).collect();
                 assert_eq!(distinct.len(), all);
@@ -631,7 +647,7 @@ mod tests {
                     assert!(size > 0 && size < players);
                     let expected = kernel(players, size) / z;
                     assert!((schedule.weights[c] - expected).abs() <= 1e-14 * expected, "M = {players}, size {size}");
-                    assert_eq!(schedule.sample_batch[c], None);
+                    assert_eq!(schedule.unit[c], None);
                 }
                 assert!((schedule.weights.iter().sum::<f64>() - 1.0).abs() < 1e-13);
             }
@@ -703,10 +719,10 @@ mod tests {
             assert_eq!(Some(count(size)), all);
             assert_eq!(Some(count(players - size)), all);
         }
-        let enumerated = schedule.sample_batch.iter().filter(|b| b.is_none()).count();
+        let enumerated = schedule.unit.iter().filter(|b| b.is_none()).count();
         assert_eq!(enumerated, 2 * (20 + 190));
-        assert!((0..schedule.len()).all(|c| schedule.sample_batch[c].is_none() == (count_size(&schedule, c) <= 2)));
-        assert_eq!(schedule.batches, 10);
+        assert!((0..schedule.len()).all(|c| schedule.unit[c].is_none() == (count_size(&schedule, c) <= 2)));
+        assert_eq!(schedule.units as usize, (default_budget(players) - enumerated) / 2);
         assert_eq!(schedule.len(), default_budget(players));
     }
 
@@ -721,12 +737,12 @@ mod tests {
         let players = 20;
         let schedule = schedule(players, default_budget(players), 1);
         let z: f64 = (1..players).map(|s| 19.0 / (s * (players - s)) as f64).sum();
-        for c in (0..schedule.len()).filter(|&c| schedule.sample_batch[c].is_none()) {
+        for c in (0..schedule.len()).filter(|&c| schedule.unit[c].is_none()) {
             let expected = kernel(players, schedule.coalitions.size(c)) / z;
             assert!((schedule.weights[c] - expected).abs() < 1e-14 * expected);
         }
         let sampled: f64 =
-            (0..schedule.len()).filter(|&c| schedule.sample_batch[c].is_some()).map(|c| schedule.weights[c]).sum();
+            (0..schedule.len()).filter(|&c| schedule.unit[c].is_some()).map(|c| schedule.weights[c]).sum();
         let weight_left: f64 = (3..=17).map(|s| 19.0 / (s * (players - s)) as f64).sum::<f64>() / z;
         assert!((sampled - weight_left).abs() < 1e-12);
     }
@@ -741,7 +757,7 @@ mod tests {
         let runs = 300;
         for seed in 0..runs {
             let schedule = schedule(players, budget, seed);
-            for c in (0..schedule.len()).filter(|&c| schedule.sample_batch[c].is_some()) {
+            for c in (0..schedule.len()).filter(|&c| schedule.unit[c].is_some()) {
                 mass[schedule.coalitions.size(c)] += schedule.weights[c] / runs as f64;
             }
         }
@@ -755,27 +771,28 @@ mod tests {
     }
 
     #[test]
-    fn batches_are_dealt_round_robin_by_pair() {
+    fn units_are_numbered_by_pair_in_draw_order() {
         let schedule = schedule(12, 300, 2);
-        let first = schedule.sample_batch.iter().position(Option::is_some).expect("some samples");
-        for (pair, rows) in schedule.sample_batch[first..].chunks(2).enumerate() {
-            assert_eq!(rows, [Some(pair as u32 % 10); 2]);
+        let first = schedule.unit.iter().position(Option::is_some).expect("some samples");
+        for (pair, rows) in schedule.unit[first..].chunks(2).enumerate() {
+            assert_eq!(rows, [Some(pair as u32); 2]);
         }
-        for batch in 0..schedule.batches {
-            let rows = schedule.batch_rows(batch, schedule.batches);
-            let weights = schedule.batch_weights(batch, schedule.batches);
-            assert_eq!(weights.len(), schedule.len());
-            assert!((rows.iter().map(|&r| weights[r]).sum::<f64>() - 1.0).abs() < 1e-12);
-            assert!((0..schedule.len()).all(|r| rows.contains(&r) == (weights[r] > 0.0)));
-        }
+        assert_eq!(schedule.units as usize, (schedule.len() - first) / 2);
     }
 
     #[test]
-    fn few_pairs_use_fewer_batches() {
-        // M = 4, budget 12: sizes 1 and 3 enumerated (8), 4 left for 2 pairs of size 2.
-        let schedule = schedule(4, 12, 0);
-        assert_eq!(schedule.len(), 12);
-        assert_eq!(schedule.batches, 2);
+    fn later_rounds_keep_the_first_rows_and_add_pairs() {
+        let mut random = rng(4);
+        let mut sampler = ShapSampler::new(16, 200, &mut random).expect("valid arguments");
+        let first = sampler.schedule.clone();
+        sampler.grow(600, &mut random);
+        let grown = &sampler.schedule;
+        assert_eq!(grown.len(), 600);
+        assert_eq!(grown.coalitions.packed()[..first.coalitions.packed().len()], *first.coalitions.packed());
+        assert!((grown.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert_complements_paired(grown);
+        let enumerated = first.unit.iter().filter(|u| u.is_none()).count();
+        assert_eq!(grown.unit.iter().filter(|u| u.is_none()).count(), enumerated);
     }
 
     #[test]
@@ -796,7 +813,7 @@ mod tests {
     fn huge_player_counts_sample_without_enumerating() {
         let schedule = schedule(2000, 100, 0);
         assert_eq!(schedule.len(), 100);
-        assert!(schedule.sample_batch.iter().all(Option::is_some));
+        assert!(schedule.unit.iter().all(Option::is_some));
     }
 
     #[test]

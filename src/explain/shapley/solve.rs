@@ -63,7 +63,7 @@ pub fn constrained_wls(
 
 /// [`constrained_wls`] on the selected `rows` of `coalitions`, `weights` and `values`
 /// only (indices into them; a repeated index counts twice). Lets the caller re-solve per
-/// sample batch (see [`Schedule::batch_rows`](super::schedule::Schedule::batch_rows))
+/// subset of the sampling units
 /// without copying the coalitions or values.
 pub fn constrained_wls_rows(
     coalitions: &Coalitions,
@@ -158,7 +158,7 @@ fn rank_error(rows: usize, rank: usize, unknowns: usize) -> Error {
 }
 
 /// The orthonormal basis `Q₂` (columns `1..M` of the reflector `H`) of `{φ : Σφ = 0}`.
-struct NullSpace {
+pub(super) struct NullSpace {
     players: usize,
     sqrt_players: f64,
     /// `β = 2 / vᵀv = 1 / (M + √M)`.
@@ -166,7 +166,7 @@ struct NullSpace {
 }
 
 impl NullSpace {
-    fn new(players: usize) -> Self {
+    pub(super) fn new(players: usize) -> Self {
         let m = players as f64;
         let sqrt_players = m.sqrt();
         Self { players, sqrt_players, beta: 1.0 / (m + sqrt_players) }
@@ -174,7 +174,7 @@ impl NullSpace {
 
     /// `zᵀQ₂` for coalition `coalition` into `out` (`M − 1` entries):
     /// `z_j − β (|z| + √M z₀)` for `j = 1..M`.
-    fn row(&self, coalitions: &Coalitions, coalition: usize, out: &mut [f64]) {
+    pub(super) fn row(&self, coalitions: &Coalitions, coalition: usize, out: &mut [f64]) {
         let size = coalitions.size(coalition) as f64;
         let first = if coalitions.contains(coalition, 0) { self.sqrt_players } else { 0.0 };
         let shift = self.beta * (size + first);
@@ -184,7 +184,7 @@ impl NullSpace {
     }
 
     /// `φ = (Δ/M)·1 + Q₂u`.
-    fn expand(&self, u: &[f64], delta: f64) -> Vec<f64> {
+    pub(super) fn expand(&self, u: &[f64], delta: f64) -> Vec<f64> {
         let mean = delta / self.players as f64;
         let sum: f64 = u.iter().sum();
         let first = mean - sum / self.sqrt_players;
@@ -353,7 +353,7 @@ mod tests {
     use super::*;
 
     fn schedule(players: usize, budget: usize, seed: u64) -> Schedule {
-        kernel_schedule(players, budget, 10, &mut ChaCha20Rng::seed_from_u64(seed)).expect("valid schedule")
+        kernel_schedule(players, budget, &mut ChaCha20Rng::seed_from_u64(seed)).expect("valid schedule")
     }
 
     /// A deterministic pseudo-random number in [−1, 1) from `key` (splitmix64).
@@ -488,7 +488,7 @@ mod tests {
     }
 
     #[test]
-    fn batch_solves_use_only_their_rows() {
+    fn solves_on_selected_rows_use_only_those() {
         let schedule = schedule(16, 600, 9);
         let players = 16;
         let (base, a) = (-1.5, coefficients(players));
@@ -499,12 +499,12 @@ mod tests {
         let by_rows = constrained_wls_rows(&schedule.coalitions, &schedule.weights, &values, &all, base, total)
             .expect("full rank");
         assert_eq!(full, by_rows);
-        assert!(schedule.batches > 1);
-        for batch in 0..schedule.batches {
-            let rows = schedule.batch_rows(batch, schedule.batches);
-            let weights = schedule.batch_weights(batch, schedule.batches);
-            let phi = constrained_wls_rows(&schedule.coalitions, &weights, &values, &rows, base, total)
-                .expect("enumerated sizes 1 and M − 1 keep every batch at full rank");
+        assert!(schedule.units > 1);
+        for half in 0..2 {
+            let rows: Vec<usize> =
+                (0..schedule.len()).filter(|&r| schedule.unit[r].is_none_or(|u| u % 2 == half)).collect();
+            let phi = constrained_wls_rows(&schedule.coalitions, &schedule.weights, &values, &rows, base, total)
+                .expect("enumerated sizes 1 and M − 1 keep every half at full rank");
             assert_local_accuracy(&phi, total - base);
             assert!(phi.iter().zip(&a).all(|(p, a)| (p - a).abs() < 1e-10));
         }

@@ -11,8 +11,7 @@ use crate::backend::GroupMap;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explain::shapley::game::{Background, Game};
-use crate::explain::shapley::schedule::kernel_schedule;
-use crate::explain::shapley::{estimate_row, RowEstimate};
+use crate::explain::shapley::{estimate_row, Estimator, RowEstimate, SamplingPlan};
 use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
 use crate::model::SequenceModel;
 
@@ -245,11 +244,13 @@ pub(crate) fn explain_level(
     let (estimate, exact) = if groups.len() == 1 {
         let (prediction, base) = (game.prediction()?, game.base()?);
         let values = vec![prediction[0] - base[0]];
-        (RowEstimate { values, standard_errors: vec![0.0], prediction, base, rows_evaluated: 0 }, true)
+        (RowEstimate { values, standard_errors: vec![0.0], prediction, base, rows_evaluated: 0, sampling: None }, true)
     } else {
         let mut rng = case.engine.random_stream(stream);
-        let schedule = kernel_schedule(groups.len(), params.budget, params.error_batches, &mut rng)?;
-        (estimate_row(&game, &schedule)?, schedule.exact)
+        let plan = SamplingPlan::fixed(Estimator::default(), params.budget, params.error_batches);
+        let estimate = estimate_row(&game, &plan, &mut rng)?;
+        let exact = estimate.sampling.as_ref().is_some_and(|s| s.exact);
+        (estimate, exact)
     };
     // The pruning's rows count too: the explanation needed them.
     let rows = pruning.model_rows_evaluated + case.evaluator.rows_evaluated() - rows_before + game.rows_evaluated();
@@ -260,6 +261,9 @@ pub(crate) fn explain_level(
     parameters["pruning"] = super::super::parameters_json(pruning)?;
     parameters["players"] = super::super::parameters_json(&players)?;
     parameters["exact"] = exact.into();
+    if let Some(sampling) = &estimate.sampling {
+        parameters[crate::explanation::SAMPLING_KEY] = super::super::parameters_json(&[sampling])?;
+    }
     parameters["state_path"] = case.use_state.into();
     if let Some((_, _, relevance)) = relevant {
         parameters["relevance"] = super::super::parameters_json(relevance)?;
@@ -282,7 +286,10 @@ pub(crate) fn explain_level(
         attributions,
         predictions: vec![prediction],
         base_values: vec![base],
-        standard_errors: Some(estimate.standard_errors.iter().map(|&v| v as f32).collect()),
+        // Unavailable errors (too few samples to estimate them) are reported as none.
+        standard_errors: estimate
+            .standard_errors_available()
+            .then(|| estimate.standard_errors.iter().map(|&v| v as f32).collect()),
         diagnostics: vec![RowDiagnostics { model_rows_evaluated: rows, completeness_gap: Some(vec![gap]) }],
     };
     Ok(TimeShapExplanation { level, players, pruning: pruning.clone(), exact, explanation })

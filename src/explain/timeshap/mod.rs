@@ -3,7 +3,7 @@
 //! sequence, after temporal coalition pruning lumps the older events into one player.
 //!
 //! The game is the KernelSHAP engine's own ([`Game`](crate::explain::shapley::game::Game),
-//! [`kernel_schedule`](crate::explain::shapley::schedule::kernel_schedule),
+//! KernelSHAP's default [`Estimator`](crate::explain::shapley::Estimator),
 //! [`constrained_wls`](crate::explain::shapley::solve::constrained_wls)): a player is a set
 //! of (event, feature) cells that take the background's values when the player is off,
 //! and the pruned events are one more player (a flag element of the game row, turned back into those events by the game's model). Where the paper is silent
@@ -59,7 +59,7 @@ pub struct TimeShapParams {
     pub tolerance: Option<f64>,
     /// Coalitions per explanation (exact when `2^M − 2` fit); at least 2.
     pub budget: usize,
-    /// Sample batches for the standard errors of sampled values (at least 2).
+    /// The most jackknife groups for the standard errors of sampled values (at least 2).
     pub error_batches: u32,
     /// The model output explained.
     pub target: u32,
@@ -70,7 +70,7 @@ pub struct TimeShapParams {
 }
 
 impl TimeShapParams {
-    /// Defaults over `background`: no pruning, budget 32000, 10 error batches, output 0,
+    /// Defaults over `background`: no pruning, budget 32000, 64 jackknife groups, output 0,
     /// identity link, state path when available.
     pub fn new(background: SequenceBackground) -> Self {
         Self {

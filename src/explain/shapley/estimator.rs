@@ -1,0 +1,108 @@
+//! The coalition sampling schemes KernelSHAP can use, and the sampler that grows the
+//! chosen one in rounds.
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use super::leverage::LeverageSampler;
+use super::schedule::{Schedule, ShapSampler};
+use super::solve::constrained_wls;
+
+/// A schedule this small (in coalitions per player) is checked for a full-rank design
+/// before any model evaluation, and redrawn when it has none.
+const CHECKED_ROWS_PER_PLAYER: usize = 8;
+
+/// Redraws of a first round whose design does not determine the values.
+const REDRAWS: usize = 16;
+
+/// How KernelSHAP chooses and weights its coalitions (all solve the same constrained
+/// weighted least squares; exact enumeration whenever the budget covers every coalition).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Estimator {
+    /// shap's `KernelExplainer` schedule: complete subset sizes from the outside in while
+    /// the budget holds them, then paired samples drawn from the kernel's size
+    /// distribution, weighted by their draw counts. Lumen's schedule before 0.3.
+    Shap,
+    /// Leverage SHAP (Musco & Witter, ICLR 2025): every coalition included independently
+    /// with probability `min(1, c / C(M, s))` (uniform over sizes, the regression's
+    /// leverage scores), in complementary pairs, weighted by kernel over probability.
+    Leverage,
+    /// Leverage SHAP with the number of coalitions of every size fixed to its expectation
+    /// (stratified by size): the same weights, less variance. The default: the most
+    /// accurate at equal model evaluations in `benches/compare/`.
+    #[default]
+    LeverageStratified,
+}
+
+impl Estimator {
+    /// Every estimator, in the order of the C ABI's `lumen_kernel_shap_estimator`.
+    pub const ALL: [Estimator; 3] = [Estimator::Shap, Estimator::Leverage, Estimator::LeverageStratified];
+
+    /// The estimator's name, as in the audit JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Shap => "shap",
+            Self::Leverage => "leverage",
+            Self::LeverageStratified => "leverage_stratified",
+        }
+    }
+}
+
+/// One estimator's schedule, grown in rounds.
+pub(super) enum Sampler {
+    Shap(ShapSampler),
+    Leverage(LeverageSampler),
+}
+
+impl Sampler {
+    /// The first round of `estimator` for `players` players within `budget` coalitions.
+    /// A small schedule whose design cannot determine the values is redrawn (up to
+    /// [`REDRAWS`] times) before anything is evaluated.
+    pub(super) fn new(
+        estimator: Estimator,
+        players: usize,
+        budget: usize,
+        rng: &mut impl Rng,
+    ) -> crate::error::Result<Self> {
+        let mut sampler = Self::draw(estimator, players, budget, rng)?;
+        for _ in 0..REDRAWS {
+            let schedule = sampler.schedule();
+            if schedule.exact || schedule.len() > CHECKED_ROWS_PER_PLAYER * players || identifies(schedule) {
+                break;
+            }
+            sampler = Self::draw(estimator, players, budget, rng)?;
+        }
+        Ok(sampler)
+    }
+
+    fn draw(estimator: Estimator, players: usize, budget: usize, rng: &mut impl Rng) -> crate::error::Result<Self> {
+        Ok(match estimator {
+            Estimator::Shap => Self::Shap(ShapSampler::new(players, budget, rng)?),
+            Estimator::Leverage => Self::Leverage(LeverageSampler::new(players, budget, false, rng)?),
+            Estimator::LeverageStratified => Self::Leverage(LeverageSampler::new(players, budget, true, rng)?),
+        })
+    }
+
+    /// Grows the schedule to at most `budget` coalitions; earlier coalitions stay, in order.
+    pub(super) fn grow(&mut self, budget: usize, rng: &mut impl Rng) {
+        match self {
+            Self::Shap(s) => s.grow(budget, rng),
+            Self::Leverage(s) => s.grow(budget, rng),
+        }
+    }
+
+    /// The schedule so far.
+    pub(super) fn schedule(&self) -> &Schedule {
+        match self {
+            Self::Shap(s) => &s.schedule,
+            Self::Leverage(s) => &s.schedule,
+        }
+    }
+}
+
+/// Whether the coalitions of `schedule` determine the values (a full-rank design).
+fn identifies(schedule: &Schedule) -> bool {
+    let zeros = vec![0.0; schedule.len()];
+    constrained_wls(&schedule.coalitions, &schedule.weights, &zeros, 0.0, 0.0).is_ok()
+}
