@@ -1,6 +1,6 @@
 //! Calling into a Java object from the engine's worker threads: each thread attaches to
-//! the JVM (and stays attached), a model that is not concurrent is entered by one thread
-//! at a time, and the first Java exception of one explanation is kept so that the export
+//! the JVM as a daemon thread (and stays attached until it exits, see [`crate::daemon`]),
+//! a model that is not concurrent is entered by one thread at a time, and the first Java exception of one explanation is kept so that the export
 //! can rethrow it as the cause of a `ModelException`.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -11,6 +11,7 @@ use jni::vm::JavaVM;
 use jni::{jni_sig, jni_str, Env};
 use lumen::{Error, ErrorKind};
 
+use crate::daemon;
 use crate::error::{BindingError, BindingResult};
 
 /// A Java object (a model bridge) held for calls from any thread.
@@ -60,9 +61,9 @@ impl Thrown {
         result.map_err(|e| self.failure(e))
     }
 
-    /// Runs `invoke` on `target`'s object from the current thread (attached to the JVM
-    /// for as long as the thread lives). A Java exception is cleared, kept and reported as
-    /// `ModelFailed`.
+    /// Runs `invoke` on `target`'s object from the current thread (attached to the JVM as
+    /// a daemon thread for as long as it lives, see [`crate::daemon`]). A Java exception is
+    /// cleared, kept and reported as `ModelFailed`.
     pub fn call(
         &self,
         target: &JavaTarget,
@@ -70,22 +71,26 @@ impl Thrown {
         invoke: impl FnOnce(&mut Env<'_>, &JObject<'static>) -> jni::errors::Result<()>,
     ) -> lumen::Result<()> {
         let _turn = target.turn();
-        let outcome = target.vm.attach_current_thread(
-            |env| -> jni::errors::Result<Option<(Global<JThrowable<'static>>, String)>> {
-                match invoke(env, target.bridge.as_obj()) {
-                    Ok(()) => Ok(None),
-                    Err(jni::errors::Error::JavaException) => match env.exception_occurred() {
-                        Some(throwable) => {
-                            env.exception_clear();
-                            let description = describe(env, &throwable);
-                            Ok(Some((env.new_global_ref(&throwable)?, description)))
-                        }
-                        None => Err(jni::errors::Error::JavaException),
-                    },
-                    Err(other) => Err(other),
-                }
-            },
-        );
+        // Once attached (as a daemon), jni only borrows the attachment and never makes a
+        // non-daemon one of its own.
+        let outcome = daemon::ensure_attached(&target.vm).and_then(|()| {
+            target.vm.attach_current_thread_for_scope(
+                |env| -> jni::errors::Result<Option<(Global<JThrowable<'static>>, String)>> {
+                    match invoke(env, target.bridge.as_obj()) {
+                        Ok(()) => Ok(None),
+                        Err(jni::errors::Error::JavaException) => match env.exception_occurred() {
+                            Some(throwable) => {
+                                env.exception_clear();
+                                let description = describe(env, &throwable);
+                                Ok(Some((env.new_global_ref(&throwable)?, description)))
+                            }
+                            None => Err(jni::errors::Error::JavaException),
+                        },
+                        Err(other) => Err(other),
+                    }
+                },
+            )
+        });
         match outcome {
             Ok(None) => Ok(()),
             Ok(Some((throwable, description))) => {

@@ -6,10 +6,12 @@
 //! [`error::ThrowLumenException`]: a Lumen error becomes the matching Java exception and a
 //! panic a `LumenException`, never an abort of the JVM. The glue calls Lumen's Rust API
 //! directly; the Java model runs behind [`java_model::JavaModel`], called from the
-//! engine's worker threads, which attach to the JVM ([`java_call`]), and a Java sequence
+//! engine's worker threads, which attach to the JVM as daemon threads ([`java_call`],
+//! [`daemon`]), and a Java sequence
 //! model (TimeSHAP) behind [`java_sequence_model::JavaSequenceModel`]. No maths happens here.
 
 pub mod arrays;
+pub mod daemon;
 pub mod error;
 pub mod exports;
 pub mod handles;

@@ -41,31 +41,20 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_engineNew<'l>(
     env.with_env(|_| inner_engine_new(backend, threads, seed, memory_budget)).resolve::<ThrowLumenException>()
 }
 
-fn inner_engine_free(env: &Env<'_>, engine: jlong) -> BindingResult<()> {
-    // SAFETY: the handle comes from the Java `Engine`, whose last use has ended.
-    if let Ok(live) = unsafe { borrow::<Engine>(engine, "engine") } {
-        // Worker threads that called a Java model stay attached to the JVM (a non-daemon
-        // attachment, which the JVM waits for at exit); detach them now rather than when the
-        // pool's threads happen to exit. A thread that never attached reports an error: ignored.
-        let vm = env.get_java_vm()?;
-        live.pool().broadcast(|_| {
-            let _ = vm.detach_current_thread();
-        });
-    }
-    // SAFETY: `dev.lumen.Engine` frees its handle exactly once, after its last use.
-    unsafe { free::<Engine>(engine) };
-    Ok(())
-}
-
-/// `void engineFree(long engine)`: detaches the engine's worker threads from the JVM and
-/// frees the engine, once; 0 is a no-op.
+/// `void engineFree(long engine)`: frees the engine, once; 0 is a no-op. Its worker threads
+/// are joined, and each detaches from the JVM as it exits ([`crate::daemon`]).
 #[no_mangle]
 pub extern "system" fn Java_dev_lumen_NativeLumen_engineFree<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
     engine: jlong,
 ) {
-    env.with_env(|env| inner_engine_free(env, engine)).resolve::<ThrowLumenException>()
+    env.with_env(|_| -> BindingResult<()> {
+        // SAFETY: `dev.lumen.Engine` frees its handle exactly once, after its last use.
+        unsafe { free::<Engine>(engine) };
+        Ok(())
+    })
+    .resolve::<ThrowLumenException>()
 }
 
 fn inner_engine_info(engine: jlong) -> BindingResult<jlong> {

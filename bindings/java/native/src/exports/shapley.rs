@@ -54,11 +54,10 @@ fn inner_kernel_shap(
     let rows = count(rows, "rows")?;
     let error_batches = u32::try_from(error_batches)
         .map_err(|_| Error::invalid("errorBatches", format!("is {error_batches}, expected >= 2")))?;
-    let params = KernelShapParams {
-        game: game.game(env, model)?,
-        budget: Some(count(budget, "budget")?).filter(|&b| b > 0),
-        error_batches,
-    };
+    // The engine's defaults for every parameter the Java API does not set.
+    let mut params = KernelShapParams::new(game.game(env, model)?);
+    params.budget = Some(count(budget, "budget")?).filter(|&b| b > 0);
+    params.error_batches = error_batches;
     explain(engine, model, |engine, model| kernel_shap(engine, model, &inputs, rows, &params))
 }
 

@@ -12,10 +12,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class HandleTest {
     private final LinearModel linear = LinearModel.of(BIAS, WEIGHTS);
@@ -82,55 +83,48 @@ class HandleTest {
         }
     }
 
-    /** Runs {@code main} of {@code probe} in a child JVM with {@code property}; returns its output. */
-    private static String child(String probe, String property, Process[] started) throws Exception {
-        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), property, probe)
-                .redirectErrorStream(true)
-                .start();
-        started[0] = process;
-        boolean exited = process.waitFor(60, TimeUnit.SECONDS);
-        if (!exited) {
-            process.destroyForcibly();
-        }
-        assertTrue(exited, probe + " did not exit within 60 s");
-        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    /** Runs {@code main} of {@code probe} in a child JVM with {@code options}; fails after 60 s. */
+    private static ChildJvm.Result child(String classPath, String probe, String... options) throws Exception {
+        return ChildJvm.run(ChildJvm.java(classPath, List.of(options), probe), null, Map.of(), 60);
     }
 
     @Test
-    void theLibraryIsFoundOnJavaLibraryPathToo() throws Exception {
-        Process[] process = new Process[1];
-        String output = child("dev.lumen.ExitProbe",
-                "-Djava.library.path=" + System.getProperty("lumen.library.path"), process);
-        assertEquals(0, process[0].exitValue(), output);
-        assertTrue(output.contains("explained 16 rows"), output);
+    void theLibraryIsFoundOnJavaLibraryPathToo(@TempDir Path scratch) throws Exception {
+        ChildJvm.Result result = child(ChildJvm.classPathWithoutBundledLibrary(scratch), "dev.lumen.ExitProbe",
+                "-Djava.library.path=" + System.getProperty("lumen.library.path"));
+        assertEquals(0, result.exit, result.output);
+        assertTrue(result.output.contains("explained 16 rows"), result.output);
     }
 
     @Test
-    void aLibraryMissingFromJavaLibraryPathSaysHowToProvideIt() throws Exception {
-        Process[] process = new Process[1];
-        String output = child("dev.lumen.LibraryProbe", "-Djava.library.path=/nonexistent", process);
-        assertEquals(0, process[0].exitValue(), output);
-        assertTrue(output.contains("Lumen's JNI library liblumen_jni.so could not be loaded"), output);
-        assertTrue(output.contains("Set -Dlumen.library.path=/path/to/liblumen_jni.so"), output);
-        assertTrue(output.contains("(now: /nonexistent)"), output);
+    void aLibraryFoundNowhereSaysWhereItWasLookedForAndHowToProvideIt(@TempDir Path scratch) throws Exception {
+        ChildJvm.Result result = child(ChildJvm.classPathWithoutBundledLibrary(scratch), "dev.lumen.LibraryProbe",
+                "-Djava.library.path=/nonexistent");
+        String output = result.output;
+        assertEquals(0, result.exit, output);
+        String platform = Platform.current();
+        assertTrue(output.contains("Lumen's JNI library liblumen_jni.so could not be loaded on " + platform), output);
+        assertTrue(output.contains("this Lumen JAR carries no native library for " + platform), output);
+        assertTrue(output.contains("it has no resource dev/lumen/native/" + platform + "/liblumen_jni.so"), output);
+        assertTrue(output.contains("java.library.path (now: /nonexistent) has none"), output);
+        assertTrue(output.contains("set -Dlumen.library.path=/path/to/liblumen_jni.so"), output);
+        assertTrue(output.contains("second attempt: same error"), output);
     }
 
     @Test
     void theJvmExitsOnceTheEngineIsClosed() throws Exception {
-        Process[] process = new Process[1];
-        String output = child("dev.lumen.ExitProbe", "-Dlumen.library.path=" + System.getProperty("lumen.library.path"),
-                process);
-        assertEquals(0, process[0].exitValue(), output);
-        assertTrue(output.contains("explained 16 rows"), output);
+        ChildJvm.Result result = child(System.getProperty("java.class.path"), "dev.lumen.ExitProbe",
+                "-Dlumen.library.path=" + System.getProperty("lumen.library.path"));
+        assertEquals(0, result.exit, result.output);
+        assertTrue(result.output.contains("explained 16 rows"), result.output);
     }
 
     @Test
-    void aMissingLibraryGivesAClearError() throws Exception {
-        Process[] started = new Process[1];
-        String output = child("dev.lumen.LibraryProbe", "-Dlumen.library.path=/nonexistent/lumen", started);
-        Process process = started[0];
-        assertEquals(0, process.exitValue(), output);
+    void aMissingConfiguredLibraryGivesAClearErrorEvenWhenTheJarCarriesOne() throws Exception {
+        ChildJvm.Result result = child(System.getProperty("java.class.path"), "dev.lumen.LibraryProbe",
+                "-Dlumen.library.path=/nonexistent/lumen");
+        String output = result.output;
+        assertEquals(0, result.exit, output);
         assertTrue(output.contains("Lumen's JNI library was not found: -Dlumen.library.path=/nonexistent/lumen"),
                 output);
         assertTrue(output.contains("cargo build --release -p lumen-jni"), output);
