@@ -343,10 +343,9 @@ fn a_tiny_memory_budget_gives_the_same_bits() {
 }
 
 #[test]
-fn small_budgets_merge_error_batches_instead_of_failing() {
+fn small_budgets_solve_with_few_pairs() {
     use lumen::explain::shapley::{kernel_shap, KernelShapParams};
-    // M = 12 with budget 60: ten batches of three pairs cannot determine 11 directions,
-    // but the whole sample can; the batches are merged until each solves.
+    // M = 12 with budget 60: about thirty pairs determine the 11 free directions.
     let w = values(12, 91);
     let model = Linear::new(&[12], vec![w.clone()], vec![0.0]);
     let x = values(12, 92);
@@ -360,4 +359,179 @@ fn small_budgets_merge_error_batches_instead_of_failing() {
     game.players = Some(vec![0, 0, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]);
     let e = kernel_shap(&engine(1, 0), &model, &x, 1, &KernelShapParams::new(game)).unwrap_err();
     assert!(e.message().starts_with("players: group ids"), "{e}");
+}
+
+/// The accuracy of sampled KernelSHAP and its error bars, against brute force.
+mod sampling_error {
+    use super::*;
+    use lumen::explain::shapley::{kernel_shap, Estimator, KernelShapParams};
+    use lumen::ErrorKind;
+
+    /// A brute-forceable game: `Nonlinear` over `m` players, 3 background rows, output 0.
+    struct Setting {
+        model: Nonlinear,
+        x: Vec<f32>,
+        params: KernelShapParams,
+        exact: Vec<f64>,
+    }
+
+    impl Setting {
+        fn new(m: usize, seed: u64) -> Self {
+            let model = Nonlinear::new(&[m], true);
+            let x = values(m, seed);
+            let background = values(m * 3, seed + 1);
+            let players: Vec<u32> = (0..m as u32).collect();
+            let v = brute_force_values(&model, &x, &background, &[1.0 / 3.0; 3], &players, 0);
+            let exact = brute_force_shapley(&v, m);
+            let mut game = ShapleyGame::new(Background::new(background, m, None).unwrap());
+            game.targets = Some(vec![0]);
+            Self { model, x, params: KernelShapParams::new(game), exact }
+        }
+
+        fn explain(&self, seed: u64) -> lumen::Result<lumen::Explanation> {
+            kernel_shap(&engine(1, seed), &self.model, &self.x, 1, &self.params)
+        }
+    }
+
+    /// Over `seeds` seeds: the share of values within ±1.96 SE of the exact ones (among
+    /// explanations whose errors are available) and the share of explanations with errors.
+    fn coverage(setting: &Setting, seeds: u64) -> (f64, f64) {
+        let (mut covered, mut count, mut available) = (0usize, 0usize, 0usize);
+        for seed in 0..seeds {
+            let e = setting.explain(seed).expect("every budget ≥ 2(M − 1) identifies the values");
+            let flags = e.sampling_diagnostics().expect("KernelSHAP records its sampling");
+            assert_eq!(flags[0].standard_errors_available, e.standard_errors.is_some());
+            let Some(se) = e.standard_errors.as_ref() else { continue };
+            available += 1;
+            for (i, want) in setting.exact.iter().enumerate() {
+                let error = (f64::from(e.attributions[i]) - want).abs();
+                covered += usize::from(error <= 1.96 * f64::from(se[i]));
+                count += 1;
+            }
+        }
+        (covered as f64 / count.max(1) as f64, available as f64 / seeds as f64)
+    }
+
+    #[test]
+    fn standard_errors_cover_the_exact_values_at_every_budget_from_3m() {
+        // M = 10 (1022 coalitions): budgets from 3M to 40 % of the space, every estimator.
+        let mut setting = Setting::new(10, 7);
+        for estimator in Estimator::ALL {
+            setting.params.estimator = estimator;
+            for budget in [30, 60, 150, 400] {
+                setting.params.budget = Some(budget);
+                let (covered, available) = coverage(&setting, 40);
+                assert!(
+                    (0.90..=0.98).contains(&covered),
+                    "{estimator:?} at budget {budget}: coverage {covered:.3} of ±1.96 SE"
+                );
+                // At 3M a leave-one-out may lose a direction (Bernoulli counts vary most).
+                let floor = if budget == 30 { 0.6 } else { 1.0 };
+                assert!(available >= floor, "{estimator:?} at budget {budget}: errors available in {available:.2}");
+            }
+        }
+    }
+
+    #[test]
+    fn thin_budgets_return_values_and_report_errors_as_unavailable() {
+        // M = 16 at 30–80 coalitions: the values are identified; some seeds cannot estimate
+        // errors, and those calls still succeed, with no standard errors and the flag down.
+        let mut setting = Setting::new(16, 11);
+        let mut unavailable = 0;
+        for budget in [30, 40, 64, 80] {
+            setting.params.budget = Some(budget);
+            for seed in 0..10 {
+                let e = setting.explain(seed).expect("thin budgets never fail");
+                let flags = &e.sampling_diagnostics().unwrap()[0];
+                assert_eq!(flags.standard_errors_available, e.standard_errors.is_some());
+                assert_eq!(flags.largest_standard_error.is_some(), flags.standard_errors_available);
+                if let Some(se) = &e.standard_errors {
+                    assert!(se.iter().all(|s| s.is_finite() && *s >= 0.0));
+                } else {
+                    unavailable += 1;
+                    assert!(e.to_json().unwrap().contains("\"standard_errors\":null"));
+                }
+                assert!(e.attributions.iter().all(|v| v.is_finite()));
+                let gap = e.diagnostics[0].completeness_gap.as_ref().unwrap()[0];
+                assert!(gap.abs() < 1e-5, "local accuracy holds at budget {budget}: {gap}");
+            }
+        }
+        assert!(unavailable > 0, "30 coalitions for 16 players leave some seeds without errors");
+    }
+
+    #[test]
+    fn tiny_budgets_that_identify_the_values_do_not_fail() {
+        // Budget M − 1 identifies the values (coalitions drawn alone); each estimator's
+        // design is checked and redrawn before any evaluation.
+        for m in [3, 5, 8] {
+            let mut setting = Setting::new(m, 3);
+            for budget in (m - 1)..(2 * m) {
+                setting.params.budget = Some(budget);
+                for seed in 0..5 {
+                    let e = setting.explain(seed);
+                    assert!(e.is_ok(), "M = {m}, budget {budget}, seed {seed}: {:?}", e.err());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_target_standard_error_samples_in_rounds_until_met() {
+        let mut setting = Setting::new(12, 5);
+        setting.params.target_standard_error = Some(2e-3);
+        setting.params.max_budget = Some(4000);
+        let e = setting.explain(1).unwrap();
+        let flags = &e.sampling_diagnostics().unwrap()[0];
+        assert!(flags.rounds > 1, "the first round of 96 coalitions is not enough: {flags:?}");
+        assert_eq!(flags.target_met, Some(true));
+        let largest = e.standard_errors.as_ref().unwrap().iter().copied().fold(0.0f32, f32::max);
+        assert!(f64::from(largest) <= 2e-3 + 1e-9 && flags.largest_standard_error.unwrap() <= 2e-3);
+        assert!(flags.coalitions <= 4000);
+        assert_eq!(e.parameters["max_budget"], 4000);
+        let json = e.to_json().unwrap();
+        assert!(json.contains("\"rounds\":") && json.contains("\"target_standard_error\":0.002"), "{json}");
+        // A tighter target than the cap allows: stops at the cap, says the target was missed.
+        setting.params.target_standard_error = Some(1e-7);
+        setting.params.max_budget = Some(300);
+        let e = setting.explain(1).unwrap();
+        let flags = &e.sampling_diagnostics().unwrap()[0];
+        assert_eq!((flags.target_met, flags.coalitions <= 300), (Some(false), true));
+        assert!(e.diagnostics[0].model_rows_evaluated <= (300 + 1) * 3 + 1);
+    }
+
+    #[test]
+    fn bad_targets_and_caps_are_rejected() {
+        let mut setting = Setting::new(6, 1);
+        for target in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            setting.params.target_standard_error = Some(target);
+            let e = setting.explain(0).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+            assert!(e.message().starts_with("target_standard_error: is"), "{e}");
+        }
+        setting.params.target_standard_error = None;
+        setting.params.max_budget = Some(100);
+        assert!(setting.explain(0).unwrap_err().message().starts_with("max_budget"));
+        setting.params.target_standard_error = Some(0.1);
+        setting.params.budget = Some(200);
+        assert!(setting.explain(0).unwrap_err().message().contains("first round"));
+    }
+
+    #[test]
+    fn every_estimator_is_exact_for_an_additive_game_and_reproducible() {
+        let w = values(12, 3);
+        let model = Linear::new(&[12], vec![w.clone()], vec![0.5]);
+        let x = values(12, 4);
+        for estimator in Estimator::ALL {
+            let mut params = KernelShapParams::new(ShapleyGame::new(Background::new(vec![0.0; 12], 12, None).unwrap()));
+            params.estimator = estimator;
+            params.budget = Some(100);
+            let e = kernel_shap(&engine(1, 2), &model, &x, 1, &params).unwrap();
+            for i in 0..12 {
+                assert!((e.attributions[i] - w[i] * x[i]).abs() < 1e-5, "{estimator:?} player {i}");
+            }
+            assert_eq!(e.parameters["estimator"], estimator.name());
+            let again = kernel_shap(&engine(2, 2), &model, &x, 1, &params).unwrap();
+            assert_eq!(again.to_json().unwrap(), e.to_json().unwrap());
+        }
+    }
 }
