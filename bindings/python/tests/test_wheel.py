@@ -103,6 +103,7 @@ def test_wheel_carries_the_package_the_library_and_its_typing_marker(wheel: Path
         "lumen/_version.py",
         "lumen/py.typed",
         "lumen/liblumen.so",
+        f"lumen_explain-{VERSION}.dist-info/licenses/LICENSE",
     }
     assert expected <= names, f"missing: {sorted(expected - names)}"
     assert not [n for n in names if n.startswith(("tests/", "build/")) or n.endswith((".pyc", ".partial"))]
