@@ -563,8 +563,9 @@ def _load() -> ctypes.CDLL:
         except OSError as error:
             tried.append(f"{system} ({error})")
     raise LibraryNotFoundError(
-        "liblumen not found; build it with `cargo build --release -p lumen` or set LUMEN_LIBRARY "
-        "to its path. Tried: " + "; ".join(tried)
+        "liblumen not found; install the wheel that carries it (`pip install ./bindings/python` from "
+        "the repository), build it with `cargo build --release -p lumen` in a source checkout, or set "
+        "LUMEN_LIBRARY to its path. Tried: " + "; ".join(tried)
     )
 
 
