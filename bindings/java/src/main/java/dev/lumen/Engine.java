@@ -3,10 +3,10 @@ package dev.lumen;
 /**
  * A Lumen engine: a backend, worker threads, a seed and a memory budget. One engine serves
  * many explanations, from many threads at once. Close it when done (closing twice is safe;
- * closing while explanations run defers the release until they end). Like an
- * {@code ExecutorService}'s threads, the worker threads that have called a Java model stay
- * attached to the JVM, which waits for them when {@code main} returns: {@link #close()}
- * detaches them (and the cleaner closes an engine that becomes unreachable).
+ * closing while explanations run defers the release until they end). The worker threads that
+ * call a Java model attach to the JVM as daemon threads, so an engine nobody closed never keeps
+ * the JVM from exiting; {@link #close()} stops them (and the cleaner closes an engine that
+ * becomes unreachable).
  *
  * <p>Every method takes the rows to explain as one row-major array of {@code rows × inputLen}
  * floats and throws {@link InvalidArgumentException} on bad input (null, wrong length, NaN),
@@ -19,7 +19,11 @@ public final class Engine extends NativeHandle {
         this(new EngineOptions());
     }
 
-    /** An engine set up by {@code options}. */
+    /**
+     * An engine set up by {@code options}.
+     *
+     * @param options backend, worker threads, seed and memory budget
+     */
     public Engine(EngineOptions options) {
         super("engine", create(options), NativeLumen::engineFree);
     }
@@ -32,7 +36,11 @@ public final class Engine extends NativeHandle {
                 options.memoryBudgetBytes);
     }
 
-    /** Lumen's version, e.g. {@code 0.1.0}. */
+    /**
+     * Lumen's version, e.g. {@code 0.2.0}.
+     *
+     * @return the version of the native library, e.g. {@code 0.2.0}
+     */
     public static String version() {
         NativeLibrary.ensureLoaded();
         return NativeLumen.version();
@@ -47,12 +55,20 @@ public final class Engine extends NativeHandle {
         }
     }
 
-    /** The backend in use ({@link Backend#CPU} or {@link Backend#CUDA}). */
+    /**
+     * The backend in use ({@link Backend#CPU} or {@link Backend#CUDA}).
+     *
+     * @return the backend in use
+     */
     public Backend backend() {
         return (info() & 0xff) == 2 ? Backend.CUDA : Backend.CPU;
     }
 
-    /** Worker threads running. */
+    /**
+     * Worker threads running.
+     *
+     * @return the number of worker threads
+     */
     public int threads() {
         return (int) (info() >>> 8);
     }
@@ -83,47 +99,111 @@ public final class Engine extends NativeHandle {
         return new Explanation(call(model, call));
     }
 
-    /** Occlusion (Captum's semantics): sliding windows set to the baseline. */
+    /**
+     * Occlusion (Captum's semantics): sliding windows set to the baseline.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @return the explanation (close it when done)
+     */
     public Explanation occlusion(ModelHandle model, float[] inputs, int rows, OcclusionOptions o) {
         return explain(model, o, (e, m) -> NativeLumen.occlusion(e, m, inputs, rows, o.windowShape, o.strides,
                 o.baseline, o.baselineScalar, o.targets, o.perturbationsPerEval));
     }
 
-    /** Feature Ablation (Captum's semantics): each group of the feature mask set to the baseline. */
+    /**
+     * Feature Ablation (Captum's semantics): each group of the feature mask set to the baseline.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @return the explanation (close it when done)
+     */
     public Explanation featureAblation(ModelHandle model, float[] inputs, int rows, FeatureAblationOptions o) {
         return explain(model, o, (e, m) -> NativeLumen.featureAblation(e, m, inputs, rows, o.featureMask,
                 o.groupNames, o.baseline, o.baselineScalar, o.targets, o.perturbationsPerEval, o.groupAttributions));
     }
 
-    /** KernelSHAP over a background set, with standard errors; deterministic given the seed. */
+    /**
+     * KernelSHAP over a background set, with standard errors; deterministic given the seed.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @return the explanation (close it when done)
+     */
     public Explanation kernelShap(ModelHandle model, float[] inputs, int rows, KernelShapOptions o) {
         return explain(model, o, (e, m) -> NativeLumen.kernelShap(e, m, inputs, rows, o.background,
                 o.backgroundWeights, o.players, o.playerNames, o.targets, o.logit, o.budget, o.errorBatches));
     }
 
-    /** Shapley Value Sampling (antithetic permutations); deterministic given the seed. */
+    /**
+     * Shapley Value Sampling (antithetic permutations); deterministic given the seed.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @return the explanation (close it when done)
+     */
     public Explanation shapleySampling(ModelHandle model, float[] inputs, int rows, ShapleySamplingOptions o) {
         return explain(model, o, (e, m) -> NativeLumen.shapleySampling(e, m, inputs, rows, o.background,
                 o.backgroundWeights, o.players, o.playerNames, o.targets, o.logit, o.permutationPairs));
     }
 
-    /** Integrated Gradients; needs the model's gradient. */
+    /**
+     * Integrated Gradients; needs the model's gradient.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @return the explanation (close it when done)
+     */
     public Explanation integratedGradients(ModelHandle model, float[] inputs, int rows,
             IntegratedGradientsOptions o) {
         return explain(model, o, (e, m) -> o.run(e, m, inputs, rows, 0, 0, 0f));
     }
 
-    /** Saliency (the gradient at the input); needs the model's gradient. */
+    /**
+     * Saliency (the gradient at the input); needs the model's gradient.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @return the explanation (close it when done)
+     */
     public Explanation saliency(ModelHandle model, float[] inputs, int rows, SaliencyOptions o) {
         return explain(model, o, (e, m) -> o.run(e, m, inputs, rows, 0, 0, 0f));
     }
 
-    /** GradientSHAP (expected gradients); needs the model's gradient; deterministic given the seed. */
+    /**
+     * GradientSHAP (expected gradients); needs the model's gradient; deterministic given the seed.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @return the explanation (close it when done)
+     */
     public Explanation gradientShap(ModelHandle model, float[] inputs, int rows, GradientShapOptions o) {
         return explain(model, o, (e, m) -> o.run(e, m, inputs, rows, 0, 0, 0f));
     }
 
-    /** NoiseTunnel over a gradient method; deterministic given the seed. */
+    /**
+     * NoiseTunnel over a gradient method; deterministic given the seed.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @return the explanation (close it when done)
+     */
     public Explanation noiseTunnel(ModelHandle model, float[] inputs, int rows, NoiseTunnelOptions o) {
         Checks.notNull(o, "options");
         Checks.notNull(o.base, "options.base");
@@ -135,13 +215,29 @@ public final class Engine extends NativeHandle {
         return explain(model, o, (e, m) -> o.base.run(e, m, inputs, rows, o.type.ordinal(), o.samples, o.stdevs));
     }
 
-    /** Grad-CAM on the layer the model exposes ({@link ModelSpec#layerShape}). */
+    /**
+     * Grad-CAM on the layer the model exposes ({@link ModelSpec#layerShape}).
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @return the explanation (close it when done)
+     */
     public Explanation gradCam(ModelHandle model, float[] inputs, int rows, GradCamOptions o) {
         return explain(model, o, (e, m) -> NativeLumen.gradCam(e, m, inputs, rows, o.targets, o.reluAttributions,
                 o.upsample, o.internalBatchSize));
     }
 
-    /** PermuteAttack counterfactuals; deterministic given the seed. */
+    /**
+     * PermuteAttack counterfactuals; deterministic given the seed.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @return the counterfactuals found for every row
+     */
     public Counterfactuals counterfactuals(ModelHandle model, float[] inputs, int rows, PermuteAttackOptions o) {
         Checks.notNull(o, "options");
         return Counterfactuals.read(call(model, (e, m) -> o.run(e, m, inputs, rows)));
@@ -151,6 +247,13 @@ public final class Engine extends NativeHandle {
      * Temporal coalition pruning of one sequence ({@code seqLen × features} values, event-major,
      * {@code seqLen ≥ 2}) with the options' tolerance (no pruning without one). With
      * {@code fullCurve} every split is evaluated; otherwise the walk stops where pruning does.
+     *
+     * @param model the model to explain
+     * @param sequence one sequence, event-major ({@code seqLen × features} values)
+     * @param seqLen the events in {@code sequence} (at least 2)
+     * @param o the method's options
+     * @param fullCurve evaluate every split instead of stopping where pruning stops
+     * @return the pruning curve and the pruned length
      */
     public Pruning timeshapPrune(SequenceModelHandle model, float[] sequence, int seqLen, TimeShapOptions o,
             boolean fullCurve) {
@@ -168,6 +271,13 @@ public final class Engine extends NativeHandle {
      * TimeSHAP of one sequence ({@code seqLen × features} values, event-major, {@code seqLen ≥ 2})
      * at {@code level}, after pruning when the options set a tolerance; deterministic given the
      * seed.
+     *
+     * @param model the model to explain
+     * @param sequence one sequence, event-major ({@code seqLen × features} values)
+     * @param seqLen the events in {@code sequence} (at least 2)
+     * @param level what the values are attributed to: events, features or cells
+     * @param o the method's options
+     * @return the explanation (close it when done)
      */
     public TimeShapExplanation explainTimeShap(SequenceModelHandle model, float[] sequence, int seqLen,
             TimeShapLevel level, TimeShapOptions o) {
@@ -182,6 +292,14 @@ public final class Engine extends NativeHandle {
      * events each, ≥ 2): event importance by distance, feature importance, the most recent event's
      * share and the pruning table at each η of {@code tolerances} over {@code seeds} (≥ 2) random
      * streams. The background must be one event (or the mean of training events).
+     *
+     * @param model the model to explain
+     * @param sequences the sequences one after the other, event-major
+     * @param lengths the events of each sequence (each at least 2)
+     * @param o the method's options
+     * @param tolerances the pruning tolerances η of the pruning table
+     * @param seeds random streams per tolerance (at least 2)
+     * @return the global report
      */
     public TimeShapGlobal timeshapGlobal(SequenceModelHandle model, float[] sequences, int[] lengths,
             TimeShapOptions o, double[] tolerances, int seeds) {

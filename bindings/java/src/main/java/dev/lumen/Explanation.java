@@ -35,22 +35,38 @@ public final class Explanation extends NativeHandle {
         }
     }
 
-    /** Rows explained. */
+    /**
+     * Rows explained.
+     *
+     * @return rows explained
+     */
     public int rows() {
         return rows;
     }
 
-    /** Outputs explained per row (see {@link #explainedOutputs()}). */
+    /**
+     * Outputs explained per row (see {@link #explainedOutputs()}).
+     *
+     * @return outputs explained per row (see {@link #explainedOutputs()})
+     */
     public int outputs() {
         return outputs;
     }
 
-    /** Length of the feature axis: input elements, groups or players. */
+    /**
+     * Length of the feature axis: input elements, groups or players.
+     *
+     * @return length of the feature axis: input elements, groups or players
+     */
     public int features() {
         return features;
     }
 
-    /** Whether the feature axis indexes groups (Feature Ablation per group, summed groups). */
+    /**
+     * Whether the feature axis indexes groups (Feature Ablation per group, summed groups).
+     *
+     * @return whether the feature axis indexes groups (Feature Ablation per group, summed groups)
+     */
     public boolean groupAxis() {
         return groupAxis;
     }
@@ -64,12 +80,22 @@ public final class Explanation extends NativeHandle {
         }
     }
 
-    /** A copy of all attributions, {@code rows × outputs × features}. */
+    /**
+     * A copy of all attributions, {@code rows × outputs × features}.
+     *
+     * @return a copy of all attributions, {@code rows × outputs × features}
+     */
     public float[] attributions() {
         return floats(0);
     }
 
-    /** A copy of the attributions of {@code row} for the {@code output}-th explained output. */
+    /**
+     * A copy of the attributions of {@code row} for the {@code output}-th explained output.
+     *
+     * @param row the row, {@code 0..rows-1}
+     * @param output the explained output, {@code 0..outputs-1}
+     * @return its {@link #features()} attributions
+     */
     public float[] attributions(int row, int output) {
         if (row < 0 || row >= rows || output < 0 || output >= outputs) {
             throw new InvalidArgumentException(Status.INVALID_ARGUMENT, "row/output: (" + row + ", " + output
@@ -80,22 +106,38 @@ public final class Explanation extends NativeHandle {
         return java.util.Arrays.copyOfRange(all, start, start + features);
     }
 
-    /** f(x), {@code rows × outputs}. */
+    /**
+     * f(x), {@code rows × outputs}.
+     *
+     * @return f(x), {@code rows × outputs}
+     */
     public float[] predictions() {
         return floats(1);
     }
 
-    /** Base values ({@code rows × outputs}): f(baseline), or the background mean for Shapley methods. */
+    /**
+     * Base values ({@code rows × outputs}): f(baseline), or the background mean for Shapley methods.
+     *
+     * @return base values ({@code rows × outputs}): f(baseline), or the background mean for Shapley methods
+     */
     public float[] baseValues() {
         return floats(2);
     }
 
-    /** Standard errors of sampled estimates ({@code rows × outputs × features}), or null when not sampled. */
+    /**
+     * Standard errors of sampled estimates ({@code rows × outputs × features}), or null when not sampled.
+     *
+     * @return standard errors of sampled estimates ({@code rows × outputs × features}), or null when not sampled
+     */
     public float[] standardErrors() {
         return floats(3);
     }
 
-    /** The model outputs explained (indices into the model's outputs). */
+    /**
+     * The model outputs explained (indices into the model's outputs).
+     *
+     * @return the model outputs explained (indices into the model's outputs)
+     */
     public int[] explainedOutputs() {
         long handle = acquire();
         try {
@@ -108,6 +150,8 @@ public final class Explanation extends NativeHandle {
     /**
      * Σ attributions − (f(x) − base value) per row and output ({@code rows × outputs}), or null
      * when the method does not define it (Occlusion, Saliency, Grad-CAM).
+     *
+     * @return the gaps, {@code rows × outputs}, or null
      */
     public double[] completenessGaps() {
         long handle = acquire();
@@ -127,12 +171,20 @@ public final class Explanation extends NativeHandle {
         }
     }
 
-    /** Model rows evaluated to explain each row. */
+    /**
+     * Model rows evaluated to explain each row.
+     *
+     * @return model rows evaluated to explain each row
+     */
     public long[] modelRowsEvaluated() {
         return java.util.Arrays.copyOf(modelRows(), rows);
     }
 
-    /** Model rows evaluated for the whole explanation. */
+    /**
+     * Model rows evaluated for the whole explanation.
+     *
+     * @return model rows evaluated for the whole explanation
+     */
     public long totalModelRowsEvaluated() {
         return modelRows()[rows];
     }
@@ -146,12 +198,20 @@ public final class Explanation extends NativeHandle {
         }
     }
 
-    /** The method, as in the audit record: {@code occlusion}, {@code kernel_shap}, ... */
+    /**
+     * The method, as in the audit record: {@code occlusion}, {@code kernel_shap}, ...
+     *
+     * @return the method's name in the audit record
+     */
     public String method() {
         return texts()[0];
     }
 
-    /** The name of every feature ({@code feature N} when unnamed). */
+    /**
+     * The name of every feature ({@code feature N} when unnamed).
+     *
+     * @return the name of every feature ({@code feature N} when unnamed)
+     */
     public List<String> featureNames() {
         String[] texts = texts();
         return List.of(java.util.Arrays.copyOfRange(texts, 1, texts.length));
@@ -160,6 +220,12 @@ public final class Explanation extends NativeHandle {
     /**
      * Up to {@code k} players of {@code row} that moved the {@code output}-th explained output in
      * {@code direction}, strongest first (ties to the lower index; zero contributions never).
+     *
+     * @param row the row, {@code 0..rows-1}
+     * @param output the explained output, {@code 0..outputs-1}
+     * @param k the most reason codes to return
+     * @param direction whether to list the players that lowered or raised the output
+     * @return the reason codes, strongest first
      */
     public List<ReasonCode> reasonCodes(int row, int output, int k, Direction direction) {
         Checks.notNull(direction, "direction");
@@ -174,6 +240,10 @@ public final class Explanation extends NativeHandle {
     /**
      * A new explanation whose features are groups: {@code groups[f]} is the group of feature
      * {@code f} (ids {@code 0..G-1}, all used); {@code names} (optional) names the G groups.
+     *
+     * @param groups the group of each feature
+     * @param names the names of the groups (none: unnamed)
+     * @return the grouped explanation (close it when done)
      */
     public Explanation sumGroups(int[] groups, String... names) {
         long handle = acquire();
@@ -184,7 +254,13 @@ public final class Explanation extends NativeHandle {
         }
     }
 
-    /** Concentration, magnitude and sparsity of the attributions of {@code row} for the {@code output}-th output. */
+    /**
+     * Concentration, magnitude and sparsity of the attributions of {@code row} for the {@code output}-th output.
+     *
+     * @param row the row, {@code 0..rows-1}
+     * @param output the explained output, {@code 0..outputs-1}
+     * @return the summary
+     */
     public AttributionSummary summary(int row, int output) {
         long handle = acquire();
         try {
@@ -195,7 +271,11 @@ public final class Explanation extends NativeHandle {
         }
     }
 
-    /** The audit record as JSON: method, parameters, seed, version, backend, shapes, values, diagnostics. */
+    /**
+     * The audit record as JSON: method, parameters, seed, version, backend, shapes, values, diagnostics.
+     *
+     * @return the audit record as JSON: method, parameters, seed, version, backend, shapes, values, diagnostics
+     */
     public String toJson() {
         long handle = acquire();
         try {
@@ -205,7 +285,13 @@ public final class Explanation extends NativeHandle {
         }
     }
 
-    /** How much two attribution maps of the same length agree: |Pearson correlation| in [0, 1]. */
+    /**
+     * How much two attribution maps of the same length agree: |Pearson correlation| in [0, 1].
+     *
+     * @param a one attribution map
+     * @param b the other, of the same length
+     * @return |Pearson correlation| of {@code a} and {@code b}
+     */
     public static double consistency(float[] a, float[] b) {
         NativeLibrary.ensureLoaded();
         return NativeLumen.consistency(a, b);

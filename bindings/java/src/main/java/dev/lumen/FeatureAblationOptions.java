@@ -13,43 +13,78 @@ public final class FeatureAblationOptions {
     int perturbationsPerEval;
     boolean groupAttributions;
 
-    /** The group ({@code 0..G-1}, all used) of each input element; default: each element alone. */
+    /**
+     * The group ({@code 0..G-1}, all used) of each input element; default: each element alone.
+     *
+     * @param mask the group ({@code 0..G-1}, all used) of each input element; default: each element alone
+     * @return these options
+     */
     public FeatureAblationOptions featureMask(int... mask) {
         this.featureMask = mask;
         return this;
     }
 
-    /** Names of the G groups. */
+    /**
+     * Names of the G groups.
+     *
+     * @param names names of the G groups
+     * @return these options
+     */
     public FeatureAblationOptions groupNames(String... names) {
         this.groupNames = names;
         return this;
     }
 
-    /** One baseline row shared by all rows ({@code inputLen} values) or one per row. */
+    /**
+     * One baseline row shared by all rows ({@code inputLen} values) or one per row.
+     *
+     * @param baseline one baseline row shared by all rows ({@code inputLen} values) or one per row
+     * @return these options
+     */
     public FeatureAblationOptions baseline(float[] baseline) {
         this.baseline = baseline;
         return this;
     }
 
-    /** One baseline value for every element (default 0; ignored when a baseline array is set). */
+    /**
+     * One baseline value for every element (default 0; ignored when a baseline array is set).
+     *
+     * @param value one baseline value for every element (default 0; ignored when a baseline array is set)
+     * @return these options
+     */
     public FeatureAblationOptions baseline(float value) {
         this.baselineScalar = value;
         return this;
     }
 
-    /** The outputs to explain (default: all). */
+    /**
+     * The outputs to explain (default: all).
+     *
+     * @param targets the outputs to explain (default: all)
+     * @return these options
+     */
     public FeatureAblationOptions targets(int... targets) {
         this.targets = targets;
         return this;
     }
 
-    /** Most perturbed rows per model call; 0 (default) lets the engine choose. */
+    /**
+     * Most perturbed rows per model call; 0 (default) lets the engine choose.
+     *
+     * @param rows most perturbed rows per model call; 0 (default) lets the engine choose
+     * @return these options
+     */
     public FeatureAblationOptions perturbationsPerEval(int rows) {
         this.perturbationsPerEval = rows;
         return this;
     }
 
-    /** Report one value per group instead of one per element (Captum reports per element). */
+    /**
+     * Report one value per group instead of one per element (Captum reports per element).
+     *
+     * @param perGroup report one value per group instead of one per element (Captum reports per element)
+     * @return these options
+     */
     public FeatureAblationOptions groupAttributions(boolean perGroup) {
         this.groupAttributions = perGroup;
         return this;

@@ -10,43 +10,78 @@ public final class IntegratedGradientsOptions extends GradientMethodOptions {
     boolean multiplyByInputs = true;
     int[] targets;
 
-    /** One baseline row shared by all rows ({@code inputLen} values) or one per row. */
+    /**
+     * One baseline row shared by all rows ({@code inputLen} values) or one per row.
+     *
+     * @param baseline one baseline row shared by all rows ({@code inputLen} values) or one per row
+     * @return these options
+     */
     public IntegratedGradientsOptions baseline(float[] baseline) {
         this.baseline = baseline;
         return this;
     }
 
-    /** One baseline value for every element (default 0; ignored when a baseline array is set). */
+    /**
+     * One baseline value for every element (default 0; ignored when a baseline array is set).
+     *
+     * @param value one baseline value for every element (default 0; ignored when a baseline array is set)
+     * @return these options
+     */
     public IntegratedGradientsOptions baseline(float value) {
         this.baselineScalar = value;
         return this;
     }
 
-    /** Points on each path (default 50). */
+    /**
+     * Points on each path (default 50).
+     *
+     * @param steps points on each path (default 50)
+     * @return these options
+     */
     public IntegratedGradientsOptions steps(int steps) {
         this.nSteps = steps;
         return this;
     }
 
-    /** The integration rule (default Gauss–Legendre). */
+    /**
+     * The integration rule (default Gauss–Legendre).
+     *
+     * @param method the integration rule (default Gauss–Legendre)
+     * @return these options
+     */
     public IntegratedGradientsOptions method(Quadrature method) {
         this.method = method;
         return this;
     }
 
-    /** Most path points per gradient call; 0 (default) lets the memory budget decide. */
+    /**
+     * Most path points per gradient call; 0 (default) lets the memory budget decide.
+     *
+     * @param points most path points per gradient call; 0 (default) lets the memory budget decide
+     * @return these options
+     */
     public IntegratedGradientsOptions internalBatchSize(int points) {
         this.internalBatchSize = points;
         return this;
     }
 
-    /** Multiply the integrated gradient by (x − baseline) (default true). */
+    /**
+     * Multiply the integrated gradient by (x − baseline) (default true).
+     *
+     * @param multiply multiply the integrated gradient by (x − baseline) (default true)
+     * @return these options
+     */
     public IntegratedGradientsOptions multiplyByInputs(boolean multiply) {
         this.multiplyByInputs = multiply;
         return this;
     }
 
-    /** The outputs to explain (default: all). */
+    /**
+     * The outputs to explain (default: all).
+     *
+     * @param targets the outputs to explain (default: all)
+     * @return these options
+     */
     public IntegratedGradientsOptions targets(int... targets) {
         this.targets = targets;
         return this;

@@ -7,7 +7,12 @@ package dev.lumen;
 public class InternalException extends LumenException {
     private static final long serialVersionUID = 1L;
 
-    /** An exception of {@code status} with Lumen's {@code message}. */
+    /**
+     * An exception of {@code status} with Lumen's {@code message}.
+     *
+     * @param status the status Lumen reported
+     * @param message Lumen's message
+     */
     public InternalException(Status status, String message) {
         super(status, message, null);
     }

@@ -7,15 +7,26 @@ package dev.lumen;
 public class LumenException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The status Lumen reported. */
     private final Status status;
 
-    /** An exception of {@code status} with Lumen's {@code message} and an optional cause. */
+    /**
+     * An exception of {@code status} with Lumen's {@code message} and an optional cause.
+     *
+     * @param status the status Lumen reported
+     * @param message Lumen's message
+     * @param cause the exception that caused it, or null
+     */
     public LumenException(Status status, String message, Throwable cause) {
         super(message, cause);
         this.status = status;
     }
 
-    /** The status Lumen reported. */
+    /**
+     * The status Lumen reported.
+     *
+     * @return the status Lumen reported
+     */
     public Status status() {
         return status;
     }

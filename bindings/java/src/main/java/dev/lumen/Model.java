@@ -58,6 +58,11 @@ public interface Model {
      * ({@code rows × outputLen}). Needed by Integrated Gradients, Saliency, GradientSHAP and
      * NoiseTunnel; declare it with {@link ModelSpec#withGradient()}.
      *
+     * @param inputs the batch, row-major ({@code rows × inputLen} values; read-only)
+     * @param rows rows in the batch
+     * @param targets the output whose gradient is wanted, one per row
+     * @param gradients where to write the gradients ({@code rows × inputLen})
+     * @param outputs where to write the outputs ({@code rows × outputLen}), or null when they are not wanted
      * @throws Exception to stop the explanation
      */
     default void gradient(float[] inputs, int rows, int[] targets, float[] gradients, float[] outputs)
@@ -69,6 +74,11 @@ public interface Model {
      * Zero-copy variant of {@link #gradient(float[], int, int[], float[], float[])}; the default
      * copies into arrays and calls it.
      *
+     * @param inputs the batch, row-major ({@code rows × inputLen} values; read-only)
+     * @param rows rows in the batch
+     * @param targets the output whose gradient is wanted, one per row
+     * @param gradients where to write the gradients ({@code rows × inputLen})
+     * @param outputs where to write the outputs ({@code rows × outputLen}), or null when they are not wanted
      * @throws Exception to stop the explanation
      */
     default void gradient(FloatBuffer inputs, int rows, IntBuffer targets, FloatBuffer gradients,
@@ -91,6 +101,11 @@ public interface Model {
      * for each row, writes the layer's activations and the gradients of the row's target output
      * with respect to them (both {@code rows × C × h × w}).
      *
+     * @param inputs the batch, row-major ({@code rows × inputLen} values; read-only)
+     * @param rows rows in the batch
+     * @param targets the output whose gradient is wanted, one per row
+     * @param activations where to write the layer's activations ({@code rows × C × h × w})
+     * @param gradients where to write the gradients ({@code rows × inputLen})
      * @throws Exception to stop the explanation
      */
     default void layerGradient(float[] inputs, int rows, int[] targets, float[] activations, float[] gradients)
@@ -102,6 +117,11 @@ public interface Model {
      * Zero-copy variant of {@link #layerGradient(float[], int, int[], float[], float[])}; the
      * default copies into arrays and calls it.
      *
+     * @param inputs the batch, row-major ({@code rows × inputLen} values; read-only)
+     * @param rows rows in the batch
+     * @param targets the output whose gradient is wanted, one per row
+     * @param activations where to write the layer's activations ({@code rows × C × h × w})
+     * @param gradients where to write the gradients ({@code rows × inputLen})
      * @throws Exception to stop the explanation
      */
     default void layerGradient(FloatBuffer inputs, int rows, IntBuffer targets, FloatBuffer activations,

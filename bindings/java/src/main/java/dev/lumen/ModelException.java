@@ -9,7 +9,13 @@ package dev.lumen;
 public class ModelException extends LumenException {
     private static final long serialVersionUID = 1L;
 
-    /** An exception of {@code status} with Lumen's {@code message} and the model's exception. */
+    /**
+     * An exception of {@code status} with Lumen's {@code message} and the model's exception.
+     *
+     * @param status the status Lumen reported
+     * @param message Lumen's message
+     * @param cause the model's own exception, or null
+     */
     public ModelException(Status status, String message, Throwable cause) {
         super(status, message, cause);
     }

@@ -12,6 +12,8 @@ public final class ModelHandle extends NativeHandle {
     /**
      * Registers {@code model} as described by {@code spec}.
      *
+     * @param model the model Lumen will call
+     * @param spec its shapes, batch limit, concurrency and capabilities
      * @throws InvalidArgumentException when the model or spec is null or the spec is inconsistent
      */
     public ModelHandle(Model model, ModelSpec spec) {
@@ -28,12 +30,20 @@ public final class ModelHandle extends NativeHandle {
                 spec.concurrent, spec.featureNames, spec.layerShape, spec.gradient);
     }
 
-    /** Elements in one input row. */
+    /**
+     * Elements in one input row.
+     *
+     * @return elements in one input row
+     */
     public int inputLen() {
         return inputLen;
     }
 
-    /** Outputs per row. */
+    /**
+     * Outputs per row.
+     *
+     * @return outputs per row
+     */
     public int outputLen() {
         return outputLen;
     }

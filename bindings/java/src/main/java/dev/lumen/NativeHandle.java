@@ -92,7 +92,11 @@ abstract class NativeHandle implements AutoCloseable {
         ownership.release();
     }
 
-    /** Whether {@link #close()} was called. */
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return whether {@link #close()} was called
+     */
     public final boolean isClosed() {
         return ownership.isClosed();
     }

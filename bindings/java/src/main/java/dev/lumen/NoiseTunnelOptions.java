@@ -7,24 +7,43 @@ public final class NoiseTunnelOptions {
     int samples = 5;
     float stdevs = 1.0f;
 
-    /** NoiseTunnel over {@code base}. */
+    /**
+     * NoiseTunnel over {@code base}.
+     *
+     * @param base the options of the gradient method to smooth
+     */
     public NoiseTunnelOptions(GradientMethodOptions base) {
         this.base = base;
     }
 
-    /** The aggregation (default smoothgrad). */
+    /**
+     * The aggregation (default smoothgrad).
+     *
+     * @param type the aggregation (default smoothgrad)
+     * @return these options
+     */
     public NoiseTunnelOptions type(NoiseType type) {
         this.type = type;
         return this;
     }
 
-    /** Noisy copies per input (default 5, at least 1). */
+    /**
+     * Noisy copies per input (default 5, at least 1).
+     *
+     * @param samples noisy copies per input (default 5, at least 1)
+     * @return these options
+     */
     public NoiseTunnelOptions samples(int samples) {
         this.samples = samples;
         return this;
     }
 
-    /** Standard deviation of the noise (default 1). */
+    /**
+     * Standard deviation of the noise (default 1).
+     *
+     * @param stdevs standard deviation of the noise (default 1)
+     * @return these options
+     */
     public NoiseTunnelOptions stdevs(float stdevs) {
         this.stdevs = stdevs;
         return this;

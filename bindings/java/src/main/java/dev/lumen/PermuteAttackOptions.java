@@ -35,116 +35,213 @@ public final class PermuteAttackOptions {
     int gibbsBins = 5;
     int gibbsIterations = 5;
 
-    /** A search drawing new values from {@code training} ({@code n × inputLen} rows, n ≥ 1). */
+    /**
+     * A search drawing new values from {@code training} ({@code n × inputLen} rows, n ≥ 1).
+     *
+     * @param training the training rows the new values come from, row-major
+     */
     public PermuteAttackOptions(float[] training) {
         this.training = training;
     }
 
-    /** The logical features (default: every column a numeric feature). */
+    /**
+     * The logical features (default: every column a numeric feature).
+     *
+     * @param features the logical features (default: every column a numeric feature)
+     * @return these options
+     */
     public PermuteAttackOptions features(List<TabularFeature> features) {
         this.features = features == null ? null : List.copyOf(features);
         return this;
     }
 
-    /** The class to reach, or {@link #TARGET_OPPOSITE} (the default). */
+    /**
+     * The class to reach, or {@link #TARGET_OPPOSITE} (the default).
+     *
+     * @param targetClass the class to reach, or {@link #TARGET_OPPOSITE} (the default)
+     * @return these options
+     */
     public PermuteAttackOptions targetClass(int targetClass) {
         this.targetClass = targetClass;
         return this;
     }
 
-    /** Logical features that must never change. */
+    /**
+     * Logical features that must never change.
+     *
+     * @param features logical features that must never change
+     * @return these options
+     */
     public PermuteAttackOptions immutable(int... features) {
         this.immutable = features;
         return this;
     }
 
-    /** If set, only these logical features may change. */
+    /**
+     * If set, only these logical features may change.
+     *
+     * @param features if set, only these logical features may change
+     * @return these options
+     */
     public PermuteAttackOptions allowList(int... features) {
         this.allowList = features;
         return this;
     }
 
-    /** Allowed values {@code [min, max]} of a numeric feature. */
+    /**
+     * Allowed values {@code [min, max]} of a numeric feature.
+     *
+     * @param feature the feature
+     * @param min its smallest allowed value
+     * @param max its largest allowed value
+     * @return these options
+     */
     public PermuteAttackOptions range(int feature, float min, float max) {
         rangeFeatures.add(new int[] {feature});
         rangeBounds.add(new float[] {min, max});
         return this;
     }
 
-    /** Candidates per generation (default 30). */
+    /**
+     * Candidates per generation (default 30).
+     *
+     * @param population candidates per generation (default 30)
+     * @return these options
+     */
     public PermuteAttackOptions population(int population) {
         this.population = population;
         return this;
     }
 
-    /** Parents drawn per generation (default 10). */
+    /**
+     * Parents drawn per generation (default 10).
+     *
+     * @param parents parents drawn per generation (default 10)
+     * @return these options
+     */
     public PermuteAttackOptions parents(int parents) {
         this.parents = parents;
         return this;
     }
 
-    /** Generations per run (default 100). */
+    /**
+     * Generations per run (default 100).
+     *
+     * @param generations generations per run (default 100)
+     * @return these options
+     */
     public PermuteAttackOptions generations(int generations) {
         this.generations = generations;
         return this;
     }
 
-    /** Independent runs per instance (default 10). */
+    /**
+     * Independent runs per instance (default 10).
+     *
+     * @param runs independent runs per instance (default 10)
+     * @return these options
+     */
     public PermuteAttackOptions runs(int runs) {
         this.runs = runs;
         return this;
     }
 
-    /** Fitness penalties per changed feature (ρ0) and per unit of L2 distance (ρ1). */
+    /**
+     * Fitness penalties per changed feature (ρ0) and per unit of L2 distance (ρ1).
+     *
+     * @param rho0 the penalty per changed feature (ρ0)
+     * @param rho1 the penalty per unit of L2 distance (ρ1)
+     * @return these options
+     */
     public PermuteAttackOptions penalties(double rho0, double rho1) {
         this.rho0 = rho0;
         this.rho1 = rho1;
         return this;
     }
 
-    /** Softmax temperature of parent selection (default 0.5). */
+    /**
+     * Softmax temperature of parent selection (default 0.5).
+     *
+     * @param temperature softmax temperature of parent selection (default 0.5)
+     * @return these options
+     */
     public PermuteAttackOptions temperature(double temperature) {
         this.temperature = temperature;
         return this;
     }
 
-    /** Factor applied to the penalties after a generation without success (default 0.96). */
+    /**
+     * Factor applied to the penalties after a generation without success (default 0.96).
+     *
+     * @param decay factor applied to the penalties after a generation without success (default 0.96)
+     * @return these options
+     */
     public PermuteAttackOptions decay(double decay) {
         this.decay = decay;
         return this;
     }
 
-    /** Most features a counterfactual may change; 0 (default) means no limit. */
+    /**
+     * Most features a counterfactual may change; 0 (default) means no limit.
+     *
+     * @param features most features a counterfactual may change; 0 (default) means no limit
+     * @return these options
+     */
     public PermuteAttackOptions maxChanged(int features) {
         this.maxChanged = features;
         return this;
     }
 
-    /** Largest L2 distance of a counterfactual; 0 (default) means no limit. */
+    /**
+     * Largest L2 distance of a counterfactual; 0 (default) means no limit.
+     *
+     * @param distance largest L2 distance of a counterfactual; 0 (default) means no limit
+     * @return these options
+     */
     public PermuteAttackOptions maxDistance(double distance) {
         this.maxDistance = distance;
         return this;
     }
 
-    /** The target class's probability to reach (e.g. an approval cutoff); 0 (default): its prediction. */
+    /**
+     * The target class's probability to reach (e.g. an approval cutoff); 0 (default): its prediction.
+     *
+     * @param probability the target class's probability to reach (e.g. an approval cutoff); 0 (default): its prediction
+     * @return these options
+     */
     public PermuteAttackOptions successProbability(double probability) {
         this.successProbability = probability;
         return this;
     }
 
-    /** Counterfactuals reported per instance (default 3). */
+    /**
+     * Counterfactuals reported per instance (default 3).
+     *
+     * @param k counterfactuals reported per instance (default 3)
+     * @return these options
+     */
     public PermuteAttackOptions counterfactuals(int k) {
         this.counterfactuals = k;
         return this;
     }
 
-    /** New values as uniform draws from the training column instead of Gibbs sampling. */
+    /**
+     * New values as uniform draws from the training column instead of Gibbs sampling.
+     *
+     * @return these options
+     */
     public PermuteAttackOptions columnSampling() {
         this.gibbs = false;
         return this;
     }
 
-    /** Gibbs sampling with {@code bins} quantile bins and {@code iterations} sweeps (the default, 5 and 5). */
+    /**
+     * Gibbs sampling with {@code bins} quantile bins and {@code iterations} sweeps (the default, 5 and 5).
+     *
+     * @param bins quantile bins per numeric feature
+     * @param iterations Gibbs sweeps
+     * @return these options
+     */
     public PermuteAttackOptions gibbsSampling(int bins, int iterations) {
         this.gibbs = true;
         this.gibbsBins = bins;

@@ -5,13 +5,23 @@ public final class SaliencyOptions extends GradientMethodOptions {
     boolean abs = true;
     int[] targets;
 
-    /** Report |∇f| (default true) or ∇f. */
+    /**
+     * Report |∇f| (default true) or ∇f.
+     *
+     * @param abs report |∇f| (default true) or ∇f
+     * @return these options
+     */
     public SaliencyOptions abs(boolean abs) {
         this.abs = abs;
         return this;
     }
 
-    /** The outputs to explain (default: all). */
+    /**
+     * The outputs to explain (default: all).
+     *
+     * @param targets the outputs to explain (default: all)
+     * @return these options
+     */
     public SaliencyOptions targets(int... targets) {
         this.targets = targets;
         return this;

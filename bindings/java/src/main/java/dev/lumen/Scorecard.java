@@ -15,6 +15,8 @@ public record Scorecard(double baseScore, double baseOdds, double pointsToDouble
     /**
      * The score of {@code pGood}, strictly between 0 and 1.
      *
+     * @param pGood the probability of the good outcome, in (0, 1)
+     * @return the score in points
      * @throws InvalidArgumentException on a probability outside (0, 1) or an invalid scorecard
      */
     public double score(double pGood) {

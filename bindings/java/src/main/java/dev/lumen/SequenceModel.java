@@ -20,6 +20,10 @@ public interface SequenceModel {
     /**
      * Writes {@code rows × outputLen} outputs for {@code rows × seqLen × features} inputs.
      *
+     * @param inputs the batch, sequence by sequence, event-major ({@code rows × seqLen × features} values; read-only)
+     * @param rows sequences in the batch
+     * @param seqLen events in each sequence
+     * @param outputs where to write the outputs ({@code rows × outputLen})
      * @throws Exception to stop the explanation (it becomes the cause of a ModelException)
      */
     void predict(float[] inputs, int rows, int seqLen, float[] outputs) throws Exception;
@@ -28,6 +32,10 @@ public interface SequenceModel {
      * Zero-copy variant of {@link #predict(float[], int, int, float[])} over Lumen's own memory;
      * the default copies into arrays and calls it.
      *
+     * @param inputs the batch, sequence by sequence, event-major ({@code rows × seqLen × features} values; read-only)
+     * @param rows sequences in the batch
+     * @param seqLen events in each sequence
+     * @param outputs where to write the outputs ({@code rows × outputLen})
      * @throws Exception to stop the explanation
      */
     default void predict(FloatBuffer inputs, int rows, int seqLen, FloatBuffer outputs) throws Exception {
@@ -45,6 +53,12 @@ public interface SequenceModel {
      * sequence in two pieces, the second from the state the first left, must give the state of
      * running it whole.
      *
+     * @param initialStates the state each sequence starts from ({@code rows × stateLen}), or null for
+     *     the initial state
+     * @param inputs the batch, sequence by sequence, event-major ({@code rows × seqLen × features} values; read-only)
+     * @param rows sequences in the batch
+     * @param seqLen events in each sequence
+     * @param states where to write the state after the last event ({@code rows × stateLen})
      * @throws Exception to stop the explanation
      */
     default void runPrefix(float[] initialStates, float[] inputs, int rows, int seqLen, float[] states)
@@ -56,6 +70,12 @@ public interface SequenceModel {
      * Zero-copy variant of {@link #runPrefix(float[], float[], int, int, float[])}; the default
      * copies into arrays and calls it.
      *
+     * @param initialStates the state each sequence starts from ({@code rows × stateLen}), or null for
+     *     the initial state
+     * @param inputs the batch, sequence by sequence, event-major ({@code rows × seqLen × features} values; read-only)
+     * @param rows sequences in the batch
+     * @param seqLen events in each sequence
+     * @param states where to write the state after the last event ({@code rows × stateLen})
      * @throws Exception to stop the explanation
      */
     default void runPrefix(FloatBuffer initialStates, FloatBuffer inputs, int rows, int seqLen, FloatBuffer states)
@@ -77,6 +97,11 @@ public interface SequenceModel {
      * continuing from its state in {@code states} ({@code rows × stateLen}): the outputs of the
      * whole sequences whose prefixes left those states.
      *
+     * @param states the state each tail continues from ({@code rows × stateLen}; read-only)
+     * @param inputs the batch, sequence by sequence, event-major ({@code rows × seqLen × features} values; read-only)
+     * @param rows sequences in the batch
+     * @param seqLen events in each sequence
+     * @param outputs where to write the outputs ({@code rows × outputLen})
      * @throws Exception to stop the explanation
      */
     default void predictFromState(float[] states, float[] inputs, int rows, int seqLen, float[] outputs)
@@ -88,6 +113,11 @@ public interface SequenceModel {
      * Zero-copy variant of {@link #predictFromState(float[], float[], int, int, float[])}; the
      * default copies into arrays and calls it.
      *
+     * @param states the state each tail continues from ({@code rows × stateLen}; read-only)
+     * @param inputs the batch, sequence by sequence, event-major ({@code rows × seqLen × features} values; read-only)
+     * @param rows sequences in the batch
+     * @param seqLen events in each sequence
+     * @param outputs where to write the outputs ({@code rows × outputLen})
      * @throws Exception to stop the explanation
      */
     default void predictFromState(FloatBuffer states, FloatBuffer inputs, int rows, int seqLen,

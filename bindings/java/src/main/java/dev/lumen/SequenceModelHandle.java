@@ -11,6 +11,8 @@ public final class SequenceModelHandle extends NativeHandle {
     /**
      * Registers {@code model} as described by {@code spec}.
      *
+     * @param model the sequence model Lumen will call
+     * @param spec its features, outputs, batch limit, concurrency and state
      * @throws InvalidArgumentException when the model or spec is null or the spec is inconsistent
      */
     public SequenceModelHandle(SequenceModel model, SequenceModelSpec spec) {
@@ -26,7 +28,11 @@ public final class SequenceModelHandle extends NativeHandle {
                 spec.maxBatchRows, spec.concurrent, spec.featureNames, spec.stateLen);
     }
 
-    /** Values per event. */
+    /**
+     * Values per event.
+     *
+     * @return values per event
+     */
     public int features() {
         return features;
     }

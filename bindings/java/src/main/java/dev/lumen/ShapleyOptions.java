@@ -20,31 +20,56 @@ public abstract class ShapleyOptions<T extends ShapleyOptions<T>> {
 
     abstract T self();
 
-    /** One weight per background row (default uniform). */
+    /**
+     * One weight per background row (default uniform).
+     *
+     * @param weights one weight per background row (default uniform)
+     * @return these options
+     */
     public T backgroundWeights(double... weights) {
         this.backgroundWeights = weights;
         return self();
     }
 
-    /** The player ({@code 0..M-1}, all used) of each input element; default: each element alone. */
+    /**
+     * The player ({@code 0..M-1}, all used) of each input element; default: each element alone.
+     *
+     * @param players the player ({@code 0..M-1}, all used) of each input element; default: each element alone
+     * @return these options
+     */
     public T players(int... players) {
         this.players = players;
         return self();
     }
 
-    /** Names of the M players. */
+    /**
+     * Names of the M players.
+     *
+     * @param names names of the M players
+     * @return these options
+     */
     public T playerNames(String... names) {
         this.playerNames = names;
         return self();
     }
 
-    /** The outputs to explain (default: all). */
+    /**
+     * The outputs to explain (default: all).
+     *
+     * @param targets the outputs to explain (default: all)
+     * @return these options
+     */
     public T targets(int... targets) {
         this.targets = targets;
         return self();
     }
 
-    /** Explain a probability in log-odds (default: the model's own output). */
+    /**
+     * Explain a probability in log-odds (default: the model's own output).
+     *
+     * @param logit explain a probability in log-odds (default: the model's own output)
+     * @return these options
+     */
     public T logitLink(boolean logit) {
         this.logit = logit;
         return self();

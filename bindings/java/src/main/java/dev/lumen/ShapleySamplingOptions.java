@@ -4,7 +4,11 @@ package dev.lumen;
 public final class ShapleySamplingOptions extends ShapleyOptions<ShapleySamplingOptions> {
     int permutationPairs = 25;
 
-    /** Shapley Value Sampling over {@code background} ({@code n × inputLen} values, n ≥ 1). */
+    /**
+     * Shapley Value Sampling over {@code background} ({@code n × inputLen} values, n ≥ 1).
+     *
+     * @param background the background rows, row-major
+     */
     public ShapleySamplingOptions(float[] background) {
         super(background);
     }
@@ -14,7 +18,12 @@ public final class ShapleySamplingOptions extends ShapleyOptions<ShapleySampling
         return this;
     }
 
-    /** Antithetic pairs of permutations per row (default 25, at least 2). */
+    /**
+     * Antithetic pairs of permutations per row (default 25, at least 2).
+     *
+     * @param pairs antithetic pairs of permutations per row (default 25, at least 2)
+     * @return these options
+     */
     public ShapleySamplingOptions permutationPairs(int pairs) {
         this.permutationPairs = pairs;
         return this;

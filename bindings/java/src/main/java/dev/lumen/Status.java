@@ -41,12 +41,21 @@ public enum Status {
         this.code = code;
     }
 
-    /** The stable number of this status. */
+    /**
+     * The stable number of this status.
+     *
+     * @return the number of the status in the C header
+     */
     public int code() {
         return code;
     }
 
-    /** The status numbered {@code code}, or {@link #INTERNAL} for an unknown number. */
+    /**
+     * The status numbered {@code code}, or {@link #INTERNAL} for an unknown number.
+     *
+     * @param code a {@code lumen_status} number
+     * @return the status with that number
+     */
     public static Status of(int code) {
         for (Status s : values()) {
             if (s.code == code) {

@@ -44,52 +44,92 @@ public final class TimeShapExplanation implements AutoCloseable {
         }
     }
 
-    /** The level. */
+    /**
+     * The level.
+     *
+     * @return the level
+     */
     public TimeShapLevel level() {
         return level;
     }
 
-    /** One value per player. */
+    /**
+     * One value per player.
+     *
+     * @return one value per player
+     */
     public float[] values() {
         return explanation.attributions();
     }
 
-    /** The players, in the order of {@link #values()}. */
+    /**
+     * The players, in the order of {@link #values()}.
+     *
+     * @return the players, in the order of {@link #values()}
+     */
     public List<Player> players() {
         return players;
     }
 
-    /** link(f(background sequence)). */
+    /**
+     * link(f(background sequence)).
+     *
+     * @return link(f(background sequence))
+     */
     public float baseValue() {
         return explanation.baseValues()[0];
     }
 
-    /** link(f(x)). */
+    /**
+     * link(f(x)).
+     *
+     * @return link(f(x))
+     */
     public float prediction() {
         return explanation.predictions()[0];
     }
 
-    /** Whether every coalition was enumerated (values exact, standard errors 0). */
+    /**
+     * Whether every coalition was enumerated (values exact, standard errors 0).
+     *
+     * @return whether every coalition was enumerated (values exact, standard errors 0)
+     */
     public boolean exact() {
         return exact;
     }
 
-    /** Events kept by pruning (the sequence's length without pruning). */
+    /**
+     * Events kept by pruning (the sequence's length without pruning).
+     *
+     * @return events kept by pruning (the sequence's length without pruning)
+     */
     public int prunedLength() {
         return prunedLength;
     }
 
-    /** Standard errors of the values (0 when exact). */
+    /**
+     * Standard errors of the values (0 when exact).
+     *
+     * @return standard errors of the values (0 when exact)
+     */
     public float[] standardErrors() {
         return explanation.standardErrors();
     }
 
-    /** The audit record (parameters, players, pruning curve and length) as JSON. */
+    /**
+     * The audit record (parameters, players, pruning curve and length) as JSON.
+     *
+     * @return the audit record (parameters, players, pruning curve and length) as JSON
+     */
     public String toJson() {
         return explanation.toJson();
     }
 
-    /** The underlying explanation (closed with this one). */
+    /**
+     * The underlying explanation (closed with this one).
+     *
+     * @return the underlying explanation (closed with this one)
+     */
     public Explanation explanation() {
         return explanation;
     }

@@ -31,12 +31,19 @@ public final class TimeShapOptions {
      * Options over {@code background}: one event ({@code features} values, repeated at every
      * position) or a whole sequence ({@code seqLen × features} values, for sequences of exactly
      * that length).
+     *
+     * @param background one event or one whole sequence, event-major
      */
     public TimeShapOptions(float[] background) {
         this(Checks.notNull(background, "background").clone(), null);
     }
 
-    /** Options whose background is the mean event of {@code events} ({@code n × features} values; the paper's choice). */
+    /**
+     * Options whose background is the mean event of {@code events} ({@code n × features} values; the paper's choice).
+     *
+     * @param events training events, event-major ({@code n × features} values)
+     * @return the options
+     */
     public static TimeShapOptions averageEventOf(float[] events) {
         return new TimeShapOptions(null, Checks.notNull(events, "trainingEvents").clone());
     }
@@ -45,6 +52,9 @@ public final class TimeShapOptions {
      * Turns temporal coalition pruning on with tolerance η (finite, ≥ 0): the older events are
      * lumped at the first split, walking back from the most recent event, where their Shapley
      * value is at most η in magnitude.
+     *
+     * @param eta the pruning tolerance η (finite, ≥ 0)
+     * @return these options
      */
     public TimeShapOptions tolerance(double eta) {
         this.prune = true;
@@ -52,37 +62,68 @@ public final class TimeShapOptions {
         return this;
     }
 
-    /** Coalitions per explanation (at least 2; default 32000). */
+    /**
+     * Coalitions per explanation (at least 2; default 32000).
+     *
+     * @param coalitions coalitions per explanation (at least 2; default 32000)
+     * @return these options
+     */
     public TimeShapOptions budget(int coalitions) {
         this.budget = coalitions;
         return this;
     }
 
-    /** Sample batches for the standard errors (at least 2; default 10). */
+    /**
+     * Sample batches for the standard errors (at least 2; default 10).
+     *
+     * @param batches sample batches for the standard errors (at least 2; default 10)
+     * @return these options
+     */
     public TimeShapOptions errorBatches(int batches) {
         this.errorBatches = batches;
         return this;
     }
 
-    /** The model output explained (default 0). */
+    /**
+     * The model output explained (default 0).
+     *
+     * @param output the model output explained (default 0)
+     * @return these options
+     */
     public TimeShapOptions target(int output) {
         this.target = output;
         return this;
     }
 
-    /** Values in log-odds (the outputs must be probabilities strictly between 0 and 1). */
+    /**
+     * Values in log-odds (the outputs must be probabilities strictly between 0 and 1).
+     *
+     * @param logit values in log-odds (the outputs must be probabilities strictly between 0 and 1)
+     * @return these options
+     */
     public TimeShapOptions logit(boolean logit) {
         this.logit = logit;
         return this;
     }
 
-    /** Whether to use the model's state methods when it has them (default true; same values). */
+    /**
+     * Whether to use the model's state methods when it has them (default true; same values).
+     *
+     * @param useState whether to use the model's state methods when it has them (default true; same values)
+     * @return these options
+     */
     public TimeShapOptions useState(boolean useState) {
         this.useState = useState;
         return this;
     }
 
-    /** Cell level: the {@code events} events and {@code features} features of largest |value| are relevant. */
+    /**
+     * Cell level: the {@code events} events and {@code features} features of largest |value| are relevant.
+     *
+     * @param events the number of relevant events
+     * @param features the number of relevant features
+     * @return these options
+     */
     public TimeShapOptions topK(int events, int features) {
         this.threshold = false;
         this.topEvents = events;
@@ -90,7 +131,13 @@ public final class TimeShapOptions {
         return this;
     }
 
-    /** Cell level: events and features whose |value| reaches the thresholds are relevant. */
+    /**
+     * Cell level: events and features whose |value| reaches the thresholds are relevant.
+     *
+     * @param events the threshold on an event's |value|
+     * @param features the threshold on a feature's |value|
+     * @return these options
+     */
     public TimeShapOptions thresholds(double events, double features) {
         this.threshold = true;
         this.eventThreshold = events;

@@ -24,7 +24,8 @@ final class ElfSections {
         long table = b.getLong(Math.toIntExact(headers + (long) namesIndex * size + 0x18));
         List<String> names = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            int start = Math.toIntExact(table + Integer.toUnsignedLong(b.getInt(Math.toIntExact(headers + (long) i * size))));
+            long name = Integer.toUnsignedLong(b.getInt(Math.toIntExact(headers + (long) i * size)));
+            int start = Math.toIntExact(table + name);
             int end = start;
             while (elf[end] != 0) {
                 end++;
