@@ -193,6 +193,31 @@
 #define LUMEN_LINK_LOGIT 1
 
 /**
+ * `lumen_kernel_shap_options.estimator`: the library's default estimator (today
+ * `LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED`, the most accurate at equal model evaluations).
+ */
+#define LUMEN_ESTIMATOR_DEFAULT 0
+
+/**
+ * `lumen_kernel_shap_options.estimator`: shap's `KernelExplainer` schedule (complete
+ * subset sizes from the outside in, then paired samples from the kernel's size
+ * distribution); Lumen's only schedule before 0.3.
+ */
+#define LUMEN_ESTIMATOR_SHAP 1
+
+/**
+ * `lumen_kernel_shap_options.estimator`: Leverage SHAP (Musco & Witter, ICLR 2025):
+ * coalitions included independently with probability `min(1, c / C(M, s))`, in pairs.
+ */
+#define LUMEN_ESTIMATOR_LEVERAGE 2
+
+/**
+ * `lumen_kernel_shap_options.estimator`: Leverage SHAP with the number of coalitions of
+ * each size fixed to its expectation (stratified by size).
+ */
+#define LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED 3
+
+/**
  * `level` of `lumen_engine_explain_timeshap`: one value per unpruned event (most recent
  * first), then one for the pruned events.
  */
@@ -373,6 +398,12 @@ typedef enum lumen_status lumen_status;
 typedef uint32_t lumen_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * How KernelSHAP chooses and weights its coalitions (all solve the same constrained
+ * weighted least squares; exact enumeration whenever the budget covers every coalition).
+ */
+typedef struct Estimator Estimator;
 
 /**
  * The result of a counterfactual search. Immutable: every getter is thread-safe.
@@ -1352,14 +1383,33 @@ typedef struct lumen_kernel_shap_options {
   /**
    * Coalitions evaluated per row (each over every background row); 0 uses shap's
    * default, 2M + 2048. When the budget covers all 2^M − 2 proper coalitions the
-   * values are exact (and their standard errors 0).
+   * values are exact (and their standard errors 0). With `target_standard_error`, the
+   * first round's budget (0: 8M, at least 64).
    */
   size_t budget;
   /**
-   * Disjoint batches of the sampled coalitions used for the standard errors; 0 uses
-   * the default, 10; otherwise at least 2.
+   * The most jackknife groups for the standard errors (sampled pairs are dealt to
+   * them, each group left out once); 0 uses the default, 64; otherwise at least 2.
    */
   uint32_t error_batches;
+  /**
+   * Since 0.3. When > 0, sample in rounds until every value's standard error is at or
+   * below this (in the explained output's units, link space), or until `max_budget`
+   * coalitions are spent; each explained row records its rounds and reached error in
+   * the explanation's JSON (`parameters.sampling`). 0 (the default): one round of
+   * `budget`. Negative, NaN or infinite: `LUMEN_STATUS_INVALID_ARGUMENT`.
+   */
+  double target_standard_error;
+  /**
+   * Since 0.3. The most coalitions per row with `target_standard_error`; 0 uses
+   * 16 × (2M + 2048). Set without `target_standard_error`: `LUMEN_STATUS_INVALID_ARGUMENT`.
+   */
+  size_t max_budget;
+  /**
+   * Since 0.3. `LUMEN_ESTIMATOR_DEFAULT` (0), `LUMEN_ESTIMATOR_SHAP`,
+   * `LUMEN_ESTIMATOR_LEVERAGE` or `LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED`.
+   */
+  uint32_t estimator;
 } lumen_kernel_shap_options;
 
 /**
@@ -1611,6 +1661,8 @@ typedef struct lumen_timeshap_player {
    */
   int64_t feature;
 } lumen_timeshap_player;
+
+
 
 #ifdef __cplusplus
 extern "C" {
@@ -2234,8 +2286,9 @@ void lumen_sequence_model_free(struct lumen_sequence_model *model);
 
 /**
  * KernelSHAP defaults: no background (must be set), uniform weights, each element its
- * own player, every output, identity link, default budget (0) and error batches (0).
- * Thread-safe; the struct is the caller's.
+ * own player, every output, identity link, default budget (0), jackknife groups (0) and
+ * estimator (0), no target standard error (0) and no cap (0). Thread-safe; the struct is
+ * the caller's.
  */
 struct lumen_kernel_shap_options lumen_kernel_shap_options_default(void);
 
@@ -2253,7 +2306,9 @@ struct lumen_shapley_sampling_options lumen_shapley_sampling_options_default(voi
  * axis is `LUMEN_FEATURE_AXIS_GROUPS` with a players map, else
  * `LUMEN_FEATURE_AXIS_ELEMENTS`), base values link(Σ_b w_b f(b)), predictions link(f(x)),
  * local-accuracy gaps in the completeness gaps and standard errors (0 when every
- * coalition was enumerated). Results depend only on the engine's seed, not on its thread
+ * coalition was enumerated; when too few coalitions were sampled to estimate them the
+ * values are still returned and `lumen_explanation_standard_errors` answers
+ * `LUMEN_STATUS_NOT_AVAILABLE`). Results depend only on the engine's seed, not on its thread
  * count. On failure nothing is written. A NULL `engine`, `model`, `options` or `out`, or
  * a NULL array with a non-zero length, gives `LUMEN_STATUS_NULL_POINTER`. Thread-safe
  * for distinct `out` pointers; the model's callbacks are called from engine threads as

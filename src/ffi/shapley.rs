@@ -8,11 +8,12 @@ use super::engine::lumen_engine;
 use super::explain::call;
 use super::explanation::lumen_explanation;
 use super::model::lumen_model;
-use super::options::{current_size, versioned_options};
+use super::options::{current_size, versioned_options, VersionedOptions};
 use super::pointers::{check_out, slice, strings, write_out};
 use super::status::lumen_status;
 use crate::explain::shapley::{
-    kernel_shap, shapley_value_sampling, Background, KernelShapParams, Link, ShapleyGame, ShapleySamplingParams,
+    kernel_shap, shapley_value_sampling, Background, Estimator, KernelShapParams, Link, ShapleyGame,
+    ShapleySamplingParams,
 };
 use crate::explanation::Explanation;
 
@@ -58,6 +59,20 @@ pub struct lumen_shapley_game {
     pub link: u32,
 }
 
+/// `lumen_kernel_shap_options.estimator`: the library's default estimator (today
+/// `LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED`, the most accurate at equal model evaluations).
+pub const LUMEN_ESTIMATOR_DEFAULT: u32 = 0;
+/// `lumen_kernel_shap_options.estimator`: shap's `KernelExplainer` schedule (complete
+/// subset sizes from the outside in, then paired samples from the kernel's size
+/// distribution); Lumen's only schedule before 0.3.
+pub const LUMEN_ESTIMATOR_SHAP: u32 = 1;
+/// `lumen_kernel_shap_options.estimator`: Leverage SHAP (Musco & Witter, ICLR 2025):
+/// coalitions included independently with probability `min(1, c / C(M, s))`, in pairs.
+pub const LUMEN_ESTIMATOR_LEVERAGE: u32 = 2;
+/// `lumen_kernel_shap_options.estimator`: Leverage SHAP with the number of coalitions of
+/// each size fixed to its expectation (stratified by size).
+pub const LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED: u32 = 3;
+
 /// Options of `lumen_engine_explain_kernel_shap`. Start from
 /// `lumen_kernel_shap_options_default()` and set at least `game.background`.
 #[allow(non_camel_case_types)]
@@ -71,11 +86,38 @@ pub struct lumen_kernel_shap_options {
     pub game: lumen_shapley_game,
     /// Coalitions evaluated per row (each over every background row); 0 uses shap's
     /// default, 2M + 2048. When the budget covers all 2^M − 2 proper coalitions the
-    /// values are exact (and their standard errors 0).
+    /// values are exact (and their standard errors 0). With `target_standard_error`, the
+    /// first round's budget (0: 8M, at least 64).
     pub budget: usize,
-    /// Disjoint batches of the sampled coalitions used for the standard errors; 0 uses
-    /// the default, 10; otherwise at least 2.
+    /// The most jackknife groups for the standard errors (sampled pairs are dealt to
+    /// them, each group left out once); 0 uses the default, 64; otherwise at least 2.
     pub error_batches: u32,
+    /// Since 0.3. When > 0, sample in rounds until every value's standard error is at or
+    /// below this (in the explained output's units, link space), or until `max_budget`
+    /// coalitions are spent; each explained row records its rounds and reached error in
+    /// the explanation's JSON (`parameters.sampling`). 0 (the default): one round of
+    /// `budget`. Negative, NaN or infinite: `LUMEN_STATUS_INVALID_ARGUMENT`.
+    pub target_standard_error: f64,
+    /// Since 0.3. The most coalitions per row with `target_standard_error`; 0 uses
+    /// 16 × (2M + 2048). Set without `target_standard_error`: `LUMEN_STATUS_INVALID_ARGUMENT`.
+    pub max_budget: usize,
+    /// Since 0.3. `LUMEN_ESTIMATOR_DEFAULT` (0), `LUMEN_ESTIMATOR_SHAP`,
+    /// `LUMEN_ESTIMATOR_LEVERAGE` or `LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED`.
+    pub estimator: u32,
+}
+
+// SAFETY: `#[repr(C)]` with `struct_size: usize` first. Version 0.2.0 published the layout
+// that ended after `error_batches`; `target_standard_error` (an f64) starts at that size on
+// every platform, since the old struct was padded to the same 8-byte alignment.
+unsafe impl VersionedOptions for lumen_kernel_shap_options {
+    const NAME: &'static str = "lumen_kernel_shap_options";
+    const KNOWN_SIZES: &'static [usize] = &[
+        std::mem::offset_of!(lumen_kernel_shap_options, target_standard_error),
+        std::mem::size_of::<lumen_kernel_shap_options>(),
+    ];
+    fn defaults() -> Self {
+        lumen_kernel_shap_options_default()
+    }
 }
 
 /// Options of `lumen_engine_explain_shapley_sampling`. Start from
@@ -110,14 +152,12 @@ fn game_default() -> lumen_shapley_game {
     }
 }
 
-versioned_options!(
-    lumen_kernel_shap_options => lumen_kernel_shap_options_default,
-    lumen_shapley_sampling_options => lumen_shapley_sampling_options_default,
-);
+versioned_options!(lumen_shapley_sampling_options => lumen_shapley_sampling_options_default);
 
 /// KernelSHAP defaults: no background (must be set), uniform weights, each element its
-/// own player, every output, identity link, default budget (0) and error batches (0).
-/// Thread-safe; the struct is the caller's.
+/// own player, every output, identity link, default budget (0), jackknife groups (0) and
+/// estimator (0), no target standard error (0) and no cap (0). Thread-safe; the struct is
+/// the caller's.
 #[no_mangle]
 pub extern "C" fn lumen_kernel_shap_options_default() -> lumen_kernel_shap_options {
     lumen_kernel_shap_options {
@@ -125,6 +165,26 @@ pub extern "C" fn lumen_kernel_shap_options_default() -> lumen_kernel_shap_optio
         game: game_default(),
         budget: 0,
         error_batches: 0,
+        target_standard_error: 0.0,
+        max_budget: 0,
+        estimator: LUMEN_ESTIMATOR_DEFAULT,
+    }
+}
+
+/// The estimator named by `lumen_kernel_shap_options.estimator`.
+fn estimator(code: u32) -> Result<Estimator, FfiError> {
+    match code {
+        LUMEN_ESTIMATOR_DEFAULT => Ok(Estimator::default()),
+        LUMEN_ESTIMATOR_SHAP => Ok(Estimator::Shap),
+        LUMEN_ESTIMATOR_LEVERAGE => Ok(Estimator::Leverage),
+        LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED => Ok(Estimator::LeverageStratified),
+        other => Err(FfiError::new(
+            lumen_status::InvalidArgument,
+            format!(
+                "options.estimator: is {other}, expected LUMEN_ESTIMATOR_DEFAULT (0), _SHAP (1), _LEVERAGE (2) \
+                 or _LEVERAGE_STRATIFIED (3)"
+            ),
+        )),
     }
 }
 
@@ -190,7 +250,9 @@ fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) {
 /// axis is `LUMEN_FEATURE_AXIS_GROUPS` with a players map, else
 /// `LUMEN_FEATURE_AXIS_ELEMENTS`), base values link(Σ_b w_b f(b)), predictions link(f(x)),
 /// local-accuracy gaps in the completeness gaps and standard errors (0 when every
-/// coalition was enumerated). Results depend only on the engine's seed, not on its thread
+/// coalition was enumerated; when too few coalitions were sampled to estimate them the
+/// values are still returned and `lumen_explanation_standard_errors` answers
+/// `LUMEN_STATUS_NOT_AVAILABLE`). Results depend only on the engine's seed, not on its thread
 /// count. On failure nothing is written. A NULL `engine`, `model`, `options` or `out`, or
 /// a NULL array with a non-zero length, gives `LUMEN_STATUS_NULL_POINTER`. Thread-safe
 /// for distinct `out` pointers; the model's callbacks are called from engine threads as
@@ -220,6 +282,11 @@ pub unsafe extern "C" fn lumen_engine_explain_kernel_shap(
         if o.error_batches > 0 {
             params.error_batches = o.error_batches;
         }
+        params.estimator = estimator(o.estimator)?;
+        if o.target_standard_error != 0.0 {
+            params.target_standard_error = Some(o.target_standard_error);
+        }
+        params.max_budget = (o.max_budget > 0).then_some(o.max_budget);
         publish(out, kernel_shap(call.engine, call.model, call.inputs, call.rows, &params)?);
         Ok(())
     })

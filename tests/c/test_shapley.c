@@ -7,6 +7,7 @@
  */
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -478,6 +479,144 @@ static void test_kernel_sampled_nonlinear(lumen_engine *engine) {
             CHECK(outside == 0);
         }
         free(se);
+        lumen_explanation_free(ex);
+    }
+    lumen_model_free(model);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* KernelSHAP estimators, accuracy-driven budgets, unavailable standard errors.          */
+
+static void test_kernel_estimators_and_targets(lumen_engine *engine) {
+    SECTION("KernelSHAP estimators, target_standard_error rounds, thin budgets without standard errors");
+    enum { N = 10, BG = 2 };
+    poly_model m = {N, 1};
+    lumen_model_desc desc = poly_desc(&m);
+    lumen_model *model = new_model(&desc);
+    if (model == NULL) {
+        return;
+    }
+    float x[N], background[BG * N];
+    fill(x, N, 8);
+    fill(background, BG * N, 9);
+    double want[N];
+    CHECK(brute_force_shapley(poly_predict, &m, N, 1, 0, x, background, NULL, BG, NULL, N, want, NULL, NULL));
+    lumen_kernel_shap_options options = lumen_kernel_shap_options_default();
+    CHECK(options.struct_size == sizeof(lumen_kernel_shap_options));
+    CHECK(options.estimator == LUMEN_ESTIMATOR_DEFAULT && options.target_standard_error == 0.0 &&
+          options.max_budget == 0);
+    options.game.background = background;
+    options.game.background_len = BG * N;
+    options.budget = 300;
+
+    /* Every estimator: values within SE_BOUND standard errors of the definition. */
+    const uint32_t estimators[4] = {LUMEN_ESTIMATOR_DEFAULT, LUMEN_ESTIMATOR_SHAP, LUMEN_ESTIMATOR_LEVERAGE,
+                                    LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED};
+    const char *names[4] = {"\"estimator\":\"leverage_stratified\"", "\"estimator\":\"shap\"",
+                            "\"estimator\":\"leverage\"", "\"estimator\":\"leverage_stratified\""};
+    for (size_t e = 0; e < 4; e++) {
+        options.estimator = estimators[e];
+        lumen_explanation *ex = kernel(engine, model, x, N, 1, &options);
+        if (ex == NULL) {
+            continue;
+        }
+        float got[N];
+        CHECK_OK(lumen_explanation_attributions(ex, got, N));
+        check_local_accuracy(ex);
+        float *se = standard_errors(ex, N);
+        if (se != NULL) {
+            size_t outside = 0;
+            for (size_t i = 0; i < N; i++) {
+                outside += !(fabs(got[i] - want[i]) <= SE_BOUND * se[i] + LINEAR_TOLERANCE);
+            }
+            CHECK(outside == 0);
+        }
+        free(se);
+        char *json = NULL;
+        if (CHECK_OK(lumen_explanation_to_json(ex, &json))) {
+            CHECK_CONTAINS(json, names[e]);
+            CHECK_CONTAINS(json, "\"rounds\":1");
+        }
+        lumen_string_free(json);
+        lumen_explanation_free(ex);
+    }
+
+    /* A target standard error: rounds until every error is at or below it. */
+    options.estimator = LUMEN_ESTIMATOR_DEFAULT;
+    options.budget = 0;
+    options.target_standard_error = 2e-3;
+    options.max_budget = 1000;
+    lumen_explanation *ex = kernel(engine, model, x, N, 1, &options);
+    if (ex != NULL) {
+        float *se = standard_errors(ex, N);
+        if (se != NULL) {
+            size_t above = 0;
+            for (size_t i = 0; i < N; i++) {
+                above += !(se[i] <= 2e-3f);
+            }
+            CHECK(above == 0);
+        }
+        free(se);
+        char *json = NULL;
+        if (CHECK_OK(lumen_explanation_to_json(ex, &json))) {
+            CHECK_CONTAINS(json, "\"target_met\":true");
+            CHECK_CONTAINS(json, "\"max_budget\":1000");
+        }
+        lumen_string_free(json);
+        lumen_explanation_free(ex);
+    }
+
+    /* Budget M − 1: the values are identified, their errors are not: NOT_AVAILABLE, never NaN. */
+    options.target_standard_error = 0.0;
+    options.max_budget = 0;
+    options.budget = N - 1;
+    ex = kernel(engine, model, x, N, 1, &options);
+    if (ex != NULL) {
+        check_local_accuracy(ex);
+        float se[N];
+        se[0] = UNTOUCHED;
+        CHECK_FAILS(lumen_explanation_standard_errors(ex, se, N), LUMEN_STATUS_NOT_AVAILABLE, "standard errors");
+        CHECK(se[0] == UNTOUCHED);
+        char *json = NULL;
+        if (CHECK_OK(lumen_explanation_to_json(ex, &json))) {
+            CHECK_CONTAINS(json, "\"standard_errors_available\":false");
+            CHECK_CONTAINS(json, "\"standard_errors\":null");
+        }
+        lumen_string_free(json);
+        lumen_explanation_free(ex);
+    }
+
+    /* Bad values: INVALID_ARGUMENT naming the field, nothing written. */
+    options.budget = 300;
+    lumen_explanation *out = SENTINEL;
+    options.estimator = 7;
+    CHECK_FAILS(lumen_engine_explain_kernel_shap(engine, model, x, N, 1, &options, &out),
+                LUMEN_STATUS_INVALID_ARGUMENT, "options.estimator");
+    options.estimator = LUMEN_ESTIMATOR_DEFAULT;
+    const double bad_targets[3] = {-1.0, NAN, INFINITY};
+    for (size_t i = 0; i < 3; i++) {
+        options.target_standard_error = bad_targets[i];
+        CHECK_FAILS(lumen_engine_explain_kernel_shap(engine, model, x, N, 1, &options, &out),
+                    LUMEN_STATUS_INVALID_ARGUMENT, "target_standard_error");
+    }
+    options.target_standard_error = 0.0;
+    options.max_budget = 500;
+    CHECK_FAILS(lumen_engine_explain_kernel_shap(engine, model, x, N, 1, &options, &out),
+                LUMEN_STATUS_INVALID_ARGUMENT, "max_budget");
+    CHECK(out == SENTINEL);
+
+    /* A caller built against 0.2.0's header (the struct ended after error_batches) gets the
+     * defaults of the fields appended since. */
+    options.max_budget = 0;
+    options.struct_size = offsetof(lumen_kernel_shap_options, target_standard_error);
+    options.estimator = 7; /* beyond the old struct: not read */
+    ex = kernel(engine, model, x, N, 1, &options);
+    if (ex != NULL) {
+        char *json = NULL;
+        if (CHECK_OK(lumen_explanation_to_json(ex, &json))) {
+            CHECK_CONTAINS(json, "\"estimator\":\"leverage_stratified\"");
+        }
+        lumen_string_free(json);
         lumen_explanation_free(ex);
     }
     lumen_model_free(model);
@@ -1112,6 +1251,7 @@ int main(void) {
         test_players_and_names(engine);
         test_kernel_sampled_linear(engine);
         test_kernel_sampled_nonlinear(engine);
+        test_kernel_estimators_and_targets(engine);
         test_standard_errors_not_available(engine);
         test_reason_codes(engine);
         test_logit_link(engine);

@@ -234,6 +234,14 @@ enum class Link : std::uint32_t {
     Logit = LUMEN_LINK_LOGIT,        ///< Values in log-odds (outputs must be probabilities).
 };
 
+/// How KernelSHAP samples its coalitions (`lumen_kernel_shap_options.estimator`).
+enum class Estimator : std::uint32_t {
+    Default = LUMEN_ESTIMATOR_DEFAULT,                        ///< The library's default (stratified leverage).
+    Shap = LUMEN_ESTIMATOR_SHAP,                              ///< shap's KernelExplainer schedule.
+    Leverage = LUMEN_ESTIMATOR_LEVERAGE,                      ///< Leverage SHAP (Musco & Witter, 2025).
+    LeverageStratified = LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED, ///< Leverage SHAP, counts fixed per size.
+};
+
 /// Which reason codes to list (`lumen_explanation_reason_codes` direction).
 enum class Direction : std::uint32_t {
     Lowered = LUMEN_DIRECTION_LOWERED,  ///< Negative contributions, most negative first.
@@ -331,9 +339,12 @@ struct ShapleyGame {
 
 /// Options of Engine::kernel_shap.
 struct KernelShapOptions {
-    ShapleyGame game;                ///< Background, players, outputs, link.
-    std::size_t budget = 0;          ///< Coalitions per row; 0: 2M + 2048.
-    std::uint32_t error_batches = 0; ///< Batches for the standard errors; 0: 10.
+    ShapleyGame game;                     ///< Background, players, outputs, link.
+    std::size_t budget = 0;               ///< Coalitions per row (first round with a target); 0: 2M + 2048.
+    std::uint32_t error_batches = 0;      ///< Jackknife groups for the standard errors; 0: 64.
+    Estimator estimator = Estimator::Default;  ///< How coalitions are sampled.
+    double target_standard_error = 0.0;   ///< > 0: sample in rounds until every standard error is at most this.
+    std::size_t max_budget = 0;           ///< Coalition cap with a target; 0: 16 × (2M + 2048).
 };
 
 /// Options of Engine::shapley_sampling.
@@ -1514,6 +1525,9 @@ class Engine {
         c.game = detail::to_c(options.game, names);
         c.budget = options.budget;
         c.error_batches = options.error_batches;
+        c.estimator = static_cast<std::uint32_t>(options.estimator);
+        c.target_standard_error = options.target_standard_error;
+        c.max_budget = options.max_budget;
         return explain(model, inputs, c, lumen_engine_explain_kernel_shap);
     }
 
