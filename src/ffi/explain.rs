@@ -11,6 +11,7 @@ use super::pointers::{check_out, reference, slice, strings, write_out};
 use crate::backend::Baselines;
 use crate::explain::{feature_ablation, occlusion, FeatureAblationParams, OcclusionParams};
 use crate::explanation::Explanation;
+use crate::model::callback_scope::refuse_reentry;
 use crate::model::Model;
 
 /// Options of `lumen_engine_explain_occlusion` (Captum's `Occlusion`). Start from
@@ -142,6 +143,7 @@ pub(super) unsafe fn call<'a, O: VersionedOptions>(
     rows: usize,
     options: *const O,
 ) -> Result<Call<'a, O>, FfiError> {
+    refuse_reentry()?;
     // SAFETY: validity of each pointer is the caller's contract.
     let engine = unsafe { reference(engine, "engine")? };
     // SAFETY: as above.

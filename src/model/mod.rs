@@ -2,6 +2,7 @@
 //! function-pointer adapter for C callers ([`host`]) and the batch scheduler that calls a
 //! model within its limits ([`evaluator`]).
 
+pub mod callback_scope;
 pub mod device;
 pub mod device_run;
 pub mod evaluator;
