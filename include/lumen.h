@@ -148,6 +148,33 @@
 #define LUMEN_NT_BASE_GRADIENT_SHAP 2
 
 /**
+ * Largest model input row (`lumen_model_desc.input_len`, or the product of its shape).
+ */
+#define LUMEN_MAX_INPUT_LEN 268435456
+
+/**
+ * Largest `lumen_model_desc.output_len`.
+ */
+#define LUMEN_MAX_OUTPUT_LEN 1048576
+
+/**
+ * Largest Integrated Gradients `n_steps` with a Riemann rule, GradientSHAP `n_samples`
+ * and NoiseTunnel `nt_samples`.
+ */
+#define LUMEN_MAX_SAMPLES 1048576
+
+/**
+ * Largest Integrated Gradients `n_steps` with `LUMEN_IG_GAUSS_LEGENDRE`.
+ */
+#define LUMEN_MAX_GAUSS_LEGENDRE_STEPS 4096
+
+/**
+ * Largest PermuteAttack `population`, `parents`, `generations`, `runs` and
+ * `counterfactuals`.
+ */
+#define LUMEN_MAX_SEARCH_SIZE 1048576
+
+/**
  * `lumen_model_desc.flags`: the callbacks may be called from several threads at once.
  * Without it the engine never overlaps two calls.
  */
@@ -374,6 +401,12 @@ enum lumen_status
    * Memory for the work could not be allocated; nothing was written.
    */
   LUMEN_STATUS_OUT_OF_MEMORY = 17,
+  /**
+   * A result overflowed to ±Inf (or became NaN) although the inputs and the model's
+   * outputs were finite (values near the float range's ends); the message names the
+   * value. Nothing was written: every number returned with `LUMEN_STATUS_OK` is finite.
+   */
+  LUMEN_STATUS_NON_FINITE_RESULT = 18,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

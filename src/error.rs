@@ -29,6 +29,8 @@ pub enum ErrorKind {
     InvalidState,
     /// Memory for the work could not be allocated.
     OutOfMemory,
+    /// A result overflowed to ±Inf (or became NaN) although every input was finite.
+    NonFiniteResult,
 }
 
 /// An engine error: its kind plus a human-readable message for `lumen_last_error_message`.

@@ -47,6 +47,10 @@ pub enum lumen_status {
     InvalidState = 16,
     /// Memory for the work could not be allocated; nothing was written.
     OutOfMemory = 17,
+    /// A result overflowed to ±Inf (or became NaN) although the inputs and the model's
+    /// outputs were finite (values near the float range's ends); the message names the
+    /// value. Nothing was written: every number returned with `LUMEN_STATUS_OK` is finite.
+    NonFiniteResult = 18,
 }
 
 impl From<ErrorKind> for lumen_status {
@@ -63,12 +67,13 @@ impl From<ErrorKind> for lumen_status {
             ErrorKind::Internal => Self::Internal,
             ErrorKind::InvalidState => Self::InvalidState,
             ErrorKind::OutOfMemory => Self::OutOfMemory,
+            ErrorKind::NonFiniteResult => Self::NonFiniteResult,
         }
     }
 }
 
 /// Every status, in numeric order.
-pub(crate) const ALL_STATUSES: [lumen_status; 18] = [
+pub(crate) const ALL_STATUSES: [lumen_status; 19] = [
     lumen_status::Ok,
     lumen_status::NullPointer,
     lumen_status::InvalidArgument,
@@ -87,6 +92,7 @@ pub(crate) const ALL_STATUSES: [lumen_status; 18] = [
     lumen_status::Panic,
     lumen_status::InvalidState,
     lumen_status::OutOfMemory,
+    lumen_status::NonFiniteResult,
 ];
 
 impl lumen_status {
@@ -111,6 +117,7 @@ impl lumen_status {
             Self::Panic => c"LUMEN_STATUS_PANIC",
             Self::InvalidState => c"LUMEN_STATUS_INVALID_STATE",
             Self::OutOfMemory => c"LUMEN_STATUS_OUT_OF_MEMORY",
+            Self::NonFiniteResult => c"LUMEN_STATUS_NON_FINITE_RESULT",
         }
     }
 }

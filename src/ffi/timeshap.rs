@@ -387,6 +387,7 @@ pub unsafe extern "C" fn lumen_engine_explain_timeshap(
                 ))
             }
         };
+        explanation.explanation.ensure_finite()?;
         let handle = Box::new(lumen_explanation::from_timeshap(explanation));
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, Box::into_raw(handle)) };

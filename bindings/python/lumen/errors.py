@@ -40,6 +40,7 @@ class Status(enum.IntEnum):
     PANIC = 15
     INVALID_STATE = 16
     OUT_OF_MEMORY = 17
+    NON_FINITE_RESULT = 18
 
 
 class LumenError(Exception):

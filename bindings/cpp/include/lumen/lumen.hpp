@@ -116,6 +116,7 @@ enum class Status : std::uint32_t {
     Panic = LUMEN_STATUS_PANIC,                                    ///< Lumen panicked (contained).
     InvalidState = LUMEN_STATUS_INVALID_STATE,                     ///< Not allowed now (e.g. in a callback).
     OutOfMemory = LUMEN_STATUS_OUT_OF_MEMORY,                      ///< Memory could not be allocated.
+    NonFiniteResult = LUMEN_STATUS_NON_FINITE_RESULT,              ///< A result overflowed.
 };
 
 /// The C name of a status, e.g. "LUMEN_STATUS_MODEL_FAILED".

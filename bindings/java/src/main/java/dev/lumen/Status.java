@@ -37,7 +37,9 @@ public enum Status {
     /** The call is not allowed now (e.g. made from inside a model callback). */
     INVALID_STATE(16),
     /** Memory for the work could not be allocated; nothing was returned. */
-    OUT_OF_MEMORY(17);
+    OUT_OF_MEMORY(17),
+    /** A result overflowed to infinity although the inputs were finite; nothing was returned. */
+    NON_FINITE_RESULT(18);
 
     private final int code;
 
