@@ -148,6 +148,33 @@
 #define LUMEN_NT_BASE_GRADIENT_SHAP 2
 
 /**
+ * Largest model input row (`lumen_model_desc.input_len`, or the product of its shape).
+ */
+#define LUMEN_MAX_INPUT_LEN 268435456
+
+/**
+ * Largest `lumen_model_desc.output_len`.
+ */
+#define LUMEN_MAX_OUTPUT_LEN 1048576
+
+/**
+ * Largest Integrated Gradients `n_steps` with a Riemann rule, GradientSHAP `n_samples`
+ * and NoiseTunnel `nt_samples`.
+ */
+#define LUMEN_MAX_SAMPLES 1048576
+
+/**
+ * Largest Integrated Gradients `n_steps` with `LUMEN_IG_GAUSS_LEGENDRE`.
+ */
+#define LUMEN_MAX_GAUSS_LEGENDRE_STEPS 4096
+
+/**
+ * Largest PermuteAttack `population`, `parents`, `generations`, `runs` and
+ * `counterfactuals`.
+ */
+#define LUMEN_MAX_SEARCH_SIZE 1048576
+
+/**
  * `lumen_model_desc.flags`: the callbacks may be called from several threads at once.
  * Without it the engine never overlaps two calls.
  */
@@ -390,6 +417,21 @@ enum lumen_status
    * Lumen panicked; the panic was contained and the host process is unaffected.
    */
   LUMEN_STATUS_PANIC = 15,
+  /**
+   * The call is not allowed now: it came from inside a model callback (callbacks must
+   * not call back into Lumen), or the handle is in a state that forbids it.
+   */
+  LUMEN_STATUS_INVALID_STATE = 16,
+  /**
+   * Memory for the work could not be allocated; nothing was written.
+   */
+  LUMEN_STATUS_OUT_OF_MEMORY = 17,
+  /**
+   * A result overflowed to ±Inf (or became NaN) although the inputs and the model's
+   * outputs were finite (values near the float range's ends); the message names the
+   * value. Nothing was written: every number returned with `LUMEN_STATUS_OK` is finite.
+   */
+  LUMEN_STATUS_NON_FINITE_RESULT = 18,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -1055,6 +1097,12 @@ typedef struct lumen_grad_cam_options {
  * `predict(user_data, inputs, rows, outputs)`: reads `rows × input_len` floats, writes
  * `rows × output_len` floats, returns 0 on success or any non-zero error code. Must not
  * write to `inputs`. Nullable in the type so that a C descriptor's NULL is representable.
+ *
+ * Callback rules: a callback must return normally. It must not unwind into Lumen (catch
+ * every C++ exception and return a non-zero code; no `longjmp` or `pthread_exit` out of
+ * it): the process would abort. It must not call back into Lumen: explain calls from
+ * inside a callback fail with `LUMEN_STATUS_INVALID_STATE`, and `_free` calls free
+ * nothing.
  */
 typedef int32_t (*lumen_predict_fn)(void *user_data,
                                     const float *inputs,
@@ -1841,6 +1889,8 @@ lumen_status lumen_engine_new(const struct lumen_engine_options *options,
 
 /**
  * Frees an engine. `NULL` is a no-op. The engine must not be in use by another thread.
+ * Called from inside a model callback it frees nothing and leaves the reason in
+ * `lumen_last_error_message()`.
  *
  * # Safety
  * `engine` is NULL or a pointer returned by `lumen_engine_new` and not yet freed.
@@ -2253,6 +2303,8 @@ lumen_status lumen_model_new(const struct lumen_model_desc *desc, struct lumen_m
 /**
  * Frees a model and calls its `finalize`. `NULL` is a no-op. No explanation may be
  * running with it.
+ * Called from inside a model callback it frees nothing and leaves the reason in
+ * `lumen_last_error_message()`.
  *
  * # Safety
  * `model` is NULL or a pointer returned by `lumen_model_new` and not yet freed.
@@ -2278,6 +2330,8 @@ lumen_status lumen_sequence_model_new(const struct lumen_sequence_model_desc *de
 /**
  * Frees a sequence model and calls its `finalize`. `NULL` is a no-op. No explanation may
  * be running with it.
+ * Called from inside a model callback it frees nothing and leaves the reason in
+ * `lumen_last_error_message()`.
  *
  * # Safety
  * `model` is NULL or a pointer returned by `lumen_sequence_model_new` and not yet freed.

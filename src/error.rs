@@ -24,6 +24,13 @@ pub enum ErrorKind {
     BudgetTooSmall,
     /// An invariant of the engine itself was broken (a bug: please report it).
     Internal,
+    /// The call is not allowed in the state it was made in (e.g. from inside a model
+    /// callback).
+    InvalidState,
+    /// Memory for the work could not be allocated.
+    OutOfMemory,
+    /// A result overflowed to ±Inf (or became NaN) although every input was finite.
+    NonFiniteResult,
 }
 
 /// An engine error: its kind plus a human-readable message for `lumen_last_error_message`.

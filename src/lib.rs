@@ -12,6 +12,7 @@ pub mod error;
 pub mod explain;
 pub mod explanation;
 pub mod ffi;
+pub mod limits;
 pub mod model;
 
 pub use engine::{BackendChoice, Engine, EngineConfig};

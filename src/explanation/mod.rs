@@ -3,6 +3,7 @@
 
 mod analytics;
 mod counterfactuals;
+mod finite;
 mod grouping;
 mod json;
 mod reason_codes;

@@ -84,6 +84,20 @@ pub fn boundary_or<T>(function: &str, fallback: T, body: impl FnOnce() -> T) -> 
     })
 }
 
+/// Whether a `_free` export must leave its handle alone because it was called from inside
+/// a model callback (the handle may be in use by the call that runs the callback); then
+/// the thread's last error says so. `_free` functions have no status to return.
+pub(crate) fn free_refused_inside_callback(function: &str) -> bool {
+    let refused = crate::model::callback_scope::inside_model_callback();
+    if refused {
+        set_last_error(&format!(
+            "{function}: {} (LUMEN_STATUS_INVALID_STATE; nothing was freed)",
+            crate::model::callback_scope::REENTRY_MESSAGE
+        ));
+    }
+    refused
+}
+
 /// The message of the most recent failure on the calling thread, or `""` if none.
 /// The string belongs to Lumen and stays valid until the next failing Lumen call on the
 /// same thread; copy it if you need it longer. Never returns NULL; never free it.

@@ -396,6 +396,7 @@ pub unsafe extern "C" fn lumen_engine_explain_counterfactuals(
         // SAFETY: the options' arrays come from the caller.
         let params = unsafe { params(&call.options, call.row_len)? };
         let result = permute_attack(call.engine, call.model, call.inputs, call.rows, &params)?;
+        result.ensure_finite()?;
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, Box::into_raw(Box::new(lumen_counterfactuals { result }))) };
         Ok(())

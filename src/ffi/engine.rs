@@ -1,6 +1,6 @@
 //! `lumen_engine`: backend, threads, seed and memory budget.
 
-use super::boundary::{boundary, boundary_or, FfiError};
+use super::boundary::{boundary, boundary_or, free_refused_inside_callback, FfiError};
 use super::options::{current_size, read_options, versioned_options};
 use super::pointers::{check_out, reference, write_out};
 use super::status::lumen_status;
@@ -107,13 +107,15 @@ pub unsafe extern "C" fn lumen_engine_new(
 }
 
 /// Frees an engine. `NULL` is a no-op. The engine must not be in use by another thread.
+/// Called from inside a model callback it frees nothing and leaves the reason in
+/// `lumen_last_error_message()`.
 ///
 /// # Safety
 /// `engine` is NULL or a pointer returned by `lumen_engine_new` and not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lumen_engine_free(engine: *mut lumen_engine) {
     boundary_or("lumen_engine_free", (), || {
-        if !engine.is_null() {
+        if !engine.is_null() && !free_refused_inside_callback("lumen_engine_free") {
             // SAFETY: the pointer came from `Box::into_raw` in `lumen_engine_new` and is
             // freed once, per the contract.
             drop(unsafe { Box::from_raw(engine) });

@@ -11,6 +11,7 @@ use super::pointers::{check_out, reference, slice, strings, write_out};
 use crate::backend::Baselines;
 use crate::explain::{feature_ablation, occlusion, FeatureAblationParams, OcclusionParams};
 use crate::explanation::Explanation;
+use crate::model::callback_scope::refuse_reentry;
 use crate::model::Model;
 
 /// Options of `lumen_engine_explain_occlusion` (Captum's `Occlusion`). Start from
@@ -142,6 +143,7 @@ pub(super) unsafe fn call<'a, O: VersionedOptions>(
     rows: usize,
     options: *const O,
 ) -> Result<Call<'a, O>, FfiError> {
+    refuse_reentry()?;
     // SAFETY: validity of each pointer is the caller's contract.
     let engine = unsafe { reference(engine, "engine")? };
     // SAFETY: as above.
@@ -175,9 +177,11 @@ pub(super) unsafe fn targets(targets: *const u32, len: usize) -> Result<Option<V
     Ok((!targets.is_empty()).then(|| targets.to_vec()))
 }
 
-pub(super) fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) {
+pub(super) fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) -> Result<(), FfiError> {
+    explanation.ensure_finite()?;
     // SAFETY: every caller checked `out` with `check_out` before doing any work.
     unsafe { write_out(out, Box::into_raw(Box::new(lumen_explanation::new(explanation)))) };
+    Ok(())
 }
 
 /// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
@@ -222,7 +226,7 @@ pub unsafe extern "C" fn lumen_engine_explain_occlusion(
                 perturbations_per_eval: (o.perturbations_per_eval > 0).then_some(o.perturbations_per_eval),
             }
         };
-        publish(out, occlusion(call.engine, call.model, call.inputs, call.rows, &params)?);
+        publish(out, occlusion(call.engine, call.model, call.inputs, call.rows, &params)?)?;
         Ok(())
     })
 }
@@ -265,7 +269,7 @@ pub unsafe extern "C" fn lumen_engine_explain_feature_ablation(
                 group_attributions: o.group_attributions != 0,
             }
         };
-        publish(out, feature_ablation(call.engine, call.model, call.inputs, call.rows, &params)?);
+        publish(out, feature_ablation(call.engine, call.model, call.inputs, call.rows, &params)?)?;
         Ok(())
     })
 }

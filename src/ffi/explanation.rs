@@ -471,6 +471,7 @@ pub unsafe extern "C" fn lumen_explanation_sum_groups(
             n => Some(unsafe { super::pointers::strings(group_names, n, "group_names")? }),
         };
         let grouped = e.sum_into_groups(groups, names)?;
+        grouped.ensure_finite()?;
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, Box::into_raw(Box::new(lumen_explanation::new(grouped)))) };
         Ok(())

@@ -399,7 +399,7 @@ pub unsafe extern "C" fn lumen_engine_explain_integrated_gradients(
         let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
         // SAFETY: the options' arrays come from the caller.
         let params = unsafe { ig_params(&call.options, "", rows, call.row_len)? };
-        publish(out, integrated_gradients(call.engine, call.model, call.inputs, call.rows, &params)?);
+        publish(out, integrated_gradients(call.engine, call.model, call.inputs, call.rows, &params)?)?;
         Ok(())
     })
 }
@@ -430,7 +430,7 @@ pub unsafe extern "C" fn lumen_engine_explain_saliency(
         let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
         // SAFETY: the options' arrays come from the caller.
         let params = unsafe { saliency_params(&call.options, "")? };
-        publish(out, saliency(call.engine, call.model, call.inputs, call.rows, &params)?);
+        publish(out, saliency(call.engine, call.model, call.inputs, call.rows, &params)?)?;
         Ok(())
     })
 }
@@ -464,7 +464,7 @@ pub unsafe extern "C" fn lumen_engine_explain_gradient_shap(
         let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
         // SAFETY: the options' arrays come from the caller.
         let params = unsafe { gradient_shap_params(&call.options, "")? };
-        publish(out, gradient_shap(call.engine, call.model, call.inputs, call.rows, &params)?);
+        publish(out, gradient_shap(call.engine, call.model, call.inputs, call.rows, &params)?)?;
         Ok(())
     })
 }
@@ -536,7 +536,7 @@ pub unsafe extern "C" fn lumen_engine_explain_noise_tunnel(
             }
         };
         let params = NoiseTunnelParams { base, nt_type, nt_samples: o.nt_samples, stdevs: o.stdevs };
-        publish(out, noise_tunnel(call.engine, call.model, call.inputs, call.rows, &params)?);
+        publish(out, noise_tunnel(call.engine, call.model, call.inputs, call.rows, &params)?)?;
         Ok(())
     })
 }
@@ -579,7 +579,7 @@ pub unsafe extern "C" fn lumen_engine_explain_grad_cam(
             upsample: o.upsample != 0,
             internal_batch_size: internal_batch_size(o.internal_batch_size),
         };
-        publish(out, grad_cam(call.engine, call.model, call.inputs, call.rows, &params)?);
+        publish(out, grad_cam(call.engine, call.model, call.inputs, call.rows, &params)?)?;
         Ok(())
     })
 }

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod explain;
 pub mod explanation;
 pub mod gradient;
+pub mod limits;
 pub mod model;
 pub(crate) mod options;
 pub mod pointers;

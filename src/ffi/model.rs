@@ -2,7 +2,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::boundary::{boundary, boundary_or, FfiError};
+use super::boundary::{boundary, boundary_or, free_refused_inside_callback, FfiError};
 use super::pointers::{check_out, reference, slice, strings, write_out};
 use super::status::lumen_status;
 use super::version::{LUMEN_MODEL_ABI_VERSION, LUMEN_MODEL_ABI_VERSION_OLDEST};
@@ -307,13 +307,15 @@ pub unsafe extern "C" fn lumen_model_new(desc: *const lumen_model_desc, out: *mu
 
 /// Frees a model and calls its `finalize`. `NULL` is a no-op. No explanation may be
 /// running with it.
+/// Called from inside a model callback it frees nothing and leaves the reason in
+/// `lumen_last_error_message()`.
 ///
 /// # Safety
 /// `model` is NULL or a pointer returned by `lumen_model_new` and not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lumen_model_free(model: *mut lumen_model) {
     boundary_or("lumen_model_free", (), || {
-        if !model.is_null() {
+        if !model.is_null() && !free_refused_inside_callback("lumen_model_free") {
             // SAFETY: the pointer came from `Box::into_raw` and is freed once, per the contract.
             drop(unsafe { Box::from_raw(model) });
         }

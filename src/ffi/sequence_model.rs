@@ -3,7 +3,7 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::boundary::{boundary, boundary_or, FfiError};
+use super::boundary::{boundary, boundary_or, free_refused_inside_callback, FfiError};
 use super::model::LUMEN_MODEL_CONCURRENT;
 use super::pointers::{check_out, reference, strings, write_out};
 use super::status::lumen_status;
@@ -145,13 +145,15 @@ pub unsafe extern "C" fn lumen_sequence_model_new(
 
 /// Frees a sequence model and calls its `finalize`. `NULL` is a no-op. No explanation may
 /// be running with it.
+/// Called from inside a model callback it frees nothing and leaves the reason in
+/// `lumen_last_error_message()`.
 ///
 /// # Safety
 /// `model` is NULL or a pointer returned by `lumen_sequence_model_new` and not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn lumen_sequence_model_free(model: *mut lumen_sequence_model) {
     boundary_or("lumen_sequence_model_free", (), || {
-        if !model.is_null() {
+        if !model.is_null() && !free_refused_inside_callback("lumen_sequence_model_free") {
             // SAFETY: the pointer came from `Box::into_raw` and is freed once, per the contract.
             drop(unsafe { Box::from_raw(model) });
         }

@@ -239,9 +239,11 @@ unsafe fn game(g: &lumen_shapley_game, row_len: usize) -> Result<ShapleyGame, Ff
     })
 }
 
-fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) {
+fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) -> Result<(), FfiError> {
+    explanation.ensure_finite()?;
     // SAFETY: every caller checked `out` with `check_out` before doing any work.
     unsafe { write_out(out, Box::into_raw(Box::new(lumen_explanation::new(explanation)))) };
+    Ok(())
 }
 
 /// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
@@ -287,7 +289,7 @@ pub unsafe extern "C" fn lumen_engine_explain_kernel_shap(
             params.target_standard_error = Some(o.target_standard_error);
         }
         params.max_budget = (o.max_budget > 0).then_some(o.max_budget);
-        publish(out, kernel_shap(call.engine, call.model, call.inputs, call.rows, &params)?);
+        publish(out, kernel_shap(call.engine, call.model, call.inputs, call.rows, &params)?)?;
         Ok(())
     })
 }
@@ -322,7 +324,7 @@ pub unsafe extern "C" fn lumen_engine_explain_shapley_sampling(
         if o.permutation_pairs > 0 {
             params.permutation_pairs = o.permutation_pairs;
         }
-        publish(out, shapley_value_sampling(call.engine, call.model, call.inputs, call.rows, &params)?);
+        publish(out, shapley_value_sampling(call.engine, call.model, call.inputs, call.rows, &params)?)?;
         Ok(())
     })
 }

@@ -42,6 +42,15 @@ pub enum lumen_status {
     Internal = 14,
     /// Lumen panicked; the panic was contained and the host process is unaffected.
     Panic = 15,
+    /// The call is not allowed now: it came from inside a model callback (callbacks must
+    /// not call back into Lumen), or the handle is in a state that forbids it.
+    InvalidState = 16,
+    /// Memory for the work could not be allocated; nothing was written.
+    OutOfMemory = 17,
+    /// A result overflowed to ±Inf (or became NaN) although the inputs and the model's
+    /// outputs were finite (values near the float range's ends); the message names the
+    /// value. Nothing was written: every number returned with `LUMEN_STATUS_OK` is finite.
+    NonFiniteResult = 18,
 }
 
 impl From<ErrorKind> for lumen_status {
@@ -56,12 +65,15 @@ impl From<ErrorKind> for lumen_status {
             ErrorKind::BackendUnavailable => Self::BackendUnavailable,
             ErrorKind::BudgetTooSmall => Self::BudgetTooSmall,
             ErrorKind::Internal => Self::Internal,
+            ErrorKind::InvalidState => Self::InvalidState,
+            ErrorKind::OutOfMemory => Self::OutOfMemory,
+            ErrorKind::NonFiniteResult => Self::NonFiniteResult,
         }
     }
 }
 
 /// Every status, in numeric order.
-pub(crate) const ALL_STATUSES: [lumen_status; 16] = [
+pub(crate) const ALL_STATUSES: [lumen_status; 19] = [
     lumen_status::Ok,
     lumen_status::NullPointer,
     lumen_status::InvalidArgument,
@@ -78,6 +90,9 @@ pub(crate) const ALL_STATUSES: [lumen_status; 16] = [
     lumen_status::NotAvailable,
     lumen_status::Internal,
     lumen_status::Panic,
+    lumen_status::InvalidState,
+    lumen_status::OutOfMemory,
+    lumen_status::NonFiniteResult,
 ];
 
 impl lumen_status {
@@ -100,6 +115,9 @@ impl lumen_status {
             Self::NotAvailable => c"LUMEN_STATUS_NOT_AVAILABLE",
             Self::Internal => c"LUMEN_STATUS_INTERNAL",
             Self::Panic => c"LUMEN_STATUS_PANIC",
+            Self::InvalidState => c"LUMEN_STATUS_INVALID_STATE",
+            Self::OutOfMemory => c"LUMEN_STATUS_OUT_OF_MEMORY",
+            Self::NonFiniteResult => c"LUMEN_STATUS_NON_FINITE_RESULT",
         }
     }
 }

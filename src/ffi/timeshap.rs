@@ -17,6 +17,7 @@ use crate::explain::timeshap::{
     timeshap_cell, timeshap_event, timeshap_feature, timeshap_global, timeshap_prune, CellRelevance, GlobalParams,
     GlobalReport, SequenceBackground, Summary, TimeShapParams, DEFAULT_BUDGET,
 };
+use crate::model::callback_scope::refuse_reentry;
 use crate::model::SequenceModel;
 
 /// `level` of `lumen_engine_explain_timeshap`: one value per unpruned event (most recent
@@ -266,6 +267,7 @@ unsafe fn handles<'a>(
     model: *const lumen_sequence_model,
     options: *const lumen_timeshap_options,
 ) -> Result<(&'a crate::engine::Engine, &'a dyn SequenceModel, lumen_timeshap_options), FfiError> {
+    refuse_reentry()?;
     // SAFETY: validity of each pointer is the caller's contract.
     unsafe {
         Ok((
@@ -385,6 +387,7 @@ pub unsafe extern "C" fn lumen_engine_explain_timeshap(
                 ))
             }
         };
+        explanation.explanation.ensure_finite()?;
         let handle = Box::new(lumen_explanation::from_timeshap(explanation));
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, Box::into_raw(handle)) };

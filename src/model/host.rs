@@ -3,6 +3,8 @@
 use std::ffi::c_void;
 use std::sync::{Mutex, MutexGuard};
 
+use super::callback_scope::CallbackScope;
+
 use super::device::{DevicePtr, GradientDeviceFn, PredictDeviceFn};
 use super::{DeviceModel, InputDtype, MemorySpace, Model, ModelSignature};
 use crate::error::{Error, ErrorKind, Result};
@@ -10,6 +12,12 @@ use crate::error::{Error, ErrorKind, Result};
 /// `predict(user_data, inputs, rows, outputs)`: reads `rows × input_len` floats, writes
 /// `rows × output_len` floats, returns 0 on success or any non-zero error code. Must not
 /// write to `inputs`. Nullable in the type so that a C descriptor's NULL is representable.
+///
+/// Callback rules: a callback must return normally. It must not unwind into Lumen (catch
+/// every C++ exception and return a non-zero code; no `longjmp` or `pthread_exit` out of
+/// it): the process would abort. It must not call back into Lumen: explain calls from
+/// inside a callback fail with `LUMEN_STATUS_INVALID_STATE`, and `_free` calls free
+/// nothing.
 pub type PredictFn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, inputs: *const f32, rows: usize, outputs: *mut f32) -> i32>;
 
@@ -116,9 +124,12 @@ impl HostModel {
         Ok(self)
     }
 
-    /// The right to call the callbacks now: the model's lock unless it is concurrent.
-    fn turn(&self) -> Option<MutexGuard<'_, ()>> {
-        (!self.signature.concurrent).then(|| self.serial.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    /// The right to call the callbacks now: the model's lock unless it is concurrent, and
+    /// the mark that this thread is inside a callback (see [`CallbackScope`]).
+    fn turn(&self) -> (Option<MutexGuard<'_, ()>>, CallbackScope) {
+        let lock =
+            (!self.signature.concurrent).then(|| self.serial.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        (lock, CallbackScope::enter())
     }
 }
 

@@ -3,6 +3,7 @@
 use std::ffi::c_void;
 use std::sync::{Mutex, MutexGuard};
 
+use super::callback_scope::CallbackScope;
 use super::host::FinalizeFn;
 use super::sequence::{SequenceModel, SequenceSignature};
 use crate::error::{Error, ErrorKind, Result};
@@ -106,8 +107,10 @@ impl HostSequenceModel {
     }
 
     /// The right to call the callbacks now: the model's lock unless it is concurrent.
-    fn turn(&self) -> Option<MutexGuard<'_, ()>> {
-        (!self.signature.concurrent).then(|| self.serial.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    fn turn(&self) -> (Option<MutexGuard<'_, ()>>, CallbackScope) {
+        let lock =
+            (!self.signature.concurrent).then(|| self.serial.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        (lock, CallbackScope::enter())
     }
 }
 

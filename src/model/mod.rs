@@ -2,6 +2,7 @@
 //! function-pointer adapter for C callers ([`host`]) and the batch scheduler that calls a
 //! model within its limits ([`evaluator`]).
 
+pub mod callback_scope;
 pub mod device;
 pub mod device_run;
 pub mod evaluator;
@@ -78,9 +79,20 @@ impl ModelSignature {
                 format!("{:?} has a zero or missing dimension; expected every dimension >= 1", self.input_shape),
             ));
         }
+        let input_len = self.input_shape.iter().try_fold(1usize, |len, &d| len.checked_mul(d));
+        match input_len {
+            Some(len) => crate::limits::at_most("input_len", len, crate::limits::MAX_INPUT_LEN)?,
+            None => {
+                return Err(Error::invalid(
+                    "input_shape",
+                    format!("{:?} has more elements than a usize counts", self.input_shape),
+                ))
+            }
+        }
         if self.output_len == 0 {
             return Err(Error::invalid("output_len", "is 0, expected >= 1"));
         }
+        crate::limits::at_most("output_len", self.output_len, crate::limits::MAX_OUTPUT_LEN)?;
         if self.max_batch_rows == Some(0) {
             return Err(Error::invalid("max_batch_rows", "is 0 inside Some; use None for no limit"));
         }

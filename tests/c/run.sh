@@ -92,6 +92,24 @@ for name in "${programs[@]}"; do
   fi
 done
 
+# The hosting test again without valgrind, with the address space capped at 2 GiB: sizes
+# that once made Lumen allocate tens of gigabytes must be refused, not abort the process.
+echo "==> test_hosting under prlimit --as=2GiB"
+set +e
+prlimit --as=2147483648 "$build/test_hosting" >"$build/test_hosting.prlimit.out" 2>&1
+status=$?
+set -e
+summary="$(grep -E "$summary_re" "$build/test_hosting.prlimit.out" | tail -n 1 || true)"
+if [[ $status -eq 0 && $summary =~ $summary_re ]]; then
+  passed=$((passed + BASH_REMATCH[1]))
+  failed=$((failed + BASH_REMATCH[2]))
+  echo "$summary"
+else
+  failed=$((failed + 1))
+  problems+=("test_hosting under prlimit --as=2GiB exited with status $status")
+  cat "$build/test_hosting.prlimit.out"
+fi
+
 echo "==> took $((SECONDS - started)) s"
 for problem in "${problems[@]+"${problems[@]}"}"; do
   echo "PROBLEM: $problem"

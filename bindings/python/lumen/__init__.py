@@ -23,6 +23,7 @@ from .errors import (
     ModelCallbackError,
     ModelError,
     NotAvailableError,
+    OutOfMemoryError,
     Status,
 )
 from .explanation import Counterfactual, Counterfactuals, Explanation, InstanceOutcome, ReasonCode, scorecard_score
@@ -44,6 +45,7 @@ __all__ = [
     "ModelCallbackError",
     "ModelError",
     "NotAvailableError",
+    "OutOfMemoryError",
     "Player",
     "Pruning",
     "PruningPoint",

@@ -38,6 +38,9 @@ class Status(enum.IntEnum):
     NOT_AVAILABLE = 13
     INTERNAL = 14
     PANIC = 15
+    INVALID_STATE = 16
+    OUT_OF_MEMORY = 17
+    NON_FINITE_RESULT = 18
 
 
 class LumenError(Exception):
@@ -79,6 +82,10 @@ class InternalError(LumenError, RuntimeError):
     """A bug in Lumen (an internal invariant or a contained panic)."""
 
 
+class OutOfMemoryError(LumenError, MemoryError):
+    """Memory for the work could not be allocated; nothing was returned."""
+
+
 _CLASSES: dict[int, type[LumenError]] = {
     Status.MODEL_FAILED: ModelError,
     Status.MODEL_NON_FINITE_OUTPUT: ModelError,
@@ -87,6 +94,7 @@ _CLASSES: dict[int, type[LumenError]] = {
     Status.NOT_AVAILABLE: NotAvailableError,
     Status.INTERNAL: InternalError,
     Status.PANIC: InternalError,
+    Status.OUT_OF_MEMORY: OutOfMemoryError,
 }
 
 

@@ -148,7 +148,7 @@ impl PermuteAttackParams {
             if value == 0 {
                 Err(Error::invalid(name, "is 0, expected at least 1"))
             } else {
-                Ok(())
+                crate::limits::at_most(name, value, crate::limits::MAX_SEARCH_SIZE)
             }
         };
         positive("population", self.population)?;

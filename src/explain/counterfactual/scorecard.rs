@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// The scaling of a scorecard.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -53,7 +53,18 @@ impl Scorecard {
             ));
         }
         let odds = p_good / (1.0 - p_good);
-        Ok(self.base_score + self.factor() * (odds / self.base_odds).ln())
+        let score = self.base_score + self.factor() * (odds / self.base_odds).ln();
+        if !score.is_finite() {
+            return Err(Error::new(
+                ErrorKind::NonFiniteResult,
+                format!(
+                    "score: is {score} for p_good {p_good} (base_score {}, base_odds {}, points_to_double_odds {}): \
+                     the scorecard's numbers overflow a double",
+                    self.base_score, self.base_odds, self.points_to_double_odds
+                ),
+            ));
+        }
+        Ok(score)
     }
 }
 

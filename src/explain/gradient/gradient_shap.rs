@@ -59,6 +59,7 @@ pub fn gradient_shap(
     if params.n_samples == 0 {
         return Err(Error::invalid("n_samples", "is 0, expected at least 1"));
     }
+    crate::limits::at_most("n_samples", params.n_samples, crate::limits::MAX_SAMPLES)?;
     let noise = gaussian(params.stdevs, "stdevs")?;
     let distribution = params.baselines.len() / n;
     let samples = params.n_samples;

@@ -92,8 +92,21 @@ fn gaussian(stdev: f32, argument: &str) -> Result<Normal<f32>> {
     if !stdev.is_finite() || stdev < 0.0 {
         return Err(Error::invalid(argument, format!("is {stdev}, expected a finite standard deviation >= 0")));
     }
+    if stdev > MAX_NOISE_STDEV {
+        return Err(Error::invalid(
+            argument,
+            format!(
+                "is {stdev}, expected at most {MAX_NOISE_STDEV:e}: noise that large overflows float32 inputs \
+                 (a normal draw reaches 64 standard deviations)"
+            ),
+        ));
+    }
     Normal::new(0.0, stdev).map_err(|e| Error::invalid(argument, e.to_string()))
 }
+
+/// The largest noise deviation: 64 of them still fit in an f32, so no noisy input
+/// overflows from the noise alone.
+const MAX_NOISE_STDEV: f32 = f32::MAX / 64.0;
 
 /// `row` plus Gaussian noise drawn from `rng`.
 fn add_noise(row: &[f32], noise: &Normal<f32>, rng: &mut ChaCha20Rng, out: &mut Vec<f32>) {

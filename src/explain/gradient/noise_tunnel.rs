@@ -105,6 +105,7 @@ pub fn noise_tunnel(
     if params.nt_samples == 0 {
         return Err(Error::invalid("nt_samples", "is 0, expected at least 1"));
     }
+    crate::limits::at_most("nt_samples", params.nt_samples, crate::limits::MAX_SAMPLES)?;
     let noise = gaussian(params.stdevs, "stdevs")?;
     let n = signature.input_len();
     let samples = params.nt_samples;

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::limits::{at_most, MAX_GAUSS_LEGENDRE_STEPS, MAX_SAMPLES};
 
 /// How Integrated Gradients approximates the path integral.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -28,6 +29,8 @@ impl Quadrature {
         if steps == 0 {
             return Err(Error::invalid("n_steps", "is 0, expected at least 1"));
         }
+        let limit = if self == Self::GaussLegendre { MAX_GAUSS_LEGENDRE_STEPS } else { MAX_SAMPLES };
+        at_most("n_steps", steps, limit)?;
         let n = steps as f64;
         let uniform = |offset: f64| ((0..steps).map(|k| (k as f64 + offset) / n).collect(), vec![1.0 / n; steps]);
         Ok(match self {

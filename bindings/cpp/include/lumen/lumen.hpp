@@ -114,6 +114,9 @@ enum class Status : std::uint32_t {
     NotAvailable = LUMEN_STATUS_NOT_AVAILABLE,                     ///< The value is not defined here.
     Internal = LUMEN_STATUS_INTERNAL,                              ///< A bug in Lumen.
     Panic = LUMEN_STATUS_PANIC,                                    ///< Lumen panicked (contained).
+    InvalidState = LUMEN_STATUS_INVALID_STATE,                     ///< Not allowed now (e.g. in a callback).
+    OutOfMemory = LUMEN_STATUS_OUT_OF_MEMORY,                      ///< Memory could not be allocated.
+    NonFiniteResult = LUMEN_STATUS_NON_FINITE_RESULT,              ///< A result overflowed.
 };
 
 /// The C name of a status, e.g. "LUMEN_STATUS_MODEL_FAILED".
@@ -162,6 +165,11 @@ class InternalError : public Error {
     using Error::Error;
 };
 
+/// Memory for the work could not be allocated (`Status::OutOfMemory`); nothing was written.
+class OutOfMemoryError : public Error {
+    using Error::Error;
+};
+
 namespace detail {
 
 /// Throws the Error subclass of a failing status with the thread's last error message.
@@ -179,6 +187,8 @@ namespace detail {
         case Status::Internal:
         case Status::Panic:
             throw InternalError(status, message);
+        case Status::OutOfMemory:
+            throw OutOfMemoryError(status, message);
         default:
             throw InvalidInputError(status, message);
     }

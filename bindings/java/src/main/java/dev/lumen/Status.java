@@ -33,7 +33,13 @@ public enum Status {
     /** An internal invariant broke (a bug in Lumen). */
     INTERNAL(14),
     /** Lumen panicked; the panic was contained. */
-    PANIC(15);
+    PANIC(15),
+    /** The call is not allowed now (e.g. made from inside a model callback). */
+    INVALID_STATE(16),
+    /** Memory for the work could not be allocated; nothing was returned. */
+    OUT_OF_MEMORY(17),
+    /** A result overflowed to infinity although the inputs were finite; nothing was returned. */
+    NON_FINITE_RESULT(18);
 
     private final int code;
 

@@ -1,0 +1,276 @@
+/*
+ * test_hosting.c: what a host process (a bank's scoring service) may rely on when a
+ * caller is careless: a model callback that calls back into Lumen gets
+ * LUMEN_STATUS_INVALID_STATE instead of deadlocking on the model's lock, a callback that
+ * frees the engine or the model frees nothing (they are in use), the outer call then
+ * finishes and the engine stays usable; an absurd thread count is refused at once; sizes
+ * above their documented maxima are refused with LUMEN_STATUS_INVALID_ARGUMENT before
+ * anything is allocated (they used to abort the process or panic); results that overflow
+ * are LUMEN_STATUS_NON_FINITE_RESULT, never OK with ±Inf; the new statuses have names.
+ * Run under `prlimit --as` by tests/c/run.sh, so an allocation of the old sizes fails.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+#include "lumen.h"
+#include "counterfactual_models.h"
+#include "gradient_models.h"
+#include "models.h"
+
+#define N 3
+
+/* Output pointer values that a refused call must leave alone. */
+#define UNTOUCHED_MODEL ((lumen_model *)0x1)
+#define UNTOUCHED_EXPLANATION ((lumen_explanation *)0x1)
+#define UNTOUCHED_COUNTERFACTUALS ((lumen_counterfactuals *)0x1)
+
+static const float ig_weights[N] = {0.5f, -1.0f, 2.0f};
+
+/* A model (not concurrent) whose predict tries to use Lumen from inside the callback. */
+typedef struct reentrant_model {
+    lumen_engine *engine;
+    lumen_model *self;
+    int mode; /* 0: explain again with itself; 1: free the engine; 2: free the model */
+    int attempts;
+    uint32_t inner_status;
+    char inner_message[512];
+} reentrant_model;
+
+static int32_t reentrant_predict(void *user_data, const float *inputs, size_t rows, float *outputs) {
+    reentrant_model *m = (reentrant_model *)user_data;
+    if (m->attempts == 0 && m->self != NULL) {
+        m->attempts++;
+        if (m->mode == 0) {
+            lumen_feature_ablation_options options = lumen_feature_ablation_options_default();
+            lumen_explanation *inner = NULL;
+            m->inner_status = lumen_engine_explain_feature_ablation(m->engine, m->self, inputs, N, 1, &options, &inner);
+            lumen_explanation_free(inner);
+        } else if (m->mode == 1) {
+            lumen_engine_free(m->engine);
+        } else {
+            lumen_model_free(m->self);
+        }
+        snprintf(m->inner_message, sizeof m->inner_message, "%s", lumen_last_error_message());
+    }
+    for (size_t r = 0; r < rows; r++) {
+        outputs[r] = inputs[r * N] + 2.0f * inputs[r * N + 1] - inputs[r * N + 2];
+    }
+    return 0;
+}
+
+static void test_reentry(int mode, const char *label, const char *needle) {
+    SECTION(label);
+    lumen_engine *engine = new_engine(2, 0);
+    reentrant_model m = {engine, NULL, mode, 0, 0, {0}};
+    lumen_model_desc desc;
+    memset(&desc, 0, sizeof desc);
+    desc.abi_version = LUMEN_MODEL_ABI_VERSION;
+    desc.flags = 0; /* not concurrent: every call holds the model's lock */
+    desc.memory_space = LUMEN_MEMORY_HOST;
+    desc.input_len = N;
+    desc.output_len = 1;
+    desc.predict = reentrant_predict;
+    desc.user_data = &m;
+    lumen_model *model = engine != NULL ? new_model(&desc) : NULL;
+    if (model == NULL) {
+        lumen_engine_free(engine);
+        return;
+    }
+    m.self = model;
+    const float x[N] = {1.0f, 2.0f, 3.0f};
+    lumen_feature_ablation_options options = lumen_feature_ablation_options_default();
+    lumen_explanation *ex = NULL;
+    /* Returns (no deadlock), with the exact attributions a(x - 0) = {1, 4, -3}. */
+    if (CHECK_OK(lumen_engine_explain_feature_ablation(engine, model, x, N, 1, &options, &ex))) {
+        float got[N];
+        const double want[N] = {1.0, 4.0, -3.0};
+        if (CHECK_OK(lumen_explanation_attributions(ex, got, N))) {
+            check_values(got, want, N, 1e-6, "attributions of the outer call");
+        }
+        lumen_explanation_free(ex);
+    }
+    CHECK(m.attempts == 1);
+    if (mode == 0) {
+        CHECK(m.inner_status == LUMEN_STATUS_INVALID_STATE);
+    }
+    CHECK(strstr(m.inner_message, needle) != NULL);
+    CHECK(strstr(m.inner_message, "called from inside a model callback") != NULL);
+    /* The engine and the model still work (neither was freed). */
+    m.self = NULL;
+    ex = NULL;
+    if (CHECK_OK(lumen_engine_explain_feature_ablation(engine, model, x, N, 1, &options, &ex))) {
+        lumen_explanation_free(ex);
+    }
+    lumen_model_free(model);
+    lumen_engine_free(engine);
+}
+
+static void test_size_limits(lumen_engine *engine) {
+    SECTION("model sizes above LUMEN_MAX_INPUT_LEN / LUMEN_MAX_OUTPUT_LEN are refused at lumen_model_new");
+    linear_model m = {N, 1, NULL, NULL};
+    lumen_model_desc desc = linear_desc(&m);
+    lumen_model *model = UNTOUCHED_MODEL;
+    desc.input_len = (size_t)1 << 32;
+    CHECK_FAILS(lumen_model_new(&desc, &model), LUMEN_STATUS_INVALID_ARGUMENT, "input_len: is 4294967296");
+    CHECK_MESSAGE("expected at most 268435456");
+    desc.input_len = N;
+    desc.output_len = SIZE_MAX;
+    CHECK_FAILS(lumen_model_new(&desc, &model), LUMEN_STATUS_INVALID_ARGUMENT, "output_len: is");
+    CHECK(model == UNTOUCHED_MODEL);
+
+    SECTION("Integrated Gradients: n_steps SIZE_MAX and 1e9 (Riemann), 5000 (Gauss-Legendre) are refused");
+    grad_poly_model g = {N, 1, ig_weights, 0.0, 0.0, 0, 0};
+    lumen_model_desc gdesc = grad_poly_desc(&g);
+    lumen_model *gradient_model = new_model(&gdesc);
+    const float x[N] = {1.0f, 2.0f, 3.0f};
+    lumen_explanation *ex = UNTOUCHED_EXPLANATION;
+    lumen_integrated_gradients_options ig = lumen_integrated_gradients_options_default();
+    ig.method = LUMEN_IG_RIEMANN_LEFT;
+    const size_t steps[2] = {SIZE_MAX, 1000000000u};
+    for (size_t i = 0; gradient_model != NULL && i < 2; i++) {
+        ig.n_steps = steps[i];
+        CHECK_FAILS(lumen_engine_explain_integrated_gradients(engine, gradient_model, x, N, 1, &ig, &ex),
+                    LUMEN_STATUS_INVALID_ARGUMENT, "n_steps: is");
+        CHECK_MESSAGE("expected at most 1048576");
+    }
+    ig.method = LUMEN_IG_GAUSS_LEGENDRE;
+    ig.n_steps = LUMEN_MAX_GAUSS_LEGENDRE_STEPS + 1;
+    if (gradient_model != NULL) {
+        CHECK_FAILS(lumen_engine_explain_integrated_gradients(engine, gradient_model, x, N, 1, &ig, &ex),
+                    LUMEN_STATUS_INVALID_ARGUMENT, "expected at most 4096");
+    }
+
+    SECTION("GradientSHAP and NoiseTunnel sample counts above LUMEN_MAX_SAMPLES are refused");
+    const float baseline[N] = {0.0f, 0.0f, 0.0f};
+    lumen_gradient_shap_options gs = lumen_gradient_shap_options_default();
+    gs.baselines = baseline;
+    gs.baselines_len = N;
+    gs.n_samples = SIZE_MAX;
+    lumen_noise_tunnel_options nt = lumen_noise_tunnel_options_default();
+    nt.nt_samples = LUMEN_MAX_SAMPLES + 1;
+    if (gradient_model != NULL) {
+        CHECK_FAILS(lumen_engine_explain_gradient_shap(engine, gradient_model, x, N, 1, &gs, &ex),
+                    LUMEN_STATUS_INVALID_ARGUMENT, "n_samples: is");
+        CHECK_FAILS(lumen_engine_explain_noise_tunnel(engine, gradient_model, x, N, 1, &nt, &ex),
+                    LUMEN_STATUS_INVALID_ARGUMENT, "nt_samples: is");
+    }
+
+    SECTION("GradientSHAP noise of 3e38 would overflow the inputs: refused, not OK with -inf");
+    gs.n_samples = 5;
+    gs.stdevs = 3e38f;
+    nt.nt_samples = 5;
+    nt.stdevs = 3e38f;
+    if (gradient_model != NULL) {
+        CHECK_FAILS(lumen_engine_explain_gradient_shap(engine, gradient_model, x, N, 1, &gs, &ex),
+                    LUMEN_STATUS_INVALID_ARGUMENT, "stdevs: is 300000000000000000000000000000000000000");
+        CHECK_MESSAGE("overflows float32 inputs");
+        CHECK_FAILS(lumen_engine_explain_noise_tunnel(engine, gradient_model, x, N, 1, &nt, &ex),
+                    LUMEN_STATUS_INVALID_ARGUMENT, "overflows float32 inputs");
+    }
+    CHECK(ex == UNTOUCHED_EXPLANATION);
+    lumen_model_free(gradient_model);
+
+    SECTION("PermuteAttack: population and counterfactuals of SIZE_MAX are refused, not a panic");
+    threshold_model tm = threshold_one(0, 5.5f);
+    lumen_model_desc cdesc = threshold_desc(&tm);
+    lumen_model *classifier = new_model(&cdesc);
+    float training[CF_TRAINING_ROWS * CF_N];
+    cf_training(training);
+    float applicant[CF_N] = {0};
+    memcpy(applicant, training, sizeof applicant);
+    lumen_counterfactuals *found = UNTOUCHED_COUNTERFACTUALS;
+    const char *fields[2] = {"population: is", "counterfactuals: is"};
+    for (size_t i = 0; classifier != NULL && i < 2; i++) {
+        lumen_permute_attack_options o = lumen_permute_attack_options_default();
+        o.training = training;
+        o.training_len = CF_TRAINING_ROWS * CF_N;
+        if (i == 0) {
+            o.population = SIZE_MAX;
+        } else {
+            o.counterfactuals = SIZE_MAX;
+        }
+        CHECK_FAILS(lumen_engine_explain_counterfactuals(engine, classifier, applicant, CF_N, 1, &o, &found),
+                    LUMEN_STATUS_INVALID_ARGUMENT, fields[i]);
+        CHECK_MESSAGE("expected at most 1048576");
+    }
+    CHECK(found == UNTOUCHED_COUNTERFACTUALS);
+    lumen_model_free(classifier);
+}
+
+/* A model whose finite outputs sit at the ends of the float range: +FLT_MAX or -FLT_MAX. */
+static int32_t extreme_predict(void *user_data, const float *inputs, size_t rows, float *outputs) {
+    (void)user_data;
+    for (size_t r = 0; r < rows; r++) {
+        outputs[r] = inputs[r * N] > 0.5f ? 3.4e38f : -3.4e38f;
+    }
+    return 0;
+}
+
+static void test_non_finite_results(lumen_engine *engine) {
+    SECTION("a model with finite outputs of ±3.4e38: Feature Ablation's overflow is NON_FINITE_RESULT");
+    lumen_model_desc desc;
+    memset(&desc, 0, sizeof desc);
+    desc.abi_version = LUMEN_MODEL_ABI_VERSION;
+    desc.flags = LUMEN_MODEL_CONCURRENT;
+    desc.memory_space = LUMEN_MEMORY_HOST;
+    desc.input_len = N;
+    desc.output_len = 1;
+    desc.predict = extreme_predict;
+    lumen_model *model = new_model(&desc);
+    const float x[N] = {1.0f, 0.0f, 0.0f};
+    lumen_feature_ablation_options options = lumen_feature_ablation_options_default();
+    lumen_explanation *ex = UNTOUCHED_EXPLANATION;
+    if (model != NULL) {
+        CHECK_FAILS(lumen_engine_explain_feature_ablation(engine, model, x, N, 1, &options, &ex),
+                    LUMEN_STATUS_NON_FINITE_RESULT, "attributions: row 0, output 0, feature 0 is");
+    }
+    CHECK(ex == UNTOUCHED_EXPLANATION);
+    lumen_model_free(model);
+
+    SECTION("lumen_scorecard_score(0.5, 600, 1e-320, 1e308) overflows: NON_FINITE_RESULT, nothing written");
+    double score = 42.0;
+    CHECK_FAILS(lumen_scorecard_score(0.5, 600.0, 1e-320, 1e308, &score), LUMEN_STATUS_NON_FINITE_RESULT,
+                "score: is inf");
+    CHECK(score == 42.0);
+}
+
+static void test_thread_cap(void) {
+    SECTION("threads above LUMEN_MAX_THREADS are refused at once, naming the limit");
+    const uint32_t counts[3] = {UINT32_MAX, 100000u, LUMEN_MAX_THREADS + 1u};
+    for (size_t i = 0; i < 3; i++) {
+        lumen_engine_options options = lumen_engine_options_default();
+        options.threads = counts[i];
+        lumen_engine *engine = NULL;
+        CHECK_FAILS(lumen_engine_new(&options, &engine), LUMEN_STATUS_INVALID_ARGUMENT, "expected at most 1024");
+        CHECK(engine == NULL);
+    }
+}
+
+static void test_status_names(void) {
+    SECTION("the hosting statuses have stable numbers and names");
+    CHECK(LUMEN_STATUS_INVALID_STATE == 16 && LUMEN_STATUS_OUT_OF_MEMORY == 17 &&
+          LUMEN_STATUS_NON_FINITE_RESULT == 18);
+    CHECK(strcmp(lumen_status_name(LUMEN_STATUS_NON_FINITE_RESULT), "LUMEN_STATUS_NON_FINITE_RESULT") == 0);
+    CHECK(strcmp(lumen_status_name(LUMEN_STATUS_INVALID_STATE), "LUMEN_STATUS_INVALID_STATE") == 0);
+    CHECK(strcmp(lumen_status_name(LUMEN_STATUS_OUT_OF_MEMORY), "LUMEN_STATUS_OUT_OF_MEMORY") == 0);
+    CHECK(strcmp(lumen_status_name(19), "LUMEN_STATUS_UNKNOWN") == 0);
+}
+
+int main(void) {
+    test_reentry(0, "a callback that explains with its own (locked) model gets INVALID_STATE, no deadlock",
+                 "lumen_engine_explain_feature_ablation");
+    test_reentry(1, "a callback that frees the engine running it frees nothing", "nothing was freed");
+    test_reentry(2, "a callback that frees its own model frees nothing", "lumen_model_free");
+    test_thread_cap();
+    lumen_engine *engine = new_engine(2, 3);
+    if (engine != NULL) {
+        test_size_limits(engine);
+        test_non_finite_results(engine);
+    }
+    lumen_engine_free(engine);
+    test_status_names();
+    return harness_report("test_hosting");
+}
