@@ -18,7 +18,6 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 debian_repo=/usr/share/maven-repo
-repo="${LUMEN_MAVEN_REPO:-$here/target/m2}"
 packages="openjdk-17-jdk-headless maven junit5 binutils libmaven-resources-plugin-java libmaven-compiler-plugin-java
 libsurefire-java libmaven-jar-plugin-java libmaven-source-plugin-java libmaven-javadoc-plugin-java
 libmaven-install-plugin-java"
@@ -43,17 +42,7 @@ if [ ! -d "$debian_repo/org/junit/jupiter/junit-jupiter/5.9.2" ]; then
     exit 2
 fi
 
-# The project-local repository: a real copy of Debian's (whose files are relative links into
-# /usr/share/java), refreshed when Debian's changes, so that installing never writes there.
-if [ -z "${LUMEN_MAVEN_REPO:-}" ]; then
-    stamp="$repo/.copied-from-debian"
-    if [ ! -f "$stamp" ] || [ -n "$(find "$debian_repo" -newer "$stamp" -print -quit)" ]; then
-        echo "== copying $debian_repo into $repo (project-local Maven repository)"
-        mkdir -p "$repo"
-        cp -rL "$debian_repo/." "$repo/"
-        touch "$stamp"
-    fi
-fi
+repo="$("$here/local-repo.sh")"
 
 case "$(uname -s)" in
     Linux) os=linux ;;

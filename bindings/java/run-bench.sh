@@ -11,12 +11,12 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-repo="${LUMEN_MAVEN_REPO:-/usr/share/maven-repo}"
 release="${CARGO_TARGET_DIR:-$root/target}/release"
 out="$here/target/bench"
 
 cargo build --release -p lumen -p lumen-jni --manifest-path "$root/Cargo.toml"
 bash "$root/scripts/link-soname.sh" "$release"
+repo="$("$here/local-repo.sh")"
 mvn -o -B -q -Dmaven.repo.local="$repo" -f "$here/pom.xml" compile
 mkdir -p "$out"
 gcc -O2 -std=c11 -Wall -Wextra -Werror -I "$root/include" "$here/bench/c_overhead.c" \

@@ -21,7 +21,6 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-repo="${LUMEN_MAVEN_REPO:-$here/target/m2}"
 version="$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' "$here/pom.xml" | head -1)"
 
 log="$(mktemp)"
@@ -29,6 +28,7 @@ app="$(mktemp -d)"
 trap 'rm -rf "$log" "$app"' EXIT
 
 "$here/build-jar.sh" install 2>&1 | tee "$log"
+repo="$("$here/local-repo.sh")"
 
 # -Xcheck:jni reports JNI misuse on the forked JVM's native output, which surefire relays as
 # warnings (lumen-jni itself never writes there): any such report fails the run.
