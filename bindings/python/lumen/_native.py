@@ -150,6 +150,9 @@ class KernelShapOptions(Structure):
         ("game", ShapleyGame),
         ("budget", c_size_t),
         ("error_batches", c_uint32),
+        ("target_standard_error", c_double),
+        ("max_budget", c_size_t),
+        ("estimator", c_uint32),
     ]
 
 
