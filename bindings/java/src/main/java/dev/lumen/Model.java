@@ -9,11 +9,11 @@ import java.nio.IntBuffer;
  * variant to read Lumen's batch memory in place (zero-copy), and the gradient methods for the
  * gradient explanations.
  *
- * <p>Threading: Lumen calls the model from its own worker threads (attached to the JVM), not
- * from the thread that asked for the explanation. By default Lumen never overlaps two calls to
- * a model, whichever explanations or threads make them; a model registered with
- * {@link ModelSpec#concurrent(boolean) concurrent(true)} may be called from several threads at
- * once, so it must be thread-safe.
+ * <p>Threading: Lumen calls the model from its own worker threads (attached to the JVM as
+ * daemon threads), not from the thread that asked for the explanation. By default Lumen never
+ * overlaps two calls to a model, whichever explanations or threads make them; a model
+ * registered with {@link ModelSpec#concurrent(boolean) concurrent(true)} may be called from
+ * several threads at once, so it must be thread-safe.
  *
  * <p>Errors: an exception thrown here stops the explanation; the caller gets a
  * {@link ModelException} (status {@code MODEL_FAILED}) whose cause is this exception. A NaN or

@@ -15,6 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,6 +74,34 @@ class HandleTest {
         Model model = (inputs, rows, outputs) -> linear.predict(inputs, rows, outputs);
         new ModelHandle(model, ModelSpec.of(4, 1));
         return new java.lang.ref.WeakReference<>(model);
+    }
+
+    @Test
+    void anEngineNobodyClosedIsFreedByTheCleanerAndItsThreadsLeaveTheJvm() throws InterruptedException {
+        Set<Thread> workers = explainWithAnEngineLeftOpen();
+        assertFalse(workers.isEmpty(), "worker threads ran the model");
+        for (int i = 0; i < 250 && workers.stream().anyMatch(Thread::isAlive); i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertTrue(workers.stream().allMatch(t -> !t.isAlive()),
+                "the cleaner freed the engine, whose worker threads detached: " + workers);
+        assertTrue(workers.stream().allMatch(Thread::isDaemon), "the worker threads were daemon threads");
+    }
+
+    /** Explains on an engine that is never closed nor kept; returns the threads that ran the model. */
+    private Set<Thread> explainWithAnEngineLeftOpen() {
+        Set<Thread> workers = ConcurrentHashMap.newKeySet();
+        Model recording = (inputs, rows, outputs) -> {
+            workers.add(Thread.currentThread());
+            linear.predict(inputs, rows, outputs);
+        };
+        Engine engine = new Engine(new EngineOptions().threads(3));
+        try (ModelHandle model = new ModelHandle(recording, ModelSpec.of(4, 1).maxBatchRows(1));
+                Explanation e = engine.occlusion(model, X, 2, new OcclusionOptions(1))) {
+            assertEquals(2, e.rows());
+        }
+        return workers;
     }
 
     @Test
