@@ -19,19 +19,40 @@
 //! per model row is the inverse. At M = 10 the default budget exceeds the 2^10 − 2 = 1022
 //! coalitions, so that point runs in exact mode.
 //!
+//! A third group, `kernel_shap_floor`, measures the engine against its floor on the
+//! comparison setting of `benches/compare/` (M = 16, 50 background rows, budget
+//! 2M + 2048 = 2080, one engine thread), with a model that costs next to nothing
+//! (`f(x) = x₀`, so that the time is the engine's):
+//!
+//! * `engine/<estimator>`: one whole explanation per estimator (schedule, 104 050 coalition
+//!   rows, model calls, reduction, the solve and the jackknife standard errors);
+//! * `floor_write_rows`: writing the same 104 050 rows of 16 f32 (6.7 MB) as a blend of
+//!   the explained row and a background row under a precomputed 0/1 mask, the least work
+//!   any engine must do to hand the model its rows;
+//! * `floor_solve`: one constrained least-squares solve over the 2080 coalitions.
+//!
+//! The floor is `floor_write_rows + floor_solve`. This group measures process CPU time
+//! (`CLOCK_PROCESS_CPUTIME_ID`), not wall time, so that other load on a shared machine
+//! does not inflate it (see `benches/compare/README.md` for measured figures).
+//!
 //! Run with (about a minute on two cores):
 //!
 //! ```text
 //! cargo bench --bench kernel_shap
 //! cargo bench --bench kernel_shap -- kernel_shap_background    # one group only
+//! cargo bench --bench kernel_shap -- kernel_shap_floor         # engine against its floor
 //! ```
 
 use std::hint::black_box;
 use std::time::Duration;
 
+use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
-use lumen::explain::shapley::{kernel_shap, Background, KernelShapParams, ShapleyGame};
+use lumen::explain::shapley::schedule::kernel_schedule;
+use lumen::explain::shapley::solve::constrained_wls;
+use lumen::explain::shapley::{kernel_shap, Background, Estimator, KernelShapParams, ShapleyGame};
 use lumen::{BackendChoice, Engine, EngineConfig, Model, ModelSignature};
+use rand::SeedableRng;
 
 /// Engine threads (the CPU backend on this two-core machine).
 const THREADS: usize = 2;
@@ -133,5 +154,152 @@ fn bench_kernel_shap(c: &mut Criterion) {
     bench_group(c, &engine, "kernel_shap_background", &[(20, 10), (20, 50), (20, 100), (20, 200)]);
 }
 
+/// `struct timespec` of the C library.
+#[repr(C)]
+struct Timespec {
+    seconds: i64,
+    nanoseconds: i64,
+}
+
+/// `CLOCK_PROCESS_CPUTIME_ID` on Linux.
+const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
+
+extern "C" {
+    fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+}
+
+/// Criterion measurement: CPU nanoseconds of the whole process (all threads).
+struct CpuTime;
+
+impl CpuTime {
+    fn now() -> f64 {
+        let mut time = Timespec { seconds: 0, nanoseconds: 0 };
+        // SAFETY: `time` is a valid, writable timespec; the clock id is Linux's process CPU clock.
+        let status = unsafe { clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &mut time) };
+        assert_eq!(status, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID)");
+        time.seconds as f64 * 1e9 + time.nanoseconds as f64
+    }
+}
+
+impl Measurement for CpuTime {
+    type Intermediate = f64;
+    type Value = f64;
+
+    fn start(&self) -> f64 {
+        Self::now()
+    }
+
+    fn end(&self, start: f64) -> f64 {
+        Self::now() - start
+    }
+
+    fn add(&self, a: &f64, b: &f64) -> f64 {
+        a + b
+    }
+
+    fn zero(&self) -> f64 {
+        0.0
+    }
+
+    fn to_f64(&self, value: &f64) -> f64 {
+        *value
+    }
+
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &CpuTimeFormatter
+    }
+}
+
+/// Formats CPU nanoseconds as CPU milliseconds.
+struct CpuTimeFormatter;
+
+impl ValueFormatter for CpuTimeFormatter {
+    fn scale_values(&self, _typical: f64, values: &mut [f64]) -> &'static str {
+        values.iter_mut().for_each(|v| *v *= 1e-6);
+        "ms cpu"
+    }
+
+    fn scale_throughputs(&self, _typical: f64, _throughput: &Throughput, values: &mut [f64]) -> &'static str {
+        values.iter_mut().for_each(|v| *v *= 1e-6);
+        "ms cpu"
+    }
+
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ns cpu"
+    }
+}
+
+/// `f(x) = x₀`: a model that costs next to nothing, so that the time is the engine's.
+struct FirstInput(ModelSignature);
+
+impl Model for FirstInput {
+    fn signature(&self) -> &ModelSignature {
+        &self.0
+    }
+
+    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+        let n = self.0.input_len();
+        outputs[..rows].iter_mut().zip(inputs.chunks_exact(n)).for_each(|(out, row)| *out = row[0]);
+        Ok(())
+    }
+}
+
+/// The engine against its floor at M = 16, 50 background rows, budget 2080, one thread.
+fn bench_floor(c: &mut Criterion<CpuTime>) {
+    const PLAYERS: usize = 16;
+    const BACKGROUND_ROWS: usize = 50;
+    let budget = 2 * PLAYERS + 2048;
+    let engine = Engine::new(EngineConfig { backend: BackendChoice::Cpu, threads: 1, seed: 0, ..Default::default() })
+        .expect("cpu engine");
+    let model = FirstInput(ModelSignature::flat(PLAYERS, 1));
+    let x = values(PLAYERS, 7);
+    let background = values(BACKGROUND_ROWS * PLAYERS, 8);
+    let mut params =
+        KernelShapParams::new(ShapleyGame::new(Background::new(background.clone(), PLAYERS, None).expect("valid")));
+    params.budget = Some(budget);
+    let mut group = c.benchmark_group("kernel_shap_floor");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    for estimator in Estimator::ALL {
+        params.estimator = estimator;
+        group.bench_function(BenchmarkId::new("engine", estimator.name()), |b| {
+            b.iter(|| kernel_shap(&engine, &model, black_box(&x), 1, &params).expect("kernel_shap"));
+        });
+    }
+    // The rows the engine writes: every coalition over every background row.
+    let schedule =
+        kernel_schedule(PLAYERS, budget, &mut rand_chacha::ChaCha20Rng::seed_from_u64(0)).expect("valid schedule");
+    let mut masks = Vec::with_capacity(schedule.len() * PLAYERS);
+    for c in 0..schedule.len() {
+        masks.extend((0..PLAYERS).map(|p| if schedule.coalitions.contains(c, p) { 1.0f32 } else { 0.0 }));
+    }
+    let mut rows = vec![0.0f32; schedule.len() * BACKGROUND_ROWS * PLAYERS];
+    group.bench_function("floor_write_rows", |b| {
+        b.iter(|| {
+            for (coalition, mask) in rows.chunks_exact_mut(BACKGROUND_ROWS * PLAYERS).zip(masks.chunks_exact(PLAYERS)) {
+                for (row, bg) in coalition.chunks_exact_mut(PLAYERS).zip(background.chunks_exact(PLAYERS)) {
+                    for (((out, &m), &xv), &bv) in row.iter_mut().zip(mask).zip(&x).zip(bg) {
+                        *out = bv + m * (xv - bv);
+                    }
+                }
+            }
+            black_box(&rows);
+        });
+    });
+    let y: Vec<f64> = (0..schedule.len()).map(|c| (schedule.coalitions.size(c) as f64).sin()).collect();
+    group.bench_function("floor_solve", |b| {
+        b.iter(|| constrained_wls(&schedule.coalitions, &schedule.weights, black_box(&y), 0.1, 0.9).expect("solve"));
+    });
+    group.finish();
+}
+
 criterion_group!(benches, bench_kernel_shap);
-criterion_main!(benches);
+criterion_group! {
+    name = floor;
+    config = Criterion::default().with_measurement(CpuTime);
+    targets = bench_floor
+}
+criterion_main!(benches, floor);

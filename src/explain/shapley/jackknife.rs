@@ -101,8 +101,6 @@ impl Normal {
         let basis = NullSpace::new(players);
         let empty = || (vec![0.0; n * n], vec![0.0; n * targets]);
         let mut fixed = empty();
-        let (mut sampled_gram, mut sampled_rhs) = empty();
-        let mut sampled_weight = 0.0;
         let mut per_group: Vec<(Vec<f64>, Vec<f64>, f64)> = (0..groups)
             .map(|_| {
                 let (g, r) = empty();
@@ -123,13 +121,19 @@ impl Normal {
             match schedule.unit[row] {
                 None => accumulate(&mut fixed.0, &mut fixed.1, &x, &t, w),
                 Some(unit) => {
-                    accumulate(&mut sampled_gram, &mut sampled_rhs, &x, &t, w);
-                    sampled_weight += w;
                     let group = &mut per_group[unit as usize % groups];
                     accumulate(&mut group.0, &mut group.1, &x, &t, w);
                     group.2 += w;
                 }
             }
+        }
+        // The whole sample is the sum of its groups.
+        let (mut sampled_gram, mut sampled_rhs) = empty();
+        let mut sampled_weight = 0.0;
+        for (gram, rhs, weight) in &per_group {
+            sampled_gram.iter_mut().zip(gram).for_each(|(s, g)| *s += g);
+            sampled_rhs.iter_mut().zip(rhs).for_each(|(s, r)| *s += r);
+            sampled_weight += weight;
         }
         Self { n, targets, fixed, sampled: (sampled_gram, sampled_rhs, sampled_weight), groups: per_group }
     }

@@ -175,11 +175,13 @@ impl NullSpace {
     /// `zᵀQ₂` for coalition `coalition` into `out` (`M − 1` entries):
     /// `z_j − β (|z| + √M z₀)` for `j = 1..M`.
     pub(super) fn row(&self, coalitions: &Coalitions, coalition: usize, out: &mut [f64]) {
-        let size = coalitions.size(coalition) as f64;
-        let first = if coalitions.contains(coalition, 0) { self.sqrt_players } else { 0.0 };
+        let bits = coalitions.bits(coalition);
+        let size = bits.iter().map(|w| w.count_ones()).sum::<u32>() as f64;
+        let bit = |j: usize| ((bits[j / 64] >> (j % 64)) & 1) as f64;
+        let first = bit(0) * self.sqrt_players;
         let shift = self.beta * (size + first);
         for (j, x) in (1..self.players).zip(out.iter_mut()) {
-            *x = if coalitions.contains(coalition, j) { 1.0 - shift } else { -shift };
+            *x = bit(j) - shift;
         }
     }
 
