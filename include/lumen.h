@@ -432,6 +432,16 @@ enum lumen_status
    * value. Nothing was written: every number returned with `LUMEN_STATUS_OK` is finite.
    */
   LUMEN_STATUS_NON_FINITE_RESULT = 18,
+  /**
+   * The call was cancelled: its cancel token was triggered or its progress callback
+   * returned non-zero. Nothing was written; the engine and model stay usable.
+   */
+  LUMEN_STATUS_CANCELLED = 19,
+  /**
+   * The call ran past its `timeout_ms`. Nothing was written; the engine and model stay
+   * usable.
+   */
+  LUMEN_STATUS_DEADLINE_EXCEEDED = 20,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -446,6 +456,12 @@ typedef uint32_t lumen_status;
  * weighted least squares; exact enumeration whenever the budget covers every coalition).
  */
 typedef struct Estimator Estimator;
+
+/**
+ * A cancellation flag that calls can watch (`lumen_call_control.cancel`). Thread-safe:
+ * any thread may cancel it, also from inside a model or progress callback.
+ */
+typedef struct lumen_cancel_token lumen_cancel_token;
 
 /**
  * The result of a counterfactual search. Immutable: every getter is thread-safe.
@@ -479,6 +495,51 @@ typedef struct lumen_sequence_model lumen_sequence_model;
  * A global TimeSHAP report. Immutable: every getter is thread-safe.
  */
 typedef struct lumen_timeshap_global lumen_timeshap_global;
+
+/**
+ * `progress(user_data, fraction)`: the fraction of the call's model rows done so far, in
+ * [0, 1] and never decreasing; 1 is reported once, when the call succeeds. Return 0 to go
+ * on, non-zero to cancel the call (`LUMEN_STATUS_CANCELLED`). Called from engine threads,
+ * one call at a time, while the explanation runs; it must not call back into Lumen
+ * (except `lumen_cancel_token_cancel`) and must not unwind.
+ */
+typedef int32_t (*lumen_progress_fn)(void *user_data, double fraction);
+
+/**
+ * How a call may be stopped and watched: the `control` member of every explain options
+ * struct. Start from `lumen_call_control_default()`. Borrowed only during the call (the
+ * token must outlive it).
+ */
+typedef struct lumen_call_control {
+  /**
+   * This struct's size as the caller's header declares it, filled by
+   * `lumen_call_control_default()`: leave it as it is.
+   */
+  size_t struct_size;
+  /**
+   * The token that cancels the call; NULL for none.
+   */
+  const struct lumen_cancel_token *cancel;
+  /**
+   * Milliseconds the call may run before it stops with `LUMEN_STATUS_DEADLINE_EXCEEDED`;
+   * 0 for no deadline.
+   */
+  uint64_t timeout_ms;
+  /**
+   * Called with the fraction done; NULL for none.
+   */
+  lumen_progress_fn progress;
+  /**
+   * Passed to `progress`.
+   */
+  void *progress_user_data;
+  /**
+   * The most calls of a `LUMEN_MODEL_CONCURRENT` model that this call lets overlap
+   * (a slow call then leaves engine threads to other callers); 0 for the engine's
+   * thread count.
+   */
+  uint32_t max_model_threads;
+} lumen_call_control;
 
 /**
  * One logical feature of a tabular model row. Borrowed during the explain call; the
@@ -645,6 +706,11 @@ typedef struct lumen_permute_attack_options {
    * Gibbs sweeps per draw (at least 1).
    */
   size_t gibbs_iterations;
+  /**
+   * How the call may be stopped and watched (cancel token, deadline, progress,
+   * parallelism); NULL for none.
+   */
+  const struct lumen_call_control *control;
 } lumen_permute_attack_options;
 
 /**
@@ -782,6 +848,11 @@ typedef struct lumen_occlusion_options {
    * Largest number of perturbed rows per model call; 0 lets the engine choose.
    */
   size_t perturbations_per_eval;
+  /**
+   * How the call may be stopped and watched (cancel token, deadline, progress,
+   * parallelism); NULL for none.
+   */
+  const struct lumen_call_control *control;
 } lumen_occlusion_options;
 
 /**
@@ -840,6 +911,11 @@ typedef struct lumen_feature_ablation_options {
    * element, each element carrying its group's value (Captum's layout).
    */
   uint32_t group_attributions;
+  /**
+   * How the call may be stopped and watched (cancel token, deadline, progress,
+   * parallelism); NULL for none.
+   */
+  const struct lumen_call_control *control;
 } lumen_feature_ablation_options;
 
 /**
@@ -944,6 +1020,12 @@ typedef struct lumen_integrated_gradients_options {
    * Entries in `targets`.
    */
   size_t targets_len;
+  /**
+   * How the call may be stopped and watched (cancel token, deadline, progress,
+   * parallelism); NULL for none.
+   * Ignored when these are a NoiseTunnel's base options: the tunnel's own applies.
+   */
+  const struct lumen_call_control *control;
 } lumen_integrated_gradients_options;
 
 /**
@@ -968,6 +1050,12 @@ typedef struct lumen_saliency_options {
    * Entries in `targets`.
    */
   size_t targets_len;
+  /**
+   * How the call may be stopped and watched (cancel token, deadline, progress,
+   * parallelism); NULL for none.
+   * Ignored when these are a NoiseTunnel's base options: the tunnel's own applies.
+   */
+  const struct lumen_call_control *control;
 } lumen_saliency_options;
 
 /**
@@ -1009,6 +1097,12 @@ typedef struct lumen_gradient_shap_options {
    * Entries in `targets`.
    */
   size_t targets_len;
+  /**
+   * How the call may be stopped and watched (cancel token, deadline, progress,
+   * parallelism); NULL for none.
+   * Ignored when these are a NoiseTunnel's base options: the tunnel's own applies.
+   */
+  const struct lumen_call_control *control;
 } lumen_gradient_shap_options;
 
 /**
@@ -1056,6 +1150,11 @@ typedef struct lumen_noise_tunnel_options {
    * then: GradientSHAP needs `baselines`). Borrowed only during the call.
    */
   const struct lumen_gradient_shap_options *gradient_shap;
+  /**
+   * How the call may be stopped and watched (cancel token, deadline, progress,
+   * parallelism); NULL for none.
+   */
+  const struct lumen_call_control *control;
 } lumen_noise_tunnel_options;
 
 /**
@@ -1091,6 +1190,11 @@ typedef struct lumen_grad_cam_options {
    * Most rows per `layer_gradient` call; 0 lets the engine's memory budget decide.
    */
   size_t internal_batch_size;
+  /**
+   * How the call may be stopped and watched (cancel token, deadline, progress,
+   * parallelism); NULL for none.
+   */
+  const struct lumen_call_control *control;
 } lumen_grad_cam_options;
 
 /**
@@ -1458,6 +1562,11 @@ typedef struct lumen_kernel_shap_options {
    * `LUMEN_ESTIMATOR_LEVERAGE` or `LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED`.
    */
   uint32_t estimator;
+  /**
+   * How the call may be stopped and watched (cancel token, deadline, progress,
+   * parallelism); NULL for none.
+   */
+  const struct lumen_call_control *control;
 } lumen_kernel_shap_options;
 
 /**
@@ -1479,6 +1588,11 @@ typedef struct lumen_shapley_sampling_options {
    * reverse); 0 uses the default, 25; otherwise at least 2, for a standard error.
    */
   size_t permutation_pairs;
+  /**
+   * How the call may be stopped and watched (cancel token, deadline, progress,
+   * parallelism); NULL for none.
+   */
+  const struct lumen_call_control *control;
 } lumen_shapley_sampling_options;
 
 /**
@@ -1558,6 +1672,11 @@ typedef struct lumen_timeshap_options {
    * Feature threshold (finite, >= 0).
    */
   double feature_threshold;
+  /**
+   * How the call may be stopped and watched (cancel token, deadline, progress,
+   * parallelism); NULL for none.
+   */
+  const struct lumen_call_control *control;
 } lumen_timeshap_options;
 
 /**
@@ -1722,6 +1841,56 @@ extern "C" {
  * same thread; copy it if you need it longer. Never returns NULL; never free it.
  */
 const char *lumen_last_error_message(void);
+
+/**
+ * No token, no deadline, no progress callback, the engine's parallelism. Thread-safe.
+ */
+struct lumen_call_control lumen_call_control_default(void);
+
+/**
+ * Creates a cancel token that is not cancelled. On success `*out` holds a token the
+ * caller frees with `lumen_cancel_token_free` (after the calls that watch it returned).
+ *
+ * # Safety
+ * `out` is a valid pointer.
+ */
+lumen_status lumen_cancel_token_new(struct lumen_cancel_token **out);
+
+/**
+ * Cancels every call that watches `token`: each returns `LUMEN_STATUS_CANCELLED` within
+ * one model batch, freeing what it held. The token stays cancelled (new calls that watch
+ * it stop at once) until `lumen_cancel_token_reset`. Thread-safe, from any thread, also
+ * from inside a model or progress callback.
+ *
+ * # Safety
+ * `token` is a live token.
+ */
+lumen_status lumen_cancel_token_cancel(const struct lumen_cancel_token *token);
+
+/**
+ * Makes `token` usable again for new calls. Thread-safe.
+ *
+ * # Safety
+ * `token` is a live token.
+ */
+lumen_status lumen_cancel_token_reset(const struct lumen_cancel_token *token);
+
+/**
+ * Writes 1 into `*out` when `token` is cancelled, else 0. Thread-safe.
+ *
+ * # Safety
+ * `token` is a live token; `out` is a valid pointer.
+ */
+lumen_status lumen_cancel_token_is_cancelled(const struct lumen_cancel_token *token, uint32_t *out);
+
+/**
+ * Frees a token. `NULL` is a no-op. No running call may watch it. Called from inside a
+ * model callback it frees nothing and leaves the reason in `lumen_last_error_message()`.
+ *
+ * # Safety
+ * `token` is NULL or a pointer returned by `lumen_cancel_token_new` and not yet freed.
+ */
+void lumen_cancel_token_free(struct lumen_cancel_token *token);
 
 /**
  * PermuteAttack defaults (the paper's settings): every column its own numeric feature,

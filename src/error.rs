@@ -31,6 +31,10 @@ pub enum ErrorKind {
     OutOfMemory,
     /// A result overflowed to ±Inf (or became NaN) although every input was finite.
     NonFiniteResult,
+    /// The call was cancelled (its cancel token, or its progress callback asked to stop).
+    Cancelled,
+    /// The call ran past its deadline.
+    DeadlineExceeded,
 }
 
 /// An engine error: its kind plus a human-readable message for `lumen_last_error_message`.

@@ -1,6 +1,7 @@
 //! The engine: a chosen backend, a thread pool, the caller's seed and the memory budget
 //! for perturbation batches. One engine may serve many explanations, from many threads.
 
+pub mod call_control;
 mod pool;
 pub mod quiet_panics;
 

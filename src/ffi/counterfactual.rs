@@ -4,10 +4,11 @@
 use std::ffi::{c_char, CStr, CString};
 
 use super::boundary::{boundary, boundary_or, FfiError};
+use super::call_control::lumen_call_control;
 use super::engine::lumen_engine;
 use super::explain::call;
 use super::model::lumen_model;
-use super::options::{current_size, versioned_options};
+use super::options::{controlled_options, current_size, versioned_options};
 use super::pointers::{check_out, copy_out, reference, slice, write_out};
 use super::status::lumen_status;
 use crate::explain::counterfactual::gibbs::GibbsOptions;
@@ -131,6 +132,9 @@ pub struct lumen_permute_attack_options {
     pub gibbs_bins: usize,
     /// Gibbs sweeps per draw (at least 1).
     pub gibbs_iterations: usize,
+    /// How the call may be stopped and watched (cancel token, deadline, progress,
+    /// parallelism); NULL for none.
+    pub control: *const lumen_call_control,
 }
 
 /// The outcome of one instance's search.
@@ -178,9 +182,12 @@ pub struct lumen_counterfactuals {
 
 versioned_options!(lumen_permute_attack_options => lumen_permute_attack_options_default);
 
+controlled_options!(lumen_permute_attack_options);
+
 fn zeroed_options() -> lumen_permute_attack_options {
     lumen_permute_attack_options {
         struct_size: current_size::<lumen_permute_attack_options>(),
+        control: std::ptr::null(),
         features: std::ptr::null(),
         features_len: 0,
         training: std::ptr::null(),
@@ -228,6 +235,7 @@ pub extern "C" fn lumen_permute_attack_options_default() -> lumen_permute_attack
         };
         lumen_permute_attack_options {
             struct_size: current_size::<lumen_permute_attack_options>(),
+            control: std::ptr::null(),
             target_class: match defaults.target {
                 TargetClass::Opposite => LUMEN_TARGET_OPPOSITE,
                 TargetClass::Class(c) => i64::from(c),
@@ -397,6 +405,7 @@ pub unsafe extern "C" fn lumen_engine_explain_counterfactuals(
         let params = unsafe { params(&call.options, call.row_len)? };
         let result = permute_attack(call.engine, call.model, call.inputs, call.rows, &params)?;
         result.ensure_finite()?;
+        crate::engine::call_control::finish_current();
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, Box::into_raw(Box::new(lumen_counterfactuals { result }))) };
         Ok(())

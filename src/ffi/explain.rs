@@ -3,12 +3,15 @@
 use std::ffi::c_char;
 
 use super::boundary::{boundary, FfiError};
+use super::call_control::enter_control;
+use super::call_control::lumen_call_control;
 use super::engine::lumen_engine;
 use super::explanation::lumen_explanation;
 use super::model::lumen_model;
-use super::options::{current_size, read_options, versioned_options, VersionedOptions};
+use super::options::{controlled_options, current_size, read_options, versioned_options, Controlled, VersionedOptions};
 use super::pointers::{check_out, reference, slice, strings, write_out};
 use crate::backend::Baselines;
+use crate::engine::call_control::{finish_current, ControlScope};
 use crate::explain::{feature_ablation, occlusion, FeatureAblationParams, OcclusionParams};
 use crate::explanation::Explanation;
 use crate::model::callback_scope::refuse_reentry;
@@ -43,6 +46,9 @@ pub struct lumen_occlusion_options {
     pub targets_len: usize,
     /// Largest number of perturbed rows per model call; 0 lets the engine choose.
     pub perturbations_per_eval: usize,
+    /// How the call may be stopped and watched (cancel token, deadline, progress,
+    /// parallelism); NULL for none.
+    pub control: *const lumen_call_control,
 }
 
 /// Options of `lumen_engine_explain_feature_ablation` (Captum's `FeatureAblation`). Start
@@ -78,6 +84,9 @@ pub struct lumen_feature_ablation_options {
     /// Non-zero: one attribution per group (feature axis = groups); zero: one per input
     /// element, each element carrying its group's value (Captum's layout).
     pub group_attributions: u32,
+    /// How the call may be stopped and watched (cancel token, deadline, progress,
+    /// parallelism); NULL for none.
+    pub control: *const lumen_call_control,
 }
 
 /// Occlusion defaults: no window (must be set), stride 1, baseline 0, every output.
@@ -85,6 +94,7 @@ pub struct lumen_feature_ablation_options {
 pub extern "C" fn lumen_occlusion_options_default() -> lumen_occlusion_options {
     lumen_occlusion_options {
         struct_size: current_size::<lumen_occlusion_options>(),
+        control: std::ptr::null(),
         window_shape: std::ptr::null(),
         window_rank: 0,
         strides: std::ptr::null(),
@@ -104,6 +114,7 @@ pub extern "C" fn lumen_occlusion_options_default() -> lumen_occlusion_options {
 pub extern "C" fn lumen_feature_ablation_options_default() -> lumen_feature_ablation_options {
     lumen_feature_ablation_options {
         struct_size: current_size::<lumen_feature_ablation_options>(),
+        control: std::ptr::null(),
         feature_mask: std::ptr::null(),
         feature_mask_len: 0,
         group_names: std::ptr::null(),
@@ -123,6 +134,8 @@ versioned_options!(
     lumen_feature_ablation_options => lumen_feature_ablation_options_default,
 );
 
+controlled_options!(lumen_occlusion_options, lumen_feature_ablation_options);
+
 /// The arguments every explain export shares, checked.
 pub(super) struct Call<'a, O> {
     pub(super) engine: &'a crate::engine::Engine,
@@ -131,11 +144,13 @@ pub(super) struct Call<'a, O> {
     pub(super) rows: usize,
     pub(super) row_len: usize,
     pub(super) options: O,
+    /// The call's control, installed for this thread until the call ends.
+    pub(super) _control: ControlScope,
 }
 
 /// # Safety
 /// Pointers follow the explain exports' documentation.
-pub(super) unsafe fn call<'a, O: VersionedOptions>(
+pub(super) unsafe fn call<'a, O: VersionedOptions + Controlled>(
     engine: *const lumen_engine,
     model: *const lumen_model,
     inputs: *const f32,
@@ -152,7 +167,10 @@ pub(super) unsafe fn call<'a, O: VersionedOptions>(
     let inputs = unsafe { slice(inputs, inputs_len, "inputs")? };
     // SAFETY: as above.
     let options = unsafe { read_options(options, "options")? };
-    Ok(Call { engine: &engine.engine, model, inputs, rows, row_len: model.signature().input_len(), options })
+    // SAFETY: the control pointer comes from the caller's options.
+    let control = unsafe { enter_control(options.control())? };
+    let row_len = model.signature().input_len();
+    Ok(Call { engine: &engine.engine, model, inputs, rows, row_len, options, _control: control })
 }
 
 /// # Safety
@@ -179,6 +197,7 @@ pub(super) unsafe fn targets(targets: *const u32, len: usize) -> Result<Option<V
 
 pub(super) fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) -> Result<(), FfiError> {
     explanation.ensure_finite()?;
+    finish_current();
     // SAFETY: every caller checked `out` with `check_out` before doing any work.
     unsafe { write_out(out, Box::into_raw(Box::new(lumen_explanation::new(explanation)))) };
     Ok(())

@@ -3,11 +3,12 @@
 //! Grad-CAM, run on its `layer_gradient` callback.
 
 use super::boundary::{boundary, FfiError};
+use super::call_control::lumen_call_control;
 use super::engine::lumen_engine;
 use super::explain::{baselines, call, publish, targets};
 use super::explanation::lumen_explanation;
 use super::model::lumen_model;
-use super::options::{current_size, read_options, versioned_options, VersionedOptions};
+use super::options::{controlled_options, current_size, read_options, versioned_options, VersionedOptions};
 use super::pointers::{check_out, slice};
 use super::status::lumen_status;
 use crate::explain::gradient::{
@@ -73,6 +74,10 @@ pub struct lumen_integrated_gradients_options {
     pub targets: *const u32,
     /// Entries in `targets`.
     pub targets_len: usize,
+    /// How the call may be stopped and watched (cancel token, deadline, progress,
+    /// parallelism); NULL for none.
+    /// Ignored when these are a NoiseTunnel's base options: the tunnel's own applies.
+    pub control: *const lumen_call_control,
 }
 
 /// Options of `lumen_engine_explain_saliency` (Captum's `Saliency`). Start from
@@ -90,6 +95,10 @@ pub struct lumen_saliency_options {
     pub targets: *const u32,
     /// Entries in `targets`.
     pub targets_len: usize,
+    /// How the call may be stopped and watched (cancel token, deadline, progress,
+    /// parallelism); NULL for none.
+    /// Ignored when these are a NoiseTunnel's base options: the tunnel's own applies.
+    pub control: *const lumen_call_control,
 }
 
 /// Options of `lumen_engine_explain_gradient_shap` (Captum's `GradientShap`). Start from
@@ -116,6 +125,10 @@ pub struct lumen_gradient_shap_options {
     pub targets: *const u32,
     /// Entries in `targets`.
     pub targets_len: usize,
+    /// How the call may be stopped and watched (cancel token, deadline, progress,
+    /// parallelism); NULL for none.
+    /// Ignored when these are a NoiseTunnel's base options: the tunnel's own applies.
+    pub control: *const lumen_call_control,
 }
 
 /// Options of `lumen_engine_explain_noise_tunnel` (Captum's `NoiseTunnel`). Start from
@@ -148,6 +161,9 @@ pub struct lumen_noise_tunnel_options {
     /// Options of GradientSHAP, read when `base == LUMEN_NT_BASE_GRADIENT_SHAP` (required
     /// then: GradientSHAP needs `baselines`). Borrowed only during the call.
     pub gradient_shap: *const lumen_gradient_shap_options,
+    /// How the call may be stopped and watched (cancel token, deadline, progress,
+    /// parallelism); NULL for none.
+    pub control: *const lumen_call_control,
 }
 
 /// Options of `lumen_engine_explain_grad_cam` (Captum's `LayerGradCam` followed by
@@ -172,6 +188,9 @@ pub struct lumen_grad_cam_options {
     pub upsample: u32,
     /// Most rows per `layer_gradient` call; 0 lets the engine's memory budget decide.
     pub internal_batch_size: usize,
+    /// How the call may be stopped and watched (cancel token, deadline, progress,
+    /// parallelism); NULL for none.
+    pub control: *const lumen_call_control,
 }
 
 /// Integrated Gradients defaults (Captum's): baseline 0, 50 steps, Gauss–Legendre,
@@ -181,6 +200,7 @@ pub struct lumen_grad_cam_options {
 pub extern "C" fn lumen_integrated_gradients_options_default() -> lumen_integrated_gradients_options {
     lumen_integrated_gradients_options {
         struct_size: current_size::<lumen_integrated_gradients_options>(),
+        control: std::ptr::null(),
         baseline: std::ptr::null(),
         baseline_len: 0,
         baseline_scalar: 0.0,
@@ -199,6 +219,7 @@ pub extern "C" fn lumen_integrated_gradients_options_default() -> lumen_integrat
 pub extern "C" fn lumen_saliency_options_default() -> lumen_saliency_options {
     lumen_saliency_options {
         struct_size: current_size::<lumen_saliency_options>(),
+        control: std::ptr::null(),
         abs: 1,
         targets: std::ptr::null(),
         targets_len: 0,
@@ -212,6 +233,7 @@ pub extern "C" fn lumen_saliency_options_default() -> lumen_saliency_options {
 pub extern "C" fn lumen_gradient_shap_options_default() -> lumen_gradient_shap_options {
     lumen_gradient_shap_options {
         struct_size: current_size::<lumen_gradient_shap_options>(),
+        control: std::ptr::null(),
         baselines: std::ptr::null(),
         baselines_len: 0,
         n_samples: 5,
@@ -228,6 +250,7 @@ pub extern "C" fn lumen_gradient_shap_options_default() -> lumen_gradient_shap_o
 pub extern "C" fn lumen_noise_tunnel_options_default() -> lumen_noise_tunnel_options {
     lumen_noise_tunnel_options {
         struct_size: current_size::<lumen_noise_tunnel_options>(),
+        control: std::ptr::null(),
         nt_type: LUMEN_NOISE_SMOOTHGRAD,
         nt_samples: 5,
         stdevs: 1.0,
@@ -244,6 +267,7 @@ pub extern "C" fn lumen_noise_tunnel_options_default() -> lumen_noise_tunnel_opt
 pub extern "C" fn lumen_grad_cam_options_default() -> lumen_grad_cam_options {
     lumen_grad_cam_options {
         struct_size: current_size::<lumen_grad_cam_options>(),
+        control: std::ptr::null(),
         targets: std::ptr::null(),
         targets_len: 0,
         relu_attributions: 0,
@@ -258,6 +282,14 @@ versioned_options!(
     lumen_gradient_shap_options => lumen_gradient_shap_options_default,
     lumen_noise_tunnel_options => lumen_noise_tunnel_options_default,
     lumen_grad_cam_options => lumen_grad_cam_options_default,
+);
+
+controlled_options!(
+    lumen_integrated_gradients_options,
+    lumen_saliency_options,
+    lumen_gradient_shap_options,
+    lumen_noise_tunnel_options,
+    lumen_grad_cam_options
 );
 
 /// Renames the `options.` argument of a nested options struct's error to

@@ -3,6 +3,7 @@
 //! detail in `lumen_last_error_message()`. No maths happens here.
 
 pub mod boundary;
+pub mod call_control;
 pub mod counterfactual;
 pub mod engine;
 pub mod explain;

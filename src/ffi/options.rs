@@ -41,6 +41,24 @@ macro_rules! versioned_options {
 }
 pub(crate) use versioned_options;
 
+/// An explain options struct whose last field is `control: *const lumen_call_control`.
+pub(crate) trait Controlled {
+    /// The call's control (NULL: none).
+    fn control(&self) -> *const super::call_control::lumen_call_control;
+}
+
+/// Implements [`Controlled`] for options structs with a `control` field.
+macro_rules! controlled_options {
+    ($($name:ident),+ $(,)?) => {$(
+        impl $crate::ffi::options::Controlled for $name {
+            fn control(&self) -> *const $crate::ffi::call_control::lumen_call_control {
+                self.control
+            }
+        }
+    )+};
+}
+pub(crate) use controlled_options;
+
 /// The `struct_size` to write into a fresh struct (what `_default()` functions return).
 pub(crate) const fn current_size<T>() -> usize {
     std::mem::size_of::<T>()

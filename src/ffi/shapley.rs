@@ -4,11 +4,12 @@
 use std::ffi::c_char;
 
 use super::boundary::{boundary, FfiError};
+use super::call_control::lumen_call_control;
 use super::engine::lumen_engine;
 use super::explain::call;
 use super::explanation::lumen_explanation;
 use super::model::lumen_model;
-use super::options::{current_size, versioned_options, VersionedOptions};
+use super::options::{controlled_options, current_size, versioned_options, VersionedOptions};
 use super::pointers::{check_out, slice, strings, write_out};
 use super::status::lumen_status;
 use crate::explain::shapley::{
@@ -104,6 +105,9 @@ pub struct lumen_kernel_shap_options {
     /// Since 0.3. `LUMEN_ESTIMATOR_DEFAULT` (0), `LUMEN_ESTIMATOR_SHAP`,
     /// `LUMEN_ESTIMATOR_LEVERAGE` or `LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED`.
     pub estimator: u32,
+    /// How the call may be stopped and watched (cancel token, deadline, progress,
+    /// parallelism); NULL for none.
+    pub control: *const lumen_call_control,
 }
 
 // SAFETY: `#[repr(C)]` with `struct_size: usize` first. Version 0.2.0 published the layout
@@ -134,6 +138,9 @@ pub struct lumen_shapley_sampling_options {
     /// Antithetic pairs of permutations per row (each pair walks a random order and its
     /// reverse); 0 uses the default, 25; otherwise at least 2, for a standard error.
     pub permutation_pairs: usize,
+    /// How the call may be stopped and watched (cancel token, deadline, progress,
+    /// parallelism); NULL for none.
+    pub control: *const lumen_call_control,
 }
 
 fn game_default() -> lumen_shapley_game {
@@ -154,6 +161,8 @@ fn game_default() -> lumen_shapley_game {
 
 versioned_options!(lumen_shapley_sampling_options => lumen_shapley_sampling_options_default);
 
+controlled_options!(lumen_kernel_shap_options, lumen_shapley_sampling_options);
+
 /// KernelSHAP defaults: no background (must be set), uniform weights, each element its
 /// own player, every output, identity link, default budget (0), jackknife groups (0) and
 /// estimator (0), no target standard error (0) and no cap (0). Thread-safe; the struct is
@@ -162,6 +171,7 @@ versioned_options!(lumen_shapley_sampling_options => lumen_shapley_sampling_opti
 pub extern "C" fn lumen_kernel_shap_options_default() -> lumen_kernel_shap_options {
     lumen_kernel_shap_options {
         struct_size: current_size::<lumen_kernel_shap_options>(),
+        control: std::ptr::null(),
         game: game_default(),
         budget: 0,
         error_batches: 0,
@@ -195,6 +205,7 @@ fn estimator(code: u32) -> Result<Estimator, FfiError> {
 pub extern "C" fn lumen_shapley_sampling_options_default() -> lumen_shapley_sampling_options {
     lumen_shapley_sampling_options {
         struct_size: current_size::<lumen_shapley_sampling_options>(),
+        control: std::ptr::null(),
         game: game_default(),
         permutation_pairs: 0,
     }
@@ -241,6 +252,7 @@ unsafe fn game(g: &lumen_shapley_game, row_len: usize) -> Result<ShapleyGame, Ff
 
 fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) -> Result<(), FfiError> {
     explanation.ensure_finite()?;
+    crate::engine::call_control::finish_current();
     // SAFETY: every caller checked `out` with `check_out` before doing any work.
     unsafe { write_out(out, Box::into_raw(Box::new(lumen_explanation::new(explanation)))) };
     Ok(())

@@ -51,6 +51,12 @@ pub enum lumen_status {
     /// outputs were finite (values near the float range's ends); the message names the
     /// value. Nothing was written: every number returned with `LUMEN_STATUS_OK` is finite.
     NonFiniteResult = 18,
+    /// The call was cancelled: its cancel token was triggered or its progress callback
+    /// returned non-zero. Nothing was written; the engine and model stay usable.
+    Cancelled = 19,
+    /// The call ran past its `timeout_ms`. Nothing was written; the engine and model stay
+    /// usable.
+    DeadlineExceeded = 20,
 }
 
 impl From<ErrorKind> for lumen_status {
@@ -68,12 +74,14 @@ impl From<ErrorKind> for lumen_status {
             ErrorKind::InvalidState => Self::InvalidState,
             ErrorKind::OutOfMemory => Self::OutOfMemory,
             ErrorKind::NonFiniteResult => Self::NonFiniteResult,
+            ErrorKind::Cancelled => Self::Cancelled,
+            ErrorKind::DeadlineExceeded => Self::DeadlineExceeded,
         }
     }
 }
 
 /// Every status, in numeric order.
-pub(crate) const ALL_STATUSES: [lumen_status; 19] = [
+pub(crate) const ALL_STATUSES: [lumen_status; 21] = [
     lumen_status::Ok,
     lumen_status::NullPointer,
     lumen_status::InvalidArgument,
@@ -93,6 +101,8 @@ pub(crate) const ALL_STATUSES: [lumen_status; 19] = [
     lumen_status::InvalidState,
     lumen_status::OutOfMemory,
     lumen_status::NonFiniteResult,
+    lumen_status::Cancelled,
+    lumen_status::DeadlineExceeded,
 ];
 
 impl lumen_status {
@@ -118,6 +128,8 @@ impl lumen_status {
             Self::InvalidState => c"LUMEN_STATUS_INVALID_STATE",
             Self::OutOfMemory => c"LUMEN_STATUS_OUT_OF_MEMORY",
             Self::NonFiniteResult => c"LUMEN_STATUS_NON_FINITE_RESULT",
+            Self::Cancelled => c"LUMEN_STATUS_CANCELLED",
+            Self::DeadlineExceeded => c"LUMEN_STATUS_DEADLINE_EXCEEDED",
         }
     }
 }

@@ -5,13 +5,16 @@ use std::ffi::c_char;
 use std::ffi::CString;
 
 use super::boundary::{boundary, boundary_or, FfiError};
+use super::call_control::enter_control;
+use super::call_control::lumen_call_control;
 use super::engine::lumen_engine;
 use super::explanation::lumen_explanation;
-use super::options::{current_size, read_options, versioned_options};
+use super::options::{controlled_options, current_size, read_options, versioned_options};
 use super::pointers::{check_out, copy_out, reference, slice, write_out};
 use super::sequence_model::lumen_sequence_model;
 use super::shapley::{LUMEN_LINK_IDENTITY, LUMEN_LINK_LOGIT};
 use super::status::lumen_status;
+use crate::engine::call_control::ControlScope;
 use crate::explain::shapley::Link;
 use crate::explain::timeshap::{
     timeshap_cell, timeshap_event, timeshap_feature, timeshap_global, timeshap_prune, CellRelevance, GlobalParams,
@@ -79,6 +82,9 @@ pub struct lumen_timeshap_options {
     pub event_threshold: f64,
     /// Feature threshold (finite, >= 0).
     pub feature_threshold: f64,
+    /// How the call may be stopped and watched (cancel token, deadline, progress,
+    /// parallelism); NULL for none.
+    pub control: *const lumen_call_control,
 }
 
 /// One point of the pruning curve.
@@ -162,6 +168,7 @@ pub struct lumen_timeshap_global {
 pub extern "C" fn lumen_timeshap_options_default() -> lumen_timeshap_options {
     lumen_timeshap_options {
         struct_size: current_size::<lumen_timeshap_options>(),
+        control: std::ptr::null(),
         background: std::ptr::null(),
         background_len: 0,
         training_events: std::ptr::null(),
@@ -258,6 +265,8 @@ fn relevance(o: &lumen_timeshap_options) -> Result<CellRelevance, FfiError> {
 
 versioned_options!(lumen_timeshap_options => lumen_timeshap_options_default);
 
+controlled_options!(lumen_timeshap_options);
+
 /// The checked handles and options shared by the exports.
 ///
 /// # Safety
@@ -266,17 +275,23 @@ unsafe fn handles<'a>(
     engine: *const lumen_engine,
     model: *const lumen_sequence_model,
     options: *const lumen_timeshap_options,
-) -> Result<(&'a crate::engine::Engine, &'a dyn SequenceModel, lumen_timeshap_options), FfiError> {
+) -> Result<Handles<'a>, FfiError> {
     refuse_reentry()?;
     // SAFETY: validity of each pointer is the caller's contract.
-    unsafe {
-        Ok((
+    let (engine, model, options) = unsafe {
+        (
             &reference(engine, "engine")?.engine,
             reference(model, "model")?.model.as_ref(),
             read_options(options, "options")?,
-        ))
-    }
+        )
+    };
+    // SAFETY: the control pointer comes from the caller's options.
+    let control = unsafe { enter_control(options.control)? };
+    Ok((engine, model, options, control))
 }
+
+/// The checked engine, model and options of a TimeSHAP export, and its installed control.
+type Handles<'a> = (&'a crate::engine::Engine, &'a dyn SequenceModel, lumen_timeshap_options, ControlScope);
 
 /// Temporal coalition pruning of one sequence (`sequence_len == seq_len × F` floats,
 /// event-major, `seq_len >= 2`). With `full_curve` non-zero every split is evaluated
@@ -309,7 +324,7 @@ pub unsafe extern "C" fn lumen_engine_timeshap_prune(
         check_out(pruned_len, "pruned_len")?;
         check_out(curve_written, "curve_written")?;
         // SAFETY: the caller's contract covers every pointer.
-        let (engine, model, o) = unsafe { handles(engine, model, options)? };
+        let (engine, model, o, _control) = unsafe { handles(engine, model, options)? };
         let o = &o;
         // SAFETY: as above.
         let sequence = unsafe { slice(sequence, sequence_len, "sequence")? };
@@ -370,7 +385,7 @@ pub unsafe extern "C" fn lumen_engine_explain_timeshap(
     boundary("lumen_engine_explain_timeshap", || {
         check_out(out, "out")?;
         // SAFETY: the caller's contract covers every pointer.
-        let (engine, model, o) = unsafe { handles(engine, model, options)? };
+        let (engine, model, o, _control) = unsafe { handles(engine, model, options)? };
         let o = &o;
         // SAFETY: as above.
         let sequence = unsafe { slice(sequence, sequence_len, "sequence")? };
@@ -388,6 +403,7 @@ pub unsafe extern "C" fn lumen_engine_explain_timeshap(
             }
         };
         explanation.explanation.ensure_finite()?;
+        crate::engine::call_control::finish_current();
         let handle = Box::new(lumen_explanation::from_timeshap(explanation));
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, Box::into_raw(handle)) };
@@ -426,7 +442,7 @@ pub unsafe extern "C" fn lumen_engine_timeshap_global(
     boundary("lumen_engine_timeshap_global", || {
         check_out(out, "out")?;
         // SAFETY: the caller's contract covers every pointer.
-        let (engine, model, o) = unsafe { handles(engine, model, options)? };
+        let (engine, model, o, _control) = unsafe { handles(engine, model, options)? };
         let o = &o;
         // SAFETY: as above.
         let (data, lengths, tolerances) = unsafe {

@@ -5,11 +5,12 @@
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::device_run::DeviceRunner;
 use super::{MemorySpace, Model, ModelSignature};
 use crate::backend::{AblationJob, Backend, CoalitionJob, PathJob};
+use crate::engine::call_control::{self, CallControl};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Rows per batch when the caller does not choose: as many as fit in this many bytes of
@@ -127,19 +128,21 @@ pub struct Evaluator<'m> {
     model: &'m dyn Model,
     rows_evaluated: AtomicU64,
     backend: Option<&'m dyn Backend>,
+    /// The control of the call that created the evaluator (checked before every model call).
+    control: Option<Arc<CallControl>>,
 }
 
 impl<'m> Evaluator<'m> {
     /// An evaluator for `model` on the host. A device-memory model fails with
     /// `BackendUnavailable` (use [`Evaluator::with_backend`] where a method has a device path).
     pub fn new(model: &'m dyn Model) -> Self {
-        Self { model, rows_evaluated: AtomicU64::new(0), backend: None }
+        Self { model, rows_evaluated: AtomicU64::new(0), backend: None, control: call_control::current() }
     }
 
     /// An evaluator that runs a device-memory model on `backend` (the CUDA backend),
     /// and a host model as [`Evaluator::new`] does.
     pub fn with_backend(model: &'m dyn Model, backend: &'m dyn Backend) -> Self {
-        Self { model, rows_evaluated: AtomicU64::new(0), backend: Some(backend) }
+        Self { model, rows_evaluated: AtomicU64::new(0), backend: Some(backend), control: call_control::current() }
     }
 
     /// The device runner for a device-memory model, `None` for a host model.
@@ -182,14 +185,33 @@ impl<'m> Evaluator<'m> {
         let Some(device) = self.device()? else {
             return Err(Error::new(ErrorKind::Internal, "evaluator: device path requested for a host model"));
         };
+        self.before_call()?;
         let rows = device.paths(job, targets, batch_rows, accumulator)?;
         self.rows_evaluated.fetch_add(rows, Ordering::Relaxed);
-        Ok(())
+        self.after_call(rows as usize)
     }
 
     /// The model's signature.
     pub fn signature(&self) -> &ModelSignature {
         self.model.signature()
+    }
+
+    /// Announces `rows` model rows this call is about to evaluate (for its progress).
+    pub fn plan_rows(&self, rows: usize) {
+        if let Some(control) = &self.control {
+            control.plan_rows(rows);
+        }
+    }
+
+    /// Whether the call must stop (cancelled, past its deadline): checked before each
+    /// model call.
+    fn before_call(&self) -> Result<()> {
+        self.control.as_ref().map_or(Ok(()), |control| control.check())
+    }
+
+    /// Counts `rows` model rows as done for the call's progress, and checks it again.
+    fn after_call(&self, rows: usize) -> Result<()> {
+        self.control.as_ref().map_or(Ok(()), |control| control.rows_done(rows))
     }
 
     /// Model rows evaluated so far.
@@ -206,16 +228,19 @@ impl<'m> Evaluator<'m> {
             return Err(Error::new(ErrorKind::Internal, "evaluator: batch buffers do not match the row count"));
         }
         if let Some(device) = self.device()? {
+            self.before_call()?;
             let evaluated = device.predict(inputs, rows, outputs, DEVICE_BATCH_BYTES / (4 * input_len).max(1))?;
             self.rows_evaluated.fetch_add(evaluated, Ordering::Relaxed);
-            return Ok(());
+            return self.after_call(evaluated as usize);
         }
         for batch in self.batches(rows) {
             let n = batch.len();
             let batch_out = &mut outputs[batch.start * output_len..batch.end * output_len];
+            self.before_call()?;
             self.model.predict(&inputs[batch.start * input_len..batch.end * input_len], n, batch_out)?;
             self.rows_evaluated.fetch_add(n as u64, Ordering::Relaxed);
             ensure_finite_batch(batch_out, output_len, n, "predict", "output", "outputs")?;
+            self.after_call(n)?;
         }
         Ok(())
     }
@@ -244,9 +269,10 @@ impl<'m> Evaluator<'m> {
         }
         if let Some(device) = self.device()? {
             let batch_rows = DEVICE_BATCH_BYTES / (8 * input_len).max(1);
+            self.before_call()?;
             let evaluated = device.gradient(inputs, rows, targets, gradients, outputs, batch_rows)?;
             self.rows_evaluated.fetch_add(evaluated, Ordering::Relaxed);
-            return Ok(());
+            return self.after_call(evaluated as usize);
         }
         for batch in self.batches(rows) {
             let n = batch.len();
@@ -254,9 +280,11 @@ impl<'m> Evaluator<'m> {
             let batch_outputs =
                 outputs.as_deref_mut().map(|o| &mut o[batch.start * output_len..batch.end * output_len]);
             let batch_gradients = &mut gradients[range.clone()];
+            self.before_call()?;
             self.model.gradient(&inputs[range], n, &targets[batch.clone()], batch_gradients, batch_outputs)?;
             self.rows_evaluated.fetch_add(n as u64, Ordering::Relaxed);
             ensure_finite_batch(batch_gradients, input_len, n, "gradient", "element", "gradients")?;
+            self.after_call(n)?;
         }
         if let Some(outputs) = outputs {
             if let Some(i) = outputs.iter().position(|v| !v.is_finite()) {
@@ -279,6 +307,8 @@ impl<'m> Evaluator<'m> {
         source: &S,
         outputs: &mut [f32],
     ) -> Result<()> {
+        self.plan_rows(outputs.len() / self.signature().output_len.max(1));
+        self.before_call()?;
         if let Some(device) = self.device()? {
             let evaluated = match source.device_job() {
                 Some(DeviceJob::Ablation(job)) => device.ablation(&job, plan.batch_rows, outputs)?,
@@ -286,8 +316,10 @@ impl<'m> Evaluator<'m> {
                 None => device.host_built(source, plan.batch_rows, outputs)?,
             };
             self.rows_evaluated.fetch_add(evaluated, Ordering::Relaxed);
-            return Ok(());
+            return self.after_call(evaluated as usize);
         }
+        let workers = plan.workers.min(self.control.as_ref().and_then(|c| c.max_model_threads()).unwrap_or(usize::MAX));
+        let plan = BatchPlan { workers: workers.max(1), ..plan };
         if plan.workers > 1 {
             self.run_workers(pool, plan, source, outputs)
         } else {

@@ -3,14 +3,18 @@
 //! callback counts as one model row).
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use super::sequence::{SequenceModel, SequenceSignature};
+use crate::engine::call_control::{self, CallControl};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Calls one sequence model on behalf of one explanation.
 pub struct SequenceEvaluator<'m> {
     model: &'m dyn SequenceModel,
     rows_evaluated: AtomicU64,
+    /// The control of the call that created the evaluator (checked before every model call).
+    control: Option<Arc<CallControl>>,
 }
 
 fn non_finite(callback: &str, what: &str, values: &[f32], width: usize) -> Result<()> {
@@ -31,7 +35,7 @@ fn non_finite(callback: &str, what: &str, values: &[f32], width: usize) -> Resul
 impl<'m> SequenceEvaluator<'m> {
     /// An evaluator for `model`.
     pub fn new(model: &'m dyn SequenceModel) -> Self {
-        Self { model, rows_evaluated: AtomicU64::new(0) }
+        Self { model, rows_evaluated: AtomicU64::new(0), control: call_control::current() }
     }
 
     /// The model's signature.
@@ -47,6 +51,23 @@ impl<'m> SequenceEvaluator<'m> {
     /// Adds `rows` to the count (rows evaluated through another evaluator).
     pub fn count(&self, rows: u64) {
         self.rows_evaluated.fetch_add(rows, Ordering::Relaxed);
+    }
+
+    /// Whether the call must stop: checked before each model call.
+    fn before_call(&self) -> Result<()> {
+        self.control.as_ref().map_or(Ok(()), |control| control.check())
+    }
+
+    /// Counts `rows` sequences as done for the call's progress, and checks it again.
+    fn after_call(&self, rows: usize) -> Result<()> {
+        self.control.as_ref().map_or(Ok(()), |control| control.rows_done(rows))
+    }
+
+    /// Announces `rows` model rows this call is about to evaluate (for its progress).
+    pub fn plan_rows(&self, rows: usize) {
+        if let Some(control) = &self.control {
+            control.plan_rows(rows);
+        }
     }
 
     fn batch_limit(&self) -> usize {
@@ -70,9 +91,11 @@ impl<'m> SequenceEvaluator<'m> {
             let n = limit.min(rows - start);
             let out = &mut outputs[start * output_len..(start + n) * output_len];
             let input = &inputs[start * seq_len * features..(start + n) * seq_len * features];
+            self.before_call()?;
             self.model.predict(input, n, seq_len, out)?;
             self.count(n as u64);
             non_finite("predict", "output", out, output_len)?;
+            self.after_call(n)?;
         }
         Ok(())
     }
@@ -105,9 +128,11 @@ impl<'m> SequenceEvaluator<'m> {
             let out = &mut states[start * state_len..(start + n) * state_len];
             let input = &inputs[start * seq_len * features..(start + n) * seq_len * features];
             let init = initial.map(|s| &s[start * state_len..(start + n) * state_len]);
+            self.before_call()?;
             self.model.run_prefix(init, input, n, seq_len, out)?;
             self.count(n as u64);
             non_finite("run_prefix", "state element", out, state_len)?;
+            self.after_call(n)?;
         }
         Ok(())
     }
@@ -132,6 +157,7 @@ impl<'m> SequenceEvaluator<'m> {
             let n = limit.min(rows - start);
             let out = &mut outputs[start * output_len..(start + n) * output_len];
             let input = &inputs[start * seq_len * features..(start + n) * seq_len * features];
+            self.before_call()?;
             self.model.predict_from_state(
                 &states[start * state_len..(start + n) * state_len],
                 input,
@@ -141,6 +167,7 @@ impl<'m> SequenceEvaluator<'m> {
             )?;
             self.count(n as u64);
             non_finite("predict_from_state", "output", out, output_len)?;
+            self.after_call(n)?;
         }
         Ok(())
     }

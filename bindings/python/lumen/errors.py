@@ -41,6 +41,8 @@ class Status(enum.IntEnum):
     INVALID_STATE = 16
     OUT_OF_MEMORY = 17
     NON_FINITE_RESULT = 18
+    CANCELLED = 19
+    DEADLINE_EXCEEDED = 20
 
 
 class LumenError(Exception):

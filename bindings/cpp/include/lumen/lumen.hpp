@@ -117,6 +117,8 @@ enum class Status : std::uint32_t {
     InvalidState = LUMEN_STATUS_INVALID_STATE,                     ///< Not allowed now (e.g. in a callback).
     OutOfMemory = LUMEN_STATUS_OUT_OF_MEMORY,                      ///< Memory could not be allocated.
     NonFiniteResult = LUMEN_STATUS_NON_FINITE_RESULT,              ///< A result overflowed.
+    Cancelled = LUMEN_STATUS_CANCELLED,                            ///< The call was cancelled.
+    DeadlineExceeded = LUMEN_STATUS_DEADLINE_EXCEEDED,             ///< The call ran past its timeout.
 };
 
 /// The C name of a status, e.g. "LUMEN_STATUS_MODEL_FAILED".

@@ -39,7 +39,11 @@ public enum Status {
     /** Memory for the work could not be allocated; nothing was returned. */
     OUT_OF_MEMORY(17),
     /** A result overflowed to infinity although the inputs were finite; nothing was returned. */
-    NON_FINITE_RESULT(18);
+    NON_FINITE_RESULT(18),
+    /** The call was cancelled (its cancel token, or its progress callback asked to stop). */
+    CANCELLED(19),
+    /** The call ran past its deadline. */
+    DEADLINE_EXCEEDED(20);
 
     private final int code;
 
