@@ -19,7 +19,7 @@
 //!     groups for standard errors, Lumen's default 64).
 //!
 //!   It prints one JSON object on stdout: per budget and thread count, the median wall
-//!   time per explanation, the median time spent inside the model's `predict` per explanation, the
+//!   time and process CPU time per explanation, the median time spent inside the model's `predict` per explanation, the
 //!   model rows evaluated per explanation, the mean absolute error against Lumen's exact
 //!   values, the share of values within ±1.96 standard errors of them (and the share of
 //!   explanations whose standard errors were available), and every attribution (so that the Python side can score them against its own
@@ -349,6 +349,8 @@ struct Runs {
     values: Vec<Vec<Vec<f32>>>,
     /// Wall seconds per explanation.
     seconds: Vec<f64>,
+    /// CPU seconds of the whole process per explanation (robust to other load on the machine).
+    cpu_seconds: Vec<f64>,
     /// Seconds inside the model's `predict` per explanation.
     model_seconds: Vec<f64>,
     /// Model rows evaluated per explanation.
@@ -369,6 +371,7 @@ fn explain_rows(
     let mut runs = Runs {
         values: Vec::new(),
         seconds: Vec::new(),
+        cpu_seconds: Vec::new(),
         model_seconds: Vec::new(),
         model_rows: Vec::new(),
         errors: Vec::new(),
@@ -380,9 +383,10 @@ fn explain_rows(
         let mut rep_errors = Vec::with_capacity(rows.len());
         for x in rows {
             let inside = model.inside_ns();
-            let start = Instant::now();
+            let (start, cpu_start) = (Instant::now(), process_cpu_seconds());
             let explanation = kernel_shap(&engine, model, x, 1, params)?;
             runs.seconds.push(start.elapsed().as_secs_f64());
+            runs.cpu_seconds.push(process_cpu_seconds() - cpu_start);
             runs.model_seconds.push((model.inside_ns() - inside) as f64 * 1e-9);
             runs.model_rows.push(explanation.audit.model_rows_evaluated);
             rep_values.push(explanation.attributions);
@@ -392,6 +396,32 @@ fn explain_rows(
         runs.errors.push(rep_errors);
     }
     Ok(runs)
+}
+
+/// `struct timespec` of the C library.
+#[repr(C)]
+struct Timespec {
+    seconds: i64,
+    nanoseconds: i64,
+}
+
+/// `CLOCK_PROCESS_CPUTIME_ID` on Linux.
+const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
+
+extern "C" {
+    fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+}
+
+/// CPU seconds used by this process so far (all threads).
+fn process_cpu_seconds() -> f64 {
+    let mut time = Timespec { seconds: 0, nanoseconds: 0 };
+    // SAFETY: `time` is a valid, writable timespec; the clock id is Linux's process CPU clock.
+    let status = unsafe { clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &mut time) };
+    if status == 0 {
+        time.seconds as f64 + time.nanoseconds as f64 * 1e-9
+    } else {
+        f64::NAN
+    }
 }
 
 /// Mean absolute difference of every repetition's attributions from `exact`.
@@ -433,6 +463,7 @@ fn summary(budget: usize, mut runs: Runs, exact: Option<&[Vec<f32>]>) -> serde_j
         "budget": budget,
         "explanations": runs.seconds.len(),
         "seconds_per_explanation": median(&mut runs.seconds),
+        "cpu_seconds_per_explanation": median(&mut runs.cpu_seconds),
         "model_seconds_per_explanation": median(&mut runs.model_seconds),
         "model_rows_per_explanation": runs.model_rows[runs.model_rows.len() / 2],
         "mae_vs_lumen_exact": mae,

@@ -125,24 +125,25 @@ def median(values):
 
 
 def shap_runs(shap, np, model, rows, background, budget, reps):
-    """shap's attributions per rep and row; wall seconds, seconds inside the model and model
-    rows per explanation."""
+    """shap's attributions per rep and row; wall seconds, CPU seconds, seconds inside the model
+    and model rows per explanation."""
     explainer = shap.KernelExplainer(model, background)
     explainer.shap_values(rows[:1], nsamples=budget, l1_reg=False, silent=True)
-    values, seconds, model_seconds, model_rows = [], [], [], []
+    values, seconds, cpu_seconds, model_seconds, model_rows = [], [], [], [], []
     for rep in range(reps):
         np.random.seed(rep)
         rep_values = []
         for x in rows:
             rows_before, inside_before = model.rows, model.seconds
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             phi = explainer.shap_values(x[None, :], nsamples=budget, l1_reg=False, silent=True)
             seconds.append(time.perf_counter() - start)
+            cpu_seconds.append(time.process_time() - cpu_start)
             model_seconds.append(model.seconds - inside_before)
             model_rows.append(model.rows - rows_before)
             rep_values.append(np.asarray(phi, dtype=np.float64).reshape(-1))
         values.append(rep_values)
-    return values, seconds, model_seconds, model_rows
+    return values, seconds, cpu_seconds, model_seconds, model_rows
 
 
 def mean_absolute_error(values, exact, np):
@@ -175,76 +176,140 @@ def main():
           f"Lumen's MLP evaluated with {lumen['model_simd']} SIMD")
     print(f"MLP {m} -> {setting['hidden']} tanh -> 1 sigmoid; {background.shape[0]} background rows; "
           f"{rows.shape[0]} rows explained one per call; reps: shap {args.reps}, Lumen {lumen['reps']}; "
-          f"Lumen error batches {lumen['error_batches']}")
+          f"Lumen jackknife groups {lumen['error_batches']}, estimators {', '.join(lumen.get('estimators', ['shap']))}")
     print(f"exact Shapley values: brute force over 2^{m} coalitions in numpy ({brute_seconds:.3f} s/row); "
           f"mean |phi| = {scale:.4g}; Lumen's exact mode (budget {lumen['exact']['budget']}, "
           f"{lumen['exact']['seconds_per_explanation']:.4f} s/row on {lumen['exact']['threads']} thread(s)) "
           f"differs from it by at most {exact_gap:.2e}")
     print()
 
-    header = ["budget", "lumen threads", "model rows shap/lumen", "shap s/expl", "lumen s/expl", "speed ratio",
-              "shap MAE", "lumen MAE", "MAE ratio", "shap outside model", "lumen outside model", "outside ratio"]
+    header = ["budget", "estimator", "lumen threads", "model rows shap/lumen", "shap s/expl", "lumen s/expl",
+              "speed ratio", "shap cpu s", "lumen cpu s", "cpu ratio", "shap MAE", "lumen MAE", "MAE ratio", "lumen 1.96-SE coverage",
+              "shap outside model", "lumen outside model", "outside ratio"]
     by_budget = {}
     for entry in lumen["sampled"]:
         by_budget.setdefault(entry["budget"], []).append(entry)
-    table, records = [], []
-    for budget, entries in by_budget.items():
+    table, records, shap_by_budget = [], [], {}
+    for budget, entries in sorted(by_budget.items()):
         print(f"shap: budget {budget}", file=sys.stderr)
-        values, seconds, model_seconds, model_rows = shap_runs(shap, np, model, rows, background, budget, args.reps)
+        values, seconds, cpu_seconds, model_seconds, model_rows = shap_runs(
+            shap, np, model, rows, background, budget, args.reps)
         shap_seconds = median(seconds)
+        shap_cpu = median(cpu_seconds)
         shap_outside = median([total - inside for total, inside in zip(seconds, model_seconds)])
         shap_mae = mean_absolute_error(values, exact, np)
+        shap_by_budget[budget] = {"seconds": shap_seconds, "cpu_seconds": shap_cpu, "mae": shap_mae,
+                                  "model_rows": median(model_rows)}
         for entry in entries:
             lumen_seconds = entry["seconds_per_explanation"]
             # Inside-model time is summed over concurrent calls, so "outside" is exact on one thread only.
             lumen_outside = lumen_seconds - entry["model_seconds_per_explanation"] if entry["threads"] == 1 else None
             lumen_mae = mean_absolute_error(entry["values"], exact, np)
+            coverage = entry.get("coverage_1_96_se")
             record = {
                 "budget": budget,
+                "estimator": entry.get("estimator", "shap"),
                 "lumen_threads": entry["threads"],
                 "shap_model_rows": median(model_rows),
                 "lumen_model_rows": entry["model_rows_per_explanation"],
                 "shap_seconds": shap_seconds,
                 "lumen_seconds": lumen_seconds,
+                "shap_cpu_seconds": shap_cpu,
+                "lumen_cpu_seconds": entry.get("cpu_seconds_per_explanation"),
                 "speed_ratio": shap_seconds / lumen_seconds,
                 "shap_mae": shap_mae,
                 "lumen_mae": lumen_mae,
+                "lumen_coverage": coverage,
+                "lumen_standard_errors_available": entry.get("standard_errors_available"),
                 "shap_seconds_outside_model": shap_outside,
                 "lumen_seconds_outside_model": lumen_outside,
             }
             records.append(record)
             table.append([
                 str(budget),
+                record["estimator"],
                 str(entry["threads"]),
                 f"{record['shap_model_rows']} / {record['lumen_model_rows']}",
                 f"{shap_seconds:.4f}",
                 f"{lumen_seconds:.4f}",
                 f"{record['speed_ratio']:.1f}x",
+                f"{shap_cpu:.4f}",
+                f"{record['lumen_cpu_seconds']:.4f}",
+                f"{shap_cpu / record['lumen_cpu_seconds']:.1f}x",
                 f"{shap_mae:.3e}",
                 f"{lumen_mae:.3e}",
                 f"{lumen_mae / shap_mae:.2f}",
+                "-" if coverage is None else f"{coverage:.3f}",
                 f"{shap_outside:.4f}",
                 "-" if lumen_outside is None else f"{lumen_outside:.4f}",
                 "-" if lumen_outside is None else f"{shap_outside / lumen_outside:.1f}x",
             ])
-    widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(header)]
-    print(" | ".join(h.rjust(w) for h, w in zip(header, widths)))
-    print("-+-".join("-" * w for w in widths))
-    for row in table:
-        print(" | ".join(cell.rjust(w) for cell, w in zip(row, widths)))
+    print_table(header, table)
     print()
-    print("s/expl: median wall seconds per explanation, one row per call. speed ratio: shap / lumen.")
+    print("s/expl: median wall seconds per explanation, one row per call. speed ratio: shap / lumen. "
+          "cpu s: median process CPU seconds per explanation (robust to other load on a shared machine).")
     print("MAE: mean |phi - exact| over rows, features and reps, against the brute-force values; "
-          "MAE ratio: lumen / shap.")
+          "MAE ratio: lumen / shap, at the same number of coalitions (model evaluations).")
+    print("coverage: share of Lumen's values within 1.96 reported standard errors of the exact ones.")
     print("outside model: median seconds per explanation not spent inside the MLP (the explainer's own work; "
           "Lumen on one thread only).")
+    accuracy = time_to_accuracy(records, shap_by_budget, 2 * m + 2048)
     fastest = min(r["speed_ratio"] for r in records)
     worst = max(r["lumen_mae"] / r["shap_mae"] for r in records)
     print(f"targets: speed >= 50x shap: {'met' if fastest >= 50 else 'NOT met'} (lowest ratio {fastest:.1f}x); "
           f"error no larger than shap's: {'met' if worst <= 1.0 else 'NOT met'} (largest MAE ratio {worst:.2f})")
     if args.output:
-        summary = {"exact_gap": exact_gap, "brute_force_seconds_per_row": brute_seconds, "budgets": records}
+        summary = {"exact_gap": exact_gap, "brute_force_seconds_per_row": brute_seconds, "budgets": records,
+                   "time_to_accuracy": accuracy}
         pathlib.Path(args.output).write_text(json.dumps(summary, indent=2))
+
+
+def print_table(header, table):
+    """Prints `table` under `header`, columns right-aligned."""
+    widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(header)]
+    print(" | ".join(h.rjust(w) for h, w in zip(header, widths)))
+    print("-+-".join("-" * w for w in widths))
+    for row in table:
+        print(" | ".join(cell.rjust(w) for cell, w in zip(row, widths)))
+
+
+def time_to_accuracy(records, shap_by_budget, default_budget):
+    """Per estimator on one thread: the smallest budget run whose MAE is at or below shap's at its
+    default budget, and shap's time there over Lumen's time at that budget (and, for a model that
+    dominates the time, the ratio of model rows instead)."""
+    reference = shap_by_budget.get(default_budget)
+    if reference is None:
+        print(f"time to accuracy: shap's default budget {default_budget} was not run; add it to the budgets")
+        return []
+    print()
+    print(f"time to reach shap's accuracy at its default budget ({default_budget} coalitions: "
+          f"MAE {reference['mae']:.3e}, {reference['seconds']:.4f} s/expl, {reference['cpu_seconds']:.4f} cpu s), "
+          f"Lumen on one thread:")
+    header = ["estimator", "budget needed", "lumen MAE there", "lumen s/expl", "time ratio", "lumen cpu s",
+              "cpu time ratio", "model rows ratio"]
+    table, results = [], []
+    for estimator in sorted({r["estimator"] for r in records}):
+        runs = sorted((r for r in records if r["estimator"] == estimator and r["lumen_threads"] == 1),
+                      key=lambda r: r["budget"])
+        reached = next((r for r in runs if r["lumen_mae"] <= reference["mae"]), None)
+        if reached is None:
+            table.append([estimator, "not reached", "-", "-", "-", "-", "-", "-"])
+            results.append({"estimator": estimator, "budget": None})
+            continue
+        time_ratio = reference["seconds"] / reached["lumen_seconds"]
+        cpu_ratio = reference["cpu_seconds"] / reached["lumen_cpu_seconds"]
+        rows_ratio = reference["model_rows"] / reached["lumen_model_rows"]
+        results.append({"estimator": estimator, "budget": reached["budget"], "lumen_mae": reached["lumen_mae"],
+                        "lumen_seconds": reached["lumen_seconds"], "time_ratio": time_ratio,
+                        "lumen_cpu_seconds": reached["lumen_cpu_seconds"], "cpu_time_ratio": cpu_ratio,
+                        "model_rows_ratio": rows_ratio})
+        table.append([estimator, str(reached["budget"]), f"{reached['lumen_mae']:.3e}",
+                      f"{reached['lumen_seconds']:.4f}", f"{time_ratio:.1f}x", f"{reached['lumen_cpu_seconds']:.4f}",
+                      f"{cpu_ratio:.1f}x", f"{rows_ratio:.2f}x"])
+    print_table(header, table)
+    print("budget needed: the smallest budget run whose MAE is at or below shap's (a grid, so an upper bound). "
+          "model rows ratio: the time ratio when the model's own cost dominates (e.g. 20 us per row).")
+    return results
 
 
 if __name__ == "__main__":

@@ -5,10 +5,13 @@
 # background and explained rows), runs Lumen (exact reference, then every budget), then
 # benches/compare/compare_shap.py, which installs shap from PyPI into a virtual environment
 # when it is missing, runs shap on the same numbers and prints the table. Not part of CI:
-# the first run installs shap (about a minute); the rest takes about half a minute.
+# the first run installs shap (about a minute); the rest takes about 5 minutes.
 #
 # Environment (all optional):
-#   LUMEN_BUDGETS   comma-separated coalition budgets      (default 200,500,1000,2080)
+#   LUMEN_BUDGETS   comma-separated coalition budgets      (default 100,200,300,500,700,1000,1500,2080
+#                   for 16 inputs: a grid for the time to reach shap's accuracy at its default 2M + 2048)
+#   LUMEN_ESTIMATORS Lumen's estimators                     (default shap,leverage,leverage_stratified)
+#   LUMEN_INPUTS    players M of the MLP setting            (default 16; 12 gives a second setting)
 #   LUMEN_REPS      repetitions of every row per budget     (default 3)
 #   LUMEN_THREADS   Lumen engine thread counts              (default 1,2)
 #   LUMEN_VENV      virtual environment for shap            (default target/shap-venv)
@@ -17,17 +20,22 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
-budgets=${LUMEN_BUDGETS:-200,500,1000,2080}
+inputs=${LUMEN_INPUTS:-16}
+budgets=${LUMEN_BUDGETS:-100,200,300,500,700,1000,1500,$((2 * inputs + 2048))}
+estimators=${LUMEN_ESTIMATORS:-shap,leverage,leverage_stratified}
 reps=${LUMEN_REPS:-3}
 threads=${LUMEN_THREADS:-1,2}
 venv=${LUMEN_VENV:-target/shap-venv}
 out=${LUMEN_COMPARE:-target/compare}
 python=${PYTHON:-python3}
 
+# One thread on both sides: numpy's BLAS too.
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 mkdir -p "$out"
 cargo build --quiet --release --example kernel_shap_compare
 run_example() { cargo run --quiet --release --example kernel_shap_compare -- "$@"; }
-run_example setup "$out/setting.json"
-run_example run "$out/setting.json" --budgets "$budgets" --reps "$reps" --threads "$threads" >"$out/lumen.json"
+run_example setup "$out/setting.json" --inputs "$inputs"
+run_example run "$out/setting.json" --budgets "$budgets" --reps "$reps" --threads "$threads" \
+    --estimators "$estimators" >"$out/lumen.json"
 "$python" benches/compare/compare_shap.py --setting "$out/setting.json" --lumen "$out/lumen.json" \
     --reps "$reps" --venv "$venv" --output "$out/table.json"
