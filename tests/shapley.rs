@@ -461,15 +461,18 @@ mod sampling_error {
 
     #[test]
     fn tiny_budgets_that_identify_the_values_do_not_fail() {
-        // Budget M − 1 identifies the values (coalitions drawn alone); each estimator's
-        // design is checked and redrawn before any evaluation.
-        for m in [3, 5, 8] {
-            let mut setting = Setting::new(m, 3);
-            for budget in (m - 1)..(2 * m) {
-                setting.params.budget = Some(budget);
-                for seed in 0..5 {
-                    let e = setting.explain(seed);
-                    assert!(e.is_ok(), "M = {m}, budget {budget}, seed {seed}: {:?}", e.err());
+        // Budget M − 1 identifies the values (coalitions drawn alone below 2(M − 1)); each
+        // estimator's design is checked and redrawn before any evaluation.
+        for estimator in Estimator::ALL {
+            for m in [3, 5, 8] {
+                let mut setting = Setting::new(m, 3);
+                setting.params.estimator = estimator;
+                for budget in (m - 1)..(2 * m) {
+                    setting.params.budget = Some(budget);
+                    for seed in 0..5 {
+                        let e = setting.explain(seed);
+                        assert!(e.is_ok(), "{estimator:?}, M = {m}, budget {budget}, seed {seed}: {:?}", e.err());
+                    }
                 }
             }
         }

@@ -3,7 +3,7 @@
 //!
 //! Coalitions come from the chosen [`Estimator`] (exact enumeration whenever the budget
 //! covers every coalition). Standard errors come from the delete-a-group jackknife over
-//! the sampled units ([`jackknife`](super::jackknife)); when they cannot be estimated the
+//! the sampled units (with a finite-population correction); when they cannot be estimated the
 //! values are still returned and the errors reported as unavailable.
 //!
 //! With a `target_standard_error`, sampling runs in rounds: after each round the values

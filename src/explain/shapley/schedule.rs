@@ -50,6 +50,10 @@
 //!   expected weight of every coalition is therefore the same as in shap.
 //! - **No lone last sample**: a new pair is added only while two coalitions of the budget
 //!   remain; shap may add a last subset without its complement when its budget is odd.
+//! - **Lone samples below `2(M − 1)`**: a pair and its complement give one direction of the
+//!   regression, so pairs cannot determine the `M − 1` free directions of the values with
+//!   fewer than `2(M − 1)` coalitions; there every sample is added alone (its size, or the
+//!   complementary size with probability ½), so budgets from `M − 1` up can.
 //! - **Random numbers** come from the caller's [`rand::Rng`] (ChaCha20 in Lumen), not from
 //!   NumPy's global generator, so draws differ from shap's for the same seed; the schedule is
 //!   a deterministic function of `(players, budget, rng state)`.
@@ -431,6 +435,9 @@ pub(super) struct ShapSampler {
     counts: Vec<f64>,
     /// Row of every sampled coalition.
     seen: HashMap<Box<[u64]>, usize>,
+    /// Whether samples come in complementary pairs (from a budget of `2(M − 1)` up, below
+    /// which pairs could not determine the `M − 1` free directions of the values).
+    paired: bool,
     order: Vec<usize>,
     scratch: Vec<u64>,
 }
@@ -452,6 +459,7 @@ impl ShapSampler {
             first: 0,
             counts: Vec::new(),
             seen: HashMap::new(),
+            paired: budget >= 2 * (players - 1),
             order: Vec::with_capacity(players),
             scratch: vec![0; words],
         };
@@ -489,7 +497,15 @@ impl ShapSampler {
             let rows = &mut self.schedule.weights[self.first..];
             rows.iter_mut().zip(&self.counts).for_each(|(w, c)| *w = c * weight_left / total);
         }
-        self.schedule.unit_factors = self.counts.chunks_exact(2).map(|pair| 1.0 / pair[0]).collect();
+        let mut factors = Vec::with_capacity(self.schedule.units as usize);
+        let mut last = None;
+        for (count, &unit) in self.counts.iter().zip(&self.schedule.unit[self.first..]) {
+            if unit != last {
+                factors.push(1.0 / count);
+                last = unit;
+            }
+        }
+        self.schedule.unit_factors = factors;
     }
 
     /// Adds every coalition of `size` (and, when `paired`, its complement right after it),
@@ -513,37 +529,50 @@ impl ShapSampler {
         self.scratch = bits;
     }
 
-    /// Spends `budget` coalitions on new sampled pairs of the sizes not enumerated (a pair
-    /// drawn again adds to its counts instead).
+    /// Spends `budget` coalitions on new samples of the sizes not enumerated: pairs, or
+    /// lone coalitions below a budget of `2(M − 1)` (a sample drawn again adds to its
+    /// counts instead).
     fn sample(&mut self, budget: usize, rng: &mut impl Rng) {
         let players = self.schedule.coalitions.players();
         let mut bits = std::mem::take(&mut self.scratch);
         let mut order = std::mem::take(&mut self.order);
+        let per_sample = if self.paired { 2 } else { 1 };
         let mut remaining = budget;
         for _ in 0..budget.saturating_mul(DRAWS_PER_REMAINING) {
-            if remaining < 2 {
+            if remaining < per_sample {
                 break;
             }
             let size = self.sizes.draw(self.enumerated, rng.random::<f64>());
             random_subset(players, size, rng, &mut order, &mut bits);
+            if !self.paired && self.sizes.is_paired(size) && rng.random::<bool>() {
+                // A lone sample of size s stands for size M − s half of the time.
+                let masks: Vec<u64> = self.schedule.coalitions.word_masks().collect();
+                bits.iter_mut().zip(masks).for_each(|(word, mask)| *word = !*word & mask);
+            }
             if let Some(&row) = self.seen.get(&bits[..]) {
-                let partner = self.first + ((row - self.first) ^ 1);
                 self.counts[row - self.first] += 1.0;
-                self.counts[partner - self.first] += 1.0;
+                if self.paired {
+                    let partner = self.first + ((row - self.first) ^ 1);
+                    self.counts[partner - self.first] += 1.0;
+                }
                 continue;
             }
             let schedule = &mut self.schedule;
             let row = schedule.coalitions.len();
-            schedule.coalitions.push_valid(&bits);
-            schedule.coalitions.push_complement(&bits);
-            self.seen.insert(bits.clone().into_boxed_slice(), row);
-            self.seen.insert(schedule.coalitions.bits(row + 1).into(), row + 1);
             let unit = schedule.units;
-            schedule.weights.extend([1.0, 1.0]);
-            schedule.unit.extend([Some(unit), Some(unit)]);
+            schedule.coalitions.push_valid(&bits);
+            self.seen.insert(bits.clone().into_boxed_slice(), row);
+            if self.paired {
+                schedule.coalitions.push_complement(&bits);
+                self.seen.insert(schedule.coalitions.bits(row + 1).into(), row + 1);
+            }
+            for _ in 0..per_sample {
+                schedule.weights.push(1.0);
+                schedule.unit.push(Some(unit));
+                self.counts.push(1.0);
+            }
             schedule.units += 1;
-            self.counts.extend([1.0, 1.0]);
-            remaining -= 2;
+            remaining -= per_sample;
         }
         self.scratch = bits;
         self.order = order;
