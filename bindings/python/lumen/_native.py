@@ -102,6 +102,7 @@ class OcclusionOptions(Structure):
         ("targets", c_uint32_p),
         ("targets_len", c_size_t),
         ("perturbations_per_eval", c_size_t),
+        ("control", c_void_p),
     ]
 
 
@@ -121,6 +122,7 @@ class FeatureAblationOptions(Structure):
         ("targets_len", c_size_t),
         ("perturbations_per_eval", c_size_t),
         ("group_attributions", c_uint32),
+        ("control", c_void_p),
     ]
 
 
@@ -153,13 +155,19 @@ class KernelShapOptions(Structure):
         ("target_standard_error", c_double),
         ("max_budget", c_size_t),
         ("estimator", c_uint32),
+        ("control", c_void_p),
     ]
 
 
 class ShapleySamplingOptions(Structure):
     """``lumen_shapley_sampling_options``."""
 
-    _fields_ = [("struct_size", c_size_t), ("game", ShapleyGame), ("permutation_pairs", c_size_t)]
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("game", ShapleyGame),
+        ("permutation_pairs", c_size_t),
+        ("control", c_void_p),
+    ]
 
 
 class IntegratedGradientsOptions(Structure):
@@ -176,6 +184,7 @@ class IntegratedGradientsOptions(Structure):
         ("multiply_by_inputs", c_uint32),
         ("targets", c_uint32_p),
         ("targets_len", c_size_t),
+        ("control", c_void_p),
     ]
 
 
@@ -187,6 +196,7 @@ class SaliencyOptions(Structure):
         ("abs", c_uint32),
         ("targets", c_uint32_p),
         ("targets_len", c_size_t),
+        ("control", c_void_p),
     ]
 
 
@@ -202,6 +212,7 @@ class GradientShapOptions(Structure):
         ("internal_batch_size", c_size_t),
         ("targets", c_uint32_p),
         ("targets_len", c_size_t),
+        ("control", c_void_p),
     ]
 
 
@@ -217,6 +228,7 @@ class NoiseTunnelOptions(Structure):
         ("saliency", POINTER(SaliencyOptions)),
         ("integrated_gradients", POINTER(IntegratedGradientsOptions)),
         ("gradient_shap", POINTER(GradientShapOptions)),
+        ("control", c_void_p),
     ]
 
 
@@ -230,6 +242,7 @@ class GradCamOptions(Structure):
         ("relu_attributions", c_uint32),
         ("upsample", c_uint32),
         ("internal_batch_size", c_size_t),
+        ("control", c_void_p),
     ]
 
 
@@ -276,6 +289,7 @@ class PermuteAttackOptions(Structure):
         ("sampling", c_uint32),
         ("gibbs_bins", c_size_t),
         ("gibbs_iterations", c_size_t),
+        ("control", c_void_p),
     ]
 
 
@@ -363,6 +377,7 @@ class TimeShapOptions(Structure):
         ("top_features", c_size_t),
         ("event_threshold", c_double),
         ("feature_threshold", c_double),
+        ("control", c_void_p),
     ]
 
 
