@@ -14,16 +14,20 @@
 
 #![warn(missing_docs)]
 
+pub mod counting;
 pub mod demo;
 pub mod error;
 pub mod explain;
 pub mod input;
 pub mod methods;
 pub mod model;
+pub mod output;
 pub mod plot;
 pub mod progress;
 pub mod report;
+pub mod schema;
 pub mod sequences;
+pub mod text;
 pub mod timeshap;
 
 use std::path::PathBuf;
@@ -124,15 +128,31 @@ struct ModelsArgs {
     /// fraud-gru, `--rows` hold-out sequences as a sequence file (input for --sequences).
     #[arg(long, value_name = "MODEL")]
     sample: Option<String>,
-    /// Rows (sequences for fraud-gru) to print with --sample.
+    /// Print the raw attributes of this model: names, units, category labels and codes
+    /// (the columns of a raw input file).
+    #[arg(long, value_name = "MODEL", conflicts_with = "sample")]
+    schema: Option<String>,
+    /// Rows (sequences for fraud-gru) to print with --sample; a warning says when the
+    /// model has fewer hold-out rows.
     #[arg(long, default_value_t = 5)]
     rows: usize,
+    /// The sample's columns: raw attributes (labels, real units) for models with a schema,
+    /// or the model's encoded input columns.
+    #[arg(long, value_enum, default_value_t = model::sample::SampleForm::Raw)]
+    form: model::sample::SampleForm,
     /// Write the sample to this file instead of stdout.
     #[arg(long)]
     output: Option<PathBuf>,
+    /// Overwrite --output if it exists (otherwise the command refuses, exit code 5).
+    #[arg(long)]
+    force: bool,
 }
 
 fn models(args: &ModelsArgs) -> CliResult {
+    if let Some(name) = &args.schema {
+        print!("{}", model::sample::schema_text(name)?);
+        return Ok(());
+    }
     match &args.sample {
         None => {
             for (name, about) in model::builtin::BUILTIN {
@@ -141,11 +161,20 @@ fn models(args: &ModelsArgs) -> CliResult {
             Ok(())
         }
         Some(name) => {
-            let csv = model::builtin::sample_csv(name, args.rows)?;
+            if let Some(path) = &args.output {
+                output::refuse_existing(std::slice::from_ref(path), args.force)?;
+            }
+            let sample = model::sample::sample_csv(name, args.rows, args.form)?;
+            if sample.rows < args.rows {
+                eprintln!(
+                    "lumen: warning: {name} has {} hold-out {}; --rows {} gives {}",
+                    sample.rows, sample.unit, args.rows, sample.rows
+                );
+            }
             match &args.output {
-                Some(path) => error::write_file(path, csv),
+                Some(path) => error::write_file(path, sample.csv),
                 None => {
-                    print!("{csv}");
+                    print!("{}", sample.csv);
                     Ok(())
                 }
             }

@@ -196,6 +196,9 @@ pub struct Request<'a> {
     pub engine: &'a Engine,
     /// The model and what is known about it.
     pub model: &'a LoadedModel,
+    /// The model the method calls: `model`'s own, or a wrapper of it (e.g. one that
+    /// counts rows for a progress bar).
+    pub evaluator: &'a dyn lumen::Model,
     /// `rows × input_len` inputs.
     pub inputs: &'a [f32],
     /// Rows.
@@ -305,7 +308,7 @@ pub fn run(method: MethodName, request: &Request<'_>) -> CliResult<Outcome> {
             CliError::new(category, format!("{name}: {}", e.message()))
         }
     };
-    let (engine, model, inputs, rows) = (request.engine, request.model.model(), request.inputs, request.rows);
+    let (engine, model, inputs, rows) = (request.engine, request.evaluator, request.inputs, request.rows);
     let budget = request.budget;
     let explanation = match method {
         MethodName::Occlusion => {

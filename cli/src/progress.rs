@@ -29,8 +29,28 @@ pub fn spinner(message: impl Into<String>) -> ProgressBar {
     bar
 }
 
+/// A bar over `total` items called `unit` (e.g. "rows") with the rate and the time
+/// left, and `message`.
+pub fn counted(total: u64, unit: &str, message: impl Into<String>) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), target());
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} [{{elapsed_precise}}] {{bar:30}} {{pos}}/{{len}} {unit}, {{per_sec}}, ETA {{eta}} {{msg}}"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(message.into());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// Whether bars are drawn: only when stderr is a terminal.
+pub fn visible() -> bool {
+    std::io::stderr().is_terminal()
+}
+
 fn target() -> ProgressDrawTarget {
-    if std::io::stderr().is_terminal() {
+    if visible() {
         ProgressDrawTarget::stderr()
     } else {
         ProgressDrawTarget::hidden()

@@ -18,7 +18,9 @@
 use std::path::Path;
 
 use crate::error::{CliError, CliResult};
+use crate::input::lines::{strip_bom, LineIndex};
 use crate::input::{column_order, Columns};
+use crate::text::quote;
 
 /// The name of the column that tells sequences apart.
 pub const SEQUENCE_ID: &str = "sequence_id";
@@ -52,6 +54,8 @@ impl Sequences {
 pub fn read_sequences(path: &Path, features: &[String]) -> CliResult<Sequences> {
     let source = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| CliError::input(format!("{source}: cannot read: {e}")))?;
+    let text = strip_bom(&text);
+    let index = LineIndex::new(text);
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let header = reader.headers().map_err(|e| CliError::input(format!("{source}: {e}")))?.clone();
     if header.is_empty() || (header.len() == 1 && header[0].trim().is_empty()) {
@@ -67,7 +71,8 @@ pub fn read_sequences(path: &Path, features: &[String]) -> CliResult<Sequences> 
     }
     let feature_header: csv::StringRecord =
         header.iter().enumerate().filter(|&(i, _)| i != id_column).map(|(_, name)| name).collect();
-    let order = column_order(&source, &feature_header, Columns::Named(features))?;
+    let feature_names: Vec<&str> = feature_header.iter().map(str::trim).collect();
+    let order = column_order(&source, &feature_names, Columns::Named(features), "")?;
     let width = features.len();
     let mut sequences = Sequences {
         source: source.clone(),
@@ -79,7 +84,7 @@ pub fn read_sequences(path: &Path, features: &[String]) -> CliResult<Sequences> 
     };
     for record in reader.records() {
         let record = record.map_err(|e| CliError::input(format!("{source}: {e}")))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = index.record_line(&record);
         let id = record.get(id_column).unwrap_or_default().trim();
         if id.is_empty() {
             return Err(CliError::input(format!("{source}: line {line}: empty '{SEQUENCE_ID}'")));
@@ -100,12 +105,17 @@ pub fn read_sequences(path: &Path, features: &[String]) -> CliResult<Sequences> 
         let cells = record.iter().enumerate().filter(|&(i, _)| i != id_column).map(|(_, cell)| cell);
         for ((cell, &column), name) in cells.zip(&order).zip(feature_header.iter()) {
             let value: f32 = cell.trim().parse().map_err(|_| {
-                CliError::input(format!("{source}: line {line}, column '{}': '{cell}' is not a number", name.trim()))
+                CliError::input(format!(
+                    "{source}: line {line}, column '{}': {} is not a number",
+                    name.trim(),
+                    quote(cell)
+                ))
             })?;
             if !value.is_finite() {
                 return Err(CliError::input(format!(
-                    "{source}: line {line}, column '{}': '{cell}' is not a finite number",
-                    name.trim()
+                    "{source}: line {line}, column '{}': {} is not a finite number",
+                    name.trim(),
+                    quote(cell)
                 )));
             }
             sequences.values[start + column] = value;

@@ -275,6 +275,8 @@ pub struct SequenceRequest<'a> {
     pub engine: &'a EngineArgs,
     /// `--output`.
     pub output: &'a Path,
+    /// `--force`: overwrite the records and timeshap.csv of an earlier run.
+    pub force: bool,
 }
 
 /// Runs `lumen explain --sequences FILE --method timeshap`.
@@ -286,13 +288,18 @@ pub fn run(request: &SequenceRequest<'_>) -> CliResult {
     let params = params(tolerance, request.engine.budget())?;
     let engine = request.engine.engine()?;
     let relevance = options.relevance();
-    let spinner = crate::progress::spinner(format!("timeshap on {} sequences", sequences.ids.len()));
+    let mut earlier = crate::output::matching(request.output, "explanation-", ".json");
+    earlier.insert(0, request.output.join("timeshap.csv"));
+    crate::output::refuse_existing(&earlier, request.force)?;
+    let spinner =
+        crate::progress::counted(sequences.ids.len() as u64, "sequences", format!("timeshap on {}", sequences.source));
     let mut explained = Vec::with_capacity(sequences.ids.len());
     for (k, id) in sequences.ids.iter().enumerate() {
         let events = sequences.sequence(k);
         let result = explain_sequence(&engine, model, events, sequences.lengths[k], &params, options.level, &relevance)
             .map_err(|e| CliError::new(e.category(), format!("sequence '{id}': {e}")))?;
         explained.push((id.clone(), result));
+        spinner.inc(1);
     }
     spinner.finish_and_clear();
     create_dir(request.output)?;

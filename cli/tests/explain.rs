@@ -141,9 +141,12 @@ fn permute_attack_on_the_credit_forest_writes_counterfactual_rows() {
     assert_eq!(record["method"], "permute_attack");
     assert_eq!(record["instances"].as_array().unwrap().len(), 2);
     assert_eq!(record["context"]["originals"][0].as_array().unwrap().len(), 20);
+    // One column per raw attribute, in its labels and units, and the credit score.
     let csv = std::fs::read_to_string(out.join("counterfactuals.csv")).unwrap();
     assert!(
-        csv.starts_with("row,counterfactual,success,target_probability,predicted_class,changed,checking account = "),
+        csv.starts_with(
+            "row,counterfactual,success,target_probability,credit_score,predicted_class,changed,checking account,duration (months),"
+        ),
         "{csv}"
     );
 }
@@ -162,7 +165,7 @@ fn bad_input_fails_with_one_line_and_its_exit_code() {
     fails(
         &explain("digits-cnn", &wrong, "saliency"),
         3,
-        "wrong.csv: unknown column 'income'; the model's columns are 'r0c0', 'r0c1'",
+        "wrong.csv: unknown columns 'income', 'debt'; the model's columns are 'r0c0', 'r0c1'",
     );
     let header: Vec<String> = (0..64).map(|i| format!("r{}c{}", i / 8, i % 8)).collect();
     let short = write(&dir, "short.csv", &format!("{}\n{}\n", header[..63].join(","), vec!["0"; 63].join(",")));

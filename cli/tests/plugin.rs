@@ -27,9 +27,13 @@ fn the_scorecard_plugin_is_explained_by_kernel_shap_and_integrated_gradients() {
     let record = json(&out.join("explanation.json"));
     assert_eq!(record["feature_names"][3], "late payments (last 12 months)");
     assert_eq!(record["context"]["output_label"], "P(good credit)");
-    // Five players: KernelSHAP enumerates every coalition, so the values are exact and add up.
+    // The plugin's schema groups the three housing inputs into one player: six players.
+    assert_eq!(record["features"], 6);
+    assert_eq!(record["feature_names"][5], "housing");
+    assert_eq!(record["context"]["input_form"], "encoded");
+    // KernelSHAP enumerates every coalition of six players, so the values are exact and add up.
     for row in 0..6 {
-        let values: Vec<f64> = record["attributions"].as_array().unwrap()[row * 5..row * 5 + 5]
+        let values: Vec<f64> = record["attributions"].as_array().unwrap()[row * 6..row * 6 + 6]
             .iter()
             .map(|v| v.as_f64().unwrap())
             .collect();
@@ -37,8 +41,8 @@ fn the_scorecard_plugin_is_explained_by_kernel_shap_and_integrated_gradients() {
         assert!((total - record["predictions"][row].as_f64().unwrap()).abs() < 1e-5, "row {row}: {values:?}");
     }
     // The first applicant (3 late payments, 45 % debt to income) is pulled down most by late payments.
-    let first: Vec<f64> = record["attributions"].as_array().unwrap()[..5].iter().map(|v| v.as_f64().unwrap()).collect();
-    let lowest = (0..5).min_by(|&a, &b| first[a].total_cmp(&first[b])).unwrap();
+    let first: Vec<f64> = record["attributions"].as_array().unwrap()[..6].iter().map(|v| v.as_f64().unwrap()).collect();
+    let lowest = (0..6).min_by(|&a, &b| first[a].total_cmp(&first[b])).unwrap();
     assert_eq!(lowest, 3, "{first:?}");
 
     // The gradient callback: Integrated Gradients' convergence delta is small.
@@ -71,6 +75,58 @@ fn the_scorecard_plugin_is_explained_by_kernel_shap_and_integrated_gradients() {
     ]));
     let html = std::fs::read_to_string(report.join("report.html")).unwrap();
     assert!(html.contains("1. KernelSHAP — scorecard.so") && html.contains("2. Integrated Gradients — scorecard.so"));
+}
+
+#[test]
+fn the_scorecard_schema_reads_raw_applicants_and_writes_raw_units_keyed_by_id() {
+    let dir = scratch("plugin-raw");
+    let library = dir.join("scorecard.so");
+    build_plugin(&root().join("examples/plugin/scorecard.c"), &library);
+    let explain = |input: &str, method: &str, out: &str, extra: &[&str]| {
+        let mut args = vec!["explain", "--plugin", library.to_str().unwrap(), "--input", input, "--method", method];
+        args.extend(extra);
+        args.extend(["--output", out]);
+        lumen(&args)
+    };
+    let raw = root().join("examples/plugin/applicants-raw.csv");
+    let raw = raw.to_str().unwrap();
+    let encoded = root().join("examples/plugin/applicants.csv");
+    let (from_raw, from_encoded) = (dir.join("raw"), dir.join("encoded"));
+    let text = succeeds(&explain(raw, "kernel-shap", from_raw.to_str().unwrap(), &["--id-column", "applicant_id"]));
+    assert!(text.contains("\n  A-101: f(x) "), "{text}");
+    succeeds(&explain(encoded.to_str().unwrap(), "kernel-shap", from_encoded.to_str().unwrap(), &[]));
+    let (raw_record, encoded_record) =
+        (json(&from_raw.join("explanation.json")), json(&from_encoded.join("explanation.json")));
+    // Income in EUR (the model reads kEUR), housing by label or code: the same model rows.
+    assert_eq!(raw_record["attributions"], encoded_record["attributions"]);
+    assert_eq!(raw_record["context"]["input_form"], "raw");
+    assert_eq!(raw_record["context"]["id_column"], "applicant_id");
+    assert_eq!(raw_record["context"]["row_labels"][3], "A-104");
+    assert_eq!(raw_record["context"]["value_text"][0], serde_json::json!(["28000", "45", "1", "3", "23", "rent"]));
+    assert_eq!(raw_record["context"]["value_text"][3][5], "own", "A152 is read as its label");
+    let csv = std::fs::read_to_string(from_raw.join("attributions.csv")).unwrap();
+    assert!(csv.starts_with("applicant_id,output,prediction,base_value,income,debt to income (%),"), "{csv}");
+    assert!(csv.lines().nth(1).unwrap().starts_with("A-101,0,"), "{csv}");
+    // Counterfactuals in raw units and labels, keyed by id.
+    let cf = dir.join("cf");
+    succeeds(&explain(raw, "permute-attack", cf.to_str().unwrap(), &["--id-column", "applicant_id", "--budget", "10"]));
+    let csv = std::fs::read_to_string(cf.join("counterfactuals.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "applicant_id,counterfactual,success,target_probability,predicted_class,changed,income,debt to income (%),years at address,late payments (last 12 months),age (years),housing"
+    );
+    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(first[0], "A-101");
+    assert!(["rent", "own", "for free"].contains(&first[11]), "{first:?}");
+    assert!(first[6].parse::<f64>().unwrap() >= 1000.0, "income in EUR: {first:?}");
+    // A label the schema does not know.
+    let typo = write(&dir, "typo.csv", &std::fs::read_to_string(raw).unwrap().replace(",own\n", ",onw\n"));
+    fails(
+        &explain(&typo, "kernel-shap", dir.join("typo").to_str().unwrap(), &["--id-column", "applicant_id"]),
+        3,
+        "typo.csv: line 3, column 'housing': 'onw' is not a category; did you mean 'own'?",
+    );
 }
 
 #[test]
@@ -121,6 +177,24 @@ fn plugins_that_break_the_contract_are_refused_with_a_reason() {
         &explain(library.to_str().unwrap()),
         4,
         "old_abi.so: the plugin's model descriptor is invalid: lumen_model_new: desc.abi_version: is 1, this library reads LUMEN_MODEL_ABI_VERSION 3 (and 2)",
+    );
+
+    // A schema that leaves a model input to no attribute.
+    let source = write(
+        &dir,
+        "gap.c",
+        "#include <math.h>\n#include \"lumen_plugin.h\"\n\
+         static int32_t predict(void *u, const float *x, size_t rows, float *y) { (void)u; for (size_t r = 0; r < rows; r++) y[r] = x[r * 2]; return 0; }\n\
+         int32_t lumen_plugin_model(lumen_model_desc *d) { d->abi_version = LUMEN_MODEL_ABI_VERSION; d->input_len = 2; d->output_len = 1; d->predict = predict; return 0; }\n\
+         static const lumen_plugin_attribute A[1] = {{\"x\", LUMEN_PLUGIN_NUMERIC, 0, NULL, 0.0, 1.0, -1, NULL, 0}};\n\
+         int32_t lumen_plugin_schema(const lumen_plugin_attribute **a, size_t *n) { *a = A; *n = 1; return 0; }\n",
+    );
+    let library = dir.join("gap.so");
+    build_plugin(source.as_ref(), &library);
+    fails(
+        &explain(library.to_str().unwrap()),
+        4,
+        "gap.so: lumen_plugin_schema: invalid schema: model column 1 belongs to no attribute",
     );
 
     let not_a_library = write(&dir, "text.so", "not an ELF file");

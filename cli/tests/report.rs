@@ -71,7 +71,6 @@ fn report_inlines_every_plot_and_the_audit_metadata() {
     for fact in [
         "<tr><th>method</th><td>KernelSHAP</td></tr>",
         "<tr><th>seed</th><td>11</td></tr>",
-        "<tr><th>library version</th><td>lumen 0.1.0</td></tr>",
         "<tr><th>model</th><td>german-credit-mlp</td></tr>",
         "<th>standard error of the values</th>",
         "<th>completeness gap, max |Σ attributions − (f(x) − base)|</th>",
@@ -81,6 +80,9 @@ fn report_inlines_every_plot_and_the_audit_metadata() {
     ] {
         assert!(html.contains(fact), "{fact}");
     }
+    // The workspace shares one version, so the CLI's is the library's.
+    let version = format!("<tr><th>library version</th><td>lumen {}</td></tr>", env!("CARGO_PKG_VERSION"));
+    assert!(html.contains(&version), "{version}");
     let plots: Vec<_> = std::fs::read_dir(out.join("plots")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(plots.len(), 22, "an SVG and a PNG per plot: {plots:?}");
 }

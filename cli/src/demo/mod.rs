@@ -64,6 +64,10 @@ pub struct DemoArgs {
     /// Also write every audit record as one JSON object to this file.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Overwrite an existing report, records and --json file (otherwise the command
+    /// refuses, exit code 5).
+    #[arg(long)]
+    force: bool,
     /// Write the digit and its three attribution maps as PNG images into this folder
     /// (created if missing): digit.png, integrated_gradients.png, occlusion.png, grad_cam.png.
     #[arg(long, value_name = "DIR")]
@@ -129,6 +133,10 @@ pub fn sections() -> Vec<Box<dyn DemoSection>> {
 
 /// Runs the demo: prints the summary, writes the records and the report.
 pub fn run(args: &DemoArgs) -> CliResult {
+    let mut outputs = vec![args.output.join("report.html")];
+    outputs.extend(crate::output::matching(&args.output.join("explanations"), "", ".json"));
+    outputs.extend(args.json.clone());
+    crate::output::refuse_existing(&outputs, args.force)?;
     let engine = args.engine.engine()?;
     let context = DemoContext { args, engine: &engine };
     let sections = sections();

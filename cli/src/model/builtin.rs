@@ -1,14 +1,15 @@
 //! The built-in models by name: the German Credit MLP and random forest, the digits CNN,
 //! and the sequence model `fraud-gru` (TimeSHAP only, see [`super::fraud`]).
 
+use lumen::explain::counterfactual::scorecard::Scorecard;
 use lumen::Model;
-use lumen_models::digits::{Digits, DigitsCnn, IMAGE_SIDE, TEST_ROWS};
+use lumen_models::digits::{Digits, DigitsCnn, IMAGE_SIDE};
 use lumen_models::german_credit::{
-    attribute_names, GermanCredit, GermanCreditForest, GermanCreditModel, GOOD_CREDIT_CLASS, HOLDOUT_ROWS,
-    SENSITIVE_ATTRIBUTES, TRAINING_ROWS,
+    attribute_names, GermanCredit, GermanCreditForest, GermanCreditModel, GOOD_CREDIT_CLASS, SENSITIVE_ATTRIBUTES,
+    TRAINING_ROWS,
 };
 
-use super::{CounterfactualSetup, Groups, LoadedModel, Source};
+use super::{CounterfactualSetup, CreditScore, Groups, LoadedModel, Source};
 use crate::error::{CliError, CliResult};
 
 /// The German Credit data set's cost matrix: approving a bad applicant costs 5, declining
@@ -29,8 +30,8 @@ pub const BUILTIN: [(&str, &str); 4] = [
 /// The built-in model called `name`.
 pub fn load(name: &str) -> CliResult<LoadedModel> {
     match name {
-        "german-credit-mlp" => Ok(german_credit(name, GermanCreditModel::shared(), None)),
-        "german-credit-forest" => Ok(german_credit(name, GermanCreditForest::shared(), Some(GOOD_CREDIT_CLASS as u32))),
+        "german-credit-mlp" => german_credit(name, GermanCreditModel::shared(), None),
+        "german-credit-forest" => german_credit(name, GermanCreditForest::shared(), Some(GOOD_CREDIT_CLASS as u32)),
         "digits-cnn" => Ok(digits()),
         super::fraud::NAME => Err(CliError::model(format!(
             "{name} is a sequence model: explain it with --sequences FILE --method timeshap"
@@ -45,19 +46,16 @@ pub fn load(name: &str) -> CliResult<LoadedModel> {
     }
 }
 
-/// Display values of the 20 attributes of an encoded German Credit row.
-fn describe_applicant(row: &[f32]) -> Option<Vec<String>> {
-    GermanCredit::shared().describe_encoded(row).map(|pairs| pairs.into_iter().map(|(_, value)| value).collect())
-}
-
-fn german_credit(name: &str, model: &'static dyn Model, class: Option<u32>) -> LoadedModel {
+fn german_credit(name: &str, model: &'static dyn Model, class: Option<u32>) -> CliResult<LoadedModel> {
     let data = GermanCredit::shared();
     // The MLP has one output, P(good); the forest's class 0 is good credit.
     let (target_class, success_probability) = match class {
         None => (Some(1), Some(APPROVAL_CUTOFF)),
         Some(class) => (Some(class), None),
     };
-    LoadedModel {
+    let schema = super::credit_schema::german_credit_schema(data)
+        .map_err(|e| CliError::model(format!("{name}: the German Credit schema is inconsistent: {e}")))?;
+    Ok(LoadedModel {
         name: name.to_owned(),
         source: Source::Builtin(model),
         columns: data.column_names().to_vec(),
@@ -76,9 +74,10 @@ fn german_credit(name: &str, model: &'static dyn Model, class: Option<u32>) -> L
             target_class,
             success_probability,
         }),
-        describe: Some(describe_applicant),
+        schema: Some(schema),
+        scorecard: Some(CreditScore { good_class: target_class.unwrap_or(1), scorecard: Scorecard::default() }),
         image: None,
-    }
+    })
 }
 
 /// The column name of pixel (`row`, `col`) of a digit.
@@ -100,36 +99,8 @@ fn digits() -> LoadedModel {
         reference: Some(vec![0.0; IMAGE_SIDE * IMAGE_SIDE]),
         background: Some(background),
         counterfactual: None,
-        describe: None,
+        schema: None,
+        scorecard: None,
         image: Some((IMAGE_SIDE, IMAGE_SIDE)),
     }
-}
-
-/// `count` rows of the model's shipped data that it was not trained on, as a CSV with the
-/// model's column names: the German Credit hold-out applicants or the digits test images
-/// (for `fraud-gru`, `count` hold-out sequences as a sequence file).
-pub fn sample_csv(name: &str, count: usize) -> CliResult<String> {
-    if name == super::fraud::NAME {
-        return super::fraud::sample_csv(count);
-    }
-    let model = load(name)?;
-    let (rows, values): (usize, Vec<f32>) = match name {
-        "digits-cnn" => {
-            let data = Digits::shared();
-            let n = count.min(TEST_ROWS.len());
-            (n, (TEST_ROWS.start..TEST_ROWS.start + n).flat_map(|i| data.image(i).to_vec()).collect())
-        }
-        _ => {
-            let n = count.min(HOLDOUT_ROWS.len());
-            (n, GermanCredit::shared().encoded_range(HOLDOUT_ROWS.start..HOLDOUT_ROWS.start + n).to_vec())
-        }
-    };
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| CliError::output(format!("sample: {e}"));
-    writer.write_record(&model.columns).map_err(io)?;
-    for row in values.chunks_exact(model.columns.len()).take(rows) {
-        writer.write_record(row.iter().map(|v| v.to_string())).map_err(io)?;
-    }
-    let bytes = writer.into_inner().map_err(|e| CliError::output(format!("sample: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| CliError::output(format!("sample: {e}")))
 }

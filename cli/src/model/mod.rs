@@ -4,10 +4,14 @@
 //! (column names, groups, a reference row, background rows, a counterfactual schema).
 
 pub mod builtin;
+pub mod credit_schema;
 pub mod fraud;
 pub mod plugin;
+pub mod plugin_schema;
+pub mod sample;
 
 use lumen::explain::counterfactual::schema::Schema;
+use lumen::explain::counterfactual::scorecard::Scorecard;
 use lumen::Model;
 
 use plugin::Plugin;
@@ -34,6 +38,34 @@ pub struct CounterfactualSetup {
     pub success_probability: Option<f64>,
 }
 
+/// A credit model's scorecard: which class is "good credit" and how its probability maps
+/// to points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreditScore {
+    /// The class whose probability is P(good credit) in counterfactual searches.
+    pub good_class: u32,
+    /// Points from P(good).
+    pub scorecard: Scorecard,
+}
+
+impl CreditScore {
+    /// The row label of credit scores, naming the scale, e.g. "credit score (600 at 20:1, PDO 15)".
+    pub fn label(&self) -> String {
+        let s = &self.scorecard;
+        format!(
+            "credit score ({} at {}:1, PDO {})",
+            crate::schema::cells::show_number(s.base_score, None),
+            crate::schema::cells::show_number(s.base_odds, None),
+            crate::schema::cells::show_number(s.points_to_double_odds, None)
+        )
+    }
+
+    /// The score of P(good) `p` as whole points, or "-" at 0 and 1 where it is undefined.
+    pub fn points(&self, p: f64) -> String {
+        self.scorecard.score(p).map_or_else(|_| "-".to_owned(), |s| format!("{s:.0}"))
+    }
+}
+
 /// Where the model's code lives.
 pub enum Source {
     /// A built-in model, alive for the whole process.
@@ -41,9 +73,6 @@ pub enum Source {
     /// A loaded plugin.
     Plugin(Plugin),
 }
-
-/// Turns an encoded row into display values, one per group (e.g. "< 0 DM").
-pub type Describe = fn(&[f32]) -> Option<Vec<String>>;
 
 /// A model ready to explain, with what the methods and the report need to know about it.
 pub struct LoadedModel {
@@ -67,8 +96,11 @@ pub struct LoadedModel {
     pub background: Option<Vec<f32>>,
     /// PermuteAttack's schema and constraints.
     pub counterfactual: Option<CounterfactualSetup>,
-    /// Display values of a row's groups, when the model knows its encoding.
-    pub describe: Option<Describe>,
+    /// The raw attributes and their encoding, when the model declares them: raw CSV
+    /// input, one player per attribute, every output in raw units and labels.
+    pub schema: Option<crate::schema::RawSchema>,
+    /// How P(good) maps to a credit score, for credit models.
+    pub scorecard: Option<CreditScore>,
     /// `(height, width)` when a row is an image.
     pub image: Option<(usize, usize)>,
 }
@@ -86,6 +118,7 @@ impl LoadedModel {
     pub fn from_plugin(path: &std::path::Path) -> crate::error::CliResult<Self> {
         let plugin = Plugin::load(path)?;
         let signature = plugin.model().signature().clone();
+        let schema = plugin.schema.clone();
         let (columns, named_columns) = match &signature.feature_names {
             Some(names) => (names.clone(), true),
             None => ((0..signature.input_len()).map(|i| format!("x{i}")).collect(), false),
@@ -102,11 +135,14 @@ impl LoadedModel {
             columns,
             named_columns,
             default_target: (signature.output_len == 1).then_some(0),
-            groups: None,
+            groups: schema.as_ref().map(crate::schema::RawSchema::groups),
             reference: None,
             background: None,
-            counterfactual: None,
-            describe: None,
+            counterfactual: schema.as_ref().and_then(|s| s.counterfactual_schema().ok()).map(|schema| {
+                CounterfactualSetup { schema, immutable: Vec::new(), target_class: None, success_probability: None }
+            }),
+            schema,
+            scorecard: None,
             image,
         })
     }

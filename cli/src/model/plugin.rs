@@ -1,6 +1,8 @@
 //! Model plugins: shared libraries that export `lumen_plugin_model`, which fills a
-//! `lumen_model_desc` (the same descriptor C hosts pass to `lumen_model_new`). The contract
-//! is documented in `examples/plugin/lumen_plugin.h`.
+//! `lumen_model_desc` (the same descriptor C hosts pass to `lumen_model_new`), and
+//! optionally `lumen_plugin_output_label` and `lumen_plugin_schema` (raw attributes, read
+//! by [`super::plugin_schema`]). The contract is documented in
+//! `examples/plugin/lumen_plugin.h`.
 
 use std::ffi::{c_char, CStr};
 use std::path::Path;
@@ -28,6 +30,8 @@ pub struct Plugin {
     handle: NonNull<lumen_model>,
     /// What the plugin's output means, when it says.
     pub output_label: Option<String>,
+    /// The plugin's raw attributes, when it exports `lumen_plugin_schema`.
+    pub schema: Option<crate::schema::RawSchema>,
     _library: Library,
 }
 
@@ -78,7 +82,17 @@ impl Plugin {
             // SAFETY: checked for NULL first; NUL-terminated by the contract.
             (!text.is_null()).then(|| unsafe { CStr::from_ptr(text) }.to_string_lossy().into_owned())
         });
-        Ok(Self { handle, output_label, _library: library })
+        // SAFETY: `handle` came from `lumen_model_new` just above.
+        let input_len = unsafe { handle.as_ref() }.model().signature().input_len();
+        let schema = match super::plugin_schema::read(&library, &shown.to_string(), input_len) {
+            Ok(schema) => schema,
+            Err(error) => {
+                // SAFETY: the handle came from `lumen_model_new` and is not used again.
+                unsafe { lumen_model_free(handle.as_ptr()) };
+                return Err(error);
+            }
+        };
+        Ok(Self { handle, output_label, schema, _library: library })
     }
 
     /// The plugin's model.

@@ -1,6 +1,7 @@
 //! The beeswarm: one row per feature (largest mean |attribution| at the top), one dot per
 //! explained row at its attribution, stacked where dots crowd, coloured by the feature's
-//! value in that row (blue low, red high) when the values are known.
+//! value in that row (blue low, red high) when the values are known, with a colour bar
+//! beside the chart (as shap draws it), never a legend over the data.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -15,6 +16,11 @@ const BINS: usize = 90;
 
 /// Dot radius in pixels.
 const RADIUS: i32 = 3;
+
+/// Pixel width kept right of the chart for the colour bar and its labels.
+pub const COLOUR_BAR_AREA: u32 = 110;
+/// Pixel width of the colour bar itself.
+const COLOUR_BAR_WIDTH: i32 = 14;
 
 /// A beeswarm of `rows` explained rows.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +79,42 @@ impl Beeswarm {
     }
 }
 
+impl Beeswarm {
+    /// The width of the chart left of the colour bar (the whole width without values).
+    pub fn chart_width(&self, width: u32) -> u32 {
+        if self.feature_values.is_some() {
+            width - COLOUR_BAR_AREA
+        } else {
+            width
+        }
+    }
+}
+
+/// The colour bar in `area` from pixel row `top` (high values) to `bottom` (low), with
+/// "high", "low" and a vertical "feature value" title; grey dots are explained below it.
+fn draw_colour_bar<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, top: i32, bottom: i32) -> PlotResult {
+    let x = 12;
+    let steps = (bottom - top).max(1);
+    for i in 0..steps {
+        let t = 1.0 - f64::from(i) / f64::from(steps);
+        area.draw(&Rectangle::new([(x, top + i), (x + COLOUR_BAR_WIDTH, top + i + 1)], low_high(t).filled()))
+            .map_err(drawing)?;
+    }
+    let style = (FONT, SMALL).into_font().color(&TEXT).pos(Pos::new(HPos::Left, VPos::Center));
+    area.draw(&Text::new("high", (x + COLOUR_BAR_WIDTH + 6, top + 6), style.clone())).map_err(drawing)?;
+    area.draw(&Text::new("low", (x + COLOUR_BAR_WIDTH + 6, bottom - 6), style)).map_err(drawing)?;
+    let vertical = (FONT, SMALL)
+        .into_font()
+        .transform(FontTransform::Rotate270)
+        .color(&TEXT)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    area.draw(&Text::new("feature value", (x + COLOUR_BAR_WIDTH + 58, (top + bottom) / 2), vertical))
+        .map_err(drawing)?;
+    let note = (FONT, SMALL).into_font().color(&NEUTRAL).pos(Pos::new(HPos::Left, VPos::Top));
+    area.draw(&Text::new("grey: no order", (x - 8, bottom + 10), note)).map_err(drawing)?;
+    Ok(())
+}
+
 /// Vertical pixel offsets that stack the dots of one row where their x values share a bin:
 /// 0, +d, −d, +2d, … within the row's height.
 pub fn swarm_offsets(xs: &[f64], lo: f64, hi: f64) -> Vec<i32> {
@@ -104,7 +146,9 @@ impl Plot for Beeswarm {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> PlotResult {
         let (lo, hi) = padded_range(self.values.iter().flatten().copied());
-        let mut chart = category_chart(root, &self.title, &self.labels, (lo, hi), &self.x_label)?;
+        let (width, _) = self.size();
+        let (plot_area, bar_area) = root.split_horizontally(self.chart_width(width));
+        let mut chart = category_chart(&plot_area, &self.title, &self.labels, (lo, hi), &self.x_label)?;
         let rows = self.labels.len();
         chart
             .draw_series(std::iter::once(PathElement::new(
@@ -124,14 +168,9 @@ impl Plot for Beeswarm {
                 .map_err(drawing)?;
         }
         if self.feature_values.is_some() {
-            let (width, _) = self.size();
-            let style = (FONT, SMALL).into_font().color(&TEXT).pos(Pos::new(HPos::Right, VPos::Center));
-            let right = width as i32 - 30;
-            root.draw(&Text::new("feature value: low", (right - 100, 40), style.clone())).map_err(drawing)?;
-            root.draw(&Circle::new((right - 92, 40), 5, low_high(0.0).filled())).map_err(drawing)?;
-            root.draw(&Circle::new((right - 78, 40), 5, low_high(1.0).filled())).map_err(drawing)?;
-            root.draw(&Text::new("high", (right - 40, 40), style.pos(Pos::new(HPos::Center, VPos::Center))))
-                .map_err(drawing)?;
+            let (_, top) = chart.backend_coord(&(lo, SegmentValue::Exact(rows as i32)));
+            let (_, bottom) = chart.backend_coord(&(lo, SegmentValue::Exact(0)));
+            draw_colour_bar(&bar_area, top, bottom)?;
         }
         Ok(())
     }
@@ -169,13 +208,31 @@ mod tests {
         assert_eq!(swarm.labels, ["debt", "income"]);
         assert_eq!(swarm.values[0], [-0.5, 0.4, -0.3, 0.6, -0.2]);
         let figure = render(&swarm).expect("renders");
-        assert_eq!(count(&figure, "<circle"), 10 + 2, "10 dots and the 2 legend dots");
+        assert_eq!(count(&figure, "<circle"), 10, "10 dots, no legend dots");
         assert!(
             (text_count(&figure, "debt") == 1)
                 && (text_count(&figure, "income") == 1)
                 && text_count(&figure, "age") == 0
         );
-        assert!((text_count(&figure, "feature value: low") == 1));
+        for text in ["high", "low", "feature value"] {
+            assert_eq!(text_count(&figure, text), 1, "{text}");
+        }
+        // The colour bar lies right of the chart: every dot is left of it.
+        let (width, _) = swarm.size();
+        let bar_left = swarm.chart_width(width) as f64;
+        let dots: Vec<f64> = figure
+            .svg
+            .split("<circle cx=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(dots.len(), 10);
+        assert!(dots.iter().all(|&x| x < bar_left - 20.0), "{dots:?} vs {bar_left}");
+        assert!(figure.svg.contains("fill=\"#FF0D57\""), "the bar's top is the high colour");
         assert_png(&figure);
+        // Without values: no bar, the chart takes the whole width.
+        let plain = Beeswarm { feature_values: None, ..swarm };
+        assert_eq!(plain.chart_width(width), width);
+        assert_eq!(text_count(&render(&plain).expect("renders"), "high"), 0);
     }
 }

@@ -1,6 +1,7 @@
 //! The counterfactual table: the instance beside its counterfactuals, one row per feature
 //! that any of them changes (unchanged cells shown as "·", changed cells highlighted),
-//! then summary rows such as the probability and the credit score.
+//! then summary rows such as the probability and the credit score next to it, and the
+//! approval cutoff those are compared with.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -15,6 +16,7 @@ const ROW_HEIGHT: i32 = 30;
 const TOP: i32 = 52;
 const CHANGED: RGBColor = RGBColor(255, 236, 179);
 const HEADER: RGBColor = RGBColor(238, 238, 238);
+const CUTOFF: RGBColor = RGBColor(221, 235, 247);
 
 /// The table of one instance's counterfactuals.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,11 +31,14 @@ pub struct CounterfactualTable {
     pub summary: Vec<(String, String, Vec<String>)>,
     /// Number of counterfactuals (columns after the instance).
     pub counterfactuals: usize,
+    /// The success threshold in words, e.g. "P(good credit) ≥ 0.833, credit score ≥ 570",
+    /// shown as the table's last row.
+    pub cutoff: Option<String>,
 }
 
 impl CounterfactualTable {
     fn rows(&self) -> usize {
-        1 + self.features.len() + self.summary.len()
+        1 + self.features.len() + self.summary.len() + usize::from(self.cutoff.is_some())
     }
 }
 
@@ -107,6 +112,12 @@ impl Plot for CounterfactualTable {
             }
             y += ROW_HEIGHT;
         }
+        if let Some(cutoff) = &self.cutoff {
+            root.draw(&cell(left, y, width, CUTOFF)).map_err(drawing)?;
+            root.draw(&text("approval cutoff", left + 8, y + ROW_HEIGHT / 2, LABEL, HPos::Left)).map_err(drawing)?;
+            root.draw(&text(cutoff, column_x(0) + 8, y + ROW_HEIGHT / 2, LABEL, HPos::Left)).map_err(drawing)?;
+            y += ROW_HEIGHT;
+        }
         root.draw(&text("highlighted: changed from the instance;  ·: unchanged", left, y + 18, SMALL, HPos::Left))
             .map_err(drawing)?;
         Ok(())
@@ -128,13 +139,30 @@ mod tests {
                 ("checking account".into(), "< 0 DM".into(), vec!["no checking account".into(), "< 0 DM".into()]),
                 ("duration (months)".into(), "48".into(), vec!["48".into(), "12".into()]),
             ],
-            summary: vec![("P(good credit)".into(), "0.412".into(), vec!["0.871".into(), "0.902".into()])],
+            summary: vec![
+                ("P(good credit)".into(), "0.412".into(), vec!["0.871".into(), "0.902".into()]),
+                ("credit score (600 at 20:1, PDO 15)".into(), "528".into(), vec!["574".into(), "579".into()]),
+            ],
             counterfactuals: 2,
+            cutoff: Some("P(good credit) ≥ 0.833, credit score ≥ 570".into()),
         };
+        let (_, height) = table.size();
+        assert_eq!(height, (TOP + ROW_HEIGHT * 6 + 40) as u32, "header, 2 features, 2 summary rows, the cutoff");
         let figure = render(&table).expect("renders");
         assert_eq!(count(&figure, "fill=\"#FFECB3\""), 2, "two changed cells");
         assert_eq!(text_count(&figure, "·"), 2);
-        for text in ["no checking account", "12", "< 0 DM", "counterfactual 2", "0.902", "P(good credit)"] {
+        assert_eq!(count(&figure, "fill=\"#DDEBF7\""), 1, "the cutoff row");
+        for text in [
+            "no checking account",
+            "12",
+            "< 0 DM",
+            "counterfactual 2",
+            "0.902",
+            "P(good credit)",
+            "579",
+            "approval cutoff",
+            "P(good credit) ≥ 0.833, credit score ≥ 570",
+        ] {
             assert_eq!(text_count(&figure, text), 1, "{text}");
         }
         assert_png(&figure);

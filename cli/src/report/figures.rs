@@ -105,12 +105,18 @@ pub fn explanation_figures(record: &ExplanationRecord, stem: &str, max_rows: usi
                 let name = format!("{stem}-row{row}");
                 if additive(&record.method) {
                     let base = record.base_values[index];
-                    let mut waterfall = Waterfall::top(&name, &heading, &output, base, &labels, values, TOP_FEATURES);
+                    let errors =
+                        record.standard_errors.as_ref().filter(|e| e.len() == record.attributions.len()).map(|e| {
+                            let start = index * record.features;
+                            &e[start..start + record.features]
+                        });
+                    let mut waterfall =
+                        Waterfall::top(&name, &heading, &output, base, &labels, values, errors, TOP_FEATURES);
                     // Feature Ablation's interactions, IG's convergence delta: what the values
                     // leave unattributed, so that the waterfall ends at f(x).
                     let residual = record.predictions[index] - waterfall.score();
                     if residual.abs() > 1e-6 * record.predictions[index].abs().max(1.0) {
-                        waterfall.steps.push(("not attributed (interactions, error)".to_owned(), residual));
+                        waterfall.push("not attributed (interactions, error)".to_owned(), residual);
                     }
                     figures.push(render(&waterfall)?);
                 } else {
@@ -201,12 +207,19 @@ pub fn counterfactual_figures(record: &CounterfactualsRecord, stem: &str, max_ro
         ));
         let label =
             context.and_then(|c| c.instance_labels.get(i).cloned()).unwrap_or_else(|| format!("instance {}", i + 1));
+        let output_name =
+            context.map_or_else(|| format!("P(class {})", instance.target_class), |c| c.output_label.clone());
+        let cutoff = context.and_then(|c| c.cutoff.as_ref()).map(|cutoff| {
+            let score = cutoff.score.as_ref().map(|s| format!(", credit score ≥ {s}")).unwrap_or_default();
+            format!("{output_name} ≥ {:.3}{score}", cutoff.probability)
+        });
         let table = CounterfactualTable {
             name: format!("{stem}-instance{i}"),
             title: format!("Counterfactuals of {label}"),
             features,
             summary,
             counterfactuals: instance.counterfactuals.len(),
+            cutoff,
         };
         figures.push(render(&table)?);
     }

@@ -35,6 +35,10 @@ pub struct ReportArgs {
     /// The report's title.
     #[arg(long, default_value = "Lumen explanation report")]
     title: String,
+    /// Overwrite an existing report.html (and its plots) in --output (otherwise the
+    /// command refuses, exit code 5).
+    #[arg(long)]
+    force: bool,
 }
 
 /// One record's part of the report.
@@ -236,6 +240,7 @@ pub fn write(report: &Report, dir: &Path) -> CliResult<PathBuf> {
 
 /// Runs `lumen report`.
 pub fn run(args: &ReportArgs) -> CliResult {
+    crate::output::refuse_existing(&[args.output.join("report.html")], args.force)?;
     let bar = crate::progress::steps(args.inputs.len() as u64 + 1);
     let mut sections = Vec::with_capacity(args.inputs.len());
     for (index, path) in args.inputs.iter().enumerate() {

@@ -72,6 +72,12 @@ pub struct Context {
     /// The explained sequence, for TimeSHAP explanations.
     #[serde(default)]
     pub sequence: Option<SequenceContext>,
+    /// The id column the row labels come from (`--id-column`), when one was named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_column: Option<String>,
+    /// Whether the rows were read as raw attributes or as model columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_form: Option<crate::input::Form>,
 }
 
 /// One point of a full pruning curve: the older events' exact two-player Shapley value
@@ -225,6 +231,22 @@ pub struct CounterfactualContext {
     /// Per instance: extra rows `(label, instance, per counterfactual)`.
     #[serde(default)]
     pub summary: Vec<Vec<(String, String, Vec<String>)>>,
+    /// The probability that counts as success (an approval cutoff), when one was set.
+    #[serde(default)]
+    pub cutoff: Option<Cutoff>,
+    /// The id column the instance labels come from (`--id-column`), when one was named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_column: Option<String>,
+}
+
+/// The success threshold of a counterfactual search, e.g. a bank's approval cutoff.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Cutoff {
+    /// The target class's probability that counts as success.
+    pub probability: f64,
+    /// The same threshold as a credit score, when the model has a scorecard.
+    #[serde(default)]
+    pub score: Option<String>,
 }
 
 /// A counterfactual search.
