@@ -201,3 +201,24 @@ fn plugins_that_break_the_contract_are_refused_with_a_reason() {
     fails(&explain(&not_a_library), 4, "text.so: cannot load the plugin: ");
     fails(&explain(dir.join("missing.so").to_str().unwrap()), 4, "missing.so: no such plugin file");
 }
+
+#[test]
+fn a_bare_plugin_name_loads_the_file_in_the_current_folder_not_the_loaders_search_path() {
+    let dir = scratch("plugin-path");
+    let run = |name: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lumen"))
+            .current_dir(&dir)
+            .args(["explain", "--plugin", name, "--input", "rows.csv", "--method", "kernel-shap"])
+            .output()
+            .expect("the lumen binary runs")
+    };
+    write(&dir, "rows.csv", "x\n1\n");
+    // No ./libm.so.6 here: the system's libm must not be loaded in its place.
+    fails(&run("libm.so.6"), 4, "libm.so.6: no such plugin file");
+    // An existing ./fake.so that is no library is the file that fails to load.
+    write(&dir, "fake.so", "not an ELF file");
+    let out = run("fake.so");
+    fails(&out, 4, "fake.so: cannot load the plugin");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(dir.join("fake.so").to_str().unwrap()), "the loader was given the checked path: {stderr}");
+}

@@ -40,12 +40,16 @@ impl Plugin {
     /// descriptor with `lumen_model_new`.
     pub fn load(path: &Path) -> CliResult<Self> {
         let shown = path.display();
-        if !path.exists() {
+        if !path.is_file() {
             return Err(CliError::model(format!("{shown}: no such plugin file")));
         }
+        // A bare name (`libm.so.6`) would send the dynamic loader down its search path and
+        // load some other file than the one just checked: load exactly this one.
+        let exact = std::path::absolute(path)
+            .map_err(|e| CliError::model(format!("{shown}: cannot resolve the plugin's path: {e}")))?;
         // SAFETY: loading a library runs its initialisers; the user named this file as a
         // Lumen plugin, which is the trust the command line gives it.
-        let library = unsafe { Library::new(path) }
+        let library = unsafe { Library::new(&exact) }
             .map_err(|e| CliError::model(format!("{shown}: cannot load the plugin: {e}")))?;
         // SAFETY: the symbol's type is the documented entry point's C signature.
         let entry: libloading::Symbol<'_, EntryPoint> =
