@@ -37,7 +37,8 @@ pub enum Estimator {
 }
 
 impl Estimator {
-    /// Every estimator, in the order of the C ABI's `lumen_kernel_shap_estimator`.
+    /// Every estimator, in the order of the C ABI's codes `LUMEN_ESTIMATOR_SHAP` (1),
+    /// `_LEVERAGE` (2) and `_LEVERAGE_STRATIFIED` (3).
     pub const ALL: [Estimator; 3] = [Estimator::Shap, Estimator::Leverage, Estimator::LeverageStratified];
 
     /// The estimator's name, as in the audit JSON.
@@ -52,7 +53,9 @@ impl Estimator {
 
 /// One estimator's schedule, grown in rounds.
 pub(super) enum Sampler {
+    /// shap's schedule.
     Shap(ShapSampler),
+    /// Leverage SHAP, Bernoulli or stratified.
     Leverage(LeverageSampler),
 }
 
