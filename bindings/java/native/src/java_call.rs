@@ -9,6 +9,7 @@ use jni::objects::{JObject, JString, JThrowable};
 use jni::refs::Global;
 use jni::vm::JavaVM;
 use jni::{jni_sig, jni_str, Env};
+use lumen::model::callback_scope::CallbackScope;
 use lumen::{Error, ErrorKind};
 
 use crate::daemon;
@@ -63,13 +64,16 @@ impl Thrown {
 
     /// Runs `invoke` on `target`'s object from the current thread (attached to the JVM as
     /// a daemon thread for as long as it lives, see [`crate::daemon`]). A Java exception is
-    /// cleared, kept and reported as `ModelFailed`.
+    /// cleared, kept and reported as `ModelFailed`. The call runs inside a
+    /// [`CallbackScope`], so that Java code calling back into Lumen from the model is
+    /// refused with `InvalidState` instead of deadlocking on the model's lock.
     pub fn call(
         &self,
         target: &JavaTarget,
         method: &str,
         invoke: impl FnOnce(&mut Env<'_>, &JObject<'static>) -> jni::errors::Result<()>,
     ) -> lumen::Result<()> {
+        let _callback = CallbackScope::enter();
         let _turn = target.turn();
         // Once attached (as a daemon), jni only borrows the attachment and never makes a
         // non-daemon one of its own.

@@ -217,6 +217,7 @@ fn inner_counterfactuals(
     rows: jint,
     arguments: &SearchArguments<'_, '_>,
 ) -> BindingResult<jlong> {
+    lumen::model::callback_scope::refuse_reentry()?;
     let inputs = floats(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     let params = arguments.params(env, input_len(model)?)?;

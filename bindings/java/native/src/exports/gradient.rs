@@ -110,6 +110,7 @@ fn run_gradient(
     tunnel: Option<TunnelArguments>,
     base: NoiseTunnelBase,
 ) -> BindingResult<jlong> {
+    lumen::model::callback_scope::refuse_reentry()?;
     let inputs = floats(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     match tunnel {
@@ -239,6 +240,7 @@ fn inner_grad_cam(
     upsample: jboolean,
     internal_batch_size: jint,
 ) -> BindingResult<jlong> {
+    lumen::model::callback_scope::refuse_reentry()?;
     let inputs = floats(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     let params = GradCamParams {

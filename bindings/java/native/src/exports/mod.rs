@@ -12,16 +12,36 @@ pub mod shapley;
 pub mod timeshap;
 
 use jni::sys::jlong;
-use lumen::Engine;
+use lumen::explanation::Counterfactuals;
+use lumen::{Engine, Explanation};
 
 use crate::error::BindingResult;
 use crate::handles::{borrow, into_handle};
 use crate::java_model::{JavaModel, ModelCall};
 
+/// A result whose numbers are checked before it is handed to Java: every value returned
+/// without an exception is finite, as through the C ABI.
+trait Finite {
+    /// Fails with `NonFiniteResult` on the first value that overflowed.
+    fn ensure_finite(&self) -> lumen::Result<()>;
+}
+
+impl Finite for Explanation {
+    fn ensure_finite(&self) -> lumen::Result<()> {
+        Explanation::ensure_finite(self)
+    }
+}
+
+impl Finite for Counterfactuals {
+    fn ensure_finite(&self) -> lumen::Result<()> {
+        Counterfactuals::ensure_finite(self)
+    }
+}
+
 /// Runs one explanation of the model behind `model` on the engine behind `engine` and
-/// returns the handle of its result. A Java exception thrown by the model becomes the
-/// cause of the error.
-fn explain<R>(
+/// returns the handle of its result, once every number in it is known to be finite. A
+/// Java exception thrown by the model becomes the cause of the error.
+fn explain<R: Finite>(
     engine: jlong,
     model: jlong,
     run: impl FnOnce(&Engine, &ModelCall<'_>) -> lumen::Result<R>,
@@ -32,6 +52,7 @@ fn explain<R>(
     let model = unsafe { borrow::<JavaModel>(model, "model") }?;
     let call = ModelCall::new(model);
     let result = call.check(run(engine, &call))?;
+    result.ensure_finite()?;
     Ok(into_handle(result))
 }
 

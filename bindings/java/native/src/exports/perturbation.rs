@@ -38,6 +38,7 @@ fn inner_occlusion(
     targets: &JIntArray<'_>,
     per_eval: jint,
 ) -> BindingResult<jlong> {
+    lumen::model::callback_scope::refuse_reentry()?;
     let inputs = floats(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     let params = OcclusionParams {
@@ -103,6 +104,7 @@ fn inner_feature_ablation(
     per_eval: jint,
     group_attributions: jboolean,
 ) -> BindingResult<jlong> {
+    lumen::model::callback_scope::refuse_reentry()?;
     let inputs = floats(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     let params = FeatureAblationParams {

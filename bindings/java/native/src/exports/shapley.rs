@@ -50,6 +50,7 @@ fn inner_kernel_shap(
     budget: jint,
     error_batches: jint,
 ) -> BindingResult<jlong> {
+    lumen::model::callback_scope::refuse_reentry()?;
     let inputs = floats(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     let error_batches = u32::try_from(error_batches)
@@ -105,6 +106,7 @@ fn inner_shapley_sampling(
     game: GameArguments<'_, '_>,
     permutation_pairs: jint,
 ) -> BindingResult<jlong> {
+    lumen::model::callback_scope::refuse_reentry()?;
     let inputs = floats(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     let params = ShapleySamplingParams {

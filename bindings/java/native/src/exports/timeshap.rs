@@ -173,6 +173,7 @@ fn inner_prune<'l>(
     options: OptionArguments<'_, '_>,
     full_curve: jboolean,
 ) -> BindingResult<JDoubleArray<'l>> {
+    lumen::model::callback_scope::refuse_reentry()?;
     let (engine, model) = handles(engine, model)?;
     let sequence = floats(env, sequence, "sequence")?;
     let seq_len = seq_len_of(seq_len)?;
@@ -222,6 +223,7 @@ fn inner_explain(
     level: jint,
     options: OptionArguments<'_, '_>,
 ) -> BindingResult<jlong> {
+    lumen::model::callback_scope::refuse_reentry()?;
     let (engine, model) = handles(engine, model)?;
     let sequence = floats(env, sequence, "sequence")?;
     let seq_len = seq_len_of(seq_len)?;
@@ -237,7 +239,9 @@ fn inner_explain(
             )
         }
     };
-    Ok(into_handle(call.check(explanation)?))
+    let explanation = call.check(explanation)?;
+    explanation.explanation.ensure_finite()?;
+    Ok(into_handle(explanation))
 }
 
 /// `long timeshapExplain(long engine, long model, float[] sequence, int seqLen, int level,
@@ -344,6 +348,7 @@ fn inner_global(
     tolerances: &JDoubleArray<'_>,
     seeds: jint,
 ) -> BindingResult<jlong> {
+    lumen::model::callback_scope::refuse_reentry()?;
     let (engine, model) = handles(engine, model)?;
     let data = floats(env, sequences, "sequences")?;
     let lengths = indices(env, lengths, "lengths")?;

@@ -33,7 +33,9 @@ public class LumenException extends RuntimeException {
 
     /**
      * The exception class for a status: {@link InvalidArgumentException}, {@link ModelException},
-     * {@link BackendUnavailableException} or {@link InternalException}. Called by the native
+     * {@link BackendUnavailableException}, {@link InvalidStateException},
+     * {@link OutOfMemoryException}, {@link NonFiniteResultException}, {@link CancelledException},
+     * {@link DeadlineExceededException} or {@link InternalException}. Called by the native
      * library.
      */
     static LumenException of(int code, String message, Throwable cause) {
@@ -54,6 +56,16 @@ public class LumenException extends RuntimeException {
                 return new ModelException(status, message, cause);
             case BACKEND_UNAVAILABLE:
                 return new BackendUnavailableException(message);
+            case INVALID_STATE:
+                return new InvalidStateException(message);
+            case OUT_OF_MEMORY:
+                return new OutOfMemoryException(message);
+            case NON_FINITE_RESULT:
+                return new NonFiniteResultException(message);
+            case CANCELLED:
+                return new CancelledException(message, cause);
+            case DEADLINE_EXCEEDED:
+                return new DeadlineExceededException(message);
             case INTERNAL:
             case PANIC:
                 return new InternalException(status, message);
