@@ -98,6 +98,24 @@ pub(crate) fn free_refused_inside_callback(function: &str) -> bool {
     refused
 }
 
+/// Frees the handle at `ptr` (NULL: nothing) for `function`, unless that is refused: from
+/// inside a model callback, for a pointer that is no live handle of this type, or for an
+/// engine or model a running call uses. A refusal frees nothing and leaves its reason in
+/// `lumen_last_error_message()` (`_free` functions have no status to return).
+///
+/// # Safety
+/// A live `ptr` is not used by the caller after this call.
+pub(crate) unsafe fn free_handle<T: super::registry::Handle>(ptr: *mut T, function: &str, argument: &str) {
+    if ptr.is_null() || free_refused_inside_callback(function) {
+        return;
+    }
+    // SAFETY: forwarded contract; `release` checks the registry before touching `ptr`.
+    match unsafe { super::registry::release(ptr, argument) } {
+        Ok(handle) => drop(handle),
+        Err(error) => set_last_error(&format!("{function}: {}", error.message)),
+    }
+}
+
 /// The message of the most recent failure on the calling thread, or `""` if none.
 /// The string belongs to Lumen and stays valid until the next failing Lumen call on the
 /// same thread; copy it if you need it longer. Never returns NULL; never free it.

@@ -6,9 +6,10 @@ use std::ffi::c_void;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::boundary::{boundary, boundary_or, free_refused_inside_callback, FfiError};
+use super::boundary::{boundary, boundary_or, free_handle, FfiError};
 use super::options::{current_size, read_options, versioned_options};
-use super::pointers::{check_out, reference, write_out};
+use super::pointers::{check_out, write_out};
+use super::registry::{handle as live_handle, into_handle, Handle};
 use super::status::lumen_status;
 use crate::engine::call_control::{CallControl, CancelToken, ControlScope, ProgressFn};
 
@@ -17,6 +18,10 @@ use crate::engine::call_control::{CallControl, CancelToken, ControlScope, Progre
 #[allow(non_camel_case_types)]
 pub struct lumen_cancel_token {
     token: CancelToken,
+}
+
+impl Handle for lumen_cancel_token {
+    const NAME: &'static str = "lumen_cancel_token";
 }
 
 /// `progress(user_data, fraction)`: the fraction of the call's model rows done so far, in
@@ -101,7 +106,7 @@ pub(crate) unsafe fn enter_control(control: *const lumen_call_control) -> Result
         None
     } else {
         // SAFETY: a live token, per the contract.
-        Some(unsafe { reference(c.cancel, "options.control.cancel")? }.token.clone())
+        Some(unsafe { live_handle(c.cancel, "options.control.cancel")? }.token.clone())
     };
     let progress = c.progress.map(|callback| {
         let progress = CProgress { callback, user_data: c.progress_user_data };
@@ -126,7 +131,7 @@ pub unsafe extern "C" fn lumen_cancel_token_new(out: *mut *mut lumen_cancel_toke
     boundary("lumen_cancel_token_new", || {
         check_out(out, "out")?;
         // SAFETY: `out` passed `check_out`.
-        unsafe { write_out(out, Box::into_raw(Box::new(lumen_cancel_token { token: CancelToken::new() }))) };
+        unsafe { write_out(out, into_handle(lumen_cancel_token { token: CancelToken::new() })) };
         Ok(())
     })
 }
@@ -142,7 +147,7 @@ pub unsafe extern "C" fn lumen_cancel_token_new(out: *mut *mut lumen_cancel_toke
 pub unsafe extern "C" fn lumen_cancel_token_cancel(token: *const lumen_cancel_token) -> lumen_status {
     boundary("lumen_cancel_token_cancel", || {
         // SAFETY: forwarded contract.
-        unsafe { reference(token, "token")? }.token.cancel();
+        unsafe { live_handle(token, "token")? }.token.cancel();
         Ok(())
     })
 }
@@ -155,7 +160,7 @@ pub unsafe extern "C" fn lumen_cancel_token_cancel(token: *const lumen_cancel_to
 pub unsafe extern "C" fn lumen_cancel_token_reset(token: *const lumen_cancel_token) -> lumen_status {
     boundary("lumen_cancel_token_reset", || {
         // SAFETY: forwarded contract.
-        unsafe { reference(token, "token")? }.token.reset();
+        unsafe { live_handle(token, "token")? }.token.reset();
         Ok(())
     })
 }
@@ -172,7 +177,7 @@ pub unsafe extern "C" fn lumen_cancel_token_is_cancelled(
     boundary("lumen_cancel_token_is_cancelled", || {
         check_out(out, "out")?;
         // SAFETY: forwarded contract.
-        let cancelled = unsafe { reference(token, "token")? }.token.is_cancelled();
+        let cancelled = unsafe { live_handle(token, "token")? }.token.is_cancelled();
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, u32::from(cancelled)) };
         Ok(())
@@ -187,9 +192,7 @@ pub unsafe extern "C" fn lumen_cancel_token_is_cancelled(
 #[no_mangle]
 pub unsafe extern "C" fn lumen_cancel_token_free(token: *mut lumen_cancel_token) {
     boundary_or("lumen_cancel_token_free", (), || {
-        if !token.is_null() && !free_refused_inside_callback("lumen_cancel_token_free") {
-            // SAFETY: the pointer came from `Box::into_raw` and is freed once, per the contract.
-            drop(unsafe { Box::from_raw(token) });
-        }
+        // SAFETY: the caller's contract; the registry refuses what is no live lumen_cancel_token.
+        unsafe { free_handle(token, "lumen_cancel_token_free", "token") }
     })
 }

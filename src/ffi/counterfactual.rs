@@ -3,13 +3,14 @@
 
 use std::ffi::{c_char, CStr, CString};
 
-use super::boundary::{boundary, boundary_or, FfiError};
+use super::boundary::{boundary, boundary_or, free_handle, FfiError};
 use super::call_control::lumen_call_control;
 use super::engine::lumen_engine;
 use super::explain::call;
 use super::model::lumen_model;
 use super::options::{controlled_options, current_size, versioned_options};
-use super::pointers::{check_out, copy_out, reference, slice, write_out};
+use super::pointers::{check_out, copy_out, slice, write_out};
+use super::registry::{handle as live_handle, into_handle, Handle};
 use super::status::lumen_status;
 use crate::explain::counterfactual::gibbs::GibbsOptions;
 use crate::explain::counterfactual::schema::{Feature, FeatureKind, Schema};
@@ -178,6 +179,10 @@ pub struct lumen_counterfactual {
 #[allow(non_camel_case_types)]
 pub struct lumen_counterfactuals {
     pub(crate) result: Counterfactuals,
+}
+
+impl Handle for lumen_counterfactuals {
+    const NAME: &'static str = "lumen_counterfactuals";
 }
 
 versioned_options!(lumen_permute_attack_options => lumen_permute_attack_options_default);
@@ -407,7 +412,7 @@ pub unsafe extern "C" fn lumen_engine_explain_counterfactuals(
         result.ensure_finite()?;
         crate::engine::call_control::finish_current();
         // SAFETY: `out` passed `check_out`.
-        unsafe { write_out(out, Box::into_raw(Box::new(lumen_counterfactuals { result }))) };
+        unsafe { write_out(out, into_handle(lumen_counterfactuals { result })) };
         Ok(())
     })
 }
@@ -420,10 +425,8 @@ pub unsafe extern "C" fn lumen_engine_explain_counterfactuals(
 #[no_mangle]
 pub unsafe extern "C" fn lumen_counterfactuals_free(counterfactuals: *mut lumen_counterfactuals) {
     boundary_or("lumen_counterfactuals_free", (), || {
-        if !counterfactuals.is_null() {
-            // SAFETY: the pointer came from `Box::into_raw` and is freed once.
-            drop(unsafe { Box::from_raw(counterfactuals) });
-        }
+        // SAFETY: the caller's contract; the registry refuses what is no live lumen_counterfactuals.
+        unsafe { free_handle(counterfactuals, "lumen_counterfactuals_free", "counterfactuals") }
     })
 }
 
@@ -431,7 +434,7 @@ pub unsafe extern "C" fn lumen_counterfactuals_free(counterfactuals: *mut lumen_
 /// `handle` is NULL or a valid result.
 unsafe fn result<'a>(handle: *const lumen_counterfactuals) -> Result<&'a Counterfactuals, FfiError> {
     // SAFETY: forwarded contract.
-    Ok(&unsafe { reference(handle, "counterfactuals")? }.result)
+    Ok(&unsafe { live_handle(handle, "counterfactuals")? }.result)
 }
 
 fn instance(result: &Counterfactuals, instance: usize) -> Result<&InstanceCounterfactuals, FfiError> {

@@ -1,8 +1,9 @@
 //! `lumen_engine`: backend, threads, seed and memory budget.
 
-use super::boundary::{boundary, boundary_or, free_refused_inside_callback, FfiError};
+use super::boundary::{boundary, boundary_or, free_handle, FfiError};
 use super::options::{current_size, read_options, versioned_options};
-use super::pointers::{check_out, reference, write_out};
+use super::pointers::{check_out, write_out};
+use super::registry::{handle as live_handle, into_handle, Handle};
 use super::status::lumen_status;
 use crate::backend::BackendKind;
 use crate::engine::{BackendChoice, Engine, EngineConfig, DEFAULT_MEMORY_BUDGET_BYTES};
@@ -44,6 +45,10 @@ pub struct lumen_engine_options {
 #[allow(non_camel_case_types)]
 pub struct lumen_engine {
     pub(crate) engine: Engine,
+}
+
+impl Handle for lumen_engine {
+    const NAME: &'static str = "lumen_engine";
 }
 
 /// The defaults: `LUMEN_BACKEND_AUTO`, all cores, seed 0, 256 MiB budget.
@@ -101,7 +106,7 @@ pub unsafe extern "C" fn lumen_engine_new(
         };
         let engine = Engine::new(config_from(&options)?)?;
         // SAFETY: `out` passed `check_out`.
-        unsafe { write_out(out, Box::into_raw(Box::new(lumen_engine { engine }))) };
+        unsafe { write_out(out, into_handle(lumen_engine { engine })) };
         Ok(())
     })
 }
@@ -115,11 +120,8 @@ pub unsafe extern "C" fn lumen_engine_new(
 #[no_mangle]
 pub unsafe extern "C" fn lumen_engine_free(engine: *mut lumen_engine) {
     boundary_or("lumen_engine_free", (), || {
-        if !engine.is_null() && !free_refused_inside_callback("lumen_engine_free") {
-            // SAFETY: the pointer came from `Box::into_raw` in `lumen_engine_new` and is
-            // freed once, per the contract.
-            drop(unsafe { Box::from_raw(engine) });
-        }
+        // SAFETY: the caller's contract; the registry refuses what is no live lumen_engine.
+        unsafe { free_handle(engine, "lumen_engine_free", "engine") }
     })
 }
 
@@ -133,7 +135,7 @@ pub unsafe extern "C" fn lumen_engine_backend(engine: *const lumen_engine, out: 
     boundary("lumen_engine_backend", || {
         check_out(out, "out")?;
         // SAFETY: validity is the caller's contract.
-        let engine = unsafe { reference(engine, "engine")? };
+        let engine = unsafe { live_handle(engine, "engine")? };
         let backend = match engine.engine.backend_kind() {
             BackendKind::Cpu => LUMEN_BACKEND_CPU,
             BackendKind::Cuda => LUMEN_BACKEND_CUDA,

@@ -9,7 +9,8 @@ use super::engine::lumen_engine;
 use super::explanation::lumen_explanation;
 use super::model::lumen_model;
 use super::options::{controlled_options, current_size, read_options, versioned_options, Controlled, VersionedOptions};
-use super::pointers::{check_out, reference, slice, strings, write_out};
+use super::pointers::{check_out, slice, strings, write_out};
+use super::registry::{into_handle, use_handle, InUse};
 use crate::backend::Baselines;
 use crate::engine::call_control::{finish_current, ControlScope};
 use crate::explain::{feature_ablation, occlusion, FeatureAblationParams, OcclusionParams};
@@ -146,6 +147,8 @@ pub(super) struct Call<'a, O> {
     pub(super) options: O,
     /// The call's control, installed for this thread until the call ends.
     pub(super) _control: ControlScope,
+    /// The engine and the model cannot be freed while the call uses them.
+    pub(super) _in_use: [InUse; 2],
 }
 
 /// # Safety
@@ -160,9 +163,10 @@ pub(super) unsafe fn call<'a, O: VersionedOptions + Controlled>(
 ) -> Result<Call<'a, O>, FfiError> {
     refuse_reentry()?;
     // SAFETY: validity of each pointer is the caller's contract.
-    let engine = unsafe { reference(engine, "engine")? };
+    let (engine, engine_in_use) = unsafe { use_handle(engine, "engine")? };
     // SAFETY: as above.
-    let model = unsafe { reference(model, "model")? }.model.as_ref();
+    let (model, model_in_use) = unsafe { use_handle(model, "model")? };
+    let model = model.model.as_ref();
     // SAFETY: as above.
     let inputs = unsafe { slice(inputs, inputs_len, "inputs")? };
     // SAFETY: as above.
@@ -170,7 +174,8 @@ pub(super) unsafe fn call<'a, O: VersionedOptions + Controlled>(
     // SAFETY: the control pointer comes from the caller's options.
     let control = unsafe { enter_control(options.control())? };
     let row_len = model.signature().input_len();
-    Ok(Call { engine: &engine.engine, model, inputs, rows, row_len, options, _control: control })
+    let _in_use = [engine_in_use, model_in_use];
+    Ok(Call { engine: &engine.engine, model, inputs, rows, row_len, options, _control: control, _in_use })
 }
 
 /// # Safety
@@ -199,7 +204,7 @@ pub(super) fn publish(out: *mut *mut lumen_explanation, explanation: Explanation
     explanation.ensure_finite()?;
     finish_current();
     // SAFETY: every caller checked `out` with `check_out` before doing any work.
-    unsafe { write_out(out, Box::into_raw(Box::new(lumen_explanation::new(explanation)))) };
+    unsafe { write_out(out, into_handle(lumen_explanation::new(explanation))) };
     Ok(())
 }
 

@@ -3,8 +3,9 @@
 use std::ffi::{c_char, CString};
 use std::sync::OnceLock;
 
-use super::boundary::{boundary, boundary_or, FfiError};
-use super::pointers::{check_out, copy_out, reference, slice_mut, write_out};
+use super::boundary::{boundary, boundary_or, free_handle, FfiError};
+use super::pointers::{check_out, copy_out, slice_mut, write_out};
+use super::registry::{handle as live_handle, into_handle, Handle};
 use super::status::lumen_status;
 use super::timeshap_explanation::TimeShapFacts;
 use crate::explain::timeshap::TimeShapExplanation;
@@ -29,6 +30,10 @@ pub struct lumen_explanation {
     names: OnceLock<Vec<CString>>,
     /// What a TimeSHAP explanation adds (players, pruning, exactness); `None` otherwise.
     timeshap: Option<TimeShapFacts>,
+}
+
+impl Handle for lumen_explanation {
+    const NAME: &'static str = "lumen_explanation";
 }
 
 impl lumen_explanation {
@@ -107,7 +112,7 @@ pub struct lumen_row_diagnostics {
 /// `explanation` is NULL or a valid explanation.
 unsafe fn explanation<'a>(explanation: *const lumen_explanation) -> Result<&'a Explanation, FfiError> {
     // SAFETY: forwarded contract.
-    Ok(&unsafe { reference(explanation, "explanation")? }.explanation)
+    Ok(&unsafe { live_handle(explanation, "explanation")? }.explanation)
 }
 
 /// Writes the attributions' shape into `*out`.
@@ -304,7 +309,7 @@ pub unsafe extern "C" fn lumen_explanation_feature_name(
     boundary("lumen_explanation_feature_name", || {
         check_out(out, "out")?;
         // SAFETY: caller's contract.
-        let handle = unsafe { reference(explanation, "explanation")? };
+        let handle = unsafe { live_handle(explanation, "explanation")? };
         let features = handle.explanation.features;
         let name = handle.names().get(feature).ok_or_else(|| {
             FfiError::new(lumen_status::InvalidArgument, format!("feature: is {feature}, expected < {features}"))
@@ -432,10 +437,8 @@ pub unsafe extern "C" fn lumen_string_free(text: *mut c_char) {
 #[no_mangle]
 pub unsafe extern "C" fn lumen_explanation_free(explanation: *mut lumen_explanation) {
     boundary_or("lumen_explanation_free", (), || {
-        if !explanation.is_null() {
-            // SAFETY: the pointer came from `Box::into_raw` and is freed once.
-            drop(unsafe { Box::from_raw(explanation) });
-        }
+        // SAFETY: the caller's contract; the registry refuses what is no live lumen_explanation.
+        unsafe { free_handle(explanation, "lumen_explanation_free", "explanation") }
     })
 }
 
@@ -473,7 +476,7 @@ pub unsafe extern "C" fn lumen_explanation_sum_groups(
         let grouped = e.sum_into_groups(groups, names)?;
         grouped.ensure_finite()?;
         // SAFETY: `out` passed `check_out`.
-        unsafe { write_out(out, Box::into_raw(Box::new(lumen_explanation::new(grouped)))) };
+        unsafe { write_out(out, into_handle(lumen_explanation::new(grouped))) };
         Ok(())
     })
 }

@@ -13,6 +13,7 @@ pub mod limits;
 pub mod model;
 pub(crate) mod options;
 pub mod pointers;
+pub(crate) mod registry;
 pub mod sequence_model;
 pub mod shapley;
 pub mod status;

@@ -2,8 +2,9 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::boundary::{boundary, boundary_or, free_refused_inside_callback, FfiError};
+use super::boundary::{boundary, boundary_or, free_handle, FfiError};
 use super::pointers::{check_out, reference, slice, strings, write_out};
+use super::registry::{into_handle, Handle};
 use super::status::lumen_status;
 use super::version::{LUMEN_MODEL_ABI_VERSION, LUMEN_MODEL_ABI_VERSION_OLDEST};
 use crate::model::device::{GradientDeviceFn, PredictDeviceFn};
@@ -161,6 +162,10 @@ pub struct lumen_model {
     pub(crate) model: Box<dyn Model>,
 }
 
+impl Handle for lumen_model {
+    const NAME: &'static str = "lumen_model";
+}
+
 impl lumen_model {
     /// The model behind the handle, for Rust hosts that build models from C descriptors
     /// (e.g. the `lumen` command's plugins, checked by `lumen_model_new`).
@@ -172,7 +177,7 @@ impl lumen_model {
 /// Wraps a Rust [`Model`] (e.g. a built-in model) into a handle the C API accepts.
 /// Free it with `lumen_model_free`.
 pub fn model_into_handle(model: Box<dyn Model>) -> *mut lumen_model {
-    Box::into_raw(Box::new(lumen_model { model }))
+    into_handle(lumen_model { model })
 }
 
 /// Checks a descriptor and builds the signature and callbacks from it.
@@ -315,9 +320,7 @@ pub unsafe extern "C" fn lumen_model_new(desc: *const lumen_model_desc, out: *mu
 #[no_mangle]
 pub unsafe extern "C" fn lumen_model_free(model: *mut lumen_model) {
     boundary_or("lumen_model_free", (), || {
-        if !model.is_null() && !free_refused_inside_callback("lumen_model_free") {
-            // SAFETY: the pointer came from `Box::into_raw` and is freed once, per the contract.
-            drop(unsafe { Box::from_raw(model) });
-        }
+        // SAFETY: the caller's contract; the registry refuses what is no live lumen_model.
+        unsafe { free_handle(model, "lumen_model_free", "model") }
     })
 }

@@ -3,9 +3,10 @@
 
 use std::ffi::{c_char, c_void};
 
-use super::boundary::{boundary, boundary_or, free_refused_inside_callback, FfiError};
+use super::boundary::{boundary, boundary_or, free_handle, FfiError};
 use super::model::LUMEN_MODEL_CONCURRENT;
 use super::pointers::{check_out, reference, strings, write_out};
+use super::registry::{into_handle, Handle};
 use super::status::lumen_status;
 use super::version::LUMEN_SEQUENCE_MODEL_ABI_VERSION;
 use crate::model::host::FinalizeFn;
@@ -61,10 +62,14 @@ pub struct lumen_sequence_model {
     pub(crate) model: Box<dyn SequenceModel>,
 }
 
+impl Handle for lumen_sequence_model {
+    const NAME: &'static str = "lumen_sequence_model";
+}
+
 /// Wraps a Rust [`SequenceModel`] (e.g. a built-in GRU) into a handle the C API accepts.
 /// Free it with `lumen_sequence_model_free`.
 pub fn sequence_model_into_handle(model: Box<dyn SequenceModel>) -> *mut lumen_sequence_model {
-    Box::into_raw(Box::new(lumen_sequence_model { model }))
+    into_handle(lumen_sequence_model { model })
 }
 
 /// Checks a descriptor and builds the model from it.
@@ -153,9 +158,7 @@ pub unsafe extern "C" fn lumen_sequence_model_new(
 #[no_mangle]
 pub unsafe extern "C" fn lumen_sequence_model_free(model: *mut lumen_sequence_model) {
     boundary_or("lumen_sequence_model_free", (), || {
-        if !model.is_null() && !free_refused_inside_callback("lumen_sequence_model_free") {
-            // SAFETY: the pointer came from `Box::into_raw` and is freed once, per the contract.
-            drop(unsafe { Box::from_raw(model) });
-        }
+        // SAFETY: the caller's contract; the registry refuses what is no live lumen_sequence_model.
+        unsafe { free_handle(model, "lumen_sequence_model_free", "model") }
     })
 }

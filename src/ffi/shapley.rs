@@ -11,6 +11,7 @@ use super::explanation::lumen_explanation;
 use super::model::lumen_model;
 use super::options::{controlled_options, current_size, versioned_options, VersionedOptions};
 use super::pointers::{check_out, slice, strings, write_out};
+use super::registry::into_handle;
 use super::status::lumen_status;
 use crate::explain::shapley::{
     kernel_shap, shapley_value_sampling, Background, Estimator, KernelShapParams, Link, ShapleyGame,
@@ -254,7 +255,7 @@ fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) -> Result
     explanation.ensure_finite()?;
     crate::engine::call_control::finish_current();
     // SAFETY: every caller checked `out` with `check_out` before doing any work.
-    unsafe { write_out(out, Box::into_raw(Box::new(lumen_explanation::new(explanation)))) };
+    unsafe { write_out(out, into_handle(lumen_explanation::new(explanation))) };
     Ok(())
 }
 

@@ -4,13 +4,14 @@
 use std::ffi::c_char;
 use std::ffi::CString;
 
-use super::boundary::{boundary, boundary_or, FfiError};
+use super::boundary::{boundary, boundary_or, free_handle, FfiError};
 use super::call_control::enter_control;
 use super::call_control::lumen_call_control;
 use super::engine::lumen_engine;
 use super::explanation::lumen_explanation;
 use super::options::{controlled_options, current_size, read_options, versioned_options};
-use super::pointers::{check_out, copy_out, reference, slice, write_out};
+use super::pointers::{check_out, copy_out, slice, write_out};
+use super::registry::{handle as live_handle, into_handle, use_handle, Handle, InUse};
 use super::sequence_model::lumen_sequence_model;
 use super::shapley::{LUMEN_LINK_IDENTITY, LUMEN_LINK_LOGIT};
 use super::status::lumen_status;
@@ -161,6 +162,10 @@ pub struct lumen_timeshap_global {
     report: GlobalReport,
 }
 
+impl Handle for lumen_timeshap_global {
+    const NAME: &'static str = "lumen_timeshap_global";
+}
+
 /// TimeSHAP defaults: no background (must be set), no pruning (tolerance 0), budget
 /// 32000 (0), 10 error batches (0), output 0, identity link, state path when the model has
 /// one, top-k relevance with 3 events and 3 features, thresholds 0. Thread-safe.
@@ -278,20 +283,16 @@ unsafe fn handles<'a>(
 ) -> Result<Handles<'a>, FfiError> {
     refuse_reentry()?;
     // SAFETY: validity of each pointer is the caller's contract.
-    let (engine, model, options) = unsafe {
-        (
-            &reference(engine, "engine")?.engine,
-            reference(model, "model")?.model.as_ref(),
-            read_options(options, "options")?,
-        )
-    };
+    let ((engine, engine_in_use), (model, model_in_use), options) =
+        unsafe { (use_handle(engine, "engine")?, use_handle(model, "model")?, read_options(options, "options")?) };
     // SAFETY: the control pointer comes from the caller's options.
     let control = unsafe { enter_control(options.control)? };
-    Ok((engine, model, options, control))
+    Ok((&engine.engine, model.model.as_ref(), options, (control, [engine_in_use, model_in_use])))
 }
 
 /// The checked engine, model and options of a TimeSHAP export, and its installed control.
-type Handles<'a> = (&'a crate::engine::Engine, &'a dyn SequenceModel, lumen_timeshap_options, ControlScope);
+type Handles<'a> =
+    (&'a crate::engine::Engine, &'a dyn SequenceModel, lumen_timeshap_options, (ControlScope, [InUse; 2]));
 
 /// Temporal coalition pruning of one sequence (`sequence_len == seq_len × F` floats,
 /// event-major, `seq_len >= 2`). With `full_curve` non-zero every split is evaluated
@@ -404,9 +405,9 @@ pub unsafe extern "C" fn lumen_engine_explain_timeshap(
         };
         explanation.explanation.ensure_finite()?;
         crate::engine::call_control::finish_current();
-        let handle = Box::new(lumen_explanation::from_timeshap(explanation));
+        let handle = into_handle(lumen_explanation::from_timeshap(explanation));
         // SAFETY: `out` passed `check_out`.
-        unsafe { write_out(out, Box::into_raw(handle)) };
+        unsafe { write_out(out, handle) };
         Ok(())
     })
 }
@@ -458,7 +459,7 @@ pub unsafe extern "C" fn lumen_engine_timeshap_global(
         global.seeds = seeds;
         let report = timeshap_global(engine, model, data, lengths, &global)?;
         // SAFETY: `out` passed `check_out`.
-        unsafe { write_out(out, Box::into_raw(Box::new(lumen_timeshap_global { report }))) };
+        unsafe { write_out(out, into_handle(lumen_timeshap_global { report })) };
         Ok(())
     })
 }
@@ -467,7 +468,7 @@ pub unsafe extern "C" fn lumen_engine_timeshap_global(
 /// `global` is NULL or valid.
 unsafe fn report<'a>(global: *const lumen_timeshap_global) -> Result<&'a GlobalReport, FfiError> {
     // SAFETY: forwarded contract.
-    Ok(&unsafe { reference(global, "global")? }.report)
+    Ok(&unsafe { live_handle(global, "global")? }.report)
 }
 
 fn summary(s: &Summary) -> lumen_summary {
@@ -619,9 +620,7 @@ pub unsafe extern "C" fn lumen_timeshap_global_to_json(
 #[no_mangle]
 pub unsafe extern "C" fn lumen_timeshap_global_free(global: *mut lumen_timeshap_global) {
     boundary_or("lumen_timeshap_global_free", (), || {
-        if !global.is_null() {
-            // SAFETY: the pointer came from `Box::into_raw` and is freed once.
-            drop(unsafe { Box::from_raw(global) });
-        }
+        // SAFETY: the caller's contract; the registry refuses what is no live lumen_timeshap_global.
+        unsafe { free_handle(global, "lumen_timeshap_global_free", "global") }
     })
 }

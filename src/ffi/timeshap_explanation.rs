@@ -4,7 +4,8 @@
 
 use super::boundary::{boundary, FfiError};
 use super::explanation::lumen_explanation;
-use super::pointers::{check_out, copy_out, reference, write_out};
+use super::pointers::{check_out, copy_out, write_out};
+use super::registry::handle as live_handle;
 use super::status::lumen_status;
 use super::timeshap::{LUMEN_TIMESHAP_CELL, LUMEN_TIMESHAP_EVENT, LUMEN_TIMESHAP_FEATURE};
 use crate::explain::timeshap::{Level, Player, TimeShapExplanation};
@@ -102,7 +103,7 @@ fn c_player(player: &Player) -> lumen_timeshap_player {
 /// `explanation` is NULL or a valid explanation.
 unsafe fn facts<'a>(explanation: *const lumen_explanation) -> Result<&'a TimeShapFacts, FfiError> {
     // SAFETY: forwarded contract.
-    let handle = unsafe { reference(explanation, "explanation")? };
+    let handle = unsafe { live_handle(explanation, "explanation")? };
     handle.timeshap().ok_or_else(|| {
         FfiError::new(
             lumen_status::InvalidArgument,

@@ -22,7 +22,7 @@
 #define OUTPUTS 2
 #define ROWS 2
 /* Number of statuses lumen_status defines (0 ..= LUMEN_STATUS_PANIC). */
-#define STATUS_COUNT 16
+#define STATUS_COUNT 21
 /* A status number no status has. */
 #define UNKNOWN_STATUS 999
 /* A model error code the message must carry back. */
@@ -73,6 +73,11 @@ static void test_status_names_and_version(void) {
         "LUMEN_STATUS_NOT_AVAILABLE",
         "LUMEN_STATUS_INTERNAL",
         "LUMEN_STATUS_PANIC",
+        "LUMEN_STATUS_INVALID_STATE",
+        "LUMEN_STATUS_OUT_OF_MEMORY",
+        "LUMEN_STATUS_NON_FINITE_RESULT",
+        "LUMEN_STATUS_CANCELLED",
+        "LUMEN_STATUS_DEADLINE_EXCEEDED",
     };
     size_t wrong = 0;
     for (uint32_t s = 0; s < STATUS_COUNT; s++) {

@@ -6,13 +6,19 @@
  * finishes and the engine stays usable; an absurd thread count is refused at once; sizes
  * above their documented maxima are refused with LUMEN_STATUS_INVALID_ARGUMENT before
  * anything is allocated (they used to abort the process or panic); results that overflow
- * are LUMEN_STATUS_NON_FINITE_RESULT, never OK with ±Inf; the new statuses have names.
+ * are LUMEN_STATUS_NON_FINITE_RESULT, never OK with ±Inf; freed or wrong-typed handles
+ * are refused, and an engine or model in use is not freed; the new statuses have names.
  * Run under `prlimit --as` by tests/c/run.sh, so an allocation of the old sizes fails.
  */
 
+#define _POSIX_C_SOURCE 200809L /* nanosleep */
+
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <threads.h>
+#include <time.h>
 
 #include "harness.h"
 #include "lumen.h"
@@ -28,6 +34,8 @@
 #define UNTOUCHED_COUNTERFACTUALS ((lumen_counterfactuals *)0x1)
 
 static const float ig_weights[N] = {0.5f, -1.0f, 2.0f};
+static const float lin_weights[N] = {1.0f, -1.0f, 0.5f};
+static const float lin_bias[1] = {0.0f};
 
 /* A model (not concurrent) whose predict tries to use Lumen from inside the callback. */
 typedef struct reentrant_model {
@@ -237,6 +245,94 @@ static void test_non_finite_results(lumen_engine *engine) {
     CHECK(score == 42.0);
 }
 
+/* A model whose calls linger, so that another thread can act while a call runs. */
+typedef struct lingering_model {
+    atomic_int calls;
+} lingering_model;
+
+static int32_t lingering_predict(void *user_data, const float *inputs, size_t rows, float *outputs) {
+    lingering_model *m = (lingering_model *)user_data;
+    atomic_fetch_add(&m->calls, 1);
+    struct timespec pause = {0, 20000000L};
+    nanosleep(&pause, NULL);
+    for (size_t r = 0; r < rows; r++) {
+        outputs[r] = inputs[r * N] - inputs[r * N + 1];
+    }
+    return 0;
+}
+
+typedef struct busy_call {
+    lumen_engine *engine;
+    lumen_model *model;
+    lumen_status status;
+} busy_call;
+
+static int run_busy_call(void *arg) {
+    busy_call *call = (busy_call *)arg;
+    const float x[N] = {1.0f, 2.0f, 3.0f};
+    lumen_feature_ablation_options options = lumen_feature_ablation_options_default();
+    lumen_explanation *ex = NULL;
+    call->status = lumen_engine_explain_feature_ablation(call->engine, call->model, x, N, 1, &options, &ex);
+    lumen_explanation_free(ex);
+    return 0;
+}
+
+static void test_handles(lumen_engine *engine) {
+    SECTION("a freed handle, or a handle of another type, is refused before Lumen reads through it");
+    linear_model lm = {N, 1, lin_weights, lin_bias};
+    lumen_model_desc desc = linear_desc(&lm);
+    lumen_model *model = new_model(&desc);
+    const float x[N] = {1.0f, 2.0f, 3.0f};
+    lumen_feature_ablation_options options = lumen_feature_ablation_options_default();
+    lumen_explanation *ex = NULL;
+    if (model == NULL || !CHECK_OK(lumen_engine_explain_feature_ablation(engine, model, x, N, 1, &options, &ex))) {
+        lumen_model_free(model);
+        return;
+    }
+    float values[N];
+    CHECK_FAILS(lumen_engine_explain_feature_ablation((lumen_engine *)ex, model, x, N, 1, &options, &ex),
+                LUMEN_STATUS_INVALID_ARGUMENT, "engine: is a lumen_explanation, expected a lumen_engine");
+    lumen_explanation *stale = ex;
+    lumen_explanation_free(ex);
+    CHECK_FAILS(lumen_explanation_attributions(stale, values, N), LUMEN_STATUS_INVALID_ARGUMENT,
+                "is not a live lumen_explanation (already freed");
+    /* A second free of the same pointer is refused too, and says so. */
+    lumen_explanation_free(stale);
+    CHECK_MESSAGE("lumen_explanation_free: explanation:");
+
+    SECTION("an engine or model that a running call uses is not freed under it");
+    lingering_model slow = {0};
+    lumen_model_desc slow_desc;
+    memset(&slow_desc, 0, sizeof slow_desc);
+    slow_desc.abi_version = LUMEN_MODEL_ABI_VERSION;
+    slow_desc.memory_space = LUMEN_MEMORY_HOST;
+    slow_desc.input_len = N;
+    slow_desc.output_len = 1;
+    slow_desc.max_batch_rows = 1;
+    slow_desc.predict = lingering_predict;
+    slow_desc.user_data = &slow;
+    lumen_model *slow_model = new_model(&slow_desc);
+    lumen_engine *own = new_engine(1, 0);
+    if (slow_model != NULL && own != NULL) {
+        busy_call call = {own, slow_model, LUMEN_STATUS_INTERNAL};
+        thrd_t thread;
+        CHECK(thrd_create(&thread, run_busy_call, &call) == thrd_success);
+        struct timespec pause = {0, 1000000L};
+        while (atomic_load(&slow.calls) == 0) {
+            nanosleep(&pause, NULL);
+        }
+        lumen_engine_free(own);
+        CHECK_MESSAGE("lumen_engine_free: engine: the lumen_engine is in use by 1 running call(s); nothing was freed");
+        lumen_model_free(slow_model);
+        CHECK_MESSAGE("lumen_model_free: model: the lumen_model is in use");
+        thrd_join(thread, NULL);
+        CHECK(call.status == LUMEN_STATUS_OK);
+    }
+    lumen_model_free(slow_model);
+    lumen_engine_free(own);
+    lumen_model_free(model);
+}
+
 static void test_thread_cap(void) {
     SECTION("threads above LUMEN_MAX_THREADS are refused at once, naming the limit");
     const uint32_t counts[3] = {UINT32_MAX, 100000u, LUMEN_MAX_THREADS + 1u};
@@ -256,7 +352,7 @@ static void test_status_names(void) {
     CHECK(strcmp(lumen_status_name(LUMEN_STATUS_NON_FINITE_RESULT), "LUMEN_STATUS_NON_FINITE_RESULT") == 0);
     CHECK(strcmp(lumen_status_name(LUMEN_STATUS_INVALID_STATE), "LUMEN_STATUS_INVALID_STATE") == 0);
     CHECK(strcmp(lumen_status_name(LUMEN_STATUS_OUT_OF_MEMORY), "LUMEN_STATUS_OUT_OF_MEMORY") == 0);
-    CHECK(strcmp(lumen_status_name(19), "LUMEN_STATUS_UNKNOWN") == 0);
+    CHECK(strcmp(lumen_status_name(21), "LUMEN_STATUS_UNKNOWN") == 0);
 }
 
 int main(void) {
@@ -269,6 +365,7 @@ int main(void) {
     if (engine != NULL) {
         test_size_limits(engine);
         test_non_finite_results(engine);
+        test_handles(engine);
     }
     lumen_engine_free(engine);
     test_status_names();
