@@ -1637,7 +1637,8 @@ typedef struct lumen_timeshap_options {
    */
   size_t budget;
   /**
-   * Sample batches for standard errors; 0 uses 10; otherwise at least 2.
+   * Most jackknife groups for the standard errors of sampled values; 0 uses 64;
+   * otherwise at least 2.
    */
   uint32_t error_batches;
   /**

@@ -282,7 +282,8 @@ pub unsafe extern "C" fn lumen_explanation_standard_errors(
         let errors = e.standard_errors.as_deref().ok_or_else(|| {
             FfiError::new(
                 lumen_status::NotAvailable,
-                "explanation: this method is not sampled and has no standard errors",
+                "explanation: has no standard errors: the method is not sampled, or too few coalitions were \
+                 sampled to estimate them (see parameters.sampling in the audit JSON)",
             )
         })?;
         // SAFETY: caller's contract.

@@ -239,12 +239,11 @@ unsafe fn host_model_from(desc: &lumen_model_desc) -> Result<HostModel, FfiError
     let input_shape = if shape.is_empty() { vec![desc.input_len] } else { shape.to_vec() };
     let product = input_shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
     if product != Some(desc.input_len) {
+        let elements =
+            product.map_or_else(|| "more elements than a size_t counts".to_owned(), |n| format!("{n} elements"));
         return Err(FfiError::new(
             lumen_status::LengthMismatch,
-            format!(
-                "desc.input_shape: {input_shape:?} has {product:?} elements, expected desc.input_len = {}",
-                desc.input_len
-            ),
+            format!("desc.input_shape: {input_shape:?} has {elements}, expected desc.input_len = {}", desc.input_len),
         ));
     }
     let feature_names = match desc.feature_names_len {

@@ -65,7 +65,8 @@ pub struct lumen_timeshap_options {
     pub tolerance: f64,
     /// Coalitions per explanation; 0 uses 32000 (the paper's). Exact when 2^M − 2 fit.
     pub budget: usize,
-    /// Sample batches for standard errors; 0 uses 10; otherwise at least 2.
+    /// Most jackknife groups for the standard errors of sampled values; 0 uses 64;
+    /// otherwise at least 2.
     pub error_batches: u32,
     /// The output explained (index < output_len).
     pub target: u32,
@@ -331,6 +332,15 @@ pub unsafe extern "C" fn lumen_engine_timeshap_prune(
         let sequence = unsafe { slice(sequence, sequence_len, "sequence")? };
         // SAFETY: as above.
         let params = unsafe { params(o, model.signature().features, Some(seq_len))? };
+        // The full curve has seq_len − 1 points: a buffer too short for them is refused
+        // before any work (a partial walk's length is known only once it stops).
+        let full_points = seq_len.saturating_sub(1);
+        if full_curve != 0 && curve_len > 0 && curve_len < full_points {
+            return Err(FfiError::new(
+                lumen_status::BufferTooSmall,
+                format!("curve_len: is {curve_len}, the full curve of {seq_len} events has {full_points} points"),
+            ));
+        }
         let pruning = timeshap_prune(engine, model, sequence, seq_len, &params, full_curve != 0)?;
         let points: Vec<lumen_pruning_point> = pruning
             .curve

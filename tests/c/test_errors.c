@@ -188,7 +188,13 @@ static void test_model_descriptor(fixture *f) {
     desc = linear_desc(&f->linear);
     desc.input_shape = wrong_shape;
     desc.input_rank = 2;
-    CHECK_FAILS(lumen_model_new(&desc, &model), LUMEN_STATUS_LENGTH_MISMATCH, "input_shape");
+    CHECK_FAILS(lumen_model_new(&desc, &model), LUMEN_STATUS_LENGTH_MISMATCH,
+                "input_shape: [2, 4] has 8 elements, expected desc.input_len = 6");
+    /* A shape whose product overflows size_t: said in words, no Rust internals. */
+    const size_t huge_shape[2] = {SIZE_MAX, 2};
+    desc.input_shape = huge_shape;
+    CHECK_FAILS(lumen_model_new(&desc, &model), LUMEN_STATUS_LENGTH_MISMATCH,
+                "has more elements than a size_t counts");
     desc.input_shape = NULL; /* NULL with rank 2 */
     CHECK_FAILS(lumen_model_new(&desc, &model), LUMEN_STATUS_NULL_POINTER, "input_shape");
 

@@ -262,10 +262,10 @@ static void test_pruning(lumen_engine *engine) {
         CHECK(pruned == K_LAST && written == 19);
         CHECK(curve[18].split == 1);
     }
-    /* Too small a curve buffer: nothing written. */
+    /* Too small a buffer for the full curve: refused before any work, nothing written. */
     size_t untouched = UNTOUCHED_SIZE;
     CHECK_FAILS(lumen_engine_timeshap_prune(engine, model, x, 20 * F, 20, &o, 1, &untouched, curve, 5, &written),
-                LUMEN_STATUS_BUFFER_TOO_SMALL, "curve_len");
+                LUMEN_STATUS_BUFFER_TOO_SMALL, "curve_len: is 5, the full curve of 20 events has 19 points");
     CHECK(untouched == UNTOUCHED_SIZE);
     /* Skipping the curve is allowed. */
     CHECK_OK(lumen_engine_timeshap_prune(engine, model, x, 20 * F, 20, &o, 0, &pruned, NULL, 0, &written));

@@ -32,7 +32,8 @@ pub fn explain(
 /// rest, the score) and, when the score is below the approval cutoff, the reason codes.
 pub fn print(applicants: &Applicants<'_>, explanation: &Explanation, i: usize, top: usize) -> CliResult {
     let values = explanation.row_attributions(i, 0);
-    let errors = &explanation.standard_errors.as_deref().unwrap_or_default()[i * values.len()..];
+    // Standard errors are unavailable (None) when too few coalitions were sampled.
+    let errors = explanation.standard_errors.as_deref().map(|all| &all[i * values.len()..(i + 1) * values.len()]);
     let (base, score) = (explanation.base_values[i], explanation.predictions[i]);
     println!(
         "  KernelSHAP ({} coalitions of the 20 attributes, {} model rows; ± one standard error):",
@@ -42,13 +43,8 @@ pub fn print(applicants: &Applicants<'_>, explanation: &Explanation, i: usize, t
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[b].abs().total_cmp(&values[a].abs()).then(a.cmp(&b)));
     for &g in order.iter().take(top) {
-        println!(
-            "    {:>+7.3}  ± {:.4}  {} = {}",
-            values[g],
-            errors[g],
-            explanation.feature_name(g),
-            applicants.value(i, g)
-        );
+        let error = errors.map_or_else(|| "± n/a   ".to_owned(), |e| format!("± {:.4}", e[g]));
+        println!("    {:>+7.3}  {error}  {} = {}", values[g], explanation.feature_name(g), applicants.value(i, g));
     }
     let rest: f32 = order.iter().skip(top).map(|&g| values[g]).sum();
     println!("    {:>+7.3}  the other {} attributes", rest, values.len().saturating_sub(top));
