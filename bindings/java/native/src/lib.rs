@@ -8,9 +8,12 @@
 //! directly; the Java model runs behind [`java_model::JavaModel`], called from the
 //! engine's worker threads, which attach to the JVM as daemon threads ([`java_call`],
 //! [`daemon`]), and a Java sequence
-//! model (TimeSHAP) behind [`java_sequence_model::JavaSequenceModel`]. No maths happens here.
+//! model (TimeSHAP) behind [`java_sequence_model::JavaSequenceModel`]. Every explain export
+//! first refuses a call from inside a callback and installs the call's control
+//! ([`calls`]: cancel token, deadline, progress). No maths happens here.
 
 pub mod arrays;
+pub mod calls;
 pub mod daemon;
 pub mod error;
 pub mod exports;

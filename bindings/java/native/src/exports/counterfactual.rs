@@ -163,7 +163,7 @@ impl SearchArguments<'_, '_> {
     }
 }
 
-/// `long counterfactuals(long engine, long model, float[] inputs, int rows, String[]
+/// `long counterfactuals(long call, long engine, long model, float[] inputs, int rows, String[]
 /// featureNames, int[] featureKinds, int[][] featureColumns, float[] training, int[]
 /// immutable, int[] allowList, int[] rangeFeatures, float[] rangeBounds, int[] settings,
 /// double[] weights)`: the result handle. `featureKinds` null: every column numeric;
@@ -176,6 +176,7 @@ impl SearchArguments<'_, '_> {
 pub extern "system" fn Java_dev_lumen_NativeLumen_counterfactuals<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: JFloatArray<'l>,
@@ -204,20 +205,21 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_counterfactuals<'l>(
             settings: &settings,
             weights: &weights,
         };
-        inner_counterfactuals(env, engine, model, &inputs, rows, &arguments)
+        inner_counterfactuals(env, call, engine, model, &inputs, rows, &arguments)
     })
     .resolve::<ThrowLumenException>()
 }
 
 fn inner_counterfactuals(
     env: &mut Env<'_>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: &JFloatArray<'_>,
     rows: jint,
     arguments: &SearchArguments<'_, '_>,
 ) -> BindingResult<jlong> {
-    lumen::model::callback_scope::refuse_reentry()?;
+    let _control = crate::calls::enter(call)?;
     let inputs = floats(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     let params = arguments.params(env, input_len(model)?)?;

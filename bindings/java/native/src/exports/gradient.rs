@@ -103,6 +103,7 @@ impl TunnelArguments {
 /// Explains with NoiseTunnel when `tunnel` is given, else with the base method alone.
 fn run_gradient(
     env: &Env<'_>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: &JFloatArray<'_>,
@@ -110,7 +111,7 @@ fn run_gradient(
     tunnel: Option<TunnelArguments>,
     base: NoiseTunnelBase,
 ) -> BindingResult<jlong> {
-    lumen::model::callback_scope::refuse_reentry()?;
+    let _control = crate::calls::enter(call)?;
     let inputs = floats(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     match tunnel {
@@ -126,7 +127,7 @@ fn run_gradient(
     }
 }
 
-/// `long integratedGradients(long engine, long model, float[] inputs, int rows, float[]
+/// `long integratedGradients(long call, long engine, long model, float[] inputs, int rows, float[]
 /// baseline, float baselineScalar, int nSteps, int method, int internalBatchSize, boolean
 /// multiplyByInputs, int[] targets, int ntType, int ntSamples, float ntStdevs)`: the
 /// explanation handle; `ntSamples > 0` runs it under NoiseTunnel.
@@ -135,6 +136,7 @@ fn run_gradient(
 pub extern "system" fn Java_dev_lumen_NativeLumen_integratedGradients<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: JFloatArray<'l>,
@@ -162,7 +164,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_integratedGradients<'l>(
         };
         let tunnel = tunnel(nt_type, nt_samples, nt_stdevs);
         let base = NoiseTunnelBase::IntegratedGradients(arguments.params(env, count(rows, "rows")?, model)?);
-        run_gradient(env, engine, model, &inputs, rows, tunnel, base)
+        run_gradient(env, call, engine, model, &inputs, rows, tunnel, base)
     })
     .resolve::<ThrowLumenException>()
 }
@@ -172,7 +174,7 @@ fn tunnel(nt_type: jint, nt_samples: jint, stdevs: jfloat) -> Option<TunnelArgum
     (nt_samples != 0).then_some(TunnelArguments { nt_type, nt_samples, stdevs })
 }
 
-/// `long saliency(long engine, long model, float[] inputs, int rows, boolean abs, int[]
+/// `long saliency(long call, long engine, long model, float[] inputs, int rows, boolean abs, int[]
 /// targets, int ntType, int ntSamples, float ntStdevs)`: the explanation handle;
 /// `ntSamples > 0` runs it under NoiseTunnel.
 #[no_mangle]
@@ -180,6 +182,7 @@ fn tunnel(nt_type: jint, nt_samples: jint, stdevs: jfloat) -> Option<TunnelArgum
 pub extern "system" fn Java_dev_lumen_NativeLumen_saliency<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: JFloatArray<'l>,
@@ -192,12 +195,12 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_saliency<'l>(
 ) -> jlong {
     env.with_env(|env| {
         let base = NoiseTunnelBase::Saliency(SaliencyParams { abs, targets: optional_ids(env, &targets, "targets")? });
-        run_gradient(env, engine, model, &inputs, rows, tunnel(nt_type, nt_samples, nt_stdevs), base)
+        run_gradient(env, call, engine, model, &inputs, rows, tunnel(nt_type, nt_samples, nt_stdevs), base)
     })
     .resolve::<ThrowLumenException>()
 }
 
-/// `long gradientShap(long engine, long model, float[] inputs, int rows, float[]
+/// `long gradientShap(long call, long engine, long model, float[] inputs, int rows, float[]
 /// baselines, int nSamples, float stdevs, int internalBatchSize, int[] targets, int
 /// ntType, int ntSamples, float ntStdevs)`: the explanation handle; `ntSamples > 0` runs
 /// it under NoiseTunnel.
@@ -206,6 +209,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_saliency<'l>(
 pub extern "system" fn Java_dev_lumen_NativeLumen_gradientShap<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: JFloatArray<'l>,
@@ -223,7 +227,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_gradientShap<'l>(
         let arguments =
             GradientShapArguments { baselines: &baselines, n_samples, stdevs, internal_batch_size, targets: &targets };
         let base = NoiseTunnelBase::GradientShap(arguments.params(env)?);
-        run_gradient(env, engine, model, &inputs, rows, tunnel(nt_type, nt_samples, nt_stdevs), base)
+        run_gradient(env, call, engine, model, &inputs, rows, tunnel(nt_type, nt_samples, nt_stdevs), base)
     })
     .resolve::<ThrowLumenException>()
 }
@@ -231,6 +235,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_gradientShap<'l>(
 #[allow(clippy::too_many_arguments)]
 fn inner_grad_cam(
     env: &Env<'_>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: &JFloatArray<'_>,
@@ -240,7 +245,7 @@ fn inner_grad_cam(
     upsample: jboolean,
     internal_batch_size: jint,
 ) -> BindingResult<jlong> {
-    lumen::model::callback_scope::refuse_reentry()?;
+    let _control = crate::calls::enter(call)?;
     let inputs = floats(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     let params = GradCamParams {
@@ -252,13 +257,14 @@ fn inner_grad_cam(
     explain(engine, model, |engine, model| grad_cam(engine, model, &inputs, rows, &params))
 }
 
-/// `long gradCam(long engine, long model, float[] inputs, int rows, int[] targets, boolean
+/// `long gradCam(long call, long engine, long model, float[] inputs, int rows, int[] targets, boolean
 /// reluAttributions, boolean upsample, int internalBatchSize)`: the explanation handle.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_lumen_NativeLumen_gradCam<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: JFloatArray<'l>,
@@ -269,7 +275,18 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_gradCam<'l>(
     internal_batch_size: jint,
 ) -> jlong {
     env.with_env(|env| {
-        inner_grad_cam(env, engine, model, &inputs, rows, &targets, relu_attributions, upsample, internal_batch_size)
+        inner_grad_cam(
+            env,
+            call,
+            engine,
+            model,
+            &inputs,
+            rows,
+            &targets,
+            relu_attributions,
+            upsample,
+            internal_batch_size,
+        )
     })
     .resolve::<ThrowLumenException>()
 }

@@ -3,6 +3,7 @@
 //! `inner_*` function returning a [`BindingResult`](crate::error::BindingResult),
 //! resolved by [`ThrowLumenException`](crate::error::ThrowLumenException).
 
+pub mod call;
 pub mod counterfactual;
 pub mod engine;
 pub mod explanation;
@@ -12,6 +13,7 @@ pub mod shapley;
 pub mod timeshap;
 
 use jni::sys::jlong;
+use lumen::engine::call_control::finish_current;
 use lumen::explanation::Counterfactuals;
 use lumen::{Engine, Explanation};
 
@@ -39,8 +41,9 @@ impl Finite for Counterfactuals {
 }
 
 /// Runs one explanation of the model behind `model` on the engine behind `engine` and
-/// returns the handle of its result, once every number in it is known to be finite. A
-/// Java exception thrown by the model becomes the cause of the error.
+/// returns the handle of its result, once every number in it is known to be finite (and
+/// then reports progress 1 to the call's control, which the export installed). A Java
+/// exception thrown by the model becomes the cause of the error.
 fn explain<R: Finite>(
     engine: jlong,
     model: jlong,
@@ -53,6 +56,7 @@ fn explain<R: Finite>(
     let call = ModelCall::new(model);
     let result = call.check(run(engine, &call))?;
     result.ensure_finite()?;
+    finish_current();
     Ok(into_handle(result))
 }
 

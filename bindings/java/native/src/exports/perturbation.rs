@@ -27,6 +27,7 @@ pub(crate) fn baselines(
 #[allow(clippy::too_many_arguments)]
 fn inner_occlusion(
     env: &mut Env<'_>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: &JFloatArray<'_>,
@@ -38,7 +39,7 @@ fn inner_occlusion(
     targets: &JIntArray<'_>,
     per_eval: jint,
 ) -> BindingResult<jlong> {
-    lumen::model::callback_scope::refuse_reentry()?;
+    let _control = crate::calls::enter(call)?;
     let inputs = floats(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     let params = OcclusionParams {
@@ -51,7 +52,7 @@ fn inner_occlusion(
     explain(engine, model, |engine, model| occlusion(engine, model, &inputs, rows, &params))
 }
 
-/// `long occlusion(long engine, long model, float[] inputs, int rows, int[] windowShape,
+/// `long occlusion(long call, long engine, long model, float[] inputs, int rows, int[] windowShape,
 /// int[] strides, float[] baseline, float baselineScalar, int[] targets, int
 /// perturbationsPerEval)`: the explanation handle (null arrays: defaults; 0 per eval:
 /// the engine chooses).
@@ -60,6 +61,7 @@ fn inner_occlusion(
 pub extern "system" fn Java_dev_lumen_NativeLumen_occlusion<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: JFloatArray<'l>,
@@ -74,6 +76,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_occlusion<'l>(
     env.with_env(|env| {
         inner_occlusion(
             env,
+            call,
             engine,
             model,
             &inputs,
@@ -92,6 +95,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_occlusion<'l>(
 #[allow(clippy::too_many_arguments)]
 fn inner_feature_ablation(
     env: &mut Env<'_>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: &JFloatArray<'_>,
@@ -104,7 +108,7 @@ fn inner_feature_ablation(
     per_eval: jint,
     group_attributions: jboolean,
 ) -> BindingResult<jlong> {
-    lumen::model::callback_scope::refuse_reentry()?;
+    let _control = crate::calls::enter(call)?;
     let inputs = floats(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     let params = FeatureAblationParams {
@@ -118,7 +122,7 @@ fn inner_feature_ablation(
     explain(engine, model, |engine, model| feature_ablation(engine, model, &inputs, rows, &params))
 }
 
-/// `long featureAblation(long engine, long model, float[] inputs, int rows, int[]
+/// `long featureAblation(long call, long engine, long model, float[] inputs, int rows, int[]
 /// featureMask, String[] groupNames, float[] baseline, float baselineScalar, int[]
 /// targets, int perturbationsPerEval, boolean groupAttributions)`: the explanation handle.
 #[no_mangle]
@@ -126,6 +130,7 @@ fn inner_feature_ablation(
 pub extern "system" fn Java_dev_lumen_NativeLumen_featureAblation<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: JFloatArray<'l>,
@@ -141,6 +146,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_featureAblation<'l>(
     env.with_env(|env| {
         inner_feature_ablation(
             env,
+            call,
             engine,
             model,
             &inputs,

@@ -1,10 +1,11 @@
 //! KernelSHAP and Shapley Value Sampling.
 
 use jni::objects::{JClass, JDoubleArray, JFloatArray, JIntArray, JObjectArray, JString};
-use jni::sys::{jboolean, jint, jlong};
+use jni::sys::{jboolean, jdouble, jint, jlong};
 use jni::{Env, EnvUnowned};
 use lumen::explain::shapley::{
-    kernel_shap, shapley_value_sampling, Background, KernelShapParams, Link, ShapleyGame, ShapleySamplingParams,
+    kernel_shap, shapley_value_sampling, Background, Estimator, KernelShapParams, Link, ShapleyGame,
+    ShapleySamplingParams,
 };
 use lumen::Error;
 
@@ -39,9 +40,37 @@ impl GameArguments<'_, '_> {
     }
 }
 
+/// KernelSHAP's estimator and accuracy-driven budget, as Java passes them.
+struct Accuracy {
+    /// 0 the engine's default, 1 shap, 2 leverage, 3 leverage stratified (the C ABI's
+    /// `LUMEN_ESTIMATOR_*` numbers).
+    estimator: jint,
+    /// 0: none (a fixed budget).
+    target_standard_error: jdouble,
+    /// 0: the engine's cap.
+    max_budget: jint,
+}
+
+impl Accuracy {
+    fn estimator(&self) -> BindingResult<Estimator> {
+        match self.estimator {
+            0 => Ok(Estimator::default()),
+            1 => Ok(Estimator::Shap),
+            2 => Ok(Estimator::Leverage),
+            3 => Ok(Estimator::LeverageStratified),
+            other => Err(Error::invalid(
+                "estimator",
+                format!("is {other}, expected 0 (default), 1 (shap), 2 (leverage) or 3 (leverage stratified)"),
+            )
+            .into()),
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn inner_kernel_shap(
     env: &mut Env<'_>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: &JFloatArray<'_>,
@@ -49,27 +78,38 @@ fn inner_kernel_shap(
     game: GameArguments<'_, '_>,
     budget: jint,
     error_batches: jint,
+    accuracy: Accuracy,
 ) -> BindingResult<jlong> {
-    lumen::model::callback_scope::refuse_reentry()?;
+    let _control = crate::calls::enter(call)?;
     let inputs = floats(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
-    let error_batches = u32::try_from(error_batches)
-        .map_err(|_| Error::invalid("errorBatches", format!("is {error_batches}, expected >= 2")))?;
+    let error_batches = u32::try_from(error_batches).map_err(|_| {
+        Error::invalid("errorBatches", format!("is {error_batches}, expected >= 2 (or 0: the default)"))
+    })?;
     // The engine's defaults for every parameter the Java API does not set.
     let mut params = KernelShapParams::new(game.game(env, model)?);
     params.budget = Some(count(budget, "budget")?).filter(|&b| b > 0);
-    params.error_batches = error_batches;
+    if error_batches > 0 {
+        params.error_batches = error_batches;
+    }
+    params.estimator = accuracy.estimator()?;
+    params.target_standard_error = (accuracy.target_standard_error != 0.0).then_some(accuracy.target_standard_error);
+    params.max_budget = Some(count(accuracy.max_budget, "maxBudget")?).filter(|&b| b > 0);
     explain(engine, model, |engine, model| kernel_shap(engine, model, &inputs, rows, &params))
 }
 
-/// `long kernelShap(long engine, long model, float[] inputs, int rows, float[] background,
+/// `long kernelShap(long call, long engine, long model, float[] inputs, int rows, float[] background,
 /// double[] backgroundWeights, int[] players, String[] playerNames, int[] targets, boolean
-/// logit, int budget, int errorBatches)`: the explanation handle (budget 0: 2M + 2048).
+/// logit, int budget, int errorBatches, int estimator, double targetStandardError, int
+/// maxBudget)`: the explanation handle (budget 0: the engine's default; errorBatches 0: the
+/// engine's default; estimator 0: the default, 1 shap, 2 leverage, 3 leverage stratified;
+/// targetStandardError 0: a fixed budget; maxBudget 0: the engine's cap).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_lumen_NativeLumen_kernelShap<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: JFloatArray<'l>,
@@ -82,6 +122,9 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_kernelShap<'l>(
     logit: jboolean,
     budget: jint,
     error_batches: jint,
+    estimator: jint,
+    target_standard_error: jdouble,
+    max_budget: jint,
 ) -> jlong {
     env.with_env(|env| {
         let game = GameArguments {
@@ -92,13 +135,15 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_kernelShap<'l>(
             targets: &targets,
             logit,
         };
-        inner_kernel_shap(env, engine, model, &inputs, rows, game, budget, error_batches)
+        let accuracy = Accuracy { estimator, target_standard_error, max_budget };
+        inner_kernel_shap(env, call, engine, model, &inputs, rows, game, budget, error_batches, accuracy)
     })
     .resolve::<ThrowLumenException>()
 }
 
 fn inner_shapley_sampling(
     env: &mut Env<'_>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: &JFloatArray<'_>,
@@ -106,7 +151,7 @@ fn inner_shapley_sampling(
     game: GameArguments<'_, '_>,
     permutation_pairs: jint,
 ) -> BindingResult<jlong> {
-    lumen::model::callback_scope::refuse_reentry()?;
+    let _control = crate::calls::enter(call)?;
     let inputs = floats(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     let params = ShapleySamplingParams {
@@ -116,7 +161,7 @@ fn inner_shapley_sampling(
     explain(engine, model, |engine, model| shapley_value_sampling(engine, model, &inputs, rows, &params))
 }
 
-/// `long shapleySampling(long engine, long model, float[] inputs, int rows, float[]
+/// `long shapleySampling(long call, long engine, long model, float[] inputs, int rows, float[]
 /// background, double[] backgroundWeights, int[] players, String[] playerNames, int[]
 /// targets, boolean logit, int permutationPairs)`: the explanation handle.
 #[no_mangle]
@@ -124,6 +169,7 @@ fn inner_shapley_sampling(
 pub extern "system" fn Java_dev_lumen_NativeLumen_shapleySampling<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     inputs: JFloatArray<'l>,
@@ -145,7 +191,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_shapleySampling<'l>(
             targets: &targets,
             logit,
         };
-        inner_shapley_sampling(env, engine, model, &inputs, rows, game, permutation_pairs)
+        inner_shapley_sampling(env, call, engine, model, &inputs, rows, game, permutation_pairs)
     })
     .resolve::<ThrowLumenException>()
 }

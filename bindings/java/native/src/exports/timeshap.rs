@@ -4,6 +4,7 @@
 use jni::objects::{JClass, JDoubleArray, JFloatArray, JIntArray, JObject, JObjectArray, JString};
 use jni::sys::{jboolean, jint, jlong};
 use jni::{Env, EnvUnowned};
+use lumen::engine::call_control::finish_current;
 use lumen::explain::shapley::Link;
 use lumen::explain::timeshap::{
     timeshap_cell, timeshap_event, timeshap_feature, timeshap_global, timeshap_prune, CellRelevance, GlobalParams,
@@ -166,6 +167,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_sequenceModelFree<'l>(
 #[allow(clippy::too_many_arguments)]
 fn inner_prune<'l>(
     env: &mut Env<'l>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     sequence: &JFloatArray<'_>,
@@ -173,13 +175,14 @@ fn inner_prune<'l>(
     options: OptionArguments<'_, '_>,
     full_curve: jboolean,
 ) -> BindingResult<JDoubleArray<'l>> {
-    lumen::model::callback_scope::refuse_reentry()?;
+    let _control = crate::calls::enter(call)?;
     let (engine, model) = handles(engine, model)?;
     let sequence = floats(env, sequence, "sequence")?;
     let seq_len = seq_len_of(seq_len)?;
     let o = options.read(env, model.signature().features, Some(seq_len))?;
     let call = SequenceModelCall::new(model);
     let pruning = call.check(timeshap_prune(engine, &call, &sequence, seq_len, &o.params, full_curve))?;
+    finish_current();
     let mut out = vec![pruning.pruned_len as f64];
     for p in &pruning.curve {
         out.extend([p.split as f64, p.newer_len as f64, p.older_value, p.newer_value]);
@@ -187,7 +190,7 @@ fn inner_prune<'l>(
     new_doubles(env, &out)
 }
 
-/// `double[] timeshapPrune(long engine, long model, float[] sequence, int seqLen, float[]
+/// `double[] timeshapPrune(long call, long engine, long model, float[] sequence, int seqLen, float[]
 /// background, float[] trainingEvents, int[] ints, double[] reals, boolean fullCurve)`:
 /// `{prunedLen, then split, newerLen, olderValue, newerValue per curve point}`.
 #[no_mangle]
@@ -195,6 +198,7 @@ fn inner_prune<'l>(
 pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapPrune<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     sequence: JFloatArray<'l>,
@@ -208,7 +212,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapPrune<'l>(
     env.with_env(|env| {
         let options =
             OptionArguments { background: &background, training_events: &training_events, ints: &ints, reals: &reals };
-        inner_prune(env, engine, model, &sequence, seq_len, options, full_curve)
+        inner_prune(env, call, engine, model, &sequence, seq_len, options, full_curve)
     })
     .resolve::<ThrowLumenException>()
 }
@@ -216,6 +220,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapPrune<'l>(
 #[allow(clippy::too_many_arguments)]
 fn inner_explain(
     env: &mut Env<'_>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     sequence: &JFloatArray<'_>,
@@ -223,7 +228,7 @@ fn inner_explain(
     level: jint,
     options: OptionArguments<'_, '_>,
 ) -> BindingResult<jlong> {
-    lumen::model::callback_scope::refuse_reentry()?;
+    let _control = crate::calls::enter(call)?;
     let (engine, model) = handles(engine, model)?;
     let sequence = floats(env, sequence, "sequence")?;
     let seq_len = seq_len_of(seq_len)?;
@@ -241,10 +246,11 @@ fn inner_explain(
     };
     let explanation = call.check(explanation)?;
     explanation.explanation.ensure_finite()?;
+    finish_current();
     Ok(into_handle(explanation))
 }
 
-/// `long timeshapExplain(long engine, long model, float[] sequence, int seqLen, int level,
+/// `long timeshapExplain(long call, long engine, long model, float[] sequence, int seqLen, int level,
 /// float[] background, float[] trainingEvents, int[] ints, double[] reals)`: the handle of
 /// a TimeSHAP explanation at level 0 (events), 1 (features) or 2 (cells).
 #[no_mangle]
@@ -252,6 +258,7 @@ fn inner_explain(
 pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapExplain<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     sequence: JFloatArray<'l>,
@@ -265,7 +272,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapExplain<'l>(
     env.with_env(|env| {
         let options =
             OptionArguments { background: &background, training_events: &training_events, ints: &ints, reals: &reals };
-        inner_explain(env, engine, model, &sequence, seq_len, level, options)
+        inner_explain(env, call, engine, model, &sequence, seq_len, level, options)
     })
     .resolve::<ThrowLumenException>()
 }
@@ -340,6 +347,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapFree<'l>(
 #[allow(clippy::too_many_arguments)]
 fn inner_global(
     env: &mut Env<'_>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     sequences: &JFloatArray<'_>,
@@ -348,7 +356,7 @@ fn inner_global(
     tolerances: &JDoubleArray<'_>,
     seeds: jint,
 ) -> BindingResult<jlong> {
-    lumen::model::callback_scope::refuse_reentry()?;
+    let _control = crate::calls::enter(call)?;
     let (engine, model) = handles(engine, model)?;
     let data = floats(env, sequences, "sequences")?;
     let lengths = indices(env, lengths, "lengths")?;
@@ -358,10 +366,11 @@ fn inner_global(
     params.seeds = u32::try_from(seeds).map_err(|_| Error::invalid("seeds", format!("is {seeds}, expected >= 2")))?;
     let call = SequenceModelCall::new(model);
     let report = call.check(timeshap_global(engine, &call, &data, &lengths, &params))?;
+    finish_current();
     Ok(into_handle(report))
 }
 
-/// `long timeshapGlobal(long engine, long model, float[] sequences, int[] lengths, float[]
+/// `long timeshapGlobal(long call, long engine, long model, float[] sequences, int[] lengths, float[]
 /// background, float[] trainingEvents, int[] ints, double[] reals, double[] tolerances,
 /// int seeds)`: the handle of a global report.
 #[no_mangle]
@@ -369,6 +378,7 @@ fn inner_global(
 pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapGlobal<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
+    call: jlong,
     engine: jlong,
     model: jlong,
     sequences: JFloatArray<'l>,
@@ -383,7 +393,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapGlobal<'l>(
     env.with_env(|env| {
         let options =
             OptionArguments { background: &background, training_events: &training_events, ints: &ints, reals: &reals };
-        inner_global(env, engine, model, &sequences, &lengths, options, &tolerances, seeds)
+        inner_global(env, call, engine, model, &sequences, &lengths, options, &tolerances, seeds)
     })
     .resolve::<ThrowLumenException>()
 }

@@ -1,5 +1,7 @@
 package dev.lumen;
 
+import java.util.function.LongFunction;
+
 /**
  * A Lumen engine: a backend, worker threads, a seed and a memory budget. One engine serves
  * many explanations, from many threads at once. Close it when done (closing twice is safe;
@@ -12,6 +14,15 @@ package dev.lumen;
  * floats and throws {@link InvalidArgumentException} on bad input (null, wrong length, NaN),
  * {@link ModelException} when the model throws or returns NaN, and
  * {@link IllegalStateException} when this engine or the model is closed.
+ *
+ * <p>Stopping a call: every explain method stops when its thread is interrupted
+ * ({@link Thread#interrupt()}, {@link java.util.concurrent.Future#cancel(boolean) Future.cancel(true)}
+ * of a task running it) and throws a {@link CancelledException} within one model batch, leaving
+ * the thread's interrupt status set. Each also has an overload taking {@link CallOptions}: a
+ * timeout ({@link DeadlineExceededException}), a {@link CancelToken}, a progress callback and a
+ * bound on model-call parallelism. A stopped call frees what it held; the engine and the model
+ * stay usable. An explain method called from inside a model or progress callback throws
+ * {@link InvalidStateException} instead of deadlocking.
  */
 public final class Engine extends NativeHandle {
     /** An engine with the defaults: auto backend, one thread per core, seed 0. */
@@ -73,19 +84,30 @@ public final class Engine extends NativeHandle {
         return (int) (info() >>> 8);
     }
 
+    /** Call options that set nothing (never changed). */
+    private static final CallOptions NO_CALL_OPTIONS = new CallOptions();
+
     /** One native explanation call on this engine and {@code model}, both held open for its duration. */
     @FunctionalInterface
     private interface Call {
-        long run(long engine, long model);
+        long run(long call, long engine, long model);
     }
 
-    private long call(NativeHandle model, Call call) {
+    /**
+     * Runs {@code call} under a fresh {@link NativeCall} built from {@code options} and turns the
+     * native handle it returns into the result with {@code read}.
+     */
+    private <T> T call(NativeHandle model, CallOptions options, Call call, LongFunction<T> read) {
         Checks.notNull(model, "model");
+        Checks.notNull(options, "callOptions");
         long engine = acquire();
         try {
             long m = model.acquire();
             try {
-                return call.run(engine, m);
+                NativeCall control = new NativeCall(options);
+                T result = read.apply(control.run(c -> call.run(c, engine, m)));
+                control.rethrowProgressFailure(result);
+                return result;
             } finally {
                 model.release();
             }
@@ -94,9 +116,9 @@ public final class Engine extends NativeHandle {
         }
     }
 
-    private Explanation explain(ModelHandle model, Object options, Call call) {
+    private Explanation explain(ModelHandle model, Object options, CallOptions call, Call run) {
         Checks.notNull(options, "options");
-        return new Explanation(call(model, call));
+        return call(model, call, run, Explanation::new);
     }
 
     /**
@@ -109,8 +131,23 @@ public final class Engine extends NativeHandle {
      * @return the explanation (close it when done)
      */
     public Explanation occlusion(ModelHandle model, float[] inputs, int rows, OcclusionOptions o) {
-        return explain(model, o, (e, m) -> NativeLumen.occlusion(e, m, inputs, rows, o.windowShape, o.strides,
-                o.baseline, o.baselineScalar, o.targets, o.perturbationsPerEval));
+        return occlusion(model, inputs, rows, o, NO_CALL_OPTIONS);
+    }
+
+    /**
+     * Occlusion (Captum's semantics): sliding windows set to the baseline.
+     * Stoppable and observable as {@code call} says.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @param call how the call may be stopped and watched
+     * @return the explanation (close it when done)
+     */
+    public Explanation occlusion(ModelHandle model, float[] inputs, int rows, OcclusionOptions o, CallOptions call) {
+        return explain(model, o, call, (c, e, m) -> NativeLumen.occlusion(c, e, m, inputs, rows, o.windowShape,
+                o.strides, o.baseline, o.baselineScalar, o.targets, o.perturbationsPerEval));
     }
 
     /**
@@ -123,12 +160,30 @@ public final class Engine extends NativeHandle {
      * @return the explanation (close it when done)
      */
     public Explanation featureAblation(ModelHandle model, float[] inputs, int rows, FeatureAblationOptions o) {
-        return explain(model, o, (e, m) -> NativeLumen.featureAblation(e, m, inputs, rows, o.featureMask,
-                o.groupNames, o.baseline, o.baselineScalar, o.targets, o.perturbationsPerEval, o.groupAttributions));
+        return featureAblation(model, inputs, rows, o, NO_CALL_OPTIONS);
     }
 
     /**
-     * KernelSHAP over a background set, with standard errors; deterministic given the seed.
+     * Feature Ablation (Captum's semantics): each group of the feature mask set to the baseline.
+     * Stoppable and observable as {@code call} says.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @param call how the call may be stopped and watched
+     * @return the explanation (close it when done)
+     */
+    public Explanation featureAblation(ModelHandle model, float[] inputs, int rows, FeatureAblationOptions o, CallOptions call) {
+        return explain(model, o, call, (c, e, m) -> NativeLumen.featureAblation(c, e, m, inputs, rows,
+                o.featureMask, o.groupNames, o.baseline, o.baselineScalar, o.targets, o.perturbationsPerEval,
+                o.groupAttributions));
+    }
+
+    /**
+     * KernelSHAP over a background set, with standard errors; deterministic given the seed. With
+     * {@link KernelShapOptions#targetStandardError(double)} it samples in rounds until every
+     * value's standard error is at or below the target (or the budget cap is spent).
      *
      * @param model the model to explain
      * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
@@ -137,8 +192,26 @@ public final class Engine extends NativeHandle {
      * @return the explanation (close it when done)
      */
     public Explanation kernelShap(ModelHandle model, float[] inputs, int rows, KernelShapOptions o) {
-        return explain(model, o, (e, m) -> NativeLumen.kernelShap(e, m, inputs, rows, o.background,
-                o.backgroundWeights, o.players, o.playerNames, o.targets, o.logit, o.budget, o.errorBatches));
+        return kernelShap(model, inputs, rows, o, NO_CALL_OPTIONS);
+    }
+
+    /**
+     * KernelSHAP over a background set, with standard errors; deterministic given the seed. With
+     * {@link KernelShapOptions#targetStandardError(double)} it samples in rounds until every
+     * value's standard error is at or below the target (or the budget cap is spent).
+     * Stoppable and observable as {@code call} says.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @param call how the call may be stopped and watched
+     * @return the explanation (close it when done)
+     */
+    public Explanation kernelShap(ModelHandle model, float[] inputs, int rows, KernelShapOptions o, CallOptions call) {
+        return explain(model, o, call, (c, e, m) -> NativeLumen.kernelShap(c, e, m, inputs, rows, o.background,
+                o.backgroundWeights, o.players, o.playerNames, o.targets, o.logit, o.budget, o.errorBatches,
+                o.estimatorCode(), o.targetStandardError, o.maxBudget));
     }
 
     /**
@@ -151,8 +224,24 @@ public final class Engine extends NativeHandle {
      * @return the explanation (close it when done)
      */
     public Explanation shapleySampling(ModelHandle model, float[] inputs, int rows, ShapleySamplingOptions o) {
-        return explain(model, o, (e, m) -> NativeLumen.shapleySampling(e, m, inputs, rows, o.background,
-                o.backgroundWeights, o.players, o.playerNames, o.targets, o.logit, o.permutationPairs));
+        return shapleySampling(model, inputs, rows, o, NO_CALL_OPTIONS);
+    }
+
+    /**
+     * Shapley Value Sampling (antithetic permutations); deterministic given the seed.
+     * Stoppable and observable as {@code call} says.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @param call how the call may be stopped and watched
+     * @return the explanation (close it when done)
+     */
+    public Explanation shapleySampling(ModelHandle model, float[] inputs, int rows, ShapleySamplingOptions o, CallOptions call) {
+        return explain(model, o, call, (c, e, m) -> NativeLumen.shapleySampling(c, e, m, inputs, rows,
+                o.background, o.backgroundWeights, o.players, o.playerNames, o.targets, o.logit,
+                o.permutationPairs));
     }
 
     /**
@@ -164,9 +253,23 @@ public final class Engine extends NativeHandle {
      * @param o the method's options
      * @return the explanation (close it when done)
      */
-    public Explanation integratedGradients(ModelHandle model, float[] inputs, int rows,
-            IntegratedGradientsOptions o) {
-        return explain(model, o, (e, m) -> o.run(e, m, inputs, rows, 0, 0, 0f));
+    public Explanation integratedGradients(ModelHandle model, float[] inputs, int rows, IntegratedGradientsOptions o) {
+        return integratedGradients(model, inputs, rows, o, NO_CALL_OPTIONS);
+    }
+
+    /**
+     * Integrated Gradients; needs the model's gradient.
+     * Stoppable and observable as {@code call} says.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @param call how the call may be stopped and watched
+     * @return the explanation (close it when done)
+     */
+    public Explanation integratedGradients(ModelHandle model, float[] inputs, int rows, IntegratedGradientsOptions o, CallOptions call) {
+        return explain(model, o, call, (c, e, m) -> o.run(c, e, m, inputs, rows, 0, 0, 0f));
     }
 
     /**
@@ -179,7 +282,22 @@ public final class Engine extends NativeHandle {
      * @return the explanation (close it when done)
      */
     public Explanation saliency(ModelHandle model, float[] inputs, int rows, SaliencyOptions o) {
-        return explain(model, o, (e, m) -> o.run(e, m, inputs, rows, 0, 0, 0f));
+        return saliency(model, inputs, rows, o, NO_CALL_OPTIONS);
+    }
+
+    /**
+     * Saliency (the gradient at the input); needs the model's gradient.
+     * Stoppable and observable as {@code call} says.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @param call how the call may be stopped and watched
+     * @return the explanation (close it when done)
+     */
+    public Explanation saliency(ModelHandle model, float[] inputs, int rows, SaliencyOptions o, CallOptions call) {
+        return explain(model, o, call, (c, e, m) -> o.run(c, e, m, inputs, rows, 0, 0, 0f));
     }
 
     /**
@@ -192,7 +310,22 @@ public final class Engine extends NativeHandle {
      * @return the explanation (close it when done)
      */
     public Explanation gradientShap(ModelHandle model, float[] inputs, int rows, GradientShapOptions o) {
-        return explain(model, o, (e, m) -> o.run(e, m, inputs, rows, 0, 0, 0f));
+        return gradientShap(model, inputs, rows, o, NO_CALL_OPTIONS);
+    }
+
+    /**
+     * GradientSHAP (expected gradients); needs the model's gradient; deterministic given the seed.
+     * Stoppable and observable as {@code call} says.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @param call how the call may be stopped and watched
+     * @return the explanation (close it when done)
+     */
+    public Explanation gradientShap(ModelHandle model, float[] inputs, int rows, GradientShapOptions o, CallOptions call) {
+        return explain(model, o, call, (c, e, m) -> o.run(c, e, m, inputs, rows, 0, 0, 0f));
     }
 
     /**
@@ -205,6 +338,21 @@ public final class Engine extends NativeHandle {
      * @return the explanation (close it when done)
      */
     public Explanation noiseTunnel(ModelHandle model, float[] inputs, int rows, NoiseTunnelOptions o) {
+        return noiseTunnel(model, inputs, rows, o, NO_CALL_OPTIONS);
+    }
+
+    /**
+     * NoiseTunnel over a gradient method; deterministic given the seed.
+     * Stoppable and observable as {@code call} says.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @param call how the call may be stopped and watched
+     * @return the explanation (close it when done)
+     */
+    public Explanation noiseTunnel(ModelHandle model, float[] inputs, int rows, NoiseTunnelOptions o, CallOptions call) {
         Checks.notNull(o, "options");
         Checks.notNull(o.base, "options.base");
         Checks.notNull(o.type, "options.type");
@@ -212,7 +360,8 @@ public final class Engine extends NativeHandle {
             throw new InvalidArgumentException(Status.INVALID_ARGUMENT,
                     "samples: is " + o.samples + ", expected at least 1");
         }
-        return explain(model, o, (e, m) -> o.base.run(e, m, inputs, rows, o.type.ordinal(), o.samples, o.stdevs));
+        return explain(model, o, call,
+                (c, e, m) -> o.base.run(c, e, m, inputs, rows, o.type.ordinal(), o.samples, o.stdevs));
     }
 
     /**
@@ -225,8 +374,23 @@ public final class Engine extends NativeHandle {
      * @return the explanation (close it when done)
      */
     public Explanation gradCam(ModelHandle model, float[] inputs, int rows, GradCamOptions o) {
-        return explain(model, o, (e, m) -> NativeLumen.gradCam(e, m, inputs, rows, o.targets, o.reluAttributions,
-                o.upsample, o.internalBatchSize));
+        return gradCam(model, inputs, rows, o, NO_CALL_OPTIONS);
+    }
+
+    /**
+     * Grad-CAM on the layer the model exposes ({@link ModelSpec#layerShape}).
+     * Stoppable and observable as {@code call} says.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @param call how the call may be stopped and watched
+     * @return the explanation (close it when done)
+     */
+    public Explanation gradCam(ModelHandle model, float[] inputs, int rows, GradCamOptions o, CallOptions call) {
+        return explain(model, o, call, (c, e, m) -> NativeLumen.gradCam(c, e, m, inputs, rows, o.targets,
+                o.reluAttributions, o.upsample, o.internalBatchSize));
     }
 
     /**
@@ -239,8 +403,23 @@ public final class Engine extends NativeHandle {
      * @return the counterfactuals found for every row
      */
     public Counterfactuals counterfactuals(ModelHandle model, float[] inputs, int rows, PermuteAttackOptions o) {
+        return counterfactuals(model, inputs, rows, o, NO_CALL_OPTIONS);
+    }
+
+    /**
+     * PermuteAttack counterfactuals; deterministic given the seed.
+     * Stoppable and observable as {@code call} says.
+     *
+     * @param model the model to explain
+     * @param inputs the rows to explain, row-major ({@code rows × inputLen} values)
+     * @param rows the number of rows in {@code inputs}
+     * @param o the method's options
+     * @param call how the call may be stopped and watched
+     * @return the counterfactuals found for every row
+     */
+    public Counterfactuals counterfactuals(ModelHandle model, float[] inputs, int rows, PermuteAttackOptions o, CallOptions call) {
         Checks.notNull(o, "options");
-        return Counterfactuals.read(call(model, (e, m) -> o.run(e, m, inputs, rows)));
+        return call(model, call, (c, e, m) -> o.run(c, e, m, inputs, rows), Counterfactuals::read);
     }
 
     /**
@@ -257,13 +436,32 @@ public final class Engine extends NativeHandle {
      */
     public Pruning timeshapPrune(SequenceModelHandle model, float[] sequence, int seqLen, TimeShapOptions o,
             boolean fullCurve) {
+        return timeshapPrune(model, sequence, seqLen, o, fullCurve, NO_CALL_OPTIONS);
+    }
+
+    /**
+     * Temporal coalition pruning of one sequence ({@code seqLen × features} values, event-major,
+     * {@code seqLen ≥ 2}) with the options' tolerance (no pruning without one). With
+     * {@code fullCurve} every split is evaluated; otherwise the walk stops where pruning does.
+     * Stoppable and observable as {@code call} says.
+     *
+     * @param model the model to explain
+     * @param sequence one sequence, event-major ({@code seqLen × features} values)
+     * @param seqLen the events in {@code sequence} (at least 2)
+     * @param o the method's options
+     * @param fullCurve evaluate every split instead of stopping where pruning stops
+     * @param call how the call may be stopped and watched
+     * @return the pruning curve and the pruned length
+     */
+    public Pruning timeshapPrune(SequenceModelHandle model, float[] sequence, int seqLen, TimeShapOptions o,
+            boolean fullCurve, CallOptions call) {
         Checks.notNull(o, "options");
         double[][] out = new double[1][];
-        call(model, (e, m) -> {
-            out[0] = NativeLumen.timeshapPrune(e, m, sequence, seqLen, o.background, o.trainingEvents, o.ints(),
+        call(model, call, (c, e, m) -> {
+            out[0] = NativeLumen.timeshapPrune(c, e, m, sequence, seqLen, o.background, o.trainingEvents, o.ints(),
                     o.reals(), fullCurve);
             return 0;
-        });
+        }, ignored -> null);
         return Pruning.decode(out[0]);
     }
 
@@ -281,10 +479,30 @@ public final class Engine extends NativeHandle {
      */
     public TimeShapExplanation explainTimeShap(SequenceModelHandle model, float[] sequence, int seqLen,
             TimeShapLevel level, TimeShapOptions o) {
+        return explainTimeShap(model, sequence, seqLen, level, o, NO_CALL_OPTIONS);
+    }
+
+    /**
+     * TimeSHAP of one sequence ({@code seqLen × features} values, event-major, {@code seqLen ≥ 2})
+     * at {@code level}, after pruning when the options set a tolerance; deterministic given the
+     * seed.
+     * Stoppable and observable as {@code call} says.
+     *
+     * @param model the model to explain
+     * @param sequence one sequence, event-major ({@code seqLen × features} values)
+     * @param seqLen the events in {@code sequence} (at least 2)
+     * @param level what the values are attributed to: events, features or cells
+     * @param o the method's options
+     * @param call how the call may be stopped and watched
+     * @return the explanation (close it when done)
+     */
+    public TimeShapExplanation explainTimeShap(SequenceModelHandle model, float[] sequence, int seqLen,
+            TimeShapLevel level, TimeShapOptions o, CallOptions call) {
         Checks.notNull(o, "options");
         Checks.notNull(level, "level");
-        return TimeShapExplanation.read(call(model, (e, m) -> NativeLumen.timeshapExplain(e, m, sequence, seqLen,
-                level.ordinal(), o.background, o.trainingEvents, o.ints(), o.reals())), level);
+        return call(model, call, (c, e, m) -> NativeLumen.timeshapExplain(c, e, m, sequence, seqLen,
+                level.ordinal(), o.background, o.trainingEvents, o.ints(), o.reals()),
+                handle -> TimeShapExplanation.read(handle, level));
     }
 
     /**
@@ -303,8 +521,29 @@ public final class Engine extends NativeHandle {
      */
     public TimeShapGlobal timeshapGlobal(SequenceModelHandle model, float[] sequences, int[] lengths,
             TimeShapOptions o, double[] tolerances, int seeds) {
+        return timeshapGlobal(model, sequences, lengths, o, tolerances, seeds, NO_CALL_OPTIONS);
+    }
+
+    /**
+     * Global TimeSHAP over the sequences concatenated in {@code sequences} ({@code lengths[i]}
+     * events each, ≥ 2): event importance by distance, feature importance, the most recent event's
+     * share and the pruning table at each η of {@code tolerances} over {@code seeds} (≥ 2) random
+     * streams. The background must be one event (or the mean of training events).
+     * Stoppable and observable as {@code call} says.
+     *
+     * @param model the model to explain
+     * @param sequences the sequences one after the other, event-major
+     * @param lengths the events of each sequence (each at least 2)
+     * @param o the method's options
+     * @param tolerances the pruning tolerances η of the pruning table
+     * @param seeds random streams per tolerance (at least 2)
+     * @param call how the call may be stopped and watched
+     * @return the global report
+     */
+    public TimeShapGlobal timeshapGlobal(SequenceModelHandle model, float[] sequences, int[] lengths,
+            TimeShapOptions o, double[] tolerances, int seeds, CallOptions call) {
         Checks.notNull(o, "options");
-        return TimeShapGlobal.read(call(model, (e, m) -> NativeLumen.timeshapGlobal(e, m, sequences, lengths,
-                o.background, o.trainingEvents, o.ints(), o.reals(), tolerances, seeds)));
+        return call(model, call, (c, e, m) -> NativeLumen.timeshapGlobal(c, e, m, sequences, lengths,
+                o.background, o.trainingEvents, o.ints(), o.reals(), tolerances, seeds), TimeShapGlobal::read);
     }
 }

@@ -9,5 +9,6 @@ public abstract sealed class GradientMethodOptions
     GradientMethodOptions() {}
 
     /** Runs the method, under NoiseTunnel when {@code ntSamples > 0}; returns the explanation handle. */
-    abstract long run(long engine, long model, float[] inputs, int rows, int ntType, int ntSamples, float ntStdevs);
+    abstract long run(long call, long engine, long model, float[] inputs, int rows, int ntType, int ntSamples,
+            float ntStdevs);
 }

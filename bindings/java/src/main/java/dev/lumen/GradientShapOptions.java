@@ -62,8 +62,8 @@ public final class GradientShapOptions extends GradientMethodOptions {
     }
 
     @Override
-    long run(long engine, long model, float[] inputs, int rows, int ntType, int ntSamples, float ntStdevs) {
-        return NativeLumen.gradientShap(engine, model, inputs, rows, baselines, nSamples, stdevs, internalBatchSize,
+    long run(long call, long engine, long model, float[] inputs, int rows, int ntType, int ntSamples, float ntStdevs) {
+        return NativeLumen.gradientShap(call, engine, model, inputs, rows, baselines, nSamples, stdevs, internalBatchSize,
                 targets, ntType, ntSamples, ntStdevs);
     }
 }

@@ -88,9 +88,9 @@ public final class IntegratedGradientsOptions extends GradientMethodOptions {
     }
 
     @Override
-    long run(long engine, long model, float[] inputs, int rows, int ntType, int ntSamples, float ntStdevs) {
+    long run(long call, long engine, long model, float[] inputs, int rows, int ntType, int ntSamples, float ntStdevs) {
         Checks.notNull(method, "method");
-        return NativeLumen.integratedGradients(engine, model, inputs, rows, baseline, baselineScalar, nSteps,
+        return NativeLumen.integratedGradients(call, engine, model, inputs, rows, baseline, baselineScalar, nSteps,
                 method.ordinal(), internalBatchSize, multiplyByInputs, targets, ntType, ntSamples, ntStdevs);
     }
 }

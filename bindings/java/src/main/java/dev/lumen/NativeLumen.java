@@ -22,36 +22,42 @@ final class NativeLumen {
 
     static native void modelFree(long model);
 
-    static native long occlusion(long engine, long model, float[] inputs, int rows, int[] windowShape,
+    static native long callNew(NativeCall call, boolean progress, long timeoutNanos, int maxModelThreads);
+
+    static native void callCancel(long call);
+
+    static native void callFree(long call);
+
+    static native long occlusion(long call, long engine, long model, float[] inputs, int rows, int[] windowShape,
             int[] strides, float[] baseline, float baselineScalar, int[] targets, int perturbationsPerEval);
 
-    static native long featureAblation(long engine, long model, float[] inputs, int rows, int[] featureMask,
+    static native long featureAblation(long call, long engine, long model, float[] inputs, int rows, int[] featureMask,
             String[] groupNames, float[] baseline, float baselineScalar, int[] targets, int perturbationsPerEval,
             boolean groupAttributions);
 
-    static native long kernelShap(long engine, long model, float[] inputs, int rows, float[] background,
+    static native long kernelShap(long call, long engine, long model, float[] inputs, int rows, float[] background,
             double[] backgroundWeights, int[] players, String[] playerNames, int[] targets, boolean logit,
-            int budget, int errorBatches);
+            int budget, int errorBatches, int estimator, double targetStandardError, int maxBudget);
 
-    static native long shapleySampling(long engine, long model, float[] inputs, int rows, float[] background,
+    static native long shapleySampling(long call, long engine, long model, float[] inputs, int rows, float[] background,
             double[] backgroundWeights, int[] players, String[] playerNames, int[] targets, boolean logit,
             int permutationPairs);
 
-    static native long integratedGradients(long engine, long model, float[] inputs, int rows, float[] baseline,
+    static native long integratedGradients(long call, long engine, long model, float[] inputs, int rows, float[] baseline,
             float baselineScalar, int nSteps, int method, int internalBatchSize, boolean multiplyByInputs,
             int[] targets, int ntType, int ntSamples, float ntStdevs);
 
-    static native long saliency(long engine, long model, float[] inputs, int rows, boolean abs, int[] targets,
+    static native long saliency(long call, long engine, long model, float[] inputs, int rows, boolean abs, int[] targets,
             int ntType, int ntSamples, float ntStdevs);
 
-    static native long gradientShap(long engine, long model, float[] inputs, int rows, float[] baselines,
+    static native long gradientShap(long call, long engine, long model, float[] inputs, int rows, float[] baselines,
             int nSamples, float stdevs, int internalBatchSize, int[] targets, int ntType, int ntSamples,
             float ntStdevs);
 
-    static native long gradCam(long engine, long model, float[] inputs, int rows, int[] targets,
+    static native long gradCam(long call, long engine, long model, float[] inputs, int rows, int[] targets,
             boolean reluAttributions, boolean upsample, int internalBatchSize);
 
-    static native long counterfactuals(long engine, long model, float[] inputs, int rows, String[] featureNames,
+    static native long counterfactuals(long call, long engine, long model, float[] inputs, int rows, String[] featureNames,
             int[] featureKinds, int[][] featureColumns, float[] training, int[] immutable, int[] allowList,
             int[] rangeFeatures, float[] rangeBounds, int[] settings, double[] weights);
 
@@ -104,10 +110,10 @@ final class NativeLumen {
 
     static native void sequenceModelFree(long model);
 
-    static native double[] timeshapPrune(long engine, long model, float[] sequence, int seqLen, float[] background,
+    static native double[] timeshapPrune(long call, long engine, long model, float[] sequence, int seqLen, float[] background,
             float[] trainingEvents, int[] ints, double[] reals, boolean fullCurve);
 
-    static native long timeshapExplain(long engine, long model, float[] sequence, int seqLen, int level,
+    static native long timeshapExplain(long call, long engine, long model, float[] sequence, int seqLen, int level,
             float[] background, float[] trainingEvents, int[] ints, double[] reals);
 
     static native int[] timeshapParts(long explanation);
@@ -116,7 +122,7 @@ final class NativeLumen {
 
     static native void timeshapFree(long explanation);
 
-    static native long timeshapGlobal(long engine, long model, float[] sequences, int[] lengths,
+    static native long timeshapGlobal(long call, long engine, long model, float[] sequences, int[] lengths,
             float[] background, float[] trainingEvents, int[] ints, double[] reals, double[] tolerances, int seeds);
 
     static native double[] timeshapGlobalValues(long report, int which);

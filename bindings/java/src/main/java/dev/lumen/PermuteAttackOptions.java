@@ -250,7 +250,7 @@ public final class PermuteAttackOptions {
     }
 
     /** Runs the search; returns the result handle. */
-    long run(long engine, long model, float[] inputs, int rows) {
+    long run(long call, long engine, long model, float[] inputs, int rows) {
         String[] names = null;
         int[] kinds = null;
         int[][] columns = null;
@@ -274,7 +274,7 @@ public final class PermuteAttackOptions {
         int[] settings = {population, parents, generations, runs, maxChanged, counterfactuals, gibbs ? 1 : 0,
             gibbsBins, gibbsIterations, targetClass};
         double[] weights = {rho0, rho1, temperature, decay, maxDistance, successProbability};
-        return NativeLumen.counterfactuals(engine, model, inputs, rows, names, kinds, columns, training, immutable,
+        return NativeLumen.counterfactuals(call, engine, model, inputs, rows, names, kinds, columns, training, immutable,
                 allowList, ranged, bounds, settings, weights);
     }
 }
