@@ -2,10 +2,12 @@ package dev.lumen;
 
 /**
  * The call was stopped before it finished (status {@code CANCELLED}): the calling thread was
- * stopped by the engine's cancellation. Lumen freed what the call held; the engine and the model stay usable. When the
+ * interrupted ({@link Thread#interrupt()}, {@link java.util.concurrent.Future#cancel(boolean)
+ * Future.cancel(true)}), its {@link CancelToken} was cancelled, or its progress callback asked to
+ * stop. Lumen freed what the call held; the engine and the model stay usable. When the
  * thread was interrupted, its interrupt status is still set when this is thrown.
  *
- * <p>A call that ran past its deadline throws the
+ * <p>A call that ran past its {@link CallOptions#timeout(java.time.Duration) timeout} throws the
  * subclass {@link DeadlineExceededException}, so one {@code catch (CancelledException e)} handles
  * every call that was stopped; {@link #status()} tells the two apart.
  */

@@ -1,7 +1,7 @@
 package dev.lumen;
 
 /**
- * The call ran past its deadline and was stopped
+ * The call ran past its {@link CallOptions#timeout(java.time.Duration) timeout} and was stopped
  * (status {@code DEADLINE_EXCEEDED}), within one model batch of the deadline. Lumen freed what
  * the call held; the engine and the model stay usable. A subclass of {@link CancelledException}:
  * catch this one to handle timeouts apart from other cancellations.
