@@ -102,3 +102,67 @@ fn contained_panics_print_nothing_and_the_hosts_hook_still_runs() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(stderr.matches("HOST HOOK").count(), 1, "the host's hook must see its own panic only:\n{stderr}");
 }
+
+/// A linear model that counts the rows it evaluated.
+struct CountingLinear {
+    signature: ModelSignature,
+    rows: std::sync::atomic::AtomicUsize,
+}
+
+impl Model for CountingLinear {
+    fn signature(&self) -> &ModelSignature {
+        &self.signature
+    }
+    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+        for (x, out) in inputs.chunks(self.signature.input_len()).zip(outputs.iter_mut()) {
+            *out = x.iter().enumerate().map(|(i, v)| (i % 7) as f32 * v).sum();
+        }
+        self.rows.fetch_add(rows, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_cancel_after_the_last_model_call_stops_kernel_shaps_solve() {
+    use lumen::engine::call_control::{CallControl, CancelToken, ControlScope};
+    use lumen::explain::shapley::{kernel_shap, Background, KernelShapParams, ShapleyGame};
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    // 400 players and 6000 coalitions: the model calls end quickly, the regression and
+    // its jackknife then compute for many seconds in a debug build.
+    const PLAYERS: usize = 400;
+    let model = Arc::new(CountingLinear { signature: ModelSignature::flat(PLAYERS, 1), rows: Default::default() });
+    let engine = lumen::Engine::new(lumen::EngineConfig { threads: 1, ..Default::default() }).unwrap();
+    let x: Vec<f32> = (0..PLAYERS).map(|i| (i % 5) as f32).collect();
+    let game = ShapleyGame::new(Background::new(vec![0.0; PLAYERS], PLAYERS, None).unwrap());
+    let mut params = KernelShapParams::new(game);
+    params.budget = Some(6000);
+    let token = CancelToken::new();
+
+    // Cancels once every coalition row was evaluated and the model has not been called
+    // for 300 ms: the solve has started, and no model call is left to notice the cancel.
+    let watcher = {
+        let (model, token) = (Arc::clone(&model), token.clone());
+        std::thread::spawn(move || {
+            let mut last = 0;
+            loop {
+                std::thread::sleep(Duration::from_millis(300));
+                let now = model.rows.load(Ordering::SeqCst);
+                if now >= 6000 && now == last {
+                    token.cancel();
+                    return now;
+                }
+                last = now;
+            }
+        })
+    };
+    let scope = ControlScope::enter(Some(Arc::new(CallControl::new(Some(token), None, None, None))));
+    let result = kernel_shap(&engine, model.as_ref(), &x, 1, &params);
+    drop(scope);
+    let rows_when_cancelled = watcher.join().unwrap();
+    let error = result.expect_err("the solve must stop once cancelled");
+    assert_eq!(error.kind(), lumen::ErrorKind::Cancelled, "{}", error.message());
+    assert_eq!(model.rows.load(Ordering::SeqCst), rows_when_cancelled, "no model call after the cancel");
+}

@@ -54,12 +54,15 @@ pub(super) fn jackknife_standard_errors(
     if groups < 2 {
         return None;
     }
-    let system = Normal::new(schedule, values, base, total, groups);
+    let system = Normal::new(schedule, values, base, total, groups)?;
     let basis = NullSpace::new(players);
     let deltas: Vec<f64> = total.iter().zip(base).map(|(t, b)| t - b).collect();
     // estimates[g][k·M + i]: φ_i of target k without group g.
     let mut estimates = Vec::with_capacity(groups);
     for group in 0..groups {
+        if stopped() {
+            return None;
+        }
         let u = system.leave_out(group)?;
         let phi: Vec<f64> = (0..targets).flat_map(|k| basis.expand(&u[k], deltas[k])).collect();
         estimates.push(phi);
@@ -97,7 +100,9 @@ struct Normal {
 }
 
 impl Normal {
-    fn new(schedule: &Schedule, values: &[f64], base: &[f64], total: &[f64], groups: usize) -> Self {
+    /// The normal equations of the sample and of each group; `None` when the call was
+    /// stopped meanwhile (its caller then reports why).
+    fn new(schedule: &Schedule, values: &[f64], base: &[f64], total: &[f64], groups: usize) -> Option<Self> {
         let players = schedule.coalitions.players();
         let n = players - 1;
         let targets = base.len();
@@ -114,6 +119,9 @@ impl Normal {
         let mut x = vec![0.0; n];
         let mut t = vec![0.0; targets];
         for row in 0..schedule.len() {
+            if row % CHECK_EVERY == 0 && stopped() {
+                return None;
+            }
             let w = schedule.weights[row] / max_weight;
             basis.row(&schedule.coalitions, row, &mut x);
             let size = schedule.coalitions.size(row) as f64;
@@ -138,7 +146,7 @@ impl Normal {
             sampled_rhs.iter_mut().zip(rhs).for_each(|(s, r)| *s += r);
             sampled_weight += weight;
         }
-        Self { n, targets, fixed, sampled: (sampled_gram, sampled_rhs, sampled_weight), groups: per_group }
+        Some(Self { n, targets, fixed, sampled: (sampled_gram, sampled_rhs, sampled_weight), groups: per_group })
     }
 
     /// The reduced solutions `u` (one per target) without group `group`, its sampled
@@ -185,6 +193,15 @@ fn accumulate(gram: &mut [f64], rhs: &mut [f64], x: &[f64], t: &[f64], w: f64) {
     }
 }
 
+/// Rows (or columns) of work between two checks whether the call must stop.
+const CHECK_EVERY: usize = 64;
+
+/// Whether the call running on this thread was cancelled or ran past its deadline: the
+/// jackknife then gives up (it returns no errors) and its caller reports the reason.
+fn stopped() -> bool {
+    crate::engine::call_control::check_current().is_err()
+}
+
 /// The Cholesky factor `L` (row-major, lower) of the symmetric matrix whose upper
 /// triangle is in `a`; `None` when a pivot is not clearly positive.
 fn cholesky(mut a: Vec<f64>, n: usize) -> Option<Vec<f64>> {
@@ -199,6 +216,9 @@ fn cholesky(mut a: Vec<f64>, n: usize) -> Option<Vec<f64>> {
         }
     }
     for j in 0..n {
+        if j % 8 == 7 && stopped() {
+            return None;
+        }
         let mut d = a[j * n + j];
         for k in 0..j {
             d -= a[j * n + k] * a[j * n + k];

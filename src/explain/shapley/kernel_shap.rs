@@ -231,6 +231,8 @@ impl Round {
             phi.extend(constrained_wls(&schedule.coalitions, &schedule.weights, &y, base[k], prediction[k])?);
         }
         let errors = jackknife_standard_errors(schedule, values, base, prediction, max_groups);
+        // A jackknife stopped by a cancel or a deadline gave up: report why.
+        crate::engine::call_control::check_current()?;
         Ok(Self { values: phi, errors })
     }
 

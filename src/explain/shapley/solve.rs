@@ -265,6 +265,9 @@ impl LeastSquares {
         let mut permutation: Vec<usize> = (0..n).collect();
         let mut diagonal = vec![0.0; n];
         for j in 0..n {
+            // Large solves take seconds: a cancelled call stops here too (a column costs
+            // rows × cols work, far more than the check).
+            crate::engine::call_control::check_current()?;
             let pivot = self.pivot(j);
             self.swap_columns(j, pivot);
             permutation.swap(j, pivot);
