@@ -101,6 +101,7 @@ impl TunnelArguments {
 }
 
 /// Explains with NoiseTunnel when `tunnel` is given, else with the base method alone.
+#[allow(clippy::too_many_arguments)]
 fn run_gradient(
     env: &Env<'_>,
     call: jlong,

@@ -141,6 +141,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_kernelShap<'l>(
     .resolve::<ThrowLumenException>()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn inner_shapley_sampling(
     env: &mut Env<'_>,
     call: jlong,
