@@ -15,13 +15,18 @@ from ._native import LibraryNotFoundError
 from ._native import lib as _lib
 from ._source import workspace_version as _workspace_version
 from ._version import BUILT_VERSION as _BUILT_VERSION
+from .cancel import CancelToken, ProgressFn
 from .engine import Engine
 from .errors import (
+    CancelledError,
+    DeadlineExceededError,
     InternalError,
     InvalidInputError,
+    InvalidStateError,
     LumenError,
     ModelCallbackError,
     ModelError,
+    NonFiniteResultError,
     NotAvailableError,
     OutOfMemoryError,
     Status,
@@ -32,21 +37,27 @@ from .sequence_model import SequenceModel
 from .timeshap import Player, Pruning, PruningPoint, PruningRow, Summary, TimeShapExplanation, TimeShapGlobal
 
 __all__ = [
+    "CancelToken",
+    "CancelledError",
     "Counterfactual",
     "Counterfactuals",
+    "DeadlineExceededError",
     "Engine",
     "Explanation",
     "InstanceOutcome",
     "InternalError",
     "InvalidInputError",
+    "InvalidStateError",
     "LibraryNotFoundError",
     "LumenError",
     "Model",
     "ModelCallbackError",
     "ModelError",
+    "NonFiniteResultError",
     "NotAvailableError",
     "OutOfMemoryError",
     "Player",
+    "ProgressFn",
     "Pruning",
     "PruningPoint",
     "PruningRow",

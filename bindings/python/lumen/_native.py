@@ -50,6 +50,10 @@ FINALIZE_FN = CFUNCTYPE(None, c_void_p)
 SEQUENCE_PREDICT_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_size_t, c_size_t, c_float_p)
 RUN_PREFIX_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_float_p, c_size_t, c_size_t, c_float_p)
 PREDICT_FROM_STATE_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_float_p, c_size_t, c_size_t, c_float_p)
+PROGRESS_FN = CFUNCTYPE(c_int32, c_void_p, c_double)
+
+#: ``lumen_kernel_shap_options.estimator`` values (``LUMEN_ESTIMATOR_*``).
+ESTIMATORS = {"default": 0, "shap": 1, "leverage": 2, "leverage_stratified": 3}
 
 
 class ModelDesc(Structure):
@@ -72,6 +76,19 @@ class ModelDesc(Structure):
         ("feature_names_len", c_size_t),
         ("layer_gradient", LAYER_GRADIENT_FN),
         ("layer_shape", c_size_t * 3),
+    ]
+
+
+class CallControl(Structure):
+    """``lumen_call_control``."""
+
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("cancel", c_void_p),
+        ("timeout_ms", c_uint64),
+        ("progress", PROGRESS_FN),
+        ("progress_user_data", c_void_p),
+        ("max_model_threads", c_uint32),
     ]
 
 
@@ -429,6 +446,12 @@ _PROTOTYPES = {
     "lumen_status_name": (c_char_p, [c_uint32]),
     "lumen_version": (c_char_p, []),
     "lumen_string_free": (None, [c_void_p]),
+    "lumen_call_control_default": (CallControl, []),
+    "lumen_cancel_token_new": (_STATUS, [_OUT_HANDLE]),
+    "lumen_cancel_token_cancel": (_STATUS, [_HANDLE]),
+    "lumen_cancel_token_reset": (_STATUS, [_HANDLE]),
+    "lumen_cancel_token_is_cancelled": (_STATUS, [_HANDLE, c_uint32_p]),
+    "lumen_cancel_token_free": (None, [_HANDLE]),
     "lumen_engine_options_default": (EngineOptions, []),
     "lumen_engine_new": (_STATUS, [POINTER(EngineOptions), _OUT_HANDLE]),
     "lumen_engine_free": (None, [_HANDLE]),

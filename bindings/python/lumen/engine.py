@@ -10,15 +10,17 @@ back for each call (see :mod:`lumen.model`).
 from __future__ import annotations
 
 import ctypes
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, SupportsFloat, cast
 
 import numpy as np
 
 from . import _arrays, _native, timeshap
+from .cancel import Call, CancelToken, ProgressFn, invoke
 from .errors import InvalidInputError, Status, check
 from .explanation import Counterfactuals, Explanation
-from .model import Model
+from .model import Model, _ModelHandle
 from .sequence_model import SequenceModel
 
 BACKENDS = {"auto": 0, "cpu": 1, "cuda": 2}
@@ -27,6 +29,8 @@ IG_METHODS = {"riemann_left": 0, "riemann_right": 1, "riemann_middle": 2, "riema
 NOISE_TYPES = {"smoothgrad": 0, "smoothgrad_sq": 1, "vargrad": 2}
 NOISE_BASES = {"saliency": 0, "integrated_gradients": 1, "gradient_shap": 2}
 SAMPLINGS = {"column": 0, "gibbs": 1}
+#: ``estimator`` values of :meth:`Engine.kernel_shap` (``LUMEN_ESTIMATOR_*``).
+ESTIMATORS = _native.ESTIMATORS
 
 
 def _choice(table: dict[str, int], value: str, name: str) -> int:
@@ -40,6 +44,24 @@ def _set(options: Any, **values: Any) -> None:
     for field, value in values.items():
         if value is not None:
             setattr(options, field, value)
+
+
+def _positive(value: Any, name: str) -> float:
+    """A finite float > 0, or InvalidInputError naming ``name``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as error:
+        raise InvalidInputError(Status.INVALID_ARGUMENT, f"{name}: is {value!r}, expected a number > 0") from error
+    if not math.isfinite(number) or number <= 0:
+        raise InvalidInputError(Status.INVALID_ARGUMENT, f"{name}: is {value!r}, expected a finite number > 0")
+    return number
+
+
+def _count(value: Any, name: str) -> int:
+    """An int >= 1 that fits a size_t, or InvalidInputError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= int(value) < 2**64:
+        raise InvalidInputError(Status.INVALID_ARGUMENT, f"{name}: is {value!r}, expected an int >= 1")
+    return int(value)
 
 
 def _baseline(options: Any, keep: _arrays.Keep, baseline: Any, name: str = "baseline") -> None:
@@ -99,7 +121,42 @@ class Engine:
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _call(self, method: str, model: Model, inputs: Any, options: Any, keep: _arrays.Keep) -> ctypes.c_void_p:
+    @staticmethod
+    def _run(
+        call: Call,
+        model: _ModelHandle,
+        function: Callable[[], int],
+        out: ctypes.c_void_p | None = None,
+        free: Callable[[ctypes.c_void_p], None] | None = None,
+    ) -> None:
+        """Makes the foreign call ``function()`` under ``call``'s control (see
+        :mod:`lumen.cancel`) and raises what it failed with; on success ``out`` holds the
+        result handle, which ``free`` releases when the result is not returned."""
+
+        def discard(status: int, message: str) -> None:
+            if status == Status.OK:
+                if out is not None and out.value and free is not None:
+                    free(out)
+                    out.value = None
+            else:
+                model.discard(status, message)
+
+        status, message = invoke(call, function, discard)
+        if call.progress_error is not None:
+            discard(status, message)
+            raise call.progress_error
+        model.raise_for(status, message)
+
+    def _call(
+        self,
+        method: str,
+        model: Model,
+        inputs: Any,
+        options: Any,
+        keep: _arrays.Keep,
+        call: Call,
+        free: Callable[[ctypes.c_void_p], None],
+    ) -> ctypes.c_void_p:
         if not isinstance(model, Model):
             raise InvalidInputError(Status.NULL_POINTER, f"model: is {model!r}, expected a lumen.Model")
         array = np.asarray(_arrays.required(inputs, "inputs"))
@@ -107,12 +164,20 @@ class Engine:
         pointer, length = keep.floats(array, "inputs")
         out = ctypes.c_void_p()
         function = getattr(_native.lib, f"lumen_engine_explain_{method}")
-        status = function(self._handle, model._handle, pointer, length, rows, ctypes.byref(options), ctypes.byref(out))
-        model.raise_for(status)
+        engine, handle = self._handle, model._handle
+        call.attach(options)
+
+        def explain() -> int:
+            status: int = function(engine, handle, pointer, length, rows, ctypes.byref(options), ctypes.byref(out))
+            return status
+
+        self._run(call, model, explain, out, free)
         return out
 
-    def _explain(self, method: str, model: Model, inputs: Any, options: Any, keep: _arrays.Keep) -> Explanation:
-        return Explanation(self._call(method, model, inputs, options, keep))
+    def _explain(
+        self, method: str, model: Model, inputs: Any, options: Any, keep: _arrays.Keep, call: Call
+    ) -> Explanation:
+        return Explanation(self._call(method, model, inputs, options, keep, call, _native.lib.lumen_explanation_free))
 
     # -- perturbation methods -------------------------------------------------------------
 
@@ -126,9 +191,14 @@ class Engine:
         baseline: Any = None,
         targets: Any = None,
         perturbations_per_eval: int | None = None,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        max_model_threads: int | None = None,
     ) -> Explanation:
         """Occlusion (Captum's): sliding windows of ``window_shape`` over the input shape,
         each replaced by the baseline (a scalar, one row or one per row; default 0)."""
+        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = _native.lib.lumen_occlusion_options_default()
         options.window_shape, options.window_rank = keep.sizes(
@@ -139,7 +209,7 @@ class Engine:
         _baseline(options, keep, baseline)
         _targets(options, keep, targets)
         _set(options, perturbations_per_eval=perturbations_per_eval)
-        return self._explain("occlusion", model, inputs, options, keep)
+        return self._explain("occlusion", model, inputs, options, keep, call)
 
     def feature_ablation(
         self,
@@ -152,10 +222,15 @@ class Engine:
         targets: Any = None,
         perturbations_per_eval: int | None = None,
         group_attributions: bool = False,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        max_model_threads: int | None = None,
     ) -> Explanation:
         """Feature Ablation (Captum's): each group of ``feature_mask`` (default: every
         element its own) replaced by the baseline; per element or, with
         ``group_attributions``, per group; completeness gaps per row."""
+        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = _native.lib.lumen_feature_ablation_options_default()
         if feature_mask is not None:
@@ -165,7 +240,7 @@ class Engine:
         _targets(options, keep, targets)
         _set(options, perturbations_per_eval=perturbations_per_eval)
         options.group_attributions = 1 if group_attributions else 0
-        return self._explain("feature_ablation", model, inputs, options, keep)
+        return self._explain("feature_ablation", model, inputs, options, keep, call)
 
     # -- Shapley methods --------------------------------------------------------------------
 
@@ -204,15 +279,41 @@ class Engine:
         link: str = "identity",
         budget: int | None = None,
         error_batches: int | None = None,
+        estimator: str | None = None,
+        target_standard_error: float | None = None,
+        max_budget: int | None = None,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        max_model_threads: int | None = None,
     ) -> Explanation:
         """KernelSHAP over a weighted ``background`` (rows of the model's input), with
         optional player groups, an ``identity`` or ``logit`` link, a coalition ``budget``
-        (default 2M + 2048; exact when it covers every coalition) and standard errors."""
+        (default 2M + 2048; exact when it covers every coalition) and standard errors
+        (jackknife over ``error_batches`` groups; ``Explanation.standard_errors`` is None
+        when the sample is too thin to estimate them, the values still stand).
+
+        ``estimator`` picks how coalitions are sampled: ``"default"`` (the library's
+        choice, today ``"leverage_stratified"``), ``"shap"`` (shap's KernelExplainer
+        schedule), ``"leverage"`` (Leverage SHAP) or ``"leverage_stratified"``.
+
+        ``target_standard_error`` (> 0, in the explained output's units, link space)
+        samples in rounds until every value's standard error is at or below it, or until
+        ``max_budget`` coalitions per row are spent (default 16 × (2M + 2048); only with a
+        target). ``Explanation.sampling`` records, per row, the rounds, coalitions and the
+        error reached."""
+        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = _native.lib.lumen_kernel_shap_options_default()
         self._game(options.game, keep, background, background_weights, players, player_names, targets, link)
         _set(options, budget=budget, error_batches=error_batches)
-        return self._explain("kernel_shap", model, inputs, options, keep)
+        if estimator is not None:
+            options.estimator = _choice(ESTIMATORS, estimator, "estimator")
+        if target_standard_error is not None:
+            options.target_standard_error = _positive(target_standard_error, "target_standard_error")
+        if max_budget is not None:
+            options.max_budget = _count(max_budget, "max_budget")
+        return self._explain("kernel_shap", model, inputs, options, keep, call)
 
     def shapley_sampling(
         self,
@@ -226,13 +327,18 @@ class Engine:
         targets: Any = None,
         link: str = "identity",
         permutation_pairs: int | None = None,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        max_model_threads: int | None = None,
     ) -> Explanation:
         """Shapley Value Sampling over antithetic permutation pairs (default 25)."""
+        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = _native.lib.lumen_shapley_sampling_options_default()
         self._game(options.game, keep, background, background_weights, players, player_names, targets, link)
         _set(options, permutation_pairs=permutation_pairs)
-        return self._explain("shapley_sampling", model, inputs, options, keep)
+        return self._explain("shapley_sampling", model, inputs, options, keep, call)
 
     # -- gradient methods -----------------------------------------------------------------
 
@@ -289,21 +395,38 @@ class Engine:
         internal_batch_size: int | None = None,
         multiply_by_inputs: bool | None = None,
         targets: Any = None,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        max_model_threads: int | None = None,
     ) -> Explanation:
         """Integrated Gradients (Captum's): ``method`` one of ``riemann_left``,
         ``riemann_right``, ``riemann_middle``, ``riemann_trapezoid``, ``gausslegendre``
         (default, 50 steps); convergence deltas as completeness gaps. Needs ``gradient``."""
+        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = _native.lib.lumen_integrated_gradients_options_default()
         self._ig_options(options, keep, baseline, n_steps, method, internal_batch_size, multiply_by_inputs, targets)
-        return self._explain("integrated_gradients", model, inputs, options, keep)
+        return self._explain("integrated_gradients", model, inputs, options, keep, call)
 
-    def saliency(self, model: Model, inputs: Any, *, abs: bool | None = None, targets: Any = None) -> Explanation:
+    def saliency(
+        self,
+        model: Model,
+        inputs: Any,
+        *,
+        abs: bool | None = None,
+        targets: Any = None,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        max_model_threads: int | None = None,
+    ) -> Explanation:
         """Saliency (Captum's): the gradient at the input, absolute by default."""
+        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = _native.lib.lumen_saliency_options_default()
         self._saliency_options(options, keep, abs, targets)
-        return self._explain("saliency", model, inputs, options, keep)
+        return self._explain("saliency", model, inputs, options, keep, call)
 
     def gradient_shap(
         self,
@@ -315,14 +438,19 @@ class Engine:
         stdevs: float | None = None,
         internal_batch_size: int | None = None,
         targets: Any = None,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        max_model_threads: int | None = None,
     ) -> Explanation:
         """GradientSHAP (expected gradients) over the baseline rows ``baselines``."""
+        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = _native.lib.lumen_gradient_shap_options_default()
         self._gradient_shap_options(
             options, keep, _arrays.required(baselines, "baselines"), n_samples, stdevs, internal_batch_size, targets
         )
-        return self._explain("gradient_shap", model, inputs, options, keep)
+        return self._explain("gradient_shap", model, inputs, options, keep, call)
 
     def noise_tunnel(
         self,
@@ -333,12 +461,17 @@ class Engine:
         nt_type: str = "smoothgrad",
         nt_samples: int | None = None,
         stdevs: float | None = None,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        max_model_threads: int | None = None,
         **base_options: Any,
     ) -> Explanation:
         """NoiseTunnel (Captum's): ``base`` (``saliency``, ``integrated_gradients`` or
         ``gradient_shap``) on ``nt_samples`` noisy copies, aggregated by ``nt_type``
         (``smoothgrad``, ``smoothgrad_sq``, ``vargrad``). ``base_options`` are the base
         method's keywords (e.g. ``baseline``, ``baselines``, ``abs``, ``targets``)."""
+        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = _native.lib.lumen_noise_tunnel_options_default()
         options.nt_type = _choice(NOISE_TYPES, nt_type, "nt_type")
@@ -357,7 +490,7 @@ class Engine:
             raise InvalidInputError(Status.INVALID_ARGUMENT, f"options of {base}: {error}") from error
         # The struct stays alive until this method returns, past the call that reads it.
         setattr(options, base, ctypes.pointer(base_struct))
-        return self._explain("noise_tunnel", model, inputs, options, keep)
+        return self._explain("noise_tunnel", model, inputs, options, keep, call)
 
     def grad_cam(
         self,
@@ -368,9 +501,14 @@ class Engine:
         relu_attributions: bool | None = None,
         upsample: bool | None = None,
         internal_batch_size: int | None = None,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        max_model_threads: int | None = None,
     ) -> Explanation:
         """Grad-CAM on the model's ``layer_gradient`` layer, upsampled bilinearly to the
         input's last two dimensions unless ``upsample=False``."""
+        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = _native.lib.lumen_grad_cam_options_default()
         _targets(options, keep, targets)
@@ -379,7 +517,7 @@ class Engine:
         if upsample is not None:
             options.upsample = 1 if upsample else 0
         _set(options, internal_batch_size=internal_batch_size)
-        return self._explain("grad_cam", model, inputs, options, keep)
+        return self._explain("grad_cam", model, inputs, options, keep, call)
 
     # -- counterfactuals --------------------------------------------------------------------
 
@@ -395,6 +533,10 @@ class Engine:
         allow_list: Sequence[int] | None = None,
         ranges: dict[int, tuple[float, float]] | None = None,
         sampling: str | None = None,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        max_model_threads: int | None = None,
         **settings: Any,
     ) -> Counterfactuals:
         """PermuteAttack counterfactuals (Hashemi & Fathi 2020): new values drawn from the
@@ -407,6 +549,7 @@ class Engine:
         ``temperature``, ``decay``, ``max_changed``, ``max_distance``,
         ``success_probability``, ``counterfactuals``, ``gibbs_bins``,
         ``gibbs_iterations``)."""
+        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = _native.lib.lumen_permute_attack_options_default()
         options.training, options.training_len = keep.floats(training, "training")
@@ -434,10 +577,11 @@ class Engine:
             options.sampling = _choice(SAMPLINGS, sampling, "sampling")
         fields = {field[0] for field in _native.PermuteAttackOptions._fields_}
         for name, value in settings.items():
-            if name not in fields or name.endswith("_len"):
+            if name not in fields or name.endswith("_len") or name in ("struct_size", "control"):
                 raise InvalidInputError(Status.INVALID_ARGUMENT, f"counterfactuals: unknown setting {name!r}")
             setattr(options, name, value)
-        return Counterfactuals(self._call("counterfactuals", model, inputs, options, keep), model.input_len)
+        out = self._call("counterfactuals", model, inputs, options, keep, call, _native.lib.lumen_counterfactuals_free)
+        return Counterfactuals(out, model.input_len)
 
     # -- TimeSHAP -------------------------------------------------------------------------
 
@@ -448,13 +592,23 @@ class Engine:
         return model
 
     def timeshap_prune(
-        self, model: SequenceModel, sequence: Any, *, full_curve: bool = False, **settings: Any
+        self,
+        model: SequenceModel,
+        sequence: Any,
+        *,
+        full_curve: bool = False,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        max_model_threads: int | None = None,
+        **settings: Any,
     ) -> timeshap.Pruning:
         """Temporal coalition pruning of one sequence (``(seq_len, features)``, or flat
         event-major; ``seq_len >= 2``) with ``tolerance`` (no pruning without it). With
         ``full_curve`` every split is evaluated; otherwise the walk stops where pruning
         does. Settings: see :mod:`lumen.timeshap`."""
         model = self._sequence_model(model)
+        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = timeshap.options(keep, **settings)
         array = np.asarray(_arrays.required(sequence, "sequence"))
@@ -463,43 +617,65 @@ class Engine:
         capacity = max(seq_len - 1, 1)
         curve = (_native.PruningPoint * capacity)()
         pruned, written = ctypes.c_size_t(), ctypes.c_size_t()
-        status = _native.lib.lumen_engine_timeshap_prune(
-            self._handle,
-            model._handle,
-            pointer,
-            length,
-            seq_len,
-            ctypes.byref(options),
-            1 if full_curve else 0,
-            ctypes.byref(pruned),
-            curve,
-            capacity,
-            ctypes.byref(written),
-        )
-        model.raise_for(status)
+        engine, handle = self._handle, model._handle
+        call.attach(options)
+
+        def prune() -> int:
+            status: int = _native.lib.lumen_engine_timeshap_prune(
+                engine,
+                handle,
+                pointer,
+                length,
+                seq_len,
+                ctypes.byref(options),
+                1 if full_curve else 0,
+                ctypes.byref(pruned),
+                curve,
+                capacity,
+                ctypes.byref(written),
+            )
+            return status
+
+        self._run(call, model, prune)
         points = [
             timeshap.PruningPoint(p.split, p.newer_len, p.older_value, p.newer_value) for p in curve[: written.value]
         ]
         return timeshap.Pruning(pruned.value, points)
 
     def explain_timeshap(
-        self, model: SequenceModel, sequence: Any, level: str = "event", **settings: Any
+        self,
+        model: SequenceModel,
+        sequence: Any,
+        level: str = "event",
+        *,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        max_model_threads: int | None = None,
+        **settings: Any,
     ) -> timeshap.TimeShapExplanation:
         """TimeSHAP of one sequence (``(seq_len, features)``, or flat event-major;
         ``seq_len >= 2``) at ``level`` (``"event"``, ``"feature"`` or ``"cell"``), after
         pruning when ``tolerance`` is given. Settings: see :mod:`lumen.timeshap`."""
         model = self._sequence_model(model)
         level_code = timeshap._choice(timeshap.LEVELS, level, "level")
+        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = timeshap.options(keep, **settings)
         array = np.asarray(_arrays.required(sequence, "sequence"))
         seq_len = timeshap.sequence_length(array, model.features)
         pointer, length = keep.floats(array, "sequence")
         out = ctypes.c_void_p()
-        status = _native.lib.lumen_engine_explain_timeshap(
-            self._handle, model._handle, pointer, length, seq_len, level_code, ctypes.byref(options), ctypes.byref(out)
-        )
-        model.raise_for(status)
+        engine, handle = self._handle, model._handle
+        call.attach(options)
+
+        def explain() -> int:
+            status: int = _native.lib.lumen_engine_explain_timeshap(
+                engine, handle, pointer, length, seq_len, level_code, ctypes.byref(options), ctypes.byref(out)
+            )
+            return status
+
+        self._run(call, model, explain, out, _native.lib.lumen_explanation_free)
         return timeshap.TimeShapExplanation(Explanation(out), level)
 
     def timeshap_global(
@@ -509,6 +685,10 @@ class Engine:
         *,
         tolerances: Sequence[float] = (),
         seeds: int = 10,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        max_model_threads: int | None = None,
         **settings: Any,
     ) -> timeshap.TimeShapGlobal:
         """Global TimeSHAP over ``sequences`` (each ``(seq_len_i, features)``, ``seq_len_i
@@ -516,6 +696,7 @@ class Engine:
         share and the pruning table at each η of ``tolerances`` over ``seeds`` (>= 2)
         random streams. The background must be one event (or ``training_events``)."""
         model = self._sequence_model(model)
+        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = timeshap.options(keep, **settings)
         arrays = [np.asarray(s, dtype=np.float32) for s in _arrays.required(sequences, "sequences")]
@@ -525,18 +706,24 @@ class Engine:
         lengths_pointer, count = keep.sizes(np.asarray(lengths, dtype=np.uintp), "lengths")
         tolerances_pointer, tolerances_len = keep.doubles(np.asarray(tolerances, dtype=np.float64), "tolerances")
         out = ctypes.c_void_p()
-        status = _native.lib.lumen_engine_timeshap_global(
-            self._handle,
-            model._handle,
-            pointer,
-            length,
-            lengths_pointer,
-            count,
-            ctypes.byref(options),
-            tolerances_pointer,
-            tolerances_len,
-            int(seeds),
-            ctypes.byref(out),
-        )
-        model.raise_for(status)
+        engine, handle = self._handle, model._handle
+        call.attach(options)
+
+        def explain() -> int:
+            status: int = _native.lib.lumen_engine_timeshap_global(
+                engine,
+                handle,
+                pointer,
+                length,
+                lengths_pointer,
+                count,
+                ctypes.byref(options),
+                tolerances_pointer,
+                tolerances_len,
+                int(seeds),
+                ctypes.byref(out),
+            )
+            return status
+
+        self._run(call, model, explain, out, _native.lib.lumen_timeshap_global_free)
         return timeshap.TimeShapGlobal(out)

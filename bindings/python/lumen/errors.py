@@ -11,7 +11,19 @@ Every failing call raises a subclass of :class:`LumenError` carrying the status 
   raised is the ``__cause__``);
 * :class:`NotAvailableError` (also a ``LookupError``): a value or backend that is not
   available;
-* :class:`InternalError` (also a ``RuntimeError``): a bug in Lumen.
+* :class:`InternalError` (also a ``RuntimeError``): a bug in Lumen;
+* :class:`InvalidStateError` (also a ``RuntimeError``): a call Lumen refuses in the
+  current state, e.g. an explanation started from inside a model callback;
+* :class:`OutOfMemoryError` (also a ``MemoryError``): an allocation failed;
+* :class:`NonFiniteResultError` (also an ``ArithmeticError``): a result overflowed to
+  ±Inf or NaN although the inputs and the model's outputs were finite;
+* :class:`CancelledError`: the call was cancelled (its :class:`lumen.CancelToken`, or
+  its progress callback returned False);
+* :class:`DeadlineExceededError` (also the builtin ``TimeoutError``): the call ran past
+  its ``timeout``.
+
+A cancelled or timed-out call returns nothing, frees what it held and leaves the engine
+and the model usable.
 """
 
 from __future__ import annotations
@@ -88,6 +100,27 @@ class OutOfMemoryError(LumenError, MemoryError):
     """Memory for the work could not be allocated; nothing was returned."""
 
 
+class InvalidStateError(LumenError, RuntimeError):
+    """Lumen refused the call in the current state: it came from inside a model callback
+    (a callback must not call back into Lumen), or a handle is in use."""
+
+
+class NonFiniteResultError(LumenError, ArithmeticError):
+    """A result overflowed to ±Inf (or became NaN) although the inputs and the model's
+    outputs were finite; the message names the value. Nothing was returned."""
+
+
+class CancelledError(LumenError):
+    """The call was cancelled: its :class:`lumen.CancelToken` was cancelled or its
+    progress callback returned False. Nothing was returned; the engine and the model stay
+    usable. (A Ctrl-C during a call re-raises ``KeyboardInterrupt`` instead.)"""
+
+
+class DeadlineExceededError(LumenError, TimeoutError):
+    """The call ran past its ``timeout``. Nothing was returned; the engine and the model
+    stay usable."""
+
+
 _CLASSES: dict[int, type[LumenError]] = {
     Status.MODEL_FAILED: ModelError,
     Status.MODEL_NON_FINITE_OUTPUT: ModelError,
@@ -96,7 +129,11 @@ _CLASSES: dict[int, type[LumenError]] = {
     Status.NOT_AVAILABLE: NotAvailableError,
     Status.INTERNAL: InternalError,
     Status.PANIC: InternalError,
+    Status.INVALID_STATE: InvalidStateError,
     Status.OUT_OF_MEMORY: OutOfMemoryError,
+    Status.NON_FINITE_RESULT: NonFiniteResultError,
+    Status.CANCELLED: CancelledError,
+    Status.DEADLINE_EXCEEDED: DeadlineExceededError,
 }
 
 

@@ -7,6 +7,10 @@ a failing status and stops, and the Engine method raises :class:`ModelCallbackEr
 with the original exception as ``__cause__`` (``KeyboardInterrupt`` and other
 non-``Exception`` errors are re-raised as they are).
 
+A callable must not call back into Lumen: an Engine method called from inside it raises
+:class:`lumen.InvalidStateError` (the engine refuses re-entry rather than deadlocking on
+the model it is already calling).
+
 Threading: the callables run on Lumen's worker threads, each call holding the GIL. With
 ``concurrent=False`` (the default) Lumen never overlaps two calls of one model; with
 ``concurrent=True`` several workers may call it at once, which only helps when the
@@ -74,12 +78,14 @@ class _Raised:
         with self.lock:
             return self.raised.pop(code, None)
 
-    def raise_for(self, status: int) -> None:
+    def raise_for(self, status: int, message: str | None = None) -> None:
         """Raises the exception of a failing call: ModelCallbackError from the callable's
-        own exception when one caused it, else the status's exception."""
+        own exception when one caused it, else the status's exception. ``message`` is
+        the error message of the thread that made the call (default: this thread's)."""
         if status == Status.OK:
             return
-        message = last_error_message()
+        if message is None:
+            message = last_error_message()
         if status == Status.MODEL_FAILED:
             found = _CODE.search(message)
             error = self.take(int(found.group(1))) if found else None
@@ -88,6 +94,13 @@ class _Raised:
                     raise error
                 raise ModelCallbackError(status, f"{message}: {type(error).__name__}: {error}") from error
         raise error_for(status, message)
+
+    def discard(self, status: int, message: str) -> None:
+        """Drops the exception a callable raised in a call whose outcome is not reported."""
+        if status == Status.MODEL_FAILED:
+            found = _CODE.search(message)
+            if found:
+                self.take(int(found.group(1)))
 
 
 class _Callbacks(_Raised):
@@ -187,10 +200,14 @@ class _ModelHandle:
     def __del__(self) -> None:
         self.close()
 
-    def raise_for(self, status: int) -> None:
+    def raise_for(self, status: int, message: str | None = None) -> None:
         """Raises the exception of a failing call: ModelCallbackError from the callable's
         own exception when one caused it, else the status's exception."""
-        self._callbacks.raise_for(status)
+        self._callbacks.raise_for(status, message)
+
+    def discard(self, status: int, message: str) -> None:
+        """Drops what a call whose outcome is not reported left behind."""
+        self._callbacks.discard(status, message)
 
 
 class Model(_ModelHandle):
