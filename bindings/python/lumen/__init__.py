@@ -31,7 +31,15 @@ from .errors import (
     OutOfMemoryError,
     Status,
 )
-from .explanation import Counterfactual, Counterfactuals, Explanation, InstanceOutcome, ReasonCode, scorecard_score
+from .explanation import (
+    Counterfactual,
+    Counterfactuals,
+    Explanation,
+    InstanceOutcome,
+    ReasonCode,
+    SamplingDiagnostics,
+    scorecard_score,
+)
 from .model import Model
 from .sequence_model import SequenceModel
 from .timeshap import Player, Pruning, PruningPoint, PruningRow, Summary, TimeShapExplanation, TimeShapGlobal
@@ -62,6 +70,7 @@ __all__ = [
     "PruningPoint",
     "PruningRow",
     "ReasonCode",
+    "SamplingDiagnostics",
     "SequenceModel",
     "Status",
     "Summary",

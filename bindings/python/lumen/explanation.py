@@ -36,6 +36,51 @@ class ReasonCode(NamedTuple):
     contribution: float
 
 
+@dataclass(frozen=True)
+class SamplingDiagnostics:
+    """How one row's sampled Shapley values were reached (KernelSHAP, TimeSHAP): the
+    sampling ``rounds`` (1 unless ``target_standard_error`` asked for more), the
+    ``coalitions`` evaluated (each over every background row, the empty and full ones
+    aside), whether they were ``exact`` (every coalition enumerated), whether the standard
+    errors could be estimated (``standard_errors_available``; when not, the values stand
+    and :attr:`Explanation.standard_errors` is None), the ``largest_standard_error`` of
+    the row's values (None when unavailable), and with an accuracy-driven budget the
+    ``target_standard_error`` and whether it was ``target_met`` (both None without)."""
+
+    rounds: int
+    coalitions: int
+    exact: bool
+    standard_errors_available: bool
+    largest_standard_error: float | None
+    target_standard_error: float | None
+    target_met: bool | None
+
+
+def _sampling(parameters: dict[str, Any]) -> list[SamplingDiagnostics] | None:
+    rows = parameters.get("sampling")
+    if rows is None:
+        return None
+    try:
+        return [
+            SamplingDiagnostics(
+                rounds=int(row["rounds"]),
+                coalitions=int(row["coalitions"]),
+                exact=bool(row["exact"]),
+                standard_errors_available=bool(row["standard_errors_available"]),
+                largest_standard_error=_optional_float(row.get("largest_standard_error")),
+                target_standard_error=_optional_float(row.get("target_standard_error")),
+                target_met=None if row.get("target_met") is None else bool(row["target_met"]),
+            )
+            for row in rows
+        ]
+    except (KeyError, TypeError, ValueError) as error:
+        raise InternalError(Status.INTERNAL, f"explanation: unreadable parameters.sampling ({error!r})") from error
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 class Explanation:
     """Attributions of ``rows × outputs × features`` (numpy), predictions f(x), base
     values, diagnostics and the audit record. Immutable; safe to read from several
@@ -133,6 +178,13 @@ class Explanation:
         except NotAvailableError:
             return None
         return values.reshape(shape)
+
+    @property
+    def sampling(self) -> list[SamplingDiagnostics] | None:
+        """Per row, how sampled Shapley values were reached (rounds, coalitions, the
+        standard error reached and the target's): the audit record's
+        ``parameters.sampling``. None for methods that do not record it."""
+        return _sampling(self.audit.get("parameters") or {})
 
     @property
     def diagnostics(self) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from . import _arrays, _native
 from .errors import InternalError, InvalidInputError, Status, check
-from .explanation import Explanation, _take_string
+from .explanation import Explanation, SamplingDiagnostics, _take_string
 
 #: ``level`` values of :meth:`lumen.Engine.explain_timeshap`.
 LEVELS = {"event": 0, "feature": 1, "cell": 2}
@@ -160,12 +160,18 @@ class TimeShapExplanation:
         return float(self.explanation.predictions.reshape(-1)[0])
 
     @property
-    def standard_errors(self) -> NDArray[np.float32]:
-        """Standard errors of the values (0 when exact)."""
+    def standard_errors(self) -> NDArray[np.float32] | None:
+        """Standard errors of the values (0 when exact); None when the sample was too thin
+        to estimate them (the values stand; see :attr:`sampling`)."""
         errors = self.explanation.standard_errors
-        if errors is None:
-            raise InternalError(Status.INTERNAL, "TimeSHAP explanation without standard errors")
-        return errors.reshape(-1)
+        return None if errors is None else errors.reshape(-1)
+
+    @property
+    def sampling(self) -> SamplingDiagnostics | None:
+        """How the values were reached (rounds, coalitions, standard errors available);
+        None when the explanation does not record it."""
+        rows = self.explanation.sampling
+        return rows[0] if rows else None
 
     def to_json(self) -> str:
         """The audit record (parameters, players, pruning curve and length) as JSON text."""

@@ -115,3 +115,99 @@ def test_against_shap_exact_explainer(setup):
         ex = engine.kernel_shap(model, x, background)
     np.testing.assert_allclose(ex.attributions[:, 0, :], reference, atol=1e-4)
     np.testing.assert_allclose(ex.base_values[:, 0], explainer(x).base_values, atol=1e-5)
+
+
+def ten_player_setup():
+    rng = np.random.default_rng(11)
+    coefficients = rng.normal(size=10)
+
+    def f(x):
+        x = x.astype(np.float64)
+        return np.tanh(x @ coefficients) + 0.5 * x[:, 0] * x[:, 1] - 0.3 * x[:, 2] * x[:, 7]
+
+    background = rng.normal(size=(4, 10)).astype(np.float32)
+    x = rng.normal(size=10).astype(np.float32)
+    exact = brute_force_shapley(lambda rows: f(rows)[:, None], x, background, np.ones(4), np.arange(10))[0]
+    return lumen.Model(f, input_len=10), x, background, exact
+
+
+@pytest.mark.parametrize("estimator", sorted(lumen.engine.ESTIMATORS))
+def test_every_estimator_approximates_the_definition(estimator):
+    model, x, background, exact = ten_player_setup()
+    with lumen.Engine(backend="cpu", seed=2) as engine:
+        ex = engine.kernel_shap(model, x, background, budget=400, estimator=estimator)
+        values, errors = ex.attributions[0, 0], ex.standard_errors
+        recorded = ex.audit["parameters"]["estimator"]
+    assert recorded == ("leverage_stratified" if estimator == "default" else estimator)
+    assert errors is not None and np.all(errors > 0)
+    np.testing.assert_allclose(values, exact, atol=max(0.05, 8 * float(errors.max())))
+    assert abs(values.sum() - exact.sum()) < 1e-4  # efficiency holds exactly
+
+
+def test_estimators_differ_at_small_budgets():
+    model, x, background, _ = ten_player_setup()
+    with lumen.Engine(backend="cpu", seed=2) as engine:
+        runs = {
+            e: engine.kernel_shap(model, x, background, budget=60, estimator=e).attributions
+            for e in ("shap", "leverage")
+        }
+    assert not np.array_equal(runs["shap"], runs["leverage"])
+
+
+def test_unknown_estimator_lists_the_valid_names(engine, linear):
+    with pytest.raises(lumen.InvalidInputError, match="estimator: is 'kernel'") as caught:
+        engine.kernel_shap(linear, np.ones(4), np.zeros(4), estimator="kernel")
+    for name in ("default", "shap", "leverage", "leverage_stratified"):
+        assert repr(name) in str(caught.value)
+    assert caught.value.status == lumen.Status.INVALID_ARGUMENT
+
+
+def test_target_standard_error_samples_until_it_is_met():
+    model, x, background, exact = ten_player_setup()
+    rows = np.stack([x, x[::-1]])
+    with lumen.Engine(backend="cpu", seed=4) as engine:
+        one_round = engine.kernel_shap(model, rows, background, budget=40)
+        targeted = engine.kernel_shap(model, rows, background, budget=40, target_standard_error=0.01)
+        assert one_round.sampling is not None and targeted.sampling is not None
+        assert [s.rounds for s in one_round.sampling] == [1, 1]
+        assert all(s.target_standard_error is None and s.target_met is None for s in one_round.sampling)
+        for row in targeted.sampling:
+            assert row.target_standard_error == 0.01 and row.target_met is True
+            assert row.rounds > 1 and row.coalitions > 40 and not row.exact
+            assert row.standard_errors_available and row.largest_standard_error is not None
+            assert row.largest_standard_error <= 0.01
+        errors = targeted.standard_errors
+        assert errors is not None and float(errors.max()) <= 0.01 + 1e-6
+        np.testing.assert_allclose(targeted.attributions[0, 0], exact, atol=0.06)
+        assert targeted.model_rows_evaluated > one_round.model_rows_evaluated
+
+        capped = engine.kernel_shap(model, rows, background, budget=40, target_standard_error=1e-6, max_budget=200)
+        assert capped.sampling is not None
+        for row in capped.sampling:
+            assert row.target_met is False and row.coalitions <= 200
+
+
+def test_exact_rows_report_exact_sampling():
+    model, x, background, exact = ten_player_setup()
+    with lumen.Engine(backend="cpu") as engine:
+        ex = engine.kernel_shap(model, x, background, budget=2000)
+        assert ex.sampling is not None
+        (row,) = ex.sampling
+        assert row.exact and row.coalitions == 2**10 - 2 and row.largest_standard_error == 0.0
+        np.testing.assert_allclose(ex.attributions[0, 0], exact, atol=1e-4)
+        assert engine.feature_ablation(model, x).sampling is None
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"target_standard_error": 0}, "target_standard_error: is 0"),
+        ({"target_standard_error": -0.1}, "target_standard_error"),
+        ({"target_standard_error": float("nan")}, "target_standard_error"),
+        ({"max_budget": 0, "target_standard_error": 0.1}, "max_budget: is 0"),
+        ({"max_budget": 500}, "max_budget"),
+    ],
+)
+def test_bad_accuracy_settings(engine, linear, settings, match):
+    with pytest.raises(lumen.InvalidInputError, match=match):
+        engine.kernel_shap(linear, np.ones(4), np.zeros(4), **settings)

@@ -213,3 +213,25 @@ def test_failing_models(engine):
     with lumen.SequenceModel(lambda batch: np.zeros((batch.shape[0], 3)), features=F) as m:
         with pytest.raises(lumen.ModelCallbackError, match="expected"):
             engine.explain_timeshap(m, x, background=B)
+
+
+def test_thin_samples_report_no_standard_errors_but_keep_the_values():
+    """14 events at budget 14 with seed 1: too few coalitions to estimate the errors, the
+    values still sum to f(x) − base."""
+    rng = np.random.default_rng(0)
+    sequence = rng.normal(size=(14, 2)).astype(np.float32)
+
+    def predict(x):
+        x = x.astype(np.float64)
+        return np.tanh(x.sum(axis=(1, 2)))[:, None] + x[:, -1, 0:1] * x[:, 0, 1:2]
+
+    with lumen.Engine(backend="cpu", seed=1) as engine, lumen.SequenceModel(predict, features=2) as model:
+        thin = engine.explain_timeshap(model, sequence, background=[0, 0], budget=14)
+        sampling = thin.sampling
+        assert sampling is not None and not sampling.standard_errors_available and not sampling.exact
+        assert sampling.coalitions == 14 and sampling.largest_standard_error is None
+        assert thin.standard_errors is None
+        assert abs(thin.values.sum() - (thin.prediction - thin.base_value)) < 1e-4
+        ample = engine.explain_timeshap(model, sequence, background=[0, 0], budget=2000)
+        assert ample.sampling is not None and ample.sampling.standard_errors_available
+        assert ample.standard_errors is not None and ample.standard_errors.shape == ample.values.shape
