@@ -5,6 +5,11 @@ Every keyword left as ``None`` keeps the library's default (read from its
 (1-D, ``input_len`` values) or a batch ``(rows, *input_shape)``; arrays are converted to
 C-contiguous float32. The engine releases the GIL while it works; a Python model takes it
 back for each call (see :mod:`lumen.model`).
+
+Every explaining method also takes the keyword-only ``timeout`` (seconds), ``progress``
+(``progress(fraction) -> bool | None``), ``cancel`` (a :class:`lumen.CancelToken`) and
+``max_model_threads``, and a Ctrl-C during a call from the main thread cancels it and
+raises ``KeyboardInterrupt`` once it has returned: see :mod:`lumen.cancel`.
 """
 
 from __future__ import annotations
@@ -83,7 +88,9 @@ class Engine:
     """A Lumen engine: backend (``"auto"``, ``"cpu"``, ``"cuda"``), worker ``threads``
     (0: one per core; results never depend on it), ``seed`` of every random choice, and
     the memory budget. Thread-safe: several Python threads may explain with one engine at
-    once. Close it with :meth:`close` or a ``with`` block."""
+    once; a stopped call (timeout, progress, cancel token, Ctrl-C) leaves it usable. A
+    model callback must not call back into an engine (:class:`lumen.InvalidStateError`).
+    Close it with :meth:`close` or a ``with`` block."""
 
     def __init__(
         self, backend: str = "auto", threads: int = 0, seed: int = 0, memory_budget_bytes: int | None = None
