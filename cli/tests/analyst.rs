@@ -340,7 +340,7 @@ fn the_progress_bar_shows_rows_rate_and_eta_on_a_terminal_only() {
     let screen = String::from_utf8_lossy(&tty.stdout);
     assert!(tty.status.success(), "{screen}");
     assert!(screen.contains("/6 rows, ") && screen.contains("/s, ETA "), "{screen}");
-    // Same values either way: the bar's measuring run does not change the explanation.
+    // Same values either way: the bar only watches the engine's progress.
     let (a, b) = (json(&dir.join("plain/explanation.json")), json(&dir.join("tty/explanation.json")));
     assert_eq!(a["attributions"], b["attributions"]);
 }
