@@ -14,7 +14,6 @@
 
 #![warn(missing_docs)]
 
-pub mod counting;
 pub mod demo;
 pub mod error;
 pub mod explain;
