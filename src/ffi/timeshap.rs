@@ -357,6 +357,7 @@ pub unsafe extern "C" fn lumen_engine_timeshap_prune(
             unsafe { copy_out(&points, curve, curve_len) }
                 .map_err(|e| FfiError::new(e.status, format!("curve_len: {}", e.message)))?;
         }
+        crate::engine::call_control::finish_current();
         // SAFETY: both passed `check_out`.
         unsafe {
             write_out(pruned_len, pruning.pruned_len);
@@ -468,6 +469,7 @@ pub unsafe extern "C" fn lumen_engine_timeshap_global(
         let mut global = GlobalParams::new(local, tolerances.to_vec());
         global.seeds = seeds;
         let report = timeshap_global(engine, model, data, lengths, &global)?;
+        crate::engine::call_control::finish_current();
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, into_handle(lumen_timeshap_global { report })) };
         Ok(())

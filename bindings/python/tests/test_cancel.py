@@ -198,11 +198,6 @@ METHODS = [
 ]
 
 
-# liblumen 0.3 reports no final 1.0 for these two (src/ffi/timeshap.rs calls finish_current
-# only in lumen_engine_explain_timeshap); the binding passes on whatever it reports.
-NO_FINAL_PROGRESS = {"timeshap_prune", "timeshap_global"}
-
-
 @pytest.mark.parametrize("method", METHODS)
 def test_every_method_stops_on_a_cancelled_token_and_reports_progress(engine, linear, method):
     run = every_method(engine, linear)[method]
@@ -216,10 +211,7 @@ def test_every_method_stops_on_a_cancelled_token_and_reports_progress(engine, li
         result = run(cancel=token, progress=seen.append, timeout=600, max_model_threads=1)
     assert result is not None
     assert all(0 <= a <= b <= 1 for a, b in zip(seen, seen[1:]))
-    if method in NO_FINAL_PROGRESS:
-        assert 1.0 not in seen, f"{method} reports its end now: remove it from NO_FINAL_PROGRESS"
-    else:
-        assert seen and seen[-1] == 1.0 and seen.count(1.0) == 1
+    assert seen and seen[-1] == 1.0 and seen.count(1.0) == 1
 
 
 # -- timeout, progress, tokens ------------------------------------------------------------
