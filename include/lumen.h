@@ -793,7 +793,9 @@ typedef struct lumen_engine_options {
    */
   uint64_t seed;
   /**
-   * Bytes of perturbed input rows an explanation may hold at once (> 0).
+   * Bytes one call may hold besides its inputs and its result (> 0): what the method
+   * keeps for the whole call, then its model batches. Work whose kept part does not fit
+   * is refused with `LUMEN_STATUS_BUDGET_TOO_SMALL` naming the minimum.
    */
   size_t memory_budget_bytes;
 } lumen_engine_options;

@@ -6,6 +6,7 @@
 //! [`model`] (the caller's model, batching and concurrency) → [`backend`] (the compute
 //! primitives) ; [`explanation`] is the result every method returns.
 
+pub mod alloc;
 pub mod backend;
 pub mod engine;
 pub mod error;

@@ -2,6 +2,7 @@
 //! a feature group), what it is replaced with (the baseline), and the per-worker batch
 //! buffer the backends build perturbed rows into.
 
+use crate::alloc::try_copy;
 use crate::error::{ensure_finite, Error, Result};
 
 /// The reference values that perturbed elements are set to.
@@ -25,6 +26,12 @@ pub enum BaselineRow<'a> {
     Values(&'a [f32]),
 }
 
+/// The error for a baseline buffer of `len` values for `rows` rows of `row_len`.
+fn wrong_length(len: usize, rows: usize, row_len: usize) -> Error {
+    let all_rows = rows.checked_mul(row_len).map_or_else(|| "rows × input_len".to_owned(), |n| n.to_string());
+    Error::length("baseline", len, format!("0 (scalar), {row_len} (one row) or {all_rows} (one per row)"))
+}
+
 impl Baselines {
     /// Interprets a caller's baseline buffer: empty → `scalar`, `row_len` values → one
     /// shared row, `rows × row_len` values → one row per input row.
@@ -32,9 +39,12 @@ impl Baselines {
         let baselines = if values.is_empty() {
             Self::Scalar(scalar)
         } else if values.len() == row_len {
-            Self::Shared(values.to_vec())
+            Self::Shared(try_copy("baseline", values)?)
+        } else if rows.checked_mul(row_len) == Some(values.len()) {
+            Self::PerRow(try_copy("baseline", values)?)
         } else {
-            Self::PerRow(values.to_vec())
+            // Checked before anything is copied.
+            return Err(wrong_length(values.len(), rows, row_len));
         };
         baselines.validate(rows, row_len)?;
         Ok(baselines)
@@ -45,13 +55,10 @@ impl Baselines {
         let all_rows = rows
             .checked_mul(row_len)
             .ok_or_else(|| Error::invalid("rows", format!("{rows} rows × {row_len} elements overflows")))?;
-        let expected = |len| {
-            Error::length("baseline", len, format!("0 (scalar), {row_len} (one row) or {all_rows} (one per row)"))
-        };
         match self {
             Self::Scalar(v) => ensure_finite("baseline scalar", std::slice::from_ref(v)),
-            Self::Shared(v) if v.len() != row_len => Err(expected(v.len())),
-            Self::PerRow(v) if v.len() != all_rows => Err(expected(v.len())),
+            Self::Shared(v) if v.len() != row_len => Err(wrong_length(v.len(), rows, row_len)),
+            Self::PerRow(v) if v.len() != all_rows => Err(wrong_length(v.len(), rows, row_len)),
             Self::Shared(v) | Self::PerRow(v) => ensure_finite("baseline", v),
         }
     }

@@ -2,6 +2,7 @@
 //! for perturbation batches. One engine may serve many explanations, from many threads.
 
 pub mod call_control;
+pub mod memory;
 mod pool;
 pub mod quiet_panics;
 
@@ -12,7 +13,8 @@ use pool::WorkerPool;
 use crate::backend::{Backend, BackendKind, CpuBackend};
 use crate::error::{Error, ErrorKind, Result};
 
-/// Default memory budget for the input batches an explanation holds at once.
+/// Default memory budget of one call: what an explanation keeps (regression rows, path
+/// points, populations) plus the batches it evaluates at once.
 pub const DEFAULT_MEMORY_BUDGET_BYTES: usize = 256 << 20;
 /// The most worker threads an engine may have: more only costs memory and start-up time
 /// (a request of 100 000 threads would hang the host for minutes).
@@ -40,7 +42,7 @@ pub struct EngineConfig {
     pub threads: usize,
     /// Seed of every random choice the engine makes.
     pub seed: u64,
-    /// Bytes of perturbed input rows an explanation may hold at once.
+    /// Bytes one call may hold: its working set plus the batches it evaluates at once.
     pub memory_budget_bytes: usize,
 }
 
@@ -151,9 +153,16 @@ impl Engine {
         rng
     }
 
-    /// The memory budget for perturbation batches.
+    /// The memory budget of one call: its working set and its batches together (less
+    /// inside a method that runs another one within its own budget).
     pub fn memory_budget_bytes(&self) -> usize {
-        self.config.memory_budget_bytes
+        memory::budget_cap().map_or(self.config.memory_budget_bytes, |cap| cap.min(self.config.memory_budget_bytes))
+    }
+
+    /// An empty working set under this engine's memory budget, for one call to count
+    /// what it keeps before it plans its batches.
+    pub fn working_set(&self) -> memory::WorkingSet {
+        memory::WorkingSet::new(self.memory_budget_bytes())
     }
 
     /// The backend in use.

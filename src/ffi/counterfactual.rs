@@ -9,7 +9,7 @@ use super::engine::lumen_engine;
 use super::explain::call;
 use super::model::lumen_model;
 use super::options::{controlled_options, current_size, versioned_options};
-use super::pointers::{check_out, copy_out, slice, write_out};
+use super::pointers::{check_out, copy, copy_out, slice, write_out};
 use super::registry::{handle as live_handle, into_handle, Handle};
 use super::status::lumen_status;
 use crate::explain::counterfactual::gibbs::GibbsOptions;
@@ -354,7 +354,7 @@ unsafe fn params(o: &lumen_permute_attack_options, row_len: usize) -> Result<Per
         )));
     }
     let indices = |ids: &[u32]| ids.iter().map(|&f| f as usize).collect::<Vec<usize>>();
-    let mut params = PermuteAttackParams::new(schema, training.to_vec());
+    let mut params = PermuteAttackParams::new(schema, copy(training, "options.training")?);
     params.target = target;
     params.immutable = indices(immutable);
     params.allow_list = (!allow_list.is_empty()).then(|| indices(allow_list));

@@ -36,7 +36,9 @@ pub struct lumen_engine_options {
     pub threads: u32,
     /// Seed of every random choice the engine makes.
     pub seed: u64,
-    /// Bytes of perturbed input rows an explanation may hold at once (> 0).
+    /// Bytes one call may hold besides its inputs and its result (> 0): what the method
+    /// keeps for the whole call, then its model batches. Work whose kept part does not fit
+    /// is refused with `LUMEN_STATUS_BUDGET_TOO_SMALL` naming the minimum.
     pub memory_budget_bytes: usize,
 }
 

@@ -9,7 +9,7 @@ use super::engine::lumen_engine;
 use super::explanation::lumen_explanation;
 use super::model::lumen_model;
 use super::options::{controlled_options, current_size, read_options, versioned_options, Controlled, VersionedOptions};
-use super::pointers::{check_out, slice, strings, write_out};
+use super::pointers::{check_out, copy, copy_optional, slice, strings, write_out};
 use super::registry::{into_handle, use_handle, InUse};
 use crate::backend::Baselines;
 use crate::engine::call_control::{finish_current, ControlScope};
@@ -197,7 +197,7 @@ pub(super) unsafe fn baselines(
 pub(super) unsafe fn targets(targets: *const u32, len: usize) -> Result<Option<Vec<u32>>, FfiError> {
     // SAFETY: forwarded contract.
     let targets = unsafe { slice(targets, len, "options.targets")? };
-    Ok((!targets.is_empty()).then(|| targets.to_vec()))
+    copy_optional(targets, "options.targets")
 }
 
 pub(super) fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) -> Result<(), FfiError> {
@@ -243,8 +243,8 @@ pub unsafe extern "C" fn lumen_engine_explain_occlusion(
             }
             let strides = slice(o.strides, o.strides_rank, "options.strides")?;
             OcclusionParams {
-                window_shape: window_shape.to_vec(),
-                strides: (!strides.is_empty()).then(|| strides.to_vec()),
+                window_shape: copy(window_shape, "options.window_shape")?,
+                strides: copy_optional(strides, "options.strides")?,
                 baseline: baselines(o.baseline, o.baseline_len, o.baseline_scalar, rows, row_len)?,
                 targets: targets(o.targets, o.targets_len)?,
                 perturbations_per_eval: (o.perturbations_per_eval > 0).then_some(o.perturbations_per_eval),
@@ -282,7 +282,7 @@ pub unsafe extern "C" fn lumen_engine_explain_feature_ablation(
         let params = unsafe {
             let mask = slice(o.feature_mask, o.feature_mask_len, "options.feature_mask")?;
             FeatureAblationParams {
-                feature_mask: (!mask.is_empty()).then(|| mask.to_vec()),
+                feature_mask: copy_optional(mask, "options.feature_mask")?,
                 group_names: match o.group_names_len {
                     0 => None,
                     n => Some(strings(o.group_names, n, "options.group_names")?),

@@ -9,7 +9,7 @@ use super::explain::{baselines, call, publish, targets};
 use super::explanation::lumen_explanation;
 use super::model::lumen_model;
 use super::options::{controlled_options, current_size, read_options, versioned_options, VersionedOptions};
-use super::pointers::{check_out, slice};
+use super::pointers::{check_out, copy, slice};
 use super::status::lumen_status;
 use crate::explain::gradient::{
     grad_cam, gradient_shap, integrated_gradients, noise_tunnel, saliency, GradCamParams, GradientShapParams,
@@ -392,7 +392,7 @@ unsafe fn gradient_shap_params(o: &lumen_gradient_shap_options, member: &str) ->
         )
     };
     Ok(GradientShapParams {
-        baselines: distribution.to_vec(),
+        baselines: copy(distribution, "options.baselines")?,
         n_samples: o.n_samples,
         stdevs: o.stdevs,
         internal_batch_size: internal_batch_size(o.internal_batch_size),

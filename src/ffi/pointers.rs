@@ -121,3 +121,17 @@ pub unsafe fn copy_out<T: Copy>(values: &[T], out: *mut T, out_len: usize) -> Re
     out.copy_from_slice(values);
     Ok(())
 }
+
+/// A copy of a caller's buffer, `None` when it is empty (the option is unset); a buffer
+/// too large to copy is `LUMEN_STATUS_OUT_OF_MEMORY` naming `argument`, never an abort.
+pub(super) fn copy_optional<T: Copy>(values: &[T], argument: &str) -> Result<Option<Vec<T>>, FfiError> {
+    if values.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(crate::alloc::try_copy(argument, values)?))
+}
+
+/// A copy of a caller's buffer; one too large to copy is `LUMEN_STATUS_OUT_OF_MEMORY`.
+pub(super) fn copy<T: Copy>(values: &[T], argument: &str) -> Result<Vec<T>, FfiError> {
+    Ok(crate::alloc::try_copy(argument, values)?)
+}

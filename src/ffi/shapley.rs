@@ -10,7 +10,7 @@ use super::explain::call;
 use super::explanation::lumen_explanation;
 use super::model::lumen_model;
 use super::options::{controlled_options, current_size, versioned_options, VersionedOptions};
-use super::pointers::{check_out, slice, strings, write_out};
+use super::pointers::{check_out, copy, copy_optional, slice, strings, write_out};
 use super::registry::into_handle;
 use super::status::lumen_status;
 use crate::explain::shapley::{
@@ -241,12 +241,12 @@ unsafe fn game(g: &lumen_shapley_game, row_len: usize) -> Result<ShapleyGame, Ff
             ))
         }
     };
-    let weights = (!weights.is_empty()).then(|| weights.to_vec());
+    let weights = copy_optional(weights, "options.game.background_weights")?;
     Ok(ShapleyGame {
-        background: Background::new(background.to_vec(), row_len, weights)?,
-        players: (!players.is_empty()).then(|| players.to_vec()),
+        background: Background::new(copy(background, "options.game.background")?, row_len, weights)?,
+        players: copy_optional(players, "options.game.players")?,
         player_names,
-        targets: (!targets.is_empty()).then(|| targets.to_vec()),
+        targets: copy_optional(targets, "options.game.targets")?,
         link,
     })
 }

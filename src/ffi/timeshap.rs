@@ -10,7 +10,7 @@ use super::call_control::lumen_call_control;
 use super::engine::lumen_engine;
 use super::explanation::lumen_explanation;
 use super::options::{controlled_options, current_size, read_options, versioned_options};
-use super::pointers::{check_out, copy_out, slice, write_out};
+use super::pointers::{check_out, copy, copy_out, slice, write_out};
 use super::registry::{handle as live_handle, into_handle, use_handle, Handle, InUse};
 use super::sequence_model::lumen_sequence_model;
 use super::shapley::{LUMEN_LINK_IDENTITY, LUMEN_LINK_LOGIT};
@@ -213,9 +213,9 @@ unsafe fn params(
     };
     let background = if !background.is_empty() {
         if background.len() == features {
-            SequenceBackground::Event(background.to_vec())
+            SequenceBackground::Event(copy(background, "options.background")?)
         } else if seq_len.is_some_and(|l| background.len() == l * features) {
-            SequenceBackground::Sequence(background.to_vec())
+            SequenceBackground::Sequence(copy(background, "options.background")?)
         } else {
             let sequence = seq_len.map_or(String::new(), |l| format!(" or seq_len × features = {}", l * features));
             return Err(FfiError::new(
