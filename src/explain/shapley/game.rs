@@ -4,9 +4,11 @@
 //! exceed the engine's memory budget.
 
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
+use crate::alloc::try_filled;
 use crate::backend::{Backend, CoalitionJob, GroupMap};
 use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, ErrorKind, Result};
@@ -131,6 +133,9 @@ pub struct Game<'a> {
     players: &'a GroupMap,
     targets: &'a [u32],
     link: Link,
+    /// Bytes the coalition batches and their outputs may hold: the engine's budget less
+    /// what the estimator keeps ([`Game::limit_batches`]).
+    batch_budget: AtomicUsize,
 }
 
 impl<'a> Game<'a> {
@@ -152,7 +157,32 @@ impl<'a> Game<'a> {
             players,
             targets,
             link,
+            batch_budget: AtomicUsize::new(engine.memory_budget_bytes()),
         }
+    }
+
+    /// The bytes one coalition's batch needs at the least: its rows' outputs (kept until
+    /// they are reduced) and one input row, each within half of the batch budget.
+    pub fn min_batch_bytes(&self) -> usize {
+        let signature = self.evaluator.signature();
+        let outputs = self.background.len().saturating_mul(signature.output_len).saturating_mul(4);
+        let row = signature.input_len().saturating_mul(4);
+        outputs.max(row).saturating_mul(2)
+    }
+
+    /// Lets the batches hold at most `bytes` (the rest of the budget is the estimator's).
+    pub fn limit_batches(&self, bytes: usize) {
+        self.batch_budget.store(bytes, Ordering::Relaxed);
+    }
+
+    /// The engine the game runs on.
+    pub fn engine(&self) -> &'a Engine {
+        self.engine
+    }
+
+    /// The explained outputs.
+    pub fn targets(&self) -> &[u32] {
+        self.targets
     }
 
     /// Number of players.
@@ -184,10 +214,11 @@ impl<'a> Game<'a> {
         let (row_len, output_len) = (signature.input_len(), signature.output_len);
         let background_rows = self.background.len();
         let count = coalitions.len() / words.max(1);
-        // Outputs of a chunk may take half the budget; batch inputs are planned separately.
+        // The outputs of a chunk take half the batch budget, its input batches the other half.
+        let half = self.batch_budget.load(Ordering::Relaxed) / 2;
         let bytes_per_coalition = background_rows * output_len * std::mem::size_of::<f32>();
-        let chunk = (self.engine.memory_budget_bytes() / 2 / bytes_per_coalition.max(1)).clamp(1, count.max(1));
-        let mut values = vec![0.0f64; count * self.targets.len()];
+        let chunk = (half / bytes_per_coalition.max(1)).clamp(1, count.max(1));
+        let mut values = try_filled("coalition values", count * self.targets.len(), 0.0f64)?;
         let mut outputs = Vec::new();
         for (bits, chunk_values) in coalitions.chunks(chunk * words).zip(values.chunks_mut(chunk * self.targets.len()))
         {
@@ -200,14 +231,7 @@ impl<'a> Game<'a> {
             };
             let items = job.items();
             outputs.resize(items * output_len, 0.0);
-            let plan = BatchPlan::new(
-                signature,
-                items,
-                row_len,
-                self.engine.memory_budget_bytes(),
-                None,
-                self.engine.threads(),
-            )?;
+            let plan = BatchPlan::new(signature, items, row_len, half, None, self.engine.threads())?;
             let source = CoalitionRows { backend: self.engine.backend(), job };
             self.evaluator.run(self.engine.pool(), plan, &source, &mut outputs)?;
             self.engine.pool().install(|| {

@@ -28,6 +28,7 @@
 
 use super::schedule::Schedule;
 use super::solve::NullSpace;
+use crate::alloc::try_filled;
 
 /// A leave-one-out system is declared singular when a Cholesky pivot falls to this share
 /// of the largest diagonal entry.
@@ -107,14 +108,15 @@ impl Normal {
         let n = players - 1;
         let targets = base.len();
         let basis = NullSpace::new(players);
-        let empty = || (vec![0.0; n * n], vec![0.0; n * targets]);
-        let mut fixed = empty();
+        // Memory the system cannot give leaves the errors unavailable, like a singular system.
+        let empty = || Some((try_filled("", n * n, 0.0).ok()?, try_filled("", n * targets, 0.0).ok()?));
+        let mut fixed = empty()?;
         let mut per_group: Vec<(Vec<f64>, Vec<f64>, f64)> = (0..groups)
             .map(|_| {
-                let (g, r) = empty();
-                (g, r, 0.0)
+                let (g, r) = empty()?;
+                Some((g, r, 0.0))
             })
-            .collect();
+            .collect::<Option<_>>()?;
         let max_weight = schedule.weights.iter().copied().fold(0.0, f64::max);
         let mut x = vec![0.0; n];
         let mut t = vec![0.0; targets];
@@ -139,7 +141,7 @@ impl Normal {
             }
         }
         // The whole sample is the sum of its groups.
-        let (mut sampled_gram, mut sampled_rhs) = empty();
+        let (mut sampled_gram, mut sampled_rhs) = empty()?;
         let mut sampled_weight = 0.0;
         for (gram, rhs, weight) in &per_group {
             sampled_gram.iter_mut().zip(gram).for_each(|(s, g)| *s += g);

@@ -20,6 +20,7 @@ use super::game::Game;
 use super::jackknife::jackknife_standard_errors;
 use super::schedule::default_budget;
 use super::solve::constrained_wls;
+use crate::engine::memory::WorkingSet;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::explanation::{Explanation, Method, SamplingDiagnostics};
@@ -133,6 +134,31 @@ impl SamplingPlan {
     pub(crate) fn fixed(estimator: Estimator, budget: usize, max_groups: u32) -> Self {
         Self { estimator, budget, max_groups, target: None }
     }
+
+    /// What one row's estimate keeps for `players` players and `targets` outputs, at the
+    /// most coalitions this plan may draw: the coalitions with their weights, their
+    /// values, and the larger of the least-squares design and the jackknife's normal
+    /// equations (one Gram matrix per group, their sums and a factor).
+    fn working_set(&self, set: WorkingSet, players: usize, targets: usize) -> WorkingSet {
+        let drawn = self.target.map_or(self.budget, |(_, cap)| cap.max(self.budget));
+        let coalitions = match u32::try_from(players) {
+            Ok(p) if p < 63 => drawn.min((1usize << p) - 2).max(1),
+            _ => drawn,
+        };
+        let words = players.div_ceil(64);
+        let unknowns = players.saturating_sub(1);
+        let groups = (self.max_groups as usize).min(coalitions) + 3;
+        let gram = unknowns.saturating_mul(unknowns.saturating_add(targets)).saturating_mul(8);
+        // The design is freed before the jackknife accumulates its normal equations.
+        let design = coalitions.saturating_mul(players.saturating_mul(8));
+        set.hold("the coalitions", coalitions, words * 8 + 32)
+            .hold("their values", coalitions, targets.saturating_mul(8))
+            .hold(
+                "the least-squares design or the jackknife's normal equations",
+                1,
+                design.max(groups.saturating_mul(gram)),
+            )
+    }
 }
 
 /// Explains `rows` rows of `inputs` by KernelSHAP. Deterministic given the engine's seed,
@@ -160,6 +186,8 @@ pub fn kernel_shap(
 /// unavailable, with the flag in the diagnostics) and the sampling facts.
 pub(crate) fn estimate_row(game: &Game<'_>, plan: &SamplingPlan, rng: &mut impl Rng) -> Result<RowEstimate> {
     let m = game.players();
+    let working = plan.working_set(game.engine().working_set(), m, game.targets().len());
+    game.limit_batches(working.batch_budget(game.min_batch_bytes())?);
     let prediction = game.prediction()?;
     let base = game.base()?;
     let t = prediction.len();

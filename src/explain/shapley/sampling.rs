@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::common::{Request, RowEstimate, ShapleyGame};
 use super::game::Game;
+use crate::engine::memory::WorkingSet;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explanation::{Explanation, Method};
@@ -80,8 +81,22 @@ fn prefixes(walks: &[Vec<usize>], players: usize) -> (Vec<u64>, usize) {
     (bits, words)
 }
 
+/// What one row's estimate keeps: the walks, their prefixes as coalitions with their
+/// values, and each pair's mean contributions.
+fn working_set(game: &Game<'_>, pairs: usize) -> WorkingSet {
+    let (m, t) = (game.players(), game.targets().len());
+    let walks = pairs.saturating_mul(2);
+    let prefixes = walks.saturating_mul(m.saturating_sub(1));
+    game.engine()
+        .working_set()
+        .hold("the permutations", walks, m.saturating_mul(8).saturating_add(24))
+        .hold("their prefixes", prefixes, m.div_ceil(64).saturating_mul(8).saturating_add(t.saturating_mul(8)))
+        .hold("the pair means", pairs, t.saturating_mul(m).saturating_mul(8).saturating_add(24))
+}
+
 fn estimate_row(game: &Game<'_>, pairs: usize, rng: &mut impl rand::Rng) -> Result<RowEstimate> {
     let m = game.players();
+    game.limit_batches(working_set(game, pairs).batch_budget(game.min_batch_bytes())?);
     let prediction = game.prediction()?;
     let base = game.base()?;
     let t = prediction.len();

@@ -38,6 +38,7 @@
 //! the coalitions restricted to `Σφ = 0`) are not, and give the error.
 
 use super::schedule::Coalitions;
+use crate::alloc::try_filled;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Relative tolerance on the diagonal of R (pivoted QR) below which the design is
@@ -233,8 +234,9 @@ impl Design<'_> {
         if max_weight == 0.0 {
             return Err(rank_error(m, 0, n));
         }
-        let mut a = vec![0.0; m * n];
-        let mut b = vec![0.0; m];
+        let cells = m.checked_mul(n).ok_or_else(|| Error::invalid("budget", "coalitions × players overflows"))?;
+        let mut a = try_filled("the least-squares design", cells, 0.0)?;
+        let mut b = try_filled("the least-squares right-hand side", m, 0.0)?;
         let mut x = vec![0.0; n];
         let players = self.basis.players as f64;
         for (i, row) in rows.enumerate() {
