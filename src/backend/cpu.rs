@@ -202,9 +202,16 @@ impl Backend for CpuBackend {
     ) -> Result<()> {
         let n = job.row_len;
         let points = &job.points[points];
+        // Only the accumulator rows the batch adds to are visited: a batch of a long run
+        // touches a few of them, and scanning all would make the run quadratic.
+        let Some(first) = points.iter().map(|p| p.target).min() else {
+            return Ok(());
+        };
+        let last = points.iter().map(|p| p.target).max().unwrap_or(first);
+        let touched = &mut accumulator[first * n..(last + 1) * n];
         // Elements are independent: split every accumulator row into chunks and let each
         // chunk add the points in order (deterministic whatever the threads).
-        accumulator.par_chunks_mut(n).enumerate().for_each(|(target, acc)| {
+        touched.par_chunks_mut(n).enumerate().map(|(row, acc)| (first + row, acc)).for_each(|(target, acc)| {
             acc.par_chunks_mut(MIN_ELEMENTS_PER_TASK).enumerate().for_each(|(chunk, acc)| {
                 let offset = chunk * MIN_ELEMENTS_PER_TASK;
                 let span = offset..offset + acc.len();

@@ -6,8 +6,12 @@
 use rand::RngExt;
 use serde::Serialize;
 
-use super::{accumulator_row, add_noise, gaussian, point, predict, row_rng, run_paths, PathOutcome, Stream};
-use crate::backend::PathJob;
+use super::{
+    accumulator_row, add_noise, gaussian, point, point_count, predict, row_rng, run_paths, PathChunks, PathOutcome,
+    Stream,
+};
+use crate::alloc::{try_filled, try_with_capacity};
+use crate::backend::{PathJob, PathPoint};
 use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, Result};
 use crate::explain::{check_batch_request, check_device_inputs, resolve_targets};
@@ -44,6 +48,19 @@ pub fn gradient_shap(
     rows: usize,
     params: &GradientShapParams,
 ) -> Result<Explanation> {
+    gradient_shap_streams(engine, model, inputs, rows, params, 0)
+}
+
+/// [`gradient_shap`], row `r` drawing from random stream `first_stream + r` (NoiseTunnel
+/// explains its noisy copies a chunk at a time, each copy on its own stream).
+pub(super) fn gradient_shap_streams(
+    engine: &Engine,
+    model: &dyn Model,
+    inputs: &[f32],
+    rows: usize,
+    params: &GradientShapParams,
+    first_stream: usize,
+) -> Result<Explanation> {
     let signature = model.signature();
     check_device_inputs(engine, signature, inputs, rows)?;
     check_batch_request("internal_batch_size", params.internal_batch_size)?;
@@ -64,34 +81,49 @@ pub fn gradient_shap(
     let distribution = params.baselines.len() / n;
     let samples = params.n_samples;
 
-    // Draw every row's samples up front, in a fixed order, from the row's own stream.
-    let mut noisy = Vec::with_capacity(rows * samples * n);
-    let mut draws = Vec::with_capacity(rows * samples);
-    for (r, x) in inputs.chunks_exact(n).enumerate() {
-        let mut rng = row_rng(engine, Stream::GradientShap, r);
-        for _ in 0..samples {
-            let baseline = rng.random_range(0..distribution);
-            add_noise(x, &noise, &mut rng, &mut noisy);
-            draws.push((baseline, f64::from(rng.random::<f32>())));
-        }
-    }
     let t = targets.len();
-    let mut points = Vec::with_capacity(rows * t * samples);
-    let mut point_targets = Vec::with_capacity(points.capacity());
-    for r in 0..rows {
-        for (k, &target) in targets.iter().enumerate() {
-            for s in 0..samples {
-                let (baseline, alpha) = draws[r * samples + s];
-                points.push(point(r * samples + s, baseline, alpha, 1.0 / samples as f64, accumulator_row(r, k, t)));
-                point_targets.push(target);
+    point_count(rows, t, samples, "n_samples")?;
+    let working = engine.working_set().hold("the attribution sums", rows.saturating_mul(t).saturating_mul(n), 8);
+    // A sample holds its noisy input, its draw, and a point and a target per output.
+    let per_sample = n * 4 + 16 + t.saturating_mul(std::mem::size_of::<PathPoint>() + 4);
+    let chunks = PathChunks::plan(&working, per_sample, n, samples)?;
+    let evaluator = Evaluator::with_backend(model, engine.backend());
+    let mut accumulator = try_filled("attribution sums", rows * t * n, 0.0f64)?;
+    let mut noisy = try_with_capacity("noisy inputs", chunks.units * n)?;
+    let mut draws = try_with_capacity("baseline draws", chunks.units)?;
+    let mut points = try_with_capacity("path points", chunks.units * t)?;
+    let mut point_targets = try_with_capacity("path targets", chunks.units * t)?;
+    // Each row draws its samples in order from its own stream, a chunk at a time.
+    for (r, x) in inputs.chunks_exact(n).enumerate() {
+        let mut rng = row_rng(engine, Stream::GradientShap, first_stream + r);
+        for start in (0..samples).step_by(chunks.units) {
+            let count = chunks.units.min(samples - start);
+            noisy.clear();
+            draws.clear();
+            for _ in 0..count {
+                let baseline = rng.random_range(0..distribution);
+                add_noise(x, &noise, &mut rng, &mut noisy);
+                draws.push((baseline, f64::from(rng.random::<f32>())));
             }
+            points.clear();
+            point_targets.clear();
+            for (k, &target) in targets.iter().enumerate() {
+                for (s, &(baseline, alpha)) in draws.iter().enumerate() {
+                    points.push(point(s, baseline, alpha, 1.0 / samples as f64, accumulator_row(r, k, t)));
+                    point_targets.push(target);
+                }
+            }
+            let job = PathJob {
+                inputs: &noisy,
+                baselines: &params.baselines,
+                row_len: n,
+                points: &points,
+                times_difference: true,
+            };
+            let budget = chunks.batch_budget;
+            run_paths(engine, &evaluator, &job, &point_targets, params.internal_batch_size, budget, &mut accumulator)?;
         }
     }
-    let evaluator = Evaluator::with_backend(model, engine.backend());
-    let job =
-        PathJob { inputs: &noisy, baselines: &params.baselines, row_len: n, points: &points, times_difference: true };
-    let mut accumulator = vec![0.0f64; rows * t * n];
-    run_paths(engine, &evaluator, &job, &point_targets, params.internal_batch_size, &mut accumulator)?;
 
     let at_inputs = predict(&evaluator, inputs, rows)?;
     let at_baselines = predict(&evaluator, &params.baselines, distribution)?;

@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use super::{accumulator_row, point, predict, run_paths, PathOutcome, Quadrature};
+use super::{accumulator_row, point, point_count, predict, run_point_chunks, PathOutcome, Quadrature};
+use crate::alloc::try_filled;
 use crate::backend::{Baselines, PathJob};
 use crate::engine::Engine;
 use crate::error::Result;
@@ -57,28 +58,39 @@ pub fn integrated_gradients(
     let n = signature.input_len();
     params.baseline.validate(rows, n)?;
     let (alphas, weights) = params.method.rule(params.n_steps)?;
-    let mut baselines = vec![0.0f32; rows * n];
+    let (t, steps) = (targets.len(), alphas.len());
+    let total = point_count(rows, t, steps, "n_steps")?;
+    let working = engine.working_set().hold("the quadrature rule", steps, 16).hold("the baselines", rows * n, 4).hold(
+        "the attribution sums",
+        rows.saturating_mul(t).saturating_mul(n),
+        8,
+    );
+    working.batch_budget(0)?;
+    let mut baselines = try_filled("baselines", rows * n, 0.0f32)?;
     for (r, row) in baselines.chunks_exact_mut(n).enumerate() {
         params.baseline.write_row(r, row);
     }
 
     let evaluator = Evaluator::with_backend(model, engine.backend());
-    let t = targets.len();
-    let mut points = Vec::with_capacity(rows * t * alphas.len());
-    let mut point_targets = Vec::with_capacity(points.capacity());
-    for r in 0..rows {
-        for (k, &target) in targets.iter().enumerate() {
-            for (&alpha, &weight) in alphas.iter().zip(&weights) {
-                points.push(point(r, r, alpha, weight, accumulator_row(r, k, t)));
-                point_targets.push(target);
-            }
-        }
-    }
     // (x − b) is the same for every point of a path: sum the weighted gradients, then
     // multiply once.
-    let job = PathJob { inputs, baselines: &baselines, row_len: n, points: &points, times_difference: false };
-    let mut accumulator = vec![0.0f64; rows * t * n];
-    run_paths(engine, &evaluator, &job, &point_targets, params.internal_batch_size, &mut accumulator)?;
+    let paths = PathJob { inputs, baselines: &baselines, row_len: n, points: &[], times_difference: false };
+    let mut accumulator = try_filled("attribution sums", rows * t * n, 0.0f64)?;
+    let point_of = |i: usize| {
+        let (path, step) = (i / steps, i % steps);
+        let (r, k) = (path / t, path % t);
+        (point(r, r, alphas[step], weights[step], accumulator_row(r, k, t)), targets[k])
+    };
+    run_point_chunks(
+        engine,
+        &evaluator,
+        paths,
+        total,
+        &working,
+        params.internal_batch_size,
+        &mut accumulator,
+        point_of,
+    )?;
     if params.multiply_by_inputs {
         engine.pool().install(|| engine.backend().scale_by_difference(inputs, &baselines, n, t, &mut accumulator))?;
     }

@@ -20,37 +20,55 @@ pub use saliency::{saliency, SaliencyParams};
 use rand_chacha::ChaCha20Rng;
 use rand_distr::{Distribution, Normal};
 
+use crate::alloc::{try_filled, try_with_capacity};
 use crate::backend::{PathJob, PathPoint};
+use crate::engine::memory::WorkingSet;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::model::{BatchPlan, Evaluator};
 
+/// How a path method's points are cut into chunks under the memory budget.
+#[derive(Debug, Clone, Copy)]
+struct PathChunks {
+    /// Units (a sample or a step, with its points) per chunk.
+    units: usize,
+    /// Bytes left for the batches of a chunk.
+    batch_budget: usize,
+}
+
+impl PathChunks {
+    /// Plans `total` units of `per_unit` bytes each after the call's `working` set, for
+    /// rows of `row_len` elements: a chunk takes at most half of what the working set
+    /// leaves, its batches (a point and its gradient per batch row) the rest.
+    fn plan(working: &WorkingSet, per_unit: usize, row_len: usize, total: usize) -> Result<Self> {
+        let batch_row = row_len.saturating_mul(2 * std::mem::size_of::<f32>());
+        let free = working.batch_budget(per_unit.saturating_add(batch_row))?;
+        let per_unit = per_unit.max(1);
+        let units = ((free - batch_row) / per_unit).min(free / 2 / per_unit).clamp(1, total.max(1));
+        Ok(Self { units, batch_budget: free - units * per_unit })
+    }
+}
+
 /// Evaluates every point of `job` on the model's gradient and accumulates the weighted
 /// gradients into `accumulator` (`targets × row_len` per accumulator row). At most
-/// `internal_batch_size` points (or what the memory budget allows) go to one call.
+/// `internal_batch_size` points (or what `budget_bytes` allows) go to one call.
 fn run_paths(
     engine: &Engine,
     evaluator: &Evaluator<'_>,
     job: &PathJob<'_>,
     targets: &[u32],
     internal_batch_size: Option<usize>,
+    budget_bytes: usize,
     accumulator: &mut [f64],
 ) -> Result<()> {
     let n = job.row_len;
     // Batch inputs and gradients are both held: each point costs two rows.
-    let plan = BatchPlan::new(
-        evaluator.signature(),
-        job.points.len(),
-        2 * n,
-        engine.memory_budget_bytes(),
-        internal_batch_size,
-        1,
-    )?;
+    let plan = BatchPlan::new(evaluator.signature(), job.points.len(), 2 * n, budget_bytes, internal_batch_size, 1)?;
     if evaluator.on_device()? {
         return evaluator.device_path_gradients(job, targets, plan.batch_rows, accumulator);
     }
-    let mut rows = vec![0.0f32; plan.batch_rows * n];
-    let mut gradients = vec![0.0f32; plan.batch_rows * n];
+    let mut rows = try_filled("path batch", plan.batch_rows * n, 0.0f32)?;
+    let mut gradients = try_filled("path gradients", plan.batch_rows * n, 0.0f32)?;
     let mut start = 0;
     while start < job.points.len() {
         let end = (start + plan.batch_rows).min(job.points.len());
@@ -63,6 +81,46 @@ fn run_paths(
         start = end;
     }
     Ok(())
+}
+
+/// Evaluates `total` path points in chunks planned under the call's `working` set:
+/// `point_of(i)` gives point `i` and its target output, and `paths` the buffers every
+/// point refers to (its own `points` are ignored).
+#[allow(clippy::too_many_arguments)]
+fn run_point_chunks(
+    engine: &Engine,
+    evaluator: &Evaluator<'_>,
+    paths: PathJob<'_>,
+    total: usize,
+    working: &WorkingSet,
+    internal_batch_size: Option<usize>,
+    accumulator: &mut [f64],
+    point_of: impl Fn(usize) -> (PathPoint, u32),
+) -> Result<()> {
+    let per_point = std::mem::size_of::<PathPoint>() + std::mem::size_of::<u32>();
+    let chunks = PathChunks::plan(working, per_point, paths.row_len, total)?;
+    let mut points = try_with_capacity("path points", chunks.units)?;
+    let mut targets = try_with_capacity("path targets", chunks.units)?;
+    for start in (0..total).step_by(chunks.units) {
+        points.clear();
+        targets.clear();
+        for i in start..(start + chunks.units).min(total) {
+            let (point, target) = point_of(i);
+            points.push(point);
+            targets.push(target);
+        }
+        let job = PathJob { points: &points, ..paths };
+        run_paths(engine, evaluator, &job, &targets, internal_batch_size, chunks.batch_budget, accumulator)?;
+    }
+    Ok(())
+}
+
+/// The number of points of `rows × targets × per_path` paths, or an error naming `field`
+/// when it overflows.
+fn point_count(rows: usize, targets: usize, per_path: usize, field: &str) -> Result<usize> {
+    rows.checked_mul(targets).and_then(|paths| paths.checked_mul(per_path)).ok_or_else(|| {
+        Error::invalid(field, format!("rows × targets × {field} = {rows} × {targets} × {per_path} overflows"))
+    })
 }
 
 /// `rows × outputs` model outputs of `inputs`.

@@ -5,13 +5,16 @@
 
 use serde::Serialize;
 
+use super::gradient_shap::gradient_shap_streams;
 use super::{add_noise, gaussian, predict, row_rng, Stream};
-use super::{gradient_shap, integrated_gradients, saliency};
+use super::{integrated_gradients, saliency};
 use super::{GradientShapParams, IntegratedGradientsParams, SaliencyParams};
+use crate::alloc::{try_filled, try_with_capacity};
 use crate::backend::Baselines;
+use crate::engine::memory::with_budget_cap;
 use crate::engine::Engine;
-use crate::error::{Error, Result};
-use crate::explain::check_inputs;
+use crate::error::{Error, ErrorKind, Result};
+use crate::explain::{check_inputs, resolve_targets};
 use crate::explanation::{Explanation, Method, RowDiagnostics};
 use crate::model::{Evaluator, Model};
 
@@ -60,39 +63,83 @@ impl NoiseTunnelParams {
     }
 }
 
-/// Runs the base method on every noisy copy (rows × samples rows, copy-major per row).
+impl NoiseTunnelBase {
+    /// The outputs the base method explains, as it asked for them.
+    fn targets(&self) -> Option<&[u32]> {
+        match self {
+            Self::Saliency(p) => p.targets.as_deref(),
+            Self::IntegratedGradients(p) => p.targets.as_deref(),
+            Self::GradientShap(p) => p.targets.as_deref(),
+        }
+    }
+}
+
+/// Runs the base method on `copies` noisy copies of explained row `row`, the first being
+/// copy `first_copy` of the row (each copy of the whole call draws from its own stream).
 fn run_base(
     engine: &Engine,
     model: &dyn Model,
     noisy: &[f32],
-    rows: usize,
-    samples: usize,
+    (row, first_copy, copies): (usize, usize, usize),
     base: &NoiseTunnelBase,
 ) -> Result<Explanation> {
-    let copies = rows * samples;
     match base {
         NoiseTunnelBase::Saliency(p) => saliency(engine, model, noisy, copies, p),
-        NoiseTunnelBase::GradientShap(p) => gradient_shap(engine, model, noisy, copies, p),
+        NoiseTunnelBase::GradientShap(p) => gradient_shap_streams(engine, model, noisy, copies, p, first_copy),
         NoiseTunnelBase::IntegratedGradients(p) => {
             let mut p = p.clone();
             if let Baselines::PerRow(values) = &p.baseline {
                 let n = model.signature().input_len();
-                p.baseline = Baselines::PerRow(
-                    values
-                        .chunks_exact(n)
-                        .flat_map(|row| std::iter::repeat_n(row, samples))
-                        .flatten()
-                        .copied()
-                        .collect(),
-                );
+                let baseline = &values[row * n..(row + 1) * n];
+                p.baseline = Baselines::PerRow(std::iter::repeat_n(baseline, copies).flatten().copied().collect());
             }
             integrated_gradients(engine, model, noisy, copies, &p)
         }
     }
 }
 
+/// One explained row's running sums over its noisy copies.
+struct CopySums {
+    /// Σ a and Σ a² per (target, element).
+    sums: Vec<f64>,
+    squares: Vec<f64>,
+    /// Σ base value per target.
+    base_values: Vec<f64>,
+    /// Model rows the copies cost.
+    model_rows: u64,
+}
+
+impl CopySums {
+    fn new(block: usize, targets: usize) -> Result<Self> {
+        Ok(Self {
+            sums: try_filled("noisy attribution sums", block, 0.0)?,
+            squares: try_filled("noisy attribution squares", block, 0.0)?,
+            base_values: vec![0.0; targets],
+            model_rows: 0,
+        })
+    }
+
+    /// Adds the copies explained by `inner`, in order.
+    fn add(&mut self, inner: &Explanation) {
+        let block = self.sums.len();
+        for copy in inner.attributions.chunks_exact(block.max(1)) {
+            for ((sum, square), &a) in self.sums.iter_mut().zip(&mut self.squares).zip(copy) {
+                let a = f64::from(a);
+                *sum += a;
+                *square += a * a;
+            }
+        }
+        let t = self.base_values.len();
+        for copy in inner.base_values.chunks_exact(t.max(1)) {
+            self.base_values.iter_mut().zip(copy).for_each(|(sum, &v)| *sum += f64::from(v));
+        }
+        self.model_rows += inner.diagnostics.iter().map(|d| d.model_rows_evaluated).sum::<u64>();
+    }
+}
+
 /// Explains `rows` rows of `inputs` by NoiseTunnel over `params.base`. Deterministic
-/// given the engine's seed.
+/// given the engine's seed, whatever the budget: each row's copies are drawn in order from
+/// the row's stream and explained a chunk at a time, within the memory budget.
 pub fn noise_tunnel(
     engine: &Engine,
     model: &dyn Model,
@@ -109,28 +156,38 @@ pub fn noise_tunnel(
     let noise = gaussian(params.stdevs, "stdevs")?;
     let n = signature.input_len();
     let samples = params.nt_samples;
-    let mut noisy = Vec::with_capacity(rows * samples * n);
-    for (r, x) in inputs.chunks_exact(n).enumerate() {
-        let mut rng = row_rng(engine, Stream::NoiseTunnel, r);
-        for _ in 0..samples {
-            add_noise(x, &noise, &mut rng, &mut noisy);
-        }
-    }
-    let inner = run_base(engine, model, &noisy, rows, samples, &params.base)?;
-    let t = inner.outputs.len();
-    let block = t * n;
-    let mut attributions = Vec::with_capacity(rows * block);
+    let t = resolve_targets(signature, params.base.targets())?.len();
+    let block = t.saturating_mul(n);
+    let working = engine.working_set().hold("the sums of the noisy attributions", block, 16);
+    // A copy holds its noisy input, its attributions (f32, and the base method's f64
+    // sums), its base values and its diagnostics.
+    let per_copy = n.saturating_mul(4).saturating_add(block.saturating_mul(12)).saturating_add(t * 8 + 64);
+    let free = working.batch_budget(per_copy.saturating_add(n.saturating_mul(8)))?;
+    let chunk = (free / 2 / per_copy).clamp(1, samples);
+    let inner_budget = free - chunk * per_copy;
+
+    let mut attributions = try_with_capacity("attributions", rows.saturating_mul(block))?;
     let mut base_values = Vec::with_capacity(rows * t);
     let mut diagnostics = Vec::with_capacity(rows);
-    for r in 0..rows {
-        let copies = &inner.attributions[r * samples * block..(r + 1) * samples * block];
-        for j in 0..block {
-            let (mut sum, mut squares) = (0.0f64, 0.0f64);
-            for s in 0..samples {
-                let a = f64::from(copies[s * block + j]);
-                sum += a;
-                squares += a * a;
+    let mut noisy = try_with_capacity("noisy inputs", chunk * n)?;
+    let mut inner_rows = 0u64;
+    let mut last = None;
+    for (r, x) in inputs.chunks_exact(n).enumerate() {
+        let mut rng = row_rng(engine, Stream::NoiseTunnel, r);
+        let mut sums = CopySums::new(block, t)?;
+        for start in (0..samples).step_by(chunk) {
+            let copies = chunk.min(samples - start);
+            noisy.clear();
+            for _ in 0..copies {
+                add_noise(x, &noise, &mut rng, &mut noisy);
             }
+            let copy_range = (r, r * samples + start, copies);
+            let inner = with_budget_cap(inner_budget, || run_base(engine, model, &noisy, copy_range, &params.base))?;
+            sums.add(&inner);
+            inner_rows += inner.audit.model_rows_evaluated;
+            last = Some(inner);
+        }
+        for (&sum, &squares) in sums.sums.iter().zip(&sums.squares) {
             let (mean, mean_sq) = (sum / samples as f64, squares / samples as f64);
             attributions.push(match params.nt_type {
                 NoiseType::Smoothgrad => mean as f32,
@@ -138,15 +195,10 @@ pub fn noise_tunnel(
                 NoiseType::Vargrad => (mean_sq - mean * mean).max(0.0) as f32,
             });
         }
-        for k in 0..t {
-            let mean: f64 = (0..samples).map(|s| f64::from(inner.base_values[(r * samples + s) * t + k])).sum::<f64>()
-                / samples as f64;
-            base_values.push(mean as f32);
-        }
-        let evaluated: u64 =
-            inner.diagnostics[r * samples..(r + 1) * samples].iter().map(|d| d.model_rows_evaluated).sum();
-        diagnostics.push(RowDiagnostics { model_rows_evaluated: evaluated + 1, completeness_gap: None });
+        base_values.extend(sums.base_values.iter().map(|&sum| (sum / samples as f64) as f32));
+        diagnostics.push(RowDiagnostics { model_rows_evaluated: sums.model_rows + 1, completeness_gap: None });
     }
+    let inner = last.ok_or_else(|| Error::new(ErrorKind::Internal, "noise tunnel: no copy was explained"))?;
     let evaluator = Evaluator::new(model);
     let outputs = predict(&evaluator, inputs, rows)?;
     let predictions = (0..rows)
@@ -154,7 +206,7 @@ pub fn noise_tunnel(
         .map(|(r, target)| outputs[r * signature.output_len + target as usize])
         .collect();
     let mut audit = inner.audit.clone();
-    audit.model_rows_evaluated += evaluator.rows_evaluated();
+    audit.model_rows_evaluated = inner_rows + evaluator.rows_evaluated();
     Ok(Explanation {
         method: Method::NoiseTunnel,
         parameters: super::super::parameters_json(params)?,

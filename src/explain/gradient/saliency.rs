@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::{accumulator_row, point, predict, run_paths};
+use super::{accumulator_row, point, point_count, predict, run_point_chunks};
+use crate::alloc::try_filled;
 use crate::backend::PathJob;
 use crate::engine::Engine;
 use crate::error::Result;
@@ -40,18 +41,17 @@ pub fn saliency(
     let n = signature.input_len();
     let t = targets.len();
     let evaluator = Evaluator::with_backend(model, engine.backend());
-    let mut points = Vec::with_capacity(rows * t);
-    let mut point_targets = Vec::with_capacity(rows * t);
-    for r in 0..rows {
-        for (k, &target) in targets.iter().enumerate() {
-            // A path from the input to itself: the point is the input, bit for bit.
-            points.push(point(r, r, 1.0, 1.0, accumulator_row(r, k, t)));
-            point_targets.push(target);
-        }
-    }
-    let job = PathJob { inputs, baselines: inputs, row_len: n, points: &points, times_difference: false };
-    let mut accumulator = vec![0.0f64; rows * t * n];
-    run_paths(engine, &evaluator, &job, &point_targets, None, &mut accumulator)?;
+    let working = engine.working_set().hold("the gradient sums", rows.saturating_mul(t).saturating_mul(n), 8);
+    working.batch_budget(0)?;
+    // A path from the input to itself: the point is the input, bit for bit.
+    let paths = PathJob { inputs, baselines: inputs, row_len: n, points: &[], times_difference: false };
+    let mut accumulator = try_filled("gradient sums", rows * t * n, 0.0f64)?;
+    let point_of = |i: usize| {
+        let (r, k) = (i / t, i % t);
+        (point(r, r, 1.0, 1.0, accumulator_row(r, k, t)), targets[k])
+    };
+    let total = point_count(rows, t, 1, "targets")?;
+    run_point_chunks(engine, &evaluator, paths, total, &working, None, &mut accumulator, point_of)?;
     let attributions = accumulator.iter().map(|&g| if params.abs { g.abs() as f32 } else { g as f32 }).collect();
     let outputs = predict(&evaluator, inputs, rows)?;
     let predictions: Vec<f32> = (0..rows)
