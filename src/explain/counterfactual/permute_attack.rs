@@ -7,10 +7,11 @@ use serde::Serialize;
 use super::gibbs::{GibbsOptions, GibbsResampler};
 use super::schema::{ColumnResampler, FeatureKind, Resampler, Schema, TrainingTable};
 use super::search::{bit_pattern, class_probability, predicted_class, Candidate, Instance, RunResult, Settings};
+use crate::engine::memory::WorkingSet;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explanation::{Counterfactual, Counterfactuals, InstanceCounterfactuals};
-use crate::model::{Evaluator, Model};
+use crate::model::{Evaluator, Model, ModelSignature};
 
 /// A numeric feature's allowed `(min, max)`, or `None` when unconstrained.
 type ValueRange = Option<(f32, f32)>;
@@ -259,6 +260,7 @@ pub fn permute_attack(
     };
     let settings = params.settings();
     let row_len = signature.input_len();
+    search_working_set(engine, signature, params).batch_budget(0)?;
     let instances = inputs
         .chunks_exact(row_len)
         .enumerate()
@@ -326,6 +328,24 @@ pub fn permute_attack(
         feature_names: params.schema.features().iter().map(|f| f.name.clone()).collect(),
         instances,
     })
+}
+
+/// What the search of one row keeps: the populations of the runs searched at once (each
+/// individual as a logical row, an encoded row, its model outputs and its scored
+/// candidate, across two generations) and the successes every run keeps (counted as one
+/// population's worth per run).
+fn search_working_set(engine: &Engine, signature: &ModelSignature, params: &PermuteAttackParams) -> WorkingSet {
+    let (features, row_len) = (params.schema.len(), signature.input_len());
+    let candidate = features.saturating_mul(12).saturating_add(row_len.saturating_mul(4)).saturating_add(120);
+    let individual = candidate
+        .saturating_add(features.saturating_mul(12).saturating_add(80))
+        .saturating_add(row_len.saturating_mul(4))
+        .saturating_add(signature.output_len.saturating_mul(4));
+    let at_once = if signature.concurrent { params.runs.min(engine.threads()) } else { 1 };
+    engine
+        .working_set()
+        .hold("the populations searched at once", at_once.saturating_mul(params.population), individual)
+        .hold("the successes the runs keep", params.runs.saturating_mul(params.population), candidate)
 }
 
 /// The other class of a binary model, else the most probable class but `original`.
