@@ -7,13 +7,16 @@
  * above their documented maxima are refused with LUMEN_STATUS_INVALID_ARGUMENT before
  * anything is allocated (they used to abort the process or panic); results that overflow
  * are LUMEN_STATUS_NON_FINITE_RESULT, never OK with ±Inf; freed or wrong-typed handles
- * are refused, and an engine or model in use is not freed; the new statuses have names.
- * Run under `prlimit --as` by tests/c/run.sh, so an allocation of the old sizes fails.
+ * are refused, and an engine or model in use is not freed; the new statuses have names;
+ * the memory budget refuses work it cannot hold (BUDGET_TOO_SMALL with the minimum) and
+ * chunks what it can. Run under `prlimit --as` by tests/c/run.sh, so an allocation of the
+ * old sizes fails, and an allocation the system cannot give is OUT_OF_MEMORY.
  */
 
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 
 #include <stdatomic.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -355,6 +358,118 @@ static void test_status_names(void) {
     CHECK(strcmp(lumen_status_name(21), "LUMEN_STATUS_UNKNOWN") == 0);
 }
 
+/* An engine on the CPU with `budget` bytes of memory budget. */
+static lumen_engine *budget_engine(size_t budget) {
+    lumen_engine_options options = lumen_engine_options_default();
+    options.backend = LUMEN_BACKEND_CPU;
+    options.threads = 2;
+    options.memory_budget_bytes = budget;
+    lumen_engine *engine = NULL;
+    CHECK_OK(lumen_engine_new(&options, &engine));
+    return engine;
+}
+
+/* Whether the process's address space is capped at 4 GiB or less (prlimit --as). */
+static int address_space_capped(void) {
+    struct rlimit limit;
+    return getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+           limit.rlim_cur <= ((rlim_t)1 << 30);
+}
+
+#define WIDE 4000
+
+static void test_memory_ceiling(void) {
+    static float weights[WIDE];
+    static float background[WIDE];
+    static float wide_x[WIDE];
+    for (size_t i = 0; i < WIDE; i++) {
+        weights[i] = (float)(i % 7) - 3.0f;
+        wide_x[i] = (float)(i % 5) * 0.25f;
+    }
+    const float bias[1] = {0.0f};
+    linear_model wide = {WIDE, 1, weights, bias};
+    lumen_model_desc desc = linear_desc(&wide);
+    lumen_model *model = new_model(&desc);
+    lumen_explanation *ex = UNTOUCHED_EXPLANATION;
+    lumen_kernel_shap_options shap = lumen_kernel_shap_options_default();
+    shap.game.background = background;
+    shap.game.background_len = WIDE;
+
+    SECTION("KernelSHAP, 4000 players, 60000 coalitions, 16 MiB budget: BUDGET_TOO_SMALL with the minimum");
+    lumen_engine *small = budget_engine((size_t)16 << 20);
+    shap.budget = 60000;
+    if (small != NULL && model != NULL) {
+        CHECK_FAILS(lumen_engine_explain_kernel_shap(small, model, wide_x, WIDE, 1, &shap, &ex),
+                    LUMEN_STATUS_BUDGET_TOO_SMALL, "memory_budget_bytes: 16777216 cannot hold");
+        CHECK_MESSAGE("the least-squares design or the jackknife's normal equations");
+        CHECK_MESSAGE("expected at least");
+    }
+
+    SECTION("Integrated Gradients with 500 000 steps runs within a 16 MiB budget");
+    grad_poly_model g = {N, 1, ig_weights, 0.0, 0.0, 0, 0};
+    lumen_model_desc gdesc = grad_poly_desc(&g);
+    lumen_model *gradient_model = new_model(&gdesc);
+    const float x[N] = {1.0f, 2.0f, 3.0f};
+    lumen_integrated_gradients_options ig = lumen_integrated_gradients_options_default();
+    ig.method = LUMEN_IG_RIEMANN_TRAPEZOID;
+    ig.n_steps = 500000;
+    lumen_explanation *ig_ex = NULL;
+    if (small != NULL && gradient_model != NULL) {
+        CHECK_OK(lumen_engine_explain_integrated_gradients(small, gradient_model, x, N, 1, &ig, &ig_ex));
+    }
+    lumen_explanation_free(ig_ex);
+    lumen_model_free(gradient_model);
+
+    SECTION("PermuteAttack with a population of 1e6 under a 16 MiB budget: BUDGET_TOO_SMALL");
+    threshold_model tm = threshold_one(0, 5.5f);
+    lumen_model_desc cdesc = threshold_desc(&tm);
+    lumen_model *classifier = new_model(&cdesc);
+    float training[CF_TRAINING_ROWS * CF_N];
+    cf_training(training);
+    float applicant[CF_N] = {0};
+    memcpy(applicant, training, sizeof applicant);
+    lumen_counterfactuals *found = UNTOUCHED_COUNTERFACTUALS;
+    lumen_permute_attack_options o = lumen_permute_attack_options_default();
+    o.training = training;
+    o.training_len = CF_TRAINING_ROWS * CF_N;
+    o.population = 1000000;
+    if (small != NULL && classifier != NULL) {
+        CHECK_FAILS(lumen_engine_explain_counterfactuals(small, classifier, applicant, CF_N, 1, &o, &found),
+                    LUMEN_STATUS_BUDGET_TOO_SMALL, "the populations searched at once");
+    }
+    CHECK(found == UNTOUCHED_COUNTERFACTUALS);
+    lumen_model_free(classifier);
+    lumen_engine_free(small);
+
+    SECTION("an unbounded budget and a 740 MB design under a 1 GiB address space: OUT_OF_MEMORY");
+    if (!address_space_capped()) {
+        printf("  (skipped here: run.sh runs this program again under prlimit --as)\n");
+    } else {
+        /* 22 players enumerated exactly: 2^22 - 2 coalitions, a 4.2M x 22 doubles design. */
+        linear_model narrow22 = {22, 1, weights, bias};
+        lumen_model_desc desc22 = linear_desc(&narrow22);
+        lumen_model *model22 = new_model(&desc22);
+        lumen_engine *unbounded = budget_engine(SIZE_MAX);
+        lumen_kernel_shap_options exact = lumen_kernel_shap_options_default();
+        exact.game.background = background;
+        exact.game.background_len = 22;
+        exact.budget = ((size_t)1 << 22) - 2;
+        if (unbounded != NULL && model22 != NULL) {
+            CHECK_FAILS(lumen_engine_explain_kernel_shap(unbounded, model22, wide_x, 22, 1, &exact, &ex),
+                        LUMEN_STATUS_OUT_OF_MEMORY, "the least-squares design: could not allocate");
+            /* The engine and the model stay usable. */
+            exact.budget = 0;
+            lumen_explanation *again = NULL;
+            CHECK_OK(lumen_engine_explain_kernel_shap(unbounded, model22, wide_x, 22, 1, &exact, &again));
+            lumen_explanation_free(again);
+        }
+        lumen_engine_free(unbounded);
+        lumen_model_free(model22);
+    }
+    CHECK(ex == UNTOUCHED_EXPLANATION);
+    lumen_model_free(model);
+}
+
 int main(void) {
     test_reentry(0, "a callback that explains with its own (locked) model gets INVALID_STATE, no deadlock",
                  "lumen_engine_explain_feature_ablation");
@@ -368,6 +483,7 @@ int main(void) {
         test_handles(engine);
     }
     lumen_engine_free(engine);
+    test_memory_ceiling();
     test_status_names();
     return harness_report("test_hosting");
 }
