@@ -26,6 +26,12 @@ pub enum BaselineRow<'a> {
     Values(&'a [f32]),
 }
 
+/// `rows × row_len`, or an error naming `rows` when it overflows.
+fn element_count(rows: usize, row_len: usize) -> Result<usize> {
+    rows.checked_mul(row_len)
+        .ok_or_else(|| Error::invalid("rows", format!("{rows} rows × {row_len} elements overflows")))
+}
+
 /// The error for a baseline buffer of `len` values for `rows` rows of `row_len`.
 fn wrong_length(len: usize, rows: usize, row_len: usize) -> Error {
     let all_rows = rows.checked_mul(row_len).map_or_else(|| "rows × input_len".to_owned(), |n| n.to_string());
@@ -36,11 +42,12 @@ impl Baselines {
     /// Interprets a caller's baseline buffer: empty → `scalar`, `row_len` values → one
     /// shared row, `rows × row_len` values → one row per input row.
     pub fn from_buffer(values: &[f32], scalar: f32, rows: usize, row_len: usize) -> Result<Self> {
+        let all_rows = element_count(rows, row_len)?;
         let baselines = if values.is_empty() {
             Self::Scalar(scalar)
         } else if values.len() == row_len {
             Self::Shared(try_copy("baseline", values)?)
-        } else if rows.checked_mul(row_len) == Some(values.len()) {
+        } else if values.len() == all_rows {
             Self::PerRow(try_copy("baseline", values)?)
         } else {
             // Checked before anything is copied.
@@ -52,9 +59,7 @@ impl Baselines {
 
     /// Checks lengths against `rows` rows of `row_len` elements, and finiteness.
     pub fn validate(&self, rows: usize, row_len: usize) -> Result<()> {
-        let all_rows = rows
-            .checked_mul(row_len)
-            .ok_or_else(|| Error::invalid("rows", format!("{rows} rows × {row_len} elements overflows")))?;
+        let all_rows = element_count(rows, row_len)?;
         match self {
             Self::Scalar(v) => ensure_finite("baseline scalar", std::slice::from_ref(v)),
             Self::Shared(v) if v.len() != row_len => Err(wrong_length(v.len(), rows, row_len)),
