@@ -11,40 +11,18 @@
 //! cargo run --release --example gradient_overhead
 //! ```
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::ffi::c_void;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use lumen::explain::gradient::{integrated_gradients, IntegratedGradientsParams};
 use lumen::model::host::{HostCallbacks, HostModel};
 use lumen::{BackendChoice, Engine, EngineConfig, ModelSignature};
 
-/// The system allocator, counting bytes held now and at the peak.
-struct Counting;
+#[path = "../tests/support/counting_alloc.rs"]
+mod counting_alloc;
 
-static HELD: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call forwards to the system allocator with the same layout; the counters
-// are plain atomics and never affect the returned memory.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            let now = HELD.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        ptr
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: `ptr` came from `alloc` with this `layout`.
-        unsafe { System.dealloc(ptr, layout) };
-    }
-}
+use counting_alloc::{peak_of, Counting};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -125,12 +103,10 @@ fn main() {
             targets: Some(vec![0]),
             ..Default::default()
         };
-        let before = HELD.load(Ordering::Relaxed);
-        PEAK.store(before, Ordering::Relaxed);
         let start = Instant::now();
-        let explanation = integrated_gradients(&engine, &model, &input, 1, &params).expect("explanation");
+        let (explanation, peak) =
+            peak_of(|| integrated_gradients(&engine, &model, &input, 1, &params).expect("explanation"));
         let wall = start.elapsed().as_secs_f64();
-        let peak = PEAK.load(Ordering::Relaxed) - before;
         drop(explanation);
         let inside = state.inside_ns.load(Ordering::Relaxed) as f64 * 1e-9;
         let rows = state.rows.load(Ordering::Relaxed) as f64;

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use lumen::explain::counterfactual::schema::Schema;
@@ -20,30 +18,10 @@ use lumen::explain::timeshap::{timeshap_event, SequenceBackground, TimeShapParam
 use lumen::model::{SequenceModel, SequenceSignature};
 use lumen::{occlusion, Engine, ErrorKind, Model, ModelSignature, OcclusionParams};
 
-/// Counts the bytes the process holds and the most it held since the last reset.
-struct Counting;
+#[path = "support/counting_alloc.rs"]
+mod counting_alloc;
 
-static HELD: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the counters only
-// observe sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded with the caller's layout, which satisfies `alloc`'s contract.
-        let ptr = unsafe { System.alloc(layout) };
-        if !ptr.is_null() {
-            let held = HELD.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(held, Ordering::Relaxed);
-        }
-        ptr
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) };
-        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
+use counting_alloc::{peak_of, Counting};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -57,14 +35,6 @@ const BUDGET: usize = 16 << 20;
 /// What a call may hold beyond its budget: the engine's per-call bookkeeping, the rayon
 /// workers' stacks are not heap, the audit JSON and small per-row vectors.
 const ALLOWANCE: usize = 1 << 20;
-
-/// The most bytes `call` held beyond what was held when it started.
-fn peak_of<T>(call: impl FnOnce() -> T) -> (T, usize) {
-    let start = HELD.load(Ordering::Relaxed);
-    PEAK.store(start, Ordering::Relaxed);
-    let value = call();
-    (value, PEAK.load(Ordering::Relaxed).saturating_sub(start))
-}
 
 fn engine() -> Engine {
     Engine::new(lumen::EngineConfig {

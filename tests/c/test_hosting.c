@@ -119,6 +119,36 @@ static void test_reentry(int mode, const char *label, const char *needle) {
     lumen_engine_free(engine);
 }
 
+/* PermuteAttack on the threshold classifier with `population` and `counterfactuals`
+ * (0: the defaults) must fail with `want`, a message containing `needle`, and nothing
+ * written. */
+static void refuse_permute_attack(lumen_engine *engine, size_t population, size_t counterfactuals, lumen_status want,
+                                  const char *needle) {
+    threshold_model tm = threshold_one(0, 5.5f);
+    lumen_model_desc desc = threshold_desc(&tm);
+    lumen_model *classifier = new_model(&desc);
+    float training[CF_TRAINING_ROWS * CF_N];
+    cf_training(training);
+    float applicant[CF_N] = {0};
+    memcpy(applicant, training, sizeof applicant);
+    lumen_permute_attack_options o = lumen_permute_attack_options_default();
+    o.training = training;
+    o.training_len = CF_TRAINING_ROWS * CF_N;
+    if (population != 0) {
+        o.population = population;
+    }
+    if (counterfactuals != 0) {
+        o.counterfactuals = counterfactuals;
+    }
+    lumen_counterfactuals *found = UNTOUCHED_COUNTERFACTUALS;
+    if (engine != NULL && classifier != NULL) {
+        CHECK_FAILS(lumen_engine_explain_counterfactuals(engine, classifier, applicant, CF_N, 1, &o, &found), want,
+                    needle);
+    }
+    CHECK(found == UNTOUCHED_COUNTERFACTUALS);
+    lumen_model_free(classifier);
+}
+
 static void test_size_limits(lumen_engine *engine) {
     SECTION("model sizes above LUMEN_MAX_INPUT_LEN / LUMEN_MAX_OUTPUT_LEN are refused at lumen_model_new");
     linear_model m = {N, 1, NULL, NULL};
@@ -185,30 +215,10 @@ static void test_size_limits(lumen_engine *engine) {
     lumen_model_free(gradient_model);
 
     SECTION("PermuteAttack: population and counterfactuals of SIZE_MAX are refused, not a panic");
-    threshold_model tm = threshold_one(0, 5.5f);
-    lumen_model_desc cdesc = threshold_desc(&tm);
-    lumen_model *classifier = new_model(&cdesc);
-    float training[CF_TRAINING_ROWS * CF_N];
-    cf_training(training);
-    float applicant[CF_N] = {0};
-    memcpy(applicant, training, sizeof applicant);
-    lumen_counterfactuals *found = UNTOUCHED_COUNTERFACTUALS;
-    const char *fields[2] = {"population: is", "counterfactuals: is"};
-    for (size_t i = 0; classifier != NULL && i < 2; i++) {
-        lumen_permute_attack_options o = lumen_permute_attack_options_default();
-        o.training = training;
-        o.training_len = CF_TRAINING_ROWS * CF_N;
-        if (i == 0) {
-            o.population = SIZE_MAX;
-        } else {
-            o.counterfactuals = SIZE_MAX;
-        }
-        CHECK_FAILS(lumen_engine_explain_counterfactuals(engine, classifier, applicant, CF_N, 1, &o, &found),
-                    LUMEN_STATUS_INVALID_ARGUMENT, fields[i]);
-        CHECK_MESSAGE("expected at most 1048576");
-    }
-    CHECK(found == UNTOUCHED_COUNTERFACTUALS);
-    lumen_model_free(classifier);
+    refuse_permute_attack(engine, SIZE_MAX, 0, LUMEN_STATUS_INVALID_ARGUMENT, "population: is");
+    CHECK_MESSAGE("expected at most 1048576");
+    refuse_permute_attack(engine, 0, SIZE_MAX, LUMEN_STATUS_INVALID_ARGUMENT, "counterfactuals: is");
+    CHECK_MESSAGE("expected at most 1048576");
 }
 
 /* A model whose finite outputs sit at the ends of the float range: +FLT_MAX or -FLT_MAX. */
@@ -421,24 +431,7 @@ static void test_memory_ceiling(void) {
     lumen_model_free(gradient_model);
 
     SECTION("PermuteAttack with a population of 1e6 under a 16 MiB budget: BUDGET_TOO_SMALL");
-    threshold_model tm = threshold_one(0, 5.5f);
-    lumen_model_desc cdesc = threshold_desc(&tm);
-    lumen_model *classifier = new_model(&cdesc);
-    float training[CF_TRAINING_ROWS * CF_N];
-    cf_training(training);
-    float applicant[CF_N] = {0};
-    memcpy(applicant, training, sizeof applicant);
-    lumen_counterfactuals *found = UNTOUCHED_COUNTERFACTUALS;
-    lumen_permute_attack_options o = lumen_permute_attack_options_default();
-    o.training = training;
-    o.training_len = CF_TRAINING_ROWS * CF_N;
-    o.population = 1000000;
-    if (small != NULL && classifier != NULL) {
-        CHECK_FAILS(lumen_engine_explain_counterfactuals(small, classifier, applicant, CF_N, 1, &o, &found),
-                    LUMEN_STATUS_BUDGET_TOO_SMALL, "the populations searched at once");
-    }
-    CHECK(found == UNTOUCHED_COUNTERFACTUALS);
-    lumen_model_free(classifier);
+    refuse_permute_attack(small, 1000000, 0, LUMEN_STATUS_BUDGET_TOO_SMALL, "the populations searched at once");
     lumen_engine_free(small);
 
     SECTION("an unbounded budget and a 740 MB design under a 1 GiB address space: OUT_OF_MEMORY");
