@@ -54,7 +54,14 @@ impl Sequences {
 pub fn read_sequences(path: &Path, features: &[String]) -> CliResult<Sequences> {
     let source = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| CliError::input(format!("{source}: cannot read: {e}")))?;
-    let text = strip_bom(&text);
+    parse_sequences(&text, source, features)
+}
+
+/// Reads every sequence of the sequence-file `text`, as [`read_sequences`] reads a file's;
+/// `source` names the text in errors and in the result (the fuzz targets feed text without
+/// a file).
+pub fn parse_sequences(text: &str, source: String, features: &[String]) -> CliResult<Sequences> {
+    let text = strip_bom(text);
     let index = LineIndex::new(text);
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
     let header = reader.headers().map_err(|e| CliError::input(format!("{source}: {e}")))?.clone();

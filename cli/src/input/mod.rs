@@ -118,7 +118,13 @@ fn resolve_form(source: &str, names: &[&str], options: &ReadOptions<'_>) -> CliR
 pub fn read_rows(path: &Path, options: &ReadOptions<'_>) -> CliResult<Rows> {
     let source = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| CliError::input(format!("{source}: cannot read: {e}")))?;
-    let text = strip_bom(&text);
+    parse_rows(&text, source, options)
+}
+
+/// Reads every data row of the CSV `text`, as [`read_rows`] reads a file's; `source` names
+/// the text in errors and in the result (the fuzz targets feed text without a file).
+pub fn parse_rows(text: &str, source: String, options: &ReadOptions<'_>) -> CliResult<Rows> {
+    let text = strip_bom(text);
     let index = LineIndex::new(text);
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
     let header = reader.headers().map_err(|e| CliError::input(format!("{source}: {e}")))?.clone();
