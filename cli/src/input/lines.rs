@@ -1,14 +1,16 @@
 //! Line numbers of CSV records counted from the file's own bytes. The csv crate counts
 //! lines wrongly after a CRLF line end (and its byte offset of a record may point at the
 //! `\n` of the line end before it), so files saved by Excel would be numbered one line off.
-//! Here a record's line is the number of `\n` bytes before its first character, skipping
-//! any line-end bytes at the reported offset: exact for LF and CRLF files alike, and a
-//! quoted cell's line breaks count too, as an editor shows them.
+//! Here a record's line is the number of line ends before its first character, skipping
+//! any line-end bytes at the reported offset. A line end is `\n`, `\r\n` or a lone `\r`
+//! (old Mac files), the three the csv crate ends records with: exact for LF, CRLF and CR
+//! files alike, and a quoted cell's line breaks count too, as an editor shows them.
 
 /// The line ends of a text.
 #[derive(Debug, Clone)]
 pub struct LineIndex<'a> {
     text: &'a [u8],
+    /// The offset of each line end's last byte (the `\n` of a CRLF).
     newlines: Vec<usize>,
 }
 
@@ -16,7 +18,12 @@ impl<'a> LineIndex<'a> {
     /// Indexes `text`.
     pub fn new(text: &'a str) -> Self {
         let text = text.as_bytes();
-        Self { text, newlines: text.iter().enumerate().filter(|&(_, &b)| b == b'\n').map(|(i, _)| i).collect() }
+        let ends_line = |i: usize| match text[i] {
+            b'\n' => true,
+            b'\r' => text.get(i + 1) != Some(&b'\n'),
+            _ => false,
+        };
+        Self { text, newlines: (0..text.len()).filter(|&i| ends_line(i)).collect() }
     }
 
     /// The 1-based line of the first character at or after byte offset `byte` that is not
@@ -55,6 +62,8 @@ mod tests {
         let lf = "a,b\n1,2\n3,4\n\"multi\nline\",5\n\n6,7\n";
         assert_eq!(lines(lf), [2, 3, 4, 7]);
         assert_eq!(lines(&lf.replace('\n', "\r\n")), [2, 3, 4, 7]);
+        assert_eq!(lines(&lf.replace('\n', "\r")), [2, 3, 4, 7], "old Mac line ends");
+        assert_eq!(lines("a,b\r\n1,2\r3,4\n5,6\n"), [2, 3, 4], "mixed line ends");
         assert_eq!(strip_bom("\u{feff}a,b"), "a,b");
     }
 }
