@@ -214,10 +214,14 @@ unsafe fn params(
     let background = if !background.is_empty() {
         if background.len() == features {
             SequenceBackground::Event(copy(background, "options.background")?)
-        } else if seq_len.is_some_and(|l| background.len() == l * features) {
+        } else if seq_len.and_then(|l| l.checked_mul(features)) == Some(background.len()) {
             SequenceBackground::Sequence(copy(background, "options.background")?)
         } else {
-            let sequence = seq_len.map_or(String::new(), |l| format!(" or seq_len × features = {}", l * features));
+            // A seq_len so large that seq_len × features overflows matches no background.
+            let sequence = seq_len.map_or(String::new(), |l| match l.checked_mul(features) {
+                Some(len) => format!(" or seq_len × features = {len}"),
+                None => format!(" or seq_len × features = {l} × {features}, more than any buffer"),
+            });
             return Err(FfiError::new(
                 lumen_status::LengthMismatch,
                 format!("options.background: length {}, expected features = {features}{sequence}", background.len()),

@@ -57,7 +57,7 @@ impl SequenceBackground {
                 Ok(event.repeat(seq_len))
             }
             Self::Sequence(sequence) => {
-                if sequence.len() != seq_len * features {
+                if seq_len.checked_mul(features) != Some(sequence.len()) {
                     return Err(Error::length(
                         "background",
                         sequence.len(),
