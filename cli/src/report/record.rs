@@ -144,14 +144,17 @@ impl ExplanationRecord {
     /// Checks that the arrays have the lengths the shape fields promise.
     fn validate(&self, source: &str) -> CliResult {
         let t = self.outputs.len();
+        // Counts from the file: a product that overflows matches no array.
+        let per_row = self.rows.checked_mul(t);
         let checks = [
-            ("attributions", self.attributions.len(), self.rows * t * self.features),
-            ("predictions", self.predictions.len(), self.rows * t),
-            ("base_values", self.base_values.len(), self.rows * t),
-            ("diagnostics", self.diagnostics.len(), self.rows),
+            ("attributions", self.attributions.len(), per_row.and_then(|n| n.checked_mul(self.features))),
+            ("predictions", self.predictions.len(), per_row),
+            ("base_values", self.base_values.len(), per_row),
+            ("diagnostics", self.diagnostics.len(), Some(self.rows)),
         ];
         for (field, actual, expected) in checks {
-            if actual != expected {
+            if Some(actual) != expected {
+                let expected = expected.map_or_else(|| "more than any file holds".to_owned(), |n| n.to_string());
                 return Err(CliError::input(format!(
                     "{source}: '{field}' has {actual} values, expected {expected} (rows × outputs × features)"
                 )));
@@ -328,7 +331,7 @@ impl Record {
         if value.get("kind").and_then(Value::as_str) == Some("counterfactual_dataset_audit") {
             let record: DatasetAuditRecord = serde_json::from_value(value).map_err(shape_error)?;
             let n = record.statistics.features;
-            if record.statistics.co_occurrence.len() != n * n
+            if n.checked_mul(n) != Some(record.statistics.co_occurrence.len())
                 || record.statistics.change_counts.len() != n
                 || record.feature_names.len() != n
             {
@@ -394,6 +397,10 @@ mod tests {
             ("{}", "no 'method' field"),
             (r#"{"method":"occlusion"}"#, "not a Lumen explanation record: missing field"),
             (&MINIMAL.replace("[0.5,-0.25]", "[0.5]"), "'attributions' has 1 values, expected 2"),
+            (
+                &MINIMAL.replace(r#""rows":1,"outputs":[0]"#, r#""rows":9223372036854775808,"outputs":[0,0]"#),
+                "'attributions' has 2 values, expected more than any file holds",
+            ),
         ];
         for (text, reason) in cases {
             let error = Record::parse(text, "r.json").expect_err(reason);
