@@ -7,13 +7,14 @@
 # Debian packages: C/C++ toolchains and valgrind (C ABI, C++ wrapper), binutils (split
 # debug info), cmake and pkg-config (packaging test), a JDK with Maven, the Maven plugins
 # and JUnit 5 (Java binding, built offline from a project-local copy of Debian's Maven
-# repository), Chromium (the HTML report's screenshot).
+# repository), Chromium (the HTML report's screenshot), clang with its sanitizer runtimes
+# (the C ABI tests under AddressSanitizer, tests/c/run-asan.sh).
 set -euo pipefail
 
 packages=(gcc g++ valgrind binutils cmake pkg-config openjdk-17-jdk-headless maven junit5
   libmaven-resources-plugin-java libmaven-compiler-plugin-java libsurefire-java
   libmaven-install-plugin-java libmaven-jar-plugin-java libmaven-source-plugin-java
-  libmaven-javadoc-plugin-java chromium python3-venv)
+  libmaven-javadoc-plugin-java chromium python3-venv clang libclang-rt-dev)
 need=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || need+=("$package")
