@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lumen's whole test suite: Rust unit and integration tests (including the check that
-# include/lumen.h is what cbindgen generates), lints, benches that must compile, and the
-# C programs under tests/c/ run under valgrind. Run from anywhere: bash tests/run-all.sh
+# include/lumen.h is what cbindgen generates), lints, benches that must compile, the C
+# programs under tests/c/ run under valgrind and under AddressSanitizer, and the fuzz
+# targets for 20 seconds each (nightly). Run from anywhere: bash tests/run-all.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,9 @@ cargo build --benches --examples --workspace --quiet
 
 step "C ABI tests under valgrind"
 bash tests/c/run.sh
+
+step "C ABI tests under AddressSanitizer"
+bash tests/c/run-asan.sh
 
 step "README quickstarts (C and C++) build and run under valgrind"
 quick=tests/c/build/quickstart
@@ -58,3 +62,6 @@ bash scripts/cuda-ci.sh
 
 step "fraud GRU: the numpy twin used by the timeshap comparison agrees with Rust"
 python3 benches/compare/timeshap/check_fraud_gru.py
+
+step "fuzz targets, short run"
+bash fuzz/run.sh 20
