@@ -84,6 +84,7 @@ fn explanation() -> Explanation {
         outputs: vec![3, 5],
         feature_axis: FeatureAxis::Elements,
         features: 4,
+        feature_shape: vec![4],
         feature_names: None,
         attributions,
         predictions: vec![0.0; 4],

@@ -43,6 +43,7 @@ backend_tests! {
         assert_eq!(per_element.feature_axis, FeatureAxis::Elements);
         assert_eq!(grouped.feature_axis, FeatureAxis::Groups);
         assert_eq!(grouped.features, 3);
+        assert_eq!((per_element.feature_shape.clone(), grouped.feature_shape.clone()), (vec![6], vec![3]));
         assert_eq!(grouped.feature_names.as_deref(), Some(&["a".to_string(), "b".into(), "c".into()][..]));
         for r in 0..2 {
             let xr = &x[r * 6..(r + 1) * 6];

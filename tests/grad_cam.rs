@@ -136,6 +136,7 @@ backend_tests! {
             let e = grad_cam(&engine, &model, &inputs, 2, &params).unwrap();
             assert_eq!((e.method, e.features, e.outputs.clone()), (Method::GradCam, 4, vec![0, 1]));
             assert_eq!(e.input_shape, vec![1, 2, 2]);
+            assert_eq!(e.feature_shape, vec![2, 2], "the layer's h × w plane");
             for (r, x) in [(0, 1.0f32), (1, -2.0)] {
                 for t in 0..2u32 {
                     assert_close(e.row_attributions(r, t as usize), &hand_map(x, t, relu), "map");
@@ -183,6 +184,7 @@ backend_tests! {
             let params = GradCamParams { targets: Some(vec![1]), ..Default::default() };
             let e = grad_cam(&engine, &model, &inputs, 1, &params).unwrap();
             assert_eq!(e.features, out_h * out_w, "{shape:?}");
+            assert_eq!(e.feature_shape, vec![out_h, out_w], "the input's plane, {shape:?}");
             let want = reference_bilinear(&hand_map(1.5, 1, false), 2, 2, out_h, out_w);
             assert_close(e.row_attributions(0, 0), &want, &format!("{shape:?}"));
         }

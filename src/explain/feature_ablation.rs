@@ -109,6 +109,10 @@ pub fn feature_ablation(
         parameters: super::parameters_json(params)?,
         audit: super::audit(engine, run.rows_evaluated),
         input_shape: signature.input_shape.clone(),
+        feature_shape: match feature_axis {
+            FeatureAxis::Groups => vec![features],
+            FeatureAxis::Elements => signature.input_shape.clone(),
+        },
         rows,
         outputs: targets,
         feature_axis,

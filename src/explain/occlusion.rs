@@ -77,6 +77,7 @@ pub fn occlusion(
         parameters: super::parameters_json(params)?,
         audit: super::audit(engine, run.rows_evaluated),
         input_shape: shape.clone(),
+        feature_shape: shape.clone(),
         rows,
         outputs: targets,
         feature_axis: FeatureAxis::Elements,

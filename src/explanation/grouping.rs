@@ -35,6 +35,7 @@ impl Explanation {
             parameters,
             feature_axis: FeatureAxis::Groups,
             features: count,
+            feature_shape: vec![count],
             feature_names: names,
             attributions,
             standard_errors: None,

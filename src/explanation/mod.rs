@@ -104,6 +104,10 @@ pub struct Explanation {
     pub feature_axis: FeatureAxis,
     /// Length of the feature axis.
     pub features: usize,
+    /// The feature axis's own shape, whose product is `features`: `input_shape` for
+    /// per-element methods, `[H, W]` (upsampled) or the layer's `[h, w]` for Grad-CAM maps,
+    /// `[features]` for groups and players.
+    pub feature_shape: Vec<usize>,
     /// Names along the feature axis, when known.
     pub feature_names: Option<Vec<String>>,
     /// `rows × outputs × features` attributions.

@@ -394,6 +394,49 @@ pub unsafe extern "C" fn lumen_explanation_model_rows_evaluated(
     })
 }
 
+/// Writes into `*rank` how many dimensions the feature axis has. With
+/// `lumen_explanation_feature_shape` it lets a caller view the `features` values of one
+/// row and output in their own shape, as Captum returns attributions: the model's
+/// `input_shape` for per-element methods (rank 1 for a model that declared only
+/// `input_len`), `[H, W]` (upsampled) or the layer's `[h, w]` for Grad-CAM maps, and
+/// `[features]` for groups and TimeSHAP players.
+///
+/// # Safety
+/// `explanation` is valid; `rank` a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_feature_rank(
+    explanation: *const lumen_explanation,
+    rank: *mut usize,
+) -> lumen_status {
+    boundary("lumen_explanation_feature_rank", || {
+        check_out(rank, "rank")?;
+        // SAFETY: caller's contract.
+        let dims = unsafe { self::explanation(explanation)? }.feature_shape.len();
+        // SAFETY: `rank` passed `check_out`.
+        unsafe { write_out(rank, dims) };
+        Ok(())
+    })
+}
+
+/// Copies the feature axis's shape (`lumen_explanation_feature_rank` dimensions,
+/// outermost first; their product is `features`) into `out`, room for `out_len` values;
+/// `LUMEN_STATUS_BUFFER_TOO_SMALL` if fewer than the rank, nothing written. The values of
+/// one row and output fill this shape row-major.
+///
+/// # Safety
+/// `explanation` is valid; `out` holds `out_len` writable values.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_feature_shape(
+    explanation: *const lumen_explanation,
+    out: *mut usize,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_explanation_feature_shape", || {
+        // SAFETY: caller's contract.
+        unsafe { copy_out(&self::explanation(explanation)?.feature_shape, out, out_len) }
+    })
+}
+
 /// Serialises the explanation to its audit JSON (method, parameters, seed, library
 /// version, backend, shapes, values, diagnostics). On success `*out` holds a new
 /// NUL-terminated UTF-8 string that the caller frees with `lumen_string_free`.

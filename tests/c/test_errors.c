@@ -518,6 +518,11 @@ static void test_getters(fixture *f) {
     uint64_t rows = 0;
     CHECK_FAILS(lumen_explanation_model_rows_evaluated(NULL, &rows), LUMEN_STATUS_NULL_POINTER, "explanation");
     CHECK_FAILS(lumen_explanation_model_rows_evaluated(ex, NULL), LUMEN_STATUS_NULL_POINTER, "out");
+    size_t rank = 0, dims[4] = {0};
+    CHECK_FAILS(lumen_explanation_feature_rank(NULL, &rank), LUMEN_STATUS_NULL_POINTER, "explanation");
+    CHECK_FAILS(lumen_explanation_feature_rank(ex, NULL), LUMEN_STATUS_NULL_POINTER, "rank");
+    CHECK_FAILS(lumen_explanation_feature_shape(NULL, dims, 4), LUMEN_STATUS_NULL_POINTER, "explanation");
+    CHECK_FAILS(lumen_explanation_feature_shape(ex, NULL, 4), LUMEN_STATUS_NULL_POINTER, "out");
     lumen_row_diagnostics diag;
     CHECK_FAILS(lumen_explanation_row_diagnostics(ex, ROWS, &diag), LUMEN_STATUS_INVALID_ARGUMENT, "row");
     CHECK_FAILS(lumen_explanation_row_diagnostics(ex, 0, NULL), LUMEN_STATUS_NULL_POINTER, "out");

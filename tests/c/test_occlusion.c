@@ -78,6 +78,11 @@ static void check_1d_case(lumen_engine *engine, lumen_model *model, size_t windo
     if (got != NULL) {
         check_values(got, expected, 6, TOLERANCE, label);
     }
+    /* A model that declared only input_len has a one-dimensional input shape. */
+    size_t rank = 0, dims[1] = {0};
+    CHECK_OK(lumen_explanation_feature_rank(ex, &rank));
+    CHECK_OK(lumen_explanation_feature_shape(ex, dims, 1));
+    CHECK(rank == 1 && dims[0] == 6);
     free(got);
     lumen_explanation_free(ex);
 }
@@ -176,6 +181,14 @@ static void test_2d_hand_computed(lumen_engine *engine) {
             check_values(got, expected, GRID_LEN, TOLERANCE, "2x2 stride 2");
         }
         free(got);
+        /* The attributions of the row fill the declared 4 × 5 input shape. */
+        size_t rank = 0, dims[3] = {0, 0, 0};
+        CHECK_OK(lumen_explanation_feature_rank(ex, &rank));
+        CHECK(rank == 2);
+        CHECK_FAILS(lumen_explanation_feature_shape(ex, dims, 1), LUMEN_STATUS_BUFFER_TOO_SMALL, "out_len");
+        CHECK(dims[0] == 0);
+        CHECK_OK(lumen_explanation_feature_shape(ex, dims, 3));
+        CHECK(dims[0] == GRID_H && dims[1] == GRID_W && dims[2] == 0);
         /* 2 × 3 windows, plus the input row and the (scalar) baseline row. */
         uint64_t evaluated = 0;
         CHECK_OK(lumen_explanation_model_rows_evaluated(ex, &evaluated));

@@ -157,6 +157,7 @@ void test_occlusion() {
     check_linear_attributions(ex.attributions(), rows2, baseline, 1e-5, "occlusion attributions");
     const lumen::AttributionShape shape = ex.shape();
     CHECK(shape.rows == 2 && shape.outputs == 2 && shape.features == 4);
+    CHECK(ex.feature_shape() == std::vector<std::size_t>{4});
     CHECK(shape.feature_axis == lumen::FeatureAxis::Elements);
     // Predictions f(x), base values f(baseline).
     const std::vector<float> pred = ex.predictions(), base = ex.base_values();
@@ -421,6 +422,7 @@ void test_grad_cam() {
         lumen::Explanation ex = engine.grad_cam(model, x, options);
         const std::vector<float> got = ex.attributions();
         CHECK(ex.shape().features == P && got.size() == 2 * 2 * P);
+        CHECK((ex.feature_shape() == std::vector<std::size_t>{2, 3}));
         for (std::size_t r = 0; r < 2; ++r)
             for (std::size_t o = 0; o < 2; ++o)
                 for (std::size_t p = 0; p < P; ++p) {

@@ -470,6 +470,8 @@ _PROTOTYPES = {
     "lumen_permute_attack_options_default": (PermuteAttackOptions, []),
     "lumen_explanation_free": (None, [_HANDLE]),
     "lumen_explanation_shape": (_STATUS, [_HANDLE, POINTER(AttributionShape)]),
+    "lumen_explanation_feature_rank": (_STATUS, [_HANDLE, c_size_p]),
+    "lumen_explanation_feature_shape": (_STATUS, [_HANDLE, c_size_p, c_size_t]),
     "lumen_explanation_attributions": (_STATUS, [_HANDLE, c_float_p, c_size_t]),
     "lumen_explanation_predictions": (_STATUS, [_HANDLE, c_float_p, c_size_t]),
     "lumen_explanation_base_values": (_STATUS, [_HANDLE, c_float_p, c_size_t]),

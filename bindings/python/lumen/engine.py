@@ -184,7 +184,8 @@ class Engine:
     def _explain(
         self, method: str, model: Model, inputs: Any, options: Any, keep: _arrays.Keep, call: Call
     ) -> Explanation:
-        return Explanation(self._call(method, model, inputs, options, keep, call, _native.lib.lumen_explanation_free))
+        handle = self._call(method, model, inputs, options, keep, call, _native.lib.lumen_explanation_free)
+        return Explanation(handle, np.array(inputs, copy=True))
 
     # -- perturbation methods -------------------------------------------------------------
 

@@ -87,8 +87,10 @@ class Explanation:
     threads. Close it with :meth:`close` or a ``with`` block (garbage collection closes it
     too)."""
 
-    def __init__(self, handle: ctypes.c_void_p) -> None:
+    def __init__(self, handle: ctypes.c_void_p, inputs: NDArray[Any] | None = None) -> None:
         self._handle = handle
+        # The explained rows as the caller passed them, for :meth:`to_shap`'s ``data``.
+        self._inputs = inputs
 
     def close(self) -> None:
         """Frees the explanation (idempotent)."""
@@ -132,10 +134,65 @@ class Explanation:
         return "groups" if self._raw_shape().feature_axis == 1 else "elements"
 
     @property
+    def feature_shape(self) -> tuple[int, ...]:
+        """The feature axis's own shape (its product is ``features``): the model's
+        ``input_shape`` for per-element methods, a Grad-CAM map's ``(H, W)``,
+        ``(features,)`` for groups and TimeSHAP players."""
+        rank = ctypes.c_size_t()
+        check(_native.lib.lumen_explanation_feature_rank(self._handle, ctypes.byref(rank)))
+        dims = np.zeros(rank.value, dtype=np.uintp)
+        check(
+            _native.lib.lumen_explanation_feature_shape(
+                self._handle, _arrays.pointer(dims, ctypes.c_size_t), rank.value
+            )
+        )
+        return tuple(int(d) for d in dims)
+
+    @property
     def attributions(self) -> NDArray[np.float32]:
         """float32 array ``(rows, outputs, features)``."""
         shape = self.shape
         return self._floats(_native.lib.lumen_explanation_attributions, int(np.prod(shape))).reshape(shape)
+
+    def attributions_for(self, output: int = 0) -> NDArray[np.float32]:
+        """The attributions of explained output ``output`` (an index into :attr:`outputs`)
+        in the shape Captum returns them: ``(rows, *feature_shape)``, so a model declared
+        with ``input_shape=(1, 8, 8)`` gives ``(rows, 1, 8, 8)``."""
+        rows, outputs, _ = self.shape
+        if not 0 <= output < outputs:
+            raise ValueError(f"output: is {output}, expected an index into the {outputs} explained outputs")
+        return self.attributions[:, output].reshape((rows, *self.feature_shape))
+
+    def to_shap(self, output: int | None = None) -> Any:
+        """A ``shap.Explanation`` of these values, so shap's plots draw them: ``values``
+        ``(rows, features)`` for one output (``output``, an index into :attr:`outputs`, or
+        the only one explained) or ``(rows, features, outputs)`` for all of them, as
+        shap's explainers return; ``base_values``, ``data`` (the explained rows, when the
+        feature axis is the input's elements) and ``feature_names``. Needs the ``shap``
+        package (``pip install shap``)."""
+        try:
+            import shap  # type: ignore[import-not-found,import-untyped,unused-ignore]
+        except ImportError as error:
+            raise ImportError("Explanation.to_shap needs the shap package: pip install shap") from error
+        rows, outputs, features = self.shape
+        values, base_values = self.attributions, self.base_values
+        if output is None and outputs == 1:
+            output = 0
+        if output is not None:
+            if not 0 <= output < outputs:
+                raise ValueError(f"output: is {output}, expected an index into the {outputs} explained outputs")
+            shap_values, shap_base = values[:, output, :], base_values[:, output]
+        else:
+            shap_values, shap_base = np.transpose(values, (0, 2, 1)), base_values
+        data = None
+        if self._inputs is not None and self.feature_axis == "elements" and self._inputs.size == rows * features:
+            data = np.asarray(self._inputs, dtype=np.float64).reshape(rows, features)
+        return shap.Explanation(
+            values=shap_values.astype(np.float64),
+            base_values=shap_base.astype(np.float64),
+            data=data,
+            feature_names=self.feature_names,
+        )
 
     @property
     def predictions(self) -> NDArray[np.float32]:

@@ -124,7 +124,7 @@ pub fn grad_cam(
         ));
     }
 
-    let (attributions, features, feature_names) = match upsample_to {
+    let (attributions, feature_shape, feature_names) = match upsample_to {
         Some([out_h, out_w]) => {
             let mut resampled = vec![0.0f32; points * out_h * out_w];
             engine
@@ -132,9 +132,9 @@ pub fn grad_cam(
                 .install(|| engine.backend().upsample_bilinear(&maps, [h, w], [out_h, out_w], &mut resampled))?;
             // The signature's names fit only when the plane is the whole input row.
             let names = if out_h * out_w == n { signature.feature_names.clone() } else { None };
-            (resampled, out_h * out_w, names)
+            (resampled, vec![out_h, out_w], names)
         }
-        None => (maps, plane, None),
+        None => (maps, vec![h, w], None),
     };
 
     let evaluator = Evaluator::new(model);
@@ -149,7 +149,8 @@ pub fn grad_cam(
         rows,
         outputs: targets,
         feature_axis: FeatureAxis::Elements,
-        features,
+        features: feature_shape.iter().product(),
+        feature_shape,
         feature_names,
         attributions,
         base_values: vec![0.0; predictions.len()],

@@ -232,6 +232,7 @@ impl PathOutcome<'_> {
             parameters: self.parameters,
             audit: super::audit(self.engine, self.rows_evaluated),
             input_shape: self.signature.input_shape.clone(),
+            feature_shape: self.signature.input_shape.clone(),
             rows,
             outputs: self.targets,
             feature_axis: FeatureAxis::Elements,

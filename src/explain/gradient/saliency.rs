@@ -63,6 +63,7 @@ pub fn saliency(
         parameters: super::super::parameters_json(params)?,
         audit: super::super::audit(engine, evaluator.rows_evaluated()),
         input_shape: signature.input_shape.clone(),
+        feature_shape: signature.input_shape.clone(),
         rows,
         outputs: targets,
         feature_axis: FeatureAxis::Elements,

@@ -196,6 +196,7 @@ impl<'a> Request<'a> {
             parameters,
             audit: super::super::audit(self.engine, rows_evaluated),
             input_shape: signature.input_shape.clone(),
+            feature_shape: if per_element { signature.input_shape.clone() } else { vec![players] },
             rows,
             outputs: self.targets,
             feature_axis: if per_element { FeatureAxis::Elements } else { FeatureAxis::Groups },

@@ -278,6 +278,7 @@ pub(crate) fn explain_level(
         parameters,
         audit: super::super::audit(case.engine, rows),
         input_shape: vec![case.seq_len, case.features],
+        feature_shape: vec![players.len()],
         rows: 1,
         outputs: vec![case.target as u32],
         feature_axis: FeatureAxis::Groups,

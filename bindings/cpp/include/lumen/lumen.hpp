@@ -781,6 +781,17 @@ class Explanation {
         return shape;
     }
 
+    /// The feature axis's own shape (its product is `shape().features`): the model's
+    /// input shape for per-element methods, a Grad-CAM map's `{H, W}`, `{features}` for
+    /// groups. The values of one row and output fill it row-major, as Captum returns them.
+    std::vector<std::size_t> feature_shape() const {
+        std::size_t rank = 0;
+        detail::check(lumen_explanation_feature_rank(handle_.get(), &rank));
+        std::vector<std::size_t> dims(rank);
+        detail::check(lumen_explanation_feature_shape(handle_.get(), dims.data(), dims.size()));
+        return dims;
+    }
+
     /// The rows × outputs × features attributions.
     std::vector<float> attributions() const {
         std::vector<float> out(shape().size());

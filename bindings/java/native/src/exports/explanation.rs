@@ -81,6 +81,22 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_explanationFloats<'l>(
     env.with_env(|env| inner_floats(env, handle, which)).resolve::<ThrowLumenException>()
 }
 
+/// `int[] explanationFeatureShape(long explanation)`: the feature axis's own shape (the
+/// model's input shape for per-element methods, a Grad-CAM map's `{H, W}`, `{features}`
+/// for groups).
+#[no_mangle]
+pub extern "system" fn Java_dev_lumen_NativeLumen_explanationFeatureShape<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+) -> JIntArray<'l> {
+    env.with_env(|env| {
+        let shape = explanation(handle)?.feature_shape.iter().copied();
+        new_ints(env, shape)
+    })
+    .resolve::<ThrowLumenException>()
+}
+
 /// `int[] explanationOutputs(long explanation)`: the model outputs explained.
 #[no_mangle]
 pub extern "system" fn Java_dev_lumen_NativeLumen_explanationOutputs<'l>(

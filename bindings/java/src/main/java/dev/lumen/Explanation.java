@@ -71,6 +71,23 @@ public final class Explanation extends NativeHandle {
         return groupAxis;
     }
 
+    /**
+     * The feature axis's own shape, whose product is {@link #features()}: the model's input
+     * shape for per-element methods (so the values of one row and output fill it row-major,
+     * as Captum returns attributions), a Grad-CAM map's {@code {H, W}}, {@code {features}}
+     * for groups.
+     *
+     * @return the feature axis's shape, outermost dimension first
+     */
+    public int[] featureShape() {
+        long handle = acquire();
+        try {
+            return NativeLumen.explanationFeatureShape(handle);
+        } finally {
+            release();
+        }
+    }
+
     private float[] floats(int which) {
         long handle = acquire();
         try {

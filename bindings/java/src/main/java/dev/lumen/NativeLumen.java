@@ -65,6 +65,8 @@ final class NativeLumen {
 
     static native int[] explanationShape(long explanation);
 
+    static native int[] explanationFeatureShape(long explanation);
+
     static native float[] explanationFloats(long explanation, int which);
 
     static native int[] explanationOutputs(long explanation);

@@ -7,6 +7,7 @@ import static dev.lumen.Fixtures.WEIGHTS;
 import static dev.lumen.Fixtures.X;
 import static dev.lumen.Fixtures.assertClose;
 import static dev.lumen.Fixtures.linearAttributions;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,6 +52,8 @@ class FeatureAblationTest {
             assertClose(expectedElements, perElement.attributions(), TOLERANCE);
             assertTrue(perGroup.groupAxis());
             assertEquals(2, perGroup.features());
+            assertArrayEquals(new int[] {2}, perGroup.featureShape());
+            assertArrayEquals(new int[] {4}, perElement.featureShape());
             assertClose(groups, perGroup.attributions(), TOLERANCE);
             assertEquals(List.of("income", "debt"), perGroup.featureNames());
         }

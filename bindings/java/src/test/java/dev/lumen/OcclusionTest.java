@@ -39,6 +39,27 @@ class OcclusionTest {
     }
 
     @Test
+    void attributionsFillTheModelsInputShape() {
+        // f(x) = Σ (i + 1) x_i over a 2 × 3 input: 1 × 1 windows give (i + 1) x_i, row-major.
+        Model weighted = (inputs, rows, outputs) -> {
+            for (int r = 0; r < rows; r++) {
+                float sum = 0;
+                for (int i = 0; i < 6; i++) {
+                    sum += (i + 1) * inputs[6 * r + i];
+                }
+                outputs[r] = sum;
+            }
+        };
+        float[] x = {1, -1, 2, 0.5f, 3, -2};
+        try (Engine engine = new Engine();
+                ModelHandle model = new ModelHandle(weighted, ModelSpec.shaped(new int[] {2, 3}, 1));
+                Explanation e = engine.occlusion(model, x, 1, new OcclusionOptions(1, 1))) {
+            assertArrayEquals(new int[] {2, 3}, e.featureShape());
+            assertClose(new float[] {1, -2, 6, 2, 15, -12}, e.attributions(), TOLERANCE);
+        }
+    }
+
+    @Test
     void windowsOfTwoAverageTheWindowsCoveringEachElement() {
         LinearModel linear = LinearModel.of(BIAS, WEIGHTS);
         float[] row = {1, 2, 3, 4};
