@@ -116,6 +116,13 @@
 #define LUMEN_IG_GAUSS_LEGENDRE 4
 
 /**
+ * `lumen_integrated_gradients_options.method`: Captum's `riemann_trapezoid`, α_k =
+ * k/(n−1) with weights 1/n halved at both ends (they sum to (n−1)/n, so attributions
+ * come out about (n−1)/n of `LUMEN_IG_RIEMANN_TRAPEZOID`'s; n ≥ 2).
+ */
+#define LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM 5
+
+/**
  * `lumen_noise_tunnel_options.nt_type`: the mean of the noisy attributions.
  */
 #define LUMEN_NOISE_SMOOTHGRAD 0

@@ -98,6 +98,34 @@ fn integrated_gradients_of_a_linear_model_is_exact_for_every_rule() {
 }
 
 #[test]
+fn captums_trapezoid_scales_a_linear_models_attributions_by_n_minus_1_over_n() {
+    // Captum's weights sum to (n − 1)/n: on f = a·x every attribution is (n − 1)/n of the
+    // exact a(x − b), and the convergence delta is −Σ a(x − b)/n.
+    let a = values(6, 1);
+    let model = Polynomial::new(vec![a.clone()], 0.0);
+    let x = values(6, 2);
+    let b = values(6, 3);
+    for n_steps in [2usize, 7, 50] {
+        let params = IntegratedGradientsParams {
+            baseline: Baselines::Shared(b.clone()),
+            n_steps,
+            method: Quadrature::RiemannTrapezoidCaptum,
+            ..Default::default()
+        };
+        let e = integrated_gradients(&engine(2, 0), &model, &x, 1, &params).unwrap();
+        let scale = (n_steps - 1) as f64 / n_steps as f64;
+        let exact: Vec<f64> = (0..6).map(|i| f64::from(a[i]) * f64::from(x[i] - b[i])).collect();
+        for i in 0..6 {
+            let got = f64::from(e.row_attributions(0, 0)[i]);
+            assert!((got - scale * exact[i]).abs() < 1e-5, "n = {n_steps}, element {i}: {got}");
+        }
+        let delta = e.diagnostics[0].completeness_gap.as_ref().unwrap()[0];
+        let want = -exact.iter().sum::<f64>() / n_steps as f64;
+        assert!((delta - want).abs() < 1e-5, "n = {n_steps}: delta {delta}, expected {want}");
+    }
+}
+
+#[test]
 fn integrated_gradients_of_a_quadratic_model_converges_and_gauss_legendre_is_exact() {
     // f = Σ a x + a x²: the path integral gives a(x − b) + a(x² − b²) exactly.
     let a = values(5, 4);

@@ -27,6 +27,10 @@ pub const LUMEN_IG_RIEMANN_TRAPEZOID: u32 = 3;
 /// `lumen_integrated_gradients_options.method`: Gauss–Legendre nodes and weights on
 /// [0, 1] (Captum's default; exact for polynomial paths of degree < 2n).
 pub const LUMEN_IG_GAUSS_LEGENDRE: u32 = 4;
+/// `lumen_integrated_gradients_options.method`: Captum's `riemann_trapezoid`, α_k =
+/// k/(n−1) with weights 1/n halved at both ends (they sum to (n−1)/n, so attributions
+/// come out about (n−1)/n of `LUMEN_IG_RIEMANN_TRAPEZOID`'s; n ≥ 2).
+pub const LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM: u32 = 5;
 
 /// `lumen_noise_tunnel_options.nt_type`: the mean of the noisy attributions.
 pub const LUMEN_NOISE_SMOOTHGRAD: u32 = 0;
@@ -344,6 +348,7 @@ unsafe fn ig_params(
         LUMEN_IG_RIEMANN_MIDDLE => Quadrature::RiemannMiddle,
         LUMEN_IG_RIEMANN_TRAPEZOID => Quadrature::RiemannTrapezoid,
         LUMEN_IG_GAUSS_LEGENDRE => Quadrature::GaussLegendre,
+        LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM => Quadrature::RiemannTrapezoidCaptum,
         other => {
             return within(
                 member,
@@ -351,7 +356,8 @@ unsafe fn ig_params(
                     "options.method",
                     other,
                     "LUMEN_IG_RIEMANN_LEFT (0), LUMEN_IG_RIEMANN_RIGHT (1), LUMEN_IG_RIEMANN_MIDDLE (2), \
-                     LUMEN_IG_RIEMANN_TRAPEZOID (3) or LUMEN_IG_GAUSS_LEGENDRE (4)",
+                     LUMEN_IG_RIEMANN_TRAPEZOID (3), LUMEN_IG_GAUSS_LEGENDRE (4) or \
+                     LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM (5)",
                 )),
             )
         }

@@ -85,7 +85,8 @@ static void test_defaults(void) {
     CHECK(gc.targets == NULL && gc.targets_len == 0 && gc.relu_attributions == 0 && gc.upsample == 1);
     CHECK(gc.internal_batch_size == 0);
     CHECK(LUMEN_IG_RIEMANN_LEFT == 0 && LUMEN_IG_RIEMANN_RIGHT == 1 && LUMEN_IG_RIEMANN_MIDDLE == 2 &&
-          LUMEN_IG_RIEMANN_TRAPEZOID == 3 && LUMEN_IG_GAUSS_LEGENDRE == 4);
+          LUMEN_IG_RIEMANN_TRAPEZOID == 3 && LUMEN_IG_GAUSS_LEGENDRE == 4 &&
+          LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM == 5);
     CHECK(LUMEN_NOISE_SMOOTHGRAD == 0 && LUMEN_NOISE_SMOOTHGRAD_SQ == 1 && LUMEN_NOISE_VARGRAD == 2);
     CHECK(LUMEN_NT_BASE_SALIENCY == 0 && LUMEN_NT_BASE_INTEGRATED_GRADIENTS == 1 && LUMEN_NT_BASE_GRADIENT_SHAP == 2);
 }
@@ -278,11 +279,11 @@ static void test_ig_convergence(lumen_engine *engine) {
     if (model == NULL) {
         return;
     }
-    static const uint32_t rules[4] = {LUMEN_IG_RIEMANN_LEFT, LUMEN_IG_RIEMANN_RIGHT, LUMEN_IG_RIEMANN_MIDDLE,
-                                      LUMEN_IG_RIEMANN_TRAPEZOID};
-    static const char *const names[4] = {"left", "right", "middle", "trapezoid"};
+    static const uint32_t rules[5] = {LUMEN_IG_RIEMANN_LEFT, LUMEN_IG_RIEMANN_RIGHT, LUMEN_IG_RIEMANN_MIDDLE,
+                                      LUMEN_IG_RIEMANN_TRAPEZOID, LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM};
+    static const char *const names[5] = {"left", "right", "middle", "trapezoid", "trap-captum"};
     static const size_t steps[4] = {4, 16, 64, 256};
-    for (size_t k = 0; k < 4; k++) {
+    for (size_t k = 0; k < 5; k++) {
         double gaps[4];
         for (size_t s = 0; s < 4; s++) {
             gaps[s] = convergence_gap(engine, model, rules[k], steps[s]);
@@ -1016,9 +1017,9 @@ static void test_option_errors(lumen_engine *engine) {
     CHECK_FAILS(lumen_engine_explain_integrated_gradients(engine, model, x, IG_N, 1, &ig_opt, &ex),
                 LUMEN_STATUS_INVALID_ARGUMENT, "n_steps");
     ig_opt = lumen_integrated_gradients_options_default();
-    ig_opt.method = 5;
+    ig_opt.method = 6;
     CHECK_FAILS(lumen_engine_explain_integrated_gradients(engine, model, x, IG_N, 1, &ig_opt, &ex),
-                LUMEN_STATUS_INVALID_ARGUMENT, "options.method: is 5");
+                LUMEN_STATUS_INVALID_ARGUMENT, "options.method: is 6");
     ig_opt.method = LUMEN_IG_GAUSS_LEGENDRE;
     ig_opt.targets = &wrong_target;
     ig_opt.targets_len = 1;

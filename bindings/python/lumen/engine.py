@@ -30,7 +30,14 @@ from .sequence_model import SequenceModel
 
 BACKENDS = {"auto": 0, "cpu": 1, "cuda": 2}
 LINKS = {"identity": 0, "logit": 1}
-IG_METHODS = {"riemann_left": 0, "riemann_right": 1, "riemann_middle": 2, "riemann_trapezoid": 3, "gausslegendre": 4}
+IG_METHODS = {
+    "riemann_left": 0,
+    "riemann_right": 1,
+    "riemann_middle": 2,
+    "riemann_trapezoid": 3,
+    "gausslegendre": 4,
+    "riemann_trapezoid_captum": 5,
+}
 NOISE_TYPES = {"smoothgrad": 0, "smoothgrad_sq": 1, "vargrad": 2}
 NOISE_BASES = {"saliency": 0, "integrated_gradients": 1, "gradient_shap": 2}
 SAMPLINGS = {"column": 0, "gibbs": 1}
@@ -409,8 +416,10 @@ class Engine:
         max_model_threads: int | None = None,
     ) -> Explanation:
         """Integrated Gradients (Captum's): ``method`` one of ``riemann_left``,
-        ``riemann_right``, ``riemann_middle``, ``riemann_trapezoid``, ``gausslegendre``
-        (default, 50 steps); convergence deltas as completeness gaps. Needs ``gradient``."""
+        ``riemann_right``, ``riemann_middle``, ``riemann_trapezoid`` (the textbook rule,
+        weights summing to 1), ``riemann_trapezoid_captum`` (Captum's, weights summing to
+        (n−1)/n), ``gausslegendre`` (default, 50 steps); convergence deltas as completeness
+        gaps. Needs ``gradient``."""
         call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = _native.lib.lumen_integrated_gradients_options_default()

@@ -111,6 +111,9 @@ def test_integrated_gradients(engine, linear):
     for method in ["riemann_left", "riemann_right", "riemann_middle", "riemann_trapezoid"]:
         other = engine.integrated_gradients(linear, X, baseline=BASELINE, n_steps=4, method=method)
         np.testing.assert_allclose(other.attributions, linear_attributions(X, BASELINE), atol=1e-5)
+    # Captum's trapezoid weights sum to (n − 1)/n: a linear model's attributions scale by it.
+    captum = engine.integrated_gradients(linear, X, baseline=BASELINE, n_steps=4, method="riemann_trapezoid_captum")
+    np.testing.assert_allclose(captum.attributions, 0.75 * linear_attributions(X, BASELINE), atol=1e-5)
     plain = engine.integrated_gradients(linear, X, multiply_by_inputs=False, targets=1)
     np.testing.assert_allclose(plain.attributions[:, 0], np.tile(W[1], (2, 1)), atol=1e-6)
 

@@ -16,8 +16,13 @@ pub enum Quadrature {
     RiemannRight,
     /// α_k = (k+½)/n, weights 1/n.
     RiemannMiddle,
-    /// α_k = k/(n−1) (n ≥ 2), weights 1/(n−1) with half weights at both ends.
+    /// α_k = k/(n−1) (n ≥ 2), weights 1/(n−1) with half weights at both ends: the
+    /// textbook trapezoid rule, whose weights sum to 1.
     RiemannTrapezoid,
+    /// Captum's `riemann_trapezoid`: α_k = k/(n−1) (n ≥ 2), weights 1/n with half weights
+    /// at both ends, so they sum to (n−1)/n and every attribution is the textbook rule's
+    /// scaled by about (n−1)/n (exactly, for a linear model).
+    RiemannTrapezoidCaptum,
     /// Gauss–Legendre nodes and weights on [0, 1] (Captum's default).
     #[default]
     GaussLegendre,
@@ -37,23 +42,26 @@ impl Quadrature {
             Self::RiemannLeft => uniform(0.0),
             Self::RiemannRight => uniform(1.0),
             Self::RiemannMiddle => uniform(0.5),
-            Self::RiemannTrapezoid => {
-                if steps < 2 {
-                    return Err(Error::invalid("n_steps", "is 1, the trapezoid rule needs at least 2"));
-                }
-                let h = 1.0 / (n - 1.0);
-                let alphas = (0..steps).map(|k| k as f64 * h).collect();
-                let mut weights = vec![h; steps];
-                weights[0] = h / 2.0;
-                weights[steps - 1] = h / 2.0;
-                (alphas, weights)
-            }
+            Self::RiemannTrapezoid => trapezoid(steps, 1.0 / (n - 1.0))?,
+            Self::RiemannTrapezoidCaptum => trapezoid(steps, 1.0 / n)?,
             Self::GaussLegendre => {
                 let (nodes, weights) = gauss_legendre(steps);
                 (nodes.iter().map(|x| (x + 1.0) / 2.0).collect(), weights.iter().map(|w| w / 2.0).collect())
             }
         })
     }
+}
+
+/// The trapezoid points α_k = k/(n−1) with weight `step`, halved at both ends.
+fn trapezoid(steps: usize, step: f64) -> Result<(Vec<f64>, Vec<f64>)> {
+    if steps < 2 {
+        return Err(Error::invalid("n_steps", "is 1, the trapezoid rule needs at least 2"));
+    }
+    let alphas = (0..steps).map(|k| k as f64 / (steps - 1) as f64).collect();
+    let mut weights = vec![step; steps];
+    weights[0] = step / 2.0;
+    weights[steps - 1] = step / 2.0;
+    Ok((alphas, weights))
 }
 
 /// Gauss–Legendre nodes (ascending) and weights on [−1, 1], by Newton's method on the
@@ -146,6 +154,13 @@ mod tests {
         let integral: f64 = a.iter().zip(&w).map(|(a, w)| w * a * a).sum();
         assert!((integral - 1.0 / 3.0).abs() < 1e-15);
         assert!(Quadrature::RiemannTrapezoid.rule(1).is_err());
+        assert!(Quadrature::RiemannTrapezoidCaptum.rule(1).is_err());
+        // Captum's weights: torch.linspace(0, 1, n) with [0.5/n] + [1/n]·(n−2) + [0.5/n].
+        let (a, w) = Quadrature::RiemannTrapezoidCaptum.rule(4).unwrap();
+        assert_eq!(a, vec![0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0]);
+        assert_eq!(w, vec![0.125, 0.25, 0.25, 0.125]);
+        let sum: f64 = Quadrature::RiemannTrapezoidCaptum.rule(50).unwrap().1.iter().sum();
+        assert!((sum - 49.0 / 50.0).abs() < 1e-15, "Captum's weights sum to (n−1)/n, got {sum}");
         assert!(Quadrature::GaussLegendre.rule(0).unwrap_err().message().starts_with("n_steps"));
     }
 }

@@ -271,8 +271,10 @@ enum class IgMethod : std::uint32_t {
     RiemannLeft = LUMEN_IG_RIEMANN_LEFT,            ///< α_k = k/n.
     RiemannRight = LUMEN_IG_RIEMANN_RIGHT,          ///< α_k = (k+1)/n.
     RiemannMiddle = LUMEN_IG_RIEMANN_MIDDLE,        ///< α_k = (k+½)/n.
-    RiemannTrapezoid = LUMEN_IG_RIEMANN_TRAPEZOID,  ///< Trapezoid rule (n ≥ 2).
+    RiemannTrapezoid = LUMEN_IG_RIEMANN_TRAPEZOID,  ///< Textbook trapezoid rule (n ≥ 2).
     GaussLegendre = LUMEN_IG_GAUSS_LEGENDRE,        ///< Gauss–Legendre (Captum's default).
+    /// Captum's trapezoid: weights 1/n halved at the ends, summing to (n−1)/n (n ≥ 2).
+    RiemannTrapezoidCaptum = LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM,
 };
 
 /// NoiseTunnel's aggregation of the noisy attributions.

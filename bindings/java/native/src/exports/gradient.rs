@@ -22,8 +22,9 @@ fn quadrature(method: jint) -> BindingResult<Quadrature> {
         2 => Quadrature::RiemannMiddle,
         3 => Quadrature::RiemannTrapezoid,
         4 => Quadrature::GaussLegendre,
+        5 => Quadrature::RiemannTrapezoidCaptum,
         other => {
-            return Err(Error::invalid("method", format!("is {other}, expected a Quadrature ordinal 0..=4")).into())
+            return Err(Error::invalid("method", format!("is {other}, expected a Quadrature ordinal 0..=5")).into())
         }
     })
 }

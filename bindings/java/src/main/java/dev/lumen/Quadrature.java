@@ -8,8 +8,13 @@ public enum Quadrature {
     RIEMANN_RIGHT,
     /** α_k = (k+½)/n, weights 1/n. */
     RIEMANN_MIDDLE,
-    /** α_k = k/(n−1), half weights at both ends (n ≥ 2). */
+    /** α_k = k/(n−1), weights 1/(n−1) halved at both ends (n ≥ 2): the textbook rule. */
     RIEMANN_TRAPEZOID,
     /** Gauss–Legendre nodes and weights on [0, 1] (the default). */
-    GAUSS_LEGENDRE
+    GAUSS_LEGENDRE,
+    /**
+     * Captum's {@code riemann_trapezoid}: α_k = k/(n−1), weights 1/n halved at both ends
+     * (they sum to (n−1)/n, so attributions are about (n−1)/n of {@link #RIEMANN_TRAPEZOID}'s).
+     */
+    RIEMANN_TRAPEZOID_CAPTUM
 }
