@@ -212,6 +212,15 @@ void test_feature_ablation() {
     CHECK(shape.features == 2 && shape.feature_axis == lumen::FeatureAxis::Groups);
     CHECK((ex.feature_names() == std::vector<std::string>{"first", "second"}));
     const std::vector<float> got = ex.attributions();
+    // Groups as lists of element indices give the same mask and the same values.
+    CHECK((lumen::group_ids({{1, 0}, {3, 2}}) == std::vector<std::uint32_t>{0, 0, 1, 1}));
+    lumen::FeatureAblationOptions listed = options;
+    listed.feature_mask = lumen::group_ids({{0, 1}, {2, 3}});
+    CHECK(engine.feature_ablation(model, rows2, listed).attributions() == got);
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::InvalidArgument, "element 1 is in groups 0 and 1",
+                 lumen::group_ids({{0, 1}, {1, 2}}));
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::InvalidArgument, "element 3 of group 1 is out of range",
+                 lumen::group_ids({{0, 1}, {3}}));
     for (std::size_t r = 0; r < 2; ++r)
         for (std::size_t o = 0; o < 2; ++o)
             for (std::size_t g = 0; g < 2; ++g) {

@@ -21,7 +21,7 @@ from typing import Any, SupportsFloat, cast
 
 import numpy as np
 
-from . import _arrays, _native, timeshap
+from . import _arrays, _native, groups, timeshap
 from .cancel import Call, CancelToken, ProgressFn, invoke
 from .errors import InvalidInputError, Status, check
 from .explanation import Counterfactuals, Explanation
@@ -84,6 +84,14 @@ def _baseline(options: Any, keep: _arrays.Keep, baseline: Any, name: str = "base
         options.baseline_scalar = float(cast(SupportsFloat, baseline))
     else:
         options.baseline, options.baseline_len = keep.floats(baseline, name)
+
+
+def _groups(model: Any, given: Any, names: Any, argument: str, names_argument: str) -> tuple[Any, Any]:
+    """``given`` groups as one id per element (lists of indices or names, or a dict from
+    name to members, as :mod:`lumen.groups` reads them), with their names."""
+    if not isinstance(model, Model):
+        return given, names
+    return groups.element_ids(given, names, model.input_len, model.feature_names, argument, names_argument)
 
 
 def _targets(options: Any, keep: _arrays.Keep, targets: Any) -> None:
@@ -231,7 +239,7 @@ class Engine:
         model: Model,
         inputs: Any,
         *,
-        feature_mask: Sequence[int] | None = None,
+        feature_mask: groups.Groups | None = None,
         group_names: Sequence[str] | None = None,
         baseline: Any = None,
         targets: Any = None,
@@ -242,12 +250,14 @@ class Engine:
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
     ) -> Explanation:
-        """Feature Ablation (Captum's): each group of ``feature_mask`` (default: every
-        element its own) replaced by the baseline; per element or, with
+        """Feature Ablation (Captum's): each group of ``feature_mask`` (one id per element,
+        a list of groups of element indices or feature names, or a dict from group name to
+        its members; default: every element its own) replaced by the baseline; per element or, with
         ``group_attributions``, per group; completeness gaps per row."""
         call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = _native.lib.lumen_feature_ablation_options_default()
+        feature_mask, group_names = _groups(model, feature_mask, group_names, "feature_mask", "group_names")
         if feature_mask is not None:
             options.feature_mask, options.feature_mask_len = keep.uint32s(feature_mask, "feature_mask")
         options.group_names, options.group_names_len = keep.strings(group_names, "group_names")
@@ -261,6 +271,7 @@ class Engine:
 
     @staticmethod
     def _game(
+        model: Model,
         game: _native.ShapleyGame,
         keep: _arrays.Keep,
         background: Any,
@@ -270,6 +281,7 @@ class Engine:
         targets: Any,
         link: str,
     ) -> None:
+        players, player_names = _groups(model, players, player_names, "players", "player_names")
         game.background, game.background_len = keep.floats(background, "background")
         if background_weights is not None:
             game.background_weights, game.background_weights_len = keep.doubles(
@@ -288,7 +300,7 @@ class Engine:
         background: Any,
         *,
         background_weights: Any = None,
-        players: Sequence[int] | None = None,
+        players: groups.Groups | None = None,
         player_names: Sequence[str] | None = None,
         targets: Any = None,
         link: str = "identity",
@@ -303,7 +315,9 @@ class Engine:
         max_model_threads: int | None = None,
     ) -> Explanation:
         """KernelSHAP over a weighted ``background`` (rows of the model's input), with
-        optional player groups, an ``identity`` or ``logit`` link, a coalition ``budget``
+        optional player groups (``players``: one id per element, a list of groups of
+        element indices or feature names, or a dict from player name to its members), an
+        ``identity`` or ``logit`` link, a coalition ``budget``
         (default 2M + 2048; exact when it covers every coalition) and standard errors
         (jackknife over ``error_batches`` groups; ``Explanation.standard_errors`` is None
         when the sample is too thin to estimate them, the values still stand).
@@ -320,7 +334,7 @@ class Engine:
         call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = _native.lib.lumen_kernel_shap_options_default()
-        self._game(options.game, keep, background, background_weights, players, player_names, targets, link)
+        self._game(model, options.game, keep, background, background_weights, players, player_names, targets, link)
         _set(options, budget=budget, error_batches=error_batches)
         if estimator is not None:
             options.estimator = _choice(ESTIMATORS, estimator, "estimator")
@@ -337,7 +351,7 @@ class Engine:
         background: Any,
         *,
         background_weights: Any = None,
-        players: Sequence[int] | None = None,
+        players: groups.Groups | None = None,
         player_names: Sequence[str] | None = None,
         targets: Any = None,
         link: str = "identity",
@@ -351,7 +365,7 @@ class Engine:
         call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
         keep = _arrays.Keep()
         options = _native.lib.lumen_shapley_sampling_options_default()
-        self._game(options.game, keep, background, background_weights, players, player_names, targets, link)
+        self._game(model, options.game, keep, background, background_weights, players, player_names, targets, link)
         _set(options, permutation_pairs=permutation_pairs)
         return self._explain("shapley_sampling", model, inputs, options, keep, call)
 

@@ -284,6 +284,7 @@ class Model(_ModelHandle):
         check(_native.lib.lumen_model_new(ctypes.byref(desc), ctypes.byref(self._handle)))
         self.input_len = int(input_len)
         self.input_shape = shape
+        self.feature_names = tuple(feature_names) if feature_names is not None else None
         self.output_len = int(output_len)
         self.concurrent = bool(concurrent)
 

@@ -330,6 +330,38 @@ struct OcclusionOptions {
     std::size_t perturbations_per_eval = 0; ///< Most perturbed rows per model call; 0: engine's choice.
 };
 
+/// One group id per element from groups given as lists of element indices, as Captum and
+/// shap users write them (for `FeatureAblationOptions::feature_mask` and
+/// `ShapleyGame::players`). Every element 0..n−1 (n the members in all) must be in exactly
+/// one group; InvalidInputError names an empty group, an element out of range, or one in
+/// two groups.
+inline std::vector<std::uint32_t> group_ids(const std::vector<std::vector<std::size_t>>& groups) {
+    std::size_t n = 0;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        if (groups[g].empty())
+            throw InvalidInputError(Status::InvalidArgument, "groups: group " + std::to_string(g) + " is empty");
+        n += groups[g].size();
+    }
+    constexpr std::uint32_t unset = UINT32_MAX;
+    std::vector<std::uint32_t> ids(n, unset);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        for (std::size_t element : groups[g]) {
+            if (element >= n)
+                throw InvalidInputError(Status::InvalidArgument,
+                                        "groups: element " + std::to_string(element) + " of group " +
+                                            std::to_string(g) + " is out of range 0.." + std::to_string(n - 1) +
+                                            " (each element in one group)");
+            if (ids[element] != unset)
+                throw InvalidInputError(Status::InvalidArgument,
+                                        "groups: element " + std::to_string(element) + " is in groups " +
+                                            std::to_string(ids[element]) + " and " + std::to_string(g) +
+                                            "; each element in one group");
+            ids[element] = static_cast<std::uint32_t>(g);
+        }
+    }
+    return ids;
+}
+
 /// Options of Engine::feature_ablation (Captum's FeatureAblation).
 struct FeatureAblationOptions {
     std::vector<std::uint32_t> feature_mask;  ///< Group id of each input element (0..G); empty: one group each.

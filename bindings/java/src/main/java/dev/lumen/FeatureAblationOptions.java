@@ -25,6 +25,20 @@ public final class FeatureAblationOptions {
     }
 
     /**
+     * The groups as lists of element indices, as Captum and shap users write them: group
+     * {@code g} lists its elements, and every input element is in exactly one group.
+     *
+     * @param groups the element indices of each group
+     * @return these options
+     * @throws InvalidArgumentException when a group is empty, an element is out of range, or
+     *     an element is in two groups or in none
+     */
+    public FeatureAblationOptions featureGroups(int[]... groups) {
+        this.featureMask = Groups.elementIds(groups, "featureGroups");
+        return this;
+    }
+
+    /**
      * Names of the G groups.
      *
      * @param names names of the G groups

@@ -43,6 +43,20 @@ public abstract class ShapleyOptions<T extends ShapleyOptions<T>> {
     }
 
     /**
+     * The players as lists of element indices, as shap and Captum users write groups: player
+     * {@code p} lists its elements, and every input element is in exactly one player.
+     *
+     * @param groups the element indices of each player
+     * @return these options
+     * @throws InvalidArgumentException when a group is empty, an element is out of range, or
+     *     an element is in two groups or in none
+     */
+    public T playerGroups(int[]... groups) {
+        this.players = Groups.elementIds(groups, "playerGroups");
+        return self();
+    }
+
+    /**
      * Names of the M players.
      *
      * @param names names of the M players

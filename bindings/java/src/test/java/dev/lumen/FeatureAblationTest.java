@@ -9,6 +9,7 @@ import static dev.lumen.Fixtures.assertClose;
 import static dev.lumen.Fixtures.linearAttributions;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -57,6 +58,25 @@ class FeatureAblationTest {
             assertClose(groups, perGroup.attributions(), TOLERANCE);
             assertEquals(List.of("income", "debt"), perGroup.featureNames());
         }
+    }
+
+    @Test
+    void groupListsEqualTheElementIds() {
+        try (Engine engine = new Engine();
+                ModelHandle model = new ModelHandle(linear, linear.spec());
+                Explanation ids = engine.featureAblation(model, X, 2, new FeatureAblationOptions()
+                        .featureMask(1, 0, 1, 0).baseline(BASELINE).groupAttributions(true));
+                Explanation lists = engine.featureAblation(model, X, 2, new FeatureAblationOptions()
+                        .featureGroups(new int[] {1, 3}, new int[] {2, 0}).baseline(BASELINE)
+                        .groupAttributions(true))) {
+            assertArrayEquals(ids.attributions(), lists.attributions());
+        }
+        InvalidArgumentException overlap = assertThrows(InvalidArgumentException.class,
+                () -> new FeatureAblationOptions().featureGroups(new int[] {0, 1}, new int[] {1, 2}));
+        assertTrue(overlap.getMessage().contains("element 1 is in groups 0 and 1"), overlap.getMessage());
+        InvalidArgumentException range = assertThrows(InvalidArgumentException.class,
+                () -> new FeatureAblationOptions().featureGroups(new int[] {0, 1}, new int[] {3}));
+        assertTrue(range.getMessage().contains("element 3 of group 1 is out of range"), range.getMessage());
     }
 
     @Test

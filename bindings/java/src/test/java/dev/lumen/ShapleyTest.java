@@ -36,6 +36,18 @@ class ShapleyTest {
     }
 
     @Test
+    void playerGroupsEqualThePlayerIds() {
+        try (Engine engine = new Engine();
+                ModelHandle model = new ModelHandle(linear, linear.spec());
+                Explanation ids = engine.kernelShap(model, X, 2, new KernelShapOptions(BASELINE).players(0, 0, 1, 2));
+                Explanation lists = engine.kernelShap(model, X, 2,
+                        new KernelShapOptions(BASELINE).playerGroups(new int[] {0, 1}, new int[] {2}, new int[] {3}))) {
+            assertEquals(3, lists.features());
+            assertArrayEquals(ids.attributions(), lists.attributions());
+        }
+    }
+
+    @Test
     void weightedBackgroundUsesTheWeightedMeanRow() {
         float[] background = {0, 0, 0, 0, 1, 2, 3, 4};
         float[] mean = {0.75f, 1.5f, 2.25f, 3.0f};
