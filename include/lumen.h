@@ -546,6 +546,26 @@ typedef struct lumen_call_control {
    * thread count.
    */
   uint32_t max_model_threads;
+  /**
+   * The seed of this call's random draws when `has_seed` is non-zero (else the
+   * engine's): compare seeds without a new engine. Since 0.3.
+   */
+  uint64_t seed;
+  /**
+   * One key per explained row (TimeSHAP: per sequence), e.g. an application id hashed
+   * with `lumen_row_key_of_bytes`; NULL to key each row by a hash of its own values. A
+   * row's random draws depend only on the seed and its key, never on the other rows of
+   * the call. Borrowed during the call. Since 0.3.
+   */
+  const uint64_t *row_keys;
+  /**
+   * Length of `row_keys`: the number of rows (sequences) the call explains.
+   */
+  size_t n_row_keys;
+  /**
+   * Non-zero: use `seed`.
+   */
+  uint32_t has_seed;
 } lumen_call_control;
 
 /**
@@ -1856,6 +1876,17 @@ const char *lumen_last_error_message(void);
  * No token, no deadline, no progress callback, the engine's parallelism. Thread-safe.
  */
 struct lumen_call_control lumen_call_control_default(void);
+
+/**
+ * The row key of an identifier's `len` bytes (an application id as UTF-8, say), for
+ * `lumen_call_control.row_keys`: the same key every binding and the `lumen` command's
+ * `--id-column` derive from that id (SipHash-2-4 with Lumen's fixed keys, stable across
+ * releases and platforms). `bytes` may be NULL when `len` is 0. Thread-safe.
+ *
+ * # Safety
+ * `bytes` points to `len` readable bytes; `out` is a valid pointer.
+ */
+lumen_status lumen_row_key_of_bytes(const uint8_t *bytes, size_t len, uint64_t *out);
 
 /**
  * Creates a cancel token that is not cancelled. On success `*out` holds a token the

@@ -51,6 +51,10 @@ pub struct CallControl {
     deadline: Option<(Instant, Duration)>,
     progress: Option<ProgressFn>,
     max_model_threads: Option<usize>,
+    /// The seed of this call's random draws, instead of the engine's.
+    seed: Option<u64>,
+    /// One key per explained row, instead of a hash of the row's values.
+    row_keys: Option<Vec<u64>>,
     /// Model rows planned so far and done so far (runs announce their rows as they start).
     planned_rows: AtomicU64,
     done_rows: AtomicU64,
@@ -67,6 +71,8 @@ impl std::fmt::Debug for CallControl {
             .field("deadline", &self.deadline)
             .field("progress", &self.progress.is_some())
             .field("max_model_threads", &self.max_model_threads)
+            .field("seed", &self.seed)
+            .field("row_keys", &self.row_keys.as_ref().map(Vec::len))
             .finish_non_exhaustive()
     }
 }
@@ -85,11 +91,37 @@ impl CallControl {
             deadline: timeout.map(|t| (Instant::now() + t, t)),
             progress,
             max_model_threads,
+            seed: None,
+            row_keys: None,
             planned_rows: AtomicU64::new(0),
             done_rows: AtomicU64::new(0),
             reported: Mutex::new(0.0),
             stopped_by_progress: AtomicBool::new(false),
         }
+    }
+
+    /// This control, its call drawing from `seed` instead of the engine's seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// This control, the call's rows keyed by `row_keys` (one per explained row; TimeSHAP:
+    /// one per sequence) instead of a hash of their values. A row's random draws depend
+    /// only on the seed and its key.
+    pub fn with_row_keys(mut self, row_keys: Vec<u64>) -> Self {
+        self.row_keys = Some(row_keys);
+        self
+    }
+
+    /// The call's seed override.
+    pub fn seed(&self) -> Option<u64> {
+        self.seed
+    }
+
+    /// The call's row keys.
+    pub fn row_keys(&self) -> Option<&[u64]> {
+        self.row_keys.as_deref()
     }
 
     /// Fails with [`ErrorKind::Cancelled`] or [`ErrorKind::DeadlineExceeded`] once the call

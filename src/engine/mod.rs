@@ -5,6 +5,7 @@ pub mod call_control;
 pub mod memory;
 mod pool;
 pub mod quiet_panics;
+pub mod row_keys;
 
 use std::fmt;
 
@@ -142,15 +143,6 @@ impl Engine {
     /// The caller's seed.
     pub fn seed(&self) -> u64 {
         self.config.seed
-    }
-
-    /// Random stream `stream` of the engine's seed (ChaCha20). Methods give every
-    /// independent unit of work (an explained row, a search run) its own stream, so
-    /// results never depend on how the work is scheduled.
-    pub fn random_stream(&self, stream: u64) -> rand_chacha::ChaCha20Rng {
-        let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(self.config.seed);
-        rng.set_stream(stream);
-        rng
     }
 
     /// The memory budget of one call: its working set and its batches together (less

@@ -107,7 +107,7 @@ pub fn feature_ablation(
     Ok(Explanation {
         method: Method::FeatureAblation,
         parameters: super::parameters_json(params)?,
-        audit: super::audit(engine, run.rows_evaluated),
+        audit: super::audit(engine, None, run.rows_evaluated),
         input_shape: signature.input_shape.clone(),
         feature_shape: match feature_axis {
             FeatureAxis::Groups => vec![features],

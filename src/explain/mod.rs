@@ -12,6 +12,7 @@ pub mod timeshap;
 pub use feature_ablation::{feature_ablation, FeatureAblationParams};
 pub use occlusion::{occlusion, OcclusionParams};
 
+use crate::engine::row_keys::{call_seed, RowStreams};
 use crate::error::{ensure_finite, Error, ErrorKind, Result};
 use crate::model::{MemorySpace, ModelSignature};
 
@@ -97,11 +98,17 @@ fn check_batch_request(argument: &str, requested: Option<usize>) -> Result<()> {
     Ok(())
 }
 
-/// The audit block of an explanation run on `engine`.
-fn audit(engine: &crate::engine::Engine, model_rows_evaluated: u64) -> crate::explanation::Audit {
+/// The audit block of an explanation run on `engine`, drawing from `streams` when the
+/// method is randomised.
+fn audit(
+    engine: &crate::engine::Engine,
+    streams: Option<&RowStreams>,
+    model_rows_evaluated: u64,
+) -> crate::explanation::Audit {
     crate::explanation::Audit {
         library_version: crate::explanation::LIBRARY_VERSION,
-        seed: engine.seed(),
+        seed: streams.map_or_else(|| call_seed(engine), RowStreams::seed),
+        row_keys: streams.map(|s| s.keys().clone()),
         backend: engine.backend_kind(),
         backend_note: engine.backend_note().map(str::to_owned),
         model_rows_evaluated,

@@ -75,7 +75,7 @@ pub fn occlusion(
     Ok(Explanation {
         method: Method::Occlusion,
         parameters: super::parameters_json(params)?,
-        audit: super::audit(engine, run.rows_evaluated),
+        audit: super::audit(engine, None, run.rows_evaluated),
         input_shape: shape.clone(),
         feature_shape: shape.clone(),
         rows,

@@ -63,8 +63,12 @@ pub enum FeatureAxis {
 pub struct Audit {
     /// Lumen's version.
     pub library_version: &'static str,
-    /// The engine's seed.
+    /// The call's seed: its override, else the engine's.
     pub seed: u64,
+    /// The keys of the explained rows, for a method that draws at random: with the seed
+    /// they fix every draw of a row, whatever else was in the call.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row_keys: Option<crate::engine::row_keys::RowKeys>,
     /// The backend that ran the primitives.
     pub backend: BackendKind,
     /// Why `auto` chose that backend, when it fell back.

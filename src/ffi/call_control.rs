@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use super::boundary::{boundary, boundary_or, free_handle, FfiError};
 use super::options::{current_size, read_options, versioned_options};
-use super::pointers::{check_out, write_out};
+use super::pointers::{check_out, copy, slice, write_out};
 use super::registry::{handle as live_handle, into_handle, Handle};
 use super::status::lumen_status;
 use crate::engine::call_control::{CallControl, CancelToken, ControlScope, ProgressFn};
+use crate::engine::row_keys::row_key_of_bytes;
 
 /// A cancellation flag that calls can watch (`lumen_call_control.cancel`). Thread-safe:
 /// any thread may cancel it, also from inside a model or progress callback.
@@ -54,6 +55,18 @@ pub struct lumen_call_control {
     /// (a slow call then leaves engine threads to other callers); 0 for the engine's
     /// thread count.
     pub max_model_threads: u32,
+    /// The seed of this call's random draws when `has_seed` is non-zero (else the
+    /// engine's): compare seeds without a new engine. Since 0.3.
+    pub seed: u64,
+    /// One key per explained row (TimeSHAP: per sequence), e.g. an application id hashed
+    /// with `lumen_row_key_of_bytes`; NULL to key each row by a hash of its own values. A
+    /// row's random draws depend only on the seed and its key, never on the other rows of
+    /// the call. Borrowed during the call. Since 0.3.
+    pub row_keys: *const u64,
+    /// Length of `row_keys`: the number of rows (sequences) the call explains.
+    pub n_row_keys: usize,
+    /// Non-zero: use `seed`.
+    pub has_seed: u32,
 }
 
 /// No token, no deadline, no progress callback, the engine's parallelism. Thread-safe.
@@ -66,10 +79,14 @@ pub extern "C" fn lumen_call_control_default() -> lumen_call_control {
         progress: None,
         progress_user_data: std::ptr::null_mut(),
         max_model_threads: 0,
+        seed: 0,
+        row_keys: std::ptr::null(),
+        n_row_keys: 0,
+        has_seed: 0,
     }
 }
 
-versioned_options!(lumen_call_control => lumen_call_control_default);
+versioned_options!(lumen_call_control => lumen_call_control_default, appended: seed);
 
 /// The caller's progress callback and its `user_data`, callable from any engine thread.
 struct CProgress {
@@ -112,13 +129,40 @@ pub(crate) unsafe fn enter_control(control: *const lumen_call_control) -> Result
         let progress = CProgress { callback, user_data: c.progress_user_data };
         Box::new(move |fraction| progress.report(fraction)) as ProgressFn
     });
-    let control = CallControl::new(
+    let mut control = CallControl::new(
         cancel,
         (c.timeout_ms > 0).then(|| Duration::from_millis(c.timeout_ms)),
         progress,
         (c.max_model_threads > 0).then_some(c.max_model_threads as usize),
     );
+    if c.has_seed != 0 {
+        control = control.with_seed(c.seed);
+    }
+    if !c.row_keys.is_null() || c.n_row_keys != 0 {
+        // SAFETY: `row_keys` holds `n_row_keys` keys, per the contract (checked for NULL).
+        let keys = unsafe { slice(c.row_keys, c.n_row_keys, "options.control.row_keys")? };
+        control = control.with_row_keys(copy(keys, "options.control.row_keys")?);
+    }
     Ok(ControlScope::enter(Some(Arc::new(control))))
+}
+
+/// The row key of an identifier's `len` bytes (an application id as UTF-8, say), for
+/// `lumen_call_control.row_keys`: the same key every binding and the `lumen` command's
+/// `--id-column` derive from that id (SipHash-2-4 with Lumen's fixed keys, stable across
+/// releases and platforms). `bytes` may be NULL when `len` is 0. Thread-safe.
+///
+/// # Safety
+/// `bytes` points to `len` readable bytes; `out` is a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_row_key_of_bytes(bytes: *const u8, len: usize, out: *mut u64) -> lumen_status {
+    boundary("lumen_row_key_of_bytes", || {
+        check_out(out, "out")?;
+        // SAFETY: forwarded contract.
+        let bytes = unsafe { slice(bytes, len, "bytes")? };
+        // SAFETY: `out` passed `check_out`.
+        unsafe { write_out(out, row_key_of_bytes(bytes)) };
+        Ok(())
+    })
 }
 
 /// Creates a cancel token that is not cancelled. On success `*out` holds a token the

@@ -25,8 +25,23 @@ pub(crate) unsafe trait VersionedOptions: Copy {
     fn defaults() -> Self;
 }
 
-/// Implements [`VersionedOptions`] for options structs that have had one published layout.
+/// Implements [`VersionedOptions`] for options structs that have had one published layout;
+/// or, with `appended: f1, f2, ...`, for a struct whose later versions appended fields
+/// starting at `f1`, then at `f2`, ... (each such field must begin exactly where the older
+/// struct ended, padding included: a field as aligned as the struct, such as a `u64`).
 macro_rules! versioned_options {
+    ($name:ident => $defaults:ident, appended: $($first:ident),+ $(,)?) => {
+        // SAFETY: `$name` is `#[repr(C)]` with `struct_size: usize` as its first field; each
+        // older layout ended where the first field appended after it begins.
+        unsafe impl $crate::ffi::options::VersionedOptions for $name {
+            const NAME: &'static str = stringify!($name);
+            const KNOWN_SIZES: &'static [usize] =
+                &[$(std::mem::offset_of!($name, $first),)+ std::mem::size_of::<$name>()];
+            fn defaults() -> Self {
+                $defaults()
+            }
+        }
+    };
     ($($name:ident => $defaults:ident),+ $(,)?) => {$(
         // SAFETY: `$name` is `#[repr(C)]` with `struct_size: usize` as its first field and
         // one published layout, the current one.

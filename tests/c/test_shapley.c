@@ -1006,6 +1006,100 @@ static void test_determinism(void) {
     lumen_model_free(model);
 }
 
+/* Explains `rows` rows of `x` by KernelSHAP under `control`; writes their attributions. */
+static int keyed_values(lumen_engine *engine, lumen_model *model, const float *x, size_t rows,
+                        const lumen_call_control *control, const float *background, float *out) {
+    lumen_kernel_shap_options kopt = lumen_kernel_shap_options_default();
+    kopt.game.background = background;
+    kopt.game.background_len = DET_BG * DET_N;
+    kopt.budget = 60;
+    kopt.control = control;
+    lumen_explanation *ex = NULL;
+    int ok = CHECK_OK(lumen_engine_explain_kernel_shap(engine, model, x, rows * DET_N, rows, &kopt, &ex)) &&
+             CHECK_OK(lumen_explanation_attributions(ex, out, rows * 2 * DET_N));
+    lumen_explanation_free(ex);
+    return ok;
+}
+
+static void test_row_keys(void) {
+    SECTION("row keys: a row draws the same alone and in a batch; caller keys and a per-call seed");
+    uint64_t key = 0;
+    CHECK_OK(lumen_row_key_of_bytes((const uint8_t *)"A-1042", 6, &key));
+    CHECK(key == UINT64_C(0x0f55bc8b4b53e024)); /* pinned: the same in every binding and release */
+    CHECK_FAILS(lumen_row_key_of_bytes(NULL, 3, &key), LUMEN_STATUS_NULL_POINTER, "bytes");
+    CHECK_OK(lumen_row_key_of_bytes(NULL, 0, &key));
+
+    poly_model m = {DET_N, 2};
+    lumen_model_desc desc = poly_desc(&m);
+    lumen_model *model = new_model(&desc);
+    lumen_engine *engine = new_engine(2, 7), *engine8 = new_engine(1, 8);
+    if (model == NULL || engine == NULL || engine8 == NULL) {
+        lumen_model_free(model);
+        lumen_engine_free(engine);
+        lumen_engine_free(engine8);
+        return;
+    }
+    enum { ROW = 2 * DET_N };
+    float x[DET_ROWS * DET_N], background[DET_BG * DET_N];
+    fill(x, DET_ROWS * DET_N, 13);
+    fill(background, DET_BG * DET_N, 14);
+    float batch[DET_ROWS * ROW], batch8[DET_ROWS * ROW], alone[ROW], other[ROW];
+    if (keyed_values(engine, model, x, DET_ROWS, NULL, background, batch) &&
+        keyed_values(engine, model, x + DET_N, 1, NULL, background, alone)) {
+        CHECK(memcmp(batch + ROW, alone, sizeof alone) == 0);
+    }
+
+    const char *ids[DET_ROWS] = {"A-1", "A-2", "A-3"};
+    uint64_t keys[DET_ROWS];
+    for (size_t r = 0; r < DET_ROWS; r++) {
+        CHECK_OK(lumen_row_key_of_bytes((const uint8_t *)ids[r], strlen(ids[r]), &keys[r]));
+    }
+    lumen_call_control control = lumen_call_control_default();
+    CHECK(control.row_keys == NULL && control.n_row_keys == 0 && control.has_seed == 0);
+    control.row_keys = keys;
+    control.n_row_keys = DET_ROWS;
+    if (keyed_values(engine, model, x, DET_ROWS, &control, background, batch)) {
+        control.row_keys = keys + 1;
+        control.n_row_keys = 1;
+        if (keyed_values(engine, model, x + DET_N, 1, &control, background, other)) {
+            CHECK(memcmp(batch + ROW, other, sizeof other) == 0);
+            CHECK(memcmp(alone, other, sizeof other) != 0); /* the caller's key, not the hash, drives the draws */
+        }
+    }
+    lumen_explanation *ex = NULL;
+    lumen_kernel_shap_options kopt = lumen_kernel_shap_options_default();
+    kopt.game.background = background;
+    kopt.game.background_len = DET_BG * DET_N;
+    kopt.control = &control;
+    control.n_row_keys = 2;
+    CHECK_FAILS(lumen_engine_explain_kernel_shap(engine, model, x, DET_ROWS * DET_N, DET_ROWS, &kopt, &ex),
+                LUMEN_STATUS_LENGTH_MISMATCH, "control.row_keys");
+    control.row_keys = NULL;
+    CHECK_FAILS(lumen_engine_explain_kernel_shap(engine, model, x, DET_ROWS * DET_N, DET_ROWS, &kopt, &ex),
+                LUMEN_STATUS_NULL_POINTER, "options.control.row_keys");
+    CHECK(ex == NULL);
+
+    /* A per-call seed is the engine seed it names. */
+    lumen_call_control seeded = lumen_call_control_default();
+    seeded.seed = 8;
+    seeded.has_seed = 1;
+    if (keyed_values(engine, model, x, DET_ROWS, &seeded, background, batch) &&
+        keyed_values(engine8, model, x, DET_ROWS, NULL, background, batch8)) {
+        CHECK(memcmp(batch, batch8, sizeof batch) == 0);
+    }
+    /* A 0.2 caller's shorter struct still works: no seed, no keys. */
+    lumen_call_control old = lumen_call_control_default();
+    old.struct_size = offsetof(lumen_call_control, seed);
+    old.has_seed = 1;
+    old.seed = 8;
+    if (keyed_values(engine, model, x + DET_N, 1, &old, background, other)) {
+        CHECK(memcmp(alone, other, sizeof other) == 0);
+    }
+    lumen_engine_free(engine);
+    lumen_engine_free(engine8);
+    lumen_model_free(model);
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Errors.                                                                               */
 
@@ -1262,5 +1356,6 @@ int main(void) {
     lumen_engine_free(engine);
     test_small_memory_budget();
     test_determinism();
+    test_row_keys();
     return harness_report("test_shapley");
 }

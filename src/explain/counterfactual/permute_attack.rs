@@ -8,6 +8,7 @@ use super::gibbs::{GibbsOptions, GibbsResampler};
 use super::schema::{ColumnResampler, FeatureKind, Resampler, Schema, TrainingTable};
 use super::search::{bit_pattern, class_probability, predicted_class, Candidate, Instance, RunResult, Settings};
 use crate::engine::memory::WorkingSet;
+use crate::engine::row_keys::{row_key_of_values, Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explanation::{Counterfactual, Counterfactuals, InstanceCounterfactuals};
@@ -261,12 +262,16 @@ pub fn permute_attack(
     let settings = params.settings();
     let row_len = signature.input_len();
     search_working_set(engine, signature, params).batch_budget(0)?;
+    let logical_rows =
+        inputs.chunks_exact(row_len).map(|row| params.schema.decode(row, "inputs")).collect::<Result<Vec<_>>>()?;
+    // Keyed by the decoded row, so a row draws the same whatever its encoding.
+    let streams = RowStreams::for_rows(engine, logical_rows.len(), |r| row_key_of_values(&logical_rows[r]))?;
     let instances = inputs
         .chunks_exact(row_len)
+        .zip(logical_rows)
         .enumerate()
-        .map(|(index, row)| {
+        .map(|(index, (row, logical))| {
             let evaluator = Evaluator::new(model);
-            let logical = params.schema.decode(row, "inputs")?;
             let mut outputs = vec![0.0f32; signature.output_len];
             evaluator.predict(row, 1, &mut outputs)?;
             let original_class = predicted_class(&outputs);
@@ -302,7 +307,7 @@ pub fn permute_attack(
                 ranges: &ranges,
                 settings: &settings,
             };
-            let run = |r: usize| instance.run(&mut engine.random_stream(((index as u64) << 32) | r as u64));
+            let run = |r: usize| instance.run(&mut streams.rng(index, Purpose::PermuteAttack, r as u64));
             let results: Vec<RunResult> = if signature.concurrent {
                 engine.pool().install(|| (0..params.runs).into_par_iter().map(run).collect::<Result<_>>())?
             } else {
@@ -324,7 +329,7 @@ pub fn permute_attack(
     Ok(Counterfactuals {
         method: "permute_attack",
         parameters,
-        audit: super::super::audit(engine, model_rows),
+        audit: super::super::audit(engine, Some(&streams), model_rows),
         feature_names: params.schema.features().iter().map(|f| f.name.clone()).collect(),
         instances,
     })

@@ -144,7 +144,7 @@ pub fn grad_cam(
     Ok(Explanation {
         method: Method::GradCam,
         parameters: super::super::parameters_json(params)?,
-        audit: super::super::audit(engine, evaluator.rows_evaluated() + layer_rows),
+        audit: super::super::audit(engine, None, evaluator.rows_evaluated() + layer_rows),
         input_shape: signature.input_shape.clone(),
         rows,
         outputs: targets,

@@ -6,12 +6,10 @@
 use rand::RngExt;
 use serde::Serialize;
 
-use super::{
-    accumulator_row, add_noise, gaussian, point, point_count, predict, row_rng, run_paths, PathChunks, PathOutcome,
-    Stream,
-};
+use super::{accumulator_row, add_noise, gaussian, point, point_count, predict, run_paths, PathChunks, PathOutcome};
 use crate::alloc::{try_filled, try_with_capacity};
 use crate::backend::{PathJob, PathPoint};
+use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, Result};
 use crate::explain::{check_batch_request, check_device_inputs, resolve_targets};
@@ -40,7 +38,8 @@ impl GradientShapParams {
     }
 }
 
-/// Explains `rows` rows of `inputs` by GradientSHAP. Deterministic given the engine's seed.
+/// Explains `rows` rows of `inputs` by GradientSHAP. Deterministic given the call's seed:
+/// a row's draws depend only on it and the row's key.
 pub fn gradient_shap(
     engine: &Engine,
     model: &dyn Model,
@@ -48,18 +47,19 @@ pub fn gradient_shap(
     rows: usize,
     params: &GradientShapParams,
 ) -> Result<Explanation> {
-    gradient_shap_streams(engine, model, inputs, rows, params, 0)
+    let streams = RowStreams::for_inputs(engine, inputs, model.signature().input_len())?;
+    gradient_shap_streams(engine, model, inputs, rows, params, streams)
 }
 
-/// [`gradient_shap`], row `r` drawing from random stream `first_stream + r` (NoiseTunnel
-/// explains its noisy copies a chunk at a time, each copy on its own stream).
+/// [`gradient_shap`], row `r` drawing from `streams`' row `r` (NoiseTunnel explains its
+/// noisy copies a chunk at a time, each copy keyed by its row's key and its number).
 pub(super) fn gradient_shap_streams(
     engine: &Engine,
     model: &dyn Model,
     inputs: &[f32],
     rows: usize,
     params: &GradientShapParams,
-    first_stream: usize,
+    streams: RowStreams,
 ) -> Result<Explanation> {
     let signature = model.signature();
     check_device_inputs(engine, signature, inputs, rows)?;
@@ -95,7 +95,7 @@ pub(super) fn gradient_shap_streams(
     let mut point_targets = try_with_capacity("path targets", chunks.units * t)?;
     // Each row draws its samples in order from its own stream, a chunk at a time.
     for (r, x) in inputs.chunks_exact(n).enumerate() {
-        let mut rng = row_rng(engine, Stream::GradientShap, first_stream + r);
+        let mut rng = streams.rng(r, Purpose::GradientShap, 0);
         for start in (0..samples).step_by(chunks.units) {
             let count = chunks.units.min(samples - start);
             noisy.clear();
@@ -139,6 +139,7 @@ pub(super) fn gradient_shap_streams(
         rows_per_input: (t * samples + 1) as u64,
         rows_evaluated: evaluator.rows_evaluated(),
         with_gaps: true,
+        streams: Some(streams),
     };
     // The base value is the model's mean output over the baseline distribution.
     Ok(outcome.explanation(|_, target| {

@@ -109,6 +109,7 @@ pub fn integrated_gradients(
         rows_per_input: (t * alphas.len() + 2) as u64,
         rows_evaluated: evaluator.rows_evaluated(),
         with_gaps: params.multiply_by_inputs,
+        streams: None,
     };
     Ok(outcome.explanation(|r, target| f64::from(at_baselines[r * output_len + target as usize])))
 }

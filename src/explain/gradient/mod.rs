@@ -23,6 +23,7 @@ use rand_distr::{Distribution, Normal};
 use crate::alloc::{try_filled, try_with_capacity};
 use crate::backend::{PathJob, PathPoint};
 use crate::engine::memory::WorkingSet;
+use crate::engine::row_keys::RowStreams;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::model::{BatchPlan, Evaluator};
@@ -130,21 +131,6 @@ fn predict(evaluator: &Evaluator<'_>, inputs: &[f32], rows: usize) -> Result<Vec
     Ok(outputs)
 }
 
-/// Random streams of different purposes never overlap: the purpose sits in the top bits.
-#[derive(Debug, Clone, Copy)]
-#[repr(u64)]
-enum Stream {
-    /// GradientSHAP's baselines, noise and α.
-    GradientShap = 1,
-    /// NoiseTunnel's noise.
-    NoiseTunnel = 2,
-}
-
-/// The random stream of `purpose` for explained row `row` (ChaCha20, the engine's seed).
-fn row_rng(engine: &Engine, purpose: Stream, row: usize) -> ChaCha20Rng {
-    engine.random_stream(((purpose as u64) << 48) | row as u64)
-}
-
 /// A checked N(0, σ²) distribution.
 fn gaussian(stdev: f32, argument: &str) -> Result<Normal<f32>> {
     if !stdev.is_finite() || stdev < 0.0 {
@@ -198,6 +184,8 @@ struct PathOutcome<'a> {
     rows_evaluated: u64,
     /// Whether Σ attr − (f(x) − base) is a meaningful completeness gap.
     with_gaps: bool,
+    /// The random streams of a randomised method, for the audit.
+    streams: Option<RowStreams>,
 }
 
 impl PathOutcome<'_> {
@@ -230,7 +218,7 @@ impl PathOutcome<'_> {
         Explanation {
             method: self.method,
             parameters: self.parameters,
-            audit: super::audit(self.engine, self.rows_evaluated),
+            audit: super::audit(self.engine, self.streams.as_ref(), self.rows_evaluated),
             input_shape: self.signature.input_shape.clone(),
             feature_shape: self.signature.input_shape.clone(),
             rows,

@@ -6,12 +6,13 @@
 use serde::Serialize;
 
 use super::gradient_shap::gradient_shap_streams;
-use super::{add_noise, gaussian, predict, row_rng, Stream};
+use super::{add_noise, gaussian, predict};
 use super::{integrated_gradients, saliency};
 use super::{GradientShapParams, IntegratedGradientsParams, SaliencyParams};
 use crate::alloc::{try_filled, try_with_capacity};
 use crate::backend::Baselines;
 use crate::engine::memory::with_budget_cap;
+use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::explain::{check_inputs, resolve_targets};
@@ -75,17 +76,21 @@ impl NoiseTunnelBase {
 }
 
 /// Runs the base method on `copies` noisy copies of explained row `row`, the first being
-/// copy `first_copy` of the row (each copy of the whole call draws from its own stream).
+/// copy `first_copy` of the row (each copy draws from a stream keyed by the row's key and
+/// the copy's number).
 fn run_base(
     engine: &Engine,
     model: &dyn Model,
     noisy: &[f32],
+    streams: &RowStreams,
     (row, first_copy, copies): (usize, usize, usize),
     base: &NoiseTunnelBase,
 ) -> Result<Explanation> {
     match base {
         NoiseTunnelBase::Saliency(p) => saliency(engine, model, noisy, copies, p),
-        NoiseTunnelBase::GradientShap(p) => gradient_shap_streams(engine, model, noisy, copies, p, first_copy),
+        NoiseTunnelBase::GradientShap(p) => {
+            gradient_shap_streams(engine, model, noisy, copies, p, streams.derived(row, first_copy, copies))
+        }
         NoiseTunnelBase::IntegratedGradients(p) => {
             let mut p = p.clone();
             if let Baselines::PerRow(values) = &p.baseline {
@@ -155,6 +160,7 @@ pub fn noise_tunnel(
     crate::limits::at_most("nt_samples", params.nt_samples, crate::limits::MAX_SAMPLES)?;
     let noise = gaussian(params.stdevs, "stdevs")?;
     let n = signature.input_len();
+    let streams = RowStreams::for_inputs(engine, inputs, n)?;
     let samples = params.nt_samples;
     let t = resolve_targets(signature, params.base.targets())?.len();
     let block = t.saturating_mul(n);
@@ -173,7 +179,7 @@ pub fn noise_tunnel(
     let mut inner_rows = 0u64;
     let mut last = None;
     for (r, x) in inputs.chunks_exact(n).enumerate() {
-        let mut rng = row_rng(engine, Stream::NoiseTunnel, r);
+        let mut rng = streams.rng(r, Purpose::NoiseTunnel, 0);
         let mut sums = CopySums::new(block, t)?;
         for start in (0..samples).step_by(chunk) {
             let copies = chunk.min(samples - start);
@@ -181,8 +187,9 @@ pub fn noise_tunnel(
             for _ in 0..copies {
                 add_noise(x, &noise, &mut rng, &mut noisy);
             }
-            let copy_range = (r, r * samples + start, copies);
-            let inner = with_budget_cap(inner_budget, || run_base(engine, model, &noisy, copy_range, &params.base))?;
+            let copy_range = (r, start, copies);
+            let inner =
+                with_budget_cap(inner_budget, || run_base(engine, model, &noisy, &streams, copy_range, &params.base))?;
             sums.add(&inner);
             inner_rows += inner.audit.model_rows_evaluated;
             last = Some(inner);
@@ -207,6 +214,8 @@ pub fn noise_tunnel(
         .collect();
     let mut audit = inner.audit.clone();
     audit.model_rows_evaluated = inner_rows + evaluator.rows_evaluated();
+    audit.seed = streams.seed();
+    audit.row_keys = Some(streams.keys().clone());
     Ok(Explanation {
         method: Method::NoiseTunnel,
         parameters: super::super::parameters_json(params)?,

@@ -61,7 +61,7 @@ pub fn saliency(
     Ok(Explanation {
         method: Method::Saliency,
         parameters: super::super::parameters_json(params)?,
-        audit: super::super::audit(engine, evaluator.rows_evaluated()),
+        audit: super::super::audit(engine, None, evaluator.rows_evaluated()),
         input_shape: signature.input_shape.clone(),
         feature_shape: signature.input_shape.clone(),
         rows,

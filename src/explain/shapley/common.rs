@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::game::{Background, Game, Link};
 use crate::backend::GroupMap;
+use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics, SamplingDiagnostics, SAMPLING_KEY};
@@ -68,12 +69,6 @@ impl ShapleyGame {
     }
 }
 
-/// The random stream of explained row `row`: the engine's seed, stream `row`, so rows
-/// never share draws and results do not depend on how rows are scheduled.
-fn row_rng(engine: &Engine, row: usize) -> ChaCha20Rng {
-    engine.random_stream(row as u64)
-}
-
 /// One row's estimate, `targets × players` values in f64.
 pub(crate) struct RowEstimate {
     /// Shapley values.
@@ -106,6 +101,7 @@ pub(super) struct Request<'a> {
     game: &'a ShapleyGame,
     targets: Vec<u32>,
     players: GroupMap,
+    streams: RowStreams,
 }
 
 impl<'a> Request<'a> {
@@ -121,7 +117,8 @@ impl<'a> Request<'a> {
         super::super::check_device_inputs(engine, signature, inputs, rows)?;
         let targets = super::super::resolve_targets(signature, game.targets.as_deref())?;
         let players = game.player_map(signature.input_len())?;
-        Ok(Self { engine, model, inputs, game, targets, players })
+        let streams = RowStreams::for_inputs(engine, inputs, signature.input_len())?;
+        Ok(Self { engine, model, inputs, game, targets, players, streams })
     }
 
     /// Number of players.
@@ -142,7 +139,7 @@ impl<'a> Request<'a> {
             .map(|(row, x)| {
                 let row_game =
                     Game::new(self.engine, self.model, x, &game.background, &self.players, &self.targets, game.link);
-                estimate(&row_game, &mut row_rng(self.engine, row))
+                estimate(&row_game, &mut self.streams.rng(row, Purpose::Shapley, 0))
             })
             .collect()
     }
@@ -194,7 +191,7 @@ impl<'a> Request<'a> {
         Explanation {
             method,
             parameters,
-            audit: super::super::audit(self.engine, rows_evaluated),
+            audit: super::super::audit(self.engine, Some(&self.streams), rows_evaluated),
             input_shape: signature.input_shape.clone(),
             feature_shape: if per_element { signature.input_shape.clone() } else { vec![players] },
             rows,

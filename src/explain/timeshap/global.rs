@@ -9,6 +9,7 @@ use super::local::{explain_level, prune_case, Level};
 use super::players::Player;
 use super::pruning::Pruning;
 use super::TimeShapParams;
+use crate::engine::row_keys::{row_key_of_values, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explanation::Audit;
@@ -184,6 +185,7 @@ pub fn timeshap_global(
         return Err(Error::invalid("tolerances", format!("holds {eta}, expected finite η >= 0")));
     }
     let sequences = split_sequences(data, lengths, features)?;
+    let streams = RowStreams::for_rows(engine, sequences.len(), |i| row_key_of_values(sequences[i]))?;
     let mut by_distance: Vec<Vec<f64>> = Vec::new();
     let mut pruned_values = Vec::new();
     let mut feature_values = vec![Vec::with_capacity(sequences.len()); features];
@@ -195,8 +197,9 @@ pub fn timeshap_global(
             .map_err(|e| Error::new(e.kind(), format!("sequence {i}: {}", e.message())))?;
         let curve = prune_case(&case, None, true)?;
         let local = pruning_at(&curve, params.local.tolerance);
-        let event = explain_level(&case, &params.local, &local, Level::Event, None, i as u64)?;
-        let feature = explain_level(&case, &params.local, &local, Level::Feature, None, i as u64)?;
+        let sequence_streams = streams.row(i);
+        let event = explain_level(&case, &params.local, &local, Level::Event, None, &sequence_streams, 0)?;
+        let feature = explain_level(&case, &params.local, &local, Level::Feature, None, &sequence_streams, 0)?;
         let total = local.prediction - local.base;
         for (player, &value) in event.players.iter().zip(event.values()) {
             match player {
@@ -225,7 +228,7 @@ pub fn timeshap_global(
             let spread = if exact {
                 0.0
             } else {
-                let (spread, seed_rows) = seed_spread(&case, params, &pruning, i as u64)?;
+                let (spread, seed_rows) = seed_spread(&case, params, &pruning, &streams.row(i))?;
                 rows += seed_rows;
                 spread
             };
@@ -277,7 +280,7 @@ pub fn timeshap_global(
                 }
             })
             .collect(),
-        audit: super::super::audit(engine, rows),
+        audit: super::super::audit(engine, Some(&streams), rows),
     })
 }
 
@@ -291,12 +294,11 @@ fn pruning_at(curve: &Pruning, tolerance: Option<f64>) -> Pruning {
 
 /// ‖std‖₂ / ‖mean‖₂ of the event-level values over `params.seeds` random streams, and
 /// the model rows the runs evaluated beyond the pruning.
-fn seed_spread(case: &Case<'_>, params: &GlobalParams, pruning: &Pruning, sequence: u64) -> Result<(f64, u64)> {
+fn seed_spread(case: &Case<'_>, params: &GlobalParams, pruning: &Pruning, streams: &RowStreams) -> Result<(f64, u64)> {
     let mut rows = 0;
     let mut runs: Vec<Vec<f64>> = Vec::with_capacity(params.seeds as usize);
     for r in 0..u64::from(params.seeds) {
-        let stream = (r << 32) | sequence;
-        let explanation = explain_level(case, &params.local, pruning, Level::Event, None, stream)?;
+        let explanation = explain_level(case, &params.local, pruning, Level::Event, None, streams, r)?;
         rows += explanation.explanation.audit.model_rows_evaluated - pruning.model_rows_evaluated;
         runs.push(explanation.values().iter().map(|&v| f64::from(v)).collect());
     }

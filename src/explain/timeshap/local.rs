@@ -8,6 +8,7 @@ use super::players::{Layout, Player, PlayerMap};
 use super::pruning::{prune, Pruning};
 use super::TimeShapParams;
 use crate::backend::GroupMap;
+use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explain::shapley::game::{Background, Game};
@@ -156,8 +157,9 @@ pub fn timeshap_event(
     params: &TimeShapParams,
 ) -> Result<TimeShapExplanation> {
     let case = Case::new(engine, model, sequence, seq_len, params)?;
+    let streams = RowStreams::for_inputs(engine, sequence, sequence.len())?;
     let pruning = prune(&case, params.tolerance)?;
-    explain_level(&case, params, &pruning, Level::Event, None, 0)
+    explain_level(&case, params, &pruning, Level::Event, None, &streams, 0)
 }
 
 /// Feature-level TimeSHAP of one sequence: prunes, then one value per feature (switched
@@ -170,8 +172,9 @@ pub fn timeshap_feature(
     params: &TimeShapParams,
 ) -> Result<TimeShapExplanation> {
     let case = Case::new(engine, model, sequence, seq_len, params)?;
+    let streams = RowStreams::for_inputs(engine, sequence, sequence.len())?;
     let pruning = prune(&case, params.tolerance)?;
-    explain_level(&case, params, &pruning, Level::Feature, None, 0)
+    explain_level(&case, params, &pruning, Level::Feature, None, &streams, 0)
 }
 
 /// Cell-level TimeSHAP of one sequence: prunes, explains events and features to find the
@@ -199,8 +202,9 @@ pub fn timeshap_local(
     relevance.validate()?;
     let case = Case::new(engine, model, sequence, seq_len, params)?;
     let pruning = prune(&case, params.tolerance)?;
-    let event = explain_level(&case, params, &pruning, Level::Event, None, 0)?;
-    let feature = explain_level(&case, params, &pruning, Level::Feature, None, 0)?;
+    let streams = RowStreams::for_inputs(engine, sequence, sequence.len())?;
+    let event = explain_level(&case, params, &pruning, Level::Event, None, &streams, 0)?;
+    let feature = explain_level(&case, params, &pruning, Level::Feature, None, &streams, 0)?;
     let events = relevance.select(event.values(), &event.players, |p| match p {
         Player::Event { event } => Some(*event),
         _ => None,
@@ -209,20 +213,22 @@ pub fn timeshap_local(
         Player::Feature { feature } => Some(*feature),
         _ => None,
     });
-    let cell = explain_level(&case, params, &pruning, Level::Cell, Some((&events, &features, relevance)), 0)?;
+    let cell = explain_level(&case, params, &pruning, Level::Cell, Some((&events, &features, relevance)), &streams, 0)?;
     Ok(LocalReport { pruning, event, feature, cell })
 }
 
 type Relevant<'r> = (&'r [usize], &'r [usize], &'r CellRelevance);
 
-/// One level's explanation of `case` on `pruning`, drawing from random stream `stream`.
+/// One level's explanation of `case` on `pruning`, drawing from random stream `index` of
+/// the sequence's `streams` (one row: the sequence).
 pub(crate) fn explain_level(
     case: &Case<'_>,
     params: &TimeShapParams,
     pruning: &Pruning,
     level: Level,
     relevant: Option<Relevant<'_>>,
-    stream: u64,
+    streams: &RowStreams,
+    index: u64,
 ) -> Result<TimeShapExplanation> {
     let rows_before = case.evaluator.rows_evaluated();
     let layout = Layout { split: pruning.split(), seq_len: case.seq_len, features: case.features };
@@ -246,7 +252,7 @@ pub(crate) fn explain_level(
         let values = vec![prediction[0] - base[0]];
         (RowEstimate { values, standard_errors: vec![0.0], prediction, base, rows_evaluated: 0, sampling: None }, true)
     } else {
-        let mut rng = case.engine.random_stream(stream);
+        let mut rng = streams.rng(0, Purpose::TimeShap, index);
         let plan = SamplingPlan::fixed(Estimator::default(), params.budget, params.error_batches);
         let estimate = estimate_row(&game, &plan, &mut rng)?;
         let exact = estimate.sampling.as_ref().is_some_and(|s| s.exact);
@@ -276,7 +282,7 @@ pub(crate) fn explain_level(
     let explanation = Explanation {
         method: Method::TimeShap,
         parameters,
-        audit: super::super::audit(case.engine, rows),
+        audit: super::super::audit(case.engine, Some(streams), rows),
         input_shape: vec![case.seq_len, case.features],
         feature_shape: vec![players.len()],
         rows: 1,

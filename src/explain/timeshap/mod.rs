@@ -18,9 +18,11 @@
 //! tolerance ([`Pruning`]). `benches/compare/timeshap_conventions.py` checks pruning and all
 //! three levels against the package on the same model (equal to 1e-6 where exact).
 //!
-//! Randomness: an explanation of one sequence draws from the engine's random stream 0;
-//! in [`timeshap_global`], sequence i draws from stream i and repeat r of the seed study
-//! from stream `r · 2^32 + i`. Thread counts never change a value.
+//! Randomness: a sequence's draws come from the call's seed and the sequence's row key
+//! (the caller's, else a hash of its values; [`crate::engine::row_keys`]): stream 0 for
+//! its explanation, alone or in [`timeshap_global`], and stream r for repeat r of the
+//! global seed study. Neither the other sequences of a call nor thread counts change a
+//! value.
 
 mod background;
 mod case;
