@@ -15,7 +15,7 @@ from ._native import LibraryNotFoundError
 from ._native import lib as _lib
 from ._source import workspace_version as _workspace_version
 from ._version import BUILT_VERSION as _BUILT_VERSION
-from .cancel import CancelToken, ProgressFn
+from .cancel import CancelToken, ProgressFn, row_key
 from .engine import Engine
 from .errors import (
     CancelledError,
@@ -70,6 +70,7 @@ __all__ = [
     "PruningPoint",
     "PruningRow",
     "ReasonCode",
+    "row_key",
     "SamplingDiagnostics",
     "SequenceModel",
     "Status",

@@ -89,6 +89,10 @@ class CallControl(Structure):
         ("progress", PROGRESS_FN),
         ("progress_user_data", c_void_p),
         ("max_model_threads", c_uint32),
+        ("seed", c_uint64),
+        ("row_keys", c_void_p),
+        ("n_row_keys", c_size_t),
+        ("has_seed", c_uint32),
     ]
 
 
@@ -447,6 +451,7 @@ _PROTOTYPES = {
     "lumen_version": (c_char_p, []),
     "lumen_string_free": (None, [c_void_p]),
     "lumen_call_control_default": (CallControl, []),
+    "lumen_row_key_of_bytes": (_STATUS, [c_char_p, c_size_t, POINTER(c_uint64)]),
     "lumen_cancel_token_new": (_STATUS, [_OUT_HANDLE]),
     "lumen_cancel_token_cancel": (_STATUS, [_HANDLE]),
     "lumen_cancel_token_reset": (_STATUS, [_HANDLE]),

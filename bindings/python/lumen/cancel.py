@@ -38,7 +38,10 @@ import math
 import os
 import queue
 import threading
-from typing import Any, Callable, Optional
+from collections.abc import Sequence
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
 
 from . import _native
 from .errors import InvalidInputError, InvalidStateError, Status, check, last_error_message
@@ -164,6 +167,58 @@ def _max_model_threads(value: int | None) -> int:
     return value
 
 
+#: One row key: an int in [0, 2**64), or an identifier (str as UTF-8, or bytes) hashed
+#: by :func:`row_key`.
+RowKey = Union[int, str, bytes]
+#: One key per explained row (per sequence for TimeSHAP).
+RowKeys = Sequence[RowKey]
+
+_U64 = 1 << 64
+
+
+def row_key(identifier: RowKey) -> int:
+    """The row key of ``identifier``: an int in [0, 2**64) is its own key; a str (as UTF-8)
+    or bytes is hashed by ``lumen_row_key_of_bytes``, so an application id gives the same
+    key in Python, Java, C++ and the ``lumen`` command's ``--id-column``."""
+    if isinstance(identifier, str):
+        identifier = identifier.encode("utf-8")
+    if isinstance(identifier, (bytes, bytearray)):
+        key = ctypes.c_uint64()
+        check(_native.lib.lumen_row_key_of_bytes(bytes(identifier), len(identifier), ctypes.byref(key)))
+        return key.value
+    if isinstance(identifier, (int, np.integer)) and not isinstance(identifier, bool) and 0 <= identifier < _U64:
+        return int(identifier)
+    raise InvalidInputError(
+        Status.INVALID_ARGUMENT, f"row key: is {identifier!r}, expected an int in [0, 2**64), a str or bytes"
+    )
+
+
+def _seed(seed: int | None) -> int | None:
+    if seed is None:
+        return None
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and 0 <= seed < _U64:
+        return int(seed)
+    raise InvalidInputError(Status.INVALID_ARGUMENT, f"seed: is {seed!r}, expected an int in [0, 2**64) (or None)")
+
+
+def _row_keys(row_keys: RowKeys | None) -> np.ndarray | None:
+    if row_keys is None:
+        return None
+    if isinstance(row_keys, (str, bytes)):
+        raise InvalidInputError(
+            Status.INVALID_ARGUMENT, "row_keys: is one str, expected one key per row (a list of ints or ids)"
+        )
+    keys = []
+    if len(row_keys) == 0:
+        raise InvalidInputError(Status.INVALID_ARGUMENT, "row_keys: is empty, expected one key per row (or None)")
+    for i, identifier in enumerate(row_keys):
+        try:
+            keys.append(row_key(identifier))
+        except InvalidInputError as error:
+            raise InvalidInputError(Status.INVALID_ARGUMENT, f"row_keys[{i}]: {error}") from None
+    return np.ascontiguousarray(keys, dtype=np.uint64)
+
+
 class Call:
     """One explain call's control: the ``lumen_call_control`` its options point to, and
     the cancel token of its own that Ctrl-C, the caller's :class:`CancelToken` and the
@@ -176,6 +231,8 @@ class Call:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
     ) -> None:
         if cancel is not None and not isinstance(cancel, CancelToken):
             raise InvalidInputError(Status.INVALID_ARGUMENT, f"cancel: is {cancel!r}, expected a lumen.CancelToken")
@@ -184,6 +241,14 @@ class Call:
         self.control = _native.lib.lumen_call_control_default()
         self.control.timeout_ms = _timeout_ms(timeout)
         self.control.max_model_threads = _max_model_threads(max_model_threads)
+        call_seed = _seed(seed)
+        if call_seed is not None:
+            self.control.seed = call_seed
+            self.control.has_seed = 1
+        self._row_keys = _row_keys(row_keys)
+        if self._row_keys is not None:
+            self.control.row_keys = self._row_keys.ctypes.data
+            self.control.n_row_keys = len(self._row_keys)
         self._progress = progress
         self._c_progress: Any = None
         if progress is not None:

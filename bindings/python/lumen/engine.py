@@ -9,7 +9,11 @@ back for each call (see :mod:`lumen.model`).
 Every explaining method also takes the keyword-only ``timeout`` (seconds), ``progress``
 (``progress(fraction) -> bool | None``), ``cancel`` (a :class:`lumen.CancelToken`) and
 ``max_model_threads``, and a Ctrl-C during a call from the main thread cancels it and
-raises ``KeyboardInterrupt`` once it has returned: see :mod:`lumen.cancel`.
+raises ``KeyboardInterrupt`` once it has returned: see :mod:`lumen.cancel`. They take
+``seed`` (this call's seed instead of the engine's) and ``row_keys`` (one key per row, or
+per sequence for TimeSHAP: ints, or ids as str/bytes hashed by :func:`lumen.row_key`):
+a row's random draws depend only on the seed and its key (by default a hash of the
+row's values), so a row explained alone reproduces its values from any batch.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from typing import Any, SupportsFloat, cast
 import numpy as np
 
 from . import _arrays, _native, groups, timeshap
-from .cancel import Call, CancelToken, ProgressFn, invoke
+from .cancel import Call, CancelToken, ProgressFn, RowKeys, invoke
 from .errors import InvalidInputError, Status, check
 from .explanation import Counterfactuals, Explanation
 from .model import Model, _ModelHandle
@@ -218,10 +222,19 @@ class Engine:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
     ) -> Explanation:
         """Occlusion (Captum's): sliding windows of ``window_shape`` over the input shape,
         each replaced by the baseline (a scalar, one row or one per row; default 0)."""
-        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
+        call = Call(
+            timeout=timeout,
+            progress=progress,
+            cancel=cancel,
+            max_model_threads=max_model_threads,
+            seed=seed,
+            row_keys=row_keys,
+        )
         keep = _arrays.Keep()
         options = _native.lib.lumen_occlusion_options_default()
         options.window_shape, options.window_rank = keep.sizes(
@@ -249,12 +262,21 @@ class Engine:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
     ) -> Explanation:
         """Feature Ablation (Captum's): each group of ``feature_mask`` (one id per element,
         a list of groups of element indices or feature names, or a dict from group name to
         its members; default: every element its own) replaced by the baseline; per element or, with
         ``group_attributions``, per group; completeness gaps per row."""
-        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
+        call = Call(
+            timeout=timeout,
+            progress=progress,
+            cancel=cancel,
+            max_model_threads=max_model_threads,
+            seed=seed,
+            row_keys=row_keys,
+        )
         keep = _arrays.Keep()
         options = _native.lib.lumen_feature_ablation_options_default()
         feature_mask, group_names = _groups(model, feature_mask, group_names, "feature_mask", "group_names")
@@ -313,6 +335,8 @@ class Engine:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
     ) -> Explanation:
         """KernelSHAP over a weighted ``background`` (rows of the model's input), with
         optional player groups (``players``: one id per element, a list of groups of
@@ -331,7 +355,14 @@ class Engine:
         ``max_budget`` coalitions per row are spent (default 16 × (2M + 2048); only with a
         target). ``Explanation.sampling`` records, per row, the rounds, coalitions and the
         error reached."""
-        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
+        call = Call(
+            timeout=timeout,
+            progress=progress,
+            cancel=cancel,
+            max_model_threads=max_model_threads,
+            seed=seed,
+            row_keys=row_keys,
+        )
         keep = _arrays.Keep()
         options = _native.lib.lumen_kernel_shap_options_default()
         self._game(model, options.game, keep, background, background_weights, players, player_names, targets, link)
@@ -360,9 +391,18 @@ class Engine:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
     ) -> Explanation:
         """Shapley Value Sampling over antithetic permutation pairs (default 25)."""
-        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
+        call = Call(
+            timeout=timeout,
+            progress=progress,
+            cancel=cancel,
+            max_model_threads=max_model_threads,
+            seed=seed,
+            row_keys=row_keys,
+        )
         keep = _arrays.Keep()
         options = _native.lib.lumen_shapley_sampling_options_default()
         self._game(model, options.game, keep, background, background_weights, players, player_names, targets, link)
@@ -428,13 +468,22 @@ class Engine:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
     ) -> Explanation:
         """Integrated Gradients (Captum's): ``method`` one of ``riemann_left``,
         ``riemann_right``, ``riemann_middle``, ``riemann_trapezoid`` (the textbook rule,
         weights summing to 1), ``riemann_trapezoid_captum`` (Captum's, weights summing to
         (n−1)/n), ``gausslegendre`` (default, 50 steps); convergence deltas as completeness
         gaps. Needs ``gradient``."""
-        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
+        call = Call(
+            timeout=timeout,
+            progress=progress,
+            cancel=cancel,
+            max_model_threads=max_model_threads,
+            seed=seed,
+            row_keys=row_keys,
+        )
         keep = _arrays.Keep()
         options = _native.lib.lumen_integrated_gradients_options_default()
         self._ig_options(options, keep, baseline, n_steps, method, internal_batch_size, multiply_by_inputs, targets)
@@ -451,9 +500,18 @@ class Engine:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
     ) -> Explanation:
         """Saliency (Captum's): the gradient at the input, absolute by default."""
-        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
+        call = Call(
+            timeout=timeout,
+            progress=progress,
+            cancel=cancel,
+            max_model_threads=max_model_threads,
+            seed=seed,
+            row_keys=row_keys,
+        )
         keep = _arrays.Keep()
         options = _native.lib.lumen_saliency_options_default()
         self._saliency_options(options, keep, abs, targets)
@@ -473,9 +531,18 @@ class Engine:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
     ) -> Explanation:
         """GradientSHAP (expected gradients) over the baseline rows ``baselines``."""
-        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
+        call = Call(
+            timeout=timeout,
+            progress=progress,
+            cancel=cancel,
+            max_model_threads=max_model_threads,
+            seed=seed,
+            row_keys=row_keys,
+        )
         keep = _arrays.Keep()
         options = _native.lib.lumen_gradient_shap_options_default()
         self._gradient_shap_options(
@@ -496,13 +563,22 @@ class Engine:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
         **base_options: Any,
     ) -> Explanation:
         """NoiseTunnel (Captum's): ``base`` (``saliency``, ``integrated_gradients`` or
         ``gradient_shap``) on ``nt_samples`` noisy copies, aggregated by ``nt_type``
         (``smoothgrad``, ``smoothgrad_sq``, ``vargrad``). ``base_options`` are the base
         method's keywords (e.g. ``baseline``, ``baselines``, ``abs``, ``targets``)."""
-        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
+        call = Call(
+            timeout=timeout,
+            progress=progress,
+            cancel=cancel,
+            max_model_threads=max_model_threads,
+            seed=seed,
+            row_keys=row_keys,
+        )
         keep = _arrays.Keep()
         options = _native.lib.lumen_noise_tunnel_options_default()
         options.nt_type = _choice(NOISE_TYPES, nt_type, "nt_type")
@@ -536,10 +612,19 @@ class Engine:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
     ) -> Explanation:
         """Grad-CAM on the model's ``layer_gradient`` layer, upsampled bilinearly to the
         input's last two dimensions unless ``upsample=False``."""
-        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
+        call = Call(
+            timeout=timeout,
+            progress=progress,
+            cancel=cancel,
+            max_model_threads=max_model_threads,
+            seed=seed,
+            row_keys=row_keys,
+        )
         keep = _arrays.Keep()
         options = _native.lib.lumen_grad_cam_options_default()
         _targets(options, keep, targets)
@@ -568,6 +653,8 @@ class Engine:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
         **settings: Any,
     ) -> Counterfactuals:
         """PermuteAttack counterfactuals (Hashemi & Fathi 2020): new values drawn from the
@@ -580,7 +667,14 @@ class Engine:
         ``temperature``, ``decay``, ``max_changed``, ``max_distance``,
         ``success_probability``, ``counterfactuals``, ``gibbs_bins``,
         ``gibbs_iterations``)."""
-        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
+        call = Call(
+            timeout=timeout,
+            progress=progress,
+            cancel=cancel,
+            max_model_threads=max_model_threads,
+            seed=seed,
+            row_keys=row_keys,
+        )
         keep = _arrays.Keep()
         options = _native.lib.lumen_permute_attack_options_default()
         options.training, options.training_len = keep.floats(training, "training")
@@ -632,6 +726,8 @@ class Engine:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
         **settings: Any,
     ) -> timeshap.Pruning:
         """Temporal coalition pruning of one sequence (``(seq_len, features)``, or flat
@@ -639,7 +735,14 @@ class Engine:
         ``full_curve`` every split is evaluated; otherwise the walk stops where pruning
         does. Settings: see :mod:`lumen.timeshap`."""
         model = self._sequence_model(model)
-        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
+        call = Call(
+            timeout=timeout,
+            progress=progress,
+            cancel=cancel,
+            max_model_threads=max_model_threads,
+            seed=seed,
+            row_keys=row_keys,
+        )
         keep = _arrays.Keep()
         options = timeshap.options(keep, **settings)
         array = np.asarray(_arrays.required(sequence, "sequence"))
@@ -683,6 +786,8 @@ class Engine:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
         **settings: Any,
     ) -> timeshap.TimeShapExplanation:
         """TimeSHAP of one sequence (``(seq_len, features)``, or flat event-major;
@@ -690,7 +795,14 @@ class Engine:
         pruning when ``tolerance`` is given. Settings: see :mod:`lumen.timeshap`."""
         model = self._sequence_model(model)
         level_code = timeshap._choice(timeshap.LEVELS, level, "level")
-        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
+        call = Call(
+            timeout=timeout,
+            progress=progress,
+            cancel=cancel,
+            max_model_threads=max_model_threads,
+            seed=seed,
+            row_keys=row_keys,
+        )
         keep = _arrays.Keep()
         options = timeshap.options(keep, **settings)
         array = np.asarray(_arrays.required(sequence, "sequence"))
@@ -720,6 +832,8 @@ class Engine:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
         **settings: Any,
     ) -> timeshap.TimeShapGlobal:
         """Global TimeSHAP over ``sequences`` (each ``(seq_len_i, features)``, ``seq_len_i
@@ -727,7 +841,14 @@ class Engine:
         share and the pruning table at each η of ``tolerances`` over ``seeds`` (>= 2)
         random streams. The background must be one event (or ``training_events``)."""
         model = self._sequence_model(model)
-        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
+        call = Call(
+            timeout=timeout,
+            progress=progress,
+            cancel=cancel,
+            max_model_threads=max_model_threads,
+            seed=seed,
+            row_keys=row_keys,
+        )
         keep = _arrays.Keep()
         options = timeshap.options(keep, **settings)
         arrays = [np.asarray(s, dtype=np.float32) for s in _arrays.required(sequences, "sequences")]

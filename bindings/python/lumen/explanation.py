@@ -304,6 +304,14 @@ class Explanation:
         record: dict[str, Any] = json.loads(self.to_json())
         return record
 
+    @property
+    def row_keys(self) -> list[int] | None:
+        """The key of each explained row, for a method that draws at random (None for the
+        deterministic ones): with the call's seed (``audit["audit"]["seed"]``) it fixes
+        every draw of that row, whatever else was in the call."""
+        keys = self.audit.get("audit", {}).get("row_keys")
+        return None if keys is None else [int(k, 16) for k in keys["keys"]]
+
     def sum_groups(self, groups: Sequence[int], names: Sequence[str] | None = None) -> Explanation:
         """A new explanation whose features are the sums over ``groups`` (``groups[f]`` the
         group of feature f, ids ``0..G`` all used), with optional group names."""
