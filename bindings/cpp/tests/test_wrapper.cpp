@@ -1010,6 +1010,46 @@ void test_timeshap_errors() {
 
 }  // namespace
 
+void test_row_keys_and_call_seed() {
+    section("row keys and the call seed: a row alone reproduces its batch values; ids key rows everywhere");
+    CHECK(lumen::row_key("A-1042") == 0x0f55bc8b4b53e024ULL);  // pinned: the same in C, Python, Java, CLI
+    lumen::ModelConfig config;
+    config.input_len = 4;
+    config.output_len = 1;
+    lumen::Model model(config, [](lumen::Span<const float> in, std::size_t rows, lumen::Span<float> out) {
+        for (std::size_t r = 0; r < rows; ++r) {
+            const float* x = &in[r * 4];
+            out[r] = x[0] - 2 * x[1] + 0.5f * x[3] + x[0] * x[1] * x[2] + 0.3f * x[3] * x[3];
+        }
+    });
+    lumen::KernelShapOptions options;
+    options.game.background = background;
+    options.budget = 8;
+    lumen::Engine engine = cpu_engine(2, 5);
+    const std::vector<float> row1(rows2.begin() + 4, rows2.end());
+    const std::vector<float> batch = engine.kernel_shap(model, rows2, options).attributions();
+    const std::vector<float> alone = engine.kernel_shap(model, row1, options).attributions();
+    CHECK(std::equal(alone.begin(), alone.end(), batch.begin() + 4));
+
+    lumen::CallOptions ids;
+    ids.row_keys = {lumen::row_key("A-1"), lumen::row_key("A-2")};
+    const std::vector<float> keyed = engine.kernel_shap(model, rows2, options, ids).attributions();
+    lumen::CallOptions one;
+    one.row_keys = {lumen::row_key("A-2")};
+    const std::vector<float> again = engine.kernel_shap(model, row1, options, one).attributions();
+    CHECK(std::equal(again.begin(), again.end(), keyed.begin() + 4));
+    CHECK(again != alone);  // the caller's key, not the hash, drives the draws
+
+    lumen::CallOptions seeded;
+    seeded.seed = 7;
+    const std::vector<float> by_call = engine.kernel_shap(model, rows2, options, seeded).attributions();
+    CHECK(by_call == cpu_engine(1, 7).kernel_shap(model, rows2, options).attributions());
+    CHECK(by_call != batch);
+    one.row_keys = {1, 2, 3};
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::LengthMismatch, "control.row_keys",
+                 engine.kernel_shap(model, rows2, options, one));
+}
+
 int main() {
     try {
         test_engine_and_version();
@@ -1028,6 +1068,7 @@ int main() {
         test_timeshap_state_path();
         test_timeshap_global();
         test_timeshap_errors();
+        test_row_keys_and_call_seed();
     } catch (const std::exception& e) {
         ++failed;
         std::fprintf(stderr, "FAIL: unexpected exception: %s\n", e.what());

@@ -27,8 +27,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -382,6 +384,42 @@ struct ShapleyGame {
     std::vector<std::uint32_t> targets;      ///< Outputs to explain; empty: all.
     Link link = Link::Identity;              ///< Identity or logit link.
 };
+
+/// How one explain call draws: its seed instead of the engine's, and one key per explained
+/// row (an application id through lumen::row_key, say). A row's random draws depend only on
+/// the seed and its key (by default a hash of the row's values), never on the other rows of
+/// the call.
+struct CallOptions {
+    std::optional<std::uint64_t> seed;     ///< The call's seed; empty: the engine's.
+    std::vector<std::uint64_t> row_keys;   ///< One key per row; empty: a hash of each row.
+    std::uint64_t timeout_ms = 0;          ///< Stop with DeadlineExceeded after this long; 0: no deadline.
+    std::uint32_t max_model_threads = 0;   ///< Concurrent model calls; 0: the engine's threads.
+};
+
+/// The row key of an identifier (its bytes, e.g. UTF-8): the same key every binding and the
+/// `lumen` command's `--id-column` derive from it.
+inline std::uint64_t row_key(std::string_view id) {
+    std::uint64_t key = 0;
+    detail::check(lumen_row_key_of_bytes(reinterpret_cast<const std::uint8_t*>(id.data()), id.size(), &key));
+    return key;
+}
+
+namespace detail {
+inline lumen_call_control to_c(const CallOptions& call) {
+    lumen_call_control c = lumen_call_control_default();
+    c.timeout_ms = call.timeout_ms;
+    c.max_model_threads = call.max_model_threads;
+    if (call.seed) {
+        c.seed = *call.seed;
+        c.has_seed = 1;
+    }
+    if (!call.row_keys.empty()) {
+        c.row_keys = call.row_keys.data();
+        c.n_row_keys = call.row_keys.size();
+    }
+    return c;
+}
+}  // namespace detail
 
 /// Options of Engine::kernel_shap.
 struct KernelShapOptions {
@@ -1541,7 +1579,8 @@ class Engine {
     }
 
     /// Occlusion of the rows in `inputs` (rows = inputs.size() / model.input_len()).
-    Explanation occlusion(const Model& model, Span<const float> inputs, const OcclusionOptions& options) const {
+    Explanation occlusion(const Model& model, Span<const float> inputs, const OcclusionOptions& options,
+                    const CallOptions& call = CallOptions()) const {
         lumen_occlusion_options c = lumen_occlusion_options_default();
         c.window_shape = options.window_shape.data();
         c.window_rank = options.window_shape.size();
@@ -1553,12 +1592,13 @@ class Engine {
         c.targets = options.targets.data();
         c.targets_len = options.targets.size();
         c.perturbations_per_eval = options.perturbations_per_eval;
-        return explain(model, inputs, c, lumen_engine_explain_occlusion);
+        return explain(model, inputs, c, lumen_engine_explain_occlusion, call);
     }
 
     /// Feature Ablation of the rows in `inputs`.
     Explanation feature_ablation(const Model& model, Span<const float> inputs,
-                                 const FeatureAblationOptions& options = FeatureAblationOptions()) const {
+                                 const FeatureAblationOptions& options = FeatureAblationOptions(),
+                    const CallOptions& call = CallOptions()) const {
         const detail::CStrings names(options.group_names);
         lumen_feature_ablation_options c = lumen_feature_ablation_options_default();
         c.feature_mask = options.feature_mask.data();
@@ -1572,11 +1612,12 @@ class Engine {
         c.targets_len = options.targets.size();
         c.perturbations_per_eval = options.perturbations_per_eval;
         c.group_attributions = options.group_attributions ? 1u : 0u;
-        return explain(model, inputs, c, lumen_engine_explain_feature_ablation);
+        return explain(model, inputs, c, lumen_engine_explain_feature_ablation, call);
     }
 
     /// KernelSHAP values of the rows in `inputs` over `options.game.background`.
-    Explanation kernel_shap(const Model& model, Span<const float> inputs, const KernelShapOptions& options) const {
+    Explanation kernel_shap(const Model& model, Span<const float> inputs, const KernelShapOptions& options,
+                    const CallOptions& call = CallOptions()) const {
         const detail::CStrings names(options.game.player_names);
         lumen_kernel_shap_options c = lumen_kernel_shap_options_default();
         c.game = detail::to_c(options.game, names);
@@ -1585,44 +1626,49 @@ class Engine {
         c.estimator = static_cast<std::uint32_t>(options.estimator);
         c.target_standard_error = options.target_standard_error;
         c.max_budget = options.max_budget;
-        return explain(model, inputs, c, lumen_engine_explain_kernel_shap);
+        return explain(model, inputs, c, lumen_engine_explain_kernel_shap, call);
     }
 
     /// Shapley Value Sampling of the rows in `inputs`.
     Explanation shapley_sampling(const Model& model, Span<const float> inputs,
-                                 const ShapleySamplingOptions& options) const {
+                                 const ShapleySamplingOptions& options,
+                    const CallOptions& call = CallOptions()) const {
         const detail::CStrings names(options.game.player_names);
         lumen_shapley_sampling_options c = lumen_shapley_sampling_options_default();
         c.game = detail::to_c(options.game, names);
         c.permutation_pairs = options.permutation_pairs;
-        return explain(model, inputs, c, lumen_engine_explain_shapley_sampling);
+        return explain(model, inputs, c, lumen_engine_explain_shapley_sampling, call);
     }
 
     /// Integrated Gradients of the rows in `inputs` (needs the model's gradient).
     Explanation integrated_gradients(
         const Model& model, Span<const float> inputs,
-        const IntegratedGradientsOptions& options = IntegratedGradientsOptions()) const {
+        const IntegratedGradientsOptions& options = IntegratedGradientsOptions(),
+                    const CallOptions& call = CallOptions()) const {
         const lumen_integrated_gradients_options c = detail::to_c(options);
-        return explain(model, inputs, c, lumen_engine_explain_integrated_gradients);
+        return explain(model, inputs, c, lumen_engine_explain_integrated_gradients, call);
     }
 
     /// Saliency of the rows in `inputs` (needs the model's gradient).
     Explanation saliency(const Model& model, Span<const float> inputs,
-                         const SaliencyOptions& options = SaliencyOptions()) const {
+                         const SaliencyOptions& options = SaliencyOptions(),
+                    const CallOptions& call = CallOptions()) const {
         const lumen_saliency_options c = detail::to_c(options);
-        return explain(model, inputs, c, lumen_engine_explain_saliency);
+        return explain(model, inputs, c, lumen_engine_explain_saliency, call);
     }
 
     /// GradientSHAP of the rows in `inputs` over `options.baselines` (needs the gradient).
     Explanation gradient_shap(const Model& model, Span<const float> inputs,
-                              const GradientShapOptions& options) const {
+                              const GradientShapOptions& options,
+                    const CallOptions& call = CallOptions()) const {
         const lumen_gradient_shap_options c = detail::to_c(options);
-        return explain(model, inputs, c, lumen_engine_explain_gradient_shap);
+        return explain(model, inputs, c, lumen_engine_explain_gradient_shap, call);
     }
 
     /// NoiseTunnel over the chosen base method (needs the model's gradient).
     Explanation noise_tunnel(const Model& model, Span<const float> inputs,
-                             const NoiseTunnelOptions& options = NoiseTunnelOptions()) const {
+                             const NoiseTunnelOptions& options = NoiseTunnelOptions(),
+                    const CallOptions& call = CallOptions()) const {
         lumen_noise_tunnel_options c = lumen_noise_tunnel_options_default();
         c.nt_type = static_cast<std::uint32_t>(options.nt_type);
         c.nt_samples = options.nt_samples;
@@ -1634,19 +1680,20 @@ class Engine {
         c.saliency = &saliency;
         c.integrated_gradients = &integrated_gradients;
         c.gradient_shap = &gradient_shap;
-        return explain(model, inputs, c, lumen_engine_explain_noise_tunnel);
+        return explain(model, inputs, c, lumen_engine_explain_noise_tunnel, call);
     }
 
     /// Grad-CAM on the model's layer_gradient layer.
     Explanation grad_cam(const Model& model, Span<const float> inputs,
-                         const GradCamOptions& options = GradCamOptions()) const {
+                         const GradCamOptions& options = GradCamOptions(),
+                    const CallOptions& call = CallOptions()) const {
         lumen_grad_cam_options c = lumen_grad_cam_options_default();
         c.targets = options.targets.data();
         c.targets_len = options.targets.size();
         c.relu_attributions = options.relu_attributions ? 1u : 0u;
         c.upsample = options.upsample ? 1u : 0u;
         c.internal_batch_size = options.internal_batch_size;
-        return explain(model, inputs, c, lumen_engine_explain_grad_cam);
+        return explain(model, inputs, c, lumen_engine_explain_grad_cam, call);
     }
 
     /// PermuteAttack counterfactuals of the rows in `inputs`.
@@ -1773,11 +1820,14 @@ class Engine {
 
     /// Runs one explain export with C options and wraps the result.
     template <class Options, class Explain>
-    Explanation explain(const Model& model, Span<const float> inputs, const Options& options,
-                        Explain explain_fn) const {
+    Explanation explain(const Model& model, Span<const float> inputs, const Options& options, Explain explain_fn,
+                        const CallOptions& call) const {
+        const lumen_call_control control = detail::to_c(call);
+        Options with_control = options;
+        with_control.control = &control;
         lumen_explanation* raw = nullptr;
-        const lumen_status status =
-            explain_fn(handle_.get(), model.get(), inputs.data(), inputs.size(), rows_of(model, inputs), &options, &raw);
+        const lumen_status status = explain_fn(handle_.get(), model.get(), inputs.data(), inputs.size(),
+                                               rows_of(model, inputs), &with_control, &raw);
         fail_unless_ok(model, status);
         return Explanation(raw);
     }

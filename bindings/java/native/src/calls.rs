@@ -38,12 +38,15 @@ pub struct JavaCall {
 impl JavaCall {
     /// A control whose token is new and not cancelled; `timeout_nanos > 0` sets the
     /// deadline, `progress` (the `NativeCall` object) receives the fraction done, and
-    /// `max_model_threads > 0` bounds the model calls that may overlap.
+    /// `max_model_threads > 0` bounds the model calls that may overlap; `seed` replaces the
+    /// engine's seed and `row_keys` key the explained rows (one per row).
     pub fn new(
         env: &mut Env<'_>,
         progress: Option<&JObject<'_>>,
         timeout_nanos: i64,
         max_model_threads: i32,
+        seed: Option<u64>,
+        row_keys: Option<Vec<u64>>,
     ) -> BindingResult<Self> {
         let timeout = match timeout_nanos {
             0 => None,
@@ -64,7 +67,14 @@ impl JavaCall {
             None => None,
         };
         let token = CancelToken::new();
-        let control = Arc::new(CallControl::new(Some(token.clone()), timeout, progress, max_model_threads));
+        let mut control = CallControl::new(Some(token.clone()), timeout, progress, max_model_threads);
+        if let Some(seed) = seed {
+            control = control.with_seed(seed);
+        }
+        if let Some(keys) = row_keys {
+            control = control.with_row_keys(keys);
+        }
+        let control = Arc::new(control);
         Ok(Self { token, control })
     }
 

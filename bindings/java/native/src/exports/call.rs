@@ -1,18 +1,22 @@
 //! Per-call controls (`dev.lumen.NativeCall`): cancellation, deadline, progress.
 
-use jni::objects::{JClass, JObject};
-use jni::sys::{jboolean, jint, jlong};
+use jni::objects::{JByteArray, JClass, JLongArray, JObject};
+use jni::sys::{jboolean, jbyte, jint, jlong};
 use jni::EnvUnowned;
+use lumen::engine::row_keys::row_key_of_bytes;
 
 use crate::calls::JavaCall;
-use crate::error::{BindingResult, ThrowLumenException};
+use crate::error::{BindingError, BindingResult, ThrowLumenException};
 use crate::handles::{borrow, free, into_handle};
 
 /// `long callNew(NativeCall call, boolean progress, long timeoutNanos, int
-/// maxModelThreads)`: a call control with its own cancel token; with `progress`, the
-/// engine reports the fraction done to `call.progress(double)`; `timeoutNanos` 0 means no
-/// deadline, `maxModelThreads` 0 the engine's parallelism.
+/// maxModelThreads, boolean hasSeed, long seed, long[] rowKeys)`: a call control with its
+/// own cancel token; with `progress`, the engine reports the fraction done to
+/// `call.progress(double)`; `timeoutNanos` 0 means no deadline, `maxModelThreads` 0 the
+/// engine's parallelism; with `hasSeed` the call draws from `seed` (its 64 bits, unsigned);
+/// a non-null `rowKeys` keys the explained rows.
 #[no_mangle]
+#[allow(clippy::too_many_arguments)] // the JNI signature: one argument per Java parameter
 pub extern "system" fn Java_dev_lumen_NativeLumen_callNew<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
@@ -20,10 +24,41 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_callNew<'l>(
     progress: jboolean,
     timeout_nanos: jlong,
     max_model_threads: jint,
+    has_seed: jboolean,
+    seed: jlong,
+    row_keys: JLongArray<'l>,
 ) -> jlong {
     env.with_env(|env| -> BindingResult<jlong> {
         let progress = progress.then_some(&call);
-        Ok(into_handle(JavaCall::new(env, progress, timeout_nanos, max_model_threads)?))
+        let row_keys = if row_keys.is_null() {
+            None
+        } else {
+            let mut keys = vec![0 as jlong; row_keys.len(env)?];
+            row_keys.get_region(env, 0, &mut keys)?;
+            Some(keys.into_iter().map(|k| k as u64).collect())
+        };
+        let seed = has_seed.then_some(seed as u64);
+        Ok(into_handle(JavaCall::new(env, progress, timeout_nanos, max_model_threads, seed, row_keys)?))
+    })
+    .resolve::<ThrowLumenException>()
+}
+
+/// `long rowKeyOf(byte[] id)`: the row key of an identifier's bytes (UTF-8 of a String),
+/// the same as `lumen_row_key_of_bytes` and every other binding.
+#[no_mangle]
+pub extern "system" fn Java_dev_lumen_NativeLumen_rowKeyOf<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    id: JByteArray<'l>,
+) -> jlong {
+    env.with_env(|env| -> BindingResult<jlong> {
+        if id.is_null() {
+            return Err(BindingError::Null { argument: "id", expected: "a byte[]" });
+        }
+        let mut bytes = vec![0 as jbyte; id.len(env)?];
+        id.get_region(env, 0, &mut bytes)?;
+        let bytes: Vec<u8> = bytes.into_iter().map(|b| b as u8).collect();
+        Ok(row_key_of_bytes(&bytes) as jlong)
     })
     .resolve::<ThrowLumenException>()
 }

@@ -22,6 +22,8 @@ public final class CallOptions {
     DoublePredicate progress;
     CancelToken cancelToken;
     int maxModelThreads;
+    Long seed;
+    long[] rowKeys;
 
     /** No timeout, no cancel token, no progress callback, the engine's parallelism. */
     public CallOptions() {}
@@ -103,6 +105,68 @@ public final class CallOptions {
         }
         this.maxModelThreads = threads;
         return this;
+    }
+
+    /**
+     * Draws this call's random numbers from {@code seed} instead of the engine's seed, so seeds
+     * can be compared without a new engine. Its 64 bits are read as unsigned.
+     *
+     * @param seed the call's seed
+     * @return these options
+     */
+    public CallOptions seed(long seed) {
+        this.seed = seed;
+        return this;
+    }
+
+    /**
+     * Keys the explained rows (TimeSHAP: the sequences), one key per row: a row's random draws
+     * depend only on the seed and its key, so re-explaining one row with its key reproduces the
+     * values of any batch it was explained in. Without keys a row is keyed by a hash of its
+     * values. Null: that default.
+     *
+     * @param keys one key per explained row (64 bits, unsigned), or null
+     * @return these options
+     */
+    public CallOptions rowKeys(long... keys) {
+        this.rowKeys = keys == null ? null : keys.clone();
+        return this;
+    }
+
+    /**
+     * Keys the explained rows by identifiers such as application ids: each is hashed by
+     * {@link #rowKey(String)}, as every binding and the {@code lumen} command's
+     * {@code --id-column} do.
+     *
+     * @param ids one identifier per explained row
+     * @return these options
+     * @throws InvalidArgumentException when {@code ids} or one of them is null
+     */
+    public CallOptions rowIds(String... ids) {
+        if (ids == null) {
+            throw new InvalidArgumentException(Status.INVALID_ARGUMENT, "rowIds: is null, expected one id per row");
+        }
+        long[] keys = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] == null) {
+                throw new InvalidArgumentException(Status.INVALID_ARGUMENT, "rowIds[" + i + "]: is null, expected an id");
+            }
+            keys[i] = rowKey(ids[i]);
+        }
+        this.rowKeys = keys;
+        return this;
+    }
+
+    /**
+     * The row key of an identifier: SipHash-2-4 of its UTF-8 bytes with Lumen's fixed keys, the
+     * same key C ({@code lumen_row_key_of_bytes}), C++, Python and the CLI derive from it.
+     *
+     * @param id the identifier
+     * @return its 64-bit key (unsigned)
+     */
+    public static long rowKey(String id) {
+        NativeLibrary.ensureLoaded();
+        return NativeLumen.rowKeyOf(id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** The deadline in nanoseconds for the native call (0: none; saturated at Long.MAX_VALUE). */

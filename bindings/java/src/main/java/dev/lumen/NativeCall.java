@@ -44,7 +44,10 @@ final class NativeCall extends AbstractInterruptibleChannel {
         this.progress = options == null ? null : options.progress;
         long timeoutNanos = options == null ? 0 : options.timeoutNanos();
         int maxModelThreads = options == null ? 0 : options.maxModelThreads;
-        this.handle = NativeLumen.callNew(this, progress != null, timeoutNanos, maxModelThreads);
+        boolean hasSeed = options != null && options.seed != null;
+        long seed = hasSeed ? options.seed : 0;
+        long[] rowKeys = options == null ? null : options.rowKeys;
+        this.handle = NativeLumen.callNew(this, progress != null, timeoutNanos, maxModelThreads, hasSeed, seed, rowKeys);
     }
 
     /**

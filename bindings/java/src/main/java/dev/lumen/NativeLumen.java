@@ -22,7 +22,10 @@ final class NativeLumen {
 
     static native void modelFree(long model);
 
-    static native long callNew(NativeCall call, boolean progress, long timeoutNanos, int maxModelThreads);
+    static native long callNew(NativeCall call, boolean progress, long timeoutNanos, int maxModelThreads,
+            boolean hasSeed, long seed, long[] rowKeys);
+
+    static native long rowKeyOf(byte[] id);
 
     static native void callCancel(long call);
 
