@@ -12,8 +12,11 @@
 //! command's context, and `timeshap.csv` with every value.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
+use lumen::engine::call_control::{CallControl, ControlScope};
+use lumen::engine::row_keys::row_key_of_bytes;
 use lumen::explain::timeshap::{
     timeshap_cell, timeshap_event, timeshap_feature, timeshap_local, timeshap_prune, CellRelevance, Level, Player,
     Pruning, TimeShapExplanation, TimeShapParams,
@@ -296,8 +299,13 @@ pub fn run(request: &SequenceRequest<'_>) -> CliResult {
     let mut explained = Vec::with_capacity(sequences.ids.len());
     for (k, id) in sequences.ids.iter().enumerate() {
         let events = sequences.sequence(k);
-        let result = explain_sequence(&engine, model, events, sequences.lengths[k], &params, options.level, &relevance)
-            .map_err(|e| CliError::new(e.category(), format!("sequence '{id}': {e}")))?;
+        // A sequence draws from its id's key, as a row does from --id-column's.
+        let keyed = CallControl::new(None, None, None, None).with_row_keys(vec![row_key_of_bytes(id.as_bytes())]);
+        let result = {
+            let _scope = ControlScope::enter(Some(Arc::new(keyed)));
+            explain_sequence(&engine, model, events, sequences.lengths[k], &params, options.level, &relevance)
+        }
+        .map_err(|e| CliError::new(e.category(), format!("sequence '{id}': {e}")))?;
         explained.push((id.clone(), result));
         spinner.inc(1);
     }

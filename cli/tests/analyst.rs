@@ -344,3 +344,42 @@ fn the_progress_bar_shows_rows_rate_and_eta_on_a_terminal_only() {
     let (a, b) = (json(&dir.join("plain/explanation.json")), json(&dir.join("tty/explanation.json")));
     assert_eq!(a["attributions"], b["attributions"]);
 }
+
+#[test]
+fn an_applicant_re_explained_alone_by_id_gets_the_values_of_the_batch() {
+    let dir = scratch("analyst-row-keys");
+    let input = applicants(&dir, "3", "\n");
+    let text = std::fs::read_to_string(&input).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let alone = write(&dir, "one.csv", &format!("{}\n{}\n", lines[0], lines[2]));
+    let explain = |input: &str, out: &str| {
+        let out = dir.join(out);
+        succeeds(&lumen(&[
+            "explain",
+            "--model",
+            "german-credit-mlp",
+            "--input",
+            input,
+            "--id-column",
+            "applicant_id",
+            "--method",
+            "kernel-shap",
+            "--budget",
+            "60",
+            "--seed",
+            "3",
+            "--output",
+            out.to_str().unwrap(),
+        ]));
+        json(&out.join("explanation.json"))
+    };
+    let batch = explain(&input, "batch");
+    let one = explain(&alone, "one");
+    let features = batch["features"].as_u64().unwrap() as usize;
+    let values = |record: &serde_json::Value| -> Vec<f64> {
+        record["attributions"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
+    };
+    assert_eq!(values(&one), values(&batch)[features..2 * features], "APP-801 alone vs in the batch");
+    assert_eq!(batch["audit"]["row_keys"]["source"], "caller");
+    assert_eq!(one["audit"]["row_keys"]["keys"][0], batch["audit"]["row_keys"]["keys"][1]);
+}

@@ -94,7 +94,18 @@ fn the_scorecard_schema_reads_raw_applicants_and_writes_raw_units_keyed_by_id() 
     let (from_raw, from_encoded) = (dir.join("raw"), dir.join("encoded"));
     let text = succeeds(&explain(raw, "kernel-shap", from_raw.to_str().unwrap(), &["--id-column", "applicant_id"]));
     assert!(text.contains("\n  A-101: f(x) "), "{text}");
-    succeeds(&explain(encoded.to_str().unwrap(), "kernel-shap", from_encoded.to_str().unwrap(), &[]));
+    // The same ids on the encoded rows: rows keyed by id draw alike, whatever their form.
+    let ids: Vec<String> = std::fs::read_to_string(raw)
+        .unwrap()
+        .lines()
+        .map(|line| line.split(',').next().unwrap().to_owned())
+        .collect();
+    let encoded_text = std::fs::read_to_string(&encoded).unwrap();
+    let with_ids: Vec<String> = encoded_text.lines().zip(&ids).map(|(line, id)| format!("{id},{line}")).collect();
+    let encoded = dir.join("applicants-with-ids.csv");
+    std::fs::write(&encoded, with_ids.join("\n") + "\n").unwrap();
+    let id_column = ["--id-column", "applicant_id"];
+    succeeds(&explain(encoded.to_str().unwrap(), "kernel-shap", from_encoded.to_str().unwrap(), &id_column));
     let (raw_record, encoded_record) =
         (json(&from_raw.join("explanation.json")), json(&from_encoded.join("explanation.json")));
     // Income in EUR (the model reads kEUR), housing by label or code: the same model rows.

@@ -15,6 +15,7 @@ pub mod progress;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use lumen::engine::row_keys::row_key_of_bytes;
 use lumen::explanation::Explanation;
 use lumen::Engine;
 
@@ -44,7 +45,8 @@ pub struct ExplainArgs {
     input_form: InputForm,
     /// A column of --input that names each row (e.g. applicant_id): not a model input,
     /// passed through to every output (CSV key, JSON row labels, report titles) instead
-    /// of "line N".
+    /// of "line N", and each row's key: its random draws come from the seed and its id
+    /// (as in every binding), so one row re-explained alone gets its batch values.
     #[arg(long, value_name = "NAME")]
     id_column: Option<String>,
     /// Sequences to explain with --method timeshap: a CSV file with a `sequence_id` column
@@ -157,7 +159,10 @@ pub fn run(args: &ExplainArgs) -> CliResult {
         budget: args.engine.budget(),
         options: &args.options,
     };
-    let outcome = progress::run(args.method, &request, &rows.source)?;
+    // Rows named by --id-column draw from their id's key: one applicant re-explained alone
+    // gets the values of any batch it was in.
+    let row_keys = rows.ids.as_ref().map(|ids| ids.iter().map(|id| row_key_of_bytes(id.as_bytes())).collect());
+    let outcome = progress::run(args.method, &request, &rows.source, row_keys)?;
     create_dir(&args.output)?;
     let io = |e: lumen::Error| CliError::output(e.to_string());
     match outcome {
