@@ -566,6 +566,18 @@ typedef struct lumen_call_control {
    * Non-zero: use `seed`.
    */
   uint32_t has_seed;
+  /**
+   * One output per explained row, which that row explains (Captum's per-row `target`):
+   * the explanation is then `rows × 1 × features` and `lumen_explanation_row_targets`
+   * reads them back. NULL: the method's own `targets` for every row. Not with the
+   * method's `targets`; PermuteAttack and TimeSHAP take their own target. Borrowed
+   * during the call. Since 0.3.
+   */
+  const uint32_t *row_targets;
+  /**
+   * Length of `row_targets`: the number of rows the call explains.
+   */
+  size_t n_row_targets;
 } lumen_call_control;
 
 /**
@@ -2213,6 +2225,18 @@ lumen_status lumen_explanation_base_values(const struct lumen_explanation *expla
 lumen_status lumen_explanation_outputs(const struct lumen_explanation *explanation,
                                        uint32_t *out,
                                        size_t out_len);
+
+/**
+ * Writes each row's explained output (`rows` of them) when the call gave per-row targets
+ * (`lumen_call_control.row_targets`); `LUMEN_STATUS_NOT_AVAILABLE` when every row
+ * explains the same outputs (`lumen_explanation_outputs`).
+ *
+ * # Safety
+ * `explanation` is valid; `out` holds `out_len` writable `uint32_t`.
+ */
+lumen_status lumen_explanation_row_targets(const struct lumen_explanation *explanation,
+                                           uint32_t *out,
+                                           size_t out_len);
 
 /**
  * Writes row `row`'s diagnostics into `*out`; `LUMEN_STATUS_INVALID_ARGUMENT` if `row`

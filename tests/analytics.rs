@@ -82,6 +82,7 @@ fn explanation() -> Explanation {
         input_shape: vec![4],
         rows: 2,
         outputs: vec![3, 5],
+        row_targets: None,
         feature_axis: FeatureAxis::Elements,
         features: 4,
         feature_shape: vec![4],

@@ -95,11 +95,8 @@ fn the_scorecard_schema_reads_raw_applicants_and_writes_raw_units_keyed_by_id() 
     let text = succeeds(&explain(raw, "kernel-shap", from_raw.to_str().unwrap(), &["--id-column", "applicant_id"]));
     assert!(text.contains("\n  A-101: f(x) "), "{text}");
     // The same ids on the encoded rows: rows keyed by id draw alike, whatever their form.
-    let ids: Vec<String> = std::fs::read_to_string(raw)
-        .unwrap()
-        .lines()
-        .map(|line| line.split(',').next().unwrap().to_owned())
-        .collect();
+    let ids: Vec<String> =
+        std::fs::read_to_string(raw).unwrap().lines().map(|line| line.split(',').next().unwrap().to_owned()).collect();
     let encoded_text = std::fs::read_to_string(&encoded).unwrap();
     let with_ids: Vec<String> = encoded_text.lines().zip(&ids).map(|(line, id)| format!("{id},{line}")).collect();
     let encoded = dir.join("applicants-with-ids.csv");

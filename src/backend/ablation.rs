@@ -57,6 +57,17 @@ impl Baselines {
         Ok(baselines)
     }
 
+    /// The baselines of the input rows `rows` (indices, rows of `row_len` elements), in
+    /// that order: a scalar or shared row stays as it is.
+    pub fn of_rows(&self, rows: &[usize], row_len: usize) -> Self {
+        match self {
+            Self::PerRow(v) => {
+                Self::PerRow(rows.iter().flat_map(|&r| &v[r * row_len..(r + 1) * row_len]).copied().collect())
+            }
+            other => other.clone(),
+        }
+    }
+
     /// Checks lengths against `rows` rows of `row_len` elements, and finiteness.
     pub fn validate(&self, rows: usize, row_len: usize) -> Result<()> {
         let all_rows = element_count(rows, row_len)?;

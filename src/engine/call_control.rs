@@ -45,16 +45,25 @@ impl CancelToken {
 /// decreasing, in [0, 1]); returns `false` to stop the call.
 pub type ProgressFn = Box<dyn Fn(f64) -> bool + Send + Sync>;
 
-/// How one call may be stopped, and its progress.
+/// How one call may be stopped, and its progress; and what it says of its rows (a seed, row
+/// keys, per-row targets). A method that splits its rows into sub-calls gives each a
+/// [`CallControl::for_rows`] control that shares the stopping state and the progress.
 pub struct CallControl {
-    cancel: Option<CancelToken>,
-    deadline: Option<(Instant, Duration)>,
-    progress: Option<ProgressFn>,
-    max_model_threads: Option<usize>,
+    stop: Arc<StopState>,
     /// The seed of this call's random draws, instead of the engine's.
     seed: Option<u64>,
     /// One key per explained row, instead of a hash of the row's values.
     row_keys: Option<Vec<u64>>,
+    /// One output per explained row, explained for that row only.
+    row_targets: Option<Vec<u32>>,
+}
+
+/// What a call and its sub-calls share: how they stop and their progress.
+struct StopState {
+    cancel: Option<CancelToken>,
+    deadline: Option<(Instant, Duration)>,
+    progress: Option<ProgressFn>,
+    max_model_threads: Option<usize>,
     /// Model rows planned so far and done so far (runs announce their rows as they start).
     planned_rows: AtomicU64,
     done_rows: AtomicU64,
@@ -67,12 +76,13 @@ pub struct CallControl {
 impl std::fmt::Debug for CallControl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CallControl")
-            .field("cancel", &self.cancel)
-            .field("deadline", &self.deadline)
-            .field("progress", &self.progress.is_some())
-            .field("max_model_threads", &self.max_model_threads)
+            .field("cancel", &self.stop.cancel)
+            .field("deadline", &self.stop.deadline)
+            .field("progress", &self.stop.progress.is_some())
+            .field("max_model_threads", &self.stop.max_model_threads)
             .field("seed", &self.seed)
             .field("row_keys", &self.row_keys.as_ref().map(Vec::len))
+            .field("row_targets", &self.row_targets.as_ref().map(Vec::len))
             .finish_non_exhaustive()
     }
 }
@@ -86,18 +96,17 @@ impl CallControl {
         progress: Option<ProgressFn>,
         max_model_threads: Option<usize>,
     ) -> Self {
-        Self {
+        let stop = StopState {
             cancel,
             deadline: timeout.map(|t| (Instant::now() + t, t)),
             progress,
             max_model_threads,
-            seed: None,
-            row_keys: None,
             planned_rows: AtomicU64::new(0),
             done_rows: AtomicU64::new(0),
             reported: Mutex::new(0.0),
             stopped_by_progress: AtomicBool::new(false),
-        }
+        };
+        Self { stop: Arc::new(stop), seed: None, row_keys: None, row_targets: None }
     }
 
     /// This control, its call drawing from `seed` instead of the engine's seed.
@@ -114,6 +123,24 @@ impl CallControl {
         self
     }
 
+    /// This control, each explained row explaining its own output `row_targets[row]` (as
+    /// Captum's per-row `target`) instead of the method's shared targets.
+    pub fn with_row_targets(mut self, row_targets: Vec<u32>) -> Self {
+        self.row_targets = Some(row_targets);
+        self
+    }
+
+    /// The control of a sub-call over the call's rows `rows` (indices into its rows): the
+    /// same stopping state, progress and seed, those rows' keys, no per-row targets.
+    pub fn for_rows(&self, rows: &[usize]) -> Self {
+        Self {
+            stop: Arc::clone(&self.stop),
+            seed: self.seed,
+            row_keys: self.row_keys.as_ref().map(|keys| rows.iter().map(|&r| keys[r]).collect()),
+            row_targets: None,
+        }
+    }
+
     /// The call's seed override.
     pub fn seed(&self) -> Option<u64> {
         self.seed
@@ -124,16 +151,21 @@ impl CallControl {
         self.row_keys.as_deref()
     }
 
+    /// The call's per-row targets.
+    pub fn row_targets(&self) -> Option<&[u32]> {
+        self.row_targets.as_deref()
+    }
+
     /// Fails with [`ErrorKind::Cancelled`] or [`ErrorKind::DeadlineExceeded`] once the call
     /// must stop.
     pub fn check(&self) -> Result<()> {
-        if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+        if self.stop.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
             return Err(Error::new(ErrorKind::Cancelled, "cancelled: the call's cancel token was triggered"));
         }
-        if self.stopped_by_progress.load(Ordering::SeqCst) {
+        if self.stop.stopped_by_progress.load(Ordering::SeqCst) {
             return Err(Error::new(ErrorKind::Cancelled, "cancelled: the progress callback asked to stop"));
         }
-        if let Some((deadline, timeout)) = self.deadline {
+        if let Some((deadline, timeout)) = self.stop.deadline {
             if Instant::now() >= deadline {
                 return Err(Error::new(
                     ErrorKind::DeadlineExceeded,
@@ -146,18 +178,18 @@ impl CallControl {
 
     /// The most model calls of a concurrent model that may overlap in this call.
     pub fn max_model_threads(&self) -> Option<usize> {
-        self.max_model_threads
+        self.stop.max_model_threads
     }
 
     /// Announces `rows` more model rows that this call will evaluate.
     pub fn plan_rows(&self, rows: usize) {
-        self.planned_rows.fetch_add(rows as u64, Ordering::SeqCst);
+        self.stop.planned_rows.fetch_add(rows as u64, Ordering::SeqCst);
     }
 
     /// Records `rows` model rows as done, reports progress, and checks whether to stop.
     pub fn rows_done(&self, rows: usize) -> Result<()> {
-        let done = self.done_rows.fetch_add(rows as u64, Ordering::SeqCst) + rows as u64;
-        let planned = self.planned_rows.load(Ordering::SeqCst);
+        let done = self.stop.done_rows.fetch_add(rows as u64, Ordering::SeqCst) + rows as u64;
+        let planned = self.stop.planned_rows.load(Ordering::SeqCst);
         // Runs announce their rows as they start, so a finished run (done == planned) may
         // be followed by another: only the end of the call reports 1.
         if done < planned {
@@ -174,13 +206,13 @@ impl CallControl {
     /// Calls the progress callback with `fraction` unless a fraction at least as large
     /// was reported already; one report at a time.
     fn report(&self, fraction: f64) {
-        if let Some(progress) = &self.progress {
-            let mut reported = self.reported.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(progress) = &self.stop.progress {
+            let mut reported = self.stop.reported.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             if fraction > *reported {
                 *reported = fraction;
                 let _callback = CallbackScope::enter();
                 if !progress(fraction) {
-                    self.stopped_by_progress.store(true, Ordering::SeqCst);
+                    self.stop.stopped_by_progress.store(true, Ordering::SeqCst);
                 }
             }
         }

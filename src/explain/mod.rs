@@ -6,6 +6,7 @@ pub mod counterfactual;
 pub mod feature_ablation;
 pub mod gradient;
 pub mod occlusion;
+mod row_targets;
 pub mod shapley;
 pub mod timeshap;
 

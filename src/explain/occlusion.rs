@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::ablation_run::{self, AblationRequest};
+use super::row_targets::explain_by_row_target;
 use super::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::backend::{Baselines, Masks, WindowGrid};
 use crate::engine::Engine;
@@ -48,6 +49,17 @@ pub fn occlusion(
     rows: usize,
     params: &OcclusionParams,
 ) -> Result<Explanation> {
+    if let Some(explanation) =
+        explain_by_row_target(model.signature(), inputs, rows, params.targets.as_deref(), |x, group| {
+            let mut params = params.clone();
+            let n = model.signature().input_len();
+            params.baseline = params.baseline.of_rows(group.rows, n);
+            params.targets = Some(vec![group.target]);
+            occlusion(engine, model, x, group.rows.len(), &params)
+        })?
+    {
+        return Ok(explanation);
+    }
     let signature = model.signature();
     check_device_inputs(engine, signature, inputs, rows)?;
     check_batch_request("perturbations_per_eval", params.perturbations_per_eval)?;
@@ -80,6 +92,7 @@ pub fn occlusion(
         feature_shape: shape.clone(),
         rows,
         outputs: targets,
+        row_targets: None,
         feature_axis: FeatureAxis::Elements,
         features: row_len,
         feature_names: signature.feature_names.clone(),

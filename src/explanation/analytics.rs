@@ -44,10 +44,10 @@ impl Explanation {
         if row >= self.rows {
             return Err(Error::invalid("row", format!("is {row}, expected < {} (rows explained)", self.rows)));
         }
-        if output >= self.outputs.len() {
+        if output >= self.outputs_per_row() {
             return Err(Error::invalid(
                 "output",
-                format!("is {output}, expected a position < {} in the explained outputs", self.outputs.len()),
+                format!("is {output}, expected a position < {} in the explained outputs", self.outputs_per_row()),
             ));
         }
         AttributionSummary::of(self.row_attributions(row, output))

@@ -27,7 +27,7 @@ impl Explanation {
     /// Fails with [`ErrorKind::NonFiniteResult`] unless every attribution, prediction,
     /// base value, standard error and completeness gap is finite.
     pub fn ensure_finite(&self) -> Result<()> {
-        let outputs = self.outputs.len().max(1);
+        let outputs = self.outputs_per_row().max(1);
         let features = self.features.max(1);
         let cell = |index: usize| {
             format!(

@@ -21,7 +21,7 @@ impl Explanation {
                 return Err(Error::length("group_names", names.len(), format!("{count} (one per group)")));
             }
         }
-        let mut attributions = vec![0.0f32; self.rows * self.outputs.len() * count];
+        let mut attributions = vec![0.0f32; self.rows * self.outputs_per_row() * count];
         for (values, sums) in self.attributions.chunks_exact(self.features).zip(attributions.chunks_exact_mut(count)) {
             let mut wide = vec![0.0f64; count];
             for (&value, &group) in values.iter().zip(groups) {

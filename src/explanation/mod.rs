@@ -102,8 +102,13 @@ pub struct Explanation {
     pub input_shape: Vec<usize>,
     /// Rows explained.
     pub rows: usize,
-    /// The model outputs explained (indices into the model's outputs).
+    /// The model outputs explained for every row (indices into the model's outputs); empty
+    /// with `row_targets`.
     pub outputs: Vec<u32>,
+    /// With per-row targets (Captum's `target` list), each row's own explained output: the
+    /// layout is then `rows × 1 × features`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row_targets: Option<Vec<u32>>,
     /// What the feature axis indexes.
     pub feature_axis: FeatureAxis,
     /// Length of the feature axis.
@@ -114,7 +119,7 @@ pub struct Explanation {
     pub feature_shape: Vec<usize>,
     /// Names along the feature axis, when known.
     pub feature_names: Option<Vec<String>>,
-    /// `rows × outputs × features` attributions.
+    /// `rows × outputs × features` attributions (`outputs` is [`Explanation::outputs_per_row`]).
     pub attributions: Vec<f32>,
     /// `rows × outputs` model outputs at the input, f(x).
     pub predictions: Vec<f32>,
@@ -129,9 +134,26 @@ pub struct Explanation {
 }
 
 impl Explanation {
+    /// How many outputs each row explains: 1 with per-row targets, else `outputs.len()`.
+    pub fn outputs_per_row(&self) -> usize {
+        if self.row_targets.is_some() {
+            1
+        } else {
+            self.outputs.len()
+        }
+    }
+
+    /// The model output that row `row`'s `k`-th explained output is.
+    pub fn output_of(&self, row: usize, k: usize) -> u32 {
+        match &self.row_targets {
+            Some(targets) => targets[row],
+            None => self.outputs[k],
+        }
+    }
+
     /// The attributions of row `row` for the `k`-th explained output.
     pub fn row_attributions(&self, row: usize, k: usize) -> &[f32] {
-        let start = (row * self.outputs.len() + k) * self.features;
+        let start = (row * self.outputs_per_row() + k) * self.features;
         &self.attributions[start..start + self.features]
     }
 

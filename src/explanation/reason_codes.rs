@@ -35,8 +35,8 @@ impl Explanation {
         if row >= self.rows {
             return Err(Error::invalid("row", format!("is {row}, expected < {}", self.rows)));
         }
-        if output >= self.outputs.len() {
-            return Err(Error::invalid("output", format!("is {output}, expected < {}", self.outputs.len())));
+        if output >= self.outputs_per_row() {
+            return Err(Error::invalid("output", format!("is {output}, expected < {}", self.outputs_per_row())));
         }
         let values = self.row_attributions(row, output);
         let sign = match direction {

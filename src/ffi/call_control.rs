@@ -67,6 +67,14 @@ pub struct lumen_call_control {
     pub n_row_keys: usize,
     /// Non-zero: use `seed`.
     pub has_seed: u32,
+    /// One output per explained row, which that row explains (Captum's per-row `target`):
+    /// the explanation is then `rows × 1 × features` and `lumen_explanation_row_targets`
+    /// reads them back. NULL: the method's own `targets` for every row. Not with the
+    /// method's `targets`; PermuteAttack and TimeSHAP take their own target. Borrowed
+    /// during the call. Since 0.3.
+    pub row_targets: *const u32,
+    /// Length of `row_targets`: the number of rows the call explains.
+    pub n_row_targets: usize,
 }
 
 /// No token, no deadline, no progress callback, the engine's parallelism. Thread-safe.
@@ -83,6 +91,8 @@ pub extern "C" fn lumen_call_control_default() -> lumen_call_control {
         row_keys: std::ptr::null(),
         n_row_keys: 0,
         has_seed: 0,
+        row_targets: std::ptr::null(),
+        n_row_targets: 0,
     }
 }
 
@@ -142,6 +152,11 @@ pub(crate) unsafe fn enter_control(control: *const lumen_call_control) -> Result
         // SAFETY: `row_keys` holds `n_row_keys` keys, per the contract (checked for NULL).
         let keys = unsafe { slice(c.row_keys, c.n_row_keys, "options.control.row_keys")? };
         control = control.with_row_keys(copy(keys, "options.control.row_keys")?);
+    }
+    if !c.row_targets.is_null() || c.n_row_targets != 0 {
+        // SAFETY: `row_targets` holds `n_row_targets` indices, per the contract.
+        let targets = unsafe { slice(c.row_targets, c.n_row_targets, "options.control.row_targets")? };
+        control = control.with_row_targets(copy(targets, "options.control.row_targets")?);
     }
     Ok(ControlScope::enter(Some(Arc::new(control))))
 }

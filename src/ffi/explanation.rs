@@ -133,7 +133,7 @@ pub unsafe extern "C" fn lumen_explanation_shape(
             FeatureAxis::Groups => LUMEN_FEATURE_AXIS_GROUPS,
         };
         let shape =
-            lumen_attribution_shape { rows: e.rows, outputs: e.outputs.len(), features: e.features, feature_axis };
+            lumen_attribution_shape { rows: e.rows, outputs: e.outputs_per_row(), features: e.features, feature_axis };
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, shape) };
         Ok(())
@@ -200,8 +200,39 @@ pub unsafe extern "C" fn lumen_explanation_outputs(
     out_len: usize,
 ) -> lumen_status {
     boundary("lumen_explanation_outputs", || {
+        let e = self::explanation(explanation)?;
+        if e.row_targets.is_some() {
+            return Err(FfiError::new(
+                lumen_status::NotAvailable,
+                "outputs: each row explains its own output (per-row targets): read lumen_explanation_row_targets",
+            ));
+        }
         // SAFETY: caller's contract.
-        unsafe { copy_out(&self::explanation(explanation)?.outputs, out, out_len) }
+        unsafe { copy_out(&e.outputs, out, out_len) }
+    })
+}
+
+/// Writes each row's explained output (`rows` of them) when the call gave per-row targets
+/// (`lumen_call_control.row_targets`); `LUMEN_STATUS_NOT_AVAILABLE` when every row
+/// explains the same outputs (`lumen_explanation_outputs`).
+///
+/// # Safety
+/// `explanation` is valid; `out` holds `out_len` writable `uint32_t`.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_row_targets(
+    explanation: *const lumen_explanation,
+    out: *mut u32,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_explanation_row_targets", || {
+        let targets = self::explanation(explanation)?.row_targets.as_ref().ok_or_else(|| {
+            FfiError::new(
+                lumen_status::NotAvailable,
+                "row_targets: every row explains the same outputs: read lumen_explanation_outputs",
+            )
+        })?;
+        // SAFETY: caller's contract.
+        unsafe { copy_out(targets, out, out_len) }
     })
 }
 

@@ -386,6 +386,65 @@ static void test_saliency(lumen_engine *engine) {
 /* ---------------------------------------------------------------------------------- */
 /* GradientSHAP.                                                                         */
 
+static void test_row_targets(lumen_engine *engine) {
+    SECTION("per-row targets: each row's saliency of its own output, as one call per row");
+    grad_poly_model m = {IG_N, IG_OUTPUTS, ig_a, 1.0, 0.0, 0, 0};
+    lumen_model_desc desc = grad_poly_desc(&m);
+    lumen_model *model = new_model(&desc);
+    if (model == NULL) {
+        return;
+    }
+    float x[IG_ROWS * IG_N];
+    fill(x, IG_ROWS * IG_N, 3);
+    uint32_t targets[IG_ROWS];
+    for (size_t r = 0; r < IG_ROWS; r++) {
+        targets[r] = (uint32_t)((r + 1) % IG_OUTPUTS);
+    }
+    lumen_call_control control = lumen_call_control_default();
+    CHECK(control.row_targets == NULL && control.n_row_targets == 0);
+    control.row_targets = targets;
+    control.n_row_targets = IG_ROWS;
+    lumen_saliency_options options = lumen_saliency_options_default();
+    options.control = &control;
+    lumen_explanation *ex = NULL;
+    if (CHECK_OK(lumen_engine_explain_saliency(engine, model, x, IG_ROWS * IG_N, IG_ROWS, &options, &ex))) {
+        lumen_attribution_shape shape;
+        CHECK_OK(lumen_explanation_shape(ex, &shape));
+        CHECK(shape.rows == IG_ROWS && shape.outputs == 1 && shape.features == IG_N);
+        uint32_t back[IG_ROWS];
+        CHECK_OK(lumen_explanation_row_targets(ex, back, IG_ROWS));
+        CHECK(memcmp(back, targets, sizeof targets) == 0);
+        uint32_t outputs[1];
+        CHECK_FAILS(lumen_explanation_outputs(ex, outputs, 1), LUMEN_STATUS_NOT_AVAILABLE, "per-row targets");
+        float all[IG_ROWS * IG_N];
+        CHECK_OK(lumen_explanation_attributions(ex, all, IG_ROWS * IG_N));
+        for (size_t r = 0; r < IG_ROWS; r++) {
+            lumen_saliency_options own = lumen_saliency_options_default();
+            own.targets = &targets[r];
+            own.targets_len = 1;
+            lumen_explanation *alone = NULL;
+            float one[IG_N];
+            if (CHECK_OK(lumen_engine_explain_saliency(engine, model, x + r * IG_N, IG_N, 1, &own, &alone)) &&
+                CHECK_OK(lumen_explanation_attributions(alone, one, IG_N))) {
+                CHECK(memcmp(one, all + r * IG_N, sizeof one) == 0);
+                CHECK_FAILS(lumen_explanation_row_targets(alone, back, 1), LUMEN_STATUS_NOT_AVAILABLE, "");
+            }
+            lumen_explanation_free(alone);
+        }
+    }
+    lumen_explanation_free(ex);
+    ex = NULL;
+    targets[1] = IG_OUTPUTS;
+    CHECK_FAILS(lumen_engine_explain_saliency(engine, model, x, IG_ROWS * IG_N, IG_ROWS, &options, &ex),
+                LUMEN_STATUS_INVALID_ARGUMENT, "row 1's target is");
+    targets[1] = 0;
+    control.n_row_targets = IG_ROWS - 1;
+    CHECK_FAILS(lumen_engine_explain_saliency(engine, model, x, IG_ROWS * IG_N, IG_ROWS, &options, &ex),
+                LUMEN_STATUS_LENGTH_MISMATCH, "control.row_targets");
+    CHECK(ex == NULL);
+    lumen_model_free(model);
+}
+
 static void test_gradient_shap_linear(lumen_engine *engine) {
     SECTION("GradientSHAP on a linear model with one baseline row = a (x - b), delta ~ 0");
     grad_poly_model m = {IG_N, IG_OUTPUTS, ig_a, 0.0, 0.0, 0, 0};
@@ -1182,6 +1241,7 @@ int main(void) {
         test_ig_closed_form(engine);
         test_ig_convergence(engine);
         test_saliency(engine);
+        test_row_targets(engine);
         test_gradient_shap_linear(engine);
         test_noise_tunnel(engine);
         test_noise_tunnel_bases(engine);

@@ -1048,6 +1048,24 @@ void test_row_keys_and_call_seed() {
     one.row_keys = {1, 2, 3};
     CHECK_THROWS(lumen::InvalidInputError, lumen::Status::LengthMismatch, "control.row_keys",
                  engine.kernel_shap(model, rows2, options, one));
+
+    // Per-row targets: each row explains its own output, as one call per row does.
+    lumen::Model two(linear.config(), linear.predict(), linear.gradient());
+    lumen::CallOptions per_row;
+    per_row.row_targets = {1, 0};
+    lumen::Explanation ex = engine.saliency(two, rows2, lumen::SaliencyOptions(), per_row);
+    CHECK(ex.row_targets() == std::vector<std::uint32_t>({1, 0}));
+    CHECK(ex.shape().outputs == 1);
+    CHECK(engine.saliency(two, rows2).row_targets().empty());
+    for (std::size_t r = 0; r < 2; ++r) {
+        lumen::SaliencyOptions own;
+        own.targets = {per_row.row_targets[r]};
+        const std::vector<float> x(rows2.begin() + 4 * r, rows2.begin() + 4 * (r + 1));
+        const std::vector<float> alone = engine.saliency(two, x, own).attributions();
+        const std::vector<float> all = ex.attributions();
+        CHECK(std::equal(alone.begin(), alone.end(), all.begin() + 4 * r));
+    }
+    CHECK_THROWS(lumen::NotAvailableError, lumen::Status::NotAvailable, "per-row targets", ex.outputs());
 }
 
 int main() {

@@ -93,6 +93,8 @@ class CallControl(Structure):
         ("row_keys", c_void_p),
         ("n_row_keys", c_size_t),
         ("has_seed", c_uint32),
+        ("row_targets", c_void_p),
+        ("n_row_targets", c_size_t),
     ]
 
 
@@ -481,6 +483,7 @@ _PROTOTYPES = {
     "lumen_explanation_predictions": (_STATUS, [_HANDLE, c_float_p, c_size_t]),
     "lumen_explanation_base_values": (_STATUS, [_HANDLE, c_float_p, c_size_t]),
     "lumen_explanation_outputs": (_STATUS, [_HANDLE, c_uint32_p, c_size_t]),
+    "lumen_explanation_row_targets": (_STATUS, [_HANDLE, c_uint32_p, c_size_t]),
     "lumen_explanation_row_diagnostics": (_STATUS, [_HANDLE, c_size_t, POINTER(RowDiagnostics)]),
     "lumen_explanation_completeness_gaps": (_STATUS, [_HANDLE, c_double_p, c_size_t]),
     "lumen_explanation_standard_errors": (_STATUS, [_HANDLE, c_float_p, c_size_t]),

@@ -219,6 +219,20 @@ def _row_keys(row_keys: RowKeys | None) -> np.ndarray | None:
     return np.ascontiguousarray(keys, dtype=np.uint64)
 
 
+def _row_targets(row_targets: Sequence[int] | None) -> np.ndarray | None:
+    if row_targets is None:
+        return None
+    targets = np.asarray(row_targets)
+    if targets.ndim != 1 or len(targets) == 0 or not np.issubdtype(targets.dtype, np.integer) or (targets < 0).any():
+        raise InvalidInputError(
+            Status.INVALID_ARGUMENT,
+            f"row_targets: is {row_targets!r}, expected one output index >= 0 per row (a 1-D list of ints)",
+        )
+    if (targets >= 1 << 32).any():
+        raise InvalidInputError(Status.INVALID_ARGUMENT, "row_targets: an index is too large for an output")
+    return np.ascontiguousarray(targets, dtype=np.uint32)
+
+
 class Call:
     """One explain call's control: the ``lumen_call_control`` its options point to, and
     the cancel token of its own that Ctrl-C, the caller's :class:`CancelToken` and the
@@ -233,6 +247,7 @@ class Call:
         max_model_threads: int | None = None,
         seed: int | None = None,
         row_keys: RowKeys | None = None,
+        row_targets: Sequence[int] | None = None,
     ) -> None:
         if cancel is not None and not isinstance(cancel, CancelToken):
             raise InvalidInputError(Status.INVALID_ARGUMENT, f"cancel: is {cancel!r}, expected a lumen.CancelToken")
@@ -249,6 +264,10 @@ class Call:
         if self._row_keys is not None:
             self.control.row_keys = self._row_keys.ctypes.data
             self.control.n_row_keys = len(self._row_keys)
+        self._row_targets = _row_targets(row_targets)
+        if self._row_targets is not None:
+            self.control.row_targets = self._row_targets.ctypes.data
+            self.control.n_row_targets = len(self._row_targets)
         self._progress = progress
         self._c_progress: Any = None
         if progress is not None:

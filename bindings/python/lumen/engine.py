@@ -13,7 +13,11 @@ raises ``KeyboardInterrupt`` once it has returned: see :mod:`lumen.cancel`. They
 ``seed`` (this call's seed instead of the engine's) and ``row_keys`` (one key per row, or
 per sequence for TimeSHAP: ints, or ids as str/bytes hashed by :func:`lumen.row_key`):
 a row's random draws depend only on the seed and its key (by default a hash of the
-row's values), so a row explained alone reproduces its values from any batch.
+row's values), so a row explained alone reproduces its values from any batch. The
+gradient and perturbation methods take ``row_targets`` (one output index per row, as
+Captum's per-row ``target``; not with ``targets``): each row then explains its own
+output, attributions ``(rows, 1, features)``, :attr:`Explanation.row_targets` the
+outputs.
 """
 
 from __future__ import annotations
@@ -224,6 +228,7 @@ class Engine:
         max_model_threads: int | None = None,
         seed: int | None = None,
         row_keys: RowKeys | None = None,
+        row_targets: Sequence[int] | None = None,
     ) -> Explanation:
         """Occlusion (Captum's): sliding windows of ``window_shape`` over the input shape,
         each replaced by the baseline (a scalar, one row or one per row; default 0)."""
@@ -234,6 +239,7 @@ class Engine:
             max_model_threads=max_model_threads,
             seed=seed,
             row_keys=row_keys,
+            row_targets=row_targets,
         )
         keep = _arrays.Keep()
         options = _native.lib.lumen_occlusion_options_default()
@@ -264,6 +270,7 @@ class Engine:
         max_model_threads: int | None = None,
         seed: int | None = None,
         row_keys: RowKeys | None = None,
+        row_targets: Sequence[int] | None = None,
     ) -> Explanation:
         """Feature Ablation (Captum's): each group of ``feature_mask`` (one id per element,
         a list of groups of element indices or feature names, or a dict from group name to
@@ -276,6 +283,7 @@ class Engine:
             max_model_threads=max_model_threads,
             seed=seed,
             row_keys=row_keys,
+            row_targets=row_targets,
         )
         keep = _arrays.Keep()
         options = _native.lib.lumen_feature_ablation_options_default()
@@ -337,6 +345,7 @@ class Engine:
         max_model_threads: int | None = None,
         seed: int | None = None,
         row_keys: RowKeys | None = None,
+        row_targets: Sequence[int] | None = None,
     ) -> Explanation:
         """KernelSHAP over a weighted ``background`` (rows of the model's input), with
         optional player groups (``players``: one id per element, a list of groups of
@@ -362,6 +371,7 @@ class Engine:
             max_model_threads=max_model_threads,
             seed=seed,
             row_keys=row_keys,
+            row_targets=row_targets,
         )
         keep = _arrays.Keep()
         options = _native.lib.lumen_kernel_shap_options_default()
@@ -393,6 +403,7 @@ class Engine:
         max_model_threads: int | None = None,
         seed: int | None = None,
         row_keys: RowKeys | None = None,
+        row_targets: Sequence[int] | None = None,
     ) -> Explanation:
         """Shapley Value Sampling over antithetic permutation pairs (default 25)."""
         call = Call(
@@ -402,6 +413,7 @@ class Engine:
             max_model_threads=max_model_threads,
             seed=seed,
             row_keys=row_keys,
+            row_targets=row_targets,
         )
         keep = _arrays.Keep()
         options = _native.lib.lumen_shapley_sampling_options_default()
@@ -470,6 +482,7 @@ class Engine:
         max_model_threads: int | None = None,
         seed: int | None = None,
         row_keys: RowKeys | None = None,
+        row_targets: Sequence[int] | None = None,
     ) -> Explanation:
         """Integrated Gradients (Captum's): ``method`` one of ``riemann_left``,
         ``riemann_right``, ``riemann_middle``, ``riemann_trapezoid`` (the textbook rule,
@@ -483,6 +496,7 @@ class Engine:
             max_model_threads=max_model_threads,
             seed=seed,
             row_keys=row_keys,
+            row_targets=row_targets,
         )
         keep = _arrays.Keep()
         options = _native.lib.lumen_integrated_gradients_options_default()
@@ -502,6 +516,7 @@ class Engine:
         max_model_threads: int | None = None,
         seed: int | None = None,
         row_keys: RowKeys | None = None,
+        row_targets: Sequence[int] | None = None,
     ) -> Explanation:
         """Saliency (Captum's): the gradient at the input, absolute by default."""
         call = Call(
@@ -511,6 +526,7 @@ class Engine:
             max_model_threads=max_model_threads,
             seed=seed,
             row_keys=row_keys,
+            row_targets=row_targets,
         )
         keep = _arrays.Keep()
         options = _native.lib.lumen_saliency_options_default()
@@ -533,6 +549,7 @@ class Engine:
         max_model_threads: int | None = None,
         seed: int | None = None,
         row_keys: RowKeys | None = None,
+        row_targets: Sequence[int] | None = None,
     ) -> Explanation:
         """GradientSHAP (expected gradients) over the baseline rows ``baselines``."""
         call = Call(
@@ -542,6 +559,7 @@ class Engine:
             max_model_threads=max_model_threads,
             seed=seed,
             row_keys=row_keys,
+            row_targets=row_targets,
         )
         keep = _arrays.Keep()
         options = _native.lib.lumen_gradient_shap_options_default()
@@ -565,6 +583,7 @@ class Engine:
         max_model_threads: int | None = None,
         seed: int | None = None,
         row_keys: RowKeys | None = None,
+        row_targets: Sequence[int] | None = None,
         **base_options: Any,
     ) -> Explanation:
         """NoiseTunnel (Captum's): ``base`` (``saliency``, ``integrated_gradients`` or
@@ -578,6 +597,7 @@ class Engine:
             max_model_threads=max_model_threads,
             seed=seed,
             row_keys=row_keys,
+            row_targets=row_targets,
         )
         keep = _arrays.Keep()
         options = _native.lib.lumen_noise_tunnel_options_default()
@@ -614,6 +634,7 @@ class Engine:
         max_model_threads: int | None = None,
         seed: int | None = None,
         row_keys: RowKeys | None = None,
+        row_targets: Sequence[int] | None = None,
     ) -> Explanation:
         """Grad-CAM on the model's ``layer_gradient`` layer, upsampled bilinearly to the
         input's last two dimensions unless ``upsample=False``."""
@@ -624,6 +645,7 @@ class Engine:
             max_model_threads=max_model_threads,
             seed=seed,
             row_keys=row_keys,
+            row_targets=row_targets,
         )
         keep = _arrays.Keep()
         options = _native.lib.lumen_grad_cam_options_default()

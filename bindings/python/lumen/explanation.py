@@ -208,10 +208,25 @@ class Explanation:
 
     @property
     def outputs(self) -> NDArray[np.uint32]:
-        """The model output indices explained (uint32)."""
+        """The model output indices explained for every row (uint32); with per-row targets
+        (``row_targets=``) each row explains its own: see :attr:`row_targets` (this then
+        raises :class:`lumen.NotAvailableError`)."""
         count = self.shape[1]
         out = np.empty(count, dtype=np.uint32)
         check(_native.lib.lumen_explanation_outputs(self._handle, _arrays.pointer(out, ctypes.c_uint32), count))
+        return out
+
+    @property
+    def row_targets(self) -> NDArray[np.uint32] | None:
+        """Each row's explained output when the call gave per-row targets (``row_targets=``,
+        Captum's per-row ``target``): attributions are then ``(rows, 1, features)``. None
+        when every row explains :attr:`outputs`."""
+        rows = self.shape[0]
+        out = np.empty(rows, dtype=np.uint32)
+        status = _native.lib.lumen_explanation_row_targets(self._handle, _arrays.pointer(out, ctypes.c_uint32), rows)
+        if status == Status.NOT_AVAILABLE:
+            return None
+        check(status)
         return out
 
     @property

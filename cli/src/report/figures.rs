@@ -57,9 +57,9 @@ pub fn row_label(record: &ExplanationRecord, row: usize) -> String {
     record.context.as_ref().and_then(|c| c.row_labels.get(row).cloned()).unwrap_or_else(|| format!("row {}", row + 1))
 }
 
-/// What the explained output `k` is.
-pub fn output_label(record: &ExplanationRecord, k: usize) -> String {
-    let output = record.outputs[k];
+/// What row `row`'s explained output `k` is.
+pub fn output_label(record: &ExplanationRecord, row: usize, k: usize) -> String {
+    let output = record.output_of(row, k);
     match record.context.as_ref().map(|c| c.output_label.as_str()) {
         Some("P(digit)") => format!("P(digit {output})"),
         Some(label) if !label.is_empty() => label.to_owned(),
@@ -73,12 +73,12 @@ pub fn explanation_figures(record: &ExplanationRecord, stem: &str, max_rows: usi
     let mut figures = Vec::new();
     let title = method_title(&record.method);
     let k = 0;
-    let output = output_label(record, k);
     let names = record.names();
     let context = record.context.as_ref();
     for row in 0..record.rows.min(max_rows) {
         let values = record.row(row, k);
-        let index = row * record.outputs.len() + k;
+        let index = row * record.outputs_per_row() + k;
+        let output = output_label(record, row, k);
         let heading = format!("{title}: {}, {output} = {}", row_label(record, row), number(record.predictions[index]));
         match image_shape(record) {
             Some((h, w, channels)) => {
@@ -133,6 +133,10 @@ pub fn explanation_figures(record: &ExplanationRecord, stem: &str, max_rows: usi
         }
     }
     if record.rows >= 2 && image_shape(record).is_none() {
+        let output = match record.row_targets {
+            Some(_) => "each row's output".to_owned(),
+            None => output_label(record, 0, k),
+        };
         let all: Vec<f64> = (0..record.rows).flat_map(|r| record.row(r, k).to_vec()).collect();
         let unit = format!("attribution (Δ {output})");
         let bars = Bars::mean_abs(

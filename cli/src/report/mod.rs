@@ -137,7 +137,10 @@ pub fn section(record: &Record, source: &str, index: usize, row_plots: usize) ->
             if !context.source.is_empty() {
                 facts.push(("rows from".to_owned(), context.source.clone()));
             }
-            let outputs: Vec<String> = (0..r.outputs.len()).map(|k| figures::output_label(r, k)).collect();
+            let outputs: Vec<String> = match &r.row_targets {
+                Some(_) => vec!["each row's own output (per-row targets)".to_owned()],
+                None => (0..r.outputs.len()).map(|k| figures::output_label(r, 0, k)).collect(),
+            };
             let sequence = timeshap::is_timeshap(r);
             facts.push(if sequence {
                 ("sequence".to_owned(), context.row_labels.first().cloned().unwrap_or_else(|| "1".to_owned()))

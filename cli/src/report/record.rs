@@ -115,8 +115,11 @@ pub struct ExplanationRecord {
     pub input_shape: Vec<usize>,
     /// Rows explained.
     pub rows: usize,
-    /// Outputs explained.
+    /// Outputs explained for every row (empty with `row_targets`).
     pub outputs: Vec<u32>,
+    /// Each row's own explained output, when the call gave per-row targets.
+    #[serde(default)]
+    pub row_targets: Option<Vec<u32>>,
     /// `elements` or `groups`.
     pub feature_axis: String,
     /// Length of the feature axis.
@@ -143,7 +146,16 @@ pub struct ExplanationRecord {
 impl ExplanationRecord {
     /// Checks that the arrays have the lengths the shape fields promise.
     fn validate(&self, source: &str) -> CliResult {
-        let t = self.outputs.len();
+        if let Some(targets) = &self.row_targets {
+            if targets.len() != self.rows {
+                return Err(CliError::input(format!(
+                    "{source}: 'row_targets' has {} outputs for {} rows",
+                    targets.len(),
+                    self.rows
+                )));
+            }
+        }
+        let t = self.outputs_per_row();
         // Counts from the file: a product that overflows matches no array.
         let per_row = self.rows.checked_mul(t);
         let checks = [
@@ -175,9 +187,23 @@ impl ExplanationRecord {
         Ok(())
     }
 
+    /// How many outputs each row explains: 1 with per-row targets.
+    pub fn outputs_per_row(&self) -> usize {
+        if self.row_targets.is_some() {
+            1
+        } else {
+            self.outputs.len()
+        }
+    }
+
+    /// The model output that row `row`'s `k`-th explained output is.
+    pub fn output_of(&self, row: usize, k: usize) -> u32 {
+        self.row_targets.as_ref().map_or(self.outputs[k], |targets| targets[row])
+    }
+
     /// The attributions of row `row`, explained output `k`.
     pub fn row(&self, row: usize, k: usize) -> &[f64] {
-        let start = (row * self.outputs.len() + k) * self.features;
+        let start = (row * self.outputs_per_row() + k) * self.features;
         &self.attributions[start..start + self.features]
     }
 

@@ -233,6 +233,7 @@ pub fn permute_attack(
     rows: usize,
     params: &PermuteAttackParams,
 ) -> Result<Counterfactuals> {
+    crate::explain::row_targets::refuse_row_targets("PermuteAttack", "set its target class in the options")?;
     let signature = model.signature();
     super::super::check_inputs(signature, inputs, rows)?;
     if params.schema.row_len() != signature.input_len() {

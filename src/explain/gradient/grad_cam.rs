@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::predict;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
+use crate::explain::row_targets::explain_by_row_target;
 use crate::explain::{check_inputs, resolve_targets};
 use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
 use crate::model::{BatchPlan, Evaluator, Model, ModelSignature};
@@ -52,6 +53,15 @@ pub fn grad_cam(
     rows: usize,
     params: &GradCamParams,
 ) -> Result<Explanation> {
+    if let Some(explanation) =
+        explain_by_row_target(model.signature(), inputs, rows, params.targets.as_deref(), |x, group| {
+            let mut params = params.clone();
+            params.targets = Some(vec![group.target]);
+            grad_cam(engine, model, x, group.rows.len(), &params)
+        })?
+    {
+        return Ok(explanation);
+    }
     let signature = model.signature();
     check_inputs(signature, inputs, rows)?;
     if params.internal_batch_size == Some(0) {
@@ -148,6 +158,7 @@ pub fn grad_cam(
         input_shape: signature.input_shape.clone(),
         rows,
         outputs: targets,
+        row_targets: None,
         feature_axis: FeatureAxis::Elements,
         features: feature_shape.iter().product(),
         feature_shape,

@@ -12,6 +12,7 @@ use crate::backend::{PathJob, PathPoint};
 use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, Result};
+use crate::explain::row_targets::explain_by_row_target;
 use crate::explain::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::explanation::{Explanation, Method};
 use crate::model::{Evaluator, Model};
@@ -47,6 +48,15 @@ pub fn gradient_shap(
     rows: usize,
     params: &GradientShapParams,
 ) -> Result<Explanation> {
+    if let Some(explanation) =
+        explain_by_row_target(model.signature(), inputs, rows, params.targets.as_deref(), |x, group| {
+            let mut params = params.clone();
+            params.targets = Some(vec![group.target]);
+            gradient_shap(engine, model, x, group.rows.len(), &params)
+        })?
+    {
+        return Ok(explanation);
+    }
     let streams = RowStreams::for_inputs(engine, inputs, model.signature().input_len())?;
     gradient_shap_streams(engine, model, inputs, rows, params, streams)
 }

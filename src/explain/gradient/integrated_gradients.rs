@@ -9,6 +9,7 @@ use crate::alloc::try_filled;
 use crate::backend::{Baselines, PathJob};
 use crate::engine::Engine;
 use crate::error::Result;
+use crate::explain::row_targets::explain_by_row_target;
 use crate::explain::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::explanation::{Explanation, Method};
 use crate::model::{Evaluator, Model};
@@ -51,6 +52,17 @@ pub fn integrated_gradients(
     rows: usize,
     params: &IntegratedGradientsParams,
 ) -> Result<Explanation> {
+    if let Some(explanation) =
+        explain_by_row_target(model.signature(), inputs, rows, params.targets.as_deref(), |x, group| {
+            let mut params = params.clone();
+            let n = model.signature().input_len();
+            params.baseline = params.baseline.of_rows(group.rows, n);
+            params.targets = Some(vec![group.target]);
+            integrated_gradients(engine, model, x, group.rows.len(), &params)
+        })?
+    {
+        return Ok(explanation);
+    }
     let signature = model.signature();
     check_device_inputs(engine, signature, inputs, rows)?;
     check_batch_request("internal_batch_size", params.internal_batch_size)?;

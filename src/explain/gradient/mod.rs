@@ -223,6 +223,7 @@ impl PathOutcome<'_> {
             feature_shape: self.signature.input_shape.clone(),
             rows,
             outputs: self.targets,
+            row_targets: None,
             feature_axis: FeatureAxis::Elements,
             features: n,
             feature_names: self.signature.feature_names.clone(),

@@ -15,6 +15,7 @@ use crate::engine::memory::with_budget_cap;
 use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
+use crate::explain::row_targets::explain_by_row_target;
 use crate::explain::{check_inputs, resolve_targets};
 use crate::explanation::{Explanation, Method, RowDiagnostics};
 use crate::model::{Evaluator, Model};
@@ -72,6 +73,20 @@ impl NoiseTunnelBase {
             Self::IntegratedGradients(p) => p.targets.as_deref(),
             Self::GradientShap(p) => p.targets.as_deref(),
         }
+    }
+
+    /// This base for the input rows `rows` (rows of `row_len` elements) explaining `target`.
+    fn for_rows(&self, rows: &[usize], row_len: usize, target: u32) -> Self {
+        let mut base = self.clone();
+        match &mut base {
+            Self::Saliency(p) => p.targets = Some(vec![target]),
+            Self::IntegratedGradients(p) => {
+                p.baseline = p.baseline.of_rows(rows, row_len);
+                p.targets = Some(vec![target]);
+            }
+            Self::GradientShap(p) => p.targets = Some(vec![target]),
+        }
+        base
     }
 }
 
@@ -152,6 +167,16 @@ pub fn noise_tunnel(
     rows: usize,
     params: &NoiseTunnelParams,
 ) -> Result<Explanation> {
+    if let Some(explanation) =
+        explain_by_row_target(model.signature(), inputs, rows, params.base.targets(), |x, group| {
+            let mut params = params.clone();
+            let n = model.signature().input_len();
+            params.base = params.base.for_rows(group.rows, n, group.target);
+            noise_tunnel(engine, model, x, group.rows.len(), &params)
+        })?
+    {
+        return Ok(explanation);
+    }
     let signature = model.signature();
     check_inputs(signature, inputs, rows)?;
     if params.nt_samples == 0 {

@@ -8,6 +8,7 @@ use crate::alloc::try_filled;
 use crate::backend::PathJob;
 use crate::engine::Engine;
 use crate::error::Result;
+use crate::explain::row_targets::explain_by_row_target;
 use crate::explain::{check_device_inputs, resolve_targets};
 use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
 use crate::model::{Evaluator, Model};
@@ -35,6 +36,15 @@ pub fn saliency(
     rows: usize,
     params: &SaliencyParams,
 ) -> Result<Explanation> {
+    if let Some(explanation) =
+        explain_by_row_target(model.signature(), inputs, rows, params.targets.as_deref(), |x, group| {
+            let mut params = params.clone();
+            params.targets = Some(vec![group.target]);
+            saliency(engine, model, x, group.rows.len(), &params)
+        })?
+    {
+        return Ok(explanation);
+    }
     let signature = model.signature();
     check_device_inputs(engine, signature, inputs, rows)?;
     let targets = resolve_targets(signature, params.targets.as_deref())?;
@@ -66,6 +76,7 @@ pub fn saliency(
         feature_shape: signature.input_shape.clone(),
         rows,
         outputs: targets,
+        row_targets: None,
         feature_axis: FeatureAxis::Elements,
         features: n,
         feature_names: signature.feature_names.clone(),

@@ -196,6 +196,7 @@ impl<'a> Request<'a> {
             feature_shape: if per_element { signature.input_shape.clone() } else { vec![players] },
             rows,
             outputs: self.targets,
+            row_targets: None,
             feature_axis: if per_element { FeatureAxis::Elements } else { FeatureAxis::Groups },
             features: players,
             feature_names: self.game.feature_names(signature),

@@ -23,6 +23,7 @@ use super::solve::constrained_wls;
 use crate::engine::memory::WorkingSet;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
+use crate::explain::row_targets::explain_by_row_target;
 use crate::explanation::{Explanation, Method, SamplingDiagnostics};
 use crate::model::Model;
 
@@ -170,6 +171,15 @@ pub fn kernel_shap(
     rows: usize,
     params: &KernelShapParams,
 ) -> Result<Explanation> {
+    if let Some(explanation) =
+        explain_by_row_target(model.signature(), inputs, rows, params.game.targets.as_deref(), |x, group| {
+            let mut params = params.clone();
+            params.game.targets = Some(vec![group.target]);
+            kernel_shap(engine, model, x, group.rows.len(), &params)
+        })?
+    {
+        return Ok(explanation);
+    }
     let request = Request::new(engine, model, inputs, rows, &params.game)?;
     let plan = params.plan(request.players())?;
     let estimates = request.estimate_rows(|game, rng| estimate_row(game, &plan, rng))?;

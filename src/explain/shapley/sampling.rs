@@ -12,6 +12,7 @@ use super::game::Game;
 use crate::engine::memory::WorkingSet;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::explain::row_targets::explain_by_row_target;
 use crate::explanation::{Explanation, Method};
 use crate::model::Model;
 
@@ -42,6 +43,15 @@ pub fn shapley_value_sampling(
     rows: usize,
     params: &ShapleySamplingParams,
 ) -> Result<Explanation> {
+    if let Some(explanation) =
+        explain_by_row_target(model.signature(), inputs, rows, params.game.targets.as_deref(), |x, group| {
+            let mut params = params.clone();
+            params.game.targets = Some(vec![group.target]);
+            shapley_value_sampling(engine, model, x, group.rows.len(), &params)
+        })?
+    {
+        return Ok(explanation);
+    }
     let request = Request::new(engine, model, inputs, rows, &params.game)?;
     if params.permutation_pairs < 2 {
         return Err(Error::invalid(

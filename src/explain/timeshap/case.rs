@@ -35,6 +35,7 @@ impl<'a> Case<'a> {
         seq_len: usize,
         params: &TimeShapParams,
     ) -> Result<Self> {
+        crate::explain::row_targets::refuse_row_targets("TimeSHAP", "set its target output in the options")?;
         let signature = model.signature();
         signature.validate()?;
         params.validate(signature)?;

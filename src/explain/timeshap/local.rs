@@ -287,6 +287,7 @@ pub(crate) fn explain_level(
         feature_shape: vec![players.len()],
         rows: 1,
         outputs: vec![case.target as u32],
+        row_targets: None,
         feature_axis: FeatureAxis::Groups,
         features: players.len(),
         feature_names: Some(player_names),

@@ -392,6 +392,9 @@ struct ShapleyGame {
 struct CallOptions {
     std::optional<std::uint64_t> seed;     ///< The call's seed; empty: the engine's.
     std::vector<std::uint64_t> row_keys;   ///< One key per row; empty: a hash of each row.
+    /// One output per row that the row explains (Captum's per-row target; the gradient and
+    /// perturbation methods, their own targets unset); empty: the method's targets.
+    std::vector<std::uint32_t> row_targets;
     std::uint64_t timeout_ms = 0;          ///< Stop with DeadlineExceeded after this long; 0: no deadline.
     std::uint32_t max_model_threads = 0;   ///< Concurrent model calls; 0: the engine's threads.
 };
@@ -416,6 +419,10 @@ inline lumen_call_control to_c(const CallOptions& call) {
     if (!call.row_keys.empty()) {
         c.row_keys = call.row_keys.data();
         c.n_row_keys = call.row_keys.size();
+    }
+    if (!call.row_targets.empty()) {
+        c.row_targets = call.row_targets.data();
+        c.n_row_targets = call.row_targets.size();
     }
     return c;
 }
@@ -886,7 +893,17 @@ class Explanation {
         detail::check(lumen_explanation_base_values(handle_.get(), out.data(), out.size()));
         return out;
     }
-    /// The model output indices explained (`outputs` of them).
+    /// Each row's explained output when the call gave per-row targets
+    /// (CallOptions::row_targets); empty when every row explains outputs().
+    std::vector<std::uint32_t> row_targets() const {
+        std::vector<std::uint32_t> out(shape().rows);
+        const lumen_status status = lumen_explanation_row_targets(handle_.get(), out.data(), out.size());
+        if (status == LUMEN_STATUS_NOT_AVAILABLE) return {};
+        detail::check(status);
+        return out;
+    }
+    /// The model output indices explained for every row (`outputs` of them); with per-row
+    /// targets NotAvailableError (see row_targets()).
     std::vector<std::uint32_t> outputs() const {
         std::vector<std::uint32_t> out(shape().outputs);
         detail::check(lumen_explanation_outputs(handle_.get(), out.data(), out.size()));

@@ -39,7 +39,8 @@ impl JavaCall {
     /// A control whose token is new and not cancelled; `timeout_nanos > 0` sets the
     /// deadline, `progress` (the `NativeCall` object) receives the fraction done, and
     /// `max_model_threads > 0` bounds the model calls that may overlap; `seed` replaces the
-    /// engine's seed and `row_keys` key the explained rows (one per row).
+    /// engine's seed, `row_keys` key the explained rows and `row_targets` give each row its
+    /// own explained output (one per row).
     pub fn new(
         env: &mut Env<'_>,
         progress: Option<&JObject<'_>>,
@@ -47,6 +48,7 @@ impl JavaCall {
         max_model_threads: i32,
         seed: Option<u64>,
         row_keys: Option<Vec<u64>>,
+        row_targets: Option<Vec<u32>>,
     ) -> BindingResult<Self> {
         let timeout = match timeout_nanos {
             0 => None,
@@ -73,6 +75,9 @@ impl JavaCall {
         }
         if let Some(keys) = row_keys {
             control = control.with_row_keys(keys);
+        }
+        if let Some(targets) = row_targets {
+            control = control.with_row_targets(targets);
         }
         let control = Arc::new(control);
         Ok(Self { token, control })

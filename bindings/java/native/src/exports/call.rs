@@ -1,20 +1,22 @@
 //! Per-call controls (`dev.lumen.NativeCall`): cancellation, deadline, progress.
 
-use jni::objects::{JByteArray, JClass, JLongArray, JObject};
+use jni::objects::{JByteArray, JClass, JIntArray, JLongArray, JObject};
 use jni::sys::{jboolean, jbyte, jint, jlong};
 use jni::EnvUnowned;
 use lumen::engine::row_keys::row_key_of_bytes;
 
+use crate::arrays::optional_ids;
 use crate::calls::JavaCall;
 use crate::error::{BindingError, BindingResult, ThrowLumenException};
 use crate::handles::{borrow, free, into_handle};
 
 /// `long callNew(NativeCall call, boolean progress, long timeoutNanos, int
-/// maxModelThreads, boolean hasSeed, long seed, long[] rowKeys)`: a call control with its
+/// maxModelThreads, boolean hasSeed, long seed, long[] rowKeys, int[] rowTargets)`: a call control with its
 /// own cancel token; with `progress`, the engine reports the fraction done to
 /// `call.progress(double)`; `timeoutNanos` 0 means no deadline, `maxModelThreads` 0 the
 /// engine's parallelism; with `hasSeed` the call draws from `seed` (its 64 bits, unsigned);
-/// a non-null `rowKeys` keys the explained rows.
+/// a non-null `rowKeys` keys the explained rows; a non-null `rowTargets` gives each row its
+/// own explained output.
 #[no_mangle]
 #[allow(clippy::too_many_arguments)] // the JNI signature: one argument per Java parameter
 pub extern "system" fn Java_dev_lumen_NativeLumen_callNew<'l>(
@@ -27,6 +29,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_callNew<'l>(
     has_seed: jboolean,
     seed: jlong,
     row_keys: JLongArray<'l>,
+    row_targets: JIntArray<'l>,
 ) -> jlong {
     env.with_env(|env| -> BindingResult<jlong> {
         let progress = progress.then_some(&call);
@@ -38,7 +41,8 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_callNew<'l>(
             Some(keys.into_iter().map(|k| k as u64).collect())
         };
         let seed = has_seed.then_some(seed as u64);
-        Ok(into_handle(JavaCall::new(env, progress, timeout_nanos, max_model_threads, seed, row_keys)?))
+        let row_targets = optional_ids(env, &row_targets, "rowTargets")?;
+        Ok(into_handle(JavaCall::new(env, progress, timeout_nanos, max_model_threads, seed, row_keys, row_targets)?))
     })
     .resolve::<ThrowLumenException>()
 }

@@ -39,7 +39,7 @@ fn inner_shape<'l>(env: &mut Env<'l>, handle: jlong) -> BindingResult<JIntArray<
         FeatureAxis::Elements => 0,
         FeatureAxis::Groups => 1,
     };
-    new_ints(env, [e.rows, e.outputs.len(), e.features, axis])
+    new_ints(env, [e.rows, e.outputs_per_row(), e.features, axis])
 }
 
 /// `int[] explanationShape(long explanation)`: `{rows, outputs, features, axis}` with
@@ -107,6 +107,21 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_explanationOutputs<'l>(
     env.with_env(|env| {
         let outputs = explanation(handle)?.outputs.iter().map(|&o| o as usize);
         new_ints(env, outputs)
+    })
+    .resolve::<ThrowLumenException>()
+}
+
+/// `int[] explanationRowTargets(long explanation)`: each row's explained output with
+/// per-row targets, else null.
+#[no_mangle]
+pub extern "system" fn Java_dev_lumen_NativeLumen_explanationRowTargets<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+) -> JIntArray<'l> {
+    env.with_env(|env| match &explanation(handle)?.row_targets {
+        Some(targets) => new_ints(env, targets.iter().map(|&t| t as usize)),
+        None => Ok(JIntArray::null()),
     })
     .resolve::<ThrowLumenException>()
 }

@@ -24,6 +24,7 @@ public final class CallOptions {
     int maxModelThreads;
     Long seed;
     long[] rowKeys;
+    int[] rowTargets;
 
     /** No timeout, no cancel token, no progress callback, the engine's parallelism. */
     public CallOptions() {}
@@ -130,6 +131,28 @@ public final class CallOptions {
      */
     public CallOptions rowKeys(long... keys) {
         this.rowKeys = keys == null ? null : keys.clone();
+        return this;
+    }
+
+    /**
+     * Gives each explained row its own output to explain (Captum's per-row {@code target}):
+     * the explanation then has one output per row ({@link Explanation#rowTargets()}). For the
+     * gradient and perturbation methods, whose own {@code targets} must then be unset.
+     *
+     * @param targets one model output index per explained row, or null for the method's targets
+     * @return these options
+     * @throws InvalidArgumentException when an index is negative
+     */
+    public CallOptions rowTargets(int... targets) {
+        if (targets != null) {
+            for (int i = 0; i < targets.length; i++) {
+                if (targets[i] < 0) {
+                    throw new InvalidArgumentException(Status.INVALID_ARGUMENT,
+                            "rowTargets[" + i + "]: is " + targets[i] + ", expected an output index >= 0");
+                }
+            }
+        }
+        this.rowTargets = targets == null ? null : targets.clone();
         return this;
     }
 

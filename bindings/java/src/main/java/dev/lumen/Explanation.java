@@ -151,7 +151,25 @@ public final class Explanation extends NativeHandle {
     }
 
     /**
-     * The model outputs explained (indices into the model's outputs).
+     * Each row's explained output when the call gave per-row targets
+     * ({@link CallOptions#rowTargets(int...)}); then {@link #explainedOutputs()} is empty and
+     * every row has one output.
+     *
+     * @return one model output index per row, or null when every row explains
+     *     {@link #explainedOutputs()}
+     */
+    public int[] rowTargets() {
+        long handle = acquire();
+        try {
+            return NativeLumen.explanationRowTargets(handle);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * The model outputs explained for every row (indices into the model's outputs); empty with
+     * per-row targets ({@link #rowTargets()}).
      *
      * @return the model outputs explained (indices into the model's outputs)
      */

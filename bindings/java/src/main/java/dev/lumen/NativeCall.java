@@ -47,7 +47,9 @@ final class NativeCall extends AbstractInterruptibleChannel {
         boolean hasSeed = options != null && options.seed != null;
         long seed = hasSeed ? options.seed : 0;
         long[] rowKeys = options == null ? null : options.rowKeys;
-        this.handle = NativeLumen.callNew(this, progress != null, timeoutNanos, maxModelThreads, hasSeed, seed, rowKeys);
+        int[] rowTargets = options == null ? null : options.rowTargets;
+        this.handle = NativeLumen.callNew(this, progress != null, timeoutNanos, maxModelThreads, hasSeed, seed, rowKeys,
+                rowTargets);
     }
 
     /**

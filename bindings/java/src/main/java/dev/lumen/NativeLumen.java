@@ -23,7 +23,7 @@ final class NativeLumen {
     static native void modelFree(long model);
 
     static native long callNew(NativeCall call, boolean progress, long timeoutNanos, int maxModelThreads,
-            boolean hasSeed, long seed, long[] rowKeys);
+            boolean hasSeed, long seed, long[] rowKeys, int[] rowTargets);
 
     static native long rowKeyOf(byte[] id);
 
@@ -73,6 +73,8 @@ final class NativeLumen {
     static native float[] explanationFloats(long explanation, int which);
 
     static native int[] explanationOutputs(long explanation);
+
+    static native int[] explanationRowTargets(long explanation);
 
     static native double[] explanationGaps(long explanation);
 
