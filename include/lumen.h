@@ -27,6 +27,16 @@
 #define LUMEN_FEATURE_CATEGORICAL 1
 
 /**
+ * `lumen_tabular_feature.kind` (since 0.3): one model column holding an integer category
+ * code, as in PermuteAttack's reference code; `columns_len` is 1 and the allowed codes
+ * are given by the feature's entry in `lumen_permute_attack_options.feature_codes`.
+ * Category `c` is the code `codes[c]`: the search treats it exactly as a one-hot group
+ * whose column `c` is that category (the same draws, the same distance, the same
+ * counterfactuals), and returns counterfactual rows with codes.
+ */
+#define LUMEN_FEATURE_CODED 2
+
+/**
  * `lumen_permute_attack_options.sampling`: a new value is a uniform draw from the
  * feature's training column.
  */
@@ -590,7 +600,7 @@ typedef struct lumen_tabular_feature {
    */
   const char *name;
   /**
-   * `LUMEN_FEATURE_NUMERIC` or `LUMEN_FEATURE_CATEGORICAL`.
+   * `LUMEN_FEATURE_NUMERIC`, `LUMEN_FEATURE_CATEGORICAL` or `LUMEN_FEATURE_CODED`.
    */
   uint32_t kind;
   /**
@@ -599,8 +609,8 @@ typedef struct lumen_tabular_feature {
    */
   const size_t *columns;
   /**
-   * Entries in `columns`: exactly 1 for a numeric feature, at least 2 for a
-   * categorical one.
+   * Entries in `columns`: exactly 1 for a numeric or coded feature, at least 2 for a
+   * categorical (one-hot) one.
    */
   size_t columns_len;
 } lumen_tabular_feature;
@@ -625,6 +635,28 @@ typedef struct lumen_feature_range {
 } lumen_feature_range;
 
 /**
+ * The allowed codes of a `LUMEN_FEATURE_CODED` feature (since 0.3): category `c` is
+ * `codes[c]`. Borrowed during the explain call.
+ */
+typedef struct lumen_feature_codes {
+  /**
+   * The logical feature (an index into `lumen_permute_attack_options.features`); it
+   * must be of kind `LUMEN_FEATURE_CODED`.
+   */
+  uint32_t feature;
+  /**
+   * The codes, one per category: finite integers (as floats, the model's element
+   * type), distinct, at least one. Every instance and training row must hold one of
+   * them in the feature's column.
+   */
+  const float *codes;
+  /**
+   * Entries in `codes` (at least 1).
+   */
+  size_t codes_len;
+} lumen_feature_codes;
+
+/**
  * Options of `lumen_engine_explain_counterfactuals` (PermuteAttack, Hashemi & Fathi
  * 2020). Start from `lumen_permute_attack_options_default()` and set at least
  * `training`. Every array is borrowed only during the call.
@@ -646,7 +678,8 @@ typedef struct lumen_permute_attack_options {
   size_t features_len;
   /**
    * Training rows, `n × input_len` floats, row-major (required, `n >= 1`; categorical
-   * groups one-hot): every new feature value is drawn from them.
+   * groups one-hot, coded features one of their codes): every new feature value is
+   * drawn from them.
    */
   const float *training;
   /**
@@ -720,8 +753,8 @@ typedef struct lumen_permute_attack_options {
    */
   size_t max_changed;
   /**
-   * Largest L2 distance (in model-input space) a successful counterfactual may have:
-   * finite, `>= 0`; 0: no limit.
+   * Largest L2 distance a successful counterfactual may have (as
+   * `lumen_counterfactual.distance` measures it): finite, `>= 0`; 0: no limit.
    */
   double max_distance;
   /**
@@ -750,6 +783,15 @@ typedef struct lumen_permute_attack_options {
    * parallelism); NULL for none.
    */
   const struct lumen_call_control *control;
+  /**
+   * Since 0.3. The codes of every `LUMEN_FEATURE_CODED` feature, one entry per coded
+   * feature (none for other kinds, none twice).
+   */
+  const struct lumen_feature_codes *feature_codes;
+  /**
+   * Entries in `feature_codes`.
+   */
+  size_t feature_codes_len;
 } lumen_permute_attack_options;
 
 /**
@@ -800,7 +842,10 @@ typedef struct lumen_counterfactual {
    */
   float target_probability;
   /**
-   * Euclidean distance to the instance in model-input space.
+   * Euclidean distance to the instance over the logical features: numeric differences,
+   * and √2 per changed categorical feature (the distance between one-hot vectors; the
+   * same for a `LUMEN_FEATURE_CODED` feature), so a model's one-hot and coded forms
+   * give the same distances.
    */
   float distance;
   /**
@@ -1956,7 +2001,8 @@ struct lumen_permute_attack_options lumen_permute_attack_options_default(void);
 
 /**
  * Searches counterfactuals for `rows` rows of `inputs` (`inputs_len == rows × input_len`
- * floats, row-major; categorical groups one-hot) with PermuteAttack: a genetic search for
+ * floats, row-major; categorical groups one-hot, coded features one of their codes) with
+ * PermuteAttack: a genetic search for
  * the smallest change of each instance, drawn from the training rows, that makes the
  * model predict the target class. The model's outputs are class probabilities (one
  * output: P(class 1) of a binary model). On success `*out` holds a new result (free it

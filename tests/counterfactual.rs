@@ -236,3 +236,202 @@ fn fallbacks_are_distinct_changes_and_reached_targets_are_not_searched() {
         .message()
         .starts_with("max_distance"));
 }
+
+/// A small forest over (x0, x1, colour, x2), colour a category index 0..3: the mean of
+/// three trees' P(class 1), as two class probabilities. The two encodings below read the
+/// colour differently and call the same trees, so they give the same outputs bit for bit.
+fn forest(x0: f32, x1: f32, colour: usize, x2: f32) -> f32 {
+    let t1 = match (colour, x0 > 4.5, x1 > 7.5) {
+        (2, true, _) => 0.9,
+        (2, false, _) => 0.6,
+        (_, _, true) => 0.7,
+        _ => 0.1,
+    };
+    let t2 = if x2 > 6.5 {
+        0.8
+    } else if colour == 1 {
+        0.45
+    } else {
+        0.2
+    };
+    let t3 = if x0 > 8.5 {
+        0.9
+    } else if colour == 0 {
+        0.1
+    } else {
+        0.35
+    };
+    (t1 + t2 + t3) / 3.0
+}
+
+/// The colour's codes in the coded encoding (neither sorted nor contiguous).
+const COLOUR_CODES: [f32; 3] = [10.0, 20.0, 5.0];
+
+/// The forest on rows `[x0, x1, colour one-hot (3 columns), x2]` (`one_hot`) or
+/// `[x0, x1, colour code, x2]`.
+struct Forest {
+    signature: ModelSignature,
+    one_hot: bool,
+}
+
+impl Forest {
+    fn new(one_hot: bool) -> Self {
+        Self { signature: ModelSignature::flat(if one_hot { 6 } else { 4 }, 2), one_hot }
+    }
+}
+
+impl Model for Forest {
+    fn signature(&self) -> &ModelSignature {
+        &self.signature
+    }
+    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+        let n = self.signature.input_len();
+        for (row, out) in inputs.chunks_exact(n).zip(outputs.chunks_exact_mut(2)).take(rows) {
+            let (colour, x2) = if self.one_hot {
+                ((2..5).position(|c| row[c] == 1.0).expect("one-hot colour"), row[5])
+            } else {
+                (COLOUR_CODES.iter().position(|&code| code == row[2]).expect("a known colour code"), row[3])
+            };
+            let p1 = forest(row[0], row[1], colour, x2);
+            out[0] = 1.0 - p1;
+            out[1] = p1;
+        }
+        Ok(())
+    }
+}
+
+/// The forest's schema in either encoding (the same logical features, in the same order).
+fn forest_schema(one_hot: bool) -> Schema {
+    let numeric = |name: &str, column| Feature { name: name.into(), kind: FeatureKind::Numeric { column } };
+    let (colour, x2) = if one_hot {
+        (FeatureKind::Categorical { columns: vec![2, 3, 4] }, 5)
+    } else {
+        (FeatureKind::Coded { column: 2, codes: COLOUR_CODES.to_vec() }, 3)
+    };
+    let features =
+        vec![numeric("x0", 0), numeric("x1", 1), Feature { name: "colour".into(), kind: colour }, numeric("x2", x2)];
+    Schema::new(features, if one_hot { 6 } else { 4 }).unwrap()
+}
+
+/// Logical rows `(x0, x1, colour index, x2)` encoded with `schema`.
+fn encode(schema: &Schema, logical: &[[f32; 4]]) -> Vec<f32> {
+    let mut rows = vec![0.0; logical.len() * schema.row_len()];
+    for (row, values) in rows.chunks_exact_mut(schema.row_len()).zip(logical) {
+        schema.encode_into(values, row);
+    }
+    rows
+}
+
+fn forest_training() -> Vec<[f32; 4]> {
+    (0..40)
+        .map(|i| [(i % 10 + 1) as f32, ((i * 3) % 10 + 1) as f32, (i % 3) as f32, ((i * 7) % 10 + 1) as f32])
+        .collect()
+}
+
+#[test]
+fn ordinal_codes_give_the_one_hot_run_on_the_same_forest() {
+    let instances = [[2.0, 4.0, 0.0, 3.0], [3.0, 2.0, 1.0, 5.0], [1.0, 9.0, 0.0, 2.0], [9.0, 8.0, 2.0, 9.0]];
+    let training = forest_training();
+    let mut changed_colour = 0;
+    for sampling in [Sampling::Column, Sampling::Gibbs { bins: 5, iterations: 5 }] {
+        let run = |one_hot: bool| {
+            let schema = forest_schema(one_hot);
+            let mut params = small(schema.clone(), encode(&schema, &training));
+            params.sampling = sampling;
+            params.rho1 = 0.05;
+            let inputs = encode(&schema, &instances);
+            (schema, permute_attack(&engine(2, 11), &Forest::new(one_hot), &inputs, instances.len(), &params).unwrap())
+        };
+        let (one_hot_schema, one_hot) = run(true);
+        let (coded_schema, coded) = run(false);
+        assert_eq!(coded.feature_names, one_hot.feature_names);
+        assert_eq!(coded.instances.len(), instances.len());
+        for (i, (c, o)) in coded.instances.iter().zip(&one_hot.instances).enumerate() {
+            let at = format!("{sampling:?}, instance {i}");
+            assert_eq!(
+                (c.original_class, c.target_class, c.original_probability.to_bits(), c.already_at_target),
+                (o.original_class, o.target_class, o.original_probability.to_bits(), o.already_at_target),
+                "{at}"
+            );
+            assert_eq!(c.model_rows_evaluated, o.model_rows_evaluated, "{at}");
+            assert_eq!(c.counterfactuals.len(), o.counterfactuals.len(), "{at}");
+            for (cc, oc) in c.counterfactuals.iter().zip(&o.counterfactuals) {
+                assert_eq!(
+                    (cc.success, cc.predicted_class, &cc.changed),
+                    (oc.success, oc.predicted_class, &oc.changed)
+                );
+                assert_eq!(cc.target_probability.to_bits(), oc.target_probability.to_bits(), "{at}");
+                assert_eq!(cc.distance.to_bits(), oc.distance.to_bits(), "{at}");
+                let (cl, ol) = (
+                    coded_schema.decode(&cc.row, "coded").unwrap(),
+                    one_hot_schema.decode(&oc.row, "one-hot").unwrap(),
+                );
+                assert_eq!(bit_pattern(&cl), bit_pattern(&ol), "{at}: the same logical counterfactual");
+                assert_eq!(cc.row[2], COLOUR_CODES[cl[2] as usize], "{at}: returned in the model's codes");
+                if cc.success && cc.changed.contains(&2) {
+                    changed_colour += 1;
+                    // A changed category adds 2 to the squared distance in both encodings.
+                    let numeric: f64 = [0, 1, 3].iter().map(|&f| f64::from(cl[f] - instances[i][f]).powi(2)).sum();
+                    assert_eq!(cc.distance, (numeric + 2.0).sqrt() as f32, "{at}");
+                }
+            }
+        }
+    }
+    assert!(changed_colour > 0, "some counterfactual changes the coded colour, so the check covers it");
+}
+
+fn bit_pattern(values: &[f32]) -> Vec<u32> {
+    values.iter().map(|v| v.to_bits()).collect()
+}
+
+#[test]
+fn bad_codes_are_rejected() {
+    let coded = |codes: Vec<f32>| {
+        Schema::new(
+            vec![
+                Feature { name: "x".into(), kind: FeatureKind::Numeric { column: 0 } },
+                Feature { name: "colour".into(), kind: FeatureKind::Coded { column: 1, codes } },
+            ],
+            2,
+        )
+    };
+    for (codes, expected) in [
+        (vec![], "has no codes"),
+        (vec![1.0, f32::NAN], "expected a finite integer"),
+        (vec![f32::INFINITY], "expected a finite integer"),
+        (vec![0.0, 1.5], "expected a finite integer"),
+        (vec![3.0, 1.0, 3.0], "lists code 3 twice (at 0 and 2)"),
+    ] {
+        let e = coded(codes.clone()).unwrap_err();
+        assert_eq!(e.kind(), lumen::ErrorKind::InvalidArgument, "{codes:?}");
+        assert!(e.message().contains(expected), "{codes:?}: {e}");
+    }
+    let e = Schema::new(
+        vec![Feature { name: "colour".into(), kind: FeatureKind::Coded { column: 3, codes: vec![0.0, 1.0] } }],
+        2,
+    )
+    .unwrap_err();
+    assert!(e.message().contains("uses column 3"), "{e}");
+
+    let schema = forest_schema(false);
+    let training = encode(&schema, &forest_training());
+    let model = Forest::new(false);
+    let run = |inputs: &[f32], params: &PermuteAttackParams| {
+        permute_attack(&engine(1, 0), &model, inputs, 1, params).unwrap_err()
+    };
+    let e = run(&[2.0, 4.0, 7.0, 3.0], &small(schema.clone(), training.clone()));
+    assert_eq!(e.kind(), lumen::ErrorKind::InvalidArgument);
+    assert!(
+        e.message().contains("inputs")
+            && e.message().contains("code 7 in column 2, expected one of its codes [10.0, 20.0, 5.0]"),
+        "{e}"
+    );
+    let mut bad_training = training.clone();
+    bad_training[4 + 2] = 11.0;
+    let e = run(&[2.0, 4.0, 10.0, 3.0], &small(schema.clone(), bad_training));
+    assert!(e.message().contains("training row 1") && e.message().contains("code 11"), "{e}");
+    let mut params = small(schema, training);
+    params.ranges = vec![lumen::explain::counterfactual::FeatureRange { feature: 2, min: 5.0, max: 10.0 }];
+    let e = run(&[2.0, 4.0, 10.0, 3.0], &params);
+    assert!(e.message().contains("feature 2 is categorical"), "{e}");
+}

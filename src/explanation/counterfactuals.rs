@@ -20,7 +20,9 @@ pub struct Counterfactual {
     /// Whether it reaches the target (the predicted class, or the target class's
     /// `success_probability`) within every limit.
     pub success: bool,
-    /// Euclidean distance to the instance in model-input space.
+    /// Euclidean distance to the instance over the logical features: numeric differences,
+    /// and √2 per changed categorical feature (the distance between one-hot vectors,
+    /// whether the model reads the feature one-hot or as a code).
     pub distance: f32,
 }
 

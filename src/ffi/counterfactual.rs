@@ -23,6 +23,13 @@ pub const LUMEN_FEATURE_NUMERIC: u32 = 0;
 /// `lumen_tabular_feature.kind`: a one-hot group of at least two columns (category `c`
 /// sets `columns[c]` to 1 and the others to 0), changed as one feature.
 pub const LUMEN_FEATURE_CATEGORICAL: u32 = 1;
+/// `lumen_tabular_feature.kind` (since 0.3): one model column holding an integer category
+/// code, as in PermuteAttack's reference code; `columns_len` is 1 and the allowed codes
+/// are given by the feature's entry in `lumen_permute_attack_options.feature_codes`.
+/// Category `c` is the code `codes[c]`: the search treats it exactly as a one-hot group
+/// whose column `c` is that category (the same draws, the same distance, the same
+/// counterfactuals), and returns counterfactual rows with codes.
+pub const LUMEN_FEATURE_CODED: u32 = 2;
 /// `lumen_permute_attack_options.sampling`: a new value is a uniform draw from the
 /// feature's training column.
 pub const LUMEN_SAMPLING_COLUMN: u32 = 0;
@@ -41,14 +48,31 @@ pub const LUMEN_TARGET_OPPOSITE: i64 = -1;
 pub struct lumen_tabular_feature {
     /// NUL-terminated UTF-8 name (copied); NULL names it `feature N` (N its index).
     pub name: *const c_char,
-    /// `LUMEN_FEATURE_NUMERIC` or `LUMEN_FEATURE_CATEGORICAL`.
+    /// `LUMEN_FEATURE_NUMERIC`, `LUMEN_FEATURE_CATEGORICAL` or `LUMEN_FEATURE_CODED`.
     pub kind: u32,
     /// The model columns (indices `< input_len`) of the feature; no column may belong to
     /// two features. Columns no feature claims keep the instance's values.
     pub columns: *const usize,
-    /// Entries in `columns`: exactly 1 for a numeric feature, at least 2 for a
-    /// categorical one.
+    /// Entries in `columns`: exactly 1 for a numeric or coded feature, at least 2 for a
+    /// categorical (one-hot) one.
     pub columns_len: usize,
+}
+
+/// The allowed codes of a `LUMEN_FEATURE_CODED` feature (since 0.3): category `c` is
+/// `codes[c]`. Borrowed during the explain call.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct lumen_feature_codes {
+    /// The logical feature (an index into `lumen_permute_attack_options.features`); it
+    /// must be of kind `LUMEN_FEATURE_CODED`.
+    pub feature: u32,
+    /// The codes, one per category: finite integers (as floats, the model's element
+    /// type), distinct, at least one. Every instance and training row must hold one of
+    /// them in the feature's column.
+    pub codes: *const f32,
+    /// Entries in `codes` (at least 1).
+    pub codes_len: usize,
 }
 
 /// The allowed values `[min, max]` of a numeric feature (finite, `min <= max`): a
@@ -81,7 +105,8 @@ pub struct lumen_permute_attack_options {
     /// Entries in `features`.
     pub features_len: usize,
     /// Training rows, `n × input_len` floats, row-major (required, `n >= 1`; categorical
-    /// groups one-hot): every new feature value is drawn from them.
+    /// groups one-hot, coded features one of their codes): every new feature value is
+    /// drawn from them.
     pub training: *const f32,
     /// Entries in `training`: a non-zero multiple of the model's `input_len`.
     pub training_len: usize,
@@ -119,8 +144,8 @@ pub struct lumen_permute_attack_options {
     pub decay: f64,
     /// Most features a counterfactual may change; 0: no limit.
     pub max_changed: usize,
-    /// Largest L2 distance (in model-input space) a successful counterfactual may have:
-    /// finite, `>= 0`; 0: no limit.
+    /// Largest L2 distance a successful counterfactual may have (as
+    /// `lumen_counterfactual.distance` measures it): finite, `>= 0`; 0: no limit.
     pub max_distance: f64,
     /// The target class's probability a counterfactual must reach (e.g. an approval
     /// cutoff, in (0, 1]); 0: the model must predict the target class instead.
@@ -136,6 +161,11 @@ pub struct lumen_permute_attack_options {
     /// How the call may be stopped and watched (cancel token, deadline, progress,
     /// parallelism); NULL for none.
     pub control: *const lumen_call_control,
+    /// Since 0.3. The codes of every `LUMEN_FEATURE_CODED` feature, one entry per coded
+    /// feature (none for other kinds, none twice).
+    pub feature_codes: *const lumen_feature_codes,
+    /// Entries in `feature_codes`.
+    pub feature_codes_len: usize,
 }
 
 /// The outcome of one instance's search.
@@ -169,7 +199,10 @@ pub struct lumen_counterfactual {
     pub predicted_class: u32,
     /// The model's probability of the target class for it.
     pub target_probability: f32,
-    /// Euclidean distance to the instance in model-input space.
+    /// Euclidean distance to the instance over the logical features: numeric differences,
+    /// and √2 per changed categorical feature (the distance between one-hot vectors; the
+    /// same for a `LUMEN_FEATURE_CODED` feature), so a model's one-hot and coded forms
+    /// give the same distances.
     pub distance: f32,
     /// Number of logical features it changes (`lumen_counterfactuals_changed` lists them).
     pub changed_len: usize,
@@ -185,7 +218,9 @@ impl Handle for lumen_counterfactuals {
     const NAME: &'static str = "lumen_counterfactuals";
 }
 
-versioned_options!(lumen_permute_attack_options => lumen_permute_attack_options_default);
+// 0.2.0's layout ended after `control`, a pointer; `feature_codes` (a pointer) starts at
+// that size on every platform, since the old struct was padded to pointer alignment.
+versioned_options!(lumen_permute_attack_options => lumen_permute_attack_options_default, appended: feature_codes);
 
 controlled_options!(lumen_permute_attack_options);
 
@@ -219,6 +254,8 @@ fn zeroed_options() -> lumen_permute_attack_options {
         sampling: LUMEN_SAMPLING_GIBBS,
         gibbs_bins: 0,
         gibbs_iterations: 0,
+        feature_codes: std::ptr::null(),
+        feature_codes_len: 0,
     }
 }
 
@@ -268,16 +305,54 @@ fn invalid(message: String) -> FfiError {
     FfiError::new(lumen_status::InvalidArgument, message)
 }
 
-/// The checked schema of `features` over rows of `row_len` elements.
+/// The codes of each coded feature from `options.feature_codes`, by feature index.
 ///
 /// # Safety
-/// `features` holds `len` valid features when `len > 0`, each with its stated columns.
-unsafe fn schema(features: *const lumen_tabular_feature, len: usize, row_len: usize) -> Result<Schema, FfiError> {
+/// `entries` hold valid code arrays of their stated lengths.
+unsafe fn feature_codes(entries: &[lumen_feature_codes], features: usize) -> Result<Vec<Option<Vec<f32>>>, FfiError> {
+    let mut codes: Vec<Option<Vec<f32>>> = vec![None; features];
+    for (i, entry) in entries.iter().enumerate() {
+        let argument = format!("options.feature_codes[{i}]");
+        let f = entry.feature as usize;
+        let Some(slot) = codes.get_mut(f) else {
+            return Err(invalid(format!("{argument}.feature: is {f}, expected < features_len = {features}")));
+        };
+        if slot.is_some() {
+            return Err(invalid(format!("{argument}.feature: gives feature {f} codes twice, expected once")));
+        }
+        // SAFETY: forwarded contract.
+        let given = unsafe { slice(entry.codes, entry.codes_len, &format!("{argument}.codes"))? };
+        *slot = Some(copy(given, &format!("{argument}.codes"))?);
+    }
+    Ok(codes)
+}
+
+/// The checked schema of `features` over rows of `row_len` elements, with the codes of
+/// coded features from `codes`.
+///
+/// # Safety
+/// `features` holds `len` valid features when `len > 0`, each with its stated columns;
+/// `codes` holds `codes_len` entries, each with its stated codes.
+unsafe fn schema(
+    features: *const lumen_tabular_feature,
+    len: usize,
+    codes: *const lumen_feature_codes,
+    codes_len: usize,
+    row_len: usize,
+) -> Result<Schema, FfiError> {
     // SAFETY: forwarded contract.
-    let features = unsafe { slice(features, len, "options.features")? };
+    let (features, code_entries) =
+        unsafe { (slice(features, len, "options.features")?, slice(codes, codes_len, "options.feature_codes")?) };
     if features.is_empty() {
+        if !code_entries.is_empty() {
+            return Err(invalid(
+                "options.feature_codes: gives codes, but options.features is empty (every column numeric)".to_owned(),
+            ));
+        }
         return Ok(Schema::numeric(row_len));
     }
+    // SAFETY: forwarded contract.
+    let mut codes = unsafe { feature_codes(code_entries, features.len())? };
     let mut checked = Vec::with_capacity(features.len());
     for (i, feature) in features.iter().enumerate() {
         let argument = format!("options.features[{i}]");
@@ -302,12 +377,33 @@ unsafe fn schema(features: *const lumen_tabular_feature, len: usize, row_len: us
                 }
             },
             LUMEN_FEATURE_CATEGORICAL => FeatureKind::Categorical { columns: columns.to_vec() },
+            LUMEN_FEATURE_CODED => match (columns, codes[i].take()) {
+                ([column], Some(codes)) => FeatureKind::Coded { column: *column, codes },
+                ([_], None) => {
+                    return Err(invalid(format!(
+                        "{argument}: is LUMEN_FEATURE_CODED, but options.feature_codes gives no codes for feature {i}"
+                    )))
+                }
+                _ => {
+                    return Err(invalid(format!(
+                        "{argument}.columns_len: is {}, expected 1 for a LUMEN_FEATURE_CODED feature",
+                        columns.len()
+                    )))
+                }
+            },
             other => {
                 return Err(invalid(format!(
-                    "{argument}.kind: is {other}, expected LUMEN_FEATURE_NUMERIC (0) or LUMEN_FEATURE_CATEGORICAL (1)"
+                    "{argument}.kind: is {other}, expected LUMEN_FEATURE_NUMERIC (0), LUMEN_FEATURE_CATEGORICAL (1) \
+                     or LUMEN_FEATURE_CODED (2)"
                 )))
             }
         };
+        if feature.kind != LUMEN_FEATURE_CODED && codes[i].is_some() {
+            return Err(invalid(format!(
+                "options.feature_codes: gives codes for feature {i}, which is not LUMEN_FEATURE_CODED (kind {})",
+                feature.kind
+            )));
+        }
         checked.push(Feature { name, kind });
     }
     // The Rust API calls the features "schema"; the C caller knows them as options.features.
@@ -323,7 +419,7 @@ unsafe fn params(o: &lumen_permute_attack_options, row_len: usize) -> Result<Per
     // SAFETY: each array's pointer and length come from the caller's options.
     let (schema, training, immutable, allow_list, ranges) = unsafe {
         (
-            schema(o.features, o.features_len, row_len)?,
+            schema(o.features, o.features_len, o.feature_codes, o.feature_codes_len, row_len)?,
             slice(o.training, o.training_len, "options.training")?,
             slice(o.immutable, o.immutable_len, "options.immutable")?,
             slice(o.allow_list, o.allow_list_len, "options.allow_list")?,
@@ -377,7 +473,8 @@ unsafe fn params(o: &lumen_permute_attack_options, row_len: usize) -> Result<Per
 }
 
 /// Searches counterfactuals for `rows` rows of `inputs` (`inputs_len == rows × input_len`
-/// floats, row-major; categorical groups one-hot) with PermuteAttack: a genetic search for
+/// floats, row-major; categorical groups one-hot, coded features one of their codes) with
+/// PermuteAttack: a genetic search for
 /// the smallest change of each instance, drawn from the training rows, that makes the
 /// model predict the target class. The model's outputs are class probabilities (one
 /// output: P(class 1) of a binary model). On success `*out` holds a new result (free it

@@ -22,8 +22,8 @@ pub mod timeshap_explanation;
 pub mod version;
 
 pub use counterfactual::{
-    lumen_counterfactual, lumen_counterfactuals, lumen_feature_range, lumen_instance_counterfactuals,
-    lumen_permute_attack_options, lumen_tabular_feature,
+    lumen_counterfactual, lumen_counterfactuals, lumen_feature_codes, lumen_feature_range,
+    lumen_instance_counterfactuals, lumen_permute_attack_options, lumen_tabular_feature,
 };
 pub use engine::{lumen_engine, lumen_engine_options};
 pub use explain::{lumen_feature_ablation_options, lumen_occlusion_options};

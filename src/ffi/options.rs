@@ -56,7 +56,8 @@ macro_rules! versioned_options {
 }
 pub(crate) use versioned_options;
 
-/// An explain options struct whose last field is `control: *const lumen_call_control`.
+/// An explain options struct with a `control: *const lumen_call_control` field (the last
+/// field of its 0.2 layout).
 pub(crate) trait Controlled {
     /// The call's control (NULL: none).
     fn control(&self) -> *const super::call_control::lumen_call_control;

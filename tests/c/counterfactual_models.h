@@ -177,4 +177,64 @@ static inline unsigned cf_changed_set(const float *row, const float *x) {
     return set;
 }
 
+/*
+ * The same rows with the colour as one column of integer codes (PermuteAttack's
+ * reference encoding): x0, x1, x2, then colour c as cf_colour_codes[c] in column 3.
+ */
+#define CF_CODED_N 4
+static const float cf_colour_codes[CF_COLOURS] = {10.0f, 20.0f, 5.0f};
+
+/* The one-hot row of coded row `coded`; 0 if its code is none of cf_colour_codes. */
+static inline int cf_one_hot_of_coded(const float *coded, float *one_hot) {
+    int known = 0;
+    memcpy(one_hot, coded, CF_COLOUR * sizeof(float));
+    for (size_t c = 0; c < CF_COLOURS; c++) {
+        one_hot[CF_COLOUR + c] = coded[CF_COLOUR] == cf_colour_codes[c] ? 1.0f : 0.0f;
+        known |= coded[CF_COLOUR] == cf_colour_codes[c];
+    }
+    return known;
+}
+
+/*
+ * The threshold model `m` (over one-hot rows) read through the coded encoding: each coded
+ * row is turned one-hot and classified by `m`, so both encodings give the same outputs.
+ * An unknown code fails the call with 7.
+ */
+static inline int32_t coded_predict(void *user_data, const float *inputs, size_t rows, float *outputs) {
+    const threshold_model *m = (const threshold_model *)user_data;
+    float one_hot[CF_N];
+    for (size_t r = 0; r < rows; r++) {
+        if (!cf_one_hot_of_coded(inputs + r * CF_CODED_N, one_hot)) {
+            return 7;
+        }
+        float p1 = threshold_class(m, one_hot) ? 0.9f : 0.1f;
+        float *out = outputs + r * m->output_len;
+        if (m->output_len == 1) {
+            out[0] = p1;
+        } else {
+            out[0] = 1.0f - p1;
+            out[1] = p1;
+        }
+    }
+    return 0;
+}
+
+/* A concurrent host descriptor of `m` read through the coded encoding (`m->nan_after` unset). */
+static inline lumen_model_desc coded_desc(threshold_model *m) {
+    lumen_model_desc desc = threshold_desc(m);
+    desc.input_len = CF_CODED_N;
+    desc.predict = coded_predict;
+    return desc;
+}
+
+/* The coded row of one-hot row `one_hot` (whose colour group is one-hot). */
+static inline void cf_coded_of_one_hot(const float *one_hot, float *coded) {
+    memcpy(coded, one_hot, CF_COLOUR * sizeof(float));
+    for (size_t c = 0; c < CF_COLOURS; c++) {
+        if (one_hot[CF_COLOUR + c] == 1.0f) {
+            coded[CF_COLOUR] = cf_colour_codes[c];
+        }
+    }
+}
+
 #endif /* LUMEN_TEST_COUNTERFACTUAL_MODELS_H */

@@ -4,10 +4,12 @@
  * (counterfactual_models.h): the minimal counterfactual across a threshold, one-hot
  * groups, immutable features, the allow-list, ranges and limits, values drawn from the
  * training columns, every getter, determinism across thread counts, scorecard points
- * against hand-computed values, and every documented error.
+ * against hand-computed values, every documented error, and categoricals given as integer
+ * codes (LUMEN_FEATURE_CODED) searched exactly as their one-hot groups.
  */
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -607,6 +609,206 @@ static void check_fails(lumen_engine *engine, lumen_model *model, const float *x
 }
 #define CHECK_SEARCH_FAILS(o, want, needle) check_fails(engine, model, instance_x, CF_N, o, want, needle, __LINE__)
 
+/* The coded schema: x0, x1, x2 numeric in columns 0..2, colour LUMEN_FEATURE_CODED in column 3. */
+static lumen_tabular_feature coded_features[CF_FEATURES];
+static const size_t coded_colour_column[1] = {CF_COLOUR};
+static float coded_training[CF_TRAINING_ROWS * CF_CODED_N];
+static lumen_feature_codes colour_codes;
+
+static lumen_permute_attack_options coded_options(uint32_t sampling) {
+    lumen_permute_attack_options o = small_options(sampling);
+    o.features = coded_features;
+    o.training = coded_training;
+    o.training_len = CF_TRAINING_ROWS * CF_CODED_N;
+    o.feature_codes = &colour_codes;
+    o.feature_codes_len = 1;
+    return o;
+}
+
+static void coded_setup(void) {
+    memcpy(coded_features, features, sizeof coded_features);
+    coded_features[CF_COLOUR].kind = LUMEN_FEATURE_CODED;
+    coded_features[CF_COLOUR].columns = coded_colour_column;
+    coded_features[CF_COLOUR].columns_len = 1;
+    for (size_t i = 0; i < CF_TRAINING_ROWS; i++) {
+        cf_coded_of_one_hot(training + i * CF_N, coded_training + i * CF_CODED_N);
+    }
+    colour_codes.feature = CF_COLOUR;
+    colour_codes.codes = cf_colour_codes;
+    colour_codes.codes_len = CF_COLOURS;
+}
+
+/* Whether coded search `coded` and one-hot search `one_hot` of the same `rows` instances
+ * found the same counterfactuals: equal outcomes, probabilities, distances and changed
+ * features, and rows that are the same once decoded, the coded ones holding codes. */
+static void check_same_search(const lumen_counterfactuals *coded, const lumen_counterfactuals *one_hot, size_t rows,
+                              size_t *colour_changes) {
+    for (size_t i = 0; i < rows; i++) {
+        lumen_instance_counterfactuals a, b;
+        if (!CHECK_OK(lumen_counterfactuals_instance(coded, i, &a)) ||
+            !CHECK_OK(lumen_counterfactuals_instance(one_hot, i, &b))) {
+            return;
+        }
+        CHECK(a.original_class == b.original_class && a.target_class == b.target_class);
+        CHECK(a.original_probability == b.original_probability && a.already_at_target == b.already_at_target);
+        CHECK(a.count == b.count && a.model_rows_evaluated == b.model_rows_evaluated);
+        for (size_t k = 0; k < a.count && k < b.count; k++) {
+            lumen_counterfactual x, y;
+            uint32_t changed_x[CF_FEATURES], changed_y[CF_FEATURES];
+            float row_x[CF_CODED_N], row_y[CF_N], decoded[CF_N];
+            if (!CHECK_OK(lumen_counterfactuals_get(coded, i, k, &x)) ||
+                !CHECK_OK(lumen_counterfactuals_get(one_hot, i, k, &y)) ||
+                !CHECK_OK(lumen_counterfactuals_row(coded, i, k, row_x, CF_CODED_N)) ||
+                !CHECK_OK(lumen_counterfactuals_row(one_hot, i, k, row_y, CF_N)) ||
+                !CHECK_OK(lumen_counterfactuals_changed(coded, i, k, changed_x, CF_FEATURES)) ||
+                !CHECK_OK(lumen_counterfactuals_changed(one_hot, i, k, changed_y, CF_FEATURES))) {
+                return;
+            }
+            CHECK(x.success == y.success && x.predicted_class == y.predicted_class);
+            CHECK(x.target_probability == y.target_probability && x.distance == y.distance);
+            CHECK(x.changed_len == y.changed_len && memcmp(changed_x, changed_y, x.changed_len * sizeof(uint32_t)) == 0);
+            CHECK(cf_one_hot_of_coded(row_x, decoded) && memcmp(decoded, row_y, sizeof decoded) == 0);
+            for (size_t c = 0; c < x.changed_len; c++) {
+                *colour_changes += x.success && changed_x[c] == CF_COLOUR;
+            }
+        }
+    }
+}
+
+static void test_coded(lumen_engine *engine) {
+    SECTION("coded categoricals: the same search as the one-hot group, rows in codes");
+    /* Class 1 when the colour is 2 (code 5) or x0 > 5.5. */
+    threshold_model m = threshold_one(CF_COLOUR + 2, 0.5f);
+    m.rules[1].column = 0;
+    m.rules[1].threshold = 5.5f;
+    m.rules_len = 2;
+    lumen_model_desc one_hot_desc = threshold_desc(&m);
+    lumen_model_desc desc = coded_desc(&m);
+    lumen_model *one_hot_model = new_model(&one_hot_desc);
+    lumen_model *model = new_model(&desc);
+    const float rows[2 * CF_N] = {2, 4, 7, 0, 1, 0, 3, 1, 1, 1, 0, 0};
+    float coded_rows[2 * CF_CODED_N];
+    cf_coded_of_one_hot(rows, coded_rows);
+    cf_coded_of_one_hot(rows + CF_N, coded_rows + CF_CODED_N);
+    size_t colour_changes = 0;
+    for (uint32_t sampling = LUMEN_SAMPLING_COLUMN; model != NULL && one_hot_model != NULL && sampling <= LUMEN_SAMPLING_GIBBS;
+         sampling++) {
+        lumen_permute_attack_options o = coded_options(sampling);
+        lumen_permute_attack_options p = small_options(sampling);
+        lumen_counterfactuals *coded = NULL, *one_hot = NULL;
+        CHECK_OK(lumen_engine_explain_counterfactuals(engine, model, coded_rows, 2 * CF_CODED_N, 2, &o, &coded));
+        one_hot = search(engine, one_hot_model, rows, 2, &p);
+        if (coded != NULL && one_hot != NULL) {
+            check_same_search(coded, one_hot, 2, &colour_changes);
+            /* The best change is the colour to category 2: code 5, distance √2 (x0 → 6 is 4). */
+            lumen_counterfactual best;
+            float row[CF_CODED_N];
+            if (CHECK_OK(lumen_counterfactuals_get(coded, 0, 0, &best)) &&
+                CHECK_OK(lumen_counterfactuals_row(coded, 0, 0, row, CF_CODED_N))) {
+                CHECK(best.success && best.changed_len == 1 && row[CF_COLOUR] == 5.0f);
+                CHECK(best.distance == sqrtf(2.0f));
+            }
+        }
+        lumen_counterfactuals_free(coded);
+        lumen_counterfactuals_free(one_hot);
+    }
+    CHECK(colour_changes > 0);
+
+    /* A caller built against the 0.2 header (no feature_codes) keeps its one-hot searches;
+     * its coded features have no codes. */
+    lumen_permute_attack_options old = small_options(LUMEN_SAMPLING_COLUMN);
+    old.struct_size = offsetof(lumen_permute_attack_options, feature_codes);
+    old.feature_codes = &colour_codes; /* beyond the old struct: never read */
+    old.feature_codes_len = 1;
+    lumen_counterfactuals *cf = search(engine, one_hot_model, instance_x, 1, &old);
+    lumen_counterfactuals_free(cf);
+    CHECK(cf != NULL);
+    if (model != NULL) {
+        float x[CF_CODED_N];
+        cf_coded_of_one_hot(instance_x, x);
+        lumen_permute_attack_options o = coded_options(LUMEN_SAMPLING_COLUMN);
+        o.struct_size = offsetof(lumen_permute_attack_options, feature_codes);
+        check_fails(engine, model, x, CF_CODED_N, &o, LUMEN_STATUS_INVALID_ARGUMENT,
+                    "options.features[3]: is LUMEN_FEATURE_CODED, but options.feature_codes gives no codes", __LINE__);
+    }
+    lumen_model_free(model);
+    lumen_model_free(one_hot_model);
+}
+
+static void test_coded_errors(lumen_engine *engine) {
+    SECTION("coded categoricals: bad codes and bad rows are refused, nothing written");
+    threshold_model m = threshold_one(CF_COLOUR + 2, 0.5f);
+    lumen_model_desc desc = coded_desc(&m);
+    lumen_model *model = new_model(&desc);
+    if (model == NULL) {
+        return;
+    }
+    float x[CF_CODED_N];
+    cf_coded_of_one_hot(instance_x, x);
+#define CHECK_CODED_FAILS(o, want, needle) check_fails(engine, model, x, CF_CODED_N, o, want, needle, __LINE__)
+    const lumen_permute_attack_options good = coded_options(LUMEN_SAMPLING_GIBBS);
+    lumen_permute_attack_options o = good;
+    lumen_feature_codes bad = colour_codes;
+    o.feature_codes = &bad;
+    const float duplicated[3] = {10, 20, 10};
+    bad.codes = duplicated;
+    CHECK_CODED_FAILS(&o, LUMEN_STATUS_INVALID_ARGUMENT, "lists code 10 twice (at 0 and 2)");
+    const float not_a_number[3] = {10, NAN, 5};
+    bad.codes = not_a_number;
+    CHECK_CODED_FAILS(&o, LUMEN_STATUS_INVALID_ARGUMENT, "code NaN at 1, expected a finite integer");
+    const float fraction[3] = {10, 20, 5.5f};
+    bad.codes = fraction;
+    CHECK_CODED_FAILS(&o, LUMEN_STATUS_INVALID_ARGUMENT, "code 5.5 at 2, expected a finite integer");
+    bad.codes_len = 0;
+    CHECK_CODED_FAILS(&o, LUMEN_STATUS_INVALID_ARGUMENT, "has no codes, expected at least one");
+    bad.codes = NULL;
+    bad.codes_len = 3;
+    CHECK_CODED_FAILS(&o, LUMEN_STATUS_NULL_POINTER, "options.feature_codes[0].codes");
+    bad = colour_codes;
+    bad.feature = 4;
+    CHECK_CODED_FAILS(&o, LUMEN_STATUS_INVALID_ARGUMENT, "options.feature_codes[0].feature: is 4, expected < features_len = 4");
+    bad.feature = 0;
+    CHECK_CODED_FAILS(&o, LUMEN_STATUS_INVALID_ARGUMENT, "gives codes for feature 0, which is not LUMEN_FEATURE_CODED");
+    lumen_feature_codes twice[2] = {colour_codes, colour_codes};
+    o.feature_codes = twice;
+    o.feature_codes_len = 2;
+    CHECK_CODED_FAILS(&o, LUMEN_STATUS_INVALID_ARGUMENT, "options.feature_codes[1].feature: gives feature 3 codes twice");
+    o = good;
+    o.feature_codes_len = 0;
+    CHECK_CODED_FAILS(&o, LUMEN_STATUS_INVALID_ARGUMENT, "gives no codes for feature 3");
+    o = good;
+    o.feature_codes = NULL;
+    CHECK_CODED_FAILS(&o, LUMEN_STATUS_NULL_POINTER, "options.feature_codes");
+    lumen_tabular_feature two_columns[CF_FEATURES];
+    memcpy(two_columns, coded_features, sizeof two_columns);
+    two_columns[CF_COLOUR].columns = cf_columns_colour;
+    two_columns[CF_COLOUR].columns_len = 2;
+    o = good;
+    o.features = two_columns;
+    CHECK_CODED_FAILS(&o, LUMEN_STATUS_INVALID_ARGUMENT, "columns_len: is 2, expected 1 for a LUMEN_FEATURE_CODED");
+    /* A code the feature does not allow, in the instance and in the training rows. */
+    o = good;
+    float unknown[CF_CODED_N];
+    memcpy(unknown, x, sizeof unknown);
+    unknown[CF_COLOUR] = 7.0f;
+    check_fails(engine, model, unknown, CF_CODED_N, &o, LUMEN_STATUS_INVALID_ARGUMENT,
+                "inputs: feature colour has code 7 in column 3, expected one of its codes [10.0, 20.0, 5.0]", __LINE__);
+    float bad_training[2 * CF_CODED_N];
+    memcpy(bad_training, coded_training, sizeof bad_training);
+    bad_training[CF_CODED_N + CF_COLOUR] = 1.0f;
+    o.training = bad_training;
+    o.training_len = 2 * CF_CODED_N;
+    CHECK_CODED_FAILS(&o, LUMEN_STATUS_INVALID_ARGUMENT, "training row 1: feature colour has code 1");
+    /* Ranges are for numeric features only. */
+    o = good;
+    const lumen_feature_range range = {CF_COLOUR, 5.0f, 20.0f};
+    o.ranges = &range;
+    o.ranges_len = 1;
+    CHECK_CODED_FAILS(&o, LUMEN_STATUS_INVALID_ARGUMENT, "feature 3 is categorical, expected numeric");
+#undef CHECK_CODED_FAILS
+    lumen_model_free(model);
+}
+
 static void test_errors(lumen_engine *engine) {
     SECTION("errors: statuses, messages naming the argument, nothing written");
     threshold_model m = threshold_one(0, 5.5f);
@@ -795,6 +997,7 @@ static void test_errors(lumen_engine *engine) {
 int main(void) {
     cf_training(training);
     cf_features(features);
+    coded_setup();
     test_defaults();
     /* Four threads: the happy path runs on a multi-threaded engine. */
     lumen_engine *engine = new_engine(4, 1);
@@ -807,6 +1010,8 @@ int main(void) {
         test_success_probability_and_reached_targets(engine);
         test_getters(engine);
         test_errors(engine);
+        test_coded(engine);
+        test_coded_errors(engine);
     }
     lumen_engine_free(engine);
     test_scorecard();

@@ -506,6 +506,84 @@ void test_counterfactuals_and_scorecard() {
                  engine.counterfactuals(model, declined, no_training));
 }
 
+// Two trees over (x0, x1, colour index): P(class 1).
+float colour_forest(float x0, float x1, int colour) {
+    const float t1 = colour == 2 ? (x0 > 4.5f ? 0.9f : 0.6f) : (x1 > 7.5f ? 0.7f : 0.1f);
+    const float t2 = x0 > 8.5f ? 0.9f : (colour == 1 ? 0.45f : 0.1f);
+    return (t1 + t2) / 2;
+}
+
+void test_coded_counterfactuals() {
+    section("PermuteAttack: a colour as integer codes gives the one-hot search");
+    const std::vector<float> codes = {10.0f, 20.0f, 5.0f};
+    auto model_of = [&](bool one_hot) {
+        lumen::ModelConfig config;
+        config.input_len = one_hot ? 5 : 3;
+        config.output_len = 1;
+        config.concurrent = true;
+        return lumen::Model(config, [one_hot, codes](lumen::Span<const float> in, std::size_t rows, lumen::Span<float> out) {
+            const std::size_t n = one_hot ? 5 : 3;
+            for (std::size_t r = 0; r < rows; ++r) {
+                const float* x = &in[r * n];
+                const int colour = one_hot ? (x[2] == 1.0f ? 0 : x[3] == 1.0f ? 1 : 2)
+                                           : int(std::find(codes.begin(), codes.end(), x[2]) - codes.begin());
+                out[r] = colour_forest(x[0], x[1], colour);
+            }
+        });
+    };
+    // Logical rows (x0, x1, colour index) as model rows.
+    auto encode = [&](const std::vector<std::array<float, 3>>& logical, bool one_hot) {
+        std::vector<float> rows;
+        for (const auto& l : logical) {
+            rows.push_back(l[0]);
+            rows.push_back(l[1]);
+            for (int c = 0; c < 3 && one_hot; ++c) rows.push_back(int(l[2]) == c ? 1.0f : 0.0f);
+            if (!one_hot) rows.push_back(codes[std::size_t(l[2])]);
+        }
+        return rows;
+    };
+    std::vector<std::array<float, 3>> training;
+    for (int i = 0; i < 36; ++i) training.push_back({float(i % 10 + 1), float((i * 3) % 10 + 1), float(i % 3)});
+    const std::vector<std::array<float, 3>> instances = {{2, 4, 0}, {3, 2, 1}, {1, 9, 0}};
+    auto search = [&](bool one_hot) {
+        lumen::PermuteAttackOptions options;
+        options.training = encode(training, one_hot);
+        options.features = {{"x0", false, {0}}, {"x1", false, {1}},
+                            one_hot ? lumen::TabularFeature{"colour", true, {2, 3, 4}}
+                                    : lumen::TabularFeature::coded("colour", 2, codes)};
+        options.generations = 25;
+        options.runs = 3;
+        return cpu_engine(2, 7).counterfactuals(model_of(one_hot), encode(instances, one_hot), options);
+    };
+    const lumen::Counterfactuals one_hot = search(true);
+    const lumen::Counterfactuals coded = search(false);
+    int colour_changes = 0;
+    for (std::size_t i = 0; i < instances.size(); ++i) {
+        const lumen::InstanceCounterfactuals a = coded.instance(i), b = one_hot.instance(i);
+        CHECK(a.original_class == b.original_class && a.target_class == b.target_class);
+        CHECK(a.original_probability == b.original_probability && a.count == b.count);
+        CHECK(a.model_rows_evaluated == b.model_rows_evaluated);
+        const std::vector<lumen::Counterfactual> xs = coded.all(i), ys = one_hot.all(i);
+        for (std::size_t k = 0; k < xs.size() && k < ys.size(); ++k) {
+            const lumen::Counterfactual &x = xs[k], &y = ys[k];
+            CHECK(x.success == y.success && x.predicted_class == y.predicted_class && x.changed == y.changed);
+            CHECK(x.target_probability == y.target_probability && x.distance == y.distance);
+            const auto code = std::find(codes.begin(), codes.end(), x.row[2]);
+            CHECK(code != codes.end());
+            const std::array<float, 3> decoded = {x.row[0], x.row[1], float(code - codes.begin())};
+            CHECK(encode({decoded}, true) == y.row);
+            colour_changes += x.success && std::find(x.changed.begin(), x.changed.end(), 2u) != x.changed.end();
+        }
+    }
+    CHECK(colour_changes > 0);
+    lumen::PermuteAttackOptions duplicated;
+    duplicated.training = encode(training, false);
+    duplicated.features = {{"x0", false, {0}}, {"x1", false, {1}},
+                           lumen::TabularFeature::coded("colour", 2, {10.0f, 20.0f, 10.0f})};
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::InvalidArgument, "lists code 10 twice",
+                 cpu_engine(1, 1).counterfactuals(model_of(false), encode(instances, false), duplicated));
+}
+
 struct ModelBroke : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
@@ -1078,6 +1156,7 @@ int main() {
         test_gradient_methods();
         test_grad_cam();
         test_counterfactuals_and_scorecard();
+        test_coded_counterfactuals();
         test_errors();
         test_move_semantics();
         test_threads();

@@ -35,7 +35,7 @@ MEMORY_HOST = 0
 #: ``lumen_permute_attack_options.target_class`` for "the other class".
 TARGET_OPPOSITE = -1
 #: ``lumen_tabular_feature.kind`` values.
-FEATURE_NUMERIC, FEATURE_CATEGORICAL = 0, 1
+FEATURE_NUMERIC, FEATURE_CATEGORICAL, FEATURE_CODED = 0, 1, 2
 
 c_size_p = POINTER(c_size_t)
 c_float_p = POINTER(c_float)
@@ -275,6 +275,12 @@ class TabularFeature(Structure):
     _fields_ = [("name", c_char_p), ("kind", c_uint32), ("columns", c_size_p), ("columns_len", c_size_t)]
 
 
+class FeatureCodes(Structure):
+    """``lumen_feature_codes``."""
+
+    _fields_ = [("feature", c_uint32), ("codes", c_float_p), ("codes_len", c_size_t)]
+
+
 class FeatureRange(Structure):
     """``lumen_feature_range``."""
 
@@ -313,6 +319,8 @@ class PermuteAttackOptions(Structure):
         ("gibbs_bins", c_size_t),
         ("gibbs_iterations", c_size_t),
         ("control", c_void_p),
+        ("feature_codes", POINTER(FeatureCodes)),
+        ("feature_codes_len", c_size_t),
     ]
 
 

@@ -682,7 +682,11 @@ class Engine:
         """PermuteAttack counterfactuals (Hashemi & Fathi 2020): new values drawn from the
         ``training`` rows. ``features`` lists logical features as dicts
         ``{"name": str, "columns": [..], "categorical": bool}`` (default: one numeric per
-        column); ``target_class`` None aims for the other class; ``ranges`` maps a numeric
+        column; ``categorical`` marks a one-hot group), or
+        ``{"name": str, "columns": [c], "codes": [..]}`` for a categorical feature held as
+        integer codes in column ``c`` (PermuteAttack's reference encoding; category ``k``
+        is ``codes[k]``, searched exactly as the one-hot group with column ``k`` for it,
+        and counterfactual rows hold codes); ``target_class`` None aims for the other class; ``ranges`` maps a numeric
         feature to its allowed ``(min, max)``; ``sampling`` is ``"gibbs"`` (default) or
         ``"column"``. ``settings`` are the other fields of ``lumen_permute_attack_options``
         (``population``, ``parents``, ``generations``, ``runs``, ``rho0``, ``rho1``,
@@ -702,13 +706,20 @@ class Engine:
         options.training, options.training_len = keep.floats(training, "training")
         if features is not None:
             array = (_native.TabularFeature * max(len(features), 1))()
+            coded = [i for i, feature in enumerate(features) if feature.get("codes") is not None]
+            codes = (_native.FeatureCodes * max(len(coded), 1))()
             for i, feature in enumerate(features):
                 name = feature.get("name")
                 array[i].name = name.encode("utf-8") if name is not None else None
                 array[i].kind = _native.FEATURE_CATEGORICAL if feature.get("categorical") else _native.FEATURE_NUMERIC
                 array[i].columns, array[i].columns_len = keep.sizes(feature.get("columns"), f"features[{i}].columns")
-            keep.objects.append(array)
+            for j, i in enumerate(coded):
+                array[i].kind = _native.FEATURE_CODED
+                codes[j].feature = i
+                codes[j].codes, codes[j].codes_len = keep.floats(features[i]["codes"], f"features[{i}].codes")
+            keep.objects.extend([array, codes])
             options.features, options.features_len = array, len(features)
+            options.feature_codes, options.feature_codes_len = codes, len(coded)
         options.target_class = _native.TARGET_OPPOSITE if target_class is None else int(target_class)
         if immutable is not None:
             options.immutable, options.immutable_len = keep.uint32s(immutable, "immutable")
@@ -724,7 +735,7 @@ class Engine:
             options.sampling = _choice(SAMPLINGS, sampling, "sampling")
         fields = {field[0] for field in _native.PermuteAttackOptions._fields_}
         for name, value in settings.items():
-            if name not in fields or name.endswith("_len") or name in ("struct_size", "control"):
+            if name not in fields or name.endswith("_len") or name in ("struct_size", "control", "feature_codes"):
                 raise InvalidInputError(Status.INVALID_ARGUMENT, f"counterfactuals: unknown setting {name!r}")
             setattr(options, name, value)
         out = self._call("counterfactuals", model, inputs, options, keep, call, _native.lib.lumen_counterfactuals_free)

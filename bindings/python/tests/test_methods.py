@@ -211,6 +211,94 @@ def test_counterfactuals():
             engine.counterfactuals(model, declined, training, populaton=5)
 
 
+COLOUR_CODES = [10.0, 20.0, 5.0]
+
+
+def _forest(x0: np.ndarray, x1: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """Two trees over (x0, x1, colour index): P(class 1) as float32."""
+    t1 = np.where(colour == 2, np.where(x0 > 4.5, 0.9, 0.6), np.where(x1 > 7.5, 0.7, 0.1))
+    t2 = np.where(x0 > 8.5, 0.9, np.where(colour == 1, 0.45, 0.1))
+    return ((t1 + t2) / 2).astype(np.float32)
+
+
+def test_counterfactuals_with_coded_categoricals_equal_the_one_hot_run():
+    """A colour given as integer codes in one column is searched exactly as its one-hot group."""
+
+    def one_hot_model(x):
+        return _forest(x[:, 0], x[:, 1], np.argmax(x[:, 2:5], axis=1))
+
+    def coded_model(x):
+        colour = np.select([x[:, 2] == c for c in COLOUR_CODES], [0, 1, 2], default=-1)
+        assert (colour >= 0).all()
+        return _forest(x[:, 0], x[:, 1], colour)
+
+    i = np.arange(36)
+    logical = np.stack([i % 10 + 1, (i * 3) % 10 + 1, i % 3], axis=1).astype(np.float32)
+    instances = np.array([[2, 4, 0], [3, 2, 1], [1, 9, 0]], dtype=np.float32)
+
+    def one_hot(rows):
+        return np.concatenate([rows[:, :2], np.eye(3, dtype=np.float32)[rows[:, 2].astype(int)]], axis=1)
+
+    def coded(rows):
+        return np.concatenate(
+            [rows[:, :2], np.array(COLOUR_CODES, dtype=np.float32)[rows[:, 2].astype(int)][:, None]], axis=1
+        )
+
+    numeric = [{"name": "x0", "columns": [0]}, {"name": "x1", "columns": [1]}]
+    runs = {}
+    for name, model, encode, colour in [
+        (
+            "one_hot",
+            lumen.Model(one_hot_model, input_len=5),
+            one_hot,
+            {"name": "colour", "columns": [2, 3, 4], "categorical": True},
+        ),
+        (
+            "coded",
+            lumen.Model(coded_model, input_len=3),
+            coded,
+            {"name": "colour", "columns": [2], "codes": COLOUR_CODES},
+        ),
+    ]:
+        with lumen.Engine(backend="cpu", seed=7) as engine:
+            runs[name] = engine.counterfactuals(
+                model, encode(instances), encode(logical), features=[*numeric, colour], generations=25, runs=3
+            )
+    colour_changes = 0
+    for row in range(len(instances)):
+        assert runs["coded"].instance(row) == runs["one_hot"].instance(row)
+        for a, b in zip(runs["coded"][row], runs["one_hot"][row], strict=True):
+            assert (a.success, a.predicted_class, a.changed) == (b.success, b.predicted_class, b.changed)
+            assert (a.target_probability, a.distance) == (b.target_probability, b.distance)
+            assert a.row[2] in COLOUR_CODES
+            decoded = np.array([a.row[0], a.row[1], COLOUR_CODES.index(a.row[2])], dtype=np.float32)
+            np.testing.assert_array_equal(one_hot(decoded[None])[0], b.row)
+            colour_changes += a.success and 2 in a.changed
+    assert colour_changes > 0
+
+
+def test_counterfactuals_refuse_bad_codes():
+    model = lumen.Model(lambda x: (x[:, 0] > 5).astype(np.float32), input_len=2)
+    training = np.array([[1, 10], [7, 20], [3, 10]], dtype=np.float32)
+
+    def search(codes, x=(2.0, 10.0)):
+        features = [{"name": "x0", "columns": [0]}, {"name": "colour", "columns": [1], "codes": codes}]
+        with lumen.Engine(backend="cpu", seed=1) as engine:
+            return engine.counterfactuals(model, np.array(x, dtype=np.float32), training, features=features, runs=1)
+
+    assert search([10, 20])[0][0].row[1] in (10.0, 20.0)
+    for codes, message in [
+        ([10, 20, 10], "lists code 10 twice"),
+        ([10, float("nan")], "expected a finite integer"),
+        ([10, 20.5], "expected a finite integer"),
+        ([], "has no codes"),
+    ]:
+        with pytest.raises(lumen.InvalidInputError, match=message):
+            search(codes)
+    with pytest.raises(lumen.InvalidInputError, match="code 30 in column 1, expected one of its codes"):
+        search([10, 20], x=(2.0, 30.0))
+
+
 def test_scorecard():
     assert lumen.scorecard_score(0.8) == pytest.approx(600 + 15 / math.log(2) * math.log(4 / 20), abs=1e-9)
     assert lumen.scorecard_score(0.5, 500, 1, 20) == pytest.approx(500)

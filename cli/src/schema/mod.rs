@@ -209,7 +209,8 @@ impl RawSchema {
     }
 
     /// The attributes as the logical features of a counterfactual search: one-hot groups
-    /// as categorical features, numbers and coded categories as numeric columns.
+    /// and coded categories (whose numbers are distinct integers) as categorical features,
+    /// numbers and other coded categories as numeric columns.
     pub fn counterfactual_schema(&self) -> lumen::Result<Schema> {
         let features = self
             .attributes
@@ -222,12 +223,22 @@ impl RawSchema {
                     {
                         FeatureKind::Categorical { columns: columns.clone() }
                     }
+                    AttributeKind::Categorical { encoding: CategoryEncoding::Code { column, values }, .. }
+                        if distinct_integers(values) =>
+                    {
+                        FeatureKind::Coded { column: *column, codes: values.clone() }
+                    }
                     _ => FeatureKind::Numeric { column: attribute.columns()[0] },
                 },
             })
             .collect();
         Schema::new(features, self.input_len)
     }
+}
+
+/// Whether `values` are finite integers, no two equal (what a coded feature's codes must be).
+fn distinct_integers(values: &[f32]) -> bool {
+    values.iter().enumerate().all(|(i, &v)| v.is_finite() && v.fract() == 0.0 && !values[..i].contains(&v))
 }
 
 #[cfg(test)]
@@ -288,6 +299,26 @@ pub(crate) mod tests {
         assert_eq!(schema.groups().mask, [0, 1, 1, 1, 2]);
         let features = schema.counterfactual_schema().expect("valid").features().to_vec();
         assert_eq!(features[1].kind, FeatureKind::Categorical { columns: vec![1, 2, 3] });
-        assert_eq!(features[2].kind, FeatureKind::Numeric { column: 4 });
+        assert_eq!(features[2].kind, FeatureKind::Coded { column: 4, codes: vec![0.0, 1.0] });
+    }
+
+    #[test]
+    fn coded_categories_search_as_categories_when_their_numbers_are_distinct_integers() {
+        let with_values = |values: Vec<f32>| {
+            let mut attributes = sample().attributes;
+            attributes[2].kind = AttributeKind::Categorical {
+                categories: vec![
+                    Category { code: "A191".into(), label: "no".into() },
+                    Category { code: "A192".into(), label: "yes".into() },
+                ],
+                encoding: CategoryEncoding::Code { column: 4, values },
+            };
+            RawSchema::new(attributes, 5).expect("a valid schema").counterfactual_schema().expect("valid").features()[2]
+                .kind
+                .clone()
+        };
+        assert_eq!(with_values(vec![7.0, -2.0]), FeatureKind::Coded { column: 4, codes: vec![7.0, -2.0] });
+        assert_eq!(with_values(vec![0.5, 1.5]), FeatureKind::Numeric { column: 4 });
+        assert_eq!(with_values(vec![1.0, 1.0]), FeatureKind::Numeric { column: 4 });
     }
 }

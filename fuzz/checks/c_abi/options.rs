@@ -37,8 +37,8 @@ use lumen::ffi::timeshap::{
 };
 use lumen::ffi::version::{LUMEN_MODEL_ABI_VERSION, LUMEN_SEQUENCE_MODEL_ABI_VERSION};
 use lumen::ffi::{
-    lumen_engine, lumen_feature_range, lumen_model, lumen_model_desc, lumen_pruning_point, lumen_sequence_model,
-    lumen_sequence_model_desc, lumen_shapley_game, lumen_status, lumen_tabular_feature,
+    lumen_engine, lumen_feature_codes, lumen_feature_range, lumen_model, lumen_model_desc, lumen_pruning_point,
+    lumen_sequence_model, lumen_sequence_model_desc, lumen_shapley_game, lumen_status, lumen_tabular_feature,
 };
 
 use super::expect::{expect_explanation, expect_known, expect_untouched};
@@ -484,7 +484,7 @@ impl Call<'_> {
                 let len = usize::from(input.byte()) % (n - start + 1);
                 lumen_tabular_feature {
                     name: ptr::null(),
-                    kind: input.choice(2),
+                    kind: input.choice(3),
                     columns: columns[start..].as_ptr(),
                     columns_len: len,
                 }
@@ -528,6 +528,18 @@ impl Call<'_> {
         options.gibbs_iterations = input.count(3);
         options.control = self.control;
         let (inputs_ptr, inputs_len) = pass(input, &inputs);
+        // Read last, so corpus entries from before coded features still take their old paths.
+        let code_lists: Vec<Vec<f32>> = (0..usize::from(input.byte() % 3))
+            .map(|_| (0..usize::from(input.byte() % 5)).map(|_| input.float().round()).collect())
+            .collect();
+        let feature_codes: Vec<lumen_feature_codes> = code_lists
+            .iter()
+            .map(|codes| {
+                let (codes, codes_len) = pass(input, codes);
+                lumen_feature_codes { feature: input.choice(4), codes, codes_len }
+            })
+            .collect();
+        (options.feature_codes, options.feature_codes_len) = pass(input, &feature_codes);
         let sentinel = ptr::dangling_mut();
         let mut out = sentinel;
         // SAFETY: every pointer holds its stated length and lives through the call.

@@ -288,6 +288,7 @@ fn binnings(schema: &Schema, table: &TrainingTable, bins: usize) -> Vec<Binning>
         .enumerate()
         .map(|(j, feature)| match &feature.kind {
             FeatureKind::Categorical { columns } => Binning::Categorical { categories: columns.len() },
+            FeatureKind::Coded { codes, .. } => Binning::Categorical { categories: codes.len() },
             FeatureKind::Numeric { .. } => {
                 let column: Vec<f32> = (0..table.rows()).map(|i| table.value(i, j)).collect();
                 Binning::quantile(&column, bins)

@@ -88,7 +88,8 @@ pub struct PermuteAttackParams {
     pub decay: f64,
     /// Most features a counterfactual may change (δ0,max).
     pub max_changed: Option<usize>,
-    /// Largest L2 distance a counterfactual may have (δ2,max).
+    /// Largest L2 distance a counterfactual may have (δ2,max), measured as
+    /// [`Schema::distance`] does.
     pub max_distance: Option<f64>,
     /// The target class's probability a counterfactual must reach, e.g. a bank's approval
     /// cutoff; `None`: the model must predict the target class (its largest output).

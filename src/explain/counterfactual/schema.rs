@@ -1,13 +1,17 @@
 //! The logical features a counterfactual search changes: a numeric feature is one model
-//! column; a categorical feature is a one-hot group of columns, permuted as one ordinal
-//! feature (its category index) and re-encoded when a candidate goes to the model.
+//! column; a categorical feature is a one-hot group of columns, or one column holding an
+//! integer code (as in PermuteAttack's reference code), permuted as one ordinal feature
+//! (its category index) and re-encoded when a candidate goes to the model. Both encodings
+//! of a categorical feature are the same logical feature: the same category index, the
+//! same draws and the same distance, so a search gives the same counterfactuals whichever
+//! encoding the model reads.
 
 use serde::Serialize;
 
 use crate::error::{ensure_finite, Error, Result};
 
 /// How a logical feature sits in the model's input row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FeatureKind {
     /// One column holding the value.
@@ -20,10 +24,34 @@ pub enum FeatureKind {
         /// The group's columns, one per category.
         columns: Vec<usize>,
     },
+    /// One column holding an integer category code: category `c` writes `codes[c]` into
+    /// `column` (the same category `c` as column `c` of a one-hot group).
+    Coded {
+        /// The column.
+        column: usize,
+        /// The allowed codes, one per category: finite integers, distinct, at least one.
+        codes: Vec<f32>,
+    },
+}
+
+impl FeatureKind {
+    /// Whether the feature is categorical (a one-hot group or a coded column).
+    pub fn is_categorical(&self) -> bool {
+        !matches!(self, Self::Numeric { .. })
+    }
+
+    /// Number of categories of a categorical feature (`None` for a numeric one).
+    pub fn categories(&self) -> Option<usize> {
+        match self {
+            Self::Numeric { .. } => None,
+            Self::Categorical { columns } => Some(columns.len()),
+            Self::Coded { codes, .. } => Some(codes.len()),
+        }
+    }
 }
 
 /// A named logical feature.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Feature {
     /// Its name (e.g. "checking account").
     pub name: String,
@@ -33,15 +61,16 @@ pub struct Feature {
 
 /// The logical features of a model's rows. Columns no feature claims keep the instance's
 /// values in every candidate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Schema {
     features: Vec<Feature>,
     row_len: usize,
 }
 
 impl Schema {
-    /// Checks that every column is inside `row_len`, no column belongs to two features and
-    /// every categorical feature has at least two columns.
+    /// Checks that every column is inside `row_len`, no column belongs to two features,
+    /// every one-hot group has at least two columns and every coded feature's codes are
+    /// finite integers, distinct and at least one.
     pub fn new(features: Vec<Feature>, row_len: usize) -> Result<Self> {
         if features.is_empty() {
             return Err(Error::invalid("schema", "has no features"));
@@ -61,6 +90,10 @@ impl Schema {
                     ))
                 }
                 FeatureKind::Categorical { columns } => columns,
+                FeatureKind::Coded { column, codes } => {
+                    check_codes(f, &feature.name, codes)?;
+                    std::slice::from_ref(column)
+                }
             };
             for &c in columns {
                 match owner.get(c) {
@@ -112,7 +145,8 @@ impl Schema {
     }
 
     /// The logical values of a model row: a numeric feature's value, or a categorical
-    /// feature's category index (the one hot column; an error unless exactly one is 1).
+    /// feature's category index (the one hot column, an error unless exactly one is 1; or
+    /// the position of a coded column's value among its codes, an error if it is none).
     pub fn decode(&self, row: &[f32], argument: &str) -> Result<Vec<f32>> {
         if row.len() != self.row_len {
             return Err(Error::length(argument, row.len(), self.row_len));
@@ -133,6 +167,19 @@ impl Schema {
                     }
                     Ok(hot[0] as f32)
                 }
+                FeatureKind::Coded { column, codes } => {
+                    let value = row[*column];
+                    match codes.iter().position(|&code| code == value) {
+                        Some(c) => Ok(c as f32),
+                        None => Err(Error::invalid(
+                            argument,
+                            format!(
+                                "feature {} has code {value} in column {column}, expected one of its codes {codes:?}",
+                                feature.name
+                            ),
+                        )),
+                    }
+                }
             })
             .collect()
     }
@@ -147,9 +194,58 @@ impl Schema {
                         row[column] = if c as f32 == value { 1.0 } else { 0.0 };
                     }
                 }
+                FeatureKind::Coded { column, codes } => row[*column] = codes[value as usize],
             }
         }
     }
+
+    /// The Euclidean distance between two logical rows, the same whichever encoding a
+    /// categorical feature has: a numeric feature adds its squared difference, a changed
+    /// categorical feature adds 2 (what it adds between one-hot vectors), summed in feature
+    /// order. For a model whose categoricals are all one-hot groups this is the distance
+    /// between the encoded rows.
+    pub fn distance(&self, a: &[f32], b: &[f32]) -> f64 {
+        self.features
+            .iter()
+            .zip(a.iter().zip(b))
+            .map(|(feature, (&x, &y))| match feature.kind {
+                FeatureKind::Numeric { .. } => f64::from(x - y).powi(2),
+                FeatureKind::Categorical { .. } | FeatureKind::Coded { .. } => {
+                    if x == y {
+                        0.0
+                    } else {
+                        2.0
+                    }
+                }
+            })
+            .sum::<f64>()
+            .sqrt()
+    }
+}
+
+/// Checks a coded feature's codes: at least one, each a finite integer, no two equal.
+fn check_codes(f: usize, name: &str, codes: &[f32]) -> Result<()> {
+    if codes.is_empty() {
+        return Err(Error::invalid(
+            "schema",
+            format!("coded feature {f} ({name}) has no codes, expected at least one"),
+        ));
+    }
+    for (i, &code) in codes.iter().enumerate() {
+        if !code.is_finite() || code.fract() != 0.0 {
+            return Err(Error::invalid(
+                "schema",
+                format!("coded feature {f} ({name}) has code {code} at {i}, expected a finite integer"),
+            ));
+        }
+        if let Some(j) = codes[..i].iter().position(|&other| other == code) {
+            return Err(Error::invalid(
+                "schema",
+                format!("coded feature {f} ({name}) lists code {code} twice (at {j} and {i}), expected distinct codes"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Training rows in logical form: the pool every new feature value is drawn from.

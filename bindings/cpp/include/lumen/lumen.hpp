@@ -527,11 +527,31 @@ struct GradCamOptions {
     }
 };
 
-/// One logical feature of a tabular row for PermuteAttack.
+/// One logical feature of a tabular row for PermuteAttack: a numeric column, a one-hot
+/// group, or (with `codes`) one column holding an integer category code.
 struct TabularFeature {
     std::string name;                  ///< Its name (empty: "feature N").
     bool categorical = false;          ///< A one-hot group (at least 2 columns) or a numeric column.
     std::vector<std::size_t> columns;  ///< Its model columns.
+    /// Non-empty: a coded feature (LUMEN_FEATURE_CODED) in the one column of `columns`,
+    /// category c being the code `codes[c]` (finite integers, distinct); searched exactly
+    /// as the one-hot group with column c for it, and counterfactual rows hold codes.
+    std::vector<float> codes;
+
+    /// A numeric feature with no name and no columns (set them before use).
+    TabularFeature() = default;
+    /// A feature from its fields (`codes` empty: numeric or one-hot, as `categorical` says).
+    TabularFeature(std::string name_, bool categorical_, std::vector<std::size_t> columns_,
+                   std::vector<float> codes_ = {})
+        : name(std::move(name_)),
+          categorical(categorical_),
+          columns(std::move(columns_)),
+          codes(std::move(codes_)) {}
+
+    /// A categorical feature held as integer codes in `column`, category c being `codes[c]`.
+    static TabularFeature coded(std::string name, std::size_t column, std::vector<float> codes) {
+        return TabularFeature(std::move(name), true, {column}, std::move(codes));
+    }
 };
 
 /// Allowed values [min, max] of a numeric feature.
@@ -1010,7 +1030,7 @@ struct Counterfactual {
     bool success = false;                ///< The model predicts the target (and every limit holds).
     std::uint32_t predicted_class = 0;   ///< The class the model predicts for it.
     float target_probability = 0.0f;     ///< The model's probability of the target class.
-    float distance = 0.0f;               ///< Euclidean distance to the instance.
+    float distance = 0.0f;               ///< Distance to the instance (√2 per changed category).
     std::vector<float> row;              ///< The counterfactual model input.
     std::vector<std::uint32_t> changed;  ///< The logical features it changes, increasing.
 };
@@ -1717,12 +1737,21 @@ class Engine {
     Counterfactuals counterfactuals(const Model& model, Span<const float> inputs,
                                     const PermuteAttackOptions& options) const {
         std::vector<lumen_tabular_feature> features(options.features.size());
+        std::vector<lumen_feature_codes> codes;
         for (std::size_t i = 0; i < features.size(); ++i) {
             const TabularFeature& f = options.features[i];
             features[i].name = f.name.empty() ? nullptr : f.name.c_str();
             features[i].kind = f.categorical ? LUMEN_FEATURE_CATEGORICAL : LUMEN_FEATURE_NUMERIC;
             features[i].columns = f.columns.data();
             features[i].columns_len = f.columns.size();
+            if (!f.codes.empty()) {
+                features[i].kind = LUMEN_FEATURE_CODED;
+                lumen_feature_codes entry;
+                entry.feature = static_cast<std::uint32_t>(i);
+                entry.codes = f.codes.data();
+                entry.codes_len = f.codes.size();
+                codes.push_back(entry);
+            }
         }
         std::vector<lumen_feature_range> ranges(options.ranges.size());
         for (std::size_t i = 0; i < ranges.size(); ++i) {
@@ -1757,6 +1786,8 @@ class Engine {
         c.sampling = static_cast<std::uint32_t>(options.sampling);
         c.gibbs_bins = options.gibbs_bins;
         c.gibbs_iterations = options.gibbs_iterations;
+        c.feature_codes = codes.data();
+        c.feature_codes_len = codes.size();
         lumen_counterfactuals* raw = nullptr;
         const lumen_status status = lumen_engine_explain_counterfactuals(
             handle_.get(), model.get(), inputs.data(), inputs.size(), rows_of(model, inputs), &c, &raw);

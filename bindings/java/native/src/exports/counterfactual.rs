@@ -51,6 +51,7 @@ fn schema(
     names: &JObjectArray<'_, JString<'_>>,
     kinds: &JIntArray<'_>,
     columns: &JObjectArray<'_, JIntArray<'_>>,
+    codes: &JObjectArray<'_, JFloatArray<'_>>,
     row_len: usize,
 ) -> BindingResult<Schema> {
     let Some(kinds) = optional_indices(env, kinds, "featureKinds")? else {
@@ -66,6 +67,10 @@ fn schema(
             Error::length("featureColumns", column_lists, format!("{} (one per feature kind)", kinds.len())).into()
         );
     }
+    let code_lists = if codes.is_null() { 0 } else { codes.len(env)? };
+    if !codes.is_null() && code_lists != kinds.len() {
+        return Err(Error::length("featureCodes", code_lists, format!("{} (one per feature kind)", kinds.len())).into());
+    }
     let mut features = Vec::with_capacity(kinds.len());
     for (f, &kind) in kinds.iter().enumerate() {
         let list = columns.get_element(env, f)?.auto();
@@ -80,8 +85,29 @@ fn schema(
                 .into())
             }
             (1, _) => FeatureKind::Categorical { columns: cols },
+            (2, [column]) => {
+                let list = if codes.is_null() { None } else { Some(codes.get_element(env, f)?.auto()) };
+                let given = match &list {
+                    Some(list) => optional_floats(env, list)?,
+                    None => None,
+                };
+                let Some(given) = given else {
+                    return Err(BindingError::Null {
+                        argument: "featureCodes",
+                        expected: "a float[] of codes for every coded feature",
+                    });
+                };
+                FeatureKind::Coded { column: *column, codes: given }
+            }
+            (2, _) => {
+                return Err(Error::invalid(
+                    "featureColumns",
+                    format!("feature {f} is coded with {} columns, expected exactly 1", cols.len()),
+                )
+                .into())
+            }
             (other, _) => {
-                return Err(Error::invalid("featureKinds", format!("element {f} is {other}, expected 0 or 1")).into())
+                return Err(Error::invalid("featureKinds", format!("element {f} is {other}, expected 0, 1 or 2")).into())
             }
         };
         let name = names.as_ref().map_or_else(|| format!("feature {f}"), |n| n[f].clone());
@@ -104,6 +130,7 @@ struct SearchArguments<'a, 'l> {
     names: &'a JObjectArray<'l, JString<'l>>,
     kinds: &'a JIntArray<'l>,
     columns: &'a JObjectArray<'l, JIntArray<'l>>,
+    codes: &'a JObjectArray<'l, JFloatArray<'l>>,
     training: &'a JFloatArray<'l>,
     immutable: &'a JIntArray<'l>,
     allow_list: &'a JIntArray<'l>,
@@ -115,7 +142,7 @@ struct SearchArguments<'a, 'l> {
 
 impl SearchArguments<'_, '_> {
     fn params(&self, env: &mut Env<'_>, row_len: usize) -> BindingResult<PermuteAttackParams> {
-        let schema = schema(env, self.names, self.kinds, self.columns, row_len)?;
+        let schema = schema(env, self.names, self.kinds, self.columns, self.codes, row_len)?;
         let mut params = PermuteAttackParams::new(schema, floats(env, self.training, "training")?);
         let s = exactly(optional_ints(env, self.settings)?, setting::LEN, "settings")?;
         let w = exactly(optional_doubles(env, self.weights)?, weight::LEN, "weights")?;
@@ -164,10 +191,11 @@ impl SearchArguments<'_, '_> {
 }
 
 /// `long counterfactuals(long call, long engine, long model, float[] inputs, int rows, String[]
-/// featureNames, int[] featureKinds, int[][] featureColumns, float[] training, int[]
-/// immutable, int[] allowList, int[] rangeFeatures, float[] rangeBounds, int[] settings,
-/// double[] weights)`: the result handle. `featureKinds` null: every column numeric;
-/// kinds 0 numeric, 1 categorical. `settings` = {population, parents, generations, runs,
+/// featureNames, int[] featureKinds, int[][] featureColumns, float[][] featureCodes, float[]
+/// training, int[] immutable, int[] allowList, int[] rangeFeatures, float[] rangeBounds,
+/// int[] settings, double[] weights)`: the result handle. `featureKinds` null: every column
+/// numeric; kinds 0 numeric, 1 categorical (one-hot), 2 coded (one column, its codes in
+/// `featureCodes`, null elsewhere). `settings` = {population, parents, generations, runs,
 /// maxChanged (0: none), counterfactuals, sampling (0 column, 1 gibbs), gibbsBins,
 /// gibbsIterations, targetClass (-1: opposite)}; `weights` = {rho0, rho1, temperature,
 /// decay, maxDistance (0: none), successProbability (0: predicted class)}.
@@ -184,6 +212,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_counterfactuals<'l>(
     names: JObjectArray<'l, JString<'l>>,
     kinds: JIntArray<'l>,
     columns: JObjectArray<'l, JIntArray<'l>>,
+    codes: JObjectArray<'l, JFloatArray<'l>>,
     training: JFloatArray<'l>,
     immutable: JIntArray<'l>,
     allow_list: JIntArray<'l>,
@@ -197,6 +226,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_counterfactuals<'l>(
             names: &names,
             kinds: &kinds,
             columns: &columns,
+            codes: &codes,
             training: &training,
             immutable: &immutable,
             allow_list: &allow_list,

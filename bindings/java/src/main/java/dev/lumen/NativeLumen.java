@@ -61,8 +61,8 @@ final class NativeLumen {
             boolean reluAttributions, boolean upsample, int internalBatchSize);
 
     static native long counterfactuals(long call, long engine, long model, float[] inputs, int rows, String[] featureNames,
-            int[] featureKinds, int[][] featureColumns, float[] training, int[] immutable, int[] allowList,
-            int[] rangeFeatures, float[] rangeBounds, int[] settings, double[] weights);
+            int[] featureKinds, int[][] featureColumns, float[][] featureCodes, float[] training, int[] immutable,
+            int[] allowList, int[] rangeFeatures, float[] rangeBounds, int[] settings, double[] weights);
 
     static native void explanationFree(long explanation);
 

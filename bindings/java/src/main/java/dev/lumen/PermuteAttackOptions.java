@@ -254,15 +254,18 @@ public final class PermuteAttackOptions {
         String[] names = null;
         int[] kinds = null;
         int[][] columns = null;
+        float[][] codes = null;
         if (features != null) {
             names = new String[features.size()];
             kinds = new int[features.size()];
             columns = new int[features.size()][];
+            codes = new float[features.size()][];
             for (int f = 0; f < features.size(); f++) {
                 TabularFeature feature = Checks.notNull(features.get(f), "features[" + f + "]");
                 names[f] = feature.name() == null ? "feature " + f : feature.name();
-                kinds[f] = feature.categorical() ? 1 : 0;
+                kinds[f] = feature.codes() != null ? 2 : feature.categorical() ? 1 : 0;
                 columns[f] = feature.columns();
+                codes[f] = feature.codes();
             }
         }
         int[] ranged = rangeFeatures.stream().mapToInt(r -> r[0]).toArray();
@@ -274,7 +277,7 @@ public final class PermuteAttackOptions {
         int[] settings = {population, parents, generations, runs, maxChanged, counterfactuals, gibbs ? 1 : 0,
             gibbsBins, gibbsIterations, targetClass};
         double[] weights = {rho0, rho1, temperature, decay, maxDistance, successProbability};
-        return NativeLumen.counterfactuals(call, engine, model, inputs, rows, names, kinds, columns, training, immutable,
-                allowList, ranged, bounds, settings, weights);
+        return NativeLumen.counterfactuals(call, engine, model, inputs, rows, names, kinds, columns, codes, training,
+                immutable, allowList, ranged, bounds, settings, weights);
     }
 }
