@@ -89,7 +89,8 @@ class Options(C.Structure):
                 ("tolerance", C.c_double), ("budget", C.c_size_t), ("error_batches", C.c_uint32),
                 ("target", C.c_uint32), ("link", C.c_uint32), ("disable_state", C.c_uint32),
                 ("relevance", C.c_uint32), ("top_events", C.c_size_t), ("top_features", C.c_size_t),
-                ("event_threshold", C.c_double), ("feature_threshold", C.c_double), ("control", C.c_void_p)]
+                ("event_threshold", C.c_double), ("feature_threshold", C.c_double), ("control", C.c_void_p),
+                ("pruning_index", C.c_int64)]
 
 
 class Point(C.Structure):
