@@ -162,7 +162,8 @@ def _resolve(settings: dict[str, Any]) -> dict[str, Any]:
             )
         if field in resolved:
             raise InvalidInputError(
-                Status.INVALID_ARGUMENT, f"TimeShapOptions: {field!r} is given twice (as {name!r} and under another name)"
+                Status.INVALID_ARGUMENT,
+                f"TimeShapOptions: {field!r} is given twice (as {name!r} and under another name)",
             )
         resolved[field] = value
     return resolved
@@ -194,7 +195,8 @@ def options(keep: _arrays.Keep, settings: TimeShapOptions) -> _native.TimeShapOp
         if index >= 0:
             raise InvalidInputError(
                 Status.INVALID_ARGUMENT,
-                f"pruning_index: is {index}, expected a negative index (timeshap's pruning_idx: -k keeps the last k events)",
+                f"pruning_index: is {index}, expected a negative index "
+                "(timeshap's pruning_idx: -k keeps the last k events)",
             )
         o.pruning_index = index
     if settings.link is not None:
@@ -261,7 +263,7 @@ class TimeShapCurvePoint(NamedTuple):
 
 #: The columns of the package's pruning DataFrame, in order.
 CURVE_COLUMNS = ("Coalition", "t (event index)", "Shapley Value")
-_NEWER = "Sum of contribution of events \u003E t"
+_NEWER = "Sum of contribution of events \u003e t"
 _OLDER = "Sum of contribution of events \u2264 t"
 
 

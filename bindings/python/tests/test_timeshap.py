@@ -342,7 +342,8 @@ def test_options_dataclass_rejects_unknown_settings_clearly(engine, model):
         lambda: engine.timeshap_pruning_curve(model, x, background=B, n_samples=10),
         lambda: engine.timeshap_global(model, [x], background=B, n_samples=10),
     ):
-        with pytest.raises(lumen.InvalidInputError, match="unknown setting 'n_samples' \\(did you mean 'nsamples'\\?\\)"):
+        unknown = "unknown setting 'n_samples' \\(did you mean 'nsamples'\\?\\)"
+        with pytest.raises(lumen.InvalidInputError, match=unknown):
             call()
     with pytest.raises(lumen.InvalidInputError, match="expected a lumen.TimeShapOptions"):
         engine.explain_timeshap(model, x, options={"background": B})
