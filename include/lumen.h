@@ -1764,6 +1764,14 @@ typedef struct lumen_timeshap_options {
    * parallelism); NULL for none.
    */
   const struct lumen_call_control *control;
+  /**
+   * Since 0.3. The `timeshap` package's `pruning_idx`: a fixed negative index `-k` that
+   * keeps the last `k` events as players and lumps the older ones into one (`-seq_len`
+   * keeps every event), without the tolerance search; `-seq_len <= pruning_index <= -1`.
+   * 0 (the default): no fixed index (`prune`/`tolerance` decide). Set together with
+   * `prune`, or positive, or below `-seq_len`: `LUMEN_STATUS_INVALID_ARGUMENT`.
+   */
+  int64_t pruning_index;
 } lumen_timeshap_options;
 
 /**
@@ -1787,6 +1795,26 @@ typedef struct lumen_pruning_point {
    */
   double newer_value;
 } lumen_pruning_point;
+
+/**
+ * One point of the pruning curve in the `timeshap` package's form: the two rows at
+ * `t` of the DataFrame `temp_coalition_pruning(..., ret_plot_data=True)` returns.
+ */
+typedef struct lumen_timeshap_curve_point {
+  /**
+   * The package's "t (event index)": `split − seq_len`, from 0 (every event older) down
+   * to `-seq_len` (none older); the newer part is the last `-t` events.
+   */
+  int64_t t;
+  /**
+   * "Sum of contribution of events ≤ t": the older events' exact Shapley value.
+   */
+  double older_value;
+  /**
+   * "Sum of contribution of events > t": the newer events' exact Shapley value.
+   */
+  double newer_value;
+} lumen_timeshap_curve_point;
 
 /**
  * The sizes of a global report's arrays.
@@ -2714,7 +2742,8 @@ lumen_status lumen_engine_explain_shapley_sampling(const struct lumen_engine *en
 const char *lumen_status_name(uint32_t status);
 
 /**
- * TimeSHAP defaults: no background (must be set), no pruning (tolerance 0), budget
+ * TimeSHAP defaults: no background (must be set), no pruning (tolerance 0, no fixed
+ * pruning index), budget
  * 32000 (0), 10 error batches (0), output 0, identity link, state path when the model has
  * one, top-k relevance with 3 events and 3 features, thresholds 0. Thread-safe.
  */
@@ -2727,7 +2756,10 @@ struct lumen_timeshap_options lumen_timeshap_options_default(void);
  * pruning does (cost proportional to the pruned length). On success `*pruned_len` holds
  * the pruned length (`seq_len` without pruning), `*curve_written` the number of points,
  * and `curve` (capacity `curve_len`; NULL with 0 to skip it) the points from the most
- * recent split back. `LUMEN_STATUS_BUFFER_TOO_SMALL` (nothing written) when `curve_len`
+ * recent split back. With `options.pruning_index` the pruned length is `-pruning_index`
+ * and, without `full_curve`, no split is evaluated (0 points). For the curve in the
+ * `timeshap` package's (t, value) form, end points included, see
+ * `lumen_engine_timeshap_pruning_curve`. `LUMEN_STATUS_BUFFER_TOO_SMALL` (nothing written) when `curve_len`
  * is non-zero but smaller than the points computed. On failure nothing is written.
  * Thread-safe; the model's callbacks follow its `LUMEN_MODEL_CONCURRENT` flag.
  *
@@ -2748,9 +2780,36 @@ lumen_status lumen_engine_timeshap_prune(const struct lumen_engine *engine,
                                          size_t *curve_written);
 
 /**
+ * The whole pruning curve of one sequence in the `timeshap` package's form, as its
+ * `temp_coalition_pruning(f, data, baseline, tolerance, ret_plot_data=True)` gives it:
+ * `seq_len + 1` points, t = 0, −1, …, −seq_len (both end points included: t = 0 has every
+ * event older, t = −seq_len none), and `*pruning_index` the package's `pruning_idx`:
+ * `−pruned_len` (`−seq_len` when nothing is pruned), chosen by `options.tolerance` with
+ * `options.prune`, or `options.pruning_index` itself. Every split is evaluated (the cost
+ * of `lumen_engine_timeshap_prune` with `full_curve`). `curve` (capacity `curve_len`)
+ * must hold `seq_len + 1` points, else `LUMEN_STATUS_BUFFER_TOO_SMALL` before any work;
+ * `*curve_written` receives the count. On failure nothing is written. Thread-safe; the
+ * model's callbacks follow its `LUMEN_MODEL_CONCURRENT` flag.
+ *
+ * # Safety
+ * `engine`, `model`, `options` are valid; `sequence` holds `sequence_len` floats;
+ * `curve` holds `curve_len` writable points; `pruning_index` and `curve_written` are valid.
+ */
+lumen_status lumen_engine_timeshap_pruning_curve(const struct lumen_engine *engine,
+                                                 const struct lumen_sequence_model *model,
+                                                 const float *sequence,
+                                                 size_t sequence_len,
+                                                 size_t seq_len,
+                                                 const struct lumen_timeshap_options *options,
+                                                 int64_t *pruning_index,
+                                                 struct lumen_timeshap_curve_point *curve,
+                                                 size_t curve_len,
+                                                 size_t *curve_written);
+
+/**
  * Explains one sequence (`sequence_len == seq_len × F` floats, event-major,
  * `seq_len >= 2`) at `level` (`LUMEN_TIMESHAP_EVENT`, `_FEATURE` or `_CELL`), after
- * pruning when `options.prune` is set. On success `*out` holds a new explanation (free it
+ * pruning when `options.prune` is set (or at the fixed `options.pruning_index`). On success `*out` holds a new explanation (free it
  * with `lumen_explanation_free`): one row, one output, feature axis
  * `LUMEN_FEATURE_AXIS_GROUPS` with one value per player, player names from
  * `lumen_explanation_feature_name` ("Event -1" is the most recent event, "Pruned Events"
@@ -2894,6 +2953,26 @@ lumen_status lumen_explanation_timeshap_summary(const struct lumen_explanation *
 lumen_status lumen_explanation_timeshap_players(const struct lumen_explanation *explanation,
                                                 struct lumen_timeshap_player *out,
                                                 size_t out_len);
+
+/**
+ * Writes into `*out` the name the `timeshap` package gives player `player` (`<
+ * lumen_timeshap_summary.players`): "Event -1" (the most recent event) and "Pruned
+ * Events" at event level; the feature's name (else "Feature j") at feature level; at cell
+ * level the package's (Event, Feature) row, e.g. "(Event -1, amount)", "(Event -2, Other
+ * Features)", "(Other Events, amount)", "(Other Events, Other Features)" (Lumen's "Other
+ * Cells") and "(Pruned Events, Pruned Events)". The package counts events from the
+ * newest: its index of a player's event is `event − sequence_len`. The string is
+ * NUL-terminated UTF-8 borrowed from the explanation until `lumen_explanation_free`;
+ * never free it. `LUMEN_STATUS_INVALID_ARGUMENT` for a `player` out of range or an
+ * explanation that did not come from `lumen_engine_explain_timeshap`. Nothing is
+ * written on failure. Thread-safe.
+ *
+ * # Safety
+ * `explanation` is a valid explanation; `out` a valid pointer.
+ */
+lumen_status lumen_explanation_timeshap_player_name(const struct lumen_explanation *explanation,
+                                                    size_t player,
+                                                    const char **out);
 
 /**
  * The library's version as `"MAJOR.MINOR.PATCH"`; compare with the `LUMEN_VERSION_*`

@@ -524,6 +524,121 @@ backend_tests! {
         }
     }
 
+    fn fixed_pruning_index_equals_the_tolerance_run_that_lands_on_it(backend) {
+        let Some(engine) = common::engine(backend, 2) else { return };
+        let model = TinyRnn::new(2, true);
+        let x = sequence(10, 2, 23);
+        let mut p = params(2);
+        let curve = timeshap_prune(&engine, &model, &x, 10, &p, true).unwrap();
+        // A tolerance just above |φ_older| at split 6 prunes to at most 4 events.
+        p.tolerance = Some(curve.curve.iter().find(|c| c.split == 6).unwrap().older_value.abs() * 1.000001);
+        let relevance = CellRelevance::TopK { events: 2, features: 1 };
+        for budget in [lumen::explain::timeshap::DEFAULT_BUDGET, 12] {
+            p.budget = budget;
+            let by_tolerance = timeshap_local(&engine, &model, &x, 10, &p, &relevance).unwrap();
+            let kept = by_tolerance.pruning.pruned_len;
+            assert!((1..10).contains(&kept), "the tolerance prunes: kept {kept}");
+            let mut fixed = p.clone();
+            fixed.tolerance = None;
+            fixed.pruning_index = Some(-(kept as i64));
+            let by_index = timeshap_local(&engine, &model, &x, 10, &fixed, &relevance).unwrap();
+            assert_eq!(by_index.pruning.pruned_len, kept);
+            assert_eq!(by_index.pruning.fixed_index, Some(-(kept as i64)));
+            assert_eq!(by_index.pruning.pruning_index(), by_tolerance.pruning.pruning_index());
+            // No walk: only f(x) and f(background) were evaluated for the pruning.
+            assert!(by_index.pruning.curve.is_empty());
+            assert_eq!(by_index.pruning.model_rows_evaluated, 2);
+            assert_eq!(by_index.pruning.prediction.to_bits(), by_tolerance.pruning.prediction.to_bits());
+            for (a, b) in [
+                (&by_tolerance.event, &by_index.event),
+                (&by_tolerance.feature, &by_index.feature),
+                (&by_tolerance.cell, &by_index.cell),
+            ] {
+                assert_eq!(a.players, b.players);
+                assert_eq!(a.exact, b.exact);
+                let bits = |e: &TimeShapExplanation| e.values().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(a), bits(b), "budget {budget}, {:?} level", a.level);
+                assert_eq!(a.explanation.predictions, b.explanation.predictions);
+                assert_eq!(a.explanation.base_values, b.explanation.base_values);
+                assert_eq!(a.explanation.standard_errors, b.explanation.standard_errors);
+            }
+        }
+        // -L keeps every event: the unpruned explanation, without the lumped player.
+        let mut all = params(2);
+        all.pruning_index = Some(-10);
+        let kept_all = timeshap_event(&engine, &model, &x, 10, &all).unwrap();
+        let unpruned = timeshap_event(&engine, &model, &x, 10, &params(2)).unwrap();
+        assert_eq!(kept_all.values(), unpruned.values());
+        assert!(!kept_all.players.contains(&Player::PrunedEvents));
+        // The full curve beside a fixed index keeps the index's pruned length.
+        all.pruning_index = Some(-3);
+        let with_curve = timeshap_prune(&engine, &model, &x, 10, &all, true).unwrap();
+        assert_eq!((with_curve.pruned_len, with_curve.curve), (3, curve.curve));
+    }
+
+    fn timeshap_curve_has_both_end_points(backend) {
+        let Some(engine) = common::engine(backend, 2) else { return };
+        let model = TinyRnn::new(2, false);
+        let x = sequence(7, 2, 40);
+        let mut p = params(2);
+        p.tolerance = Some(0.05);
+        let full = timeshap_prune(&engine, &model, &x, 7, &p, true).unwrap();
+        let points = full.timeshap_curve().unwrap();
+        assert_eq!(points.iter().map(|q| q.t).collect::<Vec<_>>(), vec![0, -1, -2, -3, -4, -5, -6, -7]);
+        let total = full.prediction - full.base;
+        assert_eq!((points[0].older_value, points[0].newer_value), (total, 0.0));
+        assert_eq!((points[7].older_value, points[7].newer_value), (0.0, total));
+        for (q, lumen_point) in points[1..7].iter().zip(&full.curve) {
+            assert_eq!(q.t, lumen_point.split as i64 - 7);
+            assert_eq!(-q.t, lumen_point.newer_len as i64);
+            assert_eq!((q.older_value, q.newer_value), (lumen_point.older_value, lumen_point.newer_value));
+        }
+        for q in &points {
+            assert!((q.older_value + q.newer_value - total).abs() < 1e-12);
+        }
+        // timeshap's pruning_idx: the first t (from -1 back) with |φ_older| <= η, else -L.
+        let expected = points[1..].iter().find(|q| q.older_value.abs() <= 0.05).map_or(-7, |q| q.t);
+        assert_eq!(full.pruning_index(), expected);
+        assert_eq!(full.pruning_index(), -(full.pruned_len as i64));
+        // A walk that stopped early has no whole curve to give.
+        let mut stop = params(2);
+        stop.tolerance = Some(1e9);
+        let walked = timeshap_prune(&engine, &model, &x, 7, &stop, false).unwrap();
+        assert_eq!(walked.curve.len(), 1);
+        assert_eq!(walked.timeshap_curve(), None);
+    }
+
+    fn timeshap_names_follow_the_package(backend) {
+        let Some(engine) = common::engine(backend, 2) else { return };
+        let mut model = TinyRnn::new(2, false);
+        model.signature.feature_names = Some(["amount", "ip"].map(String::from).to_vec());
+        let x = sequence(6, 2, 41);
+        let mut p = params(2);
+        p.pruning_index = Some(-3);
+        let report = timeshap_local(&engine, &model, &x, 6, &p, &CellRelevance::TopK { events: 1, features: 1 }).unwrap();
+        assert_eq!(report.event.timeshap_names, ["Event -1", "Event -2", "Event -3", "Pruned Events"]);
+        assert_eq!(report.event.players[0].timeshap_event(6), Some(-1));
+        assert_eq!(report.event.players[2], Player::Event { event: 3 });
+        assert_eq!(report.event.players[2].timeshap_event(6), Some(-3));
+        assert_eq!(Player::PrunedEvents.timeshap_event(6), None);
+        assert_eq!(report.feature.timeshap_names, ["amount", "ip", "Pruned Events"]);
+        let cell = &report.cell;
+        let Player::Cell { event, feature } = cell.players[0] else { panic!("{:?}", cell.players) };
+        let name = ["amount", "ip"][feature];
+        assert_eq!(cell.timeshap_names[0], format!("(Event -{}, {name})", 6 - event));
+        let other = ["amount", "ip"][1 - feature];
+        let expected: Vec<String> = vec![
+            format!("(Event -{}, {name})", 6 - event),
+            format!("(Event -{}, Other Features)", 6 - event),
+            format!("(Other Events, {name})"),
+            "(Other Events, Other Features)".to_owned(),
+            "(Pruned Events, Pruned Events)".to_owned(),
+        ];
+        assert_eq!(cell.timeshap_names, expected, "other feature {other}");
+        assert_eq!(cell.players[3], Player::OtherCells);
+        assert_eq!(cell.explanation.feature_names.as_ref().unwrap()[3], "Other Cells");
+    }
+
     fn bad_input_is_rejected_with_clear_errors(backend) {
         let Some(engine) = common::engine(backend, 1) else { return };
         let model = TinyRnn::new(3, false);
@@ -572,6 +687,17 @@ backend_tests! {
             SequenceBackground::average_event(&[1.0, 2.0, 3.0, 6.0], 2).unwrap(),
             SequenceBackground::Event(vec![2.0, 4.0])
         );
+        let mut both = params(3);
+        both.tolerance = Some(0.1);
+        both.pruning_index = Some(-2);
+        check(timeshap_event(&engine, &model, &x, 5, &both), ErrorKind::InvalidArgument, "set one of them");
+        for (index, needle) in [(0, "expected a negative index"), (3, "expected a negative index"), (-6, "-5 <= index <= -1")] {
+            let mut bad = params(3);
+            bad.pruning_index = Some(index);
+            check(timeshap_event(&engine, &model, &x, 5, &bad), ErrorKind::InvalidArgument, needle);
+            let e = timeshap_prune(&engine, &model, &x, 5, &bad, true).unwrap_err();
+            assert!(e.message().starts_with("pruning_index: "), "{e}");
+        }
         let global = GlobalParams::new(params(3), vec![0.1]);
         let e = timeshap_global(&engine, &model, &x, &[4], &global).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::LengthMismatch);

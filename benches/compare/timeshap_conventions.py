@@ -7,6 +7,12 @@ Lumen as a C `predict` callback (ctypes, `lumen_sequence_model_desc`) and to tim
   - event-, feature- and cell-level values on the pruned sequence (timeshap's
     `TimeShapKernel` with nsamples = 32000, cell level with the relevant events and
     features Lumen chose, top-2/top-2), player order included.
+  - the package's conventions: `lumen_engine_timeshap_pruning_curve` against every row of
+    `temp_coalition_pruning(..., ret_plot_data=True)` (end points t = 0 and t = -L
+    included) and its `pruning_idx`; a fixed `pruning_index` against the tolerance run
+    that lands on it (bit-identical values); the players' names
+    (`lumen_explanation_timeshap_player_name`) against the names of the package's
+    `event_level`, `feature_level` and `cell_level` DataFrames, with their values.
 Exact settings must agree to 1e-6. One sampled event-level setting (17 players) is
 printed for the record, not checked: both sides sample, and timeshap inherits shap's
 `l1_reg="auto"` (AIC Lasso selection when less than 20 % of the coalitions are
@@ -38,6 +44,9 @@ import shap.explainers._kernel as kernel  # noqa: E402
 
 kernel.Kernel = kernel.KernelExplainer
 from timeshap.explainer.kernel import TimeShapKernel  # noqa: E402
+from timeshap.explainer.cell_level import cell_level  # noqa: E402
+from timeshap.explainer.event_level import event_level  # noqa: E402
+from timeshap.explainer.feature_level import feature_level  # noqa: E402
 from timeshap.explainer.pruning import temp_coalition_pruning  # noqa: E402
 
 F, H = 3, 6
@@ -89,11 +98,16 @@ class Options(C.Structure):
                 ("tolerance", C.c_double), ("budget", C.c_size_t), ("error_batches", C.c_uint32),
                 ("target", C.c_uint32), ("link", C.c_uint32), ("disable_state", C.c_uint32),
                 ("relevance", C.c_uint32), ("top_events", C.c_size_t), ("top_features", C.c_size_t),
-                ("event_threshold", C.c_double), ("feature_threshold", C.c_double), ("control", C.c_void_p)]
+                ("event_threshold", C.c_double), ("feature_threshold", C.c_double), ("control", C.c_void_p),
+                ("pruning_index", C.c_int64)]
 
 
 class Point(C.Structure):
     _fields_ = [("split", C.c_size_t), ("newer_len", C.c_size_t), ("older", C.c_double), ("newer", C.c_double)]
+
+
+class CurvePoint(C.Structure):
+    _fields_ = [("t", C.c_int64), ("older", C.c_double), ("newer", C.c_double)]
 
 
 lib.lumen_engine_options_default.restype = EngineOptions
@@ -118,8 +132,50 @@ def explain(engine, model, xs, seq_len, level, options):
     assert lib.lumen_explanation_to_json(ex, C.byref(text)) == 0
     doc = json.loads(text.value)
     lib.lumen_string_free(text)
+    names = []
+    for i in range(len(doc["parameters"]["players"])):
+        name = C.c_char_p()
+        assert lib.lumen_explanation_timeshap_player_name(ex, C.c_size_t(i), C.byref(name)) == 0
+        names.append(name.value.decode())
+    doc["timeshap_names"] = names
     lib.lumen_explanation_free(ex)
     return doc
+
+
+def compare_curve(engine, model, xs, x, seq_len, eta, options, label):
+    """The package-form curve and pruning index against temp_coalition_pruning's."""
+    index, written, points = C.c_int64(), C.c_size_t(), (CurvePoint * (seq_len + 1))()
+    assert lib.lumen_engine_timeshap_pruning_curve(engine, model, xs, seq_len * F, seq_len, C.byref(options),
+                                                   C.byref(index), points, seq_len + 1, C.byref(written)) == 0
+    their_index, plot = temp_coalition_pruning(f, x, BACKGROUND, eta, ret_plot_data=True)
+    check(index.value == their_index, f"{label}: pruning_idx timeshap {their_index}, Lumen {index.value}")
+    ours = {}
+    for p in points[: written.value]:
+        ours[("Sum of contribution of events \u2264 t", p.t)] = p.older
+        ours[("Sum of contribution of events \u003E t", p.t)] = p.newer
+    theirs = {(row[0], int(row[1])): float(row[2]) for row in plot.itertuples(index=False)}
+    same_rows = set(ours) == set(theirs)
+    diff = max(abs(ours[k] - theirs[k]) for k in theirs) if same_rows else float("inf")
+    ends = [t for t in (0, -seq_len) if any(k[1] == t for k in theirs)]
+    check(same_rows and diff < 1e-6 and len(ends) == 2,
+          f"{label}: (t, value) curve, {len(theirs)} rows with t = 0 and t = -{seq_len}, max |diff| {diff:.2e}")
+    return index.value
+
+
+def compare_names(values, names, frame, label, mode, exact):
+    """Lumen's timeshap names and values against one of the package's level DataFrames."""
+    if mode == "cell":
+        theirs = {f"({e}, {feat})" if e != "Pruned Events" else "(Pruned Events, Pruned Events)": float(v)
+                  for e, feat, v in zip(frame["Event"], frame["Feature"], frame["Shapley Value"])}
+    else:
+        theirs = {name: float(v) for name, v in zip(frame["Feature"], frame["Shapley Value"])}
+    ours = dict(zip(names, values))
+    same = set(ours) == set(theirs) and len(ours) == len(names)
+    if mode != "cell":
+        same = same and names == list(frame["Feature"])  # same order, too
+    diff = max(abs(ours[k] - theirs[k]) for k in theirs) if same else float("inf")
+    ok = same and (diff < 1e-6 or (mode == "event" and not exact))
+    check(ok, f"{label}: {mode} level names as the package writes them ({names[0]!r} ...), max |diff| {diff:.2e}")
 
 
 def compare(engine, model, eta, seq_len, exact):
@@ -142,8 +198,23 @@ def compare(engine, model, eta, seq_len, exact):
              if seq_len + int(t) in ours]
     check(max(diffs) < 1e-6, f"{label}: pruning curve, max |diff| {max(diffs):.2e} over {len(diffs)} splits")
     split = seq_len - pruned.value
+    index = compare_curve(engine, model, xs, x, seq_len, eta, options, label)
+    fixed = Options.from_buffer_copy(options)
+    fixed.prune, fixed.pruning_index = 0, index
+    frames = {}
     for mode, level in [("event", 0), ("feature", 1), ("cell", 2)]:
         doc = explain(engine, model, xs, seq_len, level, options)
+        by_index = explain(engine, model, xs, seq_len, level, fixed)
+        check(by_index["attributions"] == doc["attributions"] and by_index["timeshap_names"] == doc["timeshap_names"],
+              f"{label}: {mode} level at pruning_index {index} equals the tolerance run, bit for bit")
+        if mode == "event":
+            frames[mode] = event_level(f, x, BACKGROUND, split, 0, 32000)
+        elif mode == "feature":
+            frames[mode] = feature_level(f, x, BACKGROUND, split, 0, 32000)
+        else:
+            frames[mode] = cell_level(f, x, BACKGROUND, frames["event"], frames["feature"], 0, 32000,
+                                      {"top_x_events": 2, "top_x_feats": 2}, split)
+        compare_names(doc["attributions"], doc["timeshap_names"], frames[mode], label, mode, exact)
         varying = None
         if mode == "cell":
             cells = [p for p in doc["parameters"]["players"] if p["kind"] == "cell"]

@@ -87,6 +87,12 @@ pub struct lumen_timeshap_options {
     /// How the call may be stopped and watched (cancel token, deadline, progress,
     /// parallelism); NULL for none.
     pub control: *const lumen_call_control,
+    /// Since 0.3. The `timeshap` package's `pruning_idx`: a fixed negative index `-k` that
+    /// keeps the last `k` events as players and lumps the older ones into one (`-seq_len`
+    /// keeps every event), without the tolerance search; `-seq_len <= pruning_index <= -1`.
+    /// 0 (the default): no fixed index (`prune`/`tolerance` decide). Set together with
+    /// `prune`, or positive, or below `-seq_len`: `LUMEN_STATUS_INVALID_ARGUMENT`.
+    pub pruning_index: i64,
 }
 
 /// One point of the pruning curve.
@@ -101,6 +107,21 @@ pub struct lumen_pruning_point {
     /// Exact Shapley value of the older events.
     pub older_value: f64,
     /// Exact Shapley value of the newer events.
+    pub newer_value: f64,
+}
+
+/// One point of the pruning curve in the `timeshap` package's form: the two rows at
+/// `t` of the DataFrame `temp_coalition_pruning(..., ret_plot_data=True)` returns.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct lumen_timeshap_curve_point {
+    /// The package's "t (event index)": `split − seq_len`, from 0 (every event older) down
+    /// to `-seq_len` (none older); the newer part is the last `-t` events.
+    pub t: i64,
+    /// "Sum of contribution of events ≤ t": the older events' exact Shapley value.
+    pub older_value: f64,
+    /// "Sum of contribution of events > t": the newer events' exact Shapley value.
     pub newer_value: f64,
 }
 
@@ -167,7 +188,8 @@ impl Handle for lumen_timeshap_global {
     const NAME: &'static str = "lumen_timeshap_global";
 }
 
-/// TimeSHAP defaults: no background (must be set), no pruning (tolerance 0), budget
+/// TimeSHAP defaults: no background (must be set), no pruning (tolerance 0, no fixed
+/// pruning index), budget
 /// 32000 (0), 10 error batches (0), output 0, identity link, state path when the model has
 /// one, top-k relevance with 3 events and 3 features, thresholds 0. Thread-safe.
 #[no_mangle]
@@ -191,6 +213,7 @@ pub extern "C" fn lumen_timeshap_options_default() -> lumen_timeshap_options {
         top_features: 3,
         event_threshold: 0.0,
         feature_threshold: 0.0,
+        pruning_index: 0,
     }
 }
 
@@ -248,6 +271,17 @@ unsafe fn params(
     };
     let mut params = TimeShapParams::new(background);
     params.tolerance = (o.prune != 0).then_some(o.tolerance);
+    params.pruning_index = (o.pruning_index != 0).then_some(o.pruning_index);
+    if o.prune != 0 && o.pruning_index != 0 {
+        return Err(FfiError::new(
+            lumen_status::InvalidArgument,
+            format!(
+                "options.pruning_index: is {} and options.prune is set (tolerance {}): set one of them \
+                 (a fixed index replaces the tolerance search)",
+                o.pruning_index, o.tolerance
+            ),
+        ));
+    }
     params.budget = if o.budget == 0 { DEFAULT_BUDGET } else { o.budget };
     if o.error_batches != 0 {
         params.error_batches = o.error_batches;
@@ -273,7 +307,10 @@ fn relevance(o: &lumen_timeshap_options) -> Result<CellRelevance, FfiError> {
     }
 }
 
-versioned_options!(lumen_timeshap_options => lumen_timeshap_options_default);
+// 0.2.0's layout ended after `control`; `pruning_index` (an i64) starts at that size on every
+// platform, since the old struct was padded to the alignment of its f64 fields, which an
+// i64 shares.
+versioned_options!(lumen_timeshap_options => lumen_timeshap_options_default, appended: pruning_index);
 
 controlled_options!(lumen_timeshap_options);
 
@@ -305,7 +342,10 @@ type Handles<'a> =
 /// pruning does (cost proportional to the pruned length). On success `*pruned_len` holds
 /// the pruned length (`seq_len` without pruning), `*curve_written` the number of points,
 /// and `curve` (capacity `curve_len`; NULL with 0 to skip it) the points from the most
-/// recent split back. `LUMEN_STATUS_BUFFER_TOO_SMALL` (nothing written) when `curve_len`
+/// recent split back. With `options.pruning_index` the pruned length is `-pruning_index`
+/// and, without `full_curve`, no split is evaluated (0 points). For the curve in the
+/// `timeshap` package's (t, value) form, end points included, see
+/// `lumen_engine_timeshap_pruning_curve`. `LUMEN_STATUS_BUFFER_TOO_SMALL` (nothing written) when `curve_len`
 /// is non-zero but smaller than the points computed. On failure nothing is written.
 /// Thread-safe; the model's callbacks follow its `LUMEN_MODEL_CONCURRENT` flag.
 ///
@@ -371,9 +411,73 @@ pub unsafe extern "C" fn lumen_engine_timeshap_prune(
     })
 }
 
+/// The whole pruning curve of one sequence in the `timeshap` package's form, as its
+/// `temp_coalition_pruning(f, data, baseline, tolerance, ret_plot_data=True)` gives it:
+/// `seq_len + 1` points, t = 0, −1, …, −seq_len (both end points included: t = 0 has every
+/// event older, t = −seq_len none), and `*pruning_index` the package's `pruning_idx`:
+/// `−pruned_len` (`−seq_len` when nothing is pruned), chosen by `options.tolerance` with
+/// `options.prune`, or `options.pruning_index` itself. Every split is evaluated (the cost
+/// of `lumen_engine_timeshap_prune` with `full_curve`). `curve` (capacity `curve_len`)
+/// must hold `seq_len + 1` points, else `LUMEN_STATUS_BUFFER_TOO_SMALL` before any work;
+/// `*curve_written` receives the count. On failure nothing is written. Thread-safe; the
+/// model's callbacks follow its `LUMEN_MODEL_CONCURRENT` flag.
+///
+/// # Safety
+/// `engine`, `model`, `options` are valid; `sequence` holds `sequence_len` floats;
+/// `curve` holds `curve_len` writable points; `pruning_index` and `curve_written` are valid.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_timeshap_pruning_curve(
+    engine: *const lumen_engine,
+    model: *const lumen_sequence_model,
+    sequence: *const f32,
+    sequence_len: usize,
+    seq_len: usize,
+    options: *const lumen_timeshap_options,
+    pruning_index: *mut i64,
+    curve: *mut lumen_timeshap_curve_point,
+    curve_len: usize,
+    curve_written: *mut usize,
+) -> lumen_status {
+    boundary("lumen_engine_timeshap_pruning_curve", || {
+        check_out(pruning_index, "pruning_index")?;
+        check_out(curve_written, "curve_written")?;
+        // SAFETY: the caller's contract covers every pointer.
+        let (engine, model, o, _control) = unsafe { handles(engine, model, options)? };
+        let o = &o;
+        // SAFETY: as above.
+        let sequence = unsafe { slice(sequence, sequence_len, "sequence")? };
+        // SAFETY: as above.
+        let params = unsafe { params(o, model.signature().features, Some(seq_len))? };
+        let points = seq_len.saturating_add(1);
+        if curve_len < points {
+            return Err(FfiError::new(
+                lumen_status::BufferTooSmall,
+                format!("curve_len: is {curve_len}, the curve of {seq_len} events has {points} points (t = 0 .. -{seq_len})"),
+            ));
+        }
+        let pruning = timeshap_prune(engine, model, sequence, seq_len, &params, true)?;
+        let whole = pruning
+            .timeshap_curve()
+            .ok_or_else(|| FfiError::new(lumen_status::Internal, "the full pruning curve came back incomplete"))?;
+        let out: Vec<lumen_timeshap_curve_point> = whole
+            .iter()
+            .map(|p| lumen_timeshap_curve_point { t: p.t, older_value: p.older_value, newer_value: p.newer_value })
+            .collect();
+        // SAFETY: `curve` holds `curve_len` points per the contract.
+        unsafe { copy_out(&out, curve, curve_len) }?;
+        crate::engine::call_control::finish_current();
+        // SAFETY: both passed `check_out`.
+        unsafe {
+            write_out(pruning_index, pruning.pruning_index());
+            write_out(curve_written, out.len());
+        }
+        Ok(())
+    })
+}
+
 /// Explains one sequence (`sequence_len == seq_len × F` floats, event-major,
 /// `seq_len >= 2`) at `level` (`LUMEN_TIMESHAP_EVENT`, `_FEATURE` or `_CELL`), after
-/// pruning when `options.prune` is set. On success `*out` holds a new explanation (free it
+/// pruning when `options.prune` is set (or at the fixed `options.pruning_index`). On success `*out` holds a new explanation (free it
 /// with `lumen_explanation_free`): one row, one output, feature axis
 /// `LUMEN_FEATURE_AXIS_GROUPS` with one value per player, player names from
 /// `lumen_explanation_feature_name` ("Event -1" is the most recent event, "Pruned Events"

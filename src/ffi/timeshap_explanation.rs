@@ -2,6 +2,8 @@
 //! its values are exact, the pruning it was computed on, and what each value's player
 //! stands for (kind, event, feature), without parsing the audit JSON.
 
+use std::ffi::{c_char, CString};
+
 use super::boundary::{boundary, FfiError};
 use super::explanation::lumen_explanation;
 use super::pointers::{check_out, copy_out, write_out};
@@ -62,6 +64,8 @@ pub struct lumen_timeshap_summary {
 pub(crate) struct TimeShapFacts {
     summary: lumen_timeshap_summary,
     players: Vec<lumen_timeshap_player>,
+    /// The players' names as the `timeshap` package writes them, NUL-terminated.
+    timeshap_names: Vec<CString>,
 }
 
 impl TimeShapFacts {
@@ -80,7 +84,17 @@ impl TimeShapFacts {
             pruned_len: result.pruning.pruned_len,
             players: players.len(),
         };
-        Self { summary, players }
+        // A name with an interior NUL (from a feature name) keeps the text before it.
+        let timeshap_names = result
+            .timeshap_names
+            .iter()
+            .map(|name| {
+                let bytes = name.as_bytes();
+                let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+                CString::new(&bytes[..end]).unwrap_or_default()
+            })
+            .collect();
+        Self { summary, players, timeshap_names }
     }
 }
 
@@ -151,5 +165,41 @@ pub unsafe extern "C" fn lumen_explanation_timeshap_players(
         let facts = unsafe { self::facts(explanation)? };
         // SAFETY: caller's contract on `out`.
         unsafe { copy_out(&facts.players, out, out_len) }
+    })
+}
+
+/// Writes into `*out` the name the `timeshap` package gives player `player` (`<
+/// lumen_timeshap_summary.players`): "Event -1" (the most recent event) and "Pruned
+/// Events" at event level; the feature's name (else "Feature j") at feature level; at cell
+/// level the package's (Event, Feature) row, e.g. "(Event -1, amount)", "(Event -2, Other
+/// Features)", "(Other Events, amount)", "(Other Events, Other Features)" (Lumen's "Other
+/// Cells") and "(Pruned Events, Pruned Events)". The package counts events from the
+/// newest: its index of a player's event is `event − sequence_len`. The string is
+/// NUL-terminated UTF-8 borrowed from the explanation until `lumen_explanation_free`;
+/// never free it. `LUMEN_STATUS_INVALID_ARGUMENT` for a `player` out of range or an
+/// explanation that did not come from `lumen_engine_explain_timeshap`. Nothing is
+/// written on failure. Thread-safe.
+///
+/// # Safety
+/// `explanation` is a valid explanation; `out` a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_timeshap_player_name(
+    explanation: *const lumen_explanation,
+    player: usize,
+    out: *mut *const c_char,
+) -> lumen_status {
+    boundary("lumen_explanation_timeshap_player_name", || {
+        check_out(out, "out")?;
+        // SAFETY: caller's contract.
+        let facts = unsafe { self::facts(explanation)? };
+        let name = facts.timeshap_names.get(player).ok_or_else(|| {
+            FfiError::new(
+                lumen_status::InvalidArgument,
+                format!("player: is {player}, expected < {}", facts.timeshap_names.len()),
+            )
+        })?;
+        // SAFETY: `out` passed `check_out`; the string lives in the handle.
+        unsafe { write_out(out, name.as_ptr()) };
+        Ok(())
     })
 }

@@ -30,7 +30,7 @@
 #define CHECK_SIZES_REFUSED(TYPE, opt, CALL)                                                          \
     do {                                                                                              \
         CHECK((opt).struct_size == sizeof(TYPE));                                                     \
-        const size_t sizes[3] = {0, sizeof(TYPE) + 8, sizeof(TYPE) - sizeof(size_t)};                 \
+        const size_t sizes[3] = {0, sizeof(TYPE) + 8, sizeof(TYPE) - 1}; /* none ever published */     \
         const char *hints[3] = {"_default()", "newer than this library", "corrupted"};                \
         for (size_t k = 0; k < 3; k++) {                                                              \
             (opt).struct_size = sizes[k];                                                             \

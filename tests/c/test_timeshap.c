@@ -3,8 +3,12 @@
  * exports on sequence models written in C: pruning of a model that reads only its last k
  * events, event level against Shapley values computed here from the definition, local
  * accuracy at every level, the state-carrying path against full re-evaluation, the global
- * report, determinism across thread counts, and the documented errors.
+ * report, determinism across thread counts, the documented errors, and the timeshap
+ * package's conventions: a fixed pruning index (pruning_idx), the (t, value) curve with
+ * its end points, and the package's player names.
  */
+
+#include <stddef.h>
 
 #include <math.h>
 #include <stdint.h>
@@ -324,6 +328,157 @@ static void test_event_level_exact(lumen_engine *engine) {
     CHECK(m.finalized == 1);
 }
 
+/* A fixed pruning index gives the values of the tolerance run that lands on the same index. */
+static void test_pruning_index(lumen_engine *engine) {
+    SECTION("pruning_index equals the tolerance run that lands on it");
+    lumen_sequence_model_desc desc = rnn_desc(NULL, 0);
+    desc.predict = last_k_predict;
+    lumen_sequence_model *model = new_sequence_model(&desc);
+    enum { L = 8 };
+    float x[L * F];
+    make_sequence(x, L, 11);
+    lumen_timeshap_options by_tolerance = options_with_background();
+    by_tolerance.prune = 1;
+    by_tolerance.tolerance = 0.0;
+    lumen_timeshap_options by_index = options_with_background();
+    CHECK(by_index.pruning_index == 0);
+    by_index.pruning_index = -K_LAST;
+    for (uint32_t level = LUMEN_TIMESHAP_EVENT; level <= LUMEN_TIMESHAP_CELL; level++) {
+        lumen_explanation *a = NULL, *b = NULL;
+        if (CHECK_OK(lumen_engine_explain_timeshap(engine, model, x, L * F, L, level, &by_tolerance, &a)) &&
+            CHECK_OK(lumen_engine_explain_timeshap(engine, model, x, L * F, L, level, &by_index, &b))) {
+            lumen_timeshap_summary sa, sb;
+            float va[64], vb[64];
+            if (CHECK_OK(lumen_explanation_timeshap_summary(a, &sa)) && CHECK_OK(lumen_explanation_timeshap_summary(b, &sb)) &&
+                CHECK(sa.players == sb.players && sa.players <= 64)) {
+                CHECK(sa.pruned_len == K_LAST && sb.pruned_len == K_LAST);
+                CHECK_OK(lumen_explanation_attributions(a, va, sa.players));
+                CHECK_OK(lumen_explanation_attributions(b, vb, sb.players));
+                CHECK(memcmp(va, vb, sa.players * sizeof va[0]) == 0);
+            }
+        }
+        lumen_explanation_free(a);
+        lumen_explanation_free(b);
+    }
+    /* The package's names, events counted from the newest. */
+    lumen_explanation *ex = NULL;
+    if (CHECK_OK(lumen_engine_explain_timeshap(engine, model, x, L * F, L, LUMEN_TIMESHAP_EVENT, &by_index, &ex))) {
+        const char *want[] = {"Event -1", "Event -2", "Event -3", "Pruned Events"};
+        for (size_t i = 0; i < 4; i++) {
+            const char *name = NULL;
+            CHECK_OK(lumen_explanation_timeshap_player_name(ex, i, &name));
+            CHECK(name != NULL && strcmp(name, want[i]) == 0);
+        }
+        const char *untouched = "untouched";
+        CHECK_FAILS(lumen_explanation_timeshap_player_name(ex, 4, &untouched), LUMEN_STATUS_INVALID_ARGUMENT,
+                    "player: is 4, expected < 4");
+        CHECK(strcmp(untouched, "untouched") == 0);
+        CHECK_FAILS(lumen_explanation_timeshap_player_name(ex, 0, NULL), LUMEN_STATUS_NULL_POINTER, "out");
+        char *json = NULL;
+        if (CHECK_OK(lumen_explanation_to_json(ex, &json))) {
+            CHECK_CONTAINS(json, "\"fixed_index\":-3");
+        }
+        lumen_string_free(json);
+    }
+    lumen_explanation_free(ex);
+    lumen_explanation *cell = NULL;
+    if (CHECK_OK(lumen_engine_explain_timeshap(engine, model, x, L * F, L, LUMEN_TIMESHAP_CELL, &by_index, &cell))) {
+        lumen_timeshap_summary summary;
+        const char *name = NULL;
+        if (CHECK_OK(lumen_explanation_timeshap_summary(cell, &summary)) &&
+            CHECK_OK(lumen_explanation_timeshap_player_name(cell, summary.players - 1, &name))) {
+            CHECK(strcmp(name, "(Pruned Events, Pruned Events)") == 0);
+        }
+    }
+    lumen_explanation_free(cell);
+    /* Without a fixed index the prune export walks; with one it evaluates no split. */
+    size_t pruned = 0, written = 0;
+    lumen_pruning_point points[L - 1];
+    if (CHECK_OK(lumen_engine_timeshap_prune(engine, model, x, L * F, L, &by_index, 0, &pruned, points, L - 1, &written))) {
+        CHECK(pruned == K_LAST && written == 0);
+    }
+    /* An old caller's struct (0.2.0 ended after `control`) never sets an index: no pruning. */
+    lumen_timeshap_options old = by_index;
+    old.struct_size = offsetof(lumen_timeshap_options, pruning_index);
+    if (CHECK_OK(lumen_engine_timeshap_prune(engine, model, x, L * F, L, &old, 0, &pruned, NULL, 0, &written))) {
+        CHECK(pruned == L);
+    }
+    /* Errors: an index with a tolerance, a non-negative index, one past the sequence. */
+    lumen_explanation *none = SENTINEL_EX;
+    lumen_timeshap_options both = by_index;
+    both.prune = 1;
+    both.tolerance = 0.1;
+    CHECK_FAILS(lumen_engine_explain_timeshap(engine, model, x, L * F, L, 0, &both, &none), LUMEN_STATUS_INVALID_ARGUMENT,
+                "options.pruning_index: is -3 and options.prune is set");
+    lumen_timeshap_options positive = options_with_background();
+    positive.pruning_index = 2;
+    CHECK_FAILS(lumen_engine_explain_timeshap(engine, model, x, L * F, L, 0, &positive, &none),
+                LUMEN_STATUS_INVALID_ARGUMENT, "expected a negative index");
+    lumen_timeshap_options too_far = options_with_background();
+    too_far.pruning_index = -(L + 1);
+    CHECK_FAILS(lumen_engine_explain_timeshap(engine, model, x, L * F, L, 0, &too_far, &none),
+                LUMEN_STATUS_INVALID_ARGUMENT, "-8 <= index <= -1");
+    CHECK(none == SENTINEL_EX);
+    lumen_sequence_model_free(model);
+}
+
+/* The curve in the package's (t, value) form: t = 0 .. -L, both end points included. */
+static void test_timeshap_curve(lumen_engine *engine) {
+    SECTION("the pruning curve in timeshap's (t, value) form");
+    rnn_model m;
+    rnn_init(&m);
+    lumen_sequence_model_desc desc = rnn_desc(&m, 1);
+    lumen_sequence_model *model = new_sequence_model(&desc);
+    enum { L = 9 };
+    float x[L * F];
+    make_sequence(x, L, 12);
+    lumen_timeshap_options o = options_with_background();
+    o.prune = 1;
+    o.tolerance = 0.01;
+    lumen_timeshap_curve_point curve[L + 1];
+    lumen_pruning_point lumen_curve[L - 1];
+    int64_t index = 0;
+    size_t written = 0, pruned = 0, lumen_written = 0;
+    if (CHECK_OK(lumen_engine_timeshap_pruning_curve(engine, model, x, L * F, L, &o, &index, curve, L + 1, &written)) &&
+        CHECK_OK(lumen_engine_timeshap_prune(engine, model, x, L * F, L, &o, 1, &pruned, lumen_curve, L - 1,
+                                             &lumen_written)) &&
+        CHECK(written == L + 1 && lumen_written == L - 1)) {
+        CHECK(index == -(int64_t)pruned);
+        double total = curve[0].older_value;
+        CHECK(curve[0].t == 0 && curve[0].newer_value == 0.0);
+        CHECK(curve[L].t == -L && curve[L].older_value == 0.0 && curve[L].newer_value == total);
+        for (size_t k = 1; k < L; k++) {
+            CHECK(curve[k].t == -(int64_t)k);
+            CHECK(curve[k].t == (int64_t)lumen_curve[k - 1].split - L);
+            CHECK(curve[k].older_value == lumen_curve[k - 1].older_value);
+            CHECK(curve[k].newer_value == lumen_curve[k - 1].newer_value);
+            CHECK_NEAR(curve[k].older_value + curve[k].newer_value, total, 1e-12);
+        }
+    }
+    /* The curve beside a fixed index reports that index. */
+    lumen_timeshap_options fixed = options_with_background();
+    fixed.pruning_index = -4;
+    if (CHECK_OK(lumen_engine_timeshap_pruning_curve(engine, model, x, L * F, L, &fixed, &index, curve, L + 1, &written))) {
+        CHECK(index == -4 && written == L + 1);
+    }
+    /* Without pruning the package's index is -L. */
+    lumen_timeshap_options plain = options_with_background();
+    if (CHECK_OK(lumen_engine_timeshap_pruning_curve(engine, model, x, L * F, L, &plain, &index, curve, L + 1, &written))) {
+        CHECK(index == -L);
+    }
+    int64_t untouched = 5;
+    size_t untouched_written = UNTOUCHED_SIZE;
+    CHECK_FAILS(lumen_engine_timeshap_pruning_curve(engine, model, x, L * F, L, &o, &untouched, curve, L,
+                                                    &untouched_written),
+                LUMEN_STATUS_BUFFER_TOO_SMALL, "curve_len: is 9, the curve of 9 events has 10 points");
+    CHECK(untouched == 5 && untouched_written == UNTOUCHED_SIZE);
+    CHECK_FAILS(lumen_engine_timeshap_pruning_curve(engine, model, x, L * F, L, &o, NULL, curve, L + 1, &written),
+                LUMEN_STATUS_NULL_POINTER, "pruning_index");
+    CHECK_FAILS(lumen_engine_timeshap_pruning_curve(engine, model, x, L * F, L, &o, &index, NULL, L + 1, &written),
+                LUMEN_STATUS_NULL_POINTER, "out");
+    lumen_sequence_model_free(model);
+}
+
 /* Every level with pruning, with and without the state path: local accuracy and equal values. */
 static void test_levels_and_state_path(lumen_engine *engine) {
     SECTION("levels keep local accuracy; the state path equals full re-evaluation");
@@ -598,6 +753,8 @@ int main(void) {
         test_event_level_exact(engine);
         test_levels_and_state_path(engine);
         test_global(engine);
+        test_pruning_index(engine);
+        test_timeshap_curve(engine);
         test_errors(engine);
     }
     lumen_engine_free(engine);

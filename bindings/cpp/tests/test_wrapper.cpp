@@ -947,6 +947,67 @@ void test_timeshap_pruning() {
     CHECK(loose < tight && tight <= L);
 }
 
+void test_timeshap_package_conventions() {
+    section("TimeSHAP: pruning_index, the (t, value) curve and the timeshap package's names");
+    using namespace lumen;
+    const std::size_t K = 3;
+    const Decaying d;
+    const SequenceModel last_k(sequence_config(),
+                               [&d, K](Span<const float> in, std::size_t rows, std::size_t seq_len, Span<float> out) {
+                                   for (std::size_t r = 0; r < rows; ++r)
+                                       out[r] = float(d.run(0.0, in.data() + (r * seq_len + seq_len - K) * 2, K));
+                               });
+    const Engine engine;
+    const std::size_t L = 10;
+    const std::vector<float> x = make_sequence(L, 5);
+    TimeShapOptions by_tolerance;
+    by_tolerance.background.assign(d.b.begin(), d.b.end());
+    by_tolerance.prune = true;
+    by_tolerance.tolerance = 0.0;
+    TimeShapOptions by_index;
+    CHECK(by_index.pruning_index == 0);
+    by_index.background.assign(d.b.begin(), d.b.end());
+    by_index.pruning_index = -static_cast<std::int64_t>(K);
+    for (TimeShapLevel level : {TimeShapLevel::Event, TimeShapLevel::Feature, TimeShapLevel::Cell}) {
+        const TimeShapExplanation a = engine.explain_timeshap(last_k, x, L, level, by_tolerance);
+        const TimeShapExplanation b = engine.explain_timeshap(last_k, x, L, level, by_index);
+        CHECK(a.pruned_len() == K && b.pruned_len() == K && b.pruning_index() == -3);
+        CHECK(a.values() == b.values());
+    }
+    const TimeShapExplanation events = engine.explain_timeshap(last_k, x, L, TimeShapLevel::Event, by_index);
+    const std::vector<TimeShapPlayer>& players = events.timeshap_players();
+    CHECK(players.size() == K + 1);
+    for (std::size_t i = 0; i < K; ++i) {
+        CHECK(players[i].name == "Event -" + std::to_string(i + 1));
+        CHECK(players[i].has_event && players[i].event == -static_cast<std::int64_t>(i + 1));
+    }
+    CHECK(players[K].name == "Pruned Events" && !players[K].has_event);
+
+    const TimeShapPruningCurve curve = engine.timeshap_pruning_curve(last_k, x, L, by_tolerance);
+    const Pruning lumen_form = engine.timeshap_prune(last_k, x, L, by_tolerance, true);
+    CHECK(curve.pruning_index == -3 && lumen_form.pruning_index() == -3);
+    CHECK(curve.points.size() == L + 1);
+    if (curve.points.size() == L + 1) {
+        const double total = curve.points.front().older_value;
+        CHECK(curve.points.front().t == 0 && curve.points.front().newer_value == 0.0);
+        CHECK(curve.points.back().t == -static_cast<std::int64_t>(L) && curve.points.back().older_value == 0.0 &&
+              curve.points.back().newer_value == total);
+        for (std::size_t i = 1; i < L; ++i) {
+            CHECK(curve.points[i].t == static_cast<std::int64_t>(lumen_form.curve[i - 1].split) -
+                                           static_cast<std::int64_t>(L));
+            CHECK(curve.points[i].older_value == lumen_form.curve[i - 1].older_value);
+        }
+    }
+    TimeShapOptions both = by_index;
+    both.prune = true;
+    CHECK_THROWS(InvalidInputError, Status::InvalidArgument, "set one of them",
+                 engine.explain_timeshap(last_k, x, L, TimeShapLevel::Event, both));
+    TimeShapOptions far = by_index;
+    far.pruning_index = -11;
+    CHECK_THROWS(InvalidInputError, Status::InvalidArgument, "-10 <= index <= -1",
+                 engine.timeshap_pruning_curve(last_k, x, L, far));
+}
+
 void test_timeshap_state_path() {
     section("TimeSHAP: the state path gives the same values");
     using namespace lumen;
@@ -1162,6 +1223,7 @@ int main() {
         test_threads();
         test_timeshap_local();
         test_timeshap_pruning();
+        test_timeshap_package_conventions();
         test_timeshap_state_path();
         test_timeshap_global();
         test_timeshap_errors();

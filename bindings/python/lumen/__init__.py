@@ -42,7 +42,19 @@ from .explanation import (
 )
 from .model import Model
 from .sequence_model import SequenceModel
-from .timeshap import Player, Pruning, PruningPoint, PruningRow, Summary, TimeShapExplanation, TimeShapGlobal
+from .timeshap import (
+    Player,
+    Pruning,
+    PruningPoint,
+    PruningRow,
+    Summary,
+    TimeShapCurvePoint,
+    TimeShapExplanation,
+    TimeShapGlobal,
+    TimeShapOptions,
+    TimeShapPlayer,
+    TimeShapPruningCurve,
+)
 
 __all__ = [
     "CancelToken",
@@ -75,8 +87,12 @@ __all__ = [
     "SequenceModel",
     "Status",
     "Summary",
+    "TimeShapCurvePoint",
     "TimeShapExplanation",
     "TimeShapGlobal",
+    "TimeShapOptions",
+    "TimeShapPlayer",
+    "TimeShapPruningCurve",
     "library_version",
     "scorecard_score",
 ]

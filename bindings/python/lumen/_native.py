@@ -409,6 +409,7 @@ class TimeShapOptions(Structure):
         ("event_threshold", c_double),
         ("feature_threshold", c_double),
         ("control", c_void_p),
+        ("pruning_index", c_int64),
     ]
 
 
@@ -416,6 +417,12 @@ class PruningPoint(Structure):
     """``lumen_pruning_point``."""
 
     _fields_ = [("split", c_size_t), ("newer_len", c_size_t), ("older_value", c_double), ("newer_value", c_double)]
+
+
+class TimeShapCurvePoint(Structure):
+    """``lumen_timeshap_curve_point``."""
+
+    _fields_ = [("t", c_int64), ("older_value", c_double), ("newer_value", c_double)]
 
 
 class TimeShapGlobalSizes(Structure):
@@ -530,6 +537,22 @@ _PROTOTYPES = {
             c_size_p,
         ],
     ),
+    "lumen_engine_timeshap_pruning_curve": (
+        _STATUS,
+        [
+            _HANDLE,
+            _HANDLE,
+            c_float_p,
+            c_size_t,
+            c_size_t,
+            POINTER(TimeShapOptions),
+            POINTER(c_int64),
+            POINTER(TimeShapCurvePoint),
+            c_size_t,
+            c_size_p,
+        ],
+    ),
+    "lumen_explanation_timeshap_player_name": (_STATUS, [_HANDLE, c_size_t, POINTER(c_char_p)]),
     "lumen_engine_explain_timeshap": (
         _STATUS,
         [_HANDLE, _HANDLE, c_float_p, c_size_t, c_size_t, c_uint32, POINTER(TimeShapOptions), _OUT_HANDLE],

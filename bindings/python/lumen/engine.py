@@ -755,6 +755,7 @@ class Engine:
         sequence: Any,
         *,
         full_curve: bool = False,
+        options: timeshap.TimeShapOptions | None = None,
         timeout: float | None = None,
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
@@ -766,7 +767,10 @@ class Engine:
         """Temporal coalition pruning of one sequence (``(seq_len, features)``, or flat
         event-major; ``seq_len >= 2``) with ``tolerance`` (no pruning without it). With
         ``full_curve`` every split is evaluated; otherwise the walk stops where pruning
-        does. Settings: see :mod:`lumen.timeshap`."""
+        does (with a fixed ``pruning_index`` no split is evaluated unless ``full_curve``).
+        Settings: a :class:`lumen.TimeShapOptions` as ``options``, or its fields as
+        keywords (see :mod:`lumen.timeshap`)."""
+        chosen = timeshap.settings_of(options, settings)
         model = self._sequence_model(model)
         call = Call(
             timeout=timeout,
@@ -777,7 +781,7 @@ class Engine:
             row_keys=row_keys,
         )
         keep = _arrays.Keep()
-        options = timeshap.options(keep, **settings)
+        c_options = timeshap.options(keep, chosen)
         array = np.asarray(_arrays.required(sequence, "sequence"))
         seq_len = timeshap.sequence_length(array, model.features)
         pointer, length = keep.floats(array, "sequence")
@@ -785,7 +789,7 @@ class Engine:
         curve = (_native.PruningPoint * capacity)()
         pruned, written = ctypes.c_size_t(), ctypes.c_size_t()
         engine, handle = self._handle, model._handle
-        call.attach(options)
+        call.attach(c_options)
 
         def prune() -> int:
             status: int = _native.lib.lumen_engine_timeshap_prune(
@@ -794,7 +798,7 @@ class Engine:
                 pointer,
                 length,
                 seq_len,
-                ctypes.byref(options),
+                ctypes.byref(c_options),
                 1 if full_curve else 0,
                 ctypes.byref(pruned),
                 curve,
@@ -809,12 +813,63 @@ class Engine:
         ]
         return timeshap.Pruning(pruned.value, points)
 
+    def timeshap_pruning_curve(
+        self,
+        model: SequenceModel,
+        sequence: Any,
+        *,
+        options: timeshap.TimeShapOptions | None = None,
+        timeout: float | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        max_model_threads: int | None = None,
+        **settings: Any,
+    ) -> timeshap.TimeShapPruningCurve:
+        """The whole pruning curve of one sequence in the ``timeshap`` package's form (its
+        ``temp_coalition_pruning(..., ret_plot_data=True)``): the package's ``pruning_idx``
+        (chosen by ``tolerance`` or a fixed ``pruning_index``; ``-seq_len`` without either)
+        and the points t = 0, -1, ..., -seq_len, end points included. Every split is
+        evaluated. Settings as :meth:`explain_timeshap`."""
+        chosen = timeshap.settings_of(options, settings)
+        model = self._sequence_model(model)
+        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
+        keep = _arrays.Keep()
+        c_options = timeshap.options(keep, chosen)
+        array = np.asarray(_arrays.required(sequence, "sequence"))
+        seq_len = timeshap.sequence_length(array, model.features)
+        pointer, length = keep.floats(array, "sequence")
+        capacity = seq_len + 1
+        curve = (_native.TimeShapCurvePoint * capacity)()
+        index, written = ctypes.c_int64(), ctypes.c_size_t()
+        engine, handle = self._handle, model._handle
+        call.attach(c_options)
+
+        def run() -> int:
+            status: int = _native.lib.lumen_engine_timeshap_pruning_curve(
+                engine,
+                handle,
+                pointer,
+                length,
+                seq_len,
+                ctypes.byref(c_options),
+                ctypes.byref(index),
+                curve,
+                capacity,
+                ctypes.byref(written),
+            )
+            return status
+
+        self._run(call, model, run)
+        points = [timeshap.TimeShapCurvePoint(p.t, p.older_value, p.newer_value) for p in curve[: written.value]]
+        return timeshap.TimeShapPruningCurve(index.value, points)
+
     def explain_timeshap(
         self,
         model: SequenceModel,
         sequence: Any,
         level: str = "event",
         *,
+        options: timeshap.TimeShapOptions | None = None,
         timeout: float | None = None,
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
@@ -825,7 +880,10 @@ class Engine:
     ) -> timeshap.TimeShapExplanation:
         """TimeSHAP of one sequence (``(seq_len, features)``, or flat event-major;
         ``seq_len >= 2``) at ``level`` (``"event"``, ``"feature"`` or ``"cell"``), after
-        pruning when ``tolerance`` is given. Settings: see :mod:`lumen.timeshap`."""
+        pruning when ``tolerance`` (or a fixed ``pruning_index``) is given. Settings: a
+        :class:`lumen.TimeShapOptions` as ``options``, or its fields as keywords (see
+        :mod:`lumen.timeshap`)."""
+        chosen = timeshap.settings_of(options, settings)
         model = self._sequence_model(model)
         level_code = timeshap._choice(timeshap.LEVELS, level, "level")
         call = Call(
@@ -837,17 +895,17 @@ class Engine:
             row_keys=row_keys,
         )
         keep = _arrays.Keep()
-        options = timeshap.options(keep, **settings)
+        c_options = timeshap.options(keep, chosen)
         array = np.asarray(_arrays.required(sequence, "sequence"))
         seq_len = timeshap.sequence_length(array, model.features)
         pointer, length = keep.floats(array, "sequence")
         out = ctypes.c_void_p()
         engine, handle = self._handle, model._handle
-        call.attach(options)
+        call.attach(c_options)
 
         def explain() -> int:
             status: int = _native.lib.lumen_engine_explain_timeshap(
-                engine, handle, pointer, length, seq_len, level_code, ctypes.byref(options), ctypes.byref(out)
+                engine, handle, pointer, length, seq_len, level_code, ctypes.byref(c_options), ctypes.byref(out)
             )
             return status
 
@@ -861,6 +919,7 @@ class Engine:
         *,
         tolerances: Sequence[float] = (),
         seeds: int = 10,
+        options: timeshap.TimeShapOptions | None = None,
         timeout: float | None = None,
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
@@ -872,7 +931,9 @@ class Engine:
         """Global TimeSHAP over ``sequences`` (each ``(seq_len_i, features)``, ``seq_len_i
         >= 2``): event importance by distance, feature importance, the most recent event's
         share and the pruning table at each η of ``tolerances`` over ``seeds`` (>= 2)
-        random streams. The background must be one event (or ``training_events``)."""
+        random streams. The background must be one event (or ``training_events``).
+        Settings: a :class:`lumen.TimeShapOptions` as ``options``, or its fields as keywords."""
+        chosen = timeshap.settings_of(options, settings)
         model = self._sequence_model(model)
         call = Call(
             timeout=timeout,
@@ -883,7 +944,7 @@ class Engine:
             row_keys=row_keys,
         )
         keep = _arrays.Keep()
-        options = timeshap.options(keep, **settings)
+        c_options = timeshap.options(keep, chosen)
         arrays = [np.asarray(s, dtype=np.float32) for s in _arrays.required(sequences, "sequences")]
         lengths = [timeshap.sequence_length(a, model.features) for a in arrays]
         flat = np.concatenate([a.reshape(-1) for a in arrays]) if arrays else np.empty(0, dtype=np.float32)
@@ -892,7 +953,7 @@ class Engine:
         tolerances_pointer, tolerances_len = keep.doubles(np.asarray(tolerances, dtype=np.float64), "tolerances")
         out = ctypes.c_void_p()
         engine, handle = self._handle, model._handle
-        call.attach(options)
+        call.attach(c_options)
 
         def explain() -> int:
             status: int = _native.lib.lumen_engine_timeshap_global(
@@ -902,7 +963,7 @@ class Engine:
                 length,
                 lengths_pointer,
                 count,
-                ctypes.byref(options),
+                ctypes.byref(c_options),
                 tolerances_pointer,
                 tolerances_len,
                 int(seeds),

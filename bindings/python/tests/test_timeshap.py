@@ -235,3 +235,119 @@ def test_thin_samples_report_no_standard_errors_but_keep_the_values():
         ample = engine.explain_timeshap(model, sequence, background=[0, 0], budget=2000)
         assert ample.sampling is not None and ample.sampling.standard_errors_available
         assert ample.standard_errors is not None and ample.standard_errors.shape == ample.values.shape
+
+
+def last_k_model(k):
+    return lumen.SequenceModel(lambda x: decaying(x[:, -k:, :]), features=F, feature_names=["amount", "hour"])
+
+
+def test_pruning_index_equals_the_tolerance_run_that_lands_on_it(engine):
+    k, x = 3, sequence(12, 3)
+    with last_k_model(k) as m:
+        for level in ("event", "feature", "cell"):
+            by_tolerance = engine.explain_timeshap(m, x, level, background=B, tolerance=0.0, top_events=2)
+            assert by_tolerance.pruned_len == k and by_tolerance.pruning_index == -k
+            options = lumen.TimeShapOptions(background=B, pruning_index=-k, top_events=2)
+            by_index = engine.explain_timeshap(m, x, level, options=options)
+            assert by_index.pruned_len == k
+            assert by_index.values.tobytes() == by_tolerance.values.tobytes()
+            assert by_index.players == by_tolerance.players
+            # The package's spelling as a loose keyword gives the same.
+            by_alias = engine.explain_timeshap(m, x, level, background=B, pruning_idx=-k, top_x_events=2)
+            assert by_alias.values.tobytes() == by_tolerance.values.tobytes()
+        pruning = engine.timeshap_prune(m, x, background=B, pruning_index=-k)
+        assert pruning.pruned_len == k and pruning.curve == [] and pruning.pruning_index == -k
+        # -seq_len keeps every event.
+        everything = engine.explain_timeshap(m, x, background=B, pruning_index=-12)
+        assert everything.pruned_len == 12 and "pruned_events" not in [p.kind for p in everything.players]
+        with pytest.raises(lumen.InvalidInputError, match="-12 <= index <= -1"):
+            engine.explain_timeshap(m, x, background=B, pruning_index=-13)
+        with pytest.raises(lumen.InvalidInputError, match="expected a negative index"):
+            engine.explain_timeshap(m, x, background=B, pruning_index=0)
+        with pytest.raises(lumen.InvalidInputError, match="set one of them"):
+            engine.explain_timeshap(m, x, background=B, pruning_index=-2, tolerance=0.1)
+
+
+def test_timeshap_pruning_curve_includes_both_end_points(engine):
+    k, length, x = 3, 12, sequence(12, 3)
+    with last_k_model(k) as m:
+        curve = engine.timeshap_pruning_curve(m, x, background=B, tolerance=0.0)
+        lumen_form = engine.timeshap_prune(m, x, background=B, tolerance=0.0, full_curve=True)
+    assert curve.pruning_index == -k == lumen_form.pruning_index
+    assert [p.t for p in curve.points] == list(range(0, -length - 1, -1))
+    total = curve.points[0].older_value
+    assert curve.points[0].newer_value == 0.0
+    assert curve.points[-1] == (-length, 0.0, total)
+    for point, ours in zip(curve.points[1:-1], lumen_form.curve):
+        assert point.t == ours.split - length
+        assert (point.older_value, point.newer_value) == (ours.older_value, ours.newer_value)
+    rows = curve.rows()
+    assert len(rows) == 2 * (length + 1)
+    assert rows[0] == ("Sum of contribution of events > t", 0, 0.0)
+    assert rows[1] == ("Sum of contribution of events \u2264 t", 0, total)
+    assert lumen.timeshap.CURVE_COLUMNS == ("Coalition", "t (event index)", "Shapley Value")
+    # The package's prune_given_data: the first t (from -1 back) whose older value is within η.
+    first = next(p.t for p in curve.points[1:] if abs(p.older_value) <= 0.0)
+    assert first == curve.pruning_index
+
+
+def test_timeshap_players_name_and_count_like_the_package(engine):
+    k, x = 3, sequence(8, 4)
+    with last_k_model(k) as m:
+        events = engine.explain_timeshap(m, x, "event", background=B, pruning_index=-k)
+        assert events.timeshap_players == [
+            ("Event -1", -1, None),
+            ("Event -2", -2, None),
+            ("Event -3", -3, None),
+            ("Pruned Events", None, None),
+        ]
+        # Lumen's own view counts from the oldest.
+        assert [p.event for p in events.players[:3]] == [7, 6, 5]
+        features = engine.explain_timeshap(m, x, "feature", background=B, pruning_index=-k)
+        assert [p.name for p in features.timeshap_players] == ["amount", "hour", "Pruned Events"]
+        cells = engine.explain_timeshap(m, x, "cell", background=B, pruning_index=-k, top_events=1, top_features=1)
+        names = [p.name for p in cells.timeshap_players]
+        first = cells.timeshap_players[0]
+        feature = ["amount", "hour"][first.feature]
+        assert names == [
+            f"(Event {first.event}, {feature})",
+            f"(Event {first.event}, Other Features)",
+            f"(Other Events, {feature})",
+            "(Other Events, Other Features)",
+            "(Pruned Events, Pruned Events)",
+        ]
+        assert cells.players[3].name == "Other Cells"
+
+
+def test_options_dataclass_rejects_unknown_settings_clearly(engine, model):
+    options = lumen.TimeShapOptions(background=B, nsamples=100, top_x_events=2, top_x_feats=1, tol=0.1)
+    assert (options.budget, options.top_events, options.top_features, options.tolerance) == (100, 2, 1, 0.1)
+    assert lumen.TimeShapOptions(pruning_idx=-3).pruning_index == -3
+    assert options.updated(budget=50).budget == 50 and options.budget == 100
+    with pytest.raises(lumen.InvalidInputError) as caught:
+        lumen.TimeShapOptions(tolerence=0.1)  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert "unknown setting 'tolerence'" in message and "did you mean 'tolerance'" in message
+    assert "valid settings: background, training_events, tolerance, pruning_index, budget" in message
+    assert "nsamples (= budget)" in message
+    with pytest.raises(lumen.InvalidInputError, match="given twice"):
+        lumen.TimeShapOptions(budget=10, nsamples=20)
+    with pytest.raises(lumen.InvalidInputError, match="set one of them"):
+        lumen.TimeShapOptions(tolerance=0.1, pruning_index=-2)
+    x = sequence(5, 9)
+    # Loose keywords of the engine methods get the same error, never a raw TypeError.
+    for call in (
+        lambda: engine.explain_timeshap(model, x, background=B, n_samples=10),
+        lambda: engine.timeshap_prune(model, x, background=B, n_samples=10),
+        lambda: engine.timeshap_pruning_curve(model, x, background=B, n_samples=10),
+        lambda: engine.timeshap_global(model, [x], background=B, n_samples=10),
+    ):
+        unknown = "unknown setting 'n_samples' \\(did you mean 'nsamples'\\?\\)"
+        with pytest.raises(lumen.InvalidInputError, match=unknown):
+            call()
+    with pytest.raises(lumen.InvalidInputError, match="expected a lumen.TimeShapOptions"):
+        engine.explain_timeshap(model, x, options={"background": B})
+    # Options and keywords together: the keywords win.
+    a = engine.explain_timeshap(model, x, options=lumen.TimeShapOptions(background=B, budget=6), budget=30)
+    b = engine.explain_timeshap(model, x, background=B, nsamples=30)
+    assert a.values.tobytes() == b.values.tobytes()

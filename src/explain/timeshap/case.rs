@@ -24,6 +24,8 @@ pub(crate) struct Case<'a> {
     pub link: Link,
     /// Whether the state-carrying path is used (the model has it and the caller allows it).
     pub use_state: bool,
+    /// A fixed `pruning_index` and the pruned length it gives (checked against `seq_len`).
+    pub fixed: Option<(i64, usize)>,
 }
 
 impl<'a> Case<'a> {
@@ -55,6 +57,7 @@ impl<'a> Case<'a> {
             return Err(Error::length("sequence", x.len(), format!("seq_len × features = {seq_len} × {features}")));
         }
         ensure_finite("sequence", x)?;
+        let fixed = params.pruning_index.zip(params.fixed_pruned_len(seq_len)?);
         let background = params.background.expand(seq_len, features)?;
         Ok(Self {
             engine,
@@ -67,6 +70,7 @@ impl<'a> Case<'a> {
             target: params.target as usize,
             link: params.link,
             use_state: params.use_state && signature.state_len.is_some(),
+            fixed,
         })
     }
 

@@ -284,9 +284,14 @@ pub fn timeshap_global(
     })
 }
 
-/// The pruning at η read off a full curve (`None`: nothing pruned).
+/// The pruning at η read off a full curve (`None`: nothing pruned); a curve computed
+/// for a fixed pruning index keeps that index's pruned length.
 fn pruning_at(curve: &Pruning, tolerance: Option<f64>) -> Pruning {
     let mut pruning = curve.clone();
+    if curve.fixed_index.is_some() {
+        // A fixed pruning index already chose the pruned length.
+        return pruning;
+    }
     pruning.tolerance = tolerance;
     pruning.pruned_len = tolerance.and_then(|eta| curve.pruned_len_at(eta)).unwrap_or(curve.sequence_len);
     pruning

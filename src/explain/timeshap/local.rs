@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::case::Case;
 use super::lumped::LumpedModel;
 use super::players::{Layout, Player, PlayerMap};
-use super::pruning::{prune, Pruning};
+use super::pruning::{fixed, prune, Pruning};
 use super::TimeShapParams;
 use crate::backend::GroupMap;
 use crate::engine::row_keys::{Purpose, RowStreams};
@@ -91,6 +91,9 @@ pub struct TimeShapExplanation {
     pub level: Level,
     /// What each value (feature-axis entry of `explanation`) stands for.
     pub players: Vec<Player>,
+    /// The players' names as the `timeshap` package writes them
+    /// ([`Player::timeshap_name`]); the explanation's feature names are Lumen's.
+    pub timeshap_names: Vec<String>,
     /// The pruning it was computed on.
     pub pruning: Pruning,
     /// Whether every coalition was enumerated (values exact, standard errors 0).
@@ -124,7 +127,8 @@ pub struct LocalReport {
 /// Temporal coalition pruning of one sequence (`seq_len × F` values). With
 /// `full_curve`, every split's values are computed (splits L − 1 down to 1) and the
 /// pruned length for `params.tolerance` read off the curve; otherwise the walk stops at
-/// the pruned length (cost proportional to it).
+/// the pruned length (cost proportional to it). With `params.pruning_index` the pruned
+/// length is `-index` and, without `full_curve`, no split is evaluated (empty curve).
 pub fn timeshap_prune(
     engine: &Engine,
     model: &dyn SequenceModel,
@@ -137,9 +141,19 @@ pub fn timeshap_prune(
     prune_case(&case, params.tolerance, full_curve)
 }
 
+/// The pruning of `case`: its fixed index when it has one (the whole curve beside it with
+/// `full_curve`), else the walk with `tolerance` (or the whole curve).
 pub(crate) fn prune_case(case: &Case<'_>, tolerance: Option<f64>, full_curve: bool) -> Result<Pruning> {
-    if !full_curve {
-        return prune(case, tolerance);
+    match (case.fixed, full_curve) {
+        (Some((index, kept)), false) => return fixed(case, index, kept),
+        (Some((index, kept)), true) => {
+            let mut pruning = prune(case, None)?;
+            pruning.fixed_index = Some(index);
+            pruning.pruned_len = kept;
+            return Ok(pruning);
+        }
+        (None, false) => return prune(case, tolerance),
+        (None, true) => {}
     }
     let mut pruning = prune(case, None)?;
     pruning.tolerance = tolerance;
@@ -147,7 +161,8 @@ pub(crate) fn prune_case(case: &Case<'_>, tolerance: Option<f64>, full_curve: bo
     Ok(pruning)
 }
 
-/// Event-level TimeSHAP of one sequence: prunes with `params.tolerance`, then one value
+/// Event-level TimeSHAP of one sequence: prunes with `params.tolerance` (or at
+/// `params.pruning_index`), then one value
 /// per unpruned event (most recent first) and one for the pruned events.
 pub fn timeshap_event(
     engine: &Engine,
@@ -158,7 +173,7 @@ pub fn timeshap_event(
 ) -> Result<TimeShapExplanation> {
     let case = Case::new(engine, model, sequence, seq_len, params)?;
     let streams = RowStreams::for_inputs(engine, sequence, sequence.len())?;
-    let pruning = prune(&case, params.tolerance)?;
+    let pruning = prune_case(&case, params.tolerance, false)?;
     explain_level(&case, params, &pruning, Level::Event, None, &streams, 0)
 }
 
@@ -173,7 +188,7 @@ pub fn timeshap_feature(
 ) -> Result<TimeShapExplanation> {
     let case = Case::new(engine, model, sequence, seq_len, params)?;
     let streams = RowStreams::for_inputs(engine, sequence, sequence.len())?;
-    let pruning = prune(&case, params.tolerance)?;
+    let pruning = prune_case(&case, params.tolerance, false)?;
     explain_level(&case, params, &pruning, Level::Feature, None, &streams, 0)
 }
 
@@ -201,7 +216,7 @@ pub fn timeshap_local(
 ) -> Result<LocalReport> {
     relevance.validate()?;
     let case = Case::new(engine, model, sequence, seq_len, params)?;
-    let pruning = prune(&case, params.tolerance)?;
+    let pruning = prune_case(&case, params.tolerance, false)?;
     let streams = RowStreams::for_inputs(engine, sequence, sequence.len())?;
     let event = explain_level(&case, params, &pruning, Level::Event, None, &streams, 0)?;
     let feature = explain_level(&case, params, &pruning, Level::Feature, None, &streams, 0)?;
@@ -262,6 +277,7 @@ pub(crate) fn explain_level(
     let rows = pruning.model_rows_evaluated + case.evaluator.rows_evaluated() - rows_before + game.rows_evaluated();
     let names = case.model.signature().feature_names.as_deref();
     let player_names: Vec<String> = players.iter().map(|p| p.name(case.seq_len, names)).collect();
+    let timeshap_names: Vec<String> = players.iter().map(|p| p.timeshap_name(level, case.seq_len, names)).collect();
     let mut parameters = super::super::parameters_json(params)?;
     parameters["level"] = super::super::parameters_json(&level)?;
     parameters["pruning"] = super::super::parameters_json(pruning)?;
@@ -300,5 +316,5 @@ pub(crate) fn explain_level(
             .then(|| estimate.standard_errors.iter().map(|&v| v as f32).collect()),
         diagnostics: vec![RowDiagnostics { model_rows_evaluated: rows, completeness_gap: Some(vec![gap]) }],
     };
-    Ok(TimeShapExplanation { level, players, pruning: pruning.clone(), exact, explanation })
+    Ok(TimeShapExplanation { level, players, timeshap_names, pruning: pruning.clone(), exact, explanation })
 }

@@ -41,7 +41,7 @@ pub use local::{
     TimeShapExplanation,
 };
 pub use players::Player;
-pub use pruning::{Pruning, PruningPoint};
+pub use pruning::{Pruning, PruningPoint, TimeShapCurvePoint};
 
 use serde::Serialize;
 
@@ -57,8 +57,13 @@ pub const DEFAULT_BUDGET: usize = 32_000;
 pub struct TimeShapParams {
     /// What a switched-off cell becomes.
     pub background: SequenceBackground,
-    /// η of temporal coalition pruning; `None` prunes nothing.
+    /// η of temporal coalition pruning; `None` prunes nothing (unless `pruning_index`).
     pub tolerance: Option<f64>,
+    /// The `timeshap` package's `pruning_idx`: a fixed negative index `-k` that keeps the
+    /// last `k` events as players and lumps the older ones into one (`-L` keeps every
+    /// event), with no pruning search. `None` (the default) searches with `tolerance`.
+    /// Setting both is an error.
+    pub pruning_index: Option<i64>,
     /// Coalitions per explanation (exact when `2^M − 2` fit); at least 2.
     pub budget: usize,
     /// The most jackknife groups for the standard errors of sampled values (at least 2).
@@ -78,6 +83,7 @@ impl TimeShapParams {
         Self {
             background,
             tolerance: None,
+            pruning_index: None,
             budget: DEFAULT_BUDGET,
             error_batches: crate::explain::shapley::kernel_shap::DEFAULT_ERROR_BATCHES,
             target: 0,
@@ -86,11 +92,42 @@ impl TimeShapParams {
         }
     }
 
+    /// The pruned length a fixed `pruning_index` gives a sequence of `seq_len` events, or
+    /// an error when the index is out of `-seq_len ..= -1`; `None` without a fixed index.
+    pub(crate) fn fixed_pruned_len(&self, seq_len: usize) -> Result<Option<usize>> {
+        let Some(index) = self.pruning_index else { return Ok(None) };
+        match usize::try_from(index.unsigned_abs()) {
+            Ok(kept) if index < 0 && kept <= seq_len => Ok(Some(kept)),
+            _ => Err(Error::invalid(
+                "pruning_index",
+                format!("is {index}, expected -{seq_len} <= index <= -1 for a sequence of {seq_len} events"),
+            )),
+        }
+    }
+
     /// Checks the parameters against the model's signature.
     pub fn validate(&self, signature: &SequenceSignature) -> Result<()> {
         if let Some(eta) = self.tolerance {
             if !eta.is_finite() || eta < 0.0 {
                 return Err(Error::invalid("tolerance", format!("is {eta}, expected a finite η >= 0")));
+            }
+        }
+        if let Some(index) = self.pruning_index {
+            if let Some(eta) = self.tolerance {
+                return Err(Error::invalid(
+                    "pruning_index",
+                    format!(
+                        "is {index} and tolerance is {eta}: set one of them (a fixed index replaces the tolerance search)"
+                    ),
+                ));
+            }
+            if index >= 0 {
+                return Err(Error::invalid(
+                    "pruning_index",
+                    format!(
+                        "is {index}, expected a negative index (timeshap's pruning_idx: -k keeps the last k events)"
+                    ),
+                ));
             }
         }
         if self.budget < 2 {

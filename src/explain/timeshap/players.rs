@@ -62,6 +62,41 @@ impl Player {
     }
 }
 
+impl Player {
+    /// The event's index as the `timeshap` package counts it, from the newest: `event − L`
+    /// (−1 is the most recent event, −L the oldest); `None` for kinds without one.
+    pub fn timeshap_event(&self, seq_len: usize) -> Option<i64> {
+        let from_newest = |e: usize| Some(i64::try_from(e).ok()? - i64::try_from(seq_len).ok()?);
+        match *self {
+            Self::Event { event } | Self::Cell { event, .. } | Self::OtherFeaturesOfEvent { event } => {
+                from_newest(event)
+            }
+            _ => None,
+        }
+    }
+
+    /// The name the `timeshap` package writes for this player at `level`: "Event -1" (and
+    /// "Pruned Events") at event level; the feature's name, else "Feature j", (and "Pruned
+    /// Events") at feature level; at cell level the package's (Event, Feature) row as
+    /// "(Event -1, amount)", with "Other Features" and "Other Events" for the groups
+    /// (Lumen's "Other Cells" is "(Other Events, Other Features)") and "(Pruned Events,
+    /// Pruned Events)".
+    pub fn timeshap_name(&self, level: super::Level, seq_len: usize, names: Option<&[String]>) -> String {
+        let feature = |j: usize| names.and_then(|n| n.get(j).cloned()).unwrap_or_else(|| format!("Feature {j}"));
+        let event = |e: usize| format!("Event -{}", seq_len - e);
+        match self {
+            Self::Event { event: e } => event(*e),
+            Self::Feature { feature: j } => feature(*j),
+            Self::Cell { event: e, feature: j } => format!("({}, {})", event(*e), feature(*j)),
+            Self::OtherFeaturesOfEvent { event: e } => format!("({}, Other Features)", event(*e)),
+            Self::OtherEventsOfFeature { feature: j } => format!("(Other Events, {})", feature(*j)),
+            Self::OtherCells => "(Other Events, Other Features)".to_owned(),
+            Self::PrunedEvents if level == super::Level::Cell => "(Pruned Events, Pruned Events)".to_owned(),
+            Self::PrunedEvents => "Pruned Events".to_owned(),
+        }
+    }
+}
+
 /// The players and the player of every element of a game row.
 pub(crate) struct PlayerMap {
     pub players: Vec<Player>,

@@ -12,6 +12,16 @@
 //! package, η = 0 is a real tolerance (prune where the older events carry exactly
 //! nothing) rather than "no pruning"; no pruning is `tolerance = None`.
 //!
+//! A fixed pruning index (`TimeShapParams::pruning_index`, the package's `pruning_idx`)
+//! skips the walk: the pruned length is `-index`, and only link(f(x)) and
+//! link(f(background)) are evaluated (no curve) unless the whole curve is asked for.
+//!
+//! The package's own form of the curve ([`Pruning::timeshap_curve`]) indexes a split by
+//! `t = s − L` (0 down to −L, its "t (event index)" column) and includes both end points:
+//! t = 0 (every event older: φ_older = v(all) − v(∅), φ_newer = 0) and t = −L (no event
+//! older: φ_older = 0, φ_newer = v(all) − v(∅)), which Lumen's own curve leaves out
+//! because no split there can prune anything.
+//!
 //! Cost: two model rows per split evaluated. Full re-evaluation builds each row whole
 //! (L events); the state-carrying path runs both prefixes once, one event at a time
 //! (L − 1 calls of two rows of one event), and then only the tails of each split.
@@ -38,17 +48,34 @@ pub struct PruningPoint {
     pub newer_value: f64,
 }
 
+/// One point of the pruning curve in the `timeshap` package's form (the rows of the
+/// DataFrame `temp_coalition_pruning(..., ret_plot_data=True)` returns, two per t).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TimeShapCurvePoint {
+    /// The package's "t (event index)": `split − L`, from 0 (every event in the older part)
+    /// down to −L (none); the newer part is the last `−t` events.
+    pub t: i64,
+    /// The row "Sum of contribution of events ≤ t": the older events' exact Shapley value.
+    pub older_value: f64,
+    /// The row "Sum of contribution of events > t": the newer events' exact Shapley value.
+    pub newer_value: f64,
+}
+
 /// The outcome of temporal coalition pruning.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Pruning {
     /// η, or `None` when the curve was computed without pruning.
     pub tolerance: Option<f64>,
+    /// The fixed pruning index (the package's `pruning_idx`) that chose `pruned_len`, if
+    /// one was given instead of a tolerance.
+    pub fixed_index: Option<i64>,
     /// L, the explained sequence's length.
     pub sequence_len: usize,
     /// Events kept as individual players (L when nothing was pruned).
     pub pruned_len: usize,
     /// The curve from the most recent split back to the split where pruning stopped (the
-    /// whole curve, splits L − 1 down to 1, when `tolerance` is `None`).
+    /// whole curve, splits L − 1 down to 1, when `tolerance` is `None`; empty for a fixed
+    /// index unless the whole curve was asked for).
     pub curve: Vec<PruningPoint>,
     /// link(f(x)) of the explained output.
     pub prediction: f64,
@@ -64,6 +91,37 @@ impl Pruning {
     /// The split index: events before it are lumped into one player (0 = none).
     pub fn split(&self) -> usize {
         self.sequence_len - self.pruned_len
+    }
+
+    /// The `timeshap` package's pruning index of this pruning: `−pruned_len` (the negative
+    /// `pruning_idx` whose last `−index` events are kept; `−L` when nothing was pruned),
+    /// as `temp_coalition_pruning` returns it.
+    pub fn pruning_index(&self) -> i64 {
+        -i64::try_from(self.pruned_len).unwrap_or(i64::MAX)
+    }
+
+    /// Whether the curve holds every split, L − 1 down to 1.
+    pub fn is_full_curve(&self) -> bool {
+        self.curve.len() + 1 == self.sequence_len
+    }
+
+    /// The whole curve in the `timeshap` package's form: t = 0, −1, …, −L (L + 1 points,
+    /// both end points included), or `None` when the curve is not whole (the walk
+    /// stopped at the pruned split, or a fixed index skipped it).
+    pub fn timeshap_curve(&self) -> Option<Vec<TimeShapCurvePoint>> {
+        if !self.is_full_curve() {
+            return None;
+        }
+        let total = self.prediction - self.base;
+        let l = i64::try_from(self.sequence_len).ok()?;
+        let mut points = Vec::with_capacity(self.sequence_len + 1);
+        points.push(TimeShapCurvePoint { t: 0, older_value: total, newer_value: 0.0 });
+        for p in &self.curve {
+            let t = i64::try_from(p.split).ok()? - l;
+            points.push(TimeShapCurvePoint { t, older_value: p.older_value, newer_value: p.newer_value });
+        }
+        points.push(TimeShapCurvePoint { t: -l, older_value: 0.0, newer_value: total });
+        Some(points)
     }
 
     /// The pruned length η would give on this curve (`timeshap`'s `prune_given_data`):
@@ -165,6 +223,7 @@ pub(crate) fn prune(case: &Case<'_>, tolerance: Option<f64>) -> Result<Pruning> 
     let model_rows_evaluated = case.evaluator.rows_evaluated() - rows_before;
     Ok(Pruning {
         tolerance,
+        fixed_index: None,
         sequence_len: l,
         pruned_len,
         curve,
@@ -172,6 +231,24 @@ pub(crate) fn prune(case: &Case<'_>, tolerance: Option<f64>) -> Result<Pruning> 
         base,
         used_state: case.use_state,
         model_rows_evaluated,
+    })
+}
+
+/// The pruning of a fixed pruning index keeping the last `kept` events: no walk, no
+/// curve; only link(f(x)) and link(f(background)) are evaluated.
+pub(crate) fn fixed(case: &Case<'_>, index: i64, kept: usize) -> Result<Pruning> {
+    let rows_before = case.evaluator.rows_evaluated();
+    let (prediction, base) = case.prediction_and_base()?;
+    Ok(Pruning {
+        tolerance: None,
+        fixed_index: Some(index),
+        sequence_len: case.seq_len,
+        pruned_len: kept,
+        curve: Vec::new(),
+        prediction,
+        base,
+        used_state: case.use_state,
+        model_rows_evaluated: case.evaluator.rows_evaluated() - rows_before,
     })
 }
 

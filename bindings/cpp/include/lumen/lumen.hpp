@@ -1376,6 +1376,10 @@ struct TimeShapOptions {
     std::size_t top_features;            ///< Relevant features kept by TopK.
     double event_threshold;              ///< Threshold's event threshold.
     double feature_threshold;            ///< Threshold's feature threshold.
+    /// The `timeshap` package's `pruning_idx`: a negative -k keeps the last k events and
+    /// lumps the older ones (-seq_len keeps every event), without the tolerance search;
+    /// 0 (the default): none. With `prune`, positive or below -seq_len: InvalidInputError.
+    std::int64_t pruning_index;
 
     /// The library's defaults.
     TimeShapOptions() {
@@ -1392,6 +1396,7 @@ struct TimeShapOptions {
         top_features = d.top_features;
         event_threshold = d.event_threshold;
         feature_threshold = d.feature_threshold;
+        pruning_index = d.pruning_index;
     }
 };
 
@@ -1403,10 +1408,28 @@ struct PruningPoint {
     double newer_value = 0.0;  ///< Exact Shapley value of the newer events.
 };
 
-/// The result of temporal coalition pruning.
+/// The result of temporal coalition pruning, in Lumen's form (for the `timeshap`
+/// package's, end points included, see Engine::timeshap_pruning_curve).
 struct Pruning {
     std::size_t pruned_len = 0;        ///< Events kept (seq_len without pruning).
     std::vector<PruningPoint> curve;   ///< From the most recent split back.
+
+    /// The `timeshap` package's `pruning_idx`: -pruned_len (-seq_len when nothing was pruned).
+    std::int64_t pruning_index() const noexcept { return -static_cast<std::int64_t>(pruned_len); }
+};
+
+/// One t of the pruning curve in the `timeshap` package's form.
+struct TimeShapCurvePoint {
+    std::int64_t t = 0;        ///< The package's "t (event index)": split − seq_len, 0 down to −seq_len.
+    double older_value = 0.0;  ///< Its row "Sum of contribution of events ≤ t".
+    double newer_value = 0.0;  ///< Its row "Sum of contribution of events > t" (the last −t events).
+};
+
+/// The whole pruning curve in the `timeshap` package's form (its
+/// `temp_coalition_pruning(..., ret_plot_data=True)`).
+struct TimeShapPruningCurve {
+    std::int64_t pruning_index = 0;          ///< The package's `pruning_idx`: −pruned_len.
+    std::vector<TimeShapCurvePoint> points;  ///< t = 0, −1, …, −seq_len, both end points included.
 };
 
 /// What a TimeSHAP player stands for.
@@ -1427,6 +1450,17 @@ struct Player {
     std::int64_t event = -1;              ///< Position in the sequence, or -1.
     std::int64_t feature = -1;            ///< Feature index, or -1.
     std::string name;                     ///< Its name ("Event -1" is the most recent event).
+};
+
+/// A TimeSHAP player as the `timeshap` package names and numbers it.
+struct TimeShapPlayer {
+    /// The package's name: "Event -1", a feature's name (or "Feature j"), at cell level its
+    /// (Event, Feature) row such as "(Event -1, amount)" or "(Other Events, Other Features)",
+    /// and "Pruned Events" ("(Pruned Events, Pruned Events)" at cell level).
+    std::string name;
+    bool has_event = false;    ///< Whether the player stands for one event.
+    std::int64_t event = 0;    ///< That event counted from the newest (-1 is the most recent).
+    std::int64_t feature = -1; ///< Feature index, or -1.
 };
 
 
@@ -1451,6 +1485,17 @@ class TimeShapExplanation {
             players_.push_back(Player{static_cast<PlayerKind>(raw[i].kind), raw[i].event, raw[i].feature, names[i]});
         exact_ = summary.exact != 0;
         pruned_len_ = summary.pruned_len;
+        timeshap_players_.reserve(raw.size());
+        for (std::size_t i = 0; i < raw.size(); ++i) {
+            const char* name = nullptr;
+            detail::check(lumen_explanation_timeshap_player_name(explanation_.get(), i, &name));
+            const PlayerKind kind = players_[i].kind;
+            const bool one_event = kind == PlayerKind::Event || kind == PlayerKind::Cell ||
+                                   kind == PlayerKind::OtherFeaturesOfEvent;
+            const std::int64_t from_newest = raw[i].event - static_cast<std::int64_t>(summary.sequence_len);
+            timeshap_players_.push_back(
+                TimeShapPlayer{name != nullptr ? name : "", one_event, one_event ? from_newest : 0, raw[i].feature});
+        }
     }
 
     /// The level.
@@ -1459,6 +1504,10 @@ class TimeShapExplanation {
     std::vector<float> values() const { return explanation_.attributions(); }
     /// The players, in the order of values().
     const std::vector<Player>& players() const noexcept { return players_; }
+    /// The players as the `timeshap` package names and numbers them, in the order of values().
+    const std::vector<TimeShapPlayer>& timeshap_players() const noexcept { return timeshap_players_; }
+    /// The `timeshap` package's `pruning_idx` the values were computed at: −pruned_len().
+    std::int64_t pruning_index() const noexcept { return -static_cast<std::int64_t>(pruned_len_); }
     /// link(f(background sequence)).
     float base_value() const { return explanation_.base_values().at(0); }
     /// link(f(x)).
@@ -1478,6 +1527,7 @@ class TimeShapExplanation {
     Explanation explanation_;
     TimeShapLevel level_;
     std::vector<Player> players_;
+    std::vector<TimeShapPlayer> timeshap_players_;
     bool exact_ = false;
     std::size_t pruned_len_ = 0;
 };
@@ -1581,6 +1631,7 @@ inline lumen_timeshap_options to_c(const TimeShapOptions& o) {
     c.top_features = o.top_features;
     c.event_threshold = o.event_threshold;
     c.feature_threshold = o.feature_threshold;
+    c.pruning_index = o.pruning_index;
     return c;
 }
 
@@ -1816,8 +1867,29 @@ class Engine {
         return out;
     }
 
+    /// The whole pruning curve of one sequence in the `timeshap` package's form: its
+    /// `pruning_idx` (chosen by `options.tolerance` with `options.prune`, or
+    /// `options.pruning_index`; −seq_len with neither) and the points t = 0, −1, …, −seq_len,
+    /// both end points included. Every split is evaluated.
+    TimeShapPruningCurve timeshap_pruning_curve(const SequenceModel& model, Span<const float> sequence,
+                                                std::size_t seq_len, const TimeShapOptions& options) const {
+        const lumen_timeshap_options c = detail::to_c(options);
+        std::vector<lumen_timeshap_curve_point> curve(seq_len + 1);
+        std::int64_t index = 0;
+        std::size_t written = 0;
+        const lumen_status status =
+            lumen_engine_timeshap_pruning_curve(handle_.get(), model.get(), sequence.data(), sequence.size(), seq_len,
+                                                &c, &index, curve.data(), curve.size(), &written);
+        fail_unless_ok(model, status);
+        TimeShapPruningCurve out;
+        out.pruning_index = index;
+        for (std::size_t i = 0; i < written; ++i)
+            out.points.push_back({curve[i].t, curve[i].older_value, curve[i].newer_value});
+        return out;
+    }
+
     /// TimeSHAP of one sequence (seq_len × F floats, event-major, seq_len >= 2) at `level`,
-    /// after pruning when `options.prune` is set.
+    /// after pruning when `options.prune` is set (or at `options.pruning_index`).
     TimeShapExplanation explain_timeshap(const SequenceModel& model, Span<const float> sequence, std::size_t seq_len,
                                          TimeShapLevel level, const TimeShapOptions& options) const {
         const lumen_timeshap_options c = detail::to_c(options);

@@ -2,6 +2,7 @@
 //! and the global report.
 
 use jni::objects::{JClass, JDoubleArray, JFloatArray, JIntArray, JObject, JObjectArray, JString};
+use jni::refs::IntoAuto;
 use jni::sys::{jboolean, jint, jlong};
 use jni::{Env, EnvUnowned};
 use lumen::engine::call_control::finish_current;
@@ -10,6 +11,7 @@ use lumen::explain::timeshap::{
     timeshap_cell, timeshap_event, timeshap_feature, timeshap_global, timeshap_prune, CellRelevance, GlobalParams,
     GlobalReport, Player, SequenceBackground, Summary, TimeShapExplanation, TimeShapParams,
 };
+use lumen::ErrorKind;
 use lumen::{Engine, Error, SequenceSignature};
 
 use crate::arrays::{
@@ -21,7 +23,8 @@ use crate::java_sequence_model::{JavaSequenceModel, SequenceModelCall};
 
 /// The Java `TimeShapOptions` as passed to the natives: the background arrays, `ints` =
 /// `{prune, budget, errorBatches, target, logit, useState, relevance, topEvents,
-/// topFeatures}` and `reals` = `{tolerance, eventThreshold, featureThreshold}`.
+/// topFeatures, pruningIndex}` (`pruningIndex` 0: none) and `reals` = `{tolerance,
+/// eventThreshold, featureThreshold}`.
 struct OptionArguments<'a, 'l> {
     background: &'a JFloatArray<'l>,
     training_events: &'a JFloatArray<'l>,
@@ -47,9 +50,10 @@ impl OptionArguments<'_, '_> {
         let (
             &[prune, budget, error_batches, target, logit, use_state, relevance, top_events, top_features],
             &[tolerance, event_threshold, feature_threshold],
-        ) = (ints.as_slice(), reals.as_slice())
+            &[pruning_index],
+        ) = (ints.as_slice(), reals.as_slice(), raw.get(NAMES.len()..).unwrap_or_default())
         else {
-            return Err(Error::invalid("options", "malformed settings arrays (9 ints and 3 doubles expected)").into());
+            return Err(Error::invalid("options", "malformed settings arrays (10 ints and 3 doubles expected)").into());
         };
         let background = match optional_floats(env, self.background)? {
             Some(b) if b.len() == features => SequenceBackground::Event(b),
@@ -67,6 +71,7 @@ impl OptionArguments<'_, '_> {
         };
         let mut params = TimeShapParams::new(background);
         params.tolerance = (prune != 0).then_some(tolerance);
+        params.pruning_index = (pruning_index != 0).then_some(i64::from(pruning_index));
         params.budget = budget;
         params.error_batches = u32::try_from(error_batches)
             .map_err(|_| Error::invalid("errorBatches", format!("is {error_batches}, expected >= 2")))?;
@@ -218,6 +223,61 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapPrune<'l>(
 }
 
 #[allow(clippy::too_many_arguments)]
+fn inner_pruning_curve<'l>(
+    env: &mut Env<'l>,
+    call: jlong,
+    engine: jlong,
+    model: jlong,
+    sequence: &JFloatArray<'_>,
+    seq_len: jint,
+    options: OptionArguments<'_, '_>,
+) -> BindingResult<JDoubleArray<'l>> {
+    let _control = crate::calls::enter(call)?;
+    let (engine, model) = handles(engine, model)?;
+    let sequence = floats(env, sequence, "sequence")?;
+    let seq_len = seq_len_of(seq_len)?;
+    let o = options.read(env, model.signature().features, Some(seq_len))?;
+    let call = SequenceModelCall::new(model);
+    let pruning = call.check(timeshap_prune(engine, &call, &sequence, seq_len, &o.params, true))?;
+    let points = pruning
+        .timeshap_curve()
+        .ok_or_else(|| Error::new(ErrorKind::Internal, "the full pruning curve came back incomplete"))?;
+    finish_current();
+    let mut out = vec![pruning.pruning_index() as f64];
+    for p in &points {
+        out.extend([p.t as f64, p.older_value, p.newer_value]);
+    }
+    new_doubles(env, &out)
+}
+
+/// `double[] timeshapPruningCurve(long call, long engine, long model, float[] sequence, int
+/// seqLen, float[] background, float[] trainingEvents, int[] ints, double[] reals)`: the whole
+/// curve in the `timeshap` package's form, `{pruningIndex, then t, olderValue, newerValue per
+/// point}` for t = 0 down to -seqLen.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapPruningCurve<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    call: jlong,
+    engine: jlong,
+    model: jlong,
+    sequence: JFloatArray<'l>,
+    seq_len: jint,
+    background: JFloatArray<'l>,
+    training_events: JFloatArray<'l>,
+    ints: JIntArray<'l>,
+    reals: JDoubleArray<'l>,
+) -> JDoubleArray<'l> {
+    env.with_env(|env| {
+        let options =
+            OptionArguments { background: &background, training_events: &training_events, ints: &ints, reals: &reals };
+        inner_pruning_curve(env, call, engine, model, &sequence, seq_len, options)
+    })
+    .resolve::<ThrowLumenException>()
+}
+
+#[allow(clippy::too_many_arguments)]
 fn inner_explain(
     env: &mut Env<'_>,
     call: jlong,
@@ -300,14 +360,16 @@ fn inner_parts<'l>(env: &mut Env<'l>, handle: jlong) -> BindingResult<JIntArray<
     let t = timeshap_explanation(handle)?;
     let mut values: Vec<jint> = vec![jint::from(t.exact), t.pruning.pruned_len as jint, t.players.len() as jint];
     values.extend(t.players.iter().flat_map(player_code).map(|v| v as jint));
+    values.push(t.pruning.sequence_len as jint);
     let array = JIntArray::new(env, values.len())?;
     array.set_region(env, 0, &values)?;
     Ok(array)
 }
 
 /// `int[] timeshapParts(long explanation)`: `{exact, prunedLen, players, then kind, event,
-/// feature per player}` (kinds 0 event, 1 feature, 2 cell, 3 other features of an event,
-/// 4 other events of a feature, 5 other cells, 6 pruned events; -1 for no index).
+/// feature per player, then the sequence length}` (kinds 0 event, 1 feature, 2 cell, 3
+/// other features of an event, 4 other events of a feature, 5 other cells, 6 pruned
+/// events; -1 for no index).
 #[no_mangle]
 pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapParts<'l>(
     mut env: EnvUnowned<'l>,
@@ -315,6 +377,27 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapParts<'l>(
     handle: jlong,
 ) -> JIntArray<'l> {
     env.with_env(|env| inner_parts(env, handle)).resolve::<ThrowLumenException>()
+}
+
+fn inner_timeshap_names<'l>(env: &mut Env<'l>, handle: jlong) -> BindingResult<JObjectArray<'l, JString<'l>>> {
+    let names = &timeshap_explanation(handle)?.timeshap_names;
+    let array = JObjectArray::<JString>::new(env, names.len(), JString::null())?;
+    for (i, name) in names.iter().enumerate() {
+        let text = env.new_string(name)?.auto();
+        array.set_element(env, i, &*text)?;
+    }
+    Ok(array)
+}
+
+/// `String[] timeshapNames(long explanation)`: the players' names as the `timeshap`
+/// package writes them, in the order of the values.
+#[no_mangle]
+pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapNames<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+) -> JObjectArray<'l, JString<'l>> {
+    env.with_env(|env| inner_timeshap_names(env, handle)).resolve::<ThrowLumenException>()
 }
 
 /// `long timeshapExplanation(long explanation)`: a new `Explanation` handle holding a copy

@@ -466,9 +466,49 @@ public final class Engine extends NativeHandle {
     }
 
     /**
+     * The whole pruning curve of one sequence in the {@code timeshap} package's form (its
+     * {@code temp_coalition_pruning(..., ret_plot_data=True)}): the package's {@code pruning_idx},
+     * chosen by the options' tolerance or fixed pruning index ({@code −seqLen} with neither), and
+     * the points t = 0, −1, …, −seqLen, both end points included. Every split is evaluated.
+     *
+     * @param model the model to explain
+     * @param sequence one sequence, event-major ({@code seqLen × features} values)
+     * @param seqLen the events in {@code sequence} (at least 2)
+     * @param o the method's options
+     * @return the pruning index and the curve
+     */
+    public TimeShapPruningCurve timeshapPruningCurve(SequenceModelHandle model, float[] sequence, int seqLen,
+            TimeShapOptions o) {
+        return timeshapPruningCurve(model, sequence, seqLen, o, NO_CALL_OPTIONS);
+    }
+
+    /**
+     * As {@link #timeshapPruningCurve(SequenceModelHandle, float[], int, TimeShapOptions)},
+     * stoppable and observable as {@code call} says.
+     *
+     * @param model the model to explain
+     * @param sequence one sequence, event-major ({@code seqLen × features} values)
+     * @param seqLen the events in {@code sequence} (at least 2)
+     * @param o the method's options
+     * @param call how the call may be stopped and watched
+     * @return the pruning index and the curve
+     */
+    public TimeShapPruningCurve timeshapPruningCurve(SequenceModelHandle model, float[] sequence, int seqLen,
+            TimeShapOptions o, CallOptions call) {
+        Checks.notNull(o, "options");
+        double[][] out = new double[1][];
+        call(model, call, (c, e, m) -> {
+            out[0] = NativeLumen.timeshapPruningCurve(c, e, m, sequence, seqLen, o.background, o.trainingEvents,
+                    o.ints(), o.reals());
+            return 0;
+        }, ignored -> null);
+        return TimeShapPruningCurve.decode(out[0]);
+    }
+
+    /**
      * TimeSHAP of one sequence ({@code seqLen × features} values, event-major, {@code seqLen ≥ 2})
-     * at {@code level}, after pruning when the options set a tolerance; deterministic given the
-     * seed.
+     * at {@code level}, after pruning when the options set a tolerance or a pruning index;
+     * deterministic given the seed.
      *
      * @param model the model to explain
      * @param sequence one sequence, event-major ({@code seqLen × features} values)
@@ -484,8 +524,8 @@ public final class Engine extends NativeHandle {
 
     /**
      * TimeSHAP of one sequence ({@code seqLen × features} values, event-major, {@code seqLen ≥ 2})
-     * at {@code level}, after pruning when the options set a tolerance; deterministic given the
-     * seed.
+     * at {@code level}, after pruning when the options set a tolerance or a pruning index;
+     * deterministic given the seed.
      * Stoppable and observable as {@code call} says.
      *
      * @param model the model to explain

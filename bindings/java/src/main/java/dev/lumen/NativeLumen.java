@@ -123,7 +123,12 @@ final class NativeLumen {
     static native long timeshapExplain(long call, long engine, long model, float[] sequence, int seqLen, int level,
             float[] background, float[] trainingEvents, int[] ints, double[] reals);
 
+    static native double[] timeshapPruningCurve(long call, long engine, long model, float[] sequence, int seqLen,
+            float[] background, float[] trainingEvents, int[] ints, double[] reals);
+
     static native int[] timeshapParts(long explanation);
+
+    static native String[] timeshapNames(long explanation);
 
     static native long timeshapExplanation(long explanation);
 

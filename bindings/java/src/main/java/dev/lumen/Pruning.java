@@ -4,12 +4,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Temporal coalition pruning of one sequence.
+ * Temporal coalition pruning of one sequence, in Lumen's form (for the {@code timeshap}
+ * package's, end points included, see {@link Engine#timeshapPruningCurve}).
  *
  * @param prunedLength events kept (the sequence's length without pruning)
  * @param curve the points from the most recent split back
  */
 public record Pruning(int prunedLength, List<PruningPoint> curve) {
+    /**
+     * The {@code timeshap} package's {@code pruning_idx} of this pruning.
+     *
+     * @return {@code −prunedLength} ({@code −seqLen} when nothing was pruned)
+     */
+    public int pruningIndex() {
+        return -prunedLength;
+    }
+
     /** Decodes the natives' {@code {prunedLen, then split, newerLen, older, newer per point}}. */
     static Pruning decode(double[] values) {
         List<PruningPoint> points = new ArrayList<>();

@@ -2,10 +2,13 @@ package dev.lumen;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 
 /**
  * A TimeSHAP explanation of one sequence: one value per player (summing to
- * {@code prediction − baseValue}), the players, whether the values are exact, the pruned length,
+ * {@code prediction − baseValue}), the players (Lumen's {@link #players()}, events counted from
+ * the oldest, and the {@code timeshap} package's {@link #timeshapPlayers()}, events counted from
+ * the newest), whether the values are exact, the pruned length,
  * and the underlying {@link Explanation} (standard errors, audit JSON with the pruning curve).
  * Close it to release the native memory (closing twice is safe). Safe to read from several
  * threads.
@@ -13,14 +16,16 @@ import java.util.List;
 public final class TimeShapExplanation implements AutoCloseable {
     private final TimeShapLevel level;
     private final List<Player> players;
+    private final List<TimeShapPlayer> timeshapPlayers;
     private final boolean exact;
     private final int prunedLength;
     private final Explanation explanation;
 
-    private TimeShapExplanation(TimeShapLevel level, List<Player> players, boolean exact, int prunedLength,
-            Explanation explanation) {
+    private TimeShapExplanation(TimeShapLevel level, List<Player> players, List<TimeShapPlayer> timeshapPlayers,
+            boolean exact, int prunedLength, Explanation explanation) {
         this.level = level;
         this.players = players;
+        this.timeshapPlayers = timeshapPlayers;
         this.exact = exact;
         this.prunedLength = prunedLength;
         this.explanation = explanation;
@@ -32,13 +37,23 @@ public final class TimeShapExplanation implements AutoCloseable {
             int[] parts = NativeLumen.timeshapParts(handle);
             Explanation explanation = new Explanation(NativeLumen.timeshapExplanation(handle));
             List<String> names = explanation.featureNames();
+            String[] timeshapNames = NativeLumen.timeshapNames(handle);
             Player.Kind[] kinds = Player.Kind.values();
+            int sequenceLength = parts[3 + 3 * parts[2]];
             List<Player> players = new ArrayList<>();
+            List<TimeShapPlayer> timeshapPlayers = new ArrayList<>();
             for (int i = 0; i < parts[2]; i++) {
                 int at = 3 + 3 * i;
-                players.add(new Player(kinds[parts[at]], parts[at + 1], parts[at + 2], names.get(i)));
+                Player player = new Player(kinds[parts[at]], parts[at + 1], parts[at + 2], names.get(i));
+                players.add(player);
+                boolean oneEvent = player.kind() == Player.Kind.EVENT || player.kind() == Player.Kind.CELL
+                        || player.kind() == Player.Kind.OTHER_FEATURES_OF_EVENT;
+                timeshapPlayers.add(new TimeShapPlayer(timeshapNames[i],
+                        oneEvent ? OptionalInt.of(player.event() - sequenceLength) : OptionalInt.empty(),
+                        player.feature() >= 0 ? OptionalInt.of(player.feature()) : OptionalInt.empty()));
             }
-            return new TimeShapExplanation(level, List.copyOf(players), parts[0] != 0, parts[1], explanation);
+            return new TimeShapExplanation(level, List.copyOf(players), List.copyOf(timeshapPlayers), parts[0] != 0,
+                    parts[1], explanation);
         } finally {
             NativeLumen.timeshapFree(handle);
         }
@@ -69,6 +84,25 @@ public final class TimeShapExplanation implements AutoCloseable {
      */
     public List<Player> players() {
         return players;
+    }
+
+    /**
+     * The players as the {@code timeshap} package names and numbers them, in the order of
+     * {@link #values()}.
+     *
+     * @return the package's view of the players
+     */
+    public List<TimeShapPlayer> timeshapPlayers() {
+        return timeshapPlayers;
+    }
+
+    /**
+     * The {@code timeshap} package's {@code pruning_idx} the values were computed at.
+     *
+     * @return {@code −prunedLength()}
+     */
+    public int pruningIndex() {
+        return -prunedLength;
     }
 
     /**

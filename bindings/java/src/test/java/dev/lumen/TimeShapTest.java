@@ -1,11 +1,15 @@
 package dev.lumen;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -202,6 +206,138 @@ class TimeShapTest {
                     .prunedLength();
             assertTrue(loose < tight && tight <= L, loose + " < " + tight);
         }
+    }
+
+    private static SequenceModelHandle lastK(int k) {
+        SequenceModel lastK = (in, rows, seqLen, out) -> {
+            for (int r = 0; r < rows; r++) {
+                out[r] = (float) run(0, in, (r * seqLen + seqLen - k) * F, k);
+            }
+        };
+        return new SequenceModelHandle(lastK, SequenceModelSpec.of(F, 1).featureNames("amount", "hour"));
+    }
+
+    @Test
+    void aFixedPruningIndexEqualsTheToleranceRunThatLandsOnIt() {
+        int k = 3;
+        int L = 12;
+        float[] x = sequence(L, 3);
+        try (Engine engine = new Engine(); SequenceModelHandle model = lastK(k)) {
+            for (TimeShapLevel level : TimeShapLevel.values()) {
+                try (TimeShapExplanation byTolerance = engine.explainTimeShap(model, x, L, level,
+                                new TimeShapOptions(B).tolerance(0.0).topK(2, 1));
+                        TimeShapExplanation byIndex = engine.explainTimeShap(model, x, L, level,
+                                TimeShapOptions.builder(B).pruningIndex(-k).topK(2, 1).build())) {
+                    assertEquals(k, byTolerance.prunedLength());
+                    assertEquals(-k, byTolerance.pruningIndex());
+                    assertEquals(k, byIndex.prunedLength());
+                    assertEquals(byTolerance.players(), byIndex.players());
+                    assertArrayEquals(byTolerance.values(), byIndex.values());
+                }
+            }
+            Pruning fixed = engine.timeshapPrune(model, x, L, new TimeShapOptions(B).pruningIndex(-k), false);
+            assertEquals(k, fixed.prunedLength());
+            assertEquals(-k, fixed.pruningIndex());
+            assertEquals(List.of(), fixed.curve());
+            InvalidArgumentException both = assertThrows(InvalidArgumentException.class, () -> engine.explainTimeShap(
+                    model, x, L, TimeShapLevel.EVENT, new TimeShapOptions(B).tolerance(0.1).pruningIndex(-2)).close());
+            assertTrue(both.getMessage().contains("set one of them"), both.getMessage());
+            InvalidArgumentException far = assertThrows(InvalidArgumentException.class, () -> engine.explainTimeShap(
+                    model, x, L, TimeShapLevel.EVENT, new TimeShapOptions(B).pruningIndex(-13)).close());
+            assertTrue(far.getMessage().contains("-12 <= index <= -1"), far.getMessage());
+            InvalidArgumentException positive = assertThrows(InvalidArgumentException.class, () -> engine
+                    .explainTimeShap(model, x, L, TimeShapLevel.EVENT, new TimeShapOptions(B).pruningIndex(2)).close());
+            assertTrue(positive.getMessage().contains("expected a negative index"), positive.getMessage());
+        }
+    }
+
+    @Test
+    void thePruningCurveInTheTimeshapFormHasBothEndPoints() {
+        int k = 3;
+        int L = 12;
+        float[] x = sequence(L, 3);
+        try (Engine engine = new Engine(); SequenceModelHandle model = lastK(k)) {
+            TimeShapOptions o = new TimeShapOptions(B).tolerance(0.0);
+            TimeShapPruningCurve curve = engine.timeshapPruningCurve(model, x, L, o);
+            Pruning lumen = engine.timeshapPrune(model, x, L, o, true);
+            assertEquals(-k, curve.pruningIndex());
+            assertEquals(lumen.pruningIndex(), curve.pruningIndex());
+            assertEquals(L + 1, curve.points().size());
+            TimeShapCurvePoint first = curve.points().get(0);
+            TimeShapCurvePoint last = curve.points().get(L);
+            assertEquals(0, first.t());
+            assertEquals(0.0, first.newerValue(), 0.0);
+            assertEquals(new TimeShapCurvePoint(-L, 0.0, first.olderValue()), last);
+            for (int i = 1; i < L; i++) {
+                TimeShapCurvePoint p = curve.points().get(i);
+                PruningPoint ours = lumen.curve().get(i - 1);
+                assertEquals(-i, p.t());
+                assertEquals(ours.split() - L, p.t());
+                assertEquals(ours.olderValue(), p.olderValue(), 0.0);
+                assertEquals(ours.newerValue(), p.newerValue(), 0.0);
+            }
+            assertEquals(-L, engine.timeshapPruningCurve(model, x, L, new TimeShapOptions(B)).pruningIndex());
+        }
+    }
+
+    @Test
+    void timeshapPlayersAreNamedAndNumberedLikeThePackage() {
+        int k = 3;
+        int L = 8;
+        float[] x = sequence(L, 4);
+        TimeShapOptions o = new TimeShapOptions(B).pruningIndex(-k).topK(1, 1);
+        try (Engine engine = new Engine(); SequenceModelHandle model = lastK(k);
+                TimeShapExplanation events = engine.explainTimeShap(model, x, L, TimeShapLevel.EVENT, o);
+                TimeShapExplanation features = engine.explainTimeShap(model, x, L, TimeShapLevel.FEATURE, o);
+                TimeShapExplanation cells = engine.explainTimeShap(model, x, L, TimeShapLevel.CELL, o)) {
+            assertEquals(List.of(new TimeShapPlayer("Event -1", OptionalInt.of(-1), OptionalInt.empty()),
+                    new TimeShapPlayer("Event -2", OptionalInt.of(-2), OptionalInt.empty()),
+                    new TimeShapPlayer("Event -3", OptionalInt.of(-3), OptionalInt.empty()),
+                    new TimeShapPlayer("Pruned Events", OptionalInt.empty(), OptionalInt.empty())),
+                    events.timeshapPlayers());
+            assertEquals(L - 1, events.players().get(0).event());
+            assertEquals(List.of("amount", "hour", "Pruned Events"),
+                    features.timeshapPlayers().stream().map(TimeShapPlayer::name).toList());
+            TimeShapPlayer cell = cells.timeshapPlayers().get(0);
+            String feature = List.of("amount", "hour").get(cell.feature().getAsInt());
+            String event = "Event " + cell.event().getAsInt();
+            assertEquals(List.of("(" + event + ", " + feature + ")", "(" + event + ", Other Features)",
+                    "(Other Events, " + feature + ")", "(Other Events, Other Features)",
+                    "(Pruned Events, Pruned Events)"),
+                    cells.timeshapPlayers().stream().map(TimeShapPlayer::name).toList());
+            assertEquals("Other Cells", cells.players().get(3).name());
+        }
+    }
+
+    @Test
+    void theOptionsBuilderTakesTimeshapNamesAndRefusesUnknownOnes() {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("nsamples", 200);
+        settings.put("pruning_idx", -3);
+        settings.put("top_x_events", 2);
+        settings.put("top_x_feats", 1);
+        settings.put("useState", false);
+        TimeShapOptions built = TimeShapOptions.builder(B).setAll(settings).build();
+        TimeShapOptions typed = new TimeShapOptions(B).budget(200).pruningIndex(-3).topK(2, 1).useState(false);
+        assertArrayEquals(typed.ints(), built.ints());
+        assertArrayEquals(typed.reals(), built.reals());
+        assertArrayEquals(new TimeShapOptions(B).tolerance(0.5).reals(),
+                TimeShapOptions.builder(B).set("tol", 0.5).build().reals());
+        InvalidArgumentException unknown = assertThrows(InvalidArgumentException.class,
+                () -> TimeShapOptions.builder(B).set("tolerence", 0.1));
+        assertTrue(unknown.getMessage().contains("unknown setting 'tolerence'"), unknown.getMessage());
+        assertTrue(unknown.getMessage().contains("valid settings: tolerance, pruningIndex, budget"),
+                unknown.getMessage());
+        assertTrue(unknown.getMessage().contains("nsamples (= budget)"), unknown.getMessage());
+        InvalidArgumentException twice = assertThrows(InvalidArgumentException.class,
+                () -> TimeShapOptions.builder(B).set("budget", 10).set("nsamples", 20));
+        assertTrue(twice.getMessage().contains("budget is given twice"), twice.getMessage());
+        InvalidArgumentException type = assertThrows(InvalidArgumentException.class,
+                () -> TimeShapOptions.builder(B).set("budget", "many"));
+        assertTrue(type.getMessage().contains("budget is String, expected a Number"), type.getMessage());
+        InvalidArgumentException both = assertThrows(InvalidArgumentException.class,
+                () -> TimeShapOptions.builder(B).tolerance(0.1).pruningIndex(-2).build());
+        assertTrue(both.getMessage().contains("set one of them"), both.getMessage());
     }
 
     @Test
