@@ -133,6 +133,12 @@
 #define LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM 5
 
 /**
+ * `lumen_integrated_gradients_options.method`: Gauss–Legendre as Captum applies it, its
+ * nodes and weights on [0, 1] rounded to float32 (as Captum's tensors are).
+ */
+#define LUMEN_IG_GAUSS_LEGENDRE_CAPTUM 6
+
+/**
  * `lumen_noise_tunnel_options.nt_type`: the mean of the noisy attributions.
  */
 #define LUMEN_NOISE_SMOOTHGRAD 0

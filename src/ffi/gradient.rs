@@ -31,6 +31,9 @@ pub const LUMEN_IG_GAUSS_LEGENDRE: u32 = 4;
 /// k/(n−1) with weights 1/n halved at both ends (they sum to (n−1)/n, so attributions
 /// come out about (n−1)/n of `LUMEN_IG_RIEMANN_TRAPEZOID`'s; n ≥ 2).
 pub const LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM: u32 = 5;
+/// `lumen_integrated_gradients_options.method`: Gauss–Legendre as Captum applies it, its
+/// nodes and weights on [0, 1] rounded to float32 (as Captum's tensors are).
+pub const LUMEN_IG_GAUSS_LEGENDRE_CAPTUM: u32 = 6;
 
 /// `lumen_noise_tunnel_options.nt_type`: the mean of the noisy attributions.
 pub const LUMEN_NOISE_SMOOTHGRAD: u32 = 0;
@@ -349,6 +352,7 @@ unsafe fn ig_params(
         LUMEN_IG_RIEMANN_TRAPEZOID => Quadrature::RiemannTrapezoid,
         LUMEN_IG_GAUSS_LEGENDRE => Quadrature::GaussLegendre,
         LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM => Quadrature::RiemannTrapezoidCaptum,
+        LUMEN_IG_GAUSS_LEGENDRE_CAPTUM => Quadrature::GaussLegendreCaptum,
         other => {
             return within(
                 member,
@@ -356,8 +360,8 @@ unsafe fn ig_params(
                     "options.method",
                     other,
                     "LUMEN_IG_RIEMANN_LEFT (0), LUMEN_IG_RIEMANN_RIGHT (1), LUMEN_IG_RIEMANN_MIDDLE (2), \
-                     LUMEN_IG_RIEMANN_TRAPEZOID (3), LUMEN_IG_GAUSS_LEGENDRE (4) or \
-                     LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM (5)",
+                     LUMEN_IG_RIEMANN_TRAPEZOID (3), LUMEN_IG_GAUSS_LEGENDRE (4), \
+                     LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM (5) or LUMEN_IG_GAUSS_LEGENDRE_CAPTUM (6)",
                 )),
             )
         }

@@ -86,7 +86,7 @@ static void test_defaults(void) {
     CHECK(gc.internal_batch_size == 0);
     CHECK(LUMEN_IG_RIEMANN_LEFT == 0 && LUMEN_IG_RIEMANN_RIGHT == 1 && LUMEN_IG_RIEMANN_MIDDLE == 2 &&
           LUMEN_IG_RIEMANN_TRAPEZOID == 3 && LUMEN_IG_GAUSS_LEGENDRE == 4 &&
-          LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM == 5);
+          LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM == 5 && LUMEN_IG_GAUSS_LEGENDRE_CAPTUM == 6);
     CHECK(LUMEN_NOISE_SMOOTHGRAD == 0 && LUMEN_NOISE_SMOOTHGRAD_SQ == 1 && LUMEN_NOISE_VARGRAD == 2);
     CHECK(LUMEN_NT_BASE_SALIENCY == 0 && LUMEN_NT_BASE_INTEGRATED_GRADIENTS == 1 && LUMEN_NT_BASE_GRADIENT_SHAP == 2);
 }
@@ -302,10 +302,13 @@ static void test_ig_convergence(lumen_engine *engine) {
     double gl1 = convergence_gap(engine, model, LUMEN_IG_GAUSS_LEGENDRE, 1);
     double gl2 = convergence_gap(engine, model, LUMEN_IG_GAUSS_LEGENDRE, 2);
     double gl50 = convergence_gap(engine, model, LUMEN_IG_GAUSS_LEGENDRE, 50);
+    /* Captum's float32-rounded rule is as exact, to the rounding of its weights. */
+    double gl50_captum = convergence_gap(engine, model, LUMEN_IG_GAUSS_LEGENDRE_CAPTUM, 50);
     printf("   gauss-legendre deltas: %.3g (1), %.3g (2), %.3g (50)\n", gl1, gl2, gl50);
     CHECK(fabs(gl1) > 1e-2);
     CHECK_NEAR(gl2, 0.0, GAP_TOLERANCE);
     CHECK_NEAR(gl50, 0.0, GAP_TOLERANCE);
+    CHECK_NEAR(gl50_captum, 0.0, GAP_TOLERANCE);
     lumen_model_free(model);
 }
 
@@ -1076,9 +1079,9 @@ static void test_option_errors(lumen_engine *engine) {
     CHECK_FAILS(lumen_engine_explain_integrated_gradients(engine, model, x, IG_N, 1, &ig_opt, &ex),
                 LUMEN_STATUS_INVALID_ARGUMENT, "n_steps");
     ig_opt = lumen_integrated_gradients_options_default();
-    ig_opt.method = 6;
+    ig_opt.method = 7;
     CHECK_FAILS(lumen_engine_explain_integrated_gradients(engine, model, x, IG_N, 1, &ig_opt, &ex),
-                LUMEN_STATUS_INVALID_ARGUMENT, "options.method: is 6");
+                LUMEN_STATUS_INVALID_ARGUMENT, "options.method: is 7");
     ig_opt.method = LUMEN_IG_GAUSS_LEGENDRE;
     ig_opt.targets = &wrong_target;
     ig_opt.targets_len = 1;

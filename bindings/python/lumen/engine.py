@@ -45,6 +45,7 @@ IG_METHODS = {
     "riemann_trapezoid": 3,
     "gausslegendre": 4,
     "riemann_trapezoid_captum": 5,
+    "gausslegendre_captum": 6,
 }
 NOISE_TYPES = {"smoothgrad": 0, "smoothgrad_sq": 1, "vargrad": 2}
 NOISE_BASES = {"saliency": 0, "integrated_gradients": 1, "gradient_shap": 2}
@@ -487,7 +488,8 @@ class Engine:
         """Integrated Gradients (Captum's): ``method`` one of ``riemann_left``,
         ``riemann_right``, ``riemann_middle``, ``riemann_trapezoid`` (the textbook rule,
         weights summing to 1), ``riemann_trapezoid_captum`` (Captum's, weights summing to
-        (n−1)/n), ``gausslegendre`` (default, 50 steps); convergence deltas as completeness
+        (n−1)/n), ``gausslegendre`` (default, 50 steps), ``gausslegendre_captum`` (its nodes
+        and weights rounded to float32 as Captum's are); convergence deltas as completeness
         gaps. Needs ``gradient``."""
         call = Call(
             timeout=timeout,

@@ -114,6 +114,10 @@ def test_integrated_gradients(engine, linear):
     # Captum's trapezoid weights sum to (n − 1)/n: a linear model's attributions scale by it.
     captum = engine.integrated_gradients(linear, X, baseline=BASELINE, n_steps=4, method="riemann_trapezoid_captum")
     np.testing.assert_allclose(captum.attributions, 0.75 * linear_attributions(X, BASELINE), atol=1e-5)
+    # Captum's Gauss-Legendre: the rule's nodes and weights rounded to float32, exact to that rounding.
+    rounded = engine.integrated_gradients(linear, X, baseline=BASELINE, n_steps=50, method="gausslegendre_captum")
+    np.testing.assert_allclose(rounded.attributions, linear_attributions(X, BASELINE), atol=1e-5)
+    assert rounded.audit["parameters"]["method"] == "gauss_legendre_captum"
     plain = engine.integrated_gradients(linear, X, multiply_by_inputs=False, targets=1)
     np.testing.assert_allclose(plain.attributions[:, 0], np.tile(W[1], (2, 1)), atol=1e-6)
 

@@ -448,7 +448,7 @@ impl Call<'_> {
         (options.baseline, options.baseline_len) = pass(input, &baseline);
         options.baseline_scalar = input.float();
         options.n_steps = input.count(16);
-        options.method = input.choice(6);
+        options.method = input.choice(7);
         options.internal_batch_size = input.count(8);
         options.multiply_by_inputs = input.choice(2);
         (options.targets, options.targets_len) = pass(input, &targets);

@@ -26,6 +26,11 @@ pub enum Quadrature {
     /// Gauss–Legendre nodes and weights on [0, 1] (Captum's default).
     #[default]
     GaussLegendre,
+    /// Gauss–Legendre as Captum applies it: the nodes and weights on [0, 1] rounded to
+    /// float32 (Captum's `torch.tensor(step_sizes)` and float32 path points), so its
+    /// attributions are reproduced to the float32 rounding of its own arithmetic rather
+    /// than to the float32 floor of the exact rule.
+    GaussLegendreCaptum,
 }
 
 impl Quadrature {
@@ -34,7 +39,8 @@ impl Quadrature {
         if steps == 0 {
             return Err(Error::invalid("n_steps", "is 0, expected at least 1"));
         }
-        let limit = if self == Self::GaussLegendre { MAX_GAUSS_LEGENDRE_STEPS } else { MAX_SAMPLES };
+        let gauss = matches!(self, Self::GaussLegendre | Self::GaussLegendreCaptum);
+        let limit = if gauss { MAX_GAUSS_LEGENDRE_STEPS } else { MAX_SAMPLES };
         at_most("n_steps", steps, limit)?;
         let n = steps as f64;
         let uniform = |offset: f64| ((0..steps).map(|k| (k as f64 + offset) / n).collect(), vec![1.0 / n; steps]);
@@ -44,12 +50,20 @@ impl Quadrature {
             Self::RiemannMiddle => uniform(0.5),
             Self::RiemannTrapezoid => trapezoid(steps, 1.0 / (n - 1.0))?,
             Self::RiemannTrapezoidCaptum => trapezoid(steps, 1.0 / n)?,
-            Self::GaussLegendre => {
-                let (nodes, weights) = gauss_legendre(steps);
-                (nodes.iter().map(|x| (x + 1.0) / 2.0).collect(), weights.iter().map(|w| w / 2.0).collect())
+            Self::GaussLegendre => unit_gauss_legendre(steps),
+            Self::GaussLegendreCaptum => {
+                let (alphas, weights) = unit_gauss_legendre(steps);
+                let float32 = |v: Vec<f64>| v.into_iter().map(|x| f64::from(x as f32)).collect();
+                (float32(alphas), float32(weights))
             }
         })
     }
+}
+
+/// Gauss–Legendre nodes and weights moved to [0, 1].
+fn unit_gauss_legendre(steps: usize) -> (Vec<f64>, Vec<f64>) {
+    let (nodes, weights) = gauss_legendre(steps);
+    (nodes.iter().map(|x| (x + 1.0) / 2.0).collect(), weights.iter().map(|w| w / 2.0).collect())
 }
 
 /// The trapezoid points α_k = k/(n−1) with weight `step`, halved at both ends.
@@ -139,6 +153,22 @@ mod tests {
             let (_, w) = gauss_legendre(n);
             assert!((w.iter().sum::<f64>() - 2.0).abs() < 1e-12, "weights of n = {n} sum to 2");
         }
+    }
+
+    #[test]
+    fn captums_gauss_legendre_is_the_rule_rounded_to_float32() {
+        for n in [1, 2, 5, 50, 300] {
+            let (exact_a, exact_w) = Quadrature::GaussLegendre.rule(n).unwrap();
+            let (a, w) = Quadrature::GaussLegendreCaptum.rule(n).unwrap();
+            for (got, want) in a.iter().zip(&exact_a).chain(w.iter().zip(&exact_w)) {
+                assert_eq!(*got, f64::from(*want as f32), "n = {n}");
+                assert!((got - want).abs() <= want.abs() * f64::from(f32::EPSILON), "n = {n}");
+            }
+            assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-6, "n = {n}: the rounded weights still sum to ~1");
+        }
+        // The rounding is visible: not every float64 node is a float32 value.
+        let (exact, _) = Quadrature::GaussLegendre.rule(50).unwrap();
+        assert!(exact.iter().any(|&a| f64::from(a as f32) != a));
     }
 
     #[test]

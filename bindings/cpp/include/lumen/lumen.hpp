@@ -277,6 +277,8 @@ enum class IgMethod : std::uint32_t {
     GaussLegendre = LUMEN_IG_GAUSS_LEGENDRE,        ///< Gauss–Legendre (Captum's default).
     /// Captum's trapezoid: weights 1/n halved at the ends, summing to (n−1)/n (n ≥ 2).
     RiemannTrapezoidCaptum = LUMEN_IG_RIEMANN_TRAPEZOID_CAPTUM,
+    /// Gauss–Legendre with Captum's float32-rounded nodes and weights.
+    GaussLegendreCaptum = LUMEN_IG_GAUSS_LEGENDRE_CAPTUM,
 };
 
 /// NoiseTunnel's aggregation of the noisy attributions.

@@ -23,8 +23,9 @@ fn quadrature(method: jint) -> BindingResult<Quadrature> {
         3 => Quadrature::RiemannTrapezoid,
         4 => Quadrature::GaussLegendre,
         5 => Quadrature::RiemannTrapezoidCaptum,
+        6 => Quadrature::GaussLegendreCaptum,
         other => {
-            return Err(Error::invalid("method", format!("is {other}, expected a Quadrature ordinal 0..=5")).into())
+            return Err(Error::invalid("method", format!("is {other}, expected a Quadrature ordinal 0..=6")).into())
         }
     })
 }

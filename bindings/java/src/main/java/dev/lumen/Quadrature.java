@@ -16,5 +16,10 @@ public enum Quadrature {
      * Captum's {@code riemann_trapezoid}: α_k = k/(n−1), weights 1/n halved at both ends
      * (they sum to (n−1)/n, so attributions are about (n−1)/n of {@link #RIEMANN_TRAPEZOID}'s).
      */
-    RIEMANN_TRAPEZOID_CAPTUM
+    RIEMANN_TRAPEZOID_CAPTUM,
+    /**
+     * Gauss–Legendre as Captum applies it: the nodes and weights on [0, 1] rounded to float32
+     * (as Captum's tensors are), to reproduce Captum's own rounding.
+     */
+    GAUSS_LEGENDRE_CAPTUM
 }
