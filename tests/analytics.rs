@@ -75,6 +75,7 @@ fn explanation() -> Explanation {
         audit: Audit {
             library_version: LIBRARY_VERSION,
             seed: 0,
+            row_keys: None,
             backend: BackendKind::Cpu,
             backend_note: None,
             model_rows_evaluated: 0,

@@ -163,9 +163,11 @@ fn gradient_methods_take_a_target_per_row() {
     let model = Classes::new();
     let engine = engine();
     assert_equals_one_call_per_row(|x, rows, targets| {
-        let mut params = IntegratedGradientsParams::default();
-        params.baseline = Baselines::PerRow(x.iter().map(|v| v * 0.25).collect());
-        params.targets = targets;
+        let params = IntegratedGradientsParams {
+            baseline: Baselines::PerRow(x.iter().map(|v| v * 0.25).collect()),
+            targets,
+            ..Default::default()
+        };
         integrated_gradients(&engine, &model, x, rows, &params).unwrap()
     });
     assert_equals_one_call_per_row(|x, rows, targets| {
@@ -178,10 +180,12 @@ fn gradient_methods_take_a_target_per_row() {
         gradient_shap(&engine, &model, x, rows, &params).unwrap()
     });
     assert_equals_one_call_per_row(|x, rows, targets| {
-        let mut base = IntegratedGradientsParams::default();
-        base.baseline = Baselines::PerRow(x.iter().map(|v| v * 0.25).collect());
-        base.targets = targets;
-        base.n_steps = 8;
+        let base = IntegratedGradientsParams {
+            baseline: Baselines::PerRow(x.iter().map(|v| v * 0.25).collect()),
+            targets,
+            n_steps: 8,
+            ..Default::default()
+        };
         let mut params = NoiseTunnelParams::new(NoiseTunnelBase::IntegratedGradients(base));
         params.nt_samples = 3;
         noise_tunnel(&engine, &model, x, rows, &params).unwrap()

@@ -58,6 +58,10 @@ pub struct TimeShapOptions {
     /// TimeSHAP: prune nothing (every event is a player).
     #[arg(long, conflicts_with = "tolerance")]
     pub no_pruning: bool,
+    /// TimeSHAP: a fixed pruning index instead of a tolerance (the timeshap package's
+    /// `pruning_idx`): -K keeps the newest K events as players and lumps the older ones.
+    #[arg(long, allow_negative_numbers = true, conflicts_with_all = ["tolerance", "no_pruning"])]
+    pub pruning_index: Option<i64>,
     /// TimeSHAP cell level: the events of largest |value| that count as relevant.
     #[arg(long, default_value_t = 3)]
     pub relevant_events: usize,
@@ -125,7 +129,9 @@ pub fn explain_sequence(
     choice: LevelChoice,
     relevance: &CellRelevance,
 ) -> CliResult<SequenceExplanation> {
-    let curve = timeshap_prune(engine, model, sequence, seq_len, params, true)?;
+    // The curve is the tolerance search's, also beside a fixed pruning index.
+    let search = TimeShapParams { pruning_index: None, ..params.clone() };
+    let curve = timeshap_prune(engine, model, sequence, seq_len, &search, true)?;
     let levels = match choice {
         LevelChoice::Event => vec![timeshap_event(engine, model, sequence, seq_len, params)?],
         LevelChoice::Feature => vec![timeshap_feature(engine, model, sequence, seq_len, params)?],
@@ -288,7 +294,11 @@ pub fn run(request: &SequenceRequest<'_>) -> CliResult {
     let sequences = read_sequences(request.sequences, &fraud::feature_names())?;
     let options = request.options;
     let tolerance = (!options.no_pruning).then_some(options.tolerance);
-    let params = params(tolerance, request.engine.budget())?;
+    let mut params = params(tolerance, request.engine.budget())?;
+    if options.pruning_index.is_some() {
+        params.tolerance = None;
+        params.pruning_index = options.pruning_index;
+    }
     let engine = request.engine.engine()?;
     let relevance = options.relevance();
     let mut earlier = crate::output::matching(request.output, "explanation-", ".json");

@@ -143,6 +143,28 @@ fn one_level_without_pruning() {
 }
 
 #[test]
+fn a_fixed_pruning_index_keeps_the_newest_events() {
+    let dir = scratch("timeshap-index");
+    let event = "1,0,0,0.5,0.1,0,0.6,0.4";
+    let text = format!("{HEADER}\n{}", (0..5).map(|_| format!("a,{event}\n")).collect::<String>());
+    let sequences = write(&dir, "five.csv", &text);
+    let out = dir.join("out");
+    let args = ["explain", "--sequences", &sequences, "--model", "fraud-gru", "--method", "timeshap"];
+    let mut args = args.to_vec();
+    args.extend(["--level", "event", "--pruning-index", "-2", "--output", out.to_str().unwrap()]);
+    succeeds(&lumen(&args));
+    let record = json(&out.join("explanation-1-event.json"));
+    assert_eq!(record["parameters"]["pruning"]["pruned_len"], 2);
+    assert_eq!(record["features"], 3, "2 events and the pruned-events player");
+    let mut both = args.clone();
+    both.extend(["--tolerance", "0.1"]);
+    let refused = lumen(&both);
+    assert_eq!(refused.status.code(), Some(2), "a fixed index and a tolerance conflict");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--pruning-index"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn bad_sequences_and_options_fail_with_one_line_and_their_exit_code() {
     let dir = scratch("timeshap-bad");
     let out = dir.join("out");

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::ablation_run::{self, AblationRequest};
-use super::row_targets::explain_by_row_target;
+use super::row_targets::{by_row_target, TargetGroup, Targeted};
 use super::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::backend::{Baselines, GroupMap, Masks};
 use crate::engine::Engine;
@@ -43,6 +43,15 @@ impl Default for FeatureAblationParams {
     }
 }
 
+impl Targeted for FeatureAblationParams {
+    fn targets(&self) -> Option<&[u32]> {
+        self.targets.as_deref()
+    }
+    fn for_group(&self, group: &TargetGroup<'_>, row_len: usize) -> Self {
+        Self { baseline: self.baseline.of_rows(group.rows, row_len), targets: Some(vec![group.target]), ..self.clone() }
+    }
+}
+
 /// Explains `rows` rows of `inputs` by ablating feature groups.
 pub fn feature_ablation(
     engine: &Engine,
@@ -51,15 +60,7 @@ pub fn feature_ablation(
     rows: usize,
     params: &FeatureAblationParams,
 ) -> Result<Explanation> {
-    if let Some(explanation) =
-        explain_by_row_target(model.signature(), inputs, rows, params.targets.as_deref(), |x, group| {
-            let mut params = params.clone();
-            let n = model.signature().input_len();
-            params.baseline = params.baseline.of_rows(group.rows, n);
-            params.targets = Some(vec![group.target]);
-            feature_ablation(engine, model, x, group.rows.len(), &params)
-        })?
-    {
+    if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, feature_ablation)? {
         return Ok(explanation);
     }
     let signature = model.signature();

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::ablation_run::{self, AblationRequest};
-use super::row_targets::explain_by_row_target;
+use super::row_targets::{by_row_target, TargetGroup, Targeted};
 use super::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::backend::{Baselines, Masks, WindowGrid};
 use crate::engine::Engine;
@@ -41,6 +41,15 @@ impl OcclusionParams {
     }
 }
 
+impl Targeted for OcclusionParams {
+    fn targets(&self) -> Option<&[u32]> {
+        self.targets.as_deref()
+    }
+    fn for_group(&self, group: &TargetGroup<'_>, row_len: usize) -> Self {
+        Self { baseline: self.baseline.of_rows(group.rows, row_len), targets: Some(vec![group.target]), ..self.clone() }
+    }
+}
+
 /// Explains `rows` rows of `inputs` by occlusion.
 pub fn occlusion(
     engine: &Engine,
@@ -49,15 +58,7 @@ pub fn occlusion(
     rows: usize,
     params: &OcclusionParams,
 ) -> Result<Explanation> {
-    if let Some(explanation) =
-        explain_by_row_target(model.signature(), inputs, rows, params.targets.as_deref(), |x, group| {
-            let mut params = params.clone();
-            let n = model.signature().input_len();
-            params.baseline = params.baseline.of_rows(group.rows, n);
-            params.targets = Some(vec![group.target]);
-            occlusion(engine, model, x, group.rows.len(), &params)
-        })?
-    {
+    if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, occlusion)? {
         return Ok(explanation);
     }
     let signature = model.signature();

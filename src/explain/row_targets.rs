@@ -10,9 +10,39 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::engine::call_control::{self, CallControl, ControlScope};
+use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explanation::{Explanation, SAMPLING_KEY};
-use crate::model::ModelSignature;
+use crate::model::{Model, ModelSignature};
+
+/// A method's parameters that per-row targets can split by target.
+pub(crate) trait Targeted: Clone {
+    /// The outputs the parameters explain for every row, as the caller gave them.
+    fn targets(&self) -> Option<&[u32]>;
+    /// These parameters for the rows of `group` alone (rows of `row_len` elements; per-row
+    /// baselines follow their rows), explaining `group.target`.
+    fn for_group(&self, group: &TargetGroup<'_>, row_len: usize) -> Self;
+}
+
+/// A method's entry point: `(engine, model, inputs, rows, params)`.
+pub(crate) type MethodFn<P> = fn(&Engine, &dyn Model, &[f32], usize, &P) -> Result<Explanation>;
+
+/// [`explain_by_row_target`] for a method whose parameters are [`Targeted`]: each group is
+/// explained by `method` itself (under the group's sub-control, which has no per-row
+/// targets, so the call does not recurse).
+pub(crate) fn by_row_target<P: Targeted>(
+    engine: &Engine,
+    model: &dyn Model,
+    inputs: &[f32],
+    rows: usize,
+    params: &P,
+    method: MethodFn<P>,
+) -> Result<Option<Explanation>> {
+    let row_len = model.signature().input_len();
+    explain_by_row_target(model.signature(), inputs, rows, params.targets(), |x, group| {
+        method(engine, model, x, group.rows.len(), &params.for_group(group, row_len))
+    })
+}
 
 /// One group of a call's rows sharing a target: the indices of its rows and its target.
 pub(crate) struct TargetGroup<'a> {

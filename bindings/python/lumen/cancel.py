@@ -240,7 +240,6 @@ class Call:
 
     def __init__(
         self,
-        *,
         timeout: float | None = None,
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,

@@ -233,15 +233,7 @@ class Engine:
     ) -> Explanation:
         """Occlusion (Captum's): sliding windows of ``window_shape`` over the input shape,
         each replaced by the baseline (a scalar, one row or one per row; default 0)."""
-        call = Call(
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            max_model_threads=max_model_threads,
-            seed=seed,
-            row_keys=row_keys,
-            row_targets=row_targets,
-        )
+        call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
         keep = _arrays.Keep()
         options = _native.lib.lumen_occlusion_options_default()
         options.window_shape, options.window_rank = keep.sizes(
@@ -277,15 +269,7 @@ class Engine:
         a list of groups of element indices or feature names, or a dict from group name to
         its members; default: every element its own) replaced by the baseline; per element or, with
         ``group_attributions``, per group; completeness gaps per row."""
-        call = Call(
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            max_model_threads=max_model_threads,
-            seed=seed,
-            row_keys=row_keys,
-            row_targets=row_targets,
-        )
+        call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
         keep = _arrays.Keep()
         options = _native.lib.lumen_feature_ablation_options_default()
         feature_mask, group_names = _groups(model, feature_mask, group_names, "feature_mask", "group_names")
@@ -365,15 +349,7 @@ class Engine:
         ``max_budget`` coalitions per row are spent (default 16 × (2M + 2048); only with a
         target). ``Explanation.sampling`` records, per row, the rounds, coalitions and the
         error reached."""
-        call = Call(
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            max_model_threads=max_model_threads,
-            seed=seed,
-            row_keys=row_keys,
-            row_targets=row_targets,
-        )
+        call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
         keep = _arrays.Keep()
         options = _native.lib.lumen_kernel_shap_options_default()
         self._game(model, options.game, keep, background, background_weights, players, player_names, targets, link)
@@ -407,15 +383,7 @@ class Engine:
         row_targets: Sequence[int] | None = None,
     ) -> Explanation:
         """Shapley Value Sampling over antithetic permutation pairs (default 25)."""
-        call = Call(
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            max_model_threads=max_model_threads,
-            seed=seed,
-            row_keys=row_keys,
-            row_targets=row_targets,
-        )
+        call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
         keep = _arrays.Keep()
         options = _native.lib.lumen_shapley_sampling_options_default()
         self._game(model, options.game, keep, background, background_weights, players, player_names, targets, link)
@@ -491,15 +459,7 @@ class Engine:
         (n−1)/n), ``gausslegendre`` (default, 50 steps), ``gausslegendre_captum`` (its nodes
         and weights rounded to float32 as Captum's are); convergence deltas as completeness
         gaps. Needs ``gradient``."""
-        call = Call(
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            max_model_threads=max_model_threads,
-            seed=seed,
-            row_keys=row_keys,
-            row_targets=row_targets,
-        )
+        call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
         keep = _arrays.Keep()
         options = _native.lib.lumen_integrated_gradients_options_default()
         self._ig_options(options, keep, baseline, n_steps, method, internal_batch_size, multiply_by_inputs, targets)
@@ -521,15 +481,7 @@ class Engine:
         row_targets: Sequence[int] | None = None,
     ) -> Explanation:
         """Saliency (Captum's): the gradient at the input, absolute by default."""
-        call = Call(
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            max_model_threads=max_model_threads,
-            seed=seed,
-            row_keys=row_keys,
-            row_targets=row_targets,
-        )
+        call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
         keep = _arrays.Keep()
         options = _native.lib.lumen_saliency_options_default()
         self._saliency_options(options, keep, abs, targets)
@@ -554,15 +506,7 @@ class Engine:
         row_targets: Sequence[int] | None = None,
     ) -> Explanation:
         """GradientSHAP (expected gradients) over the baseline rows ``baselines``."""
-        call = Call(
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            max_model_threads=max_model_threads,
-            seed=seed,
-            row_keys=row_keys,
-            row_targets=row_targets,
-        )
+        call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
         keep = _arrays.Keep()
         options = _native.lib.lumen_gradient_shap_options_default()
         self._gradient_shap_options(
@@ -592,15 +536,7 @@ class Engine:
         ``gradient_shap``) on ``nt_samples`` noisy copies, aggregated by ``nt_type``
         (``smoothgrad``, ``smoothgrad_sq``, ``vargrad``). ``base_options`` are the base
         method's keywords (e.g. ``baseline``, ``baselines``, ``abs``, ``targets``)."""
-        call = Call(
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            max_model_threads=max_model_threads,
-            seed=seed,
-            row_keys=row_keys,
-            row_targets=row_targets,
-        )
+        call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
         keep = _arrays.Keep()
         options = _native.lib.lumen_noise_tunnel_options_default()
         options.nt_type = _choice(NOISE_TYPES, nt_type, "nt_type")
@@ -640,15 +576,7 @@ class Engine:
     ) -> Explanation:
         """Grad-CAM on the model's ``layer_gradient`` layer, upsampled bilinearly to the
         input's last two dimensions unless ``upsample=False``."""
-        call = Call(
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            max_model_threads=max_model_threads,
-            seed=seed,
-            row_keys=row_keys,
-            row_targets=row_targets,
-        )
+        call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
         keep = _arrays.Keep()
         options = _native.lib.lumen_grad_cam_options_default()
         _targets(options, keep, targets)
@@ -695,14 +623,7 @@ class Engine:
         ``temperature``, ``decay``, ``max_changed``, ``max_distance``,
         ``success_probability``, ``counterfactuals``, ``gibbs_bins``,
         ``gibbs_iterations``)."""
-        call = Call(
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            max_model_threads=max_model_threads,
-            seed=seed,
-            row_keys=row_keys,
-        )
+        call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys)
         keep = _arrays.Keep()
         options = _native.lib.lumen_permute_attack_options_default()
         options.training, options.training_len = keep.floats(training, "training")
@@ -774,14 +695,7 @@ class Engine:
         keywords (see :mod:`lumen.timeshap`)."""
         chosen = timeshap.settings_of(options, settings)
         model = self._sequence_model(model)
-        call = Call(
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            max_model_threads=max_model_threads,
-            seed=seed,
-            row_keys=row_keys,
-        )
+        call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys)
         keep = _arrays.Keep()
         c_options = timeshap.options(keep, chosen)
         array = np.asarray(_arrays.required(sequence, "sequence"))
@@ -888,14 +802,7 @@ class Engine:
         chosen = timeshap.settings_of(options, settings)
         model = self._sequence_model(model)
         level_code = timeshap._choice(timeshap.LEVELS, level, "level")
-        call = Call(
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            max_model_threads=max_model_threads,
-            seed=seed,
-            row_keys=row_keys,
-        )
+        call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys)
         keep = _arrays.Keep()
         c_options = timeshap.options(keep, chosen)
         array = np.asarray(_arrays.required(sequence, "sequence"))
@@ -937,14 +844,7 @@ class Engine:
         Settings: a :class:`lumen.TimeShapOptions` as ``options``, or its fields as keywords."""
         chosen = timeshap.settings_of(options, settings)
         model = self._sequence_model(model)
-        call = Call(
-            timeout=timeout,
-            progress=progress,
-            cancel=cancel,
-            max_model_threads=max_model_threads,
-            seed=seed,
-            row_keys=row_keys,
-        )
+        call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys)
         keep = _arrays.Keep()
         c_options = timeshap.options(keep, chosen)
         arrays = [np.asarray(s, dtype=np.float32) for s in _arrays.required(sequences, "sequences")]

@@ -60,6 +60,19 @@ pub fn check(data: &[u8]) {
     control.struct_size = input.struct_size(control.struct_size);
     control.timeout_ms = DEADLINE_MS;
     control.max_model_threads = input.choice(3);
+    // A per-call seed, row keys and per-row targets, often of the wrong length or range.
+    if input.flag() {
+        control.seed = u64::from(input.byte());
+        control.has_seed = 1;
+    }
+    let row_keys: Vec<u64> = (0..input.byte() % 5).map(|_| u64::from(input.byte())).collect();
+    let row_targets: Vec<u32> = (0..input.byte() % 5).map(|_| input.choice(3)).collect();
+    if input.flag() {
+        (control.row_keys, control.n_row_keys) = pass(&mut input, &row_keys);
+    }
+    if input.flag() {
+        (control.row_targets, control.n_row_targets) = pass(&mut input, &row_targets);
+    }
     let call = Call { engine: engine.handle, control: &control };
     match input.byte() % 8 {
         0 => call.occlusion(&mut input),
@@ -587,6 +600,8 @@ impl Call<'_> {
         (options.training_events, options.training_events_len) = pass(input, &buffers.training);
         options.prune = input.choice(2);
         options.tolerance = input.double();
+        let events = i64::try_from(seq_len).unwrap_or(i64::MAX);
+        options.pruning_index = [0, -1, -events, 1, -events - 1][usize::from(input.byte() % 5)];
         options.budget = input.count(64);
         options.error_batches = u32::try_from(input.count(8)).unwrap_or(u32::MAX);
         options.target = input.choice(3);

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::predict;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
-use crate::explain::row_targets::explain_by_row_target;
+use crate::explain::row_targets::{by_row_target, TargetGroup, Targeted};
 use crate::explain::{check_inputs, resolve_targets};
 use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
 use crate::model::{BatchPlan, Evaluator, Model, ModelSignature};
@@ -36,6 +36,15 @@ impl Default for GradCamParams {
     }
 }
 
+impl Targeted for GradCamParams {
+    fn targets(&self) -> Option<&[u32]> {
+        self.targets.as_deref()
+    }
+    fn for_group(&self, group: &TargetGroup<'_>, _row_len: usize) -> Self {
+        Self { targets: Some(vec![group.target]), ..self.clone() }
+    }
+}
+
 /// Explains `rows` rows of `inputs` by Grad-CAM on the layer the model's
 /// `layer_gradient` callback exposes (`signature().layer_shape` = `[C, h, w]`).
 ///
@@ -53,13 +62,7 @@ pub fn grad_cam(
     rows: usize,
     params: &GradCamParams,
 ) -> Result<Explanation> {
-    if let Some(explanation) =
-        explain_by_row_target(model.signature(), inputs, rows, params.targets.as_deref(), |x, group| {
-            let mut params = params.clone();
-            params.targets = Some(vec![group.target]);
-            grad_cam(engine, model, x, group.rows.len(), &params)
-        })?
-    {
+    if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, grad_cam)? {
         return Ok(explanation);
     }
     let signature = model.signature();

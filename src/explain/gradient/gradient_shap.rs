@@ -12,7 +12,7 @@ use crate::backend::{PathJob, PathPoint};
 use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, Result};
-use crate::explain::row_targets::explain_by_row_target;
+use crate::explain::row_targets::{by_row_target, TargetGroup, Targeted};
 use crate::explain::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::explanation::{Explanation, Method};
 use crate::model::{Evaluator, Model};
@@ -39,6 +39,15 @@ impl GradientShapParams {
     }
 }
 
+impl Targeted for GradientShapParams {
+    fn targets(&self) -> Option<&[u32]> {
+        self.targets.as_deref()
+    }
+    fn for_group(&self, group: &TargetGroup<'_>, _row_len: usize) -> Self {
+        Self { targets: Some(vec![group.target]), ..self.clone() }
+    }
+}
+
 /// Explains `rows` rows of `inputs` by GradientSHAP. Deterministic given the call's seed:
 /// a row's draws depend only on it and the row's key.
 pub fn gradient_shap(
@@ -48,13 +57,7 @@ pub fn gradient_shap(
     rows: usize,
     params: &GradientShapParams,
 ) -> Result<Explanation> {
-    if let Some(explanation) =
-        explain_by_row_target(model.signature(), inputs, rows, params.targets.as_deref(), |x, group| {
-            let mut params = params.clone();
-            params.targets = Some(vec![group.target]);
-            gradient_shap(engine, model, x, group.rows.len(), &params)
-        })?
-    {
+    if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, gradient_shap)? {
         return Ok(explanation);
     }
     let streams = RowStreams::for_inputs(engine, inputs, model.signature().input_len())?;

@@ -9,7 +9,7 @@ use crate::alloc::try_filled;
 use crate::backend::{Baselines, PathJob};
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::explain::row_targets::explain_by_row_target;
+use crate::explain::row_targets::{by_row_target, TargetGroup, Targeted};
 use crate::explain::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::explanation::{Explanation, Method};
 use crate::model::{Evaluator, Model};
@@ -44,6 +44,15 @@ impl Default for IntegratedGradientsParams {
     }
 }
 
+impl Targeted for IntegratedGradientsParams {
+    fn targets(&self) -> Option<&[u32]> {
+        self.targets.as_deref()
+    }
+    fn for_group(&self, group: &TargetGroup<'_>, row_len: usize) -> Self {
+        Self { baseline: self.baseline.of_rows(group.rows, row_len), targets: Some(vec![group.target]), ..self.clone() }
+    }
+}
+
 /// Explains `rows` rows of `inputs` by Integrated Gradients.
 pub fn integrated_gradients(
     engine: &Engine,
@@ -52,15 +61,7 @@ pub fn integrated_gradients(
     rows: usize,
     params: &IntegratedGradientsParams,
 ) -> Result<Explanation> {
-    if let Some(explanation) =
-        explain_by_row_target(model.signature(), inputs, rows, params.targets.as_deref(), |x, group| {
-            let mut params = params.clone();
-            let n = model.signature().input_len();
-            params.baseline = params.baseline.of_rows(group.rows, n);
-            params.targets = Some(vec![group.target]);
-            integrated_gradients(engine, model, x, group.rows.len(), &params)
-        })?
-    {
+    if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, integrated_gradients)? {
         return Ok(explanation);
     }
     let signature = model.signature();

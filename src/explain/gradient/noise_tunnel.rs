@@ -15,7 +15,7 @@ use crate::engine::memory::with_budget_cap;
 use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
-use crate::explain::row_targets::explain_by_row_target;
+use crate::explain::row_targets::{by_row_target, TargetGroup, Targeted};
 use crate::explain::{check_inputs, resolve_targets};
 use crate::explanation::{Explanation, Method, RowDiagnostics};
 use crate::model::{Evaluator, Model};
@@ -75,18 +75,13 @@ impl NoiseTunnelBase {
         }
     }
 
-    /// This base for the input rows `rows` (rows of `row_len` elements) explaining `target`.
-    fn for_rows(&self, rows: &[usize], row_len: usize, target: u32) -> Self {
-        let mut base = self.clone();
-        match &mut base {
-            Self::Saliency(p) => p.targets = Some(vec![target]),
-            Self::IntegratedGradients(p) => {
-                p.baseline = p.baseline.of_rows(rows, row_len);
-                p.targets = Some(vec![target]);
-            }
-            Self::GradientShap(p) => p.targets = Some(vec![target]),
+    /// This base for the rows of `group` alone, explaining `group.target`.
+    fn for_group(&self, group: &TargetGroup<'_>, row_len: usize) -> Self {
+        match self {
+            Self::Saliency(p) => Self::Saliency(p.for_group(group, row_len)),
+            Self::IntegratedGradients(p) => Self::IntegratedGradients(p.for_group(group, row_len)),
+            Self::GradientShap(p) => Self::GradientShap(p.for_group(group, row_len)),
         }
-        base
     }
 }
 
@@ -157,6 +152,15 @@ impl CopySums {
     }
 }
 
+impl Targeted for NoiseTunnelParams {
+    fn targets(&self) -> Option<&[u32]> {
+        self.base.targets()
+    }
+    fn for_group(&self, group: &TargetGroup<'_>, row_len: usize) -> Self {
+        Self { base: self.base.for_group(group, row_len), ..self.clone() }
+    }
+}
+
 /// Explains `rows` rows of `inputs` by NoiseTunnel over `params.base`. Deterministic
 /// given the engine's seed, whatever the budget: each row's copies are drawn in order from
 /// the row's stream and explained a chunk at a time, within the memory budget.
@@ -167,14 +171,7 @@ pub fn noise_tunnel(
     rows: usize,
     params: &NoiseTunnelParams,
 ) -> Result<Explanation> {
-    if let Some(explanation) =
-        explain_by_row_target(model.signature(), inputs, rows, params.base.targets(), |x, group| {
-            let mut params = params.clone();
-            let n = model.signature().input_len();
-            params.base = params.base.for_rows(group.rows, n, group.target);
-            noise_tunnel(engine, model, x, group.rows.len(), &params)
-        })?
-    {
+    if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, noise_tunnel)? {
         return Ok(explanation);
     }
     let signature = model.signature();

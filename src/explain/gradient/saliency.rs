@@ -8,7 +8,7 @@ use crate::alloc::try_filled;
 use crate::backend::PathJob;
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::explain::row_targets::explain_by_row_target;
+use crate::explain::row_targets::{by_row_target, TargetGroup, Targeted};
 use crate::explain::{check_device_inputs, resolve_targets};
 use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
 use crate::model::{Evaluator, Model};
@@ -28,6 +28,15 @@ impl Default for SaliencyParams {
     }
 }
 
+impl Targeted for SaliencyParams {
+    fn targets(&self) -> Option<&[u32]> {
+        self.targets.as_deref()
+    }
+    fn for_group(&self, group: &TargetGroup<'_>, _row_len: usize) -> Self {
+        Self { targets: Some(vec![group.target]), ..self.clone() }
+    }
+}
+
 /// Explains `rows` rows of `inputs` by their gradients.
 pub fn saliency(
     engine: &Engine,
@@ -36,13 +45,7 @@ pub fn saliency(
     rows: usize,
     params: &SaliencyParams,
 ) -> Result<Explanation> {
-    if let Some(explanation) =
-        explain_by_row_target(model.signature(), inputs, rows, params.targets.as_deref(), |x, group| {
-            let mut params = params.clone();
-            params.targets = Some(vec![group.target]);
-            saliency(engine, model, x, group.rows.len(), &params)
-        })?
-    {
+    if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, saliency)? {
         return Ok(explanation);
     }
     let signature = model.signature();

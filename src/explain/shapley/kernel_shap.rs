@@ -23,7 +23,7 @@ use super::solve::constrained_wls;
 use crate::engine::memory::WorkingSet;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
-use crate::explain::row_targets::explain_by_row_target;
+use crate::explain::row_targets::{by_row_target, TargetGroup, Targeted};
 use crate::explanation::{Explanation, Method, SamplingDiagnostics};
 use crate::model::Model;
 
@@ -162,6 +162,17 @@ impl SamplingPlan {
     }
 }
 
+impl Targeted for KernelShapParams {
+    fn targets(&self) -> Option<&[u32]> {
+        self.game.targets.as_deref()
+    }
+    fn for_group(&self, group: &TargetGroup<'_>, _row_len: usize) -> Self {
+        let mut params = self.clone();
+        params.game.targets = Some(vec![group.target]);
+        params
+    }
+}
+
 /// Explains `rows` rows of `inputs` by KernelSHAP. Deterministic given the engine's seed,
 /// whatever the thread count.
 pub fn kernel_shap(
@@ -171,13 +182,7 @@ pub fn kernel_shap(
     rows: usize,
     params: &KernelShapParams,
 ) -> Result<Explanation> {
-    if let Some(explanation) =
-        explain_by_row_target(model.signature(), inputs, rows, params.game.targets.as_deref(), |x, group| {
-            let mut params = params.clone();
-            params.game.targets = Some(vec![group.target]);
-            kernel_shap(engine, model, x, group.rows.len(), &params)
-        })?
-    {
+    if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, kernel_shap)? {
         return Ok(explanation);
     }
     let request = Request::new(engine, model, inputs, rows, &params.game)?;

@@ -12,7 +12,7 @@ use super::game::Game;
 use crate::engine::memory::WorkingSet;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::explain::row_targets::explain_by_row_target;
+use crate::explain::row_targets::{by_row_target, TargetGroup, Targeted};
 use crate::explanation::{Explanation, Method};
 use crate::model::Model;
 
@@ -34,6 +34,17 @@ impl ShapleySamplingParams {
     }
 }
 
+impl Targeted for ShapleySamplingParams {
+    fn targets(&self) -> Option<&[u32]> {
+        self.game.targets.as_deref()
+    }
+    fn for_group(&self, group: &TargetGroup<'_>, _row_len: usize) -> Self {
+        let mut params = self.clone();
+        params.game.targets = Some(vec![group.target]);
+        params
+    }
+}
+
 /// Explains `rows` rows of `inputs` by Shapley Value Sampling. Deterministic given the
 /// engine's seed, whatever the thread count.
 pub fn shapley_value_sampling(
@@ -43,13 +54,7 @@ pub fn shapley_value_sampling(
     rows: usize,
     params: &ShapleySamplingParams,
 ) -> Result<Explanation> {
-    if let Some(explanation) =
-        explain_by_row_target(model.signature(), inputs, rows, params.game.targets.as_deref(), |x, group| {
-            let mut params = params.clone();
-            params.game.targets = Some(vec![group.target]);
-            shapley_value_sampling(engine, model, x, group.rows.len(), &params)
-        })?
-    {
+    if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, shapley_value_sampling)? {
         return Ok(explanation);
     }
     let request = Request::new(engine, model, inputs, rows, &params.game)?;
