@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The Spark integration's tests, offline, on one machine (about 2 minutes on 2 cores):
+#   1. build.sh: the Lumen JAR if needed, javac + jar of the integration, its demo and checks;
+#   2. the checks (tests/java/.../SparkChecks.java) through spark-submit on local[2];
+#   3. a standalone cluster on 127.0.0.1 (spark-class: one master, two workers of one core each,
+#      web UIs off), the same checks there, then the cluster is stopped (by pid, also on failure);
+#   4. the two runs' result digests compared byte for byte (the same bits on local[2] and on the
+#      cluster, in 1, 3 and 7 partitions);
+#   5. the PySpark path (python/lumen_spark.py) on local[2], when the Python binding's library is built.
+# Prints `N passed, N failed` lines; exits non-zero when anything fails.
+#
+# Needs: pip install pyspark==4.3.0 (pandas and pyarrow for the PySpark path), a JDK 17, and
+# what bindings/java/build-jar.sh needs. Set LUMEN_SPARK_TIMEOUT (seconds, default 240) to bound
+# each spark-submit.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+limit="${LUMEN_SPARK_TIMEOUT:-240}"
+eval "$(bash "$here/build.sh" | tail -3)"
+export SPARK_LOCAL_IP=127.0.0.1 SPARK_HOME="$spark_home"
+work="$(mktemp -d "${TMPDIR:-/tmp}/lumen-spark-tests.XXXXXX")"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    if [ -n "${LUMEN_SPARK_KEEP:-}" ]; then echo "run-tests.sh: kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+data="$root/data/german_credit/german.data"
+submit() {
+    local master="$1" label="$2"
+    echo "== SparkChecks on $master"
+    timeout "$limit" "$spark_home/bin/spark-submit" --master "$master" --conf spark.ui.enabled=false \
+        --conf spark.driver.host=127.0.0.1 --conf spark.executor.memory=1g \
+        --jars "$jars,$here/target/lumen-spark-demo.jar" --class dev.lumen.spark.checks.SparkChecks \
+        "$here/target/lumen-spark-tests.jar" "$label" "$data" "$work/digests" 2>"$work/$label.stderr" \
+        | tee "$work/$label.stdout" || {
+        echo "run-tests.sh: the checks on $master failed; the end of their stderr:" >&2
+        grep -v '^\s*at ' "$work/$label.stderr" | tail -30 >&2
+        return 1
+    }
+}
+
+submit 'local[2]' local
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+port="$(free_port)"
+master="spark://127.0.0.1:$port"
+echo "== standalone cluster: master $master, two workers (1 core, 2 GiB each)"
+ui_port="$(free_port)"
+(trap - EXIT; exec "$spark_home/bin/spark-class" org.apache.spark.deploy.master.Master --host 127.0.0.1 \
+    --port "$port" --webui-port "$ui_port" >"$work/master.log" 2>&1) &
+pids+=($!)
+for i in 1 2; do
+    ui_port="$(free_port)"
+    (trap - EXIT; exec "$spark_home/bin/spark-class" org.apache.spark.deploy.worker.Worker --host 127.0.0.1 \
+        --cores 1 --memory 2g --webui-port "$ui_port" --work-dir "$work/worker$i" "$master" \
+        >"$work/worker$i.log" 2>&1) &
+    pids+=($!)
+done
+registered=0
+for _ in $(seq 1 120); do
+    registered="$( (grep -l 'Successfully registered with master' "$work"/worker*.log 2>/dev/null || true) | wc -l)"
+    [ "$registered" -eq 2 ] && break
+    sleep 0.5
+done
+if [ "$registered" -ne 2 ]; then
+    echo "run-tests.sh: the workers did not register with $master within 60 s; logs:" >&2
+    tail -20 "$work"/master.log "$work"/worker*.log >&2
+    exit 1
+fi
+submit "$master" cluster
+
+echo "== the same bits on local[2] and on the cluster"
+compared=0
+differ=0
+for local in "$work"/digests/local-*.txt; do
+    name="$(basename "$local")"
+    cluster="$work/digests/cluster-${name#local-}"
+    if cmp -s "$local" "$cluster"; then
+        echo "PASS ${name#local-}: $(wc -l <"$local") rows, identical on local[2] and the cluster"
+    else
+        echo "FAIL ${name#local-}: local[2] and the cluster differ"
+        differ=$((differ + 1))
+    fi
+    compared=$((compared + 1))
+done
+echo "local vs cluster: $((compared - differ)) passed, $differ failed"
+[ "$compared" -ge 4 ] && [ "$differ" -eq 0 ]
