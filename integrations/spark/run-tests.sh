@@ -6,11 +6,11 @@
 #      web UIs off), the same checks there, then the cluster is stopped (by pid, also on failure);
 #   4. the two runs' result digests compared byte for byte (the same bits on local[2] and on the
 #      cluster, in 1, 3 and 7 partitions);
-#   5. the PySpark path (python/lumen_spark.py) on local[2], when the Python binding's library is built.
+#   5. the PySpark path (python/check_lumen_spark.py) on local[2], against the Java run's bits.
 # Prints `N passed, N failed` lines; exits non-zero when anything fails.
 #
-# Needs: pip install pyspark==4.3.0 (pandas and pyarrow for the PySpark path), a JDK 17, and
-# what bindings/java/build-jar.sh needs. Set LUMEN_SPARK_TIMEOUT (seconds, default 240) to bound
+# Needs: pip install pyspark==4.3.0 pandas pyarrow (mapInPandas), a JDK 17, cargo (liblumen for the
+# Python binding) and what bindings/java/build-jar.sh needs. Set LUMEN_SPARK_TIMEOUT (seconds, default 240) to bound
 # each spark-submit.
 set -euo pipefail
 
@@ -18,16 +18,13 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 limit="${LUMEN_SPARK_TIMEOUT:-240}"
 eval "$(bash "$here/build.sh" | tail -3)"
+# shellcheck source=cluster.sh
+source "$here/cluster.sh"
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_HOME="$spark_home"
 work="$(mktemp -d "${TMPDIR:-/tmp}/lumen-spark-tests.XXXXXX")"
 pids=()
 cleanup() {
-    for pid in "${pids[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${pids[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
+    cluster_stop
     if [ -n "${LUMEN_SPARK_KEEP:-}" ]; then echo "run-tests.sh: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -49,35 +46,9 @@ submit() {
 
 submit 'local[2]' local
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
-port="$(free_port)"
-master="spark://127.0.0.1:$port"
-echo "== standalone cluster: master $master, two workers (1 core, 2 GiB each)"
-ui_port="$(free_port)"
-(trap - EXIT; exec "$spark_home/bin/spark-class" org.apache.spark.deploy.master.Master --host 127.0.0.1 \
-    --port "$port" --webui-port "$ui_port" >"$work/master.log" 2>&1) &
-pids+=($!)
-for i in 1 2; do
-    ui_port="$(free_port)"
-    (trap - EXIT; exec "$spark_home/bin/spark-class" org.apache.spark.deploy.worker.Worker --host 127.0.0.1 \
-        --cores 1 --memory 2g --webui-port "$ui_port" --work-dir "$work/worker$i" "$master" \
-        >"$work/worker$i.log" 2>&1) &
-    pids+=($!)
-done
-registered=0
-for _ in $(seq 1 120); do
-    registered="$( (grep -l 'Successfully registered with master' "$work"/worker*.log 2>/dev/null || true) | wc -l)"
-    [ "$registered" -eq 2 ] && break
-    sleep 0.5
-done
-if [ "$registered" -ne 2 ]; then
-    echo "run-tests.sh: the workers did not register with $master within 60 s; logs:" >&2
-    tail -20 "$work"/master.log "$work"/worker*.log >&2
-    exit 1
-fi
+cluster_start 2 "$work/cluster"
 submit "$master" cluster
+cluster_stop
 
 echo "== the same bits on local[2] and on the cluster"
 compared=0
@@ -94,4 +65,16 @@ for local in "$work"/digests/local-*.txt; do
     compared=$((compared + 1))
 done
 echo "local vs cluster: $((compared - differ)) passed, $differ failed"
-[ "$compared" -ge 4 ] && [ "$differ" -eq 0 ]
+[ "$compared" -ge 7 ] && [ "$differ" -eq 0 ]
+
+echo "== the PySpark path (python/lumen_spark.py, mapInPandas) on local[2]"
+cargo build --release -p lumen --manifest-path "$root/Cargo.toml" 2>&1 | tail -1
+PYTHONPATH="$here/python:$root/bindings/python${PYTHONPATH:+:$PYTHONPATH}" PYSPARK_PYTHON="$(command -v python3)" \
+    LUMEN_LIBRARY="${CARGO_TARGET_DIR:-$root/target}/release/liblumen.so" \
+    timeout "$limit" "$spark_home/bin/spark-submit" --master 'local[2]' --conf spark.ui.enabled=false \
+    --conf spark.driver.host=127.0.0.1 "$here/python/check_lumen_spark.py" "$work/digests" "$data" \
+    2>"$work/python.stderr" || {
+    echo "run-tests.sh: the PySpark checks failed; the end of their stderr:" >&2
+    tail -30 "$work/python.stderr" >&2
+    exit 1
+}

@@ -90,6 +90,21 @@ public final class CreditModel implements ModelFactory {
         return 1 / (1 + StrictMath.exp(-z));
     }
 
+    /**
+     * The coefficients, for a port of the model to another language: the 20 means, the 20
+     * scales, the 20 weights, then the bias.
+     *
+     * @return 61 values
+     */
+    public double[] coefficients() {
+        double[] out = new double[61];
+        System.arraycopy(mean, 0, out, 0, 20);
+        System.arraycopy(scale, 0, out, 20, 20);
+        System.arraycopy(weights, 0, out, 40, 20);
+        out[60] = bias;
+        return out;
+    }
+
     @Override
     public Model create() {
         int d = weights.length;

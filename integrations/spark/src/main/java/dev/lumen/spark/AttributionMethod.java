@@ -54,7 +54,7 @@ public abstract class AttributionMethod extends ExplainMethod {
 
     /**
      * The model outputs explained, one attribution vector per output; {@link LumenExplainer}
-     * takes exactly one.
+     * takes exactly one, {@link TabularSHAP} one per target class.
      *
      * @param outputs the outputs' indices (at least one, each at least 0)
      * @return this method

@@ -6,7 +6,7 @@ import java.io.Serializable;
  * A Lumen method with its options, as a Spark job carries it to the executors: serializable,
  * built on the driver, turned into Lumen's option objects on each executor. The methods are
  * {@link KernelShap}, {@link FeatureAblation} (attributions) and {@link PermuteAttack}
- * (counterfactuals).
+ * (counterfactuals); TimeSHAP has its own explainer, {@link SequenceExplainer}.
  */
 public abstract class ExplainMethod implements Serializable {
     private static final long serialVersionUID = 1L;

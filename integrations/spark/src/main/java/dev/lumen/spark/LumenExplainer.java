@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
+import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
@@ -82,6 +83,10 @@ public final class LumenExplainer implements Serializable {
     int engineThreads;
 
     private LumenExplainer(ModelFactory factory, ExplainMethod method, String[] features) {
+        this(factory, method, features, null);
+    }
+
+    private LumenExplainer(ModelFactory factory, ExplainMethod method, String[] features, VectorLayout vectors) {
         if (factory == null) {
             throw new IllegalArgumentException("factory: is null, expected a ModelFactory");
         }
@@ -102,9 +107,11 @@ public final class LumenExplainer implements Serializable {
         this.method = method;
         this.features = features.clone();
         method.check(this.features);
-        if (method instanceof AttributionMethod && ((AttributionMethod) method).targets.length != 1) {
+        this.vectors = vectors;
+        if (vectors == null && method instanceof AttributionMethod && ((AttributionMethod) method).targets.length != 1) {
             throw new IllegalArgumentException("targets: " + Arrays.toString(((AttributionMethod) method).targets)
-                    + " has several outputs; LumenExplainer explains one output per row");
+                    + " has several outputs; LumenExplainer explains one output per row (TabularSHAP"
+                    + " explains several)");
         }
     }
 
@@ -250,29 +257,7 @@ public final class LumenExplainer implements Serializable {
     public StructType outputSchema(StructType input) {
         checkColumns(input, features, keyColumn);
         List<StructField> fields = new ArrayList<>(Arrays.asList(input.fields()));
-        fields.add(field(KEY, DataTypes.LongType));
-        if (method instanceof PermuteAttack) {
-            fields.add(field(ORIGINAL_CLASS, DataTypes.IntegerType));
-            fields.add(field(TARGET_CLASS, DataTypes.IntegerType));
-            fields.add(field(ORIGINAL_PROBABILITY, DataTypes.FloatType));
-            fields.add(field(ALREADY_AT_TARGET, DataTypes.BooleanType));
-            fields.add(field(COUNTERFACTUALS, DataTypes.createArrayType(COUNTERFACTUAL, false)));
-        } else {
-            fields.add(field(PREDICTION, DataTypes.FloatType));
-            fields.add(field(BASE_VALUE, DataTypes.FloatType));
-            if (attributionPrefix == null) {
-                fields.add(field(ATTRIBUTIONS, FLOATS));
-            } else {
-                for (String name : ((AttributionMethod) method).playerNames(features)) {
-                    fields.add(field(attributionPrefix + name, DataTypes.FloatType));
-                }
-            }
-            fields.add(field(STANDARD_ERRORS, FLOATS));
-            fields.add(field(COMPLETENESS_GAP, DataTypes.DoubleType));
-            if (reasonCodes > 0) {
-                fields.add(field(REASON_CODES, DataTypes.createArrayType(REASON_CODE, false)));
-            }
-        }
+        fields.addAll(resultFields());
         if (errorColumn != null) {
             fields.add(field(errorColumn, DataTypes.StringType));
         }
@@ -284,6 +269,71 @@ public final class LumenExplainer implements Serializable {
             }
         }
         return new StructType(fields.toArray(new StructField[0]));
+    }
+
+    /** The result columns, in the order {@link PartitionExplainer} fills them (no error column). */
+    List<StructField> resultFields() {
+        List<StructField> fields = new ArrayList<>();
+        if (vectors != null) {
+            fields.add(field(vectors.outputCol, DataTypes.createArrayType(SQLDataTypes.VectorType(), false)));
+            if (vectors.standardErrorsCol != null) {
+                fields.add(field(vectors.standardErrorsCol, DataTypes.createArrayType(SQLDataTypes.VectorType(), true)));
+            }
+            if (vectors.reasonCodesCol != null) {
+                fields.add(field(vectors.reasonCodesCol, DataTypes.createArrayType(REASON_CODE, false)));
+            }
+            return fields;
+        }
+        fields.add(field(KEY, DataTypes.LongType));
+        if (method instanceof PermuteAttack) {
+            fields.add(field(ORIGINAL_CLASS, DataTypes.IntegerType));
+            fields.add(field(TARGET_CLASS, DataTypes.IntegerType));
+            fields.add(field(ORIGINAL_PROBABILITY, DataTypes.FloatType));
+            fields.add(field(ALREADY_AT_TARGET, DataTypes.BooleanType));
+            fields.add(field(COUNTERFACTUALS, DataTypes.createArrayType(COUNTERFACTUAL, false)));
+            return fields;
+        }
+        fields.add(field(PREDICTION, DataTypes.FloatType));
+        fields.add(field(BASE_VALUE, DataTypes.FloatType));
+        if (attributionPrefix == null) {
+            fields.add(field(ATTRIBUTIONS, FLOATS));
+        } else {
+            for (String name : ((AttributionMethod) method).playerNames(features)) {
+                fields.add(field(attributionPrefix + name, DataTypes.FloatType));
+            }
+        }
+        fields.add(field(STANDARD_ERRORS, FLOATS));
+        fields.add(field(COMPLETENESS_GAP, DataTypes.DoubleType));
+        if (reasonCodes > 0) {
+            fields.add(field(REASON_CODES, DataTypes.createArrayType(REASON_CODE, false)));
+        }
+        return fields;
+    }
+
+    /**
+     * SynapseML's layout, for {@link TabularSHAP}: per target class, one vector [base value,
+     * attributions...] in {@code outputCol}; optionally the standard errors (one vector per class)
+     * and the first class's reason codes.
+     */
+    static final class VectorLayout implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final String outputCol;
+        final String standardErrorsCol;
+        final String reasonCodesCol;
+
+        VectorLayout(String outputCol, String standardErrorsCol, String reasonCodesCol) {
+            this.outputCol = outputCol;
+            this.standardErrorsCol = standardErrorsCol;
+            this.reasonCodesCol = reasonCodesCol;
+        }
+    }
+
+    /** SynapseML's layout, or null for Lumen's columns. */
+    VectorLayout vectors;
+
+    /** An explainer in SynapseML's layout, for {@link TabularSHAP}; several targets allowed. */
+    static LumenExplainer vectorLayout(ModelFactory factory, KernelShap method, String[] features, VectorLayout layout) {
+        return new LumenExplainer(factory, method, features, layout);
     }
 
     /**

@@ -14,6 +14,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
@@ -31,6 +33,7 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
     private final LumenExplainer ex;
     private final int[] featureIndex;
     private final int keyIndex;
+    private final int width;
 
     PartitionExplainer(LumenExplainer ex, StructType input) {
         this.ex = ex;
@@ -39,6 +42,7 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
             featureIndex[f] = input.fieldIndex(ex.features[f]);
         }
         this.keyIndex = ex.keyColumn == null ? -1 : input.fieldIndex(ex.keyColumn);
+        this.width = ex.resultFields().size();
     }
 
     @Override
@@ -120,6 +124,7 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
     /** The results of one row: its values after the input's, or its error. */
     private static final class Outcome {
         long key;
+        boolean keyKnown;
         Object[] values;
         String error;
     }
@@ -137,6 +142,7 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
             try {
                 long key = read(batch.get(i), x, goods * width);
                 outcomes[i].key = key;
+                outcomes[i].keyKnown = true;
                 keys[goods] = key;
                 good[goods++] = i;
             } catch (BadRow e) {
@@ -185,27 +191,16 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
         }
     }
 
-    private int resultWidth() {
-        if (ex.method instanceof PermuteAttack) {
-            return 5;
-        }
-        int attributions = ex.attributionPrefix == null ? 1
-                : ((AttributionMethod) ex.method).playerNames(ex.features).length;
-        return 2 + attributions + 2 + (ex.reasonCodes > 0 ? 1 : 0);
-    }
-
     private Row row(Row input, Outcome o) {
         int inputs = input.length();
-        int width = resultWidth();
-        Object[] all = new Object[inputs + 1 + width + (ex.errorColumn == null ? 0 : 1)];
+        Object[] all = new Object[inputs + width + (ex.errorColumn == null ? 0 : 1)];
         for (int i = 0; i < inputs; i++) {
             all[i] = input.get(i);
         }
-        if (o.error == null || o.values != null) {
-            all[inputs] = o.key;
-        }
         if (o.values != null) {
-            System.arraycopy(o.values, 0, all, inputs + 1, width);
+            System.arraycopy(o.values, 0, all, inputs, width);
+        } else if (ex.vectors == null && o.error != null && o.keyKnown) {
+            all[inputs] = o.key;
         }
         if (ex.errorColumn != null) {
             all[all.length - 1] = o.error;
@@ -220,7 +215,7 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
         if (ex.method instanceof PermuteAttack) {
             Counterfactuals c = ((PermuteAttack) ex.method).run(engine, model, x, rows, call, ex.features);
             for (int r = 0; r < rows; r++) {
-                out[r] = counterfactualColumns(c.instances().get(r), c.featureNames());
+                out[r] = withKey(keys[r], counterfactualColumns(c.instances().get(r), c.featureNames()));
             }
             return out;
         }
@@ -233,8 +228,12 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
             float[] errors = e.standardErrors();
             double[] gaps = e.completenessGaps();
             List<String> names = e.featureNames();
+            if (ex.vectors != null) {
+                return vectorColumns(e, rows);
+            }
             for (int r = 0; r < rows; r++) {
                 List<Object> cols = new ArrayList<>();
+                cols.add(keys[r]);
                 cols.add(predictions[r]);
                 cols.add(bases[r]);
                 Float[] a = boxed(attributions, r * p, p);
@@ -246,17 +245,64 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
                 cols.add(errors == null ? null : boxed(errors, r * p, p));
                 cols.add(gaps == null ? null : gaps[r]);
                 if (ex.reasonCodes > 0) {
-                    List<ReasonCode> codes = e.reasonCodes(r, 0, ex.reasonCodes, ex.direction);
-                    Row[] rc = new Row[codes.size()];
-                    for (int i = 0; i < rc.length; i++) {
-                        rc[i] = RowFactory.create(names.get(codes.get(i).feature()), codes.get(i).contribution());
-                    }
-                    cols.add(rc);
+                    cols.add(reasonCodes(e, r, names));
                 }
                 out[r] = cols.toArray();
             }
         }
         return out;
+    }
+
+    private static Object[] withKey(long key, Object[] values) {
+        Object[] out = new Object[values.length + 1];
+        out[0] = key;
+        System.arraycopy(values, 0, out, 1, values.length);
+        return out;
+    }
+
+    /** SynapseML's layout: per explained output, a vector [base value, attributions...]. */
+    private Object[][] vectorColumns(Explanation e, int rows) {
+        int p = e.features();
+        int outputs = e.outputs();
+        float[] attributions = e.attributions();
+        float[] bases = e.baseValues();
+        float[] errors = e.standardErrors();
+        List<String> names = e.featureNames();
+        Object[][] out = new Object[rows][];
+        for (int r = 0; r < rows; r++) {
+            List<Object> cols = new ArrayList<>();
+            Vector[] shap = new Vector[outputs];
+            Vector[] se = new Vector[outputs];
+            for (int o = 0; o < outputs; o++) {
+                double[] v = new double[p + 1];
+                v[0] = bases[r * outputs + o];
+                double[] s = new double[p];
+                for (int j = 0; j < p; j++) {
+                    v[j + 1] = attributions[(r * outputs + o) * p + j];
+                    s[j] = errors == null ? 0 : errors[(r * outputs + o) * p + j];
+                }
+                shap[o] = Vectors.dense(v);
+                se[o] = errors == null ? null : Vectors.dense(s);
+            }
+            cols.add(shap);
+            if (ex.vectors.standardErrorsCol != null) {
+                cols.add(errors == null ? null : se);
+            }
+            if (ex.vectors.reasonCodesCol != null) {
+                cols.add(reasonCodes(e, r, names));
+            }
+            out[r] = cols.toArray();
+        }
+        return out;
+    }
+
+    private Row[] reasonCodes(Explanation e, int r, List<String> names) {
+        List<ReasonCode> codes = e.reasonCodes(r, 0, ex.reasonCodes, ex.direction);
+        Row[] rc = new Row[codes.size()];
+        for (int i = 0; i < rc.length; i++) {
+            rc[i] = RowFactory.create(names.get(codes.get(i).feature()), codes.get(i).contribution());
+        }
+        return rc;
     }
 
     private static Object[] counterfactualColumns(InstanceCounterfactuals c, List<String> names) {

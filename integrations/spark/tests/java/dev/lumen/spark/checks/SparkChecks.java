@@ -15,6 +15,17 @@ import dev.lumen.spark.LumenExplainer;
 import dev.lumen.spark.ModelFactory;
 import dev.lumen.spark.PermuteAttack;
 import dev.lumen.spark.RowKeys;
+import dev.lumen.spark.SequenceExplainer;
+import dev.lumen.spark.TabularSHAP;
+import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineStage;
+import org.apache.spark.ml.linalg.Vector;
+import dev.lumen.spark.TimeShap;
+import dev.lumen.spark.demo.Transactions;
+import dev.lumen.SequenceModelHandle;
+import dev.lumen.SequenceModelSpec;
+import dev.lumen.TimeShapExplanation;
+import dev.lumen.TimeShapLevel;
 import dev.lumen.spark.demo.CreditModel;
 import dev.lumen.spark.demo.GermanCredit;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +79,9 @@ public final class SparkChecks {
         String kernelDigest = digest(batch, 21);
         samePartitions("kernel_shap keyed by application_id", keyed, rows, kernelDigest, 21);
         Files.writeString(out.resolve(label + "-kernel_shap.txt"), kernelDigest);
+        if (label.equals("local")) {
+            writeForPython(out, model, batch, f);
+        }
 
         LinkedHashMap<String, List<String>> groups = new LinkedHashMap<>();
         groups.put("loan", List.of("duration_months", "credit_amount", "installment_rate", "purpose"));
@@ -113,6 +127,8 @@ public final class SparkChecks {
         }
         check("permute_attack never changes an immutable column", ageKept, "");
 
+        tabularShap(spark, model, data, rows, batch, out, label, seed);
+        timeShap(spark, out, label, seed);
         plainApi(model, background, batch, seed);
         defaultKeys(model, background, groupedRows, rows, seed);
         reExplainOne(keyed, rows, batch);
@@ -134,6 +150,34 @@ public final class SparkChecks {
         spark.stop();
         System.out.println(label + ": " + passed + " passed, " + failed + " failed");
         System.exit(failed == 0 ? 0 : 1);
+    }
+
+    /**
+     * What the PySpark check needs to explain the same rows with the same model and compare bits:
+     * the model's coefficients (as IEEE-754 bits), the rows, and their KernelSHAP values.
+     */
+    static void writeForPython(Path out, CreditModel model, List<Row> batch, String[] f) throws Exception {
+        StringBuilder c = new StringBuilder();
+        for (double v : model.coefficients()) {
+            c.append(Long.toHexString(Double.doubleToRawLongBits(v))).append('\n');
+        }
+        Files.writeString(out.resolve("credit-model.txt"), c.toString());
+        StringBuilder rows = new StringBuilder("application_id," + String.join(",", f) + "\n");
+        StringBuilder values = new StringBuilder();
+        for (Row r : batch) {
+            rows.append(r.getString(0));
+            for (String name : f) {
+                rows.append(',').append(r.getDouble(r.fieldIndex(name)));
+            }
+            rows.append('\n');
+            values.append(r.getString(0)).append(' ').append(RowKeys.hex(r.getLong(r.fieldIndex(LumenExplainer.KEY))))
+                    .append(' ').append(bits(r.get(r.fieldIndex(LumenExplainer.PREDICTION))))
+                    .append(' ').append(bits(r.get(r.fieldIndex(LumenExplainer.BASE_VALUE))))
+                    .append(' ').append(bits(r.get(r.fieldIndex(LumenExplainer.ATTRIBUTIONS))))
+                    .append(' ').append(bits(r.get(r.fieldIndex(LumenExplainer.STANDARD_ERRORS)))).append('\n');
+        }
+        Files.writeString(out.resolve("portfolio.csv"), rows.toString());
+        Files.writeString(out.resolve("java-kernel-shap.txt"), values.toString());
     }
 
     static float[][] features(float[][] data) {
@@ -164,7 +208,7 @@ public final class SparkChecks {
     static String digest(List<Row> rows, int from) {
         StringBuilder b = new StringBuilder();
         for (Row r : rows) {
-            b.append(r.getString(0));
+            b.append(bits(r.get(0)));
             for (int i = from; i < r.length(); i++) {
                 b.append(' ').append(bits(r.get(i)));
             }
@@ -228,6 +272,158 @@ public final class SparkChecks {
             x[j] = ((Number) r.get(r.fieldIndex(f[j]))).floatValue();
         }
         return x;
+    }
+
+    /** The SynapseML-shaped Transformer in a Pipeline: LumenExplainer's bits in SynapseML's layout. */
+    static void tabularShap(SparkSession spark, CreditModel model, float[][] data, Dataset<Row> rows, List<Row> batch,
+            Path out, String label, long seed) throws Exception {
+        String[] f = GermanCredit.FEATURES;
+        List<Row> bgRows = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            Object[] v = new Object[20];
+            for (int j = 0; j < 20; j++) {
+                v[j] = (double) data[i][j];
+            }
+            bgRows.add(org.apache.spark.sql.RowFactory.create(v));
+        }
+        org.apache.spark.sql.types.StructType bgSchema = new org.apache.spark.sql.types.StructType();
+        for (String c : f) {
+            bgSchema = bgSchema.add(c, "double");
+        }
+        Dataset<Row> background = spark.createDataFrame(bgRows, bgSchema);
+        String expected = null;
+        for (int p : new int[] {1, 3, 7}) {
+            TabularSHAP shap = new TabularSHAP().setInputCols(f).setOutputCol("shap").setTargetClasses(0, 1)
+                    .setNumSamples(300).setBackgroundData(background).setModelFactory(model)
+                    .setKeyCol("application_id").setSeed(seed).setStandardErrorsCol("shap_se")
+                    .setReasonCodesCol("reasons");
+            Dataset<Row> split = p == 1 ? rows.coalesce(1) : rows.repartition(p);
+            List<Row> got = sorted(new Pipeline().setStages(new PipelineStage[] {shap}).fit(split).transform(split));
+            StringBuilder b = new StringBuilder();
+            for (Row r : got) {
+                b.append(r.getString(0));
+                for (Vector v : r.<Vector>getList(r.fieldIndex("shap"))) {
+                    for (double d : v.toArray()) {
+                        b.append(' ').append(Long.toHexString(Double.doubleToRawLongBits(d)));
+                    }
+                }
+                b.append('\n');
+            }
+            if (expected == null) {
+                expected = b.toString();
+                Files.writeString(out.resolve(label + "-tabular_shap.txt"), expected);
+                boolean same = got.size() == batch.size();
+                for (int i = 0; same && i < got.size(); i++) {
+                    List<Vector> vectors = got.get(i).getList(got.get(i).fieldIndex("shap"));
+                    Vector v = vectors.get(1);
+                    Row lumen = batch.get(i);
+                    List<Float> a = lumen.getList(lumen.fieldIndex(LumenExplainer.ATTRIBUTIONS));
+                    same &= vectors.size() == 2 && v.size() == 21
+                            && v.apply(0) == lumen.getFloat(lumen.fieldIndex(LumenExplainer.BASE_VALUE));
+                    for (int j = 0; j < 20; j++) {
+                        same &= v.apply(j + 1) == a.get(j);
+                    }
+                    same &= got.get(i).getList(got.get(i).fieldIndex("shap_se")).size() == 2
+                            && !got.get(i).getList(got.get(i).fieldIndex("reasons")).isEmpty();
+                }
+                check("TabularSHAP in a Pipeline: per class a vector [base, 20 SHAP values]; class 1 equals"
+                        + " LumenExplainer's bits", same, "");
+            } else {
+                check("TabularSHAP: " + p + " partitions give the same bits", b.toString().equals(expected),
+                        firstDifference(expected, b.toString()));
+            }
+        }
+    }
+
+    /** TimeSHAP over sequences: partition-independent, equal to the plain API, pruning table, bad sequences. */
+    static void timeShap(SparkSession spark, Path out, String label, long seed) throws Exception {
+        String[] f = Transactions.FEATURES;
+        Dataset<Row> events = Transactions.events(spark, 24, 11).cache();
+        float[] background = {40f, 14f, 0.2f, 10f};
+        TimeShap method = TimeShap.withBackgroundEvent(background).budget(40).tolerance(0.01);
+        List<Row> reference = null;
+        String expected = null;
+        for (int p : new int[] {1, 3, 7}) {
+            SequenceExplainer ex = SequenceExplainer.of(new Transactions.FraudScorer(), method, "customer_id", "seq_no", f)
+                    .seed(seed).partitions(p);
+            List<Row> got = sorted(ex.explain(events.repartition(p == 1 ? 2 : p)));
+            String digest = digest(got, 1);
+            if (expected == null) {
+                expected = digest;
+                reference = got;
+                Files.writeString(out.resolve(label + "-timeshap.txt"), digest);
+                check("timeshap: one row per sequence (24)", got.size() == 24, got.size() + " rows");
+            } else {
+                check("timeshap: sequences in " + p + " partitions give the same bits", digest.equals(expected),
+                        firstDifference(expected, digest));
+            }
+        }
+        Row sampled = null;
+        for (Row r : reference) {
+            if (!r.getBoolean(r.fieldIndex(SequenceExplainer.EXACT))) {
+                sampled = r;
+                break;
+            }
+        }
+        check("timeshap: some sequence is sampled (not exact), so its bits depend on the random draws", sampled != null,
+                "");
+        if (sampled != null) {
+            String id = sampled.getString(0);
+            List<Row> seq = new ArrayList<>(events.filter(functions.col("customer_id").equalTo(id)).collectAsList());
+            seq.sort((a, b) -> Integer.compare(a.getInt(1), b.getInt(1)));
+            float[] x = new float[seq.size() * f.length];
+            for (int e = 0; e < seq.size(); e++) {
+                for (int j = 0; j < f.length; j++) {
+                    x[e * f.length + j] = (float) seq.get(e).getDouble(2 + j);
+                }
+            }
+            try (Engine engine = new Engine();
+                    SequenceModelHandle model = new SequenceModelHandle(new Transactions.FraudScorer().create(),
+                            SequenceModelSpec.of(f.length, 1).featureNames(f));
+                    TimeShapExplanation e = engine.explainTimeShap(model, x, seq.size(), TimeShapLevel.EVENT,
+                            new dev.lumen.TimeShapOptions(background).budget(40).tolerance(0.01),
+                            new CallOptions().seed(seed).rowIds(id))) {
+                check("timeshap: Lumen's Java API on " + id + " alone (seed + rowIds) gives the Spark bits",
+                        Arrays.equals(e.values(), toArray(sampled.getList(sampled.fieldIndex(SequenceExplainer.VALUES))))
+                                && Float.floatToRawIntBits(e.prediction()) == Float.floatToRawIntBits(
+                                        sampled.getFloat(sampled.fieldIndex(LumenExplainer.PREDICTION))), id);
+            }
+        }
+
+        SequenceExplainer ex = SequenceExplainer.of(new Transactions.FraudScorer(), method, "customer_id", "seq_no", f)
+                .seed(seed);
+        String table1 = digest(ex.partitions(1).pruningTable(events, 0.0, 0.01, 0.1).collectAsList(), 0);
+        String table7 = digest(ex.partitions(7).pruningTable(events, 0.0, 0.01, 0.1).collectAsList(), 0);
+        List<Row> table = ex.pruningTable(events, 0.0, 0.01, 0.1).collectAsList();
+        boolean shape = table.size() == 3;
+        for (Row r : table) {
+            shape &= r.getLong(1) == 24 && r.getInt(4) <= 9 && r.getDouble(2) <= r.getInt(4);
+        }
+        check("timeshap pruning table: one row per η over 24 sequences, the same in 1 and 7 partitions",
+                shape && table1.equals(table7), table.toString());
+        Files.writeString(out.resolve(label + "-timeshap_pruning.txt"), table1);
+
+        Dataset<Row> duplicate = events.withColumn("seq_no", functions.when(functions.col("customer_id")
+                .equalTo("C-000003").and(functions.col("seq_no").equalTo(1)), functions.lit(0))
+                .otherwise(functions.col("seq_no")));
+        String dup = failure(() -> ex.explain(duplicate).collectAsList());
+        check("timeshap: two events with one order value fail the job naming the sequence", dup != null
+                && dup.contains("of sequence with customer_id = 'C-000003' share the order value 0"), String.valueOf(dup));
+        List<Row> lenient = sorted(SequenceExplainer.of(new Transactions.FraudScorer(), method, "customer_id", "seq_no", f)
+                .seed(seed).errorColumn("lumen_error").explain(duplicate));
+        int errors = 0;
+        boolean others = true;
+        for (int i = 0; i < lenient.size(); i++) {
+            Row r = lenient.get(i);
+            if (r.isNullAt(r.fieldIndex("lumen_error"))) {
+                others &= digest(List.of(r), 1).replace(" null\n", "\n").equals(digest(List.of(reference.get(i)), 1));
+            } else {
+                errors++;
+                others &= r.getString(0).equals("C-000003");
+            }
+        }
+        check("timeshap errorColumn: only the bad sequence is lost, the others keep their bits", errors == 1 && others,
+                errors + " errors");
     }
 
     /** Lumen's Java API, one row at a time, with the seed and the row's key: the same bits. */
