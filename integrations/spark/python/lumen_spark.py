@@ -9,8 +9,8 @@ integration (``dev.lumen.spark``):
 
 A row's random draws depend only on the seed and its key, so the values do not depend on how
 the rows are partitioned. Each Python worker builds one model (``model_factory()``, a picklable
-callable returning a ``lumen.Model``) and one ``lumen.Engine`` per explainer, reuses them for
-every partition it processes, and closes them when the worker exits.
+callable returning a ``lumen.Model``) and one ``lumen.Engine`` per factory (compared by content),
+reuses them for every partition it processes, and closes them when the worker exits.
 
 Bad rows (a null or non-finite feature, a null id, a model failure) fail the job with a message
 naming the column and the row, or, with ``error_col``, get the message in that column while the
@@ -23,8 +23,8 @@ or ``bindings/python`` on ``PYTHONPATH`` with ``LUMEN_LIBRARY`` set) and this mo
 from __future__ import annotations
 
 import atexit
+import hashlib
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -154,6 +154,8 @@ def explain(
     the input's columns followed by the result columns (see :func:`output_schema`).
     ``groups`` maps a group name to its feature columns (others alone); ``target`` is the
     explained output; ``budget`` KernelSHAP's coalitions per row."""
+    from pyspark import cloudpickle
+
     if method not in _METHODS:
         raise ValueError(f"method: is {method!r}, expected one of {_METHODS}")
     features = list(features)
@@ -176,7 +178,8 @@ def explain(
             if column not in grouped:
                 players[column] = [column]
     schema = output_schema(df.schema, error_col=error_col, reason_codes=reason_codes)
-    explainer_id = str(uuid.uuid4())
+    # One model and engine per Python worker and factory (by content), shared by every call.
+    explainer_id = hashlib.sha256(cloudpickle.dumps((model_factory, engine_threads))).hexdigest()
     input_names = df.schema.names
 
     def describe(batch: Any, i: int) -> str:

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 
 /**
  * The Lumen objects of one executor JVM: one {@link Engine} per thread count and one registered
- * model per explainer, built on first use, shared by every task of the JVM and closed by a
+ * model per model factory (by content: {@link #identity}), built on first use, shared by every task of the JVM and closed by a
  * shutdown hook (models first, then engines). A factory that fails is not cached: the next task
  * tries again, and each failure names the factory, the host and the cause.
  */
@@ -74,6 +74,30 @@ final class ExecutorResources {
     private static AutoCloseable cached(String id, Supplier<AutoCloseable> create) {
         hook();
         return MODELS.computeIfAbsent(id, ignored -> create.get());
+    }
+
+    /**
+     * The cache identity of a model: {@code kind}, the SHA-256 of the factory's serialized form
+     * and the feature names, so explainers with equal factories (a TabularSHAP transforming batch
+     * after batch, say) share one model per executor instead of building one each.
+     *
+     * @throws IllegalArgumentException when the factory is not serializable (Spark could not ship it)
+     */
+    static String identity(String kind, Object factory, String[] features) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(factory);
+            out.writeObject(features);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("factory: " + factory.getClass().getName() + " is not serializable ("
+                    + e + "); Spark ships it to every executor", e);
+        }
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray());
+            return kind + ":" + java.util.HexFormat.of().formatHex(hash);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM lacks SHA-256, which every Java platform has", e);
+        }
     }
 
     /** This JVM, as {@code pid@host}. */

@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.ml.linalg.SQLDataTypes;
@@ -72,7 +71,7 @@ public final class LumenExplainer implements Serializable {
     final String[] features;
     final ModelFactory factory;
     final ExplainMethod method;
-    final String modelId = UUID.randomUUID().toString();
+    final String modelId;
     String keyColumn;
     String errorColumn;
     String attributionPrefix;
@@ -106,6 +105,7 @@ public final class LumenExplainer implements Serializable {
         this.factory = factory;
         this.method = method;
         this.features = features.clone();
+        this.modelId = ExecutorResources.identity("tabular", factory, this.features);
         method.check(this.features);
         this.vectors = vectors;
         if (vectors == null && method instanceof AttributionMethod && ((AttributionMethod) method).targets.length != 1) {

@@ -11,7 +11,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.UUID;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -52,7 +51,7 @@ public final class SequenceExplainer implements Serializable {
     final String idColumn;
     final String orderColumn;
     final String[] features;
-    final String modelId = UUID.randomUUID().toString();
+    final String modelId;
     long seed;
     String errorColumn;
     int partitions;
@@ -73,6 +72,7 @@ public final class SequenceExplainer implements Serializable {
         this.orderColumn = orderColumn;
         this.features = features.clone();
         method.check(features.length);
+        this.modelId = ExecutorResources.identity("sequence", factory, this.features);
     }
 
     /**
