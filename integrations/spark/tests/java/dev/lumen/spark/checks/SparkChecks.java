@@ -108,6 +108,10 @@ public final class SparkChecks {
         LumenExplainer ablation = LumenExplainer.of(model, FeatureAblation.create().baseline(medians).target(1), f)
                 .keyColumn("application_id").attributionColumns("fa_");
         String ablationDigest = digest(sorted(ablation.explain(rows)), 21);
+        List<Row> ablationSummary = GlobalSummary.meanAbsolute(ablation.explain(rows), ablation).collectAsList();
+        check("global summary over one column per feature: 20 features, " + rows.count() + " rows each",
+                ablationSummary.size() == 20 && ablationSummary.get(0).getLong(3) == rows.count(),
+                ablationSummary.toString());
         samePartitions("feature_ablation, one column per feature", ablation, rows, ablationDigest, 21);
         Files.writeString(out.resolve(label + "-feature_ablation.txt"), ablationDigest);
 
@@ -516,6 +520,24 @@ public final class SparkChecks {
         }
     }
 
+    /** A factory holding a field Java serialization cannot write. */
+    static final class UnshippableFactory implements ModelFactory {
+        private static final long serialVersionUID = 1L;
+        private final Object lock = new Object();
+
+        @Override
+        public dev.lumen.Model create() {
+            synchronized (lock) {
+                return (inputs, n, outputs) -> java.util.Arrays.fill(outputs, 0.5f);
+            }
+        }
+
+        @Override
+        public int outputLen() {
+            return 2;
+        }
+    }
+
     /** The credit model, except that it throws for an applicant whose duration is 999 months. */
     static final class PickyFactory implements ModelFactory {
         private static final long serialVersionUID = 1L;
@@ -596,6 +618,10 @@ public final class SparkChecks {
         }
         check("errorColumn: the null row gets its reason, the other rows their usual bits", rest && errors == 1,
                 errors + " error rows");
+
+        String unshippable = failure(() -> LumenExplainer.of(new UnshippableFactory(), shap, f));
+        check("a model factory that is not serializable is refused on the driver", unshippable != null
+                && unshippable.contains("UnshippableFactory is not serializable"), String.valueOf(unshippable));
 
         String broken = failure(() -> LumenExplainer.of(new BrokenFactory(), shap, f).explain(rows).collectAsList());
         check("a model factory that throws on an executor fails the job with its cause", broken != null
