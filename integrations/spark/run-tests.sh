@@ -68,6 +68,9 @@ echo "local vs cluster: $((compared - differ)) passed, $differ failed"
 [ "$compared" -ge 7 ] && [ "$differ" -eq 0 ]
 
 echo "== the PySpark path (python/lumen_spark.py, mapInPandas) on local[2]"
+if python3 -m mypy --version >/dev/null 2>&1; then
+    MYPYPATH="$root/bindings/python" python3 -m mypy --ignore-missing-imports "$here/python/lumen_spark.py"
+fi
 cargo build --release -p lumen --manifest-path "$root/Cargo.toml" 2>&1 | tail -1
 PYTHONPATH="$here/python:$root/bindings/python${PYTHONPATH:+:$PYTHONPATH}" PYSPARK_PYTHON="$(command -v python3)" \
     LUMEN_LIBRARY="${CARGO_TARGET_DIR:-$root/target}/release/liblumen.so" \

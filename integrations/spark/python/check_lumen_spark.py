@@ -125,6 +125,25 @@ def main() -> int:
     check("pyspark kernel_shap keyed by feature values: 7 partitions give the same bits",
           digest([tuple(r) for r in run(df.repartition(7)).collect()], 21) == unkeyed)
 
+    medians = np.median(background, axis=0).astype(np.float32)
+    ablation = None
+    for p in (1, 7):
+        split = df.coalesce(1) if p == 1 else df.repartition(p)
+        got = digest([tuple(r) for r in lumen_spark.explain(
+            split, features, factory, method="feature_ablation", baseline=medians, target=1,
+            groups={"loan": ["duration_months", "credit_amount"]}, key_col="application_id").collect()], 21)
+        if ablation is None:
+            ablation = got
+            check("pyspark feature_ablation with a group: one value per player (19)", len(got[0][4]) == 19,
+                  str(len(got[0][4])))
+        else:
+            check("pyspark feature_ablation: 7 partitions give the 1-partition bits", got == ablation)
+    grouped = [tuple(r) for r in run(df.repartition(3), key_col="application_id",
+                                      groups={"person": ["age", "personal_status", "job"]}).collect()]
+    check("pyspark kernel_shap with groups: one value per player (18) and reason codes by player name",
+          all(len(r[24]) == 18 for r in grouped)
+          and {c["feature"] for r in grouped for c in r[27]} <= set(features) | {"person"})
+
     check("lumen_key is lumen.row_key of the id (the Java RowKeys.ofId test vector 0f55bc8b4b53e024)",
           lumen_spark.id_key("A-1042") == 0x0F55BC8B4B53E024 and lumen_spark.id_key(1042) == lumen_spark.id_key("1042")
           and all(r[21] % (1 << 64) == lumen.row_key(r[0]) for r in keyed))

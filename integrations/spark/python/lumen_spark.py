@@ -168,15 +168,21 @@ def explain(
         background = np.ascontiguousarray(background, dtype=np.float32)
         if background.ndim != 2 or background.shape[1] != len(features):
             raise ValueError(f"background: has shape {background.shape}, expected (rows, {len(features)})")
-    players = None
+    players: dict[str, list[int]] | None = None
     if groups:
-        players = {name: list(columns) for name, columns in groups.items()}
-        grouped = {c for columns in players.values() for c in columns}
-        for column in grouped - set(features):
-            raise ValueError(f"groups: column {column!r} is not a feature column {features}")
-        for column in features:
-            if column not in grouped:
-                players[column] = [column]
+        # Players as element indices (the model is built in the workers, without feature names),
+        # ordered by their first column as in the Java integration; ungrouped columns alone.
+        owner: dict[str, str] = {}
+        for name, columns in groups.items():
+            for column in columns:
+                if column not in features:
+                    raise ValueError(f"groups: group {name!r} names column {column!r}, not a feature column {features}")
+                if column in owner:
+                    raise ValueError(f"groups: column {column!r} is in groups {owner[column]!r} and {name!r}")
+                owner[column] = name
+        players = {}
+        for index, column in enumerate(features):
+            players.setdefault(owner.get(column, column), []).append(index)
     schema = output_schema(df.schema, error_col=error_col, reason_codes=reason_codes)
     # One model and engine per Python worker and factory (by content), shared by every call.
     explainer_id = hashlib.sha256(cloudpickle.dumps((model_factory, engine_threads))).hexdigest()
@@ -233,48 +239,52 @@ def explain(
         n = len(batch)
         x = np.zeros((n, len(features)), dtype=np.float32)
         errors: list[str | None] = [None] * n
-        keys: list[int | None] = [None] * n
+        keys: list[int] = [0] * n
         for j, column in enumerate(features):
             values = batch[column]
-            for i in np.flatnonzero(values.isna().to_numpy()):
+            for i in (int(i) for i in np.flatnonzero(values.isna().to_numpy())):
                 if errors[i] is None:
                     errors[i] = f"feature column '{column}' is null in {describe(batch, i)}"
             x[:, j] = values.fillna(0).to_numpy(dtype=np.float32)
         for i in range(n):
-            if errors[i] is None and not np.all(np.isfinite(x[i])):
+            problem = errors[i]
+            if problem is None and not np.all(np.isfinite(x[i])):
                 column = features[int(np.flatnonzero(~np.isfinite(x[i]))[0])]
-                errors[i] = f"feature column '{column}' is not finite (as float32) in {describe(batch, i)}"
-            if errors[i] is None and key_col is not None:
+                problem = f"feature column '{column}' is not finite (as float32) in {describe(batch, i)}"
+            if problem is None and key_col is not None:
                 if batch[key_col].isna().iloc[i]:
-                    errors[i] = f"key column '{key_col}' is null in {describe(batch, i)}"
+                    problem = f"key column '{key_col}' is null in {describe(batch, i)}"
                 else:
                     keys[i] = id_key(batch[key_col].iloc[i])
-            if errors[i] is not None:
-                fail(errors[i])
+            if problem is not None:
+                fail(problem)
+            errors[i] = problem
         good = [i for i in range(n) if errors[i] is None]
         rows: list[list[Any] | None] = [None] * n
         if good:
             try:
                 with run(engine, model, x[good], [keys[i] for i in good] if key_col else None) as e:
-                    found = e.row_keys if key_col is None else [keys[i] for i in good]
+                    found: list[int] = e.row_keys if key_col is None else [keys[i] for i in good]
                     for g, i in enumerate(good):
                         rows[i] = results(e, g, found[g])
             except Exception:
+                # Explain the batch again row by row (a row's values do not depend on its batch),
+                # so the failure names its row and only that row is lost.
                 for i in good:
                     try:
                         with run(engine, model, x[i : i + 1], [keys[i]] if key_col else None) as e:
                             rows[i] = results(e, 0, keys[i] if key_col else e.row_keys[0])
                     except Exception as error:
                         cause = error.__cause__
-                        errors[i] = f"explaining {describe(batch, i)} with {method} failed: {error}" + (
+                        message = f"explaining {describe(batch, i)} with {method} failed: {error}" + (
                             f" (cause: {cause!r})" if cause is not None else ""
                         )
-                        fail(errors[i])
+                        fail(message)
+                        errors[i] = message
         width = 6 + (1 if reason_codes > 0 else 0)
-        columns: dict[str, list[Any]] = {name: batch[name].tolist() for name in input_names}
-        result_names = [KEY, *_RESULTS[: width - 1]]
-        for k, name in enumerate(result_names):
-            columns[name] = [None if rows[i] is None else rows[i][k] for i in range(n)]
+        columns: dict[str, Any] = {name: batch[name].tolist() for name in input_names}
+        for k, name in enumerate([KEY, *_RESULTS[: width - 1]]):
+            columns[name] = [None if row is None else row[k] for row in rows]
         # Nullable 64-bit ints: a None among the keys must not turn them into float64.
         columns[KEY] = pd.array(columns[KEY], dtype="Int64")
         if error_col:
