@@ -1,6 +1,7 @@
 package dev.lumen.spark;
 
 import dev.lumen.CallOptions;
+import dev.lumen.CancelledException;
 import dev.lumen.Counterfactual;
 import dev.lumen.Counterfactuals;
 import dev.lumen.Engine;
@@ -131,16 +132,16 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
 
     private List<Row> explainBatch(List<Row> batch) {
         int n = batch.size();
-        int width = featureIndex.length;
+        int f = featureIndex.length;
         Outcome[] outcomes = new Outcome[n];
-        float[] x = new float[n * width];
+        float[] x = new float[n * f];
         long[] keys = new long[n];
         int[] good = new int[n];
         int goods = 0;
         for (int i = 0; i < n; i++) {
             outcomes[i] = new Outcome();
             try {
-                long key = read(batch.get(i), x, goods * width);
+                long key = read(batch.get(i), x, goods * f);
                 outcomes[i].key = key;
                 outcomes[i].keyKnown = true;
                 keys[goods] = key;
@@ -153,18 +154,24 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
         if (goods > 0) {
             Engine engine = ExecutorResources.engine(ex.engineThreads);
             ModelHandle model = ExecutorResources.model(ex.modelId, ex.factory, ex.features);
-            float[] xs = java.util.Arrays.copyOf(x, goods * width);
+            float[] xs = java.util.Arrays.copyOf(x, goods * f);
             long[] ks = java.util.Arrays.copyOf(keys, goods);
             try {
                 Object[][] values = run(engine, model, xs, goods, ks);
                 for (int g = 0; g < goods; g++) {
                     outcomes[good[g]].values = values[g];
                 }
+            } catch (CancelledException stopped) {
+                throw stopped; // Spark is killing the task (interrupt): no row-by-row retry.
             } catch (LumenException batchFailure) {
+                // A row's values do not depend on its batch: explain the rows one by one, so the
+                // failure names its row and, with an error column, only that row is lost.
                 for (int g = 0; g < goods; g++) {
-                    float[] one = java.util.Arrays.copyOfRange(xs, g * width, (g + 1) * width);
+                    float[] one = java.util.Arrays.copyOfRange(xs, g * f, (g + 1) * f);
                     try {
                         outcomes[good[g]].values = run(engine, model, one, 1, new long[] {ks[g]})[0];
+                    } catch (CancelledException stopped) {
+                        throw stopped;
                     } catch (LumenException e) {
                         String message = "explaining " + describe(batch.get(good[g])) + " (key "
                                 + RowKeys.hex(ks[g]) + ") with " + ex.method.name() + " failed: " + e.getMessage()

@@ -1,6 +1,7 @@
 package dev.lumen.spark;
 
 import dev.lumen.CallOptions;
+import dev.lumen.CancelledException;
 import dev.lumen.Engine;
 import dev.lumen.LumenException;
 import dev.lumen.Player;
@@ -161,6 +162,8 @@ final class SequencePartition implements MapPartitionsFunction<Row, Row> {
                     errors == null ? null : PartitionExplainer.boxed(errors, 0, errors.length)};
                 return List.of(RowFactory.create(ex.errorColumn == null ? row : append(row, null)));
             }
+        } catch (CancelledException stopped) {
+            throw stopped; // Spark is killing the task (interrupt): not a bad sequence.
         } catch (LumenException e) {
             String message = "explaining " + name + " (key " + RowKeys.hex(key) + ") with TimeSHAP failed: "
                     + e.getMessage();
