@@ -34,5 +34,8 @@ fi
 # pip's isolated environment, which fetches setuptools from PyPI, and installs into a
 # fresh venv, for which Debian's python3 needs python3-venv).
 python3 -c 'import numpy, pytest, mypy' 2>/dev/null || python3 -m pip install -q numpy pytest mypy
+# The Spark integration's tests: Spark itself (pyspark ships its jars and spark-submit) and
+# what mapInPandas needs.
+python3 -c 'import pyspark, pandas, pyarrow' 2>/dev/null || python3 -m pip install -q pyspark==4.3.0 pandas pyarrow
 
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt

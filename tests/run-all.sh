@@ -57,6 +57,9 @@ bash cli/tests/report-screenshot.sh
 step "Java binding (JNI, Maven offline, JUnit 5)"
 bash bindings/java/run-tests.sh
 
+step "Spark integration (local[2] and a two-worker standalone cluster on 127.0.0.1, PySpark)"
+bash integrations/spark/run-tests.sh
+
 step "CUDA backend without a GPU (NVRTC/ptxas compile, host emulation of the kernels, no-driver paths)"
 bash scripts/cuda-ci.sh
 

@@ -1,0 +1,220 @@
+"""The PySpark path's checks, run by ``run-tests.sh`` on local[2]: partition independence,
+re-explaining one row by its key, the plain Python binding row by row, bad input, and the same
+bits as the Java integration for the same model and rows (the Java checks write the model's
+coefficients, the rows and their values into the folder given as the argument).
+
+Usage: python3 check_lumen_spark.py <folder written by SparkChecks (label local)>
+Prints one line per check and ``N passed, N failed``; exits 1 when a check failed.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import lumen
+import lumen_spark
+
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+passed = 0
+failed = 0
+
+
+def check(name: str, ok: bool, detail: str = "") -> None:
+    global passed, failed
+    if ok:
+        passed += 1
+        print(f"PASS {name}")
+    else:
+        failed += 1
+        print(f"FAIL {name}" + (f": {detail}" if detail else ""))
+
+
+class CreditModelFactory:
+    """The Java demo's CreditModel ported to numpy: the same coefficients and the same order of
+    double operations (w·(x − mean)/scale summed left to right, then the logistic), so the same
+    float32 outputs."""
+
+    def __init__(self, coefficients: list[float]) -> None:
+        self.mean = coefficients[0:20]
+        self.scale = coefficients[20:40]
+        self.weights = coefficients[40:60]
+        self.bias = coefficients[60]
+
+    def probability_bad(self, x: np.ndarray) -> np.ndarray:
+        z = np.full(x.shape[0], self.bias, dtype=np.float64)
+        for j in range(20):
+            z = z + self.weights[j] * (x[:, j].astype(np.float64) - self.mean[j]) / self.scale[j]
+        # math.exp (the C library's, correctly rounded in practice, like Java's StrictMath.exp)
+        # rather than numpy's vectorised exp, whose last bit may differ by CPU.
+        return 1 / (1 + np.array([math.exp(-v) for v in z], dtype=np.float64))
+
+    def __call__(self) -> lumen.Model:
+        def predict(x: np.ndarray) -> np.ndarray:
+            bad = self.probability_bad(np.asarray(x).reshape(-1, 20))
+            return np.stack([(1 - bad).astype(np.float32), bad.astype(np.float32)], axis=1)
+
+        return lumen.Model(predict, input_len=20, output_len=2, concurrent=True)
+
+
+class BrokenFactory:
+    def __call__(self) -> lumen.Model:
+        raise OSError("model file credit-v7.bin is corrupt")
+
+
+def bits(value: float) -> str:
+    return format(struct.unpack("<I", struct.pack("<f", value))[0], "x")
+
+
+def digest(rows: list, start: int) -> list[tuple]:
+    """Rows sorted by id with floats as bits: equal digests mean equal bits."""
+    out = []
+    for row in sorted(rows, key=lambda r: r[0]):
+        values = []
+        for v in row[start:]:
+            if isinstance(v, float):
+                values.append(struct.pack("<d", v).hex())
+            elif isinstance(v, list):
+                values.append(tuple(struct.pack("<d", x).hex() if isinstance(x, float) else repr(x) for x in v))
+            else:
+                values.append(repr(v))
+        out.append((row[0], *values))
+    return out
+
+
+def main() -> int:
+    from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
+
+    folder = Path(sys.argv[1])
+    coefficients = [struct.unpack(">d", bytes.fromhex(line.zfill(16)))[0]
+                    for line in (folder / "credit-model.txt").read_text().split()]
+    portfolio = pd.read_csv(folder / "portfolio.csv")
+    features = list(portfolio.columns[1:])
+    german = [line.split() for line in Path(sys.argv[2]).read_text().splitlines() if line.strip()]
+    categorical = [a for a in range(20) if german[0][a].startswith("A")]
+    background = np.array(
+        [[float(row[a][len(f"A{a + 1}"):]) if a in categorical else float(row[a]) for a in range(20)]
+         for row in german[:12]],
+        dtype=np.float32,
+    )
+    factory = CreditModelFactory(coefficients)
+    seed = 20261204
+
+    spark = SparkSession.builder.appName("lumen-spark-python-checks").getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    df = spark.createDataFrame(portfolio).cache()
+
+    def run(frame, **options):
+        return lumen_spark.explain(frame, features, factory, background=background, budget=300, target=1,
+                                   seed=seed, **options)
+
+    keyed = [tuple(r) for r in run(df, key_col="application_id").collect()]
+    reference = digest(keyed, 21)
+    for p in (1, 3, 7):
+        split = df.coalesce(1) if p == 1 else df.repartition(p)
+        got = digest([tuple(r) for r in run(split, key_col="application_id").collect()], 21)
+        check(f"pyspark kernel_shap keyed by application_id: {p} partition(s) give the same bits", got == reference)
+    unkeyed = digest([tuple(r) for r in run(df.coalesce(1)).collect()], 21)
+    check("pyspark kernel_shap keyed by feature values: 7 partitions give the same bits",
+          digest([tuple(r) for r in run(df.repartition(7)).collect()], 21) == unkeyed)
+
+    medians = np.median(background, axis=0).astype(np.float32)
+    ablation = None
+    for p in (1, 7):
+        split = df.coalesce(1) if p == 1 else df.repartition(p)
+        got = digest([tuple(r) for r in lumen_spark.explain(
+            split, features, factory, method="feature_ablation", baseline=medians, target=1,
+            groups={"loan": ["duration_months", "credit_amount"]}, key_col="application_id").collect()], 21)
+        if ablation is None:
+            ablation = got
+            check("pyspark feature_ablation with a group: one value per player (19)", len(got[0][4]) == 19,
+                  str(len(got[0][4])))
+        else:
+            check("pyspark feature_ablation: 7 partitions give the 1-partition bits", got == ablation)
+    grouped = [tuple(r) for r in run(df.repartition(3), key_col="application_id",
+                                      groups={"person": ["age", "personal_status", "job"]}).collect()]
+    check("pyspark kernel_shap with groups: one value per player (18) and reason codes by player name",
+          all(len(r[24]) == 18 for r in grouped)
+          and {c["feature"] for r in grouped for c in r[27]} <= set(features) | {"person"})
+
+    check("lumen_key is lumen.row_key of the id (the Java RowKeys.ofId test vector 0f55bc8b4b53e024)",
+          lumen_spark.id_key("A-1042") == 0x0F55BC8B4B53E024 and lumen_spark.id_key(1042) == lumen_spark.id_key("1042")
+          and all(r[21] % (1 << 64) == lumen.row_key(r[0]) for r in keyed))
+
+    one = keyed[len(keyed) // 2]
+    alone = digest([tuple(r) for r in run(df.filter(F.col("application_id") == one[0]),
+                                          key_col="application_id").collect()], 21)
+    check(f"re-explaining {one[0]} alone reproduces its batch bits", alone == digest([one], 21))
+
+    engine = lumen.Engine(threads=1)
+    model = factory()
+    mismatches = 0
+    for row in keyed:
+        x = np.array([row[1:21]], dtype=np.float32)
+        with engine.kernel_shap(model, x, background, budget=300, targets=[1], seed=seed, row_keys=[row[0]]) as e:
+            same = [float(v) for v in e.attributions[0, 0]] == row[24] and float(e.predictions[0, 0]) == row[22]
+        mismatches += 0 if same else 1
+    check(f"the Python binding one row at a time (seed, row_keys=[id]) gives the PySpark bits for {len(keyed)} rows",
+          mismatches == 0, f"{mismatches} rows differ")
+
+    java = {}
+    for line in (folder / "java-kernel-shap.txt").read_text().splitlines():
+        parts = line.split(" ")
+        java[parts[0]] = parts[1:]
+    differ = 0
+    for row in keyed:
+        key, prediction, base, attributions, errors = java[row[0]]
+        mine = [format(row[21] % (1 << 64), "016x"), bits(row[22]), bits(row[23]),
+                "[" + ",".join(bits(v) for v in row[24]) + "]", "[" + ",".join(bits(v) for v in row[25]) + "]"]
+        differ += 0 if mine == [key, prediction, base, attributions, errors] else 1
+    check(f"the PySpark path gives the Java integration's bits for the same model and {len(keyed)} rows", differ == 0,
+          f"{differ} rows differ")
+    check("reason codes name the feature columns",
+          all(code["feature"] in features for row in keyed for code in row[27]) and any(row[27] for row in keyed))
+
+    try:
+        run(df.drop("age"))
+        check("a missing feature column is named", False)
+    except ValueError as error:
+        check("a missing feature column is named", "feature column 'age' is missing" in str(error), str(error))
+    try:
+        run(df.withColumn("age", F.col("age").cast("string")))
+        check("a non-numeric feature column is named with its type", False)
+    except ValueError as error:
+        check("a non-numeric feature column is named with its type", "has type string" in str(error), str(error))
+
+    bad = keyed[5][0]
+    with_null = df.withColumn("age", F.when(F.col("application_id") == bad, F.lit(None)).otherwise(F.col("age")))
+    try:
+        run(with_null.repartition(3), key_col="application_id").collect()
+        check("a null feature fails the job naming the column and the row", False)
+    except Exception as error:  # a Spark PythonException
+        check("a null feature fails the job naming the column and the row",
+              f"feature column 'age' is null in row with application_id = '{bad}'" in str(error), str(error)[-400:])
+    lenient = [tuple(r) for r in run(with_null.repartition(3), key_col="application_id", error_col="lumen_error")
+               .collect()]
+    errors = [r for r in lenient if r[-1] is not None]
+    others = digest([r[:-1] for r in lenient if r[-1] is None], 21) == [d for d in reference if d[0] != bad]
+    check("error_col: the null row gets its reason, the other rows their usual bits",
+          len(errors) == 1 and errors[0][0] == bad and others, f"{len(errors)} errors")
+    try:
+        lumen_spark.explain(df, features, BrokenFactory(), background=background, budget=300).collect()
+        check("a model factory that throws fails the job with its cause", False)
+    except Exception as error:
+        check("a model factory that throws fails the job with its cause",
+              "the model factory" in str(error) and "credit-v7.bin is corrupt" in str(error), str(error)[-400:])
+
+    spark.stop()
+    print(f"pyspark: {passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

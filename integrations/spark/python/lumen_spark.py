@@ -1,0 +1,301 @@
+"""Lumen on PySpark: explain a DataFrame's rows with KernelSHAP or Feature Ablation through
+``mapInPandas`` over Lumen's Python binding (``lumen``), with the row-key rule of the Java
+integration (``dev.lumen.spark``):
+
+* with ``key_col``, a row's key is ``lumen.row_key(id)`` of the id as a string (integers in
+  decimal), the key ``RowKeys.ofId`` gives in Java, so one application id gives one key
+  everywhere;
+* without it, Lumen keys each row by the hash of its feature values (float32).
+
+A row's random draws depend only on the seed and its key, so the values do not depend on how
+the rows are partitioned. Each Python worker builds one model (``model_factory()``, a picklable
+callable returning a ``lumen.Model``) and one ``lumen.Engine`` per factory (compared by content),
+reuses them for every partition it processes, and closes them when the worker exits.
+
+Bad rows (a null or non-finite feature, a null id, a model failure) fail the job with a message
+naming the column and the row, or, with ``error_col``, get the message in that column while the
+other rows are explained. A missing or non-numeric feature column raises ``ValueError`` at once.
+
+Each executor needs the ``lumen`` package and its library (``pip install ./bindings/python``,
+or ``bindings/python`` on ``PYTHONPATH`` with ``LUMEN_LIBRARY`` set) and this module.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["KEY", "explain", "id_key", "output_schema"]
+
+#: The column holding the row key (the 64 bits of Lumen's unsigned key, as a signed long).
+KEY = "lumen_key"
+_RESULTS = ("prediction", "base_value", "attributions", "standard_errors", "completeness_gap", "reason_codes")
+_METHODS = ("kernel_shap", "feature_ablation")
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[Any, Any]] = {}
+
+
+def _close_all() -> None:
+    with _lock:
+        for engine, model in _cache.values():
+            model.close()
+            engine.close()
+        _cache.clear()
+
+
+atexit.register(_close_all)
+
+
+def id_key(identifier: Any) -> int:
+    """The key of an id value, as the Java integration's ``RowKeys.ofId``: ``lumen.row_key``
+    of its string form (integers in decimal, so 1042 and "1042" give one key)."""
+    import lumen
+
+    if identifier is None:
+        raise ValueError("row id: is None, expected a value to key the row by")
+    if isinstance(identifier, (bool, np.bool_)):
+        text = "true" if identifier else "false"
+    elif isinstance(identifier, (int, np.integer)):
+        text = str(int(identifier))
+    elif isinstance(identifier, (float, np.floating)) and float(identifier).is_integer():
+        text = str(int(identifier))
+    else:
+        text = str(identifier)
+    return int(lumen.row_key(text))
+
+
+def _signed(key: int) -> int:
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
+def _resources(explainer_id: str, model_factory: Callable[[], Any], threads: int) -> tuple[Any, Any]:
+    import lumen
+
+    with _lock:
+        if explainer_id not in _cache:
+            try:
+                model = model_factory()
+            except Exception as error:
+                raise RuntimeError(f"the model factory {model_factory!r} failed in a Python worker: {error!r}") from error
+            _cache[explainer_id] = (lumen.Engine(threads=threads), model)
+        return _cache[explainer_id]
+
+
+def output_schema(schema: Any, *, error_col: str | None = None, reason_codes: int = 3) -> Any:
+    """The schema :func:`explain` returns for input ``schema``: the input's columns, then
+    ``lumen_key``, ``prediction``, ``base_value``, ``attributions``, ``standard_errors``,
+    ``completeness_gap``, ``reason_codes`` (when ``reason_codes`` > 0) and ``error_col``."""
+    from pyspark.sql import types as T
+
+    fields = list(schema.fields) + [
+        T.StructField(KEY, T.LongType()),
+        T.StructField("prediction", T.FloatType()),
+        T.StructField("base_value", T.FloatType()),
+        T.StructField("attributions", T.ArrayType(T.FloatType(), False)),
+        T.StructField("standard_errors", T.ArrayType(T.FloatType(), False)),
+        T.StructField("completeness_gap", T.DoubleType()),
+    ]
+    if reason_codes > 0:
+        reason = T.StructType([T.StructField("feature", T.StringType()), T.StructField("contribution", T.FloatType())])
+        fields.append(T.StructField("reason_codes", T.ArrayType(reason, False)))
+    if error_col:
+        fields.append(T.StructField(error_col, T.StringType()))
+    names = [f.name for f in fields]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f"column {name!r} is both an input column and a result column; rename or drop it first")
+    return T.StructType(fields)
+
+
+def _check_columns(schema: Any, features: Sequence[str], key_col: str | None) -> None:
+    from pyspark.sql import types as T
+
+    names = schema.names
+    for column in features:
+        if column not in names:
+            raise ValueError(f"feature column {column!r} is missing; the DataFrame has columns {names}")
+        data_type = schema[column].dataType
+        if not isinstance(data_type, T.NumericType):
+            raise ValueError(
+                f"feature column {column!r} has type {data_type.simpleString()}, expected a numeric type "
+                "(byte, short, int, long, float, double or decimal)"
+            )
+    if key_col is not None and key_col not in names:
+        raise ValueError(f"key column {key_col!r} is missing; the DataFrame has columns {names}")
+
+
+def explain(
+    df: Any,
+    features: Sequence[str],
+    model_factory: Callable[[], Any],
+    *,
+    method: str = "kernel_shap",
+    background: Any = None,
+    baseline: Any = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    target: int = 0,
+    budget: int | None = None,
+    key_col: str | None = None,
+    seed: int = 0,
+    error_col: str | None = None,
+    reason_codes: int = 3,
+    batch_rows: int = 256,
+    engine_threads: int = 0,
+) -> Any:
+    """Explains every row of ``df`` (lazy, like any transformation) with ``method``
+    (``"kernel_shap"`` over ``background`` rows, or ``"feature_ablation"`` against
+    ``baseline``), the model ``model_factory()`` builds in each Python worker, and returns
+    the input's columns followed by the result columns (see :func:`output_schema`).
+    ``groups`` maps a group name to its feature columns (others alone); ``target`` is the
+    explained output; ``budget`` KernelSHAP's coalitions per row."""
+    from pyspark import cloudpickle
+
+    if method not in _METHODS:
+        raise ValueError(f"method: is {method!r}, expected one of {_METHODS}")
+    features = list(features)
+    if not features or len(set(features)) != len(features):
+        raise ValueError(f"features: {features} is empty or repeats a column")
+    _check_columns(df.schema, features, key_col)
+    if method == "kernel_shap":
+        if background is None:
+            raise ValueError("background: kernel_shap needs background rows (one value per feature column)")
+        background = np.ascontiguousarray(background, dtype=np.float32)
+        if background.ndim != 2 or background.shape[1] != len(features):
+            raise ValueError(f"background: has shape {background.shape}, expected (rows, {len(features)})")
+    players: dict[str, list[int]] | None = None
+    if groups:
+        # Players as element indices (the model is built in the workers, without feature names),
+        # ordered by their first column as in the Java integration; ungrouped columns alone.
+        owner: dict[str, str] = {}
+        for name, columns in groups.items():
+            for column in columns:
+                if column not in features:
+                    raise ValueError(f"groups: group {name!r} names column {column!r}, not a feature column {features}")
+                if column in owner:
+                    raise ValueError(f"groups: column {column!r} is in groups {owner[column]!r} and {name!r}")
+                owner[column] = name
+        players = {}
+        for index, column in enumerate(features):
+            players.setdefault(owner.get(column, column), []).append(index)
+    schema = output_schema(df.schema, error_col=error_col, reason_codes=reason_codes)
+    # One model and engine per Python worker and factory (by content), shared by every call.
+    explainer_id = hashlib.sha256(cloudpickle.dumps((model_factory, engine_threads))).hexdigest()
+    input_names = df.schema.names
+
+    def describe(batch: Any, i: int) -> str:
+        if key_col is not None:
+            return f"row with {key_col} = '{batch[key_col].iloc[i]}'"
+        values = ", ".join(f"{c}={batch[c].iloc[i]}" for c in features)
+        return f"row with features {{{values}}}"
+
+    def fail(message: str) -> None:
+        if error_col is None:
+            raise ValueError(message + " (set error_col to record bad rows and explain the others)")
+
+    def run(engine: Any, model: Any, x: np.ndarray, keys: list[int] | None) -> Any:
+        common = dict(seed=seed, row_keys=keys, targets=[target])
+        if method == "kernel_shap":
+            return engine.kernel_shap(
+                model, x, background, players=players, budget=budget, **common
+            )
+        return engine.feature_ablation(
+            model,
+            x,
+            baseline=baseline,
+            feature_mask=players,
+            group_attributions=players is not None,
+            **common,
+        )
+
+    def results(e: Any, r: int, key: int) -> list[Any]:
+        errors = e.standard_errors
+        gaps = e.completeness_gaps
+        out = [
+            _signed(key),
+            float(e.predictions[r, 0]),
+            float(e.base_values[r, 0]),
+            e.attributions[r, 0].tolist(),
+            None if errors is None else errors[r, 0].tolist(),
+            None if gaps is None else float(gaps[r, 0]),
+        ]
+        if reason_codes > 0:
+            out.append(
+                [
+                    {"feature": features[c.feature] if players is None else c.name, "contribution": float(c.contribution)}
+                    for c in e.reason_codes(r, 0, reason_codes)
+                ]
+            )
+        return out
+
+    def explain_batch(batch: Any, engine: Any, model: Any) -> Any:
+        import pandas as pd
+
+        n = len(batch)
+        x = np.zeros((n, len(features)), dtype=np.float32)
+        errors: list[str | None] = [None] * n
+        keys: list[int] = [0] * n
+        for j, column in enumerate(features):
+            values = batch[column]
+            for i in (int(i) for i in np.flatnonzero(values.isna().to_numpy())):
+                if errors[i] is None:
+                    errors[i] = f"feature column '{column}' is null in {describe(batch, i)}"
+            x[:, j] = values.fillna(0).to_numpy(dtype=np.float32)
+        for i in range(n):
+            problem = errors[i]
+            if problem is None and not np.all(np.isfinite(x[i])):
+                column = features[int(np.flatnonzero(~np.isfinite(x[i]))[0])]
+                problem = f"feature column '{column}' is not finite (as float32) in {describe(batch, i)}"
+            if problem is None and key_col is not None:
+                if batch[key_col].isna().iloc[i]:
+                    problem = f"key column '{key_col}' is null in {describe(batch, i)}"
+                else:
+                    keys[i] = id_key(batch[key_col].iloc[i])
+            if problem is not None:
+                fail(problem)
+            errors[i] = problem
+        good = [i for i in range(n) if errors[i] is None]
+        rows: list[list[Any] | None] = [None] * n
+        if good:
+            try:
+                with run(engine, model, x[good], [keys[i] for i in good] if key_col else None) as e:
+                    found: list[int] = e.row_keys if key_col is None else [keys[i] for i in good]
+                    for g, i in enumerate(good):
+                        rows[i] = results(e, g, found[g])
+            except Exception:
+                # Explain the batch again row by row (a row's values do not depend on its batch),
+                # so the failure names its row and only that row is lost.
+                for i in good:
+                    try:
+                        with run(engine, model, x[i : i + 1], [keys[i]] if key_col else None) as e:
+                            rows[i] = results(e, 0, keys[i] if key_col else e.row_keys[0])
+                    except Exception as error:
+                        cause = error.__cause__
+                        message = f"explaining {describe(batch, i)} with {method} failed: {error}" + (
+                            f" (cause: {cause!r})" if cause is not None else ""
+                        )
+                        fail(message)
+                        errors[i] = message
+        width = 6 + (1 if reason_codes > 0 else 0)
+        columns: dict[str, Any] = {name: batch[name].tolist() for name in input_names}
+        for k, name in enumerate([KEY, *_RESULTS[: width - 1]]):
+            columns[name] = [None if row is None else row[k] for row in rows]
+        # Nullable 64-bit ints: a None among the keys must not turn them into float64.
+        columns[KEY] = pd.array(columns[KEY], dtype="Int64")
+        if error_col:
+            columns[error_col] = errors
+        return pd.DataFrame(columns)
+
+    def partition(batches: Iterator[Any]) -> Iterator[Any]:
+        engine, model = _resources(explainer_id, model_factory, engine_threads)
+        for frame in batches:
+            for start in range(0, len(frame), batch_rows):
+                yield explain_batch(frame.iloc[start : start + batch_rows].reset_index(drop=True), engine, model)
+
+    return df.mapInPandas(partition, schema)
+
