@@ -80,6 +80,8 @@ public final class LumenExplainer implements Serializable {
     int reasonCodes = 3;
     Direction direction = Direction.LOWERED;
     int engineThreads;
+    /** SynapseML's layout ({@link TabularSHAP}), or null for Lumen's columns. */
+    final VectorLayout vectors;
 
     private LumenExplainer(ModelFactory factory, ExplainMethod method, String[] features) {
         this(factory, method, features, null);
@@ -327,9 +329,6 @@ public final class LumenExplainer implements Serializable {
             this.reasonCodesCol = reasonCodesCol;
         }
     }
-
-    /** SynapseML's layout, or null for Lumen's columns. */
-    VectorLayout vectors;
 
     /** An explainer in SynapseML's layout, for {@link TabularSHAP}; several targets allowed. */
     static LumenExplainer vectorLayout(ModelFactory factory, KernelShap method, String[] features, VectorLayout layout) {
