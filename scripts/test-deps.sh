@@ -36,6 +36,6 @@ fi
 python3 -c 'import numpy, pytest, mypy' 2>/dev/null || python3 -m pip install -q numpy pytest mypy
 # The Spark integration's tests: Spark itself (pyspark ships its jars and spark-submit) and
 # what mapInPandas needs.
-python3 -c 'import pyspark, pandas, pyarrow' 2>/dev/null || python3 -m pip install -q pyspark==4.3.0 pandas pyarrow
+python3 -c 'import pyspark, pandas, pyarrow' 2>/dev/null || python3 -m pip install -q pyspark==4.3.0 pandas==3.1.1 pyarrow==26.0.1
 
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
