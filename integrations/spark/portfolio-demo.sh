@@ -52,7 +52,7 @@ if [ "${1:-}" = "--bench" ]; then
         timeout "$limit" "$spark_home/bin/spark-submit" --master 'local[1]' --conf spark.ui.enabled=false \
             --conf spark.driver.host=127.0.0.1 --jars "$jars" --class dev.lumen.spark.demo.PlainBaseline \
             "$here/target/lumen-spark-demo.jar" "$root/data/german_credit/german.data" "$rows" "$budget" 25 "$t" \
-            2>"$work/stderr" | head -1 || { tail -30 "$work/stderr" >&2; exit 1; }
+            2>"$work/stderr" | head -2 || { tail -30 "$work/stderr" >&2; exit 1; }
     done
     exit 0
 fi

@@ -5,19 +5,22 @@ import dev.lumen.Engine;
 import dev.lumen.EngineOptions;
 import dev.lumen.Explanation;
 import dev.lumen.KernelShapOptions;
+import dev.lumen.Model;
 import dev.lumen.ModelHandle;
 import dev.lumen.ModelSpec;
 import dev.lumen.spark.RowKeys;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
  * The benchmark's single-JVM baseline without Spark: the portfolio {@link PortfolioDemo} explains
  * (same rows, model, background, budget, seed and keys), collected to the driver and explained
- * through Lumen's plain Java API in batches of 256 rows on one engine.
+ * through Lumen's plain Java API in batches of 256 rows on one engine. It also times the model's
+ * own calls, so the run splits into model time and the rest (Lumen's engine and the JNI copies).
  *
  * <p>Arguments: {@code <german.data> [rows (20000)] [coalitions (512)] [background rows (25)]
  * [engine threads (0: one per core)]}.
@@ -47,9 +50,16 @@ public final class PlainBaseline {
         for (int i = 0; i < backgroundRows; i++) {
             System.arraycopy(data[i * data.length / backgroundRows], 0, background, i * f, f);
         }
+        AtomicLong modelNanos = new AtomicLong();
+        Model scorecard = factory.create();
+        Model timed = (inputs, count, outputs) -> {
+            long begin = System.nanoTime();
+            scorecard.predict(inputs, count, outputs);
+            modelNanos.addAndGet(System.nanoTime() - begin);
+        };
         long start = System.nanoTime();
         try (Engine engine = new Engine(new EngineOptions().threads(threads));
-                ModelHandle model = new ModelHandle(factory.create(), ModelSpec.of(f, 2)
+                ModelHandle model = new ModelHandle(timed, ModelSpec.of(f, 2)
                         .featureNames(GermanCredit.FEATURES).concurrent(true))) {
             for (int from = 0; from < rows.size(); from += 256) {
                 int count = Math.min(256, rows.size() - from);
@@ -73,6 +83,9 @@ public final class PlainBaseline {
         System.out.printf("explained %d applicants through Lumen's Java API in one JVM without Spark (engine threads:"
                 + " %s) in %.1f s: %.0f rows/s%n", rows.size(), threads == 0 ? "one per core" : threads, seconds,
                 rows.size() / seconds);
+        double inModel = modelNanos.get() / 1e9;
+        System.out.printf("  model calls: %.1f s summed over engine threads (%.0f %% of the wall time on one"
+                + " thread); the rest is Lumen's engine and the JNI copies%n", inModel, 100 * inModel / seconds);
         System.out.println("first row's key: " + RowKeys.hex(RowKeys.ofId(rows.get(0).getString(0)))
                 + ", values: " + Arrays.toString(Arrays.copyOf(x0(rows.get(0), f), 3)) + "...");
     }
