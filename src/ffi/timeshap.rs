@@ -332,6 +332,38 @@ unsafe fn handles<'a>(
     Ok((&engine.engine, model.model.as_ref(), options, (control, [engine_in_use, model_in_use])))
 }
 
+/// [`handles`] plus the one sequence of a single-sequence export and its checked
+/// parameters: the engine, model, options, sequence, parameters and installed control.
+///
+/// # Safety
+/// As [`handles`]; `sequence` holds `sequence_len` floats.
+unsafe fn sequence_call<'a>(
+    engine: *const lumen_engine,
+    model: *const lumen_sequence_model,
+    sequence: *const f32,
+    sequence_len: usize,
+    seq_len: usize,
+    options: *const lumen_timeshap_options,
+) -> Result<SequenceCall<'a>, FfiError> {
+    // SAFETY: forwarded contract.
+    let (engine, model, o, control) = unsafe { handles(engine, model, options)? };
+    // SAFETY: forwarded contract.
+    let sequence = unsafe { slice(sequence, sequence_len, "sequence")? };
+    // SAFETY: the arrays of `o` hold their stated lengths, per the contract.
+    let params = unsafe { params(&o, model.signature().features, Some(seq_len))? };
+    Ok((engine, model, o, sequence, params, control))
+}
+
+/// What [`sequence_call`] checks and installs.
+type SequenceCall<'a> = (
+    &'a crate::engine::Engine,
+    &'a dyn SequenceModel,
+    lumen_timeshap_options,
+    &'a [f32],
+    TimeShapParams,
+    (ControlScope, [InUse; 2]),
+);
+
 /// The checked engine, model and options of a TimeSHAP export, and its installed control.
 type Handles<'a> =
     (&'a crate::engine::Engine, &'a dyn SequenceModel, lumen_timeshap_options, (ControlScope, [InUse; 2]));
@@ -370,12 +402,8 @@ pub unsafe extern "C" fn lumen_engine_timeshap_prune(
         check_out(pruned_len, "pruned_len")?;
         check_out(curve_written, "curve_written")?;
         // SAFETY: the caller's contract covers every pointer.
-        let (engine, model, o, _control) = unsafe { handles(engine, model, options)? };
-        let o = &o;
-        // SAFETY: as above.
-        let sequence = unsafe { slice(sequence, sequence_len, "sequence")? };
-        // SAFETY: as above.
-        let params = unsafe { params(o, model.signature().features, Some(seq_len))? };
+        let (engine, model, _, sequence, params, _control) =
+            unsafe { sequence_call(engine, model, sequence, sequence_len, seq_len, options)? };
         // The full curve has seq_len − 1 points: a buffer too short for them is refused
         // before any work (a partial walk's length is known only once it stops).
         let full_points = seq_len.saturating_sub(1);
@@ -442,12 +470,8 @@ pub unsafe extern "C" fn lumen_engine_timeshap_pruning_curve(
         check_out(pruning_index, "pruning_index")?;
         check_out(curve_written, "curve_written")?;
         // SAFETY: the caller's contract covers every pointer.
-        let (engine, model, o, _control) = unsafe { handles(engine, model, options)? };
-        let o = &o;
-        // SAFETY: as above.
-        let sequence = unsafe { slice(sequence, sequence_len, "sequence")? };
-        // SAFETY: as above.
-        let params = unsafe { params(o, model.signature().features, Some(seq_len))? };
+        let (engine, model, _, sequence, params, _control) =
+            unsafe { sequence_call(engine, model, sequence, sequence_len, seq_len, options)? };
         let points = seq_len.saturating_add(1);
         if curve_len < points {
             return Err(FfiError::new(
@@ -505,12 +529,9 @@ pub unsafe extern "C" fn lumen_engine_explain_timeshap(
     boundary("lumen_engine_explain_timeshap", || {
         check_out(out, "out")?;
         // SAFETY: the caller's contract covers every pointer.
-        let (engine, model, o, _control) = unsafe { handles(engine, model, options)? };
+        let (engine, model, o, sequence, params, _control) =
+            unsafe { sequence_call(engine, model, sequence, sequence_len, seq_len, options)? };
         let o = &o;
-        // SAFETY: as above.
-        let sequence = unsafe { slice(sequence, sequence_len, "sequence")? };
-        // SAFETY: as above.
-        let params = unsafe { params(o, model.signature().features, Some(seq_len))? };
         let explanation = match level {
             LUMEN_TIMESHAP_EVENT => timeshap_event(engine, model, sequence, seq_len, &params)?,
             LUMEN_TIMESHAP_FEATURE => timeshap_feature(engine, model, sequence, seq_len, &params)?,

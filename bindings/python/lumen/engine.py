@@ -95,6 +95,20 @@ def _baseline(options: Any, keep: _arrays.Keep, baseline: Any, name: str = "base
         options.baseline, options.baseline_len = keep.floats(baseline, name)
 
 
+def _one_sequence(
+    model: SequenceModel, sequence: Any, chosen: timeshap.TimeShapOptions, call: Call
+) -> tuple[_arrays.Keep, Any, int, Any, int]:
+    """What a one-sequence TimeSHAP call passes: the kept buffers, the options struct
+    (pointing at ``call``'s control), ``seq_len`` and the sequence's pointer and length."""
+    keep = _arrays.Keep()
+    c_options = timeshap.options(keep, chosen)
+    array = np.asarray(_arrays.required(sequence, "sequence"))
+    seq_len = timeshap.sequence_length(array, model.features)
+    pointer, length = keep.floats(array, "sequence")
+    call.attach(c_options)
+    return keep, c_options, seq_len, pointer, length
+
+
 def _groups(model: Any, given: Any, names: Any, argument: str, names_argument: str) -> tuple[Any, Any]:
     """``given`` groups as one id per element (lists of indices or names, or a dict from
     name to members, as :mod:`lumen.groups` reads them), with their names."""
@@ -696,16 +710,11 @@ class Engine:
         chosen = timeshap.settings_of(options, settings)
         model = self._sequence_model(model)
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys)
-        keep = _arrays.Keep()
-        c_options = timeshap.options(keep, chosen)
-        array = np.asarray(_arrays.required(sequence, "sequence"))
-        seq_len = timeshap.sequence_length(array, model.features)
-        pointer, length = keep.floats(array, "sequence")
+        keep, c_options, seq_len, pointer, length = _one_sequence(model, sequence, chosen, call)
         capacity = max(seq_len - 1, 1)
         curve = (_native.PruningPoint * capacity)()
         pruned, written = ctypes.c_size_t(), ctypes.c_size_t()
         engine, handle = self._handle, model._handle
-        call.attach(c_options)
 
         def prune() -> int:
             status: int = _native.lib.lumen_engine_timeshap_prune(
@@ -739,6 +748,8 @@ class Engine:
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
         max_model_threads: int | None = None,
+        seed: int | None = None,
+        row_keys: RowKeys | None = None,
         **settings: Any,
     ) -> timeshap.TimeShapPruningCurve:
         """The whole pruning curve of one sequence in the ``timeshap`` package's form (its
@@ -748,17 +759,12 @@ class Engine:
         evaluated. Settings as :meth:`explain_timeshap`."""
         chosen = timeshap.settings_of(options, settings)
         model = self._sequence_model(model)
-        call = Call(timeout=timeout, progress=progress, cancel=cancel, max_model_threads=max_model_threads)
-        keep = _arrays.Keep()
-        c_options = timeshap.options(keep, chosen)
-        array = np.asarray(_arrays.required(sequence, "sequence"))
-        seq_len = timeshap.sequence_length(array, model.features)
-        pointer, length = keep.floats(array, "sequence")
+        call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys)
+        keep, c_options, seq_len, pointer, length = _one_sequence(model, sequence, chosen, call)
         capacity = seq_len + 1
         curve = (_native.TimeShapCurvePoint * capacity)()
         index, written = ctypes.c_int64(), ctypes.c_size_t()
         engine, handle = self._handle, model._handle
-        call.attach(c_options)
 
         def run() -> int:
             status: int = _native.lib.lumen_engine_timeshap_pruning_curve(
@@ -803,14 +809,9 @@ class Engine:
         model = self._sequence_model(model)
         level_code = timeshap._choice(timeshap.LEVELS, level, "level")
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys)
-        keep = _arrays.Keep()
-        c_options = timeshap.options(keep, chosen)
-        array = np.asarray(_arrays.required(sequence, "sequence"))
-        seq_len = timeshap.sequence_length(array, model.features)
-        pointer, length = keep.floats(array, "sequence")
+        keep, c_options, seq_len, pointer, length = _one_sequence(model, sequence, chosen, call)
         out = ctypes.c_void_p()
         engine, handle = self._handle, model._handle
-        call.attach(c_options)
 
         def explain() -> int:
             status: int = _native.lib.lumen_engine_explain_timeshap(

@@ -9,7 +9,7 @@ use lumen::engine::call_control::finish_current;
 use lumen::explain::shapley::Link;
 use lumen::explain::timeshap::{
     timeshap_cell, timeshap_event, timeshap_feature, timeshap_global, timeshap_prune, CellRelevance, GlobalParams,
-    GlobalReport, Player, SequenceBackground, Summary, TimeShapExplanation, TimeShapParams,
+    GlobalReport, Player, Pruning, SequenceBackground, Summary, TimeShapExplanation, TimeShapParams,
 };
 use lumen::ErrorKind;
 use lumen::{Engine, Error, SequenceSignature};
@@ -169,8 +169,11 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_sequenceModelFree<'l>(
     .resolve::<ThrowLumenException>()
 }
 
+/// Prunes `sequence` on the call's control and returns `values(pruning)` as a `double[]`
+/// (reporting the call finished once they are computed): what `timeshapPrune` and
+/// `timeshapPruningCurve` share.
 #[allow(clippy::too_many_arguments)]
-fn inner_prune<'l>(
+fn pruned_doubles<'l>(
     env: &mut Env<'l>,
     call: jlong,
     engine: jlong,
@@ -178,7 +181,8 @@ fn inner_prune<'l>(
     sequence: &JFloatArray<'_>,
     seq_len: jint,
     options: OptionArguments<'_, '_>,
-    full_curve: jboolean,
+    full_curve: bool,
+    values: impl FnOnce(&Pruning) -> BindingResult<Vec<f64>>,
 ) -> BindingResult<JDoubleArray<'l>> {
     let _control = crate::calls::enter(call)?;
     let (engine, model) = handles(engine, model)?;
@@ -187,11 +191,8 @@ fn inner_prune<'l>(
     let o = options.read(env, model.signature().features, Some(seq_len))?;
     let call = SequenceModelCall::new(model);
     let pruning = call.check(timeshap_prune(engine, &call, &sequence, seq_len, &o.params, full_curve))?;
+    let out = values(&pruning)?;
     finish_current();
-    let mut out = vec![pruning.pruned_len as f64];
-    for p in &pruning.curve {
-        out.extend([p.split as f64, p.newer_len as f64, p.older_value, p.newer_value]);
-    }
     new_doubles(env, &out)
 }
 
@@ -217,37 +218,15 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapPrune<'l>(
     env.with_env(|env| {
         let options =
             OptionArguments { background: &background, training_events: &training_events, ints: &ints, reals: &reals };
-        inner_prune(env, call, engine, model, &sequence, seq_len, options, full_curve)
+        pruned_doubles(env, call, engine, model, &sequence, seq_len, options, full_curve, |pruning| {
+            let mut out = vec![pruning.pruned_len as f64];
+            for p in &pruning.curve {
+                out.extend([p.split as f64, p.newer_len as f64, p.older_value, p.newer_value]);
+            }
+            Ok(out)
+        })
     })
     .resolve::<ThrowLumenException>()
-}
-
-#[allow(clippy::too_many_arguments)]
-fn inner_pruning_curve<'l>(
-    env: &mut Env<'l>,
-    call: jlong,
-    engine: jlong,
-    model: jlong,
-    sequence: &JFloatArray<'_>,
-    seq_len: jint,
-    options: OptionArguments<'_, '_>,
-) -> BindingResult<JDoubleArray<'l>> {
-    let _control = crate::calls::enter(call)?;
-    let (engine, model) = handles(engine, model)?;
-    let sequence = floats(env, sequence, "sequence")?;
-    let seq_len = seq_len_of(seq_len)?;
-    let o = options.read(env, model.signature().features, Some(seq_len))?;
-    let call = SequenceModelCall::new(model);
-    let pruning = call.check(timeshap_prune(engine, &call, &sequence, seq_len, &o.params, true))?;
-    let points = pruning
-        .timeshap_curve()
-        .ok_or_else(|| Error::new(ErrorKind::Internal, "the full pruning curve came back incomplete"))?;
-    finish_current();
-    let mut out = vec![pruning.pruning_index() as f64];
-    for p in &points {
-        out.extend([p.t as f64, p.older_value, p.newer_value]);
-    }
-    new_doubles(env, &out)
 }
 
 /// `double[] timeshapPruningCurve(long call, long engine, long model, float[] sequence, int
@@ -272,7 +251,16 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapPruningCurve<'l>(
     env.with_env(|env| {
         let options =
             OptionArguments { background: &background, training_events: &training_events, ints: &ints, reals: &reals };
-        inner_pruning_curve(env, call, engine, model, &sequence, seq_len, options)
+        pruned_doubles(env, call, engine, model, &sequence, seq_len, options, true, |pruning| {
+            let points = pruning
+                .timeshap_curve()
+                .ok_or_else(|| Error::new(ErrorKind::Internal, "the full pruning curve came back incomplete"))?;
+            let mut out = vec![pruning.pruning_index() as f64];
+            for p in &points {
+                out.extend([p.t as f64, p.older_value, p.newer_value]);
+            }
+            Ok(out)
+        })
     })
     .resolve::<ThrowLumenException>()
 }

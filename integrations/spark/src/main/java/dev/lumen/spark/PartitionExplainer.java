@@ -13,7 +13,6 @@ import dev.lumen.ReasonCode;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
@@ -48,29 +47,16 @@ final class PartitionExplainer implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> input) {
-        return new Iterator<Row>() {
-            private Iterator<Row> ready = java.util.Collections.emptyIterator();
-
-            @Override
-            public boolean hasNext() {
-                while (!ready.hasNext() && input.hasNext()) {
-                    List<Row> batch = new ArrayList<>(ex.batchRows);
-                    while (batch.size() < ex.batchRows && input.hasNext()) {
-                        batch.add(input.next());
-                    }
-                    ready = explainBatch(batch).iterator();
-                }
-                return ready.hasNext();
+        return new ChunkedRows(() -> {
+            if (!input.hasNext()) {
+                return null;
             }
-
-            @Override
-            public Row next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                return ready.next();
+            List<Row> batch = new ArrayList<>(ex.batchRows);
+            while (batch.size() < ex.batchRows && input.hasNext()) {
+                batch.add(input.next());
             }
-        };
+            return explainBatch(batch).iterator();
+        });
     }
 
     /** A row that cannot be explained, with the reason. */

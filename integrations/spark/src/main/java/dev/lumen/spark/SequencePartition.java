@@ -10,7 +10,6 @@ import dev.lumen.TimeShapExplanation;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
@@ -44,39 +43,31 @@ final class SequencePartition implements MapPartitionsFunction<Row, Row> {
 
     @Override
     public Iterator<Row> call(Iterator<Row> input) {
-        return new Iterator<Row>() {
+        return new ChunkedRows(new java.util.function.Supplier<Iterator<Row>>() {
+            /** The first event of the next sequence, read while finding the end of the last. */
             private Row pending;
-            private Iterator<Row> ready = java.util.Collections.emptyIterator();
 
             @Override
-            public boolean hasNext() {
-                while (!ready.hasNext() && (pending != null || input.hasNext())) {
-                    List<Row> events = new ArrayList<>();
-                    Row first = pending != null ? pending : input.next();
-                    pending = null;
-                    events.add(first);
-                    while (input.hasNext()) {
-                        Row next = input.next();
-                        if (Objects.equals(next.get(idIndex), first.get(idIndex))) {
-                            events.add(next);
-                        } else {
-                            pending = next;
-                            break;
-                        }
+            public Iterator<Row> get() {
+                if (pending == null && !input.hasNext()) {
+                    return null;
+                }
+                List<Row> events = new ArrayList<>();
+                Row first = pending != null ? pending : input.next();
+                pending = null;
+                events.add(first);
+                while (input.hasNext()) {
+                    Row next = input.next();
+                    if (Objects.equals(next.get(idIndex), first.get(idIndex))) {
+                        events.add(next);
+                    } else {
+                        pending = next;
+                        break;
                     }
-                    ready = sequence(events).iterator();
                 }
-                return ready.hasNext();
+                return sequence(events).iterator();
             }
-
-            @Override
-            public Row next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                return ready.next();
-            }
-        };
+        });
     }
 
     /** Why a sequence cannot be explained. */
