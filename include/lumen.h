@@ -232,6 +232,19 @@
 #define LUMEN_DTYPE_BF16 2
 
 /**
+ * `lumen_model_desc.element_type` (ABI 4): the model's host buffers hold `float` (the
+ * default): explain it with the plain exports and fill the options' `float` fields.
+ */
+#define LUMEN_ELEMENT_F32 0
+
+/**
+ * `lumen_model_desc.element_type` (ABI 4): the model's host buffers hold `double`: set
+ * `predict_f64` (and `gradient_f64`, `layer_gradient_f64`), explain it with the `_f64`
+ * exports and fill the options' `_f64` fields. Host memory only.
+ */
+#define LUMEN_ELEMENT_F64 1
+
+/**
  * `lumen_shapley_game.link`: values in the model's own output space.
  */
 #define LUMEN_LINK_IDENTITY 0
@@ -349,10 +362,12 @@
 /**
  * The model-descriptor ABI this header describes: put it in `lumen_model_desc.abi_version`.
  * Version 2 added `layer_gradient` and `layer_shape`; version 3 added `input_dtype`,
- * `predict_device` and `gradient_device` (device-memory models). Descriptors of version 2
- * are still accepted (they describe host-memory models).
+ * `predict_device` and `gradient_device` (device-memory models); version 4 added
+ * `element_type` and the double-precision callbacks `predict_f64`, `gradient_f64` and
+ * `layer_gradient_f64`. Descriptors of versions 2 and 3 are still accepted (they describe
+ * float models).
  */
-#define LUMEN_MODEL_ABI_VERSION 3
+#define LUMEN_MODEL_ABI_VERSION 4
 
 /**
  * The oldest `lumen_model_desc.abi_version` this library still reads.
@@ -361,9 +376,10 @@
 
 /**
  * The sequence-model descriptor ABI this header describes: put it in
- * `lumen_sequence_model_desc.abi_version`.
+ * `lumen_sequence_model_desc.abi_version`. Version 2 added `element_type` and the
+ * double-precision callbacks; version-1 descriptors are still accepted (float models).
  */
-#define LUMEN_SEQUENCE_MODEL_ABI_VERSION 1
+#define LUMEN_SEQUENCE_MODEL_ABI_VERSION 2
 
 /**
  * The result of a fallible Lumen call. `LUMEN_STATUS_OK` is 0; every other value is a
@@ -465,6 +481,17 @@ enum lumen_status
    * usable.
    */
   LUMEN_STATUS_DEADLINE_EXCEEDED = 20,
+  /**
+   * A buffer's element type does not match the model's: `double` inputs (an `_f64`
+   * export, a `*_f64` options field) for a `float` model, or `float` ones for a
+   * `double` model. Nothing was written.
+   */
+  LUMEN_STATUS_ELEMENT_TYPE_MISMATCH = 21,
+  /**
+   * The element type is not supported where it was declared: a `double` model whose
+   * buffers live in device memory (the CUDA kernels build float, half and bfloat16 rows).
+   */
+  LUMEN_STATUS_ELEMENT_TYPE_UNSUPPORTED = 22,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -798,6 +825,11 @@ typedef struct lumen_permute_attack_options {
    * Entries in `feature_codes`.
    */
   size_t feature_codes_len;
+  /**
+   * Since 0.3. `training` for a double model (`_f64` export), `training_len` doubles;
+   * `training` stays NULL.
+   */
+  const double *training_f64;
 } lumen_permute_attack_options;
 
 /**
@@ -945,6 +977,14 @@ typedef struct lumen_occlusion_options {
    * parallelism); NULL for none.
    */
   const struct lumen_call_control *control;
+  /**
+   * 0.3: `baseline` for a double model (`_f64` export), `baseline_len` doubles.
+   */
+  const double *baseline_f64;
+  /**
+   * 0.3: `baseline_scalar` for a double model; 0 uses `baseline_scalar` widened.
+   */
+  double baseline_scalar_f64;
 } lumen_occlusion_options;
 
 /**
@@ -1008,6 +1048,14 @@ typedef struct lumen_feature_ablation_options {
    * parallelism); NULL for none.
    */
   const struct lumen_call_control *control;
+  /**
+   * 0.3: `baseline` for a double model (`_f64` export), `baseline_len` doubles.
+   */
+  const double *baseline_f64;
+  /**
+   * 0.3: `baseline_scalar` for a double model; 0 uses `baseline_scalar` widened.
+   */
+  double baseline_scalar_f64;
 } lumen_feature_ablation_options;
 
 /**
@@ -1118,6 +1166,14 @@ typedef struct lumen_integrated_gradients_options {
    * Ignored when these are a NoiseTunnel's base options: the tunnel's own applies.
    */
   const struct lumen_call_control *control;
+  /**
+   * 0.3: `baseline` for a double model (`_f64` export), `baseline_len` doubles.
+   */
+  const double *baseline_f64;
+  /**
+   * 0.3: `baseline_scalar` for a double model; 0 uses `baseline_scalar` widened.
+   */
+  double baseline_scalar_f64;
 } lumen_integrated_gradients_options;
 
 /**
@@ -1195,6 +1251,14 @@ typedef struct lumen_gradient_shap_options {
    * Ignored when these are a NoiseTunnel's base options: the tunnel's own applies.
    */
   const struct lumen_call_control *control;
+  /**
+   * 0.3: `baselines` for a double model (`_f64` export), `baselines_len` doubles.
+   */
+  const double *baselines_f64;
+  /**
+   * 0.3: `stdevs` for a double model; 0 uses `stdevs` widened.
+   */
+  double stdevs_f64;
 } lumen_gradient_shap_options;
 
 /**
@@ -1247,6 +1311,10 @@ typedef struct lumen_noise_tunnel_options {
    * parallelism); NULL for none.
    */
   const struct lumen_call_control *control;
+  /**
+   * 0.3: `stdevs` for a double model (`_f64` export); 0 uses `stdevs` widened.
+   */
+  double stdevs_f64;
 } lumen_noise_tunnel_options;
 
 /**
@@ -1361,6 +1429,34 @@ typedef int32_t (*lumen_gradient_device_fn)(void *user_data,
                                             void *stream);
 
 /**
+ * The double-precision `predict` (`LUMEN_ELEMENT_F64` models): as [`PredictFn`] on doubles.
+ */
+typedef int32_t (*lumen_predict_f64_fn)(void *user_data,
+                                        const double *inputs,
+                                        size_t rows,
+                                        double *outputs);
+
+/**
+ * The double-precision `gradient`: as [`GradientFn`] on doubles.
+ */
+typedef int32_t (*lumen_gradient_f64_fn)(void *user_data,
+                                         const double *inputs,
+                                         size_t rows,
+                                         const uint32_t *targets,
+                                         double *gradients,
+                                         double *outputs);
+
+/**
+ * The double-precision `layer_gradient`: as [`LayerGradientFn`] on doubles.
+ */
+typedef int32_t (*lumen_layer_gradient_f64_fn)(void *user_data,
+                                               const double *inputs,
+                                               size_t rows,
+                                               const uint32_t *targets,
+                                               double *activations,
+                                               double *gradients);
+
+/**
  * Describes a model to Lumen. Zero-initialise, set `abi_version = LUMEN_MODEL_ABI_VERSION`
  * and fill in the rest; `lumen_model_new` copies what it needs.
  */
@@ -1447,6 +1543,25 @@ typedef struct lumen_model_desc {
    * when not wanted; work on `stream`); NULL if unavailable.
    */
   lumen_gradient_device_fn gradient_device;
+  /**
+   * ABI 4: `LUMEN_ELEMENT_F32` (0, the default: `predict`, `gradient` and
+   * `layer_gradient` take floats) or `LUMEN_ELEMENT_F64` (the `_f64` callbacks below take
+   * doubles, and the float ones must be NULL).
+   */
+  uint32_t element_type;
+  /**
+   * ABI 4: the forward pass of a `LUMEN_ELEMENT_F64` model: reads `rows × input_len`
+   * doubles, writes `rows × output_len` doubles, returns 0 on success.
+   */
+  lumen_predict_f64_fn predict_f64;
+  /**
+   * ABI 4: the optional gradient pass of a `LUMEN_ELEMENT_F64` model, on doubles.
+   */
+  lumen_gradient_f64_fn gradient_f64;
+  /**
+   * ABI 4: the optional Grad-CAM layer callback of a `LUMEN_ELEMENT_F64` model, on doubles.
+   */
+  lumen_layer_gradient_f64_fn layer_gradient_f64;
 } lumen_model_desc;
 
 /**
@@ -1487,6 +1602,35 @@ typedef int32_t (*lumen_predict_from_state_fn)(void *user_data,
                                                float *outputs);
 
 /**
+ * The double-precision sequence `predict` (`LUMEN_ELEMENT_F64` models).
+ */
+typedef int32_t (*lumen_sequence_predict_f64_fn)(void *user_data,
+                                                 const double *inputs,
+                                                 size_t rows,
+                                                 size_t seq_len,
+                                                 double *outputs);
+
+/**
+ * The double-precision `run_prefix`.
+ */
+typedef int32_t (*lumen_run_prefix_f64_fn)(void *user_data,
+                                           const double *initial_states,
+                                           const double *inputs,
+                                           size_t rows,
+                                           size_t seq_len,
+                                           double *states);
+
+/**
+ * The double-precision `predict_from_state`.
+ */
+typedef int32_t (*lumen_predict_from_state_f64_fn)(void *user_data,
+                                                   const double *states,
+                                                   const double *inputs,
+                                                   size_t rows,
+                                                   size_t seq_len,
+                                                   double *outputs);
+
+/**
  * Describes a sequence model to Lumen: a row is a sequence of `seq_len` events of
  * `features` floats (event-major), and `seq_len` may differ from call to call.
  * Zero-initialise, set `abi_version = LUMEN_SEQUENCE_MODEL_ABI_VERSION` and fill in the
@@ -1494,7 +1638,7 @@ typedef int32_t (*lumen_predict_from_state_fn)(void *user_data,
  */
 typedef struct lumen_sequence_model_desc {
   /**
-   * Must be `LUMEN_SEQUENCE_MODEL_ABI_VERSION`.
+   * `LUMEN_SEQUENCE_MODEL_ABI_VERSION` (or 1 for a version-1 layout, a float model).
    */
   uint32_t abi_version;
   /**
@@ -1551,6 +1695,24 @@ typedef struct lumen_sequence_model_desc {
    * Entries in `feature_names`: 0 or `features`.
    */
   size_t feature_names_len;
+  /**
+   * Version 2: `LUMEN_ELEMENT_F32` (0, the default: the callbacks above take floats) or
+   * `LUMEN_ELEMENT_F64` (the `_f64` callbacks below take doubles; the float ones are NULL).
+   */
+  uint32_t element_type;
+  /**
+   * Version 2: `predict` of a `LUMEN_ELEMENT_F64` model, on doubles.
+   */
+  lumen_sequence_predict_f64_fn predict_f64;
+  /**
+   * Version 2: `run_prefix` of a `LUMEN_ELEMENT_F64` model, on doubles (optional).
+   */
+  lumen_run_prefix_f64_fn run_prefix_f64;
+  /**
+   * Version 2: `predict_from_state` of a `LUMEN_ELEMENT_F64` model, on doubles (with
+   * `run_prefix_f64`).
+   */
+  lumen_predict_from_state_f64_fn predict_from_state_f64;
 } lumen_sequence_model_desc;
 
 /**
@@ -1659,6 +1821,11 @@ typedef struct lumen_kernel_shap_options {
    * parallelism); NULL for none.
    */
   const struct lumen_call_control *control;
+  /**
+   * 0.3: `game.background` for a double model (`_f64` export), `game.background_len`
+   * doubles; `game.background` stays NULL.
+   */
+  const double *background_f64;
 } lumen_kernel_shap_options;
 
 /**
@@ -1685,6 +1852,11 @@ typedef struct lumen_shapley_sampling_options {
    * parallelism); NULL for none.
    */
   const struct lumen_call_control *control;
+  /**
+   * 0.3: `game.background` for a double model (`_f64` export), `game.background_len`
+   * doubles; `game.background` stays NULL.
+   */
+  const double *background_f64;
 } lumen_shapley_sampling_options;
 
 /**
@@ -1778,6 +1950,15 @@ typedef struct lumen_timeshap_options {
    * `prune`, or positive, or below `-seq_len`: `LUMEN_STATUS_INVALID_ARGUMENT`.
    */
   int64_t pruning_index;
+  /**
+   * Since 0.3. `background` for a double model (`_f64` exports), `background_len`
+   * doubles; `background` stays NULL.
+   */
+  const double *background_f64;
+  /**
+   * Since 0.3. `training_events` for a double model, `training_events_len` doubles.
+   */
+  const double *training_events_f64;
 } lumen_timeshap_options;
 
 /**
@@ -2061,6 +2242,21 @@ lumen_status lumen_engine_explain_counterfactuals(const struct lumen_engine *eng
                                                   struct lumen_counterfactuals **out);
 
 /**
+ * `lumen_engine_explain_counterfactuals` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles and `training_f64` replaces `training` (same length; feature codes and ranges stay floats), and the
+ * model sees exactly those doubles.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_counterfactuals`, with `inputs` holding `inputs_len` doubles.
+ */
+lumen_status lumen_engine_explain_counterfactuals_f64(const struct lumen_engine *engine,
+                                                      const struct lumen_model *model,
+                                                      const double *inputs,
+                                                      size_t inputs_len,
+                                                      size_t rows,
+                                                      const struct lumen_permute_attack_options *options,
+                                                      struct lumen_counterfactuals **out);
+
+/**
  * Frees a counterfactual search result. `NULL` is a no-op. It must not be in use by
  * another thread.
  *
@@ -2123,6 +2319,36 @@ lumen_status lumen_counterfactuals_row(const struct lumen_counterfactuals *count
                                        size_t index,
                                        float *out,
                                        size_t out_len);
+
+/**
+ * `lumen_counterfactuals_row` as doubles: exactly the caller's values for a double
+ * model (and the floats widened for a float model).
+ *
+ * # Safety
+ * `counterfactuals` is a valid result; `out` holds `out_len` writable doubles.
+ */
+lumen_status lumen_counterfactuals_row_f64(const struct lumen_counterfactuals *counterfactuals,
+                                           size_t instance,
+                                           size_t index,
+                                           double *out,
+                                           size_t out_len);
+
+/**
+ * The probabilities and distance of counterfactual `index` of instance `instance` as
+ * doubles (a double model's full precision): the instance's probability of the target
+ * class into `*original_probability`, the counterfactual's into `*target_probability`,
+ * its distance into `*distance`. Errors and NULL handling as for
+ * `lumen_counterfactuals_get`. Thread-safe.
+ *
+ * # Safety
+ * `counterfactuals` is a valid result; the three `out` pointers are valid.
+ */
+lumen_status lumen_counterfactuals_probabilities_f64(const struct lumen_counterfactuals *counterfactuals,
+                                                     size_t instance,
+                                                     size_t index,
+                                                     double *original_probability,
+                                                     double *target_probability,
+                                                     double *distance);
 
 /**
  * Copies the logical features (indices into the features, increasing) that
@@ -2224,7 +2450,9 @@ struct lumen_feature_ablation_options lumen_feature_ablation_options_default(voi
  * by occlusion. On success `*out` holds a new explanation (free it with
  * `lumen_explanation_free`): attributions `rows × outputs × input_len`. On failure
  * nothing is written. Thread-safe for distinct `out` pointers; the model's callbacks are
- * called from engine threads as its `LUMEN_MODEL_CONCURRENT` flag allows.
+ * called from engine threads as its `LUMEN_MODEL_CONCURRENT` flag allows. A
+ * `LUMEN_ELEMENT_F64` model gives `LUMEN_STATUS_ELEMENT_TYPE_MISMATCH`: use
+ * `lumen_engine_explain_occlusion_f64`.
  *
  * # Safety
  * `engine`, `model`, `options` are valid handles/pointers; `inputs` holds `inputs_len`
@@ -2237,6 +2465,22 @@ lumen_status lumen_engine_explain_occlusion(const struct lumen_engine *engine,
                                             size_t rows,
                                             const struct lumen_occlusion_options *options,
                                             struct lumen_explanation **out);
+
+/**
+ * `lumen_engine_explain_occlusion` for a `LUMEN_ELEMENT_F64` model: `inputs` holds
+ * doubles, the options' `baseline_f64` and `baseline_scalar_f64` replace their float
+ * twins, and the model sees exactly those doubles.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_occlusion`, with `inputs` holding `inputs_len` doubles.
+ */
+lumen_status lumen_engine_explain_occlusion_f64(const struct lumen_engine *engine,
+                                                const struct lumen_model *model,
+                                                const double *inputs,
+                                                size_t inputs_len,
+                                                size_t rows,
+                                                const struct lumen_occlusion_options *options,
+                                                struct lumen_explanation **out);
 
 /**
  * Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats) by feature
@@ -2255,6 +2499,21 @@ lumen_status lumen_engine_explain_feature_ablation(const struct lumen_engine *en
                                                    size_t rows,
                                                    const struct lumen_feature_ablation_options *options,
                                                    struct lumen_explanation **out);
+
+/**
+ * `lumen_engine_explain_feature_ablation` for a `LUMEN_ELEMENT_F64` model: `inputs` holds
+ * doubles and the options' `baseline_f64`/`baseline_scalar_f64` replace their float twins.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_occlusion_f64`.
+ */
+lumen_status lumen_engine_explain_feature_ablation_f64(const struct lumen_engine *engine,
+                                                       const struct lumen_model *model,
+                                                       const double *inputs,
+                                                       size_t inputs_len,
+                                                       size_t rows,
+                                                       const struct lumen_feature_ablation_options *options,
+                                                       struct lumen_explanation **out);
 
 /**
  * Writes the attributions' shape into `*out`.
@@ -2536,6 +2795,21 @@ lumen_status lumen_engine_explain_integrated_gradients(const struct lumen_engine
                                                        struct lumen_explanation **out);
 
 /**
+ * `lumen_engine_explain_integrated_gradients` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles and `baseline_f64`/`baseline_scalar_f64` replace their float twins (path points are computed in double), and the
+ * model sees exactly those doubles.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_integrated_gradients`, with `inputs` holding `inputs_len` doubles.
+ */
+lumen_status lumen_engine_explain_integrated_gradients_f64(const struct lumen_engine *engine,
+                                                           const struct lumen_model *model,
+                                                           const double *inputs,
+                                                           size_t inputs_len,
+                                                           size_t rows,
+                                                           const struct lumen_integrated_gradients_options *options,
+                                                           struct lumen_explanation **out);
+
+/**
  * Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
  * by Saliency: the gradient of each explained output at the input, or its absolute value
  * with `abs`. On success `*out` holds a new explanation (free it with
@@ -2554,6 +2828,21 @@ lumen_status lumen_engine_explain_saliency(const struct lumen_engine *engine,
                                            size_t rows,
                                            const struct lumen_saliency_options *options,
                                            struct lumen_explanation **out);
+
+/**
+ * `lumen_engine_explain_saliency` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles, and the
+ * model sees exactly those doubles.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_saliency`, with `inputs` holding `inputs_len` doubles.
+ */
+lumen_status lumen_engine_explain_saliency_f64(const struct lumen_engine *engine,
+                                               const struct lumen_model *model,
+                                               const double *inputs,
+                                               size_t inputs_len,
+                                               size_t rows,
+                                               const struct lumen_saliency_options *options,
+                                               struct lumen_explanation **out);
 
 /**
  * Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
@@ -2577,6 +2866,21 @@ lumen_status lumen_engine_explain_gradient_shap(const struct lumen_engine *engin
                                                 size_t rows,
                                                 const struct lumen_gradient_shap_options *options,
                                                 struct lumen_explanation **out);
+
+/**
+ * `lumen_engine_explain_gradient_shap` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles and `baselines_f64`/`stdevs_f64` replace their float twins, and the
+ * model sees exactly those doubles.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_gradient_shap`, with `inputs` holding `inputs_len` doubles.
+ */
+lumen_status lumen_engine_explain_gradient_shap_f64(const struct lumen_engine *engine,
+                                                    const struct lumen_model *model,
+                                                    const double *inputs,
+                                                    size_t inputs_len,
+                                                    size_t rows,
+                                                    const struct lumen_gradient_shap_options *options,
+                                                    struct lumen_explanation **out);
 
 /**
  * Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
@@ -2603,6 +2907,21 @@ lumen_status lumen_engine_explain_noise_tunnel(const struct lumen_engine *engine
                                                struct lumen_explanation **out);
 
 /**
+ * `lumen_engine_explain_noise_tunnel` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles and the `_f64` fields of the options (and of the base method's) replace their float twins, and the
+ * model sees exactly those doubles.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_noise_tunnel`, with `inputs` holding `inputs_len` doubles.
+ */
+lumen_status lumen_engine_explain_noise_tunnel_f64(const struct lumen_engine *engine,
+                                                   const struct lumen_model *model,
+                                                   const double *inputs,
+                                                   size_t inputs_len,
+                                                   size_t rows,
+                                                   const struct lumen_noise_tunnel_options *options,
+                                                   struct lumen_explanation **out);
+
+/**
  * Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
  * by Grad-CAM on the layer the model's `layer_gradient` callback exposes
  * (`layer_shape = {C, h, w}`): per row and output, the channel weights w_c = the mean over
@@ -2627,6 +2946,21 @@ lumen_status lumen_engine_explain_grad_cam(const struct lumen_engine *engine,
                                            size_t rows,
                                            const struct lumen_grad_cam_options *options,
                                            struct lumen_explanation **out);
+
+/**
+ * `lumen_engine_explain_grad_cam` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles (the `layer_gradient_f64` callback gives double activations and gradients), and the
+ * model sees exactly those doubles.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_grad_cam`, with `inputs` holding `inputs_len` doubles.
+ */
+lumen_status lumen_engine_explain_grad_cam_f64(const struct lumen_engine *engine,
+                                               const struct lumen_model *model,
+                                               const double *inputs,
+                                               size_t inputs_len,
+                                               size_t rows,
+                                               const struct lumen_grad_cam_options *options,
+                                               struct lumen_explanation **out);
 
 /**
  * Creates a model from a descriptor. On success `*out` holds a new model (free it with
@@ -2722,6 +3056,21 @@ lumen_status lumen_engine_explain_kernel_shap(const struct lumen_engine *engine,
                                               struct lumen_explanation **out);
 
 /**
+ * `lumen_engine_explain_kernel_shap` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles and `background_f64` replaces `game.background` (same length), and the
+ * model sees exactly those doubles.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_kernel_shap`, with `inputs` holding `inputs_len` doubles.
+ */
+lumen_status lumen_engine_explain_kernel_shap_f64(const struct lumen_engine *engine,
+                                                  const struct lumen_model *model,
+                                                  const double *inputs,
+                                                  size_t inputs_len,
+                                                  size_t rows,
+                                                  const struct lumen_kernel_shap_options *options,
+                                                  struct lumen_explanation **out);
+
+/**
  * Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
  * by Shapley Value Sampling (antithetic permutation pairs). On success `*out` holds a
  * new explanation (free it with `lumen_explanation_free`) laid out as for
@@ -2740,6 +3089,21 @@ lumen_status lumen_engine_explain_shapley_sampling(const struct lumen_engine *en
                                                    size_t rows,
                                                    const struct lumen_shapley_sampling_options *options,
                                                    struct lumen_explanation **out);
+
+/**
+ * `lumen_engine_explain_shapley_sampling` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles and `background_f64` replaces `game.background` (same length), and the
+ * model sees exactly those doubles.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_shapley_sampling`, with `inputs` holding `inputs_len` doubles.
+ */
+lumen_status lumen_engine_explain_shapley_sampling_f64(const struct lumen_engine *engine,
+                                                       const struct lumen_model *model,
+                                                       const double *inputs,
+                                                       size_t inputs_len,
+                                                       size_t rows,
+                                                       const struct lumen_shapley_sampling_options *options,
+                                                       struct lumen_explanation **out);
 
 /**
  * The name of `status` (e.g. `"LUMEN_STATUS_MODEL_FAILED"`), or `"LUMEN_STATUS_UNKNOWN"`
@@ -2786,6 +3150,25 @@ lumen_status lumen_engine_timeshap_prune(const struct lumen_engine *engine,
                                          size_t *curve_written);
 
 /**
+ * `lumen_engine_timeshap_prune` for a `LUMEN_ELEMENT_F64` sequence model: the sequences are doubles and `background_f64`/`training_events_f64` replace their float twins,
+ * and the model sees exactly those doubles.
+ *
+ * # Safety
+ * As for `lumen_engine_timeshap_prune`, with the sequences holding doubles.
+ */
+lumen_status lumen_engine_timeshap_prune_f64(const struct lumen_engine *engine,
+                                             const struct lumen_sequence_model *model,
+                                             const double *sequence,
+                                             size_t sequence_len,
+                                             size_t seq_len,
+                                             const struct lumen_timeshap_options *options,
+                                             uint32_t full_curve,
+                                             size_t *pruned_len,
+                                             struct lumen_pruning_point *curve,
+                                             size_t curve_len,
+                                             size_t *curve_written);
+
+/**
  * The whole pruning curve of one sequence in the `timeshap` package's form, as its
  * `temp_coalition_pruning(f, data, baseline, tolerance, ret_plot_data=True)` gives it:
  * `seq_len + 1` points, t = 0, −1, …, −seq_len (both end points included: t = 0 has every
@@ -2811,6 +3194,24 @@ lumen_status lumen_engine_timeshap_pruning_curve(const struct lumen_engine *engi
                                                  struct lumen_timeshap_curve_point *curve,
                                                  size_t curve_len,
                                                  size_t *curve_written);
+
+/**
+ * `lumen_engine_timeshap_pruning_curve` for a `LUMEN_ELEMENT_F64` sequence model: the sequences are doubles and `background_f64`/`training_events_f64` replace their float twins,
+ * and the model sees exactly those doubles.
+ *
+ * # Safety
+ * As for `lumen_engine_timeshap_pruning_curve`, with the sequences holding doubles.
+ */
+lumen_status lumen_engine_timeshap_pruning_curve_f64(const struct lumen_engine *engine,
+                                                     const struct lumen_sequence_model *model,
+                                                     const double *sequence,
+                                                     size_t sequence_len,
+                                                     size_t seq_len,
+                                                     const struct lumen_timeshap_options *options,
+                                                     int64_t *pruning_index,
+                                                     struct lumen_timeshap_curve_point *curve,
+                                                     size_t curve_len,
+                                                     size_t *curve_written);
 
 /**
  * Explains one sequence (`sequence_len == seq_len × F` floats, event-major,
@@ -2840,6 +3241,22 @@ lumen_status lumen_engine_explain_timeshap(const struct lumen_engine *engine,
                                            struct lumen_explanation **out);
 
 /**
+ * `lumen_engine_explain_timeshap` for a `LUMEN_ELEMENT_F64` sequence model: the sequences are doubles and `background_f64`/`training_events_f64` replace their float twins,
+ * and the model sees exactly those doubles.
+ *
+ * # Safety
+ * As for `lumen_engine_explain_timeshap`, with the sequences holding doubles.
+ */
+lumen_status lumen_engine_explain_timeshap_f64(const struct lumen_engine *engine,
+                                               const struct lumen_sequence_model *model,
+                                               const double *sequence,
+                                               size_t sequence_len,
+                                               size_t seq_len,
+                                               uint32_t level,
+                                               const struct lumen_timeshap_options *options,
+                                               struct lumen_explanation **out);
+
+/**
  * Global TimeSHAP over `count` sequences concatenated in `sequences`
  * (`sequences_len == Σ lengths[i] × F` floats; `lengths[i] >= 2`): event- and
  * feature-level explanations of each at `options` (pruned when `options.prune` is set),
@@ -2866,6 +3283,25 @@ lumen_status lumen_engine_timeshap_global(const struct lumen_engine *engine,
                                           size_t tolerances_len,
                                           uint32_t seeds,
                                           struct lumen_timeshap_global **out);
+
+/**
+ * `lumen_engine_timeshap_global` for a `LUMEN_ELEMENT_F64` sequence model: the sequences are doubles and `background_f64`/`training_events_f64` replace their float twins,
+ * and the model sees exactly those doubles.
+ *
+ * # Safety
+ * As for `lumen_engine_timeshap_global`, with the sequences holding doubles.
+ */
+lumen_status lumen_engine_timeshap_global_f64(const struct lumen_engine *engine,
+                                              const struct lumen_sequence_model *model,
+                                              const double *sequences,
+                                              size_t sequences_len,
+                                              const size_t *lengths,
+                                              size_t count,
+                                              const struct lumen_timeshap_options *options,
+                                              const double *tolerances,
+                                              size_t tolerances_len,
+                                              uint32_t seeds,
+                                              struct lumen_timeshap_global **out);
 
 /**
  * Writes the sizes of the report's arrays into `*out`.

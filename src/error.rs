@@ -35,6 +35,11 @@ pub enum ErrorKind {
     Cancelled,
     /// The call ran past its deadline.
     DeadlineExceeded,
+    /// A buffer's element type (float, double) is not the one the model declares.
+    ElementTypeMismatch,
+    /// The element type cannot be used where it was given (a double-precision model on
+    /// device memory: the CUDA kernels build f32, f16 and bf16 rows only).
+    ElementTypeUnsupported,
 }
 
 /// An engine error: its kind plus a human-readable message for `lumen_last_error_message`.
@@ -83,7 +88,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// Fails with [`ErrorKind::NonFiniteInput`] naming `argument` and the first bad index.
-pub fn ensure_finite(argument: &str, values: &[f32]) -> Result<()> {
+pub fn ensure_finite<E: crate::element::Element>(argument: &str, values: &[E]) -> Result<()> {
     match values.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
         Some(i) => Err(Error::new(

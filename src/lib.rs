@@ -8,6 +8,7 @@
 
 pub mod alloc;
 pub mod backend;
+pub mod element;
 pub mod engine;
 pub mod error;
 pub mod explain;
@@ -16,6 +17,7 @@ pub mod ffi;
 pub mod limits;
 pub mod model;
 
+pub use element::{Element, ElementType};
 pub use engine::{BackendChoice, Engine, EngineConfig};
 pub use error::{Error, ErrorKind, Result};
 pub use explain::{feature_ablation, occlusion, FeatureAblationParams, OcclusionParams};

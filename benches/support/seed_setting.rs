@@ -61,6 +61,7 @@ pub fn host_model(predict: PredictFn, user_data: *mut c_void, concurrent: bool) 
         memory_space: MemorySpace::Host,
         feature_names: None,
         layer_shape: None,
+        element_type: lumen::ElementType::F32,
     };
     let callbacks = HostCallbacks { predict, gradient: None, layer_gradient: None, finalize: None, user_data };
     HostModel::new(signature, callbacks).expect("valid signature")

@@ -205,7 +205,7 @@ pub fn print_top(explanation: &TimeShapExplanation, top: usize, events: &[String
         let error = errors.get(player).filter(|e| **e > 0.0).map(|e| format!(" ± {e:.4}")).unwrap_or_default();
         println!(
             "{indent}{:>8}{error}  {}",
-            signed(explanation.values()[player]),
+            signed(explanation.values()[player] as f32),
             player_label(explanation, player, events)
         );
     }
@@ -238,10 +238,10 @@ pub fn values_csv(explained: &[(String, SequenceExplanation)]) -> CliResult<Stri
                         id.clone(),
                         level_name(explanation.level).to_owned(),
                         e.feature_name(player),
-                        value.to_string(),
-                        errors.get(player).map_or_else(String::new, f32::to_string),
-                        e.predictions[0].to_string(),
-                        e.base_values[0].to_string(),
+                        (*value as f32).to_string(),
+                        errors.get(player).map_or_else(String::new, |e| (*e as f32).to_string()),
+                        (e.predictions[0] as f32).to_string(),
+                        (e.base_values[0] as f32).to_string(),
                         explanation.pruning.sequence_len.to_string(),
                         explanation.pruning.pruned_len.to_string(),
                     ])

@@ -39,5 +39,5 @@ fn grad_cam_highlights_where_the_layer_supports_the_class() {
     assert!(e.attributions.iter().any(|&v| v > 0.0), "the predicted class has some positive evidence");
     let mut probabilities = [0.0f32; 10];
     model.predict(image, 1, &mut probabilities).unwrap();
-    assert_eq!(e.predictions[0], probabilities[target as usize]);
+    assert_eq!(e.predictions[0], f64::from(probabilities[target as usize]));
 }

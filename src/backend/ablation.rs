@@ -3,27 +3,28 @@
 //! buffer the backends build perturbed rows into.
 
 use crate::alloc::try_copy;
+use crate::element::Element;
 use crate::error::{ensure_finite, Error, Result};
 
 /// The reference values that perturbed elements are set to.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "kind", content = "values", rename_all = "snake_case")]
-pub enum Baselines {
+pub enum Baselines<E: Element = f32> {
     /// One value for every element of every row.
-    Scalar(f32),
+    Scalar(E),
     /// One row shared by all input rows.
-    Shared(Vec<f32>),
+    Shared(Vec<E>),
     /// One row per input row, `rows × row_len`, row-major.
-    PerRow(Vec<f32>),
+    PerRow(Vec<E>),
 }
 
 /// One row's baseline.
 #[derive(Debug, Clone, Copy)]
-pub enum BaselineRow<'a> {
+pub enum BaselineRow<'a, E: Element = f32> {
     /// Every element takes this value.
-    Scalar(f32),
+    Scalar(E),
     /// Element `e` takes `values[e]`.
-    Values(&'a [f32]),
+    Values(&'a [E]),
 }
 
 /// `rows × row_len`, or an error naming `rows` when it overflows.
@@ -38,10 +39,10 @@ fn wrong_length(len: usize, rows: usize, row_len: usize) -> Error {
     Error::length("baseline", len, format!("0 (scalar), {row_len} (one row) or {all_rows} (one per row)"))
 }
 
-impl Baselines {
+impl<E: Element> Baselines<E> {
     /// Interprets a caller's baseline buffer: empty → `scalar`, `row_len` values → one
     /// shared row, `rows × row_len` values → one row per input row.
-    pub fn from_buffer(values: &[f32], scalar: f32, rows: usize, row_len: usize) -> Result<Self> {
+    pub fn from_buffer(values: &[E], scalar: E, rows: usize, row_len: usize) -> Result<Self> {
         let all_rows = element_count(rows, row_len)?;
         let baselines = if values.is_empty() {
             Self::Scalar(scalar)
@@ -80,7 +81,7 @@ impl Baselines {
     }
 
     /// The baseline of input row `row` (rows of `row_len` elements).
-    pub fn row(&self, row: usize, row_len: usize) -> BaselineRow<'_> {
+    pub fn row(&self, row: usize, row_len: usize) -> BaselineRow<'_, E> {
         match self {
             Self::Scalar(v) => BaselineRow::Scalar(*v),
             Self::Shared(v) => BaselineRow::Values(v),
@@ -89,7 +90,7 @@ impl Baselines {
     }
 
     /// Writes row `row`'s whole baseline into `out`.
-    pub fn write_row(&self, row: usize, out: &mut [f32]) {
+    pub fn write_row(&self, row: usize, out: &mut [E]) {
         match self.row(row, out.len()) {
             BaselineRow::Scalar(v) => out.fill(v),
             BaselineRow::Values(values) => out.copy_from_slice(values),
@@ -345,20 +346,20 @@ impl Masks {
 /// A batched ablation run: item `i` is input row `i / masks.len()` with perturbation
 /// `i % masks.len()` applied.
 #[derive(Debug, Clone, Copy)]
-pub struct AblationJob<'a> {
+pub struct AblationJob<'a, E: Element = f32> {
     /// The rows being explained, `rows × row_len`.
-    pub inputs: &'a [f32],
+    pub inputs: &'a [E],
     /// Elements per row.
     pub row_len: usize,
     /// What perturbed elements become.
-    pub baselines: &'a Baselines,
+    pub baselines: &'a Baselines<E>,
     /// The perturbations.
     pub masks: &'a Masks,
 }
 
-impl AblationJob<'_> {
+impl<E: Element> AblationJob<'_, E> {
     /// Input row `row`.
-    pub fn input_row(&self, row: usize) -> &[f32] {
+    pub fn input_row(&self, row: usize) -> &[E] {
         &self.inputs[row * self.row_len..(row + 1) * self.row_len]
     }
 
@@ -372,17 +373,17 @@ impl AblationJob<'_> {
 /// next item of the same input row only restores and re-applies the perturbed elements
 /// instead of copying a whole row.
 #[derive(Debug, Clone, Default)]
-pub struct AblationScratch {
+pub struct AblationScratch<E: Element = f32> {
     /// `batch_rows × row_len` perturbed rows.
-    pub rows: Vec<f32>,
+    pub rows: Vec<E>,
     /// The item each slot currently holds.
     pub held: Vec<Option<usize>>,
 }
 
-impl AblationScratch {
+impl<E: Element> AblationScratch<E> {
     /// A buffer of `batch_rows` empty slots of `row_len` elements.
     pub fn new(batch_rows: usize, row_len: usize) -> Self {
-        Self { rows: vec![0.0; batch_rows * row_len], held: vec![None; batch_rows] }
+        Self { rows: vec![E::zero(); batch_rows * row_len], held: vec![None; batch_rows] }
     }
 }
 

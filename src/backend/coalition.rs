@@ -4,15 +4,16 @@
 //! background rows of each coalition.
 
 use super::GroupMap;
+use crate::element::Element;
 
 /// A batched coalition run for one explained row: item `i` is coalition
 /// `i / background_rows` over background row `i % background_rows`.
 #[derive(Debug, Clone, Copy)]
-pub struct CoalitionJob<'a> {
+pub struct CoalitionJob<'a, E: Element = f32> {
     /// The explained row.
-    pub x: &'a [f32],
+    pub x: &'a [E],
     /// `background_rows × row_len` background rows, row-major.
-    pub background: &'a [f32],
+    pub background: &'a [E],
     /// The player of each input element.
     pub players: &'a GroupMap,
     /// Coalitions packed as bits: `words` `u64` per coalition, bit `j % 64` of word
@@ -22,7 +23,7 @@ pub struct CoalitionJob<'a> {
     pub words: usize,
 }
 
-impl CoalitionJob<'_> {
+impl<E: Element> CoalitionJob<'_, E> {
     /// Elements per row.
     pub fn row_len(&self) -> usize {
         self.x.len()

@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use crate::element::Element;
 use crate::error::Result;
 
 use super::{
@@ -19,14 +20,14 @@ const MIN_ELEMENTS_PER_TASK: usize = 1 << 14;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CpuBackend;
 
-fn apply_baseline(masks: &Masks, p: usize, baseline: BaselineRow<'_>, row: &mut [f32]) {
+fn apply_baseline<E: Element>(masks: &Masks, p: usize, baseline: BaselineRow<'_, E>, row: &mut [E]) {
     masks.for_each_run(p, |start, len| match baseline {
         BaselineRow::Scalar(v) => row[start..start + len].fill(v),
         BaselineRow::Values(values) => row[start..start + len].copy_from_slice(&values[start..start + len]),
     });
 }
 
-fn build_slot(job: &AblationJob<'_>, item: usize, held: &mut Option<usize>, row: &mut [f32]) {
+fn build_slot<E: Element>(job: &AblationJob<'_, E>, item: usize, held: &mut Option<usize>, row: &mut [E]) {
     let per_row = job.masks.len();
     let (input_row, p) = (item / per_row, item % per_row);
     let x = job.input_row(input_row);
@@ -55,26 +56,26 @@ fn cover_counts(windows: &WindowGrid, row_len: usize) -> Vec<u32> {
 /// One block of the window gather: scatter each window's delta onto its elements in
 /// increasing window order (the same order for every element whatever the threads),
 /// then divide by the cover counts.
-fn gather_windows(windows: &WindowGrid, counts: &[u32], deltas: &[f64], sums: &mut [f64], out: &mut [f32]) {
+fn gather_windows<E: Element>(windows: &WindowGrid, counts: &[u32], deltas: &[f64], sums: &mut [f64], out: &mut [E]) {
     sums.fill(0.0);
     for (p, &delta) in deltas.iter().enumerate() {
         windows.for_each_run(p, |start, len| sums[start..start + len].iter_mut().for_each(|s| *s += delta));
     }
     for ((out, &sum), &count) in out.iter_mut().zip(sums.iter()).zip(counts) {
-        *out = if count == 0 { 0.0 } else { (sum / f64::from(count)) as f32 };
+        *out = if count == 0 { E::zero() } else { E::from_f64(sum / f64::from(count)) };
     }
 }
 
-impl Backend for CpuBackend {
+impl<E: Element> Backend<E> for CpuBackend {
     fn kind(&self) -> BackendKind {
         BackendKind::Cpu
     }
 
     fn build_ablation_batch(
         &self,
-        job: &AblationJob<'_>,
+        job: &AblationJob<'_, E>,
         items: Range<usize>,
-        scratch: &mut AblationScratch,
+        scratch: &mut AblationScratch<E>,
     ) -> Result<()> {
         let n = job.row_len;
         let slots = items.len();
@@ -102,7 +103,7 @@ impl Backend for CpuBackend {
         Ok(())
     }
 
-    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f32]) -> Result<()> {
+    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [E]) -> Result<()> {
         let per_block = masks.len();
         let blocks = deltas.len() / per_block.max(1);
         if blocks == 0 {
@@ -115,7 +116,7 @@ impl Backend for CpuBackend {
                 out.par_iter_mut()
                     .enumerate()
                     .with_min_len(MIN_ELEMENTS_PER_TASK)
-                    .for_each(|(element, out)| *out = deltas[groups.group_of(element)] as f32);
+                    .for_each(|(element, out)| *out = E::from_f64(deltas[groups.group_of(element)]));
             }),
             Masks::Windows(windows) => {
                 let counts = cover_counts(windows, row_len);
@@ -128,7 +129,7 @@ impl Backend for CpuBackend {
         Ok(())
     }
 
-    fn build_coalition_batch(&self, job: &CoalitionJob<'_>, items: Range<usize>, rows: &mut [f32]) -> Result<()> {
+    fn build_coalition_batch(&self, job: &CoalitionJob<'_, E>, items: Range<usize>, rows: &mut [E]) -> Result<()> {
         let n = job.row_len();
         let background_rows = job.background_rows();
         // Consecutive items share a coalition (one per background row): each task keeps
@@ -159,7 +160,7 @@ impl Backend for CpuBackend {
 
     fn reduce_background(
         &self,
-        outputs: &[f32],
+        outputs: &[E],
         output_len: usize,
         weights: &[f64],
         targets: &[u32],
@@ -171,14 +172,14 @@ impl Backend for CpuBackend {
                 *value = outputs
                     .chunks_exact(output_len)
                     .zip(weights)
-                    .map(|(row, &w)| w * f64::from(row[target as usize]))
+                    .map(|(row, &w)| w * row[target as usize].widen())
                     .sum();
             }
         });
         Ok(())
     }
 
-    fn build_path_batch(&self, job: &PathJob<'_>, points: Range<usize>, rows: &mut [f32]) -> Result<()> {
+    fn build_path_batch(&self, job: &PathJob<'_, E>, points: Range<usize>, rows: &mut [E]) -> Result<()> {
         let n = job.row_len;
         rows[..points.len() * n]
             .par_chunks_mut(n)
@@ -195,9 +196,9 @@ impl Backend for CpuBackend {
 
     fn accumulate_path_gradients(
         &self,
-        job: &PathJob<'_>,
+        job: &PathJob<'_, E>,
         points: Range<usize>,
-        gradients: &[f32],
+        gradients: &[E],
         accumulator: &mut [f64],
     ) -> Result<()> {
         let n = job.row_len;
@@ -224,11 +225,11 @@ impl Backend for CpuBackend {
                         let x = &job.input(point.input)[span.clone()];
                         let b = &job.baseline(point.baseline)[span.clone()];
                         for (((a, &g), &x), &b) in acc.iter_mut().zip(gradient).zip(x).zip(b) {
-                            *a += point.weight * f64::from(g) * (f64::from(x) - f64::from(b));
+                            *a += point.weight * g.widen() * (x.widen() - b.widen());
                         }
                     } else {
                         for (a, &g) in acc.iter_mut().zip(gradient) {
-                            *a += point.weight * f64::from(g);
+                            *a += point.weight * g.widen();
                         }
                     }
                 }
@@ -239,8 +240,8 @@ impl Backend for CpuBackend {
 
     fn scale_by_difference(
         &self,
-        inputs: &[f32],
-        baselines: &[f32],
+        inputs: &[E],
+        baselines: &[E],
         row_len: usize,
         per_input: usize,
         accumulator: &mut [f64],
@@ -249,18 +250,18 @@ impl Backend for CpuBackend {
             let r = row / per_input;
             let (x, b) = (&inputs[r * row_len..(r + 1) * row_len], &baselines[r * row_len..(r + 1) * row_len]);
             for ((a, &x), &b) in acc.iter_mut().zip(x).zip(b) {
-                *a *= f64::from(x) - f64::from(b);
+                *a *= x.widen() - b.widen();
             }
         });
         Ok(())
     }
     fn draw_gradient_shap(
         &self,
-        job: &GradientShapDrawJob<'_>,
+        job: &GradientShapDrawJob<'_, E>,
         samples: Range<usize>,
         baseline_index: &mut [u32],
-        alpha: &mut [f32],
-        noisy_inputs: &mut [f32],
+        alpha: &mut [E],
+        noisy_inputs: &mut [E],
     ) -> Result<()> {
         let n = job.x.len();
         baseline_index[..samples.len()]
@@ -278,10 +279,10 @@ impl Backend for CpuBackend {
     fn grad_cam_map(
         &self,
         layer: [usize; 3],
-        activations: &[f32],
-        gradients: &[f32],
+        activations: &[E],
+        gradients: &[E],
         relu: bool,
-        maps: &mut [f32],
+        maps: &mut [E],
     ) -> Result<()> {
         let [channels, h, w] = layer;
         let plane = h * w;
@@ -301,7 +302,7 @@ impl Backend for CpuBackend {
         Ok(())
     }
 
-    fn upsample_bilinear(&self, maps: &[f32], from: [usize; 2], to: [usize; 2], resampled: &mut [f32]) -> Result<()> {
+    fn upsample_bilinear(&self, maps: &[E], from: [usize; 2], to: [usize; 2], resampled: &mut [E]) -> Result<()> {
         let ([h, w], [out_h, out_w]) = (from, to);
         if h * w == 0 || out_h * out_w == 0 {
             return Ok(());
@@ -318,10 +319,8 @@ impl Backend for CpuBackend {
                 let tap = rows[y];
                 let (lo, hi) = (&map[tap.lo * w..(tap.lo + 1) * w], &map[tap.hi * w..(tap.hi + 1) * w]);
                 for (out, col) in out.iter_mut().zip(&cols) {
-                    let at = |line: &[f32]| {
-                        col.lo_weight * f64::from(line[col.lo]) + col.hi_weight * f64::from(line[col.hi])
-                    };
-                    *out = (tap.lo_weight * at(lo) + tap.hi_weight * at(hi)) as f32;
+                    let at = |line: &[E]| col.lo_weight * line[col.lo].widen() + col.hi_weight * line[col.hi].widen();
+                    *out = E::from_f64(tap.lo_weight * at(lo) + tap.hi_weight * at(hi));
                 }
             });
         Ok(())
@@ -330,15 +329,22 @@ impl Backend for CpuBackend {
 
 /// One row of the Grad-CAM map: channel weights are the mean of each channel's
 /// gradients, the map their weighted sum of activation planes (f64, channel order).
-fn grad_cam_row(plane: usize, activations: &[f32], gradients: &[f32], relu: bool, sums: &mut [f64], map: &mut [f32]) {
+fn grad_cam_row<E: Element>(
+    plane: usize,
+    activations: &[E],
+    gradients: &[E],
+    relu: bool,
+    sums: &mut [f64],
+    map: &mut [E],
+) {
     sums.fill(0.0);
     for (activation, gradient) in activations.chunks_exact(plane).zip(gradients.chunks_exact(plane)) {
-        let weight = gradient.iter().map(|&g| f64::from(g)).sum::<f64>() / plane as f64;
+        let weight = gradient.iter().map(|&g| g.widen()).sum::<f64>() / plane as f64;
         for (sum, &a) in sums.iter_mut().zip(activation) {
-            *sum += weight * f64::from(a);
+            *sum += weight * a.widen();
         }
     }
     for (out, &sum) in map.iter_mut().zip(sums.iter()) {
-        *out = if relu { sum.max(0.0) as f32 } else { sum as f32 };
+        *out = E::from_f64(if relu { sum.max(0.0) } else { sum });
     }
 }

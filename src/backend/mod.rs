@@ -13,6 +13,7 @@ pub mod philox;
 use std::fmt;
 use std::ops::Range;
 
+use crate::element::Element;
 use crate::error::Result;
 
 pub use ablation::{AblationJob, AblationScratch, BaselineRow, Baselines, GroupMap, Masks, WindowGrid};
@@ -64,10 +65,11 @@ impl fmt::Display for BackendKind {
     }
 }
 
-/// The primitives shared by the backends. Every method is deterministic: its result
-/// does not depend on the thread count or on scheduling. The CPU backend never fails; a
-/// device backend reports launch, copy and memory failures as errors.
-pub trait Backend: Send + Sync + fmt::Debug {
+/// The primitives shared by the backends, on rows of element type `E`. Every method is
+/// deterministic: its result does not depend on the thread count or on scheduling. The
+/// CPU backend serves every element type and never fails; the CUDA backend serves f32
+/// and reports launch, copy and memory failures as errors.
+pub trait Backend<E: Element = f32>: Send + Sync + fmt::Debug {
     /// Which backend this is.
     fn kind(&self) -> BackendKind;
 
@@ -80,9 +82,9 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// Builds items `items` of `job` into the first `items.len()` slots of `scratch`.
     fn build_ablation_batch(
         &self,
-        job: &AblationJob<'_>,
+        job: &AblationJob<'_, E>,
         items: Range<usize>,
-        scratch: &mut AblationScratch,
+        scratch: &mut AblationScratch<E>,
     ) -> Result<()>;
 
     /// Turns per-perturbation output deltas `f(x) - f(x_p)` into per-element
@@ -90,11 +92,11 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// holds `blocks × masks.len()` values and `attributions` `blocks × row_len`. Each
     /// element gets the mean of the deltas of the windows covering it, summed in
     /// increasing window order (0 where no window covers it), or its group's delta.
-    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f32]) -> Result<()>;
+    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [E]) -> Result<()>;
 
     /// Builds items `items` of `job` into `rows` (`items.len() × row_len`): each row is
     /// its background row with the coalition's players copied from `x`.
-    fn build_coalition_batch(&self, job: &CoalitionJob<'_>, items: Range<usize>, rows: &mut [f32]) -> Result<()>;
+    fn build_coalition_batch(&self, job: &CoalitionJob<'_, E>, items: Range<usize>, rows: &mut [E]) -> Result<()>;
 
     /// The weighted mean over background rows of each coalition's outputs: `outputs` holds
     /// `coalitions × background_rows × output_len` model outputs, `weights` one weight per
@@ -102,7 +104,7 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// means, each summed in background-row order.
     fn reduce_background(
         &self,
-        outputs: &[f32],
+        outputs: &[E],
         output_len: usize,
         weights: &[f64],
         targets: &[u32],
@@ -110,16 +112,16 @@ pub trait Backend: Send + Sync + fmt::Debug {
     ) -> Result<()>;
 
     /// Writes points `points` of `job` (a range of its point list) into `rows`.
-    fn build_path_batch(&self, job: &PathJob<'_>, points: Range<usize>, rows: &mut [f32]) -> Result<()>;
+    fn build_path_batch(&self, job: &PathJob<'_, E>, points: Range<usize>, rows: &mut [E]) -> Result<()>;
 
     /// Adds each point's weighted gradient to its accumulator row: for point `i` of
     /// `points`, `accumulator[target] += weight · gradients[i - points.start]` (times
     /// `input − baseline` with `times_difference`), in point order (deterministic).
     fn accumulate_path_gradients(
         &self,
-        job: &PathJob<'_>,
+        job: &PathJob<'_, E>,
         points: Range<usize>,
-        gradients: &[f32],
+        gradients: &[E],
         accumulator: &mut [f64],
     ) -> Result<()>;
 
@@ -127,8 +129,8 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// accumulator row `r · per_input + k` by input row `r` minus baseline row `r`.
     fn scale_by_difference(
         &self,
-        inputs: &[f32],
-        baselines: &[f32],
+        inputs: &[E],
+        baselines: &[E],
         row_len: usize,
         per_input: usize,
         accumulator: &mut [f64],
@@ -139,11 +141,11 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// per sample. Bit-identical on every backend (counter-based RNG).
     fn draw_gradient_shap(
         &self,
-        job: &GradientShapDrawJob<'_>,
+        job: &GradientShapDrawJob<'_, E>,
         samples: Range<usize>,
         baseline_index: &mut [u32],
-        alpha: &mut [f32],
-        noisy_inputs: &mut [f32],
+        alpha: &mut [E],
+        noisy_inputs: &mut [E],
     ) -> Result<()>;
 
     /// Grad-CAM's map for each of `maps.len() / (h · w)` rows, with `layer = [C, h, w]`:
@@ -154,14 +156,14 @@ pub trait Backend: Send + Sync + fmt::Debug {
     fn grad_cam_map(
         &self,
         layer: [usize; 3],
-        activations: &[f32],
-        gradients: &[f32],
+        activations: &[E],
+        gradients: &[E],
         relu: bool,
-        maps: &mut [f32],
+        maps: &mut [E],
     ) -> Result<()>;
 
     /// Resamples each `from = [h, w]` map of `maps` to `to = [H, W]` (PyTorch's
     /// `F.interpolate(mode="bilinear", align_corners=False)`, taps from
     /// [`bilinear_taps`]): `resampled` receives `maps.len() / (h · w)` maps of `H × W`.
-    fn upsample_bilinear(&self, maps: &[f32], from: [usize; 2], to: [usize; 2], resampled: &mut [f32]) -> Result<()>;
+    fn upsample_bilinear(&self, maps: &[E], from: [usize; 2], to: [usize; 2], resampled: &mut [E]) -> Result<()>;
 }

@@ -7,11 +7,13 @@ mod pool;
 pub mod quiet_panics;
 pub mod row_keys;
 
+use std::any::Any;
 use std::fmt;
 
 use pool::WorkerPool;
 
 use crate::backend::{Backend, BackendKind, CpuBackend};
+use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Default memory budget of one call: what an explanation keeps (regression rows, path
@@ -160,6 +162,17 @@ impl Engine {
     /// The backend in use.
     pub fn backend(&self) -> &dyn Backend {
         self.backend.as_ref()
+    }
+
+    /// The backend that builds rows of element type `E`: the engine's own for f32, the CPU
+    /// backend for wider elements (the CUDA kernels build f32, f16 and bf16 rows only).
+    pub fn backend_for<E: Element>(&self) -> &dyn Backend<E> {
+        static CPU: CpuBackend = CpuBackend;
+        let own: &dyn Any = &self.backend;
+        match own.downcast_ref::<Box<dyn Backend<E>>>() {
+            Some(backend) => backend.as_ref(),
+            None => &CPU,
+        }
     }
 
     /// The backend kind in use.

@@ -16,6 +16,7 @@ use siphasher::sip::SipHasher24;
 
 use super::call_control;
 use super::Engine;
+use crate::element::Element;
 use crate::error::{Error, Result};
 
 /// SipHash keys of Lumen's row keys and streams (the ASCII of "lumen.rowkeys.v1"): part of
@@ -37,14 +38,26 @@ pub fn row_key_of_bytes(bytes: &[u8]) -> u64 {
     hasher.finish()
 }
 
+/// Marks a value that no f32 holds exactly in a row's hash: a NaN pattern, which no finite
+/// f32 value writes.
+const WIDE_VALUE_MARK: u32 = 0x7fc0_0001;
+
 /// The default row key: a hash of the row's values (−0 counts as +0, so equal values give
-/// equal keys).
-pub fn row_key_of_values(values: &[f32]) -> u64 {
+/// equal keys). A value an f32 holds exactly hashes as that f32, so a row of doubles that
+/// are all floats gets the float row's key (and the same random draws).
+pub fn row_key_of_values<E: Element>(values: &[E]) -> u64 {
     let mut hasher = SipHasher24::new_with_keys(SIP_KEYS.0, SIP_KEYS.1);
     hasher.write_u64(VALUES_TAG);
     hasher.write_u64(values.len() as u64);
     for &v in values {
-        hasher.write_u32(if v == 0.0 { 0 } else { v.to_bits() });
+        let wide = v.widen();
+        let narrow = wide as f32;
+        if f64::from(narrow) == wide {
+            hasher.write_u32(if narrow == 0.0 { 0 } else { narrow.to_bits() });
+        } else {
+            hasher.write_u32(WIDE_VALUE_MARK);
+            hasher.write_u64(wide.to_bits());
+        }
     }
     hasher.finish()
 }
@@ -105,7 +118,7 @@ pub struct RowStreams {
 impl RowStreams {
     /// The streams of `inputs`, rows of `row_len` values, on the calling thread's call (see
     /// [`RowStreams::for_rows`]); a row's default key is the hash of its values.
-    pub fn for_inputs(engine: &Engine, inputs: &[f32], row_len: usize) -> Result<Self> {
+    pub fn for_inputs<E: Element>(engine: &Engine, inputs: &[E], row_len: usize) -> Result<Self> {
         let row_len = row_len.max(1);
         Self::for_rows(engine, inputs.len() / row_len, |r| row_key_of_values(&inputs[r * row_len..(r + 1) * row_len]))
     }
@@ -188,12 +201,19 @@ mod tests {
     fn keys_are_stable_across_releases() {
         // Pinned: changing them changes every published explanation.
         assert_eq!(format!("{:016x}", row_key_of_bytes(b"A-1042")), "0f55bc8b4b53e024");
-        assert_eq!(format!("{:016x}", row_key_of_values(&[0.25, -1.5])), "f397baaf437f05d5");
+        assert_eq!(format!("{:016x}", row_key_of_values(&[0.25f32, -1.5])), "f397baaf437f05d5");
         assert_eq!(format!("{:016x}", stream_id(7, Purpose::Shapley, 0)), "3cee6291fcccc49c");
         assert_ne!(row_key_of_bytes(b"A-1042"), row_key_of_bytes(b"A-1043"));
-        assert_eq!(row_key_of_values(&[0.0, 1.5]), row_key_of_values(&[-0.0, 1.5]));
-        assert_ne!(row_key_of_values(&[1.5, 0.0]), row_key_of_values(&[0.0, 1.5]));
-        assert_ne!(row_key_of_values(&[]), row_key_of_bytes(b""));
+        assert_eq!(row_key_of_values(&[0.0f32, 1.5]), row_key_of_values(&[-0.0f32, 1.5]));
+        assert_ne!(row_key_of_values(&[1.5f32, 0.0]), row_key_of_values(&[0.0f32, 1.5]));
+        assert_ne!(row_key_of_values::<f32>(&[]), row_key_of_bytes(b""));
+    }
+
+    #[test]
+    fn doubles_that_are_floats_key_like_the_floats() {
+        assert_eq!(row_key_of_values(&[0.25f64, -1.5]), row_key_of_values(&[0.25f32, -1.5]));
+        assert_eq!(row_key_of_values(&[f64::from(0.1f32)]), row_key_of_values(&[0.1f32]));
+        assert_ne!(row_key_of_values(&[0.1f64]), row_key_of_values(&[0.1f32]));
     }
 
     #[test]

@@ -4,17 +4,18 @@
 use std::ops::Range;
 
 use crate::backend::{AblationJob, AblationScratch, Backend, Baselines, Masks};
+use crate::element::Element;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::model::evaluator::{BatchSource, DeviceJob};
 use crate::model::{BatchPlan, Evaluator, Model};
 
 /// What the model said about the rows, their baselines and their perturbations.
-pub(super) struct AblationRun {
+pub(super) struct AblationRun<E: Element> {
     /// `rows × targets` outputs at the input.
-    pub predictions: Vec<f32>,
+    pub predictions: Vec<E>,
     /// `rows × targets` outputs at the baseline.
-    pub base_values: Vec<f32>,
+    pub base_values: Vec<E>,
     /// `rows × targets × perturbations` deltas f(x) − f(x_p).
     pub deltas: Vec<f64>,
     /// Model rows evaluated for each input row (its own reference rows and perturbations).
@@ -24,20 +25,20 @@ pub(super) struct AblationRun {
 }
 
 /// Plain copies of rows from two row sets laid end to end.
-struct ReferenceRows<'a> {
+struct ReferenceRows<'a, E: Element> {
     row_len: usize,
-    inputs: &'a [f32],
-    baselines: &'a Baselines,
+    inputs: &'a [E],
+    baselines: &'a Baselines<E>,
 }
 
-impl BatchSource for ReferenceRows<'_> {
-    type Scratch = Vec<f32>;
+impl<E: Element> BatchSource<E> for ReferenceRows<'_, E> {
+    type Scratch = Vec<E>;
 
-    fn new_scratch(&self, batch_rows: usize) -> Vec<f32> {
-        vec![0.0; batch_rows * self.row_len]
+    fn new_scratch(&self, batch_rows: usize) -> Vec<E> {
+        vec![E::zero(); batch_rows * self.row_len]
     }
 
-    fn fill(&self, scratch: &mut Vec<f32>, rows: Range<usize>) -> Result<()> {
+    fn fill(&self, scratch: &mut Vec<E>, rows: Range<usize>) -> Result<()> {
         let n = self.row_len;
         let input_rows = self.inputs.len() / n;
         for (slot, row) in rows.enumerate() {
@@ -51,46 +52,46 @@ impl BatchSource for ReferenceRows<'_> {
         Ok(())
     }
 
-    fn rows<'s>(&self, scratch: &'s Vec<f32>, count: usize) -> &'s [f32] {
+    fn rows<'s>(&self, scratch: &'s Vec<E>, count: usize) -> &'s [E] {
         &scratch[..count * self.row_len]
     }
 }
 
 /// Perturbed rows built by the engine's backend.
-struct PerturbedRows<'a> {
-    backend: &'a dyn Backend,
-    job: AblationJob<'a>,
+struct PerturbedRows<'a, E: Element> {
+    backend: &'a dyn Backend<E>,
+    job: AblationJob<'a, E>,
     batch_capacity: usize,
 }
 
-impl BatchSource for PerturbedRows<'_> {
-    type Scratch = AblationScratch;
+impl<E: Element> BatchSource<E> for PerturbedRows<'_, E> {
+    type Scratch = AblationScratch<E>;
 
-    fn new_scratch(&self, batch_rows: usize) -> AblationScratch {
+    fn new_scratch(&self, batch_rows: usize) -> AblationScratch<E> {
         AblationScratch::new(batch_rows.min(self.batch_capacity), self.job.row_len)
     }
 
-    fn fill(&self, scratch: &mut AblationScratch, rows: Range<usize>) -> Result<()> {
+    fn fill(&self, scratch: &mut AblationScratch<E>, rows: Range<usize>) -> Result<()> {
         self.backend.build_ablation_batch(&self.job, rows, scratch)
     }
 
-    fn rows<'s>(&self, scratch: &'s AblationScratch, count: usize) -> &'s [f32] {
+    fn rows<'s>(&self, scratch: &'s AblationScratch<E>, count: usize) -> &'s [E] {
         &scratch.rows[..count * self.job.row_len]
     }
 
-    fn device_job(&self) -> Option<DeviceJob<'_>> {
+    fn device_job(&self) -> Option<DeviceJob<'_, E>> {
         Some(DeviceJob::Ablation(self.job))
     }
 }
 
 /// The rows to explain and how to perturb them, already validated by the method.
-pub(super) struct AblationRequest<'a> {
+pub(super) struct AblationRequest<'a, E: Element> {
     /// `rows × input_len` inputs.
-    pub inputs: &'a [f32],
+    pub inputs: &'a [E],
     /// Rows to explain.
     pub rows: usize,
     /// What perturbed elements become.
-    pub baselines: &'a Baselines,
+    pub baselines: &'a Baselines<E>,
     /// The perturbations of each row.
     pub masks: &'a Masks,
     /// The model outputs to explain.
@@ -100,7 +101,11 @@ pub(super) struct AblationRequest<'a> {
 }
 
 /// Evaluates every row, its baseline and each of its perturbations.
-pub(super) fn run(engine: &Engine, model: &dyn Model, request: &AblationRequest<'_>) -> Result<AblationRun> {
+pub(super) fn run<E: Element>(
+    engine: &Engine,
+    model: &dyn Model<E>,
+    request: &AblationRequest<'_, E>,
+) -> Result<AblationRun<E>> {
     let &AblationRequest { inputs, rows, baselines, masks, targets, perturbations_per_eval } = request;
     let evaluator = Evaluator::with_backend(model, engine.backend());
     let signature = model.signature();
@@ -114,16 +119,17 @@ pub(super) fn run(engine: &Engine, model: &dyn Model, request: &AblationRequest<
     };
     let reference = ReferenceRows { row_len, inputs, baselines };
     let reference_rows = rows + baseline_rows;
-    let mut reference_out = vec![0.0f32; reference_rows * output_len];
-    let plan = BatchPlan::new(signature, reference_rows, row_len, budget, None, threads)?;
+    let mut reference_out = vec![E::zero(); reference_rows * output_len];
+    let element_size = std::mem::size_of::<E>();
+    let plan = BatchPlan::new(signature, reference_rows, row_len, element_size, budget, None, threads)?;
     evaluator.run(engine.pool(), plan, &reference, &mut reference_out)?;
 
     let per_row = masks.len();
     let job = AblationJob { inputs, row_len, baselines, masks };
     let items = rows * per_row;
-    let plan = BatchPlan::new(signature, items, row_len, budget, perturbations_per_eval, threads)?;
-    let source = PerturbedRows { backend: engine.backend(), job, batch_capacity: plan.batch_rows };
-    let mut perturbed_out = vec![0.0f32; items * output_len];
+    let plan = BatchPlan::new(signature, items, row_len, element_size, budget, perturbations_per_eval, threads)?;
+    let source = PerturbedRows { backend: engine.backend_for::<E>(), job, batch_capacity: plan.batch_rows };
+    let mut perturbed_out = vec![E::zero(); items * output_len];
     evaluator.run(engine.pool(), plan, &source, &mut perturbed_out)?;
 
     let t = targets.len();
@@ -138,8 +144,8 @@ pub(super) fn run(engine: &Engine, model: &dyn Model, request: &AblationRequest<
             let target = target as usize;
             predictions.push(x_out[target]);
             base_values.push(b_out[target]);
-            let fx = f64::from(x_out[target]);
-            deltas.extend((0..per_row).map(|p| fx - f64::from(perturbed_out[(r * per_row + p) * output_len + target])));
+            let fx = x_out[target].widen();
+            deltas.extend((0..per_row).map(|p| fx - perturbed_out[(r * per_row + p) * output_len + target].widen()));
         }
     }
     let per_row_baseline = matches!(baselines, Baselines::PerRow(_));

@@ -8,20 +8,21 @@ use super::ablation_run::{self, AblationRequest};
 use super::row_targets::{by_row_target, TargetGroup, Targeted};
 use super::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::backend::{Baselines, GroupMap, Masks};
+use crate::element::Element;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
+use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics, Values};
 use crate::model::Model;
 
 /// Feature Ablation's parameters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FeatureAblationParams {
+pub struct FeatureAblationParams<E: Element = f32> {
     /// Group of each input element (`0..G`, every id used); `None` ablates each element alone.
     pub feature_mask: Option<Vec<u32>>,
     /// Optional names of the groups (`G` of them).
     pub group_names: Option<Vec<String>>,
     /// What ablated elements become.
-    pub baseline: Baselines,
+    pub baseline: Baselines<E>,
     /// Outputs to explain; `None` explains every output.
     pub targets: Option<Vec<u32>>,
     /// Largest number of perturbed rows per model call; `None` lets the engine choose.
@@ -30,12 +31,12 @@ pub struct FeatureAblationParams {
     pub group_attributions: bool,
 }
 
-impl Default for FeatureAblationParams {
+impl<E: Element> Default for FeatureAblationParams<E> {
     fn default() -> Self {
         Self {
             feature_mask: None,
             group_names: None,
-            baseline: Baselines::Scalar(0.0),
+            baseline: Baselines::Scalar(E::zero()),
             targets: None,
             perturbations_per_eval: None,
             group_attributions: false,
@@ -43,7 +44,7 @@ impl Default for FeatureAblationParams {
     }
 }
 
-impl Targeted for FeatureAblationParams {
+impl<E: Element> Targeted for FeatureAblationParams<E> {
     fn targets(&self) -> Option<&[u32]> {
         self.targets.as_deref()
     }
@@ -53,12 +54,12 @@ impl Targeted for FeatureAblationParams {
 }
 
 /// Explains `rows` rows of `inputs` by ablating feature groups.
-pub fn feature_ablation(
+pub fn feature_ablation<E: Element>(
     engine: &Engine,
-    model: &dyn Model,
-    inputs: &[f32],
+    model: &dyn Model<E>,
+    inputs: &[E],
     rows: usize,
-    params: &FeatureAblationParams,
+    params: &FeatureAblationParams<E>,
 ) -> Result<Explanation> {
     if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, feature_ablation)? {
         return Ok(explanation);
@@ -98,7 +99,7 @@ pub fn feature_ablation(
                 .map(|k| {
                     let i = r * t + k;
                     let total: f64 = run.deltas[i * group_count..(i + 1) * group_count].iter().sum();
-                    total - (f64::from(run.predictions[i]) - f64::from(run.base_values[i]))
+                    total - (run.predictions[i].widen() - run.base_values[i].widen())
                 })
                 .collect();
             RowDiagnostics { model_rows_evaluated: run.rows_per_input_row, completeness_gap: Some(gaps) }
@@ -106,21 +107,21 @@ pub fn feature_ablation(
         .collect();
 
     let (feature_axis, features, attributions, feature_names) = if params.group_attributions {
-        let values = run.deltas.iter().map(|&d| d as f32).collect();
+        let values = Values::rounded::<E>(run.deltas.clone());
         let names = params.group_names.clone().or_else(|| match params.feature_mask {
             None => signature.feature_names.clone(),
             Some(_) => None,
         });
         (FeatureAxis::Groups, group_count, values, names)
     } else {
-        let mut values = vec![0.0f32; rows * t * row_len];
-        engine.pool().install(|| engine.backend().gather_ablation(&masks, &run.deltas, &mut values))?;
-        (FeatureAxis::Elements, row_len, values, signature.feature_names.clone())
+        let mut values = vec![E::zero(); rows * t * row_len];
+        engine.pool().install(|| engine.backend_for::<E>().gather_ablation(&masks, &run.deltas, &mut values))?;
+        (FeatureAxis::Elements, row_len, Values::from_elements(&values), signature.feature_names.clone())
     };
     Ok(Explanation {
         method: Method::FeatureAblation,
         parameters: super::parameters_json(params)?,
-        audit: super::audit(engine, None, run.rows_evaluated),
+        audit: super::audit::<E>(engine, None, run.rows_evaluated),
         input_shape: signature.input_shape.clone(),
         feature_shape: match feature_axis {
             FeatureAxis::Groups => vec![features],
@@ -133,8 +134,8 @@ pub fn feature_ablation(
         features,
         feature_names,
         attributions,
-        predictions: run.predictions,
-        base_values: run.base_values,
+        predictions: Values::from_elements(&run.predictions),
+        base_values: Values::from_elements(&run.base_values),
         standard_errors: None,
         diagnostics,
     })

@@ -13,13 +13,14 @@ pub mod timeshap;
 pub use feature_ablation::{feature_ablation, FeatureAblationParams};
 pub use occlusion::{occlusion, OcclusionParams};
 
+use crate::element::Element;
 use crate::engine::row_keys::{call_seed, RowStreams};
 use crate::error::{ensure_finite, Error, ErrorKind, Result};
 use crate::model::{MemorySpace, ModelSignature};
 
 /// Checks the rows to explain against the model's signature, for a method that evaluates
 /// host-memory models only.
-fn check_inputs(signature: &ModelSignature, inputs: &[f32], rows: usize) -> Result<()> {
+fn check_inputs<E: Element>(signature: &ModelSignature, inputs: &[E], rows: usize) -> Result<()> {
     if signature.memory_space != MemorySpace::Host {
         return Err(Error::new(
             ErrorKind::BackendUnavailable,
@@ -31,10 +32,10 @@ fn check_inputs(signature: &ModelSignature, inputs: &[f32], rows: usize) -> Resu
 
 /// Checks the rows to explain for a method that also runs device-memory models (on an
 /// engine whose backend is CUDA; the rows to explain are host memory either way).
-fn check_device_inputs(
+fn check_device_inputs<E: Element>(
     engine: &crate::engine::Engine,
     signature: &ModelSignature,
-    inputs: &[f32],
+    inputs: &[E],
     rows: usize,
 ) -> Result<()> {
     if signature.memory_space == MemorySpace::Device && engine.backend_kind() != crate::backend::BackendKind::Cuda {
@@ -50,8 +51,9 @@ fn check_device_inputs(
     check_rows(signature, inputs, rows)
 }
 
-/// Row count, length and finiteness of the rows to explain.
-fn check_rows(signature: &ModelSignature, inputs: &[f32], rows: usize) -> Result<()> {
+/// Element type, row count, length and finiteness of the rows to explain.
+fn check_rows<E: Element>(signature: &ModelSignature, inputs: &[E], rows: usize) -> Result<()> {
+    signature.expect_element::<E>()?;
     if rows == 0 {
         return Err(Error::invalid("rows", "is 0, expected at least one row to explain"));
     }
@@ -101,17 +103,28 @@ fn check_batch_request(argument: &str, requested: Option<usize>) -> Result<()> {
 
 /// The audit block of an explanation run on `engine`, drawing from `streams` when the
 /// method is randomised.
-fn audit(
+fn audit<E: Element>(
     engine: &crate::engine::Engine,
     streams: Option<&RowStreams>,
     model_rows_evaluated: u64,
 ) -> crate::explanation::Audit {
+    let backend = engine.backend_for::<E>().kind();
+    let backend_note = if backend == engine.backend_kind() {
+        engine.backend_note().map(str::to_owned)
+    } else {
+        Some(format!(
+            "{} rows are built by the {backend} backend (the {} kernels build f32 rows)",
+            E::TYPE,
+            engine.backend_kind()
+        ))
+    };
     crate::explanation::Audit {
         library_version: crate::explanation::LIBRARY_VERSION,
+        element_type: E::TYPE,
         seed: streams.map_or_else(|| call_seed(engine), RowStreams::seed),
         row_keys: streams.map(|s| s.keys().clone()),
-        backend: engine.backend_kind(),
-        backend_note: engine.backend_note().map(str::to_owned),
+        backend,
+        backend_note,
         model_rows_evaluated,
     }
 }

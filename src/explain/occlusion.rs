@@ -8,40 +8,41 @@ use super::ablation_run::{self, AblationRequest};
 use super::row_targets::{by_row_target, TargetGroup, Targeted};
 use super::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::backend::{Baselines, Masks, WindowGrid};
+use crate::element::Element;
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
+use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics, Values};
 use crate::model::Model;
 
 /// Occlusion's parameters (Captum's names and defaults).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OcclusionParams {
+pub struct OcclusionParams<E: Element = f32> {
     /// The window, one extent per dimension of the model's input shape.
     pub window_shape: Vec<usize>,
     /// Steps between windows per dimension; `None` means 1 everywhere (Captum's default).
     pub strides: Option<Vec<usize>>,
     /// What occluded elements become.
-    pub baseline: Baselines,
+    pub baseline: Baselines<E>,
     /// Outputs to explain; `None` explains every output.
     pub targets: Option<Vec<u32>>,
     /// Largest number of perturbed rows per model call; `None` lets the engine choose.
     pub perturbations_per_eval: Option<usize>,
 }
 
-impl OcclusionParams {
+impl<E: Element> OcclusionParams<E> {
     /// Windows of `window_shape`, stride 1, baseline 0, every output.
     pub fn new(window_shape: Vec<usize>) -> Self {
         Self {
             window_shape,
             strides: None,
-            baseline: Baselines::Scalar(0.0),
+            baseline: Baselines::Scalar(E::zero()),
             targets: None,
             perturbations_per_eval: None,
         }
     }
 }
 
-impl Targeted for OcclusionParams {
+impl<E: Element> Targeted for OcclusionParams<E> {
     fn targets(&self) -> Option<&[u32]> {
         self.targets.as_deref()
     }
@@ -51,12 +52,12 @@ impl Targeted for OcclusionParams {
 }
 
 /// Explains `rows` rows of `inputs` by occlusion.
-pub fn occlusion(
+pub fn occlusion<E: Element>(
     engine: &Engine,
-    model: &dyn Model,
-    inputs: &[f32],
+    model: &dyn Model<E>,
+    inputs: &[E],
     rows: usize,
-    params: &OcclusionParams,
+    params: &OcclusionParams<E>,
 ) -> Result<Explanation> {
     if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, occlusion)? {
         return Ok(explanation);
@@ -81,14 +82,14 @@ pub fn occlusion(
         perturbations_per_eval: params.perturbations_per_eval,
     };
     let run = ablation_run::run(engine, model, &request)?;
-    let mut attributions = vec![0.0f32; rows * targets.len() * row_len];
-    engine.pool().install(|| engine.backend().gather_ablation(&masks, &run.deltas, &mut attributions))?;
+    let mut attributions = vec![E::zero(); rows * targets.len() * row_len];
+    engine.pool().install(|| engine.backend_for::<E>().gather_ablation(&masks, &run.deltas, &mut attributions))?;
     let diagnostics =
         vec![RowDiagnostics { model_rows_evaluated: run.rows_per_input_row, completeness_gap: None }; rows];
     Ok(Explanation {
         method: Method::Occlusion,
         parameters: super::parameters_json(params)?,
-        audit: super::audit(engine, None, run.rows_evaluated),
+        audit: super::audit::<E>(engine, None, run.rows_evaluated),
         input_shape: shape.clone(),
         feature_shape: shape.clone(),
         rows,
@@ -97,9 +98,9 @@ pub fn occlusion(
         feature_axis: FeatureAxis::Elements,
         features: row_len,
         feature_names: signature.feature_names.clone(),
-        attributions,
-        predictions: run.predictions,
-        base_values: run.base_values,
+        attributions: Values::from_elements(&attributions),
+        predictions: Values::from_elements(&run.predictions),
+        base_values: Values::from_elements(&run.base_values),
         standard_errors: None,
         diagnostics,
     })

@@ -9,10 +9,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::element::Element;
 use crate::engine::call_control::{self, CallControl, ControlScope};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::explanation::{Explanation, SAMPLING_KEY};
+use crate::explanation::{Explanation, Values, SAMPLING_KEY};
 use crate::model::{Model, ModelSignature};
 
 /// A method's parameters that per-row targets can split by target.
@@ -25,18 +26,18 @@ pub(crate) trait Targeted: Clone {
 }
 
 /// A method's entry point: `(engine, model, inputs, rows, params)`.
-pub(crate) type MethodFn<P> = fn(&Engine, &dyn Model, &[f32], usize, &P) -> Result<Explanation>;
+pub(crate) type MethodFn<E, P> = fn(&Engine, &dyn Model<E>, &[E], usize, &P) -> Result<Explanation>;
 
 /// [`explain_by_row_target`] for a method whose parameters are [`Targeted`]: each group is
 /// explained by `method` itself (under the group's sub-control, which has no per-row
 /// targets, so the call does not recurse).
-pub(crate) fn by_row_target<P: Targeted>(
+pub(crate) fn by_row_target<E: Element, P: Targeted>(
     engine: &Engine,
-    model: &dyn Model,
-    inputs: &[f32],
+    model: &dyn Model<E>,
+    inputs: &[E],
     rows: usize,
     params: &P,
-    method: MethodFn<P>,
+    method: MethodFn<E, P>,
 ) -> Result<Option<Explanation>> {
     let row_len = model.signature().input_len();
     explain_by_row_target(model.signature(), inputs, rows, params.targets(), |x, group| {
@@ -56,12 +57,12 @@ pub(crate) struct TargetGroup<'a> {
 /// per-row targets (`None` otherwise: the method then runs as usual). `explain` explains
 /// the rows of one group (their inputs, gathered in order) with that group's target; its
 /// method must take no `targets` of its own (`shared_targets` is `None`).
-pub(crate) fn explain_by_row_target(
+pub(crate) fn explain_by_row_target<E: Element>(
     signature: &ModelSignature,
-    inputs: &[f32],
+    inputs: &[E],
     rows: usize,
     shared_targets: Option<&[u32]>,
-    explain: impl Fn(&[f32], &TargetGroup<'_>) -> Result<Explanation>,
+    explain: impl Fn(&[E], &TargetGroup<'_>) -> Result<Explanation>,
 ) -> Result<Option<Explanation>> {
     let Some(control) = call_control::current() else { return Ok(None) };
     let Some(row_targets) = control.row_targets() else { return Ok(None) };
@@ -80,7 +81,7 @@ pub(crate) fn explain_by_row_target(
     let row_len = signature.input_len();
     let mut parts = Vec::with_capacity(groups.len());
     for (&target, group_rows) in &groups {
-        let x: Vec<f32> = group_rows.iter().flat_map(|&r| &inputs[r * row_len..(r + 1) * row_len]).copied().collect();
+        let x: Vec<E> = group_rows.iter().flat_map(|&r| &inputs[r * row_len..(r + 1) * row_len]).copied().collect();
         let sub_control = Arc::new(CallControl::for_rows(&control, group_rows));
         let part = {
             let _scope = ControlScope::enter(Some(sub_control));
@@ -117,11 +118,12 @@ fn checked<'t>(signature: &ModelSignature, row_targets: &'t [u32], rows: usize) 
 fn merge(rows: usize, row_targets: Vec<u32>, parts: &[(&[usize], Explanation)]) -> Result<Explanation> {
     let first = &parts.first().ok_or_else(|| Error::invalid("rows", "is 0, expected at least one row"))?.1;
     let features = first.features;
-    let mut attributions = vec![0.0f32; rows * features];
-    let mut predictions = vec![0.0f32; rows];
-    let mut base_values = vec![0.0f32; rows];
+    let element = first.audit.element_type;
+    let mut attributions = vec![0.0; rows * features];
+    let mut predictions = vec![0.0; rows];
+    let mut base_values = vec![0.0; rows];
     let with_errors = parts.iter().all(|(_, e)| e.standard_errors.is_some());
-    let mut standard_errors = with_errors.then(|| vec![0.0f32; rows * features]);
+    let mut standard_errors = with_errors.then(|| vec![0.0; rows * features]);
     let mut diagnostics = vec![first.diagnostics[0].clone(); rows];
     let mut sampling = vec![serde_json::Value::Null; rows];
     let mut keys = first.audit.row_keys.clone().map(|mut k| {
@@ -160,10 +162,10 @@ fn merge(rows: usize, row_targets: Vec<u32>, parts: &[(&[usize], Explanation)]) 
         rows,
         outputs: Vec::new(),
         row_targets: Some(row_targets),
-        attributions,
-        predictions,
-        base_values,
-        standard_errors,
+        attributions: Values::rounded_to(element, attributions),
+        predictions: Values::rounded_to(element, predictions),
+        base_values: Values::rounded_to(element, base_values),
+        standard_errors: standard_errors.map(|e| Values::rounded_to(element, e)),
         diagnostics,
         ..first.clone()
     })

@@ -24,7 +24,7 @@ impl AttributionSummary {
     /// The summary of `attributions`; fails with
     /// [`ErrorKind::NonFiniteInput`](crate::error::ErrorKind::NonFiniteInput) on NaN or ±Inf.
     /// An empty map has every figure 0.
-    pub fn of(attributions: &[f32]) -> Result<Self> {
+    pub fn of(attributions: &[f64]) -> Result<Self> {
         ensure_finite("attributions", attributions)?;
         Ok(Self {
             concentration: concentration(attributions),
@@ -58,8 +58,8 @@ impl Explanation {
 /// (x_1 ≤ … ≤ x_n), G = Σ_i (2i − n − 1) x_i / (n Σ_i x_i). 0 when all values are equal,
 /// (n − 1)/n when one value is non-zero; 0 for an all-zero or empty map. Expects finite
 /// values (NaN gives a meaningless result; [`AttributionSummary::of`] checks).
-pub fn concentration(attributions: &[f32]) -> f64 {
-    let mut values: Vec<f64> = attributions.iter().map(|a| f64::from(a.abs())).collect();
+pub fn concentration(attributions: &[f64]) -> f64 {
+    let mut values: Vec<f64> = attributions.iter().map(|a| a.abs()).collect();
     values.sort_by(f64::total_cmp);
     let n = values.len() as f64;
     let total: f64 = values.iter().sum();
@@ -72,25 +72,25 @@ pub fn concentration(attributions: &[f32]) -> f64 {
 }
 
 /// The mean |a| over the map; 0 for an empty map.
-pub fn magnitude(attributions: &[f32]) -> f64 {
+pub fn magnitude(attributions: &[f64]) -> f64 {
     if attributions.is_empty() {
         return 0.0;
     }
-    attributions.iter().map(|a| f64::from(a.abs())).sum::<f64>() / attributions.len() as f64
+    attributions.iter().map(|a| a.abs()).sum::<f64>() / attributions.len() as f64
 }
 
 /// The share of elements with |a| < 0.1 · σ, where σ is the population standard
 /// deviation of the signed values (divisor n, not n − 1). The comparison is strict, so a
 /// constant map (σ = 0, all zeros included) has sparsity 0; an empty map has 0 too.
-pub fn sparsity(attributions: &[f32]) -> f64 {
+pub fn sparsity(attributions: &[f64]) -> f64 {
     if attributions.is_empty() {
         return 0.0;
     }
     let n = attributions.len() as f64;
-    let mean = attributions.iter().map(|&a| f64::from(a)).sum::<f64>() / n;
-    let variance = attributions.iter().map(|&a| (f64::from(a) - mean).powi(2)).sum::<f64>() / n;
+    let mean = attributions.iter().sum::<f64>() / n;
+    let variance = attributions.iter().map(|&a| (a - mean).powi(2)).sum::<f64>() / n;
     let threshold = 0.1 * variance.sqrt();
-    attributions.iter().filter(|a| f64::from(a.abs()) < threshold).count() as f64 / n
+    attributions.iter().filter(|a| a.abs() < threshold).count() as f64 / n
 }
 
 /// How much two attribution maps of the same length agree: |Pearson correlation| of
@@ -99,7 +99,7 @@ pub fn sparsity(attributions: &[f32]) -> f64 {
 /// [`ErrorKind::LengthMismatch`](crate::error::ErrorKind::LengthMismatch) when the
 /// lengths differ and [`ErrorKind::NonFiniteInput`](crate::error::ErrorKind::NonFiniteInput)
 /// on NaN or ±Inf.
-pub fn consistency(a: &[f32], b: &[f32]) -> Result<f64> {
+pub fn consistency(a: &[f64], b: &[f64]) -> Result<f64> {
     if a.len() != b.len() {
         return Err(Error::length("b", b.len(), format!("{} (the length of a)", a.len())));
     }
@@ -109,11 +109,11 @@ pub fn consistency(a: &[f32], b: &[f32]) -> Result<f64> {
         return Ok(0.0);
     }
     let n = a.len() as f64;
-    let mean = |v: &[f32]| v.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / n;
     let (mean_a, mean_b) = (mean(a), mean(b));
     let (mut cov, mut var_a, mut var_b) = (0.0f64, 0.0f64, 0.0f64);
     for (&x, &y) in a.iter().zip(b) {
-        let (dx, dy) = (f64::from(x) - mean_a, f64::from(y) - mean_b);
+        let (dx, dy) = (x - mean_a, y - mean_b);
         cov += dx * dy;
         var_a += dx * dx;
         var_b += dy * dy;

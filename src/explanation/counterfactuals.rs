@@ -10,11 +10,11 @@ use crate::error::{Error, ErrorKind, Result};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Counterfactual {
     /// The counterfactual as a model input row.
-    pub row: Vec<f32>,
+    pub row: Vec<f64>,
     /// The logical features it changes, in increasing order.
     pub changed: Vec<usize>,
     /// The model's probability of the target class for it.
-    pub target_probability: f32,
+    pub target_probability: f64,
     /// The class the model predicts for it.
     pub predicted_class: u32,
     /// Whether it reaches the target (the predicted class, or the target class's
@@ -23,7 +23,7 @@ pub struct Counterfactual {
     /// Euclidean distance to the instance over the logical features: numeric differences,
     /// and √2 per changed categorical feature (the distance between one-hot vectors,
     /// whether the model reads the feature one-hot or as a code).
-    pub distance: f32,
+    pub distance: f64,
 }
 
 /// The counterfactuals of one instance.
@@ -34,7 +34,7 @@ pub struct InstanceCounterfactuals {
     /// The class the search aimed for.
     pub target_class: u32,
     /// The instance's probability of the target class.
-    pub original_probability: f32,
+    pub original_probability: f64,
     /// The instance already reaches the target (its predicted class, or the success
     /// probability): nothing was searched and `counterfactuals` is empty.
     pub already_at_target: bool,

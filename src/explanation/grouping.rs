@@ -1,7 +1,7 @@
 //! Post-hoc grouping: per-feature attributions summed into groups (e.g. the one-hot
 //! columns of one categorical attribute), after the explanation was computed.
 
-use super::{Explanation, FeatureAxis};
+use super::{Explanation, FeatureAxis, Values};
 use crate::backend::GroupMap;
 use crate::error::{Error, Result};
 
@@ -21,13 +21,13 @@ impl Explanation {
                 return Err(Error::length("group_names", names.len(), format!("{count} (one per group)")));
             }
         }
-        let mut attributions = vec![0.0f32; self.rows * self.outputs_per_row() * count];
+        let mut attributions = vec![0.0f64; self.rows * self.outputs_per_row() * count];
         for (values, sums) in self.attributions.chunks_exact(self.features).zip(attributions.chunks_exact_mut(count)) {
             let mut wide = vec![0.0f64; count];
             for (&value, &group) in values.iter().zip(groups) {
-                wide[group as usize] += f64::from(value);
+                wide[group as usize] += value;
             }
-            sums.iter_mut().zip(wide).for_each(|(sum, value)| *sum = value as f32);
+            sums.copy_from_slice(&wide);
         }
         let mut parameters = self.parameters.clone();
         parameters["post_hoc_groups"] = serde_json::json!(groups);
@@ -37,7 +37,7 @@ impl Explanation {
             features: count,
             feature_shape: vec![count],
             feature_names: names,
-            attributions,
+            attributions: Values::rounded_to(self.audit.element_type, attributions),
             standard_errors: None,
             ..self.clone()
         })

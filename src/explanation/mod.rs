@@ -8,11 +8,13 @@ mod grouping;
 mod json;
 mod reason_codes;
 mod sampling;
+mod values;
 
 pub use analytics::{concentration, consistency, magnitude, sparsity, AttributionSummary};
 pub use counterfactuals::{Counterfactual, Counterfactuals, InstanceCounterfactuals};
 pub use reason_codes::{Direction, ReasonCode};
 pub use sampling::{SamplingDiagnostics, SAMPLING_KEY};
+pub use values::Values;
 
 use serde::Serialize;
 
@@ -63,6 +65,8 @@ pub enum FeatureAxis {
 pub struct Audit {
     /// Lumen's version.
     pub library_version: &'static str,
+    /// The model's element type: results are rounded to it and printed in it.
+    pub element_type: crate::element::ElementType,
     /// The call's seed: its override, else the engine's.
     pub seed: u64,
     /// The keys of the explained rows, for a method that draws at random: with the seed
@@ -120,15 +124,15 @@ pub struct Explanation {
     /// Names along the feature axis, when known.
     pub feature_names: Option<Vec<String>>,
     /// `rows × outputs × features` attributions (`outputs` is [`Explanation::outputs_per_row`]).
-    pub attributions: Vec<f32>,
+    pub attributions: Values,
     /// `rows × outputs` model outputs at the input, f(x).
-    pub predictions: Vec<f32>,
+    pub predictions: Values,
     /// `rows × outputs` base values: f(baseline), or for Shapley methods the expected
     /// model output over the background (in the link's space).
-    pub base_values: Vec<f32>,
+    pub base_values: Values,
     /// `rows × outputs × features` standard errors of sampled estimates (0 where the
     /// value is exact); `None` for methods that are not sampled.
-    pub standard_errors: Option<Vec<f32>>,
+    pub standard_errors: Option<Values>,
     /// One entry per row.
     pub diagnostics: Vec<RowDiagnostics>,
 }
@@ -152,7 +156,7 @@ impl Explanation {
     }
 
     /// The attributions of row `row` for the `k`-th explained output.
-    pub fn row_attributions(&self, row: usize, k: usize) -> &[f32] {
+    pub fn row_attributions(&self, row: usize, k: usize) -> &[f64] {
         let start = (row * self.outputs_per_row() + k) * self.features;
         &self.attributions[start..start + self.features]
     }

@@ -24,7 +24,7 @@ pub struct ReasonCode {
     /// The feature's name, or `feature N` when unnamed.
     pub name: String,
     /// Its attribution (negative for `Lowered`, positive for `Raised`).
-    pub contribution: f32,
+    pub contribution: f64,
 }
 
 impl Explanation {
@@ -40,7 +40,7 @@ impl Explanation {
         }
         let values = self.row_attributions(row, output);
         let sign = match direction {
-            Direction::Lowered => -1.0f32,
+            Direction::Lowered => -1.0f64,
             Direction::Raised => 1.0,
         };
         let mut chosen: Vec<usize> = (0..values.len()).filter(|&f| values[f] * sign > 0.0).collect();

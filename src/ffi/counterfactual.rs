@@ -5,13 +5,15 @@ use std::ffi::{c_char, CStr, CString};
 
 use super::boundary::{boundary, boundary_or, free_handle, FfiError};
 use super::call_control::lumen_call_control;
+use super::elements::typed_buffer;
 use super::engine::lumen_engine;
 use super::explain::call;
 use super::model::lumen_model;
 use super::options::{controlled_options, current_size, versioned_options};
-use super::pointers::{check_out, copy, copy_out, slice, write_out};
+use super::pointers::{check_out, copy, copy_out, copy_out_f32, slice, write_out};
 use super::registry::{handle as live_handle, into_handle, Handle};
 use super::status::lumen_status;
+use crate::element::Element;
 use crate::explain::counterfactual::gibbs::GibbsOptions;
 use crate::explain::counterfactual::schema::{Feature, FeatureKind, Schema};
 use crate::explain::counterfactual::scorecard::Scorecard;
@@ -166,6 +168,9 @@ pub struct lumen_permute_attack_options {
     pub feature_codes: *const lumen_feature_codes,
     /// Entries in `feature_codes`.
     pub feature_codes_len: usize,
+    /// Since 0.3. `training` for a double model (`_f64` export), `training_len` doubles;
+    /// `training` stays NULL.
+    pub training_f64: *const f64,
 }
 
 /// The outcome of one instance's search.
@@ -256,6 +261,7 @@ fn zeroed_options() -> lumen_permute_attack_options {
         gibbs_iterations: 0,
         feature_codes: std::ptr::null(),
         feature_codes_len: 0,
+        training_f64: std::ptr::null(),
     }
 }
 
@@ -268,7 +274,7 @@ fn zeroed_options() -> lumen_permute_attack_options {
 pub extern "C" fn lumen_permute_attack_options_default() -> lumen_permute_attack_options {
     // Cannot panic; should it ever, the zeroed options fail every search with a clear message.
     boundary_or("lumen_permute_attack_options_default", zeroed_options(), || {
-        let defaults = PermuteAttackParams::new(Schema::numeric(0), Vec::new());
+        let defaults = PermuteAttackParams::<f32>::new(Schema::numeric(0), Vec::new());
         let (sampling, gibbs) = match defaults.sampling {
             Sampling::Column => (LUMEN_SAMPLING_COLUMN, GibbsOptions::default()),
             Sampling::Gibbs { bins, iterations } => {
@@ -309,8 +315,8 @@ fn invalid(message: String) -> FfiError {
 ///
 /// # Safety
 /// `entries` hold valid code arrays of their stated lengths.
-unsafe fn feature_codes(entries: &[lumen_feature_codes], features: usize) -> Result<Vec<Option<Vec<f32>>>, FfiError> {
-    let mut codes: Vec<Option<Vec<f32>>> = vec![None; features];
+unsafe fn feature_codes(entries: &[lumen_feature_codes], features: usize) -> Result<Vec<Option<Vec<f64>>>, FfiError> {
+    let mut codes: Vec<Option<Vec<f64>>> = vec![None; features];
     for (i, entry) in entries.iter().enumerate() {
         let argument = format!("options.feature_codes[{i}]");
         let f = entry.feature as usize;
@@ -322,7 +328,7 @@ unsafe fn feature_codes(entries: &[lumen_feature_codes], features: usize) -> Res
         }
         // SAFETY: forwarded contract.
         let given = unsafe { slice(entry.codes, entry.codes_len, &format!("{argument}.codes"))? };
-        *slot = Some(copy(given, &format!("{argument}.codes"))?);
+        *slot = Some(given.iter().map(|&code| f64::from(code)).collect());
     }
     Ok(codes)
 }
@@ -415,12 +421,15 @@ unsafe fn schema(
 ///
 /// # Safety
 /// Each array of `o` holds its stated number of elements.
-unsafe fn params(o: &lumen_permute_attack_options, row_len: usize) -> Result<PermuteAttackParams, FfiError> {
+unsafe fn params<E: Element>(
+    o: &lumen_permute_attack_options,
+    row_len: usize,
+) -> Result<PermuteAttackParams<E>, FfiError> {
     // SAFETY: each array's pointer and length come from the caller's options.
     let (schema, training, immutable, allow_list, ranges) = unsafe {
         (
             schema(o.features, o.features_len, o.feature_codes, o.feature_codes_len, row_len)?,
-            slice(o.training, o.training_len, "options.training")?,
+            typed_buffer::<E>((o.training, "training"), (o.training_f64, "training_f64"), o.training_len)?,
             slice(o.immutable, o.immutable_len, "options.immutable")?,
             slice(o.allow_list, o.allow_list_len, "options.allow_list")?,
             slice(o.ranges, o.ranges_len, "options.ranges")?,
@@ -454,8 +463,10 @@ unsafe fn params(o: &lumen_permute_attack_options, row_len: usize) -> Result<Per
     params.target = target;
     params.immutable = indices(immutable);
     params.allow_list = (!allow_list.is_empty()).then(|| indices(allow_list));
-    params.ranges =
-        ranges.iter().map(|r| FeatureRange { feature: r.feature as usize, min: r.min, max: r.max }).collect();
+    params.ranges = ranges
+        .iter()
+        .map(|r| FeatureRange { feature: r.feature as usize, min: f64::from(r.min), max: f64::from(r.max) })
+        .collect();
     params.population = o.population;
     params.parents = o.parents;
     params.generations = o.generations;
@@ -470,6 +481,32 @@ unsafe fn params(o: &lumen_permute_attack_options, row_len: usize) -> Result<Per
     params.counterfactuals = o.counterfactuals;
     params.sampling = sampling;
     Ok(params)
+}
+
+/// `lumen_engine_explain_counterfactuals` on a model of element type `E`.
+///
+/// # Safety
+/// As for `lumen_engine_explain_counterfactuals`, with `inputs` holding `inputs_len` values of `E`.
+unsafe fn explain_counterfactuals<E: Element>(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const E,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_permute_attack_options,
+    out: *mut *mut lumen_counterfactuals,
+) -> Result<(), FfiError> {
+    check_out(out, "out")?;
+    // SAFETY: the caller's contract covers every pointer.
+    let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
+    // SAFETY: the options' arrays come from the caller.
+    let params = unsafe { params(&call.options, call.row_len)? };
+    let result = permute_attack(call.engine, call.model, call.inputs, call.rows, &params)?;
+    result.ensure_finite()?;
+    crate::engine::call_control::finish_current();
+    // SAFETY: `out` passed `check_out`.
+    unsafe { write_out(out, into_handle(lumen_counterfactuals { result })) };
+    Ok(())
 }
 
 /// Searches counterfactuals for `rows` rows of `inputs` (`inputs_len == rows × input_len`
@@ -499,18 +536,30 @@ pub unsafe extern "C" fn lumen_engine_explain_counterfactuals(
     options: *const lumen_permute_attack_options,
     out: *mut *mut lumen_counterfactuals,
 ) -> lumen_status {
-    boundary("lumen_engine_explain_counterfactuals", || {
-        check_out(out, "out")?;
-        // SAFETY: the caller's contract covers every pointer.
-        let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
-        // SAFETY: the options' arrays come from the caller.
-        let params = unsafe { params(&call.options, call.row_len)? };
-        let result = permute_attack(call.engine, call.model, call.inputs, call.rows, &params)?;
-        result.ensure_finite()?;
-        crate::engine::call_control::finish_current();
-        // SAFETY: `out` passed `check_out`.
-        unsafe { write_out(out, into_handle(lumen_counterfactuals { result })) };
-        Ok(())
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_counterfactuals", || unsafe {
+        explain_counterfactuals(engine, model, inputs, inputs_len, rows, options, out)
+    })
+}
+
+/// `lumen_engine_explain_counterfactuals` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles and `training_f64` replaces `training` (same length; feature codes and ranges stay floats), and the
+/// model sees exactly those doubles.
+///
+/// # Safety
+/// As for `lumen_engine_explain_counterfactuals`, with `inputs` holding `inputs_len` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_counterfactuals_f64(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f64,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_permute_attack_options,
+    out: *mut *mut lumen_counterfactuals,
+) -> lumen_status {
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_counterfactuals_f64", || unsafe {
+        explain_counterfactuals(engine, model, inputs, inputs_len, rows, options, out)
     })
 }
 
@@ -587,7 +636,7 @@ pub unsafe extern "C" fn lumen_counterfactuals_instance(
             original_class: found.original_class,
             target_class: found.target_class,
             already_at_target: u32::from(found.already_at_target),
-            original_probability: found.original_probability,
+            original_probability: found.original_probability as f32,
             count: found.counterfactuals.len(),
             model_rows_evaluated: found.model_rows_evaluated,
         };
@@ -618,8 +667,8 @@ pub unsafe extern "C" fn lumen_counterfactuals_get(
         let value = lumen_counterfactual {
             success: u32::from(found.success),
             predicted_class: found.predicted_class,
-            target_probability: found.target_probability,
-            distance: found.distance,
+            target_probability: found.target_probability as f32,
+            distance: found.distance as f32,
             changed_len: found.changed.len(),
         };
         // SAFETY: `out` passed `check_out`.
@@ -649,7 +698,63 @@ pub unsafe extern "C" fn lumen_counterfactuals_row(
         // SAFETY: caller's contract.
         let found = counterfactual(unsafe { result(counterfactuals)? }, instance, index)?;
         // SAFETY: caller's contract.
+        unsafe { copy_out_f32(&found.row, out, out_len) }
+    })
+}
+
+/// `lumen_counterfactuals_row` as doubles: exactly the caller's values for a double
+/// model (and the floats widened for a float model).
+///
+/// # Safety
+/// `counterfactuals` is a valid result; `out` holds `out_len` writable doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_counterfactuals_row_f64(
+    counterfactuals: *const lumen_counterfactuals,
+    instance: usize,
+    index: usize,
+    out: *mut f64,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_counterfactuals_row_f64", || {
+        // SAFETY: caller's contract.
+        let found = counterfactual(unsafe { result(counterfactuals)? }, instance, index)?;
+        // SAFETY: caller's contract.
         unsafe { copy_out(&found.row, out, out_len) }
+    })
+}
+
+/// The probabilities and distance of counterfactual `index` of instance `instance` as
+/// doubles (a double model's full precision): the instance's probability of the target
+/// class into `*original_probability`, the counterfactual's into `*target_probability`,
+/// its distance into `*distance`. Errors and NULL handling as for
+/// `lumen_counterfactuals_get`. Thread-safe.
+///
+/// # Safety
+/// `counterfactuals` is a valid result; the three `out` pointers are valid.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_counterfactuals_probabilities_f64(
+    counterfactuals: *const lumen_counterfactuals,
+    instance: usize,
+    index: usize,
+    original_probability: *mut f64,
+    target_probability: *mut f64,
+    distance: *mut f64,
+) -> lumen_status {
+    boundary("lumen_counterfactuals_probabilities_f64", || {
+        check_out(original_probability, "original_probability")?;
+        check_out(target_probability, "target_probability")?;
+        check_out(distance, "distance")?;
+        // SAFETY: caller's contract.
+        let all = unsafe { result(counterfactuals)? };
+        let original = self::instance(all, instance)?.original_probability;
+        let found = counterfactual(all, instance, index)?;
+        // SAFETY: each pointer passed `check_out`.
+        unsafe {
+            write_out(original_probability, original);
+            write_out(target_probability, found.target_probability);
+            write_out(distance, found.distance);
+        }
+        Ok(())
     })
 }
 

@@ -5,6 +5,7 @@ use std::ffi::c_char;
 use super::boundary::{boundary, FfiError};
 use super::call_control::enter_control;
 use super::call_control::lumen_call_control;
+use super::elements::{typed_buffer, typed_scalar};
 use super::engine::lumen_engine;
 use super::explanation::lumen_explanation;
 use super::model::lumen_model;
@@ -12,6 +13,7 @@ use super::options::{controlled_options, current_size, read_options, versioned_o
 use super::pointers::{check_out, copy, copy_optional, slice, strings, write_out};
 use super::registry::{into_handle, use_handle, InUse};
 use crate::backend::Baselines;
+use crate::element::Element;
 use crate::engine::call_control::{finish_current, ControlScope};
 use crate::explain::{feature_ablation, occlusion, FeatureAblationParams, OcclusionParams};
 use crate::explanation::Explanation;
@@ -50,6 +52,10 @@ pub struct lumen_occlusion_options {
     /// How the call may be stopped and watched (cancel token, deadline, progress,
     /// parallelism); NULL for none.
     pub control: *const lumen_call_control,
+    /// 0.3: `baseline` for a double model (`_f64` export), `baseline_len` doubles.
+    pub baseline_f64: *const f64,
+    /// 0.3: `baseline_scalar` for a double model; 0 uses `baseline_scalar` widened.
+    pub baseline_scalar_f64: f64,
 }
 
 /// Options of `lumen_engine_explain_feature_ablation` (Captum's `FeatureAblation`). Start
@@ -88,6 +94,10 @@ pub struct lumen_feature_ablation_options {
     /// How the call may be stopped and watched (cancel token, deadline, progress,
     /// parallelism); NULL for none.
     pub control: *const lumen_call_control,
+    /// 0.3: `baseline` for a double model (`_f64` export), `baseline_len` doubles.
+    pub baseline_f64: *const f64,
+    /// 0.3: `baseline_scalar` for a double model; 0 uses `baseline_scalar` widened.
+    pub baseline_scalar_f64: f64,
 }
 
 /// Occlusion defaults: no window (must be set), stride 1, baseline 0, every output.
@@ -106,6 +116,8 @@ pub extern "C" fn lumen_occlusion_options_default() -> lumen_occlusion_options {
         targets: std::ptr::null(),
         targets_len: 0,
         perturbations_per_eval: 0,
+        baseline_f64: std::ptr::null(),
+        baseline_scalar_f64: 0.0,
     }
 }
 
@@ -127,21 +139,21 @@ pub extern "C" fn lumen_feature_ablation_options_default() -> lumen_feature_abla
         targets_len: 0,
         perturbations_per_eval: 0,
         group_attributions: 0,
+        baseline_f64: std::ptr::null(),
+        baseline_scalar_f64: 0.0,
     }
 }
 
-versioned_options!(
-    lumen_occlusion_options => lumen_occlusion_options_default,
-    lumen_feature_ablation_options => lumen_feature_ablation_options_default,
-);
+versioned_options!(lumen_occlusion_options => lumen_occlusion_options_default, appended: baseline_f64);
+versioned_options!(lumen_feature_ablation_options => lumen_feature_ablation_options_default, appended: baseline_f64);
 
 controlled_options!(lumen_occlusion_options, lumen_feature_ablation_options);
 
 /// The arguments every explain export shares, checked.
-pub(super) struct Call<'a, O> {
+pub(super) struct Call<'a, O, E: Element = f32> {
     pub(super) engine: &'a crate::engine::Engine,
-    pub(super) model: &'a dyn Model,
-    pub(super) inputs: &'a [f32],
+    pub(super) model: &'a dyn Model<E>,
+    pub(super) inputs: &'a [E],
     pub(super) rows: usize,
     pub(super) row_len: usize,
     pub(super) options: O,
@@ -153,20 +165,20 @@ pub(super) struct Call<'a, O> {
 
 /// # Safety
 /// Pointers follow the explain exports' documentation.
-pub(super) unsafe fn call<'a, O: VersionedOptions + Controlled>(
+pub(super) unsafe fn call<'a, O: VersionedOptions + Controlled, E: Element>(
     engine: *const lumen_engine,
     model: *const lumen_model,
-    inputs: *const f32,
+    inputs: *const E,
     inputs_len: usize,
     rows: usize,
     options: *const O,
-) -> Result<Call<'a, O>, FfiError> {
+) -> Result<Call<'a, O, E>, FfiError> {
     refuse_reentry()?;
     // SAFETY: validity of each pointer is the caller's contract.
     let (engine, engine_in_use) = unsafe { use_handle(engine, "engine")? };
     // SAFETY: as above.
     let (model, model_in_use) = unsafe { use_handle(model, "model")? };
-    let model = model.model.as_ref();
+    let model = model.typed::<E>()?;
     // SAFETY: as above.
     let inputs = unsafe { slice(inputs, inputs_len, "inputs")? };
     // SAFETY: as above.
@@ -178,17 +190,40 @@ pub(super) unsafe fn call<'a, O: VersionedOptions + Controlled>(
     Ok(Call { engine: &engine.engine, model, inputs, rows, row_len, options, _control: control, _in_use })
 }
 
+/// A baseline option and its double twins (see [`typed_buffer`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BaselineOption {
+    pub(super) values: *const f32,
+    pub(super) values_f64: *const f64,
+    pub(super) len: usize,
+    pub(super) scalar: f32,
+    pub(super) scalar_f64: f64,
+}
+
+impl BaselineOption {
+    /// The baseline fields of Integrated Gradients' options.
+    pub(super) fn of_ig(o: &super::gradient::lumen_integrated_gradients_options) -> Self {
+        Self {
+            values: o.baseline,
+            values_f64: o.baseline_f64,
+            len: o.baseline_len,
+            scalar: o.baseline_scalar,
+            scalar_f64: o.baseline_scalar_f64,
+        }
+    }
+}
+
 /// # Safety
-/// `values` points to `len` floats when `len > 0`.
-pub(super) unsafe fn baselines(
-    values: *const f32,
-    len: usize,
-    scalar: f32,
+/// The buffer of the call's element type points to `len` values when `len > 0`.
+pub(super) unsafe fn baselines<E: Element>(
+    option: BaselineOption,
     rows: usize,
     row_len: usize,
-) -> Result<Baselines, FfiError> {
+) -> Result<Baselines<E>, FfiError> {
     // SAFETY: forwarded contract.
-    let values = unsafe { slice(values, len, "options.baseline")? };
+    let values =
+        unsafe { typed_buffer::<E>((option.values, "baseline"), (option.values_f64, "baseline_f64"), option.len)? };
+    let scalar = typed_scalar::<E>(option.scalar, option.scalar_f64, "baseline_scalar")?;
     Ok(Baselines::from_buffer(values, scalar, rows, row_len)?)
 }
 
@@ -208,11 +243,58 @@ pub(super) fn publish(out: *mut *mut lumen_explanation, explanation: Explanation
     Ok(())
 }
 
+/// Occlusion on a model of element type `E`.
+///
+/// # Safety
+/// As for `lumen_engine_explain_occlusion`.
+unsafe fn explain_occlusion<E: Element>(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const E,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_occlusion_options,
+    out: *mut *mut lumen_explanation,
+) -> Result<(), FfiError> {
+    check_out(out, "out")?;
+    // SAFETY: the caller's contract covers every pointer.
+    let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
+    let (o, row_len) = (call.options, call.row_len);
+    // SAFETY: each array's pointer and length come from the caller's options.
+    let params = unsafe {
+        let window_shape = slice(o.window_shape, o.window_rank, "options.window_shape")?;
+        if window_shape.is_empty() {
+            return Err(FfiError::new(
+                super::status::lumen_status::InvalidArgument,
+                "options.window_shape: is empty, expected one extent per input dimension",
+            ));
+        }
+        let strides = slice(o.strides, o.strides_rank, "options.strides")?;
+        let baseline = BaselineOption {
+            values: o.baseline,
+            values_f64: o.baseline_f64,
+            len: o.baseline_len,
+            scalar: o.baseline_scalar,
+            scalar_f64: o.baseline_scalar_f64,
+        };
+        OcclusionParams {
+            window_shape: copy(window_shape, "options.window_shape")?,
+            strides: copy_optional(strides, "options.strides")?,
+            baseline: baselines(baseline, rows, row_len)?,
+            targets: targets(o.targets, o.targets_len)?,
+            perturbations_per_eval: (o.perturbations_per_eval > 0).then_some(o.perturbations_per_eval),
+        }
+    };
+    publish(out, occlusion(call.engine, call.model, call.inputs, call.rows, &params)?)
+}
+
 /// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
 /// by occlusion. On success `*out` holds a new explanation (free it with
 /// `lumen_explanation_free`): attributions `rows × outputs × input_len`. On failure
 /// nothing is written. Thread-safe for distinct `out` pointers; the model's callbacks are
-/// called from engine threads as its `LUMEN_MODEL_CONCURRENT` flag allows.
+/// called from engine threads as its `LUMEN_MODEL_CONCURRENT` flag allows. A
+/// `LUMEN_ELEMENT_F64` model gives `LUMEN_STATUS_ELEMENT_TYPE_MISMATCH`: use
+/// `lumen_engine_explain_occlusion_f64`.
 ///
 /// # Safety
 /// `engine`, `model`, `options` are valid handles/pointers; `inputs` holds `inputs_len`
@@ -227,32 +309,74 @@ pub unsafe extern "C" fn lumen_engine_explain_occlusion(
     options: *const lumen_occlusion_options,
     out: *mut *mut lumen_explanation,
 ) -> super::status::lumen_status {
-    boundary("lumen_engine_explain_occlusion", || {
-        check_out(out, "out")?;
-        // SAFETY: the caller's contract covers every pointer.
-        let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
-        let (o, row_len) = (call.options, call.row_len);
-        // SAFETY: each array's pointer and length come from the caller's options.
-        let params = unsafe {
-            let window_shape = slice(o.window_shape, o.window_rank, "options.window_shape")?;
-            if window_shape.is_empty() {
-                return Err(FfiError::new(
-                    super::status::lumen_status::InvalidArgument,
-                    "options.window_shape: is empty, expected one extent per input dimension",
-                ));
-            }
-            let strides = slice(o.strides, o.strides_rank, "options.strides")?;
-            OcclusionParams {
-                window_shape: copy(window_shape, "options.window_shape")?,
-                strides: copy_optional(strides, "options.strides")?,
-                baseline: baselines(o.baseline, o.baseline_len, o.baseline_scalar, rows, row_len)?,
-                targets: targets(o.targets, o.targets_len)?,
-                perturbations_per_eval: (o.perturbations_per_eval > 0).then_some(o.perturbations_per_eval),
-            }
-        };
-        publish(out, occlusion(call.engine, call.model, call.inputs, call.rows, &params)?)?;
-        Ok(())
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_occlusion", || unsafe {
+        explain_occlusion(engine, model, inputs, inputs_len, rows, options, out)
     })
+}
+
+/// `lumen_engine_explain_occlusion` for a `LUMEN_ELEMENT_F64` model: `inputs` holds
+/// doubles, the options' `baseline_f64` and `baseline_scalar_f64` replace their float
+/// twins, and the model sees exactly those doubles.
+///
+/// # Safety
+/// As for `lumen_engine_explain_occlusion`, with `inputs` holding `inputs_len` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_occlusion_f64(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f64,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_occlusion_options,
+    out: *mut *mut lumen_explanation,
+) -> super::status::lumen_status {
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_occlusion_f64", || unsafe {
+        explain_occlusion(engine, model, inputs, inputs_len, rows, options, out)
+    })
+}
+
+/// Feature Ablation on a model of element type `E`.
+///
+/// # Safety
+/// As for `lumen_engine_explain_occlusion`.
+unsafe fn explain_feature_ablation<E: Element>(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const E,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_feature_ablation_options,
+    out: *mut *mut lumen_explanation,
+) -> Result<(), FfiError> {
+    check_out(out, "out")?;
+    // SAFETY: the caller's contract covers every pointer.
+    let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
+    let (o, row_len) = (call.options, call.row_len);
+    // SAFETY: each array's pointer and length come from the caller's options.
+    let params = unsafe {
+        let mask = slice(o.feature_mask, o.feature_mask_len, "options.feature_mask")?;
+        let baseline = BaselineOption {
+            values: o.baseline,
+            values_f64: o.baseline_f64,
+            len: o.baseline_len,
+            scalar: o.baseline_scalar,
+            scalar_f64: o.baseline_scalar_f64,
+        };
+        FeatureAblationParams {
+            feature_mask: copy_optional(mask, "options.feature_mask")?,
+            group_names: match o.group_names_len {
+                0 => None,
+                n => Some(strings(o.group_names, n, "options.group_names")?),
+            },
+            baseline: baselines(baseline, rows, row_len)?,
+            targets: targets(o.targets, o.targets_len)?,
+            perturbations_per_eval: (o.perturbations_per_eval > 0).then_some(o.perturbations_per_eval),
+            group_attributions: o.group_attributions != 0,
+        }
+    };
+    publish(out, feature_ablation(call.engine, call.model, call.inputs, call.rows, &params)?)
 }
 
 /// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats) by feature
@@ -273,27 +397,29 @@ pub unsafe extern "C" fn lumen_engine_explain_feature_ablation(
     options: *const lumen_feature_ablation_options,
     out: *mut *mut lumen_explanation,
 ) -> super::status::lumen_status {
-    boundary("lumen_engine_explain_feature_ablation", || {
-        check_out(out, "out")?;
-        // SAFETY: the caller's contract covers every pointer.
-        let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
-        let (o, row_len) = (call.options, call.row_len);
-        // SAFETY: each array's pointer and length come from the caller's options.
-        let params = unsafe {
-            let mask = slice(o.feature_mask, o.feature_mask_len, "options.feature_mask")?;
-            FeatureAblationParams {
-                feature_mask: copy_optional(mask, "options.feature_mask")?,
-                group_names: match o.group_names_len {
-                    0 => None,
-                    n => Some(strings(o.group_names, n, "options.group_names")?),
-                },
-                baseline: baselines(o.baseline, o.baseline_len, o.baseline_scalar, rows, row_len)?,
-                targets: targets(o.targets, o.targets_len)?,
-                perturbations_per_eval: (o.perturbations_per_eval > 0).then_some(o.perturbations_per_eval),
-                group_attributions: o.group_attributions != 0,
-            }
-        };
-        publish(out, feature_ablation(call.engine, call.model, call.inputs, call.rows, &params)?)?;
-        Ok(())
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_feature_ablation", || unsafe {
+        explain_feature_ablation(engine, model, inputs, inputs_len, rows, options, out)
+    })
+}
+
+/// `lumen_engine_explain_feature_ablation` for a `LUMEN_ELEMENT_F64` model: `inputs` holds
+/// doubles and the options' `baseline_f64`/`baseline_scalar_f64` replace their float twins.
+///
+/// # Safety
+/// As for `lumen_engine_explain_occlusion_f64`.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_feature_ablation_f64(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f64,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_feature_ablation_options,
+    out: *mut *mut lumen_explanation,
+) -> super::status::lumen_status {
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_feature_ablation_f64", || unsafe {
+        explain_feature_ablation(engine, model, inputs, inputs_len, rows, options, out)
     })
 }

@@ -4,7 +4,7 @@ use std::ffi::{c_char, CString};
 use std::sync::OnceLock;
 
 use super::boundary::{boundary, boundary_or, free_handle, FfiError};
-use super::pointers::{check_out, copy_out, slice_mut, write_out};
+use super::pointers::{check_out, copy_out, copy_out_f32, slice_mut, write_out};
 use super::registry::{handle as live_handle, into_handle, Handle};
 use super::status::lumen_status;
 use super::timeshap_explanation::TimeShapFacts;
@@ -153,7 +153,7 @@ pub unsafe extern "C" fn lumen_explanation_attributions(
 ) -> lumen_status {
     boundary("lumen_explanation_attributions", || {
         // SAFETY: caller's contract.
-        unsafe { copy_out(&self::explanation(explanation)?.attributions, out, out_len) }
+        unsafe { copy_out_f32(&self::explanation(explanation)?.attributions, out, out_len) }
     })
 }
 
@@ -169,7 +169,7 @@ pub unsafe extern "C" fn lumen_explanation_predictions(
 ) -> lumen_status {
     boundary("lumen_explanation_predictions", || {
         // SAFETY: caller's contract.
-        unsafe { copy_out(&self::explanation(explanation)?.predictions, out, out_len) }
+        unsafe { copy_out_f32(&self::explanation(explanation)?.predictions, out, out_len) }
     })
 }
 
@@ -185,7 +185,81 @@ pub unsafe extern "C" fn lumen_explanation_base_values(
 ) -> lumen_status {
     boundary("lumen_explanation_base_values", || {
         // SAFETY: caller's contract.
+        unsafe { copy_out_f32(&self::explanation(explanation)?.base_values, out, out_len) }
+    })
+}
+
+/// `lumen_explanation_attributions` as doubles: a double model's results to their last
+/// bit (a float model's are the same floats, widened).
+///
+/// # Safety
+/// `explanation` is valid; `out` holds `out_len` writable doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_attributions_f64(
+    explanation: *const lumen_explanation,
+    out: *mut f64,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_explanation_attributions_f64", || {
+        // SAFETY: caller's contract.
+        unsafe { copy_out(&self::explanation(explanation)?.attributions, out, out_len) }
+    })
+}
+
+/// `lumen_explanation_predictions` as doubles.
+///
+/// # Safety
+/// As for `lumen_explanation_attributions_f64`.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_predictions_f64(
+    explanation: *const lumen_explanation,
+    out: *mut f64,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_explanation_predictions_f64", || {
+        // SAFETY: caller's contract.
+        unsafe { copy_out(&self::explanation(explanation)?.predictions, out, out_len) }
+    })
+}
+
+/// `lumen_explanation_base_values` as doubles.
+///
+/// # Safety
+/// As for `lumen_explanation_attributions_f64`.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_base_values_f64(
+    explanation: *const lumen_explanation,
+    out: *mut f64,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_explanation_base_values_f64", || {
+        // SAFETY: caller's contract.
         unsafe { copy_out(&self::explanation(explanation)?.base_values, out, out_len) }
+    })
+}
+
+/// Writes the element type of the model the explanation was made with
+/// (`LUMEN_ELEMENT_F32` or `LUMEN_ELEMENT_F64`) into `*out`: its results are rounded to it.
+/// A NULL `explanation` or `out` gives `LUMEN_STATUS_NULL_POINTER`. Thread-safe.
+///
+/// # Safety
+/// `explanation` is valid; `out` a valid pointer.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_element_type(
+    explanation: *const lumen_explanation,
+    out: *mut u32,
+) -> lumen_status {
+    boundary("lumen_explanation_element_type", || {
+        check_out(out, "out")?;
+        // SAFETY: caller's contract.
+        let element = unsafe { self::explanation(explanation)? }.audit.element_type;
+        let code = match element {
+            crate::element::ElementType::F32 => super::model::LUMEN_ELEMENT_F32,
+            crate::element::ElementType::F64 => super::model::LUMEN_ELEMENT_F64,
+        };
+        // SAFETY: `out` passed `check_out`.
+        unsafe { write_out(out, code) };
+        Ok(())
     })
 }
 
@@ -310,13 +384,26 @@ pub unsafe extern "C" fn lumen_explanation_standard_errors(
     boundary("lumen_explanation_standard_errors", || {
         // SAFETY: caller's contract.
         let e = unsafe { self::explanation(explanation)? };
-        let errors = e.standard_errors.as_deref().ok_or_else(|| {
-            FfiError::new(
-                lumen_status::NotAvailable,
-                "explanation: has no standard errors: the method is not sampled, or too few coalitions were \
-                 sampled to estimate them (see parameters.sampling in the audit JSON)",
-            )
-        })?;
+        let errors = standard_errors_of(e)?;
+        // SAFETY: caller's contract.
+        unsafe { copy_out_f32(errors, out, out_len) }
+    })
+}
+
+/// `lumen_explanation_standard_errors` as doubles.
+///
+/// # Safety
+/// As for `lumen_explanation_standard_errors`, with `out` holding `out_len` writable doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_explanation_standard_errors_f64(
+    explanation: *const lumen_explanation,
+    out: *mut f64,
+    out_len: usize,
+) -> lumen_status {
+    boundary("lumen_explanation_standard_errors_f64", || {
+        // SAFETY: caller's contract.
+        let e = unsafe { self::explanation(explanation)? };
+        let errors = standard_errors_of(e)?;
         // SAFETY: caller's contract.
         unsafe { copy_out(errors, out, out_len) }
     })
@@ -398,7 +485,7 @@ pub unsafe extern "C" fn lumen_explanation_reason_codes(
         };
         let codes = e.reason_codes(row, output, k.min(out_len), direction)?;
         for (slot, code) in out.iter_mut().zip(&codes) {
-            *slot = lumen_reason_code { feature: code.feature, contribution: code.contribution };
+            *slot = lumen_reason_code { feature: code.feature, contribution: code.contribution as f32 };
         }
         // SAFETY: `written` passed `check_out`.
         unsafe { write_out(written, codes.len()) };
@@ -553,5 +640,16 @@ pub unsafe extern "C" fn lumen_explanation_sum_groups(
         // SAFETY: `out` passed `check_out`.
         unsafe { write_out(out, into_handle(lumen_explanation::new(grouped))) };
         Ok(())
+    })
+}
+
+/// The explanation's standard errors, or `NOT_AVAILABLE` with the reason.
+fn standard_errors_of(e: &crate::explanation::Explanation) -> Result<&[f64], FfiError> {
+    e.standard_errors.as_deref().ok_or_else(|| {
+        FfiError::new(
+            lumen_status::NotAvailable,
+            "explanation: has no standard errors: the method is not sampled, or too few coalitions were \
+             sampled to estimate them (see parameters.sampling in the audit JSON)",
+        )
     })
 }

@@ -4,13 +4,15 @@
 
 use super::boundary::{boundary, FfiError};
 use super::call_control::lumen_call_control;
+use super::elements::{typed_buffer, typed_scalar};
 use super::engine::lumen_engine;
-use super::explain::{baselines, call, publish, targets};
+use super::explain::{baselines, call, publish, targets, BaselineOption};
 use super::explanation::lumen_explanation;
 use super::model::lumen_model;
 use super::options::{controlled_options, current_size, read_options, versioned_options, VersionedOptions};
-use super::pointers::{check_out, copy, slice};
+use super::pointers::{check_out, copy};
 use super::status::lumen_status;
+use crate::element::Element;
 use crate::explain::gradient::{
     grad_cam, gradient_shap, integrated_gradients, noise_tunnel, saliency, GradCamParams, GradientShapParams,
     IntegratedGradientsParams, NoiseTunnelBase, NoiseTunnelParams, NoiseType, Quadrature, SaliencyParams,
@@ -85,6 +87,10 @@ pub struct lumen_integrated_gradients_options {
     /// parallelism); NULL for none.
     /// Ignored when these are a NoiseTunnel's base options: the tunnel's own applies.
     pub control: *const lumen_call_control,
+    /// 0.3: `baseline` for a double model (`_f64` export), `baseline_len` doubles.
+    pub baseline_f64: *const f64,
+    /// 0.3: `baseline_scalar` for a double model; 0 uses `baseline_scalar` widened.
+    pub baseline_scalar_f64: f64,
 }
 
 /// Options of `lumen_engine_explain_saliency` (Captum's `Saliency`). Start from
@@ -136,6 +142,10 @@ pub struct lumen_gradient_shap_options {
     /// parallelism); NULL for none.
     /// Ignored when these are a NoiseTunnel's base options: the tunnel's own applies.
     pub control: *const lumen_call_control,
+    /// 0.3: `baselines` for a double model (`_f64` export), `baselines_len` doubles.
+    pub baselines_f64: *const f64,
+    /// 0.3: `stdevs` for a double model; 0 uses `stdevs` widened.
+    pub stdevs_f64: f64,
 }
 
 /// Options of `lumen_engine_explain_noise_tunnel` (Captum's `NoiseTunnel`). Start from
@@ -171,6 +181,8 @@ pub struct lumen_noise_tunnel_options {
     /// How the call may be stopped and watched (cancel token, deadline, progress,
     /// parallelism); NULL for none.
     pub control: *const lumen_call_control,
+    /// 0.3: `stdevs` for a double model (`_f64` export); 0 uses `stdevs` widened.
+    pub stdevs_f64: f64,
 }
 
 /// Options of `lumen_engine_explain_grad_cam` (Captum's `LayerGradCam` followed by
@@ -217,6 +229,8 @@ pub extern "C" fn lumen_integrated_gradients_options_default() -> lumen_integrat
         multiply_by_inputs: 1,
         targets: std::ptr::null(),
         targets_len: 0,
+        baseline_f64: std::ptr::null(),
+        baseline_scalar_f64: 0.0,
     }
 }
 
@@ -248,6 +262,8 @@ pub extern "C" fn lumen_gradient_shap_options_default() -> lumen_gradient_shap_o
         internal_batch_size: 0,
         targets: std::ptr::null(),
         targets_len: 0,
+        baselines_f64: std::ptr::null(),
+        stdevs_f64: 0.0,
     }
 }
 
@@ -265,6 +281,7 @@ pub extern "C" fn lumen_noise_tunnel_options_default() -> lumen_noise_tunnel_opt
         saliency: std::ptr::null(),
         integrated_gradients: std::ptr::null(),
         gradient_shap: std::ptr::null(),
+        stdevs_f64: 0.0,
     }
 }
 
@@ -285,9 +302,12 @@ pub extern "C" fn lumen_grad_cam_options_default() -> lumen_grad_cam_options {
 
 versioned_options!(
     lumen_integrated_gradients_options => lumen_integrated_gradients_options_default,
+    appended: baseline_f64
+);
+versioned_options!(lumen_gradient_shap_options => lumen_gradient_shap_options_default, appended: baselines_f64);
+versioned_options!(lumen_noise_tunnel_options => lumen_noise_tunnel_options_default, appended: stdevs_f64);
+versioned_options!(
     lumen_saliency_options => lumen_saliency_options_default,
-    lumen_gradient_shap_options => lumen_gradient_shap_options_default,
-    lumen_noise_tunnel_options => lumen_noise_tunnel_options_default,
     lumen_grad_cam_options => lumen_grad_cam_options_default,
 );
 
@@ -339,12 +359,12 @@ fn internal_batch_size(value: usize) -> Option<usize> {
 ///
 /// # Safety
 /// Each array of `o` holds its stated number of elements.
-unsafe fn ig_params(
+unsafe fn ig_params<E: Element>(
     o: &lumen_integrated_gradients_options,
     member: &str,
     rows: usize,
     row_len: usize,
-) -> Result<IntegratedGradientsParams, FfiError> {
+) -> Result<IntegratedGradientsParams<E>, FfiError> {
     let method = match o.method {
         LUMEN_IG_RIEMANN_LEFT => Quadrature::RiemannLeft,
         LUMEN_IG_RIEMANN_RIGHT => Quadrature::RiemannRight,
@@ -369,7 +389,7 @@ unsafe fn ig_params(
     // SAFETY: each array's pointer and length come from the caller's options.
     let (baseline, targets) = unsafe {
         (
-            within(member, baselines(o.baseline, o.baseline_len, o.baseline_scalar, rows, row_len))?,
+            within(member, baselines(BaselineOption::of_ig(o), rows, row_len))?,
             within(member, targets(o.targets, o.targets_len))?,
         )
     };
@@ -393,21 +413,49 @@ unsafe fn saliency_params(o: &lumen_saliency_options, member: &str) -> Result<Sa
 
 /// # Safety
 /// Each array of `o` holds its stated number of elements.
-unsafe fn gradient_shap_params(o: &lumen_gradient_shap_options, member: &str) -> Result<GradientShapParams, FfiError> {
+unsafe fn gradient_shap_params<E: Element>(
+    o: &lumen_gradient_shap_options,
+    member: &str,
+) -> Result<GradientShapParams<E>, FfiError> {
     // SAFETY: each array's pointer and length come from the caller's options.
     let (distribution, targets) = unsafe {
         (
-            within(member, slice(o.baselines, o.baselines_len, "options.baselines"))?,
+            within(
+                member,
+                typed_buffer::<E>((o.baselines, "baselines"), (o.baselines_f64, "baselines_f64"), o.baselines_len),
+            )?,
             within(member, targets(o.targets, o.targets_len))?,
         )
     };
     Ok(GradientShapParams {
         baselines: copy(distribution, "options.baselines")?,
         n_samples: o.n_samples,
-        stdevs: o.stdevs,
+        stdevs: within(member, typed_scalar(o.stdevs, o.stdevs_f64, "stdevs"))?,
         internal_batch_size: internal_batch_size(o.internal_batch_size),
         targets,
     })
+}
+
+/// `lumen_engine_explain_integrated_gradients` on a model of element type `E`.
+///
+/// # Safety
+/// As for `lumen_engine_explain_integrated_gradients`, with `inputs` holding `inputs_len` values of `E`.
+unsafe fn explain_integrated_gradients<E: Element>(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const E,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_integrated_gradients_options,
+    out: *mut *mut lumen_explanation,
+) -> Result<(), FfiError> {
+    check_out(out, "out")?;
+    // SAFETY: the caller's contract covers every pointer.
+    let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
+    // SAFETY: the options' arrays come from the caller.
+    let params = unsafe { ig_params(&call.options, "", rows, call.row_len)? };
+    publish(out, integrated_gradients(call.engine, call.model, call.inputs, call.rows, &params)?)?;
+    Ok(())
 }
 
 /// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
@@ -435,15 +483,53 @@ pub unsafe extern "C" fn lumen_engine_explain_integrated_gradients(
     options: *const lumen_integrated_gradients_options,
     out: *mut *mut lumen_explanation,
 ) -> lumen_status {
-    boundary("lumen_engine_explain_integrated_gradients", || {
-        check_out(out, "out")?;
-        // SAFETY: the caller's contract covers every pointer.
-        let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
-        // SAFETY: the options' arrays come from the caller.
-        let params = unsafe { ig_params(&call.options, "", rows, call.row_len)? };
-        publish(out, integrated_gradients(call.engine, call.model, call.inputs, call.rows, &params)?)?;
-        Ok(())
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_integrated_gradients", || unsafe {
+        explain_integrated_gradients(engine, model, inputs, inputs_len, rows, options, out)
     })
+}
+
+/// `lumen_engine_explain_integrated_gradients` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles and `baseline_f64`/`baseline_scalar_f64` replace their float twins (path points are computed in double), and the
+/// model sees exactly those doubles.
+///
+/// # Safety
+/// As for `lumen_engine_explain_integrated_gradients`, with `inputs` holding `inputs_len` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_integrated_gradients_f64(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f64,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_integrated_gradients_options,
+    out: *mut *mut lumen_explanation,
+) -> lumen_status {
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_integrated_gradients_f64", || unsafe {
+        explain_integrated_gradients(engine, model, inputs, inputs_len, rows, options, out)
+    })
+}
+
+/// `lumen_engine_explain_saliency` on a model of element type `E`.
+///
+/// # Safety
+/// As for `lumen_engine_explain_saliency`, with `inputs` holding `inputs_len` values of `E`.
+unsafe fn explain_saliency<E: Element>(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const E,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_saliency_options,
+    out: *mut *mut lumen_explanation,
+) -> Result<(), FfiError> {
+    check_out(out, "out")?;
+    // SAFETY: the caller's contract covers every pointer.
+    let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
+    // SAFETY: the options' arrays come from the caller.
+    let params = unsafe { saliency_params(&call.options, "")? };
+    publish(out, saliency(call.engine, call.model, call.inputs, call.rows, &params)?)?;
+    Ok(())
 }
 
 /// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
@@ -466,15 +552,53 @@ pub unsafe extern "C" fn lumen_engine_explain_saliency(
     options: *const lumen_saliency_options,
     out: *mut *mut lumen_explanation,
 ) -> lumen_status {
-    boundary("lumen_engine_explain_saliency", || {
-        check_out(out, "out")?;
-        // SAFETY: the caller's contract covers every pointer.
-        let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
-        // SAFETY: the options' arrays come from the caller.
-        let params = unsafe { saliency_params(&call.options, "")? };
-        publish(out, saliency(call.engine, call.model, call.inputs, call.rows, &params)?)?;
-        Ok(())
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_saliency", || unsafe {
+        explain_saliency(engine, model, inputs, inputs_len, rows, options, out)
     })
+}
+
+/// `lumen_engine_explain_saliency` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles, and the
+/// model sees exactly those doubles.
+///
+/// # Safety
+/// As for `lumen_engine_explain_saliency`, with `inputs` holding `inputs_len` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_saliency_f64(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f64,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_saliency_options,
+    out: *mut *mut lumen_explanation,
+) -> lumen_status {
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_saliency_f64", || unsafe {
+        explain_saliency(engine, model, inputs, inputs_len, rows, options, out)
+    })
+}
+
+/// `lumen_engine_explain_gradient_shap` on a model of element type `E`.
+///
+/// # Safety
+/// As for `lumen_engine_explain_gradient_shap`, with `inputs` holding `inputs_len` values of `E`.
+unsafe fn explain_gradient_shap<E: Element>(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const E,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_gradient_shap_options,
+    out: *mut *mut lumen_explanation,
+) -> Result<(), FfiError> {
+    check_out(out, "out")?;
+    // SAFETY: the caller's contract covers every pointer.
+    let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
+    // SAFETY: the options' arrays come from the caller.
+    let params = unsafe { gradient_shap_params(&call.options, "")? };
+    publish(out, gradient_shap(call.engine, call.model, call.inputs, call.rows, &params)?)?;
+    Ok(())
 }
 
 /// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
@@ -500,15 +624,91 @@ pub unsafe extern "C" fn lumen_engine_explain_gradient_shap(
     options: *const lumen_gradient_shap_options,
     out: *mut *mut lumen_explanation,
 ) -> lumen_status {
-    boundary("lumen_engine_explain_gradient_shap", || {
-        check_out(out, "out")?;
-        // SAFETY: the caller's contract covers every pointer.
-        let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
-        // SAFETY: the options' arrays come from the caller.
-        let params = unsafe { gradient_shap_params(&call.options, "")? };
-        publish(out, gradient_shap(call.engine, call.model, call.inputs, call.rows, &params)?)?;
-        Ok(())
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_gradient_shap", || unsafe {
+        explain_gradient_shap(engine, model, inputs, inputs_len, rows, options, out)
     })
+}
+
+/// `lumen_engine_explain_gradient_shap` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles and `baselines_f64`/`stdevs_f64` replace their float twins, and the
+/// model sees exactly those doubles.
+///
+/// # Safety
+/// As for `lumen_engine_explain_gradient_shap`, with `inputs` holding `inputs_len` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_gradient_shap_f64(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f64,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_gradient_shap_options,
+    out: *mut *mut lumen_explanation,
+) -> lumen_status {
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_gradient_shap_f64", || unsafe {
+        explain_gradient_shap(engine, model, inputs, inputs_len, rows, options, out)
+    })
+}
+
+/// `lumen_engine_explain_noise_tunnel` on a model of element type `E`.
+///
+/// # Safety
+/// As for `lumen_engine_explain_noise_tunnel`, with `inputs` holding `inputs_len` values of `E`.
+unsafe fn explain_noise_tunnel<E: Element>(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const E,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_noise_tunnel_options,
+    out: *mut *mut lumen_explanation,
+) -> Result<(), FfiError> {
+    check_out(out, "out")?;
+    // SAFETY: the caller's contract covers every pointer.
+    let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
+    let o = call.options;
+    let nt_type = match o.nt_type {
+        LUMEN_NOISE_SMOOTHGRAD => NoiseType::Smoothgrad,
+        LUMEN_NOISE_SMOOTHGRAD_SQ => NoiseType::SmoothgradSq,
+        LUMEN_NOISE_VARGRAD => NoiseType::Vargrad,
+        other => {
+            return Err(unknown(
+                "options.nt_type",
+                other,
+                "LUMEN_NOISE_SMOOTHGRAD (0), LUMEN_NOISE_SMOOTHGRAD_SQ (1) or LUMEN_NOISE_VARGRAD (2)",
+            ))
+        }
+    };
+    // SAFETY: the chosen base's arrays come from the caller's options.
+    let base = unsafe {
+        match o.base {
+            LUMEN_NT_BASE_SALIENCY => {
+                let saliency = base_options(o.saliency, "options.saliency")?;
+                NoiseTunnelBase::Saliency(saliency_params(&saliency, "saliency")?)
+            }
+            LUMEN_NT_BASE_INTEGRATED_GRADIENTS => {
+                let ig = base_options(o.integrated_gradients, "options.integrated_gradients")?;
+                NoiseTunnelBase::IntegratedGradients(ig_params(&ig, "integrated_gradients", rows, call.row_len)?)
+            }
+            LUMEN_NT_BASE_GRADIENT_SHAP => {
+                let gradient_shap = read_options(o.gradient_shap, "options.gradient_shap")?;
+                NoiseTunnelBase::GradientShap(gradient_shap_params(&gradient_shap, "gradient_shap")?)
+            }
+            other => {
+                return Err(unknown(
+                    "options.base",
+                    other,
+                    "LUMEN_NT_BASE_SALIENCY (0), LUMEN_NT_BASE_INTEGRATED_GRADIENTS (1) or \
+                     LUMEN_NT_BASE_GRADIENT_SHAP (2)",
+                ))
+            }
+        }
+    };
+    let stdevs = typed_scalar(o.stdevs, o.stdevs_f64, "stdevs")?;
+    let params = NoiseTunnelParams { base, nt_type, nt_samples: o.nt_samples, stdevs };
+    publish(out, noise_tunnel(call.engine, call.model, call.inputs, call.rows, &params)?)?;
+    Ok(())
 }
 
 /// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
@@ -535,52 +735,59 @@ pub unsafe extern "C" fn lumen_engine_explain_noise_tunnel(
     options: *const lumen_noise_tunnel_options,
     out: *mut *mut lumen_explanation,
 ) -> lumen_status {
-    boundary("lumen_engine_explain_noise_tunnel", || {
-        check_out(out, "out")?;
-        // SAFETY: the caller's contract covers every pointer.
-        let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
-        let o = call.options;
-        let nt_type = match o.nt_type {
-            LUMEN_NOISE_SMOOTHGRAD => NoiseType::Smoothgrad,
-            LUMEN_NOISE_SMOOTHGRAD_SQ => NoiseType::SmoothgradSq,
-            LUMEN_NOISE_VARGRAD => NoiseType::Vargrad,
-            other => {
-                return Err(unknown(
-                    "options.nt_type",
-                    other,
-                    "LUMEN_NOISE_SMOOTHGRAD (0), LUMEN_NOISE_SMOOTHGRAD_SQ (1) or LUMEN_NOISE_VARGRAD (2)",
-                ))
-            }
-        };
-        // SAFETY: the chosen base's arrays come from the caller's options.
-        let base = unsafe {
-            match o.base {
-                LUMEN_NT_BASE_SALIENCY => {
-                    let saliency = base_options(o.saliency, "options.saliency")?;
-                    NoiseTunnelBase::Saliency(saliency_params(&saliency, "saliency")?)
-                }
-                LUMEN_NT_BASE_INTEGRATED_GRADIENTS => {
-                    let ig = base_options(o.integrated_gradients, "options.integrated_gradients")?;
-                    NoiseTunnelBase::IntegratedGradients(ig_params(&ig, "integrated_gradients", rows, call.row_len)?)
-                }
-                LUMEN_NT_BASE_GRADIENT_SHAP => {
-                    let gradient_shap = read_options(o.gradient_shap, "options.gradient_shap")?;
-                    NoiseTunnelBase::GradientShap(gradient_shap_params(&gradient_shap, "gradient_shap")?)
-                }
-                other => {
-                    return Err(unknown(
-                        "options.base",
-                        other,
-                        "LUMEN_NT_BASE_SALIENCY (0), LUMEN_NT_BASE_INTEGRATED_GRADIENTS (1) or \
-                         LUMEN_NT_BASE_GRADIENT_SHAP (2)",
-                    ))
-                }
-            }
-        };
-        let params = NoiseTunnelParams { base, nt_type, nt_samples: o.nt_samples, stdevs: o.stdevs };
-        publish(out, noise_tunnel(call.engine, call.model, call.inputs, call.rows, &params)?)?;
-        Ok(())
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_noise_tunnel", || unsafe {
+        explain_noise_tunnel(engine, model, inputs, inputs_len, rows, options, out)
     })
+}
+
+/// `lumen_engine_explain_noise_tunnel` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles and the `_f64` fields of the options (and of the base method's) replace their float twins, and the
+/// model sees exactly those doubles.
+///
+/// # Safety
+/// As for `lumen_engine_explain_noise_tunnel`, with `inputs` holding `inputs_len` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_noise_tunnel_f64(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f64,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_noise_tunnel_options,
+    out: *mut *mut lumen_explanation,
+) -> lumen_status {
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_noise_tunnel_f64", || unsafe {
+        explain_noise_tunnel(engine, model, inputs, inputs_len, rows, options, out)
+    })
+}
+
+/// `lumen_engine_explain_grad_cam` on a model of element type `E`.
+///
+/// # Safety
+/// As for `lumen_engine_explain_grad_cam`, with `inputs` holding `inputs_len` values of `E`.
+unsafe fn explain_grad_cam<E: Element>(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const E,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_grad_cam_options,
+    out: *mut *mut lumen_explanation,
+) -> Result<(), FfiError> {
+    check_out(out, "out")?;
+    // SAFETY: the caller's contract covers every pointer.
+    let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
+    let o = call.options;
+    let params = GradCamParams {
+        // SAFETY: the pointer and length come from the caller's options.
+        targets: unsafe { targets(o.targets, o.targets_len)? },
+        relu_attributions: o.relu_attributions != 0,
+        upsample: o.upsample != 0,
+        internal_batch_size: internal_batch_size(o.internal_batch_size),
+    };
+    publish(out, grad_cam(call.engine, call.model, call.inputs, call.rows, &params)?)?;
+    Ok(())
 }
 
 /// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
@@ -609,19 +816,29 @@ pub unsafe extern "C" fn lumen_engine_explain_grad_cam(
     options: *const lumen_grad_cam_options,
     out: *mut *mut lumen_explanation,
 ) -> lumen_status {
-    boundary("lumen_engine_explain_grad_cam", || {
-        check_out(out, "out")?;
-        // SAFETY: the caller's contract covers every pointer.
-        let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
-        let o = call.options;
-        let params = GradCamParams {
-            // SAFETY: the pointer and length come from the caller's options.
-            targets: unsafe { targets(o.targets, o.targets_len)? },
-            relu_attributions: o.relu_attributions != 0,
-            upsample: o.upsample != 0,
-            internal_batch_size: internal_batch_size(o.internal_batch_size),
-        };
-        publish(out, grad_cam(call.engine, call.model, call.inputs, call.rows, &params)?)?;
-        Ok(())
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_grad_cam", || unsafe {
+        explain_grad_cam(engine, model, inputs, inputs_len, rows, options, out)
+    })
+}
+
+/// `lumen_engine_explain_grad_cam` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles (the `layer_gradient_f64` callback gives double activations and gradients), and the
+/// model sees exactly those doubles.
+///
+/// # Safety
+/// As for `lumen_engine_explain_grad_cam`, with `inputs` holding `inputs_len` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_grad_cam_f64(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f64,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_grad_cam_options,
+    out: *mut *mut lumen_explanation,
+) -> lumen_status {
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_grad_cam_f64", || unsafe {
+        explain_grad_cam(engine, model, inputs, inputs_len, rows, options, out)
     })
 }

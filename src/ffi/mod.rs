@@ -5,6 +5,7 @@
 pub mod boundary;
 pub mod call_control;
 pub mod counterfactual;
+pub(crate) mod elements;
 pub mod engine;
 pub mod explain;
 pub mod explanation;

@@ -7,8 +7,13 @@ use super::pointers::{check_out, reference, slice, strings, write_out};
 use super::registry::{into_handle, Handle};
 use super::status::lumen_status;
 use super::version::{LUMEN_MODEL_ABI_VERSION, LUMEN_MODEL_ABI_VERSION_OLDEST};
+use crate::element::{Element, ElementType};
+use crate::error::{Error, ErrorKind};
 use crate::model::device::{GradientDeviceFn, PredictDeviceFn};
-use crate::model::host::{DeviceCallbacks, FinalizeFn, GradientFn, HostCallbacks, LayerGradientFn, PredictFn};
+use crate::model::host::{
+    DeviceCallbacks, FinalizeFn, GradientF64Fn, GradientFn, HostCallbacks, LayerGradientF64Fn, LayerGradientFn,
+    PredictF64Fn, PredictFn,
+};
 use crate::model::{HostModel, InputDtype, MemorySpace, Model, ModelSignature};
 
 /// `lumen_model_desc.flags`: the callbacks may be called from several threads at once.
@@ -27,6 +32,13 @@ pub const LUMEN_DTYPE_F32: u32 = 0;
 pub const LUMEN_DTYPE_F16: u32 = 1;
 /// `lumen_model_desc.input_dtype`: a device model's input rows are bfloat16.
 pub const LUMEN_DTYPE_BF16: u32 = 2;
+/// `lumen_model_desc.element_type` (ABI 4): the model's host buffers hold `float` (the
+/// default): explain it with the plain exports and fill the options' `float` fields.
+pub const LUMEN_ELEMENT_F32: u32 = 0;
+/// `lumen_model_desc.element_type` (ABI 4): the model's host buffers hold `double`: set
+/// `predict_f64` (and `gradient_f64`, `layer_gradient_f64`), explain it with the `_f64`
+/// exports and fill the options' `_f64` fields. Host memory only.
+pub const LUMEN_ELEMENT_F64: u32 = 1;
 
 /// Describes a model to Lumen. Zero-initialise, set `abi_version = LUMEN_MODEL_ABI_VERSION`
 /// and fill in the rest; `lumen_model_new` copies what it needs.
@@ -78,6 +90,17 @@ pub struct lumen_model_desc {
     /// ABI 3: the optional gradient pass of a device model (device addresses; `outputs` 0
     /// when not wanted; work on `stream`); NULL if unavailable.
     pub gradient_device: GradientDeviceFn,
+    /// ABI 4: `LUMEN_ELEMENT_F32` (0, the default: `predict`, `gradient` and
+    /// `layer_gradient` take floats) or `LUMEN_ELEMENT_F64` (the `_f64` callbacks below take
+    /// doubles, and the float ones must be NULL).
+    pub element_type: u32,
+    /// ABI 4: the forward pass of a `LUMEN_ELEMENT_F64` model: reads `rows × input_len`
+    /// doubles, writes `rows × output_len` doubles, returns 0 on success.
+    pub predict_f64: PredictF64Fn,
+    /// ABI 4: the optional gradient pass of a `LUMEN_ELEMENT_F64` model, on doubles.
+    pub gradient_f64: GradientF64Fn,
+    /// ABI 4: the optional Grad-CAM layer callback of a `LUMEN_ELEMENT_F64` model, on doubles.
+    pub layer_gradient_f64: LayerGradientF64Fn,
 }
 
 /// The descriptor of ABI version 2 (a prefix of the current one), read for callers that
@@ -126,8 +149,27 @@ impl ModelDescV2 {
             input_dtype: LUMEN_DTYPE_F32,
             predict_device: None,
             gradient_device: None,
+            element_type: LUMEN_ELEMENT_F32,
+            predict_f64: None,
+            gradient_f64: None,
+            layer_gradient_f64: None,
         }
     }
+}
+
+/// The descriptor of ABI version 3: the current one without the version-4 fields (from
+/// `element_type` on), which keep their defaults (a float model).
+///
+/// # Safety
+/// `desc` points to a readable version-3 descriptor.
+unsafe fn read_v3(desc: *const lumen_model_desc) -> Result<lumen_model_desc, FfiError> {
+    // SAFETY: a version-3 descriptor begins like the version-2 one.
+    let mut current = unsafe { reference(desc.cast::<ModelDescV2>(), "desc")? }.upgrade();
+    let prefix = std::mem::offset_of!(lumen_model_desc, element_type);
+    // SAFETY: the caller's version-3 struct holds `prefix` readable bytes (its layout is
+    // the current one up to `element_type`); `current` is a local of at least that size.
+    unsafe { std::ptr::copy_nonoverlapping(desc.cast::<u8>(), (&raw mut current).cast::<u8>(), prefix) };
+    Ok(current)
 }
 
 /// Reads the caller's descriptor according to its `abi_version` (current or version 2).
@@ -142,6 +184,10 @@ unsafe fn read_desc(desc: *const lumen_model_desc) -> Result<lumen_model_desc, F
             // SAFETY: a current-version descriptor, by the caller's contract.
             Ok(*unsafe { reference(desc, "desc")? })
         }
+        3 => {
+            // SAFETY: a version-3 descriptor, by the caller's contract.
+            unsafe { read_v3(desc) }
+        }
         2 => {
             // SAFETY: a version-2 descriptor is the prefix the caller's header declared.
             Ok(unsafe { reference(desc.cast::<ModelDescV2>(), "desc")? }.upgrade())
@@ -149,7 +195,7 @@ unsafe fn read_desc(desc: *const lumen_model_desc) -> Result<lumen_model_desc, F
         other => Err(FfiError::new(
             lumen_status::AbiVersionMismatch,
             format!(
-                "desc.abi_version: is {other}, this library reads LUMEN_MODEL_ABI_VERSION {LUMEN_MODEL_ABI_VERSION} (and {LUMEN_MODEL_ABI_VERSION_OLDEST})"
+                "desc.abi_version: is {other}, this library reads LUMEN_MODEL_ABI_VERSION {LUMEN_MODEL_ABI_VERSION} (and the older versions {LUMEN_MODEL_ABI_VERSION_OLDEST} to 3)"
             ),
         )),
     }
@@ -159,7 +205,10 @@ unsafe fn read_desc(desc: *const lumen_model_desc) -> Result<lumen_model_desc, F
 /// follow `LUMEN_MODEL_CONCURRENT`.
 #[allow(non_camel_case_types)]
 pub struct lumen_model {
-    pub(crate) model: Box<dyn Model>,
+    /// The element type the model declared.
+    element: ElementType,
+    /// The model as a `Box<dyn Model<E>>` of its element type `E`.
+    model: Box<dyn std::any::Any + Send + Sync>,
 }
 
 impl Handle for lumen_model {
@@ -167,26 +216,135 @@ impl Handle for lumen_model {
 }
 
 impl lumen_model {
-    /// The model behind the handle, for Rust hosts that build models from C descriptors
-    /// (e.g. the `lumen` command's plugins, checked by `lumen_model_new`).
-    pub fn model(&self) -> &dyn Model {
-        self.model.as_ref()
+    /// The element type the model declared.
+    pub fn element_type(&self) -> ElementType {
+        self.element
+    }
+
+    /// The model behind the handle when it takes elements of type `E`, for Rust hosts that
+    /// build models from C descriptors (e.g. the `lumen` command's plugins, checked by
+    /// `lumen_model_new`); else `ElementTypeMismatch` naming both types.
+    pub fn typed<E: Element>(&self) -> crate::Result<&dyn Model<E>> {
+        match self.model.downcast_ref::<Box<dyn Model<E>>>() {
+            Some(model) => Ok(model.as_ref()),
+            None => Err(Error::new(
+                ErrorKind::ElementTypeMismatch,
+                format!(
+                    "inputs: are {} but the model declares {} elements; {}",
+                    E::TYPE.c_name(),
+                    self.element.c_name(),
+                    match self.element {
+                        ElementType::F64 => "explain a double model with the _f64 exports",
+                        ElementType::F32 => "explain a float model with the exports without _f64",
+                    }
+                ),
+            )),
+        }
     }
 }
 
-/// Wraps a Rust [`Model`] (e.g. a built-in model) into a handle the C API accepts.
-/// Free it with `lumen_model_free`.
-pub fn model_into_handle(model: Box<dyn Model>) -> *mut lumen_model {
-    into_handle(lumen_model { model })
+/// Wraps a Rust [`Model`] of element type `E` (e.g. a built-in model) into a handle the C
+/// API accepts. Free it with `lumen_model_free`.
+pub fn model_into_handle<E: Element>(model: Box<dyn Model<E>>) -> *mut lumen_model {
+    into_handle(lumen_model { element: E::TYPE, model: Box::new(model) })
 }
 
-/// Checks a descriptor and builds the signature and callbacks from it.
+/// The element type a descriptor declares, checked against the callbacks it sets.
+fn element_type_of(desc: &lumen_model_desc) -> Result<ElementType, FfiError> {
+    let float_callbacks = desc.predict.is_some() || desc.gradient.is_some() || desc.layer_gradient.is_some();
+    let double_callbacks =
+        desc.predict_f64.is_some() || desc.gradient_f64.is_some() || desc.layer_gradient_f64.is_some();
+    match desc.element_type {
+        LUMEN_ELEMENT_F32 if double_callbacks => Err(FfiError::new(
+            lumen_status::ElementTypeMismatch,
+            "desc.predict_f64: double callbacks are set but element_type is LUMEN_ELEMENT_F32; set element_type = LUMEN_ELEMENT_F64",
+        )),
+        LUMEN_ELEMENT_F32 => Ok(ElementType::F32),
+        LUMEN_ELEMENT_F64 if desc.memory_space == LUMEN_MEMORY_DEVICE => Err(FfiError::new(
+            lumen_status::ElementTypeUnsupported,
+            "desc.element_type: LUMEN_ELEMENT_F64 is for host-memory models; a LUMEN_MEMORY_DEVICE model takes float, half or bfloat16 rows",
+        )),
+        LUMEN_ELEMENT_F64 if float_callbacks => Err(FfiError::new(
+            lumen_status::ElementTypeMismatch,
+            "desc.predict: float callbacks are set on a LUMEN_ELEMENT_F64 model; set predict_f64, gradient_f64 and layer_gradient_f64 instead",
+        )),
+        LUMEN_ELEMENT_F64 if desc.predict_f64.is_none() => Err(FfiError::null("desc.predict_f64")),
+        LUMEN_ELEMENT_F64 => Ok(ElementType::F64),
+        other => Err(FfiError::new(
+            lumen_status::InvalidArgument,
+            format!("desc.element_type: is {other}, expected LUMEN_ELEMENT_F32 (0) or LUMEN_ELEMENT_F64 (1)"),
+        )),
+    }
+}
+
+/// Checks a descriptor and builds the model handle from it.
 ///
 /// # Safety
 /// The descriptor's pointers must satisfy `lumen_model_desc`'s documentation.
-unsafe fn host_model_from(desc: &lumen_model_desc) -> Result<HostModel, FfiError> {
+unsafe fn model_handle_from(desc: &lumen_model_desc) -> Result<*mut lumen_model, FfiError> {
+    let element = element_type_of(desc)?;
+    // SAFETY: forwarded contract of the descriptor.
+    let signature = unsafe { signature_from(desc, element)? };
+    let finalize = desc.finalize;
+    let user_data = desc.user_data;
+    match element {
+        ElementType::F64 => {
+            let callbacks = HostCallbacks {
+                predict: desc.predict_f64,
+                gradient: desc.gradient_f64,
+                layer_gradient: desc.layer_gradient_f64,
+                finalize,
+                user_data,
+            };
+            let model: HostModel<f64> = HostModel::new(signature, callbacks)?;
+            Ok(model_into_handle::<f64>(Box::new(model)))
+        }
+        ElementType::F32 => {
+            let callbacks = HostCallbacks {
+                predict: desc.predict,
+                gradient: desc.gradient,
+                layer_gradient: desc.layer_gradient,
+                finalize,
+                user_data,
+            };
+            let model = HostModel::new(signature, callbacks)?;
+            let model = match desc.memory_space {
+                LUMEN_MEMORY_DEVICE => model.with_device(DeviceCallbacks {
+                    predict: desc.predict_device,
+                    gradient: desc.gradient_device,
+                    input_dtype: input_dtype_of(desc)?,
+                })?,
+                _ => model,
+            };
+            Ok(model_into_handle::<f32>(Box::new(model)))
+        }
+    }
+}
+
+/// The device input type a descriptor declares.
+fn input_dtype_of(desc: &lumen_model_desc) -> Result<InputDtype, FfiError> {
     let device = desc.memory_space == LUMEN_MEMORY_DEVICE;
-    if desc.predict.is_none() && !device {
+    match (desc.input_dtype, device) {
+        (LUMEN_DTYPE_F32, _) => Ok(InputDtype::F32),
+        (LUMEN_DTYPE_F16, true) => Ok(InputDtype::F16),
+        (LUMEN_DTYPE_BF16, true) => Ok(InputDtype::Bf16),
+        (other, _) => Err(FfiError::new(
+            lumen_status::InvalidArgument,
+            format!(
+                "desc.input_dtype: is {other}, expected LUMEN_DTYPE_F32 (0), or for a device model LUMEN_DTYPE_F16 (1) or LUMEN_DTYPE_BF16 (2)"
+            ),
+        )),
+    }
+}
+
+/// Checks a descriptor's shape, flags and memory space and builds the signature of a
+/// model of element type `element`.
+///
+/// # Safety
+/// The descriptor's pointers must satisfy `lumen_model_desc`'s documentation.
+unsafe fn signature_from(desc: &lumen_model_desc, element: ElementType) -> Result<ModelSignature, FfiError> {
+    let device = desc.memory_space == LUMEN_MEMORY_DEVICE;
+    if element == ElementType::F32 && desc.predict.is_none() && !device {
         return Err(FfiError::null("desc.predict"));
     }
     if device && desc.predict_device.is_none() {
@@ -201,19 +359,7 @@ unsafe fn host_model_from(desc: &lumen_model_desc) -> Result<HostModel, FfiError
             "desc.predict_device: device callbacks need memory_space = LUMEN_MEMORY_DEVICE",
         ));
     }
-    let input_dtype = match (desc.input_dtype, device) {
-        (LUMEN_DTYPE_F32, _) => InputDtype::F32,
-        (LUMEN_DTYPE_F16, true) => InputDtype::F16,
-        (LUMEN_DTYPE_BF16, true) => InputDtype::Bf16,
-        (other, _) => {
-            return Err(FfiError::new(
-                lumen_status::InvalidArgument,
-                format!(
-                    "desc.input_dtype: is {other}, expected LUMEN_DTYPE_F32 (0), or for a device model LUMEN_DTYPE_F16 (1) or LUMEN_DTYPE_BF16 (2)"
-                ),
-            ))
-        }
-    };
+    input_dtype_of(desc)?;
     let unknown_flags = desc.flags & !LUMEN_MODEL_CONCURRENT;
     if unknown_flags != 0 {
         return Err(FfiError::new(
@@ -251,7 +397,8 @@ unsafe fn host_model_from(desc: &lumen_model_desc) -> Result<HostModel, FfiError
         // SAFETY: forwarded contract of the descriptor.
         n => Some(unsafe { strings(desc.feature_names, n, "desc.feature_names")? }),
     };
-    let layer_shape = match (desc.layer_gradient.is_some(), desc.layer_shape) {
+    let with_layer = desc.layer_gradient.is_some() || desc.layer_gradient_f64.is_some();
+    let layer_shape = match (with_layer, desc.layer_shape) {
         (false, [0, 0, 0]) => None,
         (true, shape) if !shape.contains(&0) => Some(shape),
         (with_callback, shape) => {
@@ -268,22 +415,10 @@ unsafe fn host_model_from(desc: &lumen_model_desc) -> Result<HostModel, FfiError
         memory_space,
         feature_names,
         layer_shape,
+        element_type: element,
     };
     signature.validate()?;
-    let callbacks = HostCallbacks {
-        predict: desc.predict,
-        gradient: desc.gradient,
-        layer_gradient: desc.layer_gradient,
-        finalize: desc.finalize,
-        user_data: desc.user_data,
-    };
-    let model = HostModel::new(signature, callbacks)?;
-    if !device {
-        return Ok(model);
-    }
-    let device_callbacks =
-        DeviceCallbacks { predict: desc.predict_device, gradient: desc.gradient_device, input_dtype };
-    Ok(model.with_device(device_callbacks)?)
+    Ok(signature)
 }
 
 /// Creates a model from a descriptor. On success `*out` holds a new model (free it with
@@ -302,9 +437,9 @@ pub unsafe extern "C" fn lumen_model_new(desc: *const lumen_model_desc, out: *mu
         // SAFETY: validity is the caller's contract.
         let desc = unsafe { read_desc(desc)? };
         // SAFETY: as above.
-        let model = unsafe { host_model_from(&desc)? };
+        let handle = unsafe { model_handle_from(&desc)? };
         // SAFETY: `out` passed `check_out`.
-        unsafe { write_out(out, model_into_handle(Box::new(model))) };
+        unsafe { write_out(out, handle) };
         Ok(())
     })
 }

@@ -122,6 +122,24 @@ pub unsafe fn copy_out<T: Copy>(values: &[T], out: *mut T, out_len: usize) -> Re
     Ok(())
 }
 
+/// Copies f64 `values` into the caller's `out` as f32 (each rounded to nearest even; exact
+/// for an f32 model's results), as [`copy_out`] does.
+///
+/// # Safety
+/// As for [`copy_out`].
+pub unsafe fn copy_out_f32(values: &[f64], out: *mut f32, out_len: usize) -> Result<(), FfiError> {
+    if out_len < values.len() {
+        return Err(FfiError::new(
+            lumen_status::BufferTooSmall,
+            format!("out_len: is {out_len}, expected at least {}", values.len()),
+        ));
+    }
+    // SAFETY: forwarded contract; `values.len() <= out_len`.
+    let out = unsafe { slice_mut(out, values.len(), "out")? };
+    out.iter_mut().zip(values).for_each(|(out, &v)| *out = v as f32);
+    Ok(())
+}
+
 /// A copy of a caller's buffer, `None` when it is empty (the option is unset); a buffer
 /// too large to copy is `LUMEN_STATUS_OUT_OF_MEMORY` naming `argument`, never an abort.
 pub(super) fn copy_optional<T: Copy>(values: &[T], argument: &str) -> Result<Option<Vec<T>>, FfiError> {

@@ -5,6 +5,7 @@ use std::ffi::c_char;
 
 use super::boundary::{boundary, FfiError};
 use super::call_control::lumen_call_control;
+use super::elements::typed_buffer;
 use super::engine::lumen_engine;
 use super::explain::call;
 use super::explanation::lumen_explanation;
@@ -13,6 +14,7 @@ use super::options::{controlled_options, current_size, versioned_options, Versio
 use super::pointers::{check_out, copy, copy_optional, slice, strings, write_out};
 use super::registry::into_handle;
 use super::status::lumen_status;
+use crate::element::Element;
 use crate::explain::shapley::{
     kernel_shap, shapley_value_sampling, Background, Estimator, KernelShapParams, Link, ShapleyGame,
     ShapleySamplingParams,
@@ -109,6 +111,9 @@ pub struct lumen_kernel_shap_options {
     /// How the call may be stopped and watched (cancel token, deadline, progress,
     /// parallelism); NULL for none.
     pub control: *const lumen_call_control,
+    /// 0.3: `game.background` for a double model (`_f64` export), `game.background_len`
+    /// doubles; `game.background` stays NULL.
+    pub background_f64: *const f64,
 }
 
 // SAFETY: `#[repr(C)]` with `struct_size: usize` first. Version 0.2.0 published the layout
@@ -142,6 +147,9 @@ pub struct lumen_shapley_sampling_options {
     /// How the call may be stopped and watched (cancel token, deadline, progress,
     /// parallelism); NULL for none.
     pub control: *const lumen_call_control,
+    /// 0.3: `game.background` for a double model (`_f64` export), `game.background_len`
+    /// doubles; `game.background` stays NULL.
+    pub background_f64: *const f64,
 }
 
 fn game_default() -> lumen_shapley_game {
@@ -160,7 +168,7 @@ fn game_default() -> lumen_shapley_game {
     }
 }
 
-versioned_options!(lumen_shapley_sampling_options => lumen_shapley_sampling_options_default);
+versioned_options!(lumen_shapley_sampling_options => lumen_shapley_sampling_options_default, appended: background_f64);
 
 controlled_options!(lumen_kernel_shap_options, lumen_shapley_sampling_options);
 
@@ -179,6 +187,7 @@ pub extern "C" fn lumen_kernel_shap_options_default() -> lumen_kernel_shap_optio
         target_standard_error: 0.0,
         max_budget: 0,
         estimator: LUMEN_ESTIMATOR_DEFAULT,
+        background_f64: std::ptr::null(),
     }
 }
 
@@ -209,18 +218,24 @@ pub extern "C" fn lumen_shapley_sampling_options_default() -> lumen_shapley_samp
         control: std::ptr::null(),
         game: game_default(),
         permutation_pairs: 0,
+        background_f64: std::ptr::null(),
     }
 }
 
 /// The checked game of `g` for rows of `row_len` elements.
 ///
 /// # Safety
-/// Each array of `g` holds its stated number of elements.
-unsafe fn game(g: &lumen_shapley_game, row_len: usize) -> Result<ShapleyGame, FfiError> {
+/// Each array of `g` holds its stated number of elements, `background_f64` the
+/// background's on an f64 call.
+unsafe fn game<E: Element>(
+    g: &lumen_shapley_game,
+    background_f64: *const f64,
+    row_len: usize,
+) -> Result<ShapleyGame<E>, FfiError> {
     // SAFETY: each array's pointer and length come from the caller's options.
     let (background, weights, players, targets) = unsafe {
         (
-            slice(g.background, g.background_len, "options.game.background")?,
+            typed_buffer::<E>((g.background, "game.background"), (background_f64, "background_f64"), g.background_len)?,
             slice(g.background_weights, g.background_weights_len, "options.game.background_weights")?,
             slice(g.players, g.players_len, "options.game.players")?,
             slice(g.targets, g.targets_len, "options.game.targets")?,
@@ -259,6 +274,38 @@ fn publish(out: *mut *mut lumen_explanation, explanation: Explanation) -> Result
     Ok(())
 }
 
+/// `lumen_engine_explain_kernel_shap` on a model of element type `E`.
+///
+/// # Safety
+/// As for `lumen_engine_explain_kernel_shap`, with `inputs` holding `inputs_len` values of `E`.
+unsafe fn explain_kernel_shap<E: Element>(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const E,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_kernel_shap_options,
+    out: *mut *mut lumen_explanation,
+) -> Result<(), FfiError> {
+    check_out(out, "out")?;
+    // SAFETY: the caller's contract covers every pointer.
+    let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
+    let o = call.options;
+    // SAFETY: the game's arrays come from the caller's options.
+    let mut params = KernelShapParams::new(unsafe { game(&o.game, o.background_f64, call.row_len)? });
+    params.budget = (o.budget > 0).then_some(o.budget);
+    if o.error_batches > 0 {
+        params.error_batches = o.error_batches;
+    }
+    params.estimator = estimator(o.estimator)?;
+    if o.target_standard_error != 0.0 {
+        params.target_standard_error = Some(o.target_standard_error);
+    }
+    params.max_budget = (o.max_budget > 0).then_some(o.max_budget);
+    publish(out, kernel_shap(call.engine, call.model, call.inputs, call.rows, &params)?)?;
+    Ok(())
+}
+
 /// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
 /// by KernelSHAP. On success `*out` holds a new explanation (free it with
 /// `lumen_explanation_free`): Shapley values `rows × outputs × M` (M players; the feature
@@ -286,25 +333,57 @@ pub unsafe extern "C" fn lumen_engine_explain_kernel_shap(
     options: *const lumen_kernel_shap_options,
     out: *mut *mut lumen_explanation,
 ) -> lumen_status {
-    boundary("lumen_engine_explain_kernel_shap", || {
-        check_out(out, "out")?;
-        // SAFETY: the caller's contract covers every pointer.
-        let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
-        let o = call.options;
-        // SAFETY: the game's arrays come from the caller's options.
-        let mut params = KernelShapParams::new(unsafe { game(&o.game, call.row_len)? });
-        params.budget = (o.budget > 0).then_some(o.budget);
-        if o.error_batches > 0 {
-            params.error_batches = o.error_batches;
-        }
-        params.estimator = estimator(o.estimator)?;
-        if o.target_standard_error != 0.0 {
-            params.target_standard_error = Some(o.target_standard_error);
-        }
-        params.max_budget = (o.max_budget > 0).then_some(o.max_budget);
-        publish(out, kernel_shap(call.engine, call.model, call.inputs, call.rows, &params)?)?;
-        Ok(())
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_kernel_shap", || unsafe {
+        explain_kernel_shap(engine, model, inputs, inputs_len, rows, options, out)
     })
+}
+
+/// `lumen_engine_explain_kernel_shap` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles and `background_f64` replaces `game.background` (same length), and the
+/// model sees exactly those doubles.
+///
+/// # Safety
+/// As for `lumen_engine_explain_kernel_shap`, with `inputs` holding `inputs_len` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_kernel_shap_f64(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f64,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_kernel_shap_options,
+    out: *mut *mut lumen_explanation,
+) -> lumen_status {
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_kernel_shap_f64", || unsafe {
+        explain_kernel_shap(engine, model, inputs, inputs_len, rows, options, out)
+    })
+}
+
+/// `lumen_engine_explain_shapley_sampling` on a model of element type `E`.
+///
+/// # Safety
+/// As for `lumen_engine_explain_shapley_sampling`, with `inputs` holding `inputs_len` values of `E`.
+unsafe fn explain_shapley_sampling<E: Element>(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const E,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_shapley_sampling_options,
+    out: *mut *mut lumen_explanation,
+) -> Result<(), FfiError> {
+    check_out(out, "out")?;
+    // SAFETY: the caller's contract covers every pointer.
+    let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
+    let o = call.options;
+    // SAFETY: the game's arrays come from the caller's options.
+    let mut params = ShapleySamplingParams::new(unsafe { game(&o.game, o.background_f64, call.row_len)? });
+    if o.permutation_pairs > 0 {
+        params.permutation_pairs = o.permutation_pairs;
+    }
+    publish(out, shapley_value_sampling(call.engine, call.model, call.inputs, call.rows, &params)?)?;
+    Ok(())
 }
 
 /// Explains `rows` rows of `inputs` (`inputs_len == rows × input_len` floats, row-major)
@@ -327,17 +406,29 @@ pub unsafe extern "C" fn lumen_engine_explain_shapley_sampling(
     options: *const lumen_shapley_sampling_options,
     out: *mut *mut lumen_explanation,
 ) -> lumen_status {
-    boundary("lumen_engine_explain_shapley_sampling", || {
-        check_out(out, "out")?;
-        // SAFETY: the caller's contract covers every pointer.
-        let call = unsafe { call(engine, model, inputs, inputs_len, rows, options)? };
-        let o = call.options;
-        // SAFETY: the game's arrays come from the caller's options.
-        let mut params = ShapleySamplingParams::new(unsafe { game(&o.game, call.row_len)? });
-        if o.permutation_pairs > 0 {
-            params.permutation_pairs = o.permutation_pairs;
-        }
-        publish(out, shapley_value_sampling(call.engine, call.model, call.inputs, call.rows, &params)?)?;
-        Ok(())
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_shapley_sampling", || unsafe {
+        explain_shapley_sampling(engine, model, inputs, inputs_len, rows, options, out)
+    })
+}
+
+/// `lumen_engine_explain_shapley_sampling` for a `LUMEN_ELEMENT_F64` model: `inputs` holds doubles and `background_f64` replaces `game.background` (same length), and the
+/// model sees exactly those doubles.
+///
+/// # Safety
+/// As for `lumen_engine_explain_shapley_sampling`, with `inputs` holding `inputs_len` doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_shapley_sampling_f64(
+    engine: *const lumen_engine,
+    model: *const lumen_model,
+    inputs: *const f64,
+    inputs_len: usize,
+    rows: usize,
+    options: *const lumen_shapley_sampling_options,
+    out: *mut *mut lumen_explanation,
+) -> lumen_status {
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_shapley_sampling_f64", || unsafe {
+        explain_shapley_sampling(engine, model, inputs, inputs_len, rows, options, out)
     })
 }

@@ -57,6 +57,13 @@ pub enum lumen_status {
     /// The call ran past its `timeout_ms`. Nothing was written; the engine and model stay
     /// usable.
     DeadlineExceeded = 20,
+    /// A buffer's element type does not match the model's: `double` inputs (an `_f64`
+    /// export, a `*_f64` options field) for a `float` model, or `float` ones for a
+    /// `double` model. Nothing was written.
+    ElementTypeMismatch = 21,
+    /// The element type is not supported where it was declared: a `double` model whose
+    /// buffers live in device memory (the CUDA kernels build float, half and bfloat16 rows).
+    ElementTypeUnsupported = 22,
 }
 
 impl From<ErrorKind> for lumen_status {
@@ -76,12 +83,14 @@ impl From<ErrorKind> for lumen_status {
             ErrorKind::NonFiniteResult => Self::NonFiniteResult,
             ErrorKind::Cancelled => Self::Cancelled,
             ErrorKind::DeadlineExceeded => Self::DeadlineExceeded,
+            ErrorKind::ElementTypeMismatch => Self::ElementTypeMismatch,
+            ErrorKind::ElementTypeUnsupported => Self::ElementTypeUnsupported,
         }
     }
 }
 
 /// Every status, in numeric order.
-pub(crate) const ALL_STATUSES: [lumen_status; 21] = [
+pub(crate) const ALL_STATUSES: [lumen_status; 23] = [
     lumen_status::Ok,
     lumen_status::NullPointer,
     lumen_status::InvalidArgument,
@@ -103,6 +112,8 @@ pub(crate) const ALL_STATUSES: [lumen_status; 21] = [
     lumen_status::NonFiniteResult,
     lumen_status::Cancelled,
     lumen_status::DeadlineExceeded,
+    lumen_status::ElementTypeMismatch,
+    lumen_status::ElementTypeUnsupported,
 ];
 
 impl lumen_status {
@@ -130,6 +141,8 @@ impl lumen_status {
             Self::NonFiniteResult => c"LUMEN_STATUS_NON_FINITE_RESULT",
             Self::Cancelled => c"LUMEN_STATUS_CANCELLED",
             Self::DeadlineExceeded => c"LUMEN_STATUS_DEADLINE_EXCEEDED",
+            Self::ElementTypeMismatch => c"LUMEN_STATUS_ELEMENT_TYPE_MISMATCH",
+            Self::ElementTypeUnsupported => c"LUMEN_STATUS_ELEMENT_TYPE_UNSUPPORTED",
         }
     }
 }

@@ -7,6 +7,7 @@ use std::ffi::CString;
 use super::boundary::{boundary, boundary_or, free_handle, FfiError};
 use super::call_control::enter_control;
 use super::call_control::lumen_call_control;
+use super::elements::typed_buffer;
 use super::engine::lumen_engine;
 use super::explanation::lumen_explanation;
 use super::options::{controlled_options, current_size, read_options, versioned_options};
@@ -15,6 +16,7 @@ use super::registry::{handle as live_handle, into_handle, use_handle, Handle, In
 use super::sequence_model::lumen_sequence_model;
 use super::shapley::{LUMEN_LINK_IDENTITY, LUMEN_LINK_LOGIT};
 use super::status::lumen_status;
+use crate::element::Element;
 use crate::engine::call_control::ControlScope;
 use crate::explain::shapley::Link;
 use crate::explain::timeshap::{
@@ -93,6 +95,11 @@ pub struct lumen_timeshap_options {
     /// 0 (the default): no fixed index (`prune`/`tolerance` decide). Set together with
     /// `prune`, or positive, or below `-seq_len`: `LUMEN_STATUS_INVALID_ARGUMENT`.
     pub pruning_index: i64,
+    /// Since 0.3. `background` for a double model (`_f64` exports), `background_len`
+    /// doubles; `background` stays NULL.
+    pub background_f64: *const f64,
+    /// Since 0.3. `training_events` for a double model, `training_events_len` doubles.
+    pub training_events_f64: *const f64,
 }
 
 /// One point of the pruning curve.
@@ -214,6 +221,8 @@ pub extern "C" fn lumen_timeshap_options_default() -> lumen_timeshap_options {
         event_threshold: 0.0,
         feature_threshold: 0.0,
         pruning_index: 0,
+        background_f64: std::ptr::null(),
+        training_events_f64: std::ptr::null(),
     }
 }
 
@@ -222,16 +231,20 @@ pub extern "C" fn lumen_timeshap_options_default() -> lumen_timeshap_options {
 ///
 /// # Safety
 /// Each array of `o` holds its stated number of elements.
-unsafe fn params(
+unsafe fn params<E: Element>(
     o: &lumen_timeshap_options,
     features: usize,
     seq_len: Option<usize>,
-) -> Result<TimeShapParams, FfiError> {
+) -> Result<TimeShapParams<E>, FfiError> {
     // SAFETY: the arrays come from the caller's options.
     let (background, training) = unsafe {
         (
-            slice(o.background, o.background_len, "options.background")?,
-            slice(o.training_events, o.training_events_len, "options.training_events")?,
+            typed_buffer::<E>((o.background, "background"), (o.background_f64, "background_f64"), o.background_len)?,
+            typed_buffer::<E>(
+                (o.training_events, "training_events"),
+                (o.training_events_f64, "training_events_f64"),
+                o.training_events_len,
+            )?,
         )
     };
     let background = if !background.is_empty() {
@@ -318,18 +331,18 @@ controlled_options!(lumen_timeshap_options);
 ///
 /// # Safety
 /// Pointers follow the exports' documentation.
-unsafe fn handles<'a>(
+unsafe fn handles<'a, E: Element>(
     engine: *const lumen_engine,
     model: *const lumen_sequence_model,
     options: *const lumen_timeshap_options,
-) -> Result<Handles<'a>, FfiError> {
+) -> Result<Handles<'a, E>, FfiError> {
     refuse_reentry()?;
     // SAFETY: validity of each pointer is the caller's contract.
     let ((engine, engine_in_use), (model, model_in_use), options) =
         unsafe { (use_handle(engine, "engine")?, use_handle(model, "model")?, read_options(options, "options")?) };
     // SAFETY: the control pointer comes from the caller's options.
     let control = unsafe { enter_control(options.control)? };
-    Ok((&engine.engine, model.model.as_ref(), options, (control, [engine_in_use, model_in_use])))
+    Ok((&engine.engine, model.typed::<E>()?, options, (control, [engine_in_use, model_in_use])))
 }
 
 /// [`handles`] plus the one sequence of a single-sequence export and its checked
@@ -337,14 +350,14 @@ unsafe fn handles<'a>(
 ///
 /// # Safety
 /// As [`handles`]; `sequence` holds `sequence_len` floats.
-unsafe fn sequence_call<'a>(
+unsafe fn sequence_call<'a, E: Element>(
     engine: *const lumen_engine,
     model: *const lumen_sequence_model,
-    sequence: *const f32,
+    sequence: *const E,
     sequence_len: usize,
     seq_len: usize,
     options: *const lumen_timeshap_options,
-) -> Result<SequenceCall<'a>, FfiError> {
+) -> Result<SequenceCall<'a, E>, FfiError> {
     // SAFETY: forwarded contract.
     let (engine, model, o, control) = unsafe { handles(engine, model, options)? };
     // SAFETY: forwarded contract.
@@ -355,18 +368,74 @@ unsafe fn sequence_call<'a>(
 }
 
 /// What [`sequence_call`] checks and installs.
-type SequenceCall<'a> = (
+type SequenceCall<'a, E> = (
     &'a crate::engine::Engine,
-    &'a dyn SequenceModel,
+    &'a dyn SequenceModel<E>,
     lumen_timeshap_options,
-    &'a [f32],
-    TimeShapParams,
+    &'a [E],
+    TimeShapParams<E>,
     (ControlScope, [InUse; 2]),
 );
 
 /// The checked engine, model and options of a TimeSHAP export, and its installed control.
-type Handles<'a> =
-    (&'a crate::engine::Engine, &'a dyn SequenceModel, lumen_timeshap_options, (ControlScope, [InUse; 2]));
+type Handles<'a, E> =
+    (&'a crate::engine::Engine, &'a dyn SequenceModel<E>, lumen_timeshap_options, (ControlScope, [InUse; 2]));
+
+/// `lumen_engine_timeshap_prune` on a model of element type `E`.
+///
+/// # Safety
+/// As for `lumen_engine_timeshap_prune`, with the sequences holding values of `E`.
+unsafe fn timeshap_prune_call<E: Element>(
+    engine: *const lumen_engine,
+    model: *const lumen_sequence_model,
+    sequence: *const E,
+    sequence_len: usize,
+    seq_len: usize,
+    options: *const lumen_timeshap_options,
+    full_curve: u32,
+    pruned_len: *mut usize,
+    curve: *mut lumen_pruning_point,
+    curve_len: usize,
+    curve_written: *mut usize,
+) -> Result<(), FfiError> {
+    check_out(pruned_len, "pruned_len")?;
+    check_out(curve_written, "curve_written")?;
+    // SAFETY: the caller's contract covers every pointer.
+    let (engine, model, _, sequence, params, _control) =
+        unsafe { sequence_call(engine, model, sequence, sequence_len, seq_len, options)? };
+    // The full curve has seq_len − 1 points: a buffer too short for them is refused
+    // before any work (a partial walk's length is known only once it stops).
+    let full_points = seq_len.saturating_sub(1);
+    if full_curve != 0 && curve_len > 0 && curve_len < full_points {
+        return Err(FfiError::new(
+            lumen_status::BufferTooSmall,
+            format!("curve_len: is {curve_len}, the full curve of {seq_len} events has {full_points} points"),
+        ));
+    }
+    let pruning = timeshap_prune(engine, model, sequence, seq_len, &params, full_curve != 0)?;
+    let points: Vec<lumen_pruning_point> = pruning
+        .curve
+        .iter()
+        .map(|p| lumen_pruning_point {
+            split: p.split,
+            newer_len: p.newer_len,
+            older_value: p.older_value,
+            newer_value: p.newer_value,
+        })
+        .collect();
+    if curve_len > 0 {
+        // SAFETY: `curve` holds `curve_len` points per the contract.
+        unsafe { copy_out(&points, curve, curve_len) }
+            .map_err(|e| FfiError::new(e.status, format!("curve_len: {}", e.message)))?;
+    }
+    crate::engine::call_control::finish_current();
+    // SAFETY: both passed `check_out`.
+    unsafe {
+        write_out(pruned_len, pruning.pruned_len);
+        write_out(curve_written, points.len());
+    }
+    Ok(())
+}
 
 /// Temporal coalition pruning of one sequence (`sequence_len == seq_len × F` floats,
 /// event-major, `seq_len >= 2`). With `full_curve` non-zero every split is evaluated
@@ -398,45 +467,108 @@ pub unsafe extern "C" fn lumen_engine_timeshap_prune(
     curve_len: usize,
     curve_written: *mut usize,
 ) -> lumen_status {
-    boundary("lumen_engine_timeshap_prune", || {
-        check_out(pruned_len, "pruned_len")?;
-        check_out(curve_written, "curve_written")?;
-        // SAFETY: the caller's contract covers every pointer.
-        let (engine, model, _, sequence, params, _control) =
-            unsafe { sequence_call(engine, model, sequence, sequence_len, seq_len, options)? };
-        // The full curve has seq_len − 1 points: a buffer too short for them is refused
-        // before any work (a partial walk's length is known only once it stops).
-        let full_points = seq_len.saturating_sub(1);
-        if full_curve != 0 && curve_len > 0 && curve_len < full_points {
-            return Err(FfiError::new(
-                lumen_status::BufferTooSmall,
-                format!("curve_len: is {curve_len}, the full curve of {seq_len} events has {full_points} points"),
-            ));
-        }
-        let pruning = timeshap_prune(engine, model, sequence, seq_len, &params, full_curve != 0)?;
-        let points: Vec<lumen_pruning_point> = pruning
-            .curve
-            .iter()
-            .map(|p| lumen_pruning_point {
-                split: p.split,
-                newer_len: p.newer_len,
-                older_value: p.older_value,
-                newer_value: p.newer_value,
-            })
-            .collect();
-        if curve_len > 0 {
-            // SAFETY: `curve` holds `curve_len` points per the contract.
-            unsafe { copy_out(&points, curve, curve_len) }
-                .map_err(|e| FfiError::new(e.status, format!("curve_len: {}", e.message)))?;
-        }
-        crate::engine::call_control::finish_current();
-        // SAFETY: both passed `check_out`.
-        unsafe {
-            write_out(pruned_len, pruning.pruned_len);
-            write_out(curve_written, points.len());
-        }
-        Ok(())
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_timeshap_prune", || unsafe {
+        timeshap_prune_call(
+            engine,
+            model,
+            sequence,
+            sequence_len,
+            seq_len,
+            options,
+            full_curve,
+            pruned_len,
+            curve,
+            curve_len,
+            curve_written,
+        )
     })
+}
+
+/// `lumen_engine_timeshap_prune` for a `LUMEN_ELEMENT_F64` sequence model: the sequences are doubles and `background_f64`/`training_events_f64` replace their float twins,
+/// and the model sees exactly those doubles.
+///
+/// # Safety
+/// As for `lumen_engine_timeshap_prune`, with the sequences holding doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_timeshap_prune_f64(
+    engine: *const lumen_engine,
+    model: *const lumen_sequence_model,
+    sequence: *const f64,
+    sequence_len: usize,
+    seq_len: usize,
+    options: *const lumen_timeshap_options,
+    full_curve: u32,
+    pruned_len: *mut usize,
+    curve: *mut lumen_pruning_point,
+    curve_len: usize,
+    curve_written: *mut usize,
+) -> lumen_status {
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_timeshap_prune_f64", || unsafe {
+        timeshap_prune_call(
+            engine,
+            model,
+            sequence,
+            sequence_len,
+            seq_len,
+            options,
+            full_curve,
+            pruned_len,
+            curve,
+            curve_len,
+            curve_written,
+        )
+    })
+}
+
+/// `lumen_engine_timeshap_pruning_curve` on a model of element type `E`.
+///
+/// # Safety
+/// As for `lumen_engine_timeshap_pruning_curve`, with the sequences holding values of `E`.
+unsafe fn timeshap_pruning_curve_call<E: Element>(
+    engine: *const lumen_engine,
+    model: *const lumen_sequence_model,
+    sequence: *const E,
+    sequence_len: usize,
+    seq_len: usize,
+    options: *const lumen_timeshap_options,
+    pruning_index: *mut i64,
+    curve: *mut lumen_timeshap_curve_point,
+    curve_len: usize,
+    curve_written: *mut usize,
+) -> Result<(), FfiError> {
+    check_out(pruning_index, "pruning_index")?;
+    check_out(curve_written, "curve_written")?;
+    // SAFETY: the caller's contract covers every pointer.
+    let (engine, model, _, sequence, params, _control) =
+        unsafe { sequence_call(engine, model, sequence, sequence_len, seq_len, options)? };
+    let points = seq_len.saturating_add(1);
+    if curve_len < points {
+        return Err(FfiError::new(
+            lumen_status::BufferTooSmall,
+            format!(
+                "curve_len: is {curve_len}, the curve of {seq_len} events has {points} points (t = 0 .. -{seq_len})"
+            ),
+        ));
+    }
+    let pruning = timeshap_prune(engine, model, sequence, seq_len, &params, true)?;
+    let whole = pruning
+        .timeshap_curve()
+        .ok_or_else(|| FfiError::new(lumen_status::Internal, "the full pruning curve came back incomplete"))?;
+    let out: Vec<lumen_timeshap_curve_point> = whole
+        .iter()
+        .map(|p| lumen_timeshap_curve_point { t: p.t, older_value: p.older_value, newer_value: p.newer_value })
+        .collect();
+    // SAFETY: `curve` holds `curve_len` points per the contract.
+    unsafe { copy_out(&out, curve, curve_len) }?;
+    crate::engine::call_control::finish_current();
+    // SAFETY: both passed `check_out`.
+    unsafe {
+        write_out(pruning_index, pruning.pruning_index());
+        write_out(curve_written, out.len());
+    }
+    Ok(())
 }
 
 /// The whole pruning curve of one sequence in the `timeshap` package's form, as its
@@ -466,37 +598,94 @@ pub unsafe extern "C" fn lumen_engine_timeshap_pruning_curve(
     curve_len: usize,
     curve_written: *mut usize,
 ) -> lumen_status {
-    boundary("lumen_engine_timeshap_pruning_curve", || {
-        check_out(pruning_index, "pruning_index")?;
-        check_out(curve_written, "curve_written")?;
-        // SAFETY: the caller's contract covers every pointer.
-        let (engine, model, _, sequence, params, _control) =
-            unsafe { sequence_call(engine, model, sequence, sequence_len, seq_len, options)? };
-        let points = seq_len.saturating_add(1);
-        if curve_len < points {
-            return Err(FfiError::new(
-                lumen_status::BufferTooSmall,
-                format!("curve_len: is {curve_len}, the curve of {seq_len} events has {points} points (t = 0 .. -{seq_len})"),
-            ));
-        }
-        let pruning = timeshap_prune(engine, model, sequence, seq_len, &params, true)?;
-        let whole = pruning
-            .timeshap_curve()
-            .ok_or_else(|| FfiError::new(lumen_status::Internal, "the full pruning curve came back incomplete"))?;
-        let out: Vec<lumen_timeshap_curve_point> = whole
-            .iter()
-            .map(|p| lumen_timeshap_curve_point { t: p.t, older_value: p.older_value, newer_value: p.newer_value })
-            .collect();
-        // SAFETY: `curve` holds `curve_len` points per the contract.
-        unsafe { copy_out(&out, curve, curve_len) }?;
-        crate::engine::call_control::finish_current();
-        // SAFETY: both passed `check_out`.
-        unsafe {
-            write_out(pruning_index, pruning.pruning_index());
-            write_out(curve_written, out.len());
-        }
-        Ok(())
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_timeshap_pruning_curve", || unsafe {
+        timeshap_pruning_curve_call(
+            engine,
+            model,
+            sequence,
+            sequence_len,
+            seq_len,
+            options,
+            pruning_index,
+            curve,
+            curve_len,
+            curve_written,
+        )
     })
+}
+
+/// `lumen_engine_timeshap_pruning_curve` for a `LUMEN_ELEMENT_F64` sequence model: the sequences are doubles and `background_f64`/`training_events_f64` replace their float twins,
+/// and the model sees exactly those doubles.
+///
+/// # Safety
+/// As for `lumen_engine_timeshap_pruning_curve`, with the sequences holding doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_timeshap_pruning_curve_f64(
+    engine: *const lumen_engine,
+    model: *const lumen_sequence_model,
+    sequence: *const f64,
+    sequence_len: usize,
+    seq_len: usize,
+    options: *const lumen_timeshap_options,
+    pruning_index: *mut i64,
+    curve: *mut lumen_timeshap_curve_point,
+    curve_len: usize,
+    curve_written: *mut usize,
+) -> lumen_status {
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_timeshap_pruning_curve_f64", || unsafe {
+        timeshap_pruning_curve_call(
+            engine,
+            model,
+            sequence,
+            sequence_len,
+            seq_len,
+            options,
+            pruning_index,
+            curve,
+            curve_len,
+            curve_written,
+        )
+    })
+}
+
+/// `lumen_engine_explain_timeshap` on a model of element type `E`.
+///
+/// # Safety
+/// As for `lumen_engine_explain_timeshap`, with the sequences holding values of `E`.
+unsafe fn explain_timeshap<E: Element>(
+    engine: *const lumen_engine,
+    model: *const lumen_sequence_model,
+    sequence: *const E,
+    sequence_len: usize,
+    seq_len: usize,
+    level: u32,
+    options: *const lumen_timeshap_options,
+    out: *mut *mut lumen_explanation,
+) -> Result<(), FfiError> {
+    check_out(out, "out")?;
+    // SAFETY: the caller's contract covers every pointer.
+    let (engine, model, o, sequence, params, _control) =
+        unsafe { sequence_call(engine, model, sequence, sequence_len, seq_len, options)? };
+    let o = &o;
+    let explanation = match level {
+        LUMEN_TIMESHAP_EVENT => timeshap_event(engine, model, sequence, seq_len, &params)?,
+        LUMEN_TIMESHAP_FEATURE => timeshap_feature(engine, model, sequence, seq_len, &params)?,
+        LUMEN_TIMESHAP_CELL => timeshap_cell(engine, model, sequence, seq_len, &params, &relevance(o)?)?,
+        other => {
+            return Err(FfiError::new(
+                lumen_status::InvalidArgument,
+                format!("level: is {other}, expected LUMEN_TIMESHAP_EVENT (0), _FEATURE (1) or _CELL (2)"),
+            ))
+        }
+    };
+    explanation.explanation.ensure_finite()?;
+    crate::engine::call_control::finish_current();
+    let handle = into_handle(lumen_explanation::from_timeshap(explanation));
+    // SAFETY: `out` passed `check_out`.
+    unsafe { write_out(out, handle) };
+    Ok(())
 }
 
 /// Explains one sequence (`sequence_len == seq_len × F` floats, event-major,
@@ -526,30 +715,72 @@ pub unsafe extern "C" fn lumen_engine_explain_timeshap(
     options: *const lumen_timeshap_options,
     out: *mut *mut lumen_explanation,
 ) -> lumen_status {
-    boundary("lumen_engine_explain_timeshap", || {
-        check_out(out, "out")?;
-        // SAFETY: the caller's contract covers every pointer.
-        let (engine, model, o, sequence, params, _control) =
-            unsafe { sequence_call(engine, model, sequence, sequence_len, seq_len, options)? };
-        let o = &o;
-        let explanation = match level {
-            LUMEN_TIMESHAP_EVENT => timeshap_event(engine, model, sequence, seq_len, &params)?,
-            LUMEN_TIMESHAP_FEATURE => timeshap_feature(engine, model, sequence, seq_len, &params)?,
-            LUMEN_TIMESHAP_CELL => timeshap_cell(engine, model, sequence, seq_len, &params, &relevance(o)?)?,
-            other => {
-                return Err(FfiError::new(
-                    lumen_status::InvalidArgument,
-                    format!("level: is {other}, expected LUMEN_TIMESHAP_EVENT (0), _FEATURE (1) or _CELL (2)"),
-                ))
-            }
-        };
-        explanation.explanation.ensure_finite()?;
-        crate::engine::call_control::finish_current();
-        let handle = into_handle(lumen_explanation::from_timeshap(explanation));
-        // SAFETY: `out` passed `check_out`.
-        unsafe { write_out(out, handle) };
-        Ok(())
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_timeshap", || unsafe {
+        explain_timeshap(engine, model, sequence, sequence_len, seq_len, level, options, out)
     })
+}
+
+/// `lumen_engine_explain_timeshap` for a `LUMEN_ELEMENT_F64` sequence model: the sequences are doubles and `background_f64`/`training_events_f64` replace their float twins,
+/// and the model sees exactly those doubles.
+///
+/// # Safety
+/// As for `lumen_engine_explain_timeshap`, with the sequences holding doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_explain_timeshap_f64(
+    engine: *const lumen_engine,
+    model: *const lumen_sequence_model,
+    sequence: *const f64,
+    sequence_len: usize,
+    seq_len: usize,
+    level: u32,
+    options: *const lumen_timeshap_options,
+    out: *mut *mut lumen_explanation,
+) -> lumen_status {
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_explain_timeshap_f64", || unsafe {
+        explain_timeshap(engine, model, sequence, sequence_len, seq_len, level, options, out)
+    })
+}
+
+/// `lumen_engine_timeshap_global` on a model of element type `E`.
+///
+/// # Safety
+/// As for `lumen_engine_timeshap_global`, with the sequences holding values of `E`.
+unsafe fn timeshap_global_call<E: Element>(
+    engine: *const lumen_engine,
+    model: *const lumen_sequence_model,
+    sequences: *const E,
+    sequences_len: usize,
+    lengths: *const usize,
+    count: usize,
+    options: *const lumen_timeshap_options,
+    tolerances: *const f64,
+    tolerances_len: usize,
+    seeds: u32,
+    out: *mut *mut lumen_timeshap_global,
+) -> Result<(), FfiError> {
+    check_out(out, "out")?;
+    // SAFETY: the caller's contract covers every pointer.
+    let (engine, model, o, _control) = unsafe { handles(engine, model, options)? };
+    let o = &o;
+    // SAFETY: as above.
+    let (data, lengths, tolerances) = unsafe {
+        (
+            slice(sequences, sequences_len, "sequences")?,
+            slice(lengths, count, "lengths")?,
+            slice(tolerances, tolerances_len, "tolerances")?,
+        )
+    };
+    // SAFETY: as above.
+    let local = unsafe { params(o, model.signature().features, None)? };
+    let mut global = GlobalParams::new(local, tolerances.to_vec());
+    global.seeds = seeds;
+    let report = timeshap_global(engine, model, data, lengths, &global)?;
+    crate::engine::call_control::finish_current();
+    // SAFETY: `out` passed `check_out`.
+    unsafe { write_out(out, into_handle(lumen_timeshap_global { report })) };
+    Ok(())
 }
 
 /// Global TimeSHAP over `count` sequences concatenated in `sequences`
@@ -580,28 +811,58 @@ pub unsafe extern "C" fn lumen_engine_timeshap_global(
     seeds: u32,
     out: *mut *mut lumen_timeshap_global,
 ) -> lumen_status {
-    boundary("lumen_engine_timeshap_global", || {
-        check_out(out, "out")?;
-        // SAFETY: the caller's contract covers every pointer.
-        let (engine, model, o, _control) = unsafe { handles(engine, model, options)? };
-        let o = &o;
-        // SAFETY: as above.
-        let (data, lengths, tolerances) = unsafe {
-            (
-                slice(sequences, sequences_len, "sequences")?,
-                slice(lengths, count, "lengths")?,
-                slice(tolerances, tolerances_len, "tolerances")?,
-            )
-        };
-        // SAFETY: as above.
-        let local = unsafe { params(o, model.signature().features, None)? };
-        let mut global = GlobalParams::new(local, tolerances.to_vec());
-        global.seeds = seeds;
-        let report = timeshap_global(engine, model, data, lengths, &global)?;
-        crate::engine::call_control::finish_current();
-        // SAFETY: `out` passed `check_out`.
-        unsafe { write_out(out, into_handle(lumen_timeshap_global { report })) };
-        Ok(())
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_timeshap_global", || unsafe {
+        timeshap_global_call(
+            engine,
+            model,
+            sequences,
+            sequences_len,
+            lengths,
+            count,
+            options,
+            tolerances,
+            tolerances_len,
+            seeds,
+            out,
+        )
+    })
+}
+
+/// `lumen_engine_timeshap_global` for a `LUMEN_ELEMENT_F64` sequence model: the sequences are doubles and `background_f64`/`training_events_f64` replace their float twins,
+/// and the model sees exactly those doubles.
+///
+/// # Safety
+/// As for `lumen_engine_timeshap_global`, with the sequences holding doubles.
+#[no_mangle]
+pub unsafe extern "C" fn lumen_engine_timeshap_global_f64(
+    engine: *const lumen_engine,
+    model: *const lumen_sequence_model,
+    sequences: *const f64,
+    sequences_len: usize,
+    lengths: *const usize,
+    count: usize,
+    options: *const lumen_timeshap_options,
+    tolerances: *const f64,
+    tolerances_len: usize,
+    seeds: u32,
+    out: *mut *mut lumen_timeshap_global,
+) -> lumen_status {
+    // SAFETY: the caller's contract.
+    boundary("lumen_engine_timeshap_global_f64", || unsafe {
+        timeshap_global_call(
+            engine,
+            model,
+            sequences,
+            sequences_len,
+            lengths,
+            count,
+            options,
+            tolerances,
+            tolerances_len,
+            seeds,
+            out,
+        )
     })
 }
 

@@ -10,16 +10,19 @@ pub const LUMEN_VERSION_MINOR: u32 = 2;
 pub const LUMEN_VERSION_PATCH: u32 = 0;
 /// The model-descriptor ABI this header describes: put it in `lumen_model_desc.abi_version`.
 /// Version 2 added `layer_gradient` and `layer_shape`; version 3 added `input_dtype`,
-/// `predict_device` and `gradient_device` (device-memory models). Descriptors of version 2
-/// are still accepted (they describe host-memory models).
-pub const LUMEN_MODEL_ABI_VERSION: u32 = 3;
+/// `predict_device` and `gradient_device` (device-memory models); version 4 added
+/// `element_type` and the double-precision callbacks `predict_f64`, `gradient_f64` and
+/// `layer_gradient_f64`. Descriptors of versions 2 and 3 are still accepted (they describe
+/// float models).
+pub const LUMEN_MODEL_ABI_VERSION: u32 = 4;
 
 /// The oldest `lumen_model_desc.abi_version` this library still reads.
 pub const LUMEN_MODEL_ABI_VERSION_OLDEST: u32 = 2;
 
 /// The sequence-model descriptor ABI this header describes: put it in
-/// `lumen_sequence_model_desc.abi_version`.
-pub const LUMEN_SEQUENCE_MODEL_ABI_VERSION: u32 = 1;
+/// `lumen_sequence_model_desc.abi_version`. Version 2 added `element_type` and the
+/// double-precision callbacks; version-1 descriptors are still accepted (float models).
+pub const LUMEN_SEQUENCE_MODEL_ABI_VERSION: u32 = 2;
 
 /// The library's version as `"MAJOR.MINOR.PATCH"`; compare with the `LUMEN_VERSION_*`
 /// macros to detect a header/library mismatch. Static string: never free it. Thread-safe.

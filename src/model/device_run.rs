@@ -9,6 +9,7 @@
 
 use super::evaluator::BatchSource;
 use crate::backend::{AblationJob, CoalitionJob, PathJob};
+use crate::element::Element;
 use crate::error::Result;
 
 #[cfg(feature = "cuda")]
@@ -57,22 +58,22 @@ mod without_cuda {
             match *never {}
         }
         /// See the CUDA build.
-        pub fn ablation(&self, _: &AblationJob<'_>, _: usize, _: &mut [f32]) -> Result<u64> {
+        pub fn ablation<E: Element>(&self, _: &AblationJob<'_, E>, _: usize, _: &mut [f32]) -> Result<u64> {
             let Self::Never(never, _) = self;
             match *never {}
         }
         /// See the CUDA build.
-        pub fn coalitions(&self, _: &CoalitionJob<'_>, _: usize, _: &mut [f32]) -> Result<u64> {
+        pub fn coalitions<E: Element>(&self, _: &CoalitionJob<'_, E>, _: usize, _: &mut [f32]) -> Result<u64> {
             let Self::Never(never, _) = self;
             match *never {}
         }
         /// See the CUDA build.
-        pub fn host_built<S: BatchSource>(&self, _: &S, _: usize, _: &mut [f32]) -> Result<u64> {
+        pub fn host_built<E: Element, S: BatchSource<E>>(&self, _: &S, _: usize, _: &mut [f32]) -> Result<u64> {
             let Self::Never(never, _) = self;
             match *never {}
         }
         /// See the CUDA build.
-        pub fn paths(&self, _: &PathJob<'_>, _: &[u32], _: usize, _: &mut [f64]) -> Result<u64> {
+        pub fn paths<E: Element>(&self, _: &PathJob<'_, E>, _: &[u32], _: usize, _: &mut [f64]) -> Result<u64> {
             let Self::Never(never, _) = self;
             match *never {}
         }
@@ -88,6 +89,7 @@ mod with_cuda {
     use crate::backend::cuda::batches::DeviceBatch;
     use crate::backend::cuda::CudaBackend;
     use crate::backend::{Backend, BackendKind};
+    use crate::element::same_slice;
     use crate::error::{Error, ErrorKind};
     use crate::model::DeviceModel;
 
@@ -226,7 +228,12 @@ mod with_cuda {
         }
 
         /// Every item of `job`, built on the device batch by batch; outputs to the host.
-        pub fn ablation(&self, job: &AblationJob<'_>, batch_rows: usize, outputs: &mut [f32]) -> Result<u64> {
+        pub fn ablation<E: Element>(
+            &self,
+            job: &AblationJob<'_, E>,
+            batch_rows: usize,
+            outputs: &mut [f32],
+        ) -> Result<u64> {
             let operands = self.backend.upload_ablation(job)?;
             self.run_built(job.items(), batch_rows, outputs, |items, batch| {
                 self.backend.build_ablation_device(&operands, items, batch)
@@ -234,7 +241,12 @@ mod with_cuda {
         }
 
         /// Every item of `job`, built on the device batch by batch; outputs to the host.
-        pub fn coalitions(&self, job: &CoalitionJob<'_>, batch_rows: usize, outputs: &mut [f32]) -> Result<u64> {
+        pub fn coalitions<E: Element>(
+            &self,
+            job: &CoalitionJob<'_, E>,
+            batch_rows: usize,
+            outputs: &mut [f32],
+        ) -> Result<u64> {
             let operands = self.backend.upload_coalitions(job)?;
             self.run_built(job.items(), batch_rows, outputs, |items, batch| {
                 self.backend.build_coalitions_device(&operands, items, batch)
@@ -242,7 +254,12 @@ mod with_cuda {
         }
 
         /// Rows of a host-built `source` (reference rows and the like), uploaded per batch.
-        pub fn host_built<S: BatchSource>(&self, source: &S, batch_rows: usize, outputs: &mut [f32]) -> Result<u64> {
+        pub fn host_built<E: Element, S: BatchSource<E>>(
+            &self,
+            source: &S,
+            batch_rows: usize,
+            outputs: &mut [f32],
+        ) -> Result<u64> {
             let rows = outputs.len() / self.output_len();
             let capacity = batch_rows.min(rows).max(1);
             let mut scratch = source.new_scratch(capacity);
@@ -250,7 +267,9 @@ mod with_cuda {
             self.run_built(rows, capacity, outputs, |items, batch| {
                 let count = items.len();
                 source.fill(&mut scratch, items)?;
-                self.backend.fill_batch(&source.rows(&scratch, count)[..count * n], batch)
+                let rows = same_slice::<E, f32>(source.rows(&scratch, count))
+                    .ok_or_else(|| Error::new(ErrorKind::Internal, "device run: a device model got non-f32 rows"))?;
+                self.backend.fill_batch(&rows[..count * n], batch)
             })
         }
 
@@ -277,9 +296,9 @@ mod with_cuda {
         /// Integrated-Gradients-style paths on the device: each batch of points is built,
         /// differentiated by the model and accumulated without leaving the device; the
         /// accumulator comes back once at the end.
-        pub fn paths(
+        pub fn paths<E: Element>(
             &self,
-            job: &PathJob<'_>,
+            job: &PathJob<'_, E>,
             targets: &[u32],
             batch_rows: usize,
             accumulator: &mut [f64],

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use super::device_run::DeviceRunner;
 use super::{MemorySpace, Model, ModelSignature};
 use crate::backend::{AblationJob, Backend, CoalitionJob, PathJob};
+use crate::element::{same_slice, same_slice_mut, Element};
 use crate::engine::call_control::{self, CallControl};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -32,18 +33,20 @@ pub struct BatchPlan {
 }
 
 impl BatchPlan {
-    /// Plans `total_rows` rows of `row_len` floats for `signature`, holding at most
+    /// Plans `total_rows` rows of `row_len` elements of `element_size` bytes for
+    /// `signature`, holding at most
     /// `budget_bytes` of batch inputs at once. `requested` caps the batch size (Captum's
     /// `perturbations_per_eval`); `threads` caps the workers of a concurrent model.
     pub fn new(
         signature: &ModelSignature,
         total_rows: usize,
         row_len: usize,
+        element_size: usize,
         budget_bytes: usize,
         requested: Option<usize>,
         threads: usize,
     ) -> Result<Self> {
-        let row_bytes = row_len.max(1) * std::mem::size_of::<f32>();
+        let row_bytes = row_len.max(1) * element_size;
         let budget_rows = budget_bytes / row_bytes;
         if budget_rows == 0 {
             return Err(Error::new(
@@ -68,8 +71,9 @@ impl BatchPlan {
     }
 }
 
-/// Produces the input rows of a batched run, one batch at a time, into per-worker scratch.
-pub trait BatchSource: Sync {
+/// Produces the input rows of a batched run (elements `E`), one batch at a time, into
+/// per-worker scratch.
+pub trait BatchSource<E: Element = f32>: Sync {
     /// Per-worker scratch space (e.g. a reusable batch buffer).
     type Scratch: Send;
     /// A scratch able to hold `batch_rows` rows.
@@ -77,27 +81,28 @@ pub trait BatchSource: Sync {
     /// Builds rows `rows` of the run into `scratch`.
     fn fill(&self, scratch: &mut Self::Scratch, rows: Range<usize>) -> Result<()>;
     /// The first `count` rows held by `scratch`, row-major.
-    fn rows<'s>(&self, scratch: &'s Self::Scratch, count: usize) -> &'s [f32];
+    fn rows<'s>(&self, scratch: &'s Self::Scratch, count: usize) -> &'s [E];
     /// The primitive job behind the rows, when a device can build them itself (the
-    /// evaluator of a device-memory model then never builds them on the host).
-    fn device_job(&self) -> Option<DeviceJob<'_>> {
+    /// evaluator of a device-memory model, always an f32 one, then never builds them on
+    /// the host).
+    fn device_job(&self) -> Option<DeviceJob<'_, E>> {
         None
     }
 }
 
 /// A batch source's rows as a primitive job a device backend can build.
 #[derive(Debug, Clone, Copy)]
-pub enum DeviceJob<'a> {
+pub enum DeviceJob<'a, E: Element = f32> {
     /// Occlusion / ablation items.
-    Ablation(AblationJob<'a>),
+    Ablation(AblationJob<'a, E>),
     /// Coalition × background items.
-    Coalitions(CoalitionJob<'a>),
+    Coalitions(CoalitionJob<'a, E>),
 }
 
 /// Fails on the first NaN or ±Inf of a batch of `rows` rows of `width` values that the
 /// `callback` wrote (each value a `unit`, all of them `plural`).
-pub(super) fn ensure_finite_batch(
-    values: &[f32],
+pub(super) fn ensure_finite_batch<E: Element>(
+    values: &[E],
     width: usize,
     rows: usize,
     callback: &str,
@@ -124,24 +129,24 @@ pub(super) fn ensure_finite_batch(
 /// holds the lock for C callbacks).
 ///
 /// [`HostModel`]: super::HostModel
-pub struct Evaluator<'m> {
-    model: &'m dyn Model,
+pub struct Evaluator<'m, E: Element = f32> {
+    model: &'m dyn Model<E>,
     rows_evaluated: AtomicU64,
     backend: Option<&'m dyn Backend>,
     /// The control of the call that created the evaluator (checked before every model call).
     control: Option<Arc<CallControl>>,
 }
 
-impl<'m> Evaluator<'m> {
+impl<'m, E: Element> Evaluator<'m, E> {
     /// An evaluator for `model` on the host. A device-memory model fails with
     /// `BackendUnavailable` (use [`Evaluator::with_backend`] where a method has a device path).
-    pub fn new(model: &'m dyn Model) -> Self {
+    pub fn new(model: &'m dyn Model<E>) -> Self {
         Self { model, rows_evaluated: AtomicU64::new(0), backend: None, control: call_control::current() }
     }
 
     /// An evaluator that runs a device-memory model on `backend` (the CUDA backend),
     /// and a host model as [`Evaluator::new`] does.
-    pub fn with_backend(model: &'m dyn Model, backend: &'m dyn Backend) -> Self {
+    pub fn with_backend(model: &'m dyn Model<E>, backend: &'m dyn Backend) -> Self {
         Self { model, rows_evaluated: AtomicU64::new(0), backend: Some(backend), control: call_control::current() }
     }
 
@@ -177,7 +182,7 @@ impl<'m> Evaluator<'m> {
     /// model for which [`Evaluator::on_device`] is true.
     pub fn device_path_gradients(
         &self,
-        job: &PathJob<'_>,
+        job: &PathJob<'_, E>,
         targets: &[u32],
         batch_rows: usize,
         accumulator: &mut [f64],
@@ -221,7 +226,7 @@ impl<'m> Evaluator<'m> {
 
     /// Evaluates `rows` rows, split at the model's batch limit, and fails on any
     /// non-finite output.
-    pub fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> Result<()> {
+    pub fn predict(&self, inputs: &[E], rows: usize, outputs: &mut [E]) -> Result<()> {
         let signature = self.model.signature();
         let (input_len, output_len) = (signature.input_len(), signature.output_len);
         if inputs.len() != rows * input_len || outputs.len() != rows * output_len {
@@ -229,7 +234,8 @@ impl<'m> Evaluator<'m> {
         }
         if let Some(device) = self.device()? {
             self.before_call()?;
-            let evaluated = device.predict(inputs, rows, outputs, DEVICE_BATCH_BYTES / (4 * input_len).max(1))?;
+            let batch_rows = DEVICE_BATCH_BYTES / (4 * input_len).max(1);
+            let evaluated = device.predict(f32_view(inputs)?, rows, f32_view_mut(outputs)?, batch_rows)?;
             self.rows_evaluated.fetch_add(evaluated, Ordering::Relaxed);
             return self.after_call(evaluated as usize);
         }
@@ -256,11 +262,11 @@ impl<'m> Evaluator<'m> {
     /// given, receives the model's outputs too.
     pub fn gradient(
         &self,
-        inputs: &[f32],
+        inputs: &[E],
         rows: usize,
         targets: &[u32],
-        gradients: &mut [f32],
-        mut outputs: Option<&mut [f32]>,
+        gradients: &mut [E],
+        mut outputs: Option<&mut [E]>,
     ) -> Result<()> {
         let signature = self.model.signature();
         let (input_len, output_len) = (signature.input_len(), signature.output_len);
@@ -270,7 +276,12 @@ impl<'m> Evaluator<'m> {
         if let Some(device) = self.device()? {
             let batch_rows = DEVICE_BATCH_BYTES / (8 * input_len).max(1);
             self.before_call()?;
-            let evaluated = device.gradient(inputs, rows, targets, gradients, outputs, batch_rows)?;
+            let outputs = match outputs {
+                Some(outputs) => Some(f32_view_mut(outputs)?),
+                None => None,
+            };
+            let evaluated =
+                device.gradient(f32_view(inputs)?, rows, targets, f32_view_mut(gradients)?, outputs, batch_rows)?;
             self.rows_evaluated.fetch_add(evaluated, Ordering::Relaxed);
             return self.after_call(evaluated as usize);
         }
@@ -300,16 +311,17 @@ impl<'m> Evaluator<'m> {
     /// Evaluates every row of `source` (`outputs.len() / output_len` rows) under `plan`,
     /// on `pool`. Each batch's outputs land at that batch's place, whichever worker ran it.
     /// On failure, the error of the lowest failing batch is returned.
-    pub fn run<S: BatchSource>(
+    pub fn run<S: BatchSource<E>>(
         &self,
         pool: &rayon::ThreadPool,
         plan: BatchPlan,
         source: &S,
-        outputs: &mut [f32],
+        outputs: &mut [E],
     ) -> Result<()> {
         self.plan_rows(outputs.len() / self.signature().output_len.max(1));
         self.before_call()?;
         if let Some(device) = self.device()? {
+            let outputs = f32_view_mut(outputs)?;
             let evaluated = match source.device_job() {
                 Some(DeviceJob::Ablation(job)) => device.ablation(&job, plan.batch_rows, outputs)?,
                 Some(DeviceJob::Coalitions(job)) => device.coalitions(&job, plan.batch_rows, outputs)?,
@@ -330,7 +342,7 @@ impl<'m> Evaluator<'m> {
     /// One batch after the other on one thread. (Building batch k + 1 on a second thread
     /// while the model runs batch k was measured slower: a rayon join per batch costs more
     /// than the incremental build it hides.)
-    fn run_in_order<S: BatchSource>(&self, plan: BatchPlan, source: &S, outputs: &mut [f32]) -> Result<()> {
+    fn run_in_order<S: BatchSource<E>>(&self, plan: BatchPlan, source: &S, outputs: &mut [E]) -> Result<()> {
         let output_len = self.signature().output_len;
         let mut scratch = source.new_scratch(plan.batch_rows);
         for (batch, batch_out) in outputs.chunks_mut(plan.batch_rows * output_len).enumerate() {
@@ -340,13 +352,13 @@ impl<'m> Evaluator<'m> {
     }
 
     /// Builds batch `batch` of `plan` into `scratch` and evaluates it into `batch_out`.
-    fn evaluate_batch<S: BatchSource>(
+    fn evaluate_batch<S: BatchSource<E>>(
         &self,
         plan: BatchPlan,
         source: &S,
         scratch: &mut S::Scratch,
         batch: usize,
-        batch_out: &mut [f32],
+        batch_out: &mut [E],
     ) -> Result<()> {
         let rows = batch_out.len() / self.signature().output_len;
         let start = batch * plan.batch_rows;
@@ -356,12 +368,12 @@ impl<'m> Evaluator<'m> {
 
     /// `plan.workers` workers, each with its own scratch, taking batches in turn (for
     /// models that may be called concurrently).
-    fn run_workers<S: BatchSource>(
+    fn run_workers<S: BatchSource<E>>(
         &self,
         pool: &rayon::ThreadPool,
         plan: BatchPlan,
         source: &S,
-        outputs: &mut [f32],
+        outputs: &mut [E],
     ) -> Result<()> {
         let output_len = self.signature().output_len;
         let chunks = Mutex::new(outputs.chunks_mut(plan.batch_rows * output_len).enumerate());
@@ -394,6 +406,17 @@ impl<'m> Evaluator<'m> {
     }
 }
 
+/// A batch of a device-memory model as the f32 it is (device models are f32 only: a
+/// double-precision device model is refused when it is created).
+fn f32_view<E: Element>(values: &[E]) -> Result<&[f32]> {
+    same_slice(values).ok_or_else(|| Error::new(ErrorKind::Internal, "evaluator: a device model got non-f32 rows"))
+}
+
+/// The mutable form of [`f32_view`].
+fn f32_view_mut<E: Element>(values: &mut [E]) -> Result<&mut [f32]> {
+    same_slice_mut(values).ok_or_else(|| Error::new(ErrorKind::Internal, "evaluator: a device model got non-f32 rows"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,21 +426,21 @@ mod tests {
         let mut signature = ModelSignature::flat(1000, 1);
         let row = 4000;
         // Default: 4 MiB / 4000 B = 1048 rows, capped by the 100 rows of work.
-        assert_eq!(BatchPlan::new(&signature, 100, 1000, 256 << 20, None, 4).unwrap().batch_rows, 100);
-        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 256 << 20, None, 4).unwrap().batch_rows, 1048);
+        assert_eq!(BatchPlan::new(&signature, 100, 1000, 4, 256 << 20, None, 4).unwrap().batch_rows, 100);
+        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 4, 256 << 20, None, 4).unwrap().batch_rows, 1048);
         assert_eq!(
-            BatchPlan::new(&signature, 5000, 1000, 10 * row, None, 4).unwrap(),
+            BatchPlan::new(&signature, 5000, 1000, 4, 10 * row, None, 4).unwrap(),
             BatchPlan { batch_rows: 10, workers: 1 }
         );
         assert_eq!(
-            BatchPlan::new(&signature, 5000, 1000, 40 * row, Some(10), 4).unwrap(),
+            BatchPlan::new(&signature, 5000, 1000, 4, 40 * row, Some(10), 4).unwrap(),
             BatchPlan { batch_rows: 10, workers: 4 }
         );
         signature.max_batch_rows = Some(7);
-        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 256 << 20, Some(10), 2).unwrap().batch_rows, 7);
+        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 4, 256 << 20, Some(10), 2).unwrap().batch_rows, 7);
         signature.concurrent = false;
-        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 256 << 20, None, 8).unwrap().workers, 1);
-        let e = BatchPlan::new(&signature, 5000, 1000, row - 1, None, 8).unwrap_err();
+        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 4, 256 << 20, None, 8).unwrap().workers, 1);
+        let e = BatchPlan::new(&signature, 5000, 1000, 4, row - 1, None, 8).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::BudgetTooSmall);
     }
 }

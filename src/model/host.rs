@@ -7,6 +7,7 @@ use super::callback_scope::CallbackScope;
 
 use super::device::{DevicePtr, GradientDeviceFn, PredictDeviceFn};
 use super::{DeviceModel, InputDtype, MemorySpace, Model, ModelSignature};
+use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result};
 
 /// `predict(user_data, inputs, rows, outputs)`: reads `rows × input_len` floats, writes
@@ -21,6 +22,14 @@ use crate::error::{Error, ErrorKind, Result};
 pub type PredictFn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, inputs: *const f32, rows: usize, outputs: *mut f32) -> i32>;
 
+/// The double-precision `predict` (`LUMEN_ELEMENT_F64` models): as [`PredictFn`] on doubles.
+pub type PredictF64Fn =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, inputs: *const f64, rows: usize, outputs: *mut f64) -> i32>;
+
+/// `predict` on elements of type `E`.
+pub type PredictOf<E> =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, inputs: *const E, rows: usize, outputs: *mut E) -> i32>;
+
 /// `gradient(user_data, inputs, rows, targets, gradients, outputs)`: for each row, writes
 /// ∂f_target/∂input into `gradients` (`rows × input_len`) and, when `outputs` is not NULL,
 /// the model's outputs (`rows × output_len`). Returns 0 on success. Nullable.
@@ -32,6 +41,30 @@ pub type GradientFn = Option<
         targets: *const u32,
         gradients: *mut f32,
         outputs: *mut f32,
+    ) -> i32,
+>;
+
+/// The double-precision `gradient`: as [`GradientFn`] on doubles.
+pub type GradientF64Fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        inputs: *const f64,
+        rows: usize,
+        targets: *const u32,
+        gradients: *mut f64,
+        outputs: *mut f64,
+    ) -> i32,
+>;
+
+/// `gradient` on elements of type `E`.
+pub type GradientOf<E> = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        inputs: *const E,
+        rows: usize,
+        targets: *const u32,
+        gradients: *mut E,
+        outputs: *mut E,
     ) -> i32,
 >;
 
@@ -49,18 +82,42 @@ pub type LayerGradientFn = Option<
     ) -> i32,
 >;
 
+/// The double-precision `layer_gradient`: as [`LayerGradientFn`] on doubles.
+pub type LayerGradientF64Fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        inputs: *const f64,
+        rows: usize,
+        targets: *const u32,
+        activations: *mut f64,
+        gradients: *mut f64,
+    ) -> i32,
+>;
+
+/// `layer_gradient` on elements of type `E`.
+pub type LayerGradientOf<E> = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        inputs: *const E,
+        rows: usize,
+        targets: *const u32,
+        activations: *mut E,
+        gradients: *mut E,
+    ) -> i32,
+>;
+
 /// `finalize(user_data)`: called exactly once when the model handle is freed. Nullable.
 pub type FinalizeFn = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
 
-/// The callbacks and opaque state handed over by a C caller.
+/// The callbacks (on elements of type `E`) and opaque state handed over by a C caller.
 #[derive(Debug)]
-pub struct HostCallbacks {
+pub struct HostCallbacks<E: Element = f32> {
     /// Required forward pass (`None` is rejected by [`HostModel::new`]).
-    pub predict: PredictFn,
+    pub predict: PredictOf<E>,
     /// Optional gradient pass.
-    pub gradient: GradientFn,
+    pub gradient: GradientOf<E>,
     /// Optional layer activations and gradients (Grad-CAM).
-    pub layer_gradient: LayerGradientFn,
+    pub layer_gradient: LayerGradientOf<E>,
     /// Optional finaliser of `user_data`.
     pub finalize: FinalizeFn,
     /// Passed back unchanged to every callback.
@@ -82,9 +139,9 @@ pub struct DeviceCallbacks {
 /// under the model's own lock, so no two calls overlap, whichever explanations or host
 /// threads make them.
 #[derive(Debug)]
-pub struct HostModel {
+pub struct HostModel<E: Element = f32> {
     signature: ModelSignature,
-    callbacks: HostCallbacks,
+    callbacks: HostCallbacks<E>,
     device: Option<DeviceCallbacks>,
     serial: Mutex<()>,
 }
@@ -92,16 +149,17 @@ pub struct HostModel {
 // SAFETY: the C contract lets callbacks and `user_data` be used from any thread, and
 // calls overlap only when the descriptor says the model is concurrent; otherwise every
 // call holds `serial` (see `HostModel::turn`).
-unsafe impl Send for HostModel {}
+unsafe impl<E: Element> Send for HostModel<E> {}
 // SAFETY: as above; the only shared mutable state is behind `serial`.
-unsafe impl Sync for HostModel {}
+unsafe impl<E: Element> Sync for HostModel<E> {}
 
-impl HostModel {
-    /// Wraps validated callbacks; `signature` must already be consistent. A host-memory
-    /// model needs `predict`; a device-memory model gets its callbacks from
+impl<E: Element> HostModel<E> {
+    /// Wraps validated callbacks; `signature` must already be consistent and declare `E`.
+    /// A host-memory model needs `predict`; a device-memory model gets its callbacks from
     /// [`HostModel::with_device`].
-    pub fn new(signature: ModelSignature, callbacks: HostCallbacks) -> Result<Self> {
+    pub fn new(signature: ModelSignature, callbacks: HostCallbacks<E>) -> Result<Self> {
         signature.validate()?;
+        signature.expect_element::<E>()?;
         if callbacks.predict.is_none() && signature.memory_space == MemorySpace::Host {
             return Err(Error::invalid("predict", "is NULL, expected the model's forward-pass callback"));
         }
@@ -140,12 +198,12 @@ fn callback_failed(which: &str, code: i32, rows: usize) -> Error {
     )
 }
 
-impl Model for HostModel {
+impl<E: Element> Model<E> for HostModel<E> {
     fn signature(&self) -> &ModelSignature {
         &self.signature
     }
 
-    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> Result<()> {
+    fn predict(&self, inputs: &[E], rows: usize, outputs: &mut [E]) -> Result<()> {
         debug_assert_eq!(inputs.len(), rows * self.signature.input_len());
         debug_assert_eq!(outputs.len(), rows * self.signature.output_len);
         let Some(predict) = self.callbacks.predict else {
@@ -168,11 +226,11 @@ impl Model for HostModel {
 
     fn gradient(
         &self,
-        inputs: &[f32],
+        inputs: &[E],
         rows: usize,
         targets: &[u32],
-        gradients: &mut [f32],
-        outputs: Option<&mut [f32]>,
+        gradients: &mut [E],
+        outputs: Option<&mut [E]>,
     ) -> Result<()> {
         let Some(gradient) = self.callbacks.gradient else {
             return Err(Error::new(
@@ -203,11 +261,11 @@ impl Model for HostModel {
     }
     fn layer_gradient(
         &self,
-        inputs: &[f32],
+        inputs: &[E],
         rows: usize,
         targets: &[u32],
-        activations: &mut [f32],
-        gradients: &mut [f32],
+        activations: &mut [E],
+        gradients: &mut [E],
     ) -> Result<()> {
         let Some(layer_gradient) = self.callbacks.layer_gradient else {
             return Err(Error::new(
@@ -242,7 +300,7 @@ impl Model for HostModel {
     }
 }
 
-impl DeviceModel for HostModel {
+impl<E: Element> DeviceModel for HostModel<E> {
     fn signature(&self) -> &ModelSignature {
         &self.signature
     }
@@ -298,7 +356,7 @@ impl DeviceModel for HostModel {
     }
 }
 
-impl Drop for HostModel {
+impl<E: Element> Drop for HostModel<E> {
     fn drop(&mut self) {
         if let Some(finalize) = self.callbacks.finalize {
             // SAFETY: the handle owns `user_data` once it has a finaliser; this is the one

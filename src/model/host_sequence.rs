@@ -6,6 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 use super::callback_scope::CallbackScope;
 use super::host::FinalizeFn;
 use super::sequence::{SequenceModel, SequenceSignature};
+use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result};
 
 /// `predict(user_data, inputs, rows, seq_len, outputs)`: reads `rows × seq_len × features`
@@ -20,6 +21,22 @@ pub type SequencePredictFn = Option<
         seq_len: usize,
         outputs: *mut f32,
     ) -> i32,
+>;
+
+/// The double-precision sequence `predict` (`LUMEN_ELEMENT_F64` models).
+pub type SequencePredictF64Fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        inputs: *const f64,
+        rows: usize,
+        seq_len: usize,
+        outputs: *mut f64,
+    ) -> i32,
+>;
+
+/// Sequence `predict` on elements of type `E`.
+pub type SequencePredictOf<E> = Option<
+    unsafe extern "C" fn(user_data: *mut c_void, inputs: *const E, rows: usize, seq_len: usize, outputs: *mut E) -> i32,
 >;
 
 /// `run_prefix(user_data, initial_states, inputs, rows, seq_len, states)`: runs `rows`
@@ -37,6 +54,30 @@ pub type RunPrefixFn = Option<
     ) -> i32,
 >;
 
+/// The double-precision `run_prefix`.
+pub type RunPrefixF64Fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        initial_states: *const f64,
+        inputs: *const f64,
+        rows: usize,
+        seq_len: usize,
+        states: *mut f64,
+    ) -> i32,
+>;
+
+/// `run_prefix` on elements of type `E`.
+pub type RunPrefixOf<E> = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        initial_states: *const E,
+        inputs: *const E,
+        rows: usize,
+        seq_len: usize,
+        states: *mut E,
+    ) -> i32,
+>;
+
 /// `predict_from_state(user_data, states, inputs, rows, seq_len, outputs)`: for each of
 /// `rows` tails of `seq_len` events, continues from its state (`rows × state_len`) and
 /// writes the model's outputs (`rows × output_len`). Returns 0 on success. Nullable.
@@ -51,15 +92,39 @@ pub type PredictFromStateFn = Option<
     ) -> i32,
 >;
 
+/// The double-precision `predict_from_state`.
+pub type PredictFromStateF64Fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        states: *const f64,
+        inputs: *const f64,
+        rows: usize,
+        seq_len: usize,
+        outputs: *mut f64,
+    ) -> i32,
+>;
+
+/// `predict_from_state` on elements of type `E`.
+pub type PredictFromStateOf<E> = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        states: *const E,
+        inputs: *const E,
+        rows: usize,
+        seq_len: usize,
+        outputs: *mut E,
+    ) -> i32,
+>;
+
 /// The callbacks and opaque state handed over by a C caller for a sequence model.
 #[derive(Debug)]
-pub struct SequenceCallbacks {
+pub struct SequenceCallbacks<E: Element = f32> {
     /// Required forward pass over whole sequences.
-    pub predict: SequencePredictFn,
+    pub predict: SequencePredictOf<E>,
     /// Optional: hidden state after a prefix (set together with `predict_from_state`).
-    pub run_prefix: RunPrefixFn,
+    pub run_prefix: RunPrefixOf<E>,
     /// Optional: outputs of tails continued from given states.
-    pub predict_from_state: PredictFromStateFn,
+    pub predict_from_state: PredictFromStateOf<E>,
     /// Optional finaliser of `user_data`, called once when the model is dropped.
     pub finalize: FinalizeFn,
     /// Passed back unchanged to every callback.
@@ -69,24 +134,25 @@ pub struct SequenceCallbacks {
 /// A [`SequenceModel`] backed by C callbacks. Without the concurrent flag every callback
 /// runs under the model's own lock, so no two calls overlap.
 #[derive(Debug)]
-pub struct HostSequenceModel {
+pub struct HostSequenceModel<E: Element = f32> {
     signature: SequenceSignature,
-    callbacks: SequenceCallbacks,
+    callbacks: SequenceCallbacks<E>,
     serial: Mutex<()>,
 }
 
 // SAFETY: the C contract lets callbacks and `user_data` be used from any thread, and
 // calls overlap only when the descriptor says the model is concurrent; otherwise every
 // call holds `serial` (see `HostSequenceModel::turn`).
-unsafe impl Send for HostSequenceModel {}
+unsafe impl<E: Element> Send for HostSequenceModel<E> {}
 // SAFETY: as above; the only shared mutable state is behind `serial`.
-unsafe impl Sync for HostSequenceModel {}
+unsafe impl<E: Element> Sync for HostSequenceModel<E> {}
 
-impl HostSequenceModel {
+impl<E: Element> HostSequenceModel<E> {
     /// Wraps callbacks after checking them against `signature`: `predict` is required;
     /// the two state callbacks come together and exactly when `state_len` is set.
-    pub fn new(signature: SequenceSignature, callbacks: SequenceCallbacks) -> Result<Self> {
+    pub fn new(signature: SequenceSignature, callbacks: SequenceCallbacks<E>) -> Result<Self> {
         signature.validate()?;
+        signature.element_type.expect("inputs", E::TYPE)?;
         if callbacks.predict.is_none() {
             return Err(Error::invalid("predict", "is NULL, expected the model's forward-pass callback"));
         }
@@ -128,12 +194,12 @@ fn missing(which: &str) -> Error {
     Error::new(ErrorKind::ModelCapabilityMissing, format!("model: the descriptor has no {which} callback"))
 }
 
-impl SequenceModel for HostSequenceModel {
+impl<E: Element> SequenceModel<E> for HostSequenceModel<E> {
     fn signature(&self) -> &SequenceSignature {
         &self.signature
     }
 
-    fn predict(&self, inputs: &[f32], rows: usize, seq_len: usize, outputs: &mut [f32]) -> Result<()> {
+    fn predict(&self, inputs: &[E], rows: usize, seq_len: usize, outputs: &mut [E]) -> Result<()> {
         debug_assert_eq!(inputs.len(), rows * seq_len * self.signature.features);
         debug_assert_eq!(outputs.len(), rows * self.signature.output_len);
         let predict = self.callbacks.predict.ok_or_else(|| missing("predict"))?;
@@ -146,14 +212,14 @@ impl SequenceModel for HostSequenceModel {
 
     fn run_prefix(
         &self,
-        initial: Option<&[f32]>,
-        inputs: &[f32],
+        initial: Option<&[E]>,
+        inputs: &[E],
         rows: usize,
         seq_len: usize,
-        states: &mut [f32],
+        states: &mut [E],
     ) -> Result<()> {
         let run_prefix = self.callbacks.run_prefix.ok_or_else(|| missing("run_prefix"))?;
-        let initial = initial.map_or(std::ptr::null(), <[f32]>::as_ptr);
+        let initial = initial.map_or(std::ptr::null(), <[E]>::as_ptr);
         let _turn = self.turn();
         // SAFETY: `initial` is NULL ("the model's initial state") or a live
         // `rows × state_len` slice, `inputs` and `states` have the lengths the contract
@@ -166,11 +232,11 @@ impl SequenceModel for HostSequenceModel {
 
     fn predict_from_state(
         &self,
-        states: &[f32],
-        inputs: &[f32],
+        states: &[E],
+        inputs: &[E],
         rows: usize,
         seq_len: usize,
-        outputs: &mut [f32],
+        outputs: &mut [E],
     ) -> Result<()> {
         let from_state = self.callbacks.predict_from_state.ok_or_else(|| missing("predict_from_state"))?;
         let _turn = self.turn();
@@ -183,7 +249,7 @@ impl SequenceModel for HostSequenceModel {
     }
 }
 
-impl Drop for HostSequenceModel {
+impl<E: Element> Drop for HostSequenceModel<E> {
     fn drop(&mut self) {
         if let Some(finalize) = self.callbacks.finalize {
             // SAFETY: the model owns `user_data` once it has a finaliser; this is the one

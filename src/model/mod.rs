@@ -11,6 +11,7 @@ pub mod host_sequence;
 pub mod sequence;
 pub mod sequence_evaluator;
 
+use crate::element::{Element, ElementType};
 use crate::error::{Error, ErrorKind, Result};
 
 pub use device::{DeviceModel, InputDtype};
@@ -50,6 +51,9 @@ pub struct ModelSignature {
     /// Shape `[C, h, w]` of the layer the `layer_gradient` callback exposes (Grad-CAM),
     /// when the model has one.
     pub layer_shape: Option<[usize; 3]>,
+    /// The element type of the model's host buffers: explanations of rows of another
+    /// type fail with `ElementTypeMismatch`.
+    pub element_type: ElementType,
 }
 
 impl ModelSignature {
@@ -63,12 +67,18 @@ impl ModelSignature {
             memory_space: MemorySpace::Host,
             feature_names: None,
             layer_shape: None,
+            element_type: ElementType::F32,
         }
     }
 
     /// Number of elements in one input row.
     pub fn input_len(&self) -> usize {
         self.input_shape.iter().product()
+    }
+
+    /// Fails with `ElementTypeMismatch` unless the model takes elements of type `E`.
+    pub fn expect_element<E: Element>(&self) -> Result<()> {
+        self.element_type.expect("inputs", E::TYPE)
     }
 
     /// Checks the signature's own consistency.
@@ -106,28 +116,35 @@ impl ModelSignature {
                 return Err(Error::invalid("layer_shape", format!("{shape:?} has a zero dimension")));
             }
         }
+        if self.element_type == ElementType::F64 && self.memory_space == MemorySpace::Device {
+            return Err(Error::new(
+                ErrorKind::ElementTypeUnsupported,
+                "element_type: double is for host-memory models; a device-memory model takes float, half or bfloat16 rows",
+            ));
+        }
         Ok(())
     }
 }
 
-/// A model the engine can explain. Implemented by [`HostModel`] for C callers and by the
-/// built-in demo models; implementations must be deterministic functions of each row.
-pub trait Model: Send + Sync {
+/// A model the engine can explain, on rows of element type `E` (`f32` unless the model
+/// declares `f64`). Implemented by [`HostModel`] for C callers and by the built-in demo
+/// models; implementations must be deterministic functions of each row.
+pub trait Model<E: Element = f32>: Send + Sync {
     /// The model's shape, limits and concurrency policy.
     fn signature(&self) -> &ModelSignature;
 
     /// Writes `rows × output_len` outputs for `rows × input_len` inputs.
-    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> Result<()>;
+    fn predict(&self, inputs: &[E], rows: usize, outputs: &mut [E]) -> Result<()>;
 
     /// Writes ∂f_target/∂input (`rows × input_len`) for each row's target output and,
     /// when `outputs` is given, the model's outputs (`rows × output_len`) too.
     fn gradient(
         &self,
-        inputs: &[f32],
+        inputs: &[E],
         rows: usize,
         targets: &[u32],
-        gradients: &mut [f32],
-        outputs: Option<&mut [f32]>,
+        gradients: &mut [E],
+        outputs: Option<&mut [E]>,
     ) -> Result<()> {
         let _ = (inputs, rows, targets, gradients, outputs);
         Err(Error::new(ErrorKind::ModelCapabilityMissing, "model: this model has no gradient callback"))
@@ -138,11 +155,11 @@ pub trait Model: Send + Sync {
     /// `rows × C × h × w`, with `[C, h, w]` = `signature().layer_shape`).
     fn layer_gradient(
         &self,
-        inputs: &[f32],
+        inputs: &[E],
         rows: usize,
         targets: &[u32],
-        activations: &mut [f32],
-        gradients: &mut [f32],
+        activations: &mut [E],
+        gradients: &mut [E],
     ) -> Result<()> {
         let _ = (inputs, rows, targets, activations, gradients);
         Err(Error::new(ErrorKind::ModelCapabilityMissing, "model: this model has no layer callback"))

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::element::{Element, ElementType};
 use crate::error::{Error, ErrorKind, Result};
 
 /// What the engine needs to know about a sequence model before calling it.
@@ -25,13 +26,23 @@ pub struct SequenceSignature {
     /// [`SequenceModel::run_prefix`] and [`SequenceModel::predict_from_state`]; `None`
     /// for a model that only predicts whole sequences.
     pub state_len: Option<usize>,
+    /// The element type of the model's buffers (inputs, states, outputs).
+    pub element_type: ElementType,
 }
 
 impl SequenceSignature {
     /// A signature for events of `features` values and `output_len` outputs: no batch
     /// limit, concurrent, no names, no state.
     pub fn new(features: usize, output_len: usize) -> Self {
-        Self { features, output_len, max_batch_rows: None, concurrent: true, feature_names: None, state_len: None }
+        Self {
+            features,
+            output_len,
+            max_batch_rows: None,
+            concurrent: true,
+            feature_names: None,
+            state_len: None,
+            element_type: ElementType::F32,
+        }
     }
 
     /// Checks the signature's own consistency.
@@ -62,14 +73,14 @@ impl SequenceSignature {
 /// functions of each sequence (and, for the state methods, of each state).
 ///
 /// [`HostSequenceModel`]: super::HostSequenceModel
-pub trait SequenceModel: Send + Sync {
+pub trait SequenceModel<E: Element = f32>: Send + Sync {
     /// The model's event width, outputs, limits, concurrency policy and state length.
     fn signature(&self) -> &SequenceSignature;
 
     /// Writes `rows × output_len` outputs for `rows` sequences of `seq_len` events
     /// (`inputs` holds `rows × seq_len × features` values, row-major, event-major within
     /// a row). `seq_len >= 1`.
-    fn predict(&self, inputs: &[f32], rows: usize, seq_len: usize, outputs: &mut [f32]) -> Result<()>;
+    fn predict(&self, inputs: &[E], rows: usize, seq_len: usize, outputs: &mut [E]) -> Result<()>;
 
     /// Runs `rows` sequences of `seq_len >= 1` events starting from `initial` states
     /// (`rows × state_len`; `None` = the model's own initial state) and writes the hidden
@@ -78,11 +89,11 @@ pub trait SequenceModel: Send + Sync {
     /// state of running it whole.
     fn run_prefix(
         &self,
-        initial: Option<&[f32]>,
-        inputs: &[f32],
+        initial: Option<&[E]>,
+        inputs: &[E],
         rows: usize,
         seq_len: usize,
-        states: &mut [f32],
+        states: &mut [E],
     ) -> Result<()> {
         let _ = (initial, inputs, rows, seq_len, states);
         Err(Error::new(ErrorKind::ModelCapabilityMissing, "model: this sequence model does not expose its state"))
@@ -93,11 +104,11 @@ pub trait SequenceModel: Send + Sync {
     /// the whole sequence whose prefix left that state.
     fn predict_from_state(
         &self,
-        states: &[f32],
-        inputs: &[f32],
+        states: &[E],
+        inputs: &[E],
         rows: usize,
         seq_len: usize,
-        outputs: &mut [f32],
+        outputs: &mut [E],
     ) -> Result<()> {
         let _ = (states, inputs, rows, seq_len, outputs);
         Err(Error::new(ErrorKind::ModelCapabilityMissing, "model: this sequence model does not expose its state"))

@@ -6,18 +6,19 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::sequence::{SequenceModel, SequenceSignature};
+use crate::element::Element;
 use crate::engine::call_control::{self, CallControl};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Calls one sequence model on behalf of one explanation.
-pub struct SequenceEvaluator<'m> {
-    model: &'m dyn SequenceModel,
+pub struct SequenceEvaluator<'m, E: Element = f32> {
+    model: &'m dyn SequenceModel<E>,
     rows_evaluated: AtomicU64,
     /// The control of the call that created the evaluator (checked before every model call).
     control: Option<Arc<CallControl>>,
 }
 
-fn non_finite(callback: &str, what: &str, values: &[f32], width: usize) -> Result<()> {
+fn non_finite<E: Element>(callback: &str, what: &str, values: &[E], width: usize) -> Result<()> {
     match values.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
         Some(i) => Err(Error::new(
@@ -32,9 +33,9 @@ fn non_finite(callback: &str, what: &str, values: &[f32], width: usize) -> Resul
     }
 }
 
-impl<'m> SequenceEvaluator<'m> {
+impl<'m, E: Element> SequenceEvaluator<'m, E> {
     /// An evaluator for `model`.
-    pub fn new(model: &'m dyn SequenceModel) -> Self {
+    pub fn new(model: &'m dyn SequenceModel<E>) -> Self {
         Self { model, rows_evaluated: AtomicU64::new(0), control: call_control::current() }
     }
 
@@ -83,7 +84,7 @@ impl<'m> SequenceEvaluator<'m> {
     }
 
     /// Outputs of `rows` whole sequences of `seq_len` events.
-    pub fn predict(&self, inputs: &[f32], rows: usize, seq_len: usize, outputs: &mut [f32]) -> Result<()> {
+    pub fn predict(&self, inputs: &[E], rows: usize, seq_len: usize, outputs: &mut [E]) -> Result<()> {
         let (features, output_len) = (self.signature().features, self.signature().output_len);
         self.check(inputs.len(), rows, seq_len, outputs.len(), output_len)?;
         let limit = self.batch_limit();
@@ -111,11 +112,11 @@ impl<'m> SequenceEvaluator<'m> {
     /// model's initial state).
     pub fn run_prefix(
         &self,
-        initial: Option<&[f32]>,
-        inputs: &[f32],
+        initial: Option<&[E]>,
+        inputs: &[E],
         rows: usize,
         seq_len: usize,
-        states: &mut [f32],
+        states: &mut [E],
     ) -> Result<()> {
         let (features, state_len) = (self.signature().features, self.state_len()?);
         self.check(inputs.len(), rows, seq_len, states.len(), state_len)?;
@@ -140,11 +141,11 @@ impl<'m> SequenceEvaluator<'m> {
     /// Outputs of `rows` tails of `seq_len` events continued from `states`.
     pub fn predict_from_state(
         &self,
-        states: &[f32],
-        inputs: &[f32],
+        states: &[E],
+        inputs: &[E],
         rows: usize,
         seq_len: usize,
-        outputs: &mut [f32],
+        outputs: &mut [E],
     ) -> Result<()> {
         let (features, output_len, state_len) =
             (self.signature().features, self.signature().output_len, self.state_len()?);

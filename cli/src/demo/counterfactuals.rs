@@ -26,8 +26,8 @@ pub fn explain(engine: &Engine, model: &dyn Model, data: &GermanCredit, row: usi
     Ok(permute_attack(engine, model, data.encoded_range(row..row + 1), 1, &params)?)
 }
 
-fn credit_score(p_good: f32) -> String {
-    Scorecard::default().score(f64::from(p_good)).map_or_else(|_| "-".to_owned(), |s| format!("{s:.0}"))
+fn credit_score(p_good: f64) -> String {
+    Scorecard::default().score(p_good).map_or_else(|_| "-".to_owned(), |s| format!("{s:.0}"))
 }
 
 /// Prints the table and the sentences.
@@ -39,7 +39,10 @@ pub fn print(data: &GermanCredit, row: usize, result: &Counterfactuals) -> CliRe
     let counterfactuals: Vec<Vec<(&str, String)>> = instance
         .counterfactuals
         .iter()
-        .map(|cf| data.describe_encoded(&cf.row).ok_or_else(|| CliError::input("counterfactual does not decode")))
+        .map(|cf| {
+            data.describe_encoded(&crate::explain::context::f32_row(&cf.row))
+                .ok_or_else(|| CliError::input("counterfactual does not decode"))
+        })
         .collect::<Result<_, _>>()?;
     let mut changed: Vec<usize> = instance.counterfactuals.iter().flat_map(|cf| cf.changed.iter().copied()).collect();
     changed.sort_unstable();

@@ -58,8 +58,8 @@ pub struct DigitsDemo {
 
 impl DigitsDemo {
     /// The explained class's map of an explanation (its only row and output).
-    fn map(explanation: &Explanation) -> &[f32] {
-        explanation.row_attributions(0, 0)
+    fn map(explanation: &Explanation) -> Vec<f32> {
+        explanation.row_attributions(0, 0).iter().map(|&v| v as f32).collect()
     }
 }
 
@@ -102,7 +102,7 @@ pub fn explain(engine: &Engine) -> CliResult<DigitsDemo> {
 
 /// One line of a map's analytics.
 fn describe(map: &[f32]) -> CliResult<String> {
-    let summary = AttributionSummary::of(map)?;
+    let summary = AttributionSummary::of(&widen(map))?;
     Ok(format!(
         "concentration (Gini) {:.3}, magnitude (mean |a|) {:.4}, sparsity {:.3}",
         summary.concentration, summary.magnitude, summary.sparsity
@@ -113,9 +113,9 @@ fn describe(map: &[f32]) -> CliResult<String> {
 /// each explanation's analytics, the IG convergence delta and the maps' agreement.
 pub fn print(demo: &DigitsDemo) -> CliResult {
     let accuracy = WeightsFile::embedded().map_err(|e| CliError::model(e.to_string()))?.accuracy;
-    let ig = DigitsDemo::map(&demo.integrated_gradients);
-    let occ = DigitsDemo::map(&demo.occlusion);
-    let cam = DigitsDemo::map(&demo.grad_cam);
+    let ig = &DigitsDemo::map(&demo.integrated_gradients);
+    let occ = &DigitsDemo::map(&demo.occlusion);
+    let cam = &DigitsDemo::map(&demo.grad_cam);
 
     println!("\nDigits: scikit-learn's 8×8 handwritten digits (1797 images, pixels 0–16 scaled to [0, 1])");
     println!(
@@ -159,7 +159,7 @@ pub fn print(demo: &DigitsDemo) -> CliResult {
     );
     println!("  Occlusion (2×2 windows of zeros, stride 1): {}", describe(occ)?);
     println!("  Grad-CAM (16×8×8 layer, ReLU, bilinear upsampling to 8×8): {}", describe(cam)?);
-    let agreement = |other: &[f32]| consistency(ig, other);
+    let agreement = |other: &[f32]| consistency(&widen(ig), &widen(other));
     println!(
         "  Consistency (|correlation| over the 64 pixels): IG vs Occlusion {:.3}, IG vs Grad-CAM {:.3}",
         agreement(occ)?,
@@ -228,9 +228,9 @@ fn write_png(path: &Path, map: &[f32], colour: impl Fn(f32) -> Rgb) -> CliResult
 /// path with its colour scale.
 pub fn write_images(demo: &DigitsDemo, dir: &Path) -> CliResult {
     create_dir(dir)?;
-    let ig = DigitsDemo::map(&demo.integrated_gradients);
-    let occ = DigitsDemo::map(&demo.occlusion);
-    let cam = DigitsDemo::map(&demo.grad_cam);
+    let ig = &DigitsDemo::map(&demo.integrated_gradients);
+    let occ = &DigitsDemo::map(&demo.occlusion);
+    let cam = &DigitsDemo::map(&demo.grad_cam);
     let signed = |map: &[f32]| {
         let scale = largest(map);
         (move |v: f32| diverging(v / scale), format!("blue −{scale:.4} · white 0 · red +{scale:.4}"))
@@ -307,4 +307,9 @@ mod tests {
         assert_eq!(largest(&[0.5, -2.0, f32::NAN]), 2.0);
         assert_eq!(ink(0.0), [255, 255, 255]);
     }
+}
+
+/// A map's values as f64, for the analytics.
+fn widen(map: &[f32]) -> Vec<f64> {
+    map.iter().map(|&v| f64::from(v)).collect()
 }

@@ -46,7 +46,7 @@ pub fn print(applicants: &Applicants<'_>, explanation: &Explanation, i: usize, t
         let error = errors.map_or_else(|| "± n/a   ".to_owned(), |e| format!("± {:.4}", e[g]));
         println!("    {:>+7.3}  {error}  {} = {}", values[g], explanation.feature_name(g), applicants.value(i, g));
     }
-    let rest: f32 = order.iter().skip(top).map(|&g| values[g]).sum();
+    let rest: f64 = order.iter().skip(top).map(|&g| values[g]).sum();
     println!("    {:>+7.3}  the other {} attributes", rest, values.len().saturating_sub(top));
     println!("    {:>7.3}  score", score);
     if f64::from(score) < APPROVAL_CUTOFF {

@@ -105,10 +105,16 @@ pub fn counterfactual_context(
         counterfactuals: result
             .instances
             .iter()
-            .map(|i| i.counterfactuals.iter().map(|c| show_row(model, features, &c.row)).collect())
+            .map(|i| i.counterfactuals.iter().map(|c| show_row(model, features, &f32_row(&c.row))).collect())
             .collect(),
         summary,
         cutoff,
         id_column: None,
     }
+}
+
+/// A counterfactual row as the f32 values the model took (exact: every value is one of the
+/// model's inputs).
+pub fn f32_row(row: &[f64]) -> Vec<f32> {
+    row.iter().map(|&v| v as f32).collect()
 }

@@ -74,13 +74,13 @@ pub fn counterfactuals_csv(
                 cf.target_probability.to_string(),
             ];
             if scorecard.is_some() {
-                line.push(score.map_or_else(String::new, |s| s.points(f64::from(cf.target_probability))));
+                line.push(score.map_or_else(String::new, |s| s.points(cf.target_probability)));
             }
             line.extend([cf.predicted_class.to_string(), changed.join("; ")]);
             if by_attribute {
-                line.extend(show_row(model, features, &cf.row));
+                line.extend(show_row(model, features, &super::context::f32_row(&cf.row)));
             } else {
-                line.extend(cf.row.iter().map(|v| v.to_string()));
+                line.extend(super::context::f32_row(&cf.row).iter().map(|v| v.to_string()));
             }
             writer.write_record(&line).map_err(io)?;
         }

@@ -87,7 +87,18 @@ impl Plugin {
             (!text.is_null()).then(|| unsafe { CStr::from_ptr(text) }.to_string_lossy().into_owned())
         });
         // SAFETY: `handle` came from `lumen_model_new` just above.
-        let input_len = unsafe { handle.as_ref() }.model().signature().input_len();
+        // SAFETY: as above.
+        let model = unsafe { handle.as_ref() };
+        if model.element_type() != lumen::ElementType::F32 {
+            // SAFETY: the handle came from `lumen_model_new` and is not used again.
+            unsafe { lumen_model_free(handle.as_ptr()) };
+            return Err(CliError::model(format!(
+                "{shown}: the plugin's model takes doubles (LUMEN_ELEMENT_F64); the lumen command reads CSV rows as \
+                 float and explains float models only: explain a double model through the C API's _f64 exports \
+                 or a binding"
+            )));
+        }
+        let input_len = model.typed::<f32>().map_err(|e| CliError::model(e.to_string()))?.signature().input_len();
         let schema = match super::plugin_schema::read(&library, &shown.to_string(), input_len) {
             Ok(schema) => schema,
             Err(error) => {
@@ -102,7 +113,12 @@ impl Plugin {
     /// The plugin's model.
     pub fn model(&self) -> &dyn Model {
         // SAFETY: `handle` came from `lumen_model_new` and is freed only in `drop`.
-        unsafe { self.handle.as_ref() }.model()
+        let handle = unsafe { self.handle.as_ref() };
+        match handle.typed::<f32>() {
+            Ok(model) => model,
+            // `load` refused every other element type.
+            Err(_) => unreachable!("a plugin's model is checked to take floats when it is loaded"),
+        }
     }
 }
 

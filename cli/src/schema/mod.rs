@@ -226,7 +226,7 @@ impl RawSchema {
                     AttributeKind::Categorical { encoding: CategoryEncoding::Code { column, values }, .. }
                         if distinct_integers(values) =>
                     {
-                        FeatureKind::Coded { column: *column, codes: values.clone() }
+                        FeatureKind::Coded { column: *column, codes: values.iter().map(|&v| f64::from(v)).collect() }
                     }
                     _ => FeatureKind::Numeric { column: attribute.columns()[0] },
                 },

@@ -106,6 +106,10 @@ fn model(input: &mut Input<'_>) {
         input_dtype: input.choice(3),
         predict_device: input.one_in(4).then_some(failing_predict_device as _),
         gradient_device: None,
+        element_type: input.choice(3),
+        predict_f64: None,
+        gradient_f64: None,
+        layer_gradient_f64: None,
     };
     (desc.input_shape, desc.input_rank) = pass(input, &shape);
     (desc.feature_names, desc.feature_names_len) = pass(input, &name_pointers);
@@ -166,6 +170,10 @@ fn sequence_model(input: &mut Input<'_>) {
         finalize: None,
         feature_names: ptr::null(),
         feature_names_len: 0,
+        element_type: input.choice(3),
+        predict_f64: None,
+        run_prefix_f64: None,
+        predict_from_state_f64: None,
     };
     (desc.feature_names, desc.feature_names_len) = pass(input, &name_pointers);
     let sentinel = ptr::dangling_mut::<lumen_sequence_model>();

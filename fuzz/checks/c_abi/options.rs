@@ -190,6 +190,10 @@ impl LinearModel {
             input_dtype: 0,
             predict_device: None,
             gradient_device: None,
+            element_type: 0,
+            predict_f64: None,
+            gradient_f64: None,
+            layer_gradient_f64: None,
         };
         let mut handle = ptr::null_mut();
         // SAFETY: `desc` and `handle` are valid; `state` outlives the model (freed first on drop).
@@ -240,6 +244,10 @@ impl SequenceModel {
             finalize: None,
             feature_names: ptr::null(),
             feature_names_len: 0,
+            element_type: 0,
+            predict_f64: None,
+            run_prefix_f64: None,
+            predict_from_state_f64: None,
         };
         let mut handle = ptr::null_mut();
         // SAFETY: `desc` and `handle` are valid; `state` outlives the model (freed first on drop).

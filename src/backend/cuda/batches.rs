@@ -9,8 +9,9 @@ use cudarc::driver::{CudaSlice, DevicePtr, PushKernelArg};
 
 use super::gpu::{download, grid, launched, upload, upload_structs, zeros};
 use super::layout::{PathPointDevice, WindowGeometry};
-use super::{baseline_operands, CudaBackend, PathSegments};
+use super::{baseline_operands, f32_value, f32_values, CudaBackend, PathSegments};
 use crate::backend::{AblationJob, CoalitionJob, InputDtype, Masks, PathJob, PathPoint};
+use crate::element::Element;
 use crate::error::Result;
 
 /// The kernel-name suffix of an input type.
@@ -138,10 +139,10 @@ impl CudaBackend {
     }
 
     /// Uploads an ablation job's inputs, baseline and perturbations once.
-    pub fn upload_ablation(&self, job: &AblationJob<'_>) -> Result<DeviceAblation> {
+    pub fn upload_ablation<E: Element>(&self, job: &AblationJob<'_, E>) -> Result<DeviceAblation> {
         let stream = self.device.stream();
         let rows = job.inputs.len() / job.row_len.max(1);
-        let (mode, scalar, baseline) = baseline_operands(job.baselines, 0..rows, job.row_len);
+        let (mode, scalar, baseline) = baseline_operands(job.baselines, 0..rows, job.row_len)?;
         let masks = match job.masks {
             Masks::Windows(windows) => DeviceMasks::Windows(WindowGeometry::new(windows)?),
             Masks::Groups(groups) => {
@@ -149,7 +150,7 @@ impl CudaBackend {
             }
         };
         Ok(DeviceAblation {
-            inputs: upload(stream, job.inputs)?,
+            inputs: upload(stream, f32_values(job.inputs)?)?,
             baseline: upload(stream, baseline)?,
             mode,
             scalar,
@@ -192,11 +193,11 @@ impl CudaBackend {
     }
 
     /// Uploads a coalition job's row, background, players and coalitions once.
-    pub fn upload_coalitions(&self, job: &CoalitionJob<'_>) -> Result<DeviceCoalitions> {
+    pub fn upload_coalitions<E: Element>(&self, job: &CoalitionJob<'_, E>) -> Result<DeviceCoalitions> {
         let stream = self.device.stream();
         Ok(DeviceCoalitions {
-            x: upload(stream, job.x)?,
-            background: upload(stream, job.background)?,
+            x: upload(stream, f32_values(job.x)?)?,
+            background: upload(stream, f32_values(job.background)?)?,
             background_rows: job.background_rows() as u64,
             player_of: upload(stream, job.players.mask())?,
             coalitions: upload(stream, job.coalitions)?,
@@ -225,12 +226,25 @@ impl CudaBackend {
     }
 
     /// Uploads a path job's inputs and baselines once.
-    pub fn upload_paths(&self, job: &PathJob<'_>) -> Result<DevicePaths> {
+    pub fn upload_paths<E: Element>(&self, job: &PathJob<'_, E>) -> Result<DevicePaths> {
         let stream = self.device.stream();
+        let points = job
+            .points
+            .iter()
+            .map(|p| {
+                Ok(PathPoint {
+                    alpha: f32_value(p.alpha)?,
+                    input: p.input,
+                    baseline: p.baseline,
+                    weight: p.weight,
+                    target: p.target,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(DevicePaths {
-            inputs: upload(stream, job.inputs)?,
-            baselines: upload(stream, job.baselines)?,
-            points: job.points.to_vec(),
+            inputs: upload(stream, f32_values(job.inputs)?)?,
+            baselines: upload(stream, f32_values(job.baselines)?)?,
+            points,
             row_len: job.row_len as u64,
             times_difference: u32::from(job.times_difference),
         })

@@ -27,16 +27,39 @@ use super::{
     bilinear_taps, AblationJob, AblationScratch, Backend, BackendKind, Baselines, CoalitionJob, GradientShapDrawJob,
     Masks, PathJob,
 };
-use crate::error::Result;
+use crate::element::{same_slice, same_value, Element};
+use crate::error::{Error, ErrorKind, Result};
+
+/// The error for rows of an element type the kernels do not build.
+fn not_f32<E: Element>() -> Error {
+    Error::new(
+        ErrorKind::ElementTypeUnsupported,
+        format!("cuda: the kernels build f32, f16 and bf16 rows; {} rows are built on the CPU", E::TYPE),
+    )
+}
+
+/// `values` as the f32 the kernels read, or `ElementTypeUnsupported`.
+fn f32_values<E: Element>(values: &[E]) -> Result<&[f32]> {
+    same_slice(values).ok_or_else(not_f32::<E>)
+}
+
+/// `value` as the f32 the kernels read, or `ElementTypeUnsupported`.
+fn f32_value<E: Element>(value: E) -> Result<f32> {
+    same_value(value).ok_or_else(not_f32::<E>)
+}
 
 /// How the kernels read a baseline: the mode constant of `kernels/common.cuh`, the scalar,
 /// and the rows (`row_range` of a per-row baseline, else the shared row or nothing).
-fn baseline_operands(baselines: &Baselines, rows: Range<usize>, row_len: usize) -> (u32, f32, &[f32]) {
-    match baselines {
-        Baselines::Scalar(v) => (0, *v, &[]),
-        Baselines::Shared(values) => (1, 0.0, values),
-        Baselines::PerRow(values) => (2, 0.0, &values[rows.start * row_len..rows.end * row_len]),
-    }
+fn baseline_operands<E: Element>(
+    baselines: &Baselines<E>,
+    rows: Range<usize>,
+    row_len: usize,
+) -> Result<(u32, f32, &[f32])> {
+    Ok(match baselines {
+        Baselines::Scalar(v) => (0, f32_value(*v)?, &[]),
+        Baselines::Shared(values) => (1, 0.0, f32_values(values)?),
+        Baselines::PerRow(values) => (2, 0.0, f32_values(&values[rows.start * row_len..rows.end * row_len])?),
+    })
 }
 
 /// The CUDA backend on one device.
@@ -87,7 +110,7 @@ impl Backend for CudaBackend {
         let rows = items.start / per_row..(items.end - 1) / per_row + 1;
         let stream = self.device.stream();
         let inputs = upload(stream, &job.inputs[rows.start * n..rows.end * n])?;
-        let (mode, scalar, baseline) = baseline_operands(job.baselines, rows.clone(), n);
+        let (mode, scalar, baseline) = baseline_operands(job.baselines, rows.clone(), n)?;
         let baseline = upload(stream, baseline)?;
         let mut out = zeros::<f32>(stream, slots * n)?;
         let (row_len, first, count) = (n as u64, (items.start - rows.start * per_row) as u64, slots as u64);

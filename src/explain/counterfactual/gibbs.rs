@@ -78,7 +78,7 @@ pub enum Binning {
     /// values above the column's minimum, so every bin holds at least one training value.
     Quantile {
         /// The interior edges (one fewer than the bins).
-        edges: Vec<f32>,
+        edges: Vec<f64>,
     },
     /// A categorical feature: bin `c` is category `c`.
     Categorical {
@@ -99,7 +99,7 @@ impl Binning {
     /// The bin of `value`: for a numeric feature, the number of edges `≤ value` (values
     /// outside the training range go to the first or last bin); for a categorical one, the
     /// category index, clamped into range.
-    pub fn bin_of(&self, value: f32) -> usize {
+    pub fn bin_of(&self, value: f64) -> usize {
         match self {
             Self::Quantile { edges } => edges.partition_point(|&edge| edge <= value),
             Self::Categorical { categories } => (value as usize).min(categories.saturating_sub(1)),
@@ -111,18 +111,18 @@ impl Binning {
     /// Edge `k` (for `k = 1..bins`) is the sorted column's element at position `⌊k·n/bins⌋`;
     /// repeated edges and edges equal to the minimum are dropped, so heavy ties merge bins.
     /// A column with at most `bins` distinct values gets one bin per distinct value.
-    pub fn quantile(column: &[f32], bins: usize) -> Self {
+    pub fn quantile(column: &[f64], bins: usize) -> Self {
         let mut sorted = column.to_vec();
-        sorted.sort_by(f32::total_cmp);
+        sorted.sort_by(f64::total_cmp);
         let mut distinct = sorted.clone();
         distinct.dedup();
-        let candidates: Vec<f32> = if distinct.len() <= bins {
+        let candidates: Vec<f64> = if distinct.len() <= bins {
             distinct
         } else {
             (1..bins).map(|k| sorted[k * sorted.len() / bins]).collect()
         };
         let minimum = sorted.first().copied().unwrap_or(0.0);
-        let mut edges: Vec<f32> = candidates.into_iter().filter(|&edge| edge > minimum).collect();
+        let mut edges: Vec<f64> = candidates.into_iter().filter(|&edge| edge > minimum).collect();
         edges.dedup();
         Self::Quantile { edges }
     }
@@ -134,7 +134,7 @@ impl Binning {
 pub struct GibbsResampler {
     binnings: Vec<Binning>,
     /// `members[j][b]`: feature `j`'s training values in bin `b`, one entry per row.
-    members: Vec<Vec<Vec<f32>>>,
+    members: Vec<Vec<Vec<f64>>>,
     /// `log_prior[j][v] = ln P(b_j = v)`.
     log_prior: Vec<Vec<f64>>,
     /// `log_cond[j·F + k][v·B_k + c] = ln P(b_k = c | b_j = v)`; empty when `j == k`.
@@ -189,7 +189,7 @@ impl GibbsResampler {
     ///
     /// # Panics
     /// If `feature` is not below [`Self::features`].
-    pub fn edges(&self, feature: usize) -> &[f32] {
+    pub fn edges(&self, feature: usize) -> &[f64] {
         match &self.binnings[feature] {
             Binning::Quantile { edges } => edges,
             Binning::Categorical { .. } => &[],
@@ -200,7 +200,7 @@ impl GibbsResampler {
     ///
     /// # Panics
     /// If `feature` is not below [`Self::features`].
-    pub fn bin_of(&self, feature: usize, value: f32) -> usize {
+    pub fn bin_of(&self, feature: usize, value: f64) -> usize {
         self.binnings[feature].bin_of(value)
     }
 
@@ -226,7 +226,7 @@ impl GibbsResampler {
     /// One Gibbs step: redraws `feature`'s bin and value, updating `bins`.
     fn step(
         &self,
-        candidate: &mut [f32],
+        candidate: &mut [f64],
         bins: &mut [usize],
         feature: usize,
         weights: &mut Vec<f64>,
@@ -246,7 +246,7 @@ impl Resampler for GibbsResampler {
     ///
     /// # Panics
     /// If `candidate` is shorter than the feature count or a feature index is out of range.
-    fn resample(&self, candidate: &mut [f32], features: &[usize], rng: &mut ChaCha20Rng) {
+    fn resample(&self, candidate: &mut [f64], features: &[usize], rng: &mut ChaCha20Rng) {
         if features.is_empty() {
             return;
         }
@@ -290,7 +290,7 @@ fn binnings(schema: &Schema, table: &TrainingTable, bins: usize) -> Vec<Binning>
             FeatureKind::Categorical { columns } => Binning::Categorical { categories: columns.len() },
             FeatureKind::Coded { codes, .. } => Binning::Categorical { categories: codes.len() },
             FeatureKind::Numeric { .. } => {
-                let column: Vec<f32> = (0..table.rows()).map(|i| table.value(i, j)).collect();
+                let column: Vec<f64> = (0..table.rows()).map(|i| table.value(i, j)).collect();
                 Binning::quantile(&column, bins)
             }
         })
@@ -303,9 +303,9 @@ fn row_bins(table: &TrainingTable, binnings: &[Binning]) -> Vec<usize> {
 }
 
 /// `members[j][b]`: feature `j`'s training values whose bin is `b`, one per row.
-fn members(table: &TrainingTable, binnings: &[Binning], row_bins: &[usize]) -> Vec<Vec<Vec<f32>>> {
+fn members(table: &TrainingTable, binnings: &[Binning], row_bins: &[usize]) -> Vec<Vec<Vec<f64>>> {
     let features = binnings.len();
-    let mut members: Vec<Vec<Vec<f32>>> = binnings.iter().map(|b| vec![Vec::new(); b.bins()]).collect();
+    let mut members: Vec<Vec<Vec<f64>>> = binnings.iter().map(|b| vec![Vec::new(); b.bins()]).collect();
     for (i, bins) in row_bins.chunks_exact(features).enumerate() {
         for (j, &bin) in bins.iter().enumerate() {
             members[j][bin].push(table.value(i, j));
@@ -315,7 +315,7 @@ fn members(table: &TrainingTable, binnings: &[Binning], row_bins: &[usize]) -> V
 }
 
 /// `ln P(b_j = v) = ln((n_j(v) + α) / (N + α·B_j))`.
-fn log_priors(binnings: &[Binning], members: &[Vec<Vec<f32>>], rows: usize, alpha: f64) -> Vec<Vec<f64>> {
+fn log_priors(binnings: &[Binning], members: &[Vec<Vec<f64>>], rows: usize, alpha: f64) -> Vec<Vec<f64>> {
     binnings
         .iter()
         .zip(members)
@@ -328,7 +328,7 @@ fn log_priors(binnings: &[Binning], members: &[Vec<Vec<f32>>], rows: usize, alph
 
 /// `ln P(b_k = c | b_j = v) = ln((n_jk(v, c) + α) / (n_j(v) + α·B_k))` for every ordered pair
 /// `j ≠ k`, indexed `[j·F + k][v·B_k + c]`.
-fn log_conditionals(binnings: &[Binning], members: &[Vec<Vec<f32>>], row_bins: &[usize], alpha: f64) -> Vec<Vec<f64>> {
+fn log_conditionals(binnings: &[Binning], members: &[Vec<Vec<f64>>], row_bins: &[usize], alpha: f64) -> Vec<Vec<f64>> {
     let features = binnings.len();
     let mut counts: Vec<Vec<f64>> = (0..features * features)
         .map(|jk| {
@@ -369,7 +369,7 @@ mod tests {
     }
 
     /// A numeric table of `columns` logical features from row-major `values`.
-    fn numeric_table(columns: usize, values: &[f32]) -> (Schema, TrainingTable) {
+    fn numeric_table(columns: usize, values: &[f64]) -> (Schema, TrainingTable) {
         let schema = Schema::numeric(columns);
         let table = TrainingTable::new(&schema, values).expect("valid training rows");
         (schema, table)
@@ -377,7 +377,7 @@ mod tests {
 
     /// Two perfectly dependent features: feature 1 == feature 0 == i for row i.
     fn dependent_table(rows: usize) -> (Schema, TrainingTable) {
-        let values: Vec<f32> = (0..rows).flat_map(|i| [i as f32, i as f32]).collect();
+        let values: Vec<f64> = (0..rows).flat_map(|i| [i as f64, i as f64]).collect();
         numeric_table(2, &values)
     }
 
@@ -394,7 +394,7 @@ mod tests {
         let mut rows = Vec::new();
         for i in 0..60 {
             let category = i % 3;
-            let mut row = [i as f32 * 10.0, 0.0, 0.0, 0.0];
+            let mut row = [i as f64 * 10.0, 0.0, 0.0, 0.0];
             row[1 + category] = 1.0;
             rows.extend(row);
         }
@@ -404,7 +404,7 @@ mod tests {
 
     #[test]
     fn quantile_edges_of_a_known_column() {
-        let column: Vec<f32> = (0..10).map(|v| v as f32).collect();
+        let column: Vec<f64> = (0..10).map(|v| v as f64).collect();
         let binning = Binning::quantile(&column, 5);
         assert_eq!(binning, Binning::Quantile { edges: vec![2.0, 4.0, 6.0, 8.0] });
         let bins: Vec<usize> = column.iter().map(|&v| binning.bin_of(v)).collect();
@@ -436,8 +436,8 @@ mod tests {
 
     #[test]
     fn values_always_come_from_the_training_column() {
-        let values: Vec<f32> =
-            (0..200).flat_map(|i| [(i * 7 % 31) as f32 + 0.5, (i % 13) as f32 * 2.25, i as f32]).collect();
+        let values: Vec<f64> =
+            (0..200).flat_map(|i| [(i * 7 % 31) as f64 + 0.5, (i % 13) as f64 * 2.25, i as f64]).collect();
         let (schema, table) = numeric_table(3, &values);
         let sampler = GibbsResampler::new(&schema, &table).expect("valid sampler");
         let mut r = rng(3);
@@ -462,7 +462,7 @@ mod tests {
         let mut r = rng(7);
         let (mut gibbs_hits, mut column_hits) = (0, 0);
         for draw in 0..1000 {
-            let x0 = ((draw * 37) % 500) as f32;
+            let x0 = ((draw * 37) % 500) as f64;
             let mut candidate = vec![x0, 0.0];
             sampler.resample(&mut candidate, &[1], &mut r);
             gibbs_hits += usize::from(sampler.bin_of(1, candidate[1]) == sampler.bin_of(0, x0));
@@ -502,7 +502,7 @@ mod tests {
             4,
         )
         .expect("valid schema");
-        let rows: Vec<f32> = (0..20).flat_map(|i| [i as f32, 1.0 - (i % 2) as f32, (i % 2) as f32, 0.0]).collect();
+        let rows: Vec<f64> = (0..20).flat_map(|i| [i as f64, 1.0 - (i % 2) as f64, (i % 2) as f64, 0.0]).collect();
         let table = TrainingTable::new(&schema, &rows).expect("valid training rows");
         let sampler = GibbsResampler::new(&schema, &table).expect("valid sampler");
         let mut r = rng(5);

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::gibbs::{GibbsOptions, GibbsResampler};
 use super::schema::{ColumnResampler, FeatureKind, Resampler, Schema, TrainingTable};
 use super::search::{bit_pattern, class_probability, predicted_class, Candidate, Instance, RunResult, Settings};
+use crate::element::Element;
 use crate::engine::memory::WorkingSet;
 use crate::engine::row_keys::{row_key_of_values, Purpose, RowStreams};
 use crate::engine::Engine;
@@ -15,7 +16,7 @@ use crate::explanation::{Counterfactual, Counterfactuals, InstanceCounterfactual
 use crate::model::{Evaluator, Model, ModelSignature};
 
 /// A numeric feature's allowed `(min, max)`, or `None` when unconstrained.
-type ValueRange = Option<(f32, f32)>;
+type ValueRange = Option<(f64, f64)>;
 
 /// The class a search aims for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -49,19 +50,19 @@ pub struct FeatureRange {
     /// The logical feature.
     pub feature: usize,
     /// Smallest allowed value.
-    pub min: f32,
+    pub min: f64,
     /// Largest allowed value.
-    pub max: f32,
+    pub max: f64,
 }
 
 /// PermuteAttack's parameters (the paper's defaults where it gives them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PermuteAttackParams {
+pub struct PermuteAttackParams<E: Element = f32> {
     /// The logical features of the model's rows.
     pub schema: Schema,
     /// Training rows (model rows): every new value is drawn from them.
     #[serde(skip)]
-    pub training: Vec<f32>,
+    pub training: Vec<E>,
     /// The class to reach.
     pub target: TargetClass,
     /// Features that must never change.
@@ -100,12 +101,12 @@ pub struct PermuteAttackParams {
     pub sampling: Sampling,
 }
 
-impl PermuteAttackParams {
+impl<E: Element> PermuteAttackParams<E> {
     /// The paper's settings over `schema` and `training`: population 30, 10 parents, 100
     /// generations, 10 runs, τ = 0.5, decay 0.96, Gibbs sampling with 5 bins and 5
     /// sweeps, 3 counterfactuals. ρ0 = 0.05 and ρ1 = 0.01 are Lumen's (the paper gives
     /// no values): a changed feature must buy five points of probability.
-    pub fn new(schema: Schema, training: Vec<f32>) -> Self {
+    pub fn new(schema: Schema, training: Vec<E>) -> Self {
         Self {
             schema,
             training,
@@ -227,12 +228,12 @@ impl PermuteAttackParams {
 /// Searches counterfactuals for `rows` rows of `inputs`. Deterministic given the
 /// engine's seed: every run of every instance draws from its own random stream, so the
 /// result does not depend on the thread count.
-pub fn permute_attack(
+pub fn permute_attack<E: Element>(
     engine: &Engine,
-    model: &dyn Model,
-    inputs: &[f32],
+    model: &dyn Model<E>,
+    inputs: &[E],
     rows: usize,
-    params: &PermuteAttackParams,
+    params: &PermuteAttackParams<E>,
 ) -> Result<Counterfactuals> {
     crate::explain::row_targets::refuse_row_targets("PermuteAttack", "set its target class in the options")?;
     let signature = model.signature();
@@ -247,7 +248,8 @@ pub fn permute_attack(
         }
     }
     let (mutable, ranges) = params.check()?;
-    let table = TrainingTable::new(&params.schema, &params.training)?;
+    let training: Vec<f64> = params.training.iter().map(|v| v.widen()).collect();
+    let table = TrainingTable::new(&params.schema, &training)?;
     let column = ColumnResampler { table: &table };
     let gibbs = match params.sampling {
         Sampling::Gibbs { bins, iterations } => Some(GibbsResampler::with_options(
@@ -264,18 +266,21 @@ pub fn permute_attack(
     let settings = params.settings();
     let row_len = signature.input_len();
     search_working_set(engine, signature, params).batch_budget(0)?;
+    let wide_inputs: Vec<f64> = inputs.iter().map(|v| v.widen()).collect();
     let logical_rows =
-        inputs.chunks_exact(row_len).map(|row| params.schema.decode(row, "inputs")).collect::<Result<Vec<_>>>()?;
+        wide_inputs.chunks_exact(row_len).map(|row| params.schema.decode(row, "inputs")).collect::<Result<Vec<_>>>()?;
     // Keyed by the decoded row, so a row draws the same whatever its encoding.
     let streams = RowStreams::for_rows(engine, logical_rows.len(), |r| row_key_of_values(&logical_rows[r]))?;
     let instances = inputs
         .chunks_exact(row_len)
+        .zip(wide_inputs.chunks_exact(row_len))
         .zip(logical_rows)
         .enumerate()
-        .map(|(index, (row, logical))| {
+        .map(|(index, ((model_row, row), logical))| {
             let evaluator = Evaluator::new(model);
-            let mut outputs = vec![0.0f32; signature.output_len];
-            evaluator.predict(row, 1, &mut outputs)?;
+            let mut model_outputs = vec![E::zero(); signature.output_len];
+            evaluator.predict(model_row, 1, &mut model_outputs)?;
+            let outputs: Vec<f64> = model_outputs.iter().map(|v| v.widen()).collect();
             let original_class = predicted_class(&outputs);
             let target = match params.target {
                 TargetClass::Class(c) => c as usize,
@@ -290,7 +295,7 @@ pub fn permute_attack(
                 return Ok(InstanceCounterfactuals {
                     original_class: original_class as u32,
                     target_class: target as u32,
-                    original_probability: original_probability as f32,
+                    original_probability: E::TYPE.round(original_probability),
                     already_at_target,
                     counterfactuals: Vec::new(),
                     model_rows_evaluated: evaluator.rows_evaluated(),
@@ -318,9 +323,9 @@ pub fn permute_attack(
             Ok(InstanceCounterfactuals {
                 original_class: original_class as u32,
                 target_class: target as u32,
-                original_probability: instance.original_probability as f32,
+                original_probability: E::TYPE.round(instance.original_probability),
                 already_at_target,
-                counterfactuals: choose(results, params.counterfactuals),
+                counterfactuals: choose::<E>(results, params.counterfactuals),
                 model_rows_evaluated: evaluator.rows_evaluated(),
             })
         })
@@ -331,7 +336,7 @@ pub fn permute_attack(
     Ok(Counterfactuals {
         method: "permute_attack",
         parameters,
-        audit: super::super::audit(engine, Some(&streams), model_rows),
+        audit: super::super::audit::<E>(engine, Some(&streams), model_rows),
         feature_names: params.schema.features().iter().map(|f| f.name.clone()).collect(),
         instances,
     })
@@ -341,7 +346,11 @@ pub fn permute_attack(
 /// individual as a logical row, an encoded row, its model outputs and its scored
 /// candidate, across two generations) and the successes every run keeps (counted as one
 /// population's worth per run).
-fn search_working_set(engine: &Engine, signature: &ModelSignature, params: &PermuteAttackParams) -> WorkingSet {
+fn search_working_set<E: Element>(
+    engine: &Engine,
+    signature: &ModelSignature,
+    params: &PermuteAttackParams<E>,
+) -> WorkingSet {
     let (features, row_len) = (params.schema.len(), signature.input_len());
     let candidate = features.saturating_mul(12).saturating_add(row_len.saturating_mul(4)).saturating_add(120);
     let individual = candidate
@@ -356,7 +365,7 @@ fn search_working_set(engine: &Engine, signature: &ModelSignature, params: &Perm
 }
 
 /// The other class of a binary model, else the most probable class but `original`.
-fn opposite(outputs: &[f32], original: usize, classes: usize) -> usize {
+fn opposite(outputs: &[f64], original: usize, classes: usize) -> usize {
     (0..classes).filter(|&c| c != original).fold(usize::MAX, |best, c| {
         if best == usize::MAX || class_probability(outputs, c) > class_probability(outputs, best) {
             c
@@ -370,7 +379,7 @@ fn opposite(outputs: &[f32], original: usize, classes: usize) -> usize {
 /// target probability, taking distinct sets of changed features first (diversity);
 /// without any success, the runs' distinct fittest candidates that change something,
 /// closest to the target first, flagged unsuccessful.
-fn choose(results: Vec<RunResult>, k: usize) -> Vec<Counterfactual> {
+fn choose<E: Element>(results: Vec<RunResult>, k: usize) -> Vec<Counterfactual> {
     let mut seen = std::collections::HashSet::new();
     let mut successes: Vec<Candidate> = Vec::new();
     let mut fallbacks: Vec<Candidate> = Vec::new();
@@ -412,10 +421,10 @@ fn choose(results: Vec<RunResult>, k: usize) -> Vec<Counterfactual> {
         .map(|c| Counterfactual {
             row: c.row.clone(),
             changed: c.changed.clone(),
-            target_probability: c.target_probability as f32,
+            target_probability: E::TYPE.round(c.target_probability),
             predicted_class: c.predicted_class as u32,
             success: c.success,
-            distance: c.distance as f32,
+            distance: E::TYPE.round(c.distance),
         })
         .collect()
 }

@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 
+use crate::element::Element;
 use crate::error::{ensure_finite, Error, Result};
 
 /// How a logical feature sits in the model's input row.
@@ -30,7 +31,7 @@ pub enum FeatureKind {
         /// The column.
         column: usize,
         /// The allowed codes, one per category: finite integers, distinct, at least one.
-        codes: Vec<f32>,
+        codes: Vec<f64>,
     },
 }
 
@@ -147,7 +148,7 @@ impl Schema {
     /// The logical values of a model row: a numeric feature's value, or a categorical
     /// feature's category index (the one hot column, an error unless exactly one is 1; or
     /// the position of a coded column's value among its codes, an error if it is none).
-    pub fn decode(&self, row: &[f32], argument: &str) -> Result<Vec<f32>> {
+    pub fn decode(&self, row: &[f64], argument: &str) -> Result<Vec<f64>> {
         if row.len() != self.row_len {
             return Err(Error::length(argument, row.len(), self.row_len));
         }
@@ -165,12 +166,12 @@ impl Schema {
                             format!("feature {} is not one-hot (columns {columns:?})", feature.name),
                         ));
                     }
-                    Ok(hot[0] as f32)
+                    Ok(hot[0] as f64)
                 }
                 FeatureKind::Coded { column, codes } => {
                     let value = row[*column];
                     match codes.iter().position(|&code| code == value) {
-                        Some(c) => Ok(c as f32),
+                        Some(c) => Ok(c as f64),
                         None => Err(Error::invalid(
                             argument,
                             format!(
@@ -185,13 +186,13 @@ impl Schema {
     }
 
     /// Writes logical `values` into `row` (other columns are left as they are).
-    pub fn encode_into(&self, values: &[f32], row: &mut [f32]) {
+    pub fn encode_into(&self, values: &[f64], row: &mut [f64]) {
         for (feature, &value) in self.features.iter().zip(values) {
             match &feature.kind {
                 FeatureKind::Numeric { column } => row[*column] = value,
                 FeatureKind::Categorical { columns } => {
                     for (c, &column) in columns.iter().enumerate() {
-                        row[column] = if c as f32 == value { 1.0 } else { 0.0 };
+                        row[column] = if c as f64 == value { 1.0 } else { 0.0 };
                     }
                 }
                 FeatureKind::Coded { column, codes } => row[*column] = codes[value as usize],
@@ -203,13 +204,14 @@ impl Schema {
     /// categorical feature has: a numeric feature adds its squared difference, a changed
     /// categorical feature adds 2 (what it adds between one-hot vectors), summed in feature
     /// order. For a model whose categoricals are all one-hot groups this is the distance
-    /// between the encoded rows.
-    pub fn distance(&self, a: &[f32], b: &[f32]) -> f64 {
+    /// between the encoded rows. A numeric difference is taken in the model's element type
+    /// `E` (the values are elements of `E`), as the reference implementation's arrays do.
+    pub fn distance<E: Element>(&self, a: &[f64], b: &[f64]) -> f64 {
         self.features
             .iter()
             .zip(a.iter().zip(b))
             .map(|(feature, (&x, &y))| match feature.kind {
-                FeatureKind::Numeric { .. } => f64::from(x - y).powi(2),
+                FeatureKind::Numeric { .. } => (E::from_f64(x) - E::from_f64(y)).widen().powi(2),
                 FeatureKind::Categorical { .. } | FeatureKind::Coded { .. } => {
                     if x == y {
                         0.0
@@ -224,7 +226,7 @@ impl Schema {
 }
 
 /// Checks a coded feature's codes: at least one, each a finite integer, no two equal.
-fn check_codes(f: usize, name: &str, codes: &[f32]) -> Result<()> {
+fn check_codes(f: usize, name: &str, codes: &[f64]) -> Result<()> {
     if codes.is_empty() {
         return Err(Error::invalid(
             "schema",
@@ -251,13 +253,13 @@ fn check_codes(f: usize, name: &str, codes: &[f32]) -> Result<()> {
 /// Training rows in logical form: the pool every new feature value is drawn from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainingTable {
-    values: Vec<f32>,
+    values: Vec<f64>,
     features: usize,
 }
 
 impl TrainingTable {
     /// Decodes `rows` (`n × row_len` model rows, at least one) with `schema`.
-    pub fn new(schema: &Schema, rows: &[f32]) -> Result<Self> {
+    pub fn new(schema: &Schema, rows: &[f64]) -> Result<Self> {
         let n = schema.row_len();
         if rows.is_empty() {
             return Err(Error::invalid("training", "has no rows, expected at least one training row"));
@@ -278,12 +280,12 @@ impl TrainingTable {
     }
 
     /// Logical row `i`.
-    pub fn row(&self, i: usize) -> &[f32] {
+    pub fn row(&self, i: usize) -> &[f64] {
         &self.values[i * self.features..(i + 1) * self.features]
     }
 
     /// Feature `feature`'s value in row `i`.
-    pub fn value(&self, i: usize, feature: usize) -> f32 {
+    pub fn value(&self, i: usize, feature: usize) -> f64 {
         self.values[i * self.features + feature]
     }
 
@@ -297,7 +299,7 @@ impl TrainingTable {
 pub trait Resampler: Sync {
     /// Replaces `candidate[f]` for every `f` in `features` with a value the training data
     /// makes plausible.
-    fn resample(&self, candidate: &mut [f32], features: &[usize], rng: &mut rand_chacha::ChaCha20Rng);
+    fn resample(&self, candidate: &mut [f64], features: &[usize], rng: &mut rand_chacha::ChaCha20Rng);
 }
 
 /// The paper's basic sampler: each feature's new value is a uniform draw from its
@@ -309,7 +311,7 @@ pub struct ColumnResampler<'a> {
 }
 
 impl Resampler for ColumnResampler<'_> {
-    fn resample(&self, candidate: &mut [f32], features: &[usize], rng: &mut rand_chacha::ChaCha20Rng) {
+    fn resample(&self, candidate: &mut [f64], features: &[usize], rng: &mut rand_chacha::ChaCha20Rng) {
         use rand::RngExt;
         for &f in features {
             candidate[f] = self.table.value(rng.random_range(0..self.table.rows()), f);

@@ -24,6 +24,7 @@ use rand_chacha::ChaCha20Rng;
 use std::collections::HashSet;
 
 use super::schema::{ColumnResampler, Resampler, Schema};
+use crate::element::Element;
 use crate::error::Result;
 use crate::model::Evaluator;
 
@@ -37,22 +38,22 @@ const RELATIVE_MUTATION_FLOOR: f64 = 0.1;
 const EXPLORATION_PROBABILITY: f64 = 0.1;
 
 /// What every run of one instance shares.
-pub(super) struct Instance<'a> {
-    pub evaluator: &'a Evaluator<'a>,
+pub(super) struct Instance<'a, E: Element> {
+    pub evaluator: &'a Evaluator<'a, E>,
     pub schema: &'a Schema,
     pub resampler: &'a dyn Resampler,
     /// Plain training-column draws, for exploration.
     pub column: ColumnResampler<'a>,
     /// The instance as a model row and as logical values.
-    pub row: &'a [f32],
-    pub logical: &'a [f32],
+    pub row: &'a [f64],
+    pub logical: &'a [f64],
     /// The target class and the instance's probability of it.
     pub target: usize,
     pub original_probability: f64,
     /// Features the search may change.
     pub mutable: &'a [usize],
     /// Per feature, the allowed value range (numeric features only).
-    pub ranges: &'a [Option<(f32, f32)>],
+    pub ranges: &'a [Option<(f64, f64)>],
     pub settings: &'a Settings,
 }
 
@@ -74,8 +75,8 @@ pub(super) struct Settings {
 /// An evaluated candidate.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Candidate {
-    pub logical: Vec<f32>,
-    pub row: Vec<f32>,
+    pub logical: Vec<f64>,
+    pub row: Vec<f64>,
     pub changed: Vec<usize>,
     pub distance: f64,
     pub target_probability: f64,
@@ -92,7 +93,7 @@ pub(super) struct RunResult {
 }
 
 /// The probability of class `class` in one row's outputs (one output: binary P(class 1)).
-pub(super) fn class_probability(outputs: &[f32], class: usize) -> f64 {
+pub(super) fn class_probability(outputs: &[f64], class: usize) -> f64 {
     if outputs.len() == 1 {
         let p1 = f64::from(outputs[0]);
         if class == 1 {
@@ -106,21 +107,21 @@ pub(super) fn class_probability(outputs: &[f32], class: usize) -> f64 {
 }
 
 /// The predicted class of one row's outputs (ties go to the lower class).
-pub(super) fn predicted_class(outputs: &[f32]) -> usize {
+pub(super) fn predicted_class(outputs: &[f64]) -> usize {
     if outputs.len() == 1 {
         return usize::from(outputs[0] > 0.5);
     }
     (0..outputs.len()).fold(0, |best, c| if outputs[c] > outputs[best] { c } else { best })
 }
 
-impl Instance<'_> {
+impl<E: Element> Instance<'_, E> {
     /// Runs the search once with `rng`.
     pub fn run(&self, rng: &mut ChaCha20Rng) -> Result<RunResult> {
         let s = self.settings;
         let (mut rho0, mut rho1) = (s.rho0, s.rho1);
-        let mut population: Vec<Vec<f32>> = (0..s.population).map(|_| self.initial(rng)).collect();
+        let mut population: Vec<Vec<f64>> = (0..s.population).map(|_| self.initial(rng)).collect();
         let mut successes: Vec<Candidate> = Vec::new();
-        let mut seen: HashSet<Vec<u32>> = HashSet::new();
+        let mut seen: HashSet<Vec<u64>> = HashSet::new();
         let mut best = None;
         for _ in 0..s.generations {
             let evaluated = self.evaluate(&population, rho0, rho1)?;
@@ -159,7 +160,7 @@ impl Instance<'_> {
     }
 
     /// A first-generation candidate: one to three mutable features drawn anew.
-    fn initial(&self, rng: &mut ChaCha20Rng) -> Vec<f32> {
+    fn initial(&self, rng: &mut ChaCha20Rng) -> Vec<f64> {
         let mut candidate = self.logical.to_vec();
         let count = rng.random_range(1..=self.mutable.len().min(3));
         let mut features: Vec<usize> = Vec::with_capacity(count);
@@ -175,8 +176,8 @@ impl Instance<'_> {
     }
 
     /// Crossover of `a` and `b`, one mutation, an optional restore, then repair.
-    fn child(&self, a: &[f32], b: &[f32], weights: &[f64], rng: &mut ChaCha20Rng) -> Vec<f32> {
-        let mut child: Vec<f32> = a.iter().zip(b).map(|(&x, &y)| if rng.random::<bool>() { x } else { y }).collect();
+    fn child(&self, a: &[f64], b: &[f64], weights: &[f64], rng: &mut ChaCha20Rng) -> Vec<f64> {
+        let mut child: Vec<f64> = a.iter().zip(b).map(|(&x, &y)| if rng.random::<bool>() { x } else { y }).collect();
         let feature = self.mutable[weighted_index(weights, rng)];
         if rng.random::<f64>() < EXPLORATION_PROBABILITY {
             self.column.resample(&mut child, &[feature], rng);
@@ -196,7 +197,7 @@ impl Instance<'_> {
 
     /// Enforces actionability: immovable features and out-of-range values go back to the
     /// original, and changes beyond `max_changed` are undone at random.
-    fn repair(&self, candidate: &mut [f32], rng: &mut ChaCha20Rng) {
+    fn repair(&self, candidate: &mut [f64], rng: &mut ChaCha20Rng) {
         for (f, value) in candidate.iter_mut().enumerate() {
             let in_range = self.ranges[f].is_none_or(|(lo, hi)| (lo..=hi).contains(value));
             if !self.mutable.contains(&f) || !in_range {
@@ -213,23 +214,26 @@ impl Instance<'_> {
     }
 
     /// Evaluates a population in one model call.
-    fn evaluate(&self, population: &[Vec<f32>], rho0: f64, rho1: f64) -> Result<Vec<Candidate>> {
+    fn evaluate(&self, population: &[Vec<f64>], rho0: f64, rho1: f64) -> Result<Vec<Candidate>> {
         let n = self.row.len();
         let output_len = self.evaluator.signature().output_len;
-        let mut rows = vec![0.0f32; population.len() * n];
+        let mut rows = vec![0.0f64; population.len() * n];
         for (row, candidate) in rows.chunks_exact_mut(n).zip(population) {
             row.copy_from_slice(self.row);
             self.schema.encode_into(candidate, row);
         }
-        let mut outputs = vec![0.0f32; population.len() * output_len];
-        self.evaluator.predict(&rows, population.len(), &mut outputs)?;
+        // Every value is one of the caller's (or a code, 0 or 1): exact in `E`.
+        let model_rows: Vec<E> = crate::element::from_f64_slice(&rows);
+        let mut model_outputs = vec![E::zero(); population.len() * output_len];
+        self.evaluator.predict(&model_rows, population.len(), &mut model_outputs)?;
+        let outputs: Vec<f64> = model_outputs.iter().map(|v| v.widen()).collect();
         Ok(population
             .iter()
             .zip(rows.chunks_exact(n))
             .zip(outputs.chunks_exact(output_len))
             .map(|((logical, row), out)| {
                 let changed: Vec<usize> = (0..logical.len()).filter(|&f| logical[f] != self.logical[f]).collect();
-                let distance = self.schema.distance(logical, self.logical);
+                let distance = self.schema.distance::<E>(logical, self.logical);
                 let target_probability = class_probability(out, self.target);
                 let predicted_class = predicted_class(out);
                 let fitness =
@@ -300,6 +304,6 @@ fn weighted_index(weights: &[f64], rng: &mut ChaCha20Rng) -> usize {
 }
 
 /// The exact bits of a candidate's values, for hashing (values are compared bit for bit).
-pub(super) fn bit_pattern(values: &[f32]) -> Vec<u32> {
+pub(super) fn bit_pattern(values: &[f64]) -> Vec<u64> {
     values.iter().map(|v| v.to_bits()).collect()
 }

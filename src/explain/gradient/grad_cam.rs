@@ -7,11 +7,12 @@
 use serde::Serialize;
 
 use super::predict;
+use crate::element::Element;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::explain::row_targets::{by_row_target, TargetGroup, Targeted};
 use crate::explain::{check_inputs, resolve_targets};
-use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
+use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics, Values};
 use crate::model::{BatchPlan, Evaluator, Model, ModelSignature};
 
 /// Grad-CAM's parameters (Captum's names and defaults).
@@ -55,10 +56,10 @@ impl Targeted for GradCamParams {
 /// layer shape, [`ErrorKind::ModelNonFiniteOutput`] on a NaN or infinite activation or
 /// gradient (or a map that overflows f32), and [`ErrorKind::InvalidArgument`] on a
 /// wrong target or an upsampling request for an input of fewer than two dimensions.
-pub fn grad_cam(
+pub fn grad_cam<E: Element>(
     engine: &Engine,
-    model: &dyn Model,
-    inputs: &[f32],
+    model: &dyn Model<E>,
+    inputs: &[E],
     rows: usize,
     params: &GradCamParams,
 ) -> Result<Explanation> {
@@ -87,16 +88,18 @@ pub fn grad_cam(
         signature,
         points,
         n + 2 * layer_len,
+        std::mem::size_of::<E>(),
         engine.memory_budget_bytes(),
         params.internal_batch_size,
         1,
     )?;
     let batch_rows = plan.batch_rows;
-    let mut batch_inputs = if t > 1 { vec![0.0f32; batch_rows * n] } else { Vec::new() };
+    let mut batch_inputs = if t > 1 { vec![E::zero(); batch_rows * n] } else { Vec::new() };
     let mut batch_targets = Vec::with_capacity(batch_rows);
-    let mut activations = vec![0.0f32; batch_rows * layer_len];
-    let mut gradients = vec![0.0f32; batch_rows * layer_len];
-    let mut maps = vec![0.0f32; points * plane];
+    let mut activations = vec![E::zero(); batch_rows * layer_len];
+    let mut gradients = vec![E::zero(); batch_rows * layer_len];
+    let mut maps = vec![E::zero(); points * plane];
+    let backend = engine.backend_for::<E>();
     let mut layer_rows = 0u64;
     let mut start = 0;
     while start < points {
@@ -105,7 +108,7 @@ pub fn grad_cam(
         batch_targets.clear();
         batch_targets.extend((start..end).map(|p| targets[p % t]));
         // Point p explains input row p / t: with one target the input rows are the batch.
-        let batch: &[f32] = if t == 1 {
+        let batch: &[E] = if t == 1 {
             &inputs[start * n..end * n]
         } else {
             for (slot, p) in batch_inputs.chunks_exact_mut(n).zip(start..end) {
@@ -119,9 +122,9 @@ pub fn grad_cam(
         check_layer("activation", activations, start, &targets, layer_len)?;
         check_layer("gradient", gradients, start, &targets, layer_len)?;
         let batch_maps = &mut maps[start * plane..end * plane];
-        engine.pool().install(|| {
-            engine.backend().grad_cam_map(layer, activations, gradients, params.relu_attributions, batch_maps)
-        })?;
+        engine
+            .pool()
+            .install(|| backend.grad_cam_map(layer, activations, gradients, params.relu_attributions, batch_maps))?;
         start = end;
     }
     if let Some(i) = maps.iter().position(|v| !v.is_finite()) {
@@ -129,9 +132,10 @@ pub fn grad_cam(
         return Err(Error::new(
             ErrorKind::ModelNonFiniteOutput,
             format!(
-                "model: the Grad-CAM map of row {} for output {} overflows f32 at position {}; the layer's activations and gradients are too large",
+                "model: the Grad-CAM map of row {} for output {} overflows {} at position {}; the layer's activations and gradients are too large",
                 p / t,
                 targets[p % t],
+                E::TYPE,
                 i % plane
             ),
         ));
@@ -139,10 +143,8 @@ pub fn grad_cam(
 
     let (attributions, feature_shape, feature_names) = match upsample_to {
         Some([out_h, out_w]) => {
-            let mut resampled = vec![0.0f32; points * out_h * out_w];
-            engine
-                .pool()
-                .install(|| engine.backend().upsample_bilinear(&maps, [h, w], [out_h, out_w], &mut resampled))?;
+            let mut resampled = vec![E::zero(); points * out_h * out_w];
+            engine.pool().install(|| backend.upsample_bilinear(&maps, [h, w], [out_h, out_w], &mut resampled))?;
             // The signature's names fit only when the plane is the whole input row.
             let names = if out_h * out_w == n { signature.feature_names.clone() } else { None };
             (resampled, vec![out_h, out_w], names)
@@ -152,12 +154,12 @@ pub fn grad_cam(
 
     let evaluator = Evaluator::new(model);
     let outputs = predict(&evaluator, inputs, rows)?;
-    let predictions: Vec<f32> =
+    let predictions: Vec<E> =
         (0..points).map(|p| outputs[(p / t) * signature.output_len + targets[p % t] as usize]).collect();
     Ok(Explanation {
         method: Method::GradCam,
         parameters: super::super::parameters_json(params)?,
-        audit: super::super::audit(engine, None, evaluator.rows_evaluated() + layer_rows),
+        audit: super::super::audit::<E>(engine, None, evaluator.rows_evaluated() + layer_rows),
         input_shape: signature.input_shape.clone(),
         rows,
         outputs: targets,
@@ -166,9 +168,9 @@ pub fn grad_cam(
         features: feature_shape.iter().product(),
         feature_shape,
         feature_names,
-        attributions,
-        base_values: vec![0.0; predictions.len()],
-        predictions,
+        attributions: Values::from_elements(&attributions),
+        base_values: Values::rounded::<E>(vec![0.0; predictions.len()]),
+        predictions: Values::from_elements(&predictions),
         standard_errors: None,
         diagnostics: vec![RowDiagnostics { model_rows_evaluated: t as u64 + 1, completeness_gap: None }; rows],
     })
@@ -203,7 +205,7 @@ fn spatial_dims(input_shape: &[usize]) -> Result<[usize; 2]> {
 
 /// Fails on the first non-finite value of a batch of `what` (activations or gradients)
 /// whose first point is `start`.
-fn check_layer(what: &str, values: &[f32], start: usize, targets: &[u32], layer_len: usize) -> Result<()> {
+fn check_layer<E: Element>(what: &str, values: &[E], start: usize, targets: &[u32], layer_len: usize) -> Result<()> {
     let Some(i) = values.iter().position(|v| !v.is_finite()) else {
         return Ok(());
     };

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{accumulator_row, add_noise, gaussian, point, point_count, predict, run_paths, PathChunks, PathOutcome};
 use crate::alloc::{try_filled, try_with_capacity};
 use crate::backend::{PathJob, PathPoint};
+use crate::element::Element;
 use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, Result};
@@ -19,27 +20,27 @@ use crate::model::{Evaluator, Model};
 
 /// GradientSHAP's parameters (Captum's names and defaults).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GradientShapParams {
+pub struct GradientShapParams<E: Element = f32> {
     /// The baseline distribution: `m × input_len` rows, at least one.
-    pub baselines: Vec<f32>,
+    pub baselines: Vec<E>,
     /// Samples per input row (5).
     pub n_samples: usize,
     /// Standard deviation of the Gaussian noise added to the input (0).
-    pub stdevs: f32,
+    pub stdevs: E,
     /// Most path points per gradient call; `None` lets the memory budget decide.
     pub internal_batch_size: Option<usize>,
     /// Outputs to explain; `None` explains every output.
     pub targets: Option<Vec<u32>>,
 }
 
-impl GradientShapParams {
+impl<E: Element> GradientShapParams<E> {
     /// Captum's defaults over the baseline distribution `baselines`.
-    pub fn new(baselines: Vec<f32>) -> Self {
-        Self { baselines, n_samples: 5, stdevs: 0.0, internal_batch_size: None, targets: None }
+    pub fn new(baselines: Vec<E>) -> Self {
+        Self { baselines, n_samples: 5, stdevs: E::zero(), internal_batch_size: None, targets: None }
     }
 }
 
-impl Targeted for GradientShapParams {
+impl<E: Element> Targeted for GradientShapParams<E> {
     fn targets(&self) -> Option<&[u32]> {
         self.targets.as_deref()
     }
@@ -50,12 +51,12 @@ impl Targeted for GradientShapParams {
 
 /// Explains `rows` rows of `inputs` by GradientSHAP. Deterministic given the call's seed:
 /// a row's draws depend only on it and the row's key.
-pub fn gradient_shap(
+pub fn gradient_shap<E: Element>(
     engine: &Engine,
-    model: &dyn Model,
-    inputs: &[f32],
+    model: &dyn Model<E>,
+    inputs: &[E],
     rows: usize,
-    params: &GradientShapParams,
+    params: &GradientShapParams<E>,
 ) -> Result<Explanation> {
     if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, gradient_shap)? {
         return Ok(explanation);
@@ -66,12 +67,12 @@ pub fn gradient_shap(
 
 /// [`gradient_shap`], row `r` drawing from `streams`' row `r` (NoiseTunnel explains its
 /// noisy copies a chunk at a time, each copy keyed by its row's key and its number).
-pub(super) fn gradient_shap_streams(
+pub(super) fn gradient_shap_streams<E: Element>(
     engine: &Engine,
-    model: &dyn Model,
-    inputs: &[f32],
+    model: &dyn Model<E>,
+    inputs: &[E],
     rows: usize,
-    params: &GradientShapParams,
+    params: &GradientShapParams<E>,
     streams: RowStreams,
 ) -> Result<Explanation> {
     let signature = model.signature();
@@ -98,8 +99,9 @@ pub(super) fn gradient_shap_streams(
     point_count(rows, t, samples, "n_samples")?;
     let working = engine.working_set().hold("the attribution sums", rows.saturating_mul(t).saturating_mul(n), 8);
     // A sample holds its noisy input, its draw, and a point and a target per output.
-    let per_sample = n * 4 + 16 + t.saturating_mul(std::mem::size_of::<PathPoint>() + 4);
-    let chunks = PathChunks::plan(&working, per_sample, n, samples)?;
+    let element_size = std::mem::size_of::<E>();
+    let per_sample = n * element_size + 16 + t.saturating_mul(std::mem::size_of::<PathPoint<E>>() + 4);
+    let chunks = PathChunks::plan(&working, per_sample, n, element_size, samples)?;
     let evaluator = Evaluator::with_backend(model, engine.backend());
     let mut accumulator = try_filled("attribution sums", rows * t * n, 0.0f64)?;
     let mut noisy = try_with_capacity("noisy inputs", chunks.units * n)?;
@@ -156,7 +158,7 @@ pub(super) fn gradient_shap_streams(
     };
     // The base value is the model's mean output over the baseline distribution.
     Ok(outcome.explanation(|_, target| {
-        (0..distribution).map(|b| f64::from(at_baselines[b * output_len + target as usize])).sum::<f64>()
+        (0..distribution).map(|b| at_baselines[b * output_len + target as usize].widen()).sum::<f64>()
             / distribution as f64
     }))
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::{accumulator_row, point, point_count, predict, run_point_chunks, PathOutcome, Quadrature};
 use crate::alloc::try_filled;
 use crate::backend::{Baselines, PathJob};
+use crate::element::Element;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::explain::row_targets::{by_row_target, TargetGroup, Targeted};
@@ -16,9 +17,9 @@ use crate::model::{Evaluator, Model};
 
 /// Integrated Gradients' parameters (Captum's names and defaults).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct IntegratedGradientsParams {
+pub struct IntegratedGradientsParams<E: Element = f32> {
     /// Where paths start: a scalar (default 0), one row, or one row per input row.
-    pub baseline: Baselines,
+    pub baseline: Baselines<E>,
     /// Points on each path (50).
     pub n_steps: usize,
     /// The integration rule (Gauss–Legendre).
@@ -31,10 +32,10 @@ pub struct IntegratedGradientsParams {
     pub targets: Option<Vec<u32>>,
 }
 
-impl Default for IntegratedGradientsParams {
+impl<E: Element> Default for IntegratedGradientsParams<E> {
     fn default() -> Self {
         Self {
-            baseline: Baselines::Scalar(0.0),
+            baseline: Baselines::Scalar(E::zero()),
             n_steps: 50,
             method: Quadrature::GaussLegendre,
             internal_batch_size: None,
@@ -44,7 +45,7 @@ impl Default for IntegratedGradientsParams {
     }
 }
 
-impl Targeted for IntegratedGradientsParams {
+impl<E: Element> Targeted for IntegratedGradientsParams<E> {
     fn targets(&self) -> Option<&[u32]> {
         self.targets.as_deref()
     }
@@ -54,12 +55,12 @@ impl Targeted for IntegratedGradientsParams {
 }
 
 /// Explains `rows` rows of `inputs` by Integrated Gradients.
-pub fn integrated_gradients(
+pub fn integrated_gradients<E: Element>(
     engine: &Engine,
-    model: &dyn Model,
-    inputs: &[f32],
+    model: &dyn Model<E>,
+    inputs: &[E],
     rows: usize,
-    params: &IntegratedGradientsParams,
+    params: &IntegratedGradientsParams<E>,
 ) -> Result<Explanation> {
     if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, integrated_gradients)? {
         return Ok(explanation);
@@ -73,13 +74,13 @@ pub fn integrated_gradients(
     let (alphas, weights) = params.method.rule(params.n_steps)?;
     let (t, steps) = (targets.len(), alphas.len());
     let total = point_count(rows, t, steps, "n_steps")?;
-    let working = engine.working_set().hold("the quadrature rule", steps, 16).hold("the baselines", rows * n, 4).hold(
-        "the attribution sums",
-        rows.saturating_mul(t).saturating_mul(n),
-        8,
-    );
+    let working = engine
+        .working_set()
+        .hold("the quadrature rule", steps, 16)
+        .hold("the baselines", rows * n, std::mem::size_of::<E>())
+        .hold("the attribution sums", rows.saturating_mul(t).saturating_mul(n), 8);
     working.batch_budget(0)?;
-    let mut baselines = try_filled("baselines", rows * n, 0.0f32)?;
+    let mut baselines = try_filled("baselines", rows * n, E::zero())?;
     for (r, row) in baselines.chunks_exact_mut(n).enumerate() {
         params.baseline.write_row(r, row);
     }
@@ -105,7 +106,8 @@ pub fn integrated_gradients(
         point_of,
     )?;
     if params.multiply_by_inputs {
-        engine.pool().install(|| engine.backend().scale_by_difference(inputs, &baselines, n, t, &mut accumulator))?;
+        let backend = engine.backend_for::<E>();
+        engine.pool().install(|| backend.scale_by_difference(inputs, &baselines, n, t, &mut accumulator))?;
     }
 
     let at_inputs = predict(&evaluator, inputs, rows)?;
@@ -124,5 +126,5 @@ pub fn integrated_gradients(
         with_gaps: params.multiply_by_inputs,
         streams: None,
     };
-    Ok(outcome.explanation(|r, target| f64::from(at_baselines[r * output_len + target as usize])))
+    Ok(outcome.explanation(|r, target| at_baselines[r * output_len + target as usize].widen()))
 }

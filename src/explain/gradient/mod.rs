@@ -17,11 +17,13 @@ pub use noise_tunnel::{noise_tunnel, NoiseTunnelBase, NoiseTunnelParams, NoiseTy
 pub use quadrature::Quadrature;
 pub use saliency::{saliency, SaliencyParams};
 
+use rand::RngExt;
 use rand_chacha::ChaCha20Rng;
-use rand_distr::{Distribution, Normal};
+use rand_distr::StandardNormal;
 
 use crate::alloc::{try_filled, try_with_capacity};
 use crate::backend::{PathJob, PathPoint};
+use crate::element::Element;
 use crate::engine::memory::WorkingSet;
 use crate::engine::row_keys::RowStreams;
 use crate::engine::Engine;
@@ -41,8 +43,8 @@ impl PathChunks {
     /// Plans `total` units of `per_unit` bytes each after the call's `working` set, for
     /// rows of `row_len` elements: a chunk takes at most half of what the working set
     /// leaves, its batches (a point and its gradient per batch row) the rest.
-    fn plan(working: &WorkingSet, per_unit: usize, row_len: usize, total: usize) -> Result<Self> {
-        let batch_row = row_len.saturating_mul(2 * std::mem::size_of::<f32>());
+    fn plan(working: &WorkingSet, per_unit: usize, row_len: usize, element_size: usize, total: usize) -> Result<Self> {
+        let batch_row = row_len.saturating_mul(2 * element_size);
         let free = working.batch_budget(per_unit.saturating_add(batch_row))?;
         let per_unit = per_unit.max(1);
         let units = ((free - batch_row) / per_unit).min(free / 2 / per_unit).clamp(1, total.max(1));
@@ -53,10 +55,10 @@ impl PathChunks {
 /// Evaluates every point of `job` on the model's gradient and accumulates the weighted
 /// gradients into `accumulator` (`targets × row_len` per accumulator row). At most
 /// `internal_batch_size` points (or what `budget_bytes` allows) go to one call.
-fn run_paths(
+fn run_paths<E: Element>(
     engine: &Engine,
-    evaluator: &Evaluator<'_>,
-    job: &PathJob<'_>,
+    evaluator: &Evaluator<'_, E>,
+    job: &PathJob<'_, E>,
     targets: &[u32],
     internal_batch_size: Option<usize>,
     budget_bytes: usize,
@@ -64,21 +66,31 @@ fn run_paths(
 ) -> Result<()> {
     let n = job.row_len;
     // Batch inputs and gradients are both held: each point costs two rows.
-    let plan = BatchPlan::new(evaluator.signature(), job.points.len(), 2 * n, budget_bytes, internal_batch_size, 1)?;
+    let element_size = std::mem::size_of::<E>();
+    let plan = BatchPlan::new(
+        evaluator.signature(),
+        job.points.len(),
+        2 * n,
+        element_size,
+        budget_bytes,
+        internal_batch_size,
+        1,
+    )?;
     if evaluator.on_device()? {
         return evaluator.device_path_gradients(job, targets, plan.batch_rows, accumulator);
     }
-    let mut rows = try_filled("path batch", plan.batch_rows * n, 0.0f32)?;
-    let mut gradients = try_filled("path gradients", plan.batch_rows * n, 0.0f32)?;
+    let mut rows = try_filled("path batch", plan.batch_rows * n, E::zero())?;
+    let mut gradients = try_filled("path gradients", plan.batch_rows * n, E::zero())?;
+    let backend = engine.backend_for::<E>();
     let mut start = 0;
     while start < job.points.len() {
         let end = (start + plan.batch_rows).min(job.points.len());
         let k = end - start;
-        engine.pool().install(|| engine.backend().build_path_batch(job, start..end, &mut rows))?;
+        engine.pool().install(|| backend.build_path_batch(job, start..end, &mut rows))?;
         evaluator.gradient(&rows[..k * n], k, &targets[start..end], &mut gradients[..k * n], None)?;
-        engine.pool().install(|| {
-            engine.backend().accumulate_path_gradients(job, start..end, &gradients[..k * n], accumulator)
-        })?;
+        engine
+            .pool()
+            .install(|| backend.accumulate_path_gradients(job, start..end, &gradients[..k * n], accumulator))?;
         start = end;
     }
     Ok(())
@@ -88,18 +100,18 @@ fn run_paths(
 /// `point_of(i)` gives point `i` and its target output, and `paths` the buffers every
 /// point refers to (its own `points` are ignored).
 #[allow(clippy::too_many_arguments)]
-fn run_point_chunks(
+fn run_point_chunks<E: Element>(
     engine: &Engine,
-    evaluator: &Evaluator<'_>,
-    paths: PathJob<'_>,
+    evaluator: &Evaluator<'_, E>,
+    paths: PathJob<'_, E>,
     total: usize,
     working: &WorkingSet,
     internal_batch_size: Option<usize>,
     accumulator: &mut [f64],
-    point_of: impl Fn(usize) -> (PathPoint, u32),
+    point_of: impl Fn(usize) -> (PathPoint<E>, u32),
 ) -> Result<()> {
-    let per_point = std::mem::size_of::<PathPoint>() + std::mem::size_of::<u32>();
-    let chunks = PathChunks::plan(working, per_point, paths.row_len, total)?;
+    let per_point = std::mem::size_of::<PathPoint<E>>() + std::mem::size_of::<u32>();
+    let chunks = PathChunks::plan(working, per_point, paths.row_len, std::mem::size_of::<E>(), total)?;
     let mut points = try_with_capacity("path points", chunks.units)?;
     let mut targets = try_with_capacity("path targets", chunks.units)?;
     for start in (0..total).step_by(chunks.units) {
@@ -125,36 +137,52 @@ fn point_count(rows: usize, targets: usize, per_path: usize, field: &str) -> Res
 }
 
 /// `rows × outputs` model outputs of `inputs`.
-fn predict(evaluator: &Evaluator<'_>, inputs: &[f32], rows: usize) -> Result<Vec<f32>> {
-    let mut outputs = vec![0.0f32; rows * evaluator.signature().output_len];
+fn predict<E: Element>(evaluator: &Evaluator<'_, E>, inputs: &[E], rows: usize) -> Result<Vec<E>> {
+    let mut outputs = vec![E::zero(); rows * evaluator.signature().output_len];
     evaluator.predict(inputs, rows, &mut outputs)?;
     Ok(outputs)
 }
 
 /// A checked N(0, σ²) distribution.
-fn gaussian(stdev: f32, argument: &str) -> Result<Normal<f32>> {
-    if !stdev.is_finite() || stdev < 0.0 {
+fn gaussian<E: Element>(stdev: E, argument: &str) -> Result<Gaussian<E>> {
+    if !stdev.is_finite() || stdev < E::zero() {
         return Err(Error::invalid(argument, format!("is {stdev}, expected a finite standard deviation >= 0")));
     }
-    if stdev > MAX_NOISE_STDEV {
+    let largest = E::max_value() / E::from_f64(64.0);
+    if stdev > largest {
         return Err(Error::invalid(
             argument,
             format!(
-                "is {stdev}, expected at most {MAX_NOISE_STDEV:e}: noise that large overflows float32 inputs \
-                 (a normal draw reaches 64 standard deviations)"
+                "is {stdev}, expected at most {:e}: noise that large overflows {} inputs \
+                 (a normal draw reaches 64 standard deviations)",
+                largest.widen(),
+                E::TYPE.c_name()
             ),
         ));
     }
-    Normal::new(0.0, stdev).map_err(|e| Error::invalid(argument, e.to_string()))
+    Ok(Gaussian { stdev })
 }
 
 /// The largest noise deviation: 64 of them still fit in an f32, so no noisy input
 /// overflows from the noise alone.
-const MAX_NOISE_STDEV: f32 = f32::MAX / 64.0;
 
 /// `row` plus Gaussian noise drawn from `rng`.
-fn add_noise(row: &[f32], noise: &Normal<f32>, rng: &mut ChaCha20Rng, out: &mut Vec<f32>) {
+fn add_noise<E: Element>(row: &[E], noise: &Gaussian<E>, rng: &mut ChaCha20Rng, out: &mut Vec<E>) {
     out.extend(row.iter().map(|&x| x + noise.sample(rng)));
+}
+
+/// Normal noise of mean 0 in the element type: `0 + stdev · z` with `z` a standard normal
+/// f64 draw rounded to the element (what `rand_distr::Normal<f32>` computes for f32).
+#[derive(Debug, Clone, Copy)]
+struct Gaussian<E: Element> {
+    stdev: E,
+}
+
+impl<E: Element> Gaussian<E> {
+    fn sample(&self, rng: &mut ChaCha20Rng) -> E {
+        let z: f64 = rng.sample(StandardNormal);
+        E::zero() + self.stdev * E::from_f64(z)
+    }
 }
 
 /// Rows explained × targets points helper: the accumulator row of (row, target k).
@@ -163,13 +191,13 @@ fn accumulator_row(row: usize, k: usize, targets: usize) -> usize {
 }
 
 /// A path point, for the methods' plans.
-fn point(input: usize, baseline: usize, alpha: f64, weight: f64, target: usize) -> PathPoint {
-    PathPoint { input, baseline, alpha: alpha as f32, weight, target }
+fn point<E: Element>(input: usize, baseline: usize, alpha: f64, weight: f64, target: usize) -> PathPoint<E> {
+    PathPoint { input, baseline, alpha: E::from_f64(alpha), weight, target }
 }
 
 /// What a path method (Integrated Gradients, GradientSHAP) hands over to become an
 /// explanation.
-struct PathOutcome<'a> {
+struct PathOutcome<'a, E: Element> {
     engine: &'a Engine,
     signature: &'a crate::model::ModelSignature,
     method: crate::explanation::Method,
@@ -178,7 +206,7 @@ struct PathOutcome<'a> {
     /// `rows × targets × input_len` attributions, summed in f64.
     accumulator: Vec<f64>,
     /// `rows × output_len` outputs at the inputs.
-    at_inputs: Vec<f32>,
+    at_inputs: Vec<E>,
     /// Model rows evaluated per explained row, and in all.
     rows_per_input: u64,
     rows_evaluated: u64,
@@ -188,14 +216,14 @@ struct PathOutcome<'a> {
     streams: Option<RowStreams>,
 }
 
-impl PathOutcome<'_> {
+impl<E: Element> PathOutcome<'_, E> {
     /// The explanation, with base value `base_of(row, target)` for each row and target.
     fn explanation(self, base_of: impl Fn(usize, u32) -> f64) -> crate::explanation::Explanation {
-        use crate::explanation::{Explanation, FeatureAxis, RowDiagnostics};
+        use crate::explanation::{Explanation, FeatureAxis, RowDiagnostics, Values};
         let n = self.signature.input_len();
         let (output_len, t) = (self.signature.output_len, self.targets.len());
         let rows = self.accumulator.len() / (t * n).max(1);
-        let attributions: Vec<f32> = self.accumulator.iter().map(|&v| v as f32).collect();
+        let attributions = Values::rounded::<E>(self.accumulator);
         let mut predictions = Vec::with_capacity(rows * t);
         let mut base_values = Vec::with_capacity(rows * t);
         let mut diagnostics = Vec::with_capacity(rows);
@@ -205,10 +233,10 @@ impl PathOutcome<'_> {
                 let fx = self.at_inputs[r * output_len + target as usize];
                 let base = base_of(r, target);
                 predictions.push(fx);
-                base_values.push(base as f32);
+                base_values.push(base);
                 let row = accumulator_row(r, k, t);
-                let sum: f64 = attributions[row * n..(row + 1) * n].iter().map(|&v| f64::from(v)).sum();
-                gaps.push(sum - (f64::from(fx) - base));
+                let sum: f64 = attributions[row * n..(row + 1) * n].iter().sum();
+                gaps.push(sum - (fx.widen() - base));
             }
             diagnostics.push(RowDiagnostics {
                 model_rows_evaluated: self.rows_per_input,
@@ -218,7 +246,7 @@ impl PathOutcome<'_> {
         Explanation {
             method: self.method,
             parameters: self.parameters,
-            audit: super::audit(self.engine, self.streams.as_ref(), self.rows_evaluated),
+            audit: super::audit::<E>(self.engine, self.streams.as_ref(), self.rows_evaluated),
             input_shape: self.signature.input_shape.clone(),
             feature_shape: self.signature.input_shape.clone(),
             rows,
@@ -228,8 +256,8 @@ impl PathOutcome<'_> {
             features: n,
             feature_names: self.signature.feature_names.clone(),
             attributions,
-            predictions,
-            base_values,
+            predictions: Values::from_elements(&predictions),
+            base_values: Values::rounded::<E>(base_values),
             standard_errors: None,
             diagnostics,
         }

@@ -11,13 +11,14 @@ use super::{integrated_gradients, saliency};
 use super::{GradientShapParams, IntegratedGradientsParams, SaliencyParams};
 use crate::alloc::{try_filled, try_with_capacity};
 use crate::backend::Baselines;
+use crate::element::Element;
 use crate::engine::memory::with_budget_cap;
 use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::explain::row_targets::{by_row_target, TargetGroup, Targeted};
 use crate::explain::{check_inputs, resolve_targets};
-use crate::explanation::{Explanation, Method, RowDiagnostics};
+use crate::explanation::{Explanation, Method, RowDiagnostics, Values};
 use crate::model::{Evaluator, Model};
 
 /// How the noisy attributions are aggregated.
@@ -36,36 +37,36 @@ pub enum NoiseType {
 /// The gradient method under the tunnel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum NoiseTunnelBase {
+pub enum NoiseTunnelBase<E: Element = f32> {
     /// Saliency.
     Saliency(SaliencyParams),
     /// Integrated Gradients.
-    IntegratedGradients(IntegratedGradientsParams),
+    IntegratedGradients(IntegratedGradientsParams<E>),
     /// GradientSHAP.
-    GradientShap(GradientShapParams),
+    GradientShap(GradientShapParams<E>),
 }
 
 /// NoiseTunnel's parameters (Captum's defaults: smoothgrad, 5 samples, σ = 1).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct NoiseTunnelParams {
+pub struct NoiseTunnelParams<E: Element = f32> {
     /// The method whose attributions are smoothed.
-    pub base: NoiseTunnelBase,
+    pub base: NoiseTunnelBase<E>,
     /// The aggregation.
     pub nt_type: NoiseType,
     /// Noisy copies per input (5).
     pub nt_samples: usize,
     /// Standard deviation of the noise (1.0).
-    pub stdevs: f32,
+    pub stdevs: E,
 }
 
-impl NoiseTunnelParams {
+impl<E: Element> NoiseTunnelParams<E> {
     /// Captum's defaults over `base`.
-    pub fn new(base: NoiseTunnelBase) -> Self {
-        Self { base, nt_type: NoiseType::Smoothgrad, nt_samples: 5, stdevs: 1.0 }
+    pub fn new(base: NoiseTunnelBase<E>) -> Self {
+        Self { base, nt_type: NoiseType::Smoothgrad, nt_samples: 5, stdevs: E::one() }
     }
 }
 
-impl NoiseTunnelBase {
+impl<E: Element> NoiseTunnelBase<E> {
     /// The outputs the base method explains, as it asked for them.
     fn targets(&self) -> Option<&[u32]> {
         match self {
@@ -88,13 +89,13 @@ impl NoiseTunnelBase {
 /// Runs the base method on `copies` noisy copies of explained row `row`, the first being
 /// copy `first_copy` of the row (each copy draws from a stream keyed by the row's key and
 /// the copy's number).
-fn run_base(
+fn run_base<E: Element>(
     engine: &Engine,
-    model: &dyn Model,
-    noisy: &[f32],
+    model: &dyn Model<E>,
+    noisy: &[E],
     streams: &RowStreams,
     (row, first_copy, copies): (usize, usize, usize),
-    base: &NoiseTunnelBase,
+    base: &NoiseTunnelBase<E>,
 ) -> Result<Explanation> {
     match base {
         NoiseTunnelBase::Saliency(p) => saliency(engine, model, noisy, copies, p),
@@ -139,20 +140,19 @@ impl CopySums {
         let block = self.sums.len();
         for copy in inner.attributions.chunks_exact(block.max(1)) {
             for ((sum, square), &a) in self.sums.iter_mut().zip(&mut self.squares).zip(copy) {
-                let a = f64::from(a);
                 *sum += a;
                 *square += a * a;
             }
         }
         let t = self.base_values.len();
         for copy in inner.base_values.chunks_exact(t.max(1)) {
-            self.base_values.iter_mut().zip(copy).for_each(|(sum, &v)| *sum += f64::from(v));
+            self.base_values.iter_mut().zip(copy).for_each(|(sum, &v)| *sum += v);
         }
         self.model_rows += inner.diagnostics.iter().map(|d| d.model_rows_evaluated).sum::<u64>();
     }
 }
 
-impl Targeted for NoiseTunnelParams {
+impl<E: Element> Targeted for NoiseTunnelParams<E> {
     fn targets(&self) -> Option<&[u32]> {
         self.base.targets()
     }
@@ -164,12 +164,12 @@ impl Targeted for NoiseTunnelParams {
 /// Explains `rows` rows of `inputs` by NoiseTunnel over `params.base`. Deterministic
 /// given the engine's seed, whatever the budget: each row's copies are drawn in order from
 /// the row's stream and explained a chunk at a time, within the memory budget.
-pub fn noise_tunnel(
+pub fn noise_tunnel<E: Element>(
     engine: &Engine,
-    model: &dyn Model,
-    inputs: &[f32],
+    model: &dyn Model<E>,
+    inputs: &[E],
     rows: usize,
-    params: &NoiseTunnelParams,
+    params: &NoiseTunnelParams<E>,
 ) -> Result<Explanation> {
     if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, noise_tunnel)? {
         return Ok(explanation);
@@ -219,18 +219,18 @@ pub fn noise_tunnel(
         for (&sum, &squares) in sums.sums.iter().zip(&sums.squares) {
             let (mean, mean_sq) = (sum / samples as f64, squares / samples as f64);
             attributions.push(match params.nt_type {
-                NoiseType::Smoothgrad => mean as f32,
-                NoiseType::SmoothgradSq => mean_sq as f32,
-                NoiseType::Vargrad => (mean_sq - mean * mean).max(0.0) as f32,
+                NoiseType::Smoothgrad => mean,
+                NoiseType::SmoothgradSq => mean_sq,
+                NoiseType::Vargrad => (mean_sq - mean * mean).max(0.0),
             });
         }
-        base_values.extend(sums.base_values.iter().map(|&sum| (sum / samples as f64) as f32));
+        base_values.extend(sums.base_values.iter().map(|&sum| sum / samples as f64));
         diagnostics.push(RowDiagnostics { model_rows_evaluated: sums.model_rows + 1, completeness_gap: None });
     }
     let inner = last.ok_or_else(|| Error::new(ErrorKind::Internal, "noise tunnel: no copy was explained"))?;
     let evaluator = Evaluator::new(model);
     let outputs = predict(&evaluator, inputs, rows)?;
-    let predictions = (0..rows)
+    let predictions: Vec<E> = (0..rows)
         .flat_map(|r| inner.outputs.iter().map(move |&target| (r, target)))
         .map(|(r, target)| outputs[r * signature.output_len + target as usize])
         .collect();
@@ -243,9 +243,9 @@ pub fn noise_tunnel(
         parameters: super::super::parameters_json(params)?,
         audit,
         rows,
-        attributions,
-        predictions,
-        base_values,
+        attributions: Values::rounded::<E>(attributions),
+        predictions: Values::from_elements(&predictions),
+        base_values: Values::rounded::<E>(base_values),
         standard_errors: None,
         diagnostics,
         ..inner

@@ -6,11 +6,12 @@ use serde::Serialize;
 use super::{accumulator_row, point, point_count, predict, run_point_chunks};
 use crate::alloc::try_filled;
 use crate::backend::PathJob;
+use crate::element::Element;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::explain::row_targets::{by_row_target, TargetGroup, Targeted};
 use crate::explain::{check_device_inputs, resolve_targets};
-use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
+use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics, Values};
 use crate::model::{Evaluator, Model};
 
 /// Saliency's parameters.
@@ -38,10 +39,10 @@ impl Targeted for SaliencyParams {
 }
 
 /// Explains `rows` rows of `inputs` by their gradients.
-pub fn saliency(
+pub fn saliency<E: Element>(
     engine: &Engine,
-    model: &dyn Model,
-    inputs: &[f32],
+    model: &dyn Model<E>,
+    inputs: &[E],
     rows: usize,
     params: &SaliencyParams,
 ) -> Result<Explanation> {
@@ -65,16 +66,17 @@ pub fn saliency(
     };
     let total = point_count(rows, t, 1, "targets")?;
     run_point_chunks(engine, &evaluator, paths, total, &working, None, &mut accumulator, point_of)?;
-    let attributions = accumulator.iter().map(|&g| if params.abs { g.abs() as f32 } else { g as f32 }).collect();
+    let attributions =
+        Values::rounded::<E>(accumulator.iter().map(|&g| if params.abs { g.abs() } else { g }).collect());
     let outputs = predict(&evaluator, inputs, rows)?;
-    let predictions: Vec<f32> = (0..rows)
+    let predictions: Vec<E> = (0..rows)
         .flat_map(|r| targets.iter().map(move |&target| (r, target)))
         .map(|(r, target)| outputs[r * signature.output_len + target as usize])
         .collect();
     Ok(Explanation {
         method: Method::Saliency,
         parameters: super::super::parameters_json(params)?,
-        audit: super::super::audit(engine, None, evaluator.rows_evaluated()),
+        audit: super::super::audit::<E>(engine, None, evaluator.rows_evaluated()),
         input_shape: signature.input_shape.clone(),
         feature_shape: signature.input_shape.clone(),
         rows,
@@ -84,8 +86,8 @@ pub fn saliency(
         features: n,
         feature_names: signature.feature_names.clone(),
         attributions,
-        base_values: vec![0.0; predictions.len()],
-        predictions,
+        base_values: Values::rounded::<E>(vec![0.0; predictions.len()]),
+        predictions: Values::from_elements(&predictions),
         standard_errors: None,
         diagnostics: vec![RowDiagnostics { model_rows_evaluated: t as u64 + 1, completeness_gap: None }; rows],
     })

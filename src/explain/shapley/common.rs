@@ -6,17 +6,18 @@ use serde::Serialize;
 
 use super::game::{Background, Game, Link};
 use crate::backend::GroupMap;
+use crate::element::Element;
 use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics, SamplingDiagnostics, SAMPLING_KEY};
+use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics, SamplingDiagnostics, Values, SAMPLING_KEY};
 use crate::model::{Model, ModelSignature};
 
 /// The game every Shapley method plays: background, players, outputs and link.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ShapleyGame {
+pub struct ShapleyGame<E: Element = f32> {
     /// The background set and its weights (the value of absent players is drawn from it).
-    pub background: Background,
+    pub background: Background<E>,
     /// The player of each input element (`0..M`, every id used): grouped elements switch
     /// on and off together. `None` makes every element its own player.
     pub players: Option<Vec<u32>>,
@@ -28,10 +29,10 @@ pub struct ShapleyGame {
     pub link: Link,
 }
 
-impl ShapleyGame {
+impl<E: Element> ShapleyGame<E> {
     /// A game over `background` (uniform weights), every element a player, every output,
     /// identity link.
-    pub fn new(background: Background) -> Self {
+    pub fn new(background: Background<E>) -> Self {
         Self { background, players: None, player_names: None, targets: None, link: Link::Identity }
     }
 
@@ -94,24 +95,24 @@ impl RowEstimate {
 }
 
 /// A checked Shapley explanation: the rows, the game, the outputs and the players.
-pub(super) struct Request<'a> {
+pub(super) struct Request<'a, E: Element> {
     engine: &'a Engine,
-    model: &'a dyn Model,
-    inputs: &'a [f32],
-    game: &'a ShapleyGame,
+    model: &'a dyn Model<E>,
+    inputs: &'a [E],
+    game: &'a ShapleyGame<E>,
     targets: Vec<u32>,
     players: GroupMap,
     streams: RowStreams,
 }
 
-impl<'a> Request<'a> {
+impl<'a, E: Element> Request<'a, E> {
     /// Checks `rows` rows of `inputs` and `game` against `model`.
     pub fn new(
         engine: &'a Engine,
-        model: &'a dyn Model,
-        inputs: &'a [f32],
+        model: &'a dyn Model<E>,
+        inputs: &'a [E],
         rows: usize,
-        game: &'a ShapleyGame,
+        game: &'a ShapleyGame<E>,
     ) -> Result<Self> {
         let signature = model.signature();
         super::super::check_device_inputs(engine, signature, inputs, rows)?;
@@ -129,7 +130,7 @@ impl<'a> Request<'a> {
     /// Estimates every row with `estimate`, given the row's game and random stream.
     pub fn estimate_rows(
         &self,
-        estimate: impl Fn(&Game<'_>, &mut ChaCha20Rng) -> Result<RowEstimate>,
+        estimate: impl Fn(&Game<'_, E>, &mut ChaCha20Rng) -> Result<RowEstimate>,
     ) -> Result<Vec<RowEstimate>> {
         let row_len = self.model.signature().input_len();
         let game = self.game;
@@ -169,18 +170,19 @@ impl<'a> Request<'a> {
         let mut diagnostics = Vec::with_capacity(rows);
         let mut rows_evaluated = 0;
         for estimate in estimates {
-            attributions.extend(estimate.values.iter().map(|&v| v as f32));
-            standard_errors.extend(estimate.standard_errors.iter().map(|&v| v as f32));
-            predictions.extend(estimate.prediction.iter().map(|&v| v as f32));
-            base_values.extend(estimate.base.iter().map(|&v| v as f32));
-            // The gap of what is reported: the f32 values against the f32 prediction and base.
+            let round = |values: &[f64]| values.iter().map(|&v| E::TYPE.round(v)).collect::<Vec<_>>();
+            attributions.extend(round(&estimate.values));
+            standard_errors.extend(round(&estimate.standard_errors));
+            predictions.extend(round(&estimate.prediction));
+            base_values.extend(round(&estimate.base));
+            // The gap of what is reported: the values against the prediction and base, each
+            // rounded to the model's element type.
             let first = attributions.len() - t * players;
             let gaps = (0..t)
                 .map(|k| {
-                    let phi = &attributions[first + k * players..first + (k + 1) * players];
-                    let sum: f64 = phi.iter().map(|&v| f64::from(v)).sum();
+                    let sum: f64 = attributions[first + k * players..first + (k + 1) * players].iter().sum();
                     let p = predictions.len() - t + k;
-                    sum - (f64::from(predictions[p]) - f64::from(base_values[p]))
+                    sum - (predictions[p] - base_values[p])
                 })
                 .collect();
             diagnostics
@@ -191,7 +193,7 @@ impl<'a> Request<'a> {
         Explanation {
             method,
             parameters,
-            audit: super::super::audit(self.engine, Some(&self.streams), rows_evaluated),
+            audit: super::super::audit::<E>(self.engine, Some(&self.streams), rows_evaluated),
             input_shape: signature.input_shape.clone(),
             feature_shape: if per_element { signature.input_shape.clone() } else { vec![players] },
             rows,
@@ -200,10 +202,10 @@ impl<'a> Request<'a> {
             feature_axis: if per_element { FeatureAxis::Elements } else { FeatureAxis::Groups },
             features: players,
             feature_names: self.game.feature_names(signature),
-            attributions,
-            predictions,
-            base_values,
-            standard_errors: errors_available.then_some(standard_errors),
+            attributions: Values::rounded::<E>(attributions),
+            predictions: Values::rounded::<E>(predictions),
+            base_values: Values::rounded::<E>(base_values),
+            standard_errors: errors_available.then(|| Values::rounded::<E>(standard_errors)),
             diagnostics,
         }
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::alloc::try_filled;
 use crate::backend::{Backend, CoalitionJob, GroupMap};
+use crate::element::Element;
 use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, ErrorKind, Result};
 use crate::model::evaluator::{BatchSource, DeviceJob};
@@ -17,17 +18,17 @@ use crate::model::{BatchPlan, Evaluator, Model};
 
 /// Background rows and their weights (normalised to sum to 1).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Background {
+pub struct Background<E: Element = f32> {
     /// `rows × row_len` values.
-    pub rows: Vec<f32>,
+    pub rows: Vec<E>,
     /// One weight per row, summing to 1.
     pub weights: Vec<f64>,
 }
 
-impl Background {
+impl<E: Element> Background<E> {
     /// Checks `rows` (whole rows of `row_len` finite values, at least one) and `weights`
     /// (one finite, non-negative weight per row with a positive sum; `None` = uniform).
-    pub fn new(rows: Vec<f32>, row_len: usize, weights: Option<Vec<f64>>) -> Result<Self> {
+    pub fn new(rows: Vec<E>, row_len: usize, weights: Option<Vec<f64>>) -> Result<Self> {
         if rows.is_empty() {
             return Err(Error::invalid("background", "has no rows, expected at least one background row"));
         }
@@ -99,37 +100,37 @@ impl Link {
 }
 
 /// Rows z⊙x + (1−z)⊙b built by the engine's backend.
-struct CoalitionRows<'a> {
-    backend: &'a dyn Backend,
-    job: CoalitionJob<'a>,
+struct CoalitionRows<'a, E: Element> {
+    backend: &'a dyn Backend<E>,
+    job: CoalitionJob<'a, E>,
 }
 
-impl BatchSource for CoalitionRows<'_> {
-    type Scratch = Vec<f32>;
+impl<E: Element> BatchSource<E> for CoalitionRows<'_, E> {
+    type Scratch = Vec<E>;
 
-    fn new_scratch(&self, batch_rows: usize) -> Vec<f32> {
-        vec![0.0; batch_rows * self.job.row_len()]
+    fn new_scratch(&self, batch_rows: usize) -> Vec<E> {
+        vec![E::zero(); batch_rows * self.job.row_len()]
     }
 
-    fn fill(&self, scratch: &mut Vec<f32>, rows: Range<usize>) -> Result<()> {
+    fn fill(&self, scratch: &mut Vec<E>, rows: Range<usize>) -> Result<()> {
         self.backend.build_coalition_batch(&self.job, rows, scratch)
     }
 
-    fn rows<'s>(&self, scratch: &'s Vec<f32>, count: usize) -> &'s [f32] {
+    fn rows<'s>(&self, scratch: &'s Vec<E>, count: usize) -> &'s [E] {
         &scratch[..count * self.job.row_len()]
     }
 
-    fn device_job(&self) -> Option<DeviceJob<'_>> {
+    fn device_job(&self) -> Option<DeviceJob<'_, E>> {
         Some(DeviceJob::Coalitions(self.job))
     }
 }
 
 /// The game of one explained row.
-pub struct Game<'a> {
+pub struct Game<'a, E: Element = f32> {
     engine: &'a Engine,
-    evaluator: Evaluator<'a>,
-    x: &'a [f32],
-    background: &'a Background,
+    evaluator: Evaluator<'a, E>,
+    x: &'a [E],
+    background: &'a Background<E>,
     players: &'a GroupMap,
     targets: &'a [u32],
     link: Link,
@@ -138,13 +139,13 @@ pub struct Game<'a> {
     batch_budget: AtomicUsize,
 }
 
-impl<'a> Game<'a> {
+impl<'a, E: Element> Game<'a, E> {
     /// The game of row `x` of `model`, for outputs `targets`, with `players`.
     pub fn new(
         engine: &'a Engine,
-        model: &'a dyn Model,
-        x: &'a [f32],
-        background: &'a Background,
+        model: &'a dyn Model<E>,
+        x: &'a [E],
+        background: &'a Background<E>,
         players: &'a GroupMap,
         targets: &'a [u32],
         link: Link,
@@ -165,8 +166,9 @@ impl<'a> Game<'a> {
     /// they are reduced) and one input row, each within half of the batch budget.
     pub fn min_batch_bytes(&self) -> usize {
         let signature = self.evaluator.signature();
-        let outputs = self.background.len().saturating_mul(signature.output_len).saturating_mul(4);
-        let row = signature.input_len().saturating_mul(4);
+        let element_size = std::mem::size_of::<E>();
+        let outputs = self.background.len().saturating_mul(signature.output_len).saturating_mul(element_size);
+        let row = signature.input_len().saturating_mul(element_size);
         outputs.max(row).saturating_mul(2)
     }
 
@@ -198,9 +200,9 @@ impl<'a> Game<'a> {
     /// link(f(x)) per target: the value of the full coalition.
     pub fn prediction(&self) -> Result<Vec<f64>> {
         let output_len = self.evaluator.signature().output_len;
-        let mut out = vec![0.0f32; output_len];
+        let mut out = vec![E::zero(); output_len];
         self.evaluator.predict(self.x, 1, &mut out)?;
-        self.targets.iter().map(|&t| self.link.apply(f64::from(out[t as usize]))).collect()
+        self.targets.iter().map(|&t| self.link.apply(out[t as usize].widen())).collect()
     }
 
     /// link(Σ_b w_b f(b)) per target: the value of the empty coalition.
@@ -216,7 +218,7 @@ impl<'a> Game<'a> {
         let count = coalitions.len() / words.max(1);
         // The outputs of a chunk take half the batch budget, its input batches the other half.
         let half = self.batch_budget.load(Ordering::Relaxed) / 2;
-        let bytes_per_coalition = background_rows * output_len * std::mem::size_of::<f32>();
+        let bytes_per_coalition = background_rows * output_len * std::mem::size_of::<E>();
         let chunk = (half / bytes_per_coalition.max(1)).clamp(1, count.max(1));
         let mut values = try_filled("coalition values", count * self.targets.len(), 0.0f64)?;
         let mut outputs = Vec::new();
@@ -230,12 +232,13 @@ impl<'a> Game<'a> {
                 words,
             };
             let items = job.items();
-            outputs.resize(items * output_len, 0.0);
-            let plan = BatchPlan::new(signature, items, row_len, half, None, self.engine.threads())?;
-            let source = CoalitionRows { backend: self.engine.backend(), job };
+            outputs.resize(items * output_len, E::zero());
+            let element_size = std::mem::size_of::<E>();
+            let plan = BatchPlan::new(signature, items, row_len, element_size, half, None, self.engine.threads())?;
+            let source = CoalitionRows { backend: self.engine.backend_for::<E>(), job };
             self.evaluator.run(self.engine.pool(), plan, &source, &mut outputs)?;
             self.engine.pool().install(|| {
-                self.engine.backend().reduce_background(
+                self.engine.backend_for::<E>().reduce_background(
                     &outputs,
                     output_len,
                     &self.background.weights,

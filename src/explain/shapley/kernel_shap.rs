@@ -20,6 +20,7 @@ use super::game::Game;
 use super::jackknife::jackknife_standard_errors;
 use super::schedule::default_budget;
 use super::solve::constrained_wls;
+use crate::element::Element;
 use crate::engine::memory::WorkingSet;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
@@ -45,10 +46,10 @@ const ROUND_MARGIN: f64 = 1.2;
 
 /// KernelSHAP's parameters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct KernelShapParams {
+pub struct KernelShapParams<E: Element = f32> {
     /// The game: background, players, outputs, link.
     #[serde(flatten)]
-    pub game: ShapleyGame,
+    pub game: ShapleyGame<E>,
     /// Coalitions evaluated per row (each over every background row); `None` means
     /// 2M + 2048, shap's default. With `target_standard_error`, the first round's budget
     /// (`None`: 8M, at least 64).
@@ -65,9 +66,9 @@ pub struct KernelShapParams {
     pub max_budget: Option<usize>,
 }
 
-impl KernelShapParams {
+impl<E: Element> KernelShapParams<E> {
     /// Default budget, error groups and estimator over `game`, a fixed budget.
-    pub fn new(game: ShapleyGame) -> Self {
+    pub fn new(game: ShapleyGame<E>) -> Self {
         Self {
             game,
             budget: None,
@@ -162,7 +163,7 @@ impl SamplingPlan {
     }
 }
 
-impl Targeted for KernelShapParams {
+impl<E: Element> Targeted for KernelShapParams<E> {
     fn targets(&self) -> Option<&[u32]> {
         self.game.targets.as_deref()
     }
@@ -175,12 +176,12 @@ impl Targeted for KernelShapParams {
 
 /// Explains `rows` rows of `inputs` by KernelSHAP. Deterministic given the engine's seed,
 /// whatever the thread count.
-pub fn kernel_shap(
+pub fn kernel_shap<E: Element>(
     engine: &Engine,
-    model: &dyn Model,
-    inputs: &[f32],
+    model: &dyn Model<E>,
+    inputs: &[E],
     rows: usize,
-    params: &KernelShapParams,
+    params: &KernelShapParams<E>,
 ) -> Result<Explanation> {
     if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, kernel_shap)? {
         return Ok(explanation);
@@ -199,7 +200,11 @@ pub fn kernel_shap(
 /// One row's KernelSHAP estimate on `game` by `plan`, drawing from `rng`: the constrained
 /// weighted least-squares values per target, their jackknife standard errors (NaN when
 /// unavailable, with the flag in the diagnostics) and the sampling facts.
-pub(crate) fn estimate_row(game: &Game<'_>, plan: &SamplingPlan, rng: &mut impl Rng) -> Result<RowEstimate> {
+pub(crate) fn estimate_row<E: Element>(
+    game: &Game<'_, E>,
+    plan: &SamplingPlan,
+    rng: &mut impl Rng,
+) -> Result<RowEstimate> {
     let m = game.players();
     let working = plan.working_set(game.engine().working_set(), m, game.targets().len());
     game.limit_batches(working.batch_budget(game.min_batch_bytes())?);

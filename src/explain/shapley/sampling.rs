@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::common::{Request, RowEstimate, ShapleyGame};
 use super::game::Game;
+use crate::element::Element;
 use crate::engine::memory::WorkingSet;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -18,23 +19,23 @@ use crate::model::Model;
 
 /// Shapley Value Sampling's parameters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ShapleySamplingParams {
+pub struct ShapleySamplingParams<E: Element = f32> {
     /// The game: background, players, outputs, link.
     #[serde(flatten)]
-    pub game: ShapleyGame,
+    pub game: ShapleyGame<E>,
     /// Antithetic pairs of permutations per row (each pair walks π and its reverse); at
     /// least 2, for a standard error.
     pub permutation_pairs: usize,
 }
 
-impl ShapleySamplingParams {
+impl<E: Element> ShapleySamplingParams<E> {
     /// The default: 25 antithetic pairs (50 permutations).
-    pub fn new(game: ShapleyGame) -> Self {
+    pub fn new(game: ShapleyGame<E>) -> Self {
         Self { game, permutation_pairs: 25 }
     }
 }
 
-impl Targeted for ShapleySamplingParams {
+impl<E: Element> Targeted for ShapleySamplingParams<E> {
     fn targets(&self) -> Option<&[u32]> {
         self.game.targets.as_deref()
     }
@@ -47,12 +48,12 @@ impl Targeted for ShapleySamplingParams {
 
 /// Explains `rows` rows of `inputs` by Shapley Value Sampling. Deterministic given the
 /// engine's seed, whatever the thread count.
-pub fn shapley_value_sampling(
+pub fn shapley_value_sampling<E: Element>(
     engine: &Engine,
-    model: &dyn Model,
-    inputs: &[f32],
+    model: &dyn Model<E>,
+    inputs: &[E],
     rows: usize,
-    params: &ShapleySamplingParams,
+    params: &ShapleySamplingParams<E>,
 ) -> Result<Explanation> {
     if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, shapley_value_sampling)? {
         return Ok(explanation);
@@ -98,7 +99,7 @@ fn prefixes(walks: &[Vec<usize>], players: usize) -> (Vec<u64>, usize) {
 
 /// What one row's estimate keeps: the walks, their prefixes as coalitions with their
 /// values, and each pair's mean contributions.
-fn working_set(game: &Game<'_>, pairs: usize) -> WorkingSet {
+fn working_set<E: Element>(game: &Game<'_, E>, pairs: usize) -> WorkingSet {
     let (m, t) = (game.players(), game.targets().len());
     let walks = pairs.saturating_mul(2);
     let prefixes = walks.saturating_mul(m.saturating_sub(1));
@@ -109,7 +110,7 @@ fn working_set(game: &Game<'_>, pairs: usize) -> WorkingSet {
         .hold("the pair means", pairs, t.saturating_mul(m).saturating_mul(8).saturating_add(24))
 }
 
-fn estimate_row(game: &Game<'_>, pairs: usize, rng: &mut impl rand::Rng) -> Result<RowEstimate> {
+fn estimate_row<E: Element>(game: &Game<'_, E>, pairs: usize, rng: &mut impl rand::Rng) -> Result<RowEstimate> {
     let m = game.players();
     game.limit_batches(working_set(game, pairs).batch_budget(game.min_batch_bytes())?);
     let prediction = game.prediction()?;

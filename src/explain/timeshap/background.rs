@@ -4,25 +4,26 @@
 
 use serde::Serialize;
 
+use crate::element::Element;
 use crate::error::{ensure_finite, Error, Result};
 
 /// The background of a TimeSHAP explanation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum SequenceBackground {
+pub enum SequenceBackground<E: Element = f32> {
     /// One event of F values, repeated at every position (the paper's average event).
-    Event(Vec<f32>),
+    Event(Vec<E>),
     /// A whole sequence of `L × F` values, for explained sequences of exactly L events
     /// (the `timeshap` package's "average sequence" baseline).
-    Sequence(Vec<f32>),
+    Sequence(Vec<E>),
 }
 
-impl SequenceBackground {
+impl<E: Element> SequenceBackground<E> {
     /// The paper's default: the mean event of `training_events` (`n × features` values,
     /// one event per row, at least one). The `timeshap` package offers the median or mode
     /// per feature as well (`calc_avg_event`); those are one [`SequenceBackground::Event`]
     /// away for a caller who prefers them.
-    pub fn average_event(training_events: &[f32], features: usize) -> Result<Self> {
+    pub fn average_event(training_events: &[E], features: usize) -> Result<Self> {
         if features == 0 {
             return Err(Error::invalid("features", "is 0, expected >= 1"));
         }
@@ -40,14 +41,14 @@ impl SequenceBackground {
         let n = training_events.len() / features;
         let mut sums = vec![0.0f64; features];
         for event in training_events.chunks_exact(features) {
-            sums.iter_mut().zip(event).for_each(|(s, &v)| *s += f64::from(v));
+            sums.iter_mut().zip(event).for_each(|(s, &v)| *s += v.widen());
         }
-        Ok(Self::Event(sums.into_iter().map(|s| (s / n as f64) as f32).collect()))
+        Ok(Self::Event(sums.into_iter().map(|s| E::from_f64(s / n as f64)).collect()))
     }
 
     /// The background sequence for an explained sequence of `seq_len` events of
     /// `features` values: the event repeated, or the given sequence after a shape check.
-    pub fn expand(&self, seq_len: usize, features: usize) -> Result<Vec<f32>> {
+    pub fn expand(&self, seq_len: usize, features: usize) -> Result<Vec<E>> {
         match self {
             Self::Event(event) => {
                 if event.len() != features {

@@ -1,6 +1,7 @@
 //! One checked TimeSHAP case: the explained sequence, its background sequence, the output
 //! and link, and the model calls shared by pruning and the explanations.
 
+use crate::element::Element;
 use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, Result};
 use crate::explain::shapley::Link;
@@ -9,15 +10,15 @@ use crate::model::{SequenceEvaluator, SequenceModel};
 use super::TimeShapParams;
 
 /// A sequence to explain, checked against the model and the parameters.
-pub(crate) struct Case<'a> {
+pub(crate) struct Case<'a, E: Element = f32> {
     pub engine: &'a Engine,
-    pub model: &'a dyn SequenceModel,
+    pub model: &'a dyn SequenceModel<E>,
     /// Counts every model row of the case (pruning, prefix states, coalitions).
-    pub evaluator: SequenceEvaluator<'a>,
+    pub evaluator: SequenceEvaluator<'a, E>,
     /// `seq_len × features` explained values.
-    pub x: &'a [f32],
+    pub x: &'a [E],
     /// `seq_len × features` background values.
-    pub background: Vec<f32>,
+    pub background: Vec<E>,
     pub seq_len: usize,
     pub features: usize,
     pub target: usize,
@@ -28,18 +29,19 @@ pub(crate) struct Case<'a> {
     pub fixed: Option<(i64, usize)>,
 }
 
-impl<'a> Case<'a> {
+impl<'a, E: Element> Case<'a, E> {
     /// Checks `x` (`seq_len × F` values, `seq_len >= 2`) and `params` against `model`.
     pub fn new(
         engine: &'a Engine,
-        model: &'a dyn SequenceModel,
-        x: &'a [f32],
+        model: &'a dyn SequenceModel<E>,
+        x: &'a [E],
         seq_len: usize,
-        params: &TimeShapParams,
+        params: &TimeShapParams<E>,
     ) -> Result<Self> {
         crate::explain::row_targets::refuse_row_targets("TimeSHAP", "set its target output in the options")?;
         let signature = model.signature();
         signature.validate()?;
+        signature.element_type.expect("sequence", E::TYPE)?;
         params.validate(signature)?;
         let features = signature.features;
         if seq_len == 0 {
@@ -75,11 +77,11 @@ impl<'a> Case<'a> {
     }
 
     /// link(f) of the explained output for `rows` whole sequences.
-    pub fn values_of(&self, inputs: &[f32], rows: usize) -> Result<Vec<f64>> {
+    pub fn values_of(&self, inputs: &[E], rows: usize) -> Result<Vec<f64>> {
         let output_len = self.model.signature().output_len;
-        let mut outputs = vec![0.0f32; rows * output_len];
+        let mut outputs = vec![E::zero(); rows * output_len];
         self.evaluator.predict(inputs, rows, self.seq_len, &mut outputs)?;
-        outputs.chunks_exact(output_len).map(|o| self.link.apply(f64::from(o[self.target]))).collect()
+        outputs.chunks_exact(output_len).map(|o| self.link.apply(o[self.target].widen())).collect()
     }
 
     /// link(f(x)) and link(f(background)): the values of the full and the empty coalition.
@@ -90,11 +92,11 @@ impl<'a> Case<'a> {
 
     /// Hidden states after the first `split >= 1` events of x and of the background
     /// (`2 × state_len`: x's state, then the background's).
-    pub fn prefix_states(&self, split: usize) -> Result<Vec<f32>> {
+    pub fn prefix_states(&self, split: usize) -> Result<Vec<E>> {
         let f = self.features;
         let state_len = self.evaluator.state_len()?;
         let inputs = [&self.x[..split * f], &self.background[..split * f]].concat();
-        let mut states = vec![0.0f32; 2 * state_len];
+        let mut states = vec![E::zero(); 2 * state_len];
         self.evaluator.run_prefix(None, &inputs, 2, split, &mut states)?;
         Ok(states)
     }

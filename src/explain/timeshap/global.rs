@@ -9,6 +9,7 @@ use super::local::{explain_level, prune_case, Level};
 use super::players::Player;
 use super::pruning::Pruning;
 use super::TimeShapParams;
+use crate::element::Element;
 use crate::engine::row_keys::{row_key_of_values, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -17,9 +18,9 @@ use crate::model::SequenceModel;
 
 /// Parameters of [`timeshap_global`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GlobalParams {
+pub struct GlobalParams<E: Element = f32> {
     /// The explanations' parameters (`tolerance` is the η they are computed at).
-    pub local: TimeShapParams,
+    pub local: TimeShapParams<E>,
     /// The η of the pruning table (each finite, ≥ 0).
     pub tolerances: Vec<f64>,
     /// Seeds (random streams) per sequence for the relative standard deviation of values
@@ -27,9 +28,9 @@ pub struct GlobalParams {
     pub seeds: u32,
 }
 
-impl GlobalParams {
+impl<E: Element> GlobalParams<E> {
     /// The paper's study: the given η, 10 seeds.
-    pub fn new(local: TimeShapParams, tolerances: Vec<f64>) -> Self {
+    pub fn new(local: TimeShapParams<E>, tolerances: Vec<f64>) -> Self {
         Self { local, tolerances, seeds: 10 }
     }
 }
@@ -114,8 +115,8 @@ pub struct PruningRow {
 /// The global report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GlobalReport {
-    /// The parameters.
-    pub parameters: GlobalParams,
+    /// The parameters, as [`GlobalParams`] serialise them.
+    pub parameters: serde_json::Value,
     /// Sequences explained.
     pub sequences: usize,
     /// Event importance by distance from the most recent event (distance 0 first).
@@ -142,7 +143,7 @@ impl GlobalReport {
 }
 
 /// Splits `data` into the sequences of `lengths` events of `features` values.
-fn split_sequences<'d>(data: &'d [f32], lengths: &[usize], features: usize) -> Result<Vec<&'d [f32]>> {
+fn split_sequences<'d, E: Element>(data: &'d [E], lengths: &[usize], features: usize) -> Result<Vec<&'d [E]>> {
     if lengths.is_empty() {
         return Err(Error::invalid("lengths", "is empty, expected at least one sequence"));
     }
@@ -168,12 +169,12 @@ fn fits_exactly(players: usize, budget: usize) -> bool {
 
 /// Global TimeSHAP of `lengths.len()` sequences concatenated in `data` (sequence i has
 /// `lengths[i] >= 2` events of F values). Deterministic per engine seed.
-pub fn timeshap_global(
+pub fn timeshap_global<E: Element>(
     engine: &Engine,
-    model: &dyn SequenceModel,
-    data: &[f32],
+    model: &dyn SequenceModel<E>,
+    data: &[E],
     lengths: &[usize],
-    params: &GlobalParams,
+    params: &GlobalParams<E>,
 ) -> Result<GlobalReport> {
     let signature = model.signature();
     signature.validate()?;
@@ -208,17 +209,17 @@ pub fn timeshap_global(
                     if by_distance.len() <= distance {
                         by_distance.resize(distance + 1, Vec::new());
                     }
-                    by_distance[distance].push(f64::from(value));
+                    by_distance[distance].push(value);
                     if distance == 0 && total != 0.0 {
-                        shares.push(f64::from(value) / total);
+                        shares.push(value / total);
                     }
                 }
-                _ => pruned_values.push(f64::from(value)),
+                _ => pruned_values.push(value),
             }
         }
         for (player, &value) in feature.players.iter().zip(feature.values()) {
             if let Player::Feature { feature } = player {
-                feature_values[*feature].push(f64::from(value));
+                feature_values[*feature].push(value);
             }
         }
         for (k, &eta) in params.tolerances.iter().enumerate() {
@@ -244,7 +245,7 @@ pub fn timeshap_global(
     let names = signature.feature_names.as_deref();
     let n = sequences.len() as f64;
     Ok(GlobalReport {
-        parameters: params.clone(),
+        parameters: super::super::parameters_json(params)?,
         sequences: sequences.len(),
         event_importance: by_distance
             .iter()
@@ -280,7 +281,7 @@ pub fn timeshap_global(
                 }
             })
             .collect(),
-        audit: super::super::audit(engine, Some(&streams), rows),
+        audit: super::super::audit::<E>(engine, Some(&streams), rows),
     })
 }
 
@@ -299,13 +300,18 @@ fn pruning_at(curve: &Pruning, tolerance: Option<f64>) -> Pruning {
 
 /// ‖std‖₂ / ‖mean‖₂ of the event-level values over `params.seeds` random streams, and
 /// the model rows the runs evaluated beyond the pruning.
-fn seed_spread(case: &Case<'_>, params: &GlobalParams, pruning: &Pruning, streams: &RowStreams) -> Result<(f64, u64)> {
+fn seed_spread<E: Element>(
+    case: &Case<'_, E>,
+    params: &GlobalParams<E>,
+    pruning: &Pruning,
+    streams: &RowStreams,
+) -> Result<(f64, u64)> {
     let mut rows = 0;
     let mut runs: Vec<Vec<f64>> = Vec::with_capacity(params.seeds as usize);
     for r in 0..u64::from(params.seeds) {
         let explanation = explain_level(case, &params.local, pruning, Level::Event, None, streams, r)?;
         rows += explanation.explanation.audit.model_rows_evaluated - pruning.model_rows_evaluated;
-        runs.push(explanation.values().iter().map(|&v| f64::from(v)).collect());
+        runs.push(explanation.values().to_vec());
     }
     let players = runs[0].len();
     let (mut var_norm, mut mean_norm) = (0.0, 0.0);

@@ -8,12 +8,13 @@ use super::players::{Layout, Player, PlayerMap};
 use super::pruning::{fixed, prune, Pruning};
 use super::TimeShapParams;
 use crate::backend::GroupMap;
+use crate::element::Element;
 use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explain::shapley::game::{Background, Game};
 use crate::explain::shapley::{estimate_row, Estimator, RowEstimate, SamplingPlan};
-use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics};
+use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics, Values};
 use crate::model::SequenceModel;
 
 /// The granularity of an explanation.
@@ -64,7 +65,7 @@ impl CellRelevance {
 
     /// The relevant players' indices among `values` (`players` in the same order),
     /// where `pick` gives the index a player stands for.
-    fn select(&self, values: &[f32], players: &[Player], pick: impl Fn(&Player) -> Option<usize>) -> Vec<usize> {
+    fn select(&self, values: &[f64], players: &[Player], pick: impl Fn(&Player) -> Option<usize>) -> Vec<usize> {
         let mut order: Vec<usize> = (0..values.len()).filter(|&i| pick(&players[i]).is_some()).collect();
         order.sort_by(|&a, &b| values[b].abs().total_cmp(&values[a].abs()).then(a.cmp(&b)));
         let (threshold, limit) = match (*self, players.first()) {
@@ -75,7 +76,7 @@ impl CellRelevance {
         };
         let mut chosen: Vec<usize> = order
             .into_iter()
-            .take_while(|&i| f64::from(values[i].abs()) >= threshold)
+            .take_while(|&i| values[i].abs() >= threshold)
             .take(limit)
             .filter_map(|i| pick(&players[i]))
             .collect();
@@ -106,7 +107,7 @@ pub struct TimeShapExplanation {
 
 impl TimeShapExplanation {
     /// The values, one per player.
-    pub fn values(&self) -> &[f32] {
+    pub fn values(&self) -> &[f64] {
         self.explanation.row_attributions(0, 0)
     }
 }
@@ -129,12 +130,12 @@ pub struct LocalReport {
 /// pruned length for `params.tolerance` read off the curve; otherwise the walk stops at
 /// the pruned length (cost proportional to it). With `params.pruning_index` the pruned
 /// length is `-index` and, without `full_curve`, no split is evaluated (empty curve).
-pub fn timeshap_prune(
+pub fn timeshap_prune<E: Element>(
     engine: &Engine,
-    model: &dyn SequenceModel,
-    sequence: &[f32],
+    model: &dyn SequenceModel<E>,
+    sequence: &[E],
     seq_len: usize,
-    params: &TimeShapParams,
+    params: &TimeShapParams<E>,
     full_curve: bool,
 ) -> Result<Pruning> {
     let case = Case::new(engine, model, sequence, seq_len, params)?;
@@ -143,7 +144,7 @@ pub fn timeshap_prune(
 
 /// The pruning of `case`: its fixed index when it has one (the whole curve beside it with
 /// `full_curve`), else the walk with `tolerance` (or the whole curve).
-pub(crate) fn prune_case(case: &Case<'_>, tolerance: Option<f64>, full_curve: bool) -> Result<Pruning> {
+pub(crate) fn prune_case<E: Element>(case: &Case<'_, E>, tolerance: Option<f64>, full_curve: bool) -> Result<Pruning> {
     match (case.fixed, full_curve) {
         (Some((index, kept)), false) => return fixed(case, index, kept),
         (Some((index, kept)), true) => {
@@ -164,12 +165,12 @@ pub(crate) fn prune_case(case: &Case<'_>, tolerance: Option<f64>, full_curve: bo
 /// Event-level TimeSHAP of one sequence: prunes with `params.tolerance` (or at
 /// `params.pruning_index`), then one value
 /// per unpruned event (most recent first) and one for the pruned events.
-pub fn timeshap_event(
+pub fn timeshap_event<E: Element>(
     engine: &Engine,
-    model: &dyn SequenceModel,
-    sequence: &[f32],
+    model: &dyn SequenceModel<E>,
+    sequence: &[E],
     seq_len: usize,
-    params: &TimeShapParams,
+    params: &TimeShapParams<E>,
 ) -> Result<TimeShapExplanation> {
     let case = Case::new(engine, model, sequence, seq_len, params)?;
     let streams = RowStreams::for_inputs(engine, sequence, sequence.len())?;
@@ -179,12 +180,12 @@ pub fn timeshap_event(
 
 /// Feature-level TimeSHAP of one sequence: prunes, then one value per feature (switched
 /// off on every unpruned event) and one for the pruned events.
-pub fn timeshap_feature(
+pub fn timeshap_feature<E: Element>(
     engine: &Engine,
-    model: &dyn SequenceModel,
-    sequence: &[f32],
+    model: &dyn SequenceModel<E>,
+    sequence: &[E],
     seq_len: usize,
-    params: &TimeShapParams,
+    params: &TimeShapParams<E>,
 ) -> Result<TimeShapExplanation> {
     let case = Case::new(engine, model, sequence, seq_len, params)?;
     let streams = RowStreams::for_inputs(engine, sequence, sequence.len())?;
@@ -194,24 +195,24 @@ pub fn timeshap_feature(
 
 /// Cell-level TimeSHAP of one sequence: prunes, explains events and features to find the
 /// relevant ones, then explains the paper's cell groups.
-pub fn timeshap_cell(
+pub fn timeshap_cell<E: Element>(
     engine: &Engine,
-    model: &dyn SequenceModel,
-    sequence: &[f32],
+    model: &dyn SequenceModel<E>,
+    sequence: &[E],
     seq_len: usize,
-    params: &TimeShapParams,
+    params: &TimeShapParams<E>,
     relevance: &CellRelevance,
 ) -> Result<TimeShapExplanation> {
     Ok(timeshap_local(engine, model, sequence, seq_len, params, relevance)?.cell)
 }
 
 /// Pruning and every level of one sequence, sharing the pruning.
-pub fn timeshap_local(
+pub fn timeshap_local<E: Element>(
     engine: &Engine,
-    model: &dyn SequenceModel,
-    sequence: &[f32],
+    model: &dyn SequenceModel<E>,
+    sequence: &[E],
     seq_len: usize,
-    params: &TimeShapParams,
+    params: &TimeShapParams<E>,
     relevance: &CellRelevance,
 ) -> Result<LocalReport> {
     relevance.validate()?;
@@ -236,9 +237,9 @@ type Relevant<'r> = (&'r [usize], &'r [usize], &'r CellRelevance);
 
 /// One level's explanation of `case` on `pruning`, drawing from random stream `index` of
 /// the sequence's `streams` (one row: the sequence).
-pub(crate) fn explain_level(
-    case: &Case<'_>,
-    params: &TimeShapParams,
+pub(crate) fn explain_level<E: Element>(
+    case: &Case<'_, E>,
+    params: &TimeShapParams<E>,
     pruning: &Pruning,
     level: Level,
     relevant: Option<Relevant<'_>>,
@@ -290,15 +291,15 @@ pub(crate) fn explain_level(
     if let Some((_, _, relevance)) = relevant {
         parameters["relevance"] = super::super::parameters_json(relevance)?;
     }
-    let attributions: Vec<f32> = estimate.values.iter().map(|&v| v as f32).collect();
-    let prediction = estimate.prediction[0] as f32;
-    let base = estimate.base[0] as f32;
-    let sum: f64 = attributions.iter().map(|&v| f64::from(v)).sum();
-    let gap = sum - (f64::from(prediction) - f64::from(base));
+    let attributions = Values::rounded::<E>(estimate.values.clone());
+    let prediction = E::TYPE.round(estimate.prediction[0]);
+    let base = E::TYPE.round(estimate.base[0]);
+    let sum: f64 = attributions.iter().sum();
+    let gap = sum - (prediction - base);
     let explanation = Explanation {
         method: Method::TimeShap,
         parameters,
-        audit: super::super::audit(case.engine, Some(streams), rows),
+        audit: super::super::audit::<E>(case.engine, Some(streams), rows),
         input_shape: vec![case.seq_len, case.features],
         feature_shape: vec![players.len()],
         rows: 1,
@@ -308,12 +309,12 @@ pub(crate) fn explain_level(
         features: players.len(),
         feature_names: Some(player_names),
         attributions,
-        predictions: vec![prediction],
-        base_values: vec![base],
+        predictions: Values::rounded::<E>(vec![prediction]),
+        base_values: Values::rounded::<E>(vec![base]),
         // Unavailable errors (too few samples to estimate them) are reported as none.
         standard_errors: estimate
             .standard_errors_available()
-            .then(|| estimate.standard_errors.iter().map(|&v| v as f32).collect()),
+            .then(|| Values::rounded::<E>(estimate.standard_errors.clone())),
         diagnostics: vec![RowDiagnostics { model_rows_evaluated: rows, completeness_gap: Some(vec![gap]) }],
     };
     Ok(TimeShapExplanation { level, players, timeshap_names, pruning: pruning.clone(), exact, explanation })

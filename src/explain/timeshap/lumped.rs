@@ -12,34 +12,35 @@
 //! re-evaluation expands each batch row to the whole sequence inside the model call, so a
 //! batch may briefly hold `L / tail` times the planned input bytes.
 
+use crate::element::Element;
 use crate::error::Result;
 use crate::model::{Model, ModelSignature, SequenceModel};
 
 use super::case::Case;
 
 /// How the lumped older events reach the model.
-enum Prefix {
+enum Prefix<E: Element> {
     /// No older events (nothing pruned): rows are tails only, without a flag.
     Empty,
     /// Older events prepended to each tail: `split × F` original and background values.
-    Events { original: Vec<f32>, background: Vec<f32> },
+    Events { original: Vec<E>, background: Vec<E> },
     /// Tails continued from the state after the older events: `state_len` values each.
-    States { original: Vec<f32>, background: Vec<f32> },
+    States { original: Vec<E>, background: Vec<E> },
 }
 
 /// The pruned game's model (see the module documentation).
-pub(crate) struct LumpedModel<'a> {
-    model: &'a dyn SequenceModel,
+pub(crate) struct LumpedModel<'a, E: Element = f32> {
+    model: &'a dyn SequenceModel<E>,
     signature: ModelSignature,
     features: usize,
     split: usize,
     tail_len: usize,
-    prefix: Prefix,
+    prefix: Prefix<E>,
 }
 
-impl<'a> LumpedModel<'a> {
+impl<'a, E: Element> LumpedModel<'a, E> {
     /// The game model of `case` with the events before `split` lumped together.
-    pub fn new(case: &Case<'a>, split: usize) -> Result<Self> {
+    pub fn new(case: &Case<'a, E>, split: usize) -> Result<Self> {
         let f = case.features;
         let tail_len = case.seq_len - split;
         let prefix = if split == 0 {
@@ -56,15 +57,16 @@ impl<'a> LumpedModel<'a> {
         let mut signature = ModelSignature::flat(lumped + tail_len * f, sequence.output_len);
         signature.max_batch_rows = sequence.max_batch_rows;
         signature.concurrent = sequence.concurrent;
+        signature.element_type = E::TYPE;
         Ok(Self { model: case.model, signature, features: f, split, tail_len, prefix })
     }
 
     /// The game row of a sequence of `case.seq_len` events: `[flag, tail]`, flag = `on`.
-    pub fn row(&self, sequence: &[f32], on: bool) -> Vec<f32> {
+    pub fn row(&self, sequence: &[E], on: bool) -> Vec<E> {
         let tail = &sequence[self.split * self.features..];
         match self.prefix {
             Prefix::Empty => tail.to_vec(),
-            _ => std::iter::once(if on { 1.0 } else { 0.0 }).chain(tail.iter().copied()).collect(),
+            _ => std::iter::once(if on { E::one() } else { E::zero() }).chain(tail.iter().copied()).collect(),
         }
     }
 
@@ -74,16 +76,16 @@ impl<'a> LumpedModel<'a> {
     }
 }
 
-impl Model for LumpedModel<'_> {
+impl<E: Element> Model<E> for LumpedModel<'_, E> {
     fn signature(&self) -> &ModelSignature {
         &self.signature
     }
 
-    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> Result<()> {
+    fn predict(&self, inputs: &[E], rows: usize, outputs: &mut [E]) -> Result<()> {
         let row_len = self.signature.input_len();
         let tail_values = self.tail_len * self.features;
         // The flag is exactly 1 or 0 (x's or the background's); 0.5 splits them.
-        let rows_iter = || inputs.chunks_exact(row_len).take(rows).map(|row| (row[0] > 0.5, &row[1..]));
+        let rows_iter = || inputs.chunks_exact(row_len).take(rows).map(|row| (row[0] > E::from_f64(0.5), &row[1..]));
         match &self.prefix {
             Prefix::Empty => self.model.predict(inputs, rows, self.tail_len, outputs),
             Prefix::Events { original, background } => {

@@ -46,6 +46,7 @@ pub use pruning::{Pruning, PruningPoint, TimeShapCurvePoint};
 use serde::Serialize;
 
 use super::shapley::Link;
+use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::model::SequenceSignature;
 
@@ -54,9 +55,9 @@ pub const DEFAULT_BUDGET: usize = 32_000;
 
 /// Parameters shared by every TimeSHAP explanation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TimeShapParams {
+pub struct TimeShapParams<E: Element = f32> {
     /// What a switched-off cell becomes.
-    pub background: SequenceBackground,
+    pub background: SequenceBackground<E>,
     /// η of temporal coalition pruning; `None` prunes nothing (unless `pruning_index`).
     pub tolerance: Option<f64>,
     /// The `timeshap` package's `pruning_idx`: a fixed negative index `-k` that keeps the
@@ -76,10 +77,10 @@ pub struct TimeShapParams {
     pub use_state: bool,
 }
 
-impl TimeShapParams {
+impl<E: Element> TimeShapParams<E> {
     /// Defaults over `background`: no pruning, budget 32000, 64 jackknife groups, output 0,
     /// identity link, state path when available.
-    pub fn new(background: SequenceBackground) -> Self {
+    pub fn new(background: SequenceBackground<E>) -> Self {
         Self {
             background,
             tolerance: None,

@@ -31,6 +31,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use super::case::Case;
+use crate::element::Element;
 use crate::error::Result;
 use crate::model::evaluator::BatchSource;
 use crate::model::{BatchPlan, Evaluator, Model, ModelSignature, SequenceModel};
@@ -137,39 +138,39 @@ impl Pruning {
 }
 
 /// A flat view of whole sequences of fixed length, for the batch scheduler.
-struct WholeSequences<'a> {
-    model: &'a dyn SequenceModel,
+struct WholeSequences<'a, E: Element> {
+    model: &'a dyn SequenceModel<E>,
     seq_len: usize,
     signature: ModelSignature,
 }
 
-impl Model for WholeSequences<'_> {
+impl<E: Element> Model<E> for WholeSequences<'_, E> {
     fn signature(&self) -> &ModelSignature {
         &self.signature
     }
 
-    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> Result<()> {
+    fn predict(&self, inputs: &[E], rows: usize, outputs: &mut [E]) -> Result<()> {
         self.model.predict(inputs, rows, self.seq_len, outputs)
     }
 }
 
 /// Rows of consecutive splits walking back from `first`: row 2k is split `first − k`
 /// with the older events original and the newer ones background, row 2k + 1 the reverse.
-struct SplitRows<'a> {
-    x: &'a [f32],
-    background: &'a [f32],
+struct SplitRows<'a, E: Element> {
+    x: &'a [E],
+    background: &'a [E],
     features: usize,
     first: usize,
 }
 
-impl BatchSource for SplitRows<'_> {
-    type Scratch = Vec<f32>;
+impl<E: Element> BatchSource<E> for SplitRows<'_, E> {
+    type Scratch = Vec<E>;
 
-    fn new_scratch(&self, batch_rows: usize) -> Vec<f32> {
-        vec![0.0; batch_rows * self.x.len()]
+    fn new_scratch(&self, batch_rows: usize) -> Vec<E> {
+        vec![E::zero(); batch_rows * self.x.len()]
     }
 
-    fn fill(&self, scratch: &mut Vec<f32>, rows: Range<usize>) -> Result<()> {
+    fn fill(&self, scratch: &mut Vec<E>, rows: Range<usize>) -> Result<()> {
         let len = self.x.len();
         for (row, out) in rows.zip(scratch.chunks_exact_mut(len)) {
             let cut = (self.first - row / 2) * self.features;
@@ -180,7 +181,7 @@ impl BatchSource for SplitRows<'_> {
         Ok(())
     }
 
-    fn rows<'s>(&self, scratch: &'s Vec<f32>, count: usize) -> &'s [f32] {
+    fn rows<'s>(&self, scratch: &'s Vec<E>, count: usize) -> &'s [E] {
         &scratch[..count * self.x.len()]
     }
 }
@@ -191,7 +192,7 @@ const FIRST_ROUND: usize = 8;
 
 /// Temporal coalition pruning of `case`. With `tolerance`, stops at the first split with
 /// |φ_older| ≤ η; without, computes the whole curve and prunes nothing.
-pub(crate) fn prune(case: &Case<'_>, tolerance: Option<f64>) -> Result<Pruning> {
+pub(crate) fn prune<E: Element>(case: &Case<'_, E>, tolerance: Option<f64>) -> Result<Pruning> {
     let rows_before = case.evaluator.rows_evaluated();
     let (prediction, base) = case.prediction_and_base()?;
     let l = case.seq_len;
@@ -236,7 +237,7 @@ pub(crate) fn prune(case: &Case<'_>, tolerance: Option<f64>) -> Result<Pruning> 
 
 /// The pruning of a fixed pruning index keeping the last `kept` events: no walk, no
 /// curve; only link(f(x)) and link(f(background)) are evaluated.
-pub(crate) fn fixed(case: &Case<'_>, index: i64, kept: usize) -> Result<Pruning> {
+pub(crate) fn fixed<E: Element>(case: &Case<'_, E>, index: i64, kept: usize) -> Result<Pruning> {
     let rows_before = case.evaluator.rows_evaluated();
     let (prediction, base) = case.prediction_and_base()?;
     Ok(Pruning {
@@ -254,31 +255,34 @@ pub(crate) fn fixed(case: &Case<'_>, index: i64, kept: usize) -> Result<Pruning>
 
 /// link(f) of the two rows of each of `count` splits from `first` down, by full
 /// re-evaluation through the batch scheduler.
-fn split_values(case: &Case<'_>, first: usize, count: usize) -> Result<Vec<f64>> {
+fn split_values<E: Element>(case: &Case<'_, E>, first: usize, count: usize) -> Result<Vec<f64>> {
     let sequence = case.model.signature();
     let row_len = case.x.len();
     let mut signature = ModelSignature::flat(row_len, sequence.output_len);
     signature.max_batch_rows = sequence.max_batch_rows;
     signature.concurrent = sequence.concurrent;
+    signature.element_type = E::TYPE;
     let whole = WholeSequences { model: case.model, seq_len: case.seq_len, signature };
     let evaluator = Evaluator::new(&whole);
     let rows = 2 * count;
     let engine = case.engine;
-    let plan = BatchPlan::new(whole.signature(), rows, row_len, engine.memory_budget_bytes(), None, engine.threads())?;
+    let element_size = std::mem::size_of::<E>();
+    let budget = engine.memory_budget_bytes();
+    let plan = BatchPlan::new(whole.signature(), rows, row_len, element_size, budget, None, engine.threads())?;
     let source = SplitRows { x: case.x, background: &case.background, features: case.features, first };
-    let mut outputs = vec![0.0f32; rows * sequence.output_len];
+    let mut outputs = vec![E::zero(); rows * sequence.output_len];
     let result = evaluator.run(engine.pool(), plan, &source, &mut outputs);
     case.evaluator.count(evaluator.rows_evaluated());
     result?;
-    outputs.chunks_exact(sequence.output_len).map(|o| case.link.apply(f64::from(o[case.target]))).collect()
+    outputs.chunks_exact(sequence.output_len).map(|o| case.link.apply(o[case.target].widen())).collect()
 }
 
 /// The states after every prefix `[0, s)`, s = 1..L − 1, of x and of the background:
 /// `(L − 1) × 2 × state_len`, run one event at a time from the previous state.
-fn all_prefix_states(case: &Case<'_>) -> Result<Vec<f32>> {
+fn all_prefix_states<E: Element>(case: &Case<'_, E>) -> Result<Vec<E>> {
     let f = case.features;
     let state_len = case.evaluator.state_len()?;
-    let mut states = vec![0.0f32; (case.seq_len - 1) * 2 * state_len];
+    let mut states = vec![E::zero(); (case.seq_len - 1) * 2 * state_len];
     for s in 1..case.seq_len {
         let events = [&case.x[(s - 1) * f..s * f], &case.background[(s - 1) * f..s * f]].concat();
         let (done, rest) = states.split_at_mut((s - 1) * 2 * state_len);
@@ -289,7 +293,12 @@ fn all_prefix_states(case: &Case<'_>) -> Result<Vec<f32>> {
 }
 
 /// As [`split_values`], continuing each tail from the prefix states.
-fn split_values_from_states(case: &Case<'_>, states: &[f32], first: usize, count: usize) -> Result<Vec<f64>> {
+fn split_values_from_states<E: Element>(
+    case: &Case<'_, E>,
+    states: &[E],
+    first: usize,
+    count: usize,
+) -> Result<Vec<f64>> {
     let f = case.features;
     let state_len = case.evaluator.state_len()?;
     let output_len = case.model.signature().output_len;
@@ -297,10 +306,10 @@ fn split_values_from_states(case: &Case<'_>, states: &[f32], first: usize, count
     for split in (first + 1 - count..=first).rev() {
         let at = &states[(split - 1) * 2 * state_len..split * 2 * state_len];
         let tails = [&case.background[split * f..], &case.x[split * f..]].concat();
-        let mut outputs = vec![0.0f32; 2 * output_len];
+        let mut outputs = vec![E::zero(); 2 * output_len];
         case.evaluator.predict_from_state(at, &tails, 2, case.seq_len - split, &mut outputs)?;
         for o in outputs.chunks_exact(output_len) {
-            values.push(case.link.apply(f64::from(o[case.target]))?);
+            values.push(case.link.apply(o[case.target].widen())?);
         }
     }
     Ok(values)

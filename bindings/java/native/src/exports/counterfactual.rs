@@ -97,7 +97,7 @@ fn schema(
                         expected: "a float[] of codes for every coded feature",
                     });
                 };
-                FeatureKind::Coded { column: *column, codes: given }
+                FeatureKind::Coded { column: *column, codes: given.iter().map(|&c| f64::from(c)).collect() }
             }
             (2, _) => {
                 return Err(Error::invalid(
@@ -162,7 +162,7 @@ impl SearchArguments<'_, '_> {
         params.ranges = range_features
             .iter()
             .zip(bounds.chunks_exact(2))
-            .map(|(&feature, b)| FeatureRange { feature, min: b[0], max: b[1] })
+            .map(|(&feature, b)| FeatureRange { feature, min: f64::from(b[0]), max: f64::from(b[1]) })
             .collect();
         params.population = count(s[setting::POPULATION], "population")?;
         params.parents = count(s[setting::PARENTS], "parents")?;
@@ -363,7 +363,11 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_counterfactualsRow<'l>(
     i: jint,
     j: jint,
 ) -> JFloatArray<'l> {
-    env.with_env(|env| new_floats(env, &counterfactual(handle, i, j)?.row)).resolve::<ThrowLumenException>()
+    env.with_env(|env| {
+        let row: Vec<f32> = counterfactual(handle, i, j)?.row.iter().map(|&v| v as f32).collect();
+        new_floats(env, &row)
+    })
+    .resolve::<ThrowLumenException>()
 }
 
 /// `int[] counterfactualsChanged(long counterfactuals, int instance, int index)`: the

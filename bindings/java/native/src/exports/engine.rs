@@ -117,6 +117,7 @@ fn inner_model_new(
         memory_space: MemorySpace::Host,
         feature_names: optional_strings(env, feature_names, "featureNames")?,
         layer_shape,
+        element_type: lumen::ElementType::F32,
     };
     let capabilities = Capabilities { gradient, layer_gradient: layer_shape.is_some() };
     Ok(into_handle(JavaModel::new(env, bridge, signature, capabilities)?))

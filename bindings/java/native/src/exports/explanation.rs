@@ -65,7 +65,7 @@ fn inner_floats<'l>(env: &mut Env<'l>, handle: jlong, which: jint) -> BindingRes
         },
         other => return Err(Error::invalid("which", format!("is {other}, expected 0..=3")).into()),
     };
-    new_floats(env, values)
+    new_floats(env, &values.to_f32())
 }
 
 /// `float[] explanationFloats(long explanation, int which)`: a copy of the attributions
@@ -209,7 +209,7 @@ fn inner_reason_codes<'l>(
             .new_object(
                 &class,
                 jni_sig!("(ILjava/lang/String;F)V"),
-                &[JValue::Int(code.feature as jint), JValue::Object(&name), JValue::Float(code.contribution)],
+                &[JValue::Int(code.feature as jint), JValue::Object(&name), JValue::Float(code.contribution as f32)],
             )?
             .auto();
         array.set_element(env, i, &*object)?;
@@ -298,6 +298,13 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_consistency<'l>(
     a: JFloatArray<'l>,
     b: JFloatArray<'l>,
 ) -> jdouble {
-    env.with_env(|env| -> BindingResult<jdouble> { Ok(consistency(&floats(env, &a, "a")?, &floats(env, &b, "b")?)?) })
-        .resolve::<ThrowLumenException>()
+    env.with_env(|env| -> BindingResult<jdouble> {
+        Ok(consistency(&widen(&floats(env, &a, "a")?), &widen(&floats(env, &b, "b")?))?)
+    })
+    .resolve::<ThrowLumenException>()
+}
+
+/// Java's float values as the f64 the analytics take.
+fn widen(values: &[f32]) -> Vec<f64> {
+    values.iter().map(|&v| f64::from(v)).collect()
 }

@@ -119,6 +119,7 @@ fn inner_sequence_model_new(
         concurrent,
         feature_names: optional_strings(env, feature_names, "featureNames")?,
         state_len: Some(count(state_len, "stateLen")?).filter(|&n| n > 0),
+        element_type: lumen::ElementType::F32,
     };
     Ok(into_handle(JavaSequenceModel::new(env, bridge, signature)?))
 }

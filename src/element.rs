@@ -1,0 +1,166 @@
+//! The element type of the numbers that cross the model boundary: the caller's inputs,
+//! baselines and backgrounds, the batches handed to the model, and the outputs and
+//! gradients it writes back. `f32` is every model's default; an `f64` model sees exactly
+//! the doubles its caller passed, and every perturbed value Lumen builds for it is one of
+//! those doubles or a point computed in f64. The engine itself accumulates in f64 for both.
+
+use std::fmt;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Which element type a model or a buffer holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ElementType {
+    /// IEEE binary32 (`float`): the default.
+    #[default]
+    F32,
+    /// IEEE binary64 (`double`).
+    F64,
+}
+
+impl ElementType {
+    /// The C name of the type (`float`, `double`), as messages print it.
+    pub fn c_name(self) -> &'static str {
+        match self {
+            Self::F32 => "float",
+            Self::F64 => "double",
+        }
+    }
+
+    /// Rounds `value` to this element type's precision (the identity for `F64`).
+    pub fn round(self, value: f64) -> f64 {
+        match self {
+            Self::F32 => f64::from(value as f32),
+            Self::F64 => value,
+        }
+    }
+
+    /// Fails with `ElementTypeMismatch` unless a buffer of type `given`, named
+    /// `argument`, suits a model of this element type.
+    pub fn expect(self, argument: &str, given: ElementType) -> Result<()> {
+        if self == given {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorKind::ElementTypeMismatch,
+            format!(
+                "{argument}: holds {} elements but the model declares {} elements; pass {} buffers (or declare the model's element type as {})",
+                given.c_name(),
+                self.c_name(),
+                self.c_name(),
+                given.c_name()
+            ),
+        ))
+    }
+}
+
+impl fmt::Display for ElementType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::F32 => "f32",
+            Self::F64 => "f64",
+        })
+    }
+}
+
+mod sealed {
+    /// Only `f32` and `f64` are elements: [`super::same_slice`] relies on it.
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// A number type the model boundary can carry: `f32` or `f64` (sealed). Arithmetic on
+/// elements (path points, noise) is done in the element type itself, as the caller's own
+/// framework would do it, so an f32 model keeps the bits it always had.
+pub trait Element:
+    sealed::Sealed
+    + num_traits::Float
+    + bytemuck::Pod
+    + Default
+    + fmt::Debug
+    + fmt::Display
+    + Send
+    + Sync
+    + serde::Serialize
+    + std::iter::Sum
+    + 'static
+{
+    /// This type's tag.
+    const TYPE: ElementType;
+
+    /// The nearest element to `value` (round to nearest even).
+    fn from_f64(value: f64) -> Self;
+
+    /// The element widened to f64 (exact).
+    fn widen(self) -> f64;
+}
+
+impl Element for f32 {
+    const TYPE: ElementType = ElementType::F32;
+
+    fn from_f64(value: f64) -> Self {
+        value as f32
+    }
+
+    fn widen(self) -> f64 {
+        f64::from(self)
+    }
+}
+
+impl Element for f64 {
+    const TYPE: ElementType = ElementType::F64;
+
+    fn from_f64(value: f64) -> Self {
+        value
+    }
+
+    fn widen(self) -> f64 {
+        self
+    }
+}
+
+/// Converts a run of f64 values to elements (rounding each to nearest even).
+pub fn from_f64_slice<E: Element>(values: &[f64]) -> Vec<E> {
+    values.iter().map(|&v| E::from_f64(v)).collect()
+}
+
+/// `values` seen as a slice of `T` when `T` is `E` itself, `None` otherwise. Lets generic
+/// code reach a path that exists for one element type only (device models take f32).
+pub fn same_slice<E: Element, T: Element>(values: &[E]) -> Option<&[T]> {
+    // The trait is sealed: equal tags mean the same type, so the cast keeps the length.
+    (E::TYPE == T::TYPE).then(|| bytemuck::cast_slice(values))
+}
+
+/// The mutable form of [`same_slice`].
+pub fn same_slice_mut<E: Element, T: Element>(values: &mut [E]) -> Option<&mut [T]> {
+    (E::TYPE == T::TYPE).then(|| bytemuck::cast_slice_mut(values))
+}
+
+/// `value` as a `T` when `T` is `E` itself, `None` otherwise.
+pub fn same_value<E: Element, T: Element>(value: E) -> Option<T> {
+    (E::TYPE == T::TYPE).then(|| bytemuck::cast(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_follows_the_element_type() {
+        let v = 123_456_789.01;
+        assert_eq!(ElementType::F64.round(v), v);
+        assert_eq!(ElementType::F32.round(v), 123_456_792.0);
+        assert_eq!(<f32 as Element>::from_f64(v).widen(), 123_456_792.0);
+        assert_eq!(<f64 as Element>::from_f64(v).widen(), v);
+    }
+
+    #[test]
+    fn a_mismatch_names_both_types() {
+        let e = ElementType::F64.expect("inputs", ElementType::F32).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ElementTypeMismatch);
+        assert!(e.message().contains("float elements") && e.message().contains("declares double"), "{e}");
+        assert!(ElementType::F32.expect("inputs", ElementType::F32).is_ok());
+    }
+}
