@@ -2556,6 +2556,48 @@ lumen_status lumen_explanation_base_values(const struct lumen_explanation *expla
                                            size_t out_len);
 
 /**
+ * `lumen_explanation_attributions` as doubles: a double model's results to their last
+ * bit (a float model's are the same floats, widened).
+ *
+ * # Safety
+ * `explanation` is valid; `out` holds `out_len` writable doubles.
+ */
+lumen_status lumen_explanation_attributions_f64(const struct lumen_explanation *explanation,
+                                                double *out,
+                                                size_t out_len);
+
+/**
+ * `lumen_explanation_predictions` as doubles.
+ *
+ * # Safety
+ * As for `lumen_explanation_attributions_f64`.
+ */
+lumen_status lumen_explanation_predictions_f64(const struct lumen_explanation *explanation,
+                                               double *out,
+                                               size_t out_len);
+
+/**
+ * `lumen_explanation_base_values` as doubles.
+ *
+ * # Safety
+ * As for `lumen_explanation_attributions_f64`.
+ */
+lumen_status lumen_explanation_base_values_f64(const struct lumen_explanation *explanation,
+                                               double *out,
+                                               size_t out_len);
+
+/**
+ * Writes the element type of the model the explanation was made with
+ * (`LUMEN_ELEMENT_F32` or `LUMEN_ELEMENT_F64`) into `*out`: its results are rounded to it.
+ * A NULL `explanation` or `out` gives `LUMEN_STATUS_NULL_POINTER`. Thread-safe.
+ *
+ * # Safety
+ * `explanation` is valid; `out` a valid pointer.
+ */
+lumen_status lumen_explanation_element_type(const struct lumen_explanation *explanation,
+                                            uint32_t *out);
+
+/**
  * Copies the indices of the explained model outputs (`outputs` of them) into `out`.
  *
  * # Safety
@@ -2613,6 +2655,16 @@ lumen_status lumen_explanation_completeness_gaps(const struct lumen_explanation 
 lumen_status lumen_explanation_standard_errors(const struct lumen_explanation *explanation,
                                                float *out,
                                                size_t out_len);
+
+/**
+ * `lumen_explanation_standard_errors` as doubles.
+ *
+ * # Safety
+ * As for `lumen_explanation_standard_errors`, with `out` holding `out_len` writable doubles.
+ */
+lumen_status lumen_explanation_standard_errors_f64(const struct lumen_explanation *explanation,
+                                                   double *out,
+                                                   size_t out_len);
 
 /**
  * Writes into `*out` the name of feature `feature` (an index along the feature axis,

@@ -81,6 +81,7 @@ pub trait Element:
     + Default
     + fmt::Debug
     + fmt::Display
+    + fmt::LowerExp
     + Send
     + Sync
     + serde::Serialize

@@ -22,7 +22,7 @@
 #define OUTPUTS 2
 #define ROWS 2
 /* Number of statuses lumen_status defines (0 ..= LUMEN_STATUS_PANIC). */
-#define STATUS_COUNT 21
+#define STATUS_COUNT 23
 /* A status number no status has. */
 #define UNKNOWN_STATUS 999
 /* A model error code the message must carry back. */
@@ -78,6 +78,8 @@ static void test_status_names_and_version(void) {
         "LUMEN_STATUS_NON_FINITE_RESULT",
         "LUMEN_STATUS_CANCELLED",
         "LUMEN_STATUS_DEADLINE_EXCEEDED",
+        "LUMEN_STATUS_ELEMENT_TYPE_MISMATCH",
+        "LUMEN_STATUS_ELEMENT_TYPE_UNSUPPORTED",
     };
     size_t wrong = 0;
     for (uint32_t s = 0; s < STATUS_COUNT; s++) {

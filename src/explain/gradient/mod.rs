@@ -23,7 +23,7 @@ use rand_distr::StandardNormal;
 
 use crate::alloc::{try_filled, try_with_capacity};
 use crate::backend::{PathJob, PathPoint};
-use crate::element::Element;
+use crate::element::{Element, ElementType};
 use crate::engine::memory::WorkingSet;
 use crate::engine::row_keys::RowStreams;
 use crate::engine::Engine;
@@ -153,10 +153,12 @@ fn gaussian<E: Element>(stdev: E, argument: &str) -> Result<Gaussian<E>> {
         return Err(Error::invalid(
             argument,
             format!(
-                "is {stdev}, expected at most {:e}: noise that large overflows {} inputs \
+                "is {stdev}, expected at most {largest:e}: noise that large overflows {} inputs \
                  (a normal draw reaches 64 standard deviations)",
-                largest.widen(),
-                E::TYPE.c_name()
+                match E::TYPE {
+                    ElementType::F32 => "float32",
+                    ElementType::F64 => "float64",
+                }
             ),
         ));
     }
