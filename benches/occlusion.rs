@@ -61,8 +61,8 @@ fn callback_model(state: &CallbackState, concurrent: bool) -> HostModel {
 }
 
 fn bench_occlusion(c: &mut Criterion) {
-    let input = seed_setting::input_row(INPUT_LEN);
-    let params = seed_setting::params();
+    let input = seed_setting::input_row::<f32>(INPUT_LEN);
+    let params = seed_setting::params::<f32>();
     let engines = [(1, seed_setting::engine(1)), (2, seed_setting::engine(2))];
 
     let probe_state = CallbackState { cost_per_row: Duration::ZERO };

@@ -9,8 +9,9 @@
 //!
 //! For callback costs of 0, 1 and 20 µs per row, on 1 and 2 engine threads, with a serial
 //! model (`concurrent: false`, so calls never overlap and in-callback time is a share of
-//! wall time), it runs the explanation several times and reports the repetition with the
-//! median wall time:
+//! wall time), and for a float model and the same model on doubles (`element` f32 / f64:
+//! the f64 rows are twice the bytes to build and hand over), it runs the explanation
+//! several times and reports the repetition with the median wall time:
 //!
 //! * `engine µs/row` = (wall − in-callback) / model rows;
 //! * `outside model %` = (wall − in-callback) / wall.
@@ -41,7 +42,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use lumen::model::host::HostModel;
-use lumen::{Engine, OcclusionParams};
+use lumen::{Element, Engine, OcclusionParams};
 
 use seed_setting::{OUTPUTS, SHAPE};
 
@@ -80,15 +81,20 @@ impl CallbackState {
 
 /// The model: reads a few elements of each row, writes `OUTPUTS` deterministic outputs,
 /// busy-waits until `cost_per_row × rows` has passed since entry and records the call.
-unsafe extern "C" fn predict(user_data: *mut c_void, inputs: *const f32, rows: usize, outputs: *mut f32) -> i32 {
+unsafe extern "C" fn predict<E: Element>(
+    user_data: *mut c_void,
+    inputs: *const E,
+    rows: usize,
+    outputs: *mut E,
+) -> i32 {
     let entry = Instant::now();
     // SAFETY: `user_data` is the `CallbackState` that `main` owns and keeps alive for as
     // long as the model exists; it is only read here (counters are atomics, the log is
     // behind a mutex).
     let state = unsafe { &*user_data.cast::<CallbackState>() };
     let n = state.input_len;
-    // SAFETY: the engine's predict contract: `inputs` holds `rows × input_len` floats and
-    // `outputs` `rows × OUTPUTS` floats, both live and not aliased for this call.
+    // SAFETY: the engine's predict contract: `inputs` holds `rows × input_len` elements and
+    // `outputs` `rows × OUTPUTS` elements, both live and not aliased for this call.
     let (inputs, outputs) = unsafe {
         (std::slice::from_raw_parts(inputs, rows * n), std::slice::from_raw_parts_mut(outputs, rows * OUTPUTS))
     };
@@ -121,7 +127,13 @@ struct Rep {
     after_last: Duration,
 }
 
-fn measure(engine: &Engine, model: &HostModel, state: &CallbackState, input: &[f32], params: &OcclusionParams) -> Rep {
+fn measure<E: Element>(
+    engine: &Engine,
+    model: &HostModel<E>,
+    state: &CallbackState,
+    input: &[E],
+    params: &OcclusionParams<E>,
+) -> Rep {
     state.reset();
     let start = Instant::now();
     let explanation = lumen::occlusion(engine, model, input, 1, params).expect("occlusion failed");
@@ -150,15 +162,33 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
+/// The median repetition of `reps` for a model of element type `E` costing `cost` per row.
+fn median_rep<E: Element>(
+    engine: &Engine,
+    cost: Duration,
+    input: &[E],
+    params: &OcclusionParams<E>,
+    reps: usize,
+) -> Rep {
+    let state = CallbackState::new(cost, input.len());
+    // Declared after `state`, so dropped before it: the callback never outlives its state.
+    let model = seed_setting::host_model(Some(predict::<E>), std::ptr::from_ref(&state).cast_mut().cast(), false);
+    measure(engine, &model, &state, input, params);
+    let mut runs: Vec<Rep> = (0..reps).map(|_| measure(engine, &model, &state, input, params)).collect();
+    runs.sort_by_key(|r| r.wall);
+    runs[runs.len() / 2]
+}
+
 fn main() {
     let reps: usize = std::env::var("LUMEN_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(7).max(1);
     let input_len = seed_setting::INPUT_LEN;
-    let input = seed_setting::input_row(input_len);
-    let mut params = seed_setting::params();
+    let (input32, input64) = (seed_setting::input_row::<f32>(input_len), seed_setting::input_row::<f64>(input_len));
+    let (mut params32, mut params64) = (seed_setting::params::<f32>(), seed_setting::params::<f64>());
     if std::env::var("LUMEN_TARGETS").as_deref() == Ok("one") {
-        params.targets = Some(vec![0]);
+        params32.targets = Some(vec![0]);
+        params64.targets = Some(vec![0]);
     }
-    let target_note = if params.targets.is_some() { "output 0" } else { "all 10 outputs" };
+    let target_note = if params32.targets.is_some() { "output 0" } else { "all 10 outputs" };
 
     println!(
         "occlusion {SHAPE:?}, window [3, 8, 8], strides [3, 4, 4], serial C-callback model, \
@@ -166,41 +196,49 @@ fn main() {
     );
     println!();
     println!(
-        "{:>11} | {:>7} | {:>10} | {:>9} | {:>14} | {:>13} | {:>15}",
-        "cost µs/row", "threads", "model rows", "wall ms", "in-callback ms", "engine µs/row", "outside model %"
+        "{:>11} | {:>7} | {:>7} | {:>10} | {:>9} | {:>14} | {:>13} | {:>15}",
+        "cost µs/row",
+        "threads",
+        "element",
+        "model rows",
+        "wall ms",
+        "in-callback ms",
+        "engine µs/row",
+        "outside model %"
     );
-    println!("{}", "-".repeat(101));
+    println!("{}", "-".repeat(111));
     let mut medians = Vec::new();
     for cost_us in [0u64, 1, 20] {
         for threads in [1usize, 2] {
             let engine = seed_setting::engine(threads);
-            let state = CallbackState::new(Duration::from_micros(cost_us), input_len);
-            // Declared after `state`, so dropped before it: the callback never outlives its state.
-            let model = seed_setting::host_model(Some(predict), std::ptr::from_ref(&state).cast_mut().cast(), false);
-            measure(&engine, &model, &state, &input, &params);
-            let mut runs: Vec<Rep> = (0..reps).map(|_| measure(&engine, &model, &state, &input, &params)).collect();
-            runs.sort_by_key(|r| r.wall);
-            let m = runs[runs.len() / 2];
-            let outside = m.wall.saturating_sub(m.inside);
-            println!(
-                "{:>11} | {:>7} | {:>10} | {:>9.2} | {:>14.2} | {:>13.2} | {:>15.1}",
-                cost_us,
-                threads,
-                m.rows,
-                ms(m.wall),
-                ms(m.inside),
-                outside.as_secs_f64() * 1e6 / m.rows as f64,
-                100.0 * outside.as_secs_f64() / m.wall.as_secs_f64(),
-            );
-            medians.push((cost_us, threads, m));
+            let cost = Duration::from_micros(cost_us);
+            for (element, m) in [
+                ("f32", median_rep(&engine, cost, &input32, &params32, reps)),
+                ("f64", median_rep(&engine, cost, &input64, &params64, reps)),
+            ] {
+                let outside = m.wall.saturating_sub(m.inside);
+                println!(
+                    "{:>11} | {:>7} | {:>7} | {:>10} | {:>9.2} | {:>14.2} | {:>13.2} | {:>15.1}",
+                    cost_us,
+                    threads,
+                    element,
+                    m.rows,
+                    ms(m.wall),
+                    ms(m.inside),
+                    outside.as_secs_f64() * 1e6 / m.rows as f64,
+                    100.0 * outside.as_secs_f64() / m.wall.as_secs_f64(),
+                );
+                medians.push((cost_us, threads, element, m));
+            }
         }
     }
     println!();
     println!("where the engine's time falls in the same repetitions (ms, except the median gap):");
     println!(
-        "{:>11} | {:>7} | {:>15} | {:>17} | {:>10} | {:>14} | {:>15} | {:>12}",
+        "{:>11} | {:>7} | {:>7} | {:>15} | {:>17} | {:>10} | {:>14} | {:>15} | {:>12}",
         "cost µs/row",
         "threads",
+        "element",
         "before 1st call",
         "1st perturbed gap",
         "other gaps",
@@ -208,12 +246,13 @@ fn main() {
         "after last call",
         "engine total"
     );
-    println!("{}", "-".repeat(125));
-    for (cost_us, threads, m) in medians {
+    println!("{}", "-".repeat(135));
+    for (cost_us, threads, element, m) in medians {
         println!(
-            "{:>11} | {:>7} | {:>15.2} | {:>17.2} | {:>10.2} | {:>14.1} | {:>15.2} | {:>12.2}",
+            "{:>11} | {:>7} | {:>7} | {:>15.2} | {:>17.2} | {:>10.2} | {:>14.1} | {:>15.2} | {:>12.2}",
             cost_us,
             threads,
+            element,
             ms(m.before_first),
             ms(m.first_gap),
             ms(m.other_gaps),

@@ -15,9 +15,9 @@ use std::ffi::c_void;
 use std::time::{Duration, Instant};
 
 use lumen::backend::Baselines;
-use lumen::model::host::{HostCallbacks, HostModel, PredictFn};
+use lumen::model::host::{HostCallbacks, HostModel, PredictOf};
 use lumen::model::MemorySpace;
-use lumen::{BackendChoice, Engine, EngineConfig, ModelSignature, OcclusionParams};
+use lumen::{BackendChoice, Element, Engine, EngineConfig, ModelSignature, OcclusionParams};
 
 /// Input shape of the seed setting.
 pub const SHAPE: [usize; 3] = [3, 224, 224];
@@ -28,16 +28,18 @@ pub const OUTPUTS: usize = 10;
 /// Input elements the model reads per row (spread evenly over the row).
 const TAPS: usize = 16;
 
-/// The model's arithmetic: reads `TAPS` elements of each `input_len`-long row of `inputs`
-/// and writes `OUTPUTS` deterministic outputs per row into `outputs`.
-pub fn score_rows(inputs: &[f32], input_len: usize, outputs: &mut [f32]) {
+/// The model's arithmetic, in the element type `E` of its rows: reads `TAPS` elements of
+/// each `input_len`-long row of `inputs` and writes `OUTPUTS` deterministic outputs per row
+/// into `outputs`.
+pub fn score_rows<E: Element>(inputs: &[E], input_len: usize, outputs: &mut [E]) {
+    let number = |v: usize| E::from_f64(v as f64);
     for (row, out) in inputs.chunks_exact(input_len).zip(outputs.chunks_exact_mut(OUTPUTS)) {
-        let mut acc = 0.0f32;
+        let mut acc = E::zero();
         for t in 0..TAPS {
-            acc += row[t * (input_len / TAPS) + t] * (t as f32 + 1.0);
+            acc = acc + row[t * (input_len / TAPS) + t] * (number(t) + E::one());
         }
         for (k, o) in out.iter_mut().enumerate() {
-            *o = acc * (k as f32 + 1.0) * 0.01 + k as f32;
+            *o = acc * (number(k) + E::one()) * E::from_f64(0.01) + number(k);
         }
     }
 }
@@ -52,7 +54,7 @@ pub fn spin_until(entry: Instant, cost_per_row: Duration, rows: usize) {
 
 /// A C-callback model of the seed setting's signature, calling `predict` with `user_data`;
 /// whatever `user_data` points at must outlive the returned model.
-pub fn host_model(predict: PredictFn, user_data: *mut c_void, concurrent: bool) -> HostModel {
+pub fn host_model<E: Element>(predict: PredictOf<E>, user_data: *mut c_void, concurrent: bool) -> HostModel<E> {
     let signature = ModelSignature {
         input_shape: SHAPE.to_vec(),
         output_len: OUTPUTS,
@@ -61,7 +63,7 @@ pub fn host_model(predict: PredictFn, user_data: *mut c_void, concurrent: bool) 
         memory_space: MemorySpace::Host,
         feature_names: None,
         layer_shape: None,
-        element_type: lumen::ElementType::F32,
+        element_type: E::TYPE,
     };
     let callbacks = HostCallbacks { predict, gradient: None, layer_gradient: None, finalize: None, user_data };
     HostModel::new(signature, callbacks).expect("valid signature")
@@ -80,14 +82,14 @@ pub fn engine(threads: usize) -> Engine {
 
 /// The seed setting's occlusion: window [3, 8, 8], strides [3, 4, 4], scalar baseline 0,
 /// every output explained.
-pub fn params() -> OcclusionParams {
+pub fn params<E: Element>() -> OcclusionParams<E> {
     let mut params = OcclusionParams::new(vec![3, 8, 8]);
     params.strides = Some(vec![3, 4, 4]);
-    params.baseline = Baselines::Scalar(0.0);
+    params.baseline = Baselines::Scalar(E::zero());
     params
 }
 
-/// A deterministic input row in [0, 1).
-pub fn input_row(len: usize) -> Vec<f32> {
-    (0..len).map(|i| ((i as u64 * 2_654_435_761) % 1000) as f32 / 1000.0).collect()
+/// A deterministic input row in [0, 1) (the same values, exactly, in either element type).
+pub fn input_row<E: Element>(len: usize) -> Vec<E> {
+    (0..len).map(|i| E::from_f64(f64::from(((i as u64 * 2_654_435_761) % 1000) as f32 / 1000.0))).collect()
 }
