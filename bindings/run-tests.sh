@@ -57,6 +57,7 @@ cxx=(g++ -std=c++17 -Wall -Wextra -Werror -pedantic -g -O1 -I "$root/include" -I
 link=(-L "$libdir" -llumen "-Wl,-rpath,$libdir" -pthread)
 "${cxx[@]}" "$root/bindings/cpp/tests/test_wrapper.cpp" -o "$build/test_wrapper" "${link[@]}"
 "${cxx[@]}" "$root/bindings/cpp/examples/scoring_service.cpp" -o "$build/scoring_service" "${link[@]}"
+"${cxx[@]}" "$root/bindings/cpp/examples/double_precision.cpp" -o "$build/double_precision" "${link[@]}"
 
 valgrind_run() { # name program output
   local status=0
@@ -92,6 +93,23 @@ done
 echo "scoring_service: $((example_checks - example_failed)) passed, $example_failed failed" >"$build/scoring_service.summary"
 cat "$build/scoring_service.summary"
 tally scoring_service "$build/scoring_service.summary" "$status"
+
+step "C++: double_precision example under valgrind"
+status=0
+valgrind_run double_precision "$build/double_precision" "$build/double_precision.out" || status=$?
+cat "$build/double_precision.out"
+example_checks=0
+example_failed=0
+for pattern in '^element type: double$' '^  fee_cents +\+500\.0100$' '^float inputs refused: LUMEN_STATUS_ELEMENT_TYPE_MISMATCH$'; do
+  example_checks=$((example_checks + 1))
+  if ! grep -Eq "$pattern" "$build/double_precision.out"; then
+    example_failed=$((example_failed + 1))
+    echo "FAIL: double_precision output lacks /$pattern/"
+  fi
+done
+echo "double_precision: $((example_checks - example_failed)) passed, $example_failed failed" >"$build/double_precision.summary"
+cat "$build/double_precision.summary"
+tally double_precision "$build/double_precision.summary" "$status"
 
 step "packaging: scripts/install.sh, find_package(lumen) and pkg-config consumers"
 status=0

@@ -389,8 +389,8 @@ fn explain_rows(
             runs.cpu_seconds.push(process_cpu_seconds() - cpu_start);
             runs.model_seconds.push((model.inside_ns() - inside) as f64 * 1e-9);
             runs.model_rows.push(explanation.audit.model_rows_evaluated);
-            rep_values.push(explanation.attributions);
-            rep_errors.push(explanation.standard_errors);
+            rep_values.push(explanation.attributions.to_f32());
+            rep_errors.push(explanation.standard_errors.map(|errors| errors.to_f32()));
         }
         runs.values.push(rep_values);
         runs.errors.push(rep_errors);

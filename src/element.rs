@@ -36,6 +36,15 @@ impl ElementType {
         }
     }
 
+    /// `value` (an element of this type, widened) as the shortest decimal that reads back
+    /// as the same element: `0.1` for the float nearest 0.1, whatever its f64 digits.
+    pub fn shortest(self, value: f64) -> String {
+        match self {
+            Self::F32 => (value as f32).to_string(),
+            Self::F64 => value.to_string(),
+        }
+    }
+
     /// Fails with `ElementTypeMismatch` unless a buffer of type `given`, named
     /// `argument`, suits a model of this element type.
     pub fn expect(self, argument: &str, given: ElementType) -> Result<()> {
@@ -155,6 +164,8 @@ mod tests {
         assert_eq!(ElementType::F32.round(v), 123_456_792.0);
         assert_eq!(<f32 as Element>::from_f64(v).widen(), 123_456_792.0);
         assert_eq!(<f64 as Element>::from_f64(v).widen(), v);
+        assert_eq!(ElementType::F32.shortest(f64::from(0.1f32)), "0.1");
+        assert_eq!(ElementType::F64.shortest(f64::from(0.1f32)), "0.10000000149011612");
     }
 
     #[test]

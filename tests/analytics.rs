@@ -3,9 +3,9 @@
 use lumen::backend::BackendKind;
 use lumen::explanation::{
     concentration, consistency, magnitude, sparsity, AttributionSummary, Audit, Explanation, FeatureAxis, Method,
-    RowDiagnostics, LIBRARY_VERSION,
+    RowDiagnostics, Values, LIBRARY_VERSION,
 };
-use lumen::ErrorKind;
+use lumen::{ElementType, ErrorKind};
 
 fn close(actual: f64, expected: f64) -> bool {
     (actual - expected).abs() < 1e-12
@@ -17,7 +17,7 @@ fn concentration_is_the_gini_coefficient_of_the_magnitudes() {
     assert!(close(concentration(&[1.0, -2.0, 3.0, -4.0]), 0.25));
     // One non-zero of n: (n − 1) / n.
     assert!(close(concentration(&[0.0, 0.0, -4.0, 0.0]), 0.75));
-    let mut one_hot = vec![0.0f32; 1000];
+    let mut one_hot = vec![0.0f64; 1000];
     one_hot[17] = 2.5;
     assert!(close(concentration(&one_hot), 0.999));
     // Equal magnitudes, all zeros, nothing: 0.
@@ -58,22 +58,23 @@ fn consistency_is_the_absolute_pearson_correlation() {
     assert_eq!(consistency(&[0.0; 4], &a).unwrap(), 0.0);
     assert_eq!(consistency(&[], &[]).unwrap(), 0.0);
     assert_eq!(consistency(&a, &[1.0, 2.0]).unwrap_err().kind(), ErrorKind::LengthMismatch);
-    assert_eq!(consistency(&a, &[1.0, f32::NAN, 0.0, 0.0]).unwrap_err().kind(), ErrorKind::NonFiniteInput);
+    assert_eq!(consistency(&a, &[1.0, f64::NAN, 0.0, 0.0]).unwrap_err().kind(), ErrorKind::NonFiniteInput);
 }
 
 /// A 2-row, 2-output explanation over 4 features.
 fn explanation() -> Explanation {
-    let attributions = vec![
+    let attributions = Values::rounded::<f32>(vec![
         0.0, 0.0, 0.0, 1.0, // row 0, output 0
         1.0, 1.0, 1.0, 1.0, // row 0, output 1
         1.0, -2.0, 3.0, -4.0, // row 1, output 0
         0.0, 0.3, -0.5, 10.0, // row 1, output 1
-    ];
+    ]);
     Explanation {
         method: Method::Saliency,
         parameters: serde_json::Value::Null,
         audit: Audit {
             library_version: LIBRARY_VERSION,
+            element_type: ElementType::F32,
             seed: 0,
             row_keys: None,
             backend: BackendKind::Cpu,
@@ -89,8 +90,8 @@ fn explanation() -> Explanation {
         feature_shape: vec![4],
         feature_names: None,
         attributions,
-        predictions: vec![0.0; 4],
-        base_values: vec![0.0; 4],
+        predictions: Values::rounded::<f32>(vec![0.0; 4]),
+        base_values: Values::rounded::<f32>(vec![0.0; 4]),
         standard_errors: None,
         diagnostics: vec![RowDiagnostics { model_rows_evaluated: 0, completeness_gap: None }; 2],
     }
@@ -112,5 +113,5 @@ fn an_explanation_summarises_one_row_and_output() {
     // `output` is a position in `outputs` (0 or 1 here), not the model's output index 3.
     assert_eq!(e.summary(0, 2).unwrap_err().kind(), ErrorKind::InvalidArgument);
     assert_eq!(e.summary(2, 0).unwrap_err().kind(), ErrorKind::InvalidArgument);
-    assert_eq!(AttributionSummary::of(&[f32::INFINITY]).unwrap_err().kind(), ErrorKind::NonFiniteInput);
+    assert_eq!(AttributionSummary::of(&[f64::INFINITY]).unwrap_err().kind(), ErrorKind::NonFiniteInput);
 }

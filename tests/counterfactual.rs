@@ -79,7 +79,7 @@ fn finds_the_minimal_counterfactual_across_a_known_threshold() {
         assert_eq!(best.changed, vec![0], "{sampling:?}: only x0 decides");
         // The closest training value above the threshold.
         assert_eq!(best.row[0], 6.0, "{sampling:?}");
-        assert_eq!(&best.row[1..], &instance[1..]);
+        assert_eq!(&best.row[1..], &instance.map(f64::from)[1..]);
         assert!((best.target_probability - 0.9).abs() < 1e-6);
         assert_eq!(found.counterfactuals.len(), 3);
     }
@@ -94,8 +94,8 @@ fn respects_immutable_features_training_values_and_one_hot_groups() {
     let result = permute_attack(&engine(2, 2), &model, &instance, 1, &small(schema.clone(), rows.clone())).unwrap();
     for cf in &result.instances[0].counterfactuals {
         for c in 0..3 {
-            let column: Vec<f32> = rows.chunks(6).map(|r| r[c]).collect();
-            assert!(column.contains(&cf.row[c]) || cf.row[c] == instance[c], "column {c}: {}", cf.row[c]);
+            let column: Vec<f64> = rows.chunks(6).map(|r| f64::from(r[c])).collect();
+            assert!(column.contains(&cf.row[c]) || cf.row[c] == f64::from(instance[c]), "column {c}: {}", cf.row[c]);
         }
         schema.decode(&cf.row, "counterfactual").expect("one-hot groups stay valid");
     }
@@ -306,7 +306,7 @@ fn forest_schema(one_hot: bool) -> Schema {
     let (colour, x2) = if one_hot {
         (FeatureKind::Categorical { columns: vec![2, 3, 4] }, 5)
     } else {
-        (FeatureKind::Coded { column: 2, codes: COLOUR_CODES.to_vec() }, 3)
+        (FeatureKind::Coded { column: 2, codes: COLOUR_CODES.map(f64::from).to_vec() }, 3)
     };
     let features =
         vec![numeric("x0", 0), numeric("x1", 1), Feature { name: "colour".into(), kind: colour }, numeric("x2", x2)];
@@ -317,7 +317,9 @@ fn forest_schema(one_hot: bool) -> Schema {
 fn encode(schema: &Schema, logical: &[[f32; 4]]) -> Vec<f32> {
     let mut rows = vec![0.0; logical.len() * schema.row_len()];
     for (row, values) in rows.chunks_exact_mut(schema.row_len()).zip(logical) {
-        schema.encode_into(values, row);
+        let mut encoded = vec![0.0; row.len()];
+        schema.encode_into(&values.map(f64::from), &mut encoded);
+        row.iter_mut().zip(encoded).for_each(|(r, v)| *r = v as f32);
     }
     rows
 }
@@ -367,12 +369,13 @@ fn ordinal_codes_give_the_one_hot_run_on_the_same_forest() {
                     one_hot_schema.decode(&oc.row, "one-hot").unwrap(),
                 );
                 assert_eq!(bit_pattern(&cl), bit_pattern(&ol), "{at}: the same logical counterfactual");
-                assert_eq!(cc.row[2], COLOUR_CODES[cl[2] as usize], "{at}: returned in the model's codes");
+                assert_eq!(cc.row[2], f64::from(COLOUR_CODES[cl[2] as usize]), "{at}: returned in the model's codes");
                 if cc.success && cc.changed.contains(&2) {
                     changed_colour += 1;
                     // A changed category adds 2 to the squared distance in both encodings.
-                    let numeric: f64 = [0, 1, 3].iter().map(|&f| f64::from(cl[f] - instances[i][f]).powi(2)).sum();
-                    assert_eq!(cc.distance, (numeric + 2.0).sqrt() as f32, "{at}");
+                    let numeric: f64 =
+                        [0, 1, 3].iter().map(|&f| f64::from(cl[f] as f32 - instances[i][f]).powi(2)).sum();
+                    assert_eq!(cc.distance, f64::from((numeric + 2.0).sqrt() as f32), "{at}");
                 }
             }
         }
@@ -380,13 +383,13 @@ fn ordinal_codes_give_the_one_hot_run_on_the_same_forest() {
     assert!(changed_colour > 0, "some counterfactual changes the coded colour, so the check covers it");
 }
 
-fn bit_pattern(values: &[f32]) -> Vec<u32> {
+fn bit_pattern(values: &[f64]) -> Vec<u64> {
     values.iter().map(|v| v.to_bits()).collect()
 }
 
 #[test]
 fn bad_codes_are_rejected() {
-    let coded = |codes: Vec<f32>| {
+    let coded = |codes: Vec<f64>| {
         Schema::new(
             vec![
                 Feature { name: "x".into(), kind: FeatureKind::Numeric { column: 0 } },
@@ -397,8 +400,8 @@ fn bad_codes_are_rejected() {
     };
     for (codes, expected) in [
         (vec![], "has no codes"),
-        (vec![1.0, f32::NAN], "expected a finite integer"),
-        (vec![f32::INFINITY], "expected a finite integer"),
+        (vec![1.0, f64::NAN], "expected a finite integer"),
+        (vec![f64::INFINITY], "expected a finite integer"),
         (vec![0.0, 1.5], "expected a finite integer"),
         (vec![3.0, 1.0, 3.0], "lists code 3 twice (at 0 and 2)"),
     ] {

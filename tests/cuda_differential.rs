@@ -347,8 +347,8 @@ fn models(shape: &[usize], outputs: usize) -> (DeviceMlp, HostMlp) {
 
 fn compare_explanations(name: &str, on_gpu: &Explanation, on_cpu: &Explanation) {
     assert_eq!(on_gpu.audit.backend, lumen::backend::BackendKind::Cuda);
-    compare_f32(&format!("{name}: predictions"), &on_gpu.predictions, &on_cpu.predictions);
-    compare_f32(&format!("{name}: attributions"), &on_gpu.attributions, &on_cpu.attributions);
+    compare_f32(&format!("{name}: predictions"), &on_gpu.predictions.to_f32(), &on_cpu.predictions.to_f32());
+    compare_f32(&format!("{name}: attributions"), &on_gpu.attributions.to_f32(), &on_cpu.attributions.to_f32());
     assert_eq!(on_gpu.audit.model_rows_evaluated, on_cpu.audit.model_rows_evaluated, "{name}: model rows");
 }
 
@@ -359,7 +359,7 @@ fn run_both(name: &str, shape: &[usize], explain: impl Fn(&Engine, &dyn Model) -
     compare_explanations(&format!("{name} (device model)"), &on_gpu, &explain(&cpu, &host_model));
     // Same seed, same bits, run to run.
     let again = explain(&cuda, &device_model);
-    assert!(on_gpu.attributions.iter().zip(&again.attributions).all(|(a, b)| a.to_bits() == b.to_bits()));
+    assert!(on_gpu.attributions.iter().zip(again.attributions.iter()).all(|(a, b)| a.to_bits() == b.to_bits()));
     // A host model on the CUDA backend (primitives copied in chunks) matches too.
     compare_explanations(&format!("{name} (host model on cuda)"), &explain(&cuda, &host_model), &on_gpu);
 }

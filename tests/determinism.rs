@@ -7,7 +7,7 @@ use common::{values, Nonlinear};
 use lumen::backend::{BackendKind, Baselines};
 use lumen::{feature_ablation, occlusion, BackendChoice, Engine, EngineConfig, FeatureAblationParams, OcclusionParams};
 
-fn occlusion_bits(backend: BackendKind, threads: usize, concurrent: bool) -> Option<(Vec<u32>, String)> {
+fn occlusion_bits(backend: BackendKind, threads: usize, concurrent: bool) -> Option<(Vec<u64>, String)> {
     let engine = common::engine(backend, threads)?;
     let model = Nonlinear::new(&[3, 10, 12], concurrent);
     let x = values(3 * 3 * 10 * 12, 21);
@@ -38,7 +38,7 @@ backend_tests! {
             let mask: Vec<u32> = (0..40).map(|i| (i * 7 % 10) as u32).collect();
             let params = FeatureAblationParams { feature_mask: Some(mask), group_attributions: true, ..Default::default() };
             let e = feature_ablation(&engine, &model, &x, 9, &params).unwrap();
-            Some(e.attributions.iter().chain(&e.predictions).map(|v| v.to_bits()).collect::<Vec<_>>())
+            Some(e.attributions.iter().chain(e.predictions.iter()).map(|v| v.to_bits()).collect::<Vec<_>>())
         };
         let Some(reference) = run(1) else { return };
         assert_eq!(run(2).unwrap(), reference);

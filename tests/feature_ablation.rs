@@ -49,10 +49,10 @@ backend_tests! {
             let xr = &x[r * 6..(r + 1) * 6];
             let group_value = |g: u32| -> f32 { (0..6).filter(|&i| mask[i] == g).map(|i| w[i] * (xr[i] - b[i])).sum() };
             for g in 0..3 {
-                assert!((grouped.row_attributions(r, 0)[g] - group_value(g as u32)).abs() < 1e-5);
+                assert!((grouped.row_attributions(r, 0)[g] - f64::from(group_value(g as u32))).abs() < 1e-5);
             }
             for (attribution, &group) in per_element.row_attributions(r, 0).iter().zip(&mask) {
-                assert!((attribution - group_value(group)).abs() < 1e-5);
+                assert!((attribution - f64::from(group_value(group))).abs() < 1e-5);
             }
             let gap = grouped.diagnostics[r].completeness_gap.as_ref().unwrap()[0];
             assert!(gap.abs() < 1e-5, "a linear model is additive over groups; gap {gap}");

@@ -118,9 +118,11 @@ fn reference_bilinear(map: &[f32], h: usize, w: usize, out_h: usize, out_w: usiz
     out
 }
 
-fn assert_close(actual: &[f32], expected: &[f32], what: &str) {
+/// Compares backend outputs (f32) or attributions (f64) with f32 expectations, in f64.
+fn assert_close<A: Copy + Into<f64>>(actual: &[A], expected: &[f32], what: &str) {
     assert_eq!(actual.len(), expected.len(), "{what}: length");
-    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+    for (i, (&a, &e)) in actual.iter().zip(expected).enumerate() {
+        let (a, e): (f64, f64) = (a.into(), e.into());
         assert!((a - e).abs() <= 1e-5 * (1.0 + e.abs()), "{what}: element {i} is {a}, expected {e}");
     }
 }
@@ -140,7 +142,7 @@ backend_tests! {
             for (r, x) in [(0, 1.0f32), (1, -2.0)] {
                 for t in 0..2u32 {
                     assert_close(e.row_attributions(r, t as usize), &hand_map(x, t, relu), "map");
-                    assert_eq!(e.predictions[r * 2 + t as usize], (t + 1) as f32 * 4.0 * x);
+                    assert_eq!(e.predictions[r * 2 + t as usize], f64::from((t + 1) as f32 * 4.0 * x));
                 }
                 assert_eq!(e.diagnostics[r].model_rows_evaluated, 3);
                 assert_eq!(e.diagnostics[r].completeness_gap, None);
@@ -258,5 +260,5 @@ fn grad_cam_rejects_what_it_cannot_explain() {
     let flat = LayerModel::fixed(&[4]);
     assert_eq!(run(&flat, &defaults), ErrorKind::InvalidArgument);
     let e = grad_cam(&engine, &flat, &inputs, 1, &GradCamParams { upsample: false, ..Default::default() }).unwrap();
-    assert_eq!((e.features, e.row_attributions(0, 0)), (4, &MAP[..]));
+    assert_eq!((e.features, e.row_attributions(0, 0)), (4, &MAP.map(f64::from)[..]));
 }

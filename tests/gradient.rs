@@ -89,7 +89,7 @@ fn integrated_gradients_of_a_linear_model_is_exact_for_every_rule() {
         for r in 0..2 {
             for i in 0..6 {
                 let want = a[i] * (x[r * 6 + i] - b[i]);
-                assert!((e.row_attributions(r, 0)[i] - want).abs() < 1e-5, "{method:?} row {r} element {i}");
+                assert!((e.row_attributions(r, 0)[i] - f64::from(want)).abs() < 1e-5, "{method:?} row {r} element {i}");
             }
             assert!(e.diagnostics[r].completeness_gap.as_ref().unwrap()[0].abs() < 1e-5);
             assert_eq!(e.diagnostics[r].model_rows_evaluated, 7 + 2);
@@ -116,7 +116,7 @@ fn captums_trapezoid_scales_a_linear_models_attributions_by_n_minus_1_over_n() {
         let scale = (n_steps - 1) as f64 / n_steps as f64;
         let exact: Vec<f64> = (0..6).map(|i| f64::from(a[i]) * f64::from(x[i] - b[i])).collect();
         for i in 0..6 {
-            let got = f64::from(e.row_attributions(0, 0)[i]);
+            let got = e.row_attributions(0, 0)[i];
             assert!((got - scale * exact[i]).abs() < 1e-5, "n = {n_steps}, element {i}: {got}");
         }
         let delta = e.diagnostics[0].completeness_gap.as_ref().unwrap()[0];
@@ -140,7 +140,7 @@ fn integrated_gradients_of_a_quadratic_model_converges_and_gauss_legendre_is_exa
     let e = run(Quadrature::GaussLegendre, 2);
     for i in 0..5 {
         let want = a[i] * (x[i] - b[i]) + a[i] * (x[i] * x[i] - b[i] * b[i]);
-        assert!((e.attributions[i] - want).abs() < 1e-5, "element {i}");
+        assert!((e.attributions[i] - f64::from(want)).abs() < 1e-5, "element {i}");
     }
     for method in
         [Quadrature::RiemannLeft, Quadrature::RiemannRight, Quadrature::RiemannMiddle, Quadrature::RiemannTrapezoid]
@@ -177,8 +177,9 @@ fn gradient_shap_is_exact_for_a_linear_model_and_converges_for_a_quadratic_one()
     let e = gradient_shap(&engine(2, 1), &linear, &x, 1, &params).unwrap();
     for i in 0..4 {
         // E over uniformly drawn baselines of a (x − b) = a (x − mean b).
-        let want = a[i] * (x[i] - mean_b[i]);
-        assert!((e.attributions[i] - want).abs() < 0.05 * a[i].abs().max(0.1), "linear element {i}");
+        let want = f64::from(a[i] * (x[i] - mean_b[i]));
+        let tolerance = f64::from(0.05 * a[i].abs().max(0.1));
+        assert!((e.attributions[i] - want).abs() < tolerance, "linear element {i}");
     }
     // Quadratic: E_α,b[∇f(b + α(x − b)) ⊙ (x − b)] = mean_b a((x − b) + (x² − b²)).
     let quadratic = Polynomial::new(vec![a.clone()], 1.0);
@@ -197,7 +198,7 @@ fn gradient_shap_is_exact_for_a_linear_model_and_converges_for_a_quadratic_one()
         let mut p = GradientShapParams::new(baselines.clone());
         p.n_samples = samples;
         let e = gradient_shap(&engine(1, 2), &quadratic, &x, 1, &p).unwrap();
-        e.attributions.iter().zip(&expectation).map(|(g, w)| (g - w).abs()).sum::<f32>()
+        e.attributions.iter().zip(&expectation).map(|(g, &w)| (g - f64::from(w)).abs()).sum::<f64>()
     };
     assert!(error(4000) < error(10), "more samples converge to the expectation");
     // Same seed, same bits; threads do not matter; another seed differs.
@@ -218,7 +219,7 @@ fn noise_tunnel_smooths_and_converges() {
     let x = [0.3, -0.2, 0.9];
     let e = noise_tunnel(&engine(1, 0), &linear, &x, 1, &NoiseTunnelParams::new(base.clone())).unwrap();
     for i in 0..3 {
-        assert!((e.attributions[i] - a[i]).abs() < 1e-6, "the gradient of a linear model ignores noise");
+        assert!((e.attributions[i] - f64::from(a[i])).abs() < 1e-6, "the gradient of a linear model ignores noise");
     }
     let mut vargrad = NoiseTunnelParams::new(base.clone());
     vargrad.nt_type = NoiseType::Vargrad;
@@ -230,14 +231,14 @@ fn noise_tunnel_smooths_and_converges() {
         let mut p = NoiseTunnelParams::new(base.clone());
         p.nt_samples = samples;
         let e = noise_tunnel(&engine(1, 3), &quadratic, &x, 1, &p).unwrap();
-        (0..3).map(|i| (e.attributions[i] - (2.0 * a[i] * x[i] + a[i])).abs()).sum::<f32>()
+        (0..3).map(|i| (e.attributions[i] - f64::from(2.0 * a[i] * x[i] + a[i])).abs()).sum::<f64>()
     };
     assert!(error(5000) < error(5));
     let mut squared = NoiseTunnelParams::new(base);
     squared.nt_type = NoiseType::SmoothgradSq;
     let e = noise_tunnel(&engine(1, 0), &linear, &x, 1, &squared).unwrap();
     for i in 0..3 {
-        assert!((e.attributions[i] - a[i] * a[i]).abs() < 1e-6);
+        assert!((e.attributions[i] - f64::from(a[i] * a[i])).abs() < 1e-6);
     }
     let ig = NoiseTunnelBase::IntegratedGradients(IntegratedGradientsParams {
         baseline: Baselines::PerRow(vec![0.0; 6]),

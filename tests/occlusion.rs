@@ -40,9 +40,10 @@ fn reference_2d(
     sum.iter().zip(&count).map(|(s, &c)| if c == 0 { 0.0 } else { (s / f64::from(c)) as f32 }).collect()
 }
 
-fn assert_close(actual: &[f32], expected: &[f32], tolerance: f32) {
+fn assert_close(actual: &[f64], expected: &[f32], tolerance: f64) {
     assert_eq!(actual.len(), expected.len());
-    for (i, (a, e)) in actual.iter().zip(expected).enumerate() {
+    for (i, (a, &e)) in actual.iter().zip(expected).enumerate() {
+        let e = f64::from(e);
         assert!((a - e).abs() <= tolerance * (1.0 + e.abs()), "element {i}: got {a}, expected {e}");
     }
 }
@@ -140,7 +141,7 @@ backend_tests! {
             for i in 0..32 {
                 let delta: f32 = (0..32).filter(|&j| block(j) == block(i)).map(|j| w1[j] * (xr[j] - br[j])).sum();
                 let got = e.row_attributions(r, 0)[i];
-                assert!((got - delta).abs() < 1e-5, "row {r} element {i}: {got} vs {delta}");
+                assert!((got - f64::from(delta)).abs() < 1e-5, "row {r} element {i}: {got} vs {delta}");
             }
         }
     }

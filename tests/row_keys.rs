@@ -80,7 +80,7 @@ fn assert_row_independent(explain: impl Fn(&Engine, &[f32], usize) -> Explanatio
     for r in 0..rows {
         let alone = explain(&engine(3, 5), &x[r * FEATURES..(r + 1) * FEATURES], 1);
         let bits = |e: &Explanation, row: usize| {
-            let mut bits: Vec<u32> = e.row_attributions(row, 0).iter().map(|v| v.to_bits()).collect();
+            let mut bits: Vec<u64> = e.row_attributions(row, 0).iter().map(|v| v.to_bits()).collect();
             bits.push(e.predictions[row].to_bits());
             bits.push(e.base_values[row].to_bits());
             if let Some(errors) = &e.standard_errors {

@@ -70,7 +70,7 @@ fn sampling_is_exact_for_a_linear_model_and_locally_accurate() {
     for i in 0..5 {
         let mean_b: f64 = (0..4).map(|r| bg.weights[r] * f64::from(background[r * 5 + i])).sum();
         let expected = f64::from(w[i]) * (f64::from(x[i]) - mean_b);
-        assert!((f64::from(e.attributions[i]) - expected).abs() < 1e-5, "player {i}");
+        assert!((e.attributions[i] - expected).abs() < 1e-5, "player {i}");
         assert!(e.standard_errors.as_ref().unwrap()[i] < 1e-5);
     }
     let gap = e.diagnostics[0].completeness_gap.as_ref().unwrap()[0];
@@ -93,8 +93,8 @@ fn sampling_converges_to_brute_force_within_its_standard_errors() {
     let e = shapley_value_sampling(&engine(2, 11), &model, &x, 1, &params).unwrap();
     let se = e.standard_errors.as_ref().unwrap();
     for i in 0..5 {
-        let error = (f64::from(e.attributions[i]) - exact[i]).abs();
-        assert!(error <= 5.0 * f64::from(se[i]) + 1e-6, "player {i}: error {error}, se {}", se[i]);
+        let error = (e.attributions[i] - exact[i]).abs();
+        assert!(error <= 5.0 * se[i] + 1e-6, "player {i}: error {error}, se {}", se[i]);
     }
 }
 
@@ -140,10 +140,13 @@ fn logit_link_explains_log_odds() {
 #[test]
 fn bad_games_are_rejected() {
     let model = Linear::new(&[3], vec![vec![1.0; 3]], vec![0.0]);
-    assert!(Background::new(vec![], 3, None).unwrap_err().message().contains("no rows"));
-    assert!(Background::new(vec![0.0; 4], 3, None).unwrap_err().message().contains("multiple of input_len"));
-    assert!(Background::new(vec![0.0; 6], 3, Some(vec![0.0, 0.0])).unwrap_err().message().contains("positive sum"));
-    assert!(Background::new(vec![0.0; 6], 3, Some(vec![1.0, -1.0])).is_err());
+    assert!(Background::<f32>::new(vec![], 3, None).unwrap_err().message().contains("no rows"));
+    assert!(Background::<f32>::new(vec![0.0; 4], 3, None).unwrap_err().message().contains("multiple of input_len"));
+    assert!(Background::<f32>::new(vec![0.0; 6], 3, Some(vec![0.0, 0.0]))
+        .unwrap_err()
+        .message()
+        .contains("positive sum"));
+    assert!(Background::<f32>::new(vec![0.0; 6], 3, Some(vec![1.0, -1.0])).is_err());
     let bg = Background::new(vec![0.0; 6], 3, None).unwrap();
     let run = |game: ShapleyGame| {
         shapley_value_sampling(&engine(1, 0), &model, &[1.0; 3], 1, &ShapleySamplingParams::new(game)).unwrap_err()
@@ -188,10 +191,10 @@ mod kernel {
             let v = brute_force_values(&model, &x, &background, &normalised, &players, target);
             let exact = brute_force_shapley(&v, 12);
             for (i, want) in exact.iter().enumerate() {
-                let got = f64::from(e.row_attributions(0, target)[i]);
+                let got = e.row_attributions(0, target)[i];
                 assert!((got - want).abs() < 1e-5, "output {target} player {i}: {got} vs {want}");
             }
-            assert!((f64::from(e.base_values[target]) - v[0]).abs() < 1e-6);
+            assert!((e.base_values[target] - v[0]).abs() < 1e-6);
         }
         assert!(e.standard_errors.as_ref().unwrap().iter().all(|&s| s == 0.0), "exact mode has no sampling error");
         assert_eq!(e.parameters["budget"], 4094);
@@ -210,7 +213,7 @@ mod kernel {
             for i in 0..20 {
                 let mean_b: f64 = (0..5).map(|b| f64::from(background[b * 20 + i]) / 5.0).sum();
                 let want = f64::from(w[i]) * (f64::from(x[r * 20 + i]) - mean_b);
-                assert!((f64::from(e.row_attributions(r, 0)[i]) - want).abs() < 1e-5, "row {r} player {i}");
+                assert!((e.row_attributions(r, 0)[i] - want).abs() < 1e-5, "row {r} player {i}");
             }
             let gap = e.diagnostics[r].completeness_gap.as_ref().unwrap()[0];
             assert!(gap.abs() < 1e-5, "local accuracy gap {gap}");
@@ -234,9 +237,9 @@ mod kernel {
             let e = kernel_shap(&engine(1, seed), &model, &x, 1, &params).unwrap();
             let se = e.standard_errors.as_ref().unwrap();
             for i in 0..10 {
-                let err = (f64::from(e.attributions[i]) - exact[i]).abs();
+                let err = (e.attributions[i] - exact[i]).abs();
                 error += err;
-                covered += usize::from(err <= 2.0 * f64::from(se[i]));
+                covered += usize::from(err <= 2.0 * se[i]);
                 count += 1;
             }
         }
@@ -286,7 +289,7 @@ mod kernel {
         let e = kernel_shap(&engine(2, 7), &model, &x, 1, &KernelShapParams::new(game(vec![0.0; 64], 64, None, None)))
             .unwrap();
         for i in 0..64 {
-            assert!((e.attributions[i] - w[i] * x[i]).abs() < 1e-5, "player {i}");
+            assert!((e.attributions[i] - f64::from(w[i] * x[i])).abs() < 1e-5, "player {i}");
         }
     }
 }
@@ -305,7 +308,7 @@ fn per_feature_values_sum_into_groups_after_the_fact() {
         for k in 0..2 {
             let per_feature = e.row_attributions(r, k);
             for g in 0..3u32 {
-                let want: f32 = (0..6).filter(|&f| groups[f] == g).map(|f| per_feature[f]).sum();
+                let want: f64 = (0..6).filter(|&f| groups[f] == g).map(|f| per_feature[f]).sum();
                 assert!((grouped.row_attributions(r, k)[g as usize] - want).abs() < 1e-6);
             }
         }
@@ -354,7 +357,7 @@ fn small_budgets_solve_with_few_pairs() {
     params.budget = Some(60);
     let e = kernel_shap(&engine(1, 0), &model, &x, 1, &params).unwrap();
     for i in 0..12 {
-        assert!((e.attributions[i] - w[i] * x[i]).abs() < 1e-5, "player {i}");
+        assert!((e.attributions[i] - f64::from(w[i] * x[i])).abs() < 1e-5, "player {i}");
     }
     let mut game = ShapleyGame::new(Background::new(vec![0.0; 24], 12, None).unwrap());
     game.players = Some(vec![0, 0, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]);
@@ -405,8 +408,8 @@ mod sampling_error {
             let Some(se) = e.standard_errors.as_ref() else { continue };
             available += 1;
             for (i, want) in setting.exact.iter().enumerate() {
-                let error = (f64::from(e.attributions[i]) - want).abs();
-                covered += usize::from(error <= 1.96 * f64::from(se[i]));
+                let error = (e.attributions[i] - want).abs();
+                covered += usize::from(error <= 1.96 * se[i]);
                 count += 1;
             }
         }
@@ -499,8 +502,8 @@ mod sampling_error {
             let flags = &e.sampling_diagnostics().unwrap()[0];
             assert!(flags.rounds > 1, "{estimator:?}: the first round of 96 coalitions is not enough: {flags:?}");
             assert_eq!(flags.target_met, Some(true), "{estimator:?}: {flags:?}");
-            let largest = e.standard_errors.as_ref().unwrap().iter().copied().fold(0.0f32, f32::max);
-            assert!(f64::from(largest) <= target + 1e-9 && flags.largest_standard_error.unwrap() <= target);
+            let largest = e.standard_errors.as_ref().unwrap().iter().copied().fold(0.0, f64::max);
+            assert!(largest <= target + 1e-9 && flags.largest_standard_error.unwrap() <= target);
             assert!(flags.coalitions <= 4000);
             // Every coalition evaluated once, over the 3 background rows, plus the empty one and f(x).
             assert_eq!(e.diagnostics[0].model_rows_evaluated, (flags.coalitions as u64 + 1) * 3 + 1);
@@ -508,7 +511,7 @@ mod sampling_error {
             let json = e.to_json().unwrap();
             assert!(json.contains("\"rounds\":") && json.contains("\"target_standard_error\":0.00"), "{json}");
             for (i, want) in setting.exact.iter().enumerate() {
-                let error = (f64::from(e.attributions[i]) - want).abs();
+                let error = (e.attributions[i] - want).abs();
                 assert!(error < 5.0 * target, "{estimator:?} player {i}: error {error}");
             }
         }
@@ -550,7 +553,7 @@ mod sampling_error {
             params.budget = Some(100);
             let e = kernel_shap(&engine(1, 2), &model, &x, 1, &params).unwrap();
             for i in 0..12 {
-                assert!((e.attributions[i] - w[i] * x[i]).abs() < 1e-5, "{estimator:?} player {i}");
+                assert!((e.attributions[i] - f64::from(w[i] * x[i])).abs() < 1e-5, "{estimator:?} player {i}");
             }
             assert_eq!(e.parameters["estimator"], estimator.name());
             let again = kernel_shap(&engine(2, 2), &model, &x, 1, &params).unwrap();

@@ -266,14 +266,14 @@ fn assert_matches_brute_force(model: &dyn SequenceModel, x: &[f32], explanation:
     let expected = brute_force(model, x, &bg, seq_len, &map, explanation.players.len());
     assert!(explanation.exact);
     for (i, (&got, want)) in explanation.values().iter().zip(&expected).enumerate() {
-        assert!((f64::from(got) - want).abs() < tol, "player {i} ({:?}): {got} vs {want}", explanation.players[i]);
+        assert!((got - want).abs() < tol, "player {i} ({:?}): {got} vs {want}", explanation.players[i]);
     }
 }
 
 fn assert_local_accuracy(explanation: &TimeShapExplanation, tol: f64) {
     let e = &explanation.explanation;
-    let sum: f64 = explanation.values().iter().map(|&v| f64::from(v)).sum();
-    let total = f64::from(e.predictions[0]) - f64::from(e.base_values[0]);
+    let sum: f64 = explanation.values().iter().sum();
+    let total = e.predictions[0] - e.base_values[0];
     assert!((sum - total).abs() < tol, "Σφ = {sum}, f(x) − base = {total}");
     assert!(e.diagnostics[0].completeness_gap.as_ref().unwrap()[0].abs() < tol);
 }
@@ -502,7 +502,7 @@ backend_tests! {
         assert!(report.pruning_table[0].relative_std > 0.0);
         // Per-sequence event values agree with the local explanation of each sequence.
         let first = timeshap_event(&engine, &model, &data[..12], 6, &global.local).unwrap();
-        let most_recent = f64::from(first.values()[0]);
+        let most_recent = first.values()[0];
         assert!(report.event_importance[0].summary.min <= most_recent + 1e-9);
         assert!(report.to_json().unwrap().contains("\"pruning_table\""));
     }
@@ -680,11 +680,11 @@ backend_tests! {
             let kind = if nan { ErrorKind::ModelNonFiniteOutput } else { ErrorKind::ModelFailed };
             check(timeshap_event(&engine, &broken, &x, 5, &p), kind, "model");
         }
-        let e = SequenceBackground::average_event(&[1.0, 2.0, 3.0], 2).unwrap_err();
+        let e = SequenceBackground::<f32>::average_event(&[1.0, 2.0, 3.0], 2).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::LengthMismatch);
-        assert!(SequenceBackground::average_event(&[], 2).is_err());
+        assert!(SequenceBackground::<f32>::average_event(&[], 2).is_err());
         assert_eq!(
-            SequenceBackground::average_event(&[1.0, 2.0, 3.0, 6.0], 2).unwrap(),
+            SequenceBackground::<f32>::average_event(&[1.0, 2.0, 3.0, 6.0], 2).unwrap(),
             SequenceBackground::Event(vec![2.0, 4.0])
         );
         let mut both = params(3);

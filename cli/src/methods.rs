@@ -15,7 +15,7 @@ use lumen::explain::shapley::{
     kernel_shap, shapley_value_sampling, Background, KernelShapParams, ShapleyGame, ShapleySamplingParams,
 };
 use lumen::explanation::Counterfactuals;
-use lumen::{feature_ablation, occlusion, Engine, Explanation, FeatureAblationParams, OcclusionParams};
+use lumen::{feature_ablation, occlusion, Element, Engine, Explanation, FeatureAblationParams, OcclusionParams};
 
 use crate::error::{CliError, CliResult};
 use crate::model::LoadedModel;
@@ -163,7 +163,7 @@ pub struct MethodOptions {
     pub signed: bool,
     /// Noise standard deviation of NoiseTunnel (default 1.0) and GradientSHAP (default 0).
     #[arg(long)]
-    pub stdevs: Option<f32>,
+    pub stdevs: Option<f64>,
     /// The method under NoiseTunnel.
     #[arg(long, value_enum, default_value_t = TunnelBase::Saliency)]
     pub nt_base: TunnelBase,
@@ -190,30 +190,30 @@ pub enum Outcome {
     Counterfactuals(Box<Counterfactuals>),
 }
 
-/// What every method reads.
-pub struct Request<'a> {
+/// What every method reads, for a model of element type `E`.
+pub struct Request<'a, E: Element = f32> {
     /// The engine.
     pub engine: &'a Engine,
     /// The model and what is known about it.
     pub model: &'a LoadedModel,
     /// The model the method calls: `model`'s own, or a wrapper of it (e.g. one that
     /// counts rows for a progress bar).
-    pub evaluator: &'a dyn lumen::Model,
+    pub evaluator: &'a dyn lumen::Model<E>,
     /// `rows × input_len` inputs.
-    pub inputs: &'a [f32],
+    pub inputs: &'a [E],
     /// Rows.
     pub rows: usize,
     /// Background rows (`k × input_len`).
-    pub background: &'a [f32],
+    pub background: &'a [E],
     /// The evaluation budget (`--budget`), when given.
     pub budget: Option<usize>,
     /// The method's options.
     pub options: &'a MethodOptions,
 }
 
-impl Request<'_> {
+impl<E: Element> Request<'_, E> {
     fn targets(&self) -> CliResult<Option<Vec<u32>>> {
-        let signature = self.model.model().signature();
+        let signature = self.model.signature();
         match self.options.target.or(self.model.default_target) {
             Some(t) if t as usize >= signature.output_len => Err(CliError::input(format!(
                 "--target {t}: the model has {} outputs (0..{})",
@@ -229,13 +229,14 @@ impl Request<'_> {
         }
     }
 
-    fn baseline(&self) -> CliResult<Baselines> {
+    fn baseline(&self) -> CliResult<Baselines<E>> {
         match self.options.baseline.as_str() {
-            "zero" => Ok(Baselines::Scalar(0.0)),
-            "mean" => Ok(Baselines::Shared(
-                self.model.reference.clone().unwrap_or_else(|| mean_row(self.background, self.input_len())),
-            )),
-            number => match number.parse::<f32>() {
+            "zero" => Ok(Baselines::Scalar(E::zero())),
+            "mean" => Ok(Baselines::Shared(match &self.model.reference {
+                Some(reference) => reference.iter().map(|&v| E::from_f64(f64::from(v))).collect(),
+                None => mean_row(self.background, self.input_len()),
+            })),
+            number => match E::from_str_radix(number, 10) {
                 Ok(v) if v.is_finite() => Ok(Baselines::Scalar(v)),
                 _ => Err(CliError::input(format!("--baseline {number}: expected zero, mean or a finite number"))),
             },
@@ -243,7 +244,7 @@ impl Request<'_> {
     }
 
     fn input_len(&self) -> usize {
-        self.model.model().signature().input_len()
+        self.model.signature().input_len()
     }
 
     fn groups(&self) -> (Option<Vec<u32>>, Option<Vec<String>>) {
@@ -253,14 +254,14 @@ impl Request<'_> {
         }
     }
 
-    fn game(&self) -> CliResult<ShapleyGame> {
+    fn game(&self) -> CliResult<ShapleyGame<E>> {
         let mut game = ShapleyGame::new(Background::new(self.background.to_vec(), self.input_len(), None)?);
         (game.players, game.player_names) = self.groups();
         game.targets = self.targets()?;
         Ok(game)
     }
 
-    fn permute_attack_params(&self) -> CliResult<PermuteAttackParams> {
+    fn permute_attack_params(&self) -> CliResult<PermuteAttackParams<E>> {
         let n = self.input_len();
         let setup = self.model.counterfactual.clone();
         let schema = match &setup {
@@ -286,14 +287,14 @@ impl Request<'_> {
     }
 }
 
-/// The mean of `k × n` rows.
-fn mean_row(rows: &[f32], n: usize) -> Vec<f32> {
+/// The mean of `k × n` rows (summed in f64, rounded to the element type).
+fn mean_row<E: Element>(rows: &[E], n: usize) -> Vec<E> {
     let count = (rows.len() / n.max(1)).max(1) as f64;
-    (0..n).map(|c| (rows.iter().skip(c).step_by(n.max(1)).map(|&v| f64::from(v)).sum::<f64>() / count) as f32).collect()
+    (0..n).map(|c| E::from_f64(rows.iter().skip(c).step_by(n.max(1)).map(|v| v.widen()).sum::<f64>() / count)).collect()
 }
 
 /// Runs `method` on `request`.
-pub fn run(method: MethodName, request: &Request<'_>) -> CliResult<Outcome> {
+pub fn run<E: Element>(method: MethodName, request: &Request<'_, E>) -> CliResult<Outcome> {
     let name = method.cli_name();
     let needs = match method.spec().needs {
         Needs::Predict => "predict",
@@ -365,7 +366,7 @@ pub fn run(method: MethodName, request: &Request<'_>) -> CliResult<Outcome> {
         MethodName::GradientShap => {
             let mut params = GradientShapParams::new(request.background.to_vec());
             params.n_samples = budget.unwrap_or(params.n_samples);
-            params.stdevs = request.options.stdevs.unwrap_or(0.0);
+            params.stdevs = request.options.stdevs.map_or(E::zero(), E::from_f64);
             params.targets = request.targets()?;
             gradient_shap(engine, model, inputs, rows, &params)
         }
@@ -393,7 +394,7 @@ pub fn run(method: MethodName, request: &Request<'_>) -> CliResult<Outcome> {
                 TunnelType::Vargrad => NoiseType::Vargrad,
             };
             params.nt_samples = budget.unwrap_or(params.nt_samples);
-            params.stdevs = request.options.stdevs.unwrap_or(params.stdevs);
+            params.stdevs = request.options.stdevs.map_or(params.stdevs, E::from_f64);
             noise_tunnel(engine, model, inputs, rows, &params)
         }
         MethodName::GradCam => {

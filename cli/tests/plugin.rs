@@ -78,6 +78,72 @@ fn the_scorecard_plugin_is_explained_by_kernel_shap_and_integrated_gradients() {
 }
 
 #[test]
+fn a_double_plugin_reads_the_csv_as_doubles_and_explains_it_in_double() {
+    let dir = scratch("plugin-f64");
+    let library = dir.join("scorecard64.so");
+    build_plugin(&root().join("examples/plugin/scorecard64.c"), &library);
+    // An income no float holds: it must reach the model as written.
+    let text = std::fs::read_to_string(root().join("examples/plugin/applicants.csv")).unwrap();
+    let rows = write(&dir, "applicants.csv", &text.replacen("\n28,", "\n28.0000001,", 1));
+    let out = dir.join("shap");
+    let summary = succeeds(&lumen(&[
+        "explain",
+        "--plugin",
+        library.to_str().unwrap(),
+        "--input",
+        &rows,
+        "--method",
+        "kernel-shap",
+        "--output",
+        out.to_str().unwrap(),
+    ]));
+    assert!(summary.starts_with("KernelSHAP on scorecard64.so (6 rows, output 0): "), "{summary}");
+    let record = json(&out.join("explanation.json"));
+    assert_eq!(record["audit"]["element_type"], "f64");
+    // The model's own probability of the first row, computed here in double.
+    let (weights, means, scales) =
+        ([0.9, -1.1, 0.35, -1.4, 0.25], [42.0, 30.0, 5.0, 1.0, 40.0], [15.0, 12.0, 4.0, 1.2, 12.0]);
+    let probability = |income: f64| {
+        let row = [income, 45.0, 1.0, 3.0, 23.0];
+        let mut z = 1.2;
+        for i in 0..5 {
+            z += weights[i] * (row[i] - means[i]) / scales[i];
+        }
+        z += -0.35;
+        1.0 / (1.0 + (-z).exp())
+    };
+    let (p, rounded) = (probability(28.0000001), probability(f64::from(28.0000001f32)));
+    let prediction = record["predictions"][0].as_f64().unwrap();
+    assert!((prediction - p).abs() < 1e-15, "{prediction} vs {p}");
+    assert!((prediction - rounded).abs() > 1e-12, "the double row reached the model unrounded");
+    // Every coalition of the 8 inputs is enumerated: values add up to double precision.
+    for row in 0..6 {
+        let values: Vec<f64> = record["attributions"].as_array().unwrap()[row * 8..row * 8 + 8]
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let total = record["base_values"][row].as_f64().unwrap() + values.iter().sum::<f64>();
+        assert!((total - record["predictions"][row].as_f64().unwrap()).abs() < 1e-12, "row {row}: {values:?}");
+    }
+    let csv = std::fs::read_to_string(out.join("attributions.csv")).unwrap();
+    assert!(csv.lines().nth(1).unwrap().contains(&format!(",{prediction},")), "{csv}");
+    // The gradient callback in double too.
+    let ig = dir.join("ig");
+    succeeds(&lumen(&[
+        "explain",
+        "--plugin",
+        library.to_str().unwrap(),
+        "--input",
+        &rows,
+        "--method",
+        "integrated-gradients",
+        "--output",
+        ig.to_str().unwrap(),
+    ]));
+    assert_eq!(json(&ig.join("explanation.json"))["audit"]["element_type"], "f64");
+}
+
+#[test]
 fn the_scorecard_schema_reads_raw_applicants_and_writes_raw_units_keyed_by_id() {
     let dir = scratch("plugin-raw");
     let library = dir.join("scorecard.so");
@@ -184,7 +250,7 @@ fn plugins_that_break_the_contract_are_refused_with_a_reason() {
     fails(
         &explain(library.to_str().unwrap()),
         4,
-        "old_abi.so: the plugin's model descriptor is invalid: lumen_model_new: desc.abi_version: is 1, this library reads LUMEN_MODEL_ABI_VERSION 3 (and 2)",
+        "old_abi.so: the plugin's model descriptor is invalid: lumen_model_new: desc.abi_version: is 1, this library reads LUMEN_MODEL_ABI_VERSION 4 (and the older versions 2 to 3)",
     );
 
     // A schema that leaves a model input to no attribute.

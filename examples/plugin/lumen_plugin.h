@@ -8,6 +8,9 @@
  *     as for `lumen_model_new` (include/lumen.h): abi_version = LUMEN_MODEL_ABI_VERSION,
  *     input_len, output_len, predict (required), and optionally gradient, layer_gradient +
  *     layer_shape, input_shape, feature_names, flags, max_batch_rows, user_data + finalize.
+ *     A double-precision model sets element_type = LUMEN_ELEMENT_F64 and predict_f64 (and
+ *     gradient_f64, layer_gradient_f64) instead: lumen then reads the CSV's encoded input
+ *     columns as doubles and hands them over unrounded (examples/plugin/scorecard64.c).
  *     Return 0 on success, any other value on failure (lumen reports the code and stops).
  *     Every pointer stored in `desc` (feature names, shape, user_data) must stay valid until
  *     `finalize(user_data)` is called, or for the library's lifetime when there is none:

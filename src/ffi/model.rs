@@ -209,6 +209,8 @@ pub struct lumen_model {
     element: ElementType,
     /// The model as a `Box<dyn Model<E>>` of its element type `E`.
     model: Box<dyn std::any::Any + Send + Sync>,
+    /// The model's signature, whatever its element type.
+    signature: ModelSignature,
 }
 
 impl Handle for lumen_model {
@@ -219,6 +221,11 @@ impl lumen_model {
     /// The element type the model declared.
     pub fn element_type(&self) -> ElementType {
         self.element
+    }
+
+    /// The model's signature, whatever its element type.
+    pub fn signature(&self) -> &ModelSignature {
+        &self.signature
     }
 
     /// The model behind the handle when it takes elements of type `E`, for Rust hosts that
@@ -246,7 +253,8 @@ impl lumen_model {
 /// Wraps a Rust [`Model`] of element type `E` (e.g. a built-in model) into a handle the C
 /// API accepts. Free it with `lumen_model_free`.
 pub fn model_into_handle<E: Element>(model: Box<dyn Model<E>>) -> *mut lumen_model {
-    into_handle(lumen_model { element: E::TYPE, model: Box::new(model) })
+    let signature = model.signature().clone();
+    into_handle(lumen_model { element: E::TYPE, model: Box::new(model), signature })
 }
 
 /// The element type a descriptor declares, checked against the callbacks it sets.

@@ -11,6 +11,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
+#include <stdexcept>
 #include <numeric>
 #include <string>
 #include <thread>
@@ -73,7 +75,8 @@ struct Linear {
     std::vector<float> b;  // outputs
 
     std::size_t outputs() const { return b.size(); }
-    double eval(std::size_t o, const float* x) const {
+    template <class T>  // float or double inputs, accumulated in double
+    double eval(std::size_t o, const T* x) const {
         double acc = b[o];
         for (std::size_t i = 0; i < n; ++i) acc += double(w[o * n + i]) * x[i];
         return acc;
@@ -801,17 +804,20 @@ struct Decaying {
     std::array<double, F> w{{0.8, -0.5}};
     std::array<float, F> b{{0.1f, 0.2f}};
 
-    double event_sum(const float* event) const {
+    template <class T>
+    double event_sum(const T* event) const {
         double acc = 0.0;
         for (std::size_t j = 0; j < F; ++j) acc += w[j] * event[j];
         return acc;
     }
     // The recurrence h_t = γ h_{t−1} + w·x_t from `h`, over `seq_len` events.
-    double run(double h, const float* x, std::size_t seq_len) const {
+    template <class T>
+    double run(double h, const T* x, std::size_t seq_len) const {
         for (std::size_t t = 0; t < seq_len; ++t) h = gamma * h + event_sum(x + t * F);
         return h;
     }
-    double cell(const std::vector<float>& x, std::size_t seq_len, std::size_t t, std::size_t j) const {
+    template <class T>
+    double cell(const std::vector<T>& x, std::size_t seq_len, std::size_t t, std::size_t j) const {
         return std::pow(gamma, double(seq_len - 1 - t)) * w[j] * (double(x[t * F + j]) - b[j]);
     }
     lumen::SequencePredictFunction predict() const {
@@ -1147,6 +1153,535 @@ void test_timeshap_errors() {
                  engine.explain_timeshap(nan_model, x, L, TimeShapLevel::Event, o));
 }
 
+// ---------------------------------------------------------------------------------------
+// float64: double models, double inputs and options, results read as doubles
+
+std::vector<double> widen(const std::vector<float>& values) { return std::vector<double>(values.begin(), values.end()); }
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// Checks that a double model's values `d` equal a float model's `f` to float precision.
+void check_agree(const std::vector<float>& f, const std::vector<double>& d, const char* what) {
+    double worst = f.size() == d.size() ? 0.0 : HUGE_VAL;
+    for (std::size_t i = 0; i < f.size() && i < d.size(); ++i)
+        worst = std::max(worst, std::fabs(double(f[i]) - d[i]) / (1.0 + std::fabs(d[i])));
+    const bool ok = !d.empty() && worst <= 1e-5;
+    record(ok, what, __FILE__, __LINE__);
+    if (!ok) std::fprintf(stderr, "     %zu float vs %zu double values, worst relative gap %.3g\n", f.size(), d.size(),
+                          worst);
+}
+
+// A float model's explanation `f` against a double model's `d` of the same method and data.
+void check_agree(const lumen::Explanation& f, const lumen::Explanation& d, const char* what) {
+    record(f.element_type() == lumen::ElementType::F32 && d.element_type() == lumen::ElementType::F64, what, __FILE__,
+           __LINE__);
+    const lumen::AttributionShape fs = f.shape(), ds = d.shape();
+    record(fs.rows == ds.rows && fs.outputs == ds.outputs && fs.features == ds.features, what, __FILE__, __LINE__);
+    check_agree(f.attributions(), d.attributions_f64(), what);
+    check_agree(f.predictions(), d.predictions_f64(), what);
+}
+
+// `linear` on element type T: one templated definition makes the float and the double model.
+template <class T>
+lumen::Model linear_model() {
+    auto predict = [](lumen::Span<const T> in, std::size_t rows, lumen::Span<T> out) {
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t o = 0; o < linear.outputs(); ++o)
+                out[r * linear.outputs() + o] = T(linear.eval(o, &in[r * linear.n]));
+    };
+    auto gradient = [predict](lumen::Span<const T> in, std::size_t rows, lumen::Span<const std::uint32_t> targets,
+                              lumen::Span<T> grads, lumen::Span<T> out) {
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t i = 0; i < linear.n; ++i) grads[r * linear.n + i] = T(linear.w[targets[r] * linear.n + i]);
+        if (!out.empty()) predict(in, rows, out);
+    };
+    return lumen::Model(linear.config(), predict, gradient);
+}
+
+// The Grad-CAM model of test_grad_cam on element type T (the layer is the input).
+template <class T>
+lumen::Model grad_cam_model() {
+    static const double G[2][2] = {{1.0, -0.5}, {0.25, 2.0}};
+    constexpr std::size_t C = 2, P = 6;
+    lumen::ModelConfig config;
+    config.input_len = C * P;
+    config.output_len = 2;
+    config.input_shape = {2, 2, 3};
+    config.layer_shape = {2, 2, 3};
+    auto predict = [](lumen::Span<const T> in, std::size_t rows, lumen::Span<T> out) {
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t o = 0; o < 2; ++o) {
+                double acc = 0;
+                for (std::size_t k = 0; k < C * P; ++k) acc += G[o][k / P] * in[r * C * P + k];
+                out[r * 2 + o] = T(acc);
+            }
+    };
+    auto layer = [](lumen::Span<const T> in, std::size_t rows, lumen::Span<const std::uint32_t> targets,
+                    lumen::Span<T> activations, lumen::Span<T> gradients) {
+        for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t k = 0; k < C * P; ++k) {
+                activations[r * C * P + k] = in[r * C * P + k];
+                gradients[r * C * P + k] = T(G[targets[r]][k / P]);
+            }
+    };
+    return lumen::Model(config, predict, nullptr, layer);
+}
+
+void test_f64_exact_inputs() {
+    section("float64: a double model sees the caller's doubles bit for bit; results keep every bit");
+    std::mutex mutex;
+    std::vector<double> seen;
+    const std::vector<double> w = {0.5, -1.0, 2.0, 0.25};
+    auto f = [&w](const double* x) {
+        double acc = 0.125;
+        for (std::size_t i = 0; i < 4; ++i) acc += w[i] * x[i];
+        return acc;
+    };
+    lumen::ModelConfig config;
+    config.input_len = 4;
+    config.output_len = 1;
+    lumen::Model model(config, [&](lumen::Span<const double> in, std::size_t rows, lumen::Span<double> out) {
+        std::lock_guard<std::mutex> lock(mutex);
+        seen.insert(seen.end(), in.begin(), in.end());
+        for (std::size_t r = 0; r < rows; ++r) out[r] = f(&in[r * 4]);
+    });
+    CHECK(model.element_type() == lumen::ElementType::F64);
+    const std::vector<double> x = {123456789.01, 0.1, 1.0 / 3.0, -7.25};
+    CHECK(double(float(x[0])) != x[0]);  // float cannot hold it
+    lumen::FeatureAblationOptionsF64 options;
+    options.baseline = {0.1, 0.2, 0.3, 1e-3};
+    lumen::Engine engine = cpu_engine();
+    const lumen::Explanation ex = engine.feature_ablation(model, x, options);
+
+    // Every row the model saw holds, element by element, the bits of x or of the baseline.
+    bool exact = !seen.empty() && seen.size() % 4 == 0, saw_x = false;
+    for (std::size_t r = 0; r + 4 <= seen.size(); r += 4) {
+        saw_x = saw_x || std::memcmp(&seen[r], x.data(), 4 * sizeof(double)) == 0;
+        for (std::size_t i = 0; i < 4; ++i)
+            exact = exact && (same_bits(seen[r + i], x[i]) || same_bits(seen[r + i], options.baseline[i]));
+    }
+    CHECK(exact);
+    CHECK(saw_x);
+
+    CHECK(ex.element_type() == lumen::ElementType::F64);
+    const std::vector<double> predictions = ex.predictions_f64();
+    CHECK(predictions.size() == 1 && same_bits(predictions.at(0), f(x.data())));  // the model's own double
+    const std::vector<double> a = ex.attributions_f64();
+    CHECK(a.size() == 4);
+    for (std::size_t i = 0; i < 4 && i < a.size(); ++i) {
+        std::vector<double> ablated = x;
+        ablated[i] = options.baseline[i];
+        CHECK_NEAR(a[i], f(x.data()) - f(ablated.data()), 1e-7);
+        CHECK(ex.attributions()[i] == float(a[i]));  // the float getter rounds
+    }
+    // 0.5 (x0 − 0.1): a float model would see 123456792 and be off by ~1.5.
+    CHECK_NEAR(a.at(0), 0.5 * (123456789.01 - 0.1), 1e-6);
+    CHECK(ex.attributions_as<double>() == a);
+    std::vector<double> buffer(4);
+    ex.attributions(buffer);
+    CHECK(buffer == a);
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::BufferTooSmall, "",
+                 ex.attributions(lumen::Span<double>(buffer.data(), 2)));
+    CHECK(ex.base_values_f64().size() == 1);
+
+    // The same through occlusion with a scalar baseline in double (0.1: no float holds it).
+    seen.clear();
+    lumen::OcclusionOptionsF64 occlusion;
+    occlusion.window_shape = {1};
+    occlusion.baseline_scalar = 0.1;
+    const std::vector<double> oa = engine.occlusion(model, x, occlusion).attributions_f64();
+    bool scalar_exact = !seen.empty();
+    for (std::size_t r = 0; r + 4 <= seen.size(); r += 4)
+        for (std::size_t i = 0; i < 4; ++i)
+            scalar_exact = scalar_exact && (same_bits(seen[r + i], x[i]) || same_bits(seen[r + i], 0.1));
+    CHECK(scalar_exact);
+    for (std::size_t i = 0; i < 4 && i < oa.size(); ++i) CHECK_NEAR(oa[i], w[i] * (x[i] - 0.1), 1e-7);
+}
+
+void test_f64_methods() {
+    section("float64: every method on a double model agrees with the float model to float precision");
+    lumen::Engine engine = cpu_engine();
+    const lumen::Model fm = linear_model<float>(), dm = linear_model<double>();
+    CHECK(fm.element_type() == lumen::ElementType::F32 && dm.element_type() == lumen::ElementType::F64);
+    const std::vector<double> x = widen(rows2), b = widen(baseline), bg = widen(background);
+    lumen::CallOptions call;  // the same draws for both element types
+    call.row_keys = {11, 12};
+
+    lumen::OcclusionOptions fo;
+    fo.window_shape = {2};
+    fo.baseline = baseline;
+    lumen::OcclusionOptionsF64 d_o;
+    d_o.window_shape = {2};
+    d_o.baseline = b;
+    check_agree(engine.occlusion(fm, rows2, fo, call), engine.occlusion(dm, x, d_o, call), "occlusion");
+    fo.baseline.clear();
+    fo.baseline_scalar = 0.5f;
+    d_o.baseline.clear();
+    d_o.baseline_scalar = 0.5;
+    check_agree(engine.occlusion(fm, rows2, fo), engine.occlusion(dm, x, d_o), "occlusion, scalar baseline");
+
+    lumen::FeatureAblationOptions fa;
+    fa.feature_mask = {0, 1, 1, 0};
+    fa.baseline = baseline;
+    lumen::FeatureAblationOptionsF64 da;
+    da.feature_mask = fa.feature_mask;
+    da.baseline = b;
+    check_agree(engine.feature_ablation(fm, rows2, fa), engine.feature_ablation(dm, x, da), "feature ablation");
+    check_agree(engine.feature_ablation(fm, rows2), engine.feature_ablation(dm, x), "feature ablation, defaults");
+
+    lumen::KernelShapOptions fk;
+    fk.game.background = background;
+    fk.game.background_weights = weights;
+    lumen::KernelShapOptionsF64 dk;
+    dk.game.background = bg;
+    dk.game.background_weights = weights;
+    const lumen::Explanation fke = engine.kernel_shap(fm, rows2, fk, call), dke = engine.kernel_shap(dm, x, dk, call);
+    check_agree(fke, dke, "KernelSHAP");
+    check_agree(fke.base_values(), dke.base_values_f64(), "KernelSHAP base values");
+    check_agree(fke.standard_errors(), dke.standard_errors_f64(), "KernelSHAP standard errors");
+    dk.game.players = {0, 1, 1, 0};
+    dk.game.player_names = {"stable", "volatile"};
+    const lumen::Explanation grouped = engine.kernel_shap(dm, x, dk);
+    CHECK(grouped.shape().features == 2 && grouped.feature_name(1) == "volatile");
+
+    lumen::ShapleySamplingOptions fs;
+    fs.game.background = background;
+    fs.permutation_pairs = 4;
+    lumen::ShapleySamplingOptionsF64 ds;
+    ds.game.background = bg;
+    ds.permutation_pairs = 4;
+    check_agree(engine.shapley_sampling(fm, rows2, fs, call), engine.shapley_sampling(dm, x, ds, call),
+                "Shapley sampling");
+
+    lumen::IntegratedGradientsOptions fi;
+    fi.baseline = baseline;
+    fi.n_steps = 8;
+    lumen::IntegratedGradientsOptionsF64 di;
+    di.baseline = b;
+    di.n_steps = 8;
+    const lumen::Explanation fie = engine.integrated_gradients(fm, rows2, fi);
+    const lumen::Explanation die = engine.integrated_gradients(dm, x, di);
+    check_agree(fie, die, "integrated gradients");
+    for (double gap : die.completeness_gaps()) CHECK_NEAR(gap, 0.0, 1e-12);
+    check_agree(engine.integrated_gradients(fm, rows2), engine.integrated_gradients(dm, x),
+                "integrated gradients, defaults");
+
+    check_agree(engine.saliency(fm, rows2), engine.saliency(dm, x), "saliency");
+    lumen::SaliencyOptions signed_saliency;
+    signed_saliency.abs = false;
+    check_agree(engine.saliency(fm, rows2, signed_saliency, call), engine.saliency(dm, x, signed_saliency, call),
+                "saliency, signed");
+
+    lumen::GradientShapOptions fg;
+    fg.baselines = background;
+    fg.n_samples = 6;
+    fg.stdevs = 0.25f;
+    lumen::GradientShapOptionsF64 dg;
+    dg.baselines = bg;
+    dg.n_samples = 6;
+    dg.stdevs = 0.25;
+    check_agree(engine.gradient_shap(fm, rows2, fg, call), engine.gradient_shap(dm, x, dg, call), "GradientSHAP");
+
+    lumen::NoiseTunnelOptions fn;
+    fn.nt_samples = 4;
+    fn.stdevs = 0.5f;
+    fn.base = lumen::NoiseTunnelBase::IntegratedGradients;
+    fn.integrated_gradients.baseline = baseline;
+    lumen::NoiseTunnelOptionsF64 dn;
+    dn.nt_samples = 4;
+    dn.stdevs = 0.5;
+    dn.base = lumen::NoiseTunnelBase::IntegratedGradients;
+    dn.integrated_gradients.baseline = b;
+    check_agree(engine.noise_tunnel(fm, rows2, fn, call), engine.noise_tunnel(dm, x, dn, call),
+                "NoiseTunnel over IG");
+    fn.stdevs = 0.0f;  // σ = 0 in double stays 0 (the float twin is not read instead)
+    dn.stdevs = 0.0;
+    fn.base = dn.base = lumen::NoiseTunnelBase::GradientShap;
+    fn.gradient_shap.baselines = baseline;
+    dn.gradient_shap.baselines = b;
+    const lumen::Explanation dne = engine.noise_tunnel(dm, x, dn, call);
+    check_agree(engine.noise_tunnel(fm, rows2, fn, call), dne, "NoiseTunnel over GradientSHAP, no noise");
+    const std::vector<double> dna = dne.attributions_f64();
+    for (std::size_t r = 0; r < 2; ++r)
+        for (std::size_t o = 0; o < 2; ++o)
+            for (std::size_t i = 0; i < 4; ++i)
+                CHECK_NEAR(dna.at((r * 2 + o) * 4 + i), double(linear.w[o * 4 + i]) * (x[r * 4 + i] - b[i]), 1e-12);
+
+    const lumen::Model fc = grad_cam_model<float>(), dc = grad_cam_model<double>();
+    std::vector<float> image(2 * 12);
+    for (std::size_t i = 0; i < image.size(); ++i) image[i] = float(int(i % 7) - 3) * 0.5f;
+    const std::vector<double> image_d = widen(image);
+    check_agree(engine.grad_cam(fc, image), engine.grad_cam(dc, image_d), "Grad-CAM");
+    lumen::GradCamOptions relu;
+    relu.relu_attributions = true;
+    relu.upsample = false;
+    check_agree(engine.grad_cam(fc, image, relu), engine.grad_cam(dc, image_d, relu), "Grad-CAM, ReLU");
+}
+
+void test_f64_kernel_shap_exact() {
+    section("float64: exact KernelSHAP on a nonlinear double model equals brute-force Shapley values to 1e-12");
+    constexpr std::size_t M = 4;
+    auto g = [](const double* x) {
+        return x[0] * x[1] + std::sin(x[2]) * x[3] + std::exp(0.3 * x[0] * x[3]) - 0.7 * x[1] * x[2] * x[3];
+    };
+    lumen::ModelConfig config;
+    config.input_len = M;
+    config.output_len = 1;
+    config.concurrent = true;
+    const lumen::Model model(config, [g](lumen::Span<const double> in, std::size_t rows, lumen::Span<double> out) {
+        for (std::size_t r = 0; r < rows; ++r) out[r] = g(&in[r * M]);
+    });
+    const std::vector<double> x = {0.3, -1.2, 2.1, 0.7, 1.5, 0.25, -0.8, -1.1};
+    const std::vector<double> bg = {0.0, 1.0, -1.0, 2.0, 1.0, -1.0, 0.5, 0.0, 2.0, 0.0, 1.5, -2.0};
+    const std::vector<double> w = {1.0, 2.0, 1.0};
+    lumen::KernelShapOptionsF64 options;
+    options.game.background = bg;
+    options.game.background_weights = w;
+    const lumen::Explanation ex = cpu_engine().kernel_shap(model, x, options);
+    const std::vector<double> phi = ex.attributions_f64(), base = ex.base_values_f64(), pred = ex.predictions_f64();
+    CHECK(phi.size() == 2 * M && base.size() == 2 && pred.size() == 2);
+    for (double se : ex.standard_errors_f64()) CHECK(se == 0.0);  // every coalition enumerated
+
+    const double total = w[0] + w[1] + w[2];
+    for (std::size_t r = 0; r < 2 && phi.size() == 2 * M; ++r) {
+        const double* xr = &x[r * M];
+        // v(S) = Σ_b w_b g(x_S, b_rest) / Σ w: the interventional game over the background.
+        auto v = [&](unsigned mask) {
+            double acc = 0.0;
+            for (std::size_t k = 0; k < w.size(); ++k) {
+                double z[M];
+                for (std::size_t i = 0; i < M; ++i) z[i] = (mask >> i) & 1u ? xr[i] : bg[k * M + i];
+                acc += w[k] * g(z);
+            }
+            return acc / total;
+        };
+        const double factorial[M + 1] = {1, 1, 2, 6, 24};
+        for (std::size_t i = 0; i < M; ++i) {
+            double want = 0.0;
+            for (unsigned mask = 0; mask < (1u << M); ++mask) {
+                if ((mask >> i) & 1u) continue;
+                std::size_t s = 0;
+                for (std::size_t j = 0; j < M; ++j) s += (mask >> j) & 1u;
+                want += factorial[s] * factorial[M - s - 1] / factorial[M] * (v(mask | (1u << i)) - v(mask));
+            }
+            CHECK_NEAR(phi[r * M + i], want, 1e-12);
+        }
+        CHECK_NEAR(base[r], v(0), 1e-12);
+        CHECK_NEAR(pred[r], g(xr), 1e-12);
+    }
+}
+
+// P(class 1) = sigmoid(2 x0 − x1 + 0.5 x2 − 1) in double.
+double logistic_d(const double* x) { return 1.0 / (1.0 + std::exp(-(2.0 * x[0] - x[1] + 0.5 * x[2] - 1.0))); }
+
+void test_f64_counterfactuals() {
+    section("float64: PermuteAttack on a double model returns the caller's doubles");
+    lumen::ModelConfig config;
+    config.input_len = 3;
+    config.output_len = 1;
+    config.concurrent = true;
+    const lumen::Model dm(config, [](lumen::Span<const double> in, std::size_t rows, lumen::Span<double> out) {
+        for (std::size_t r = 0; r < rows; ++r) out[r] = logistic_d(&in[r * 3]);
+    });
+    const lumen::Model fm(config, [](lumen::Span<const float> in, std::size_t rows, lumen::Span<float> out) {
+        for (std::size_t r = 0; r < rows; ++r) out[r] = logistic(&in[r * 3]);
+    });
+    lumen::PermuteAttackOptionsF64 options;
+    lumen::PermuteAttackOptions float_options;
+    for (int i = 0; i < 40; ++i) {
+        const float row[3] = {float(i % 8) * 0.5f - 1.0f, float(i % 5) * 0.5f, float(i % 3) - 1.0f};
+        options.training.insert(options.training.end(), row, row + 3);
+        float_options.training.insert(float_options.training.end(), row, row + 3);
+    }
+    options.features = float_options.features = {{"income", false, {0}}, {"debt", false, {1}}, {"age", false, {2}}};
+    options.immutable = float_options.immutable = {2};
+    options.generations = float_options.generations = 30;
+    options.runs = float_options.runs = 3;
+    options.sampling = float_options.sampling = lumen::Sampling::Column;
+    const lumen::Engine engine = cpu_engine(2, 42);
+    const std::vector<double> declined = {-0.5, 1.0, 0.1};  // p ≈ 0.05: class 0; 0.1 is immutable
+    const lumen::Counterfactuals found = engine.counterfactuals(dm, declined, options);
+    const lumen::Counterfactuals float_found =
+        engine.counterfactuals(fm, std::vector<float>{-0.5f, 1.0f, 0.1f}, float_options);
+    const lumen::InstanceCounterfactuals outcome = found.instance(0), float_outcome = float_found.instance(0);
+    CHECK(outcome.original_class == float_outcome.original_class && outcome.target_class == float_outcome.target_class);
+    CHECK_NEAR(outcome.original_probability, float_outcome.original_probability, 1e-6);
+    CHECK(outcome.count >= 1 && float_outcome.count >= 1);
+    for (const lumen::Counterfactual& cf : found.all(0)) {
+        CHECK(cf.success && cf.predicted_class == 1 && cf.row_f64.size() == 3);
+        CHECK(same_bits(cf.row_f64.at(2), declined[2]));  // immutable: the caller's double, not 0.1f
+        CHECK_NEAR(cf.target_probability_f64, logistic_d(cf.row_f64.data()), 1e-12);
+        CHECK_NEAR(cf.original_probability_f64, logistic_d(declined.data()), 1e-12);
+        double d2 = 0;
+        for (std::size_t i = 0; i < 3; ++i) d2 += (cf.row_f64[i] - declined[i]) * (cf.row_f64[i] - declined[i]);
+        CHECK_NEAR(cf.distance_f64, std::sqrt(d2), 1e-12);
+        for (std::size_t i = 0; i < 3; ++i) CHECK(cf.row[i] == float(cf.row_f64[i]));
+    }
+    for (const lumen::Counterfactual& cf : float_found.all(0))  // a float model's rows, widened
+        for (std::size_t i = 0; i < 3; ++i) CHECK(cf.row_f64.at(i) == double(cf.row[i]));
+}
+
+void test_f64_timeshap() {
+    section("float64: TimeSHAP on a double sequence model");
+    using namespace lumen;
+    const Decaying d;
+    auto predict = [&d](Span<const double> in, std::size_t rows, std::size_t seq_len, Span<double> out) {
+        for (std::size_t r = 0; r < rows; ++r) out[r] = d.run(0.0, in.data() + r * seq_len * Decaying::F, seq_len);
+    };
+    const SequenceModel fm(sequence_config(), d.predict());
+    const SequenceModel dm(sequence_config(), predict);
+    CHECK(fm.element_type() == ElementType::F32 && dm.element_type() == ElementType::F64);
+    const Engine engine = cpu_engine();
+    const std::size_t L = 6;
+    const std::vector<float> xf = make_sequence(L, 1);
+    const std::vector<double> xd = widen(xf);
+    TimeShapOptions fo;
+    fo.background.assign(d.b.begin(), d.b.end());
+    TimeShapOptionsF64 od;
+    od.background.assign(d.b.begin(), d.b.end());
+    for (TimeShapLevel level : {TimeShapLevel::Event, TimeShapLevel::Feature, TimeShapLevel::Cell}) {
+        const TimeShapExplanation ef = engine.explain_timeshap(fm, xf, L, level, fo);
+        const TimeShapExplanation ed = engine.explain_timeshap(dm, xd, L, level, od);
+        CHECK(ed.element_type() == ElementType::F64 && ed.exact());
+        check_agree(ef.values(), ed.values_f64(), "TimeSHAP values");
+        CHECK(ef.players().size() == ed.players().size());
+        double sum = 0.0;
+        for (double v : ed.values_f64()) sum += v;
+        CHECK_NEAR(sum, ed.prediction_f64() - ed.base_value_f64(), 1e-12);
+    }
+    const TimeShapExplanation events = engine.explain_timeshap(dm, xd, L, TimeShapLevel::Event, od);
+    const std::vector<double> ev = events.values_f64();
+    for (std::size_t i = 0; i < L && i < ev.size(); ++i)
+        CHECK_NEAR(ev[i], d.cell(xd, L, L - 1 - i, 0) + d.cell(xd, L, L - 1 - i, 1), 1e-12);
+    CHECK(same_bits(events.prediction_f64(), d.run(0.0, xd.data(), L)));
+    for (double se : events.standard_errors_f64()) CHECK(se == 0.0);
+
+    // Pruning, the pruning curve and the global report agree with the float model's.
+    fo.prune = od.prune = true;
+    fo.tolerance = od.tolerance = 0.05;
+    const std::size_t long_len = 12;
+    const std::vector<float> long_f = make_sequence(long_len, 2);
+    const std::vector<double> long_d = widen(long_f);
+    const Pruning pf = engine.timeshap_prune(fm, long_f, long_len, fo, true);
+    const Pruning pd = engine.timeshap_prune(dm, long_d, long_len, od, true);
+    CHECK(pf.pruned_len == pd.pruned_len && pf.curve.size() == pd.curve.size());
+    for (std::size_t i = 0; i < pf.curve.size() && i < pd.curve.size(); ++i)
+        CHECK_NEAR(pf.curve[i].older_value, pd.curve[i].older_value, 1e-5);
+    const TimeShapPruningCurve cf = engine.timeshap_pruning_curve(fm, long_f, long_len, fo);
+    const TimeShapPruningCurve cd = engine.timeshap_pruning_curve(dm, long_d, long_len, od);
+    CHECK(cf.pruning_index == cd.pruning_index && cf.points.size() == cd.points.size());
+    for (std::size_t i = 0; i < cf.points.size() && i < cd.points.size(); ++i)
+        CHECK_NEAR(cf.points[i].newer_value, cd.points[i].newer_value, 1e-5);
+    check_agree(engine.explain_timeshap(fm, long_f, long_len, TimeShapLevel::Event, fo).values(),
+                engine.explain_timeshap(dm, long_d, long_len, TimeShapLevel::Event, od).values_f64(),
+                "TimeSHAP values after pruning");
+
+    std::vector<float> many_f = make_sequence(5, 3);
+    const std::vector<float> second = make_sequence(7, 4);
+    many_f.insert(many_f.end(), second.begin(), second.end());
+    const std::vector<double> many_d = widen(many_f);
+    const std::vector<std::size_t> lengths = {5, 7};
+    const std::vector<double> tolerances = {0.0, 0.05};
+    const TimeShapGlobal gf = engine.timeshap_global(fm, many_f, lengths, fo, tolerances, 2);
+    const TimeShapGlobal gd = engine.timeshap_global(dm, many_d, lengths, od, tolerances, 2);
+    CHECK(gd.sequences() == 2);
+    const std::vector<Summary> ef = gf.feature_importance(), ed = gd.feature_importance();
+    CHECK(ef.size() == ed.size() && ed.size() == Decaying::F);
+    for (std::size_t j = 0; j < ef.size() && j < ed.size(); ++j) CHECK_NEAR(ef[j].mean, ed[j].mean, 1e-5);
+    const std::vector<PruningRow> tf = gf.pruning_table(), td = gd.pruning_table();
+    CHECK(tf.size() == td.size());
+    for (std::size_t k = 0; k < tf.size() && k < td.size(); ++k) CHECK(tf[k].max_len == td[k].max_len);
+
+    // The state path on doubles gives the same values as whole-sequence predictions.
+    std::atomic<int> from_state_calls{0};
+    const SequenceModel stateful(
+        sequence_config(1), predict,
+        [&d](Span<const double> initial, Span<const double> in, std::size_t rows, std::size_t seq_len,
+             Span<double> states) {
+            for (std::size_t r = 0; r < rows; ++r)
+                states[r] = d.run(initial.empty() ? 0.0 : initial[r], in.data() + r * seq_len * 2, seq_len);
+        },
+        [&d, &from_state_calls](Span<const double> states, Span<const double> in, std::size_t rows,
+                                std::size_t seq_len, Span<double> out) {
+            ++from_state_calls;
+            for (std::size_t r = 0; r < rows; ++r) out[r] = d.run(states[r], in.data() + r * seq_len * 2, seq_len);
+        });
+    const std::vector<double> with_state =
+        engine.explain_timeshap(stateful, long_d, long_len, TimeShapLevel::Event, od).values_f64();
+    const std::vector<double> without =
+        engine.explain_timeshap(dm, long_d, long_len, TimeShapLevel::Event, od).values_f64();
+    CHECK(from_state_calls.load() > 0 && with_state.size() == without.size());
+    for (std::size_t i = 0; i < with_state.size() && i < without.size(); ++i)
+        CHECK_NEAR(with_state[i], without[i], 1e-12);
+}
+
+struct DoubleBroke : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+void test_f64_errors_and_types() {
+    section("float64: mixing element types throws ElementTypeError; callables pick the element type");
+    CHECK(std::string(lumen::status_name(lumen::Status::ElementTypeMismatch)) == "LUMEN_STATUS_ELEMENT_TYPE_MISMATCH");
+    CHECK(std::string(lumen::status_name(lumen::Status::ElementTypeUnsupported)) ==
+          "LUMEN_STATUS_ELEMENT_TYPE_UNSUPPORTED");
+    CHECK((std::is_base_of<lumen::InvalidInputError, lumen::ElementTypeError>::value));
+    lumen::Engine engine = cpu_engine();
+    const lumen::Model fm = linear_model<float>(), dm = linear_model<double>();
+    const std::vector<double> x = widen(rows2);
+    lumen::OcclusionOptionsF64 od;
+    od.window_shape = {1};
+    lumen::OcclusionOptions of;
+    of.window_shape = {1};
+    // Double inputs for a float model, and float ones for a double model.
+    CHECK_THROWS(lumen::ElementTypeError, lumen::Status::ElementTypeMismatch, "are double but the model declares float",
+                 engine.occlusion(fm, x, od));
+    CHECK_THROWS(lumen::ElementTypeError, lumen::Status::ElementTypeMismatch, "are float but the model declares double",
+                 engine.occlusion(dm, rows2, of));
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::ElementTypeMismatch, "double", engine.saliency(fm, x));
+    CHECK_THROWS(lumen::ElementTypeError, lumen::Status::ElementTypeMismatch, "double",
+                 engine.integrated_gradients(dm, rows2));
+    lumen::KernelShapOptionsF64 kd;
+    kd.game.background = widen(background);
+    CHECK_THROWS(lumen::ElementTypeError, lumen::Status::ElementTypeMismatch, "double", engine.kernel_shap(fm, x, kd));
+    lumen::PermuteAttackOptionsF64 pd;
+    pd.training = widen(background);
+    CHECK_THROWS(lumen::ElementTypeError, lumen::Status::ElementTypeMismatch, "double",
+                 engine.counterfactuals(fm, std::vector<double>{1, 2, 3, 4}, pd));
+    const Decaying d;
+    const lumen::SequenceModel sequence_model(sequence_config(), d.predict());
+    lumen::TimeShapOptionsF64 td;
+    td.background = {0.1, 0.2};
+    CHECK_THROWS(lumen::ElementTypeError, lumen::Status::ElementTypeMismatch, "double",
+                 engine.explain_timeshap(sequence_model, widen(make_sequence(4, 1)), 4, lumen::TimeShapLevel::Event,
+                                         td));
+
+    // A generic lambda that works on floats keeps making a float model (source compatible).
+    lumen::ModelConfig config;
+    config.input_len = 2;
+    lumen::Model generic(config, [](auto in, std::size_t rows, auto out) {
+        for (std::size_t r = 0; r < rows; ++r) out[r] = in[2 * r] + in[2 * r + 1];
+    });
+    CHECK(generic.element_type() == lumen::ElementType::F32);
+    // A double callable's exception is rethrown from the engine method, as a float one's.
+    lumen::Model broken(config, [](lumen::Span<const double>, std::size_t, lumen::Span<double>) {
+        throw DoubleBroke("double model broke");
+    });
+    bool rethrown = false;
+    try {
+        engine.feature_ablation(broken, std::vector<double>{1.0, 2.0});
+    } catch (const DoubleBroke& e) {
+        rethrown = std::string(e.what()) == "double model broke";
+    }
+    CHECK(rethrown);
+    // Moving keeps the element type.
+    lumen::Model moved = linear_model<double>();
+    lumen::Model target = std::move(moved);
+    CHECK(target.element_type() == lumen::ElementType::F64);
+    CHECK(engine.saliency(target, x).element_type() == lumen::ElementType::F64);
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::NullPointer, "predict",
+                 lumen::Model(config, lumen::PredictFunctionF64()));
+}
+
 }  // namespace
 
 void test_row_keys_and_call_seed() {
@@ -1228,6 +1763,12 @@ int main() {
         test_timeshap_global();
         test_timeshap_errors();
         test_row_keys_and_call_seed();
+        test_f64_exact_inputs();
+        test_f64_methods();
+        test_f64_kernel_shap_exact();
+        test_f64_counterfactuals();
+        test_f64_timeshap();
+        test_f64_errors_and_types();
     } catch (const std::exception& e) {
         ++failed;
         std::fprintf(stderr, "FAIL: unexpected exception: %s\n", e.what());

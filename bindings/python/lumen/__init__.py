@@ -20,6 +20,8 @@ from .engine import Engine
 from .errors import (
     CancelledError,
     DeadlineExceededError,
+    ElementTypeMismatchError,
+    ElementTypeUnsupportedError,
     InternalError,
     InvalidInputError,
     InvalidStateError,
@@ -29,6 +31,7 @@ from .errors import (
     NonFiniteResultError,
     NotAvailableError,
     OutOfMemoryError,
+    PrecisionWarning,
     Status,
 )
 from .explanation import (
@@ -62,6 +65,8 @@ __all__ = [
     "Counterfactual",
     "Counterfactuals",
     "DeadlineExceededError",
+    "ElementTypeMismatchError",
+    "ElementTypeUnsupportedError",
     "Engine",
     "Explanation",
     "InstanceOutcome",
@@ -77,6 +82,7 @@ __all__ = [
     "NotAvailableError",
     "OutOfMemoryError",
     "Player",
+    "PrecisionWarning",
     "ProgressFn",
     "Pruning",
     "PruningPoint",

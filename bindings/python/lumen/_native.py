@@ -25,11 +25,13 @@ from pathlib import Path
 from typing import Any
 
 #: The model descriptor ABI this module writes (``LUMEN_MODEL_ABI_VERSION``).
-MODEL_ABI_VERSION = 2
+MODEL_ABI_VERSION = 4
 #: ``lumen_model_desc.flags``: the callbacks may run on several threads at once.
 MODEL_CONCURRENT = 1
 #: The sequence-model descriptor ABI this module writes (``LUMEN_SEQUENCE_MODEL_ABI_VERSION``).
-SEQUENCE_MODEL_ABI_VERSION = 1
+SEQUENCE_MODEL_ABI_VERSION = 2
+#: ``element_type`` values of the model descriptors (``LUMEN_ELEMENT_*``).
+ELEMENT_F32, ELEMENT_F64 = 0, 1
 #: ``lumen_model_desc.memory_space``: host memory.
 MEMORY_HOST = 0
 #: ``lumen_permute_attack_options.target_class`` for "the other class".
@@ -43,14 +45,44 @@ c_double_p = POINTER(c_double)
 c_uint32_p = POINTER(c_uint32)
 c_char_pp = POINTER(c_char_p)
 
-PREDICT_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_size_t, c_float_p)
-GRADIENT_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_size_t, c_uint32_p, c_float_p, c_float_p)
-LAYER_GRADIENT_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_size_t, c_uint32_p, c_float_p, c_float_p)
+
+
+def _model_callbacks(real_p: Any) -> tuple[Any, Any, Any]:
+    """The row model's ``predict``, ``gradient`` and ``layer_gradient`` types over ``real_p``
+    (``float *`` or ``double *``)."""
+    return (
+        CFUNCTYPE(c_int32, c_void_p, real_p, c_size_t, real_p),
+        CFUNCTYPE(c_int32, c_void_p, real_p, c_size_t, c_uint32_p, real_p, real_p),
+        CFUNCTYPE(c_int32, c_void_p, real_p, c_size_t, c_uint32_p, real_p, real_p),
+    )
+
+
+def _sequence_callbacks(real_p: Any) -> tuple[Any, Any, Any]:
+    """The sequence model's ``predict``, ``run_prefix`` and ``predict_from_state`` types
+    over ``real_p``."""
+    return (
+        CFUNCTYPE(c_int32, c_void_p, real_p, c_size_t, c_size_t, real_p),
+        CFUNCTYPE(c_int32, c_void_p, real_p, real_p, c_size_t, c_size_t, real_p),
+        CFUNCTYPE(c_int32, c_void_p, real_p, real_p, c_size_t, c_size_t, real_p),
+    )
+
+
+PREDICT_FN, GRADIENT_FN, LAYER_GRADIENT_FN = _model_callbacks(c_float_p)
+PREDICT_F64_FN, GRADIENT_F64_FN, LAYER_GRADIENT_F64_FN = _model_callbacks(c_double_p)
 FINALIZE_FN = CFUNCTYPE(None, c_void_p)
-SEQUENCE_PREDICT_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_size_t, c_size_t, c_float_p)
-RUN_PREFIX_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_float_p, c_size_t, c_size_t, c_float_p)
-PREDICT_FROM_STATE_FN = CFUNCTYPE(c_int32, c_void_p, c_float_p, c_float_p, c_size_t, c_size_t, c_float_p)
+SEQUENCE_PREDICT_FN, RUN_PREFIX_FN, PREDICT_FROM_STATE_FN = _sequence_callbacks(c_float_p)
+SEQUENCE_PREDICT_F64_FN, RUN_PREFIX_F64_FN, PREDICT_FROM_STATE_F64_FN = _sequence_callbacks(c_double_p)
 PROGRESS_FN = CFUNCTYPE(c_int32, c_void_p, c_double)
+#: Each ``LUMEN_ELEMENT_*``'s callback types: (predict, gradient, layer_gradient) of a row
+#: model, (predict, run_prefix, predict_from_state) of a sequence model.
+MODEL_CALLBACKS = {
+    ELEMENT_F32: (PREDICT_FN, GRADIENT_FN, LAYER_GRADIENT_FN),
+    ELEMENT_F64: (PREDICT_F64_FN, GRADIENT_F64_FN, LAYER_GRADIENT_F64_FN),
+}
+SEQUENCE_CALLBACKS = {
+    ELEMENT_F32: (SEQUENCE_PREDICT_FN, RUN_PREFIX_FN, PREDICT_FROM_STATE_FN),
+    ELEMENT_F64: (SEQUENCE_PREDICT_F64_FN, RUN_PREFIX_F64_FN, PREDICT_FROM_STATE_F64_FN),
+}
 
 #: ``lumen_kernel_shap_options.estimator`` values (``LUMEN_ESTIMATOR_*``).
 ESTIMATORS = {"default": 0, "shap": 1, "leverage": 2, "leverage_stratified": 3}
@@ -76,6 +108,15 @@ class ModelDesc(Structure):
         ("feature_names_len", c_size_t),
         ("layer_gradient", LAYER_GRADIENT_FN),
         ("layer_shape", c_size_t * 3),
+        # ABI 3: device-memory models (not made by this binding: the callbacks stay NULL).
+        ("input_dtype", c_uint32),
+        ("predict_device", c_void_p),
+        ("gradient_device", c_void_p),
+        # ABI 4: the element type and the double-precision callbacks.
+        ("element_type", c_uint32),
+        ("predict_f64", PREDICT_F64_FN),
+        ("gradient_f64", GRADIENT_F64_FN),
+        ("layer_gradient_f64", LAYER_GRADIENT_F64_FN),
     ]
 
 
@@ -126,6 +167,8 @@ class OcclusionOptions(Structure):
         ("targets_len", c_size_t),
         ("perturbations_per_eval", c_size_t),
         ("control", c_void_p),
+        ("baseline_f64", c_double_p),
+        ("baseline_scalar_f64", c_double),
     ]
 
 
@@ -146,6 +189,8 @@ class FeatureAblationOptions(Structure):
         ("perturbations_per_eval", c_size_t),
         ("group_attributions", c_uint32),
         ("control", c_void_p),
+        ("baseline_f64", c_double_p),
+        ("baseline_scalar_f64", c_double),
     ]
 
 
@@ -179,6 +224,7 @@ class KernelShapOptions(Structure):
         ("max_budget", c_size_t),
         ("estimator", c_uint32),
         ("control", c_void_p),
+        ("background_f64", c_double_p),
     ]
 
 
@@ -190,6 +236,7 @@ class ShapleySamplingOptions(Structure):
         ("game", ShapleyGame),
         ("permutation_pairs", c_size_t),
         ("control", c_void_p),
+        ("background_f64", c_double_p),
     ]
 
 
@@ -208,6 +255,8 @@ class IntegratedGradientsOptions(Structure):
         ("targets", c_uint32_p),
         ("targets_len", c_size_t),
         ("control", c_void_p),
+        ("baseline_f64", c_double_p),
+        ("baseline_scalar_f64", c_double),
     ]
 
 
@@ -236,6 +285,8 @@ class GradientShapOptions(Structure):
         ("targets", c_uint32_p),
         ("targets_len", c_size_t),
         ("control", c_void_p),
+        ("baselines_f64", c_double_p),
+        ("stdevs_f64", c_double),
     ]
 
 
@@ -252,6 +303,7 @@ class NoiseTunnelOptions(Structure):
         ("integrated_gradients", POINTER(IntegratedGradientsOptions)),
         ("gradient_shap", POINTER(GradientShapOptions)),
         ("control", c_void_p),
+        ("stdevs_f64", c_double),
     ]
 
 
@@ -321,6 +373,7 @@ class PermuteAttackOptions(Structure):
         ("control", c_void_p),
         ("feature_codes", POINTER(FeatureCodes)),
         ("feature_codes_len", c_size_t),
+        ("training_f64", c_double_p),
     ]
 
 
@@ -384,6 +437,11 @@ class SequenceModelDesc(Structure):
         ("finalize", FINALIZE_FN),
         ("feature_names", c_char_pp),
         ("feature_names_len", c_size_t),
+        # Version 2: the element type and the double-precision callbacks.
+        ("element_type", c_uint32),
+        ("predict_f64", SEQUENCE_PREDICT_F64_FN),
+        ("run_prefix_f64", RUN_PREFIX_F64_FN),
+        ("predict_from_state_f64", PREDICT_FROM_STATE_F64_FN),
     ]
 
 
@@ -410,6 +468,8 @@ class TimeShapOptions(Structure):
         ("feature_threshold", c_double),
         ("control", c_void_p),
         ("pruning_index", c_int64),
+        ("background_f64", c_double_p),
+        ("training_events_f64", c_double_p),
     ]
 
 
@@ -502,6 +562,11 @@ _PROTOTYPES = {
     "lumen_explanation_row_diagnostics": (_STATUS, [_HANDLE, c_size_t, POINTER(RowDiagnostics)]),
     "lumen_explanation_completeness_gaps": (_STATUS, [_HANDLE, c_double_p, c_size_t]),
     "lumen_explanation_standard_errors": (_STATUS, [_HANDLE, c_float_p, c_size_t]),
+    "lumen_explanation_attributions_f64": (_STATUS, [_HANDLE, c_double_p, c_size_t]),
+    "lumen_explanation_predictions_f64": (_STATUS, [_HANDLE, c_double_p, c_size_t]),
+    "lumen_explanation_base_values_f64": (_STATUS, [_HANDLE, c_double_p, c_size_t]),
+    "lumen_explanation_standard_errors_f64": (_STATUS, [_HANDLE, c_double_p, c_size_t]),
+    "lumen_explanation_element_type": (_STATUS, [_HANDLE, c_uint32_p]),
     "lumen_explanation_feature_name": (_STATUS, [_HANDLE, c_size_t, POINTER(c_char_p)]),
     "lumen_explanation_reason_codes": (
         _STATUS,
@@ -515,64 +580,18 @@ _PROTOTYPES = {
     "lumen_counterfactuals_instance": (_STATUS, [_HANDLE, c_size_t, POINTER(InstanceCounterfactuals)]),
     "lumen_counterfactuals_get": (_STATUS, [_HANDLE, c_size_t, c_size_t, POINTER(Counterfactual)]),
     "lumen_counterfactuals_row": (_STATUS, [_HANDLE, c_size_t, c_size_t, c_float_p, c_size_t]),
+    "lumen_counterfactuals_row_f64": (_STATUS, [_HANDLE, c_size_t, c_size_t, c_double_p, c_size_t]),
+    "lumen_counterfactuals_probabilities_f64": (
+        _STATUS,
+        [_HANDLE, c_size_t, c_size_t, c_double_p, c_double_p, c_double_p],
+    ),
     "lumen_counterfactuals_changed": (_STATUS, [_HANDLE, c_size_t, c_size_t, c_uint32_p, c_size_t]),
     "lumen_counterfactuals_to_json": (_STATUS, [_HANDLE, POINTER(c_void_p)]),
     "lumen_scorecard_score": (_STATUS, [c_double, c_double, c_double, c_double, c_double_p]),
     "lumen_sequence_model_new": (_STATUS, [POINTER(SequenceModelDesc), _OUT_HANDLE]),
     "lumen_sequence_model_free": (None, [_HANDLE]),
     "lumen_timeshap_options_default": (TimeShapOptions, []),
-    "lumen_engine_timeshap_prune": (
-        _STATUS,
-        [
-            _HANDLE,
-            _HANDLE,
-            c_float_p,
-            c_size_t,
-            c_size_t,
-            POINTER(TimeShapOptions),
-            c_uint32,
-            c_size_p,
-            POINTER(PruningPoint),
-            c_size_t,
-            c_size_p,
-        ],
-    ),
-    "lumen_engine_timeshap_pruning_curve": (
-        _STATUS,
-        [
-            _HANDLE,
-            _HANDLE,
-            c_float_p,
-            c_size_t,
-            c_size_t,
-            POINTER(TimeShapOptions),
-            POINTER(c_int64),
-            POINTER(TimeShapCurvePoint),
-            c_size_t,
-            c_size_p,
-        ],
-    ),
     "lumen_explanation_timeshap_player_name": (_STATUS, [_HANDLE, c_size_t, POINTER(c_char_p)]),
-    "lumen_engine_explain_timeshap": (
-        _STATUS,
-        [_HANDLE, _HANDLE, c_float_p, c_size_t, c_size_t, c_uint32, POINTER(TimeShapOptions), _OUT_HANDLE],
-    ),
-    "lumen_engine_timeshap_global": (
-        _STATUS,
-        [
-            _HANDLE,
-            _HANDLE,
-            c_float_p,
-            c_size_t,
-            c_size_p,
-            c_size_t,
-            POINTER(TimeShapOptions),
-            c_double_p,
-            c_size_t,
-            c_uint32,
-            _OUT_HANDLE,
-        ],
-    ),
     "lumen_timeshap_global_shape": (_STATUS, [_HANDLE, POINTER(TimeShapGlobalSizes)]),
     "lumen_timeshap_global_event_importance": (_STATUS, [_HANDLE, POINTER(Summary), c_size_t]),
     "lumen_timeshap_global_feature_importance": (_STATUS, [_HANDLE, POINTER(Summary), c_size_t]),
@@ -594,10 +613,66 @@ _EXPLAIN_OPTIONS = {
     "grad_cam": GradCamOptions,
     "counterfactuals": PermuteAttackOptions,
 }
-for _method, _options in _EXPLAIN_OPTIONS.items():
-    _PROTOTYPES[f"lumen_engine_explain_{_method}"] = (
+#: Each element type's export suffix and the pointer type of its buffers: every explain
+#: export over float rows has an ``_f64`` twin over double rows.
+_ELEMENT_POINTERS = {"": c_float_p, "_f64": c_double_p}
+_TIMESHAP_OPTIONS = POINTER(TimeShapOptions)
+for _suffix, _real_p in _ELEMENT_POINTERS.items():
+    for _method, _options in _EXPLAIN_OPTIONS.items():
+        _PROTOTYPES[f"lumen_engine_explain_{_method}{_suffix}"] = (
+            _STATUS,
+            [_HANDLE, _HANDLE, _real_p, c_size_t, c_size_t, POINTER(_options), _OUT_HANDLE],
+        )
+    _PROTOTYPES[f"lumen_engine_timeshap_prune{_suffix}"] = (
         _STATUS,
-        [_HANDLE, _HANDLE, c_float_p, c_size_t, c_size_t, POINTER(_options), _OUT_HANDLE],
+        [
+            _HANDLE,
+            _HANDLE,
+            _real_p,
+            c_size_t,
+            c_size_t,
+            _TIMESHAP_OPTIONS,
+            c_uint32,
+            c_size_p,
+            POINTER(PruningPoint),
+            c_size_t,
+            c_size_p,
+        ],
+    )
+    _PROTOTYPES[f"lumen_engine_timeshap_pruning_curve{_suffix}"] = (
+        _STATUS,
+        [
+            _HANDLE,
+            _HANDLE,
+            _real_p,
+            c_size_t,
+            c_size_t,
+            _TIMESHAP_OPTIONS,
+            POINTER(c_int64),
+            POINTER(TimeShapCurvePoint),
+            c_size_t,
+            c_size_p,
+        ],
+    )
+    _PROTOTYPES[f"lumen_engine_explain_timeshap{_suffix}"] = (
+        _STATUS,
+        [_HANDLE, _HANDLE, _real_p, c_size_t, c_size_t, c_uint32, _TIMESHAP_OPTIONS, _OUT_HANDLE],
+    )
+    _PROTOTYPES[f"lumen_engine_timeshap_global{_suffix}"] = (
+        _STATUS,
+        [
+            _HANDLE,
+            _HANDLE,
+            _real_p,
+            c_size_t,
+            c_size_p,
+            c_size_t,
+            _TIMESHAP_OPTIONS,
+            c_double_p,
+            c_size_t,
+            c_uint32,
+            _OUT_HANDLE,
+        ],
     )
 
 

@@ -2,9 +2,12 @@
 
 Every keyword left as ``None`` keeps the library's default (read from its
 ``lumen_*_options_default()``), so the defaults are the C ABI's. ``inputs`` is one row
-(1-D, ``input_len`` values) or a batch ``(rows, *input_shape)``; arrays are converted to
-C-contiguous float32. The engine releases the GIL while it works; a Python model takes it
-back for each call (see :mod:`lumen.model`).
+(1-D, ``input_len`` values) or a batch ``(rows, *input_shape)``; inputs, baselines,
+backgrounds, training rows and sequences are converted to C-contiguous arrays of the
+model's ``dtype`` (float32, or float64 for a model declared so: then the ``_f64`` exports
+carry them bit for bit and results come back float64; a float32 model rounds float64 data
+with one :class:`lumen.PrecisionWarning`). The engine releases the GIL while it works; a
+Python model takes it back for each call (see :mod:`lumen.model`).
 
 Every explaining method also takes the keyword-only ``timeout`` (seconds), ``progress``
 (``progress(fraction) -> bool | None``), ``cancel`` (a :class:`lumen.CancelToken`) and
@@ -25,7 +28,7 @@ from __future__ import annotations
 import ctypes
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, SupportsFloat, cast
+from typing import Any
 
 import numpy as np
 
@@ -85,14 +88,31 @@ def _count(value: Any, name: str) -> int:
     return int(value)
 
 
+def _real(options: Any, keep: _arrays.Keep, field: str, value: Any) -> None:
+    """Sets the number ``field`` and, for a float64 model, its ``_f64`` twin (Lumen reads
+    the twin when it is non-zero, the float widened otherwise)."""
+    if value is not None:
+        for name in {field, keep.element.field(field)}:
+            setattr(options, name, float(value))
+
+
 def _baseline(options: Any, keep: _arrays.Keep, baseline: Any, name: str = "baseline") -> None:
-    """A scalar baseline goes to ``baseline_scalar``, an array to ``baseline``."""
+    """A scalar baseline goes to ``baseline_scalar``, an array to ``baseline`` (their
+    ``_f64`` twins for a float64 model)."""
     if baseline is None:
         return
     if np.isscalar(baseline):
-        options.baseline_scalar = float(cast(SupportsFloat, baseline))
+        _real(options, keep, "baseline_scalar", keep.scalar(baseline, name))
     else:
-        options.baseline, options.baseline_len = keep.floats(baseline, name)
+        keep.into(options, "baseline", baseline, name)
+
+
+def _keep(model: Any, kind: type[_ModelHandle] = Model) -> _arrays.Keep:
+    """The buffers of one call explaining ``model`` (InvalidInputError unless it is a
+    ``kind``), converted to its dtype."""
+    if not isinstance(model, kind):
+        raise InvalidInputError(Status.NULL_POINTER, f"model: is {model!r}, expected a lumen.{kind.__name__}")
+    return model._keep()
 
 
 def _one_sequence(
@@ -100,11 +120,11 @@ def _one_sequence(
 ) -> tuple[_arrays.Keep, Any, int, Any, int]:
     """What a one-sequence TimeSHAP call passes: the kept buffers, the options struct
     (pointing at ``call``'s control), ``seq_len`` and the sequence's pointer and length."""
-    keep = _arrays.Keep()
+    keep = _keep(model, SequenceModel)
     c_options = timeshap.options(keep, chosen)
     array = np.asarray(_arrays.required(sequence, "sequence"))
     seq_len = timeshap.sequence_length(array, model.features)
-    pointer, length = keep.floats(array, "sequence")
+    pointer, length = keep.values(array, "sequence")
     call.attach(c_options)
     return keep, c_options, seq_len, pointer, length
 
@@ -202,13 +222,11 @@ class Engine:
         call: Call,
         free: Callable[[ctypes.c_void_p], None],
     ) -> ctypes.c_void_p:
-        if not isinstance(model, Model):
-            raise InvalidInputError(Status.NULL_POINTER, f"model: is {model!r}, expected a lumen.Model")
         array = np.asarray(_arrays.required(inputs, "inputs"))
         rows = 1 if array.ndim <= 1 else array.shape[0]
-        pointer, length = keep.floats(array, "inputs")
+        pointer, length = keep.values(array, "inputs")
         out = ctypes.c_void_p()
-        function = getattr(_native.lib, f"lumen_engine_explain_{method}")
+        function = getattr(_native.lib, f"lumen_engine_explain_{method}{keep.element.suffix}")
         engine, handle = self._handle, model._handle
         call.attach(options)
 
@@ -248,7 +266,7 @@ class Engine:
         """Occlusion (Captum's): sliding windows of ``window_shape`` over the input shape,
         each replaced by the baseline (a scalar, one row or one per row; default 0)."""
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
-        keep = _arrays.Keep()
+        keep = _keep(model)
         options = _native.lib.lumen_occlusion_options_default()
         options.window_shape, options.window_rank = keep.sizes(
             _arrays.required(window_shape, "window_shape"), "window_shape"
@@ -284,7 +302,7 @@ class Engine:
         its members; default: every element its own) replaced by the baseline; per element or, with
         ``group_attributions``, per group; completeness gaps per row."""
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
-        keep = _arrays.Keep()
+        keep = _keep(model)
         options = _native.lib.lumen_feature_ablation_options_default()
         feature_mask, group_names = _groups(model, feature_mask, group_names, "feature_mask", "group_names")
         if feature_mask is not None:
@@ -301,7 +319,7 @@ class Engine:
     @staticmethod
     def _game(
         model: Model,
-        game: _native.ShapleyGame,
+        options: _native.KernelShapOptions | _native.ShapleySamplingOptions,
         keep: _arrays.Keep,
         background: Any,
         background_weights: Any,
@@ -311,7 +329,12 @@ class Engine:
         link: str,
     ) -> None:
         players, player_names = _groups(model, players, player_names, "players", "player_names")
-        game.background, game.background_len = keep.floats(background, "background")
+        game = options.game
+        pointer, game.background_len = keep.values(background, "background")
+        if keep.element is _arrays.F64:
+            options.background_f64 = pointer  # replaces game.background, same length
+        else:
+            game.background = pointer
         if background_weights is not None:
             game.background_weights, game.background_weights_len = keep.doubles(
                 background_weights, "background_weights"
@@ -364,9 +387,9 @@ class Engine:
         target). ``Explanation.sampling`` records, per row, the rounds, coalitions and the
         error reached."""
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
-        keep = _arrays.Keep()
+        keep = _keep(model)
         options = _native.lib.lumen_kernel_shap_options_default()
-        self._game(model, options.game, keep, background, background_weights, players, player_names, targets, link)
+        self._game(model, options, keep, background, background_weights, players, player_names, targets, link)
         _set(options, budget=budget, error_batches=error_batches)
         if estimator is not None:
             options.estimator = _choice(ESTIMATORS, estimator, "estimator")
@@ -398,9 +421,9 @@ class Engine:
     ) -> Explanation:
         """Shapley Value Sampling over antithetic permutation pairs (default 25)."""
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
-        keep = _arrays.Keep()
+        keep = _keep(model)
         options = _native.lib.lumen_shapley_sampling_options_default()
-        self._game(model, options.game, keep, background, background_weights, players, player_names, targets, link)
+        self._game(model, options, keep, background, background_weights, players, player_names, targets, link)
         _set(options, permutation_pairs=permutation_pairs)
         return self._explain("shapley_sampling", model, inputs, options, keep, call)
 
@@ -444,8 +467,9 @@ class Engine:
         targets: Any = None,
     ) -> None:
         if baselines is not None:
-            options.baselines, options.baselines_len = keep.floats(baselines, "baselines")
-        _set(options, n_samples=n_samples, stdevs=stdevs, internal_batch_size=internal_batch_size)
+            keep.into(options, "baselines", baselines)
+        _real(options, keep, "stdevs", stdevs)
+        _set(options, n_samples=n_samples, internal_batch_size=internal_batch_size)
         _targets(options, keep, targets)
 
     def integrated_gradients(
@@ -474,7 +498,7 @@ class Engine:
         and weights rounded to float32 as Captum's are); convergence deltas as completeness
         gaps. Needs ``gradient``."""
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
-        keep = _arrays.Keep()
+        keep = _keep(model)
         options = _native.lib.lumen_integrated_gradients_options_default()
         self._ig_options(options, keep, baseline, n_steps, method, internal_batch_size, multiply_by_inputs, targets)
         return self._explain("integrated_gradients", model, inputs, options, keep, call)
@@ -496,7 +520,7 @@ class Engine:
     ) -> Explanation:
         """Saliency (Captum's): the gradient at the input, absolute by default."""
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
-        keep = _arrays.Keep()
+        keep = _keep(model)
         options = _native.lib.lumen_saliency_options_default()
         self._saliency_options(options, keep, abs, targets)
         return self._explain("saliency", model, inputs, options, keep, call)
@@ -521,7 +545,7 @@ class Engine:
     ) -> Explanation:
         """GradientSHAP (expected gradients) over the baseline rows ``baselines``."""
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
-        keep = _arrays.Keep()
+        keep = _keep(model)
         options = _native.lib.lumen_gradient_shap_options_default()
         self._gradient_shap_options(
             options, keep, _arrays.required(baselines, "baselines"), n_samples, stdevs, internal_batch_size, targets
@@ -551,11 +575,12 @@ class Engine:
         (``smoothgrad``, ``smoothgrad_sq``, ``vargrad``). ``base_options`` are the base
         method's keywords (e.g. ``baseline``, ``baselines``, ``abs``, ``targets``)."""
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
-        keep = _arrays.Keep()
+        keep = _keep(model)
         options = _native.lib.lumen_noise_tunnel_options_default()
         options.nt_type = _choice(NOISE_TYPES, nt_type, "nt_type")
         options.base = _choice(NOISE_BASES, base, "base")
-        _set(options, nt_samples=nt_samples, stdevs=stdevs)
+        _set(options, nt_samples=nt_samples)
+        _real(options, keep, "stdevs", stdevs)
         bases: dict[str, tuple[Callable[..., None], Callable[[], Any]]] = {
             "saliency": (self._saliency_options, _native.lib.lumen_saliency_options_default),
             "integrated_gradients": (self._ig_options, _native.lib.lumen_integrated_gradients_options_default),
@@ -591,7 +616,7 @@ class Engine:
         """Grad-CAM on the model's ``layer_gradient`` layer, upsampled bilinearly to the
         input's last two dimensions unless ``upsample=False``."""
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
-        keep = _arrays.Keep()
+        keep = _keep(model)
         options = _native.lib.lumen_grad_cam_options_default()
         _targets(options, keep, targets)
         if relu_attributions is not None:
@@ -638,9 +663,9 @@ class Engine:
         ``success_probability``, ``counterfactuals``, ``gibbs_bins``,
         ``gibbs_iterations``)."""
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys)
-        keep = _arrays.Keep()
+        keep = _keep(model)
         options = _native.lib.lumen_permute_attack_options_default()
-        options.training, options.training_len = keep.floats(training, "training")
+        keep.into(options, "training", training)
         if features is not None:
             array = (_native.TabularFeature * max(len(features), 1))()
             coded = [i for i, feature in enumerate(features) if feature.get("codes") is not None]
@@ -672,19 +697,14 @@ class Engine:
             options.sampling = _choice(SAMPLINGS, sampling, "sampling")
         fields = {field[0] for field in _native.PermuteAttackOptions._fields_}
         for name, value in settings.items():
-            if name not in fields or name.endswith("_len") or name in ("struct_size", "control", "feature_codes"):
+            internal = name.endswith(("_len", "_f64")) or name in ("struct_size", "control", "feature_codes")
+            if name not in fields or internal:
                 raise InvalidInputError(Status.INVALID_ARGUMENT, f"counterfactuals: unknown setting {name!r}")
             setattr(options, name, value)
         out = self._call("counterfactuals", model, inputs, options, keep, call, _native.lib.lumen_counterfactuals_free)
-        return Counterfactuals(out, model.input_len)
+        return Counterfactuals(out, model.input_len, keep.element)
 
     # -- TimeSHAP -------------------------------------------------------------------------
-
-    @staticmethod
-    def _sequence_model(model: SequenceModel) -> SequenceModel:
-        if not isinstance(model, SequenceModel):
-            raise InvalidInputError(Status.NULL_POINTER, f"model: is {model!r}, expected a lumen.SequenceModel")
-        return model
 
     def timeshap_prune(
         self,
@@ -708,7 +728,6 @@ class Engine:
         Settings: a :class:`lumen.TimeShapOptions` as ``options``, or its fields as
         keywords (see :mod:`lumen.timeshap`)."""
         chosen = timeshap.settings_of(options, settings)
-        model = self._sequence_model(model)
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys)
         keep, c_options, seq_len, pointer, length = _one_sequence(model, sequence, chosen, call)
         capacity = max(seq_len - 1, 1)
@@ -717,7 +736,7 @@ class Engine:
         engine, handle = self._handle, model._handle
 
         def prune() -> int:
-            status: int = _native.lib.lumen_engine_timeshap_prune(
+            status: int = getattr(_native.lib, f"lumen_engine_timeshap_prune{keep.element.suffix}")(
                 engine,
                 handle,
                 pointer,
@@ -758,7 +777,6 @@ class Engine:
         and the points t = 0, -1, ..., -seq_len, end points included. Every split is
         evaluated. Settings as :meth:`explain_timeshap`."""
         chosen = timeshap.settings_of(options, settings)
-        model = self._sequence_model(model)
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys)
         keep, c_options, seq_len, pointer, length = _one_sequence(model, sequence, chosen, call)
         capacity = seq_len + 1
@@ -767,7 +785,7 @@ class Engine:
         engine, handle = self._handle, model._handle
 
         def run() -> int:
-            status: int = _native.lib.lumen_engine_timeshap_pruning_curve(
+            status: int = getattr(_native.lib, f"lumen_engine_timeshap_pruning_curve{keep.element.suffix}")(
                 engine,
                 handle,
                 pointer,
@@ -806,7 +824,6 @@ class Engine:
         :class:`lumen.TimeShapOptions` as ``options``, or its fields as keywords (see
         :mod:`lumen.timeshap`)."""
         chosen = timeshap.settings_of(options, settings)
-        model = self._sequence_model(model)
         level_code = timeshap._choice(timeshap.LEVELS, level, "level")
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys)
         keep, c_options, seq_len, pointer, length = _one_sequence(model, sequence, chosen, call)
@@ -814,7 +831,7 @@ class Engine:
         engine, handle = self._handle, model._handle
 
         def explain() -> int:
-            status: int = _native.lib.lumen_engine_explain_timeshap(
+            status: int = getattr(_native.lib, f"lumen_engine_explain_timeshap{keep.element.suffix}")(
                 engine, handle, pointer, length, seq_len, level_code, ctypes.byref(c_options), ctypes.byref(out)
             )
             return status
@@ -844,14 +861,13 @@ class Engine:
         random streams. The background must be one event (or ``training_events``).
         Settings: a :class:`lumen.TimeShapOptions` as ``options``, or its fields as keywords."""
         chosen = timeshap.settings_of(options, settings)
-        model = self._sequence_model(model)
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys)
-        keep = _arrays.Keep()
+        keep = _keep(model, SequenceModel)
         c_options = timeshap.options(keep, chosen)
-        arrays = [np.asarray(s, dtype=np.float32) for s in _arrays.required(sequences, "sequences")]
+        arrays = [np.asarray(s) for s in _arrays.required(sequences, "sequences")]
         lengths = [timeshap.sequence_length(a, model.features) for a in arrays]
-        flat = np.concatenate([a.reshape(-1) for a in arrays]) if arrays else np.empty(0, dtype=np.float32)
-        pointer, length = keep.floats(flat, "sequences")
+        flat = np.concatenate([a.reshape(-1) for a in arrays]) if arrays else np.empty(0, dtype=keep.element.numpy)
+        pointer, length = keep.values(flat, "sequences")
         lengths_pointer, count = keep.sizes(np.asarray(lengths, dtype=np.uintp), "lengths")
         tolerances_pointer, tolerances_len = keep.doubles(np.asarray(tolerances, dtype=np.float64), "tolerances")
         out = ctypes.c_void_p()
@@ -859,7 +875,7 @@ class Engine:
         call.attach(c_options)
 
         def explain() -> int:
-            status: int = _native.lib.lumen_engine_timeshap_global(
+            status: int = getattr(_native.lib, f"lumen_engine_timeshap_global{keep.element.suffix}")(
                 engine,
                 handle,
                 pointer,

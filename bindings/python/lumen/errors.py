@@ -5,7 +5,9 @@ Every failing call raises a subclass of :class:`LumenError` carrying the status 
 
 * :class:`InvalidInputError` (also a ``ValueError``): NULL/None, wrong lengths, NaN/Inf,
   out-of-range options, a buffer too small, invalid UTF-8, an ABI version or memory budget
-  that cannot work;
+  that cannot work; its subclasses :class:`ElementTypeMismatchError` (double buffers for
+  a float model or float ones for a double model) and :class:`ElementTypeUnsupportedError`
+  (an element type declared where it is not supported: a double model in device memory);
 * :class:`ModelError` (also a ``RuntimeError``): the model failed, wrote NaN/Inf or lacks
   a callback; :class:`ModelCallbackError` when a Python model raised (the exception it
   raised is the ``__cause__``);
@@ -24,6 +26,9 @@ Every failing call raises a subclass of :class:`LumenError` carrying the status 
 
 A cancelled or timed-out call returns nothing, frees what it held and leaves the engine
 and the model usable.
+
+One warning: :class:`PrecisionWarning`, once per float32 model given values float32
+cannot hold exactly (float64 data, large integers), which are rounded to float32.
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ class Status(enum.IntEnum):
     NON_FINITE_RESULT = 18
     CANCELLED = 19
     DEADLINE_EXCEEDED = 20
+    ELEMENT_TYPE_MISMATCH = 21
+    ELEMENT_TYPE_UNSUPPORTED = 22
 
 
 class LumenError(Exception):
@@ -78,6 +85,19 @@ class LumenError(Exception):
 
 class InvalidInputError(LumenError, ValueError):
     """Bad input from the caller."""
+
+
+class ElementTypeMismatchError(InvalidInputError):
+    """A buffer's element type does not match the model's: double values (an ``_f64``
+    export or options field) for a float32 model, or float ones for a float64 model.
+    The binding picks the exports and fields of the model's ``dtype`` itself, so this
+    reaches Python only through the raw C ABI (:mod:`lumen._native`)."""
+
+
+class ElementTypeUnsupportedError(InvalidInputError):
+    """The element type is not supported where it was declared: a float64 model whose
+    buffers live in device memory (Lumen's CUDA kernels build float32, float16 and
+    bfloat16 rows)."""
 
 
 class ModelError(LumenError, RuntimeError):
@@ -121,6 +141,13 @@ class DeadlineExceededError(LumenError, TimeoutError):
     stay usable."""
 
 
+class PrecisionWarning(UserWarning):
+    """Values were rounded to float32 for a float32 model (``dtype=numpy.float32``, the
+    default): the caller gave numbers float32 cannot hold exactly (float64 data, large
+    integers). Issued once per model. Declare the model with ``dtype=numpy.float64`` to
+    explain it in double precision, or pass float32 values to round them knowingly."""
+
+
 _CLASSES: dict[int, type[LumenError]] = {
     Status.MODEL_FAILED: ModelError,
     Status.MODEL_NON_FINITE_OUTPUT: ModelError,
@@ -134,6 +161,8 @@ _CLASSES: dict[int, type[LumenError]] = {
     Status.NON_FINITE_RESULT: NonFiniteResultError,
     Status.CANCELLED: CancelledError,
     Status.DEADLINE_EXCEEDED: DeadlineExceededError,
+    Status.ELEMENT_TYPE_MISMATCH: ElementTypeMismatchError,
+    Status.ELEMENT_TYPE_UNSUPPORTED: ElementTypeUnsupportedError,
 }
 
 

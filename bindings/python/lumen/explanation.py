@@ -83,9 +83,10 @@ def _optional_float(value: Any) -> float | None:
 
 class Explanation:
     """Attributions of ``rows × outputs × features`` (numpy), predictions f(x), base
-    values, diagnostics and the audit record. Immutable; safe to read from several
-    threads. Close it with :meth:`close` or a ``with`` block (garbage collection closes it
-    too)."""
+    values, diagnostics and the audit record. Attributions, predictions, base values and
+    standard errors have the explained model's :attr:`dtype` (float32, or float64 for a
+    model declared float64). Immutable; safe to read from several threads. Close it with
+    :meth:`close` or a ``with`` block (garbage collection closes it too)."""
 
     def __init__(self, handle: ctypes.c_void_p, inputs: NDArray[Any] | None = None) -> None:
         self._handle = handle
@@ -116,6 +117,24 @@ class Explanation:
         ctype = ctypes.c_double if dtype == np.float64 else ctypes.c_float
         check(function(self._handle, _arrays.pointer(out, ctype), count))
         return out
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The element type of the explained model, which the results have:
+        ``numpy.float32`` or ``numpy.float64``."""
+        return np.dtype(self._element().numpy)
+
+    def _element(self) -> _arrays.Element:
+        code = ctypes.c_uint32()
+        check(_native.lib.lumen_explanation_element_type(self._handle, ctypes.byref(code)))
+        return _arrays.F64 if code.value == _native.ELEMENT_F64 else _arrays.F32
+
+    def _values(self, name: str, count: int) -> NDArray[np.floating[Any]]:
+        """``lumen_explanation_{name}`` in the model's element type (its ``_f64`` twin for
+        a float64 model)."""
+        element = self._element()
+        function = getattr(_native.lib, f"lumen_explanation_{name}{element.suffix}")
+        return self._floats(function, count, element.numpy)
 
     def _raw_shape(self) -> _native.AttributionShape:
         shape = _native.AttributionShape()
@@ -149,12 +168,12 @@ class Explanation:
         return tuple(int(d) for d in dims)
 
     @property
-    def attributions(self) -> NDArray[np.float32]:
-        """float32 array ``(rows, outputs, features)``."""
+    def attributions(self) -> NDArray[np.floating[Any]]:
+        """Array ``(rows, outputs, features)`` of the model's :attr:`dtype`."""
         shape = self.shape
-        return self._floats(_native.lib.lumen_explanation_attributions, int(np.prod(shape))).reshape(shape)
+        return self._values("attributions", int(np.prod(shape))).reshape(shape)
 
-    def attributions_for(self, output: int = 0) -> NDArray[np.float32]:
+    def attributions_for(self, output: int = 0) -> NDArray[np.floating[Any]]:
         """The attributions of explained output ``output`` (an index into :attr:`outputs`)
         in the shape Captum returns them: ``(rows, *feature_shape)``, so a model declared
         with ``input_shape=(1, 8, 8)`` gives ``(rows, 1, 8, 8)``."""
@@ -195,16 +214,17 @@ class Explanation:
         )
 
     @property
-    def predictions(self) -> NDArray[np.float32]:
-        """f(x): float32 array ``(rows, outputs)``."""
+    def predictions(self) -> NDArray[np.floating[Any]]:
+        """f(x): array ``(rows, outputs)`` of the model's :attr:`dtype`."""
         rows, outputs, _ = self.shape
-        return self._floats(_native.lib.lumen_explanation_predictions, rows * outputs).reshape(rows, outputs)
+        return self._values("predictions", rows * outputs).reshape(rows, outputs)
 
     @property
-    def base_values(self) -> NDArray[np.float32]:
-        """f(baseline) (the Shapley methods: link of the background's mean): ``(rows, outputs)``."""
+    def base_values(self) -> NDArray[np.floating[Any]]:
+        """f(baseline) (the Shapley methods: link of the background's mean): ``(rows,
+        outputs)`` of the model's :attr:`dtype`."""
         rows, outputs, _ = self.shape
-        return self._floats(_native.lib.lumen_explanation_base_values, rows * outputs).reshape(rows, outputs)
+        return self._values("base_values", rows * outputs).reshape(rows, outputs)
 
     @property
     def outputs(self) -> NDArray[np.uint32]:
@@ -241,12 +261,12 @@ class Explanation:
         return gaps.reshape(rows, outputs)
 
     @property
-    def standard_errors(self) -> NDArray[np.float32] | None:
-        """Standard errors of sampled values ``(rows, outputs, features)`` (0 where exact);
-        None for methods that do not sample."""
+    def standard_errors(self) -> NDArray[np.floating[Any]] | None:
+        """Standard errors of sampled values ``(rows, outputs, features)`` (0 where exact;
+        the model's :attr:`dtype`); None for methods that do not sample."""
         shape = self.shape
         try:
-            values = self._floats(_native.lib.lumen_explanation_standard_errors, int(np.prod(shape)))
+            values = self._values("standard_errors", int(np.prod(shape)))
         except NotAvailableError:
             return None
         return values.reshape(shape)
@@ -356,13 +376,14 @@ class InstanceOutcome:
 
 @dataclass(frozen=True)
 class Counterfactual:
-    """One counterfactual: its model input row and the logical features it changes."""
+    """One counterfactual: its model input row (of the model's dtype) and the logical
+    features it changes; ``target_probability`` and ``distance`` at the model's precision."""
 
     success: bool
     predicted_class: int
     target_probability: float
     distance: float
-    row: NDArray[np.float32]
+    row: NDArray[np.floating[Any]]
     changed: list[int]
 
 
@@ -370,9 +391,10 @@ class Counterfactuals:
     """The result of a PermuteAttack search. ``len()`` is the number of instances;
     ``result[i]`` lists instance i's counterfactuals, best first. Immutable."""
 
-    def __init__(self, handle: ctypes.c_void_p, input_len: int) -> None:
+    def __init__(self, handle: ctypes.c_void_p, input_len: int, element: _arrays.Element = _arrays.F32) -> None:
         self._handle = handle
         self._input_len = input_len
+        self._element = element
 
     def close(self) -> None:
         """Frees the result (idempotent)."""
@@ -411,10 +433,15 @@ class Counterfactuals:
         """Counterfactual ``index`` of instance ``instance``."""
         raw = _native.Counterfactual()
         check(_native.lib.lumen_counterfactuals_get(self._handle, instance, index, ctypes.byref(raw)))
-        row = np.empty(self._input_len, dtype=np.float32)
+        element = self._element
+        row = np.empty(self._input_len, dtype=element.numpy)
+        row_of = getattr(_native.lib, f"lumen_counterfactuals_row{element.suffix}")
+        check(row_of(self._handle, instance, index, _arrays.pointer(row, element.ctype), row.size))
+        # The probabilities and distance as doubles: a float64 model's to their last bit.
+        original, target, distance = ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
         check(
-            _native.lib.lumen_counterfactuals_row(
-                self._handle, instance, index, _arrays.pointer(row, ctypes.c_float), row.size
+            _native.lib.lumen_counterfactuals_probabilities_f64(
+                self._handle, instance, index, ctypes.byref(original), ctypes.byref(target), ctypes.byref(distance)
             )
         )
         changed = np.empty(raw.changed_len, dtype=np.uint32)
@@ -424,7 +451,7 @@ class Counterfactuals:
             )
         )
         return Counterfactual(
-            bool(raw.success), raw.predicted_class, raw.target_probability, raw.distance, row, changed.tolist()
+            bool(raw.success), raw.predicted_class, target.value, distance.value, row, changed.tolist()
         )
 
     def __getitem__(self, instance: int) -> list[Counterfactual]:

@@ -181,12 +181,12 @@ def settings_of(options: TimeShapOptions | None, settings: dict[str, Any]) -> Ti
 
 
 def options(keep: _arrays.Keep, settings: TimeShapOptions) -> _native.TimeShapOptions:
-    """The C options of ``settings`` (arrays kept alive by ``keep``)."""
+    """The C options of ``settings`` (arrays kept alive by ``keep``, in its model's element
+    type: ``background_f64`` and ``training_events_f64`` for a float64 model)."""
     o: _native.TimeShapOptions = _native.lib.lumen_timeshap_options_default()
-    if settings.background is not None:
-        o.background, o.background_len = keep.floats(settings.background, "background")
-    if settings.training_events is not None:
-        o.training_events, o.training_events_len = keep.floats(settings.training_events, "training_events")
+    for field in ("background", "training_events"):
+        if getattr(settings, field) is not None:
+            keep.into(o, field, getattr(settings, field))
     if settings.tolerance is not None:
         o.prune = 1
         o.tolerance = float(settings.tolerance)
@@ -351,8 +351,8 @@ class TimeShapExplanation:
         return -self.pruned_len
 
     @property
-    def values(self) -> NDArray[np.float32]:
-        """One value per player (float32)."""
+    def values(self) -> NDArray[np.floating[Any]]:
+        """One value per player (of the sequence model's dtype)."""
         return self.explanation.attributions.reshape(-1)
 
     @property
@@ -366,7 +366,7 @@ class TimeShapExplanation:
         return float(self.explanation.predictions.reshape(-1)[0])
 
     @property
-    def standard_errors(self) -> NDArray[np.float32] | None:
+    def standard_errors(self) -> NDArray[np.floating[Any]] | None:
         """Standard errors of the values (0 when exact); None when the sample was too thin
         to estimate them (the values stand; see :attr:`sampling`)."""
         errors = self.explanation.standard_errors

@@ -454,7 +454,9 @@ def predict(x):
 model = lumen.Model(predict, input_len=12, max_batch_rows=512)
 with lumen.Engine(backend="cpu", threads=2) as engine:
     # 20 rows x 4094 coalitions x 100 background rows: minutes of model time
-    engine.kernel_shap(model, rng.normal(size=(20, 12)), rng.normal(size=(100, 12)), budget=4096)
+    # float32 data: a float32 model given float64 would warn on stderr (lumen.PrecisionWarning)
+    x, background = (rng.normal(size=(n, 12)).astype(np.float32) for n in (20, 100))
+    engine.kernel_shap(model, x, background, budget=4096)
 print("finished", flush=True)
 """
 

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use lumen::engine::row_keys::row_key_of_bytes;
 use lumen::explanation::Explanation;
-use lumen::Engine;
+use lumen::{ElementType, Engine};
 
 use crate::error::{create_dir, write_file, CliError, CliResult};
 use crate::input::{read_rows, Columns, InputForm, ReadOptions, Rows};
@@ -129,6 +129,17 @@ fn sequences(args: &ExplainArgs) -> Option<CliResult> {
     }
 }
 
+/// The rows of an encoded file as the doubles a double-precision model takes.
+fn exact(rows: &Rows) -> CliResult<&[f64]> {
+    rows.doubles.as_deref().ok_or_else(|| {
+        CliError::input(format!(
+            "{}: the model takes doubles; give its input columns (--input-form encoded), which are read as \
+             doubles, rather than raw attributes, which are encoded in float",
+            rows.source
+        ))
+    })
+}
+
 /// Runs `lumen explain`.
 pub fn run(args: &ExplainArgs) -> CliResult {
     if let Some(result) = sequences(args) {
@@ -139,8 +150,11 @@ pub fn run(args: &ExplainArgs) -> CliResult {
     let id_column = args.id_column.as_deref();
     let rows = read_model_rows(input, &model, args.input_form, id_column, true)?;
     let background = match &args.options.background {
-        Some(path) => read_model_rows(path, &model, args.input_form, id_column, false)?.values,
-        None => model.background.clone().unwrap_or_else(|| rows.values.clone()),
+        Some(path) => read_model_rows(path, &model, args.input_form, id_column, false)?,
+        None => match &model.background {
+            Some(values) => Rows { values: values.clone(), doubles: None, ..rows.clone() },
+            None => rows.clone(),
+        },
     };
     let json_path = args.output.join("explanation.json");
     let csv_name = if args.method == MethodName::PermuteAttack { "counterfactuals.csv" } else { "attributions.csv" };
@@ -149,20 +163,37 @@ pub fn run(args: &ExplainArgs) -> CliResult {
     let engine: Engine = args.engine.engine()?;
     let labels = rows.labels();
     let key = id_column.unwrap_or("row");
-    let request = Request {
-        engine: &engine,
-        model: &model,
-        evaluator: model.model(),
-        inputs: &rows.values,
-        rows: rows.rows,
-        background: &background,
-        budget: args.engine.budget(),
-        options: &args.options,
-    };
     // Rows named by --id-column draw from their id's key: one applicant re-explained alone
     // gets the values of any batch it was in.
     let row_keys = rows.ids.as_ref().map(|ids| ids.iter().map(|id| row_key_of_bytes(id.as_bytes())).collect());
-    let outcome = progress::run(args.method, &request, &rows.source, row_keys)?;
+    let outcome = match model.element_type() {
+        ElementType::F32 => {
+            let request = Request {
+                engine: &engine,
+                model: &model,
+                evaluator: model.typed::<f32>()?,
+                inputs: &rows.values,
+                rows: rows.rows,
+                background: &background.values,
+                budget: args.engine.budget(),
+                options: &args.options,
+            };
+            progress::run(args.method, &request, &rows.source, row_keys)?
+        }
+        ElementType::F64 => {
+            let request = Request {
+                engine: &engine,
+                model: &model,
+                evaluator: model.typed::<f64>()?,
+                inputs: exact(&rows)?,
+                rows: rows.rows,
+                background: exact(&background)?,
+                budget: args.engine.budget(),
+                options: &args.options,
+            };
+            progress::run(args.method, &request, &rows.source, row_keys)?
+        }
+    };
     create_dir(&args.output)?;
     let io = |e: lumen::Error| CliError::output(e.to_string());
     match outcome {

@@ -24,13 +24,15 @@ pub fn attributions_csv(explanation: &Explanation, key: &str, labels: &[String])
     for row in 0..explanation.rows {
         for (k, output) in explanation.outputs.iter().enumerate() {
             let index = row * explanation.outputs.len() + k;
+            // Values as the model's element type prints them (a float model's as floats).
+            let shown = |v: f64| explanation.audit.element_type.shortest(v);
             let mut line = vec![
                 labels.get(row).cloned().unwrap_or_else(|| row.to_string()),
                 output.to_string(),
-                explanation.predictions[index].to_string(),
-                explanation.base_values[index].to_string(),
+                shown(explanation.predictions[index]),
+                shown(explanation.base_values[index]),
             ];
-            line.extend(explanation.row_attributions(row, k).iter().map(|v| v.to_string()));
+            line.extend(explanation.row_attributions(row, k).iter().map(|&v| shown(v)));
             writer.write_record(&line).map_err(io)?;
         }
     }
@@ -71,7 +73,7 @@ pub fn counterfactuals_csv(
                 labels.get(i).cloned().unwrap_or_else(|| i.to_string()),
                 (c + 1).to_string(),
                 cf.success.to_string(),
-                cf.target_probability.to_string(),
+                result.audit.element_type.shortest(cf.target_probability),
             ];
             if scorecard.is_some() {
                 line.push(score.map_or_else(String::new, |s| s.points(cf.target_probability)));
@@ -80,7 +82,7 @@ pub fn counterfactuals_csv(
             if by_attribute {
                 line.extend(show_row(model, features, &super::context::f32_row(&cf.row)));
             } else {
-                line.extend(super::context::f32_row(&cf.row).iter().map(|v| v.to_string()));
+                line.extend(cf.row.iter().map(|&v| result.audit.element_type.shortest(v)));
             }
             writer.write_record(&line).map_err(io)?;
         }

@@ -13,7 +13,12 @@ use crate::methods::{self, MethodName, Outcome, Request};
 
 /// Runs `method` on `request`, showing progress over its rows of `source`, its rows keyed
 /// by `row_keys` when given.
-pub fn run(method: MethodName, request: &Request<'_>, source: &str, row_keys: Option<Vec<u64>>) -> CliResult<Outcome> {
+pub fn run<E: lumen::Element>(
+    method: MethodName,
+    request: &Request<'_, E>,
+    source: &str,
+    row_keys: Option<Vec<u64>>,
+) -> CliResult<Outcome> {
     let message = format!("{} on {source}", method.cli_name());
     let keyed = |control: CallControl| match row_keys.clone() {
         Some(keys) => control.with_row_keys(keys),

@@ -72,6 +72,9 @@ pub struct Rows {
     pub rows: usize,
     /// `rows × columns` model inputs, row-major, in the model's column order.
     pub values: Vec<f32>,
+    /// The same inputs as doubles, for a double-precision model: each cell of an encoded
+    /// file parsed as f64 (raw files are encoded in f32, and give `None`).
+    pub doubles: Option<Vec<f64>>,
     /// Each row's line number in the file (the header is line 1).
     pub lines: Vec<u64>,
     /// Each row's id from the id column, when one was named and present.
@@ -157,6 +160,7 @@ pub fn parse_rows(text: &str, source: String, options: &ReadOptions<'_>) -> CliR
     };
     let width = options.columns.len();
     let mut values = Vec::new();
+    let mut doubles: Vec<f64> = Vec::new();
     let mut lines = Vec::new();
     let mut ids: Vec<String> = Vec::new();
     let mut id_lines: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
@@ -187,6 +191,7 @@ pub fn parse_rows(text: &str, source: String, options: &ReadOptions<'_>) -> CliR
         let cells = record.iter().enumerate().filter(|&(i, _)| Some(i) != id_index).map(|(_, cell)| cell);
         let start = values.len();
         values.resize(start + width, 0.0);
+        doubles.resize(start + width, 0.0);
         for ((cell, &column), name) in cells.zip(&order).zip(&names) {
             let at = |reason: String| CliError::input(format!("{source}: line {line}, column '{name}': {reason}"));
             match (form, options.schema) {
@@ -199,6 +204,8 @@ pub fn parse_rows(text: &str, source: String, options: &ReadOptions<'_>) -> CliR
                         return Err(at(format!("{} is not a finite number", quote(cell))));
                     }
                     values[start + column] = value;
+                    // A finite f32 cell is a finite f64 one too.
+                    doubles[start + column] = cell.trim().parse().unwrap_or(f64::from(value));
                 }
             }
         }
@@ -211,7 +218,8 @@ pub fn parse_rows(text: &str, source: String, options: &ReadOptions<'_>) -> CliR
         return Err(CliError::input(format!("{source}: no data rows after the header")));
     }
     let ids = id_index.map(|_| ids);
-    Ok(Rows { source, rows: lines.len(), values, lines, ids, form })
+    let doubles = (form == Form::Encoded).then_some(doubles);
+    Ok(Rows { source, rows: lines.len(), values, doubles, lines, ids, form })
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ pub mod sample;
 
 use lumen::explain::counterfactual::schema::Schema;
 use lumen::explain::counterfactual::scorecard::Scorecard;
-use lumen::Model;
+use lumen::{Element, ElementType, Model, ModelSignature};
 
 use plugin::Plugin;
 
@@ -106,18 +106,40 @@ pub struct LoadedModel {
 }
 
 impl LoadedModel {
-    /// The model.
-    pub fn model(&self) -> &dyn Model {
+    /// The model's signature, whatever its element type.
+    pub fn signature(&self) -> &ModelSignature {
         match &self.source {
-            Source::Builtin(model) => *model,
-            Source::Plugin(plugin) => plugin.model(),
+            Source::Builtin(model) => model.signature(),
+            Source::Plugin(plugin) => plugin.signature(),
         }
+    }
+
+    /// The element type the model takes (built-in models take floats).
+    pub fn element_type(&self) -> ElementType {
+        match &self.source {
+            Source::Builtin(_) => ElementType::F32,
+            Source::Plugin(plugin) => plugin.element_type(),
+        }
+    }
+
+    /// The model when it takes elements of type `E`.
+    pub fn typed<E: Element>(&self) -> crate::error::CliResult<&dyn Model<E>> {
+        let typed = match &self.source {
+            Source::Builtin(model) => {
+                let any: &dyn std::any::Any = model;
+                any.downcast_ref::<&'static dyn Model<E>>().copied().ok_or_else(|| {
+                    lumen::Error::new(lumen::ErrorKind::ElementTypeMismatch, "model: built-in models take floats")
+                })
+            }
+            Source::Plugin(plugin) => plugin.typed::<E>(),
+        };
+        typed.map_err(|e| crate::error::CliError::model(format!("{}: {}", self.name, e.message())))
     }
 
     /// A plugin's model, with generated column names when its descriptor has none.
     pub fn from_plugin(path: &std::path::Path) -> crate::error::CliResult<Self> {
         let plugin = Plugin::load(path)?;
-        let signature = plugin.model().signature().clone();
+        let signature = plugin.signature().clone();
         let schema = plugin.schema.clone();
         let (columns, named_columns) = match &signature.feature_names {
             Some(names) => (names.clone(), true),

@@ -11,7 +11,7 @@ use std::ptr::NonNull;
 use libloading::Library;
 use lumen::ffi::model::{lumen_model_free, lumen_model_new};
 use lumen::ffi::{lumen_model, lumen_model_desc, lumen_status};
-use lumen::Model;
+use lumen::{Element, ElementType, Model, ModelSignature};
 
 use crate::error::{CliError, CliResult};
 
@@ -87,18 +87,8 @@ impl Plugin {
             (!text.is_null()).then(|| unsafe { CStr::from_ptr(text) }.to_string_lossy().into_owned())
         });
         // SAFETY: `handle` came from `lumen_model_new` just above.
-        // SAFETY: as above.
-        let model = unsafe { handle.as_ref() };
-        if model.element_type() != lumen::ElementType::F32 {
-            // SAFETY: the handle came from `lumen_model_new` and is not used again.
-            unsafe { lumen_model_free(handle.as_ptr()) };
-            return Err(CliError::model(format!(
-                "{shown}: the plugin's model takes doubles (LUMEN_ELEMENT_F64); the lumen command reads CSV rows as \
-                 float and explains float models only: explain a double model through the C API's _f64 exports \
-                 or a binding"
-            )));
-        }
-        let input_len = model.typed::<f32>().map_err(|e| CliError::model(e.to_string()))?.signature().input_len();
+        // SAFETY: `handle` came from `lumen_model_new` just above.
+        let input_len = unsafe { handle.as_ref() }.signature().input_len();
         let schema = match super::plugin_schema::read(&library, &shown.to_string(), input_len) {
             Ok(schema) => schema,
             Err(error) => {
@@ -110,15 +100,23 @@ impl Plugin {
         Ok(Self { handle, output_label, schema, _library: library })
     }
 
-    /// The plugin's model.
-    pub fn model(&self) -> &dyn Model {
+    /// The plugin's model when it takes elements of type `E` (`ElementTypeMismatch`
+    /// otherwise).
+    pub fn typed<E: Element>(&self) -> lumen::Result<&dyn Model<E>> {
         // SAFETY: `handle` came from `lumen_model_new` and is freed only in `drop`.
-        let handle = unsafe { self.handle.as_ref() };
-        match handle.typed::<f32>() {
-            Ok(model) => model,
-            // `load` refused every other element type.
-            Err(_) => unreachable!("a plugin's model is checked to take floats when it is loaded"),
-        }
+        unsafe { self.handle.as_ref() }.typed::<E>()
+    }
+
+    /// The element type the plugin's model declares.
+    pub fn element_type(&self) -> ElementType {
+        // SAFETY: as in `typed`.
+        unsafe { self.handle.as_ref() }.element_type()
+    }
+
+    /// The plugin's model's signature, whatever its element type.
+    pub fn signature(&self) -> &ModelSignature {
+        // SAFETY: as in `typed`.
+        unsafe { self.handle.as_ref() }.signature()
     }
 }
 

@@ -6,6 +6,14 @@
 // models written as any C++ callable, and option structs with the library's defaults.
 // The wrapper does no maths: every number comes from the C ABI.
 //
+// Element types: a model is declared on `float` (the default) or on `double`, by the spans
+// its callables take. A double model (LUMEN_ELEMENT_F64) is explained with `double`
+// inputs and the `...F64` option structs (BasicOcclusionOptions<double>, ...), which call
+// the C ABI's `_f64` exports: the model sees the caller's doubles bit for bit, and the
+// results read back as doubles (Explanation::attributions_f64(), ...). Mixing element
+// types (double inputs for a float model, or float ones for a double model) throws
+// ElementTypeError (Status::ElementTypeMismatch).
+//
 // Exceptions never cross the C ABI: a model callable that throws is caught in the
 // trampoline, the engine stops with LUMEN_STATUS_MODEL_FAILED, and the original exception
 // is rethrown from the Engine method that ran the explanation.
@@ -121,6 +129,11 @@ enum class Status : std::uint32_t {
     NonFiniteResult = LUMEN_STATUS_NON_FINITE_RESULT,              ///< A result overflowed.
     Cancelled = LUMEN_STATUS_CANCELLED,                            ///< The call was cancelled.
     DeadlineExceeded = LUMEN_STATUS_DEADLINE_EXCEEDED,             ///< The call ran past its timeout.
+    /// Buffers of one element type given for a model of the other (double inputs for a
+    /// float model, or float ones for a double model).
+    ElementTypeMismatch = LUMEN_STATUS_ELEMENT_TYPE_MISMATCH,
+    /// The element type is not supported where it was declared (a double device model).
+    ElementTypeUnsupported = LUMEN_STATUS_ELEMENT_TYPE_UNSUPPORTED,
 };
 
 /// The C name of a status, e.g. "LUMEN_STATUS_MODEL_FAILED".
@@ -174,6 +187,14 @@ class OutOfMemoryError : public Error {
     using Error::Error;
 };
 
+/// The element types of a call do not fit its model (`Status::ElementTypeMismatch`:
+/// double inputs or options for a float model, float ones for a double model) or a model
+/// declares an element type Lumen cannot run there (`Status::ElementTypeUnsupported`).
+/// A kind of InvalidInputError, so handlers of bad input catch it too.
+class ElementTypeError : public InvalidInputError {
+    using InvalidInputError::InvalidInputError;
+};
+
 namespace detail {
 
 /// Throws the Error subclass of a failing status with the thread's last error message.
@@ -193,6 +214,9 @@ namespace detail {
             throw InternalError(status, message);
         case Status::OutOfMemory:
             throw OutOfMemoryError(status, message);
+        case Status::ElementTypeMismatch:
+        case Status::ElementTypeUnsupported:
+            throw ElementTypeError(status, message);
         default:
             throw InvalidInputError(status, message);
     }
@@ -229,6 +253,71 @@ struct CStrings {
     const char* const* data() const noexcept { return pointers.empty() ? nullptr : pointers.data(); }
     std::size_t size() const noexcept { return pointers.size(); }
 };
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------
+// Element types
+
+/// The element type of a model's buffers (`lumen_model_desc.element_type`), which is also
+/// the precision its explanations' results are rounded to.
+enum class ElementType : std::uint32_t {
+    F32 = LUMEN_ELEMENT_F32,  ///< `float` (the default).
+    F64 = LUMEN_ELEMENT_F64,  ///< `double`: the `_f64` exports and option fields.
+};
+
+namespace detail {
+
+/// Whether `T` is `double` (the element type of an F64 model); `float` otherwise.
+template <class T>
+inline constexpr bool is_f64 = std::is_same<T, double>::value;
+
+/// The ElementType of `T`, which must be `float` or `double`.
+template <class T>
+constexpr ElementType element_type_of() noexcept {
+    static_assert(std::is_same<T, float>::value || std::is_same<T, double>::value,
+                  "lumen: the element type is float or double");
+    return is_f64<T> ? ElementType::F64 : ElementType::F32;
+}
+
+/// Selects an element type in private constructors.
+template <class T>
+struct ElementTag {};
+
+/// `f64` when `T` is `double`, else `f32`: the C export (or field) for element type `T`.
+template <class T, class F32, class F64>
+constexpr auto pick(F32 f32, F64 f64) noexcept {
+    if constexpr (is_f64<T>) {
+        (void)f32;
+        return f64;
+    } else {
+        (void)f64;
+        return f32;
+    }
+}
+
+/// Points the float or the double field of C options at `values` as `T` says (the other
+/// stays NULL, as an `_f64` call requires) and sets the shared length.
+template <class T>
+void set_buffer(const float*& f32, const double*& f64, std::size_t& len, const std::vector<T>& values) noexcept {
+    if constexpr (is_f64<T>)
+        f64 = values.data();
+    else
+        f32 = values.data();
+    len = values.size();
+}
+
+/// Sets a scalar option with a double twin: a float call reads `f32`; a double call reads
+/// `f64` when non-zero, else `f32` widened, so `f32` becomes 0 there (never a narrowing).
+template <class T>
+void set_scalar(float& f32, double& f64, T value) noexcept {
+    if constexpr (is_f64<T>) {
+        f32 = 0.0f;
+        f64 = value;
+    } else {
+        f32 = value;
+    }
+}
 
 }  // namespace detail
 
@@ -324,15 +413,21 @@ struct EngineOptions {
     }
 };
 
-/// Options of Engine::occlusion (Captum's Occlusion).
-struct OcclusionOptions {
+/// Options of Engine::occlusion (Captum's Occlusion) for a model on `T` (float or
+/// double): OcclusionOptions and OcclusionOptionsF64.
+template <class T>
+struct BasicOcclusionOptions {
     std::vector<std::size_t> window_shape;  ///< Window extent per input dimension (required).
     std::vector<std::size_t> strides;       ///< Step per dimension; empty: all 1.
-    std::vector<float> baseline;            ///< input_len (shared) or rows × input_len floats; empty: scalar.
-    float baseline_scalar = 0.0f;           ///< The baseline value when `baseline` is empty.
+    std::vector<T> baseline;                ///< input_len (shared) or rows × input_len values; empty: scalar.
+    T baseline_scalar = T(0);               ///< The baseline value when `baseline` is empty.
     std::vector<std::uint32_t> targets;     ///< Outputs to explain; empty: all.
     std::size_t perturbations_per_eval = 0; ///< Most perturbed rows per model call; 0: engine's choice.
 };
+/// Options of Engine::occlusion for a float model.
+using OcclusionOptions = BasicOcclusionOptions<float>;
+/// Options of Engine::occlusion for a double model (its baseline in doubles).
+using OcclusionOptionsF64 = BasicOcclusionOptions<double>;
 
 /// One group id per element from groups given as lists of element indices, as Captum and
 /// shap users write them (for `FeatureAblationOptions::feature_mask` and
@@ -366,26 +461,36 @@ inline std::vector<std::uint32_t> group_ids(const std::vector<std::vector<std::s
     return ids;
 }
 
-/// Options of Engine::feature_ablation (Captum's FeatureAblation).
-struct FeatureAblationOptions {
+/// Options of Engine::feature_ablation (Captum's FeatureAblation) for a model on `T`.
+template <class T>
+struct BasicFeatureAblationOptions {
     std::vector<std::uint32_t> feature_mask;  ///< Group id of each input element (0..G); empty: one group each.
     std::vector<std::string> group_names;     ///< Optional names of the G groups.
-    std::vector<float> baseline;              ///< input_len or rows × input_len floats; empty: scalar.
-    float baseline_scalar = 0.0f;             ///< The baseline value when `baseline` is empty.
+    std::vector<T> baseline;                  ///< input_len or rows × input_len values; empty: scalar.
+    T baseline_scalar = T(0);                 ///< The baseline value when `baseline` is empty.
     std::vector<std::uint32_t> targets;       ///< Outputs to explain; empty: all.
     std::size_t perturbations_per_eval = 0;   ///< Most perturbed rows per model call; 0: engine's choice.
     bool group_attributions = false;          ///< One value per group instead of per element.
 };
+/// Options of Engine::feature_ablation for a float model.
+using FeatureAblationOptions = BasicFeatureAblationOptions<float>;
+/// Options of Engine::feature_ablation for a double model (its baseline in doubles).
+using FeatureAblationOptionsF64 = BasicFeatureAblationOptions<double>;
 
-/// The cooperative game of the Shapley methods.
-struct ShapleyGame {
-    std::vector<float> background;           ///< B × input_len rows (required).
+/// The cooperative game of the Shapley methods for a model on `T`.
+template <class T>
+struct BasicShapleyGame {
+    std::vector<T> background;               ///< B × input_len rows (required).
     std::vector<double> background_weights;  ///< One weight per background row; empty: equal.
     std::vector<std::uint32_t> players;      ///< Player of each input element (0..M); empty: one each.
     std::vector<std::string> player_names;   ///< Optional names of the M players.
     std::vector<std::uint32_t> targets;      ///< Outputs to explain; empty: all.
     Link link = Link::Identity;              ///< Identity or logit link.
 };
+/// The game of a float model.
+using ShapleyGame = BasicShapleyGame<float>;
+/// The game of a double model (its background in doubles).
+using ShapleyGameF64 = BasicShapleyGame<double>;
 
 /// How one explain call draws: its seed instead of the engine's, and one key per explained
 /// row (an application id through lumen::row_key, say). A row's random draws depend only on
@@ -430,26 +535,37 @@ inline lumen_call_control to_c(const CallOptions& call) {
 }
 }  // namespace detail
 
-/// Options of Engine::kernel_shap.
-struct KernelShapOptions {
-    ShapleyGame game;                     ///< Background, players, outputs, link.
+/// Options of Engine::kernel_shap for a model on `T`.
+template <class T>
+struct BasicKernelShapOptions {
+    BasicShapleyGame<T> game;             ///< Background, players, outputs, link.
     std::size_t budget = 0;               ///< Coalitions per row (first round with a target); 0: 2M + 2048.
     std::uint32_t error_batches = 0;      ///< Jackknife groups for the standard errors; 0: 64.
     Estimator estimator = Estimator::Default;  ///< How coalitions are sampled.
     double target_standard_error = 0.0;   ///< > 0: sample in rounds until every standard error is at most this.
     std::size_t max_budget = 0;           ///< Coalition cap with a target; 0: 16 × (2M + 2048).
 };
+/// Options of Engine::kernel_shap for a float model.
+using KernelShapOptions = BasicKernelShapOptions<float>;
+/// Options of Engine::kernel_shap for a double model.
+using KernelShapOptionsF64 = BasicKernelShapOptions<double>;
 
-/// Options of Engine::shapley_sampling.
-struct ShapleySamplingOptions {
-    ShapleyGame game;                   ///< Background, players, outputs, link.
+/// Options of Engine::shapley_sampling for a model on `T`.
+template <class T>
+struct BasicShapleySamplingOptions {
+    BasicShapleyGame<T> game;           ///< Background, players, outputs, link.
     std::size_t permutation_pairs = 0;  ///< Antithetic permutation pairs per row; 0: 25.
 };
+/// Options of Engine::shapley_sampling for a float model.
+using ShapleySamplingOptions = BasicShapleySamplingOptions<float>;
+/// Options of Engine::shapley_sampling for a double model.
+using ShapleySamplingOptionsF64 = BasicShapleySamplingOptions<double>;
 
-/// Options of Engine::integrated_gradients (Captum's IntegratedGradients).
-struct IntegratedGradientsOptions {
-    std::vector<float> baseline;         ///< input_len or rows × input_len floats; empty: scalar.
-    float baseline_scalar;               ///< The baseline value when `baseline` is empty.
+/// Options of Engine::integrated_gradients (Captum's IntegratedGradients) for a model on `T`.
+template <class T>
+struct BasicIntegratedGradientsOptions {
+    std::vector<T> baseline;             ///< input_len or rows × input_len values; empty: scalar.
+    T baseline_scalar;                   ///< The baseline value when `baseline` is empty.
     std::size_t n_steps;                 ///< Points on each path.
     IgMethod method;                     ///< The integration rule.
     std::size_t internal_batch_size;     ///< Path points per gradient call; 0: engine's choice.
@@ -457,7 +573,7 @@ struct IntegratedGradientsOptions {
     std::vector<std::uint32_t> targets;  ///< Outputs to explain; empty: all.
 
     /// The library's defaults: baseline 0, 50 steps, Gauss–Legendre, multiplied by inputs.
-    IntegratedGradientsOptions() {
+    BasicIntegratedGradientsOptions() {
         const lumen_integrated_gradients_options d = lumen_integrated_gradients_options_default();
         baseline_scalar = d.baseline_scalar;
         n_steps = d.n_steps;
@@ -466,6 +582,10 @@ struct IntegratedGradientsOptions {
         multiply_by_inputs = d.multiply_by_inputs != 0;
     }
 };
+/// Options of Engine::integrated_gradients for a float model.
+using IntegratedGradientsOptions = BasicIntegratedGradientsOptions<float>;
+/// Options of Engine::integrated_gradients for a double model (its baseline in doubles).
+using IntegratedGradientsOptionsF64 = BasicIntegratedGradientsOptions<double>;
 
 /// Options of Engine::saliency (Captum's Saliency).
 struct SaliencyOptions {
@@ -476,35 +596,42 @@ struct SaliencyOptions {
     SaliencyOptions() { abs = lumen_saliency_options_default().abs != 0; }
 };
 
-/// Options of Engine::gradient_shap (Captum's GradientShap).
-struct GradientShapOptions {
-    std::vector<float> baselines;        ///< m × input_len baseline rows (required).
+/// Options of Engine::gradient_shap (Captum's GradientShap) for a model on `T`.
+template <class T>
+struct BasicGradientShapOptions {
+    std::vector<T> baselines;            ///< m × input_len baseline rows (required).
     std::size_t n_samples;               ///< Samples per input row.
-    float stdevs;                        ///< Deviation of the Gaussian input noise.
+    T stdevs;                            ///< Deviation of the Gaussian input noise.
     std::size_t internal_batch_size;     ///< Path points per gradient call; 0: engine's choice.
     std::vector<std::uint32_t> targets;  ///< Outputs to explain; empty: all.
 
     /// The library's defaults: 5 samples, no noise.
-    GradientShapOptions() {
+    BasicGradientShapOptions() {
         const lumen_gradient_shap_options d = lumen_gradient_shap_options_default();
         n_samples = d.n_samples;
         stdevs = d.stdevs;
         internal_batch_size = d.internal_batch_size;
     }
 };
+/// Options of Engine::gradient_shap for a float model.
+using GradientShapOptions = BasicGradientShapOptions<float>;
+/// Options of Engine::gradient_shap for a double model (baselines and σ in doubles).
+using GradientShapOptionsF64 = BasicGradientShapOptions<double>;
 
-/// Options of Engine::noise_tunnel (Captum's NoiseTunnel); only the chosen base's options are read.
-struct NoiseTunnelOptions {
-    NoiseType nt_type;                                ///< The aggregation.
-    std::size_t nt_samples;                           ///< Noisy copies per row.
-    float stdevs;                                     ///< Deviation of the noise.
-    NoiseTunnelBase base;                             ///< The method under the tunnel.
-    SaliencyOptions saliency;                         ///< Read when base is Saliency.
-    IntegratedGradientsOptions integrated_gradients;  ///< Read when base is IntegratedGradients.
-    GradientShapOptions gradient_shap;                ///< Read when base is GradientShap.
+/// Options of Engine::noise_tunnel (Captum's NoiseTunnel) for a model on `T`; only the
+/// chosen base's options are read.
+template <class T>
+struct BasicNoiseTunnelOptions {
+    NoiseType nt_type;                                        ///< The aggregation.
+    std::size_t nt_samples;                                   ///< Noisy copies per row.
+    T stdevs;                                                 ///< Deviation of the noise.
+    NoiseTunnelBase base;                                     ///< The method under the tunnel.
+    SaliencyOptions saliency;                                 ///< Read when base is Saliency.
+    BasicIntegratedGradientsOptions<T> integrated_gradients;  ///< Read when base is IntegratedGradients.
+    BasicGradientShapOptions<T> gradient_shap;                ///< Read when base is GradientShap.
 
     /// The library's defaults: smoothgrad over 5 copies, σ = 1, Saliency.
-    NoiseTunnelOptions() {
+    BasicNoiseTunnelOptions() {
         const lumen_noise_tunnel_options d = lumen_noise_tunnel_options_default();
         nt_type = static_cast<NoiseType>(d.nt_type);
         nt_samples = d.nt_samples;
@@ -512,6 +639,10 @@ struct NoiseTunnelOptions {
         base = static_cast<NoiseTunnelBase>(d.base);
     }
 };
+/// Options of Engine::noise_tunnel for a float model.
+using NoiseTunnelOptions = BasicNoiseTunnelOptions<float>;
+/// Options of Engine::noise_tunnel for a double model.
+using NoiseTunnelOptionsF64 = BasicNoiseTunnelOptions<double>;
 
 /// Options of Engine::grad_cam (Captum's LayerGradCam + interpolate).
 struct GradCamOptions {
@@ -563,10 +694,12 @@ struct FeatureRange {
     float max = 0.0f;           ///< Largest allowed value.
 };
 
-/// Options of Engine::counterfactuals (PermuteAttack).
-struct PermuteAttackOptions {
+/// Options of Engine::counterfactuals (PermuteAttack) for a model on `T` (feature codes
+/// and ranges stay floats for either).
+template <class T>
+struct BasicPermuteAttackOptions {
     std::vector<TabularFeature> features;  ///< Logical features; empty: one numeric per column.
-    std::vector<float> training;           ///< n × input_len training rows (required).
+    std::vector<T> training;               ///< n × input_len training rows (required).
     std::int64_t target_class;             ///< target_opposite or a class index.
     std::vector<std::uint32_t> immutable;  ///< Features that never change.
     std::vector<std::uint32_t> allow_list; ///< Only these may change; empty: all but immutable.
@@ -588,7 +721,7 @@ struct PermuteAttackOptions {
     std::size_t gibbs_iterations;          ///< Gibbs sweeps per draw.
 
     /// The library's defaults (the paper's settings).
-    PermuteAttackOptions() {
+    BasicPermuteAttackOptions() {
         const lumen_permute_attack_options d = lumen_permute_attack_options_default();
         target_class = d.target_class;
         population = d.population;
@@ -608,26 +741,45 @@ struct PermuteAttackOptions {
         gibbs_iterations = d.gibbs_iterations;
     }
 };
+/// Options of Engine::counterfactuals for a float model.
+using PermuteAttackOptions = BasicPermuteAttackOptions<float>;
+/// Options of Engine::counterfactuals for a double model (its training rows in doubles).
+using PermuteAttackOptionsF64 = BasicPermuteAttackOptions<double>;
 
 // ---------------------------------------------------------------------------------------
 // Models
 
-/// `predict(inputs, rows, outputs)`: reads `rows × input_len` floats, writes
-/// `rows × output_len` floats. Throw to fail the explanation.
-using PredictFunction = std::function<void(Span<const float> inputs, std::size_t rows, Span<float> outputs)>;
+/// `predict(inputs, rows, outputs)` on elements of type `T` (float or double): reads
+/// `rows × input_len` values, writes `rows × output_len` values. Throw to fail the explanation.
+template <class T>
+using BasicPredictFunction = std::function<void(Span<const T> inputs, std::size_t rows, Span<T> outputs)>;
+/// `predict` of a float model.
+using PredictFunction = BasicPredictFunction<float>;
+/// `predict` of a double model.
+using PredictFunctionF64 = BasicPredictFunction<double>;
 
-/// `gradient(inputs, rows, targets, gradients, outputs)`: per row, ∂f_targets[r]/∂input into
-/// `gradients` (`rows × input_len`) and, when `outputs` is not empty, f(x) into it
-/// (`rows × output_len`). Throw to fail the explanation.
-using GradientFunction = std::function<void(Span<const float> inputs, std::size_t rows,
-                                            Span<const std::uint32_t> targets, Span<float> gradients,
-                                            Span<float> outputs)>;
+/// `gradient(inputs, rows, targets, gradients, outputs)` on `T`: per row,
+/// ∂f_targets[r]/∂input into `gradients` (`rows × input_len`) and, when `outputs` is not
+/// empty, f(x) into it (`rows × output_len`). Throw to fail the explanation.
+template <class T>
+using BasicGradientFunction = std::function<void(Span<const T> inputs, std::size_t rows,
+                                                 Span<const std::uint32_t> targets, Span<T> gradients,
+                                                 Span<T> outputs)>;
+/// `gradient` of a float model.
+using GradientFunction = BasicGradientFunction<float>;
+/// `gradient` of a double model.
+using GradientFunctionF64 = BasicGradientFunction<double>;
 
-/// `layer_gradient(inputs, rows, targets, activations, gradients)`: per row, the exposed
-/// layer's activations and ∂f_targets[r]/∂activations (`rows × C × h × w` each).
-using LayerGradientFunction = std::function<void(Span<const float> inputs, std::size_t rows,
-                                                 Span<const std::uint32_t> targets, Span<float> activations,
-                                                 Span<float> gradients)>;
+/// `layer_gradient(inputs, rows, targets, activations, gradients)` on `T`: per row, the
+/// exposed layer's activations and ∂f_targets[r]/∂activations (`rows × C × h × w` each).
+template <class T>
+using BasicLayerGradientFunction = std::function<void(Span<const T> inputs, std::size_t rows,
+                                                      Span<const std::uint32_t> targets, Span<T> activations,
+                                                      Span<T> gradients)>;
+/// `layer_gradient` of a float model.
+using LayerGradientFunction = BasicLayerGradientFunction<float>;
+/// `layer_gradient` of a double model.
+using LayerGradientFunctionF64 = BasicLayerGradientFunction<double>;
 
 /// The shape and capabilities of a model.
 struct ModelConfig {
@@ -683,83 +835,181 @@ struct ThrownExceptions {
     }
 };
 
-/// What a model's trampolines reach through `user_data`: the callables and the exceptions
-/// they threw.
+/// Whether a callable `F` takes double spans and not float ones (`Args` after the input
+/// span): a callable for a double model. The float test runs first, so a generic lambda
+/// that works on floats keeps its float meaning and is never instantiated on doubles.
+template <class F, template <class> class Args>
+struct takes_f64_only
+    : std::conjunction<std::negation<typename Args<float>::template invocable<F>>,
+                       typename Args<double>::template invocable<F>> {};
+
+/// The argument list of a model's predict callable on `T`.
+template <class T>
+struct PredictArgs {
+    template <class F>
+    using invocable = std::is_invocable<F&, Span<const T>, std::size_t, Span<T>>;
+};
+
+/// What a model's trampolines reach through `user_data`: the callables (on `T`) and the
+/// exceptions they threw.
+template <class T>
 struct ModelState : ThrownExceptions {
     std::size_t input_len;
     std::size_t output_len;
     std::size_t layer_len;
-    PredictFunction predict;
-    GradientFunction gradient;
-    LayerGradientFunction layer_gradient;
+    BasicPredictFunction<T> predict;
+    BasicGradientFunction<T> gradient;
+    BasicLayerGradientFunction<T> layer_gradient;
 };
 
-/// lumen_predict_fn trampoline: calls the model's PredictFunction; an exception becomes its error code.
-inline std::int32_t call_predict(void* user_data, const float* inputs, std::size_t rows, float* outputs) noexcept {
-    ModelState* state = static_cast<ModelState*>(user_data);
+/// lumen_predict_fn (`T` float) or lumen_predict_f64_fn (`T` double) trampoline: calls the
+/// model's predict callable; an exception becomes its error code.
+template <class T>
+std::int32_t call_predict(void* user_data, const T* inputs, std::size_t rows, T* outputs) noexcept {
+    ModelState<T>* state = static_cast<ModelState<T>*>(user_data);
     try {
-        state->predict(Span<const float>(inputs, rows * state->input_len), rows,
-                       Span<float>(outputs, rows * state->output_len));
+        state->predict(Span<const T>(inputs, rows * state->input_len), rows,
+                       Span<T>(outputs, rows * state->output_len));
         return 0;
     } catch (...) {
         return state->keep(std::current_exception());
     }
 }
 
-/// lumen_gradient_fn trampoline: calls the GradientFunction (empty `outputs` when Lumen passes NULL).
-inline std::int32_t call_gradient(void* user_data, const float* inputs, std::size_t rows,
-                                  const std::uint32_t* targets, float* gradients, float* outputs) noexcept {
-    ModelState* state = static_cast<ModelState*>(user_data);
+/// Gradient trampoline on `T`: calls the gradient callable (empty `outputs` when Lumen passes NULL).
+template <class T>
+std::int32_t call_gradient(void* user_data, const T* inputs, std::size_t rows, const std::uint32_t* targets,
+                           T* gradients, T* outputs) noexcept {
+    ModelState<T>* state = static_cast<ModelState<T>*>(user_data);
     try {
-        state->gradient(Span<const float>(inputs, rows * state->input_len), rows,
-                        Span<const std::uint32_t>(targets, rows), Span<float>(gradients, rows * state->input_len),
-                        outputs != nullptr ? Span<float>(outputs, rows * state->output_len) : Span<float>());
+        state->gradient(Span<const T>(inputs, rows * state->input_len), rows,
+                        Span<const std::uint32_t>(targets, rows), Span<T>(gradients, rows * state->input_len),
+                        outputs != nullptr ? Span<T>(outputs, rows * state->output_len) : Span<T>());
         return 0;
     } catch (...) {
         return state->keep(std::current_exception());
     }
 }
 
-/// lumen_layer_gradient_fn trampoline: calls the LayerGradientFunction.
-inline std::int32_t call_layer_gradient(void* user_data, const float* inputs, std::size_t rows,
-                                        const std::uint32_t* targets, float* activations,
-                                        float* gradients) noexcept {
-    ModelState* state = static_cast<ModelState*>(user_data);
+/// Layer-gradient trampoline on `T`: calls the layer_gradient callable.
+template <class T>
+std::int32_t call_layer_gradient(void* user_data, const T* inputs, std::size_t rows, const std::uint32_t* targets,
+                                 T* activations, T* gradients) noexcept {
+    ModelState<T>* state = static_cast<ModelState<T>*>(user_data);
     try {
-        state->layer_gradient(Span<const float>(inputs, rows * state->input_len), rows,
+        state->layer_gradient(Span<const T>(inputs, rows * state->input_len), rows,
                               Span<const std::uint32_t>(targets, rows),
-                              Span<float>(activations, rows * state->layer_len),
-                              Span<float>(gradients, rows * state->layer_len));
+                              Span<T>(activations, rows * state->layer_len),
+                              Span<T>(gradients, rows * state->layer_len));
         return 0;
     } catch (...) {
         return state->keep(std::current_exception());
     }
 }
 
-/// lumen_finalize_fn: frees the ModelState when Lumen frees the model.
-inline void finalize_state(void* user_data) noexcept { delete static_cast<ModelState*>(user_data); }
+/// lumen_finalize_fn: frees the ModelState<T> when Lumen frees the model.
+template <class T>
+void finalize_state(void* user_data) noexcept {
+    delete static_cast<ModelState<T>*>(user_data);
+}
+
+/// Sets the element type and the trampolines of `state`'s callables in `desc`: the float
+/// callbacks for `T` float, the `_f64` ones (float ones NULL) for `T` double.
+template <class T>
+void set_callbacks(lumen_model_desc& desc, const ModelState<T>& state) noexcept {
+    desc.element_type = static_cast<std::uint32_t>(element_type_of<T>());
+    if constexpr (is_f64<T>) {
+        desc.predict_f64 = call_predict<T>;
+        desc.gradient_f64 = state.gradient ? call_gradient<T> : nullptr;
+        desc.layer_gradient_f64 = state.layer_gradient ? call_layer_gradient<T> : nullptr;
+    } else {
+        desc.predict = call_predict<T>;
+        desc.gradient = state.gradient ? call_gradient<T> : nullptr;
+        desc.layer_gradient = state.layer_gradient ? call_layer_gradient<T> : nullptr;
+    }
+    desc.finalize = finalize_state<T>;
+}
 
 }  // namespace detail
 
 class Engine;
 
 /// A model: C++ callables behind Lumen's model descriptor. Move-only; thread-safe (its
-/// callables run as ModelConfig::concurrent allows).
+/// callables run as ModelConfig::concurrent allows). Its element type comes from its
+/// callables: ones on `Span<const float>` make a float model, ones on `Span<const double>`
+/// a double model (LUMEN_ELEMENT_F64), explained with double inputs and the `...F64` options.
 class Model {
    public:
-    /// A model with a forward pass only (enough for occlusion, ablation, the Shapley
-    /// methods and counterfactuals). Any callable converts to PredictFunction.
+    /// A float model with a forward pass only (enough for occlusion, ablation, the
+    /// Shapley methods and counterfactuals). Any callable converts to PredictFunction.
     Model(const ModelConfig& config, PredictFunction predict) : Model(config, std::move(predict), nullptr, nullptr) {}
 
-    /// A model with a forward pass and a gradient (for the gradient methods).
+    /// A float model with a forward pass and a gradient (for the gradient methods).
     Model(const ModelConfig& config, PredictFunction predict, GradientFunction gradient)
         : Model(config, std::move(predict), std::move(gradient), nullptr) {}
 
-    /// A model with every callback; `gradient` and `layer_gradient` may be empty.
+    /// A float model with every callback; `gradient` and `layer_gradient` may be empty.
     Model(const ModelConfig& config, PredictFunction predict, GradientFunction gradient,
-          LayerGradientFunction layer_gradient) {
+          LayerGradientFunction layer_gradient)
+        : Model(detail::ElementTag<float>(), config, std::move(predict), std::move(gradient),
+                std::move(layer_gradient)) {}
+
+    /// A double model (LUMEN_ELEMENT_F64): `predict` takes `Span<const double>` inputs and
+    /// writes a `Span<double>` (converting to PredictFunctionF64); the optional `gradient`
+    /// and `layer_gradient` (nullptr or empty: none) convert to GradientFunctionF64 and
+    /// LayerGradientFunctionF64. Chosen for a `predict` callable on double spans but not on
+    /// float ones; a generic lambda that accepts both makes a float model.
+    template <class Predict, class Gradient = std::nullptr_t, class LayerGradient = std::nullptr_t,
+              std::enable_if_t<detail::takes_f64_only<Predict, detail::PredictArgs>::value, int> = 0>
+    Model(const ModelConfig& config, Predict predict, Gradient gradient = nullptr,
+          LayerGradient layer_gradient = nullptr)
+        : Model(detail::ElementTag<double>(), config, PredictFunctionF64(std::move(predict)),
+                GradientFunctionF64(std::move(gradient)), LayerGradientFunctionF64(std::move(layer_gradient))) {}
+
+    /// Takes over `other`'s handle; `other` is left empty (explaining with it throws).
+    Model(Model&& other) noexcept
+        : handle_(std::move(other.handle_)),
+          state_(std::exchange(other.state_, nullptr)),
+          input_len_(std::exchange(other.input_len_, 0)),
+          output_len_(std::exchange(other.output_len_, 0)),
+          element_type_(other.element_type_) {}
+    /// Frees this model's handle and takes over `other`'s.
+    Model& operator=(Model&& other) noexcept {
+        if (this != &other) {
+            handle_ = std::move(other.handle_);
+            state_ = std::exchange(other.state_, nullptr);
+            input_len_ = std::exchange(other.input_len_, 0);
+            output_len_ = std::exchange(other.output_len_, 0);
+            element_type_ = other.element_type_;
+        }
+        return *this;
+    }
+    Model(const Model&) = delete;
+    Model& operator=(const Model&) = delete;
+    ~Model() = default;
+
+    /// Elements per input row.
+    std::size_t input_len() const noexcept { return input_len_; }
+    /// Outputs per row.
+    std::size_t output_len() const noexcept { return output_len_; }
+    /// The element type of its buffers: F32 or F64 (as its callables were declared).
+    ElementType element_type() const noexcept { return element_type_; }
+    /// The C handle (still owned by this object).
+    const lumen_model* get() const noexcept { return handle_.get(); }
+
+    /// Rethrows the exception a callable threw during a failed call, if the status and the
+    /// message show one; returns otherwise. Used by Engine after every failing call.
+    void rethrow_callback_exception(lumen_status status) const {
+        if (state_ != nullptr) state_->rethrow_for(status);
+    }
+
+   private:
+    /// The one construction path of both element types: the callables on `T`.
+    template <class T>
+    Model(detail::ElementTag<T>, const ModelConfig& config, BasicPredictFunction<T> predict,
+          BasicGradientFunction<T> gradient, BasicLayerGradientFunction<T> layer_gradient) {
         if (!predict) throw InvalidInputError(Status::NullPointer, "lumen::Model: predict is empty");
-        std::unique_ptr<detail::ModelState> state(new detail::ModelState());
+        std::unique_ptr<detail::ModelState<T>> state(new detail::ModelState<T>());
         state->input_len = config.input_len;
         state->output_len = config.output_len;
         state->layer_len = config.layer_shape[0] * config.layer_shape[1] * config.layer_shape[2];
@@ -777,11 +1027,8 @@ class Model {
         desc.input_rank = config.input_shape.size();
         desc.output_len = config.output_len;
         desc.max_batch_rows = config.max_batch_rows;
-        desc.predict = detail::call_predict;
-        desc.gradient = state->gradient ? detail::call_gradient : nullptr;
-        desc.layer_gradient = state->layer_gradient ? detail::call_layer_gradient : nullptr;
+        detail::set_callbacks(desc, *state);
         desc.user_data = state.get();
-        desc.finalize = detail::finalize_state;
         desc.feature_names = names.data();
         desc.feature_names_len = names.size();
         for (std::size_t d = 0; d < 3; ++d) desc.layer_shape[d] = config.layer_shape[d];
@@ -792,46 +1039,14 @@ class Model {
         state_ = state.release();  // now owned by the handle's finalize
         input_len_ = config.input_len;
         output_len_ = config.output_len;
+        element_type_ = detail::element_type_of<T>();
     }
 
-    /// Takes over `other`'s handle; `other` is left empty (explaining with it throws).
-    Model(Model&& other) noexcept
-        : handle_(std::move(other.handle_)),
-          state_(std::exchange(other.state_, nullptr)),
-          input_len_(std::exchange(other.input_len_, 0)),
-          output_len_(std::exchange(other.output_len_, 0)) {}
-    /// Frees this model's handle and takes over `other`'s.
-    Model& operator=(Model&& other) noexcept {
-        if (this != &other) {
-            handle_ = std::move(other.handle_);
-            state_ = std::exchange(other.state_, nullptr);
-            input_len_ = std::exchange(other.input_len_, 0);
-            output_len_ = std::exchange(other.output_len_, 0);
-        }
-        return *this;
-    }
-    Model(const Model&) = delete;
-    Model& operator=(const Model&) = delete;
-    ~Model() = default;
-
-    /// Elements per input row.
-    std::size_t input_len() const noexcept { return input_len_; }
-    /// Outputs per row.
-    std::size_t output_len() const noexcept { return output_len_; }
-    /// The C handle (still owned by this object).
-    const lumen_model* get() const noexcept { return handle_.get(); }
-
-    /// Rethrows the exception a callable threw during a failed call, if the status and the
-    /// message show one; returns otherwise. Used by Engine after every failing call.
-    void rethrow_callback_exception(lumen_status status) const {
-        if (state_ != nullptr) state_->rethrow_for(status);
-    }
-
-   private:
     std::unique_ptr<lumen_model, detail::Deleter<lumen_model, lumen_model_free>> handle_;
-    detail::ModelState* state_ = nullptr;
+    detail::ThrownExceptions* state_ = nullptr;
     std::size_t input_len_ = 0;
     std::size_t output_len_ = 0;
+    ElementType element_type_ = ElementType::F32;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -893,27 +1108,48 @@ class Explanation {
         return dims;
     }
 
-    /// The rows × outputs × features attributions.
-    std::vector<float> attributions() const {
-        std::vector<float> out(shape().size());
-        detail::check(lumen_explanation_attributions(handle_.get(), out.data(), out.size()));
+    /// The element type of the model it was made with: its results are rounded to it
+    /// (read a double model's with the `_f64` getters to keep every bit).
+    ElementType element_type() const {
+        std::uint32_t out = 0;
+        detail::check(lumen_explanation_element_type(handle_.get(), &out));
+        return static_cast<ElementType>(out);
+    }
+
+    /// The rows × outputs × features attributions (a double model's rounded to float).
+    std::vector<float> attributions() const { return attributions_as<float>(); }
+    /// The attributions as doubles: a double model's to their last bit (a float model's widened).
+    std::vector<double> attributions_f64() const { return attributions_as<double>(); }
+    /// The attributions as `T` (float or double): attributions() or attributions_f64().
+    template <class T>
+    std::vector<T> attributions_as() const {
+        std::vector<T> out(shape().size());
+        attributions(Span<T>(out.data(), out.size()));
         return out;
     }
     /// Copies the attributions into `out` (InvalidInputError if it is too small).
     void attributions(Span<float> out) const {
         detail::check(lumen_explanation_attributions(handle_.get(), out.data(), out.size()));
     }
+    /// Copies the attributions as doubles into `out` (InvalidInputError if it is too small).
+    void attributions(Span<double> out) const {
+        detail::check(lumen_explanation_attributions_f64(handle_.get(), out.data(), out.size()));
+    }
     /// The rows × outputs model outputs f(x).
     std::vector<float> predictions() const {
-        std::vector<float> out(per_output());
-        detail::check(lumen_explanation_predictions(handle_.get(), out.data(), out.size()));
-        return out;
+        return read<float>(lumen_explanation_predictions, lumen_explanation_predictions_f64, per_output());
+    }
+    /// The predictions as doubles (a double model's full precision).
+    std::vector<double> predictions_f64() const {
+        return read<double>(lumen_explanation_predictions, lumen_explanation_predictions_f64, per_output());
     }
     /// The rows × outputs base values f(baseline).
     std::vector<float> base_values() const {
-        std::vector<float> out(per_output());
-        detail::check(lumen_explanation_base_values(handle_.get(), out.data(), out.size()));
-        return out;
+        return read<float>(lumen_explanation_base_values, lumen_explanation_base_values_f64, per_output());
+    }
+    /// The base values as doubles (a double model's full precision).
+    std::vector<double> base_values_f64() const {
+        return read<double>(lumen_explanation_base_values, lumen_explanation_base_values_f64, per_output());
     }
     /// Each row's explained output when the call gave per-row targets
     /// (CallOptions::row_targets); empty when every row explains outputs().
@@ -948,9 +1184,12 @@ class Explanation {
     }
     /// The rows × outputs × features standard errors (NotAvailableError if not sampled).
     std::vector<float> standard_errors() const {
-        std::vector<float> out(shape().size());
-        detail::check(lumen_explanation_standard_errors(handle_.get(), out.data(), out.size()));
-        return out;
+        return read<float>(lumen_explanation_standard_errors, lumen_explanation_standard_errors_f64, shape().size());
+    }
+    /// The standard errors as doubles (NotAvailableError if not sampled).
+    std::vector<double> standard_errors_f64() const {
+        return read<double>(lumen_explanation_standard_errors, lumen_explanation_standard_errors_f64,
+                            shape().size());
     }
     /// The name of feature `feature` along the feature axis.
     std::string feature_name(std::size_t feature) const {
@@ -1014,6 +1253,13 @@ class Explanation {
         const AttributionShape s = shape();
         return s.rows * s.outputs;
     }
+    /// `n` values read as `T` by the float getter `f32` or its `_f64` twin `f64`.
+    template <class T, class F32, class F64>
+    std::vector<T> read(F32 f32, F64 f64, std::size_t n) const {
+        std::vector<T> out(n);
+        detail::check(detail::pick<T>(f32, f64)(handle_.get(), out.data(), out.size()));
+        return out;
+    }
     std::unique_ptr<lumen_explanation, detail::Deleter<lumen_explanation, lumen_explanation_free>> handle_;
 };
 
@@ -1033,8 +1279,13 @@ struct Counterfactual {
     std::uint32_t predicted_class = 0;   ///< The class the model predicts for it.
     float target_probability = 0.0f;     ///< The model's probability of the target class.
     float distance = 0.0f;               ///< Distance to the instance (√2 per changed category).
-    std::vector<float> row;              ///< The counterfactual model input.
+    std::vector<float> row;              ///< The counterfactual model input (a double model's rounded).
     std::vector<std::uint32_t> changed;  ///< The logical features it changes, increasing.
+    /// The row as doubles: a double model's exact values (a float model's widened).
+    std::vector<double> row_f64;
+    double original_probability_f64 = 0.0;  ///< The instance's probability of the target class, as a double.
+    double target_probability_f64 = 0.0;    ///< `target_probability` as a double (a double model's full precision).
+    double distance_f64 = 0.0;              ///< `distance` as a double.
 };
 
 /// The result of a counterfactual search. Move-only and immutable; thread-safe.
@@ -1077,6 +1328,12 @@ class Counterfactuals {
         out.distance = raw.distance;
         out.row.resize(input_len_);
         detail::check(lumen_counterfactuals_row(handle_.get(), instance, index, out.row.data(), out.row.size()));
+        out.row_f64.resize(input_len_);
+        detail::check(
+            lumen_counterfactuals_row_f64(handle_.get(), instance, index, out.row_f64.data(), out.row_f64.size()));
+        detail::check(lumen_counterfactuals_probabilities_f64(handle_.get(), instance, index,
+                                                              &out.original_probability_f64,
+                                                              &out.target_probability_f64, &out.distance_f64));
         out.changed.resize(raw.changed_len);
         detail::check(
             lumen_counterfactuals_changed(handle_.get(), instance, index, out.changed.data(), out.changed.size()));
@@ -1118,11 +1375,11 @@ inline double scorecard_score(double p_good, double base_score = 600.0, double b
 
 namespace detail {
 
-/// The C game of `game`; `names` must outlive the call that uses it.
-inline lumen_shapley_game to_c(const ShapleyGame& game, const CStrings& names) {
+/// The C game of `game` without its background (see set_game); `names` must outlive the
+/// call that uses it.
+template <class T>
+lumen_shapley_game to_c(const BasicShapleyGame<T>& game, const CStrings& names) {
     lumen_shapley_game c{};
-    c.background = game.background.data();
-    c.background_len = game.background.size();
     c.background_weights = game.background_weights.data();
     c.background_weights_len = game.background_weights.size();
     c.players = game.players.data();
@@ -1135,12 +1392,21 @@ inline lumen_shapley_game to_c(const ShapleyGame& game, const CStrings& names) {
     return c;
 }
 
-/// The C options of Integrated Gradients (borrowing `o`'s vectors).
-inline lumen_integrated_gradients_options to_c(const IntegratedGradientsOptions& o) {
+/// The C options of a Shapley method on `T`, its game filled from `game` (the float
+/// background in `c.game.background`, a double one in `c.background_f64`); `names` must
+/// outlive the call that uses them.
+template <class COptions, class T>
+void set_game(COptions& c, const BasicShapleyGame<T>& game, const CStrings& names) {
+    c.game = to_c(game, names);
+    set_buffer(c.game.background, c.background_f64, c.game.background_len, game.background);
+}
+
+/// The C options of Integrated Gradients on `T` (borrowing `o`'s vectors).
+template <class T>
+lumen_integrated_gradients_options to_c(const BasicIntegratedGradientsOptions<T>& o) {
     lumen_integrated_gradients_options c = lumen_integrated_gradients_options_default();
-    c.baseline = o.baseline.data();
-    c.baseline_len = o.baseline.size();
-    c.baseline_scalar = o.baseline_scalar;
+    set_buffer(c.baseline, c.baseline_f64, c.baseline_len, o.baseline);
+    set_scalar(c.baseline_scalar, c.baseline_scalar_f64, o.baseline_scalar);
     c.n_steps = o.n_steps;
     c.method = static_cast<std::uint32_t>(o.method);
     c.internal_batch_size = o.internal_batch_size;
@@ -1159,13 +1425,13 @@ inline lumen_saliency_options to_c(const SaliencyOptions& o) {
     return c;
 }
 
-/// The C options of GradientSHAP (borrowing `o`'s vectors).
-inline lumen_gradient_shap_options to_c(const GradientShapOptions& o) {
+/// The C options of GradientSHAP on `T` (borrowing `o`'s vectors).
+template <class T>
+lumen_gradient_shap_options to_c(const BasicGradientShapOptions<T>& o) {
     lumen_gradient_shap_options c = lumen_gradient_shap_options_default();
-    c.baselines = o.baselines.data();
-    c.baselines_len = o.baselines.size();
+    set_buffer(c.baselines, c.baselines_f64, c.baselines_len, o.baselines);
     c.n_samples = o.n_samples;
-    c.stdevs = o.stdevs;
+    set_scalar(c.stdevs, c.stdevs_f64, o.stdevs);
     c.internal_batch_size = o.internal_batch_size;
     c.targets = o.targets.data();
     c.targets_len = o.targets.size();
@@ -1177,112 +1443,210 @@ inline lumen_gradient_shap_options to_c(const GradientShapOptions& o) {
 // ---------------------------------------------------------------------------------------
 // TimeSHAP: sequence models, options and results
 
-/// `predict(inputs, rows, seq_len, outputs)`: reads `rows × seq_len × features` floats
-/// (event-major within a row), writes `rows × output_len` floats. Throw to fail.
-using SequencePredictFunction =
-    std::function<void(Span<const float> inputs, std::size_t rows, std::size_t seq_len, Span<float> outputs)>;
+/// `predict(inputs, rows, seq_len, outputs)` on `T` (float or double): reads
+/// `rows × seq_len × features` values (event-major within a row), writes `rows × output_len`
+/// values. Throw to fail.
+template <class T>
+using BasicSequencePredictFunction =
+    std::function<void(Span<const T> inputs, std::size_t rows, std::size_t seq_len, Span<T> outputs)>;
+/// `predict` of a float sequence model.
+using SequencePredictFunction = BasicSequencePredictFunction<float>;
+/// `predict` of a double sequence model.
+using SequencePredictFunctionF64 = BasicSequencePredictFunction<double>;
 
-/// `run_prefix(initial_states, inputs, rows, seq_len, states)`: runs `rows` sequences of
-/// `seq_len` events from `initial_states` (`rows × state_len`; empty: the model's own
-/// initial state) and writes the hidden states after the last event (`rows × state_len`).
-using RunPrefixFunction = std::function<void(Span<const float> initial_states, Span<const float> inputs,
-                                             std::size_t rows, std::size_t seq_len, Span<float> states)>;
+/// `run_prefix(initial_states, inputs, rows, seq_len, states)` on `T`: runs `rows`
+/// sequences of `seq_len` events from `initial_states` (`rows × state_len`; empty: the
+/// model's own initial state) and writes the hidden states after the last event
+/// (`rows × state_len`).
+template <class T>
+using BasicRunPrefixFunction = std::function<void(Span<const T> initial_states, Span<const T> inputs,
+                                                  std::size_t rows, std::size_t seq_len, Span<T> states)>;
+/// `run_prefix` of a float sequence model.
+using RunPrefixFunction = BasicRunPrefixFunction<float>;
+/// `run_prefix` of a double sequence model.
+using RunPrefixFunctionF64 = BasicRunPrefixFunction<double>;
 
-/// `predict_from_state(states, inputs, rows, seq_len, outputs)`: the outputs of the whole
-/// sequences whose prefixes left `states` (`rows × state_len`), given their tails.
-using PredictFromStateFunction = std::function<void(Span<const float> states, Span<const float> inputs,
-                                                    std::size_t rows, std::size_t seq_len, Span<float> outputs)>;
+/// `predict_from_state(states, inputs, rows, seq_len, outputs)` on `T`: the outputs of the
+/// whole sequences whose prefixes left `states` (`rows × state_len`), given their tails.
+template <class T>
+using BasicPredictFromStateFunction = std::function<void(Span<const T> states, Span<const T> inputs,
+                                                         std::size_t rows, std::size_t seq_len, Span<T> outputs)>;
+/// `predict_from_state` of a float sequence model.
+using PredictFromStateFunction = BasicPredictFromStateFunction<float>;
+/// `predict_from_state` of a double sequence model.
+using PredictFromStateFunctionF64 = BasicPredictFromStateFunction<double>;
 
 /// The shape and capabilities of a sequence model.
 struct SequenceModelConfig {
-    std::size_t features = 0;                ///< Floats per event (F >= 1).
+    std::size_t features = 0;                ///< Values per event (F >= 1).
     std::size_t output_len = 1;              ///< Outputs per sequence.
     std::size_t max_batch_rows = 0;          ///< Most sequences per call; 0: no limit.
     bool concurrent = false;                 ///< The callables may run on several threads at once.
-    std::size_t state_len = 0;               ///< Floats of hidden state (with the state callables), else 0.
+    std::size_t state_len = 0;               ///< Values of hidden state (with the state callables), else 0.
     std::vector<std::string> feature_names;  ///< Optional names of the F features.
 };
 
 namespace detail {
 
-/// What a sequence model's trampolines reach through `user_data`.
+/// What a sequence model's trampolines reach through `user_data`: its callables on `T`.
+template <class T>
 struct SequenceModelState : ThrownExceptions {
     std::size_t features;
     std::size_t output_len;
     std::size_t state_len;
-    SequencePredictFunction predict;
-    RunPrefixFunction run_prefix;
-    PredictFromStateFunction predict_from_state;
+    BasicSequencePredictFunction<T> predict;
+    BasicRunPrefixFunction<T> run_prefix;
+    BasicPredictFromStateFunction<T> predict_from_state;
 };
 
-/// lumen_sequence_predict_fn trampoline.
-inline std::int32_t call_sequence_predict(void* user_data, const float* inputs, std::size_t rows,
-                                          std::size_t seq_len, float* outputs) noexcept {
-    SequenceModelState* state = static_cast<SequenceModelState*>(user_data);
+/// The argument list of a sequence model's predict callable on `T`.
+template <class T>
+struct SequencePredictArgs {
+    template <class F>
+    using invocable = std::is_invocable<F&, Span<const T>, std::size_t, std::size_t, Span<T>>;
+};
+
+/// Sequence predict trampoline on `T` (lumen_sequence_predict_fn or its `_f64` twin).
+template <class T>
+std::int32_t call_sequence_predict(void* user_data, const T* inputs, std::size_t rows, std::size_t seq_len,
+                                   T* outputs) noexcept {
+    SequenceModelState<T>* state = static_cast<SequenceModelState<T>*>(user_data);
     try {
-        state->predict(Span<const float>(inputs, rows * seq_len * state->features), rows, seq_len,
-                       Span<float>(outputs, rows * state->output_len));
+        state->predict(Span<const T>(inputs, rows * seq_len * state->features), rows, seq_len,
+                       Span<T>(outputs, rows * state->output_len));
         return 0;
     } catch (...) {
         return state->keep(std::current_exception());
     }
 }
 
-/// lumen_run_prefix_fn trampoline (empty `initial_states` when Lumen passes NULL).
-inline std::int32_t call_run_prefix(void* user_data, const float* initial_states, const float* inputs,
-                                    std::size_t rows, std::size_t seq_len, float* states) noexcept {
-    SequenceModelState* state = static_cast<SequenceModelState*>(user_data);
+/// run_prefix trampoline on `T` (empty `initial_states` when Lumen passes NULL).
+template <class T>
+std::int32_t call_run_prefix(void* user_data, const T* initial_states, const T* inputs, std::size_t rows,
+                             std::size_t seq_len, T* states) noexcept {
+    SequenceModelState<T>* state = static_cast<SequenceModelState<T>*>(user_data);
     try {
-        const std::size_t state_floats = rows * state->state_len;
+        const std::size_t state_values = rows * state->state_len;
         state->run_prefix(
-            initial_states != nullptr ? Span<const float>(initial_states, state_floats) : Span<const float>(),
-            Span<const float>(inputs, rows * seq_len * state->features), rows, seq_len,
-            Span<float>(states, state_floats));
+            initial_states != nullptr ? Span<const T>(initial_states, state_values) : Span<const T>(),
+            Span<const T>(inputs, rows * seq_len * state->features), rows, seq_len, Span<T>(states, state_values));
         return 0;
     } catch (...) {
         return state->keep(std::current_exception());
     }
 }
 
-/// lumen_predict_from_state_fn trampoline.
-inline std::int32_t call_predict_from_state(void* user_data, const float* states, const float* inputs,
-                                            std::size_t rows, std::size_t seq_len, float* outputs) noexcept {
-    SequenceModelState* state = static_cast<SequenceModelState*>(user_data);
+/// predict_from_state trampoline on `T`.
+template <class T>
+std::int32_t call_predict_from_state(void* user_data, const T* states, const T* inputs, std::size_t rows,
+                                     std::size_t seq_len, T* outputs) noexcept {
+    SequenceModelState<T>* state = static_cast<SequenceModelState<T>*>(user_data);
     try {
-        state->predict_from_state(Span<const float>(states, rows * state->state_len),
-                                  Span<const float>(inputs, rows * seq_len * state->features), rows, seq_len,
-                                  Span<float>(outputs, rows * state->output_len));
+        state->predict_from_state(Span<const T>(states, rows * state->state_len),
+                                  Span<const T>(inputs, rows * seq_len * state->features), rows, seq_len,
+                                  Span<T>(outputs, rows * state->output_len));
         return 0;
     } catch (...) {
         return state->keep(std::current_exception());
     }
 }
 
-/// lumen_finalize_fn: frees the SequenceModelState when Lumen frees the model.
-inline void finalize_sequence_state(void* user_data) noexcept {
-    delete static_cast<SequenceModelState*>(user_data);
+/// lumen_finalize_fn: frees the SequenceModelState<T> when Lumen frees the model.
+template <class T>
+void finalize_sequence_state(void* user_data) noexcept {
+    delete static_cast<SequenceModelState<T>*>(user_data);
+}
+
+/// Sets the element type and the trampolines of `state`'s callables in `desc`.
+template <class T>
+void set_callbacks(lumen_sequence_model_desc& desc, const SequenceModelState<T>& state) noexcept {
+    desc.element_type = static_cast<std::uint32_t>(element_type_of<T>());
+    if constexpr (is_f64<T>) {
+        desc.predict_f64 = call_sequence_predict<T>;
+        desc.run_prefix_f64 = state.run_prefix ? call_run_prefix<T> : nullptr;
+        desc.predict_from_state_f64 = state.predict_from_state ? call_predict_from_state<T> : nullptr;
+    } else {
+        desc.predict = call_sequence_predict<T>;
+        desc.run_prefix = state.run_prefix ? call_run_prefix<T> : nullptr;
+        desc.predict_from_state = state.predict_from_state ? call_predict_from_state<T> : nullptr;
+    }
+    desc.finalize = finalize_sequence_state<T>;
 }
 
 }  // namespace detail
 
 /// A sequence model for TimeSHAP: C++ callables behind Lumen's sequence-model descriptor.
-/// A row is a sequence of `seq_len` events of `features` floats, and `seq_len` may change
-/// from call to call. Move-only; thread-safe (its callables run as `concurrent` allows).
+/// A row is a sequence of `seq_len` events of `features` values, and `seq_len` may change
+/// from call to call. Callables on `Span<const float>` make a float model, ones on
+/// `Span<const double>` a double model (explained with double sequences and
+/// TimeShapOptionsF64). Move-only; thread-safe (its callables run as `concurrent` allows).
 class SequenceModel {
    public:
-    /// A model that predicts whole sequences only.
+    /// A float model that predicts whole sequences only.
     SequenceModel(const SequenceModelConfig& config, SequencePredictFunction predict)
         : SequenceModel(config, std::move(predict), nullptr, nullptr) {}
 
-    /// A model that also exposes its hidden state (`config.state_len` floats per
+    /// A float model that also exposes its hidden state (`config.state_len` floats per
     /// sequence): TimeSHAP then runs shared prefixes once. Both state callables or neither.
     SequenceModel(const SequenceModelConfig& config, SequencePredictFunction predict, RunPrefixFunction run_prefix,
-                  PredictFromStateFunction predict_from_state) {
+                  PredictFromStateFunction predict_from_state)
+        : SequenceModel(detail::ElementTag<float>(), config, std::move(predict), std::move(run_prefix),
+                        std::move(predict_from_state)) {}
+
+    /// A double model (LUMEN_ELEMENT_F64): `predict` on `Span<const double>` (converting to
+    /// SequencePredictFunctionF64), with optional `run_prefix` and `predict_from_state` on
+    /// doubles (both or neither; nullptr: none). Chosen for a `predict` callable on double
+    /// spans but not on float ones.
+    template <class Predict, class RunPrefix = std::nullptr_t, class PredictFromState = std::nullptr_t,
+              std::enable_if_t<detail::takes_f64_only<Predict, detail::SequencePredictArgs>::value, int> = 0>
+    SequenceModel(const SequenceModelConfig& config, Predict predict, RunPrefix run_prefix = nullptr,
+                  PredictFromState predict_from_state = nullptr)
+        : SequenceModel(detail::ElementTag<double>(), config, SequencePredictFunctionF64(std::move(predict)),
+                        RunPrefixFunctionF64(std::move(run_prefix)),
+                        PredictFromStateFunctionF64(std::move(predict_from_state))) {}
+
+    /// Takes over `other`'s handle; `other` is left empty (explaining with it throws).
+    SequenceModel(SequenceModel&& other) noexcept
+        : handle_(std::move(other.handle_)),
+          state_(std::exchange(other.state_, nullptr)),
+          features_(std::exchange(other.features_, 0)),
+          element_type_(other.element_type_) {}
+    /// Frees this model's handle and takes over `other`'s.
+    SequenceModel& operator=(SequenceModel&& other) noexcept {
+        if (this != &other) {
+            handle_ = std::move(other.handle_);
+            state_ = std::exchange(other.state_, nullptr);
+            features_ = std::exchange(other.features_, 0);
+            element_type_ = other.element_type_;
+        }
+        return *this;
+    }
+    SequenceModel(const SequenceModel&) = delete;
+    SequenceModel& operator=(const SequenceModel&) = delete;
+    ~SequenceModel() = default;
+
+    /// Values per event.
+    std::size_t features() const noexcept { return features_; }
+    /// The element type of its buffers: F32 or F64 (as its callables were declared).
+    ElementType element_type() const noexcept { return element_type_; }
+    /// The C handle (still owned by this object).
+    const lumen_sequence_model* get() const noexcept { return handle_.get(); }
+
+    /// Rethrows the exception a callable threw during a failed call, if any; returns otherwise.
+    void rethrow_callback_exception(lumen_status status) const {
+        if (state_ != nullptr) state_->rethrow_for(status);
+    }
+
+   private:
+    /// The one construction path of both element types: the callables on `T`.
+    template <class T>
+    SequenceModel(detail::ElementTag<T>, const SequenceModelConfig& config, BasicSequencePredictFunction<T> predict,
+                  BasicRunPrefixFunction<T> run_prefix, BasicPredictFromStateFunction<T> predict_from_state) {
         if (!predict) throw InvalidInputError(Status::NullPointer, "lumen::SequenceModel: predict is empty");
         if (bool(run_prefix) != bool(predict_from_state))
             throw InvalidInputError(Status::InvalidArgument,
                                     "lumen::SequenceModel: run_prefix and predict_from_state go together");
-        std::unique_ptr<detail::SequenceModelState> state(new detail::SequenceModelState());
+        std::unique_ptr<detail::SequenceModelState<T>> state(new detail::SequenceModelState<T>());
         state->features = config.features;
         state->output_len = config.output_len;
         state->state_len = config.state_len;
@@ -1298,11 +1662,8 @@ class SequenceModel {
         desc.output_len = config.output_len;
         desc.max_batch_rows = config.max_batch_rows;
         desc.state_len = config.state_len;
-        desc.predict = detail::call_sequence_predict;
-        desc.run_prefix = state->run_prefix ? detail::call_run_prefix : nullptr;
-        desc.predict_from_state = state->predict_from_state ? detail::call_predict_from_state : nullptr;
+        detail::set_callbacks(desc, *state);
         desc.user_data = state.get();
-        desc.finalize = detail::finalize_sequence_state;
         desc.feature_names = names.data();
         desc.feature_names_len = names.size();
 
@@ -1311,40 +1672,13 @@ class SequenceModel {
         handle_.reset(raw);
         state_ = state.release();  // now owned by the handle's finalize
         features_ = config.features;
+        element_type_ = detail::element_type_of<T>();
     }
 
-    /// Takes over `other`'s handle; `other` is left empty (explaining with it throws).
-    SequenceModel(SequenceModel&& other) noexcept
-        : handle_(std::move(other.handle_)),
-          state_(std::exchange(other.state_, nullptr)),
-          features_(std::exchange(other.features_, 0)) {}
-    /// Frees this model's handle and takes over `other`'s.
-    SequenceModel& operator=(SequenceModel&& other) noexcept {
-        if (this != &other) {
-            handle_ = std::move(other.handle_);
-            state_ = std::exchange(other.state_, nullptr);
-            features_ = std::exchange(other.features_, 0);
-        }
-        return *this;
-    }
-    SequenceModel(const SequenceModel&) = delete;
-    SequenceModel& operator=(const SequenceModel&) = delete;
-    ~SequenceModel() = default;
-
-    /// Floats per event.
-    std::size_t features() const noexcept { return features_; }
-    /// The C handle (still owned by this object).
-    const lumen_sequence_model* get() const noexcept { return handle_.get(); }
-
-    /// Rethrows the exception a callable threw during a failed call, if any; returns otherwise.
-    void rethrow_callback_exception(lumen_status status) const {
-        if (state_ != nullptr) state_->rethrow_for(status);
-    }
-
-   private:
     std::unique_ptr<lumen_sequence_model, detail::Deleter<lumen_sequence_model, lumen_sequence_model_free>> handle_;
-    detail::SequenceModelState* state_ = nullptr;
+    detail::ThrownExceptions* state_ = nullptr;
     std::size_t features_ = 0;
+    ElementType element_type_ = ElementType::F32;
 };
 
 /// The granularity of a TimeSHAP explanation.
@@ -1360,12 +1694,14 @@ enum class CellRelevance : std::uint32_t {
     Threshold = LUMEN_TIMESHAP_RELEVANCE_THRESHOLD,   ///< |value| >= event_threshold / feature_threshold.
 };
 
-/// Options of the TimeSHAP methods (defaults from lumen_timeshap_options_default()). Set
-/// a background: `background` (one event of F floats, or a whole sequence of seq_len × F)
-/// or `training_events` (n × F; their mean event is the background).
-struct TimeShapOptions {
-    std::vector<float> background;       ///< One event or one whole sequence.
-    std::vector<float> training_events;  ///< Used (their mean event) when `background` is empty.
+/// Options of the TimeSHAP methods for a sequence model on `T` (defaults from
+/// lumen_timeshap_options_default()). Set a background: `background` (one event of F
+/// values, or a whole sequence of seq_len × F) or `training_events` (n × F; their mean
+/// event is the background).
+template <class T>
+struct BasicTimeShapOptions {
+    std::vector<T> background;           ///< One event or one whole sequence.
+    std::vector<T> training_events;      ///< Used (their mean event) when `background` is empty.
     bool prune;                          ///< Temporal coalition pruning with `tolerance` (default off).
     double tolerance;                    ///< η, finite and >= 0.
     std::size_t budget;                  ///< Coalitions per explanation; 0: 32000.
@@ -1384,7 +1720,7 @@ struct TimeShapOptions {
     std::int64_t pruning_index;
 
     /// The library's defaults.
-    TimeShapOptions() {
+    BasicTimeShapOptions() {
         const lumen_timeshap_options d = lumen_timeshap_options_default();
         prune = d.prune != 0;
         tolerance = d.tolerance;
@@ -1401,6 +1737,10 @@ struct TimeShapOptions {
         pruning_index = d.pruning_index;
     }
 };
+/// Options of the TimeSHAP methods for a float sequence model.
+using TimeShapOptions = BasicTimeShapOptions<float>;
+/// Options of the TimeSHAP methods for a double sequence model (background in doubles).
+using TimeShapOptionsF64 = BasicTimeShapOptions<double>;
 
 /// One point of the pruning curve.
 struct PruningPoint {
@@ -1504,6 +1844,8 @@ class TimeShapExplanation {
     TimeShapLevel level() const noexcept { return level_; }
     /// One value per player; they sum to prediction() − base_value().
     std::vector<float> values() const { return explanation_.attributions(); }
+    /// The values as doubles (a double model's to their last bit).
+    std::vector<double> values_f64() const { return explanation_.attributions_f64(); }
     /// The players, in the order of values().
     const std::vector<Player>& players() const noexcept { return players_; }
     /// The players as the `timeshap` package names and numbers them, in the order of values().
@@ -1512,14 +1854,22 @@ class TimeShapExplanation {
     std::int64_t pruning_index() const noexcept { return -static_cast<std::int64_t>(pruned_len_); }
     /// link(f(background sequence)).
     float base_value() const { return explanation_.base_values().at(0); }
+    /// base_value() as a double.
+    double base_value_f64() const { return explanation_.base_values_f64().at(0); }
     /// link(f(x)).
     float prediction() const { return explanation_.predictions().at(0); }
+    /// prediction() as a double.
+    double prediction_f64() const { return explanation_.predictions_f64().at(0); }
+    /// The element type of the sequence model it was made with.
+    ElementType element_type() const { return explanation_.element_type(); }
     /// Whether every coalition was enumerated (values exact, standard errors 0).
     bool exact() const noexcept { return exact_; }
     /// Events kept as individual players (the sequence length when nothing was pruned).
     std::size_t pruned_len() const noexcept { return pruned_len_; }
     /// Standard errors of the values (0 when exact).
     std::vector<float> standard_errors() const { return explanation_.standard_errors(); }
+    /// The standard errors as doubles.
+    std::vector<double> standard_errors_f64() const { return explanation_.standard_errors_f64(); }
     /// The audit record as JSON text (parameters, players, pruning curve and length).
     std::string to_json() const { return explanation_.to_json(); }
     /// The underlying explanation.
@@ -1614,13 +1964,12 @@ class TimeShapGlobal {
 
 namespace detail {
 
-/// The C options of `o` (borrowing its vectors).
-inline lumen_timeshap_options to_c(const TimeShapOptions& o) {
+/// The C options of `o` on `T` (borrowing its vectors).
+template <class T>
+lumen_timeshap_options to_c(const BasicTimeShapOptions<T>& o) {
     lumen_timeshap_options c = lumen_timeshap_options_default();
-    c.background = o.background.data();
-    c.background_len = o.background.size();
-    c.training_events = o.training_events.data();
-    c.training_events_len = o.training_events.size();
+    set_buffer(c.background, c.background_f64, c.background_len, o.background);
+    set_buffer(c.training_events, c.training_events_f64, c.training_events_len, o.training_events);
     c.prune = o.prune ? 1u : 0u;
     c.tolerance = o.tolerance;
     c.budget = o.budget;
@@ -1668,101 +2017,308 @@ class Engine {
         return static_cast<Backend>(out);
     }
 
+    // Each method has a float overload (float inputs and options, float model) and a
+    // double one (double inputs and `...F64` options, double model, the `_f64` export);
+    // both run the one templated implementation below. Mixing element types throws
+    // ElementTypeError.
+
     /// Occlusion of the rows in `inputs` (rows = inputs.size() / model.input_len()).
     Explanation occlusion(const Model& model, Span<const float> inputs, const OcclusionOptions& options,
-                    const CallOptions& call = CallOptions()) const {
-        lumen_occlusion_options c = lumen_occlusion_options_default();
-        c.window_shape = options.window_shape.data();
-        c.window_rank = options.window_shape.size();
-        c.strides = options.strides.data();
-        c.strides_rank = options.strides.size();
-        c.baseline = options.baseline.data();
-        c.baseline_len = options.baseline.size();
-        c.baseline_scalar = options.baseline_scalar;
-        c.targets = options.targets.data();
-        c.targets_len = options.targets.size();
-        c.perturbations_per_eval = options.perturbations_per_eval;
-        return explain(model, inputs, c, lumen_engine_explain_occlusion, call);
+                          const CallOptions& call = CallOptions()) const {
+        return occlusion_of(model, inputs, options, call);
+    }
+    /// Occlusion of a double model's rows.
+    Explanation occlusion(const Model& model, Span<const double> inputs, const OcclusionOptionsF64& options,
+                          const CallOptions& call = CallOptions()) const {
+        return occlusion_of(model, inputs, options, call);
     }
 
     /// Feature Ablation of the rows in `inputs`.
     Explanation feature_ablation(const Model& model, Span<const float> inputs,
                                  const FeatureAblationOptions& options = FeatureAblationOptions(),
-                    const CallOptions& call = CallOptions()) const {
+                                 const CallOptions& call = CallOptions()) const {
+        return feature_ablation_of(model, inputs, options, call);
+    }
+    /// Feature Ablation of a double model's rows.
+    Explanation feature_ablation(const Model& model, Span<const double> inputs,
+                                 const FeatureAblationOptionsF64& options = FeatureAblationOptionsF64(),
+                                 const CallOptions& call = CallOptions()) const {
+        return feature_ablation_of(model, inputs, options, call);
+    }
+
+    /// KernelSHAP values of the rows in `inputs` over `options.game.background`.
+    Explanation kernel_shap(const Model& model, Span<const float> inputs, const KernelShapOptions& options,
+                            const CallOptions& call = CallOptions()) const {
+        return kernel_shap_of(model, inputs, options, call);
+    }
+    /// KernelSHAP values of a double model's rows over a double background.
+    Explanation kernel_shap(const Model& model, Span<const double> inputs, const KernelShapOptionsF64& options,
+                            const CallOptions& call = CallOptions()) const {
+        return kernel_shap_of(model, inputs, options, call);
+    }
+
+    /// Shapley Value Sampling of the rows in `inputs`.
+    Explanation shapley_sampling(const Model& model, Span<const float> inputs,
+                                 const ShapleySamplingOptions& options,
+                                 const CallOptions& call = CallOptions()) const {
+        return shapley_sampling_of(model, inputs, options, call);
+    }
+    /// Shapley Value Sampling of a double model's rows.
+    Explanation shapley_sampling(const Model& model, Span<const double> inputs,
+                                 const ShapleySamplingOptionsF64& options,
+                                 const CallOptions& call = CallOptions()) const {
+        return shapley_sampling_of(model, inputs, options, call);
+    }
+
+    /// Integrated Gradients of the rows in `inputs` (needs the model's gradient).
+    Explanation integrated_gradients(const Model& model, Span<const float> inputs,
+                                     const IntegratedGradientsOptions& options = IntegratedGradientsOptions(),
+                                     const CallOptions& call = CallOptions()) const {
+        return explain(model, inputs, detail::to_c(options), lumen_engine_explain_integrated_gradients,
+                       lumen_engine_explain_integrated_gradients_f64,
+                       call);
+    }
+    /// Integrated Gradients of a double model's rows (path points computed in double).
+    Explanation integrated_gradients(const Model& model, Span<const double> inputs,
+                                     const IntegratedGradientsOptionsF64& options = IntegratedGradientsOptionsF64(),
+                                     const CallOptions& call = CallOptions()) const {
+        return explain(model, inputs, detail::to_c(options), lumen_engine_explain_integrated_gradients,
+                       lumen_engine_explain_integrated_gradients_f64,
+                       call);
+    }
+
+    /// Saliency of the rows in `inputs` (needs the model's gradient).
+    Explanation saliency(const Model& model, Span<const float> inputs,
+                         const SaliencyOptions& options = SaliencyOptions(),
+                         const CallOptions& call = CallOptions()) const {
+        return explain(model, inputs, detail::to_c(options), lumen_engine_explain_saliency,
+                       lumen_engine_explain_saliency_f64, call);
+    }
+    /// Saliency of a double model's rows.
+    Explanation saliency(const Model& model, Span<const double> inputs,
+                         const SaliencyOptions& options = SaliencyOptions(),
+                         const CallOptions& call = CallOptions()) const {
+        return explain(model, inputs, detail::to_c(options), lumen_engine_explain_saliency,
+                       lumen_engine_explain_saliency_f64, call);
+    }
+
+    /// GradientSHAP of the rows in `inputs` over `options.baselines` (needs the gradient).
+    Explanation gradient_shap(const Model& model, Span<const float> inputs, const GradientShapOptions& options,
+                              const CallOptions& call = CallOptions()) const {
+        return explain(model, inputs, detail::to_c(options), lumen_engine_explain_gradient_shap,
+                       lumen_engine_explain_gradient_shap_f64, call);
+    }
+    /// GradientSHAP of a double model's rows over double baselines.
+    Explanation gradient_shap(const Model& model, Span<const double> inputs, const GradientShapOptionsF64& options,
+                              const CallOptions& call = CallOptions()) const {
+        return explain(model, inputs, detail::to_c(options), lumen_engine_explain_gradient_shap,
+                       lumen_engine_explain_gradient_shap_f64, call);
+    }
+
+    /// NoiseTunnel over the chosen base method (needs the model's gradient).
+    Explanation noise_tunnel(const Model& model, Span<const float> inputs,
+                             const NoiseTunnelOptions& options = NoiseTunnelOptions(),
+                             const CallOptions& call = CallOptions()) const {
+        return noise_tunnel_of(model, inputs, options, call);
+    }
+    /// NoiseTunnel of a double model's rows.
+    Explanation noise_tunnel(const Model& model, Span<const double> inputs,
+                             const NoiseTunnelOptionsF64& options = NoiseTunnelOptionsF64(),
+                             const CallOptions& call = CallOptions()) const {
+        return noise_tunnel_of(model, inputs, options, call);
+    }
+
+    /// Grad-CAM on the model's layer_gradient layer.
+    Explanation grad_cam(const Model& model, Span<const float> inputs,
+                         const GradCamOptions& options = GradCamOptions(),
+                         const CallOptions& call = CallOptions()) const {
+        return grad_cam_of(model, inputs, options, call);
+    }
+    /// Grad-CAM of a double model's rows (its layer_gradient on doubles).
+    Explanation grad_cam(const Model& model, Span<const double> inputs,
+                         const GradCamOptions& options = GradCamOptions(),
+                         const CallOptions& call = CallOptions()) const {
+        return grad_cam_of(model, inputs, options, call);
+    }
+
+    /// PermuteAttack counterfactuals of the rows in `inputs`.
+    Counterfactuals counterfactuals(const Model& model, Span<const float> inputs,
+                                    const PermuteAttackOptions& options) const {
+        return counterfactuals_of(model, inputs, options);
+    }
+    /// PermuteAttack counterfactuals of a double model's rows (training rows in doubles;
+    /// read the results with Counterfactual::row_f64 and the `_f64` fields).
+    Counterfactuals counterfactuals(const Model& model, Span<const double> inputs,
+                                    const PermuteAttackOptionsF64& options) const {
+        return counterfactuals_of(model, inputs, options);
+    }
+
+    /// Temporal coalition pruning of one sequence (`sequence` holds seq_len × F floats,
+    /// event-major, seq_len >= 2) with `options.tolerance` when `options.prune` is set.
+    /// With `full_curve` every split is evaluated; otherwise the walk stops where pruning does.
+    Pruning timeshap_prune(const SequenceModel& model, Span<const float> sequence, std::size_t seq_len,
+                           const TimeShapOptions& options, bool full_curve = false) const {
+        return timeshap_prune_of(model, sequence, seq_len, options, full_curve);
+    }
+    /// Temporal coalition pruning of one sequence of a double sequence model.
+    Pruning timeshap_prune(const SequenceModel& model, Span<const double> sequence, std::size_t seq_len,
+                           const TimeShapOptionsF64& options, bool full_curve = false) const {
+        return timeshap_prune_of(model, sequence, seq_len, options, full_curve);
+    }
+
+    /// The whole pruning curve of one sequence in the `timeshap` package's form: its
+    /// `pruning_idx` (chosen by `options.tolerance` with `options.prune`, or
+    /// `options.pruning_index`; −seq_len with neither) and the points t = 0, −1, …, −seq_len,
+    /// both end points included. Every split is evaluated.
+    TimeShapPruningCurve timeshap_pruning_curve(const SequenceModel& model, Span<const float> sequence,
+                                                std::size_t seq_len, const TimeShapOptions& options) const {
+        return timeshap_pruning_curve_of(model, sequence, seq_len, options);
+    }
+    /// The whole pruning curve of one sequence of a double sequence model.
+    TimeShapPruningCurve timeshap_pruning_curve(const SequenceModel& model, Span<const double> sequence,
+                                                std::size_t seq_len, const TimeShapOptionsF64& options) const {
+        return timeshap_pruning_curve_of(model, sequence, seq_len, options);
+    }
+
+    /// TimeSHAP of one sequence (seq_len × F floats, event-major, seq_len >= 2) at `level`,
+    /// after pruning when `options.prune` is set (or at `options.pruning_index`).
+    TimeShapExplanation explain_timeshap(const SequenceModel& model, Span<const float> sequence, std::size_t seq_len,
+                                         TimeShapLevel level, const TimeShapOptions& options) const {
+        return explain_timeshap_of(model, sequence, seq_len, level, options);
+    }
+    /// TimeSHAP of one sequence of a double sequence model (seq_len × F doubles).
+    TimeShapExplanation explain_timeshap(const SequenceModel& model, Span<const double> sequence,
+                                         std::size_t seq_len, TimeShapLevel level,
+                                         const TimeShapOptionsF64& options) const {
+        return explain_timeshap_of(model, sequence, seq_len, level, options);
+    }
+
+    /// Global TimeSHAP over sequences concatenated in `sequences` (`lengths[i]` events
+    /// each, >= 2): event importance by distance, feature importance, the most recent
+    /// event's share and the pruning table at each η in `tolerances` over `seeds` (>= 2)
+    /// random streams. The background must be one event (or training events).
+    TimeShapGlobal timeshap_global(const SequenceModel& model, Span<const float> sequences,
+                                   Span<const std::size_t> lengths, const TimeShapOptions& options,
+                                   Span<const double> tolerances, std::uint32_t seeds = 10) const {
+        return timeshap_global_of(model, sequences, lengths, options, tolerances, seeds);
+    }
+    /// Global TimeSHAP over the double sequences of a double sequence model.
+    TimeShapGlobal timeshap_global(const SequenceModel& model, Span<const double> sequences,
+                                   Span<const std::size_t> lengths, const TimeShapOptionsF64& options,
+                                   Span<const double> tolerances, std::uint32_t seeds = 10) const {
+        return timeshap_global_of(model, sequences, lengths, options, tolerances, seeds);
+    }
+
+   private:
+    /// Rows in `inputs`: its length over the model's input length (a remainder is
+    /// reported by Lumen as a length mismatch).
+    template <class T>
+    static std::size_t rows_of(const Model& model, Span<const T> inputs) noexcept {
+        return model.input_len() == 0 ? 0 : inputs.size() / model.input_len();
+    }
+
+    /// Rethrows a model callable's exception, else throws the status's Error.
+    static void fail_unless_ok(const Model& model, lumen_status status) {
+        if (status == LUMEN_STATUS_OK) return;
+        model.rethrow_callback_exception(status);
+        detail::throw_status(status);
+    }
+
+    /// Rethrows a sequence model callable's exception, else throws the status's Error.
+    static void fail_unless_ok(const SequenceModel& model, lumen_status status) {
+        if (status == LUMEN_STATUS_OK) return;
+        model.rethrow_callback_exception(status);
+        detail::throw_status(status);
+    }
+
+    /// Runs one explain export on `T` inputs (`explain_f32`, or its `_f64` twin
+    /// `explain_f64` for double) with C options and wraps the result.
+    template <class T, class Options, class ExplainF32, class ExplainF64>
+    Explanation explain(const Model& model, Span<const T> inputs, const Options& options, ExplainF32 explain_f32,
+                        ExplainF64 explain_f64, const CallOptions& call) const {
+        const lumen_call_control control = detail::to_c(call);
+        Options with_control = options;
+        with_control.control = &control;
+        lumen_explanation* raw = nullptr;
+        const lumen_status status = detail::pick<T>(explain_f32, explain_f64)(
+            handle_.get(), model.get(), inputs.data(), inputs.size(), rows_of(model, inputs), &with_control, &raw);
+        fail_unless_ok(model, status);
+        return Explanation(raw);
+    }
+
+    /// Occlusion on `T`.
+    template <class T>
+    Explanation occlusion_of(const Model& model, Span<const T> inputs, const BasicOcclusionOptions<T>& options,
+                             const CallOptions& call) const {
+        lumen_occlusion_options c = lumen_occlusion_options_default();
+        c.window_shape = options.window_shape.data();
+        c.window_rank = options.window_shape.size();
+        c.strides = options.strides.data();
+        c.strides_rank = options.strides.size();
+        detail::set_buffer(c.baseline, c.baseline_f64, c.baseline_len, options.baseline);
+        detail::set_scalar(c.baseline_scalar, c.baseline_scalar_f64, options.baseline_scalar);
+        c.targets = options.targets.data();
+        c.targets_len = options.targets.size();
+        c.perturbations_per_eval = options.perturbations_per_eval;
+        return explain(model, inputs, c, lumen_engine_explain_occlusion, lumen_engine_explain_occlusion_f64, call);
+    }
+
+    /// Feature Ablation on `T`.
+    template <class T>
+    Explanation feature_ablation_of(const Model& model, Span<const T> inputs,
+                                    const BasicFeatureAblationOptions<T>& options, const CallOptions& call) const {
         const detail::CStrings names(options.group_names);
         lumen_feature_ablation_options c = lumen_feature_ablation_options_default();
         c.feature_mask = options.feature_mask.data();
         c.feature_mask_len = options.feature_mask.size();
         c.group_names = names.data();
         c.group_names_len = names.size();
-        c.baseline = options.baseline.data();
-        c.baseline_len = options.baseline.size();
-        c.baseline_scalar = options.baseline_scalar;
+        detail::set_buffer(c.baseline, c.baseline_f64, c.baseline_len, options.baseline);
+        detail::set_scalar(c.baseline_scalar, c.baseline_scalar_f64, options.baseline_scalar);
         c.targets = options.targets.data();
         c.targets_len = options.targets.size();
         c.perturbations_per_eval = options.perturbations_per_eval;
         c.group_attributions = options.group_attributions ? 1u : 0u;
-        return explain(model, inputs, c, lumen_engine_explain_feature_ablation, call);
+        return explain(model, inputs, c, lumen_engine_explain_feature_ablation,
+                       lumen_engine_explain_feature_ablation_f64, call);
     }
 
-    /// KernelSHAP values of the rows in `inputs` over `options.game.background`.
-    Explanation kernel_shap(const Model& model, Span<const float> inputs, const KernelShapOptions& options,
-                    const CallOptions& call = CallOptions()) const {
+    /// KernelSHAP on `T`.
+    template <class T>
+    Explanation kernel_shap_of(const Model& model, Span<const T> inputs, const BasicKernelShapOptions<T>& options,
+                               const CallOptions& call) const {
         const detail::CStrings names(options.game.player_names);
         lumen_kernel_shap_options c = lumen_kernel_shap_options_default();
-        c.game = detail::to_c(options.game, names);
+        detail::set_game(c, options.game, names);
         c.budget = options.budget;
         c.error_batches = options.error_batches;
         c.estimator = static_cast<std::uint32_t>(options.estimator);
         c.target_standard_error = options.target_standard_error;
         c.max_budget = options.max_budget;
-        return explain(model, inputs, c, lumen_engine_explain_kernel_shap, call);
+        return explain(model, inputs, c, lumen_engine_explain_kernel_shap, lumen_engine_explain_kernel_shap_f64,
+                       call);
     }
 
-    /// Shapley Value Sampling of the rows in `inputs`.
-    Explanation shapley_sampling(const Model& model, Span<const float> inputs,
-                                 const ShapleySamplingOptions& options,
-                    const CallOptions& call = CallOptions()) const {
+    /// Shapley Value Sampling on `T`.
+    template <class T>
+    Explanation shapley_sampling_of(const Model& model, Span<const T> inputs,
+                                    const BasicShapleySamplingOptions<T>& options, const CallOptions& call) const {
         const detail::CStrings names(options.game.player_names);
         lumen_shapley_sampling_options c = lumen_shapley_sampling_options_default();
-        c.game = detail::to_c(options.game, names);
+        detail::set_game(c, options.game, names);
         c.permutation_pairs = options.permutation_pairs;
-        return explain(model, inputs, c, lumen_engine_explain_shapley_sampling, call);
+        return explain(model, inputs, c, lumen_engine_explain_shapley_sampling,
+                       lumen_engine_explain_shapley_sampling_f64, call);
     }
 
-    /// Integrated Gradients of the rows in `inputs` (needs the model's gradient).
-    Explanation integrated_gradients(
-        const Model& model, Span<const float> inputs,
-        const IntegratedGradientsOptions& options = IntegratedGradientsOptions(),
-                    const CallOptions& call = CallOptions()) const {
-        const lumen_integrated_gradients_options c = detail::to_c(options);
-        return explain(model, inputs, c, lumen_engine_explain_integrated_gradients, call);
-    }
-
-    /// Saliency of the rows in `inputs` (needs the model's gradient).
-    Explanation saliency(const Model& model, Span<const float> inputs,
-                         const SaliencyOptions& options = SaliencyOptions(),
-                    const CallOptions& call = CallOptions()) const {
-        const lumen_saliency_options c = detail::to_c(options);
-        return explain(model, inputs, c, lumen_engine_explain_saliency, call);
-    }
-
-    /// GradientSHAP of the rows in `inputs` over `options.baselines` (needs the gradient).
-    Explanation gradient_shap(const Model& model, Span<const float> inputs,
-                              const GradientShapOptions& options,
-                    const CallOptions& call = CallOptions()) const {
-        const lumen_gradient_shap_options c = detail::to_c(options);
-        return explain(model, inputs, c, lumen_engine_explain_gradient_shap, call);
-    }
-
-    /// NoiseTunnel over the chosen base method (needs the model's gradient).
-    Explanation noise_tunnel(const Model& model, Span<const float> inputs,
-                             const NoiseTunnelOptions& options = NoiseTunnelOptions(),
-                    const CallOptions& call = CallOptions()) const {
+    /// NoiseTunnel on `T`.
+    template <class T>
+    Explanation noise_tunnel_of(const Model& model, Span<const T> inputs, const BasicNoiseTunnelOptions<T>& options,
+                                const CallOptions& call) const {
         lumen_noise_tunnel_options c = lumen_noise_tunnel_options_default();
         c.nt_type = static_cast<std::uint32_t>(options.nt_type);
         c.nt_samples = options.nt_samples;
-        c.stdevs = options.stdevs;
+        detail::set_scalar(c.stdevs, c.stdevs_f64, options.stdevs);
         c.base = static_cast<std::uint32_t>(options.base);
         const lumen_saliency_options saliency = detail::to_c(options.saliency);
         const lumen_integrated_gradients_options integrated_gradients = detail::to_c(options.integrated_gradients);
@@ -1770,25 +2326,27 @@ class Engine {
         c.saliency = &saliency;
         c.integrated_gradients = &integrated_gradients;
         c.gradient_shap = &gradient_shap;
-        return explain(model, inputs, c, lumen_engine_explain_noise_tunnel, call);
+        return explain(model, inputs, c, lumen_engine_explain_noise_tunnel, lumen_engine_explain_noise_tunnel_f64,
+                       call);
     }
 
-    /// Grad-CAM on the model's layer_gradient layer.
-    Explanation grad_cam(const Model& model, Span<const float> inputs,
-                         const GradCamOptions& options = GradCamOptions(),
-                    const CallOptions& call = CallOptions()) const {
+    /// Grad-CAM on `T`.
+    template <class T>
+    Explanation grad_cam_of(const Model& model, Span<const T> inputs, const GradCamOptions& options,
+                            const CallOptions& call) const {
         lumen_grad_cam_options c = lumen_grad_cam_options_default();
         c.targets = options.targets.data();
         c.targets_len = options.targets.size();
         c.relu_attributions = options.relu_attributions ? 1u : 0u;
         c.upsample = options.upsample ? 1u : 0u;
         c.internal_batch_size = options.internal_batch_size;
-        return explain(model, inputs, c, lumen_engine_explain_grad_cam, call);
+        return explain(model, inputs, c, lumen_engine_explain_grad_cam, lumen_engine_explain_grad_cam_f64, call);
     }
 
-    /// PermuteAttack counterfactuals of the rows in `inputs`.
-    Counterfactuals counterfactuals(const Model& model, Span<const float> inputs,
-                                    const PermuteAttackOptions& options) const {
+    /// PermuteAttack on `T`.
+    template <class T>
+    Counterfactuals counterfactuals_of(const Model& model, Span<const T> inputs,
+                                       const BasicPermuteAttackOptions<T>& options) const {
         std::vector<lumen_tabular_feature> features(options.features.size());
         std::vector<lumen_feature_codes> codes;
         for (std::size_t i = 0; i < features.size(); ++i) {
@@ -1815,8 +2373,7 @@ class Engine {
         lumen_permute_attack_options c = lumen_permute_attack_options_default();
         c.features = features.data();
         c.features_len = features.size();
-        c.training = options.training.data();
-        c.training_len = options.training.size();
+        detail::set_buffer(c.training, c.training_f64, c.training_len, options.training);
         c.target_class = options.target_class;
         c.immutable = options.immutable.data();
         c.immutable_len = options.immutable.size();
@@ -1842,25 +2399,24 @@ class Engine {
         c.feature_codes = codes.data();
         c.feature_codes_len = codes.size();
         lumen_counterfactuals* raw = nullptr;
-        const lumen_status status = lumen_engine_explain_counterfactuals(
-            handle_.get(), model.get(), inputs.data(), inputs.size(), rows_of(model, inputs), &c, &raw);
+        const lumen_status status =
+            detail::pick<T>(lumen_engine_explain_counterfactuals, lumen_engine_explain_counterfactuals_f64)(
+                handle_.get(), model.get(), inputs.data(), inputs.size(), rows_of(model, inputs), &c, &raw);
         fail_unless_ok(model, status);
         return Counterfactuals(raw, model.input_len());
     }
 
-
-    /// Temporal coalition pruning of one sequence (`sequence` holds seq_len × F floats,
-    /// event-major, seq_len >= 2) with `options.tolerance` when `options.prune` is set.
-    /// With `full_curve` every split is evaluated; otherwise the walk stops where pruning does.
-    Pruning timeshap_prune(const SequenceModel& model, Span<const float> sequence, std::size_t seq_len,
-                           const TimeShapOptions& options, bool full_curve = false) const {
+    /// Temporal coalition pruning on `T`.
+    template <class T>
+    Pruning timeshap_prune_of(const SequenceModel& model, Span<const T> sequence, std::size_t seq_len,
+                              const BasicTimeShapOptions<T>& options, bool full_curve) const {
         const lumen_timeshap_options c = detail::to_c(options);
         std::vector<lumen_pruning_point> curve(seq_len > 1 ? seq_len - 1 : 1);
         std::size_t pruned_len = 0;
         std::size_t written = 0;
-        const lumen_status status =
-            lumen_engine_timeshap_prune(handle_.get(), model.get(), sequence.data(), sequence.size(), seq_len, &c,
-                                        full_curve ? 1u : 0u, &pruned_len, curve.data(), curve.size(), &written);
+        const lumen_status status = detail::pick<T>(lumen_engine_timeshap_prune, lumen_engine_timeshap_prune_f64)(
+            handle_.get(), model.get(), sequence.data(), sequence.size(), seq_len, &c, full_curve ? 1u : 0u,
+            &pruned_len, curve.data(), curve.size(), &written);
         fail_unless_ok(model, status);
         Pruning out;
         out.pruned_len = pruned_len;
@@ -1869,19 +2425,18 @@ class Engine {
         return out;
     }
 
-    /// The whole pruning curve of one sequence in the `timeshap` package's form: its
-    /// `pruning_idx` (chosen by `options.tolerance` with `options.prune`, or
-    /// `options.pruning_index`; −seq_len with neither) and the points t = 0, −1, …, −seq_len,
-    /// both end points included. Every split is evaluated.
-    TimeShapPruningCurve timeshap_pruning_curve(const SequenceModel& model, Span<const float> sequence,
-                                                std::size_t seq_len, const TimeShapOptions& options) const {
+    /// The pruning curve on `T`.
+    template <class T>
+    TimeShapPruningCurve timeshap_pruning_curve_of(const SequenceModel& model, Span<const T> sequence,
+                                                   std::size_t seq_len, const BasicTimeShapOptions<T>& options) const {
         const lumen_timeshap_options c = detail::to_c(options);
         std::vector<lumen_timeshap_curve_point> curve(seq_len + 1);
         std::int64_t index = 0;
         std::size_t written = 0;
         const lumen_status status =
-            lumen_engine_timeshap_pruning_curve(handle_.get(), model.get(), sequence.data(), sequence.size(), seq_len,
-                                                &c, &index, curve.data(), curve.size(), &written);
+            detail::pick<T>(lumen_engine_timeshap_pruning_curve, lumen_engine_timeshap_pruning_curve_f64)(
+                handle_.get(), model.get(), sequence.data(), sequence.size(), seq_len, &c, &index, curve.data(),
+                curve.size(), &written);
         fail_unless_ok(model, status);
         TimeShapPruningCurve out;
         out.pruning_index = index;
@@ -1890,68 +2445,31 @@ class Engine {
         return out;
     }
 
-    /// TimeSHAP of one sequence (seq_len × F floats, event-major, seq_len >= 2) at `level`,
-    /// after pruning when `options.prune` is set (or at `options.pruning_index`).
-    TimeShapExplanation explain_timeshap(const SequenceModel& model, Span<const float> sequence, std::size_t seq_len,
-                                         TimeShapLevel level, const TimeShapOptions& options) const {
+    /// TimeSHAP on `T`.
+    template <class T>
+    TimeShapExplanation explain_timeshap_of(const SequenceModel& model, Span<const T> sequence, std::size_t seq_len,
+                                            TimeShapLevel level, const BasicTimeShapOptions<T>& options) const {
         const lumen_timeshap_options c = detail::to_c(options);
         lumen_explanation* raw = nullptr;
-        const lumen_status status = lumen_engine_explain_timeshap(handle_.get(), model.get(), sequence.data(),
-                                                                  sequence.size(), seq_len,
-                                                                  static_cast<std::uint32_t>(level), &c, &raw);
+        const lumen_status status = detail::pick<T>(lumen_engine_explain_timeshap, lumen_engine_explain_timeshap_f64)(
+            handle_.get(), model.get(), sequence.data(), sequence.size(), seq_len, static_cast<std::uint32_t>(level),
+            &c, &raw);
         fail_unless_ok(model, status);
         return TimeShapExplanation(Explanation(raw), level);
     }
 
-    /// Global TimeSHAP over sequences concatenated in `sequences` (`lengths[i]` events
-    /// each, >= 2): event importance by distance, feature importance, the most recent
-    /// event's share and the pruning table at each η in `tolerances` over `seeds` (>= 2)
-    /// random streams. The background must be one event (or training events).
-    TimeShapGlobal timeshap_global(const SequenceModel& model, Span<const float> sequences,
-                                   Span<const std::size_t> lengths, const TimeShapOptions& options,
-                                   Span<const double> tolerances, std::uint32_t seeds = 10) const {
+    /// Global TimeSHAP on `T`.
+    template <class T>
+    TimeShapGlobal timeshap_global_of(const SequenceModel& model, Span<const T> sequences,
+                                      Span<const std::size_t> lengths, const BasicTimeShapOptions<T>& options,
+                                      Span<const double> tolerances, std::uint32_t seeds) const {
         const lumen_timeshap_options c = detail::to_c(options);
         lumen_timeshap_global* raw = nullptr;
-        const lumen_status status = lumen_engine_timeshap_global(
+        const lumen_status status = detail::pick<T>(lumen_engine_timeshap_global, lumen_engine_timeshap_global_f64)(
             handle_.get(), model.get(), sequences.data(), sequences.size(), lengths.data(), lengths.size(), &c,
             tolerances.data(), tolerances.size(), seeds, &raw);
         fail_unless_ok(model, status);
         return TimeShapGlobal(raw);
-    }
-
-   private:
-    /// Rows in `inputs`: its length over the model's input length (a remainder is
-    /// reported by Lumen as a length mismatch).
-    static std::size_t rows_of(const Model& model, Span<const float> inputs) noexcept {
-        return model.input_len() == 0 ? 0 : inputs.size() / model.input_len();
-    }
-
-    /// Rethrows a model callable's exception, else throws the status's Error.
-    static void fail_unless_ok(const Model& model, lumen_status status) {
-        if (status == LUMEN_STATUS_OK) return;
-        model.rethrow_callback_exception(status);
-        detail::throw_status(status);
-    }
-
-    /// Rethrows a sequence model callable's exception, else throws the status's Error.
-    static void fail_unless_ok(const SequenceModel& model, lumen_status status) {
-        if (status == LUMEN_STATUS_OK) return;
-        model.rethrow_callback_exception(status);
-        detail::throw_status(status);
-    }
-
-    /// Runs one explain export with C options and wraps the result.
-    template <class Options, class Explain>
-    Explanation explain(const Model& model, Span<const float> inputs, const Options& options, Explain explain_fn,
-                        const CallOptions& call) const {
-        const lumen_call_control control = detail::to_c(call);
-        Options with_control = options;
-        with_control.control = &control;
-        lumen_explanation* raw = nullptr;
-        const lumen_status status = explain_fn(handle_.get(), model.get(), inputs.data(), inputs.size(),
-                                               rows_of(model, inputs), &with_control, &raw);
-        fail_unless_ok(model, status);
-        return Explanation(raw);
     }
 
     std::unique_ptr<lumen_engine, detail::Deleter<lumen_engine, lumen_engine_free>> handle_;
