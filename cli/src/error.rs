@@ -80,7 +80,9 @@ impl fmt::Display for CliError {
 impl From<lumen::Error> for CliError {
     fn from(error: lumen::Error) -> Self {
         let category = match error.kind() {
-            lumen::ErrorKind::ModelCapabilityMissing => Category::Model,
+            lumen::ErrorKind::ModelCapabilityMissing
+            | lumen::ErrorKind::ElementTypeMismatch
+            | lumen::ErrorKind::ElementTypeUnsupported => Category::Model,
             _ => Category::Explanation,
         };
         Self::new(category, error.message())

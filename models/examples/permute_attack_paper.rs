@@ -190,7 +190,7 @@ impl Setup {
         };
         let schema = data.counterfactual_schema()?;
         let training = encode(forest.train_rows());
-        let table = TrainingTable::new(&schema, &training)?;
+        let table = TrainingTable::new(&schema, &widen(&training))?;
         let rows: Vec<usize> = forest.test_rows().iter().copied().step_by(every).collect();
         let inputs = encode(&rows);
         Ok(Self { forest, schema, training, table, rows, inputs, row_len: data.encoded_len() })
@@ -210,9 +210,9 @@ impl Setup {
     }
 
     /// The distinct training values of logical `feature`, ascending.
-    fn pool_values(&self, feature: usize) -> Vec<f32> {
-        let mut values: Vec<f32> = (0..self.table.rows()).map(|i| self.table.value(i, feature)).collect();
-        values.sort_by(f32::total_cmp);
+    fn pool_values(&self, feature: usize) -> Vec<f64> {
+        let mut values: Vec<f64> = (0..self.table.rows()).map(|i| self.table.value(i, feature)).collect();
+        values.sort_by(f64::total_cmp);
         values.dedup();
         values
     }
@@ -268,7 +268,7 @@ impl Attack {
         let counts: Vec<usize> = (self.result.instances.iter().enumerate())
             .filter(|(_, instance)| instance.counterfactuals[0].success)
             .map(|(i, instance)| {
-                setup.input(i).iter().zip(&instance.counterfactuals[0].row).filter(|(a, b)| a != b).count()
+                setup.input(i).iter().zip(&instance.counterfactuals[0].row).filter(|(&a, &b)| f64::from(a) != b).count()
             })
             .collect();
         counts.iter().sum::<usize>() as f64 / counts.len().max(1) as f64
@@ -284,11 +284,12 @@ impl Attack {
             if !best.success {
                 continue;
             }
-            let class = setup.classes(&best.row)?[0];
+            let row: Vec<f32> = best.row.iter().map(|&v| v as f32).collect();
+            let class = setup.classes(&row)?[0];
             if class != instance.target_class as usize {
                 problems.push(format!("row {i}: forest predicts {class}, target {}", instance.target_class));
             }
-            let original = setup.schema.decode(setup.input(i), "original")?;
+            let original = setup.schema.decode(&widen(setup.input(i)), "original")?;
             let changed = setup.schema.decode(&best.row, "counterfactual")?;
             let differing: Vec<usize> = (0..original.len()).filter(|&f| original[f] != changed[f]).collect();
             if differing != best.changed {
@@ -308,21 +309,23 @@ impl Attack {
 fn exhaustive(
     setup: &Setup,
     attack: &Attack,
-    candidates: impl Fn(&[f32]) -> Vec<Vec<f32>>,
+    candidates: impl Fn(&[f64]) -> Vec<Vec<f64>>,
 ) -> Result<(Vec<bool>, usize)> {
     let mut flippable = Vec::with_capacity(setup.rows.len());
     let mut evaluated = 0;
     for (i, instance) in attack.result.instances.iter().enumerate() {
-        let original = setup.schema.decode(setup.input(i), "original")?;
+        let input = widen(setup.input(i));
+        let original = setup.schema.decode(&input, "original")?;
         let mut found = false;
         for batch in candidates(&original).chunks(CHECK_BATCH_ROWS) {
             let mut rows = Vec::with_capacity(batch.len() * setup.row_len);
             for candidate in batch {
                 let start = rows.len();
-                rows.extend_from_slice(setup.input(i));
+                rows.extend_from_slice(&input);
                 setup.schema.encode_into(candidate, &mut rows[start..]);
             }
             evaluated += batch.len();
+            let rows: Vec<f32> = rows.iter().map(|&v| v as f32).collect();
             if setup.classes(&rows)?.contains(&(instance.target_class as usize)) {
                 found = true;
                 break;
@@ -334,9 +337,9 @@ fn exhaustive(
 }
 
 /// Every candidate that changes exactly one of `features` to another training value.
-fn single_changes(setup: &Setup, features: &[usize]) -> impl Fn(&[f32]) -> Vec<Vec<f32>> {
-    let pools: Vec<(usize, Vec<f32>)> = features.iter().map(|&f| (f, setup.pool_values(f))).collect();
-    move |original: &[f32]| {
+fn single_changes(setup: &Setup, features: &[usize]) -> impl Fn(&[f64]) -> Vec<Vec<f64>> {
+    let pools: Vec<(usize, Vec<f64>)> = features.iter().map(|&f| (f, setup.pool_values(f))).collect();
+    move |original: &[f64]| {
         let mut candidates = Vec::new();
         for (f, values) in &pools {
             for &value in values.iter().filter(|&&v| v != original[*f]) {
@@ -351,9 +354,9 @@ fn single_changes(setup: &Setup, features: &[usize]) -> impl Fn(&[f32]) -> Vec<V
 
 /// Every candidate that sets `features` to any combination of their training values
 /// (the original row itself excepted).
-fn all_combinations(setup: &Setup, features: &[usize]) -> impl Fn(&[f32]) -> Vec<Vec<f32>> {
-    let pools: Vec<(usize, Vec<f32>)> = features.iter().map(|&f| (f, setup.pool_values(f))).collect();
-    move |original: &[f32]| {
+fn all_combinations(setup: &Setup, features: &[usize]) -> impl Fn(&[f64]) -> Vec<Vec<f64>> {
+    let pools: Vec<(usize, Vec<f64>)> = features.iter().map(|&f| (f, setup.pool_values(f))).collect();
+    move |original: &[f64]| {
         let mut candidates = vec![original.to_vec()];
         for (f, values) in &pools {
             candidates = candidates
@@ -383,7 +386,7 @@ fn gibbs_change_rates(setup: &Setup, params: &PermuteAttackParams, feature: usiz
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let mut rates = Vec::with_capacity(setup.rows.len());
     for i in 0..setup.rows.len() {
-        let original = setup.schema.decode(setup.input(i), "original")?;
+        let original = setup.schema.decode(&widen(setup.input(i)), "original")?;
         let mut changed = 0usize;
         for _ in 0..DRAWS_PER_ROW {
             let mut candidate = original.clone();
@@ -417,8 +420,8 @@ fn rate(count: usize, total: usize) -> String {
 }
 
 /// P(good) given the probability of `target_class`.
-fn p_good(target_class: u32, target_probability: f32) -> f64 {
-    let p = f64::from(target_probability);
+fn p_good(target_class: u32, target_probability: f64) -> f64 {
+    let p = target_probability;
     if target_class as usize == GOOD_CREDIT_CLASS {
         p
     } else {
@@ -691,4 +694,9 @@ fn main() -> Result<()> {
         return Err(Error::invalid("counterfactuals", format!("{} failed checks", problems.len())));
     }
     Ok(())
+}
+
+/// Model-input floats as the f64 the counterfactual schema reads (exact).
+fn widen(values: &[f32]) -> Vec<f64> {
+    values.iter().map(|&v| f64::from(v)).collect()
 }

@@ -153,8 +153,8 @@ fn timed<T>(reps: usize, mut f: impl FnMut() -> lumen::Result<T>) -> Result<(T, 
 fn named_values(explanation: &TimeShapExplanation) -> (Map<String, Value>, Map<String, Value>) {
     let names = explanation.explanation.feature_names.as_deref().unwrap_or_default();
     let errors = explanation.explanation.standard_errors.as_deref().unwrap_or_default();
-    let values = names.iter().zip(explanation.values()).map(|(n, &v)| (n.clone(), json!(f64::from(v)))).collect();
-    let errors = names.iter().zip(errors).map(|(n, &e)| (n.clone(), json!(f64::from(e)))).collect();
+    let values = names.iter().zip(explanation.values()).map(|(n, &v)| (n.clone(), json!(v))).collect();
+    let errors = names.iter().zip(errors).map(|(n, &e)| (n.clone(), json!(e))).collect();
     (values, errors)
 }
 

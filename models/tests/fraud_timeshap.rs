@@ -70,8 +70,8 @@ fn event_and_feature_values_add_up_and_rank_the_takeover_first() {
     for explain in [timeshap_event, timeshap_feature] {
         let result = explain(&engine(2), &model, &sequence, history.len(), &params).unwrap();
         let explanation = &result.explanation;
-        let total: f64 = result.values().iter().map(|v| *v as f64).sum();
-        let gap = total - (explanation.predictions[0] as f64 - explanation.base_values[0] as f64);
+        let total: f64 = result.values().iter().sum();
+        let gap = total - (explanation.predictions[0] - explanation.base_values[0]);
         assert!(gap.abs() < 1e-4, "values miss f(x) − base by {gap}");
     }
     let events = timeshap_event(&engine(2), &model, &sequence, history.len(), &params).unwrap();

@@ -130,8 +130,9 @@ fn counterfactual_schema_decodes_every_applicant() {
     let schema = data.counterfactual_schema().expect("every categorical attribute has at least two codes");
     assert_eq!((schema.len(), schema.row_len()), (ATTRIBUTE_COUNT, data.encoded_len()));
     for (row, encoded) in data.encoded_rows().chunks_exact(data.encoded_len()).enumerate() {
-        let values = schema.decode(encoded, "row").unwrap_or_else(|error| panic!("row {row}: {error}"));
-        let mut round_trip = vec![f32::NAN; encoded.len()];
+        let encoded: Vec<f64> = encoded.iter().map(|&v| f64::from(v)).collect();
+        let values = schema.decode(&encoded, "row").unwrap_or_else(|error| panic!("row {row}: {error}"));
+        let mut round_trip = vec![f64::NAN; encoded.len()];
         schema.encode_into(&values, &mut round_trip);
         assert_eq!(round_trip, encoded, "row {row}");
     }

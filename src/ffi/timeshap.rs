@@ -385,6 +385,7 @@ type Handles<'a, E> =
 ///
 /// # Safety
 /// As for `lumen_engine_timeshap_prune`, with the sequences holding values of `E`.
+#[allow(clippy::too_many_arguments)] // the C export's arguments, one for one
 unsafe fn timeshap_prune_call<E: Element>(
     engine: *const lumen_engine,
     model: *const lumen_sequence_model,
@@ -526,6 +527,7 @@ pub unsafe extern "C" fn lumen_engine_timeshap_prune_f64(
 ///
 /// # Safety
 /// As for `lumen_engine_timeshap_pruning_curve`, with the sequences holding values of `E`.
+#[allow(clippy::too_many_arguments)] // the C export's arguments, one for one
 unsafe fn timeshap_pruning_curve_call<E: Element>(
     engine: *const lumen_engine,
     model: *const lumen_sequence_model,
@@ -654,6 +656,7 @@ pub unsafe extern "C" fn lumen_engine_timeshap_pruning_curve_f64(
 ///
 /// # Safety
 /// As for `lumen_engine_explain_timeshap`, with the sequences holding values of `E`.
+#[allow(clippy::too_many_arguments)] // the C export's arguments, one for one
 unsafe fn explain_timeshap<E: Element>(
     engine: *const lumen_engine,
     model: *const lumen_sequence_model,
@@ -747,6 +750,7 @@ pub unsafe extern "C" fn lumen_engine_explain_timeshap_f64(
 ///
 /// # Safety
 /// As for `lumen_engine_timeshap_global`, with the sequences holding values of `E`.
+#[allow(clippy::too_many_arguments)] // the C export's arguments, one for one
 unsafe fn timeshap_global_call<E: Element>(
     engine: *const lumen_engine,
     model: *const lumen_sequence_model,

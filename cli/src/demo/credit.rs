@@ -61,7 +61,7 @@ impl DemoSection for CreditSection {
             kernel_shap::print(&applicants, &shap, i, args.top)?;
         }
         let declined: Vec<usize> = (0..portfolio)
-            .filter(|&i| f64::from(shap.predictions[i]) < APPROVAL_CUTOFF)
+            .filter(|&i| shap.predictions[i] < APPROVAL_CUTOFF)
             .map(|i| everyone.rows.start + i)
             .collect();
         let first_declined = declined.iter().copied().find(|&row| row < applicants.rows.end);

@@ -297,6 +297,11 @@ impl super::DemoSection for DigitsSection {
     }
 }
 
+/// A map's values as f64, for the analytics.
+fn widen(map: &[f32]) -> Vec<f64> {
+    map.iter().map(|&v| f64::from(v)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,9 +312,4 @@ mod tests {
         assert_eq!(largest(&[0.5, -2.0, f32::NAN]), 2.0);
         assert_eq!(ink(0.0), [255, 255, 255]);
     }
-}
-
-/// A map's values as f64, for the analytics.
-fn widen(map: &[f32]) -> Vec<f64> {
-    map.iter().map(|&v| f64::from(v)).collect()
 }

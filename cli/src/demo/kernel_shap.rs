@@ -49,7 +49,7 @@ pub fn print(applicants: &Applicants<'_>, explanation: &Explanation, i: usize, t
     let rest: f64 = order.iter().skip(top).map(|&g| values[g]).sum();
     println!("    {:>+7.3}  the other {} attributes", rest, values.len().saturating_sub(top));
     println!("    {:>7.3}  score", score);
-    if f64::from(score) < APPROVAL_CUTOFF {
+    if score < APPROVAL_CUTOFF {
         let codes = explanation.reason_codes(i, 0, top, Direction::Lowered)?;
         println!("    DECLINED. Reason codes (what lowered the score most):");
         for (rank, code) in codes.iter().enumerate() {

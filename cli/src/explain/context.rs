@@ -87,8 +87,8 @@ pub fn counterfactual_context(
             .map(|instance| {
                 vec![(
                     score.label(),
-                    score.points(f64::from(instance.original_probability)),
-                    instance.counterfactuals.iter().map(|c| score.points(f64::from(c.target_probability))).collect(),
+                    score.points(instance.original_probability),
+                    instance.counterfactuals.iter().map(|c| score.points(c.target_probability)).collect(),
                 )]
             })
             .collect(),

@@ -95,14 +95,14 @@ pub(super) struct RunResult {
 /// The probability of class `class` in one row's outputs (one output: binary P(class 1)).
 pub(super) fn class_probability(outputs: &[f64], class: usize) -> f64 {
     if outputs.len() == 1 {
-        let p1 = f64::from(outputs[0]);
+        let p1 = outputs[0];
         if class == 1 {
             p1
         } else {
             1.0 - p1
         }
     } else {
-        f64::from(outputs[class])
+        outputs[class]
     }
 }
 

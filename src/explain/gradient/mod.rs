@@ -165,9 +165,6 @@ fn gaussian<E: Element>(stdev: E, argument: &str) -> Result<Gaussian<E>> {
     Ok(Gaussian { stdev })
 }
 
-/// The largest noise deviation: 64 of them still fit in an f32, so no noisy input
-/// overflows from the noise alone.
-
 /// `row` plus Gaussian noise drawn from `rng`.
 fn add_noise<E: Element>(row: &[E], noise: &Gaussian<E>, rng: &mut ChaCha20Rng, out: &mut Vec<E>) {
     out.extend(row.iter().map(|&x| x + noise.sample(rng)));

@@ -1,11 +1,12 @@
 //! Copies between Java arrays and Rust vectors, with the null and range checks every
 //! export shares. Required arrays fail on `null`; optional ones read `null` as "not given".
 
-use jni::objects::{JDoubleArray, JFloatArray, JIntArray, JObjectArray, JString};
+use jni::objects::{JDoubleArray, JFloatArray, JIntArray, JObject, JObjectArray, JString};
 use jni::refs::IntoAuto;
-use jni::sys::jint;
+use jni::sys::{jdouble, jfloat, jint};
 use jni::Env;
-use lumen::Error;
+use lumen::element::{same_slice_mut, same_value};
+use lumen::{Element, ElementType, Error, ErrorKind};
 
 use crate::error::{BindingError, BindingResult};
 
@@ -32,6 +33,135 @@ pub fn optional_doubles(env: &Env<'_>, array: &JDoubleArray<'_>) -> BindingResul
     let mut values = vec![0.0f64; array.len(env)?];
     array.get_region(env, 0, &mut values)?;
     Ok(Some(values))
+}
+
+/// The element type of a Java array passed as an `Object` that must be a `float[]` or a
+/// `double[]` (not null).
+fn array_element(env: &Env<'_>, array: &JObject<'_>, argument: &'static str) -> BindingResult<ElementType> {
+    match env.as_cast::<JFloatArray>(array) {
+        Ok(_) => return Ok(ElementType::F32),
+        Err(jni::errors::Error::WrongObjectType) => {}
+        Err(other) => return Err(other.into()),
+    }
+    match env.as_cast::<JDoubleArray>(array) {
+        Ok(_) => Ok(ElementType::F64),
+        Err(jni::errors::Error::WrongObjectType) => {
+            Err(Error::invalid(argument, "is neither a float[] nor a double[]").into())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The error for a Java array of element type `given` handed to a model of element type
+/// `model`: never a silent conversion.
+pub fn element_mismatch(argument: &str, given: ElementType, model: ElementType) -> BindingError {
+    let (array, advice) = match model {
+        ElementType::F64 => ("double[]", "a DoubleModel takes double[] rows and double options"),
+        ElementType::F32 => {
+            ("float[]", "a Model takes float[] rows and float options; register a DoubleModel for doubles")
+        }
+    };
+    Error::new(
+        ErrorKind::ElementTypeMismatch,
+        format!(
+            "{argument}: is a {}[] but the model takes {} elements; pass a {array} ({advice})",
+            given.c_name(),
+            model.c_name()
+        ),
+    )
+    .into()
+}
+
+/// The elements of an optional `float[]` or `double[]` (passed as `Object`) for a model of
+/// element type `E`: an array of the other type is `ElementTypeMismatch`, never converted.
+pub fn optional_elements<E: Element>(
+    env: &Env<'_>,
+    array: &JObject<'_>,
+    argument: &'static str,
+) -> BindingResult<Option<Vec<E>>> {
+    if array.is_null() {
+        return Ok(None);
+    }
+    let given = array_element(env, array, argument)?;
+    if given != E::TYPE {
+        return Err(element_mismatch(argument, given, E::TYPE));
+    }
+    let dispatch =
+        || BindingError::Lumen(Error::new(ErrorKind::Internal, format!("{argument}: element dispatch failed")));
+    let values = match E::TYPE {
+        ElementType::F32 => {
+            let array = env.as_cast::<JFloatArray>(array)?;
+            let mut values = vec![E::default(); array.len(env)?];
+            array.get_region(env, 0, same_slice_mut::<E, f32>(&mut values).ok_or_else(dispatch)?)?;
+            values
+        }
+        ElementType::F64 => {
+            let array = env.as_cast::<JDoubleArray>(array)?;
+            let mut values = vec![E::default(); array.len(env)?];
+            array.get_region(env, 0, same_slice_mut::<E, f64>(&mut values).ok_or_else(dispatch)?)?;
+            values
+        }
+    };
+    Ok(Some(values))
+}
+
+/// The elements of a required `float[]` or `double[]` for a model of element type `E`.
+pub fn elements<E: Element>(env: &Env<'_>, array: &JObject<'_>, argument: &'static str) -> BindingResult<Vec<E>> {
+    let expected = match E::TYPE {
+        ElementType::F32 => "a float[]",
+        ElementType::F64 => "a double[]",
+    };
+    optional_elements(env, array, argument)?.ok_or(BindingError::Null { argument, expected })
+}
+
+/// The values of a required `float[]` or `double[]`, whichever it is, as f64 (exact).
+pub fn widened(env: &Env<'_>, array: &JObject<'_>, argument: &'static str) -> BindingResult<Vec<f64>> {
+    if array.is_null() {
+        return Err(BindingError::Null { argument, expected: "a float[] or a double[]" });
+    }
+    match array_element(env, array, argument)? {
+        ElementType::F32 => Ok(elements::<f32>(env, array, argument)?.into_iter().map(f64::from).collect()),
+        ElementType::F64 => elements::<f64>(env, array, argument),
+    }
+}
+
+/// A scalar option the Java options hold as a `float` and its `double` twin (as the C
+/// ABI's options do): a float model takes the float (the twin must be 0); a double model
+/// takes the twin when it is non-zero, else the float widened (exact), so a float default
+/// such as `0` or `1` serves both.
+pub fn element_scalar<E: Element>(float: jfloat, double: jdouble, argument: &str) -> BindingResult<E> {
+    let value = match E::TYPE {
+        ElementType::F32 if double != 0.0 => {
+            return Err(Error::new(
+                ErrorKind::ElementTypeMismatch,
+                format!(
+                    "{argument}: is set as the double {double} but the model takes float elements; set it as a float ({argument}({}f))",
+                    double as f32
+                ),
+            )
+            .into())
+        }
+        ElementType::F32 => same_value::<f32, E>(float),
+        ElementType::F64 => same_value::<f64, E>(if double != 0.0 { double } else { f64::from(float) }),
+    };
+    value.ok_or_else(|| Error::new(ErrorKind::Internal, format!("{argument}: element dispatch failed")).into())
+}
+
+/// The element type numbered `code` as Java passes it (0 float, 1 double).
+pub fn element_type(code: jint) -> BindingResult<ElementType> {
+    match code {
+        0 => Ok(ElementType::F32),
+        1 => Ok(ElementType::F64),
+        other => Err(Error::invalid("elementType", format!("is {other}, expected 0 (float) or 1 (double)")).into()),
+    }
+}
+
+/// The Java number of an element type (0 float, 1 double).
+pub fn element_code(element: ElementType) -> jint {
+    match element {
+        ElementType::F32 => 0,
+        ElementType::F64 => 1,
+    }
 }
 
 /// The elements of an optional `int[]`.
@@ -139,6 +269,17 @@ mod tests {
         assert_eq!(count(3, "rows").unwrap(), 3);
         let error = count(-1, "rows").unwrap_err().to_string();
         assert_eq!(error, "rows: is -1, expected >= 0");
+    }
+
+    #[test]
+    fn scalars_take_their_own_twin_and_refuse_a_double_on_a_float_model() {
+        assert_eq!(element_scalar::<f32>(0.5, 0.0, "stdevs").unwrap(), 0.5f32);
+        assert_eq!(element_scalar::<f64>(0.5, 0.0, "stdevs").unwrap(), 0.5f64);
+        assert_eq!(element_scalar::<f64>(1.0, 0.1, "stdevs").unwrap(), 0.1f64);
+        let error = element_scalar::<f32>(0.0, 0.1, "stdevs").unwrap_err();
+        assert!(matches!(&error, BindingError::Lumen(e) if e.kind() == ErrorKind::ElementTypeMismatch), "{error}");
+        let message = element_mismatch("inputs", ElementType::F32, ElementType::F64).to_string();
+        assert!(message.starts_with("inputs: is a float[] but the model takes double elements"), "{message}");
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! A Lumen [`Model`] backed by a Java object: the engine's worker threads attach to the
-//! JVM and call the Java `dev.lumen.ModelBridge` with direct `ByteBuffer`s over Lumen's
-//! own batch buffers (no copy on this side). A Java exception is caught on the worker
+//! JVM and call the Java bridge (`dev.lumen.ModelBridge` for a float `Model`,
+//! `dev.lumen.DoubleModelBridge` for a `DoubleModel`) with direct `ByteBuffer`s over
+//! Lumen's own batch buffers (no copy on this side). The bridge is the same for both
+//! element types: [`ModelCall`] is a `Model<E>` for every `E`, and the Java bridge reads the
+//! bytes as floats or doubles; the signature's element type says which `E` the model serves. A Java exception is caught on the worker
 //! thread, kept as a global reference and reported as Lumen's `ModelFailed`, which stops
 //! the explanation; the export then rethrows it as the cause of a `ModelException`.
 
@@ -9,7 +12,7 @@ use jni::objects::{JByteBuffer, JObject, JValue};
 use jni::signature::{Primitive, ReturnType};
 use jni::sys::jvalue;
 use jni::{jni_sig, jni_str, Env};
-use lumen::{Error, ErrorKind, Model, ModelSignature};
+use lumen::{Element, Error, ErrorKind, Model, ModelSignature};
 
 use crate::java_call::{JavaTarget, Thrown};
 
@@ -22,7 +25,7 @@ pub struct Capabilities {
     pub layer_gradient: bool,
 }
 
-/// The `dev.lumen.ModelBridge` methods the engine calls, looked up once: the bridge's
+/// The bridge methods the engine calls, looked up once: the bridge's
 /// class stays loaded while the model's global reference to the bridge lives.
 #[derive(Debug, Clone, Copy)]
 struct BridgeMethods {
@@ -60,8 +63,9 @@ pub struct JavaModel {
 }
 
 impl JavaModel {
-    /// Wraps the Java `ModelBridge` `bridge`; the global reference keeps it alive until
-    /// the handle is closed, whichever thread drops it.
+    /// Wraps the Java bridge `bridge` (a `ModelBridge` or `DoubleModelBridge`, matching
+    /// `signature.element_type`); the global reference keeps it alive until the handle is
+    /// closed, whichever thread drops it.
     pub fn new(
         env: &mut Env<'_>,
         bridge: &JObject<'_>,
@@ -147,6 +151,13 @@ pub(crate) fn buffer<'local, T>(env: &mut Env<'local>, values: &[T]) -> jni::err
     unsafe { env.new_direct_byte_buffer(values.as_ptr() as *mut u8, std::mem::size_of_val(values)) }
 }
 
+/// Fails with `ElementTypeMismatch` unless a callback on elements `E` suits a model whose
+/// signature declares `element` (the engine checks it first; this keeps the bridge from
+/// ever reading bytes as the wrong type).
+pub(crate) fn same_element<E: Element>(element: lumen::ElementType) -> lumen::Result<()> {
+    element.expect("model buffers", E::TYPE)
+}
+
 /// A batch's row count as a Java `int`.
 pub(crate) fn rows_arg(rows: usize) -> lumen::Result<i32> {
     i32::try_from(rows).map_err(|_| {
@@ -154,12 +165,13 @@ pub(crate) fn rows_arg(rows: usize) -> lumen::Result<i32> {
     })
 }
 
-impl Model for ModelCall<'_> {
+impl<E: Element> Model<E> for ModelCall<'_> {
     fn signature(&self) -> &ModelSignature {
         &self.model.signature
     }
 
-    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+    fn predict(&self, inputs: &[E], rows: usize, outputs: &mut [E]) -> lumen::Result<()> {
+        same_element::<E>(self.model.signature.element_type)?;
         let rows = rows_arg(rows)?;
         self.call("predict", |env, bridge| {
             let input = buffer(env, inputs)?;
@@ -172,12 +184,13 @@ impl Model for ModelCall<'_> {
 
     fn gradient(
         &self,
-        inputs: &[f32],
+        inputs: &[E],
         rows: usize,
         targets: &[u32],
-        gradients: &mut [f32],
-        outputs: Option<&mut [f32]>,
+        gradients: &mut [E],
+        outputs: Option<&mut [E]>,
     ) -> lumen::Result<()> {
+        same_element::<E>(self.model.signature.element_type)?;
         if !self.model.capabilities.gradient {
             return Err(Error::new(
                 ErrorKind::ModelCapabilityMissing,
@@ -207,12 +220,13 @@ impl Model for ModelCall<'_> {
 
     fn layer_gradient(
         &self,
-        inputs: &[f32],
+        inputs: &[E],
         rows: usize,
         targets: &[u32],
-        activations: &mut [f32],
-        gradients: &mut [f32],
+        activations: &mut [E],
+        gradients: &mut [E],
     ) -> lumen::Result<()> {
+        same_element::<E>(self.model.signature.element_type)?;
         if !self.model.capabilities.layer_gradient {
             return Err(Error::new(
                 ErrorKind::ModelCapabilityMissing,

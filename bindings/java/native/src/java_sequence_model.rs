@@ -1,16 +1,17 @@
 //! A Lumen [`SequenceModel`] backed by a Java object: the engine's worker threads attach
-//! to the JVM and call the Java `dev.lumen.SequenceModelBridge` with direct `ByteBuffer`s
-//! over Lumen's own buffers, as [`java_model`](crate::java_model) does for row models.
+//! to the JVM and call the Java `dev.lumen.SequenceModelBridge` (or
+//! `DoubleSequenceModelBridge`) with direct `ByteBuffer`s over Lumen's own buffers, as
+//! [`java_model`](crate::java_model) does for row models: one bridge for both element types.
 //! The state methods are called only when the Java model declared a state length.
 
 use jni::ids::JMethodID;
 use jni::objects::{JObject, JValue};
 use jni::{jni_sig, jni_str, Env};
-use lumen::{Error, ErrorKind, SequenceModel, SequenceSignature};
+use lumen::{Element, Error, ErrorKind, SequenceModel, SequenceSignature};
 
 use crate::error::{BindingError, BindingResult};
 use crate::java_call::{JavaTarget, Thrown};
-use crate::java_model::{buffer, call_void, rows_arg};
+use crate::java_model::{buffer, call_void, rows_arg, same_element};
 
 /// The `dev.lumen.SequenceModelBridge` methods the engine calls, looked up once.
 #[derive(Debug, Clone, Copy)]
@@ -100,12 +101,13 @@ fn seq_len_arg(seq_len: usize) -> lumen::Result<i32> {
     })
 }
 
-impl SequenceModel for SequenceModelCall<'_> {
+impl<E: Element> SequenceModel<E> for SequenceModelCall<'_> {
     fn signature(&self) -> &SequenceSignature {
         &self.model.signature
     }
 
-    fn predict(&self, inputs: &[f32], rows: usize, seq_len: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+    fn predict(&self, inputs: &[E], rows: usize, seq_len: usize, outputs: &mut [E]) -> lumen::Result<()> {
+        same_element::<E>(self.model.signature.element_type)?;
         let (rows, seq_len) = (rows_arg(rows)?, seq_len_arg(seq_len)?);
         self.thrown.call(&self.model.target, "predict", |env, bridge| {
             let input = buffer(env, inputs)?;
@@ -118,12 +120,13 @@ impl SequenceModel for SequenceModelCall<'_> {
 
     fn run_prefix(
         &self,
-        initial: Option<&[f32]>,
-        inputs: &[f32],
+        initial: Option<&[E]>,
+        inputs: &[E],
         rows: usize,
         seq_len: usize,
-        states: &mut [f32],
+        states: &mut [E],
     ) -> lumen::Result<()> {
+        same_element::<E>(self.model.signature.element_type)?;
         self.state_methods()?;
         let (rows, seq_len) = (rows_arg(rows)?, seq_len_arg(seq_len)?);
         self.thrown.call(&self.model.target, "runPrefix", |env, bridge| {
@@ -147,12 +150,13 @@ impl SequenceModel for SequenceModelCall<'_> {
 
     fn predict_from_state(
         &self,
-        states: &[f32],
-        inputs: &[f32],
+        states: &[E],
+        inputs: &[E],
         rows: usize,
         seq_len: usize,
-        outputs: &mut [f32],
+        outputs: &mut [E],
     ) -> lumen::Result<()> {
+        same_element::<E>(self.model.signature.element_type)?;
         self.state_methods()?;
         let (rows, seq_len) = (rows_arg(rows)?, seq_len_arg(seq_len)?);
         self.thrown.call(&self.model.target, "predictFromState", |env, bridge| {

@@ -5,7 +5,9 @@
 //! `catch_unwind` (jni's `EnvUnowned::with_env`) and resolves failures with
 //! [`error::ThrowLumenException`]: a Lumen error becomes the matching Java exception and a
 //! panic a `LumenException`, never an abort of the JVM. The glue calls Lumen's Rust API
-//! directly; the Java model runs behind [`java_model::JavaModel`], called from the
+//! directly; the Java model (float `Model` or `DoubleModel`: one bridge, a `Model<E>` for
+//! both element types, the exports dispatching on the model's declared type) runs behind
+//! [`java_model::JavaModel`], called from the
 //! engine's worker threads, which attach to the JVM as daemon threads ([`java_call`],
 //! [`daemon`]), and a Java sequence
 //! model (TimeSHAP) behind [`java_sequence_model::JavaSequenceModel`]. Every explain export

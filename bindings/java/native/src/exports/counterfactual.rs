@@ -9,11 +9,11 @@ use lumen::explain::counterfactual::schema::{Feature, FeatureKind, Schema};
 use lumen::explain::counterfactual::scorecard::Scorecard;
 use lumen::explain::counterfactual::{permute_attack, FeatureRange, PermuteAttackParams, Sampling, TargetClass};
 use lumen::explanation::{Counterfactual, Counterfactuals, InstanceCounterfactuals};
-use lumen::Error;
+use lumen::{Element, Error};
 
-use super::{explain, input_len};
+use super::{element_of, explain, input_len, per_element};
 use crate::arrays::{
-    count, floats, indices, new_doubles, new_floats, new_ints, optional_doubles, optional_floats, optional_indices,
+    count, elements, indices, new_doubles, new_ints, optional_doubles, optional_floats, optional_indices,
     optional_ints, optional_strings,
 };
 use crate::error::{BindingError, BindingResult, ThrowLumenException};
@@ -131,19 +131,19 @@ struct SearchArguments<'a, 'l> {
     kinds: &'a JIntArray<'l>,
     columns: &'a JObjectArray<'l, JIntArray<'l>>,
     codes: &'a JObjectArray<'l, JFloatArray<'l>>,
-    training: &'a JFloatArray<'l>,
+    training: &'a JObject<'l>,
     immutable: &'a JIntArray<'l>,
     allow_list: &'a JIntArray<'l>,
     range_features: &'a JIntArray<'l>,
-    range_bounds: &'a JFloatArray<'l>,
+    range_bounds: &'a JDoubleArray<'l>,
     settings: &'a JIntArray<'l>,
     weights: &'a JDoubleArray<'l>,
 }
 
 impl SearchArguments<'_, '_> {
-    fn params(&self, env: &mut Env<'_>, row_len: usize) -> BindingResult<PermuteAttackParams> {
+    fn params<E: Element>(&self, env: &mut Env<'_>, row_len: usize) -> BindingResult<PermuteAttackParams<E>> {
         let schema = schema(env, self.names, self.kinds, self.columns, self.codes, row_len)?;
-        let mut params = PermuteAttackParams::new(schema, floats(env, self.training, "training")?);
+        let mut params = PermuteAttackParams::new(schema, elements::<E>(env, self.training, "training")?);
         let s = exactly(optional_ints(env, self.settings)?, setting::LEN, "settings")?;
         let w = exactly(optional_doubles(env, self.weights)?, weight::LEN, "weights")?;
         params.target = match s[setting::TARGET_CLASS] {
@@ -153,7 +153,7 @@ impl SearchArguments<'_, '_> {
         params.immutable = optional_indices(env, self.immutable, "immutable")?.unwrap_or_default();
         params.allow_list = optional_indices(env, self.allow_list, "allowList")?;
         let range_features = optional_indices(env, self.range_features, "rangeFeatures")?.unwrap_or_default();
-        let bounds = optional_floats(env, self.range_bounds)?.unwrap_or_default();
+        let bounds = optional_doubles(env, self.range_bounds)?.unwrap_or_default();
         if bounds.len() != 2 * range_features.len() {
             return Err(
                 Error::length("rangeBounds", bounds.len(), format!("2 × {} ranges", range_features.len())).into()
@@ -162,7 +162,7 @@ impl SearchArguments<'_, '_> {
         params.ranges = range_features
             .iter()
             .zip(bounds.chunks_exact(2))
-            .map(|(&feature, b)| FeatureRange { feature, min: f64::from(b[0]), max: f64::from(b[1]) })
+            .map(|(&feature, b)| FeatureRange { feature, min: b[0], max: b[1] })
             .collect();
         params.population = count(s[setting::POPULATION], "population")?;
         params.parents = count(s[setting::PARENTS], "parents")?;
@@ -190,10 +190,11 @@ impl SearchArguments<'_, '_> {
     }
 }
 
-/// `long counterfactuals(long call, long engine, long model, float[] inputs, int rows, String[]
-/// featureNames, int[] featureKinds, int[][] featureColumns, float[][] featureCodes, float[]
-/// training, int[] immutable, int[] allowList, int[] rangeFeatures, float[] rangeBounds,
-/// int[] settings, double[] weights)`: the result handle. `featureKinds` null: every column
+/// `long counterfactuals(long call, long engine, long model, Object inputs, int rows, String[]
+/// featureNames, int[] featureKinds, int[][] featureColumns, float[][] featureCodes, Object
+/// training, int[] immutable, int[] allowList, int[] rangeFeatures, double[] rangeBounds,
+/// int[] settings, double[] weights)`: the result handle (`inputs` and `training` in the
+/// model's element type). `featureKinds` null: every column
 /// numeric; kinds 0 numeric, 1 categorical (one-hot), 2 coded (one column, its codes in
 /// `featureCodes`, null elsewhere). `settings` = {population, parents, generations, runs,
 /// maxChanged (0: none), counterfactuals, sampling (0 column, 1 gibbs), gibbsBins,
@@ -207,17 +208,17 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_counterfactuals<'l>(
     call: jlong,
     engine: jlong,
     model: jlong,
-    inputs: JFloatArray<'l>,
+    inputs: JObject<'l>,
     rows: jint,
     names: JObjectArray<'l, JString<'l>>,
     kinds: JIntArray<'l>,
     columns: JObjectArray<'l, JIntArray<'l>>,
     codes: JObjectArray<'l, JFloatArray<'l>>,
-    training: JFloatArray<'l>,
+    training: JObject<'l>,
     immutable: JIntArray<'l>,
     allow_list: JIntArray<'l>,
     range_features: JIntArray<'l>,
-    range_bounds: JFloatArray<'l>,
+    range_bounds: JDoubleArray<'l>,
     settings: JIntArray<'l>,
     weights: JDoubleArray<'l>,
 ) -> jlong {
@@ -235,24 +236,24 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_counterfactuals<'l>(
             settings: &settings,
             weights: &weights,
         };
-        inner_counterfactuals(env, call, engine, model, &inputs, rows, &arguments)
+        per_element!(element_of(model)?, inner_counterfactuals(env, call, engine, model, &inputs, rows, &arguments))
     })
     .resolve::<ThrowLumenException>()
 }
 
-fn inner_counterfactuals(
+fn inner_counterfactuals<E: Element>(
     env: &mut Env<'_>,
     call: jlong,
     engine: jlong,
     model: jlong,
-    inputs: &JFloatArray<'_>,
+    inputs: &JObject<'_>,
     rows: jint,
     arguments: &SearchArguments<'_, '_>,
 ) -> BindingResult<jlong> {
     let _control = crate::calls::enter(call)?;
-    let inputs = floats(env, inputs, "inputs")?;
+    let inputs = elements::<E>(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
-    let params = arguments.params(env, input_len(model)?)?;
+    let params = arguments.params::<E>(env, input_len(model)?)?;
     explain(engine, model, |engine, model| permute_attack(engine, model, &inputs, rows, &params))
 }
 
@@ -320,7 +321,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_counterfactualsInstance<'l>(
         let values = [
             f64::from(s.original_class),
             f64::from(s.target_class),
-            f64::from(s.original_probability),
+            s.original_probability,
             f64::from(u8::from(s.already_at_target)),
             s.counterfactuals.len() as f64,
             s.model_rows_evaluated as f64,
@@ -342,19 +343,14 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_counterfactualsGet<'l>(
 ) -> JObject<'l> {
     env.with_env(|env| -> BindingResult<JObject<'l>> {
         let c = counterfactual(handle, i, j)?;
-        let values = [
-            f64::from(c.target_probability),
-            f64::from(c.predicted_class),
-            f64::from(u8::from(c.success)),
-            f64::from(c.distance),
-        ];
+        let values = [c.target_probability, f64::from(c.predicted_class), f64::from(u8::from(c.success)), c.distance];
         Ok(new_doubles(env, &values)?.into())
     })
     .resolve::<ThrowLumenException>()
 }
 
-/// `float[] counterfactualsRow(long counterfactuals, int instance, int index)`: the
-/// counterfactual as a model input row.
+/// `double[] counterfactualsRow(long counterfactuals, int instance, int index)`: the
+/// counterfactual as a model input row (in f64, holding the model's own elements exactly).
 #[no_mangle]
 pub extern "system" fn Java_dev_lumen_NativeLumen_counterfactualsRow<'l>(
     mut env: EnvUnowned<'l>,
@@ -362,10 +358,10 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_counterfactualsRow<'l>(
     handle: jlong,
     i: jint,
     j: jint,
-) -> JFloatArray<'l> {
+) -> JDoubleArray<'l> {
     env.with_env(|env| {
-        let row: Vec<f32> = counterfactual(handle, i, j)?.row.iter().map(|&v| v as f32).collect();
-        new_floats(env, &row)
+        let row = &counterfactual(handle, i, j)?.row;
+        new_doubles(env, row)
     })
     .resolve::<ThrowLumenException>()
 }

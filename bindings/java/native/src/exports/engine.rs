@@ -6,7 +6,7 @@ use jni::{Env, EnvUnowned};
 use lumen::model::MemorySpace;
 use lumen::{BackendChoice, Engine, EngineConfig, Error, ModelSignature};
 
-use crate::arrays::{count, indices, optional_indices, optional_strings};
+use crate::arrays::{count, element_type, indices, optional_indices, optional_strings};
 use crate::error::{BindingResult, ThrowLumenException};
 use crate::handles::{borrow, free, into_handle};
 use crate::java_model::{Capabilities, JavaModel};
@@ -101,6 +101,7 @@ fn inner_model_new(
     feature_names: &JObjectArray<'_, JString<'_>>,
     layer_shape: &JIntArray<'_>,
     gradient: jboolean,
+    element: jint,
 ) -> BindingResult<jlong> {
     let layer_shape = match optional_indices(env, layer_shape, "layerShape")? {
         None => None,
@@ -117,16 +118,18 @@ fn inner_model_new(
         memory_space: MemorySpace::Host,
         feature_names: optional_strings(env, feature_names, "featureNames")?,
         layer_shape,
-        element_type: lumen::ElementType::F32,
+        element_type: element_type(element)?,
     };
     let capabilities = Capabilities { gradient, layer_gradient: layer_shape.is_some() };
     Ok(into_handle(JavaModel::new(env, bridge, signature, capabilities)?))
 }
 
-/// `long modelNew(ModelBridge bridge, int[] inputShape, int outputLen, int maxBatchRows,
-/// boolean concurrent, String[] featureNames, int[] layerShape, boolean gradient)`:
-/// registers a Java model (`maxBatchRows` 0 = no limit; `featureNames`/`layerShape` may
-/// be null; a layer shape enables Grad-CAM's `layerGradient`).
+/// `long modelNew(Object bridge, int[] inputShape, int outputLen, int maxBatchRows,
+/// boolean concurrent, String[] featureNames, int[] layerShape, boolean gradient, int
+/// elementType)`: registers a Java model (`maxBatchRows` 0 = no limit;
+/// `featureNames`/`layerShape` may be null; a layer shape enables Grad-CAM's
+/// `layerGradient`; `elementType` 0: a `ModelBridge` over floats, 1: a
+/// `DoubleModelBridge` over doubles).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_lumen_NativeLumen_modelNew<'l>(
@@ -140,6 +143,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_modelNew<'l>(
     feature_names: JObjectArray<'l, JString<'l>>,
     layer_shape: JIntArray<'l>,
     gradient: jboolean,
+    element: jint,
 ) -> jlong {
     env.with_env(|env| {
         inner_model_new(
@@ -152,6 +156,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_modelNew<'l>(
             &feature_names,
             &layer_shape,
             gradient,
+            element,
         )
     })
     .resolve::<ThrowLumenException>()

@@ -1,14 +1,14 @@
 //! Reading an explanation: shape, values, diagnostics, names, reason codes, post-hoc
 //! groups, analytics and the audit JSON.
 
-use jni::objects::{JClass, JFloatArray, JIntArray, JLongArray, JObject, JObjectArray, JString, JValue};
+use jni::objects::{JClass, JDoubleArray, JFloatArray, JIntArray, JLongArray, JObject, JObjectArray, JString, JValue};
 use jni::refs::IntoAuto;
 use jni::sys::{jboolean, jdouble, jint, jlong};
 use jni::{jni_sig, jni_str, Env, EnvUnowned};
 use lumen::explanation::{consistency, Direction, FeatureAxis};
 use lumen::{Error, Explanation};
 
-use crate::arrays::{count, floats, indices, new_doubles, new_floats, new_ints, optional_strings};
+use crate::arrays::{count, element_code, indices, new_doubles, new_floats, new_ints, optional_strings, widened};
 use crate::error::{BindingResult, ThrowLumenException};
 use crate::handles::{borrow, free, into_handle};
 
@@ -39,11 +39,13 @@ fn inner_shape<'l>(env: &mut Env<'l>, handle: jlong) -> BindingResult<JIntArray<
         FeatureAxis::Elements => 0,
         FeatureAxis::Groups => 1,
     };
-    new_ints(env, [e.rows, e.outputs_per_row(), e.features, axis])
+    let element = element_code(e.audit.element_type) as usize;
+    new_ints(env, [e.rows, e.outputs_per_row(), e.features, axis, element])
 }
 
-/// `int[] explanationShape(long explanation)`: `{rows, outputs, features, axis}` with
-/// axis 0 for elements and 1 for groups.
+/// `int[] explanationShape(long explanation)`: `{rows, outputs, features, axis,
+/// elementType}` with axis 0 for elements and 1 for groups, element type 0 for a float
+/// model's explanation and 1 for a double model's.
 #[no_mangle]
 pub extern "system" fn Java_dev_lumen_NativeLumen_explanationShape<'l>(
     mut env: EnvUnowned<'l>,
@@ -53,19 +55,44 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_explanationShape<'l>(
     env.with_env(|env| inner_shape(env, handle)).resolve::<ThrowLumenException>()
 }
 
-fn inner_floats<'l>(env: &mut Env<'l>, handle: jlong, which: jint) -> BindingResult<JFloatArray<'l>> {
-    let e = explanation(handle)?;
-    let values = match which {
+/// The values numbered `which` (see `explanationFloats`); `None`: no standard errors.
+fn values_of(e: &Explanation, which: jint) -> BindingResult<Option<&lumen::explanation::Values>> {
+    Ok(Some(match which {
         0 => &e.attributions,
         1 => &e.predictions,
         2 => &e.base_values,
         3 => match &e.standard_errors {
             Some(errors) => errors,
-            None => return Ok(JFloatArray::default()),
+            None => return Ok(None),
         },
         other => return Err(Error::invalid("which", format!("is {other}, expected 0..=3")).into()),
-    };
-    new_floats(env, &values.to_f32())
+    }))
+}
+
+fn inner_floats<'l>(env: &mut Env<'l>, handle: jlong, which: jint) -> BindingResult<JFloatArray<'l>> {
+    match values_of(explanation(handle)?, which)? {
+        Some(values) => new_floats(env, &values.to_f32()),
+        None => Ok(JFloatArray::default()),
+    }
+}
+
+fn inner_doubles<'l>(env: &mut Env<'l>, handle: jlong, which: jint) -> BindingResult<JDoubleArray<'l>> {
+    match values_of(explanation(handle)?, which)? {
+        Some(values) => new_doubles(env, values),
+        None => Ok(JDoubleArray::default()),
+    }
+}
+
+/// `double[] explanationDoubles(long explanation, int which)`: as `explanationFloats`, in
+/// f64: every bit of a double model's values (a float model's values widened, exactly).
+#[no_mangle]
+pub extern "system" fn Java_dev_lumen_NativeLumen_explanationDoubles<'l>(
+    mut env: EnvUnowned<'l>,
+    _class: JClass<'l>,
+    handle: jlong,
+    which: jint,
+) -> JDoubleArray<'l> {
+    env.with_env(|env| inner_doubles(env, handle, which)).resolve::<ThrowLumenException>()
 }
 
 /// `float[] explanationFloats(long explanation, int which)`: a copy of the attributions
@@ -289,22 +316,15 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_explanationSummary<'l>(
     env.with_env(|env| inner_summary(env, handle, row, output)).resolve::<ThrowLumenException>()
 }
 
-/// `double consistency(float[] a, float[] b)`: |Pearson correlation| of two attribution
-/// maps of the same length.
+/// `double consistency(Object a, Object b)`: |Pearson correlation| of two attribution
+/// maps of the same length, each a `float[]` or a `double[]`.
 #[no_mangle]
 pub extern "system" fn Java_dev_lumen_NativeLumen_consistency<'l>(
     mut env: EnvUnowned<'l>,
     _class: JClass<'l>,
-    a: JFloatArray<'l>,
-    b: JFloatArray<'l>,
+    a: JObject<'l>,
+    b: JObject<'l>,
 ) -> jdouble {
-    env.with_env(|env| -> BindingResult<jdouble> {
-        Ok(consistency(&widen(&floats(env, &a, "a")?), &widen(&floats(env, &b, "b")?))?)
-    })
-    .resolve::<ThrowLumenException>()
-}
-
-/// Java's float values as the f64 the analytics take.
-fn widen(values: &[f32]) -> Vec<f64> {
-    values.iter().map(|&v| f64::from(v)).collect()
+    env.with_env(|env| -> BindingResult<jdouble> { Ok(consistency(&widened(env, &a, "a")?, &widened(env, &b, "b")?)?) })
+        .resolve::<ThrowLumenException>()
 }

@@ -1,21 +1,21 @@
 //! KernelSHAP and Shapley Value Sampling.
 
-use jni::objects::{JClass, JDoubleArray, JFloatArray, JIntArray, JObjectArray, JString};
+use jni::objects::{JClass, JDoubleArray, JIntArray, JObject, JObjectArray, JString};
 use jni::sys::{jboolean, jdouble, jint, jlong};
 use jni::{Env, EnvUnowned};
 use lumen::explain::shapley::{
     kernel_shap, shapley_value_sampling, Background, Estimator, KernelShapParams, Link, ShapleyGame,
     ShapleySamplingParams,
 };
-use lumen::Error;
+use lumen::{Element, Error};
 
-use super::{explain, input_len};
-use crate::arrays::{count, floats, optional_doubles, optional_ids, optional_strings};
+use super::{element_of, explain, input_len, per_element};
+use crate::arrays::{count, elements, optional_doubles, optional_ids, optional_strings};
 use crate::error::{BindingResult, ThrowLumenException};
 
 /// The Java arguments that describe a Shapley game.
 struct GameArguments<'a, 'l> {
-    background: &'a JFloatArray<'l>,
+    background: &'a JObject<'l>,
     weights: &'a JDoubleArray<'l>,
     players: &'a JIntArray<'l>,
     player_names: &'a JObjectArray<'l, JString<'l>>,
@@ -24,9 +24,9 @@ struct GameArguments<'a, 'l> {
 }
 
 impl GameArguments<'_, '_> {
-    fn game(&self, env: &mut Env<'_>, model: jlong) -> BindingResult<ShapleyGame> {
+    fn game<E: Element>(&self, env: &mut Env<'_>, model: jlong) -> BindingResult<ShapleyGame<E>> {
         let background = Background::new(
-            floats(env, self.background, "background")?,
+            elements::<E>(env, self.background, "background")?,
             input_len(model)?,
             optional_doubles(env, self.weights)?,
         )?;
@@ -68,12 +68,12 @@ impl Accuracy {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn inner_kernel_shap(
+fn inner_kernel_shap<E: Element>(
     env: &mut Env<'_>,
     call: jlong,
     engine: jlong,
     model: jlong,
-    inputs: &JFloatArray<'_>,
+    inputs: &JObject<'_>,
     rows: jint,
     game: GameArguments<'_, '_>,
     budget: jint,
@@ -81,13 +81,13 @@ fn inner_kernel_shap(
     accuracy: Accuracy,
 ) -> BindingResult<jlong> {
     let _control = crate::calls::enter(call)?;
-    let inputs = floats(env, inputs, "inputs")?;
+    let inputs = elements::<E>(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     let error_batches = u32::try_from(error_batches).map_err(|_| {
         Error::invalid("errorBatches", format!("is {error_batches}, expected >= 2 (or 0: the default)"))
     })?;
     // The engine's defaults for every parameter the Java API does not set.
-    let mut params = KernelShapParams::new(game.game(env, model)?);
+    let mut params = KernelShapParams::new(game.game::<E>(env, model)?);
     params.budget = Some(count(budget, "budget")?).filter(|&b| b > 0);
     if error_batches > 0 {
         params.error_batches = error_batches;
@@ -98,12 +98,13 @@ fn inner_kernel_shap(
     explain(engine, model, |engine, model| kernel_shap(engine, model, &inputs, rows, &params))
 }
 
-/// `long kernelShap(long call, long engine, long model, float[] inputs, int rows, float[] background,
+/// `long kernelShap(long call, long engine, long model, Object inputs, int rows, Object background,
 /// double[] backgroundWeights, int[] players, String[] playerNames, int[] targets, boolean
 /// logit, int budget, int errorBatches, int estimator, double targetStandardError, int
 /// maxBudget)`: the explanation handle (budget 0: the engine's default; errorBatches 0: the
 /// engine's default; estimator 0: the default, 1 shap, 2 leverage, 3 leverage stratified;
-/// targetStandardError 0: a fixed budget; maxBudget 0: the engine's cap).
+/// targetStandardError 0: a fixed budget; maxBudget 0: the engine's cap; `inputs` and
+/// `background` a `float[]` for a float model, a `double[]` for a double one).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_lumen_NativeLumen_kernelShap<'l>(
@@ -112,9 +113,9 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_kernelShap<'l>(
     call: jlong,
     engine: jlong,
     model: jlong,
-    inputs: JFloatArray<'l>,
+    inputs: JObject<'l>,
     rows: jint,
-    background: JFloatArray<'l>,
+    background: JObject<'l>,
     weights: JDoubleArray<'l>,
     players: JIntArray<'l>,
     player_names: JObjectArray<'l, JString<'l>>,
@@ -136,35 +137,39 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_kernelShap<'l>(
             logit,
         };
         let accuracy = Accuracy { estimator, target_standard_error, max_budget };
-        inner_kernel_shap(env, call, engine, model, &inputs, rows, game, budget, error_batches, accuracy)
+        per_element!(
+            element_of(model)?,
+            inner_kernel_shap(env, call, engine, model, &inputs, rows, game, budget, error_batches, accuracy)
+        )
     })
     .resolve::<ThrowLumenException>()
 }
 
 #[allow(clippy::too_many_arguments)]
-fn inner_shapley_sampling(
+fn inner_shapley_sampling<E: Element>(
     env: &mut Env<'_>,
     call: jlong,
     engine: jlong,
     model: jlong,
-    inputs: &JFloatArray<'_>,
+    inputs: &JObject<'_>,
     rows: jint,
     game: GameArguments<'_, '_>,
     permutation_pairs: jint,
 ) -> BindingResult<jlong> {
     let _control = crate::calls::enter(call)?;
-    let inputs = floats(env, inputs, "inputs")?;
+    let inputs = elements::<E>(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     let params = ShapleySamplingParams {
-        game: game.game(env, model)?,
+        game: game.game::<E>(env, model)?,
         permutation_pairs: count(permutation_pairs, "permutationPairs")?,
     };
     explain(engine, model, |engine, model| shapley_value_sampling(engine, model, &inputs, rows, &params))
 }
 
-/// `long shapleySampling(long call, long engine, long model, float[] inputs, int rows, float[]
+/// `long shapleySampling(long call, long engine, long model, Object inputs, int rows, Object
 /// background, double[] backgroundWeights, int[] players, String[] playerNames, int[]
-/// targets, boolean logit, int permutationPairs)`: the explanation handle.
+/// targets, boolean logit, int permutationPairs)`: the explanation handle (arrays in the
+/// model's element type).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_lumen_NativeLumen_shapleySampling<'l>(
@@ -173,9 +178,9 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_shapleySampling<'l>(
     call: jlong,
     engine: jlong,
     model: jlong,
-    inputs: JFloatArray<'l>,
+    inputs: JObject<'l>,
     rows: jint,
-    background: JFloatArray<'l>,
+    background: JObject<'l>,
     weights: JDoubleArray<'l>,
     players: JIntArray<'l>,
     player_names: JObjectArray<'l, JString<'l>>,
@@ -192,7 +197,10 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_shapleySampling<'l>(
             targets: &targets,
             logit,
         };
-        inner_shapley_sampling(env, call, engine, model, &inputs, rows, game, permutation_pairs)
+        per_element!(
+            element_of(model)?,
+            inner_shapley_sampling(env, call, engine, model, &inputs, rows, game, permutation_pairs)
+        )
     })
     .resolve::<ThrowLumenException>()
 }

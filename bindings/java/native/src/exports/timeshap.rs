@@ -1,7 +1,7 @@
 //! TimeSHAP: sequence models, temporal coalition pruning, event/feature/cell explanations
 //! and the global report.
 
-use jni::objects::{JClass, JDoubleArray, JFloatArray, JIntArray, JObject, JObjectArray, JString};
+use jni::objects::{JClass, JDoubleArray, JIntArray, JObject, JObjectArray, JString};
 use jni::refs::IntoAuto;
 use jni::sys::{jboolean, jint, jlong};
 use jni::{Env, EnvUnowned};
@@ -11,11 +11,13 @@ use lumen::explain::timeshap::{
     timeshap_cell, timeshap_event, timeshap_feature, timeshap_global, timeshap_prune, CellRelevance, GlobalParams,
     GlobalReport, Player, Pruning, SequenceBackground, Summary, TimeShapExplanation, TimeShapParams,
 };
-use lumen::ErrorKind;
+use lumen::{Element, ElementType, ErrorKind};
 use lumen::{Engine, Error, SequenceSignature};
 
+use super::per_element;
 use crate::arrays::{
-    count, floats, indices, new_doubles, optional_doubles, optional_floats, optional_ints, optional_strings,
+    count, element_type, elements, indices, new_doubles, optional_doubles, optional_elements, optional_ints,
+    optional_strings,
 };
 use crate::error::{BindingResult, ThrowLumenException};
 use crate::handles::{borrow, free, into_handle};
@@ -26,22 +28,22 @@ use crate::java_sequence_model::{JavaSequenceModel, SequenceModelCall};
 /// topFeatures, pruningIndex}` (`pruningIndex` 0: none) and `reals` = `{tolerance,
 /// eventThreshold, featureThreshold}`.
 struct OptionArguments<'a, 'l> {
-    background: &'a JFloatArray<'l>,
-    training_events: &'a JFloatArray<'l>,
+    background: &'a JObject<'l>,
+    training_events: &'a JObject<'l>,
     ints: &'a JIntArray<'l>,
     reals: &'a JDoubleArray<'l>,
 }
 
 /// The checked options: parameters and cell relevance.
-struct Options {
-    params: TimeShapParams,
+struct Options<E: Element> {
+    params: TimeShapParams<E>,
     relevance: CellRelevance,
 }
 
 impl OptionArguments<'_, '_> {
     /// Reads the options for a model of `features` values per event and sequences of
     /// `seq_len` events (`None`: the background must be one event).
-    fn read(&self, env: &Env<'_>, features: usize, seq_len: Option<usize>) -> BindingResult<Options> {
+    fn read<E: Element>(&self, env: &Env<'_>, features: usize, seq_len: Option<usize>) -> BindingResult<Options<E>> {
         const NAMES: [&str; 9] =
             ["prune", "budget", "errorBatches", "target", "logit", "useState", "relevance", "topEvents", "topFeatures"];
         let raw = optional_ints(env, self.ints)?.unwrap_or_default();
@@ -55,14 +57,14 @@ impl OptionArguments<'_, '_> {
         else {
             return Err(Error::invalid("options", "malformed settings arrays (10 ints and 3 doubles expected)").into());
         };
-        let background = match optional_floats(env, self.background)? {
+        let background = match optional_elements::<E>(env, self.background, "background")? {
             Some(b) if b.len() == features => SequenceBackground::Event(b),
             Some(b) if seq_len.is_some_and(|l| b.len() == l * features) => SequenceBackground::Sequence(b),
             Some(b) => {
                 let sequence = seq_len.map_or(String::new(), |l| format!(" or seqLen × features = {}", l * features));
                 return Err(Error::length("background", b.len(), format!("features = {features}{sequence}")).into());
             }
-            None => match optional_floats(env, self.training_events)? {
+            None => match optional_elements::<E>(env, self.training_events, "trainingEvents")? {
                 Some(training) => SequenceBackground::average_event(&training, features)?,
                 None => {
                     return Err(Error::invalid("background", "is null and so are the training events; set one").into())
@@ -96,6 +98,13 @@ fn handles<'a>(engine: jlong, model: jlong) -> BindingResult<(&'a Engine, &'a Ja
     Ok((engine, model))
 }
 
+/// The element type of the sequence model behind `model`.
+fn element_of(model: jlong) -> BindingResult<ElementType> {
+    // SAFETY: the handle comes from the Java handle that guards this call.
+    let model = unsafe { borrow::<JavaSequenceModel>(model, "model") }?;
+    Ok(model.signature().element_type)
+}
+
 /// A Java `int` sequence length.
 fn seq_len_of(seq_len: jint) -> BindingResult<usize> {
     count(seq_len, "seqLen")
@@ -111,6 +120,7 @@ fn inner_sequence_model_new(
     concurrent: jboolean,
     feature_names: &JObjectArray<'_, JString<'_>>,
     state_len: jint,
+    element: jint,
 ) -> BindingResult<jlong> {
     let signature = SequenceSignature {
         features: count(features, "features")?,
@@ -119,14 +129,15 @@ fn inner_sequence_model_new(
         concurrent,
         feature_names: optional_strings(env, feature_names, "featureNames")?,
         state_len: Some(count(state_len, "stateLen")?).filter(|&n| n > 0),
-        element_type: lumen::ElementType::F32,
+        element_type: element_type(element)?,
     };
     Ok(into_handle(JavaSequenceModel::new(env, bridge, signature)?))
 }
 
-/// `long sequenceModelNew(SequenceModelBridge bridge, int features, int outputLen, int
-/// maxBatchRows, boolean concurrent, String[] featureNames, int stateLen)`: registers a
-/// Java sequence model (`maxBatchRows` 0 = no limit; `stateLen` 0 = no state methods).
+/// `long sequenceModelNew(Object bridge, int features, int outputLen, int maxBatchRows,
+/// boolean concurrent, String[] featureNames, int stateLen, int elementType)`: registers a
+/// Java sequence model (`maxBatchRows` 0 = no limit; `stateLen` 0 = no state methods;
+/// `elementType` 0: a `SequenceModelBridge` over floats, 1: a `DoubleSequenceModelBridge`).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_lumen_NativeLumen_sequenceModelNew<'l>(
@@ -139,6 +150,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_sequenceModelNew<'l>(
     concurrent: jboolean,
     feature_names: JObjectArray<'l, JString<'l>>,
     state_len: jint,
+    element: jint,
 ) -> jlong {
     env.with_env(|env| {
         inner_sequence_model_new(
@@ -150,6 +162,7 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_sequenceModelNew<'l>(
             concurrent,
             &feature_names,
             state_len,
+            element,
         )
     })
     .resolve::<ThrowLumenException>()
@@ -174,12 +187,12 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_sequenceModelFree<'l>(
 /// (reporting the call finished once they are computed): what `timeshapPrune` and
 /// `timeshapPruningCurve` share.
 #[allow(clippy::too_many_arguments)]
-fn pruned_doubles<'l>(
+fn pruned_doubles<'l, E: Element>(
     env: &mut Env<'l>,
     call: jlong,
     engine: jlong,
     model: jlong,
-    sequence: &JFloatArray<'_>,
+    sequence: &JObject<'_>,
     seq_len: jint,
     options: OptionArguments<'_, '_>,
     full_curve: bool,
@@ -187,9 +200,9 @@ fn pruned_doubles<'l>(
 ) -> BindingResult<JDoubleArray<'l>> {
     let _control = crate::calls::enter(call)?;
     let (engine, model) = handles(engine, model)?;
-    let sequence = floats(env, sequence, "sequence")?;
+    let sequence = elements::<E>(env, sequence, "sequence")?;
     let seq_len = seq_len_of(seq_len)?;
-    let o = options.read(env, model.signature().features, Some(seq_len))?;
+    let o = options.read::<E>(env, model.signature().features, Some(seq_len))?;
     let call = SequenceModelCall::new(model);
     let pruning = call.check(timeshap_prune(engine, &call, &sequence, seq_len, &o.params, full_curve))?;
     let out = values(&pruning)?;
@@ -197,9 +210,33 @@ fn pruned_doubles<'l>(
     new_doubles(env, &out)
 }
 
-/// `double[] timeshapPrune(long call, long engine, long model, float[] sequence, int seqLen, float[]
-/// background, float[] trainingEvents, int[] ints, double[] reals, boolean fullCurve)`:
-/// `{prunedLen, then split, newerLen, olderValue, newerValue per curve point}`.
+/// The values of one pruning of a sequence: `{prunedLen, then split, newerLen, olderValue,
+/// newerValue per curve point}`.
+fn prune_values(pruning: &Pruning) -> BindingResult<Vec<f64>> {
+    let mut out = vec![pruning.pruned_len as f64];
+    for p in &pruning.curve {
+        out.extend([p.split as f64, p.newer_len as f64, p.older_value, p.newer_value]);
+    }
+    Ok(out)
+}
+
+/// The whole curve of one pruning in the `timeshap` package's form: `{pruningIndex, then t,
+/// olderValue, newerValue per point}`.
+fn curve_values(pruning: &Pruning) -> BindingResult<Vec<f64>> {
+    let points = pruning
+        .timeshap_curve()
+        .ok_or_else(|| Error::new(ErrorKind::Internal, "the full pruning curve came back incomplete"))?;
+    let mut out = vec![pruning.pruning_index() as f64];
+    for p in &points {
+        out.extend([p.t as f64, p.older_value, p.newer_value]);
+    }
+    Ok(out)
+}
+
+/// `double[] timeshapPrune(long call, long engine, long model, Object sequence, int seqLen, Object
+/// background, Object trainingEvents, int[] ints, double[] reals, boolean fullCurve)`:
+/// `{prunedLen, then split, newerLen, olderValue, newerValue per curve point}` (arrays in
+/// the model's element type).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapPrune<'l>(
@@ -208,10 +245,10 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapPrune<'l>(
     call: jlong,
     engine: jlong,
     model: jlong,
-    sequence: JFloatArray<'l>,
+    sequence: JObject<'l>,
     seq_len: jint,
-    background: JFloatArray<'l>,
-    training_events: JFloatArray<'l>,
+    background: JObject<'l>,
+    training_events: JObject<'l>,
     ints: JIntArray<'l>,
     reals: JDoubleArray<'l>,
     full_curve: jboolean,
@@ -219,19 +256,16 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapPrune<'l>(
     env.with_env(|env| {
         let options =
             OptionArguments { background: &background, training_events: &training_events, ints: &ints, reals: &reals };
-        pruned_doubles(env, call, engine, model, &sequence, seq_len, options, full_curve, |pruning| {
-            let mut out = vec![pruning.pruned_len as f64];
-            for p in &pruning.curve {
-                out.extend([p.split as f64, p.newer_len as f64, p.older_value, p.newer_value]);
-            }
-            Ok(out)
-        })
+        per_element!(
+            element_of(model)?,
+            pruned_doubles(env, call, engine, model, &sequence, seq_len, options, full_curve, prune_values)
+        )
     })
     .resolve::<ThrowLumenException>()
 }
 
-/// `double[] timeshapPruningCurve(long call, long engine, long model, float[] sequence, int
-/// seqLen, float[] background, float[] trainingEvents, int[] ints, double[] reals)`: the whole
+/// `double[] timeshapPruningCurve(long call, long engine, long model, Object sequence, int
+/// seqLen, Object background, Object trainingEvents, int[] ints, double[] reals)`: the whole
 /// curve in the `timeshap` package's form, `{pruningIndex, then t, olderValue, newerValue per
 /// point}` for t = 0 down to -seqLen.
 #[no_mangle]
@@ -242,46 +276,40 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapPruningCurve<'l>(
     call: jlong,
     engine: jlong,
     model: jlong,
-    sequence: JFloatArray<'l>,
+    sequence: JObject<'l>,
     seq_len: jint,
-    background: JFloatArray<'l>,
-    training_events: JFloatArray<'l>,
+    background: JObject<'l>,
+    training_events: JObject<'l>,
     ints: JIntArray<'l>,
     reals: JDoubleArray<'l>,
 ) -> JDoubleArray<'l> {
     env.with_env(|env| {
         let options =
             OptionArguments { background: &background, training_events: &training_events, ints: &ints, reals: &reals };
-        pruned_doubles(env, call, engine, model, &sequence, seq_len, options, true, |pruning| {
-            let points = pruning
-                .timeshap_curve()
-                .ok_or_else(|| Error::new(ErrorKind::Internal, "the full pruning curve came back incomplete"))?;
-            let mut out = vec![pruning.pruning_index() as f64];
-            for p in &points {
-                out.extend([p.t as f64, p.older_value, p.newer_value]);
-            }
-            Ok(out)
-        })
+        per_element!(
+            element_of(model)?,
+            pruned_doubles(env, call, engine, model, &sequence, seq_len, options, true, curve_values)
+        )
     })
     .resolve::<ThrowLumenException>()
 }
 
 #[allow(clippy::too_many_arguments)]
-fn inner_explain(
+fn inner_explain<E: Element>(
     env: &mut Env<'_>,
     call: jlong,
     engine: jlong,
     model: jlong,
-    sequence: &JFloatArray<'_>,
+    sequence: &JObject<'_>,
     seq_len: jint,
     level: jint,
     options: OptionArguments<'_, '_>,
 ) -> BindingResult<jlong> {
     let _control = crate::calls::enter(call)?;
     let (engine, model) = handles(engine, model)?;
-    let sequence = floats(env, sequence, "sequence")?;
+    let sequence = elements::<E>(env, sequence, "sequence")?;
     let seq_len = seq_len_of(seq_len)?;
-    let o = options.read(env, model.signature().features, Some(seq_len))?;
+    let o = options.read::<E>(env, model.signature().features, Some(seq_len))?;
     let call = SequenceModelCall::new(model);
     let explanation = match level {
         0 => timeshap_event(engine, &call, &sequence, seq_len, &o.params),
@@ -299,9 +327,10 @@ fn inner_explain(
     Ok(into_handle(explanation))
 }
 
-/// `long timeshapExplain(long call, long engine, long model, float[] sequence, int seqLen, int level,
-/// float[] background, float[] trainingEvents, int[] ints, double[] reals)`: the handle of
-/// a TimeSHAP explanation at level 0 (events), 1 (features) or 2 (cells).
+/// `long timeshapExplain(long call, long engine, long model, Object sequence, int seqLen, int level,
+/// Object background, Object trainingEvents, int[] ints, double[] reals)`: the handle of
+/// a TimeSHAP explanation at level 0 (events), 1 (features) or 2 (cells) (arrays in the
+/// model's element type).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapExplain<'l>(
@@ -310,18 +339,18 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapExplain<'l>(
     call: jlong,
     engine: jlong,
     model: jlong,
-    sequence: JFloatArray<'l>,
+    sequence: JObject<'l>,
     seq_len: jint,
     level: jint,
-    background: JFloatArray<'l>,
-    training_events: JFloatArray<'l>,
+    background: JObject<'l>,
+    training_events: JObject<'l>,
     ints: JIntArray<'l>,
     reals: JDoubleArray<'l>,
 ) -> jlong {
     env.with_env(|env| {
         let options =
             OptionArguments { background: &background, training_events: &training_events, ints: &ints, reals: &reals };
-        inner_explain(env, call, engine, model, &sequence, seq_len, level, options)
+        per_element!(element_of(model)?, inner_explain(env, call, engine, model, &sequence, seq_len, level, options))
     })
     .resolve::<ThrowLumenException>()
 }
@@ -417,12 +446,12 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapFree<'l>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn inner_global(
+fn inner_global<E: Element>(
     env: &mut Env<'_>,
     call: jlong,
     engine: jlong,
     model: jlong,
-    sequences: &JFloatArray<'_>,
+    sequences: &JObject<'_>,
     lengths: &JIntArray<'_>,
     options: OptionArguments<'_, '_>,
     tolerances: &JDoubleArray<'_>,
@@ -430,9 +459,9 @@ fn inner_global(
 ) -> BindingResult<jlong> {
     let _control = crate::calls::enter(call)?;
     let (engine, model) = handles(engine, model)?;
-    let data = floats(env, sequences, "sequences")?;
+    let data = elements::<E>(env, sequences, "sequences")?;
     let lengths = indices(env, lengths, "lengths")?;
-    let o = options.read(env, model.signature().features, None)?;
+    let o = options.read::<E>(env, model.signature().features, None)?;
     let tolerances = optional_doubles(env, tolerances)?.unwrap_or_default();
     let mut params = GlobalParams::new(o.params, tolerances);
     params.seeds = u32::try_from(seeds).map_err(|_| Error::invalid("seeds", format!("is {seeds}, expected >= 2")))?;
@@ -442,9 +471,9 @@ fn inner_global(
     Ok(into_handle(report))
 }
 
-/// `long timeshapGlobal(long call, long engine, long model, float[] sequences, int[] lengths, float[]
-/// background, float[] trainingEvents, int[] ints, double[] reals, double[] tolerances,
-/// int seeds)`: the handle of a global report.
+/// `long timeshapGlobal(long call, long engine, long model, Object sequences, int[] lengths, Object
+/// background, Object trainingEvents, int[] ints, double[] reals, double[] tolerances,
+/// int seeds)`: the handle of a global report (arrays in the model's element type).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapGlobal<'l>(
@@ -453,10 +482,10 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapGlobal<'l>(
     call: jlong,
     engine: jlong,
     model: jlong,
-    sequences: JFloatArray<'l>,
+    sequences: JObject<'l>,
     lengths: JIntArray<'l>,
-    background: JFloatArray<'l>,
-    training_events: JFloatArray<'l>,
+    background: JObject<'l>,
+    training_events: JObject<'l>,
     ints: JIntArray<'l>,
     reals: JDoubleArray<'l>,
     tolerances: JDoubleArray<'l>,
@@ -465,7 +494,10 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapGlobal<'l>(
     env.with_env(|env| {
         let options =
             OptionArguments { background: &background, training_events: &training_events, ints: &ints, reals: &reals };
-        inner_global(env, call, engine, model, &sequences, &lengths, options, &tolerances, seeds)
+        per_element!(
+            element_of(model)?,
+            inner_global(env, call, engine, model, &sequences, &lengths, options, &tolerances, seeds)
+        )
     })
     .resolve::<ThrowLumenException>()
 }

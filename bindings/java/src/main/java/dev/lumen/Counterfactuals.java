@@ -22,9 +22,10 @@ public record Counterfactuals(List<String> featureNames, List<InstanceCounterfac
                 List<Counterfactual> found = new ArrayList<>();
                 for (int j = 0; j < (int) s[4]; j++) {
                     double[] c = NativeLumen.counterfactualsGet(handle, i, j);
-                    found.add(new Counterfactual(NativeLumen.counterfactualsRow(handle, i, j),
+                    double[] row = NativeLumen.counterfactualsRow(handle, i, j);
+                    found.add(new Counterfactual(Counterfactual.narrow(row),
                             NativeLumen.counterfactualsChanged(handle, i, j), (float) c[0], (int) c[1], c[2] != 0,
-                            (float) c[3]));
+                            (float) c[3], row, c[0], c[3]));
                 }
                 instances.add(new InstanceCounterfactuals((int) s[0], (int) s[1], (float) s[2], s[3] != 0,
                         List.copyOf(found), (long) s[5]));

@@ -4,7 +4,10 @@ import java.util.List;
 
 /**
  * The result of an explanation: attributions laid out {@code rows × outputs × features},
- * row-major, with predictions, base values, diagnostics and the audit record. Close it to
+ * row-major, with predictions, base values, diagnostics and the audit record. The values are
+ * numbers of the model's {@link #elementType()}: read a {@link DoubleModel}'s with the
+ * {@code ...Double()} accessors, which keep every bit ({@link #attributionsDouble()}); the float
+ * accessors round them to float (and are exact for a float {@link Model}'s). Close it to
  * release its native memory (closing twice is safe). Safe to read from several threads.
  */
 public final class Explanation extends NativeHandle {
@@ -12,6 +15,7 @@ public final class Explanation extends NativeHandle {
     private final int outputs;
     private final int features;
     private final boolean groupAxis;
+    private final ElementType elementType;
 
     Explanation(long handle) {
         this(handle, shapeOrFree(handle));
@@ -23,6 +27,7 @@ public final class Explanation extends NativeHandle {
         this.outputs = shape[1];
         this.features = shape[2];
         this.groupAxis = shape[3] == 1;
+        this.elementType = ElementType.of(shape[4]);
     }
 
     /** The shape of the new explanation {@code handle}; frees it when even that fails. */
@@ -72,6 +77,17 @@ public final class Explanation extends NativeHandle {
     }
 
     /**
+     * The element type of the explained model: {@link ElementType#F64} for a {@link DoubleModel},
+     * whose values {@link #attributionsDouble()} and the other {@code ...Double()} accessors give
+     * bit for bit; {@link ElementType#F32} for a float {@link Model}.
+     *
+     * @return the explained model's element type
+     */
+    public ElementType elementType() {
+        return elementType;
+    }
+
+    /**
      * The feature axis's own shape, whose product is {@link #features()}: the model's input
      * shape for per-element methods (so the values of one row and output fill it row-major,
      * as Captum returns attributions), a Grad-CAM map's {@code {H, W}}, {@code {features}}
@@ -97,13 +113,61 @@ public final class Explanation extends NativeHandle {
         }
     }
 
+    private double[] doubles(int which) {
+        long handle = acquire();
+        try {
+            return NativeLumen.explanationDoubles(handle, which);
+        } finally {
+            release();
+        }
+    }
+
     /**
-     * A copy of all attributions, {@code rows × outputs × features}.
+     * A copy of all attributions, {@code rows × outputs × features} (rounded to float for a
+     * {@link DoubleModel}: see {@link #attributionsDouble()}).
      *
      * @return a copy of all attributions, {@code rows × outputs × features}
      */
     public float[] attributions() {
         return floats(0);
+    }
+
+    /**
+     * A copy of all attributions in double precision, {@code rows × outputs × features}: a
+     * {@link DoubleModel}'s exactly, a float model's widened (exact).
+     *
+     * @return a copy of all attributions, {@code rows × outputs × features}
+     */
+    public double[] attributionsDouble() {
+        return doubles(0);
+    }
+
+    /**
+     * f(x) in double precision, {@code rows × outputs}.
+     *
+     * @return f(x), {@code rows × outputs}
+     */
+    public double[] predictionsDouble() {
+        return doubles(1);
+    }
+
+    /**
+     * Base values in double precision ({@code rows × outputs}).
+     *
+     * @return base values ({@code rows × outputs}): f(baseline), or the background mean for Shapley methods
+     */
+    public double[] baseValuesDouble() {
+        return doubles(2);
+    }
+
+    /**
+     * Standard errors of sampled estimates in double precision ({@code rows × outputs × features}),
+     * or null when not sampled.
+     *
+     * @return standard errors of sampled estimates, or null when not sampled
+     */
+    public double[] standardErrorsDouble() {
+        return doubles(3);
     }
 
     /**
@@ -328,6 +392,19 @@ public final class Explanation extends NativeHandle {
      * @return |Pearson correlation| of {@code a} and {@code b}
      */
     public static double consistency(float[] a, float[] b) {
+        NativeLibrary.ensureLoaded();
+        return NativeLumen.consistency(a, b);
+    }
+
+    /**
+     * How much two double attribution maps of the same length agree: |Pearson correlation| in
+     * [0, 1].
+     *
+     * @param a one attribution map
+     * @param b the other, of the same length
+     * @return |Pearson correlation| of {@code a} and {@code b}
+     */
+    public static double consistency(double[] a, double[] b) {
         NativeLibrary.ensureLoaded();
         return NativeLumen.consistency(a, b);
     }

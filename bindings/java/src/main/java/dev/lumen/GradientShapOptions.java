@@ -2,9 +2,11 @@ package dev.lumen;
 
 /** GradientSHAP's options (Captum's defaults: 5 samples, no input noise). */
 public final class GradientShapOptions extends GradientMethodOptions {
-    final float[] baselines;
+    /** A float[] or a double[] (the model's element type). */
+    final Object baselines;
     int nSamples = 5;
     float stdevs;
+    double stdevsDouble;
     int internalBatchSize;
     int[] targets;
 
@@ -14,6 +16,16 @@ public final class GradientShapOptions extends GradientMethodOptions {
      * @param baselines the baseline rows, row-major
      */
     public GradientShapOptions(float[] baselines) {
+        this.baselines = baselines;
+    }
+
+    /**
+     * GradientSHAP of a {@link DoubleModel} over the baseline distribution {@code baselines}
+     * ({@code m × inputLen}, m ≥ 1).
+     *
+     * @param baselines the baseline rows, row-major
+     */
+    public GradientShapOptions(double[] baselines) {
         this.baselines = baselines;
     }
 
@@ -36,6 +48,21 @@ public final class GradientShapOptions extends GradientMethodOptions {
      */
     public GradientShapOptions stdevs(float stdevs) {
         this.stdevs = stdevs;
+        this.stdevsDouble = 0;
+        return this;
+    }
+
+    /**
+     * Standard deviation of the Gaussian noise added to the input, in double precision for a
+     * {@link DoubleModel} (default 0). A float model refuses a non-zero double value with an
+     * {@link ElementTypeMismatchException}: set it with {@link #stdevs(float)}.
+     *
+     * @param stdevs standard deviation of the Gaussian noise added to the input
+     * @return these options
+     */
+    public GradientShapOptions stdevs(double stdevs) {
+        this.stdevs = 0f;
+        this.stdevsDouble = stdevs;
         return this;
     }
 
@@ -62,8 +89,9 @@ public final class GradientShapOptions extends GradientMethodOptions {
     }
 
     @Override
-    long run(long call, long engine, long model, float[] inputs, int rows, int ntType, int ntSamples, float ntStdevs) {
-        return NativeLumen.gradientShap(call, engine, model, inputs, rows, baselines, nSamples, stdevs, internalBatchSize,
-                targets, ntType, ntSamples, ntStdevs);
+    long run(long call, long engine, long model, Object inputs, int rows, int ntType, int ntSamples, float ntStdevs,
+            double ntStdevsDouble) {
+        return NativeLumen.gradientShap(call, engine, model, inputs, rows, baselines, nSamples, stdevs, stdevsDouble,
+                internalBatchSize, targets, ntType, ntSamples, ntStdevs, ntStdevsDouble);
     }
 }

@@ -2,8 +2,10 @@ package dev.lumen;
 
 /** Integrated Gradients' options (Captum's defaults: 50 steps, Gauss–Legendre). */
 public final class IntegratedGradientsOptions extends GradientMethodOptions {
-    float[] baseline;
+    /** A float[] or a double[] (the model's element type), or null. */
+    Object baseline;
     float baselineScalar;
+    double baselineScalarDouble;
     int nSteps = 50;
     Quadrature method = Quadrature.GAUSS_LEGENDRE;
     int internalBatchSize;
@@ -22,6 +24,18 @@ public final class IntegratedGradientsOptions extends GradientMethodOptions {
     }
 
     /**
+     * One baseline row shared by all rows ({@code inputLen} values) or one per row, for a
+     * {@link DoubleModel} (a float model refuses it with an {@link ElementTypeMismatchException}).
+     *
+     * @param baseline one baseline row shared by all rows ({@code inputLen} values) or one per row
+     * @return these options
+     */
+    public IntegratedGradientsOptions baseline(double[] baseline) {
+        this.baseline = baseline;
+        return this;
+    }
+
+    /**
      * One baseline value for every element (default 0; ignored when a baseline array is set).
      *
      * @param value one baseline value for every element (default 0; ignored when a baseline array is set)
@@ -29,6 +43,21 @@ public final class IntegratedGradientsOptions extends GradientMethodOptions {
      */
     public IntegratedGradientsOptions baseline(float value) {
         this.baselineScalar = value;
+        this.baselineScalarDouble = 0;
+        return this;
+    }
+
+    /**
+     * One baseline value for every element, in double precision for a {@link DoubleModel}
+     * (default 0; ignored when a baseline array is set). A float model refuses a non-zero double
+     * value with an {@link ElementTypeMismatchException}: set it with {@link #baseline(float)}.
+     *
+     * @param value one baseline value for every element
+     * @return these options
+     */
+    public IntegratedGradientsOptions baseline(double value) {
+        this.baselineScalar = 0f;
+        this.baselineScalarDouble = value;
         return this;
     }
 
@@ -88,9 +117,11 @@ public final class IntegratedGradientsOptions extends GradientMethodOptions {
     }
 
     @Override
-    long run(long call, long engine, long model, float[] inputs, int rows, int ntType, int ntSamples, float ntStdevs) {
+    long run(long call, long engine, long model, Object inputs, int rows, int ntType, int ntSamples, float ntStdevs,
+            double ntStdevsDouble) {
         Checks.notNull(method, "method");
-        return NativeLumen.integratedGradients(call, engine, model, inputs, rows, baseline, baselineScalar, nSteps,
-                method.ordinal(), internalBatchSize, multiplyByInputs, targets, ntType, ntSamples, ntStdevs);
+        return NativeLumen.integratedGradients(call, engine, model, inputs, rows, baseline, baselineScalar,
+                baselineScalarDouble, nSteps, method.ordinal(), internalBatchSize, multiplyByInputs, targets, ntType,
+                ntSamples, ntStdevs, ntStdevsDouble);
     }
 }

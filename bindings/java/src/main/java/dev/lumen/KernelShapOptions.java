@@ -22,6 +22,16 @@ public final class KernelShapOptions extends ShapleyOptions<KernelShapOptions> {
         super(background);
     }
 
+    /**
+     * KernelSHAP of a {@link DoubleModel} over {@code background} ({@code n × inputLen} values,
+     * n ≥ 1).
+     *
+     * @param background the background rows, row-major
+     */
+    public KernelShapOptions(double[] background) {
+        super(background);
+    }
+
     @Override
     KernelShapOptions self() {
         return this;

@@ -32,7 +32,8 @@ public class LumenException extends RuntimeException {
     }
 
     /**
-     * The exception class for a status: {@link InvalidArgumentException}, {@link ModelException},
+     * The exception class for a status: {@link InvalidArgumentException} (and its
+     * {@link ElementTypeMismatchException}), {@link ModelException},
      * {@link BackendUnavailableException}, {@link InvalidStateException},
      * {@link OutOfMemoryException}, {@link NonFiniteResultException}, {@link CancelledException},
      * {@link DeadlineExceededException} or {@link InternalException}. Called by the native
@@ -49,7 +50,10 @@ public class LumenException extends RuntimeException {
             case BUFFER_TOO_SMALL:
             case INVALID_UTF8:
             case ABI_VERSION_MISMATCH:
+            case ELEMENT_TYPE_UNSUPPORTED:
                 return new InvalidArgumentException(status, message);
+            case ELEMENT_TYPE_MISMATCH:
+                return new ElementTypeMismatchException(message);
             case MODEL_FAILED:
             case MODEL_NON_FINITE_OUTPUT:
             case MODEL_CAPABILITY_MISSING:

@@ -17,8 +17,9 @@ final class NativeLumen {
 
     static native String version();
 
-    static native long modelNew(ModelBridge bridge, int[] inputShape, int outputLen, int maxBatchRows,
-            boolean concurrent, String[] featureNames, int[] layerShape, boolean gradient);
+    /** {@code bridge}: a {@link ModelBridge} (elementType 0) or a {@link DoubleModelBridge} (1). */
+    static native long modelNew(Object bridge, int[] inputShape, int outputLen, int maxBatchRows,
+            boolean concurrent, String[] featureNames, int[] layerShape, boolean gradient, int elementType);
 
     static native void modelFree(long model);
 
@@ -31,38 +32,43 @@ final class NativeLumen {
 
     static native void callFree(long call);
 
-    static native long occlusion(long call, long engine, long model, float[] inputs, int rows, int[] windowShape,
-            int[] strides, float[] baseline, float baselineScalar, int[] targets, int perturbationsPerEval);
+    // The explain natives take the rows and every array option in the model's element type as an
+    // Object: a float[] for a float model, a double[] for a double one (the other type is refused
+    // with ELEMENT_TYPE_MISMATCH). Scalar options come as a float and its double twin (0: unset).
 
-    static native long featureAblation(long call, long engine, long model, float[] inputs, int rows, int[] featureMask,
-            String[] groupNames, float[] baseline, float baselineScalar, int[] targets, int perturbationsPerEval,
-            boolean groupAttributions);
+    static native long occlusion(long call, long engine, long model, Object inputs, int rows, int[] windowShape,
+            int[] strides, Object baseline, float baselineScalar, double baselineScalarDouble, int[] targets,
+            int perturbationsPerEval);
 
-    static native long kernelShap(long call, long engine, long model, float[] inputs, int rows, float[] background,
+    static native long featureAblation(long call, long engine, long model, Object inputs, int rows, int[] featureMask,
+            String[] groupNames, Object baseline, float baselineScalar, double baselineScalarDouble, int[] targets,
+            int perturbationsPerEval, boolean groupAttributions);
+
+    static native long kernelShap(long call, long engine, long model, Object inputs, int rows, Object background,
             double[] backgroundWeights, int[] players, String[] playerNames, int[] targets, boolean logit,
             int budget, int errorBatches, int estimator, double targetStandardError, int maxBudget);
 
-    static native long shapleySampling(long call, long engine, long model, float[] inputs, int rows, float[] background,
+    static native long shapleySampling(long call, long engine, long model, Object inputs, int rows, Object background,
             double[] backgroundWeights, int[] players, String[] playerNames, int[] targets, boolean logit,
             int permutationPairs);
 
-    static native long integratedGradients(long call, long engine, long model, float[] inputs, int rows, float[] baseline,
-            float baselineScalar, int nSteps, int method, int internalBatchSize, boolean multiplyByInputs,
-            int[] targets, int ntType, int ntSamples, float ntStdevs);
+    static native long integratedGradients(long call, long engine, long model, Object inputs, int rows, Object baseline,
+            float baselineScalar, double baselineScalarDouble, int nSteps, int method, int internalBatchSize,
+            boolean multiplyByInputs, int[] targets, int ntType, int ntSamples, float ntStdevs, double ntStdevsDouble);
 
-    static native long saliency(long call, long engine, long model, float[] inputs, int rows, boolean abs, int[] targets,
-            int ntType, int ntSamples, float ntStdevs);
+    static native long saliency(long call, long engine, long model, Object inputs, int rows, boolean abs, int[] targets,
+            int ntType, int ntSamples, float ntStdevs, double ntStdevsDouble);
 
-    static native long gradientShap(long call, long engine, long model, float[] inputs, int rows, float[] baselines,
-            int nSamples, float stdevs, int internalBatchSize, int[] targets, int ntType, int ntSamples,
-            float ntStdevs);
+    static native long gradientShap(long call, long engine, long model, Object inputs, int rows, Object baselines,
+            int nSamples, float stdevs, double stdevsDouble, int internalBatchSize, int[] targets, int ntType,
+            int ntSamples, float ntStdevs, double ntStdevsDouble);
 
-    static native long gradCam(long call, long engine, long model, float[] inputs, int rows, int[] targets,
+    static native long gradCam(long call, long engine, long model, Object inputs, int rows, int[] targets,
             boolean reluAttributions, boolean upsample, int internalBatchSize);
 
-    static native long counterfactuals(long call, long engine, long model, float[] inputs, int rows, String[] featureNames,
-            int[] featureKinds, int[][] featureColumns, float[][] featureCodes, float[] training, int[] immutable,
-            int[] allowList, int[] rangeFeatures, float[] rangeBounds, int[] settings, double[] weights);
+    static native long counterfactuals(long call, long engine, long model, Object inputs, int rows, String[] featureNames,
+            int[] featureKinds, int[][] featureColumns, float[][] featureCodes, Object training, int[] immutable,
+            int[] allowList, int[] rangeFeatures, double[] rangeBounds, int[] settings, double[] weights);
 
     static native void explanationFree(long explanation);
 
@@ -71,6 +77,8 @@ final class NativeLumen {
     static native int[] explanationFeatureShape(long explanation);
 
     static native float[] explanationFloats(long explanation, int which);
+
+    static native double[] explanationDoubles(long explanation, int which);
 
     static native int[] explanationOutputs(long explanation);
 
@@ -91,7 +99,8 @@ final class NativeLumen {
 
     static native double[] explanationSummary(long explanation, int row, int output);
 
-    static native double consistency(float[] a, float[] b);
+    /** {@code a} and {@code b}: each a float[] or a double[]. */
+    static native double consistency(Object a, Object b);
 
     static native void counterfactualsFree(long counterfactuals);
 
@@ -101,7 +110,7 @@ final class NativeLumen {
 
     static native double[] counterfactualsGet(long counterfactuals, int instance, int index);
 
-    static native float[] counterfactualsRow(long counterfactuals, int instance, int index);
+    static native double[] counterfactualsRow(long counterfactuals, int instance, int index);
 
     static native int[] counterfactualsChanged(long counterfactuals, int instance, int index);
 
@@ -112,19 +121,20 @@ final class NativeLumen {
     static native double scorecardScore(double baseScore, double baseOdds, double pointsToDoubleOdds,
             double pGood);
 
-    static native long sequenceModelNew(SequenceModelBridge bridge, int features, int outputLen, int maxBatchRows,
-            boolean concurrent, String[] featureNames, int stateLen);
+    /** {@code bridge}: a {@link SequenceModelBridge} (elementType 0) or a {@link DoubleSequenceModelBridge} (1). */
+    static native long sequenceModelNew(Object bridge, int features, int outputLen, int maxBatchRows,
+            boolean concurrent, String[] featureNames, int stateLen, int elementType);
 
     static native void sequenceModelFree(long model);
 
-    static native double[] timeshapPrune(long call, long engine, long model, float[] sequence, int seqLen, float[] background,
-            float[] trainingEvents, int[] ints, double[] reals, boolean fullCurve);
+    static native double[] timeshapPrune(long call, long engine, long model, Object sequence, int seqLen, Object background,
+            Object trainingEvents, int[] ints, double[] reals, boolean fullCurve);
 
-    static native long timeshapExplain(long call, long engine, long model, float[] sequence, int seqLen, int level,
-            float[] background, float[] trainingEvents, int[] ints, double[] reals);
+    static native long timeshapExplain(long call, long engine, long model, Object sequence, int seqLen, int level,
+            Object background, Object trainingEvents, int[] ints, double[] reals);
 
-    static native double[] timeshapPruningCurve(long call, long engine, long model, float[] sequence, int seqLen,
-            float[] background, float[] trainingEvents, int[] ints, double[] reals);
+    static native double[] timeshapPruningCurve(long call, long engine, long model, Object sequence, int seqLen,
+            Object background, Object trainingEvents, int[] ints, double[] reals);
 
     static native int[] timeshapParts(long explanation);
 
@@ -134,8 +144,8 @@ final class NativeLumen {
 
     static native void timeshapFree(long explanation);
 
-    static native long timeshapGlobal(long call, long engine, long model, float[] sequences, int[] lengths,
-            float[] background, float[] trainingEvents, int[] ints, double[] reals, double[] tolerances, int seeds);
+    static native long timeshapGlobal(long call, long engine, long model, Object sequences, int[] lengths,
+            Object background, Object trainingEvents, int[] ints, double[] reals, double[] tolerances, int seeds);
 
     static native double[] timeshapGlobalValues(long report, int which);
 

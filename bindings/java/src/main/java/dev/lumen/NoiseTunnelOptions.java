@@ -6,6 +6,7 @@ public final class NoiseTunnelOptions {
     NoiseType type = NoiseType.SMOOTHGRAD;
     int samples = 5;
     float stdevs = 1.0f;
+    double stdevsDouble;
 
     /**
      * NoiseTunnel over {@code base}.
@@ -46,6 +47,21 @@ public final class NoiseTunnelOptions {
      */
     public NoiseTunnelOptions stdevs(float stdevs) {
         this.stdevs = stdevs;
+        this.stdevsDouble = 0;
+        return this;
+    }
+
+    /**
+     * Standard deviation of the noise in double precision, for a {@link DoubleModel} (default 1).
+     * A float model refuses a non-zero double value with an {@link ElementTypeMismatchException}:
+     * set it with {@link #stdevs(float)}.
+     *
+     * @param stdevs standard deviation of the noise
+     * @return these options
+     */
+    public NoiseTunnelOptions stdevs(double stdevs) {
+        this.stdevs = 0f;
+        this.stdevsDouble = stdevs;
         return this;
     }
 }

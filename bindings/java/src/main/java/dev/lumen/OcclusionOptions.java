@@ -7,8 +7,10 @@ package dev.lumen;
 public final class OcclusionOptions {
     final int[] windowShape;
     int[] strides;
-    float[] baseline;
+    /** A float[] or a double[] (the model's element type), or null. */
+    Object baseline;
     float baselineScalar;
+    double baselineScalarDouble;
     int[] targets;
     int perturbationsPerEval;
 
@@ -44,6 +46,18 @@ public final class OcclusionOptions {
     }
 
     /**
+     * One baseline row shared by all rows ({@code inputLen} values) or one per row, for a
+     * {@link DoubleModel} (a float model refuses it with an {@link ElementTypeMismatchException}).
+     *
+     * @param baseline one baseline row shared by all rows ({@code inputLen} values) or one per row
+     * @return these options
+     */
+    public OcclusionOptions baseline(double[] baseline) {
+        this.baseline = baseline;
+        return this;
+    }
+
+    /**
      * One baseline value for every element (default 0; ignored when a baseline array is set).
      *
      * @param value one baseline value for every element (default 0; ignored when a baseline array is set)
@@ -51,6 +65,21 @@ public final class OcclusionOptions {
      */
     public OcclusionOptions baseline(float value) {
         this.baselineScalar = value;
+        this.baselineScalarDouble = 0;
+        return this;
+    }
+
+    /**
+     * One baseline value for every element, in double precision for a {@link DoubleModel}
+     * (default 0; ignored when a baseline array is set). A float model refuses a non-zero double
+     * value with an {@link ElementTypeMismatchException}: set it with {@link #baseline(float)}.
+     *
+     * @param value one baseline value for every element
+     * @return these options
+     */
+    public OcclusionOptions baseline(double value) {
+        this.baselineScalar = 0f;
+        this.baselineScalarDouble = value;
         return this;
     }
 

@@ -12,13 +12,14 @@ public final class PermuteAttackOptions {
     /** {@link #targetClass(int)} value that aims for the other (most probable other) class. */
     public static final int TARGET_OPPOSITE = -1;
 
-    final float[] training;
+    /** A float[] or a double[] (the model's element type). */
+    final Object training;
     List<TabularFeature> features;
     int targetClass = TARGET_OPPOSITE;
     int[] immutable;
     int[] allowList;
     final List<int[]> rangeFeatures = new ArrayList<>();
-    final List<float[]> rangeBounds = new ArrayList<>();
+    final List<double[]> rangeBounds = new ArrayList<>();
     int population = 30;
     int parents = 10;
     int generations = 100;
@@ -41,6 +42,16 @@ public final class PermuteAttackOptions {
      * @param training the training rows the new values come from, row-major
      */
     public PermuteAttackOptions(float[] training) {
+        this.training = training;
+    }
+
+    /**
+     * A search for a {@link DoubleModel} drawing new values from {@code training}
+     * ({@code n × inputLen} rows, n ≥ 1).
+     *
+     * @param training the training rows the new values come from, row-major
+     */
+    public PermuteAttackOptions(double[] training) {
         this.training = training;
     }
 
@@ -98,7 +109,22 @@ public final class PermuteAttackOptions {
      */
     public PermuteAttackOptions range(int feature, float min, float max) {
         rangeFeatures.add(new int[] {feature});
-        rangeBounds.add(new float[] {min, max});
+        rangeBounds.add(new double[] {min, max});
+        return this;
+    }
+
+    /**
+     * Allowed values {@code [min, max]} of a numeric feature, in double precision (for a model of
+     * either element type: the bounds are compared in double).
+     *
+     * @param feature the feature
+     * @param min its smallest allowed value
+     * @param max its largest allowed value
+     * @return these options
+     */
+    public PermuteAttackOptions range(int feature, double min, double max) {
+        rangeFeatures.add(new int[] {feature});
+        rangeBounds.add(new double[] {min, max});
         return this;
     }
 
@@ -250,7 +276,7 @@ public final class PermuteAttackOptions {
     }
 
     /** Runs the search; returns the result handle. */
-    long run(long call, long engine, long model, float[] inputs, int rows) {
+    long run(long call, long engine, long model, Object inputs, int rows) {
         String[] names = null;
         int[] kinds = null;
         int[][] columns = null;
@@ -269,7 +295,7 @@ public final class PermuteAttackOptions {
             }
         }
         int[] ranged = rangeFeatures.stream().mapToInt(r -> r[0]).toArray();
-        float[] bounds = new float[2 * rangeBounds.size()];
+        double[] bounds = new double[2 * rangeBounds.size()];
         for (int i = 0; i < rangeBounds.size(); i++) {
             bounds[2 * i] = rangeBounds.get(i)[0];
             bounds[2 * i + 1] = rangeBounds.get(i)[1];

@@ -28,7 +28,9 @@ public final class SaliencyOptions extends GradientMethodOptions {
     }
 
     @Override
-    long run(long call, long engine, long model, float[] inputs, int rows, int ntType, int ntSamples, float ntStdevs) {
-        return NativeLumen.saliency(call, engine, model, inputs, rows, abs, targets, ntType, ntSamples, ntStdevs);
+    long run(long call, long engine, long model, Object inputs, int rows, int ntType, int ntSamples, float ntStdevs,
+            double ntStdevsDouble) {
+        return NativeLumen.saliency(call, engine, model, inputs, rows, abs, targets, ntType, ntSamples, ntStdevs,
+                ntStdevsDouble);
     }
 }

@@ -7,14 +7,15 @@ package dev.lumen;
  * @param <T> the concrete options type
  */
 public abstract class ShapleyOptions<T extends ShapleyOptions<T>> {
-    final float[] background;
+    /** A float[] or a double[] (the model's element type). */
+    final Object background;
     double[] backgroundWeights;
     int[] players;
     String[] playerNames;
     int[] targets;
     boolean logit;
 
-    ShapleyOptions(float[] background) {
+    ShapleyOptions(Object background) {
         this.background = background;
     }
 

@@ -13,6 +13,16 @@ public final class ShapleySamplingOptions extends ShapleyOptions<ShapleySampling
         super(background);
     }
 
+    /**
+     * Shapley Value Sampling of a {@link DoubleModel} over {@code background}
+     * ({@code n × inputLen} values, n ≥ 1).
+     *
+     * @param background the background rows, row-major
+     */
+    public ShapleySamplingOptions(double[] background) {
+        super(background);
+    }
+
     @Override
     ShapleySamplingOptions self() {
         return this;

@@ -43,7 +43,11 @@ public enum Status {
     /** The call was cancelled (its cancel token, or its progress callback asked to stop). */
     CANCELLED(19),
     /** The call ran past its deadline. */
-    DEADLINE_EXCEEDED(20);
+    DEADLINE_EXCEEDED(20),
+    /** Data of one element type (float or double) was given to a model of the other. */
+    ELEMENT_TYPE_MISMATCH(21),
+    /** The element type is not supported where it was asked for (e.g. double device memory). */
+    ELEMENT_TYPE_UNSUPPORTED(22);
 
     private final int code;
 

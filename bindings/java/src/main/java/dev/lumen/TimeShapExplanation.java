@@ -78,6 +78,15 @@ public final class TimeShapExplanation implements AutoCloseable {
     }
 
     /**
+     * One value per player, in double precision (every bit of a {@link DoubleSequenceModel}'s).
+     *
+     * @return one value per player
+     */
+    public double[] valuesDouble() {
+        return explanation.attributionsDouble();
+    }
+
+    /**
      * The players, in the order of {@link #values()}.
      *
      * @return the players, in the order of {@link #values()}
@@ -115,12 +124,30 @@ public final class TimeShapExplanation implements AutoCloseable {
     }
 
     /**
+     * link(f(background sequence)) in double precision.
+     *
+     * @return link(f(background sequence))
+     */
+    public double baseValueDouble() {
+        return explanation.baseValuesDouble()[0];
+    }
+
+    /**
      * link(f(x)).
      *
      * @return link(f(x))
      */
     public float prediction() {
         return explanation.predictions()[0];
+    }
+
+    /**
+     * link(f(x)) in double precision.
+     *
+     * @return link(f(x))
+     */
+    public double predictionDouble() {
+        return explanation.predictionsDouble()[0];
     }
 
     /**
@@ -148,6 +175,15 @@ public final class TimeShapExplanation implements AutoCloseable {
      */
     public float[] standardErrors() {
         return explanation.standardErrors();
+    }
+
+    /**
+     * Standard errors of the values in double precision (0 when exact).
+     *
+     * @return standard errors of the values (0 when exact)
+     */
+    public double[] standardErrorsDouble() {
+        return explanation.standardErrorsDouble();
     }
 
     /**

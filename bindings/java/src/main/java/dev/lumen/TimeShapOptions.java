@@ -13,8 +13,10 @@ import java.util.Map;
  * unknown name with an {@link InvalidArgumentException} that lists the valid ones.
  */
 public final class TimeShapOptions {
-    final float[] background;
-    final float[] trainingEvents;
+    /** A float[] or a double[] (the model's element type), or null. */
+    final Object background;
+    /** A float[] or a double[] (the model's element type), or null. */
+    final Object trainingEvents;
     boolean prune;
     double tolerance;
     int budget = 32000;
@@ -29,7 +31,7 @@ public final class TimeShapOptions {
     double featureThreshold;
     int pruningIndex;
 
-    private TimeShapOptions(float[] background, float[] trainingEvents) {
+    private TimeShapOptions(Object background, Object trainingEvents) {
         this.background = background;
         this.trainingEvents = trainingEvents;
     }
@@ -46,12 +48,33 @@ public final class TimeShapOptions {
     }
 
     /**
+     * Options over a double {@code background} for a {@link DoubleSequenceModel}: one event
+     * ({@code features} values) or a whole sequence ({@code seqLen × features} values).
+     *
+     * @param background one event or one whole sequence, event-major
+     */
+    public TimeShapOptions(double[] background) {
+        this(Checks.notNull(background, "background").clone(), null);
+    }
+
+    /**
      * Options whose background is the mean event of {@code events} ({@code n × features} values; the paper's choice).
      *
      * @param events training events, event-major ({@code n × features} values)
      * @return the options
      */
     public static TimeShapOptions averageEventOf(float[] events) {
+        return new TimeShapOptions(null, Checks.notNull(events, "trainingEvents").clone());
+    }
+
+    /**
+     * Options for a {@link DoubleSequenceModel} whose background is the mean event of the double
+     * {@code events} ({@code n × features} values).
+     *
+     * @param events training events, event-major ({@code n × features} values)
+     * @return the options
+     */
+    public static TimeShapOptions averageEventOf(double[] events) {
         return new TimeShapOptions(null, Checks.notNull(events, "trainingEvents").clone());
     }
 
@@ -189,6 +212,16 @@ public final class TimeShapOptions {
     }
 
     /**
+     * A builder of options over a double {@code background} (as {@link #TimeShapOptions(double[])}).
+     *
+     * @param background one event or one whole sequence, event-major
+     * @return the builder
+     */
+    public static Builder builder(double[] background) {
+        return new Builder(new TimeShapOptions(background));
+    }
+
+    /**
      * A builder of options whose background is the mean event of {@code events} (as
      * {@link #averageEventOf(float[])}).
      *
@@ -196,6 +229,17 @@ public final class TimeShapOptions {
      * @return a builder
      */
     public static Builder builderAverageEventOf(float[] events) {
+        return new Builder(averageEventOf(events));
+    }
+
+    /**
+     * A builder of options whose background is the mean event of the double {@code events} (as
+     * {@link #averageEventOf(double[])}).
+     *
+     * @param events training events, event-major ({@code n × features} values)
+     * @return the builder
+     */
+    public static Builder builderAverageEventOf(double[] events) {
         return new Builder(averageEventOf(events));
     }
 

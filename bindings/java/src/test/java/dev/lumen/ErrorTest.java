@@ -47,15 +47,15 @@ class ErrorTest {
     @Test
     void nullArraysAreRefusedByName() {
         expect(InvalidArgumentException.class, Status.NULL_POINTER, "inputs: is null",
-                () -> engine.occlusion(model, null, 2, new OcclusionOptions(1)));
+                () -> engine.occlusion(model, (float[]) null, 2, new OcclusionOptions(1)));
         expect(InvalidArgumentException.class, Status.NULL_POINTER, "windowShape: is null",
                 () -> engine.occlusion(model, X, 2, new OcclusionOptions((int[]) null)));
         expect(InvalidArgumentException.class, Status.NULL_POINTER, "background: is null",
-                () -> engine.kernelShap(model, X, 2, new KernelShapOptions(null)));
+                () -> engine.kernelShap(model, X, 2, new KernelShapOptions((float[]) null)));
         expect(InvalidArgumentException.class, Status.NULL_POINTER, "baselines: is null",
-                () -> engine.gradientShap(model, X, 2, new GradientShapOptions(null)));
+                () -> engine.gradientShap(model, X, 2, new GradientShapOptions((float[]) null)));
         expect(InvalidArgumentException.class, Status.NULL_POINTER, "training: is null",
-                () -> engine.counterfactuals(model, X, 2, new PermuteAttackOptions(null)));
+                () -> engine.counterfactuals(model, X, 2, new PermuteAttackOptions((float[]) null)));
         expect(InvalidArgumentException.class, Status.NULL_POINTER, "options: is null",
                 () -> engine.saliency(model, X, 2, null));
         expect(InvalidArgumentException.class, Status.NULL_POINTER, "model: is null",

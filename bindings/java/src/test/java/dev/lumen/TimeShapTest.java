@@ -440,7 +440,7 @@ class TimeShapTest {
                     () -> engine.explainTimeShap(model, x, 4, TimeShapLevel.EVENT,
                             new TimeShapOptions(new float[] {1f, 2f, 3f})));
             fails(InvalidArgumentException.class, Status.NULL_POINTER, "sequence",
-                    () -> engine.explainTimeShap(model, null, 4, TimeShapLevel.EVENT, o));
+                    () -> engine.explainTimeShap(model, (float[]) null, 4, TimeShapLevel.EVENT, o));
             fails(InvalidArgumentException.class, Status.INVALID_ARGUMENT, "seqLen",
                     () -> engine.explainTimeShap(model, x, -4, TimeShapLevel.EVENT, o));
             fails(InvalidArgumentException.class, Status.INVALID_ARGUMENT, "sequence 1: seq_len",
@@ -450,7 +450,7 @@ class TimeShapTest {
             fails(InvalidArgumentException.class, Status.INVALID_ARGUMENT, "budget: is -5",
                     () -> engine.explainTimeShap(model, x, 4, TimeShapLevel.EVENT, new TimeShapOptions(B).budget(-5)));
             fails(InvalidArgumentException.class, Status.NULL_POINTER, "background",
-                    () -> new TimeShapOptions(null));
+                    () -> new TimeShapOptions((float[]) null));
             fails(InvalidArgumentException.class, Status.INVALID_ARGUMENT, "features",
                     () -> new SequenceModelHandle(DECAYING, SequenceModelSpec.of(0, 1)));
             fails(InvalidArgumentException.class, Status.NULL_POINTER, "model",
