@@ -89,6 +89,21 @@ impl<E: Element> Baselines<E> {
         }
     }
 
+    /// Every row's baseline, `rows × row_len` values (a fallible allocation, named
+    /// `what` when it fails). The variant is matched once, not per row.
+    pub fn expand(&self, what: &str, rows: usize, row_len: usize) -> Result<Vec<E>> {
+        let len = element_count(rows, row_len)?;
+        match self {
+            Self::Scalar(v) => crate::alloc::try_filled(what, len, *v),
+            Self::Shared(v) => {
+                let mut all = crate::alloc::try_with_capacity(what, len)?;
+                (0..rows).for_each(|_| all.extend_from_slice(v));
+                Ok(all)
+            }
+            Self::PerRow(v) => try_copy(what, v),
+        }
+    }
+
     /// Writes row `row`'s whole baseline into `out`.
     pub fn write_row(&self, row: usize, out: &mut [E]) {
         match self.row(row, out.len()) {

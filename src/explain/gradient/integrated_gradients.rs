@@ -80,10 +80,7 @@ pub fn integrated_gradients<E: Element>(
         .hold("the baselines", rows * n, std::mem::size_of::<E>())
         .hold("the attribution sums", rows.saturating_mul(t).saturating_mul(n), 8);
     working.batch_budget(0)?;
-    let mut baselines = try_filled("baselines", rows * n, E::zero())?;
-    for (r, row) in baselines.chunks_exact_mut(n).enumerate() {
-        params.baseline.write_row(r, row);
-    }
+    let baselines = params.baseline.expand("baselines", rows, n)?;
 
     let evaluator = Evaluator::with_backend(model, engine.backend());
     // (x − b) is the same for every point of a path: sum the weighted gradients, then
