@@ -56,13 +56,13 @@ fn cover_counts(windows: &WindowGrid, row_len: usize) -> Vec<u32> {
 /// One block of the window gather: scatter each window's delta onto its elements in
 /// increasing window order (the same order for every element whatever the threads),
 /// then divide by the cover counts.
-fn gather_windows<E: Element>(windows: &WindowGrid, counts: &[u32], deltas: &[f64], sums: &mut [f64], out: &mut [E]) {
+fn gather_windows<E: Element>(windows: &WindowGrid, counts: &[u32], deltas: &[f64], sums: &mut [f64], out: &mut [f64]) {
     sums.fill(0.0);
     for (p, &delta) in deltas.iter().enumerate() {
         windows.for_each_run(p, |start, len| sums[start..start + len].iter_mut().for_each(|s| *s += delta));
     }
     for ((out, &sum), &count) in out.iter_mut().zip(sums.iter()).zip(counts) {
-        *out = if count == 0 { E::zero() } else { E::from_f64(sum / f64::from(count)) };
+        *out = if count == 0 { 0.0 } else { E::TYPE.round(sum / f64::from(count)) };
     }
 }
 
@@ -103,7 +103,7 @@ impl<E: Element> Backend<E> for CpuBackend {
         Ok(())
     }
 
-    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [E]) -> Result<()> {
+    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f64]) -> Result<()> {
         let per_block = masks.len();
         let blocks = deltas.len() / per_block.max(1);
         if blocks == 0 {
@@ -116,13 +116,13 @@ impl<E: Element> Backend<E> for CpuBackend {
                 out.par_iter_mut()
                     .enumerate()
                     .with_min_len(MIN_ELEMENTS_PER_TASK)
-                    .for_each(|(element, out)| *out = E::from_f64(deltas[groups.group_of(element)]));
+                    .for_each(|(element, out)| *out = E::TYPE.round(deltas[groups.group_of(element)]));
             }),
             Masks::Windows(windows) => {
                 let counts = cover_counts(windows, row_len);
                 pairs.for_each_init(
                     || vec![0.0f64; row_len],
-                    |sums, (deltas, out)| gather_windows(windows, &counts, deltas, sums, out),
+                    |sums, (deltas, out)| gather_windows::<E>(windows, &counts, deltas, sums, out),
                 );
             }
         }

@@ -91,8 +91,9 @@ pub trait Backend<E: Element = f32>: Send + Sync + fmt::Debug {
     /// attributions, for independent blocks (one per explained row and output): `deltas`
     /// holds `blocks × masks.len()` values and `attributions` `blocks × row_len`. Each
     /// element gets the mean of the deltas of the windows covering it, summed in
-    /// increasing window order (0 where no window covers it), or its group's delta.
-    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [E]) -> Result<()>;
+    /// increasing window order (0 where no window covers it), or its group's delta; each
+    /// value rounded to `E` (and held in f64, as explanations hold their values).
+    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f64]) -> Result<()>;
 
     /// Builds items `items` of `job` into `rows` (`items.len() × row_len`): each row is
     /// its background row with the coalition's players copied from `x`.

@@ -114,9 +114,9 @@ pub fn feature_ablation<E: Element>(
         });
         (FeatureAxis::Groups, group_count, values, names)
     } else {
-        let mut values = vec![E::zero(); rows * t * row_len];
+        let mut values = crate::alloc::try_filled("attributions", rows * t * row_len, 0.0)?;
         engine.pool().install(|| engine.backend_for::<E>().gather_ablation(&masks, &run.deltas, &mut values))?;
-        (FeatureAxis::Elements, row_len, Values::from_elements(&values), signature.feature_names.clone())
+        (FeatureAxis::Elements, row_len, Values::from_rounded::<E>(values), signature.feature_names.clone())
     };
     Ok(Explanation {
         method: Method::FeatureAblation,

@@ -29,6 +29,12 @@ impl Values {
         Self { element, values }
     }
 
+    /// Values already rounded to `E` (the caller's guarantee; in debug builds it is checked).
+    pub(crate) fn from_rounded<E: Element>(values: Vec<f64>) -> Self {
+        debug_assert!(values.iter().all(|&v| E::TYPE.round(v).to_bits() == v.to_bits() || v.is_nan()));
+        Self { element: E::TYPE, values }
+    }
+
     /// Values the model wrote (or the method computed) in its own element type.
     pub fn from_elements<E: Element>(values: &[E]) -> Self {
         Self { element: E::TYPE, values: values.iter().map(|v| v.widen()).collect() }

@@ -146,7 +146,7 @@ impl Backend for CudaBackend {
         Ok(())
     }
 
-    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f32]) -> Result<()> {
+    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f64]) -> Result<()> {
         let per_block = masks.len();
         let blocks = deltas.len() / per_block.max(1);
         if blocks == 0 || attributions.is_empty() {
@@ -179,7 +179,11 @@ impl Backend for CudaBackend {
                 launched("group_gather", unsafe { launch.launch(grid(total)) })?;
             }
         }
-        download(stream, &out, attributions)
+        // The kernels write f32: widen them into the f64 the explanation holds.
+        let mut floats = vec![0.0f32; attributions.len()];
+        download(stream, &out, &mut floats)?;
+        attributions.iter_mut().zip(&floats).for_each(|(a, &f)| *a = f64::from(f));
+        Ok(())
     }
 
     fn build_coalition_batch(&self, job: &CoalitionJob<'_>, items: Range<usize>, rows: &mut [f32]) -> Result<()> {
