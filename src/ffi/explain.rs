@@ -190,40 +190,42 @@ pub(super) unsafe fn call<'a, O: VersionedOptions + Controlled, E: Element>(
     Ok(Call { engine: &engine.engine, model, inputs, rows, row_len, options, _control: control, _in_use })
 }
 
-/// A baseline option and its double twins (see [`typed_buffer`]).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct BaselineOption {
-    pub(super) values: *const f32,
-    pub(super) values_f64: *const f64,
-    pub(super) len: usize,
-    pub(super) scalar: f32,
-    pub(super) scalar_f64: f64,
+/// An options struct with a baseline: `baseline` (floats) and its double twin
+/// `baseline_f64` (see [`typed_buffer`]), `baseline_len`, `baseline_scalar` and
+/// `baseline_scalar_f64`.
+pub(super) trait WithBaseline {
+    /// `(baseline, baseline_f64, baseline_len, baseline_scalar, baseline_scalar_f64)`.
+    fn baseline_fields(&self) -> (*const f32, *const f64, usize, f32, f64);
 }
 
-impl BaselineOption {
-    /// The baseline fields of Integrated Gradients' options.
-    pub(super) fn of_ig(o: &super::gradient::lumen_integrated_gradients_options) -> Self {
-        Self {
-            values: o.baseline,
-            values_f64: o.baseline_f64,
-            len: o.baseline_len,
-            scalar: o.baseline_scalar,
-            scalar_f64: o.baseline_scalar_f64,
+/// Implements [`WithBaseline`] for options structs that have the five baseline fields.
+macro_rules! with_baseline {
+    ($($name:ty),+ $(,)?) => {$(
+        impl WithBaseline for $name {
+            fn baseline_fields(&self) -> (*const f32, *const f64, usize, f32, f64) {
+                (self.baseline, self.baseline_f64, self.baseline_len, self.baseline_scalar, self.baseline_scalar_f64)
+            }
         }
-    }
+    )+};
 }
+
+with_baseline!(
+    lumen_occlusion_options,
+    lumen_feature_ablation_options,
+    super::gradient::lumen_integrated_gradients_options
+);
 
 /// # Safety
 /// The buffer of the call's element type points to `len` values when `len > 0`.
 pub(super) unsafe fn baselines<E: Element>(
-    option: BaselineOption,
+    options: &impl WithBaseline,
     rows: usize,
     row_len: usize,
 ) -> Result<Baselines<E>, FfiError> {
+    let (values, values_f64, len, scalar, scalar_f64) = options.baseline_fields();
     // SAFETY: forwarded contract.
-    let values =
-        unsafe { typed_buffer::<E>((option.values, "baseline"), (option.values_f64, "baseline_f64"), option.len)? };
-    let scalar = typed_scalar::<E>(option.scalar, option.scalar_f64, "baseline_scalar")?;
+    let values = unsafe { typed_buffer::<E>((values, "baseline"), (values_f64, "baseline_f64"), len)? };
+    let scalar = typed_scalar::<E>(scalar, scalar_f64, "baseline_scalar")?;
     Ok(Baselines::from_buffer(values, scalar, rows, row_len)?)
 }
 
@@ -270,17 +272,10 @@ unsafe fn explain_occlusion<E: Element>(
             ));
         }
         let strides = slice(o.strides, o.strides_rank, "options.strides")?;
-        let baseline = BaselineOption {
-            values: o.baseline,
-            values_f64: o.baseline_f64,
-            len: o.baseline_len,
-            scalar: o.baseline_scalar,
-            scalar_f64: o.baseline_scalar_f64,
-        };
         OcclusionParams {
             window_shape: copy(window_shape, "options.window_shape")?,
             strides: copy_optional(strides, "options.strides")?,
-            baseline: baselines(baseline, rows, row_len)?,
+            baseline: baselines(&o, rows, row_len)?,
             targets: targets(o.targets, o.targets_len)?,
             perturbations_per_eval: (o.perturbations_per_eval > 0).then_some(o.perturbations_per_eval),
         }
@@ -357,20 +352,13 @@ unsafe fn explain_feature_ablation<E: Element>(
     // SAFETY: each array's pointer and length come from the caller's options.
     let params = unsafe {
         let mask = slice(o.feature_mask, o.feature_mask_len, "options.feature_mask")?;
-        let baseline = BaselineOption {
-            values: o.baseline,
-            values_f64: o.baseline_f64,
-            len: o.baseline_len,
-            scalar: o.baseline_scalar,
-            scalar_f64: o.baseline_scalar_f64,
-        };
         FeatureAblationParams {
             feature_mask: copy_optional(mask, "options.feature_mask")?,
             group_names: match o.group_names_len {
                 0 => None,
                 n => Some(strings(o.group_names, n, "options.group_names")?),
             },
-            baseline: baselines(baseline, rows, row_len)?,
+            baseline: baselines(&o, rows, row_len)?,
             targets: targets(o.targets, o.targets_len)?,
             perturbations_per_eval: (o.perturbations_per_eval > 0).then_some(o.perturbations_per_eval),
             group_attributions: o.group_attributions != 0,

@@ -6,7 +6,7 @@ use super::boundary::{boundary, FfiError};
 use super::call_control::lumen_call_control;
 use super::elements::{typed_buffer, typed_scalar};
 use super::engine::lumen_engine;
-use super::explain::{baselines, call, publish, targets, BaselineOption};
+use super::explain::{baselines, call, publish, targets};
 use super::explanation::lumen_explanation;
 use super::model::lumen_model;
 use super::options::{controlled_options, current_size, read_options, versioned_options, VersionedOptions};
@@ -387,12 +387,8 @@ unsafe fn ig_params<E: Element>(
         }
     };
     // SAFETY: each array's pointer and length come from the caller's options.
-    let (baseline, targets) = unsafe {
-        (
-            within(member, baselines(BaselineOption::of_ig(o), rows, row_len))?,
-            within(member, targets(o.targets, o.targets_len))?,
-        )
-    };
+    let (baseline, targets) =
+        unsafe { (within(member, baselines(o, rows, row_len))?, within(member, targets(o.targets, o.targets_len))?) };
     Ok(IntegratedGradientsParams {
         baseline,
         n_steps: o.n_steps,
