@@ -3,8 +3,11 @@
 //! exact mode, TimeSHAP at every level, Integrated Gradients with Captum's rules), and agree
 //! with the same model run in f32 to the f32 floor.
 
+mod common;
+
 use std::sync::Mutex;
 
+use common::brute_force_shapley;
 use lumen::backend::Baselines;
 use lumen::explain::counterfactual::schema::Schema;
 use lumen::explain::counterfactual::{permute_attack, PermuteAttackParams};
@@ -151,22 +154,6 @@ impl<E: Element> Model<E> for Network {
     }
 }
 
-/// φ_i = Σ_{S ⊆ N∖{i}} |S|!(M−|S|−1)!/M! · (v(S ∪ {i}) − v(S)) for values `v` by subset.
-fn shapley_from(v: &[f64], m: usize) -> Vec<f64> {
-    let factorial = |k: usize| (1..=k).map(|j| j as f64).product::<f64>();
-    (0..m)
-        .map(|i| {
-            (0..1usize << m)
-                .filter(|s| s >> i & 1 == 0)
-                .map(|s| {
-                    let size = s.count_ones() as usize;
-                    factorial(size) * factorial(m - size - 1) / factorial(m) * (v[s | 1 << i] - v[s])
-                })
-                .sum()
-        })
-        .collect()
-}
-
 fn assert_close(got: &[f64], want: &[f64], tolerance: f64, what: &str) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
@@ -208,7 +195,12 @@ fn exact_kernel_shap_in_f64_equals_brute_force_to_1e_12() {
                 }
             };
             let v: Vec<f64> = (0..1usize << 12).map(value).collect();
-            assert_close(e.row_attributions(0, k), &shapley_from(&v, 12), 1e-12, &format!("{link:?} output {k}"));
+            assert_close(
+                e.row_attributions(0, k),
+                &brute_force_shapley(&v, 12),
+                1e-12,
+                &format!("{link:?} output {k}"),
+            );
             assert!((e.base_values[k] - v[0]).abs() <= 1e-12);
             assert!((e.predictions[k] - v[(1 << 12) - 1]).abs() <= 1e-12);
         }
@@ -337,7 +329,7 @@ fn timeshap_brute_force(model: &Recurrent, x: &[f64], event: &[f64], explanation
             model.output(&row)
         })
         .collect();
-    shapley_from(&v, m)
+    brute_force_shapley(&v, m)
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{values, Linear, Nonlinear};
+use common::{brute_force_shapley, values, Linear, Nonlinear};
 use lumen::explain::shapley::{shapley_value_sampling, Background, Link, ShapleyGame, ShapleySamplingParams};
 use lumen::{Model, ModelSignature};
 
@@ -31,22 +31,6 @@ fn brute_force_values(
                     let mut out = vec![0.0f32; outputs];
                     model.predict(&row, 1, &mut out).unwrap();
                     w * f64::from(out[target])
-                })
-                .sum()
-        })
-        .collect()
-}
-
-/// φ_i = Σ_{S ⊆ N∖{i}} |S|!(M−|S|−1)!/M! · (v(S ∪ {i}) − v(S)).
-fn brute_force_shapley(v: &[f64], m: usize) -> Vec<f64> {
-    let factorial = |k: usize| (1..=k).map(|j| j as f64).product::<f64>();
-    (0..m)
-        .map(|i| {
-            (0..1usize << m)
-                .filter(|s| s >> i & 1 == 0)
-                .map(|s| {
-                    let size = s.count_ones() as usize;
-                    factorial(size) * factorial(m - size - 1) / factorial(m) * (v[s | 1 << i] - v[s])
                 })
                 .sum()
         })

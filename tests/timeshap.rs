@@ -219,18 +219,7 @@ fn brute_force(model: &dyn SequenceModel, x: &[f32], bg: &[f32], seq_len: usize,
         f64::from(out[0])
     };
     let values: Vec<f64> = (0..1usize << m).map(value).collect();
-    let factorial = |n: usize| (1..=n).map(|v| v as f64).product::<f64>();
-    (0..m)
-        .map(|i| {
-            (0..1usize << m)
-                .filter(|s| s >> i & 1 == 0)
-                .map(|s| {
-                    let size = s.count_ones() as usize;
-                    factorial(size) * factorial(m - size - 1) / factorial(m) * (values[s | 1 << i] - values[s])
-                })
-                .sum()
-        })
-        .collect()
+    common::brute_force_shapley(&values, m)
 }
 
 /// The cell → player map of an explanation's players on a sequence of `seq_len × f`.

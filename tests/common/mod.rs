@@ -118,3 +118,21 @@ pub fn values(len: usize, seed: u64) -> Vec<f32> {
         })
         .collect()
 }
+
+/// Exact Shapley values from the definition, for values `v` of every coalition (bit i of
+/// the index = player i) of `m` players:
+/// φ_i = Σ_{S ⊆ N∖{i}} |S|!(M−|S|−1)!/M! · (v(S ∪ {i}) − v(S)).
+pub fn brute_force_shapley(v: &[f64], m: usize) -> Vec<f64> {
+    let factorial = |k: usize| (1..=k).map(|j| j as f64).product::<f64>();
+    (0..m)
+        .map(|i| {
+            (0..1usize << m)
+                .filter(|s| s >> i & 1 == 0)
+                .map(|s| {
+                    let size = s.count_ones() as usize;
+                    factorial(size) * factorial(m - size - 1) / factorial(m) * (v[s | 1 << i] - v[s])
+                })
+                .sum()
+        })
+        .collect()
+}
