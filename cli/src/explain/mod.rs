@@ -100,7 +100,8 @@ pub fn read_model_rows(
 ) -> CliResult<Rows> {
     let columns =
         if model.named_columns { Columns::Named(&model.columns) } else { Columns::Count(model.columns.len()) };
-    read_rows(path, &ReadOptions { columns, schema: model.schema.as_ref(), form, id_column, id_required })
+    let doubles = model.element_type() == ElementType::F64;
+    read_rows(path, &ReadOptions { columns, schema: model.schema.as_ref(), form, id_column, id_required, doubles })
 }
 
 /// Runs the sequence path of `lumen explain` (TimeSHAP), or refuses a mismatch of method

@@ -54,12 +54,14 @@ pub struct ReadOptions<'a> {
     pub id_column: Option<&'a str>,
     /// Whether the id column must be present (it is optional in background files).
     pub id_required: bool,
+    /// Whether to keep the cells as doubles too ([`Rows::doubles`]), for a double model.
+    pub doubles: bool,
 }
 
 impl<'a> ReadOptions<'a> {
     /// Encoded columns only, no id column.
     pub fn encoded(columns: Columns<'a>) -> Self {
-        Self { columns, schema: None, form: InputForm::Encoded, id_column: None, id_required: false }
+        Self { columns, schema: None, form: InputForm::Encoded, id_column: None, id_required: false, doubles: false }
     }
 }
 
@@ -73,7 +75,8 @@ pub struct Rows {
     /// `rows × columns` model inputs, row-major, in the model's column order.
     pub values: Vec<f32>,
     /// The same inputs as doubles, for a double-precision model: each cell of an encoded
-    /// file parsed as f64 (raw files are encoded in f32, and give `None`).
+    /// file parsed as f64, when [`ReadOptions::doubles`] asks for them (raw files are
+    /// encoded in f32, and give `None`).
     pub doubles: Option<Vec<f64>>,
     /// Each row's line number in the file (the header is line 1).
     pub lines: Vec<u64>,
@@ -191,7 +194,9 @@ pub fn parse_rows(text: &str, source: String, options: &ReadOptions<'_>) -> CliR
         let cells = record.iter().enumerate().filter(|&(i, _)| Some(i) != id_index).map(|(_, cell)| cell);
         let start = values.len();
         values.resize(start + width, 0.0);
-        doubles.resize(start + width, 0.0);
+        if options.doubles {
+            doubles.resize(start + width, 0.0);
+        }
         for ((cell, &column), name) in cells.zip(&order).zip(&names) {
             let at = |reason: String| CliError::input(format!("{source}: line {line}, column '{name}': {reason}"));
             match (form, options.schema) {
@@ -204,8 +209,10 @@ pub fn parse_rows(text: &str, source: String, options: &ReadOptions<'_>) -> CliR
                         return Err(at(format!("{} is not a finite number", quote(cell))));
                     }
                     values[start + column] = value;
-                    // A finite f32 cell is a finite f64 one too.
-                    doubles[start + column] = cell.trim().parse().unwrap_or(f64::from(value));
+                    if options.doubles {
+                        // A finite f32 cell is a finite f64 one too.
+                        doubles[start + column] = cell.trim().parse().unwrap_or(f64::from(value));
+                    }
                 }
             }
         }
@@ -218,7 +225,7 @@ pub fn parse_rows(text: &str, source: String, options: &ReadOptions<'_>) -> CliR
         return Err(CliError::input(format!("{source}: no data rows after the header")));
     }
     let ids = id_index.map(|_| ids);
-    let doubles = (form == Form::Encoded).then_some(doubles);
+    let doubles = (options.doubles && form == Form::Encoded).then_some(doubles);
     Ok(Rows { source, rows: lines.len(), values, doubles, lines, ids, form })
 }
 
@@ -284,6 +291,7 @@ mod tests {
             form,
             id_column: Some("id"),
             id_required: true,
+            doubles: false,
         };
         let raw = write(
             "raw",
