@@ -405,6 +405,45 @@ static void test_timeshap(void) {
     }
     CHECK_NEAR(worst, 0.0, 1e-12);
     lumen_explanation_free(e);
+
+    SECTION("TimeSHAP pruning and the global report on a double sequence model");
+    double whole = 0.0, base = 0.0, background_sequence[8];
+    for (size_t t = 0; t < 4; t++) {
+        memcpy(background_sequence + 2 * t, background, sizeof background);
+    }
+    double_sequence(NULL, sequence, 1, 4, &whole);
+    double_sequence(NULL, background_sequence, 1, 4, &base);
+    size_t pruned_len = 0, written = 0;
+    lumen_pruning_point points[3];
+    CHECK_OK(lumen_engine_timeshap_prune_f64(engine, model, sequence, 8, 4, &options, 1, &pruned_len, points, 3,
+                                             &written));
+    CHECK(pruned_len == 4 && written == 3);
+    for (size_t i = 0; i < written; i++) {
+        /* The two halves of every split share f(x) − f(background) exactly. */
+        CHECK_NEAR(points[i].older_value + points[i].newer_value, whole - base, 1e-15);
+    }
+    int64_t pruning_index = 0;
+    lumen_timeshap_curve_point curve[5];
+    CHECK_OK(lumen_engine_timeshap_pruning_curve_f64(engine, model, sequence, 8, 4, &options, &pruning_index, curve,
+                                                     5, &written));
+    CHECK(written == 5 && pruning_index == -4 && curve[0].t == 0 && curve[4].t == -4);
+    CHECK_NEAR(curve[4].newer_value, whole - base, 1e-15);
+    const size_t lengths[2] = {4, 3};
+    double sequences[14];
+    memcpy(sequences, sequence, sizeof sequence);
+    memcpy(sequences + 8, sequence + 2, 6 * sizeof(double));
+    const double tolerances[1] = {0.0};
+    lumen_timeshap_global *global = NULL;
+    CHECK_OK(lumen_engine_timeshap_global_f64(engine, model, sequences, 14, lengths, 2, &options, tolerances, 1, 2,
+                                              &global));
+    lumen_timeshap_global_sizes sizes;
+    CHECK_OK(lumen_timeshap_global_shape(global, &sizes));
+    CHECK(sizes.sequences == 2);
+    lumen_timeshap_global_free(global);
+    CHECK_FAILS(lumen_engine_timeshap_prune_f64(engine, model, sequence, 8, 4, NULL, 1, &pruned_len, points, 3,
+                                                &written),
+                LUMEN_STATUS_NULL_POINTER, "options");
+
     options.background = (const float *)NULL;
     float floats[8] = {0};
     CHECK_FAILS(lumen_engine_explain_timeshap(engine, model, floats, 8, 4, LUMEN_TIMESHAP_EVENT, &options, &e),
