@@ -29,9 +29,12 @@
 //! * `floor_write_rows`: writing the same 104 050 rows of 16 f32 (6.7 MB) as a blend of
 //!   the explained row and a background row under a precomputed 0/1 mask, the least work
 //!   any engine must do to hand the model its rows;
-//! * `floor_solve`: one constrained least-squares solve over the 2080 coalitions.
+//! * `floor_solve`: one constrained least-squares solve over the 2080 coalitions;
+//! * `model_alone`: the model on those rows by itself (it reads one element of each row,
+//!   so it touches every cache line the engine wrote).
 //!
-//! The floor is `floor_write_rows + floor_solve`. This group measures process CPU time
+//! The floor is `floor_write_rows + floor_solve`; the engine's time outside the model is
+//! `engine − model_alone`. This group measures process CPU time
 //! (`CLOCK_PROCESS_CPUTIME_ID`), not wall time, so that other load on a shared machine
 //! does not inflate it (see `benches/compare/README.md` for measured figures).
 //!
@@ -288,6 +291,10 @@ fn bench_floor(c: &mut Criterion<CpuTime>) {
             }
             black_box(&rows);
         });
+    });
+    let mut outputs = vec![0.0f32; rows.len() / PLAYERS];
+    group.bench_function("model_alone", |b| {
+        b.iter(|| model.predict(black_box(&rows), outputs.len(), &mut outputs).expect("predict"));
     });
     let y: Vec<f64> = (0..schedule.len()).map(|c| (schedule.coalitions.size(c) as f64).sin()).collect();
     group.bench_function("floor_solve", |b| {

@@ -107,6 +107,20 @@ pub trait Element:
     fn widen(self) -> f64;
 }
 
+/// The index of the first NaN or infinity in `values`, if any. Scans blocks with a
+/// branch-free test (vectorised by the compiler) and looks inside a block only when it
+/// holds one; a per-element early exit cannot be vectorised.
+pub fn first_non_finite<E: Element>(values: &[E]) -> Option<usize> {
+    const BLOCK: usize = 64;
+    values.chunks(BLOCK).enumerate().find_map(|(b, block)| {
+        if block.iter().fold(true, |all, v| all & v.is_finite()) {
+            None
+        } else {
+            block.iter().position(|v| !v.is_finite()).map(|i| b * BLOCK + i)
+        }
+    })
+}
+
 impl Element for f32 {
     const TYPE: ElementType = ElementType::F32;
 

@@ -89,7 +89,7 @@ impl std::error::Error for Error {}
 
 /// Fails with [`ErrorKind::NonFiniteInput`] naming `argument` and the first bad index.
 pub fn ensure_finite<E: crate::element::Element>(argument: &str, values: &[E]) -> Result<()> {
-    match values.iter().position(|v| !v.is_finite()) {
+    match crate::element::first_non_finite(values) {
         None => Ok(()),
         Some(i) => Err(Error::new(
             ErrorKind::NonFiniteInput,

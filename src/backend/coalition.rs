@@ -44,14 +44,8 @@ impl<E: Element> CoalitionJob<'_, E> {
         self.coalitions() * self.background_rows()
     }
 
-    /// Calls `f(player)` for every player in coalition `c`, in increasing order.
-    pub fn for_each_member(&self, c: usize, mut f: impl FnMut(usize)) {
-        for (w, &word) in self.coalitions[c * self.words..(c + 1) * self.words].iter().enumerate() {
-            let mut bits = word;
-            while bits != 0 {
-                f(w * 64 + bits.trailing_zeros() as usize);
-                bits &= bits - 1;
-            }
-        }
+    /// Coalition `c`'s packed bits (`words` words; bit `j % 64` of word `j / 64` is player `j`).
+    pub fn bits(&self, c: usize) -> &[u64] {
+        &self.coalitions[c * self.words..(c + 1) * self.words]
     }
 }

@@ -16,6 +16,41 @@ use super::{
 /// Work below this many elements per rayon task is not worth a task.
 const MIN_ELEMENTS_PER_TASK: usize = 1 << 14;
 
+/// Writes `rows` (whole rows of coalition `c`, over background rows `first_background..`):
+/// each element from the explained row where its player is in the coalition, else from the
+/// background row. `mask` is scratch.
+///
+/// The select works on the elements' bits as `u32` words (an f64 is two), under a mask of
+/// all-ones words for elements from the explained row: it copies bits exactly, whatever the
+/// element type, and the compiler turns it into vector ands and ors.
+fn build_coalition_rows<E: Element>(
+    job: &CoalitionJob<'_, E>,
+    c: usize,
+    first_background: usize,
+    rows: &mut [E],
+    mask: &mut Vec<u32>,
+) {
+    if rows.is_empty() {
+        return;
+    }
+    let words = std::mem::size_of::<E>() / std::mem::size_of::<u32>();
+    let n = job.row_len() * words;
+    mask.resize(n, 0);
+    let bits = job.bits(c);
+    for (element_mask, &player) in mask.chunks_exact_mut(words).zip(job.players.mask()) {
+        let member = (bits[player as usize / 64] >> (player % 64)) & 1;
+        element_mask.fill(0u32.wrapping_sub(member as u32));
+    }
+    let x: &[u32] = &bytemuck::cast_slice(job.x)[..n];
+    let mask = &mask[..n];
+    let backgrounds = bytemuck::cast_slice::<E, u32>(job.background)[first_background * n..].chunks_exact(n);
+    for (row, background) in bytemuck::cast_slice_mut::<E, u32>(rows).chunks_exact_mut(n).zip(backgrounds) {
+        for (((out, &m), &x), &b) in row.iter_mut().zip(mask).zip(x).zip(background) {
+            *out = (x & m) | (b & !m);
+        }
+    }
+}
+
 /// The rayon reference backend (runs on the calling engine's thread pool).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CpuBackend;
@@ -130,31 +165,25 @@ impl<E: Element> Backend<E> for CpuBackend {
     }
 
     fn build_coalition_batch(&self, job: &CoalitionJob<'_, E>, items: Range<usize>, rows: &mut [E]) -> Result<()> {
-        let n = job.row_len();
-        let background_rows = job.background_rows();
-        // Consecutive items share a coalition (one per background row): each task keeps
-        // the element mask of the coalition it built last and rebuilds it only on change.
-        rows[..items.len() * n]
-            .par_chunks_mut(n)
-            .zip(items)
-            .with_min_len((MIN_ELEMENTS_PER_TASK / n.max(1)).max(background_rows.min(64)))
-            .for_each_init(
-                || (usize::MAX, vec![false; n]),
-                |(cached, from_x), (row, item)| {
-                    let (c, b) = (item / background_rows, item % background_rows);
-                    if *cached != c {
-                        from_x.fill(false);
-                        job.for_each_member(c, |player| {
-                            job.players.for_each_run(player, |start, len| from_x[start..start + len].fill(true));
-                        });
-                        *cached = c;
-                    }
-                    let background = &job.background[b * n..(b + 1) * n];
-                    for (((out, &x), &b), &take_x) in row.iter_mut().zip(job.x).zip(background).zip(from_x.iter()) {
-                        *out = if take_x { x } else { b };
-                    }
-                },
-            );
+        let (n, background_rows) = (job.row_len(), job.background_rows());
+        if n == 0 || background_rows == 0 || items.is_empty() {
+            return Ok(());
+        }
+        // The batch may start and end inside a coalition: split off the head's rows, then
+        // build whole coalitions (one mask each) in parallel.
+        let rows = &mut rows[..items.len() * n];
+        let (first, skipped) = (items.start / background_rows, items.start % background_rows);
+        let head_len = ((background_rows - skipped) % background_rows).min(items.len()) * n;
+        let (head, tail) = rows.split_at_mut(head_len);
+        let mut mask = Vec::new();
+        build_coalition_rows(job, first, skipped, head, &mut mask);
+        let first_whole = first + usize::from(head_len > 0);
+        tail.par_chunks_mut(background_rows * n)
+            .enumerate()
+            .with_min_len((MIN_ELEMENTS_PER_TASK / (background_rows * n)).max(1))
+            .for_each_init(Vec::new, |mask, (offset, rows)| {
+                build_coalition_rows(job, first_whole + offset, 0, rows, mask)
+            });
         Ok(())
     }
 

@@ -6,6 +6,7 @@ pub mod memory;
 mod pool;
 pub mod quiet_panics;
 pub mod row_keys;
+pub mod scratch;
 
 use std::any::Any;
 use std::fmt;
@@ -62,6 +63,7 @@ pub struct Engine {
     pool: WorkerPool,
     backend: Box<dyn Backend>,
     backend_note: Option<String>,
+    scratch: scratch::ScratchCache,
 }
 
 impl fmt::Debug for Engine {
@@ -129,7 +131,7 @@ impl Engine {
             config.threads
         };
         let pool = WorkerPool::new(threads)?;
-        Ok(Self { config, threads, pool, backend, backend_note })
+        Ok(Self { config, threads, pool, backend, backend_note, scratch: scratch::ScratchCache::new(threads) })
     }
 
     /// The configuration the engine was built with.
@@ -188,5 +190,11 @@ impl Engine {
     /// The engine's thread pool.
     pub fn pool(&self) -> &rayon::ThreadPool {
         self.pool.pool()
+    }
+
+    /// A batch buffer of `len` elements, kept for the next call when dropped (contents
+    /// unspecified: write before reading).
+    pub fn scratch<E: Element>(&self, len: usize) -> scratch::Scratch<'_, E> {
+        self.scratch.take(len)
     }
 }

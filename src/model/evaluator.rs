@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use super::device_run::DeviceRunner;
 use super::{MemorySpace, Model, ModelSignature};
 use crate::backend::{AblationJob, Backend, CoalitionJob, PathJob};
-use crate::element::{same_slice, same_slice_mut, Element};
+use crate::element::{first_non_finite, same_slice, same_slice_mut, Element};
 use crate::engine::call_control::{self, CallControl};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -109,7 +109,7 @@ pub(super) fn ensure_finite_batch<E: Element>(
     unit: &str,
     plural: &str,
 ) -> Result<()> {
-    match values.iter().position(|v| !v.is_finite()) {
+    match first_non_finite(values) {
         None => Ok(()),
         Some(i) => Err(Error::new(
             ErrorKind::ModelNonFiniteOutput,
@@ -298,7 +298,7 @@ impl<'m, E: Element> Evaluator<'m, E> {
             self.after_call(n)?;
         }
         if let Some(outputs) = outputs {
-            if let Some(i) = outputs.iter().position(|v| !v.is_finite()) {
+            if let Some(i) = first_non_finite(outputs) {
                 return Err(Error::new(
                     ErrorKind::ModelNonFiniteOutput,
                     format!("model: the gradient callback wrote {} to output {i}; outputs must be finite", outputs[i]),

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::sequence::{SequenceModel, SequenceSignature};
-use crate::element::Element;
+use crate::element::{first_non_finite, Element};
 use crate::engine::call_control::{self, CallControl};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -19,7 +19,7 @@ pub struct SequenceEvaluator<'m, E: Element = f32> {
 }
 
 fn non_finite<E: Element>(callback: &str, what: &str, values: &[E], width: usize) -> Result<()> {
-    match values.iter().position(|v| !v.is_finite()) {
+    match first_non_finite(values) {
         None => Ok(()),
         Some(i) => Err(Error::new(
             ErrorKind::ModelNonFiniteOutput,

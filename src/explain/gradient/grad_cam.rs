@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::predict;
-use crate::element::Element;
+use crate::element::{first_non_finite, Element};
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
 use crate::explain::row_targets::{by_row_target, TargetGroup, Targeted};
@@ -127,7 +127,7 @@ pub fn grad_cam<E: Element>(
             .install(|| backend.grad_cam_map(layer, activations, gradients, params.relu_attributions, batch_maps))?;
         start = end;
     }
-    if let Some(i) = maps.iter().position(|v| !v.is_finite()) {
+    if let Some(i) = first_non_finite(&maps) {
         let p = i / plane;
         return Err(Error::new(
             ErrorKind::ModelNonFiniteOutput,
@@ -206,7 +206,7 @@ fn spatial_dims(input_shape: &[usize]) -> Result<[usize; 2]> {
 /// Fails on the first non-finite value of a batch of `what` (activations or gradients)
 /// whose first point is `start`.
 fn check_layer<E: Element>(what: &str, values: &[E], start: usize, targets: &[u32], layer_len: usize) -> Result<()> {
-    let Some(i) = values.iter().position(|v| !v.is_finite()) else {
+    let Some(i) = first_non_finite(values) else {
         return Ok(());
     };
     let (p, t) = (start + i / layer_len, targets.len());

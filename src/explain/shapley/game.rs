@@ -9,8 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::Serialize;
 
 use crate::alloc::try_filled;
-use crate::backend::{Backend, CoalitionJob, GroupMap};
+use crate::backend::{CoalitionJob, GroupMap};
 use crate::element::Element;
+use crate::engine::scratch::Scratch;
 use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, ErrorKind, Result};
 use crate::model::evaluator::{BatchSource, DeviceJob};
@@ -101,23 +102,23 @@ impl Link {
 
 /// Rows z⊙x + (1−z)⊙b built by the engine's backend.
 struct CoalitionRows<'a, E: Element> {
-    backend: &'a dyn Backend<E>,
+    engine: &'a Engine,
     job: CoalitionJob<'a, E>,
 }
 
-impl<E: Element> BatchSource<E> for CoalitionRows<'_, E> {
-    type Scratch = Vec<E>;
+impl<'a, E: Element> BatchSource<E> for CoalitionRows<'a, E> {
+    type Scratch = Scratch<'a, E>;
 
-    fn new_scratch(&self, batch_rows: usize) -> Vec<E> {
-        vec![E::zero(); batch_rows * self.job.row_len()]
+    fn new_scratch(&self, batch_rows: usize) -> Scratch<'a, E> {
+        self.engine.scratch(batch_rows * self.job.row_len())
     }
 
-    fn fill(&self, scratch: &mut Vec<E>, rows: Range<usize>) -> Result<()> {
-        self.backend.build_coalition_batch(&self.job, rows, scratch)
+    fn fill(&self, scratch: &mut Scratch<'a, E>, rows: Range<usize>) -> Result<()> {
+        self.engine.backend_for::<E>().build_coalition_batch(&self.job, rows, scratch.as_mut_slice())
     }
 
-    fn rows<'s>(&self, scratch: &'s Vec<E>, count: usize) -> &'s [E] {
-        &scratch[..count * self.job.row_len()]
+    fn rows<'s>(&self, scratch: &'s Scratch<'a, E>, count: usize) -> &'s [E] {
+        &scratch.as_slice()[..count * self.job.row_len()]
     }
 
     fn device_job(&self) -> Option<DeviceJob<'_, E>> {
@@ -235,7 +236,7 @@ impl<'a, E: Element> Game<'a, E> {
             outputs.resize(items * output_len, E::zero());
             let element_size = std::mem::size_of::<E>();
             let plan = BatchPlan::new(signature, items, row_len, element_size, half, None, self.engine.threads())?;
-            let source = CoalitionRows { backend: self.engine.backend_for::<E>(), job };
+            let source = CoalitionRows { engine: self.engine, job };
             self.evaluator.run(self.engine.pool(), plan, &source, &mut outputs)?;
             self.engine.pool().install(|| {
                 self.engine.backend_for::<E>().reduce_background(

@@ -32,7 +32,7 @@
 //! The budget is a hard cap: when a round's draws exceed it, the units last planned for the
 //! sizes with the most new units are dropped.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use rand::{Rng, RngExt};
 
@@ -98,7 +98,7 @@ pub(super) struct LeverageSampler {
     /// The class of every row.
     row_class: Vec<usize>,
     /// The first coalition of every unit drawn.
-    seen: HashSet<Box<[u64]>>,
+    seen: FxHashSet<Box<[u64]>>,
     order: Vec<usize>,
     scratch: Vec<u64>,
 }
@@ -142,7 +142,7 @@ impl LeverageSampler {
             classes,
             schedule,
             row_class: Vec::with_capacity(capacity),
-            seen: HashSet::new(),
+            seen: FxHashSet::default(),
             order: Vec::with_capacity(players),
             scratch: vec![0; words],
         };
@@ -247,11 +247,15 @@ impl LeverageSampler {
         let dense =
             class.population_exact.is_some_and(|n| n <= DENSE_FACTOR * (class.drawn + count) as u128 + DENSE_SLACK);
         if dense {
+            let words = self.schedule.coalitions.words();
             let mut candidates = self.undrawn_units(&class);
-            for i in 0..count.min(candidates.len()) {
-                let j = rng.random_range(i..candidates.len());
-                candidates.swap(i, j);
-                self.push_unit(index, &candidates[i]);
+            let units = candidates.len() / words;
+            for i in 0..count.min(units) {
+                let j = rng.random_range(i..units);
+                for w in 0..words {
+                    candidates.swap(i * words + w, j * words + w);
+                }
+                self.push_unit(index, &candidates[i * words..(i + 1) * words]);
             }
         } else {
             let mut bits = std::mem::take(&mut self.scratch);
@@ -266,7 +270,7 @@ impl LeverageSampler {
                     random_subset(self.players, class.size, rng, &mut order, &mut bits);
                 }
                 if !self.seen.contains(&bits[..]) {
-                    self.push_unit(index, &bits.clone());
+                    self.push_unit(index, &bits);
                     added += 1;
                 }
             }
@@ -275,20 +279,22 @@ impl LeverageSampler {
         }
     }
 
-    /// Every unit of `class` not drawn yet (its first coalition's bits), in lexicographic order.
-    fn undrawn_units(&self, class: &Class) -> Vec<Vec<u64>> {
+    /// Every unit of `class` not drawn yet (its first coalition's bits, `words` per unit,
+    /// one after the other), in lexicographic order.
+    fn undrawn_units(&self, class: &Class) -> Vec<u64> {
         let words = self.schedule.coalitions.words();
         let mut units = Vec::new();
+        let mut bits = vec![0u64; words];
         let (pool, take) = if class.anchored { (self.players - 1, class.size - 1) } else { (self.players, class.size) };
         for_each_combination(pool, take, |members| {
-            let mut bits = vec![0u64; words];
+            bits.fill(0);
             members.iter().for_each(|&p| bits[p / WORD_BITS] |= 1 << (p % WORD_BITS));
             if class.anchored {
                 let last = self.players - 1;
                 bits[last / WORD_BITS] |= 1 << (last % WORD_BITS);
             }
             if !self.seen.contains(&bits[..]) {
-                units.push(bits);
+                units.extend_from_slice(&bits);
             }
         });
         units
@@ -359,6 +365,8 @@ fn binomial(trials: f64, p: f64, rng: &mut impl Rng) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
 

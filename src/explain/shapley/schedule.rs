@@ -64,7 +64,7 @@
 //! - shap drops players whose value is the same in the explained row and every background
 //!   row before building its schedule; that choice belongs to the caller here.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use rand::{Rng, RngExt};
 
@@ -434,7 +434,7 @@ pub(super) struct ShapSampler {
     /// Draw counts of the sampled rows (`first..`).
     counts: Vec<f64>,
     /// Row of every sampled coalition.
-    seen: HashMap<Box<[u64]>, usize>,
+    seen: FxHashMap<Box<[u64]>, usize>,
     /// Whether samples come in complementary pairs (from a budget of `2(M − 1)` up, below
     /// which pairs could not determine the `M − 1` free directions of the values).
     paired: bool,
@@ -458,7 +458,7 @@ impl ShapSampler {
             schedule,
             first: 0,
             counts: Vec::new(),
-            seen: HashMap::new(),
+            seen: FxHashMap::default(),
             paired: budget >= 2 * (players - 1),
             order: Vec::with_capacity(players),
             scratch: vec![0; words],
@@ -595,7 +595,7 @@ pub(super) fn random_subset(players: usize, size: usize, rng: &mut impl Rng, ord
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
+    use std::collections::{HashMap, HashSet};
 
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;

@@ -295,7 +295,8 @@ impl LeastSquares {
     fn pivot(&self, j: usize) -> usize {
         let mut best = (j, -1.0);
         for c in j..self.cols {
-            let norm: f64 = self.column(c, j).iter().map(|x| x * x).sum();
+            let column = self.column(c, j);
+            let norm = dot(column, column);
             if norm > best.1 {
                 best = (c, norm);
             }
@@ -318,13 +319,13 @@ impl LeastSquares {
         let m = self.rows;
         let (head, tail) = self.a.split_at_mut((j + 1) * m);
         let v = &mut head[j * m + j..];
-        let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let norm = dot(v, v).sqrt();
         if norm == 0.0 {
             return 0.0;
         }
         let alpha = if v[0] > 0.0 { -norm } else { norm };
         v[0] -= alpha;
-        let tau = 2.0 / v.iter().map(|x| x * x).sum::<f64>();
+        let tau = 2.0 / dot(v, v);
         for column in tail.chunks_exact_mut(m) {
             reflect_into(&mut column[j..], v, tau);
         }
@@ -346,9 +347,29 @@ impl LeastSquares {
 
 /// `y ← y − τ (vᵀy) v`.
 fn reflect_into(y: &mut [f64], v: &[f64], tau: f64) {
-    let dot: f64 = y.iter().zip(v).map(|(a, b)| a * b).sum();
-    let factor = tau * dot;
+    let factor = tau * dot(y, v);
     y.iter_mut().zip(v).for_each(|(a, b)| *a -= factor * b);
+}
+
+/// Lanes of [`dot`]'s partial sums.
+const DOT_LANES: usize = 8;
+
+/// `aᵀb` over the shorter length, summed in [`DOT_LANES`] interleaved partial sums (a
+/// fixed order, so the same bits on every machine and thread count) that the compiler
+/// keeps in vector registers; a single running sum would wait on each addition.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let len = a.len().min(b.len());
+    let (a, b) = (&a[..len], &b[..len]);
+    let mut lanes = [0.0f64; DOT_LANES];
+    let (a_chunks, b_chunks) = (a.chunks_exact(DOT_LANES), b.chunks_exact(DOT_LANES));
+    let tail: f64 = a_chunks.remainder().iter().zip(b_chunks.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in a_chunks.zip(b_chunks) {
+        for ((lane, x), y) in lanes.iter_mut().zip(x).zip(y) {
+            *lane += x * y;
+        }
+    }
+    let halves = [lanes[0] + lanes[4], lanes[1] + lanes[5], lanes[2] + lanes[6], lanes[3] + lanes[7]];
+    (halves[0] + halves[2]) + (halves[1] + halves[3]) + tail
 }
 
 #[cfg(test)]
