@@ -83,8 +83,11 @@ extern "C" __global__ void ablation_deltas(const float* reference, const float* 
     }
 }
 
-// Per element: the mean of the deltas of the windows covering it, summed in increasing
-// window order (0 where none covers it). Gather, not scatter: no atomics, deterministic.
+// Per element: the mean of the deltas of the windows covering it (0 where none covers it).
+// Gather, not scatter: no atomics, deterministic. The sum goes in increasing window order,
+// line by line (a line: the windows that differ only in their last-dimension position):
+// each line's deltas are summed on their own, then added to the element's sum, exactly as
+// the CPU backend adds its per-line column sums (src/backend/cpu.rs, gather_windows).
 // deltas holds blocks × P values; out blocks × row_len.
 extern "C" __global__ void occlusion_gather(const double* deltas, WindowGeometry grid, lumen_u64 row_len,
                                             lumen_u64 blocks, float* out) {
@@ -113,12 +116,12 @@ extern "C" __global__ void occlusion_gather(const double* deltas, WindowGeometry
             continue;
         }
         const double* block_deltas = deltas + block * per_block;
-        double sum = 0.0;
+        double sum = 0.0, line = 0.0;
         // Odometer over the covering windows, last dimension fastest: increasing p.
         for (;;) {
             lumen_u64 p = 0;
             for (lumen_u32 d = 0; d < grid.rank; ++d) p += at[d] * place[d];
-            sum += block_deltas[p];
+            line += block_deltas[p];
             int d = (int)grid.rank - 1;
             while (d >= 0) {
                 if (at[d] < last[d]) {
@@ -127,6 +130,11 @@ extern "C" __global__ void occlusion_gather(const double* deltas, WindowGeometry
                 }
                 at[d] = first[d];
                 --d;
+            }
+            // Past the line's last window: its sum joins the element's.
+            if (d < (int)grid.rank - 1) {
+                sum += line;
+                line = 0.0;
             }
             if (d < 0) break;
         }

@@ -2,6 +2,8 @@
 //! a feature group), what it is replaced with (the baseline), and the per-worker batch
 //! buffer the backends build perturbed rows into.
 
+use std::ops::Range;
+
 use crate::alloc::try_copy;
 use crate::element::Element;
 use crate::error::{ensure_finite, Error, Result};
@@ -210,6 +212,15 @@ impl WindowGrid {
     /// Whether there are no windows (never, for a valid grid).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The positions along dimension `d` whose windows cover coordinate `c` (empty when
+    /// none does): position `k` covers `[k·s, k·s + w)`.
+    pub fn covering(&self, d: usize, c: usize) -> Range<usize> {
+        let (window, stride) = (self.window[d], self.strides[d]);
+        let lo = if c >= window { (c - window) / stride + 1 } else { 0 };
+        let hi = (c / stride + 1).min(self.positions[d]);
+        lo..hi.max(lo)
     }
 
     /// Calls `f(start, len)` for each contiguous run of elements in window `p`, in

@@ -9,8 +9,8 @@ use crate::element::Element;
 use crate::error::Result;
 
 use super::{
-    AblationJob, AblationScratch, Backend, BackendKind, BaselineRow, CoalitionJob, GradientShapDrawJob, Masks, PathJob,
-    WindowGrid,
+    ablation::MAX_WINDOW_RANK, AblationJob, AblationScratch, Backend, BackendKind, BaselineRow, CoalitionJob,
+    GradientShapDrawJob, Masks, PathJob, WindowGrid,
 };
 
 /// Work below this many elements per rayon task is not worth a task.
@@ -80,24 +80,100 @@ fn build_slot<E: Element>(job: &AblationJob<'_, E>, item: usize, held: &mut Opti
 }
 
 /// How many windows cover each element.
-fn cover_counts(windows: &WindowGrid, row_len: usize) -> Vec<u32> {
-    let mut counts = vec![0u32; row_len];
-    for p in 0..windows.len() {
-        windows.for_each_run(p, |start, len| counts[start..start + len].iter_mut().for_each(|c| *c += 1));
+/// One block of the window gather: each element's attribution is the mean of the deltas
+/// of the windows covering it (0 where none does), the same bits as the CUDA kernel.
+///
+/// Windows go by lines (the windows that differ only in their last-dimension position).
+/// First each line's column sums: for every column, the deltas of the line's windows
+/// covering it, in position order. An element's sum is then its column's sums over the
+/// lines covering its row, in line order, which is increasing window order: the same for
+/// every element whatever the threads, and a whole row at a time (vectorised). Each
+/// attribution is written once; its cover count is its lines times its column's windows.
+fn gather_windows<E: Element>(
+    windows: &WindowGrid,
+    columns: &[Range<usize>],
+    deltas: &[f64],
+    line_sums: &mut Vec<f64>,
+    out: &mut [f64],
+) {
+    let (rank, width) = (windows.shape().len(), columns.len());
+    let leading = rank - 1;
+    let per_line = windows.positions()[leading];
+    line_sums.clear();
+    for line_deltas in deltas.chunks_exact(per_line) {
+        line_sums.extend(columns.iter().map(|covering| line_deltas[covering.clone()].iter().fold(0.0, |s, &d| s + d)));
     }
-    counts
+    let mut ranges: [Range<usize>; MAX_WINDOW_RANK] = Default::default();
+    let mut divisors = RowDivisors::default();
+    for (r, row) in out.chunks_exact_mut(width).enumerate() {
+        row.fill(0.0);
+        // The covering positions along every leading dimension, and how many lines they make.
+        let mut rest = r;
+        let mut lines = 1;
+        for d in (0..leading).rev() {
+            let shape = windows.shape()[d];
+            ranges[d] = windows.covering(d, rest % shape);
+            rest /= shape;
+            lines *= ranges[d].len();
+        }
+        if lines == 0 {
+            continue;
+        }
+        let mut at: [usize; MAX_WINDOW_RANK] = std::array::from_fn(|d| ranges[d].start);
+        loop {
+            let line = (0..leading).fold(0, |line, d| line * windows.positions()[d] + at[d]);
+            for (sum, &line_sum) in row.iter_mut().zip(&line_sums[line * width..(line + 1) * width]) {
+                *sum += line_sum;
+            }
+            // Odometer over the leading dimensions, last one fastest (increasing line order).
+            let Some(d) = (0..leading).rev().find(|&d| at[d] + 1 < ranges[d].end) else {
+                break;
+            };
+            at[d] += 1;
+            (d + 1..leading).for_each(|e| at[e] = ranges[e].start);
+        }
+        divisors.set_lines(lines, columns);
+        divisors.divide::<E>(row);
+    }
 }
 
-/// One block of the window gather: scatter each window's delta onto its elements in
-/// increasing window order (the same order for every element whatever the threads),
-/// then divide by the cover counts.
-fn gather_windows<E: Element>(windows: &WindowGrid, counts: &[u32], deltas: &[f64], sums: &mut [f64], out: &mut [f64]) {
-    sums.fill(0.0);
-    for (p, &delta) in deltas.iter().enumerate() {
-        windows.for_each_run(p, |start, len| sums[start..start + len].iter_mut().for_each(|s| *s += delta));
+/// The cover counts of one row's elements (its lines times each column's windows), as
+/// divisors, kept while consecutive rows have the same number of lines.
+#[derive(Default)]
+struct RowDivisors {
+    lines: usize,
+    counts: Vec<f64>,
+    /// `1 / count` per element, when every count is a power of two (then multiplying by it
+    /// is exactly dividing: both round the same real number once); empty otherwise.
+    reciprocals: Vec<f64>,
+}
+
+impl RowDivisors {
+    fn set_lines(&mut self, lines: usize, columns: &[Range<usize>]) {
+        if lines == self.lines && self.counts.len() == columns.len() {
+            return;
+        }
+        self.lines = lines;
+        // An uncovered element's sum is 0: any divisor keeps it 0.
+        self.counts.clear();
+        self.counts.extend(columns.iter().map(|covering| (lines * covering.len()).max(1) as f64));
+        self.reciprocals.clear();
+        if columns.iter().all(|covering| (lines * covering.len()).max(1).is_power_of_two()) {
+            self.reciprocals.extend(self.counts.iter().map(|count| 1.0 / count));
+        }
     }
-    for ((out, &sum), &count) in out.iter_mut().zip(sums.iter()).zip(counts) {
-        *out = if count == 0 { 0.0 } else { E::TYPE.round(sum / f64::from(count)) };
+
+    /// `row[j] ← row[j] / count[j]`, rounded to `E`.
+    fn divide<E: Element>(&self, row: &mut [f64]) {
+        if self.reciprocals.is_empty() {
+            for (value, &count) in row.iter_mut().zip(&self.counts) {
+                *value = E::from_f64(*value / count).widen();
+            }
+        } else {
+            for (value, &reciprocal) in row.iter_mut().zip(&self.reciprocals) {
+                *value = E::from_f64(*value * reciprocal).widen();
+            }
+        }
     }
 }
 
@@ -154,11 +230,12 @@ impl<E: Element> Backend<E> for CpuBackend {
                     .for_each(|(element, out)| *out = E::TYPE.round(deltas[groups.group_of(element)]));
             }),
             Masks::Windows(windows) => {
-                let counts = cover_counts(windows, row_len);
-                pairs.for_each_init(
-                    || vec![0.0f64; row_len],
-                    |sums, (deltas, out)| gather_windows::<E>(windows, &counts, deltas, sums, out),
-                );
+                let last = windows.shape().len() - 1;
+                let columns: Vec<Range<usize>> =
+                    (0..windows.shape()[last]).map(|c| windows.covering(last, c)).collect();
+                pairs.for_each_init(Vec::new, |line_sums, (deltas, out)| {
+                    gather_windows::<E>(windows, &columns, deltas, line_sums, out)
+                });
             }
         }
         Ok(())
