@@ -131,7 +131,7 @@ impl Engine {
             config.threads
         };
         let pool = WorkerPool::new(threads)?;
-        Ok(Self { config, threads, pool, backend, backend_note, scratch: scratch::ScratchCache::new(threads) })
+        Ok(Self { config, threads, pool, backend, backend_note, scratch: scratch::ScratchCache::new(threads + 1) })
     }
 
     /// The configuration the engine was built with.

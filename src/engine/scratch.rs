@@ -3,7 +3,8 @@
 //! A batch buffer is a few MiB that the backend overwrites row by row before the model
 //! reads it. Allocating it zeroed for every call cost about a tenth of a one-thread
 //! KernelSHAP explanation's engine time (glibc serves a freed buffer again from its heap
-//! and clears it), so the engine keeps up to one buffer per worker and hands it out again.
+//! and clears it), so the engine keeps a few buffers (one per worker, and one for the
+//! batches' outputs) and hands them out again, the best fitting first.
 //! A buffer comes back with whatever its last call wrote: its users write every element
 //! they read.
 
@@ -29,7 +30,12 @@ impl ScratchCache {
     /// contents.
     pub fn take<E: Element>(&self, len: usize) -> Scratch<'_, E> {
         let words = (len * std::mem::size_of::<E>()).div_ceil(std::mem::size_of::<u64>());
-        let kept = self.buffers.lock().map(|mut buffers| buffers.pop()).unwrap_or_default();
+        let kept = self.buffers.lock().ok().and_then(|mut buffers| {
+            // The smallest buffer that is large enough, else the largest (grown below).
+            let fits = buffers.iter().enumerate().filter(|(_, b)| b.len() >= words).min_by_key(|(_, b)| b.len());
+            let choice = fits.or_else(|| buffers.iter().enumerate().max_by_key(|(_, b)| b.len()));
+            choice.map(|(i, _)| i).map(|i| buffers.swap_remove(i))
+        });
         let mut buffer = kept.unwrap_or_default();
         if buffer.len() < words {
             buffer.resize(words, 0);

@@ -222,7 +222,9 @@ impl<'a, E: Element> Game<'a, E> {
         let bytes_per_coalition = background_rows * output_len * std::mem::size_of::<E>();
         let chunk = (half / bytes_per_coalition.max(1)).clamp(1, count.max(1));
         let mut values = try_filled("coalition values", count * self.targets.len(), 0.0f64)?;
-        let mut outputs = Vec::new();
+        // Kept by the engine between calls; zeroed per chunk, so that what a model leaves
+        // unwritten never carries over from an earlier call.
+        let mut outputs = self.engine.scratch::<E>(chunk.min(count) * background_rows * output_len);
         for (bits, chunk_values) in coalitions.chunks(chunk * words).zip(values.chunks_mut(chunk * self.targets.len()))
         {
             let job = CoalitionJob {
@@ -233,14 +235,15 @@ impl<'a, E: Element> Game<'a, E> {
                 words,
             };
             let items = job.items();
-            outputs.resize(items * output_len, E::zero());
+            let outputs = &mut outputs.as_mut_slice()[..items * output_len];
+            outputs.fill(E::zero());
             let element_size = std::mem::size_of::<E>();
             let plan = BatchPlan::new(signature, items, row_len, element_size, half, None, self.engine.threads())?;
             let source = CoalitionRows { engine: self.engine, job };
-            self.evaluator.run(self.engine.pool(), plan, &source, &mut outputs)?;
+            self.evaluator.run(self.engine.pool(), plan, &source, outputs)?;
             self.engine.pool().install(|| {
                 self.engine.backend_for::<E>().reduce_background(
-                    &outputs,
+                    outputs,
                     output_len,
                     &self.background.weights,
                     self.targets,
