@@ -79,7 +79,6 @@ fn build_slot<E: Element>(job: &AblationJob<'_, E>, item: usize, held: &mut Opti
     *held = Some(item);
 }
 
-/// How many windows cover each element.
 /// One block of the window gather: each element's attribution is the mean of the deltas
 /// of the windows covering it (0 where none does), the same bits as the CUDA kernel.
 ///
