@@ -118,10 +118,46 @@ fn bandwidth(backend: &CudaBackend, rows: &mut Vec<Row>) -> Result<(), Failure> 
     Ok(())
 }
 
-/// A host model that adds the time spent inside its callbacks to `inside`.
+/// Wall time during which at least one callback of a host model runs: the union of the
+/// callbacks' spans, so that callbacks running in parallel count once.
+#[derive(Default)]
+struct Busy {
+    running: usize,
+    since: Option<Instant>,
+    total: Duration,
+}
+
+impl Busy {
+    fn enter(&mut self) {
+        if self.running == 0 {
+            self.since = Some(Instant::now());
+        }
+        self.running += 1;
+    }
+
+    fn leave(&mut self) {
+        self.running -= 1;
+        if self.running == 0 {
+            if let Some(since) = self.since.take() {
+                self.total += since.elapsed();
+            }
+        }
+    }
+}
+
+/// A host model that records the wall time its callbacks cover in `busy`.
 struct Timed<'a> {
     model: &'a HostMlp,
-    inside: Mutex<Duration>,
+    busy: Mutex<Busy>,
+}
+
+impl Timed<'_> {
+    fn timed<T>(&self, work: impl FnOnce() -> T) -> T {
+        self.busy.lock().unwrap().enter();
+        let out = work();
+        self.busy.lock().unwrap().leave();
+        out
+    }
 }
 
 impl Model for Timed<'_> {
@@ -129,10 +165,7 @@ impl Model for Timed<'_> {
         self.model.signature()
     }
     fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
-        let start = Instant::now();
-        let result = self.model.predict(inputs, rows, outputs);
-        *self.inside.lock().unwrap() += start.elapsed();
-        result
+        self.timed(|| self.model.predict(inputs, rows, outputs))
     }
     fn gradient(
         &self,
@@ -142,56 +175,205 @@ impl Model for Timed<'_> {
         gradients: &mut [f32],
         outputs: Option<&mut [f32]>,
     ) -> lumen::Result<()> {
-        let start = Instant::now();
-        let result = self.model.gradient(inputs, rows, targets, gradients, outputs);
-        *self.inside.lock().unwrap() += start.elapsed();
-        result
+        self.timed(|| self.model.gradient(inputs, rows, targets, gradients, outputs))
     }
 }
 
-/// Wall time and time inside the model for `explain` on the GPU (device model) and the CPU.
-fn end_to_end(
-    backend: &CudaBackend,
-    name: &str,
-    shape: &[usize],
-    explain: impl Fn(&Engine, &dyn Model) -> lumen::Result<Explanation>,
-    rows: &mut Vec<Row>,
-) -> Result<(), Failure> {
-    let n = shape.iter().product();
+/// One timed run: its wall time and the time inside the model.
+type Run = (Duration, Duration);
+
+/// The run of median wall time among `runs`.
+fn median(mut runs: Vec<Run>) -> Run {
+    runs.sort_by_key(|run| run.0);
+    runs[runs.len() / 2]
+}
+
+/// The share of `run`'s wall time spent outside the model, in percent.
+fn engine_share((wall, model): Run) -> f64 {
+    100.0 * wall.saturating_sub(model).as_secs_f64() / wall.as_secs_f64()
+}
+
+/// Runs of `explain` on the GPU with the device model (after a warm-up).
+fn gpu_runs(
+    cuda: &Engine,
+    model: &DeviceMlp,
+    count: usize,
+    explain: &dyn Fn(&Engine, &dyn Model) -> lumen::Result<Explanation>,
+) -> Result<Vec<Run>, Failure> {
+    let mut runs = Vec::with_capacity(count);
+    for _ in 0..count {
+        *model.model_time.lock().unwrap() = Duration::ZERO;
+        let start = Instant::now();
+        explain(cuda, model)?;
+        runs.push((start.elapsed(), *model.model_time.lock().unwrap()));
+    }
+    Ok(runs)
+}
+
+/// Median wall time and the share outside the model for `explain` on the GPU (device
+/// model, 7 runs) and the CPU (host twin, 3 runs); with `pool_kept`, the GPU runs again
+/// after the device's memory pool was told to keep freed memory.
+struct EndToEnd<'a> {
+    name: &'a str,
+    shape: &'a [usize],
+    explain: &'a dyn Fn(&Engine, &dyn Model) -> lumen::Result<Explanation>,
+}
+
+fn end_to_end(backend: &CudaBackend, case: &EndToEnd<'_>, rows: &mut Vec<Row>) -> Result<(), Failure> {
+    let n = case.shape.iter().product();
     let weights = MlpWeights::random(n, 16, 4, 42);
-    let mut device_model = DeviceMlp::new(backend, shape, weights.clone())?;
-    let host_model = HostMlp::new(shape, weights);
+    let mut device_model = DeviceMlp::new(backend, case.shape, weights.clone())?;
+    let host_model = HostMlp::new(case.shape, weights);
     let config = |backend| EngineConfig { backend, seed: 3, ..Default::default() };
     let (cuda, cpu) = (Engine::new(config(BackendChoice::Cuda))?, Engine::new(config(BackendChoice::Cpu))?);
-    explain(&cuda, &device_model)?; // warm-up: NVRTC compile, allocations
+    (case.explain)(&cuda, &device_model)?; // warm-up: NVRTC compile, allocations
     device_model.timing = true;
-    *device_model.model_time.lock().unwrap() = Duration::ZERO;
-    let start = Instant::now();
-    explain(&cuda, &device_model)?;
-    let gpu_wall = start.elapsed();
-    let gpu_model = *device_model.model_time.lock().unwrap();
-    let timed = Timed { model: &host_model, inside: Mutex::new(Duration::ZERO) };
-    let start = Instant::now();
-    explain(&cpu, &timed)?;
-    let cpu_wall = start.elapsed();
-    let cpu_model = *timed.inside.lock().unwrap();
-    let share =
-        |wall: Duration, model: Duration| 100.0 * (wall.saturating_sub(model)).as_secs_f64() / wall.as_secs_f64();
+    let gpu = median(gpu_runs(&cuda, &device_model, 7, case.explain)?);
+    let timed = Timed { model: &host_model, busy: Mutex::new(Busy::default()) };
+    let mut cpu_runs = Vec::new();
+    for _ in 0..3 {
+        timed.busy.lock().unwrap().total = Duration::ZERO;
+        let start = Instant::now();
+        (case.explain)(&cpu, &timed)?;
+        cpu_runs.push((start.elapsed(), timed.busy.lock().unwrap().total));
+    }
+    let cpu = median(cpu_runs);
+    let name = case.name;
     rows.push(Row {
         name: format!("{name}: engine share, GPU"),
-        value: format!("{:.1}% of {:.1} ms", share(gpu_wall, gpu_model), gpu_wall.as_secs_f64() * 1e3),
+        value: format!("{:.1}% of {:.2} ms", engine_share(gpu), gpu.0.as_secs_f64() * 1e3),
         target: "< 5%".into(),
     });
     rows.push(Row {
         name: format!("{name}: engine share, CPU"),
-        value: format!("{:.1}% of {:.1} ms", share(cpu_wall, cpu_model), cpu_wall.as_secs_f64() * 1e3),
+        value: format!("{:.1}% of {:.1} ms", engine_share(cpu), cpu.0.as_secs_f64() * 1e3),
         target: "(reference)".into(),
     });
     rows.push(Row {
         name: format!("{name}: wall GPU/CPU"),
-        value: format!("{:.3}", gpu_wall.as_secs_f64() / cpu_wall.as_secs_f64()),
+        value: format!("{:.4}", gpu.0.as_secs_f64() / cpu.0.as_secs_f64()),
         target: "(ratio)".into(),
     });
+    keep_pool_memory(backend)?;
+    let kept = median(gpu_runs(&cuda, &device_model, 7, case.explain)?);
+    rows.push(Row {
+        name: format!("{name}: engine share, GPU, pool kept"),
+        value: format!("{:.1}% of {:.2} ms", engine_share(kept), kept.0.as_secs_f64() * 1e3),
+        target: "(diagnostic)".into(),
+    });
+    release_pool_memory(backend)?;
+    Ok(())
+}
+
+/// Sets the release threshold of the device's default memory pool (the one cudarc's
+/// stream-ordered allocations use): 0 is CUDA's default (freed memory goes back to the
+/// driver at each synchronisation), `u64::MAX` keeps it for the next allocation.
+fn set_pool_threshold(backend: &CudaBackend, threshold: u64) -> Result<(), Failure> {
+    use cudarc::driver::sys;
+    let context = backend.device().context();
+    context.bind_to_thread()?;
+    let mut pool: sys::CUmemoryPool = std::ptr::null_mut();
+    let mut value = threshold;
+    // SAFETY: the context is bound to this thread; `pool` receives the device's default
+    // pool, and the attribute takes a pointer to a u64 that lives across the call.
+    unsafe {
+        sys::cuDeviceGetDefaultMemPool(&mut pool, context.cu_device()).result()?;
+        sys::cuMemPoolSetAttribute(
+            pool,
+            sys::CUmemPool_attribute::CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
+            (&mut value as *mut u64).cast(),
+        )
+        .result()?;
+    }
+    Ok(())
+}
+
+fn keep_pool_memory(backend: &CudaBackend) -> Result<(), Failure> {
+    set_pool_threshold(backend, u64::MAX)
+}
+
+fn release_pool_memory(backend: &CudaBackend) -> Result<(), Failure> {
+    set_pool_threshold(backend, 0)?;
+    backend.device().stream().synchronize()?;
+    Ok(())
+}
+
+/// Milliseconds (median of 7, each waiting for the device) of every engine step of the
+/// device-resident IG path (`model::device_run`, `paths`), model excluded, for 3×224×224
+/// and 50 points: where the engine's time outside the model goes.
+fn ig_steps(backend: &CudaBackend, rows: &mut Vec<Row>) -> Result<(), Failure> {
+    let shape = [3usize, 224, 224];
+    let n: usize = shape.iter().product();
+    let x = uniform(n, 6, 0.0, 1.0);
+    let b = vec![0.0f32; n];
+    let points: Vec<PathPoint> = (0..50)
+        .map(|k| PathPoint { input: 0, baseline: 0, alpha: (k as f32 + 0.5) / 50.0, weight: 0.02, target: 0 })
+        .collect();
+    let job = PathJob { inputs: &x, baselines: &b, row_len: n, points: &points, times_difference: true };
+    let stream = backend.device().stream().clone();
+    let step = |name: &str, f: &mut dyn FnMut() -> Result<(), Failure>, rows: &mut Vec<Row>| -> Result<(), Failure> {
+        let mut times = Vec::new();
+        for _ in 0..7 {
+            stream.synchronize()?;
+            let start = Instant::now();
+            f()?;
+            stream.synchronize()?;
+            times.push(start.elapsed());
+        }
+        times.sort();
+        rows.push(Row {
+            name: format!("IG device path step: {name}"),
+            value: format!("{:.3} ms", times[3].as_secs_f64() * 1e3),
+            target: "(diagnostic)".into(),
+        });
+        Ok(())
+    };
+    let operands = backend.upload_paths(&job)?;
+    step(
+        "upload inputs, baselines",
+        &mut || {
+            backend.upload_paths(&job)?;
+            Ok(())
+        },
+        rows,
+    )?;
+    step(
+        "allocate batch + gradients",
+        &mut || {
+            let batch = backend.batch_buffer(50, n, InputDtype::F32)?;
+            let gradients = backend.f32_buffer(50 * n)?;
+            drop((batch, gradients));
+            Ok(())
+        },
+        rows,
+    )?;
+    let mut batch = backend.batch_buffer(50, n, InputDtype::F32)?;
+    let gradients = backend.f32_buffer(50 * n)?;
+    let mut accumulator = backend.upload_f64(&vec![0.0; n])?;
+    step("build 50 points", &mut || Ok(backend.build_paths_device(&operands, 0..50, &mut batch)?), rows)?;
+    step(
+        "upload targets",
+        &mut || {
+            backend.upload_u32(&[0u32; 50])?;
+            Ok(())
+        },
+        rows,
+    )?;
+    step(
+        "finite check",
+        &mut || {
+            backend.first_non_finite(&gradients, 50 * n)?;
+            Ok(())
+        },
+        rows,
+    )?;
+    step(
+        "accumulate",
+        &mut || Ok(backend.accumulate_paths_device(&operands, 0..50, &gradients, &mut accumulator)?),
+        rows,
+    )?;
+    let mut host = vec![0.0f64; n];
+    step("download accumulator", &mut || Ok(backend.download_f64(&accumulator, &mut host)?), rows)?;
     Ok(())
 }
 
@@ -201,45 +383,40 @@ fn main() -> Result<(), Failure> {
     let mut rows = Vec::new();
     bandwidth(&backend, &mut rows)?;
 
+    ig_steps(&backend, &mut rows)?;
+
     let players = 20;
     let x = uniform(players, 4, -1.0, 1.0);
     let background = uniform(100 * players, 5, -1.0, 1.0);
-    end_to_end(
-        &backend,
-        "KernelSHAP M=20, 2088 coalitions, 100 background",
-        &[players],
-        |engine, model| {
-            let mut params =
-                KernelShapParams::new(ShapleyGame::new(Background::new(background.clone(), players, None)?));
-            params.budget = Some(2 * players + 2048);
-            params.game.targets = Some(vec![0]);
-            kernel_shap(engine, model, &x, 1, &params)
-        },
-        &mut rows,
-    )?;
+    let kernel_shap_run = |engine: &Engine, model: &dyn Model| {
+        let mut params = KernelShapParams::new(ShapleyGame::new(Background::new(background.clone(), players, None)?));
+        params.budget = Some(2 * players + 2048);
+        params.game.targets = Some(vec![0]);
+        kernel_shap(engine, model, &x, 1, &params)
+    };
     let image = uniform(3 * 224 * 224, 6, 0.0, 1.0);
-    end_to_end(
-        &backend,
-        "IG 3x224x224, 50 steps",
-        &[3, 224, 224],
-        |engine, model| {
-            let params = IntegratedGradientsParams { n_steps: 50, targets: Some(vec![0]), ..Default::default() };
-            integrated_gradients(engine, model, &image, 1, &params)
+    let ig_run = |engine: &Engine, model: &dyn Model| {
+        let params = IntegratedGradientsParams { n_steps: 50, targets: Some(vec![0]), ..Default::default() };
+        integrated_gradients(engine, model, &image, 1, &params)
+    };
+    let occlusion_run = |engine: &Engine, model: &dyn Model| {
+        let mut params = OcclusionParams::new(vec![3, 8, 8]);
+        params.strides = Some(vec![3, 4, 4]);
+        params.targets = Some(vec![0]);
+        occlusion(engine, model, &image, 1, &params)
+    };
+    let cases = [
+        EndToEnd {
+            name: "KernelSHAP M=20, 2088 coalitions, 100 background",
+            shape: &[players],
+            explain: &kernel_shap_run,
         },
-        &mut rows,
-    )?;
-    end_to_end(
-        &backend,
-        "Occlusion 3x224x224, 3x8x8 / 3x4x4",
-        &[3, 224, 224],
-        |engine, model| {
-            let mut params = OcclusionParams::new(vec![3, 8, 8]);
-            params.strides = Some(vec![3, 4, 4]);
-            params.targets = Some(vec![0]);
-            occlusion(engine, model, &image, 1, &params)
-        },
-        &mut rows,
-    )?;
+        EndToEnd { name: "IG 3x224x224, 50 steps", shape: &[3, 224, 224], explain: &ig_run },
+        EndToEnd { name: "Occlusion 3x224x224, 3x8x8 / 3x4x4", shape: &[3, 224, 224], explain: &occlusion_run },
+    ];
+    for case in &cases {
+        end_to_end(&backend, case, &mut rows)?;
+    }
 
     let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(0);
     let value_width = rows.iter().map(|r| r.value.len()).max().unwrap_or(0);

@@ -22,18 +22,54 @@ __device__ __forceinline__ lumen_u64 window_count(const WindowGeometry& g) {
     return n;
 }
 
-// Whether window p covers element e (both row-major, last dimension fastest).
-__device__ __forceinline__ bool window_covers(const WindowGeometry& g, lumen_u64 p, lumen_u64 e) {
-    for (int d = (int)g.rank - 1; d >= 0; --d) {
-        lumen_u64 k = p % g.positions[d];
-        p /= g.positions[d];
-        lumen_u64 c = e % g.shape[d];
-        e /= g.shape[d];
-        lumen_u64 lo = k * g.strides[d];
-        lumen_u64 hi = lo + g.window[d] < g.shape[d] ? lo + g.window[d] : g.shape[d];
-        if (c < lo || c >= hi) return false;
+// The box window p covers: along dimension d, [lo[d], hi[d]). Loops run over every rank
+// up to LUMEN_MAX_RANK, unrolled, so that the box stays in registers.
+struct WindowBox {
+    lumen_u32 lo[LUMEN_MAX_RANK];
+    lumen_u32 hi[LUMEN_MAX_RANK];
+};
+
+// U is the unsigned type p fits in: 32-bit divisions whenever the windows allow.
+template <typename U>
+__device__ __forceinline__ WindowBox window_box(const WindowGeometry& g, U p) {
+    WindowBox box;
+#pragma unroll
+    for (int d = LUMEN_MAX_RANK - 1; d >= 0; --d) {
+        box.lo[d] = 0;
+        box.hi[d] = 0;
+        if (d < (int)g.rank) {
+            lumen_u32 k = (lumen_u32)(p % g.positions[d]);
+            p /= g.positions[d];
+            lumen_u32 lo = k * g.strides[d];
+            box.lo[d] = lo;
+            box.hi[d] = g.shape[d] - lo > g.window[d] ? lo + g.window[d] : g.shape[d];
+        }
+    }
+    return box;
+}
+
+// Whether the box holds element e (row-major, last dimension fastest), leaving at the
+// first dimension outside it. U is the unsigned type e fits in: 32-bit divisions for every
+// row below 2^32 elements.
+template <typename U>
+__device__ __forceinline__ bool box_holds(const WindowGeometry& g, const WindowBox& box, U e) {
+#pragma unroll
+    for (int d = LUMEN_MAX_RANK - 1; d >= 0; --d) {
+        if (d < (int)g.rank) {
+            lumen_u32 c = (lumen_u32)(e % g.shape[d]);
+            e /= g.shape[d];
+            if (c < box.lo[d] || c >= box.hi[d]) return false;
+        }
     }
     return true;
+}
+
+__device__ __forceinline__ bool window_box_holds(const WindowGeometry& g, const WindowBox& box, lumen_u64 e) {
+    return e <= 0xFFFFFFFFull ? box_holds<lumen_u32>(g, box, (lumen_u32)e) : box_holds<lumen_u64>(g, box, e);
+}
+
+__device__ __forceinline__ WindowBox window_box_of(const WindowGeometry& g, lumen_u64 p) {
+    return p <= 0xFFFFFFFFull ? window_box<lumen_u32>(g, (lumen_u32)p) : window_box<lumen_u64>(g, p);
 }
 
 // Slot s of the batch holds item item_start + s: input row item / P with window item % P
@@ -43,13 +79,16 @@ __device__ __forceinline__ bool window_covers(const WindowGeometry& g, lumen_u64
         const float* inputs, const float* baseline, float baseline_scalar, lumen_u32 baseline_mode, \
         WindowGeometry grid, lumen_u64 row_len, lumen_u64 item_start, lumen_u64 items, T* out) { \
         lumen_u64 per_row = window_count(grid);                                                 \
-        LUMEN_FOR_EACH(i, items * row_len) {                                                    \
-            lumen_u64 item = item_start + i / row_len, e = i % row_len;                         \
-            lumen_u64 row = item / per_row, p = item % per_row;                                 \
-            float v = window_covers(grid, p, e)                                                 \
-                          ? lumen_baseline_at(baseline, baseline_scalar, baseline_mode, row, row_len, e) \
-                          : inputs[row * row_len + e];                                          \
-            STORE(out, i, v);                                                                   \
+        LUMEN_FOR_EACH_ROW(s, items) {                                                          \
+            lumen_u64 item = item_start + s, row = item / per_row;                              \
+            WindowBox box = window_box_of(grid, item % per_row);                                   \
+            const float* input = inputs + row * row_len;                                        \
+            LUMEN_FOR_EACH_IN_ROW(e, row_len) {                                                 \
+                float v = window_box_holds(grid, box, e)                                        \
+                              ? lumen_baseline_at(baseline, baseline_scalar, baseline_mode, row, row_len, e) \
+                              : input[e];                                                       \
+                STORE(out, s * row_len + e, v);                                                 \
+            }                                                                                   \
         }                                                                                       \
     }
 LUMEN_FOR_EACH_DTYPE(LUMEN_OCCLUSION_BUILD)
@@ -60,13 +99,15 @@ LUMEN_FOR_EACH_DTYPE(LUMEN_OCCLUSION_BUILD)
         const float* inputs, const float* baseline, float baseline_scalar, lumen_u32 baseline_mode, \
         const lumen_u32* group_of, lumen_u64 groups, lumen_u64 row_len, lumen_u64 item_start,  \
         lumen_u64 items, T* out) {                                                              \
-        LUMEN_FOR_EACH(i, items * row_len) {                                                    \
-            lumen_u64 item = item_start + i / row_len, e = i % row_len;                         \
-            lumen_u64 row = item / groups, g = item % groups;                                   \
-            float v = group_of[e] == g                                                          \
-                          ? lumen_baseline_at(baseline, baseline_scalar, baseline_mode, row, row_len, e) \
-                          : inputs[row * row_len + e];                                          \
-            STORE(out, i, v);                                                                   \
+        LUMEN_FOR_EACH_ROW(s, items) {                                                          \
+            lumen_u64 item = item_start + s, row = item / groups, g = item % groups;            \
+            const float* input = inputs + row * row_len;                                        \
+            LUMEN_FOR_EACH_IN_ROW(e, row_len) {                                                 \
+                float v = group_of[e] == g                                                      \
+                              ? lumen_baseline_at(baseline, baseline_scalar, baseline_mode, row, row_len, e) \
+                              : input[e];                                                       \
+                STORE(out, s * row_len + e, v);                                                 \
+            }                                                                                   \
         }                                                                                       \
     }
 LUMEN_FOR_EACH_DTYPE(LUMEN_GROUP_BUILD)

@@ -10,12 +10,15 @@
         const float* x, const float* background, lumen_u64 background_rows, const lumen_u32* player_of, \
         const unsigned long long* coalitions, lumen_u64 words, lumen_u64 row_len, lumen_u64 item_start, \
         lumen_u64 items, T* out) {                                                              \
-        LUMEN_FOR_EACH(i, items * row_len) {                                                    \
-            lumen_u64 item = item_start + i / row_len, e = i % row_len;                         \
-            lumen_u64 c = item / background_rows, b = item % background_rows;                   \
-            lumen_u32 player = player_of[e];                                                    \
-            bool from_x = (coalitions[c * words + player / 64] >> (player % 64)) & 1ull;        \
-            STORE(out, i, from_x ? x[e] : background[b * row_len + e]);                         \
+        LUMEN_FOR_EACH_ROW(s, items) {                                                          \
+            lumen_u64 item = item_start + s;                                                    \
+            const unsigned long long* coalition = coalitions + (item / background_rows) * words; \
+            const float* b = background + (item % background_rows) * row_len;                   \
+            LUMEN_FOR_EACH_IN_ROW(e, row_len) {                                                 \
+                lumen_u32 player = player_of[e];                                                \
+                bool from_x = (coalition[player / 64] >> (player % 64)) & 1ull;                 \
+                STORE(out, s * row_len + e, from_x ? x[e] : b[e]);                              \
+            }                                                                                   \
         }                                                                                       \
     }
 LUMEN_FOR_EACH_DTYPE(LUMEN_COALITION_BUILD)

@@ -12,6 +12,16 @@ typedef unsigned long long lumen_u64;
     for (lumen_u64 i = (lumen_u64)blockIdx.x * blockDim.x + threadIdx.x; i < (total);          \
          i += (lumen_u64)gridDim.x * blockDim.x)
 
+// Grid-stride loops over the rows of a batch (y) and the elements of one row (x), for
+// kernels launched with the row grid (src/backend/cuda/gpu.rs, rows_grid): a row's index
+// and an element's come without 64-bit divisions per element.
+#define LUMEN_FOR_EACH_ROW(r, rows)                                                             \
+    for (lumen_u64 r = (lumen_u64)blockIdx.y * blockDim.y + threadIdx.y; r < (rows);           \
+         r += (lumen_u64)gridDim.y * blockDim.y)
+#define LUMEN_FOR_EACH_IN_ROW(e, row_len)                                                       \
+    for (lumen_u64 e = (lumen_u64)blockIdx.x * blockDim.x + threadIdx.x; e < (row_len);        \
+         e += (lumen_u64)gridDim.x * blockDim.x)
+
 // Model input element types: f32, f16 and bf16 (round to nearest even from f32).
 __device__ __forceinline__ void lumen_store_f32(float* out, lumen_u64 i, float v) { out[i] = v; }
 

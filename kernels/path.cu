@@ -18,12 +18,14 @@ struct PathPointDevice {
     extern "C" __global__ void path_build_##SUFFIX(const float* inputs, const float* baselines, \
                                                   const PathPointDevice* points, lumen_u64 count, \
                                                   lumen_u64 row_len, T* out) {                 \
-        LUMEN_FOR_EACH(i, count * row_len) {                                                    \
-            PathPointDevice point = points[i / row_len];                                        \
-            lumen_u64 e = i % row_len;                                                          \
-            float x = inputs[(lumen_u64)point.input * row_len + e];                             \
-            float b = baselines[(lumen_u64)point.baseline * row_len + e];                       \
-            STORE(out, i, b + point.alpha * (x - b));                                           \
+        LUMEN_FOR_EACH_ROW(s, count) {                                                          \
+            PathPointDevice point = points[s];                                                  \
+            const float* input = inputs + (lumen_u64)point.input * row_len;                     \
+            const float* baseline = baselines + (lumen_u64)point.baseline * row_len;            \
+            LUMEN_FOR_EACH_IN_ROW(e, row_len) {                                                 \
+                float x = input[e], b = baseline[e];                                            \
+                STORE(out, s * row_len + e, b + point.alpha * (x - b));                         \
+            }                                                                                   \
         }                                                                                       \
     }
 LUMEN_FOR_EACH_DTYPE(LUMEN_PATH_BUILD)
@@ -37,23 +39,26 @@ extern "C" __global__ void path_accumulate(const float* inputs, const float* bas
                                            const lumen_u32* segment_start, const lumen_u32* segment_target,
                                            lumen_u64 segments, const float* gradients, lumen_u64 row_len,
                                            lumen_u32 times_difference, double* accumulator) {
-    LUMEN_FOR_EACH(i, segments * row_len) {
-        lumen_u64 s = i / row_len, e = i % row_len;
-        double* acc = accumulator + (lumen_u64)segment_target[s] * row_len + e;
-        double a = *acc;
-        for (lumen_u32 j = segment_start[s]; j < segment_start[s + 1]; ++j) {
-            lumen_u32 q = order[j];
-            PathPointDevice point = points[q];
-            double g = (double)gradients[(lumen_u64)q * row_len + e];
-            if (times_difference) {
-                double x = (double)inputs[(lumen_u64)point.input * row_len + e];
-                double b = (double)baselines[(lumen_u64)point.baseline * row_len + e];
-                a += point.weight * g * (x - b);
-            } else {
-                a += point.weight * g;
+    LUMEN_FOR_EACH_ROW(s, segments) {
+        LUMEN_FOR_EACH_IN_ROW(e, row_len) {
+            double* acc = accumulator + (lumen_u64)segment_target[s] * row_len + e;
+            double a = *acc;
+            // Unrolled so that several points' loads are in flight; the adds keep their order.
+#pragma unroll 8
+            for (lumen_u32 j = segment_start[s]; j < segment_start[s + 1]; ++j) {
+                lumen_u32 q = order[j];
+                PathPointDevice point = points[q];
+                double g = (double)gradients[(lumen_u64)q * row_len + e];
+                if (times_difference) {
+                    double x = (double)inputs[(lumen_u64)point.input * row_len + e];
+                    double b = (double)baselines[(lumen_u64)point.baseline * row_len + e];
+                    a += point.weight * g * (x - b);
+                } else {
+                    a += point.weight * g;
+                }
             }
+            *acc = a;
         }
-        *acc = a;
     }
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the GPU checks here (release, --features cuda) and copies the binaries, stripped,
-# into carry/gpu-bundle/ (ignored by git) so they can be carried to a GPU machine that has
-# no Rust toolchain; scripts/gpu-check.sh runs them there. Binaries built on Debian 12
+# into carry/gpu-bundle/ (ignored by git), with NVRTC 12.9 in carry/nvrtc/, so they can be
+# carried to a GPU machine that has no Rust toolchain; scripts/gpu-check.sh runs them there. Binaries built on Debian 12
 # (glibc 2.36) run on newer images. Prints the bundle's size (the device tool carries at
 # most 64 MiB).
 #
@@ -39,5 +39,22 @@ done
 for t in "${tests[@]}" gpu_bench; do
   [[ -x $bundle/$t ]] || { echo "gpu-bundle.sh: $bundle/$t was not built" >&2; exit 1; }
 done
-du -sh "$bundle"
-echo "bundle ready: carry it with carry=[\"$bundle\"] and run: bash scripts/gpu-check.sh"
+# NVRTC 12.9 for machines whose toolkit is another version, xz-compressed to fit the
+# device tool's 64 MiB (kept between bundles; gpu-check.sh unpacks it).
+nvrtc=carry/nvrtc
+if [[ ! -e $nvrtc/libnvrtc.so.12.xz ]]; then
+  echo "==> packing NVRTC 12.9 into $nvrtc (pip download nvidia-cuda-nvrtc-cu12==12.9.86, xz)"
+  wheel=$(mktemp -d)
+  if python3 -m pip download -q --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
+    --python-version 3.12 --implementation cp -d "$wheel" nvidia-cuda-nvrtc-cu12==12.9.86; then
+    mkdir -p "$nvrtc"
+    for lib in libnvrtc.so.12 libnvrtc-builtins.so.12.9; do
+      unzip -p "$wheel"/*.whl "nvidia/cuda_nvrtc/lib/$lib" | xz -6 -T0 >"$nvrtc/$lib.xz"
+    done
+  else
+    echo "gpu-bundle.sh: no NVRTC packed; gpu-check.sh will use the GPU machine's own" >&2
+  fi
+  rm -rf "$wheel"
+fi
+du -sh "$bundle" "$nvrtc" 2>/dev/null
+echo "bundle ready: carry it with carry=[\"carry\"] and run: bash scripts/gpu-check.sh"

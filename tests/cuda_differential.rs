@@ -128,6 +128,22 @@ fn ablation_batches_and_gathers() {
         });
         compare_f32(&format!("ablation gather ({mask_name})"), &on_gpu, &on_cpu);
     }
+    // Over 8192 items: the row grid (src/backend/cuda/gpu.rs, rows_grid) then gives each
+    // thread several elements of a row, each with its own window test.
+    let fine = Masks::Windows(WindowGrid::new(&shape, &[1, 2, 2], &[1, 1, 1]).unwrap());
+    let many_rows = 8;
+    let many_inputs = uniform(many_rows * n, s + 4, -2.0, 2.0);
+    let baseline = Baselines::Scalar(0.5);
+    let job = AblationJob { inputs: &many_inputs, row_len: n, baselines: &baseline, masks: &fine };
+    let items = 0..many_rows * fine.len();
+    assert!(items.len() > 8192);
+    let (on_gpu, on_cpu) = both_f32(gpu, items.len() * n, |backend, out| {
+        let mut scratch = AblationScratch::new(items.len(), n);
+        scratch.rows.fill(f32::NAN);
+        backend.build_ablation_batch(&job, items.clone(), &mut scratch).unwrap();
+        out.copy_from_slice(&scratch.rows);
+    });
+    compare_f32("ablation build (windows, several elements per thread)", &on_gpu, &on_cpu);
 }
 
 #[test]

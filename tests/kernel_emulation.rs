@@ -36,7 +36,16 @@ fn kernels() -> Option<&'static Library> {
         let (file, library) = (dir.join("kernels.cpp"), dir.join("libkernels.so"));
         std::fs::write(&file, source).unwrap();
         let output = std::process::Command::new("g++")
-            .args(["-std=c++17", "-O1", "-fPIC", "-shared", "-ffp-contract=off", "-Wall", "-Wno-unused-function"])
+            .args([
+                "-std=c++17",
+                "-O1",
+                "-fPIC",
+                "-shared",
+                "-ffp-contract=off",
+                "-Wall",
+                "-Wno-unused-function",
+                "-Wno-unknown-pragmas",
+            ])
             .arg(&file)
             .arg("-o")
             .arg(&library)

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use cudarc::driver::{CudaSlice, DevicePtr, PushKernelArg};
 
-use super::gpu::{download, grid, launched, upload, upload_structs, zeros};
+use super::gpu::{download, grid, launched, rows_grid, upload, upload_structs, zeros, MAX_REDUCTION_BLOCKS};
 use super::layout::{PathPointDevice, WindowGeometry};
 use super::{baseline_operands, f32_value, f32_values, CudaBackend, PathSegments};
 use crate::backend::{AblationJob, CoalitionJob, InputDtype, Masks, PathJob, PathPoint};
@@ -168,7 +168,6 @@ impl CudaBackend {
     ) -> Result<()> {
         let stream = self.device.stream();
         let (first, count) = (items.start as u64, items.len() as u64);
-        let total = count * job.row_len;
         match &job.masks {
             DeviceMasks::Windows(geometry) => {
                 let name = format!("occlusion_build_{}", suffix(batch.dtype));
@@ -178,7 +177,7 @@ impl CudaBackend {
                 launch.arg(&job.row_len).arg(&first).arg(&count).arg(&mut batch.bytes);
                 // SAFETY: matches occlusion_build_* in kernels/ablation.cu; the job holds every
                 // input row and the batch `count × row_len` elements of its type.
-                launched(&name, unsafe { launch.launch(grid(total)) })
+                launched(&name, unsafe { launch.launch(rows_grid(count, job.row_len)) })
             }
             DeviceMasks::Groups { group_of, groups } => {
                 let name = format!("group_ablation_build_{}", suffix(batch.dtype));
@@ -187,7 +186,7 @@ impl CudaBackend {
                 launch.arg(&job.inputs).arg(&job.baseline).arg(&job.scalar).arg(&job.mode).arg(group_of);
                 launch.arg(groups).arg(&job.row_len).arg(&first).arg(&count).arg(&mut batch.bytes);
                 // SAFETY: matches group_ablation_build_* in kernels/ablation.cu; as above.
-                launched(&name, unsafe { launch.launch(grid(total)) })
+                launched(&name, unsafe { launch.launch(rows_grid(count, job.row_len)) })
             }
         }
     }
@@ -222,7 +221,7 @@ impl CudaBackend {
         launch.arg(&job.coalitions).arg(&job.words).arg(&job.row_len).arg(&first).arg(&count).arg(&mut batch.bytes);
         // SAFETY: matches coalition_build_* in kernels/coalition.cu; items index uploaded
         // coalitions and background rows; the batch holds `count × row_len` elements.
-        launched(&name, unsafe { launch.launch(grid(count * job.row_len)) })
+        launched(&name, unsafe { launch.launch(rows_grid(count, job.row_len)) })
     }
 
     /// Uploads a path job's inputs and baselines once.
@@ -265,7 +264,7 @@ impl CudaBackend {
         launch.arg(&job.inputs).arg(&job.baselines).arg(&chunk_buffer).arg(&count).arg(&job.row_len);
         launch.arg(&mut batch.bytes);
         // SAFETY: matches path_build_* in kernels/path.cu; points index uploaded rows.
-        launched(&name, unsafe { launch.launch(grid(count * job.row_len)) })
+        launched(&name, unsafe { launch.launch(rows_grid(count, job.row_len)) })
     }
 
     /// Adds the weighted gradients of points `points` (one f32 row each in `gradients`) to
@@ -297,7 +296,7 @@ impl CudaBackend {
         launch.arg(&segment_count).arg(gradients).arg(&job.row_len).arg(&job.times_difference).arg(&mut rows);
         // SAFETY: matches path_accumulate in kernels/path.cu; segment targets are relative to
         // the accumulator view starting at the chunk's first row.
-        launched("path_accumulate", unsafe { launch.launch(grid(segment_count * job.row_len)) })
+        launched("path_accumulate", unsafe { launch.launch(rows_grid(segment_count, job.row_len)) })
     }
 
     /// `count` raw Philox words quadruples from `kernels/path.cu` (indices `start..`), for
@@ -322,7 +321,8 @@ impl CudaBackend {
             return Ok(None);
         }
         let stream = self.device.stream();
-        let config = grid(count as u64);
+        let mut config = grid(count as u64);
+        config.grid_dim.0 = config.grid_dim.0.min(MAX_REDUCTION_BLOCKS as u32);
         let blocks = config.grid_dim.0 as usize;
         let mut firsts = zeros::<u64>(stream, blocks)?;
         let total = count as u64;

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use cudarc::driver::{CudaSlice, PushKernelArg};
 
 use self::device::CudaDevice;
-use self::gpu::{download, grid, launched, upload, upload_structs, zeros};
+use self::gpu::{download, grid, launched, rows_grid, upload, upload_structs, zeros};
 use self::layout::{to_u32, BilinearTapDevice, PathPointDevice, WindowGeometry};
 use super::{
     bilinear_taps, AblationJob, AblationScratch, Backend, BackendKind, Baselines, CoalitionJob, GradientShapDrawJob,
@@ -114,7 +114,6 @@ impl Backend for CudaBackend {
         let baseline = upload(stream, baseline)?;
         let mut out = zeros::<f32>(stream, slots * n)?;
         let (row_len, first, count) = (n as u64, (items.start - rows.start * per_row) as u64, slots as u64);
-        let total = count * row_len;
         match job.masks {
             Masks::Windows(windows) => {
                 let geometry = WindowGeometry::new(windows)?;
@@ -125,7 +124,7 @@ impl Backend for CudaBackend {
                 // SAFETY: the arguments match occlusion_build_f32 in kernels/ablation.cu; `inputs`
                 // holds the rows the items index (relative to `rows.start`), `baseline` what
                 // `mode` reads, `out` `count × row_len` floats.
-                launched("occlusion_build_f32", unsafe { launch.launch(grid(total)) })?;
+                launched("occlusion_build_f32", unsafe { launch.launch(rows_grid(count, row_len)) })?;
             }
             Masks::Groups(groups) => {
                 let group_of = upload(stream, groups.mask())?;
@@ -136,7 +135,7 @@ impl Backend for CudaBackend {
                 launch.arg(&row_len).arg(&first).arg(&count).arg(&mut out);
                 // SAFETY: the arguments match group_ablation_build_f32 in kernels/ablation.cu;
                 // `group_of` has `row_len` ids below `group_count`; buffers as above.
-                launched("group_ablation_build_f32", unsafe { launch.launch(grid(total)) })?;
+                launched("group_ablation_build_f32", unsafe { launch.launch(rows_grid(count, row_len)) })?;
             }
         }
         download(stream, &out, &mut scratch.rows[..slots * n])?;
@@ -205,7 +204,7 @@ impl Backend for CudaBackend {
         launch.arg(&row_len).arg(&first).arg(&count).arg(&mut out);
         // SAFETY: matches coalition_build_f32 in kernels/coalition.cu; items index coalitions
         // below `coalitions.len() / words` and background rows below `background_rows`.
-        launched("coalition_build_f32", unsafe { launch.launch(grid(count * row_len)) })?;
+        launched("coalition_build_f32", unsafe { launch.launch(rows_grid(count, row_len)) })?;
         download(stream, &out, &mut rows[..slots * n])
     }
 
@@ -255,7 +254,7 @@ impl Backend for CudaBackend {
         launch.arg(&inputs).arg(&baselines).arg(&point_buffer).arg(&count).arg(&row_len).arg(&mut out);
         // SAFETY: matches path_build_f32 in kernels/path.cu; every point's rows exist in
         // `inputs` and `baselines` (the job's contract).
-        launched("path_build_f32", unsafe { launch.launch(grid(count * row_len)) })?;
+        launched("path_build_f32", unsafe { launch.launch(rows_grid(count, row_len)) })?;
         download(stream, &out, &mut rows[..count as usize * n])
     }
 
@@ -292,7 +291,7 @@ impl Backend for CudaBackend {
         launch.arg(&segment_count).arg(&gradients_device).arg(&row_len).arg(&times_difference).arg(&mut acc);
         // SAFETY: matches path_accumulate in kernels/path.cu; segment targets are relative to
         // `rows.start`, so they index the uploaded accumulator rows; gradients hold one row per point.
-        launched("path_accumulate", unsafe { launch.launch(grid(segment_count * row_len)) })?;
+        launched("path_accumulate", unsafe { launch.launch(rows_grid(segment_count, row_len)) })?;
         download(stream, &acc, touched)
     }
 
