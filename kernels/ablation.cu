@@ -24,9 +24,12 @@ __device__ __forceinline__ lumen_u64 window_count(const WindowGeometry& g) {
 
 // The box window p covers: along dimension d, [lo[d], hi[d]). Loops run over every rank
 // up to LUMEN_MAX_RANK, unrolled, so that the box stays in registers.
+// The last dimension's bounds are also kept on their own (last_lo, last_hi), for the
+// column test that needs no division.
 struct WindowBox {
     lumen_u32 lo[LUMEN_MAX_RANK];
     lumen_u32 hi[LUMEN_MAX_RANK];
+    lumen_u32 last_lo, last_hi;
 };
 
 // U is the unsigned type p fits in: 32-bit divisions whenever the windows allow.
@@ -43,29 +46,34 @@ __device__ __forceinline__ WindowBox window_box(const WindowGeometry& g, U p) {
             lumen_u32 lo = k * g.strides[d];
             box.lo[d] = lo;
             box.hi[d] = g.shape[d] - lo > g.window[d] ? lo + g.window[d] : g.shape[d];
+            if (d == (int)g.rank - 1) {
+                box.last_lo = box.lo[d];
+                box.last_hi = box.hi[d];
+            }
         }
     }
     return box;
 }
 
-// Whether the box holds element e (row-major, last dimension fastest), leaving at the
-// first dimension outside it. U is the unsigned type e fits in: 32-bit divisions for every
-// row below 2^32 elements.
+// Whether the box holds line `line` (the index of a row's last-dimension line: the
+// element's coordinates in every dimension but the last), leaving at the first dimension
+// outside it. U is the unsigned type the line fits in: 32-bit divisions when it can.
 template <typename U>
-__device__ __forceinline__ bool box_holds(const WindowGeometry& g, const WindowBox& box, U e) {
+__device__ __forceinline__ bool box_holds_line(const WindowGeometry& g, const WindowBox& box, U line) {
 #pragma unroll
-    for (int d = LUMEN_MAX_RANK - 1; d >= 0; --d) {
-        if (d < (int)g.rank) {
-            lumen_u32 c = (lumen_u32)(e % g.shape[d]);
-            e /= g.shape[d];
+    for (int d = LUMEN_MAX_RANK - 2; d >= 0; --d) {
+        if (d < (int)g.rank - 1) {
+            lumen_u32 c = (lumen_u32)(line % g.shape[d]);
+            line /= g.shape[d];
             if (c < box.lo[d] || c >= box.hi[d]) return false;
         }
     }
     return true;
 }
 
-__device__ __forceinline__ bool window_box_holds(const WindowGeometry& g, const WindowBox& box, lumen_u64 e) {
-    return e <= 0xFFFFFFFFull ? box_holds<lumen_u32>(g, box, (lumen_u32)e) : box_holds<lumen_u64>(g, box, e);
+__device__ __forceinline__ bool window_box_holds_line(const WindowGeometry& g, const WindowBox& box, lumen_u64 line) {
+    return line <= 0xFFFFFFFFull ? box_holds_line<lumen_u32>(g, box, (lumen_u32)line)
+                                 : box_holds_line<lumen_u64>(g, box, line);
 }
 
 __device__ __forceinline__ WindowBox window_box_of(const WindowGeometry& g, lumen_u64 p) {
@@ -73,21 +81,42 @@ __device__ __forceinline__ WindowBox window_box_of(const WindowGeometry& g, lume
 }
 
 // Slot s of the batch holds item item_start + s: input row item / P with window item % P
-// set to the baseline (P = number of windows).
+// set to the baseline (P = number of windows). A thread walks its elements of the row as
+// (line, column) pairs of the last dimension, stepping both without dividing; the other
+// dimensions are tested only for columns inside the window.
 #define LUMEN_OCCLUSION_BUILD(SUFFIX, T, STORE)                                                 \
     extern "C" __global__ void occlusion_build_##SUFFIX(                                       \
         const float* inputs, const float* baseline, float baseline_scalar, lumen_u32 baseline_mode, \
         WindowGeometry grid, lumen_u64 row_len, lumen_u64 item_start, lumen_u64 items, T* out) { \
         lumen_u64 per_row = window_count(grid);                                                 \
+        /* A grid's x extent stays below 2^32 threads: 32-bit divisions set the walk up. */    \
+        lumen_u32 width = grid.shape[grid.rank - 1];                                            \
+        lumen_u32 first = blockIdx.x * blockDim.x + threadIdx.x, step = gridDim.x * blockDim.x; \
+        lumen_u64 line_step = step / width, column_step = step % width;                         \
         LUMEN_FOR_EACH_ROW(s, items) {                                                          \
-            lumen_u64 item = item_start + s, row = item / per_row;                              \
-            WindowBox box = window_box_of(grid, item % per_row);                                   \
+            lumen_u64 item = item_start + s, row, p;                                            \
+            if (item <= 0xFFFFFFFFull && per_row <= 0xFFFFFFFFull) {                            \
+                row = (lumen_u32)item / (lumen_u32)per_row;                                     \
+                p = (lumen_u32)item % (lumen_u32)per_row;                                       \
+            } else {                                                                            \
+                row = item / per_row;                                                           \
+                p = item % per_row;                                                             \
+            }                                                                                   \
+            WindowBox box = window_box_of(grid, p);                                             \
             const float* input = inputs + row * row_len;                                        \
+            lumen_u64 line = first / width, column = first % width;                             \
             LUMEN_FOR_EACH_IN_ROW(e, row_len) {                                                 \
-                float v = window_box_holds(grid, box, e)                                        \
-                              ? lumen_baseline_at(baseline, baseline_scalar, baseline_mode, row, row_len, e) \
-                              : input[e];                                                       \
+                bool inside = column >= box.last_lo && column < box.last_hi &&                  \
+                              window_box_holds_line(grid, box, line);                           \
+                float v = inside ? lumen_baseline_at(baseline, baseline_scalar, baseline_mode, row, row_len, e) \
+                                 : input[e];                                                    \
                 STORE(out, s * row_len + e, v);                                                 \
+                column += column_step;                                                          \
+                line += line_step;                                                              \
+                if (column >= width) {                                                          \
+                    column -= width;                                                            \
+                    ++line;                                                                     \
+                }                                                                               \
             }                                                                                   \
         }                                                                                       \
     }

@@ -43,18 +43,24 @@ extern "C" __global__ void path_accumulate(const float* inputs, const float* bas
         LUMEN_FOR_EACH_IN_ROW(e, row_len) {
             double* acc = accumulator + (lumen_u64)segment_target[s] * row_len + e;
             double a = *acc;
-            // Unrolled so that several points' loads are in flight; the adds keep their order.
+            lumen_u32 begin = segment_start[s], end = segment_start[s + 1];
+            // Unrolled, with the branch outside, so that several points' loads are in
+            // flight; the adds keep their order.
+            if (times_difference) {
 #pragma unroll 8
-            for (lumen_u32 j = segment_start[s]; j < segment_start[s + 1]; ++j) {
-                lumen_u32 q = order[j];
-                PathPointDevice point = points[q];
-                double g = (double)gradients[(lumen_u64)q * row_len + e];
-                if (times_difference) {
+                for (lumen_u32 j = begin; j < end; ++j) {
+                    lumen_u32 q = order[j];
+                    PathPointDevice point = points[q];
+                    double g = (double)gradients[(lumen_u64)q * row_len + e];
                     double x = (double)inputs[(lumen_u64)point.input * row_len + e];
                     double b = (double)baselines[(lumen_u64)point.baseline * row_len + e];
                     a += point.weight * g * (x - b);
-                } else {
-                    a += point.weight * g;
+                }
+            } else {
+#pragma unroll 8
+                for (lumen_u32 j = begin; j < end; ++j) {
+                    lumen_u32 q = order[j];
+                    a += points[q].weight * (double)gradients[(lumen_u64)q * row_len + e];
                 }
             }
             *acc = a;
