@@ -102,53 +102,64 @@ struct Normal {
 
 impl Normal {
     /// The normal equations of the sample and of each group; `None` when the call was
-    /// stopped meanwhile (its caller then reports why).
+    /// stopped meanwhile, or memory for them could not be had (the errors are then
+    /// unavailable, like those of a singular system).
     fn new(schedule: &Schedule, values: &[f64], base: &[f64], total: &[f64], groups: usize) -> Option<Self> {
         let players = schedule.coalitions.players();
         let n = players - 1;
         let targets = base.len();
         let basis = NullSpace::new(players);
-        // Memory the system cannot give leaves the errors unavailable, like a singular system.
-        let empty = || Some((try_filled("", n * n, 0.0).ok()?, try_filled("", n * targets, 0.0).ok()?));
-        let mut fixed = empty()?;
-        let mut per_group: Vec<(Vec<f64>, Vec<f64>, f64)> = (0..groups)
-            .map(|_| {
-                let (g, r) = empty()?;
-                Some((g, r, 0.0))
-            })
-            .collect::<Option<_>>()?;
+        let mut fixed = Moments::new(n, targets)?;
+        let mut per_group: Vec<Moments> = (0..groups).map(|_| Moments::new(n, targets)).collect::<Option<_>>()?;
         let max_weight = schedule.weights.iter().copied().fold(0.0, f64::max);
-        let mut x = vec![0.0; n];
+        let mut members = Vec::with_capacity(players);
         let mut t = vec![0.0; targets];
         for row in 0..schedule.len() {
             if row % CHECK_EVERY == 0 && stopped() {
                 return None;
             }
             let w = schedule.weights[row] / max_weight;
-            basis.row(&schedule.coalitions, row, &mut x);
-            let size = schedule.coalitions.size(row) as f64;
+            members.clear();
+            for (word, &bits) in schedule.coalitions.bits(row).iter().enumerate() {
+                let mut rest = bits;
+                while rest != 0 {
+                    members.push(word * 64 + rest.trailing_zeros() as usize);
+                    rest &= rest - 1;
+                }
+            }
+            let has_first = members.first() == Some(&0);
+            let shift = basis.shift(members.len(), has_first);
+            let size = members.len() as f64;
             for k in 0..targets {
                 let delta = total[k] - base[k];
                 t[k] = values[row * targets + k] - base[k] - delta * size / players as f64;
             }
-            match schedule.unit[row] {
-                None => accumulate(&mut fixed.0, &mut fixed.1, &x, &t, w),
-                Some(unit) => {
-                    let group = &mut per_group[unit as usize % groups];
-                    accumulate(&mut group.0, &mut group.1, &x, &t, w);
-                    group.2 += w;
-                }
-            }
+            // Player 0 has no column of its own: it is only in the shift.
+            let reduced = &members[usize::from(has_first)..];
+            let moments = match schedule.unit[row] {
+                None => &mut fixed,
+                Some(unit) => &mut per_group[unit as usize % groups],
+            };
+            moments.add(reduced, shift, &t, w);
         }
+        let fixed = fixed.normal_equations();
+        let per_group: Vec<(Vec<f64>, Vec<f64>, f64)> = per_group.into_iter().map(Moments::normal_equations).collect();
         // The whole sample is the sum of its groups.
-        let (mut sampled_gram, mut sampled_rhs) = empty()?;
+        let (mut sampled_gram, mut sampled_rhs) =
+            (try_filled("", n * n, 0.0).ok()?, try_filled("", n * targets, 0.0).ok()?);
         let mut sampled_weight = 0.0;
         for (gram, rhs, weight) in &per_group {
             sampled_gram.iter_mut().zip(gram).for_each(|(s, g)| *s += g);
             sampled_rhs.iter_mut().zip(rhs).for_each(|(s, r)| *s += r);
             sampled_weight += weight;
         }
-        Some(Self { n, targets, fixed, sampled: (sampled_gram, sampled_rhs, sampled_weight), groups: per_group })
+        Some(Self {
+            n,
+            targets,
+            fixed: (fixed.0, fixed.1),
+            sampled: (sampled_gram, sampled_rhs, sampled_weight),
+            groups: per_group,
+        })
     }
 
     /// The reduced solutions `u` (one per target) without group `group`, its sampled
@@ -180,17 +191,78 @@ impl Normal {
     }
 }
 
-/// Adds `w x xᵀ` to `gram` (row-major `n × n`; the factorisation reads its upper
-/// triangle) and `w x t_k` to `rhs`. Whole rows, not the triangle: a fixed-length row
-/// update vectorises, and costs less than the half it skips.
-fn accumulate(gram: &mut [f64], rhs: &mut [f64], x: &[f64], t: &[f64], w: f64) {
-    let n = x.len();
-    for (i, row) in gram.chunks_exact_mut(n).enumerate() {
-        let wx = w * x[i];
-        row.iter_mut().zip(x).for_each(|(g, &xj)| *g += wx * xj);
-        for (k, &tk) in t.iter().enumerate() {
-            rhs[k * n + i] += wx * tk;
+/// The weighted moments of a set of reduced rows `x = z − s·1` (`z` a coalition's 0/1
+/// indicator over players `1..M`, `s` its [`shift`](NullSpace::shift)), kept in the
+/// coalition's own terms so that a row costs additions over its players only:
+/// `A = Σ w z zᵀ`, `b = Σ w s z`, `c = Σ w s²`, `R_k = Σ w t_k z`, `e_k = Σ w s t_k`.
+/// Then `Σ w x xᵀ = A − b 1ᵀ − 1 bᵀ + c 1 1ᵀ` and `Σ w x t_k = R_k − e_k 1`.
+struct Moments {
+    n: usize,
+    a: Vec<f64>,
+    b: Vec<f64>,
+    c: f64,
+    r: Vec<f64>,
+    e: Vec<f64>,
+    weight: f64,
+    /// `w z` of the row being added.
+    scaled: Vec<f64>,
+}
+
+impl Moments {
+    /// Empty moments for `n` reduced players and `targets` targets; `None` when the
+    /// memory cannot be had.
+    fn new(n: usize, targets: usize) -> Option<Self> {
+        Some(Self {
+            n,
+            a: try_filled("", n * n, 0.0).ok()?,
+            b: vec![0.0; n],
+            c: 0.0,
+            r: try_filled("", n * targets, 0.0).ok()?,
+            e: vec![0.0; targets],
+            weight: 0.0,
+            scaled: vec![0.0; n],
+        })
+    }
+
+    /// Adds a row of weight `w`: its players `members` among `1..M` (player `j` is
+    /// column `j − 1`), its shift and its targets' responses `t`.
+    fn add(&mut self, members: &[usize], shift: f64, t: &[f64], w: f64) {
+        let n = self.n;
+        for &j in members {
+            self.scaled[j - 1] = w;
         }
+        // Whole rows of A, not single entries: a fixed-length row update vectorises.
+        for &i in members {
+            let row = &mut self.a[(i - 1) * n..i * n];
+            row.iter_mut().zip(&self.scaled).for_each(|(a, &z)| *a += z);
+            self.b[i - 1] += w * shift;
+            for (k, &tk) in t.iter().enumerate() {
+                self.r[k * n + i - 1] += w * tk;
+            }
+        }
+        for &j in members {
+            self.scaled[j - 1] = 0.0;
+        }
+        self.c += w * shift * shift;
+        for (e, &tk) in self.e.iter_mut().zip(t) {
+            *e += w * shift * tk;
+        }
+        self.weight += w;
+    }
+
+    /// `(Σ w x xᵀ, Σ w x t_k, Σ w)`: the Gram matrix (row-major `n × n`), the right-hand
+    /// sides (`targets × n`) and the weight.
+    fn normal_equations(self) -> (Vec<f64>, Vec<f64>, f64) {
+        let n = self.n;
+        let mut gram = self.a;
+        for (i, row) in gram.chunks_exact_mut(n).enumerate() {
+            row.iter_mut().zip(&self.b).for_each(|(g, &bj)| *g += self.c - self.b[i] - bj);
+        }
+        let mut rhs = self.r;
+        for (k, row) in rhs.chunks_exact_mut(n).enumerate() {
+            row.iter_mut().for_each(|v| *v -= self.e[k]);
+        }
+        (gram, rhs, self.weight)
     }
 }
 
@@ -216,28 +288,31 @@ fn cholesky(mut a: Vec<f64>, n: usize) -> Option<Vec<f64>> {
             a[i * n + j] = a[j * n + i];
         }
     }
+    // Row j's first j entries, copied so that the rows below can be read beside them.
+    let mut pivot_row = vec![0.0; n];
     for j in 0..n {
         if j % 8 == 7 && stopped() {
             return None;
         }
-        let mut d = a[j * n + j];
-        for k in 0..j {
-            d -= a[j * n + k] * a[j * n + k];
-        }
+        pivot_row[..j].copy_from_slice(&a[j * n..j * n + j]);
+        let pivot = &pivot_row[..j];
+        let d = a[j * n + j] - dot(pivot, pivot);
         if d <= SINGULAR_TOLERANCE * largest {
             return None;
         }
         let d = d.sqrt();
         a[j * n + j] = d;
         for i in j + 1..n {
-            let mut s = a[i * n + j];
-            for k in 0..j {
-                s -= a[i * n + k] * a[j * n + k];
-            }
-            a[i * n + j] = s / d;
+            let row = &mut a[i * n..i * n + j + 1];
+            row[j] = (row[j] - dot(&row[..j], pivot)) / d;
         }
     }
     Some(a)
+}
+
+/// `Σ x_k y_k`, in order.
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    x.iter().zip(y).map(|(a, b)| a * b).sum()
 }
 
 /// Solves `L Lᵀ u = b` for the factor of [`cholesky`].

@@ -37,7 +37,8 @@ use rustc_hash::FxHashSet;
 use rand::{Rng, RngExt};
 
 use super::schedule::{
-    binomial_f64, binomial_u128, check_arguments, covers_all, for_each_combination, random_subset, Schedule, WORD_BITS,
+    binomial_f64, binomial_u128, check_arguments, covers_all, for_each_combination, random_subset, CoalitionKey,
+    Schedule, WORD_BITS,
 };
 use crate::error::Result;
 
@@ -98,7 +99,7 @@ pub(super) struct LeverageSampler {
     /// The class of every row.
     row_class: Vec<usize>,
     /// The first coalition of every unit drawn.
-    seen: FxHashSet<Box<[u64]>>,
+    seen: FxHashSet<CoalitionKey>,
     order: Vec<usize>,
     scratch: Vec<u64>,
 }
@@ -269,7 +270,7 @@ impl LeverageSampler {
                 } else {
                     random_subset(self.players, class.size, rng, &mut order, &mut bits);
                 }
-                if !self.seen.contains(&bits[..]) {
+                if !self.seen.contains(&CoalitionKey::of(&bits)) {
                     self.push_unit(index, &bits);
                     added += 1;
                 }
@@ -293,7 +294,7 @@ impl LeverageSampler {
                 let last = self.players - 1;
                 bits[last / WORD_BITS] |= 1 << (last % WORD_BITS);
             }
-            if !self.seen.contains(&bits[..]) {
+            if !self.seen.contains(&CoalitionKey::of(&bits)) {
                 units.extend_from_slice(&bits);
             }
         });
@@ -304,7 +305,7 @@ impl LeverageSampler {
     fn push_unit(&mut self, index: usize, bits: &[u64]) {
         let class = &mut self.classes[index];
         class.drawn += 1;
-        self.seen.insert(bits.into());
+        self.seen.insert(CoalitionKey::of(bits));
         self.schedule.coalitions.push_valid(bits);
         self.row_class.push(index);
         if class.paired {

@@ -198,20 +198,15 @@ impl Coalitions {
 
     /// Each word's mask of valid player bits.
     fn word_masks(&self) -> impl Iterator<Item = u64> + '_ {
-        (0..self.words).map(|word| {
-            let used = (self.players - word * WORD_BITS).min(WORD_BITS);
-            if used == WORD_BITS {
-                u64::MAX
-            } else {
-                (1u64 << used) - 1
-            }
-        })
+        (0..self.words).map(|word| word_mask(self.players, word))
     }
 
     /// Appends the complement of `bits` (a valid coalition of these players).
     pub(super) fn push_complement(&mut self, bits: &[u64]) {
-        let complement: Vec<u64> = bits.iter().zip(self.word_masks()).map(|(word, mask)| !word & mask).collect();
-        self.bits.extend_from_slice(&complement);
+        let start = self.bits.len();
+        self.bits.extend_from_slice(bits);
+        let masks = (0..self.words).map(|word| word_mask(self.players, word));
+        self.bits[start..].iter_mut().zip(masks).for_each(|(word, mask)| *word = !*word & mask);
         self.len += 1;
     }
 
@@ -219,6 +214,36 @@ impl Coalitions {
     pub(super) fn push_valid(&mut self, bits: &[u64]) {
         self.bits.extend_from_slice(bits);
         self.len += 1;
+    }
+}
+
+/// A coalition as a hash key: its one word when the players fit in 64 (no allocation),
+/// else a copy of its words.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) enum CoalitionKey {
+    /// Up to 64 players.
+    One(u64),
+    /// More players.
+    Many(Box<[u64]>),
+}
+
+impl CoalitionKey {
+    /// The key of coalition `bits`.
+    pub(super) fn of(bits: &[u64]) -> Self {
+        match bits {
+            [word] => Self::One(*word),
+            words => Self::Many(words.into()),
+        }
+    }
+}
+
+/// The bits of word `word` that hold players, for `players` players.
+fn word_mask(players: usize, word: usize) -> u64 {
+    let used = (players - word * WORD_BITS).min(WORD_BITS);
+    if used == WORD_BITS {
+        u64::MAX
+    } else {
+        (1u64 << used) - 1
     }
 }
 
@@ -434,7 +459,7 @@ pub(super) struct ShapSampler {
     /// Draw counts of the sampled rows (`first..`).
     counts: Vec<f64>,
     /// Row of every sampled coalition.
-    seen: FxHashMap<Box<[u64]>, usize>,
+    seen: FxHashMap<CoalitionKey, usize>,
     /// Whether samples come in complementary pairs (from a budget of `2(M − 1)` up, below
     /// which pairs could not determine the `M − 1` free directions of the values).
     paired: bool,
@@ -549,7 +574,7 @@ impl ShapSampler {
                 let masks: Vec<u64> = self.schedule.coalitions.word_masks().collect();
                 bits.iter_mut().zip(masks).for_each(|(word, mask)| *word = !*word & mask);
             }
-            if let Some(&row) = self.seen.get(&bits[..]) {
+            if let Some(&row) = self.seen.get(&CoalitionKey::of(&bits)) {
                 self.counts[row - self.first] += 1.0;
                 if self.paired {
                     let partner = self.first + ((row - self.first) ^ 1);
@@ -561,10 +586,10 @@ impl ShapSampler {
             let row = schedule.coalitions.len();
             let unit = schedule.units;
             schedule.coalitions.push_valid(&bits);
-            self.seen.insert(bits.clone().into_boxed_slice(), row);
+            self.seen.insert(CoalitionKey::of(&bits), row);
             if self.paired {
                 schedule.coalitions.push_complement(&bits);
-                self.seen.insert(schedule.coalitions.bits(row + 1).into(), row + 1);
+                self.seen.insert(CoalitionKey::of(schedule.coalitions.bits(row + 1)), row + 1);
             }
             for _ in 0..per_sample {
                 schedule.weights.push(1.0);

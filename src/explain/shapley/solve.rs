@@ -177,13 +177,19 @@ impl NullSpace {
     /// `z_j − β (|z| + √M z₀)` for `j = 1..M`.
     pub(super) fn row(&self, coalitions: &Coalitions, coalition: usize, out: &mut [f64]) {
         let bits = coalitions.bits(coalition);
-        let size = bits.iter().map(|w| w.count_ones()).sum::<u32>() as f64;
+        let size = bits.iter().map(|w| w.count_ones()).sum::<u32>() as usize;
         let bit = |j: usize| ((bits[j / 64] >> (j % 64)) & 1) as f64;
-        let first = bit(0) * self.sqrt_players;
-        let shift = self.beta * (size + first);
+        let shift = self.shift(size, bit(0) == 1.0);
         for (j, x) in (1..self.players).zip(out.iter_mut()) {
             *x = bit(j) - shift;
         }
+    }
+
+    /// The shift `β (|z| + √M z₀)` every entry of a coalition's row loses (see
+    /// [`row`](Self::row)), for a coalition of `size` players that holds player 0 or not.
+    pub(super) fn shift(&self, size: usize, has_first: bool) -> f64 {
+        let first = if has_first { self.sqrt_players } else { 0.0 };
+        self.beta * (size as f64 + first)
     }
 
     /// `φ = (Δ/M)·1 + Q₂u`.
