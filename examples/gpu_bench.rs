@@ -377,6 +377,58 @@ fn ig_steps(backend: &CudaBackend, rows: &mut Vec<Row>) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The KernelSHAP solve (M = 20, 2088 coalitions) on the device (`kernels/solve.cu`:
+/// normal equations and a one-thread Cholesky, with the copies) against the engine's
+/// host QR solve, median of 21 each, and how far apart their values are.
+fn solve_on_device(backend: &CudaBackend, rows: &mut Vec<Row>) -> Result<(), Failure> {
+    use lumen::explain::shapley::schedule::Coalitions;
+    let (players, count) = (20usize, 2088usize);
+    let draws = uniform(count * players, 11, 0.0, 1.0);
+    let mut coalitions = Coalitions::new(players);
+    for k in 0..count {
+        coalitions.push((0..players).filter(|&j| draws[k * players + j] < 0.5))?;
+    }
+    let weights: Vec<f64> = uniform(count, 12, 0.1, 1.0).iter().map(|&v| f64::from(v)).collect();
+    let values: Vec<f64> = uniform(count, 13, -1.0, 1.0).iter().map(|&v| f64::from(v)).collect();
+    let (base, total) = (0.25, 1.5);
+    let problem = lumen::backend::cuda::solve::WlsProblem {
+        coalitions: coalitions.packed(),
+        words: coalitions.words(),
+        players,
+        weights: &weights,
+        values: &values,
+        base,
+        total,
+    };
+    let median = |f: &mut dyn FnMut() -> lumen::Result<Vec<f64>>| -> Result<(Duration, Vec<f64>), Failure> {
+        let mut last = f()?;
+        let mut times = Vec::new();
+        for _ in 0..21 {
+            let start = Instant::now();
+            last = f()?;
+            times.push(start.elapsed());
+        }
+        times.sort();
+        Ok((times[10], last))
+    };
+    let (device, on_device) = median(&mut || backend.constrained_wls(&problem))?;
+    let (host, on_host) =
+        median(&mut || lumen::explain::shapley::solve::constrained_wls(&coalitions, &weights, &values, base, total))?;
+    let largest = on_host.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let apart = on_device.iter().zip(&on_host).fold(0.0f64, |m, (d, h)| m.max((d - h).abs())) / largest;
+    rows.push(Row {
+        name: "KernelSHAP solve M=20, 2088 coalitions: device / host time".into(),
+        value: format!(
+            "{:.3} ms / {:.3} ms = {:.2}",
+            device.as_secs_f64() * 1e3,
+            host.as_secs_f64() * 1e3,
+            device.as_secs_f64() / host.as_secs_f64()
+        ),
+        target: format!("(values {apart:.1e} apart)"),
+    });
+    Ok(())
+}
+
 fn main() -> Result<(), Failure> {
     let backend = CudaBackend::new(0)?;
     println!("device: {}", backend.device().describe());
@@ -384,6 +436,7 @@ fn main() -> Result<(), Failure> {
     bandwidth(&backend, &mut rows)?;
 
     ig_steps(&backend, &mut rows)?;
+    solve_on_device(&backend, &mut rows)?;
 
     let players = 20;
     let x = uniform(players, 4, -1.0, 1.0);
