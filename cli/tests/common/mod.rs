@@ -11,12 +11,33 @@ pub fn lumen(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lumen")).args(args).output().expect("the lumen binary runs")
 }
 
-/// A fresh, empty folder for one test.
-pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("lumen-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
+/// A fresh, empty folder for one test, removed with everything in it when the test ends
+/// (when the value is dropped). It reads as the folder's [`Path`].
+pub struct Scratch(tempfile::TempDir);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for Scratch {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.path().as_os_str()
+    }
+}
+
+/// A fresh, empty folder for the test `name`.
+pub fn scratch(name: &str) -> Scratch {
+    Scratch(tempfile::Builder::new().prefix(&format!("lumen-cli-{name}-")).tempdir().expect("scratch folder"))
 }
 
 /// Writes `text` to `dir/name` and returns the path as a string.
