@@ -181,10 +181,76 @@ fn models(args: &ModelsArgs) -> CliResult {
     }
 }
 
+/// Help and version go to stdout as clap writes them; a malformed command line becomes one
+/// line `lumen: <what is wrong> (<clap's tip>); try '<command> --help'` on stderr, exit 2.
+fn command_line_error(error: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        // A closed stdout (`lumen --help | true`) leaves nothing to report.
+        let _ = error.print();
+        return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+    }
+    eprintln!("lumen: {}", one_line(&error.render().to_string()));
+    ExitCode::from(2)
+}
+
+/// Clap's rendered error on one line: the message with the items it lists, its tips in
+/// parentheses, and the command whose `--help` to read (clap's `Usage:` block is left
+/// out: `--help` prints it).
+fn one_line(rendered: &str) -> String {
+    let lines: Vec<&str> = rendered.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+    let (usage, text) = match lines.iter().position(|line| line.starts_with("Usage:")) {
+        Some(at) => (Some(lines[at]), &lines[..at]),
+        None => (None, &lines[..]),
+    };
+    let (tips, details): (Vec<&str>, Vec<&str>) = text
+        .iter()
+        .skip(1)
+        .filter(|line| !line.starts_with("For more information"))
+        .partition(|line| line.starts_with("tip: "));
+    let message = text.first().map_or("malformed command line", |line| line.trim_start_matches("error: "));
+    let mut out = message.trim_end_matches(':').to_owned();
+    if !details.is_empty() {
+        out = format!("{out}: {}", details.join(", "));
+    }
+    if !tips.is_empty() {
+        let tips: Vec<&str> = tips.iter().map(|tip| tip.trim_start_matches("tip: ")).collect();
+        out = format!("{out} ({})", tips.join("; "));
+    }
+    // `Usage: lumen explain --method …` names the command: the words before the first option.
+    let command: Vec<&str> = usage
+        .map(|usage| {
+            usage
+                .trim_start_matches("Usage:")
+                .split_whitespace()
+                .take_while(|word| !word.starts_with(['-', '<', '[']))
+                .collect()
+        })
+        .unwrap_or_default();
+    let command = if command.is_empty() { subcommand_named_in_arguments() } else { command.join(" ") };
+    format!("{out}; see '{command} --help'")
+}
+
+/// `lumen <subcommand>` when the first argument names one, else `lumen` (for errors whose
+/// rendering carries no usage line, such as an invalid value).
+fn subcommand_named_in_arguments() -> String {
+    use clap::CommandFactory;
+    match std::env::args().nth(1) {
+        Some(name) if Cli::command().find_subcommand(&name).is_some() => format!("lumen {name}"),
+        _ => "lumen".to_owned(),
+    }
+}
+
 /// Parses the command line, runs the subcommand and turns its failure into one line on
 /// stderr and the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return command_line_error(&error),
+    };
     let result: Result<(), CliError> = match cli.command {
         Command::Demo(args) => demo::run(&args),
         Command::Explain(args) => explain::run(&args),

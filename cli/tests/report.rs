@@ -99,6 +99,5 @@ fn bad_records_fail_with_a_reason() {
         3,
         "other.json: not a Lumen explanation record: no 'method' field",
     );
-    let no_inputs = lumen(&["report", "--output", out]);
-    assert_eq!(no_inputs.status.code(), Some(2), "{}", String::from_utf8_lossy(&no_inputs.stderr));
+    fails(&lumen(&["report", "--output", out]), 2, "see 'lumen report --help'");
 }
