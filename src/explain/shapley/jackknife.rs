@@ -204,8 +204,6 @@ struct Moments {
     r: Vec<f64>,
     e: Vec<f64>,
     weight: f64,
-    /// `w z` of the row being added.
-    scaled: Vec<f64>,
 }
 
 impl Moments {
@@ -220,7 +218,6 @@ impl Moments {
             r: try_filled("", n * targets, 0.0).ok()?,
             e: vec![0.0; targets],
             weight: 0.0,
-            scaled: vec![0.0; n],
         })
     }
 
@@ -228,20 +225,17 @@ impl Moments {
     /// column `j − 1`), its shift and its targets' responses `t`.
     fn add(&mut self, members: &[usize], shift: f64, t: &[f64], w: f64) {
         let n = self.n;
-        for &j in members {
-            self.scaled[j - 1] = w;
-        }
-        // Whole rows of A, not single entries: a fixed-length row update vectorises.
-        for &i in members {
+        // A's upper triangle only, entry by entry over the row's pairs of members (about
+        // |S|²/2 additions); `normal_equations` mirrors it.
+        for (at, &i) in members.iter().enumerate() {
             let row = &mut self.a[(i - 1) * n..i * n];
-            row.iter_mut().zip(&self.scaled).for_each(|(a, &z)| *a += z);
+            for &j in &members[at..] {
+                row[j - 1] += w;
+            }
             self.b[i - 1] += w * shift;
             for (k, &tk) in t.iter().enumerate() {
                 self.r[k * n + i - 1] += w * tk;
             }
-        }
-        for &j in members {
-            self.scaled[j - 1] = 0.0;
         }
         self.c += w * shift * shift;
         for (e, &tk) in self.e.iter_mut().zip(t) {
@@ -255,6 +249,11 @@ impl Moments {
     fn normal_equations(self) -> (Vec<f64>, Vec<f64>, f64) {
         let n = self.n;
         let mut gram = self.a;
+        for i in 0..n {
+            for j in 0..i {
+                gram[i * n + j] = gram[j * n + i];
+            }
+        }
         for (i, row) in gram.chunks_exact_mut(n).enumerate() {
             row.iter_mut().zip(&self.b).for_each(|(g, &bj)| *g += self.c - self.b[i] - bj);
         }
