@@ -2,8 +2,6 @@
 //! `try_reserve`, so memory the system cannot give is `OutOfMemory`, never an abort of
 //! the host process.
 
-use std::alloc::Layout;
-
 use crate::error::{Error, ErrorKind, Result};
 
 /// `len` copies of `value` in a new vector, or `OutOfMemory` naming `what` when the
@@ -29,26 +27,6 @@ pub fn try_with_capacity<T>(what: &str, len: usize) -> Result<Vec<T>> {
     Ok(vector)
 }
 
-/// `len` zeros in a new vector, or `OutOfMemory` naming `what`. The memory comes zeroed from
-/// the allocator instead of being written element by element: pages fresh from the system
-/// are already zero, so a large result buffer is cleared by whichever threads first write
-/// it, not once more beforehand.
-pub fn try_zeroed<T: bytemuck::Zeroable>(what: &str, len: usize) -> Result<Vec<T>> {
-    let layout = Layout::array::<T>(len).map_err(|_| out_of_memory::<T>(what, len))?;
-    if layout.size() == 0 {
-        return Ok(std::iter::repeat_with(T::zeroed).take(len).collect());
-    }
-    // SAFETY: the layout's size is not zero.
-    let pointer = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<T>();
-    if pointer.is_null() {
-        return Err(out_of_memory::<T>(what, len));
-    }
-    // SAFETY: `pointer` comes from the global allocator with the layout of `len` values of
-    // `T` (so it is a capacity of `len`), and its bytes are all zero, a valid `T`
-    // (`Zeroable`), so all `len` elements are initialised.
-    Ok(unsafe { Vec::from_raw_parts(pointer, len, len) })
-}
-
 fn out_of_memory<T>(what: &str, len: usize) -> Error {
     Error::new(
         ErrorKind::OutOfMemory,
@@ -69,10 +47,5 @@ mod tests {
         assert_eq!(error.kind(), ErrorKind::OutOfMemory);
         assert!(error.message().starts_with("the points: could not allocate"), "{}", error.message());
         assert_eq!(try_filled("x", 3, 1.5f32).unwrap(), vec![1.5; 3]);
-        let error = try_zeroed::<f64>("the sums", usize::MAX / 4).unwrap_err();
-        assert_eq!(error.kind(), ErrorKind::OutOfMemory);
-        assert!(error.message().starts_with("the sums: could not allocate"), "{}", error.message());
-        assert_eq!(try_zeroed::<f64>("x", 3).unwrap(), vec![0.0; 3]);
-        assert!(try_zeroed::<f64>("x", 0).unwrap().is_empty());
     }
 }

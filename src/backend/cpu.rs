@@ -1,10 +1,12 @@
 //! The CPU backend: rayon over slots and elements. This is the reference every other
 //! backend is tested against.
 
+use std::mem::MaybeUninit;
 use std::ops::Range;
 
 use rayon::prelude::*;
 
+use crate::alloc::try_with_capacity;
 use crate::element::Element;
 use crate::error::Result;
 
@@ -93,7 +95,8 @@ fn gather_windows<E: Element>(
     columns: &[Range<usize>],
     deltas: &[f64],
     line_sums: &mut Vec<f64>,
-    out: &mut [f64],
+    row: &mut Vec<f64>,
+    out: &mut [MaybeUninit<f64>],
 ) {
     let (rank, width) = (windows.shape().len(), columns.len());
     let leading = rank - 1;
@@ -104,7 +107,9 @@ fn gather_windows<E: Element>(
     }
     let mut ranges: [Range<usize>; MAX_WINDOW_RANK] = Default::default();
     let mut divisors = RowDivisors::default();
-    for (r, row) in out.chunks_exact_mut(width).enumerate() {
+    row.resize(width, 0.0);
+    for (r, out_row) in out.chunks_exact_mut(width).enumerate() {
+        // The row is summed in `row` (cache-resident), then written out once.
         row.fill(0.0);
         // The covering positions along every leading dimension, and how many lines they make.
         let mut rest = r;
@@ -115,24 +120,26 @@ fn gather_windows<E: Element>(
             rest /= shape;
             lines *= ranges[d].len();
         }
-        if lines == 0 {
-            continue;
-        }
-        let mut at: [usize; MAX_WINDOW_RANK] = std::array::from_fn(|d| ranges[d].start);
-        loop {
-            let line = (0..leading).fold(0, |line, d| line * windows.positions()[d] + at[d]);
-            for (sum, &line_sum) in row.iter_mut().zip(&line_sums[line * width..(line + 1) * width]) {
-                *sum += line_sum;
+        if lines > 0 {
+            let mut at: [usize; MAX_WINDOW_RANK] = std::array::from_fn(|d| ranges[d].start);
+            loop {
+                let line = (0..leading).fold(0, |line, d| line * windows.positions()[d] + at[d]);
+                for (sum, &line_sum) in row.iter_mut().zip(&line_sums[line * width..(line + 1) * width]) {
+                    *sum += line_sum;
+                }
+                // Odometer over the leading dimensions, last one fastest (increasing line order).
+                let Some(d) = (0..leading).rev().find(|&d| at[d] + 1 < ranges[d].end) else {
+                    break;
+                };
+                at[d] += 1;
+                (d + 1..leading).for_each(|e| at[e] = ranges[e].start);
             }
-            // Odometer over the leading dimensions, last one fastest (increasing line order).
-            let Some(d) = (0..leading).rev().find(|&d| at[d] + 1 < ranges[d].end) else {
-                break;
-            };
-            at[d] += 1;
-            (d + 1..leading).for_each(|e| at[e] = ranges[e].start);
+            divisors.set_lines(lines, columns);
+            divisors.divide::<E>(row);
         }
-        divisors.set_lines(lines, columns);
-        divisors.divide::<E>(row);
+        for (out, &value) in out_row.iter_mut().zip(row.iter()) {
+            out.write(value);
+        }
     }
 }
 
@@ -213,31 +220,42 @@ impl<E: Element> Backend<E> for CpuBackend {
         Ok(())
     }
 
-    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f64]) -> Result<()> {
-        let per_block = masks.len();
-        let blocks = deltas.len() / per_block.max(1);
-        if blocks == 0 {
-            return Ok(());
+    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], row_len: usize) -> Result<Vec<f64>> {
+        let per_block = masks.len().max(1);
+        let blocks = deltas.len() / per_block;
+        // A product past usize::MAX saturates, and the allocation then fails as out of memory.
+        let len = blocks.saturating_mul(row_len);
+        let mut attributions = try_with_capacity("attributions", len)?;
+        if len == 0 {
+            return Ok(attributions);
         }
-        let row_len = attributions.len() / blocks;
-        let pairs = deltas.par_chunks(per_block).zip(attributions.par_chunks_mut(row_len));
+        let out = &mut attributions.spare_capacity_mut()[..len];
+        let pairs = deltas.par_chunks(per_block).zip(out.par_chunks_mut(row_len));
         match masks {
             Masks::Groups(groups) => pairs.for_each(|(deltas, out)| {
-                out.par_iter_mut()
-                    .enumerate()
-                    .with_min_len(MIN_ELEMENTS_PER_TASK)
-                    .for_each(|(element, out)| *out = E::TYPE.round(deltas[groups.group_of(element)]));
+                out.par_iter_mut().enumerate().with_min_len(MIN_ELEMENTS_PER_TASK).for_each(|(element, out)| {
+                    out.write(E::TYPE.round(deltas[groups.group_of(element)]));
+                });
             }),
             Masks::Windows(windows) => {
                 let last = windows.shape().len() - 1;
                 let columns: Vec<Range<usize>> =
                     (0..windows.shape()[last]).map(|c| windows.covering(last, c)).collect();
-                pairs.for_each_init(Vec::new, |line_sums, (deltas, out)| {
-                    gather_windows::<E>(windows, &columns, deltas, line_sums, out)
-                });
+                pairs.for_each_init(
+                    || (Vec::new(), Vec::new()),
+                    |(line_sums, row), (deltas, out)| {
+                        gather_windows::<E>(windows, &columns, deltas, line_sums, row, out)
+                    },
+                );
             }
         }
-        Ok(())
+        // SAFETY: the gather above wrote each of the first `len` elements: the pairs cover
+        // all `blocks` blocks of `row_len` elements (`blocks × row_len = len`), the group
+        // gather writes every element of a block, and `gather_windows` every element of
+        // every row of its block (the row length divides `row_len`, the window grid's
+        // element count).
+        unsafe { attributions.set_len(len) };
+        Ok(attributions)
     }
 
     fn build_coalition_batch(&self, job: &CoalitionJob<'_, E>, items: Range<usize>, rows: &mut [E]) -> Result<()> {

@@ -114,8 +114,8 @@ pub fn feature_ablation<E: Element>(
         });
         (FeatureAxis::Groups, group_count, values, names)
     } else {
-        let mut values = crate::alloc::try_zeroed("attributions", rows * t * row_len)?;
-        engine.pool().install(|| engine.backend_for::<E>().gather_ablation(&masks, &run.deltas, &mut values))?;
+        let values =
+            engine.pool().install(|| engine.backend_for::<E>().gather_ablation(&masks, &run.deltas, row_len))?;
         (FeatureAxis::Elements, row_len, Values::from_rounded::<E>(values), signature.feature_names.clone())
     };
     Ok(Explanation {

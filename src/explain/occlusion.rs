@@ -7,7 +7,6 @@ use serde::Serialize;
 use super::ablation_run::{self, AblationRequest};
 use super::row_targets::{by_row_target, TargetGroup, Targeted};
 use super::{check_batch_request, check_device_inputs, resolve_targets};
-use crate::alloc::try_zeroed;
 use crate::backend::{Baselines, Masks, WindowGrid};
 use crate::element::Element;
 use crate::engine::Engine;
@@ -83,8 +82,8 @@ pub fn occlusion<E: Element>(
         perturbations_per_eval: params.perturbations_per_eval,
     };
     let run = ablation_run::run(engine, model, &request)?;
-    let mut attributions = try_zeroed("attributions", rows * targets.len() * row_len)?;
-    engine.pool().install(|| engine.backend_for::<E>().gather_ablation(&masks, &run.deltas, &mut attributions))?;
+    let attributions =
+        engine.pool().install(|| engine.backend_for::<E>().gather_ablation(&masks, &run.deltas, row_len))?;
     let diagnostics =
         vec![RowDiagnostics { model_rows_evaluated: run.rows_per_input_row, completeness_gap: None }; rows];
     Ok(Explanation {

@@ -145,16 +145,18 @@ impl Backend for CudaBackend {
         Ok(())
     }
 
-    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], attributions: &mut [f64]) -> Result<()> {
+    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], row_len: usize) -> Result<Vec<f64>> {
         let per_block = masks.len();
         let blocks = deltas.len() / per_block.max(1);
-        if blocks == 0 || attributions.is_empty() {
-            return Ok(());
+        let len = blocks.saturating_mul(row_len);
+        let mut attributions = crate::alloc::try_with_capacity("attributions", len)?;
+        if len == 0 {
+            return Ok(attributions);
         }
-        let row_len = (attributions.len() / blocks) as u64;
+        let row_len = row_len as u64;
         let stream = self.device.stream();
         let deltas_device = upload(stream, deltas)?;
-        let mut out = zeros::<f32>(stream, attributions.len())?;
+        let mut out = zeros::<f32>(stream, len)?;
         let block_count = blocks as u64;
         let total = block_count * row_len;
         match masks {
@@ -179,10 +181,10 @@ impl Backend for CudaBackend {
             }
         }
         // The kernels write f32: widen them into the f64 the explanation holds.
-        let mut floats = vec![0.0f32; attributions.len()];
+        let mut floats = vec![0.0f32; len];
         download(stream, &out, &mut floats)?;
-        attributions.iter_mut().zip(&floats).for_each(|(a, &f)| *a = f64::from(f));
-        Ok(())
+        attributions.extend(floats.iter().map(|&f| f64::from(f)));
+        Ok(attributions)
     }
 
     fn build_coalition_batch(&self, job: &CoalitionJob<'_>, items: Range<usize>, rows: &mut [f32]) -> Result<()> {
