@@ -44,7 +44,7 @@ pub fn rows_grid(rows: u64, row_len: u64) -> LaunchConfig {
 
 /// Most blocks of a reduction whose blocks each leave one value for the host: a grid-stride
 /// loop covers the rest, and the host reads at most this many values.
-pub const MAX_REDUCTION_BLOCKS: u64 = 1024;
+pub(super) const MAX_REDUCTION_BLOCKS: u64 = 1024;
 
 /// A device copy of `data` (one zero element when `data` is empty, so that every kernel
 /// argument is a valid pointer).
