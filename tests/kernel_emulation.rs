@@ -278,7 +278,7 @@ fn ablation_builds_deltas_and_gathers() {
         }
         assert_bits_f64("ablation_deltas", &deltas, &want);
         let blocks = rows * targets.len();
-        let wide = Backend::<f32>::gather_ablation(&CpuBackend, &masks, &deltas, n).unwrap();
+        let wide = Backend::<f32>::gather_ablation(&CpuBackend, &masks, &deltas).unwrap();
         assert_eq!(wide.len(), blocks * n);
         let reference: Vec<f32> = wide.iter().map(|&v| v as f32).collect();
         let mut out = vec![f32::NAN; blocks * n];
@@ -312,7 +312,7 @@ fn occlusion_gather_covers_strides_wider_than_windows() {
     let grid = WindowGrid::new(&shape, &[2, 3], &[3, 4]).unwrap();
     let deltas: Vec<f64> = (0..grid.len()).map(|p| p as f64 + 0.25).collect();
     let masks = Masks::Windows(grid.clone());
-    let wide = Backend::<f32>::gather_ablation(&CpuBackend, &masks, &deltas, 70).unwrap();
+    let wide = Backend::<f32>::gather_ablation(&CpuBackend, &masks, &deltas).unwrap();
     assert_eq!(wide.len(), 70);
     let reference: Vec<f32> = wide.iter().map(|&v| v as f32).collect();
     let mut out = vec![f32::NAN; 70];

@@ -360,6 +360,15 @@ impl Masks {
         self.len() == 0
     }
 
+    /// Elements of the rows the perturbations apply to: the window grid's shape, or the
+    /// group mask's length.
+    pub fn row_len(&self) -> usize {
+        match self {
+            Self::Windows(w) => w.shape().iter().product(),
+            Self::Groups(g) => g.mask().len(),
+        }
+    }
+
     /// Calls `f(start, len)` for each contiguous run of elements perturbed by `p`.
     pub fn for_each_run(&self, p: usize, f: impl FnMut(usize, usize)) {
         match self {

@@ -220,8 +220,8 @@ impl<E: Element> Backend<E> for CpuBackend {
         Ok(())
     }
 
-    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], row_len: usize) -> Result<Vec<f64>> {
-        let per_block = masks.len().max(1);
+    fn gather_ablation(&self, masks: &Masks, deltas: &[f64]) -> Result<Vec<f64>> {
+        let (per_block, row_len) = (masks.len().max(1), masks.row_len());
         let blocks = deltas.len() / per_block;
         // A product past usize::MAX saturates, and the allocation then fails as out of memory.
         let len = blocks.saturating_mul(row_len);
@@ -252,8 +252,8 @@ impl<E: Element> Backend<E> for CpuBackend {
         // SAFETY: the gather above wrote each of the first `len` elements: the pairs cover
         // all `blocks` blocks of `row_len` elements (`blocks × row_len = len`), the group
         // gather writes every element of a block, and `gather_windows` every element of
-        // every row of its block (the row length divides `row_len`, the window grid's
-        // element count).
+        // every row of its block (`row_len` is the window grid's element count, which its
+        // row length divides).
         unsafe { attributions.set_len(len) };
         Ok(attributions)
     }

@@ -89,12 +89,12 @@ pub trait Backend<E: Element = f32>: Send + Sync + fmt::Debug {
 
     /// Turns per-perturbation output deltas `f(x) - f(x_p)` into per-element
     /// attributions, for independent blocks (one per explained row and output): `deltas`
-    /// holds `blocks × masks.len()` values, and the result `blocks × row_len`. Each
+    /// holds `blocks × masks.len()` values, and the result `blocks × masks.row_len()`. Each
     /// element gets the mean of the deltas of the windows covering it, summed in
     /// increasing window order (0 where no window covers it), or its group's delta; each
     /// value rounded to `E` (and held in f64, as explanations hold their values). The
     /// backend allocates the result, so that it is written once, not cleared first.
-    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], row_len: usize) -> Result<Vec<f64>>;
+    fn gather_ablation(&self, masks: &Masks, deltas: &[f64]) -> Result<Vec<f64>>;
 
     /// Builds items `items` of `job` into `rows` (`items.len() × row_len`): each row is
     /// its background row with the coalition's players copied from `x`.

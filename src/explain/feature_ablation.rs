@@ -114,8 +114,7 @@ pub fn feature_ablation<E: Element>(
         });
         (FeatureAxis::Groups, group_count, values, names)
     } else {
-        let values =
-            engine.pool().install(|| engine.backend_for::<E>().gather_ablation(&masks, &run.deltas, row_len))?;
+        let values = engine.pool().install(|| engine.backend_for::<E>().gather_ablation(&masks, &run.deltas))?;
         (FeatureAxis::Elements, row_len, Values::from_rounded::<E>(values), signature.feature_names.clone())
     };
     Ok(Explanation {

@@ -82,8 +82,7 @@ pub fn occlusion<E: Element>(
         perturbations_per_eval: params.perturbations_per_eval,
     };
     let run = ablation_run::run(engine, model, &request)?;
-    let attributions =
-        engine.pool().install(|| engine.backend_for::<E>().gather_ablation(&masks, &run.deltas, row_len))?;
+    let attributions = engine.pool().install(|| engine.backend_for::<E>().gather_ablation(&masks, &run.deltas))?;
     let diagnostics =
         vec![RowDiagnostics { model_rows_evaluated: run.rows_per_input_row, completeness_gap: None }; rows];
     Ok(Explanation {

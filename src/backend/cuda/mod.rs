@@ -145,8 +145,8 @@ impl Backend for CudaBackend {
         Ok(())
     }
 
-    fn gather_ablation(&self, masks: &Masks, deltas: &[f64], row_len: usize) -> Result<Vec<f64>> {
-        let per_block = masks.len();
+    fn gather_ablation(&self, masks: &Masks, deltas: &[f64]) -> Result<Vec<f64>> {
+        let (per_block, row_len) = (masks.len(), masks.row_len());
         let blocks = deltas.len() / per_block.max(1);
         let len = blocks.saturating_mul(row_len);
         let mut attributions = crate::alloc::try_with_capacity("attributions", len)?;
@@ -181,7 +181,7 @@ impl Backend for CudaBackend {
             }
         }
         // The kernels write f32: widen them into the f64 the explanation holds.
-        let mut floats = vec![0.0f32; len];
+        let mut floats = crate::alloc::try_filled("attributions (f32)", len, 0.0f32)?;
         download(stream, &out, &mut floats)?;
         attributions.extend(floats.iter().map(|&f| f64::from(f)));
         Ok(attributions)
