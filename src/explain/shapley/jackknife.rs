@@ -120,13 +120,7 @@ impl Normal {
             }
             let w = schedule.weights[row] / max_weight;
             members.clear();
-            for (word, &bits) in schedule.coalitions.bits(row).iter().enumerate() {
-                let mut rest = bits;
-                while rest != 0 {
-                    members.push(word * 64 + rest.trailing_zeros() as usize);
-                    rest &= rest - 1;
-                }
-            }
+            members.extend(schedule.coalitions.members(row));
             let has_first = members.first() == Some(&0);
             let shift = basis.shift(members.len(), has_first);
             let size = members.len() as f64;

@@ -192,8 +192,14 @@ impl Coalitions {
     /// # Panics
     /// When `coalition ≥ len()`, as slice indexing does.
     pub fn members(&self, coalition: usize) -> impl Iterator<Item = usize> + '_ {
-        let bits = self.bits(coalition);
-        (0..self.players).filter(move |&player| (bits[player / WORD_BITS] >> (player % WORD_BITS)) & 1 == 1)
+        // Set bits only, lowest first: the cost follows the coalition's size, not M.
+        self.bits(coalition).iter().enumerate().flat_map(|(word, &bits)| {
+            std::iter::successors((bits != 0).then_some(bits), |&rest| {
+                let rest = rest & (rest - 1);
+                (rest != 0).then_some(rest)
+            })
+            .map(move |rest| word * WORD_BITS + rest.trailing_zeros() as usize)
+        })
     }
 
     /// Each word's mask of valid player bits.
