@@ -391,15 +391,7 @@ fn solve_on_device(backend: &CudaBackend, rows: &mut Vec<Row>) -> Result<(), Fai
     let weights: Vec<f64> = uniform(count, 12, 0.1, 1.0).iter().map(|&v| f64::from(v)).collect();
     let values: Vec<f64> = uniform(count, 13, -1.0, 1.0).iter().map(|&v| f64::from(v)).collect();
     let (base, total) = (0.25, 1.5);
-    let problem = lumen::backend::cuda::solve::WlsProblem {
-        coalitions: coalitions.packed(),
-        words: coalitions.words(),
-        players,
-        weights: &weights,
-        values: &values,
-        base,
-        total,
-    };
+    let problem = lumen::backend::cuda::solve::WlsProblem::new(&coalitions, &weights, &values, base, total);
     let median = |f: &mut dyn FnMut() -> lumen::Result<Vec<f64>>| -> Result<(Duration, Vec<f64>), Failure> {
         let mut last = f()?;
         let mut times = Vec::new();

@@ -336,15 +336,7 @@ fn kernel_shap_solve_on_the_device() {
         .collect();
     let total = 0.5 + truth.iter().sum::<f64>();
     let cpu = lumen::explain::shapley::solve::constrained_wls(&coalitions, &weights, &values, 0.5, total).unwrap();
-    let problem = lumen::backend::cuda::solve::WlsProblem {
-        coalitions: coalitions.packed(),
-        words: coalitions.words(),
-        players,
-        weights: &weights,
-        values: &values,
-        base: 0.5,
-        total,
-    };
+    let problem = lumen::backend::cuda::solve::WlsProblem::new(&coalitions, &weights, &values, 0.5, total);
     let on_gpu = gpu.constrained_wls(&problem).unwrap();
     compare_f64("kernelshap solve (normal equations vs QR)", &on_gpu, &cpu);
 }

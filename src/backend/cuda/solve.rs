@@ -8,6 +8,7 @@ use cudarc::driver::PushKernelArg;
 use super::gpu::{download, grid, launched, upload, zeros};
 use super::CudaBackend;
 use crate::error::{Error, ErrorKind, Result};
+use crate::explain::shapley::schedule::Coalitions;
 
 /// KernelSHAP's weighted least squares: coalitions `z_k` (packed `words` u64 each over
 /// `players` players, at least 2), weights `w_k`, values `y_k`, and the constraint
@@ -28,6 +29,22 @@ pub struct WlsProblem<'a> {
     pub base: f64,
     /// The full coalition's value.
     pub total: f64,
+}
+
+impl<'a> WlsProblem<'a> {
+    /// The problem over `coalitions` (their packing, words and players as they hold them),
+    /// with one weight and one value per coalition.
+    pub fn new(coalitions: &'a Coalitions, weights: &'a [f64], values: &'a [f64], base: f64, total: f64) -> Self {
+        Self {
+            coalitions: coalitions.packed(),
+            words: coalitions.words(),
+            players: coalitions.players(),
+            weights,
+            values,
+            base,
+            total,
+        }
+    }
 }
 
 impl CudaBackend {
