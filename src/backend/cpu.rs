@@ -103,14 +103,20 @@ fn gather_windows<E: Element>(
     let per_line = windows.positions()[leading];
     line_sums.clear();
     for line_deltas in deltas.chunks_exact(per_line) {
-        line_sums.extend(columns.iter().map(|covering| line_deltas[covering.clone()].iter().fold(0.0, |s, &d| s + d)));
+        // Neighbouring columns under the same windows (a stride's columns) share one sum.
+        let mut last: (Range<usize>, f64) = (0..0, 0.0);
+        line_sums.extend(columns.iter().map(|covering| {
+            if *covering != last.0 {
+                last = (covering.clone(), line_deltas[covering.clone()].iter().fold(0.0, |s, &d| s + d));
+            }
+            last.1
+        }));
     }
     let mut ranges: [Range<usize>; MAX_WINDOW_RANK] = Default::default();
+    let mut previous: Option<[Range<usize>; MAX_WINDOW_RANK]> = None;
     let mut divisors = RowDivisors::default();
     row.resize(width, 0.0);
     for (r, out_row) in out.chunks_exact_mut(width).enumerate() {
-        // The row is summed in `row` (cache-resident), then written out once.
-        row.fill(0.0);
         // The covering positions along every leading dimension, and how many lines they make.
         let mut rest = r;
         let mut lines = 1;
@@ -120,26 +126,50 @@ fn gather_windows<E: Element>(
             rest /= shape;
             lines *= ranges[d].len();
         }
-        if lines > 0 {
-            let mut at: [usize; MAX_WINDOW_RANK] = std::array::from_fn(|d| ranges[d].start);
-            loop {
-                let line = (0..leading).fold(0, |line, d| line * windows.positions()[d] + at[d]);
-                for (sum, &line_sum) in row.iter_mut().zip(&line_sums[line * width..(line + 1) * width]) {
-                    *sum += line_sum;
-                }
-                // Odometer over the leading dimensions, last one fastest (increasing line order).
-                let Some(d) = (0..leading).rev().find(|&d| at[d] + 1 < ranges[d].end) else {
-                    break;
-                };
-                at[d] += 1;
-                (d + 1..leading).for_each(|e| at[e] = ranges[e].start);
+        // Rows covered by the same windows (a stride's rows, or the channels under one
+        // window) have the same attributions: the row is summed (cache-resident) once for
+        // them and written out for each.
+        if previous.as_ref() != Some(&ranges) {
+            sum_row_lines(windows, &ranges[..leading], lines, line_sums, row);
+            if lines > 0 {
+                divisors.set_lines(lines, columns);
+                divisors.divide::<E>(row);
             }
-            divisors.set_lines(lines, columns);
-            divisors.divide::<E>(row);
+            previous = Some(ranges.clone());
         }
         for (out, &value) in out_row.iter_mut().zip(row.iter()) {
             out.write(value);
         }
+    }
+}
+
+/// Sums into `row` the column sums of the `lines` lines that `ranges` (one range of
+/// positions per leading dimension) cover, in increasing line order; zeros when none do.
+fn sum_row_lines(windows: &WindowGrid, ranges: &[Range<usize>], lines: usize, line_sums: &[f64], row: &mut [f64]) {
+    let width = row.len();
+    if lines == 0 {
+        row.fill(0.0);
+        return;
+    }
+    let mut at: [usize; MAX_WINDOW_RANK] = std::array::from_fn(|d| ranges.get(d).map_or(0, |r| r.start));
+    let mut first = true;
+    loop {
+        let line = (0..ranges.len()).fold(0, |line, d| line * windows.positions()[d] + at[d]);
+        let sums = &line_sums[line * width..(line + 1) * width];
+        // The first line is copied, not added to zeros: a line sum is never −0, so the
+        // bits are those of a sum started at 0.
+        if first {
+            row.copy_from_slice(sums);
+            first = false;
+        } else {
+            row.iter_mut().zip(sums).for_each(|(sum, &line_sum)| *sum += line_sum);
+        }
+        // Odometer over the leading dimensions, last one fastest (increasing line order).
+        let Some(d) = (0..ranges.len()).rev().find(|&d| at[d] + 1 < ranges[d].end) else {
+            break;
+        };
+        at[d] += 1;
+        (d + 1..ranges.len()).for_each(|e| at[e] = ranges[e].start);
     }
 }
 
