@@ -112,7 +112,7 @@ fn ablation_batches_and_gathers() {
             // An odd range that starts mid-row and crosses into the second input row.
             let items = masks.len() - 3..masks.len() + 5;
             let (on_gpu, on_cpu) = both_f32(gpu, items.len() * n, |backend, out| {
-                let mut scratch = AblationScratch::new(items.len(), n);
+                let mut scratch = AblationScratch::new(items.len(), n).expect("batch scratch");
                 scratch.rows.fill(f32::NAN);
                 backend.build_ablation_batch(&job, items.clone(), &mut scratch).unwrap();
                 out.copy_from_slice(&scratch.rows);
@@ -138,7 +138,7 @@ fn ablation_batches_and_gathers() {
     let items = 0..many_rows * fine.len();
     assert!(items.len() > 8192);
     let (on_gpu, on_cpu) = both_f32(gpu, items.len() * n, |backend, out| {
-        let mut scratch = AblationScratch::new(items.len(), n);
+        let mut scratch = AblationScratch::new(items.len(), n).expect("batch scratch");
         scratch.rows.fill(f32::NAN);
         backend.build_ablation_batch(&job, items.clone(), &mut scratch).unwrap();
         out.copy_from_slice(&scratch.rows);
@@ -280,7 +280,7 @@ fn half_precision_batches_round_like_the_half_crate() {
     let baseline = Baselines::Scalar(1.0e-3);
     let job = AblationJob { inputs: &inputs, row_len: n, baselines: &baseline, masks: &masks };
     let items = 0..masks.len();
-    let mut reference = AblationScratch::new(items.len(), n);
+    let mut reference = AblationScratch::new(items.len(), n).expect("batch scratch");
     CpuBackend.build_ablation_batch(&job, items.clone(), &mut reference).unwrap();
     let operands = gpu.upload_ablation(&job).unwrap();
     for dtype in [InputDtype::F16, InputDtype::Bf16] {

@@ -177,7 +177,7 @@ fn ablation_builds_deltas_and_gathers() {
         for baseline in &baselines {
             let job = AblationJob { inputs: &inputs, row_len: n, baselines: baseline, masks: &masks };
             let items = 2..job.items() - 1;
-            let mut reference = AblationScratch::new(items.len(), n);
+            let mut reference = AblationScratch::new(items.len(), n).expect("batch scratch");
             CpuBackend.build_ablation_batch(&job, items.clone(), &mut reference).unwrap();
             let (mode, scalar, values) = baseline_operands(baseline);
             let mut out = vec![f32::NAN; items.len() * n];

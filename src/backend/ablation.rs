@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use crate::alloc::try_copy;
+use crate::alloc::{try_copy, try_filled};
 use crate::element::Element;
 use crate::error::{ensure_finite, Error, Result};
 
@@ -416,9 +416,13 @@ pub struct AblationScratch<E: Element = f32> {
 }
 
 impl<E: Element> AblationScratch<E> {
-    /// A buffer of `batch_rows` empty slots of `row_len` elements.
-    pub fn new(batch_rows: usize, row_len: usize) -> Self {
-        Self { rows: vec![E::zero(); batch_rows * row_len], held: vec![None; batch_rows] }
+    /// A buffer of `batch_rows` empty slots of `row_len` elements; `OutOfMemory` when
+    /// it cannot be had.
+    pub fn new(batch_rows: usize, row_len: usize) -> Result<Self> {
+        Ok(Self {
+            rows: try_filled("batch rows", batch_rows.saturating_mul(row_len), E::zero())?,
+            held: try_filled("batch slots", batch_rows, None)?,
+        })
     }
 }
 

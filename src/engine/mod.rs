@@ -193,8 +193,8 @@ impl Engine {
     }
 
     /// A batch buffer of `len` elements, kept for the next call when dropped (contents
-    /// unspecified: write before reading).
-    pub fn scratch<E: Element>(&self, len: usize) -> scratch::Scratch<'_, E> {
+    /// unspecified: write before reading); `OutOfMemory` when it cannot be had.
+    pub fn scratch<E: Element>(&self, len: usize) -> Result<scratch::Scratch<'_, E>> {
         self.scratch.take(len)
     }
 }

@@ -7,11 +7,20 @@
 //! batches' outputs) and hands them out again, the best fitting first.
 //! A buffer comes back with whatever its last call wrote: its users write every element
 //! they read.
+//!
+//! What the cache holds between calls is bounded: at most `capacity` buffers of at most
+//! [`MAX_KEPT_BYTES`] each (a larger buffer, asked for by a call with large batches, is
+//! freed when that call ends). Growing a buffer is fallible, like every allocation sized
+//! by a caller's numbers: memory the system cannot give is `OutOfMemory`.
 
 use std::marker::PhantomData;
 use std::sync::Mutex;
 
 use crate::element::Element;
+use crate::error::{Error, ErrorKind, Result};
+
+/// The largest buffer kept between calls (the default batch is 4 MiB of rows).
+pub(crate) const MAX_KEPT_BYTES: usize = 16 << 20;
 
 /// Buffers of `u64` words (aligned for every element type), at most `capacity` kept.
 #[derive(Debug)]
@@ -27,9 +36,12 @@ impl ScratchCache {
     }
 
     /// A buffer of `len` elements of `E`, reused when one is kept, with unspecified
-    /// contents.
-    pub fn take<E: Element>(&self, len: usize) -> Scratch<'_, E> {
-        let words = (len * std::mem::size_of::<E>()).div_ceil(std::mem::size_of::<u64>());
+    /// contents; `OutOfMemory` when it cannot be had.
+    pub fn take<E: Element>(&self, len: usize) -> Result<Scratch<'_, E>> {
+        let words = len
+            .checked_mul(std::mem::size_of::<E>())
+            .map(|bytes| bytes.div_ceil(std::mem::size_of::<u64>()))
+            .ok_or_else(|| out_of_memory::<E>(len))?;
         let kept = self.buffers.lock().ok().and_then(|mut buffers| {
             // The smallest buffer that is large enough, else the largest (grown below).
             let fits = buffers.iter().enumerate().filter(|(_, b)| b.len() >= words).min_by_key(|(_, b)| b.len());
@@ -38,18 +50,32 @@ impl ScratchCache {
         });
         let mut buffer = kept.unwrap_or_default();
         if buffer.len() < words {
+            buffer.try_reserve_exact(words - buffer.len()).map_err(|_| out_of_memory::<E>(len))?;
             buffer.resize(words, 0);
         }
-        Scratch { buffer, len, cache: self, element: PhantomData }
+        Ok(Scratch { buffer, len, cache: self, element: PhantomData })
     }
 
     fn give_back(&self, buffer: Vec<u64>) {
+        if buffer.len() * std::mem::size_of::<u64>() > MAX_KEPT_BYTES {
+            return;
+        }
         if let Ok(mut buffers) = self.buffers.lock() {
             if buffers.len() < self.capacity {
                 buffers.push(buffer);
             }
         }
     }
+}
+
+fn out_of_memory<E>(len: usize) -> Error {
+    Error::new(
+        ErrorKind::OutOfMemory,
+        format!(
+            "batch buffer: could not allocate {len} elements of {} bytes; lower the batch size or the memory budget",
+            std::mem::size_of::<E>()
+        ),
+    )
 }
 
 /// A batch buffer of `E` from a [`ScratchCache`]; it goes back to the cache when dropped.
@@ -86,16 +112,29 @@ mod tests {
     #[test]
     fn buffers_are_reused_up_to_the_capacity_and_sized_per_take() {
         let cache = ScratchCache::new(1);
-        let mut first = cache.take::<f32>(3);
+        let mut first = cache.take::<f32>(3).unwrap();
         first.as_mut_slice().copy_from_slice(&[1.0, 2.0, 3.0]);
         let pointer = first.as_slice().as_ptr() as usize;
         drop(first);
-        let second = cache.take::<f64>(1);
+        let second = cache.take::<f64>(1).unwrap();
         assert_eq!(second.as_slice().len(), 1);
         assert_eq!(second.as_slice().as_ptr() as usize, pointer, "the kept buffer is handed out again");
-        let third = cache.take::<f32>(5);
+        let third = cache.take::<f32>(5).unwrap();
         assert_eq!(third.as_slice().len(), 5);
         drop((second, third));
         assert_eq!(cache.buffers.lock().unwrap().len(), 1, "at most one kept");
+    }
+
+    #[test]
+    fn large_buffers_are_not_kept_and_absurd_ones_are_refused() {
+        let cache = ScratchCache::new(2);
+        drop(cache.take::<f64>(MAX_KEPT_BYTES / 8 + 1).unwrap());
+        assert!(cache.buffers.lock().unwrap().is_empty(), "a buffer over the bound is freed");
+        drop(cache.take::<f64>(MAX_KEPT_BYTES / 8).unwrap());
+        assert_eq!(cache.buffers.lock().unwrap().len(), 1, "one at the bound is kept");
+        for len in [usize::MAX / 2, usize::MAX / 16] {
+            let error = cache.take::<f64>(len).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::OutOfMemory, "{}", error.message());
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use crate::alloc::try_filled;
 use crate::backend::{AblationJob, AblationScratch, Backend, Baselines, Masks};
 use crate::element::Element;
 use crate::engine::Engine;
@@ -34,8 +35,8 @@ struct ReferenceRows<'a, E: Element> {
 impl<E: Element> BatchSource<E> for ReferenceRows<'_, E> {
     type Scratch = Vec<E>;
 
-    fn new_scratch(&self, batch_rows: usize) -> Vec<E> {
-        vec![E::zero(); batch_rows * self.row_len]
+    fn new_scratch(&self, batch_rows: usize) -> Result<Vec<E>> {
+        try_filled("reference batch", batch_rows.saturating_mul(self.row_len), E::zero())
     }
 
     fn fill(&self, scratch: &mut Vec<E>, rows: Range<usize>) -> Result<()> {
@@ -67,7 +68,7 @@ struct PerturbedRows<'a, E: Element> {
 impl<E: Element> BatchSource<E> for PerturbedRows<'_, E> {
     type Scratch = AblationScratch<E>;
 
-    fn new_scratch(&self, batch_rows: usize) -> AblationScratch<E> {
+    fn new_scratch(&self, batch_rows: usize) -> Result<AblationScratch<E>> {
         AblationScratch::new(batch_rows.min(self.batch_capacity), self.job.row_len)
     }
 

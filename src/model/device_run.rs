@@ -262,7 +262,7 @@ mod with_cuda {
         ) -> Result<u64> {
             let rows = outputs.len() / self.output_len();
             let capacity = batch_rows.min(rows).max(1);
-            let mut scratch = source.new_scratch(capacity);
+            let mut scratch = source.new_scratch(capacity)?;
             let n = self.row_len();
             self.run_built(rows, capacity, outputs, |items, batch| {
                 let count = items.len();

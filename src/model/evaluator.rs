@@ -76,8 +76,8 @@ impl BatchPlan {
 pub trait BatchSource<E: Element = f32>: Sync {
     /// Per-worker scratch space (e.g. a reusable batch buffer).
     type Scratch: Send;
-    /// A scratch able to hold `batch_rows` rows.
-    fn new_scratch(&self, batch_rows: usize) -> Self::Scratch;
+    /// A scratch able to hold `batch_rows` rows; `OutOfMemory` when it cannot be had.
+    fn new_scratch(&self, batch_rows: usize) -> Result<Self::Scratch>;
     /// Builds rows `rows` of the run into `scratch`.
     fn fill(&self, scratch: &mut Self::Scratch, rows: Range<usize>) -> Result<()>;
     /// The first `count` rows held by `scratch`, row-major.
@@ -344,7 +344,7 @@ impl<'m, E: Element> Evaluator<'m, E> {
     /// than the incremental build it hides.)
     fn run_in_order<S: BatchSource<E>>(&self, plan: BatchPlan, source: &S, outputs: &mut [E]) -> Result<()> {
         let output_len = self.signature().output_len;
-        let mut scratch = source.new_scratch(plan.batch_rows);
+        let mut scratch = source.new_scratch(plan.batch_rows)?;
         for (batch, batch_out) in outputs.chunks_mut(plan.batch_rows * output_len).enumerate() {
             self.evaluate_batch(plan, source, &mut scratch, batch, batch_out)?;
         }
@@ -384,8 +384,15 @@ impl<'m, E: Element> Evaluator<'m, E> {
             while !cancelled.load(Ordering::Relaxed) {
                 let next = chunks.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).next();
                 let Some((batch, batch_out)) = next else { break };
-                let scratch = scratch.get_or_insert_with(|| source.new_scratch(plan.batch_rows));
-                if let Err(error) = self.evaluate_batch(plan, source, scratch, batch, batch_out) {
+                let outcome = match scratch.take().map_or_else(|| source.new_scratch(plan.batch_rows), Ok) {
+                    Ok(mut held) => {
+                        let outcome = self.evaluate_batch(plan, source, &mut held, batch, batch_out);
+                        scratch = Some(held);
+                        outcome
+                    }
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = outcome {
                     cancelled.store(true, Ordering::Relaxed);
                     let mut slot = failure.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                     if slot.as_ref().is_none_or(|(first, _)| batch < *first) {

@@ -109,8 +109,8 @@ struct CoalitionRows<'a, E: Element> {
 impl<'a, E: Element> BatchSource<E> for CoalitionRows<'a, E> {
     type Scratch = Scratch<'a, E>;
 
-    fn new_scratch(&self, batch_rows: usize) -> Scratch<'a, E> {
-        self.engine.scratch(batch_rows * self.job.row_len())
+    fn new_scratch(&self, batch_rows: usize) -> Result<Scratch<'a, E>> {
+        self.engine.scratch(batch_rows.saturating_mul(self.job.row_len()))
     }
 
     fn fill(&self, scratch: &mut Scratch<'a, E>, rows: Range<usize>) -> Result<()> {
@@ -224,7 +224,7 @@ impl<'a, E: Element> Game<'a, E> {
         let mut values = try_filled("coalition values", count * self.targets.len(), 0.0f64)?;
         // Kept by the engine between calls; zeroed per chunk, so that what a model leaves
         // unwritten never carries over from an earlier call.
-        let mut outputs = self.engine.scratch::<E>(chunk.min(count) * background_rows * output_len);
+        let mut outputs = self.engine.scratch::<E>(chunk.min(count) * background_rows * output_len)?;
         for (bits, chunk_values) in coalitions.chunks(chunk * words).zip(values.chunks_mut(chunk * self.targets.len()))
         {
             let job = CoalitionJob {

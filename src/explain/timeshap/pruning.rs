@@ -31,6 +31,7 @@ use std::ops::Range;
 use serde::Serialize;
 
 use super::case::Case;
+use crate::alloc::try_filled;
 use crate::element::Element;
 use crate::error::Result;
 use crate::model::evaluator::BatchSource;
@@ -166,8 +167,8 @@ struct SplitRows<'a, E: Element> {
 impl<E: Element> BatchSource<E> for SplitRows<'_, E> {
     type Scratch = Vec<E>;
 
-    fn new_scratch(&self, batch_rows: usize) -> Vec<E> {
-        vec![E::zero(); batch_rows * self.x.len()]
+    fn new_scratch(&self, batch_rows: usize) -> Result<Vec<E>> {
+        try_filled("pruning batch", batch_rows.saturating_mul(self.x.len()), E::zero())
     }
 
     fn fill(&self, scratch: &mut Vec<E>, rows: Range<usize>) -> Result<()> {
