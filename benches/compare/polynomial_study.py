@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Sample-efficiency study: KernelSHAP against a third-order polynomial fit (PolySHAP).
+
+A numpy study, not part of Lumen or of CI. It answers one question before any Rust is
+written: on the comparison setting, how much lower is the error of a polynomial
+least-squares fit of the coalition game (Fumagalli et al., "PolySHAP", 2025: fit
+``v(S) ~ sum over T within S, |T| <= k, of a_T``, then ``phi_i = sum over T containing i
+of a_T / |T|``) than that of KernelSHAP (``k = 1``), at the same coalitions?
+
+Reads the setting written by ``kernel_shap_compare setup`` (``run.sh`` writes it to
+``target/compare/setting.json``), evaluates the interventional game
+``v(S) = mean_b f(x_S, b_notS)`` on all ``2^M`` coalitions of every explained row once
+(about 10 s for ``M = 16``; the fits then take
+about 20 s per budget), and takes the exact Shapley values from that table. Every
+estimate then reads the same table at the coalitions it samples, so each estimator sees
+identical values and only the estimator differs.
+
+Sampling is Lumen's default scheme (``leverage_stratified``): every coalition size gets an
+equal share of the budget (``--size-exponent`` tilts the shares towards shap's), sizes are
+drawn with their complements as pairs, without replacement, and a size is enumerated
+whenever its share covers it; a sampled coalition's weight is its Shapley-kernel weight
+over its inclusion probability. Both fits use those weights and the constraint
+``v(N) = f(x)``.
+
+Prints the mean absolute error against the exact values, over every row and seed, and,
+when ``table.json`` from ``run.sh`` is beside the setting, the ratio to shap 0.51's error
+at the same budget.
+
+    target/shap-venv/bin/python benches/compare/polynomial_study.py target/compare --budgets 1000,1600,2080
+
+(any Python with numpy; ``run.sh``'s shap environment has it).
+"""
+
+import argparse
+import itertools
+import json
+import math
+import pathlib
+import sys
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=pathlib.Path, help="folder with setting.json (and table.json)")
+    parser.add_argument("--budgets", default="500,1000,1600,2080", help="coalition budgets")
+    parser.add_argument("--seeds", type=int, default=5, help="seeds per row and budget")
+    parser.add_argument("--order", type=int, default=3, help="highest interaction order of the polynomial")
+    parser.add_argument("--size-exponent", type=float, default=0.0,
+                        help="size shares proportional to kernel mass to this power (0: Lumen's default, 1: shap's)")
+    return parser.parse_args()
+
+
+class Game:
+    """The interventional game of every explained row on all coalitions, and its exact values."""
+
+    def __init__(self, setting, np):
+        self.np = np
+        m = setting["inputs"]
+        self.m = m
+        self.full = (1 << m) - 1
+        w1, b1 = np.array(setting["w1"]), np.array(setting["b1"])
+        w2, b2 = np.array(setting["w2"]), float(setting["b2"])
+        background, rows = np.array(setting["background"]), np.array(setting["rows"])
+        self.members = ((np.arange(1 << m)[:, None] >> np.arange(m)) & 1).astype(bool)
+        self.sizes = self.members.sum(axis=1)
+        self.values = np.empty((len(rows), 1 << m))
+        chunk = 2048
+        for r, x in enumerate(rows):
+            for start in range(0, 1 << m, chunk):
+                present = self.members[start:start + chunk]
+                inputs = np.where(present[:, None, :], x[None, None, :], background[None]).reshape(-1, m)
+                out = 1.0 / (1.0 + np.exp(-(np.tanh(inputs @ w1.T + b1) @ w2 + b2)))
+                self.values[r, start:start + chunk] = out.reshape(present.shape[0], -1).mean(axis=1)
+        weight_of_size = np.array([math.factorial(s) * math.factorial(m - s - 1) / math.factorial(m) for s in range(m)])
+        self.exact = np.empty((len(rows), m))
+        for i in range(m):
+            without = np.flatnonzero(~self.members[:, i])
+            gain = self.values[:, without | (1 << i)] - self.values[:, without]
+            self.exact[:, i] = (weight_of_size[self.sizes[without]] * gain).sum(axis=1)
+        self.kernel = np.array([0.0] + [(m - 1) / (math.comb(m, s) * s * (m - s)) for s in range(1, m)] + [0.0])
+
+    def sample(self, budget, rng, exponent):
+        """Coalitions and weights of one paired, size-stratified draw without replacement.
+
+        Each coalition size gets a share of the budget proportional to its Shapley-kernel
+        mass raised to ``exponent`` (0: equal shares, Lumen's ``leverage_stratified``; 1:
+        shap's proportions); a size and its complement are drawn as pairs, and a size whose
+        share covers it is enumerated, its share going to the others.
+        """
+        np, m = self.np, self.m
+        classes = [s for s in range(1, m) if s <= m - s]
+        count = {s: math.comb(m, s) * (2 if s != m - s else 1) for s in classes}
+        # A class's share: its sizes' (one or two) kernel mass to the power `exponent`.
+        share = {s: (count[s] // math.comb(m, s)) * (self.kernel[s] * math.comb(m, s)) ** exponent for s in classes}
+        enumerated, remaining = [], budget
+        while True:
+            open_classes = [s for s in classes if s not in enumerated]
+            mass = sum(share[s] for s in open_classes)
+            covered = [s for s in open_classes if count[s] <= remaining * share[s] / mass]
+            if not covered:
+                break
+            enumerated += covered
+            remaining -= sum(count[s] for s in covered)
+        coalitions, weights = [], []
+        for s in enumerated:
+            for size in {s, m - s}:
+                found = np.flatnonzero(self.sizes == size)
+                coalitions.append(found)
+                weights.append(np.full(len(found), self.kernel[size]))
+        open_classes = [s for s in classes if s not in enumerated]
+        mass = sum(share[s] for s in open_classes)
+        for s in open_classes:
+            pool = np.flatnonzero(self.sizes == s)
+            if s == m - s:
+                pool = pool[pool < (self.full ^ pool)]
+            pairs = max(1, min(len(pool), round(remaining * share[s] / mass / 2)))
+            drawn = pool[rng.choice(len(pool), pairs, replace=False)]
+            both = np.concatenate([drawn, self.full ^ drawn])
+            coalitions.append(both)
+            weights.append(self.kernel[self.sizes[both]] * len(pool) / pairs)
+        return np.concatenate(coalitions), np.concatenate(weights)
+
+    def fit(self, row, coalitions, weights, order):
+        """Shapley values of the order-``order`` polynomial least-squares fit (1: KernelSHAP)."""
+        np = self.np
+        terms = [t for k in range(1, order + 1) for t in itertools.combinations(range(self.m), k)]
+        present = self.members[coalitions]
+        design = np.stack([present[:, list(t)].all(axis=1) for t in terms], axis=1).astype(float)
+        base, total = self.values[row, 0], self.values[row, self.full]
+        # The full coalition as a row of overwhelming weight: v(N) = f(x) holds to rounding.
+        design = np.vstack([design, np.ones((1, len(terms)))])
+        target = np.append(self.values[row, coalitions] - base, total - base)
+        scale = np.sqrt(np.append(weights, 1e6 * weights.max()))
+        coefficients, *_ = np.linalg.lstsq(design * scale[:, None], target * scale, rcond=None)
+        phi = np.zeros(self.m)
+        for a, t in zip(coefficients, terms):
+            phi[list(t)] += a / len(t)
+        return phi
+
+    def fit_odd_walsh(self, row, coalitions, weights, order):
+        """Shapley values of a fit of the game's antisymmetric part ``(v(S) - v(N \\ S)) / 2``
+        on the odd-order ±1 (Walsh) products up to ``order``, from complementary pairs.
+
+        Only that part carries Shapley values, and ``prod_{i in T} (2 z_i - 1)`` is
+        antisymmetric exactly when ``|T|`` is odd, with ``phi_i = 2 a_T / |T|`` for ``i`` in
+        ``T``: a pair costs two evaluations and the even orders need no coefficients.
+        """
+        np = self.np
+        terms = [t for k in range(1, order + 1, 2) for t in itertools.combinations(range(self.m), k)]
+        first = coalitions < (self.full ^ coalitions)
+        pairs, pair_weights = coalitions[first], weights[first]
+        signs = np.where(self.members[pairs], 1.0, -1.0)
+        design = np.stack([signs[:, list(t)].prod(axis=1) for t in terms], axis=1)
+        values = self.values[row]
+        base, total = values[0], values[self.full]
+        design = np.vstack([design, np.ones((1, len(terms)))])
+        target = np.append((values[pairs] - values[self.full ^ pairs]) / 2, (total - base) / 2)
+        scale = np.sqrt(np.append(pair_weights, 1e6 * pair_weights.max()))
+        coefficients, *_ = np.linalg.lstsq(design * scale[:, None], target * scale, rcond=None)
+        phi = np.zeros(self.m)
+        for a, t in zip(coefficients, terms):
+            phi[list(t)] += 2 * a / len(t)
+        return phi
+
+
+def main():
+    args = parse_args()
+    import numpy as np
+
+    setting = json.loads((args.folder / "setting.json").read_text())
+    shap_mae = {}
+    table = args.folder / "table.json"
+    if table.exists():
+        shap_mae = {r["budget"]: r["shap_mae"] for r in json.loads(table.read_text())["budgets"]}
+    game = Game(setting, np)
+    rows = game.values.shape[0]
+    polynomial = sum(math.comb(game.m, k) for k in range(1, args.order + 1))
+    walsh = sum(math.comb(game.m, k) for k in range(1, args.order + 1, 2))
+    print(f"M = {game.m}, {rows} rows x {args.seeds} seeds per budget; order {args.order}: "
+          f"{polynomial} polynomial coefficients, {walsh} odd Walsh coefficients")
+    print("MAE against the exact values (a fit is skipped, '-', while the budget does not exceed its "
+          "coefficients: coalitions for the polynomial, pairs for the Walsh fit)")
+    print(f"{'budget':>6} | {'KernelSHAP':>10} | {'polynomial':>10} | {'odd Walsh':>10} | {'shap 0.51':>10} "
+          f"| ratios to shap's MAE")
+    for budget in (int(b) for b in args.budgets.split(",")):
+        errors = {"kernel": [], "polynomial": [], "walsh": []}
+        for seed in range(args.seeds):
+            rng = np.random.default_rng(seed)
+            for row in range(rows):
+                coalitions, weights = game.sample(budget, rng, args.size_exponent)
+                fits = {"kernel": lambda: game.fit(row, coalitions, weights, 1)}
+                if len(coalitions) > polynomial:
+                    fits["polynomial"] = lambda: game.fit(row, coalitions, weights, args.order)
+                if len(coalitions) // 2 > walsh:
+                    fits["walsh"] = lambda: game.fit_odd_walsh(row, coalitions, weights, args.order)
+                for name, fit in fits.items():
+                    errors[name].append(float(np.abs(fit() - game.exact[row]).mean()))
+        mae = {name: float(np.mean(e)) if e else math.nan for name, e in errors.items()}
+        reference = shap_mae.get(budget, math.nan)
+        cells = " | ".join(f"{mae[name]:>10.3e}" if errors[name] else f"{'-':>10}" for name in errors)
+        ratios = " ".join(f"{mae[name] / reference:.2f}" if errors[name] else "-" for name in errors)
+        print(f"{budget:>6} | {cells} | {reference:>10.3e} | {ratios}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
