@@ -45,6 +45,8 @@ def parse_args():
     parser.add_argument("--budgets", default="500,1000,1600,2080", help="coalition budgets")
     parser.add_argument("--seeds", type=int, default=5, help="seeds per row and budget")
     parser.add_argument("--order", type=int, default=3, help="highest interaction order of the polynomial")
+    parser.add_argument("--top-pairs", type=float, default=4.0,
+                        help="pairs per coefficient for the top-k triples fit (its k is the largest that keeps them)")
     parser.add_argument("--size-exponent", type=float, default=0.0,
                         help="size shares proportional to kernel mass to this power (0: Lumen's default, 1: shap's)")
     return parser.parse_args()
@@ -137,16 +139,36 @@ class Game:
             phi[list(t)] += a / len(t)
         return phi
 
-    def fit_odd_walsh(self, row, coalitions, weights, order):
+    def odd_terms(self, order):
+        """Every odd-order set of players up to ``order``."""
+        return [t for k in range(1, order + 1, 2) for t in itertools.combinations(range(self.m), k)]
+
+    def top_triples(self, row, coalitions, weights, pairs_per_coefficient):
+        """The players alone, plus the triples among the ``k`` players with the largest
+        linear (KernelSHAP) values on this sample, ``k`` the largest with at least
+        ``pairs_per_coefficient`` pairs per coefficient (0 when even single triples do not
+        fit); returns ``(terms, k)``."""
+        singles = self.odd_terms(1)
+        pairs = len(coalitions) // 2
+        k = 0
+        while k < self.m and pairs >= pairs_per_coefficient * (self.m + math.comb(k + 1, 3)):
+            k += 1
+        if k < 3:
+            return singles, 0
+        linear = self.fit_odd_walsh(row, coalitions, weights, singles)
+        top = sorted(int(i) for i in self.np.argsort(-self.np.abs(linear))[:k])
+        return singles + list(itertools.combinations(top, 3)), k
+
+    def fit_odd_walsh(self, row, coalitions, weights, terms):
         """Shapley values of a fit of the game's antisymmetric part ``(v(S) - v(N \\ S)) / 2``
-        on the odd-order ±1 (Walsh) products up to ``order``, from complementary pairs.
+        on the ±1 (Walsh) products over the odd-order sets ``terms``, from complementary
+        pairs.
 
         Only that part carries Shapley values, and ``prod_{i in T} (2 z_i - 1)`` is
         antisymmetric exactly when ``|T|`` is odd, with ``phi_i = 2 a_T / |T|`` for ``i`` in
         ``T``: a pair costs two evaluations and the even orders need no coefficients.
         """
         np = self.np
-        terms = [t for k in range(1, order + 1, 2) for t in itertools.combinations(range(self.m), k)]
         first = coalitions < (self.full ^ coalitions)
         pairs, pair_weights = coalitions[first], weights[first]
         signs = np.where(self.members[pairs], 1.0, -1.0)
@@ -180,26 +202,34 @@ def main():
           f"{polynomial} polynomial coefficients, {walsh} odd Walsh coefficients")
     print("MAE against the exact values (a fit is skipped, '-', while the budget does not exceed its "
           "coefficients: coalitions for the polynomial, pairs for the Walsh fit)")
-    print(f"{'budget':>6} | {'KernelSHAP':>10} | {'polynomial':>10} | {'odd Walsh':>10} | {'shap 0.51':>10} "
-          f"| ratios to shap's MAE")
+    print(f"top-k triples: the players' Walsh terms and the triples among the k players with the largest "
+          f"linear values, k the largest leaving {args.top_pairs:g} pairs per coefficient")
+    print(f"{'budget':>6} | {'KernelSHAP':>10} | {'polynomial':>10} | {'odd Walsh':>10} | {'top-k':>10} "
+          f"| {'shap 0.51':>10} | ratios to shap's MAE | k")
     for budget in (int(b) for b in args.budgets.split(",")):
-        errors = {"kernel": [], "polynomial": [], "walsh": []}
+        errors = {"kernel": [], "polynomial": [], "walsh": [], "top": []}
+        chosen = set()
         for seed in range(args.seeds):
             rng = np.random.default_rng(seed)
             for row in range(rows):
                 coalitions, weights = game.sample(budget, rng, args.size_exponent)
-                fits = {"kernel": lambda: game.fit(row, coalitions, weights, 1)}
+                phis = {"kernel": game.fit(row, coalitions, weights, 1)}
                 if len(coalitions) > polynomial:
-                    fits["polynomial"] = lambda: game.fit(row, coalitions, weights, args.order)
+                    phis["polynomial"] = game.fit(row, coalitions, weights, args.order)
                 if len(coalitions) // 2 > walsh:
-                    fits["walsh"] = lambda: game.fit_odd_walsh(row, coalitions, weights, args.order)
-                for name, fit in fits.items():
-                    errors[name].append(float(np.abs(fit() - game.exact[row]).mean()))
+                    phis["walsh"] = game.fit_odd_walsh(row, coalitions, weights, game.odd_terms(args.order))
+                terms, k = game.top_triples(row, coalitions, weights, args.top_pairs)
+                if k:
+                    chosen.add(k)
+                    phis["top"] = game.fit_odd_walsh(row, coalitions, weights, terms)
+                for name, phi in phis.items():
+                    errors[name].append(float(np.abs(phi - game.exact[row]).mean()))
         mae = {name: float(np.mean(e)) if e else math.nan for name, e in errors.items()}
         reference = shap_mae.get(budget, math.nan)
         cells = " | ".join(f"{mae[name]:>10.3e}" if errors[name] else f"{'-':>10}" for name in errors)
         ratios = " ".join(f"{mae[name] / reference:.2f}" if errors[name] else "-" for name in errors)
-        print(f"{budget:>6} | {cells} | {reference:>10.3e} | {ratios}")
+        top = ",".join(str(k) for k in sorted(chosen)) or "-"
+        print(f"{budget:>6} | {cells} | {reference:>10.3e} | {ratios} | {top}")
     return 0
 
 
