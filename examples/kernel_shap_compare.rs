@@ -11,8 +11,10 @@
 //! * `setup PATH [--inputs M] [--hidden H] [--background B] [--rows R] [--seed S]` writes
 //!   the setting (defaults: M = 16, H = 16, B = 50, R = 20, S = 2024).
 //! * `run PATH [--budgets 200,500,1000,2080] [--reps 3] [--threads 1,2] [--error-batches 64]
-//!   [--estimators shap,leverage,leverage_stratified]` explains every row of the setting
-//!   with KernelSHAP, one row per call, on a CPU engine:
+//!   [--estimators shap,leverage,leverage_stratified] [--row-cost-us 0]` explains every row
+//!   of the setting with KernelSHAP, one row per call, on a CPU engine (`--row-cost-us`: the
+//!   model busy-waits this many microseconds per row after computing it, in every timed
+//!   run but not in exact mode, to stand for a model whose evaluations dominate):
 //!   - in exact mode (budget `2^M − 2`, every coalition once), the reference values;
 //!   - for each estimator (default: all), at each sampled budget and engine thread count,
 //!     `reps` times with engine seeds `0..reps` (`--error-batches`: KernelSHAP's jackknife
@@ -36,7 +38,7 @@ use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use lumen::explain::shapley::{kernel_shap, Background, Estimator, KernelShapParams, ShapleyGame};
 use lumen::{BackendChoice, Engine, EngineConfig, Model, ModelSignature};
@@ -116,6 +118,8 @@ struct Mlp {
     avx2_fma: bool,
     /// Nanoseconds spent inside `predict`, summed over calls.
     inside_ns: AtomicU64,
+    /// Nanoseconds `predict` busy-waits per row (0: none).
+    row_cost_ns: AtomicU64,
 }
 
 impl Mlp {
@@ -132,6 +136,7 @@ impl Mlp {
             b2: setting.b2 as f32,
             avx2_fma: avx2_fma_detected(),
             inside_ns: AtomicU64::new(0),
+            row_cost_ns: AtomicU64::new(0),
         }
     }
 
@@ -199,6 +204,10 @@ impl Model for Mlp {
         }
         #[cfg(not(target_arch = "x86_64"))]
         self.predict_rows::<false>(inputs, outputs);
+        let cost = Duration::from_nanos(self.row_cost_ns.load(Ordering::Relaxed).saturating_mul(rows as u64));
+        while entry.elapsed() < cost {
+            std::hint::spin_loop();
+        }
         self.inside_ns.fetch_add(entry.elapsed().as_nanos() as u64, Ordering::Relaxed);
         Ok(())
     }
@@ -513,6 +522,8 @@ fn run(path: &str, options: &HashMap<String, String>) -> AnyResult<()> {
     let exact = exact_runs.values[0].clone();
     let mut exact_summary = summary(exact_budget, exact_runs, None);
     exact_summary["threads"] = exact_threads.into();
+    let row_cost_us = option(options, "row-cost-us", 0)?;
+    model.row_cost_ns.store(u64::try_from(row_cost_us)?.saturating_mul(1000), Ordering::Relaxed);
     let mut sampled = Vec::new();
     for &estimator in &estimators {
         params.estimator = estimator;
@@ -537,6 +548,7 @@ fn run(path: &str, options: &HashMap<String, String>) -> AnyResult<()> {
         "error_batches": params.error_batches,
         "estimators": estimators.iter().map(|e| e.name()).collect::<Vec<_>>(),
         "model_simd": if model.avx2_fma { "avx2+fma" } else { "portable" },
+        "row_cost_us": row_cost_us,
         "exact": exact_summary,
         "sampled": sampled,
     });

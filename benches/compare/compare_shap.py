@@ -51,6 +51,8 @@ def parse_args():
     parser.add_argument("--venv", default=str(REPO_ROOT / "target" / "shap-venv"),
                         help="virtual environment to create and use when shap is missing")
     parser.add_argument("--output", help="also write the table's numbers as JSON here")
+    parser.add_argument("--row-cost-us", type=float, default=0.0,
+                        help="the model busy-waits this long per row in shap's timed runs (as Lumen's does)")
     return parser.parse_args()
 
 
@@ -68,7 +70,7 @@ def ensure_shap(venv):
     if not python.exists():
         print(f"creating a virtual environment in {venv}", file=sys.stderr)
         subprocess.check_call([sys.executable, "-m", "venv", str(venv)])
-    has_shap = subprocess.run([str(python), "-c", "import numpy, shap"], capture_output=True).returncode == 0
+    has_shap = subprocess.run([str(python), "-c", "import numpy, shap"], check=False, capture_output=True).returncode == 0
     if not has_shap:
         print(f"installing {SHAP_REQUIREMENT} from PyPI into {venv} (about a minute)", file=sys.stderr)
         subprocess.check_call([str(python), "-m", "pip", "install", "--quiet", SHAP_REQUIREMENT])
@@ -87,12 +89,16 @@ class Mlp:
         self.b2 = float(setting["b2"])
         self.rows = 0
         self.seconds = 0.0
+        #: Seconds to busy-wait per row after computing it (0: none).
+        self.row_cost = 0.0
 
     def __call__(self, x):
         start = time.perf_counter()
         np = self.np
         x = np.asarray(x, dtype=np.float64)
         out = 1.0 / (1.0 + np.exp(-(np.tanh(x @ self.w1.T + self.b1) @ self.w2 + self.b2)))
+        while time.perf_counter() - start < self.row_cost * x.shape[0]:
+            pass
         self.rows += x.shape[0]
         self.seconds += time.perf_counter() - start
         return out
@@ -168,6 +174,9 @@ def main():
     start = time.perf_counter()
     exact = [exact_shapley(model, x, background, np) for x in rows]
     brute_seconds = (time.perf_counter() - start) / len(rows)
+    model.row_cost = args.row_cost_us * 1e-6
+    if args.row_cost_us != lumen.get("row_cost_us", 0):
+        raise SystemExit(f"--row-cost-us {args.row_cost_us:g} differs from Lumen's run ({lumen.get('row_cost_us', 0)})")
     lumen_exact = np.array(lumen["exact"]["values"][0], dtype=np.float64)
     exact_gap = float(np.max(np.abs(lumen_exact - np.array(exact))))
     scale = float(np.mean(np.abs(exact)))
@@ -176,7 +185,8 @@ def main():
           f"Lumen's MLP evaluated with {lumen['model_simd']} SIMD")
     print(f"MLP {m} -> {setting['hidden']} tanh -> 1 sigmoid; {background.shape[0]} background rows; "
           f"{rows.shape[0]} rows explained one per call; reps: shap {args.reps}, Lumen {lumen['reps']}; "
-          f"Lumen jackknife groups {lumen['error_batches']}, estimators {', '.join(lumen.get('estimators', ['shap']))}")
+          f"Lumen jackknife groups {lumen['error_batches']}, estimators {', '.join(lumen.get('estimators', ['shap']))}"
+          + (f"; the model busy-waits {args.row_cost_us:g} us per row in the timed runs" if args.row_cost_us else ""))
     print(f"exact Shapley values: brute force over 2^{m} coalitions in numpy ({brute_seconds:.3f} s/row); "
           f"mean |phi| = {scale:.4g}; Lumen's exact mode (budget {lumen['exact']['budget']}, "
           f"{lumen['exact']['seconds_per_explanation']:.4f} s/row on {lumen['exact']['threads']} thread(s)) "

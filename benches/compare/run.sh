@@ -17,6 +17,8 @@
 #   LUMEN_VENV      virtual environment for shap            (default target/shap-venv)
 #   LUMEN_COMPARE   folder for the setting and the results  (default target/compare)
 #   PYTHON          the Python that runs the script         (default python3)
+#   LUMEN_ROW_COST_US microseconds the model busy-waits per row in the timed runs, on
+#                   both sides (default 0: the MLP alone)
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -28,6 +30,7 @@ threads=${LUMEN_THREADS:-1,2}
 venv=${LUMEN_VENV:-target/shap-venv}
 out=${LUMEN_COMPARE:-target/compare}
 python=${PYTHON:-python3}
+row_cost=${LUMEN_ROW_COST_US:-0}
 
 # One thread on both sides: numpy's BLAS too.
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
@@ -36,6 +39,6 @@ cargo build --quiet --release --example kernel_shap_compare
 run_example() { cargo run --quiet --release --example kernel_shap_compare -- "$@"; }
 run_example setup "$out/setting.json" --inputs "$inputs"
 run_example run "$out/setting.json" --budgets "$budgets" --reps "$reps" --threads "$threads" \
-    --estimators "$estimators" >"$out/lumen.json"
+    --estimators "$estimators" --row-cost-us "$row_cost" >"$out/lumen.json"
 "$python" benches/compare/compare_shap.py --setting "$out/setting.json" --lumen "$out/lumen.json" \
-    --reps "$reps" --venv "$venv" --output "$out/table.json"
+    --reps "$reps" --venv "$venv" --output "$out/table.json" --row-cost-us "$row_cost"
