@@ -211,8 +211,7 @@ impl Coalitions {
     pub(super) fn push_complement(&mut self, bits: &[u64]) {
         let start = self.bits.len();
         self.bits.extend_from_slice(bits);
-        let masks = (0..self.words).map(|word| word_mask(self.players, word));
-        self.bits[start..].iter_mut().zip(masks).for_each(|(word, mask)| *word = !*word & mask);
+        complement(self.players, &mut self.bits[start..]);
         self.len += 1;
     }
 
@@ -241,6 +240,11 @@ impl CoalitionKey {
             words => Self::Many(words.into()),
         }
     }
+}
+
+/// Turns `bits` (a valid coalition of `players` players) into its complement, in place.
+fn complement(players: usize, bits: &mut [u64]) {
+    bits.iter_mut().enumerate().for_each(|(word, bits)| *bits = !*bits & word_mask(players, word));
 }
 
 /// The bits of word `word` that hold players, for `players` players.
@@ -577,8 +581,7 @@ impl ShapSampler {
             random_subset(players, size, rng, &mut order, &mut bits);
             if !self.paired && self.sizes.is_paired(size) && rng.random::<bool>() {
                 // A lone sample of size s stands for size M − s half of the time.
-                let masks: Vec<u64> = self.schedule.coalitions.word_masks().collect();
-                bits.iter_mut().zip(masks).for_each(|(word, mask)| *word = !*word & mask);
+                complement(players, &mut bits);
             }
             if let Some(&row) = self.seen.get(&CoalitionKey::of(&bits)) {
                 self.counts[row - self.first] += 1.0;
