@@ -27,7 +27,8 @@ pub fn try_with_capacity<T>(what: &str, len: usize) -> Result<Vec<T>> {
     Ok(vector)
 }
 
-fn out_of_memory<T>(what: &str, len: usize) -> Error {
+/// The `OutOfMemory` error for `len` elements of `T` named `what`.
+pub(crate) fn out_of_memory<T>(what: &str, len: usize) -> Error {
     Error::new(
         ErrorKind::OutOfMemory,
         format!(

@@ -16,8 +16,9 @@
 use std::marker::PhantomData;
 use std::sync::Mutex;
 
+use crate::alloc::out_of_memory;
 use crate::element::Element;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 
 /// The largest buffer kept between calls (the default batch is 4 MiB of rows).
 pub(crate) const MAX_KEPT_BYTES: usize = 16 << 20;
@@ -41,7 +42,7 @@ impl ScratchCache {
         let words = len
             .checked_mul(std::mem::size_of::<E>())
             .map(|bytes| bytes.div_ceil(std::mem::size_of::<u64>()))
-            .ok_or_else(|| out_of_memory::<E>(len))?;
+            .ok_or_else(|| out_of_memory::<E>("batch buffer", len))?;
         let kept = self.buffers.lock().ok().and_then(|mut buffers| {
             // The smallest buffer that is large enough, else the largest (grown below).
             let fits = buffers.iter().enumerate().filter(|(_, b)| b.len() >= words).min_by_key(|(_, b)| b.len());
@@ -50,7 +51,7 @@ impl ScratchCache {
         });
         let mut buffer = kept.unwrap_or_default();
         if buffer.len() < words {
-            buffer.try_reserve_exact(words - buffer.len()).map_err(|_| out_of_memory::<E>(len))?;
+            buffer.try_reserve_exact(words - buffer.len()).map_err(|_| out_of_memory::<E>("batch buffer", len))?;
             buffer.resize(words, 0);
         }
         Ok(Scratch { buffer, len, cache: self, element: PhantomData })
@@ -66,16 +67,6 @@ impl ScratchCache {
             }
         }
     }
-}
-
-fn out_of_memory<E>(len: usize) -> Error {
-    Error::new(
-        ErrorKind::OutOfMemory,
-        format!(
-            "batch buffer: could not allocate {len} elements of {} bytes; lower the batch size or the memory budget",
-            std::mem::size_of::<E>()
-        ),
-    )
 }
 
 /// A batch buffer of `E` from a [`ScratchCache`]; it goes back to the cache when dropped.
@@ -108,6 +99,7 @@ impl<E: Element> Drop for Scratch<'_, E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     #[test]
     fn buffers_are_reused_up_to_the_capacity_and_sized_per_take() {
