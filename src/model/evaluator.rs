@@ -384,14 +384,12 @@ impl<'m, E: Element> Evaluator<'m, E> {
             while !cancelled.load(Ordering::Relaxed) {
                 let next = chunks.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).next();
                 let Some((batch, batch_out)) = next else { break };
-                let outcome = match scratch.take().map_or_else(|| source.new_scratch(plan.batch_rows), Ok) {
-                    Ok(mut held) => {
-                        let outcome = self.evaluate_batch(plan, source, &mut held, batch, batch_out);
-                        scratch = Some(held);
-                        outcome
-                    }
-                    Err(error) => Err(error),
-                };
+                let held = scratch.take().map_or_else(|| source.new_scratch(plan.batch_rows), Ok);
+                let outcome = held.and_then(|mut held| {
+                    let outcome = self.evaluate_batch(plan, source, &mut held, batch, batch_out);
+                    scratch = Some(held);
+                    outcome
+                });
                 if let Err(error) = outcome {
                     cancelled.store(true, Ordering::Relaxed);
                     let mut slot = failure.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
