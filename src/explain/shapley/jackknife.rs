@@ -311,7 +311,7 @@ fn dot(x: &[f64], y: &[f64]) -> f64 {
 /// Solves `L Lᵀ u = b` for the factor of [`cholesky`].
 fn cholesky_solve(l: &[f64], n: usize, mut b: Vec<f64>) -> Vec<f64> {
     for i in 0..n {
-        let s: f64 = (0..i).map(|k| l[i * n + k] * b[k]).sum();
+        let s = dot(&l[i * n..i * n + i], &b[..i]);
         b[i] = (b[i] - s) / l[i * n + i];
     }
     for i in (0..n).rev() {
