@@ -46,44 +46,85 @@ pub(super) fn jackknife_standard_errors(
     total: &[f64],
     max_groups: u32,
 ) -> Option<Vec<f64>> {
-    let players = schedule.coalitions.players();
-    let targets = base.len();
     if schedule.exact {
-        return Some(vec![0.0; targets * players]);
+        return Some(vec![0.0; base.len() * schedule.coalitions.players()]);
     }
-    let groups = schedule.units.min(max_groups) as usize;
-    if groups < 2 {
-        return None;
+    Some(Replicates::of_linear_fit(schedule, values, base, total, max_groups)?.standard_errors())
+}
+
+/// The leave-one-group-out estimates of a sampled schedule's values and the groups'
+/// variance factors, from which the jackknife standard errors follow.
+pub(super) struct Replicates {
+    /// Per group `g`: the values (`targets × M`, target-major) without group `g`.
+    pub(super) estimates: Vec<Vec<f64>>,
+    /// Per group: the mean [`unit_factors`](Schedule::unit_factors) of its units.
+    pub(super) factors: Vec<f64>,
+}
+
+impl Replicates {
+    /// The number of groups for `schedule` under a cap of `max_groups`; below 2 the
+    /// jackknife cannot run.
+    pub(super) fn groups(schedule: &Schedule, max_groups: u32) -> usize {
+        schedule.units.min(max_groups) as usize
     }
-    let system = Normal::new(schedule, values, base, total, groups)?;
-    let basis = NullSpace::new(players);
-    let deltas: Vec<f64> = total.iter().zip(base).map(|(t, b)| t - b).collect();
-    // estimates[g][k·M + i]: φ_i of target k without group g.
-    let mut estimates = Vec::with_capacity(groups);
-    for group in 0..groups {
-        if stopped() {
+
+    /// The replicates of KernelSHAP's linear fit (see the module documentation); `None`
+    /// when a leave-one-out system is singular, fewer than two units were sampled, or the
+    /// call was stopped.
+    pub(super) fn of_linear_fit(
+        schedule: &Schedule,
+        values: &[f64],
+        base: &[f64],
+        total: &[f64],
+        max_groups: u32,
+    ) -> Option<Self> {
+        let players = schedule.coalitions.players();
+        let targets = base.len();
+        let groups = Self::groups(schedule, max_groups);
+        if groups < 2 {
             return None;
         }
-        let u = system.leave_out(group)?;
-        let phi: Vec<f64> = (0..targets).flat_map(|k| basis.expand(&u[k], deltas[k])).collect();
-        estimates.push(phi);
+        let system = Normal::new(schedule, values, base, total, groups)?;
+        let basis = NullSpace::new(players);
+        let deltas: Vec<f64> = total.iter().zip(base).map(|(t, b)| t - b).collect();
+        // estimates[g][k·M + i]: φ_i of target k without group g.
+        let mut estimates = Vec::with_capacity(groups);
+        for group in 0..groups {
+            if stopped() {
+                return None;
+            }
+            let u = system.leave_out(group)?;
+            let phi: Vec<f64> = (0..targets).flat_map(|k| basis.expand(&u[k], deltas[k])).collect();
+            estimates.push(phi);
+        }
+        Some(Self { estimates, factors: group_factors(schedule, groups) })
     }
+
+    /// `sqrt((G − 1)/G · Σ_g c_g (φ_{−g} − φ̄)²)` for every value.
+    pub(super) fn standard_errors(&self) -> Vec<f64> {
+        let g = self.estimates.len() as f64;
+        let len = self.estimates.first().map_or(0, Vec::len);
+        (0..len)
+            .map(|j| {
+                let mean = self.estimates.iter().map(|e| e[j]).sum::<f64>() / g;
+                let spread: f64 =
+                    self.estimates.iter().zip(&self.factors).map(|(e, f)| f * (e[j] - mean).powi(2)).sum();
+                ((g - 1.0) / g * spread).sqrt()
+            })
+            .collect()
+    }
+}
+
+/// Per group of `groups` (unit `u` in group `u mod groups`): the mean variance factor of
+/// its units.
+fn group_factors(schedule: &Schedule, groups: usize) -> Vec<f64> {
     let mut factors = vec![(0.0f64, 0usize); groups];
     for (unit, &factor) in schedule.unit_factors.iter().enumerate() {
         let group = &mut factors[unit % groups];
         group.0 += factor;
         group.1 += 1;
     }
-    let factors: Vec<f64> = factors.into_iter().map(|(sum, count)| sum / count.max(1) as f64).collect();
-    let g = groups as f64;
-    let errors = (0..targets * players)
-        .map(|j| {
-            let mean = estimates.iter().map(|e| e[j]).sum::<f64>() / g;
-            let spread: f64 = estimates.iter().zip(&factors).map(|(e, f)| f * (e[j] - mean).powi(2)).sum();
-            ((g - 1.0) / g * spread).sqrt()
-        })
-        .collect();
-    Some(errors)
+    factors.into_iter().map(|(sum, count)| sum / count.max(1) as f64).collect()
 }
 
 /// The reduced normal equations, split into the fixed part, the whole sample and each
@@ -260,19 +301,25 @@ impl Moments {
 }
 
 /// Rows (or columns) of work between two checks whether the call must stop.
-const CHECK_EVERY: usize = 64;
+pub(super) const CHECK_EVERY: usize = 64;
 
 /// Whether the call running on this thread was cancelled or ran past its deadline: the
 /// jackknife then gives up (it returns no errors) and its caller reports the reason.
-fn stopped() -> bool {
+pub(super) fn stopped() -> bool {
     crate::engine::call_control::check_current().is_err()
 }
 
 /// The Cholesky factor `L` (row-major, lower) of the symmetric matrix whose upper
 /// triangle is in `a`; `None` when a pivot is not clearly positive.
-fn cholesky(mut a: Vec<f64>, n: usize) -> Option<Vec<f64>> {
+pub(super) fn cholesky(a: Vec<f64>, n: usize) -> Option<Vec<f64>> {
     let largest = (0..n).map(|i| a[i * n + i]).fold(0.0, f64::max);
-    if largest <= 0.0 || !largest.is_finite() {
+    cholesky_relative_to(a, n, largest)
+}
+
+/// [`cholesky`], declaring the matrix singular when a pivot falls to
+/// [`SINGULAR_TOLERANCE`] `· scale` (a scale the caller knows bounds the diagonal).
+pub(super) fn cholesky_relative_to(mut a: Vec<f64>, n: usize, scale: f64) -> Option<Vec<f64>> {
+    if scale <= 0.0 || !scale.is_finite() {
         return None;
     }
     // Mirror the upper triangle into the lower one, then factor in place.
@@ -290,7 +337,7 @@ fn cholesky(mut a: Vec<f64>, n: usize) -> Option<Vec<f64>> {
         pivot_row[..j].copy_from_slice(&a[j * n..j * n + j]);
         let pivot = &pivot_row[..j];
         let d = a[j * n + j] - dot(pivot, pivot);
-        if d <= SINGULAR_TOLERANCE * largest {
+        if d <= SINGULAR_TOLERANCE * scale {
             return None;
         }
         let d = d.sqrt();
@@ -303,22 +350,52 @@ fn cholesky(mut a: Vec<f64>, n: usize) -> Option<Vec<f64>> {
     Some(a)
 }
 
-/// `Σ x_k y_k`, in order.
-fn dot(x: &[f64], y: &[f64]) -> f64 {
-    x.iter().zip(y).map(|(a, b)| a * b).sum()
+/// Independent partial sums of [`dot`]: enough to fill two 256-bit vectors and hide the
+/// latency of their additions.
+const DOT_LANES: usize = 8;
+
+/// `Σ x_k y_k` over the shorter of the two, in [`DOT_LANES`] interleaved partial sums
+/// combined in a fixed order (the same bits on every machine and thread count; the
+/// compiler may vectorise it, unlike one sequential sum).
+pub(super) fn dot(x: &[f64], y: &[f64]) -> f64 {
+    let len = x.len().min(y.len());
+    let (x, y) = (&x[..len], &y[..len]);
+    let mut lanes = [0.0f64; DOT_LANES];
+    let (xs, ys) = (x.chunks_exact(DOT_LANES), y.chunks_exact(DOT_LANES));
+    let tail: f64 = xs.remainder().iter().zip(ys.remainder()).map(|(a, b)| a * b).sum();
+    for (xc, yc) in xs.zip(ys) {
+        for lane in 0..DOT_LANES {
+            lanes[lane] += xc[lane] * yc[lane];
+        }
+    }
+    let halves: [f64; 4] = std::array::from_fn(|i| lanes[i] + lanes[i + 4]);
+    ((halves[0] + halves[2]) + (halves[1] + halves[3])) + tail
 }
 
 /// Solves `L Lᵀ u = b` for the factor of [`cholesky`].
-fn cholesky_solve(l: &[f64], n: usize, mut b: Vec<f64>) -> Vec<f64> {
+pub(super) fn cholesky_solve(l: &[f64], n: usize, mut b: Vec<f64>) -> Vec<f64> {
+    forward_substitute(l, n, &mut b);
+    backward_substitute(l, n, &mut b);
+    b
+}
+
+/// Replaces `b` by `L⁻¹ b` for the factor of [`cholesky`].
+pub(super) fn forward_substitute(l: &[f64], n: usize, b: &mut [f64]) {
     for i in 0..n {
         let s = dot(&l[i * n..i * n + i], &b[..i]);
         b[i] = (b[i] - s) / l[i * n + i];
     }
+}
+
+/// Replaces `b` by `L⁻ᵀ b` for the factor of [`cholesky`], by rows of `L`: once `u_i`
+/// is known, it leaves the equations above it.
+pub(super) fn backward_substitute(l: &[f64], n: usize, b: &mut [f64]) {
     for i in (0..n).rev() {
-        let s: f64 = (i + 1..n).map(|k| l[k * n + i] * b[k]).sum();
-        b[i] = (b[i] - s) / l[i * n + i];
+        b[i] /= l[i * n + i];
+        let (above, rest) = b.split_at_mut(i);
+        let known = rest[0];
+        above.iter_mut().zip(&l[i * n..i * n + i]).for_each(|(v, lik)| *v -= lik * known);
     }
-    b
 }
 
 #[cfg(test)]
