@@ -354,6 +354,7 @@ mod sampling_error {
     use super::*;
     use lumen::explain::shapley::{kernel_shap, Estimator, KernelShapParams};
     use lumen::ErrorKind;
+    use lumen::{Model, ModelSignature};
 
     /// A brute-forceable game: `Nonlinear` over `m` players, 3 background rows, output 0.
     struct Setting {
@@ -524,6 +525,96 @@ mod sampling_error {
         setting.params.target_standard_error = Some(0.1);
         setting.params.budget = Some(200);
         assert!(setting.explain(0).unwrap_err().message().contains("first round"));
+    }
+
+    /// `f(x) = Σ w_i x_i + 2 x_1 x_4 x_7` over 12 inputs, and `−f(x)`: games of third
+    /// order whose interacting players have the largest linear effects.
+    struct Cubic(ModelSignature);
+
+    impl Cubic {
+        const WEIGHTS: [f32; 12] = [0.1, 1.5, -0.2, 0.15, -1.2, 0.3, 0.05, 1.1, -0.25, 0.2, 0.1, -0.3];
+    }
+
+    impl Model for Cubic {
+        fn signature(&self) -> &ModelSignature {
+            &self.0
+        }
+        fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+            for (x, out) in inputs.chunks(12).zip(outputs.chunks_mut(2)).take(rows) {
+                let linear: f32 = x.iter().zip(Self::WEIGHTS).map(|(a, w)| a * w).sum();
+                out[0] = linear + 2.0 * x[1] * x[4] * x[7];
+                out[1] = -out[0];
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn interactions_are_exact_for_a_third_order_game() {
+        let model = Cubic(ModelSignature::flat(12, 2));
+        let x: Vec<f32> = (0..12).map(|i| 0.5 + 0.05 * i as f32).collect();
+        let triple = 2.0 * f64::from(x[1] * x[4] * x[7]);
+        let exact: Vec<f64> = (0..12)
+            .map(|i| f64::from(Cubic::WEIGHTS[i] * x[i]) + if [1, 4, 7].contains(&i) { triple / 3.0 } else { 0.0 })
+            .collect();
+        let mut params = KernelShapParams::new(ShapleyGame::new(Background::new(vec![0.0; 12], 12, None).unwrap()));
+        params.budget = Some(400);
+        let largest_error = |estimator| {
+            let mut params = params.clone();
+            params.estimator = estimator;
+            let e = kernel_shap(&engine(1, 5), &model, &x, 1, &params).unwrap();
+            assert_eq!(e.attributions.len(), 2 * 12, "two outputs of 12 players");
+            // Output 1's values are output 0's, negated.
+            let want = exact.iter().copied().chain(exact.iter().map(|v| -v));
+            e.attributions.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max)
+        };
+        let linear = largest_error(Estimator::LeverageStratified);
+        let cubic = largest_error(Estimator::LeverageInteractions);
+        assert!(cubic < 1e-5, "the fit holds the game: error {cubic}");
+        assert!(linear > 1e-3, "KernelSHAP's linear fit does not: error {linear}");
+        params.estimator = Estimator::LeverageInteractions;
+        let e = kernel_shap(&engine(1, 5), &model, &x, 1, &params).unwrap();
+        let se = e.standard_errors.as_ref().expect("200 pairs estimate errors");
+        assert!(se.iter().all(|s| *s < 1e-5), "nothing left to vary: {se:?}");
+        assert_eq!(e.parameters["estimator"], "leverage_interactions");
+        let again = kernel_shap(&engine(2, 5), &model, &x, 1, &params).unwrap();
+        assert_eq!(again.to_json().unwrap(), e.to_json().unwrap(), "same bits on 2 threads");
+    }
+
+    #[test]
+    fn interactions_lower_the_error_of_a_model_with_interactions() {
+        // `Nonlinear` adds the product of its first three inputs to a tanh: M = 12.
+        let mut linear_error = 0.0;
+        let mut cubic_error = 0.0;
+        for row in 0..4 {
+            let mut setting = Setting::new(12, 100 + row);
+            setting.params.budget = Some(800);
+            for seed in 0..5 {
+                for (estimator, sum) in [
+                    (Estimator::LeverageStratified, &mut linear_error),
+                    (Estimator::LeverageInteractions, &mut cubic_error),
+                ] {
+                    setting.params.estimator = estimator;
+                    let e = setting.explain(seed).unwrap();
+                    *sum += e.attributions.iter().zip(&setting.exact).map(|(a, b)| (a - b).abs()).sum::<f64>();
+                }
+            }
+        }
+        let ratio = cubic_error / linear_error;
+        assert!(ratio < 0.6, "interaction fit's error {ratio:.3} of KernelSHAP's at equal evaluations");
+    }
+
+    #[test]
+    fn interaction_errors_cover_the_exact_values() {
+        // M = 12, where the fit keeps triples (k = 5 at 300, 7 at 800, 8 at 1600).
+        let mut setting = Setting::new(12, 21);
+        setting.params.estimator = Estimator::LeverageInteractions;
+        for budget in [300, 800, 1600] {
+            setting.params.budget = Some(budget);
+            let (covered, available) = coverage(&setting, 40);
+            assert!((0.90..=0.98).contains(&covered), "budget {budget}: coverage {covered:.3} of ±1.96 SE");
+            assert_eq!(available, 1.0, "budget {budget}: errors available in {available:.2}");
+        }
     }
 
     #[test]

@@ -17,7 +17,8 @@ use serde::Serialize;
 use super::common::{Request, RowEstimate, ShapleyGame};
 use super::estimator::{Estimator, Sampler};
 use super::game::Game;
-use super::jackknife::jackknife_standard_errors;
+use super::interactions::{interaction_estimate, interaction_system_bytes, INTERACTION_SYSTEMS};
+use super::jackknife::{jackknife_standard_errors, Replicates};
 use super::schedule::default_budget;
 use super::solve::constrained_wls;
 use crate::element::Element;
@@ -153,13 +154,20 @@ impl SamplingPlan {
         let gram = unknowns.saturating_mul(unknowns.saturating_add(targets)).saturating_mul(8);
         // The design is freed before the jackknife accumulates its normal equations.
         let design = coalitions.saturating_mul(players.saturating_mul(8));
-        set.hold("the coalitions", coalitions, words * 8 + 32)
+        let set = set
+            .hold("the coalitions", coalitions, words * 8 + 32)
             .hold("their values", coalitions, targets.saturating_mul(8))
             .hold(
                 "the least-squares design or the jackknife's normal equations",
                 1,
                 design.max(groups.saturating_mul(gram)),
-            )
+            );
+        if self.estimator != Estimator::LeverageInteractions {
+            return set;
+        }
+        set.hold("the interaction fit's pairs and replicates", coalitions / 2 + groups, (targets + 2) * 8)
+            .hold("the interaction fit's replicate values", groups, targets.saturating_mul(players).saturating_mul(8))
+            .hold("the interaction fit's normal equations", INTERACTION_SYSTEMS, interaction_system_bytes())
     }
 }
 
@@ -220,7 +228,7 @@ pub(crate) fn estimate_row<E: Element>(
         let evaluated = values.len() / t;
         values.extend(game.values(&schedule.coalitions.packed()[evaluated * words..], words)?);
         rounds += 1;
-        let solved = Round::solve(schedule, &values, &base, &prediction, plan.max_groups);
+        let solved = Round::solve(schedule, &values, &base, &prediction, plan);
         let next = plan.target.and_then(|(target, cap)| {
             if schedule.exact || schedule.len() >= cap {
                 return None;
@@ -264,13 +272,14 @@ struct Round {
 }
 
 impl Round {
-    /// Solves every target on `schedule` with coalition values `values`.
+    /// Solves every target on `schedule` with coalition values `values`, by `plan`'s
+    /// estimator.
     fn solve(
         schedule: &super::schedule::Schedule,
         values: &[f64],
         base: &[f64],
         prediction: &[f64],
-        max_groups: u32,
+        plan: &SamplingPlan,
     ) -> Result<Self> {
         let t = base.len();
         let mut phi = Vec::with_capacity(t * schedule.coalitions.players());
@@ -278,7 +287,12 @@ impl Round {
             let y: Vec<f64> = (0..schedule.len()).map(|c| values[c * t + k]).collect();
             phi.extend(constrained_wls(&schedule.coalitions, &schedule.weights, &y, base[k], prediction[k])?);
         }
-        let errors = jackknife_standard_errors(schedule, values, base, prediction, max_groups);
+        let (phi, errors) = if plan.estimator == Estimator::LeverageInteractions && !schedule.exact {
+            let replicates = Replicates::of_linear_fit(schedule, values, base, prediction, plan.max_groups);
+            interaction_estimate(schedule, values, base, prediction, phi, replicates)
+        } else {
+            (phi, jackknife_standard_errors(schedule, values, base, prediction, plan.max_groups))
+        };
         // A jackknife stopped by a cancel or a deadline gave up: report why.
         crate::engine::call_control::check_current()?;
         Ok(Self { values: phi, errors })

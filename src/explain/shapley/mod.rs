@@ -4,6 +4,7 @@
 mod common;
 pub mod estimator;
 pub mod game;
+mod interactions;
 mod jackknife;
 pub mod kernel_shap;
 mod leverage;

@@ -1,0 +1,617 @@
+//! KernelSHAP with third-order interactions (estimator `leverage_interactions`): PolySHAP
+//! (Fumagalli et al., 2025) on a paired schedule, restricted to the triples among the most
+//! important players.
+//!
+//! # The model
+//! A complementary pair `{S, N∖S}` measures the game's antisymmetric part
+//! `y(S) = (v(S) − v(N∖S)) / 2`, and only that part carries Shapley values. It is fitted by
+//! weighted least squares on the ±1 (Walsh) products `χ_T(S) = Π_{i∈T} (2 z_i − 1)` over
+//! the odd sets `T` chosen below (antisymmetric exactly when `|T|` is odd), with the pair's
+//! regression weight, subject to local accuracy: the pair `{N, ∅}` gives
+//! `Σ_T a_T = (v(N) − v(∅)) / 2`. The Shapley values are `φ_i = Σ_{T∋i} 2 a_T / |T|`. With
+//! the players alone (`|T| = 1`) this is paired KernelSHAP exactly; every triple added
+//! captures a three-way interaction that KernelSHAP's linear fit leaves as noise.
+//!
+//! # Which triples
+//! The triples among the `k` players with the largest linear (KernelSHAP) values of the same
+//! sample, `k` the largest that leaves [`PAIRS_PER_COEFFICIENT`] pairs per coefficient and at
+//! most [`MAX_COEFFICIENTS`] coefficients. Below `k = 3` (too few pairs) the linear fit
+//! stands. `benches/compare/README.md` ("Study") measured this rule against the full
+//! third-order fit and against KernelSHAP on the comparison MLP.
+//!
+//! # Solving
+//! By the normal equations, factored by Cholesky in f64, with the constraint by a Lagrange
+//! multiplier: `a = G⁻¹b + G⁻¹1 · (c − 1ᵀG⁻¹b) / (1ᵀG⁻¹1)`. The Walsh products are
+//! orthogonal under the uniform weighting and nearly so under the kernel's, so the Gram
+//! matrix stays well conditioned; when a pivot collapses the linear fit stands.
+//!
+//! # Standard errors
+//! The delete-a-group jackknife of [`jackknife`](super::jackknife), with the same groups
+//! and variance factors: leaving group `g` out, its weight goes to the other sampled pairs
+//! and the fit is solved again, from the enumerated and sampled pairs' normal equations less
+//! the group's (one factorisation per group). The triples are chosen again in every
+//! replicate from that replicate's linear values, and a replicate whose choice differs is
+//! fitted on its own triples, so the errors include the choice's own variability.
+//!
+//! A linearised jackknife (one factorisation, two triangular solves per group) was tried
+//! first: with four pairs per coefficient the pairs' leverages are high (about 1/4), so
+//! it understated the errors by a fifth (1.96-SE coverage 0.86–0.91 on the comparison MLP).
+//! The exact replicates give 0.92–0.97.
+
+use super::jackknife::{
+    backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, dot, forward_substitute, stopped, Replicates,
+    CHECK_EVERY,
+};
+use super::schedule::{Coalitions, Schedule, WORD_BITS};
+
+/// The fewest complementary pairs per fitted coefficient.
+pub(super) const PAIRS_PER_COEFFICIENT: usize = 4;
+
+/// The most coefficients (players plus triples) one fit keeps: bounds its cost at
+/// `pairs · 256² / 2` multiply-adds and its memory at two `256 × 256` matrices.
+pub(super) const MAX_COEFFICIENTS: usize = 256;
+
+/// Pairs added to the Gram matrix at once.
+const BLOCK: usize = 4;
+
+/// The most normal equations (and factors) the fit holds at once: the enumerated and the
+/// sampled pairs', a group's, their combination and its factor.
+pub(super) const INTERACTION_SYSTEMS: usize = 5;
+
+/// The bytes of one system of normal equations at [`MAX_COEFFICIENTS`].
+pub(super) fn interaction_system_bytes() -> usize {
+    (MAX_COEFFICIENTS + 1) * MAX_COEFFICIENTS * 8
+}
+
+/// Values and standard errors of the interaction fit on `schedule`, falling back target by
+/// target to the linear fit where it does not apply.
+///
+/// `values` are the coalition values (`coalitions × targets`), `base` and `total` the
+/// empty and full coalitions' (one per target), `linear` KernelSHAP's values (`targets ×
+/// M`) and `replicates` their jackknife replicates. Returns the values (`targets × M`) and
+/// their standard errors (`None` when the linear fit's are unavailable or a replicate
+/// cannot be refitted). Without complementary pairs, or for an exact schedule, returns the
+/// linear fit unchanged.
+pub(super) fn interaction_estimate(
+    schedule: &Schedule,
+    values: &[f64],
+    base: &[f64],
+    total: &[f64],
+    linear: Vec<f64>,
+    replicates: Option<Replicates>,
+) -> (Vec<f64>, Option<Vec<f64>>) {
+    let linear_errors = || replicates.as_ref().map(Replicates::standard_errors);
+    if schedule.exact {
+        return (linear, linear_errors());
+    }
+    if Terms::supported_players(schedule.len() / 2, schedule.coalitions.players()) < 3 {
+        return (linear, linear_errors());
+    }
+    let groups = replicates.as_ref().map_or(1, |r| r.estimates.len());
+    let Some(pairs) = Pairs::of(schedule, values, base.len(), groups) else {
+        return (linear, linear_errors());
+    };
+    let players = pairs.players;
+    let mut phi = linear.clone();
+    let mut replicates = replicates;
+    for k in 0..base.len() {
+        let span = k * players..(k + 1) * players;
+        let Some(terms) = Terms::choose(&linear[span.clone()], pairs.len()) else { continue };
+        let delta = total[k] - base[k];
+        let Some(fit) = Fit::new(&pairs, &terms, k, delta) else { continue };
+        phi[span.clone()].copy_from_slice(&fit.phi);
+        let Some(linear_replicates) = replicates.as_mut() else { continue };
+        // Target k's replicates read the linear ones of target k only, then replace them.
+        let Some(refitted) = fit.replicates(&pairs, &terms, k, delta, linear_replicates) else {
+            return (phi, None);
+        };
+        for (estimate, phi_g) in linear_replicates.estimates.iter_mut().zip(refitted) {
+            estimate[span.clone()].copy_from_slice(&phi_g);
+        }
+    }
+    (phi, replicates.as_ref().map(Replicates::standard_errors))
+}
+
+/// The complementary pairs of a paired schedule.
+struct Pairs<'a> {
+    players: usize,
+    targets: usize,
+    /// The schedule's coalitions: pair `p` is rows `2p` and `2p + 1`.
+    coalitions: &'a Coalitions,
+    /// Each pair's regression weight, divided by the largest.
+    weights: Vec<f64>,
+    /// Each pair's jackknife group; `None` for an enumerated pair.
+    group: Vec<Option<usize>>,
+    /// `pairs × targets`: the antisymmetric part `(v(S) − v(N∖S)) / 2`.
+    y: Vec<f64>,
+    /// Per group: its pairs' weight, and the weight of every sampled pair.
+    group_weights: Vec<f64>,
+    sampled_weight: f64,
+}
+
+impl<'a> Pairs<'a> {
+    /// The pairs of `schedule` (rows `2p` and `2p + 1` complementary), their units dealt to
+    /// `groups` groups; `None` when the schedule is not made of such pairs.
+    fn of(schedule: &'a Schedule, values: &[f64], targets: usize, groups: usize) -> Option<Self> {
+        let coalitions = &schedule.coalitions;
+        let players = coalitions.players();
+        if coalitions.len() % 2 != 0 || coalitions.is_empty() {
+            return None;
+        }
+        let count = coalitions.len() / 2;
+        let largest = schedule.weights.iter().copied().fold(0.0, f64::max);
+        let mut pairs = Self {
+            players,
+            targets,
+            coalitions,
+            weights: Vec::with_capacity(count),
+            group: Vec::with_capacity(count),
+            y: Vec::with_capacity(count * targets),
+            group_weights: vec![0.0; groups],
+            sampled_weight: 0.0,
+        };
+        for p in 0..count {
+            let (first, second) = (2 * p, 2 * p + 1);
+            let complementary =
+                coalitions.bits(first).iter().zip(coalitions.bits(second)).enumerate().all(|(word, (a, b))| {
+                    let used = (players - word * WORD_BITS).min(WORD_BITS);
+                    let mask = if used == WORD_BITS { u64::MAX } else { (1u64 << used) - 1 };
+                    a ^ b == mask
+                });
+            if !complementary || schedule.unit[first] != schedule.unit[second] {
+                return None;
+            }
+            let weight = schedule.weights[first] / largest;
+            pairs.weights.push(weight);
+            let group = schedule.unit[first].map(|unit| unit as usize % groups);
+            if let Some(g) = group {
+                pairs.group_weights[g] += weight;
+                pairs.sampled_weight += weight;
+            }
+            pairs.group.push(group);
+            pairs.y.extend((0..targets).map(|k| (values[first * targets + k] - values[second * targets + k]) / 2.0));
+        }
+        Some(pairs)
+    }
+
+    fn len(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// The enumerated pairs (in no jackknife group).
+    fn enumerated(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).filter(|&p| self.group[p].is_none())
+    }
+
+    /// The sampled pairs.
+    fn sampled(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).filter(|&p| self.group[p].is_some())
+    }
+
+    /// The pairs of each of `groups` groups.
+    fn group_members(&self, groups: usize) -> Vec<Vec<usize>> {
+        let mut members = vec![Vec::new(); groups];
+        for (p, group) in self.group.iter().enumerate() {
+            if let Some(g) = group {
+                members[*g].push(p);
+            }
+        }
+        members
+    }
+
+    /// `2 z_i − 1` of pair `pair`'s first coalition, into `out` (one per player).
+    fn signs(&self, pair: usize, out: &mut [f64]) {
+        for (i, sign) in out.iter_mut().enumerate() {
+            *sign = if self.coalitions.contains(2 * pair, i) { 1.0 } else { -1.0 };
+        }
+    }
+
+    /// The weight of `pair` when group `left_out` is left out and its weight given to the
+    /// other sampled pairs (as the linear jackknife does).
+    fn replicate_weight(&self, pair: usize, left_out: usize) -> f64 {
+        match self.group[pair] {
+            None => self.weights[pair],
+            Some(g) if g == left_out => 0.0,
+            Some(_) => self.weights[pair] * self.scale(left_out),
+        }
+    }
+
+    /// The factor on the other sampled pairs' weights when group `left_out` is left out.
+    fn scale(&self, left_out: usize) -> f64 {
+        self.sampled_weight / (self.sampled_weight - self.group_weights[left_out])
+    }
+}
+
+/// The fitted odd sets: every player alone, then the triples among some players.
+#[derive(Debug, PartialEq)]
+struct Terms {
+    players: usize,
+    triples: Vec<[usize; 3]>,
+}
+
+impl Terms {
+    /// The players alone and the triples among the `k` players with the largest `|linear|`
+    /// (ties to the lower index), `k` the largest that `pairs` pairs support; `None` below
+    /// `k = 3`.
+    fn choose(linear: &[f64], pairs: usize) -> Option<Self> {
+        let players = linear.len();
+        let k = Self::supported_players(pairs, players);
+        if k < 3 {
+            return None;
+        }
+        let mut order: Vec<usize> = (0..players).collect();
+        order.sort_by(|&a, &b| linear[b].abs().total_cmp(&linear[a].abs()).then(a.cmp(&b)));
+        let mut top = order[..k].to_vec();
+        top.sort_unstable();
+        let mut triples = Vec::with_capacity(k * (k - 1) * (k - 2) / 6);
+        for (x, &a) in top.iter().enumerate() {
+            for (y, &b) in top.iter().enumerate().skip(x + 1) {
+                triples.extend(top[y + 1..].iter().map(|&c| [a, b, c]));
+            }
+        }
+        Some(Self { players, triples })
+    }
+
+    /// The most players `k` whose triples `pairs` pairs support beside `players` players'
+    /// own terms (at most `players`).
+    fn supported_players(pairs: usize, players: usize) -> usize {
+        let supported = |k: usize| {
+            let coefficients = players + k * k.saturating_sub(1) * k.saturating_sub(2) / 6;
+            coefficients <= MAX_COEFFICIENTS && pairs >= PAIRS_PER_COEFFICIENT * coefficients
+        };
+        (0..=players).take_while(|&k| supported(k)).last().unwrap_or(0)
+    }
+
+    /// The number of coefficients.
+    fn len(&self) -> usize {
+        self.players + self.triples.len()
+    }
+
+    /// The basis functions at a pair whose first coalition has `signs`.
+    fn features(&self, signs: &[f64], out: &mut [f64]) {
+        out[..self.players].copy_from_slice(signs);
+        for (x, [a, b, c]) in out[self.players..].iter_mut().zip(&self.triples) {
+            *x = signs[*a] * signs[*b] * signs[*c];
+        }
+    }
+
+    /// [`shapley`](Self::shapley) shifted evenly to sum to `delta` exactly (the
+    /// coefficients do up to rounding); `None` when a value is not finite.
+    fn locally_accurate(&self, a: &[f64], delta: f64) -> Option<Vec<f64>> {
+        let mut phi = self.shapley(a);
+        let gap = (delta - phi.iter().sum::<f64>()) / self.players as f64;
+        phi.iter_mut().for_each(|v| *v += gap);
+        phi.iter().all(|v| v.is_finite()).then_some(phi)
+    }
+
+    /// The Shapley values of coefficients `a`: `φ_i = 2 a_i + (2/3) Σ_{T∋i} a_T`.
+    fn shapley(&self, a: &[f64]) -> Vec<f64> {
+        let mut phi: Vec<f64> = a[..self.players].iter().map(|v| 2.0 * v).collect();
+        for (triple, &coefficient) in self.triples.iter().zip(&a[self.players..]) {
+            for &i in triple {
+                phi[i] += 2.0 * coefficient / 3.0;
+            }
+        }
+        phi
+    }
+}
+
+/// The weighted normal equations `Σ w x xᵀ` (upper triangle, row-major) and `Σ w x y` of
+/// one target over some pairs, on one choice of terms.
+#[derive(Clone)]
+struct NormalEquations {
+    n: usize,
+    gram: Vec<f64>,
+    rhs: Vec<f64>,
+}
+
+impl NormalEquations {
+    /// The normal equations of target `k` on `terms` over the pairs `which`, pair `p`
+    /// weighted `weight(p)` (pairs of weight 0 skipped); `None` when the call was stopped.
+    fn over(
+        pairs: &Pairs,
+        terms: &Terms,
+        k: usize,
+        which: impl Iterator<Item = usize>,
+        weight: impl Fn(usize) -> f64,
+    ) -> Option<Self> {
+        let n = terms.len();
+        let mut equations = Self { n, gram: vec![0.0; n * n], rhs: vec![0.0; n] };
+        // Up to BLOCK pairs' rows x, each scaled by √w, and their √w·y: the Gram matrix
+        // takes them as one rank-BLOCK update, reading and writing each of its rows once.
+        let mut rows = vec![0.0; BLOCK * n];
+        let mut responses = [0.0; BLOCK];
+        let mut filled = 0;
+        let mut signs = vec![0.0; pairs.players];
+        let mut which = which.filter(|&p| weight(p) != 0.0).peekable();
+        let mut count = 0;
+        while let Some(p) = which.next() {
+            if count % CHECK_EVERY == 0 && stopped() {
+                return None;
+            }
+            count += 1;
+            let root = weight(p).sqrt();
+            let row = &mut rows[filled * n..(filled + 1) * n];
+            pairs.signs(p, &mut signs);
+            terms.features(&signs, row);
+            row.iter_mut().for_each(|x| *x *= root);
+            responses[filled] = root * pairs.y[p * pairs.targets + k];
+            filled += 1;
+            if filled == BLOCK || which.peek().is_none() {
+                equations.add_rows(&rows[..filled * n], &responses[..filled]);
+                filled = 0;
+            }
+        }
+        Some(equations)
+    }
+
+    /// Adds `Σ_b x_b x_bᵀ` (upper triangle) and `Σ_b x_b y_b` for the rows `x_b` of
+    /// `rows` (`n` each) and their responses `y_b`.
+    fn add_rows(&mut self, rows: &[f64], responses: &[f64]) {
+        let n = self.n;
+        let row = |b: usize| &rows[b * n..(b + 1) * n];
+        for i in 0..n {
+            let mut scales = [0.0; BLOCK];
+            for (b, scale) in scales.iter_mut().enumerate().take(responses.len()) {
+                *scale = row(b)[i];
+                self.rhs[i] += *scale * responses[b];
+            }
+            let gram = &mut self.gram[i * n + i..(i + 1) * n];
+            match responses.len() {
+                BLOCK => {
+                    let (r0, r1, r2, r3) = (&row(0)[i..], &row(1)[i..], &row(2)[i..], &row(3)[i..]);
+                    for (j, g) in gram.iter_mut().enumerate() {
+                        *g += (scales[0] * r0[j] + scales[1] * r1[j]) + (scales[2] * r2[j] + scales[3] * r3[j]);
+                    }
+                }
+                rest => {
+                    for (b, scale) in scales.iter().enumerate().take(rest) {
+                        gram.iter_mut().zip(&row(b)[i..]).for_each(|(g, x)| *g += scale * x);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `scale · self`, entry by entry.
+    fn scaled(&self, scale: f64) -> Self {
+        let times = |a: &[f64]| -> Vec<f64> { a.iter().map(|a| scale * a).collect() };
+        Self { n: self.n, gram: times(&self.gram), rhs: times(&self.rhs) }
+    }
+
+    /// `self + other`, entry by entry.
+    fn plus(&self, other: &Self) -> Self {
+        let add = |a: &[f64], b: &[f64]| -> Vec<f64> { a.iter().zip(b).map(|(a, b)| a + b).collect() };
+        Self { n: self.n, gram: add(&self.gram, &other.gram), rhs: add(&self.rhs, &other.rhs) }
+    }
+
+    /// `fixed + scale · (sampled − left_out)`, entry by entry.
+    fn combine(fixed: &Self, sampled: &Self, left_out: &Self, scale: f64) -> Self {
+        let mix = |f: &[f64], s: &[f64], l: &[f64]| -> Vec<f64> {
+            f.iter().zip(s).zip(l).map(|((f, s), l)| f + scale * (s - l)).collect()
+        };
+        Self {
+            n: fixed.n,
+            gram: mix(&fixed.gram, &sampled.gram, &left_out.gram),
+            rhs: mix(&fixed.rhs, &sampled.rhs, &left_out.rhs),
+        }
+    }
+
+    /// The least-squares coefficients constrained to `Σ_T a_T = delta / 2` (so that
+    /// `Σφ = delta`), with the factor; `None` when the Gram matrix is singular.
+    fn solve(self, delta: f64) -> Option<Solution> {
+        let n = self.n;
+        let factor = cholesky(self.gram, n)?;
+        let mut ones = vec![1.0; n];
+        forward_substitute(&factor, n, &mut ones);
+        let ones_sum: f64 = ones.iter().map(|e| e * e).sum();
+        let unconstrained = cholesky_solve(&factor, n, self.rhs);
+        let mut h = ones.clone();
+        backward_substitute(&factor, n, &mut h);
+        let shift = (delta / 2.0 - unconstrained.iter().sum::<f64>()) / ones_sum;
+        let coefficients = unconstrained.iter().zip(&h).map(|(u, h)| u + shift * h).collect();
+        Some(Solution { n, factor, ones, ones_sum, coefficients })
+    }
+
+    /// The Shapley values of [`solve`](Self::solve)'s coefficients; `None` when the Gram
+    /// matrix is singular or the values are not finite.
+    fn shapley_values(self, terms: &Terms, delta: f64) -> Option<Vec<f64>> {
+        terms.locally_accurate(&self.solve(delta)?.coefficients, delta)
+    }
+}
+
+/// A factored system of [`NormalEquations`] and its constrained solution.
+struct Solution {
+    n: usize,
+    /// The Cholesky factor of the Gram matrix `G`.
+    factor: Vec<f64>,
+    /// `e = L⁻¹ 1` and `eᵀe = 1ᵀ G⁻¹ 1`.
+    ones: Vec<f64>,
+    ones_sum: f64,
+    coefficients: Vec<f64>,
+}
+
+impl Solution {
+    /// The change in the coefficients when the pairs `members` are removed from the
+    /// system (exactly, by the Woodbury identity): with `Z` their rows scaled by `√w`,
+    /// `ρ` their scaled residuals and `P = G⁻¹ − G⁻¹1 1ᵀG⁻¹ / 1ᵀG⁻¹1` (the inverse on
+    /// `Σa = 0`), the change is `−P Zᵀ (I − Z P Zᵀ)⁻¹ ρ`. Costs `|members| · n²`
+    /// against a refactorisation's `n³ / 6`. `None` when the removal leaves the system
+    /// singular: a pivot of `I − Z P Zᵀ` (whose diagonal is `1 −` the pairs' leverages,
+    /// at most 1) at or below the jackknife's tolerance.
+    fn without(&self, pairs: &Pairs, terms: &Terms, k: usize, members: &[usize]) -> Option<Vec<f64>> {
+        let (n, r) = (self.n, members.len());
+        let mut z = vec![0.0; r * n];
+        let mut residuals = vec![0.0; r];
+        let mut signs = vec![0.0; pairs.players];
+        for ((row, residual), &p) in z.chunks_exact_mut(n).zip(&mut residuals).zip(members) {
+            pairs.signs(p, &mut signs);
+            terms.features(&signs, row);
+            let root = pairs.weights[p].sqrt();
+            let fitted = dot(row, &self.coefficients);
+            *residual = root * (pairs.y[p * pairs.targets + k] - fitted);
+            row.iter_mut().for_each(|x| *x *= root);
+        }
+        // In the factor's coordinates: uₜ = L⁻¹ zₜ, so that zₜᵀ G⁻¹ zᵤ = uₜ·uᵤ and
+        // zₜᵀ G⁻¹ 1 = uₜ·e.
+        let e = &self.ones;
+        let mut u = z;
+        u.chunks_exact_mut(n).for_each(|row| forward_substitute(&self.factor, n, row));
+        let along: Vec<f64> = u.chunks_exact(n).map(|row| dot(row, e)).collect();
+        // I − Z P Zᵀ (upper triangle; symmetric and positive definite unless the removal
+        // leaves the system singular).
+        let mut kept = vec![0.0; r * r];
+        for (t, row) in u.chunks_exact(n).enumerate() {
+            for (s, column) in u.chunks_exact(n).enumerate().skip(t) {
+                let h = dot(row, column) - along[t] * along[s] / self.ones_sum;
+                kept[t * r + s] = f64::from(u8::from(t == s)) - h;
+            }
+        }
+        let weights = cholesky_solve(&cholesky_relative_to(kept, r, 1.0)?, r, residuals);
+        // The step −P Zᵀ w = −L⁻ᵀ (v − e (e·v) / eᵀe), with v = Σ wₜ uₜ.
+        let mut v = vec![0.0; n];
+        for (w, row) in weights.iter().zip(u.chunks_exact(n)) {
+            v.iter_mut().zip(row).for_each(|(v, x)| *v += w * x);
+        }
+        let projection = dot(&v, e) / self.ones_sum;
+        v.iter_mut().zip(e).for_each(|(v, e)| *v -= projection * e);
+        backward_substitute(&self.factor, n, &mut v);
+        let step = v.into_iter().map(|v| -v);
+        Some(self.coefficients.iter().zip(step).map(|(a, s)| a + s).collect())
+    }
+}
+
+/// One target's fit on one choice of terms, with the normal equations of its enumerated
+/// and sampled pairs kept for the jackknife.
+struct Fit {
+    fixed: NormalEquations,
+    sampled: NormalEquations,
+    phi: Vec<f64>,
+}
+
+impl Fit {
+    /// Fits target `k` on `terms` constrained to `Σφ = delta`; `None` when the Gram
+    /// matrix is singular or the call was stopped.
+    fn new(pairs: &Pairs, terms: &Terms, k: usize, delta: f64) -> Option<Self> {
+        let weight = |p: usize| pairs.weights[p];
+        let fixed = NormalEquations::over(pairs, terms, k, pairs.enumerated(), weight)?;
+        let sampled = NormalEquations::over(pairs, terms, k, pairs.sampled(), weight)?;
+        let phi = fixed.plus(&sampled).shapley_values(terms, delta)?;
+        Some(Self { fixed, sampled, phi })
+    }
+
+    /// The jackknife replicates of this fit's values, one per group of `linear` (whose
+    /// estimates choose each replicate's terms): each group left out and its weight given
+    /// to the other sampled pairs, refitted on the terms its replicate chooses. `None`
+    /// when a replicate's system is singular or the call was stopped.
+    ///
+    /// A group of fewer than a third as many pairs as coefficients is removed by
+    /// [`Solution::without`] from the system whose enumerated pairs are scaled by
+    /// `1 − 1/G`: every group's own scale `1 − W_g / W_s` averages that, and the groups'
+    /// spread around it changes a replicate at second order only. A larger group, and a
+    /// replicate that chooses other terms, is refitted with its exact weights.
+    fn replicates(
+        &self,
+        pairs: &Pairs,
+        terms: &Terms,
+        k: usize,
+        delta: f64,
+        linear: &Replicates,
+    ) -> Option<Vec<Vec<f64>>> {
+        let players = pairs.players;
+        let groups = linear.estimates.len();
+        let members = pairs.group_members(groups);
+        let mut rescaled: Option<Solution> = None;
+        let mut out = Vec::with_capacity(members.len());
+        for (g, (estimate, members)) in linear.estimates.iter().zip(&members).enumerate() {
+            if stopped() {
+                return None;
+            }
+            let own = &estimate[k * players..(k + 1) * players];
+            let phi = match Terms::choose(own, pairs.len()) {
+                Some(chosen) if chosen == *terms && 3 * members.len() < terms.len() => {
+                    if rescaled.is_none() {
+                        let scale = 1.0 - 1.0 / groups as f64;
+                        rescaled = Some(self.fixed.scaled(scale).plus(&self.sampled).solve(delta)?);
+                    }
+                    let base = rescaled.as_ref()?;
+                    terms.locally_accurate(&base.without(pairs, terms, k, members)?, delta)?
+                }
+                Some(chosen) if chosen == *terms => {
+                    let left_out =
+                        NormalEquations::over(pairs, terms, k, members.iter().copied(), |p| pairs.weights[p])?;
+                    NormalEquations::combine(&self.fixed, &self.sampled, &left_out, pairs.scale(g))
+                        .shapley_values(terms, delta)?
+                }
+                Some(chosen) => {
+                    NormalEquations::over(pairs, &chosen, k, 0..pairs.len(), |p| pairs.replicate_weight(p, g))?
+                        .shapley_values(&chosen, delta)?
+                }
+                None => own.to_vec(),
+            };
+            out.push(phi);
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explain::shapley::leverage::LeverageSampler;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha20Rng;
+
+    #[test]
+    fn pairs_read_complements_and_refuse_lone_coalitions() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let paired = LeverageSampler::new(10, 200, true, &mut rng).unwrap().schedule;
+        // Value of a coalition: its bit pattern read as a number, one target.
+        let value = |c: usize| (0..10).filter(|&i| paired.coalitions.contains(c, i)).map(|i| (1 << i) as f64).sum();
+        let values: Vec<f64> = (0..paired.len()).map(value).collect();
+        let pairs = Pairs::of(&paired, &values, 1, 4).expect("a paired schedule");
+        assert_eq!(pairs.len(), paired.len() / 2);
+        let mut signs = vec![0.0; 10];
+        for p in 0..pairs.len() {
+            pairs.signs(p, &mut signs);
+            // (v(S) − v(N∖S)) / 2 of a bit pattern is Σ_i sign_i 2^i / 2.
+            let want: f64 = signs.iter().enumerate().map(|(i, s)| s * (1 << i) as f64 / 2.0).sum();
+            assert_eq!(pairs.y[p], want);
+            assert_eq!(pairs.group[p], paired.unit[2 * p].map(|u| u as usize % 4));
+        }
+        let sampled: f64 = pairs.group_weights.iter().sum();
+        assert!((sampled - pairs.sampled_weight).abs() < 1e-12 && sampled > 0.0);
+        let lone = LeverageSampler::new(10, 12, true, &mut rng).unwrap().schedule;
+        let values = vec![0.0; lone.len()];
+        assert!(Pairs::of(&lone, &values, 1, 4).is_none(), "below 2(M − 1) coalitions are drawn alone");
+    }
+
+    #[test]
+    fn terms_keep_four_pairs_per_coefficient_and_the_largest_players() {
+        // 16 players, 1040 pairs: C(12, 3) = 220 triples, 236 coefficients (≤ 260).
+        let linear: Vec<f64> = (0..16).map(|i| if i % 2 == 0 { -(i as f64) } else { 0.1 }).collect();
+        let terms = Terms::choose(&linear, 1040).unwrap();
+        assert_eq!(terms.triples.len(), 220);
+        assert_eq!(terms.len(), 236);
+        let mut top: Vec<usize> = terms.triples.iter().flatten().copied().collect();
+        top.sort_unstable();
+        top.dedup();
+        // The 7 even players from 2 by |value|, then the 5 lowest-indexed ties at 0.1
+        // (player 0's value is 0, the smallest).
+        assert_eq!(top, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14]);
+        assert!(Terms::choose(&linear, 4 * 16 + 3).is_none(), "below one triple's support");
+        assert_eq!(Terms::choose(&linear, 4 * 17).unwrap().triples.len(), 1);
+        // Never past MAX_COEFFICIENTS, however many pairs.
+        assert!(Terms::choose(&linear, 1 << 20).unwrap().len() <= MAX_COEFFICIENTS);
+    }
+
+    #[test]
+    fn shapley_values_split_each_triple_evenly() {
+        let terms = Terms { players: 4, triples: vec![[0, 1, 3]] };
+        let phi = terms.shapley(&[0.5, 0.0, 1.0, 0.0, 3.0]);
+        assert_eq!(phi, vec![3.0, 2.0, 2.0, 2.0]);
+        let mut x = vec![0.0; 5];
+        terms.features(&[1.0, -1.0, 1.0, -1.0], &mut x);
+        assert_eq!(x, vec![1.0, -1.0, 1.0, -1.0, 1.0]);
+    }
+}
