@@ -281,6 +281,15 @@
 #define LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED 3
 
 /**
+ * `lumen_kernel_shap_options.estimator`: the stratified Leverage SHAP draws, fitted with
+ * third-order interactions among the players with the largest linear values and read off
+ * as Shapley values (PolySHAP): about half the model evaluations for the same error on
+ * models with interactions, at milliseconds of fitting per row and output (14 ms at
+ * budget 2080 with 16 players): for models whose evaluations cost more. Since 0.3.
+ */
+#define LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS 4
+
+/**
  * `level` of `lumen_engine_explain_timeshap`: one value per unpruned event (most recent
  * first), then one for the pruned events.
  */
@@ -1813,7 +1822,8 @@ typedef struct lumen_kernel_shap_options {
   size_t max_budget;
   /**
    * Since 0.3. `LUMEN_ESTIMATOR_DEFAULT` (0), `LUMEN_ESTIMATOR_SHAP`,
-   * `LUMEN_ESTIMATOR_LEVERAGE` or `LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED`.
+   * `LUMEN_ESTIMATOR_LEVERAGE`, `LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED` or
+   * `LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS`.
    */
   uint32_t estimator;
   /**

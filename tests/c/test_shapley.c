@@ -509,26 +509,34 @@ static void test_kernel_estimators_and_targets(lumen_engine *engine) {
     options.game.background_len = BG * N;
     options.budget = 300;
 
-    /* Every estimator: values within SE_BOUND standard errors of the definition. */
-    const uint32_t estimators[4] = {LUMEN_ESTIMATOR_DEFAULT, LUMEN_ESTIMATOR_SHAP, LUMEN_ESTIMATOR_LEVERAGE,
-                                    LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED};
-    const char *names[4] = {"\"estimator\":\"leverage_stratified\"", "\"estimator\":\"shap\"",
-                            "\"estimator\":\"leverage\"", "\"estimator\":\"leverage_stratified\""};
-    for (size_t e = 0; e < 4; e++) {
+    /* Every estimator: one finite value and standard error per player, locally accurate,
+     * within SE_BOUND standard errors of the definition. */
+    const uint32_t estimators[5] = {LUMEN_ESTIMATOR_DEFAULT, LUMEN_ESTIMATOR_SHAP, LUMEN_ESTIMATOR_LEVERAGE,
+                                    LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED, LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS};
+    const char *names[5] = {"\"estimator\":\"leverage_stratified\"", "\"estimator\":\"shap\"",
+                            "\"estimator\":\"leverage\"", "\"estimator\":\"leverage_stratified\"",
+                            "\"estimator\":\"leverage_interactions\""};
+    for (size_t e = 0; e < 5; e++) {
         options.estimator = estimators[e];
         lumen_explanation *ex = kernel(engine, model, x, N, 1, &options);
         if (ex == NULL) {
             continue;
+        }
+        lumen_attribution_shape shape;
+        if (CHECK_OK(lumen_explanation_shape(ex, &shape))) {
+            CHECK(shape.rows == 1 && shape.outputs == 1 && shape.features == N);
         }
         float got[N];
         CHECK_OK(lumen_explanation_attributions(ex, got, N));
         check_local_accuracy(ex);
         float *se = standard_errors(ex, N);
         if (se != NULL) {
-            size_t outside = 0;
+            size_t nonfinite = 0, outside = 0;
             for (size_t i = 0; i < N; i++) {
+                nonfinite += !(isfinite(got[i]) && isfinite(se[i]) && se[i] >= 0.0f);
                 outside += !(fabs(got[i] - want[i]) <= SE_BOUND * se[i] + LINEAR_TOLERANCE);
             }
+            CHECK(nonfinite == 0);
             CHECK(outside == 0);
         }
         free(se);

@@ -312,6 +312,26 @@ void test_kernel_shap() {
     CHECK(json.find("kernel_shap") != std::string::npos);
     CHECK(json.find("\"seed\":7") != std::string::npos);
     CHECK(json.front() == '{' && json.back() == '}');
+    // Every estimator, sampled (10 of the 14 coalitions): one finite value per player and
+    // output, locally accurate, the estimator named in the JSON.
+    const std::array<std::pair<lumen::Estimator, const char*>, 5> estimators = {{
+        {lumen::Estimator::Default, "\"estimator\":\"leverage_stratified\""},
+        {lumen::Estimator::Shap, "\"estimator\":\"shap\""},
+        {lumen::Estimator::Leverage, "\"estimator\":\"leverage\""},
+        {lumen::Estimator::LeverageStratified, "\"estimator\":\"leverage_stratified\""},
+        {lumen::Estimator::LeverageInteractions, "\"estimator\":\"leverage_interactions\""},
+    }};
+    for (const auto& [estimator, name] : estimators) {
+        lumen::KernelShapOptions sampled = options;
+        sampled.estimator = estimator;
+        sampled.budget = 10;
+        const lumen::Explanation e = engine.kernel_shap(model, rows2, sampled);
+        const std::vector<float> values = e.attributions();
+        CHECK(values.size() == all.size());
+        CHECK(std::all_of(values.begin(), values.end(), [](float v) { return std::isfinite(v); }));
+        for (double gap : e.completeness_gaps()) CHECK_NEAR(gap, 0.0, 1e-4);
+        CHECK(e.to_json().find(name) != std::string::npos);
+    }
 }
 
 void test_shapley_sampling() {

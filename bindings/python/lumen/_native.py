@@ -85,7 +85,7 @@ SEQUENCE_CALLBACKS = {
 }
 
 #: ``lumen_kernel_shap_options.estimator`` values (``LUMEN_ESTIMATOR_*``).
-ESTIMATORS = {"default": 0, "shap": 1, "leverage": 2, "leverage_stratified": 3}
+ESTIMATORS = {"default": 0, "shap": 1, "leverage": 2, "leverage_stratified": 3, "leverage_interactions": 4}
 
 
 class ModelDesc(Structure):

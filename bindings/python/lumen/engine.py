@@ -379,7 +379,10 @@ class Engine:
 
         ``estimator`` picks how coalitions are sampled: ``"default"`` (the library's
         choice, today ``"leverage_stratified"``), ``"shap"`` (shap's KernelExplainer
-        schedule), ``"leverage"`` (Leverage SHAP) or ``"leverage_stratified"``.
+        schedule), ``"leverage"`` (Leverage SHAP), ``"leverage_stratified"`` or
+        ``"leverage_interactions"`` (since 0.3: the stratified draws fitted with
+        third-order interactions among the top players, PolySHAP; fewer model evaluations
+        for the same error on models with interactions).
 
         ``target_standard_error`` (> 0, in the explained output's units, link space)
         samples in rounds until every value's standard error is at or below it, or until

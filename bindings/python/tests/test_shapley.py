@@ -157,7 +157,7 @@ def test_estimators_differ_at_small_budgets():
 def test_unknown_estimator_lists_the_valid_names(engine, linear):
     with pytest.raises(lumen.InvalidInputError, match="estimator: is 'kernel'") as caught:
         engine.kernel_shap(linear, np.ones(4), np.zeros(4), estimator="kernel")
-    for name in ("default", "shap", "leverage", "leverage_stratified"):
+    for name in ("default", "shap", "leverage", "leverage_stratified", "leverage_interactions"):
         assert repr(name) in str(caught.value)
     assert caught.value.status == lumen.Status.INVALID_ARGUMENT
 

@@ -438,7 +438,7 @@ impl Call<'_> {
             options.error_batches = u32::try_from(input.count(8)).unwrap_or(u32::MAX);
             options.target_standard_error = if input.flag() { input.double() } else { 0.0 };
             options.max_budget = input.count(128);
-            options.estimator = input.choice(4);
+            options.estimator = input.choice(5);
             options.control = self.control;
             expect_explanation("lumen_engine_explain_kernel_shap", |out| {
                 // SAFETY: every pointer holds its stated length and lives through the call.

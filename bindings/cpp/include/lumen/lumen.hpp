@@ -339,10 +339,11 @@ enum class Link : std::uint32_t {
 
 /// How KernelSHAP samples its coalitions (`lumen_kernel_shap_options.estimator`).
 enum class Estimator : std::uint32_t {
-    Default = LUMEN_ESTIMATOR_DEFAULT,                        ///< The library's default (stratified leverage).
-    Shap = LUMEN_ESTIMATOR_SHAP,                              ///< shap's KernelExplainer schedule.
-    Leverage = LUMEN_ESTIMATOR_LEVERAGE,                      ///< Leverage SHAP (Musco & Witter, 2025).
-    LeverageStratified = LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED, ///< Leverage SHAP, counts fixed per size.
+    Default = LUMEN_ESTIMATOR_DEFAULT,                            ///< The library's default (stratified leverage).
+    Shap = LUMEN_ESTIMATOR_SHAP,                                  ///< shap's KernelExplainer schedule.
+    Leverage = LUMEN_ESTIMATOR_LEVERAGE,                          ///< Leverage SHAP (Musco & Witter, 2025).
+    LeverageStratified = LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED,     ///< Leverage SHAP, counts fixed per size.
+    LeverageInteractions = LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS, ///< Stratified draws, third-order fit (PolySHAP).
 };
 
 /// Which reason codes to list (`lumen_explanation_reason_codes` direction).

@@ -42,8 +42,8 @@ impl GameArguments<'_, '_> {
 
 /// KernelSHAP's estimator and accuracy-driven budget, as Java passes them.
 struct Accuracy {
-    /// 0 the engine's default, 1 shap, 2 leverage, 3 leverage stratified (the C ABI's
-    /// `LUMEN_ESTIMATOR_*` numbers).
+    /// 0 the engine's default, 1 shap, 2 leverage, 3 leverage stratified, 4 leverage
+    /// interactions (the C ABI's `LUMEN_ESTIMATOR_*` numbers).
     estimator: jint,
     /// 0: none (a fixed budget).
     target_standard_error: jdouble,
@@ -58,9 +58,13 @@ impl Accuracy {
             1 => Ok(Estimator::Shap),
             2 => Ok(Estimator::Leverage),
             3 => Ok(Estimator::LeverageStratified),
+            4 => Ok(Estimator::LeverageInteractions),
             other => Err(Error::invalid(
                 "estimator",
-                format!("is {other}, expected 0 (default), 1 (shap), 2 (leverage) or 3 (leverage stratified)"),
+                format!(
+                    "is {other}, expected 0 (default), 1 (shap), 2 (leverage), 3 (leverage stratified) \
+                     or 4 (leverage interactions)"
+                ),
             )
             .into()),
         }
@@ -102,9 +106,9 @@ fn inner_kernel_shap<E: Element>(
 /// double[] backgroundWeights, int[] players, String[] playerNames, int[] targets, boolean
 /// logit, int budget, int errorBatches, int estimator, double targetStandardError, int
 /// maxBudget)`: the explanation handle (budget 0: the engine's default; errorBatches 0: the
-/// engine's default; estimator 0: the default, 1 shap, 2 leverage, 3 leverage stratified;
-/// targetStandardError 0: a fixed budget; maxBudget 0: the engine's cap; `inputs` and
-/// `background` a `float[]` for a float model, a `double[]` for a double one).
+/// engine's default; estimator 0: the default, 1 shap, 2 leverage, 3 leverage stratified, 4
+/// leverage interactions; targetStandardError 0: a fixed budget; maxBudget 0: the engine's
+/// cap; `inputs` and `background` a `float[]` for a float model, a `double[]` for a double one).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_lumen_NativeLumen_kernelShap<'l>(

@@ -2,7 +2,7 @@ package dev.lumen;
 
 /**
  * How KernelSHAP samples and weights coalitions ({@link KernelShapOptions#estimator(Estimator)}).
- * All three estimate the same Shapley values; they differ in the error at a given number of model
+ * All four estimate the same Shapley values; they differ in the error at a given number of model
  * evaluations.
  */
 public enum Estimator {
@@ -23,7 +23,15 @@ public enum Estimator {
      * (stratified by size): the same weights, less variance. The engine's default, the lowest mean
      * error at equal model evaluations in Lumen's comparison benches.
      */
-    LEVERAGE_STRATIFIED(3);
+    LEVERAGE_STRATIFIED(3),
+    /**
+     * The stratified Leverage SHAP draws, fitted with third-order interactions among the players
+     * with the largest linear values and read off as Shapley values (PolySHAP, Fumagalli et al.,
+     * 2025): about half the model evaluations for the same error on models with interactions, at
+     * milliseconds of fitting per row and output (14 ms at budget 2080 with 16 players), so for
+     * models whose evaluations cost more. Since 0.3.
+     */
+    LEVERAGE_INTERACTIONS(4);
 
     private final int code;
 
