@@ -39,10 +39,11 @@
 //! The exact replicates give 0.92–0.97.
 
 use super::jackknife::{
-    backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, dot, forward_substitute, stopped, Replicates,
+    backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, forward_substitute, stopped, Replicates,
     CHECK_EVERY,
 };
 use super::schedule::{Coalitions, Schedule, WORD_BITS};
+use super::solve::dot;
 
 /// The fewest complementary pairs per fitted coefficient.
 pub(super) const PAIRS_PER_COEFFICIENT: usize = 4;

@@ -27,7 +27,7 @@
 //! errors are unavailable (`None`): the values stand, their errors are not reported.
 
 use super::schedule::Schedule;
-use super::solve::NullSpace;
+use super::solve::{dot, NullSpace};
 use crate::alloc::try_filled;
 
 /// A leave-one-out system is declared singular when a Cholesky pivot falls to this share
@@ -348,28 +348,6 @@ pub(super) fn cholesky_relative_to(mut a: Vec<f64>, n: usize, scale: f64) -> Opt
         }
     }
     Some(a)
-}
-
-/// Independent partial sums of [`dot`]: enough to fill two 256-bit vectors and hide the
-/// latency of their additions.
-const DOT_LANES: usize = 8;
-
-/// `Σ x_k y_k` over the shorter of the two, in [`DOT_LANES`] interleaved partial sums
-/// combined in a fixed order (the same bits on every machine and thread count; the
-/// compiler may vectorise it, unlike one sequential sum).
-pub(super) fn dot(x: &[f64], y: &[f64]) -> f64 {
-    let len = x.len().min(y.len());
-    let (x, y) = (&x[..len], &y[..len]);
-    let mut lanes = [0.0f64; DOT_LANES];
-    let (xs, ys) = (x.chunks_exact(DOT_LANES), y.chunks_exact(DOT_LANES));
-    let tail: f64 = xs.remainder().iter().zip(ys.remainder()).map(|(a, b)| a * b).sum();
-    for (xc, yc) in xs.zip(ys) {
-        for lane in 0..DOT_LANES {
-            lanes[lane] += xc[lane] * yc[lane];
-        }
-    }
-    let halves: [f64; 4] = std::array::from_fn(|i| lanes[i] + lanes[i + 4]);
-    ((halves[0] + halves[2]) + (halves[1] + halves[3])) + tail
 }
 
 /// Solves `L Lᵀ u = b` for the factor of [`cholesky`].

@@ -363,7 +363,7 @@ const DOT_LANES: usize = 8;
 /// `aᵀb` over the shorter length, summed in [`DOT_LANES`] interleaved partial sums (a
 /// fixed order, so the same bits on every machine and thread count) that the compiler
 /// keeps in vector registers; a single running sum would wait on each addition.
-fn dot(a: &[f64], b: &[f64]) -> f64 {
+pub(super) fn dot(a: &[f64], b: &[f64]) -> f64 {
     let len = a.len().min(b.len());
     let (a, b) = (&a[..len], &b[..len]);
     let mut lanes = [0.0f64; DOT_LANES];
