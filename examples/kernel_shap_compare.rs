@@ -11,10 +11,11 @@
 //! * `setup PATH [--inputs M] [--hidden H] [--background B] [--rows R] [--seed S]` writes
 //!   the setting (defaults: M = 16, H = 16, B = 50, R = 20, S = 2024).
 //! * `run PATH [--budgets 200,500,1000,2080] [--reps 3] [--threads 1,2] [--error-batches 64]
-//!   [--estimators shap,leverage,leverage_stratified] [--row-cost-us 0]` explains every row
-//!   of the setting with KernelSHAP, one row per call, on a CPU engine (`--row-cost-us`: the
-//!   model busy-waits this many microseconds per row after computing it, in every timed
-//!   run but not in exact mode, to stand for a model whose evaluations dominate):
+//!   [--estimators shap,leverage,leverage_stratified,leverage_interactions] [--row-cost-us 0]`
+//!   explains every row of the setting with KernelSHAP, one row per call, on a CPU engine
+//!   (`--row-cost-us`: the model busy-waits this many microseconds per row after computing
+//!   it, in every timed run but not in exact mode, to stand for a model whose evaluations
+//!   dominate):
 //!   - in exact mode (budget `2^M − 2`, every coalition once), the reference values;
 //!   - for each estimator (default: all), at each sampled budget and engine thread count,
 //!     `reps` times with engine seeds `0..reps` (`--error-batches`: KernelSHAP's jackknife
@@ -572,7 +573,7 @@ fn dispatch() -> AnyResult<()> {
     let usage =
         "usage: kernel_shap_compare setup PATH [--inputs M --hidden H --background B --rows R --seed S]\n       \
                  kernel_shap_compare run PATH [--budgets 200,500,1000,2080 --reps 3 --threads 1,2 --error-batches 64 \
-                 --estimators shap,leverage,leverage_stratified]";
+                 --estimators shap,leverage,leverage_stratified,leverage_interactions]";
     let (Some(command), Some(path)) = (args.first(), args.get(1)) else {
         return Err(usage.into());
     };
