@@ -28,15 +28,18 @@
 //! # Standard errors
 //! The delete-a-group jackknife of [`jackknife`](super::jackknife), with the same groups
 //! and variance factors: leaving group `g` out, its weight goes to the other sampled pairs
-//! and the fit is solved again, from the enumerated and sampled pairs' normal equations less
-//! the group's (one factorisation per group). The triples are chosen again in every
-//! replicate from that replicate's linear values, and a replicate whose choice differs is
-//! fitted on its own triples, so the errors include the choice's own variability.
+//! and the fit is solved again on the same terms. A group of few pairs is removed exactly by
+//! the Woodbury identity from one factorisation; a large one is refitted from the enumerated
+//! and sampled pairs' normal equations less the group's.
 //!
-//! A linearised jackknife (one factorisation, two triangular solves per group) was tried
-//! first: with four pairs per coefficient the pairs' leverages are high (about 1/4), so
-//! it understated the errors by a fifth (1.96-SE coverage 0.86–0.91 on the comparison MLP).
-//! The exact replicates give 0.92–0.97.
+//! The errors are conditional on the chosen triples. Choosing them again in every replicate
+//! (refitting where the choice differs) changed the errors by about 2 % on the comparison
+//! MLP (1.96-SE coverage 0.941–0.963 without, 0.944–0.965 with), but where many players
+//! have nearly equal values (irrelevant features) nearly every replicate chooses
+//! differently and the fit cost 20 times as much (`kernel_shap_floor`, 297 ms), so the
+//! choice is kept. A linearised jackknife (one factorisation, two triangular solves per
+//! group) was tried first: with four pairs per coefficient the pairs' leverages are near
+//! 1/4, and it understated the errors by a fifth (coverage 0.86–0.91).
 
 use super::jackknife::{
     backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, forward_substitute, stopped, Replicates,
@@ -102,8 +105,7 @@ pub(super) fn interaction_estimate(
         let Some(fit) = Fit::new(&pairs, &terms, k, delta) else { continue };
         phi[span.clone()].copy_from_slice(&fit.phi);
         let Some(linear_replicates) = replicates.as_mut() else { continue };
-        // Target k's replicates read the linear ones of target k only, then replace them.
-        let Some(refitted) = fit.replicates(&pairs, &terms, k, delta, linear_replicates) else {
+        let Some(refitted) = fit.replicates(&pairs, &terms, k, delta, groups) else {
             return (phi, None);
         };
         for (estimate, phi_g) in linear_replicates.estimates.iter_mut().zip(refitted) {
@@ -204,16 +206,6 @@ impl<'a> Pairs<'a> {
     fn signs(&self, pair: usize, out: &mut [f64]) {
         for (i, sign) in out.iter_mut().enumerate() {
             *sign = if self.coalitions.contains(2 * pair, i) { 1.0 } else { -1.0 };
-        }
-    }
-
-    /// The weight of `pair` when group `left_out` is left out and its weight given to the
-    /// other sampled pairs (as the linear jackknife does).
-    fn replicate_weight(&self, pair: usize, left_out: usize) -> f64 {
-        match self.group[pair] {
-            None => self.weights[pair],
-            Some(g) if g == left_out => 0.0,
-            Some(_) => self.weights[pair] * self.scale(left_out),
         }
     }
 
@@ -501,54 +493,37 @@ impl Fit {
         Some(Self { fixed, sampled, phi })
     }
 
-    /// The jackknife replicates of this fit's values, one per group of `linear` (whose
-    /// estimates choose each replicate's terms): each group left out and its weight given
-    /// to the other sampled pairs, refitted on the terms its replicate chooses. `None`
-    /// when a replicate's system is singular or the call was stopped.
+    /// The jackknife replicates of this fit's values over `groups` groups: each group left
+    /// out and its weight given to the other sampled pairs, refitted on the same terms.
+    /// `None` when a replicate's system is singular or the call was stopped.
     ///
     /// A group of fewer than a third as many pairs as coefficients is removed by
     /// [`Solution::without`] from the system whose enumerated pairs are scaled by
     /// `1 − 1/G`: every group's own scale `1 − W_g / W_s` averages that, and the groups'
-    /// spread around it changes a replicate at second order only. A larger group, and a
-    /// replicate that chooses other terms, is refitted with its exact weights.
-    fn replicates(
-        &self,
-        pairs: &Pairs,
-        terms: &Terms,
-        k: usize,
-        delta: f64,
-        linear: &Replicates,
-    ) -> Option<Vec<Vec<f64>>> {
-        let players = pairs.players;
-        let groups = linear.estimates.len();
+    /// spread around it changes a replicate at second order only. A larger group is
+    /// refitted with its exact weights.
+    fn replicates(&self, pairs: &Pairs, terms: &Terms, k: usize, delta: f64, groups: usize) -> Option<Vec<Vec<f64>>> {
         let members = pairs.group_members(groups);
-        let mut rescaled: Option<Solution> = None;
-        let mut out = Vec::with_capacity(members.len());
-        for (g, (estimate, members)) in linear.estimates.iter().zip(&members).enumerate() {
+        let small = members.iter().any(|m| 3 * m.len() < terms.len());
+        let rescaled = match small {
+            true => Some(self.fixed.scaled(1.0 - 1.0 / groups as f64).plus(&self.sampled).solve(delta)?),
+            false => None,
+        };
+        let mut out = Vec::with_capacity(groups);
+        for (g, members) in members.iter().enumerate() {
             if stopped() {
                 return None;
             }
-            let own = &estimate[k * players..(k + 1) * players];
-            let phi = match Terms::choose(own, pairs.len()) {
-                Some(chosen) if chosen == *terms && 3 * members.len() < terms.len() => {
-                    if rescaled.is_none() {
-                        let scale = 1.0 - 1.0 / groups as f64;
-                        rescaled = Some(self.fixed.scaled(scale).plus(&self.sampled).solve(delta)?);
-                    }
-                    let base = rescaled.as_ref()?;
+            let phi = match &rescaled {
+                Some(base) if 3 * members.len() < terms.len() => {
                     terms.locally_accurate(&base.without(pairs, terms, k, members)?, delta)?
                 }
-                Some(chosen) if chosen == *terms => {
+                _ => {
                     let left_out =
                         NormalEquations::over(pairs, terms, k, members.iter().copied(), |p| pairs.weights[p])?;
                     NormalEquations::combine(&self.fixed, &self.sampled, &left_out, pairs.scale(g))
                         .shapley_values(terms, delta)?
                 }
-                Some(chosen) => {
-                    NormalEquations::over(pairs, &chosen, k, 0..pairs.len(), |p| pairs.replicate_weight(p, g))?
-                        .shapley_values(&chosen, delta)?
-                }
-                None => own.to_vec(),
             };
             out.push(phi);
         }
