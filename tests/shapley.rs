@@ -476,9 +476,12 @@ mod sampling_error {
     fn a_target_standard_error_samples_in_rounds_until_met() {
         // shap's schedule draws with replacement, so near the 4094 coalitions of M = 12 its
         // draws mostly repeat pairs: a looser target for it.
-        for (estimator, target) in
-            [(Estimator::Shap, 8e-3), (Estimator::Leverage, 2e-3), (Estimator::LeverageStratified, 2e-3)]
-        {
+        for (estimator, target) in [
+            (Estimator::Shap, 8e-3),
+            (Estimator::Leverage, 2e-3),
+            (Estimator::LeverageStratified, 2e-3),
+            (Estimator::LeverageInteractions, 2e-3),
+        ] {
             let mut setting = Setting::new(12, 5);
             setting.params.estimator = estimator;
             setting.params.target_standard_error = Some(target);
@@ -601,7 +604,8 @@ mod sampling_error {
             }
         }
         let ratio = cubic_error / linear_error;
-        assert!(ratio < 0.6, "interaction fit's error {ratio:.3} of KernelSHAP's at equal evaluations");
+        // 0.083 when measured; the fit's triple of players 0, 1 and 2 is exact.
+        assert!(ratio < 0.25, "interaction fit's error {ratio:.3} of KernelSHAP's at equal evaluations");
     }
 
     #[test]
