@@ -620,13 +620,13 @@ mod tests {
         assert_eq!(Terms::choose(&[1.0; 12], 0).unwrap().len(), 12 + 220);
         assert_eq!(Terms::choose(&[1.0; 255], 0).unwrap().triples.len(), 1);
         assert!(Terms::choose(&[1.0; 256], 0).is_none());
-        // 300 pairs leave 75 unpenalised coefficients: C(7, 3) = 35 triples among the 7
-        // largest players come first, unpenalised.
+        // 300 pairs support 75 coefficients: the C(8, 3) = 56 triples among the 8 largest
+        // players (the even ones from 2, then player 1) come first, unpenalised.
         let few = Terms::choose(&linear, 300).unwrap();
-        assert_eq!((few.free, few.triples.len()), (35, 220));
-        let ranked = [14, 12, 10, 8, 6, 4, 2];
-        assert!(few.triples[..35].iter().all(|t| t.iter().all(|i| ranked.contains(i))));
-        assert!(few.triples[35..].iter().all(|t| t.iter().any(|i| !ranked.contains(i))));
+        assert_eq!((few.free, few.triples.len()), (56, 220));
+        let ranked = [14, 12, 10, 8, 6, 4, 2, 1];
+        assert!(few.triples[..56].iter().all(|t| t.iter().all(|i| ranked.contains(i))));
+        assert!(few.triples[56..].iter().all(|t| t.iter().any(|i| !ranked.contains(i))));
     }
 
     #[test]
