@@ -1854,7 +1854,8 @@ typedef struct lumen_shapley_sampling_options {
   struct lumen_shapley_game game;
   /**
    * Antithetic pairs of permutations per row (each pair walks a random order and its
-   * reverse); 0 uses the default, 25; otherwise at least 2, for a standard error.
+   * reverse); 0 uses the default, 25; otherwise at least 2, for a standard error, and at
+   * most `LUMEN_MAX_SAMPLES`.
    */
   size_t permutation_pairs;
   /**

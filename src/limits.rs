@@ -9,8 +9,8 @@ use crate::error::{Error, Result};
 pub const MAX_INPUT_LEN: usize = 1 << 28;
 /// Outputs of a model per row (2²⁰).
 pub const MAX_OUTPUT_LEN: usize = 1 << 20;
-/// Integrated Gradients steps with a Riemann rule, GradientSHAP samples and NoiseTunnel
-/// copies per row (2²⁰).
+/// Integrated Gradients steps with a Riemann rule, GradientSHAP samples, NoiseTunnel
+/// copies and Shapley Value Sampling's permutation pairs per row (2²⁰).
 pub const MAX_SAMPLES: usize = 1 << 20;
 /// Integrated Gradients steps with the Gauss–Legendre rule, whose nodes cost O(n²) to
 /// compute (4096: about 0.1 s).

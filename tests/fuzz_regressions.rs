@@ -46,3 +46,12 @@ fn c_options_reproducers_keep_their_properties() {
 fn timeshap_seq_len_times_features_overflow_is_a_length_mismatch() {
     c_abi::options::check(include_bytes!("../fuzz/regressions/c_options/timeshap-prune-seq-len-overflow"));
 }
+
+/// `lumen_engine_explain_shapley_sampling` with `permutation_pairs = 2³²` under an
+/// unbounded memory budget: the permutations (192 GiB) were allocated infallibly, and
+/// `2 × permutation_pairs` overflowed for the largest counts (a contained panic); now
+/// refused above `LUMEN_MAX_SAMPLES` before anything is allocated.
+#[test]
+fn shapley_sampling_huge_permutation_pairs_are_refused() {
+    c_abi::options::check(include_bytes!("../fuzz/regressions/c_options/shapley-sampling-huge-permutation-pairs"));
+}

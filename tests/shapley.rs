@@ -95,6 +95,21 @@ fn sampling_is_reproducible_and_seed_dependent() {
 }
 
 #[test]
+fn sampling_refuses_more_permutation_pairs_than_its_limit() {
+    let model = Nonlinear::new(&[4], true);
+    let game = ShapleyGame::new(Background::new(values(4, 6), 4, None).unwrap());
+    for pairs in [lumen::limits::MAX_SAMPLES + 1, usize::MAX / 2 + 1, usize::MAX] {
+        let params = ShapleySamplingParams { game: game.clone(), permutation_pairs: pairs };
+        let e = shapley_value_sampling(&engine(1, 0), &model, &values(4, 5), 1, &params).unwrap_err();
+        assert_eq!(e.kind(), lumen::ErrorKind::InvalidArgument);
+        assert_eq!(
+            e.message(),
+            format!("permutation_pairs: is {pairs}, expected at most {}", lumen::limits::MAX_SAMPLES)
+        );
+    }
+}
+
+#[test]
 fn logit_link_explains_log_odds() {
     struct Sigmoid(ModelSignature);
     impl Model for Sigmoid {

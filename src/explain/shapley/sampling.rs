@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::common::{Request, RowEstimate, ShapleyGame};
 use super::game::Game;
+use crate::alloc::{try_filled, try_with_capacity};
 use crate::element::Element;
 use crate::engine::memory::WorkingSet;
 use crate::engine::Engine;
@@ -58,6 +59,7 @@ pub fn shapley_value_sampling<E: Element>(
     if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, shapley_value_sampling)? {
         return Ok(explanation);
     }
+    crate::limits::at_most("permutation_pairs", params.permutation_pairs, crate::limits::MAX_SAMPLES)?;
     let request = Request::new(engine, model, inputs, rows, &params.game)?;
     if params.permutation_pairs < 2 {
         return Err(Error::invalid(
@@ -71,8 +73,8 @@ pub fn shapley_value_sampling<E: Element>(
 }
 
 /// The permutations walked for one row: `pairs` random ones, each followed by its reverse.
-fn permutations(players: usize, pairs: usize, rng: &mut impl rand::Rng) -> Vec<Vec<usize>> {
-    let mut walks = Vec::with_capacity(2 * pairs);
+fn permutations(players: usize, pairs: usize, rng: &mut impl rand::Rng) -> Result<Vec<Vec<usize>>> {
+    let mut walks = try_with_capacity("permutations", pairs.saturating_mul(2))?;
     for _ in 0..pairs {
         let mut order: Vec<usize> = (0..players).collect();
         order.shuffle(rng);
@@ -80,13 +82,13 @@ fn permutations(players: usize, pairs: usize, rng: &mut impl rand::Rng) -> Vec<V
         walks.push(order);
         walks.push(reverse);
     }
-    walks
+    Ok(walks)
 }
 
 /// The proper prefixes S_1 … S_{M−1} of every walk, packed as coalition bits.
-fn prefixes(walks: &[Vec<usize>], players: usize) -> (Vec<u64>, usize) {
+fn prefixes(walks: &[Vec<usize>], players: usize) -> Result<(Vec<u64>, usize)> {
     let words = players.div_ceil(64);
-    let mut bits = Vec::with_capacity(walks.len() * (players - 1) * words);
+    let mut bits = try_with_capacity("permutation prefixes", walks.len().saturating_mul((players - 1) * words))?;
     for walk in walks {
         let mut current = vec![0u64; words];
         for &player in &walk[..players - 1] {
@@ -94,7 +96,7 @@ fn prefixes(walks: &[Vec<usize>], players: usize) -> (Vec<u64>, usize) {
             bits.extend_from_slice(&current);
         }
     }
-    (bits, words)
+    Ok((bits, words))
 }
 
 /// What one row's estimate keeps: the walks, their prefixes as coalitions with their
@@ -116,11 +118,14 @@ fn estimate_row<E: Element>(game: &Game<'_, E>, pairs: usize, rng: &mut impl ran
     let prediction = game.prediction()?;
     let base = game.base()?;
     let t = prediction.len();
-    let walks = permutations(m, pairs, rng);
-    let (bits, words) = prefixes(&walks, m);
+    let walks = permutations(m, pairs, rng)?;
+    let (bits, words) = prefixes(&walks, m)?;
     let values = game.values(&bits, words)?;
     // pair_means[p][k·m + i]: the mean contribution of player i to output k over pair p.
-    let mut pair_means = vec![vec![0.0f64; t * m]; pairs];
+    let mut pair_means = try_filled("pair means", pairs, Vec::new())?;
+    for means in &mut pair_means {
+        *means = try_filled("pair means", t * m, 0.0f64)?;
+    }
     for (w, walk) in walks.iter().enumerate() {
         for k in 0..t {
             let value_after = |step: usize| {
