@@ -55,3 +55,11 @@ fn timeshap_seq_len_times_features_overflow_is_a_length_mismatch() {
 fn shapley_sampling_huge_permutation_pairs_are_refused() {
     c_abi::options::check(include_bytes!("../fuzz/regressions/c_options/shapley-sampling-huge-permutation-pairs"));
 }
+
+/// `lumen_engine_explain_kernel_shap` with per-row targets and an empty `row_keys` array:
+/// splitting the rows by target indexed the keys before their length was checked, a panic
+/// contained as `LUMEN_STATUS_PANIC`; now a length mismatch on `control.row_keys`.
+#[test]
+fn row_targets_with_too_few_row_keys_are_a_length_mismatch() {
+    c_abi::options::check(include_bytes!("../fuzz/regressions/c_options/kernel-shap-row-targets-empty-row-keys"));
+}

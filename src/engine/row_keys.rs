@@ -129,14 +129,10 @@ impl RowStreams {
     pub fn for_rows(engine: &Engine, rows: usize, default_key: impl Fn(usize) -> u64) -> Result<Self> {
         let control = call_control::current();
         let keys = match control.as_ref().and_then(|c| c.row_keys()) {
-            Some(keys) if keys.len() != rows => {
-                return Err(Error::length(
-                    "control.row_keys",
-                    keys.len(),
-                    format!("one key per row to explain ({rows})"),
-                ))
+            Some(keys) => {
+                check_row_keys(keys, rows)?;
+                RowKeys { source: RowKeySource::Caller, keys: keys.to_vec() }
             }
-            Some(keys) => RowKeys { source: RowKeySource::Caller, keys: keys.to_vec() },
             None => RowKeys { source: RowKeySource::InputHash, keys: (0..rows).map(default_key).collect() },
         };
         Ok(Self { seed: call_seed(engine), keys })
@@ -191,6 +187,14 @@ fn stream_id(key: u64, purpose: Purpose, index: u64) -> u64 {
     hasher.write_u64(purpose as u64);
     hasher.write_u64(index);
     hasher.finish()
+}
+
+/// Fails unless the call's `row_keys` hold one key per row of its `rows`.
+pub(crate) fn check_row_keys(keys: &[u64], rows: usize) -> Result<()> {
+    if keys.len() != rows {
+        return Err(Error::length("control.row_keys", keys.len(), format!("one key per row to explain ({rows})")));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -74,6 +74,10 @@ pub(crate) fn explain_by_row_target<E: Element>(
         ));
     }
     let row_targets = checked(signature, row_targets, rows)?.to_vec();
+    // Each group's sub-call takes its rows' keys: the keys must cover the call's rows.
+    if let Some(keys) = control.row_keys() {
+        crate::engine::row_keys::check_row_keys(keys, rows)?;
+    }
     let mut groups: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for (row, &target) in row_targets.iter().enumerate() {
         groups.entry(target).or_default().push(row);
