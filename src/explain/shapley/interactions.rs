@@ -54,7 +54,7 @@ use super::jackknife::{
     backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, forward_substitute, stopped, Replicates,
     CHECK_EVERY,
 };
-use super::schedule::{Coalitions, Schedule, WORD_BITS};
+use super::schedule::{Coalitions, Schedule};
 use super::solve::dot;
 
 /// The fewest complementary pairs per unpenalised coefficient.
@@ -168,13 +168,7 @@ impl<'a> Pairs<'a> {
         };
         for p in 0..count {
             let (first, second) = (2 * p, 2 * p + 1);
-            let complementary =
-                coalitions.bits(first).iter().zip(coalitions.bits(second)).enumerate().all(|(word, (a, b))| {
-                    let used = (players - word * WORD_BITS).min(WORD_BITS);
-                    let mask = if used == WORD_BITS { u64::MAX } else { (1u64 << used) - 1 };
-                    a ^ b == mask
-                });
-            if !complementary || schedule.unit[first] != schedule.unit[second] {
+            if !coalitions.are_complements(first, second) || schedule.unit[first] != schedule.unit[second] {
                 return None;
             }
             let weight = schedule.weights[first] / largest;

@@ -207,6 +207,11 @@ impl Coalitions {
         (0..self.words).map(|word| word_mask(self.players, word))
     }
 
+    /// Whether coalitions `a` and `b` are each other's complement.
+    pub(super) fn are_complements(&self, a: usize, b: usize) -> bool {
+        self.bits(a).iter().zip(self.bits(b)).zip(self.word_masks()).all(|((a, b), mask)| a ^ b == mask)
+    }
+
     /// Appends the complement of `bits` (a valid coalition of these players).
     pub(super) fn push_complement(&mut self, bits: &[u64]) {
         let start = self.bits.len();
