@@ -51,11 +51,12 @@
 //! 1/4, and it understated the errors by a fifth (coverage 0.86–0.91).
 
 use super::jackknife::{
-    backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, forward_substitute, stopped, Replicates,
-    CHECK_EVERY,
+    backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, forward_substitute, forward_substitute_rows,
+    stopped, Replicates, CHECK_EVERY,
 };
 use super::schedule::{Coalitions, Schedule};
 use super::solve::dot;
+use super::wide::avx2_dispatch;
 
 /// The fewest complementary pairs per unpenalised coefficient.
 pub(super) const PAIRS_PER_COEFFICIENT: usize = 4;
@@ -68,8 +69,13 @@ pub(super) const RIDGE: f64 = 0.3;
 /// `pairs · 256² / 2` multiply-adds and a few `256 × 256` matrices.
 pub(super) const MAX_COEFFICIENTS: usize = 256;
 
-/// Pairs added to the Gram matrix at once.
+/// Pairs whose products the Gram matrix's entries take summed as one term: `(x₀x₀' +
+/// x₁x₁') + (x₂x₂' + x₃x₃')`.
 const BLOCK: usize = 4;
+
+/// Blocks added to the Gram matrix in one pass over it (each entry still takes them one
+/// after another, so the sums are the same as in one pass per block).
+const BLOCKS_PER_PASS: usize = 4;
 
 /// The most normal equations (and factors) the fit holds at once: the enumerated and the
 /// sampled pairs', a group's, their combination and its factor.
@@ -326,10 +332,10 @@ impl NormalEquations {
     ) -> Option<Self> {
         let n = terms.len();
         let mut equations = Self { n, gram: vec![0.0; n * n], rhs: vec![0.0; n] };
-        // Up to BLOCK pairs' rows x, each scaled by √w, and their √w·y: the Gram matrix
-        // takes them as one rank-BLOCK update, reading and writing each of its rows once.
-        let mut rows = vec![0.0; BLOCK * n];
-        let mut responses = [0.0; BLOCK];
+        // Up to BLOCK · BLOCKS_PER_PASS pairs' rows x, each scaled by √w, and their √w·y:
+        // the Gram matrix takes them in one pass, reading and writing each of its rows once.
+        let mut rows = vec![0.0; BLOCK * BLOCKS_PER_PASS * n];
+        let mut responses = [0.0; BLOCK * BLOCKS_PER_PASS];
         let mut filled = 0;
         let mut signs = vec![0.0; pairs.players];
         let mut which = which.filter(|&p| weight(p) != 0.0).peekable();
@@ -346,7 +352,7 @@ impl NormalEquations {
             row.iter_mut().for_each(|x| *x *= root);
             responses[filled] = root * pairs.y[p * pairs.targets + k];
             filled += 1;
-            if filled == BLOCK || which.peek().is_none() {
+            if filled == responses.len() || which.peek().is_none() {
                 equations.add_rows(&rows[..filled * n], &responses[..filled]);
                 filled = 0;
             }
@@ -357,29 +363,7 @@ impl NormalEquations {
     /// Adds `Σ_b x_b x_bᵀ` (upper triangle) and `Σ_b x_b y_b` for the rows `x_b` of
     /// `rows` (`n` each) and their responses `y_b`.
     fn add_rows(&mut self, rows: &[f64], responses: &[f64]) {
-        let n = self.n;
-        let row = |b: usize| &rows[b * n..(b + 1) * n];
-        for i in 0..n {
-            let mut scales = [0.0; BLOCK];
-            for (b, scale) in scales.iter_mut().enumerate().take(responses.len()) {
-                *scale = row(b)[i];
-                self.rhs[i] += *scale * responses[b];
-            }
-            let gram = &mut self.gram[i * n + i..(i + 1) * n];
-            match responses.len() {
-                BLOCK => {
-                    let (r0, r1, r2, r3) = (&row(0)[i..], &row(1)[i..], &row(2)[i..], &row(3)[i..]);
-                    for (j, g) in gram.iter_mut().enumerate() {
-                        *g += (scales[0] * r0[j] + scales[1] * r1[j]) + (scales[2] * r2[j] + scales[3] * r3[j]);
-                    }
-                }
-                rest => {
-                    for (b, scale) in scales.iter().enumerate().take(rest) {
-                        gram.iter_mut().zip(&row(b)[i..]).for_each(|(g, x)| *g += scale * x);
-                    }
-                }
-            }
-        }
+        add_rank_update(&mut self.gram, &mut self.rhs, self.n, rows, responses);
     }
 
     /// `scale · self`, entry by entry.
@@ -437,6 +421,42 @@ impl NormalEquations {
     }
 }
 
+avx2_dispatch! {
+    /// Adds `Σ_b x_b x_bᵀ` to the upper triangle of `gram` (row-major `n × n`) and
+    /// `Σ_b x_b y_b` to `rhs`, for the rows `x_b` of `rows` (`n` each, at most
+    /// `BLOCK · BLOCKS_PER_PASS`) and their responses `y_b`: the rows in blocks of
+    /// [`BLOCK`], each entry taking a block's products as one term, the blocks in order.
+    fn add_rank_update(gram: &mut [f64], rhs: &mut [f64], n: usize, rows: &[f64], responses: &[f64]) => rank_update;
+}
+
+#[inline(always)]
+fn rank_update(gram: &mut [f64], rhs: &mut [f64], n: usize, rows: &[f64], responses: &[f64]) {
+    let row = |b: usize| &rows[b * n..(b + 1) * n];
+    let count = responses.len();
+    let whole = count / BLOCK;
+    for i in 0..n {
+        let mut scales = [0.0; BLOCK * BLOCKS_PER_PASS];
+        let mut sum = rhs[i];
+        for (b, scale) in scales.iter_mut().enumerate().take(count) {
+            *scale = row(b)[i];
+            sum += *scale * responses[b];
+        }
+        rhs[i] = sum;
+        // Row i of the Gram matrix stays in cache while every block is added to it.
+        let gram = &mut gram[i * n + i..(i + 1) * n];
+        for (k, s) in scales.chunks_exact(BLOCK).enumerate().take(whole) {
+            let x = |b: usize| &row(k * BLOCK + b)[i..];
+            let (x0, x1, x2, x3) = (x(0), x(1), x(2), x(3));
+            for (j, g) in gram.iter_mut().enumerate() {
+                *g += (s[0] * x0[j] + s[1] * x1[j]) + (s[2] * x2[j] + s[3] * x3[j]);
+            }
+        }
+        for (b, scale) in scales.iter().enumerate().take(count).skip(whole * BLOCK) {
+            gram.iter_mut().zip(&row(b)[i..]).for_each(|(g, x)| *g += scale * x);
+        }
+    }
+}
+
 /// A factored system of [`NormalEquations`] and its constrained solution.
 struct Solution {
     n: usize,
@@ -473,7 +493,7 @@ impl Solution {
         // zₜᵀ G⁻¹ 1 = uₜ·e.
         let e = &self.ones;
         let mut u = z;
-        u.chunks_exact_mut(n).for_each(|row| forward_substitute(&self.factor, n, row));
+        forward_substitute_rows(&self.factor, n, &mut u);
         let along: Vec<f64> = u.chunks_exact(n).map(|row| dot(row, e)).collect();
         // I − Z P Zᵀ (upper triangle; symmetric and positive definite unless the removal
         // leaves the system singular).
@@ -621,6 +641,27 @@ mod tests {
         let ranked = [14, 12, 10, 8, 6, 4, 2, 1];
         assert!(few.triples[..56].iter().all(|t| t.iter().all(|i| ranked.contains(i))));
         assert!(few.triples[56..].iter().all(|t| t.iter().any(|i| !ranked.contains(i))));
+    }
+
+    #[test]
+    fn gram_updates_give_the_same_bits_at_any_vector_width_and_grouping() {
+        // 23 rows of 37 coefficients: whole passes of 16, a partial pass, a lone row.
+        let n = 37;
+        let rows: Vec<f64> = (0..23 * n).map(|k| ((k * 29) % 17) as f64 / 4.0 - 2.0).collect();
+        let responses: Vec<f64> = (0..23).map(|b| b as f64 / 3.0 - 1.0).collect();
+        type Update = fn(&mut [f64], &mut [f64], usize, &[f64], &[f64]);
+        let run = |update: Update, pass: usize| {
+            let (mut gram, mut rhs) = (vec![0.0; n * n], vec![0.0; n]);
+            for (rows, responses) in rows.chunks(pass * n).zip(responses.chunks(pass)) {
+                update(&mut gram, &mut rhs, n, rows, responses);
+            }
+            gram.into_iter().chain(rhs).map(f64::to_bits).collect::<Vec<_>>()
+        };
+        // The dispatched update (AVX2 where the CPU has it) and the plain loops; and a
+        // pass of four blocks against one pass per block.
+        let reference = run(rank_update, BLOCK);
+        assert_eq!(run(add_rank_update, BLOCK * BLOCKS_PER_PASS), reference);
+        assert_eq!(run(rank_update, BLOCK * BLOCKS_PER_PASS), reference);
     }
 
     #[test]

@@ -27,7 +27,8 @@
 //! errors are unavailable (`None`): the values stand, their errors are not reported.
 
 use super::schedule::Schedule;
-use super::solve::{dot, NullSpace};
+use super::solve::{dot, sum_lanes, NullSpace, DOT_LANES};
+use super::wide::avx2_dispatch;
 use crate::alloc::try_filled;
 
 /// A leave-one-out system is declared singular when a Cholesky pivot falls to this share
@@ -319,8 +320,20 @@ pub(super) fn cholesky(a: Vec<f64>, n: usize) -> Option<Vec<f64>> {
 /// [`cholesky`], declaring the matrix singular when a pivot falls to
 /// [`SINGULAR_TOLERANCE`] `· scale` (a scale the caller knows bounds the diagonal).
 pub(super) fn cholesky_relative_to(mut a: Vec<f64>, n: usize, scale: f64) -> Option<Vec<f64>> {
+    factor_in_place(&mut a, n, scale).then_some(a)
+}
+
+avx2_dispatch! {
+    /// Factors the upper triangle of `a` (row-major `n × n`) in place into the lower one;
+    /// `false` when a pivot falls to [`SINGULAR_TOLERANCE`] `· scale` or the call was
+    /// stopped.
+    fn factor_in_place(a: &mut [f64], n: usize, scale: f64) -> bool => factor;
+}
+
+#[inline(always)]
+fn factor(a: &mut [f64], n: usize, scale: f64) -> bool {
     if scale <= 0.0 || !scale.is_finite() {
-        return None;
+        return false;
     }
     // Mirror the upper triangle into the lower one, then factor in place.
     for i in 0..n {
@@ -332,13 +345,13 @@ pub(super) fn cholesky_relative_to(mut a: Vec<f64>, n: usize, scale: f64) -> Opt
     let mut pivot_row = vec![0.0; n];
     for j in 0..n {
         if j % 8 == 7 && stopped() {
-            return None;
+            return false;
         }
         pivot_row[..j].copy_from_slice(&a[j * n..j * n + j]);
         let pivot = &pivot_row[..j];
         let d = a[j * n + j] - dot(pivot, pivot);
         if d <= SINGULAR_TOLERANCE * scale {
-            return None;
+            return false;
         }
         let d = d.sqrt();
         a[j * n + j] = d;
@@ -347,7 +360,7 @@ pub(super) fn cholesky_relative_to(mut a: Vec<f64>, n: usize, scale: f64) -> Opt
             row[j] = (row[j] - dot(&row[..j], pivot)) / d;
         }
     }
-    Some(a)
+    true
 }
 
 /// Solves `L Lᵀ u = b` for the factor of [`cholesky`].
@@ -362,6 +375,96 @@ pub(super) fn forward_substitute(l: &[f64], n: usize, b: &mut [f64]) {
     for i in 0..n {
         let s = dot(&l[i * n..i * n + i], &b[..i]);
         b[i] = (b[i] - s) / l[i * n + i];
+    }
+}
+
+/// Right-hand sides that [`forward_substitute_rows`] carries through `L` together.
+const TILE: usize = 4;
+
+/// Replaces every `n`-long row `b` of `rows` by `L⁻¹ b`, with [`forward_substitute`]'s
+/// bits, [`TILE`] rows at a time: each element of `L` is read once per tile and multiplies
+/// the tile's entries as one vector (AVX2 where the CPU has it).
+pub(super) fn forward_substitute_rows(l: &[f64], n: usize, rows: &mut [f64]) {
+    let mut interleaved = vec![[0.0; TILE]; n];
+    for tile in rows.chunks_mut(TILE * n) {
+        // A last tile of fewer sides runs with zeros beside them (each side's sums are
+        // its own).
+        let sides = tile.len() / n;
+        for (i, entry) in interleaved.iter_mut().enumerate() {
+            *entry = std::array::from_fn(|t| if t < sides { tile[t * n + i] } else { 0.0 });
+        }
+        substitute_tile(l, n, &mut interleaved);
+        for (i, entry) in interleaved.iter().enumerate() {
+            entry.iter().take(sides).enumerate().for_each(|(t, x)| tile[t * n + i] = *x);
+        }
+    }
+}
+
+/// [`forward_substitute`] of [`TILE`] right-hand sides stored interleaved (`x[i][t]` is
+/// side `t`'s entry `i`). Each side's sum `L[i, ..i] · x[..i]` keeps [`dot`]'s lanes and
+/// order, so each side gets the bits it gets alone.
+fn substitute_tile(l: &[f64], n: usize, x: &mut [[f64; TILE]]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: `substitute_tile_avx2` only needs AVX2, which the CPU was just seen to
+        // have.
+        return unsafe { substitute_tile_avx2(l, n, x) };
+    }
+    substitute_tile_portable(l, n, x);
+}
+
+/// [`substitute_tile`] in plain loops, for any CPU.
+fn substitute_tile_portable(l: &[f64], n: usize, x: &mut [[f64; TILE]]) {
+    for i in 0..n {
+        let row = &l[i * n..i * n + i];
+        let body = i - i % DOT_LANES;
+        let mut lanes = [[0.0; TILE]; DOT_LANES];
+        for (ls, xs) in row[..body].chunks_exact(DOT_LANES).zip(x[..body].chunks_exact(DOT_LANES)) {
+            for ((lane, l), x) in lanes.iter_mut().zip(ls).zip(xs) {
+                lane.iter_mut().zip(x).for_each(|(sum, x)| *sum += l * x);
+            }
+        }
+        finish_tile_row(l, n, i, &lanes, x);
+    }
+}
+
+/// [`substitute_tile`]'s loop in AVX2 intrinsics: lane `k`'s four sides in one register.
+/// The same multiplications and additions in the same order (no fused multiply-add).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn substitute_tile_avx2(l: &[f64], n: usize, x: &mut [[f64; TILE]]) {
+    use std::arch::x86_64::{__m256d, _mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_set1_pd};
+    use std::arch::x86_64::{_mm256_setzero_pd, _mm256_storeu_pd};
+    for i in 0..n {
+        let row = &l[i * n..i * n + i];
+        let body = i - i % DOT_LANES;
+        let mut sums: [__m256d; DOT_LANES] = [_mm256_setzero_pd(); DOT_LANES];
+        for (ls, xs) in row[..body].chunks_exact(DOT_LANES).zip(x[..body].chunks_exact(DOT_LANES)) {
+            for ((sum, l), x) in sums.iter_mut().zip(ls).zip(xs) {
+                // SAFETY: `x` is an array of TILE = 4 f64, the 32 bytes the load reads.
+                let x = unsafe { _mm256_loadu_pd(x.as_ptr()) };
+                *sum = _mm256_add_pd(*sum, _mm256_mul_pd(_mm256_set1_pd(*l), x));
+            }
+        }
+        let mut lanes = [[0.0; TILE]; DOT_LANES];
+        for (lane, sum) in lanes.iter_mut().zip(sums) {
+            // SAFETY: `lane` is an array of TILE = 4 f64, the 32 bytes the store writes.
+            unsafe { _mm256_storeu_pd(lane.as_mut_ptr(), sum) };
+        }
+        finish_tile_row(l, n, i, &lanes, x);
+    }
+}
+
+/// Row `i` of a tile's substitution from its lanes' partial sums: each side's sum finished
+/// as [`dot`] finishes it, then `x[i] = (x[i] − sum) / L[i, i]`.
+#[inline(always)]
+fn finish_tile_row(l: &[f64], n: usize, i: usize, lanes: &[[f64; TILE]; DOT_LANES], x: &mut [[f64; TILE]]) {
+    let row = &l[i * n..i * n + i];
+    let body = i - i % DOT_LANES;
+    for t in 0..TILE {
+        let tail: f64 = row[body..].iter().zip(&x[body..i]).map(|(l, x)| l * x[t]).sum();
+        let sum = sum_lanes(&std::array::from_fn(|lane| lanes[lane][t]), tail);
+        x[i][t] = (x[i][t] - sum) / l[i * n + i];
     }
 }
 
@@ -388,5 +491,55 @@ mod tests {
         assert!((u[0] - 0.5).abs() < 1e-15 && u[1].abs() < 1e-15);
         assert!(cholesky(vec![1.0, 1.0, 0.0, 1.0], 2).is_none(), "rank 1");
         assert!(cholesky(vec![0.0; 4], 2).is_none());
+    }
+
+    /// A diagonally dominant 19 × 19 system (odd, so that sums have a tail past the
+    /// lanes), factored.
+    fn factor_19() -> (Vec<f64>, usize) {
+        let n = 19;
+        let mut a = vec![0.0; n * n];
+        for i in 0..n {
+            for j in i..n {
+                a[i * n + j] = if i == j { n as f64 } else { ((i * 7 + j * 3) % 5) as f64 / 10.0 - 0.2 };
+            }
+        }
+        (cholesky(a, n).expect("positive definite"), n)
+    }
+
+    fn bits(v: &[f64]) -> Vec<u64> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
+    fn forward_substitution_of_many_rows_keeps_each_rows_bits() {
+        // 7 right-hand sides: one full tile of four, and three beside a zero.
+        let (l, n) = factor_19();
+        let rows: Vec<f64> = (0..7 * n).map(|k| ((k * 37) % 23) as f64 / 7.0 - 1.5).collect();
+        let mut together = rows.clone();
+        forward_substitute_rows(&l, n, &mut together);
+        for (alone, together) in rows.chunks_exact(n).zip(together.chunks_exact(n)) {
+            let mut alone = alone.to_vec();
+            forward_substitute(&l, n, &mut alone);
+            assert_eq!(bits(&alone), bits(together));
+        }
+    }
+
+    #[test]
+    fn vector_width_does_not_change_the_bits() {
+        // Whatever `substitute_tile` and `factor_in_place` dispatch to on this CPU (AVX2 or
+        // not), the plain loops give the same bits.
+        let (l, n) = factor_19();
+        let sides: Vec<[f64; TILE]> =
+            (0..n).map(|i| std::array::from_fn(|t| ((i * 5 + t * 11) % 13) as f64 / 3.0 - 2.0)).collect();
+        let (mut dispatched, mut portable) = (sides.clone(), sides);
+        substitute_tile(&l, n, &mut dispatched);
+        substitute_tile_portable(&l, n, &mut portable);
+        assert_eq!(bits(dispatched.as_flattened()), bits(portable.as_flattened()));
+
+        let mut a: Vec<f64> = (0..n * n).map(|k| ((k * 13) % 7) as f64 / 50.0).collect();
+        (0..n).for_each(|i| a[i * n + i] = n as f64);
+        let (mut dispatched, mut portable) = (a.clone(), a);
+        assert!(factor_in_place(&mut dispatched, n, n as f64) && factor(&mut portable, n, n as f64));
+        assert_eq!(bits(&dispatched), bits(&portable));
     }
 }

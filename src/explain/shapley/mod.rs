@@ -11,6 +11,7 @@ mod leverage;
 pub mod sampling;
 pub mod schedule;
 pub mod solve;
+mod wide;
 
 pub(crate) use common::RowEstimate;
 pub use common::ShapleyGame;

@@ -358,11 +358,12 @@ fn reflect_into(y: &mut [f64], v: &[f64], tau: f64) {
 }
 
 /// Lanes of [`dot`]'s partial sums.
-const DOT_LANES: usize = 8;
+pub(super) const DOT_LANES: usize = 8;
 
 /// `aᵀb` over the shorter length, summed in [`DOT_LANES`] interleaved partial sums (a
 /// fixed order, so the same bits on every machine and thread count) that the compiler
 /// keeps in vector registers; a single running sum would wait on each addition.
+#[inline(always)]
 pub(super) fn dot(a: &[f64], b: &[f64]) -> f64 {
     let len = a.len().min(b.len());
     let (a, b) = (&a[..len], &b[..len]);
@@ -374,6 +375,13 @@ pub(super) fn dot(a: &[f64], b: &[f64]) -> f64 {
             *lane += x * y;
         }
     }
+    sum_lanes(&lanes, tail)
+}
+
+/// [`dot`]'s last step: its partial sums added pairwise in a fixed order, then the
+/// sequential `tail` past the last whole group of [`DOT_LANES`].
+#[inline(always)]
+pub(super) fn sum_lanes(lanes: &[f64; DOT_LANES], tail: f64) -> f64 {
     let halves = [lanes[0] + lanes[4], lanes[1] + lanes[5], lanes[2] + lanes[6], lanes[3] + lanes[7]];
     (halves[0] + halves[2]) + (halves[1] + halves[3]) + tail
 }
