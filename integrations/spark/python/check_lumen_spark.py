@@ -164,6 +164,40 @@ def main() -> int:
     check(f"the Python binding one row at a time (seed, row_keys=[id]) gives the PySpark bits for {len(keyed)} rows",
           mismatches == 0, f"{mismatches} rows differ")
 
+    # The sampling options: an estimator and an accuracy-driven budget, through to the binding.
+    # A target half the smallest row's largest error at the fixed budget: every row needs more rounds.
+    target_error = 0.5 * min(max(r[25]) for r in keyed)
+    sampled = [tuple(r) for r in run(df.repartition(3), key_col="application_id", estimator="leverage_interactions",
+                                      target_standard_error=target_error, max_budget=20000).collect()]
+    mismatches, rounds = 0, []
+    for row in sampled:
+        x = np.array([row[1:21]], dtype=np.float32)
+        with engine.kernel_shap(model, x, background, budget=300, targets=[1], seed=seed, row_keys=[row[0]],
+                                estimator="leverage_interactions", target_standard_error=target_error,
+                                max_budget=20000) as e:
+            same = ([float(v) for v in e.attributions[0, 0]] == row[24]
+                    and [float(v) for v in e.standard_errors[0, 0]] == row[25])
+            rounds.append(e.sampling[0].rounds)
+        mismatches += 0 if same else 1
+    check(f"pyspark estimator and target_standard_error give the binding's bits for {len(sampled)} rows",
+          mismatches == 0 and digest(sampled, 21) != reference, f"{mismatches} rows differ")
+    check(f"pyspark target_standard_error {target_error:.2e}: every row took more than one round and met it",
+          min(rounds) > 1 and all(max(r[25]) <= target_error for r in sampled),
+          f"rounds {min(rounds)}-{max(rounds)}, largest error {max(max(r[25]) for r in sampled):.2e}")
+    for options, message in (({"estimator": "leverage_squared"}, "estimator: is 'leverage_squared', expected one of"),
+                             ({"target_standard_error": 0.0}, "target_standard_error: is 0.0, expected a finite number > 0"),
+                             ({"max_budget": 5000}, "max_budget: caps target_standard_error's rounds")):
+        try:
+            run(df, **options)
+            check(f"{message.split(':')[0]}: a bad value is refused on the driver", False)
+        except ValueError as error:
+            check(f"{message.split(':')[0]}: a bad value is refused on the driver", message in str(error), str(error))
+    try:
+        lumen_spark.explain(df, features, factory, method="feature_ablation", baseline=medians, estimator="leverage")
+        check("estimator is refused for feature_ablation", False)
+    except ValueError as error:
+        check("estimator is refused for feature_ablation", "only for method 'kernel_shap'" in str(error), str(error))
+
     java = {}
     for line in (folder / "java-kernel-shap.txt").read_text().splitlines():
         parts = line.split(" ")

@@ -130,6 +130,31 @@ def _check_columns(schema: Any, features: Sequence[str], key_col: str | None) ->
         raise ValueError(f"key column {key_col!r} is missing; the DataFrame has columns {names}")
 
 
+def _check_sampling(
+    method: str, estimator: str | None, target_standard_error: float | None, max_budget: int | None
+) -> None:
+    """Checks KernelSHAP's sampling options on the driver, before any task runs."""
+    import math
+
+    from lumen.engine import ESTIMATORS
+
+    given = [name for name, value in (("estimator", estimator), ("target_standard_error", target_standard_error),
+                                      ("max_budget", max_budget)) if value is not None]
+    if given and method != "kernel_shap":
+        raise ValueError(f"{', '.join(given)}: only for method 'kernel_shap', not {method!r}")
+    if estimator is not None and estimator not in ESTIMATORS:
+        raise ValueError(f"estimator: is {estimator!r}, expected one of {tuple(ESTIMATORS)}")
+    if target_standard_error is not None and not (
+        isinstance(target_standard_error, (int, float)) and math.isfinite(target_standard_error)
+        and target_standard_error > 0
+    ):
+        raise ValueError(f"target_standard_error: is {target_standard_error!r}, expected a finite number > 0")
+    if max_budget is not None and not (isinstance(max_budget, int) and max_budget > 0):
+        raise ValueError(f"max_budget: is {max_budget!r}, expected a positive integer")
+    if max_budget is not None and target_standard_error is None:
+        raise ValueError("max_budget: caps target_standard_error's rounds; give target_standard_error too")
+
+
 def explain(
     df: Any,
     features: Sequence[str],
@@ -141,6 +166,9 @@ def explain(
     groups: Mapping[str, Sequence[str]] | None = None,
     target: int = 0,
     budget: int | None = None,
+    estimator: str | None = None,
+    target_standard_error: float | None = None,
+    max_budget: int | None = None,
     key_col: str | None = None,
     seed: int = 0,
     error_col: str | None = None,
@@ -153,7 +181,10 @@ def explain(
     ``baseline``), the model ``model_factory()`` builds in each Python worker, and returns
     the input's columns followed by the result columns (see :func:`output_schema`).
     ``groups`` maps a group name to its feature columns (others alone); ``target`` is the
-    explained output; ``budget`` KernelSHAP's coalitions per row."""
+    explained output; ``budget`` KernelSHAP's coalitions per row, ``estimator`` how it
+    samples them (a name of ``lumen.ESTIMATORS``; Lumen's default when ``None``), and
+    ``target_standard_error`` (> 0) makes it sample in rounds until every value's standard
+    error is at or below it, spending at most ``max_budget`` coalitions per row."""
     from pyspark import cloudpickle
 
     if method not in _METHODS:
@@ -168,6 +199,7 @@ def explain(
         background = np.ascontiguousarray(background, dtype=np.float32)
         if background.ndim != 2 or background.shape[1] != len(features):
             raise ValueError(f"background: has shape {background.shape}, expected (rows, {len(features)})")
+    _check_sampling(method, estimator, target_standard_error, max_budget)
     players: dict[str, list[int]] | None = None
     if groups:
         # Players as element indices (the model is built in the workers, without feature names),
@@ -202,7 +234,15 @@ def explain(
         common = dict(seed=seed, row_keys=keys, targets=[target])
         if method == "kernel_shap":
             return engine.kernel_shap(
-                model, x, background, players=players, budget=budget, **common
+                model,
+                x,
+                background,
+                players=players,
+                budget=budget,
+                estimator=estimator,
+                target_standard_error=target_standard_error,
+                max_budget=max_budget,
+                **common,
             )
         return engine.feature_ablation(
             model,
