@@ -16,7 +16,7 @@ from ._native import lib as _lib
 from ._source import workspace_version as _workspace_version
 from ._version import BUILT_VERSION as _BUILT_VERSION
 from .cancel import CancelToken, ProgressFn, row_key
-from .engine import Engine
+from .engine import ESTIMATORS, Engine
 from .errors import (
     CancelledError,
     DeadlineExceededError,
@@ -65,6 +65,7 @@ __all__ = [
     "Counterfactual",
     "Counterfactuals",
     "DeadlineExceededError",
+    "ESTIMATORS",
     "ElementTypeMismatchError",
     "ElementTypeUnsupportedError",
     "Engine",

@@ -3,6 +3,8 @@ models, and (when shap is installed) against shap's exact explainer."""
 
 import itertools
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -131,7 +133,13 @@ def ten_player_setup():
     return lumen.Model(f, input_len=10), x, background, exact
 
 
-@pytest.mark.parametrize("estimator", sorted(lumen.engine.ESTIMATORS))
+def test_estimator_names_mirror_the_header():
+    header = (Path(__file__).resolve().parents[3] / "include" / "lumen.h").read_text()
+    codes = {m[0].lower(): int(m[1]) for m in re.findall(r"#define LUMEN_ESTIMATOR_(\w+) (\d+)", header)}
+    assert lumen.ESTIMATORS == codes and lumen.ESTIMATORS is lumen.engine.ESTIMATORS
+
+
+@pytest.mark.parametrize("estimator", sorted(lumen.ESTIMATORS))
 def test_every_estimator_approximates_the_definition(estimator):
     model, x, background, exact = ten_player_setup()
     with lumen.Engine(backend="cpu", seed=2) as engine:

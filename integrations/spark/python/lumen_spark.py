@@ -136,7 +136,7 @@ def _check_sampling(
     """Checks KernelSHAP's sampling options on the driver, before any task runs."""
     import math
 
-    from lumen.engine import ESTIMATORS
+    from lumen import ESTIMATORS
 
     given = [name for name, value in (("estimator", estimator), ("target_standard_error", target_standard_error),
                                       ("max_budget", max_budget)) if value is not None]

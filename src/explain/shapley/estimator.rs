@@ -41,7 +41,7 @@ pub enum Estimator {
     /// (PolySHAP, Fumagalli et al., 2025). On the comparison MLP (`benches/compare/`, 16
     /// and 12 players) its mean absolute error at equal model evaluations is 0.43–0.60×
     /// and 0.08–0.51× shap's, and shap's accuracy at its default budget takes 2.6× and
-    /// 4.1× fewer evaluations. The fit costs 3–14 ms per row and output (one thread), so
+    /// 4.1× fewer evaluations. The fit costs 2.5–9 ms per row and output (one thread), so
     /// it pays where model evaluations cost more than that; not the default. The linear
     /// fit stands from 256 players. See [`interactions`](super::interactions).
     LeverageInteractions,

@@ -65,7 +65,7 @@ pub(super) struct Replicates {
 impl Replicates {
     /// The number of groups for `schedule` under a cap of `max_groups`; below 2 the
     /// jackknife cannot run.
-    pub(super) fn groups(schedule: &Schedule, max_groups: u32) -> usize {
+    fn groups(schedule: &Schedule, max_groups: u32) -> usize {
         schedule.units.min(max_groups) as usize
     }
 

@@ -165,9 +165,13 @@ impl SamplingPlan {
         if self.estimator != Estimator::LeverageInteractions {
             return set;
         }
-        set.hold("the interaction fit's pairs and replicates", coalitions / 2 + groups, (targets + 2) * 8)
-            .hold("the interaction fit's replicate values", groups, targets.saturating_mul(players).saturating_mul(8))
-            .hold("the interaction fit's normal equations", INTERACTION_SYSTEMS, interaction_system_bytes())
+        set.hold(
+            "the interaction fit's pairs and replicates",
+            coalitions / 2 + groups,
+            targets.saturating_add(2).saturating_mul(8),
+        )
+        .hold("the interaction fit's replicate values", groups, targets.saturating_mul(players).saturating_mul(8))
+        .hold("the interaction fit's normal equations", INTERACTION_SYSTEMS, interaction_system_bytes())
     }
 }
 
