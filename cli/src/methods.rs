@@ -12,12 +12,12 @@ use lumen::explain::gradient::{
     IntegratedGradientsParams, NoiseTunnelBase, NoiseTunnelParams, NoiseType, SaliencyParams,
 };
 use lumen::explain::shapley::{
-    kernel_shap, shapley_value_sampling, Background, KernelShapParams, ShapleyGame, ShapleySamplingParams,
+    kernel_shap, shapley_value_sampling, Background, Estimator, KernelShapParams, ShapleyGame, ShapleySamplingParams,
 };
 use lumen::explanation::Counterfactuals;
 use lumen::{feature_ablation, occlusion, Element, Engine, Explanation, FeatureAblationParams, OcclusionParams};
 
-use crate::error::{CliError, CliResult};
+use crate::error::{Category, CliError, CliResult};
 use crate::model::LoadedModel;
 
 /// The methods `lumen explain` runs.
@@ -111,6 +111,34 @@ impl MethodName {
     }
 }
 
+/// KernelSHAP's estimator (`--estimator`), as on the C ABI; the Python names are accepted
+/// too (`leverage_interactions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EstimatorName {
+    /// shap's KernelExplainer schedule.
+    Shap,
+    /// Leverage SHAP: coalitions sampled by leverage score, in complementary pairs.
+    Leverage,
+    /// Leverage SHAP with stratified sizes (Lumen's default).
+    #[value(alias = "leverage_stratified")]
+    LeverageStratified,
+    /// The stratified draws fitted with third-order interactions: fewer model evaluations
+    /// for the same error, a few milliseconds of fitting per row.
+    #[value(alias = "leverage_interactions")]
+    LeverageInteractions,
+}
+
+impl From<EstimatorName> for Estimator {
+    fn from(name: EstimatorName) -> Self {
+        match name {
+            EstimatorName::Shap => Self::Shap,
+            EstimatorName::Leverage => Self::Leverage,
+            EstimatorName::LeverageStratified => Self::LeverageStratified,
+            EstimatorName::LeverageInteractions => Self::LeverageInteractions,
+        }
+    }
+}
+
 /// The method under NoiseTunnel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TunnelBase {
@@ -179,6 +207,38 @@ pub struct MethodOptions {
     /// PermuteAttack: the target class's probability that counts as success.
     #[arg(long)]
     pub success_probability: Option<f64>,
+    /// KernelSHAP: how coalitions are sampled and fitted (default: Lumen's default,
+    /// leverage-stratified).
+    #[arg(long, value_enum)]
+    pub estimator: Option<EstimatorName>,
+    /// KernelSHAP: sample in rounds until every value's standard error is at or below this
+    /// (in the explained output's units); --budget is then the first round's.
+    #[arg(long, value_name = "SE")]
+    pub target_standard_error: Option<f64>,
+    /// KernelSHAP with --target-standard-error: the most coalitions per row (default
+    /// 16 × (2M + 2048)).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_budget: Option<u64>,
+}
+
+impl MethodOptions {
+    /// `Err` naming the KernelSHAP-only flags given to `method`, another method.
+    fn check_kernel_shap_flags(&self, method: MethodName) -> CliResult<()> {
+        let given: Vec<&str> = [
+            ("--estimator", self.estimator.is_some()),
+            ("--target-standard-error", self.target_standard_error.is_some()),
+            ("--max-budget", self.max_budget.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, set)| set.then_some(flag))
+        .collect();
+        if given.is_empty() || method == MethodName::KernelShap {
+            return Ok(());
+        }
+        let verb = if given.len() == 1 { "applies" } else { "apply" };
+        let message = format!("{} {verb} only to kernel-shap, not {}", given.join(", "), method.cli_name());
+        Err(CliError::new(Category::Explanation, message))
+    }
 }
 
 /// What a method produced.
@@ -309,6 +369,7 @@ pub fn run<E: Element>(method: MethodName, request: &Request<'_, E>) -> CliResul
             CliError::new(category, format!("{name}: {}", e.message()))
         }
     };
+    request.options.check_kernel_shap_flags(method)?;
     let (engine, model, inputs, rows) = (request.engine, request.evaluator, request.inputs, request.rows);
     let budget = request.budget;
     let explanation = match method {
@@ -336,8 +397,12 @@ pub fn run<E: Element>(method: MethodName, request: &Request<'_, E>) -> CliResul
             feature_ablation(engine, model, inputs, rows, &params)
         }
         MethodName::KernelShap => {
+            let options = request.options;
             let mut params = KernelShapParams::new(request.game()?);
             params.budget = budget;
+            params.estimator = options.estimator.map_or(params.estimator, Estimator::from);
+            params.target_standard_error = options.target_standard_error;
+            params.max_budget = options.max_budget.map(|cap| usize::try_from(cap).unwrap_or(usize::MAX));
             kernel_shap(engine, model, inputs, rows, &params)
         }
         MethodName::ShapleySampling => {
