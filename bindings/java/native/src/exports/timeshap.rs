@@ -89,6 +89,37 @@ impl OptionArguments<'_, '_> {
     }
 }
 
+/// One sequence's call as the natives receive it: the handles, the sequence, its length
+/// and the options.
+struct SequenceArguments<'a, 'l> {
+    engine: jlong,
+    model: jlong,
+    sequence: &'a JObject<'l>,
+    seq_len: jint,
+    options: OptionArguments<'a, 'l>,
+}
+
+/// [`SequenceArguments`] read and checked.
+struct SequenceInputs<'h, E: Element> {
+    engine: &'h Engine,
+    model: &'h JavaSequenceModel,
+    sequence: Vec<E>,
+    seq_len: usize,
+    options: Options<E>,
+}
+
+impl SequenceArguments<'_, '_> {
+    /// The engine and model behind the handles, the sequence in the model's element type
+    /// and the options checked against them.
+    fn read<'h, E: Element>(&self, env: &Env<'_>) -> BindingResult<SequenceInputs<'h, E>> {
+        let (engine, model) = handles(self.engine, self.model)?;
+        let sequence = elements::<E>(env, self.sequence, "sequence")?;
+        let seq_len = seq_len_of(self.seq_len)?;
+        let options = self.options.read::<E>(env, model.signature().features, Some(seq_len))?;
+        Ok(SequenceInputs { engine, model, sequence, seq_len, options })
+    }
+}
+
 /// The engine and sequence model behind two handles.
 fn handles<'a>(engine: jlong, model: jlong) -> BindingResult<(&'a Engine, &'a JavaSequenceModel)> {
     // SAFETY: both handles come from the Java handles that guard this call (see `handles`).
@@ -183,28 +214,20 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_sequenceModelFree<'l>(
     .resolve::<ThrowLumenException>()
 }
 
-/// Prunes `sequence` on the call's control and returns `values(pruning)` as a `double[]`
-/// (reporting the call finished once they are computed): what `timeshapPrune` and
-/// `timeshapPruningCurve` share.
-#[allow(clippy::too_many_arguments)]
+/// Prunes the sequence of `arguments` on the call's control and returns `values(pruning)`
+/// as a `double[]` (reporting the call finished once they are computed): what
+/// `timeshapPrune` and `timeshapPruningCurve` share.
 fn pruned_doubles<'l, E: Element>(
     env: &mut Env<'l>,
     call: jlong,
-    engine: jlong,
-    model: jlong,
-    sequence: &JObject<'_>,
-    seq_len: jint,
-    options: OptionArguments<'_, '_>,
+    arguments: SequenceArguments<'_, '_>,
     full_curve: bool,
     values: impl FnOnce(&Pruning) -> BindingResult<Vec<f64>>,
 ) -> BindingResult<JDoubleArray<'l>> {
     let _control = crate::calls::enter(call)?;
-    let (engine, model) = handles(engine, model)?;
-    let sequence = elements::<E>(env, sequence, "sequence")?;
-    let seq_len = seq_len_of(seq_len)?;
-    let o = options.read::<E>(env, model.signature().features, Some(seq_len))?;
+    let SequenceInputs { engine, model, sequence, seq_len, options } = arguments.read::<E>(env)?;
     let call = SequenceModelCall::new(model);
-    let pruning = call.check(timeshap_prune(engine, &call, &sequence, seq_len, &o.params, full_curve))?;
+    let pruning = call.check(timeshap_prune(engine, &call, &sequence, seq_len, &options.params, full_curve))?;
     let out = values(&pruning)?;
     finish_current();
     new_doubles(env, &out)
@@ -256,10 +279,8 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapPrune<'l>(
     env.with_env(|env| {
         let options =
             OptionArguments { background: &background, training_events: &training_events, ints: &ints, reals: &reals };
-        per_element!(
-            element_of(model)?,
-            pruned_doubles(env, call, engine, model, &sequence, seq_len, options, full_curve, prune_values)
-        )
+        let arguments = SequenceArguments { engine, model, sequence: &sequence, seq_len, options };
+        per_element!(element_of(model)?, pruned_doubles(env, call, arguments, full_curve, prune_values))
     })
     .resolve::<ThrowLumenException>()
 }
@@ -286,35 +307,26 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapPruningCurve<'l>(
     env.with_env(|env| {
         let options =
             OptionArguments { background: &background, training_events: &training_events, ints: &ints, reals: &reals };
-        per_element!(
-            element_of(model)?,
-            pruned_doubles(env, call, engine, model, &sequence, seq_len, options, true, curve_values)
-        )
+        let arguments = SequenceArguments { engine, model, sequence: &sequence, seq_len, options };
+        per_element!(element_of(model)?, pruned_doubles(env, call, arguments, true, curve_values))
     })
     .resolve::<ThrowLumenException>()
 }
 
-#[allow(clippy::too_many_arguments)]
 fn inner_explain<E: Element>(
     env: &mut Env<'_>,
     call: jlong,
-    engine: jlong,
-    model: jlong,
-    sequence: &JObject<'_>,
-    seq_len: jint,
+    arguments: SequenceArguments<'_, '_>,
     level: jint,
-    options: OptionArguments<'_, '_>,
 ) -> BindingResult<jlong> {
     let _control = crate::calls::enter(call)?;
-    let (engine, model) = handles(engine, model)?;
-    let sequence = elements::<E>(env, sequence, "sequence")?;
-    let seq_len = seq_len_of(seq_len)?;
-    let o = options.read::<E>(env, model.signature().features, Some(seq_len))?;
+    let SequenceInputs { engine, model, sequence, seq_len, options } = arguments.read::<E>(env)?;
     let call = SequenceModelCall::new(model);
+    let params = &options.params;
     let explanation = match level {
-        0 => timeshap_event(engine, &call, &sequence, seq_len, &o.params),
-        1 => timeshap_feature(engine, &call, &sequence, seq_len, &o.params),
-        2 => timeshap_cell(engine, &call, &sequence, seq_len, &o.params, &o.relevance),
+        0 => timeshap_event(engine, &call, &sequence, seq_len, params),
+        1 => timeshap_feature(engine, &call, &sequence, seq_len, params),
+        2 => timeshap_cell(engine, &call, &sequence, seq_len, params, &options.relevance),
         other => {
             return Err(
                 Error::invalid("level", format!("is {other}, expected 0 (event), 1 (feature) or 2 (cell)")).into()
@@ -350,7 +362,8 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_timeshapExplain<'l>(
     env.with_env(|env| {
         let options =
             OptionArguments { background: &background, training_events: &training_events, ints: &ints, reals: &reals };
-        per_element!(element_of(model)?, inner_explain(env, call, engine, model, &sequence, seq_len, level, options))
+        let arguments = SequenceArguments { engine, model, sequence: &sequence, seq_len, options };
+        per_element!(element_of(model)?, inner_explain(env, call, arguments, level))
     })
     .resolve::<ThrowLumenException>()
 }
