@@ -9,7 +9,7 @@
 //! they read.
 //!
 //! What the cache holds between calls is bounded: at most `capacity` buffers of at most
-//! [`MAX_KEPT_BYTES`] each (a larger buffer, asked for by a call with large batches, is
+//! `MAX_KEPT_BYTES` (16 MiB) each (a larger buffer, asked for by a call with large batches, is
 //! freed when that call ends). Growing a buffer is fallible, like every allocation sized
 //! by a caller's numbers: memory the system cannot give is `OutOfMemory`.
 

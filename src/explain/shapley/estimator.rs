@@ -43,7 +43,7 @@ pub enum Estimator {
     /// and 0.08–0.51× shap's, and shap's accuracy at its default budget takes 2.6× and
     /// 4.1× fewer evaluations. The fit costs 2.5–9 ms per row and output (one thread), so
     /// it pays where model evaluations cost more than that; not the default. The linear
-    /// fit stands from 256 players. See [`interactions`](super::interactions).
+    /// fit stands from 256 players (`src/explain/shapley/interactions.rs` documents the fit).
     LeverageInteractions,
 }
 
