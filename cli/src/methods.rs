@@ -222,8 +222,9 @@ pub struct MethodOptions {
 }
 
 impl MethodOptions {
-    /// `Err` naming the KernelSHAP-only flags given to `method`, another method.
-    fn check_kernel_shap_flags(&self, method: MethodName) -> CliResult<()> {
+    /// `Err` naming the KernelSHAP-only flags given to `method`, another method (TimeSHAP
+    /// included: it keeps Lumen's default estimator).
+    pub fn check_kernel_shap_flags(&self, method: MethodName) -> CliResult<()> {
         let given: Vec<&str> = [
             ("--estimator", self.estimator.is_some()),
             ("--target-standard-error", self.target_standard_error.is_some()),
@@ -369,7 +370,6 @@ pub fn run<E: Element>(method: MethodName, request: &Request<'_, E>) -> CliResul
             CliError::new(category, format!("{name}: {}", e.message()))
         }
     };
-    request.options.check_kernel_shap_flags(method)?;
     let (engine, model, inputs, rows) = (request.engine, request.evaluator, request.inputs, request.rows);
     let budget = request.budget;
     let explanation = match method {

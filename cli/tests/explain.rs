@@ -111,6 +111,21 @@ fn kernel_shap_takes_an_estimator_and_an_accuracy_driven_budget() {
         "--estimator, --max-budget apply only to kernel-shap, not feature-ablation",
     );
     fails(
+        &lumen(&[
+            "explain",
+            "--model",
+            "fraud-gru",
+            "--method",
+            "timeshap",
+            "--sequences",
+            "none.csv",
+            "--estimator",
+            "shap",
+        ]),
+        1,
+        "--estimator applies only to kernel-shap, not timeshap",
+    );
+    fails(
         &explain(&["--method", "kernel-shap", "--target-standard-error", "0"]),
         1,
         "kernel-shap: target_standard_error: is 0, expected a finite standard error > 0",

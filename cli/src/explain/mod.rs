@@ -143,6 +143,7 @@ fn exact(rows: &Rows) -> CliResult<&[f64]> {
 
 /// Runs `lumen explain`.
 pub fn run(args: &ExplainArgs) -> CliResult {
+    args.options.check_kernel_shap_flags(args.method)?;
     if let Some(result) = sequences(args) {
         return result;
     }

@@ -693,7 +693,7 @@ mod tests {
 
     #[test]
     fn gram_updates_give_the_same_bits_at_any_vector_width_and_grouping() {
-        // 23 rows of 37 coefficients: whole passes of 16, a partial pass, a lone row.
+        // 23 rows of 37 coefficients: a pass of 16, blocks of 4 and 3 rows left over.
         let n = 37;
         let rows: Vec<f64> = (0..23 * n).map(|k| ((k * 29) % 17) as f64 / 4.0 - 2.0).collect();
         let responses: Vec<f64> = (0..23).map(|b| b as f64 / 3.0 - 1.0).collect();
@@ -711,8 +711,10 @@ mod tests {
         let reference = run(rank_update, BLOCK);
         assert_eq!(run(add_rank_update, BLOCK * BLOCKS_PER_PASS), reference);
         assert_eq!(run(rank_update, BLOCK * BLOCKS_PER_PASS), reference);
+        // Through `add_rows` (rows split among the test pool's workers), 20 rows at a time:
+        // a pass of 16 and a block of 4, then a lone 3, as the reference groups them.
         let mut split = NormalEquations { n, gram: vec![0.0; n * n], rhs: vec![0.0; n] };
-        for (rows, responses) in rows.chunks(GATHERED_PAIRS.min(20) * n).zip(responses.chunks(GATHERED_PAIRS.min(20))) {
+        for (rows, responses) in rows.chunks(20 * n).zip(responses.chunks(20)) {
             split.add_rows(rows, responses);
         }
         assert_eq!(bits(split.gram, split.rhs), reference);

@@ -1,8 +1,9 @@
 //! The Shapley solvers' dense loops compiled a second time for AVX2, chosen at run time.
 //!
-//! The library is built for the baseline x86-64 (two `f64` per vector). Its dense kernels
-//! (factorisations, substitutions, Gram updates) are plain loops the compiler vectorises;
-//! compiled again with AVX2 enabled they run four `f64` per vector. The operations and
+//! The library is built for the baseline x86-64 (two `f64` per vector). The interaction
+//! fit's Gram updates and the jackknife's Cholesky factorisation are plain loops the
+//! compiler vectorises; compiled again with AVX2 enabled they run four `f64` per vector
+//! (the tiled substitution in `jackknife` writes its AVX2 loop out). The operations and
 //! their order are the same, and without fused multiply-add (AVX2 alone does not enable
 //! it, and Rust never contracts `a * b + c`) every IEEE result is the same, so both
 //! versions give the same bits: explanations do not depend on the machine's vector width.
