@@ -61,8 +61,10 @@ fn sampling_is_exact_for_a_linear_model_and_locally_accurate() {
     assert!(gap.abs() < 1e-5, "local accuracy gap {gap}");
 }
 
+/// Also checks that repeated prefixes are evaluated once: 800 walks over 5 players visit
+/// 3200 proper prefixes, but there are only 2⁵ − 2 = 30 proper coalitions.
 #[test]
-fn sampling_converges_to_brute_force_within_its_standard_errors() {
+fn sampling_converges_to_brute_force_within_its_standard_errors_evaluating_each_prefix_once() {
     let model = Nonlinear::new(&[6], true);
     let x = values(6, 3);
     let background = values(6 * 3, 4);
@@ -80,6 +82,10 @@ fn sampling_converges_to_brute_force_within_its_standard_errors() {
         let error = (e.attributions[i] - exact[i]).abs();
         assert!(error <= 5.0 * se[i] + 1e-6, "player {i}: error {error}, se {}", se[i]);
     }
+    // The prediction, the background (the empty coalition) and each of the 30 proper
+    // coalitions over the 3 background rows.
+    let distinct_rows = 1 + 3 + 30 * 3;
+    assert!(e.diagnostics[0].model_rows_evaluated <= distinct_rows, "{}", e.diagnostics[0].model_rows_evaluated);
 }
 
 #[test]
