@@ -554,6 +554,16 @@ impl Solution {
     }
 }
 
+/// What removing one jackknife group from the shared factor gave.
+enum Removal {
+    /// The replicate's values.
+    Values(Vec<f64>),
+    /// The removal left the system singular, or the call was stopped.
+    Failed,
+    /// The group is too large to remove from the factor: it is refitted.
+    TooLarge,
+}
+
 /// One target's fit on one choice of terms, with the normal equations of its enumerated
 /// and sampled pairs kept for the jackknife.
 struct Fit {
@@ -603,20 +613,23 @@ impl Fit {
         // own, one at a time. Every replicate is its own computation: the same bits on any
         // number of threads.
         let control = call_control::current();
-        let removals: Vec<Option<Option<Vec<f64>>>> = members
+        let removals: Vec<Removal> = members
             .par_iter()
             .map(|members| {
-                let base = rescaled.as_ref().filter(|_| 3 * members.len() < terms.len())?;
+                let Some(base) = rescaled.as_ref().filter(|_| 3 * members.len() < terms.len()) else {
+                    return Removal::TooLarge;
+                };
                 let _scope = ControlScope::enter(control.clone());
                 let removal = (!stopped()).then(|| base.without(pairs, terms, k, members)).flatten();
-                Some(removal.and_then(|a| terms.locally_accurate(&a, delta)))
+                removal.and_then(|a| terms.locally_accurate(&a, delta)).map_or(Removal::Failed, Removal::Values)
             })
             .collect();
         let mut out = Vec::with_capacity(groups);
         for (g, (members, removal)) in members.iter().zip(removals).enumerate() {
             let phi = match removal {
-                Some(phi) => phi?,
-                None => {
+                Removal::Values(phi) => phi,
+                Removal::Failed => return None,
+                Removal::TooLarge => {
                     if stopped() {
                         return None;
                     }
