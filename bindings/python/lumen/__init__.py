@@ -16,7 +16,7 @@ from ._native import lib as _lib
 from ._source import workspace_version as _workspace_version
 from ._version import BUILT_VERSION as _BUILT_VERSION
 from .cancel import CancelToken, ProgressFn, row_key
-from .engine import ESTIMATORS, Engine
+from .engine import ESTIMATORS, Engine, check_kernel_shap_sampling
 from .errors import (
     CancelledError,
     DeadlineExceededError,
@@ -100,6 +100,7 @@ __all__ = [
     "TimeShapOptions",
     "TimeShapPlayer",
     "TimeShapPruningCurve",
+    "check_kernel_shap_sampling",
     "library_version",
     "scorecard_score",
 ]

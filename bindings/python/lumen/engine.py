@@ -88,6 +88,34 @@ def _count(value: Any, name: str) -> int:
     return int(value)
 
 
+def check_kernel_shap_sampling(
+    estimator: str | None = None, target_standard_error: float | None = None, max_budget: int | None = None
+) -> None:
+    """Checks KernelSHAP's sampling options as :meth:`Engine.kernel_shap` does, without a
+    model or an engine (a Spark driver checks them before any task runs): ``estimator`` a
+    name of :data:`ESTIMATORS`, ``target_standard_error`` a finite number > 0,
+    ``max_budget`` an int >= 1 and only with a target. Raises :class:`InvalidInputError`
+    with the message :meth:`Engine.kernel_shap` gives; ``None`` leaves an option unset."""
+    _sampling_fields(estimator, target_standard_error, max_budget)
+
+
+def _sampling_fields(estimator: Any, target_standard_error: Any, max_budget: Any) -> dict[str, Any]:
+    """The options-struct fields of KernelSHAP's sampling options that are set, checked."""
+    fields: dict[str, Any] = {}
+    if estimator is not None:
+        fields["estimator"] = _choice(ESTIMATORS, estimator, "estimator")
+    if target_standard_error is not None:
+        fields["target_standard_error"] = _positive(target_standard_error, "target_standard_error")
+    if max_budget is not None:
+        fields["max_budget"] = _count(max_budget, "max_budget")
+        if target_standard_error is None:
+            raise InvalidInputError(
+                Status.INVALID_ARGUMENT,
+                f"max_budget: is {max_budget}, but caps only rounds driven by target_standard_error, which is not set",
+            )
+    return fields
+
+
 def _real(options: Any, keep: _arrays.Keep, field: str, value: Any) -> None:
     """Sets the number ``field`` and, for a float64 model, its ``_f64`` twin (Lumen reads
     the twin when it is non-zero, the float widened otherwise)."""
@@ -394,12 +422,7 @@ class Engine:
         options = _native.lib.lumen_kernel_shap_options_default()
         self._game(model, options, keep, background, background_weights, players, player_names, targets, link)
         _set(options, budget=budget, error_batches=error_batches)
-        if estimator is not None:
-            options.estimator = _choice(ESTIMATORS, estimator, "estimator")
-        if target_standard_error is not None:
-            options.target_standard_error = _positive(target_standard_error, "target_standard_error")
-        if max_budget is not None:
-            options.max_budget = _count(max_budget, "max_budget")
+        _set(options, **_sampling_fields(estimator, target_standard_error, max_budget))
         return self._explain("kernel_shap", model, inputs, options, keep, call)
 
     def shapley_sampling(

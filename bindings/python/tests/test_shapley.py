@@ -219,3 +219,26 @@ def test_exact_rows_report_exact_sampling():
 def test_bad_accuracy_settings(engine, linear, settings, match):
     with pytest.raises(lumen.InvalidInputError, match=match):
         engine.kernel_shap(linear, np.ones(4), np.zeros(4), **settings)
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"estimator": "kernel"}, "estimator: is 'kernel', expected one of"),
+        ({"target_standard_error": 0}, "target_standard_error: is 0, expected a finite number > 0"),
+        ({"target_standard_error": "x"}, "target_standard_error: is 'x', expected a number > 0"),
+        ({"max_budget": 0, "target_standard_error": 0.1}, "max_budget: is 0, expected an int >= 1"),
+        ({"max_budget": 500}, "max_budget: is 500, but caps only rounds driven by target_standard_error"),
+    ],
+)
+def test_sampling_options_are_checked_without_a_model_as_kernel_shap_checks_them(engine, linear, settings, match):
+    with pytest.raises(lumen.InvalidInputError, match=match):
+        lumen.check_kernel_shap_sampling(**settings)
+    with pytest.raises(lumen.InvalidInputError, match=match):
+        engine.kernel_shap(linear, np.ones(4), np.zeros(4), **settings)
+
+
+def test_good_sampling_options_pass_the_check():
+    lumen.check_kernel_shap_sampling()
+    lumen.check_kernel_shap_sampling("leverage_interactions", 0.01, 5000)
+    lumen.check_kernel_shap_sampling(estimator="default", target_standard_error=1)

@@ -186,7 +186,7 @@ def main() -> int:
           f"rounds {min(rounds)}-{max(rounds)}, largest error {max(max(r[25]) for r in sampled):.2e}")
     for options, message in (({"estimator": "leverage_squared"}, "estimator: is 'leverage_squared', expected one of"),
                              ({"target_standard_error": 0.0}, "target_standard_error: is 0.0, expected a finite number > 0"),
-                             ({"max_budget": 5000}, "max_budget: caps target_standard_error's rounds")):
+                             ({"max_budget": 5000}, "max_budget: is 5000, but caps only rounds driven by target_standard_error")):
         try:
             run(df, **options)
             check(f"{message.split(':')[0]}: a bad value is refused on the driver", False)

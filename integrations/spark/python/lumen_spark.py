@@ -134,25 +134,13 @@ def _check_sampling(
     method: str, estimator: str | None, target_standard_error: float | None, max_budget: int | None
 ) -> None:
     """Checks KernelSHAP's sampling options on the driver, before any task runs."""
-    import math
-
-    from lumen import ESTIMATORS
+    from lumen import check_kernel_shap_sampling
 
     given = [name for name, value in (("estimator", estimator), ("target_standard_error", target_standard_error),
                                       ("max_budget", max_budget)) if value is not None]
     if given and method != "kernel_shap":
         raise ValueError(f"{', '.join(given)}: only for method 'kernel_shap', not {method!r}")
-    if estimator is not None and estimator not in ESTIMATORS:
-        raise ValueError(f"estimator: is {estimator!r}, expected one of {tuple(ESTIMATORS)}")
-    if target_standard_error is not None and not (
-        isinstance(target_standard_error, (int, float)) and math.isfinite(target_standard_error)
-        and target_standard_error > 0
-    ):
-        raise ValueError(f"target_standard_error: is {target_standard_error!r}, expected a finite number > 0")
-    if max_budget is not None and not (isinstance(max_budget, int) and max_budget > 0):
-        raise ValueError(f"max_budget: is {max_budget!r}, expected a positive integer")
-    if max_budget is not None and target_standard_error is None:
-        raise ValueError("max_budget: caps target_standard_error's rounds; give target_standard_error too")
+    check_kernel_shap_sampling(estimator, target_standard_error, max_budget)
 
 
 def explain(
