@@ -108,6 +108,49 @@ fn respects_immutable_features_training_values_and_one_hot_groups() {
     }
 }
 
+/// [`Threshold`], recording the rows of every model call.
+struct Recording {
+    inner: Threshold,
+    calls: std::sync::Mutex<Vec<Vec<Vec<u32>>>>,
+}
+
+impl Model for Recording {
+    fn signature(&self) -> &ModelSignature {
+        self.inner.signature()
+    }
+    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+        let rows_seen = inputs.chunks_exact(inputs.len() / rows).map(|r| r.iter().map(|v| v.to_bits()).collect());
+        self.calls.lock().unwrap().push(rows_seen.collect());
+        self.inner.predict(inputs, rows, outputs)
+    }
+}
+
+#[test]
+fn each_candidate_is_evaluated_once_per_generation_and_not_again_in_the_next() {
+    let (schema, rows) = training();
+    // A threshold no training value of x0 crosses alone: the search runs every generation.
+    let model = Recording { inner: Threshold::new(6, 0, 10.5), calls: Default::default() };
+    let mut params = small(schema, rows);
+    params.runs = 1;
+    let instance = [2.0, 4.0, 7.0, 0.0, 1.0, 0.0];
+    let result = permute_attack(&engine(1, 3), &model, &instance, 1, &params).unwrap();
+    let calls = model.calls.into_inner().unwrap();
+    let evaluated: usize = calls.iter().map(Vec::len).sum();
+    assert_eq!(result.instances[0].model_rows_evaluated, evaluated as u64);
+    // The instance alone, then one call per generation (each has new children).
+    assert_eq!(calls[0].len(), 1);
+    assert_eq!(calls.len(), 1 + params.generations);
+    for (g, call) in calls.iter().enumerate().skip(1) {
+        let distinct: std::collections::HashSet<_> = call.iter().collect();
+        assert_eq!(distinct.len(), call.len(), "call {g} repeats a row");
+        if let Some(next) = calls.get(g + 1) {
+            assert!(next.iter().all(|row| !distinct.contains(row)), "call {} repeats a row of call {g}", g + 1);
+        }
+    }
+    // The elite alone is known in every generation after the first.
+    assert!(evaluated < 1 + params.population * params.generations, "{evaluated} rows");
+}
+
 #[test]
 fn allow_list_limits_the_search() {
     let (schema, rows) = training();

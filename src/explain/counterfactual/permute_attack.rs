@@ -344,17 +344,25 @@ pub fn permute_attack<E: Element>(
 
 /// What the search of one row keeps: the populations of the runs searched at once (each
 /// individual as a logical row, an encoded row, its model outputs and its scored
-/// candidate, across two generations) and the successes every run keeps (counted as one
-/// population's worth per run).
+/// candidate, across two generations, and its entries in the lookups of outputs already
+/// computed) and the successes every run keeps (counted as one population's worth per
+/// run).
 fn search_working_set<E: Element>(
     engine: &Engine,
     signature: &ModelSignature,
     params: &PermuteAttackParams<E>,
 ) -> WorkingSet {
     let (features, row_len) = (params.schema.len(), signature.input_len());
-    let candidate = features.saturating_mul(12).saturating_add(row_len.saturating_mul(4)).saturating_add(120);
+    let outputs = signature.output_len.saturating_mul(8).saturating_add(24);
+    let candidate = features
+        .saturating_mul(12)
+        .saturating_add(row_len.saturating_mul(4))
+        .saturating_add(120)
+        .saturating_add(outputs);
+    let lookups = 2 * (16 + 16 + 1) * 2;
     let individual = candidate
         .saturating_add(features.saturating_mul(12).saturating_add(80))
+        .saturating_add(lookups)
         .saturating_add(row_len.saturating_mul(4))
         .saturating_add(signature.output_len.saturating_mul(4));
     let at_once = if signature.concurrent { params.runs.min(engine.threads()) } else { 1 };

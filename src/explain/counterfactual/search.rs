@@ -17,11 +17,18 @@
 //! one step to the paper: a child may restore one changed feature to its original value,
 //! so sparser candidates keep appearing. While no candidate succeeds, ρ0 and ρ1 decay
 //! by `decay` per generation.
+//!
+//! The model sees each distinct candidate once per generation, and not again in the next
+//! one: the elite, children equal to a parent, and repeats within a generation take the
+//! outputs already computed (a row's outputs depend on the row only), so the search and
+//! its results are the same bits with fewer model rows.
 
 use rand::RngExt;
 use rand_chacha::ChaCha20Rng;
 
+use rustc_hash::FxHashMap;
 use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
 
 use super::schema::{ColumnResampler, Resampler, Schema};
 use crate::element::Element;
@@ -77,6 +84,8 @@ pub(super) struct Settings {
 pub(super) struct Candidate {
     pub logical: Vec<f64>,
     pub row: Vec<f64>,
+    /// The model's outputs for `row`.
+    pub outputs: Vec<f64>,
     pub changed: Vec<usize>,
     pub distance: f64,
     pub target_probability: f64,
@@ -123,8 +132,9 @@ impl<E: Element> Instance<'_, E> {
         let mut successes: Vec<Candidate> = Vec::new();
         let mut seen: HashSet<Vec<u64>> = HashSet::new();
         let mut best = None;
+        let mut previous: Vec<Candidate> = Vec::new();
         for _ in 0..s.generations {
-            let evaluated = self.evaluate(&population, rho0, rho1)?;
+            let evaluated = self.evaluate(&population, &previous, rho0, rho1)?;
             let mut any_success = false;
             for candidate in &evaluated {
                 if candidate.success {
@@ -155,6 +165,7 @@ impl<E: Element> Instance<'_, E> {
                 next.push(self.child(a, b, &weights, rng));
             }
             population = next;
+            previous = evaluated;
         }
         Ok(RunResult { successes, best })
     }
@@ -213,25 +224,55 @@ impl<E: Element> Instance<'_, E> {
         }
     }
 
-    /// Evaluates a population in one model call.
-    fn evaluate(&self, population: &[Vec<f64>], rho0: f64, rho1: f64) -> Result<Vec<Candidate>> {
+    /// Evaluates a population in one model call, which gets only the candidates that are
+    /// neither in `previous` (the last generation, evaluated) nor earlier in `population`.
+    fn evaluate(
+        &self,
+        population: &[Vec<f64>],
+        previous: &[Candidate],
+        rho0: f64,
+        rho1: f64,
+    ) -> Result<Vec<Candidate>> {
         let n = self.row.len();
         let output_len = self.evaluator.signature().output_len;
-        let mut rows = vec![0.0f64; population.len() * n];
-        for (row, candidate) in rows.chunks_exact_mut(n).zip(population) {
-            row.copy_from_slice(self.row);
-            self.schema.encode_into(candidate, row);
-        }
+        let known: FxHashMap<ByBits<'_>, &[f64]> =
+            previous.iter().map(|c| (ByBits(&c.logical), c.outputs.as_slice())).collect();
+        // Each individual's outputs: known ones, or the index of its row in the model call.
+        let mut first_of: FxHashMap<ByBits<'_>, usize> = FxHashMap::default();
+        let mut rows = Vec::new();
+        let sources: Vec<Source<'_>> = population
+            .iter()
+            .map(|candidate| match known.get(&ByBits(candidate)) {
+                Some(outputs) => Source::Known(outputs),
+                None => Source::Fresh(*first_of.entry(ByBits(candidate)).or_insert_with(|| {
+                    let at = rows.len() / n;
+                    rows.extend_from_slice(self.row);
+                    self.schema.encode_into(candidate, &mut rows[at * n..]);
+                    at
+                })),
+            })
+            .collect();
+        let fresh = rows.len() / n;
         // Every value is one of the caller's (or a code, 0 or 1): exact in `E`.
         let model_rows: Vec<E> = crate::element::from_f64_slice(&rows);
-        let mut model_outputs = vec![E::zero(); population.len() * output_len];
-        self.evaluator.predict(&model_rows, population.len(), &mut model_outputs)?;
+        let mut model_outputs = vec![E::zero(); fresh * output_len];
+        if fresh > 0 {
+            self.evaluator.predict(&model_rows, fresh, &mut model_outputs)?;
+        }
         let outputs: Vec<f64> = model_outputs.iter().map(|v| v.widen()).collect();
         Ok(population
             .iter()
-            .zip(rows.chunks_exact(n))
-            .zip(outputs.chunks_exact(output_len))
-            .map(|((logical, row), out)| {
+            .zip(sources)
+            .map(|(logical, source)| {
+                let out = match source {
+                    Source::Known(out) => out,
+                    Source::Fresh(at) => &outputs[at * output_len..(at + 1) * output_len],
+                };
+                let mut row = self.row.to_vec();
+                self.schema.encode_into(logical, &mut row);
+                (logical, row, out)
+            })
+            .map(|(logical, row, out)| {
                 let changed: Vec<usize> = (0..logical.len()).filter(|&f| logical[f] != self.logical[f]).collect();
                 let distance = self.schema.distance::<E>(logical, self.logical);
                 let target_probability = class_probability(out, self.target);
@@ -246,7 +287,8 @@ impl<E: Element> Instance<'_, E> {
                     reached && !changed.is_empty() && self.settings.max_distance.is_none_or(|max| distance <= max);
                 Candidate {
                     logical: logical.clone(),
-                    row: row.to_vec(),
+                    row,
+                    outputs: out.to_vec(),
                     changed,
                     distance,
                     target_probability,
@@ -301,6 +343,31 @@ fn weighted_index(weights: &[f64], rng: &mut ChaCha20Rng) -> usize {
         point -= w;
     }
     weights.len() - 1
+}
+
+/// Where a candidate's model outputs come from.
+enum Source<'a> {
+    /// Computed for the same candidate in the previous generation.
+    Known(&'a [f64]),
+    /// Row `at` of this generation's model call.
+    Fresh(usize),
+}
+
+/// A candidate's values as a hash key, compared bit for bit.
+struct ByBits<'a>(&'a [f64]);
+
+impl PartialEq for ByBits<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().zip(other.0).all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
+impl Eq for ByBits<'_> {}
+
+impl Hash for ByBits<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.iter().for_each(|v| v.to_bits().hash(state));
+    }
 }
 
 /// The exact bits of a candidate's values, for hashing (values are compared bit for bit).
