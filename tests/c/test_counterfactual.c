@@ -195,9 +195,9 @@ static void test_minimal_counterfactual(lumen_engine *engine) {
             CHECK(inst.original_class == 0 && inst.target_class == 1);
             CHECK_NEAR(inst.original_probability, 0.1, 1e-6);
             CHECK(inst.count == o.counterfactuals);
-            /* One model row for the instance, then each generation's new candidates: at
-               most population × generations × runs, fewer since the elite carries its
-               outputs to the next generation. */
+            /* One model row for the instance, then each run's distinct candidates: at
+               most population × generations × runs, fewer since the elite and repeated
+               candidates keep the outputs computed for them. */
             CHECK(inst.model_rows_evaluated > 1 + o.population * o.runs);
             CHECK(inst.model_rows_evaluated < 1 + o.population * o.generations * o.runs);
         }

@@ -6,7 +6,10 @@ use serde::Serialize;
 
 use super::gibbs::{GibbsOptions, GibbsResampler};
 use super::schema::{ColumnResampler, FeatureKind, Resampler, Schema, TrainingTable};
-use super::search::{bit_pattern, class_probability, predicted_class, Candidate, Instance, RunResult, Settings};
+use super::search::{
+    bit_pattern, class_probability, predicted_class, Candidate, Instance, RunResult, Settings, MEMO_ENTRY_OVERHEAD,
+    MEMO_GENERATIONS,
+};
 use crate::element::Element;
 use crate::engine::memory::WorkingSet;
 use crate::engine::row_keys::{row_key_of_values, Purpose, RowStreams};
@@ -142,6 +145,7 @@ impl<E: Element> PermuteAttackParams<E> {
             max_changed: self.max_changed,
             max_distance: self.max_distance,
             success_probability: self.success_probability,
+            memo_capacity: self.population.saturating_mul(MEMO_GENERATIONS),
         }
     }
 
@@ -263,9 +267,9 @@ pub fn permute_attack<E: Element>(
         Some(gibbs) => gibbs,
         None => &column,
     };
-    let settings = params.settings();
+    let mut settings = params.settings();
     let row_len = signature.input_len();
-    search_working_set(engine, signature, params).batch_budget(0)?;
+    settings.memo_capacity = memo_capacity(engine, signature, params)?;
     let wide_inputs: Vec<f64> = inputs.iter().map(|v| v.widen()).collect();
     let logical_rows =
         wide_inputs.chunks_exact(row_len).map(|row| params.schema.decode(row, "inputs")).collect::<Result<Vec<_>>>()?;
@@ -342,34 +346,48 @@ pub fn permute_attack<E: Element>(
     })
 }
 
-/// What the search of one row keeps: the populations of the runs searched at once (each
-/// individual as a logical row, an encoded row, its model outputs and its scored
-/// candidate, across two generations, and its entries in the lookups of outputs already
-/// computed) and the successes every run keeps (counted as one population's worth per
+/// What the search of one row keeps with `runs` runs searched at once: their populations
+/// (each individual as a logical row, an encoded row, its model outputs, its scored
+/// candidate and its entry in the generation's lookup of distinct candidates, across two
+/// generations) and the successes every run keeps (counted as one population's worth per
 /// run).
 fn search_working_set<E: Element>(
     engine: &Engine,
     signature: &ModelSignature,
     params: &PermuteAttackParams<E>,
+    runs: usize,
 ) -> WorkingSet {
     let (features, row_len) = (params.schema.len(), signature.input_len());
-    let outputs = signature.output_len.saturating_mul(8).saturating_add(24);
-    let candidate = features
-        .saturating_mul(12)
-        .saturating_add(row_len.saturating_mul(4))
-        .saturating_add(120)
-        .saturating_add(outputs);
-    let lookups = 2 * (16 + 16 + 1) * 2;
+    let candidate = features.saturating_mul(12).saturating_add(row_len.saturating_mul(4)).saturating_add(120);
     let individual = candidate
         .saturating_add(features.saturating_mul(12).saturating_add(80))
-        .saturating_add(lookups)
         .saturating_add(row_len.saturating_mul(4))
-        .saturating_add(signature.output_len.saturating_mul(4));
-    let at_once = if signature.concurrent { params.runs.min(engine.threads()) } else { 1 };
+        .saturating_add(signature.output_len.saturating_mul(8).saturating_add(64));
     engine
         .working_set()
-        .hold("the populations searched at once", at_once.saturating_mul(params.population), individual)
+        .hold("the populations searched at once", runs.saturating_mul(params.population), individual)
         .hold("the successes the runs keep", params.runs.saturating_mul(params.population), candidate)
+}
+
+/// How many distinct candidates' outputs each run remembers, `BudgetTooSmall` when the
+/// search's working set does not fit: [`MEMO_GENERATIONS`] populations' worth, or what
+/// half of the budget left beside the working set of every run searched at once holds
+/// (the budget also covers what the working set does not count: the training table, the
+/// resampler, the engine). Fewer only means more model rows, never other results; sized
+/// for every run at once, it does not depend on the thread count.
+fn memo_capacity<E: Element>(
+    engine: &Engine,
+    signature: &ModelSignature,
+    params: &PermuteAttackParams<E>,
+) -> Result<usize> {
+    let at_once = if signature.concurrent { params.runs.min(engine.threads()) } else { 1 };
+    search_working_set(engine, signature, params, at_once).batch_budget(0)?;
+    let held = search_working_set(engine, signature, params, params.runs).held();
+    let left = engine.memory_budget_bytes().saturating_sub(held);
+    let entry =
+        params.schema.len().saturating_add(signature.output_len).saturating_mul(8).saturating_add(MEMO_ENTRY_OVERHEAD);
+    let affordable = left / 2 / entry.saturating_mul(params.runs);
+    Ok(affordable.min(params.population.saturating_mul(MEMO_GENERATIONS)))
 }
 
 /// The other class of a binary model, else the most probable class but `original`.

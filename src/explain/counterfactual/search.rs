@@ -18,10 +18,12 @@
 //! so sparser candidates keep appearing. While no candidate succeeds, ρ0 and ρ1 decay
 //! by `decay` per generation.
 //!
-//! The model sees each distinct candidate once per generation, and not again in the next
-//! one: the elite, children equal to a parent, and repeats within a generation take the
-//! outputs already computed (a row's outputs depend on the row only), so the search and
-//! its results are the same bits with fewer model rows.
+//! The model sees each distinct candidate once per run: the elite, children equal to a
+//! parent or to an earlier candidate, and repeats within a generation take the outputs
+//! already computed (a row's outputs depend on the row only), so the search and its
+//! results are the same bits with fewer model rows. The run remembers the outputs of its
+//! first distinct candidates, up to [`MEMO_GENERATIONS`] populations' worth or what the
+//! memory budget leaves.
 
 use rand::RngExt;
 use rand_chacha::ChaCha20Rng;
@@ -43,6 +45,13 @@ const MIN_MUTATION_WEIGHT: f64 = 1e-3;
 const RELATIVE_MUTATION_FLOOR: f64 = 0.1;
 /// Chance that a mutation draws from the plain training column instead of the resampler.
 const EXPLORATION_PROBABILITY: f64 = 0.1;
+/// A run remembers the outputs of at most this many populations' worth of distinct
+/// candidates (the default search's 100 generations: all of them).
+pub(super) const MEMO_GENERATIONS: usize = 100;
+/// The bytes a remembered candidate takes beside its values and outputs, at most: two
+/// vectors' headers and allocations, and its share of the hash table while it grows (the
+/// old and the new table, at most 7/8 full).
+pub(super) const MEMO_ENTRY_OVERHEAD: usize = 256;
 
 /// What every run of one instance shares.
 pub(super) struct Instance<'a, E: Element> {
@@ -77,6 +86,8 @@ pub(super) struct Settings {
     pub max_changed: Option<usize>,
     pub max_distance: Option<f64>,
     pub success_probability: Option<f64>,
+    /// The most distinct candidates whose outputs a run remembers.
+    pub memo_capacity: usize,
 }
 
 /// An evaluated candidate.
@@ -84,8 +95,6 @@ pub(super) struct Settings {
 pub(super) struct Candidate {
     pub logical: Vec<f64>,
     pub row: Vec<f64>,
-    /// The model's outputs for `row`.
-    pub outputs: Vec<f64>,
     pub changed: Vec<usize>,
     pub distance: f64,
     pub target_probability: f64,
@@ -132,9 +141,9 @@ impl<E: Element> Instance<'_, E> {
         let mut successes: Vec<Candidate> = Vec::new();
         let mut seen: HashSet<Vec<u64>> = HashSet::new();
         let mut best = None;
-        let mut previous: Vec<Candidate> = Vec::new();
+        let mut memo = Memo::new(s.memo_capacity);
         for _ in 0..s.generations {
-            let evaluated = self.evaluate(&population, &previous, rho0, rho1)?;
+            let evaluated = self.evaluate(&population, &mut memo, rho0, rho1)?;
             let mut any_success = false;
             for candidate in &evaluated {
                 if candidate.success {
@@ -165,7 +174,6 @@ impl<E: Element> Instance<'_, E> {
                 next.push(self.child(a, b, &weights, rng));
             }
             population = next;
-            previous = evaluated;
         }
         Ok(RunResult { successes, best })
     }
@@ -225,34 +233,28 @@ impl<E: Element> Instance<'_, E> {
     }
 
     /// Evaluates a population in one model call, which gets only the candidates that are
-    /// neither in `previous` (the last generation, evaluated) nor earlier in `population`.
-    fn evaluate(
-        &self,
-        population: &[Vec<f64>],
-        previous: &[Candidate],
-        rho0: f64,
-        rho1: f64,
-    ) -> Result<Vec<Candidate>> {
+    /// neither in `memo` nor earlier in `population`; remembers their outputs in `memo`.
+    fn evaluate(&self, population: &[Vec<f64>], memo: &mut Memo, rho0: f64, rho1: f64) -> Result<Vec<Candidate>> {
         let n = self.row.len();
         let output_len = self.evaluator.signature().output_len;
-        let known: FxHashMap<ByBits<'_>, &[f64]> =
-            previous.iter().map(|c| (ByBits(&c.logical), c.outputs.as_slice())).collect();
         // Each individual's outputs: known ones, or the index of its row in the model call.
         let mut first_of: FxHashMap<ByBits<'_>, usize> = FxHashMap::default();
+        let mut fresh_candidates: Vec<&[f64]> = Vec::new();
         let mut rows = Vec::new();
-        let sources: Vec<Source<'_>> = population
+        let sources: Vec<Source> = population
             .iter()
-            .map(|candidate| match known.get(&ByBits(candidate)) {
-                Some(outputs) => Source::Known(outputs),
+            .map(|candidate| match memo.outputs.get(&bit_pattern(candidate)) {
+                Some(outputs) => Source::Known(outputs.clone()),
                 None => Source::Fresh(*first_of.entry(ByBits(candidate)).or_insert_with(|| {
-                    let at = rows.len() / n;
+                    let at = fresh_candidates.len();
+                    fresh_candidates.push(candidate);
                     rows.extend_from_slice(self.row);
                     self.schema.encode_into(candidate, &mut rows[at * n..]);
                     at
                 })),
             })
             .collect();
-        let fresh = rows.len() / n;
+        let fresh = fresh_candidates.len();
         // Every value is one of the caller's (or a code, 0 or 1): exact in `E`.
         let model_rows: Vec<E> = crate::element::from_f64_slice(&rows);
         let mut model_outputs = vec![E::zero(); fresh * output_len];
@@ -260,13 +262,17 @@ impl<E: Element> Instance<'_, E> {
             self.evaluator.predict(&model_rows, fresh, &mut model_outputs)?;
         }
         let outputs: Vec<f64> = model_outputs.iter().map(|v| v.widen()).collect();
+        let fresh_outputs = |at: usize| &outputs[at * output_len..(at + 1) * output_len];
+        for (at, candidate) in fresh_candidates.iter().enumerate() {
+            memo.remember(candidate, fresh_outputs(at));
+        }
         Ok(population
             .iter()
-            .zip(sources)
+            .zip(&sources)
             .map(|(logical, source)| {
                 let out = match source {
-                    Source::Known(out) => out,
-                    Source::Fresh(at) => &outputs[at * output_len..(at + 1) * output_len],
+                    Source::Known(out) => out.as_slice(),
+                    Source::Fresh(at) => fresh_outputs(*at),
                 };
                 let mut row = self.row.to_vec();
                 self.schema.encode_into(logical, &mut row);
@@ -288,7 +294,6 @@ impl<E: Element> Instance<'_, E> {
                 Candidate {
                     logical: logical.clone(),
                     row,
-                    outputs: out.to_vec(),
                     changed,
                     distance,
                     target_probability,
@@ -346,11 +351,31 @@ fn weighted_index(weights: &[f64], rng: &mut ChaCha20Rng) -> usize {
 }
 
 /// Where a candidate's model outputs come from.
-enum Source<'a> {
-    /// Computed for the same candidate in the previous generation.
-    Known(&'a [f64]),
+enum Source {
+    /// Computed for the same candidate earlier in the run.
+    Known(Vec<f64>),
     /// Row `at` of this generation's model call.
     Fresh(usize),
+}
+
+/// The model outputs of the distinct candidates a run has evaluated, by their values'
+/// bits, up to `capacity` of them (later ones are evaluated whenever they appear).
+struct Memo {
+    outputs: FxHashMap<Vec<u64>, Vec<f64>>,
+    capacity: usize,
+}
+
+impl Memo {
+    fn new(capacity: usize) -> Self {
+        Self { outputs: FxHashMap::default(), capacity }
+    }
+
+    /// Remembers `outputs` of `candidate` while there is room.
+    fn remember(&mut self, candidate: &[f64], outputs: &[f64]) {
+        if self.outputs.len() < self.capacity {
+            self.outputs.insert(bit_pattern(candidate), outputs.to_vec());
+        }
+    }
 }
 
 /// A candidate's values as a hash key, compared bit for bit.
