@@ -169,6 +169,11 @@ fn coalition_batches_and_background_means() {
         backend.build_coalition_batch(&job, items.clone(), out).unwrap();
     });
     compare_f32("coalition build", &on_gpu, &on_cpu);
+    let listed: Vec<u32> = items.clone().map(|i| i as u32).filter(|i| i % 4 != 2).collect();
+    let (on_gpu, on_cpu) = both_f32(gpu, listed.len() * n, |backend, out| {
+        backend.build_listed_coalition_rows(&job, &listed, out).unwrap();
+    });
+    compare_f32("listed coalition rows", &on_gpu, &on_cpu);
 
     let (coalition_count, output_len) = (13, 4);
     let outputs = uniform(coalition_count * background_rows * output_len, s + 3, -3.0, 3.0);

@@ -227,6 +227,68 @@ mod kernel {
         }
     }
 
+    /// A model that keeps the bits of every row it is asked for.
+    struct Recording {
+        inner: Nonlinear,
+        rows: std::sync::Mutex<Vec<Vec<u32>>>,
+    }
+
+    impl Model for Recording {
+        fn signature(&self) -> &ModelSignature {
+            self.inner.signature()
+        }
+        fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+            let n = inputs.len() / rows;
+            let seen = inputs.chunks_exact(n).map(|row| row.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+            self.rows.lock().unwrap().extend(seen);
+            self.inner.predict(inputs, rows, outputs)
+        }
+    }
+
+    #[test]
+    fn repeated_background_rows_reach_the_model_once_per_coalition() {
+        // Six categorical players (levels 0, 1, 2) over twelve background rows: many rows
+        // agree on a coalition's absent players.
+        let m = 6;
+        let level = |v: &f32| ((v + 1.0) * 1.5).floor();
+        let x: Vec<f32> = values(m, 41).iter().map(level).collect();
+        let background: Vec<f32> = values(m * 12, 42).iter().map(level).collect();
+        let mut params = KernelShapParams::new(game(background.clone(), m, None, None));
+        params.budget = Some((1 << m) - 2);
+        let explain = |threads: usize| {
+            let model = Recording { inner: Nonlinear::new(&[m], true), rows: Default::default() };
+            let e = kernel_shap(&engine(threads, 1), &model, &x, 1, &params).unwrap();
+            (e, model.rows.into_inner().unwrap())
+        };
+        let (e, rows) = explain(2);
+        let players: Vec<u32> = (0..m as u32).collect();
+        let weights = vec![1.0 / 12.0; 12];
+        for target in 0..2 {
+            let v = brute_force_values(&Nonlinear::new(&[m], true), &x, &background, &weights, &players, target);
+            for (i, want) in brute_force_shapley(&v, m).iter().enumerate() {
+                let got = e.row_attributions(0, target)[i];
+                assert!((got - want).abs() < 1e-5, "output {target} player {i}: {got} vs {want}");
+            }
+        }
+        // f(x), then each coalition but the full one once per distinct pattern of its
+        // absent players' background values.
+        let distinct_patterns = |coalition: usize| {
+            let mut patterns: Vec<Vec<u32>> = background
+                .chunks(m)
+                .map(|b| (0..m).filter(|&j| coalition >> j & 1 == 0).map(|j| b[j].to_bits()).collect())
+                .collect();
+            patterns.sort();
+            patterns.dedup();
+            patterns.len()
+        };
+        let expected: usize = 1 + (0..(1 << m) - 1).map(distinct_patterns).sum::<usize>();
+        assert_eq!(rows.len(), expected);
+        assert_eq!(e.diagnostics[0].model_rows_evaluated, expected as u64);
+        assert!(expected < 1 + ((1 << m) - 1) * 12, "the setting repeats rows");
+        let (one_thread, _) = explain(1);
+        assert_eq!(one_thread.attributions, e.attributions, "the same bits on one thread");
+    }
+
     /// Mean absolute error against brute force and the share of errors within 2 SE.
     fn sampled_accuracy(budget: usize, seeds: u64) -> (f64, f64) {
         let model = Nonlinear::new(&[10], true);

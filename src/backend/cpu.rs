@@ -21,10 +21,6 @@ const MIN_ELEMENTS_PER_TASK: usize = 1 << 14;
 /// Writes `rows` (whole rows of coalition `c`, over background rows `first_background..`):
 /// each element from the explained row where its player is in the coalition, else from the
 /// background row. `mask` is scratch.
-///
-/// The select works on the elements' bits as `u32` words (an f64 is two), under a mask of
-/// all-ones words for elements from the explained row: it copies bits exactly, whatever the
-/// element type, and the compiler turns it into vector ands and ors.
 fn build_coalition_rows<E: Element>(
     job: &CoalitionJob<'_, E>,
     c: usize,
@@ -35,22 +31,63 @@ fn build_coalition_rows<E: Element>(
     if rows.is_empty() {
         return;
     }
+    coalition_mask(job, c, mask);
+    let n = mask.len();
+    let backgrounds = bytemuck::cast_slice::<E, u32>(job.background)[first_background * n..].chunks_exact(n);
+    for (row, background) in bytemuck::cast_slice_mut::<E, u32>(rows).chunks_exact_mut(n).zip(backgrounds) {
+        select_row(job, mask, background, row);
+    }
+}
+
+/// Sets `mask` to coalition `c`'s select mask over a row's `u32` words: all ones for the
+/// words of elements whose player is in the coalition, zero for the others.
+fn coalition_mask<E: Element>(job: &CoalitionJob<'_, E>, c: usize, mask: &mut Vec<u32>) {
     let words = std::mem::size_of::<E>() / std::mem::size_of::<u32>();
-    let n = job.row_len() * words;
-    mask.resize(n, 0);
+    mask.resize(job.row_len() * words, 0);
     let bits = job.bits(c);
     for (element_mask, &player) in mask.chunks_exact_mut(words).zip(job.players.mask()) {
         let member = (bits[player as usize / 64] >> (player % 64)) & 1;
         element_mask.fill(0u32.wrapping_sub(member as u32));
     }
-    let x: &[u32] = &bytemuck::cast_slice(job.x)[..n];
-    let mask = &mask[..n];
-    let backgrounds = bytemuck::cast_slice::<E, u32>(job.background)[first_background * n..].chunks_exact(n);
-    for (row, background) in bytemuck::cast_slice_mut::<E, u32>(rows).chunks_exact_mut(n).zip(backgrounds) {
-        for (((out, &m), &x), &b) in row.iter_mut().zip(mask).zip(x).zip(background) {
-            *out = (x & m) | (b & !m);
-        }
+}
+
+/// Writes one row under `mask` ([`coalition_mask`]): the explained row's words where the
+/// mask is set, `background`'s elsewhere.
+///
+/// The select works on the elements' bits as `u32` words (an f64 is two): it copies bits
+/// exactly, whatever the element type, and the compiler turns it into vector ands and ors.
+fn select_row<E: Element>(job: &CoalitionJob<'_, E>, mask: &[u32], background: &[u32], row: &mut [u32]) {
+    let x: &[u32] = &bytemuck::cast_slice(job.x)[..mask.len()];
+    for (((out, &m), &x), &b) in row.iter_mut().zip(mask).zip(x).zip(background) {
+        *out = (x & m) | (b & !m);
     }
+}
+
+/// Writes the rows of the listed `items` of `job` into `rows`, in order (item `i` is
+/// coalition `i / background_rows` over background row `i % background_rows`; the items of
+/// one coalition adjacent, so that a coalition's mask is built once per task).
+pub(super) fn build_listed_coalition_rows<E: Element>(job: &CoalitionJob<'_, E>, items: &[u32], rows: &mut [E]) {
+    let (n, background_rows) = (job.row_len(), job.background_rows());
+    if n == 0 || background_rows == 0 || items.is_empty() {
+        return;
+    }
+    let words = n * std::mem::size_of::<E>() / std::mem::size_of::<u32>();
+    let rows_per_task = (MIN_ELEMENTS_PER_TASK / n).max(1);
+    let rows = bytemuck::cast_slice_mut::<E, u32>(&mut rows[..items.len() * n]);
+    let background = bytemuck::cast_slice::<E, u32>(job.background);
+    rows.par_chunks_mut(rows_per_task * words).zip(items.par_chunks(rows_per_task)).for_each_init(
+        || (Vec::new(), usize::MAX),
+        |(mask, masked), (rows, items)| {
+            for (row, &item) in rows.chunks_exact_mut(words).zip(items) {
+                let (c, b) = (item as usize / background_rows, item as usize % background_rows);
+                if *masked != c {
+                    coalition_mask(job, c, mask);
+                    *masked = c;
+                }
+                select_row(job, mask, &background[b * words..(b + 1) * words], row);
+            }
+        },
+    );
 }
 
 /// The rayon reference backend (runs on the calling engine's thread pool).
@@ -311,6 +348,11 @@ impl<E: Element> Backend<E> for CpuBackend {
         Ok(())
     }
 
+    fn build_listed_coalition_rows(&self, job: &CoalitionJob<'_, E>, items: &[u32], rows: &mut [E]) -> Result<()> {
+        build_listed_coalition_rows(job, items, rows);
+        Ok(())
+    }
+
     fn reduce_background(
         &self,
         outputs: &[E],
@@ -499,5 +541,47 @@ fn grad_cam_row<E: Element>(
     }
     for (out, &sum) in map.iter_mut().zip(sums.iter()) {
         *out = E::from_f64(if relu { sum.max(0.0) } else { sum });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::GroupMap;
+
+    /// Listed rows are bit for bit the batch's rows of the same items, for both element
+    /// types, over two-word coalitions and enough items to span several tasks.
+    fn listed_rows_match_the_batch<E: Element>(value: impl Fn(usize) -> E) {
+        let (n, background_rows, players, coalitions) = (150, 9, 70, 40);
+        let x: Vec<E> = (0..n).map(&value).collect();
+        let background: Vec<E> = (n..n + background_rows * n).map(&value).collect();
+        let mask: Vec<u32> = (0..n).map(|e| (e * 11 % players) as u32).collect();
+        let players_map = GroupMap::new(&mask, "players").unwrap();
+        let words = players.div_ceil(64);
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let bits: Vec<u64> = (0..coalitions * words)
+            .map(|i| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                if i % words == words - 1 { state & ((1 << (players % 64)) - 1) } else { state }
+            })
+            .collect();
+        let job = CoalitionJob { x: &x, background: &background, players: &players_map, coalitions: &bits, words };
+        let mut all = vec![E::zero(); job.items() * n];
+        CpuBackend.build_coalition_batch(&job, 0..job.items(), &mut all).unwrap();
+        let items: Vec<u32> = (0..job.items() as u32).filter(|i| i % 3 != 1 && i % 11 != 4).collect();
+        let mut listed = vec![E::zero(); items.len() * n];
+        CpuBackend.build_listed_coalition_rows(&job, &items, &mut listed).unwrap();
+        for (row, &item) in listed.chunks_exact(n).zip(&items) {
+            let want = &all[item as usize * n..(item as usize + 1) * n];
+            assert!(row.iter().zip(want).all(|(a, b)| a.widen().to_bits() == b.widen().to_bits()), "item {item}");
+        }
+    }
+
+    #[test]
+    fn listed_coalition_rows_match_the_batch() {
+        listed_rows_match_the_batch(|i| i as f32 * 0.25 - 7.0);
+        listed_rows_match_the_batch(|i| i as f64 * 0.125 + 1e-9 * i as f64);
     }
 }

@@ -100,6 +100,11 @@ pub trait Backend<E: Element = f32>: Send + Sync + fmt::Debug {
     /// its background row with the coalition's players copied from `x`.
     fn build_coalition_batch(&self, job: &CoalitionJob<'_, E>, items: Range<usize>, rows: &mut [E]) -> Result<()>;
 
+    /// Builds the listed `items` of `job` into `rows` (`items.len() × row_len`), in order:
+    /// the rows [`Backend::build_coalition_batch`] writes for those items, bit for bit
+    /// (a run that evaluates only a coalition's distinct rows).
+    fn build_listed_coalition_rows(&self, job: &CoalitionJob<'_, E>, items: &[u32], rows: &mut [E]) -> Result<()>;
+
     /// The weighted mean over background rows of each coalition's outputs: `outputs` holds
     /// `coalitions × background_rows × output_len` model outputs, `weights` one weight per
     /// background row (summing to 1); `values` receives `coalitions × targets.len()`

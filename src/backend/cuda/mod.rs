@@ -210,6 +210,14 @@ impl Backend for CudaBackend {
         download(stream, &out, &mut rows[..slots * n])
     }
 
+    /// Built on the host by the CPU reference: the listed rows serve a host-memory model
+    /// (a device-memory model's rows are all built on the device, none skipped), and a
+    /// short list gathers too little to repay uploading the job and reading the rows back.
+    fn build_listed_coalition_rows(&self, job: &CoalitionJob<'_>, items: &[u32], rows: &mut [f32]) -> Result<()> {
+        crate::backend::cpu::build_listed_coalition_rows(job, items, rows);
+        Ok(())
+    }
+
     fn reduce_background(
         &self,
         outputs: &[f32],

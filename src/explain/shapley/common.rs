@@ -4,6 +4,7 @@
 use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
 
+use super::background_patterns::BackgroundPatterns;
 use super::game::{Background, Game, Link};
 use crate::backend::GroupMap;
 use crate::element::Element;
@@ -103,6 +104,7 @@ pub(super) struct Request<'a, E: Element> {
     game: &'a ShapleyGame<E>,
     targets: Vec<u32>,
     players: GroupMap,
+    patterns: Option<BackgroundPatterns>,
     streams: RowStreams,
 }
 
@@ -120,7 +122,8 @@ impl<'a, E: Element> Request<'a, E> {
         let targets = super::super::resolve_targets(signature, game.targets.as_deref())?;
         let players = game.player_map(signature.input_len())?;
         let streams = RowStreams::for_inputs(engine, inputs, signature.input_len())?;
-        Ok(Self { engine, model, inputs, game, targets, players, streams })
+        let patterns = BackgroundPatterns::new(&game.background.rows, &players)?;
+        Ok(Self { engine, model, inputs, game, targets, players, patterns, streams })
     }
 
     /// Number of players.
@@ -155,7 +158,8 @@ impl<'a, E: Element> Request<'a, E> {
                         &self.players,
                         &self.targets,
                         game.link,
-                    );
+                    )
+                    .with_patterns(self.patterns.as_ref());
                     estimate(&row_game, &mut self.streams.rng(row, Purpose::Shapley, 0))
                 })
                 .collect()

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
+use super::background_patterns::{BackgroundPatterns, DistinctItems};
 use crate::alloc::try_filled;
 use crate::backend::{CoalitionJob, GroupMap};
 use crate::element::Element;
@@ -15,7 +16,7 @@ use crate::engine::scratch::Scratch;
 use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, ErrorKind, Result};
 use crate::model::evaluator::{BatchSource, DeviceJob};
-use crate::model::{BatchPlan, Evaluator, Model};
+use crate::model::{BatchPlan, Evaluator, MemorySpace, Model};
 
 /// Background rows and their weights (normalised to sum to 1).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -126,6 +127,29 @@ impl<'a, E: Element> BatchSource<E> for CoalitionRows<'a, E> {
     }
 }
 
+/// The rows of some of a job's items (the distinct ones), built by the engine's backend.
+struct ListedCoalitionRows<'a, E: Element> {
+    engine: &'a Engine,
+    job: CoalitionJob<'a, E>,
+    items: &'a [u32],
+}
+
+impl<'a, E: Element> BatchSource<E> for ListedCoalitionRows<'a, E> {
+    type Scratch = Scratch<'a, E>;
+
+    fn new_scratch(&self, batch_rows: usize) -> Result<Scratch<'a, E>> {
+        self.engine.scratch(batch_rows.saturating_mul(self.job.row_len()))
+    }
+
+    fn fill(&self, scratch: &mut Scratch<'a, E>, rows: Range<usize>) -> Result<()> {
+        self.engine.backend_for::<E>().build_listed_coalition_rows(&self.job, &self.items[rows], scratch.as_mut_slice())
+    }
+
+    fn rows<'s>(&self, scratch: &'s Scratch<'a, E>, count: usize) -> &'s [E] {
+        &scratch.as_slice()[..count * self.job.row_len()]
+    }
+}
+
 /// The game of one explained row.
 pub struct Game<'a, E: Element = f32> {
     engine: &'a Engine,
@@ -133,6 +157,8 @@ pub struct Game<'a, E: Element = f32> {
     x: &'a [E],
     background: &'a Background<E>,
     players: &'a GroupMap,
+    /// Which background rows repeat under which players (`None`: no row repeats).
+    patterns: Option<&'a BackgroundPatterns>,
     targets: &'a [u32],
     link: Link,
     /// Bytes the coalition batches and their outputs may hold: the engine's budget less
@@ -157,20 +183,38 @@ impl<'a, E: Element> Game<'a, E> {
             x,
             background,
             players,
+            patterns: None,
             targets,
             link,
             batch_budget: AtomicUsize::new(engine.memory_budget_bytes()),
         }
     }
 
+    /// Evaluates each distinct row of a coalition once, by the background's `patterns`
+    /// under the game's players ([`BackgroundPatterns::new`]).
+    pub fn with_patterns(mut self, patterns: Option<&'a BackgroundPatterns>) -> Self {
+        self.patterns = patterns;
+        self
+    }
+
     /// The bytes one coalition's batch needs at the least: its rows' outputs (kept until
-    /// they are reduced) and one input row, each within half of the batch budget.
+    /// they are reduced, with their distinct rows' lists) and one input row, each within
+    /// half of the batch budget, beside the background's patterns.
     pub fn min_batch_bytes(&self) -> usize {
-        let signature = self.evaluator.signature();
-        let element_size = std::mem::size_of::<E>();
-        let outputs = self.background.len().saturating_mul(signature.output_len).saturating_mul(element_size);
-        let row = signature.input_len().saturating_mul(element_size);
-        outputs.max(row).saturating_mul(2)
+        let row = self.evaluator.signature().input_len().saturating_mul(std::mem::size_of::<E>());
+        self.coalition_bytes().max(row).saturating_mul(2).saturating_add(self.patterns_bytes())
+    }
+
+    /// The bytes a coalition's outputs and distinct rows' lists take until they are reduced.
+    fn coalition_bytes(&self) -> usize {
+        let output_bytes = self.evaluator.signature().output_len.saturating_mul(std::mem::size_of::<E>());
+        let list_bytes = if self.patterns.is_some() { 2 * std::mem::size_of::<u32>() } else { 0 };
+        self.background.len().saturating_mul(output_bytes.saturating_add(list_bytes))
+    }
+
+    /// The bytes of the background's patterns.
+    fn patterns_bytes(&self) -> usize {
+        self.patterns.map_or(0, BackgroundPatterns::bytes)
     }
 
     /// Lets the batches hold at most `bytes` (the rest of the budget is the estimator's).
@@ -213,14 +257,14 @@ impl<'a, E: Element> Game<'a, E> {
 
     /// The values of `coalitions` (packed, `words` per coalition), `coalitions × targets`.
     pub fn values(&self, coalitions: &[u64], words: usize) -> Result<Vec<f64>> {
-        let signature = self.evaluator.signature();
-        let (row_len, output_len) = (signature.input_len(), signature.output_len);
+        let output_len = self.evaluator.signature().output_len;
         let background_rows = self.background.len();
         let count = coalitions.len() / words.max(1);
         // The outputs of a chunk take half the batch budget, its input batches the other half.
-        let half = self.batch_budget.load(Ordering::Relaxed) / 2;
-        let bytes_per_coalition = background_rows * output_len * std::mem::size_of::<E>();
-        let chunk = (half / bytes_per_coalition.max(1)).clamp(1, count.max(1));
+        let half = self.batch_budget.load(Ordering::Relaxed).saturating_sub(self.patterns_bytes()) / 2;
+        let chunk = (half / self.coalition_bytes().max(1)).clamp(1, count.max(1));
+        // A device-memory model's rows are built on the device, every one of them.
+        let patterns = self.patterns.filter(|_| self.evaluator.signature().memory_space != MemorySpace::Device);
         let mut values = try_filled("coalition values", count * self.targets.len(), 0.0f64)?;
         // Kept by the engine between calls; zeroed per chunk, so that what a model leaves
         // unwritten never carries over from an earlier call.
@@ -234,13 +278,12 @@ impl<'a, E: Element> Game<'a, E> {
                 coalitions: bits,
                 words,
             };
-            let items = job.items();
-            let outputs = &mut outputs.as_mut_slice()[..items * output_len];
+            let outputs = &mut outputs.as_mut_slice()[..job.items() * output_len];
             outputs.fill(E::zero());
-            let element_size = std::mem::size_of::<E>();
-            let plan = BatchPlan::new(signature, items, row_len, element_size, half, None, self.engine.threads())?;
-            let source = CoalitionRows { engine: self.engine, job };
-            self.evaluator.run(self.engine.pool(), plan, &source, outputs)?;
+            match patterns.map(|p| p.distinct_items(bits, words)).transpose()?.flatten() {
+                Some(distinct) => self.evaluate_distinct(job, &distinct, half, outputs)?,
+                None => self.evaluate(&CoalitionRows { engine: self.engine, job }, job.items(), half, outputs)?,
+            }
             self.engine.pool().install(|| {
                 self.engine.backend_for::<E>().reduce_background(
                     outputs,
@@ -255,5 +298,28 @@ impl<'a, E: Element> Game<'a, E> {
             *value = self.link.apply(*value)?;
         }
         Ok(values)
+    }
+
+    /// Evaluates the `rows` rows of `source` into `outputs`, its batches within `batch_bytes`.
+    fn evaluate(&self, source: &impl BatchSource<E>, rows: usize, batch_bytes: usize, outputs: &mut [E]) -> Result<()> {
+        let signature = self.evaluator.signature();
+        let (row_len, element_size) = (signature.input_len(), std::mem::size_of::<E>());
+        let plan = BatchPlan::new(signature, rows, row_len, element_size, batch_bytes, None, self.engine.threads())?;
+        self.evaluator.run(self.engine.pool(), plan, source, &mut outputs[..rows * signature.output_len])
+    }
+
+    /// Evaluates the `distinct` items of `job` and spreads their outputs to every item's
+    /// place in `outputs`.
+    fn evaluate_distinct(
+        &self,
+        job: CoalitionJob<'_, E>,
+        distinct: &DistinctItems,
+        batch_bytes: usize,
+        outputs: &mut [E],
+    ) -> Result<()> {
+        let source = ListedCoalitionRows { engine: self.engine, job, items: &distinct.evaluated };
+        self.evaluate(&source, distinct.evaluated.len(), batch_bytes, outputs)?;
+        distinct.spread_outputs(outputs, self.evaluator.signature().output_len);
+        Ok(())
     }
 }

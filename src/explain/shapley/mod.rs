@@ -1,6 +1,7 @@
 //! The Shapley-value methods: KernelSHAP and Shapley Value Sampling, both over the
 //! interventional game of [`game`].
 
+mod background_patterns;
 mod common;
 pub mod estimator;
 pub mod game;
@@ -13,6 +14,7 @@ pub mod schedule;
 pub mod solve;
 mod wide;
 
+pub(crate) use background_patterns::BackgroundPatterns;
 pub(crate) use common::RowEstimate;
 pub use common::ShapleyGame;
 pub use estimator::Estimator;

@@ -13,7 +13,7 @@ use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explain::shapley::game::{Background, Game};
-use crate::explain::shapley::{estimate_row, Estimator, RowEstimate, SamplingPlan};
+use crate::explain::shapley::{estimate_row, BackgroundPatterns, Estimator, RowEstimate, SamplingPlan};
 use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics, Values};
 use crate::model::SequenceModel;
 
@@ -262,7 +262,9 @@ pub(crate) fn explain_level<E: Element>(
     let background = Background::new(game_model.row(&case.background, false), x_row.len(), None)?;
     let groups = GroupMap::new(&map, "players")?;
     let targets = [case.target as u32];
-    let game = Game::new(case.engine, &game_model, &x_row, &background, &groups, &targets, case.link);
+    let patterns = BackgroundPatterns::new(&background.rows, &groups)?;
+    let game = Game::new(case.engine, &game_model, &x_row, &background, &groups, &targets, case.link)
+        .with_patterns(patterns.as_ref());
     let (estimate, exact) = if groups.len() == 1 {
         let (prediction, base) = (game.prediction()?, game.base()?);
         let values = vec![prediction[0] - base[0]];

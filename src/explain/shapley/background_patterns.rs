@@ -1,0 +1,266 @@
+//! Equal rows within a coalition's background expansion.
+//!
+//! The row of coalition S over background row b takes the absent players' elements from b,
+//! so two background rows that agree bit for bit on every absent player's elements give
+//! the same model row. Categorical and binned data (a credit scorecard's attributes) repeat
+//! that way a lot: the game evaluates each distinct row once and copies its outputs to the
+//! rows equal to it, so the background reduction sees the same outputs and the values are
+//! the same bits, for fewer model rows. Continuous data seldom repeats, and costs one look
+//! at the coalition's absent players.
+
+use std::hash::Hasher;
+
+use rustc_hash::{FxHashMap, FxHasher};
+
+use crate::alloc::{try_filled, try_with_capacity};
+use crate::backend::GroupMap;
+use crate::element::Element;
+use crate::error::Result;
+
+/// Which background rows agree on each player's elements.
+#[derive(Debug, Clone)]
+pub struct BackgroundPatterns {
+    players: usize,
+    background_rows: usize,
+    /// `background_rows × players`: for background row b and player j, the first background
+    /// row whose elements of player j are b's bit for bit.
+    classes: Vec<u32>,
+    /// Per player: every background row's elements of the player differ from every other's,
+    /// so any coalition without the player has as many distinct rows as background rows.
+    all_distinct: Vec<bool>,
+}
+
+/// The items of a chunk of coalitions (coalition × background row, coalition-major) that
+/// give distinct model rows, and where every item's outputs come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistinctItems {
+    /// The items to evaluate, in increasing order.
+    pub evaluated: Vec<u32>,
+    /// Per item: the position in `evaluated` of the item with the same row (never past the
+    /// item's own position: a row's first item is the one evaluated).
+    pub source: Vec<u32>,
+}
+
+impl BackgroundPatterns {
+    /// The patterns of `background` (whole rows of `players.mask().len()` elements) under
+    /// `players`; `None` when no coalition that leaves a player out can repeat a row (one
+    /// background row, or background rows that differ on every player).
+    pub fn new<E: Element>(background: &[E], players: &GroupMap) -> Result<Option<Self>> {
+        let row_len = players.mask().len();
+        let background_rows = background.len() / row_len.max(1);
+        let player_count = players.len();
+        if background_rows < 2 || background_rows > u32::MAX as usize || player_count == 0 {
+            return Ok(None);
+        }
+        let words = row_len * std::mem::size_of::<E>() / std::mem::size_of::<u32>();
+        let per_element = std::mem::size_of::<E>() / std::mem::size_of::<u32>();
+        let rows: &[u32] = bytemuck::cast_slice(&background[..background_rows * row_len]);
+        let row = |b: usize| &rows[b * words..(b + 1) * words];
+        let mut classes = try_filled("background patterns", background_rows.saturating_mul(player_count), 0u32)?;
+        let mut all_distinct = try_filled("background patterns", player_count, true)?;
+        let mut first_of: FxHashMap<u64, u32> = FxHashMap::default();
+        for (j, distinct) in all_distinct.iter_mut().enumerate() {
+            let player_words = |b: usize, visit: &mut dyn FnMut(&[u32])| {
+                players.for_each_run(j, |start, len| visit(&row(b)[start * per_element..(start + len) * per_element]));
+            };
+            let same = |a: usize, b: usize| {
+                let mut equal = true;
+                players.for_each_run(j, |start, len| {
+                    let words = start * per_element..(start + len) * per_element;
+                    equal &= row(a)[words.clone()] == row(b)[words];
+                });
+                equal
+            };
+            first_of.clear();
+            for b in 0..background_rows {
+                let mut hasher = FxHasher::default();
+                player_words(b, &mut |words| words.iter().for_each(|&w| hasher.write_u32(w)));
+                let first = *first_of.entry(hasher.finish()).or_insert(b as u32);
+                // A hash shared by unequal values leaves the row in a class of its own.
+                let class = if same(first as usize, b) { first } else { b as u32 };
+                classes[b * player_count + j] = class;
+                *distinct &= class as usize == b;
+            }
+        }
+        if all_distinct.iter().all(|&distinct| distinct) {
+            return Ok(None);
+        }
+        Ok(Some(Self { players: player_count, background_rows, classes, all_distinct }))
+    }
+
+    /// Bytes the patterns hold.
+    pub fn bytes(&self) -> usize {
+        self.classes.len() * std::mem::size_of::<u32>() + self.all_distinct.len()
+    }
+
+    /// The distinct items of `coalitions` (packed, `words` `u64` per coalition) over the
+    /// background; `None` when every item's row is distinct (or the items do not fit `u32`).
+    pub fn distinct_items(&self, coalitions: &[u64], words: usize) -> Result<Option<DistinctItems>> {
+        let count = coalitions.len() / words.max(1);
+        let items = count.saturating_mul(self.background_rows);
+        if items > u32::MAX as usize {
+            return Ok(None);
+        }
+        let mut scan = CoalitionScan::default();
+        let mut distinct: Option<DistinctItems> = None;
+        for (c, bits) in coalitions.chunks_exact(words).enumerate() {
+            let repeats = self.first_equal_rows(bits, &mut scan);
+            if !repeats && distinct.is_none() {
+                continue;
+            }
+            let distinct = match &mut distinct {
+                Some(distinct) => distinct,
+                None => distinct.insert(DistinctItems::identity(c * self.background_rows, items)?),
+            };
+            let first_item = (c * self.background_rows) as u32;
+            for b in 0..self.background_rows {
+                let first = if repeats { scan.first[b] as usize } else { b };
+                if first == b {
+                    distinct.source.push(distinct.evaluated.len() as u32);
+                    distinct.evaluated.push(first_item + b as u32);
+                } else {
+                    let source = distinct.source[first_item as usize + first];
+                    distinct.source.push(source);
+                }
+            }
+        }
+        Ok(distinct)
+    }
+
+    /// Sets `scan.first[b]` to the first background row giving the same row as b under the
+    /// coalition `bits`; false (and `scan.first` unset) when every row is distinct.
+    fn first_equal_rows(&self, bits: &[u64], scan: &mut CoalitionScan) -> bool {
+        scan.absent.clear();
+        for j in 0..self.players {
+            if (bits[j / 64] >> (j % 64)) & 1 == 0 {
+                if self.all_distinct[j] {
+                    return false;
+                }
+                scan.absent.push(j);
+            }
+        }
+        scan.first.clear();
+        scan.first_of.clear();
+        let mut repeats = false;
+        for b in 0..self.background_rows {
+            let classes = &self.classes[b * self.players..(b + 1) * self.players];
+            let mut hasher = FxHasher::default();
+            scan.absent.iter().for_each(|&j| hasher.write_u32(classes[j]));
+            let first = *scan.first_of.entry(hasher.finish()).or_insert(b as u32) as usize;
+            let others = &self.classes[first * self.players..(first + 1) * self.players];
+            let equal = first != b && scan.absent.iter().all(|&j| others[j] == classes[j]);
+            repeats |= equal;
+            scan.first.push(if equal { first as u32 } else { b as u32 });
+        }
+        repeats
+    }
+}
+
+impl DistinctItems {
+    /// Every one of the first `prefix` items evaluated, with room for `items` in all.
+    fn identity(prefix: usize, items: usize) -> Result<Self> {
+        let mut evaluated = try_with_capacity("distinct background rows", items)?;
+        let mut source = try_with_capacity("distinct background rows", items)?;
+        evaluated.extend(0..prefix as u32);
+        source.extend(0..prefix as u32);
+        Ok(Self { evaluated, source })
+    }
+
+    /// Spreads the outputs of the evaluated items (the first `evaluated.len()` rows of
+    /// `outputs`, `output_len` each) to every item's place, in place.
+    pub fn spread_outputs<E: Copy>(&self, outputs: &mut [E], output_len: usize) {
+        // Backwards: an item's source is never past it, so no source is overwritten before
+        // it is read.
+        for (item, &source) in self.source.iter().enumerate().rev() {
+            let source = source as usize;
+            if source != item {
+                outputs.copy_within(source * output_len..(source + 1) * output_len, item * output_len);
+            }
+        }
+    }
+}
+
+/// Scratch of one coalition's scan.
+#[derive(Default)]
+struct CoalitionScan {
+    absent: Vec<usize>,
+    first: Vec<u32>,
+    first_of: FxHashMap<u64, u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patterns(background: &[f32], mask: &[u32]) -> Option<BackgroundPatterns> {
+        BackgroundPatterns::new(background, &GroupMap::new(mask, "players").unwrap()).unwrap()
+    }
+
+    /// Brute force: the items of `coalitions` whose row equals an earlier item's of the
+    /// same coalition, as (evaluated, source).
+    fn brute_force(background: &[f32], mask: &[u32], coalitions: &[u64]) -> (Vec<u32>, Vec<u32>) {
+        let n = mask.len();
+        let rows = background.len() / n;
+        let (mut evaluated, mut source) = (Vec::new(), Vec::new());
+        for (c, &bits) in coalitions.iter().enumerate() {
+            let pattern = |b: usize| -> Vec<u32> {
+                (0..n).filter(|&e| (bits >> mask[e]) & 1 == 0).map(|e| background[b * n + e].to_bits()).collect()
+            };
+            for b in 0..rows {
+                match (0..b).find(|&a| pattern(a) == pattern(b)) {
+                    Some(a) => source.push(source[c * rows + a]),
+                    None => {
+                        source.push(evaluated.len() as u32);
+                        evaluated.push((c * rows + b) as u32);
+                    }
+                }
+            }
+        }
+        (evaluated, source)
+    }
+
+    #[test]
+    fn finds_exactly_the_repeated_rows_of_each_coalition() {
+        // Four players over six elements (player 1 spans two), five background rows with
+        // repeats on some players and not others.
+        let mask = [0, 1, 2, 1, 3, 3];
+        #[rustfmt::skip]
+        let background = [
+            1.0, 2.0, 3.0, 4.0, 5.0, 6.0,
+            1.0, 2.0, 0.0, 4.0, 5.0, 7.0,
+            1.0, 2.0, 3.0, 9.0, 5.0, 6.0,
+            8.0, 2.0, 3.0, 4.0, 5.0, 6.0,
+            1.0, 2.0, 3.0, 4.0, 5.0, 6.0,
+        ];
+        let patterns = patterns(&background, &mask).expect("rows repeat");
+        let coalitions: Vec<u64> = (0..16).collect();
+        let found = patterns.distinct_items(&coalitions, 1).unwrap().expect("some coalition repeats");
+        let (evaluated, source) = brute_force(&background, &mask, &coalitions);
+        assert_eq!(found.evaluated, evaluated);
+        assert_eq!(found.source, source);
+        assert!(evaluated.len() < 16 * 5);
+    }
+
+    #[test]
+    fn negative_zero_is_not_zero_and_distinct_backgrounds_have_no_patterns() {
+        let mask = [0, 1];
+        let signed = patterns(&[0.0, 1.0, -0.0, 2.0], &mask);
+        assert!(signed.is_none(), "-0.0 and 0.0 differ in bits, so no row repeats");
+        assert!(patterns(&[1.0, 2.0], &mask).is_none(), "one background row");
+        let repeated = patterns(&[0.0, 1.0, 0.0, 2.0], &mask).unwrap();
+        // Player 1 absent: its values differ, every row distinct.
+        assert_eq!(repeated.distinct_items(&[0b01], 1).unwrap(), None);
+        // Only player 0 absent: both rows take its 0.0 and player 1 from x.
+        let two = repeated.distinct_items(&[0b01, 0b10], 1).unwrap().unwrap();
+        assert_eq!(two.evaluated, vec![0, 1, 2]);
+        assert_eq!(two.source, vec![0, 1, 2, 2]);
+    }
+
+    #[test]
+    fn spreads_outputs_to_every_item() {
+        let items = DistinctItems { evaluated: vec![0, 2, 3], source: vec![0, 0, 1, 2, 1] };
+        let mut outputs = vec![10.0, 11.0, 20.0, 21.0, 30.0, 31.0, -1.0, -1.0, -1.0, -1.0];
+        items.spread_outputs(&mut outputs, 2);
+        assert_eq!(outputs, vec![10.0, 11.0, 10.0, 11.0, 20.0, 21.0, 30.0, 31.0, 20.0, 21.0]);
+    }
+}
