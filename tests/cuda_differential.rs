@@ -118,6 +118,14 @@ fn ablation_batches_and_gathers() {
                 out.copy_from_slice(&scratch.rows);
             });
             compare_f32(&format!("ablation build ({mask_name}, {baseline_name})"), &on_gpu, &on_cpu);
+            let listed: Vec<u32> = items.clone().map(|i| i as u32).filter(|i| i % 3 != 1).collect();
+            let (on_gpu, on_cpu) = both_f32(gpu, listed.len() * n, |backend, out| {
+                let mut scratch = AblationScratch::new(listed.len(), n).expect("batch scratch");
+                scratch.rows.fill(f32::NAN);
+                backend.build_listed_ablation_rows(&job, &listed, &mut scratch).unwrap();
+                out.copy_from_slice(&scratch.rows);
+            });
+            compare_f32(&format!("listed ablation rows ({mask_name}, {baseline_name})"), &on_gpu, &on_cpu);
         }
         let blocks = 3;
         let deltas: Vec<f64> = uniform(blocks * masks.len(), s + 3, -5.0, 5.0).iter().map(|&v| f64::from(v)).collect();

@@ -73,6 +73,34 @@ backend_tests! {
         assert_eq!(e.diagnostics[0].completeness_gap, Some(vec![6.0]));
     }
 
+    fn groups_at_their_baseline_skip_the_model(backend) {
+        // One-hot columns ablated to 0: the columns that are already 0 change nothing, so
+        // their values are exactly 0 without a model row. Row 1 equals its baseline on
+        // every element but the first; -0.0 against 0.0 differs in bits and is evaluated.
+        let Some(engine) = common::engine(backend, 2) else { return };
+        let w = vec![1.0, -2.0, 0.5, 3.0, 1.5, -1.0];
+        let model = Linear::new(&[6], vec![w.clone()], vec![0.1]);
+        let x = vec![0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 4.0, 9.0, 0.0, -0.0, 5.0, 2.0];
+        let b = vec![0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 9.0, 0.0, 0.0, 5.0, 2.0];
+        let params = FeatureAblationParams { baseline: Baselines::PerRow(b.clone()), ..Default::default() };
+        let e = feature_ablation(&engine, &model, &x, 2, &params).unwrap();
+        for r in 0..2 {
+            for i in 0..6 {
+                let (got, want) = (e.row_attributions(r, 0)[i], f64::from(w[i] * (x[r * 6 + i] - b[r * 6 + i])));
+                if x[r * 6 + i].to_bits() == b[r * 6 + i].to_bits() {
+                    assert_eq!(got.to_bits(), 0.0f64.to_bits(), "row {r} element {i} is unchanged");
+                } else {
+                    assert!((got - want).abs() < 1e-5, "row {r} element {i}: {got} vs {want}");
+                }
+            }
+        }
+        // f(x), f(baseline), and the elements whose bits differ from the baseline's.
+        assert_eq!(e.diagnostics[0].model_rows_evaluated, 2 + 2);
+        assert_eq!(e.diagnostics[1].model_rows_evaluated, 2 + 2);
+        let gap = e.diagnostics[0].completeness_gap.as_ref().unwrap()[0];
+        assert!(gap.abs() < 1e-6, "gap {gap}");
+    }
+
     fn targets_and_per_row_baselines(backend) {
         let Some(engine) = common::engine(backend, 2) else { return };
         let model = Linear::new(&[4], vec![vec![1.0, 1.0, 1.0, 1.0], vec![1.0, 2.0, 3.0, 4.0]], vec![0.0, 0.0]);

@@ -146,6 +146,44 @@ backend_tests! {
         }
     }
 
+    fn windows_that_change_nothing_skip_the_model(backend) {
+        // A sparse 6×8 image under a zero baseline: only the windows over its few nonzero
+        // pixels change the row; the others have a delta of exactly 0 and no model row.
+        let Some(engine) = common::engine(backend, 2) else { return };
+        let shape = [6, 8];
+        let w = values(48, 11);
+        let model = Linear::new(&shape, vec![w.clone()], vec![0.5]);
+        let mut x = vec![0.0f32; 2 * 48];
+        for (i, v) in [(9, 0.75), (10, -1.5), (37, 2.0), (48 + 20, 1.25)] {
+            x[i] = v;
+        }
+        let (window, strides) = ([2, 3], [2, 2]);
+        let windows: Vec<Vec<usize>> = starts(6, 2, 2)
+            .iter()
+            .flat_map(|&r0| starts(8, 3, 2).into_iter().map(move |c0| (r0, c0)))
+            .map(|(r0, c0)| (r0..r0 + 2).flat_map(|r| (c0..(c0 + 3).min(8)).map(move |c| r * 8 + c)).collect())
+            .collect();
+        for ppe in [Some(1), Some(3), None] {
+            let params = OcclusionParams {
+                window_shape: window.to_vec(),
+                strides: Some(strides.to_vec()),
+                baseline: Baselines::Scalar(0.0),
+                targets: None,
+                perturbations_per_eval: ppe,
+            };
+            let e = occlusion(&engine, &model, &x, 2, &params).unwrap();
+            for r in 0..2 {
+                let xr = &x[r * 48..(r + 1) * 48];
+                let reference = reference_2d(shape, window, strides, &w, xr, &[0.0; 48]);
+                assert_close(e.row_attributions(r, 0), &reference, 1e-6);
+                let changing = windows.iter().filter(|cells| cells.iter().any(|&i| xr[i] != 0.0)).count();
+                // f(x) and the windows that change it; the shared baseline once, in the audit.
+                assert_eq!(e.diagnostics[r].model_rows_evaluated, changing as u64 + 1, "row {r}");
+                assert!(changing < windows.len());
+            }
+        }
+    }
+
     fn batch_size_does_not_change_results(backend) {
         let Some(engine) = common::engine(backend, 2) else { return };
         let model = Linear::new(&[5, 6], vec![values(30, 8)], vec![0.0]);

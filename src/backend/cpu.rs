@@ -90,6 +90,46 @@ pub(super) fn build_listed_coalition_rows<E: Element>(job: &CoalitionJob<'_, E>,
     );
 }
 
+/// Builds item `item_of(slot)` of `job` into each of the first `slots` slots of `scratch`.
+fn build_ablation_slots<E: Element>(
+    job: &AblationJob<'_, E>,
+    slots: usize,
+    item_of: impl Fn(usize) -> usize + Sync,
+    scratch: &mut AblationScratch<E>,
+) {
+    let n = job.row_len;
+    let per_row = job.masks.len();
+    // Slots that must copy a whole row (first use, or a new input row) are worth
+    // spreading over threads; the usual restore-and-reapply of one perturbation is not.
+    let full_copies = scratch.held[..slots]
+        .iter()
+        .enumerate()
+        .filter(|(slot, held)| held.is_none_or(|previous| previous / per_row != item_of(*slot) / per_row))
+        .count();
+    let rows = scratch.rows[..slots * n].chunks_mut(n);
+    if full_copies * n < 2 * MIN_ELEMENTS_PER_TASK {
+        for (slot, (row, held)) in rows.zip(&mut scratch.held[..slots]).enumerate() {
+            build_slot(job, item_of(slot), held, row);
+        }
+    } else {
+        scratch.rows[..slots * n]
+            .par_chunks_mut(n)
+            .zip(scratch.held[..slots].par_iter_mut())
+            .enumerate()
+            .with_min_len((MIN_ELEMENTS_PER_TASK / n.max(1)).max(1))
+            .for_each(|(slot, (row, held))| build_slot(job, item_of(slot), held, row));
+    }
+}
+
+/// Builds the listed `items` of `job` into the first `items.len()` slots of `scratch`.
+pub(super) fn build_listed_ablation_rows<E: Element>(
+    job: &AblationJob<'_, E>,
+    items: &[u32],
+    scratch: &mut AblationScratch<E>,
+) {
+    build_ablation_slots(job, items.len(), |slot| items[slot] as usize, scratch);
+}
+
 /// The rayon reference backend (runs on the calling engine's thread pool).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CpuBackend;
@@ -261,29 +301,17 @@ impl<E: Element> Backend<E> for CpuBackend {
         items: Range<usize>,
         scratch: &mut AblationScratch<E>,
     ) -> Result<()> {
-        let n = job.row_len;
-        let slots = items.len();
-        let per_row = job.masks.len();
-        // Slots that must copy a whole row (first use, or a new input row) are worth
-        // spreading over threads; the usual restore-and-reapply of one perturbation is not.
-        let full_copies = scratch.held[..slots]
-            .iter()
-            .zip(items.clone())
-            .filter(|(held, item)| held.is_none_or(|previous| previous / per_row != item / per_row))
-            .count();
-        let rows = scratch.rows[..slots * n].chunks_mut(n);
-        if full_copies * n < 2 * MIN_ELEMENTS_PER_TASK {
-            for ((row, held), item) in rows.zip(&mut scratch.held[..slots]).zip(items) {
-                build_slot(job, item, held, row);
-            }
-        } else {
-            scratch.rows[..slots * n]
-                .par_chunks_mut(n)
-                .zip(scratch.held[..slots].par_iter_mut())
-                .zip(items)
-                .with_min_len((MIN_ELEMENTS_PER_TASK / n.max(1)).max(1))
-                .for_each(|((row, held), item)| build_slot(job, item, held, row));
-        }
+        build_ablation_slots(job, items.len(), |slot| items.start + slot, scratch);
+        Ok(())
+    }
+
+    fn build_listed_ablation_rows(
+        &self,
+        job: &AblationJob<'_, E>,
+        items: &[u32],
+        scratch: &mut AblationScratch<E>,
+    ) -> Result<()> {
+        build_listed_ablation_rows(job, items, scratch);
         Ok(())
     }
 
@@ -547,7 +575,7 @@ fn grad_cam_row<E: Element>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::GroupMap;
+    use crate::backend::{Baselines, GroupMap};
 
     /// Listed rows are bit for bit the batch's rows of the same items, for both element
     /// types, over two-word coalitions and enough items to span several tasks.
@@ -564,7 +592,11 @@ mod tests {
                 state ^= state << 13;
                 state ^= state >> 7;
                 state ^= state << 17;
-                if i % words == words - 1 { state & ((1 << (players % 64)) - 1) } else { state }
+                if i % words == words - 1 {
+                    state & ((1 << (players % 64)) - 1)
+                } else {
+                    state
+                }
             })
             .collect();
         let job = CoalitionJob { x: &x, background: &background, players: &players_map, coalitions: &bits, words };
@@ -576,6 +608,27 @@ mod tests {
         for (row, &item) in listed.chunks_exact(n).zip(&items) {
             let want = &all[item as usize * n..(item as usize + 1) * n];
             assert!(row.iter().zip(want).all(|(a, b)| a.widen().to_bits() == b.widen().to_bits()), "item {item}");
+        }
+    }
+
+    #[test]
+    fn listed_ablation_rows_match_the_batch() {
+        let (rows, n) = (3, 40);
+        let inputs: Vec<f32> = (0..rows * n).map(|i| i as f32 * 0.5 - 9.0).collect();
+        let groups = GroupMap::new(&(0..n).map(|e| (e * 3 % 8) as u32).collect::<Vec<_>>(), "mask").unwrap();
+        let masks = Masks::Groups(groups);
+        let baselines = Baselines::PerRow((0..rows * n).map(|i| i as f32 * -0.25).collect());
+        let job = AblationJob { inputs: &inputs, row_len: n, baselines: &baselines, masks: &masks };
+        let mut all = AblationScratch::new(job.items(), n).unwrap();
+        CpuBackend.build_ablation_batch(&job, 0..job.items(), &mut all).unwrap();
+        let items: Vec<u32> = (0..job.items() as u32).filter(|i| i % 5 != 2).collect();
+        let mut listed = AblationScratch::new(items.len(), n).unwrap();
+        // Twice into the same scratch: the second build reuses the slots the first filled.
+        for _ in 0..2 {
+            CpuBackend.build_listed_ablation_rows(&job, &items, &mut listed).unwrap();
+            for (row, &item) in listed.rows.chunks_exact(n).zip(&items) {
+                assert_eq!(row, &all.rows[item as usize * n..(item as usize + 1) * n], "item {item}");
+            }
         }
     }
 

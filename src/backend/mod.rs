@@ -87,6 +87,16 @@ pub trait Backend<E: Element = f32>: Send + Sync + fmt::Debug {
         scratch: &mut AblationScratch<E>,
     ) -> Result<()>;
 
+    /// Builds the listed `items` of `job` (in order) into the first `items.len()` slots of
+    /// `scratch`: the rows [`Backend::build_ablation_batch`] writes for those items, bit for
+    /// bit (a run that skips the perturbations that change nothing).
+    fn build_listed_ablation_rows(
+        &self,
+        job: &AblationJob<'_, E>,
+        items: &[u32],
+        scratch: &mut AblationScratch<E>,
+    ) -> Result<()>;
+
     /// Turns per-perturbation output deltas `f(x) - f(x_p)` into per-element
     /// attributions, for independent blocks (one per explained row and output): `deltas`
     /// holds `blocks × masks.len()` values, and the result `blocks × masks.row_len()`. Each

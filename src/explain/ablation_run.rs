@@ -1,15 +1,19 @@
 //! The evaluation shared by Occlusion and Feature Ablation: f(x), f(baseline) and
 //! f(x with perturbation p) for every row and perturbation, as output deltas.
+//!
+//! A perturbation that sets elements to the values they already have (a window of zero
+//! pixels under a zero baseline, a one-hot column that is 0 ablated to 0) leaves the row
+//! as it is, bit for bit: its delta is 0 without a model call.
 
 use std::ops::Range;
 
-use crate::alloc::try_filled;
-use crate::backend::{AblationJob, AblationScratch, Backend, Baselines, Masks};
+use crate::alloc::{try_filled, try_with_capacity};
+use crate::backend::{AblationJob, AblationScratch, Backend, BaselineRow, Baselines, Masks};
 use crate::element::Element;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::model::evaluator::{BatchSource, DeviceJob};
-use crate::model::{BatchPlan, Evaluator, Model};
+use crate::model::{BatchPlan, Evaluator, MemorySpace, Model};
 
 /// What the model said about the rows, their baselines and their perturbations.
 pub(super) struct AblationRun<E: Element> {
@@ -19,8 +23,9 @@ pub(super) struct AblationRun<E: Element> {
     pub base_values: Vec<E>,
     /// `rows × targets × perturbations` deltas f(x) − f(x_p).
     pub deltas: Vec<f64>,
-    /// Model rows evaluated for each input row (its own reference rows and perturbations).
-    pub rows_per_input_row: u64,
+    /// Model rows evaluated for each input row (its own reference rows and the
+    /// perturbations that change it).
+    pub rows_per_input_row: Vec<u64>,
     /// Model rows evaluated in all.
     pub rows_evaluated: u64,
 }
@@ -85,6 +90,72 @@ impl<E: Element> BatchSource<E> for PerturbedRows<'_, E> {
     }
 }
 
+/// The perturbed rows of the listed items only (those that change their row).
+struct ListedPerturbedRows<'a, E: Element> {
+    backend: &'a dyn Backend<E>,
+    job: AblationJob<'a, E>,
+    items: &'a [u32],
+    batch_capacity: usize,
+}
+
+impl<E: Element> BatchSource<E> for ListedPerturbedRows<'_, E> {
+    type Scratch = AblationScratch<E>;
+
+    fn new_scratch(&self, batch_rows: usize) -> Result<AblationScratch<E>> {
+        AblationScratch::new(batch_rows.min(self.batch_capacity), self.job.row_len)
+    }
+
+    fn fill(&self, scratch: &mut AblationScratch<E>, rows: Range<usize>) -> Result<()> {
+        self.backend.build_listed_ablation_rows(&self.job, &self.items[rows], scratch)
+    }
+
+    fn rows<'s>(&self, scratch: &'s AblationScratch<E>, count: usize) -> &'s [E] {
+        &scratch.rows[..count * self.job.row_len]
+    }
+}
+
+/// The items of `job` whose perturbation changes their row (some element's bits differ
+/// from its baseline's), in order; `None` when every item does (or they do not fit `u32`).
+fn changing_items<E: Element>(job: &AblationJob<'_, E>) -> Result<Option<Vec<u32>>> {
+    let items = job.items();
+    if items > u32::MAX as usize {
+        return Ok(None);
+    }
+    let per_row = job.masks.len();
+    let rows = items / per_row.max(1);
+    let same = |a: E, b: E| a.widen().to_bits() == b.widen().to_bits();
+    let changes = |row: usize, p: usize| {
+        let (x, mut changed) = (job.input_row(row), false);
+        job.masks.for_each_run(p, |start, len| {
+            let x = &x[start..start + len];
+            changed = changed
+                || match job.baselines.row(row, job.row_len) {
+                    BaselineRow::Scalar(v) => x.iter().any(|&e| !same(e, v)),
+                    BaselineRow::Values(values) => {
+                        x.iter().zip(&values[start..start + len]).any(|(&e, &b)| !same(e, b))
+                    }
+                };
+        });
+        changed
+    };
+    let mut changing: Option<Vec<u32>> = None;
+    for row in 0..rows {
+        for p in 0..per_row {
+            let item = row * per_row + p;
+            match (&mut changing, changes(row, p)) {
+                (Some(list), true) => list.push(item as u32),
+                (None, false) => {
+                    let mut list = try_with_capacity("changing perturbations", items)?;
+                    list.extend(0..item as u32);
+                    changing = Some(list);
+                }
+                (Some(_), false) | (None, true) => {}
+            }
+        }
+    }
+    Ok(changing)
+}
+
 /// The rows to explain and how to perturb them, already validated by the method.
 pub(super) struct AblationRequest<'a, E: Element> {
     /// `rows × input_len` inputs.
@@ -128,16 +199,47 @@ pub(super) fn run<E: Element>(
     let per_row = masks.len();
     let job = AblationJob { inputs, row_len, baselines, masks };
     let items = rows * per_row;
-    let plan = BatchPlan::new(signature, items, row_len, element_size, budget, perturbations_per_eval, threads)?;
-    let source = PerturbedRows { backend: engine.backend_for::<E>(), job, batch_capacity: plan.batch_rows };
-    let mut perturbed_out = vec![E::zero(); items * output_len];
-    evaluator.run(engine.pool(), plan, &source, &mut perturbed_out)?;
+    // A device-memory model's rows are built on the device, every one of them.
+    let changing = match signature.memory_space {
+        MemorySpace::Host => changing_items(&job)?,
+        MemorySpace::Device => None,
+    };
+    let evaluated = changing.as_ref().map_or(items, Vec::len);
+    let plan = BatchPlan::new(signature, evaluated, row_len, element_size, budget, perturbations_per_eval, threads)?;
+    let backend = engine.backend_for::<E>();
+    let mut perturbed_out = try_filled("perturbed outputs", evaluated * output_len, E::zero())?;
+    match &changing {
+        Some(items) => {
+            let source = ListedPerturbedRows { backend, job, items, batch_capacity: plan.batch_rows };
+            evaluator.run(engine.pool(), plan, &source, &mut perturbed_out)?;
+        }
+        None => {
+            let source = PerturbedRows { backend, job, batch_capacity: plan.batch_rows };
+            evaluator.run(engine.pool(), plan, &source, &mut perturbed_out)?;
+        }
+    }
+    // Where each item's outputs are in `perturbed_out`, in item order; `None` for an
+    // unchanged row.
+    let mut next_evaluated = 0;
+    let mut slot_of = |item: usize| match &changing {
+        None => Some(item),
+        Some(items) if items.get(next_evaluated) == Some(&(item as u32)) => {
+            next_evaluated += 1;
+            Some(next_evaluated - 1)
+        }
+        Some(_) => None,
+    };
 
     let t = targets.len();
     let mut predictions = Vec::with_capacity(rows * t);
     let mut base_values = Vec::with_capacity(rows * t);
     let mut deltas = Vec::with_capacity(rows * t * per_row);
+    let mut slots = try_with_capacity("perturbation slots", per_row)?;
+    let per_row_baseline = matches!(baselines, Baselines::PerRow(_));
+    let mut rows_per_input_row = Vec::with_capacity(rows);
     for r in 0..rows {
+        slots.clear();
+        slots.extend((0..per_row).map(|p| slot_of(r * per_row + p)));
         let x_out = &reference_out[r * output_len..(r + 1) * output_len];
         let b = rows + if baseline_rows == rows { r } else { 0 };
         let b_out = &reference_out[b * output_len..(b + 1) * output_len];
@@ -146,10 +248,13 @@ pub(super) fn run<E: Element>(
             predictions.push(x_out[target]);
             base_values.push(b_out[target]);
             let fx = x_out[target].widen();
-            deltas.extend((0..per_row).map(|p| fx - perturbed_out[(r * per_row + p) * output_len + target].widen()));
+            deltas.extend(slots.iter().map(|slot| match slot {
+                Some(slot) => fx - perturbed_out[slot * output_len + target].widen(),
+                None => 0.0,
+            }));
         }
+        let changed = slots.iter().filter(|slot| slot.is_some()).count();
+        rows_per_input_row.push(changed as u64 + 1 + u64::from(per_row_baseline));
     }
-    let per_row_baseline = matches!(baselines, Baselines::PerRow(_));
-    let rows_per_input_row = per_row as u64 + 1 + u64::from(per_row_baseline);
     Ok(AblationRun { predictions, base_values, deltas, rows_per_input_row, rows_evaluated: evaluator.rows_evaluated() })
 }

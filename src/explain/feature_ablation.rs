@@ -102,7 +102,7 @@ pub fn feature_ablation<E: Element>(
                     total - (run.predictions[i].widen() - run.base_values[i].widen())
                 })
                 .collect();
-            RowDiagnostics { model_rows_evaluated: run.rows_per_input_row, completeness_gap: Some(gaps) }
+            RowDiagnostics { model_rows_evaluated: run.rows_per_input_row[r], completeness_gap: Some(gaps) }
         })
         .collect();
 

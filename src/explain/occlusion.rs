@@ -83,8 +83,11 @@ pub fn occlusion<E: Element>(
     };
     let run = ablation_run::run(engine, model, &request)?;
     let attributions = engine.pool().install(|| engine.backend_for::<E>().gather_ablation(&masks, &run.deltas))?;
-    let diagnostics =
-        vec![RowDiagnostics { model_rows_evaluated: run.rows_per_input_row, completeness_gap: None }; rows];
+    let diagnostics = run
+        .rows_per_input_row
+        .iter()
+        .map(|&model_rows_evaluated| RowDiagnostics { model_rows_evaluated, completeness_gap: None })
+        .collect();
     Ok(Explanation {
         method: Method::Occlusion,
         parameters: super::parameters_json(params)?,

@@ -145,6 +145,18 @@ impl Backend for CudaBackend {
         Ok(())
     }
 
+    /// Built on the host by the CPU reference, as the listed coalition rows are, for the
+    /// same reasons.
+    fn build_listed_ablation_rows(
+        &self,
+        job: &AblationJob<'_>,
+        items: &[u32],
+        scratch: &mut AblationScratch,
+    ) -> Result<()> {
+        crate::backend::cpu::build_listed_ablation_rows(job, items, scratch);
+        Ok(())
+    }
+
     fn gather_ablation(&self, masks: &Masks, deltas: &[f64]) -> Result<Vec<f64>> {
         let (per_block, row_len) = (masks.len(), masks.row_len());
         let blocks = deltas.len() / per_block.max(1);
