@@ -182,6 +182,11 @@ backend_tests! {
                 assert!(changing < windows.len());
             }
         }
+        // A row equal to its baseline: no window changes it, and only f(x) is evaluated.
+        let e = occlusion(&engine, &model, &[0.0; 48], 1, &OcclusionParams::new(vec![2, 3])).unwrap();
+        assert!(e.attributions.iter().all(|&a| a.to_bits() == 0.0f64.to_bits()));
+        assert_eq!(e.diagnostics[0].model_rows_evaluated, 1);
+        assert_eq!(e.predictions, e.base_values);
     }
 
     fn batch_size_does_not_change_results(backend) {

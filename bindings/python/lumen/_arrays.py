@@ -23,6 +23,14 @@ def required(value: Any, name: str) -> Any:
     return value
 
 
+def choice(table: dict[str, int], value: str, name: str) -> int:
+    """The C enum number ``table`` gives the name ``value``, or InvalidInputError listing
+    the names."""
+    if value not in table:
+        raise InvalidInputError(Status.INVALID_ARGUMENT, f"{name}: is {value!r}, expected one of {sorted(table)}")
+    return table[value]
+
+
 def as_array(value: Any, dtype: Any, name: str) -> np.ndarray:
     """A C-contiguous array of ``dtype`` (one-dimensional view), or InvalidInputError when
     ``value`` holds something that is not a number."""

@@ -57,12 +57,6 @@ SAMPLINGS = {"column": 0, "gibbs": 1}
 ESTIMATORS = _native.ESTIMATORS
 
 
-def _choice(table: dict[str, int], value: str, name: str) -> int:
-    if value not in table:
-        raise InvalidInputError(Status.INVALID_ARGUMENT, f"{name}: is {value!r}, expected one of {sorted(table)}")
-    return table[value]
-
-
 def _set(options: Any, **values: Any) -> None:
     """Sets the fields whose value is not None."""
     for field, value in values.items():
@@ -103,7 +97,7 @@ def _sampling_fields(estimator: Any, target_standard_error: Any, max_budget: Any
     """The options-struct fields of KernelSHAP's sampling options that are set, checked."""
     fields: dict[str, Any] = {}
     if estimator is not None:
-        fields["estimator"] = _choice(ESTIMATORS, estimator, "estimator")
+        fields["estimator"] = _arrays.choice(ESTIMATORS, estimator, "estimator")
     if target_standard_error is not None:
         fields["target_standard_error"] = _positive(target_standard_error, "target_standard_error")
     if max_budget is not None:
@@ -183,7 +177,7 @@ class Engine:
     ) -> None:
         self._handle = ctypes.c_void_p()
         options = _native.lib.lumen_engine_options_default()
-        options.backend = _choice(BACKENDS, backend, "backend")
+        options.backend = _arrays.choice(BACKENDS, backend, "backend")
         options.threads = int(threads)
         options.seed = int(seed)
         _set(options, memory_budget_bytes=memory_budget_bytes)
@@ -371,7 +365,7 @@ class Engine:
             game.players, game.players_len = keep.uint32s(players, "players")
         game.player_names, game.player_names_len = keep.strings(player_names, "player_names")
         _targets(game, keep, targets)
-        game.link = _choice(LINKS, link, "link")
+        game.link = _arrays.choice(LINKS, link, "link")
 
     def kernel_shap(
         self,
@@ -469,7 +463,7 @@ class Engine:
         _baseline(options, keep, baseline)
         _set(options, n_steps=n_steps, internal_batch_size=internal_batch_size)
         if method is not None:
-            options.method = _choice(IG_METHODS, method, "method")
+            options.method = _arrays.choice(IG_METHODS, method, "method")
         if multiply_by_inputs is not None:
             options.multiply_by_inputs = 1 if multiply_by_inputs else 0
         _targets(options, keep, targets)
@@ -603,8 +597,8 @@ class Engine:
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
         keep = _keep(model)
         options = _native.lib.lumen_noise_tunnel_options_default()
-        options.nt_type = _choice(NOISE_TYPES, nt_type, "nt_type")
-        options.base = _choice(NOISE_BASES, base, "base")
+        options.nt_type = _arrays.choice(NOISE_TYPES, nt_type, "nt_type")
+        options.base = _arrays.choice(NOISE_BASES, base, "base")
         _set(options, nt_samples=nt_samples)
         _real(options, keep, "stdevs", stdevs)
         bases: dict[str, tuple[Callable[..., None], Callable[[], Any]]] = {
@@ -720,7 +714,7 @@ class Engine:
             keep.objects.append(bounds)
             options.ranges, options.ranges_len = bounds, len(ranges)
         if sampling is not None:
-            options.sampling = _choice(SAMPLINGS, sampling, "sampling")
+            options.sampling = _arrays.choice(SAMPLINGS, sampling, "sampling")
         fields = {field[0] for field in _native.PermuteAttackOptions._fields_}
         for name, value in settings.items():
             internal = name.endswith(("_len", "_f64")) or name in ("struct_size", "control", "feature_codes")
@@ -850,7 +844,7 @@ class Engine:
         :class:`lumen.TimeShapOptions` as ``options``, or its fields as keywords (see
         :mod:`lumen.timeshap`)."""
         chosen = timeshap.settings_of(options, settings)
-        level_code = timeshap._choice(timeshap.LEVELS, level, "level")
+        level_code = _arrays.choice(timeshap.LEVELS, level, "level")
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys)
         keep, c_options, seq_len, pointer, length = _one_sequence(model, sequence, chosen, call)
         out = ctypes.c_void_p()

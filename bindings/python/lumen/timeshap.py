@@ -37,12 +37,6 @@ RELEVANCES = {"top_k": 0, "threshold": 1}
 _LINKS = {"identity": 0, "logit": 1}
 
 
-def _choice(table: dict[str, int], value: str, name: str) -> int:
-    if value not in table:
-        raise InvalidInputError(Status.INVALID_ARGUMENT, f"{name}: is {value!r}, expected one of {sorted(table)}")
-    return table[value]
-
-
 #: The ``timeshap`` package's names of settings and the Lumen settings they stand for.
 ALIASES = {
     "nsamples": "budget",
@@ -200,9 +194,9 @@ def options(keep: _arrays.Keep, settings: TimeShapOptions) -> _native.TimeShapOp
             )
         o.pruning_index = index
     if settings.link is not None:
-        o.link = _choice(_LINKS, settings.link, "link")
+        o.link = _arrays.choice(_LINKS, settings.link, "link")
     if settings.relevance is not None:
-        o.relevance = _choice(RELEVANCES, settings.relevance, "relevance")
+        o.relevance = _arrays.choice(RELEVANCES, settings.relevance, "relevance")
     if settings.use_state is not None:
         o.disable_state = 0 if settings.use_state else 1
     for field in ("budget", "error_batches", "target", "top_events", "top_features"):
