@@ -76,8 +76,10 @@ fn demo_explains_applicants_by_attribute_name() {
         "{text}"
     );
     assert!(text.contains("  Consistency (|correlation| over the 64 pixels): IG vs Occlusion "), "{text}");
-    // IG: 50 path points + f(x) + f(baseline); Occlusion: 7 × 7 windows + the image + the baseline.
-    assert!(text.contains("Model rows evaluated: 52 (Integrated Gradients), 51 (Occlusion), 2 (Grad-CAM)."), "{text}");
+    // IG: 50 path points + f(x) + f(baseline); Occlusion: the 37 of the 7 × 7 windows that
+    // cover some ink (the 12 over blank pixels only change nothing under the zero baseline and
+    // need no model row) + the image + the baseline.
+    assert!(text.contains("Model rows evaluated: 52 (Integrated Gradients), 39 (Occlusion), 2 (Grad-CAM)."), "{text}");
     // Eight map rows, each with the four framed maps side by side.
     let map_rows = text.lines().filter(|line| line.starts_with("  |") && line.matches('|').count() == 8).count();
     assert_eq!(map_rows, 8, "{text}");
