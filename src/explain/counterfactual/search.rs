@@ -33,6 +33,7 @@ use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
 use super::schema::{ColumnResampler, Resampler, Schema};
+use crate::alloc::out_of_memory;
 use crate::element::Element;
 use crate::error::Result;
 use crate::model::Evaluator;
@@ -239,6 +240,9 @@ impl<E: Element> Instance<'_, E> {
         let output_len = self.evaluator.signature().output_len;
         // Each individual's outputs: known ones, or the index of its row in the model call.
         let mut first_of: FxHashMap<ByBits<'_>, usize> = FxHashMap::default();
+        first_of
+            .try_reserve(population.len())
+            .map_err(|_| out_of_memory::<usize>("candidate lookup", population.len()))?;
         let mut fresh_candidates: Vec<&[f64]> = Vec::new();
         let mut rows = Vec::new();
         let sources: Vec<Source> = population
@@ -269,14 +273,14 @@ impl<E: Element> Instance<'_, E> {
         Ok(population
             .iter()
             .zip(&sources)
-            .map(|(logical, source)| {
-                let out = match source {
-                    Source::Known(out) => out.as_slice(),
-                    Source::Fresh(at) => fresh_outputs(*at),
-                };
-                let mut row = self.row.to_vec();
-                self.schema.encode_into(logical, &mut row);
-                (logical, row, out)
+            .map(|(logical, source)| match source {
+                Source::Known(out) => {
+                    let mut row = self.row.to_vec();
+                    self.schema.encode_into(logical, &mut row);
+                    (logical, row, out.as_slice())
+                }
+                // Encoded already, for the model call.
+                Source::Fresh(at) => (logical, rows[at * n..(at + 1) * n].to_vec(), fresh_outputs(*at)),
             })
             .map(|(logical, row, out)| {
                 let changed: Vec<usize> = (0..logical.len()).filter(|&f| logical[f] != self.logical[f]).collect();
@@ -370,9 +374,10 @@ impl Memo {
         Self { outputs: FxHashMap::default(), capacity }
     }
 
-    /// Remembers `outputs` of `candidate` while there is room.
+    /// Remembers `outputs` of `candidate` while there is room (within the capacity, and
+    /// while the table can grow: remembering saves model rows, and is skipped, not failed).
     fn remember(&mut self, candidate: &[f64], outputs: &[f64]) {
-        if self.outputs.len() < self.capacity {
+        if self.outputs.len() < self.capacity && self.outputs.try_reserve(1).is_ok() {
             self.outputs.insert(bit_pattern(candidate), outputs.to_vec());
         }
     }
