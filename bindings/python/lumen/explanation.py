@@ -19,6 +19,12 @@ from .errors import InternalError, NotAvailableError, Status, check
 DIRECTIONS = {"lowered": 0, "raised": 1}
 
 
+def _row_keys(audit: dict[str, Any]) -> list[int] | None:
+    """The row keys an audit record lists (hex strings in ``audit["audit"]["row_keys"]``)."""
+    keys = audit.get("audit", {}).get("row_keys")
+    return None if keys is None else [int(k, 16) for k in keys["keys"]]
+
+
 def _take_string(pointer: ctypes.c_void_p) -> str:
     try:
         if not pointer.value:
@@ -344,8 +350,7 @@ class Explanation:
         """The key of each explained row, for a method that draws at random (None for the
         deterministic ones): with the call's seed (``audit["audit"]["seed"]``) it fixes
         every draw of that row, whatever else was in the call."""
-        keys = self.audit.get("audit", {}).get("row_keys")
-        return None if keys is None else [int(k, 16) for k in keys["keys"]]
+        return _row_keys(self.audit)
 
     def sum_groups(self, groups: Sequence[int], names: Sequence[str] | None = None) -> Explanation:
         """A new explanation whose features are the sums over ``groups`` (``groups[f]`` the
@@ -468,6 +473,12 @@ class Counterfactuals:
         """The audit record as a dict."""
         record: dict[str, Any] = json.loads(self.to_json())
         return record
+
+    @property
+    def row_keys(self) -> list[int]:
+        """The key of each instance: with the call's seed (``audit["audit"]["seed"]``) it
+        fixes every draw of that instance's search, whatever else was in the call."""
+        return _row_keys(self.audit) or []
 
 
 def scorecard_score(

@@ -100,6 +100,10 @@ def test_timeshap_and_counterfactuals_take_keys_and_seeds(engine):
     assert batch.audit["audit"]["seed"] == 3
     assert batch.instance(1).count > 0
     assert [(c.row.tolist(), c.distance) for c in batch[1]] == [(c.row.tolist(), c.distance) for c in alone[0]]
+    # Keyed by the values: the key the engine reports for the instance alone is its batch key.
+    assert alone.row_keys == batch.row_keys[1:] and len(set(batch.row_keys)) == 2
+    keyed = engine.counterfactuals(binary, ROWS[:2], training, seed=3, row_keys=["A-1", 7])
+    assert keyed.row_keys == [lumen.row_key("A-1"), lumen.row_key(7)]
 
 
 @pytest.mark.parametrize(

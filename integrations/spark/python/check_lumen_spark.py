@@ -72,6 +72,35 @@ def bits(value: float) -> str:
     return format(struct.unpack("<I", struct.pack("<f", value))[0], "x")
 
 
+def java_bits(value: object) -> str:
+    """A value as SparkChecks.bits writes it (float32 bits in hex, a struct in braces)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return bits(value)
+    if isinstance(value, tuple):  # a Row
+        return "{" + ",".join(java_bits(v) for v in value) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(java_bits(v) for v in value) + "]"
+    return str(value)
+
+
+def java_digest_line(row: tuple, key_at: int) -> str:
+    """A result row as a line of SparkChecks.digest: the id, the key, the result columns."""
+    return " ".join([str(row[0]), format(row[key_at] % (1 << 64), "016x"), *(java_bits(v) for v in row[key_at + 1:])])
+
+
+def german_features(lines: list[list[str]]) -> np.ndarray:
+    """German credit rows as the model's 20 float32 features (a category code Ann as its
+    number n), as the Java checks read them."""
+    categorical = [a for a in range(20) if lines[0][a].startswith("A")]
+    return np.array(
+        [[float(row[a][len(f"A{a + 1}"):]) if a in categorical else float(row[a]) for a in range(20)]
+         for row in lines],
+        dtype=np.float32,
+    )
+
+
 def digest(rows: list, start: int) -> list[tuple]:
     """Rows sorted by id with floats as bits: equal digests mean equal bits."""
     out = []
@@ -88,6 +117,66 @@ def digest(rows: list, start: int) -> list[tuple]:
     return out
 
 
+def counterfactual_checks(folder: Path, df, features: list[str], factory, training: np.ndarray, seed: int) -> None:
+    """PermuteAttack through PySpark, with the Java checks' search on the same rows."""
+    from pyspark.sql import functions as F
+
+    few = df.filter(F.col("application_id") < "A-0000010").cache()
+    search = {"population": 12, "parents": 4, "generations": 15, "runs": 2, "counterfactuals": 2}
+    frozen = ["age", "foreign_worker"]
+
+    def attack(frame, **options):
+        return lumen_spark.explain(frame, features, factory, method="permute_attack", training=training,
+                                   immutable=frozen, search=search, key_col="application_id", seed=seed, **options)
+
+    found = sorted((tuple(r) for r in attack(few).collect()), key=lambda r: r[0])
+    reference = [java_digest_line(r, 21) for r in found]
+    for p in (1, 3, 7):
+        split = few.coalesce(1) if p == 1 else few.repartition(p)
+        got = [java_digest_line(r, 21) for r in sorted((tuple(r) for r in attack(split).collect()), key=lambda r: r[0])]
+        check(f"pyspark permute_attack: {p} partition(s) give the same bits", got == reference)
+    java = (folder / "local-permute_attack.txt").read_text().splitlines()
+    check(f"pyspark permute_attack gives the Java integration's bits for {len(found)} rows", reference == java,
+          next((f"{a} != {b}" for a, b in zip(reference, java) if a != b), f"{len(reference)} vs {len(java)} rows"))
+    changed = [name for r in found for c in r[26] for name in c["changed"]]
+    check("pyspark permute_attack finds counterfactuals and never changes an immutable column",
+          bool(changed) and not set(changed) & set(frozen), str(sorted(set(changed))))
+
+    engine = lumen.Engine(threads=1)
+    model = factory()
+    mismatches = 0
+    for row in found:
+        x = np.array([row[1:21]], dtype=np.float32)
+        with engine.counterfactuals(model, x, training, immutable=[features.index(c) for c in frozen], seed=seed,
+                                    row_keys=[row[0]], **search) as c:
+            mine = lumen_spark._counterfactual_columns(c, 0, features)
+        # As FloatType columns hold them.
+        mine[2] = float(np.float32(mine[2]))
+        for cf in mine[4]:
+            for name in ("target_probability", "distance"):
+                cf[name] = float(np.float32(cf[name]))
+        spark_columns = [*row[22:26], [cf.asDict(recursive=True) for cf in row[26]]]
+        mismatches += 0 if mine == spark_columns else 1
+    check(f"the Python binding one row at a time gives the PySpark counterfactuals for {len(found)} rows",
+          mismatches == 0, f"{mismatches} rows differ")
+
+    for options, message in (({"immutable": ["salary"]}, "immutable: column 'salary' is not a feature column"),
+                             ({"search": {"populaton": 5}}, "search: unknown setting(s) ['populaton']"),
+                             ({"training": training[:, :5]}, "training: has shape (200, 5), expected (rows >= 1, 20)")):
+        name = message.split(":")[0]
+        try:
+            lumen_spark.explain(df, features, factory, method="permute_attack",
+                                **{"training": training, "search": search, **options})
+            check(f"permute_attack {name}: a bad value is refused on the driver", False)
+        except ValueError as error:
+            check(f"permute_attack {name}: a bad value is refused on the driver", message in str(error), str(error))
+    try:
+        lumen_spark.explain(df, features, factory, background=training[:12], training=training)
+        check("training is refused for kernel_shap", False)
+    except ValueError as error:
+        check("training is refused for kernel_shap", "only for method 'permute_attack'" in str(error), str(error))
+
+
 def main() -> int:
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
@@ -98,12 +187,7 @@ def main() -> int:
     portfolio = pd.read_csv(folder / "portfolio.csv")
     features = list(portfolio.columns[1:])
     german = [line.split() for line in Path(sys.argv[2]).read_text().splitlines() if line.strip()]
-    categorical = [a for a in range(20) if german[0][a].startswith("A")]
-    background = np.array(
-        [[float(row[a][len(f"A{a + 1}"):]) if a in categorical else float(row[a]) for a in range(20)]
-         for row in german[:12]],
-        dtype=np.float32,
-    )
+    background = german_features(german[:12])
     factory = CreditModelFactory(coefficients)
     seed = 20261204
 
@@ -212,6 +296,8 @@ def main() -> int:
           f"{differ} rows differ")
     check("reason codes name the feature columns",
           all(code["feature"] in features for row in keyed for code in row[27]) and any(row[27] for row in keyed))
+
+    counterfactual_checks(folder, df, features, factory, german_features(german[:200]), seed)
 
     try:
         run(df.drop("age"))

@@ -1,6 +1,7 @@
-"""Lumen on PySpark: explain a DataFrame's rows with KernelSHAP or Feature Ablation through
-``mapInPandas`` over Lumen's Python binding (``lumen``), with the row-key rule of the Java
-integration (``dev.lumen.spark``):
+"""Lumen on PySpark: explain a DataFrame's rows with KernelSHAP or Feature Ablation, or search
+PermuteAttack counterfactuals for them, through ``mapInPandas`` over Lumen's Python binding
+(``lumen``), with the result columns and the row-key rule of the Java integration
+(``dev.lumen.spark``):
 
 * with ``key_col``, a row's key is ``lumen.row_key(id)`` of the id as a string (integers in
   decimal), the key ``RowKeys.ofId`` gives in Java, so one application id gives one key
@@ -30,12 +31,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["KEY", "explain", "id_key", "output_schema"]
+__all__ = ["KEY", "SEARCH_SETTINGS", "explain", "id_key", "output_schema"]
 
 #: The column holding the row key (the 64 bits of Lumen's unsigned key, as a signed long).
 KEY = "lumen_key"
 _RESULTS = ("prediction", "base_value", "attributions", "standard_errors", "completeness_gap", "reason_codes")
-_METHODS = ("kernel_shap", "feature_ablation")
+_COUNTERFACTUAL_RESULTS = ("original_class", "target_class", "original_probability", "already_at_target",
+                           "counterfactuals")
+_METHODS = ("kernel_shap", "feature_ablation", "permute_attack")
+#: PermuteAttack's search settings ``explain(search=...)`` takes (the binding's names).
+SEARCH_SETTINGS = ("population", "parents", "generations", "runs", "counterfactuals", "max_changed", "max_distance",
+                   "success_probability", "sampling")
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[Any, Any]] = {}
@@ -87,20 +93,44 @@ def _resources(explainer_id: str, model_factory: Callable[[], Any], threads: int
         return _cache[explainer_id]
 
 
-def output_schema(schema: Any, *, error_col: str | None = None, reason_codes: int = 3) -> Any:
+def output_schema(
+    schema: Any, *, error_col: str | None = None, reason_codes: int = 3, method: str = "kernel_shap"
+) -> Any:
     """The schema :func:`explain` returns for input ``schema``: the input's columns, then
     ``lumen_key``, ``prediction``, ``base_value``, ``attributions``, ``standard_errors``,
-    ``completeness_gap``, ``reason_codes`` (when ``reason_codes`` > 0) and ``error_col``."""
+    ``completeness_gap``, ``reason_codes`` (when ``reason_codes`` > 0) and ``error_col``; for
+    ``"permute_attack"``, ``lumen_key``, ``original_class``, ``target_class``,
+    ``original_probability``, ``already_at_target``, ``counterfactuals`` (an array of
+    ``{values, changed, target_probability, predicted_class, success, distance}``, best first)
+    and ``error_col``."""
     from pyspark.sql import types as T
 
-    fields = list(schema.fields) + [
-        T.StructField(KEY, T.LongType()),
-        T.StructField("prediction", T.FloatType()),
-        T.StructField("base_value", T.FloatType()),
-        T.StructField("attributions", T.ArrayType(T.FloatType(), False)),
-        T.StructField("standard_errors", T.ArrayType(T.FloatType(), False)),
-        T.StructField("completeness_gap", T.DoubleType()),
-    ]
+    fields = list(schema.fields) + [T.StructField(KEY, T.LongType())]
+    if method == "permute_attack":
+        counterfactual = T.StructType([
+            T.StructField("values", T.ArrayType(T.FloatType(), False), False),
+            T.StructField("changed", T.ArrayType(T.StringType(), False), False),
+            T.StructField("target_probability", T.FloatType(), False),
+            T.StructField("predicted_class", T.IntegerType(), False),
+            T.StructField("success", T.BooleanType(), False),
+            T.StructField("distance", T.FloatType(), False),
+        ])
+        fields += [
+            T.StructField("original_class", T.IntegerType()),
+            T.StructField("target_class", T.IntegerType()),
+            T.StructField("original_probability", T.FloatType()),
+            T.StructField("already_at_target", T.BooleanType()),
+            T.StructField("counterfactuals", T.ArrayType(counterfactual, False)),
+        ]
+        reason_codes = 0
+    else:
+        fields += [
+            T.StructField("prediction", T.FloatType()),
+            T.StructField("base_value", T.FloatType()),
+            T.StructField("attributions", T.ArrayType(T.FloatType(), False)),
+            T.StructField("standard_errors", T.ArrayType(T.FloatType(), False)),
+            T.StructField("completeness_gap", T.DoubleType()),
+        ]
     if reason_codes > 0:
         reason = T.StructType([T.StructField("feature", T.StringType()), T.StructField("contribution", T.FloatType())])
         fields.append(T.StructField("reason_codes", T.ArrayType(reason, False)))
@@ -143,6 +173,67 @@ def _check_sampling(
     check_kernel_shap_sampling(estimator, target_standard_error, max_budget)
 
 
+def _check_search(
+    method: str,
+    features: list[str],
+    training: Any,
+    target_class: int | None,
+    immutable: Sequence[str] | None,
+    allow_list: Sequence[str] | None,
+    ranges: Mapping[str, tuple[float, float]] | None,
+    search: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """Checks PermuteAttack's options on the driver, before any task runs, and returns the
+    binding's arguments (columns as feature indices)."""
+    given = [name for name, value in (("training", training), ("target_class", target_class),
+                                      ("immutable", immutable), ("allow_list", allow_list), ("ranges", ranges),
+                                      ("search", search)) if value is not None]
+    if method != "permute_attack":
+        if given:
+            raise ValueError(f"{', '.join(given)}: only for method 'permute_attack', not {method!r}")
+        return {}
+    if training is None:
+        raise ValueError("training: permute_attack needs training rows (one value per feature column)")
+    rows = np.ascontiguousarray(training, dtype=np.float32)
+    if rows.ndim != 2 or rows.shape[0] == 0 or rows.shape[1] != len(features):
+        raise ValueError(f"training: has shape {rows.shape}, expected (rows >= 1, {len(features)})")
+
+    def index(option: str, column: str) -> int:
+        if column not in features:
+            raise ValueError(f"{option}: column {column!r} is not a feature column {features}")
+        return features.index(column)
+
+    unknown = sorted(set(search or {}) - set(SEARCH_SETTINGS))
+    if unknown:
+        raise ValueError(f"search: unknown setting(s) {unknown}, expected some of {list(SEARCH_SETTINGS)}")
+    return {
+        "training": rows,
+        "target_class": target_class,
+        "immutable": None if immutable is None else [index("immutable", c) for c in immutable],
+        "allow_list": None if allow_list is None else [index("allow_list", c) for c in allow_list],
+        "ranges": None if ranges is None else {index("ranges", c): bounds for c, bounds in ranges.items()},
+        **dict(search or {}),
+    }
+
+
+def _counterfactual_columns(found: Any, r: int, features: Sequence[str]) -> list[Any]:
+    """Instance ``r``'s PermuteAttack columns, as the Java integration writes them."""
+    outcome = found.instance(r)
+    counterfactuals = [
+        {
+            "values": c.row.tolist(),
+            "changed": [features[j] for j in c.changed],
+            "target_probability": float(c.target_probability),
+            "predicted_class": int(c.predicted_class),
+            "success": bool(c.success),
+            "distance": float(c.distance),
+        }
+        for c in found[r]
+    ]
+    return [outcome.original_class, outcome.target_class, float(outcome.original_probability),
+            outcome.already_at_target, counterfactuals]
+
+
 def explain(
     df: Any,
     features: Sequence[str],
@@ -157,6 +248,12 @@ def explain(
     estimator: str | None = None,
     target_standard_error: float | None = None,
     max_budget: int | None = None,
+    training: Any = None,
+    target_class: int | None = None,
+    immutable: Sequence[str] | None = None,
+    allow_list: Sequence[str] | None = None,
+    ranges: Mapping[str, tuple[float, float]] | None = None,
+    search: Mapping[str, Any] | None = None,
     key_col: str | None = None,
     seed: int = 0,
     error_col: str | None = None,
@@ -172,7 +269,13 @@ def explain(
     explained output; ``budget`` KernelSHAP's coalitions per row, ``estimator`` how it
     samples them (a name of ``lumen.ESTIMATORS``; Lumen's default when ``None``), and
     ``target_standard_error`` (> 0) makes it sample in rounds until every value's standard
-    error is at or below it, spending at most ``max_budget`` coalitions per row."""
+    error is at or below it, spending at most ``max_budget`` coalitions per row.
+
+    ``method="permute_attack"`` searches counterfactuals instead, with new values drawn from
+    the ``training`` rows (one value per feature column): ``target_class`` (default: the other
+    class), ``immutable`` and ``allow_list`` columns, ``ranges`` (column → ``(min, max)``) and
+    ``search``, the other settings of ``lumen.Engine.counterfactuals`` (see
+    :data:`SEARCH_SETTINGS`); the result columns are those of :func:`output_schema`."""
     from pyspark import cloudpickle
 
     if method not in _METHODS:
@@ -181,6 +284,8 @@ def explain(
     if not features or len(set(features)) != len(features):
         raise ValueError(f"features: {features} is empty or repeats a column")
     _check_columns(df.schema, features, key_col)
+    if method == "permute_attack" and groups:
+        raise ValueError("groups: not for method 'permute_attack', which changes feature columns one by one")
     if method == "kernel_shap":
         if background is None:
             raise ValueError("background: kernel_shap needs background rows (one value per feature column)")
@@ -188,6 +293,9 @@ def explain(
         if background.ndim != 2 or background.shape[1] != len(features):
             raise ValueError(f"background: has shape {background.shape}, expected (rows, {len(features)})")
     _check_sampling(method, estimator, target_standard_error, max_budget)
+    counterfactual_options = _check_search(
+        method, features, training, target_class, immutable, allow_list, ranges, search
+    )
     players: dict[str, list[int]] | None = None
     if groups:
         # Players as element indices (the model is built in the workers, without feature names),
@@ -203,10 +311,12 @@ def explain(
         players = {}
         for index, column in enumerate(features):
             players.setdefault(owner.get(column, column), []).append(index)
-    schema = output_schema(df.schema, error_col=error_col, reason_codes=reason_codes)
+    schema = output_schema(df.schema, error_col=error_col, reason_codes=reason_codes, method=method)
     # One model and engine per Python worker and factory (by content), shared by every call.
     explainer_id = hashlib.sha256(cloudpickle.dumps((model_factory, engine_threads))).hexdigest()
     input_names = df.schema.names
+
+    result_names = _COUNTERFACTUAL_RESULTS if method == "permute_attack" else _RESULTS[: 5 + (reason_codes > 0)]
 
     def describe(batch: Any, i: int) -> str:
         if key_col is not None:
@@ -219,6 +329,8 @@ def explain(
             raise ValueError(message + " (set error_col to record bad rows and explain the others)")
 
     def run(engine: Any, model: Any, x: np.ndarray, keys: list[int] | None) -> Any:
+        if method == "permute_attack":
+            return engine.counterfactuals(model, x, seed=seed, row_keys=keys, **counterfactual_options)
         common = dict(seed=seed, row_keys=keys, targets=[target])
         if method == "kernel_shap":
             return engine.kernel_shap(
@@ -242,6 +354,8 @@ def explain(
         )
 
     def results(e: Any, r: int, key: int) -> list[Any]:
+        if method == "permute_attack":
+            return [_signed(key), *_counterfactual_columns(e, r, features)]
         errors = e.standard_errors
         gaps = e.completeness_gaps
         out = [
@@ -309,9 +423,8 @@ def explain(
                         )
                         fail(message)
                         errors[i] = message
-        width = 6 + (1 if reason_codes > 0 else 0)
         columns: dict[str, Any] = {name: batch[name].tolist() for name in input_names}
-        for k, name in enumerate([KEY, *_RESULTS[: width - 1]]):
+        for k, name in enumerate([KEY, *result_names]):
             columns[name] = [None if row is None else row[k] for row in rows]
         # Nullable 64-bit ints: a None among the keys must not turn them into float64.
         columns[KEY] = pd.array(columns[KEY], dtype="Int64")
