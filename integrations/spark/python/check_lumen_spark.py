@@ -117,6 +117,84 @@ def digest(rows: list, start: int) -> list[tuple]:
     return out
 
 
+class SequenceScorerFactory:
+    """A small sequence model: tanh of recency-weighted feature sums (float64 inside)."""
+
+    def __call__(self) -> lumen.SequenceModel:
+        def predict(x: np.ndarray) -> np.ndarray:
+            x = np.asarray(x, dtype=np.float64)
+            recency = np.linspace(0.2, 1.0, x.shape[1])[None, :, None]
+            mix = np.array([0.5, -0.25, 0.125])[None, None, :]
+            return np.tanh((x * recency * mix).sum(axis=(1, 2)))[:, None].astype(np.float32)
+
+        return lumen.SequenceModel(predict, features=3, concurrent=True)
+
+
+def sequence_checks(spark, seed: int) -> None:
+    """TimeSHAP through PySpark: one row per sequence, partition independence, the binding
+    one sequence at a time, bad sequences."""
+    from pyspark.sql import functions as F
+
+    rng = np.random.default_rng(11)
+    events = []
+    for c in range(12):
+        length = 3 + c % 7
+        for e in rng.permutation(length):
+            events.append((f"S-{c:02d}", int(e) * 10, *rng.normal(size=3).round(3).tolist()))
+    frame = pd.DataFrame(events, columns=["customer_id", "event_time", "amount", "hour", "risk"])
+    df = spark.createDataFrame(frame).cache()
+    features = ["amount", "hour", "risk"]
+    settings = {"background": [0.0, 0.0, 0.0], "budget": 24, "tolerance": 0.01}
+
+    def run(data, **options):
+        return lumen_spark.explain_sequences(data, "customer_id", "event_time", features, SequenceScorerFactory(),
+                                             seed=seed, **{**settings, **options})
+
+    reference = None
+    for p in (1, 3, 7):
+        got = sorted((tuple(r) for r in run(df.repartition(p)).collect()), key=lambda r: r[0])
+        if reference is None:
+            reference = got
+            check("pyspark timeshap: one row per sequence (12)", len(got) == 12, f"{len(got)} rows")
+        else:
+            check(f"pyspark timeshap: sequences in {p} partitions give the same bits", digest(got, 1) == digest(reference, 1))
+    check("pyspark timeshap: some sequence is sampled and some pruned",
+          any(not r[4] for r in reference) and any(r[3] < r[2] for r in reference))
+    engine = lumen.Engine(threads=1)
+    model = SequenceScorerFactory()()
+    mismatches = 0
+    for row in reference:
+        sequence = frame[frame.customer_id == row[0]].sort_values("event_time")[features].to_numpy(np.float32)
+        with engine.explain_timeshap(model, sequence, seed=seed, row_keys=[lumen_spark.id_key(row[0])], **settings) as e:
+            same = ([float(v) for v in e.values] == row[8] and [p.name for p in e.players] == row[7]
+                    and e.pruned_len == row[3] and float(np.float32(e.prediction)) == row[5])
+        mismatches += 0 if same else 1
+    check(f"the Python binding one sequence at a time gives the PySpark bits for {len(reference)} sequences",
+          mismatches == 0, f"{mismatches} sequences differ")
+
+    clash = df.withColumn("event_time", F.when((F.col("customer_id") == "S-03") & (F.col("event_time") == 10),
+                                               F.lit(0)).otherwise(F.col("event_time")))
+    lenient = {r[0]: r for r in run(clash, error_col="lumen_error").collect()}
+    check("pyspark timeshap error_col: two events with one order value are named, the others explained",
+          "events 0 and 1 of sequence with customer_id = 'S-03' share the order value 0" in (lenient["S-03"][-1] or "")
+          and all(r[-1] is None for k, r in lenient.items() if k != "S-03"), str(lenient["S-03"][-1]))
+    with_null = df.withColumn("risk", F.when(F.col("customer_id") == "S-05", F.lit(None)).otherwise(F.col("risk")))
+    try:
+        run(with_null).collect()
+        check("pyspark timeshap: a null feature fails the job naming the sequence", False)
+    except Exception as error:  # a Spark PythonException
+        check("pyspark timeshap: a null feature fails the job naming the sequence",
+              "feature column 'risk' is null in event 0 (event_time = 0) of sequence with customer_id = 'S-05'"
+              in str(error), str(error)[-400:])
+    for options, message in (({"level": "events"}, "level: is 'events'"), ({"nsample": 5}, "nsample")):
+        try:
+            run(df, **options)
+            check(f"pyspark timeshap {message.split(':')[0]}: a bad setting is refused on the driver", False)
+        except ValueError as error:
+            check(f"pyspark timeshap {message.split(':')[0]}: a bad setting is refused on the driver",
+                  message in str(error), str(error))
+
+
 def counterfactual_checks(folder: Path, df, features: list[str], factory, training: np.ndarray, seed: int) -> None:
     """PermuteAttack through PySpark, with the Java checks' search on the same rows."""
     from pyspark.sql import functions as F
@@ -298,6 +376,7 @@ def main() -> int:
           all(code["feature"] in features for row in keyed for code in row[27]) and any(row[27] for row in keyed))
 
     counterfactual_checks(folder, df, features, factory, german_features(german[:200]), seed)
+    sequence_checks(spark, seed)
 
     try:
         run(df.drop("age"))

@@ -1,5 +1,6 @@
 """Lumen on PySpark: explain a DataFrame's rows with KernelSHAP or Feature Ablation, or search
-PermuteAttack counterfactuals for them, through ``mapInPandas`` over Lumen's Python binding
+PermuteAttack counterfactuals for them, through ``mapInPandas`` (and sequences of events with
+TimeSHAP through ``applyInPandas``, :func:`explain_sequences`) over Lumen's Python binding
 (``lumen``), with the result columns and the row-key rule of the Java integration
 (``dev.lumen.spark``):
 
@@ -31,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["KEY", "SEARCH_SETTINGS", "explain", "id_key", "output_schema"]
+__all__ = ["KEY", "SEARCH_SETTINGS", "explain", "explain_sequences", "id_key", "output_schema", "sequence_schema"]
 
 #: The column holding the row key (the 64 bits of Lumen's unsigned key, as a signed long).
 KEY = "lumen_key"
@@ -440,3 +441,139 @@ def explain(
 
     return df.mapInPandas(partition, schema)
 
+
+
+def sequence_schema(schema: Any, id_col: str, *, error_col: str | None = None) -> Any:
+    """The schema :func:`explain_sequences` returns for events of ``schema``: the id column,
+    ``lumen_key``, ``events``, ``pruned_length``, ``exact``, ``prediction``, ``base_value``,
+    ``players`` (Lumen's names: ``Event -1`` is the most recent), ``values``,
+    ``standard_errors`` and ``error_col``, as the Java ``SequenceExplainer`` writes them."""
+    from pyspark.sql import types as T
+
+    if error_col == id_col:
+        raise ValueError(f"error_col: {error_col!r} is the id column")
+    fields = [
+        schema[id_col],
+        T.StructField(KEY, T.LongType()),
+        T.StructField("events", T.IntegerType()),
+        T.StructField("pruned_length", T.IntegerType()),
+        T.StructField("exact", T.BooleanType()),
+        T.StructField("prediction", T.FloatType()),
+        T.StructField("base_value", T.FloatType()),
+        T.StructField("players", T.ArrayType(T.StringType(), False)),
+        T.StructField("values", T.ArrayType(T.FloatType(), False)),
+        T.StructField("standard_errors", T.ArrayType(T.FloatType(), False)),
+    ]
+    if error_col:
+        fields.append(T.StructField(error_col, T.StringType()))
+    return T.StructType(fields)
+
+
+class _BadSequence(ValueError):
+    """A sequence that cannot be explained as it stands (its message names it)."""
+
+
+def _read_sequence(events: Any, id_col: str, order_col: str, features: Sequence[str]) -> tuple[Any, np.ndarray]:
+    """One sequence's id and its ``(events, features)`` float32 values, oldest first, or
+    ``_BadSequence`` naming what is wrong, as the Java integration words it."""
+    identifier = events[id_col].iloc[0]
+    if events[id_col].isna().iloc[0]:
+        raise _BadSequence(f"id column '{id_col}' is null in {len(events)} events")
+    name = f"sequence with {id_col} = '{identifier}'"
+    if len(events) < 2:
+        raise _BadSequence(f"{name} has 1 event; TimeSHAP needs at least 2")
+    nulls = events[order_col].isna().to_numpy()
+    if nulls.any():
+        raise _BadSequence(f"order column '{order_col}' is null in an event of {name}")
+    events = events.sort_values(order_col, kind="stable").reset_index(drop=True)
+    order = events[order_col]
+    for e in range(1, len(events)):
+        if order.iloc[e] == order.iloc[e - 1]:
+            raise _BadSequence(f"events {e - 1} and {e} of {name} share the order value {order.iloc[e]} in column "
+                             f"'{order_col}', so their order is undefined")
+    x = np.zeros((len(events), len(features)), dtype=np.float32)
+    for j, column in enumerate(features):
+        values = events[column]
+        for e in (int(e) for e in np.flatnonzero(values.isna().to_numpy())):
+            raise _BadSequence(f"feature column '{column}' is null in event {e} ({order_col} = {order.iloc[e]}) of {name}")
+        x[:, j] = values.to_numpy(dtype=np.float32)
+        for e in (int(e) for e in np.flatnonzero(~np.isfinite(x[:, j]))):
+            raise _BadSequence(f"feature column '{column}' is {x[e, j]} in event {e} ({order_col} = {order.iloc[e]}) of "
+                             f"{name}, expected a finite value")
+    return identifier, x
+
+
+def explain_sequences(
+    df: Any,
+    id_col: str,
+    order_col: str,
+    features: Sequence[str],
+    model_factory: Callable[[], Any],
+    *,
+    level: str = "event",
+    seed: int = 0,
+    error_col: str | None = None,
+    engine_threads: int = 0,
+    **settings: Any,
+) -> Any:
+    """TimeSHAP over sequences stored one event per row (lazy, like any transformation): the
+    events of a sequence share ``id_col`` and are ordered by ``order_col``; ``features`` are
+    one event's columns and ``model_factory()`` builds a ``lumen.SequenceModel`` in each
+    Python worker. Returns one row per sequence (see :func:`sequence_schema`). ``level`` is
+    ``"event"``, ``"feature"`` or ``"cell"``; ``settings`` are ``lumen.TimeShapOptions``'
+    fields (``background`` event, ``tolerance``, ``budget``, ...), checked on the driver.
+
+    A sequence's draws come from the seed and the key of its id (``id_key``), so the values
+    do not depend on how the sequences are partitioned. A bad sequence (a null id, order or
+    value, a non-finite value, two events with one order value, fewer than two events, a
+    model failure) fails the job naming it, or, with ``error_col``, gets the message there."""
+    import lumen
+    from pyspark import cloudpickle
+
+    features = list(features)
+    if not features or len(set(features)) != len(features):
+        raise ValueError(f"features: {features} is empty or repeats a column")
+    _check_columns(df.schema, features, id_col)
+    if order_col not in df.schema.names:
+        raise ValueError(f"order column {order_col!r} is missing; the DataFrame has columns {df.schema.names}")
+    from lumen import timeshap
+
+    options = timeshap.settings_of(None, dict(settings))
+    if level not in timeshap.LEVELS:
+        raise ValueError(f"level: is {level!r}, expected one of {sorted(timeshap.LEVELS)}")
+    schema = sequence_schema(df.schema, id_col, error_col=error_col)
+    explainer_id = hashlib.sha256(cloudpickle.dumps((model_factory, engine_threads))).hexdigest()
+
+    def sequence(events: Any) -> Any:
+        import pandas as pd
+
+        engine, model = _resources(explainer_id, model_factory, engine_threads)
+        identifier = events[id_col].iloc[0]
+        row: dict[str, Any] = {id_col: identifier, "events": len(events)}
+        try:
+            identifier, x = _read_sequence(events, id_col, order_col, features)
+            key = id_key(identifier)
+            with engine.explain_timeshap(model, x, level, options=options, seed=seed, row_keys=[key]) as e:
+                errors = e.standard_errors
+                row.update({
+                    KEY: _signed(key),
+                    "pruned_length": e.pruned_len,
+                    "exact": e.exact,
+                    "prediction": e.prediction,
+                    "base_value": e.base_value,
+                    "players": [p.name for p in e.players],
+                    "values": e.values.tolist(),
+                    "standard_errors": None if errors is None else errors.tolist(),
+                })
+        except Exception as error:
+            message = str(error) if isinstance(error, _BadSequence) else (
+                f"explaining sequence with {id_col} = '{identifier}' with TimeSHAP failed: {error}")
+            if error_col is None:
+                raise ValueError(message + " (set error_col to record bad sequences and explain the others)") from error
+            row[error_col] = message
+        frame = pd.DataFrame([{name: row.get(name) for name in schema.names}])
+        # Nullable 64-bit ints: a None key must not turn the column into float64.
+        frame[KEY] = pd.array(frame[KEY], dtype="Int64")
+        return frame
+
+    return df.groupBy(id_col).applyInPandas(sequence, schema)
