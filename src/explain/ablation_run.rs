@@ -63,10 +63,12 @@ impl<E: Element> BatchSource<E> for ReferenceRows<'_, E> {
     }
 }
 
-/// Perturbed rows built by the engine's backend.
+/// Perturbed rows built by the engine's backend: every item of the job, or the `listed` ones
+/// (those that change their row).
 struct PerturbedRows<'a, E: Element> {
     backend: &'a dyn Backend<E>,
     job: AblationJob<'a, E>,
+    listed: Option<&'a [u32]>,
     batch_capacity: usize,
 }
 
@@ -78,7 +80,10 @@ impl<E: Element> BatchSource<E> for PerturbedRows<'_, E> {
     }
 
     fn fill(&self, scratch: &mut AblationScratch<E>, rows: Range<usize>) -> Result<()> {
-        self.backend.build_ablation_batch(&self.job, rows, scratch)
+        match self.listed {
+            Some(items) => self.backend.build_listed_ablation_rows(&self.job, &items[rows], scratch),
+            None => self.backend.build_ablation_batch(&self.job, rows, scratch),
+        }
     }
 
     fn rows<'s>(&self, scratch: &'s AblationScratch<E>, count: usize) -> &'s [E] {
@@ -86,31 +91,7 @@ impl<E: Element> BatchSource<E> for PerturbedRows<'_, E> {
     }
 
     fn device_job(&self) -> Option<DeviceJob<'_, E>> {
-        Some(DeviceJob::Ablation(self.job))
-    }
-}
-
-/// The perturbed rows of the listed items only (those that change their row).
-struct ListedPerturbedRows<'a, E: Element> {
-    backend: &'a dyn Backend<E>,
-    job: AblationJob<'a, E>,
-    items: &'a [u32],
-    batch_capacity: usize,
-}
-
-impl<E: Element> BatchSource<E> for ListedPerturbedRows<'_, E> {
-    type Scratch = AblationScratch<E>;
-
-    fn new_scratch(&self, batch_rows: usize) -> Result<AblationScratch<E>> {
-        AblationScratch::new(batch_rows.min(self.batch_capacity), self.job.row_len)
-    }
-
-    fn fill(&self, scratch: &mut AblationScratch<E>, rows: Range<usize>) -> Result<()> {
-        self.backend.build_listed_ablation_rows(&self.job, &self.items[rows], scratch)
-    }
-
-    fn rows<'s>(&self, scratch: &'s AblationScratch<E>, count: usize) -> &'s [E] {
-        &scratch.rows[..count * self.job.row_len]
+        self.listed.is_none().then_some(DeviceJob::Ablation(self.job))
     }
 }
 
@@ -208,16 +189,8 @@ pub(super) fn run<E: Element>(
     let plan = BatchPlan::new(signature, evaluated, row_len, element_size, budget, perturbations_per_eval, threads)?;
     let backend = engine.backend_for::<E>();
     let mut perturbed_out = try_filled("perturbed outputs", evaluated * output_len, E::zero())?;
-    match &changing {
-        Some(items) => {
-            let source = ListedPerturbedRows { backend, job, items, batch_capacity: plan.batch_rows };
-            evaluator.run(engine.pool(), plan, &source, &mut perturbed_out)?;
-        }
-        None => {
-            let source = PerturbedRows { backend, job, batch_capacity: plan.batch_rows };
-            evaluator.run(engine.pool(), plan, &source, &mut perturbed_out)?;
-        }
-    }
+    let source = PerturbedRows { backend, job, listed: changing.as_deref(), batch_capacity: plan.batch_rows };
+    evaluator.run(engine.pool(), plan, &source, &mut perturbed_out)?;
     // Where each item's outputs are in `perturbed_out`, in item order; `None` for an
     // unchanged row.
     let mut next_evaluated = 0;

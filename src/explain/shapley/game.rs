@@ -101,10 +101,12 @@ impl Link {
     }
 }
 
-/// Rows z⊙x + (1−z)⊙b built by the engine's backend.
+/// Rows z⊙x + (1−z)⊙b built by the engine's backend: every item of the job, or the
+/// `listed` ones (a coalition's distinct rows).
 struct CoalitionRows<'a, E: Element> {
     engine: &'a Engine,
     job: CoalitionJob<'a, E>,
+    listed: Option<&'a [u32]>,
 }
 
 impl<'a, E: Element> BatchSource<E> for CoalitionRows<'a, E> {
@@ -115,7 +117,11 @@ impl<'a, E: Element> BatchSource<E> for CoalitionRows<'a, E> {
     }
 
     fn fill(&self, scratch: &mut Scratch<'a, E>, rows: Range<usize>) -> Result<()> {
-        self.engine.backend_for::<E>().build_coalition_batch(&self.job, rows, scratch.as_mut_slice())
+        let backend = self.engine.backend_for::<E>();
+        match self.listed {
+            Some(items) => backend.build_listed_coalition_rows(&self.job, &items[rows], scratch.as_mut_slice()),
+            None => backend.build_coalition_batch(&self.job, rows, scratch.as_mut_slice()),
+        }
     }
 
     fn rows<'s>(&self, scratch: &'s Scratch<'a, E>, count: usize) -> &'s [E] {
@@ -123,30 +129,7 @@ impl<'a, E: Element> BatchSource<E> for CoalitionRows<'a, E> {
     }
 
     fn device_job(&self) -> Option<DeviceJob<'_, E>> {
-        Some(DeviceJob::Coalitions(self.job))
-    }
-}
-
-/// The rows of some of a job's items (the distinct ones), built by the engine's backend.
-struct ListedCoalitionRows<'a, E: Element> {
-    engine: &'a Engine,
-    job: CoalitionJob<'a, E>,
-    items: &'a [u32],
-}
-
-impl<'a, E: Element> BatchSource<E> for ListedCoalitionRows<'a, E> {
-    type Scratch = Scratch<'a, E>;
-
-    fn new_scratch(&self, batch_rows: usize) -> Result<Scratch<'a, E>> {
-        self.engine.scratch(batch_rows.saturating_mul(self.job.row_len()))
-    }
-
-    fn fill(&self, scratch: &mut Scratch<'a, E>, rows: Range<usize>) -> Result<()> {
-        self.engine.backend_for::<E>().build_listed_coalition_rows(&self.job, &self.items[rows], scratch.as_mut_slice())
-    }
-
-    fn rows<'s>(&self, scratch: &'s Scratch<'a, E>, count: usize) -> &'s [E] {
-        &scratch.as_slice()[..count * self.job.row_len()]
+        self.listed.is_none().then_some(DeviceJob::Coalitions(self.job))
     }
 }
 
@@ -282,7 +265,12 @@ impl<'a, E: Element> Game<'a, E> {
             outputs.fill(E::zero());
             match patterns.map(|p| p.distinct_items(bits, words)).transpose()?.flatten() {
                 Some(distinct) => self.evaluate_distinct(job, &distinct, half, outputs)?,
-                None => self.evaluate(&CoalitionRows { engine: self.engine, job }, job.items(), half, outputs)?,
+                None => self.evaluate(
+                    &CoalitionRows { engine: self.engine, job, listed: None },
+                    job.items(),
+                    half,
+                    outputs,
+                )?,
             }
             self.engine.pool().install(|| {
                 self.engine.backend_for::<E>().reduce_background(
@@ -317,7 +305,7 @@ impl<'a, E: Element> Game<'a, E> {
         batch_bytes: usize,
         outputs: &mut [E],
     ) -> Result<()> {
-        let source = ListedCoalitionRows { engine: self.engine, job, items: &distinct.evaluated };
+        let source = CoalitionRows { engine: self.engine, job, listed: Some(&distinct.evaluated) };
         self.evaluate(&source, distinct.evaluated.len(), batch_bytes, outputs)?;
         distinct.spread_outputs(outputs, self.evaluator.signature().output_len);
         Ok(())
