@@ -172,6 +172,26 @@ def sequence_checks(spark, seed: int) -> None:
     check(f"the Python binding one sequence at a time gives the PySpark bits for {len(reference)} sequences",
           mismatches == 0, f"{mismatches} sequences differ")
 
+    etas = [0.0, 0.01, 0.1]
+    table = [tuple(r) for r in lumen_spark.pruning_table(df.repartition(3), "customer_id", "event_time", features,
+                                                          SequenceScorerFactory(), etas, background=[0.0, 0.0, 0.0])
+             .collect()]
+    lengths = {eta: [] for eta in etas}
+    for customer in sorted(frame.customer_id.unique()):
+        sequence = frame[frame.customer_id == customer].sort_values("event_time")[features].to_numpy(np.float32)
+        for eta in etas:
+            lengths[eta].append(engine.timeshap_prune(model, sequence, background=[0.0, 0.0, 0.0], tolerance=eta).pruned_len)
+    expected = [(eta, 12, float(np.mean(lengths[eta])), float(np.median(lengths[eta])), max(lengths[eta]))
+                for eta in etas]
+    check("pyspark pruning_table: per tolerance the sequences, mean, median and largest pruned length of the binding's "
+          "pruning", table == expected, f"{table} vs {expected}")
+    try:
+        lumen_spark.pruning_table(df, "customer_id", "event_time", features, SequenceScorerFactory(), [0.1, -1.0])
+        check("pyspark pruning_table: a negative tolerance is refused on the driver", False)
+    except ValueError as error:
+        check("pyspark pruning_table: a negative tolerance is refused on the driver",
+              "tolerances: holds [0.1, -1.0]" in str(error), str(error))
+
     clash = df.withColumn("event_time", F.when((F.col("customer_id") == "S-03") & (F.col("event_time") == 10),
                                                F.lit(0)).otherwise(F.col("event_time")))
     lenient = {r[0]: r for r in run(clash, error_col="lumen_error").collect()}

@@ -32,7 +32,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["KEY", "SEARCH_SETTINGS", "explain", "explain_sequences", "id_key", "output_schema", "sequence_schema"]
+__all__ = [
+    "KEY",
+    "SEARCH_SETTINGS",
+    "explain",
+    "explain_sequences",
+    "id_key",
+    "output_schema",
+    "pruning_table",
+    "sequence_schema",
+]
 
 #: The column holding the row key (the 64 bits of Lumen's unsigned key, as a signed long).
 KEY = "lumen_key"
@@ -503,6 +512,17 @@ def _read_sequence(events: Any, id_col: str, order_col: str, features: Sequence[
     return identifier, x
 
 
+def _check_sequences(df: Any, id_col: str, order_col: str, features: Sequence[str]) -> list[str]:
+    """The feature columns, after checking the columns a sequence method reads."""
+    features = list(features)
+    if not features or len(set(features)) != len(features):
+        raise ValueError(f"features: {features} is empty or repeats a column")
+    _check_columns(df.schema, features, id_col)
+    if order_col not in df.schema.names:
+        raise ValueError(f"order column {order_col!r} is missing; the DataFrame has columns {df.schema.names}")
+    return features
+
+
 def explain_sequences(
     df: Any,
     id_col: str,
@@ -527,16 +547,10 @@ def explain_sequences(
     do not depend on how the sequences are partitioned. A bad sequence (a null id, order or
     value, a non-finite value, two events with one order value, fewer than two events, a
     model failure) fails the job naming it, or, with ``error_col``, gets the message there."""
-    import lumen
+    from lumen import timeshap
     from pyspark import cloudpickle
 
-    features = list(features)
-    if not features or len(set(features)) != len(features):
-        raise ValueError(f"features: {features} is empty or repeats a column")
-    _check_columns(df.schema, features, id_col)
-    if order_col not in df.schema.names:
-        raise ValueError(f"order column {order_col!r} is missing; the DataFrame has columns {df.schema.names}")
-    from lumen import timeshap
+    features = _check_sequences(df, id_col, order_col, features)
 
     options = timeshap.settings_of(None, dict(settings))
     if level not in timeshap.LEVELS:
@@ -577,3 +591,71 @@ def explain_sequences(
         return frame
 
     return df.groupBy(id_col).applyInPandas(sequence, schema)
+
+
+def pruning_table(
+    df: Any,
+    id_col: str,
+    order_col: str,
+    features: Sequence[str],
+    model_factory: Callable[[], Any],
+    tolerances: Sequence[float],
+    *,
+    engine_threads: int = 0,
+    **settings: Any,
+) -> Any:
+    """TimeSHAP's pruning table over the sequences of ``df`` (events as in
+    :func:`explain_sequences`), by a Spark aggregation as the Java ``pruningTable``: per
+    tolerance η, the number of sequences, the mean, exact median and largest pruned length.
+    ``settings`` are ``lumen.TimeShapOptions``' fields but ``tolerance`` (the table sets
+    it) and ``pruning_index``; sequences that cannot be pruned (bad values, a model failure)
+    are left out."""
+    from lumen import timeshap
+    from pyspark import cloudpickle
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    features = _check_sequences(df, id_col, order_col, features)
+    etas = [float(t) for t in tolerances]
+    if not etas:
+        raise ValueError("tolerances: is empty, expected at least one η")
+    if not all(np.isfinite(t) and t >= 0 for t in etas):
+        raise ValueError(f"tolerances: holds {etas}, expected finite values >= 0")
+    fixed = sorted({"tolerance", "pruning_index"} & set(settings))
+    if fixed:
+        raise ValueError(f"{', '.join(fixed)}: set by the pruning table, not a setting of it")
+    options = timeshap.settings_of(None, dict(settings))
+    schema = T.StructType([
+        df.schema[id_col],
+        T.StructField("tolerance", T.DoubleType()),
+        T.StructField("pruned_length", T.IntegerType()),
+        T.StructField("error", T.StringType()),
+    ])
+    explainer_id = hashlib.sha256(cloudpickle.dumps((model_factory, engine_threads))).hexdigest()
+
+    def prune(events: Any) -> Any:
+        import pandas as pd
+
+        engine, model = _resources(explainer_id, model_factory, engine_threads)
+        identifier = events[id_col].iloc[0]
+        rows: list[tuple[Any, float, int | None, str | None]]
+        try:
+            identifier, x = _read_sequence(events, id_col, order_col, features)
+            rows = [(identifier, eta, engine.timeshap_prune(model, x, options=options, tolerance=eta).pruned_len, None)
+                    for eta in etas]
+        except Exception as error:
+            rows = [(identifier, eta, None, str(error)) for eta in etas]
+        return pd.DataFrame(rows, columns=schema.names).astype({"pruned_length": "Int32"})
+
+    per_sequence = df.groupBy(id_col).applyInPandas(prune, schema)
+    return (
+        per_sequence.filter(F.col("error").isNull())
+        .groupBy("tolerance")
+        .agg(
+            F.count(F.lit(1)).alias("sequences"),
+            F.avg("pruned_length").alias("mean_pruned_length"),
+            F.percentile(F.col("pruned_length"), F.lit(0.5)).alias("median_pruned_length"),
+            F.max("pruned_length").alias("max_pruned_length"),
+        )
+        .orderBy("tolerance")
+    )

@@ -13,7 +13,7 @@ use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics, SamplingDiagnostics, Values, SAMPLING_KEY};
-use crate::model::{Model, ModelSignature};
+use crate::model::{MemorySpace, Model, ModelSignature};
 
 /// The game every Shapley method plays: background, players, outputs and link.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -122,7 +122,11 @@ impl<'a, E: Element> Request<'a, E> {
         let targets = super::super::resolve_targets(signature, game.targets.as_deref())?;
         let players = game.player_map(signature.input_len())?;
         let streams = RowStreams::for_inputs(engine, inputs, signature.input_len())?;
-        let patterns = BackgroundPatterns::new(&game.background.rows, &players)?;
+        // A device-memory model's rows are all built on the device: no use for the patterns.
+        let patterns = match signature.memory_space {
+            MemorySpace::Host => BackgroundPatterns::new(&game.background.rows, &players)?,
+            MemorySpace::Device => None,
+        };
         Ok(Self { engine, model, inputs, game, targets, players, patterns, streams })
     }
 
