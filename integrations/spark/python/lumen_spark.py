@@ -499,7 +499,7 @@ def _read_sequence(events: Any, id_col: str, order_col: str, features: Sequence[
     for e in range(1, len(events)):
         if order.iloc[e] == order.iloc[e - 1]:
             raise _BadSequence(f"events {e - 1} and {e} of {name} share the order value {order.iloc[e]} in column "
-                             f"'{order_col}', so their order is undefined")
+                               f"'{order_col}', so their order is undefined")
     x = np.zeros((len(events), len(features)), dtype=np.float32)
     for j, column in enumerate(features):
         values = events[column]
@@ -508,7 +508,7 @@ def _read_sequence(events: Any, id_col: str, order_col: str, features: Sequence[
         x[:, j] = values.to_numpy(dtype=np.float32)
         for e in (int(e) for e in np.flatnonzero(~np.isfinite(x[:, j]))):
             raise _BadSequence(f"feature column '{column}' is {x[e, j]} in event {e} ({order_col} = {order.iloc[e]}) of "
-                             f"{name}, expected a finite value")
+                               f"{name}, expected a finite value")
     return identifier, x
 
 
@@ -551,7 +551,6 @@ def explain_sequences(
     from pyspark import cloudpickle
 
     features = _check_sequences(df, id_col, order_col, features)
-
     options = timeshap.settings_of(None, dict(settings))
     if level not in timeshap.LEVELS:
         raise ValueError(f"level: is {level!r}, expected one of {sorted(timeshap.LEVELS)}")
