@@ -3177,7 +3177,7 @@ const char *lumen_status_name(uint32_t status);
 /**
  * TimeSHAP defaults: no background (must be set), no pruning (tolerance 0, no fixed
  * pruning index), budget
- * 32000 (0), 10 error batches (0), output 0, identity link, state path when the model has
+ * 32000 (0), 64 error batches (0), output 0, identity link, state path when the model has
  * one, top-k relevance with 3 events and 3 features, thresholds 0. Thread-safe.
  */
 struct lumen_timeshap_options lumen_timeshap_options_default(void);

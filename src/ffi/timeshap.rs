@@ -197,7 +197,7 @@ impl Handle for lumen_timeshap_global {
 
 /// TimeSHAP defaults: no background (must be set), no pruning (tolerance 0, no fixed
 /// pruning index), budget
-/// 32000 (0), 10 error batches (0), output 0, identity link, state path when the model has
+/// 32000 (0), 64 error batches (0), output 0, identity link, state path when the model has
 /// one, top-k relevance with 3 events and 3 features, thresholds 0. Thread-safe.
 #[no_mangle]
 pub extern "C" fn lumen_timeshap_options_default() -> lumen_timeshap_options {

@@ -75,8 +75,11 @@ impl OptionArguments<'_, '_> {
         params.tolerance = (prune != 0).then_some(tolerance);
         params.pruning_index = (pruning_index != 0).then_some(i64::from(pruning_index));
         params.budget = budget;
-        params.error_batches = u32::try_from(error_batches)
-            .map_err(|_| Error::invalid("errorBatches", format!("is {error_batches}, expected >= 2")))?;
+        // 0 keeps the engine's default.
+        if error_batches > 0 {
+            params.error_batches = u32::try_from(error_batches)
+                .map_err(|_| Error::invalid("errorBatches", format!("is {error_batches}, expected >= 2")))?;
+        }
         params.target = u32::try_from(target).map_err(|_| Error::invalid("target", format!("is {target}")))?;
         params.link = if logit != 0 { Link::Logit } else { Link::Identity };
         params.use_state = use_state != 0;

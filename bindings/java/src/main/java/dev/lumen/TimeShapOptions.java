@@ -20,7 +20,7 @@ public final class TimeShapOptions {
     boolean prune;
     double tolerance;
     int budget = 32000;
-    int errorBatches = 10;
+    int errorBatches;
     int target;
     boolean logit;
     boolean useState = true;
@@ -119,9 +119,10 @@ public final class TimeShapOptions {
     }
 
     /**
-     * Sample batches for the standard errors (at least 2; default 10).
+     * The most jackknife groups the standard errors of sampled values use. 0 (default): the
+     * engine's default, 64; otherwise at least 2.
      *
-     * @param batches sample batches for the standard errors (at least 2; default 10)
+     * @param batches jackknife groups (at least 2), or 0 for the engine's default
      * @return these options
      */
     public TimeShapOptions errorBatches(int batches) {

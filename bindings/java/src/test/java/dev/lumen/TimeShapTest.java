@@ -2,10 +2,12 @@ package dev.lumen;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -338,6 +340,32 @@ class TimeShapTest {
         InvalidArgumentException both = assertThrows(InvalidArgumentException.class,
                 () -> TimeShapOptions.builder(B).tolerance(0.1).pruningIndex(-2).build());
         assertTrue(both.getMessage().contains("set one of them"), both.getMessage());
+    }
+
+    @Test
+    void theStandardErrorsUseTheEnginesDefaultJackknifeGroups() {
+        int L = 12;
+        float[] x = sequence(L, 2);
+        SequenceModel squashed = (in, rows, seqLen, out) -> {
+            for (int r = 0; r < rows; r++) {
+                out[r] = (float) Math.tanh(run(0, in, r * seqLen * F, seqLen));
+            }
+        };
+        CallOptions seeded = new CallOptions().seed(5);
+        try (Engine engine = new Engine();
+                SequenceModelHandle model = new SequenceModelHandle(squashed, SequenceModelSpec.of(F, 1));
+                TimeShapExplanation byDefault = engine.explainTimeShap(model, x, L, TimeShapLevel.EVENT,
+                        new TimeShapOptions(B).budget(200), seeded);
+                TimeShapExplanation engines = engine.explainTimeShap(model, x, L, TimeShapLevel.EVENT,
+                        new TimeShapOptions(B).budget(200).errorBatches(64), seeded);
+                TimeShapExplanation ten = engine.explainTimeShap(model, x, L, TimeShapLevel.EVENT,
+                        new TimeShapOptions(B).budget(200).errorBatches(10), seeded)) {
+            assertFalse(byDefault.exact());
+            assertArrayEquals(engines.values(), byDefault.values());
+            assertArrayEquals(engines.standardErrors(), byDefault.standardErrors());
+            assertArrayEquals(ten.values(), byDefault.values());
+            assertFalse(Arrays.equals(ten.standardErrors(), byDefault.standardErrors()));
+        }
     }
 
     @Test

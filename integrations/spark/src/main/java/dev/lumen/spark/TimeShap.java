@@ -18,7 +18,7 @@ public final class TimeShap implements Serializable {
     private TimeShapLevel level = TimeShapLevel.EVENT;
     private Double tolerance;
     private int budget = 32000;
-    private int errorBatches = 10;
+    private int errorBatches;
     private int target;
     private boolean logit;
     private int topEvents = 3;
@@ -104,9 +104,10 @@ public final class TimeShap implements Serializable {
     }
 
     /**
-     * Batches of the standard errors (at least 2; default 10).
+     * The most jackknife groups the standard errors of sampled values use. 0 (default): the
+     * engine's default, 64; otherwise at least 2.
      *
-     * @param batches the batches
+     * @param batches jackknife groups (at least 2), or 0 for the engine's default
      * @return these options
      */
     public TimeShap errorBatches(int batches) {
