@@ -130,6 +130,43 @@ class SequenceScorerFactory:
         return lumen.SequenceModel(predict, features=3, concurrent=True)
 
 
+class FraudScorerFactory:
+    """The Java demo's Transactions.FraudScorer ported to numpy: the same double operations in
+    the same order (``h ← tanh(0.6 h + Σ_j w_j (x_j − mean_j) / scale_j)`` per event, then
+    ``σ(2h − 1)``), with math.tanh and math.exp per value, so the same float32 outputs."""
+
+    MEAN = (40.0, 14.0, 0.2, 30.0)
+    SCALE = (60.0, 6.0, 0.25, 150.0)
+    WEIGHT = (0.5, -0.4, 0.8, 0.7)
+
+    def __call__(self) -> lumen.SequenceModel:
+        def predict(x: np.ndarray) -> np.ndarray:
+            x = np.asarray(x, dtype=np.float64)
+            h = np.zeros(x.shape[0])
+            for e in range(x.shape[1]):
+                z = np.zeros(x.shape[0])
+                for j in range(len(self.WEIGHT)):
+                    z = z + self.WEIGHT[j] * (x[:, e, j] - self.MEAN[j]) / self.SCALE[j]
+                h = np.array([math.tanh(v) for v in 0.6 * h + z])
+            return np.array([1 / (1 + math.exp(-(2 * v - 1))) for v in h]).astype(np.float32)[:, None]
+
+        return lumen.SequenceModel(predict, features=len(self.WEIGHT), concurrent=True)
+
+
+def java_sequence_check(spark, folder: Path, seed: int) -> None:
+    """TimeSHAP through PySpark on the Java checks' transactions with the same scorer and
+    settings: the Java integration's bits, sequence for sequence."""
+    events = pd.read_csv(folder / "transactions.csv", float_precision="round_trip")
+    features = list(events.columns[2:])
+    got = lumen_spark.explain_sequences(spark.createDataFrame(events).repartition(3), "customer_id", "seq_no", features,
+                                        FraudScorerFactory(), seed=seed, background=[40.0, 14.0, 0.2, 10.0],
+                                        budget=40, tolerance=0.01).collect()
+    mine = [java_digest_line(r, 1) for r in sorted((tuple(r) for r in got), key=lambda r: r[0])]
+    java = (folder / "local-timeshap.txt").read_text().splitlines()
+    check(f"pyspark timeshap gives the Java integration's bits for {len(java)} sequences", mine == java,
+          next((f"{a} != {b}" for a, b in zip(mine, java) if a != b), f"{len(mine)} vs {len(java)} sequences"))
+
+
 def sequence_checks(spark, seed: int) -> None:
     """TimeSHAP through PySpark: one row per sequence, partition independence, the binding
     one sequence at a time, bad sequences."""
@@ -198,6 +235,11 @@ def sequence_checks(spark, seed: int) -> None:
     check("pyspark timeshap error_col: two events with one order value are named, the others explained",
           "events 0 and 1 of sequence with customer_id = 'S-03' share the order value 0" in (lenient["S-03"][-1] or "")
           and all(r[-1] is None for k, r in lenient.items() if k != "S-03"), str(lenient["S-03"][-1]))
+    unordered = df.withColumn("event_time", F.when((F.col("customer_id") == "S-07") & (F.col("event_time") == 20),
+                                                   F.lit(None)).otherwise(F.col("event_time")))
+    message = {r[0]: r[-1] for r in run(unordered, error_col="lumen_error").collect()}["S-07"]
+    check("pyspark timeshap error_col: a null order value is named as the Java integration names it",
+          message == "order column 'event_time' is null in event 0 of sequence with customer_id = 'S-07'", str(message))
     with_null = df.withColumn("risk", F.when(F.col("customer_id") == "S-05", F.lit(None)).otherwise(F.col("risk")))
     try:
         run(with_null).collect()
@@ -397,6 +439,7 @@ def main() -> int:
 
     counterfactual_checks(folder, df, features, factory, german_features(german[:200]), seed)
     sequence_checks(spark, seed)
+    java_sequence_check(spark, folder, seed)
 
     try:
         run(df.drop("age"))

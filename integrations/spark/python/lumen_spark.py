@@ -491,10 +491,10 @@ def _read_sequence(events: Any, id_col: str, order_col: str, features: Sequence[
     name = f"sequence with {id_col} = '{identifier}'"
     if len(events) < 2:
         raise _BadSequence(f"{name} has 1 event; TimeSHAP needs at least 2")
-    nulls = events[order_col].isna().to_numpy()
-    if nulls.any():
-        raise _BadSequence(f"order column '{order_col}' is null in an event of {name}")
-    events = events.sort_values(order_col, kind="stable").reset_index(drop=True)
+    # Nulls first, as Spark's ascending sort puts them for the Java integration.
+    events = events.sort_values(order_col, kind="stable", na_position="first").reset_index(drop=True)
+    for e in (int(e) for e in np.flatnonzero(events[order_col].isna().to_numpy())):
+        raise _BadSequence(f"order column '{order_col}' is null in event {e} of {name}")
     order = events[order_col]
     for e in range(1, len(events)):
         if order.iloc[e] == order.iloc[e - 1]:

@@ -184,6 +184,19 @@ public final class SparkChecks {
         Files.writeString(out.resolve("java-kernel-shap.txt"), values.toString());
     }
 
+    /** The events as CSV (id, order, features), for the PySpark checks to explain the same sequences. */
+    static void writeEvents(Dataset<Row> events, String[] f, Path file) throws Exception {
+        StringBuilder csv = new StringBuilder("customer_id,seq_no," + String.join(",", f) + "\n");
+        for (Row r : events.collectAsList()) {
+            csv.append(r.getString(0)).append(',').append(r.getInt(1));
+            for (int j = 0; j < f.length; j++) {
+                csv.append(',').append(r.getDouble(2 + j));
+            }
+            csv.append('\n');
+        }
+        Files.writeString(file, csv.toString());
+    }
+
     static float[][] features(float[][] data) {
         float[][] out = new float[data.length][];
         for (int i = 0; i < data.length; i++) {
@@ -343,6 +356,7 @@ public final class SparkChecks {
     static void timeShap(SparkSession spark, Path out, String label, long seed) throws Exception {
         String[] f = Transactions.FEATURES;
         Dataset<Row> events = Transactions.events(spark, 24, 11).cache();
+        writeEvents(events, f, out.resolve("transactions.csv"));
         float[] background = {40f, 14f, 0.2f, 10f};
         TimeShap method = TimeShap.withBackgroundEvent(background).budget(40).tolerance(0.01);
         List<Row> reference = null;
