@@ -361,7 +361,7 @@
 /**
  * Minor version of the library (additions only).
  */
-#define LUMEN_VERSION_MINOR 2
+#define LUMEN_VERSION_MINOR 3
 
 /**
  * Patch version of the library (fixes only).

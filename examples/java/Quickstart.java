@@ -5,11 +5,11 @@
 // exactly, and the strongest ones read as reason codes.
 //
 // Build the JAR once, from the repository root (it carries the native library):
-//   bindings/java/build-jar.sh            -> bindings/java/target/lumen-0.2.0.jar
+//   bindings/java/build-jar.sh            -> bindings/java/target/lumen-0.3.0.jar
 // then, in any folder holding that JAR and this file (no -D flag, no environment variable):
-//   javac -cp lumen-0.2.0.jar Quickstart.java
-//   java -cp lumen-0.2.0.jar:. Quickstart
-// A Maven project depends on dev.lumen:lumen:0.2.0 instead (build-jar.sh installs it).
+//   javac -cp lumen-0.3.0.jar Quickstart.java
+//   java -cp lumen-0.3.0.jar:. Quickstart
+// A Maven project depends on dev.lumen:lumen:0.3.0 instead (build-jar.sh installs it).
 import dev.lumen.Direction;
 import dev.lumen.Engine;
 import dev.lumen.EngineOptions;

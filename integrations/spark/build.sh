@@ -14,7 +14,8 @@ spark_home="$(python3 -c 'import os, pyspark; print(os.path.dirname(pyspark.__fi
     echo "build.sh: pyspark is not installed; pip install pyspark==4.3.0" >&2
     exit 2
 }
-lumen_jar="${LUMEN_JAR:-$root/bindings/java/target/m2/dev/lumen/lumen/0.2.0/lumen-0.2.0.jar}"
+version="$(sed -n 's|^  <version>\(.*\)</version>$|\1|p' "$root/bindings/java/pom.xml" | head -1)"
+lumen_jar="${LUMEN_JAR:-$root/bindings/java/target/m2/dev/lumen/lumen/$version/lumen-$version.jar}"
 if [ -z "${LUMEN_JAR:-}" ]; then
     if [ ! -f "$lumen_jar" ] || [ -n "$(find "$root/bindings/java/src/main" "$root/src" -newer "$lumen_jar" -print -quit)" ]; then
         echo "== building the Lumen JAR (bindings/java/build-jar.sh install -DskipTests)" >&2

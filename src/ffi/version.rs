@@ -5,7 +5,7 @@ use std::ffi::c_char;
 /// Major version of the library (changes break the C ABI).
 pub const LUMEN_VERSION_MAJOR: u32 = 0;
 /// Minor version of the library (additions only).
-pub const LUMEN_VERSION_MINOR: u32 = 2;
+pub const LUMEN_VERSION_MINOR: u32 = 3;
 /// Patch version of the library (fixes only).
 pub const LUMEN_VERSION_PATCH: u32 = 0;
 /// The model-descriptor ABI this header describes: put it in `lumen_model_desc.abi_version`.

@@ -70,6 +70,8 @@ check "the static consumer does not need liblumen.so" \
   bash -c "! readelf -d '$work/cmake/consumer_static' | grep -q liblumen"
 check "find_package(lumen $version) accepts the installed version" \
   cmake_consumer "$prefix" "$work/cmake-exact" -DLUMEN_REQUEST="$version"
+check "find_package(lumen 0.2) accepts it (a minor version only adds to the ABI)" \
+  cmake_consumer "$prefix" "$work/cmake-02" -DLUMEN_REQUEST=0.2
 check "find_package(lumen 99.0) refuses it" bash -c "! cmake -S '$here/consumer' -B '$work/cmake-99' \
   -DCMAKE_PREFIX_PATH='$prefix' -DLUMEN_REQUEST=99.0"
 check "find_package(lumen 0.1) refuses it (0.1 predates the ABI policy)" bash -c "! cmake -S '$here/consumer' \

@@ -51,9 +51,9 @@ public final class Engine extends NativeHandle {
     }
 
     /**
-     * Lumen's version, e.g. {@code 0.2.0}.
+     * Lumen's version, e.g. {@code 0.3.0}.
      *
-     * @return the version of the native library, e.g. {@code 0.2.0}
+     * @return the version of the native library, e.g. {@code 0.3.0}
      */
     public static String version() {
         NativeLibrary.ensureLoaded();
