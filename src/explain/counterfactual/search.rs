@@ -30,7 +30,6 @@ use rand_chacha::ChaCha20Rng;
 
 use rustc_hash::FxHashMap;
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
 
 use super::schema::{ColumnResampler, Resampler, Schema};
 use crate::alloc::out_of_memory;
@@ -238,27 +237,31 @@ impl<E: Element> Instance<'_, E> {
     fn evaluate(&self, population: &[Vec<f64>], memo: &mut Memo, rho0: f64, rho1: f64) -> Result<Vec<Candidate>> {
         let n = self.row.len();
         let output_len = self.evaluator.signature().output_len;
+        let mut keys: Vec<Vec<u64>> = population.iter().map(|candidate| bit_pattern(candidate)).collect();
         // Each individual's outputs: known ones, or the index of its row in the model call.
-        let mut first_of: FxHashMap<ByBits<'_>, usize> = FxHashMap::default();
+        let mut first_of: FxHashMap<&[u64], usize> = FxHashMap::default();
         first_of
             .try_reserve(population.len())
             .map_err(|_| out_of_memory::<usize>("candidate lookup", population.len()))?;
-        let mut fresh_candidates: Vec<&[f64]> = Vec::new();
+        // The population index of each row of the model call.
+        let mut fresh_individuals: Vec<usize> = Vec::new();
         let mut rows = Vec::new();
-        let sources: Vec<Source> = population
+        let sources: Vec<Source<'_>> = population
             .iter()
-            .map(|candidate| match memo.outputs.get(&bit_pattern(candidate)) {
-                Some(outputs) => Source::Known(outputs.clone()),
-                None => Source::Fresh(*first_of.entry(ByBits(candidate)).or_insert_with(|| {
-                    let at = fresh_candidates.len();
-                    fresh_candidates.push(candidate);
+            .zip(&keys)
+            .enumerate()
+            .map(|(individual, (candidate, key))| match memo.outputs.get(key.as_slice()) {
+                Some(outputs) => Source::Known(outputs),
+                None => Source::Fresh(*first_of.entry(key).or_insert_with(|| {
+                    let at = fresh_individuals.len();
+                    fresh_individuals.push(individual);
                     rows.extend_from_slice(self.row);
                     self.schema.encode_into(candidate, &mut rows[at * n..]);
                     at
                 })),
             })
             .collect();
-        let fresh = fresh_candidates.len();
+        let fresh = fresh_individuals.len();
         // Every value is one of the caller's (or a code, 0 or 1): exact in `E`.
         let model_rows: Vec<E> = crate::element::from_f64_slice(&rows);
         let mut model_outputs = vec![E::zero(); fresh * output_len];
@@ -267,17 +270,14 @@ impl<E: Element> Instance<'_, E> {
         }
         let outputs: Vec<f64> = model_outputs.iter().map(|v| v.widen()).collect();
         let fresh_outputs = |at: usize| &outputs[at * output_len..(at + 1) * output_len];
-        for (at, candidate) in fresh_candidates.iter().enumerate() {
-            memo.remember(candidate, fresh_outputs(at));
-        }
-        Ok(population
+        let evaluated = population
             .iter()
             .zip(&sources)
             .map(|(logical, source)| match source {
                 Source::Known(out) => {
                     let mut row = self.row.to_vec();
                     self.schema.encode_into(logical, &mut row);
-                    (logical, row, out.as_slice())
+                    (logical, row, *out)
                 }
                 // Encoded already, for the model call.
                 Source::Fresh(at) => (logical, rows[at * n..(at + 1) * n].to_vec(), fresh_outputs(*at)),
@@ -306,7 +306,11 @@ impl<E: Element> Instance<'_, E> {
                     success,
                 }
             })
-            .collect())
+            .collect();
+        for (at, &individual) in fresh_individuals.iter().enumerate() {
+            memo.remember(std::mem::take(&mut keys[individual]), fresh_outputs(at));
+        }
+        Ok(evaluated)
     }
 
     /// Per mutable feature: the mean rise of p_t over the candidates that changed it (the
@@ -355,9 +359,9 @@ fn weighted_index(weights: &[f64], rng: &mut ChaCha20Rng) -> usize {
 }
 
 /// Where a candidate's model outputs come from.
-enum Source {
-    /// Computed for the same candidate earlier in the run.
-    Known(Vec<f64>),
+enum Source<'m> {
+    /// Computed for the same candidate earlier in the run (held by the run's memo).
+    Known(&'m [f64]),
     /// Row `at` of this generation's model call.
     Fresh(usize),
 }
@@ -374,29 +378,13 @@ impl Memo {
         Self { outputs: FxHashMap::default(), capacity }
     }
 
-    /// Remembers `outputs` of `candidate` while there is room (within the capacity, and
-    /// while the table can grow: remembering saves model rows, and is skipped, not failed).
-    fn remember(&mut self, candidate: &[f64], outputs: &[f64]) {
+    /// Remembers the `outputs` of the candidate whose values have the bits `key` while there
+    /// is room (within the capacity, and while the table can grow: remembering saves model
+    /// rows, and is skipped, not failed).
+    fn remember(&mut self, key: Vec<u64>, outputs: &[f64]) {
         if self.outputs.len() < self.capacity && self.outputs.try_reserve(1).is_ok() {
-            self.outputs.insert(bit_pattern(candidate), outputs.to_vec());
+            self.outputs.insert(key, outputs.to_vec());
         }
-    }
-}
-
-/// A candidate's values as a hash key, compared bit for bit.
-struct ByBits<'a>(&'a [f64]);
-
-impl PartialEq for ByBits<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.len() == other.0.len() && self.0.iter().zip(other.0).all(|(a, b)| a.to_bits() == b.to_bits())
-    }
-}
-
-impl Eq for ByBits<'_> {}
-
-impl Hash for ByBits<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.iter().for_each(|v| v.to_bits().hash(state));
     }
 }
 
