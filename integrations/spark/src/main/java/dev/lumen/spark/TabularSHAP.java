@@ -12,6 +12,9 @@ import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
@@ -28,10 +31,14 @@ import org.apache.spark.sql.types.StructType;
  * on partitioning.
  *
  * <p>The model is not a Spark {@code Transformer} (SynapseML's {@code model} param) but a
- * {@link ModelFactory} that builds it once per executor JVM ({@link #setModelFactory}). Because
- * that factory is a Java object, this transformer is not ML-writable ({@code Pipeline.save}).
+ * {@link ModelFactory} that builds it once per executor JVM ({@link #setModelFactory}).
+ *
+ * <p>The transformer is ML-writable: {@link #save}, {@link #load} and {@code Pipeline.save} /
+ * {@code PipelineModel.load} keep its params, its model factory and groups (Java-serialized) and
+ * the background rows it uses (the first {@code maxBackgroundRows}), so a loaded transformer gives
+ * the same bits; the factory's classes must be on the loading JVM's class path.
  */
-public final class TabularSHAP extends Transformer {
+public final class TabularSHAP extends Transformer implements MLWritable {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -346,6 +353,58 @@ public final class TabularSHAP extends Transformer {
     public TabularSHAP setGroups(Map<String, List<String>> groups) {
         this.groups = groups == null ? null : new LinkedHashMap<>(groups);
         return this;
+    }
+
+    /** The model factory, or null (for {@link TabularSHAPPersistence}). */
+    ModelFactory modelFactory() {
+        return modelFactory;
+    }
+
+    /** The groups, or null (for {@link TabularSHAPPersistence}). */
+    LinkedHashMap<String, List<String>> groups() {
+        return groups;
+    }
+
+    /**
+     * The background rows {@link #transform} uses (the first {@code maxBackgroundRows} of the
+     * background data's input columns), or null when the background data or the input columns
+     * are not set (for {@link TabularSHAPPersistence}).
+     */
+    float[][] usedBackground() {
+        if (backgroundData == null || !isDefined(inputCols)) {
+            return null;
+        }
+        return LumenExplainer.collectRows(backgroundData, (Integer) getOrDefault(maxBackgroundRows),
+                getOrDefault(inputCols));
+    }
+
+    /**
+     * A writer of this transformer's params, model factory, groups and background rows.
+     *
+     * @return the writer
+     */
+    @Override
+    public MLWriter write() {
+        return new TabularSHAPPersistence.Writer(this);
+    }
+
+    /**
+     * A reader of transformers written by {@link #write()} ({@code PipelineModel.load} finds it).
+     *
+     * @return the reader
+     */
+    public static MLReader<TabularSHAP> read() {
+        return new TabularSHAPPersistence.Reader();
+    }
+
+    /**
+     * Loads a transformer saved with {@link #save}.
+     *
+     * @param path the folder it was saved to
+     * @return the transformer
+     */
+    public static TabularSHAP load(String path) {
+        return read().load(path);
     }
 
     private static String orNull(String s) {

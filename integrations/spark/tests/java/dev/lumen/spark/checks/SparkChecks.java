@@ -18,6 +18,7 @@ import dev.lumen.spark.RowKeys;
 import dev.lumen.spark.SequenceExplainer;
 import dev.lumen.spark.TabularSHAP;
 import org.apache.spark.ml.Pipeline;
+import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.linalg.Vector;
 import dev.lumen.spark.TimeShap;
@@ -316,18 +317,9 @@ public final class SparkChecks {
                     .setReasonCodesCol("reasons");
             Dataset<Row> split = p == 1 ? rows.coalesce(1) : rows.repartition(p);
             List<Row> got = sorted(new Pipeline().setStages(new PipelineStage[] {shap}).fit(split).transform(split));
-            StringBuilder b = new StringBuilder();
-            for (Row r : got) {
-                b.append(r.getString(0));
-                for (Vector v : r.<Vector>getList(r.fieldIndex("shap"))) {
-                    for (double d : v.toArray()) {
-                        b.append(' ').append(Long.toHexString(Double.doubleToRawLongBits(d)));
-                    }
-                }
-                b.append('\n');
-            }
+            String b = vectorDigest(got, "shap");
             if (expected == null) {
-                expected = b.toString();
+                expected = b;
                 Files.writeString(out.resolve(label + "-tabular_shap.txt"), expected);
                 boolean same = got.size() == batch.size();
                 for (int i = 0; same && i < got.size(); i++) {
@@ -346,10 +338,65 @@ public final class SparkChecks {
                 check("TabularSHAP in a Pipeline: per class a vector [base, 20 SHAP values]; class 1 equals"
                         + " LumenExplainer's bits", same, "");
             } else {
-                check("TabularSHAP: " + p + " partitions give the same bits", b.toString().equals(expected),
-                        firstDifference(expected, b.toString()));
+                check("TabularSHAP: " + p + " partitions give the same bits", b.equals(expected),
+                        firstDifference(expected, b));
             }
         }
+        tabularShapPersistence(rows, background, model, seed, expected);
+    }
+
+    /** TabularSHAP saved and loaded, alone and in a PipelineModel: the same bits without the originals. */
+    static void tabularShapPersistence(Dataset<Row> rows, Dataset<Row> background, CreditModel model, long seed,
+            String expected) throws Exception {
+        String[] f = GermanCredit.FEATURES;
+        Path folder = Files.createTempDirectory("lumen-tabular-shap");
+        try {
+            TabularSHAP shap = new TabularSHAP().setInputCols(f).setOutputCol("shap").setTargetClasses(0, 1)
+                    .setNumSamples(300).setBackgroundData(background).setModelFactory(model)
+                    .setKeyCol("application_id").setSeed(seed).setStandardErrorsCol("shap_se")
+                    .setReasonCodesCol("reasons");
+            String pipeline = folder.resolve("pipeline").toString();
+            new Pipeline().setStages(new PipelineStage[] {shap}).fit(rows).write().overwrite().save(pipeline);
+            String loaded = vectorDigest(sorted(PipelineModel.load(pipeline).transform(rows.repartition(3))), "shap");
+            check("TabularSHAP: a PipelineModel saved and loaded gives the same bits", loaded.equals(expected),
+                    firstDifference(expected, loaded));
+
+            LinkedHashMap<String, List<String>> groups = new LinkedHashMap<>();
+            groups.put("loan", List.of("duration_months", "credit_amount", "installment_rate", "purpose"));
+            TabularSHAP grouped = new TabularSHAP().setInputCols(f).setOutputCol("shap").setNumSamples(200)
+                    .setBackgroundData(background).setMaxBackgroundRows(5).setModelFactory(model).setSeed(seed + 1)
+                    .setGroups(groups);
+            String before = vectorDigest(sorted(grouped.transform(rows)), "shap");
+            grouped.save(folder.resolve("grouped").toString());
+            TabularSHAP back = TabularSHAP.load(folder.resolve("grouped").toString());
+            List<Row> after = sorted(back.transform(rows));
+            check("TabularSHAP.save/load keeps the params, groups and background rows (17 players, 5 rows): same bits",
+                    vectorDigest(after, "shap").equals(before) && back.uid().equals(grouped.uid())
+                            && after.get(0).<Vector>getList(after.get(0).fieldIndex("shap")).get(0).size() == 18,
+                    firstDifference(before, vectorDigest(after, "shap")));
+            String missing = failure(() -> TabularSHAP.load(folder.resolve("absent").toString()));
+            check("TabularSHAP.load of a folder without a saved transformer fails with a message",
+                    missing != null && missing.contains("absent"), String.valueOf(missing));
+        } finally {
+            try (var paths = Files.walk(folder)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** Each row's id and the bits of every vector in {@code column}, one line per row. */
+    static String vectorDigest(List<Row> rows, String column) {
+        StringBuilder b = new StringBuilder();
+        for (Row r : rows) {
+            b.append(r.getString(0));
+            for (Vector v : r.<Vector>getList(r.fieldIndex(column))) {
+                for (double d : v.toArray()) {
+                    b.append(' ').append(Long.toHexString(Double.doubleToRawLongBits(d)));
+                }
+            }
+            b.append('\n');
+        }
+        return b.toString();
     }
 
     /** TimeSHAP over sequences: partition-independent, equal to the plain API, pruning table, bad sequences. */
