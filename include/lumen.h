@@ -1121,6 +1121,22 @@ typedef struct lumen_reason_code {
 } lumen_reason_code;
 
 /**
+ * One reason code with its contribution as a double (`lumen_explanation_reason_codes_f64`).
+ */
+typedef struct lumen_reason_code_f64 {
+  /**
+   * Index along the explanation's feature axis; `lumen_explanation_feature_name`
+   * gives its name.
+   */
+  size_t feature;
+  /**
+   * Its attribution, exact for a double explanation (a float one's widened): negative for
+   * `LUMEN_DIRECTION_LOWERED`, positive for `LUMEN_DIRECTION_RAISED`.
+   */
+  double contribution;
+} lumen_reason_code_f64;
+
+/**
  * Options of `lumen_engine_explain_integrated_gradients` (Captum's
  * `IntegratedGradients`). Start from `lumen_integrated_gradients_options_default()`.
  * Every array is borrowed only during the call.
@@ -2703,6 +2719,8 @@ lumen_status lumen_explanation_feature_name(const struct lumen_explanation *expl
  * fewer features moved the output that way. `LUMEN_STATUS_INVALID_ARGUMENT` for a `row`,
  * `output` or `direction` out of range; NULL `explanation` or `written`, or a NULL `out`
  * with `out_len > 0`, gives `LUMEN_STATUS_NULL_POINTER`. Nothing is written on failure.
+ * The contributions are floats (a double explanation's rounded; its order is the
+ * doubles'): `lumen_explanation_reason_codes_f64` gives them as doubles.
  * Thread-safe; `out` and `written` stay the caller's.
  *
  * # Safety
@@ -2717,6 +2735,25 @@ lumen_status lumen_explanation_reason_codes(const struct lumen_explanation *expl
                                             struct lumen_reason_code *out,
                                             size_t out_len,
                                             size_t *written);
+
+/**
+ * Since 0.3. `lumen_explanation_reason_codes` with the contributions as doubles (exact
+ * for a double explanation; a float explanation's widened, so equal to its floats). The
+ * same features in the same order, the same statuses. Thread-safe; `out` and `written`
+ * stay the caller's.
+ *
+ * # Safety
+ * `explanation` is valid; `out` holds `out_len` writable `lumen_reason_code_f64`;
+ * `written` is a valid pointer.
+ */
+lumen_status lumen_explanation_reason_codes_f64(const struct lumen_explanation *explanation,
+                                                size_t row,
+                                                size_t output,
+                                                size_t k,
+                                                uint32_t direction,
+                                                struct lumen_reason_code_f64 *out,
+                                                size_t out_len,
+                                                size_t *written);
 
 /**
  * Writes the total number of model rows the explanation evaluated into `*out`.

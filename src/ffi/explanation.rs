@@ -81,6 +81,19 @@ pub struct lumen_reason_code {
     pub contribution: f32,
 }
 
+/// One reason code with its contribution as a double (`lumen_explanation_reason_codes_f64`).
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct lumen_reason_code_f64 {
+    /// Index along the explanation's feature axis; `lumen_explanation_feature_name`
+    /// gives its name.
+    pub feature: usize,
+    /// Its attribution, exact for a double explanation (a float one's widened): negative for
+    /// `LUMEN_DIRECTION_LOWERED`, positive for `LUMEN_DIRECTION_RAISED`.
+    pub contribution: f64,
+}
+
 /// The shape of an explanation's attributions: `rows × outputs × features`, row-major.
 #[allow(non_camel_case_types)]
 #[repr(C)]
@@ -448,6 +461,8 @@ pub unsafe extern "C" fn lumen_explanation_feature_name(
 /// fewer features moved the output that way. `LUMEN_STATUS_INVALID_ARGUMENT` for a `row`,
 /// `output` or `direction` out of range; NULL `explanation` or `written`, or a NULL `out`
 /// with `out_len > 0`, gives `LUMEN_STATUS_NULL_POINTER`. Nothing is written on failure.
+/// The contributions are floats (a double explanation's rounded; its order is the
+/// doubles'): `lumen_explanation_reason_codes_f64` gives them as doubles.
 /// Thread-safe; `out` and `written` stay the caller's.
 ///
 /// # Safety
@@ -466,31 +481,100 @@ pub unsafe extern "C" fn lumen_explanation_reason_codes(
     written: *mut usize,
 ) -> lumen_status {
     boundary("lumen_explanation_reason_codes", || {
-        check_out(written, "written")?;
-        // SAFETY: caller's contract.
-        let e = unsafe { self::explanation(explanation)? };
-        // SAFETY: caller's contract.
-        let out = unsafe { slice_mut(out, out_len, "out")? };
-        let direction = match direction {
-            LUMEN_DIRECTION_LOWERED => Direction::Lowered,
-            LUMEN_DIRECTION_RAISED => Direction::Raised,
-            other => {
-                return Err(FfiError::new(
-                    lumen_status::InvalidArgument,
-                    format!(
-                        "direction: is {other}, expected LUMEN_DIRECTION_LOWERED (0) or LUMEN_DIRECTION_RAISED (1)"
-                    ),
-                ))
-            }
-        };
-        let codes = e.reason_codes(row, output, k.min(out_len), direction)?;
-        for (slot, code) in out.iter_mut().zip(&codes) {
-            *slot = lumen_reason_code { feature: code.feature, contribution: code.contribution as f32 };
+        // SAFETY: caller's contract, passed on.
+        unsafe {
+            write_reason_codes(
+                explanation,
+                row,
+                output,
+                k,
+                direction,
+                out,
+                out_len,
+                written,
+                |feature, contribution| lumen_reason_code { feature, contribution: contribution as f32 },
+            )
         }
-        // SAFETY: `written` passed `check_out`.
-        unsafe { write_out(written, codes.len()) };
-        Ok(())
     })
+}
+
+/// Since 0.3. `lumen_explanation_reason_codes` with the contributions as doubles (exact
+/// for a double explanation; a float explanation's widened, so equal to its floats). The
+/// same features in the same order, the same statuses. Thread-safe; `out` and `written`
+/// stay the caller's.
+///
+/// # Safety
+/// `explanation` is valid; `out` holds `out_len` writable `lumen_reason_code_f64`;
+/// `written` is a valid pointer.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn lumen_explanation_reason_codes_f64(
+    explanation: *const lumen_explanation,
+    row: usize,
+    output: usize,
+    k: usize,
+    direction: u32,
+    out: *mut lumen_reason_code_f64,
+    out_len: usize,
+    written: *mut usize,
+) -> lumen_status {
+    boundary("lumen_explanation_reason_codes_f64", || {
+        // SAFETY: caller's contract, passed on.
+        unsafe {
+            write_reason_codes(
+                explanation,
+                row,
+                output,
+                k,
+                direction,
+                out,
+                out_len,
+                written,
+                |feature, contribution| lumen_reason_code_f64 { feature, contribution },
+            )
+        }
+    })
+}
+
+/// The reason codes of both exports, each written to `out` as `code(feature, contribution)`.
+///
+/// # Safety
+/// As the exports': `explanation` is valid; `out` holds `out_len` writable `T`; `written` is
+/// a valid pointer.
+#[allow(clippy::too_many_arguments)]
+unsafe fn write_reason_codes<T>(
+    explanation: *const lumen_explanation,
+    row: usize,
+    output: usize,
+    k: usize,
+    direction: u32,
+    out: *mut T,
+    out_len: usize,
+    written: *mut usize,
+    code: impl Fn(usize, f64) -> T,
+) -> Result<(), FfiError> {
+    check_out(written, "written")?;
+    // SAFETY: caller's contract.
+    let e = unsafe { self::explanation(explanation)? };
+    // SAFETY: caller's contract.
+    let out = unsafe { slice_mut(out, out_len, "out")? };
+    let direction = match direction {
+        LUMEN_DIRECTION_LOWERED => Direction::Lowered,
+        LUMEN_DIRECTION_RAISED => Direction::Raised,
+        other => {
+            return Err(FfiError::new(
+                lumen_status::InvalidArgument,
+                format!("direction: is {other}, expected LUMEN_DIRECTION_LOWERED (0) or LUMEN_DIRECTION_RAISED (1)"),
+            ))
+        }
+    };
+    let codes = e.reason_codes(row, output, k.min(out_len), direction)?;
+    for (slot, reason) in out.iter_mut().zip(&codes) {
+        *slot = code(reason.feature, reason.contribution);
+    }
+    // SAFETY: `written` passed `check_out`.
+    unsafe { write_out(written, codes.len()) };
+    Ok(())
 }
 
 /// Writes the total number of model rows the explanation evaluated into `*out`.

@@ -187,6 +187,32 @@ static void test_methods(void) {
         }
     }
     CHECK_NEAR(worst, 0.0, 1e-12);
+    /* Reason codes as doubles: the exact attributions, the float export's features and floats. */
+    size_t listed = 0;
+    for (uint32_t direction = LUMEN_DIRECTION_LOWERED; direction <= LUMEN_DIRECTION_RAISED; direction++) {
+        lumen_reason_code_f64 exact[N];
+        lumen_reason_code rounded[N];
+        size_t n_exact = 99, n_rounded = 98;
+        CHECK_OK(lumen_explanation_reason_codes_f64(e, 0, 1, N, direction, exact, N, &n_exact));
+        CHECK_OK(lumen_explanation_reason_codes(e, 0, 1, N, direction, rounded, N, &n_rounded));
+        CHECK(n_exact == n_rounded && n_exact <= N);
+        for (size_t i = 0; i < n_exact && i < N; i++) {
+            CHECK(exact[i].feature == rounded[i].feature && exact[i].feature < N);
+            CHECK(exact[i].feature < N && exact[i].contribution == values[N + exact[i].feature]);
+            CHECK(rounded[i].contribution == (float)exact[i].contribution);
+        }
+        listed += n_exact;
+    }
+    CHECK(listed > 0);
+    lumen_reason_code_f64 untouched = {99, 0.5};
+    size_t written = 99;
+    CHECK_FAILS(lumen_explanation_reason_codes_f64(e, 0, 0, 2, 7, &untouched, 1, &written),
+                LUMEN_STATUS_INVALID_ARGUMENT, "direction");
+    CHECK_FAILS(lumen_explanation_reason_codes_f64(e, 0, 0, 2, LUMEN_DIRECTION_RAISED, NULL, 1, &written),
+                LUMEN_STATUS_NULL_POINTER, "out");
+    CHECK_FAILS(lumen_explanation_reason_codes_f64(e, 1, 0, 2, LUMEN_DIRECTION_RAISED, &untouched, 1, &written),
+                LUMEN_STATUS_INVALID_ARGUMENT, "row");
+    CHECK(written == 99 && untouched.feature == 99 && untouched.contribution == 0.5);
     double prediction[2], base[2];
     CHECK_OK(lumen_explanation_predictions_f64(e, prediction, 2));
     CHECK_OK(lumen_explanation_base_values_f64(e, base, 2));

@@ -739,6 +739,16 @@ static void test_reason_codes(lumen_engine *engine) {
     CHECK(check_codes(codes, written, raised, 2));
     CHECK(codes[2].feature == 99 && codes[2].contribution == UNTOUCHED);
 
+    /* The double export of a float explanation: the same features, the floats widened. */
+    lumen_reason_code_f64 wide[RC_N];
+    size_t wide_written = 99;
+    CHECK_OK(lumen_explanation_reason_codes(ex, 0, 0, RC_N, LUMEN_DIRECTION_RAISED, codes, RC_N, &written));
+    CHECK_OK(lumen_explanation_reason_codes_f64(ex, 0, 0, RC_N, LUMEN_DIRECTION_RAISED, wide, RC_N, &wide_written));
+    CHECK(wide_written == written && written == 5);
+    for (size_t i = 0; i < written && i < RC_N; i++) {
+        CHECK(wide[i].feature == codes[i].feature && wide[i].contribution == (double)codes[i].contribution);
+    }
+
     /* Row 1 flips every sign: w3 lowered it most. */
     const size_t row1_lowered[2] = {3, 7};
     CHECK_OK(lumen_explanation_reason_codes(ex, 1, 0, 2, LUMEN_DIRECTION_LOWERED, codes, RC_N, &written));

@@ -1296,6 +1296,15 @@ void test_f64_exact_inputs() {
     }
     // 0.5 (x0 − 0.1): a float model would see 123456792 and be off by ~1.5.
     CHECK_NEAR(a.at(0), 0.5 * (123456789.01 - 0.1), 1e-6);
+    // Reason codes carry the attributions' doubles, not their floats.
+    std::size_t coded = 0;
+    for (lumen::Direction direction : {lumen::Direction::Lowered, lumen::Direction::Raised}) {
+        for (const lumen::ReasonCode& code : ex.reason_codes(0, 0, 4, direction)) {
+            CHECK(code.feature < a.size() && same_bits(code.contribution, a[code.feature]));
+            ++coded;
+        }
+    }
+    CHECK(coded == 4);
     CHECK(ex.attributions_as<double>() == a);
     std::vector<double> buffer(4);
     ex.attributions(buffer);

@@ -414,10 +414,10 @@ class RowDiagnostics(Structure):
     _fields_ = [("model_rows_evaluated", c_uint64), ("has_completeness_gap", c_uint32)]
 
 
-class ReasonCode(Structure):
-    """``lumen_reason_code``."""
+class ReasonCodeF64(Structure):
+    """``lumen_reason_code_f64``."""
 
-    _fields_ = [("feature", c_size_t), ("contribution", c_float)]
+    _fields_ = [("feature", c_size_t), ("contribution", c_double)]
 
 
 class SequenceModelDesc(Structure):
@@ -568,9 +568,9 @@ _PROTOTYPES = {
     "lumen_explanation_standard_errors_f64": (_STATUS, [_HANDLE, c_double_p, c_size_t]),
     "lumen_explanation_element_type": (_STATUS, [_HANDLE, c_uint32_p]),
     "lumen_explanation_feature_name": (_STATUS, [_HANDLE, c_size_t, POINTER(c_char_p)]),
-    "lumen_explanation_reason_codes": (
+    "lumen_explanation_reason_codes_f64": (
         _STATUS,
-        [_HANDLE, c_size_t, c_size_t, c_size_t, c_uint32, POINTER(ReasonCode), c_size_t, c_size_p],
+        [_HANDLE, c_size_t, c_size_t, c_size_t, c_uint32, POINTER(ReasonCodeF64), c_size_t, c_size_p],
     ),
     "lumen_explanation_model_rows_evaluated": (_STATUS, [_HANDLE, POINTER(c_uint64)]),
     "lumen_explanation_to_json": (_STATUS, [_HANDLE, POINTER(c_void_p)]),

@@ -318,13 +318,14 @@ class Explanation:
 
     def reason_codes(self, row: int = 0, output: int = 0, k: int = 4, direction: str = "lowered") -> list[ReasonCode]:
         """Up to ``k`` features that moved output ``output`` (an index into ``outputs``) of
-        row ``row`` in ``direction`` (``"lowered"`` or ``"raised"``), strongest first."""
+        row ``row`` in ``direction`` (``"lowered"`` or ``"raised"``), strongest first; each
+        contribution is the attribution's exact value (a double explanation's double)."""
         if direction not in DIRECTIONS:
             raise ValueError(f"direction: is {direction!r}, expected 'lowered' or 'raised'")
-        codes = (_native.ReasonCode * max(k, 1))()
+        codes = (_native.ReasonCodeF64 * max(k, 1))()
         written = ctypes.c_size_t()
         check(
-            _native.lib.lumen_explanation_reason_codes(
+            _native.lib.lumen_explanation_reason_codes_f64(
                 self._handle, row, output, k, DIRECTIONS[direction], codes, k, ctypes.byref(written)
             )
         )

@@ -152,6 +152,22 @@ def test_every_method_agrees_with_the_float32_model(method):
             np.testing.assert_allclose(double, single, rtol=2e-5, atol=2e-5)
 
 
+def test_reason_codes_carry_the_exact_attributions(engine):
+    x = np.array([UNROUNDABLE, 0.1, -1.0 / 3.0, 2.0**-40], dtype=np.float64)
+    baseline = np.array([math.pi, 1e-300, -UNROUNDABLE, 0.7], dtype=np.float64)
+    for dtype in (np.float64, np.float32):
+        with Recorder().model(dtype) as model:
+            ex = engine.feature_ablation(model, x.astype(dtype), baseline=baseline.astype(dtype))
+        values = ex.attributions[0]
+        if dtype == np.float64:  # values a float would round, so a float contribution could not pass
+            assert any(float(np.float32(v)) != v for v in values.ravel())
+        for output in (0, 1):
+            codes = ex.reason_codes(0, output, k=4, direction="lowered")
+            codes += ex.reason_codes(0, output, k=4, direction="raised")
+            assert sorted(c.feature for c in codes) == [i for i in range(4) if values[output, i] != 0]
+            assert all(c.contribution == float(values[output, c.feature]) for c in codes)
+
+
 def test_counterfactuals_of_a_float64_model_agree_with_float32(engine):
     found = {}
     declined = np.array([-0.5, 1.0, 0.0], dtype=np.float32)

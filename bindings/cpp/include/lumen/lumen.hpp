@@ -1073,7 +1073,7 @@ struct RowDiagnostics {
 struct ReasonCode {
     std::size_t feature = 0;     ///< Index along the feature axis.
     std::string name;            ///< Its name.
-    float contribution = 0.0f;   ///< Its attribution.
+    double contribution = 0.0;   ///< Its attribution (exact: a double explanation's double).
 };
 
 /// An explanation: attributions, predictions, base values, diagnostics and the audit JSON.
@@ -1210,9 +1210,9 @@ class Explanation {
     /// outputs()) in `direction`, strongest first, with their names.
     std::vector<ReasonCode> reason_codes(std::size_t row, std::size_t output, std::size_t k,
                                          Direction direction = Direction::Lowered) const {
-        std::vector<lumen_reason_code> raw(k);
+        std::vector<lumen_reason_code_f64> raw(k);
         std::size_t written = 0;
-        detail::check(lumen_explanation_reason_codes(handle_.get(), row, output, k,
+        detail::check(lumen_explanation_reason_codes_f64(handle_.get(), row, output, k,
                                                      static_cast<std::uint32_t>(direction), raw.data(), raw.size(),
                                                      &written));
         std::vector<ReasonCode> out;
