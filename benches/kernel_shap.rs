@@ -8,10 +8,14 @@
 //! and one `tanh` per row), implemented directly as a [`Model`]. Inputs and background are
 //! deterministic pseudo-random values in [-1, 1).
 //!
-//! Two groups:
+//! Three groups:
 //!
 //! * `kernel_shap_players`: M ∈ {10, 20, 40, 64} players at 100 background rows;
-//! * `kernel_shap_background`: 10, 50, 100 and 200 background rows at M = 20.
+//! * `kernel_shap_background`: 10, 50, 100 and 200 background rows at M = 20;
+//! * `kernel_shap_categorical`: 50, 100 and 200 background rows at M = 20 with every value one
+//!   of three codes, so that background rows often agree on a coalition's absent players and
+//!   the engine evaluates each distinct pattern once (`thrpt` counts the rows it did evaluate;
+//!   compare the time with `kernel_shap_background` at the same size).
 //!
 //! M = 20 at 100 background rows, the headline figure, appears in both. Each
 //! iteration is one whole explanation (schedule, coalition rows, model calls, the
@@ -19,7 +23,7 @@
 //! per model row is the inverse. At M = 10 the default budget exceeds the 2^10 − 2 = 1022
 //! coalitions, so that point runs in exact mode.
 //!
-//! A third group, `kernel_shap_floor`, measures the engine against its floor on the
+//! A fourth group, `kernel_shap_floor`, measures the engine against its floor on the
 //! comparison setting of `benches/compare/` (M = 16, 50 background rows, budget
 //! 2M + 2048 = 2080, one engine thread), with a model that costs next to nothing
 //! (`f(x) = x₀`, so that the time is the engine's):
@@ -115,12 +119,18 @@ struct Setting {
 }
 
 impl Setting {
-    fn new(players: usize, background_rows: usize) -> Self {
-        let background = values(background_rows * players, 1000 + players as u64);
+    /// With `Some(levels)`, every value is one of `levels` codes (categorical data): background
+    /// rows that agree on a coalition's absent players give one model row, not one each.
+    fn with_levels(players: usize, background_rows: usize, levels: Option<u32>) -> Self {
+        let code = |v: f32| match levels {
+            Some(levels) => ((v + 1.0) * 0.5 * levels as f32).floor().min(levels as f32 - 1.0),
+            None => v,
+        };
+        let background = values(background_rows * players, 1000 + players as u64).into_iter().map(code).collect();
         let background = Background::new(background, players, None).expect("valid background");
         Self {
             model: TanhLinear::new(players),
-            input: values(players, players as u64),
+            input: values(players, players as u64).into_iter().map(code).collect(),
             params: KernelShapParams::new(ShapleyGame::new(background)),
         }
     }
@@ -132,8 +142,9 @@ impl Setting {
 }
 
 /// Benchmarks `(players, background rows)` settings in group `name`, each named
-/// `M{players}_bg{background rows}`.
-fn bench_group(c: &mut Criterion, engine: &Engine, name: &str, settings: &[(usize, usize)]) {
+/// `M{players}_bg{background rows}`, with values of `levels` codes (or continuous). The
+/// throughput is the model rows evaluated.
+fn bench_group(c: &mut Criterion, engine: &Engine, name: &str, settings: &[(usize, usize)], levels: Option<u32>) {
     let mut group = c.benchmark_group(name);
     group
         .sampling_mode(SamplingMode::Flat)
@@ -141,7 +152,7 @@ fn bench_group(c: &mut Criterion, engine: &Engine, name: &str, settings: &[(usiz
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
     for &(players, background_rows) in settings {
-        let setting = Setting::new(players, background_rows);
+        let setting = Setting::with_levels(players, background_rows, levels);
         let rows = setting.explain(engine).audit.model_rows_evaluated;
         group.throughput(Throughput::Elements(rows));
         group.bench_function(BenchmarkId::from_parameter(format!("M{players}_bg{background_rows}")), |b| {
@@ -155,8 +166,11 @@ fn bench_kernel_shap(c: &mut Criterion) {
     let engine =
         Engine::new(EngineConfig { backend: BackendChoice::Cpu, threads: THREADS, seed: 0, ..Default::default() })
             .expect("cpu engine");
-    bench_group(c, &engine, "kernel_shap_players", &[(10, 100), (20, 100), (40, 100), (64, 100)]);
-    bench_group(c, &engine, "kernel_shap_background", &[(20, 10), (20, 50), (20, 100), (20, 200)]);
+    bench_group(c, &engine, "kernel_shap_players", &[(10, 100), (20, 100), (40, 100), (64, 100)], None);
+    bench_group(c, &engine, "kernel_shap_background", &[(20, 10), (20, 50), (20, 100), (20, 200)], None);
+    // The same settings on three-level categorical data: fewer model rows, plus the scan
+    // that finds the repeated background patterns.
+    bench_group(c, &engine, "kernel_shap_categorical", &[(20, 50), (20, 100), (20, 200)], Some(3));
 }
 
 /// `struct timespec` of the C library.

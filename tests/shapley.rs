@@ -271,8 +271,19 @@ mod kernel {
             }
         }
         // f(x), then each coalition but the full one once per distinct pattern of its
-        // absent players' background values.
+        // absent players' background values, where those values have fewer than 8
+        // combinations per background row (96); the other coalitions are not scanned.
+        let levels = |j: usize| {
+            let mut seen: Vec<u32> = background.chunks(m).map(|b| b[j].to_bits()).collect();
+            seen.sort();
+            seen.dedup();
+            seen.len()
+        };
         let distinct_patterns = |coalition: usize| {
+            let combinations: usize = (0..m).filter(|&j| coalition >> j & 1 == 0).map(levels).product();
+            if combinations >= 8 * 12 {
+                return 12;
+            }
             let mut patterns: Vec<Vec<u32>> = background
                 .chunks(m)
                 .map(|b| (0..m).filter(|&j| coalition >> j & 1 == 0).map(|j| b[j].to_bits()).collect())

@@ -6,7 +6,9 @@
 //! that way a lot: the game evaluates each distinct row once and copies its outputs to the
 //! rows equal to it, so the background reduction sees the same outputs and the values are
 //! the same bits, for fewer model rows. Continuous data seldom repeats, and costs one look
-//! at the coalition's absent players.
+//! at the coalition's absent players. A coalition is scanned only where repeats are likely
+//! enough to pay for a hash per row ([`MAX_COMBINATIONS_PER_ROW`]); skipping a scan evaluates
+//! some equal rows twice and changes no value.
 
 use std::hash::Hasher;
 
@@ -17,17 +19,26 @@ use crate::backend::GroupMap;
 use crate::element::Element;
 use crate::error::Result;
 
+/// A coalition's rows are scanned for repeats only when its absent players' value
+/// combinations (the product of their distinct values in the background) number fewer than
+/// this many per background row. With more, rows spread evenly over the combinations repeat
+/// less than 6 % of the time (1 − 8 (1 − e^(−1/8))), not worth a hash per row: with a cheap
+/// model a scan that finds nothing costs about what evaluating the rows does.
+pub const MAX_COMBINATIONS_PER_ROW: u64 = 8;
+
 /// Which background rows agree on each player's elements.
 #[derive(Debug, Clone)]
 pub struct BackgroundPatterns {
     players: usize,
     background_rows: usize,
-    /// `background_rows × players`: for background row b and player j, the first background
-    /// row whose elements of player j are b's bit for bit.
-    classes: Vec<u32>,
-    /// Per player: every background row's elements of the player differ from every other's,
-    /// so any coalition without the player has as many distinct rows as background rows.
-    all_distinct: Vec<bool>,
+    /// `background_rows × players`: for background row b and player j, which of the player's
+    /// distinct element patterns b holds (0, 1, … in order of first appearance; equal bit for
+    /// bit, equal index).
+    level_of: Vec<u32>,
+    /// Per player: how many distinct element patterns the background has. A player with
+    /// `background_rows` of them differs on every row, so a coalition without it has as
+    /// many distinct rows as background rows.
+    levels: Vec<u64>,
 }
 
 /// The items of a chunk of coalitions (coalition × background row, coalition-major) that
@@ -56,10 +67,10 @@ impl BackgroundPatterns {
         let per_element = std::mem::size_of::<E>() / std::mem::size_of::<u32>();
         let rows: &[u32] = bytemuck::cast_slice(&background[..background_rows * row_len]);
         let row = |b: usize| &rows[b * words..(b + 1) * words];
-        let mut classes = try_filled("background patterns", background_rows.saturating_mul(player_count), 0u32)?;
-        let mut all_distinct = try_filled("background patterns", player_count, true)?;
+        let mut level_of = try_filled("background patterns", background_rows.saturating_mul(player_count), 0u32)?;
+        let mut levels = try_filled("background patterns", player_count, 0u64)?;
         let mut first_of: FxHashMap<u64, u32> = FxHashMap::default();
-        for (j, distinct) in all_distinct.iter_mut().enumerate() {
+        for (j, player_levels) in levels.iter_mut().enumerate() {
             let player_words = |b: usize, visit: &mut dyn FnMut(&[u32])| {
                 players.for_each_run(j, |start, len| visit(&row(b)[start * per_element..(start + len) * per_element]));
             };
@@ -76,21 +87,24 @@ impl BackgroundPatterns {
                 let mut hasher = FxHasher::default();
                 player_words(b, &mut |words| words.iter().for_each(|&w| hasher.write_u32(w)));
                 let first = *first_of.entry(hasher.finish()).or_insert(b as u32);
-                // A hash shared by unequal values leaves the row in a class of its own.
-                let class = if same(first as usize, b) { first } else { b as u32 };
-                classes[b * player_count + j] = class;
-                *distinct &= class as usize == b;
+                // A hash shared by unequal values leaves the row with a level of its own.
+                level_of[b * player_count + j] = if first as usize != b && same(first as usize, b) {
+                    level_of[first as usize * player_count + j]
+                } else {
+                    *player_levels += 1;
+                    (*player_levels - 1) as u32
+                };
             }
         }
-        if all_distinct.iter().all(|&distinct| distinct) {
+        if levels.iter().all(|&l| l as usize == background_rows) {
             return Ok(None);
         }
-        Ok(Some(Self { players: player_count, background_rows, classes, all_distinct }))
+        Ok(Some(Self { players: player_count, background_rows, level_of, levels }))
     }
 
     /// Bytes the patterns hold.
     pub fn bytes(&self) -> usize {
-        self.classes.len() * std::mem::size_of::<u32>() + self.all_distinct.len()
+        self.level_of.len() * std::mem::size_of::<u32>() + self.levels.len() * std::mem::size_of::<u64>()
     }
 
     /// The distinct items of `coalitions` (packed, `words` `u64` per coalition) over the
@@ -128,29 +142,43 @@ impl BackgroundPatterns {
     }
 
     /// Sets `scan.first[b]` to the first background row giving the same row as b under the
-    /// coalition `bits`; false (and `scan.first` unset) when every row is distinct.
+    /// coalition `bits`; false (and `scan.first` unset) when every row is distinct, or when
+    /// the coalition is not worth scanning ([`MAX_COMBINATIONS_PER_ROW`]).
     fn first_equal_rows(&self, bits: &[u64], scan: &mut CoalitionScan) -> bool {
+        let worth_scanning = (self.background_rows as u64).saturating_mul(MAX_COMBINATIONS_PER_ROW);
+        let mut combinations = 1u64;
         scan.absent.clear();
         for j in 0..self.players {
             if (bits[j / 64] >> (j % 64)) & 1 == 0 {
-                if self.all_distinct[j] {
+                combinations = combinations.saturating_mul(self.levels[j]);
+                if self.levels[j] as usize == self.background_rows || combinations >= worth_scanning {
                     return false;
                 }
                 scan.absent.push(j);
             }
         }
+        // The absent players' levels as one mixed-radix number below `combinations`: equal
+        // numbers, equal rows. `scan.first_of` is indexed by it (all unset between scans).
+        if scan.first_of.len() < combinations as usize {
+            scan.first_of.resize(combinations as usize, u32::MAX);
+        }
         scan.first.clear();
-        scan.first_of.clear();
+        scan.keys.clear();
         let mut repeats = false;
         for b in 0..self.background_rows {
-            let classes = &self.classes[b * self.players..(b + 1) * self.players];
-            let mut hasher = FxHasher::default();
-            scan.absent.iter().for_each(|&j| hasher.write_u32(classes[j]));
-            let first = *scan.first_of.entry(hasher.finish()).or_insert(b as u32) as usize;
-            let others = &self.classes[first * self.players..(first + 1) * self.players];
-            let equal = first != b && scan.absent.iter().all(|&j| others[j] == classes[j]);
-            repeats |= equal;
-            scan.first.push(if equal { first as u32 } else { b as u32 });
+            let row_levels = &self.level_of[b * self.players..(b + 1) * self.players];
+            let key = scan.absent.iter().fold(0usize, |key, &j| key * self.levels[j] as usize + row_levels[j] as usize);
+            let first = &mut scan.first_of[key];
+            if *first == u32::MAX {
+                *first = b as u32;
+                scan.keys.push(key);
+            } else {
+                repeats = true;
+            }
+            scan.first.push(*first);
+        }
+        for &key in &scan.keys {
+            scan.first_of[key] = u32::MAX;
         }
         repeats
     }
@@ -183,9 +211,14 @@ impl DistinctItems {
 /// Scratch of one coalition's scan.
 #[derive(Default)]
 struct CoalitionScan {
+    /// The coalition's absent players.
     absent: Vec<usize>,
+    /// Per background row: the first row equal to it.
     first: Vec<u32>,
-    first_of: FxHashMap<u64, u32>,
+    /// Per combination of the absent players' levels: its first row (`u32::MAX`: none yet).
+    first_of: Vec<u32>,
+    /// The combinations set in `first_of` by this scan, to unset after it.
+    keys: Vec<usize>,
 }
 
 #[cfg(test)]
