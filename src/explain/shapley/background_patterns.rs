@@ -24,7 +24,7 @@ use crate::error::Result;
 /// this many per background row. With more, rows spread evenly over the combinations repeat
 /// less than 6 % of the time (1 − 8 (1 − e^(−1/8))), not worth a hash per row: with a cheap
 /// model a scan that finds nothing costs about what evaluating the rows does.
-pub const MAX_COMBINATIONS_PER_ROW: u64 = 8;
+const MAX_COMBINATIONS_PER_ROW: u64 = 8;
 
 /// Which background rows agree on each player's elements.
 #[derive(Debug, Clone)]
@@ -127,13 +127,19 @@ impl BackgroundPatterns {
                 None => distinct.insert(DistinctItems::identity(c * self.background_rows, items)?),
             };
             let first_item = (c * self.background_rows) as u32;
-            for b in 0..self.background_rows {
-                let first = if repeats { scan.first[b] as usize } else { b };
-                if first == b {
+            if !repeats {
+                // Every row its own: whole ranges, no per-row choice.
+                let at = distinct.evaluated.len() as u32;
+                distinct.source.extend(at..at + self.background_rows as u32);
+                distinct.evaluated.extend(first_item..first_item + self.background_rows as u32);
+                continue;
+            }
+            for (b, &first) in scan.first.iter().enumerate() {
+                if first as usize == b {
                     distinct.source.push(distinct.evaluated.len() as u32);
                     distinct.evaluated.push(first_item + b as u32);
                 } else {
-                    let source = distinct.source[first_item as usize + first];
+                    let source = distinct.source[first_item as usize + first as usize];
                     distinct.source.push(source);
                 }
             }
@@ -202,7 +208,11 @@ impl DistinctItems {
         for (item, &source) in self.source.iter().enumerate().rev() {
             let source = source as usize;
             if source != item {
-                outputs.copy_within(source * output_len..(source + 1) * output_len, item * output_len);
+                // Element by element: a call to `copy_within` per item costs more than the
+                // copy of an output or two.
+                for k in 0..output_len {
+                    outputs[item * output_len + k] = outputs[source * output_len + k];
+                }
             }
         }
     }
