@@ -402,26 +402,33 @@ fn per_feature_values_sum_into_groups_after_the_fact() {
 fn a_tiny_memory_budget_gives_the_same_bits() {
     use lumen::explain::shapley::{kernel_shap, KernelShapParams};
     let model = Nonlinear::new(&[12], true);
-    let x = values(12, 81);
-    let mut params = KernelShapParams::new(ShapleyGame::new(Background::new(values(12 * 40, 82), 12, None).unwrap()));
-    params.budget = Some(500);
-    let run = |budget_bytes| {
-        let engine = lumen::Engine::new(lumen::EngineConfig {
-            backend: lumen::BackendChoice::Cpu,
-            threads: 2,
-            seed: 3,
-            memory_budget_bytes: budget_bytes,
-        })
-        .unwrap();
-        kernel_shap(&engine, &model, &x, 1, &params).unwrap()
-    };
-    // The estimator keeps about 103 KiB (coalitions, values, design); the 7 KiB left hold
-    // 75 rows of 48 bytes: coalitions are evaluated a few at a time.
-    let small = run(110 << 10);
-    let large = run(256 << 20);
-    assert_eq!(small.attributions, large.attributions);
-    assert_eq!(small.standard_errors, large.standard_errors);
-    assert_eq!(small.audit.model_rows_evaluated, large.audit.model_rows_evaluated);
+    // Continuous values, then three-level codes: with codes, background rows repeat, some
+    // coalitions are evaluated by their distinct rows and chunks hold both kinds.
+    let continuous = |v: f32| v;
+    let coded = |v: f32| ((v + 1.0) * 1.5).floor();
+    for code in [&continuous as &dyn Fn(f32) -> f32, &coded] {
+        let x: Vec<f32> = values(12, 81).into_iter().map(code).collect();
+        let background = values(12 * 40, 82).into_iter().map(code).collect();
+        let mut params = KernelShapParams::new(ShapleyGame::new(Background::new(background, 12, None).unwrap()));
+        params.budget = Some(500);
+        let run = |budget_bytes| {
+            let engine = lumen::Engine::new(lumen::EngineConfig {
+                backend: lumen::BackendChoice::Cpu,
+                threads: 2,
+                seed: 3,
+                memory_budget_bytes: budget_bytes,
+            })
+            .unwrap();
+            kernel_shap(&engine, &model, &x, 1, &params).unwrap()
+        };
+        // The estimator keeps about 103 KiB (coalitions, values, design); the 7 KiB left hold
+        // 75 rows of 48 bytes: coalitions are evaluated a few at a time.
+        let small = run(110 << 10);
+        let large = run(256 << 20);
+        assert_eq!(small.attributions, large.attributions);
+        assert_eq!(small.standard_errors, large.standard_errors);
+        assert_eq!(small.audit.model_rows_evaluated, large.audit.model_rows_evaluated);
+    }
 }
 
 #[test]

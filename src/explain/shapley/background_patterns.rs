@@ -7,11 +7,13 @@
 //! rows equal to it, so the background reduction sees the same outputs and the values are
 //! the same bits, for fewer model rows. Continuous data seldom repeats, and costs one look
 //! at the coalition's absent players. A coalition is scanned only where repeats are likely
-//! enough to pay for a hash per row ([`MAX_COMBINATIONS_PER_ROW`]); skipping a scan evaluates
-//! some equal rows twice and changes no value.
+//! enough to pay for a look-up per row ([`BackgroundPatterns::worth_scanning`]); the game
+//! evaluates the other coalitions' rows one each, as without patterns. Skipping a scan
+//! evaluates some equal rows twice and changes no value.
 
 use std::hash::Hasher;
 
+use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::alloc::{try_filled, try_with_capacity};
@@ -22,7 +24,7 @@ use crate::error::Result;
 /// A coalition's rows are scanned for repeats only when its absent players' value
 /// combinations (the product of their distinct values in the background) number fewer than
 /// this many per background row. With more, rows spread evenly over the combinations repeat
-/// less than 6 % of the time (1 − 8 (1 − e^(−1/8))), not worth a hash per row: with a cheap
+/// less than 6 % of the time (1 − 8 (1 − e^(−1/8))), not worth a look-up per row: with a cheap
 /// model a scan that finds nothing costs about what evaluating the rows does.
 const MAX_COMBINATIONS_PER_ROW: u64 = 8;
 
@@ -109,60 +111,83 @@ impl BackgroundPatterns {
 
     /// The distinct items of `coalitions` (packed, `words` `u64` per coalition) over the
     /// background; `None` when every item's row is distinct (or the items do not fit `u32`).
+    /// Coalitions are scanned in parallel on the current rayon pool; the result does not
+    /// depend on its threads.
     pub fn distinct_items(&self, coalitions: &[u64], words: usize) -> Result<Option<DistinctItems>> {
         let count = coalitions.len() / words.max(1);
         let items = count.saturating_mul(self.background_rows);
-        if items > u32::MAX as usize {
+        if items > u32::MAX as usize || items == 0 {
             return Ok(None);
         }
-        let mut scan = CoalitionScan::default();
-        let mut distinct: Option<DistinctItems> = None;
-        for (c, bits) in coalitions.chunks_exact(words).enumerate() {
-            let repeats = self.first_equal_rows(bits, &mut scan);
-            if !repeats && distinct.is_none() {
-                continue;
-            }
-            let distinct = match &mut distinct {
-                Some(distinct) => distinct,
-                None => distinct.insert(DistinctItems::identity(c * self.background_rows, items)?),
-            };
-            let first_item = (c * self.background_rows) as u32;
-            if !repeats {
-                // Every row its own: whole ranges, no per-row choice.
-                let at = distinct.evaluated.len() as u32;
-                distinct.source.extend(at..at + self.background_rows as u32);
-                distinct.evaluated.extend(first_item..first_item + self.background_rows as u32);
-                continue;
-            }
-            for (b, &first) in scan.first.iter().enumerate() {
-                if first as usize == b {
-                    distinct.source.push(distinct.evaluated.len() as u32);
-                    distinct.evaluated.push(first_item + b as u32);
-                } else {
-                    let source = distinct.source[first_item as usize + first as usize];
-                    distinct.source.push(source);
+        // First each item's first equal background row within its coalition, in `source`...
+        let mut source = try_filled("distinct background rows", items, 0u32)?;
+        let repeats: Vec<bool> = source
+            .par_chunks_mut(self.background_rows)
+            .zip(coalitions.par_chunks_exact(words))
+            .map_init(CoalitionScan::default, |scan, (first, bits)| {
+                let repeats = self.first_equal_rows(bits, scan);
+                if repeats {
+                    first.copy_from_slice(&scan.first);
                 }
+                repeats
+            })
+            .collect();
+        if !repeats.contains(&true) {
+            return Ok(None);
+        }
+        // ... then, in order, the items to evaluate and each item's source among them.
+        let mut evaluated = try_with_capacity("distinct background rows", items)?;
+        for (c, &repeats) in repeats.iter().enumerate() {
+            let first_item = c * self.background_rows;
+            let source = &mut source[first_item..first_item + self.background_rows];
+            for b in 0..self.background_rows {
+                // An earlier row's source is already set: `first` is never past `b`.
+                let first = source[b] as usize;
+                source[b] = if !repeats || first == b {
+                    evaluated.push((first_item + b) as u32);
+                    (evaluated.len() - 1) as u32
+                } else {
+                    source[first]
+                };
             }
         }
-        Ok(distinct)
+        Ok(Some(DistinctItems { evaluated, source }))
     }
 
-    /// Sets `scan.first[b]` to the first background row giving the same row as b under the
-    /// coalition `bits`; false (and `scan.first` unset) when every row is distinct, or when
-    /// the coalition is not worth scanning ([`MAX_COMBINATIONS_PER_ROW`]).
-    fn first_equal_rows(&self, bits: &[u64], scan: &mut CoalitionScan) -> bool {
+    /// Whether coalition `bits` is worth a scan for repeated rows: none of its absent players
+    /// differs on every background row, and their value combinations number fewer than
+    /// [`MAX_COMBINATIONS_PER_ROW`] per background row. A coalition that is not has its rows
+    /// evaluated one each.
+    pub fn worth_scanning(&self, bits: &[u64]) -> bool {
+        self.absent_combinations(bits, |_| ()).is_some()
+    }
+
+    /// The number of value combinations of the absent players of `bits`, each absent player
+    /// passed to `absent` in order; `None` (after some of them) when the coalition is not
+    /// worth scanning.
+    fn absent_combinations(&self, bits: &[u64], mut absent: impl FnMut(usize)) -> Option<u64> {
         let worth_scanning = (self.background_rows as u64).saturating_mul(MAX_COMBINATIONS_PER_ROW);
         let mut combinations = 1u64;
-        scan.absent.clear();
         for j in 0..self.players {
             if (bits[j / 64] >> (j % 64)) & 1 == 0 {
                 combinations = combinations.saturating_mul(self.levels[j]);
                 if self.levels[j] as usize == self.background_rows || combinations >= worth_scanning {
-                    return false;
+                    return None;
                 }
-                scan.absent.push(j);
+                absent(j);
             }
         }
+        Some(combinations)
+    }
+
+    /// Sets `scan.first[b]` to the first background row giving the same row as b under the
+    /// coalition `bits`; false (and `scan.first` unset) when every row is distinct, or when
+    /// the coalition is not worth scanning ([`Self::worth_scanning`]).
+    fn first_equal_rows(&self, bits: &[u64], scan: &mut CoalitionScan) -> bool {
+        scan.absent.clear();
+        let Some(combinations) = self.absent_combinations(bits, |j| scan.absent.push(j)) else {
+            return false;
+        };
         // The absent players' levels as one mixed-radix number below `combinations`: equal
         // numbers, equal rows. `scan.first_of` is indexed by it (all unset between scans).
         if scan.first_of.len() < combinations as usize {
@@ -191,15 +216,6 @@ impl BackgroundPatterns {
 }
 
 impl DistinctItems {
-    /// Every one of the first `prefix` items evaluated, with room for `items` in all.
-    fn identity(prefix: usize, items: usize) -> Result<Self> {
-        let mut evaluated = try_with_capacity("distinct background rows", items)?;
-        let mut source = try_with_capacity("distinct background rows", items)?;
-        evaluated.extend(0..prefix as u32);
-        source.extend(0..prefix as u32);
-        Ok(Self { evaluated, source })
-    }
-
     /// Spreads the outputs of the evaluated items (the first `evaluated.len()` rows of
     /// `outputs`, `output_len` each) to every item's place, in place.
     pub fn spread_outputs<E: Copy>(&self, outputs: &mut [E], output_len: usize) {

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
-use super::background_patterns::{BackgroundPatterns, DistinctItems};
-use crate::alloc::try_filled;
+use super::background_patterns::BackgroundPatterns;
+use crate::alloc::{try_filled, try_with_capacity};
 use crate::backend::{CoalitionJob, GroupMap};
 use crate::element::Element;
 use crate::engine::scratch::Scratch;
@@ -101,35 +101,43 @@ impl Link {
     }
 }
 
-/// Rows z⊙x + (1−z)⊙b built by the engine's backend: every item of the job, or the
-/// `listed` ones (a coalition's distinct rows).
+/// Rows z⊙x + (1−z)⊙b built by the engine's backend: every item of the `every` job, then
+/// the `listed` items of a second job (its coalitions' distinct rows).
 struct CoalitionRows<'a, E: Element> {
     engine: &'a Engine,
-    job: CoalitionJob<'a, E>,
-    listed: Option<&'a [u32]>,
+    every: CoalitionJob<'a, E>,
+    listed: Option<(CoalitionJob<'a, E>, &'a [u32])>,
 }
 
 impl<'a, E: Element> BatchSource<E> for CoalitionRows<'a, E> {
     type Scratch = Scratch<'a, E>;
 
     fn new_scratch(&self, batch_rows: usize) -> Result<Scratch<'a, E>> {
-        self.engine.scratch(batch_rows.saturating_mul(self.job.row_len()))
+        self.engine.scratch(batch_rows.saturating_mul(self.every.row_len()))
     }
 
     fn fill(&self, scratch: &mut Scratch<'a, E>, rows: Range<usize>) -> Result<()> {
         let backend = self.engine.backend_for::<E>();
-        match self.listed {
-            Some(items) => backend.build_listed_coalition_rows(&self.job, &items[rows], scratch.as_mut_slice()),
-            None => backend.build_coalition_batch(&self.job, rows, scratch.as_mut_slice()),
+        let (row_len, split) = (self.every.row_len(), self.every.items());
+        let every = rows.start.min(split)..rows.end.min(split);
+        let (head, tail) = scratch.as_mut_slice().split_at_mut(every.len() * row_len);
+        if !every.is_empty() {
+            backend.build_coalition_batch(&self.every, every, head)?;
+        }
+        match &self.listed {
+            Some((job, items)) if rows.end > split => {
+                backend.build_listed_coalition_rows(job, &items[rows.start.max(split) - split..rows.end - split], tail)
+            }
+            _ => Ok(()),
         }
     }
 
     fn rows<'s>(&self, scratch: &'s Scratch<'a, E>, count: usize) -> &'s [E] {
-        &scratch.as_slice()[..count * self.job.row_len()]
+        &scratch.as_slice()[..count * self.every.row_len()]
     }
 
     fn device_job(&self) -> Option<DeviceJob<'_, E>> {
-        self.listed.is_none().then_some(DeviceJob::Coalitions(self.job))
+        self.listed.is_none().then_some(DeviceJob::Coalitions(self.every))
     }
 }
 
@@ -240,37 +248,81 @@ impl<'a, E: Element> Game<'a, E> {
 
     /// The values of `coalitions` (packed, `words` per coalition), `coalitions × targets`.
     pub fn values(&self, coalitions: &[u64], words: usize) -> Result<Vec<f64>> {
+        // A device-memory model's rows are built on the device, every one of them.
+        let patterns = self.patterns.filter(|_| self.evaluator.signature().memory_space != MemorySpace::Device);
+        let count = coalitions.len() / words.max(1);
+        let scanned: Vec<bool> = match patterns {
+            Some(patterns) => coalitions.chunks_exact(words).map(|bits| patterns.worth_scanning(bits)).collect(),
+            None => Vec::new(),
+        };
+        let every_row = count - scanned.iter().filter(|&&scanned| scanned).count();
+        if every_row == count {
+            return self.ordered_values(coalitions, words, count, None);
+        }
+        // The coalitions whose rows may repeat go last, evaluated by their distinct rows; the
+        // others first, every row built contiguously and no outputs copied.
+        let mut order: Vec<usize> = try_with_capacity("coalition order", count)?;
+        order.extend((0..count).filter(|&c| !scanned[c]));
+        order.extend((0..count).filter(|&c| scanned[c]));
+        let mut ordered = try_with_capacity("coalitions", coalitions.len())?;
+        for &c in &order {
+            ordered.extend_from_slice(&coalitions[c * words..(c + 1) * words]);
+        }
+        let ordered_values = self.ordered_values(&ordered, words, every_row, patterns)?;
+        let targets = self.targets.len();
+        let mut values = try_filled("coalition values", count * targets, 0.0f64)?;
+        for (position, &c) in order.iter().enumerate() {
+            values[c * targets..(c + 1) * targets]
+                .copy_from_slice(&ordered_values[position * targets..(position + 1) * targets]);
+        }
+        Ok(values)
+    }
+
+    /// The values of `coalitions`, the first `every_row` of them evaluated over every
+    /// background row, the others by their distinct rows under `patterns`.
+    fn ordered_values(
+        &self,
+        coalitions: &[u64],
+        words: usize,
+        every_row: usize,
+        patterns: Option<&BackgroundPatterns>,
+    ) -> Result<Vec<f64>> {
         let output_len = self.evaluator.signature().output_len;
         let background_rows = self.background.len();
         let count = coalitions.len() / words.max(1);
         // The outputs of a chunk take half the batch budget, its input batches the other half.
         let half = self.batch_budget.load(Ordering::Relaxed).saturating_sub(self.patterns_bytes()) / 2;
         let chunk = (half / self.coalition_bytes().max(1)).clamp(1, count.max(1));
-        // A device-memory model's rows are built on the device, every one of them.
-        let patterns = self.patterns.filter(|_| self.evaluator.signature().memory_space != MemorySpace::Device);
         let mut values = try_filled("coalition values", count * self.targets.len(), 0.0f64)?;
         // Kept by the engine between calls; zeroed per chunk, so that what a model leaves
         // unwritten never carries over from an earlier call.
         let mut outputs = self.engine.scratch::<E>(chunk.min(count) * background_rows * output_len)?;
-        for (bits, chunk_values) in coalitions.chunks(chunk * words).zip(values.chunks_mut(chunk * self.targets.len()))
-        {
-            let job = CoalitionJob {
-                x: self.x,
-                background: &self.background.rows,
-                players: self.players,
-                coalitions: bits,
-                words,
-            };
-            let outputs = &mut outputs.as_mut_slice()[..job.items() * output_len];
+        for (index, chunk_values) in values.chunks_mut(chunk * self.targets.len()).enumerate() {
+            let first = index * chunk;
+            let end = (first + chunk).min(count);
+            let split = every_row.clamp(first, end);
+            let every = self.coalition_job(&coalitions[first * words..split * words], words);
+            let rest = self.coalition_job(&coalitions[split * words..end * words], words);
+            let outputs = &mut outputs.as_mut_slice()[..(end - first) * background_rows * output_len];
             outputs.fill(E::zero());
-            match patterns.map(|p| p.distinct_items(bits, words)).transpose()?.flatten() {
-                Some(distinct) => self.evaluate_distinct(job, &distinct, half, outputs)?,
-                None => self.evaluate(
-                    &CoalitionRows { engine: self.engine, job, listed: None },
-                    job.items(),
-                    half,
-                    outputs,
-                )?,
+            let distinct = match patterns {
+                Some(patterns) if rest.coalitions() > 0 => {
+                    self.engine.pool().install(|| patterns.distinct_items(rest.coalitions, words))?
+                }
+                _ => None,
+            };
+            match distinct {
+                Some(distinct) => {
+                    let source =
+                        CoalitionRows { engine: self.engine, every, listed: Some((rest, &distinct.evaluated)) };
+                    self.evaluate(&source, every.items() + distinct.evaluated.len(), half, outputs)?;
+                    distinct.spread_outputs(&mut outputs[every.items() * output_len..], output_len);
+                }
+                None => {
+                    let whole = self.coalition_job(&coalitions[first * words..end * words], words);
+                    let source = CoalitionRows { engine: self.engine, every: whole, listed: None };
+                    self.evaluate(&source, whole.items(), half, outputs)?;
+                }
             }
             self.engine.pool().install(|| {
                 self.engine.backend_for::<E>().reduce_background(
@@ -288,26 +340,16 @@ impl<'a, E: Element> Game<'a, E> {
         Ok(values)
     }
 
+    /// The coalition job of packed `coalitions` over the game's row and background.
+    fn coalition_job<'c>(&'c self, coalitions: &'c [u64], words: usize) -> CoalitionJob<'c, E> {
+        CoalitionJob { x: self.x, background: &self.background.rows, players: self.players, coalitions, words }
+    }
+
     /// Evaluates the `rows` rows of `source` into `outputs`, its batches within `batch_bytes`.
     fn evaluate(&self, source: &impl BatchSource<E>, rows: usize, batch_bytes: usize, outputs: &mut [E]) -> Result<()> {
         let signature = self.evaluator.signature();
         let (row_len, element_size) = (signature.input_len(), std::mem::size_of::<E>());
         let plan = BatchPlan::new(signature, rows, row_len, element_size, batch_bytes, None, self.engine.threads())?;
         self.evaluator.run(self.engine.pool(), plan, source, &mut outputs[..rows * signature.output_len])
-    }
-
-    /// Evaluates the `distinct` items of `job` and spreads their outputs to every item's
-    /// place in `outputs`.
-    fn evaluate_distinct(
-        &self,
-        job: CoalitionJob<'_, E>,
-        distinct: &DistinctItems,
-        batch_bytes: usize,
-        outputs: &mut [E],
-    ) -> Result<()> {
-        let source = CoalitionRows { engine: self.engine, job, listed: Some(&distinct.evaluated) };
-        self.evaluate(&source, distinct.evaluated.len(), batch_bytes, outputs)?;
-        distinct.spread_outputs(outputs, self.evaluator.signature().output_len);
-        Ok(())
     }
 }
