@@ -235,8 +235,13 @@ fn inner_reason_codes<'l>(
         let object = env
             .new_object(
                 &class,
-                jni_sig!("(ILjava/lang/String;F)V"),
-                &[JValue::Int(code.feature as jint), JValue::Object(&name), JValue::Float(code.contribution as f32)],
+                jni_sig!("(ILjava/lang/String;FD)V"),
+                &[
+                    JValue::Int(code.feature as jint),
+                    JValue::Object(&name),
+                    JValue::Float(code.contribution as f32),
+                    JValue::Double(code.contribution),
+                ],
             )?
             .auto();
         array.set_element(env, i, &*object)?;

@@ -178,6 +178,11 @@ class Float64Test {
             assertEquals((x0 + 0.3) - (x0 + b1), e.attributionsDouble()[1], 0.0);
             assertNotEquals((double) (float) x0, e.attributionsDouble()[0], "no float on the way");
             assertEquals((float) e.attributionsDouble()[0], e.attributions()[0], 0.0f, "the float view rounds");
+            ReasonCode strongest = e.reasonCodes(0, 0, 1, Direction.RAISED).get(0);
+            assertEquals(0, strongest.feature());
+            assertEquals(e.attributionsDouble()[0], strongest.contributionDouble(), 0.0, "the reason's double");
+            assertEquals(e.attributions()[0], strongest.contribution(), 0.0f, "the reason's float rounds");
+            assertNotEquals((double) strongest.contribution(), strongest.contributionDouble());
             assertTrue(e.toJson().contains("\"f64\""), e.toJson());
         }
     }
