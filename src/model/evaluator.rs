@@ -59,12 +59,20 @@ impl BatchPlan {
         let default_bytes =
             if signature.memory_space == MemorySpace::Device { DEVICE_BATCH_BYTES } else { DEFAULT_BATCH_BYTES };
         let preferred = requested.unwrap_or((default_bytes / row_bytes).max(1));
-        let batch_rows = preferred
+        let largest = preferred
             .min(signature.max_batch_rows.unwrap_or(usize::MAX))
             .min(budget_rows)
             .min(total_rows.max(1))
             .max(1);
-        let batches = total_rows.div_ceil(batch_rows).max(1);
+        let batches = total_rows.div_ceil(largest).max(1);
+        // Unless the caller chose the size, the batches are made equal (as near as rows
+        // allow), so that workers finish together: 90 000 rows in batches of at most
+        // 52 000 are two of 45 000, not 52 000 and 38 000. Their size depends on the rows
+        // and limits only, never on the thread count.
+        let batch_rows = match requested {
+            Some(_) => largest,
+            None => total_rows.div_ceil(batches).max(1),
+        };
         let workers =
             if signature.concurrent { threads.max(1).min(budget_rows / batch_rows).min(batches).max(1) } else { 1 };
         Ok(Self { batch_rows, workers })
@@ -432,7 +440,11 @@ mod tests {
         let row = 4000;
         // Default: 4 MiB / 4000 B = 1048 rows, capped by the 100 rows of work.
         assert_eq!(BatchPlan::new(&signature, 100, 1000, 4, 256 << 20, None, 4).unwrap().batch_rows, 100);
-        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 4, 256 << 20, None, 4).unwrap().batch_rows, 1048);
+        // 5000 rows in batches of at most 1048: five equal batches of 1000.
+        assert_eq!(BatchPlan::new(&signature, 5000, 1000, 4, 256 << 20, None, 4).unwrap().batch_rows, 1000);
+        assert_eq!(BatchPlan::new(&signature, 2097, 1000, 4, 256 << 20, None, 4).unwrap().batch_rows, 699);
+        // The same batches on any number of threads.
+        assert_eq!(BatchPlan::new(&signature, 2097, 1000, 4, 256 << 20, None, 1).unwrap().batch_rows, 699);
         assert_eq!(
             BatchPlan::new(&signature, 5000, 1000, 4, 10 * row, None, 4).unwrap(),
             BatchPlan { batch_rows: 10, workers: 1 }
