@@ -196,11 +196,20 @@ impl<'a, E: Element> Game<'a, E> {
         self.coalition_bytes().max(row).saturating_mul(2).saturating_add(self.patterns_bytes())
     }
 
-    /// The bytes a coalition's outputs and distinct rows' lists take until they are reduced.
+    /// The bytes a coalition's outputs, distinct rows' lists and evaluation order take until
+    /// they are reduced.
     fn coalition_bytes(&self) -> usize {
         let output_bytes = self.evaluator.signature().output_len.saturating_mul(std::mem::size_of::<E>());
         let list_bytes = if self.patterns.is_some() { 2 * std::mem::size_of::<u32>() } else { 0 };
-        self.background.len().saturating_mul(output_bytes.saturating_add(list_bytes))
+        // With patterns, the coalition's place in its chunk's evaluation order (two lists),
+        // a copy of its bits and its values in that order.
+        let reorder_bytes = match self.patterns {
+            Some(_) => {
+                (2 + self.players().div_ceil(64) + self.targets.len()).saturating_mul(std::mem::size_of::<u64>())
+            }
+            None => 0,
+        };
+        self.background.len().saturating_mul(output_bytes.saturating_add(list_bytes)).saturating_add(reorder_bytes)
     }
 
     /// The bytes of the background's patterns.
@@ -247,71 +256,63 @@ impl<'a, E: Element> Game<'a, E> {
     }
 
     /// The values of `coalitions` (packed, `words` per coalition), `coalitions × targets`.
+    ///
+    /// Coalitions are evaluated a chunk at a time. Within a chunk, those whose rows may repeat
+    /// ([`BackgroundPatterns::worth_scanning`]) go last and are evaluated by their distinct
+    /// rows; the others go first, every row built contiguously and no outputs copied.
     pub fn values(&self, coalitions: &[u64], words: usize) -> Result<Vec<f64>> {
-        // A device-memory model's rows are built on the device, every one of them.
-        let patterns = self.patterns.filter(|_| self.evaluator.signature().memory_space != MemorySpace::Device);
-        let count = coalitions.len() / words.max(1);
-        let scanned: Vec<bool> = match patterns {
-            Some(patterns) => coalitions.chunks_exact(words).map(|bits| patterns.worth_scanning(bits)).collect(),
-            None => Vec::new(),
-        };
-        let every_row = count - scanned.iter().filter(|&&scanned| scanned).count();
-        if every_row == count {
-            return self.ordered_values(coalitions, words, count, None);
-        }
-        // The coalitions whose rows may repeat go last, evaluated by their distinct rows; the
-        // others first, every row built contiguously and no outputs copied.
-        let mut order: Vec<usize> = try_with_capacity("coalition order", count)?;
-        order.extend((0..count).filter(|&c| !scanned[c]));
-        order.extend((0..count).filter(|&c| scanned[c]));
-        let mut ordered = try_with_capacity("coalitions", coalitions.len())?;
-        for &c in &order {
-            ordered.extend_from_slice(&coalitions[c * words..(c + 1) * words]);
-        }
-        let ordered_values = self.ordered_values(&ordered, words, every_row, patterns)?;
-        let targets = self.targets.len();
-        let mut values = try_filled("coalition values", count * targets, 0.0f64)?;
-        for (position, &c) in order.iter().enumerate() {
-            values[c * targets..(c + 1) * targets]
-                .copy_from_slice(&ordered_values[position * targets..(position + 1) * targets]);
-        }
-        Ok(values)
-    }
-
-    /// The values of `coalitions`, the first `every_row` of them evaluated over every
-    /// background row, the others by their distinct rows under `patterns`.
-    fn ordered_values(
-        &self,
-        coalitions: &[u64],
-        words: usize,
-        every_row: usize,
-        patterns: Option<&BackgroundPatterns>,
-    ) -> Result<Vec<f64>> {
         let output_len = self.evaluator.signature().output_len;
         let background_rows = self.background.len();
+        let targets = self.targets.len();
         let count = coalitions.len() / words.max(1);
         // The outputs of a chunk take half the batch budget, its input batches the other half.
         let half = self.batch_budget.load(Ordering::Relaxed).saturating_sub(self.patterns_bytes()) / 2;
         let chunk = (half / self.coalition_bytes().max(1)).clamp(1, count.max(1));
-        let mut values = try_filled("coalition values", count * self.targets.len(), 0.0f64)?;
+        // A device-memory model's rows are built on the device, every one of them.
+        let patterns = self.patterns.filter(|_| self.evaluator.signature().memory_space != MemorySpace::Device);
+        let mut values = try_filled("coalition values", count * targets, 0.0f64)?;
         // Kept by the engine between calls; zeroed per chunk, so that what a model leaves
         // unwritten never carries over from an earlier call.
         let mut outputs = self.engine.scratch::<E>(chunk.min(count) * background_rows * output_len)?;
-        for (index, chunk_values) in values.chunks_mut(chunk * self.targets.len()).enumerate() {
-            let first = index * chunk;
-            let end = (first + chunk).min(count);
-            let split = every_row.clamp(first, end);
-            let every = self.coalition_job(&coalitions[first * words..split * words], words);
-            let rest = self.coalition_job(&coalitions[split * words..end * words], words);
-            let outputs = &mut outputs.as_mut_slice()[..(end - first) * background_rows * output_len];
-            outputs.fill(E::zero());
-            let distinct = match patterns {
-                Some(patterns) if rest.coalitions() > 0 => {
-                    self.engine.pool().install(|| patterns.distinct_items(rest.coalitions, words))?
+        // With patterns, a chunk's coalitions in evaluation order and their values in it.
+        let reordered = chunk.min(count) * usize::from(patterns.is_some());
+        let mut order: Vec<usize> = try_with_capacity("coalition order", reordered)?;
+        let mut scanned: Vec<usize> = try_with_capacity("coalition order", reordered)?;
+        let mut ordered = try_with_capacity("coalitions", reordered * words)?;
+        let mut ordered_values = try_filled("coalition values", reordered * targets, 0.0f64)?;
+        for (bits, chunk_values) in coalitions.chunks(chunk * words).zip(values.chunks_mut(chunk * targets)) {
+            order.clear();
+            scanned.clear();
+            if let Some(patterns) = patterns {
+                for (c, coalition) in bits.chunks_exact(words).enumerate() {
+                    match patterns.worth_scanning(coalition) {
+                        true => scanned.push(c),
+                        false => order.push(c),
+                    }
                 }
-                _ => None,
+            }
+            let outputs = &mut outputs.as_mut_slice()[..bits.len() / words.max(1) * background_rows * output_len];
+            outputs.fill(E::zero());
+            let Some(patterns) = patterns.filter(|_| !scanned.is_empty()) else {
+                let job = self.coalition_job(bits, words);
+                self.evaluate(
+                    &CoalitionRows { engine: self.engine, every: job, listed: None },
+                    job.items(),
+                    half,
+                    outputs,
+                )?;
+                self.reduce(outputs, chunk_values)?;
+                continue;
             };
-            match distinct {
+            let every_row = order.len();
+            order.extend_from_slice(&scanned);
+            ordered.clear();
+            for &c in &order {
+                ordered.extend_from_slice(&bits[c * words..(c + 1) * words]);
+            }
+            let every = self.coalition_job(&ordered[..every_row * words], words);
+            let rest = self.coalition_job(&ordered[every_row * words..], words);
+            match self.engine.pool().install(|| patterns.distinct_items(rest.coalitions, words))? {
                 Some(distinct) => {
                     let source =
                         CoalitionRows { engine: self.engine, every, listed: Some((rest, &distinct.evaluated)) };
@@ -319,25 +320,36 @@ impl<'a, E: Element> Game<'a, E> {
                     distinct.spread_outputs(&mut outputs[every.items() * output_len..], output_len);
                 }
                 None => {
-                    let whole = self.coalition_job(&coalitions[first * words..end * words], words);
+                    let whole = self.coalition_job(&ordered, words);
                     let source = CoalitionRows { engine: self.engine, every: whole, listed: None };
                     self.evaluate(&source, whole.items(), half, outputs)?;
                 }
             }
-            self.engine.pool().install(|| {
-                self.engine.backend_for::<E>().reduce_background(
-                    outputs,
-                    output_len,
-                    &self.background.weights,
-                    self.targets,
-                    chunk_values,
-                )
-            })?;
+            let ordered_values = &mut ordered_values[..order.len() * targets];
+            self.reduce(outputs, ordered_values)?;
+            for (position, &c) in order.iter().enumerate() {
+                chunk_values[c * targets..(c + 1) * targets]
+                    .copy_from_slice(&ordered_values[position * targets..(position + 1) * targets]);
+            }
         }
         for value in &mut values {
             *value = self.link.apply(*value)?;
         }
         Ok(values)
+    }
+
+    /// The weighted mean over the background of each coalition's `outputs` (coalition-major,
+    /// every background row's outputs), per target, into `values`.
+    fn reduce(&self, outputs: &[E], values: &mut [f64]) -> Result<()> {
+        self.engine.pool().install(|| {
+            self.engine.backend_for::<E>().reduce_background(
+                outputs,
+                self.evaluator.signature().output_len,
+                &self.background.weights,
+                self.targets,
+                values,
+            )
+        })
     }
 
     /// The coalition job of packed `coalitions` over the game's row and background.
