@@ -11,7 +11,8 @@
 //! * `setup PATH [--inputs M] [--hidden H] [--background B] [--rows R] [--seed S]` writes
 //!   the setting (defaults: M = 16, H = 16, B = 50, R = 20, S = 2024).
 //! * `run PATH [--budgets 200,500,1000,2080] [--reps 3] [--threads 1,2] [--error-batches 64]
-//!   [--estimators shap,leverage,leverage_stratified,leverage_interactions] [--row-cost-us 0]`
+//!   [--estimators shap,leverage,leverage_stratified,leverage_interactions,leverage_top_triples]
+//!   [--row-cost-us 0]`
 //!   explains every row of the setting with KernelSHAP, one row per call, on a CPU engine
 //!   (`--row-cost-us`: the model busy-waits this many microseconds per row after computing
 //!   it, in every timed run but not in exact mode, to stand for a model whose evaluations
@@ -573,7 +574,7 @@ fn dispatch() -> AnyResult<()> {
     let usage =
         "usage: kernel_shap_compare setup PATH [--inputs M --hidden H --background B --rows R --seed S]\n       \
                  kernel_shap_compare run PATH [--budgets 200,500,1000,2080 --reps 3 --threads 1,2 --error-batches 64 \
-                 --estimators shap,leverage,leverage_stratified,leverage_interactions]";
+                 --estimators shap,leverage,leverage_stratified,leverage_interactions,leverage_top_triples]";
     let (Some(command), Some(path)) = (args.first(), args.get(1)) else {
         return Err(usage.into());
     };

@@ -11,7 +11,7 @@
 #   LUMEN_BUDGETS   comma-separated coalition budgets      (default 100,200,300,500,700,1000,1500,2080
 #                   for 16 inputs: a grid for the time to reach shap's accuracy at its default 2M + 2048)
 #   LUMEN_ESTIMATORS Lumen's estimators                     (default shap,leverage,leverage_stratified,
-#                   leverage_interactions)
+#                   leverage_interactions,leverage_top_triples)
 #   LUMEN_INPUTS    players M of the MLP setting            (default 16; 12 gives a second setting)
 #   LUMEN_REPS      repetitions of every row per budget     (default 3)
 #   LUMEN_THREADS   Lumen engine thread counts              (default 1,2)
@@ -25,7 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 inputs=${LUMEN_INPUTS:-16}
 budgets=${LUMEN_BUDGETS:-100,200,300,500,700,1000,1500,$((2 * inputs + 2048))}
-estimators=${LUMEN_ESTIMATORS:-shap,leverage,leverage_stratified,leverage_interactions}
+estimators=${LUMEN_ESTIMATORS:-shap,leverage,leverage_stratified,leverage_interactions,leverage_top_triples}
 reps=${LUMEN_REPS:-3}
 threads=${LUMEN_THREADS:-1,2}
 venv=${LUMEN_VENV:-target/shap-venv}

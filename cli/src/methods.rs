@@ -119,13 +119,18 @@ pub enum EstimatorName {
     Shap,
     /// Leverage SHAP: coalitions sampled by leverage score, in complementary pairs.
     Leverage,
-    /// Leverage SHAP with stratified sizes (Lumen's default).
+    /// Leverage SHAP with stratified sizes.
     #[value(alias = "leverage_stratified")]
     LeverageStratified,
     /// The stratified draws fitted with third-order interactions: fewer model evaluations
     /// for the same error, a few milliseconds of fitting per row.
     #[value(alias = "leverage_interactions")]
     LeverageInteractions,
+    /// The stratified draws fitted with the triples among the six leading players only:
+    /// most of the interaction fit's accuracy for a fraction of its fitting time (Lumen's
+    /// default).
+    #[value(alias = "leverage_top_triples")]
+    LeverageTopTriples,
 }
 
 impl From<EstimatorName> for Estimator {
@@ -135,6 +140,7 @@ impl From<EstimatorName> for Estimator {
             EstimatorName::Leverage => Self::Leverage,
             EstimatorName::LeverageStratified => Self::LeverageStratified,
             EstimatorName::LeverageInteractions => Self::LeverageInteractions,
+            EstimatorName::LeverageTopTriples => Self::LeverageTopTriples,
         }
     }
 }

@@ -64,7 +64,8 @@ pub struct lumen_shapley_game {
 }
 
 /// `lumen_kernel_shap_options.estimator`: the library's default estimator (today
-/// `LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED`, the most accurate at equal model evaluations).
+/// `LUMEN_ESTIMATOR_LEVERAGE_TOP_TRIPLES`, the least time to a given accuracy in Lumen's
+/// comparison benches; `LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED` in 0.2).
 pub const LUMEN_ESTIMATOR_DEFAULT: u32 = 0;
 /// `lumen_kernel_shap_options.estimator`: shap's `KernelExplainer` schedule (complete
 /// subset sizes from the outside in, then paired samples from the kernel's size
@@ -82,6 +83,11 @@ pub const LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED: u32 = 3;
 /// on the comparison MLP, at 2.5–9 ms of fitting per row and output: for models whose
 /// evaluations cost more. Since 0.3.
 pub const LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS: u32 = 4;
+/// `lumen_kernel_shap_options.estimator`: the stratified Leverage SHAP draws, fitted like
+/// `LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS` but with the triples among only the six players
+/// with the largest linear values: most of its accuracy for a fraction of its fitting
+/// time. Since 0.3.
+pub const LUMEN_ESTIMATOR_LEVERAGE_TOP_TRIPLES: u32 = 5;
 
 /// Options of `lumen_engine_explain_kernel_shap`. Start from
 /// `lumen_kernel_shap_options_default()` and set at least `game.background`.
@@ -112,8 +118,8 @@ pub struct lumen_kernel_shap_options {
     /// 16 × (2M + 2048). Set without `target_standard_error`: `LUMEN_STATUS_INVALID_ARGUMENT`.
     pub max_budget: usize,
     /// Since 0.3. `LUMEN_ESTIMATOR_DEFAULT` (0), `LUMEN_ESTIMATOR_SHAP`,
-    /// `LUMEN_ESTIMATOR_LEVERAGE`, `LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED` or
-    /// `LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS`.
+    /// `LUMEN_ESTIMATOR_LEVERAGE`, `LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED`,
+    /// `LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS` or `LUMEN_ESTIMATOR_LEVERAGE_TOP_TRIPLES`.
     pub estimator: u32,
     /// How the call may be stopped and watched (cancel token, deadline, progress,
     /// parallelism); NULL for none.
@@ -207,11 +213,12 @@ fn estimator(code: u32) -> Result<Estimator, FfiError> {
         LUMEN_ESTIMATOR_LEVERAGE => Ok(Estimator::Leverage),
         LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED => Ok(Estimator::LeverageStratified),
         LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS => Ok(Estimator::LeverageInteractions),
+        LUMEN_ESTIMATOR_LEVERAGE_TOP_TRIPLES => Ok(Estimator::LeverageTopTriples),
         other => Err(FfiError::new(
             lumen_status::InvalidArgument,
             format!(
                 "options.estimator: is {other}, expected LUMEN_ESTIMATOR_DEFAULT (0), _SHAP (1), _LEVERAGE (2), \
-                 _LEVERAGE_STRATIFIED (3) or _LEVERAGE_INTERACTIONS (4)"
+                 _LEVERAGE_STRATIFIED (3), _LEVERAGE_INTERACTIONS (4) or _LEVERAGE_TOP_TRIPLES (5)"
             ),
         )),
     }

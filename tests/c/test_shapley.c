@@ -511,12 +511,16 @@ static void test_kernel_estimators_and_targets(lumen_engine *engine) {
 
     /* Every estimator: one finite value and standard error per player, locally accurate,
      * within SE_BOUND standard errors of the definition. */
-    const uint32_t estimators[5] = {LUMEN_ESTIMATOR_DEFAULT, LUMEN_ESTIMATOR_SHAP, LUMEN_ESTIMATOR_LEVERAGE,
-                                    LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED, LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS};
-    const char *names[5] = {"\"estimator\":\"leverage_stratified\"", "\"estimator\":\"shap\"",
-                            "\"estimator\":\"leverage\"", "\"estimator\":\"leverage_stratified\"",
-                            "\"estimator\":\"leverage_interactions\""};
-    for (size_t e = 0; e < 5; e++) {
+    const uint32_t estimators[6] = {LUMEN_ESTIMATOR_DEFAULT,
+                                    LUMEN_ESTIMATOR_SHAP,
+                                    LUMEN_ESTIMATOR_LEVERAGE,
+                                    LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED,
+                                    LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS,
+                                    LUMEN_ESTIMATOR_LEVERAGE_TOP_TRIPLES};
+    const char *names[6] = {"\"estimator\":\"leverage_top_triples\"", "\"estimator\":\"shap\"",
+                            "\"estimator\":\"leverage\"",             "\"estimator\":\"leverage_stratified\"",
+                            "\"estimator\":\"leverage_interactions\"", "\"estimator\":\"leverage_top_triples\""};
+    for (size_t e = 0; e < 6; e++) {
         options.estimator = estimators[e];
         lumen_explanation *ex = kernel(engine, model, x, N, 1, &options);
         if (ex == NULL) {
@@ -622,7 +626,7 @@ static void test_kernel_estimators_and_targets(lumen_engine *engine) {
     if (ex != NULL) {
         char *json = NULL;
         if (CHECK_OK(lumen_explanation_to_json(ex, &json))) {
-            CHECK_CONTAINS(json, "\"estimator\":\"leverage_stratified\"");
+            CHECK_CONTAINS(json, "\"estimator\":\"leverage_top_triples\"");
         }
         lumen_string_free(json);
         lumen_explanation_free(ex);

@@ -314,12 +314,13 @@ void test_kernel_shap() {
     CHECK(json.front() == '{' && json.back() == '}');
     // Every estimator, sampled (10 of the 14 coalitions): one finite value per player and
     // output, locally accurate, the estimator named in the JSON.
-    const std::array<std::pair<lumen::Estimator, const char*>, 5> estimators = {{
-        {lumen::Estimator::Default, "\"estimator\":\"leverage_stratified\""},
+    const std::array<std::pair<lumen::Estimator, const char*>, 6> estimators = {{
+        {lumen::Estimator::Default, "\"estimator\":\"leverage_top_triples\""},
         {lumen::Estimator::Shap, "\"estimator\":\"shap\""},
         {lumen::Estimator::Leverage, "\"estimator\":\"leverage\""},
         {lumen::Estimator::LeverageStratified, "\"estimator\":\"leverage_stratified\""},
         {lumen::Estimator::LeverageInteractions, "\"estimator\":\"leverage_interactions\""},
+        {lumen::Estimator::LeverageTopTriples, "\"estimator\":\"leverage_top_triples\""},
     }};
     for (const auto& [estimator, name] : estimators) {
         lumen::KernelShapOptions sampled = options;

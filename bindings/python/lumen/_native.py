@@ -85,7 +85,8 @@ SEQUENCE_CALLBACKS = {
 }
 
 #: ``lumen_kernel_shap_options.estimator`` values (``LUMEN_ESTIMATOR_*``).
-ESTIMATORS = {"default": 0, "shap": 1, "leverage": 2, "leverage_stratified": 3, "leverage_interactions": 4}
+ESTIMATORS = {"default": 0, "shap": 1, "leverage": 2, "leverage_stratified": 3, "leverage_interactions": 4,
+              "leverage_top_triples": 5}
 
 
 class ModelDesc(Structure):

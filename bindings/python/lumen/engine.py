@@ -400,11 +400,12 @@ class Engine:
         when the sample is too thin to estimate them, the values still stand).
 
         ``estimator`` picks how coalitions are sampled: ``"default"`` (the library's
-        choice, today ``"leverage_stratified"``), ``"shap"`` (shap's KernelExplainer
-        schedule), ``"leverage"`` (Leverage SHAP), ``"leverage_stratified"`` or
+        choice, today ``"leverage_top_triples"``), ``"shap"`` (shap's KernelExplainer
+        schedule), ``"leverage"`` (Leverage SHAP), ``"leverage_stratified"``,
         ``"leverage_interactions"`` (since 0.3: the stratified draws fitted with
         third-order interactions among the top players, PolySHAP; fewer model evaluations
-        for the same error on models with interactions).
+        for the same error on models with interactions) or ``"leverage_top_triples"``
+        (since 0.3: the same fit with the triples among the six leading players only).
 
         ``target_standard_error`` (> 0, in the explained output's units, link space)
         samples in rounds until every value's standard error is at or below it, or until

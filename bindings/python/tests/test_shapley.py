@@ -146,7 +146,7 @@ def test_every_estimator_approximates_the_definition(estimator):
         ex = engine.kernel_shap(model, x, background, budget=400, estimator=estimator)
         values, errors = ex.attributions[0, 0], ex.standard_errors
         recorded = ex.audit["parameters"]["estimator"]
-    assert recorded == ("leverage_stratified" if estimator == "default" else estimator)
+    assert recorded == ("leverage_top_triples" if estimator == "default" else estimator)
     assert errors is not None and np.all(errors > 0)
     np.testing.assert_allclose(values, exact, atol=max(0.05, 8 * float(errors.max())))
     assert abs(values.sum() - exact.sum()) < 1e-4  # efficiency holds exactly
@@ -165,7 +165,7 @@ def test_estimators_differ_at_small_budgets():
 def test_unknown_estimator_lists_the_valid_names(engine, linear):
     with pytest.raises(lumen.InvalidInputError, match="estimator: is 'kernel'") as caught:
         engine.kernel_shap(linear, np.ones(4), np.zeros(4), estimator="kernel")
-    for name in ("default", "shap", "leverage", "leverage_stratified", "leverage_interactions"):
+    for name in ("default", "shap", "leverage", "leverage_stratified", "leverage_interactions", "leverage_top_triples"):
         assert repr(name) in str(caught.value)
     assert caught.value.status == lumen.Status.INVALID_ARGUMENT
 

@@ -15,7 +15,8 @@
 //! # Which triples
 //! The triples among the `k` players with the largest linear (KernelSHAP) values of the same
 //! sample, `k` the largest that keeps at most [`MAX_COEFFICIENTS`] coefficients (all 220
-//! triples of 12 players; 12 of 16). The triples among the players that the pairs support
+//! triples of 12 players; 12 of 16) and at most the estimator's own cap (`k ≤ 6`, 20
+//! triples, for `leverage_top_triples`, the default). The triples among the players that the pairs support
 //! on their own ([`PAIRS_PER_COEFFICIENT`] pairs per coefficient) are fitted freely; the
 //! others carry a ridge penalty of [`RIDGE`] times the pairs' total weight, which shrinks
 //! them towards 0 where the pairs say little. Below `k = 3` (256 players and more) the
@@ -40,6 +41,9 @@
 //! and the fit is solved again on the same terms, with the same penalty. A group of few
 //! pairs is removed exactly by the Woodbury identity from one factorisation; a large one is
 //! refitted from the enumerated and sampled pairs' normal equations less the group's.
+//! Where a removal leaves the system singular (a free triple that only the removed pairs
+//! identify), the fit and its replicates are made again with every triple penalised, so
+//! that the errors stay available; the values are then that fit's.
 //!
 //! # Threads
 //! The removals run on the engine's workers, one group per task, and with more than one
@@ -98,9 +102,15 @@ const GRAM_ROWS_PER_TASK: usize = 8;
 /// sampled pairs', a group's, their combination and its factor.
 pub(super) const INTERACTION_SYSTEMS: usize = 5;
 
-/// The bytes of one system of normal equations at [`MAX_COEFFICIENTS`].
-pub(super) fn interaction_system_bytes() -> usize {
-    (MAX_COEFFICIENTS + 1) * MAX_COEFFICIENTS * 8
+/// The bytes of one system of normal equations of the largest fit for `players` players
+/// with the triples among at most `triple_players` of them (0 when no triple fits).
+pub(super) fn interaction_system_bytes(players: usize, triple_players: usize) -> usize {
+    let k = Terms::supported_players(players, triple_players, usize::MAX);
+    if k < 3 {
+        return 0;
+    }
+    let coefficients = players + k * (k - 1) * (k - 2) / 6;
+    (coefficients + 1) * coefficients * 8
 }
 
 /// Values and standard errors of the interaction fit on `schedule`, falling back target by
@@ -114,6 +124,7 @@ pub(super) fn interaction_system_bytes() -> usize {
 /// linear fit unchanged.
 pub(super) fn interaction_estimate(
     schedule: &Schedule,
+    triple_players: usize,
     values: &[f64],
     base: &[f64],
     total: &[f64],
@@ -124,7 +135,7 @@ pub(super) fn interaction_estimate(
     if schedule.exact {
         return (linear, linear_errors());
     }
-    if Terms::supported_players(schedule.coalitions.players(), usize::MAX) < 3 {
+    if Terms::supported_players(schedule.coalitions.players(), triple_players, usize::MAX) < 3 {
         return (linear, linear_errors());
     }
     let groups = replicates.as_ref().map_or(1, |r| r.estimates.len());
@@ -136,14 +147,23 @@ pub(super) fn interaction_estimate(
     let mut replicates = replicates;
     for k in 0..base.len() {
         let span = k * players..(k + 1) * players;
-        let Some(terms) = Terms::choose(&linear[span.clone()], pairs.len()) else { continue };
+        let Some(terms) = Terms::choose(&linear[span.clone()], triple_players, pairs.len()) else { continue };
         let delta = total[k] - base[k];
         let Some(fit) = Fit::new(&pairs, &terms, k, delta) else { continue };
         phi[span.clone()].copy_from_slice(&fit.phi);
         let Some(linear_replicates) = replicates.as_mut() else { continue };
-        let Some(refitted) = fit.replicates(&pairs, &terms, k, delta, groups) else {
+        // Where leaving a group out leaves a free triple unidentified, the fit is made
+        // again with every triple penalised, so that the errors stay available.
+        let refitted = fit.replicates(&pairs, &terms, k, delta, groups).map(|r| (fit.phi, r)).or_else(|| {
+            let terms = terms.all_penalised()?;
+            let fit = Fit::new(&pairs, &terms, k, delta)?;
+            let refitted = fit.replicates(&pairs, &terms, k, delta, groups)?;
+            Some((fit.phi, refitted))
+        });
+        let Some((values, refitted)) = refitted else {
             return (phi, None);
         };
+        phi[span.clone()].copy_from_slice(&values);
         for (estimate, phi_g) in linear_replicates.estimates.iter_mut().zip(refitted) {
             estimate[span.clone()].copy_from_slice(&phi_g);
         }
@@ -259,13 +279,13 @@ impl Terms {
     /// The players alone and the triples among the `k` players with the largest `|linear|`
     /// (ties to the lower index), `k` the largest that `pairs` pairs support; `None` below
     /// `k = 3`.
-    fn choose(linear: &[f64], pairs: usize) -> Option<Self> {
+    fn choose(linear: &[f64], triple_players: usize, pairs: usize) -> Option<Self> {
         let players = linear.len();
-        let k = Self::supported_players(players, usize::MAX);
+        let k = Self::supported_players(players, triple_players, usize::MAX);
         if k < 3 {
             return None;
         }
-        let free_players = Self::supported_players(players, pairs / PAIRS_PER_COEFFICIENT);
+        let free_players = Self::supported_players(players, triple_players, pairs / PAIRS_PER_COEFFICIENT);
         let mut order: Vec<usize> = (0..players).collect();
         order.sort_by(|&a, &b| linear[b].abs().total_cmp(&linear[a].abs()).then(a.cmp(&b)));
         // Rank of each player, and the triples in order of their least important member:
@@ -288,10 +308,15 @@ impl Terms {
 
     /// The most players `k` (at most `players`) whose triples fit beside the players' own
     /// terms within [`MAX_COEFFICIENTS`] and within `coefficients`.
-    fn supported_players(players: usize, coefficients: usize) -> usize {
+    fn supported_players(players: usize, triple_players: usize, coefficients: usize) -> usize {
         let limit = coefficients.min(MAX_COEFFICIENTS);
         let fits = |k: usize| players + k * k.saturating_sub(1) * k.saturating_sub(2) / 6 <= limit;
-        (0..=players).take_while(|&k| fits(k)).last().unwrap_or(0)
+        (0..=players.min(triple_players)).take_while(|&k| fits(k)).last().unwrap_or(0)
+    }
+
+    /// The same terms with every triple penalised; `None` when none is free.
+    fn all_penalised(&self) -> Option<Self> {
+        (self.free > 0).then(|| Self { players: self.players, triples: self.triples.clone(), free: 0 })
     }
 
     /// The number of coefficients.
@@ -681,7 +706,7 @@ mod tests {
     fn terms_keep_the_largest_players_within_the_coefficient_cap() {
         // 16 players: C(12, 3) = 220 triples, 236 coefficients (C(13, 3) = 286 would not fit).
         let linear: Vec<f64> = (0..16).map(|i| if i % 2 == 0 { -(i as f64) } else { 0.1 }).collect();
-        let terms = Terms::choose(&linear, 1 << 20).unwrap();
+        let terms = Terms::choose(&linear, usize::MAX, 1 << 20).unwrap();
         assert_eq!(terms.triples.len(), 220);
         assert_eq!(terms.len(), 236);
         let mut top: Vec<usize> = terms.triples.iter().flatten().copied().collect();
@@ -692,12 +717,12 @@ mod tests {
         assert_eq!(top, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14]);
         // 12 players: all 220 triples; 255 players: one; 256 and more: none.
         assert_eq!(terms.free, 220, "enough pairs for every triple unpenalised");
-        assert_eq!(Terms::choose(&[1.0; 12], 0).unwrap().len(), 12 + 220);
-        assert_eq!(Terms::choose(&[1.0; 255], 0).unwrap().triples.len(), 1);
-        assert!(Terms::choose(&[1.0; 256], 0).is_none());
+        assert_eq!(Terms::choose(&[1.0; 12], usize::MAX, 0).unwrap().len(), 12 + 220);
+        assert_eq!(Terms::choose(&[1.0; 255], usize::MAX, 0).unwrap().triples.len(), 1);
+        assert!(Terms::choose(&[1.0; 256], usize::MAX, 0).is_none());
         // 300 pairs support 75 coefficients: the C(8, 3) = 56 triples among the 8 largest
         // players (the even ones from 2, then player 1) come first, unpenalised.
-        let few = Terms::choose(&linear, 300).unwrap();
+        let few = Terms::choose(&linear, usize::MAX, 300).unwrap();
         assert_eq!((few.free, few.triples.len()), (56, 220));
         let ranked = [14, 12, 10, 8, 6, 4, 2, 1];
         assert!(few.triples[..56].iter().all(|t| t.iter().all(|i| ranked.contains(i))));

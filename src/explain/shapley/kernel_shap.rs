@@ -19,7 +19,7 @@ use super::estimator::{Estimator, Sampler};
 use super::game::Game;
 use super::interactions::{interaction_estimate, interaction_system_bytes, INTERACTION_SYSTEMS};
 use super::jackknife::{jackknife_standard_errors, Replicates};
-use super::schedule::default_budget;
+use super::schedule::{covers_all, default_budget};
 use super::solve::constrained_wls;
 use crate::element::Element;
 use crate::engine::memory::WorkingSet;
@@ -162,16 +162,21 @@ impl SamplingPlan {
                 1,
                 design.max(groups.saturating_mul(gram)),
             );
-        if self.estimator != Estimator::LeverageInteractions {
+        // An enumerated schedule is solved exactly, without the interaction fit.
+        let Some(triple_players) = self.estimator.triple_players().filter(|_| !covers_all(players, self.budget)) else {
             return set;
-        }
+        };
         set.hold(
             "the interaction fit's pairs and replicates",
             coalitions / 2 + groups,
             targets.saturating_add(2).saturating_mul(8),
         )
         .hold("the interaction fit's replicate values", groups, targets.saturating_mul(players).saturating_mul(8))
-        .hold("the interaction fit's normal equations", INTERACTION_SYSTEMS, interaction_system_bytes())
+        .hold(
+            "the interaction fit's normal equations",
+            INTERACTION_SYSTEMS,
+            interaction_system_bytes(players, triple_players),
+        )
     }
 }
 
@@ -291,11 +296,12 @@ impl Round {
             let y: Vec<f64> = (0..schedule.len()).map(|c| values[c * t + k]).collect();
             phi.extend(constrained_wls(&schedule.coalitions, &schedule.weights, &y, base[k], prediction[k])?);
         }
-        let (phi, errors) = if plan.estimator == Estimator::LeverageInteractions && !schedule.exact {
-            let replicates = Replicates::of_linear_fit(schedule, values, base, prediction, plan.max_groups);
-            interaction_estimate(schedule, values, base, prediction, phi, replicates)
-        } else {
-            (phi, jackknife_standard_errors(schedule, values, base, prediction, plan.max_groups))
+        let (phi, errors) = match plan.estimator.triple_players() {
+            Some(triple_players) if !schedule.exact => {
+                let replicates = Replicates::of_linear_fit(schedule, values, base, prediction, plan.max_groups);
+                interaction_estimate(schedule, triple_players, values, base, prediction, phi, replicates)
+            }
+            _ => (phi, jackknife_standard_errors(schedule, values, base, prediction, plan.max_groups)),
         };
         // A jackknife stopped by a cancel or a deadline gave up: report why.
         crate::engine::call_control::check_current()?;

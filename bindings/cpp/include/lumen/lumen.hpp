@@ -339,11 +339,12 @@ enum class Link : std::uint32_t {
 
 /// How KernelSHAP samples its coalitions (`lumen_kernel_shap_options.estimator`).
 enum class Estimator : std::uint32_t {
-    Default = LUMEN_ESTIMATOR_DEFAULT,                            ///< The library's default (stratified leverage).
+    Default = LUMEN_ESTIMATOR_DEFAULT,                            ///< The library's default (leverage top triples).
     Shap = LUMEN_ESTIMATOR_SHAP,                                  ///< shap's KernelExplainer schedule.
     Leverage = LUMEN_ESTIMATOR_LEVERAGE,                          ///< Leverage SHAP (Musco & Witter, 2025).
     LeverageStratified = LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED,     ///< Leverage SHAP, counts fixed per size.
     LeverageInteractions = LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS, ///< Stratified draws, third-order fit (PolySHAP).
+    LeverageTopTriples = LUMEN_ESTIMATOR_LEVERAGE_TOP_TRIPLES,    ///< The same fit, triples of the top six players.
 };
 
 /// Which reason codes to list (`lumen_explanation_reason_codes` direction).

@@ -43,7 +43,7 @@ impl GameArguments<'_, '_> {
 /// KernelSHAP's estimator and accuracy-driven budget, as Java passes them.
 struct Accuracy {
     /// 0 the engine's default, 1 shap, 2 leverage, 3 leverage stratified, 4 leverage
-    /// interactions (the C ABI's `LUMEN_ESTIMATOR_*` numbers).
+    /// interactions, 5 leverage top triples (the C ABI's `LUMEN_ESTIMATOR_*` numbers).
     estimator: jint,
     /// 0: none (a fixed budget).
     target_standard_error: jdouble,
@@ -59,11 +59,12 @@ impl Accuracy {
             2 => Ok(Estimator::Leverage),
             3 => Ok(Estimator::LeverageStratified),
             4 => Ok(Estimator::LeverageInteractions),
+            5 => Ok(Estimator::LeverageTopTriples),
             other => Err(Error::invalid(
                 "estimator",
                 format!(
-                    "is {other}, expected 0 (default), 1 (shap), 2 (leverage), 3 (leverage stratified) \
-                     or 4 (leverage interactions)"
+                    "is {other}, expected 0 (default), 1 (shap), 2 (leverage), 3 (leverage stratified), \
+                     4 (leverage interactions) or 5 (leverage top triples)"
                 ),
             )
             .into()),

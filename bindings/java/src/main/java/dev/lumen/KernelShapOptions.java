@@ -65,7 +65,7 @@ public final class KernelShapOptions extends ShapleyOptions<KernelShapOptions> {
 
     /**
      * How coalitions are sampled and weighted. Default: the engine's default,
-     * {@link Estimator#LEVERAGE_STRATIFIED} today; the estimator used is recorded in the
+     * {@link Estimator#LEVERAGE_TOP_TRIPLES} today; the estimator used is recorded in the
      * explanation's JSON.
      *
      * @param estimator the estimator
