@@ -32,8 +32,9 @@
 //!
 //! * `engine/<estimator>`: one whole explanation per estimator (schedule, 104 050 coalition
 //!   rows, model calls, reduction, the solve and the jackknife standard errors;
-//!   `leverage_interactions` adds its third-order fit and that fit's jackknife, work the
-//!   floor below does not count: it shows what the fit costs);
+//!   `leverage_interactions` and `leverage_top_triples`, the default, add their third-order
+//!   fit and that fit's jackknife, work the floor below does not count: it shows what the
+//!   fit costs);
 //! * `floor_write_rows`: writing the same 104 050 rows of 16 f32 (6.7 MB) as a blend of
 //!   the explained row and a background row under a precomputed 0/1 mask, the least work
 //!   any engine must do to hand the model its rows;

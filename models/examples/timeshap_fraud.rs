@@ -5,7 +5,13 @@
 //! ```text
 //! cargo run --release -p lumen-models --example timeshap_fraud -- SEQUENCES.json
 //!     [--tolerance 0.025] [--budget 32000] [--seed 42] [--threads 1] [--reps 5] [--count N]
+//!     [--estimator leverage_top_triples]
 //! ```
+//!
+//! Sampled levels are explained once more with the linear fit (`leverage_stratified`,
+//! untimed): its standard errors (`linear_*_standard_errors`) are the scale of the
+//! `timeshap` package's own sampling error, against which `side_by_side.py` judges the
+//! difference.
 //!
 //! Background: the file's `average_event` (the mean event of the training histories), as
 //! on the Python side. Every sequence is explained twice, with the GRU's state path
@@ -26,6 +32,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use lumen::explain::shapley::Estimator;
 use lumen::explain::timeshap::{
     timeshap_event, timeshap_feature, timeshap_prune, SequenceBackground, TimeShapExplanation, TimeShapParams,
 };
@@ -53,6 +60,7 @@ struct Options {
     threads: usize,
     reps: usize,
     count: Option<usize>,
+    estimator: Estimator,
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -66,6 +74,7 @@ fn parse_options() -> Result<Options, String> {
         threads: 1,
         reps: 5,
         count: None,
+        estimator: Estimator::default(),
     };
     while let Some(arg) = args.next() {
         let mut text = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
@@ -82,6 +91,11 @@ fn parse_options() -> Result<Options, String> {
             "--threads" => options.threads = whole("--threads", text("--threads")?)? as usize,
             "--reps" => options.reps = (whole("--reps", text("--reps")?)? as usize).max(1),
             "--count" => options.count = Some(whole("--count", text("--count")?)? as usize),
+            "--estimator" => {
+                let name = text("--estimator")?;
+                options.estimator = serde_json::from_value(json!(name))
+                    .map_err(|_| format!("--estimator: {name:?} is not an estimator"))?;
+            }
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             path if sequences.is_none() => sequences = Some(PathBuf::from(path)),
             extra => return Err(format!("unexpected argument {extra:?}")),
@@ -179,6 +193,21 @@ fn explain(
     let (feature, feature_s) = timed(reps, || timeshap_feature(engine, model, &events, l, params))?;
     let (event_values, event_errors) = named_values(&event);
     let (feature_values, feature_errors) = named_values(&feature);
+    // The sampled levels once more with the linear fit (untimed): its standard errors are
+    // the scale of the `timeshap` package's own sampling error (the same linear KernelSHAP
+    // at the same budget), which the default's tighter errors are not.
+    let linear = TimeShapParams { estimator: Estimator::LeverageStratified, ..params.clone() };
+    let errors_of = |explained: lumen::Result<TimeShapExplanation>| {
+        explained.map(|e| named_values(&e).1).map_err(|error| error.to_string())
+    };
+    let linear_event_errors = match event.exact {
+        true => Map::new(),
+        false => errors_of(timeshap_event(engine, model, &events, l, &linear))?,
+    };
+    let linear_feature_errors = match feature.exact {
+        true => Map::new(),
+        false => errors_of(timeshap_feature(engine, model, &events, l, &linear))?,
+    };
     let rows = |e: &TimeShapExplanation| e.explanation.diagnostics[0].model_rows_evaluated;
     let points: Vec<Value> = curve.curve.iter().map(|p| json!([p.split as i64 - l as i64, p.older_value])).collect();
     Ok(json!({
@@ -195,9 +224,12 @@ fn explain(
         "events": event_values,
         "event_standard_errors": event_errors,
         "event_exact": event.exact,
+        "estimator": params.estimator.name(),
+        "linear_event_standard_errors": linear_event_errors,
         "features": feature_values,
         "feature_standard_errors": feature_errors,
         "feature_exact": feature.exact,
+        "linear_feature_standard_errors": linear_feature_errors,
         "model_rows": {
             "pruning": pruning.model_rows_evaluated,
             "pruning_full_curve": curve.model_rows_evaluated,
@@ -225,6 +257,7 @@ fn run() -> Result<(), String> {
     let mut params = TimeShapParams::new(background);
     params.tolerance = Some(options.tolerance);
     params.budget = options.budget;
+    params.estimator = options.estimator;
     for sequence in &file.sequences {
         for use_state in [true, false] {
             params.use_state = use_state;

@@ -7,8 +7,10 @@ and without the GRU's state path), matches them by history index and prints one 
 L, pruned length on each side, the largest pruning-curve difference over the splits both
 evaluated, the top 3 events and features on each side, the largest value difference at
 event and feature level, whether the values are exact (2^players − 2 ≤ budget) or sampled
-(then the largest |Δ| is also given in units of √2 · Lumen's standard error, the spread
-of the difference of two independent estimates of that error), the wall time of each side
+(then the largest |Δ| is also given in units of √2 · the standard error of Lumen's linear
+fit at the same budget, ``linear_*_standard_errors``: the spread of the difference of two
+independent estimates of that error, timeshap's being a linear KernelSHAP fit too; Lumen's
+default fits interactions and reports tighter errors), the wall time of each side
 and the speed-up. The summary line gives the median and minimum speed-up and whether
 pruning and values agree. Needs only the standard library. Usage::
 
@@ -25,7 +27,7 @@ import statistics
 import sys
 
 EXACT_TOLERANCE = 1e-5  # float32 GRU (Lumen) against float64 numpy twin: scores agree to 2e-7
-SAMPLED_Z = 4.0  # sampled values agree when every |Δ| ≤ 4 · √2 · standard error
+SAMPLED_Z = 4.0  # sampled values agree when every |Δ| ≤ 4 · √2 · the linear fit's standard error
 
 
 def parse_args():
@@ -73,9 +75,14 @@ def compare(name, ts, lumen):
     state, full = lumen["state"], lumen["full"]
     curve_ts = dict(map(tuple, ts["pruning_curve"]))
     curve_gaps = [abs(curve_ts[t] - v) for t, v in state["pruning_curve"] if t in curve_ts]
-    event_gap, event_z = value_gap(ts["events"], state["events"], state["event_standard_errors"],
+    # Sampled values: the difference in units of the linear fit's standard error at the same
+    # budget (the timeshap package's own error scale); Lumen's default fits interactions and
+    # reports far tighter errors than timeshap's estimate has.
+    event_gap, event_z = value_gap(ts["events"], state["events"],
+                                   state.get("linear_event_standard_errors") or state["event_standard_errors"],
                                    state["event_exact"])
-    feature_gap, feature_z = value_gap(ts["features"], state["features"], state["feature_standard_errors"],
+    feature_gap, feature_z = value_gap(ts["features"], state["features"],
+                                       state.get("linear_feature_standard_errors") or state["feature_standard_errors"],
                                        state["feature_exact"])
     state_gap = max(abs(state[level][p] - full[level][p]) for level in ("events", "features") for p in state[level])
     players = len(state["events"])

@@ -45,7 +45,7 @@ pub enum Estimator {
     /// fit stands from 256 players (`src/explain/shapley/interactions.rs` documents the fit).
     LeverageInteractions,
     /// The stratified Leverage SHAP draws, fitted with the triples among only the
-    /// [`TOP_TRIPLE_PLAYERS`] players with the largest linear values (at most 20 triples),
+    /// six players with the largest linear values (at most 20 triples),
     /// by the same fit, penalty and jackknife as
     /// [`LeverageInteractions`](Self::LeverageInteractions). The default: on the comparison
     /// MLP (`benches/compare/`, 16 and 12 players) its mean absolute error at equal model

@@ -182,7 +182,7 @@ impl<'a, E: Element> Game<'a, E> {
     }
 
     /// Evaluates each distinct row of a coalition once, by the background's `patterns`
-    /// under the game's players ([`BackgroundPatterns::new`]).
+    /// under the game's players (`BackgroundPatterns::new`).
     pub fn with_patterns(mut self, patterns: Option<&'a BackgroundPatterns>) -> Self {
         self.patterns = patterns;
         self
@@ -258,7 +258,7 @@ impl<'a, E: Element> Game<'a, E> {
     /// The values of `coalitions` (packed, `words` per coalition), `coalitions × targets`.
     ///
     /// Coalitions are evaluated a chunk at a time. Within a chunk, those whose rows may repeat
-    /// ([`BackgroundPatterns::worth_scanning`]) go last and are evaluated by their distinct
+    /// (`BackgroundPatterns::worth_scanning`) go last and are evaluated by their distinct
     /// rows; the others go first, every row built contiguously and no outputs copied.
     pub fn values(&self, coalitions: &[u64], words: usize) -> Result<Vec<f64>> {
         let output_len = self.evaluator.signature().output_len;

@@ -13,7 +13,7 @@ use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explain::shapley::game::{Background, Game};
-use crate::explain::shapley::{estimate_row, BackgroundPatterns, Estimator, RowEstimate, SamplingPlan};
+use crate::explain::shapley::{estimate_row, BackgroundPatterns, RowEstimate, SamplingPlan};
 use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics, Values};
 use crate::model::SequenceModel;
 
@@ -271,7 +271,7 @@ pub(crate) fn explain_level<E: Element>(
         (RowEstimate { values, standard_errors: vec![0.0], prediction, base, rows_evaluated: 0, sampling: None }, true)
     } else {
         let mut rng = streams.rng(0, Purpose::TimeShap, index);
-        let plan = SamplingPlan::fixed(Estimator::default(), params.budget, params.error_batches);
+        let plan = SamplingPlan::fixed(params.estimator, params.budget, params.error_batches);
         let estimate = estimate_row(&game, &plan, &mut rng)?;
         let exact = estimate.sampling.as_ref().is_some_and(|s| s.exact);
         (estimate, exact)

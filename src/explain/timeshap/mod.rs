@@ -45,7 +45,7 @@ pub use pruning::{Pruning, PruningPoint, TimeShapCurvePoint};
 
 use serde::Serialize;
 
-use super::shapley::Link;
+use super::shapley::{Estimator, Link};
 use crate::element::Element;
 use crate::error::{Error, Result};
 use crate::model::SequenceSignature;
@@ -75,11 +75,15 @@ pub struct TimeShapParams<E: Element = f32> {
     pub link: Link,
     /// Use the model's state callbacks when it has them (same values, fewer events run).
     pub use_state: bool,
+    /// How each level's KernelSHAP samples and fits its coalitions when it cannot
+    /// enumerate them (KernelSHAP's default unless set; the C ABI and the bindings use the
+    /// default).
+    pub estimator: Estimator,
 }
 
 impl<E: Element> TimeShapParams<E> {
     /// Defaults over `background`: no pruning, budget 32000, 64 jackknife groups, output 0,
-    /// identity link, state path when available.
+    /// identity link, state path when available, KernelSHAP's default estimator.
     pub fn new(background: SequenceBackground<E>) -> Self {
         Self {
             background,
@@ -90,6 +94,7 @@ impl<E: Element> TimeShapParams<E> {
             target: 0,
             link: Link::Identity,
             use_state: true,
+            estimator: Estimator::default(),
         }
     }
 
