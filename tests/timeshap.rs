@@ -696,6 +696,28 @@ backend_tests! {
 }
 
 #[test]
+fn sampled_levels_use_and_record_the_chosen_estimator() {
+    use lumen::explain::shapley::Estimator;
+    let model = TinyRnn::new(2, false);
+    let x = sequence(20, 2, 31);
+    let engine = Engine::new(lumen::EngineConfig { seed: 3, threads: 2, ..Default::default() }).unwrap();
+    let mut p = params(2);
+    p.budget = 300;
+    let explain = |p: &TimeShapParams| timeshap_event(&engine, &model, &x, 20, p).unwrap();
+    let default = explain(&p);
+    assert_eq!(default.explanation.parameters["estimator"], Estimator::default().name());
+    p.estimator = Estimator::LeverageStratified;
+    let linear = explain(&p);
+    assert_eq!(linear.explanation.parameters["estimator"], "leverage_stratified");
+    assert!(!default.exact && !linear.exact);
+    assert_ne!(default.values(), linear.values(), "the interaction fit gives other values than the linear one");
+    for explanation in [&default, &linear] {
+        assert_local_accuracy(explanation, 1e-5);
+        assert!(explanation.explanation.standard_errors.as_ref().is_some_and(|e| e.iter().all(|v| v.is_finite())));
+    }
+}
+
+#[test]
 fn engine_seed_drives_sampled_values() {
     let model = TinyRnn::new(2, false);
     let x = sequence(20, 2, 31);
