@@ -520,12 +520,6 @@ typedef uint32_t lumen_status;
 #endif // __cplusplus
 
 /**
- * How KernelSHAP chooses and weights its coalitions (all solve the same constrained
- * weighted least squares; exact enumeration whenever the budget covers every coalition).
- */
-typedef struct Estimator Estimator;
-
-/**
  * A cancellation flag that calls can watch (`lumen_call_control.cancel`). Thread-safe:
  * any thread may cancel it, also from inside a model or progress callback.
  */
@@ -1995,6 +1989,12 @@ typedef struct lumen_timeshap_options {
    * Since 0.3. `training_events` for a double model, `training_events_len` doubles.
    */
   const double *training_events_f64;
+  /**
+   * Since 0.3. The KernelSHAP estimator of the levels whose coalitions are sampled, as
+   * `lumen_kernel_shap_options.estimator`: `LUMEN_ESTIMATOR_DEFAULT` (0) or a
+   * `LUMEN_ESTIMATOR_*` code (`LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED` gives 0.2's values).
+   */
+  uint32_t estimator;
 } lumen_timeshap_options;
 
 /**

@@ -205,8 +205,8 @@ pub extern "C" fn lumen_kernel_shap_options_default() -> lumen_kernel_shap_optio
     }
 }
 
-/// The estimator named by `lumen_kernel_shap_options.estimator`.
-fn estimator(code: u32) -> Result<Estimator, FfiError> {
+/// The estimator named by `lumen_kernel_shap_options.estimator` (or TimeSHAP's).
+pub(super) fn estimator(code: u32) -> Result<Estimator, FfiError> {
     match code {
         LUMEN_ESTIMATOR_DEFAULT => Ok(Estimator::default()),
         LUMEN_ESTIMATOR_SHAP => Ok(Estimator::Shap),

@@ -14,7 +14,7 @@ use super::options::{controlled_options, current_size, read_options, versioned_o
 use super::pointers::{check_out, copy, copy_out, slice, write_out};
 use super::registry::{handle as live_handle, into_handle, use_handle, Handle, InUse};
 use super::sequence_model::lumen_sequence_model;
-use super::shapley::{LUMEN_LINK_IDENTITY, LUMEN_LINK_LOGIT};
+use super::shapley::{estimator, LUMEN_ESTIMATOR_DEFAULT, LUMEN_LINK_IDENTITY, LUMEN_LINK_LOGIT};
 use super::status::lumen_status;
 use crate::element::Element;
 use crate::engine::call_control::ControlScope;
@@ -100,6 +100,10 @@ pub struct lumen_timeshap_options {
     pub background_f64: *const f64,
     /// Since 0.3. `training_events` for a double model, `training_events_len` doubles.
     pub training_events_f64: *const f64,
+    /// Since 0.3. The KernelSHAP estimator of the levels whose coalitions are sampled, as
+    /// `lumen_kernel_shap_options.estimator`: `LUMEN_ESTIMATOR_DEFAULT` (0) or a
+    /// `LUMEN_ESTIMATOR_*` code (`LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED` gives 0.2's values).
+    pub estimator: u32,
 }
 
 /// One point of the pruning curve.
@@ -223,6 +227,7 @@ pub extern "C" fn lumen_timeshap_options_default() -> lumen_timeshap_options {
         pruning_index: 0,
         background_f64: std::ptr::null(),
         training_events_f64: std::ptr::null(),
+        estimator: LUMEN_ESTIMATOR_DEFAULT,
     }
 }
 
@@ -302,6 +307,7 @@ unsafe fn params<E: Element>(
     params.target = o.target;
     params.link = link;
     params.use_state = o.disable_state == 0;
+    params.estimator = estimator(o.estimator)?;
     Ok(params)
 }
 

@@ -1110,6 +1110,26 @@ void test_timeshap_global() {
     CHECK(report.to_json().find("\"pruning_table\"") != std::string::npos);
 }
 
+void test_timeshap_estimator() {
+    section("TimeSHAP: the sampled levels' estimator");
+    using namespace lumen;
+    const Decaying d;
+    const SequenceModel model(sequence_config(), d.predict());
+    const Engine engine;
+    const std::size_t L = 16;
+    const std::vector<float> x = make_sequence(L, 5);
+    TimeShapOptions o;
+    CHECK(o.estimator == lumen::Estimator::Default);
+    o.background.assign(d.b.begin(), d.b.end());
+    o.budget = 300;
+    const TimeShapExplanation by_default = engine.explain_timeshap(model, x, L, TimeShapLevel::Event, o);
+    o.estimator = lumen::Estimator::LeverageStratified;
+    const TimeShapExplanation linear = engine.explain_timeshap(model, x, L, TimeShapLevel::Event, o);
+    CHECK(by_default.to_json().find("\"estimator\":\"leverage_top_triples\"") != std::string::npos);
+    CHECK(linear.to_json().find("\"estimator\":\"leverage_stratified\"") != std::string::npos);
+    CHECK(by_default.values() != linear.values());
+}
+
 struct SequenceBroke : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
@@ -1791,6 +1811,7 @@ int main() {
         test_timeshap_package_conventions();
         test_timeshap_state_path();
         test_timeshap_global();
+        test_timeshap_estimator();
         test_timeshap_errors();
         test_row_keys_and_call_seed();
         test_f64_exact_inputs();

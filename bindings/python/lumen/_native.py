@@ -471,6 +471,7 @@ class TimeShapOptions(Structure):
         ("pruning_index", c_int64),
         ("background_f64", c_double_p),
         ("training_events_f64", c_double_p),
+        ("estimator", c_uint32),
     ]
 
 

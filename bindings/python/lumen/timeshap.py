@@ -58,7 +58,12 @@ class TimeShapOptions:
 
     ``pruning_index`` is the package's ``pruning_idx``: a negative ``-k`` keeps the last
     ``k`` events as players and lumps the older ones into one (``-seq_len`` keeps every
-    event), with no tolerance search; it cannot be combined with ``tolerance``."""
+    event), with no tolerance search; it cannot be combined with ``tolerance``.
+
+    ``estimator`` (a name of :data:`lumen.ESTIMATORS`, since 0.3) is the KernelSHAP
+    estimator of the levels whose coalitions are sampled: the library's default
+    (``"leverage_top_triples"``) unless set; ``"leverage_stratified"`` gives Lumen 0.2's
+    values."""
 
     background: Any = None
     training_events: Any = None
@@ -74,6 +79,7 @@ class TimeShapOptions:
     top_features: int | None = None
     event_threshold: float | None = None
     feature_threshold: float | None = None
+    estimator: str | None = None
 
     def __init__(
         self,
@@ -92,6 +98,7 @@ class TimeShapOptions:
         top_features: int | None = None,
         event_threshold: float | None = None,
         feature_threshold: float | None = None,
+        estimator: str | None = None,
         nsamples: int | None = None,
         pruning_idx: int | None = None,
         top_x_events: int | None = None,
@@ -114,6 +121,7 @@ class TimeShapOptions:
             "top_features": top_features,
             "event_threshold": event_threshold,
             "feature_threshold": feature_threshold,
+            "estimator": estimator,
             "nsamples": nsamples,
             "pruning_idx": pruning_idx,
             "top_x_events": top_x_events,
@@ -199,6 +207,8 @@ def options(keep: _arrays.Keep, settings: TimeShapOptions) -> _native.TimeShapOp
         o.relevance = _arrays.choice(RELEVANCES, settings.relevance, "relevance")
     if settings.use_state is not None:
         o.disable_state = 0 if settings.use_state else 1
+    if settings.estimator is not None:
+        o.estimator = _arrays.choice(_native.ESTIMATORS, settings.estimator, "estimator")
     for field in ("budget", "error_batches", "target", "top_events", "top_features"):
         value = getattr(settings, field)
         if value is not None:

@@ -237,6 +237,32 @@ def test_thin_samples_report_no_standard_errors_but_keep_the_values():
         assert ample.standard_errors is not None and ample.standard_errors.shape == ample.values.shape
 
 
+def test_estimator_chooses_how_sampled_levels_are_fitted():
+    """14 events at budget 400 are sampled: the default fits the leading events' triples,
+    ``leverage_stratified`` (0.2's fit) gives other values; both sum to f(x) − base."""
+    rng = np.random.default_rng(0)
+    sequence = rng.normal(size=(14, 2)).astype(np.float32)
+
+    def predict(x):
+        x = x.astype(np.float64)
+        return np.tanh(x.sum(axis=(1, 2)))[:, None] + x[:, -1, 0:1] * x[:, -2, 1:2] * x[:, -3, 0:1]
+
+    with lumen.Engine(backend="cpu", seed=1) as engine, lumen.SequenceModel(predict, features=2) as model:
+        runs = {
+            name: engine.explain_timeshap(model, sequence, background=[0, 0], budget=400, estimator=name)
+            for name in ("default", "leverage_top_triples", "leverage_stratified")
+        }
+        for name, explained in runs.items():
+            assert explained.sampling is not None and not explained.sampling.exact
+            recorded = json.loads(explained.to_json())["parameters"]["estimator"]
+            assert recorded == ("leverage_top_triples" if name == "default" else name)
+            assert abs(explained.values.sum() - (explained.prediction - explained.base_value)) < 1e-4
+        np.testing.assert_array_equal(runs["default"].values, runs["leverage_top_triples"].values)
+        assert not np.array_equal(runs["default"].values, runs["leverage_stratified"].values)
+        with pytest.raises(lumen.InvalidInputError, match="estimator: is 'kernel'"):
+            engine.explain_timeshap(model, sequence, background=[0, 0], estimator="kernel")
+
+
 def last_k_model(k):
     return lumen.SequenceModel(lambda x: decaying(x[:, -k:, :]), features=F, feature_names=["amount", "hour"])
 

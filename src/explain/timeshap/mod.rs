@@ -76,8 +76,7 @@ pub struct TimeShapParams<E: Element = f32> {
     /// Use the model's state callbacks when it has them (same values, fewer events run).
     pub use_state: bool,
     /// How each level's KernelSHAP samples and fits its coalitions when it cannot
-    /// enumerate them (KernelSHAP's default unless set; the C ABI and the bindings use the
-    /// default).
+    /// enumerate them (KernelSHAP's default unless set; C `lumen_timeshap_options.estimator`).
     pub estimator: Estimator,
 }
 

@@ -1720,6 +1720,8 @@ struct BasicTimeShapOptions {
     /// lumps the older ones (-seq_len keeps every event), without the tolerance search;
     /// 0 (the default): none. With `prune`, positive or below -seq_len: InvalidInputError.
     std::int64_t pruning_index;
+    /// The KernelSHAP estimator of the sampled levels (Default: the library's; since 0.3).
+    Estimator estimator;
 
     /// The library's defaults.
     BasicTimeShapOptions() {
@@ -1737,6 +1739,7 @@ struct BasicTimeShapOptions {
         event_threshold = d.event_threshold;
         feature_threshold = d.feature_threshold;
         pruning_index = d.pruning_index;
+        estimator = static_cast<Estimator>(d.estimator);
     }
 };
 /// Options of the TimeSHAP methods for a float sequence model.
@@ -1985,6 +1988,7 @@ lumen_timeshap_options to_c(const BasicTimeShapOptions<T>& o) {
     c.event_threshold = o.event_threshold;
     c.feature_threshold = o.feature_threshold;
     c.pruning_index = o.pruning_index;
+    c.estimator = static_cast<std::uint32_t>(o.estimator);
     return c;
 }
 

@@ -51,24 +51,30 @@ struct Accuracy {
     max_budget: jint,
 }
 
+/// The estimator of a Java `Estimator` code (0 the engine's default, then the C ABI's
+/// `LUMEN_ESTIMATOR_*` numbers); KernelSHAP's and TimeSHAP's options share it.
+pub(crate) fn estimator(code: jint) -> BindingResult<Estimator> {
+    match code {
+        0 => Ok(Estimator::default()),
+        1 => Ok(Estimator::Shap),
+        2 => Ok(Estimator::Leverage),
+        3 => Ok(Estimator::LeverageStratified),
+        4 => Ok(Estimator::LeverageInteractions),
+        5 => Ok(Estimator::LeverageTopTriples),
+        other => Err(Error::invalid(
+            "estimator",
+            format!(
+                "is {other}, expected 0 (default), 1 (shap), 2 (leverage), 3 (leverage stratified), \
+                 4 (leverage interactions) or 5 (leverage top triples)"
+            ),
+        )
+        .into()),
+    }
+}
+
 impl Accuracy {
     fn estimator(&self) -> BindingResult<Estimator> {
-        match self.estimator {
-            0 => Ok(Estimator::default()),
-            1 => Ok(Estimator::Shap),
-            2 => Ok(Estimator::Leverage),
-            3 => Ok(Estimator::LeverageStratified),
-            4 => Ok(Estimator::LeverageInteractions),
-            5 => Ok(Estimator::LeverageTopTriples),
-            other => Err(Error::invalid(
-                "estimator",
-                format!(
-                    "is {other}, expected 0 (default), 1 (shap), 2 (leverage), 3 (leverage stratified), \
-                     4 (leverage interactions) or 5 (leverage top triples)"
-                ),
-            )
-            .into()),
-        }
+        estimator(self.estimator)
     }
 }
 

@@ -25,7 +25,8 @@ use crate::java_sequence_model::{JavaSequenceModel, SequenceModelCall};
 
 /// The Java `TimeShapOptions` as passed to the natives: the background arrays, `ints` =
 /// `{prune, budget, errorBatches, target, logit, useState, relevance, topEvents,
-/// topFeatures, pruningIndex}` (`pruningIndex` 0: none) and `reals` = `{tolerance,
+/// topFeatures, pruningIndex, estimator}` (`pruningIndex` 0: none; `estimator` 0: the
+/// default, else `LUMEN_ESTIMATOR_*`) and `reals` = `{tolerance,
 /// eventThreshold, featureThreshold}`.
 struct OptionArguments<'a, 'l> {
     background: &'a JObject<'l>,
@@ -52,10 +53,10 @@ impl OptionArguments<'_, '_> {
         let (
             &[prune, budget, error_batches, target, logit, use_state, relevance, top_events, top_features],
             &[tolerance, event_threshold, feature_threshold],
-            &[pruning_index],
+            &[pruning_index, estimator],
         ) = (ints.as_slice(), reals.as_slice(), raw.get(NAMES.len()..).unwrap_or_default())
         else {
-            return Err(Error::invalid("options", "malformed settings arrays (10 ints and 3 doubles expected)").into());
+            return Err(Error::invalid("options", "malformed settings arrays (11 ints and 3 doubles expected)").into());
         };
         let background = match optional_elements::<E>(env, self.background, "background")? {
             Some(b) if b.len() == features => SequenceBackground::Event(b),
@@ -83,6 +84,7 @@ impl OptionArguments<'_, '_> {
         params.target = u32::try_from(target).map_err(|_| Error::invalid("target", format!("is {target}")))?;
         params.link = if logit != 0 { Link::Logit } else { Link::Identity };
         params.use_state = use_state != 0;
+        params.estimator = super::shapley::estimator(estimator)?;
         let relevance = if relevance == 0 {
             CellRelevance::TopK { events: top_events, features: top_features }
         } else {

@@ -30,6 +30,7 @@ public final class TimeShapOptions {
     double eventThreshold;
     double featureThreshold;
     int pruningIndex;
+    Estimator estimator;
 
     private TimeShapOptions(Object background, Object trainingEvents) {
         this.background = background;
@@ -104,6 +105,20 @@ public final class TimeShapOptions {
      */
     public TimeShapOptions pruningIndex(int index) {
         this.pruningIndex = index;
+        return this;
+    }
+
+    /**
+     * The KernelSHAP estimator of the levels whose coalitions are sampled (default: the engine's,
+     * {@link Estimator#LEVERAGE_TOP_TRIPLES} today; {@link Estimator#LEVERAGE_STRATIFIED} gives
+     * Lumen 0.2's values). The estimator used is recorded in the explanation's JSON. Since 0.3.
+     *
+     * @param estimator the estimator
+     * @return these options
+     * @throws InvalidArgumentException ({@code NULL_POINTER}) when {@code estimator} is null
+     */
+    public TimeShapOptions estimator(Estimator estimator) {
+        this.estimator = Checks.notNull(estimator, "estimator");
         return this;
     }
 
@@ -194,7 +209,7 @@ public final class TimeShapOptions {
     /** The integer settings as the natives read them. */
     int[] ints() {
         return new int[] {prune ? 1 : 0, budget, errorBatches, target, logit ? 1 : 0, useState ? 1 : 0,
-            threshold ? 1 : 0, topEvents, topFeatures, pruningIndex};
+            threshold ? 1 : 0, topEvents, topFeatures, pruningIndex, estimator == null ? 0 : estimator.code()};
     }
 
     /** The real settings as the natives read them. */

@@ -369,6 +369,33 @@ class TimeShapTest {
     }
 
     @Test
+    void theEstimatorChoosesHowSampledLevelsAreFitted() {
+        int L = 12;
+        float[] x = sequence(L, 2);
+        SequenceModel squashed = (in, rows, seqLen, out) -> {
+            for (int r = 0; r < rows; r++) {
+                out[r] = (float) Math.tanh(run(0, in, r * seqLen * F, seqLen));
+            }
+        };
+        CallOptions seeded = new CallOptions().seed(5);
+        try (Engine engine = new Engine();
+                SequenceModelHandle model = new SequenceModelHandle(squashed, SequenceModelSpec.of(F, 1));
+                TimeShapExplanation byDefault = engine.explainTimeShap(model, x, L, TimeShapLevel.EVENT,
+                        new TimeShapOptions(B).budget(200), seeded);
+                TimeShapExplanation topTriples = engine.explainTimeShap(model, x, L, TimeShapLevel.EVENT,
+                        new TimeShapOptions(B).budget(200).estimator(Estimator.LEVERAGE_TOP_TRIPLES), seeded);
+                TimeShapExplanation linear = engine.explainTimeShap(model, x, L, TimeShapLevel.EVENT,
+                        new TimeShapOptions(B).budget(200).estimator(Estimator.LEVERAGE_STRATIFIED), seeded)) {
+            assertFalse(byDefault.exact());
+            assertTrue(byDefault.toJson().contains("\"estimator\":\"leverage_top_triples\""));
+            assertArrayEquals(topTriples.values(), byDefault.values());
+            assertTrue(linear.toJson().contains("\"estimator\":\"leverage_stratified\""));
+            assertFalse(Arrays.equals(linear.values(), byDefault.values()));
+        }
+        assertThrows(InvalidArgumentException.class, () -> new TimeShapOptions(B).estimator(null));
+    }
+
+    @Test
     void theStatePathGivesTheSameValues() {
         int L = 10;
         float[] x = sequence(L, 4);
