@@ -213,6 +213,13 @@ static void brute_force_events(const rnn_model *m, const float *x, size_t seq_le
     free(row);
 }
 
+/* A new sequence model over `m`, initialised here, with state callbacks when `state`. */
+static lumen_sequence_model *new_rnn_model(rnn_model *m, int state) {
+    rnn_init(m);
+    lumen_sequence_model_desc desc = rnn_desc(m, state);
+    return new_sequence_model(&desc);
+}
+
 static lumen_timeshap_options options_with_background(void) {
     lumen_timeshap_options o = lumen_timeshap_options_default();
     o.background = BACKGROUND;
@@ -426,9 +433,7 @@ static void test_pruning_index(lumen_engine *engine) {
 static void test_timeshap_curve(lumen_engine *engine) {
     SECTION("the pruning curve in timeshap's (t, value) form");
     rnn_model m;
-    rnn_init(&m);
-    lumen_sequence_model_desc desc = rnn_desc(&m, 1);
-    lumen_sequence_model *model = new_sequence_model(&desc);
+    lumen_sequence_model *model = new_rnn_model(&m, 1);
     enum { L = 9 };
     float x[L * F];
     make_sequence(x, L, 12);
@@ -570,9 +575,7 @@ static void test_levels_and_state_path(lumen_engine *engine) {
 static void test_global(lumen_engine *engine) {
     SECTION("global report");
     rnn_model m;
-    rnn_init(&m);
-    lumen_sequence_model_desc desc = rnn_desc(&m, 1);
-    lumen_sequence_model *model = new_sequence_model(&desc);
+    lumen_sequence_model *model = new_rnn_model(&m, 1);
     size_t lengths[3] = {5, 8, 11};
     float data[24 * F];
     make_sequence(data, 24, 4);
@@ -616,9 +619,7 @@ static void test_global(lumen_engine *engine) {
 static void test_determinism(void) {
     SECTION("results do not depend on the thread count");
     rnn_model m;
-    rnn_init(&m);
-    lumen_sequence_model_desc desc = rnn_desc(&m, 0);
-    lumen_sequence_model *model = new_sequence_model(&desc);
+    lumen_sequence_model *model = new_rnn_model(&m, 0);
     enum { L = 18 };
     float x[L * F];
     make_sequence(x, L, 5);
@@ -644,9 +645,7 @@ static void test_determinism(void) {
 static void test_estimator(lumen_engine *engine) {
     SECTION("options.estimator chooses the sampled levels' KernelSHAP estimator");
     rnn_model m;
-    rnn_init(&m);
-    lumen_sequence_model_desc desc = rnn_desc(&m, 0);
-    lumen_sequence_model *model = new_sequence_model(&desc);
+    lumen_sequence_model *model = new_rnn_model(&m, 0);
     enum { L = 18 };
     float x[L * F];
     make_sequence(x, L, 5);
@@ -684,9 +683,7 @@ static void test_estimator(lumen_engine *engine) {
 static void test_errors(lumen_engine *engine) {
     SECTION("errors");
     rnn_model m;
-    rnn_init(&m);
-    lumen_sequence_model_desc desc = rnn_desc(&m, 0);
-    lumen_sequence_model *model = new_sequence_model(&desc);
+    lumen_sequence_model *model = new_rnn_model(&m, 0);
     float x[6 * F];
     make_sequence(x, 6, 6);
     lumen_timeshap_options o = options_with_background();

@@ -863,7 +863,7 @@ std::vector<float> make_sequence(std::size_t seq_len, std::size_t salt) {
 }
 
 void test_timeshap_local() {
-    section("TimeSHAP: event, feature and cell level against the decaying linear model");
+    section("TimeSHAP: event, feature and cell level against the decaying linear model; the estimator");
     using namespace lumen;
     const Decaying d;
     const SequenceModel model(sequence_config(), d.predict());
@@ -925,6 +925,20 @@ void test_timeshap_local() {
     }
     CHECK(cell_players == 2 && has_other);
     CHECK_NEAR(cell_sum, double(cells.prediction()) - cells.base_value(), 1e-5);
+
+    // 16 events at budget 300 are sampled: the default estimator and 0.2's linear fit are
+    // recorded by name and give different values.
+    const std::size_t long_len = 16;
+    const std::vector<float> long_x = make_sequence(long_len, 5);
+    o.budget = 300;
+    CHECK(o.estimator == Estimator::Default);
+    const TimeShapExplanation by_default = engine.explain_timeshap(model, long_x, long_len, TimeShapLevel::Event, o);
+    o.estimator = Estimator::LeverageStratified;
+    const TimeShapExplanation linear = engine.explain_timeshap(model, long_x, long_len, TimeShapLevel::Event, o);
+    CHECK(!by_default.exact() && !linear.exact());
+    CHECK(by_default.to_json().find("\"estimator\":\"leverage_top_triples\"") != std::string::npos);
+    CHECK(linear.to_json().find("\"estimator\":\"leverage_stratified\"") != std::string::npos);
+    CHECK(by_default.values() != linear.values());
 }
 
 void test_timeshap_pruning() {
@@ -1108,26 +1122,6 @@ void test_timeshap_global() {
     CHECK(table.size() == 2 && table[0].tolerance == 0.0 && table[1].tolerance == 0.05);
     CHECK(table[1].mean_len <= table[0].mean_len && table[0].max_len <= 7);
     CHECK(report.to_json().find("\"pruning_table\"") != std::string::npos);
-}
-
-void test_timeshap_estimator() {
-    section("TimeSHAP: the sampled levels' estimator");
-    using namespace lumen;
-    const Decaying d;
-    const SequenceModel model(sequence_config(), d.predict());
-    const Engine engine;
-    const std::size_t L = 16;
-    const std::vector<float> x = make_sequence(L, 5);
-    TimeShapOptions o;
-    CHECK(o.estimator == lumen::Estimator::Default);
-    o.background.assign(d.b.begin(), d.b.end());
-    o.budget = 300;
-    const TimeShapExplanation by_default = engine.explain_timeshap(model, x, L, TimeShapLevel::Event, o);
-    o.estimator = lumen::Estimator::LeverageStratified;
-    const TimeShapExplanation linear = engine.explain_timeshap(model, x, L, TimeShapLevel::Event, o);
-    CHECK(by_default.to_json().find("\"estimator\":\"leverage_top_triples\"") != std::string::npos);
-    CHECK(linear.to_json().find("\"estimator\":\"leverage_stratified\"") != std::string::npos);
-    CHECK(by_default.values() != linear.values());
 }
 
 struct SequenceBroke : std::runtime_error {
@@ -1811,7 +1805,6 @@ int main() {
         test_timeshap_package_conventions();
         test_timeshap_state_path();
         test_timeshap_global();
-        test_timeshap_estimator();
         test_timeshap_errors();
         test_row_keys_and_call_seed();
         test_f64_exact_inputs();
