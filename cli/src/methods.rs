@@ -214,7 +214,7 @@ pub struct MethodOptions {
     #[arg(long)]
     pub success_probability: Option<f64>,
     /// KernelSHAP: how coalitions are sampled and fitted (default: Lumen's default,
-    /// leverage-stratified).
+    /// leverage-top-triples).
     #[arg(long, value_enum)]
     pub estimator: Option<EstimatorName>,
     /// KernelSHAP: sample in rounds until every value's standard error is at or below this
