@@ -109,7 +109,7 @@ pub(super) fn interaction_system_bytes(players: usize, triple_players: usize) ->
     if k < 3 {
         return 0;
     }
-    let coefficients = players + k * (k - 1) * (k - 2) / 6;
+    let coefficients = players + Terms::triples_among(k);
     (coefficients + 1) * coefficients * 8
 }
 
@@ -292,7 +292,7 @@ impl Terms {
         // those within the first `free_players` come first.
         let mut rank = vec![usize::MAX; players];
         order.iter().enumerate().for_each(|(r, &player)| rank[player] = r);
-        let mut triples = Vec::with_capacity(k * (k - 1) * (k - 2) / 6);
+        let mut triples = Vec::with_capacity(Self::triples_among(k));
         for c in 2..k {
             for b in 1..c {
                 for a in 0..b {
@@ -310,8 +310,13 @@ impl Terms {
     /// terms within [`MAX_COEFFICIENTS`] and within `coefficients`.
     fn supported_players(players: usize, triple_players: usize, coefficients: usize) -> usize {
         let limit = coefficients.min(MAX_COEFFICIENTS);
-        let fits = |k: usize| players + k * k.saturating_sub(1) * k.saturating_sub(2) / 6 <= limit;
+        let fits = |k: usize| players + Self::triples_among(k) <= limit;
         (0..=players.min(triple_players)).take_while(|&k| fits(k)).last().unwrap_or(0)
+    }
+
+    /// The number of triples among `k` players, `C(k, 3)`.
+    fn triples_among(k: usize) -> usize {
+        k * k.saturating_sub(1) * k.saturating_sub(2) / 6
     }
 
     /// The same terms with every triple penalised; `None` when none is free.
