@@ -213,8 +213,8 @@ pub struct MethodOptions {
     /// PermuteAttack: the target class's probability that counts as success.
     #[arg(long)]
     pub success_probability: Option<f64>,
-    /// KernelSHAP: how coalitions are sampled and fitted (default: Lumen's default,
-    /// leverage-top-triples).
+    /// KernelSHAP and TimeSHAP's sampled levels: how coalitions are sampled and fitted
+    /// (default: Lumen's default, leverage-top-triples).
     #[arg(long, value_enum)]
     pub estimator: Option<EstimatorName>,
     /// KernelSHAP: sample in rounds until every value's standard error is at or below this
@@ -228,22 +228,34 @@ pub struct MethodOptions {
 }
 
 impl MethodOptions {
-    /// `Err` naming the KernelSHAP-only flags given to `method`, another method (TimeSHAP
-    /// included: it keeps Lumen's default estimator).
-    pub fn check_kernel_shap_flags(&self, method: MethodName) -> CliResult<()> {
-        let given: Vec<&str> = [
-            ("--estimator", self.estimator.is_some()),
-            ("--target-standard-error", self.target_standard_error.is_some()),
-            ("--max-budget", self.max_budget.is_some()),
+    /// `Err` naming the sampling flags given to a method they do not apply to:
+    /// `--estimator` belongs to KernelSHAP and TimeSHAP (whose sampled levels are
+    /// KernelSHAP fits), the accuracy-driven budget to KernelSHAP alone.
+    pub fn check_sampling_flags(&self, method: MethodName) -> CliResult<()> {
+        const SHAPLEY_FITS: &[MethodName] = &[MethodName::KernelShap, MethodName::TimeShap];
+        const KERNEL_SHAP: &[MethodName] = &[MethodName::KernelShap];
+        let misplaced: Vec<(&str, &[MethodName])> = [
+            ("--estimator", self.estimator.is_some(), SHAPLEY_FITS),
+            ("--target-standard-error", self.target_standard_error.is_some(), KERNEL_SHAP),
+            ("--max-budget", self.max_budget.is_some(), KERNEL_SHAP),
         ]
         .into_iter()
-        .filter_map(|(flag, set)| set.then_some(flag))
+        .filter(|(_, set, methods)| *set && !methods.contains(&method))
+        .map(|(flag, _, methods)| (flag, methods))
         .collect();
-        if given.is_empty() || method == MethodName::KernelShap {
+        if misplaced.is_empty() {
             return Ok(());
         }
-        let verb = if given.len() == 1 { "applies" } else { "apply" };
-        let message = format!("{} {verb} only to kernel-shap, not {}", given.join(", "), method.cli_name());
+        let mut clauses = Vec::new();
+        for owners in [SHAPLEY_FITS, KERNEL_SHAP] {
+            let flags: Vec<&str> = misplaced.iter().filter(|(_, m)| *m == owners).map(|(flag, _)| *flag).collect();
+            if !flags.is_empty() {
+                let verb = if flags.len() == 1 { "applies" } else { "apply" };
+                let names: Vec<String> = owners.iter().map(|m| m.cli_name()).collect();
+                clauses.push(format!("{} {verb} only to {}", flags.join(", "), names.join(" and ")));
+            }
+        }
+        let message = format!("{}, not {}", clauses.join("; "), method.cli_name());
         Err(CliError::new(Category::Explanation, message))
     }
 }

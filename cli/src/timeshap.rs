@@ -17,6 +17,7 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 use lumen::engine::call_control::{CallControl, ControlScope};
 use lumen::engine::row_keys::row_key_of_bytes;
+use lumen::explain::shapley::Estimator;
 use lumen::explain::timeshap::{
     timeshap_cell, timeshap_event, timeshap_feature, timeshap_local, timeshap_prune, CellRelevance, Level, Player,
     Pruning, TimeShapExplanation, TimeShapParams,
@@ -280,6 +281,8 @@ pub struct SequenceRequest<'a> {
     pub sequences: &'a Path,
     /// TimeSHAP's options.
     pub options: &'a TimeShapOptions,
+    /// `--estimator`: how the sampled levels fit their coalitions (`None`: Lumen's default).
+    pub estimator: Option<Estimator>,
     /// The engine flags.
     pub engine: &'a EngineArgs,
     /// `--output`.
@@ -299,6 +302,7 @@ pub fn run(request: &SequenceRequest<'_>) -> CliResult {
         params.tolerance = None;
         params.pruning_index = options.pruning_index;
     }
+    params.estimator = request.estimator.unwrap_or(params.estimator);
     let engine = request.engine.engine()?;
     let relevance = options.relevance();
     let mut earlier = crate::output::matching(request.output, "explanation-", ".json");

@@ -143,6 +143,29 @@ fn one_level_without_pruning() {
 }
 
 #[test]
+fn sampled_levels_fit_with_the_chosen_estimator() {
+    let dir = scratch("timeshap-estimator");
+    let sequences = sample(&dir, "1");
+    let out = dir.join("out");
+    // 48 unpruned events are too many to enumerate: the event level samples coalitions.
+    let explain = |extra: &[&str]| {
+        let mut args = vec!["explain", "--sequences", &sequences, "--model", "fraud-gru", "--method", "timeshap"];
+        args.extend(["--level", "event", "--no-pruning", "--budget", "1000", "--seed", "3", "--force"]);
+        args.extend_from_slice(extra);
+        args.extend(["--output", out.to_str().unwrap()]);
+        succeeds(&lumen(&args));
+        json(&out.join("explanation-1-event.json"))
+    };
+    let default = explain(&[]);
+    assert_eq!(default["parameters"]["estimator"], "leverage_top_triples");
+    let linear = explain(&["--estimator", "leverage-stratified"]);
+    assert_eq!(linear["parameters"]["estimator"], "leverage_stratified");
+    assert_eq!(linear["features"], 48);
+    assert_ne!(default["attributions"], linear["attributions"], "the two fits give different values");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_fixed_pruning_index_keeps_the_newest_events() {
     let dir = scratch("timeshap-index");
     let event = "1,0,0,0.5,0.1,0,0.6,0.4";

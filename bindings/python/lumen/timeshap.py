@@ -131,6 +131,8 @@ class TimeShapOptions:
         resolved = _resolve({**{name: value for name, value in given.items() if value is not None}, **unknown})
         for f in fields(self):
             object.__setattr__(self, f.name, resolved.get(f.name))
+        if self.estimator is not None:
+            _arrays.choice(_native.ESTIMATORS, self.estimator, "estimator")
         if self.tolerance is not None and self.pruning_index is not None:
             raise InvalidInputError(
                 Status.INVALID_ARGUMENT,

@@ -261,6 +261,9 @@ def test_estimator_chooses_how_sampled_levels_are_fitted():
         assert not np.array_equal(runs["default"].values, runs["leverage_stratified"].values)
         with pytest.raises(lumen.InvalidInputError, match="estimator: is 'kernel'"):
             engine.explain_timeshap(model, sequence, background=[0, 0], estimator="kernel")
+    # Options are checked when made, before any engine call (a Spark driver relies on it).
+    with pytest.raises(lumen.InvalidInputError, match="estimator: is 'kernel', expected one of"):
+        lumen.TimeShapOptions(estimator="kernel")
 
 
 def last_k_model(k):

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use lumen::engine::row_keys::row_key_of_bytes;
+use lumen::explain::shapley::Estimator;
 use lumen::explanation::Explanation;
 use lumen::{ElementType, Engine};
 
@@ -114,6 +115,7 @@ fn sequences(args: &ExplainArgs) -> Option<CliResult> {
             plugin: args.plugin.as_deref(),
             sequences,
             options: &args.timeshap,
+            estimator: args.options.estimator.map(Estimator::from),
             engine: &args.engine,
             output: &args.output,
             force: args.force,
@@ -143,7 +145,7 @@ fn exact(rows: &Rows) -> CliResult<&[f64]> {
 
 /// Runs `lumen explain`.
 pub fn run(args: &ExplainArgs) -> CliResult {
-    args.options.check_kernel_shap_flags(args.method)?;
+    args.options.check_sampling_flags(args.method)?;
     if let Some(result) = sequences(args) {
         return result;
     }

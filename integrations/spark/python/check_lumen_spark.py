@@ -199,15 +199,30 @@ def sequence_checks(spark, seed: int) -> None:
           any(not r[4] for r in reference) and any(r[3] < r[2] for r in reference))
     engine = lumen.Engine(threads=1)
     model = SequenceScorerFactory()()
-    mismatches = 0
-    for row in reference:
-        sequence = frame[frame.customer_id == row[0]].sort_values("event_time")[features].to_numpy(np.float32)
-        with engine.explain_timeshap(model, sequence, seed=seed, row_keys=[lumen_spark.id_key(row[0])], **settings) as e:
-            same = ([float(v) for v in e.values] == row[8] and [p.name for p in e.players] == row[7]
-                    and e.pruned_len == row[3] and float(np.float32(e.prediction)) == row[5])
-        mismatches += 0 if same else 1
+
+    def binding_mismatches(rows, **options) -> int:
+        """How many of the PySpark ``rows`` the Python binding, one sequence at a time with
+        the same settings, does not reproduce to the bit."""
+        mismatches = 0
+        for row in rows:
+            sequence = frame[frame.customer_id == row[0]].sort_values("event_time")[features].to_numpy(np.float32)
+            with engine.explain_timeshap(model, sequence, seed=seed, row_keys=[lumen_spark.id_key(row[0])],
+                                         **{**settings, **options}) as e:
+                same = ([float(v) for v in e.values] == row[8] and [p.name for p in e.players] == row[7]
+                        and e.pruned_len == row[3] and float(np.float32(e.prediction)) == row[5])
+            mismatches += 0 if same else 1
+        return mismatches
+
+    mismatches = binding_mismatches(reference)
     check(f"the Python binding one sequence at a time gives the PySpark bits for {len(reference)} sequences",
           mismatches == 0, f"{mismatches} sequences differ")
+    linear = sorted((tuple(r) for r in run(df.repartition(3), estimator="leverage_stratified").collect()),
+                    key=lambda r: r[0])
+    mismatches = binding_mismatches(linear, estimator="leverage_stratified")
+    sampled_differ = [a[8] != b[8] for a, b in zip(reference, linear) if not a[4]]
+    check("pyspark timeshap estimator: the binding's bits, and other values than the default's where sampled",
+          mismatches == 0 and any(sampled_differ),
+          f"{mismatches} sequences differ from the binding; sampled ones differing from the default: {sampled_differ}")
 
     etas = [0.0, 0.01, 0.1]
     table = [tuple(r) for r in lumen_spark.pruning_table(df.repartition(3), "customer_id", "event_time", features,
@@ -248,7 +263,8 @@ def sequence_checks(spark, seed: int) -> None:
         check("pyspark timeshap: a null feature fails the job naming the sequence",
               "feature column 'risk' is null in event 0 (event_time = 0) of sequence with customer_id = 'S-05'"
               in str(error), str(error)[-400:])
-    for options, message in (({"level": "events"}, "level: is 'events'"), ({"nsample": 5}, "nsample")):
+    for options, message in (({"level": "events"}, "level: is 'events'"), ({"nsample": 5}, "nsample"),
+                             ({"estimator": "kernel"}, "estimator: is 'kernel'")):
         try:
             run(df, **options)
             check(f"pyspark timeshap {message.split(':')[0]}: a bad setting is refused on the driver", False)

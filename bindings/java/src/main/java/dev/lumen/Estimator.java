@@ -1,5 +1,7 @@
 package dev.lumen;
 
+import java.util.List;
+
 /**
  * How KernelSHAP samples and weights coalitions ({@link KernelShapOptions#estimator(Estimator)}).
  * All five estimate the same Shapley values; they differ in the error at a given number of model
@@ -44,6 +46,28 @@ public enum Estimator {
 
     Estimator(int code) {
         this.code = code;
+    }
+
+    /**
+     * The estimator of a name: the constant's name in any case, or the snake_case name of the
+     * C, Python and command-line APIs ({@code "leverage_stratified"}, also with hyphens).
+     *
+     * @param name the estimator's name
+     * @return the estimator
+     * @throws InvalidArgumentException ({@code NULL_POINTER}) when {@code name} is null, and
+     *     ({@code INVALID_ARGUMENT}) naming the valid names when it names no estimator
+     */
+    public static Estimator named(String name) {
+        String constant = Checks.notNull(name, "name").trim().replace('-', '_').toUpperCase(java.util.Locale.ROOT);
+        for (Estimator estimator : values()) {
+            if (estimator.name().equals(constant)) {
+                return estimator;
+            }
+        }
+        List<String> names = java.util.Arrays.stream(values()).map(e -> e.name().toLowerCase(java.util.Locale.ROOT))
+                .toList();
+        throw new InvalidArgumentException(Status.INVALID_ARGUMENT,
+                "estimator: is '" + name + "', expected one of " + String.join(", ", names));
     }
 
     /** The C ABI's {@code LUMEN_ESTIMATOR_*} number. */

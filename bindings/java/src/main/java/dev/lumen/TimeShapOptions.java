@@ -264,14 +264,17 @@ public final class TimeShapOptions {
      * take Lumen's names (camelCase, or the snake_case of the C and Python APIs) and the
      * {@code timeshap} package's: {@code nsamples} (= budget), {@code pruning_idx} (=
      * pruningIndex), {@code top_x_events} (= topEvents), {@code top_x_feats} (= topFeatures),
-     * {@code tol} (= tolerance). An unknown name, a value of the wrong type, a setting given
+     * {@code tol} (= tolerance). {@code estimator} takes an {@link Estimator} or its name (see
+     * {@link Estimator#named(String)}; {@code "default"} keeps the engine's). An unknown name, a
+     * value of the wrong type, a setting given
      * twice under two names, or a tolerance together with a pruning index throws an
      * {@link InvalidArgumentException}. Not thread-safe.
      */
     public static final class Builder {
         /** The settings by canonical name, in order. */
         private static final List<String> SETTINGS = List.of("tolerance", "pruningIndex", "budget", "errorBatches",
-                "target", "logit", "useState", "topEvents", "topFeatures", "eventThreshold", "featureThreshold");
+                "target", "logit", "useState", "topEvents", "topFeatures", "eventThreshold", "featureThreshold",
+                "estimator");
         /** Every accepted name and the setting it stands for. */
         private static final Map<String, String> NAMES = names();
 
@@ -309,7 +312,8 @@ public final class TimeShapOptions {
          * Sets one setting by name (see the class documentation for the names).
          *
          * @param name the setting's name
-         * @param value a {@link Number} (a {@link Boolean} for {@code logit} and {@code useState})
+         * @param value a {@link Number} (a {@link Boolean} for {@code logit} and {@code useState}, an
+         *     {@link Estimator} or its name for {@code estimator})
          * @return this builder
          * @throws InvalidArgumentException for an unknown name or a value of the wrong type
          */
@@ -323,6 +327,9 @@ public final class TimeShapOptions {
                         + " top_x_events (= topEvents), top_x_feats (= topFeatures), tol (= tolerance)");
             }
             mark(setting, name);
+            if (setting.equals("estimator")) {
+                return estimatorSetting(value);
+            }
             boolean flag = setting.equals("logit") || setting.equals("useState");
             if (flag ? !(value instanceof Boolean) : !(value instanceof Number)) {
                 throw new InvalidArgumentException(Status.INVALID_ARGUMENT, "TimeShapOptions: " + name + " is "
@@ -341,6 +348,19 @@ public final class TimeShapOptions {
                 case "topFeatures" -> options.topK(options.topEvents, ((Number) value).intValue());
                 case "eventThreshold" -> options.thresholds(((Number) value).doubleValue(), options.featureThreshold);
                 default -> options.thresholds(options.eventThreshold, ((Number) value).doubleValue());
+            }
+            return this;
+        }
+
+        private Builder estimatorSetting(Object value) {
+            if (value instanceof Estimator estimator) {
+                options.estimator(estimator);
+            } else if (value instanceof String name) {
+                options.estimator = name.trim().equalsIgnoreCase("default") ? null : Estimator.named(name);
+            } else {
+                throw new InvalidArgumentException(Status.INVALID_ARGUMENT, "TimeShapOptions: estimator is "
+                        + (value == null ? "null" : value.getClass().getSimpleName())
+                        + ", expected an Estimator or its name");
             }
             return this;
         }

@@ -337,6 +337,21 @@ class TimeShapTest {
         InvalidArgumentException type = assertThrows(InvalidArgumentException.class,
                 () -> TimeShapOptions.builder(B).set("budget", "many"));
         assertTrue(type.getMessage().contains("budget is String, expected a Number"), type.getMessage());
+        TimeShapOptions linear = new TimeShapOptions(B).estimator(Estimator.LEVERAGE_STRATIFIED);
+        for (Object name : List.of(Estimator.LEVERAGE_STRATIFIED, "leverage_stratified", "LEVERAGE_STRATIFIED",
+                "leverage-stratified")) {
+            assertArrayEquals(linear.ints(), TimeShapOptions.builder(B).set("estimator", name).build().ints());
+        }
+        assertArrayEquals(new TimeShapOptions(B).ints(),
+                TimeShapOptions.builder(B).set("estimator", "default").build().ints());
+        InvalidArgumentException estimator = assertThrows(InvalidArgumentException.class,
+                () -> TimeShapOptions.builder(B).set("estimator", "kernel"));
+        assertTrue(estimator.getMessage().contains("estimator: is 'kernel', expected one of shap, leverage, "
+                + "leverage_stratified"), estimator.getMessage());
+        InvalidArgumentException estimatorType = assertThrows(InvalidArgumentException.class,
+                () -> TimeShapOptions.builder(B).set("estimator", 3));
+        assertTrue(estimatorType.getMessage().contains("estimator is Integer, expected an Estimator or its name"),
+                estimatorType.getMessage());
         InvalidArgumentException both = assertThrows(InvalidArgumentException.class,
                 () -> TimeShapOptions.builder(B).tolerance(0.1).pruningIndex(-2).build());
         assertTrue(both.getMessage().contains("set one of them"), both.getMessage());
