@@ -63,7 +63,7 @@
 
 use super::jackknife::{
     backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, forward_substitute, forward_substitute_rows,
-    stopped, Replicates, CHECK_EVERY,
+    jackknife_standard_errors, stopped, Replicates, CHECK_EVERY,
 };
 use rayon::prelude::*;
 
@@ -118,10 +118,12 @@ pub(super) fn interaction_system_bytes(players: usize, triple_players: usize) ->
 ///
 /// `values` are the coalition values (`coalitions × targets`), `base` and `total` the
 /// empty and full coalitions' (one per target), `linear` KernelSHAP's values (`targets ×
-/// M`) and `replicates` their jackknife replicates. Returns the values (`targets × M`) and
-/// their standard errors (`None` when the linear fit's are unavailable or a replicate
-/// cannot be refitted). Without complementary pairs, or for an exact schedule, returns the
-/// linear fit unchanged.
+/// M`), and the jackknife runs over at most `max_groups` groups. Returns the values
+/// (`targets × M`) and their standard errors (`None` when fewer than two groups were
+/// sampled, a replicate cannot be refitted, or a target that falls back has no linear
+/// errors). The linear fit's own replicates are computed only for a target that falls
+/// back. Without complementary pairs, or for an exact schedule, returns the linear fit
+/// and its errors.
 pub(super) fn interaction_estimate(
     schedule: &Schedule,
     triple_players: usize,
@@ -129,29 +131,34 @@ pub(super) fn interaction_estimate(
     base: &[f64],
     total: &[f64],
     linear: Vec<f64>,
-    replicates: Option<Replicates>,
+    max_groups: u32,
 ) -> (Vec<f64>, Option<Vec<f64>>) {
-    let linear_errors = || replicates.as_ref().map(Replicates::standard_errors);
-    if schedule.exact {
+    let linear_errors = || jackknife_standard_errors(schedule, values, base, total, max_groups);
+    let players = schedule.coalitions.players();
+    if schedule.exact || Terms::supported_players(players, triple_players, usize::MAX) < 3 {
         return (linear, linear_errors());
     }
-    if Terms::supported_players(schedule.coalitions.players(), triple_players, usize::MAX) < 3 {
-        return (linear, linear_errors());
-    }
-    let groups = replicates.as_ref().map_or(1, |r| r.estimates.len());
-    let Some(pairs) = Pairs::of(schedule, values, base.len(), groups) else {
+    let groups = Replicates::groups(schedule, max_groups);
+    let Some(pairs) = Pairs::of(schedule, values, base.len(), groups.max(1)) else {
         return (linear, linear_errors());
     };
-    let players = pairs.players;
-    let mut phi = linear.clone();
-    let mut replicates = replicates;
+    let mut phi = linear;
+    // Per target: the interaction fit's replicates, or `None` where the linear fit stands.
+    let mut fitted: Vec<Option<Vec<Vec<f64>>>> = Vec::with_capacity(base.len());
     for k in 0..base.len() {
         let span = k * players..(k + 1) * players;
-        let Some(terms) = Terms::choose(&linear[span.clone()], triple_players, pairs.len()) else { continue };
         let delta = total[k] - base[k];
-        let Some(fit) = Fit::new(&pairs, &terms, k, delta) else { continue };
+        let fit = Terms::choose(&phi[span.clone()], triple_players, pairs.len())
+            .and_then(|terms| Fit::new(&pairs, &terms, k, delta).map(|fit| (terms, fit)));
+        let Some((terms, fit)) = fit else {
+            fitted.push(None);
+            continue;
+        };
         phi[span.clone()].copy_from_slice(&fit.phi);
-        let Some(linear_replicates) = replicates.as_mut() else { continue };
+        if groups < 2 {
+            fitted.push(Some(Vec::new()));
+            continue;
+        }
         // Where leaving a group out leaves a free triple unidentified, the fit is made
         // again with every triple penalised, so that the errors stay available.
         let refitted = fit.replicates(&pairs, &terms, k, delta, groups).map(|r| (fit.phi, r)).or_else(|| {
@@ -163,12 +170,27 @@ pub(super) fn interaction_estimate(
         let Some((values, refitted)) = refitted else {
             return (phi, None);
         };
-        phi[span.clone()].copy_from_slice(&values);
-        for (estimate, phi_g) in linear_replicates.estimates.iter_mut().zip(refitted) {
+        phi[span].copy_from_slice(&values);
+        fitted.push(Some(refitted));
+    }
+    if groups < 2 {
+        return (phi, None);
+    }
+    let mut replicates = if fitted.iter().any(Option::is_none) {
+        match Replicates::of_linear_fit(schedule, values, base, total, max_groups) {
+            Some(linear) => linear,
+            None => return (phi, None),
+        }
+    } else {
+        Replicates::empty(schedule, groups, phi.len())
+    };
+    for (k, refitted) in fitted.into_iter().enumerate() {
+        let span = k * players..(k + 1) * players;
+        for (estimate, phi_g) in replicates.estimates.iter_mut().zip(refitted.into_iter().flatten()) {
             estimate[span.clone()].copy_from_slice(&phi_g);
         }
     }
-    (phi, replicates.as_ref().map(Replicates::standard_errors))
+    (phi, Some(replicates.standard_errors()))
 }
 
 /// The complementary pairs of a paired schedule.

@@ -65,7 +65,7 @@ pub(super) struct Replicates {
 impl Replicates {
     /// The number of groups for `schedule` under a cap of `max_groups`; below 2 the
     /// jackknife cannot run.
-    fn groups(schedule: &Schedule, max_groups: u32) -> usize {
+    pub(super) fn groups(schedule: &Schedule, max_groups: u32) -> usize {
         schedule.units.min(max_groups) as usize
     }
 
@@ -99,6 +99,12 @@ impl Replicates {
             estimates.push(phi);
         }
         Some(Self { estimates, factors: group_factors(schedule, groups) })
+    }
+
+    /// Zero replicates of `len` values over `groups` groups of `schedule`'s units, for an
+    /// estimator that computes its own.
+    pub(super) fn empty(schedule: &Schedule, groups: usize, len: usize) -> Self {
+        Self { estimates: vec![vec![0.0; len]; groups], factors: group_factors(schedule, groups) }
     }
 
     /// `sqrt((G − 1)/G · Σ_g c_g (φ_{−g} − φ̄)²)` for every value.

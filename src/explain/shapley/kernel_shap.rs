@@ -18,7 +18,7 @@ use super::common::{Request, RowEstimate, ShapleyGame};
 use super::estimator::{Estimator, Sampler};
 use super::game::Game;
 use super::interactions::{interaction_estimate, interaction_system_bytes, INTERACTION_SYSTEMS};
-use super::jackknife::{jackknife_standard_errors, Replicates};
+use super::jackknife::jackknife_standard_errors;
 use super::schedule::{covers_all, default_budget};
 use super::solve::constrained_wls;
 use crate::element::Element;
@@ -298,8 +298,7 @@ impl Round {
         }
         let (phi, errors) = match plan.estimator.triple_players() {
             Some(triple_players) if !schedule.exact => {
-                let replicates = Replicates::of_linear_fit(schedule, values, base, prediction, plan.max_groups);
-                interaction_estimate(schedule, triple_players, values, base, prediction, phi, replicates)
+                interaction_estimate(schedule, triple_players, values, base, prediction, phi, plan.max_groups)
             }
             _ => (phi, jackknife_standard_errors(schedule, values, base, prediction, plan.max_groups)),
         };
