@@ -75,8 +75,10 @@ impl OptionArguments<'_, '_> {
         let mut params = TimeShapParams::new(background);
         params.tolerance = (prune != 0).then_some(tolerance);
         params.pruning_index = (pruning_index != 0).then_some(i64::from(pruning_index));
-        params.budget = budget;
-        // 0 keeps the engine's default.
+        // 0 keeps the engine's defaults (as in C), for the budget and the jackknife groups.
+        if budget > 0 {
+            params.budget = budget;
+        }
         if error_batches > 0 {
             params.error_batches = u32::try_from(error_batches)
                 .map_err(|_| Error::invalid("errorBatches", format!("is {error_batches}, expected >= 2")))?;

@@ -123,9 +123,9 @@ public final class TimeShapOptions {
     }
 
     /**
-     * Coalitions per explanation (at least 2; default 32000).
+     * Coalitions per explanation (at least 2; default 32000). 0 keeps the default, as in C.
      *
-     * @param coalitions coalitions per explanation (at least 2; default 32000)
+     * @param coalitions coalitions per explanation (at least 2), or 0 for the default 32000
      * @return these options
      */
     public TimeShapOptions budget(int coalitions) {

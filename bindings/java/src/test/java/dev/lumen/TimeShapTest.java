@@ -383,7 +383,12 @@ class TimeShapTest {
                 TimeShapExplanation topTriples = engine.explainTimeShap(model, x, L, TimeShapLevel.EVENT,
                         new TimeShapOptions(B).budget(200).estimator(Estimator.LEVERAGE_TOP_TRIPLES), seeded);
                 TimeShapExplanation linear = engine.explainTimeShap(model, x, L, TimeShapLevel.EVENT,
-                        new TimeShapOptions(B).budget(200).estimator(Estimator.LEVERAGE_STRATIFIED), seeded)) {
+                        new TimeShapOptions(B).budget(200).estimator(Estimator.LEVERAGE_STRATIFIED), seeded);
+                TimeShapExplanation zeroBudget = engine.explainTimeShap(model, x, L, TimeShapLevel.EVENT,
+                        new TimeShapOptions(B).budget(0), seeded)) {
+            // Budget 0 is the default, 32000 coalitions: every one of the 4094 here.
+            assertTrue(zeroBudget.toJson().contains("\"budget\":32000"), zeroBudget.toJson());
+            assertTrue(zeroBudget.exact());
             assertFalse(byDefault.exact());
             assertArrayEquals(engines.values(), byDefault.values());
             assertArrayEquals(engines.standardErrors(), byDefault.standardErrors());
