@@ -2,13 +2,13 @@
 //! [`DemoSection`] prints its part of the summary and hands back explanation records; the
 //! demo writes them to `OUTPUT/explanations/` and builds the report from what it wrote.
 //!
-//! - [`credit`]: German Credit applicants, each explained by Feature Ablation and by a
+//! - `credit`: German Credit applicants, each explained by Feature Ablation and by a
 //!   KernelSHAP waterfall with reason codes for declined ones; PermuteAttack counterfactuals
 //!   with credit scores for the first declined applicant; a dataset audit of
 //!   counterfactuals over the declined applicants of the portfolio.
-//! - [`fraud`]: the account-takeover GRU on synthetic event histories: TimeSHAP pruning,
+//! - `fraud`: the account-takeover GRU on synthetic event histories: TimeSHAP pruning,
 //!   event, feature and cell level on a hold-out takeover, and a global study.
-//! - [`digits`]: the digits CNN on a held-out image: Integrated Gradients, Occlusion and
+//! - `digits`: the digits CNN on a held-out image: Integrated Gradients, Occlusion and
 //!   Grad-CAM as text heat maps, analytics, PNGs with `--images DIR`.
 //!
 //! A new section implements [`DemoSection`] and joins [`sections`].

@@ -5,7 +5,7 @@
 //! Rows come as the model's raw attributes (for a model with a schema: labels or codes,
 //! numbers in real units) or as its input columns; see [`crate::input`]. Every output is
 //! keyed by `--id-column` when given, else by line number, and shows values in raw units
-//! and labels when the model has a schema. [`context`] builds the records' context,
+//! and labels when the model has a schema. [`context`](mod@context) builds the records' context,
 //! [`outputs`] the CSV files, [`progress`] the rows-done bar.
 
 pub mod context;
@@ -73,7 +73,7 @@ pub struct ExplainArgs {
     #[command(flatten)]
     engine: EngineArgs,
     /// Folder for explanation.json and attributions.csv (or counterfactuals.csv); for
-    /// TimeSHAP, explanation-<k>-<level>.json per sequence and level, and timeshap.csv.
+    /// TimeSHAP, `explanation-<k>-<level>.json` per sequence and level, and timeshap.csv.
     #[arg(long, short, default_value = "lumen-explanation")]
     output: PathBuf,
     /// Overwrite outputs that already exist (otherwise the command refuses, exit code 5).

@@ -3,7 +3,7 @@
 //! sequence, after temporal coalition pruning lumps the older events into one player.
 //!
 //! The game is the KernelSHAP engine's own ([`Game`](crate::explain::shapley::game::Game),
-//! KernelSHAP's default [`Estimator`](crate::explain::shapley::Estimator),
+//! KernelSHAP's default [`Estimator`],
 //! [`constrained_wls`](crate::explain::shapley::solve::constrained_wls)): a player is a set
 //! of (event, feature) cells that take the background's values when the player is off,
 //! and the pruned events are one more player (a flag element of the game row, turned back into those events by the game's model). Where the paper is silent

@@ -1,11 +1,11 @@
 //! The `native` methods of `dev.lumen.NativeLumen`, one module per family. Every export
 //! is a thin wrapper: `with_env` (which runs the body inside `catch_unwind`) around an
-//! `inner_*` function returning a [`BindingResult`](crate::error::BindingResult),
+//! `inner_*` function returning a [`BindingResult`],
 //! resolved by [`ThrowLumenException`](crate::error::ThrowLumenException).
 //!
 //! The explain exports take the rows (and every option in the model's element type) as a
 //! Java `Object` that is a `float[]` or a `double[]`; each `inner_*` is generic over the
-//! element type `E` and [`per_element!`] runs it with the `E` the model declared, so an
+//! element type `E` and `per_element!` runs it with the `E` the model declared, so an
 //! array of the other type fails with `ElementTypeMismatch` ([`crate::arrays::elements`]).
 
 pub mod call;
