@@ -1,6 +1,8 @@
 package dev.lumen;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * How KernelSHAP samples and weights coalitions ({@link KernelShapOptions#estimator(Estimator)}).
@@ -58,14 +60,13 @@ public enum Estimator {
      *     ({@code INVALID_ARGUMENT}) naming the valid names when it names no estimator
      */
     public static Estimator named(String name) {
-        String constant = Checks.notNull(name, "name").trim().replace('-', '_').toUpperCase(java.util.Locale.ROOT);
+        String constant = Checks.notNull(name, "name").trim().replace('-', '_').toUpperCase(Locale.ROOT);
         for (Estimator estimator : values()) {
             if (estimator.name().equals(constant)) {
                 return estimator;
             }
         }
-        List<String> names = java.util.Arrays.stream(values()).map(e -> e.name().toLowerCase(java.util.Locale.ROOT))
-                .toList();
+        List<String> names = Arrays.stream(values()).map(e -> e.name().toLowerCase(Locale.ROOT)).toList();
         throw new InvalidArgumentException(Status.INVALID_ARGUMENT,
                 "estimator: is '" + name + "', expected one of " + String.join(", ", names));
     }
