@@ -17,7 +17,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 limit="${LUMEN_SPARK_TIMEOUT:-240}"
-eval "$(bash "$here/build.sh" | tail -3)"
+# build.sh prints its settings last; a failed build stops here, not at an unset setting.
+settings="$(bash "$here/build.sh")" || { echo "integrations/spark/build.sh failed" >&2; exit 1; }
+eval "$(tail -3 <<<"$settings")"
 # shellcheck source=cluster.sh
 source "$here/cluster.sh"
 export SPARK_LOCAL_IP=127.0.0.1 SPARK_HOME="$spark_home"

@@ -1,5 +1,6 @@
 package dev.lumen.spark;
 
+import dev.lumen.Estimator;
 import dev.lumen.TimeShapLevel;
 import dev.lumen.TimeShapOptions;
 import java.io.Serializable;
@@ -7,7 +8,8 @@ import java.io.Serializable;
 /**
  * TimeSHAP's options as a Spark job carries them (Lumen's {@link TimeShapOptions}): the
  * background (one event, or the mean of training events), the level (events, features or cells),
- * optional temporal coalition pruning, the coalition budget, the explained output and link.
+ * optional temporal coalition pruning, the coalition budget and estimator, the explained output
+ * and link.
  * Setters return {@code this}.
  */
 public final class TimeShap implements Serializable {
@@ -19,6 +21,7 @@ public final class TimeShap implements Serializable {
     private Double tolerance;
     private int budget = 32000;
     private int errorBatches;
+    private Estimator estimator;
     private int target;
     private boolean logit;
     private int topEvents = 3;
@@ -116,6 +119,22 @@ public final class TimeShap implements Serializable {
     }
 
     /**
+     * The KernelSHAP estimator of the levels whose coalitions are sampled (default: the
+     * engine's, {@link Estimator#LEVERAGE_TOP_TRIPLES}; {@link Estimator#LEVERAGE_STRATIFIED}
+     * gives Lumen 0.2's values). Recorded in each explanation's JSON.
+     *
+     * @param estimator the estimator
+     * @return these options
+     */
+    public TimeShap estimator(Estimator estimator) {
+        if (estimator == null) {
+            throw new IllegalArgumentException("estimator: is null, expected an Estimator");
+        }
+        this.estimator = estimator;
+        return this;
+    }
+
+    /**
      * The model output explained (default 0).
      *
      * @param output the output's index
@@ -178,6 +197,9 @@ public final class TimeShap implements Serializable {
         TimeShapOptions o = background != null ? new TimeShapOptions(background)
                 : TimeShapOptions.averageEventOf(trainingEvents);
         o.budget(budget).errorBatches(errorBatches).target(target).logit(logit).topK(topEvents, topFeatures);
+        if (estimator != null) {
+            o.estimator(estimator);
+        }
         if (eta != null) {
             o.tolerance(eta);
         }

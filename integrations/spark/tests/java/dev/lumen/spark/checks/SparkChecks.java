@@ -4,6 +4,7 @@ import dev.lumen.CallOptions;
 import dev.lumen.Direction;
 import dev.lumen.Engine;
 import dev.lumen.EngineOptions;
+import dev.lumen.Estimator;
 import dev.lumen.Explanation;
 import dev.lumen.KernelShapOptions;
 import dev.lumen.ModelHandle;
@@ -452,6 +453,28 @@ public final class SparkChecks {
                         Arrays.equals(e.values(), toArray(sampled.getList(sampled.fieldIndex(SequenceExplainer.VALUES))))
                                 && Float.floatToRawIntBits(e.prediction()) == Float.floatToRawIntBits(
                                         sampled.getFloat(sampled.fieldIndex(LumenExplainer.PREDICTION))), id);
+            }
+            // The estimator of the sampled levels reaches the executors.
+            TimeShap linear = TimeShap.withBackgroundEvent(background).budget(40).tolerance(0.01)
+                    .estimator(Estimator.LEVERAGE_STRATIFIED);
+            Row linearRow = null;
+            for (Row r : SequenceExplainer.of(new Transactions.FraudScorer(), linear, "customer_id", "seq_no", f)
+                    .seed(seed).partitions(3).explain(events.repartition(3)).collectAsList()) {
+                linearRow = r.getString(0).equals(id) ? r : linearRow;
+            }
+            try (Engine engine = new Engine();
+                    SequenceModelHandle model = new SequenceModelHandle(new Transactions.FraudScorer().create(),
+                            SequenceModelSpec.of(f.length, 1).featureNames(f));
+                    TimeShapExplanation e = engine.explainTimeShap(model, x, seq.size(), TimeShapLevel.EVENT,
+                            new dev.lumen.TimeShapOptions(background).budget(40).tolerance(0.01)
+                                    .estimator(Estimator.LEVERAGE_STRATIFIED),
+                            new CallOptions().seed(seed).rowIds(id))) {
+                float[] distributed = linearRow == null ? null
+                        : toArray(linearRow.getList(linearRow.fieldIndex(SequenceExplainer.VALUES)));
+                check("timeshap estimator: LEVERAGE_STRATIFIED gives the Java API's bits on " + id
+                        + " and other values than the default's",
+                        distributed != null && Arrays.equals(e.values(), distributed) && !Arrays.equals(distributed,
+                                toArray(sampled.getList(sampled.fieldIndex(SequenceExplainer.VALUES)))), id);
             }
         }
 
