@@ -143,7 +143,8 @@ pub(super) fn interaction_estimate(
         return (linear, linear_errors());
     };
     let mut phi = linear;
-    // Per target: the interaction fit's replicates, or `None` where the linear fit stands.
+    // Per target: the interaction fit's replicates, or `None` where the linear fit stands
+    // (read only when there are groups to leave out).
     let mut fitted: Vec<Option<Vec<Vec<f64>>>> = Vec::with_capacity(base.len());
     for k in 0..base.len() {
         let span = k * players..(k + 1) * players;
@@ -156,7 +157,6 @@ pub(super) fn interaction_estimate(
         };
         phi[span.clone()].copy_from_slice(&fit.phi);
         if groups < 2 {
-            fitted.push(Some(Vec::new()));
             continue;
         }
         // Where leaving a group out leaves a free triple unidentified, the fit is made
