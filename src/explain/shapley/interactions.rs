@@ -71,6 +71,7 @@ use super::schedule::{Coalitions, Schedule};
 use super::solve::dot;
 use super::wide::avx2_dispatch;
 use crate::engine::call_control::{self, ControlScope};
+use crate::error::Result;
 
 /// The fewest complementary pairs per unpenalised coefficient.
 pub(super) const PAIRS_PER_COEFFICIENT: usize = 4;
@@ -117,69 +118,87 @@ pub(super) fn interaction_system_bytes(players: usize, triple_players: usize) ->
 /// target to the linear fit where it does not apply.
 ///
 /// `values` are the coalition values (`coalitions × targets`), `base` and `total` the
-/// empty and full coalitions' (one per target), `linear` KernelSHAP's values (`targets ×
-/// M`), and the jackknife runs over at most `max_groups` groups. Returns the values
-/// (`targets × M`) and their standard errors (`None` when fewer than two groups were
-/// sampled, a replicate cannot be refitted, or a target that falls back has no linear
-/// errors). The linear fit's own replicates are computed only for a target that falls
-/// back. Without complementary pairs, or for an exact schedule, returns the linear fit
-/// and its errors.
+/// empty and full coalitions' (one per target), `linear_fit(k)` KernelSHAP's linear values
+/// of target `k` (M values, or the error of a design that does not determine them), and the
+/// jackknife runs over at most `max_groups` groups. Returns the values (`targets × M`) and
+/// their standard errors (`None` when fewer than two groups were sampled, a replicate
+/// cannot be refitted, or a target that falls back has no linear errors).
+///
+/// On a paired schedule the linear fit is the players' block of the interaction system
+/// without the triples, so the players are ranked from that block's solution; `linear_fit`
+/// runs only where it fails (to rank the players, or to report why the design does not
+/// determine them) and for a target that falls back, whose linear replicates are then
+/// computed too. Without complementary pairs, or for an exact schedule, returns the linear
+/// fit and its errors.
 pub(super) fn interaction_estimate(
     schedule: &Schedule,
     triple_players: usize,
     values: &[f64],
     base: &[f64],
     total: &[f64],
-    linear: Vec<f64>,
     max_groups: u32,
-) -> (Vec<f64>, Option<Vec<f64>>) {
+    linear_fit: impl Fn(usize) -> Result<Vec<f64>>,
+) -> Result<(Vec<f64>, Option<Vec<f64>>)> {
     let linear_errors = || jackknife_standard_errors(schedule, values, base, total, max_groups);
+    let all_linear =
+        || -> Result<Vec<f64>> { Ok((0..base.len()).map(&linear_fit).collect::<Result<Vec<_>>>()?.concat()) };
     let players = schedule.coalitions.players();
     if schedule.exact || Terms::supported_players(players, triple_players, usize::MAX) < 3 {
-        return (linear, linear_errors());
+        return Ok((all_linear()?, linear_errors()));
     }
     let groups = Replicates::groups(schedule, max_groups);
-    let Some(pairs) = Pairs::of(schedule, values, base.len(), groups.max(1)) else {
-        return (linear, linear_errors());
+    let Some(pairs) = Pairs::of(schedule, values, base, total, groups.max(1)) else {
+        return Ok((all_linear()?, linear_errors()));
     };
-    let mut phi = linear;
+    let mut phi = Vec::with_capacity(base.len() * players);
     // Per target: the interaction fit's replicates, or `None` where the linear fit stands
-    // (read only when there are groups to leave out).
+    // (read only when there are groups to leave out and every target's replicates exist).
     let mut fitted: Vec<Option<Vec<Vec<f64>>>> = Vec::with_capacity(base.len());
+    let mut replicated = groups >= 2;
     for k in 0..base.len() {
-        let span = k * players..(k + 1) * players;
         let delta = total[k] - base[k];
-        let fit = Terms::choose(&phi[span.clone()], triple_players, pairs.len())
+        let ranking = match Terms::linear(players).fit(&pairs, k, delta) {
+            Some(ranking) => ranking,
+            None => linear_fit(k)?,
+        };
+        let fit = Terms::choose(&ranking, triple_players, pairs.len())
             .and_then(|terms| Fit::new(&pairs, &terms, k, delta).map(|fit| (terms, fit)));
         let Some((terms, fit)) = fit else {
+            phi.extend(linear_fit(k)?);
             fitted.push(None);
             continue;
         };
-        phi[span.clone()].copy_from_slice(&fit.phi);
-        if groups < 2 {
+        if !replicated {
+            phi.extend(fit.phi);
             continue;
         }
         // Where leaving a group out leaves a free triple unidentified, the fit is made
         // again with every triple penalised, so that the errors stay available.
-        let refitted = fit.replicates(&pairs, &terms, k, delta, groups).map(|r| (fit.phi, r)).or_else(|| {
+        let refitted = fit.replicates(&pairs, &terms, k, delta, groups).map(|r| (fit.phi.clone(), r)).or_else(|| {
             let terms = terms.all_penalised()?;
             let fit = Fit::new(&pairs, &terms, k, delta)?;
             let refitted = fit.replicates(&pairs, &terms, k, delta, groups)?;
             Some((fit.phi, refitted))
         });
-        let Some((values, refitted)) = refitted else {
-            return (phi, None);
-        };
-        phi[span].copy_from_slice(&values);
-        fitted.push(Some(refitted));
+        match refitted {
+            Some((values, refitted)) => {
+                phi.extend(values);
+                fitted.push(Some(refitted));
+            }
+            // No errors for this call; every target's values are still its own fit's.
+            None => {
+                phi.extend(fit.phi);
+                replicated = false;
+            }
+        }
     }
-    if groups < 2 {
-        return (phi, None);
+    if !replicated {
+        return Ok((phi, None));
     }
     let mut replicates = if fitted.iter().any(Option::is_none) {
         match Replicates::of_linear_fit(schedule, values, base, total, max_groups) {
             Some(linear) => linear,
-            None => return (phi, None),
+            None => return Ok((phi, None)),
         }
     } else {
         Replicates::empty(schedule, groups, phi.len())
@@ -190,7 +209,7 @@ pub(super) fn interaction_estimate(
             estimate[span.clone()].copy_from_slice(&phi_g);
         }
     }
-    (phi, Some(replicates.standard_errors()))
+    Ok((phi, Some(replicates.standard_errors())))
 }
 
 /// The complementary pairs of a paired schedule.
@@ -212,11 +231,17 @@ struct Pairs<'a> {
 
 impl<'a> Pairs<'a> {
     /// The pairs of `schedule` (rows `2p` and `2p + 1` complementary), their units dealt to
-    /// `groups` groups; `None` when the schedule is not made of such pairs.
-    fn of(schedule: &'a Schedule, values: &[f64], targets: usize, groups: usize) -> Option<Self> {
+    /// `groups` groups, for the targets whose empty and full coalitions' values are `base`
+    /// and `total`; `None` when the schedule is not made of such pairs or a value or
+    /// difference is not finite.
+    fn of(schedule: &'a Schedule, values: &[f64], base: &[f64], total: &[f64], groups: usize) -> Option<Self> {
         let coalitions = &schedule.coalitions;
         let players = coalitions.players();
+        let targets = base.len();
         if coalitions.len() % 2 != 0 || coalitions.is_empty() {
+            return None;
+        }
+        if base.iter().zip(total).any(|(b, t)| !(t - b).is_finite()) {
             return None;
         }
         let count = coalitions.len() / 2;
@@ -246,7 +271,7 @@ impl<'a> Pairs<'a> {
             pairs.group.push(group);
             pairs.y.extend((0..targets).map(|k| (values[first * targets + k] - values[second * targets + k]) / 2.0));
         }
-        Some(pairs)
+        pairs.y.iter().all(|y| y.is_finite()).then_some(pairs)
     }
 
     fn len(&self) -> usize {
@@ -298,6 +323,17 @@ struct Terms {
 }
 
 impl Terms {
+    /// The players alone, without triples: KernelSHAP's linear fit.
+    fn linear(players: usize) -> Self {
+        Self { players, triples: Vec::new(), free: 0 }
+    }
+
+    /// The fit of target `k` on these terms over every pair, unpenalised, as Shapley
+    /// values; `None` when its Gram matrix is singular or the call was stopped.
+    fn fit(&self, pairs: &Pairs, k: usize, delta: f64) -> Option<Vec<f64>> {
+        NormalEquations::over(pairs, self, k, 0..pairs.len(), |p| pairs.weights[p])?.shapley_values(self, delta)
+    }
+
     /// The players alone and the triples among the `k` players with the largest `|linear|`
     /// (ties to the lower index), `k` the largest that `pairs` pairs support; `None` below
     /// `k = 3`.
@@ -715,7 +751,7 @@ mod tests {
         // Value of a coalition: its bit pattern read as a number, one target.
         let value = |c: usize| (0..10).filter(|&i| paired.coalitions.contains(c, i)).map(|i| (1 << i) as f64).sum();
         let values: Vec<f64> = (0..paired.len()).map(value).collect();
-        let pairs = Pairs::of(&paired, &values, 1, 4).expect("a paired schedule");
+        let pairs = Pairs::of(&paired, &values, &[0.0], &[1.0], 4).expect("a paired schedule");
         assert_eq!(pairs.len(), paired.len() / 2);
         let mut signs = vec![0.0; 10];
         for p in 0..pairs.len() {
@@ -729,7 +765,42 @@ mod tests {
         assert!((sampled - pairs.sampled_weight).abs() < 1e-12 && sampled > 0.0);
         let lone = LeverageSampler::new(10, 12, true, &mut rng).unwrap().schedule;
         let values = vec![0.0; lone.len()];
-        assert!(Pairs::of(&lone, &values, 1, 4).is_none(), "below 2(M − 1) coalitions are drawn alone");
+        assert!(Pairs::of(&lone, &values, &[0.0], &[1.0], 4).is_none(), "below 2(M − 1) coalitions are drawn alone");
+        let mut overflowing = (0..paired.len()).map(value).collect::<Vec<f64>>();
+        overflowing[0] = f64::MAX;
+        overflowing[1] = -f64::MAX;
+        assert!(Pairs::of(&paired, &overflowing, &[0.0], &[1.0], 4).is_none(), "an infinite difference");
+        assert!(Pairs::of(&paired, &values, &[-f64::MAX], &[f64::MAX], 4).is_none(), "an infinite total − base");
+    }
+
+    #[test]
+    fn the_players_block_gives_kernel_shaps_linear_fit_on_pairs() {
+        // On complementary pairs the linear fit's residuals split into the pairs' symmetric
+        // part, which the constraint fixes, and the antisymmetric part `y − a·x` with
+        // `φ = 2a`: the players' block of the normal equations solves the same problem.
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        let players = 9;
+        let schedule = LeverageSampler::new(players, 150, true, &mut rng).unwrap().schedule;
+        let value = |c: usize| {
+            let z = |i: usize| f64::from(u8::from(schedule.coalitions.contains(c, i)));
+            (0..players).map(|i| (i as f64 - 3.5) * z(i)).sum::<f64>() + 2.0 * z(1) * z(4) * z(7) - z(0) * z(2)
+        };
+        let values: Vec<f64> = (0..schedule.len()).map(value).collect();
+        let (base, total) = (0.25, 0.25 + (0..players).map(|i| i as f64 - 3.5).sum::<f64>() + 2.0 - 1.0);
+        let pairs = Pairs::of(&schedule, &values, &[base], &[total], 4).expect("a paired schedule");
+        let block = Terms::linear(players).fit(&pairs, 0, total - base).expect("an identified fit");
+        let qr = crate::explain::shapley::solve::constrained_wls(
+            &schedule.coalitions,
+            &schedule.weights,
+            &values,
+            base,
+            total,
+        )
+        .unwrap();
+        for (b, q) in block.iter().zip(&qr) {
+            assert!((b - q).abs() <= 1e-12 * (1.0 + q.abs()), "{block:?} vs {qr:?}");
+        }
+        assert!((block.iter().sum::<f64>() - (total - base)).abs() < 1e-12);
     }
 
     #[test]

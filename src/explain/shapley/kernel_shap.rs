@@ -291,16 +291,18 @@ impl Round {
         plan: &SamplingPlan,
     ) -> Result<Self> {
         let t = base.len();
-        let mut phi = Vec::with_capacity(t * schedule.coalitions.players());
-        for k in 0..t {
+        let linear_fit = |k: usize| {
             let y: Vec<f64> = (0..schedule.len()).map(|c| values[c * t + k]).collect();
-            phi.extend(constrained_wls(&schedule.coalitions, &schedule.weights, &y, base[k], prediction[k])?);
-        }
+            constrained_wls(&schedule.coalitions, &schedule.weights, &y, base[k], prediction[k])
+        };
         let (phi, errors) = match plan.estimator.triple_players() {
             Some(triple_players) if !schedule.exact => {
-                interaction_estimate(schedule, triple_players, values, base, prediction, phi, plan.max_groups)
+                interaction_estimate(schedule, triple_players, values, base, prediction, plan.max_groups, linear_fit)?
             }
-            _ => (phi, jackknife_standard_errors(schedule, values, base, prediction, plan.max_groups)),
+            _ => {
+                let phi = (0..t).map(linear_fit).collect::<Result<Vec<_>>>()?.concat();
+                (phi, jackknife_standard_errors(schedule, values, base, prediction, plan.max_groups))
+            }
         };
         // A jackknife stopped by a cancel or a deadline gave up: report why.
         crate::engine::call_control::check_current()?;
