@@ -301,8 +301,11 @@ impl<'a> Pairs<'a> {
 
     /// `2 z_i − 1` of pair `pair`'s first coalition, into `out` (one per player).
     fn signs(&self, pair: usize, out: &mut [f64]) {
-        for (i, sign) in out.iter_mut().enumerate() {
-            *sign = if self.coalitions.contains(2 * pair, i) { 1.0 } else { -1.0 };
+        let bits = self.coalitions.bits(2 * pair);
+        for (signs, &word) in out.chunks_mut(u64::BITS as usize).zip(bits) {
+            for (i, sign) in signs.iter_mut().enumerate() {
+                *sign = if (word >> i) & 1 == 1 { 1.0 } else { -1.0 };
+            }
         }
     }
 
