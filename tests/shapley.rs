@@ -590,6 +590,36 @@ mod sampling_error {
     }
 
     #[test]
+    fn each_output_gets_the_bits_it_gets_alone() {
+        // Each output is fitted on its own over the same draws: explaining both outputs in
+        // one call gives each the values and errors of a call for it alone (same seed), for
+        // every estimator, with errors available or not.
+        for estimator in Estimator::ALL {
+            for budget in [20, 60, 300] {
+                let mut setting = Setting::new(10, 4);
+                setting.params.estimator = estimator;
+                setting.params.budget = Some(budget);
+                setting.params.game.targets = None;
+                let both = setting.explain(3).unwrap();
+                assert_eq!(both.outputs_per_row(), 2);
+                for k in 0..2u32 {
+                    setting.params.game.targets = Some(vec![k]);
+                    let alone = setting.explain(3).unwrap();
+                    let span = k as usize * 10..(k as usize + 1) * 10;
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    let label = format!("{estimator:?}, budget {budget}, output {k}");
+                    assert_eq!(bits(&both.attributions[span.clone()]), bits(&alone.attributions[..]), "{label}");
+                    let (both_se, alone_se) = (both.standard_errors.as_ref(), alone.standard_errors.as_ref());
+                    assert_eq!(both_se.is_some(), alone_se.is_some(), "{label}");
+                    if let (Some(both_se), Some(alone_se)) = (both_se, alone_se) {
+                        assert_eq!(bits(&both_se[span]), bits(&alone_se[..]), "{label}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_target_standard_error_samples_in_rounds_until_met() {
         // shap's schedule draws with replacement, so near the 4094 coalitions of M = 12 its
         // draws mostly repeat pairs: a looser target for it.
