@@ -114,7 +114,7 @@ fn ablation_batches_and_gathers() {
             let (on_gpu, on_cpu) = both_f32(gpu, items.len() * n, |backend, out| {
                 let mut scratch = AblationScratch::new(items.len(), n).expect("batch scratch");
                 scratch.rows.fill(f32::NAN);
-                backend.build_ablation_batch(&job, items.clone(), &mut scratch).unwrap();
+                backend.build_ablation_batch(&job, items.clone(), scratch.slots()).unwrap();
                 out.copy_from_slice(&scratch.rows);
             });
             compare_f32(&format!("ablation build ({mask_name}, {baseline_name})"), &on_gpu, &on_cpu);
@@ -122,7 +122,7 @@ fn ablation_batches_and_gathers() {
             let (on_gpu, on_cpu) = both_f32(gpu, listed.len() * n, |backend, out| {
                 let mut scratch = AblationScratch::new(listed.len(), n).expect("batch scratch");
                 scratch.rows.fill(f32::NAN);
-                backend.build_listed_ablation_rows(&job, &listed, &mut scratch).unwrap();
+                backend.build_listed_ablation_rows(&job, &listed, scratch.slots()).unwrap();
                 out.copy_from_slice(&scratch.rows);
             });
             compare_f32(&format!("listed ablation rows ({mask_name}, {baseline_name})"), &on_gpu, &on_cpu);
@@ -148,7 +148,7 @@ fn ablation_batches_and_gathers() {
     let (on_gpu, on_cpu) = both_f32(gpu, items.len() * n, |backend, out| {
         let mut scratch = AblationScratch::new(items.len(), n).expect("batch scratch");
         scratch.rows.fill(f32::NAN);
-        backend.build_ablation_batch(&job, items.clone(), &mut scratch).unwrap();
+        backend.build_ablation_batch(&job, items.clone(), scratch.slots()).unwrap();
         out.copy_from_slice(&scratch.rows);
     });
     compare_f32("ablation build (windows, several elements per thread)", &on_gpu, &on_cpu);
@@ -294,7 +294,7 @@ fn half_precision_batches_round_like_the_half_crate() {
     let job = AblationJob { inputs: &inputs, row_len: n, baselines: &baseline, masks: &masks };
     let items = 0..masks.len();
     let mut reference = AblationScratch::new(items.len(), n).expect("batch scratch");
-    CpuBackend.build_ablation_batch(&job, items.clone(), &mut reference).unwrap();
+    CpuBackend.build_ablation_batch(&job, items.clone(), reference.slots()).unwrap();
     let operands = gpu.upload_ablation(&job).unwrap();
     for dtype in [InputDtype::F16, InputDtype::Bf16] {
         let mut batch = gpu.batch_buffer(items.len(), n, dtype).unwrap();

@@ -178,7 +178,7 @@ fn ablation_builds_deltas_and_gathers() {
             let job = AblationJob { inputs: &inputs, row_len: n, baselines: baseline, masks: &masks };
             let items = 2..job.items() - 1;
             let mut reference = AblationScratch::new(items.len(), n).expect("batch scratch");
-            CpuBackend.build_ablation_batch(&job, items.clone(), &mut reference).unwrap();
+            CpuBackend.build_ablation_batch(&job, items.clone(), reference.slots()).unwrap();
             let (mode, scalar, values) = baseline_operands(baseline);
             let mut out = vec![f32::NAN; items.len() * n];
             let (first, count) = (items.start as u64, items.len() as u64);

@@ -404,9 +404,8 @@ impl<E: Element> AblationJob<'_, E> {
     }
 }
 
-/// A worker's reusable batch buffer. Each slot remembers which item it holds, so the
-/// next item of the same input row only restores and re-applies the perturbed elements
-/// instead of copying a whole row.
+/// Batch slots that own their rows (zeroed) and items: for tests and callers of the
+/// backends that keep no buffers of their own. [`slots`](Self::slots) lends them.
 #[derive(Debug, Clone, Default)]
 pub struct AblationScratch<E: Element = f32> {
     /// `batch_rows × row_len` perturbed rows.
@@ -424,6 +423,23 @@ impl<E: Element> AblationScratch<E> {
             held: try_filled("batch slots", batch_rows, None)?,
         })
     }
+
+    /// The slots, lent to a backend for one batch.
+    pub fn slots(&mut self) -> AblationSlots<'_, E> {
+        AblationSlots { rows: &mut self.rows, held: &mut self.held }
+    }
+}
+
+/// A worker's batch slots, lent to the backend for one batch. Each slot remembers which
+/// item it holds, so the next item of the same input row only restores and re-applies the
+/// perturbed elements instead of copying a whole row. A slot that holds no item (`None`)
+/// has unspecified contents, such as a reused buffer's, and is written whole first.
+#[derive(Debug)]
+pub struct AblationSlots<'s, E: Element = f32> {
+    /// `slots × row_len` perturbed rows.
+    pub rows: &'s mut [E],
+    /// The item each slot currently holds.
+    pub held: &'s mut [Option<usize>],
 }
 
 #[cfg(test)]

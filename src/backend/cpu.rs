@@ -11,7 +11,7 @@ use crate::element::Element;
 use crate::error::Result;
 
 use super::{
-    ablation::MAX_WINDOW_RANK, AblationJob, AblationScratch, Backend, BackendKind, BaselineRow, CoalitionJob,
+    ablation::MAX_WINDOW_RANK, AblationJob, AblationSlots, Backend, BackendKind, BaselineRow, CoalitionJob,
     GradientShapDrawJob, Masks, PathJob, WindowGrid,
 };
 
@@ -90,12 +90,12 @@ pub(super) fn build_listed_coalition_rows<E: Element>(job: &CoalitionJob<'_, E>,
     );
 }
 
-/// Builds item `item_of(slot)` of `job` into each of the first `slots` slots of `scratch`.
+/// Builds item `item_of(slot)` of `job` into each of the first `slots` of `scratch`'s slots.
 fn build_ablation_slots<E: Element>(
     job: &AblationJob<'_, E>,
     slots: usize,
     item_of: impl Fn(usize) -> usize + Sync,
-    scratch: &mut AblationScratch<E>,
+    scratch: AblationSlots<'_, E>,
 ) {
     let n = job.row_len;
     let per_row = job.masks.len();
@@ -121,11 +121,11 @@ fn build_ablation_slots<E: Element>(
     }
 }
 
-/// Builds the listed `items` of `job` into the first `items.len()` slots of `scratch`.
+/// Builds the listed `items` of `job` into the first `items.len()` of `scratch`'s slots.
 pub(super) fn build_listed_ablation_rows<E: Element>(
     job: &AblationJob<'_, E>,
     items: &[u32],
-    scratch: &mut AblationScratch<E>,
+    scratch: AblationSlots<'_, E>,
 ) {
     build_ablation_slots(job, items.len(), |slot| items[slot] as usize, scratch);
 }
@@ -299,9 +299,9 @@ impl<E: Element> Backend<E> for CpuBackend {
         &self,
         job: &AblationJob<'_, E>,
         items: Range<usize>,
-        scratch: &mut AblationScratch<E>,
+        slots: AblationSlots<'_, E>,
     ) -> Result<()> {
-        build_ablation_slots(job, items.len(), |slot| items.start + slot, scratch);
+        build_ablation_slots(job, items.len(), |slot| items.start + slot, slots);
         Ok(())
     }
 
@@ -309,9 +309,9 @@ impl<E: Element> Backend<E> for CpuBackend {
         &self,
         job: &AblationJob<'_, E>,
         items: &[u32],
-        scratch: &mut AblationScratch<E>,
+        slots: AblationSlots<'_, E>,
     ) -> Result<()> {
-        build_listed_ablation_rows(job, items, scratch);
+        build_listed_ablation_rows(job, items, slots);
         Ok(())
     }
 
@@ -619,13 +619,15 @@ mod tests {
         let masks = Masks::Groups(groups);
         let baselines = Baselines::PerRow((0..rows * n).map(|i| i as f32 * -0.25).collect());
         let job = AblationJob { inputs: &inputs, row_len: n, baselines: &baselines, masks: &masks };
-        let mut all = AblationScratch::new(job.items(), n).unwrap();
-        CpuBackend.build_ablation_batch(&job, 0..job.items(), &mut all).unwrap();
+        let mut all = crate::backend::AblationScratch::new(job.items(), n).unwrap();
+        CpuBackend.build_ablation_batch(&job, 0..job.items(), all.slots()).unwrap();
         let items: Vec<u32> = (0..job.items() as u32).filter(|i| i % 5 != 2).collect();
-        let mut listed = AblationScratch::new(items.len(), n).unwrap();
-        // Twice into the same scratch: the second build reuses the slots the first filled.
+        let mut listed = crate::backend::AblationScratch::new(items.len(), n).unwrap();
+        // Slots of unspecified contents (a reused buffer's): every empty slot is written whole.
+        listed.rows.fill(f32::NAN);
+        // Twice into the same slots: the second build reuses the rows the first filled.
         for _ in 0..2 {
-            CpuBackend.build_listed_ablation_rows(&job, &items, &mut listed).unwrap();
+            CpuBackend.build_listed_ablation_rows(&job, &items, listed.slots()).unwrap();
             for (row, &item) in listed.rows.chunks_exact(n).zip(&items) {
                 assert_eq!(row, &all.rows[item as usize * n..(item as usize + 1) * n], "item {item}");
             }

@@ -16,7 +16,7 @@ use std::ops::Range;
 use crate::element::Element;
 use crate::error::Result;
 
-pub use ablation::{AblationJob, AblationScratch, BaselineRow, Baselines, GroupMap, Masks, WindowGrid};
+pub use ablation::{AblationJob, AblationScratch, AblationSlots, BaselineRow, Baselines, GroupMap, Masks, WindowGrid};
 pub use coalition::CoalitionJob;
 pub use cpu::CpuBackend;
 pub use grad_cam::{bilinear_taps, BilinearTap};
@@ -79,22 +79,22 @@ pub trait Backend<E: Element = f32>: Send + Sync + fmt::Debug {
         None
     }
 
-    /// Builds items `items` of `job` into the first `items.len()` slots of `scratch`.
+    /// Builds items `items` of `job` into the first `items.len()` of `slots`.
     fn build_ablation_batch(
         &self,
         job: &AblationJob<'_, E>,
         items: Range<usize>,
-        scratch: &mut AblationScratch<E>,
+        slots: AblationSlots<'_, E>,
     ) -> Result<()>;
 
-    /// Builds the listed `items` of `job` (in order) into the first `items.len()` slots of
-    /// `scratch`: the rows [`Backend::build_ablation_batch`] writes for those items, bit for
+    /// Builds the listed `items` of `job` (in order) into the first `items.len()` of
+    /// `slots`: the rows [`Backend::build_ablation_batch`] writes for those items, bit for
     /// bit (a run that skips the perturbations that change nothing).
     fn build_listed_ablation_rows(
         &self,
         job: &AblationJob<'_, E>,
         items: &[u32],
-        scratch: &mut AblationScratch<E>,
+        slots: AblationSlots<'_, E>,
     ) -> Result<()>;
 
     /// Turns per-perturbation output deltas `f(x) - f(x_p)` into per-element

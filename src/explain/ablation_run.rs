@@ -8,8 +8,9 @@
 use std::ops::Range;
 
 use crate::alloc::{try_filled, try_with_capacity};
-use crate::backend::{AblationJob, AblationScratch, Backend, BaselineRow, Baselines, Masks};
+use crate::backend::{AblationJob, AblationSlots, Backend, BaselineRow, Baselines, Masks};
 use crate::element::Element;
+use crate::engine::scratch::Scratch;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::model::evaluator::{BatchSource, DeviceJob};
@@ -30,23 +31,26 @@ pub(super) struct AblationRun<E: Element> {
     pub rows_evaluated: u64,
 }
 
-/// Plain copies of rows from two row sets laid end to end.
+/// Plain copies of rows from two row sets laid end to end, built in buffers the engine
+/// keeps between calls (every row a batch reads is written first).
 struct ReferenceRows<'a, E: Element> {
+    engine: &'a Engine,
     row_len: usize,
     inputs: &'a [E],
     baselines: &'a Baselines<E>,
 }
 
-impl<E: Element> BatchSource<E> for ReferenceRows<'_, E> {
-    type Scratch = Vec<E>;
+impl<'a, E: Element> BatchSource<E> for ReferenceRows<'a, E> {
+    type Scratch = Scratch<'a, E>;
 
-    fn new_scratch(&self, batch_rows: usize) -> Result<Vec<E>> {
-        try_filled("reference batch", batch_rows.saturating_mul(self.row_len), E::zero())
+    fn new_scratch(&self, batch_rows: usize) -> Result<Scratch<'a, E>> {
+        self.engine.scratch(batch_rows.saturating_mul(self.row_len))
     }
 
-    fn fill(&self, scratch: &mut Vec<E>, rows: Range<usize>) -> Result<()> {
+    fn fill(&self, scratch: &mut Scratch<'a, E>, rows: Range<usize>) -> Result<()> {
         let n = self.row_len;
         let input_rows = self.inputs.len() / n;
+        let scratch = scratch.as_mut_slice();
         for (slot, row) in rows.enumerate() {
             let out = &mut scratch[slot * n..(slot + 1) * n];
             if row < input_rows {
@@ -58,36 +62,50 @@ impl<E: Element> BatchSource<E> for ReferenceRows<'_, E> {
         Ok(())
     }
 
-    fn rows<'s>(&self, scratch: &'s Vec<E>, count: usize) -> &'s [E] {
-        &scratch[..count * self.row_len]
+    fn rows<'s>(&self, scratch: &'s Scratch<'a, E>, count: usize) -> &'s [E] {
+        &scratch.as_slice()[..count * self.row_len]
     }
 }
 
 /// Perturbed rows built by the engine's backend: every item of the job, or the `listed` ones
 /// (those that change their row).
 struct PerturbedRows<'a, E: Element> {
+    engine: &'a Engine,
     backend: &'a dyn Backend<E>,
     job: AblationJob<'a, E>,
     listed: Option<&'a [u32]>,
     batch_capacity: usize,
 }
 
-impl<E: Element> BatchSource<E> for PerturbedRows<'_, E> {
-    type Scratch = AblationScratch<E>;
+/// A worker's batch slots: their rows in a buffer the engine keeps between calls (so a
+/// call neither allocates nor clears megabytes first; every slot starts empty and is
+/// written whole before it is read), and the item each slot holds.
+struct PerturbedSlots<'a, E: Element> {
+    rows: Scratch<'a, E>,
+    held: Vec<Option<usize>>,
+}
 
-    fn new_scratch(&self, batch_rows: usize) -> Result<AblationScratch<E>> {
-        AblationScratch::new(batch_rows.min(self.batch_capacity), self.job.row_len)
+impl<'a, E: Element> BatchSource<E> for PerturbedRows<'a, E> {
+    type Scratch = PerturbedSlots<'a, E>;
+
+    fn new_scratch(&self, batch_rows: usize) -> Result<PerturbedSlots<'a, E>> {
+        let slots = batch_rows.min(self.batch_capacity);
+        Ok(PerturbedSlots {
+            rows: self.engine.scratch(slots.saturating_mul(self.job.row_len))?,
+            held: try_filled("batch slots", slots, None)?,
+        })
     }
 
-    fn fill(&self, scratch: &mut AblationScratch<E>, rows: Range<usize>) -> Result<()> {
+    fn fill(&self, scratch: &mut PerturbedSlots<'a, E>, rows: Range<usize>) -> Result<()> {
+        let slots = AblationSlots { rows: scratch.rows.as_mut_slice(), held: &mut scratch.held };
         match self.listed {
-            Some(items) => self.backend.build_listed_ablation_rows(&self.job, &items[rows], scratch),
-            None => self.backend.build_ablation_batch(&self.job, rows, scratch),
+            Some(items) => self.backend.build_listed_ablation_rows(&self.job, &items[rows], slots),
+            None => self.backend.build_ablation_batch(&self.job, rows, slots),
         }
     }
 
-    fn rows<'s>(&self, scratch: &'s AblationScratch<E>, count: usize) -> &'s [E] {
-        &scratch.rows[..count * self.job.row_len]
+    fn rows<'s>(&self, scratch: &'s PerturbedSlots<'a, E>, count: usize) -> &'s [E] {
+        &scratch.rows.as_slice()[..count * self.job.row_len]
     }
 
     fn device_job(&self) -> Option<DeviceJob<'_, E>> {
@@ -170,7 +188,7 @@ pub(super) fn run<E: Element>(
         Baselines::PerRow(_) => rows,
         Baselines::Scalar(_) | Baselines::Shared(_) => 1,
     };
-    let reference = ReferenceRows { row_len, inputs, baselines };
+    let reference = ReferenceRows { engine, row_len, inputs, baselines };
     let reference_rows = rows + baseline_rows;
     let mut reference_out = vec![E::zero(); reference_rows * output_len];
     let element_size = std::mem::size_of::<E>();
@@ -189,7 +207,7 @@ pub(super) fn run<E: Element>(
     let plan = BatchPlan::new(signature, evaluated, row_len, element_size, budget, perturbations_per_eval, threads)?;
     let backend = engine.backend_for::<E>();
     let mut perturbed_out = try_filled("perturbed outputs", evaluated * output_len, E::zero())?;
-    let source = PerturbedRows { backend, job, listed: changing.as_deref(), batch_capacity: plan.batch_rows };
+    let source = PerturbedRows { engine, backend, job, listed: changing.as_deref(), batch_capacity: plan.batch_rows };
     evaluator.run(engine.pool(), plan, &source, &mut perturbed_out)?;
     // Where each item's outputs are in `perturbed_out`, in item order; `None` for an
     // unchanged row.

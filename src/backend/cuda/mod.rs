@@ -24,7 +24,7 @@ use self::device::CudaDevice;
 use self::gpu::{download, grid, launched, rows_grid, upload, upload_structs, zeros};
 use self::layout::{to_u32, BilinearTapDevice, PathPointDevice, WindowGeometry};
 use super::{
-    bilinear_taps, AblationJob, AblationScratch, Backend, BackendKind, Baselines, CoalitionJob, GradientShapDrawJob,
+    bilinear_taps, AblationJob, AblationSlots, Backend, BackendKind, Baselines, CoalitionJob, GradientShapDrawJob,
     Masks, PathJob,
 };
 use crate::element::{same_slice, same_value, Element};
@@ -100,7 +100,7 @@ impl Backend for CudaBackend {
         &self,
         job: &AblationJob<'_>,
         items: Range<usize>,
-        scratch: &mut AblationScratch,
+        scratch: AblationSlots<'_>,
     ) -> Result<()> {
         let (n, per_row, slots) = (job.row_len, job.masks.len(), items.len());
         if slots == 0 || n == 0 {
@@ -151,7 +151,7 @@ impl Backend for CudaBackend {
         &self,
         job: &AblationJob<'_>,
         items: &[u32],
-        scratch: &mut AblationScratch,
+        scratch: AblationSlots<'_>,
     ) -> Result<()> {
         crate::backend::cpu::build_listed_ablation_rows(job, items, scratch);
         Ok(())
