@@ -157,14 +157,19 @@ pub(super) fn interaction_estimate(
     let mut replicated = groups >= 2;
     for k in 0..base.len() {
         let delta = total[k] - base[k];
+        // The QR fit, where the players' block could not rank them (computed once).
+        let mut qr = None;
         let ranking = match Terms::linear(players).fit(&pairs, k, delta) {
             Some(ranking) => ranking,
-            None => linear_fit(k)?,
+            None => qr.insert(linear_fit(k)?).clone(),
         };
         let fit = Terms::choose(&ranking, triple_players, pairs.len())
             .and_then(|terms| Fit::new(&pairs, &terms, k, delta).map(|fit| (terms, fit)));
         let Some((terms, fit)) = fit else {
-            phi.extend(linear_fit(k)?);
+            phi.extend(match qr {
+                Some(linear) => linear,
+                None => linear_fit(k)?,
+            });
             fitted.push(None);
             continue;
         };
