@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use crate::alloc::{try_filled, try_with_capacity};
-use crate::backend::{AblationJob, AblationSlots, Backend, BaselineRow, Baselines, Masks};
+use crate::backend::{AblationJob, AblationSlots, BaselineRow, Baselines, Masks};
 use crate::element::Element;
 use crate::engine::scratch::Scratch;
 use crate::engine::Engine;
@@ -71,7 +71,6 @@ impl<'a, E: Element> BatchSource<E> for ReferenceRows<'a, E> {
 /// (those that change their row).
 struct PerturbedRows<'a, E: Element> {
     engine: &'a Engine,
-    backend: &'a dyn Backend<E>,
     job: AblationJob<'a, E>,
     listed: Option<&'a [u32]>,
     batch_capacity: usize,
@@ -98,9 +97,10 @@ impl<'a, E: Element> BatchSource<E> for PerturbedRows<'a, E> {
 
     fn fill(&self, scratch: &mut PerturbedSlots<'a, E>, rows: Range<usize>) -> Result<()> {
         let slots = AblationSlots { rows: scratch.rows.as_mut_slice(), held: &mut scratch.held };
+        let backend = self.engine.backend_for::<E>();
         match self.listed {
-            Some(items) => self.backend.build_listed_ablation_rows(&self.job, &items[rows], slots),
-            None => self.backend.build_ablation_batch(&self.job, rows, slots),
+            Some(items) => backend.build_listed_ablation_rows(&self.job, &items[rows], slots),
+            None => backend.build_ablation_batch(&self.job, rows, slots),
         }
     }
 
@@ -205,9 +205,8 @@ pub(super) fn run<E: Element>(
     };
     let evaluated = changing.as_ref().map_or(items, Vec::len);
     let plan = BatchPlan::new(signature, evaluated, row_len, element_size, budget, perturbations_per_eval, threads)?;
-    let backend = engine.backend_for::<E>();
     let mut perturbed_out = try_filled("perturbed outputs", evaluated * output_len, E::zero())?;
-    let source = PerturbedRows { engine, backend, job, listed: changing.as_deref(), batch_capacity: plan.batch_rows };
+    let source = PerturbedRows { engine, job, listed: changing.as_deref(), batch_capacity: plan.batch_rows };
     evaluator.run(engine.pool(), plan, &source, &mut perturbed_out)?;
     // Where each item's outputs are in `perturbed_out`, in item order; `None` for an
     // unchanged row.
