@@ -575,7 +575,7 @@ fn grad_cam_row<E: Element>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{Baselines, GroupMap};
+    use crate::backend::{AblationScratch, Baselines, GroupMap};
 
     /// Listed rows are bit for bit the batch's rows of the same items, for both element
     /// types, over two-word coalitions and enough items to span several tasks.
@@ -619,10 +619,10 @@ mod tests {
         let masks = Masks::Groups(groups);
         let baselines = Baselines::PerRow((0..rows * n).map(|i| i as f32 * -0.25).collect());
         let job = AblationJob { inputs: &inputs, row_len: n, baselines: &baselines, masks: &masks };
-        let mut all = crate::backend::AblationScratch::new(job.items(), n).unwrap();
+        let mut all = AblationScratch::new(job.items(), n).unwrap();
         CpuBackend.build_ablation_batch(&job, 0..job.items(), all.slots()).unwrap();
         let items: Vec<u32> = (0..job.items() as u32).filter(|i| i % 5 != 2).collect();
-        let mut listed = crate::backend::AblationScratch::new(items.len(), n).unwrap();
+        let mut listed = AblationScratch::new(items.len(), n).unwrap();
         // Slots of unspecified contents (a reused buffer's): every empty slot is written whole.
         listed.rows.fill(f32::NAN);
         // Twice into the same slots: the second build reuses the rows the first filled.
