@@ -63,7 +63,7 @@
 
 use super::jackknife::{
     backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, forward_substitute, forward_substitute_rows,
-    jackknife_standard_errors, stopped, Replicates, CHECK_EVERY,
+    stopped, Replicates, CHECK_EVERY,
 };
 use rayon::prelude::*;
 
@@ -114,6 +114,9 @@ pub(super) fn interaction_system_bytes(players: usize, triple_players: usize) ->
     (coefficients + 1) * coefficients * 8
 }
 
+/// Values (`targets × M`) and their standard errors, `None` when unavailable.
+pub(super) type Estimate = (Vec<f64>, Option<Vec<f64>>);
+
 /// Values and standard errors of the interaction fit on `schedule`, falling back target by
 /// target to the linear fit where it does not apply.
 ///
@@ -122,14 +125,15 @@ pub(super) fn interaction_system_bytes(players: usize, triple_players: usize) ->
 /// of target `k` (M values, or the error of a design that does not determine them), and the
 /// jackknife runs over at most `max_groups` groups. Returns the values (`targets × M`) and
 /// their standard errors (`None` when fewer than two groups were sampled, a replicate
-/// cannot be refitted, or a target that falls back has no linear errors).
+/// cannot be refitted, or a target that falls back has no linear errors); `None` where the
+/// interaction fit does not apply (an exact schedule, too few players, or no complementary
+/// pairs), so that the caller's linear fit and its errors stand.
 ///
 /// On a paired schedule the linear fit is the players' block of the interaction system
 /// without the triples, so the players are ranked from that block's solution; `linear_fit`
 /// runs only where it fails (to rank the players, or to report why the design does not
 /// determine them) and for a target that falls back, whose linear replicates are then
-/// computed too. Without complementary pairs, or for an exact schedule, returns the linear
-/// fit and its errors.
+/// computed too.
 pub(super) fn interaction_estimate(
     schedule: &Schedule,
     triple_players: usize,
@@ -138,17 +142,14 @@ pub(super) fn interaction_estimate(
     total: &[f64],
     max_groups: u32,
     linear_fit: impl Fn(usize) -> Result<Vec<f64>>,
-) -> Result<(Vec<f64>, Option<Vec<f64>>)> {
-    let linear_errors = || jackknife_standard_errors(schedule, values, base, total, max_groups);
-    let all_linear =
-        || -> Result<Vec<f64>> { Ok((0..base.len()).map(&linear_fit).collect::<Result<Vec<_>>>()?.concat()) };
+) -> Result<Option<Estimate>> {
     let players = schedule.coalitions.players();
     if schedule.exact || Terms::supported_players(players, triple_players, usize::MAX) < 3 {
-        return Ok((all_linear()?, linear_errors()));
+        return Ok(None);
     }
     let groups = Replicates::groups(schedule, max_groups);
     let Some(pairs) = Pairs::of(schedule, values, base, total, groups.max(1)) else {
-        return Ok((all_linear()?, linear_errors()));
+        return Ok(None);
     };
     let mut phi = Vec::with_capacity(base.len() * players);
     // Per target: the interaction fit's replicates, or `None` where the linear fit stands
@@ -198,12 +199,12 @@ pub(super) fn interaction_estimate(
         }
     }
     if !replicated {
-        return Ok((phi, None));
+        return Ok(Some((phi, None)));
     }
     let mut replicates = if fitted.iter().any(Option::is_none) {
         match Replicates::of_linear_fit(schedule, values, base, total, max_groups) {
             Some(linear) => linear,
-            None => return Ok((phi, None)),
+            None => return Ok(Some((phi, None))),
         }
     } else {
         Replicates::empty(schedule, groups, phi.len())
@@ -214,7 +215,7 @@ pub(super) fn interaction_estimate(
             estimate[span.clone()].copy_from_slice(&phi_g);
         }
     }
-    Ok((phi, Some(replicates.standard_errors())))
+    Ok(Some((phi, Some(replicates.standard_errors()))))
 }
 
 /// The complementary pairs of a paired schedule.

@@ -295,11 +295,15 @@ impl Round {
             let y: Vec<f64> = (0..schedule.len()).map(|c| values[c * t + k]).collect();
             constrained_wls(&schedule.coalitions, &schedule.weights, &y, base[k], prediction[k])
         };
-        let (phi, errors) = match plan.estimator.triple_players() {
-            Some(triple_players) if !schedule.exact => {
+        let interactions = match plan.estimator.triple_players() {
+            Some(triple_players) => {
                 interaction_estimate(schedule, triple_players, values, base, prediction, plan.max_groups, linear_fit)?
             }
-            _ => {
+            None => None,
+        };
+        let (phi, errors) = match interactions {
+            Some(estimate) => estimate,
+            None => {
                 let phi = (0..t).map(linear_fit).collect::<Result<Vec<_>>>()?.concat();
                 (phi, jackknife_standard_errors(schedule, values, base, prediction, plan.max_groups))
             }
