@@ -11,9 +11,10 @@
 //! Three groups:
 //!
 //! * `kernel_shap_players`: M ∈ {10, 20, 40, 64} players at 100 background rows;
-//! * `kernel_shap_background`: 10, 30, 50, 100 and 200 background rows at M = 20 (30 rows
-//!   give 62 400 model rows, a batch and a fifth of 4 MiB: two equal batches keep both
-//!   threads busy);
+//! * `kernel_shap_background`: 10, 30, 50, 100 and 200 background rows at M = 20 (a run
+//!   of a concurrent model is cut into at least 16 equal batches while each keeps 2048
+//!   rows, so even 10 rows, about 21 000 model rows that fit one batch of 4 MiB, make 10
+//!   batches and keep both threads busy);
 //! * `kernel_shap_categorical`: 50, 100 and 200 background rows at M = 20 with every value one
 //!   of three codes, so that background rows often agree on a coalition's absent players and
 //!   the engine evaluates each distinct pattern once (`thrpt` counts the rows it did evaluate;

@@ -19,6 +19,16 @@ use crate::error::{Error, ErrorKind, Result};
 /// first fill of a batch (a full copy of every row) stays cheap for 600 KB image rows.
 const DEFAULT_BATCH_BYTES: usize = 4 << 20;
 
+/// Unless the caller chooses the batch size, a concurrent host model's run is cut into at
+/// least this many batches (while each keeps [`MIN_SPLIT_BATCH_ROWS`] rows), so that the
+/// engine's workers share the model's work even where one batch would hold every row (a
+/// KernelSHAP explanation of 50 000 rows of 16 floats). A constant, not the thread count:
+/// the batches are the same on any number of threads.
+const PARALLEL_BATCHES: usize = 16;
+
+/// The fewest rows in a batch made by the split above: enough to amortise a model call.
+const MIN_SPLIT_BATCH_ROWS: usize = 2048;
+
 /// The same default for a device-memory model: a GPU needs far larger batches to amortise
 /// a launch and a model call (still bounded by the memory budget).
 const DEVICE_BATCH_BYTES: usize = 64 << 20;
@@ -64,11 +74,15 @@ impl BatchPlan {
             .min(budget_rows)
             .min(total_rows.max(1))
             .max(1);
-        let batches = total_rows.div_ceil(largest).max(1);
+        let mut batches = total_rows.div_ceil(largest).max(1);
+        if requested.is_none() && signature.concurrent && signature.memory_space == MemorySpace::Host {
+            batches = batches.max((total_rows / MIN_SPLIT_BATCH_ROWS).min(PARALLEL_BATCHES));
+        }
         // Unless the caller chose the size, the batches are made equal (as near as rows
         // allow), so that workers finish together: 90 000 rows in batches of at most
-        // 52 000 are two of 45 000, not 52 000 and 38 000. Their size depends on the rows
-        // and limits only, never on the thread count.
+        // 52 000 are two of 45 000, not 52 000 and 38 000. Their size depends on the rows,
+        // the limits and whether the model may be called concurrently, never on the
+        // thread count.
         let batch_rows = match requested {
             Some(_) => largest,
             None => total_rows.div_ceil(batches).max(1),
@@ -459,5 +473,33 @@ mod tests {
         assert_eq!(BatchPlan::new(&signature, 5000, 1000, 4, 256 << 20, None, 8).unwrap().workers, 1);
         let e = BatchPlan::new(&signature, 5000, 1000, 4, row - 1, None, 8).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::BudgetTooSmall);
+    }
+
+    #[test]
+    fn a_concurrent_models_run_is_split_for_the_workers_whatever_the_thread_count() {
+        // KernelSHAP's rows at budget 1000 over 50 background rows: 3.2 MB of 16 floats,
+        // one batch by bytes, cut into 16 equal batches (the last one row short).
+        let mut signature = ModelSignature::flat(16, 1);
+        let rows = 50_051;
+        for threads in [1, 2, 8, 32] {
+            let plan = BatchPlan::new(&signature, rows, 16, 4, 256 << 20, None, threads).unwrap();
+            assert_eq!(plan, BatchPlan { batch_rows: 3129, workers: threads.min(16) });
+        }
+        // Each split batch keeps at least 2048 rows: 4096 rows are two batches, 4095 one.
+        assert_eq!(BatchPlan::new(&signature, 4096, 16, 4, 256 << 20, None, 2).unwrap().batch_rows, 2048);
+        assert_eq!(BatchPlan::new(&signature, 4095, 16, 4, 256 << 20, None, 2).unwrap().batch_rows, 4095);
+        // Rows already in more batches by bytes keep them: 48 batches of 4000-byte rows.
+        assert_eq!(BatchPlan::new(&signature, 50_000, 1000, 4, 256 << 20, None, 2).unwrap().batch_rows, 1042);
+        // A caller's size stands.
+        assert_eq!(BatchPlan::new(&signature, rows, 16, 4, 256 << 20, Some(60_000), 2).unwrap().batch_rows, rows);
+        // A device-memory model keeps its large batches, a serial one its one call.
+        signature.memory_space = MemorySpace::Device;
+        assert_eq!(BatchPlan::new(&signature, rows, 16, 4, 256 << 20, None, 2).unwrap().batch_rows, rows);
+        signature.memory_space = MemorySpace::Host;
+        signature.concurrent = false;
+        assert_eq!(
+            BatchPlan::new(&signature, rows, 16, 4, 256 << 20, None, 2).unwrap(),
+            BatchPlan { batch_rows: rows, workers: 1 }
+        );
     }
 }
