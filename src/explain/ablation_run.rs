@@ -123,19 +123,16 @@ fn changing_items<E: Element>(job: &AblationJob<'_, E>) -> Result<Option<Vec<u32
     let per_row = job.masks.len();
     let rows = items / per_row.max(1);
     let same = |a: E, b: E| a.widen().to_bits() == b.widen().to_bits();
+    // Most perturbations change their first element, so the runs are asked until one does.
     let changes = |row: usize, p: usize| {
-        let (x, mut changed) = (job.input_row(row), false);
-        job.masks.for_each_run(p, |start, len| {
+        let (x, baseline) = (job.input_row(row), job.baselines.row(row, job.row_len));
+        job.masks.any_run(p, |start, len| {
             let x = &x[start..start + len];
-            changed = changed
-                || match job.baselines.row(row, job.row_len) {
-                    BaselineRow::Scalar(v) => x.iter().any(|&e| !same(e, v)),
-                    BaselineRow::Values(values) => {
-                        x.iter().zip(&values[start..start + len]).any(|(&e, &b)| !same(e, b))
-                    }
-                };
-        });
-        changed
+            match baseline {
+                BaselineRow::Scalar(v) => x.iter().any(|&e| !same(e, v)),
+                BaselineRow::Values(values) => x.iter().zip(&values[start..start + len]).any(|(&e, &b)| !same(e, b)),
+            }
+        })
     };
     let mut changing: Option<Vec<u32>> = None;
     for row in 0..rows {
