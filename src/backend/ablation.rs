@@ -254,13 +254,22 @@ impl WindowGrid {
             start += lo * steps[d];
         }
         let run = lens[rank - 1];
-        // Odometer over every dimension but the last (which is the contiguous run).
+        if rank == 1 {
+            return pred(start, run);
+        }
+        // The runs of the second-to-last dimension in a plain loop, and an odometer over
+        // the dimensions before it.
+        let (lines, line_step) = (lens[rank - 2], steps[rank - 2]);
         let mut at = [0; MAX_WINDOW_RANK];
         loop {
-            if pred(start, run) {
-                return true;
+            let mut line_start = start;
+            for _ in 0..lines {
+                if pred(line_start, run) {
+                    return true;
+                }
+                line_start += line_step;
             }
-            let mut d = rank - 1;
+            let mut d = rank - 2;
             loop {
                 if d == 0 {
                     return false;
