@@ -187,7 +187,8 @@ pub(super) fn run<E: Element>(
     };
     let reference = ReferenceRows { engine, row_len, inputs, baselines };
     let reference_rows = rows + baseline_rows;
-    let mut reference_out = vec![E::zero(); reference_rows * output_len];
+    // Products past usize::MAX saturate, and their allocation then fails as out of memory.
+    let mut reference_out = try_filled("reference outputs", reference_rows.saturating_mul(output_len), E::zero())?;
     let element_size = std::mem::size_of::<E>();
     let plan = BatchPlan::new(signature, reference_rows, row_len, element_size, budget, None, threads)?;
     evaluator.run(engine.pool(), plan, &reference, &mut reference_out)?;
@@ -202,7 +203,7 @@ pub(super) fn run<E: Element>(
     };
     let evaluated = changing.as_ref().map_or(items, Vec::len);
     let plan = BatchPlan::new(signature, evaluated, row_len, element_size, budget, perturbations_per_eval, threads)?;
-    let mut perturbed_out = try_filled("perturbed outputs", evaluated * output_len, E::zero())?;
+    let mut perturbed_out = try_filled("perturbed outputs", evaluated.saturating_mul(output_len), E::zero())?;
     let source = PerturbedRows { engine, job, listed: changing.as_deref(), batch_capacity: plan.batch_rows };
     evaluator.run(engine.pool(), plan, &source, &mut perturbed_out)?;
     // Where each item's outputs are in `perturbed_out`, in item order; `None` for an
@@ -218,9 +219,9 @@ pub(super) fn run<E: Element>(
     };
 
     let t = targets.len();
-    let mut predictions = Vec::with_capacity(rows * t);
-    let mut base_values = Vec::with_capacity(rows * t);
-    let mut deltas = Vec::with_capacity(rows * t * per_row);
+    let mut predictions = try_with_capacity("predictions", rows.saturating_mul(t))?;
+    let mut base_values = try_with_capacity("base values", rows.saturating_mul(t))?;
+    let mut deltas = try_with_capacity("output deltas", rows.saturating_mul(t).saturating_mul(per_row))?;
     let mut slots = try_with_capacity("perturbation slots", per_row)?;
     let per_row_baseline = matches!(baselines, Baselines::PerRow(_));
     let mut rows_per_input_row = Vec::with_capacity(rows);
