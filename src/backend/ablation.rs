@@ -504,6 +504,28 @@ mod tests {
         out
     }
 
+    /// The elements of window `p`'s clipped box (positions `positions` per dimension),
+    /// row-major, from the definition.
+    fn box_elements(shape: &[usize], window: &[usize], strides: &[usize], positions: &[usize], p: usize) -> Vec<usize> {
+        let rank = shape.len();
+        let (mut lo, mut hi, mut rest) = (vec![0; rank], vec![0; rank], p);
+        for d in (0..rank).rev() {
+            lo[d] = rest % positions[d] * strides[d];
+            hi[d] = (lo[d] + window[d]).min(shape[d]);
+            rest /= positions[d];
+        }
+        (0..shape.iter().product::<usize>())
+            .filter(|&e| {
+                let mut rest = e;
+                (0..rank).rev().all(|d| {
+                    let c = rest % shape[d];
+                    rest /= shape[d];
+                    (lo[d]..hi[d]).contains(&c)
+                })
+            })
+            .collect()
+    }
+
     #[test]
     fn windows_follow_captum_positions_and_clip_at_the_border() {
         // 5×6 input, window 2×4, stride 2×3: rows ceil(3/2)+1 = 3 positions, columns
@@ -524,49 +546,14 @@ mod tests {
         let positions = [3, 2, 2];
         assert_eq!(grid.len(), 12);
         for p in 0..grid.len() {
-            let k = [p / 4, p / 2 % 2, p % 2];
-            let mut expected = Vec::new();
-            for a in k[0] * strides[0]..(k[0] * strides[0] + window[0]).min(shape[0]) {
-                for b in k[1] * strides[1]..(k[1] * strides[1] + window[1]).min(shape[1]) {
-                    for c in k[2] * strides[2]..(k[2] * strides[2] + window[2]).min(shape[2]) {
-                        expected.push((a * 5 + b) * 6 + c);
-                    }
-                }
-            }
             let mut got = Vec::new();
             grid.for_each_run(p, |start, len| got.extend(start..start + len));
-            assert_eq!(got, expected, "window {p} of {positions:?}");
+            assert_eq!(got, box_elements(&shape, &window, &strides, &positions, p), "window {p} of {positions:?}");
         }
     }
 
     #[test]
     fn window_runs_cover_their_boxes_at_every_rank() {
-        // The elements of window `p`'s clipped box, row-major, from the definition.
-        fn box_elements(
-            shape: &[usize],
-            window: &[usize],
-            strides: &[usize],
-            positions: &[usize],
-            p: usize,
-        ) -> Vec<usize> {
-            let rank = shape.len();
-            let (mut lo, mut hi, mut rest) = (vec![0; rank], vec![0; rank], p);
-            for d in (0..rank).rev() {
-                lo[d] = rest % positions[d] * strides[d];
-                hi[d] = (lo[d] + window[d]).min(shape[d]);
-                rest /= positions[d];
-            }
-            (0..shape.iter().product::<usize>())
-                .filter(|&e| {
-                    let mut rest = e;
-                    (0..rank).rev().all(|d| {
-                        let c = rest % shape[d];
-                        rest /= shape[d];
-                        (lo[d]..hi[d]).contains(&c)
-                    })
-                })
-                .collect()
-        }
         let cases: [(&[usize], &[usize], &[usize]); 3] = [
             (&[7], &[3], &[2]),
             (&[3, 4, 5, 6], &[2, 3, 2, 4], &[1, 2, 2, 3]),
