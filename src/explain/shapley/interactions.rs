@@ -33,14 +33,19 @@
 //! By the (penalised) normal equations, factored by Cholesky in f64, with the constraint by
 //! a Lagrange multiplier: `a = G⁻¹b + G⁻¹1 · (c − 1ᵀG⁻¹b) / (1ᵀG⁻¹1)`. The Walsh products are
 //! orthogonal under the uniform weighting and nearly so under the kernel's, so the Gram
-//! matrix stays well conditioned; when a pivot collapses the linear fit stands.
+//! matrix stays well conditioned; when a pivot collapses the linear fit stands. Since every
+//! term is ±1, the Gram matrix is counted from the terms' sign bits
+//! ([`sign_gram`](super::sign_gram)): a few XOR-and-popcounts per 64 pairs and entry
+//! instead of a multiply-add per pair.
 //!
 //! # Standard errors
 //! The delete-a-group jackknife of [`jackknife`](super::jackknife), with the same groups
 //! and variance factors: leaving group `g` out, its weight goes to the other sampled pairs
 //! and the fit is solved again on the same terms, with the same penalty. A group of few
-//! pairs is removed exactly by the Woodbury identity from one factorisation; a large one is
-//! refitted from the enumerated and sampled pairs' normal equations less the group's.
+//! pairs is removed exactly by the Woodbury identity from one factorisation (through the
+//! factor's inverse, computed once, so that the group's rows go through it as one dense
+//! product); a large one is refitted from the enumerated and sampled pairs' normal
+//! equations less the group's.
 //! Where a removal leaves the system singular (a free triple that only the removed pairs
 //! identify), the fit and its replicates are made again with every triple penalised, so
 //! that the errors stay available; the values are then that fit's.
@@ -62,14 +67,14 @@
 //! 1/4, and it understated the errors by a fifth (coverage 0.86–0.91).
 
 use super::jackknife::{
-    backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, forward_substitute, forward_substitute_rows,
-    stopped, Replicates, CHECK_EVERY,
+    backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, column_products, forward_substitute,
+    lower_inverse, lower_times, stopped, Replicates,
 };
 use rayon::prelude::*;
 
 use super::schedule::{Coalitions, Schedule};
+use super::sign_gram::SignColumns;
 use super::solve::dot;
-use super::wide::avx2_dispatch;
 use crate::engine::call_control::{self, ControlScope};
 use crate::error::Result;
 
@@ -83,21 +88,6 @@ pub(super) const RIDGE: f64 = 0.3;
 /// The most coefficients (players plus triples) one fit keeps: bounds its cost at
 /// `pairs · 256² / 2` multiply-adds and a few `256 × 256` matrices.
 pub(super) const MAX_COEFFICIENTS: usize = 256;
-
-/// Pairs whose products the Gram matrix's entries take summed as one term: `(x₀x₀' +
-/// x₁x₁') + (x₂x₂' + x₃x₃')`.
-const BLOCK: usize = 4;
-
-/// Blocks added to the Gram matrix in one pass over it (each entry still takes them one
-/// after another, so the sums are the same as in one pass per block).
-const BLOCKS_PER_PASS: usize = 4;
-
-/// Pairs gathered before they are added to the Gram matrix, whose rows are then split
-/// among the engine's workers ([`GRAM_ROWS_PER_TASK`] each).
-const GATHERED_PAIRS: usize = 8 * BLOCK * BLOCKS_PER_PASS;
-
-/// Rows of the Gram matrix one worker updates at a time.
-const GRAM_ROWS_PER_TASK: usize = 8;
 
 /// The most normal equations (and factors) the fit holds at once: the enumerated and the
 /// sampled pairs', a group's, their combination and its factor.
@@ -340,7 +330,7 @@ impl Terms {
     /// The fit of target `k` on these terms over every pair, unpenalised, as Shapley
     /// values; `None` when its Gram matrix is singular or the call was stopped.
     fn fit(&self, pairs: &Pairs, k: usize, delta: f64) -> Option<Vec<f64>> {
-        NormalEquations::over(pairs, self, k, 0..pairs.len(), |p| pairs.weights[p])?.shapley_values(self, delta)
+        NormalEquations::over(pairs, self, k, 0..pairs.len())?.shapley_values(self, delta)
     }
 
     /// The players alone and the triples among the `k` players with the largest `|linear|`
@@ -435,66 +425,18 @@ struct NormalEquations {
 }
 
 impl NormalEquations {
-    /// The normal equations of target `k` on `terms` over the pairs `which`, pair `p`
-    /// weighted `weight(p)` (pairs of weight 0 skipped); `None` when the call was stopped.
-    fn over(
-        pairs: &Pairs,
-        terms: &Terms,
-        k: usize,
-        which: impl Iterator<Item = usize>,
-        weight: impl Fn(usize) -> f64,
-    ) -> Option<Self> {
-        let n = terms.len();
-        let mut equations = Self { n, gram: vec![0.0; n * n], rhs: vec![0.0; n] };
-        // Up to GATHERED_PAIRS pairs' rows x, each scaled by √w, and their √w·y.
-        let mut rows = vec![0.0; GATHERED_PAIRS * n];
-        let mut responses = [0.0; GATHERED_PAIRS];
-        let mut filled = 0;
-        let mut signs = vec![0.0; pairs.players];
-        let mut which = which.filter(|&p| weight(p) != 0.0).peekable();
-        let mut count = 0;
-        while let Some(p) = which.next() {
-            if count % CHECK_EVERY == 0 && stopped() {
-                return None;
-            }
-            count += 1;
-            let root = weight(p).sqrt();
-            let row = &mut rows[filled * n..(filled + 1) * n];
-            pairs.signs(p, &mut signs);
-            terms.features(&signs, row);
-            row.iter_mut().for_each(|x| *x *= root);
-            responses[filled] = root * pairs.y[p * pairs.targets + k];
-            filled += 1;
-            if filled == responses.len() || which.peek().is_none() {
-                equations.add_rows(&rows[..filled * n], &responses[..filled]);
-                filled = 0;
-            }
+    /// The normal equations of target `k` on `terms` over the pairs `which`, each pair
+    /// weighted by its regression weight (pairs of weight 0 skipped), counted from the
+    /// terms' signs ([`SignColumns`]); `None` when the call was stopped.
+    fn over(pairs: &Pairs, terms: &Terms, k: usize, which: impl Iterator<Item = usize>) -> Option<Self> {
+        if stopped() {
+            return None;
         }
-        Some(equations)
-    }
-
-    /// Adds `Σ_b x_b x_bᵀ` (upper triangle) and `Σ_b x_b y_b` for the rows `x_b` of
-    /// `rows` (`n` each) and their responses `y_b`, in passes of `BLOCK · BLOCKS_PER_PASS`
-    /// rows. With more than one worker the Gram matrix's rows are split among them; each
-    /// entry gets the same sums in the same order on any number of threads.
-    fn add_rows(&mut self, rows: &[f64], responses: &[f64]) {
-        let n = self.n;
-        let pass = BLOCK * BLOCKS_PER_PASS;
-        let passes = || rows.chunks(pass * n).zip(responses.chunks(pass));
-        if rayon::current_num_threads() == 1 {
-            // One pass over the whole matrix per BLOCK · BLOCKS_PER_PASS rows, which stay
-            // in cache: on one worker, splitting would only re-read the rows.
-            for (rows, responses) in passes() {
-                add_rank_update(&mut self.gram, &mut self.rhs, n, 0, rows, responses);
-            }
-            return;
-        }
-        let tasks = self.gram.par_chunks_mut(GRAM_ROWS_PER_TASK * n).zip(self.rhs.par_chunks_mut(GRAM_ROWS_PER_TASK));
-        tasks.enumerate().for_each(|(task, (gram, rhs))| {
-            for (rows, responses) in passes() {
-                add_rank_update(gram, rhs, n, task * GRAM_ROWS_PER_TASK, rows, responses);
-            }
-        });
+        let weighted = which.map(|p| (p, pairs.weights[p]));
+        let columns = SignColumns::new(pairs.players, &terms.triples, weighted, |p| pairs.coalitions.bits(2 * p));
+        let rhs = columns.rhs(|p| pairs.y[p * pairs.targets + k]);
+        let gram = columns.gram();
+        (!stopped()).then_some(Self { n: columns.terms(), gram, rhs })
     }
 
     /// `scale · self`, entry by entry.
@@ -552,44 +494,6 @@ impl NormalEquations {
     }
 }
 
-avx2_dispatch! {
-    /// Adds `Σ_b x_b x_bᵀ` to rows `first..` of the Gram matrix's upper triangle (`gram`
-    /// holds whole rows of `n`, row-major) and `Σ_b x_b y_b` to the same rows of the right
-    /// side (`rhs`), for the rows `x_b` of `rows` (`n` each, at most
-    /// `BLOCK · BLOCKS_PER_PASS`) and their responses `y_b`: the rows in blocks of
-    /// [`BLOCK`], each entry taking a block's products as one term, the blocks in order.
-    fn add_rank_update(gram: &mut [f64], rhs: &mut [f64], n: usize, first: usize, rows: &[f64], responses: &[f64]) => rank_update;
-}
-
-#[inline(always)]
-fn rank_update(gram: &mut [f64], rhs: &mut [f64], n: usize, first: usize, rows: &[f64], responses: &[f64]) {
-    let row = |b: usize| &rows[b * n..(b + 1) * n];
-    let count = responses.len();
-    let whole = count / BLOCK;
-    for (local, (gram, rhs)) in gram.chunks_exact_mut(n).zip(rhs).enumerate() {
-        let i = first + local;
-        let mut scales = [0.0; BLOCK * BLOCKS_PER_PASS];
-        let mut sum = *rhs;
-        for (b, scale) in scales.iter_mut().enumerate().take(count) {
-            *scale = row(b)[i];
-            sum += *scale * responses[b];
-        }
-        *rhs = sum;
-        // Row i of the Gram matrix stays in cache while every block is added to it.
-        let gram = &mut gram[i..];
-        for (k, s) in scales.chunks_exact(BLOCK).enumerate().take(whole) {
-            let x = |b: usize| &row(k * BLOCK + b)[i..];
-            let (x0, x1, x2, x3) = (x(0), x(1), x(2), x(3));
-            for (j, g) in gram.iter_mut().enumerate() {
-                *g += (s[0] * x0[j] + s[1] * x1[j]) + (s[2] * x2[j] + s[3] * x3[j]);
-            }
-        }
-        for (b, scale) in scales.iter().enumerate().take(count).skip(whole * BLOCK) {
-            gram.iter_mut().zip(&row(b)[i..]).for_each(|(g, x)| *g += scale * x);
-        }
-    }
-}
-
 /// A factored system of [`NormalEquations`] and its constrained solution.
 struct Solution {
     n: usize,
@@ -605,44 +509,44 @@ impl Solution {
     /// The change in the coefficients when the pairs `members` are removed from the
     /// system (exactly, by the Woodbury identity): with `Z` their rows scaled by `√w`,
     /// `ρ` their scaled residuals and `P = G⁻¹ − G⁻¹1 1ᵀG⁻¹ / 1ᵀG⁻¹1` (the inverse on
-    /// `Σa = 0`), the change is `−P Zᵀ (I − Z P Zᵀ)⁻¹ ρ`. Costs `|members| · n²`
-    /// against a refactorisation's `n³ / 6`. `None` when the removal leaves the system
+    /// `Σa = 0`), the change is `−P Zᵀ (I − Z P Zᵀ)⁻¹ ρ`; `inverse` is the factor's
+    /// inverse `L⁻¹` ([`lower_inverse`]). Costs `|members| · n² / 2` against a
+    /// refactorisation's `n³ / 6`. `None` when the removal leaves the system
     /// singular: a pivot of `I − Z P Zᵀ` (whose diagonal is `1 −` the pairs' leverages,
     /// at most 1) at or below the jackknife's tolerance.
-    fn without(&self, pairs: &Pairs, terms: &Terms, k: usize, members: &[usize]) -> Option<Vec<f64>> {
+    fn without(&self, inverse: &[f64], pairs: &Pairs, terms: &Terms, k: usize, members: &[usize]) -> Option<Vec<f64>> {
         let (n, r) = (self.n, members.len());
-        let mut z = vec![0.0; r * n];
+        // The pairs' scaled rows as the columns of `Z` (`z[j · r + t]`: term `j` at pair `t`).
+        let mut z = vec![0.0; n * r];
         let mut residuals = vec![0.0; r];
-        let mut signs = vec![0.0; pairs.players];
-        for ((row, residual), &p) in z.chunks_exact_mut(n).zip(&mut residuals).zip(members) {
+        let (mut signs, mut row) = (vec![0.0; pairs.players], vec![0.0; n]);
+        for (t, (residual, &p)) in residuals.iter_mut().zip(members).enumerate() {
             pairs.signs(p, &mut signs);
-            terms.features(&signs, row);
+            terms.features(&signs, &mut row);
             let root = pairs.weights[p].sqrt();
-            let fitted = dot(row, &self.coefficients);
-            *residual = root * (pairs.y[p * pairs.targets + k] - fitted);
-            row.iter_mut().for_each(|x| *x *= root);
+            *residual = root * (pairs.y[p * pairs.targets + k] - dot(&row, &self.coefficients));
+            z.iter_mut().skip(t).step_by(r).zip(&row).for_each(|(z, x)| *z = root * x);
         }
-        // In the factor's coordinates: uₜ = L⁻¹ zₜ, so that zₜᵀ G⁻¹ zᵤ = uₜ·uᵤ and
-        // zₜᵀ G⁻¹ 1 = uₜ·e.
+        // In the factor's coordinates: the columns uₜ of U = L⁻¹ Z, so that
+        // zₜᵀ G⁻¹ zᵤ = uₜ·uᵤ and zₜᵀ G⁻¹ 1 = uₜ·e.
         let e = &self.ones;
-        let mut u = z;
-        forward_substitute_rows(&self.factor, n, &mut u);
-        let along: Vec<f64> = u.chunks_exact(n).map(|row| dot(row, e)).collect();
-        // I − Z P Zᵀ (upper triangle; symmetric and positive definite unless the removal
-        // leaves the system singular).
-        let mut kept = vec![0.0; r * r];
-        for (t, row) in u.chunks_exact(n).enumerate() {
-            for (s, column) in u.chunks_exact(n).enumerate().skip(t) {
-                let h = dot(row, column) - along[t] * along[s] / self.ones_sum;
+        let u = lower_times(inverse, n, &z, r);
+        let mut along = vec![0.0; r];
+        for (row, e) in u.chunks_exact(r).zip(e) {
+            along.iter_mut().zip(row).for_each(|(along, x)| *along += e * x);
+        }
+        // I − Z P Zᵀ (its upper triangle is read; symmetric and positive definite unless
+        // the removal leaves the system singular).
+        let mut kept = column_products(&u, r);
+        for t in 0..r {
+            for s in t..r {
+                let h = kept[t * r + s] - along[t] * along[s] / self.ones_sum;
                 kept[t * r + s] = f64::from(u8::from(t == s)) - h;
             }
         }
         let weights = cholesky_solve(&cholesky_relative_to(kept, r, 1.0)?, r, residuals);
         // The step −P Zᵀ w = −L⁻ᵀ (v − e (e·v) / eᵀe), with v = Σ wₜ uₜ.
-        let mut v = vec![0.0; n];
-        for (w, row) in weights.iter().zip(u.chunks_exact(n)) {
-            v.iter_mut().zip(row).for_each(|(v, x)| *v += w * x);
-        }
+        let mut v: Vec<f64> = u.chunks_exact(r).map(|row| dot(row, &weights)).collect();
         let projection = dot(&v, e) / self.ones_sum;
         v.iter_mut().zip(e).for_each(|(v, e)| *v -= projection * e);
         backward_substitute(&self.factor, n, &mut v);
@@ -675,9 +579,8 @@ impl Fit {
     /// Fits target `k` on `terms` constrained to `Σφ = delta`; `None` when the Gram
     /// matrix is singular or the call was stopped.
     fn new(pairs: &Pairs, terms: &Terms, k: usize, delta: f64) -> Option<Self> {
-        let weight = |p: usize| pairs.weights[p];
-        let fixed = NormalEquations::over(pairs, terms, k, pairs.enumerated(), weight)?;
-        let sampled = NormalEquations::over(pairs, terms, k, pairs.sampled(), weight)?;
+        let fixed = NormalEquations::over(pairs, terms, k, pairs.enumerated())?;
+        let sampled = NormalEquations::over(pairs, terms, k, pairs.sampled())?;
         let whole = fixed.plus(&sampled);
         // Every ±1 term's weighted sum of squares is the pairs' total weight.
         let penalty = RIDGE * whole.gram[0];
@@ -704,7 +607,9 @@ impl Fit {
             true => {
                 let scale = 1.0 - 1.0 / groups as f64;
                 let base = self.fixed.scaled(scale).plus(&self.sampled);
-                Some(base.penalised(terms.players + terms.free, scale * self.penalty).solve(delta)?)
+                let solution = base.penalised(terms.players + terms.free, scale * self.penalty).solve(delta)?;
+                let inverse = lower_inverse(&solution.factor, solution.n);
+                Some((solution, inverse))
             }
             false => None,
         };
@@ -716,11 +621,11 @@ impl Fit {
         let removals: Vec<Removal> = members
             .par_iter()
             .map(|members| {
-                let Some(base) = rescaled.as_ref().filter(|_| 2 * members.len() < terms.len()) else {
+                let Some((base, inverse)) = rescaled.as_ref().filter(|_| 2 * members.len() < terms.len()) else {
                     return Removal::TooLarge;
                 };
                 let _scope = ControlScope::enter(control.clone());
-                let removal = (!stopped()).then(|| base.without(pairs, terms, k, members)).flatten();
+                let removal = (!stopped()).then(|| base.without(inverse, pairs, terms, k, members)).flatten();
                 removal.and_then(|a| terms.locally_accurate(&a, delta)).map_or(Removal::Failed, Removal::Values)
             })
             .collect();
@@ -733,8 +638,7 @@ impl Fit {
                     if stopped() {
                         return None;
                     }
-                    let left_out =
-                        NormalEquations::over(pairs, terms, k, members.iter().copied(), |p| pairs.weights[p])?;
+                    let left_out = NormalEquations::over(pairs, terms, k, members.iter().copied())?;
                     NormalEquations::combine(&self.fixed, &self.sampled, &left_out, pairs.scale(g))
                         .penalised(terms.players + terms.free, self.penalty)
                         .shapley_values(terms, delta)?
@@ -837,35 +741,6 @@ mod tests {
         let ranked = [14, 12, 10, 8, 6, 4, 2, 1];
         assert!(few.triples[..56].iter().all(|t| t.iter().all(|i| ranked.contains(i))));
         assert!(few.triples[56..].iter().all(|t| t.iter().any(|i| !ranked.contains(i))));
-    }
-
-    #[test]
-    fn gram_updates_give_the_same_bits_at_any_vector_width_and_grouping() {
-        // 23 rows of 37 coefficients: a pass of 16, blocks of 4 and 3 rows left over.
-        let n = 37;
-        let rows: Vec<f64> = (0..23 * n).map(|k| ((k * 29) % 17) as f64 / 4.0 - 2.0).collect();
-        let responses: Vec<f64> = (0..23).map(|b| b as f64 / 3.0 - 1.0).collect();
-        type Update = fn(&mut [f64], &mut [f64], usize, usize, &[f64], &[f64]);
-        let bits = |gram: Vec<f64>, rhs: Vec<f64>| gram.into_iter().chain(rhs).map(f64::to_bits).collect::<Vec<_>>();
-        let run = |update: Update, pass: usize| {
-            let (mut gram, mut rhs) = (vec![0.0; n * n], vec![0.0; n]);
-            for (rows, responses) in rows.chunks(pass * n).zip(responses.chunks(pass)) {
-                update(&mut gram, &mut rhs, n, 0, rows, responses);
-            }
-            bits(gram, rhs)
-        };
-        // The dispatched update (AVX2 where the CPU has it) and the plain loops; a pass of
-        // four blocks against one pass per block; and the rows split among workers.
-        let reference = run(rank_update, BLOCK);
-        assert_eq!(run(add_rank_update, BLOCK * BLOCKS_PER_PASS), reference);
-        assert_eq!(run(rank_update, BLOCK * BLOCKS_PER_PASS), reference);
-        // Through `add_rows` (rows split among the test pool's workers), 20 rows at a time:
-        // a pass of 16 and a block of 4, then a lone 3, as the reference groups them.
-        let mut split = NormalEquations { n, gram: vec![0.0; n * n], rhs: vec![0.0; n] };
-        for (rows, responses) in rows.chunks(20 * n).zip(responses.chunks(20)) {
-            split.add_rows(rows, responses);
-        }
-        assert_eq!(bits(split.gram, split.rhs), reference);
     }
 
     #[test]

@@ -27,7 +27,7 @@
 //! errors are unavailable (`None`): the values stand, their errors are not reported.
 
 use super::schedule::Schedule;
-use super::solve::{dot, sum_lanes, NullSpace, DOT_LANES};
+use super::solve::{dot, NullSpace};
 use super::wide::avx2_dispatch;
 use crate::alloc::try_filled;
 
@@ -308,7 +308,7 @@ impl Moments {
 }
 
 /// Rows (or columns) of work between two checks whether the call must stop.
-pub(super) const CHECK_EVERY: usize = 64;
+const CHECK_EVERY: usize = 64;
 
 /// Whether the call running on this thread was cancelled or ran past its deadline: the
 /// jackknife then gives up (it returns no errors) and its caller reports the reason.
@@ -384,94 +384,89 @@ pub(super) fn forward_substitute(l: &[f64], n: usize, b: &mut [f64]) {
     }
 }
 
-/// Right-hand sides that [`forward_substitute_rows`] carries through `L` together.
-const TILE: usize = 4;
+/// Columns that the dense products below carry in registers at once: four AVX2 vectors,
+/// whose sums are independent of each other.
+const PANEL: usize = 16;
 
-/// Replaces every `n`-long row `b` of `rows` by `L⁻¹ b`, with [`forward_substitute`]'s
-/// bits, [`TILE`] rows at a time: each element of `L` is read once per tile and multiplies
-/// the tile's entries as one vector (AVX2 where the CPU has it).
-pub(super) fn forward_substitute_rows(l: &[f64], n: usize, rows: &mut [f64]) {
-    let mut interleaved = vec![[0.0; TILE]; n];
-    for tile in rows.chunks_mut(TILE * n) {
-        // A last tile of fewer sides runs with zeros beside them (each side's sums are
-        // its own).
-        let sides = tile.len() / n;
-        for (i, entry) in interleaved.iter_mut().enumerate() {
-            *entry = std::array::from_fn(|t| if t < sides { tile[t * n + i] } else { 0.0 });
-        }
-        substitute_tile(l, n, &mut interleaved);
-        for (i, entry) in interleaved.iter().enumerate() {
-            entry.iter().take(sides).enumerate().for_each(|(t, x)| tile[t * n + i] = *x);
-        }
-    }
+avx2_dispatch! {
+    /// `L⁻¹` of the factor `L` of [`cholesky`], row-major `n × n`, 0 above the diagonal.
+    pub(super) fn lower_inverse(l: &[f64], n: usize) -> Vec<f64> => invert_lower;
 }
 
-/// [`forward_substitute`] of [`TILE`] right-hand sides stored interleaved (`x[i][t]` is
-/// side `t`'s entry `i`). Each side's sum `L[i, ..i] · x[..i]` keeps [`dot`]'s lanes and
-/// order, so each side gets the bits it gets alone.
-fn substitute_tile(l: &[f64], n: usize, x: &mut [[f64; TILE]]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: `substitute_tile_avx2` only needs AVX2, which the CPU was just seen to
-        // have.
-        return unsafe { substitute_tile_avx2(l, n, x) };
-    }
-    substitute_tile_portable(l, n, x);
-}
-
-/// [`substitute_tile`] in plain loops, for any CPU.
-fn substitute_tile_portable(l: &[f64], n: usize, x: &mut [[f64; TILE]]) {
-    for i in 0..n {
-        let row = &l[i * n..i * n + i];
-        let body = i - i % DOT_LANES;
-        let mut lanes = [[0.0; TILE]; DOT_LANES];
-        for (ls, xs) in row[..body].chunks_exact(DOT_LANES).zip(x[..body].chunks_exact(DOT_LANES)) {
-            for ((lane, l), x) in lanes.iter_mut().zip(ls).zip(xs) {
-                lane.iter_mut().zip(x).for_each(|(sum, x)| *sum += l * x);
-            }
-        }
-        finish_tile_row(l, n, i, &lanes, x);
-    }
-}
-
-/// [`substitute_tile`]'s loop in AVX2 intrinsics: lane `k`'s four sides in one register.
-/// The same multiplications and additions in the same order (no fused multiply-add).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn substitute_tile_avx2(l: &[f64], n: usize, x: &mut [[f64; TILE]]) {
-    use std::arch::x86_64::{__m256d, _mm256_add_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_set1_pd};
-    use std::arch::x86_64::{_mm256_setzero_pd, _mm256_storeu_pd};
-    for i in 0..n {
-        let row = &l[i * n..i * n + i];
-        let body = i - i % DOT_LANES;
-        let mut sums: [__m256d; DOT_LANES] = [_mm256_setzero_pd(); DOT_LANES];
-        for (ls, xs) in row[..body].chunks_exact(DOT_LANES).zip(x[..body].chunks_exact(DOT_LANES)) {
-            for ((sum, l), x) in sums.iter_mut().zip(ls).zip(xs) {
-                // SAFETY: `x` is an array of TILE = 4 f64, the 32 bytes the load reads.
-                let x = unsafe { _mm256_loadu_pd(x.as_ptr()) };
-                *sum = _mm256_add_pd(*sum, _mm256_mul_pd(_mm256_set1_pd(*l), x));
-            }
-        }
-        let mut lanes = [[0.0; TILE]; DOT_LANES];
-        for (lane, sum) in lanes.iter_mut().zip(sums) {
-            // SAFETY: `lane` is an array of TILE = 4 f64, the 32 bytes the store writes.
-            unsafe { _mm256_storeu_pd(lane.as_mut_ptr(), sum) };
-        }
-        finish_tile_row(l, n, i, &lanes, x);
-    }
-}
-
-/// Row `i` of a tile's substitution from its lanes' partial sums: each side's sum finished
-/// as [`dot`] finishes it, then `x[i] = (x[i] − sum) / L[i, i]`.
 #[inline(always)]
-fn finish_tile_row(l: &[f64], n: usize, i: usize, lanes: &[[f64; TILE]; DOT_LANES], x: &mut [[f64; TILE]]) {
-    let row = &l[i * n..i * n + i];
-    let body = i - i % DOT_LANES;
-    for t in 0..TILE {
-        let tail: f64 = row[body..].iter().zip(&x[body..i]).map(|(l, x)| l * x[t]).sum();
-        let sum = sum_lanes(&std::array::from_fn(|lane| lanes[lane][t]), tail);
-        x[i][t] = (x[i][t] - sum) / l[i * n + i];
+fn invert_lower(l: &[f64], n: usize) -> Vec<f64> {
+    // Row i of L⁻¹ is (eᵢ − Σ_{j<i} L[i, j] · row j) / L[i, i], row j being 0 past column
+    // j; the rows are built [`PANEL`] columns at a time, in rows padded to whole panels.
+    let stride = n.next_multiple_of(PANEL);
+    let mut padded = vec![0.0; n * stride];
+    for i in 0..n {
+        let (done, rest) = padded.split_at_mut(i * stride);
+        let pivot = l[i * n + i];
+        for first in (0..i).step_by(PANEL) {
+            let mut sums = [0.0; PANEL];
+            for (&factor, done) in l[i * n + first..i * n + i].iter().zip(done.chunks_exact(stride).skip(first)) {
+                let panel = &done[first..first + PANEL];
+                sums.iter_mut().zip(panel).for_each(|(sum, m)| *sum += factor * m);
+            }
+            let width = PANEL.min(i - first);
+            rest[first..first + width].iter_mut().zip(&sums).for_each(|(x, sum)| *x = -sum / pivot);
+        }
+        rest[i] = 1.0 / pivot;
     }
+    padded.chunks_exact(stride.max(1)).flat_map(|row| &row[..n]).copied().collect()
+}
+
+avx2_dispatch! {
+    /// `L⁻¹ B` for `inverse` = [`lower_inverse`] and `B` of `n` rows of `columns` entries
+    /// (row-major): each entry `Σ_{j≤i} L⁻¹[i, j] B[j, t]`, summed in order of `j`.
+    pub(super) fn lower_times(inverse: &[f64], n: usize, b: &[f64], columns: usize) -> Vec<f64> => multiply_lower;
+}
+
+#[inline(always)]
+fn multiply_lower(inverse: &[f64], n: usize, b: &[f64], columns: usize) -> Vec<f64> {
+    let mut out = vec![0.0; n * columns];
+    for first in (0..columns).step_by(PANEL) {
+        let width = PANEL.min(columns - first);
+        let panels: Vec<[f64; PANEL]> = b
+            .chunks_exact(columns)
+            .map(|row| std::array::from_fn(|t| if t < width { row[first + t] } else { 0.0 }))
+            .collect();
+        for (i, out) in out.chunks_exact_mut(columns).enumerate() {
+            let mut sums = [0.0; PANEL];
+            for (&m, panel) in inverse[i * n..=i * n + i].iter().zip(&panels) {
+                sums.iter_mut().zip(panel).for_each(|(sum, b)| *sum += m * b);
+            }
+            out[first..first + width].copy_from_slice(&sums[..width]);
+        }
+    }
+    out
+}
+
+avx2_dispatch! {
+    /// `UᵀU` for `U` of rows of `columns` entries (row-major): `columns × columns`,
+    /// row-major, each entry summed in row order.
+    pub(super) fn column_products(u: &[f64], columns: usize) -> Vec<f64> => multiply_columns;
+}
+
+#[inline(always)]
+fn multiply_columns(u: &[f64], columns: usize) -> Vec<f64> {
+    let mut out = vec![0.0; columns * columns];
+    for first in (0..columns).step_by(PANEL) {
+        let width = PANEL.min(columns - first);
+        let panels: Vec<[f64; PANEL]> = u
+            .chunks_exact(columns)
+            .map(|row| std::array::from_fn(|s| if s < width { row[first + s] } else { 0.0 }))
+            .collect();
+        for (t, out) in out.chunks_exact_mut(columns).enumerate() {
+            let mut sums = [0.0; PANEL];
+            for (row, panel) in u.chunks_exact(columns).zip(&panels) {
+                let x = row[t];
+                sums.iter_mut().zip(panel).for_each(|(sum, y)| *sum += x * y);
+            }
+            out[first..first + width].copy_from_slice(&sums[..width]);
+        }
+    }
+    out
 }
 
 /// Replaces `b` by `L⁻ᵀ b` for the factor of [`cholesky`], by rows of `L`: once `u_i`
@@ -517,30 +512,43 @@ mod tests {
     }
 
     #[test]
-    fn forward_substitution_of_many_rows_keeps_each_rows_bits() {
-        // 7 right-hand sides: one full tile of four, and three beside a zero.
+    fn the_inverse_factor_multiplies_as_forward_substitution_solves() {
+        // 7 right-hand sides as the columns of B (n × 7).
         let (l, n) = factor_19();
-        let rows: Vec<f64> = (0..7 * n).map(|k| ((k * 37) % 23) as f64 / 7.0 - 1.5).collect();
-        let mut together = rows.clone();
-        forward_substitute_rows(&l, n, &mut together);
-        for (alone, together) in rows.chunks_exact(n).zip(together.chunks_exact(n)) {
-            let mut alone = alone.to_vec();
-            forward_substitute(&l, n, &mut alone);
-            assert_eq!(bits(&alone), bits(together));
+        let columns = 7;
+        let b: Vec<f64> = (0..n * columns).map(|k| ((k * 37) % 23) as f64 / 7.0 - 1.5).collect();
+        let inverse = lower_inverse(&l, n);
+        assert!((0..n).all(|i| inverse[i * n + i + 1..(i + 1) * n].iter().all(|&x| x == 0.0)), "lower triangular");
+        let product = lower_times(&inverse, n, &b, columns);
+        for t in 0..columns {
+            let mut column: Vec<f64> = (0..n).map(|i| b[i * columns + t]).collect();
+            forward_substitute(&l, n, &mut column);
+            for (i, want) in column.iter().enumerate() {
+                let got = product[i * columns + t];
+                assert!((got - want).abs() <= 1e-13 * (1.0 + want.abs()), "{got} vs {want}");
+            }
+        }
+        let products = column_products(&product, columns);
+        for t in 0..columns {
+            for s in 0..columns {
+                let want: f64 = (0..n).map(|i| product[i * columns + t] * product[i * columns + s]).sum();
+                let got = products[t * columns + s];
+                assert!((got - want).abs() <= 1e-13 * (1.0 + want.abs()), "({t}, {s}): {got} vs {want}");
+            }
         }
     }
 
     #[test]
     fn vector_width_does_not_change_the_bits() {
-        // Whatever `substitute_tile` and `factor_in_place` dispatch to on this CPU (AVX2 or
-        // not), the plain loops give the same bits.
+        // Whatever the dispatched loops run on this CPU (AVX2 or not), the plain loops give
+        // the same bits.
         let (l, n) = factor_19();
-        let sides: Vec<[f64; TILE]> =
-            (0..n).map(|i| std::array::from_fn(|t| ((i * 5 + t * 11) % 13) as f64 / 3.0 - 2.0)).collect();
-        let (mut dispatched, mut portable) = (sides.clone(), sides);
-        substitute_tile(&l, n, &mut dispatched);
-        substitute_tile_portable(&l, n, &mut portable);
-        assert_eq!(bits(dispatched.as_flattened()), bits(portable.as_flattened()));
+        assert_eq!(bits(&lower_inverse(&l, n)), bits(&invert_lower(&l, n)));
+        let inverse = lower_inverse(&l, n);
+        let b: Vec<f64> = (0..n * 5).map(|k| ((k * 5 + 11) % 13) as f64 / 3.0 - 2.0).collect();
+        let product = lower_times(&inverse, n, &b, 5);
+        assert_eq!(bits(&product), bits(&multiply_lower(&inverse, n, &b, 5)));
+        assert_eq!(bits(&column_products(&product, 5)), bits(&multiply_columns(&product, 5)));
 
         let mut a: Vec<f64> = (0..n * n).map(|k| ((k * 13) % 7) as f64 / 50.0).collect();
         (0..n).for_each(|i| a[i * n + i] = n as f64);

@@ -1,0 +1,271 @@
+//! Weighted normal equations of ±1 terms, by counting where their signs differ.
+//!
+//! Every term the interaction fit uses is ±1 at a pair: a player's sign `2z − 1` at the
+//! pair's first coalition, or the product of three. Over the pairs that share one weight
+//! `w`, an entry of the Gram matrix `Σ_p w_p x_j(p) x_k(p)` is therefore
+//! `w · (count − 2 · differing)`, where `differing` counts the pairs at which the signs of
+//! terms `j` and `k` differ: the popcount of the XOR of their sign bits. A schedule's pairs
+//! take few weights (the leverage draws one per coalition size, shap's schedule one per
+//! size and draw count), so an entry costs a few XOR-and-popcounts per 64 pairs where a
+//! dense update costs a multiply-add per pair, and it is exact: the counts are integers,
+//! and an entry rounds only where its weight classes are added, in a fixed order. So the
+//! matrix is the same bits on any number of threads and with or without AVX2.
+//!
+//! A triple's sign is the product of its players', so its sign bits are the XOR of theirs.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use super::wide::avx2_dispatch;
+
+/// The fewest XOR-and-popcounts one task of the Gram matrix's rows takes on the engine's
+/// workers (fewer rows than that stay with one task).
+const WORDS_PER_TASK: usize = 1 << 14;
+
+/// Partial sums per class of the right side (independent additions in flight).
+const RHS_LANES: usize = 4;
+
+/// The pairs that share one weight.
+#[derive(Debug, Clone, PartialEq)]
+struct WeightClass {
+    weight: f64,
+    /// Their positions in [`SignColumns::order`].
+    members: Range<usize>,
+    /// Their words in each term's sign bits (the last one's high bits unused, 0).
+    words: Range<usize>,
+}
+
+/// The sign bits of some terms at some weighted pairs, the pairs grouped by weight.
+#[derive(Debug)]
+pub(super) struct SignColumns {
+    terms: usize,
+    /// Words of sign bits per term.
+    words: usize,
+    /// `terms × words`: bit `q` of a class's words is set where the term is −1 at the
+    /// class's `q`-th pair.
+    bits: Vec<u64>,
+    classes: Vec<WeightClass>,
+    /// The pairs, each class's members in turn.
+    order: Vec<usize>,
+}
+
+impl SignColumns {
+    /// The signs of the `players` players' terms, then of each triple's, at the pairs of
+    /// `weighted` (pair index and weight, in order; pairs of weight 0 are left out), where
+    /// `first_coalition(p)` gives the packed membership words of pair `p`'s first
+    /// coalition (player `i` is bit `i % 64` of word `i / 64`, and its sign is `+1` where
+    /// the bit is set).
+    pub(super) fn new<'a>(
+        players: usize,
+        triples: &[[usize; 3]],
+        weighted: impl Iterator<Item = (usize, f64)>,
+        first_coalition: impl Fn(usize) -> &'a [u64],
+    ) -> Self {
+        // The classes in order of their weights' first appearance, each pair keeping its
+        // place within its class (a schedule's pairs mostly come in runs of one weight).
+        let mut members: Vec<(f64, Vec<usize>)> = Vec::new();
+        let mut class_of: HashMap<u64, usize> = HashMap::new();
+        let mut last: Option<usize> = None;
+        for (pair, weight) in weighted.filter(|&(_, weight)| weight != 0.0) {
+            let class = match last {
+                Some(class) if members[class].0.to_bits() == weight.to_bits() => class,
+                _ => *class_of.entry(weight.to_bits()).or_insert_with(|| {
+                    members.push((weight, Vec::new()));
+                    members.len() - 1
+                }),
+            };
+            members[class].1.push(pair);
+            last = Some(class);
+        }
+        let (mut order, mut classes, mut words) = (Vec::new(), Vec::with_capacity(members.len()), 0);
+        for (weight, pairs) in members {
+            let (first, first_word) = (order.len(), words);
+            words += pairs.len().div_ceil(64);
+            order.extend(pairs);
+            classes.push(WeightClass { weight, members: first..order.len(), words: first_word..words });
+        }
+        let terms = players + triples.len();
+        let mut bits = vec![0u64; terms * words];
+        for class in &classes {
+            for (q, &pair) in order[class.members.clone()].iter().enumerate() {
+                let (word, bit) = (class.words.start + q / 64, q % 64);
+                let membership = first_coalition(pair);
+                // Branch-free: a player's bit is as likely set as not.
+                for player in 0..players {
+                    let negative = !(membership[player / 64] >> (player % 64)) & 1;
+                    bits[player * words + word] |= negative << bit;
+                }
+            }
+        }
+        let (player_bits, triple_bits) = bits.split_at_mut(players * words);
+        let player = |i: usize| &player_bits[i * words..(i + 1) * words];
+        for (row, [a, b, c]) in triple_bits.chunks_exact_mut(words.max(1)).zip(triples) {
+            for (w, x) in row.iter_mut().enumerate() {
+                *x = player(*a)[w] ^ player(*b)[w] ^ player(*c)[w];
+            }
+        }
+        Self { terms, words, bits, classes, order }
+    }
+
+    /// The number of terms (the Gram matrix's order).
+    pub(super) fn terms(&self) -> usize {
+        self.terms
+    }
+
+    fn term(&self, j: usize) -> &[u64] {
+        &self.bits[j * self.words..(j + 1) * self.words]
+    }
+
+    /// `Σ_p w_p x(p) y(p)` for every term, `y(p)` the response at pair `p`: per class, its
+    /// pairs' signed responses summed in [`RHS_LANES`] interleaved partial sums, added in
+    /// order and times its weight; the classes in order.
+    pub(super) fn rhs(&self, y: impl Fn(usize) -> f64) -> Vec<f64> {
+        let responses: Vec<f64> = self.order.iter().map(|&p| y(p)).collect();
+        (0..self.terms)
+            .map(|j| {
+                let signs = self.term(j);
+                self.classes.iter().fold(0.0, |sum, class| {
+                    let mut lanes = [0.0; RHS_LANES];
+                    let responses = &responses[class.members.clone()];
+                    for (q, &y) in responses.iter().enumerate() {
+                        let negative = (signs[class.words.start + q / 64] >> (q % 64)) & 1;
+                        lanes[q % RHS_LANES] += f64::from_bits(y.to_bits() ^ (negative << 63));
+                    }
+                    sum + class.weight * lanes.iter().sum::<f64>()
+                })
+            })
+            .collect()
+    }
+
+    /// The Gram matrix `Σ_p w_p x(p) x(p)ᵀ`, its upper triangle in whole rows of `terms`
+    /// (row-major, the lower triangle 0). With more than one worker its rows are split
+    /// among them; every entry is its own computation, the same bits on any number.
+    pub(super) fn gram(&self) -> Vec<f64> {
+        let n = self.terms;
+        let mut gram = vec![0.0; n * n];
+        if n == 0 {
+            return gram;
+        }
+        let rows_per_task = (WORDS_PER_TASK / (n * self.words).max(1)).max(1);
+        gram.par_chunks_mut(n).enumerate().with_min_len(rows_per_task).for_each(|(j, row)| gram_row(self, j, row));
+        gram
+    }
+}
+
+avx2_dispatch! {
+    /// Entries `j..` of row `j` of the Gram matrix of `columns` into `row[j..]`.
+    fn gram_row(columns: &SignColumns, j: usize, row: &mut [f64]) => portable_gram_row;
+}
+
+#[inline(always)]
+fn portable_gram_row(columns: &SignColumns, j: usize, row: &mut [f64]) {
+    let a = columns.term(j);
+    for (k, entry) in row.iter_mut().enumerate().skip(j) {
+        let b = columns.term(k);
+        *entry = columns.classes.iter().fold(0.0, |sum, class| {
+            let words = class.words.clone();
+            let differing: u64 =
+                a[words.clone()].iter().zip(&b[words]).map(|(x, y)| u64::from((x ^ y).count_ones())).sum();
+            // Both counts are below 2⁵³: the difference is exact as an f64.
+            let agreement = class.members.len() as f64 - 2.0 * differing as f64;
+            sum + class.weight * agreement
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pairs' first coalitions, their weights, the triples fitted and the players.
+    struct Example {
+        memberships: Vec<Vec<u64>>,
+        weighted: Vec<(usize, f64)>,
+        triples: Vec<[usize; 3]>,
+        players: usize,
+    }
+
+    /// 150 pairs of 70 players (two membership words) in three interleaved weight classes
+    /// (one of more than 64 pairs), a pair of weight 0, and four triples, one across the
+    /// words.
+    fn example() -> Example {
+        let players = 70;
+        let memberships: Vec<Vec<u64>> = (0..150u64)
+            .map(|p| {
+                vec![p.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (p << 7), p.wrapping_mul(0xBF58_476D_1CE4_E5B9) & 0x3F]
+            })
+            .collect();
+        let weight = |p: usize| match p % 5 {
+            _ if p == 17 => 0.0,
+            0..=2 => 0.25,
+            3 => 1.0,
+            _ => 0.625,
+        };
+        let weighted = (0..150).map(|p| (p, weight(p))).collect();
+        Example { memberships, weighted, triples: vec![[0, 1, 2], [3, 40, 69], [5, 6, 64], [1, 33, 68]], players }
+    }
+
+    fn dense_features(membership: &[u64], players: usize, triples: &[[usize; 3]]) -> Vec<f64> {
+        let sign = |i: usize| if (membership[i / 64] >> (i % 64)) & 1 == 1 { 1.0 } else { -1.0 };
+        let mut x: Vec<f64> = (0..players).map(sign).collect();
+        x.extend(triples.iter().map(|[a, b, c]| sign(*a) * sign(*b) * sign(*c)));
+        x
+    }
+
+    #[test]
+    fn counted_normal_equations_match_the_dense_sums() {
+        let Example { memberships, weighted, triples, players } = example();
+        let columns = SignColumns::new(players, &triples, weighted.iter().copied(), |p| &memberships[p]);
+        let n = columns.terms();
+        assert_eq!(n, players + triples.len());
+        let y = |p: usize| (p as f64 * 0.37).sin();
+        let (gram, rhs) = (columns.gram(), columns.rhs(y));
+        let (mut want_gram, mut want_rhs) = (vec![0.0; n * n], vec![0.0; n]);
+        for &(p, w) in &weighted {
+            let x = dense_features(&memberships[p], players, &triples);
+            for j in 0..n {
+                want_rhs[j] += w * x[j] * y(p);
+                for k in j..n {
+                    want_gram[j * n + k] += w * x[j] * x[k];
+                }
+            }
+        }
+        // The Gram matrix's entries are sums of multiples of 1/8: exact either way.
+        assert_eq!(gram, want_gram);
+        for (got, want) in rhs.iter().zip(&want_rhs) {
+            assert!((got - want).abs() <= 1e-12 * (1.0 + want.abs()), "{got} vs {want}");
+        }
+        let total: f64 = weighted.iter().map(|(_, w)| w).sum();
+        assert!((0..n).all(|j| gram[j * n + j] == total));
+        assert!((1..n).all(|j| (0..j).all(|k| gram[j * n + k] == 0.0)), "the lower triangle stays 0");
+    }
+
+    #[test]
+    fn the_gram_matrix_is_the_same_bits_on_any_pool_and_vector_width() {
+        let Example { memberships, mut weighted, triples, players } = example();
+        // Weights without a short binary expansion, so that the entries round.
+        weighted.iter_mut().for_each(|(p, w)| *w *= 1.0 + (*p % 3) as f64 / 7.0);
+        let columns = SignColumns::new(players, &triples, weighted.into_iter(), |p| &memberships[p]);
+        let bits = |gram: Vec<f64>| gram.into_iter().map(f64::to_bits).collect::<Vec<_>>();
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let three = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
+        let reference = bits(one.install(|| columns.gram()));
+        assert_eq!(bits(three.install(|| columns.gram())), reference);
+        let n = columns.terms();
+        let mut portable = vec![0.0; n * n];
+        for (j, row) in portable.chunks_exact_mut(n).enumerate() {
+            portable_gram_row(&columns, j, row);
+        }
+        assert_eq!(bits(portable), reference);
+    }
+
+    #[test]
+    fn no_pairs_give_zero_equations() {
+        const MEMBERSHIP: [u64; 1] = [0b101];
+        let columns = SignColumns::new(3, &[[0, 1, 2]], [(0, 0.0)].into_iter(), |_| &MEMBERSHIP[..]);
+        assert_eq!(columns.gram(), vec![0.0; 16]);
+        assert_eq!(columns.rhs(|_| 1.0), vec![0.0; 4]);
+    }
+}
