@@ -68,7 +68,7 @@
 
 use super::jackknife::{
     backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, column_products, forward_substitute,
-    lower_inverse, lower_times, stopped, Replicates,
+    lower_inverse, lower_times, lower_transposed_times, stopped, Replicates,
 };
 use rayon::prelude::*;
 
@@ -549,8 +549,7 @@ impl Solution {
         let mut v: Vec<f64> = u.chunks_exact(r).map(|row| dot(row, &weights)).collect();
         let projection = dot(&v, e) / self.ones_sum;
         v.iter_mut().zip(e).for_each(|(v, e)| *v -= projection * e);
-        backward_substitute(&self.factor, n, &mut v);
-        let step = v.into_iter().map(|v| -v);
+        let step = lower_transposed_times(inverse, n, &v).into_iter().map(|v| -v);
         Some(self.coefficients.iter().zip(step).map(|(a, s)| a + s).collect())
     }
 }

@@ -425,19 +425,64 @@ avx2_dispatch! {
 #[inline(always)]
 fn multiply_lower(inverse: &[f64], n: usize, b: &[f64], columns: usize) -> Vec<f64> {
     let mut out = vec![0.0; n * columns];
-    for first in (0..columns).step_by(PANEL) {
-        let width = PANEL.min(columns - first);
-        let panels: Vec<[f64; PANEL]> = b
-            .chunks_exact(columns)
-            .map(|row| std::array::from_fn(|t| if t < width { row[first + t] } else { 0.0 }))
-            .collect();
-        for (i, out) in out.chunks_exact_mut(columns).enumerate() {
-            let mut sums = [0.0; PANEL];
-            for (&m, panel) in inverse[i * n..=i * n + i].iter().zip(&panels) {
-                sums.iter_mut().zip(panel).for_each(|(sum, b)| *sum += m * b);
-            }
-            out[first..first + width].copy_from_slice(&sums[..width]);
+    let mut first = 0;
+    while first < columns {
+        // Each width's panel is its own loop, compiled into this function (no closure: a
+        // closure would not be compiled with the caller's AVX2).
+        let width = panel_width(columns - first);
+        match width {
+            PANEL => lower_panel::<PANEL>(inverse, n, b, columns, first, &mut out),
+            8 => lower_panel::<8>(inverse, n, b, columns, first, &mut out),
+            _ => lower_panel::<4>(inverse, n, b, columns, first, &mut out),
         }
+        first += width;
+    }
+    out
+}
+
+/// The width of the next panel when `left` columns are left: [`PANEL`] while that many
+/// are, then 8 while more than 4 are, then 4 (the last panel padded), so that a narrow
+/// product does not carry a wide panel's zeros.
+#[inline(always)]
+fn panel_width(left: usize) -> usize {
+    if left >= PANEL {
+        PANEL
+    } else if left > 4 {
+        8
+    } else {
+        4
+    }
+}
+
+/// Columns `first..first + W` of [`multiply_lower`]'s product (those past `columns` are
+/// zeros, dropped).
+#[inline(always)]
+fn lower_panel<const W: usize>(inverse: &[f64], n: usize, b: &[f64], columns: usize, first: usize, out: &mut [f64]) {
+    let width = W.min(columns - first);
+    let panels: Vec<[f64; W]> = b
+        .chunks_exact(columns)
+        .map(|row| std::array::from_fn(|t| if t < width { row[first + t] } else { 0.0 }))
+        .collect();
+    for (i, out) in out.chunks_exact_mut(columns).enumerate() {
+        let mut sums = [0.0; W];
+        for (&m, panel) in inverse[i * n..=i * n + i].iter().zip(&panels) {
+            sums.iter_mut().zip(panel).for_each(|(sum, b)| *sum += m * b);
+        }
+        out[first..first + width].copy_from_slice(&sums[..width]);
+    }
+}
+
+avx2_dispatch! {
+    /// `L⁻ᵀ v` for `inverse` = [`lower_inverse`]: `Σ_{i≥j} L⁻¹[i, j] v[i]` for each `j`,
+    /// summed in order of `i`.
+    pub(super) fn lower_transposed_times(inverse: &[f64], n: usize, v: &[f64]) -> Vec<f64> => multiply_lower_transposed;
+}
+
+#[inline(always)]
+fn multiply_lower_transposed(inverse: &[f64], n: usize, v: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; n];
+    for (i, &x) in v.iter().enumerate().take(n) {
+        out[..=i].iter_mut().zip(&inverse[i * n..=i * n + i]).for_each(|(o, m)| *o += m * x);
     }
     out
 }
@@ -451,22 +496,36 @@ avx2_dispatch! {
 #[inline(always)]
 fn multiply_columns(u: &[f64], columns: usize) -> Vec<f64> {
     let mut out = vec![0.0; columns * columns];
-    for first in (0..columns).step_by(PANEL) {
-        let width = PANEL.min(columns - first);
-        let panels: Vec<[f64; PANEL]> = u
-            .chunks_exact(columns)
-            .map(|row| std::array::from_fn(|s| if s < width { row[first + s] } else { 0.0 }))
-            .collect();
-        for (t, out) in out.chunks_exact_mut(columns).enumerate() {
-            let mut sums = [0.0; PANEL];
-            for (row, panel) in u.chunks_exact(columns).zip(&panels) {
-                let x = row[t];
-                sums.iter_mut().zip(panel).for_each(|(sum, y)| *sum += x * y);
-            }
-            out[first..first + width].copy_from_slice(&sums[..width]);
+    let mut first = 0;
+    while first < columns {
+        let width = panel_width(columns - first);
+        match width {
+            PANEL => products_panel::<PANEL>(u, columns, first, &mut out),
+            8 => products_panel::<8>(u, columns, first, &mut out),
+            _ => products_panel::<4>(u, columns, first, &mut out),
         }
+        first += width;
     }
     out
+}
+
+/// Columns `first..first + W` of [`multiply_columns`]'s product (those past `columns`
+/// dropped).
+#[inline(always)]
+fn products_panel<const W: usize>(u: &[f64], columns: usize, first: usize, out: &mut [f64]) {
+    let width = W.min(columns - first);
+    let panels: Vec<[f64; W]> = u
+        .chunks_exact(columns)
+        .map(|row| std::array::from_fn(|s| if s < width { row[first + s] } else { 0.0 }))
+        .collect();
+    for (t, out) in out.chunks_exact_mut(columns).enumerate() {
+        let mut sums = [0.0; W];
+        for (row, panel) in u.chunks_exact(columns).zip(&panels) {
+            let x = row[t];
+            sums.iter_mut().zip(panel).for_each(|(sum, y)| *sum += x * y);
+        }
+        out[first..first + width].copy_from_slice(&sums[..width]);
+    }
 }
 
 /// Replaces `b` by `L⁻ᵀ b` for the factor of [`cholesky`], by rows of `L`: once `u_i`
@@ -512,28 +571,35 @@ mod tests {
     }
 
     #[test]
-    fn the_inverse_factor_multiplies_as_forward_substitution_solves() {
-        // 7 right-hand sides as the columns of B (n × 7).
+    fn the_inverse_factor_multiplies_as_the_substitutions_solve() {
         let (l, n) = factor_19();
-        let columns = 7;
-        let b: Vec<f64> = (0..n * columns).map(|k| ((k * 37) % 23) as f64 / 7.0 - 1.5).collect();
         let inverse = lower_inverse(&l, n);
         assert!((0..n).all(|i| inverse[i * n + i + 1..(i + 1) * n].iter().all(|&x| x == 0.0)), "lower triangular");
-        let product = lower_times(&inverse, n, &b, columns);
-        for t in 0..columns {
-            let mut column: Vec<f64> = (0..n).map(|i| b[i * columns + t]).collect();
-            forward_substitute(&l, n, &mut column);
-            for (i, want) in column.iter().enumerate() {
-                let got = product[i * columns + t];
-                assert!((got - want).abs() <= 1e-13 * (1.0 + want.abs()), "{got} vs {want}");
+        let close = |got: f64, want: f64| (got - want).abs() <= 1e-13 * (1.0 + want.abs());
+        // Right-hand sides as the columns of B (n × columns): panels of 4, 8 (padded),
+        // 16 + 8 (padded) and 16 + 8 + 4.
+        for columns in [3, 7, 21, 28] {
+            let b: Vec<f64> = (0..n * columns).map(|k| ((k * 37) % 23) as f64 / 7.0 - 1.5).collect();
+            let product = lower_times(&inverse, n, &b, columns);
+            for t in 0..columns {
+                let mut column: Vec<f64> = (0..n).map(|i| b[i * columns + t]).collect();
+                let transposed = lower_transposed_times(&inverse, n, &column);
+                let mut backward = column.clone();
+                backward_substitute(&l, n, &mut backward);
+                assert!(transposed.iter().zip(&backward).all(|(g, w)| close(*g, *w)), "{transposed:?} vs {backward:?}");
+                forward_substitute(&l, n, &mut column);
+                for (i, want) in column.iter().enumerate() {
+                    let got = product[i * columns + t];
+                    assert!(close(got, *want), "{columns} columns, ({i}, {t}): {got} vs {want}");
+                }
             }
-        }
-        let products = column_products(&product, columns);
-        for t in 0..columns {
-            for s in 0..columns {
-                let want: f64 = (0..n).map(|i| product[i * columns + t] * product[i * columns + s]).sum();
-                let got = products[t * columns + s];
-                assert!((got - want).abs() <= 1e-13 * (1.0 + want.abs()), "({t}, {s}): {got} vs {want}");
+            let products = column_products(&product, columns);
+            for t in 0..columns {
+                for s in 0..columns {
+                    let want: f64 = (0..n).map(|i| product[i * columns + t] * product[i * columns + s]).sum();
+                    let got = products[t * columns + s];
+                    assert!(close(got, want), "{columns} columns, ({t}, {s}): {got} vs {want}");
+                }
             }
         }
     }
@@ -549,6 +615,8 @@ mod tests {
         let product = lower_times(&inverse, n, &b, 5);
         assert_eq!(bits(&product), bits(&multiply_lower(&inverse, n, &b, 5)));
         assert_eq!(bits(&column_products(&product, 5)), bits(&multiply_columns(&product, 5)));
+        let v = &b[..n];
+        assert_eq!(bits(&lower_transposed_times(&inverse, n, v)), bits(&multiply_lower_transposed(&inverse, n, v)));
 
         let mut a: Vec<f64> = (0..n * n).map(|k| ((k * 13) % 7) as f64 / 50.0).collect();
         (0..n).for_each(|i| a[i * n + i] = n as f64);
