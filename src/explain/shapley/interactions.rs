@@ -86,22 +86,43 @@ pub(super) const PAIRS_PER_COEFFICIENT: usize = 4;
 pub(super) const RIDGE: f64 = 0.3;
 
 /// The most coefficients (players plus triples) one fit keeps: bounds its cost at
-/// `pairs · 256² / 2` multiply-adds and a few `256 × 256` matrices.
+/// `pairs · 256² / 64` popcounts for the Gram matrix, `pairs · 256² / 2` multiply-adds for
+/// the jackknife's removals and a few `256 × 256` matrices.
 pub(super) const MAX_COEFFICIENTS: usize = 256;
 
 /// The most normal equations (and factors) the fit holds at once: the enumerated and the
-/// sampled pairs', a group's, their combination and its factor.
-pub(super) const INTERACTION_SYSTEMS: usize = 5;
+/// sampled pairs', a group's, their combination, its factor and the shared factor's
+/// inverse.
+pub(super) const INTERACTION_SYSTEMS: usize = 6;
 
-/// The bytes of one system of normal equations of the largest fit for `players` players
-/// with the triples among at most `triple_players` of them (0 when no triple fits).
-pub(super) fn interaction_system_bytes(players: usize, triple_players: usize) -> usize {
+/// The most coefficients of a fit for `players` players with the triples among at most
+/// `triple_players` of them (0 when no triple fits).
+fn most_coefficients(players: usize, triple_players: usize) -> usize {
     let k = Terms::supported_players(players, triple_players, usize::MAX);
     if k < 3 {
         return 0;
     }
-    let coefficients = players + Terms::triples_among(k);
+    players + Terms::triples_among(k)
+}
+
+/// The bytes of one system of normal equations of the largest fit for `players` players
+/// with the triples among at most `triple_players` of them (0 when no triple fits).
+pub(super) fn interaction_system_bytes(players: usize, triple_players: usize) -> usize {
+    let coefficients = most_coefficients(players, triple_players);
     (coefficients + 1) * coefficients * 8
+}
+
+/// The bytes of the terms' sign bits ([`SignColumns`]) over `pairs` pairs of the largest
+/// fit: a word per 64 pairs of each weight class (the leverage draws give the pairs of one
+/// coalition size one weight, so at most `players` classes), per coefficient, and each
+/// pair's index and response; 0 when no triple fits.
+pub(super) fn interaction_sign_bytes(players: usize, triple_players: usize, pairs: usize) -> usize {
+    let coefficients = most_coefficients(players, triple_players);
+    if coefficients == 0 {
+        return 0;
+    }
+    let words = (pairs / 64).saturating_add(players).saturating_add(1);
+    coefficients.saturating_mul(words).saturating_add(pairs.saturating_mul(2)).saturating_mul(8)
 }
 
 /// Values (`targets × M`) and their standard errors, `None` when unavailable.

@@ -17,7 +17,9 @@ use serde::Serialize;
 use super::common::{Request, RowEstimate, ShapleyGame};
 use super::estimator::{Estimator, Sampler};
 use super::game::Game;
-use super::interactions::{interaction_estimate, interaction_system_bytes, INTERACTION_SYSTEMS};
+use super::interactions::{
+    interaction_estimate, interaction_sign_bytes, interaction_system_bytes, INTERACTION_SYSTEMS,
+};
 use super::jackknife::jackknife_standard_errors;
 use super::schedule::{covers_all, default_budget};
 use super::solve::constrained_wls;
@@ -176,6 +178,11 @@ impl SamplingPlan {
             "the interaction fit's normal equations",
             INTERACTION_SYSTEMS,
             interaction_system_bytes(players, triple_players),
+        )
+        .hold(
+            "the interaction fit's sign bits",
+            1,
+            interaction_sign_bytes(players, triple_players, coalitions / 2),
         )
     }
 }
