@@ -42,9 +42,9 @@
 //! The delete-a-group jackknife of [`jackknife`](super::jackknife), with the same groups
 //! and variance factors: leaving group `g` out, its weight goes to the other sampled pairs
 //! and the fit is solved again on the same terms, with the same penalty. A group of few
-//! pairs is removed exactly by the Woodbury identity from one factorisation (through the
-//! factor's inverse, computed once, so that the group's rows go through it as one dense
-//! product); a large one is refitted from the enumerated and sampled pairs' normal
+//! pairs is removed exactly by the Woodbury identity from one factorisation (the group's
+//! rows substituted through the factor together, as panels of columns); a large one is
+//! refitted from the enumerated and sampled pairs' normal
 //! equations less the group's.
 //! Where a removal leaves the system singular (a free triple that only the removed pairs
 //! identify), the fit and its replicates are made again with every triple penalised, so
@@ -68,7 +68,7 @@
 
 use super::jackknife::{
     backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, column_products, forward_substitute,
-    lower_inverse, lower_times, lower_transposed_times, stopped, Replicates,
+    forward_substitute_columns, stopped, Replicates,
 };
 use rayon::prelude::*;
 
@@ -91,9 +91,8 @@ pub(super) const RIDGE: f64 = 0.3;
 pub(super) const MAX_COEFFICIENTS: usize = 256;
 
 /// The most normal equations (and factors) the fit holds at once: the enumerated and the
-/// sampled pairs', a group's, their combination, its factor and the shared factor's
-/// inverse.
-pub(super) const INTERACTION_SYSTEMS: usize = 6;
+/// sampled pairs', a group's, their combination and its factor.
+pub(super) const INTERACTION_SYSTEMS: usize = 5;
 
 /// The most coefficients of a fit for `players` players with the triples among at most
 /// `triple_players` of them (0 when no triple fits).
@@ -530,12 +529,11 @@ impl Solution {
     /// The change in the coefficients when the pairs `members` are removed from the
     /// system (exactly, by the Woodbury identity): with `Z` their rows scaled by `√w`,
     /// `ρ` their scaled residuals and `P = G⁻¹ − G⁻¹1 1ᵀG⁻¹ / 1ᵀG⁻¹1` (the inverse on
-    /// `Σa = 0`), the change is `−P Zᵀ (I − Z P Zᵀ)⁻¹ ρ`; `inverse` is the factor's
-    /// inverse `L⁻¹` ([`lower_inverse`]). Costs `|members| · n² / 2` against a
-    /// refactorisation's `n³ / 6`. `None` when the removal leaves the system
+    /// `Σa = 0`), the change is `−P Zᵀ (I − Z P Zᵀ)⁻¹ ρ`. Costs `|members| · n² / 2`
+    /// (the rows through `L⁻¹`, as whole panels) against a refactorisation's `n³ / 6`. `None` when the removal leaves the system
     /// singular: a pivot of `I − Z P Zᵀ` (whose diagonal is `1 −` the pairs' leverages,
     /// at most 1) at or below the jackknife's tolerance.
-    fn without(&self, inverse: &[f64], pairs: &Pairs, terms: &Terms, k: usize, members: &[usize]) -> Option<Vec<f64>> {
+    fn without(&self, pairs: &Pairs, terms: &Terms, k: usize, members: &[usize]) -> Option<Vec<f64>> {
         let (n, r) = (self.n, members.len());
         // The pairs' scaled rows as the columns of `Z` (`z[j · r + t]`: term `j` at pair `t`).
         let mut z = vec![0.0; n * r];
@@ -551,7 +549,7 @@ impl Solution {
         // In the factor's coordinates: the columns uₜ of U = L⁻¹ Z, so that
         // zₜᵀ G⁻¹ zᵤ = uₜ·uᵤ and zₜᵀ G⁻¹ 1 = uₜ·e.
         let e = &self.ones;
-        let u = lower_times(inverse, n, &z, r);
+        let u = forward_substitute_columns(&self.factor, n, &z, r);
         let mut along = vec![0.0; r];
         for (row, e) in u.chunks_exact(r).zip(e) {
             along.iter_mut().zip(row).for_each(|(along, x)| *along += e * x);
@@ -570,7 +568,8 @@ impl Solution {
         let mut v: Vec<f64> = u.chunks_exact(r).map(|row| dot(row, &weights)).collect();
         let projection = dot(&v, e) / self.ones_sum;
         v.iter_mut().zip(e).for_each(|(v, e)| *v -= projection * e);
-        let step = lower_transposed_times(inverse, n, &v).into_iter().map(|v| -v);
+        backward_substitute(&self.factor, n, &mut v);
+        let step = v.into_iter().map(|v| -v);
         Some(self.coefficients.iter().zip(step).map(|(a, s)| a + s).collect())
     }
 }
@@ -627,9 +626,7 @@ impl Fit {
             true => {
                 let scale = 1.0 - 1.0 / groups as f64;
                 let base = self.fixed.scaled(scale).plus(&self.sampled);
-                let solution = base.penalised(terms.players + terms.free, scale * self.penalty).solve(delta)?;
-                let inverse = lower_inverse(&solution.factor, solution.n);
-                Some((solution, inverse))
+                Some(base.penalised(terms.players + terms.free, scale * self.penalty).solve(delta)?)
             }
             false => None,
         };
@@ -641,11 +638,11 @@ impl Fit {
         let removals: Vec<Removal> = members
             .par_iter()
             .map(|members| {
-                let Some((base, inverse)) = rescaled.as_ref().filter(|_| 2 * members.len() < terms.len()) else {
+                let Some(base) = rescaled.as_ref().filter(|_| 2 * members.len() < terms.len()) else {
                     return Removal::TooLarge;
                 };
                 let _scope = ControlScope::enter(control.clone());
-                let removal = (!stopped()).then(|| base.without(inverse, pairs, terms, k, members)).flatten();
+                let removal = (!stopped()).then(|| base.without(pairs, terms, k, members)).flatten();
                 removal.and_then(|a| terms.locally_accurate(&a, delta)).map_or(Removal::Failed, Removal::Values)
             })
             .collect();

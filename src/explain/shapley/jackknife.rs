@@ -389,41 +389,14 @@ pub(super) fn forward_substitute(l: &[f64], n: usize, b: &mut [f64]) {
 const PANEL: usize = 16;
 
 avx2_dispatch! {
-    /// `L⁻¹` of the factor `L` of [`cholesky`], row-major `n × n`, 0 above the diagonal.
-    pub(super) fn lower_inverse(l: &[f64], n: usize) -> Vec<f64> => invert_lower;
+    /// `L⁻¹ B` for the factor `L` of [`cholesky`] and `B` of `n` rows of `columns` entries
+    /// (row-major), by forward substitution of whole panels of columns: each entry
+    /// `(B[i, t] − Σ_{j<i} L[i, j] X[j, t]) / L[i, i]`, the sum in [`panel_sum`]'s order.
+    pub(super) fn forward_substitute_columns(l: &[f64], n: usize, b: &[f64], columns: usize) -> Vec<f64> => substitute_columns;
 }
 
 #[inline(always)]
-fn invert_lower(l: &[f64], n: usize) -> Vec<f64> {
-    // Row i of L⁻¹ is (eᵢ − Σ_{j<i} L[i, j] · row j) / L[i, i], row j being 0 past column
-    // j; the rows are built [`PANEL`] columns at a time, in rows padded to whole panels.
-    let stride = n.next_multiple_of(PANEL);
-    let mut padded = vec![0.0; n * stride];
-    for i in 0..n {
-        let (done, rest) = padded.split_at_mut(i * stride);
-        let pivot = l[i * n + i];
-        for first in (0..i).step_by(PANEL) {
-            let mut sums = [0.0; PANEL];
-            for (&factor, done) in l[i * n + first..i * n + i].iter().zip(done.chunks_exact(stride).skip(first)) {
-                let panel = &done[first..first + PANEL];
-                sums.iter_mut().zip(panel).for_each(|(sum, m)| *sum += factor * m);
-            }
-            let width = PANEL.min(i - first);
-            rest[first..first + width].iter_mut().zip(&sums).for_each(|(x, sum)| *x = -sum / pivot);
-        }
-        rest[i] = 1.0 / pivot;
-    }
-    padded.chunks_exact(stride.max(1)).flat_map(|row| &row[..n]).copied().collect()
-}
-
-avx2_dispatch! {
-    /// `L⁻¹ B` for `inverse` = [`lower_inverse`] and `B` of `n` rows of `columns` entries
-    /// (row-major): each entry `Σ_{j≤i} L⁻¹[i, j] B[j, t]`, summed in order of `j`.
-    pub(super) fn lower_times(inverse: &[f64], n: usize, b: &[f64], columns: usize) -> Vec<f64> => multiply_lower;
-}
-
-#[inline(always)]
-fn multiply_lower(inverse: &[f64], n: usize, b: &[f64], columns: usize) -> Vec<f64> {
+fn substitute_columns(l: &[f64], n: usize, b: &[f64], columns: usize) -> Vec<f64> {
     let mut out = vec![0.0; n * columns];
     let mut first = 0;
     while first < columns {
@@ -431,9 +404,9 @@ fn multiply_lower(inverse: &[f64], n: usize, b: &[f64], columns: usize) -> Vec<f
         // closure would not be compiled with the caller's AVX2).
         let width = panel_width(columns - first);
         match width {
-            PANEL => lower_panel::<PANEL>(inverse, n, b, columns, first, &mut out),
-            8 => lower_panel::<8>(inverse, n, b, columns, first, &mut out),
-            _ => lower_panel::<4>(inverse, n, b, columns, first, &mut out),
+            PANEL => substitute_panel::<PANEL, 1>(l, n, b, columns, first, &mut out),
+            8 => substitute_panel::<8, 2>(l, n, b, columns, first, &mut out),
+            _ => substitute_panel::<4, 4>(l, n, b, columns, first, &mut out),
         }
         first += width;
     }
@@ -454,42 +427,65 @@ fn panel_width(left: usize) -> usize {
     }
 }
 
-/// Columns `first..first + W` of [`multiply_lower`]'s product (those past `columns` are
-/// zeros, dropped).
+/// Columns `first..first + W` of [`substitute_columns`]'s solution (those past `columns`
+/// are zeros, dropped).
 #[inline(always)]
-fn lower_panel<const W: usize>(inverse: &[f64], n: usize, b: &[f64], columns: usize, first: usize, out: &mut [f64]) {
+fn substitute_panel<const W: usize, const LANES: usize>(
+    l: &[f64],
+    n: usize,
+    b: &[f64],
+    columns: usize,
+    first: usize,
+    out: &mut [f64],
+) {
     let width = W.min(columns - first);
-    let panels: Vec<[f64; W]> = b
+    let mut x: Vec<[f64; W]> = b
         .chunks_exact(columns)
         .map(|row| std::array::from_fn(|t| if t < width { row[first + t] } else { 0.0 }))
         .collect();
-    for (i, out) in out.chunks_exact_mut(columns).enumerate() {
-        let mut sums = [0.0; W];
-        for (&m, panel) in inverse[i * n..=i * n + i].iter().zip(&panels) {
-            sums.iter_mut().zip(panel).for_each(|(sum, b)| *sum += m * b);
-        }
-        out[first..first + width].copy_from_slice(&sums[..width]);
+    for i in 0..n {
+        let row = &l[i * n..i * n + i];
+        let sums = panel_sum::<W, LANES>(i, |j| row[j], &x[..i]);
+        let pivot = l[i * n + i];
+        x[i].iter_mut().zip(&sums).for_each(|(x, sum)| *x = (*x - sum) / pivot);
+    }
+    for (out, x) in out.chunks_exact_mut(columns).zip(&x) {
+        out[first..first + width].copy_from_slice(&x[..width]);
     }
 }
 
-avx2_dispatch! {
-    /// `L⁻ᵀ v` for `inverse` = [`lower_inverse`]: `Σ_{i≥j} L⁻¹[i, j] v[i]` for each `j`,
-    /// summed in order of `i`.
-    pub(super) fn lower_transposed_times(inverse: &[f64], n: usize, v: &[f64]) -> Vec<f64> => multiply_lower_transposed;
-}
-
+/// `Σ_{k<count} a(k) · panels[k]`, in `LANES` partial sums (term `k` into sum
+/// `k mod LANES`, so that `W / 4 · LANES` vector additions are in flight), added in order
+/// at the end: the same operations in the same order at any vector width.
 #[inline(always)]
-fn multiply_lower_transposed(inverse: &[f64], n: usize, v: &[f64]) -> Vec<f64> {
-    let mut out = vec![0.0; n];
-    for (i, &x) in v.iter().enumerate().take(n) {
-        out[..=i].iter_mut().zip(&inverse[i * n..=i * n + i]).for_each(|(o, m)| *o += m * x);
+fn panel_sum<const W: usize, const LANES: usize>(
+    count: usize,
+    a: impl Fn(usize) -> f64,
+    panels: &[[f64; W]],
+) -> [f64; W] {
+    let mut lanes = [[0.0; W]; LANES];
+    let whole = count - count % LANES;
+    for start in (0..whole).step_by(LANES) {
+        for (lane, sums) in lanes.iter_mut().enumerate() {
+            let (a, panel) = (a(start + lane), &panels[start + lane]);
+            sums.iter_mut().zip(panel).for_each(|(sum, x)| *sum += a * x);
+        }
     }
-    out
+    for (k, sums) in (whole..count).zip(lanes.iter_mut()) {
+        let (a, panel) = (a(k), &panels[k]);
+        sums.iter_mut().zip(panel).for_each(|(sum, x)| *sum += a * x);
+    }
+    let (first, rest) = lanes.split_at(1);
+    let mut sums = first[0];
+    for lane in rest {
+        sums.iter_mut().zip(lane).for_each(|(sum, x)| *sum += x);
+    }
+    sums
 }
 
 avx2_dispatch! {
     /// `UᵀU` for `U` of rows of `columns` entries (row-major): `columns × columns`,
-    /// row-major, each entry summed in row order.
+    /// row-major, each entry summed over the rows in [`panel_sum`]'s order.
     pub(super) fn column_products(u: &[f64], columns: usize) -> Vec<f64> => multiply_columns;
 }
 
@@ -500,9 +496,9 @@ fn multiply_columns(u: &[f64], columns: usize) -> Vec<f64> {
     while first < columns {
         let width = panel_width(columns - first);
         match width {
-            PANEL => products_panel::<PANEL>(u, columns, first, &mut out),
-            8 => products_panel::<8>(u, columns, first, &mut out),
-            _ => products_panel::<4>(u, columns, first, &mut out),
+            PANEL => products_panel::<PANEL, 1>(u, columns, first, &mut out),
+            8 => products_panel::<8, 2>(u, columns, first, &mut out),
+            _ => products_panel::<4, 4>(u, columns, first, &mut out),
         }
         first += width;
     }
@@ -512,18 +508,15 @@ fn multiply_columns(u: &[f64], columns: usize) -> Vec<f64> {
 /// Columns `first..first + W` of [`multiply_columns`]'s product (those past `columns`
 /// dropped).
 #[inline(always)]
-fn products_panel<const W: usize>(u: &[f64], columns: usize, first: usize, out: &mut [f64]) {
+fn products_panel<const W: usize, const LANES: usize>(u: &[f64], columns: usize, first: usize, out: &mut [f64]) {
     let width = W.min(columns - first);
     let panels: Vec<[f64; W]> = u
         .chunks_exact(columns)
         .map(|row| std::array::from_fn(|s| if s < width { row[first + s] } else { 0.0 }))
         .collect();
+    let rows = panels.len();
     for (t, out) in out.chunks_exact_mut(columns).enumerate() {
-        let mut sums = [0.0; W];
-        for (row, panel) in u.chunks_exact(columns).zip(&panels) {
-            let x = row[t];
-            sums.iter_mut().zip(panel).for_each(|(sum, y)| *sum += x * y);
-        }
+        let sums = panel_sum::<W, LANES>(rows, |i| u[i * columns + t], &panels);
         out[first..first + width].copy_from_slice(&sums[..width]);
     }
 }
@@ -571,32 +564,26 @@ mod tests {
     }
 
     #[test]
-    fn the_inverse_factor_multiplies_as_the_substitutions_solve() {
+    fn panels_of_columns_substitute_as_single_columns_do() {
         let (l, n) = factor_19();
-        let inverse = lower_inverse(&l, n);
-        assert!((0..n).all(|i| inverse[i * n + i + 1..(i + 1) * n].iter().all(|&x| x == 0.0)), "lower triangular");
         let close = |got: f64, want: f64| (got - want).abs() <= 1e-13 * (1.0 + want.abs());
         // Right-hand sides as the columns of B (n × columns): panels of 4, 8 (padded),
         // 16 + 8 (padded) and 16 + 8 + 4.
         for columns in [3, 7, 21, 28] {
             let b: Vec<f64> = (0..n * columns).map(|k| ((k * 37) % 23) as f64 / 7.0 - 1.5).collect();
-            let product = lower_times(&inverse, n, &b, columns);
+            let solved = forward_substitute_columns(&l, n, &b, columns);
             for t in 0..columns {
                 let mut column: Vec<f64> = (0..n).map(|i| b[i * columns + t]).collect();
-                let transposed = lower_transposed_times(&inverse, n, &column);
-                let mut backward = column.clone();
-                backward_substitute(&l, n, &mut backward);
-                assert!(transposed.iter().zip(&backward).all(|(g, w)| close(*g, *w)), "{transposed:?} vs {backward:?}");
                 forward_substitute(&l, n, &mut column);
                 for (i, want) in column.iter().enumerate() {
-                    let got = product[i * columns + t];
+                    let got = solved[i * columns + t];
                     assert!(close(got, *want), "{columns} columns, ({i}, {t}): {got} vs {want}");
                 }
             }
-            let products = column_products(&product, columns);
+            let products = column_products(&solved, columns);
             for t in 0..columns {
                 for s in 0..columns {
-                    let want: f64 = (0..n).map(|i| product[i * columns + t] * product[i * columns + s]).sum();
+                    let want: f64 = (0..n).map(|i| solved[i * columns + t] * solved[i * columns + s]).sum();
                     let got = products[t * columns + s];
                     assert!(close(got, want), "{columns} columns, ({t}, {s}): {got} vs {want}");
                 }
@@ -609,14 +596,12 @@ mod tests {
         // Whatever the dispatched loops run on this CPU (AVX2 or not), the plain loops give
         // the same bits.
         let (l, n) = factor_19();
-        assert_eq!(bits(&lower_inverse(&l, n)), bits(&invert_lower(&l, n)));
-        let inverse = lower_inverse(&l, n);
-        let b: Vec<f64> = (0..n * 5).map(|k| ((k * 5 + 11) % 13) as f64 / 3.0 - 2.0).collect();
-        let product = lower_times(&inverse, n, &b, 5);
-        assert_eq!(bits(&product), bits(&multiply_lower(&inverse, n, &b, 5)));
-        assert_eq!(bits(&column_products(&product, 5)), bits(&multiply_columns(&product, 5)));
-        let v = &b[..n];
-        assert_eq!(bits(&lower_transposed_times(&inverse, n, v)), bits(&multiply_lower_transposed(&inverse, n, v)));
+        for columns in [5, 21] {
+            let b: Vec<f64> = (0..n * columns).map(|k| ((k * 5 + 11) % 13) as f64 / 3.0 - 2.0).collect();
+            let solved = forward_substitute_columns(&l, n, &b, columns);
+            assert_eq!(bits(&solved), bits(&substitute_columns(&l, n, &b, columns)));
+            assert_eq!(bits(&column_products(&solved, columns)), bits(&multiply_columns(&solved, columns)));
+        }
 
         let mut a: Vec<f64> = (0..n * n).map(|k| ((k * 13) % 7) as f64 / 50.0).collect();
         (0..n).for_each(|i| a[i * n + i] = n as f64);
