@@ -127,12 +127,7 @@ impl SignColumns {
             .map(|j| {
                 let signs = self.term(j);
                 self.classes.iter().fold(0.0, |sum, class| {
-                    let mut lanes = [0.0; RHS_LANES];
-                    let responses = &responses[class.members.clone()];
-                    for (q, &y) in responses.iter().enumerate() {
-                        let negative = (signs[class.words.start + q / 64] >> (q % 64)) & 1;
-                        lanes[q % RHS_LANES] += f64::from_bits(y.to_bits() ^ (negative << 63));
-                    }
+                    let lanes = signed_sum(&responses[class.members.clone()], &signs[class.words.clone()]);
                     sum + class.weight * lanes.iter().sum::<f64>()
                 })
             })
@@ -152,6 +147,33 @@ impl SignColumns {
         gram.par_chunks_mut(n).enumerate().with_min_len(rows_per_task).for_each(|(j, row)| gram_row(self, j, row));
         gram
     }
+}
+
+avx2_dispatch! {
+    /// `Σ_q ±responses[q]` (minus where bit `q` of `signs` is set), response `q` into
+    /// partial sum `q mod RHS_LANES`.
+    fn signed_sum(responses: &[f64], signs: &[u64]) -> [f64; RHS_LANES] => portable_signed_sum;
+}
+
+#[inline(always)]
+fn portable_signed_sum(responses: &[f64], signs: &[u64]) -> [f64; RHS_LANES] {
+    let mut lanes = [0.0; RHS_LANES];
+    let signed = |y: f64, negative: u64| f64::from_bits(y.to_bits() ^ (negative << 63));
+    for (word, &bits) in responses.chunks(64).zip(signs) {
+        let quads = word.chunks_exact(RHS_LANES);
+        let tail = quads.remainder();
+        for (c, quad) in quads.enumerate() {
+            let nibble = bits >> (c * RHS_LANES);
+            for (lane, (sum, &y)) in lanes.iter_mut().zip(quad).enumerate() {
+                *sum += signed(y, (nibble >> lane) & 1);
+            }
+        }
+        let start = word.len() - tail.len();
+        for (lane, (sum, &y)) in lanes.iter_mut().zip(tail).enumerate() {
+            *sum += signed(y, (bits >> (start + lane)) & 1);
+        }
+    }
+    lanes
 }
 
 avx2_dispatch! {
@@ -243,7 +265,7 @@ mod tests {
     }
 
     #[test]
-    fn the_gram_matrix_is_the_same_bits_on_any_pool_and_vector_width() {
+    fn the_equations_are_the_same_bits_on_any_pool_and_vector_width() {
         let Example { memberships, mut weighted, triples, players } = example();
         // Weights without a short binary expansion, so that the entries round.
         weighted.iter_mut().for_each(|(p, w)| *w *= 1.0 + (*p % 3) as f64 / 7.0);
@@ -259,6 +281,11 @@ mod tests {
             portable_gram_row(&columns, j, row);
         }
         assert_eq!(bits(portable), reference);
+        // The right side's signed sums: 150 responses over three words, a tail of two.
+        let responses: Vec<f64> = (0..150).map(|q| (q as f64 * 0.61).cos()).collect();
+        let signs = [0x9E37_79B9_7F4A_7C15, 0xBF58_476D_1CE4_E5B9, 0x0000_0000_002A_5A5A];
+        let sums = |lanes: [f64; RHS_LANES]| lanes.map(f64::to_bits);
+        assert_eq!(sums(signed_sum(&responses, &signs)), sums(portable_signed_sum(&responses, &signs)));
     }
 
     #[test]
