@@ -285,7 +285,7 @@
  * `lumen_kernel_shap_options.estimator`: the stratified Leverage SHAP draws, fitted with
  * third-order interactions among the players with the largest linear values and read off
  * as Shapley values (PolySHAP): 2.6–4.1× fewer model evaluations than shap for its accuracy
- * on the comparison MLP, at 2.5–9 ms of fitting per row and output: for models whose
+ * on the comparison MLP, at 3.5–6.5 ms of fitting per row and output: for models whose
  * evaluations cost more. Since 0.3.
  */
 #define LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS 4

@@ -40,8 +40,8 @@ pub enum Estimator {
     /// (PolySHAP, Fumagalli et al., 2025). On the comparison MLP (`benches/compare/`, 16
     /// and 12 players) its mean absolute error at equal model evaluations is 0.43–0.60×
     /// and 0.08–0.51× shap's, and shap's accuracy at its default budget takes 2.6× and
-    /// 4.1× fewer evaluations. The fit costs 2.5–9 ms per row and output (one thread), so
-    /// it pays where model evaluations cost more than that; not the default. The linear
+    /// 4.1× fewer evaluations. The fit costs about 3.5–6.5 ms per row and output (one
+    /// thread), so it pays where model evaluations cost more than that; not the default. The linear
     /// fit stands from 256 players (`src/explain/shapley/interactions.rs` documents the fit).
     LeverageInteractions,
     /// The stratified Leverage SHAP draws, fitted with the triples among only the
@@ -51,9 +51,9 @@ pub enum Estimator {
     /// MLP (`benches/compare/`, 16 and 12 players) its mean absolute error at equal model
     /// evaluations is 0.57–0.62× and 0.44–0.63× shap's (the stratified linear fit's
     /// 0.76–0.82× and 0.54–0.71×), it reaches shap's accuracy at its default budget in the
-    /// least CPU time of the five (25.5× and 30.0× less than shap; the stratified linear
-    /// fit 20.7× and 27.2×, in the same runs) and with 2.1× fewer model evaluations (the
-    /// linear fits 1.3–1.5×). Its fit adds about 1 ms per row and output at budget 2080
+    /// least CPU time of the five (33.9× and 33.6× less than shap; the stratified linear
+    /// fit 22.3× and 29.0×, in the same runs) and with 2.1× fewer model evaluations (the
+    /// linear fits 1.3–1.5×). Its fit adds about 0.1 ms per row and output at budget 2080
     /// (M = 16); where no triple fits (256 players and more) the linear fit stands.
     #[default]
     LeverageTopTriples,
