@@ -44,8 +44,7 @@
 //! and the fit is solved again on the same terms, with the same penalty. A group of few
 //! pairs is removed exactly by the Woodbury identity from one factorisation (the group's
 //! rows substituted through the factor together, as panels of columns); a large one is
-//! refitted from the enumerated and sampled pairs' normal
-//! equations less the group's.
+//! refitted from the enumerated and sampled pairs' normal equations less the group's.
 //! Where a removal leaves the system singular (a free triple that only the removed pairs
 //! identify), the fit and its replicates are made again with every triple penalised, so
 //! that the errors stay available; the values are then that fit's.
@@ -530,9 +529,10 @@ impl Solution {
     /// system (exactly, by the Woodbury identity): with `Z` their rows scaled by `√w`,
     /// `ρ` their scaled residuals and `P = G⁻¹ − G⁻¹1 1ᵀG⁻¹ / 1ᵀG⁻¹1` (the inverse on
     /// `Σa = 0`), the change is `−P Zᵀ (I − Z P Zᵀ)⁻¹ ρ`. Costs `|members| · n² / 2`
-    /// (the rows through `L⁻¹`, as whole panels) against a refactorisation's `n³ / 6`. `None` when the removal leaves the system
-    /// singular: a pivot of `I − Z P Zᵀ` (whose diagonal is `1 −` the pairs' leverages,
-    /// at most 1) at or below the jackknife's tolerance.
+    /// (the rows through `L⁻¹`, as whole panels) against a refactorisation's `n³ / 6`.
+    /// `None` when the removal leaves the system singular: a pivot of `I − Z P Zᵀ` (whose
+    /// diagonal is `1 −` the pairs' leverages, at most 1) at or below the jackknife's
+    /// tolerance.
     fn without(&self, pairs: &Pairs, terms: &Terms, k: usize, members: &[usize]) -> Option<Vec<f64>> {
         let (n, r) = (self.n, members.len());
         // The pairs' scaled rows as the columns of `Z` (`z[j · r + t]`: term `j` at pair `t`).
