@@ -398,33 +398,44 @@ avx2_dispatch! {
 #[inline(always)]
 fn substitute_columns(l: &[f64], n: usize, b: &[f64], columns: usize) -> Vec<f64> {
     let mut out = vec![0.0; n * columns];
-    let mut first = 0;
-    while first < columns {
-        // Each width's panel is its own loop, compiled into this function (no closure: a
-        // closure would not be compiled with the caller's AVX2).
-        let width = panel_width(columns - first);
+    for (first, width) in panels(columns) {
+        // Each width's panel is its own loop, compiled into this function (not in a
+        // closure, which would not be compiled with the caller's AVX2).
         match width {
             PANEL => substitute_panel::<PANEL, 1>(l, n, b, columns, first, &mut out),
             8 => substitute_panel::<8, 2>(l, n, b, columns, first, &mut out),
             _ => substitute_panel::<4, 4>(l, n, b, columns, first, &mut out),
         }
-        first += width;
     }
     out
 }
 
-/// The width of the next panel when `left` columns are left: [`PANEL`] while that many
-/// are, then 8 while more than 4 are, then 4 (the last panel padded), so that a narrow
-/// product does not carry a wide panel's zeros.
+/// The panels `(first column, width)` that cover `columns` columns: [`PANEL`] wide while
+/// that many are left, then 8 while more than 4 are, then 4 (the last panel padded), so
+/// that a narrow product does not carry a wide panel's zeros.
 #[inline(always)]
-fn panel_width(left: usize) -> usize {
-    if left >= PANEL {
-        PANEL
-    } else if left > 4 {
-        8
-    } else {
-        4
-    }
+fn panels(columns: usize) -> impl Iterator<Item = (usize, usize)> {
+    let width = |left: usize| match left {
+        _ if left >= PANEL => PANEL,
+        5.. => 8,
+        _ => 4,
+    };
+    std::iter::successors((columns > 0).then(|| (0, width(columns))), move |&(first, used)| {
+        let next = first + used;
+        (next < columns).then(|| (next, width(columns - next)))
+    })
+}
+
+/// Columns `first..first + W` of the rows of `rows` (`columns` entries each) as panels,
+/// zeros past `columns`, and how many of the panel's columns are real.
+#[inline(always)]
+fn padded_panels<const W: usize>(rows: &[f64], columns: usize, first: usize) -> (usize, Vec<[f64; W]>) {
+    let width = W.min(columns - first);
+    let panels = rows
+        .chunks_exact(columns)
+        .map(|row| std::array::from_fn(|t| if t < width { row[first + t] } else { 0.0 }))
+        .collect();
+    (width, panels)
 }
 
 /// Columns `first..first + W` of [`substitute_columns`]'s solution (those past `columns`
@@ -438,11 +449,7 @@ fn substitute_panel<const W: usize, const LANES: usize>(
     first: usize,
     out: &mut [f64],
 ) {
-    let width = W.min(columns - first);
-    let mut x: Vec<[f64; W]> = b
-        .chunks_exact(columns)
-        .map(|row| std::array::from_fn(|t| if t < width { row[first + t] } else { 0.0 }))
-        .collect();
+    let (width, mut x) = padded_panels::<W>(b, columns, first);
     for i in 0..n {
         let row = &l[i * n..i * n + i];
         let sums = panel_sum::<W, LANES>(i, |j| row[j], &x[..i]);
@@ -492,15 +499,12 @@ avx2_dispatch! {
 #[inline(always)]
 fn multiply_columns(u: &[f64], columns: usize) -> Vec<f64> {
     let mut out = vec![0.0; columns * columns];
-    let mut first = 0;
-    while first < columns {
-        let width = panel_width(columns - first);
+    for (first, width) in panels(columns) {
         match width {
             PANEL => products_panel::<PANEL, 1>(u, columns, first, &mut out),
             8 => products_panel::<8, 2>(u, columns, first, &mut out),
             _ => products_panel::<4, 4>(u, columns, first, &mut out),
         }
-        first += width;
     }
     out
 }
@@ -509,11 +513,7 @@ fn multiply_columns(u: &[f64], columns: usize) -> Vec<f64> {
 /// dropped).
 #[inline(always)]
 fn products_panel<const W: usize, const LANES: usize>(u: &[f64], columns: usize, first: usize, out: &mut [f64]) {
-    let width = W.min(columns - first);
-    let panels: Vec<[f64; W]> = u
-        .chunks_exact(columns)
-        .map(|row| std::array::from_fn(|s| if s < width { row[first + s] } else { 0.0 }))
-        .collect();
+    let (width, panels) = padded_panels::<W>(u, columns, first);
     let rows = panels.len();
     for (t, out) in out.chunks_exact_mut(columns).enumerate() {
         let sums = panel_sum::<W, LANES>(rows, |i| u[i * columns + t], &panels);

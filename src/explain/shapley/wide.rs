@@ -1,18 +1,18 @@
 //! The Shapley solvers' dense loops compiled a second time for AVX2, chosen at run time.
 //!
 //! The library is built for the baseline x86-64 (two `f64` per vector, no `popcnt`). The
-//! jackknife's Cholesky factorisation is a plain loop the compiler vectorises; compiled
-//! again with AVX2 enabled it runs four `f64` per vector (the tiled substitution in
-//! `jackknife` writes its AVX2 loop out), and the interaction fit's Gram matrix, counted
-//! in `sign_gram`, counts bits with the `popcnt` instruction that every AVX2 CPU has. The
-//! operations and their order are the same, and without fused multiply-add (AVX2 alone
-//! does not enable it, and Rust never contracts `a * b + c`) every IEEE result is the
-//! same, so both versions give the same bits: explanations do not depend on the machine's
-//! vector width.
+//! jackknife's Cholesky factorisation and its panel substitutions and products are plain
+//! loops the compiler vectorises; compiled again with AVX2 enabled they run four `f64` per
+//! vector, and the interaction fit's Gram matrix and right side, counted in `sign_gram`,
+//! count bits with the `popcnt` instruction that every AVX2 CPU has. The operations and
+//! their order are the same, and without fused multiply-add (AVX2 alone does not enable
+//! it, and Rust never contracts `a * b + c`) every IEEE result is the same, so both
+//! versions give the same bits: explanations do not depend on the machine's vector width.
 
 /// Defines `fn $name(args) -> ret` running `$portable(args)`: the copy compiled with AVX2
-/// and `popcnt` where the CPU has them (same bits), else the baseline one. `$portable` should be
-/// `#[inline(always)]`, with the loops it calls, so that its body is compiled into both.
+/// and `popcnt` where the CPU has them (same bits), else the baseline one. `$portable`
+/// should be `#[inline(always)]`, with the loops it calls, so that its body is compiled
+/// into both.
 macro_rules! avx2_dispatch {
     ($(#[$attr:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? => $portable:path;) => {
         $(#[$attr])*
