@@ -28,10 +28,13 @@
 //! ```text
 //! cargo run --release --example occlusion_overhead
 //! LUMEN_REPS=15 LUMEN_TARGETS=one cargo run --release --example occlusion_overhead
+//! LUMEN_COSTS=20 LUMEN_THREADS=1 cargo run --release --example occlusion_overhead
 //! ```
 //!
 //! `LUMEN_REPS` sets the repetitions per setting (default 7); `LUMEN_TARGETS=one` explains
-//! output 0 only instead of every output (the default, `targets: None`).
+//! output 0 only instead of every output (the default, `targets: None`); `LUMEN_COSTS`
+//! (µs per row) and `LUMEN_THREADS` (engine threads), comma-separated, keep only those
+//! settings (default `0,1,20` and `1,2`), for profiling one of them.
 
 #[path = "../benches/support/seed_setting.rs"]
 mod seed_setting;
@@ -208,8 +211,18 @@ fn main() {
     );
     println!("{}", "-".repeat(111));
     let mut medians = Vec::new();
-    for cost_us in [0u64, 1, 20] {
-        for threads in [1usize, 2] {
+    let costs: Vec<u64> = std::env::var("LUMEN_COSTS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|c| c.trim().parse().ok()).collect())
+        .filter(|c: &Vec<u64>| !c.is_empty())
+        .unwrap_or_else(|| vec![0, 1, 20]);
+    let thread_counts: Vec<usize> = std::env::var("LUMEN_THREADS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|t| t.trim().parse().ok()).filter(|&t| t > 0).collect())
+        .filter(|t: &Vec<usize>| !t.is_empty())
+        .unwrap_or_else(|| vec![1, 2]);
+    for &cost_us in &costs {
+        for &threads in &thread_counts {
             let engine = seed_setting::engine(threads);
             let cost = Duration::from_micros(cost_us);
             for (element, m) in [
