@@ -28,6 +28,9 @@ at the same budget.
 
     target/shap-venv/bin/python benches/compare/polynomial_study.py target/compare --budgets 1000,1600,2080
 
+``--ridge-players 12`` adds ``leverage_interactions``'s fit (at 16 players, the triples among
+the 12 leading ones), ``--ridge-players 16`` the same fit over every triple.
+
 (any Python with numpy; ``run.sh``'s shap environment has it).
 """
 
@@ -47,6 +50,10 @@ def parse_args():
     parser.add_argument("--order", type=int, default=3, help="highest interaction order of the polynomial")
     parser.add_argument("--top-pairs", type=float, default=4.0,
                         help="pairs per coefficient for the top-k triples fit (its k is the largest that keeps them)")
+    parser.add_argument("--ridge-players", type=int, default=0,
+                        help="also fit the triples among this many leading players (0: skip), those beyond "
+                             "the top-k rule's under a ridge penalty of --ridge times the pairs' weight")
+    parser.add_argument("--ridge", type=float, default=0.3, help="the penalty of --ridge-players, per pairs' weight")
     parser.add_argument("--size-exponent", type=float, default=0.0,
                         help="size shares proportional to kernel mass to this power (0: Lumen's default, 1: shap's)")
     return parser.parse_args()
@@ -159,7 +166,20 @@ class Game:
         top = sorted(int(i) for i in self.np.argsort(-self.np.abs(linear))[:k])
         return singles + list(itertools.combinations(top, 3)), k
 
-    def fit_odd_walsh(self, row, coalitions, weights, terms):
+    def ridge_triples(self, row, coalitions, weights, players, ridge, pairs_per_coefficient):
+        """The players alone plus every triple among the ``players`` with the largest linear
+        values, as Lumen's ``leverage_interactions`` fits them: the triples of the top-k rule
+        free, the others under a ridge penalty of ``ridge`` times the pairs' total weight."""
+        free_terms, _ = self.top_triples(row, coalitions, weights, pairs_per_coefficient)
+        linear = self.fit_odd_walsh(row, coalitions, weights, self.odd_terms(1))
+        top = sorted(int(i) for i in self.np.argsort(-self.np.abs(linear))[:players])
+        free = set(free_terms)
+        terms = free_terms + [t for t in itertools.combinations(top, 3) if t not in free]
+        first = coalitions < (self.full ^ coalitions)
+        penalty = [0.0 if t in free else ridge * weights[first].sum() for t in terms]
+        return self.fit_odd_walsh(row, coalitions, weights, terms, penalty)
+
+    def fit_odd_walsh(self, row, coalitions, weights, terms, penalty=None):
         """Shapley values of a fit of the game's antisymmetric part ``(v(S) - v(N \\ S)) / 2``
         on the ±1 (Walsh) products over the odd-order sets ``terms``, from complementary
         pairs.
@@ -178,7 +198,12 @@ class Game:
         design = np.vstack([design, np.ones((1, len(terms)))])
         target = np.append((values[pairs] - values[self.full ^ pairs]) / 2, (total - base) / 2)
         scale = np.sqrt(np.append(pair_weights, 1e6 * pair_weights.max()))
-        coefficients, *_ = np.linalg.lstsq(design * scale[:, None], target * scale, rcond=None)
+        design, target = design * scale[:, None], target * scale
+        if penalty is not None:
+            # A ridge penalty as rows sqrt(penalty) e_T with target 0.
+            design = np.vstack([design, np.diag(np.sqrt(penalty))])
+            target = np.append(target, np.zeros(len(terms)))
+        coefficients, *_ = np.linalg.lstsq(design, target, rcond=None)
         phi = np.zeros(self.m)
         for a, t in zip(coefficients, terms):
             phi[list(t)] += 2 * a / len(t)
@@ -205,9 +230,12 @@ def main():
     print(f"top-k triples: the players' Walsh terms and the triples among the k players with the largest "
           f"linear values, k the largest leaving {args.top_pairs:g} pairs per coefficient")
     print(f"{'budget':>6} | {'KernelSHAP':>10} | {'polynomial':>10} | {'odd Walsh':>10} | {'top-k':>10} "
-          f"| {'shap 0.51':>10} | ratios to shap's MAE | k")
+          f"| {'ridge':>10} | {'shap 0.51':>10} | ratios to shap's MAE | k")
+    if args.ridge_players >= 3:
+        print(f"ridge: the triples among the {args.ridge_players} leading players, those beyond top-k under a "
+              f"penalty of {args.ridge:g} x the pairs' weight")
     for budget in (int(b) for b in args.budgets.split(",")):
-        errors = {"kernel": [], "polynomial": [], "walsh": [], "top": []}
+        errors = {"kernel": [], "polynomial": [], "walsh": [], "top": [], "ridge": []}
         chosen = set()
         for seed in range(args.seeds):
             rng = np.random.default_rng(seed)
@@ -222,6 +250,9 @@ def main():
                 if k:
                     chosen.add(k)
                     phis["top"] = game.fit_odd_walsh(row, coalitions, weights, terms)
+                if args.ridge_players >= 3:
+                    phis["ridge"] = game.ridge_triples(row, coalitions, weights, args.ridge_players, args.ridge,
+                                                       args.top_pairs)
                 for name, phi in phis.items():
                     errors[name].append(float(np.abs(phi - game.exact[row]).mean()))
         mae = {name: float(np.mean(e)) if e else math.nan for name, e in errors.items()}
