@@ -46,8 +46,8 @@
 //! rows substituted through the factor together, as panels of columns); a large one is
 //! refitted from the enumerated and sampled pairs' normal equations less the group's.
 //! Where a removal leaves the system singular (a free triple that only the removed pairs
-//! identify), the fit and its replicates are made again with every triple penalised, so
-//! that the errors stay available; the values are then that fit's.
+//! identify), that group's replicate is refitted with every triple penalised, so that the
+//! errors stay available; the values are always the fit's own, whatever the groups.
 //!
 //! # Threads
 //! The removals run on the engine's workers, one group per task, and with more than one
@@ -187,25 +187,12 @@ pub(super) fn interaction_estimate(
             phi.extend(fit.phi);
             continue;
         }
-        // Where leaving a group out leaves a free triple unidentified, the fit is made
-        // again with every triple penalised, so that the errors stay available.
-        let refitted = fit.replicates(&pairs, &terms, k, delta, groups).map(|r| (fit.phi.clone(), r)).or_else(|| {
-            let terms = terms.all_penalised()?;
-            let fit = Fit::new(&pairs, &terms, k, delta)?;
-            let refitted = fit.replicates(&pairs, &terms, k, delta, groups)?;
-            Some((fit.phi, refitted))
-        });
-        match refitted {
-            Some((values, refitted)) => {
-                phi.extend(values);
-                fitted.push(Some(refitted));
-            }
+        match fit.replicates(&pairs, &terms, k, delta, groups) {
+            Some(refitted) => fitted.push(Some(refitted)),
             // No errors for this call; every target's values are still its own fit's.
-            None => {
-                phi.extend(fit.phi);
-                replicated = false;
-            }
+            None => replicated = false,
         }
+        phi.extend(fit.phi);
     }
     if !replicated {
         return Ok(Some((phi, None)));
@@ -393,11 +380,6 @@ impl Terms {
     /// The number of triples among `k` players, `C(k, 3)`.
     fn triples_among(k: usize) -> usize {
         k * k.saturating_sub(1) * k.saturating_sub(2) / 6
-    }
-
-    /// The same terms with every triple penalised; `None` when none is free.
-    fn all_penalised(&self) -> Option<Self> {
-        (self.free > 0).then(|| Self { players: self.players, triples: self.triples.clone(), free: 0 })
     }
 
     /// The number of coefficients.
@@ -609,7 +591,10 @@ impl Fit {
 
     /// The jackknife replicates of this fit's values over `groups` groups: each group left
     /// out and its weight given to the other sampled pairs, refitted on the same terms.
-    /// `None` when a replicate's system is singular or the call was stopped.
+    /// Where leaving a group out leaves a free triple unidentified (the group's pairs alone
+    /// told it apart), that replicate is refitted with every triple penalised, so that the
+    /// errors stay available and the values never depend on the groups. `None` when a
+    /// replicate's system is singular even so, or the call was stopped.
     ///
     /// A group of fewer than half as many pairs as coefficients is removed by
     /// [`Solution::without`] from the system whose enumerated pairs are scaled by
@@ -650,20 +635,35 @@ impl Fit {
         for (g, (members, removal)) in members.iter().zip(removals).enumerate() {
             let phi = match removal {
                 Removal::Values(phi) => phi,
-                Removal::Failed => return None,
-                Removal::TooLarge => {
-                    if stopped() {
-                        return None;
-                    }
-                    let left_out = NormalEquations::over(pairs, terms, k, members.iter().copied())?;
-                    NormalEquations::combine(&self.fixed, &self.sampled, &left_out, pairs.scale(g))
-                        .penalised(terms.players + terms.free, self.penalty)
-                        .shapley_values(terms, delta)?
-                }
+                Removal::Failed => self.refit_without(pairs, terms, k, delta, (g, members), terms.players)?,
+                Removal::TooLarge => self
+                    .refit_without(pairs, terms, k, delta, (g, members), terms.players + terms.free)
+                    .or_else(|| self.refit_without(pairs, terms, k, delta, (g, members), terms.players))?,
             };
             out.push(phi);
         }
         Some(out)
+    }
+
+    /// The replicate without group `g` (whose pairs are `members`), refitted with its exact
+    /// weights and the ridge penalty on every coefficient after the first `free`; `None`
+    /// when its system is singular or the call was stopped.
+    fn refit_without(
+        &self,
+        pairs: &Pairs,
+        terms: &Terms,
+        k: usize,
+        delta: f64,
+        (g, members): (usize, &[usize]),
+        free: usize,
+    ) -> Option<Vec<f64>> {
+        if stopped() {
+            return None;
+        }
+        let left_out = NormalEquations::over(pairs, terms, k, members.iter().copied())?;
+        NormalEquations::combine(&self.fixed, &self.sampled, &left_out, pairs.scale(g))
+            .penalised(free, self.penalty)
+            .shapley_values(terms, delta)
     }
 }
 
