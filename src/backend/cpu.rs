@@ -11,8 +11,8 @@ use crate::element::Element;
 use crate::error::Result;
 
 use super::{
-    ablation::MAX_WINDOW_RANK, AblationJob, AblationSlots, Backend, BackendKind, BaselineRow, CoalitionJob,
-    GradientShapDrawJob, Masks, PathJob, WindowGrid,
+    ablation::MAX_WINDOW_RANK, stream_store, AblationJob, AblationSlots, Backend, BackendKind, BaselineRow,
+    CoalitionJob, GradientShapDrawJob, Masks, PathJob, WindowGrid,
 };
 
 /// Work below this many elements per rayon task is not worth a task.
@@ -158,6 +158,47 @@ fn build_slot<E: Element>(job: &AblationJob<'_, E>, item: usize, held: &mut Opti
     *held = Some(item);
 }
 
+/// [`Backend::gather_ablation`]: the attributions of every block of `deltas` under
+/// `masks`, a window gather's rows written by streaming stores when the whole output
+/// holds at least `streaming_bytes`.
+fn gather_attributions<E: Element>(masks: &Masks, deltas: &[f64], streaming_bytes: usize) -> Result<Vec<f64>> {
+    let (per_block, row_len) = (masks.len().max(1), masks.row_len());
+    let blocks = deltas.len() / per_block;
+    // A product past usize::MAX saturates, and the allocation then fails as out of memory.
+    let len = blocks.saturating_mul(row_len);
+    let mut attributions = try_with_capacity("attributions", len)?;
+    if len == 0 {
+        return Ok(attributions);
+    }
+    let out = &mut attributions.spare_capacity_mut()[..len];
+    let pairs = deltas.par_chunks(per_block).zip(out.par_chunks_mut(row_len));
+    match masks {
+        Masks::Groups(groups) => pairs.for_each(|(deltas, out)| {
+            out.par_iter_mut().enumerate().with_min_len(MIN_ELEMENTS_PER_TASK).for_each(|(element, out)| {
+                out.write(E::TYPE.round(deltas[groups.group_of(element)]));
+            });
+        }),
+        Masks::Windows(windows) => {
+            let last = windows.shape().len() - 1;
+            let columns: Vec<Range<usize>> = (0..windows.shape()[last]).map(|c| windows.covering(last, c)).collect();
+            let stream = len.saturating_mul(std::mem::size_of::<f64>()) >= streaming_bytes;
+            pairs.for_each_init(
+                || (Vec::new(), Vec::new()),
+                |(line_sums, row), (deltas, out)| {
+                    gather_windows::<E>(windows, &columns, deltas, line_sums, row, out, stream)
+                },
+            );
+        }
+    }
+    // SAFETY: the gather above wrote each of the first `len` elements: the pairs cover
+    // all `blocks` blocks of `row_len` elements (`blocks × row_len = len`), the group
+    // gather writes every element of a block, and `gather_windows` every element of
+    // every row of its block (`row_len` is the window grid's element count, which its
+    // row length divides).
+    unsafe { attributions.set_len(len) };
+    Ok(attributions)
+}
+
 /// One block of the window gather: each element's attribution is the mean of the deltas
 /// of the windows covering it (0 where none does), the same bits as the CUDA kernel.
 ///
@@ -167,6 +208,8 @@ fn build_slot<E: Element>(job: &AblationJob<'_, E>, item: usize, held: &mut Opti
 /// lines covering its row, in line order, which is increasing window order: the same for
 /// every element whatever the threads, and a whole row at a time (vectorised). Each
 /// attribution is written once; its cover count is its lines times its column's windows.
+/// With `stream` the rows are written by streaming stores ([`stream_store`]), fenced
+/// before the block returns.
 fn gather_windows<E: Element>(
     windows: &WindowGrid,
     columns: &[Range<usize>],
@@ -174,6 +217,7 @@ fn gather_windows<E: Element>(
     line_sums: &mut Vec<f64>,
     row: &mut Vec<f64>,
     out: &mut [MaybeUninit<f64>],
+    stream: bool,
 ) {
     let (rank, width) = (windows.shape().len(), columns.len());
     let leading = rank - 1;
@@ -214,9 +258,10 @@ fn gather_windows<E: Element>(
             }
             previous = Some(ranges.clone());
         }
-        for (out, &value) in out_row.iter_mut().zip(row.iter()) {
-            out.write(value);
-        }
+        stream_store::write(out_row, row, stream);
+    }
+    if stream {
+        stream_store::fence();
     }
 }
 
@@ -316,41 +361,7 @@ impl<E: Element> Backend<E> for CpuBackend {
     }
 
     fn gather_ablation(&self, masks: &Masks, deltas: &[f64]) -> Result<Vec<f64>> {
-        let (per_block, row_len) = (masks.len().max(1), masks.row_len());
-        let blocks = deltas.len() / per_block;
-        // A product past usize::MAX saturates, and the allocation then fails as out of memory.
-        let len = blocks.saturating_mul(row_len);
-        let mut attributions = try_with_capacity("attributions", len)?;
-        if len == 0 {
-            return Ok(attributions);
-        }
-        let out = &mut attributions.spare_capacity_mut()[..len];
-        let pairs = deltas.par_chunks(per_block).zip(out.par_chunks_mut(row_len));
-        match masks {
-            Masks::Groups(groups) => pairs.for_each(|(deltas, out)| {
-                out.par_iter_mut().enumerate().with_min_len(MIN_ELEMENTS_PER_TASK).for_each(|(element, out)| {
-                    out.write(E::TYPE.round(deltas[groups.group_of(element)]));
-                });
-            }),
-            Masks::Windows(windows) => {
-                let last = windows.shape().len() - 1;
-                let columns: Vec<Range<usize>> =
-                    (0..windows.shape()[last]).map(|c| windows.covering(last, c)).collect();
-                pairs.for_each_init(
-                    || (Vec::new(), Vec::new()),
-                    |(line_sums, row), (deltas, out)| {
-                        gather_windows::<E>(windows, &columns, deltas, line_sums, row, out)
-                    },
-                );
-            }
-        }
-        // SAFETY: the gather above wrote each of the first `len` elements: the pairs cover
-        // all `blocks` blocks of `row_len` elements (`blocks × row_len = len`), the group
-        // gather writes every element of a block, and `gather_windows` every element of
-        // every row of its block (`row_len` is the window grid's element count, which its
-        // row length divides).
-        unsafe { attributions.set_len(len) };
-        Ok(attributions)
+        gather_attributions::<E>(masks, deltas, stream_store::STREAMING_BYTES)
     }
 
     fn build_coalition_batch(&self, job: &CoalitionJob<'_, E>, items: Range<usize>, rows: &mut [E]) -> Result<()> {
@@ -609,6 +620,24 @@ mod tests {
             let want = &all[item as usize * n..(item as usize + 1) * n];
             assert!(row.iter().zip(want).all(|(a, b)| a.widen().to_bits() == b.widen().to_bits()), "item {item}");
         }
+    }
+
+    /// The window gather writes the same bits with streaming stores as without, over rows
+    /// of odd lengths (so that rows start off a 16-byte boundary) and several blocks.
+    fn streamed_gather_matches<E: Element>() {
+        let masks = Masks::Windows(WindowGrid::new(&[3, 37, 41], &[1, 5, 6], &[1, 2, 3]).unwrap());
+        let blocks = 3;
+        let deltas: Vec<f64> = (0..blocks * masks.len()).map(|i| ((i * 7919) % 1000) as f64 / 37.0 - 13.0).collect();
+        let plain = gather_attributions::<E>(&masks, &deltas, usize::MAX).unwrap();
+        let streamed = gather_attributions::<E>(&masks, &deltas, 0).unwrap();
+        assert_eq!(plain.len(), blocks * masks.row_len());
+        assert!(plain.iter().zip(&streamed).all(|(a, b)| a.to_bits() == b.to_bits()));
+    }
+
+    #[test]
+    fn streamed_gather_matches_the_plain_one() {
+        streamed_gather_matches::<f32>();
+        streamed_gather_matches::<f64>();
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod cuda;
 pub mod grad_cam;
 pub mod path;
 pub mod philox;
+mod stream_store;
 
 use std::fmt;
 use std::ops::Range;
