@@ -35,6 +35,8 @@
 //! output 0 only instead of every output (the default, `targets: None`); `LUMEN_COSTS`
 //! (µs per row) and `LUMEN_THREADS` (engine threads), comma-separated, keep only those
 //! settings (default `0,1,20` and `1,2`), for profiling one of them.
+//! `LUMEN_METHOD=feature_ablation` measures Feature Ablation of the same image instead, by
+//! 8×8 superpixels shared by the three channels (784 groups, 786 model rows).
 
 #[path = "../benches/support/seed_setting.rs"]
 mod seed_setting;
@@ -45,7 +47,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use lumen::model::host::HostModel;
-use lumen::{Element, Engine, OcclusionParams};
+use lumen::{Element, Engine, Explanation, FeatureAblationParams, OcclusionParams};
 
 use seed_setting::{OUTPUTS, SHAPE};
 
@@ -130,16 +132,62 @@ struct Rep {
     after_last: Duration,
 }
 
+/// The explanation measured: the seed setting's occlusion, or Feature Ablation of the same
+/// image by 8×8 superpixels (784 groups, each over the three channels).
+enum Method<E: Element> {
+    Occlusion(OcclusionParams<E>),
+    FeatureAblation(FeatureAblationParams<E>),
+}
+
+impl<E: Element> Method<E> {
+    /// The method `LUMEN_METHOD` names (`occlusion`, the default, or `feature_ablation`).
+    fn from_env() -> Self {
+        match std::env::var("LUMEN_METHOD").as_deref() {
+            Ok("feature_ablation") => {
+                let (height, width) = (SHAPE[1], SHAPE[2]);
+                let patches_per_row = width.div_ceil(8) as u32;
+                let mask = (0..SHAPE[0] * height * width)
+                    .map(|e| ((e / width % height) / 8) as u32 * patches_per_row + (e % width / 8) as u32)
+                    .collect();
+                Self::FeatureAblation(FeatureAblationParams { feature_mask: Some(mask), ..Default::default() })
+            }
+            Ok("occlusion") | Err(_) => Self::Occlusion(seed_setting::params()),
+            Ok(other) => panic!("LUMEN_METHOD={other}: expected occlusion or feature_ablation"),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Self::Occlusion(_) => "occlusion, window [3, 8, 8], strides [3, 4, 4]",
+            Self::FeatureAblation(_) => "feature ablation, 8 × 8 superpixels",
+        }
+    }
+
+    fn explain_output_zero_only(&mut self) {
+        match self {
+            Self::Occlusion(params) => params.targets = Some(vec![0]),
+            Self::FeatureAblation(params) => params.targets = Some(vec![0]),
+        }
+    }
+
+    fn explain(&self, engine: &Engine, model: &HostModel<E>, input: &[E]) -> lumen::Result<Explanation> {
+        match self {
+            Self::Occlusion(params) => lumen::occlusion(engine, model, input, 1, params),
+            Self::FeatureAblation(params) => lumen::feature_ablation(engine, model, input, 1, params),
+        }
+    }
+}
+
 fn measure<E: Element>(
     engine: &Engine,
     model: &HostModel<E>,
     state: &CallbackState,
     input: &[E],
-    params: &OcclusionParams<E>,
+    method: &Method<E>,
 ) -> Rep {
     state.reset();
     let start = Instant::now();
-    let explanation = lumen::occlusion(engine, model, input, 1, params).expect("occlusion failed");
+    let explanation = method.explain(engine, model, input).expect("explanation failed");
     let end = Instant::now();
     std::hint::black_box(&explanation);
     let rows = state.rows.load(Ordering::Relaxed);
@@ -166,18 +214,12 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// The median repetition of `reps` for a model of element type `E` costing `cost` per row.
-fn median_rep<E: Element>(
-    engine: &Engine,
-    cost: Duration,
-    input: &[E],
-    params: &OcclusionParams<E>,
-    reps: usize,
-) -> Rep {
+fn median_rep<E: Element>(engine: &Engine, cost: Duration, input: &[E], method: &Method<E>, reps: usize) -> Rep {
     let state = CallbackState::new(cost, input.len());
     // Declared after `state`, so dropped before it: the callback never outlives its state.
     let model = seed_setting::host_model(Some(predict::<E>), std::ptr::from_ref(&state).cast_mut().cast(), false);
-    measure(engine, &model, &state, input, params);
-    let mut runs: Vec<Rep> = (0..reps).map(|_| measure(engine, &model, &state, input, params)).collect();
+    measure(engine, &model, &state, input, method);
+    let mut runs: Vec<Rep> = (0..reps).map(|_| measure(engine, &model, &state, input, method)).collect();
     runs.sort_by_key(|r| r.wall);
     runs[runs.len() / 2]
 }
@@ -186,16 +228,17 @@ fn main() {
     let reps: usize = std::env::var("LUMEN_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(7).max(1);
     let input_len = seed_setting::INPUT_LEN;
     let (input32, input64) = (seed_setting::input_row::<f32>(input_len), seed_setting::input_row::<f64>(input_len));
-    let (mut params32, mut params64) = (seed_setting::params::<f32>(), seed_setting::params::<f64>());
-    if std::env::var("LUMEN_TARGETS").as_deref() == Ok("one") {
-        params32.targets = Some(vec![0]);
-        params64.targets = Some(vec![0]);
+    let (mut method32, mut method64) = (Method::<f32>::from_env(), Method::<f64>::from_env());
+    let one_target = std::env::var("LUMEN_TARGETS").as_deref() == Ok("one");
+    if one_target {
+        method32.explain_output_zero_only();
+        method64.explain_output_zero_only();
     }
-    let target_note = if params32.targets.is_some() { "output 0" } else { "all 10 outputs" };
+    let target_note = if one_target { "output 0" } else { "all 10 outputs" };
 
     println!(
-        "occlusion {SHAPE:?}, window [3, 8, 8], strides [3, 4, 4], serial C-callback model, \
-         targets: {target_note}, median of {reps} repetitions"
+        "{} of {SHAPE:?}, serial C-callback model, targets: {target_note}, median of {reps} repetitions",
+        method32.name()
     );
     println!();
     println!(
@@ -226,8 +269,8 @@ fn main() {
             let engine = seed_setting::engine(threads);
             let cost = Duration::from_micros(cost_us);
             for (element, m) in [
-                ("f32", median_rep(&engine, cost, &input32, &params32, reps)),
-                ("f64", median_rep(&engine, cost, &input64, &params64, reps)),
+                ("f32", median_rep(&engine, cost, &input32, &method32, reps)),
+                ("f64", median_rep(&engine, cost, &input64, &method64, reps)),
             ] {
                 let outside = m.wall.saturating_sub(m.inside);
                 println!(

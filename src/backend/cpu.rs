@@ -18,6 +18,9 @@ use super::{
 /// Work below this many elements per rayon task is not worth a task.
 const MIN_ELEMENTS_PER_TASK: usize = 1 << 14;
 
+/// Elements the group gather computes on the stack before writing them out.
+const GROUP_GATHER_PIECE: usize = 256;
+
 /// Writes `rows` (whole rows of coalition `c`, over background rows `first_background..`):
 /// each element from the explained row where its player is in the coalition, else from the
 /// background row. `mask` is scratch.
@@ -159,8 +162,8 @@ fn build_slot<E: Element>(job: &AblationJob<'_, E>, item: usize, held: &mut Opti
 }
 
 /// [`Backend::gather_ablation`]: the attributions of every block of `deltas` under
-/// `masks`, a window gather's rows written by streaming stores when the whole output
-/// holds at least `streaming_bytes`.
+/// `masks`, written by streaming stores ([`stream_store`]) when the whole output holds at
+/// least `streaming_bytes`.
 fn gather_attributions<E: Element>(masks: &Masks, deltas: &[f64], streaming_bytes: usize) -> Result<Vec<f64>> {
     let (per_block, row_len) = (masks.len().max(1), masks.row_len());
     let blocks = deltas.len() / per_block;
@@ -172,16 +175,30 @@ fn gather_attributions<E: Element>(masks: &Masks, deltas: &[f64], streaming_byte
     }
     let out = &mut attributions.spare_capacity_mut()[..len];
     let pairs = deltas.par_chunks(per_block).zip(out.par_chunks_mut(row_len));
+    let stream = len.saturating_mul(std::mem::size_of::<f64>()) >= streaming_bytes;
     match masks {
         Masks::Groups(groups) => pairs.for_each(|(deltas, out)| {
-            out.par_iter_mut().enumerate().with_min_len(MIN_ELEMENTS_PER_TASK).for_each(|(element, out)| {
-                out.write(E::TYPE.round(deltas[groups.group_of(element)]));
+            // Each group's delta rounded once; each element's then staged a piece at a time.
+            let rounded: Vec<f64> = deltas.iter().map(|&delta| E::TYPE.round(delta)).collect();
+            out.par_chunks_mut(MIN_ELEMENTS_PER_TASK).enumerate().for_each(|(chunk, out)| {
+                let mut staged = [0.0; GROUP_GATHER_PIECE];
+                let first = chunk * MIN_ELEMENTS_PER_TASK;
+                for (piece, out) in out.chunks_mut(GROUP_GATHER_PIECE).enumerate() {
+                    let start = first + piece * GROUP_GATHER_PIECE;
+                    let staged = &mut staged[..out.len()];
+                    for (element, value) in (start..).zip(staged.iter_mut()) {
+                        *value = rounded[groups.group_of(element)];
+                    }
+                    stream_store::write(out, staged, stream);
+                }
+                if stream {
+                    stream_store::fence();
+                }
             });
         }),
         Masks::Windows(windows) => {
             let last = windows.shape().len() - 1;
             let columns: Vec<Range<usize>> = (0..windows.shape()[last]).map(|c| windows.covering(last, c)).collect();
-            let stream = len.saturating_mul(std::mem::size_of::<f64>()) >= streaming_bytes;
             pairs.for_each_init(
                 || (Vec::new(), Vec::new()),
                 |(line_sums, row), (deltas, out)| {
@@ -622,16 +639,23 @@ mod tests {
         }
     }
 
-    /// The window gather writes the same bits with streaming stores as without, over rows
-    /// of odd lengths (so that rows start off a 16-byte boundary) and several blocks.
+    /// Both gathers write the same bits with streaming stores as without, over rows of
+    /// odd lengths (so that rows start off a 16-byte boundary), several blocks and, for
+    /// the groups, several tasks and pieces per block.
     fn streamed_gather_matches<E: Element>() {
-        let masks = Masks::Windows(WindowGrid::new(&[3, 37, 41], &[1, 5, 6], &[1, 2, 3]).unwrap());
-        let blocks = 3;
-        let deltas: Vec<f64> = (0..blocks * masks.len()).map(|i| ((i * 7919) % 1000) as f64 / 37.0 - 13.0).collect();
-        let plain = gather_attributions::<E>(&masks, &deltas, usize::MAX).unwrap();
-        let streamed = gather_attributions::<E>(&masks, &deltas, 0).unwrap();
-        assert_eq!(plain.len(), blocks * masks.row_len());
-        assert!(plain.iter().zip(&streamed).all(|(a, b)| a.to_bits() == b.to_bits()));
+        let grid = Masks::Windows(WindowGrid::new(&[3, 37, 41], &[1, 5, 6], &[1, 2, 3]).unwrap());
+        let n = MIN_ELEMENTS_PER_TASK + 3 * GROUP_GATHER_PIECE + 17;
+        let mask: Vec<u32> = (0..n).map(|e| (e * 7 % 23) as u32).collect();
+        let groups = Masks::Groups(GroupMap::new(&mask, "mask").unwrap());
+        for masks in [grid, groups] {
+            let blocks = 3;
+            let deltas: Vec<f64> =
+                (0..blocks * masks.len()).map(|i| ((i * 7919) % 1000) as f64 / 37.0 - 13.0).collect();
+            let plain = gather_attributions::<E>(&masks, &deltas, usize::MAX).unwrap();
+            let streamed = gather_attributions::<E>(&masks, &deltas, 0).unwrap();
+            assert_eq!(plain.len(), blocks * masks.row_len());
+            assert!(plain.iter().zip(&streamed).all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //! 1.58–1.76 ms with streaming stores; reading the attributions right after the call took
 //! the same time either way (1.10–1.16 ms). Below [`STREAMING_BYTES`] the output is
 //! written as usual, so that a small one stays in cache for the caller. The values and
-//! their bits are the same either way.
+//! their bits are the same either way. Feature Ablation's group gather streams its
+//! output the same way.
 
 use std::mem::MaybeUninit;
 
