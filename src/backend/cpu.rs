@@ -12,7 +12,7 @@ use crate::error::Result;
 
 use super::{
     ablation::MAX_WINDOW_RANK, stream_store, AblationJob, AblationSlots, Backend, BackendKind, BaselineRow,
-    CoalitionJob, GradientShapDrawJob, Masks, PathJob, WindowGrid,
+    CoalitionJob, GradientShapDrawJob, GroupMap, Masks, PathJob, WindowGrid,
 };
 
 /// Work below this many elements per rayon task is not worth a task.
@@ -173,32 +173,21 @@ fn gather_attributions<E: Element>(masks: &Masks, deltas: &[f64], streaming_byte
     if len == 0 {
         return Ok(attributions);
     }
-    let out = &mut attributions.spare_capacity_mut()[..len];
-    let pairs = deltas.par_chunks(per_block).zip(out.par_chunks_mut(row_len));
     let stream = len.saturating_mul(std::mem::size_of::<f64>()) >= streaming_bytes;
     match masks {
-        Masks::Groups(groups) => pairs.for_each(|(deltas, out)| {
+        Masks::Groups(groups) => {
             // Each group's delta rounded once; each element's then staged a piece at a time.
-            let rounded: Vec<f64> = deltas.iter().map(|&delta| E::TYPE.round(delta)).collect();
-            out.par_chunks_mut(MIN_ELEMENTS_PER_TASK).enumerate().for_each(|(chunk, out)| {
-                let mut staged = [0.0; GROUP_GATHER_PIECE];
-                let first = chunk * MIN_ELEMENTS_PER_TASK;
-                for (piece, out) in out.chunks_mut(GROUP_GATHER_PIECE).enumerate() {
-                    let start = first + piece * GROUP_GATHER_PIECE;
-                    let staged = &mut staged[..out.len()];
-                    for (element, value) in (start..).zip(staged.iter_mut()) {
-                        *value = rounded[groups.group_of(element)];
-                    }
-                    stream_store::write(out, staged, stream);
-                }
-                if stream {
-                    stream_store::fence();
-                }
-            });
-        }),
+            let mut rounded = try_with_capacity("rounded group deltas", deltas.len())?;
+            rounded.extend(deltas.iter().map(|&delta| E::TYPE.round(delta)));
+            let out = &mut attributions.spare_capacity_mut()[..len];
+            let pairs = rounded.par_chunks(per_block).zip(out.par_chunks_mut(row_len));
+            pairs.for_each(|(rounded, out)| gather_groups(groups, rounded, out, stream));
+        }
         Masks::Windows(windows) => {
             let last = windows.shape().len() - 1;
             let columns: Vec<Range<usize>> = (0..windows.shape()[last]).map(|c| windows.covering(last, c)).collect();
+            let out = &mut attributions.spare_capacity_mut()[..len];
+            let pairs = deltas.par_chunks(per_block).zip(out.par_chunks_mut(row_len));
             pairs.for_each_init(
                 || (Vec::new(), Vec::new()),
                 |(line_sums, row), (deltas, out)| {
@@ -214,6 +203,27 @@ fn gather_attributions<E: Element>(masks: &Masks, deltas: &[f64], streaming_byte
     // row length divides).
     unsafe { attributions.set_len(len) };
     Ok(attributions)
+}
+
+/// One block of the group gather: each element's attribution is its group's rounded delta
+/// (`rounded`), computed a piece at a time on the stack and written out, by streaming
+/// stores with `stream` (fenced before the block returns).
+fn gather_groups(groups: &GroupMap, rounded: &[f64], out: &mut [MaybeUninit<f64>], stream: bool) {
+    out.par_chunks_mut(MIN_ELEMENTS_PER_TASK).enumerate().for_each(|(chunk, out)| {
+        let mut staged = [0.0; GROUP_GATHER_PIECE];
+        let first = chunk * MIN_ELEMENTS_PER_TASK;
+        for (piece, out) in out.chunks_mut(GROUP_GATHER_PIECE).enumerate() {
+            let start = first + piece * GROUP_GATHER_PIECE;
+            let staged = &mut staged[..out.len()];
+            for (element, value) in (start..).zip(staged.iter_mut()) {
+                *value = rounded[groups.group_of(element)];
+            }
+            stream_store::write(out, staged, stream);
+        }
+        if stream {
+            stream_store::fence();
+        }
+    });
 }
 
 /// One block of the window gather: each element's attribution is the mean of the deltas
@@ -603,7 +613,7 @@ fn grad_cam_row<E: Element>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::{AblationScratch, Baselines, GroupMap};
+    use crate::backend::{AblationScratch, Baselines};
 
     /// Listed rows are bit for bit the batch's rows of the same items, for both element
     /// types, over two-word coalitions and enough items to span several tasks.
