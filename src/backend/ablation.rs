@@ -291,6 +291,17 @@ impl WindowGrid {
     }
 }
 
+/// Calls `f(start, len, group)` for each maximal run of equal ids in `mask`, in order.
+fn for_each_mask_run(mask: &[u32], mut f: impl FnMut(usize, usize, usize)) {
+    let mut start = 0;
+    while start < mask.len() {
+        let g = mask[start];
+        let len = mask[start..].iter().position(|&m| m != g).unwrap_or(mask.len() - start);
+        f(start, len, g as usize);
+        start += len;
+    }
+}
+
 /// A feature mask: element `e` belongs to group `mask[e]`; groups are `0..groups`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupMap {
@@ -314,32 +325,26 @@ impl GroupMap {
                 ),
             ));
         }
-        let mut sizes = vec![0usize; groups];
-        for &g in mask {
-            sizes[g as usize] += 1;
-        }
-        if let Some(missing) = sizes.iter().position(|&s| s == 0) {
+        // Each group's runs, counted, then placed in increasing start (a group's runs never
+        // touch each other: two would make one).
+        let mut run_offsets = try_filled("feature mask groups", groups + 1, 0usize)?;
+        for_each_mask_run(mask, |_, _, g| run_offsets[g + 1] += 1);
+        if let Some(missing) = run_offsets[1..].iter().position(|&runs| runs == 0) {
             return Err(Error::invalid(
                 argument,
                 format!("group ids must be 0..{groups} with every id used; id {missing} has no elements"),
             ));
         }
-        let mut runs_per_group: Vec<Vec<(usize, usize)>> = vec![Vec::new(); groups];
-        for (e, &g) in mask.iter().enumerate() {
-            let runs = &mut runs_per_group[g as usize];
-            match runs.last_mut() {
-                Some((start, len)) if *start + *len == e => *len += 1,
-                _ => runs.push((e, 1)),
-            }
+        for g in 0..groups {
+            run_offsets[g + 1] += run_offsets[g];
         }
-        let mut run_offsets = Vec::with_capacity(groups + 1);
-        run_offsets.push(0);
-        let mut runs = Vec::new();
-        for group_runs in runs_per_group {
-            runs.extend(group_runs);
-            run_offsets.push(runs.len());
-        }
-        Ok(Self { mask: mask.to_vec(), run_offsets, runs })
+        let mut runs = try_filled("feature mask runs", run_offsets[groups], (0, 0))?;
+        let mut next = try_copy("feature mask runs", &run_offsets[..groups])?;
+        for_each_mask_run(mask, |start, len, g| {
+            runs[next[g]] = (start, len);
+            next[g] += 1;
+        });
+        Ok(Self { mask: try_copy("feature mask", mask)?, run_offsets, runs })
     }
 
     /// Number of groups.
@@ -603,6 +608,39 @@ mod tests {
         assert!(GroupMap::new(&[0, 2], "mask").is_err());
         let e = GroupMap::new(&[0, 0, u32::MAX], "mask").unwrap_err();
         assert!(e.message().starts_with("mask: group id 4294967295 is too large"), "{e}");
+    }
+
+    #[test]
+    fn group_runs_are_each_groups_maximal_runs_in_order() {
+        // Runs of pseudo-random lengths and groups, repeated ids next to each other included.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut mask = Vec::new();
+        while mask.len() < 3000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let (group, len) = ((state % 41) as u32, 1 + (state >> 32) as usize % 9);
+            mask.extend(std::iter::repeat_n(group, len));
+        }
+        let groups = GroupMap::new(&mask, "mask").unwrap();
+        assert_eq!(groups.len(), 41);
+        for g in 0..41 {
+            let mut want: Vec<(usize, usize)> = Vec::new();
+            for (e, &m) in mask.iter().enumerate() {
+                if m as usize != g {
+                    continue;
+                }
+                match want.last_mut() {
+                    Some((start, len)) if *start + *len == e => *len += 1,
+                    _ => want.push((e, 1)),
+                }
+            }
+            let mut got = Vec::new();
+            groups.for_each_run(g, |s, l| got.push((s, l)));
+            assert_eq!(got, want, "group {g}");
+        }
+        let e = GroupMap::new(&[0, 2, 2], "mask").unwrap_err();
+        assert!(e.message().contains("id 1 has no elements"), "{e}");
     }
 
     #[test]
