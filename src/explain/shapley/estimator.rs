@@ -41,8 +41,9 @@ pub enum Estimator {
     /// and 12 players) its mean absolute error at equal model evaluations is 0.43–0.60×
     /// and 0.08–0.51× shap's, and shap's accuracy at its default budget takes 2.6× and
     /// 4.1× fewer evaluations. The fit costs about 3.5–6.5 ms per row and output (one
-    /// thread), so it pays where model evaluations cost more than that; not the default. The linear
-    /// fit stands from 256 players (`src/explain/shapley/interactions.rs` documents the fit).
+    /// thread), so it pays where model evaluations cost more than that; not the default.
+    /// The linear fit stands from 256 players (`src/explain/shapley/interactions.rs`
+    /// documents the fit).
     LeverageInteractions,
     /// The stratified Leverage SHAP draws, fitted with the triples among only the
     /// six players with the largest linear values (at most 20 triples),

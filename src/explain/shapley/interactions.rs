@@ -636,9 +636,14 @@ impl Fit {
             let phi = match removal {
                 Removal::Values(phi) => phi,
                 Removal::Failed => self.refit_without(pairs, terms, k, delta, (g, members), terms.players)?,
+                // Penalising every triple changes the system only where some are free.
                 Removal::TooLarge => self
                     .refit_without(pairs, terms, k, delta, (g, members), terms.players + terms.free)
-                    .or_else(|| self.refit_without(pairs, terms, k, delta, (g, members), terms.players))?,
+                    .or_else(|| {
+                        (terms.free > 0)
+                            .then(|| self.refit_without(pairs, terms, k, delta, (g, members), terms.players))
+                            .flatten()
+                    })?,
             };
             out.push(phi);
         }
