@@ -55,13 +55,21 @@ fn small_budget_gives_the_same_bits() {
         let engine =
             Engine::new(EngineConfig { backend: BackendChoice::Cpu, threads: 2, seed: 1, memory_budget_bytes: budget })
                 .unwrap();
-        occlusion(&engine, &model, &x, 2, &params).unwrap().attributions
+        occlusion(&engine, &model, &x, 2, &params)
     };
-    // One row is 1440 bytes: a budget of 3 rows forces batches of at most 3 and one worker.
-    assert_eq!(run(3 * 1440), run(256 << 20));
-    let engine =
-        Engine::new(EngineConfig { backend: BackendChoice::Cpu, threads: 2, seed: 1, memory_budget_bytes: 1000 })
-            .unwrap();
-    let e = occlusion(&engine, &model, &x, 2, &params).unwrap_err();
+    let e = run(1000).unwrap_err();
     assert_eq!(e.kind(), lumen::ErrorKind::BudgetTooSmall);
+    // The minimum the refusal names holds the call's working set and one batch row (1440
+    // bytes): batches of one row there, of at most 3 (and one worker) two rows above it.
+    let minimum: usize = e
+        .message()
+        .rsplit("expected at least ")
+        .next()
+        .and_then(|rest| rest.strip_suffix(" bytes"))
+        .and_then(|bytes| bytes.parse().ok())
+        .unwrap_or_else(|| panic!("no minimum in {:?}", e.message()));
+    assert_eq!(run(minimum - 1).unwrap_err().kind(), lumen::ErrorKind::BudgetTooSmall);
+    let reference = run(256 << 20).unwrap().attributions;
+    assert_eq!(run(minimum).unwrap().attributions, reference);
+    assert_eq!(run(minimum + 2 * 1440).unwrap().attributions, reference);
 }

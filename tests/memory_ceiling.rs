@@ -16,7 +16,9 @@ use lumen::explain::shapley::{kernel_shap, shapley_value_sampling, KernelShapPar
 use lumen::explain::shapley::{Background, ShapleyGame};
 use lumen::explain::timeshap::{timeshap_event, SequenceBackground, TimeShapParams};
 use lumen::model::{SequenceModel, SequenceSignature};
-use lumen::{occlusion, Engine, ErrorKind, Model, ModelSignature, OcclusionParams};
+use lumen::{
+    feature_ablation, occlusion, Engine, ErrorKind, FeatureAblationParams, Model, ModelSignature, OcclusionParams,
+};
 
 #[path = "support/counting_alloc.rs"]
 mod counting_alloc;
@@ -127,6 +129,83 @@ fn occlusion_of_a_large_image() {
     let x = common::values(side * side, 1);
     let params = OcclusionParams::new(vec![1, 4, 4]);
     check("occlusion", 4 * side * side * 4, Fits::Yes, || occlusion(&engine(), &model, &x, 1, &params));
+}
+
+/// `outputs` outputs of one weighted sum: output `o` is `tanh(s · (1 + o / outputs))`.
+struct Fanned(ModelSignature);
+
+impl Model for Fanned {
+    fn signature(&self) -> &ModelSignature {
+        &self.0
+    }
+    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+        let (n, k) = (self.0.input_len(), self.0.output_len);
+        for (x, out) in inputs.chunks_exact(n).zip(outputs.chunks_exact_mut(k)).take(rows) {
+            let s = x.iter().enumerate().map(|(i, v)| v * (1.0 + (i % 5) as f32 * 0.1)).sum::<f32>() * 0.01;
+            for (o, out) in out.iter_mut().enumerate() {
+                *out = (s * (1.0 + o as f32 / k as f32)).tanh();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A 64×64 image (one channel) explained for every one of `outputs` outputs: 1024 windows
+/// of 2×2, or 1024 groups of 2×2 pixels.
+fn fanned_image(outputs: usize) -> (Fanned, Vec<f32>) {
+    let side = 64;
+    let mut signature = ModelSignature::flat(side * side, outputs);
+    signature.input_shape = vec![1, side, side];
+    (Fanned(signature), common::values(side * side, 13))
+}
+
+/// The result of explaining every output of a 64×64 image.
+fn fanned_result_bytes(outputs: usize) -> usize {
+    outputs * 64 * 64 * std::mem::size_of::<f64>()
+}
+
+/// Occlusion of the 64×64 image by 2×2 windows (1024) for each of `outputs` outputs.
+fn fanned_occlusion_case(outputs: usize, fits: Fits) {
+    let (model, x) = fanned_image(outputs);
+    let params = OcclusionParams { strides: Some(vec![1, 2, 2]), ..OcclusionParams::new(vec![1, 2, 2]) };
+    check("occlusion", fanned_result_bytes(outputs), fits, || occlusion(&engine(), &model, &x, 1, &params));
+}
+
+/// Feature Ablation of the 64×64 image by groups of 2×2 pixels (1024) for each of
+/// `outputs` outputs.
+fn fanned_feature_ablation_case(outputs: usize, fits: Fits) {
+    let (model, x) = fanned_image(outputs);
+    let mask = (0..64 * 64u32).map(|e| (e / 64 / 2) * 32 + e % 64 / 2).collect();
+    let params = FeatureAblationParams { feature_mask: Some(mask), ..Default::default() };
+    check("feature_ablation", fanned_result_bytes(outputs), fits, || {
+        feature_ablation(&engine(), &model, &x, 1, &params)
+    });
+}
+
+#[test]
+fn occlusion_counts_every_outputs_deltas() {
+    // 1200 outputs: 4.7 MiB of model outputs and 9.4 MiB of deltas, which leave the
+    // batches less than the 4 MiB they take by default.
+    fanned_occlusion_case(1200, Fits::Yes);
+}
+
+#[test]
+fn occlusion_refuses_deltas_larger_than_the_budget() {
+    // 2048 outputs: 16 MiB of deltas alone.
+    fanned_occlusion_case(2048, Fits::No);
+}
+
+#[test]
+fn feature_ablation_counts_the_groups_and_their_rounded_deltas() {
+    // 600 outputs: the map, 2.3 MiB of model outputs and 4.7 MiB each of deltas and of
+    // their rounded copies for the gather.
+    fanned_feature_ablation_case(600, Fits::Yes);
+}
+
+#[test]
+fn feature_ablation_refuses_deltas_larger_than_the_budget() {
+    // 1100 outputs: 8.6 MiB each of deltas and their rounded copies.
+    fanned_feature_ablation_case(1100, Fits::No);
 }
 
 /// KernelSHAP over `players` players, a background of `background` rows and `coalitions`

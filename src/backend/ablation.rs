@@ -357,6 +357,13 @@ impl GroupMap {
         self.len() == 0
     }
 
+    /// Heap bytes the map holds: its copy of the mask, the runs and their offsets.
+    pub fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(self.mask.as_slice())
+            + std::mem::size_of_val(self.run_offsets.as_slice())
+            + std::mem::size_of_val(self.runs.as_slice())
+    }
+
     /// The group of every element.
     pub fn mask(&self) -> &[u32] {
         &self.mask
@@ -414,6 +421,15 @@ impl Masks {
         match self {
             Self::Windows(w) => w.shape().iter().product(),
             Self::Groups(g) => g.mask().len(),
+        }
+    }
+
+    /// Heap bytes the masks hold: a group map's copy of the mask and its runs (a window
+    /// grid's few numbers count as nothing).
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Self::Windows(_) => 0,
+            Self::Groups(g) => g.heap_bytes(),
         }
     }
 

@@ -205,6 +205,24 @@ fn gather_attributions<E: Element>(masks: &Masks, deltas: &[f64], streaming_byte
     Ok(attributions)
 }
 
+/// What [`gather_attributions`] allocates besides its output, at most: the group gather's
+/// rounded deltas, or the window gather's column ranges and each thread's line sums and
+/// row.
+fn gather_scratch_bytes(masks: &Masks, blocks: usize, threads: usize) -> usize {
+    let f64_bytes = std::mem::size_of::<f64>();
+    match masks {
+        Masks::Groups(groups) => blocks.saturating_mul(groups.len()).saturating_mul(f64_bytes),
+        Masks::Windows(windows) => {
+            let last = windows.shape().len() - 1;
+            let width = windows.shape()[last];
+            let lines = windows.len() / windows.positions()[last].max(1);
+            let per_thread = lines.saturating_add(1).saturating_mul(width).saturating_mul(f64_bytes);
+            let columns = width.saturating_mul(std::mem::size_of::<Range<usize>>());
+            threads.max(1).saturating_mul(per_thread).saturating_add(columns)
+        }
+    }
+}
+
 /// One block of the group gather: each element's attribution is its group's rounded delta
 /// (`rounded`), computed a piece at a time on the stack and written out, by streaming
 /// stores with `stream` (fenced before the block returns).
@@ -389,6 +407,10 @@ impl<E: Element> Backend<E> for CpuBackend {
 
     fn gather_ablation(&self, masks: &Masks, deltas: &[f64]) -> Result<Vec<f64>> {
         gather_attributions::<E>(masks, deltas, stream_store::STREAMING_BYTES)
+    }
+
+    fn gather_ablation_scratch_bytes(&self, masks: &Masks, blocks: usize, threads: usize) -> usize {
+        gather_scratch_bytes(masks, blocks, threads)
     }
 
     fn build_coalition_batch(&self, job: &CoalitionJob<'_, E>, items: Range<usize>, rows: &mut [E]) -> Result<()> {

@@ -107,6 +107,11 @@ pub trait Backend<E: Element = f32>: Send + Sync + fmt::Debug {
     /// backend allocates the result, so that it is written once, not cleared first.
     fn gather_ablation(&self, masks: &Masks, deltas: &[f64]) -> Result<Vec<f64>>;
 
+    /// The host bytes [`Backend::gather_ablation`] holds besides its result and its
+    /// deltas, at most, for `blocks` blocks on `threads` threads: counted in a call's
+    /// working set before anything is evaluated.
+    fn gather_ablation_scratch_bytes(&self, masks: &Masks, blocks: usize, threads: usize) -> usize;
+
     /// Builds items `items` of `job` into `rows` (`items.len() × row_len`): each row is
     /// its background row with the coalition's players copied from `x`.
     fn build_coalition_batch(&self, job: &CoalitionJob<'_, E>, items: Range<usize>, rows: &mut [E]) -> Result<()>;

@@ -72,13 +72,19 @@ impl WorkingSet {
         if let Some(needed) = needed.filter(|&needed| needed <= self.budget) {
             return Ok(self.budget - (needed - min_batch_bytes));
         }
-        let parts: Vec<String> = self.parts.iter().map(|(what, bytes)| format!("{what} ({bytes} bytes)")).collect();
+        // Parts of no bytes (a list the call does not need) are left out of the message.
+        let parts: Vec<String> = self
+            .parts
+            .iter()
+            .filter(|&&(_, bytes)| bytes > 0)
+            .map(|(what, bytes)| format!("{what} ({bytes} bytes)"))
+            .collect();
+        let held = if parts.is_empty() { String::new() } else { format!("{} and ", parts.join(", ")) };
         Err(Error::new(
             ErrorKind::BudgetTooSmall,
             format!(
-                "memory_budget_bytes: {} cannot hold {} and one batch ({min_batch_bytes} bytes); expected at least {}",
+                "memory_budget_bytes: {} cannot hold {held}one batch ({min_batch_bytes} bytes); expected at least {}",
                 self.budget,
-                parts.join(", "),
                 describe(needed)
             ),
         ))

@@ -10,11 +10,12 @@ use std::ops::Range;
 use crate::alloc::{try_filled, try_with_capacity};
 use crate::backend::{AblationJob, AblationSlots, BaselineRow, Baselines, Masks};
 use crate::element::Element;
+use crate::engine::memory::WorkingSet;
 use crate::engine::scratch::Scratch;
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::model::evaluator::{BatchSource, DeviceJob};
-use crate::model::{BatchPlan, Evaluator, MemorySpace, Model};
+use crate::model::{BatchPlan, Evaluator, MemorySpace, Model, ModelSignature};
 
 /// What the model said about the rows, their baselines and their perturbations.
 pub(super) struct AblationRun<E: Element> {
@@ -168,6 +169,34 @@ pub(super) struct AblationRequest<'a, E: Element> {
     pub perturbations_per_eval: Option<usize>,
 }
 
+/// What an ablation call holds besides its batches, its inputs and its result, counted
+/// for the whole call (the deltas and the gather's scratch come after the batches, so the
+/// count errs on the safe side): the masks, every model output (the reference rows' and
+/// every perturbation's, whose rows are evaluated unless they change nothing), the list of
+/// the perturbations that change their row, the output deltas and the attribution gather's
+/// scratch.
+fn working_set<E: Element>(
+    engine: &Engine,
+    signature: &ModelSignature,
+    request: &AblationRequest<'_, E>,
+    reference_rows: usize,
+) -> WorkingSet {
+    let &AblationRequest { rows, masks, targets, .. } = request;
+    let items = rows.saturating_mul(masks.len());
+    let listed = if signature.memory_space == MemorySpace::Host { items } else { 0 };
+    let blocks = rows.saturating_mul(targets.len());
+    let output_bytes = signature.output_len.saturating_mul(std::mem::size_of::<E>());
+    let gather_bytes = engine.backend_for::<E>().gather_ablation_scratch_bytes(masks, blocks, engine.threads());
+    engine
+        .working_set()
+        .hold("the feature groups' map", masks.heap_bytes(), 1)
+        .hold("the reference rows' outputs", reference_rows, output_bytes)
+        .hold("the perturbed rows' outputs", items, output_bytes)
+        .hold("the list of perturbations that change their row", listed, std::mem::size_of::<u32>())
+        .hold("the output deltas", items.saturating_mul(targets.len()), std::mem::size_of::<f64>())
+        .hold("the attribution gather's scratch", gather_bytes, 1)
+}
+
 /// Evaluates every row, its baseline and each of its perturbations.
 pub(super) fn run<E: Element>(
     engine: &Engine,
@@ -178,24 +207,24 @@ pub(super) fn run<E: Element>(
     let evaluator = Evaluator::with_backend(model, engine.backend());
     let signature = model.signature();
     let (row_len, output_len) = (signature.input_len(), signature.output_len);
-    let budget = engine.memory_budget_bytes();
     let threads = engine.threads();
-
     let baseline_rows = match baselines {
         Baselines::PerRow(_) => rows,
         Baselines::Scalar(_) | Baselines::Shared(_) => 1,
     };
-    let reference = ReferenceRows { engine, row_len, inputs, baselines };
     let reference_rows = rows + baseline_rows;
+    let per_row = masks.len();
+    let items = rows * per_row;
+    let element_size = std::mem::size_of::<E>();
+    let budget = working_set(engine, signature, request, reference_rows).batch_budget(row_len * element_size)?;
+
+    let reference = ReferenceRows { engine, row_len, inputs, baselines };
     // Products past usize::MAX saturate, and their allocation then fails as out of memory.
     let mut reference_out = try_filled("reference outputs", reference_rows.saturating_mul(output_len), E::zero())?;
-    let element_size = std::mem::size_of::<E>();
     let plan = BatchPlan::new(signature, reference_rows, row_len, element_size, budget, None, threads)?;
     evaluator.run(engine.pool(), plan, &reference, &mut reference_out)?;
 
-    let per_row = masks.len();
     let job = AblationJob { inputs, row_len, baselines, masks };
-    let items = rows * per_row;
     // A device-memory model's rows are built on the device, every one of them.
     let changing = match signature.memory_space {
         MemorySpace::Host => changing_items(&job)?,

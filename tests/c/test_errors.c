@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -453,18 +454,31 @@ static void test_budget_and_memory_space(fixture *f) {
     options.memory_budget_bytes = N * sizeof(float) - 1; /* one byte short of a row */
     lumen_engine *small = NULL;
     lumen_occlusion_options o = window_options();
+    size_t minimum = 0;
     if (CHECK_OK(lumen_engine_new(&options, &small))) {
         CHECK_OCCLUSION_FAILS(small, f->model, x, N, 1, &o, LUMEN_STATUS_BUDGET_TOO_SMALL, "memory_budget_bytes");
+        const char *at = strstr(lumen_last_error_message(), "expected at least ");
+        CHECK(at != NULL);
+        minimum = at != NULL ? (size_t)strtoull(at + strlen("expected at least "), NULL, 10) : 0;
+        CHECK(minimum >= N * sizeof(float));
     }
     lumen_engine_free(small);
 
-    /* Exactly one row fits: the explanation succeeds, one model row per call. */
-    options.memory_budget_bytes = N * sizeof(float);
+    /* The minimum the refusal names (the call's outputs, deltas and gather scratch, and one
+     * row) is exact: the explanation succeeds there, one model row per call, and a byte
+     * less is refused. */
     lumen_engine *tight = NULL;
-    if (CHECK_OK(lumen_engine_new(&options, &tight))) {
+    options.memory_budget_bytes = minimum;
+    if (minimum > 0 && CHECK_OK(lumen_engine_new(&options, &tight))) {
         lumen_explanation *ex = NULL;
         CHECK_OK(lumen_engine_explain_occlusion(tight, f->model, x, N, 1, &o, &ex));
         lumen_explanation_free(ex);
+    }
+    lumen_engine_free(tight);
+    tight = NULL;
+    options.memory_budget_bytes = minimum - 1;
+    if (minimum > 0 && CHECK_OK(lumen_engine_new(&options, &tight))) {
+        CHECK_OCCLUSION_FAILS(tight, f->model, x, N, 1, &o, LUMEN_STATUS_BUDGET_TOO_SMALL, "expected at least");
     }
     lumen_engine_free(tight);
 

@@ -199,6 +199,11 @@ impl Backend for CudaBackend {
         Ok(attributions)
     }
 
+    fn gather_ablation_scratch_bytes(&self, masks: &Masks, blocks: usize, _threads: usize) -> usize {
+        // The kernels' f32 attributions, downloaded before they are widened.
+        blocks.saturating_mul(masks.row_len()).saturating_mul(std::mem::size_of::<f32>())
+    }
+
     fn build_coalition_batch(&self, job: &CoalitionJob<'_>, items: Range<usize>, rows: &mut [f32]) -> Result<()> {
         let (n, slots) = (job.row_len(), items.len());
         if slots == 0 || n == 0 {
