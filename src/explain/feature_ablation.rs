@@ -91,7 +91,15 @@ pub fn feature_ablation<E: Element>(
         targets: &targets,
         perturbations_per_eval: params.perturbations_per_eval,
     };
-    let run = ablation_run::run(engine, model, &request)?;
+    // The gather (unless the groups are the features) in the same task as the run.
+    let (run, gathered) = engine.on_workers(|| {
+        let run = ablation_run::run(engine, model, &request)?;
+        let gathered = match params.group_attributions {
+            true => None,
+            false => Some(engine.backend_for::<E>().gather_ablation(&masks, &run.deltas)?),
+        };
+        Ok::<_, Error>((run, gathered))
+    })?;
     let t = targets.len();
     let diagnostics = (0..rows)
         .map(|r| {
@@ -106,16 +114,18 @@ pub fn feature_ablation<E: Element>(
         })
         .collect();
 
-    let (feature_axis, features, attributions, feature_names) = if params.group_attributions {
-        let values = Values::rounded::<E>(run.deltas.clone());
-        let names = params.group_names.clone().or_else(|| match params.feature_mask {
-            None => signature.feature_names.clone(),
-            Some(_) => None,
-        });
-        (FeatureAxis::Groups, group_count, values, names)
-    } else {
-        let values = engine.pool().install(|| engine.backend_for::<E>().gather_ablation(&masks, &run.deltas))?;
-        (FeatureAxis::Elements, row_len, Values::from_rounded::<E>(values), signature.feature_names.clone())
+    let (feature_axis, features, attributions, feature_names) = match gathered {
+        None => {
+            let values = Values::rounded::<E>(run.deltas.clone());
+            let names = params.group_names.clone().or_else(|| match params.feature_mask {
+                None => signature.feature_names.clone(),
+                Some(_) => None,
+            });
+            (FeatureAxis::Groups, group_count, values, names)
+        }
+        Some(values) => {
+            (FeatureAxis::Elements, row_len, Values::from_rounded::<E>(values), signature.feature_names.clone())
+        }
     };
     Ok(Explanation {
         method: Method::FeatureAblation,

@@ -10,7 +10,7 @@ use super::{check_batch_request, check_device_inputs, resolve_targets};
 use crate::backend::{Baselines, Masks, WindowGrid};
 use crate::element::Element;
 use crate::engine::Engine;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::explanation::{Explanation, FeatureAxis, Method, RowDiagnostics, Values};
 use crate::model::Model;
 
@@ -81,8 +81,11 @@ pub fn occlusion<E: Element>(
         targets: &targets,
         perturbations_per_eval: params.perturbations_per_eval,
     };
-    let run = ablation_run::run(engine, model, &request)?;
-    let attributions = engine.pool().install(|| engine.backend_for::<E>().gather_ablation(&masks, &run.deltas))?;
+    let (run, attributions) = engine.on_workers(|| {
+        let run = ablation_run::run(engine, model, &request)?;
+        let attributions = engine.backend_for::<E>().gather_ablation(&masks, &run.deltas)?;
+        Ok::<_, Error>((run, attributions))
+    })?;
     let diagnostics = run
         .rows_per_input_row
         .iter()

@@ -8,7 +8,6 @@ use super::background_patterns::BackgroundPatterns;
 use super::game::{Background, Game, Link};
 use crate::backend::GroupMap;
 use crate::element::Element;
-use crate::engine::call_control::{self, ControlScope};
 use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -147,9 +146,7 @@ impl<'a, E: Element> Request<'a, E> {
     ) -> Result<Vec<RowEstimate>> {
         let row_len = self.model.signature().input_len();
         let game = self.game;
-        let control = call_control::current();
-        self.engine.pool().install(|| {
-            let _scope = ControlScope::enter(control);
+        self.engine.on_workers(|| {
             self.inputs
                 .chunks_exact(row_len)
                 .enumerate()
