@@ -82,18 +82,20 @@ fn run_paths<E: Element>(
     let mut rows = try_filled("path batch", plan.batch_rows * n, E::zero())?;
     let mut gradients = try_filled("path gradients", plan.batch_rows * n, E::zero())?;
     let backend = engine.backend_for::<E>();
-    let mut start = 0;
-    while start < job.points.len() {
-        let end = (start + plan.batch_rows).min(job.points.len());
-        let k = end - start;
-        engine.pool().install(|| backend.build_path_batch(job, start..end, &mut rows))?;
-        evaluator.gradient(&rows[..k * n], k, &targets[start..end], &mut gradients[..k * n], None)?;
-        engine
-            .pool()
-            .install(|| backend.accumulate_path_gradients(job, start..end, &gradients[..k * n], accumulator))?;
-        start = end;
-    }
-    Ok(())
+    // Every batch's build, model call and accumulation in one task on the workers (one
+    // handover for the run, not two per batch).
+    engine.on_workers(|| {
+        let mut start = 0;
+        while start < job.points.len() {
+            let end = (start + plan.batch_rows).min(job.points.len());
+            let k = end - start;
+            backend.build_path_batch(job, start..end, &mut rows)?;
+            evaluator.gradient(&rows[..k * n], k, &targets[start..end], &mut gradients[..k * n], None)?;
+            backend.accumulate_path_gradients(job, start..end, &gradients[..k * n], accumulator)?;
+            start = end;
+        }
+        Ok(())
+    })
 }
 
 /// Evaluates `total` path points in chunks planned under the call's `working` set:
