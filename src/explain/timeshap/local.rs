@@ -265,17 +265,21 @@ pub(crate) fn explain_level<E: Element>(
     let patterns = BackgroundPatterns::new(&background.rows, &groups)?;
     let game = Game::new(case.engine, &game_model, &x_row, &background, &groups, &targets, case.link)
         .with_patterns(patterns.as_ref());
-    let (estimate, exact) = if groups.len() == 1 {
-        let (prediction, base) = (game.prediction()?, game.base()?);
-        let values = vec![prediction[0] - base[0]];
-        (RowEstimate { values, standard_errors: vec![0.0], prediction, base, rows_evaluated: 0, sampling: None }, true)
-    } else {
+    // The estimate (its model runs, fits and jackknife) in one task on the engine's workers.
+    let (estimate, exact) = case.engine.on_workers(|| -> Result<_> {
+        if groups.len() == 1 {
+            let (prediction, base) = (game.prediction()?, game.base()?);
+            let values = vec![prediction[0] - base[0]];
+            let estimate =
+                RowEstimate { values, standard_errors: vec![0.0], prediction, base, rows_evaluated: 0, sampling: None };
+            return Ok((estimate, true));
+        }
         let mut rng = streams.rng(0, Purpose::TimeShap, index);
         let plan = SamplingPlan::fixed(params.estimator, params.budget, params.error_batches);
         let estimate = estimate_row(&game, &plan, &mut rng)?;
         let exact = estimate.sampling.as_ref().is_some_and(|s| s.exact);
-        (estimate, exact)
-    };
+        Ok((estimate, exact))
+    })?;
     // The pruning's rows count too: the explanation needed them.
     let rows = pruning.model_rows_evaluated + case.evaluator.rows_evaluated() - rows_before + game.rows_evaluated();
     let names = case.model.signature().feature_names.as_deref();
