@@ -239,6 +239,17 @@ pub fn permute_attack<E: Element>(
     rows: usize,
     params: &PermuteAttackParams<E>,
 ) -> Result<Counterfactuals> {
+    engine.on_workers(|| permute_attack_in_task(engine, model, inputs, rows, params))
+}
+
+/// [`permute_attack`]'s work, as one task on the engine's workers.
+fn permute_attack_in_task<E: Element>(
+    engine: &Engine,
+    model: &dyn Model<E>,
+    inputs: &[E],
+    rows: usize,
+    params: &PermuteAttackParams<E>,
+) -> Result<Counterfactuals> {
     crate::explain::row_targets::refuse_row_targets("PermuteAttack", "set its target class in the options")?;
     let signature = model.signature();
     super::super::check_inputs(signature, inputs, rows)?;

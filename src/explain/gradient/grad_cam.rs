@@ -63,6 +63,17 @@ pub fn grad_cam<E: Element>(
     rows: usize,
     params: &GradCamParams,
 ) -> Result<Explanation> {
+    engine.on_workers(|| grad_cam_in_task(engine, model, inputs, rows, params))
+}
+
+/// [`grad_cam`]'s work, as one task on the engine's workers.
+fn grad_cam_in_task<E: Element>(
+    engine: &Engine,
+    model: &dyn Model<E>,
+    inputs: &[E],
+    rows: usize,
+    params: &GradCamParams,
+) -> Result<Explanation> {
     if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, grad_cam)? {
         return Ok(explanation);
     }
@@ -100,36 +111,31 @@ pub fn grad_cam<E: Element>(
     let mut gradients = vec![E::zero(); batch_rows * layer_len];
     let mut maps = vec![E::zero(); points * plane];
     let backend = engine.backend_for::<E>();
-    // Every batch's model call and map in one task on the workers (one handover for the
-    // run, not one per batch).
-    let layer_rows = engine.on_workers(|| {
-        let mut layer_rows = 0u64;
-        let mut start = 0;
-        while start < points {
-            let end = (start + batch_rows).min(points);
-            let k = end - start;
-            batch_targets.clear();
-            batch_targets.extend((start..end).map(|p| targets[p % t]));
-            // Point p explains input row p / t: with one target the input rows are the batch.
-            let batch: &[E] = if t == 1 {
-                &inputs[start * n..end * n]
-            } else {
-                for (slot, p) in batch_inputs.chunks_exact_mut(n).zip(start..end) {
-                    slot.copy_from_slice(&inputs[(p / t) * n..(p / t + 1) * n]);
-                }
-                &batch_inputs[..k * n]
-            };
-            let (activations, gradients) = (&mut activations[..k * layer_len], &mut gradients[..k * layer_len]);
-            model.layer_gradient(batch, k, &batch_targets, activations, gradients)?;
-            layer_rows += k as u64;
-            check_layer("activation", activations, start, &targets, layer_len)?;
-            check_layer("gradient", gradients, start, &targets, layer_len)?;
-            let batch_maps = &mut maps[start * plane..end * plane];
-            backend.grad_cam_map(layer, activations, gradients, params.relu_attributions, batch_maps)?;
-            start = end;
-        }
-        Ok::<_, Error>(layer_rows)
-    })?;
+    let mut layer_rows = 0u64;
+    let mut start = 0;
+    while start < points {
+        let end = (start + batch_rows).min(points);
+        let k = end - start;
+        batch_targets.clear();
+        batch_targets.extend((start..end).map(|p| targets[p % t]));
+        // Point p explains input row p / t: with one target the input rows are the batch.
+        let batch: &[E] = if t == 1 {
+            &inputs[start * n..end * n]
+        } else {
+            for (slot, p) in batch_inputs.chunks_exact_mut(n).zip(start..end) {
+                slot.copy_from_slice(&inputs[(p / t) * n..(p / t + 1) * n]);
+            }
+            &batch_inputs[..k * n]
+        };
+        let (activations, gradients) = (&mut activations[..k * layer_len], &mut gradients[..k * layer_len]);
+        model.layer_gradient(batch, k, &batch_targets, activations, gradients)?;
+        layer_rows += k as u64;
+        check_layer("activation", activations, start, &targets, layer_len)?;
+        check_layer("gradient", gradients, start, &targets, layer_len)?;
+        let batch_maps = &mut maps[start * plane..end * plane];
+        backend.grad_cam_map(layer, activations, gradients, params.relu_attributions, batch_maps)?;
+        start = end;
+    }
     if let Some(i) = first_non_finite(&maps) {
         let p = i / plane;
         return Err(Error::new(

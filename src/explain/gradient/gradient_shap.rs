@@ -58,6 +58,17 @@ pub fn gradient_shap<E: Element>(
     rows: usize,
     params: &GradientShapParams<E>,
 ) -> Result<Explanation> {
+    engine.on_workers(|| gradient_shap_in_task(engine, model, inputs, rows, params))
+}
+
+/// [`gradient_shap`]'s work, as one task on the engine's workers.
+fn gradient_shap_in_task<E: Element>(
+    engine: &Engine,
+    model: &dyn Model<E>,
+    inputs: &[E],
+    rows: usize,
+    params: &GradientShapParams<E>,
+) -> Result<Explanation> {
     if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, gradient_shap)? {
         return Ok(explanation);
     }

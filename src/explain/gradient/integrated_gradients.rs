@@ -62,6 +62,17 @@ pub fn integrated_gradients<E: Element>(
     rows: usize,
     params: &IntegratedGradientsParams<E>,
 ) -> Result<Explanation> {
+    engine.on_workers(|| integrated_gradients_in_task(engine, model, inputs, rows, params))
+}
+
+/// [`integrated_gradients`]'s work, as one task on the engine's workers.
+fn integrated_gradients_in_task<E: Element>(
+    engine: &Engine,
+    model: &dyn Model<E>,
+    inputs: &[E],
+    rows: usize,
+    params: &IntegratedGradientsParams<E>,
+) -> Result<Explanation> {
     if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, integrated_gradients)? {
         return Ok(explanation);
     }

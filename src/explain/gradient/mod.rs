@@ -82,20 +82,18 @@ fn run_paths<E: Element>(
     let mut rows = try_filled("path batch", plan.batch_rows * n, E::zero())?;
     let mut gradients = try_filled("path gradients", plan.batch_rows * n, E::zero())?;
     let backend = engine.backend_for::<E>();
-    // Every batch's build, model call and accumulation in one task on the workers (one
-    // handover for the run, not two per batch).
-    engine.on_workers(|| {
-        let mut start = 0;
-        while start < job.points.len() {
-            let end = (start + plan.batch_rows).min(job.points.len());
-            let k = end - start;
-            backend.build_path_batch(job, start..end, &mut rows)?;
-            evaluator.gradient(&rows[..k * n], k, &targets[start..end], &mut gradients[..k * n], None)?;
-            backend.accumulate_path_gradients(job, start..end, &gradients[..k * n], accumulator)?;
-            start = end;
-        }
-        Ok(())
-    })
+    // The methods run as one task on the engine's workers: the backend's loops run on
+    // them and the model is called from one of them, with no handover per batch.
+    let mut start = 0;
+    while start < job.points.len() {
+        let end = (start + plan.batch_rows).min(job.points.len());
+        let k = end - start;
+        backend.build_path_batch(job, start..end, &mut rows)?;
+        evaluator.gradient(&rows[..k * n], k, &targets[start..end], &mut gradients[..k * n], None)?;
+        backend.accumulate_path_gradients(job, start..end, &gradients[..k * n], accumulator)?;
+        start = end;
+    }
+    Ok(())
 }
 
 /// Evaluates `total` path points in chunks planned under the call's `working` set:

@@ -171,6 +171,17 @@ pub fn noise_tunnel<E: Element>(
     rows: usize,
     params: &NoiseTunnelParams<E>,
 ) -> Result<Explanation> {
+    engine.on_workers(|| noise_tunnel_in_task(engine, model, inputs, rows, params))
+}
+
+/// [`noise_tunnel`]'s work, as one task on the engine's workers.
+fn noise_tunnel_in_task<E: Element>(
+    engine: &Engine,
+    model: &dyn Model<E>,
+    inputs: &[E],
+    rows: usize,
+    params: &NoiseTunnelParams<E>,
+) -> Result<Explanation> {
     if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, noise_tunnel)? {
         return Ok(explanation);
     }

@@ -46,6 +46,17 @@ pub fn saliency<E: Element>(
     rows: usize,
     params: &SaliencyParams,
 ) -> Result<Explanation> {
+    engine.on_workers(|| saliency_in_task(engine, model, inputs, rows, params))
+}
+
+/// [`saliency`]'s work, as one task on the engine's workers.
+fn saliency_in_task<E: Element>(
+    engine: &Engine,
+    model: &dyn Model<E>,
+    inputs: &[E],
+    rows: usize,
+    params: &SaliencyParams,
+) -> Result<Explanation> {
     if let Some(explanation) = by_row_target(engine, model, inputs, rows, params, saliency)? {
         return Ok(explanation);
     }

@@ -176,6 +176,17 @@ pub fn timeshap_global<E: Element>(
     lengths: &[usize],
     params: &GlobalParams<E>,
 ) -> Result<GlobalReport> {
+    engine.on_workers(|| timeshap_global_in_task(engine, model, data, lengths, params))
+}
+
+/// [`timeshap_global`]'s work, as one task on the engine's workers.
+fn timeshap_global_in_task<E: Element>(
+    engine: &Engine,
+    model: &dyn SequenceModel<E>,
+    data: &[E],
+    lengths: &[usize],
+    params: &GlobalParams<E>,
+) -> Result<GlobalReport> {
     let signature = model.signature();
     signature.validate()?;
     let features = signature.features;

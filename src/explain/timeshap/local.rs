@@ -138,6 +138,18 @@ pub fn timeshap_prune<E: Element>(
     params: &TimeShapParams<E>,
     full_curve: bool,
 ) -> Result<Pruning> {
+    engine.on_workers(|| timeshap_prune_in_task(engine, model, sequence, seq_len, params, full_curve))
+}
+
+/// [`timeshap_prune`]'s work, as one task on the engine's workers.
+fn timeshap_prune_in_task<E: Element>(
+    engine: &Engine,
+    model: &dyn SequenceModel<E>,
+    sequence: &[E],
+    seq_len: usize,
+    params: &TimeShapParams<E>,
+    full_curve: bool,
+) -> Result<Pruning> {
     let case = Case::new(engine, model, sequence, seq_len, params)?;
     prune_case(&case, params.tolerance, full_curve)
 }
@@ -172,6 +184,17 @@ pub fn timeshap_event<E: Element>(
     seq_len: usize,
     params: &TimeShapParams<E>,
 ) -> Result<TimeShapExplanation> {
+    engine.on_workers(|| timeshap_event_in_task(engine, model, sequence, seq_len, params))
+}
+
+/// [`timeshap_event`]'s work, as one task on the engine's workers.
+fn timeshap_event_in_task<E: Element>(
+    engine: &Engine,
+    model: &dyn SequenceModel<E>,
+    sequence: &[E],
+    seq_len: usize,
+    params: &TimeShapParams<E>,
+) -> Result<TimeShapExplanation> {
     let case = Case::new(engine, model, sequence, seq_len, params)?;
     let streams = RowStreams::for_inputs(engine, sequence, sequence.len())?;
     let pruning = prune_case(&case, params.tolerance, false)?;
@@ -181,6 +204,17 @@ pub fn timeshap_event<E: Element>(
 /// Feature-level TimeSHAP of one sequence: prunes, then one value per feature (switched
 /// off on every unpruned event) and one for the pruned events.
 pub fn timeshap_feature<E: Element>(
+    engine: &Engine,
+    model: &dyn SequenceModel<E>,
+    sequence: &[E],
+    seq_len: usize,
+    params: &TimeShapParams<E>,
+) -> Result<TimeShapExplanation> {
+    engine.on_workers(|| timeshap_feature_in_task(engine, model, sequence, seq_len, params))
+}
+
+/// [`timeshap_feature`]'s work, as one task on the engine's workers.
+fn timeshap_feature_in_task<E: Element>(
     engine: &Engine,
     model: &dyn SequenceModel<E>,
     sequence: &[E],
@@ -208,6 +242,18 @@ pub fn timeshap_cell<E: Element>(
 
 /// Pruning and every level of one sequence, sharing the pruning.
 pub fn timeshap_local<E: Element>(
+    engine: &Engine,
+    model: &dyn SequenceModel<E>,
+    sequence: &[E],
+    seq_len: usize,
+    params: &TimeShapParams<E>,
+    relevance: &CellRelevance,
+) -> Result<LocalReport> {
+    engine.on_workers(|| timeshap_local_in_task(engine, model, sequence, seq_len, params, relevance))
+}
+
+/// [`timeshap_local`]'s work, as one task on the engine's workers.
+fn timeshap_local_in_task<E: Element>(
     engine: &Engine,
     model: &dyn SequenceModel<E>,
     sequence: &[E],
@@ -265,21 +311,17 @@ pub(crate) fn explain_level<E: Element>(
     let patterns = BackgroundPatterns::new(&background.rows, &groups)?;
     let game = Game::new(case.engine, &game_model, &x_row, &background, &groups, &targets, case.link)
         .with_patterns(patterns.as_ref());
-    // The estimate (its model runs, fits and jackknife) in one task on the engine's workers.
-    let (estimate, exact) = case.engine.on_workers(|| -> Result<_> {
-        if groups.len() == 1 {
-            let (prediction, base) = (game.prediction()?, game.base()?);
-            let values = vec![prediction[0] - base[0]];
-            let estimate =
-                RowEstimate { values, standard_errors: vec![0.0], prediction, base, rows_evaluated: 0, sampling: None };
-            return Ok((estimate, true));
-        }
+    let (estimate, exact) = if groups.len() == 1 {
+        let (prediction, base) = (game.prediction()?, game.base()?);
+        let values = vec![prediction[0] - base[0]];
+        (RowEstimate { values, standard_errors: vec![0.0], prediction, base, rows_evaluated: 0, sampling: None }, true)
+    } else {
         let mut rng = streams.rng(0, Purpose::TimeShap, index);
         let plan = SamplingPlan::fixed(params.estimator, params.budget, params.error_batches);
         let estimate = estimate_row(&game, &plan, &mut rng)?;
         let exact = estimate.sampling.as_ref().is_some_and(|s| s.exact);
-        Ok((estimate, exact))
-    })?;
+        (estimate, exact)
+    };
     // The pruning's rows count too: the explanation needed them.
     let rows = pruning.model_rows_evaluated + case.evaluator.rows_evaluated() - rows_before + game.rows_evaluated();
     let names = case.model.signature().feature_names.as_deref();
