@@ -17,57 +17,13 @@ use std::time::Instant;
 
 use lumen::explain::gradient::{integrated_gradients, saliency, IntegratedGradientsParams, SaliencyParams};
 use lumen::explain::timeshap::{timeshap_event, SequenceBackground, TimeShapParams};
-use lumen::model::{SequenceModel, SequenceSignature};
-use lumen::{BackendChoice, Engine, EngineConfig, Model, ModelSignature};
+use lumen::model::SequenceSignature;
+use lumen::{BackendChoice, Engine, EngineConfig, ModelSignature};
 
-/// `tanh(Σ xᵢ)`, with its gradient.
-struct Tanh(ModelSignature);
+#[path = "../benches/support/small_models.rs"]
+mod small_models;
 
-impl Model for Tanh {
-    fn signature(&self) -> &ModelSignature {
-        &self.0
-    }
-    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
-        let n = self.0.input_len();
-        for (x, out) in inputs.chunks_exact(n).zip(outputs.iter_mut()).take(rows) {
-            *out = x.iter().sum::<f32>().tanh();
-        }
-        Ok(())
-    }
-    fn gradient(
-        &self,
-        inputs: &[f32],
-        rows: usize,
-        _targets: &[u32],
-        gradients: &mut [f32],
-        outputs: Option<&mut [f32]>,
-    ) -> lumen::Result<()> {
-        let n = self.0.input_len();
-        for (x, g) in inputs.chunks_exact(n).zip(gradients.chunks_exact_mut(n)).take(rows) {
-            g.fill(1.0 - x.iter().sum::<f32>().tanh().powi(2));
-        }
-        if let Some(outputs) = outputs {
-            self.predict(inputs, rows, outputs)?;
-        }
-        Ok(())
-    }
-}
-
-/// A recurrence over events: `h ← tanh(0.8 h + Σ features)`, output `h`.
-struct Recurrent(SequenceSignature);
-
-impl SequenceModel for Recurrent {
-    fn signature(&self) -> &SequenceSignature {
-        &self.0
-    }
-    fn predict(&self, inputs: &[f32], rows: usize, seq_len: usize, outputs: &mut [f32]) -> lumen::Result<()> {
-        let f = self.0.features;
-        for (x, out) in inputs.chunks_exact(seq_len * f).zip(outputs.iter_mut()).take(rows) {
-            *out = x.chunks_exact(f).fold(0.0f32, |h, event| (0.8 * h + event.iter().sum::<f32>()).tanh());
-        }
-        Ok(())
-    }
-}
+use small_models::{Recurrent, Tanh};
 
 /// The median wall time of `reps` calls, in µs.
 fn median_us(reps: usize, mut call: impl FnMut()) -> f64 {

@@ -4,6 +4,8 @@
 //! anything has used it: after every method has run, building it must still succeed.
 
 mod common;
+#[path = "../benches/support/small_models.rs"]
+mod small_models;
 
 use lumen::explain::counterfactual::schema::Schema;
 use lumen::explain::counterfactual::{permute_attack, PermuteAttackParams};
@@ -17,62 +19,14 @@ use lumen::explain::shapley::{
 use lumen::explain::timeshap::{
     timeshap_event, timeshap_global, timeshap_local, CellRelevance, GlobalParams, SequenceBackground, TimeShapParams,
 };
-use lumen::model::{SequenceModel, SequenceSignature};
+use lumen::model::SequenceSignature;
 use lumen::{
-    feature_ablation, occlusion, BackendChoice, Engine, EngineConfig, FeatureAblationParams, Model, ModelSignature,
+    feature_ablation, occlusion, BackendChoice, Engine, EngineConfig, FeatureAblationParams, ModelSignature,
     OcclusionParams,
 };
 
 use common::{values, Nonlinear};
-
-/// A recurrence whose events interact: `h ← tanh(0.8 h + Σ features)`, output `h`.
-struct Recurrent(SequenceSignature);
-
-impl SequenceModel for Recurrent {
-    fn signature(&self) -> &SequenceSignature {
-        &self.0
-    }
-    fn predict(&self, inputs: &[f32], rows: usize, seq_len: usize, outputs: &mut [f32]) -> lumen::Result<()> {
-        let f = self.0.features;
-        for (x, out) in inputs.chunks_exact(seq_len * f).zip(outputs.iter_mut()).take(rows) {
-            *out = x.chunks_exact(f).fold(0.0f32, |h, event| (0.8 * h + event.iter().sum::<f32>()).tanh());
-        }
-        Ok(())
-    }
-}
-
-/// `tanh(Σ xᵢ)`, with its gradient.
-struct Tanh(ModelSignature);
-
-impl Model for Tanh {
-    fn signature(&self) -> &ModelSignature {
-        &self.0
-    }
-    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
-        let n = self.0.input_len();
-        for (x, out) in inputs.chunks_exact(n).zip(outputs.iter_mut()).take(rows) {
-            *out = x.iter().sum::<f32>().tanh();
-        }
-        Ok(())
-    }
-    fn gradient(
-        &self,
-        inputs: &[f32],
-        rows: usize,
-        _targets: &[u32],
-        gradients: &mut [f32],
-        outputs: Option<&mut [f32]>,
-    ) -> lumen::Result<()> {
-        let n = self.0.input_len();
-        for (x, g) in inputs.chunks_exact(n).zip(gradients.chunks_exact_mut(n)).take(rows) {
-            g.fill(1.0 - x.iter().sum::<f32>().tanh().powi(2));
-        }
-        if let Some(outputs) = outputs {
-            self.predict(inputs, rows, outputs)?;
-        }
-        Ok(())
-    }
-}
+use small_models::{Recurrent, Tanh};
 
 #[test]
 fn no_method_uses_the_global_pool() {

@@ -138,20 +138,10 @@ pub fn timeshap_prune<E: Element>(
     params: &TimeShapParams<E>,
     full_curve: bool,
 ) -> Result<Pruning> {
-    engine.on_workers(|| timeshap_prune_in_task(engine, model, sequence, seq_len, params, full_curve))
-}
-
-/// [`timeshap_prune`]'s work, as one task on the engine's workers.
-fn timeshap_prune_in_task<E: Element>(
-    engine: &Engine,
-    model: &dyn SequenceModel<E>,
-    sequence: &[E],
-    seq_len: usize,
-    params: &TimeShapParams<E>,
-    full_curve: bool,
-) -> Result<Pruning> {
-    let case = Case::new(engine, model, sequence, seq_len, params)?;
-    prune_case(&case, params.tolerance, full_curve)
+    engine.on_workers(|| {
+        let case = Case::new(engine, model, sequence, seq_len, params)?;
+        prune_case(&case, params.tolerance, full_curve)
+    })
 }
 
 /// The pruning of `case`: its fixed index when it has one (the whole curve beside it with
@@ -184,21 +174,7 @@ pub fn timeshap_event<E: Element>(
     seq_len: usize,
     params: &TimeShapParams<E>,
 ) -> Result<TimeShapExplanation> {
-    engine.on_workers(|| timeshap_event_in_task(engine, model, sequence, seq_len, params))
-}
-
-/// [`timeshap_event`]'s work, as one task on the engine's workers.
-fn timeshap_event_in_task<E: Element>(
-    engine: &Engine,
-    model: &dyn SequenceModel<E>,
-    sequence: &[E],
-    seq_len: usize,
-    params: &TimeShapParams<E>,
-) -> Result<TimeShapExplanation> {
-    let case = Case::new(engine, model, sequence, seq_len, params)?;
-    let streams = RowStreams::for_inputs(engine, sequence, sequence.len())?;
-    let pruning = prune_case(&case, params.tolerance, false)?;
-    explain_level(&case, params, &pruning, Level::Event, None, &streams, 0)
+    engine.on_workers(|| one_level(engine, model, sequence, seq_len, params, Level::Event))
 }
 
 /// Feature-level TimeSHAP of one sequence: prunes, then one value per feature (switched
@@ -210,21 +186,23 @@ pub fn timeshap_feature<E: Element>(
     seq_len: usize,
     params: &TimeShapParams<E>,
 ) -> Result<TimeShapExplanation> {
-    engine.on_workers(|| timeshap_feature_in_task(engine, model, sequence, seq_len, params))
+    engine.on_workers(|| one_level(engine, model, sequence, seq_len, params, Level::Feature))
 }
 
-/// [`timeshap_feature`]'s work, as one task on the engine's workers.
-fn timeshap_feature_in_task<E: Element>(
+/// The event or feature level of one sequence after its pruning, as one task on the
+/// engine's workers.
+fn one_level<E: Element>(
     engine: &Engine,
     model: &dyn SequenceModel<E>,
     sequence: &[E],
     seq_len: usize,
     params: &TimeShapParams<E>,
+    level: Level,
 ) -> Result<TimeShapExplanation> {
     let case = Case::new(engine, model, sequence, seq_len, params)?;
     let streams = RowStreams::for_inputs(engine, sequence, sequence.len())?;
     let pruning = prune_case(&case, params.tolerance, false)?;
-    explain_level(&case, params, &pruning, Level::Feature, None, &streams, 0)
+    explain_level(&case, params, &pruning, level, None, &streams, 0)
 }
 
 /// Cell-level TimeSHAP of one sequence: prunes, explains events and features to find the
