@@ -331,7 +331,7 @@ fn permute_attack_in_task<E: Element>(
             };
             let run = |r: usize| instance.run(&mut streams.rng(index, Purpose::PermuteAttack, r as u64));
             let results: Vec<RunResult> = if signature.concurrent {
-                engine.pool().install(|| (0..params.runs).into_par_iter().map(run).collect::<Result<_>>())?
+                (0..params.runs).into_par_iter().map(run).collect::<Result<_>>()?
             } else {
                 (0..params.runs).map(run).collect::<Result<_>>()?
             };

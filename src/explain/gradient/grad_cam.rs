@@ -153,7 +153,7 @@ fn grad_cam_in_task<E: Element>(
     let (attributions, feature_shape, feature_names) = match upsample_to {
         Some([out_h, out_w]) => {
             let mut resampled = vec![E::zero(); points * out_h * out_w];
-            engine.pool().install(|| backend.upsample_bilinear(&maps, [h, w], [out_h, out_w], &mut resampled))?;
+            backend.upsample_bilinear(&maps, [h, w], [out_h, out_w], &mut resampled)?;
             // The signature's names fit only when the plane is the whole input row.
             let names = if out_h * out_w == n { signature.feature_names.clone() } else { None };
             (resampled, vec![out_h, out_w], names)

@@ -115,7 +115,7 @@ fn integrated_gradients_in_task<E: Element>(
     )?;
     if params.multiply_by_inputs {
         let backend = engine.backend_for::<E>();
-        engine.pool().install(|| backend.scale_by_difference(inputs, &baselines, n, t, &mut accumulator))?;
+        backend.scale_by_difference(inputs, &baselines, n, t, &mut accumulator)?;
     }
 
     let at_inputs = predict(&evaluator, inputs, rows)?;
