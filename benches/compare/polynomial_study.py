@@ -31,6 +31,12 @@ at the same budget.
 ``--ridge-players 12`` adds ``leverage_interactions``'s fit (at 16 players, the triples among
 the 12 leading ones), ``--ridge-players 16`` the same fit over every triple.
 
+The column ``top+size`` is ``leverage_top_triples``'s fit: the top-k triples plus every
+player's size term ``(2 z_i - 1) * ((2|S| - M) / M)^2``, whose Shapley values have a closed
+form (``size_term_shapley``). ``--model trees|logit|product`` replaces the setting's MLP by
+a seeded synthetic model on the same inputs (40 depth-3 trees; a steep logistic score; a
+three-way product plus an exponential of five inputs), to see that a fit helps beyond it.
+
 (any Python with numpy; ``run.sh``'s shap environment has it).
 """
 
@@ -54,6 +60,8 @@ def parse_args():
                         help="also fit the triples among this many leading players (0: skip), those beyond "
                              "the top-k rule's under a ridge penalty of --ridge times the pairs' weight")
     parser.add_argument("--ridge", type=float, default=0.3, help="the penalty of --ridge-players, per pairs' weight")
+    parser.add_argument("--model", choices=["mlp", "trees", "logit", "product"], default="mlp",
+                        help="the setting's MLP, or a seeded synthetic model on its inputs")
     parser.add_argument("--size-exponent", type=float, default=0.0,
                         help="size shares proportional to kernel mass to this power (0: Lumen's default, 1: shap's)")
     return parser.parse_args()
@@ -62,14 +70,13 @@ def parse_args():
 class Game:
     """The interventional game of every explained row on all coalitions, and its exact values."""
 
-    def __init__(self, setting, np):
+    def __init__(self, setting, np, model="mlp"):
         self.np = np
         m = setting["inputs"]
         self.m = m
         self.full = (1 << m) - 1
-        w1, b1 = np.array(setting["w1"]), np.array(setting["b1"])
-        w2, b2 = np.array(setting["w2"]), float(setting["b2"])
         background, rows = np.array(setting["background"]), np.array(setting["rows"])
+        predict = synthetic_model(model, setting, np)
         self.members = ((np.arange(1 << m)[:, None] >> np.arange(m)) & 1).astype(bool)
         self.sizes = self.members.sum(axis=1)
         self.values = np.empty((len(rows), 1 << m))
@@ -78,7 +85,7 @@ class Game:
             for start in range(0, 1 << m, chunk):
                 present = self.members[start:start + chunk]
                 inputs = np.where(present[:, None, :], x[None, None, :], background[None]).reshape(-1, m)
-                out = 1.0 / (1.0 + np.exp(-(np.tanh(inputs @ w1.T + b1) @ w2 + b2)))
+                out = predict(inputs)
                 self.values[r, start:start + chunk] = out.reshape(present.shape[0], -1).mean(axis=1)
         weight_of_size = np.array([math.factorial(s) * math.factorial(m - s - 1) / math.factorial(m) for s in range(m)])
         self.exact = np.empty((len(rows), m))
@@ -179,7 +186,21 @@ class Game:
         penalty = [0.0 if t in free else ridge * weights[first].sum() for t in terms]
         return self.fit_odd_walsh(row, coalitions, weights, terms, penalty)
 
-    def fit_odd_walsh(self, row, coalitions, weights, terms, penalty=None):
+    def size_term_shapley(self):
+        """Shapley values ``(own, other)`` of the size term ``(2 z_i - 1) h(|S|)``: ``own`` to
+        player ``i``, ``other`` to each other player (by symmetry, over the sizes of the
+        coalitions without the player)."""
+        m, h = self.m, self.size_scale(self.np.arange(self.m + 1))
+        s = self.np.arange(m)
+        own = float(self.np.mean(h[s + 1] + h[s]))
+        other = float(self.np.mean((2 * s / (m - 1) - 1) * (h[s + 1] - h[s])))
+        return own, other
+
+    def size_scale(self, sizes):
+        """``h(s) = ((2 s - M) / M)^2``: even about ``M / 2``, 1 at the full coalition."""
+        return ((2 * sizes - self.m) / self.m) ** 2
+
+    def fit_odd_walsh(self, row, coalitions, weights, terms, penalty=None, size_terms=False):
         """Shapley values of a fit of the game's antisymmetric part ``(v(S) - v(N \\ S)) / 2``
         on the ±1 (Walsh) products over the odd-order sets ``terms``, from complementary
         pairs.
@@ -192,22 +213,58 @@ class Game:
         first = coalitions < (self.full ^ coalitions)
         pairs, pair_weights = coalitions[first], weights[first]
         signs = np.where(self.members[pairs], 1.0, -1.0)
-        design = np.stack([signs[:, list(t)].prod(axis=1) for t in terms], axis=1)
+        columns = [signs[:, list(t)].prod(axis=1) for t in terms]
+        if size_terms:
+            scale = self.size_scale(self.sizes[pairs])
+            columns += [signs[:, i] * scale for i in range(self.m)]
+        design = np.stack(columns, axis=1)
         values = self.values[row]
         base, total = values[0], values[self.full]
-        design = np.vstack([design, np.ones((1, len(terms)))])
+        # Every term is 1 at the full coalition (h(M) = 1).
+        design = np.vstack([design, np.ones((1, design.shape[1]))])
         target = np.append((values[pairs] - values[self.full ^ pairs]) / 2, (total - base) / 2)
         scale = np.sqrt(np.append(pair_weights, 1e6 * pair_weights.max()))
         design, target = design * scale[:, None], target * scale
         if penalty is not None:
             # A ridge penalty as rows sqrt(penalty) e_T with target 0.
+            penalty = list(penalty) + [0.0] * (design.shape[1] - len(terms))
             design = np.vstack([design, np.diag(np.sqrt(penalty))])
-            target = np.append(target, np.zeros(len(terms)))
+            target = np.append(target, np.zeros(len(penalty)))
         coefficients, *_ = np.linalg.lstsq(design, target, rcond=None)
         phi = np.zeros(self.m)
         for a, t in zip(coefficients, terms):
             phi[list(t)] += 2 * a / len(t)
+        if size_terms:
+            own, other = self.size_term_shapley()
+            b = coefficients[len(terms):]
+            phi += own * b + other * (b.sum() - b)
         return phi
+
+
+def synthetic_model(name, setting, np):
+    """The model ``f(inputs)`` (rows of ``M`` inputs to one output each): the setting's MLP, or
+    a synthetic one drawn from a fixed seed."""
+    m = setting["inputs"]
+    if name == "mlp":
+        w1, b1 = np.array(setting["w1"]), np.array(setting["b1"])
+        w2, b2 = np.array(setting["w2"]), float(setting["b2"])
+        return lambda x: 1.0 / (1.0 + np.exp(-(np.tanh(x @ w1.T + b1) @ w2 + b2)))
+    rng = np.random.default_rng(7)
+    if name == "trees":
+        features, thresholds = rng.integers(0, m, size=(40, 3)), rng.normal(size=(40, 3)) * 0.5
+        leaves = rng.normal(size=(40, 8))
+
+        def trees(x):
+            out = np.zeros(x.shape[0])
+            for t in range(40):
+                leaf = ((x[:, features[t]] > thresholds[t]).astype(int) * [1, 2, 4]).sum(axis=1)
+                out += leaves[t, leaf]
+            return out
+        return trees
+    if name == "logit":
+        w = np.linspace(-1, 1, m)
+        return lambda x: 1 / (1 + np.exp(-3 * (x @ w)))
+    return lambda x: np.tanh(x[:, 0] * x[:, 1] * x[:, 2]) + np.exp(0.3 * x[:, 3:8].sum(axis=1))
 
 
 def main():
@@ -217,9 +274,9 @@ def main():
     setting = json.loads((args.folder / "setting.json").read_text())
     shap_mae = {}
     table = args.folder / "table.json"
-    if table.exists():
+    if table.exists() and args.model == "mlp":
         shap_mae = {r["budget"]: r["shap_mae"] for r in json.loads(table.read_text())["budgets"]}
-    game = Game(setting, np)
+    game = Game(setting, np, args.model)
     rows = game.values.shape[0]
     polynomial = sum(math.comb(game.m, k) for k in range(1, args.order + 1))
     walsh = sum(math.comb(game.m, k) for k in range(1, args.order + 1, 2))
@@ -230,12 +287,12 @@ def main():
     print(f"top-k triples: the players' Walsh terms and the triples among the k players with the largest "
           f"linear values, k the largest leaving {args.top_pairs:g} pairs per coefficient")
     print(f"{'budget':>6} | {'KernelSHAP':>10} | {'polynomial':>10} | {'odd Walsh':>10} | {'top-k':>10} "
-          f"| {'ridge':>10} | {'shap 0.51':>10} | ratios to shap's MAE | k")
+          f"| {'top+size':>10} | {'ridge':>10} | {'shap 0.51':>10} | ratios to shap's MAE | k")
     if args.ridge_players >= 3:
         print(f"ridge: the triples among the {args.ridge_players} leading players, those beyond top-k under a "
               f"penalty of {args.ridge:g} x the pairs' weight")
     for budget in (int(b) for b in args.budgets.split(",")):
-        errors = {"kernel": [], "polynomial": [], "walsh": [], "top": [], "ridge": []}
+        errors = {"kernel": [], "polynomial": [], "walsh": [], "top": [], "top+size": [], "ridge": []}
         chosen = set()
         for seed in range(args.seeds):
             rng = np.random.default_rng(seed)
@@ -250,6 +307,7 @@ def main():
                 if k:
                     chosen.add(k)
                     phis["top"] = game.fit_odd_walsh(row, coalitions, weights, terms)
+                    phis["top+size"] = game.fit_odd_walsh(row, coalitions, weights, terms, size_terms=True)
                 if args.ridge_players >= 3:
                     phis["ridge"] = game.ridge_triples(row, coalitions, weights, args.ridge_players, args.ridge,
                                                        args.top_pairs)

@@ -4,6 +4,7 @@
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use super::interactions::InteractionTerms;
 use super::leverage::LeverageSampler;
 use super::schedule::{Schedule, ShapSampler};
 use super::solve::constrained_wls;
@@ -86,13 +87,13 @@ impl Estimator {
         }
     }
 
-    /// The most players whose triples the estimator fits beside the players' own terms;
-    /// `None` for the linear fits.
-    pub(super) fn triple_players(self) -> Option<usize> {
+    /// The odd functions the estimator fits beside the players' own terms; `None` for the
+    /// linear fits.
+    pub(super) fn interaction_terms(self) -> Option<InteractionTerms> {
         match self {
             Self::Shap | Self::Leverage | Self::LeverageStratified => None,
-            Self::LeverageInteractions => Some(usize::MAX),
-            Self::LeverageTopTriples => Some(TOP_TRIPLE_PLAYERS),
+            Self::LeverageInteractions => Some(InteractionTerms { triple_players: usize::MAX, size_terms: false }),
+            Self::LeverageTopTriples => Some(InteractionTerms { triple_players: TOP_TRIPLE_PLAYERS, size_terms: true }),
         }
     }
 }

@@ -1,6 +1,7 @@
-//! KernelSHAP with third-order interactions (estimator `leverage_interactions`): PolySHAP
-//! (Fumagalli et al., 2025) on a paired schedule, restricted to the triples among the most
-//! important players.
+//! KernelSHAP with third-order interactions (estimators `leverage_interactions` and
+//! `leverage_top_triples`): PolySHAP (Fumagalli et al., 2025) on a paired schedule,
+//! restricted to the triples among the most important players, and (for
+//! `leverage_top_triples`) each player's size term.
 //!
 //! # The model
 //! A complementary pair `{S, N∖S}` measures the game's antisymmetric part
@@ -11,6 +12,28 @@
 //! `Σ_T a_T = (v(N) − v(∅)) / 2`. The Shapley values are `φ_i = Σ_{T∋i} 2 a_T / |T|`. With
 //! the players alone (`|T| = 1`) this is paired KernelSHAP exactly; every triple added
 //! captures a three-way interaction that KernelSHAP's linear fit leaves as noise.
+//!
+//! # Size terms
+//! `leverage_top_triples` also fits, for every player, the size term
+//! `u_i(S) = χ_i(S) · h(|S|)` with `h(s) = ((2s − M) / M)²` ([`size_scale`]): player `i`'s
+//! effect growing towards the smallest and the largest coalitions, as saturating models
+//! (a sigmoid, a capped score) make it. `h` is even about `M / 2`, so `u_i` is
+//! antisymmetric like `χ_i`, and `h(M) = 1` keeps the constraint `Σ a = Δ / 2`. Since
+//! `2|S| − M = Σ_j χ_j`, its Walsh expansion is `(M χ_i + 2 Σ_{k≠i} χ_k + 2 Σ_{j<k; j,k≠i}
+//! χ_{ijk}) / M²`: the sum of every triple containing `i`, which the linear fit leaves as
+//! noise in all the players' coefficients, for one coefficient. Its Shapley values have a
+//! closed form by symmetry (`size_term_shapley`). The size terms are fitted
+//! unpenalised, and only where the pairs support the players and them together
+//! ([`PAIRS_PER_COEFFICIENT`] pairs per coefficient, from budget `16 M`) and a triple
+//! still fits beside them (M < 128); they count towards [`MAX_COEFFICIENTS`].
+//!
+//! Measured with numpy before any Rust was written, at equal coalitions, on top of the six
+//! players' triples: they lowered the mean absolute error by 11–19 % on the comparison MLP
+//! (12 and 16 players) and by 1–12 % on three other models of 16 players (a tree ensemble,
+//! a logistic score, a product model), and never raised it. A quartic `h` beside it
+//! changed nothing, nor did size-scaled products of the top players' pairs or triples. `leverage_interactions` does not fit them: its penalised triples among up
+//! to twelve players already span most of these directions, and with them its jackknife's
+//! 1.96-SE coverage on the comparison MLP rose from 0.93–0.97 to 0.97–0.98.
 //!
 //! # Which triples
 //! The triples among the `k` players with the largest linear (KernelSHAP) values of the same
@@ -93,20 +116,39 @@ pub(super) const MAX_COEFFICIENTS: usize = 256;
 /// sampled pairs', a group's, their combination and its factor.
 pub(super) const INTERACTION_SYSTEMS: usize = 5;
 
-/// The most coefficients of a fit for `players` players with the triples among at most
-/// `triple_players` of them (0 when no triple fits).
-fn most_coefficients(players: usize, triple_players: usize) -> usize {
-    let k = Terms::supported_players(players, triple_players, usize::MAX);
-    if k < 3 {
-        return 0;
-    }
-    players + Terms::triples_among(k)
+/// Which odd functions an interaction fit may use beside the players' signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct InteractionTerms {
+    /// The most players whose triples are fitted.
+    pub(super) triple_players: usize,
+    /// Whether the players' size terms are fitted where the pairs support them.
+    pub(super) size_terms: bool,
+}
+
+/// The most coefficients of a fit for `players` players on `terms`, with or without the
+/// size terms (0 when no triple fits).
+fn most_coefficients(players: usize, terms: InteractionTerms) -> usize {
+    let with_size_terms = terms.size_terms && Terms::size_terms_fit(players, usize::MAX);
+    [0, players]
+        .into_iter()
+        .filter(|&size_terms| size_terms == 0 || with_size_terms)
+        .map(|size_terms| {
+            let base = players + size_terms;
+            let k = Terms::supported_players(base, players, terms.triple_players, usize::MAX);
+            if k < 3 {
+                0
+            } else {
+                base + Terms::triples_among(k)
+            }
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// The bytes of one system of normal equations of the largest fit for `players` players
-/// with the triples among at most `triple_players` of them (0 when no triple fits).
-pub(super) fn interaction_system_bytes(players: usize, triple_players: usize) -> usize {
-    let coefficients = most_coefficients(players, triple_players);
+/// on `terms` (0 when no triple fits).
+pub(super) fn interaction_system_bytes(players: usize, terms: InteractionTerms) -> usize {
+    let coefficients = most_coefficients(players, terms);
     (coefficients + 1) * coefficients * 8
 }
 
@@ -114,8 +156,8 @@ pub(super) fn interaction_system_bytes(players: usize, triple_players: usize) ->
 /// fit: a word per 64 pairs of each weight class (the leverage draws give the pairs of one
 /// coalition size one weight, so at most `players` classes), per coefficient, and each
 /// pair's index and response; 0 when no triple fits.
-pub(super) fn interaction_sign_bytes(players: usize, triple_players: usize, pairs: usize) -> usize {
-    let coefficients = most_coefficients(players, triple_players);
+pub(super) fn interaction_sign_bytes(players: usize, terms: InteractionTerms, pairs: usize) -> usize {
+    let coefficients = most_coefficients(players, terms);
     if coefficients == 0 {
         return 0;
     }
@@ -145,7 +187,7 @@ pub(super) type Estimate = (Vec<f64>, Option<Vec<f64>>);
 /// computed too.
 pub(super) fn interaction_estimate(
     schedule: &Schedule,
-    triple_players: usize,
+    interaction_terms: InteractionTerms,
     values: &[f64],
     base: &[f64],
     total: &[f64],
@@ -153,7 +195,7 @@ pub(super) fn interaction_estimate(
     linear_fit: impl Fn(usize) -> Result<Vec<f64>>,
 ) -> Result<Option<Estimate>> {
     let players = schedule.coalitions.players();
-    if schedule.exact || Terms::supported_players(players, triple_players, usize::MAX) < 3 {
+    if schedule.exact || Terms::supported_players(players, players, interaction_terms.triple_players, usize::MAX) < 3 {
         return Ok(None);
     }
     let groups = Replicates::groups(schedule, max_groups);
@@ -173,7 +215,7 @@ pub(super) fn interaction_estimate(
             Some(ranking) => ranking,
             None => qr.insert(linear_fit(k)?).clone(),
         };
-        let fit = Terms::choose(&ranking, triple_players, pairs.len())
+        let fit = Terms::choose(&ranking, interaction_terms, pairs.len())
             .and_then(|terms| Fit::new(&pairs, &terms, k, delta).map(|fit| (terms, fit)));
         let Some((terms, fit)) = fit else {
             phi.extend(match qr {
@@ -317,10 +359,40 @@ impl<'a> Pairs<'a> {
     }
 }
 
-/// The fitted odd sets: every player alone, then the triples among some players.
+/// The size scale `h(s) = ((2s − M) / M)²` of a size term at a coalition of `size` of
+/// `players` players: even about `M / 2`, so that a size term is antisymmetric like its
+/// player's sign, and 1 at the full coalition, so that local accuracy stays `Σ a = Δ / 2`.
+pub(super) fn size_scale(players: usize, size: usize) -> f64 {
+    let z = (2.0 * size as f64 - players as f64) / players as f64;
+    z * z
+}
+
+/// The Shapley values of one size term `u_i(S) = (2 z_i − 1) · h(|S|)` as a game: `own`
+/// to player `i`, `other` to each other player. Over the sizes `s` of the coalitions
+/// without the player, `own` averages `h(s + 1) + h(s)`, and `other` averages
+/// `E[2 z_i − 1 | s] · (h(s + 1) − h(s))` with `E[2 z_i − 1 | s] = 2s / (M − 1) − 1`
+/// (player `i` is in a share `s / (M − 1)` of them). They sum to `h(M) + h(0) = 2`.
+fn size_term_shapley(players: usize) -> (f64, f64) {
+    let m = players as f64;
+    let h = |s: usize| size_scale(players, s);
+    let own = (0..players).map(|s| h(s + 1) + h(s)).sum::<f64>() / m;
+    let other = (0..players).map(|s| (2.0 * s as f64 / (m - 1.0) - 1.0) * (h(s + 1) - h(s))).sum::<f64>() / m;
+    (own, other)
+}
+
+/// The fitted odd functions: every player's sign, every player's size term (when the
+/// pairs support them), then the triples among some players.
+///
+/// A size term `(2 z_i − 1) · h(|S|)` lets player `i`'s effect change with the coalition's
+/// size, which the linear fit otherwise leaves as noise in every other player's
+/// coefficient: it is the part of player `i`'s triples shared evenly by all others (its
+/// Walsh expansion is `Σ_{j<k} χ_{ijk}` up to a multiple of `χ_i`), and its Shapley values
+/// have a closed form ([`size_term_shapley`]).
 #[derive(Debug, PartialEq)]
 struct Terms {
     players: usize,
+    /// The number of size terms: `players` or 0.
+    size_terms: usize,
     /// The triples, those among the most important players first.
     triples: Vec<[usize; 3]>,
     /// How many triples come first, unpenalised: those the pairs support on their own.
@@ -330,7 +402,7 @@ struct Terms {
 impl Terms {
     /// The players alone, without triples: KernelSHAP's linear fit.
     fn linear(players: usize) -> Self {
-        Self { players, triples: Vec::new(), free: 0 }
+        Self { players, size_terms: 0, triples: Vec::new(), free: 0 }
     }
 
     /// The fit of target `k` on these terms over every pair, unpenalised, as Shapley
@@ -339,16 +411,21 @@ impl Terms {
         NormalEquations::over(pairs, self, k, 0..pairs.len())?.shapley_values(self, delta)
     }
 
-    /// The players alone and the triples among the `k` players with the largest `|linear|`
-    /// (ties to the lower index), `k` the largest that `pairs` pairs support; `None` below
-    /// `k = 3`.
-    fn choose(linear: &[f64], triple_players: usize, pairs: usize) -> Option<Self> {
-        let players = linear.len();
-        let k = Self::supported_players(players, triple_players, usize::MAX);
+    /// The players alone, their size terms where `terms` has them and `pairs` pairs support
+    /// them unpenalised beside the players, and the triples among the `k` players with the
+    /// largest `|linear|` (ties to the lower index), `k` the largest within the coefficient
+    /// cap and `terms.triple_players`; those among the players that the pairs support on
+    /// their own come first, unpenalised. `None` below `k = 3`.
+    fn choose(linear: &[f64], terms: InteractionTerms, pairs: usize) -> Option<Self> {
+        let (players, triple_players) = (linear.len(), terms.triple_players);
+        let supported = pairs / PAIRS_PER_COEFFICIENT;
+        let size_terms = if terms.size_terms && Self::size_terms_fit(players, supported) { players } else { 0 };
+        let base = players + size_terms;
+        let k = Self::supported_players(base, players, triple_players, usize::MAX);
         if k < 3 {
             return None;
         }
-        let free_players = Self::supported_players(players, triple_players, pairs / PAIRS_PER_COEFFICIENT);
+        let free_players = Self::supported_players(base, players, triple_players, supported);
         let mut order: Vec<usize> = (0..players).collect();
         order.sort_by(|&a, &b| linear[b].abs().total_cmp(&linear[a].abs()).then(a.cmp(&b)));
         // Rank of each player, and the triples in order of their least important member:
@@ -366,14 +443,21 @@ impl Terms {
             }
         }
         let free = triples.iter().take_while(|t| t.iter().all(|&i| rank[i] < free_players)).count();
-        Some(Self { players, triples, free })
+        Some(Self { players, size_terms, triples, free })
     }
 
-    /// The most players `k` (at most `players`) whose triples fit beside the players' own
-    /// terms within [`MAX_COEFFICIENTS`] and within `coefficients`.
-    fn supported_players(players: usize, triple_players: usize, coefficients: usize) -> usize {
+    /// Whether the players' size terms fit unpenalised beside their signs within
+    /// `coefficients`, leaving room under [`MAX_COEFFICIENTS`] for a triple.
+    fn size_terms_fit(players: usize, coefficients: usize) -> bool {
+        2 * players <= coefficients && 2 * players < MAX_COEFFICIENTS
+    }
+
+    /// The most players `k` (at most `players` and `triple_players`) whose triples fit
+    /// beside `base` other coefficients within [`MAX_COEFFICIENTS`] and within
+    /// `coefficients`.
+    fn supported_players(base: usize, players: usize, triple_players: usize, coefficients: usize) -> usize {
         let limit = coefficients.min(MAX_COEFFICIENTS);
-        let fits = |k: usize| players + Self::triples_among(k) <= limit;
+        let fits = |k: usize| base + Self::triples_among(k) <= limit;
         (0..=players.min(triple_players)).take_while(|&k| fits(k)).last().unwrap_or(0)
     }
 
@@ -384,13 +468,26 @@ impl Terms {
 
     /// The number of coefficients.
     fn len(&self) -> usize {
-        self.players + self.triples.len()
+        self.players + self.size_terms + self.triples.len()
+    }
+
+    /// The number of coefficients fitted without penalty: the players', their size
+    /// terms' and the free triples'.
+    fn unpenalised(&self) -> usize {
+        self.players + self.size_terms + self.free
     }
 
     /// The basis functions at a pair whose first coalition has `signs`.
     fn features(&self, signs: &[f64], out: &mut [f64]) {
-        out[..self.players].copy_from_slice(signs);
-        for (x, [a, b, c]) in out[self.players..].iter_mut().zip(&self.triples) {
+        let (own, rest) = out.split_at_mut(self.players);
+        own.copy_from_slice(signs);
+        let (sized, triples) = rest.split_at_mut(self.size_terms);
+        if self.size_terms > 0 {
+            let size = signs.iter().filter(|&&sign| sign > 0.0).count();
+            let scale = size_scale(self.players, size);
+            sized.iter_mut().zip(signs).for_each(|(x, sign)| *x = sign * scale);
+        }
+        for (x, [a, b, c]) in triples.iter_mut().zip(&self.triples) {
             *x = signs[*a] * signs[*b] * signs[*c];
         }
     }
@@ -404,10 +501,18 @@ impl Terms {
         phi.iter().all(|v| v.is_finite()).then_some(phi)
     }
 
-    /// The Shapley values of coefficients `a`: `φ_i = 2 a_i + (2/3) Σ_{T∋i} a_T`.
+    /// The Shapley values of coefficients `a`: `φ_i = 2 a_i + (2/3) Σ_{T∋i} a_T` plus the
+    /// size terms' ([`size_term_shapley`]).
     fn shapley(&self, a: &[f64]) -> Vec<f64> {
-        let mut phi: Vec<f64> = a[..self.players].iter().map(|v| 2.0 * v).collect();
-        for (triple, &coefficient) in self.triples.iter().zip(&a[self.players..]) {
+        let (own, rest) = a.split_at(self.players);
+        let (sized, triples) = rest.split_at(self.size_terms);
+        let mut phi: Vec<f64> = own.iter().map(|v| 2.0 * v).collect();
+        if self.size_terms > 0 {
+            let (own_share, other_share) = size_term_shapley(self.players);
+            let all: f64 = sized.iter().sum();
+            phi.iter_mut().zip(sized).for_each(|(phi, b)| *phi += own_share * b + other_share * (all - b));
+        }
+        for (triple, &coefficient) in self.triples.iter().zip(triples) {
             for &i in triple {
                 phi[i] += 2.0 * coefficient / 3.0;
             }
@@ -434,7 +539,9 @@ impl NormalEquations {
             return None;
         }
         let weighted = which.map(|p| (p, pairs.weights[p]));
-        let columns = SignColumns::new(pairs.players, &terms.triples, weighted, |p| pairs.coalitions.bits(2 * p));
+        let columns = SignColumns::new(pairs.players, terms.size_terms > 0, &terms.triples, weighted, |p| {
+            pairs.coalitions.bits(2 * p)
+        });
         let rhs = columns.rhs(|p| pairs.y[p * pairs.targets + k]);
         let gram = columns.gram();
         (!stopped()).then_some(Self { n: columns.terms(), gram, rhs })
@@ -585,7 +692,7 @@ impl Fit {
         let whole = fixed.plus(&sampled);
         // Every ±1 term's weighted sum of squares is the pairs' total weight.
         let penalty = RIDGE * whole.gram[0];
-        let phi = whole.penalised(terms.players + terms.free, penalty).shapley_values(terms, delta)?;
+        let phi = whole.penalised(terms.unpenalised(), penalty).shapley_values(terms, delta)?;
         Some(Self { fixed, sampled, penalty, phi })
     }
 
@@ -611,7 +718,7 @@ impl Fit {
             true => {
                 let scale = 1.0 - 1.0 / groups as f64;
                 let base = self.fixed.scaled(scale).plus(&self.sampled);
-                Some(base.penalised(terms.players + terms.free, scale * self.penalty).solve(delta)?)
+                Some(base.penalised(terms.unpenalised(), scale * self.penalty).solve(delta)?)
             }
             false => None,
         };
@@ -631,19 +738,21 @@ impl Fit {
                 removal.and_then(|a| terms.locally_accurate(&a, delta)).map_or(Removal::Failed, Removal::Values)
             })
             .collect();
+        // The unpenalised coefficients when every triple is penalised.
+        let every_triple_penalised = terms.players + terms.size_terms;
         let mut out = Vec::with_capacity(groups);
         for (g, (members, removal)) in members.iter().zip(removals).enumerate() {
             let phi = match removal {
                 Removal::Values(phi) => phi,
-                Removal::Failed => self.refit_without(pairs, terms, k, delta, (g, members), terms.players)?,
+                Removal::Failed => self.refit_without(pairs, terms, k, delta, (g, members), every_triple_penalised)?,
                 // Penalising every triple changes the system only where some are free.
-                Removal::TooLarge => self
-                    .refit_without(pairs, terms, k, delta, (g, members), terms.players + terms.free)
-                    .or_else(|| {
+                Removal::TooLarge => {
+                    self.refit_without(pairs, terms, k, delta, (g, members), terms.unpenalised()).or_else(|| {
                         (terms.free > 0)
-                            .then(|| self.refit_without(pairs, terms, k, delta, (g, members), terms.players))
+                            .then(|| self.refit_without(pairs, terms, k, delta, (g, members), every_triple_penalised))
                             .flatten()
-                    })?,
+                    })?
+                }
             };
             out.push(phi);
         }
@@ -738,36 +847,133 @@ mod tests {
         assert!((block.iter().sum::<f64>() - (total - base)).abs() < 1e-12);
     }
 
+    /// Every triple the cap allows, and the size terms.
+    const SIZED: InteractionTerms = InteractionTerms { triple_players: usize::MAX, size_terms: true };
+
     #[test]
     fn terms_keep_the_largest_players_within_the_coefficient_cap() {
-        // 16 players: C(12, 3) = 220 triples, 236 coefficients (C(13, 3) = 286 would not fit).
+        // 16 players and their 16 size terms: C(12, 3) = 220 triples, 252 coefficients
+        // (C(13, 3) = 286 would not fit).
         let linear: Vec<f64> = (0..16).map(|i| if i % 2 == 0 { -(i as f64) } else { 0.1 }).collect();
-        let terms = Terms::choose(&linear, usize::MAX, 1 << 20).unwrap();
-        assert_eq!(terms.triples.len(), 220);
-        assert_eq!(terms.len(), 236);
+        let terms = Terms::choose(&linear, SIZED, 1 << 20).unwrap();
+        assert_eq!((terms.size_terms, terms.triples.len()), (16, 220));
+        assert_eq!(terms.len(), 252);
         let mut top: Vec<usize> = terms.triples.iter().flatten().copied().collect();
         top.sort_unstable();
         top.dedup();
         // The 7 even players from 2 by |value|, then the 5 lowest-indexed ties at 0.1
         // (player 0's value is 0, the smallest).
         assert_eq!(top, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14]);
-        // 12 players: all 220 triples; 255 players: one; 256 and more: none.
+        // Without pairs for the size terms, 12 players: all 220 triples; 255 players: one;
+        // 256 and more: none.
         assert_eq!(terms.free, 220, "enough pairs for every triple unpenalised");
-        assert_eq!(Terms::choose(&[1.0; 12], usize::MAX, 0).unwrap().len(), 12 + 220);
-        assert_eq!(Terms::choose(&[1.0; 255], usize::MAX, 0).unwrap().triples.len(), 1);
-        assert!(Terms::choose(&[1.0; 256], usize::MAX, 0).is_none());
-        // 300 pairs support 75 coefficients: the C(8, 3) = 56 triples among the 8 largest
-        // players (the even ones from 2, then player 1) come first, unpenalised.
-        let few = Terms::choose(&linear, usize::MAX, 300).unwrap();
-        assert_eq!((few.free, few.triples.len()), (56, 220));
-        let ranked = [14, 12, 10, 8, 6, 4, 2, 1];
-        assert!(few.triples[..56].iter().all(|t| t.iter().all(|i| ranked.contains(i))));
-        assert!(few.triples[56..].iter().all(|t| t.iter().any(|i| !ranked.contains(i))));
+        assert_eq!(Terms::choose(&[1.0; 12], SIZED, 0).unwrap().len(), 12 + 220);
+        assert_eq!(Terms::choose(&[1.0; 255], SIZED, 0).unwrap().triples.len(), 1);
+        assert!(Terms::choose(&[1.0; 256], SIZED, 0).is_none());
+        // However many pairs, the size terms of 128 players would leave no room for a triple.
+        let wide = Terms::choose(&[1.0; 128], SIZED, 1 << 20).unwrap();
+        assert_eq!((wide.size_terms, wide.triples.len()), (0, 120));
+        // 300 pairs support 75 coefficients: the 16 players, their 16 size terms and the
+        // C(7, 3) = 35 triples among the 7 largest players (the even ones from 2, then
+        // player 1) come first, unpenalised.
+        let few = Terms::choose(&linear, SIZED, 300).unwrap();
+        assert_eq!((few.size_terms, few.free, few.triples.len()), (16, 35, 220));
+        assert_eq!(few.unpenalised(), 16 + 16 + 35);
+        let ranked = [14, 12, 10, 8, 6, 4, 2];
+        assert!(few.triples[..35].iter().all(|t| t.iter().all(|i| ranked.contains(i))));
+        assert!(few.triples[35..].iter().all(|t| t.iter().any(|i| !ranked.contains(i))));
+        // 127 pairs support 31 coefficients: no room for the size terms beside the players.
+        let top = InteractionTerms { triple_players: 6, size_terms: true };
+        let thin = Terms::choose(&linear, top, 127).unwrap();
+        assert_eq!((thin.size_terms, thin.triples.len()), (0, 20));
+        assert_eq!(Terms::choose(&linear, top, 128).unwrap().size_terms, 16);
+        // An estimator without size terms never fits them.
+        let unsized_terms = InteractionTerms { triple_players: usize::MAX, size_terms: false };
+        let plain = Terms::choose(&linear, unsized_terms, 1 << 20).unwrap();
+        assert_eq!((plain.size_terms, plain.len()), (0, 236));
+    }
+
+    /// The exact Shapley values of the game `value` over `players` players (bit `i` of a
+    /// coalition's index is player `i`), by enumeration.
+    fn brute_force_shapley(players: usize, value: impl Fn(u32) -> f64) -> Vec<f64> {
+        let factorial = |n: usize| (1..=n).map(|k| k as f64).product::<f64>();
+        (0..players)
+            .map(|i| {
+                (0..1u32 << players)
+                    .filter(|s| s & (1 << i) == 0)
+                    .map(|s| {
+                        let size = s.count_ones() as usize;
+                        let weight = factorial(size) * factorial(players - size - 1) / factorial(players);
+                        weight * (value(s | 1 << i) - value(s))
+                    })
+                    .sum()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn size_terms_have_their_closed_form_shapley_values() {
+        for players in [3, 4, 7, 10] {
+            let sign = |s: u32, i: usize| if s & (1 << i) != 0 { 1.0 } else { -1.0 };
+            let size_term = |s: u32| sign(s, 1) * size_scale(players, s.count_ones() as usize);
+            let exact = brute_force_shapley(players, size_term);
+            let (own, other) = size_term_shapley(players);
+            assert!((exact[1] - own).abs() < 1e-12, "M = {players}: {exact:?} vs {own}");
+            for (i, value) in exact.iter().enumerate().filter(|&(i, _)| i != 1) {
+                assert!((value - other).abs() < 1e-12, "M = {players}, player {i}: {value} vs {other}");
+            }
+            // Efficiency: u(N) − u(∅) = h(M) + h(0) = 2.
+            assert!((own + (players - 1) as f64 * other - 2.0).abs() < 1e-12);
+            assert_eq!((size_scale(players, players), size_scale(players, 0)), (1.0, 1.0));
+        }
+        // The fitted basis at a pair and the values of its coefficients.
+        let terms = Terms { players: 4, size_terms: 4, triples: vec![[0, 1, 3]], free: 1 };
+        let mut x = vec![0.0; terms.len()];
+        terms.features(&[1.0, -1.0, 1.0, 1.0], &mut x);
+        let h = size_scale(4, 3);
+        assert_eq!(x, vec![1.0, -1.0, 1.0, 1.0, h, -h, h, h, -1.0]);
+        let (own, other) = size_term_shapley(4);
+        let phi = terms.shapley(&[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0]);
+        assert_eq!(phi, vec![2.0 * other, 2.0 * other, 2.0 * own, 2.0 * other]);
+    }
+
+    #[test]
+    fn size_terms_fit_a_size_dependent_game_exactly() {
+        // A game whose players' effects grow away from the middle size, plus an even part
+        // (a pair's product, which complementary pairs cancel): the linear fit leaves the
+        // size dependence as noise; with the size terms the fit spans the game's
+        // antisymmetric part and recovers the exact values from a sample.
+        let players = 10;
+        let value = |s: u32| {
+            let sign = |i: usize| if s & (1 << i) != 0 { 1.0 } else { -1.0 };
+            let scale = size_scale(players, s.count_ones() as usize);
+            let effects: f64 = (0..players).map(|i| (i as f64 - 4.5) * sign(i) * (1.0 + 2.0 * scale)).sum();
+            effects + 0.7 * sign(0) * sign(3)
+        };
+        let exact = brute_force_shapley(players, value);
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let schedule = LeverageSampler::new(players, 400, true, &mut rng).unwrap().schedule;
+        assert!(!schedule.exact);
+        let mask = |c: usize| (0..players).filter(|&i| schedule.coalitions.contains(c, i)).map(|i| 1u32 << i).sum();
+        let values: Vec<f64> = (0..schedule.len()).map(|c| value(mask(c))).collect();
+        let (base, total) = (value(0), value((1 << players) - 1));
+        let pairs = Pairs::of(&schedule, &values, &[base], &[total], 4).expect("a paired schedule");
+        let error = |terms: &Terms| {
+            let phi = terms.fit(&pairs, 0, total - base).expect("an identified fit");
+            phi.iter().zip(&exact).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max)
+        };
+        let linear = Terms::linear(players);
+        let ranking = linear.fit(&pairs, 0, total - base).unwrap();
+        let sized =
+            Terms::choose(&ranking, InteractionTerms { triple_players: 3, size_terms: true }, pairs.len()).unwrap();
+        assert_eq!((sized.size_terms, sized.triples.len()), (players, 1));
+        assert!(error(&linear) > 1e-2, "the linear fit cannot represent the game: {}", error(&linear));
+        assert!(error(&sized) < 1e-9, "{}", error(&sized));
     }
 
     #[test]
     fn shapley_values_split_each_triple_evenly() {
-        let terms = Terms { players: 4, triples: vec![[0, 1, 3]], free: 1 };
+        let terms = Terms { players: 4, size_terms: 0, triples: vec![[0, 1, 3]], free: 1 };
         let phi = terms.shapley(&[0.5, 0.0, 1.0, 0.0, 3.0]);
         assert_eq!(phi, vec![3.0, 2.0, 2.0, 2.0]);
         let mut x = vec![0.0; 5];

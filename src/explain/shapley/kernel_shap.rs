@@ -165,7 +165,7 @@ impl SamplingPlan {
                 design.max(groups.saturating_mul(gram)),
             );
         // An enumerated schedule is solved exactly, without the interaction fit.
-        let Some(triple_players) = self.estimator.triple_players().filter(|_| !covers_all(players, self.budget)) else {
+        let Some(terms) = self.estimator.interaction_terms().filter(|_| !covers_all(players, self.budget)) else {
             return set;
         };
         set.hold(
@@ -174,16 +174,8 @@ impl SamplingPlan {
             targets.saturating_add(2).saturating_mul(8),
         )
         .hold("the interaction fit's replicate values", groups, targets.saturating_mul(players).saturating_mul(8))
-        .hold(
-            "the interaction fit's normal equations",
-            INTERACTION_SYSTEMS,
-            interaction_system_bytes(players, triple_players),
-        )
-        .hold(
-            "the interaction fit's sign bits",
-            1,
-            interaction_sign_bytes(players, triple_players, coalitions / 2),
-        )
+        .hold("the interaction fit's normal equations", INTERACTION_SYSTEMS, interaction_system_bytes(players, terms))
+        .hold("the interaction fit's sign bits", 1, interaction_sign_bytes(players, terms, coalitions / 2))
     }
 }
 
@@ -302,9 +294,9 @@ impl Round {
             let y: Vec<f64> = (0..schedule.len()).map(|c| values[c * t + k]).collect();
             constrained_wls(&schedule.coalitions, &schedule.weights, &y, base[k], prediction[k])
         };
-        let interactions = match plan.estimator.triple_players() {
-            Some(triple_players) => {
-                interaction_estimate(schedule, triple_players, values, base, prediction, plan.max_groups, linear_fit)?
+        let interactions = match plan.estimator.interaction_terms() {
+            Some(terms) => {
+                interaction_estimate(schedule, terms, values, base, prediction, plan.max_groups, linear_fit)?
             }
             None => None,
         };

@@ -12,12 +12,18 @@
 //! matrix is the same bits on any number of threads and with or without AVX2.
 //!
 //! A triple's sign is the product of its players', so its sign bits are the XOR of theirs.
+//!
+//! The fit's size terms `(2 z_i − 1) · h(|S|)` are a player's sign times a scale that
+//! depends only on the pair's coalition size ([`size_scale`]). The pairs are grouped by
+//! weight and by that scale, so that within a group a size term is its player's sign times
+//! a constant: its entries are the same counts, times the scale once or twice.
 
 use std::collections::HashMap;
 use std::ops::Range;
 
 use rayon::prelude::*;
 
+use super::interactions::size_scale;
 use super::wide::avx2_dispatch;
 
 /// The fewest XOR-and-popcounts one task of the Gram matrix's rows takes on the engine's
@@ -27,24 +33,34 @@ const WORDS_PER_TASK: usize = 1 << 14;
 /// Partial sums per class of the right side (independent additions in flight).
 const RHS_LANES: usize = 4;
 
-/// The pairs that share one weight.
+/// The pairs that share one weight and one size scale.
 #[derive(Debug, Clone, PartialEq)]
 struct WeightClass {
-    weight: f64,
+    /// The weight, times the size scale once and twice: the class's weight in an entry
+    /// of two plain terms, of a plain term and a size term, and of two size terms.
+    weight: [f64; 3],
     /// Their positions in [`SignColumns::order`].
     members: Range<usize>,
     /// Their words in each term's sign bits (the last one's high bits unused, 0).
     words: Range<usize>,
 }
 
-/// The sign bits of some terms at some weighted pairs, the pairs grouped by weight.
+/// The sign bits of some terms at some weighted pairs, the pairs grouped by weight (and
+/// size scale, when size terms are fitted).
+///
+/// The terms are, in order: each player's sign, each player's size term (when fitted),
+/// then each triple's sign. Only the players' and the triples' signs are stored, as
+/// columns of bits; a size term reads its player's column.
 #[derive(Debug)]
 pub(super) struct SignColumns {
+    players: usize,
+    /// Size terms fitted: `players` of them, else 0.
+    size_terms: usize,
     terms: usize,
-    /// Words of sign bits per term.
+    /// Words of sign bits per column.
     words: usize,
-    /// `terms × words`: bit `q` of a class's words is set where the term is −1 at the
-    /// class's `q`-th pair.
+    /// `columns × words` (the players', then the triples'): bit `q` of a class's words is
+    /// set where the column is −1 at the class's `q`-th pair.
     bits: Vec<u64>,
     classes: Vec<WeightClass>,
     /// The pairs, each class's members in turn.
@@ -52,27 +68,35 @@ pub(super) struct SignColumns {
 }
 
 impl SignColumns {
-    /// The signs of the `players` players' terms, then of each triple's, at the pairs of
-    /// `weighted` (pair index and weight, in order; pairs of weight 0 are left out), where
-    /// `first_coalition(p)` gives the packed membership words of pair `p`'s first
-    /// coalition (player `i` is bit `i % 64` of word `i / 64`, and its sign is `+1` where
-    /// the bit is set).
+    /// The signs of the `players` players' terms, their size terms when `size_terms`, then
+    /// each triple's sign, at the pairs of `weighted` (pair index and weight, in order;
+    /// pairs of weight 0 are left out), where `first_coalition(p)` gives the packed
+    /// membership words of pair `p`'s first coalition (player `i` is bit `i % 64` of word
+    /// `i / 64`, and its sign is `+1` where the bit is set; no bit past the players set).
     pub(super) fn new<'a>(
         players: usize,
+        size_terms: bool,
         triples: &[[usize; 3]],
         weighted: impl Iterator<Item = (usize, f64)>,
         first_coalition: impl Fn(usize) -> &'a [u64],
     ) -> Self {
-        // The classes in order of their weights' first appearance, each pair keeping its
+        // The size scale of a pair: 1 (and one class per weight) without size terms.
+        let scale_of = |pair: usize| match size_terms {
+            true => size_scale(players, first_coalition(pair).iter().map(|w| w.count_ones() as usize).sum()),
+            false => 1.0,
+        };
+        // The classes in order of their keys' first appearance, each pair keeping its
         // place within its class (a schedule's pairs mostly come in runs of one weight).
-        let mut members: Vec<(f64, Vec<usize>)> = Vec::new();
-        let mut class_of: HashMap<u64, usize> = HashMap::new();
+        let mut members: Vec<((f64, f64), Vec<usize>)> = Vec::new();
+        let mut class_of: HashMap<(u64, u64), usize> = HashMap::new();
         let mut last: Option<usize> = None;
         for (pair, weight) in weighted.filter(|&(_, weight)| weight != 0.0) {
+            let scale = scale_of(pair);
+            let key = (weight.to_bits(), scale.to_bits());
             let class = match last {
-                Some(class) if members[class].0.to_bits() == weight.to_bits() => class,
-                _ => *class_of.entry(weight.to_bits()).or_insert_with(|| {
-                    members.push((weight, Vec::new()));
+                Some(class) if (members[class].0 .0.to_bits(), members[class].0 .1.to_bits()) == key => class,
+                _ => *class_of.entry(key).or_insert_with(|| {
+                    members.push(((weight, scale), Vec::new()));
                     members.len() - 1
                 }),
             };
@@ -80,14 +104,16 @@ impl SignColumns {
             last = Some(class);
         }
         let (mut order, mut classes, mut words) = (Vec::new(), Vec::with_capacity(members.len()), 0);
-        for (weight, pairs) in members {
+        for ((weight, scale), pairs) in members {
             let (first, first_word) = (order.len(), words);
             words += pairs.len().div_ceil(64);
             order.extend(pairs);
+            let weight = [weight, weight * scale, weight * scale * scale];
             classes.push(WeightClass { weight, members: first..order.len(), words: first_word..words });
         }
-        let terms = players + triples.len();
-        let mut bits = vec![0u64; terms * words];
+        let size_terms = if size_terms { players } else { 0 };
+        let columns = players + triples.len();
+        let mut bits = vec![0u64; columns * words];
         for class in &classes {
             for (q, &pair) in order[class.members.clone()].iter().enumerate() {
                 let (word, bit) = (class.words.start + q / 64, q % 64);
@@ -106,7 +132,7 @@ impl SignColumns {
                 *x = player(*a)[w] ^ player(*b)[w] ^ player(*c)[w];
             }
         }
-        Self { terms, words, bits, classes, order }
+        Self { players, size_terms, terms: columns + size_terms, words, bits, classes, order }
     }
 
     /// The number of terms (the Gram matrix's order).
@@ -114,8 +140,14 @@ impl SignColumns {
         self.terms
     }
 
-    fn term(&self, j: usize) -> &[u64] {
-        &self.bits[j * self.words..(j + 1) * self.words]
+    /// Term `j`'s sign bits, and whether it is a size term (scaled by the class's scale).
+    fn term(&self, j: usize) -> (&[u64], bool) {
+        let (column, scaled) = match j.checked_sub(self.players) {
+            None => (j, false),
+            Some(i) if i < self.size_terms => (i, true),
+            Some(_) => (j - self.size_terms, false),
+        };
+        (&self.bits[column * self.words..(column + 1) * self.words], scaled)
     }
 
     /// `Σ_p w_p x(p) y(p)` for every term, `y(p)` the response at pair `p`: per class, its
@@ -125,10 +157,10 @@ impl SignColumns {
         let responses: Vec<f64> = self.order.iter().map(|&p| y(p)).collect();
         (0..self.terms)
             .map(|j| {
-                let signs = self.term(j);
+                let (signs, scaled) = self.term(j);
                 self.classes.iter().fold(0.0, |sum, class| {
                     let lanes = signed_sum(&responses[class.members.clone()], &signs[class.words.clone()]);
-                    sum + class.weight * lanes.iter().sum::<f64>()
+                    sum + class.weight[usize::from(scaled)] * lanes.iter().sum::<f64>()
                 })
             })
             .collect()
@@ -183,16 +215,17 @@ avx2_dispatch! {
 
 #[inline(always)]
 fn portable_gram_row(columns: &SignColumns, j: usize, row: &mut [f64]) {
-    let a = columns.term(j);
+    let (a, a_scaled) = columns.term(j);
     for (k, entry) in row.iter_mut().enumerate().skip(j) {
-        let b = columns.term(k);
+        let (b, b_scaled) = columns.term(k);
+        let scalings = usize::from(a_scaled) + usize::from(b_scaled);
         *entry = columns.classes.iter().fold(0.0, |sum, class| {
             let words = class.words.clone();
             let differing: u64 =
                 a[words.clone()].iter().zip(&b[words]).map(|(x, y)| u64::from((x ^ y).count_ones())).sum();
             // Both counts are below 2⁵³: the difference is exact as an f64.
             let agreement = class.members.len() as f64 - 2.0 * differing as f64;
-            sum + class.weight * agreement
+            sum + class.weight[scalings] * agreement
         });
     }
 }
@@ -229,9 +262,15 @@ mod tests {
         Example { memberships, weighted, triples: vec![[0, 1, 2], [3, 40, 69], [5, 6, 64], [1, 33, 68]], players }
     }
 
-    fn dense_features(membership: &[u64], players: usize, triples: &[[usize; 3]]) -> Vec<f64> {
+    /// The terms at a pair in the fit's order: the players' signs, their size terms (when
+    /// `size_terms`), the triples' signs.
+    fn dense_features(membership: &[u64], players: usize, size_terms: bool, triples: &[[usize; 3]]) -> Vec<f64> {
         let sign = |i: usize| if (membership[i / 64] >> (i % 64)) & 1 == 1 { 1.0 } else { -1.0 };
         let mut x: Vec<f64> = (0..players).map(sign).collect();
+        if size_terms {
+            let size = (0..players).filter(|&i| sign(i) > 0.0).count();
+            x.extend((0..players).map(|i| sign(i) * size_scale(players, size)));
+        }
         x.extend(triples.iter().map(|[a, b, c]| sign(*a) * sign(*b) * sign(*c)));
         x
     }
@@ -239,29 +278,39 @@ mod tests {
     #[test]
     fn counted_normal_equations_match_the_dense_sums() {
         let Example { memberships, weighted, triples, players } = example();
-        let columns = SignColumns::new(players, &triples, weighted.iter().copied(), |p| &memberships[p]);
-        let n = columns.terms();
-        assert_eq!(n, players + triples.len());
-        let y = |p: usize| (p as f64 * 0.37).sin();
-        let (gram, rhs) = (columns.gram(), columns.rhs(y));
-        let (mut want_gram, mut want_rhs) = (vec![0.0; n * n], vec![0.0; n]);
-        for &(p, w) in &weighted {
-            let x = dense_features(&memberships[p], players, &triples);
-            for j in 0..n {
-                want_rhs[j] += w * x[j] * y(p);
-                for k in j..n {
-                    want_gram[j * n + k] += w * x[j] * x[k];
+        for size_terms in [false, true] {
+            let columns =
+                SignColumns::new(players, size_terms, &triples, weighted.iter().copied(), |p| &memberships[p]);
+            let n = columns.terms();
+            assert_eq!(n, players * (1 + usize::from(size_terms)) + triples.len());
+            let y = |p: usize| (p as f64 * 0.37).sin();
+            let (gram, rhs) = (columns.gram(), columns.rhs(y));
+            let (mut want_gram, mut want_rhs) = (vec![0.0; n * n], vec![0.0; n]);
+            for &(p, w) in &weighted {
+                let x = dense_features(&memberships[p], players, size_terms, &triples);
+                for j in 0..n {
+                    want_rhs[j] += w * x[j] * y(p);
+                    for k in j..n {
+                        want_gram[j * n + k] += w * x[j] * x[k];
+                    }
                 }
             }
+            if size_terms {
+                // The scales round: the counts' sums agree to rounding.
+                for (got, want) in gram.iter().zip(&want_gram) {
+                    assert!((got - want).abs() <= 1e-12 * (1.0 + want.abs()), "{got} vs {want}");
+                }
+            } else {
+                // Without size terms the entries are sums of multiples of 1/8: exact.
+                assert_eq!(gram, want_gram);
+            }
+            for (got, want) in rhs.iter().zip(&want_rhs) {
+                assert!((got - want).abs() <= 1e-12 * (1.0 + want.abs()), "{got} vs {want}");
+            }
+            let total: f64 = weighted.iter().map(|(_, w)| w).sum();
+            assert!((0..players).all(|j| gram[j * n + j] == total));
+            assert!((1..n).all(|j| (0..j).all(|k| gram[j * n + k] == 0.0)), "the lower triangle stays 0");
         }
-        // The Gram matrix's entries are sums of multiples of 1/8: exact either way.
-        assert_eq!(gram, want_gram);
-        for (got, want) in rhs.iter().zip(&want_rhs) {
-            assert!((got - want).abs() <= 1e-12 * (1.0 + want.abs()), "{got} vs {want}");
-        }
-        let total: f64 = weighted.iter().map(|(_, w)| w).sum();
-        assert!((0..n).all(|j| gram[j * n + j] == total));
-        assert!((1..n).all(|j| (0..j).all(|k| gram[j * n + k] == 0.0)), "the lower triangle stays 0");
     }
 
     #[test]
@@ -269,7 +318,7 @@ mod tests {
         let Example { memberships, mut weighted, triples, players } = example();
         // Weights without a short binary expansion, so that the entries round.
         weighted.iter_mut().for_each(|(p, w)| *w *= 1.0 + (*p % 3) as f64 / 7.0);
-        let columns = SignColumns::new(players, &triples, weighted.into_iter(), |p| &memberships[p]);
+        let columns = SignColumns::new(players, true, &triples, weighted.into_iter(), |p| &memberships[p]);
         let bits = |gram: Vec<f64>| gram.into_iter().map(f64::to_bits).collect::<Vec<_>>();
         let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
         let three = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
@@ -291,7 +340,7 @@ mod tests {
     #[test]
     fn no_pairs_give_zero_equations() {
         const MEMBERSHIP: [u64; 1] = [0b101];
-        let columns = SignColumns::new(3, &[[0, 1, 2]], [(0, 0.0)].into_iter(), |_| &MEMBERSHIP[..]);
+        let columns = SignColumns::new(3, false, &[[0, 1, 2]], [(0, 0.0)].into_iter(), |_| &MEMBERSHIP[..]);
         assert_eq!(columns.gram(), vec![0.0; 16]);
         assert_eq!(columns.rhs(|_| 1.0), vec![0.0; 4]);
     }
