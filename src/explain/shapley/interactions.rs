@@ -95,7 +95,7 @@ use super::jackknife::{
 use rayon::prelude::*;
 
 use super::schedule::{Coalitions, Schedule};
-use super::sign_gram::SignColumns;
+use super::sign_gram::{Part, SignColumns};
 use super::solve::dot;
 use crate::engine::call_control::{self, ControlScope};
 use crate::error::Result;
@@ -207,16 +207,24 @@ pub(super) fn interaction_estimate(
     // (read only when there are groups to leave out and every target's replicates exist).
     let mut fitted: Vec<Option<Vec<Vec<f64>>>> = Vec::with_capacity(base.len());
     let mut replicated = groups >= 2;
+    // The players' signs (and size scales) at every pair, counted once for every target:
+    // the players' block ranks them, and each target's triples are added to them.
+    let size_terms = Terms::fits_size_terms(players, interaction_terms, pairs.len());
+    let signs = SignColumns::new(players, size_terms, &[], pairs.parted(), |p| pairs.coalitions.bits(2 * p));
     for k in 0..base.len() {
         let delta = total[k] - base[k];
         // The QR fit, where the players' block could not rank them (computed once).
         let mut qr = None;
-        let ranking = match Terms::linear(players).fit(&pairs, k, delta) {
+        let linear = Terms::linear(players);
+        let block = NormalEquations::of_part(&signs, None, &linear, &pairs, k);
+        let ranking = match block.and_then(|block| block.shapley_values(&linear, delta)) {
             Some(ranking) => ranking,
             None => qr.insert(linear_fit(k)?).clone(),
         };
-        let fit = Terms::choose(&ranking, interaction_terms, pairs.len())
-            .and_then(|terms| Fit::new(&pairs, &terms, k, delta).map(|fit| (terms, fit)));
+        let fit = Terms::choose(&ranking, interaction_terms, pairs.len()).and_then(|terms| {
+            let columns = signs.with_triples(&terms.triples);
+            Fit::new(&columns, &pairs, &terms, k, delta).map(|fit| (terms, fit))
+        });
         let Some((terms, fit)) = fit else {
             phi.extend(match qr {
                 Some(linear) => linear,
@@ -255,6 +263,12 @@ pub(super) fn interaction_estimate(
     }
     Ok(Some((phi, Some(replicates.standard_errors()))))
 }
+
+/// The part of the enumerated pairs in [`Pairs::parted`].
+const ENUMERATED: usize = 0;
+
+/// The part of the sampled pairs in [`Pairs::parted`].
+const SAMPLED: usize = 1;
 
 /// The complementary pairs of a paired schedule.
 struct Pairs<'a> {
@@ -322,14 +336,9 @@ impl<'a> Pairs<'a> {
         self.weights.len()
     }
 
-    /// The enumerated pairs (in no jackknife group).
-    fn enumerated(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.len()).filter(|&p| self.group[p].is_none())
-    }
-
-    /// The sampled pairs.
-    fn sampled(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.len()).filter(|&p| self.group[p].is_some())
+    /// Every pair with its weight and part: [`ENUMERATED`] or [`SAMPLED`].
+    fn parted(&self) -> impl Iterator<Item = (usize, f64, usize)> + '_ {
+        (0..self.len()).map(|p| (p, self.weights[p], if self.group[p].is_some() { SAMPLED } else { ENUMERATED }))
     }
 
     /// The pairs of each of `groups` groups.
@@ -406,9 +415,13 @@ impl Terms {
     }
 
     /// The fit of target `k` on these terms over every pair, unpenalised, as Shapley
-    /// values; `None` when its Gram matrix is singular or the call was stopped.
+    /// values, counted as [`interaction_estimate`] counts them (the pairs in their parts);
+    /// `None` when its Gram matrix is singular or the call was stopped.
+    #[cfg(test)]
     fn fit(&self, pairs: &Pairs, k: usize, delta: f64) -> Option<Vec<f64>> {
-        NormalEquations::over(pairs, self, k, 0..pairs.len())?.shapley_values(self, delta)
+        let signs =
+            SignColumns::new(self.players, self.size_terms > 0, &[], pairs.parted(), |p| pairs.coalitions.bits(2 * p));
+        NormalEquations::of_part(&signs.with_triples(&self.triples), None, self, pairs, k)?.shapley_values(self, delta)
     }
 
     /// The players alone, their size terms where `terms` has them and `pairs` pairs support
@@ -419,7 +432,7 @@ impl Terms {
     fn choose(linear: &[f64], terms: InteractionTerms, pairs: usize) -> Option<Self> {
         let (players, triple_players) = (linear.len(), terms.triple_players);
         let supported = pairs / PAIRS_PER_COEFFICIENT;
-        let size_terms = if terms.size_terms && Self::size_terms_fit(players, supported) { players } else { 0 };
+        let size_terms = if Self::fits_size_terms(players, terms, pairs) { players } else { 0 };
         let base = players + size_terms;
         let k = Self::supported_players(base, players, triple_players, usize::MAX);
         if k < 3 {
@@ -444,6 +457,12 @@ impl Terms {
         }
         let free = triples.iter().take_while(|t| t.iter().all(|&i| rank[i] < free_players)).count();
         Some(Self { players, size_terms, triples, free })
+    }
+
+    /// Whether a fit on `terms` over `pairs` pairs has size terms: where `terms` has them
+    /// and the pairs support them unpenalised beside the players.
+    fn fits_size_terms(players: usize, terms: InteractionTerms, pairs: usize) -> bool {
+        terms.size_terms && Self::size_terms_fit(players, pairs / PAIRS_PER_COEFFICIENT)
     }
 
     /// Whether the players' size terms fit unpenalised beside their signs within
@@ -538,13 +557,24 @@ impl NormalEquations {
         if stopped() {
             return None;
         }
-        let weighted = which.map(|p| (p, pairs.weights[p]));
+        let weighted = which.map(|p| (p, pairs.weights[p], ENUMERATED));
         let columns = SignColumns::new(pairs.players, terms.size_terms > 0, &terms.triples, weighted, |p| {
             pairs.coalitions.bits(2 * p)
         });
-        let rhs = columns.rhs(|p| pairs.y[p * pairs.targets + k]);
-        let gram = columns.gram();
-        (!stopped()).then_some(Self { n: columns.terms(), gram, rhs })
+        Self::of_part(&columns, None, terms, pairs, k)
+    }
+
+    /// The normal equations of target `k` over the pairs of `part` of `columns`, whose
+    /// terms are `terms` or begin with them (only the players' block is counted for
+    /// [`Terms::linear`]); `None` when the call was stopped.
+    fn of_part(columns: &SignColumns, part: Part, terms: &Terms, pairs: &Pairs, k: usize) -> Option<Self> {
+        if stopped() {
+            return None;
+        }
+        let players_only = terms.len() == terms.players;
+        let rhs = columns.rhs(part, players_only, |p| pairs.y[p * pairs.targets + k]);
+        let gram = columns.gram(part, players_only);
+        (!stopped()).then_some(Self { n: terms.len(), gram, rhs })
     }
 
     /// `scale · self`, entry by entry.
@@ -686,9 +716,9 @@ struct Fit {
 impl Fit {
     /// Fits target `k` on `terms` constrained to `Σφ = delta`; `None` when the Gram
     /// matrix is singular or the call was stopped.
-    fn new(pairs: &Pairs, terms: &Terms, k: usize, delta: f64) -> Option<Self> {
-        let fixed = NormalEquations::over(pairs, terms, k, pairs.enumerated())?;
-        let sampled = NormalEquations::over(pairs, terms, k, pairs.sampled())?;
+    fn new(columns: &SignColumns, pairs: &Pairs, terms: &Terms, k: usize, delta: f64) -> Option<Self> {
+        let fixed = NormalEquations::of_part(columns, Some(ENUMERATED), terms, pairs, k)?;
+        let sampled = NormalEquations::of_part(columns, Some(SAMPLED), terms, pairs, k)?;
         let whole = fixed.plus(&sampled);
         // Every ±1 term's weighted sum of squares is the pairs' total weight.
         let penalty = RIDGE * whole.gram[0];

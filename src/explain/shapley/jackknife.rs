@@ -490,32 +490,34 @@ fn panel_sum<const W: usize, const LANES: usize>(
     sums
 }
 
+/// The width of [`column_products`]' panels: narrow, so that the lower triangle's
+/// panels are skipped.
+const PRODUCTS_PANEL: usize = 4;
+
 avx2_dispatch! {
-    /// `UᵀU` for `U` of rows of `columns` entries (row-major): `columns × columns`,
-    /// row-major, each entry summed over the rows in [`panel_sum`]'s order.
+    /// The upper triangle of `UᵀU` for `U` of rows of `columns` entries (row-major):
+    /// `columns × columns`, row-major, each entry `(t, s)` with `s ≥ t` summed over the
+    /// rows in [`panel_sum`]'s order, by panels of [`PRODUCTS_PANEL`] columns; the
+    /// entries left of a row's first panel that reaches its diagonal stay 0.
     pub(super) fn column_products(u: &[f64], columns: usize) -> Vec<f64> => multiply_columns;
 }
 
 #[inline(always)]
 fn multiply_columns(u: &[f64], columns: usize) -> Vec<f64> {
     let mut out = vec![0.0; columns * columns];
-    for (first, width) in panels(columns) {
-        match width {
-            PANEL => products_panel::<PANEL, 1>(u, columns, first, &mut out),
-            8 => products_panel::<8, 2>(u, columns, first, &mut out),
-            _ => products_panel::<4, 4>(u, columns, first, &mut out),
-        }
+    for first in (0..columns).step_by(PRODUCTS_PANEL) {
+        products_panel::<PRODUCTS_PANEL, 4>(u, columns, first, &mut out);
     }
     out
 }
 
 /// Columns `first..first + W` of [`multiply_columns`]'s product (those past `columns`
-/// dropped).
+/// dropped), in the rows above the panel's last column.
 #[inline(always)]
 fn products_panel<const W: usize, const LANES: usize>(u: &[f64], columns: usize, first: usize, out: &mut [f64]) {
     let (width, panels) = padded_panels::<W>(u, columns, first);
     let rows = panels.len();
-    for (t, out) in out.chunks_exact_mut(columns).enumerate() {
+    for (t, out) in out.chunks_exact_mut(columns).enumerate().take(first + width) {
         let sums = panel_sum::<W, LANES>(rows, |i| u[i * columns + t], &panels);
         out[first..first + width].copy_from_slice(&sums[..width]);
     }
@@ -582,7 +584,7 @@ mod tests {
             }
             let products = column_products(&solved, columns);
             for t in 0..columns {
-                for s in 0..columns {
+                for s in t..columns {
                     let want: f64 = (0..n).map(|i| solved[i * columns + t] * solved[i * columns + s]).sum();
                     let got = products[t * columns + s];
                     assert!(close(got, want), "{columns} columns, ({t}, {s}): {got} vs {want}");
