@@ -514,10 +514,7 @@ impl Terms {
     /// [`shapley`](Self::shapley) shifted evenly to sum to `delta` exactly (the
     /// coefficients do up to rounding); `None` when a value is not finite.
     fn locally_accurate(&self, a: &[f64], delta: f64) -> Option<Vec<f64>> {
-        let mut phi = self.shapley(a);
-        let gap = (delta - phi.iter().sum::<f64>()) / self.players as f64;
-        phi.iter_mut().for_each(|v| *v += gap);
-        phi.iter().all(|v| v.is_finite()).then_some(phi)
+        shifted_to_sum(self.shapley(a), delta)
     }
 
     /// The Shapley values of coefficients `a`: `φ_i = 2 a_i + (2/3) Σ_{T∋i} a_T` plus the
@@ -538,6 +535,13 @@ impl Terms {
         }
         phi
     }
+}
+
+/// `phi` shifted evenly to sum to `delta`; `None` when a value is not finite.
+fn shifted_to_sum(mut phi: Vec<f64>, delta: f64) -> Option<Vec<f64>> {
+    let gap = (delta - phi.iter().sum::<f64>()) / phi.len() as f64;
+    phi.iter_mut().for_each(|v| *v += gap);
+    phi.iter().all(|v| v.is_finite()).then_some(phi)
 }
 
 /// The weighted normal equations `Σ w x xᵀ` (upper triangle, row-major) and `Σ w x y` of
@@ -644,32 +648,73 @@ struct Solution {
 }
 
 impl Solution {
-    /// The change in the coefficients when the pairs `members` are removed from the
-    /// system (exactly, by the Woodbury identity): with `Z` their rows scaled by `√w`,
-    /// `ρ` their scaled residuals and `P = G⁻¹ − G⁻¹1 1ᵀG⁻¹ / 1ᵀG⁻¹1` (the inverse on
-    /// `Σa = 0`), the change is `−P Zᵀ (I − Z P Zᵀ)⁻¹ ρ`. Costs `|members| · n² / 2`
-    /// (the rows through `L⁻¹`, as whole panels) against a refactorisation's `n³ / 6`.
-    /// `None` when the removal leaves the system singular: a pivot of `I − Z P Zᵀ` (whose
-    /// diagonal is `1 −` the pairs' leverages, at most 1) at or below the jackknife's
-    /// tolerance.
-    fn without(&self, pairs: &Pairs, terms: &Terms, k: usize, members: &[usize]) -> Option<Vec<f64>> {
-        let (n, r) = (self.n, members.len());
-        // The pairs' scaled rows as the columns of `Z` (`z[j · r + t]`: term `j` at pair `t`).
-        let mut z = vec![0.0; n * r];
+    /// This solution ready for group removals on `terms`: its Shapley values and
+    /// `W = L⁻¹ Sᵀ` (`S` the linear map from coefficients to Shapley values), so that a
+    /// removal's change `−L⁻ᵀ q` in the coefficients moves the values by `−Wᵀ q` (`M` per
+    /// entry of `q`, where the coefficients' change and their values would cost `n / 2`).
+    fn removable(self, terms: &Terms) -> Removable {
+        let n = self.n;
+        let mut unit = vec![0.0; n];
+        let mut transposed = Vec::with_capacity(n * terms.players);
+        for j in 0..n {
+            unit[j] = 1.0;
+            transposed.extend(terms.shapley(&unit));
+            unit[j] = 0.0;
+        }
+        let shapley_rows = forward_substitute_columns(&self.factor, n, &transposed, terms.players);
+        let phi = terms.shapley(&self.coefficients);
+        Removable { solution: self, phi, shapley_rows }
+    }
+}
+
+/// A [`Solution`] ready for group removals ([`Solution::removable`]).
+struct Removable {
+    solution: Solution,
+    /// The Shapley values of its coefficients (not shifted to sum to `Δ`).
+    phi: Vec<f64>,
+    /// `W = L⁻¹ Sᵀ`: `n` rows of `M`.
+    shapley_rows: Vec<f64>,
+}
+
+impl Removable {
+    /// The Shapley values (not shifted to sum to `Δ`) of the coefficients when the pairs
+    /// `members` are removed from the system (exactly, by the Woodbury identity): with `Z`
+    /// their rows scaled by `√w`, `ρ` their scaled residuals and
+    /// `P = G⁻¹ − G⁻¹1 1ᵀG⁻¹ / 1ᵀG⁻¹1` (the inverse on `Σa = 0`), the coefficients change
+    /// by `−P Zᵀ (I − Z P Zᵀ)⁻¹ ρ`. Costs `|members| · n² / 2` (the rows through `L⁻¹`, as
+    /// whole panels) against a refactorisation's `n³ / 6`. `None` when the removal leaves
+    /// the system singular: a pivot of `I − Z P Zᵀ` (whose diagonal is `1 −` the pairs'
+    /// leverages, at most 1) at or below the jackknife's tolerance.
+    fn without(
+        &self,
+        pairs: &Pairs,
+        terms: &Terms,
+        k: usize,
+        members: &[usize],
+        scratch: &mut RemovalScratch,
+    ) -> Option<Vec<f64>> {
+        let solution = &self.solution;
+        let (n, r) = (solution.n, members.len());
+        let RemovalScratch { z, signs, row, along, q } = scratch;
+        // The pairs' scaled rows as the columns of `Z` (`z[j · r + t]`: term `j` at pair `t`),
+        // each written whole.
+        z.resize(n * r, 0.0);
+        signs.resize(pairs.players, 0.0);
+        row.resize(n, 0.0);
         let mut residuals = vec![0.0; r];
-        let (mut signs, mut row) = (vec![0.0; pairs.players], vec![0.0; n]);
         for (t, (residual, &p)) in residuals.iter_mut().zip(members).enumerate() {
-            pairs.signs(p, &mut signs);
-            terms.features(&signs, &mut row);
+            pairs.signs(p, signs);
+            terms.features(signs, row);
             let root = pairs.weights[p].sqrt();
-            *residual = root * (pairs.y[p * pairs.targets + k] - dot(&row, &self.coefficients));
-            z.iter_mut().skip(t).step_by(r).zip(&row).for_each(|(z, x)| *z = root * x);
+            *residual = root * (pairs.y[p * pairs.targets + k] - dot(row, &solution.coefficients));
+            z[..n * r].iter_mut().skip(t).step_by(r).zip(row.iter()).for_each(|(z, x)| *z = root * x);
         }
         // In the factor's coordinates: the columns uₜ of U = L⁻¹ Z, so that
         // zₜᵀ G⁻¹ zᵤ = uₜ·uᵤ and zₜᵀ G⁻¹ 1 = uₜ·e.
-        let e = &self.ones;
-        let u = forward_substitute_columns(&self.factor, n, &z, r);
-        let mut along = vec![0.0; r];
+        let e = &solution.ones;
+        let u = forward_substitute_columns(&solution.factor, n, &z[..n * r], r);
+        along.clear();
+        along.resize(r, 0.0);
         for (row, e) in u.chunks_exact(r).zip(e) {
             along.iter_mut().zip(row).for_each(|(along, x)| *along += e * x);
         }
@@ -678,19 +723,34 @@ impl Solution {
         let mut kept = column_products(&u, r);
         for t in 0..r {
             for s in t..r {
-                let h = kept[t * r + s] - along[t] * along[s] / self.ones_sum;
+                let h = kept[t * r + s] - along[t] * along[s] / solution.ones_sum;
                 kept[t * r + s] = f64::from(u8::from(t == s)) - h;
             }
         }
         let weights = cholesky_solve(&cholesky_relative_to(kept, r, 1.0)?, r, residuals);
-        // The step −P Zᵀ w = −L⁻ᵀ (v − e (e·v) / eᵀe), with v = Σ wₜ uₜ.
-        let mut v: Vec<f64> = u.chunks_exact(r).map(|row| dot(row, &weights)).collect();
-        let projection = dot(&v, e) / self.ones_sum;
-        v.iter_mut().zip(e).for_each(|(v, e)| *v -= projection * e);
-        backward_substitute(&self.factor, n, &mut v);
-        let step = v.into_iter().map(|v| -v);
-        Some(self.coefficients.iter().zip(step).map(|(a, s)| a + s).collect())
+        // The step −P Zᵀ w = −L⁻ᵀ q, q = v − e (e·v) / eᵀe, with v = Σ wₜ uₜ; the values
+        // move by −Wᵀ q.
+        q.clear();
+        q.extend(u.chunks_exact(r).map(|row| dot(row, &weights)));
+        let projection = dot(q, e) / solution.ones_sum;
+        q.iter_mut().zip(e).for_each(|(q, e)| *q -= projection * e);
+        let mut phi = self.phi.clone();
+        for (q, row) in q.iter().zip(self.shapley_rows.chunks_exact(terms.players)) {
+            phi.iter_mut().zip(row).for_each(|(phi, w)| *phi -= q * w);
+        }
+        Some(phi)
     }
+}
+
+/// Buffers one worker's removals reuse ([`Removable::without`]): `Z`, a pair's signs and
+/// terms, `U`'s products with `e`, and the step before `L⁻ᵀ`.
+#[derive(Default)]
+struct RemovalScratch {
+    z: Vec<f64>,
+    signs: Vec<f64>,
+    row: Vec<f64>,
+    along: Vec<f64>,
+    q: Vec<f64>,
 }
 
 /// What removing one jackknife group from the shared factor gave.
@@ -734,7 +794,7 @@ impl Fit {
     /// replicate's system is singular even so, or the call was stopped.
     ///
     /// A group of fewer than half as many pairs as coefficients is removed by
-    /// [`Solution::without`] from the system whose enumerated pairs are scaled by
+    /// [`Removable::without`] from the system whose enumerated pairs are scaled by
     /// `1 − 1/G`: every group's own scale `1 − W_g / W_s` averages that, and the groups'
     /// spread around it changes a replicate at second order only (refitting the default's
     /// 16-pair groups at 36 coefficients instead changed the standard errors by at most
@@ -748,7 +808,7 @@ impl Fit {
             true => {
                 let scale = 1.0 - 1.0 / groups as f64;
                 let base = self.fixed.scaled(scale).plus(&self.sampled);
-                Some(base.penalised(terms.unpenalised(), scale * self.penalty).solve(delta)?)
+                Some(base.penalised(terms.unpenalised(), scale * self.penalty).solve(delta)?.removable(terms))
             }
             false => None,
         };
@@ -759,13 +819,13 @@ impl Fit {
         let control = call_control::current();
         let removals: Vec<Removal> = members
             .par_iter()
-            .map(|members| {
+            .map_init(RemovalScratch::default, |scratch, members| {
                 let Some(base) = rescaled.as_ref().filter(|_| 2 * members.len() < terms.len()) else {
                     return Removal::TooLarge;
                 };
                 let _scope = ControlScope::enter(control.clone());
-                let removal = (!stopped()).then(|| base.without(pairs, terms, k, members)).flatten();
-                removal.and_then(|a| terms.locally_accurate(&a, delta)).map_or(Removal::Failed, Removal::Values)
+                let removal = (!stopped()).then(|| base.without(pairs, terms, k, members, scratch)).flatten();
+                removal.and_then(|phi| shifted_to_sum(phi, delta)).map_or(Removal::Failed, Removal::Values)
             })
             .collect();
         // The unpenalised coefficients when every triple is penalised.
