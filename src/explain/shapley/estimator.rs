@@ -47,16 +47,18 @@ pub enum Estimator {
     /// documents the fit).
     LeverageInteractions,
     /// The stratified Leverage SHAP draws, fitted with the triples among only the
-    /// six players with the largest linear values (at most 20 triples),
-    /// by the same fit, penalty and jackknife as
-    /// [`LeverageInteractions`](Self::LeverageInteractions). The default: on the comparison
-    /// MLP (`benches/compare/`, 16 and 12 players) its mean absolute error at equal model
-    /// evaluations is 0.57–0.62× and 0.44–0.63× shap's (the stratified linear fit's
-    /// 0.76–0.82× and 0.54–0.71×), it reaches shap's accuracy at its default budget in the
-    /// least CPU time of the five (33.9× and 33.6× less than shap; the stratified linear
-    /// fit 22.3× and 29.0×, in the same runs) and with 2.1× fewer model evaluations (the
-    /// linear fits 1.3–1.5×). Its fit adds about 0.1 ms per row and output at budget 2080
-    /// (M = 16); where no triple fits (256 players and more) the linear fit stands.
+    /// six players with the largest linear values (at most 20 triples) and, from 16
+    /// coalitions per player, each player's size term (its effect changing with the
+    /// coalition's size; `src/explain/shapley/interactions.rs`), by the same fit, penalty
+    /// and jackknife as [`LeverageInteractions`](Self::LeverageInteractions). The default:
+    /// on the comparison MLP (`benches/compare/`, 16 and 12 players) its mean absolute
+    /// error at equal model evaluations is 0.49–0.56× and 0.36–0.51× shap's (the stratified
+    /// linear fit's 0.76–0.84× and 0.54–0.72×; the size terms took 10–12 % off it), it
+    /// reaches shap's accuracy at its default budget with 2.4× and 2.6× fewer model
+    /// evaluations (the linear fit 1.3× and 1.5×) and in the least time of the five (19×
+    /// and 25× less than shap on one thread; the linear fit 12× and 17×, in the same runs).
+    /// Its fit adds about 0.2 ms per row and output at budget 2080 (M = 16); where no
+    /// triple fits (256 players and more) the linear fit stands.
     #[default]
     LeverageTopTriples,
 }

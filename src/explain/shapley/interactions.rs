@@ -31,9 +31,10 @@
 //! players' triples: they lowered the mean absolute error by 11–19 % on the comparison MLP
 //! (12 and 16 players) and by 1–12 % on three other models of 16 players (a tree ensemble,
 //! a logistic score, a product model), and never raised it. A quartic `h` beside it
-//! changed nothing, nor did size-scaled products of the top players' pairs or triples. `leverage_interactions` does not fit them: its penalised triples among up
-//! to twelve players already span most of these directions, and with them its jackknife's
-//! 1.96-SE coverage on the comparison MLP rose from 0.93–0.97 to 0.97–0.98.
+//! changed nothing, nor did size-scaled products of the top players' pairs or triples.
+//! `leverage_interactions` does not fit them: its penalised triples among up to twelve
+//! players already span most of these directions, and with them its jackknife's 1.96-SE
+//! coverage on the comparison MLP rose from 0.93–0.97 to 0.97–0.98.
 //!
 //! # Which triples
 //! The triples among the `k` players with the largest linear (KernelSHAP) values of the same
@@ -154,15 +155,17 @@ pub(super) fn interaction_system_bytes(players: usize, terms: InteractionTerms) 
 
 /// The bytes of the terms' sign bits ([`SignColumns`]) over `pairs` pairs of the largest
 /// fit: a word per 64 pairs of each weight class (the leverage draws give the pairs of one
-/// coalition size one weight, so at most `players` classes), per coefficient, and each
-/// pair's index and response; 0 when no triple fits.
+/// coalition size one weight, so at most `players` classes), per coefficient and once more
+/// per player (the call's players' columns, kept while a target's triples are added to a
+/// copy), and each pair's index (in both) and response; 0 when no triple fits.
 pub(super) fn interaction_sign_bytes(players: usize, terms: InteractionTerms, pairs: usize) -> usize {
     let coefficients = most_coefficients(players, terms);
     if coefficients == 0 {
         return 0;
     }
     let words = (pairs / 64).saturating_add(players).saturating_add(1);
-    coefficients.saturating_mul(words).saturating_add(pairs.saturating_mul(2)).saturating_mul(8)
+    let columns = coefficients.saturating_add(players);
+    columns.saturating_mul(words).saturating_add(pairs.saturating_mul(3)).saturating_mul(8)
 }
 
 /// Values (`targets × M`) and their standard errors, `None` when unavailable.
