@@ -529,6 +529,20 @@ mod sampling_error {
     }
 
     #[test]
+    fn the_defaults_size_terms_keep_honest_errors() {
+        // The default fits each player's size term from 16 coalitions per player (budget
+        // 400 of the test above at M = 10); at M = 12 the same band holds from there up.
+        let mut setting = Setting::new(12, 13);
+        assert_eq!(setting.params.estimator, Estimator::LeverageTopTriples);
+        for budget in [192, 600] {
+            setting.params.budget = Some(budget);
+            let (covered, available) = coverage(&setting, 40);
+            assert_eq!(available, 1.0, "budget {budget}: errors available in {available:.2}");
+            assert!((0.90..=0.98).contains(&covered), "budget {budget}: coverage {covered:.3} of ±1.96 SE");
+        }
+    }
+
+    #[test]
     fn interaction_fits_keep_their_errors_where_a_group_unsettles_a_free_triple() {
         // M = 10 at budget 120: about sixty pairs, a few free triples; leaving one group out
         // leaves a free triple unidentified for some seeds, and that group's replicate is
