@@ -214,11 +214,11 @@ pub(super) fn interaction_estimate(
     // the players' block ranks them, and each target's triples are added to them.
     let size_terms = Terms::fits_size_terms(players, interaction_terms, pairs.len());
     let signs = SignColumns::new(players, size_terms, &[], pairs.parted(), |p| pairs.coalitions.bits(2 * p));
+    let linear = Terms::linear(players);
     for k in 0..base.len() {
         let delta = total[k] - base[k];
         // The QR fit, where the players' block could not rank them (computed once).
         let mut qr = None;
-        let linear = Terms::linear(players);
         let block = NormalEquations::of_part(&signs, None, &linear, &pairs, k);
         let ranking = match block.and_then(|block| block.shapley_values(&linear, delta)) {
             Some(ranking) => ranking,
@@ -398,8 +398,8 @@ fn size_term_shapley(players: usize) -> (f64, f64) {
 /// A size term `(2 z_i − 1) · h(|S|)` lets player `i`'s effect change with the coalition's
 /// size, which the linear fit otherwise leaves as noise in every other player's
 /// coefficient: it is the part of player `i`'s triples shared evenly by all others (its
-/// Walsh expansion is `Σ_{j<k} χ_{ijk}` up to a multiple of `χ_i`), and its Shapley values
-/// have a closed form ([`size_term_shapley`]).
+/// Walsh expansion is `Σ_{j<k} χ_{ijk}` over the pairs of other players, up to linear
+/// terms), and its Shapley values have a closed form ([`size_term_shapley`]).
 #[derive(Debug, PartialEq)]
 struct Terms {
     players: usize,
@@ -746,7 +746,7 @@ impl Removable {
 }
 
 /// Buffers one worker's removals reuse ([`Removable::without`]): `Z`, a pair's signs and
-/// terms, `U`'s products with `e`, and the step before `L⁻ᵀ`.
+/// terms, `U`'s products with `e`, and the step `q`.
 #[derive(Default)]
 struct RemovalScratch {
     z: Vec<f64>,
@@ -967,8 +967,8 @@ mod tests {
         let wide = Terms::choose(&[1.0; 128], SIZED, 1 << 20).unwrap();
         assert_eq!((wide.size_terms, wide.triples.len()), (0, 120));
         // 300 pairs support 75 coefficients: the 16 players, their 16 size terms and the
-        // C(7, 3) = 35 triples among the 7 largest players (the even ones from 2, then
-        // player 1) come first, unpenalised.
+        // C(7, 3) = 35 triples among the 7 largest players (the even ones from 2) come
+        // first, unpenalised.
         let few = Terms::choose(&linear, SIZED, 300).unwrap();
         assert_eq!((few.size_terms, few.free, few.triples.len()), (16, 35, 220));
         assert_eq!(few.unpenalised(), 16 + 16 + 35);

@@ -132,26 +132,30 @@ impl SignColumns {
             }
         }
         let size_terms = if size_terms { players } else { 0 };
-        Self { players, size_terms, triples: 0, words, bits, classes, order }.with_triples(triples)
+        let mut columns = Self { players, size_terms, triples: 0, words, bits, classes, order };
+        columns.push_triples(triples);
+        columns
     }
 
-    /// These columns with `triples`' signs after their own triples': a triple's sign bits
-    /// are the XOR of its players'.
+    /// A copy of these columns with `triples`' signs after their own triples'.
     pub(super) fn with_triples(&self, triples: &[[usize; 3]]) -> Self {
+        let mut columns = self.clone();
+        columns.push_triples(triples);
+        columns
+    }
+
+    /// Appends `triples`' signs: a triple's sign bits are the XOR of its players'.
+    fn push_triples(&mut self, triples: &[[usize; 3]]) {
         let words = self.words;
-        let mut bits = Vec::with_capacity(self.bits.len() + triples.len() * words);
-        bits.extend_from_slice(&self.bits);
-        let player = |i: usize| &self.bits[i * words..(i + 1) * words];
+        self.bits.reserve(triples.len() * words);
         for [a, b, c] in triples {
-            bits.extend(player(*a).iter().zip(player(*b)).zip(player(*c)).map(|((a, b), c)| a ^ b ^ c));
+            for w in 0..words {
+                let bits = &self.bits;
+                let word = bits[*a * words + w] ^ bits[*b * words + w] ^ bits[*c * words + w];
+                self.bits.push(word);
+            }
         }
-        Self {
-            triples: self.triples + triples.len(),
-            bits,
-            classes: self.classes.clone(),
-            order: self.order.clone(),
-            ..*self
-        }
+        self.triples += triples.len();
     }
 
     /// The number of terms (the Gram matrix's order).
