@@ -831,6 +831,9 @@ impl Fit {
                 removal.and_then(|phi| shifted_to_sum(phi, delta)).map_or(Removal::Failed, Removal::Values)
             })
             .collect();
+        // The refits below hold systems of their own: the shared factor and `W` go first,
+        // so that at most [`INTERACTION_SYSTEMS`] systems are held at once.
+        drop(rescaled);
         // The unpenalised coefficients when every triple is penalised.
         let every_triple_penalised = terms.players + terms.size_terms;
         let mut out = Vec::with_capacity(groups);
