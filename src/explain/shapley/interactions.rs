@@ -93,6 +93,8 @@ use super::jackknife::{
     backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, column_products, forward_substitute,
     forward_substitute_columns, stopped, Replicates,
 };
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 use super::schedule::{Coalitions, Schedule};
@@ -360,7 +362,7 @@ impl<'a> Pairs<'a> {
         let bits = self.coalitions.bits(2 * pair);
         for (signs, &word) in out.chunks_mut(u64::BITS as usize).zip(bits) {
             for (i, sign) in signs.iter_mut().enumerate() {
-                *sign = if (word >> i) & 1 == 1 { 1.0 } else { -1.0 };
+                *sign = 2.0 * ((word >> i) & 1) as f64 - 1.0;
             }
         }
     }
@@ -664,7 +666,8 @@ impl Solution {
             transposed.extend(terms.shapley(&unit));
             unit[j] = 0.0;
         }
-        let shapley_rows = forward_substitute_columns(&self.factor, n, &transposed, terms.players);
+        let mut shapley_rows = transposed;
+        forward_substitute_columns(&self.factor, n, &mut shapley_rows, terms.players);
         let phi = terms.shapley(&self.coefficients);
         Removable { solution: self, phi, shapley_rows }
     }
@@ -680,80 +683,152 @@ struct Removable {
 }
 
 impl Removable {
-    /// The Shapley values (not shifted to sum to `Δ`) of the coefficients when the pairs
-    /// `members` are removed from the system (exactly, by the Woodbury identity): with `Z`
-    /// their rows scaled by `√w`, `ρ` their scaled residuals and
-    /// `P = G⁻¹ − G⁻¹1 1ᵀG⁻¹ / 1ᵀG⁻¹1` (the inverse on `Σa = 0`), the coefficients change
-    /// by `−P Zᵀ (I − Z P Zᵀ)⁻¹ ρ`. Costs `|members| · n² / 2` (the rows through `L⁻¹`, as
-    /// whole panels) against a refactorisation's `n³ / 6`. `None` when the removal leaves
-    /// the system singular: a pivot of `I − Z P Zᵀ` (whose diagonal is `1 −` the pairs'
-    /// leverages, at most 1) at or below the jackknife's tolerance.
-    fn without(
+    /// Whether a group of `pairs` pairs is removed from the factor: fewer than half as
+    /// many pairs as coefficients (see [`Fit::replicates`]).
+    fn removes(&self, pairs: usize) -> bool {
+        2 * pairs < self.solution.n
+    }
+
+    /// Every group of `groups` removed from the system on its own ([`Removal::TooLarge`]
+    /// where [`removes`](Self::removes) refuses it), its values shifted to sum to `delta`.
+    ///
+    /// A removal is exact, by the Woodbury identity: with `Z` the group's rows scaled by
+    /// `√w`, `ρ` their scaled residuals and `P = G⁻¹ − G⁻¹1 1ᵀG⁻¹ / 1ᵀG⁻¹1` (the inverse
+    /// on `Σa = 0`), the coefficients change by `−P Zᵀ (I − Z P Zᵀ)⁻¹ ρ`. It costs
+    /// `|members| · n² / 2` (the rows through `L⁻¹`) against a refactorisation's `n³ / 6`;
+    /// the groups' rows go through `L⁻¹` together, as whole panels. A removal that leaves
+    /// the system singular (a pivot of `I − Z P Zᵀ`, whose diagonal is `1 −` the pairs'
+    /// leverages, at or below the jackknife's tolerance) gives [`Removal::Failed`].
+    fn remove_each(
         &self,
-        pairs: &Pairs,
-        terms: &Terms,
-        k: usize,
-        members: &[usize],
+        (pairs, terms, k, delta): (&Pairs, &Terms, usize, f64),
+        groups: &[Vec<usize>],
         scratch: &mut RemovalScratch,
-    ) -> Option<Vec<f64>> {
+    ) -> Vec<Removal> {
         let solution = &self.solution;
-        let (n, r) = (solution.n, members.len());
-        let RemovalScratch { z, signs, row, along, q } = scratch;
-        // The pairs' scaled rows as the columns of `Z` (`z[j · r + t]`: term `j` at pair `t`),
-        // each written whole.
-        z.resize(n * r, 0.0);
+        let n = solution.n;
+        let columns: usize = groups.iter().map(Vec::len).filter(|&r| self.removes(r)).sum();
+        let RemovalScratch { u, residuals, signs, row, along, block, q } = scratch;
+        // The removed pairs' scaled rows as the columns of `Z` (`u[j · columns + c]`: term
+        // `j` at column `c`), group after group.
+        u.clear();
+        u.resize(n * columns, 0.0);
+        residuals.clear();
         signs.resize(pairs.players, 0.0);
         row.resize(n, 0.0);
-        let mut residuals = vec![0.0; r];
-        for (t, (residual, &p)) in residuals.iter_mut().zip(members).enumerate() {
+        for &p in groups.iter().filter(|m| self.removes(m.len())).flatten() {
             pairs.signs(p, signs);
             terms.features(signs, row);
             let root = pairs.weights[p].sqrt();
-            *residual = root * (pairs.y[p * pairs.targets + k] - dot(row, &solution.coefficients));
-            z[..n * r].iter_mut().skip(t).step_by(r).zip(row.iter()).for_each(|(z, x)| *z = root * x);
+            let c = residuals.len();
+            residuals.push(root * (pairs.y[p * pairs.targets + k] - dot(row, &solution.coefficients)));
+            for (j, x) in row.iter().enumerate() {
+                u[j * columns + c] = root * x;
+            }
         }
-        // In the factor's coordinates: the columns uₜ of U = L⁻¹ Z, so that
+        // In the factor's coordinates: the columns of U = L⁻¹ Z, so that
         // zₜᵀ G⁻¹ zᵤ = uₜ·uᵤ and zₜᵀ G⁻¹ 1 = uₜ·e.
         let e = &solution.ones;
-        let u = forward_substitute_columns(&solution.factor, n, &z[..n * r], r);
+        forward_substitute_columns(&solution.factor, n, u, columns);
         along.clear();
-        along.resize(r, 0.0);
-        for (row, e) in u.chunks_exact(r).zip(e) {
+        along.resize(columns, 0.0);
+        for (row, e) in u.chunks_exact(columns).zip(e) {
             along.iter_mut().zip(row).for_each(|(along, x)| *along += e * x);
         }
+        let mut first = 0;
+        groups
+            .iter()
+            .map(|members| {
+                let r = members.len();
+                if !self.removes(r) {
+                    return Removal::TooLarge;
+                }
+                let span = first..first + r;
+                first += r;
+                block.resize(n * r, 0.0);
+                for (j, row) in u.chunks_exact(columns).enumerate() {
+                    row[span.clone()].iter().enumerate().for_each(|(t, x)| block[t * n + j] = *x);
+                }
+                let removed = self.removal(&u[..], columns, span, (&block[..n * r], &along[..], &residuals[..]), q);
+                removed.and_then(|phi| shifted_to_sum(phi, delta)).map_or(Removal::Failed, Removal::Values)
+            })
+            .collect()
+    }
+
+    /// The values (not shifted to sum to `Δ`) without the group whose columns of `U`
+    /// (`n` rows of `columns`) are `span`: `block` holds those columns one after the
+    /// other, `along` every column's `uₜ·e` and `residuals` every column's `ρₜ`; `None`
+    /// when the removal leaves the system singular.
+    fn removal(
+        &self,
+        u: &[f64],
+        columns: usize,
+        span: Range<usize>,
+        (block, along, residuals): (&[f64], &[f64], &[f64]),
+        q: &mut Vec<f64>,
+    ) -> Option<Vec<f64>> {
+        let solution = &self.solution;
+        let (n, r) = (solution.n, span.len());
+        let along = &along[span.clone()];
         // I − Z P Zᵀ (its upper triangle is read; symmetric and positive definite unless
         // the removal leaves the system singular).
-        let mut kept = column_products(&u, r);
+        let mut kept = column_products(block, n, r);
         for t in 0..r {
             for s in t..r {
                 let h = kept[t * r + s] - along[t] * along[s] / solution.ones_sum;
                 kept[t * r + s] = f64::from(u8::from(t == s)) - h;
             }
         }
-        let weights = cholesky_solve(&cholesky_relative_to(kept, r, 1.0)?, r, residuals);
+        let weights = cholesky_solve(&cholesky_relative_to(kept, r, 1.0)?, r, residuals[span.clone()].to_vec());
         // The step −P Zᵀ w = −L⁻ᵀ q, q = v − e (e·v) / eᵀe, with v = Σ wₜ uₜ; the values
         // move by −Wᵀ q.
+        let e = &solution.ones;
         q.clear();
-        q.extend(u.chunks_exact(r).map(|row| dot(row, &weights)));
+        q.extend(u.chunks_exact(columns).map(|row| dot(&row[span.clone()], &weights)));
         let projection = dot(q, e) / solution.ones_sum;
         q.iter_mut().zip(e).for_each(|(q, e)| *q -= projection * e);
         let mut phi = self.phi.clone();
-        for (q, row) in q.iter().zip(self.shapley_rows.chunks_exact(terms.players)) {
+        for (q, row) in q.iter().zip(self.shapley_rows.chunks_exact(phi.len())) {
             phi.iter_mut().zip(row).for_each(|(phi, w)| *phi -= q * w);
         }
         Some(phi)
     }
 }
 
-/// Buffers one worker's removals reuse ([`Removable::without`]): `Z`, a pair's signs and
-/// terms, `U`'s products with `e`, and the step `q`.
+/// Buffers one worker's removals reuse ([`Removable::remove_each`]): `Z` and then `U`,
+/// the pairs' residuals, a pair's signs and terms, `U`'s products with `e`, one group's
+/// columns of `U`, and the step `q`.
 #[derive(Default)]
 struct RemovalScratch {
-    z: Vec<f64>,
+    u: Vec<f64>,
+    residuals: Vec<f64>,
     signs: Vec<f64>,
     row: Vec<f64>,
     along: Vec<f64>,
+    block: Vec<f64>,
     q: Vec<f64>,
+}
+
+/// Consecutive groups of `members` whose pairs, where `removes(len)`, fill at most
+/// `columns` columns together (a chunk holds at least one group): the groups whose rows go
+/// through `L⁻¹` together.
+fn removal_chunks(members: &[Vec<usize>], columns: usize, removes: impl Fn(usize) -> bool) -> Vec<Range<usize>> {
+    let mut chunks: Vec<Range<usize>> = Vec::new();
+    let mut filled = 0;
+    for (g, group) in members.iter().enumerate() {
+        let width = if removes(group.len()) { group.len() } else { 0 };
+        match chunks.last_mut() {
+            Some(chunk) if filled + width <= columns => {
+                chunk.end = g + 1;
+                filled += width;
+            }
+            _ => {
+                chunks.push(g..g + 1);
+                filled = width;
+            }
+        }
+    }
+    chunks
 }
 
 /// What removing one jackknife group from the shared factor gave.
@@ -797,7 +872,7 @@ impl Fit {
     /// replicate's system is singular even so, or the call was stopped.
     ///
     /// A group of fewer than half as many pairs as coefficients is removed by
-    /// [`Removable::without`] from the system whose enumerated pairs are scaled by
+    /// [`Removable::remove_each`] from the system whose enumerated pairs are scaled by
     /// `1 − 1/G`: every group's own scale `1 − W_g / W_s` averages that, and the groups'
     /// spread around it changes a replicate at second order only (refitting the default's
     /// 16-pair groups at 36 coefficients instead changed the standard errors by at most
@@ -808,11 +883,7 @@ impl Fit {
         let members = pairs.group_members(groups);
         let small = members.iter().any(|m| 2 * m.len() < terms.len());
         let rescaled = match small {
-            true => {
-                let scale = 1.0 - 1.0 / groups as f64;
-                let base = self.fixed.scaled(scale).plus(&self.sampled);
-                Some(base.penalised(terms.unpenalised(), scale * self.penalty).solve(delta)?.removable(terms))
-            }
+            true => Some(self.rescaled(terms, delta, groups)?),
             false => None,
         };
         // The removals (a few pairs each, from one shared factor) run on the engine's
@@ -820,23 +891,51 @@ impl Fit {
         // own, one at a time. Every replicate is its own computation: the same bits on any
         // number of threads.
         let control = call_control::current();
-        let removals: Vec<Removal> = members
+        let Some(base) = rescaled.as_ref() else {
+            return self.refit_each(pairs, terms, k, delta, &members, members.iter().map(|_| Removal::TooLarge));
+        };
+        let chunks = removal_chunks(&members, terms.len(), |r| base.removes(r));
+        let removals: Vec<Removal> = chunks
             .par_iter()
-            .map_init(RemovalScratch::default, |scratch, members| {
-                let Some(base) = rescaled.as_ref().filter(|_| 2 * members.len() < terms.len()) else {
-                    return Removal::TooLarge;
-                };
+            .map_init(RemovalScratch::default, |scratch, chunk| {
+                let groups = &members[chunk.clone()];
                 let _scope = ControlScope::enter(control.clone());
-                let removal = (!stopped()).then(|| base.without(pairs, terms, k, members, scratch)).flatten();
-                removal.and_then(|phi| shifted_to_sum(phi, delta)).map_or(Removal::Failed, Removal::Values)
+                match stopped() {
+                    true => groups.iter().map(|_| Removal::Failed).collect(),
+                    false => base.remove_each((pairs, terms, k, delta), groups, scratch),
+                }
             })
+            .flatten_iter()
             .collect();
         // The refits below hold systems of their own: the shared factor and `W` go first,
         // so that at most [`INTERACTION_SYSTEMS`] systems are held at once.
         drop(rescaled);
+        self.refit_each(pairs, terms, k, delta, &members, removals)
+    }
+
+    /// The system the groups are removed from: the enumerated pairs scaled by `1 − 1/G`
+    /// for `groups` groups, ready for removals; `None` when it is singular.
+    fn rescaled(&self, terms: &Terms, delta: f64, groups: usize) -> Option<Removable> {
+        let scale = 1.0 - 1.0 / groups as f64;
+        let base = self.fixed.scaled(scale).plus(&self.sampled);
+        Some(base.penalised(terms.unpenalised(), scale * self.penalty).solve(delta)?.removable(terms))
+    }
+
+    /// The replicates of the groups `members` from their `removals`, refitting each group
+    /// whose removal failed or was too large; `None` when a refit's system is singular or
+    /// the call was stopped.
+    fn refit_each(
+        &self,
+        pairs: &Pairs,
+        terms: &Terms,
+        k: usize,
+        delta: f64,
+        members: &[Vec<usize>],
+        removals: impl IntoIterator<Item = Removal>,
+    ) -> Option<Vec<Vec<f64>>> {
         // The unpenalised coefficients when every triple is penalised.
         let every_triple_penalised = terms.players + terms.size_terms;
-        let mut out = Vec::with_capacity(groups);
+        let mut out = Vec::with_capacity(members.len());
         for (g, (members, removal)) in members.iter().zip(removals).enumerate() {
             let phi = match removal {
                 Removal::Values(phi) => phi,
@@ -945,6 +1044,64 @@ mod tests {
 
     /// Every triple the cap allows, and the size terms.
     const SIZED: InteractionTerms = InteractionTerms { triple_players: usize::MAX, size_terms: true };
+
+    #[test]
+    fn removals_in_chunks_are_each_groups_refit_on_the_rescaled_system() {
+        // Groups removed together (their rows through L⁻¹ in shared panels) or alone give
+        // the replicate of the rescaled system without the group, solved afresh.
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let players = 10;
+        let schedule = LeverageSampler::new(players, 420, true, &mut rng).unwrap().schedule;
+        let value = |c: usize| {
+            let z = |i: usize| f64::from(u8::from(schedule.coalitions.contains(c, i)));
+            let linear: f64 = (0..players).map(|i| (i as f64 - 4.5) * z(i)).sum();
+            (0.3 * linear).tanh() + 0.5 * z(1) * z(4) * z(7) - 0.25 * z(0) * z(2)
+        };
+        let values: Vec<f64> = (0..schedule.len()).map(value).collect();
+        // v(∅) = 0 and v(N) = tanh(0) + 0.5 − 0.25.
+        let (base, total) = (0.0, 0.25);
+        let (groups, delta) = (16, total - base);
+        let pairs = Pairs::of(&schedule, &values, &[base], &[total], groups).expect("a paired schedule");
+        let terms = InteractionTerms { triple_players: 6, size_terms: true };
+        let ranking = Terms::linear(players).fit(&pairs, 0, delta).expect("an identified linear fit");
+        let terms = Terms::choose(&ranking, terms, pairs.len()).expect("triples fit");
+        assert!(terms.size_terms > 0 && !terms.triples.is_empty());
+        let signs = SignColumns::new(players, true, &terms.triples, pairs.parted(), |p| pairs.coalitions.bits(2 * p));
+        let fit = Fit::new(&signs, &pairs, &terms, 0, delta).expect("an identified fit");
+        let rescaled = fit.rescaled(&terms, delta, groups).expect("an identified system");
+        let members = pairs.group_members(groups);
+        assert!(members.iter().all(|m| rescaled.removes(m.len())));
+        let chunks = removal_chunks(&members, terms.len(), |r| rescaled.removes(r));
+        assert!(chunks.len() > 1 && chunks.len() < groups, "several groups share a chunk: {chunks:?}");
+        let context = (&pairs, &terms, 0, delta);
+        let mut scratch = RemovalScratch::default();
+        let together = rescaled.remove_each(context, &members, &mut scratch);
+        let scale = 1.0 - 1.0 / groups as f64;
+        for (g, (group, removal)) in members.iter().zip(together).enumerate() {
+            let Removal::Values(together) = removal else { panic!("group {g} was not removed") };
+            let [Removal::Values(alone)] = &rescaled.remove_each(context, &members[g..g + 1], &mut scratch)[..] else {
+                panic!("group {g} alone was not removed")
+            };
+            let left_out = NormalEquations::over(&pairs, &terms, 0, group.iter().copied()).expect("equations");
+            let refit = NormalEquations::combine(&fit.fixed.scaled(scale), &fit.sampled, &left_out, 1.0)
+                .penalised(terms.unpenalised(), scale * fit.penalty)
+                .shapley_values(&terms, delta)
+                .expect("an identified refit");
+            for ((t, a), r) in together.iter().zip(alone).zip(&refit) {
+                assert!((t - a).abs() < 1e-12 && (t - r).abs() < 1e-9, "group {g}: {t} / {a} / {r}");
+            }
+        }
+    }
+
+    #[test]
+    fn removal_chunks_fill_their_columns_with_consecutive_groups() {
+        let members: Vec<Vec<usize>> = [3, 4, 2, 9, 1, 5].iter().map(|&r| (0..r).collect()).collect();
+        // Groups of 9 pairs or more are refitted: they take no columns.
+        let chunks = removal_chunks(&members, 7, |r| r < 9);
+        assert_eq!(chunks, vec![0..2, 2..5, 5..6]);
+        assert_eq!(removal_chunks(&members, 1, |_| true), (0..6).map(|g| g..g + 1).collect::<Vec<_>>());
+        assert!(removal_chunks(&[], 7, |_| true).is_empty());
+    }
 
     #[test]
     fn terms_keep_the_largest_players_within_the_coefficient_cap() {

@@ -27,7 +27,7 @@
 //! errors are unavailable (`None`): the values stand, their errors are not reported.
 
 use super::schedule::Schedule;
-use super::solve::{dot, NullSpace};
+use super::solve::{dot, dots, NullSpace};
 use super::wide::avx2_dispatch;
 use crate::alloc::try_filled;
 
@@ -389,25 +389,23 @@ pub(super) fn forward_substitute(l: &[f64], n: usize, b: &mut [f64]) {
 const PANEL: usize = 16;
 
 avx2_dispatch! {
-    /// `L⁻¹ B` for the factor `L` of [`cholesky`] and `B` of `n` rows of `columns` entries
-    /// (row-major), by forward substitution of whole panels of columns: each entry
+    /// Replaces `B` (`n` rows of `columns` entries, row-major) by `L⁻¹ B` for the factor
+    /// `L` of [`cholesky`], by forward substitution of whole panels of columns: each entry
     /// `(B[i, t] − Σ_{j<i} L[i, j] X[j, t]) / L[i, i]`, the sum in [`panel_sum`]'s order.
-    pub(super) fn forward_substitute_columns(l: &[f64], n: usize, b: &[f64], columns: usize) -> Vec<f64> => substitute_columns;
+    pub(super) fn forward_substitute_columns(l: &[f64], n: usize, b: &mut [f64], columns: usize) => substitute_columns;
 }
 
 #[inline(always)]
-fn substitute_columns(l: &[f64], n: usize, b: &[f64], columns: usize) -> Vec<f64> {
-    let mut out = vec![0.0; n * columns];
+fn substitute_columns(l: &[f64], n: usize, b: &mut [f64], columns: usize) {
     for (first, width) in panels(columns) {
         // Each width's panel is its own loop, compiled into this function (not in a
         // closure, which would not be compiled with the caller's AVX2).
         match width {
-            PANEL => substitute_panel::<PANEL, 1>(l, n, b, columns, first, &mut out),
-            8 => substitute_panel::<8, 2>(l, n, b, columns, first, &mut out),
-            _ => substitute_panel::<4, 4>(l, n, b, columns, first, &mut out),
+            PANEL => substitute_panel::<PANEL, 1>(l, n, b, columns, first),
+            8 => substitute_panel::<8, 2>(l, n, b, columns, first),
+            _ => substitute_panel::<4, 4>(l, n, b, columns, first),
         }
     }
-    out
 }
 
 /// The panels `(first column, width)` that cover `columns` columns: [`PANEL`] wide while
@@ -438,16 +436,15 @@ fn padded_panels<const W: usize>(rows: &[f64], columns: usize, first: usize) -> 
     (width, panels)
 }
 
-/// Columns `first..first + W` of [`substitute_columns`]'s solution (those past `columns`
-/// are zeros, dropped).
+/// Columns `first..first + W` of [`substitute_columns`]'s solution, written over `b`'s
+/// (those past `columns` are zeros, dropped).
 #[inline(always)]
 fn substitute_panel<const W: usize, const LANES: usize>(
     l: &[f64],
     n: usize,
-    b: &[f64],
+    b: &mut [f64],
     columns: usize,
     first: usize,
-    out: &mut [f64],
 ) {
     let (width, mut x) = padded_panels::<W>(b, columns, first);
     for i in 0..n {
@@ -456,8 +453,8 @@ fn substitute_panel<const W: usize, const LANES: usize>(
         let pivot = l[i * n + i];
         x[i].iter_mut().zip(&sums).for_each(|(x, sum)| *x = (*x - sum) / pivot);
     }
-    for (out, x) in out.chunks_exact_mut(columns).zip(&x) {
-        out[first..first + width].copy_from_slice(&x[..width]);
+    for (b, x) in b.chunks_exact_mut(columns).zip(&x) {
+        b[first..first + width].copy_from_slice(&x[..width]);
     }
 }
 
@@ -490,37 +487,30 @@ fn panel_sum<const W: usize, const LANES: usize>(
     sums
 }
 
-/// The width of [`column_products`]' panels: narrow, so that the lower triangle's
-/// panels are skipped.
-const PRODUCTS_PANEL: usize = 4;
-
 avx2_dispatch! {
-    /// The upper triangle of `UᵀU` for `U` of rows of `columns` entries (row-major):
-    /// `columns × columns`, row-major, each entry `(t, s)` with `s ≥ t` summed over the
-    /// rows in [`panel_sum`]'s order, by panels of [`PRODUCTS_PANEL`] columns; the
-    /// entries left of a row's first panel that reaches its diagonal stay 0.
-    pub(super) fn column_products(u: &[f64], columns: usize) -> Vec<f64> => multiply_columns;
+    /// The upper triangle of `UᵀU` for the `count` columns of `U` held one after the
+    /// other in `columns` (`n` entries each): `count × count`, row-major, entry `(t, s)`
+    /// with `s ≥ t` the [`dot`] of columns `t` and `s` (four at a time, each in `dot`'s
+    /// own order); the lower triangle stays 0.
+    pub(super) fn column_products(columns: &[f64], n: usize, count: usize) -> Vec<f64> => multiply_columns;
 }
 
 #[inline(always)]
-fn multiply_columns(u: &[f64], columns: usize) -> Vec<f64> {
-    let mut out = vec![0.0; columns * columns];
-    for first in (0..columns).step_by(PRODUCTS_PANEL) {
-        products_panel::<PRODUCTS_PANEL, 4>(u, columns, first, &mut out);
+fn multiply_columns(columns: &[f64], n: usize, count: usize) -> Vec<f64> {
+    let mut out = vec![0.0; count * count];
+    let column = |t: usize| &columns[t * n..(t + 1) * n];
+    for t in 0..count {
+        let row = &mut out[t * count..(t + 1) * count];
+        let mut s = t;
+        while s + 4 <= count {
+            row[s..s + 4].copy_from_slice(&dots(column(t), [column(s), column(s + 1), column(s + 2), column(s + 3)]));
+            s += 4;
+        }
+        for (s, out) in row.iter_mut().enumerate().skip(s) {
+            *out = dot(column(t), column(s));
+        }
     }
     out
-}
-
-/// Columns `first..first + W` of [`multiply_columns`]'s product (those past `columns`
-/// dropped), in the rows above the panel's last column.
-#[inline(always)]
-fn products_panel<const W: usize, const LANES: usize>(u: &[f64], columns: usize, first: usize, out: &mut [f64]) {
-    let (width, panels) = padded_panels::<W>(u, columns, first);
-    let rows = panels.len();
-    for (t, out) in out.chunks_exact_mut(columns).enumerate().take(first + width) {
-        let sums = panel_sum::<W, LANES>(rows, |i| u[i * columns + t], &panels);
-        out[first..first + width].copy_from_slice(&sums[..width]);
-    }
 }
 
 /// Replaces `b` by `L⁻ᵀ b` for the factor of [`cholesky`], by rows of `L`: once `u_i`
@@ -565,15 +555,21 @@ mod tests {
         v.iter().map(|x| x.to_bits()).collect()
     }
 
+    /// Columns `0..columns` of the row-major `rows` (`n` rows), one after the other.
+    fn transposed(rows: &[f64], n: usize, columns: usize) -> Vec<f64> {
+        (0..columns).flat_map(|t| (0..n).map(move |i| rows[i * columns + t])).collect()
+    }
+
     #[test]
     fn panels_of_columns_substitute_as_single_columns_do() {
         let (l, n) = factor_19();
         let close = |got: f64, want: f64| (got - want).abs() <= 1e-13 * (1.0 + want.abs());
         // Right-hand sides as the columns of B (n × columns): panels of 4, 8 (padded),
-        // 16 + 8 (padded) and 16 + 8 + 4.
+        // 16 + 8 (padded) and 16 + 8 + 4; products four at a time and alone.
         for columns in [3, 7, 21, 28] {
             let b: Vec<f64> = (0..n * columns).map(|k| ((k * 37) % 23) as f64 / 7.0 - 1.5).collect();
-            let solved = forward_substitute_columns(&l, n, &b, columns);
+            let mut solved = b.clone();
+            forward_substitute_columns(&l, n, &mut solved, columns);
             for t in 0..columns {
                 let mut column: Vec<f64> = (0..n).map(|i| b[i * columns + t]).collect();
                 forward_substitute(&l, n, &mut column);
@@ -582,12 +578,19 @@ mod tests {
                     assert!(close(got, *want), "{columns} columns, ({i}, {t}): {got} vs {want}");
                 }
             }
-            let products = column_products(&solved, columns);
+            let by_column = transposed(&solved, n, columns);
+            let products = column_products(&by_column, n, columns);
             for t in 0..columns {
-                for s in t..columns {
-                    let want: f64 = (0..n).map(|i| solved[i * columns + t] * solved[i * columns + s]).sum();
+                for s in 0..columns {
                     let got = products[t * columns + s];
+                    if s < t {
+                        assert_eq!(got, 0.0, "the lower triangle stays 0");
+                        continue;
+                    }
+                    let want: f64 = (0..n).map(|i| solved[i * columns + t] * solved[i * columns + s]).sum();
                     assert!(close(got, want), "{columns} columns, ({t}, {s}): {got} vs {want}");
+                    let alone = dot(&by_column[t * n..(t + 1) * n], &by_column[s * n..(s + 1) * n]);
+                    assert_eq!(got.to_bits(), alone.to_bits(), "four at a time as one dot product");
                 }
             }
         }
@@ -600,9 +603,12 @@ mod tests {
         let (l, n) = factor_19();
         for columns in [5, 21] {
             let b: Vec<f64> = (0..n * columns).map(|k| ((k * 5 + 11) % 13) as f64 / 3.0 - 2.0).collect();
-            let solved = forward_substitute_columns(&l, n, &b, columns);
-            assert_eq!(bits(&solved), bits(&substitute_columns(&l, n, &b, columns)));
-            assert_eq!(bits(&column_products(&solved, columns)), bits(&multiply_columns(&solved, columns)));
+            let (mut dispatched, mut portable) = (b.clone(), b);
+            forward_substitute_columns(&l, n, &mut dispatched, columns);
+            substitute_columns(&l, n, &mut portable, columns);
+            assert_eq!(bits(&dispatched), bits(&portable));
+            let by_column = transposed(&dispatched, n, columns);
+            assert_eq!(bits(&column_products(&by_column, n, columns)), bits(&multiply_columns(&by_column, n, columns)));
         }
 
         let mut a: Vec<f64> = (0..n * n).map(|k| ((k * 13) % 7) as f64 / 50.0).collect();

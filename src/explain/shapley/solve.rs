@@ -378,6 +378,32 @@ pub(super) fn dot(a: &[f64], b: &[f64]) -> f64 {
     sum_lanes(&lanes, tail)
 }
 
+/// [`dot`] of `a` with each of `others`, every one in `dot`'s own order (the same bits
+/// as four calls), sharing the loads of `a`.
+#[inline(always)]
+pub(super) fn dots(a: &[f64], others: [&[f64]; 4]) -> [f64; 4] {
+    let len = others.iter().fold(a.len(), |len, b| len.min(b.len()));
+    let whole = len - len % DOT_LANES;
+    fn chunks(v: &[f64], whole: usize) -> impl Iterator<Item = Option<&[f64; DOT_LANES]>> {
+        v[..whole].chunks_exact(DOT_LANES).map(|c| c.try_into().ok())
+    }
+    let mut lanes = [[0.0f64; DOT_LANES]; 4];
+    let [b0, b1, b2, b3] = others.map(|b| chunks(b, whole));
+    for ((((x, y0), y1), y2), y3) in chunks(a, whole).zip(b0).zip(b1).zip(b2).zip(b3) {
+        let (Some(x), Some(y0), Some(y1), Some(y2), Some(y3)) = (x, y0, y1, y2, y3) else { continue };
+        for l in 0..DOT_LANES {
+            lanes[0][l] += x[l] * y0[l];
+            lanes[1][l] += x[l] * y1[l];
+            lanes[2][l] += x[l] * y2[l];
+            lanes[3][l] += x[l] * y3[l];
+        }
+    }
+    std::array::from_fn(|k| {
+        let tail: f64 = a[whole..len].iter().zip(&others[k][whole..len]).map(|(x, y)| x * y).sum();
+        sum_lanes(&lanes[k], tail)
+    })
+}
+
 /// [`dot`]'s last step: its partial sums added pairwise in a fixed order, then the
 /// sequential `tail` past the last whole group of [`DOT_LANES`].
 #[inline(always)]
