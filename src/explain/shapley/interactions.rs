@@ -666,8 +666,14 @@ impl Solution {
             transposed.extend(terms.shapley(&unit));
             unit[j] = 0.0;
         }
-        let mut shapley_rows = transposed;
-        forward_substitute_columns(&self.factor, n, &mut shapley_rows, terms.players);
+        // Sᵀ's columns one after the other, through L⁻¹, then back to rows.
+        let mut columns: Vec<f64> = (0..terms.players)
+            .flat_map(|i| (0..n).map(move |j| (i, j)))
+            .map(|(i, j)| transposed[j * terms.players + i])
+            .collect();
+        forward_substitute_columns(&self.factor, n, &mut columns, terms.players);
+        let shapley_rows =
+            (0..n).flat_map(|j| (0..terms.players).map(move |i| (i, j))).map(|(i, j)| columns[i * n + j]).collect();
         let phi = terms.shapley(&self.coefficients);
         Removable { solution: self, phi, shapley_rows }
     }
@@ -708,33 +714,27 @@ impl Removable {
         let solution = &self.solution;
         let n = solution.n;
         let columns: usize = groups.iter().map(Vec::len).filter(|&r| self.removes(r)).sum();
-        let RemovalScratch { u, residuals, signs, row, along, block, q } = scratch;
-        // The removed pairs' scaled rows as the columns of `Z` (`u[j · columns + c]`: term
-        // `j` at column `c`), group after group.
+        let RemovalScratch { u, residuals, signs, row, along, q } = scratch;
+        // The removed pairs' scaled rows as the columns of `Z` (`n` entries each, one after
+        // the other), group after group.
         u.clear();
         u.resize(n * columns, 0.0);
         residuals.clear();
         signs.resize(pairs.players, 0.0);
-        row.resize(n, 0.0);
-        for &p in groups.iter().filter(|m| self.removes(m.len())).flatten() {
+        let removed = groups.iter().filter(|m| self.removes(m.len())).flatten();
+        for (&p, column) in removed.zip(u.chunks_exact_mut(n)) {
             pairs.signs(p, signs);
-            terms.features(signs, row);
+            terms.features(signs, column);
             let root = pairs.weights[p].sqrt();
-            let c = residuals.len();
-            residuals.push(root * (pairs.y[p * pairs.targets + k] - dot(row, &solution.coefficients)));
-            for (j, x) in row.iter().enumerate() {
-                u[j * columns + c] = root * x;
-            }
+            residuals.push(root * (pairs.y[p * pairs.targets + k] - dot(column, &solution.coefficients)));
+            column.iter_mut().for_each(|x| *x *= root);
         }
         // In the factor's coordinates: the columns of U = L⁻¹ Z, so that
         // zₜᵀ G⁻¹ zᵤ = uₜ·uᵤ and zₜᵀ G⁻¹ 1 = uₜ·e.
         let e = &solution.ones;
         forward_substitute_columns(&solution.factor, n, u, columns);
         along.clear();
-        along.resize(columns, 0.0);
-        for (row, e) in u.chunks_exact(columns).zip(e) {
-            along.iter_mut().zip(row).for_each(|(along, x)| *along += e * x);
-        }
+        along.extend(u.chunks_exact(n).map(|column| column.iter().zip(e).fold(0.0, |along, (x, e)| along + e * x)));
         let mut first = 0;
         groups
             .iter()
@@ -745,46 +745,44 @@ impl Removable {
                 }
                 let span = first..first + r;
                 first += r;
-                block.resize(n * r, 0.0);
-                for (j, row) in u.chunks_exact(columns).enumerate() {
-                    row[span.clone()].iter().enumerate().for_each(|(t, x)| block[t * n + j] = *x);
-                }
-                let removed = self.removal(&u[..], columns, span, (&block[..n * r], &along[..], &residuals[..]), q);
+                let removed =
+                    self.removal(&u[span.start * n..span.end * n], &along[span.clone()], &residuals[span], (row, q));
                 removed.and_then(|phi| shifted_to_sum(phi, delta)).map_or(Removal::Failed, Removal::Values)
             })
             .collect()
     }
 
-    /// The values (not shifted to sum to `Δ`) without the group whose columns of `U`
-    /// (`n` rows of `columns`) are `span`: `block` holds those columns one after the
-    /// other, `along` every column's `uₜ·e` and `residuals` every column's `ρₜ`; `None`
-    /// when the removal leaves the system singular.
+    /// The values (not shifted to sum to `Δ`) without the group whose columns of `U` are
+    /// `u` (`n` entries each, one after the other), with their products `uₜ·e` in `along`
+    /// and their scaled residuals `ρₜ`; `None` when the removal leaves the system singular.
     fn removal(
         &self,
         u: &[f64],
-        columns: usize,
-        span: Range<usize>,
-        (block, along, residuals): (&[f64], &[f64], &[f64]),
-        q: &mut Vec<f64>,
+        along: &[f64],
+        residuals: &[f64],
+        (row, q): (&mut Vec<f64>, &mut Vec<f64>),
     ) -> Option<Vec<f64>> {
         let solution = &self.solution;
-        let (n, r) = (solution.n, span.len());
-        let along = &along[span.clone()];
+        let (n, r) = (solution.n, along.len());
         // I − Z P Zᵀ (its upper triangle is read; symmetric and positive definite unless
         // the removal leaves the system singular).
-        let mut kept = column_products(block, n, r);
+        let mut kept = column_products(u, n, r);
         for t in 0..r {
             for s in t..r {
                 let h = kept[t * r + s] - along[t] * along[s] / solution.ones_sum;
                 kept[t * r + s] = f64::from(u8::from(t == s)) - h;
             }
         }
-        let weights = cholesky_solve(&cholesky_relative_to(kept, r, 1.0)?, r, residuals[span.clone()].to_vec());
+        let weights = cholesky_solve(&cholesky_relative_to(kept, r, 1.0)?, r, residuals.to_vec());
         // The step −P Zᵀ w = −L⁻ᵀ q, q = v − e (e·v) / eᵀe, with v = Σ wₜ uₜ; the values
         // move by −Wᵀ q.
         let e = &solution.ones;
         q.clear();
-        q.extend(u.chunks_exact(columns).map(|row| dot(&row[span.clone()], &weights)));
+        for j in 0..n {
+            row.clear();
+            row.extend(u.iter().skip(j).step_by(n).copied());
+            q.push(dot(row, &weights));
+        }
         let projection = dot(q, e) / solution.ones_sum;
         q.iter_mut().zip(e).for_each(|(q, e)| *q -= projection * e);
         let mut phi = self.phi.clone();
@@ -796,8 +794,8 @@ impl Removable {
 }
 
 /// Buffers one worker's removals reuse ([`Removable::remove_each`]): `Z` and then `U`,
-/// the pairs' residuals, a pair's signs and terms, `U`'s products with `e`, one group's
-/// columns of `U`, and the step `q`.
+/// the pairs' scaled residuals, a pair's signs, one row of a group's columns of `U`,
+/// `U`'s products with `e`, and the step `q`.
 #[derive(Default)]
 struct RemovalScratch {
     u: Vec<f64>,
@@ -805,7 +803,6 @@ struct RemovalScratch {
     signs: Vec<f64>,
     row: Vec<f64>,
     along: Vec<f64>,
-    block: Vec<f64>,
     q: Vec<f64>,
 }
 

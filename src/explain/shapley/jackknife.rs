@@ -389,8 +389,9 @@ pub(super) fn forward_substitute(l: &[f64], n: usize, b: &mut [f64]) {
 const PANEL: usize = 16;
 
 avx2_dispatch! {
-    /// Replaces `B` (`n` rows of `columns` entries, row-major) by `L⁻¹ B` for the factor
-    /// `L` of [`cholesky`], by forward substitution of whole panels of columns: each entry
+    /// Replaces the `columns` columns of `B` (`n` entries each, one column after the
+    /// other) by those of `L⁻¹ B` for the factor `L` of [`cholesky`], by forward
+    /// substitution of whole panels of columns: each entry
     /// `(B[i, t] − Σ_{j<i} L[i, j] X[j, t]) / L[i, i]`, the sum in [`panel_sum`]'s order.
     pub(super) fn forward_substitute_columns(l: &[f64], n: usize, b: &mut [f64], columns: usize) => substitute_columns;
 }
@@ -400,10 +401,11 @@ fn substitute_columns(l: &[f64], n: usize, b: &mut [f64], columns: usize) {
     for (first, width) in panels(columns) {
         // Each width's panel is its own loop, compiled into this function (not in a
         // closure, which would not be compiled with the caller's AVX2).
+        let b = &mut b[first * n..(first + width.min(columns - first)) * n];
         match width {
-            PANEL => substitute_panel::<PANEL, 1>(l, n, b, columns, first),
-            8 => substitute_panel::<8, 2>(l, n, b, columns, first),
-            _ => substitute_panel::<4, 4>(l, n, b, columns, first),
+            PANEL => substitute_panel::<PANEL, 1>(l, n, b),
+            8 => substitute_panel::<8, 2>(l, n, b),
+            _ => substitute_panel::<4, 4>(l, n, b),
         }
     }
 }
@@ -424,37 +426,26 @@ fn panels(columns: usize) -> impl Iterator<Item = (usize, usize)> {
     })
 }
 
-/// Columns `first..first + W` of the rows of `rows` (`columns` entries each) as panels,
-/// zeros past `columns`, and how many of the panel's columns are real.
+/// The columns of `b` (`n` entries each, at most `W` of them) as `n` panels (entry `i` of
+/// every column), zeros past the last column.
 #[inline(always)]
-fn padded_panels<const W: usize>(rows: &[f64], columns: usize, first: usize) -> (usize, Vec<[f64; W]>) {
-    let width = W.min(columns - first);
-    let panels = rows
-        .chunks_exact(columns)
-        .map(|row| std::array::from_fn(|t| if t < width { row[first + t] } else { 0.0 }))
-        .collect();
-    (width, panels)
+fn padded_panels<const W: usize>(b: &[f64], n: usize) -> Vec<[f64; W]> {
+    (0..n).map(|i| std::array::from_fn(|t| b.get(t * n + i).copied().unwrap_or(0.0))).collect()
 }
 
-/// Columns `first..first + W` of [`substitute_columns`]'s solution, written over `b`'s
-/// (those past `columns` are zeros, dropped).
+/// [`substitute_columns`]'s solution for the columns of `b` (`n` entries each, at most
+/// `W` of them), written over them.
 #[inline(always)]
-fn substitute_panel<const W: usize, const LANES: usize>(
-    l: &[f64],
-    n: usize,
-    b: &mut [f64],
-    columns: usize,
-    first: usize,
-) {
-    let (width, mut x) = padded_panels::<W>(b, columns, first);
+fn substitute_panel<const W: usize, const LANES: usize>(l: &[f64], n: usize, b: &mut [f64]) {
+    let mut x = padded_panels::<W>(b, n);
     for i in 0..n {
         let row = &l[i * n..i * n + i];
         let sums = panel_sum::<W, LANES>(i, |j| row[j], &x[..i]);
         let pivot = l[i * n + i];
         x[i].iter_mut().zip(&sums).for_each(|(x, sum)| *x = (*x - sum) / pivot);
     }
-    for (b, x) in b.chunks_exact_mut(columns).zip(&x) {
-        b[first..first + width].copy_from_slice(&x[..width]);
+    for (t, column) in b.chunks_exact_mut(n).enumerate() {
+        column.iter_mut().zip(&x).for_each(|(b, x)| *b = x[t]);
     }
 }
 
@@ -555,31 +546,25 @@ mod tests {
         v.iter().map(|x| x.to_bits()).collect()
     }
 
-    /// Columns `0..columns` of the row-major `rows` (`n` rows), one after the other.
-    fn transposed(rows: &[f64], n: usize, columns: usize) -> Vec<f64> {
-        (0..columns).flat_map(|t| (0..n).map(move |i| rows[i * columns + t])).collect()
-    }
-
     #[test]
     fn panels_of_columns_substitute_as_single_columns_do() {
         let (l, n) = factor_19();
         let close = |got: f64, want: f64| (got - want).abs() <= 1e-13 * (1.0 + want.abs());
-        // Right-hand sides as the columns of B (n × columns): panels of 4, 8 (padded),
-        // 16 + 8 (padded) and 16 + 8 + 4; products four at a time and alone.
+        // Right-hand sides as the columns of B (one after the other): panels of 4, 8
+        // (padded), 16 + 8 (padded) and 16 + 8 + 4; products four at a time and alone.
         for columns in [3, 7, 21, 28] {
             let b: Vec<f64> = (0..n * columns).map(|k| ((k * 37) % 23) as f64 / 7.0 - 1.5).collect();
             let mut solved = b.clone();
             forward_substitute_columns(&l, n, &mut solved, columns);
-            for t in 0..columns {
-                let mut column: Vec<f64> = (0..n).map(|i| b[i * columns + t]).collect();
-                forward_substitute(&l, n, &mut column);
-                for (i, want) in column.iter().enumerate() {
-                    let got = solved[i * columns + t];
-                    assert!(close(got, *want), "{columns} columns, ({i}, {t}): {got} vs {want}");
+            for (t, (column, solved)) in b.chunks_exact(n).zip(solved.chunks_exact(n)).enumerate() {
+                let mut want = column.to_vec();
+                forward_substitute(&l, n, &mut want);
+                for (i, (got, want)) in solved.iter().zip(&want).enumerate() {
+                    assert!(close(*got, *want), "{columns} columns, ({i}, {t}): {got} vs {want}");
                 }
             }
-            let by_column = transposed(&solved, n, columns);
-            let products = column_products(&by_column, n, columns);
+            let column = |t: usize| &solved[t * n..(t + 1) * n];
+            let products = column_products(&solved, n, columns);
             for t in 0..columns {
                 for s in 0..columns {
                     let got = products[t * columns + s];
@@ -587,9 +572,9 @@ mod tests {
                         assert_eq!(got, 0.0, "the lower triangle stays 0");
                         continue;
                     }
-                    let want: f64 = (0..n).map(|i| solved[i * columns + t] * solved[i * columns + s]).sum();
+                    let want: f64 = column(t).iter().zip(column(s)).map(|(x, y)| x * y).sum();
                     assert!(close(got, want), "{columns} columns, ({t}, {s}): {got} vs {want}");
-                    let alone = dot(&by_column[t * n..(t + 1) * n], &by_column[s * n..(s + 1) * n]);
+                    let alone = dot(column(t), column(s));
                     assert_eq!(got.to_bits(), alone.to_bits(), "four at a time as one dot product");
                 }
             }
@@ -607,8 +592,10 @@ mod tests {
             forward_substitute_columns(&l, n, &mut dispatched, columns);
             substitute_columns(&l, n, &mut portable, columns);
             assert_eq!(bits(&dispatched), bits(&portable));
-            let by_column = transposed(&dispatched, n, columns);
-            assert_eq!(bits(&column_products(&by_column, n, columns)), bits(&multiply_columns(&by_column, n, columns)));
+            assert_eq!(
+                bits(&column_products(&dispatched, n, columns)),
+                bits(&multiply_columns(&dispatched, n, columns))
+            );
         }
 
         let mut a: Vec<f64> = (0..n * n).map(|k| ((k * 13) % 7) as f64 / 50.0).collect();
