@@ -714,7 +714,7 @@ impl Removable {
         let solution = &self.solution;
         let n = solution.n;
         let columns: usize = groups.iter().map(Vec::len).filter(|&r| self.removes(r)).sum();
-        let RemovalScratch { u, residuals, signs, row, along, q } = scratch;
+        let RemovalScratch { u, residuals, signs, along, q } = scratch;
         // The removed pairs' scaled rows as the columns of `Z` (`n` entries each, one after
         // the other), group after group.
         u.clear();
@@ -745,8 +745,7 @@ impl Removable {
                 }
                 let span = first..first + r;
                 first += r;
-                let removed =
-                    self.removal(&u[span.start * n..span.end * n], &along[span.clone()], &residuals[span], (row, q));
+                let removed = self.removal(&u[span.start * n..span.end * n], &along[span.clone()], &residuals[span], q);
                 removed.and_then(|phi| shifted_to_sum(phi, delta)).map_or(Removal::Failed, Removal::Values)
             })
             .collect()
@@ -755,13 +754,7 @@ impl Removable {
     /// The values (not shifted to sum to `Δ`) without the group whose columns of `U` are
     /// `u` (`n` entries each, one after the other), with their products `uₜ·e` in `along`
     /// and their scaled residuals `ρₜ`; `None` when the removal leaves the system singular.
-    fn removal(
-        &self,
-        u: &[f64],
-        along: &[f64],
-        residuals: &[f64],
-        (row, q): (&mut Vec<f64>, &mut Vec<f64>),
-    ) -> Option<Vec<f64>> {
+    fn removal(&self, u: &[f64], along: &[f64], residuals: &[f64], q: &mut Vec<f64>) -> Option<Vec<f64>> {
         let solution = &self.solution;
         let (n, r) = (solution.n, along.len());
         // I − Z P Zᵀ (its upper triangle is read; symmetric and positive definite unless
@@ -778,10 +771,9 @@ impl Removable {
         // move by −Wᵀ q.
         let e = &solution.ones;
         q.clear();
-        for j in 0..n {
-            row.clear();
-            row.extend(u.iter().skip(j).step_by(n).copied());
-            q.push(dot(row, &weights));
+        q.resize(n, 0.0);
+        for (column, w) in u.chunks_exact(n).zip(&weights) {
+            q.iter_mut().zip(column).for_each(|(q, x)| *q += w * x);
         }
         let projection = dot(q, e) / solution.ones_sum;
         q.iter_mut().zip(e).for_each(|(q, e)| *q -= projection * e);
@@ -794,14 +786,13 @@ impl Removable {
 }
 
 /// Buffers one worker's removals reuse ([`Removable::remove_each`]): `Z` and then `U`,
-/// the pairs' scaled residuals, a pair's signs, one row of a group's columns of `U`,
-/// `U`'s products with `e`, and the step `q`.
+/// the pairs' scaled residuals, a pair's signs, `U`'s products with `e`, and the step
+/// `q`.
 #[derive(Default)]
 struct RemovalScratch {
     u: Vec<f64>,
     residuals: Vec<f64>,
     signs: Vec<f64>,
-    row: Vec<f64>,
     along: Vec<f64>,
     q: Vec<f64>,
 }

@@ -367,6 +367,11 @@ pub(super) const DOT_LANES: usize = 8;
 pub(super) fn dot(a: &[f64], b: &[f64]) -> f64 {
     let len = a.len().min(b.len());
     let (a, b) = (&a[..len], &b[..len]);
+    if len < DOT_LANES {
+        // Only the tail: what `sum_lanes` gives with every lane 0 (`0 + tail`, so that a
+        // tail of −0 gives +0 as there).
+        return 0.0 + a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    }
     let mut lanes = [0.0f64; DOT_LANES];
     let (a_chunks, b_chunks) = (a.chunks_exact(DOT_LANES), b.chunks_exact(DOT_LANES));
     let tail: f64 = a_chunks.remainder().iter().zip(b_chunks.remainder()).map(|(x, y)| x * y).sum();
