@@ -734,7 +734,7 @@ impl Removable {
         let e = &solution.ones;
         forward_substitute_columns(&solution.factor, n, u, columns);
         along.clear();
-        along.extend(u.chunks_exact(n).map(|column| column.iter().zip(e).fold(0.0, |along, (x, e)| along + e * x)));
+        along.extend(u.chunks_exact(n).map(|column| dot(column, e)));
         let mut first = 0;
         groups
             .iter()
