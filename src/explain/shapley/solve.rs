@@ -387,11 +387,13 @@ pub(super) fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// as four calls), sharing the loads of `a`.
 #[inline(always)]
 pub(super) fn dots(a: &[f64], others: [&[f64]; 4]) -> [f64; 4] {
-    let len = others.iter().fold(a.len(), |len, b| len.min(b.len()));
-    let whole = len - len % DOT_LANES;
+    /// The whole groups of [`DOT_LANES`] in `v[..whole]`, as arrays (so that the lanes'
+    /// loop needs no bounds checks; every group converts).
     fn chunks(v: &[f64], whole: usize) -> impl Iterator<Item = Option<&[f64; DOT_LANES]>> {
         v[..whole].chunks_exact(DOT_LANES).map(|c| c.try_into().ok())
     }
+    let len = others.iter().fold(a.len(), |len, b| len.min(b.len()));
+    let whole = len - len % DOT_LANES;
     let mut lanes = [[0.0f64; DOT_LANES]; 4];
     let [b0, b1, b2, b3] = others.map(|b| chunks(b, whole));
     for ((((x, y0), y1), y2), y3) in chunks(a, whole).zip(b0).zip(b1).zip(b2).zip(b3) {
