@@ -267,15 +267,22 @@ def synthetic_model(name, setting, np):
     return lambda x: np.tanh(x[:, 0] * x[:, 1] * x[:, 2]) + np.exp(0.3 * x[:, 3:8].sum(axis=1))
 
 
+def load_setting(folder, model):
+    """The setting in ``folder`` and shap 0.51's MAE per budget from ``table.json`` beside it
+    (the MLP's only; empty when absent)."""
+    setting = json.loads((folder / "setting.json").read_text())
+    table = folder / "table.json"
+    shap_mae = {}
+    if table.exists() and model == "mlp":
+        shap_mae = {r["budget"]: r["shap_mae"] for r in json.loads(table.read_text())["budgets"]}
+    return setting, shap_mae
+
+
 def main():
     args = parse_args()
     import numpy as np
 
-    setting = json.loads((args.folder / "setting.json").read_text())
-    shap_mae = {}
-    table = args.folder / "table.json"
-    if table.exists() and args.model == "mlp":
-        shap_mae = {r["budget"]: r["shap_mae"] for r in json.loads(table.read_text())["budgets"]}
+    setting, shap_mae = load_setting(args.folder, args.model)
     game = Game(setting, np, args.model)
     rows = game.values.shape[0]
     polynomial = sum(math.comb(game.m, k) for k in range(1, args.order + 1))

@@ -31,7 +31,6 @@ setting (the MLP only).
 
 import argparse
 import itertools
-import json
 import math
 import pathlib
 import re
@@ -40,7 +39,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from polynomial_study import Game  # noqa: E402  (the study's game table and sampler)
+from polynomial_study import Game, load_setting  # noqa: E402  (the study's game table and sampler)
 
 
 def parse_args():
@@ -120,11 +119,7 @@ def fit(game, row, coalitions, weights, triples, size, direction):
 
 def main():
     args = parse_args()
-    setting = json.loads((args.folder / "setting.json").read_text())
-    shap_mae = {}
-    table = args.folder / "table.json"
-    if table.exists() and args.model == "mlp":
-        shap_mae = {r["budget"]: r["shap_mae"] for r in json.loads(table.read_text())["budgets"]}
+    setting, shap_mae = load_setting(args.folder, args.model)
     game = Game(setting, np, args.model)
     m = game.m
     own, other = game.size_term_shapley()
