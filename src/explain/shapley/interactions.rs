@@ -89,12 +89,12 @@
 //! group) was tried first: with four pairs per coefficient the pairs' leverages are near
 //! 1/4, and it understated the errors by a fifth (coverage 0.86–0.91).
 
+use std::ops::Range;
+
 use super::jackknife::{
     backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, column_products, forward_substitute,
     forward_substitute_columns, stopped, Replicates,
 };
-use std::ops::Range;
-
 use rayon::prelude::*;
 
 use super::schedule::{Coalitions, Schedule};
@@ -658,22 +658,21 @@ impl Solution {
     /// removal's change `−L⁻ᵀ q` in the coefficients moves the values by `−Wᵀ q` (`M` per
     /// entry of `q`, where the coefficients' change and their values would cost `n / 2`).
     fn removable(self, terms: &Terms) -> Removable {
-        let n = self.n;
+        let (n, players) = (self.n, terms.players);
+        // Sᵀ's columns one after the other (entry `j` of column `i`: player `i`'s value of
+        // coefficient `j` alone), through L⁻¹, then back to rows.
+        let mut columns = vec![0.0; players * n];
         let mut unit = vec![0.0; n];
-        let mut transposed = Vec::with_capacity(n * terms.players);
         for j in 0..n {
             unit[j] = 1.0;
-            transposed.extend(terms.shapley(&unit));
+            for (i, value) in terms.shapley(&unit).into_iter().enumerate() {
+                columns[i * n + j] = value;
+            }
             unit[j] = 0.0;
         }
-        // Sᵀ's columns one after the other, through L⁻¹, then back to rows.
-        let mut columns: Vec<f64> = (0..terms.players)
-            .flat_map(|i| (0..n).map(move |j| (i, j)))
-            .map(|(i, j)| transposed[j * terms.players + i])
-            .collect();
-        forward_substitute_columns(&self.factor, n, &mut columns, terms.players);
+        forward_substitute_columns(&self.factor, n, &mut columns, players);
         let shapley_rows =
-            (0..n).flat_map(|j| (0..terms.players).map(move |i| (i, j))).map(|(i, j)| columns[i * n + j]).collect();
+            (0..n).flat_map(|j| (0..players).map(move |i| (i, j))).map(|(i, j)| columns[i * n + j]).collect();
         let phi = terms.shapley(&self.coefficients);
         Removable { solution: self, phi, shapley_rows }
     }
@@ -689,10 +688,9 @@ struct Removable {
 }
 
 impl Removable {
-    /// Whether a group of `pairs` pairs is removed from the factor: fewer than half as
-    /// many pairs as coefficients (see [`Fit::replicates`]).
+    /// Whether a group of `pairs` pairs is removed from the factor ([`removed_from_factor`]).
     fn removes(&self, pairs: usize) -> bool {
-        2 * pairs < self.solution.n
+        removed_from_factor(pairs, self.solution.n)
     }
 
     /// Every group of `groups` removed from the system on its own ([`Removal::TooLarge`]
@@ -797,6 +795,13 @@ struct RemovalScratch {
     q: Vec<f64>,
 }
 
+/// Whether a jackknife group of `pairs` pairs is removed from a factor of `coefficients`
+/// unknowns rather than refitted: fewer than half as many pairs as coefficients (see
+/// [`Fit::replicates`]).
+fn removed_from_factor(pairs: usize, coefficients: usize) -> bool {
+    2 * pairs < coefficients
+}
+
 /// Consecutive groups of `members` whose pairs, where `removes(len)`, fill at most
 /// `columns` columns together (a chunk holds at least one group): the groups whose rows go
 /// through `L⁻¹` together.
@@ -869,19 +874,15 @@ impl Fit {
     /// group's rows, a refit `n³/6 + 3n²`, which cross near `r = n/2`.
     fn replicates(&self, pairs: &Pairs, terms: &Terms, k: usize, delta: f64, groups: usize) -> Option<Vec<Vec<f64>>> {
         let members = pairs.group_members(groups);
-        let small = members.iter().any(|m| 2 * m.len() < terms.len());
-        let rescaled = match small {
-            true => Some(self.rescaled(terms, delta, groups)?),
-            false => None,
-        };
+        if !members.iter().any(|m| removed_from_factor(m.len(), terms.len())) {
+            return self.refit_each(pairs, terms, k, delta, &members, members.iter().map(|_| Removal::TooLarge));
+        }
+        let base = self.rescaled(terms, delta, groups)?;
         // The removals (a few pairs each, from one shared factor) run on the engine's
         // workers, each under the call's control; the refits, each holding systems of its
         // own, one at a time. Every replicate is its own computation: the same bits on any
         // number of threads.
         let control = call_control::current();
-        let Some(base) = rescaled.as_ref() else {
-            return self.refit_each(pairs, terms, k, delta, &members, members.iter().map(|_| Removal::TooLarge));
-        };
         let chunks = removal_chunks(&members, terms.len(), |r| base.removes(r));
         let removals: Vec<Removal> = chunks
             .par_iter()
@@ -897,7 +898,7 @@ impl Fit {
             .collect();
         // The refits below hold systems of their own: the shared factor and `W` go first,
         // so that at most [`INTERACTION_SYSTEMS`] systems are held at once.
-        drop(rescaled);
+        drop(base);
         self.refit_each(pairs, terms, k, delta, &members, removals)
     }
 
