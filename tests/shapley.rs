@@ -421,10 +421,10 @@ fn a_tiny_memory_budget_gives_the_same_bits() {
             .unwrap();
             kernel_shap(&engine, &model, &x, 1, &params).unwrap()
         };
-        // The estimator keeps about 212 KiB (coalitions, values, design, the interaction
-        // fit's systems and sign bits); the 8 KiB left hold a few dozen rows: coalitions are
-        // evaluated a few at a time.
-        let small = run(220 << 10);
+        // The estimator keeps about 257 KiB (coalitions, values, design, the interaction
+        // fit's systems, sign bits and score terms); the 9 KiB left hold a few dozen rows:
+        // coalitions are evaluated a few at a time.
+        let small = run(266 << 10);
         let large = run(256 << 20);
         assert_eq!(small.attributions, large.attributions);
         assert_eq!(small.standard_errors, large.standard_errors);
@@ -529,12 +529,13 @@ mod sampling_error {
     }
 
     #[test]
-    fn the_defaults_size_terms_keep_honest_errors() {
-        // The default fits each player's size term from 16 coalitions per player (budget
-        // 400 of the test above at M = 10); at M = 12 the same band holds from there up.
+    fn the_defaults_size_and_score_terms_keep_honest_errors() {
+        // The default fits each player's size term from 16 coalitions per player and its
+        // score term from 24 (budget 400 of the test above at M = 10, both); at M = 12 the
+        // same band holds from there up: size terms alone at 192, both at 600 and 1200.
         let mut setting = Setting::new(12, 13);
         assert_eq!(setting.params.estimator, Estimator::LeverageTopTriples);
-        for budget in [192, 600] {
+        for budget in [192, 600, 1200] {
             setting.params.budget = Some(budget);
             let (covered, available) = coverage(&setting, 40);
             assert_eq!(available, 1.0, "budget {budget}: errors available in {available:.2}");

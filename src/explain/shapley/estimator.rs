@@ -47,24 +47,26 @@ pub enum Estimator {
     /// documents the fit).
     LeverageInteractions,
     /// The stratified Leverage SHAP draws, fitted with the triples among only the
-    /// six players with the largest linear values (at most 20 triples) and, from 16
-    /// coalitions per player, each player's size term (its effect changing with the
-    /// coalition's size; `src/explain/shapley/interactions.rs`), by the same fit, penalty
-    /// and jackknife as [`LeverageInteractions`](Self::LeverageInteractions). The default:
-    /// on the comparison MLP (`benches/compare/`, 16 and 12 players) its mean absolute
-    /// error at equal model evaluations is 0.49–0.56× and 0.36–0.51× shap's (the stratified
-    /// linear fit's 0.76–0.84× and 0.54–0.72×; the size terms took 10–12 % off it), it
-    /// reaches shap's accuracy at its default budget with 2.4× and 2.6× fewer model
-    /// evaluations (the linear fit 1.3× and 1.5×) and in the least time of the five (19×
-    /// and 25× less than shap on one thread; the linear fit 12× and 17×, in the same runs).
-    /// Its fit adds about 0.2 ms per row and output at budget 2080 (M = 16); where no
-    /// triple fits (256 players and more) the linear fit stands.
+    /// five players with the largest linear values (at most 10 triples), from 16
+    /// coalitions per player each player's size term (its effect changing with the
+    /// coalition's size) and from 24 its score term (its effect changing with the
+    /// coalition's linear score; `src/explain/shapley/interactions.rs`), by the same fit,
+    /// penalty and jackknife as [`LeverageInteractions`](Self::LeverageInteractions). The
+    /// default: on the comparison MLP (`benches/compare/`, 16 and 12 players) its mean
+    /// absolute error at equal model evaluations is 0.42–0.48× and 0.36–0.50× shap's (the
+    /// stratified linear fit's 0.73–0.83× and 0.65–0.71×), it reaches shap's accuracy at
+    /// its default budget with 3.0× and 2.6× fewer model evaluations (the linear fit 1.3×
+    /// and 1.5×) and in the least time of the five (25× and 26× less than shap on one
+    /// thread; the linear fit 13× and 17×, in the same runs). Its fit adds about 0.2 ms
+    /// per row and output at budget 2080 (M = 16); where no triple fits (256 players and
+    /// more) the linear fit stands.
     #[default]
     LeverageTopTriples,
 }
 
-/// The most players whose triples [`Estimator::LeverageTopTriples`] fits.
-const TOP_TRIPLE_PLAYERS: usize = 6;
+/// The most players whose triples [`Estimator::LeverageTopTriples`] fits: with the score
+/// terms, five gave the error of six with 10 fewer coefficients (`benches/compare/README.md`).
+const TOP_TRIPLE_PLAYERS: usize = 5;
 
 impl Estimator {
     /// Every estimator, in the order of the C ABI's codes `LUMEN_ESTIMATOR_SHAP` (1),
@@ -94,8 +96,12 @@ impl Estimator {
     pub(super) fn interaction_terms(self) -> Option<InteractionTerms> {
         match self {
             Self::Shap | Self::Leverage | Self::LeverageStratified => None,
-            Self::LeverageInteractions => Some(InteractionTerms { triple_players: usize::MAX, size_terms: false }),
-            Self::LeverageTopTriples => Some(InteractionTerms { triple_players: TOP_TRIPLE_PLAYERS, size_terms: true }),
+            Self::LeverageInteractions => {
+                Some(InteractionTerms { triple_players: usize::MAX, size_terms: false, score_terms: false })
+            }
+            Self::LeverageTopTriples => {
+                Some(InteractionTerms { triple_players: TOP_TRIPLE_PLAYERS, size_terms: true, score_terms: true })
+            }
         }
     }
 }

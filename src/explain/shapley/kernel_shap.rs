@@ -18,7 +18,8 @@ use super::common::{Request, RowEstimate, ShapleyGame};
 use super::estimator::{Estimator, Sampler};
 use super::game::Game;
 use super::interactions::{
-    interaction_estimate, interaction_sign_bytes, interaction_system_bytes, INTERACTION_SYSTEMS,
+    interaction_estimate, interaction_score_bytes, interaction_sign_bytes, interaction_system_bytes,
+    INTERACTION_SYSTEMS,
 };
 use super::jackknife::jackknife_standard_errors;
 use super::schedule::{covers_all, default_budget};
@@ -176,6 +177,7 @@ impl SamplingPlan {
         .hold("the interaction fit's replicate values", groups, targets.saturating_mul(players).saturating_mul(8))
         .hold("the interaction fit's normal equations", INTERACTION_SYSTEMS, interaction_system_bytes(players, terms))
         .hold("the interaction fit's sign bits", 1, interaction_sign_bytes(players, terms, coalitions / 2))
+        .hold("the interaction fit's score terms", 1, interaction_score_bytes(players, terms))
     }
 }
 

@@ -11,6 +11,7 @@ pub mod kernel_shap;
 mod leverage;
 pub mod sampling;
 pub mod schedule;
+mod score_gram;
 mod sign_gram;
 pub mod solve;
 mod wide;

@@ -17,6 +17,10 @@
 //! depends only on the pair's coalition size ([`size_scale`]). The pairs are grouped by
 //! weight and by that scale, so that within a group a size term is its player's sign times
 //! a constant: its entries are the same counts, times the scale once or twice.
+//!
+//! The score terms are not ±1 and take no such few values; their rows are summed pair by
+//! pair ([`score_gram`](super::score_gram)), over the pairs in this module's class order
+//! ([`SignColumns::weighted_pairs`]).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -172,6 +176,13 @@ impl SignColumns {
     /// The classes of `part`.
     fn classes_of(&self, part: Part) -> impl Iterator<Item = &WeightClass> + '_ {
         self.classes.iter().filter(move |class| part.is_none_or(|part| class.part == part))
+    }
+
+    /// The pairs of `part` with their weights, class after class (each class's pairs in
+    /// their order): the order in which dense sums over them run.
+    pub(super) fn weighted_pairs(&self, part: Part) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.classes_of(part)
+            .flat_map(move |class| self.order[class.members.clone()].iter().map(move |&pair| (pair, class.weight[0])))
     }
 
     /// `Σ_p w_p x(p) y(p)` over the pairs of `part`, for every term (the players' alone
