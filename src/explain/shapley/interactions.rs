@@ -52,8 +52,9 @@
 //! value), the system is singular and the fit goes on without them; near such a `b` the
 //! two sets of terms give nearly the same Shapley values, so the near-collinearity does not
 //! amplify the noise (at 12 players with effects within 10⁻⁶ to 10⁻¹ of equal, 0.91–1.02×
-//! the error without them; `score_terms_near_the_size_terms_do_not_amplify_noise`). `b` comes from the sample and is held fixed
-//! in the jackknife's replicates, as the triples' ranking is.
+//! the error without them: `score_terms_near_the_size_terms_do_not_amplify_noise`). `b`
+//! comes from the sample and is held fixed in the jackknife's replicates, as the triples'
+//! ranking is.
 //!
 //! Measured on the comparison MLP (`benches/compare/README.md`), with the triples among five
 //! players instead of six: the mean absolute error at equal coalitions went from 0.49–0.56×
@@ -284,7 +285,7 @@ pub(super) fn interaction_estimate(
         // the players' signs (one value) leave the system singular: fitted without them.
         let without_score_terms = InteractionTerms { score_terms: false, ..interaction_terms };
         let fit = fit_on(interaction_terms)
-            .or_else(|| (interaction_terms.score_terms).then(|| fit_on(without_score_terms)).flatten());
+            .or_else(|| interaction_terms.score_terms.then(|| fit_on(without_score_terms)).flatten());
         let Some((terms, fit)) = fit else {
             phi.extend(match qr {
                 Some(linear) => linear,
@@ -724,7 +725,9 @@ impl NormalEquations {
 
     /// These equations of `terms` without their score terms, with the score terms' rows
     /// and columns added ([`ScoreRows`]), summed over the pairs of `part` of `columns`
-    /// [`SCORE_BLOCK`] pairs at a time.
+    /// [`SCORE_BLOCK`] pairs at a time. Score terms come with the size terms
+    /// ([`Terms::choose`]): the players' signs, size terms and score terms are one block
+    /// of `players` each.
     fn with_score_terms(self, columns: &SignColumns, part: Part, terms: &Terms, pairs: &Pairs, k: usize) -> Self {
         let (n, counted, scores) = (terms.len(), self.n, terms.direction.len());
         let first = terms.players + terms.size_terms;
@@ -1334,6 +1337,29 @@ mod tests {
             .collect()
     }
 
+    /// A paired leverage schedule of `budget` coalitions over `players` players drawn with
+    /// `seed`, the game `value`'s values at its coalitions (bit `i` of a coalition's index
+    /// is player `i`), and `v(∅)` and `v(N)`.
+    fn sampled_game(
+        players: usize,
+        budget: usize,
+        seed: u64,
+        value: impl Fn(u32) -> f64,
+    ) -> (Schedule, Vec<f64>, f64, f64) {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let schedule = LeverageSampler::new(players, budget, true, &mut rng).unwrap().schedule;
+        let mask = |c: usize| (0..players).filter(|&i| schedule.coalitions.contains(c, i)).map(|i| 1u32 << i).sum();
+        let values = (0..schedule.len()).map(|c| value(mask(c))).collect();
+        let (base, total) = (value(0), value((1 << players) - 1));
+        (schedule, values, base, total)
+    }
+
+    /// The largest gap between `terms`' fit of target 0 over `pairs` and `exact`.
+    fn largest_error(terms: &Terms, pairs: &Pairs, exact: &[f64], delta: f64) -> f64 {
+        let phi = terms.fit(pairs, 0, delta).expect("an identified fit");
+        phi.iter().zip(exact).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max)
+    }
+
     #[test]
     fn size_terms_have_their_closed_form_shapley_values() {
         for players in [3, 4, 7, 10] {
@@ -1374,17 +1400,10 @@ mod tests {
             effects + 0.7 * sign(0) * sign(3)
         };
         let exact = brute_force_shapley(players, value);
-        let mut rng = ChaCha20Rng::seed_from_u64(5);
-        let schedule = LeverageSampler::new(players, 400, true, &mut rng).unwrap().schedule;
+        let (schedule, values, base, total) = sampled_game(players, 400, 5, value);
         assert!(!schedule.exact);
-        let mask = |c: usize| (0..players).filter(|&i| schedule.coalitions.contains(c, i)).map(|i| 1u32 << i).sum();
-        let values: Vec<f64> = (0..schedule.len()).map(|c| value(mask(c))).collect();
-        let (base, total) = (value(0), value((1 << players) - 1));
         let pairs = Pairs::of(&schedule, &values, &[base], &[total], 4).expect("a paired schedule");
-        let error = |terms: &Terms| {
-            let phi = terms.fit(&pairs, 0, total - base).expect("an identified fit");
-            phi.iter().zip(&exact).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max)
-        };
+        let error = |terms: &Terms| largest_error(terms, &pairs, &exact, total - base);
         let linear = Terms::linear(players);
         let ranking = linear.fit(&pairs, 0, total - base).unwrap();
         let sized = Terms::choose(
@@ -1443,16 +1462,9 @@ mod tests {
             effects + 0.7 * sign(0) * sign(3)
         };
         let exact = brute_force_shapley(players, value);
-        let mut rng = ChaCha20Rng::seed_from_u64(9);
-        let schedule = LeverageSampler::new(players, 600, true, &mut rng).unwrap().schedule;
-        let mask = |c: usize| (0..players).filter(|&i| schedule.coalitions.contains(c, i)).map(|i| 1u32 << i).sum();
-        let values: Vec<f64> = (0..schedule.len()).map(|c| value(mask(c))).collect();
-        let (base, total) = (value(0), value((1 << players) - 1));
+        let (schedule, values, base, total) = sampled_game(players, 600, 9, value);
         let pairs = Pairs::of(&schedule, &values, &[base], &[total], 4).expect("a paired schedule");
-        let error = |terms: &Terms| {
-            let phi = terms.fit(&pairs, 0, total - base).expect("an identified fit");
-            phi.iter().zip(&exact).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max)
-        };
+        let error = |terms: &Terms| largest_error(terms, &pairs, &exact, total - base);
         let triples = vec![[7, 8, 9]];
         let sized = Terms { players, size_terms: players, direction: Vec::new(), triples: triples.clone(), free: 1 };
         let scored = Terms { players, size_terms: players, direction, triples, free: 1 };
@@ -1470,11 +1482,7 @@ mod tests {
             size + 0.1 * size * size * size
         };
         let exact = brute_force_shapley(players, value);
-        let mut rng = ChaCha20Rng::seed_from_u64(4);
-        let schedule = LeverageSampler::new(players, 220, true, &mut rng).unwrap().schedule;
-        let mask = |c: usize| (0..players).filter(|&i| schedule.coalitions.contains(c, i)).map(|i| 1u32 << i).sum();
-        let values: Vec<f64> = (0..schedule.len()).map(|c| value(mask(c))).collect();
-        let (base, total) = (value(0), value((1 << players) - 1));
+        let (schedule, values, base, total) = sampled_game(players, 220, 4, value);
         let terms = InteractionTerms { triple_players: 6, size_terms: true, score_terms: true };
         let pairs = Pairs::of(&schedule, &values, &[base], &[total], 4).expect("a paired schedule");
         let chosen = Terms::choose(&[1.0; 8], terms, pairs.len()).unwrap();
@@ -1507,14 +1515,9 @@ mod tests {
             let exact = brute_force_shapley(players, value);
             let mut errors = [0.0, 0.0];
             for seed in 0..20 {
-                let mut rng = ChaCha20Rng::seed_from_u64(seed);
-                let schedule = LeverageSampler::new(players, 800, true, &mut rng).unwrap().schedule;
-                let mask = |c: usize| -> u32 {
-                    (0..players).filter(|&i| schedule.coalitions.contains(c, i)).map(|i| 1u32 << i).sum()
-                };
+                let (schedule, mut values, base, total) = sampled_game(players, 800, seed, value);
                 let noise = |c: usize| 0.01 * (((c * 7919 + seed as usize * 104_729) % 1000) as f64 / 1000.0 - 0.5);
-                let values: Vec<f64> = (0..schedule.len()).map(|c| value(mask(c)) + noise(c)).collect();
-                let (base, total) = (value(0), value((1 << players) - 1));
+                values.iter_mut().enumerate().for_each(|(c, v)| *v += noise(c));
                 for (score_terms, error) in [true, false].into_iter().zip(&mut errors) {
                     let terms = InteractionTerms { triple_players: 5, size_terms: true, score_terms };
                     let no_linear_fit = |_| unreachable!("the players' block ranks them");
