@@ -718,7 +718,7 @@ impl NormalEquations {
         let counted = Self { n: terms.len() - terms.direction.len(), gram, rhs };
         let equations = match terms.direction.is_empty() {
             true => counted,
-            false => counted.with_score_terms(columns, part, terms, pairs, k),
+            false => counted.with_score_terms(columns, part, terms, pairs, k)?,
         };
         (!stopped()).then_some(equations)
     }
@@ -727,8 +727,15 @@ impl NormalEquations {
     /// and columns added ([`ScoreRows`]), summed over the pairs of `part` of `columns`
     /// [`SCORE_BLOCK`] pairs at a time. Score terms come with the size terms
     /// ([`Terms::choose`]): the players' signs, size terms and score terms are one block
-    /// of `players` each.
-    fn with_score_terms(self, columns: &SignColumns, part: Part, terms: &Terms, pairs: &Pairs, k: usize) -> Self {
+    /// of `players` each. `None` when the call was stopped (checked once per block).
+    fn with_score_terms(
+        self,
+        columns: &SignColumns,
+        part: Part,
+        terms: &Terms,
+        pairs: &Pairs,
+        k: usize,
+    ) -> Option<Self> {
         let (n, counted, scores) = (terms.len(), self.n, terms.direction.len());
         let first = terms.players + terms.size_terms;
         // A counted term's place among all terms: the score terms come before the triples.
@@ -746,6 +753,9 @@ impl NormalEquations {
         let (mut weights, mut responses) = (Vec::with_capacity(SCORE_BLOCK), Vec::with_capacity(SCORE_BLOCK));
         let mut weighted = columns.weighted_pairs(part).peekable();
         while weighted.peek().is_some() {
+            if stopped() {
+                return None;
+            }
             weights.clear();
             responses.clear();
             // The block first: `zip` then takes no pair past the block's end.
@@ -764,7 +774,7 @@ impl NormalEquations {
             (0..first).for_each(|c| gram[c * n + r] = row[c]);
             (r..n).for_each(|c| gram[r * n + c] = row[c]);
         }
-        Self { n, gram, rhs }
+        Some(Self { n, gram, rhs })
     }
 
     /// `scale · self`, entry by entry.
