@@ -212,7 +212,7 @@ pub(super) fn interaction_sign_bytes(players: usize, terms: InteractionTerms, pa
 /// without score terms).
 pub(super) fn interaction_score_bytes(players: usize, terms: InteractionTerms) -> usize {
     let n = most_coefficients(players, terms);
-    if n == 0 || terms.most_player_terms() < 3 || !Terms::player_terms_fit(players, 3, usize::MAX) {
+    if n == 0 || Terms::terms_per_player(players, terms, usize::MAX) < 3 {
         return 0;
     }
     let block = SCORE_BLOCK * (n + 2 + players);
@@ -1231,47 +1231,49 @@ mod tests {
     #[test]
     fn removals_in_chunks_are_each_groups_refit_on_the_rescaled_system() {
         // Groups removed together (their rows through L⁻¹ in shared panels) or alone give
-        // the replicate of the rescaled system without the group, solved afresh.
-        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        // the replicate of the rescaled system without the group, solved afresh; with the
+        // score terms too, whose values at the full coalition are not 1.
         let players = 10;
-        let schedule = LeverageSampler::new(players, 420, true, &mut rng).unwrap().schedule;
-        let value = |c: usize| {
-            let z = |i: usize| f64::from(u8::from(schedule.coalitions.contains(c, i)));
+        let value = |s: u32| {
+            let z = |i: usize| f64::from(u8::from(s & (1 << i) != 0));
             let linear: f64 = (0..players).map(|i| (i as f64 - 4.5) * z(i)).sum();
             (0.3 * linear).tanh() + 0.5 * z(1) * z(4) * z(7) - 0.25 * z(0) * z(2)
         };
-        let values: Vec<f64> = (0..schedule.len()).map(value).collect();
-        // v(∅) = 0 and v(N) = tanh(0) + 0.5 − 0.25.
-        let (base, total) = (0.0, 0.25);
+        let (schedule, values, base, total) = sampled_game(players, 420, 5, value);
         let (groups, delta) = (16, total - base);
         let pairs = Pairs::of(&schedule, &values, &[base], &[total], groups).expect("a paired schedule");
-        let terms = InteractionTerms { triple_players: 6, size_terms: true, score_terms: false };
         let ranking = Terms::linear(players).fit(&pairs, 0, delta).expect("an identified linear fit");
-        let terms = Terms::choose(&ranking, terms, pairs.len()).expect("triples fit");
-        assert!(terms.size_terms > 0 && !terms.triples.is_empty());
-        let signs = SignColumns::new(players, true, &terms.triples, pairs.parted(), |p| pairs.coalitions.bits(2 * p));
-        let fit = Fit::new(&signs, &pairs, &terms, 0, delta).expect("an identified fit");
-        let rescaled = fit.rescaled(&terms, delta, groups).expect("an identified system");
-        let members = pairs.group_members(groups);
-        assert!(members.iter().all(|m| rescaled.removes(m.len())));
-        let chunks = removal_chunks(&members, terms.len(), |r| rescaled.removes(r));
-        assert!(chunks.len() > 1 && chunks.len() < groups, "several groups share a chunk: {chunks:?}");
-        let context = (&pairs, &terms, 0, delta);
-        let mut scratch = RemovalScratch::default();
-        let together = rescaled.remove_each(context, &members, &mut scratch);
-        let scale = 1.0 - 1.0 / groups as f64;
-        for (g, (group, removal)) in members.iter().zip(together).enumerate() {
-            let Removal::Values(together) = removal else { panic!("group {g} was not removed") };
-            let [Removal::Values(alone)] = &rescaled.remove_each(context, &members[g..g + 1], &mut scratch)[..] else {
-                panic!("group {g} alone was not removed")
-            };
-            let left_out = NormalEquations::over(&pairs, &terms, 0, group.iter().copied()).expect("equations");
-            let refit = NormalEquations::combine(&fit.fixed.scaled(scale), &fit.sampled, &left_out, 1.0)
-                .penalised(terms.unpenalised(), scale * fit.penalty)
-                .shapley_values(&terms, delta)
-                .expect("an identified refit");
-            for ((t, a), r) in together.iter().zip(alone).zip(&refit) {
-                assert!((t - a).abs() < 1e-12 && (t - r).abs() < 1e-9, "group {g}: {t} / {a} / {r}");
+        for score_terms in [false, true] {
+            let terms = InteractionTerms { triple_players: 6, size_terms: true, score_terms };
+            let terms = Terms::choose(&ranking, terms, pairs.len()).expect("triples fit");
+            assert!(terms.size_terms > 0 && !terms.triples.is_empty());
+            assert_eq!(terms.direction.is_empty(), !score_terms);
+            let signs =
+                SignColumns::new(players, true, &terms.triples, pairs.parted(), |p| pairs.coalitions.bits(2 * p));
+            let fit = Fit::new(&signs, &pairs, &terms, 0, delta).expect("an identified fit");
+            let rescaled = fit.rescaled(&terms, delta, groups).expect("an identified system");
+            let members = pairs.group_members(groups);
+            assert!(members.iter().all(|m| rescaled.removes(m.len())));
+            let chunks = removal_chunks(&members, terms.len(), |r| rescaled.removes(r));
+            assert!(chunks.len() > 1 && chunks.len() < groups, "several groups share a chunk: {chunks:?}");
+            let context = (&pairs, &terms, 0, delta);
+            let mut scratch = RemovalScratch::default();
+            let together = rescaled.remove_each(context, &members, &mut scratch);
+            let scale = 1.0 - 1.0 / groups as f64;
+            for (g, (group, removal)) in members.iter().zip(together).enumerate() {
+                let Removal::Values(together) = removal else { panic!("group {g} was not removed") };
+                let [Removal::Values(alone)] = &rescaled.remove_each(context, &members[g..g + 1], &mut scratch)[..]
+                else {
+                    panic!("group {g} alone was not removed")
+                };
+                let left_out = NormalEquations::over(&pairs, &terms, 0, group.iter().copied()).expect("equations");
+                let refit = NormalEquations::combine(&fit.fixed.scaled(scale), &fit.sampled, &left_out, 1.0)
+                    .penalised(terms.unpenalised(), scale * fit.penalty)
+                    .shapley_values(&terms, delta)
+                    .expect("an identified refit");
+                for ((t, a), r) in together.iter().zip(alone).zip(&refit) {
+                    assert!((t - a).abs() < 1e-12 && (t - r).abs() < 1e-9, "group {g}: {t} / {a} / {r}");
+                }
             }
         }
     }

@@ -28,12 +28,15 @@ pub(super) struct ScoreRows {
     rows: Vec<f64>,
     /// One per score term.
     rhs: Vec<f64>,
+    /// Each score term's weighted value at each pair of the block being added,
+    /// `w_p u_i(p)` (reused from block to block).
+    weighted: Vec<f64>,
 }
 
 impl ScoreRows {
     /// No pairs yet, for the score terms of `players` players among `n` terms.
     pub(super) fn new(n: usize, players: usize) -> Self {
-        Self { n, players, rows: vec![0.0; players * n], rhs: vec![0.0; players] }
+        Self { n, players, rows: vec![0.0; players * n], rhs: vec![0.0; players], weighted: Vec::new() }
     }
 
     /// Adds the pairs whose terms are `features` (`n` per pair, one pair after the other),
@@ -72,12 +75,12 @@ avx2_dispatch! {
 fn portable_add_pairs(sums: &mut ScoreRows, features: &[f64], weights: &[f64], responses: &[f64]) {
     let (n, players) = (sums.n, sums.players);
     let (pairs, scores) = (weights.len().max(1), 2 * players);
-    // Score term `i`'s weighted value at each pair, `w_p u_i(p)`.
-    let mut weighted = vec![0.0; players * pairs];
+    let ScoreRows { rows, rhs, weighted, .. } = sums;
+    weighted.resize(players * pairs, 0.0);
     for (i, row) in weighted.chunks_exact_mut(pairs).enumerate() {
         row.iter_mut().zip(features.chunks_exact(n)).zip(weights).for_each(|((u, x), w)| *u = w * x[scores + i]);
     }
-    let rows = sums.rows.chunks_exact_mut(n).zip(&mut sums.rhs).zip(weighted.chunks_exact(pairs));
+    let rows = rows.chunks_exact_mut(n).zip(rhs).zip(weighted.chunks_exact(pairs));
     for (i, ((row, rhs), weighted)) in rows.enumerate() {
         // From the whole quad that holds player `i`: no ragged start.
         let from = i - i % QUAD;
@@ -98,17 +101,9 @@ fn add_columns(row: &mut [f64], features: &[f64], n: usize, columns: Range<usize
         add_panel::<PANEL>(row, features, n, start, weighted);
         start += PANEL;
     }
-    if start + 2 * QUAD <= columns.end {
-        add_panel::<{ 2 * QUAD }>(row, features, n, start, weighted);
-        start += 2 * QUAD;
-    }
-    if start + QUAD <= columns.end {
+    while start + QUAD <= columns.end {
         add_panel::<QUAD>(row, features, n, start, weighted);
         start += QUAD;
-    }
-    if start + QUAD / 2 <= columns.end {
-        add_panel::<{ QUAD / 2 }>(row, features, n, start, weighted);
-        start += QUAD / 2;
     }
     for c in start..columns.end {
         row[c] = features.chunks_exact(n).zip(weighted).fold(row[c], |sum, (x, u)| sum + u * x[c]);
