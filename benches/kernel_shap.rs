@@ -28,8 +28,11 @@
 //!
 //! A fourth group, `kernel_shap_floor`, measures the engine against its floor on the
 //! comparison setting of `benches/compare/` (M = 16, 50 background rows, budget
-//! 2M + 2048 = 2080, one engine thread), with a model that costs next to nothing
-//! (`f(x) = x₀`, so that the time is the engine's):
+//! 2M + 2048 = 2080, one engine thread), with a model that costs next to nothing, so that
+//! the time is the engine's: `f(x) = Σ_i (1 + i/M) x_i`. Every player's value differs, as
+//! on a real model, so the default fits every term it would there (with a model of one
+//! input the score terms are singular and the default falls back to a fit without them,
+//! with a cheaper jackknife: not the default's path on a real model):
 //!
 //! * `engine/<estimator>`: one whole explanation per estimator (schedule, 104 050 coalition
 //!   rows, model calls, reduction, the solve and the jackknife standard errors;
@@ -40,8 +43,8 @@
 //!   the explained row and a background row under a precomputed 0/1 mask, the least work
 //!   any engine must do to hand the model its rows;
 //! * `floor_solve`: one constrained least-squares solve over the 2080 coalitions;
-//! * `model_alone`: the model on those rows by itself (it reads one element of each row,
-//!   so it touches every cache line the engine wrote).
+//! * `model_alone`: the model on those rows by itself (it reads every element the engine
+//!   wrote).
 //!
 //! The floor is `floor_write_rows + floor_solve`; the engine's time outside the model is
 //! `engine − model_alone`. This group measures process CPU time
@@ -252,17 +255,40 @@ impl ValueFormatter for CpuTimeFormatter {
     }
 }
 
-/// `f(x) = x₀`: a model that costs next to nothing, so that the time is the engine's.
-struct FirstInput(ModelSignature);
+/// `f(x) = Σ_i w_i x_i` with `w_i = 1 + i/M`: a model that costs next to nothing (a few
+/// vector operations per row), so that the time is the engine's, and whose players all
+/// have different values.
+struct DenseLinear {
+    signature: ModelSignature,
+    weights: Vec<f32>,
+}
 
-impl Model for FirstInput {
+/// Partial sums of [`DenseLinear`]'s dot product (one vector of `f32`).
+const DENSE_LANES: usize = 4;
+
+impl DenseLinear {
+    /// Over rows of `inputs` elements (a multiple of [`DENSE_LANES`]).
+    fn new(inputs: usize) -> Self {
+        assert_eq!(inputs % DENSE_LANES, 0, "whole lanes");
+        let weights = (0..inputs).map(|i| 1.0 + i as f32 / inputs as f32).collect();
+        Self { signature: ModelSignature::flat(inputs, 1), weights }
+    }
+}
+
+impl Model for DenseLinear {
     fn signature(&self) -> &ModelSignature {
-        &self.0
+        &self.signature
     }
 
     fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
-        let n = self.0.input_len();
-        outputs[..rows].iter_mut().zip(inputs.chunks_exact(n)).for_each(|(out, row)| *out = row[0]);
+        let n = self.weights.len();
+        for (out, row) in outputs[..rows].iter_mut().zip(inputs.chunks_exact(n)) {
+            let mut lanes = [0.0f32; DENSE_LANES];
+            for (x, w) in row.chunks_exact(DENSE_LANES).zip(self.weights.chunks_exact(DENSE_LANES)) {
+                lanes.iter_mut().zip(x).zip(w).for_each(|((sum, x), w)| *sum += x * w);
+            }
+            *out = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+        }
         Ok(())
     }
 }
@@ -274,7 +300,7 @@ fn bench_floor(c: &mut Criterion<CpuTime>) {
     let budget = 2 * PLAYERS + 2048;
     let engine = Engine::new(EngineConfig { backend: BackendChoice::Cpu, threads: 1, seed: 0, ..Default::default() })
         .expect("cpu engine");
-    let model = FirstInput(ModelSignature::flat(PLAYERS, 1));
+    let model = DenseLinear::new(PLAYERS);
     let x = values(PLAYERS, 7);
     let background = values(BACKGROUND_ROWS * PLAYERS, 8);
     let mut params =
