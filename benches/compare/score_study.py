@@ -19,7 +19,8 @@ sum_{j < k; j, k != i} 2 b_j b_k s_i s_j s_k``, so its Shapley values have a clo
 Every fit here counts its coefficients as Lumen does: the triples among the ``k`` leading
 players, ``k`` at most the variant's cap and at most what leaves 4 pairs per coefficient
 beside the players' terms (signs, size terms, score terms). Variants: ``size6`` (today's
-default), ``sizescore6``, ``sizescore5``, ``sizescore4``, ``sizescore0`` (no triples).
+default), ``sizescore6``, ``sizescore5``, ``sizescore4``, ``sizescore0`` (no triples); a
+``topJ`` suffix (``sizescore5top8``) fits score terms for the ``J`` leading players only.
 
     target/shap-venv/bin/python benches/compare/score_study.py target/cmp16z --budgets 600,1000,1600,2080
     target/shap-venv/bin/python benches/compare/score_study.py target/cmp16z --model logit --seeds 1
@@ -78,10 +79,10 @@ def triple_players(players, pairs, base, cap):
     return k if k >= 3 else 0
 
 
-def fit(game, row, coalitions, weights, triples, size, direction):
+def fit(game, row, coalitions, weights, triples, size, direction, scored=None):
     """Shapley values of the constrained weighted fit of the antisymmetric part on the players'
     signs, their size terms (``size``), the triples, and the score terms along ``direction``
-    (``None``: none)."""
+    (``None``: none) of the players ``scored`` (all when ``None``)."""
     m = game.m
     first = coalitions < (game.full ^ coalitions)
     pairs, pair_weights = coalitions[first], weights[first]
@@ -92,10 +93,11 @@ def fit(game, row, coalitions, weights, triples, size, direction):
         scale = game.size_scale(game.sizes[pairs])
         columns += [signs[:, i] * scale for i in range(m)]
         at_full += [1.0] * m
+    scored = list(range(m)) if scored is None else scored
     if direction is not None:
         score = (signs @ direction) ** 2
-        columns += [signs[:, i] * score for i in range(m)]
-        at_full += [float(direction.sum()) ** 2] * m
+        columns += [signs[:, i] * score for i in scored]
+        at_full += [float(direction.sum()) ** 2] * len(scored)
     values = game.values[row]
     base, total = values[0], values[game.full]
     # The constraint as a heavy row: the full coalition's terms against (v(N) - v(0)) / 2.
@@ -113,7 +115,7 @@ def fit(game, row, coalitions, weights, triples, size, direction):
         phi += own * b + other * (b.sum() - b)
         used += m
     if direction is not None:
-        phi += score_term_shapley(direction) @ coefficients[used:used + m]
+        phi += score_term_shapley(direction)[:, scored] @ coefficients[used:used + len(scored)]
     return phi
 
 
@@ -140,10 +142,12 @@ def main():
                 direction = linear / np.abs(linear).sum()
                 for variant in variants:
                     size, score = "size" in variant, "score" in variant
-                    cap = int(re.search(r"(\d+)$", variant).group(1))
-                    k = triple_players(m, len(coalitions) // 2, m * (1 + size + score), cap)
+                    cap, top = re.search(r"(\d+)(?:top(\d+))?$", variant).groups()
+                    scored = sorted(order[:int(top)]) if top else list(range(m))
+                    base = m * (1 + size) + (len(scored) if score else 0)
+                    k = triple_players(m, len(coalitions) // 2, base, int(cap))
                     triples = list(itertools.combinations(sorted(order[:k]), 3))
-                    phi = fit(game, row, coalitions, weights, triples, size, direction if score else None)
+                    phi = fit(game, row, coalitions, weights, triples, size, direction if score else None, scored)
                     errors[variant].append(float(np.abs(phi - game.exact[row]).mean()))
         reference = shap_mae.get(budget, math.nan)
         cells = []
