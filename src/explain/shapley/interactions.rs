@@ -219,6 +219,20 @@ pub(super) fn interaction_score_bytes(players: usize, terms: InteractionTerms) -
     block.saturating_add(players.saturating_mul(n + 1)).saturating_mul(8)
 }
 
+/// The bytes one worker's group removals ([`RemovalScratch`], [`Removable::removal`])
+/// hold for the largest fit for `players` players on `terms`: a chunk's columns of `U` (at
+/// most `n` columns of `n` entries), a group's system `I − Z P Zᵀ` (fewer than `n / 2`
+/// pairs), and a few vectors of `n` or `players` entries (0 when no triple fits).
+pub(super) fn interaction_removal_bytes(players: usize, terms: InteractionTerms) -> usize {
+    let n = most_coefficients(players, terms);
+    if n == 0 {
+        return 0;
+    }
+    let group = n / 2;
+    let entries = n * n + group * group + 4 * n + 2 * players;
+    entries.saturating_mul(8)
+}
+
 /// Values (`targets × M`) and their standard errors, `None` when unavailable.
 pub(super) type Estimate = (Vec<f64>, Option<Vec<f64>>);
 

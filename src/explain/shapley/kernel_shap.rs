@@ -18,8 +18,8 @@ use super::common::{Request, RowEstimate, ShapleyGame};
 use super::estimator::{Estimator, Sampler};
 use super::game::Game;
 use super::interactions::{
-    interaction_estimate, interaction_score_bytes, interaction_sign_bytes, interaction_system_bytes,
-    INTERACTION_SYSTEMS,
+    interaction_estimate, interaction_removal_bytes, interaction_score_bytes, interaction_sign_bytes,
+    interaction_system_bytes, INTERACTION_SYSTEMS,
 };
 use super::jackknife::jackknife_standard_errors;
 use super::schedule::{covers_all, default_budget};
@@ -144,8 +144,10 @@ impl SamplingPlan {
     /// What one row's estimate keeps for `players` players and `targets` outputs, at the
     /// most coalitions this plan may draw: the coalitions with their weights, their
     /// values, and the larger of the least-squares design and the jackknife's normal
-    /// equations (one Gram matrix per group, their sums and a factor).
-    fn working_set(&self, set: WorkingSet, players: usize, targets: usize) -> WorkingSet {
+    /// equations (one Gram matrix per group, their sums and a factor); for an interaction
+    /// fit also its pairs, systems, sign bits, score terms, and each of the `threads`
+    /// workers' removal buffers.
+    fn working_set(&self, set: WorkingSet, players: usize, targets: usize, threads: usize) -> WorkingSet {
         let drawn = self.target.map_or(self.budget, |(_, cap)| cap.max(self.budget));
         let coalitions = match u32::try_from(players) {
             Ok(p) if p < 63 => drawn.min((1usize << p) - 2).max(1),
@@ -178,6 +180,11 @@ impl SamplingPlan {
         .hold("the interaction fit's normal equations", INTERACTION_SYSTEMS, interaction_system_bytes(players, terms))
         .hold("the interaction fit's sign bits", 1, interaction_sign_bytes(players, terms, coalitions / 2))
         .hold("the interaction fit's score terms", 1, interaction_score_bytes(players, terms))
+        .hold(
+            "the interaction fit's removal buffers (one per worker)",
+            threads,
+            interaction_removal_bytes(players, terms),
+        )
     }
 }
 
@@ -224,7 +231,7 @@ pub(crate) fn estimate_row<E: Element>(
     rng: &mut impl Rng,
 ) -> Result<RowEstimate> {
     let m = game.players();
-    let working = plan.working_set(game.engine().working_set(), m, game.targets().len());
+    let working = plan.working_set(game.engine().working_set(), m, game.targets().len(), game.engine().threads());
     game.limit_batches(working.batch_budget(game.min_batch_bytes())?);
     let prediction = game.prediction()?;
     let base = game.base()?;
