@@ -411,21 +411,21 @@ fn a_tiny_memory_budget_gives_the_same_bits() {
         let background = values(12 * 40, 82).into_iter().map(code).collect();
         let mut params = KernelShapParams::new(ShapleyGame::new(Background::new(background, 12, None).unwrap()));
         params.budget = Some(500);
-        let run = |budget_bytes| {
-            let engine = lumen::Engine::new(lumen::EngineConfig {
-                backend: lumen::BackendChoice::Cpu,
-                threads: 2,
-                seed: 3,
-                memory_budget_bytes: budget_bytes,
-            })
-            .unwrap();
-            kernel_shap(&engine, &model, &x, 1, &params).unwrap()
+        let engine_with_budget = |memory_budget_bytes| {
+            let config =
+                lumen::EngineConfig { backend: lumen::BackendChoice::Cpu, threads: 2, seed: 3, memory_budget_bytes };
+            lumen::Engine::new(config).unwrap()
         };
+        let run = |budget_bytes| kernel_shap(&engine_with_budget(budget_bytes), &model, &x, 1, &params).unwrap();
         // The estimator keeps about 301 KiB (coalitions, values, design, the interaction
         // fit's systems, sign bits, score terms and its two workers' removal buffers); the
         // 10 KiB left hold a few dozen rows: coalitions are evaluated a few at a time.
         let small = run(311 << 10);
         let large = run(256 << 20);
+        // Without room for the two workers' removal buffers the call is refused up front.
+        let refused = kernel_shap(&engine_with_budget(300 << 10), &model, &x, 1, &params).unwrap_err();
+        assert_eq!(refused.kind(), lumen::ErrorKind::BudgetTooSmall);
+        assert!(refused.message().contains("removal buffers (one per worker)"), "{refused}");
         assert_eq!(small.attributions, large.attributions);
         assert_eq!(small.standard_errors, large.standard_errors);
         assert_eq!(small.audit.model_rows_evaluated, large.audit.model_rows_evaluated);

@@ -42,6 +42,14 @@ static int attributions(const lumen_explanation *ex, float *out, size_t len) {
     return CHECK_OK(lumen_explanation_attributions(ex, out, len));
 }
 
+/* Checks the `len` attributions of `ex` (copied into `got`) against `want` within `tol`. */
+static void check_attributions(const lumen_explanation *ex, float *got, const double *want, size_t len, double tol,
+                               const char *label) {
+    if (attributions(ex, got, len)) {
+        check_values(got, want, len, tol, label);
+    }
+}
+
 /* Records that the explanation defines no completeness gap (and that asking leaves `out` alone). */
 static void check_no_gaps(const lumen_explanation *ex) {
     double gaps[2] = {UNTOUCHED, UNTOUCHED};
@@ -155,9 +163,7 @@ static void test_ig_closed_form(lumen_engine *engine) {
     lumen_explanation *ex = ig(engine, model, x, IG_ROWS * IG_N, IG_ROWS, &options);
     if (ex != NULL) {
         ig_expected(&m, x, b, IG_N, IG_ROWS, all, IG_OUTPUTS, want);
-        if (attributions(ex, got, LEN)) {
-            check_values(got, want, LEN, EXACT_TOLERANCE, "IG, Gauss-Legendre 50, per-row baselines");
-        }
+        check_attributions(ex, got, want, LEN, EXACT_TOLERANCE, "IG, Gauss-Legendre 50, per-row baselines");
         check_gaps_near_zero(ex, PAIRS, GAP_TOLERANCE);
         float pred[PAIRS], base[PAIRS];
         double want_pred[PAIRS], want_base[PAIRS];
@@ -191,9 +197,7 @@ static void test_ig_closed_form(lumen_engine *engine) {
     ex = ig(engine, model, x, IG_ROWS * IG_N, IG_ROWS, &options);
     if (ex != NULL) {
         ig_expected(&m, x, b, 0, IG_ROWS, all, IG_OUTPUTS, want);
-        if (attributions(ex, got, LEN)) {
-            check_values(got, want, LEN, EXACT_TOLERANCE, "IG, Gauss-Legendre 1, shared baseline");
-        }
+        check_attributions(ex, got, want, LEN, EXACT_TOLERANCE, "IG, Gauss-Legendre 1, shared baseline");
         check_gaps_near_zero(ex, PAIRS, GAP_TOLERANCE);
         lumen_explanation_free(ex);
     }
@@ -212,9 +216,7 @@ static void test_ig_closed_form(lumen_engine *engine) {
     ex = ig(engine, model, x, IG_ROWS * IG_N, IG_ROWS, &options);
     if (ex != NULL) {
         ig_expected(&m, x, scalar_row, 0, IG_ROWS, &target, 1, want);
-        if (attributions(ex, got, IG_ROWS * IG_N)) {
-            check_values(got, want, IG_ROWS * IG_N, EXACT_TOLERANCE, "IG, scalar baseline, output 1");
-        }
+        check_attributions(ex, got, want, IG_ROWS * IG_N, EXACT_TOLERANCE, "IG, scalar baseline, output 1");
         uint32_t outputs[2] = {99, 99};
         CHECK_OK(lumen_explanation_outputs(ex, outputs, 2));
         CHECK(outputs[0] == 1 && outputs[1] == 99);
@@ -238,9 +240,7 @@ static void test_ig_closed_form(lumen_engine *engine) {
                 }
             }
         }
-        if (attributions(ex, got, LEN)) {
-            check_values(got, want, LEN, EXACT_TOLERANCE, "IG without multiply_by_inputs");
-        }
+        check_attributions(ex, got, want, LEN, EXACT_TOLERANCE, "IG without multiply_by_inputs");
         check_no_gaps(ex);
         lumen_explanation_free(ex);
     }
@@ -343,9 +343,7 @@ static void test_saliency(lumen_engine *engine) {
     lumen_saliency_options options = lumen_saliency_options_default();
     lumen_explanation *ex = NULL;
     if (CHECK_OK(lumen_engine_explain_saliency(engine, model, x, IG_ROWS * IG_N, IG_ROWS, &options, &ex))) {
-        if (attributions(ex, got, LEN)) {
-            check_values(got, abs_want, LEN, 1e-6, "saliency, abs");
-        }
+        check_attributions(ex, got, abs_want, LEN, 1e-6, "saliency, abs");
         float pred[PAIRS], base[PAIRS];
         double want_pred[PAIRS], zeros[PAIRS] = {0};
         for (size_t r = 0; r < IG_ROWS; r++) {
@@ -368,9 +366,7 @@ static void test_saliency(lumen_engine *engine) {
     options.abs = 0;
     ex = NULL;
     if (CHECK_OK(lumen_engine_explain_saliency(engine, model, x, IG_ROWS * IG_N, IG_ROWS, &options, &ex))) {
-        if (attributions(ex, got, LEN)) {
-            check_values(got, signed_want, LEN, 1e-6, "saliency, signed");
-        }
+        check_attributions(ex, got, signed_want, LEN, 1e-6, "saliency, signed");
         lumen_explanation_free(ex);
     }
     const uint32_t target = 0;
@@ -378,9 +374,7 @@ static void test_saliency(lumen_engine *engine) {
     options.targets_len = 1;
     ex = NULL;
     if (CHECK_OK(lumen_engine_explain_saliency(engine, model, x, IG_N, 1, &options, &ex))) {
-        if (attributions(ex, got, IG_N)) {
-            check_values(got, signed_want, IG_N, 1e-6, "saliency, output 0 of row 0");
-        }
+        check_attributions(ex, got, signed_want, IG_N, 1e-6, "saliency, output 0 of row 0");
         lumen_explanation_free(ex);
     }
     lumen_model_free(model);
@@ -473,9 +467,7 @@ static void test_gradient_shap_linear(lumen_engine *engine) {
             continue;
         }
         float got[LEN], base[PAIRS];
-        if (attributions(ex, got, LEN)) {
-            check_values(got, want, LEN, 1e-5, "GradientSHAP, linear, one baseline");
-        }
+        check_attributions(ex, got, want, LEN, 1e-5, "GradientSHAP, linear, one baseline");
         check_gaps_near_zero(ex, PAIRS, 1e-5);
         double want_base[PAIRS];
         for (size_t r = 0; r < IG_ROWS; r++) {
@@ -602,9 +594,7 @@ static void test_noise_tunnel(lumen_engine *engine) {
     saliency.abs = 0;
     lumen_explanation *ex = tunnel(engine, model, x, IG_ROWS, &options);
     if (ex != NULL) {
-        if (attributions(ex, got, LEN)) {
-            check_values(got, a, LEN, 1e-6, "smoothgrad of signed saliency");
-        }
+        check_attributions(ex, got, a, LEN, 1e-6, "smoothgrad of signed saliency");
         float pred[PAIRS];
         double want_pred[PAIRS];
         for (size_t r = 0; r < IG_ROWS; r++) {
@@ -626,26 +616,20 @@ static void test_noise_tunnel(lumen_engine *engine) {
     saliency.abs = 1;
     ex = tunnel(engine, model, x, IG_ROWS, &options);
     if (ex != NULL) {
-        if (attributions(ex, got, LEN)) {
-            check_values(got, abs_a, LEN, 1e-6, "smoothgrad of |saliency|");
-        }
+        check_attributions(ex, got, abs_a, LEN, 1e-6, "smoothgrad of |saliency|");
         lumen_explanation_free(ex);
     }
     saliency.abs = 0;
     options.nt_type = LUMEN_NOISE_SMOOTHGRAD_SQ;
     ex = tunnel(engine, model, x, IG_ROWS, &options);
     if (ex != NULL) {
-        if (attributions(ex, got, LEN)) {
-            check_values(got, a2, LEN, 1e-6, "smoothgrad_sq of saliency");
-        }
+        check_attributions(ex, got, a2, LEN, 1e-6, "smoothgrad_sq of saliency");
         lumen_explanation_free(ex);
     }
     options.nt_type = LUMEN_NOISE_VARGRAD;
     ex = tunnel(engine, model, x, IG_ROWS, &options);
     if (ex != NULL) {
-        if (attributions(ex, got, LEN)) {
-            check_values(got, zeros, LEN, 1e-6, "vargrad of saliency");
-        }
+        check_attributions(ex, got, zeros, LEN, 1e-6, "vargrad of saliency");
         lumen_explanation_free(ex);
     }
     lumen_model_free(model);
@@ -685,9 +669,7 @@ static void test_noise_tunnel_bases(lumen_engine *engine) {
     lumen_explanation *ex = tunnel(engine, model, x, IG_ROWS, &options);
     if (ex != NULL) {
         ig_expected(&m, x, b, IG_N, IG_ROWS, all, IG_OUTPUTS, want);
-        if (attributions(ex, got, LEN)) {
-            check_values(got, want, LEN, EXACT_TOLERANCE, "NoiseTunnel(IG, per-row baselines), no noise");
-        }
+        check_attributions(ex, got, want, LEN, EXACT_TOLERANCE, "NoiseTunnel(IG, per-row baselines), no noise");
         lumen_explanation_free(ex);
     }
 
@@ -705,9 +687,7 @@ static void test_noise_tunnel_bases(lumen_engine *engine) {
     ex = linear != NULL ? tunnel(engine, linear, x, IG_ROWS, &options) : NULL;
     if (ex != NULL) {
         ig_expected(&lin, x, b, 0, IG_ROWS, all, IG_OUTPUTS, want);
-        if (attributions(ex, got, LEN)) {
-            check_values(got, want, LEN, 1e-5, "NoiseTunnel(GradientSHAP), linear, no noise");
-        }
+        check_attributions(ex, got, want, LEN, 1e-5, "NoiseTunnel(GradientSHAP), linear, no noise");
         lumen_explanation_free(ex);
     }
     lumen_model_free(linear);
@@ -821,9 +801,7 @@ static void test_grad_cam(lumen_engine *engine) {
         lumen_attribution_shape shape_out;
         CHECK_OK(lumen_explanation_shape(ex, &shape_out));
         CHECK(shape_out.rows == ROWS && shape_out.outputs == 2 && shape_out.features == CAM_PLANE);
-        if (attributions(ex, got, LEN)) {
-            check_values(got, want, LEN, 1e-6, "Grad-CAM map, no upsampling");
-        }
+        check_attributions(ex, got, want, LEN, 1e-6, "Grad-CAM map, no upsampling");
         float pred[ROWS * 2], base[ROWS * 2];
         double want_pred[ROWS * 2], zeros[ROWS * 2] = {0};
         for (size_t r = 0; r < ROWS; r++) {
@@ -858,9 +836,7 @@ static void test_grad_cam(lumen_engine *engine) {
         memcpy(want, cam_by_hand_relu[1], sizeof cam_by_hand_relu[1]);
         memcpy(want + CAM_PLANE, cam_by_hand_relu[1], sizeof cam_by_hand_relu[1]);
         float got[ROWS * CAM_PLANE];
-        if (attributions(ex, got, ROWS * CAM_PLANE)) {
-            check_values(got, want, ROWS * CAM_PLANE, 1e-6, "Grad-CAM map, ReLU, output 1");
-        }
+        check_attributions(ex, got, want, ROWS * CAM_PLANE, 1e-6, "Grad-CAM map, ReLU, output 1");
         CHECK(m.layer_calls == ROWS);
         lumen_explanation_free(ex);
     }
@@ -890,9 +866,7 @@ static void test_grad_cam(lumen_engine *engine) {
                 }
             }
             float got[LEN];
-            if (attributions(ex, got, LEN)) {
-                check_values(got, want, LEN, 1e-6, "Grad-CAM maps of 3 rows x 2 outputs in batches of 5");
-            }
+            check_attributions(ex, got, want, LEN, 1e-6, "Grad-CAM maps of 3 rows x 2 outputs in batches of 5");
             CHECK(m.layer_calls == 2);
             lumen_explanation_free(ex);
         }
@@ -920,9 +894,7 @@ static void test_grad_cam(lumen_engine *engine) {
         lumen_attribution_shape shape_out;
         CHECK_OK(lumen_explanation_shape(ex, &shape_out));
         CHECK(shape_out.features == CAM_IN && shape_out.feature_axis == LUMEN_FEATURE_AXIS_ELEMENTS);
-        if (attributions(ex, got, LEN)) {
-            check_values(got, want, LEN, 1e-5, "Grad-CAM map, bilinear upsampling");
-        }
+        check_attributions(ex, got, want, LEN, 1e-5, "Grad-CAM map, bilinear upsampling");
         lumen_explanation_free(ex);
     }
     lumen_model_free(model);
