@@ -49,7 +49,8 @@
 //! The floor is `floor_write_rows + floor_solve`; the engine's time outside the model is
 //! `engine − model_alone`. This group measures process CPU time
 //! (`CLOCK_PROCESS_CPUTIME_ID`), not wall time, so that other load on a shared machine
-//! does not inflate it (see `benches/compare/README.md` for measured figures).
+//! does not inflate it (see `benches/compare/README.md` for measured figures);
+//! `benches/floor_ratio.sh` runs it and prints each estimator's ratio.
 //!
 //! Run with (about a minute on two cores):
 //!

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# KernelSHAP's engine against its floor, as ratios: runs the `kernel_shap_floor` group of
+# benches/kernel_shap.rs (criterion, process CPU time) RUNS times and prints, per run, each
+# estimator's (engine − model alone) / (floor_write_rows + floor_solve). The floor moves
+# with this machine's memory bandwidth from one run to the next, so compare builds by
+# alternating their runs (build each, copy its bench binary, pass the copies as BENCHES).
+#
+#   bash benches/floor_ratio.sh                      # this checkout, 3 runs
+#   RUNS=5 bash benches/floor_ratio.sh
+#   BENCHES="/tmp/before /tmp/after" bash benches/floor_ratio.sh   # alternate prebuilt binaries
+#
+# Environment: RUNS (default 3), BENCHES (prebuilt bench binaries; default: build this one).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+runs=${RUNS:-3}
+benches=${BENCHES:-}
+if [[ -z $benches ]]; then
+  benches=$(cargo bench --bench kernel_shap --no-run --message-format=json 2>/dev/null |
+    sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -1)
+  [[ -n $benches ]] || { echo "floor_ratio.sh: the kernel_shap bench did not build" >&2; exit 1; }
+fi
+
+for run in $(seq "$runs"); do
+  for bench in $benches; do
+    "$bench" --bench 'kernel_shap_floor/' --warm-up-time 1 --measurement-time 3 --output-format bencher 2>/dev/null |
+      awk -v run="$run" -v bench="$(basename "$bench")" '
+        /^test / {
+          gsub(",", "", $5); name = $2; sub("kernel_shap_floor/", "", name)
+          if (name ~ /^engine\//) engines[++count] = name
+          ms[name] = $5 / 1e6
+        }
+        END {
+          floor = ms["floor_write_rows"] + ms["floor_solve"]
+          printf "run %s %s: floor %.3f ms (rows %.3f, solve %.3f), model alone %.3f ms\n",
+            run, bench, floor, ms["floor_write_rows"], ms["floor_solve"], ms["model_alone"]
+          for (i = 1; i <= count; i++)
+            printf "  %-32s %.3f ms  %.2fx its floor\n", engines[i], ms[engines[i]], (ms[engines[i]] - ms["model_alone"]) / floor
+        }'
+  done
+done
