@@ -289,17 +289,20 @@ pub(super) fn interaction_estimate(
             Some(ranking) => ranking,
             None => qr.insert(linear_fit(k)?).clone(),
         };
-        let fit_on = |chosen: InteractionTerms| {
-            Terms::choose(&ranking, chosen, pairs.len()).and_then(|terms| {
-                let columns = signs.with_triples(&terms.triples);
-                Fit::new(&columns, &pairs, &terms, k, delta).map(|fit| (terms, fit))
-            })
+        let fit_on = |terms: Terms| {
+            let columns = signs.with_triples(&terms.triples);
+            Fit::new(&columns, &pairs, &terms, k, delta).map(|fit| (terms, fit))
         };
+        let chosen = Terms::choose(&ranking, interaction_terms, pairs.len());
         // Score terms along a direction that makes them the size terms (equal values) or
-        // the players' signs (one value) leave the system singular: fitted without them.
+        // the players' signs (one value) leave the system singular, and score terms that
+        // leave no room for three players' triples leave no fit: then the target is fitted
+        // without them. Where the chosen terms have none, that would be the same fit again.
+        let retry = interaction_terms.score_terms && chosen.as_ref().is_none_or(|terms| !terms.direction.is_empty());
         let without_score_terms = InteractionTerms { score_terms: false, ..interaction_terms };
-        let fit = fit_on(interaction_terms)
-            .or_else(|| interaction_terms.score_terms.then(|| fit_on(without_score_terms)).flatten());
+        let fit = chosen.and_then(fit_on).or_else(|| {
+            retry.then(|| Terms::choose(&ranking, without_score_terms, pairs.len()).and_then(fit_on)).flatten()
+        });
         let Some((terms, fit)) = fit else {
             phi.extend(match qr {
                 Some(linear) => linear,
