@@ -167,22 +167,27 @@ impl Normal {
                 return None;
             }
             let w = schedule.weights[row] / max_weight;
-            members.clear();
-            members.extend(schedule.coalitions.members(row));
-            let has_first = members.first() == Some(&0);
-            let shift = basis.shift(members.len(), has_first);
-            let size = members.len() as f64;
+            let size = schedule.coalitions.size(row);
+            let has_first = schedule.coalitions.contains(row, 0);
+            let shift = basis.shift(size, has_first);
             for k in 0..targets {
                 let delta = total[k] - base[k];
-                t[k] = values[row * targets + k] - base[k] - delta * size / players as f64;
+                t[k] = values[row * targets + k] - base[k] - delta * size as f64 / players as f64;
+            }
+            // A large coalition is added through the players outside it, the fewer.
+            let outside = 2 * size > players;
+            members.clear();
+            match outside {
+                true => members.extend(schedule.coalitions.non_members(row)),
+                false => members.extend(schedule.coalitions.members(row)),
             }
             // Player 0 has no column of its own: it is only in the shift.
-            let reduced = &members[usize::from(has_first)..];
+            let reduced = &members[usize::from(members.first() == Some(&0))..];
             let moments = match schedule.unit[row] {
                 None => &mut fixed,
                 Some(unit) => &mut per_group[unit as usize % groups],
             };
-            moments.add(reduced, shift, &t, w);
+            moments.add(reduced, outside, shift, &t, w);
         }
         let fixed = fixed.normal_equations();
         let per_group: Vec<(Vec<f64>, Vec<f64>, f64)> = per_group.into_iter().map(Moments::normal_equations).collect();
@@ -238,6 +243,12 @@ impl Normal {
 /// coalition's own terms so that a row costs additions over its players only:
 /// `A = Σ w z zᵀ`, `b = Σ w s z`, `c = Σ w s²`, `R_k = Σ w t_k z`, `e_k = Σ w s t_k`.
 /// Then `Σ w x xᵀ = A − b 1ᵀ − 1 bᵀ + c 1 1ᵀ` and `Σ w x t_k = R_k − e_k 1`.
+///
+/// A row whose coalition holds more than half the players is added through the players
+/// outside it (`y = 1 − z`, the fewer additions): `z zᵀ = y yᵀ − y 1ᵀ − 1 yᵀ + 1 1ᵀ`,
+/// so those rows' `Σ w y yᵀ` goes into `A` and their `Σ w y` and `Σ w` are kept apart
+/// (`outside`, `outside_weight`), as are the parts `Σ w s` and `Σ w t_k` of `b` and `R_k`
+/// that every player shares.
 struct Moments {
     n: usize,
     a: Vec<f64>,
@@ -246,6 +257,12 @@ struct Moments {
     r: Vec<f64>,
     e: Vec<f64>,
     weight: f64,
+    /// Over the rows added through the players outside them: `Σ w y`, `Σ w`, `Σ w s`, and
+    /// `Σ w t_k` per target.
+    outside: Vec<f64>,
+    outside_weight: f64,
+    shared_b: f64,
+    shared_r: Vec<f64>,
 }
 
 impl Moments {
@@ -260,24 +277,39 @@ impl Moments {
             r: try_filled("", n * targets, 0.0).ok()?,
             e: vec![0.0; targets],
             weight: 0.0,
+            outside: vec![0.0; n],
+            outside_weight: 0.0,
+            shared_b: 0.0,
+            shared_r: vec![0.0; targets],
         })
     }
 
-    /// Adds a row of weight `w`: its players `members` among `1..M` (player `j` is
-    /// column `j − 1`), its shift and its targets' responses `t`.
-    fn add(&mut self, members: &[usize], shift: f64, t: &[f64], w: f64) {
+    /// Adds a row of weight `w`: its players `listed` among `1..M` (player `j` is column
+    /// `j − 1`), or where `outside` the players among `1..M` outside it, its shift and its
+    /// targets' responses `t`.
+    fn add(&mut self, listed: &[usize], outside: bool, shift: f64, t: &[f64], w: f64) {
         let n = self.n;
-        // A's upper triangle only, entry by entry over the row's pairs of members (about
-        // |S|²/2 additions); `normal_equations` mirrors it.
-        for (at, &i) in members.iter().enumerate() {
+        // The listed players' sign in z: +1 for members, −1 for the players outside (z = 1 − y).
+        let sign = if outside { -1.0 } else { 1.0 };
+        // A's upper triangle only, entry by entry over the row's pairs of listed players
+        // (about |listed|²/2 additions); `normal_equations` mirrors it.
+        for (at, &i) in listed.iter().enumerate() {
             let row = &mut self.a[(i - 1) * n..i * n];
-            for &j in &members[at..] {
+            for &j in &listed[at..] {
                 row[j - 1] += w;
             }
-            self.b[i - 1] += w * shift;
+            self.b[i - 1] += sign * w * shift;
             for (k, &tk) in t.iter().enumerate() {
-                self.r[k * n + i - 1] += w * tk;
+                self.r[k * n + i - 1] += sign * w * tk;
             }
+            if outside {
+                self.outside[i - 1] += w;
+            }
+        }
+        if outside {
+            self.outside_weight += w;
+            self.shared_b += w * shift;
+            self.shared_r.iter_mut().zip(t).for_each(|(r, tk)| *r += w * tk);
         }
         self.c += w * shift * shift;
         for (e, &tk) in self.e.iter_mut().zip(t) {
@@ -292,16 +324,20 @@ impl Moments {
         let n = self.n;
         let mut gram = self.a;
         for i in 0..n {
+            for j in i..n {
+                gram[i * n + j] += self.outside_weight - self.outside[i] - self.outside[j];
+            }
             for j in 0..i {
                 gram[i * n + j] = gram[j * n + i];
             }
         }
+        let b: Vec<f64> = self.b.iter().map(|b| b + self.shared_b).collect();
         for (i, row) in gram.chunks_exact_mut(n).enumerate() {
-            row.iter_mut().zip(&self.b).for_each(|(g, &bj)| *g += self.c - self.b[i] - bj);
+            row.iter_mut().zip(&b).for_each(|(g, &bj)| *g += self.c - b[i] - bj);
         }
         let mut rhs = self.r;
         for (k, row) in rhs.chunks_exact_mut(n).enumerate() {
-            row.iter_mut().for_each(|v| *v -= self.e[k]);
+            row.iter_mut().for_each(|v| *v += self.shared_r[k] - self.e[k]);
         }
         (gram, rhs, self.weight)
     }
@@ -579,6 +615,36 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn moments_of_rows_added_through_either_side_are_the_direct_sums() {
+        // Players 1..=6 (player 0 has no column), two targets; every coalition of them,
+        // each added through its members or (more than half of them) the players outside.
+        let (players, targets) = (7, 2);
+        let n = players - 1;
+        let mut moments = Moments::new(n, targets).expect("memory");
+        let (mut gram, mut rhs, mut weight) = (vec![0.0; n * n], vec![0.0; targets * n], 0.0);
+        for mask in 0u32..1 << n {
+            let z: Vec<f64> = (0..n).map(|j| f64::from((mask >> j) & 1)).collect();
+            let (w, shift) = (1.0 + f64::from(mask % 5) / 4.0, 0.3 * f64::from(mask % 3) - 0.2);
+            let t = [f64::from(mask).sin(), f64::from(mask).cos()];
+            let members: Vec<usize> = (1..players).filter(|&p| z[p - 1] == 1.0).collect();
+            let others: Vec<usize> = (1..players).filter(|&p| z[p - 1] == 0.0).collect();
+            let outside = 2 * members.len() > n;
+            moments.add(if outside { &others } else { &members }, outside, shift, &t, w);
+            let x: Vec<f64> = z.iter().map(|z| z - shift).collect();
+            for i in 0..n {
+                (0..n).for_each(|j| gram[i * n + j] += w * x[i] * x[j]);
+                (0..targets).for_each(|k| rhs[k * n + i] += w * x[i] * t[k]);
+            }
+            weight += w;
+        }
+        let (got_gram, got_rhs, got_weight) = moments.normal_equations();
+        let close = |got: &[f64], want: &[f64]| got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-12 * (1.0 + w.abs()));
+        assert!(close(&got_gram, &gram), "{got_gram:?} vs {gram:?}");
+        assert!(close(&got_rhs, &rhs), "{got_rhs:?} vs {rhs:?}");
+        assert!((got_weight - weight).abs() < 1e-12);
     }
 
     #[test]

@@ -192,14 +192,15 @@ impl Coalitions {
     /// # Panics
     /// When `coalition ≥ len()`, as slice indexing does.
     pub fn members(&self, coalition: usize) -> impl Iterator<Item = usize> + '_ {
-        // Set bits only, lowest first: the cost follows the coalition's size, not M.
-        self.bits(coalition).iter().enumerate().flat_map(|(word, &bits)| {
-            std::iter::successors((bits != 0).then_some(bits), |&rest| {
-                let rest = rest & (rest - 1);
-                (rest != 0).then_some(rest)
-            })
-            .map(move |rest| word * WORD_BITS + rest.trailing_zeros() as usize)
-        })
+        set_bits(self.bits(coalition).iter().copied())
+    }
+
+    /// The players outside coalition `coalition`, in increasing order.
+    ///
+    /// # Panics
+    /// When `coalition ≥ len()`, as slice indexing does.
+    pub fn non_members(&self, coalition: usize) -> impl Iterator<Item = usize> + '_ {
+        set_bits(self.bits(coalition).iter().zip(self.word_masks()).map(|(bits, mask)| !bits & mask))
     }
 
     /// Each word's mask of valid player bits.
@@ -250,6 +251,19 @@ impl CoalitionKey {
 /// Turns `bits` (a valid coalition of `players` players) into its complement, in place.
 fn complement(players: usize, bits: &mut [u64]) {
     bits.iter_mut().enumerate().for_each(|(word, bits)| *bits = !*bits & word_mask(players, word));
+}
+
+
+/// The indices of the set bits of `words` (bit `b` of word `w` is index `64 w + b`), lowest
+/// first: the cost follows the number of set bits, not the words' length.
+fn set_bits(words: impl Iterator<Item = u64>) -> impl Iterator<Item = usize> {
+    words.enumerate().flat_map(|(word, bits)| {
+        std::iter::successors((bits != 0).then_some(bits), |&rest| {
+            let rest = rest & (rest - 1);
+            (rest != 0).then_some(rest)
+        })
+        .map(move |rest| word * WORD_BITS + rest.trailing_zeros() as usize)
+    })
 }
 
 /// The bits of word `word` that hold players, for `players` players.
