@@ -161,25 +161,39 @@ impl Normal {
         let mut per_group: Vec<Moments> = (0..groups).map(|_| Moments::new(n, targets)).collect::<Option<_>>()?;
         let max_weight = schedule.weights.iter().copied().fold(0.0, f64::max);
         let mut members = Vec::with_capacity(players);
-        let mut t = vec![0.0; targets];
-        for row in 0..schedule.len() {
-            if row % CHECK_EVERY == 0 && stopped() {
+        let mut t = vec![0.0; 2 * targets];
+        let mut row = 0;
+        while row < schedule.len() {
+            if row % CHECK_EVERY < 2 && stopped() {
                 return None;
             }
+            // A complementary pair of one unit and weight is added at once, through the
+            // smaller of its two coalitions (`Moments::add`).
+            let pair = row + 1 < schedule.len()
+                && schedule.unit[row] == schedule.unit[row + 1]
+                && schedule.weights[row] == schedule.weights[row + 1]
+                && schedule.coalitions.are_complements(row, row + 1);
+            let rows = row..row + 1 + usize::from(pair);
             let w = schedule.weights[row] / max_weight;
-            let size = schedule.coalitions.size(row);
-            let has_first = schedule.coalitions.contains(row, 0);
-            let shift = basis.shift(size, has_first);
-            for k in 0..targets {
-                let delta = total[k] - base[k];
-                t[k] = values[row * targets + k] - base[k] - delta * size as f64 / players as f64;
-            }
-            // A large coalition is added through the players outside it, the fewer.
-            let outside = 2 * size > players;
+            // The row whose players are listed (or, for a lone coalition of more than half
+            // the players, the players outside it): the one with fewer.
+            let sizes = rows.clone().map(|r| schedule.coalitions.size(r));
+            let (listed_row, listed_size) = rows.clone().zip(sizes).min_by_key(|&(_, size)| size).expect("a row");
+            let outside = !pair && 2 * listed_size > players;
             members.clear();
             match outside {
-                true => members.extend(schedule.coalitions.non_members(row)),
-                false => members.extend(schedule.coalitions.members(row)),
+                true => members.extend(schedule.coalitions.non_members(listed_row)),
+                false => members.extend(schedule.coalitions.members(listed_row)),
+            }
+            let mut added = [Added::default(); 2];
+            for ((r, added), t) in rows.clone().zip(&mut added).zip(t.chunks_exact_mut(targets)) {
+                let size = schedule.coalitions.size(r);
+                for k in 0..targets {
+                    let delta = total[k] - base[k];
+                    t[k] = values[r * targets + k] - base[k] - delta * size as f64 / players as f64;
+                }
+                let shift = basis.shift(size, schedule.coalitions.contains(r, 0));
+                *added = Added { outside: outside || r != listed_row, shift, w };
             }
             // Player 0 has no column of its own: it is only in the shift.
             let reduced = &members[usize::from(members.first() == Some(&0))..];
@@ -187,7 +201,8 @@ impl Normal {
                 None => &mut fixed,
                 Some(unit) => &mut per_group[unit as usize % groups],
             };
-            moments.add(reduced, outside, shift, &t, w);
+            moments.add(reduced, &added[..rows.len()], &t[..rows.len() * targets]);
+            row = rows.end;
         }
         let fixed = fixed.normal_equations();
         let per_group: Vec<(Vec<f64>, Vec<f64>, f64)> = per_group.into_iter().map(Moments::normal_equations).collect();
@@ -248,7 +263,8 @@ impl Normal {
 /// outside it (`y = 1 − z`, the fewer additions): `z zᵀ = y yᵀ − y 1ᵀ − 1 yᵀ + 1 1ᵀ`,
 /// so those rows' `Σ w y yᵀ` goes into `A` and their `Σ w y` and `Σ w` are kept apart
 /// (`outside`, `outside_weight`), as are the parts `Σ w s` and `Σ w t_k` of `b` and `R_k`
-/// that every player shares.
+/// that every player shares. A complementary pair is added at once through its smaller
+/// coalition, whose `y yᵀ` both rows share.
 struct Moments {
     n: usize,
     a: Vec<f64>,
@@ -263,6 +279,17 @@ struct Moments {
     outside_weight: f64,
     shared_b: f64,
     shared_r: Vec<f64>,
+    /// Scratch: the rows' signed shares of `R_k` ([`add`](Self::add)).
+    r_share: Vec<f64>,
+}
+
+/// One row that [`Moments::add`] adds: whether it is given by the players outside it, its
+/// shift and its weight.
+#[derive(Debug, Clone, Copy, Default)]
+struct Added {
+    outside: bool,
+    shift: f64,
+    w: f64,
 }
 
 impl Moments {
@@ -281,41 +308,46 @@ impl Moments {
             outside_weight: 0.0,
             shared_b: 0.0,
             shared_r: vec![0.0; targets],
+            r_share: vec![0.0; targets],
         })
     }
 
-    /// Adds a row of weight `w`: its players `listed` among `1..M` (player `j` is column
-    /// `j − 1`), or where `outside` the players among `1..M` outside it, its shift and its
-    /// targets' responses `t`.
-    fn add(&mut self, listed: &[usize], outside: bool, shift: f64, t: &[f64], w: f64) {
-        let n = self.n;
-        // The listed players' sign in z: +1 for members, −1 for the players outside (z = 1 − y).
-        let sign = if outside { -1.0 } else { 1.0 };
-        // A's upper triangle only, entry by entry over the row's pairs of listed players
-        // (about |listed|²/2 additions); `normal_equations` mirrors it.
+    /// Adds the rows `rows` (one or two) whose players among `1..M` (player `j` is column
+    /// `j − 1`) are `listed`, or where a row is `outside`, are the players among `1..M`
+    /// outside `listed`; row `r`'s targets' responses are `t[r·targets..]`.
+    fn add(&mut self, listed: &[usize], rows: &[Added], t: &[f64]) {
+        let (n, targets) = (self.n, self.e.len());
+        // Per listed player: the rows' weight in `A` (y yᵀ, either way), and their signed
+        // shares of `b` and `R` (z = y or 1 − y).
+        let weight: f64 = rows.iter().map(|row| row.w).sum();
+        let outside_weight: f64 = rows.iter().filter(|row| row.outside).map(|row| row.w).sum();
+        let signed = |row: &Added| if row.outside { -row.w } else { row.w };
+        let b_share: f64 = rows.iter().map(|row| signed(row) * row.shift).sum();
+        self.r_share.fill(0.0);
+        for (row, t) in rows.iter().zip(t.chunks_exact(targets)) {
+            self.r_share.iter_mut().zip(t).for_each(|(share, tk)| *share += signed(row) * tk);
+            self.c += row.w * row.shift * row.shift;
+            self.e.iter_mut().zip(t).for_each(|(e, tk)| *e += row.w * row.shift * tk);
+            if row.outside {
+                self.outside_weight += row.w;
+                self.shared_b += row.w * row.shift;
+                self.shared_r.iter_mut().zip(t).for_each(|(r, tk)| *r += row.w * tk);
+            }
+            self.weight += row.w;
+        }
+        // A's upper triangle only, entry by entry over the listed players' pairs (about
+        // |listed|²/2 additions); `normal_equations` mirrors it.
         for (at, &i) in listed.iter().enumerate() {
             let row = &mut self.a[(i - 1) * n..i * n];
             for &j in &listed[at..] {
-                row[j - 1] += w;
+                row[j - 1] += weight;
             }
-            self.b[i - 1] += sign * w * shift;
-            for (k, &tk) in t.iter().enumerate() {
-                self.r[k * n + i - 1] += sign * w * tk;
+            self.b[i - 1] += b_share;
+            for (k, share) in self.r_share.iter().enumerate() {
+                self.r[k * n + i - 1] += share;
             }
-            if outside {
-                self.outside[i - 1] += w;
-            }
+            self.outside[i - 1] += outside_weight;
         }
-        if outside {
-            self.outside_weight += w;
-            self.shared_b += w * shift;
-            self.shared_r.iter_mut().zip(t).for_each(|(r, tk)| *r += w * tk);
-        }
-        self.c += w * shift * shift;
-        for (e, &tk) in self.e.iter_mut().zip(t) {
-            *e += w * shift * tk;
-        }
-        self.weight += w;
     }
 
     /// `(Σ w x xᵀ, Σ w x t_k, Σ w)`: the Gram matrix (row-major `n × n`), the right-hand
@@ -620,11 +652,21 @@ mod tests {
     #[test]
     fn moments_of_rows_added_through_either_side_are_the_direct_sums() {
         // Players 1..=6 (player 0 has no column), two targets; every coalition of them,
-        // each added through its members or (more than half of them) the players outside.
+        // added alone through its members or (more than half of them) the players outside,
+        // and every coalition again with its complement as one pair (other shifts and
+        // responses), through the smaller of the two.
         let (players, targets) = (7, 2);
         let n = players - 1;
         let mut moments = Moments::new(n, targets).expect("memory");
         let (mut gram, mut rhs, mut weight) = (vec![0.0; n * n], vec![0.0; targets * n], 0.0);
+        let mut direct = |z: &[f64], shift: f64, t: &[f64], w: f64| {
+            let x: Vec<f64> = z.iter().map(|z| z - shift).collect();
+            for i in 0..n {
+                (0..n).for_each(|j| gram[i * n + j] += w * x[i] * x[j]);
+                (0..targets).for_each(|k| rhs[k * n + i] += w * x[i] * t[k]);
+            }
+            weight += w;
+        };
         for mask in 0u32..1 << n {
             let z: Vec<f64> = (0..n).map(|j| f64::from((mask >> j) & 1)).collect();
             let (w, shift) = (1.0 + f64::from(mask % 5) / 4.0, 0.3 * f64::from(mask % 3) - 0.2);
@@ -632,16 +674,24 @@ mod tests {
             let members: Vec<usize> = (1..players).filter(|&p| z[p - 1] == 1.0).collect();
             let others: Vec<usize> = (1..players).filter(|&p| z[p - 1] == 0.0).collect();
             let outside = 2 * members.len() > n;
-            moments.add(if outside { &others } else { &members }, outside, shift, &t, w);
-            let x: Vec<f64> = z.iter().map(|z| z - shift).collect();
-            for i in 0..n {
-                (0..n).for_each(|j| gram[i * n + j] += w * x[i] * x[j]);
-                (0..targets).for_each(|k| rhs[k * n + i] += w * x[i] * t[k]);
-            }
-            weight += w;
+            moments.add(if outside { &others } else { &members }, &[Added { outside, shift, w }], &t);
+            direct(&z, shift, &t, w);
+
+            let complement: Vec<f64> = z.iter().map(|z| 1.0 - z).collect();
+            let (shift_c, t_c) = (0.1 - shift, [t[1] * 0.5, -t[0]]);
+            let listed_is_members = members.len() <= others.len();
+            let rows = [
+                Added { outside: !listed_is_members, shift, w },
+                Added { outside: listed_is_members, shift: shift_c, w },
+            ];
+            let both = [t[0], t[1], t_c[0], t_c[1]];
+            moments.add(if listed_is_members { &members } else { &others }, &rows, &both);
+            direct(&z, shift, &t, w);
+            direct(&complement, shift_c, &t_c, w);
         }
         let (got_gram, got_rhs, got_weight) = moments.normal_equations();
-        let close = |got: &[f64], want: &[f64]| got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-12 * (1.0 + w.abs()));
+        let close =
+            |got: &[f64], want: &[f64]| got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-12 * (1.0 + w.abs()));
         assert!(close(&got_gram, &gram), "{got_gram:?} vs {gram:?}");
         assert!(close(&got_rhs, &rhs), "{got_rhs:?} vs {rhs:?}");
         assert!((got_weight - weight).abs() < 1e-12);

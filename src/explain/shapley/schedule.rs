@@ -253,7 +253,6 @@ fn complement(players: usize, bits: &mut [u64]) {
     bits.iter_mut().enumerate().for_each(|(word, bits)| *bits = !*bits & word_mask(players, word));
 }
 
-
 /// The indices of the set bits of `words` (bit `b` of word `w` is index `64 w + b`), lowest
 /// first: the cost follows the number of set bits, not the words' length.
 fn set_bits(words: impl Iterator<Item = u64>) -> impl Iterator<Item = usize> {
