@@ -22,9 +22,11 @@
 //! The leave-one-out solves go through the `(M − 1) × (M − 1)` normal equations of the
 //! reduced problem of [`solve`](super::solve) (in f64, by Cholesky): each group's Gram
 //! matrix is accumulated once and subtracted from their sum instead of refactoring the
-//! design, which makes the standard errors cost `O(rows · M² + G · M³)`. When a leave-one-out system is singular
-//! (too few samples for the jackknife), or fewer than two units were sampled, the standard
-//! errors are unavailable (`None`): the values stand, their errors are not reported.
+//! design, which makes the standard errors cost `O(rows · s² + G · M³)`, `s` the smaller
+//! side of a row's coalition (a complementary pair is added at once through it:
+//! [`Moments`]). When a leave-one-out system is singular (too few samples for the
+//! jackknife), or fewer than two units were sampled, the standard errors are unavailable
+//! (`None`): the values stand, their errors are not reported.
 
 use super::schedule::Schedule;
 use super::solve::{dot, dots, NullSpace};
