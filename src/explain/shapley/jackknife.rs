@@ -179,9 +179,9 @@ impl Normal {
             let w = schedule.weights[row] / max_weight;
             // The row whose players are listed (or, for a lone coalition of more than half
             // the players, the players outside it): the one with fewer.
-            let sizes = rows.clone().map(|r| schedule.coalitions.size(r));
-            let (listed_row, listed_size) = rows.clone().zip(sizes).min_by_key(|&(_, size)| size).expect("a row");
-            let outside = !pair && 2 * listed_size > players;
+            let size = schedule.coalitions.size(row);
+            let listed_row = if pair && 2 * size > players { row + 1 } else { row };
+            let outside = !pair && 2 * size > players;
             members.clear();
             match outside {
                 true => members.extend(schedule.coalitions.non_members(listed_row)),
