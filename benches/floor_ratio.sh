@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # KernelSHAP's engine against its floor, as ratios: runs the `kernel_shap_floor` group of
 # benches/kernel_shap.rs (criterion, process CPU time) RUNS times and prints, per run, each
-# estimator's (engine − model alone) / (floor_write_rows + floor_solve). The floor moves
+# estimator's (engine − model alone) / (floor_write_rows + floor_solve), then per bench and
+# estimator the least, median and largest ratio over the runs. The floor moves
 # with this machine's memory bandwidth from one run to the next, so compare builds by
 # alternating their runs (build each, copy its bench binary, pass the copies as BENCHES).
 #
@@ -21,10 +22,12 @@ if [[ -z $benches ]]; then
   [[ -n $benches ]] || { echo "floor_ratio.sh: the kernel_shap bench did not build" >&2; exit 1; }
 fi
 
+ratios=$(mktemp)
+trap 'rm -f "$ratios"' EXIT
 for run in $(seq "$runs"); do
   for bench in $benches; do
     "$bench" --bench 'kernel_shap_floor/' --warm-up-time 1 --measurement-time 3 --output-format bencher 2>/dev/null |
-      awk -v run="$run" -v bench="$(basename "$bench")" '
+      awk -v run="$run" -v bench="$(basename "$bench")" -v ratios="$ratios" '
         /^test / {
           gsub(",", "", $5); name = $2; sub("kernel_shap_floor/", "", name)
           if (name ~ /^engine\//) engines[++count] = name
@@ -34,8 +37,21 @@ for run in $(seq "$runs"); do
           floor = ms["floor_write_rows"] + ms["floor_solve"]
           printf "run %s %s: floor %.3f ms (rows %.3f, solve %.3f), model alone %.3f ms\n",
             run, bench, floor, ms["floor_write_rows"], ms["floor_solve"], ms["model_alone"]
-          for (i = 1; i <= count; i++)
-            printf "  %-32s %.3f ms  %.2fx its floor\n", engines[i], ms[engines[i]], (ms[engines[i]] - ms["model_alone"]) / floor
+          for (i = 1; i <= count; i++) {
+            ratio = (ms[engines[i]] - ms["model_alone"]) / floor
+            printf "  %-32s %.3f ms  %.2fx its floor\n", engines[i], ms[engines[i]], ratio
+            printf "%s %s %.4f\n", bench, engines[i], ratio >> ratios
+          }
         }'
   done
 done
+
+# Per bench and estimator, over the runs: the least, the median and the largest ratio.
+echo "over $runs runs (least, median, largest ratio to the floor):"
+sort -k1,1 -k2,2 -k3,3n "$ratios" | awk '
+  function flush() {
+    if (n) printf "  %s %-32s %.2f %.2f %.2f\n", key1, key2, v[1], (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2), v[n]
+  }
+  $1 != key1 || $2 != key2 { flush(); key1 = $1; key2 = $2; n = 0 }
+  { v[++n] = $3 }
+  END { flush() }'
