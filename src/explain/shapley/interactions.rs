@@ -479,7 +479,9 @@ fn size_term_shapley(players: usize) -> (f64, f64) {
 fn add_score_term_shapley(direction: &[f64], a: &[f64], phi: &mut [f64]) {
     let squares: f64 = direction.iter().map(|b| b * b).sum();
     let total: f64 = direction.iter().sum();
-    for (i, (&b_i, &a_i)) in direction.iter().zip(a).enumerate() {
+    // A score term without a coefficient adds nothing (`W`'s columns are built from one
+    // coefficient at a time).
+    for (i, (&b_i, &a_i)) in direction.iter().zip(a).enumerate().filter(|(_, (_, &a_i))| a_i != 0.0) {
         let rest = total - b_i;
         // Σ_{j<k; j,k≠i} b_j b_k.
         let others = (rest * rest - (squares - b_i * b_i)) / 2.0;
