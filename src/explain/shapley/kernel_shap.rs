@@ -144,7 +144,8 @@ impl SamplingPlan {
     /// What one row's estimate keeps for `players` players and `targets` outputs, at the
     /// most coalitions this plan may draw: the coalitions with their weights, their
     /// values, and the larger of the least-squares design and the jackknife's normal
-    /// equations (one Gram matrix per group, their sums and a factor); for an interaction
+    /// equations (one Gram matrix per group with its moments' vectors, their sums and a
+    /// factor); for an interaction
     /// fit also its pairs, systems, sign bits, score terms, and each of the `threads`
     /// workers' removal buffers.
     fn working_set(&self, set: WorkingSet, players: usize, targets: usize, threads: usize) -> WorkingSet {
@@ -156,17 +157,21 @@ impl SamplingPlan {
         let words = players.div_ceil(64);
         let unknowns = players.saturating_sub(1);
         let groups = (self.max_groups as usize).min(coalitions) + 3;
-        let gram = unknowns.saturating_mul(unknowns.saturating_add(targets)).saturating_mul(8);
-        // The design is freed before the jackknife accumulates its normal equations.
+        // A group's moments: its Gram matrix and right sides, and a few vectors of `n` or
+        // `targets` entries (`jackknife::Moments`).
+        let gram = unknowns
+            .saturating_mul(unknowns.saturating_add(targets))
+            .saturating_add(unknowns.saturating_mul(2))
+            .saturating_add(targets.saturating_mul(3))
+            .saturating_mul(8);
+        // The design is freed before the jackknife accumulates its normal equations, which
+        // an enumerated schedule (solved exactly) does not need.
         let design = coalitions.saturating_mul(players.saturating_mul(8));
+        let jackknife = if covers_all(players, self.budget) { 0 } else { groups.saturating_mul(gram) };
         let set = set
             .hold("the coalitions", coalitions, words * 8 + 32)
             .hold("their values", coalitions, targets.saturating_mul(8))
-            .hold(
-                "the least-squares design or the jackknife's normal equations",
-                1,
-                design.max(groups.saturating_mul(gram)),
-            );
+            .hold("the least-squares design or the jackknife's normal equations", 1, design.max(jackknife));
         // An enumerated schedule is solved exactly, without the interaction fit.
         let Some(terms) = self.estimator.interaction_terms().filter(|_| !covers_all(players, self.budget)) else {
             return set;
