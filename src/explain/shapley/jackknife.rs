@@ -331,12 +331,12 @@ impl Moments {
             self.c += row.w * row.shift * row.shift;
             self.e.iter_mut().zip(t).for_each(|(e, tk)| *e += row.w * row.shift * tk);
             if row.outside {
-                self.outside_weight += row.w;
                 self.shared_b += row.w * row.shift;
                 self.shared_r.iter_mut().zip(t).for_each(|(r, tk)| *r += row.w * tk);
             }
             self.weight += row.w;
         }
+        self.outside_weight += outside_weight;
         // A's upper triangle only, entry by entry over the listed players' pairs (about
         // |listed|²/2 additions); `normal_equations` mirrors it.
         for (at, &i) in listed.iter().enumerate() {

@@ -145,9 +145,9 @@ impl SamplingPlan {
     /// most coalitions this plan may draw: the coalitions with their weights, their
     /// values, and the larger of the least-squares design and the jackknife's normal
     /// equations (one Gram matrix per group with its moments' vectors, their sums and a
-    /// factor); for an interaction
-    /// fit also its pairs, systems, sign bits, score terms, and each of the `threads`
-    /// workers' removal buffers.
+    /// factor); for an interaction fit also its pairs, systems, sign bits, score terms, and
+    /// each of the `threads` workers' removal buffers. An enumerated schedule is solved
+    /// exactly, without the jackknife or the interaction fit.
     fn working_set(&self, set: WorkingSet, players: usize, targets: usize, threads: usize) -> WorkingSet {
         let drawn = self.target.map_or(self.budget, |(_, cap)| cap.max(self.budget));
         let coalitions = match u32::try_from(players) {
@@ -164,16 +164,15 @@ impl SamplingPlan {
             .saturating_add(unknowns.saturating_mul(2))
             .saturating_add(targets.saturating_mul(3))
             .saturating_mul(8);
-        // The design is freed before the jackknife accumulates its normal equations, which
-        // an enumerated schedule (solved exactly) does not need.
+        let enumerated = covers_all(players, self.budget);
+        // The design is freed before the jackknife accumulates its normal equations.
         let design = coalitions.saturating_mul(players.saturating_mul(8));
-        let jackknife = if covers_all(players, self.budget) { 0 } else { groups.saturating_mul(gram) };
+        let jackknife = if enumerated { 0 } else { groups.saturating_mul(gram) };
         let set = set
             .hold("the coalitions", coalitions, words * 8 + 32)
             .hold("their values", coalitions, targets.saturating_mul(8))
             .hold("the least-squares design or the jackknife's normal equations", 1, design.max(jackknife));
-        // An enumerated schedule is solved exactly, without the interaction fit.
-        let Some(terms) = self.estimator.interaction_terms().filter(|_| !covers_all(players, self.budget)) else {
+        let Some(terms) = self.estimator.interaction_terms().filter(|_| !enumerated) else {
             return set;
         };
         set.hold(
