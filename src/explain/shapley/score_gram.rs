@@ -28,8 +28,8 @@ pub(super) struct ScoreRows {
     rows: Vec<f64>,
     /// One per score term.
     rhs: Vec<f64>,
-    /// Each score term's weighted value at each pair of the block being added,
-    /// `w_p u_i(p)` (reused from block to block).
+    /// Each pair's weighted score terms `w_p u_i(p)` (`players` per pair, one pair after
+    /// the other) for the pairs being added, reused from call to call.
     weighted: Vec<f64>,
 }
 
@@ -59,11 +59,15 @@ impl ScoreRows {
     }
 }
 
-/// Entries of one row summed at once over a block of pairs (four AVX2 vectors, held in
-/// registers while the block's pairs are added); ragged ends go [`QUAD`] at a time.
-const PANEL: usize = 16;
+/// Entries of each row summed at once (two AVX2 vectors; with a block's [`QUAD`] rows,
+/// eight sums held in registers while a block's pairs are added); ragged ends go
+/// [`QUAD`], then one at a time.
+const PANEL: usize = 8;
 
-/// The narrower panel of a row's ragged ends.
+/// The narrower panel of a row's ragged ends, and the rows summed together: each pair's
+/// terms, loaded once, are added to a block of this many rows, whose sums are independent
+/// (one row alone would wait on each addition's latency), and which all start their
+/// entries at the block's first player (see [`ScoreRows`]).
 const QUAD: usize = 4;
 
 avx2_dispatch! {
@@ -74,51 +78,113 @@ avx2_dispatch! {
 #[inline(always)]
 fn portable_add_pairs(sums: &mut ScoreRows, features: &[f64], weights: &[f64], responses: &[f64]) {
     let (n, players) = (sums.n, sums.players);
-    let (pairs, scores) = (weights.len().max(1), 2 * players);
+    let scores = 2 * players;
     let ScoreRows { rows, rhs, weighted, .. } = sums;
-    weighted.resize(players * pairs, 0.0);
-    for (i, row) in weighted.chunks_exact_mut(pairs).enumerate() {
-        row.iter_mut().zip(features.chunks_exact(n)).zip(weights).for_each(|((u, x), w)| *u = w * x[scores + i]);
+    weighted.clear();
+    for (x, w) in features.chunks_exact(n).zip(weights) {
+        weighted.extend(x[scores..scores + players].iter().map(|u| w * u));
     }
-    let rows = rows.chunks_exact_mut(n).zip(rhs).zip(weighted.chunks_exact(pairs));
-    for (i, ((row, rhs), weighted)) in rows.enumerate() {
-        // From the whole quad that holds player `i`: no ragged start.
-        let from = i - i % QUAD;
-        add_columns(row, features, n, from..players, weighted);
-        add_columns(row, features, n, players + from..scores, weighted);
-        add_columns(row, features, n, scores + from..n, weighted);
-        *rhs = weighted.iter().zip(responses).fold(*rhs, |sum, (u, y)| sum + u * y);
+    // Blocks of `QUAD` rows: every row of a block starts at the block's first player.
+    for (block, (rows, rhs)) in rows.chunks_mut(QUAD * n).zip(rhs.chunks_mut(QUAD)).enumerate() {
+        let from = block * QUAD;
+        let block = Block { features, n, weighted, players, first: from };
+        for columns in [from..players, players + from..scores, scores + from..n] {
+            match rhs.len() {
+                QUAD => add_columns::<QUAD>(rows, &block, columns),
+                _ => {
+                    for (r, row) in rows.chunks_exact_mut(n).enumerate() {
+                        add_columns::<1>(row, &Block { first: from + r, ..block }, columns.clone());
+                    }
+                }
+            }
+        }
+        add_responses(rhs, &block, responses);
     }
 }
 
-/// Adds `Σ_p weighted[p] · x_p[c]` to `row[c]` for the columns `columns`, `x_p` pair `p`'s
-/// terms in `features` (`n` per pair), the pairs in order: [`PANEL`] columns at a time,
-/// then [`QUAD`], then one.
+/// The pairs being added, as one block of score rows reads them.
+#[derive(Clone, Copy)]
+struct Block<'a> {
+    /// Each pair's `n` terms, one pair after the other.
+    features: &'a [f64],
+    /// The number of terms.
+    n: usize,
+    /// Each pair's weighted score terms `w_p u_i(p)`, `players` per pair.
+    weighted: &'a [f64],
+    /// The number of score terms.
+    players: usize,
+    /// The block's first score row.
+    first: usize,
+}
+
+impl Block<'_> {
+    /// Per pair in order: its terms and the block's `R` weighted score terms.
+    #[inline(always)]
+    fn pairs<const R: usize>(&self) -> impl Iterator<Item = (&[f64], &[f64; R])> {
+        let first = self.first;
+        let weighted = self.weighted.chunks_exact(self.players).map_while(move |u| u[first..].first_chunk::<R>());
+        self.features.chunks_exact(self.n).zip(weighted)
+    }
+}
+
+/// Adds `Σ_p w_p u_r(p) · x_p[c]` to `rows[r][c]` for each of the block's `R` score rows
+/// `r` (`n` entries each, one after the other) and the columns `columns`, the pairs in
+/// order: [`PANEL`] columns at a time, then [`QUAD`], then one.
 #[inline(always)]
-fn add_columns(row: &mut [f64], features: &[f64], n: usize, columns: Range<usize>, weighted: &[f64]) {
+fn add_columns<const R: usize>(rows: &mut [f64], block: &Block, columns: Range<usize>) {
     let mut start = columns.start;
     while start + PANEL <= columns.end {
-        add_panel::<PANEL>(row, features, n, start, weighted);
+        add_panel::<R, PANEL>(rows, block, start);
         start += PANEL;
     }
-    while start + QUAD <= columns.end {
-        add_panel::<QUAD>(row, features, n, start, weighted);
+    if start + QUAD <= columns.end {
+        add_panel::<R, QUAD>(rows, block, start);
         start += QUAD;
     }
     for c in start..columns.end {
-        row[c] = features.chunks_exact(n).zip(weighted).fold(row[c], |sum, (x, u)| sum + u * x[c]);
+        add_panel::<R, 1>(rows, block, c);
     }
 }
 
-/// [`add_columns`] for the `WIDTH` columns from `start`, their sums held in registers.
+/// [`add_columns`] for the `WIDTH` columns from `start`, the `R × WIDTH` sums held in
+/// registers.
 #[inline(always)]
-fn add_panel<const WIDTH: usize>(row: &mut [f64], features: &[f64], n: usize, start: usize, weighted: &[f64]) {
-    let panel = start..start + WIDTH;
-    let mut sums: [f64; WIDTH] = std::array::from_fn(|l| row[start + l]);
-    for (x, &u) in features.chunks_exact(n).zip(weighted) {
-        sums.iter_mut().zip(&x[panel.clone()]).for_each(|(sum, x)| *sum += u * x);
+fn add_panel<const R: usize, const WIDTH: usize>(rows: &mut [f64], block: &Block, start: usize) {
+    let n = block.n;
+    let mut sums: [[f64; WIDTH]; R] = std::array::from_fn(|r| std::array::from_fn(|l| rows[r * n + start + l]));
+    for (x, u) in block.pairs::<R>() {
+        let Some(x) = x[start..].first_chunk::<WIDTH>() else { continue };
+        for (sums, &u) in sums.iter_mut().zip(u) {
+            sums.iter_mut().zip(x).for_each(|(sum, x)| *sum += u * x);
+        }
     }
-    row[panel].copy_from_slice(&sums);
+    for (r, sums) in sums.iter().enumerate() {
+        rows[r * n + start..r * n + start + WIDTH].copy_from_slice(sums);
+    }
+}
+
+/// Adds `Σ_p w_p u_r(p) · y_p` to `rhs[r]` for each of the block's score rows `r`, the
+/// pairs in order, the rows' sums side by side.
+#[inline(always)]
+fn add_responses(rhs: &mut [f64], block: &Block, responses: &[f64]) {
+    match rhs.len() {
+        QUAD => add_block_responses::<QUAD>(rhs, block, responses),
+        _ => {
+            for (r, rhs) in rhs.chunks_exact_mut(1).enumerate() {
+                add_block_responses::<1>(rhs, &Block { first: block.first + r, ..*block }, responses);
+            }
+        }
+    }
+}
+
+/// [`add_responses`] for `R` rows.
+#[inline(always)]
+fn add_block_responses<const R: usize>(rhs: &mut [f64], block: &Block, responses: &[f64]) {
+    let mut sums: [f64; R] = std::array::from_fn(|r| rhs[r]);
+    for ((_, u), &y) in block.pairs::<R>().zip(responses) {
+        sums.iter_mut().zip(u).for_each(|(sum, u)| *sum += u * y);
+    }
+    rhs.copy_from_slice(&sums);
 }
 
 #[cfg(test)]
@@ -145,6 +211,37 @@ mod tests {
             }
             let expected = (0..3).fold(0.0, |sum, p| sum + weights[p] * features[p * n + 4 + i] * responses[p]);
             assert_eq!(rhs[i], expected);
+        }
+    }
+
+    #[test]
+    fn rows_of_many_players_are_the_pairs_sums_in_order() {
+        // Six players (one block of four score rows and a ragged one of two) and eleven
+        // triples: every panel width and the one-column ends, over five pairs added in
+        // two calls. Each entry must be the same bits as the sum over the pairs in order.
+        let (players, triples, pairs) = (6, 11, 5);
+        let n = 3 * players + triples;
+        let value = |p: usize, c: usize| ((p * 31 + c * 7) % 13) as f64 / 4.0 - 1.3 + (p * c) as f64 * 1e-3;
+        let features: Vec<f64> = (0..pairs).flat_map(|p| (0..n).map(move |c| value(p, c))).collect();
+        let weights: Vec<f64> = (0..pairs).map(|p| 0.3 + p as f64 * 0.7).collect();
+        let responses: Vec<f64> = (0..pairs).map(|p| (p as f64 - 2.2).powi(3)).collect();
+        let mut sums = ScoreRows::new(n, players);
+        sums.add(&features[..2 * n], &weights[..2], &responses[..2]);
+        sums.add(&features[2 * n..], &weights[2..], &responses[2..]);
+        let (rows, rhs) = sums.rows();
+        let weighted = |p: usize, i: usize| weights[p] * features[p * n + 2 * players + i];
+        for i in 0..players {
+            for c in 0..n {
+                // Below the diagonal of the first three blocks, the entry is its mirror's.
+                let (row, column) = match c % players {
+                    j if c < 3 * players && j < i => (j, c - j + i),
+                    _ => (i, c),
+                };
+                let entry = (0..pairs).fold(0.0, |sum, p| sum + weighted(p, row) * features[p * n + column]);
+                assert_eq!(rows[i * n + c].to_bits(), entry.to_bits(), "score term {i}, term {c}");
+            }
+            let expected = (0..pairs).fold(0.0, |sum, p| sum + weighted(p, i) * responses[p]);
+            assert_eq!(rhs[i].to_bits(), expected.to_bits(), "score term {i}");
         }
     }
 }
