@@ -143,7 +143,8 @@ impl LeverageSampler {
             classes,
             schedule,
             row_class: Vec::with_capacity(capacity),
-            seen: FxHashSet::default(),
+            // Sized once, like the schedule: growing it rehashed every key as it doubled.
+            seen: FxHashSet::with_capacity_and_hasher(capacity, Default::default()),
             order: Vec::with_capacity(players),
             scratch: vec![0; words],
         };

@@ -502,7 +502,8 @@ impl ShapSampler {
         let sizes = SubsetSizes::new(players);
         // The budget may be far above what can be added: reserve at most a modest amount.
         let all = all_coalitions(players).and_then(|all| usize::try_from(all).ok()).unwrap_or(usize::MAX);
-        let mut schedule = Schedule::with_capacity(players, budget.min(all).min(MAX_RESERVED));
+        let capacity = budget.min(all).min(MAX_RESERVED);
+        let mut schedule = Schedule::with_capacity(players, capacity);
         schedule.exact = covers_all(players, budget);
         let words = schedule.coalitions.words();
         let mut sampler = Self {
@@ -511,7 +512,8 @@ impl ShapSampler {
             schedule,
             first: 0,
             counts: Vec::new(),
-            seen: FxHashMap::default(),
+            // Sized once, like the schedule: growing it rehashed every key as it doubled.
+            seen: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
             paired: budget >= 2 * (players - 1),
             order: Vec::with_capacity(players),
             scratch: vec![0; words],
