@@ -21,6 +21,37 @@ const MIN_ELEMENTS_PER_TASK: usize = 1 << 14;
 /// Elements the group gather computes on the stack before writing them out.
 const GROUP_GATHER_PIECE: usize = 256;
 
+/// Coalitions whose background sums [`reduce_background`](CpuBackend::reduce_background)
+/// runs side by side, each in its own order: a single sum would wait on each addition.
+const REDUCE_BLOCK: usize = 4;
+
+/// [`reduce_background`](CpuBackend::reduce_background) for `B` coalitions (`outputs`
+/// and `values` theirs, one after the other), their sums side by side: each coalition's
+/// over the background rows in order, from `Sum`'s −0 (as the CUDA kernel's).
+#[inline(always)]
+fn reduce_block<E: Element, const B: usize>(
+    outputs: &[E],
+    output_len: usize,
+    weights: &[f64],
+    targets: &[u32],
+    values: &mut [f64],
+) {
+    let per_coalition = outputs.len() / B;
+    let coalitions: [&[E]; B] = std::array::from_fn(|c| &outputs[c * per_coalition..(c + 1) * per_coalition]);
+    for (t, &target) in targets.iter().enumerate() {
+        let mut sums = [-0.0f64; B];
+        for (r, &w) in weights.iter().enumerate() {
+            let entry = r * output_len + target as usize;
+            for (sum, coalition) in sums.iter_mut().zip(&coalitions) {
+                *sum += w * coalition[entry].widen();
+            }
+        }
+        for (values, sum) in values.chunks_exact_mut(targets.len()).zip(sums) {
+            values[t] = sum;
+        }
+    }
+}
+
 /// Writes `rows` (whole rows of coalition `c`, over background rows `first_background..`):
 /// each element from the explained row where its player is in the coalition, else from the
 /// background row. `mask` is scratch.
@@ -450,13 +481,20 @@ impl<E: Element> Backend<E> for CpuBackend {
         values: &mut [f64],
     ) -> Result<()> {
         let per_coalition = weights.len() * output_len;
-        values.par_chunks_mut(targets.len()).zip(outputs.par_chunks(per_coalition)).for_each(|(values, outputs)| {
-            for (value, &target) in values.iter_mut().zip(targets) {
-                *value = outputs
-                    .chunks_exact(output_len)
-                    .zip(weights)
-                    .map(|(row, &w)| w * row[target as usize].widen())
-                    .sum();
+        if per_coalition == 0 || targets.is_empty() {
+            // Sums over no background rows (or no values at all): `Sum`'s −0.
+            values.fill(-0.0);
+            return Ok(());
+        }
+        let blocks =
+            values.par_chunks_mut(targets.len() * REDUCE_BLOCK).zip(outputs.par_chunks(per_coalition * REDUCE_BLOCK));
+        blocks.for_each(|(values, outputs)| {
+            if values.len() == targets.len() * REDUCE_BLOCK {
+                reduce_block::<E, REDUCE_BLOCK>(outputs, output_len, weights, targets, values);
+            } else {
+                let coalitions = values.chunks_exact_mut(targets.len()).zip(outputs.chunks_exact(per_coalition));
+                coalitions
+                    .for_each(|(values, outputs)| reduce_block::<E, 1>(outputs, output_len, weights, targets, values));
             }
         });
         Ok(())
