@@ -38,7 +38,7 @@ use rand::{Rng, RngExt};
 
 use super::schedule::{
     binomial_f64, binomial_u128, check_arguments, covers_all, for_each_combination, random_subset, CoalitionKey,
-    Schedule, WORD_BITS,
+    Schedule, MAX_RESERVED, WORD_BITS,
 };
 use crate::error::Result;
 
@@ -134,7 +134,9 @@ impl LeverageSampler {
                 }
             })
             .collect();
-        let capacity = budget.min(1 << 16);
+        let capacity = budget.min(MAX_RESERVED);
+        // One key per unit: a complementary pair is one.
+        let units = if paired { capacity / 2 } else { capacity };
         let schedule = Schedule::with_capacity(players, capacity);
         let words = schedule.coalitions.words();
         let mut sampler = Self {
@@ -144,7 +146,7 @@ impl LeverageSampler {
             schedule,
             row_class: Vec::with_capacity(capacity),
             // Sized once, like the schedule: growing it rehashed every key as it doubled.
-            seen: FxHashSet::with_capacity_and_hasher(capacity, Default::default()),
+            seen: FxHashSet::with_capacity_and_hasher(units, Default::default()),
             order: Vec::with_capacity(players),
             scratch: vec![0; words],
         };

@@ -80,7 +80,7 @@ const FIT_TOLERANCE: f64 = 1e-8;
 const DRAWS_PER_REMAINING: usize = 4;
 
 /// The most coalitions reserved up front (more are added as they come).
-const MAX_RESERVED: usize = 1 << 16;
+pub(super) const MAX_RESERVED: usize = 1 << 16;
 
 /// `k` coalitions over `players` players, packed as bits: `words = players.div_ceil(64)`
 /// `u64` per coalition, bit `j % 64` of word `j / 64` set when player `j` is present.
