@@ -84,22 +84,39 @@ fn portable_add_pairs(sums: &mut ScoreRows, features: &[f64], weights: &[f64], r
     for (x, w) in features.chunks_exact(n).zip(weights) {
         weighted.extend(x[scores..scores + players].iter().map(|u| w * u));
     }
-    // Blocks of `QUAD` rows: every row of a block starts at the block's first player.
+    // Blocks of `QUAD` rows: every row of a block starts at the block's first player. A
+    // ragged last block goes one row at a time.
     for (block, (rows, rhs)) in rows.chunks_mut(QUAD * n).zip(rhs.chunks_mut(QUAD)).enumerate() {
         let from = block * QUAD;
         let block = Block { features, n, weighted, players, first: from };
-        for columns in [from..players, players + from..scores, scores + from..n] {
-            match rhs.len() {
-                QUAD => add_columns::<QUAD>(rows, &block, columns),
-                _ => {
-                    for (r, row) in rows.chunks_exact_mut(n).enumerate() {
-                        add_columns::<1>(row, &Block { first: from + r, ..block }, columns.clone());
-                    }
+        match rhs.len() {
+            QUAD => add_rows::<QUAD>(rows, rhs, &block, responses),
+            _ => {
+                let rows = rows.chunks_exact_mut(n).zip(rhs.chunks_exact_mut(1));
+                for (r, (row, rhs)) in rows.enumerate() {
+                    add_rows::<1>(row, rhs, &Block { first: from + r, ..block }, responses);
                 }
             }
         }
-        add_responses(rhs, &block, responses);
     }
+}
+
+/// Adds the pairs to the block's `R` score rows (`rows`, `n` entries each, and `rhs`):
+/// their entries in each of the players' three blocks from the first player of the
+/// [`QUAD`] that holds the first row, then the triples ([`add_columns`]), and their right
+/// sides.
+#[inline(always)]
+fn add_rows<const R: usize>(rows: &mut [f64], rhs: &mut [f64], block: &Block, responses: &[f64]) {
+    let (n, players) = (block.n, block.players);
+    let from = block.first - block.first % QUAD;
+    for columns in [from..players, players + from..2 * players, 2 * players + from..n] {
+        add_columns::<R>(rows, block, columns);
+    }
+    let mut sums: [f64; R] = std::array::from_fn(|r| rhs[r]);
+    for ((_, u), &y) in block.pairs::<R>().zip(responses) {
+        sums.iter_mut().zip(u).for_each(|(sum, u)| *sum += u * y);
+    }
+    rhs.copy_from_slice(&sums);
 }
 
 /// The pairs being added, as one block of score rows reads them.
@@ -161,30 +178,6 @@ fn add_panel<const R: usize, const WIDTH: usize>(rows: &mut [f64], block: &Block
     for (r, sums) in sums.iter().enumerate() {
         rows[r * n + start..r * n + start + WIDTH].copy_from_slice(sums);
     }
-}
-
-/// Adds `Σ_p w_p u_r(p) · y_p` to `rhs[r]` for each of the block's score rows `r`, the
-/// pairs in order, the rows' sums side by side.
-#[inline(always)]
-fn add_responses(rhs: &mut [f64], block: &Block, responses: &[f64]) {
-    match rhs.len() {
-        QUAD => add_block_responses::<QUAD>(rhs, block, responses),
-        _ => {
-            for (r, rhs) in rhs.chunks_exact_mut(1).enumerate() {
-                add_block_responses::<1>(rhs, &Block { first: block.first + r, ..*block }, responses);
-            }
-        }
-    }
-}
-
-/// [`add_responses`] for `R` rows.
-#[inline(always)]
-fn add_block_responses<const R: usize>(rhs: &mut [f64], block: &Block, responses: &[f64]) {
-    let mut sums: [f64; R] = std::array::from_fn(|r| rhs[r]);
-    for ((_, u), &y) in block.pairs::<R>().zip(responses) {
-        sums.iter_mut().zip(u).for_each(|(sum, u)| *sum += u * y);
-    }
-    rhs.copy_from_slice(&sums);
 }
 
 #[cfg(test)]
