@@ -16,6 +16,7 @@ pub mod explanation;
 pub mod ffi;
 pub mod limits;
 pub mod model;
+mod wide;
 
 pub use element::{Element, ElementType};
 pub use engine::{BackendChoice, Engine, EngineConfig};

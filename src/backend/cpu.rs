@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use crate::alloc::try_with_capacity;
 use crate::element::Element;
 use crate::error::Result;
+use crate::wide::avx2_dispatch;
 
 use super::{
     ablation::MAX_WINDOW_RANK, stream_store, AblationJob, AblationSlots, Backend, BackendKind, BaselineRow,
@@ -67,9 +68,31 @@ fn build_coalition_rows<E: Element>(
     }
     coalition_mask(job, c, mask);
     let n = mask.len();
-    let backgrounds = bytemuck::cast_slice::<E, u32>(job.background)[first_background * n..].chunks_exact(n);
-    for (row, background) in bytemuck::cast_slice_mut::<E, u32>(rows).chunks_exact_mut(n).zip(backgrounds) {
-        select_row(job, mask, background, row);
+    let x: &[u32] = &bytemuck::cast_slice(job.x)[..n];
+    let rows = bytemuck::cast_slice_mut::<E, u32>(rows);
+    let backgrounds = &bytemuck::cast_slice::<E, u32>(job.background)[first_background * n..];
+    select_rows(mask, x, backgrounds, rows);
+}
+
+avx2_dispatch! {
+    /// Writes each row of `rows` (`mask.len()` words each) under `mask`
+    /// ([`coalition_mask`]): `x`'s words where the mask is set, the matching row of
+    /// `backgrounds` elsewhere.
+    ///
+    /// The select works on the elements' bits as `u32` words (an f64 is two): it copies
+    /// bits exactly, whatever the element type, and the compiler turns it into vector ands
+    /// and ors, eight words at a time with AVX2 (four on the baseline x86-64).
+    fn select_rows(mask: &[u32], x: &[u32], backgrounds: &[u32], rows: &mut [u32]) => portable_select_rows;
+}
+
+/// [`select_rows`], compiled into both of its copies.
+#[inline(always)]
+fn portable_select_rows(mask: &[u32], x: &[u32], backgrounds: &[u32], rows: &mut [u32]) {
+    let n = mask.len();
+    for (row, background) in rows.chunks_exact_mut(n).zip(backgrounds.chunks_exact(n)) {
+        for (((out, &m), &x), &b) in row.iter_mut().zip(mask).zip(x).zip(background) {
+            *out = (x & m) | (b & !m);
+        }
     }
 }
 
@@ -85,18 +108,6 @@ fn coalition_mask<E: Element>(job: &CoalitionJob<'_, E>, c: usize, mask: &mut Ve
     }
 }
 
-/// Writes one row under `mask` ([`coalition_mask`]): the explained row's words where the
-/// mask is set, `background`'s elsewhere.
-///
-/// The select works on the elements' bits as `u32` words (an f64 is two): it copies bits
-/// exactly, whatever the element type, and the compiler turns it into vector ands and ors.
-fn select_row<E: Element>(job: &CoalitionJob<'_, E>, mask: &[u32], background: &[u32], row: &mut [u32]) {
-    let x: &[u32] = &bytemuck::cast_slice(job.x)[..mask.len()];
-    for (((out, &m), &x), &b) in row.iter_mut().zip(mask).zip(x).zip(background) {
-        *out = (x & m) | (b & !m);
-    }
-}
-
 /// Writes the rows of the listed `items` of `job` into `rows`, in order (item `i` is
 /// coalition `i / background_rows` over background row `i % background_rows`; the items of
 /// one coalition adjacent, so that a coalition's mask is built once per task).
@@ -109,6 +120,7 @@ pub(super) fn build_listed_coalition_rows<E: Element>(job: &CoalitionJob<'_, E>,
     let rows_per_task = (MIN_ELEMENTS_PER_TASK / n).max(1);
     let rows = bytemuck::cast_slice_mut::<E, u32>(&mut rows[..items.len() * n]);
     let background = bytemuck::cast_slice::<E, u32>(job.background);
+    let x: &[u32] = &bytemuck::cast_slice(job.x)[..words];
     rows.par_chunks_mut(rows_per_task * words).zip(items.par_chunks(rows_per_task)).for_each_init(
         || (Vec::new(), usize::MAX),
         |(mask, masked), (rows, items)| {
@@ -118,7 +130,7 @@ pub(super) fn build_listed_coalition_rows<E: Element>(job: &CoalitionJob<'_, E>,
                     coalition_mask(job, c, mask);
                     *masked = c;
                 }
-                select_row(job, mask, &background[b * words..(b + 1) * words], row);
+                select_rows(mask, x, &background[b * words..(b + 1) * words], row);
             }
         },
     );

@@ -30,8 +30,8 @@
 
 use super::schedule::Schedule;
 use super::solve::{dot, dots, NullSpace};
-use super::wide::avx2_dispatch;
 use crate::alloc::try_filled;
+use crate::wide::avx2_dispatch;
 
 /// A leave-one-out system is declared singular when a Cholesky pivot falls to this share
 /// of the largest diagonal entry.

@@ -14,7 +14,6 @@ pub mod schedule;
 mod score_gram;
 mod sign_gram;
 pub mod solve;
-mod wide;
 
 pub(crate) use background_patterns::BackgroundPatterns;
 pub(crate) use common::RowEstimate;

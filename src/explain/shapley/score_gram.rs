@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use super::wide::avx2_dispatch;
+use crate::wide::avx2_dispatch;
 
 /// The score terms' rows `Σ_p w_p u_i(p) x(p)` and right side `Σ_p w_p u_i(p) y(p)`, added
 /// to block by block.

@@ -28,7 +28,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::interactions::size_scale;
-use super::wide::avx2_dispatch;
+use crate::wide::avx2_dispatch;
 
 /// The fewest XOR-and-popcounts one task of the Gram matrix's rows takes on the engine's
 /// workers (fewer rows than that stay with one task).

@@ -1,13 +1,15 @@
-//! The Shapley solvers' dense loops compiled a second time for AVX2, chosen at run time.
+//! Hot loops compiled a second time for AVX2, chosen at run time.
 //!
-//! The library is built for the baseline x86-64 (two `f64` per vector, no `popcnt`). The
-//! jackknife's Cholesky factorisation and its panel substitutions and products are plain
-//! loops the compiler vectorises; compiled again with AVX2 enabled they run four `f64` per
-//! vector, and the interaction fit's Gram matrix and right side, counted in `sign_gram`,
-//! count bits with the `popcnt` instruction that every AVX2 CPU has. The operations and
-//! their order are the same, and without fused multiply-add (AVX2 alone does not enable
-//! it, and Rust never contracts `a * b + c`) every IEEE result is the same, so both
-//! versions give the same bits: explanations do not depend on the machine's vector width.
+//! The library is built for the baseline x86-64 (two `f64` or four `f32` per vector, no
+//! `popcnt`). The loops that dominate a KernelSHAP explanation outside the model are plain
+//! loops the compiler vectorises; compiled again with AVX2 enabled they run twice as wide:
+//! the coalition rows' bitwise select (`backend::cpu`), and the Shapley solvers' Cholesky
+//! factorisation, panel substitutions and products; the interaction fit's Gram matrix and
+//! right side, counted in `sign_gram`, count bits with the `popcnt` instruction that every
+//! AVX2 CPU has. The operations and their order are the same, and without fused
+//! multiply-add (AVX2 alone does not enable it, and Rust never contracts `a * b + c`) every
+//! IEEE result is the same, so both versions give the same bits: explanations do not
+//! depend on the machine's vector width.
 
 /// Defines `fn $name(args) -> ret` running `$portable(args)`: the copy compiled with AVX2
 /// and `popcnt` where the CPU has them (same bits), else the baseline one. `$portable`
@@ -34,4 +36,4 @@ macro_rules! avx2_dispatch {
     };
 }
 
-pub(super) use avx2_dispatch;
+pub(crate) use avx2_dispatch;
