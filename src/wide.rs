@@ -3,10 +3,10 @@
 //! The library is built for the baseline x86-64 (two `f64` or four `f32` per vector, no
 //! `popcnt`). The loops that dominate a KernelSHAP explanation outside the model are plain
 //! loops the compiler vectorises; compiled again with AVX2 enabled they run twice as wide:
-//! the coalition rows' bitwise select (`backend::cpu`), and the Shapley solvers' Cholesky
-//! factorisation, panel substitutions and products; the interaction fit's Gram matrix and
-//! right side, counted in `sign_gram`, count bits with the `popcnt` instruction that every
-//! AVX2 CPU has. The operations and their order are the same, and without fused
+//! the coalition rows' bitwise select (`backend::cpu`), the linear fit's Householder QR,
+//! and the jackknife's Cholesky factorisation, panel substitutions and products; the
+//! interaction fit's Gram matrix and right side, counted in `sign_gram`, count bits with
+//! the `popcnt` instruction that every AVX2 CPU has. The operations and their order are the same, and without fused
 //! multiply-add (AVX2 alone does not enable it, and Rust never contracts `a * b + c`) every
 //! IEEE result is the same, so both versions give the same bits: explanations do not
 //! depend on the machine's vector width.

@@ -40,6 +40,7 @@
 use super::schedule::Coalitions;
 use crate::alloc::try_filled;
 use crate::error::{Error, ErrorKind, Result};
+use crate::wide::avx2_dispatch;
 
 /// Relative tolerance on the diagonal of R (pivoted QR) below which the design is
 /// declared rank-deficient. Kernel designs of full rank stay many orders of magnitude
@@ -94,7 +95,7 @@ fn solve(
     }
     let basis = NullSpace::new(players);
     let design = Design { coalitions, weights, values, base, delta, basis: &basis };
-    let u = design.least_squares(rows)?.solve()?;
+    let u = householder_solve(design.least_squares(rows)?)?;
     let mut phi = basis.expand(&u, delta);
     restore_sum(&mut phi, delta);
     if phi.iter().any(|v| !v.is_finite()) {
@@ -258,6 +259,12 @@ impl Design<'_> {
     }
 }
 
+avx2_dispatch! {
+    /// [`LeastSquares::solve`]: its reflections' dot products and updates run four `f64` per
+    /// vector where the CPU has AVX2 (the same operations in the same order: the same bits).
+    fn householder_solve(problem: LeastSquares) -> Result<Vec<f64>> => LeastSquares::solve;
+}
+
 /// `min ‖b − A x‖²` with `A` (`rows × cols`, `rows ≥ cols`) stored column by column.
 struct LeastSquares {
     rows: usize,
@@ -268,6 +275,7 @@ struct LeastSquares {
 
 impl LeastSquares {
     /// Householder QR with column pivoting, then back substitution.
+    #[inline(always)]
     fn solve(mut self) -> Result<Vec<f64>> {
         let n = self.cols;
         let mut permutation: Vec<usize> = (0..n).collect();
@@ -293,11 +301,13 @@ impl LeastSquares {
     }
 
     /// Column `c`, rows `from..`.
+    #[inline(always)]
     fn column(&self, c: usize, from: usize) -> &[f64] {
         &self.a[c * self.rows + from..(c + 1) * self.rows]
     }
 
     /// The column among `j..cols` of largest norm over rows `j..` (the first on ties).
+    #[inline(always)]
     fn pivot(&self, j: usize) -> usize {
         let mut best = (j, -1.0);
         for c in j..self.cols {
@@ -310,6 +320,7 @@ impl LeastSquares {
         best.0
     }
 
+    #[inline(always)]
     fn swap_columns(&mut self, c: usize, d: usize) {
         if c != d {
             let m = self.rows;
@@ -321,6 +332,7 @@ impl LeastSquares {
 
     /// Applies the Householder reflection zeroing column `j` below row `j` to columns
     /// `j..` and to `b`; returns `R_jj`.
+    #[inline(always)]
     fn reflect(&mut self, j: usize) -> f64 {
         let m = self.rows;
         let (head, tail) = self.a.split_at_mut((j + 1) * m);
@@ -340,6 +352,7 @@ impl LeastSquares {
     }
 
     /// Solves `R x = (Qᵀb)[..cols]`; `R`'s strict upper triangle lies in `a`.
+    #[inline(always)]
     fn back_substitute(&self, diagonal: &[f64]) -> Vec<f64> {
         let n = self.cols;
         let mut x = self.b[..n].to_vec();
@@ -352,6 +365,7 @@ impl LeastSquares {
 }
 
 /// `y ← y − τ (vᵀy) v`.
+#[inline(always)]
 fn reflect_into(y: &mut [f64], v: &[f64], tau: f64) {
     let factor = tau * dot(y, v);
     y.iter_mut().zip(v).for_each(|(a, b)| *a -= factor * b);
