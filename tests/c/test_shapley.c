@@ -209,7 +209,7 @@ static void test_kernel_exact(lumen_engine *engine) {
 
 /* A small memory budget splits the coalitions into many chunks and model calls. */
 static void test_small_memory_budget(void) {
-    SECTION("KernelSHAP exact mode (M = 8) with a 56 KiB memory budget: 48 KB held, batches chunked, same values");
+    SECTION("KernelSHAP exact mode (M = 8) with a 56 KiB memory budget: 35 KB held, batches chunked, same values");
     enum { N = 8, OUTPUTS = 2, BG = 3 };
     lumen_engine_options eo = lumen_engine_options_default();
     eo.backend = LUMEN_BACKEND_CPU;

@@ -142,8 +142,8 @@ impl SamplingPlan {
     }
 
     /// What one row's estimate keeps for `players` players and `targets` outputs, at the
-    /// most coalitions this plan may draw: the coalitions with their weights, their
-    /// values, and the larger of the least-squares design and the jackknife's normal
+    /// most coalitions this plan may draw: the coalitions with their weights, the
+    /// sampler's set of those drawn, their values, and the larger of the least-squares design and the jackknife's normal
     /// equations (one Gram matrix per group with its moments' vectors, their sums and a
     /// factor); for an interaction fit also its pairs, systems, sign bits, score terms, and
     /// each of the `threads` workers' removal buffers. An enumerated schedule is solved
@@ -170,6 +170,11 @@ impl SamplingPlan {
         let jackknife = if enumerated { 0 } else { groups.saturating_mul(gram) };
         let set = set
             .hold("the coalitions", coalitions, words * 8 + 32)
+            .hold(
+                "the sampler's set of drawn coalitions",
+                1,
+                self.estimator.drawn_set_bytes(players, coalitions, self.budget),
+            )
             .hold("their values", coalitions, targets.saturating_mul(8))
             .hold("the least-squares design or the jackknife's normal equations", 1, design.max(jackknife));
         let Some(terms) = self.estimator.interaction_terms().filter(|_| !enumerated) else {

@@ -248,6 +248,28 @@ impl CoalitionKey {
     }
 }
 
+/// The bytes a sampler's set of drawn coalitions holds with `entries` [`CoalitionKey`]s of
+/// `players` players, each beside a value of `value_bytes`: hashbrown's table (a power of
+/// two of buckets, at most 7/8 of them used, each with a control byte, and a group of 16
+/// control bytes more), and each key's copy of its words over 64 players.
+pub(super) fn drawn_set_bytes(players: usize, entries: usize, value_bytes: usize) -> usize {
+    let buckets = table_buckets(entries);
+    let bucket = std::mem::size_of::<CoalitionKey>() + value_bytes + 1;
+    let words = players.div_ceil(WORD_BITS);
+    let key_copies = if words > 1 { entries.saturating_mul(words * 8) } else { 0 };
+    buckets.saturating_mul(bucket).saturating_add(16).saturating_add(key_copies)
+}
+
+/// The buckets of a hashbrown table sized for `entries` (at most 7/8 of them used, at
+/// least 4).
+fn table_buckets(entries: usize) -> usize {
+    match entries {
+        0..4 => 4,
+        4..8 => 8,
+        _ => entries.saturating_mul(8).div_ceil(7).checked_next_power_of_two().unwrap_or(usize::MAX),
+    }
+}
+
 /// Turns `bits` (a valid coalition of `players` players) into its complement, in place.
 fn complement(players: usize, bits: &mut [u64]) {
     bits.iter_mut().enumerate().for_each(|(word, bits)| *bits = !*bits & word_mask(players, word));
@@ -655,6 +677,7 @@ mod tests {
     use rand_chacha::ChaCha20Rng;
 
     use super::*;
+    use rustc_hash::FxHashSet;
 
     fn rng(seed: u64) -> ChaCha20Rng {
         ChaCha20Rng::seed_from_u64(seed)
@@ -668,6 +691,25 @@ mod tests {
     fn kernel(players: usize, size: usize) -> f64 {
         let m = players as f64;
         (m - 1.0) / (binomial_f64(players, size) * size as f64 * (m - size as f64))
+    }
+
+    /// The buckets counted for a set of drawn coalitions are hashbrown's: a set reserved
+    /// for `n` keys holds exactly the capacity they give (7/8 of the buckets, or one less
+    /// than 4 or 8), and a set grown key by key to `n` keys never holds more.
+    #[test]
+    fn drawn_sets_are_counted_by_their_buckets() {
+        let usable = |buckets: usize| if buckets < 8 { buckets - 1 } else { buckets / 8 * 7 };
+        for n in [1, 3, 4, 7, 8, 9, 100, 1000, 1040, 4096, 70_000] {
+            let reserved: FxHashSet<CoalitionKey> = FxHashSet::with_capacity_and_hasher(n, Default::default());
+            assert_eq!(reserved.capacity(), usable(table_buckets(n)), "{n} keys reserved");
+            let mut grown: FxHashSet<CoalitionKey> = FxHashSet::default();
+            (0..n as u64).for_each(|key| _ = grown.insert(CoalitionKey::One(key)));
+            assert!(grown.capacity() <= usable(table_buckets(n)), "{n} keys grown: {}", grown.capacity());
+        }
+        // Over 64 players every key holds a copy of its words.
+        let entry = std::mem::size_of::<CoalitionKey>() + 1;
+        assert_eq!(drawn_set_bytes(64, 1040, 0), 2048 * entry + 16);
+        assert_eq!(drawn_set_bytes(65, 1040, 8), 2048 * (entry + 8) + 16 + 1040 * 16);
     }
 
     /// The complement of coalition `c`, as packed bits.
