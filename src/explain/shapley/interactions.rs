@@ -424,7 +424,10 @@ impl<'a> Pairs<'a> {
 
     /// The pairs of each of `groups` groups.
     fn group_members(&self, groups: usize) -> Vec<Vec<usize>> {
-        let mut members = vec![Vec::new(); groups];
+        // Counted first, so that each list is allocated once.
+        let mut sizes = vec![0; groups];
+        self.group.iter().flatten().for_each(|&g| sizes[g] += 1);
+        let mut members: Vec<Vec<usize>> = sizes.into_iter().map(Vec::with_capacity).collect();
         for (p, group) in self.group.iter().enumerate() {
             if let Some(g) = group {
                 members[*g].push(p);
