@@ -143,10 +143,10 @@ impl SamplingPlan {
 
     /// What one row's estimate keeps for `players` players and `targets` outputs, at the
     /// most coalitions this plan may draw: the coalitions with their weights, the
-    /// sampler's set of those drawn, their values, and the larger of the least-squares design and the jackknife's normal
-    /// equations (one Gram matrix per group with its moments' vectors, their sums and a
-    /// factor); for an interaction fit also its pairs, systems, sign bits, score terms, and
-    /// each of the `threads` workers' removal buffers. An enumerated schedule is solved
+    /// sampler's set of those drawn, their values, and the larger of the least-squares
+    /// design and the jackknife's normal equations (one Gram matrix per group with its
+    /// moments' vectors, their sums and a factor); for an interaction fit also its pairs,
+    /// systems, sign bits, score terms, and each of the `threads` workers' removal buffers. An enumerated schedule is solved
     /// exactly, without the jackknife or the interaction fit.
     fn working_set(&self, set: WorkingSet, players: usize, targets: usize, threads: usize) -> WorkingSet {
         let drawn = self.target.map_or(self.budget, |(_, cap)| cap.max(self.budget));

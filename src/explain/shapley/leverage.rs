@@ -37,8 +37,8 @@ use rustc_hash::FxHashSet;
 use rand::{Rng, RngExt};
 
 use super::schedule::{
-    binomial_f64, binomial_u128, check_arguments, covers_all, for_each_combination, random_subset, CoalitionKey,
-    Schedule, MAX_RESERVED, WORD_BITS,
+    all_coalitions, binomial_f64, binomial_u128, check_arguments, covers_all, for_each_combination, random_subset,
+    CoalitionKey, Schedule, MAX_RESERVED, WORD_BITS,
 };
 use crate::error::Result;
 
@@ -134,7 +134,9 @@ impl LeverageSampler {
                 }
             })
             .collect();
-        let capacity = budget.min(MAX_RESERVED);
+        // Never more than there are coalitions (the budget may be far above them).
+        let all = all_coalitions(players).and_then(|all| usize::try_from(all).ok()).unwrap_or(usize::MAX);
+        let capacity = budget.min(all).min(MAX_RESERVED);
         // One key per unit: a complementary pair is one.
         let units = if paired { capacity / 2 } else { capacity };
         let schedule = Schedule::with_capacity(players, capacity);
@@ -463,6 +465,22 @@ mod tests {
             for (size, drawn) in per_size.iter().enumerate().take(14).skip(3) {
                 assert!((164..=166).contains(drawn), "size {size}: {drawn}");
             }
+        }
+    }
+
+    /// The set of drawn units is reserved for at most every coalition, even under a budget
+    /// far above them, so that it never holds more than the memory plan counts.
+    #[test]
+    fn the_drawn_set_holds_no_more_than_the_memory_plan_counts() {
+        use super::super::estimator::Estimator;
+        for (players, budget) in [(8, 2064), (12, 500), (16, 2080), (16, 20), (6, 100_000)] {
+            let sampler = sampler(players, budget, true, 1);
+            let coalitions = budget.min((1 << players) - 2);
+            let counted = Estimator::LeverageStratified.drawn_set_bytes(players, coalitions, budget);
+            let capacity = sampler.seen.capacity();
+            let buckets = if capacity < 7 { capacity + 1 } else { capacity / 7 * 8 };
+            let held = buckets * (std::mem::size_of::<CoalitionKey>() + 1) + 16;
+            assert!(held <= counted, "M = {players}, budget {budget}: {held} bytes held, {counted} counted");
         }
     }
 
