@@ -144,6 +144,8 @@ impl Sampler {
             if schedule.exact || schedule.len() > CHECKED_ROWS_PER_PLAYER * players || identifies(schedule) {
                 break;
             }
+            // Dropped first: the memory plan counts one sampler.
+            drop(sampler);
             sampler = Self::draw(estimator, players, budget, rng)?;
         }
         Ok(sampler)
