@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::interactions::InteractionTerms;
 use super::leverage::LeverageSampler;
-use super::schedule::{drawn_set_bytes, Schedule, ShapSampler};
+use super::schedule::{drawn_set_bytes, draws_pairs, Schedule, ShapSampler};
 use super::solve::constrained_wls;
 
 /// A schedule this small (in coalitions per player) is checked for a full-rank design
@@ -94,13 +94,13 @@ impl Estimator {
     /// The bytes its sampler's set of drawn coalitions holds once `coalitions` coalitions
     /// of `players` players are drawn, the first round within `budget`: shap's sampler keys
     /// every coalition with its row; the leverage samplers key each unit, a complementary
-    /// pair once (pairs from a first budget of `2 (M − 1)`).
+    /// pair once ([`draws_pairs`]).
     pub(super) fn drawn_set_bytes(self, players: usize, coalitions: usize, budget: usize) -> usize {
         match self {
             Self::Shap => drawn_set_bytes(players, coalitions, std::mem::size_of::<usize>()),
             _ => {
-                let paired = budget >= 2 * players.saturating_sub(1);
-                drawn_set_bytes(players, if paired { coalitions.div_ceil(2) } else { coalitions }, 0)
+                let units = if draws_pairs(players, budget) { coalitions.div_ceil(2) } else { coalitions };
+                drawn_set_bytes(players, units, 0)
             }
         }
     }

@@ -37,8 +37,8 @@ use rustc_hash::FxHashSet;
 use rand::{Rng, RngExt};
 
 use super::schedule::{
-    all_coalitions, binomial_f64, binomial_u128, check_arguments, covers_all, for_each_combination, random_subset,
-    CoalitionKey, Schedule, MAX_RESERVED, WORD_BITS,
+    binomial_f64, binomial_u128, check_arguments, covers_all, draws_pairs, for_each_combination, random_subset,
+    reserved_coalitions, CoalitionKey, Schedule, WORD_BITS,
 };
 use crate::error::Result;
 
@@ -108,7 +108,7 @@ impl LeverageSampler {
     /// The first round: `budget` coalitions (at most) for `players` players.
     pub(super) fn new(players: usize, budget: usize, stratified: bool, rng: &mut impl Rng) -> Result<Self> {
         check_arguments(players, budget)?;
-        let paired = budget >= 2 * (players - 1);
+        let paired = draws_pairs(players, budget);
         let m = players as f64;
         let kernel = |size: usize| (m - 1.0) / (binomial_f64(players, size) * size as f64 * (m - size as f64));
         let sizes: Vec<usize> = if paired { (1..=players / 2).collect() } else { (1..players).collect() };
@@ -134,9 +134,7 @@ impl LeverageSampler {
                 }
             })
             .collect();
-        // Never more than there are coalitions (the budget may be far above them).
-        let all = all_coalitions(players).and_then(|all| usize::try_from(all).ok()).unwrap_or(usize::MAX);
-        let capacity = budget.min(all).min(MAX_RESERVED);
+        let capacity = reserved_coalitions(players, budget);
         // One key per unit: a complementary pair is one.
         let units = if paired { capacity / 2 } else { capacity };
         let schedule = Schedule::with_capacity(players, capacity);
@@ -473,13 +471,13 @@ mod tests {
     #[test]
     fn the_drawn_set_holds_no_more_than_the_memory_plan_counts() {
         use super::super::estimator::Estimator;
+        use super::super::schedule::drawn_set_bytes;
         for (players, budget) in [(8, 2064), (12, 500), (16, 2080), (16, 20), (6, 100_000)] {
             let sampler = sampler(players, budget, true, 1);
             let coalitions = budget.min((1 << players) - 2);
             let counted = Estimator::LeverageStratified.drawn_set_bytes(players, coalitions, budget);
-            let capacity = sampler.seen.capacity();
-            let buckets = if capacity < 7 { capacity + 1 } else { capacity / 7 * 8 };
-            let held = buckets * (std::mem::size_of::<CoalitionKey>() + 1) + 16;
+            // A table that holds `capacity` keys has the buckets counted for that many.
+            let held = drawn_set_bytes(players, sampler.seen.capacity(), 0);
             assert!(held <= counted, "M = {players}, budget {budget}: {held} bytes held, {counted} counted");
         }
     }

@@ -386,6 +386,19 @@ pub(super) fn all_coalitions(players: usize) -> Option<u128> {
     u32::try_from(players).ok().and_then(|m| 1u128.checked_shl(m)).map(|all| all - 2)
 }
 
+/// The coalitions a sampler reserves room for up front under `budget`: at most every
+/// coalition of `players` players and [`MAX_RESERVED`] (more are added as they come).
+pub(super) fn reserved_coalitions(players: usize, budget: usize) -> usize {
+    let all = all_coalitions(players).and_then(|all| usize::try_from(all).ok()).unwrap_or(usize::MAX);
+    budget.min(all).min(MAX_RESERVED)
+}
+
+/// Whether a first round of `budget` coalitions for `players` players is drawn in
+/// complementary pairs (enough for two coalitions per free direction).
+pub(super) fn draws_pairs(players: usize, budget: usize) -> bool {
+    budget >= 2 * players.saturating_sub(1)
+}
+
 /// Whether `budget` coalitions cover all `2^M − 2` of `players` players.
 pub(super) fn covers_all(players: usize, budget: usize) -> bool {
     all_coalitions(players).is_some_and(|all| budget as u128 >= all)
@@ -523,8 +536,7 @@ impl ShapSampler {
         check_arguments(players, budget)?;
         let sizes = SubsetSizes::new(players);
         // The budget may be far above what can be added: reserve at most a modest amount.
-        let all = all_coalitions(players).and_then(|all| usize::try_from(all).ok()).unwrap_or(usize::MAX);
-        let capacity = budget.min(all).min(MAX_RESERVED);
+        let capacity = reserved_coalitions(players, budget);
         let mut schedule = Schedule::with_capacity(players, capacity);
         schedule.exact = covers_all(players, budget);
         let words = schedule.coalitions.words();
@@ -536,7 +548,7 @@ impl ShapSampler {
             counts: Vec::new(),
             // Sized once, like the schedule: growing it rehashed every key as it doubled.
             seen: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
-            paired: budget >= 2 * (players - 1),
+            paired: draws_pairs(players, budget),
             order: Vec::with_capacity(players),
             scratch: vec![0; words],
         };
