@@ -131,7 +131,8 @@ fn a_cancel_after_the_last_model_call_stops_kernel_shaps_solve() {
     use std::time::Duration;
 
     // 400 players and 6000 coalitions: the model calls end quickly, the regression and
-    // its jackknife then compute for many seconds in a debug build.
+    // its jackknife then compute for about half a second in a release build (many
+    // seconds in a debug one).
     const PLAYERS: usize = 400;
     let model = Arc::new(CountingLinear { signature: ModelSignature::flat(PLAYERS, 1), rows: Default::default() });
     let engine = lumen::Engine::new(lumen::EngineConfig { threads: 1, ..Default::default() }).unwrap();
@@ -142,13 +143,13 @@ fn a_cancel_after_the_last_model_call_stops_kernel_shaps_solve() {
     let token = CancelToken::new();
 
     // Cancels once every coalition row was evaluated and the model has not been called
-    // for 300 ms: the solve has started, and no model call is left to notice the cancel.
+    // for 50 ms: the solve has started, and no model call is left to notice the cancel.
     let watcher = {
         let (model, token) = (Arc::clone(&model), token.clone());
         std::thread::spawn(move || {
             let mut last = 0;
             loop {
-                std::thread::sleep(Duration::from_millis(300));
+                std::thread::sleep(Duration::from_millis(50));
                 let now = model.rows.load(Ordering::SeqCst);
                 if now >= 6000 && now == last {
                     token.cancel();

@@ -28,14 +28,16 @@
 //! jackknife), or fewer than two units were sampled, the standard errors are unavailable
 //! (`None`): the values stand, their errors are not reported.
 
+use super::batched_cholesky::{factor_lanes, solve_lanes, Lanes, LANES};
 use super::schedule::Schedule;
 use super::solve::{dot, dots, NullSpace};
 use crate::alloc::try_filled;
 use crate::wide::avx2_dispatch;
+use std::ops::Range;
 
 /// A leave-one-out system is declared singular when a Cholesky pivot falls to this share
 /// of the largest diagonal entry.
-const SINGULAR_TOLERANCE: f64 = 1e-11;
+pub(super) const SINGULAR_TOLERANCE: f64 = 1e-11;
 
 /// The jackknife standard errors (`targets × M`, target-major) of the values of
 /// `schedule` with coalition values `values` (`coalitions × targets`, coalition-major),
@@ -92,13 +94,13 @@ impl Replicates {
         let deltas: Vec<f64> = total.iter().zip(base).map(|(t, b)| t - b).collect();
         // estimates[g][k·M + i]: φ_i of target k without group g.
         let mut estimates = Vec::with_capacity(groups);
-        for group in 0..groups {
+        for first in (0..groups).step_by(LANES) {
             if stopped() {
                 return None;
             }
-            let u = system.leave_out(group)?;
-            let phi: Vec<f64> = (0..targets).flat_map(|k| basis.expand(&u[k], deltas[k])).collect();
-            estimates.push(phi);
+            for u in system.leave_out(first..groups.min(first + LANES))? {
+                estimates.push((0..targets).flat_map(|k| basis.expand(&u[k], deltas[k])).collect());
+            }
         }
         Some(Self { estimates, factors: group_factors(schedule, groups) })
     }
@@ -162,6 +164,11 @@ impl Normal {
         let mut fixed = Moments::new(n, targets)?;
         let mut per_group: Vec<Moments> = (0..groups).map(|_| Moments::new(n, targets)).collect::<Option<_>>()?;
         let max_weight = schedule.weights.iter().copied().fold(0.0, f64::max);
+        // Per coalition size s and target k: the constraint's share `Δ_k · s / M` of a
+        // coalition's value.
+        let drift: Vec<f64> = (0..=players)
+            .flat_map(|size| (0..targets).map(move |k| (total[k] - base[k]) * size as f64 / players as f64))
+            .collect();
         let mut members = Vec::with_capacity(players);
         let mut t = vec![0.0; 2 * targets];
         let mut row = 0;
@@ -188,11 +195,13 @@ impl Normal {
                 false => members.extend(schedule.coalitions.members(listed_row)),
             }
             let mut added = [Added::default(); 2];
-            for ((r, added), t) in rows.clone().zip(&mut added).zip(t.chunks_exact_mut(targets)) {
-                let size = schedule.coalitions.size(r);
-                for k in 0..targets {
-                    let delta = total[k] - base[k];
-                    t[k] = values[r * targets + k] - base[k] - delta * size as f64 / players as f64;
+            // A pair's second coalition holds the players outside the first.
+            let sizes = [size, players - size];
+            for (((r, added), t), size) in rows.clone().zip(&mut added).zip(t.chunks_exact_mut(targets)).zip(sizes) {
+                let values = &values[r * targets..(r + 1) * targets];
+                let drift = &drift[size * targets..(size + 1) * targets];
+                for (((t, value), base), drift) in t.iter_mut().zip(values).zip(base).zip(drift) {
+                    *t = value - base - drift;
                 }
                 let shift = basis.shift(size, schedule.coalitions.contains(r, 0));
                 *added = Added { outside: outside || r != listed_row, shift, w };
@@ -226,32 +235,57 @@ impl Normal {
         })
     }
 
-    /// The reduced solutions `u` (one per target) without group `group`, its sampled
-    /// weight given back to the others; `None` when that system is singular.
-    fn leave_out(&self, group: usize) -> Option<Vec<Vec<f64>>> {
-        let (n, targets) = (self.n, self.targets);
-        let (gram_g, rhs_g, weight_g) = &self.groups[group];
+    /// Per group of `groups` (at most [`LANES`] of them, solved side by side): the reduced
+    /// solutions `u` (one per target) without that group, its sampled weight given back
+    /// to the others; `None` when one of these systems is singular or the call was stopped,
+    /// or their memory could not be had.
+    fn leave_out(&self, groups: Range<usize>) -> Option<Vec<Vec<Vec<f64>>>> {
+        let (n, targets, count) = (self.n, self.targets, groups.len());
         let (gram_s, rhs_s, weight_s) = &self.sampled;
-        let rest = weight_s - weight_g;
-        if rest <= 0.0 {
+        let members = &self.groups[groups];
+        // Lanes past the last group solve the identity, at scale 1.
+        let mut scales = [1.0; LANES];
+        for ((_, _, weight_g), scale) in members.iter().zip(&mut scales) {
+            let rest = weight_s - weight_g;
+            if rest <= 0.0 {
+                return None;
+            }
+            *scale = weight_s / rest;
+        }
+        // The upper triangles only: the factor mirrors them.
+        let mut gram = try_filled("", n * n, [0.0; LANES]).ok()?;
+        for i in 0..n {
+            gram[i * n + i] = [1.0; LANES];
+        }
+        for (lane, (gram_g, _, _)) in members.iter().enumerate() {
+            for i in 0..n {
+                let upper = i * n + i..(i + 1) * n;
+                let parts = self.fixed.0[upper.clone()].iter().zip(&gram_s[upper.clone()]).zip(&gram_g[upper.clone()]);
+                for (entry, ((fixed, sampled), group)) in gram[upper].iter_mut().zip(parts) {
+                    entry[lane] = fixed + scales[lane] * (sampled - group);
+                }
+            }
+        }
+        let largest: Lanes = std::array::from_fn(|lane| (0..n).map(|i| gram[i * n + i][lane]).fold(0.0, f64::max));
+        if !factor_lanes(&mut gram, n, &largest) {
             return None;
         }
-        let scale = weight_s / rest;
-        let gram: Vec<f64> = (0..n * n).map(|i| self.fixed.0[i] + scale * (gram_s[i] - gram_g[i])).collect();
-        let factor = cholesky(gram, n)?;
-        Some(
-            (0..targets)
-                .map(|k| {
-                    let rhs: Vec<f64> = (0..n)
-                        .map(|i| {
-                            let j = k * n + i;
-                            self.fixed.1[j] + scale * (rhs_s[j] - rhs_g[j])
-                        })
-                        .collect();
-                    cholesky_solve(&factor, n, rhs)
-                })
-                .collect(),
-        )
+        let mut solutions = vec![Vec::with_capacity(targets); count];
+        let mut rhs = vec![[0.0; LANES]; n];
+        for k in 0..targets {
+            let target = k * n..(k + 1) * n;
+            for (lane, (_, rhs_g, _)) in members.iter().enumerate() {
+                let parts = self.fixed.1[target.clone()].iter().zip(&rhs_s[target.clone()]).zip(&rhs_g[target.clone()]);
+                for (entry, ((fixed, sampled), group)) in rhs.iter_mut().zip(parts) {
+                    entry[lane] = fixed + scales[lane] * (sampled - group);
+                }
+            }
+            solve_lanes(&gram, n, &mut rhs);
+            for (lane, solution) in solutions.iter_mut().enumerate() {
+                solution.push(rhs.iter().map(|entry| entry[lane]).collect());
+            }
+        }
+        Some(solutions)
     }
 }
 

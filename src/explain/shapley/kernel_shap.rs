@@ -14,6 +14,7 @@
 use rand::Rng;
 use serde::Serialize;
 
+use super::batched_cholesky::LANES;
 use super::common::{Request, RowEstimate, ShapleyGame};
 use super::estimator::{Estimator, Sampler};
 use super::game::Game;
@@ -145,7 +146,7 @@ impl SamplingPlan {
     /// most coalitions this plan may draw: the coalitions with their weights, the
     /// sampler's set of those drawn, their values, and the larger of the least-squares
     /// design and the jackknife's normal equations (one Gram matrix per group with its
-    /// moments' vectors, their sums and a factor); for an interaction fit also its pairs,
+    /// moments' vectors, their sums and the factors solved side by side); for an interaction fit also its pairs,
     /// systems, sign bits, score terms, and each of the `threads` workers' removal buffers.
     /// An enumerated schedule is solved exactly, without the jackknife or the interaction
     /// fit.
@@ -157,7 +158,8 @@ impl SamplingPlan {
         };
         let words = players.div_ceil(64);
         let unknowns = players.saturating_sub(1);
-        let groups = (self.max_groups as usize).min(coalitions) + 3;
+        let sampled_groups = (self.max_groups as usize).min(coalitions);
+        let groups = sampled_groups + 3;
         // A group's moments: its Gram matrix and right sides, and a few vectors of `n` or
         // `targets` entries (`jackknife::Moments`).
         let gram = unknowns
@@ -168,7 +170,10 @@ impl SamplingPlan {
         let enumerated = covers_all(players, self.budget);
         // The design is freed before the jackknife accumulates its normal equations.
         let design = coalitions.saturating_mul(players.saturating_mul(8));
-        let jackknife = if enumerated { 0 } else { groups.saturating_mul(gram) };
+        // Per group its moments, those of the enumerated rows and of the whole sample, and
+        // the leave-one-out systems factored side by side (`batched_cholesky`).
+        let systems = sampled_groups + 2 + LANES;
+        let jackknife = if enumerated { 0 } else { systems.saturating_mul(gram) };
         let set = set
             .hold("the coalitions", coalitions, words * 8 + 32)
             .hold(

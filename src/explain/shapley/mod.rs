@@ -2,6 +2,7 @@
 //! interventional game of [`game`].
 
 mod background_patterns;
+mod batched_cholesky;
 mod common;
 pub mod estimator;
 pub mod game;
