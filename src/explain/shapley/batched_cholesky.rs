@@ -203,6 +203,25 @@ mod tests {
     }
 
     #[test]
+    fn vector_width_does_not_change_the_bits() {
+        // Whatever the dispatched loops run on this CPU (AVX2 or not), the plain loops give
+        // the same bits.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let n = 19;
+        let matrices: Vec<Vec<f64>> = (0..LANES).map(|_| spd(n, &mut rng)).collect();
+        let scale = [n as f64; LANES];
+        let (mut dispatched, mut portable) = (interleave(&matrices), interleave(&matrices));
+        assert!(factor_lanes(&mut dispatched, n, &scale) && factor(&mut portable, n, &scale));
+        let rhs: Vec<Lanes> = (0..n).map(|_| std::array::from_fn(|_| rng.random_range(-5.0..5.0))).collect();
+        let (mut solved, mut solved_portably) = (rhs.clone(), rhs);
+        solve_lanes(&dispatched, n, &mut solved);
+        solve(&portable, n, &mut solved_portably);
+        let bits = |v: &[Lanes]| -> Vec<u64> { v.iter().flatten().map(|x| x.to_bits()).collect() };
+        assert_eq!(bits(&dispatched), bits(&portable));
+        assert_eq!(bits(&solved), bits(&solved_portably));
+    }
+
+    #[test]
     fn a_singular_system_in_any_lane_fails_the_factor() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
         let n = 6;

@@ -171,6 +171,7 @@ impl Normal {
             .collect();
         let mut members = Vec::with_capacity(players);
         let mut t = vec![0.0; 2 * targets];
+        let mut r_share = vec![0.0; targets];
         let mut row = 0;
         while row < schedule.len() {
             if row % CHECK_EVERY < 2 && stopped() {
@@ -212,7 +213,7 @@ impl Normal {
                 None => &mut fixed,
                 Some(unit) => &mut per_group[unit as usize % groups],
             };
-            moments.add(reduced, &added[..rows.len()], &t[..rows.len() * targets]);
+            moments.add(reduced, &added[..rows.len()], &t[..rows.len() * targets], &mut r_share);
             row = rows.end;
         }
         let fixed = fixed.normal_equations();
@@ -315,8 +316,6 @@ struct Moments {
     outside_weight: f64,
     shared_b: f64,
     shared_r: Vec<f64>,
-    /// Scratch: the rows' signed shares of `R_k` ([`add`](Self::add)).
-    r_share: Vec<f64>,
 }
 
 /// One row that [`Moments::add`] adds: whether it is given by the players outside it, its
@@ -344,14 +343,14 @@ impl Moments {
             outside_weight: 0.0,
             shared_b: 0.0,
             shared_r: vec![0.0; targets],
-            r_share: vec![0.0; targets],
         })
     }
 
     /// Adds the rows `rows` (one or two) whose players among `1..M` (player `j` is column
     /// `j − 1`) are `listed`, or where a row is `outside`, are the players among `1..M`
-    /// outside `listed`; row `r`'s targets' responses are `t[r·targets..]`.
-    fn add(&mut self, listed: &[usize], rows: &[Added], t: &[f64]) {
+    /// outside `listed`; row `r`'s targets' responses are `t[r·targets..]`. `r_share` is
+    /// scratch of `targets` entries.
+    fn add(&mut self, listed: &[usize], rows: &[Added], t: &[f64], r_share: &mut [f64]) {
         let (n, targets) = (self.n, self.e.len());
         // Per listed player: the rows' weight in `A` (y yᵀ, either way), and their signed
         // shares of `b` and `R` (z = y or 1 − y).
@@ -359,9 +358,9 @@ impl Moments {
         let outside_weight: f64 = rows.iter().filter(|row| row.outside).map(|row| row.w).sum();
         let signed = |row: &Added| if row.outside { -row.w } else { row.w };
         let b_share: f64 = rows.iter().map(|row| signed(row) * row.shift).sum();
-        self.r_share.fill(0.0);
+        r_share.fill(0.0);
         for (row, t) in rows.iter().zip(t.chunks_exact(targets)) {
-            self.r_share.iter_mut().zip(t).for_each(|(share, tk)| *share += signed(row) * tk);
+            r_share.iter_mut().zip(t).for_each(|(share, tk)| *share += signed(row) * tk);
             self.c += row.w * row.shift * row.shift;
             self.e.iter_mut().zip(t).for_each(|(e, tk)| *e += row.w * row.shift * tk);
             if row.outside {
@@ -379,29 +378,24 @@ impl Moments {
                 row[j - 1] += weight;
             }
             self.b[i - 1] += b_share;
-            for (k, share) in self.r_share.iter().enumerate() {
+            for (k, share) in r_share.iter().enumerate() {
                 self.r[k * n + i - 1] += share;
             }
             self.outside[i - 1] += outside_weight;
         }
     }
 
-    /// `(Σ w x xᵀ, Σ w x t_k, Σ w)`: the Gram matrix (row-major `n × n`), the right-hand
-    /// sides (`targets × n`) and the weight.
-    fn normal_equations(self) -> (Vec<f64>, Vec<f64>, f64) {
+    /// `(Σ w x xᵀ, Σ w x t_k, Σ w)`: the Gram matrix's upper triangle (row-major
+    /// `n × n`, the rest unspecified), the right-hand sides (`targets × n`) and the weight.
+    fn normal_equations(mut self) -> (Vec<f64>, Vec<f64>, f64) {
         let n = self.n;
+        self.b.iter_mut().for_each(|b| *b += self.shared_b);
         let mut gram = self.a;
-        for i in 0..n {
-            for j in i..n {
-                gram[i * n + j] += self.outside_weight - self.outside[i] - self.outside[j];
-            }
-            for j in 0..i {
-                gram[i * n + j] = gram[j * n + i];
-            }
-        }
-        let b: Vec<f64> = self.b.iter().map(|b| b + self.shared_b).collect();
         for (i, row) in gram.chunks_exact_mut(n).enumerate() {
-            row.iter_mut().zip(&b).for_each(|(g, &bj)| *g += self.c - b[i] - bj);
+            for (j, g) in row.iter_mut().enumerate().skip(i) {
+                *g += self.outside_weight - self.outside[i] - self.outside[j];
+                *g += self.c - self.b[i] - self.b[j];
+            }
         }
         let mut rhs = self.r;
         for (k, row) in rhs.chunks_exact_mut(n).enumerate() {
@@ -694,6 +688,7 @@ mod tests {
         let (players, targets) = (7, 2);
         let n = players - 1;
         let mut moments = Moments::new(n, targets).expect("memory");
+        let mut r_share = vec![0.0; targets];
         let (mut gram, mut rhs, mut weight) = (vec![0.0; n * n], vec![0.0; targets * n], 0.0);
         let mut direct = |z: &[f64], shift: f64, t: &[f64], w: f64| {
             let x: Vec<f64> = z.iter().map(|z| z - shift).collect();
@@ -710,7 +705,7 @@ mod tests {
             let members: Vec<usize> = (1..players).filter(|&p| z[p - 1] == 1.0).collect();
             let others: Vec<usize> = (1..players).filter(|&p| z[p - 1] == 0.0).collect();
             let outside = 2 * members.len() > n;
-            moments.add(if outside { &others } else { &members }, &[Added { outside, shift, w }], &t);
+            moments.add(if outside { &others } else { &members }, &[Added { outside, shift, w }], &t, &mut r_share);
             direct(&z, shift, &t, w);
 
             let complement: Vec<f64> = z.iter().map(|z| 1.0 - z).collect();
@@ -721,14 +716,15 @@ mod tests {
                 Added { outside: listed_is_members, shift: shift_c, w },
             ];
             let both = [t[0], t[1], t_c[0], t_c[1]];
-            moments.add(if listed_is_members { &members } else { &others }, &rows, &both);
+            moments.add(if listed_is_members { &members } else { &others }, &rows, &both, &mut r_share);
             direct(&z, shift, &t, w);
             direct(&complement, shift_c, &t_c, w);
         }
         let (got_gram, got_rhs, got_weight) = moments.normal_equations();
         let close =
             |got: &[f64], want: &[f64]| got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-12 * (1.0 + w.abs()));
-        assert!(close(&got_gram, &gram), "{got_gram:?} vs {gram:?}");
+        let upper = |gram: &[f64]| -> Vec<f64> { (0..n).flat_map(|i| gram[i * n + i..(i + 1) * n].to_vec()).collect() };
+        assert!(close(&upper(&got_gram), &upper(&gram)), "{got_gram:?} vs {gram:?}");
         assert!(close(&got_rhs, &rhs), "{got_rhs:?} vs {rhs:?}");
         assert!((got_weight - weight).abs() < 1e-12);
     }
