@@ -118,6 +118,7 @@
 
 use std::ops::Range;
 
+use super::batched_cholesky::{factor_lanes, solve_lanes, LANES};
 use super::jackknife::{
     backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, column_products, forward_substitute,
     forward_substitute_columns, stopped, Replicates,
@@ -221,15 +222,16 @@ pub(super) fn interaction_score_bytes(players: usize, terms: InteractionTerms) -
 
 /// The bytes one worker's group removals ([`RemovalScratch`], [`Removable::removal`])
 /// hold for the largest fit for `players` players on `terms`: a chunk's columns of `U` (at
-/// most `n` columns of `n` entries), a group's system `I − Z P Zᵀ` (fewer than `n / 2`
-/// pairs), and a few vectors of `n` or `players` entries (0 when no triple fits).
+/// most `n` columns of `n` entries), [`LANES`] groups' systems `I − Z P Zᵀ` (fewer than
+/// `n / 2` pairs each) alone and side by side with their right sides, and a few vectors
+/// of `n` or `players` entries (0 when no triple fits).
 pub(super) fn interaction_removal_bytes(players: usize, terms: InteractionTerms) -> usize {
     let n = most_coefficients(players, terms);
     if n == 0 {
         return 0;
     }
     let group = n / 2;
-    let entries = n * n + group * group + 4 * n + 2 * players;
+    let entries = n * n + LANES * (2 * group * group + group) + 4 * n + 2 * players;
     entries.saturating_mul(8)
 }
 
@@ -948,30 +950,87 @@ impl Removable {
         forward_substitute_columns(&solution.factor, n, u, columns);
         along.clear();
         along.extend(u.chunks_exact(n).map(|column| dot(column, e)));
+        // Each removed group's columns of `U`.
         let mut first = 0;
+        let spans: Vec<Range<usize>> = groups
+            .iter()
+            .filter(|members| self.removes(members.len()))
+            .map(|members| {
+                first += members.len();
+                first - members.len()..first
+            })
+            .collect();
+        let mut weights = self.removal_weights(u, along, residuals, &spans).into_iter().zip(&spans);
         groups
             .iter()
             .map(|members| {
-                let r = members.len();
-                if !self.removes(r) {
+                if !self.removes(members.len()) {
                     return Removal::TooLarge;
                 }
-                let span = first..first + r;
-                first += r;
-                let removed = self.removal(&u[span.start * n..span.end * n], &along[span.clone()], &residuals[span], q);
-                removed.and_then(|phi| shifted_to_sum(phi, delta)).map_or(Removal::Failed, Removal::Values)
+                let Some((Some(weights), span)) = weights.next() else { return Removal::Failed };
+                let phi = self.removal(&u[span.start * n..span.end * n], &weights, q);
+                shifted_to_sum(phi, delta).map_or(Removal::Failed, Removal::Values)
             })
             .collect()
     }
 
-    /// The values (not shifted to sum to `Δ`) without the group whose columns of `U` are
-    /// `u` (`n` entries each, one after the other), with their products `uₜ·e` in `along`
-    /// and their scaled residuals `ρₜ`; `None` when the removal leaves the system singular.
-    fn removal(&self, u: &[f64], along: &[f64], residuals: &[f64], q: &mut Vec<f64>) -> Option<Vec<f64>> {
+    /// Per removed group, whose columns of `U` are `spans` (`n` entries each, one after the
+    /// other, in `u`): the weights `w = (I − Z P Zᵀ)⁻¹ ρ` of its scaled residuals `ρ` (in
+    /// `residuals`), `None` where the removal leaves the system singular (a pivot of
+    /// `I − Z P Zᵀ`, whose diagonal is `1 −` the pairs' leverages, at or below the
+    /// jackknife's tolerance) or the call was stopped. [`LANES`] groups' systems are
+    /// factored side by side, each padded to the largest with the identity (which leaves
+    /// its factor and solution the same bits); where one of them is singular, each is
+    /// factored alone.
+    fn removal_weights(
+        &self,
+        u: &[f64],
+        along: &[f64],
+        residuals: &[f64],
+        spans: &[Range<usize>],
+    ) -> Vec<Option<Vec<f64>>> {
+        let n = self.solution.n;
+        let mut weights = Vec::with_capacity(spans.len());
+        for chunk in spans.chunks(LANES) {
+            let systems: Vec<Vec<f64>> =
+                chunk.iter().map(|span| self.kept(&u[span.start * n..span.end * n], &along[span.clone()])).collect();
+            let size = chunk.iter().map(Range::len).max().unwrap_or(0);
+            let mut lanes = vec![[0.0; LANES]; size * size];
+            (0..size).for_each(|t| lanes[t * size + t] = [1.0; LANES]);
+            let mut rhs = vec![[0.0; LANES]; size];
+            for (lane, (system, span)) in systems.iter().zip(chunk).enumerate() {
+                let r = span.len();
+                for t in 0..r {
+                    for s in t..r {
+                        lanes[t * size + s][lane] = system[t * r + s];
+                    }
+                    rhs[t][lane] = residuals[span.start + t];
+                }
+            }
+            if factor_lanes(&mut lanes, size, &[1.0; LANES]) {
+                solve_lanes(&lanes, size, &mut rhs);
+                weights.extend(
+                    chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(lane, span)| Some(rhs[..span.len()].iter().map(|w| w[lane]).collect())),
+                );
+            } else {
+                weights.extend(systems.into_iter().zip(chunk).map(|(system, span)| {
+                    let factor = cholesky_relative_to(system, span.len(), 1.0)?;
+                    Some(cholesky_solve(&factor, span.len(), residuals[span.clone()].to_vec()))
+                }));
+            }
+        }
+        weights
+    }
+
+    /// `I − Z P Zᵀ` for the group whose columns of `U` are `u` (`n` entries each, one after
+    /// the other), with their products `uₜ·e` in `along`: its upper triangle, row-major
+    /// (symmetric, and positive definite unless the removal leaves the system singular).
+    fn kept(&self, u: &[f64], along: &[f64]) -> Vec<f64> {
         let solution = &self.solution;
         let (n, r) = (solution.n, along.len());
-        // I − Z P Zᵀ (its upper triangle is read; symmetric and positive definite unless
-        // the removal leaves the system singular).
         let mut kept = column_products(u, n, r);
         for t in 0..r {
             for s in t..r {
@@ -979,22 +1038,29 @@ impl Removable {
                 kept[t * r + s] = f64::from(u8::from(t == s)) - h;
             }
         }
-        let weights = cholesky_solve(&cholesky_relative_to(kept, r, 1.0)?, r, residuals.to_vec());
+        kept
+    }
+
+    /// The values (not shifted to sum to `Δ`) without the group whose columns of `U` are
+    /// `u` (`n` entries each, one after the other), given its [`removal_weights`]
+    /// (Self::removal_weights) `w`.
+    fn removal(&self, u: &[f64], weights: &[f64], q: &mut Vec<f64>) -> Vec<f64> {
+        let n = self.solution.n;
         // The step −P Zᵀ w = −L⁻ᵀ q, q = v − e (e·v) / eᵀe, with v = Σ wₜ uₜ; the values
         // move by −Wᵀ q.
-        let e = &solution.constraint;
+        let e = &self.solution.constraint;
         q.clear();
         q.resize(n, 0.0);
-        for (column, w) in u.chunks_exact(n).zip(&weights) {
+        for (column, w) in u.chunks_exact(n).zip(weights) {
             q.iter_mut().zip(column).for_each(|(q, x)| *q += w * x);
         }
-        let projection = dot(q, e) / solution.constraint_norm;
+        let projection = dot(q, e) / self.solution.constraint_norm;
         q.iter_mut().zip(e).for_each(|(q, e)| *q -= projection * e);
         let mut phi = self.phi.clone();
         for (q, row) in q.iter().zip(self.shapley_rows.chunks_exact(phi.len())) {
             phi.iter_mut().zip(row).for_each(|(phi, w)| *phi -= q * w);
         }
-        Some(phi)
+        phi
     }
 }
 
