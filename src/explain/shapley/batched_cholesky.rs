@@ -203,6 +203,42 @@ mod tests {
     }
 
     #[test]
+    fn a_system_padded_with_the_identity_keeps_its_bits() {
+        // Systems of 1 to 12 unknowns side by side, each padded to 12 with the identity
+        // (and 0 on the right), as the interaction fit's removals pad their groups.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let size = 12;
+        for sizes in [[12, 9, 11, 1], [3, 12, 7, 12]] {
+            let systems: Vec<Vec<f64>> = sizes.iter().map(|&r| spd(r, &mut rng)).collect();
+            let rhs: Vec<Vec<f64>> =
+                sizes.iter().map(|&r| (0..r).map(|_| rng.random_range(-5.0..5.0)).collect()).collect();
+            let mut lanes = vec![[0.0; LANES]; size * size];
+            (0..size).for_each(|t| lanes[t * size + t] = [1.0; LANES]);
+            let mut right = vec![[0.0; LANES]; size];
+            for (lane, (system, &r)) in systems.iter().zip(&sizes).enumerate() {
+                for t in 0..r {
+                    for s in 0..r {
+                        lanes[t * size + s][lane] = system[t * r + s];
+                    }
+                    right[t][lane] = rhs[lane][t];
+                }
+            }
+            assert!(factor_lanes(&mut lanes, size, &[1.0; LANES]));
+            solve_lanes(&lanes, size, &mut right);
+            for (lane, (system, &r)) in systems.iter().zip(&sizes).enumerate() {
+                let alone = cholesky_relative_to(system.clone(), r, 1.0).expect("positive definite");
+                let solution = cholesky_solve(&alone, r, rhs[lane].clone());
+                for t in 0..r {
+                    for s in 0..=t {
+                        assert_eq!(lanes[t * size + s][lane].to_bits(), alone[t * r + s].to_bits(), "{sizes:?}");
+                    }
+                    assert_eq!(right[t][lane].to_bits(), solution[t].to_bits(), "{sizes:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn vector_width_does_not_change_the_bits() {
         // Whatever the dispatched loops run on this CPU (AVX2 or not), the plain loops give
         // the same bits.
