@@ -23,8 +23,9 @@ const MIN_ELEMENTS_PER_TASK: usize = 1 << 14;
 const GROUP_GATHER_PIECE: usize = 256;
 
 /// Coalitions whose background sums [`reduce_background`](CpuBackend::reduce_background)
-/// runs side by side, each in its own order: a single sum would wait on each addition.
-const REDUCE_BLOCK: usize = 4;
+/// runs side by side, each in its own order: a single sum would wait on each addition, and
+/// four still waited on theirs (sixteen leave the loads the limit).
+const REDUCE_BLOCK: usize = 16;
 
 /// [`reduce_background`](CpuBackend::reduce_background) for `B` coalitions (`outputs`
 /// and `values` theirs, one after the other), their sums side by side: each coalition's
