@@ -144,12 +144,12 @@ struct Normal {
     /// Unknowns `n = M − 1`.
     n: usize,
     targets: usize,
-    /// `Σ w x xᵀ` and `Σ w x t_k` over enumerated rows.
-    fixed: (Vec<f64>, Vec<f64>),
+    /// `Σ w x xᵀ` and `Σ w x t_k` over enumerated rows (one set).
+    fixed: Moments,
     /// The same over every sampled row, and the sampled weight.
     sampled: (Vec<f64>, Vec<f64>, f64),
-    /// Per group: its Gram share, right-hand sides and weight.
-    groups: Vec<(Vec<f64>, Vec<f64>, f64)>,
+    /// The same per group (one set each).
+    groups: Moments,
 }
 
 impl Normal {
@@ -161,8 +161,8 @@ impl Normal {
         let n = players - 1;
         let targets = base.len();
         let basis = NullSpace::new(players);
-        let mut fixed = Moments::new(n, targets)?;
-        let mut per_group: Vec<Moments> = (0..groups).map(|_| Moments::new(n, targets)).collect::<Option<_>>()?;
+        let mut fixed = Moments::new(n, targets, 1)?;
+        let mut per_group = Moments::new(n, targets, groups)?;
         let max_weight = schedule.weights.iter().copied().fold(0.0, f64::max);
         // Per coalition size s and target k: the constraint's share `Δ_k · s / M` of a
         // coalition's value.
@@ -210,30 +210,24 @@ impl Normal {
             // Player 0 has no column of its own: it is only in the shift.
             let reduced = &members[usize::from(members.first() == Some(&0))..];
             let moments = match schedule.unit[row] {
-                None => &mut fixed,
-                Some(unit) => &mut per_group[unit as usize % groups],
+                None => fixed.set(0),
+                Some(unit) => per_group.set(unit as usize % groups),
             };
             moments.add(reduced, &added[..rows.len()], &t[..rows.len() * targets], &mut r_share);
             row = rows.end;
         }
-        let fixed = fixed.normal_equations();
-        let per_group: Vec<(Vec<f64>, Vec<f64>, f64)> = per_group.into_iter().map(Moments::normal_equations).collect();
+        fixed.normal_equations();
+        per_group.normal_equations();
         // The whole sample is the sum of its groups.
         let (mut sampled_gram, mut sampled_rhs) =
             (try_filled("", n * n, 0.0).ok()?, try_filled("", n * targets, 0.0).ok()?);
         let mut sampled_weight = 0.0;
-        for (gram, rhs, weight) in &per_group {
-            sampled_gram.iter_mut().zip(gram).for_each(|(s, g)| *s += g);
-            sampled_rhs.iter_mut().zip(rhs).for_each(|(s, r)| *s += r);
-            sampled_weight += weight;
+        for group in 0..groups {
+            sampled_gram.iter_mut().zip(per_group.gram(group)).for_each(|(s, g)| *s += g);
+            sampled_rhs.iter_mut().zip(per_group.rhs(group)).for_each(|(s, r)| *s += r);
+            sampled_weight += per_group.weight(group);
         }
-        Some(Self {
-            n,
-            targets,
-            fixed: (fixed.0, fixed.1),
-            sampled: (sampled_gram, sampled_rhs, sampled_weight),
-            groups: per_group,
-        })
+        Some(Self { n, targets, fixed, sampled: (sampled_gram, sampled_rhs, sampled_weight), groups: per_group })
     }
 
     /// Per group of `groups` (at most [`LANES`] of them, solved side by side): the reduced
@@ -243,11 +237,10 @@ impl Normal {
     fn leave_out(&self, groups: Range<usize>) -> Option<Vec<Vec<Vec<f64>>>> {
         let (n, targets, count) = (self.n, self.targets, groups.len());
         let (gram_s, rhs_s, weight_s) = &self.sampled;
-        let members = &self.groups[groups];
         // Lanes past the last group solve the identity, at scale 1.
         let mut scales = [1.0; LANES];
-        for ((_, _, weight_g), scale) in members.iter().zip(&mut scales) {
-            let rest = weight_s - weight_g;
+        for (group, scale) in groups.clone().zip(&mut scales) {
+            let rest = weight_s - self.groups.weight(group);
             if rest <= 0.0 {
                 return None;
             }
@@ -258,10 +251,12 @@ impl Normal {
         for i in 0..n {
             gram[i * n + i] = [1.0; LANES];
         }
-        for (lane, (gram_g, _, _)) in members.iter().enumerate() {
+        let fixed_gram = self.fixed.gram(0);
+        for (lane, group) in groups.clone().enumerate() {
+            let gram_g = self.groups.gram(group);
             for i in 0..n {
                 let upper = i * n + i..(i + 1) * n;
-                let parts = self.fixed.0[upper.clone()].iter().zip(&gram_s[upper.clone()]).zip(&gram_g[upper.clone()]);
+                let parts = fixed_gram[upper.clone()].iter().zip(&gram_s[upper.clone()]).zip(&gram_g[upper.clone()]);
                 for (entry, ((fixed, sampled), group)) in gram[upper].iter_mut().zip(parts) {
                     entry[lane] = fixed + scales[lane] * (sampled - group);
                 }
@@ -275,8 +270,10 @@ impl Normal {
         let mut rhs = vec![[0.0; LANES]; n];
         for k in 0..targets {
             let target = k * n..(k + 1) * n;
-            for (lane, (_, rhs_g, _)) in members.iter().enumerate() {
-                let parts = self.fixed.1[target.clone()].iter().zip(&rhs_s[target.clone()]).zip(&rhs_g[target.clone()]);
+            for (lane, group) in groups.clone().enumerate() {
+                let rhs_g = self.groups.rhs(group);
+                let parts =
+                    self.fixed.rhs(0)[target.clone()].iter().zip(&rhs_s[target.clone()]).zip(&rhs_g[target.clone()]);
                 for (entry, ((fixed, sampled), group)) in rhs.iter_mut().zip(parts) {
                     entry[lane] = fixed + scales[lane] * (sampled - group);
                 }
@@ -290,9 +287,11 @@ impl Normal {
     }
 }
 
-/// The weighted moments of a set of reduced rows `x = z − s·1` (`z` a coalition's 0/1
-/// indicator over players `1..M`, `s` its [`shift`](NullSpace::shift)), kept in the
-/// coalition's own terms so that a row costs additions over its players only:
+/// The weighted moments of sets of reduced rows (the enumerated rows, or one set per
+/// jackknife group), in one allocation. For each set of rows `x = z − s·1` (`z` a
+/// coalition's 0/1 indicator over players `1..M`, `s` its [`shift`](NullSpace::shift)),
+/// they are kept in the coalition's own terms so that a row costs additions over its
+/// players only:
 /// `A = Σ w z zᵀ`, `b = Σ w s z`, `c = Σ w s²`, `R_k = Σ w t_k z`, `e_k = Σ w s t_k`.
 /// Then `Σ w x xᵀ = A − b 1ᵀ − 1 bᵀ + c 1 1ᵀ` and `Σ w x t_k = R_k − e_k 1`.
 ///
@@ -304,21 +303,42 @@ impl Normal {
 /// coalition, whose `y yᵀ` both rows share.
 struct Moments {
     n: usize,
-    a: Vec<f64>,
-    b: Vec<f64>,
-    c: f64,
-    r: Vec<f64>,
-    e: Vec<f64>,
-    weight: f64,
-    /// Over the rows added through the players outside them: `Σ w y`, `Σ w`, `Σ w s`, and
-    /// `Σ w t_k` per target.
-    outside: Vec<f64>,
-    outside_weight: f64,
-    shared_b: f64,
-    shared_r: Vec<f64>,
+    targets: usize,
+    /// Entries of `data` per set.
+    stride: usize,
+    /// Per set, one after the other (`stride` entries each): `A`
+    /// (`n × n`, row-major, its upper triangle), `R` (`targets × n`), `b` and `outside`
+    /// (`n` each), `e` and `shared_r` (`targets` each); after
+    /// [`normal_equations`](Self::normal_equations), its Gram matrix and right sides in
+    /// the place of `A` and `R`.
+    data: Vec<f64>,
+    /// Per set: its scalar sums.
+    sums: Vec<Sums>,
 }
 
-/// One row that [`Moments::add`] adds: whether it is given by the players outside it, its
+/// A set's scalar moments: `c`, `Σ w`, and over the rows added through the players
+/// outside them, `Σ w` and `Σ w s` (`outside_weight`, `shared_b`).
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    c: f64,
+    weight: f64,
+    outside_weight: f64,
+    shared_b: f64,
+}
+
+/// One set of [`Moments`], its parts apart. `outside` and `shared_r` are, over the rows
+/// added through the players outside them, `Σ w y` and `Σ w t_k` per target.
+struct Set<'a> {
+    a: &'a mut [f64],
+    r: &'a mut [f64],
+    b: &'a mut [f64],
+    outside: &'a mut [f64],
+    e: &'a mut [f64],
+    shared_r: &'a mut [f64],
+    sums: &'a mut Sums,
+}
+
+/// One row that [`Set::add`] adds: whether it is given by the players outside it, its
 /// shift and its weight.
 #[derive(Debug, Clone, Copy, Default)]
 struct Added {
@@ -328,30 +348,64 @@ struct Added {
 }
 
 impl Moments {
-    /// Empty moments for `n` reduced players and `targets` targets; `None` when the
-    /// memory cannot be had.
-    fn new(n: usize, targets: usize) -> Option<Self> {
+    /// Empty moments of `sets` sets, for `n` reduced players and `targets` targets, in one
+    /// allocation; `None` when the memory cannot be had.
+    fn new(n: usize, targets: usize, sets: usize) -> Option<Self> {
+        let stride = n * (n + targets + 2) + 2 * targets;
         Some(Self {
             n,
-            a: try_filled("", n * n, 0.0).ok()?,
-            b: vec![0.0; n],
-            c: 0.0,
-            r: try_filled("", n * targets, 0.0).ok()?,
-            e: vec![0.0; targets],
-            weight: 0.0,
-            outside: vec![0.0; n],
-            outside_weight: 0.0,
-            shared_b: 0.0,
-            shared_r: vec![0.0; targets],
+            targets,
+            stride,
+            data: try_filled("", sets.checked_mul(stride)?, 0.0).ok()?,
+            sums: try_filled("", sets, Sums::default()).ok()?,
         })
     }
 
+    /// Set `set`'s parts.
+    fn set(&mut self, set: usize) -> Set<'_> {
+        let (n, targets, stride) = (self.n, self.targets, self.stride);
+        let data = &mut self.data[set * stride..(set + 1) * stride];
+        let (a, data) = data.split_at_mut(n * n);
+        let (r, data) = data.split_at_mut(n * targets);
+        let (b, data) = data.split_at_mut(n);
+        let (outside, data) = data.split_at_mut(n);
+        let (e, shared_r) = data.split_at_mut(targets);
+        Set { a, r, b, outside, e, shared_r, sums: &mut self.sums[set] }
+    }
+
+    /// Turns every set into its normal equations ([`Set::normal_equations`]).
+    fn normal_equations(&mut self) {
+        (0..self.sums.len()).for_each(|set| self.set(set).normal_equations());
+    }
+
+    /// After [`normal_equations`](Self::normal_equations): set `set`'s Gram matrix's upper
+    /// triangle (row-major `n × n`, the rest unspecified).
+    fn gram(&self, set: usize) -> &[f64] {
+        let start = set * self.stride;
+        &self.data[start..start + self.n * self.n]
+    }
+
+    /// After [`normal_equations`](Self::normal_equations): set `set`'s right-hand sides
+    /// (`targets × n`).
+    fn rhs(&self, set: usize) -> &[f64] {
+        let start = set * self.stride + self.n * self.n;
+        &self.data[start..start + self.n * self.targets]
+    }
+
+    /// Set `set`'s weight `Σ w`.
+    fn weight(&self, set: usize) -> f64 {
+        self.sums[set].weight
+    }
+}
+
+impl Set<'_> {
     /// Adds the rows `rows` (one or two) whose players among `1..M` (player `j` is column
     /// `j − 1`) are `listed`, or where a row is `outside`, are the players among `1..M`
     /// outside `listed`; row `r`'s targets' responses are `t[r·targets..]`. `r_share` is
     /// scratch of `targets` entries.
-    fn add(&mut self, listed: &[usize], rows: &[Added], t: &[f64], r_share: &mut [f64]) {
-        let (n, targets) = (self.n, self.e.len());
+    fn add(self, listed: &[usize], rows: &[Added], t: &[f64], r_share: &mut [f64]) {
+        let (n, targets) = (self.b.len(), self.e.len());
+        let sums = self.sums;
         // Per listed player: the rows' weight in `A` (y yᵀ, either way), and their signed
         // shares of `b` and `R` (z = y or 1 − y).
         let weight: f64 = rows.iter().map(|row| row.w).sum();
@@ -361,17 +415,17 @@ impl Moments {
         r_share.fill(0.0);
         for (row, t) in rows.iter().zip(t.chunks_exact(targets)) {
             r_share.iter_mut().zip(t).for_each(|(share, tk)| *share += signed(row) * tk);
-            self.c += row.w * row.shift * row.shift;
+            sums.c += row.w * row.shift * row.shift;
             self.e.iter_mut().zip(t).for_each(|(e, tk)| *e += row.w * row.shift * tk);
             if row.outside {
-                self.shared_b += row.w * row.shift;
+                sums.shared_b += row.w * row.shift;
                 self.shared_r.iter_mut().zip(t).for_each(|(r, tk)| *r += row.w * tk);
             }
-            self.weight += row.w;
+            sums.weight += row.w;
         }
-        self.outside_weight += outside_weight;
+        sums.outside_weight += outside_weight;
         // A's upper triangle only, entry by entry over the listed players' pairs (about
-        // |listed|²/2 additions); `normal_equations` mirrors it.
+        // |listed|²/2 additions).
         for (at, &i) in listed.iter().enumerate() {
             let row = &mut self.a[(i - 1) * n..i * n];
             for &j in &listed[at..] {
@@ -385,23 +439,20 @@ impl Moments {
         }
     }
 
-    /// `(Σ w x xᵀ, Σ w x t_k, Σ w)`: the Gram matrix's upper triangle (row-major
-    /// `n × n`, the rest unspecified), the right-hand sides (`targets × n`) and the weight.
-    fn normal_equations(mut self) -> (Vec<f64>, Vec<f64>, f64) {
-        let n = self.n;
-        self.b.iter_mut().for_each(|b| *b += self.shared_b);
-        let mut gram = self.a;
-        for (i, row) in gram.chunks_exact_mut(n).enumerate() {
+    /// Replaces `A` by the upper triangle of `Σ w x xᵀ` and `R` by `Σ w x t_k`.
+    fn normal_equations(self) {
+        let n = self.b.len();
+        let sums = *self.sums;
+        self.b.iter_mut().for_each(|b| *b += sums.shared_b);
+        for (i, row) in self.a.chunks_exact_mut(n).enumerate() {
             for (j, g) in row.iter_mut().enumerate().skip(i) {
-                *g += self.outside_weight - self.outside[i] - self.outside[j];
-                *g += self.c - self.b[i] - self.b[j];
+                *g += sums.outside_weight - self.outside[i] - self.outside[j];
+                *g += sums.c - self.b[i] - self.b[j];
             }
         }
-        let mut rhs = self.r;
-        for (k, row) in rhs.chunks_exact_mut(n).enumerate() {
+        for (k, row) in self.r.chunks_exact_mut(n).enumerate() {
             row.iter_mut().for_each(|v| *v += self.shared_r[k] - self.e[k]);
         }
-        (gram, rhs, self.weight)
     }
 }
 
@@ -687,7 +738,7 @@ mod tests {
         // responses), through the smaller of the two.
         let (players, targets) = (7, 2);
         let n = players - 1;
-        let mut moments = Moments::new(n, targets).expect("memory");
+        let mut moments = Moments::new(n, targets, 1).expect("memory");
         let mut r_share = vec![0.0; targets];
         let (mut gram, mut rhs, mut weight) = (vec![0.0; n * n], vec![0.0; targets * n], 0.0);
         let mut direct = |z: &[f64], shift: f64, t: &[f64], w: f64| {
@@ -705,7 +756,12 @@ mod tests {
             let members: Vec<usize> = (1..players).filter(|&p| z[p - 1] == 1.0).collect();
             let others: Vec<usize> = (1..players).filter(|&p| z[p - 1] == 0.0).collect();
             let outside = 2 * members.len() > n;
-            moments.add(if outside { &others } else { &members }, &[Added { outside, shift, w }], &t, &mut r_share);
+            moments.set(0).add(
+                if outside { &others } else { &members },
+                &[Added { outside, shift, w }],
+                &t,
+                &mut r_share,
+            );
             direct(&z, shift, &t, w);
 
             let complement: Vec<f64> = z.iter().map(|z| 1.0 - z).collect();
@@ -716,16 +772,17 @@ mod tests {
                 Added { outside: listed_is_members, shift: shift_c, w },
             ];
             let both = [t[0], t[1], t_c[0], t_c[1]];
-            moments.add(if listed_is_members { &members } else { &others }, &rows, &both, &mut r_share);
+            moments.set(0).add(if listed_is_members { &members } else { &others }, &rows, &both, &mut r_share);
             direct(&z, shift, &t, w);
             direct(&complement, shift_c, &t_c, w);
         }
-        let (got_gram, got_rhs, got_weight) = moments.normal_equations();
+        moments.normal_equations();
+        let (got_gram, got_rhs, got_weight) = (moments.gram(0), moments.rhs(0), moments.weight(0));
         let close =
             |got: &[f64], want: &[f64]| got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-12 * (1.0 + w.abs()));
         let upper = |gram: &[f64]| -> Vec<f64> { (0..n).flat_map(|i| gram[i * n + i..(i + 1) * n].to_vec()).collect() };
-        assert!(close(&upper(&got_gram), &upper(&gram)), "{got_gram:?} vs {gram:?}");
-        assert!(close(&got_rhs, &rhs), "{got_rhs:?} vs {rhs:?}");
+        assert!(close(&upper(got_gram), &upper(&gram)), "{got_gram:?} vs {gram:?}");
+        assert!(close(got_rhs, &rhs), "{got_rhs:?} vs {rhs:?}");
         assert!((got_weight - weight).abs() < 1e-12);
     }
 

@@ -160,12 +160,13 @@ impl SamplingPlan {
         let unknowns = players.saturating_sub(1);
         let sampled_groups = (self.max_groups as usize).min(coalitions);
         let groups = sampled_groups + 3;
-        // A group's moments: its Gram matrix and right sides, and a few vectors of `n` or
-        // `targets` entries (`jackknife::Moments`).
+        // A group's moments: its Gram matrix and right sides, two vectors of `n` and two of
+        // `targets` entries, and four sums (`jackknife::Moments`).
         let gram = unknowns
             .saturating_mul(unknowns.saturating_add(targets))
             .saturating_add(unknowns.saturating_mul(2))
-            .saturating_add(targets.saturating_mul(3))
+            .saturating_add(targets.saturating_mul(2))
+            .saturating_add(4)
             .saturating_mul(8);
         let enumerated = covers_all(players, self.budget);
         // The design is freed before the jackknife accumulates its normal equations.
