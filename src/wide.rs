@@ -4,12 +4,13 @@
 //! `popcnt`). The loops that dominate a KernelSHAP explanation outside the model are plain
 //! loops the compiler vectorises; compiled again with AVX2 enabled they run twice as wide:
 //! the coalition rows' bitwise select (`backend::cpu`), the linear fit's Householder QR,
-//! and the jackknife's Cholesky factorisation, panel substitutions and products; the
-//! interaction fit's Gram matrix and right side, counted in `sign_gram`, count bits with
-//! the `popcnt` instruction that every AVX2 CPU has. The operations and their order are the same, and without fused
-//! multiply-add (AVX2 alone does not enable it, and Rust never contracts `a * b + c`) every
-//! IEEE result is the same, so both versions give the same bits: explanations do not
-//! depend on the machine's vector width.
+//! and the jackknife's Cholesky factorisations (one system at a time, and four side by
+//! side, one per lane: `explain::shapley::batched_cholesky`), panel substitutions and
+//! products; the interaction fit's Gram matrix and right side, counted in `sign_gram`,
+//! count bits with the `popcnt` instruction that every AVX2 CPU has. The operations and
+//! their order are the same, and without fused multiply-add (AVX2 alone does not enable
+//! it, and Rust never contracts `a * b + c`) every IEEE result is the same, so both
+//! versions give the same bits: explanations do not depend on the machine's vector width.
 
 /// Defines `fn $name(args) -> ret` running `$portable(args)`: the copy compiled with AVX2
 /// and `popcnt` where the CPU has them (same bits), else the baseline one. `$portable`

@@ -24,9 +24,12 @@
 //! matrix is accumulated once and subtracted from their sum instead of refactoring the
 //! design, which makes the standard errors cost `O(rows · s² + G · M³)`, `s` the smaller
 //! side of a row's coalition (a complementary pair is added at once through it:
-//! [`Moments`]). When a leave-one-out system is singular (too few samples for the
-//! jackknife), or fewer than two units were sampled, the standard errors are unavailable
-//! (`None`): the values stand, their errors are not reported.
+//! [`Moments`]); the `G` systems are factored and solved four at a time, one per vector
+//! lane, with the same bits as one at a time
+//! ([`batched_cholesky`](super::batched_cholesky)). When a leave-one-out system is
+//! singular (too few samples for the jackknife), or fewer than two units were sampled, the
+//! standard errors are unavailable (`None`): the values stand, their errors are not
+//! reported.
 
 use super::batched_cholesky::{factor_lanes, solve_lanes, Lanes, LANES};
 use super::schedule::Schedule;
