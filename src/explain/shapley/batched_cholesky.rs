@@ -6,7 +6,7 @@
 //! register, so one system at a time waits on latencies and loop overhead. Here entry
 //! `(i, j)` of [`LANES`] systems is one `[f64; LANES]`, and every step of the factor and
 //! of the substitutions runs across the systems side by side. Each lane goes through
-//! exactly the operations of [`factor_in_place`](super::jackknife::factor_in_place),
+//! exactly the operations of [`cholesky_relative_to`](super::jackknife::cholesky_relative_to),
 //! [`forward_substitute`](super::jackknife::forward_substitute) and
 //! [`backward_substitute`](super::jackknife::backward_substitute), in their order (the
 //! sums in [`dot`](super::solve::dot)'s order), so the results are the same bits as
@@ -25,9 +25,9 @@ pub(super) type Lanes = [f64; LANES];
 avx2_dispatch! {
     /// Factors the upper triangles of [`LANES`] symmetric `n × n` systems (`a`, row-major,
     /// entry by entry across the systems) in place into their lower triangles, as
-    /// [`factor_in_place`](super::jackknife::factor_in_place) does each one with its own
-    /// `scale`; `false` when any system's pivot falls to [`SINGULAR_TOLERANCE`] times its
-    /// scale, or the call was stopped.
+    /// [`cholesky_relative_to`](super::jackknife::cholesky_relative_to) does each one
+    /// with its own `scale`; `false` when any system's pivot falls to
+    /// [`SINGULAR_TOLERANCE`] times its scale, or the call was stopped.
     pub(super) fn factor_lanes(a: &mut [Lanes], n: usize, scale: &Lanes) -> bool => factor;
 }
 

@@ -1042,8 +1042,8 @@ impl Removable {
     }
 
     /// The values (not shifted to sum to `Δ`) without the group whose columns of `U` are
-    /// `u` (`n` entries each, one after the other), given its [`removal_weights`]
-    /// (Self::removal_weights) `w`.
+    /// `u` (`n` entries each, one after the other), given its weights `w`
+    /// ([`removal_weights`](Self::removal_weights)).
     fn removal(&self, u: &[f64], weights: &[f64], q: &mut Vec<f64>) -> Vec<f64> {
         let n = self.solution.n;
         // The step −P Zᵀ w = −L⁻ᵀ q, q = v − e (e·v) / eᵀe, with v = Σ wₜ uₜ; the values
