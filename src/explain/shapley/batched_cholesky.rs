@@ -98,6 +98,34 @@ fn solve(l: &[Lanes], n: usize, b: &mut [Lanes]) {
     }
 }
 
+/// Up to [`LANES`] symmetric systems (`systems`, each `r × r` row-major, its upper
+/// triangle read) side by side, each padded to `size` unknowns with the identity, and lanes
+/// past the last system the identity: ready for [`factor_lanes`]. Padding leaves a
+/// system's factor and solution the same bits: none of its own rows reads a padded column,
+/// and the backward pass subtracts exact zeros.
+pub(super) fn padded_systems(systems: &[(&[f64], usize)], size: usize) -> Vec<Lanes> {
+    let mut lanes = vec![[0.0; LANES]; size * size];
+    (0..size).for_each(|t| lanes[t * size + t] = [1.0; LANES]);
+    for (lane, &(system, r)) in systems.iter().enumerate() {
+        for t in 0..r {
+            for s in t..r {
+                lanes[t * size + s][lane] = system[t * r + s];
+            }
+        }
+    }
+    lanes
+}
+
+/// Up to [`LANES`] right sides side by side, each padded with zeros to `size` entries (see
+/// [`padded_systems`]): ready for [`solve_lanes`].
+pub(super) fn padded_right_sides(sides: &[&[f64]], size: usize) -> Vec<Lanes> {
+    let mut lanes = vec![[0.0; LANES]; size];
+    for (lane, side) in sides.iter().enumerate() {
+        side.iter().zip(&mut lanes).for_each(|(&value, entry)| entry[lane] = value);
+    }
+    lanes
+}
+
 /// [`dot`](super::solve::dot) in every lane: below [`DOT_LANES`] terms one running sum
 /// (then `0 + sum`); else [`DOT_LANES`] interleaved partial sums and a running tail, added
 /// as [`sum_lanes`](super::solve::sum_lanes) adds them.
@@ -205,24 +233,17 @@ mod tests {
     #[test]
     fn a_system_padded_with_the_identity_keeps_its_bits() {
         // Systems of 1 to 12 unknowns side by side, each padded to 12 with the identity
-        // (and 0 on the right), as the interaction fit's removals pad their groups.
+        // (and 0 on the right) by the helpers the interaction fit's removals pad their
+        // groups with.
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
         let size = 12;
         for sizes in [[12, 9, 11, 1], [3, 12, 7, 12]] {
             let systems: Vec<Vec<f64>> = sizes.iter().map(|&r| spd(r, &mut rng)).collect();
             let rhs: Vec<Vec<f64>> =
                 sizes.iter().map(|&r| (0..r).map(|_| rng.random_range(-5.0..5.0)).collect()).collect();
-            let mut lanes = vec![[0.0; LANES]; size * size];
-            (0..size).for_each(|t| lanes[t * size + t] = [1.0; LANES]);
-            let mut right = vec![[0.0; LANES]; size];
-            for (lane, (system, &r)) in systems.iter().zip(&sizes).enumerate() {
-                for t in 0..r {
-                    for s in 0..r {
-                        lanes[t * size + s][lane] = system[t * r + s];
-                    }
-                    right[t][lane] = rhs[lane][t];
-                }
-            }
+            let padded: Vec<(&[f64], usize)> = systems.iter().map(Vec::as_slice).zip(sizes).collect();
+            let mut lanes = padded_systems(&padded, size);
+            let mut right = padded_right_sides(&rhs.iter().map(Vec::as_slice).collect::<Vec<_>>(), size);
             assert!(factor_lanes(&mut lanes, size, &[1.0; LANES]));
             solve_lanes(&lanes, size, &mut right);
             for (lane, (system, &r)) in systems.iter().zip(&sizes).enumerate() {

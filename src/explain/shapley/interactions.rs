@@ -118,7 +118,7 @@
 
 use std::ops::Range;
 
-use super::batched_cholesky::{factor_lanes, solve_lanes, LANES};
+use super::batched_cholesky::{factor_lanes, padded_right_sides, padded_systems, solve_lanes, LANES};
 use super::jackknife::{
     backward_substitute, cholesky, cholesky_relative_to, cholesky_solve, column_products, forward_substitute,
     forward_substitute_columns, stopped, Replicates,
@@ -995,18 +995,11 @@ impl Removable {
             let systems: Vec<Vec<f64>> =
                 chunk.iter().map(|span| self.kept(&u[span.start * n..span.end * n], &along[span.clone()])).collect();
             let size = chunk.iter().map(Range::len).max().unwrap_or(0);
-            let mut lanes = vec![[0.0; LANES]; size * size];
-            (0..size).for_each(|t| lanes[t * size + t] = [1.0; LANES]);
-            let mut rhs = vec![[0.0; LANES]; size];
-            for (lane, (system, span)) in systems.iter().zip(chunk).enumerate() {
-                let r = span.len();
-                for t in 0..r {
-                    for s in t..r {
-                        lanes[t * size + s][lane] = system[t * r + s];
-                    }
-                    rhs[t][lane] = residuals[span.start + t];
-                }
-            }
+            let padded: Vec<(&[f64], usize)> =
+                systems.iter().map(Vec::as_slice).zip(chunk.iter().map(Range::len)).collect();
+            let mut lanes = padded_systems(&padded, size);
+            let sides: Vec<&[f64]> = chunk.iter().map(|span| &residuals[span.clone()]).collect();
+            let mut rhs = padded_right_sides(&sides, size);
             if factor_lanes(&mut lanes, size, &[1.0; LANES]) {
                 solve_lanes(&lanes, size, &mut rhs);
                 weights.extend(

@@ -146,10 +146,10 @@ impl SamplingPlan {
     /// most coalitions this plan may draw: the coalitions with their weights, the
     /// sampler's set of those drawn, their values, and the larger of the least-squares
     /// design and the jackknife's normal equations (one Gram matrix per group with its
-    /// moments' vectors, their sums and the factors solved side by side); for an interaction fit also its pairs,
-    /// systems, sign bits, score terms, and each of the `threads` workers' removal buffers.
-    /// An enumerated schedule is solved exactly, without the jackknife or the interaction
-    /// fit.
+    /// moments' vectors, their sums and the factors solved side by side); for an
+    /// interaction fit also its pairs, systems, sign bits, score terms, and each of the
+    /// `threads` workers' removal buffers. An enumerated schedule is solved exactly,
+    /// without the jackknife or the interaction fit.
     fn working_set(&self, set: WorkingSet, players: usize, targets: usize, threads: usize) -> WorkingSet {
         let drawn = self.target.map_or(self.budget, |(_, cap)| cap.max(self.budget));
         let coalitions = match u32::try_from(players) {
