@@ -99,13 +99,25 @@ fn portable_select_rows(mask: &[u32], x: &[u32], backgrounds: &[u32], rows: &mut
 
 /// Sets `mask` to coalition `c`'s select mask over a row's `u32` words: all ones for the
 /// words of elements whose player is in the coalition, zero for the others.
+///
+/// With fewer than 65 players and one word per element (f32), the common case, each word
+/// is one shift of the coalition's single word of bits, a loop the compiler vectorises.
 fn coalition_mask<E: Element>(job: &CoalitionJob<'_, E>, c: usize, mask: &mut Vec<u32>) {
     let words = std::mem::size_of::<E>() / std::mem::size_of::<u32>();
     mask.resize(job.row_len() * words, 0);
-    let bits = job.bits(c);
-    for (element_mask, &player) in mask.chunks_exact_mut(words).zip(job.players.mask()) {
-        let member = (bits[player as usize / 64] >> (player % 64)) & 1;
-        element_mask.fill(0u32.wrapping_sub(member as u32));
+    let (bits, players) = (job.bits(c), job.players.mask());
+    let select = |member: u64| 0u32.wrapping_sub((member & 1) as u32);
+    match (words, bits) {
+        (1, &[only]) => {
+            for (word, &player) in mask.iter_mut().zip(players) {
+                *word = select(only >> (player % 64));
+            }
+        }
+        _ => {
+            for (element_mask, &player) in mask.chunks_exact_mut(words).zip(players) {
+                element_mask.fill(select(bits[player as usize / 64] >> (player % 64)));
+            }
+        }
     }
 }
 
