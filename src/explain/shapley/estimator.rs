@@ -4,6 +4,7 @@
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use super::drawn_set::DrawnSet;
 use super::interactions::InteractionTerms;
 use super::leverage::LeverageSampler;
 use super::schedule::{drawn_set_bytes, draws_pairs, Schedule, ShapSampler};
@@ -94,13 +95,14 @@ impl Estimator {
     /// The bytes its sampler's set of drawn coalitions holds once `coalitions` coalitions
     /// of `players` players are drawn, the first round within `budget`: shap's sampler keys
     /// every coalition with its row; the leverage samplers key each unit, a complementary
-    /// pair once ([`draws_pairs`]).
+    /// pair once ([`draws_pairs`]), in a bitmap over every coalition where that is smaller
+    /// ([`DrawnSet`]).
     pub(super) fn drawn_set_bytes(self, players: usize, coalitions: usize, budget: usize) -> usize {
         match self {
             Self::Shap => drawn_set_bytes(players, coalitions, std::mem::size_of::<usize>()),
             _ => {
                 let units = if draws_pairs(players, budget) { coalitions.div_ceil(2) } else { coalitions };
-                drawn_set_bytes(players, units, 0)
+                DrawnSet::bytes(players, units)
             }
         }
     }

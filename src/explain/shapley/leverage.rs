@@ -32,13 +32,12 @@
 //! The budget is a hard cap: when a round's draws exceed it, the units last planned for the
 //! sizes with the most new units are dropped.
 
-use rustc_hash::FxHashSet;
-
 use rand::{Rng, RngExt};
 
+use super::drawn_set::DrawnSet;
 use super::schedule::{
     binomial_f64, binomial_u128, check_arguments, covers_all, draws_pairs, for_each_combination, random_subset,
-    reserved_coalitions, CoalitionKey, Schedule, WORD_BITS,
+    reserved_coalitions, Schedule, WORD_BITS,
 };
 use crate::error::Result;
 
@@ -99,7 +98,7 @@ pub(super) struct LeverageSampler {
     /// The class of every row.
     row_class: Vec<usize>,
     /// The first coalition of every unit drawn.
-    seen: FxHashSet<CoalitionKey>,
+    seen: DrawnSet,
     order: Vec<usize>,
     scratch: Vec<u64>,
 }
@@ -145,8 +144,9 @@ impl LeverageSampler {
             classes,
             schedule,
             row_class: Vec::with_capacity(capacity),
-            // Sized once, like the schedule: growing it rehashed every key as it doubled.
-            seen: FxHashSet::with_capacity_and_hasher(units, Default::default()),
+            // Sized once, like the schedule: growing a hash set rehashed every key as it
+            // doubled.
+            seen: DrawnSet::new(players, units),
             order: Vec::with_capacity(players),
             scratch: vec![0; words],
         };
@@ -158,6 +158,8 @@ impl LeverageSampler {
     pub(super) fn grow(&mut self, budget: usize, rng: &mut impl Rng) {
         let paired = self.classes.first().is_some_and(|c| c.paired);
         let target = if paired { budget - budget % 2 } else { budget };
+        let capacity = reserved_coalitions(self.players, budget);
+        self.seen.reserve(self.players, if paired { capacity / 2 } else { capacity });
         let c = self.oversampling(target as f64);
         let probabilities: Vec<f64> =
             self.classes.iter().map(|class| (c / class.binomial).min(1.0).max(class.probability)).collect();
@@ -273,7 +275,7 @@ impl LeverageSampler {
                 } else {
                     random_subset(self.players, class.size, rng, &mut order, &mut bits);
                 }
-                if !self.seen.contains(&CoalitionKey::of(&bits)) {
+                if !self.seen.contains(&bits) {
                     self.push_unit(index, &bits);
                     added += 1;
                 }
@@ -297,7 +299,7 @@ impl LeverageSampler {
                 let last = self.players - 1;
                 bits[last / WORD_BITS] |= 1 << (last % WORD_BITS);
             }
-            if !self.seen.contains(&CoalitionKey::of(&bits)) {
+            if !self.seen.contains(&bits) {
                 units.extend_from_slice(&bits);
             }
         });
@@ -308,7 +310,7 @@ impl LeverageSampler {
     fn push_unit(&mut self, index: usize, bits: &[u64]) {
         let class = &mut self.classes[index];
         class.drawn += 1;
-        self.seen.insert(CoalitionKey::of(bits));
+        self.seen.insert(bits);
         self.schedule.coalitions.push_valid(bits);
         self.row_class.push(index);
         if class.paired {
@@ -471,13 +473,11 @@ mod tests {
     #[test]
     fn the_drawn_set_holds_no_more_than_the_memory_plan_counts() {
         use super::super::estimator::Estimator;
-        use super::super::schedule::drawn_set_bytes;
         for (players, budget) in [(8, 2064), (12, 500), (16, 2080), (16, 20), (6, 100_000)] {
             let sampler = sampler(players, budget, true, 1);
             let coalitions = budget.min((1 << players) - 2);
             let counted = Estimator::LeverageStratified.drawn_set_bytes(players, coalitions, budget);
-            // A table that holds `capacity` keys has the buckets counted for that many.
-            let held = drawn_set_bytes(players, sampler.seen.capacity(), 0);
+            let held = sampler.seen.held_bytes(players);
             assert!(held <= counted, "M = {players}, budget {budget}: {held} bytes held, {counted} counted");
         }
     }

@@ -4,6 +4,7 @@
 mod background_patterns;
 mod batched_cholesky;
 mod common;
+mod drawn_set;
 pub mod estimator;
 pub mod game;
 mod interactions;
