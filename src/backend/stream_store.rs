@@ -36,7 +36,7 @@ pub(crate) fn write(out: &mut [MaybeUninit<f64>], values: &[f64], stream: bool) 
     }
 }
 
-/// [`write`] by `movntpd`, two values per store from the first 16-byte-aligned element
+/// [`write()`] by `movntpd`, two values per store from the first 16-byte-aligned element
 /// on; the element before it and the last odd one by ordinary stores.
 #[cfg(target_arch = "x86_64")]
 fn stream_x86_64(out: &mut [MaybeUninit<f64>], values: &[f64]) {
