@@ -480,6 +480,16 @@ mod tests {
             let held = sampler.seen.held_bytes(players);
             assert!(held <= counted, "M = {players}, budget {budget}: {held} bytes held, {counted} counted");
         }
+        // Grown in rounds to the plan's cap (accuracy-driven budgets): at 16 players the
+        // hash set of the first round becomes the bitmap, at 20 it stays a hash set.
+        for players in [16, 20] {
+            let mut random = ChaCha20Rng::seed_from_u64(2);
+            let mut grown = LeverageSampler::new(players, 100, true, &mut random).expect("valid");
+            grown.grow(2080, &mut random);
+            let (held, counted) =
+                (grown.seen.held_bytes(players), Estimator::LeverageStratified.drawn_set_bytes(players, 2080, 100));
+            assert!(held <= counted, "M = {players}, grown to 2080: {held} bytes held, {counted} counted");
+        }
     }
 
     #[test]
