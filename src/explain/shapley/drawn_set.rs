@@ -20,36 +20,31 @@ pub(super) enum DrawnSet {
     Hashed(FxHashSet<CoalitionKey>),
 }
 
-impl DrawnSet {
-    /// An empty set for coalitions of `players` players with room for `units` keys: the
-    /// bitmap where [`bytes`](Self::bytes) chooses it (and its memory can be had), else a
-    /// hash set reserved for them.
-    pub(super) fn new(players: usize, units: usize) -> Self {
-        let dense = bitmap_words(players)
-            .filter(|_| chooses_bitmap(players, units))
-            .and_then(|words| try_filled("the sampler's set of drawn coalitions", words, 0u64).ok());
-        match dense {
-            Some(bitmap) => Self::Dense(bitmap),
-            None => Self::Hashed(FxHashSet::with_capacity_and_hasher(units, Default::default())),
-        }
+impl Default for DrawnSet {
+    /// An empty hash set, holding nothing until [`reserve`](DrawnSet::reserve).
+    fn default() -> Self {
+        Self::Hashed(FxHashSet::default())
     }
+}
 
-    /// Makes room for `units` keys in all: a hash set that would then hold more than the
-    /// bitmap becomes the bitmap (its keys carried over), as [`bytes`](Self::bytes)
-    /// counts for `units`.
+impl DrawnSet {
+    /// Makes room for `units` keys in all of `players` players, as [`bytes`](Self::bytes)
+    /// counts for them: the bitmap where it is chosen (a hash set's keys carried over, and
+    /// its memory can be had), else the hash set reserved for them.
     pub(super) fn reserve(&mut self, players: usize, units: usize) {
         let Self::Hashed(keys) = self else { return };
-        if units <= keys.capacity() || !chooses_bitmap(players, units) {
-            return;
-        }
-        let mut dense = Self::new(players, units);
-        if let Self::Dense(_) = dense {
-            for key in keys.iter() {
-                if let CoalitionKey::One(bits) = key {
-                    dense.insert(&[*bits]);
+        let bitmap = bitmap_words(players, units)
+            .and_then(|words| try_filled("the sampler's set of drawn coalitions", words, 0u64).ok());
+        match bitmap {
+            Some(mut bitmap) => {
+                for key in keys.iter() {
+                    if let CoalitionKey::One(word) = key {
+                        set_bit(&mut bitmap, *word);
+                    }
                 }
+                *self = Self::Dense(bitmap);
             }
-            *self = dense;
+            None => keys.reserve(units.saturating_sub(keys.len())),
         }
     }
 
@@ -67,13 +62,7 @@ impl DrawnSet {
     /// Records the unit whose first coalition is `bits`.
     pub(super) fn insert(&mut self, bits: &[u64]) {
         match (self, bits) {
-            (Self::Dense(bitmap), &[word]) => {
-                if let Some((at, bit)) = index(word) {
-                    if let Some(held) = bitmap.get_mut(at) {
-                        *held |= 1 << bit;
-                    }
-                }
-            }
+            (Self::Dense(bitmap), &[word]) => set_bit(bitmap, word),
             (Self::Dense(_), _) => {}
             (Self::Hashed(keys), bits) => {
                 keys.insert(CoalitionKey::of(bits));
@@ -93,23 +82,17 @@ impl DrawnSet {
     /// The bytes the set holds at most for `units` keys of `players` players: the
     /// bitmap's where it is no larger than the hash set's, else the hash set's.
     pub(super) fn bytes(players: usize, units: usize) -> usize {
-        match bitmap_words(players).filter(|_| chooses_bitmap(players, units)) {
-            Some(words) => words * std::mem::size_of::<u64>(),
-            None => drawn_set_bytes(players, units, 0),
-        }
+        bitmap_words(players, units)
+            .map_or_else(|| drawn_set_bytes(players, units, 0), |words| words * std::mem::size_of::<u64>())
     }
 }
 
-/// Whether `units` keys of `players` players are held as the bitmap: it is no larger than
-/// the hash set reserved for them.
-fn chooses_bitmap(players: usize, units: usize) -> bool {
-    bitmap_words(players).is_some_and(|words| words * std::mem::size_of::<u64>() <= drawn_set_bytes(players, units, 0))
-}
-
-/// The bitmap's words for every coalition of `players` players; `None` past 40 players,
-/// where it could never be the smaller.
-fn bitmap_words(players: usize) -> Option<usize> {
-    (1..=40).contains(&players).then(|| (1usize << players).div_ceil(WORD_BITS))
+/// The words of the bitmap over every coalition of `players` players where it is no larger
+/// than the hash set reserved for `units` keys; `None` where it is larger (always past 40
+/// players).
+fn bitmap_words(players: usize, units: usize) -> Option<usize> {
+    let words = (1..=40).contains(&players).then(|| (1usize << players).div_ceil(WORD_BITS))?;
+    (words * std::mem::size_of::<u64>() <= drawn_set_bytes(players, units, 0)).then_some(words)
 }
 
 /// Coalition `word`'s word and bit in the bitmap.
@@ -118,15 +101,31 @@ fn index(word: u64) -> Option<(usize, u64)> {
     Some((at, word % WORD_BITS as u64))
 }
 
+/// Sets coalition `word`'s bit in `bitmap`.
+fn set_bit(bitmap: &mut [u64], word: u64) {
+    if let Some((at, bit)) = index(word) {
+        if let Some(held) = bitmap.get_mut(at) {
+            *held |= 1 << bit;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A set reserved for `units` keys of `players` players.
+    fn reserved(players: usize, units: usize) -> DrawnSet {
+        let mut set = DrawnSet::default();
+        set.reserve(players, units);
+        set
+    }
 
     /// The bitmap and the hash set agree on every question, whichever holds the keys.
     #[test]
     fn the_bitmap_and_the_hash_set_hold_the_same_keys() {
         let players = 10;
-        let mut dense = DrawnSet::new(players, 1000);
+        let mut dense = reserved(players, 1000);
         let mut hashed = DrawnSet::Hashed(FxHashSet::default());
         assert!(matches!(dense, DrawnSet::Dense(_)));
         let drawn: Vec<u64> = (0..300u64).map(|k| (k * 37 + 5) % 1022 + 1).collect();
@@ -144,9 +143,9 @@ mod tests {
     /// bitmap, whose bytes are then the smaller.
     #[test]
     fn the_set_is_the_smaller_of_the_two() {
-        assert!(matches!(DrawnSet::new(24, 100), DrawnSet::Hashed(_)));
-        assert!(matches!(DrawnSet::new(16, 1040), DrawnSet::Dense(_)));
-        assert!(matches!(DrawnSet::new(70, 1 << 20), DrawnSet::Hashed(_)));
+        assert!(matches!(reserved(24, 100), DrawnSet::Hashed(_)));
+        assert!(matches!(reserved(16, 1040), DrawnSet::Dense(_)));
+        assert!(matches!(reserved(70, 1 << 20), DrawnSet::Hashed(_)));
         for (players, units) in [(4, 7), (12, 250), (16, 1040), (20, 60_000), (24, 100), (40, 1 << 16)] {
             let (bitmap, hashed) = ((1usize << players).div_ceil(64) * 8, drawn_set_bytes(players, units, 0));
             assert_eq!(DrawnSet::bytes(players, units), bitmap.min(hashed), "M = {players}, {units} units");
@@ -157,7 +156,7 @@ mod tests {
     #[test]
     fn a_growing_hash_set_becomes_the_bitmap() {
         let players = 14;
-        let mut set = DrawnSet::new(players, 20);
+        let mut set = reserved(players, 20);
         assert!(matches!(set, DrawnSet::Hashed(_)));
         set.insert(&[3]);
         set.insert(&[1 << 13]);

@@ -134,8 +134,6 @@ impl LeverageSampler {
             })
             .collect();
         let capacity = reserved_coalitions(players, budget);
-        // One key per unit: a complementary pair is one.
-        let units = if paired { capacity / 2 } else { capacity };
         let schedule = Schedule::with_capacity(players, capacity);
         let words = schedule.coalitions.words();
         let mut sampler = Self {
@@ -144,9 +142,8 @@ impl LeverageSampler {
             classes,
             schedule,
             row_class: Vec::with_capacity(capacity),
-            // Sized once, like the schedule: growing a hash set rehashed every key as it
-            // doubled.
-            seen: DrawnSet::new(players, units),
+            // Sized by each round (`grow`) before it draws.
+            seen: DrawnSet::default(),
             order: Vec::with_capacity(players),
             scratch: vec![0; words],
         };
@@ -158,6 +155,8 @@ impl LeverageSampler {
     pub(super) fn grow(&mut self, budget: usize, rng: &mut impl Rng) {
         let paired = self.classes.first().is_some_and(|c| c.paired);
         let target = if paired { budget - budget % 2 } else { budget };
+        // One key per unit (a complementary pair is one), room made once per round, like
+        // the schedule's: growing a hash set key by key rehashed every key as it doubled.
         let capacity = reserved_coalitions(self.players, budget);
         self.seen.reserve(self.players, if paired { capacity / 2 } else { capacity });
         let c = self.oversampling(target as f64);
