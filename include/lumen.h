@@ -920,7 +920,9 @@ typedef struct lumen_engine_options {
   uint32_t backend;
   /**
    * Worker threads, at most `LUMEN_MAX_THREADS`; 0 means one per available core (at most
-   * `LUMEN_MAX_THREADS`). Results never depend on it.
+   * `LUMEN_MAX_THREADS`). Results never depend on it. An engine of one thread runs each
+   * call on the thread that made it (that call's engine thread: the model's callbacks
+   * and the progress callback run there) instead of handing it to its one worker.
    */
   uint32_t threads;
   /**

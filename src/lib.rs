@@ -16,6 +16,7 @@ pub mod explanation;
 pub mod ffi;
 pub mod limits;
 pub mod model;
+mod parallel;
 mod wide;
 
 pub use element::{Element, ElementType};

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use crate::alloc::try_with_capacity;
 use crate::element::Element;
 use crate::error::Result;
+use crate::parallel;
 use crate::wide::avx2_dispatch;
 
 use super::{
@@ -134,7 +135,8 @@ pub(super) fn build_listed_coalition_rows<E: Element>(job: &CoalitionJob<'_, E>,
     let rows = bytemuck::cast_slice_mut::<E, u32>(&mut rows[..items.len() * n]);
     let background = bytemuck::cast_slice::<E, u32>(job.background);
     let x: &[u32] = &bytemuck::cast_slice(job.x)[..words];
-    rows.par_chunks_mut(rows_per_task * words).zip(items.par_chunks(rows_per_task)).for_each_init(
+    parallel::for_each_init(
+        rows.par_chunks_mut(rows_per_task * words).zip(items.par_chunks(rows_per_task)),
         || (Vec::new(), usize::MAX),
         |(mask, masked), (rows, items)| {
             for (row, &item) in rows.chunks_exact_mut(words).zip(items) {
@@ -171,12 +173,12 @@ fn build_ablation_slots<E: Element>(
             build_slot(job, item_of(slot), held, row);
         }
     } else {
-        scratch.rows[..slots * n]
+        let slots = scratch.rows[..slots * n]
             .par_chunks_mut(n)
             .zip(scratch.held[..slots].par_iter_mut())
             .enumerate()
-            .with_min_len((MIN_ELEMENTS_PER_TASK / n.max(1)).max(1))
-            .for_each(|(slot, (row, held))| build_slot(job, item_of(slot), held, row));
+            .with_min_len((MIN_ELEMENTS_PER_TASK / n.max(1)).max(1));
+        parallel::for_each(slots, |(slot, (row, held))| build_slot(job, item_of(slot), held, row));
     }
 }
 
@@ -237,14 +239,15 @@ fn gather_attributions<E: Element>(masks: &Masks, deltas: &[f64], streaming_byte
             rounded.extend(deltas.iter().map(|&delta| E::TYPE.round(delta)));
             let out = &mut attributions.spare_capacity_mut()[..len];
             let pairs = rounded.par_chunks(per_block).zip(out.par_chunks_mut(row_len));
-            pairs.for_each(|(rounded, out)| gather_groups(groups, rounded, out, stream));
+            parallel::for_each(pairs, |(rounded, out)| gather_groups(groups, rounded, out, stream));
         }
         Masks::Windows(windows) => {
             let last = windows.shape().len() - 1;
             let columns: Vec<Range<usize>> = (0..windows.shape()[last]).map(|c| windows.covering(last, c)).collect();
             let out = &mut attributions.spare_capacity_mut()[..len];
             let pairs = deltas.par_chunks(per_block).zip(out.par_chunks_mut(row_len));
-            pairs.for_each_init(
+            parallel::for_each_init(
+                pairs,
                 || (Vec::new(), Vec::new()),
                 |(line_sums, row), (deltas, out)| {
                     gather_windows::<E>(windows, &columns, deltas, line_sums, row, out, stream)
@@ -283,7 +286,7 @@ fn gather_scratch_bytes(masks: &Masks, blocks: usize, threads: usize) -> usize {
 /// (`rounded`), computed a piece at a time on the stack and written out, by streaming
 /// stores with `stream` (fenced before the block returns).
 fn gather_groups(groups: &GroupMap, rounded: &[f64], out: &mut [MaybeUninit<f64>], stream: bool) {
-    out.par_chunks_mut(MIN_ELEMENTS_PER_TASK).enumerate().for_each(|(chunk, out)| {
+    parallel::for_each(out.par_chunks_mut(MIN_ELEMENTS_PER_TASK).enumerate(), |(chunk, out)| {
         let mut staged = [0.0; GROUP_GATHER_PIECE];
         let first = chunk * MIN_ELEMENTS_PER_TASK;
         for (piece, out) in out.chunks_mut(GROUP_GATHER_PIECE).enumerate() {
@@ -483,12 +486,13 @@ impl<E: Element> Backend<E> for CpuBackend {
         let mut mask = Vec::new();
         build_coalition_rows(job, first, skipped, head, &mut mask);
         let first_whole = first + usize::from(head_len > 0);
-        tail.par_chunks_mut(background_rows * n)
+        let coalitions = tail
+            .par_chunks_mut(background_rows * n)
             .enumerate()
-            .with_min_len((MIN_ELEMENTS_PER_TASK / (background_rows * n)).max(1))
-            .for_each_init(Vec::new, |mask, (offset, rows)| {
-                build_coalition_rows(job, first_whole + offset, 0, rows, mask)
-            });
+            .with_min_len((MIN_ELEMENTS_PER_TASK / (background_rows * n)).max(1));
+        parallel::for_each_init(coalitions, Vec::new, |mask, (offset, rows)| {
+            build_coalition_rows(job, first_whole + offset, 0, rows, mask)
+        });
         Ok(())
     }
 
@@ -513,7 +517,7 @@ impl<E: Element> Backend<E> for CpuBackend {
         }
         let blocks =
             values.par_chunks_mut(targets.len() * REDUCE_BLOCK).zip(outputs.par_chunks(per_coalition * REDUCE_BLOCK));
-        blocks.for_each(|(values, outputs)| {
+        parallel::for_each(blocks, |(values, outputs)| {
             if values.len() == targets.len() * REDUCE_BLOCK {
                 reduce_block::<E, REDUCE_BLOCK>(outputs, output_len, weights, targets, values);
             } else {
@@ -527,16 +531,16 @@ impl<E: Element> Backend<E> for CpuBackend {
 
     fn build_path_batch(&self, job: &PathJob<'_, E>, points: Range<usize>, rows: &mut [E]) -> Result<()> {
         let n = job.row_len;
-        rows[..points.len() * n]
+        let rows = rows[..points.len() * n]
             .par_chunks_mut(n)
             .zip(&job.points[points])
-            .with_min_len((MIN_ELEMENTS_PER_TASK / n.max(1)).max(1))
-            .for_each(|(row, point)| {
-                let (x, b) = (job.input(point.input), job.baseline(point.baseline));
-                for ((out, &x), &b) in row.iter_mut().zip(x).zip(b) {
-                    *out = b + point.alpha * (x - b);
-                }
-            });
+            .with_min_len((MIN_ELEMENTS_PER_TASK / n.max(1)).max(1));
+        parallel::for_each(rows, |(row, point)| {
+            let (x, b) = (job.input(point.input), job.baseline(point.baseline));
+            for ((out, &x), &b) in row.iter_mut().zip(x).zip(b) {
+                *out = b + point.alpha * (x - b);
+            }
+        });
         Ok(())
     }
 
@@ -558,8 +562,9 @@ impl<E: Element> Backend<E> for CpuBackend {
         let touched = &mut accumulator[first * n..(last + 1) * n];
         // Elements are independent: split every accumulator row into chunks and let each
         // chunk add the points in order (deterministic whatever the threads).
-        touched.par_chunks_mut(n).enumerate().map(|(row, acc)| (first + row, acc)).for_each(|(target, acc)| {
-            acc.par_chunks_mut(MIN_ELEMENTS_PER_TASK).enumerate().for_each(|(chunk, acc)| {
+        let rows = touched.par_chunks_mut(n).enumerate().map(|(row, acc)| (first + row, acc));
+        parallel::for_each(rows, |(target, acc)| {
+            parallel::for_each(acc.par_chunks_mut(MIN_ELEMENTS_PER_TASK).enumerate(), |(chunk, acc)| {
                 let offset = chunk * MIN_ELEMENTS_PER_TASK;
                 let span = offset..offset + acc.len();
                 for (point, gradient) in points.iter().zip(gradients.chunks_exact(n)) {
@@ -592,7 +597,7 @@ impl<E: Element> Backend<E> for CpuBackend {
         per_input: usize,
         accumulator: &mut [f64],
     ) -> Result<()> {
-        accumulator.par_chunks_mut(row_len).enumerate().for_each(|(row, acc)| {
+        parallel::for_each(accumulator.par_chunks_mut(row_len).enumerate(), |(row, acc)| {
             let r = row / per_input;
             let (x, b) = (&inputs[r * row_len..(r + 1) * row_len], &baselines[r * row_len..(r + 1) * row_len]);
             for ((a, &x), &b) in acc.iter_mut().zip(x).zip(b) {
@@ -610,15 +615,15 @@ impl<E: Element> Backend<E> for CpuBackend {
         noisy_inputs: &mut [E],
     ) -> Result<()> {
         let n = job.x.len();
-        baseline_index[..samples.len()]
+        let draws = baseline_index[..samples.len()]
             .par_iter_mut()
             .zip(&mut alpha[..samples.len()])
             .zip(noisy_inputs[..samples.len() * n].par_chunks_mut(n.max(1)))
-            .zip(samples)
-            .for_each(|(((index, alpha), row), j)| {
-                (*index, *alpha) = job.sample(j as u64);
-                job.noisy_input(j as u64, row);
-            });
+            .zip(samples);
+        parallel::for_each(draws, |(((index, alpha), row), j)| {
+            (*index, *alpha) = job.sample(j as u64);
+            job.noisy_input(j as u64, row);
+        });
         Ok(())
     }
 
@@ -637,14 +642,16 @@ impl<E: Element> Backend<E> for CpuBackend {
             return Ok(());
         }
         // Rows are independent; within a row, channels are added in order.
-        maps.par_chunks_mut(plane)
+        let rows = maps
+            .par_chunks_mut(plane)
             .zip(activations.par_chunks(row_len))
             .zip(gradients.par_chunks(row_len))
-            .with_min_len((MIN_ELEMENTS_PER_TASK / row_len).max(1))
-            .for_each_init(
-                || vec![0.0f64; plane],
-                |sums, ((map, activations), gradients)| grad_cam_row(plane, activations, gradients, relu, sums, map),
-            );
+            .with_min_len((MIN_ELEMENTS_PER_TASK / row_len).max(1));
+        parallel::for_each_init(
+            rows,
+            || vec![0.0f64; plane],
+            |sums, ((map, activations), gradients)| grad_cam_row(plane, activations, gradients, relu, sums, map),
+        );
         Ok(())
     }
 
@@ -655,20 +662,20 @@ impl<E: Element> Backend<E> for CpuBackend {
         }
         let (rows, cols) = (super::bilinear_taps(h, out_h), super::bilinear_taps(w, out_w));
         // Each output line (one output y of one map) is independent of the others.
-        resampled[..maps.len() / (h * w) * out_h * out_w]
+        let lines = resampled[..maps.len() / (h * w) * out_h * out_w]
             .par_chunks_mut(out_w)
             .enumerate()
-            .with_min_len((MIN_ELEMENTS_PER_TASK / out_w).max(1))
-            .for_each(|(line, out)| {
-                let (map, y) = (line / out_h, line % out_h);
-                let map = &maps[map * h * w..(map + 1) * h * w];
-                let tap = rows[y];
-                let (lo, hi) = (&map[tap.lo * w..(tap.lo + 1) * w], &map[tap.hi * w..(tap.hi + 1) * w]);
-                for (out, col) in out.iter_mut().zip(&cols) {
-                    let at = |line: &[E]| col.lo_weight * line[col.lo].widen() + col.hi_weight * line[col.hi].widen();
-                    *out = E::from_f64(tap.lo_weight * at(lo) + tap.hi_weight * at(hi));
-                }
-            });
+            .with_min_len((MIN_ELEMENTS_PER_TASK / out_w).max(1));
+        parallel::for_each(lines, |(line, out)| {
+            let (map, y) = (line / out_h, line % out_h);
+            let map = &maps[map * h * w..(map + 1) * h * w];
+            let tap = rows[y];
+            let (lo, hi) = (&map[tap.lo * w..(tap.lo + 1) * w], &map[tap.hi * w..(tap.hi + 1) * w]);
+            for (out, col) in out.iter_mut().zip(&cols) {
+                let at = |line: &[E]| col.lo_weight * line[col.lo].widen() + col.hi_weight * line[col.hi].widen();
+                *out = E::from_f64(tap.lo_weight * at(lo) + tap.hi_weight * at(hi));
+            }
+        });
         Ok(())
     }
 }

@@ -16,6 +16,7 @@ use pool::WorkerPool;
 use crate::backend::{Backend, BackendKind, CpuBackend};
 use crate::element::Element;
 use crate::error::{Error, ErrorKind, Result};
+use crate::parallel;
 
 /// Default memory budget of one call: what an explanation keeps (regression rows, path
 /// points, populations) plus the batches it evaluates at once.
@@ -64,6 +65,8 @@ pub struct Engine {
     backend: Box<dyn Backend>,
     backend_note: Option<String>,
     scratch: scratch::ScratchCache,
+    /// Whether a one-thread engine runs calls in place (see [`Engine::on_workers`]).
+    calls_in_place: bool,
 }
 
 impl fmt::Debug for Engine {
@@ -131,7 +134,17 @@ impl Engine {
             config.threads
         };
         let pool = WorkerPool::new(threads)?;
-        Ok(Self { config, threads, pool, backend, backend_note, scratch: scratch::ScratchCache::new(threads + 1) })
+        let scratch = scratch::ScratchCache::new(threads + 1);
+        Ok(Self { config, threads, pool, backend, backend_note, scratch, calls_in_place: true })
+    }
+
+    /// This engine, running every call on its workers even when it has one thread, for a
+    /// host whose callbacks must not run on the thread that asked (the JVM binding: its
+    /// calling thread waits interruptibly, and a model's own interruptible I/O on that
+    /// thread would take the interrupt over).
+    pub fn with_calls_on_workers(mut self) -> Self {
+        self.calls_in_place = false;
+        self
     }
 
     /// The configuration the engine was built with.
@@ -193,10 +206,18 @@ impl Engine {
     }
 
     /// Runs `call` on the engine's workers as one task, under the calling thread's call
-    /// control and memory budget cap. The pool's installs inside it then run in place,
+    /// control and memory budget cap. The pool's installs inside it then run directly,
     /// where each one made from outside the pool hands the work to a worker and back
     /// (45–75 µs each on the two-core machine of `examples/occlusion_overhead.rs`).
+    ///
+    /// An engine of one thread runs `call` on the calling thread instead, its parallel
+    /// loops as plain loops ([`parallel`](crate::parallel)), when that thread is no rayon
+    /// pool's worker (unless [`with_calls_on_workers`](Self::with_calls_on_workers)): its
+    /// one worker would only take the call over while the caller waits.
     pub(crate) fn on_workers<T: Send>(&self, call: impl FnOnce() -> T + Send) -> T {
+        if self.calls_in_place && self.threads == 1 && rayon::current_thread_index().is_none() {
+            return quiet_panics::quietly(|| parallel::run_in_place(call));
+        }
         let control = call_control::current();
         let cap = memory::budget_cap();
         self.pool().install(|| {
@@ -241,5 +262,30 @@ mod tests {
         let (control, budget) = engine.on_workers(|| (current().is_none(), engine.memory_budget_bytes()));
         assert!(control);
         assert_eq!(budget, 1 << 20);
+    }
+
+    #[test]
+    fn a_one_thread_engine_runs_calls_from_outside_any_pool_in_place() {
+        let config = EngineConfig { backend: BackendChoice::Cpu, threads: 1, seed: 0, memory_budget_bytes: 1 << 20 };
+        let engine = Engine::new(config).unwrap();
+        let caller = std::thread::current().id();
+        let (here, in_place, budget) = memory::with_budget_cap(1000, || {
+            engine.on_workers(|| {
+                (std::thread::current().id() == caller, parallel::in_place(), engine.memory_budget_bytes())
+            })
+        });
+        assert!(here && in_place, "the call ran on the calling thread, in place");
+        assert_eq!(budget, 1000);
+        assert!(!parallel::in_place(), "the mode ends with the call");
+        // From another pool's worker, the call goes to the engine's own worker.
+        let other = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let (name, in_place) = other
+            .install(|| engine.on_workers(|| (std::thread::current().name().map(str::to_owned), parallel::in_place())));
+        assert_eq!(name.as_deref(), Some("lumen-worker-0"));
+        assert!(!in_place);
+        // An engine made to keep its calls on its workers does so.
+        let engine = engine.with_calls_on_workers();
+        let name = engine.on_workers(|| std::thread::current().name().map(str::to_owned));
+        assert_eq!(name.as_deref(), Some("lumen-worker-0"));
     }
 }

@@ -32,7 +32,9 @@ pub struct lumen_engine_options {
     /// One of `LUMEN_BACKEND_AUTO`, `LUMEN_BACKEND_CPU`, `LUMEN_BACKEND_CUDA`.
     pub backend: u32,
     /// Worker threads, at most `LUMEN_MAX_THREADS`; 0 means one per available core (at most
-    /// `LUMEN_MAX_THREADS`). Results never depend on it.
+    /// `LUMEN_MAX_THREADS`). Results never depend on it. An engine of one thread runs each
+    /// call on the thread that made it (that call's engine thread: the model's callbacks
+    /// and the progress callback run there) instead of handing it to its one worker.
     pub threads: u32,
     /// Seed of every random choice the engine makes.
     pub seed: u64,

@@ -13,6 +13,7 @@ use crate::backend::{AblationJob, Backend, CoalitionJob, PathJob};
 use crate::element::{first_non_finite, same_slice, same_slice_mut, Element};
 use crate::engine::call_control::{self, CallControl};
 use crate::error::{Error, ErrorKind, Result};
+use crate::parallel;
 
 /// Rows per batch when the caller does not choose: as many as fit in this many bytes of
 /// inputs (at least one). Large enough to amortise a model call, small enough that the
@@ -357,7 +358,7 @@ impl<'m, E: Element> Evaluator<'m, E> {
         if plan.workers > 1 {
             self.run_workers(pool, plan, source, outputs)
         } else {
-            pool.install(|| self.run_in_order(plan, source, outputs))
+            parallel::install(pool, || self.run_in_order(plan, source, outputs))
         }
     }
 

@@ -17,6 +17,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explanation::{Counterfactual, Counterfactuals, InstanceCounterfactuals};
 use crate::model::{Evaluator, Model, ModelSignature};
+use crate::parallel;
 
 /// A numeric feature's allowed `(min, max)`, or `None` when unconstrained.
 type ValueRange = Option<(f64, f64)>;
@@ -331,7 +332,7 @@ fn permute_attack_in_task<E: Element>(
             };
             let run = |r: usize| instance.run(&mut streams.rng(index, Purpose::PermuteAttack, r as u64));
             let results: Vec<RunResult> = if signature.concurrent {
-                (0..params.runs).into_par_iter().map(run).collect::<Result<_>>()?
+                parallel::collect::<_, Result<_>>((0..params.runs).into_par_iter().map(run))?
             } else {
                 (0..params.runs).map(run).collect::<Result<_>>()?
             };

@@ -20,6 +20,7 @@ use crate::alloc::{try_filled, try_with_capacity};
 use crate::backend::GroupMap;
 use crate::element::Element;
 use crate::error::Result;
+use crate::parallel;
 
 /// A coalition's rows are scanned for repeats only when its absent players' value
 /// combinations (the product of their distinct values in the background) number fewer than
@@ -121,17 +122,15 @@ impl BackgroundPatterns {
         }
         // First each item's first equal background row within its coalition, in `source`...
         let mut source = try_filled("distinct background rows", items, 0u32)?;
-        let repeats: Vec<bool> = source
-            .par_chunks_mut(self.background_rows)
-            .zip(coalitions.par_chunks_exact(words))
-            .map_init(CoalitionScan::default, |scan, (first, bits)| {
+        let coalitions = source.par_chunks_mut(self.background_rows).zip(coalitions.par_chunks_exact(words));
+        let repeats: Vec<bool> =
+            parallel::map_init_collect(coalitions, CoalitionScan::default, |scan, (first, bits)| {
                 let repeats = self.first_equal_rows(bits, scan);
                 if repeats {
                     first.copy_from_slice(&scan.first);
                 }
                 repeats
-            })
-            .collect();
+            });
         if !repeats.contains(&true) {
             return Ok(None);
         }

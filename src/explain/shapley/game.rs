@@ -17,6 +17,7 @@ use crate::engine::Engine;
 use crate::error::{ensure_finite, Error, ErrorKind, Result};
 use crate::model::evaluator::{BatchSource, DeviceJob};
 use crate::model::{BatchPlan, Evaluator, MemorySpace, Model};
+use crate::parallel;
 
 /// Background rows and their weights (normalised to sum to 1).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -312,7 +313,7 @@ impl<'a, E: Element> Game<'a, E> {
             }
             let every = self.coalition_job(&ordered[..every_row * words], words);
             let rest = self.coalition_job(&ordered[every_row * words..], words);
-            match self.engine.pool().install(|| patterns.distinct_items(rest.coalitions, words))? {
+            match parallel::install(self.engine.pool(), || patterns.distinct_items(rest.coalitions, words))? {
                 Some(distinct) => {
                     let source =
                         CoalitionRows { engine: self.engine, every, listed: Some((rest, &distinct.evaluated)) };
@@ -341,7 +342,7 @@ impl<'a, E: Element> Game<'a, E> {
     /// The weighted mean over the background of each coalition's `outputs` (coalition-major,
     /// every background row's outputs), per target, into `values`.
     fn reduce(&self, outputs: &[E], values: &mut [f64]) -> Result<()> {
-        self.engine.pool().install(|| {
+        parallel::install(self.engine.pool(), || {
             self.engine.backend_for::<E>().reduce_background(
                 outputs,
                 self.evaluator.signature().output_len,

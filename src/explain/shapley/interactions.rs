@@ -131,6 +131,7 @@ use super::sign_gram::{Part, SignColumns};
 use super::solve::dot;
 use crate::engine::call_control::{self, ControlScope};
 use crate::error::Result;
+use crate::parallel;
 
 /// The fewest complementary pairs per unpenalised coefficient.
 pub(super) const PAIRS_PER_COEFFICIENT: usize = 4;
@@ -1158,18 +1159,16 @@ impl Fit {
         // number of threads.
         let control = call_control::current();
         let chunks = removal_chunks(&members, terms.len(), |r| base.removes(r));
-        let removals: Vec<Removal> = chunks
-            .par_iter()
-            .map_init(RemovalScratch::default, |scratch, chunk| {
+        let per_chunk: Vec<Vec<Removal>> =
+            parallel::map_init_collect(chunks.par_iter(), RemovalScratch::default, |scratch, chunk| {
                 let groups = &members[chunk.clone()];
                 let _scope = ControlScope::enter(control.clone());
                 match stopped() {
                     true => groups.iter().map(|_| Removal::Failed).collect(),
                     false => base.remove_each((pairs, terms, k, delta), groups, scratch),
                 }
-            })
-            .flatten_iter()
-            .collect();
+            });
+        let removals: Vec<Removal> = per_chunk.into_iter().flatten().collect();
         // The refits below hold systems of their own: the shared factor and `W` go first,
         // so that at most [`INTERACTION_SYSTEMS`] systems are held at once.
         drop(base);

@@ -28,6 +28,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::interactions::size_scale;
+use crate::parallel;
 use crate::wide::avx2_dispatch;
 
 /// The fewest XOR-and-popcounts one task of the Gram matrix's rows takes on the engine's
@@ -235,24 +236,16 @@ impl SignColumns {
         let (player_rows, rest) = gram.split_at_mut(players * n);
         let (size_rows, triple_rows) = rest.split_at_mut(size_terms * n);
         if size_terms > 0 {
-            player_rows
-                .par_chunks_mut(n)
-                .zip(size_rows.par_chunks_mut(n))
-                .enumerate()
-                .with_min_len(columns_per_task)
-                .for_each(|(i, (row, size_row))| player_rows_of(self, &shape, i, row, size_row));
+            let rows = player_rows.par_chunks_mut(n).zip(size_rows.par_chunks_mut(n)).enumerate();
+            parallel::for_each(rows.with_min_len(columns_per_task), |(i, (row, size_row))| {
+                player_rows_of(self, &shape, i, row, size_row)
+            });
         } else {
-            player_rows
-                .par_chunks_mut(n)
-                .enumerate()
-                .with_min_len(columns_per_task)
-                .for_each(|(i, row)| player_rows_of(self, &shape, i, row, &mut []));
+            let rows = player_rows.par_chunks_mut(n).enumerate().with_min_len(columns_per_task);
+            parallel::for_each(rows, |(i, row)| player_rows_of(self, &shape, i, row, &mut []));
         }
-        triple_rows
-            .par_chunks_mut(n)
-            .enumerate()
-            .with_min_len(columns_per_task)
-            .for_each(|(t, row)| triple_row(self, &shape, t, row));
+        let rows = triple_rows.par_chunks_mut(n).enumerate().with_min_len(columns_per_task);
+        parallel::for_each(rows, |(t, row)| triple_row(self, &shape, t, row));
         gram
     }
 }

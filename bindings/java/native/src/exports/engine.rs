@@ -23,7 +23,9 @@ fn inner_engine_new(backend: jint, threads: jint, seed: jlong, memory_budget: jl
     let memory_budget_bytes = usize::try_from(memory_budget)
         .map_err(|_| Error::invalid("memoryBudgetBytes", format!("is {memory_budget}, expected > 0")))?;
     let config = EngineConfig { backend, threads: count(threads, "threads")?, seed: seed as u64, memory_budget_bytes };
-    Ok(into_handle(Engine::new(config)?))
+    // The model runs on the engine's workers, never on the Java thread that asked: that
+    // thread waits interruptibly (see `NativeCall`).
+    Ok(into_handle(Engine::new(config)?.with_calls_on_workers()))
 }
 
 /// `long engineNew(int backend, int threads, long seed, long memoryBudgetBytes)`: a new

@@ -1,0 +1,205 @@
+//! Calls of a one-thread engine run in place, on the calling thread, instead of on the
+//! engine's one worker.
+//!
+//! Handing a call to the worker and back costs two thread switches, and the worker, once
+//! idle, spins through rayon's yields before it sleeps: together about a tenth of a
+//! one-row KernelSHAP explanation's time outside the model at M = 16 (process CPU time,
+//! `benches/floor_ratio.sh`). While a call runs in place, the engine's parallel loops go
+//! through the helpers here, which then run them as plain loops on this thread (never on
+//! rayon's global pool, whose threads would outlive `lumen_engine_free`); everywhere else
+//! they are rayon's parallel loops on the current pool. The items of every loop are
+//! independent, so either way gives the same bits.
+
+use std::cell::Cell;
+
+use rayon::iter::plumbing::{Producer, ProducerCallback};
+use rayon::iter::{FromParallelIterator, IndexedParallelIterator, ParallelIterator};
+
+thread_local! {
+    /// Whether the call running on this thread runs in place.
+    static IN_PLACE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the call running on this thread runs in place: its parallel loops then run as
+/// plain loops here.
+pub(crate) fn in_place() -> bool {
+    IN_PLACE.with(Cell::get)
+}
+
+/// Restores the previous mode when a call in place ends, also when it ends by unwinding.
+struct Restore(bool);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        IN_PLACE.with(|mode| mode.set(self.0));
+    }
+}
+
+/// Runs `call` in place on this thread.
+pub(crate) fn run_in_place<T>(call: impl FnOnce() -> T) -> T {
+    let _restore = Restore(IN_PLACE.with(|mode| mode.replace(true)));
+    call()
+}
+
+/// Runs `op` on `pool`, or here when this call runs in place.
+pub(crate) fn install<T: Send>(pool: &rayon::ThreadPool, op: impl FnOnce() -> T + Send) -> T {
+    if in_place() {
+        op()
+    } else {
+        pool.install(op)
+    }
+}
+
+/// Calls `f` on every item of `items`: in parallel on the current pool, or in order here
+/// when this call runs in place.
+pub(crate) fn for_each<I, F>(items: I, f: F)
+where
+    I: IndexedParallelIterator,
+    F: Fn(I::Item) + Sync + Send,
+{
+    if in_place() {
+        items.with_producer(Sequential(|items: &mut dyn Iterator<Item = I::Item>| items.for_each(f)));
+    } else {
+        items.for_each(f);
+    }
+}
+
+/// [`for_each`] with a state per task made by `init` (one in all when in place).
+pub(crate) fn for_each_init<I, S, INIT, F>(items: I, init: INIT, f: F)
+where
+    I: IndexedParallelIterator,
+    INIT: Fn() -> S + Sync + Send,
+    F: Fn(&mut S, I::Item) + Sync + Send,
+{
+    if in_place() {
+        items.with_producer(Sequential(|items: &mut dyn Iterator<Item = I::Item>| {
+            let mut state = init();
+            items.for_each(|item| f(&mut state, item));
+        }));
+    } else {
+        items.for_each_init(init, f);
+    }
+}
+
+/// `f` of every item of `items`, with a state per task made by `init`, collected in order.
+pub(crate) fn map_init_collect<I, S, T, C, INIT, F>(items: I, init: INIT, f: F) -> C
+where
+    I: IndexedParallelIterator,
+    T: Send,
+    C: FromIterator<T> + FromParallelIterator<T>,
+    INIT: Fn() -> S + Sync + Send,
+    F: Fn(&mut S, I::Item) -> T + Sync + Send,
+{
+    if in_place() {
+        items.with_producer(Sequential(|items: &mut dyn Iterator<Item = I::Item>| {
+            let mut state = init();
+            items.map(|item| f(&mut state, item)).collect()
+        }))
+    } else {
+        items.map_init(init, f).collect()
+    }
+}
+
+/// The items of `items` collected in order (into a `Vec`, or a `Result` of one, which
+/// stops at the first error).
+pub(crate) fn collect<I, C>(items: I) -> C
+where
+    I: IndexedParallelIterator,
+    C: FromIterator<I::Item> + FromParallelIterator<I::Item>,
+{
+    if in_place() {
+        items.with_producer(Sequential(|items: &mut dyn Iterator<Item = I::Item>| items.collect()))
+    } else {
+        items.collect()
+    }
+}
+
+/// Runs a parallel iterator's items in order through its producer's plain iterator, which
+/// touches no thread pool.
+struct Sequential<F>(F);
+
+impl<T, R, F: FnOnce(&mut dyn Iterator<Item = T>) -> R> ProducerCallback<T> for Sequential<F> {
+    type Output = R;
+
+    fn callback<P: Producer<Item = T>>(self, producer: P) -> R {
+        (self.0)(&mut producer.into_iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rayon::prelude::*;
+
+    use super::*;
+
+    /// Runs `body` on a fresh thread that is no pool's worker, so that a parallel loop
+    /// that escaped in-place mode would show on rayon's global pool.
+    fn on_plain_thread<T: Send>(body: impl FnOnce() -> T + Send) -> T {
+        std::thread::scope(|scope| scope.spawn(body).join().expect("no panic"))
+    }
+
+    #[test]
+    fn loops_in_place_run_in_order_on_the_calling_thread() {
+        on_plain_thread(|| {
+            let caller = std::thread::current().id();
+            let mut data: Vec<usize> = (0..1000).collect();
+            let seen = std::sync::Mutex::new(Vec::new());
+            run_in_place(|| {
+                assert!(in_place());
+                for_each(data.par_chunks_mut(7).enumerate(), |(chunk, values)| {
+                    assert_eq!(std::thread::current().id(), caller);
+                    assert_eq!(rayon::current_thread_index(), None);
+                    values.iter_mut().for_each(|v| *v += chunk);
+                    seen.lock().unwrap().push(chunk);
+                });
+            });
+            assert!(!in_place(), "the mode ends with the call");
+            assert_eq!(seen.into_inner().unwrap(), (0..1000usize.div_ceil(7)).collect::<Vec<_>>());
+            assert!(data.iter().enumerate().all(|(i, &v)| v == i + i / 7));
+        });
+    }
+
+    #[test]
+    fn every_helper_gives_the_same_in_place_as_in_parallel() {
+        let data: Vec<u64> = (0..5000).map(|i| i * 2654435761 % 1009).collect();
+        let run = || {
+            let mut sums = vec![0u64; data.len().div_ceil(64)];
+            for_each(sums.par_iter_mut().zip(data.par_chunks(64)), |(sum, chunk)| *sum = chunk.iter().sum());
+            let mut maxima = vec![0u64; sums.len()];
+            for_each_init(
+                maxima.par_iter_mut().zip(data.par_chunks(64)),
+                Vec::new,
+                |scratch: &mut Vec<u64>, (max, chunk)| {
+                    scratch.clear();
+                    scratch.extend_from_slice(chunk);
+                    *max = scratch.iter().copied().max().unwrap_or(0);
+                },
+            );
+            let counts: Vec<usize> = map_init_collect(
+                data.par_chunks(100),
+                || 0usize,
+                |calls, chunk| {
+                    *calls += 1;
+                    chunk.iter().filter(|&&v| v % 2 == 0).count()
+                },
+            );
+            let checked: Result<Vec<u64>, String> =
+                collect(data.par_iter().map(|&v| if v < 2000 { Ok(v * 3) } else { Err(format!("{v}")) }));
+            (sums, maxima, counts, checked)
+        };
+        let parallel = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap().install(run);
+        let in_place = on_plain_thread(|| run_in_place(run));
+        assert_eq!(in_place, parallel);
+        assert_eq!(in_place.0.iter().sum::<u64>(), data.iter().sum::<u64>());
+    }
+
+    #[test]
+    fn a_panic_in_place_ends_the_mode() {
+        on_plain_thread(|| {
+            let unwound =
+                std::panic::catch_unwind(|| crate::engine::quiet_panics::quietly(|| run_in_place(|| panic!("inside"))));
+            assert!(unwound.is_err());
+            assert!(!in_place());
+        });
+    }
+}
