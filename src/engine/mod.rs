@@ -211,7 +211,7 @@ impl Engine {
     /// (45–75 µs each on the two-core machine of `examples/occlusion_overhead.rs`).
     ///
     /// An engine of one thread runs `call` on the calling thread instead, its parallel
-    /// loops as plain loops ([`parallel`](crate::parallel)), when that thread is no rayon
+    /// loops as plain loops ([`parallel`]), when that thread is no rayon
     /// pool's worker (unless [`with_calls_on_workers`](Self::with_calls_on_workers)): its
     /// one worker would only take the call over while the caller waits.
     pub(crate) fn on_workers<T: Send>(&self, call: impl FnOnce() -> T + Send) -> T {
