@@ -2,6 +2,8 @@
 //! caller that asks for one thread gets one, and the process gains no pool it did not ask
 //! for. This binary is the only one that looks at the global pool, which exists once
 //! anything has used it: after every method has run, building it must still succeed.
+//! The methods run on a one-thread engine, which runs each call on the calling thread,
+//! from a thread with a 256 KiB stack.
 
 mod common;
 #[path = "../benches/support/small_models.rs"]
@@ -30,6 +32,19 @@ use small_models::{Recurrent, Tanh};
 
 #[test]
 fn no_method_uses_the_global_pool() {
+    // A one-thread engine runs each call on the calling thread: here one with a small stack,
+    // as a host's threads may have (a debug build needs more than 64 KiB and at most 128, a
+    // release build at most 16).
+    let small_stack = std::thread::Builder::new().stack_size(256 << 10);
+    small_stack.spawn(run_every_method).unwrap().join().unwrap();
+    assert!(
+        rayon::ThreadPoolBuilder::new().num_threads(1).build_global().is_ok(),
+        "some work ran on rayon's global pool"
+    );
+}
+
+/// Runs every method on a one-thread engine.
+fn run_every_method() {
     let engine =
         Engine::new(EngineConfig { backend: BackendChoice::Cpu, threads: 1, seed: 3, memory_budget_bytes: 1 << 26 })
             .unwrap();
@@ -79,9 +94,4 @@ fn no_method_uses_the_global_pool() {
     let mut search = PermuteAttackParams::new(Schema::numeric(6), values(6 * 50, 9));
     (search.population, search.generations, search.runs) = (40, 3, 2);
     permute_attack(&engine, &tanh, &values(6, 10), 1, &search).unwrap();
-
-    assert!(
-        rayon::ThreadPoolBuilder::new().num_threads(1).build_global().is_ok(),
-        "some work ran on rayon's global pool"
-    );
 }
