@@ -9,7 +9,8 @@
  * are LUMEN_STATUS_NON_FINITE_RESULT, never OK with ±Inf; freed or wrong-typed handles
  * are refused, and an engine or model in use is not freed; the new statuses have names;
  * the memory budget refuses work it cannot hold (BUDGET_TOO_SMALL with the minimum) and
- * chunks what it can. Run under `prlimit --as` by tests/c/run.sh, so an allocation of the
+ * chunks what it can; an engine of one thread calls the model on the thread that asked,
+ * one of two on its workers. Run under `prlimit --as` by tests/c/run.sh, so an allocation of the
  * old sizes fails, and an allocation the system cannot give is OUT_OF_MEMORY.
  */
 
@@ -72,9 +73,9 @@ static int32_t reentrant_predict(void *user_data, const float *inputs, size_t ro
     return 0;
 }
 
-static void test_reentry(int mode, const char *label, const char *needle) {
+static void test_reentry(int mode, uint32_t threads, const char *label, const char *needle) {
     SECTION(label);
-    lumen_engine *engine = new_engine(2, 0);
+    lumen_engine *engine = new_engine(threads, 0);
     reentrant_model m = {engine, NULL, mode, 0, 0, {0}};
     lumen_model_desc desc;
     memset(&desc, 0, sizeof desc);
@@ -114,6 +115,64 @@ static void test_reentry(int mode, const char *label, const char *needle) {
     ex = NULL;
     if (CHECK_OK(lumen_engine_explain_feature_ablation(engine, model, x, N, 1, &options, &ex))) {
         lumen_explanation_free(ex);
+    }
+    lumen_model_free(model);
+    lumen_engine_free(engine);
+}
+
+/* A model (not concurrent) that counts its calls and those made on the thread that asked
+ * for the explanation. */
+typedef struct thread_probe {
+    thrd_t caller;
+    atomic_int calls;
+    atomic_int on_caller;
+} thread_probe;
+
+static int32_t probe_predict(void *user_data, const float *inputs, size_t rows, float *outputs) {
+    thread_probe *p = (thread_probe *)user_data;
+    atomic_fetch_add(&p->calls, 1);
+    if (thrd_equal(thrd_current(), p->caller)) {
+        atomic_fetch_add(&p->on_caller, 1);
+    }
+    for (size_t r = 0; r < rows; r++) {
+        const float *x = inputs + r * N;
+        outputs[r] = lin_weights[0] * x[0] + lin_weights[1] * x[1] + lin_weights[2] * x[2];
+    }
+    return 0;
+}
+
+/* An engine of one thread runs the call, and so the model, on the calling thread; an
+ * engine of two runs it on its workers. The attributions are the same either way. */
+static void test_callback_threads(uint32_t threads, const char *label) {
+    SECTION(label);
+    lumen_engine *engine = new_engine(threads, 0);
+    thread_probe probe;
+    probe.caller = thrd_current();
+    atomic_init(&probe.calls, 0);
+    atomic_init(&probe.on_caller, 0);
+    lumen_model_desc desc;
+    memset(&desc, 0, sizeof desc);
+    desc.abi_version = LUMEN_MODEL_ABI_VERSION;
+    desc.memory_space = LUMEN_MEMORY_HOST;
+    desc.input_len = N;
+    desc.output_len = 1;
+    desc.predict = probe_predict;
+    desc.user_data = &probe;
+    lumen_model *model = engine != NULL ? new_model(&desc) : NULL;
+    const float x[N] = {1.0f, 2.0f, 3.0f};
+    lumen_feature_ablation_options options = lumen_feature_ablation_options_default();
+    lumen_explanation *ex = NULL;
+    if (model != NULL && CHECK_OK(lumen_engine_explain_feature_ablation(engine, model, x, N, 1, &options, &ex))) {
+        float got[N];
+        const double want[N] = {1.0, -2.0, 1.5};
+        if (CHECK_OK(lumen_explanation_attributions(ex, got, N))) {
+            check_values(got, want, N, 1e-6, "attributions of a linear model");
+        }
+        lumen_explanation_free(ex);
+        int calls = atomic_load(&probe.calls);
+        int on_caller = atomic_load(&probe.on_caller);
+        CHECK(calls > 0);
+        CHECK(on_caller == (threads == 1 ? calls : 0));
     }
     lumen_model_free(model);
     lumen_engine_free(engine);
@@ -464,10 +523,15 @@ static void test_memory_ceiling(void) {
 }
 
 int main(void) {
-    test_reentry(0, "a callback that explains with its own (locked) model gets INVALID_STATE, no deadlock",
+    test_reentry(0, 2, "a callback that explains with its own (locked) model gets INVALID_STATE, no deadlock",
                  "lumen_engine_explain_feature_ablation");
-    test_reentry(1, "a callback that frees the engine running it frees nothing", "nothing was freed");
-    test_reentry(2, "a callback that frees its own model frees nothing", "lumen_model_free");
+    test_reentry(0, 1, "the same on a one-thread engine, which calls the model on the calling thread",
+                 "lumen_engine_explain_feature_ablation");
+    test_reentry(1, 2, "a callback that frees the engine running it frees nothing", "nothing was freed");
+    test_reentry(1, 1, "the same on a one-thread engine", "nothing was freed");
+    test_reentry(2, 2, "a callback that frees its own model frees nothing", "lumen_model_free");
+    test_callback_threads(1, "an engine of one thread calls the model on the calling thread");
+    test_callback_threads(2, "an engine of two threads calls the model on its workers");
     test_thread_cap();
     lumen_engine *engine = new_engine(2, 3);
     if (engine != NULL) {
