@@ -7,6 +7,7 @@
 use std::fmt;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::wide::avx2_dispatch;
 
 /// Which element type a model or a buffer holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
@@ -107,11 +108,15 @@ pub trait Element:
     fn widen(self) -> f64;
 }
 
-/// The index of the first NaN or infinity in `values`, if any. Scans blocks with a
-/// branch-free test (vectorised by the compiler) and looks inside a block only when it
-/// holds one; a per-element early exit cannot be vectorised.
+/// The index of the first NaN or infinity in `values`, if any. Tests every value at once
+/// first ([`all_finite`]); only when one is not finite, scans blocks with a branch-free test
+/// and looks inside a block only when it holds one (a per-element early exit cannot be
+/// vectorised).
 pub fn first_non_finite<E: Element>(values: &[E]) -> Option<usize> {
     const BLOCK: usize = 64;
+    if all_finite(values) {
+        return None;
+    }
     values.chunks(BLOCK).enumerate().find_map(|(b, block)| {
         if block.iter().fold(true, |all, v| all & v.is_finite()) {
             None
@@ -119,6 +124,37 @@ pub fn first_non_finite<E: Element>(values: &[E]) -> Option<usize> {
             block.iter().position(|v| !v.is_finite()).map(|i| b * BLOCK + i)
         }
     })
+}
+
+/// Whether every value of `values` is finite, in one branch-free pass over their bits: a
+/// value is NaN or infinite exactly when its exponent bits are all set.
+fn all_finite<E: Element>(values: &[E]) -> bool {
+    match E::TYPE {
+        ElementType::F32 => exponents_never_full_f32(bytemuck::cast_slice(values)),
+        ElementType::F64 => exponents_never_full_f64(bytemuck::cast_slice(values)),
+    }
+}
+
+avx2_dispatch! {
+    /// Whether no word of `bits` (`f32` bit patterns) has all its exponent bits set.
+    fn exponents_never_full_f32(bits: &[u32]) -> bool => never_full_f32;
+}
+
+avx2_dispatch! {
+    /// Whether no word of `bits` (`f64` bit patterns) has all its exponent bits set.
+    fn exponents_never_full_f64(bits: &[u64]) -> bool => never_full_f64;
+}
+
+#[inline(always)]
+fn never_full_f32(bits: &[u32]) -> bool {
+    const EXPONENT: u32 = 0x7f80_0000;
+    bits.iter().fold(true, |all, &b| all & (b & EXPONENT != EXPONENT))
+}
+
+#[inline(always)]
+fn never_full_f64(bits: &[u64]) -> bool {
+    const EXPONENT: u64 = 0x7ff0_0000_0000_0000;
+    bits.iter().fold(true, |all, &b| all & (b & EXPONENT != EXPONENT))
 }
 
 impl Element for f32 {
@@ -188,5 +224,31 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::ElementTypeMismatch);
         assert!(e.message().contains("float elements") && e.message().contains("declares double"), "{e}");
         assert!(ElementType::F32.expect("inputs", ElementType::F32).is_ok());
+    }
+
+    /// `first_non_finite` against a plain search, for every kind of value at every place of
+    /// slices around the block and vector widths, in both element types.
+    fn finds_the_first_non_finite<E: Element>(specials: &[E], finite: &[E]) {
+        for len in [0, 1, 7, 63, 64, 65, 200] {
+            let plain: Vec<E> = (0..len).map(|i| finite[i % finite.len()]).collect();
+            assert_eq!(first_non_finite(&plain), None);
+            for at in [0, len / 2, len.saturating_sub(1)].into_iter().filter(|&at| at < len) {
+                for &special in specials {
+                    let mut values = plain.clone();
+                    values[at] = special;
+                    let want = values.iter().position(|v| !v.is_finite());
+                    assert_eq!(first_non_finite(&values), want, "len {len}, at {at}");
+                    assert_eq!(all_finite(&values), want.is_none());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn non_finite_values_are_found_wherever_they_are() {
+        let finite32 = [0.0, -0.0, 1.5, -3.0e38, f32::MAX, f32::MIN_POSITIVE, 1.0e-45];
+        finds_the_first_non_finite(&[f32::NAN, f32::INFINITY, f32::NEG_INFINITY, -f32::NAN, 1.0], &finite32);
+        let finite64 = [0.0, -0.0, 1.5, -1.0e308, f64::MAX, f64::MIN_POSITIVE, 5.0e-324];
+        finds_the_first_non_finite(&[f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -f64::NAN, 1.0], &finite64);
     }
 }

@@ -11,6 +11,7 @@
 //! independent, so either way gives the same bits.
 
 use std::cell::Cell;
+use std::marker::PhantomData;
 
 use rayon::iter::plumbing::{Producer, ProducerCallback};
 use rayon::iter::{FromParallelIterator, IndexedParallelIterator, ParallelIterator};
@@ -58,7 +59,7 @@ where
     F: Fn(I::Item) + Sync + Send,
 {
     if in_place() {
-        items.with_producer(Sequential(|items: &mut dyn Iterator<Item = I::Item>| items.for_each(f)));
+        items.with_producer(Sequential(ForEach(f)));
     } else {
         items.for_each(f);
     }
@@ -72,10 +73,7 @@ where
     F: Fn(&mut S, I::Item) + Sync + Send,
 {
     if in_place() {
-        items.with_producer(Sequential(|items: &mut dyn Iterator<Item = I::Item>| {
-            let mut state = init();
-            items.for_each(|item| f(&mut state, item));
-        }));
+        items.with_producer(Sequential(ForEachInit(init, f)));
     } else {
         items.for_each_init(init, f);
     }
@@ -91,10 +89,7 @@ where
     F: Fn(&mut S, I::Item) -> T + Sync + Send,
 {
     if in_place() {
-        items.with_producer(Sequential(|items: &mut dyn Iterator<Item = I::Item>| {
-            let mut state = init();
-            items.map(|item| f(&mut state, item)).collect()
-        }))
+        items.with_producer(Sequential(MapInitCollect(init, f, PhantomData)))
     } else {
         items.map_init(init, f).collect()
     }
@@ -108,7 +103,7 @@ where
     C: FromIterator<I::Item> + FromParallelIterator<I::Item>,
 {
     if in_place() {
-        items.with_producer(Sequential(|items: &mut dyn Iterator<Item = I::Item>| items.collect()))
+        items.with_producer(Sequential(Collect(PhantomData)))
     } else {
         items.collect()
     }
@@ -116,13 +111,74 @@ where
 
 /// Runs a parallel iterator's items in order through its producer's plain iterator, which
 /// touches no thread pool.
-struct Sequential<F>(F);
+struct Sequential<L>(L);
 
-impl<T, R, F: FnOnce(&mut dyn Iterator<Item = T>) -> R> ProducerCallback<T> for Sequential<F> {
-    type Output = R;
+impl<T, L: PlainLoop<T>> ProducerCallback<T> for Sequential<L> {
+    type Output = L::Output;
 
-    fn callback<P: Producer<Item = T>>(self, producer: P) -> R {
-        (self.0)(&mut producer.into_iter())
+    fn callback<P: Producer<Item = T>>(self, producer: P) -> L::Output {
+        self.0.run(producer.into_iter())
+    }
+}
+
+/// A loop over items of type `T`, run in order.
+trait PlainLoop<T> {
+    type Output;
+
+    /// Runs the loop over `items`.
+    fn run(self, items: impl Iterator<Item = T>) -> Self::Output;
+}
+
+/// Calls its function on every item.
+struct ForEach<F>(F);
+
+impl<T, F: Fn(T)> PlainLoop<T> for ForEach<F> {
+    type Output = ();
+
+    fn run(self, items: impl Iterator<Item = T>) {
+        items.for_each(self.0);
+    }
+}
+
+/// Calls its function on every item with one state its `init` made.
+struct ForEachInit<INIT, F>(INIT, F);
+
+impl<T, S, INIT: Fn() -> S, F: Fn(&mut S, T)> PlainLoop<T> for ForEachInit<INIT, F> {
+    type Output = ();
+
+    fn run(self, items: impl Iterator<Item = T>) {
+        let (init, f) = (self.0, self.1);
+        let mut state = init();
+        items.for_each(|item| f(&mut state, item));
+    }
+}
+
+/// Collects its function of every item, with one state its `init` made, into a `C`.
+struct MapInitCollect<INIT, F, C>(INIT, F, PhantomData<C>);
+
+impl<T, S, U, C, INIT, F> PlainLoop<T> for MapInitCollect<INIT, F, C>
+where
+    C: FromIterator<U>,
+    INIT: Fn() -> S,
+    F: Fn(&mut S, T) -> U,
+{
+    type Output = C;
+
+    fn run(self, items: impl Iterator<Item = T>) -> C {
+        let (init, f) = (self.0, self.1);
+        let mut state = init();
+        items.map(|item| f(&mut state, item)).collect()
+    }
+}
+
+/// Collects the items into a `C`.
+struct Collect<C>(PhantomData<C>);
+
+impl<T, C: FromIterator<T>> PlainLoop<T> for Collect<C> {
+    type Output = C;
+
+    fn run(self, items: impl Iterator<Item = T>) -> C {
+        items.collect()
     }
 }
 

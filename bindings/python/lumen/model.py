@@ -11,10 +11,11 @@ A callable must not call back into Lumen: an Engine method called from inside it
 :class:`lumen.InvalidStateError` (the engine refuses re-entry rather than deadlocking on
 the model it is already calling).
 
-Threading: the callables run on Lumen's worker threads, each call holding the GIL. With
-``concurrent=False`` (the default) Lumen never overlaps two calls of one model; with
-``concurrent=True`` several workers may call it at once, which only helps when the
-callable releases the GIL (large numpy operations, most ML runtimes).
+Threading: the callables run on Lumen's worker threads (with ``threads=1``, on the thread
+that runs the explanation), each call holding the GIL. With ``concurrent=False`` (the
+default) Lumen never overlaps two calls of one model; with ``concurrent=True`` several
+workers may call it at once, which only helps when the callable releases the GIL (large
+numpy operations, most ML runtimes).
 
 Precision: a model computes in its ``dtype``, ``numpy.float32`` (the default) or
 ``numpy.float64``. Its callables receive arrays of that dtype and their results are

@@ -672,6 +672,17 @@ impl ShapSampler {
 pub(super) fn random_subset(players: usize, size: usize, rng: &mut impl Rng, order: &mut Vec<usize>, bits: &mut [u64]) {
     order.clear();
     order.extend(0..players);
+    if let [only] = bits {
+        // One word: its bits gathered in a register, not read and written back per player.
+        let mut word = 0u64;
+        for i in 0..size {
+            let j = rng.random_range(i..players);
+            order.swap(i, j);
+            word |= 1 << order[i];
+        }
+        *only = word;
+        return;
+    }
     bits.fill(0);
     for i in 0..size {
         let j = rng.random_range(i..players);

@@ -20,9 +20,9 @@
 //
 // Threading: Engine, Model, Explanation and Counterfactuals may be used from several
 // threads at once (all their methods are const); a handle must not be destroyed or moved
-// from while another thread uses it. A model's callables run on engine worker threads;
-// with ModelConfig::concurrent = false (the default) the engine never overlaps two calls
-// of one model.
+// from while another thread uses it. A model's callables run on engine worker threads (on
+// the calling thread for an engine of one thread); with ModelConfig::concurrent = false
+// (the default) the engine never overlaps two calls of one model.
 #ifndef LUMEN_LUMEN_HPP
 #define LUMEN_LUMEN_HPP
 
