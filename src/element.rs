@@ -109,7 +109,7 @@ pub trait Element:
 }
 
 /// The index of the first NaN or infinity in `values`, if any. Tests every value at once
-/// first ([`all_finite`]); only when one is not finite, scans blocks with a branch-free test
+/// first (`all_finite`); only when one is not finite, scans blocks with a branch-free test
 /// and looks inside a block only when it holds one (a per-element early exit cannot be
 /// vectorised).
 pub fn first_non_finite<E: Element>(values: &[E]) -> Option<usize> {

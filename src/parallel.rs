@@ -2,13 +2,14 @@
 //! engine's one worker.
 //!
 //! Handing a call to the worker and back costs two thread switches, and the worker, once
-//! idle, spins through rayon's yields before it sleeps: together 8–12 % of a one-row
-//! KernelSHAP explanation at M = 16, budget 2080 (process CPU time, `benches/floor_ratio.sh`;
-//! `benches/compare/README.md`, "A one-thread engine runs in place"). While a call runs in place, the engine's parallel loops go
-//! through the helpers here, which then run them as plain loops on this thread (never on
-//! rayon's global pool, whose threads would outlive `lumen_engine_free`); everywhere else
-//! they are rayon's parallel loops on the current pool. The items of every loop are
-//! independent, so either way gives the same bits.
+//! idle, spins through rayon's yields before it sleeps: together 5–11 % of a one-row
+//! KernelSHAP explanation at M = 16, budget 2080 (process CPU time,
+//! `benches/floor_ratio.sh`; `benches/compare/README.md`, "A one-thread engine runs in
+//! place"). While a call runs in place, the engine's parallel loops go through the helpers
+//! here, which then run them as plain loops on this thread (never on rayon's global pool,
+//! whose threads would outlive `lumen_engine_free`); everywhere else they are rayon's
+//! parallel loops on the current pool. The items of every loop are independent, so either
+//! way gives the same bits.
 
 use std::cell::Cell;
 use std::marker::PhantomData;

@@ -41,6 +41,20 @@ static const float ig_weights[N] = {0.5f, -1.0f, 2.0f};
 static const float lin_weights[N] = {1.0f, -1.0f, 0.5f};
 static const float lin_bias[1] = {0.0f};
 
+/* The descriptor of a host model of N inputs and one output, not concurrent, calling
+ * `predict` with `user_data`. */
+static lumen_model_desc host_desc(lumen_predict_fn predict, void *user_data) {
+    lumen_model_desc desc;
+    memset(&desc, 0, sizeof desc);
+    desc.abi_version = LUMEN_MODEL_ABI_VERSION;
+    desc.memory_space = LUMEN_MEMORY_HOST;
+    desc.input_len = N;
+    desc.output_len = 1;
+    desc.predict = predict;
+    desc.user_data = user_data;
+    return desc;
+}
+
 /* A model (not concurrent) whose predict tries to use Lumen from inside the callback. */
 typedef struct reentrant_model {
     lumen_engine *engine;
@@ -77,15 +91,8 @@ static void test_reentry(int mode, uint32_t threads, const char *label, const ch
     SECTION(label);
     lumen_engine *engine = new_engine(threads, 0);
     reentrant_model m = {engine, NULL, mode, 0, 0, {0}};
-    lumen_model_desc desc;
-    memset(&desc, 0, sizeof desc);
-    desc.abi_version = LUMEN_MODEL_ABI_VERSION;
-    desc.flags = 0; /* not concurrent: every call holds the model's lock */
-    desc.memory_space = LUMEN_MEMORY_HOST;
-    desc.input_len = N;
-    desc.output_len = 1;
-    desc.predict = reentrant_predict;
-    desc.user_data = &m;
+    /* Not concurrent: every call holds the model's lock. */
+    lumen_model_desc desc = host_desc(reentrant_predict, &m);
     lumen_model *model = engine != NULL ? new_model(&desc) : NULL;
     if (model == NULL) {
         lumen_engine_free(engine);
@@ -150,14 +157,7 @@ static void test_callback_threads(uint32_t threads, const char *label) {
     probe.caller = thrd_current();
     atomic_init(&probe.calls, 0);
     atomic_init(&probe.on_caller, 0);
-    lumen_model_desc desc;
-    memset(&desc, 0, sizeof desc);
-    desc.abi_version = LUMEN_MODEL_ABI_VERSION;
-    desc.memory_space = LUMEN_MEMORY_HOST;
-    desc.input_len = N;
-    desc.output_len = 1;
-    desc.predict = probe_predict;
-    desc.user_data = &probe;
+    lumen_model_desc desc = host_desc(probe_predict, &probe);
     lumen_model *model = engine != NULL ? new_model(&desc) : NULL;
     const float x[N] = {1.0f, 2.0f, 3.0f};
     lumen_feature_ablation_options options = lumen_feature_ablation_options_default();
@@ -374,15 +374,8 @@ static void test_handles(lumen_engine *engine) {
 
     SECTION("an engine or model that a running call uses is not freed under it");
     lingering_model slow = {0};
-    lumen_model_desc slow_desc;
-    memset(&slow_desc, 0, sizeof slow_desc);
-    slow_desc.abi_version = LUMEN_MODEL_ABI_VERSION;
-    slow_desc.memory_space = LUMEN_MEMORY_HOST;
-    slow_desc.input_len = N;
-    slow_desc.output_len = 1;
+    lumen_model_desc slow_desc = host_desc(lingering_predict, &slow);
     slow_desc.max_batch_rows = 1;
-    slow_desc.predict = lingering_predict;
-    slow_desc.user_data = &slow;
     lumen_model *slow_model = new_model(&slow_desc);
     lumen_engine *own = new_engine(1, 0);
     if (slow_model != NULL && own != NULL) {
