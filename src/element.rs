@@ -108,22 +108,14 @@ pub trait Element:
     fn widen(self) -> f64;
 }
 
-/// The index of the first NaN or infinity in `values`, if any. Tests every value at once
-/// first (`all_finite`); only when one is not finite, scans blocks with a branch-free test
-/// and looks inside a block only when it holds one (a per-element early exit cannot be
-/// vectorised).
+/// The index of the first NaN or infinity in `values`, if any. Every value is tested at
+/// once first (`all_finite`, branch-free and vectorised); only when one is not finite, on
+/// the way to an error, is the first looked for.
 pub fn first_non_finite<E: Element>(values: &[E]) -> Option<usize> {
-    const BLOCK: usize = 64;
     if all_finite(values) {
         return None;
     }
-    values.chunks(BLOCK).enumerate().find_map(|(b, block)| {
-        if block.iter().fold(true, |all, v| all & v.is_finite()) {
-            None
-        } else {
-            block.iter().position(|v| !v.is_finite()).map(|i| b * BLOCK + i)
-        }
-    })
+    values.iter().position(|v| !v.is_finite())
 }
 
 /// Whether every value of `values` is finite, in one branch-free pass over their bits: a
