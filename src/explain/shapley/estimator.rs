@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::drawn_set::DrawnSet;
 use super::interactions::InteractionTerms;
 use super::leverage::LeverageSampler;
-use super::schedule::{drawn_set_bytes, draws_pairs, Schedule, ShapSampler};
+use super::sampled_rows::SampledRows;
+use super::schedule::{draws_pairs, reserved_coalitions, Schedule, ShapSampler};
 use super::solve::constrained_wls;
 
 /// A schedule this small (in coalitions per player) is checked for a full-rank design
@@ -94,16 +95,14 @@ impl Estimator {
 
     /// The bytes its sampler's set of drawn coalitions holds once `coalitions` coalitions
     /// of `players` players are drawn, the first round within `budget`: shap's sampler keys
-    /// every coalition with its row; the leverage samplers key each unit, a complementary
-    /// pair once ([`draws_pairs`]), in a bitmap over every coalition where that is smaller
-    /// ([`DrawnSet`]).
+    /// each sampled coalition with its row, a complementary pair once ([`SampledRows`]);
+    /// the leverage samplers key each unit, a pair once ([`draws_pairs`]), in a bitmap over
+    /// every coalition where that is smaller ([`DrawnSet`]).
     pub(super) fn drawn_set_bytes(self, players: usize, coalitions: usize, budget: usize) -> usize {
+        let paired = draws_pairs(players, budget);
         match self {
-            Self::Shap => drawn_set_bytes(players, coalitions, std::mem::size_of::<usize>()),
-            _ => {
-                let units = if draws_pairs(players, budget) { coalitions.div_ceil(2) } else { coalitions };
-                DrawnSet::bytes(players, units)
-            }
+            Self::Shap => SampledRows::bytes(players, reserved_coalitions(players, budget), coalitions, paired),
+            _ => DrawnSet::bytes(players, if paired { coalitions.div_ceil(2) } else { coalitions }),
         }
     }
 

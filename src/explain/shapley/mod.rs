@@ -11,6 +11,7 @@ mod interactions;
 mod jackknife;
 pub mod kernel_shap;
 mod leverage;
+mod sampled_rows;
 pub mod sampling;
 pub mod schedule;
 mod score_gram;

@@ -64,10 +64,9 @@
 //! - shap drops players whose value is the same in the explained row and every background
 //!   row before building its schedule; that choice belongs to the caller here.
 
-use rustc_hash::FxHashMap;
-
 use rand::{Rng, RngExt};
 
+use super::sampled_rows::SampledRows;
 use crate::error::{Error, Result};
 
 /// Bits per packed word.
@@ -521,8 +520,8 @@ pub(super) struct ShapSampler {
     first: usize,
     /// Draw counts of the sampled rows (`first..`).
     counts: Vec<f64>,
-    /// Row of every sampled coalition.
-    seen: FxHashMap<CoalitionKey, usize>,
+    /// Row of every sampled coalition (of every sampled pair).
+    seen: SampledRows,
     /// Whether samples come in complementary pairs (from a budget of `2(M − 1)` up, below
     /// which pairs could not determine the `M − 1` free directions of the values).
     paired: bool,
@@ -540,15 +539,16 @@ impl ShapSampler {
         let mut schedule = Schedule::with_capacity(players, capacity);
         schedule.exact = covers_all(players, budget);
         let words = schedule.coalitions.words();
+        let paired = draws_pairs(players, budget);
         let mut sampler = Self {
             sizes,
             enumerated: 0,
             schedule,
             first: 0,
             counts: Vec::new(),
-            // Sized once, like the schedule: growing it rehashed every key as it doubled.
-            seen: FxHashMap::with_capacity_and_hasher(capacity, Default::default()),
-            paired: draws_pairs(players, budget),
+            // Sized once, like the schedule: growing a hash map rehashed every key as it doubled.
+            seen: SampledRows::new(players, capacity, paired),
+            paired,
             order: Vec::with_capacity(players),
             scratch: vec![0; words],
         };
@@ -637,11 +637,11 @@ impl ShapSampler {
                 // A lone sample of size s stands for size M − s half of the time.
                 complement(players, &mut bits);
             }
-            if let Some(&row) = self.seen.get(&CoalitionKey::of(&bits)) {
-                self.counts[row - self.first] += 1.0;
+            if let Some(row) = self.seen.get(&bits) {
+                let sampled = row - self.first;
+                self.counts[sampled] += 1.0;
                 if self.paired {
-                    let partner = self.first + ((row - self.first) ^ 1);
-                    self.counts[partner - self.first] += 1.0;
+                    self.counts[sampled ^ 1] += 1.0;
                 }
                 continue;
             }
@@ -649,10 +649,9 @@ impl ShapSampler {
             let row = schedule.coalitions.len();
             let unit = schedule.units;
             schedule.coalitions.push_valid(&bits);
-            self.seen.insert(CoalitionKey::of(&bits), row);
+            self.seen.insert(&bits, row);
             if self.paired {
                 schedule.coalitions.push_complement(&bits);
-                self.seen.insert(CoalitionKey::of(schedule.coalitions.bits(row + 1)), row + 1);
             }
             for _ in 0..per_sample {
                 schedule.weights.push(1.0);
