@@ -9,7 +9,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::schedule::{drawn_set_bytes, CoalitionKey, WORD_BITS};
+use super::schedule::{complement, drawn_set_bytes, CoalitionKey, WORD_BITS};
 use crate::alloc::try_filled;
 
 /// The most players the table serves: 2^16 entries over the pairs of 17 players (256 KiB).
@@ -55,30 +55,26 @@ impl SampledRows {
     pub(super) fn get(&self, bits: &[u64]) -> Option<usize> {
         match (&self.rows, bits) {
             (Rows::Table(table), &[word]) => {
-                let entry = *table.get(self.table_index(word))?;
+                let entry = *table.get(table_index(self.players, word))?;
                 entry.checked_sub(1).map(|row| row as usize)
             }
             (Rows::Table(_), _) => None,
-            (Rows::Hashed(rows), bits) => rows.get(&self.key(bits)).copied(),
+            (Rows::Hashed(rows), bits) => rows.get(&key(self.players, self.paired, bits)).copied(),
         }
     }
 
     /// Records that coalition `bits` (for paired draws, its pair) starts at `row`.
     pub(super) fn insert(&mut self, bits: &[u64], row: usize) {
-        match bits {
-            &[word] if matches!(self.rows, Rows::Table(_)) => {
-                let at = self.table_index(word);
-                if let (Rows::Table(table), Ok(row)) = (&mut self.rows, u32::try_from(row + 1)) {
-                    if let Some(entry) = table.get_mut(at) {
-                        *entry = row;
-                    }
+        let Self { players, paired, rows } = self;
+        match (rows, bits) {
+            (Rows::Table(table), &[word]) => {
+                if let (Some(entry), Ok(row)) = (table.get_mut(table_index(*players, word)), u32::try_from(row + 1)) {
+                    *entry = row;
                 }
             }
-            bits => {
-                let key = self.key(bits);
-                if let Rows::Hashed(rows) = &mut self.rows {
-                    rows.insert(key, row);
-                }
+            (Rows::Table(_), _) => {}
+            (Rows::Hashed(rows), bits) => {
+                rows.insert(key(*players, *paired, bits), row);
             }
         }
     }
@@ -106,27 +102,26 @@ impl SampledRows {
     fn in_table(&self) -> bool {
         matches!(self.rows, Rows::Table(_))
     }
+}
 
-    /// The table entry of the pair holding coalition `word`: the word of the pair's
-    /// coalition without the last player.
-    fn table_index(&self, word: u64) -> usize {
-        let last = 1u64 << (self.players - 1);
-        let key = if word & last == 0 { word } else { !word & (last - 1) };
-        key as usize
-    }
+/// The table entry of the pair holding coalition `word` of `players` players: the word of
+/// the pair's coalition without the last player.
+fn table_index(players: usize, word: u64) -> usize {
+    let last = 1u64 << (players - 1);
+    let key = if word & last == 0 { word } else { !word & (last - 1) };
+    key as usize
+}
 
-    /// The hash key of coalition `bits`: for paired draws, that of its pair's coalition
-    /// without the last player.
-    fn key(&self, bits: &[u64]) -> CoalitionKey {
-        let (word, bit) = ((self.players - 1) / WORD_BITS, (self.players - 1) % WORD_BITS);
-        if !self.paired || bits[word] >> bit & 1 == 0 {
-            return CoalitionKey::of(bits);
-        }
-        let mut complement = bits.to_vec();
-        complement.iter_mut().for_each(|w| *w = !*w);
-        complement[word] &= (1u64 << bit) - 1;
-        CoalitionKey::of(&complement)
+/// The hash key of coalition `bits` of `players` players: when `paired`, that of its
+/// pair's coalition without the last player (its complement, where it holds that player).
+fn key(players: usize, paired: bool, bits: &[u64]) -> CoalitionKey {
+    let last = players - 1;
+    if !paired || bits[last / WORD_BITS] >> (last % WORD_BITS) & 1 == 0 {
+        return CoalitionKey::of(bits);
     }
+    let mut other = bits.to_vec();
+    complement(players, &mut other);
+    CoalitionKey::of(&other)
 }
 
 /// The keys of `coalitions` coalitions: one per pair when `paired`.

@@ -270,7 +270,7 @@ fn table_buckets(entries: usize) -> usize {
 }
 
 /// Turns `bits` (a valid coalition of `players` players) into its complement, in place.
-fn complement(players: usize, bits: &mut [u64]) {
+pub(super) fn complement(players: usize, bits: &mut [u64]) {
     bits.iter_mut().enumerate().for_each(|(word, bits)| *bits = !*bits & word_mask(players, word));
 }
 
