@@ -10,6 +10,7 @@ pub mod scratch;
 
 use std::any::Any;
 use std::fmt;
+use std::sync::Arc;
 
 use pool::WorkerPool;
 
@@ -64,7 +65,7 @@ pub struct Engine {
     pool: WorkerPool,
     backend: Box<dyn Backend>,
     backend_note: Option<String>,
-    scratch: scratch::ScratchCache,
+    scratch: Arc<scratch::ScratchCache>,
     /// Whether a one-thread engine runs calls in place (see [`Engine::on_workers`]).
     calls_in_place: bool,
 }
@@ -134,7 +135,7 @@ impl Engine {
             config.threads
         };
         let pool = WorkerPool::new(threads)?;
-        let scratch = scratch::ScratchCache::new(threads + 1);
+        let scratch = Arc::new(scratch::ScratchCache::new(threads + 1));
         Ok(Self { config, threads, pool, backend, backend_note, scratch, calls_in_place: true })
     }
 
@@ -206,7 +207,8 @@ impl Engine {
     }
 
     /// Runs `call` on the engine's workers as one task, under the calling thread's call
-    /// control and memory budget cap. The pool's installs inside it then run directly,
+    /// control and memory budget cap, its solves taking their buffers from the engine's
+    /// cache ([`scratch::call_buffer`]). The pool's installs inside it then run directly,
     /// where each one made from outside the pool hands the work to a worker and back
     /// (45–75 µs each on the two-core machine of `examples/occlusion_overhead.rs`).
     ///
@@ -216,12 +218,14 @@ impl Engine {
     /// one worker would only take the call over while the caller waits.
     pub(crate) fn on_workers<T: Send>(&self, call: impl FnOnce() -> T + Send) -> T {
         if self.calls_in_place && self.threads == 1 && rayon::current_thread_index().is_none() {
+            let _buffers = scratch::CacheScope::enter(Arc::clone(&self.scratch));
             return quiet_panics::quietly(|| parallel::run_in_place(call));
         }
         let control = call_control::current();
         let cap = memory::budget_cap();
         self.pool().install(|| {
             let _scope = call_control::ControlScope::enter(control);
+            let _buffers = scratch::CacheScope::enter(Arc::clone(&self.scratch));
             match cap {
                 Some(bytes) => memory::with_budget_cap(bytes, call),
                 None => call(),
@@ -231,7 +235,7 @@ impl Engine {
 
     /// A batch buffer of `len` elements, kept for the next call when dropped (contents
     /// unspecified: write before reading); `OutOfMemory` when it cannot be had.
-    pub fn scratch<E: Element>(&self, len: usize) -> Result<scratch::Scratch<'_, E>> {
+    pub fn scratch<E: Element>(&self, len: usize) -> Result<scratch::Scratch<E>> {
         self.scratch.take(len)
     }
 }
@@ -287,5 +291,18 @@ mod tests {
         let engine = engine.with_calls_on_workers();
         let name = engine.on_workers(|| std::thread::current().name().map(str::to_owned));
         assert_eq!(name.as_deref(), Some("lumen-worker-0"));
+    }
+
+    #[test]
+    fn calls_take_their_solves_buffers_from_the_engines_cache() {
+        for threads in [1, 2] {
+            let config = EngineConfig { backend: BackendChoice::Cpu, threads, seed: 0, memory_budget_bytes: 1 << 20 };
+            let engine = Engine::new(config).unwrap();
+            let kept = engine.scratch::<f64>(1000).unwrap().as_ptr() as usize;
+            let inside = engine.on_workers(|| scratch::call_buffer::<f64>("design", 500).unwrap().as_ptr() as usize);
+            assert_eq!(inside, kept, "{threads} threads: the call's buffer is the engine's kept one");
+            let outside = scratch::call_buffer::<f64>("design", 500).unwrap();
+            assert_ne!(outside.as_ptr() as usize, kept, "{threads} threads: outside a call, a buffer of its own");
+        }
     }
 }

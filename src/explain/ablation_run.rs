@@ -42,13 +42,13 @@ struct ReferenceRows<'a, E: Element> {
 }
 
 impl<'a, E: Element> BatchSource<E> for ReferenceRows<'a, E> {
-    type Scratch = Scratch<'a, E>;
+    type Scratch = Scratch<E>;
 
-    fn new_scratch(&self, batch_rows: usize) -> Result<Scratch<'a, E>> {
+    fn new_scratch(&self, batch_rows: usize) -> Result<Scratch<E>> {
         self.engine.scratch(batch_rows.saturating_mul(self.row_len))
     }
 
-    fn fill(&self, scratch: &mut Scratch<'a, E>, rows: Range<usize>) -> Result<()> {
+    fn fill(&self, scratch: &mut Scratch<E>, rows: Range<usize>) -> Result<()> {
         let n = self.row_len;
         let input_rows = self.inputs.len() / n;
         let scratch = scratch.as_mut_slice();
@@ -63,7 +63,7 @@ impl<'a, E: Element> BatchSource<E> for ReferenceRows<'a, E> {
         Ok(())
     }
 
-    fn rows<'s>(&self, scratch: &'s Scratch<'a, E>, count: usize) -> &'s [E] {
+    fn rows<'s>(&self, scratch: &'s Scratch<E>, count: usize) -> &'s [E] {
         &scratch.as_slice()[..count * self.row_len]
     }
 }
@@ -80,15 +80,15 @@ struct PerturbedRows<'a, E: Element> {
 /// A worker's batch slots: their rows in a buffer the engine keeps between calls (so a
 /// call neither allocates nor clears megabytes first; every slot starts empty and is
 /// written whole before it is read), and the item each slot holds.
-struct PerturbedSlots<'a, E: Element> {
-    rows: Scratch<'a, E>,
+struct PerturbedSlots<E: Element> {
+    rows: Scratch<E>,
     held: Vec<Option<usize>>,
 }
 
 impl<'a, E: Element> BatchSource<E> for PerturbedRows<'a, E> {
-    type Scratch = PerturbedSlots<'a, E>;
+    type Scratch = PerturbedSlots<E>;
 
-    fn new_scratch(&self, batch_rows: usize) -> Result<PerturbedSlots<'a, E>> {
+    fn new_scratch(&self, batch_rows: usize) -> Result<PerturbedSlots<E>> {
         let slots = batch_rows.min(self.batch_capacity);
         Ok(PerturbedSlots {
             rows: self.engine.scratch(slots.saturating_mul(self.job.row_len))?,
@@ -96,7 +96,7 @@ impl<'a, E: Element> BatchSource<E> for PerturbedRows<'a, E> {
         })
     }
 
-    fn fill(&self, scratch: &mut PerturbedSlots<'a, E>, rows: Range<usize>) -> Result<()> {
+    fn fill(&self, scratch: &mut PerturbedSlots<E>, rows: Range<usize>) -> Result<()> {
         let slots = AblationSlots { rows: scratch.rows.as_mut_slice(), held: &mut scratch.held };
         let backend = self.engine.backend_for::<E>();
         match self.listed {
@@ -105,7 +105,7 @@ impl<'a, E: Element> BatchSource<E> for PerturbedRows<'a, E> {
         }
     }
 
-    fn rows<'s>(&self, scratch: &'s PerturbedSlots<'a, E>, count: usize) -> &'s [E] {
+    fn rows<'s>(&self, scratch: &'s PerturbedSlots<E>, count: usize) -> &'s [E] {
         &scratch.rows.as_slice()[..count * self.job.row_len]
     }
 

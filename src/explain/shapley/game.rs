@@ -111,13 +111,13 @@ struct CoalitionRows<'a, E: Element> {
 }
 
 impl<'a, E: Element> BatchSource<E> for CoalitionRows<'a, E> {
-    type Scratch = Scratch<'a, E>;
+    type Scratch = Scratch<E>;
 
-    fn new_scratch(&self, batch_rows: usize) -> Result<Scratch<'a, E>> {
+    fn new_scratch(&self, batch_rows: usize) -> Result<Scratch<E>> {
         self.engine.scratch(batch_rows.saturating_mul(self.every.row_len()))
     }
 
-    fn fill(&self, scratch: &mut Scratch<'a, E>, rows: Range<usize>) -> Result<()> {
+    fn fill(&self, scratch: &mut Scratch<E>, rows: Range<usize>) -> Result<()> {
         let backend = self.engine.backend_for::<E>();
         let (row_len, split) = (self.every.row_len(), self.every.items());
         let every = rows.start.min(split)..rows.end.min(split);
@@ -133,7 +133,7 @@ impl<'a, E: Element> BatchSource<E> for CoalitionRows<'a, E> {
         }
     }
 
-    fn rows<'s>(&self, scratch: &'s Scratch<'a, E>, count: usize) -> &'s [E] {
+    fn rows<'s>(&self, scratch: &'s Scratch<E>, count: usize) -> &'s [E] {
         &scratch.as_slice()[..count * self.every.row_len()]
     }
 

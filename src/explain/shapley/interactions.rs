@@ -932,8 +932,9 @@ impl Removable {
         let columns: usize = groups.iter().map(Vec::len).filter(|&r| self.removes(r)).sum();
         let RemovalScratch { u, residuals, signs, along, q } = scratch;
         // The removed pairs' scaled rows as the columns of `Z` (`n` entries each, one after
-        // the other), group after group.
-        u.clear();
+        // the other), group after group. `Terms::features` writes each column whole, so
+        // only the buffer's growth is zeroed.
+        u.truncate(n * columns);
         u.resize(n * columns, 0.0);
         residuals.clear();
         signs.resize(pairs.players, 0.0);

@@ -35,6 +35,7 @@ use super::batched_cholesky::{factor_lanes, solve_lanes, Lanes, LANES};
 use super::schedule::Schedule;
 use super::solve::{dot, dots, NullSpace};
 use crate::alloc::try_filled;
+use crate::engine::scratch::{call_buffer, Scratch};
 use crate::wide::avx2_dispatch;
 use std::ops::Range;
 
@@ -313,8 +314,8 @@ struct Moments {
     /// (`n × n`, row-major, its upper triangle), `R` (`targets × n`), `b` and `outside`
     /// (`n` each), `e` and `shared_r` (`targets` each); after
     /// [`normal_equations`](Self::normal_equations), its Gram matrix and right sides in
-    /// the place of `A` and `R`.
-    data: Vec<f64>,
+    /// the place of `A` and `R`. A buffer of the call's engine.
+    data: Scratch<f64>,
     /// Per set: its scalar sums.
     sums: Vec<Sums>,
 }
@@ -352,16 +353,12 @@ struct Added {
 
 impl Moments {
     /// Empty moments of `sets` sets, for `n` reduced players and `targets` targets, in one
-    /// allocation; `None` when the memory cannot be had.
+    /// buffer of the call's engine; `None` when the memory cannot be had.
     fn new(n: usize, targets: usize, sets: usize) -> Option<Self> {
         let stride = n * (n + targets + 2) + 2 * targets;
-        Some(Self {
-            n,
-            targets,
-            stride,
-            data: try_filled("", sets.checked_mul(stride)?, 0.0).ok()?,
-            sums: try_filled("", sets, Sums::default()).ok()?,
-        })
+        let mut data = call_buffer("the jackknife's moments", sets.checked_mul(stride)?).ok()?;
+        data.fill(0.0);
+        Some(Self { n, targets, stride, data, sums: try_filled("", sets, Sums::default()).ok()? })
     }
 
     /// Set `set`'s parts.

@@ -38,7 +38,7 @@
 //! the coalitions restricted to `Σφ = 0`) are not, and give the error.
 
 use super::schedule::Coalitions;
-use crate::alloc::try_filled;
+use crate::engine::scratch::{call_buffer, Scratch};
 use crate::error::{Error, ErrorKind, Result};
 use crate::wide::avx2_dispatch;
 
@@ -242,8 +242,8 @@ impl Design<'_> {
             return Err(rank_error(m, 0, n));
         }
         let cells = m.checked_mul(n).ok_or_else(|| Error::invalid("budget", "coalitions × players overflows"))?;
-        let mut a = try_filled("the least-squares design", cells, 0.0)?;
-        let mut b = try_filled("the least-squares right-hand side", m, 0.0)?;
+        let mut a = call_buffer("the least-squares design", cells)?;
+        let mut b = call_buffer("the least-squares right-hand side", m)?;
         let mut x = vec![0.0; n];
         let players = self.basis.players as f64;
         for (i, row) in rows.enumerate() {
@@ -265,12 +265,13 @@ avx2_dispatch! {
     fn householder_solve(problem: LeastSquares) -> Result<Vec<f64>> => LeastSquares::solve;
 }
 
-/// `min ‖b − A x‖²` with `A` (`rows × cols`, `rows ≥ cols`) stored column by column.
+/// `min ‖b − A x‖²` with `A` (`rows × cols`, `rows ≥ cols`) stored column by column, in
+/// buffers of the call's engine (every element written by [`Design::least_squares`]).
 struct LeastSquares {
     rows: usize,
     cols: usize,
-    a: Vec<f64>,
-    b: Vec<f64>,
+    a: Scratch<f64>,
+    b: Scratch<f64>,
 }
 
 impl LeastSquares {
@@ -419,10 +420,21 @@ pub(super) fn dots(a: &[f64], others: [&[f64]; 4]) -> [f64; 4] {
             lanes[3][l] += x[l] * y3[l];
         }
     }
-    std::array::from_fn(|k| {
-        let tail: f64 = a[whole..len].iter().zip(&others[k][whole..len]).map(|(x, y)| x * y).sum();
-        sum_lanes(&lanes[k], tail)
-    })
+    finish_dots(&lanes, &a[whole..len], others.map(|b| &b[whole..len]))
+}
+
+/// [`dots`]' last step: each of its four sums of `lanes`, with the tails past the whole
+/// groups (`a`'s and each of `others`'). Kept out of line: where LLVM inlined it into an
+/// AVX2 copy of [`dots`], it compiled the lanes' loop with several times the instructions
+/// (`benches/compare/README.md`, stop 52).
+#[inline(never)]
+fn finish_dots(lanes: &[[f64; DOT_LANES]; 4], a: &[f64], others: [&[f64]; 4]) -> [f64; 4] {
+    let mut sums = [0.0; 4];
+    for ((sum, lanes), b) in sums.iter_mut().zip(lanes).zip(others) {
+        let tail: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+        *sum = sum_lanes(lanes, tail);
+    }
+    sums
 }
 
 /// [`dot`]'s last step: its partial sums added pairwise in a fixed order, then the
