@@ -93,14 +93,17 @@ pub struct Scratch<E: Element> {
 
 impl<E: Element> Scratch<E> {
     /// `buffer` grown to hold `len` elements, going back to `cache` when dropped;
-    /// `OutOfMemory` naming `what` when it cannot grow.
-    fn sized(what: &str, mut buffer: Vec<u64>, len: usize, cache: Option<Arc<ScratchCache>>) -> Result<Self> {
+    /// `OutOfMemory` naming `what` when it cannot grow (`buffer` then goes back as it was).
+    fn sized(what: &str, buffer: Vec<u64>, len: usize, cache: Option<Arc<ScratchCache>>) -> Result<Self> {
+        let mut scratch = Self { buffer, len: 0, cache, element: PhantomData };
         let words = words::<E>(len).ok_or_else(|| out_of_memory::<E>(what, len))?;
-        if buffer.len() < words {
-            buffer.try_reserve_exact(words - buffer.len()).map_err(|_| out_of_memory::<E>(what, len))?;
-            buffer.resize(words, 0);
+        if scratch.buffer.len() < words {
+            let more = words - scratch.buffer.len();
+            scratch.buffer.try_reserve_exact(more).map_err(|_| out_of_memory::<E>(what, len))?;
+            scratch.buffer.resize(words, 0);
         }
-        Ok(Self { buffer, len, cache, element: PhantomData })
+        scratch.len = len;
+        Ok(scratch)
     }
 
     /// The buffer's elements.
@@ -163,10 +166,12 @@ impl Drop for CacheScope {
 }
 
 /// A buffer of `len` elements of `E` (contents unspecified: write before reading) for work
-/// inside a call: from the cache of the engine whose call runs on this thread, else
-/// allocated for the caller alone; `OutOfMemory` naming `what` when it cannot be had.
+/// inside a call: from the cache of the engine whose call runs on this thread, else (or
+/// when it is larger than the cache keeps) allocated for the caller alone; `OutOfMemory`
+/// naming `what` when it cannot be had.
 pub(crate) fn call_buffer<E: Element>(what: &str, len: usize) -> Result<Scratch<E>> {
-    match CALL_CACHE.with(|current| current.borrow().clone()) {
+    let kept = words::<E>(len).is_some_and(|words| words <= MAX_KEPT_BYTES / std::mem::size_of::<u64>());
+    match CALL_CACHE.with(|current| current.borrow().clone()).filter(|_| kept) {
         Some(cache) => cache.take_named(what, len),
         None => Scratch::sized(what, Vec::new(), len, None),
     }
@@ -225,11 +230,21 @@ mod tests {
             let taken = call_buffer::<f64>("design", 32).unwrap();
             assert_eq!(taken.as_ptr(), pointer, "inside the call, the engine's kept buffer");
             assert!(cache.buffers.lock().unwrap().is_empty());
-            let error = call_buffer::<f64>("the design", usize::MAX / 2).unwrap_err();
-            assert_eq!(error.kind(), ErrorKind::OutOfMemory);
-            assert!(error.message().starts_with("the design: could not allocate"), "{}", error.message());
+            drop(taken);
+            assert_eq!(cache.buffers.lock().unwrap().len(), 1, "the buffer went back when dropped");
+            let large = call_buffer::<f64>("design", MAX_KEPT_BYTES / 8 + 1).unwrap();
+            assert_eq!(cache.buffers.lock().unwrap().len(), 1, "one larger than the cache keeps is its own");
+            drop(large);
+            for len in [usize::MAX / 2, usize::MAX / 16] {
+                let error = call_buffer::<f64>("the design", len).unwrap_err();
+                assert_eq!(error.kind(), ErrorKind::OutOfMemory);
+                assert!(error.message().starts_with("the design: could not allocate"), "{}", error.message());
+            }
+            let again = cache.take::<f64>(usize::MAX / 16).unwrap_err();
+            assert_eq!(again.kind(), ErrorKind::OutOfMemory);
+            assert_eq!(cache.buffers.lock().unwrap().len(), 1, "a failed request leaves the kept buffer");
+            assert_eq!(cache.take::<f64>(64).unwrap().as_ptr(), pointer);
         }
-        assert_eq!(cache.buffers.lock().unwrap().len(), 1, "the buffer went back when dropped");
         let error = call_buffer::<f32>("the moments", usize::MAX / 2).unwrap_err();
         assert!(error.message().starts_with("the moments: could not allocate"), "{}", error.message());
     }
