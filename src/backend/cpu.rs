@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::alloc::try_with_capacity;
+use crate::alloc::{try_with_capacity, try_with_capacity_large};
 use crate::element::Element;
 use crate::error::Result;
 use crate::parallel;
@@ -227,7 +227,7 @@ fn gather_attributions<E: Element>(masks: &Masks, deltas: &[f64], streaming_byte
     let blocks = deltas.len() / per_block;
     // A product past usize::MAX saturates, and the allocation then fails as out of memory.
     let len = blocks.saturating_mul(row_len);
-    let mut attributions = try_with_capacity("attributions", len)?;
+    let mut attributions = try_with_capacity_large("attributions", len)?;
     if len == 0 {
         return Ok(attributions);
     }
