@@ -48,7 +48,7 @@ mod huge_pages {
     /// in a buffer that holds no whole one); the advice is a hint, and a kernel that
     /// refuses it changes nothing.
     pub(super) fn advise(start: *const u8, bytes: usize) {
-        let first = (start as usize).next_multiple_of(HUGE_PAGE);
+        let Some(first) = (start as usize).checked_next_multiple_of(HUGE_PAGE) else { return };
         let end = (start as usize).saturating_add(bytes) / HUGE_PAGE * HUGE_PAGE;
         if end > first {
             // SAFETY: `first..end` lies inside the caller's live allocation of `bytes` bytes
