@@ -17,6 +17,7 @@ pub mod ffi;
 pub mod limits;
 pub mod model;
 mod parallel;
+mod thread_scope;
 mod wide;
 
 pub use element::{Element, ElementType};

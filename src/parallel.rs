@@ -11,35 +11,28 @@
 //! parallel loops on the current pool. The items of every loop are independent, so either
 //! way gives the same bits.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::marker::PhantomData;
 
 use rayon::iter::plumbing::{Producer, ProducerCallback};
 use rayon::iter::{FromParallelIterator, IndexedParallelIterator, ParallelIterator};
 
+use crate::thread_scope::ThreadScope;
+
 thread_local! {
     /// Whether the call running on this thread runs in place.
-    static IN_PLACE: Cell<bool> = const { Cell::new(false) };
+    static IN_PLACE: RefCell<bool> = const { RefCell::new(false) };
 }
 
 /// Whether the call running on this thread runs in place: its parallel loops then run as
 /// plain loops here.
 pub(crate) fn in_place() -> bool {
-    IN_PLACE.with(Cell::get)
-}
-
-/// Restores the previous mode when a call in place ends, also when it ends by unwinding.
-struct Restore(bool);
-
-impl Drop for Restore {
-    fn drop(&mut self) {
-        IN_PLACE.with(|mode| mode.set(self.0));
-    }
+    IN_PLACE.with(|mode| *mode.borrow())
 }
 
 /// Runs `call` in place on this thread.
 pub(crate) fn run_in_place<T>(call: impl FnOnce() -> T) -> T {
-    let _restore = Restore(IN_PLACE.with(|mode| mode.replace(true)));
+    let _scope = ThreadScope::set(&IN_PLACE, true);
     call()
 }
 

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::callback_scope::CallbackScope;
+use crate::thread_scope::ThreadScope;
 
 /// A cancellation flag shared between the caller and the calls it may stop. Cloning
 /// shares the flag. Thread-safe.
@@ -228,20 +229,14 @@ thread_local! {
 /// if calls nest, is back).
 #[derive(Debug)]
 pub struct ControlScope {
-    previous: Option<Arc<CallControl>>,
+    /// Puts the previous value back when dropped.
+    _installed: ThreadScope<Option<Arc<CallControl>>>,
 }
 
 impl ControlScope {
     /// Installs `control` (or none) for the calling thread.
     pub fn enter(control: Option<Arc<CallControl>>) -> Self {
-        Self { previous: CURRENT.with(|current| current.replace(control)) }
-    }
-}
-
-impl Drop for ControlScope {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        CURRENT.with(|current| *current.borrow_mut() = previous);
+        Self { _installed: ThreadScope::set(&CURRENT, control) }
     }
 }
 
@@ -252,11 +247,9 @@ pub fn current() -> Option<Arc<CallControl>> {
 
 /// Reports the end of the calling thread's call (fraction 1) to its progress callback.
 pub fn finish_current() {
-    CURRENT.with(|current| {
-        if let Some(control) = current.borrow().as_ref() {
-            control.finished();
-        }
-    });
+    if let Some(control) = current() {
+        control.finished();
+    }
 }
 
 /// Checks the calling thread's control, if any: for long compute phases on the caller's

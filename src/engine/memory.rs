@@ -4,13 +4,14 @@
 //! do not fit, the call is refused with `BudgetTooSmall` naming the minimum, before
 //! anything is allocated.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::thread_scope::ThreadScope;
 
 thread_local! {
     /// The budget of the calls made on this thread inside [`with_budget_cap`].
-    static BUDGET_CAP: Cell<Option<usize>> = const { Cell::new(None) };
+    static BUDGET_CAP: RefCell<Option<usize>> = const { RefCell::new(None) };
 }
 
 /// Runs `call` with the memory budget of every Lumen call it makes on this thread capped
@@ -18,21 +19,14 @@ thread_local! {
 /// around its base method). Caps nest (the smaller wins) and end with `call`, even when
 /// it unwinds.
 pub(crate) fn with_budget_cap<T>(bytes: usize, call: impl FnOnce() -> T) -> T {
-    /// Puts the previous cap back when dropped.
-    struct Restore(Option<usize>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            BUDGET_CAP.with(|cap| cap.set(self.0));
-        }
-    }
-    let previous = BUDGET_CAP.with(|cap| cap.replace(Some(cap.get().map_or(bytes, |outer| outer.min(bytes)))));
-    let _restore = Restore(previous);
+    let capped = budget_cap().map_or(bytes, |outer| outer.min(bytes));
+    let _scope = ThreadScope::set(&BUDGET_CAP, Some(capped));
     call()
 }
 
 /// The cap [`with_budget_cap`] put on this thread's calls, if any.
 pub(crate) fn budget_cap() -> Option<usize> {
-    BUDGET_CAP.with(Cell::get)
+    BUDGET_CAP.with(|cap| *cap.borrow())
 }
 
 /// The working set of one call, counted against its budget.

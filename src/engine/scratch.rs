@@ -29,6 +29,7 @@ use std::sync::{Arc, Mutex};
 use crate::alloc::out_of_memory;
 use crate::element::Element;
 use crate::error::Result;
+use crate::thread_scope::ThreadScope;
 
 /// The largest buffer kept between calls (the default batch is 4 MiB of rows).
 pub(crate) const MAX_KEPT_BYTES: usize = 16 << 20;
@@ -148,20 +149,14 @@ thread_local! {
 /// dropped (then the previous one, if calls nest, is back).
 #[derive(Debug)]
 pub(crate) struct CacheScope {
-    previous: Option<Arc<ScratchCache>>,
+    /// Puts the previous value back when dropped.
+    _installed: ThreadScope<Option<Arc<ScratchCache>>>,
 }
 
 impl CacheScope {
     /// Installs `cache` for the calling thread.
     pub(crate) fn enter(cache: Arc<ScratchCache>) -> Self {
-        Self { previous: CALL_CACHE.with(|current| current.replace(Some(cache))) }
-    }
-}
-
-impl Drop for CacheScope {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        CALL_CACHE.with(|current| *current.borrow_mut() = previous);
+        Self { _installed: ThreadScope::set(&CALL_CACHE, Some(cache)) }
     }
 }
 
