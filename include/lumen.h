@@ -292,10 +292,11 @@
 
 /**
  * `lumen_kernel_shap_options.estimator`: the stratified Leverage SHAP draws, fitted like
- * `LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS` but with the triples among only the six players
- * with the largest linear values, plus each player's size term (its effect changing
- * with the coalition's size; from 16 coalitions per player): most of its accuracy for a
- * fraction of its fitting time. Since 0.3.
+ * `LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS` but with the triples among only the five players
+ * with the largest linear values (at most 10 triples), plus each player's size term (its
+ * effect changing with the coalition's size; from 16 coalitions per player) and score
+ * term (its effect changing with the coalition's linear score; from 24): most of its
+ * accuracy for a fraction of its fitting time. The default. Since 0.3.
  */
 #define LUMEN_ESTIMATOR_LEVERAGE_TOP_TRIPLES 5
 

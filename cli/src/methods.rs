@@ -126,9 +126,9 @@ pub enum EstimatorName {
     /// for the same error, a few milliseconds of fitting per row.
     #[value(alias = "leverage_interactions")]
     LeverageInteractions,
-    /// The stratified draws fitted with the triples among the six leading players only and
-    /// each player's size term: most of the interaction fit's accuracy for a fraction of
-    /// its fitting time (Lumen's default).
+    /// The stratified draws fitted with the triples among the five leading players only
+    /// and each player's size and score terms: most of the interaction fit's accuracy for
+    /// a fraction of its fitting time (Lumen's default).
     #[value(alias = "leverage_top_triples")]
     LeverageTopTriples,
 }

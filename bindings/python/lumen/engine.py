@@ -405,8 +405,8 @@ class Engine:
         ``"leverage_interactions"`` (since 0.3: the stratified draws fitted with
         third-order interactions among the top players, PolySHAP; fewer model evaluations
         for the same error on models with interactions) or ``"leverage_top_triples"``
-        (since 0.3: the same fit with the triples among the six leading players only, plus
-        each player's size term).
+        (since 0.3: the same fit with the triples among the five leading players only,
+        plus each player's size term and score term).
 
         ``target_standard_error`` (> 0, in the explained output's units, link space)
         samples in rounds until every value's standard error is at or below it, or until

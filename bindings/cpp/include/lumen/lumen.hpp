@@ -344,7 +344,7 @@ enum class Estimator : std::uint32_t {
     Leverage = LUMEN_ESTIMATOR_LEVERAGE,                          ///< Leverage SHAP (Musco & Witter, 2025).
     LeverageStratified = LUMEN_ESTIMATOR_LEVERAGE_STRATIFIED,     ///< Leverage SHAP, counts fixed per size.
     LeverageInteractions = LUMEN_ESTIMATOR_LEVERAGE_INTERACTIONS, ///< Stratified draws, third-order fit (PolySHAP).
-    LeverageTopTriples = LUMEN_ESTIMATOR_LEVERAGE_TOP_TRIPLES,    ///< The same fit, triples of the top six players and size terms.
+    LeverageTopTriples = LUMEN_ESTIMATOR_LEVERAGE_TOP_TRIPLES,    ///< The same fit, triples of the top five players, size and score terms.
 };
 
 /// Which reason codes to list (`lumen_explanation_reason_codes` direction).

@@ -38,9 +38,10 @@ public enum Estimator {
     LEVERAGE_INTERACTIONS(4),
     /**
      * The stratified Leverage SHAP draws, fitted like {@link #LEVERAGE_INTERACTIONS} but with the
-     * triples among only the six players with the largest linear values, plus each player's size
-     * term (its effect changing with the coalition's size): most of its accuracy for a fraction of
-     * its fitting time. The engine's default: the least time to shap's accuracy in Lumen's
+     * triples among only the five players with the largest linear values (at most 10 triples),
+     * plus each player's size term (its effect changing with the coalition's size; from 16
+     * coalitions per player) and score term (its effect changing with the coalition's linear
+     * score; from 24): most of its accuracy for a fraction of its fitting time. The engine's default: the least time to shap's accuracy in Lumen's
      * comparison benches. Since 0.3.
      */
     LEVERAGE_TOP_TRIPLES(5);
