@@ -244,16 +244,19 @@ impl Design<'_> {
         let cells = m.checked_mul(n).ok_or_else(|| Error::invalid("budget", "coalitions × players overflows"))?;
         let mut a = call_buffer("the least-squares design", cells)?;
         let mut b = call_buffer("the least-squares right-hand side", m)?;
+        // The buffers' slices, taken once: through `Scratch`'s `DerefMut` in the loop, the
+        // compiler may reload the buffer's pointer and length for every element.
+        let (design, sides) = (a.as_mut_slice(), b.as_mut_slice());
         let mut x = vec![0.0; n];
         let players = self.basis.players as f64;
         for (i, row) in rows.enumerate() {
             let scale = (self.weights[row] / max_weight).sqrt();
             self.basis.row(self.coalitions, row, &mut x);
             for (j, &value) in x.iter().enumerate() {
-                a[j * m + i] = scale * value;
+                design[j * m + i] = scale * value;
             }
             let size = self.coalitions.size(row) as f64;
-            b[i] = scale * (self.values[row] - self.base - self.delta * size / players);
+            sides[i] = scale * (self.values[row] - self.base - self.delta * size / players);
         }
         Ok(LeastSquares { rows: m, cols: n, a, b })
     }
