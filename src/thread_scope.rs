@@ -4,21 +4,24 @@
 //! before is back (calls nest through callbacks and NoiseTunnel).
 
 use std::cell::RefCell;
+use std::marker::PhantomData;
 use std::thread::LocalKey;
 
 /// Holds the value a thread-local had before [`ThreadScope::set`] and puts it back when
-/// dropped.
+/// dropped. It stays on the thread that set it (neither `Send` nor `Sync`): dropped on
+/// another thread, it would restore that thread's value instead.
 #[derive(Debug)]
 pub(crate) struct ThreadScope<T: 'static> {
     key: &'static LocalKey<RefCell<T>>,
     /// The value before; taken only by `drop`.
     previous: Option<T>,
+    _thread_bound: PhantomData<*const ()>,
 }
 
 impl<T: 'static> ThreadScope<T> {
     /// Sets `key` to `value` on the calling thread until the scope is dropped.
     pub(crate) fn set(key: &'static LocalKey<RefCell<T>>, value: T) -> Self {
-        Self { key, previous: Some(key.with(|cell| cell.replace(value))) }
+        Self { key, previous: Some(key.with(|cell| cell.replace(value))), _thread_bound: PhantomData }
     }
 }
 
