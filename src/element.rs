@@ -37,6 +37,29 @@ impl ElementType {
         }
     }
 
+    /// The standard deviation of the error that rounding `value` to this type makes: one
+    /// unit in the last place of the rounded value over √12, the deviation of an error
+    /// spread evenly over ±½ unit (so 1.96 of it, 0.57 unit, bounds the error itself).
+    /// Infinite for a value this type cannot hold (or NaN).
+    pub fn rounding_deviation(self, value: f64) -> f64 {
+        // The next representable magnitude above the rounded one, less it (infinite past
+        // the largest finite value).
+        let unit = match self {
+            Self::F32 => {
+                let rounded = (value as f32).abs();
+                f64::from(f32::from_bits(rounded.to_bits().saturating_add(1))) - f64::from(rounded)
+            }
+            Self::F64 => {
+                let rounded = value.abs();
+                f64::from_bits(rounded.to_bits().saturating_add(1)) - rounded
+            }
+        };
+        if unit.is_nan() {
+            return f64::INFINITY;
+        }
+        unit / 12f64.sqrt()
+    }
+
     /// `value` (an element of this type, widened) as the shortest decimal that reads back
     /// as the same element: `0.1` for the float nearest 0.1, whatever its f64 digits.
     pub fn shortest(self, value: f64) -> String {
@@ -208,6 +231,22 @@ mod tests {
         assert_eq!(<f64 as Element>::from_f64(v).widen(), v);
         assert_eq!(ElementType::F32.shortest(f64::from(0.1f32)), "0.1");
         assert_eq!(ElementType::F64.shortest(f64::from(0.1f32)), "0.10000000149011612");
+    }
+
+    #[test]
+    fn the_rounding_deviation_bounds_the_rounding_error() {
+        let sd = |element: ElementType, v: f64| element.rounding_deviation(v);
+        // One unit in the last place over √12: 2^-23 at 1 in f32, 2^-52 in f64.
+        assert_eq!(sd(ElementType::F32, 1.0), 2f64.powi(-23) / 12f64.sqrt());
+        assert_eq!(sd(ElementType::F64, -1.0), 2f64.powi(-52) / 12f64.sqrt());
+        for v in [0.1, -0.174_390_3, 3.7e-5, 1.0e30, 123_456_789.01, 0.0] {
+            let error = (ElementType::F32.round(v) - v).abs();
+            assert!(error <= 1.96 * sd(ElementType::F32, v), "{v}: error {error:e}");
+            assert!(sd(ElementType::F32, v) > 0.0 && sd(ElementType::F64, v) < sd(ElementType::F32, v), "{v}");
+        }
+        assert_eq!(sd(ElementType::F32, f64::from(f32::MAX)), f64::INFINITY);
+        assert_eq!(sd(ElementType::F32, 1.0e39), f64::INFINITY);
+        assert_eq!(sd(ElementType::F64, f64::NAN), f64::INFINITY);
     }
 
     #[test]

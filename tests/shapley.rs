@@ -542,6 +542,101 @@ mod sampling_error {
         }
     }
 
+    /// Games of other shapes than `Nonlinear`'s, one output: `Σ a_i x_i` (additive),
+    /// `Σ (i mod 4 + 1) / 8 · [x_i > 0]` (additive, and exact in f32), `[Σ a_i x_i > 0.1]`
+    /// (a step), `max_i a_i x_i` and `Π_i (1 + x_i / 2)` (every order of interaction), with
+    /// `a_i = ((7i + 3) mod 11) / 5 − 1`.
+    struct Shaped {
+        signature: ModelSignature,
+        shape: Shape,
+    }
+
+    #[derive(Debug, Clone, Copy)]
+    enum Shape {
+        Additive,
+        Signs,
+        Step,
+        Max,
+        Product,
+    }
+
+    impl Shaped {
+        fn boxed(m: usize, shape: Shape) -> Box<dyn Model> {
+            Box::new(Self { signature: ModelSignature::flat(m, 1), shape })
+        }
+    }
+
+    impl Model for Shaped {
+        fn signature(&self) -> &ModelSignature {
+            &self.signature
+        }
+        fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+            let n = self.signature.input_len();
+            let a = |i: usize| ((i * 7 + 3) % 11) as f32 / 5.0 - 1.0;
+            for (x, out) in inputs.chunks(n).zip(outputs.iter_mut()).take(rows) {
+                let terms = x.iter().enumerate().map(|(i, v)| a(i) * v);
+                *out = match self.shape {
+                    Shape::Additive => terms.sum(),
+                    Shape::Signs => x
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &v)| f32::from(u8::from(v > 0.0)) * (i % 4 + 1) as f32 / 8.0)
+                        .sum(),
+                    Shape::Step => f32::from(u8::from(terms.sum::<f32>() > 0.1)),
+                    Shape::Max => terms.fold(f32::MIN, f32::max),
+                    Shape::Product => x.iter().map(|v| 1.0 + 0.5 * v).product(),
+                };
+            }
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn standard_errors_cover_the_values_rounding_to_the_models_precision() {
+        // An additive game is fitted exactly: the samples agree to the model's last bits
+        // and the values reported in f32 are off by their rounding alone. Standard errors
+        // from the samples alone were below that rounding, and 26–82 % of the values
+        // within 1.96 of them; the reported errors cover it (ulp / √12 at least).
+        let mut setting = Setting::with_model(Shaped::boxed(10, Shape::Additive), 10, 17, 4);
+        for estimator in [Estimator::Shap, Estimator::LeverageTopTriples] {
+            setting.params.estimator = estimator;
+            for budget in [60, 200, 600] {
+                setting.params.budget = Some(budget);
+                let (covered, available) = coverage(&setting, 40);
+                assert!(covered >= 0.90, "{estimator:?} at budget {budget}: coverage {covered:.3} of ±1.96 SE");
+                assert_eq!(available, 1.0, "{estimator:?} at budget {budget}: errors available in {available:.2}");
+                let e = setting.explain(0).unwrap();
+                let se = e.standard_errors.as_ref().unwrap();
+                for (&value, &error) in e.attributions.iter().zip(se.iter()) {
+                    let rounding = lumen::ElementType::F32.rounding_deviation(value);
+                    assert!(error >= rounding * (1.0 - 1e-6), "{estimator:?}: error {error:e} of {value}");
+                }
+            }
+        }
+        // An exact schedule's values are exact: their errors stay 0.
+        setting.params.budget = Some(1022);
+        let e = setting.explain(0).unwrap();
+        assert!(e.standard_errors.unwrap().iter().all(|&s| s == 0.0));
+    }
+
+    #[test]
+    fn standard_errors_cover_games_of_other_shapes() {
+        // A step, a maximum and a product of every player (M = 10): the default's errors
+        // keep the band from budget 6M up.
+        for shape in [Shape::Step, Shape::Max, Shape::Product] {
+            let mut setting = Setting::with_model(Shaped::boxed(10, shape), 10, 23, 4);
+            for budget in [60, 200, 600] {
+                setting.params.budget = Some(budget);
+                let (covered, available) = coverage(&setting, 40);
+                assert!(
+                    (0.90..=0.98).contains(&covered),
+                    "{shape:?} at budget {budget}: coverage {covered:.3} of ±1.96 SE"
+                );
+                assert_eq!(available, 1.0, "{shape:?} at budget {budget}: errors available in {available:.2}");
+            }
+        }
+    }
+
     #[test]
     fn the_defaults_size_and_score_terms_keep_honest_errors() {
         // The default fits each player's size term from 16 coalitions per player and its
@@ -717,6 +812,22 @@ mod sampling_error {
         let flags = &e.sampling_diagnostics().unwrap()[0];
         assert_eq!((flags.target_met, flags.coalitions <= 300), (Some(false), true));
         assert!(e.diagnostics[0].model_rows_evaluated <= (300 + 1) * 3 + 1);
+    }
+
+    #[test]
+    fn a_target_below_the_values_rounding_stops_after_the_samples_meet_it() {
+        // An additive game the model computes exactly: the samples agree to the last bits
+        // in the first round, but a value of 0.125 or more reported in f32 is only as close
+        // as its rounding, 2^-26 / √12 ≈ 4.3e-9. No further round takes that lower: the
+        // first stands, and the target is missed.
+        let mut setting = Setting::with_model(Shaped::boxed(10, Shape::Signs), 10, 17, 4);
+        assert!(setting.exact.iter().any(|v| v.abs() >= 0.125), "{:?}", setting.exact);
+        setting.params.target_standard_error = Some(3e-9);
+        setting.params.max_budget = Some(1000);
+        let e = setting.explain(1).unwrap();
+        let flags = &e.sampling_diagnostics().unwrap()[0];
+        assert_eq!((flags.rounds, flags.target_met), (1, Some(false)), "{flags:?}");
+        assert!(flags.largest_standard_error.unwrap() > 3e-9, "{flags:?}");
     }
 
     #[test]

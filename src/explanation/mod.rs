@@ -131,7 +131,9 @@ pub struct Explanation {
     /// model output over the background (in the link's space).
     pub base_values: Values,
     /// `rows × outputs × features` standard errors of sampled estimates (0 where the
-    /// value is exact); `None` for methods that are not sampled.
+    /// value is exact; a sampled value's cover also its rounding to the model's element
+    /// type, [`ElementType::rounding_deviation`](crate::ElementType::rounding_deviation));
+    /// `None` for methods that are not sampled.
     pub standard_errors: Option<Values>,
     /// One entry per row.
     pub diagnostics: Vec<RowDiagnostics>,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::background_patterns::BackgroundPatterns;
 use super::game::{Background, Game, Link};
 use crate::backend::GroupMap;
-use crate::element::Element;
+use crate::element::{Element, ElementType};
 use crate::engine::row_keys::{Purpose, RowStreams};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -68,6 +68,32 @@ impl<E: Element> ShapleyGame<E> {
     /// model's feature names.
     fn feature_names(&self, signature: &ModelSignature) -> Option<Vec<String>> {
         self.player_names.clone().or_else(|| self.players.is_none().then(|| signature.feature_names.clone()).flatten())
+    }
+}
+
+/// Widens the standard errors of one row's sampled values (`targets × M`, target-major,
+/// with their `base` and `prediction` per target) to cover also the rounding the values
+/// carry: in quadrature, [`ElementType::rounding_deviation`] of the value in `element`,
+/// the type it is reported in, and the f64 solve's own, `√M · ε · s` (`ε` f64's machine
+/// epsilon, `s` the largest magnitude among the target's base, prediction and values).
+/// Where the samples agree to the last bits (a game the fit reproduces), a value is off
+/// from the exact one by that rounding alone, and an error from the samples alone would
+/// claim it closer than that.
+pub(crate) fn cover_rounding(
+    errors: &mut [f64],
+    values: &[f64],
+    base: &[f64],
+    prediction: &[f64],
+    element: ElementType,
+) {
+    let players = values.len() / base.len().max(1);
+    let per_target = errors.chunks_mut(players.max(1)).zip(values.chunks(players.max(1)));
+    for ((errors, values), (base, prediction)) in per_target.zip(base.iter().zip(prediction)) {
+        let scale = values.iter().fold(base.abs().max(prediction.abs()), |s, v| s.max(v.abs()));
+        let solve = (players as f64).sqrt() * f64::EPSILON * scale;
+        for (error, &value) in errors.iter_mut().zip(values).filter(|(error, _)| error.is_finite()) {
+            *error = error.hypot(element.rounding_deviation(value)).hypot(solve);
+        }
     }
 }
 

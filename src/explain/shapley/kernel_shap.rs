@@ -3,8 +3,11 @@
 //!
 //! Coalitions come from the chosen [`Estimator`] (exact enumeration whenever the budget
 //! covers every coalition). Standard errors come from the delete-a-group jackknife over
-//! the sampled units (with a finite-population correction); when they cannot be estimated the
-//! values are still returned and the errors reported as unavailable.
+//! the sampled units (with a finite-population correction), each widened to cover its
+//! value's rounding to the model's element type
+//! ([`ElementType::rounding_deviation`](crate::ElementType::rounding_deviation)) and the
+//! solve's own; when they cannot be estimated the values are still returned and the errors
+//! reported as unavailable.
 //!
 //! With a `target_standard_error`, sampling runs in rounds: after each round the values
 //! and their standard errors are recomputed, and the schedule grows (keeping every
@@ -15,7 +18,7 @@ use rand::Rng;
 use serde::Serialize;
 
 use super::batched_cholesky::LANES;
-use super::common::{Request, RowEstimate, ShapleyGame};
+use super::common::{cover_rounding, Request, RowEstimate, ShapleyGame};
 use super::estimator::{Estimator, Sampler};
 use super::game::Game;
 use super::interactions::{
@@ -25,7 +28,7 @@ use super::interactions::{
 use super::jackknife::jackknife_standard_errors;
 use super::schedule::{covers_all, default_budget};
 use super::solve::constrained_wls;
-use crate::element::Element;
+use crate::element::{Element, ElementType};
 use crate::engine::memory::WorkingSet;
 use crate::engine::Engine;
 use crate::error::{Error, ErrorKind, Result};
@@ -261,7 +264,7 @@ pub(crate) fn estimate_row<E: Element>(
         let evaluated = values.len() / t;
         values.extend(game.values(&schedule.coalitions.packed()[evaluated * words..], words)?);
         rounds += 1;
-        let solved = Round::solve(schedule, &values, &base, &prediction, plan);
+        let solved = Round::solve(schedule, &values, &base, &prediction, plan, E::TYPE);
         let next = plan.target.and_then(|(target, cap)| {
             if schedule.exact || schedule.len() >= cap {
                 return None;
@@ -271,6 +274,9 @@ pub(crate) fn estimate_row<E: Element>(
                 Err(e) if e.kind() == ErrorKind::InvalidArgument => 2 * schedule.len(),
                 Err(_) => return None,
                 Ok(round) if round.meets(target) => return None,
+                // What is left above the target is the values' rounding: no more coalitions
+                // take it lower.
+                Ok(round) if round.sampling_meets(target) => return None,
                 Ok(round) => round.next_budget(schedule.len(), target),
             };
             Some(next.min(cap))
@@ -300,19 +306,24 @@ pub(crate) fn estimate_row<E: Element>(
 struct Round {
     /// `targets × M` values.
     values: Vec<f64>,
-    /// Their standard errors; `None` when unavailable.
+    /// Their standard errors; `None` when unavailable. A sampled value's covers also its
+    /// rounding to the model's element type ([`cover_rounding`]).
     errors: Option<Vec<f64>>,
+    /// The largest standard error from the samples alone, without the rounding; `None`
+    /// when unavailable.
+    largest_sampling_error: Option<f64>,
 }
 
 impl Round {
     /// Solves every target on `schedule` with coalition values `values`, by `plan`'s
-    /// estimator.
+    /// estimator, for values reported as `element`.
     fn solve(
         schedule: &super::schedule::Schedule,
         values: &[f64],
         base: &[f64],
         prediction: &[f64],
         plan: &SamplingPlan,
+        element: ElementType,
     ) -> Result<Self> {
         let t = base.len();
         let linear_fit = |k: usize| {
@@ -334,12 +345,19 @@ impl Round {
         };
         // A jackknife stopped by a cancel or a deadline gave up: report why.
         crate::engine::call_control::check_current()?;
-        Ok(Self { values: phi, errors })
+        let largest_sampling_error = errors.as_deref().map(largest);
+        let errors = errors.map(|mut errors| {
+            if !schedule.exact {
+                cover_rounding(&mut errors, &phi, base, prediction, element);
+            }
+            errors
+        });
+        Ok(Self { values: phi, errors, largest_sampling_error })
     }
 
     /// The largest standard error; `None` when unavailable.
     fn largest_error(&self) -> Option<f64> {
-        self.errors.as_ref().map(|e| e.iter().copied().fold(0.0, f64::max))
+        self.errors.as_deref().map(largest)
     }
 
     /// Whether every standard error is available and at or below `target`.
@@ -347,12 +365,18 @@ impl Round {
         self.largest_error().is_some_and(|e| e <= target)
     }
 
+    /// Whether every standard error from the samples alone is available and at or below
+    /// `target`.
+    fn sampling_meets(&self, target: f64) -> bool {
+        self.largest_sampling_error.is_some_and(|e| e <= target)
+    }
+
     /// The next round's budget after `len` coalitions: what the 1/√n law predicts for
-    /// `target` (with a margin), at least 1.25× and at most 4× the current one; 2× when
-    /// the errors are unavailable.
+    /// `target` (with a margin) from the samples' errors, at least 1.25× and at most 4× the
+    /// current one; 2× when the errors are unavailable.
     fn next_budget(&self, len: usize, target: f64) -> usize {
         let n = len as f64;
-        let wanted = match self.largest_error() {
+        let wanted = match self.largest_sampling_error {
             Some(error) => ROUND_MARGIN * n * (error / target).powi(2),
             None => 2.0 * n,
         };
@@ -375,4 +399,9 @@ impl Round {
             target_met: target.map(|t| schedule.exact || self.meets(t)),
         }
     }
+}
+
+/// The largest of `errors` (0 for none).
+fn largest(errors: &[f64]) -> f64 {
+    errors.iter().copied().fold(0.0, f64::max)
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use rustc_hash::FxHashMap;
 
-use super::common::{Request, RowEstimate, ShapleyGame};
+use super::common::{cover_rounding, Request, RowEstimate, ShapleyGame};
 use super::game::Game;
 use super::schedule::CoalitionKey;
 use crate::alloc::{out_of_memory, try_filled, try_with_capacity};
@@ -190,13 +190,14 @@ fn estimate_row<E: Element>(game: &Game<'_, E>, pairs: usize, rng: &mut impl ran
     for means in &pair_means {
         estimate.iter_mut().zip(means).for_each(|(e, v)| *e += v / pairs as f64);
     }
-    let standard_errors = (0..t * m)
+    let mut standard_errors: Vec<f64> = (0..t * m)
         .map(|j| {
             let variance: f64 =
                 pair_means.iter().map(|means| (means[j] - estimate[j]).powi(2)).sum::<f64>() / (pairs - 1) as f64;
             (variance / pairs as f64).sqrt()
         })
         .collect();
+    cover_rounding(&mut standard_errors, &estimate, &base, &prediction, E::TYPE);
     Ok(RowEstimate {
         values: estimate,
         standard_errors,

@@ -1,0 +1,299 @@
+//! How honest the sampled Shapley methods' standard errors are, on games of many shapes.
+//!
+//! For each game, number of players `M` and budget, it explains a few rows (each over 4
+//! background rows of its own) with every KernelSHAP estimator, and with Shapley Value
+//! Sampling (`permutation`, at `budget / M` antithetic pairs), once per engine seed, and
+//! compares the values with the exact Shapley values by brute force over all `2^M`
+//! coalitions. It prints per setting:
+//!
+//! * `coverage`: the share of values within ±1.96 reported standard errors of the exact
+//!   ones (95 % where the errors are honest; `tests/shapley.rs` holds KernelSHAP to
+//!   [0.90, 0.98]), over the calls whose errors are available;
+//! * `available`: the share of calls that report standard errors;
+//! * `mean z²`: the mean of (error / standard error)² (1 where the errors are honest);
+//! * `beyond 6 SE`: values off by more than six standard errors (next to none where they
+//!   are honest);
+//! * `MAE`: the mean absolute error.
+//!
+//! and at the end how many settings fall below, inside and above [0.90, 0.98].
+//!
+//! The games, over inputs in [-1, 1) with `a_i = ((7i + 3) mod 11) / 5 − 1`: `additive`
+//! `Σ a_i x_i`; `step` `[Σ a_i x_i > 0.1]`; `max` `max_i a_i x_i`; `product`
+//! `Π_i (1 + x_i / 2)`; `sparse` `x_0 x_1 x_2 + x_3 x_4 / 2 + x_5 / 5`; `quadratic`
+//! `(Σ a_i x_i)²`; `sigmoid` `σ(1.5 Σ a_i x_i + 0.5)`; `trees`, twelve depth-3 trees.
+//!
+//! Run with (about a minute on two cores):
+//!
+//! ```text
+//! cargo run --release --example coverage_sweep
+//! LUMEN_GAMES=additive,step LUMEN_PLAYERS=10 cargo run --release --example coverage_sweep
+//! LUMEN_ESTIMATORS=permutation LUMEN_BUDGET_FACTORS=6,60 cargo run --release --example coverage_sweep
+//! ```
+//!
+//! Comma-separated, each keeps only those settings: `LUMEN_GAMES` (default: all eight),
+//! `LUMEN_PLAYERS` (default `8,10,12`), `LUMEN_BUDGET_FACTORS` (budgets as multiples of
+//! `M`, default `3,6,20,60`; a budget that covers every coalition is exact and left out)
+//! and `LUMEN_ESTIMATORS` (KernelSHAP's estimator names, and `permutation`; default: the
+//! five estimators). `LUMEN_SEEDS` (default 40) and `LUMEN_ROWS` (default 3) set the
+//! engine seeds and explained rows per setting.
+
+use lumen::explain::shapley::{
+    kernel_shap, shapley_value_sampling, Background, Estimator, KernelShapParams, ShapleyGame, ShapleySamplingParams,
+};
+use lumen::{BackendChoice, Engine, EngineConfig, Explanation, Model, ModelSignature};
+
+/// The games' shapes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Game {
+    Additive,
+    Step,
+    Max,
+    Product,
+    Sparse,
+    Quadratic,
+    Sigmoid,
+    Trees,
+}
+
+impl Game {
+    const ALL: [Game; 8] = [
+        Game::Additive,
+        Game::Step,
+        Game::Max,
+        Game::Product,
+        Game::Sparse,
+        Game::Quadratic,
+        Game::Sigmoid,
+        Game::Trees,
+    ];
+
+    fn name(self) -> String {
+        format!("{self:?}").to_lowercase()
+    }
+
+    /// The game's output at row `x`.
+    fn at(self, x: &[f32]) -> f32 {
+        let a = |i: usize| ((i * 7 + 3) % 11) as f32 / 5.0 - 1.0;
+        let score = || x.iter().enumerate().map(|(i, v)| a(i) * v).sum::<f32>();
+        match self {
+            Game::Additive => score(),
+            Game::Step => f32::from(u8::from(score() > 0.1)),
+            Game::Max => x.iter().enumerate().map(|(i, v)| a(i) * v).fold(f32::MIN, f32::max),
+            Game::Product => x.iter().map(|v| 1.0 + 0.5 * v).product(),
+            Game::Sparse => x[0] * x[1] * x[2] + 0.5 * x[3] * x[4] + 0.2 * x[5],
+            Game::Quadratic => score() * score(),
+            Game::Sigmoid => 1.0 / (1.0 + (-(1.5 * score() + 0.5)).exp()),
+            Game::Trees => (0..12usize)
+                .map(|t| {
+                    let [first, left, right, last] = [t, 3 * t + 1, 5 * t + 2, 7 * t + 3].map(|i| i % x.len());
+                    let high = x[first] > 0.0;
+                    let second = if high { x[left] > 0.25 } else { x[right] < -0.25 };
+                    let leaf = 4 * usize::from(high) + 2 * usize::from(second) + usize::from(x[last] > 0.0);
+                    ((leaf * 7 + 3 * t) % 9) as f32 / 4.0 - 1.0
+                })
+                .sum(),
+        }
+    }
+}
+
+/// A game over `M` inputs, one output.
+struct GameModel {
+    signature: ModelSignature,
+    game: Game,
+}
+
+impl Model for GameModel {
+    fn signature(&self) -> &ModelSignature {
+        &self.signature
+    }
+    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+        let n = self.signature.input_len();
+        for (x, out) in inputs.chunks(n).zip(outputs.iter_mut()).take(rows) {
+            *out = self.game.at(x);
+        }
+        Ok(())
+    }
+}
+
+/// Who explains: a KernelSHAP estimator, or Shapley Value Sampling.
+#[derive(Debug, Clone, Copy)]
+enum Explainer {
+    KernelShap(Estimator),
+    Permutation,
+}
+
+impl Explainer {
+    fn name(self) -> &'static str {
+        match self {
+            Explainer::KernelShap(estimator) => estimator.name(),
+            Explainer::Permutation => "permutation",
+        }
+    }
+
+    fn explain(self, engine: &Engine, model: &GameModel, x: &[f32], game: &ShapleyGame, budget: usize) -> Explanation {
+        let result = match self {
+            Explainer::KernelShap(estimator) => {
+                let mut params = KernelShapParams::new(game.clone());
+                params.estimator = estimator;
+                params.budget = Some(budget);
+                kernel_shap(engine, model, x, 1, &params)
+            }
+            Explainer::Permutation => {
+                let mut params = ShapleySamplingParams::new(game.clone());
+                params.permutation_pairs = (budget / x.len()).max(2);
+                shapley_value_sampling(engine, model, x, 1, &params)
+            }
+        };
+        result.unwrap_or_else(|e| panic!("{} at budget {budget}: {e}", self.name()))
+    }
+}
+
+/// What the calls of one setting add up to.
+#[derive(Default)]
+struct Tally {
+    calls: usize,
+    available: usize,
+    values: usize,
+    covered: usize,
+    z_squared: f64,
+    beyond_six: usize,
+    absolute_error: f64,
+}
+
+impl Tally {
+    fn add(&mut self, e: &Explanation, exact: &[f64]) {
+        self.calls += 1;
+        for (value, want) in e.attributions.iter().zip(exact) {
+            self.absolute_error += (value - want).abs();
+        }
+        let Some(errors) = &e.standard_errors else { return };
+        self.available += 1;
+        for ((value, want), &se) in e.attributions.iter().zip(exact).zip(errors.iter()) {
+            let error = (value - want).abs();
+            self.values += 1;
+            self.covered += usize::from(error <= 1.96 * se);
+            self.beyond_six += usize::from(error > 6.0 * se);
+            if se > 0.0 {
+                self.z_squared += (error / se).powi(2);
+            }
+        }
+    }
+
+    fn coverage(&self) -> f64 {
+        self.covered as f64 / self.values.max(1) as f64
+    }
+}
+
+/// A deterministic pseudo-random vector in [-1, 1) (xorshift).
+fn values(len: usize, seed: u64) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+        })
+        .collect()
+}
+
+/// The exact Shapley values of `game` at `x` over the equally weighted rows of
+/// `background`, by the definition over every coalition.
+fn exact_values(game: Game, x: &[f32], background: &[f32]) -> Vec<f64> {
+    let m = x.len();
+    let rows = background.len() / m;
+    let worth: Vec<f64> = (0..1usize << m)
+        .map(|s| {
+            let value = |b: &[f32]| {
+                let row: Vec<f32> = (0..m).map(|i| if s >> i & 1 == 1 { x[i] } else { b[i] }).collect();
+                f64::from(game.at(&row))
+            };
+            background.chunks(m).map(value).sum::<f64>() / rows as f64
+        })
+        .collect();
+    let factorial = |k: usize| (1..=k).map(|j| j as f64).product::<f64>();
+    (0..m)
+        .map(|i| {
+            (0..1usize << m)
+                .filter(|s| s >> i & 1 == 0)
+                .map(|s| {
+                    let size = s.count_ones() as usize;
+                    factorial(size) * factorial(m - size - 1) / factorial(m) * (worth[s | 1 << i] - worth[s])
+                })
+                .sum()
+        })
+        .collect()
+}
+
+/// The comma-separated list in `variable`, each item parsed by `parse`, or `default`.
+fn list<T>(variable: &str, default: Vec<T>, parse: impl Fn(&str) -> Option<T>) -> Vec<T> {
+    match std::env::var(variable) {
+        Ok(items) => items
+            .split(',')
+            .map(|item| parse(item.trim()).unwrap_or_else(|| panic!("{variable}: no such item: {item}")))
+            .collect(),
+        Err(_) => default,
+    }
+}
+
+fn main() {
+    let games = list("LUMEN_GAMES", Game::ALL.to_vec(), |name| Game::ALL.into_iter().find(|g| g.name() == name));
+    let players = list("LUMEN_PLAYERS", vec![8, 10, 12], |m| m.parse::<usize>().ok().filter(|m| (6..=16).contains(m)));
+    let factors = list("LUMEN_BUDGET_FACTORS", vec![3, 6, 20, 60], |f| f.parse::<usize>().ok());
+    let every = Estimator::ALL.into_iter().map(Explainer::KernelShap).collect();
+    let explainers = list("LUMEN_ESTIMATORS", every, |name| match name {
+        "permutation" => Some(Explainer::Permutation),
+        _ => Estimator::ALL.into_iter().find(|e| e.name() == name).map(Explainer::KernelShap),
+    });
+    let seeds = list("LUMEN_SEEDS", vec![40u64], |s| s.parse().ok())[0];
+    let rows = list("LUMEN_ROWS", vec![3u64], |r| r.parse().ok())[0];
+
+    println!(
+        "{:>9} {:>3} {:>22} {:>6} | {:>8} {:>9} {:>7} {:>11} {:>9}",
+        "game", "M", "estimator", "budget", "coverage", "available", "mean z²", "beyond 6 SE", "MAE"
+    );
+    let (mut below, mut inside, mut above) = (0, 0, 0);
+    for &game in &games {
+        for &m in &players {
+            let model = GameModel { signature: ModelSignature::flat(m, 1), game };
+            let settings: Vec<(Vec<f32>, ShapleyGame, Vec<f64>)> = (0..rows)
+                .map(|row| {
+                    let x = values(m, 100 + row);
+                    let background = values(4 * m, 200 + row);
+                    let exact = exact_values(game, &x, &background);
+                    let shapley = ShapleyGame::new(Background::new(background, m, None).expect("a valid background"));
+                    (x, shapley, exact)
+                })
+                .collect();
+            for &explainer in &explainers {
+                for budget in factors.iter().map(|f| f * m).filter(|&b| b < (1 << m) - 2) {
+                    let mut tally = Tally::default();
+                    for (x, shapley, exact) in &settings {
+                        for seed in 0..seeds {
+                            let config =
+                                EngineConfig { backend: BackendChoice::Cpu, threads: 1, seed, ..Default::default() };
+                            let engine = Engine::new(config).expect("a CPU engine");
+                            tally.add(&explainer.explain(&engine, &model, x, shapley, budget), exact);
+                        }
+                    }
+                    let coverage = tally.coverage();
+                    match coverage {
+                        c if c < 0.90 => below += 1,
+                        c if c > 0.98 => above += 1,
+                        _ => inside += 1,
+                    }
+                    println!(
+                        "{:>9} {m:>3} {:>22} {budget:>6} | {coverage:>8.3} {:>9.2} {:>7.2e} {:>11} {:>9.2e}",
+                        game.name(),
+                        explainer.name(),
+                        tally.available as f64 / tally.calls as f64,
+                        tally.z_squared / tally.values.max(1) as f64,
+                        tally.beyond_six,
+                        tally.absolute_error / (tally.calls * m) as f64,
+                    );
+                }
+            }
+        }
+    }
+    println!("coverage of ±1.96 SE: {below} settings below 0.90, {inside} in [0.90, 0.98], {above} above 0.98");
+}
