@@ -35,12 +35,13 @@
 //! `M`, default `3,6,20,60`; a budget that covers every coalition is exact and left out)
 //! and `LUMEN_ESTIMATORS` (KernelSHAP's estimator names, and `permutation`; default: the
 //! five estimators). `LUMEN_SEEDS` (default 40) and `LUMEN_ROWS` (default 3) set the
-//! engine seeds and explained rows per setting.
+//! engine seeds and explained rows per setting; `LUMEN_ELEMENT=f64` runs the games as double
+//! models (default `f32`).
 
 use lumen::explain::shapley::{
     kernel_shap, shapley_value_sampling, Background, Estimator, KernelShapParams, ShapleyGame, ShapleySamplingParams,
 };
-use lumen::{BackendChoice, Engine, EngineConfig, Explanation, Model, ModelSignature};
+use lumen::{BackendChoice, Element, Engine, EngineConfig, Explanation, Model, ModelSignature};
 
 /// The games' shapes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,27 +72,27 @@ impl Game {
         format!("{self:?}").to_lowercase()
     }
 
-    /// The game's output at row `x`.
-    fn at(self, x: &[f32]) -> f32 {
-        let a = |i: usize| ((i * 7 + 3) % 11) as f32 / 5.0 - 1.0;
-        let score = || x.iter().enumerate().map(|(i, v)| a(i) * v).sum::<f32>();
+    /// The game's output at row `x`, computed in `E`.
+    fn at<E: Element>(self, x: &[E]) -> E {
+        let c = E::from_f64;
+        let a = |i: usize| c(((i * 7 + 3) % 11) as f64 / 5.0 - 1.0);
+        let terms = || x.iter().enumerate().map(move |(i, &v)| a(i) * v);
+        let score = || terms().fold(E::zero(), |sum, term| sum + term);
         match self {
             Game::Additive => score(),
-            Game::Step => f32::from(u8::from(score() > 0.1)),
-            Game::Max => x.iter().enumerate().map(|(i, v)| a(i) * v).fold(f32::MIN, f32::max),
-            Game::Product => x.iter().map(|v| 1.0 + 0.5 * v).product(),
-            Game::Sparse => x[0] * x[1] * x[2] + 0.5 * x[3] * x[4] + 0.2 * x[5],
+            Game::Step => c(f64::from(u8::from(score() > c(0.1)))),
+            Game::Max => terms().fold(E::neg_infinity(), E::max),
+            Game::Product => x.iter().fold(E::one(), |product, &v| product * (E::one() + c(0.5) * v)),
+            Game::Sparse => x[0] * x[1] * x[2] + c(0.5) * x[3] * x[4] + c(0.2) * x[5],
             Game::Quadratic => score() * score(),
-            Game::Sigmoid => 1.0 / (1.0 + (-(1.5 * score() + 0.5)).exp()),
-            Game::Trees => (0..12usize)
-                .map(|t| {
-                    let [first, left, right, last] = [t, 3 * t + 1, 5 * t + 2, 7 * t + 3].map(|i| i % x.len());
-                    let high = x[first] > 0.0;
-                    let second = if high { x[left] > 0.25 } else { x[right] < -0.25 };
-                    let leaf = 4 * usize::from(high) + 2 * usize::from(second) + usize::from(x[last] > 0.0);
-                    ((leaf * 7 + 3 * t) % 9) as f32 / 4.0 - 1.0
-                })
-                .sum(),
+            Game::Sigmoid => E::one() / (E::one() + (-(c(1.5) * score() + c(0.5))).exp()),
+            Game::Trees => (0..12usize).fold(E::zero(), |sum, t| {
+                let [first, left, right, last] = [t, 3 * t + 1, 5 * t + 2, 7 * t + 3].map(|i| i % x.len());
+                let high = x[first] > E::zero();
+                let second = if high { x[left] > c(0.25) } else { x[right] < c(-0.25) };
+                let leaf = 4 * usize::from(high) + 2 * usize::from(second) + usize::from(x[last] > E::zero());
+                sum + c(((leaf * 7 + 3 * t) % 9) as f64 / 4.0 - 1.0)
+            }),
         }
     }
 }
@@ -102,11 +103,11 @@ struct GameModel {
     game: Game,
 }
 
-impl Model for GameModel {
+impl<E: Element> Model<E> for GameModel {
     fn signature(&self) -> &ModelSignature {
         &self.signature
     }
-    fn predict(&self, inputs: &[f32], rows: usize, outputs: &mut [f32]) -> lumen::Result<()> {
+    fn predict(&self, inputs: &[E], rows: usize, outputs: &mut [E]) -> lumen::Result<()> {
         let n = self.signature.input_len();
         for (x, out) in inputs.chunks(n).zip(outputs.iter_mut()).take(rows) {
             *out = self.game.at(x);
@@ -130,7 +131,14 @@ impl Explainer {
         }
     }
 
-    fn explain(self, engine: &Engine, model: &GameModel, x: &[f32], game: &ShapleyGame, budget: usize) -> Explanation {
+    fn explain<E: Element>(
+        self,
+        engine: &Engine,
+        model: &GameModel,
+        x: &[E],
+        game: &ShapleyGame<E>,
+        budget: usize,
+    ) -> Explanation {
         let result = match self {
             Explainer::KernelShap(estimator) => {
                 let mut params = KernelShapParams::new(game.clone());
@@ -184,45 +192,56 @@ impl Tally {
     }
 }
 
-/// A deterministic pseudo-random vector in [-1, 1) (xorshift).
-fn values(len: usize, seed: u64) -> Vec<f32> {
+/// A deterministic pseudo-random vector in [-1, 1) (xorshift, 24 bits: the same values
+/// for `f32` and `f64`).
+fn values<E: Element>(len: usize, seed: u64) -> Vec<E> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..len)
         .map(|_| {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+            E::from_f64(((state >> 40) as f64 / (1u64 << 24) as f64) * 2.0 - 1.0)
         })
         .collect()
 }
 
 /// The exact Shapley values of `game` at `x` over the equally weighted rows of
-/// `background`, by the definition over every coalition.
-fn exact_values(game: Game, x: &[f32], background: &[f32]) -> Vec<f64> {
+/// `background`, by the definition over every coalition, summed with Neumaier's
+/// compensation (a plain sum of the 2^M terms errs by about 5e-15 at M = 12, more than a
+/// double model's values do).
+fn exact_values<E: Element>(game: Game, x: &[E], background: &[E]) -> Vec<f64> {
     let m = x.len();
     let rows = background.len() / m;
     let worth: Vec<f64> = (0..1usize << m)
         .map(|s| {
-            let value = |b: &[f32]| {
-                let row: Vec<f32> = (0..m).map(|i| if s >> i & 1 == 1 { x[i] } else { b[i] }).collect();
-                f64::from(game.at(&row))
+            let value = |b: &[E]| {
+                let row: Vec<E> = (0..m).map(|i| if s >> i & 1 == 1 { x[i] } else { b[i] }).collect();
+                game.at(&row).widen()
             };
-            background.chunks(m).map(value).sum::<f64>() / rows as f64
+            compensated_sum(background.chunks(m).map(value)) / rows as f64
         })
         .collect();
     let factorial = |k: usize| (1..=k).map(|j| j as f64).product::<f64>();
     (0..m)
         .map(|i| {
-            (0..1usize << m)
-                .filter(|s| s >> i & 1 == 0)
-                .map(|s| {
-                    let size = s.count_ones() as usize;
-                    factorial(size) * factorial(m - size - 1) / factorial(m) * (worth[s | 1 << i] - worth[s])
-                })
-                .sum()
+            compensated_sum((0..1usize << m).filter(|s| s >> i & 1 == 0).map(|s| {
+                let size = s.count_ones() as usize;
+                factorial(size) * factorial(m - size - 1) / factorial(m) * (worth[s | 1 << i] - worth[s])
+            }))
         })
         .collect()
+}
+
+/// The sum of `terms` with Neumaier's compensation.
+fn compensated_sum(terms: impl Iterator<Item = f64>) -> f64 {
+    let (mut sum, mut lost) = (0.0f64, 0.0f64);
+    for term in terms {
+        let next = sum + term;
+        lost += if sum.abs() >= term.abs() { (sum - next) + term } else { (term - next) + sum };
+        sum = next;
+    }
+    sum + lost
 }
 
 /// The comma-separated list in `variable`, each item parsed by `parse`, or `default`.
@@ -236,40 +255,67 @@ fn list<T>(variable: &str, default: Vec<T>, parse: impl Fn(&str) -> Option<T>) -
     }
 }
 
-fn main() {
-    let games = list("LUMEN_GAMES", Game::ALL.to_vec(), |name| Game::ALL.into_iter().find(|g| g.name() == name));
-    let players = list("LUMEN_PLAYERS", vec![8, 10, 12], |m| m.parse::<usize>().ok().filter(|m| (6..=16).contains(m)));
-    let factors = list("LUMEN_BUDGET_FACTORS", vec![3, 6, 20, 60], |f| f.parse::<usize>().ok());
-    let every = Estimator::ALL.into_iter().map(Explainer::KernelShap).collect();
-    let explainers = list("LUMEN_ESTIMATORS", every, |name| match name {
-        "permutation" => Some(Explainer::Permutation),
-        _ => Estimator::ALL.into_iter().find(|e| e.name() == name).map(Explainer::KernelShap),
-    });
-    let seeds = list("LUMEN_SEEDS", vec![40u64], |s| s.parse().ok())[0];
-    let rows = list("LUMEN_ROWS", vec![3u64], |r| r.parse().ok())[0];
+/// The settings to run, from the environment.
+struct Options {
+    games: Vec<Game>,
+    players: Vec<usize>,
+    factors: Vec<usize>,
+    explainers: Vec<Explainer>,
+    seeds: u64,
+    rows: u64,
+}
 
+impl Options {
+    fn from_env() -> Self {
+        let every = Estimator::ALL.into_iter().map(Explainer::KernelShap).collect();
+        Self {
+            games: list("LUMEN_GAMES", Game::ALL.to_vec(), |name| Game::ALL.into_iter().find(|g| g.name() == name)),
+            players: list("LUMEN_PLAYERS", vec![8, 10, 12], |m| m.parse().ok().filter(|m| (6..=16).contains(m))),
+            factors: list("LUMEN_BUDGET_FACTORS", vec![3, 6, 20, 60], |f| f.parse().ok()),
+            explainers: list("LUMEN_ESTIMATORS", every, |name| match name {
+                "permutation" => Some(Explainer::Permutation),
+                _ => Estimator::ALL.into_iter().find(|e| e.name() == name).map(Explainer::KernelShap),
+            }),
+            seeds: list("LUMEN_SEEDS", vec![40], |s| s.parse().ok())[0],
+            rows: list("LUMEN_ROWS", vec![3], |r| r.parse().ok())[0],
+        }
+    }
+}
+
+fn main() {
+    let options = Options::from_env();
+    match std::env::var("LUMEN_ELEMENT").as_deref() {
+        Ok("f64") => run::<f64>(&options),
+        Ok("f32") | Err(_) => run::<f32>(&options),
+        Ok(other) => panic!("LUMEN_ELEMENT: {other}, expected f32 or f64"),
+    }
+}
+
+/// Runs every setting of `options` with models on `E` and prints the table.
+fn run<E: Element>(options: &Options) {
     println!(
         "{:>9} {:>3} {:>22} {:>6} | {:>8} {:>9} {:>7} {:>11} {:>9}",
         "game", "M", "estimator", "budget", "coverage", "available", "mean z²", "beyond 6 SE", "MAE"
     );
     let (mut below, mut inside, mut above) = (0, 0, 0);
-    for &game in &games {
-        for &m in &players {
-            let model = GameModel { signature: ModelSignature::flat(m, 1), game };
-            let settings: Vec<(Vec<f32>, ShapleyGame, Vec<f64>)> = (0..rows)
+    for &game in &options.games {
+        for &m in &options.players {
+            let signature = ModelSignature { element_type: E::TYPE, ..ModelSignature::flat(m, 1) };
+            let model = GameModel { signature, game };
+            let settings: Vec<(Vec<E>, ShapleyGame<E>, Vec<f64>)> = (0..options.rows)
                 .map(|row| {
-                    let x = values(m, 100 + row);
-                    let background = values(4 * m, 200 + row);
+                    let x = values::<E>(m, 100 + row);
+                    let background = values::<E>(4 * m, 200 + row);
                     let exact = exact_values(game, &x, &background);
                     let shapley = ShapleyGame::new(Background::new(background, m, None).expect("a valid background"));
                     (x, shapley, exact)
                 })
                 .collect();
-            for &explainer in &explainers {
-                for budget in factors.iter().map(|f| f * m).filter(|&b| b < (1 << m) - 2) {
+            for &explainer in &options.explainers {
+                for budget in options.factors.iter().map(|f| f * m).filter(|&b| b < (1 << m) - 2) {
                     let mut tally = Tally::default();
                     for (x, shapley, exact) in &settings {
-                        for seed in 0..seeds {
+                        for seed in 0..options.seeds {
                             let config =
                                 EngineConfig { backend: BackendChoice::Cpu, threads: 1, seed, ..Default::default() };
                             let engine = Engine::new(config).expect("a CPU engine");
