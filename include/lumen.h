@@ -2685,8 +2685,9 @@ lumen_status lumen_explanation_completeness_gaps(const struct lumen_explanation 
  * Copies the `rows × outputs × features` standard errors of a sampled estimate into
  * `out` (room for `out_len` floats; `LUMEN_STATUS_BUFFER_TOO_SMALL` if fewer than
  * needed). A value computed exactly has a standard error of 0; a sampled value's covers
- * also its rounding to the model's element type (one unit in its last place over √12, in
- * quadrature), so it is never below that rounding. Methods that do not
+ * also the rounding it carries (in quadrature: one unit in its last place in the model's
+ * element type over √12, and the double solve's own, 1e-12 of the values' scale), so it
+ * is never below that rounding. Methods that do not
  * sample (occlusion, feature ablation) give `LUMEN_STATUS_NOT_AVAILABLE`. Nothing is
  * written on failure. Thread-safe; `out` stays the caller's.
  *
