@@ -74,6 +74,10 @@ use lumen::explain::shapley::{kernel_shap, Background, Estimator, KernelShapPara
 use lumen::{BackendChoice, Engine, EngineConfig, Model, ModelSignature};
 use rand::SeedableRng;
 
+#[path = "../tests/support/pseudo_random.rs"]
+mod pseudo_random;
+use pseudo_random::values;
+
 /// Engine threads (the CPU backend on this two-core machine).
 const THREADS: usize = 2;
 
@@ -107,19 +111,6 @@ impl Model for TanhLinear {
         }
         Ok(())
     }
-}
-
-/// `len` deterministic pseudo-random values in [-1, 1) (xorshift64 from `seed`).
-fn values(len: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
 }
 
 /// One benchmark setting: `players` inputs, `background_rows` background rows.

@@ -38,6 +38,9 @@
 //! engine seeds and explained rows per setting; `LUMEN_ELEMENT=f64` runs the games as double
 //! models (default `f32`).
 
+#[path = "../tests/support/pseudo_random.rs"]
+mod pseudo_random;
+
 use lumen::explain::shapley::{
     kernel_shap, shapley_value_sampling, Background, Estimator, KernelShapParams, ShapleyGame, ShapleySamplingParams,
 };
@@ -192,18 +195,10 @@ impl Tally {
     }
 }
 
-/// A deterministic pseudo-random vector in [-1, 1) (xorshift, 24 bits: the same values
-/// for `f32` and `f64`).
+/// `len` deterministic pseudo-random values in [-1, 1), as `E` (the same numbers for `f32`
+/// and `f64`).
 fn values<E: Element>(len: usize, seed: u64) -> Vec<E> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            E::from_f64(((state >> 40) as f64 / (1u64 << 24) as f64) * 2.0 - 1.0)
-        })
-        .collect()
+    pseudo_random::values(len, seed).into_iter().map(|v| E::from_f64(f64::from(v))).collect()
 }
 
 /// The exact Shapley values of `game` at `x` over the equally weighted rows of

@@ -4,6 +4,9 @@
 use lumen::backend::BackendKind;
 use lumen::{BackendChoice, Engine, EngineConfig, ErrorKind, Model, ModelSignature};
 
+#[path = "../support/pseudo_random.rs"]
+mod pseudo_random;
+
 /// An engine on `backend` with `threads` workers, or `None` (with a note) when that
 /// backend cannot run on this machine (a failure instead with `LUMEN_REQUIRE_GPU=1`).
 pub fn engine(backend: BackendKind, threads: usize) -> Option<Engine> {
@@ -106,17 +109,9 @@ impl Model for Nonlinear {
     }
 }
 
-/// A deterministic pseudo-random vector in [-1, 1).
+/// `len` deterministic pseudo-random values in [-1, 1) (`tests/support/pseudo_random.rs`).
 pub fn values(len: usize, seed: u64) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-        })
-        .collect()
+    pseudo_random::values(len, seed)
 }
 
 /// Exact Shapley values from the definition, for values `v` of every coalition (bit i of

@@ -15,6 +15,10 @@ use lumen::model::device::DevicePtr;
 use lumen::model::{DeviceModel, InputDtype, MemorySpace};
 use lumen::{Error, ErrorKind, Model, ModelSignature};
 
+#[path = "../support/pseudo_random.rs"]
+mod pseudo_random;
+pub use pseudo_random::uniform;
+
 /// The seed of this run's random data: `LUMEN_GPU_CHECK_SEED`, or the clock (printed, so
 /// a failure can be replayed).
 pub fn run_seed() -> u64 {
@@ -23,19 +27,6 @@ pub fn run_seed() -> u64 {
     });
     eprintln!("random data seed: {seed} (replay with LUMEN_GPU_CHECK_SEED={seed})");
     seed
-}
-
-/// `len` values uniform in `[lo, hi)` from a xorshift stream.
-pub fn uniform(len: usize, seed: u64, lo: f32, hi: f32) -> Vec<f32> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            lo + (hi - lo) * ((state >> 40) as f32 / (1u64 << 24) as f32)
-        })
-        .collect()
 }
 
 /// The largest relative error of `gpu` against `cpu`, relative to `max(|cpu_i|, 1e-6 ·
