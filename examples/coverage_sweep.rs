@@ -4,7 +4,7 @@
 //! background rows of its own) with every KernelSHAP estimator, and with Shapley Value
 //! Sampling (`permutation`, at `budget / M` antithetic pairs), once per engine seed, and
 //! compares the values with the exact Shapley values by brute force over all `2^M`
-//! coalitions. It prints per setting:
+//! coalitions (`tests/common`'s definition, compensated sums). It prints per setting:
 //!
 //! * `coverage`: the share of values within ±1.96 reported standard errors of the exact
 //!   ones (95 % where the errors are honest; `tests/shapley.rs` holds KernelSHAP to
@@ -38,8 +38,8 @@
 //! engine seeds and explained rows per setting; `LUMEN_ELEMENT=f64` runs the games as double
 //! models (default `f32`).
 
-#[path = "../tests/support/pseudo_random.rs"]
-mod pseudo_random;
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 use lumen::explain::shapley::{
     kernel_shap, shapley_value_sampling, Background, Estimator, KernelShapParams, ShapleyGame, ShapleySamplingParams,
@@ -198,13 +198,11 @@ impl Tally {
 /// `len` deterministic pseudo-random values in [-1, 1), as `E` (the same numbers for `f32`
 /// and `f64`).
 fn values<E: Element>(len: usize, seed: u64) -> Vec<E> {
-    pseudo_random::values(len, seed).into_iter().map(|v| E::from_f64(f64::from(v))).collect()
+    common::values(len, seed).into_iter().map(|v| E::from_f64(f64::from(v))).collect()
 }
 
 /// The exact Shapley values of `game` at `x` over the equally weighted rows of
-/// `background`, by the definition over every coalition, summed with Neumaier's
-/// compensation (a plain sum of the 2^M terms errs by about 5e-15 at M = 12, more than a
-/// double model's values do).
+/// `background`, by the definition over every coalition (the tests' own).
 fn exact_values<E: Element>(game: Game, x: &[E], background: &[E]) -> Vec<f64> {
     let m = x.len();
     let rows = background.len() / m;
@@ -214,29 +212,10 @@ fn exact_values<E: Element>(game: Game, x: &[E], background: &[E]) -> Vec<f64> {
                 let row: Vec<E> = (0..m).map(|i| if s >> i & 1 == 1 { x[i] } else { b[i] }).collect();
                 game.at(&row).widen()
             };
-            compensated_sum(background.chunks(m).map(value)) / rows as f64
+            common::compensated_sum(background.chunks(m).map(value)) / rows as f64
         })
         .collect();
-    let factorial = |k: usize| (1..=k).map(|j| j as f64).product::<f64>();
-    (0..m)
-        .map(|i| {
-            compensated_sum((0..1usize << m).filter(|s| s >> i & 1 == 0).map(|s| {
-                let size = s.count_ones() as usize;
-                factorial(size) * factorial(m - size - 1) / factorial(m) * (worth[s | 1 << i] - worth[s])
-            }))
-        })
-        .collect()
-}
-
-/// The sum of `terms` with Neumaier's compensation.
-fn compensated_sum(terms: impl Iterator<Item = f64>) -> f64 {
-    let (mut sum, mut lost) = (0.0f64, 0.0f64);
-    for term in terms {
-        let next = sum + term;
-        lost += if sum.abs() >= term.abs() { (sum - next) + term } else { (term - next) + sum };
-        sum = next;
-    }
-    sum + lost
+    common::brute_force_shapley(&worth, m)
 }
 
 /// The comma-separated list in `variable`, each item parsed by `parse`, or `default`.

@@ -116,18 +116,28 @@ pub fn values(len: usize, seed: u64) -> Vec<f32> {
 
 /// Exact Shapley values from the definition, for values `v` of every coalition (bit i of
 /// the index = player i) of `m` players:
-/// φ_i = Σ_{S ⊆ N∖{i}} |S|!(M−|S|−1)!/M! · (v(S ∪ {i}) − v(S)).
+/// φ_i = Σ_{S ⊆ N∖{i}} |S|!(M−|S|−1)!/M! · (v(S ∪ {i}) − v(S)), summed with
+/// [`compensated_sum`] (a plain sum of the 2^M terms errs by about 5e-15 at M = 12, more
+/// than a double model's sampled values do).
 pub fn brute_force_shapley(v: &[f64], m: usize) -> Vec<f64> {
     let factorial = |k: usize| (1..=k).map(|j| j as f64).product::<f64>();
     (0..m)
         .map(|i| {
-            (0..1usize << m)
-                .filter(|s| s >> i & 1 == 0)
-                .map(|s| {
-                    let size = s.count_ones() as usize;
-                    factorial(size) * factorial(m - size - 1) / factorial(m) * (v[s | 1 << i] - v[s])
-                })
-                .sum()
+            compensated_sum((0..1usize << m).filter(|s| s >> i & 1 == 0).map(|s| {
+                let size = s.count_ones() as usize;
+                factorial(size) * factorial(m - size - 1) / factorial(m) * (v[s | 1 << i] - v[s])
+            }))
         })
         .collect()
+}
+
+/// The sum of `terms` with Neumaier's compensation.
+pub fn compensated_sum(terms: impl Iterator<Item = f64>) -> f64 {
+    let (mut sum, mut lost) = (0.0f64, 0.0f64);
+    for term in terms {
+        let next = sum + term;
+        lost += if sum.abs() >= term.abs() { (sum - next) + term } else { (term - next) + sum };
+        sum = next;
+    }
+    sum + lost
 }
