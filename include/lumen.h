@@ -1877,8 +1877,9 @@ typedef struct lumen_shapley_sampling_options {
   struct lumen_shapley_game game;
   /**
    * Antithetic pairs of permutations per row (each pair walks a random order and its
-   * reverse); 0 uses the default, 25; otherwise at least 2, for a standard error, and at
-   * most `LUMEN_MAX_SAMPLES`.
+   * reverse); 0 uses the default, 25; at most `LUMEN_MAX_SAMPLES`. The standard errors
+   * come from the spread of the pairs: with 1 the values stand and the explanation
+   * reports no standard errors.
    */
   size_t permutation_pairs;
   /**

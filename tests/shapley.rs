@@ -115,6 +115,29 @@ fn sampling_refuses_more_permutation_pairs_than_its_limit() {
     }
 }
 
+/// The standard errors come from the spread of the pairs: one pair has none, so it gives
+/// the values (exact on a linear model) without errors, and zero pairs are refused.
+#[test]
+fn sampling_with_one_pair_gives_the_values_without_standard_errors() {
+    let w = vec![0.5, -1.0, 2.0, 0.25];
+    let model = Linear::new(&[4], vec![w.clone()], vec![0.1]);
+    let x = values(4, 1);
+    let background = values(4 * 3, 2);
+    let game = ShapleyGame::new(Background::new(background.clone(), 4, None).unwrap());
+    let params = ShapleySamplingParams { game: game.clone(), permutation_pairs: 1 };
+    let e = shapley_value_sampling(&engine(1, 3), &model, &x, 1, &params).unwrap();
+    assert!(e.standard_errors.is_none());
+    for i in 0..4 {
+        let mean_b: f64 = (0..3).map(|r| f64::from(background[r * 4 + i])).sum::<f64>() / 3.0;
+        let expected = f64::from(w[i]) * (f64::from(x[i]) - mean_b);
+        assert!((e.attributions[i] - expected).abs() < 1e-5, "player {i}: {} vs {expected}", e.attributions[i]);
+    }
+    let params = ShapleySamplingParams { game, permutation_pairs: 0 };
+    let error = shapley_value_sampling(&engine(1, 3), &model, &x, 1, &params).unwrap_err();
+    assert_eq!(error.kind(), lumen::ErrorKind::InvalidArgument);
+    assert_eq!(error.message(), "permutation_pairs: is 0, expected at least 1");
+}
+
 #[test]
 fn logit_link_explains_log_odds() {
     struct Sigmoid(ModelSignature);

@@ -157,8 +157,9 @@ pub struct lumen_shapley_sampling_options {
     /// The game: background, players, outputs, link.
     pub game: lumen_shapley_game,
     /// Antithetic pairs of permutations per row (each pair walks a random order and its
-    /// reverse); 0 uses the default, 25; otherwise at least 2, for a standard error, and at
-    /// most `LUMEN_MAX_SAMPLES`.
+    /// reverse); 0 uses the default, 25; at most `LUMEN_MAX_SAMPLES`. The standard errors
+    /// come from the spread of the pairs: with 1 the values stand and the explanation
+    /// reports no standard errors.
     pub permutation_pairs: usize,
     /// How the call may be stopped and watched (cancel token, deadline, progress,
     /// parallelism); NULL for none.

@@ -873,8 +873,9 @@ static void test_sampling(lumen_engine *engine) {
     options.game.background_len = BG * N;
     options.game.background_weights = weights;
     options.game.background_weights_len = BG;
-    const size_t pairs[3] = {2, 3, 0};
-    for (size_t p = 0; p < 3 && model != NULL; p++) {
+    /* One pair: the values, and no standard errors (no spread to estimate them from). */
+    const size_t pairs[4] = {1, 2, 3, 0};
+    for (size_t p = 0; p < 4 && model != NULL; p++) {
         options.permutation_pairs = pairs[p];
         lumen_explanation *ex = sampling(engine, model, x, ROWS * N, ROWS, &options);
         if (ex == NULL) {
@@ -888,6 +889,15 @@ static void test_sampling(lumen_engine *engine) {
         CHECK_OK(lumen_explanation_attributions(ex, got, ROWS * N));
         check_values(got, want, ROWS * N, LINEAR_TOLERANCE, "sampling, linear model");
         check_local_accuracy(ex);
+        if (pairs[p] == 1) {
+            float se[ROWS * N];
+            se[0] = UNTOUCHED;
+            CHECK_FAILS(lumen_explanation_standard_errors(ex, se, ROWS * N), LUMEN_STATUS_NOT_AVAILABLE,
+                        "standard errors");
+            CHECK(se[0] == UNTOUCHED);
+            lumen_explanation_free(ex);
+            continue;
+        }
         float *se = standard_errors(ex, ROWS * N);
         if (se != NULL) {
             size_t bad = 0;
@@ -1301,10 +1311,6 @@ static void test_errors(lumen_engine *engine) {
     lumen_explanation *ex = SENTINEL;
     lumen_shapley_sampling_options sopt = lumen_shapley_sampling_options_default();
     sopt.game = good;
-    sopt.permutation_pairs = 1;
-    CHECK_FAILS(lumen_engine_explain_shapley_sampling(engine, model, x, ER_N, 1, &sopt, &ex),
-                LUMEN_STATUS_INVALID_ARGUMENT, "permutation_pairs");
-    CHECK(ex == SENTINEL);
     lumen_kernel_shap_options kopt = lumen_kernel_shap_options_default();
     kopt.game = good;
     kopt.error_batches = 1;

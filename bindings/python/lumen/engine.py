@@ -441,7 +441,8 @@ class Engine:
         row_keys: RowKeys | None = None,
         row_targets: Sequence[int] | None = None,
     ) -> Explanation:
-        """Shapley Value Sampling over antithetic permutation pairs (default 25)."""
+        """Shapley Value Sampling over antithetic permutation pairs (default 25; with one pair
+        the values stand and ``standard_errors`` is ``None``)."""
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
         keep = _keep(model)
         options = _native.lib.lumen_shapley_sampling_options_default()

@@ -33,7 +33,8 @@ pub struct ShapleySamplingParams<E: Element = f32> {
     #[serde(flatten)]
     pub game: ShapleyGame<E>,
     /// Antithetic pairs of permutations per row (each pair walks π and its reverse); at
-    /// least 2, for a standard error.
+    /// least 1. The standard errors come from the spread of the pairs: with one pair the
+    /// values stand and the explanation reports no standard errors.
     pub permutation_pairs: usize,
 }
 
@@ -69,11 +70,8 @@ pub fn shapley_value_sampling<E: Element>(
     }
     crate::limits::at_most("permutation_pairs", params.permutation_pairs, crate::limits::MAX_SAMPLES)?;
     let request = Request::new(engine, model, inputs, rows, &params.game)?;
-    if params.permutation_pairs < 2 {
-        return Err(Error::invalid(
-            "permutation_pairs",
-            format!("is {}, expected at least 2 (a standard error needs two pairs)", params.permutation_pairs),
-        ));
+    if params.permutation_pairs == 0 {
+        return Err(Error::invalid("permutation_pairs", "is 0, expected at least 1"));
     }
     let estimates = request.estimate_rows(|game, rng| estimate_row(game, params.permutation_pairs, rng))?;
     let parameters = super::super::parameters_json(params)?;
@@ -190,10 +188,11 @@ fn estimate_row<E: Element>(game: &Game<'_, E>, pairs: usize, rng: &mut impl ran
     for means in &pair_means {
         estimate.iter_mut().zip(means).for_each(|(e, v)| *e += v / pairs as f64);
     }
+    // One pair has no spread to estimate an error from: NaN marks the errors unavailable.
     let mut standard_errors: Vec<f64> = (0..t * m)
         .map(|j| {
-            let variance: f64 =
-                pair_means.iter().map(|means| (means[j] - estimate[j]).powi(2)).sum::<f64>() / (pairs - 1) as f64;
+            let squares: f64 = pair_means.iter().map(|means| (means[j] - estimate[j]).powi(2)).sum();
+            let variance = if pairs < 2 { f64::NAN } else { squares / (pairs - 1) as f64 };
             (variance / pairs as f64).sqrt()
         })
         .collect();

@@ -29,9 +29,11 @@ public final class ShapleySamplingOptions extends ShapleyOptions<ShapleySampling
     }
 
     /**
-     * Antithetic pairs of permutations per row (default 25, at least 2).
+     * Antithetic pairs of permutations per row (default 25, at least 1). The standard errors come
+     * from the spread of the pairs: with one pair the values stand and the explanation has no
+     * standard errors.
      *
-     * @param pairs antithetic pairs of permutations per row (default 25, at least 2)
+     * @param pairs antithetic pairs of permutations per row (default 25, at least 1)
      * @return these options
      */
     public ShapleySamplingOptions permutationPairs(int pairs) {
