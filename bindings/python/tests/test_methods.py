@@ -104,6 +104,12 @@ def test_shapley_sampling_linear(engine, linear):
     np.testing.assert_allclose(ex.standard_errors, 0.0, atol=1e-5)
 
 
+def test_shapley_sampling_with_one_pair_has_no_standard_errors(engine, linear):
+    ex = engine.shapley_sampling(linear, X, BACKGROUND, permutation_pairs=1)
+    np.testing.assert_allclose(ex.attributions, linear_attributions(X, BACKGROUND.mean(0)), atol=1e-4)
+    assert ex.standard_errors is None
+
+
 def test_integrated_gradients(engine, linear):
     ex = engine.integrated_gradients(linear, X, baseline=BASELINE, n_steps=8)
     np.testing.assert_allclose(ex.attributions, linear_attributions(X, BASELINE), atol=1e-5)

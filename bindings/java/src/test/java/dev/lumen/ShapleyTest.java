@@ -10,6 +10,7 @@ import static dev.lumen.Fixtures.linearAttributions;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -70,6 +71,17 @@ class ShapleyTest {
                         new ShapleySamplingOptions(BASELINE).permutationPairs(4))) {
             assertEquals("shapley_value_sampling", e.method());
             assertClose(linearAttributions(BASELINE), e.attributions(), TOLERANCE);
+        }
+    }
+
+    @Test
+    void shapleySamplingWithOnePairHasValuesAndNoStandardErrors() {
+        try (Engine engine = new Engine();
+                ModelHandle model = new ModelHandle(linear, linear.spec());
+                Explanation e = engine.shapleySampling(model, X, 2,
+                        new ShapleySamplingOptions(BASELINE).permutationPairs(1))) {
+            assertClose(linearAttributions(BASELINE), e.attributions(), TOLERANCE);
+            assertNull(e.standardErrors(), "one pair has no spread to estimate errors from");
         }
     }
 
