@@ -18,7 +18,8 @@ odd terms of order three and more. The candidate fits, on the coalitions the wal
 estimator's size terms and, with ``+score``, its score terms along the direction ``b`` of a
 linear fit; with ``+triples``, the pairs and triples among the five players with the
 largest linear values, as products of their 0/1 memberships or, with ``+walsh``, of their
-signs, which ``+ridge`` penalises as PolySHAP does), and estimates ``phi_i = phi_i(g) +
+signs, which ``+ridge`` penalises as PolySHAP does; ``+choose`` keeps plain sampling's
+pair means where their summed variance is the smaller), and estimates ``phi_i = phi_i(g) +
 mean over pairs of the residual game v - g's pair means``. Cross-fitted over ``K`` folds of pairs (each fold's residuals use a
 ``g`` fitted on the other folds' walks), so that the estimate stays unbiased and the pair
 quantities stay independent for the standard error; every fold's ``phi(g)`` plus residual
@@ -168,6 +169,11 @@ def adjusted(v, z, shapley, orders, folds, variant):
         g = f @ np.linalg.solve(gram, x.T @ v[fitted_on])
         held = np.repeat(fold_of == k, 2)
         per_pair[fold_of == k] = shapley @ g + pair_means(v - g, orders[held])
+    if "choose" in variant:
+        # Plain sampling's pair means where their spread is the smaller one.
+        plain = pair_means(v, orders)
+        if plain.var(0, ddof=1).sum() <= per_pair.var(0, ddof=1).sum():
+            per_pair = plain
     return per_pair.mean(0), per_pair.std(0, ddof=1) / math.sqrt(pairs)
 
 
