@@ -86,6 +86,15 @@ fn sampling_converges_to_brute_force_within_its_standard_errors_evaluating_each_
     // coalitions over the 3 background rows.
     let distinct_rows = 1 + 3 + 30 * 3;
     assert!(e.diagnostics[0].model_rows_evaluated <= distinct_rows, "{}", e.diagnostics[0].model_rows_evaluated);
+    // The row's sampling facts: the distinct coalitions it evaluated and its largest error.
+    let flags = &e.sampling_diagnostics().expect("Shapley Value Sampling records its sampling")[0];
+    assert_eq!(flags.coalitions as u64 * 3, e.diagnostics[0].model_rows_evaluated - 1 - 3);
+    assert!(flags.standard_errors_available && !flags.exact && flags.rounds == 1);
+    // The reported errors are rounded to the model's f32; the facts keep the f64.
+    let largest = se.iter().map(|&e| f64::from(e)).fold(0.0, f64::max);
+    let recorded = flags.largest_standard_error.expect("available");
+    assert!((recorded - largest).abs() <= 1e-6 * largest, "{recorded} vs {largest}");
+    assert_eq!((flags.target_standard_error, flags.target_met), (None, None));
 }
 
 #[test]
@@ -127,6 +136,9 @@ fn sampling_with_one_pair_gives_the_values_without_standard_errors() {
     let params = ShapleySamplingParams { game: game.clone(), permutation_pairs: 1 };
     let e = shapley_value_sampling(&engine(1, 3), &model, &x, 1, &params).unwrap();
     assert!(e.standard_errors.is_none());
+    let flags = &e.sampling_diagnostics().expect("Shapley Value Sampling records its sampling")[0];
+    assert!(!flags.standard_errors_available && flags.largest_standard_error.is_none());
+    assert!(!flags.exact && flags.rounds == 1);
     for i in 0..4 {
         let mean_b: f64 = (0..3).map(|r| f64::from(background[r * 4 + i])).sum::<f64>() / 3.0;
         let expected = f64::from(w[i]) * (f64::from(x[i]) - mean_b);

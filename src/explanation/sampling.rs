@@ -30,8 +30,8 @@ pub struct SamplingDiagnostics {
 }
 
 impl Explanation {
-    /// The per-row sampling facts of a sampled Shapley explanation (KernelSHAP, TimeSHAP);
-    /// `None` for other methods.
+    /// The per-row sampling facts of a sampled Shapley explanation (KernelSHAP, TimeSHAP,
+    /// Shapley Value Sampling); `None` for other methods.
     pub fn sampling_diagnostics(&self) -> Option<Vec<SamplingDiagnostics>> {
         let value = self.parameters.get(SAMPLING_KEY)?;
         serde_json::from_value(value.clone()).ok()

@@ -895,6 +895,11 @@ static void test_sampling(lumen_engine *engine) {
             CHECK_FAILS(lumen_explanation_standard_errors(ex, se, ROWS * N), LUMEN_STATUS_NOT_AVAILABLE,
                         "standard errors");
             CHECK(se[0] == UNTOUCHED);
+            char *json = NULL;
+            if (CHECK_OK(lumen_explanation_to_json(ex, &json))) {
+                CHECK_CONTAINS(json, "\"standard_errors_available\":false");
+            }
+            lumen_string_free(json);
             lumen_explanation_free(ex);
             continue;
         }
@@ -912,6 +917,7 @@ static void test_sampling(lumen_engine *engine) {
             if (CHECK_OK(lumen_explanation_to_json(ex, &json))) {
                 CHECK_CONTAINS(json, "\"method\":\"shapley_value_sampling\"");
                 CHECK_CONTAINS(json, "\"permutation_pairs\":25");
+                CHECK_CONTAINS(json, "\"standard_errors_available\":true");
             }
             lumen_string_free(json);
         }

@@ -44,13 +44,13 @@ class ReasonCode(NamedTuple):
 
 @dataclass(frozen=True)
 class SamplingDiagnostics:
-    """How one row's sampled Shapley values were reached (KernelSHAP, TimeSHAP): the
-    sampling ``rounds`` (1 unless ``target_standard_error`` asked for more), the
-    ``coalitions`` evaluated (each over every background row, the empty and full ones
-    aside), whether they were ``exact`` (every coalition enumerated), whether the standard
-    errors could be estimated (``standard_errors_available``; when not, the values stand
-    and :attr:`Explanation.standard_errors` is None), the ``largest_standard_error`` of
-    the row's values (None when unavailable), and with an accuracy-driven budget the
+    """How one row's sampled Shapley values were reached (KernelSHAP, TimeSHAP, Shapley
+    Value Sampling): the sampling ``rounds`` (1 unless ``target_standard_error`` asked for
+    more), the ``coalitions`` evaluated (each over every background row, the empty and full
+    ones aside), whether they were ``exact`` (every coalition enumerated), whether the
+    standard errors could be estimated (``standard_errors_available``; when not, the values
+    stand and :attr:`Explanation.standard_errors` is None), the ``largest_standard_error``
+    of the row's values (None when unavailable), and with an accuracy-driven budget the
     ``target_standard_error`` and whether it was ``target_met`` (both None without)."""
 
     rounds: int

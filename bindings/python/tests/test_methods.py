@@ -108,6 +108,11 @@ def test_shapley_sampling_with_one_pair_has_no_standard_errors(engine, linear):
     ex = engine.shapley_sampling(linear, X, BACKGROUND, permutation_pairs=1)
     np.testing.assert_allclose(ex.attributions, linear_attributions(X, BACKGROUND.mean(0)), atol=1e-4)
     assert ex.standard_errors is None
+    assert ex.sampling is not None and len(ex.sampling) == len(X)
+    assert all(not row.standard_errors_available and row.largest_standard_error is None for row in ex.sampling)
+    paired = engine.shapley_sampling(linear, X, BACKGROUND, permutation_pairs=3)
+    assert paired.sampling is not None
+    assert all(row.standard_errors_available and row.rounds == 1 for row in paired.sampling)
 
 
 def test_integrated_gradients(engine, linear):

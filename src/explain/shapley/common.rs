@@ -116,7 +116,7 @@ pub(crate) struct RowEstimate {
     pub base: Vec<f64>,
     /// Model rows evaluated for this row.
     pub rows_evaluated: u64,
-    /// How a regression estimate was sampled; `None` for permutation sampling.
+    /// How the estimate was sampled.
     pub sampling: Option<SamplingDiagnostics>,
 }
 

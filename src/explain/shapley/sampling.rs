@@ -2,7 +2,8 @@
 //! permutation π is walked together with its reverse; a player's value is the mean of
 //! its marginal contributions v(S ∪ i) − v(S) over the walked permutations. Every walk
 //! telescopes to v(N) − v(∅), so local accuracy holds exactly; the standard error comes
-//! from the spread of the antithetic pairs' means.
+//! from the spread of the antithetic pairs' means. Each row's [`SamplingDiagnostics`]
+//! record the distinct coalitions evaluated and the largest standard error.
 //!
 //! Walks share prefixes (most often their first and last players), and each distinct
 //! coalition is evaluated once: with the default 25 pairs that saves about 52 % of the
@@ -23,7 +24,7 @@ use crate::engine::memory::WorkingSet;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::explain::row_targets::{by_row_target, TargetGroup, Targeted};
-use crate::explanation::{Explanation, Method};
+use crate::explanation::{Explanation, Method, SamplingDiagnostics};
 use crate::model::Model;
 
 /// Shapley Value Sampling's parameters.
@@ -197,13 +198,23 @@ fn estimate_row<E: Element>(game: &Game<'_, E>, pairs: usize, rng: &mut impl ran
         })
         .collect();
     cover_rounding(&mut standard_errors, &estimate, &base, &prediction, E::TYPE);
+    let available = standard_errors.iter().all(|e| e.is_finite());
+    let sampling = SamplingDiagnostics {
+        rounds: 1,
+        coalitions: distinct.len() / words,
+        exact: false,
+        standard_errors_available: available,
+        largest_standard_error: available.then(|| standard_errors.iter().copied().fold(0.0, f64::max)),
+        target_standard_error: None,
+        target_met: None,
+    };
     Ok(RowEstimate {
         values: estimate,
         standard_errors,
         prediction,
         base,
         rows_evaluated: game.rows_evaluated(),
-        sampling: None,
+        sampling: Some(sampling),
     })
 }
 
