@@ -91,7 +91,7 @@ fn sampling_converges_to_brute_force_within_its_standard_errors_evaluating_each_
     assert_eq!(flags.coalitions as u64 * 3, e.diagnostics[0].model_rows_evaluated - 1 - 3);
     assert!(flags.standard_errors_available && !flags.exact && flags.rounds == 1);
     // The reported errors are rounded to the model's f32; the facts keep the f64.
-    let largest = se.iter().map(|&e| f64::from(e)).fold(0.0, f64::max);
+    let largest = se.iter().copied().fold(0.0, f64::max);
     let recorded = flags.largest_standard_error.expect("available");
     assert!((recorded - largest).abs() <= 1e-6 * largest, "{recorded} vs {largest}");
     assert_eq!((flags.target_standard_error, flags.target_met), (None, None));
