@@ -72,7 +72,8 @@ fn run_every_method() {
 
     // Shapley value sampling, Occlusion and Feature Ablation of a small image.
     let background = Background::new(values(players * 4, 5), players, None).unwrap();
-    let sampling = ShapleySamplingParams { game: ShapleyGame::new(background), permutation_pairs: 8 };
+    let sampling =
+        ShapleySamplingParams { permutation_pairs: 8, ..ShapleySamplingParams::new(ShapleyGame::new(background)) };
     shapley_value_sampling(&engine, &model, &values(players, 6), 1, &sampling).unwrap();
     let image = Nonlinear::new(&[1, 16, 16], false);
     occlusion(&engine, &image, &values(256, 4), 1, &OcclusionParams::new(vec![1, 4, 4])).unwrap();

@@ -237,7 +237,8 @@ fn shapley_sampling_with_many_pairs() {
     let model = Weighted::flat(players);
     let x = common::values(players, 4);
     let background = Background::new(common::values(players * 10, 5), players, None).unwrap();
-    let params = ShapleySamplingParams { game: ShapleyGame::new(background), permutation_pairs: 200 };
+    let params =
+        ShapleySamplingParams { permutation_pairs: 200, ..ShapleySamplingParams::new(ShapleyGame::new(background)) };
     check("shapley_value_sampling", 64 * players, Fits::Yes, || {
         shapley_value_sampling(&engine(), &model, &x, 1, &params)
     });

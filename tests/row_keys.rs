@@ -111,7 +111,10 @@ fn kernel_shap_rows_do_not_depend_on_the_call() {
 #[test]
 fn shapley_sampling_rows_do_not_depend_on_the_call() {
     assert_row_independent(|engine, x, rows| {
-        let params = ShapleySamplingParams { game: ShapleyGame::new(background()), permutation_pairs: 3 };
+        let params = ShapleySamplingParams {
+            permutation_pairs: 3,
+            ..ShapleySamplingParams::new(ShapleyGame::new(background()))
+        };
         shapley_value_sampling(engine, &Smooth::new(), x, rows, &params).unwrap()
     });
 }
@@ -154,7 +157,8 @@ fn with_control<T>(seed: Option<u64>, row_keys: Option<Vec<u64>>, f: impl FnOnce
 }
 
 fn sampled(engine: &Engine, x: &[f32], rows: usize) -> Explanation {
-    let params = ShapleySamplingParams { game: ShapleyGame::new(background()), permutation_pairs: 2 };
+    let params =
+        ShapleySamplingParams { permutation_pairs: 2, ..ShapleySamplingParams::new(ShapleyGame::new(background())) };
     shapley_value_sampling(engine, &Smooth::new(), x, rows, &params).unwrap()
 }
 
@@ -173,7 +177,10 @@ fn caller_keys_replace_the_hash_and_reproduce_one_row_of_a_batch() {
     assert!(hashed.to_json().unwrap().contains("\"source\":\"input_hash\""));
 
     let error = with_control(None, Some(ids[..2].to_vec()), || {
-        let params = ShapleySamplingParams { game: ShapleyGame::new(background()), permutation_pairs: 2 };
+        let params = ShapleySamplingParams {
+            permutation_pairs: 2,
+            ..ShapleySamplingParams::new(ShapleyGame::new(background()))
+        };
         shapley_value_sampling(&engine(1, 5), &Smooth::new(), &x, 3, &params).unwrap_err()
     });
     assert_eq!(error.kind(), ErrorKind::LengthMismatch);
@@ -285,7 +292,8 @@ fn nonlinear_model_rows_are_keyed_by_their_values() {
     let model = Nonlinear::new(&[FEATURES], true);
     let row = values(FEATURES, 12);
     let x = [row.clone(), values(FEATURES, 13), row].concat();
-    let params = ShapleySamplingParams { game: ShapleyGame::new(background()), permutation_pairs: 2 };
+    let params =
+        ShapleySamplingParams { permutation_pairs: 2, ..ShapleySamplingParams::new(ShapleyGame::new(background())) };
     let e = shapley_value_sampling(&engine(2, 1), &model, &x, 3, &params).unwrap();
     assert_eq!(e.row_attributions(0, 0), e.row_attributions(2, 0));
 }

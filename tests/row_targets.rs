@@ -154,7 +154,14 @@ fn perturbation_methods_take_a_target_per_row() {
     assert_equals_one_call_per_row(|x, rows, targets| {
         let mut game = ShapleyGame::new(background.clone());
         game.targets = targets;
-        shapley_value_sampling(&engine, &model, x, rows, &ShapleySamplingParams { game, permutation_pairs: 2 }).unwrap()
+        shapley_value_sampling(
+            &engine,
+            &model,
+            x,
+            rows,
+            &ShapleySamplingParams { permutation_pairs: 2, ..ShapleySamplingParams::new(game) },
+        )
+        .unwrap()
     });
 }
 

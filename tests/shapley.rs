@@ -49,7 +49,8 @@ fn sampling_is_exact_for_a_linear_model_and_locally_accurate() {
     let x = values(5, 1);
     let background = values(5 * 4, 2);
     let bg = Background::new(background.clone(), 5, Some(vec![1.0, 2.0, 3.0, 4.0])).unwrap();
-    let params = ShapleySamplingParams { game: ShapleyGame::new(bg.clone()), permutation_pairs: 3 };
+    let params =
+        ShapleySamplingParams { permutation_pairs: 3, ..ShapleySamplingParams::new(ShapleyGame::new(bg.clone())) };
     let e = shapley_value_sampling(&engine(2, 5), &model, &x, 1, &params).unwrap();
     for i in 0..5 {
         let mean_b: f64 = (0..4).map(|r| bg.weights[r] * f64::from(background[r * 5 + i])).sum();
@@ -75,7 +76,7 @@ fn sampling_converges_to_brute_force_within_its_standard_errors_evaluating_each_
     let mut game = ShapleyGame::new(Background::new(background, 6, Some(weights)).unwrap());
     game.players = Some(players);
     game.targets = Some(vec![0]);
-    let params = ShapleySamplingParams { game, permutation_pairs: 400 };
+    let params = ShapleySamplingParams { permutation_pairs: 400, ..ShapleySamplingParams::new(game) };
     let e = shapley_value_sampling(&engine(2, 11), &model, &x, 1, &params).unwrap();
     let se = e.standard_errors.as_ref().unwrap();
     for i in 0..5 {
@@ -114,7 +115,7 @@ fn sampling_refuses_more_permutation_pairs_than_its_limit() {
     let model = Nonlinear::new(&[4], true);
     let game = ShapleyGame::new(Background::new(values(4, 6), 4, None).unwrap());
     for pairs in [lumen::limits::MAX_SAMPLES + 1, usize::MAX / 2 + 1, usize::MAX] {
-        let params = ShapleySamplingParams { game: game.clone(), permutation_pairs: pairs };
+        let params = ShapleySamplingParams { permutation_pairs: pairs, ..ShapleySamplingParams::new(game.clone()) };
         let e = shapley_value_sampling(&engine(1, 0), &model, &values(4, 5), 1, &params).unwrap_err();
         assert_eq!(e.kind(), lumen::ErrorKind::InvalidArgument);
         assert_eq!(
@@ -133,7 +134,7 @@ fn sampling_with_one_pair_gives_the_values_without_standard_errors() {
     let x = values(4, 1);
     let background = values(4 * 3, 2);
     let game = ShapleyGame::new(Background::new(background.clone(), 4, None).unwrap());
-    let params = ShapleySamplingParams { game: game.clone(), permutation_pairs: 1 };
+    let params = ShapleySamplingParams { permutation_pairs: 1, ..ShapleySamplingParams::new(game.clone()) };
     let e = shapley_value_sampling(&engine(1, 3), &model, &x, 1, &params).unwrap();
     assert!(e.standard_errors.is_none());
     let flags = &e.sampling_diagnostics().expect("Shapley Value Sampling records its sampling")[0];
@@ -144,10 +145,100 @@ fn sampling_with_one_pair_gives_the_values_without_standard_errors() {
         let expected = f64::from(w[i]) * (f64::from(x[i]) - mean_b);
         assert!((e.attributions[i] - expected).abs() < 1e-5, "player {i}: {} vs {expected}", e.attributions[i]);
     }
-    let params = ShapleySamplingParams { game, permutation_pairs: 0 };
+    let params = ShapleySamplingParams { permutation_pairs: 0, ..ShapleySamplingParams::new(game) };
     let error = shapley_value_sampling(&engine(1, 3), &model, &x, 1, &params).unwrap_err();
     assert_eq!(error.kind(), lumen::ErrorKind::InvalidArgument);
     assert_eq!(error.message(), "permutation_pairs: is 0, expected at least 1");
+}
+
+/// A target standard error walks more pairs in rounds until every value's error meets it;
+/// the first round is the fixed call's, and a cap stops the rounds with the target missed.
+#[test]
+fn sampling_with_a_target_walks_pairs_in_rounds_until_met() {
+    let model = Nonlinear::new(&[6], true);
+    let x = values(6, 3);
+    let background = values(6 * 3, 4);
+    let v = brute_force_values(&model, &x, &background, &[1.0 / 3.0; 3], &[0, 1, 2, 3, 4, 5], 0);
+    let exact = brute_force_shapley(&v, 6);
+    let mut game = ShapleyGame::new(Background::new(background, 6, None).unwrap());
+    game.targets = Some(vec![0]);
+    let fixed = ShapleySamplingParams { permutation_pairs: 10, ..ShapleySamplingParams::new(game) };
+    let largest_error =
+        |e: &lumen::Explanation| e.standard_errors.as_ref().unwrap().iter().copied().fold(0.0, f64::max);
+    let first = shapley_value_sampling(&engine(1, 21), &model, &x, 1, &fixed).unwrap();
+    let first_error = largest_error(&first);
+    // What 60 pairs reach, about 0.4 of 10 pairs' error: reachable within the cap of 160.
+    let reference = ShapleySamplingParams { permutation_pairs: 60, ..fixed.clone() };
+    let target = 1.2 * largest_error(&shapley_value_sampling(&engine(1, 22), &model, &x, 1, &reference).unwrap());
+    assert!(target < first_error, "the first round must miss the target: {target} vs {first_error}");
+    let params = ShapleySamplingParams { target_standard_error: Some(target), ..fixed.clone() };
+    for threads in [1, 2] {
+        let e = shapley_value_sampling(&engine(threads, 21), &model, &x, 1, &params).unwrap();
+        let flags = &e.sampling_diagnostics().unwrap()[0];
+        assert!(flags.rounds > 1, "{flags:?}");
+        assert_eq!(flags.target_met, Some(true), "{flags:?}");
+        assert_eq!(flags.target_standard_error, Some(target));
+        assert!(largest_error(&e) <= target * (1.0 + 1e-6) && flags.largest_standard_error.unwrap() <= target);
+        // Each distinct coalition over the 3 background rows, plus the empty one and f(x).
+        assert_eq!(e.diagnostics[0].model_rows_evaluated, (flags.coalitions as u64 + 1) * 3 + 1);
+        assert_eq!(e.parameters["max_permutation_pairs"], 160);
+        for (i, want) in exact.iter().enumerate() {
+            let error = (e.attributions[i] - want).abs();
+            assert!(error <= 5.0 * target + 1e-6, "player {i}: error {error}, target {target}");
+        }
+        let gap = e.diagnostics[0].completeness_gap.as_ref().unwrap()[0];
+        assert!(gap.abs() < 1e-5, "local accuracy gap {gap}");
+    }
+    // A target the first round meets: one round, the fixed call's bits.
+    let loose = ShapleySamplingParams { target_standard_error: Some(first_error * 2.0), ..fixed.clone() };
+    let e = shapley_value_sampling(&engine(1, 21), &model, &x, 1, &loose).unwrap();
+    assert_eq!(e.sampling_diagnostics().unwrap()[0].rounds, 1);
+    assert_eq!((&e.attributions, &e.standard_errors), (&first.attributions, &first.standard_errors));
+    // A target tighter than the cap allows: stops at the cap, the target missed.
+    let capped = ShapleySamplingParams {
+        target_standard_error: Some(target / 100.0),
+        max_permutation_pairs: Some(20),
+        ..fixed.clone()
+    };
+    let e = shapley_value_sampling(&engine(1, 21), &model, &x, 1, &capped).unwrap();
+    let flags = &e.sampling_diagnostics().unwrap()[0];
+    assert_eq!(flags.target_met, Some(false), "{flags:?}");
+    assert!(flags.rounds > 1 && flags.coalitions <= 20 * 2 * 5, "{flags:?}");
+    // One pair first: its errors are unavailable, so the next round doubles it.
+    let one = ShapleySamplingParams { permutation_pairs: 1, ..params.clone() };
+    let e = shapley_value_sampling(&engine(1, 21), &model, &x, 1, &one).unwrap();
+    let flags = &e.sampling_diagnostics().unwrap()[0];
+    assert!(flags.rounds > 1 && flags.standard_errors_available, "{flags:?}");
+}
+
+#[test]
+fn sampling_refuses_bad_targets_and_caps() {
+    let model = Nonlinear::new(&[4], true);
+    let game = ShapleyGame::new(Background::new(values(4, 6), 4, None).unwrap());
+    let fails = |params: ShapleySamplingParams| {
+        let e = shapley_value_sampling(&engine(1, 0), &model, &values(4, 5), 1, &params).unwrap_err();
+        assert_eq!(e.kind(), lumen::ErrorKind::InvalidArgument, "{}", e.message());
+        e.message().to_string()
+    };
+    let base = ShapleySamplingParams::new(game);
+    for target in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let message = fails(ShapleySamplingParams { target_standard_error: Some(target), ..base.clone() });
+        assert_eq!(message, format!("target_standard_error: is {target}, expected a finite standard error > 0"));
+    }
+    let message = fails(ShapleySamplingParams { max_permutation_pairs: Some(50), ..base.clone() });
+    assert!(message.starts_with("max_permutation_pairs: is 50, but caps only rounds"), "{message}");
+    let message = fails(ShapleySamplingParams {
+        target_standard_error: Some(0.01),
+        max_permutation_pairs: Some(10),
+        ..base.clone()
+    });
+    assert_eq!(message, "max_permutation_pairs: is 10, expected at least the first round's permutation_pairs 25");
+    let message = fails(ShapleySamplingParams {
+        target_standard_error: Some(0.01),
+        max_permutation_pairs: Some(lumen::limits::MAX_SAMPLES + 1),
+        ..base
+    });
+    assert!(message.starts_with("max_permutation_pairs: is"), "{message}");
 }
 
 #[test]
@@ -168,7 +259,7 @@ fn logit_link_explains_log_odds() {
     let model = Sigmoid(ModelSignature::flat(3, 1));
     let mut game = ShapleyGame::new(Background::new(vec![0.0; 3], 3, None).unwrap());
     game.link = Link::Logit;
-    let params = ShapleySamplingParams { game, permutation_pairs: 2 };
+    let params = ShapleySamplingParams { permutation_pairs: 2, ..ShapleySamplingParams::new(game) };
     let e = shapley_value_sampling(&engine(1, 0), &model, &[1.0, 1.0, 2.0], 1, &params).unwrap();
     // In log-odds the model is linear with one background row at 0: φ = w ⊙ x.
     for (got, want) in e.attributions.iter().zip([1.0, -2.0, 1.0]) {

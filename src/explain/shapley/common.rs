@@ -103,6 +103,31 @@ pub(crate) fn cover_rounding(
 /// to 5e-14 of it (`examples/coverage_sweep.rs`, M = 10, `LUMEN_ELEMENT=f64`).
 const SOLVE_PRECISION: f64 = 1e-12;
 
+/// `target`, a `target_standard_error`, if it is one: finite and `> 0`.
+pub(crate) fn checked_target(target: f64) -> Result<f64> {
+    if target.is_finite() && target > 0.0 {
+        Ok(target)
+    } else {
+        Err(Error::invalid("target_standard_error", format!("is {target}, expected a finite standard error > 0")))
+    }
+}
+
+/// A later round plans for this much more than the 1/√n law predicts it needs.
+const ROUND_MARGIN: f64 = 1.2;
+
+/// The size of the next round of an accuracy-driven estimate after `size` samples
+/// (KernelSHAP's coalitions, Shapley Value Sampling's permutation pairs) gave
+/// `largest_sampling_error`: what the 1/√n law predicts for `target` (with a margin), at
+/// least 1.25× and at most 4× the current size; 2× when the errors are unavailable.
+pub(crate) fn next_round_size(size: usize, largest_sampling_error: Option<f64>, target: f64) -> usize {
+    let n = size as f64;
+    let wanted = match largest_sampling_error {
+        Some(error) => ROUND_MARGIN * n * (error / target).powi(2),
+        None => 2.0 * n,
+    };
+    wanted.clamp(1.25 * n, 4.0 * n).ceil() as usize
+}
+
 /// One row's estimate, `targets × players` values in f64.
 pub(crate) struct RowEstimate {
     /// Shapley values.

@@ -18,7 +18,7 @@ use rand::Rng;
 use serde::Serialize;
 
 use super::batched_cholesky::LANES;
-use super::common::{cover_rounding, Request, RowEstimate, ShapleyGame};
+use super::common::{checked_target, cover_rounding, next_round_size, Request, RowEstimate, ShapleyGame};
 use super::estimator::{Estimator, Sampler};
 use super::game::Game;
 use super::interactions::{
@@ -48,9 +48,6 @@ const MIN_FIRST_ROUND: usize = 64;
 
 /// With a target standard error and no cap, the cap is this many times shap's default budget.
 const DEFAULT_CAP_FACTOR: usize = 16;
-
-/// A later round plans for this much more than the 1/√n law predicts it needs.
-const ROUND_MARGIN: f64 = 1.2;
 
 /// KernelSHAP's parameters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -105,12 +102,7 @@ impl<E: Element> KernelShapParams<E> {
             let budget = self.budget.unwrap_or_else(|| default_budget(players));
             return Ok(SamplingPlan::fixed(self.estimator, budget, self.error_batches));
         };
-        if !(target.is_finite() && target > 0.0) {
-            return Err(Error::invalid(
-                "target_standard_error",
-                format!("is {target}, expected a finite standard error > 0"),
-            ));
-        }
+        let target = checked_target(target)?;
         let first = self.budget.unwrap_or((FIRST_ROUND_PER_PLAYER * players).max(MIN_FIRST_ROUND));
         let cap = self.max_budget.unwrap_or(DEFAULT_CAP_FACTOR * default_budget(players)).max(2);
         if cap < first {
@@ -371,16 +363,9 @@ impl Round {
         self.largest_sampling_error.is_some_and(|e| e <= target)
     }
 
-    /// The next round's budget after `len` coalitions: what the 1/√n law predicts for
-    /// `target` (with a margin) from the samples' errors, at least 1.25× and at most 4× the
-    /// current one; 2× when the errors are unavailable.
+    /// The next round's budget after `len` coalitions ([`next_round_size`]).
     fn next_budget(&self, len: usize, target: f64) -> usize {
-        let n = len as f64;
-        let wanted = match self.largest_sampling_error {
-            Some(error) => ROUND_MARGIN * n * (error / target).powi(2),
-            None => 2.0 * n,
-        };
-        wanted.clamp(1.25 * n, 4.0 * n).ceil() as usize
+        next_round_size(len, self.largest_sampling_error, target)
     }
 
     fn diagnostics(

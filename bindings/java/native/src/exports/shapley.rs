@@ -171,8 +171,8 @@ fn inner_shapley_sampling<E: Element>(
     let inputs = elements::<E>(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
     let params = ShapleySamplingParams {
-        game: game.game::<E>(env, model)?,
         permutation_pairs: count(permutation_pairs, "permutationPairs")?,
+        ..ShapleySamplingParams::new(game.game::<E>(env, model)?)
     };
     explain(engine, model, |engine, model| shapley_value_sampling(engine, model, &inputs, rows, &params))
 }
