@@ -1892,6 +1892,21 @@ typedef struct lumen_shapley_sampling_options {
    * doubles; `game.background` stays NULL.
    */
   const double *background_f64;
+  /**
+   * Since 0.3. When > 0, walk more pairs in rounds until every value's standard error
+   * is at or below this (in the explained output's units, link space), or until
+   * `max_permutation_pairs` are walked; each explained row records its rounds and
+   * reached error in the explanation's JSON (`parameters.sampling`). 0 (the default):
+   * one round of `permutation_pairs`. Negative, NaN or infinite:
+   * `LUMEN_STATUS_INVALID_ARGUMENT`.
+   */
+  double target_standard_error;
+  /**
+   * Since 0.3. The most pairs per row with `target_standard_error`; 0 uses 16 times
+   * the first round's pairs. Set without `target_standard_error`:
+   * `LUMEN_STATUS_INVALID_ARGUMENT`.
+   */
+  size_t max_permutation_pairs;
 } lumen_shapley_sampling_options;
 
 /**
@@ -3141,7 +3156,7 @@ struct lumen_kernel_shap_options lumen_kernel_shap_options_default(void);
 /**
  * Shapley Value Sampling defaults: no background (must be set), uniform weights, each
  * element its own player, every output, identity link, the default number of
- * permutation pairs (0). Thread-safe; the struct is the caller's.
+ * permutation pairs (0), no target standard error (0) and no cap (0). Thread-safe; the struct is the caller's.
  */
 struct lumen_shapley_sampling_options lumen_shapley_sampling_options_default(void);
 

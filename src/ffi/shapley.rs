@@ -167,6 +167,17 @@ pub struct lumen_shapley_sampling_options {
     /// 0.3: `game.background` for a double model (`_f64` export), `game.background_len`
     /// doubles; `game.background` stays NULL.
     pub background_f64: *const f64,
+    /// Since 0.3. When > 0, walk more pairs in rounds until every value's standard error
+    /// is at or below this (in the explained output's units, link space), or until
+    /// `max_permutation_pairs` are walked; each explained row records its rounds and
+    /// reached error in the explanation's JSON (`parameters.sampling`). 0 (the default):
+    /// one round of `permutation_pairs`. Negative, NaN or infinite:
+    /// `LUMEN_STATUS_INVALID_ARGUMENT`.
+    pub target_standard_error: f64,
+    /// Since 0.3. The most pairs per row with `target_standard_error`; 0 uses 16 times
+    /// the first round's pairs. Set without `target_standard_error`:
+    /// `LUMEN_STATUS_INVALID_ARGUMENT`.
+    pub max_permutation_pairs: usize,
 }
 
 fn game_default() -> lumen_shapley_game {
@@ -185,7 +196,10 @@ fn game_default() -> lumen_shapley_game {
     }
 }
 
-versioned_options!(lumen_shapley_sampling_options => lumen_shapley_sampling_options_default, appended: background_f64);
+versioned_options!(
+    lumen_shapley_sampling_options => lumen_shapley_sampling_options_default,
+    appended: background_f64, target_standard_error
+);
 
 controlled_options!(lumen_kernel_shap_options, lumen_shapley_sampling_options);
 
@@ -229,7 +243,7 @@ pub(super) fn estimator(code: u32) -> Result<Estimator, FfiError> {
 
 /// Shapley Value Sampling defaults: no background (must be set), uniform weights, each
 /// element its own player, every output, identity link, the default number of
-/// permutation pairs (0). Thread-safe; the struct is the caller's.
+/// permutation pairs (0), no target standard error (0) and no cap (0). Thread-safe; the struct is the caller's.
 #[no_mangle]
 pub extern "C" fn lumen_shapley_sampling_options_default() -> lumen_shapley_sampling_options {
     lumen_shapley_sampling_options {
@@ -238,6 +252,8 @@ pub extern "C" fn lumen_shapley_sampling_options_default() -> lumen_shapley_samp
         game: game_default(),
         permutation_pairs: 0,
         background_f64: std::ptr::null(),
+        target_standard_error: 0.0,
+        max_permutation_pairs: 0,
     }
 }
 
@@ -401,6 +417,10 @@ unsafe fn explain_shapley_sampling<E: Element>(
     if o.permutation_pairs > 0 {
         params.permutation_pairs = o.permutation_pairs;
     }
+    if o.target_standard_error != 0.0 {
+        params.target_standard_error = Some(o.target_standard_error);
+    }
+    params.max_permutation_pairs = (o.max_permutation_pairs > 0).then_some(o.max_permutation_pairs);
     publish(out, shapley_value_sampling(call.engine, call.model, call.inputs, call.rows, &params)?)?;
     Ok(())
 }

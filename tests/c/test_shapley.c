@@ -964,6 +964,56 @@ static void test_sampling(lumen_engine *engine) {
         free(se);
         lumen_explanation_free(ex);
     }
+
+    /* A target standard error: more pairs in rounds until every error meets it. */
+    options.permutation_pairs = 4;
+    options.target_standard_error = 0.3;
+    options.max_permutation_pairs = 400;
+    ex = sampling(engine, model, x, ROWS * N, ROWS, &options);
+    if (ex != NULL) {
+        enum { LEN = ROWS * 2 * N };
+        float *se = standard_errors(ex, LEN);
+        if (se != NULL) {
+            float largest = 0.0f;
+            for (size_t i = 0; i < LEN; i++) {
+                largest = se[i] > largest ? se[i] : largest;
+            }
+            CHECK(largest <= 0.3f);
+        }
+        free(se);
+        char *json = NULL;
+        if (CHECK_OK(lumen_explanation_to_json(ex, &json))) {
+            CHECK_CONTAINS(json, "\"target_met\":true");
+            CHECK_CONTAINS(json, "\"max_permutation_pairs\":400");
+        }
+        lumen_string_free(json);
+        lumen_explanation_free(ex);
+    }
+    lumen_explanation *out = SENTINEL;
+    const double bad_targets[3] = {-1.0, NAN, INFINITY};
+    for (size_t i = 0; i < 3; i++) {
+        options.target_standard_error = bad_targets[i];
+        CHECK_FAILS(lumen_engine_explain_shapley_sampling(engine, model, x, ROWS * N, ROWS, &options, &out),
+                    LUMEN_STATUS_INVALID_ARGUMENT, "target_standard_error");
+    }
+    options.target_standard_error = 0.0;
+    CHECK_FAILS(lumen_engine_explain_shapley_sampling(engine, model, x, ROWS * N, ROWS, &options, &out),
+                LUMEN_STATUS_INVALID_ARGUMENT, "max_permutation_pairs");
+    CHECK(out == SENTINEL);
+    /* A caller built against the header before the target (the struct ended after
+     * background_f64) gets one round: the fields beyond its struct are not read. */
+    options.target_standard_error = 0.3;
+    options.struct_size = offsetof(lumen_shapley_sampling_options, target_standard_error);
+    ex = sampling(engine, model, x, ROWS * N, ROWS, &options);
+    if (ex != NULL) {
+        char *json = NULL;
+        if (CHECK_OK(lumen_explanation_to_json(ex, &json))) {
+            CHECK_CONTAINS(json, "\"target_standard_error\":null");
+            CHECK_CONTAINS(json, "\"rounds\":1");
+        }
+        lumen_string_free(json);
+        lumen_explanation_free(ex);
+    }
     lumen_model_free(model);
 }
 
