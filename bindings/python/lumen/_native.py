@@ -238,6 +238,8 @@ class ShapleySamplingOptions(Structure):
         ("permutation_pairs", c_size_t),
         ("control", c_void_p),
         ("background_f64", c_double_p),
+        ("target_standard_error", c_double),
+        ("max_permutation_pairs", c_size_t),
     ]
 
 

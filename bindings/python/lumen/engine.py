@@ -433,6 +433,8 @@ class Engine:
         targets: Any = None,
         link: str = "identity",
         permutation_pairs: int | None = None,
+        target_standard_error: float | None = None,
+        max_permutation_pairs: int | None = None,
         timeout: float | None = None,
         progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
@@ -442,12 +444,22 @@ class Engine:
         row_targets: Sequence[int] | None = None,
     ) -> Explanation:
         """Shapley Value Sampling over antithetic permutation pairs (default 25; with one pair
-        the values stand and ``standard_errors`` is ``None``)."""
+        the values stand and ``standard_errors`` is ``None``).
+
+        ``target_standard_error`` (> 0, in the explained output's units, link space) walks
+        more pairs in rounds until every value's standard error is at or below it, or until
+        ``max_permutation_pairs`` pairs per row are walked (default 16 × the first round's
+        ``permutation_pairs``; only with a target). ``Explanation.sampling`` records, per
+        row, the rounds, the distinct coalitions and the error reached."""
         call = Call(timeout, progress, cancel, max_model_threads, seed, row_keys, row_targets)
         keep = _keep(model)
         options = _native.lib.lumen_shapley_sampling_options_default()
         self._game(model, options, keep, background, background_weights, players, player_names, targets, link)
         _set(options, permutation_pairs=permutation_pairs)
+        if target_standard_error is not None:
+            options.target_standard_error = _positive(target_standard_error, "target_standard_error")
+        if max_permutation_pairs is not None:
+            options.max_permutation_pairs = _count(max_permutation_pairs, "max_permutation_pairs")
         return self._explain("shapley_sampling", model, inputs, options, keep, call)
 
     # -- gradient methods -----------------------------------------------------------------

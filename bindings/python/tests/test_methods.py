@@ -115,6 +115,32 @@ def test_shapley_sampling_with_one_pair_has_no_standard_errors(engine, linear):
     assert all(row.standard_errors_available and row.rounds == 1 for row in paired.sampling)
 
 
+def cubed_tanh(x):
+    return (np.tanh(x @ np.array([1.0, -2.0, 0.5, 1.5])) ** 3)[:, None]
+
+
+def test_shapley_sampling_with_a_target_walks_pairs_in_rounds(engine):
+    with lumen.Model(cubed_tanh, input_len=4, output_len=1) as model:
+        sampling_rounds(engine, model)
+
+
+def sampling_rounds(engine, model):
+    first = engine.shapley_sampling(model, X, BACKGROUND, permutation_pairs=4)
+    assert first.standard_errors is not None
+    target = float(first.standard_errors.max()) / 2
+    ex = engine.shapley_sampling(
+        model, X, BACKGROUND, permutation_pairs=4, target_standard_error=target, max_permutation_pairs=400
+    )
+    assert ex.standard_errors is not None and float(ex.standard_errors.max()) <= target * (1 + 1e-6)
+    assert ex.sampling is not None and any(row.rounds > 1 for row in ex.sampling)
+    assert all(row.target_met and row.target_standard_error == target for row in ex.sampling)
+    for bad in [0, -1.0, float("nan")]:
+        with pytest.raises(lumen.InvalidInputError, match="target_standard_error"):
+            engine.shapley_sampling(model, X, BACKGROUND, target_standard_error=bad)
+    with pytest.raises(lumen.InvalidInputError, match="max_permutation_pairs"):
+        engine.shapley_sampling(model, X, BACKGROUND, max_permutation_pairs=50)
+
+
 def test_integrated_gradients(engine, linear):
     ex = engine.integrated_gradients(linear, X, baseline=BASELINE, n_steps=8)
     np.testing.assert_allclose(ex.attributions, linear_attributions(X, BASELINE), atol=1e-5)
