@@ -346,6 +346,16 @@ void test_shapley_sampling() {
     check_linear_attributions(ex.attributions(), rows2, weighted_mean(background, {1, 1, 1}), 1e-4,
                               "sampling values");
     for (float se : ex.standard_errors()) CHECK_NEAR(se, 0.0, 1e-5);
+
+    // A target standard error the linear model's exact pairs meet at once, then a bad one.
+    options.target_standard_error = 1e-3;
+    options.max_permutation_pairs = 40;
+    const std::string json = engine.shapley_sampling(model, rows2, options).to_json();
+    CHECK(json.find("\"target_met\":true") != std::string::npos);
+    CHECK(json.find("\"max_permutation_pairs\":40") != std::string::npos);
+    options.target_standard_error = -1.0;
+    CHECK_THROWS(lumen::InvalidInputError, lumen::Status::InvalidArgument, "target_standard_error",
+                 engine.shapley_sampling(model, rows2, options));
 }
 
 void test_gradient_methods() {

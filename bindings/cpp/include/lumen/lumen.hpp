@@ -555,8 +555,10 @@ using KernelShapOptionsF64 = BasicKernelShapOptions<double>;
 /// Options of Engine::shapley_sampling for a model on `T`.
 template <class T>
 struct BasicShapleySamplingOptions {
-    BasicShapleyGame<T> game;           ///< Background, players, outputs, link.
-    std::size_t permutation_pairs = 0;  ///< Antithetic permutation pairs per row; 0: 25.
+    BasicShapleyGame<T> game;             ///< Background, players, outputs, link.
+    std::size_t permutation_pairs = 0;    ///< Antithetic permutation pairs per row (first round with a target); 0: 25.
+    double target_standard_error = 0.0;   ///< > 0: walk more pairs in rounds until every standard error is at most this.
+    std::size_t max_permutation_pairs = 0;  ///< Pair cap with a target; 0: 16 × the first round's pairs.
 };
 /// Options of Engine::shapley_sampling for a float model.
 using ShapleySamplingOptions = BasicShapleySamplingOptions<float>;
@@ -2313,6 +2315,8 @@ class Engine {
         lumen_shapley_sampling_options c = lumen_shapley_sampling_options_default();
         detail::set_game(c, options.game, names);
         c.permutation_pairs = options.permutation_pairs;
+        c.target_standard_error = options.target_standard_error;
+        c.max_permutation_pairs = options.max_permutation_pairs;
         return explain(model, inputs, c, lumen_engine_explain_shapley_sampling,
                        lumen_engine_explain_shapley_sampling_f64, call);
     }
