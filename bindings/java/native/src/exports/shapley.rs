@@ -51,6 +51,16 @@ struct Accuracy {
     max_budget: jint,
 }
 
+/// Shapley Value Sampling's pairs and accuracy-driven rounds, as Java passes them.
+struct PairArguments {
+    /// Antithetic pairs per row (the first round's with a target).
+    permutation_pairs: jint,
+    /// 0: none (one round).
+    target_standard_error: jdouble,
+    /// 0: the engine's cap.
+    max_permutation_pairs: jint,
+}
+
 /// The estimator of a Java `Estimator` code (0 the engine's default, then the C ABI's
 /// `LUMEN_ESTIMATOR_*` numbers); KernelSHAP's and TimeSHAP's options share it.
 pub(crate) fn estimator(code: jint) -> BindingResult<Estimator> {
@@ -165,22 +175,26 @@ fn inner_shapley_sampling<E: Element>(
     inputs: &JObject<'_>,
     rows: jint,
     game: GameArguments<'_, '_>,
-    permutation_pairs: jint,
+    pairs: PairArguments,
 ) -> BindingResult<jlong> {
     let _control = crate::calls::enter(call)?;
     let inputs = elements::<E>(env, inputs, "inputs")?;
     let rows = count(rows, "rows")?;
+    let game = game.game::<E>(env, model)?;
+    let max_permutation_pairs = count(pairs.max_permutation_pairs, "maxPermutationPairs")?;
     let params = ShapleySamplingParams {
-        permutation_pairs: count(permutation_pairs, "permutationPairs")?,
-        ..ShapleySamplingParams::new(game.game::<E>(env, model)?)
+        permutation_pairs: count(pairs.permutation_pairs, "permutationPairs")?,
+        target_standard_error: (pairs.target_standard_error != 0.0).then_some(pairs.target_standard_error),
+        max_permutation_pairs: (max_permutation_pairs > 0).then_some(max_permutation_pairs),
+        ..ShapleySamplingParams::new(game)
     };
     explain(engine, model, |engine, model| shapley_value_sampling(engine, model, &inputs, rows, &params))
 }
 
 /// `long shapleySampling(long call, long engine, long model, Object inputs, int rows, Object
 /// background, double[] backgroundWeights, int[] players, String[] playerNames, int[]
-/// targets, boolean logit, int permutationPairs)`: the explanation handle (arrays in the
-/// model's element type).
+/// targets, boolean logit, int permutationPairs, double targetStandardError, int
+/// maxPermutationPairs)`: the explanation handle (arrays in the model's element type).
 #[no_mangle]
 #[allow(clippy::too_many_arguments)]
 pub extern "system" fn Java_dev_lumen_NativeLumen_shapleySampling<'l>(
@@ -198,6 +212,8 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_shapleySampling<'l>(
     targets: JIntArray<'l>,
     logit: jboolean,
     permutation_pairs: jint,
+    target_standard_error: jdouble,
+    max_permutation_pairs: jint,
 ) -> jlong {
     env.with_env(|env| {
         let game = GameArguments {
@@ -208,10 +224,8 @@ pub extern "system" fn Java_dev_lumen_NativeLumen_shapleySampling<'l>(
             targets: &targets,
             logit,
         };
-        per_element!(
-            element_of(model)?,
-            inner_shapley_sampling(env, call, engine, model, &inputs, rows, game, permutation_pairs)
-        )
+        let pairs = PairArguments { permutation_pairs, target_standard_error, max_permutation_pairs };
+        per_element!(element_of(model)?, inner_shapley_sampling(env, call, engine, model, &inputs, rows, game, pairs))
     })
     .resolve::<ThrowLumenException>()
 }

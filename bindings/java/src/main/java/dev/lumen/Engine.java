@@ -359,7 +359,7 @@ public final class Engine extends NativeHandle {
     public Explanation shapleySampling(ModelHandle model, float[] inputs, int rows, ShapleySamplingOptions o, CallOptions call) {
         return explain(model, o, call, (c, e, m) -> NativeLumen.shapleySampling(c, e, m, inputs, rows,
                 o.background, o.backgroundWeights, o.players, o.playerNames, o.targets, o.logit,
-                o.permutationPairs));
+                o.permutationPairs, o.targetStandardError, o.maxPermutationPairs));
     }
 
     /**
@@ -377,7 +377,7 @@ public final class Engine extends NativeHandle {
     public Explanation shapleySampling(ModelHandle model, double[] inputs, int rows, ShapleySamplingOptions o, CallOptions call) {
         return explain(model, o, call, (c, e, m) -> NativeLumen.shapleySampling(c, e, m, inputs, rows,
                 o.background, o.backgroundWeights, o.players, o.playerNames, o.targets, o.logit,
-                o.permutationPairs));
+                o.permutationPairs, o.targetStandardError, o.maxPermutationPairs));
     }
 
     /**

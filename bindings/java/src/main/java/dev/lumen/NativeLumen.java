@@ -50,7 +50,7 @@ final class NativeLumen {
 
     static native long shapleySampling(long call, long engine, long model, Object inputs, int rows, Object background,
             double[] backgroundWeights, int[] players, String[] playerNames, int[] targets, boolean logit,
-            int permutationPairs);
+            int permutationPairs, double targetStandardError, int maxPermutationPairs);
 
     static native long integratedGradients(long call, long engine, long model, Object inputs, int rows, Object baseline,
             float baselineScalar, double baselineScalarDouble, int nSteps, int method, int internalBatchSize,

@@ -1,8 +1,15 @@
 package dev.lumen;
 
-/** Shapley Value Sampling's options: antithetic permutation pairs over a background set. */
+/**
+ * Shapley Value Sampling's options: antithetic permutation pairs over a background set, and
+ * optionally an accuracy-driven number of pairs ({@link #targetStandardError(double)}, capped by
+ * {@link #maxPermutationPairs(int)}). Setters validate their argument and return {@code this};
+ * combinations are checked by the engine when the call starts.
+ */
 public final class ShapleySamplingOptions extends ShapleyOptions<ShapleySamplingOptions> {
     int permutationPairs = 25;
+    double targetStandardError;
+    int maxPermutationPairs;
 
     /**
      * Shapley Value Sampling over {@code background} ({@code n × inputLen} values, n ≥ 1).
@@ -38,6 +45,45 @@ public final class ShapleySamplingOptions extends ShapleyOptions<ShapleySampling
      */
     public ShapleySamplingOptions permutationPairs(int pairs) {
         this.permutationPairs = pairs;
+        return this;
+    }
+
+    /**
+     * Walks more pairs in rounds until every reported value's standard error is at or below
+     * {@code standardError} (in the units of the explained output, after the link), or until
+     * {@link #maxPermutationPairs(int)} pairs per row are walked; the explanation records the
+     * rounds and the error reached. Without it (the default) one round of
+     * {@link #permutationPairs(int)} pairs is walked.
+     *
+     * @param standardError the target standard error: finite and greater than 0
+     * @return these options
+     * @throws InvalidArgumentException when {@code standardError} is not finite or not above 0
+     */
+    public ShapleySamplingOptions targetStandardError(double standardError) {
+        if (!(Double.isFinite(standardError) && standardError > 0)) {
+            throw new InvalidArgumentException(Status.INVALID_ARGUMENT,
+                    "targetStandardError: is " + standardError + ", expected a finite standard error > 0");
+        }
+        this.targetStandardError = standardError;
+        return this;
+    }
+
+    /**
+     * The most pairs per row that a {@link #targetStandardError(double) target standard error}
+     * may walk; default 16 × the first round's {@link #permutationPairs(int) pairs}. It must be
+     * at least the first round's pairs, and it needs a target standard error (the engine refuses
+     * it alone).
+     *
+     * @param pairs the cap on antithetic pairs per row, at least 1
+     * @return these options
+     * @throws InvalidArgumentException when {@code pairs} is below 1
+     */
+    public ShapleySamplingOptions maxPermutationPairs(int pairs) {
+        if (pairs < 1) {
+            throw new InvalidArgumentException(Status.INVALID_ARGUMENT,
+                    "maxPermutationPairs: is " + pairs + ", expected at least 1 pair per row");
+        }
+        this.maxPermutationPairs = pairs;
         return this;
     }
 }

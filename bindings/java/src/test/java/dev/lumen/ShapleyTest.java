@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -82,6 +83,28 @@ class ShapleyTest {
                         new ShapleySamplingOptions(BASELINE).permutationPairs(1))) {
             assertClose(linearAttributions(BASELINE), e.attributions(), TOLERANCE);
             assertNull(e.standardErrors(), "one pair has no spread to estimate errors from");
+        }
+    }
+
+    @Test
+    void shapleySamplingWithATargetRecordsItsRoundsAndRefusesBadTargets() {
+        try (Engine engine = new Engine();
+                ModelHandle model = new ModelHandle(linear, linear.spec());
+                Explanation e = engine.shapleySampling(model, X, 2, new ShapleySamplingOptions(BASELINE)
+                        .permutationPairs(4).targetStandardError(1e-3).maxPermutationPairs(40))) {
+            assertClose(linearAttributions(BASELINE), e.attributions(), TOLERANCE);
+            String json = e.toJson();
+            assertTrue(json.contains("\"target_met\":true"), json);
+            assertTrue(json.contains("\"max_permutation_pairs\":40"), json);
+        }
+        ShapleySamplingOptions options = new ShapleySamplingOptions(BASELINE);
+        assertThrows(InvalidArgumentException.class, () -> options.targetStandardError(Double.NaN));
+        assertThrows(InvalidArgumentException.class, () -> options.targetStandardError(0));
+        assertThrows(InvalidArgumentException.class, () -> options.maxPermutationPairs(0));
+        try (Engine engine = new Engine(); ModelHandle model = new ModelHandle(linear, linear.spec())) {
+            LumenException refused = assertThrows(LumenException.class,
+                    () -> engine.shapleySampling(model, X, 2, options.maxPermutationPairs(10)));
+            assertTrue(refused.getMessage().contains("max_permutation_pairs"), refused.getMessage());
         }
     }
 
