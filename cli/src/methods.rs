@@ -217,12 +217,14 @@ pub struct MethodOptions {
     /// (default: Lumen's default, leverage-top-triples).
     #[arg(long, value_enum)]
     pub estimator: Option<EstimatorName>,
-    /// KernelSHAP: sample in rounds until every value's standard error is at or below this
-    /// (in the explained output's units); --budget is then the first round's.
+    /// KernelSHAP and Shapley sampling: sample in rounds until every value's standard error
+    /// is at or below this (in the explained output's units); --budget is then the first
+    /// round's (coalitions, or permutation pairs).
     #[arg(long, value_name = "SE")]
     pub target_standard_error: Option<f64>,
-    /// KernelSHAP with --target-standard-error: the most coalitions per row (default
-    /// 16 × (2M + 2048)).
+    /// With --target-standard-error: the most coalitions per row for KernelSHAP (default
+    /// 16 × (2M + 2048)), the most permutation pairs for Shapley sampling (default 16 × the
+    /// first round's).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_budget: Option<u64>,
 }
@@ -230,14 +232,14 @@ pub struct MethodOptions {
 impl MethodOptions {
     /// `Err` naming the sampling flags given to a method they do not apply to:
     /// `--estimator` belongs to KernelSHAP and TimeSHAP (whose sampled levels are
-    /// KernelSHAP fits), the accuracy-driven budget to KernelSHAP alone.
+    /// KernelSHAP fits), the accuracy-driven budget to KernelSHAP and Shapley sampling.
     pub fn check_sampling_flags(&self, method: MethodName) -> CliResult<()> {
         const SHAPLEY_FITS: &[MethodName] = &[MethodName::KernelShap, MethodName::TimeShap];
-        const KERNEL_SHAP: &[MethodName] = &[MethodName::KernelShap];
+        const ACCURACY_DRIVEN: &[MethodName] = &[MethodName::KernelShap, MethodName::ShapleySampling];
         let misplaced: Vec<(&str, &[MethodName])> = [
             ("--estimator", self.estimator.is_some(), SHAPLEY_FITS),
-            ("--target-standard-error", self.target_standard_error.is_some(), KERNEL_SHAP),
-            ("--max-budget", self.max_budget.is_some(), KERNEL_SHAP),
+            ("--target-standard-error", self.target_standard_error.is_some(), ACCURACY_DRIVEN),
+            ("--max-budget", self.max_budget.is_some(), ACCURACY_DRIVEN),
         ]
         .into_iter()
         .filter(|(_, set, methods)| *set && !methods.contains(&method))
@@ -247,7 +249,7 @@ impl MethodOptions {
             return Ok(());
         }
         let mut clauses = Vec::new();
-        for owners in [SHAPLEY_FITS, KERNEL_SHAP] {
+        for owners in [SHAPLEY_FITS, ACCURACY_DRIVEN] {
             let flags: Vec<&str> = misplaced.iter().filter(|(_, m)| *m == owners).map(|(flag, _)| *flag).collect();
             if !flags.is_empty() {
                 let verb = if flags.len() == 1 { "applies" } else { "apply" };
@@ -424,10 +426,13 @@ pub fn run<E: Element>(method: MethodName, request: &Request<'_, E>) -> CliResul
             kernel_shap(engine, model, inputs, rows, &params)
         }
         MethodName::ShapleySampling => {
+            let options = request.options;
             let mut params = ShapleySamplingParams::new(request.game()?);
             if let Some(pairs) = budget {
                 params.permutation_pairs = pairs;
             }
+            params.target_standard_error = options.target_standard_error;
+            params.max_permutation_pairs = options.max_budget.map(|cap| usize::try_from(cap).unwrap_or(usize::MAX));
             shapley_value_sampling(engine, model, inputs, rows, &params)
         }
         MethodName::IntegratedGradients => {

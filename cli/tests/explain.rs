@@ -102,15 +102,36 @@ fn kernel_shap_takes_an_estimator_and_an_accuracy_driven_budget() {
         assert_eq!(row["target_met"], true, "{row}");
         assert!(row["largest_standard_error"].as_f64().unwrap() <= 3e-4, "{row}");
     }
+    // Shapley sampling takes the accuracy-driven budget in permutation pairs: from 4 pairs
+    // (largest errors 6e-4 to 1.8e-3 on these rows) a target of 8e-4 takes a second round
+    // for two of them.
+    succeeds(&explain(&[
+        "--method",
+        "shapley-sampling",
+        "--budget",
+        "4",
+        "--target-standard-error",
+        "8e-4",
+        "--max-budget",
+        "200",
+    ]));
+    let record = json(&out.join("explanation.json"));
+    assert_eq!(record["parameters"]["max_permutation_pairs"], 200);
+    let sampling = record["parameters"]["sampling"].as_array().unwrap();
+    assert!(sampling.iter().any(|row| row["rounds"].as_u64().unwrap() > 1), "{sampling:?}");
+    for row in sampling {
+        assert_eq!(row["target_met"], true, "{row}");
+        assert!(row["largest_standard_error"].as_f64().unwrap() <= 8e-4, "{row}");
+    }
     succeeds(&explain(&["--method", "kernel-shap", "--estimator", "shap", "--budget", "300"]));
     assert_eq!(json(&out.join("explanation.json"))["parameters"]["estimator"], "shap");
-    // --estimator belongs to the Shapley fits, the accuracy-driven budget to kernel-shap;
-    // bad values are the engine's to refuse.
+    // --estimator belongs to the Shapley fits, the accuracy-driven budget to kernel-shap
+    // and shapley-sampling; bad values are the engine's to refuse.
     fails(
         &explain(&["--method", "feature-ablation", "--estimator", "leverage", "--max-budget", "900"]),
         1,
-        "--estimator applies only to kernel-shap and timeshap; --max-budget applies only to kernel-shap, not \
-         feature-ablation",
+        "--estimator applies only to kernel-shap and timeshap; --max-budget applies only to kernel-shap and \
+         shapley-sampling, not feature-ablation",
     );
     fails(
         &lumen(&[
@@ -125,7 +146,7 @@ fn kernel_shap_takes_an_estimator_and_an_accuracy_driven_budget() {
             "1e-3",
         ]),
         1,
-        "--target-standard-error applies only to kernel-shap, not timeshap",
+        "--target-standard-error applies only to kernel-shap and shapley-sampling, not timeshap",
     );
     fails(
         &explain(&["--method", "kernel-shap", "--target-standard-error", "0"]),

@@ -415,6 +415,8 @@ impl Call<'_> {
             options.struct_size = input.struct_size(options.struct_size);
             options.game = game;
             options.permutation_pairs = input.count(8);
+            options.target_standard_error = if input.flag() { input.double() } else { 0.0 };
+            options.max_permutation_pairs = input.count(64);
             options.control = self.control;
             expect_explanation("lumen_engine_explain_shapley_sampling", |out| {
                 // SAFETY: every pointer holds its stated length and lives through the call.
