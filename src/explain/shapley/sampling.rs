@@ -42,7 +42,8 @@ pub struct ShapleySamplingParams<E: Element = f32> {
     /// (finite, `> 0`, in the units of the explained output), or until
     /// `max_permutation_pairs` are walked.
     pub target_standard_error: Option<f64>,
-    /// The most pairs per row with `target_standard_error` (`None`: 16 × `permutation_pairs`).
+    /// The most pairs per row with `target_standard_error` (`None`: 16 × `permutation_pairs`,
+    /// at most [`MAX_SAMPLES`](crate::limits::MAX_SAMPLES)).
     pub max_permutation_pairs: Option<usize>,
 }
 
@@ -70,7 +71,10 @@ impl<E: Element> ShapleySamplingParams<E> {
             return Ok(PairPlan { first, target: None });
         };
         let target = checked_target(target)?;
-        let cap = self.max_permutation_pairs.unwrap_or(DEFAULT_CAP_FACTOR.saturating_mul(first));
+        // The default cap stays within the limit whatever the first round's pairs.
+        let cap = self
+            .max_permutation_pairs
+            .unwrap_or_else(|| DEFAULT_CAP_FACTOR.saturating_mul(first).min(crate::limits::MAX_SAMPLES).max(first));
         crate::limits::at_most("max_permutation_pairs", cap, crate::limits::MAX_SAMPLES)?;
         if cap < first {
             return Err(Error::invalid(
