@@ -22,6 +22,21 @@ public abstract class ShapleyOptions<T extends ShapleyOptions<T>> {
     abstract T self();
 
     /**
+     * {@code standardError} if it is a target standard error: finite and above 0.
+     *
+     * @param standardError the target standard error a setter was given
+     * @return {@code standardError}
+     * @throws InvalidArgumentException when it is not finite or not above 0
+     */
+    static double checkedTargetStandardError(double standardError) {
+        if (!(Double.isFinite(standardError) && standardError > 0)) {
+            throw new InvalidArgumentException(Status.INVALID_ARGUMENT,
+                    "targetStandardError: is " + standardError + ", expected a finite standard error > 0");
+        }
+        return standardError;
+    }
+
+    /**
      * One weight per background row (default uniform).
      *
      * @param weights one weight per background row (default uniform)

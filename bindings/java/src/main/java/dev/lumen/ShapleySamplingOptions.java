@@ -60,11 +60,7 @@ public final class ShapleySamplingOptions extends ShapleyOptions<ShapleySampling
      * @throws InvalidArgumentException when {@code standardError} is not finite or not above 0
      */
     public ShapleySamplingOptions targetStandardError(double standardError) {
-        if (!(Double.isFinite(standardError) && standardError > 0)) {
-            throw new InvalidArgumentException(Status.INVALID_ARGUMENT,
-                    "targetStandardError: is " + standardError + ", expected a finite standard error > 0");
-        }
-        this.targetStandardError = standardError;
+        this.targetStandardError = checkedTargetStandardError(standardError);
         return this;
     }
 
