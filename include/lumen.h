@@ -3156,7 +3156,8 @@ struct lumen_kernel_shap_options lumen_kernel_shap_options_default(void);
 /**
  * Shapley Value Sampling defaults: no background (must be set), uniform weights, each
  * element its own player, every output, identity link, the default number of
- * permutation pairs (0), no target standard error (0) and no cap (0). Thread-safe; the struct is the caller's.
+ * permutation pairs (0), no target standard error (0) and no cap (0). Thread-safe; the
+ * struct is the caller's.
  */
 struct lumen_shapley_sampling_options lumen_shapley_sampling_options_default(void);
 

@@ -243,7 +243,8 @@ pub(super) fn estimator(code: u32) -> Result<Estimator, FfiError> {
 
 /// Shapley Value Sampling defaults: no background (must be set), uniform weights, each
 /// element its own player, every output, identity link, the default number of
-/// permutation pairs (0), no target standard error (0) and no cap (0). Thread-safe; the struct is the caller's.
+/// permutation pairs (0), no target standard error (0) and no cap (0). Thread-safe; the
+/// struct is the caller's.
 #[no_mangle]
 pub extern "C" fn lumen_shapley_sampling_options_default() -> lumen_shapley_sampling_options {
     lumen_shapley_sampling_options {
