@@ -13,7 +13,9 @@
 //! * `mean z²`: the mean of (error / standard error)² (1 where the errors are honest);
 //! * `beyond 6 SE`: values off by more than six standard errors (next to none where they
 //!   are honest);
-//! * `MAE`: the mean absolute error.
+//! * `MAE`: the mean absolute error;
+//! * `exact`: the share of calls whose rounds reached every coalition (only with
+//!   `LUMEN_TARGET`): exact values with errors of 0, left out of the coverage.
 //!
 //! and at the end how many settings fall below, inside and above [0.90, 0.98].
 //!
@@ -28,6 +30,7 @@
 //! cargo run --release --example coverage_sweep
 //! LUMEN_GAMES=additive,step LUMEN_PLAYERS=10 cargo run --release --example coverage_sweep
 //! LUMEN_ESTIMATORS=permutation LUMEN_BUDGET_FACTORS=6,60 cargo run --release --example coverage_sweep
+//! LUMEN_TARGET=5e-3 LUMEN_BUDGET_FACTORS=3,8,25 cargo run --release --example coverage_sweep
 //! ```
 //!
 //! Comma-separated, each keeps only those settings: `LUMEN_GAMES` (default: all eight),
@@ -36,7 +39,9 @@
 //! and `LUMEN_ESTIMATORS` (KernelSHAP's estimator names, and `permutation`; default: the
 //! five estimators). `LUMEN_SEEDS` (default 40) and `LUMEN_ROWS` (default 3) set the
 //! engine seeds and explained rows per setting; `LUMEN_ELEMENT=f64` runs the games as double
-//! models (default `f32`).
+//! models (default `f32`). `LUMEN_TARGET` (a standard error, in the games' units) makes
+//! every call accuracy-driven, the budget its first round: the coverage of the errors
+//! reached when the rounds stop.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -141,17 +146,20 @@ impl Explainer {
         x: &[E],
         game: &ShapleyGame<E>,
         budget: usize,
+        target: Option<f64>,
     ) -> Explanation {
         let result = match self {
             Explainer::KernelShap(estimator) => {
                 let mut params = KernelShapParams::new(game.clone());
                 params.estimator = estimator;
                 params.budget = Some(budget);
+                params.target_standard_error = target;
                 kernel_shap(engine, model, x, 1, &params)
             }
             Explainer::Permutation => {
                 let mut params = ShapleySamplingParams::new(game.clone());
                 params.permutation_pairs = (budget / x.len()).max(2);
+                params.target_standard_error = target;
                 shapley_value_sampling(engine, model, x, 1, &params)
             }
         };
@@ -163,6 +171,9 @@ impl Explainer {
 #[derive(Default)]
 struct Tally {
     calls: usize,
+    /// Calls whose rounds reached every coalition: exact values, errors 0, left out of the
+    /// coverage (only with `LUMEN_TARGET`).
+    exact: usize,
     available: usize,
     values: usize,
     covered: usize,
@@ -179,6 +190,10 @@ impl Tally {
         }
         let Some(errors) = &e.standard_errors else { return };
         self.available += 1;
+        if e.sampling_diagnostics().is_some_and(|rows| rows.iter().all(|row| row.exact)) {
+            self.exact += 1;
+            return;
+        }
         for ((value, want), &se) in e.attributions.iter().zip(exact).zip(errors.iter()) {
             let error = (value - want).abs();
             self.values += 1;
@@ -190,8 +205,12 @@ impl Tally {
         }
     }
 
+    /// The share of values covered; NaN when no value had errors to cover it with.
     fn coverage(&self) -> f64 {
-        self.covered as f64 / self.values.max(1) as f64
+        if self.values == 0 {
+            return f64::NAN;
+        }
+        self.covered as f64 / self.values as f64
     }
 }
 
@@ -237,6 +256,7 @@ struct Options {
     explainers: Vec<Explainer>,
     seeds: u64,
     rows: u64,
+    target: Option<f64>,
 }
 
 impl Options {
@@ -252,6 +272,7 @@ impl Options {
             }),
             seeds: list("LUMEN_SEEDS", vec![40], |s| s.parse().ok())[0],
             rows: list("LUMEN_ROWS", vec![3], |r| r.parse().ok())[0],
+            target: std::env::var("LUMEN_TARGET").ok().map(|t| t.parse().expect("LUMEN_TARGET: a number")),
         }
     }
 }
@@ -268,8 +289,8 @@ fn main() {
 /// Runs every setting of `options` with models on `E` and prints the table.
 fn run<E: Element>(options: &Options) {
     println!(
-        "{:>9} {:>3} {:>22} {:>6} | {:>8} {:>9} {:>7} {:>11} {:>9}",
-        "game", "M", "estimator", "budget", "coverage", "available", "mean z²", "beyond 6 SE", "MAE"
+        "{:>9} {:>3} {:>22} {:>6} | {:>8} {:>9} {:>7} {:>11} {:>9} {:>5}",
+        "game", "M", "estimator", "budget", "coverage", "available", "mean z²", "beyond 6 SE", "MAE", "exact"
     );
     let (mut below, mut inside, mut above) = (0, 0, 0);
     for &game in &options.games {
@@ -293,23 +314,26 @@ fn run<E: Element>(options: &Options) {
                             let config =
                                 EngineConfig { backend: BackendChoice::Cpu, threads: 1, seed, ..Default::default() };
                             let engine = Engine::new(config).expect("a CPU engine");
-                            tally.add(&explainer.explain(&engine, &model, x, shapley, budget), exact);
+                            tally.add(&explainer.explain(&engine, &model, x, shapley, budget, options.target), exact);
                         }
                     }
+                    // A setting whose every call ended exact has no coverage to count (NaN).
                     let coverage = tally.coverage();
                     match coverage {
+                        c if c.is_nan() => {}
                         c if c < 0.90 => below += 1,
                         c if c > 0.98 => above += 1,
                         _ => inside += 1,
                     }
                     println!(
-                        "{:>9} {m:>3} {:>22} {budget:>6} | {coverage:>8.3} {:>9.2} {:>7.2e} {:>11} {:>9.2e}",
+                        "{:>9} {m:>3} {:>22} {budget:>6} | {coverage:>8.3} {:>9.2} {:>7.2e} {:>11} {:>9.2e} {:>5.2}",
                         game.name(),
                         explainer.name(),
                         tally.available as f64 / tally.calls as f64,
                         tally.z_squared / tally.values.max(1) as f64,
                         tally.beyond_six,
                         tally.absolute_error / (tally.calls * m) as f64,
+                        tally.exact as f64 / tally.calls as f64,
                     );
                 }
             }
