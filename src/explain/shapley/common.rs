@@ -112,6 +112,19 @@ pub(crate) fn checked_target(target: f64) -> Result<f64> {
     }
 }
 
+/// The largest of `errors` (0 for none).
+pub(crate) fn largest(errors: &[f64]) -> f64 {
+    errors.iter().copied().fold(0.0, f64::max)
+}
+
+/// Whether an accuracy-driven estimate stops at `target`: every reported standard error
+/// (`largest_error`, covering the values' rounding) is at or below it, or every error from
+/// the samples alone (`largest_sampling_error`) is, so that what is left above the target
+/// is the values' rounding, which no more samples take lower. `None`: unavailable.
+pub(crate) fn target_reached(largest_error: Option<f64>, largest_sampling_error: Option<f64>, target: f64) -> bool {
+    largest_error.is_some_and(|e| e <= target) || largest_sampling_error.is_some_and(|e| e <= target)
+}
+
 /// A later round plans for this much more than the 1/√n law predicts it needs.
 const ROUND_MARGIN: f64 = 1.2;
 

@@ -18,7 +18,9 @@ use rand::Rng;
 use serde::Serialize;
 
 use super::batched_cholesky::LANES;
-use super::common::{checked_target, cover_rounding, next_round_size, Request, RowEstimate, ShapleyGame};
+use super::common::{
+    checked_target, cover_rounding, largest, next_round_size, target_reached, Request, RowEstimate, ShapleyGame,
+};
 use super::estimator::{Estimator, Sampler};
 use super::game::Game;
 use super::interactions::{
@@ -265,10 +267,9 @@ pub(crate) fn estimate_row<E: Element>(
                 // Not identified yet: double the budget while rounds remain.
                 Err(e) if e.kind() == ErrorKind::InvalidArgument => 2 * schedule.len(),
                 Err(_) => return None,
-                Ok(round) if round.meets(target) => return None,
-                // What is left above the target is the values' rounding: no more coalitions
-                // take it lower.
-                Ok(round) if round.sampling_meets(target) => return None,
+                Ok(round) if target_reached(round.largest_error(), round.largest_sampling_error, target) => {
+                    return None
+                }
                 Ok(round) => round.next_budget(schedule.len(), target),
             };
             Some(next.min(cap))
@@ -357,12 +358,6 @@ impl Round {
         self.largest_error().is_some_and(|e| e <= target)
     }
 
-    /// Whether every standard error from the samples alone is available and at or below
-    /// `target`.
-    fn sampling_meets(&self, target: f64) -> bool {
-        self.largest_sampling_error.is_some_and(|e| e <= target)
-    }
-
     /// The next round's budget after `len` coalitions ([`next_round_size`]).
     fn next_budget(&self, len: usize, target: f64) -> usize {
         next_round_size(len, self.largest_sampling_error, target)
@@ -384,9 +379,4 @@ impl Round {
             target_met: target.map(|t| schedule.exact || self.meets(t)),
         }
     }
-}
-
-/// The largest of `errors` (0 for none).
-fn largest(errors: &[f64]) -> f64 {
-    errors.iter().copied().fold(0.0, f64::max)
 }

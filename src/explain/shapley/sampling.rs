@@ -15,7 +15,9 @@ use serde::Serialize;
 
 use rustc_hash::FxHashMap;
 
-use super::common::{checked_target, cover_rounding, next_round_size, Request, RowEstimate, ShapleyGame};
+use super::common::{
+    checked_target, cover_rounding, largest, next_round_size, target_reached, Request, RowEstimate, ShapleyGame,
+};
 use super::game::Game;
 use super::schedule::CoalitionKey;
 use crate::alloc::{out_of_memory, try_filled, try_with_capacity};
@@ -243,6 +245,8 @@ fn estimate_row<E: Element>(game: &Game<'_, E>, plan: &PairPlan, rng: &mut impl 
     let mut walks: Vec<Vec<usize>> = Vec::new();
     let mut distinct = DistinctCoalitions::default();
     let mut values: Vec<f64> = Vec::new();
+    // pair_means[p][k·m + i]: the mean contribution of player i to output k over pair p.
+    let mut pair_means: Vec<Vec<f64>> = Vec::new();
     let mut pairs = plan.first;
     let mut rounds = 0u32;
     loop {
@@ -253,14 +257,13 @@ fn estimate_row<E: Element>(game: &Game<'_, E>, plan: &PairPlan, rng: &mut impl 
         drop(bits);
         values.extend(game.values(&fresh, words)?);
         rounds += 1;
-        let round = PairRound::of(&walks, &distinct.index, &values, &base, &prediction, E::TYPE)?;
+        let contributions =
+            Contributions { index: &distinct.index, values: &values, base: &base, prediction: &prediction };
+        pair_means.extend(contributions.pair_means(&walks, walked)?);
+        let round = PairRound::of(&pair_means, &base, &prediction, E::TYPE);
         let next = plan.target.and_then(|(target, cap)| {
-            let met = round.largest_error().is_some_and(|e| e <= target);
-            // What is left above the target is the values' rounding: no more pairs take it
-            // lower.
-            let sampling_met = round.largest_sampling_error.is_some_and(|e| e <= target);
-            (!met && !sampling_met && pairs < cap)
-                .then(|| next_round_size(pairs, round.largest_sampling_error, target).min(cap))
+            let reached = target_reached(round.largest_error(), round.largest_sampling_error, target);
+            (!reached && pairs < cap).then(|| next_round_size(pairs, round.largest_sampling_error, target).min(cap))
         });
         if let Some(next) = next {
             pairs = next;
@@ -287,6 +290,46 @@ fn estimate_row<E: Element>(game: &Game<'_, E>, plan: &PairPlan, rng: &mut impl 
     }
 }
 
+/// What turns walks into marginal contributions: each proper prefix's distinct coalition
+/// (`index`, `M − 1` per walk), the coalitions' `values` (`targets` each), and `base` and
+/// `prediction` per target (the empty and the full coalition).
+struct Contributions<'a> {
+    index: &'a [usize],
+    values: &'a [f64],
+    base: &'a [f64],
+    prediction: &'a [f64],
+}
+
+impl Contributions<'_> {
+    /// The mean contributions (`targets × M`) of each pair among `walks` from walk `first`
+    /// on (each pair's two walks one after the other); the pairs before it are computed.
+    fn pair_means(&self, walks: &[Vec<usize>], first: usize) -> Result<Vec<Vec<f64>>> {
+        let (m, t) = (walks.first().map_or(0, Vec::len), self.prediction.len());
+        let mut pair_means = try_filled("pair means", (walks.len() - first) / 2, Vec::new())?;
+        for means in &mut pair_means {
+            *means = try_filled("pair means", t * m, 0.0f64)?;
+        }
+        for (w, walk) in walks.iter().enumerate().skip(first) {
+            for k in 0..t {
+                let value_after = |step: usize| {
+                    if step + 1 == m {
+                        self.prediction[k]
+                    } else {
+                        self.values[self.index[w * (m - 1) + step] * t + k]
+                    }
+                };
+                let mut before = self.base[k];
+                for (step, &player) in walk.iter().enumerate() {
+                    let after = value_after(step);
+                    pair_means[(w - first) / 2][k * m + player] += 0.5 * (after - before);
+                    before = after;
+                }
+            }
+        }
+        Ok(pair_means)
+    }
+}
+
 /// The values and standard errors of the pairs walked so far.
 struct PairRound {
     /// `targets × M` mean contributions.
@@ -300,60 +343,30 @@ struct PairRound {
 }
 
 impl PairRound {
-    /// The estimate over `walks` (each pair's two walks one after the other), whose proper
-    /// prefixes have the distinct coalitions `index` with values `values` (`targets` per
-    /// coalition), given `base` and `prediction` per target.
-    fn of(
-        walks: &[Vec<usize>],
-        index: &[usize],
-        values: &[f64],
-        base: &[f64],
-        prediction: &[f64],
-        element: ElementType,
-    ) -> Result<Self> {
-        let (m, t, pairs) = (walks.first().map_or(0, Vec::len), prediction.len(), walks.len() / 2);
-        // pair_means[p][k·m + i]: the mean contribution of player i to output k over pair p.
-        let mut pair_means = try_filled("pair means", pairs, Vec::new())?;
-        for means in &mut pair_means {
-            *means = try_filled("pair means", t * m, 0.0f64)?;
-        }
-        for (w, walk) in walks.iter().enumerate() {
-            for k in 0..t {
-                let value_after = |step: usize| {
-                    if step + 1 == m {
-                        prediction[k]
-                    } else {
-                        values[index[w * (m - 1) + step] * t + k]
-                    }
-                };
-                let mut before = base[k];
-                for (step, &player) in walk.iter().enumerate() {
-                    let after = value_after(step);
-                    pair_means[w / 2][k * m + player] += 0.5 * (after - before);
-                    before = after;
-                }
-            }
-        }
-        let mut estimate = vec![0.0f64; t * m];
-        for means in &pair_means {
+    /// The estimate from every pair's mean contributions `pair_means` (`targets × M` each),
+    /// given `base` and `prediction` per target.
+    fn of(pair_means: &[Vec<f64>], base: &[f64], prediction: &[f64], element: ElementType) -> Self {
+        let (len, pairs) = (pair_means.first().map_or(0, Vec::len), pair_means.len());
+        let mut estimate = vec![0.0f64; len];
+        for means in pair_means {
             estimate.iter_mut().zip(means).for_each(|(e, v)| *e += v / pairs as f64);
         }
         // One pair has no spread to estimate an error from: NaN marks the errors unavailable.
-        let mut errors: Vec<f64> = (0..t * m)
+        let mut errors: Vec<f64> = (0..len)
             .map(|j| {
                 let squares: f64 = pair_means.iter().map(|means| (means[j] - estimate[j]).powi(2)).sum();
                 let variance = if pairs < 2 { f64::NAN } else { squares / (pairs - 1) as f64 };
                 (variance / pairs as f64).sqrt()
             })
             .collect();
-        let largest_sampling_error = (pairs >= 2).then(|| errors.iter().copied().fold(0.0, f64::max));
+        let largest_sampling_error = (pairs >= 2).then(|| largest(&errors));
         cover_rounding(&mut errors, &estimate, base, prediction, element);
-        Ok(Self { values: estimate, errors, largest_sampling_error })
+        Self { values: estimate, errors, largest_sampling_error }
     }
 
     /// The largest standard error; `None` when unavailable.
     fn largest_error(&self) -> Option<f64> {
-        self.errors.iter().all(|e| e.is_finite()).then(|| self.errors.iter().copied().fold(0.0, f64::max))
+        self.errors.iter().all(|e| e.is_finite()).then(|| largest(&self.errors))
     }
 }
 
